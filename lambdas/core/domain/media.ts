@@ -1,0 +1,239 @@
+/**
+ * The upload and asset entities, their states and allowed transitions, and their Mux-shaped JSON.
+ * Pure: no SDK, no I/O. Field names of the Mux shapes follow Mux's Video API reference.
+ */
+
+export const UPLOAD_STATUSES = ['waiting', 'asset_created', 'errored', 'cancelled', 'timed_out'] as const;
+export type UploadStatus = (typeof UPLOAD_STATUSES)[number];
+
+export const ASSET_STATUSES = ['preparing', 'ready', 'errored', 'deleted'] as const;
+export type AssetStatus = (typeof ASSET_STATUSES)[number];
+
+/** For each target state, the states it may be entered from. Every status write is guarded by this table. */
+export const UPLOAD_TRANSITIONS: Record<Exclude<UploadStatus, 'waiting'>, readonly UploadStatus[]> = {
+  asset_created: ['waiting'],
+  errored: ['waiting'],
+  cancelled: ['waiting'],
+  timed_out: ['waiting'],
+};
+
+export const ASSET_TRANSITIONS: Record<Exclude<AssetStatus, 'preparing'>, readonly AssetStatus[]> = {
+  ready: ['preparing'],
+  errored: ['preparing'],
+  deleted: ['preparing', 'ready', 'errored'],
+};
+
+export type PlaybackPolicy = 'public' | 'signed';
+export type ResolutionTier = '1080p' | '1440p' | '2160p';
+
+export interface PlaybackId {
+  id: string;
+  policy: PlaybackPolicy;
+}
+
+export interface NewAssetSettings {
+  playback_policies?: PlaybackPolicy[];
+  passthrough?: string;
+  max_resolution_tier?: ResolutionTier;
+  meta?: AssetMeta;
+}
+
+export interface AssetMeta {
+  title?: string;
+  creator_id?: string;
+  external_id?: string;
+}
+
+export interface VideoTrack {
+  id: string;
+  type: 'video';
+  max_width: number;
+  max_height: number;
+  max_frame_rate: number;
+  duration: number;
+}
+
+export interface AudioTrack {
+  id: string;
+  type: 'audio';
+  max_channels: number;
+  duration: number;
+  primary: boolean;
+}
+
+export type Track = VideoTrack | AudioTrack;
+
+export interface MediaError {
+  type: string;
+  messages: string[];
+}
+
+/** An upload as stored. `env` is the environment (tenant) that owns it. */
+export interface UploadRecord {
+  id: string;
+  env: string;
+  status: UploadStatus;
+  /** Unix seconds. */
+  created_at: number;
+  timeout: number;
+  url: string;
+  cors_origin?: string;
+  new_asset_settings: NewAssetSettings;
+  asset_id?: string;
+  error?: { type: string; message: string };
+  test?: boolean;
+}
+
+/** An asset as stored. Fields set by the transcoder are absent until it has run. */
+export interface AssetRecord {
+  id: string;
+  env: string;
+  status: AssetStatus;
+  created_at: number;
+  upload_id?: string;
+  source: { bucket: string; key: string };
+  playback_ids: PlaybackId[];
+  passthrough?: string;
+  meta?: AssetMeta;
+  max_resolution_tier?: ResolutionTier;
+  duration?: number;
+  max_stored_resolution?: 'Audio only' | 'SD' | 'HD' | 'FHD' | 'UHD';
+  max_stored_frame_rate?: number;
+  resolution_tier?: string;
+  aspect_ratio?: string;
+  tracks?: Track[];
+  errors?: MediaError;
+  /** Which renditions were written, e.g. ['360p', '720p']; used to verify playlists. */
+  renditions?: string[];
+}
+
+/** The fields the transcoder reports when an asset becomes ready. */
+export type ReadyPatch = Required<
+  Pick<AssetRecord, 'duration' | 'max_stored_resolution' | 'aspect_ratio' | 'tracks' | 'renditions'>
+> &
+  Pick<AssetRecord, 'max_stored_frame_rate' | 'resolution_tier'>;
+
+/** Mux's `max_stored_resolution` bucket for a stored height. */
+export function storedResolution(height: number | undefined): NonNullable<AssetRecord['max_stored_resolution']> {
+  if (height === undefined || height === 0) return 'Audio only';
+  if (height < 720) return 'SD';
+  if (height < 1080) return 'HD';
+  if (height <= 1200) return 'FHD';
+  return 'UHD';
+}
+
+/** Mux's `resolution_tier`: the tier of the highest stored rendition. */
+export function resolutionTier(width: number, height: number): string | undefined {
+  const shortSide = Math.min(width, height);
+  if (shortSide === 0) return undefined;
+  if (shortSide > 1440) return '2160p';
+  if (shortSide > 1080) return '1440p';
+  if (shortSide > 720) return '1080p';
+  return '720p';
+}
+
+/** "16:9" for 1920x1080, "9:16" for portrait, reduced by the greatest common divisor. */
+export function aspectRatio(width: number, height: number): string {
+  const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+  const d = gcd(width, height) || 1;
+  return `${width / d}:${height / d}`;
+}
+
+const unix = (seconds: number) => String(seconds);
+
+/** The asset as Mux's API returns it. */
+export function toMuxAsset(a: AssetRecord) {
+  return {
+    id: a.id,
+    created_at: unix(a.created_at),
+    status: a.status,
+    playback_ids: a.playback_ids,
+    ...(a.duration !== undefined && { duration: a.duration }),
+    ...(a.max_stored_resolution && { max_stored_resolution: a.max_stored_resolution }),
+    ...(a.max_stored_frame_rate !== undefined && { max_stored_frame_rate: a.max_stored_frame_rate }),
+    ...(a.resolution_tier && { resolution_tier: a.resolution_tier }),
+    ...(a.aspect_ratio && { aspect_ratio: a.aspect_ratio }),
+    ...(a.tracks && { tracks: a.tracks }),
+    ...(a.errors && { errors: a.errors }),
+    ...(a.upload_id && { upload_id: a.upload_id }),
+    ...(a.passthrough !== undefined && { passthrough: a.passthrough }),
+    ...(a.meta && { meta: a.meta }),
+    max_resolution_tier: a.max_resolution_tier ?? '1080p',
+    video_quality: 'basic',
+    encoding_tier: 'baseline',
+    mp4_support: 'none',
+    master_access: 'none',
+    ingest_type: a.upload_id ? 'on_demand_direct_upload' : 'on_demand_url',
+    is_live: false,
+    test: false,
+  };
+}
+
+export type MuxAsset = ReturnType<typeof toMuxAsset>;
+
+/** The direct upload as Mux's API returns it. */
+export function toMuxUpload(u: UploadRecord) {
+  return {
+    id: u.id,
+    url: u.url,
+    status: u.status,
+    timeout: u.timeout,
+    new_asset_settings: u.new_asset_settings,
+    cors_origin: u.cors_origin ?? '*',
+    ...(u.asset_id && { asset_id: u.asset_id }),
+    ...(u.error && { error: u.error }),
+    test: u.test ?? false,
+  };
+}
+
+export type MuxUpload = ReturnType<typeof toMuxUpload>;
+
+/** Event types pushed over the WebSocket and delivered as webhooks (Mux's names). */
+export type MediaEventType =
+  | 'video.upload.created'
+  | 'video.upload.asset_created'
+  | 'video.upload.cancelled'
+  | 'video.upload.errored'
+  | 'video.upload.timed_out'
+  | 'video.asset.created'
+  | 'video.asset.ready'
+  | 'video.asset.errored'
+  | 'video.asset.deleted'
+  | 'video.asset.updated';
+
+/** Which event a stored change implies, given the item before and after (from the table stream). */
+export function eventFor(
+  kind: 'upload' | 'asset',
+  before: { status?: string } | undefined,
+  after: { status?: string } | undefined,
+): MediaEventType | undefined {
+  if (!after) return kind === 'asset' && before ? 'video.asset.deleted' : undefined;
+  if (kind === 'upload') {
+    if (!before) return 'video.upload.created';
+    if (before.status === after.status) return undefined;
+    switch (after.status) {
+      case 'asset_created':
+        return 'video.upload.asset_created';
+      case 'cancelled':
+        return 'video.upload.cancelled';
+      case 'errored':
+        return 'video.upload.errored';
+      case 'timed_out':
+        return 'video.upload.timed_out';
+      default:
+        return undefined;
+    }
+  }
+  if (!before) return 'video.asset.created';
+  if (before.status === after.status) return 'video.asset.updated';
+  switch (after.status) {
+    case 'ready':
+      return 'video.asset.ready';
+    case 'errored':
+      return 'video.asset.errored';
+    case 'deleted':
+      return 'video.asset.deleted';
+    default:
+      return 'video.asset.updated';
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * The one registry of environment-variable names. `lib/` sets them on functions and tasks, the runtime reads
+ * them through `required()` / `envFor()`; no variable name is typed anywhere else.
+ */
+export const ENV = {
+  /** DynamoDB table of uploads, assets and playback ids (has a stream). */
+  MEDIA_TABLE: 'MEDIA_TABLE',
+  /** DynamoDB table of WebSocket connections. */
+  CONNECTIONS_TABLE: 'CONNECTIONS_TABLE',
+  /** DynamoDB table of hashed access tokens. */
+  TOKENS_TABLE: 'TOKENS_TABLE',
+  /** Bucket that receives direct uploads (ObjectCreated → ingest queue). */
+  INGEST_BUCKET: 'INGEST_BUCKET',
+  /** Bucket the transcoder writes HLS into; served through the stream distribution. */
+  OUTPUT_BUCKET: 'OUTPUT_BUCKET',
+  /** Public base URL of playback (CloudFront, or the local stream server). */
+  STREAM_URL: 'STREAM_URL',
+  /** `fargate` or `mediaconvert`: which TranscodeRunner the ingest handler uses. */
+  TRANSCODER: 'TRANSCODER',
+  /** ECS cluster ARN the Fargate transcoder tasks run in. */
+  ECS_CLUSTER_ARN: 'ECS_CLUSTER_ARN',
+  /** Task definition ARN of the FFmpeg transcoder. */
+  TASK_DEFINITION_ARN: 'TASK_DEFINITION_ARN',
+  /** Name of the transcoder container inside the task definition (for overrides). */
+  TASK_CONTAINER_NAME: 'TASK_CONTAINER_NAME',
+  /** Comma-separated subnet ids for awsvpc networking. */
+  TASK_SUBNETS: 'TASK_SUBNETS',
+  /** Comma-separated security group ids for awsvpc networking. */
+  TASK_SECURITY_GROUPS: 'TASK_SECURITY_GROUPS',
+  /** IAM role MediaConvert assumes (mediaconvert mode only). */
+  MEDIACONVERT_ROLE_ARN: 'MEDIACONVERT_ROLE_ARN',
+  /** https endpoint of the WebSocket stage's @connections management API. */
+  WEBSOCKET_CALLBACK_URL: 'WEBSOCKET_CALLBACK_URL',
+  /** Seconds a direct-upload URL stays valid when the request names no timeout. */
+  UPLOAD_TIMEOUT_SECONDS: 'UPLOAD_TIMEOUT_SECONDS',
+  /** Per-task inputs (container overrides): the asset to transcode and where its source is. */
+  ASSET_ID: 'ASSET_ID',
+  SOURCE_BUCKET: 'SOURCE_BUCKET',
+  SOURCE_KEY: 'SOURCE_KEY',
+  /** Optional cap on the ladder: 1080p, 1440p or 2160p. */
+  MAX_RESOLUTION_TIER: 'MAX_RESOLUTION_TIER',
+} as const;
+
+export type EnvName = keyof typeof ENV;
+
+/** Which variables each runtime component reads. `lib/` must set every one (checked at synth and in tests). */
+export const USES = {
+  api: ['MEDIA_TABLE', 'TOKENS_TABLE', 'INGEST_BUCKET', 'STREAM_URL', 'UPLOAD_TIMEOUT_SECONDS'],
+  authorizer: ['TOKENS_TABLE'],
+  ingest: ['MEDIA_TABLE', 'INGEST_BUCKET', 'OUTPUT_BUCKET', 'TRANSCODER'],
+  /** The TranscodeRunner adapters: the ingest function also reads the variables of the one it is configured with. */
+  fargateRunner: ['ECS_CLUSTER_ARN', 'TASK_DEFINITION_ARN', 'TASK_CONTAINER_NAME', 'TASK_SUBNETS', 'TASK_SECURITY_GROUPS'],
+  mediaconvertRunner: ['MEDIACONVERT_ROLE_ARN'],
+  notify: ['MEDIA_TABLE', 'CONNECTIONS_TABLE', 'WEBSOCKET_CALLBACK_URL', 'STREAM_URL'],
+  wsConnect: ['CONNECTIONS_TABLE', 'TOKENS_TABLE'],
+  wsDisconnect: ['CONNECTIONS_TABLE'],
+  wsSubscribe: ['CONNECTIONS_TABLE'],
+  taskStopped: ['MEDIA_TABLE'],
+  transcoder: ['MEDIA_TABLE', 'OUTPUT_BUCKET', 'ASSET_ID', 'SOURCE_BUCKET', 'SOURCE_KEY'],
+} as const satisfies Record<string, readonly EnvName[]>;
+
+export type Component = keyof typeof USES;
+
+/** Variables a component may read but need not have (read with `optional`). */
+export const OPTIONAL: Partial<Record<Component, readonly EnvName[]>> = {
+  transcoder: ['MAX_RESOLUTION_TIER'],
+};
+
+export function required(name: EnvName, env: NodeJS.ProcessEnv = process.env): string {
+  const value = env[ENV[name]];
+  if (value === undefined || value === '') {
+    throw new Error(`Missing required environment variable ${ENV[name]}`);
+  }
+  return value;
+}
+
+export function optional(name: EnvName, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const value = env[ENV[name]];
+  return value === undefined || value === '' ? undefined : value;
+}
+
+/** Reads every variable a component uses, failing with the first missing name. */
+export function envFor<C extends Component>(
+  component: C,
+  env: NodeJS.ProcessEnv = process.env,
+): { [K in (typeof USES)[C][number]]: string } {
+  const out: Record<string, string> = {};
+  for (const name of USES[component]) out[name] = required(name, env);
+  return out as { [K in (typeof USES)[C][number]]: string };
+}
