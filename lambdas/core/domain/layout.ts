@@ -1,0 +1,16 @@
+/** Where things live in the buckets. One place, so the API, ingest, transcoder and stream agree. */
+
+/** Ingest bucket key of a direct upload's file. */
+export const uploadObjectKey = (uploadId: string) => `uploads/${uploadId}`;
+
+/** The upload id an ingest-bucket key belongs to, or undefined for keys that are not direct uploads. */
+export function uploadIdFromKey(key: string): string | undefined {
+  const m = /^uploads\/([A-Za-z0-9]+)$/.exec(key);
+  return m?.[1];
+}
+
+/** Output bucket prefix of an asset's renditions, playlists and thumbnails (no trailing slash). */
+export const assetOutputPrefix = (assetId: string) => `assets/${assetId}`;
+
+/** The master playlist, written last: its presence means every rendition is complete. */
+export const MASTER_PLAYLIST = 'master.m3u8';

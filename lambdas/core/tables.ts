@@ -1,0 +1,35 @@
+/**
+ * Key schema of the DynamoDB tables, shared by the CDK constructs that create them and the adapters that use them.
+ *
+ * media (stream: NEW_AND_OLD_IMAGES)
+ *   pk = upload#<id> | asset#<id> | playback#<id>, kind = upload | asset | playback
+ *   GSI byEnv: gsi1pk = <env>#upload | <env>#asset, gsi1sk = <created_at, 12 digits>#<id>  (newest first = ScanIndexForward false)
+ * connections: connectionId; GSI byEnv: env
+ * tokens: id
+ */
+export const MEDIA_TABLE = {
+  partitionKey: 'pk',
+  byEnvIndex: 'byEnv',
+  byEnvPartitionKey: 'gsi1pk',
+  byEnvSortKey: 'gsi1sk',
+} as const;
+
+export const CONNECTIONS_TABLE = {
+  partitionKey: 'connectionId',
+  byEnvIndex: 'byEnv',
+  byEnvPartitionKey: 'env',
+} as const;
+
+export const TOKENS_TABLE = { partitionKey: 'id' } as const;
+
+export type MediaKind = 'upload' | 'asset' | 'playback';
+
+export const mediaKey = (kind: MediaKind, id: string) => `${kind}#${id}`;
+
+export function parseMediaKey(pk: string): { kind: MediaKind; id: string } | undefined {
+  const m = /^(upload|asset|playback)#(.+)$/.exec(pk);
+  return m ? { kind: m[1] as MediaKind, id: m[2] as string } : undefined;
+}
+
+export const envIndexKey = (env: string, kind: 'upload' | 'asset') => `${env}#${kind}`;
+export const envIndexSort = (createdAt: number, id: string) => `${String(createdAt).padStart(12, '0')}#${id}`;
