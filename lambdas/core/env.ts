@@ -49,7 +49,13 @@ export const USES = {
   authorizer: ['TOKENS_TABLE'],
   ingest: ['MEDIA_TABLE', 'INGEST_BUCKET', 'OUTPUT_BUCKET', 'TRANSCODER'],
   /** The TranscodeRunner adapters: the ingest function also reads the variables of the one it is configured with. */
-  fargateRunner: ['ECS_CLUSTER_ARN', 'TASK_DEFINITION_ARN', 'TASK_CONTAINER_NAME', 'TASK_SUBNETS', 'TASK_SECURITY_GROUPS'],
+  fargateRunner: [
+    'ECS_CLUSTER_ARN',
+    'TASK_DEFINITION_ARN',
+    'TASK_CONTAINER_NAME',
+    'TASK_SUBNETS',
+    'TASK_SECURITY_GROUPS',
+  ],
   mediaconvertRunner: ['MEDIACONVERT_ROLE_ARN'],
   notify: ['MEDIA_TABLE', 'CONNECTIONS_TABLE', 'WEBSOCKET_CALLBACK_URL', 'STREAM_URL'],
   wsConnect: ['CONNECTIONS_TABLE', 'TOKENS_TABLE'],

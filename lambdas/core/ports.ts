@@ -16,7 +16,11 @@ export interface MediaRepository {
   getUpload(id: string): Promise<UploadRecord | undefined>;
   listUploads(env: string, limit: number, cursor?: string): Promise<Page<UploadRecord>>;
   /** waiting → asset_created (with asset_id) | errored | cancelled | timed_out. Throws TransitionError. */
-  transitionUpload(id: string, to: Exclude<UploadRecord['status'], 'waiting'>, patch?: Partial<UploadRecord>): Promise<UploadRecord>;
+  transitionUpload(
+    id: string,
+    to: Exclude<UploadRecord['status'], 'waiting'>,
+    patch?: Partial<UploadRecord>,
+  ): Promise<UploadRecord>;
 
   /** Creates the asset if no asset with its id exists; returns the stored one and whether it was created now. */
   createAsset(asset: AssetRecord): Promise<{ asset: AssetRecord; created: boolean }>;
