@@ -62,6 +62,7 @@ export const USES = {
   wsDisconnect: ['CONNECTIONS_TABLE'],
   wsSubscribe: ['CONNECTIONS_TABLE'],
   taskStopped: ['MEDIA_TABLE'],
+  playback: ['MEDIA_TABLE', 'OUTPUT_BUCKET'],
   transcoder: ['MEDIA_TABLE', 'OUTPUT_BUCKET', 'ASSET_ID', 'SOURCE_BUCKET', 'SOURCE_KEY'],
 } as const satisfies Record<string, readonly EnvName[]>;
 
@@ -93,4 +94,13 @@ export function envFor<C extends Component>(
   const out: Record<string, string> = {};
   for (const name of USES[component]) out[name] = required(name, env);
   return out as { [K in (typeof USES)[C][number]]: string };
+}
+
+/** Turns registry-keyed values into the variables a function or container is given. */
+export function environmentOf(values: Partial<Record<EnvName, string>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(values)) {
+    if (value !== undefined) out[ENV[name as EnvName]] = value;
+  }
+  return out;
 }

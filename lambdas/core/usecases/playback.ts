@@ -1,0 +1,31 @@
+import { assetOutputPrefix, MASTER_PLAYLIST } from '../domain/layout.js';
+import { rewriteMasterPlaylist } from '../domain/playback.js';
+import type { MediaRepository } from '../ports.js';
+
+/** Reads a text object; undefined when it does not exist. */
+export interface TextObjects {
+  getText(bucket: string, key: string): Promise<string | undefined>;
+}
+
+export type PlaybackResult =
+  | { status: 200; playlist: string }
+  | { status: 403 | 404 | 412; message: string };
+
+/**
+ * Resolves `/{playbackId}.m3u8`: the playback id must exist and be public, and its asset must be playable. The
+ * master playlist is written last by the transcoder, so an asset without one is not served.
+ */
+export async function resolvePlayback(
+  playbackId: string,
+  deps: { media: Pick<MediaRepository, 'getPlaybackId' | 'getAsset'>; objects: TextObjects; outputBucket: string },
+): Promise<PlaybackResult> {
+  const playback = await deps.media.getPlaybackId(playbackId);
+  if (!playback) return { status: 404, message: 'Playback ID not found' };
+  if (playback.policy !== 'public') return { status: 403, message: 'This playback ID requires a signed token' };
+  const asset = await deps.media.getAsset(playback.asset_id);
+  if (!asset || asset.status === 'deleted') return { status: 404, message: 'Playback ID not found' };
+  if (asset.status !== 'ready') return { status: 412, message: `The asset is ${asset.status}, not ready` };
+  const master = await deps.objects.getText(deps.outputBucket, `${assetOutputPrefix(asset.id)}/${MASTER_PLAYLIST}`);
+  if (master === undefined) return { status: 412, message: 'The asset has no playlist yet' };
+  return { status: 200, playlist: rewriteMasterPlaylist(master, asset.id) };
+}

@@ -1,0 +1,72 @@
+import * as path from 'node:path';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { type Component, type EnvName, environmentOf, USES } from '../../lambdas/core/env.js';
+
+const HANDLERS_DIR = path.join(import.meta.dirname, '..', '..', 'lambdas', 'handlers');
+
+export interface GammaFunctionProps {
+  /** File name (without .ts) under lambdas/handlers; the module exports `handler`. */
+  readonly handler: string;
+  /** Which entries of the env registry this function's code reads (see `USES` in lambdas/core/env.ts). */
+  readonly components: readonly Component[];
+  /**
+   * Values for every variable the components read. Synthesis fails, naming the variable, if one is missing:
+   * a function can never deploy without a variable its code requires.
+   */
+  readonly environment: Partial<Record<EnvName, string>>;
+  /** @default Duration.seconds(30) */
+  readonly timeout?: Duration;
+  /** @default 512 */
+  readonly memorySize?: number;
+  readonly description?: string;
+}
+
+/**
+ * The one place function defaults live: Node 22 on ARM64, ESM bundles with source maps, structured JSON logs
+ * with a retention period, and environment variables checked against the registry.
+ */
+export class GammaFunction extends NodejsFunction {
+  /** The registry names this function was given values for. */
+  readonly envNames: readonly EnvName[];
+
+  constructor(scope: Construct, id: string, props: GammaFunctionProps) {
+    const missing = props.components.flatMap((c) => USES[c]).filter((name) => props.environment[name] === undefined);
+    if (missing.length > 0) {
+      throw new Error(
+        `${id}: environment variable(s) ${[...new Set(missing)].join(', ')} must be set for ${props.components.join(', ')}`,
+      );
+    }
+    const environment = { NODE_OPTIONS: '--enable-source-maps', ...environmentOf(props.environment) };
+    const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
+      retention: logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    super(scope, id, {
+      entry: path.join(HANDLERS_DIR, `${props.handler}.ts`),
+      handler: 'handler',
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memorySize ?? 512,
+      timeout: props.timeout ?? Duration.seconds(30),
+      description: props.description,
+      environment,
+      logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node22',
+        sourceMap: true,
+        minify: true,
+        mainFields: ['module', 'main'],
+        banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+        // The Lambda runtime ships SDK v3, but bundling pins the version we test against.
+        externalModules: [],
+      },
+    });
+    this.envNames = Object.keys(props.environment) as EnvName[];
+  }
+}

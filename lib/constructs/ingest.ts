@@ -1,0 +1,45 @@
+import { Duration } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { GammaFunction } from './gamma-function.js';
+import type { FargateTranscoder } from './transcode.js';
+
+export interface IngestProps {
+  readonly queue: sqs.IQueue;
+  readonly ingestBucket: s3.IBucket;
+  readonly outputBucket: s3.IBucket;
+  readonly mediaTable: dynamodb.ITable;
+  readonly transcoder: FargateTranscoder;
+}
+
+/**
+ * The dispatcher: consumes the ingest queue (S3 ObjectCreated events), creates each upload's asset exactly once
+ * and starts its transcode. Reports partial batch failures so one bad record never holds back the rest.
+ */
+export class Ingest extends Construct {
+  readonly function: GammaFunction;
+
+  constructor(scope: Construct, id: string, props: IngestProps) {
+    super(scope, id);
+    this.function = new GammaFunction(this, 'Function', {
+      handler: 'ingest',
+      components: ['ingest', 'fargateRunner'],
+      environment: {
+        MEDIA_TABLE: props.mediaTable.tableName,
+        INGEST_BUCKET: props.ingestBucket.bucketName,
+        OUTPUT_BUCKET: props.outputBucket.bucketName,
+        ...props.transcoder.runnerEnvironment(),
+      },
+      timeout: Duration.seconds(30),
+      description: 'Creates the asset of each uploaded file and starts its transcode',
+    });
+    props.mediaTable.grantReadWriteData(this.function);
+    props.transcoder.grantStart(this.function);
+    this.function.addEventSource(
+      new SqsEventSource(props.queue, { batchSize: 10, reportBatchItemFailures: true, maxBatchingWindow: Duration.seconds(1) }),
+    );
+  }
+}

@@ -1,0 +1,121 @@
+import * as path from 'node:path';
+import { Duration } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { type EnvName, environmentOf } from '../../lambdas/core/env.js';
+import { GammaFunction } from './gamma-function.js';
+
+const CONTAINER_DIR = path.join(import.meta.dirname, '..', '..', 'containers', 'transcoder');
+export const TRANSCODER_CONTAINER_NAME = 'transcoder';
+
+export interface FargateTranscoderProps {
+  readonly ingestBucket: s3.IBucket;
+  readonly outputBucket: s3.IBucket;
+  readonly mediaTable: dynamodb.ITable;
+  /**
+   * Where the container image comes from.
+   * @default the Dockerfile in containers/transcoder, built by `cdk deploy` (needs Docker on the deploying machine)
+   */
+  readonly image?: ecs.ContainerImage;
+  /** @default 2 vCPU */
+  readonly cpu?: number;
+  /** @default 4096 MiB */
+  readonly memoryLimitMiB?: number;
+}
+
+/**
+ * The FFmpeg worker: an ECS cluster and a Fargate task definition whose container transcodes one asset per task,
+ * plus the handler that marks an asset errored when its task stops without finishing it.
+ *
+ * Tasks run in public subnets with a public IP and no inbound rule: no NAT gateway to pay for at rest.
+ */
+export class FargateTranscoder extends Construct {
+  readonly cluster: ecs.Cluster;
+  readonly taskDefinition: ecs.FargateTaskDefinition;
+  readonly securityGroup: ec2.SecurityGroup;
+  readonly vpc: ec2.Vpc;
+  readonly taskStoppedFunction: GammaFunction;
+
+  constructor(scope: Construct, id: string, props: FargateTranscoderProps) {
+    super(scope, id);
+    this.vpc = new ec2.Vpc(this, 'Vpc', {
+      maxAzs: 2,
+      natGateways: 0,
+      subnetConfiguration: [{ name: 'public', subnetType: ec2.SubnetType.PUBLIC }],
+      flowLogs: { rejected: { trafficType: ec2.FlowLogTrafficType.REJECT } },
+    });
+    this.securityGroup = new ec2.SecurityGroup(this, 'TaskSecurityGroup', {
+      vpc: this.vpc,
+      description: 'Transcoder tasks: outbound only',
+      allowAllOutbound: true,
+    });
+    this.cluster = new ecs.Cluster(this, 'Cluster', { vpc: this.vpc, containerInsightsV2: ecs.ContainerInsights.ENABLED });
+
+    this.taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
+      cpu: props.cpu ?? 2048,
+      memoryLimitMiB: props.memoryLimitMiB ?? 4096,
+      ephemeralStorageGiB: 50,
+      runtimePlatform: { cpuArchitecture: ecs.CpuArchitecture.ARM64, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
+    });
+    this.taskDefinition.addContainer(TRANSCODER_CONTAINER_NAME, {
+      image: props.image ?? ecs.ContainerImage.fromAsset(CONTAINER_DIR),
+      essential: true,
+      logging: ecs.LogDrivers.awsLogs({
+        streamPrefix: 'transcoder',
+        logGroup: new logs.LogGroup(this, 'TaskLogs', { retention: logs.RetentionDays.ONE_MONTH }),
+      }),
+      environment: this.staticEnvironment(props),
+      readonlyRootFilesystem: false,
+    });
+    // The task reads only uploaded sources, writes only rendition output, and records the result.
+    props.ingestBucket.grantRead(this.taskDefinition.taskRole, 'uploads/*');
+    props.outputBucket.grantPut(this.taskDefinition.taskRole, 'assets/*');
+    props.mediaTable.grantReadWriteData(this.taskDefinition.taskRole);
+
+    this.taskStoppedFunction = new GammaFunction(this, 'TaskStoppedFunction', {
+      handler: 'task-stopped',
+      components: ['taskStopped'],
+      environment: { MEDIA_TABLE: props.mediaTable.tableName },
+      description: 'Marks an asset errored when its transcoder task stops without finishing it',
+    });
+    props.mediaTable.grantReadWriteData(this.taskStoppedFunction);
+    new events.Rule(this, 'TaskStoppedRule', {
+      description: 'Transcoder tasks that stopped',
+      eventPattern: {
+        source: ['aws.ecs'],
+        detailType: ['ECS Task State Change'],
+        detail: { clusterArn: [this.cluster.clusterArn], lastStatus: ['STOPPED'] },
+      },
+      targets: [new targets.LambdaFunction(this.taskStoppedFunction, { retryAttempts: 4, maxEventAge: Duration.hours(2) })],
+    });
+  }
+
+  /** Variables baked into the task definition; the per-asset ones arrive as container overrides. */
+  private staticEnvironment(props: FargateTranscoderProps): Record<string, string> {
+    return environmentOf({ MEDIA_TABLE: props.mediaTable.tableName, OUTPUT_BUCKET: props.outputBucket.bucketName });
+  }
+
+  /** Variables a dispatcher needs to start tasks (the `fargateRunner` entry of the registry). */
+  runnerEnvironment(): Partial<Record<EnvName, string>> {
+    return {
+      TRANSCODER: 'fargate',
+      ECS_CLUSTER_ARN: this.cluster.clusterArn,
+      TASK_DEFINITION_ARN: this.taskDefinition.taskDefinitionArn,
+      TASK_CONTAINER_NAME: TRANSCODER_CONTAINER_NAME,
+      TASK_SUBNETS: this.vpc.publicSubnets.map((s) => s.subnetId).join(','),
+      TASK_SECURITY_GROUPS: this.securityGroup.securityGroupId,
+    };
+  }
+
+  /** Lets `grantee` start transcoder tasks (ecs:RunTask on this task definition and iam:PassRole on its roles). */
+  grantStart(grantee: iam.IGrantable): void {
+    this.taskDefinition.grantRun(grantee);
+  }
+}
