@@ -7,9 +7,7 @@ export interface TextObjects {
   getText(bucket: string, key: string): Promise<string | undefined>;
 }
 
-export type PlaybackResult =
-  | { status: 200; playlist: string }
-  | { status: 403 | 404 | 412; message: string };
+export type PlaybackResult = { status: 200; playlist: string } | { status: 403 | 404 | 412; message: string };
 
 /**
  * Resolves `/{playbackId}.m3u8`: the playback id must exist and be public, and its asset must be playable. The

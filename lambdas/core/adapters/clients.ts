@@ -1,0 +1,34 @@
+/**
+ * The SDK clients every handler builds its adapters from. They take region, credentials and AWS_ENDPOINT_URL
+ * (the emulator) from the environment as the SDK does by default; S3 additionally needs path-style addressing
+ * against an emulator, whose endpoint has no per-bucket host names.
+ */
+import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+export function documentClient(): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+}
+
+/** `requestChecksumCalculation: 'WHEN_REQUIRED'` keeps `x-amz-checksum-*` out of presigned PUT URLs. */
+export function s3Client(config: S3ClientConfig = {}, env: NodeJS.ProcessEnv = process.env): S3Client {
+  return new S3Client({
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    ...(env.AWS_ENDPOINT_URL && { forcePathStyle: true }),
+    ...config,
+  });
+}
+
+export function ecsClient(): ECSClient {
+  return new ECSClient({});
+}
+
+/** The @connections management API of a WebSocket stage (`https://{api}.execute-api.{region}.amazonaws.com/{stage}`). */
+export function managementClient(callbackUrl: string): ApiGatewayManagementApiClient {
+  return new ApiGatewayManagementApiClient({ endpoint: callbackUrl });
+}

@@ -1,0 +1,90 @@
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { NotFoundError } from '../domain/errors.js';
+import type { ConnectionRecord, ConnectionRepository } from '../ports.js';
+import { CONNECTIONS_TABLE } from '../tables.js';
+import { isConditionalCheckFailed } from './dynamo-errors.js';
+
+/** WebSocket connections; `subscriptions` is stored as a string set so repeated subscribes merge. */
+export class DynamoConnectionRepository implements ConnectionRepository {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async put(connection: ConnectionRecord): Promise<void> {
+    const ids = connection.subscriptions ?? [];
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          [CONNECTIONS_TABLE.partitionKey]: connection.connectionId,
+          [CONNECTIONS_TABLE.byEnvPartitionKey]: connection.env,
+          connected_at: connection.connected_at,
+          // DynamoDB has no empty sets: no attribute means "every event of the environment".
+          ...(ids.length > 0 && { subscriptions: new Set(ids) }),
+        },
+      }),
+    );
+  }
+
+  async delete(connectionId: string): Promise<void> {
+    await this.doc.send(
+      new DeleteCommand({ TableName: this.tableName, Key: { [CONNECTIONS_TABLE.partitionKey]: connectionId } }),
+    );
+  }
+
+  async subscribe(connectionId: string, ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { [CONNECTIONS_TABLE.partitionKey]: connectionId },
+          UpdateExpression: 'ADD subscriptions :ids',
+          ConditionExpression: 'attribute_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': CONNECTIONS_TABLE.partitionKey },
+          ExpressionAttributeValues: { ':ids': new Set(ids) },
+        }),
+      );
+    } catch (err) {
+      if (isConditionalCheckFailed(err)) throw new NotFoundError('connection', connectionId);
+      throw err;
+    }
+  }
+
+  async listByEnv(env: string): Promise<ConnectionRecord[]> {
+    const connections: ConnectionRecord[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: CONNECTIONS_TABLE.byEnvIndex,
+          KeyConditionExpression: '#env = :env',
+          ExpressionAttributeNames: { '#env': CONNECTIONS_TABLE.byEnvPartitionKey },
+          ExpressionAttributeValues: { ':env': env },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) connections.push(fromItem(item));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return connections;
+  }
+}
+
+function fromItem(item: Record<string, unknown>): ConnectionRecord {
+  const subscriptions = item.subscriptions instanceof Set ? [...item.subscriptions].map(String) : [];
+  return {
+    connectionId: String(item[CONNECTIONS_TABLE.partitionKey]),
+    env: String(item[CONNECTIONS_TABLE.byEnvPartitionKey]),
+    connected_at: Number(item.connected_at),
+    subscriptions,
+  };
+}

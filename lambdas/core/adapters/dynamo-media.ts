@@ -1,0 +1,261 @@
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { AlreadyExistsError, NotFoundError, TransitionError, ValidationError } from '../domain/errors.js';
+import {
+  ASSET_TRANSITIONS,
+  type AssetRecord,
+  type MediaError,
+  type PlaybackId,
+  type ReadyPatch,
+  UPLOAD_TRANSITIONS,
+  type UploadRecord,
+} from '../domain/media.js';
+import type { MediaRepository, Page } from '../ports.js';
+import { envIndexKey, MEDIA_TABLE, mediaKey } from '../tables.js';
+import { isConditionalCheckFailed } from './dynamo-errors.js';
+import {
+  assetFromItem,
+  assetToItem,
+  decodeCursor,
+  encodeCursor,
+  playbackToItem,
+  uploadFromItem,
+  uploadToItem,
+} from './media-items.js';
+
+type Item = Record<string, unknown>;
+
+/** Uploads, assets and playback ids in the media table; every status change is a conditional UpdateItem. */
+export class DynamoMediaRepository implements MediaRepository {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async putUpload(upload: UploadRecord): Promise<void> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: uploadToItem(upload),
+          ConditionExpression: 'attribute_not_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': MEDIA_TABLE.partitionKey },
+        }),
+      );
+    } catch (err) {
+      if (isConditionalCheckFailed(err)) throw new AlreadyExistsError('upload', upload.id);
+      throw err;
+    }
+  }
+
+  async getUpload(id: string): Promise<UploadRecord | undefined> {
+    const item = await this.get(mediaKey('upload', id));
+    return item && uploadFromItem(item);
+  }
+
+  async listUploads(env: string, limit: number, cursor?: string): Promise<Page<UploadRecord>> {
+    const page = await this.list(envIndexKey(env, 'upload'), limit, cursor);
+    return { ...page, items: page.items.map(uploadFromItem) };
+  }
+
+  async transitionUpload(
+    id: string,
+    to: Exclude<UploadRecord['status'], 'waiting'>,
+    patch: Partial<UploadRecord> = {},
+  ): Promise<UploadRecord> {
+    const item = await this.transition('upload', id, to, UPLOAD_TRANSITIONS[to], {
+      asset_id: patch.asset_id,
+      error: patch.error,
+    });
+    return uploadFromItem(item);
+  }
+
+  async createAsset(asset: AssetRecord): Promise<{ asset: AssetRecord; created: boolean }> {
+    let stored = asset;
+    let created = true;
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: assetToItem(asset),
+          ConditionExpression: 'attribute_not_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': MEDIA_TABLE.partitionKey },
+        }),
+      );
+    } catch (err) {
+      if (!isConditionalCheckFailed(err)) throw err;
+      const existing = await this.getAsset(asset.id);
+      if (!existing) throw err;
+      stored = existing;
+      created = false;
+    }
+    // Written on every call, not only on creation: a retry after a crash between the two writes completes them.
+    await Promise.all(stored.playback_ids.map((playback) => this.putPlaybackId(playback, stored.id)));
+    return { asset: stored, created };
+  }
+
+  async getAsset(id: string): Promise<AssetRecord | undefined> {
+    const item = await this.get(mediaKey('asset', id));
+    return item && assetFromItem(item);
+  }
+
+  async listAssets(env: string, limit: number, cursor?: string): Promise<Page<AssetRecord>> {
+    const page = await this.list(envIndexKey(env, 'asset'), limit, cursor);
+    return { ...page, items: page.items.map(assetFromItem) };
+  }
+
+  async markReady(id: string, patch: ReadyPatch): Promise<AssetRecord> {
+    const item = await this.transition('asset', id, 'ready', ASSET_TRANSITIONS.ready, {
+      duration: patch.duration,
+      max_stored_resolution: patch.max_stored_resolution,
+      max_stored_frame_rate: patch.max_stored_frame_rate,
+      resolution_tier: patch.resolution_tier,
+      aspect_ratio: patch.aspect_ratio,
+      tracks: patch.tracks,
+      renditions: patch.renditions,
+    });
+    return assetFromItem(item);
+  }
+
+  async markErrored(id: string, error: MediaError): Promise<AssetRecord> {
+    const item = await this.transition('asset', id, 'errored', ASSET_TRANSITIONS.errored, {
+      errors: { type: error.type, messages: error.messages },
+    });
+    return assetFromItem(item);
+  }
+
+  async claimDispatch(id: string, staleAfterSeconds: number): Promise<boolean> {
+    const now = Math.floor(Date.now() / 1000);
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { [MEDIA_TABLE.partitionKey]: mediaKey('asset', id) },
+          UpdateExpression: 'SET dispatch_claimed_at = :now',
+          ConditionExpression:
+            'attribute_exists(#pk) AND #status = :preparing AND attribute_not_exists(job_id) AND ' +
+            '(attribute_not_exists(dispatch_claimed_at) OR dispatch_claimed_at < :stale)',
+          ExpressionAttributeNames: { '#pk': MEDIA_TABLE.partitionKey, '#status': 'status' },
+          ExpressionAttributeValues: { ':now': now, ':stale': now - staleAfterSeconds, ':preparing': 'preparing' },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (!isConditionalCheckFailed(err)) throw err;
+      if (!(await this.get(mediaKey('asset', id)))) throw new NotFoundError('asset', id);
+      return false;
+    }
+  }
+
+  async recordJob(id: string, jobId: string): Promise<void> {
+    await this.update(id, 'SET job_id = :job', { ':job': jobId });
+  }
+
+  async releaseDispatch(id: string): Promise<void> {
+    await this.update(id, 'REMOVE dispatch_claimed_at', undefined);
+  }
+
+  async getPlaybackId(playbackId: string): Promise<(PlaybackId & { asset_id: string }) | undefined> {
+    const item = await this.get(mediaKey('playback', playbackId));
+    if (!item) return undefined;
+    return { id: String(item.id), policy: item.policy as PlaybackId['policy'], asset_id: String(item.asset_id) };
+  }
+
+  private async get(pk: string): Promise<Item | undefined> {
+    const { Item } = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: { [MEDIA_TABLE.partitionKey]: pk }, ConsistentRead: true }),
+    );
+    return Item;
+  }
+
+  private async list(listing: string, limit: number, cursor: string | undefined): Promise<Page<Item>> {
+    const startKey = cursor === undefined ? undefined : decodeCursor(cursor, listing);
+    if (cursor !== undefined && !startKey) throw new ValidationError(['cursor: is not a cursor of this listing']);
+    const { Items = [], LastEvaluatedKey } = await this.doc.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: MEDIA_TABLE.byEnvIndex,
+        KeyConditionExpression: '#gsi1pk = :listing',
+        ExpressionAttributeNames: { '#gsi1pk': MEDIA_TABLE.byEnvPartitionKey },
+        ExpressionAttributeValues: { ':listing': listing },
+        ScanIndexForward: false,
+        Limit: limit,
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    return { items: Items, ...(LastEvaluatedKey && { next: encodeCursor(LastEvaluatedKey) }) };
+  }
+
+  private async putPlaybackId(playback: PlaybackId, assetId: string): Promise<void> {
+    await this.doc.send(new PutCommand({ TableName: this.tableName, Item: playbackToItem(playback, assetId) }));
+  }
+
+  /**
+   * The guarded status write: `to` only from `allowedFrom`, setting exactly the named attributes (undefined ones
+   * are skipped). NotFoundError when the item is missing, TransitionError when its status does not allow it.
+   */
+  private async transition(
+    entity: 'upload' | 'asset',
+    id: string,
+    to: string,
+    allowedFrom: readonly string[],
+    attributes: Record<string, unknown>,
+  ): Promise<Item> {
+    const names: Record<string, string> = { '#pk': MEDIA_TABLE.partitionKey, '#status': 'status' };
+    const values: Record<string, unknown> = { ':to': to };
+    const assignments = ['#status = :to'];
+    for (const [name, value] of Object.entries(attributes)) {
+      if (value === undefined) continue;
+      names[`#${name}`] = name;
+      values[`:${name}`] = value;
+      assignments.push(`#${name} = :${name}`);
+    }
+    const fromValues = allowedFrom.map((status, i) => {
+      values[`:from${i}`] = status;
+      return `:from${i}`;
+    });
+    try {
+      const { Attributes } = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { [MEDIA_TABLE.partitionKey]: mediaKey(entity, id) },
+          UpdateExpression: `SET ${assignments.join(', ')}`,
+          ConditionExpression: `attribute_exists(#pk) AND #status IN (${fromValues.join(', ')})`,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      if (!Attributes) throw new Error(`UpdateItem of ${entity} ${id} returned no attributes`);
+      return Attributes;
+    } catch (err) {
+      if (!isConditionalCheckFailed(err)) throw err;
+      if (!(await this.get(mediaKey(entity, id)))) throw new NotFoundError(entity, id);
+      throw new TransitionError(entity, id, to, allowedFrom);
+    }
+  }
+
+  /** A write to an existing asset's dispatch bookkeeping (no status change); NotFoundError if it is missing. */
+  private async update(id: string, expression: string, values: Record<string, unknown> | undefined): Promise<void> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { [MEDIA_TABLE.partitionKey]: mediaKey('asset', id) },
+          UpdateExpression: expression,
+          ConditionExpression: 'attribute_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': MEDIA_TABLE.partitionKey },
+          ExpressionAttributeValues: values,
+        }),
+      );
+    } catch (err) {
+      if (isConditionalCheckFailed(err)) throw new NotFoundError('asset', id);
+      throw err;
+    }
+  }
+}

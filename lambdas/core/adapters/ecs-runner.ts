@@ -1,0 +1,54 @@
+import { type ECSClient, RunTaskCommand } from '@aws-sdk/client-ecs';
+import { ENV } from '../env.js';
+import type { TranscodeJob, TranscodeRunner } from '../ports.js';
+
+export interface FargateRunnerConfig {
+  cluster: string;
+  taskDefinition: string;
+  /** The transcoder container, whose environment the per-asset inputs override. */
+  containerName: string;
+  subnets: string[];
+  securityGroups: string[];
+}
+
+/** Starts one FFmpeg transcoder task per asset on Fargate; the task's ARN is the job id. */
+export class FargateRunner implements TranscodeRunner {
+  constructor(
+    private readonly ecs: ECSClient,
+    private readonly config: FargateRunnerConfig,
+  ) {}
+
+  async start(job: TranscodeJob): Promise<{ jobId: string }> {
+    const environment = [
+      { name: ENV.ASSET_ID, value: job.assetId },
+      { name: ENV.SOURCE_BUCKET, value: job.source.bucket },
+      { name: ENV.SOURCE_KEY, value: job.source.key },
+      ...(job.maxResolutionTier ? [{ name: ENV.MAX_RESOLUTION_TIER, value: job.maxResolutionTier }] : []),
+    ];
+    const { tasks = [], failures = [] } = await this.ecs.send(
+      new RunTaskCommand({
+        cluster: this.config.cluster,
+        taskDefinition: this.config.taskDefinition,
+        launchType: 'FARGATE',
+        count: 1,
+        networkConfiguration: {
+          awsvpcConfiguration: {
+            subnets: this.config.subnets,
+            securityGroups: this.config.securityGroups,
+            assignPublicIp: 'DISABLED',
+          },
+        },
+        overrides: { containerOverrides: [{ name: this.config.containerName, environment }] },
+        startedBy: 'gamma',
+        // The asset id rides on the task as its reference id (tags would also need ecs:TagResource).
+        referenceId: job.assetId,
+      }),
+    );
+    const taskArn = tasks[0]?.taskArn;
+    if (failures.length > 0 || !taskArn) {
+      const reasons = failures.map((f) => [f.reason, f.detail].filter(Boolean).join(': ')).join('; ');
+      throw new Error(`RunTask for asset ${job.assetId} failed: ${reasons || 'no task was started'}`);
+    }
+    return { jobId: taskArn };
+  }
+}

@@ -1,0 +1,99 @@
+import { TransitionError } from '../domain/errors.js';
+import { derivedId } from '../domain/ids.js';
+import { uploadIdFromKey } from '../domain/layout.js';
+import type { AssetRecord, UploadRecord } from '../domain/media.js';
+import type { MediaRepository, TranscodeRunner } from '../ports.js';
+
+/**
+ * A dispatch claim older than this was taken by an invocation that died before starting the job (no Lambda runs
+ * longer than 15 minutes), so a retry may take it over.
+ */
+export const DISPATCH_CLAIM_STALE_SECONDS = 15 * 60;
+
+/** The asset of a direct upload: derived from the upload id, so every attempt finds the same one. */
+export const assetIdForUpload = (uploadId: string) => derivedId('asset', uploadId);
+
+export interface IngestContext {
+  media: MediaRepository;
+  runner: TranscodeRunner;
+  /** Direct uploads arrive here; an event about any other bucket is not ours to act on. */
+  ingestBucket: string;
+  outputBucket: string;
+  now?: () => number;
+}
+
+export type IngestOutcome =
+  | 'not_an_upload' // another bucket, a key outside uploads/, or an upload we have no record of
+  | 'upload_closed' // the upload was cancelled, errored or timed out before its file arrived
+  | 'asset_finished' // the asset is already ready, errored or deleted
+  | 'already_dispatched' // another attempt holds the dispatch claim or has started the job
+  | 'dispatched';
+
+/**
+ * Turns a file that arrived in the ingest bucket into an asset and starts its transcode. Safe to run any number
+ * of times for the same object, also concurrently: the asset id is derived, its creation is conditional, and only
+ * the holder of the dispatch claim starts a job. Throws (so the message is retried) when the job could not start.
+ */
+export async function ingestObject(
+  object: { bucket: string; key: string },
+  ctx: IngestContext,
+): Promise<{ outcome: IngestOutcome; jobId?: string }> {
+  const uploadId = object.bucket === ctx.ingestBucket ? uploadIdFromKey(object.key) : undefined;
+  const upload = uploadId === undefined ? undefined : await ctx.media.getUpload(uploadId);
+  if (!upload) return { outcome: 'not_an_upload' };
+  if (upload.status !== 'waiting' && upload.status !== 'asset_created') return { outcome: 'upload_closed' };
+
+  const { asset } = await ctx.media.createAsset(newAsset(upload, object, (ctx.now ?? Date.now)()));
+  await linkUpload(upload, asset.id, ctx.media);
+  if (asset.status !== 'preparing') return { outcome: 'asset_finished' };
+
+  if (!(await ctx.media.claimDispatch(asset.id, DISPATCH_CLAIM_STALE_SECONDS))) {
+    return { outcome: 'already_dispatched' };
+  }
+  let jobId: string;
+  try {
+    ({ jobId } = await ctx.runner.start({
+      assetId: asset.id,
+      source: asset.source,
+      outputBucket: ctx.outputBucket,
+      ...(asset.max_resolution_tier && { maxResolutionTier: asset.max_resolution_tier }),
+    }));
+  } catch (err) {
+    await ctx.media.releaseDispatch(asset.id);
+    throw err;
+  }
+  await ctx.media.recordJob(asset.id, jobId);
+  return { outcome: 'dispatched', jobId };
+}
+
+function newAsset(upload: UploadRecord, source: { bucket: string; key: string }, nowMs: number): AssetRecord {
+  const id = assetIdForUpload(upload.id);
+  const settings = upload.new_asset_settings;
+  return {
+    id,
+    env: upload.env,
+    status: 'preparing',
+    created_at: Math.floor(nowMs / 1000),
+    upload_id: upload.id,
+    source: { bucket: source.bucket, key: source.key },
+    playback_ids: (settings.playback_policies ?? []).map((policy, i) => ({
+      id: derivedId('playback', `${id}:${i}`),
+      policy,
+    })),
+    ...(settings.passthrough !== undefined && { passthrough: settings.passthrough }),
+    ...(settings.meta && { meta: settings.meta }),
+    ...(settings.max_resolution_tier && { max_resolution_tier: settings.max_resolution_tier }),
+  };
+}
+
+/** waiting → asset_created; finding it already linked to this asset (an earlier attempt) is success too. */
+async function linkUpload(upload: UploadRecord, assetId: string, media: MediaRepository): Promise<void> {
+  if (upload.status === 'asset_created' && upload.asset_id === assetId) return;
+  try {
+    await media.transitionUpload(upload.id, 'asset_created', { asset_id: assetId });
+  } catch (err) {
+    if (!(err instanceof TransitionError)) throw err;
+    const current = await media.getUpload(upload.id);
+    if (current?.status !== 'asset_created' || current.asset_id !== assetId) throw err;
+  }
+}

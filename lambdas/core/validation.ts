@@ -1,0 +1,17 @@
+import type { z } from 'zod';
+import { ValidationError } from './domain/errors.js';
+
+/** Parses `input` or throws a ValidationError whose messages each name the field: "timeout: must be …". */
+export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, root = 'body'): z.output<S> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  throw new ValidationError(result.error.issues.flatMap((issue) => describe(issue, root)));
+}
+
+function describe(issue: z.core.$ZodIssue, root: string): string[] {
+  const field = (path: readonly PropertyKey[]) => (path.length > 0 ? path.map(String).join('.') : root);
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys.map((key) => `${field([...issue.path, key])}: is not a known field`);
+  }
+  return [`${field(issue.path)}: ${issue.message}`];
+}

@@ -1,0 +1,104 @@
+/**
+ * SQS consumer of the ingest queue: each message is an S3 event notification for the ingest bucket. Every record is
+ * parsed and ingested on its own; failed ones are reported as batch item failures (retried, then dead-lettered).
+ */
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { z } from 'zod';
+import { documentClient, ecsClient } from '../core/adapters/clients.js';
+import { DynamoMediaRepository } from '../core/adapters/dynamo-media.js';
+import { FargateRunner } from '../core/adapters/ecs-runner.js';
+import { uploadIdFromKey } from '../core/domain/layout.js';
+import { envFor } from '../core/env.js';
+import { logger, withKeys } from '../core/logger.js';
+import { once } from '../core/once.js';
+import type { TranscodeRunner } from '../core/ports.js';
+import { assetIdForUpload, type IngestContext, ingestObject } from '../core/usecases/ingest.js';
+import { parseOrThrow } from '../core/validation.js';
+
+/** An S3 event notification, or the `s3:TestEvent` S3 sends when the notification is configured. */
+const S3Message = z.union([
+  z.object({ Event: z.literal('s3:TestEvent') }),
+  z.object({
+    Records: z.array(
+      z.object({
+        eventName: z.string(),
+        s3: z.object({ bucket: z.object({ name: z.string() }), object: z.object({ key: z.string() }) }),
+      }),
+    ),
+  }),
+]);
+
+/** Keys in S3 notifications are URL-encoded with `+` for spaces. */
+const decodeKey = (key: string) => decodeURIComponent(key.replace(/\+/g, ' '));
+
+export function createIngestHandler(deps: () => IngestContext) {
+  return async (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> => {
+    if (context) logger.addContext(context);
+    const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
+    for (const record of event.Records) {
+      try {
+        await ingestRecord(record, deps);
+      } catch (err) {
+        logger.error('Ingest failed; the message will be retried', {
+          messageId: record.messageId,
+          error: err as Error,
+        });
+        batchItemFailures.push({ itemIdentifier: record.messageId });
+      }
+    }
+    return { batchItemFailures };
+  };
+}
+
+async function ingestRecord(record: SQSRecord, deps: () => IngestContext): Promise<void> {
+  const message = parseOrThrow(S3Message, parseJson(record.body), 'message');
+  if (!('Records' in message)) return; // s3:TestEvent
+  for (const { eventName, s3 } of message.Records) {
+    if (!eventName.startsWith('ObjectCreated:')) continue;
+    const object = { bucket: s3.bucket.name, key: decodeKey(s3.object.key) };
+    const uploadId = uploadIdFromKey(object.key);
+    await withKeys({ uploadId, assetId: uploadId && assetIdForUpload(uploadId) }, async () => {
+      const { outcome, jobId } = await ingestObject(object, deps());
+      logger.info('Ingested', { outcome, jobId, key: object.key });
+    });
+  }
+}
+
+function parseJson(body: string): unknown {
+  try {
+    return JSON.parse(body);
+  } catch {
+    return undefined; // rejected by the schema, with the message's id in the log
+  }
+}
+
+function runnerFromEnv(transcoder: string): TranscodeRunner {
+  if (transcoder !== 'fargate') {
+    throw new Error(`TRANSCODER=${transcoder} is not supported by this ingest function; use fargate`);
+  }
+  const env = envFor('fargateRunner');
+  const list = (value: string) =>
+    value
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+  return new FargateRunner(ecsClient(), {
+    cluster: env.ECS_CLUSTER_ARN,
+    taskDefinition: env.TASK_DEFINITION_ARN,
+    containerName: env.TASK_CONTAINER_NAME,
+    subnets: list(env.TASK_SUBNETS),
+    securityGroups: list(env.TASK_SECURITY_GROUPS),
+  });
+}
+
+export const handler = createIngestHandler(
+  once(() => {
+    const env = envFor('ingest');
+    return {
+      media: new DynamoMediaRepository(documentClient(), env.MEDIA_TABLE),
+      runner: runnerFromEnv(env.TRANSCODER),
+      ingestBucket: env.INGEST_BUCKET,
+      outputBucket: env.OUTPUT_BUCKET,
+    };
+  }),
+);
