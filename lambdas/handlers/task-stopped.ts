@@ -18,7 +18,6 @@ export function createTaskStoppedHandler(deps: () => { media: MediaRepository })
     const task = parseOrThrow(TaskStateChange, event.detail, 'detail');
     const { outcome, assetId } = await taskStopped(task, deps());
     logger.info('Transcoder task stopped', { outcome, assetId, stopCode: task.stopCode });
-    );
   };
 }
 
