@@ -1,0 +1,172 @@
+import { ECSClient, RunTaskCommand } from '@aws-sdk/client-ecs';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { FargateRunner } from '../../lambdas/core/adapters/ecs-runner.js';
+import { derivedId } from '../../lambdas/core/domain/ids.js';
+import {
+  assetIdForUpload,
+  DISPATCH_CLAIM_STALE_SECONDS,
+  type IngestContext,
+  ingestObject,
+} from '../../lambdas/core/usecases/ingest.js';
+import { InMemoryMediaRepository, preparingAsset, RecordingRunner, waitingUpload } from './fakes.js';
+
+const object = { bucket: 'ingest', key: 'uploads/upload1' };
+const assetId = assetIdForUpload('upload1');
+
+let media: InMemoryMediaRepository;
+let runner: RecordingRunner;
+let ctx: IngestContext;
+
+beforeEach(async () => {
+  media = new InMemoryMediaRepository();
+  runner = new RecordingRunner();
+  ctx = { media, runner, ingestBucket: 'ingest', outputBucket: 'output', now: () => 1_700_000_500_000 };
+  await media.putUpload(
+    waitingUpload({
+      new_asset_settings: {
+        playback_policies: ['public', 'signed'],
+        passthrough: 'order-7',
+        max_resolution_tier: '1440p',
+        meta: { title: 'Clip' },
+      },
+    }),
+  );
+});
+
+describe('ingestObject', () => {
+  it('creates the preparing asset from the upload settings, links the upload and starts one job', async () => {
+    const result = await ingestObject(object, ctx);
+
+    expect(result).toEqual({ outcome: 'dispatched', jobId: `task/${assetId}/1` });
+    expect(await media.getAsset(assetId)).toEqual({
+      id: assetId,
+      env: 'env1',
+      status: 'preparing',
+      created_at: 1_700_000_500,
+      upload_id: 'upload1',
+      source: object,
+      playback_ids: [
+        { id: derivedId('playback', `${assetId}:0`), policy: 'public' },
+        { id: derivedId('playback', `${assetId}:1`), policy: 'signed' },
+      ],
+      passthrough: 'order-7',
+      meta: { title: 'Clip' },
+      max_resolution_tier: '1440p',
+    });
+    expect(await media.getUpload('upload1')).toMatchObject({ status: 'asset_created', asset_id: assetId });
+    expect(runner.jobs).toEqual([{ assetId, source: object, outputBucket: 'output', maxResolutionTier: '1440p' }]);
+    expect(media.assets.get(assetId)?.jobId).toBe(`task/${assetId}/1`);
+    expect(await media.getPlaybackId(derivedId('playback', `${assetId}:1`))).toMatchObject({ asset_id: assetId });
+  });
+
+  it('handles the same event twice with one asset and one job', async () => {
+    await ingestObject(object, ctx);
+    const second = await ingestObject(object, ctx);
+
+    expect(second.outcome).toBe('already_dispatched');
+    expect(media.assets.size).toBe(1);
+    expect(runner.jobs).toHaveLength(1);
+  });
+
+  it('starts one job when two deliveries race', async () => {
+    const outcomes = await Promise.all([ingestObject(object, ctx), ingestObject(object, ctx)]);
+
+    expect(outcomes.map((o) => o.outcome).sort()).toEqual(['already_dispatched', 'dispatched']);
+    expect(media.assets.size).toBe(1);
+    expect(runner.jobs).toHaveLength(1);
+  });
+
+  it('releases the claim and rethrows when the runner refuses, so the retried message dispatches', async () => {
+    runner.failWith = new Error('RunTask failed: RESOURCE:MEMORY');
+    await expect(ingestObject(object, ctx)).rejects.toThrow('RESOURCE:MEMORY');
+    expect(media.assets.get(assetId)?.claimedAt).toBeUndefined();
+
+    runner.failWith = undefined;
+    expect((await ingestObject(object, ctx)).outcome).toBe('dispatched');
+    expect(runner.jobs).toHaveLength(1);
+  });
+
+  it('takes over a claim whose holder died before starting the job once it is stale', async () => {
+    await media.createAsset(preparingAsset({ id: assetId, source: object }));
+    await media.claimDispatch(assetId, DISPATCH_CLAIM_STALE_SECONDS); // its holder then died
+
+    expect((await ingestObject(object, ctx)).outcome).toBe('already_dispatched');
+    media.clock += DISPATCH_CLAIM_STALE_SECONDS + 1;
+    expect((await ingestObject(object, ctx)).outcome).toBe('dispatched');
+    expect(runner.jobs).toHaveLength(1);
+  });
+
+  it('does not dispatch an asset that has already finished', async () => {
+    await ingestObject(object, ctx);
+    await media.markErrored(assetId, { type: 'invalid_input', messages: ['no video'] });
+
+    expect((await ingestObject(object, ctx)).outcome).toBe('asset_finished');
+    expect(runner.jobs).toHaveLength(1);
+  });
+
+  it.each(['cancelled', 'errored', 'timed_out'] as const)(
+    'acknowledges a file for a %s upload without an asset',
+    async (to) => {
+      await media.transitionUpload('upload1', to);
+
+      expect(await ingestObject(object, ctx)).toEqual({ outcome: 'upload_closed' });
+      expect(media.assets.size).toBe(0);
+    },
+  );
+
+  it.each([
+    ['a key outside uploads/', { bucket: 'ingest', key: 'other/upload1' }],
+    ['an upload nobody created', { bucket: 'ingest', key: 'uploads/unknown' }],
+    ['another bucket', { bucket: 'elsewhere', key: 'uploads/upload1' }],
+  ])('ignores %s', async (_, other) => {
+    expect(await ingestObject(other, ctx)).toEqual({ outcome: 'not_an_upload' });
+    expect(media.assets.size).toBe(0);
+    expect(runner.jobs).toHaveLength(0);
+  });
+
+  it('rethrows when the upload was linked to another asset between its read and its transition', async () => {
+    /** Serves the upload as it was before another writer linked it. */
+    class StaleFirstRead extends InMemoryMediaRepository {
+      private reads = 0;
+      override async getUpload(id: string) {
+        return this.reads++ === 0 ? waitingUpload() : super.getUpload(id);
+      }
+    }
+    const stale = new StaleFirstRead();
+    await stale.putUpload(waitingUpload());
+    await stale.transitionUpload('upload1', 'asset_created', { asset_id: 'someOtherAsset' });
+
+    await expect(ingestObject(object, { ...ctx, media: stale })).rejects.toThrow('cannot move to asset_created');
+    expect(runner.jobs).toHaveLength(0);
+  });
+});
+
+describe('ingestObject with the Fargate runner', () => {
+  const ecs = mockClient(ECSClient);
+  beforeEach(() => {
+    ecs.reset();
+    ecs.on(RunTaskCommand).resolves({ tasks: [{ taskArn: 'arn:aws:ecs:eu-west-1:1:task/gamma/abc' }], failures: [] });
+  });
+
+  it('calls RunTask once for the same S3 event delivered twice, and once for two racing deliveries', async () => {
+    const fargate = new FargateRunner(new ECSClient({ region: 'eu-west-1' }), {
+      cluster: 'cluster',
+      taskDefinition: 'taskdef',
+      containerName: 'transcoder',
+      subnets: ['subnet-1'],
+      securityGroups: ['sg-1'],
+    });
+    const withFargate = { ...ctx, runner: fargate };
+
+    await ingestObject(object, withFargate);
+    await ingestObject(object, withFargate);
+    await media.putUpload(waitingUpload({ id: 'upload2' }));
+    const second = { bucket: 'ingest', key: 'uploads/upload2' };
+    await Promise.all([ingestObject(second, withFargate), ingestObject(second, withFargate)]);
+
+    expect(ecs.commandCalls(RunTaskCommand)).toHaveLength(2);
+    expect(media.assets.size).toBe(2);
+    expect(media.assets.get(assetId)?.jobId).toBe('arn:aws:ecs:eu-west-1:1:task/gamma/abc');
+  });
+});
