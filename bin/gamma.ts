@@ -6,12 +6,11 @@
  *   transcoder   fargate (default)
  *   retainData   true (default) keeps buckets and tables on stack deletion; false removes them
  *   corsOrigins  comma-separated origins allowed to call the API and upload from a browser (default *)
- *   local        true when deploying into the local emulator (see scripts/start.ts): the transcoder image is not
- *                built (the local agent runs the container's entry point) and playback is served locally
- *   streamUrl    playback base URL override (local mode)
+ *   localEndpoint  set by `npm start` / the tests when deploying into the local emulator (its endpoint URL):
+ *                the transcoder image is not built (a local agent runs the container's entry point), and
+ *   localStreamUrl where the local stream server serves playback
  */
 import { App } from 'aws-cdk-lib';
-import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { PipelineStack } from '../lib/pipeline-stack.js';
 import { StatefulStack } from '../lib/stateful-stack.js';
 
@@ -23,15 +22,13 @@ const transcoder = ctx('transcoder') ?? 'fargate';
 if (transcoder !== 'fargate') {
   throw new Error(`Unknown transcoder "${transcoder}": use -c transcoder=fargate`);
 }
-const local = flag('local', false);
-const corsOrigins = ctx('corsOrigins')?.split(',').map((o) => o.trim());
-const env = { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION };
+const localEndpoint = ctx('localEndpoint');
+const local = localEndpoint ? { endpoint: localEndpoint, streamUrl: ctx('localStreamUrl') ?? '' } : undefined;
+if (local && !local.streamUrl) throw new Error('-c localEndpoint needs -c localStreamUrl as well');
+const corsOrigins = ctx('corsOrigins')
+  ?.split(',')
+  .map((o) => o.trim());
 
-const stateful = new StatefulStack(app, 'GammaStateful', { env, retainData: flag('retainData', true), corsOrigins });
-new PipelineStack(app, 'GammaPipeline', {
-  env,
-  storage: stateful.storage,
-  corsOrigins,
-  streamUrl: ctx('streamUrl'),
-  transcoderImage: local ? ecs.ContainerImage.fromRegistry('gamma/transcoder:local') : undefined,
-});
+// Environment-agnostic stacks: nothing is looked up at synth, so `cdk synth` works offline.
+const stateful = new StatefulStack(app, 'GammaStateful', { retainData: flag('retainData', true), corsOrigins });
+new PipelineStack(app, 'GammaPipeline', { storage: stateful.storage, stream: stateful.stream, corsOrigins, local });

@@ -1,38 +1,49 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
-import type * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
 import type { Construct } from 'constructs';
 import { VideoApi } from './constructs/api.js';
 import { Ingest } from './constructs/ingest.js';
 import type { MediaStorage } from './constructs/media-storage.js';
 import { StatusPush } from './constructs/status-push.js';
-import { Stream } from './constructs/stream.js';
+import type { Stream } from './constructs/stream.js';
 import { FargateTranscoder } from './constructs/transcode.js';
 
 export interface PipelineStackProps extends StackProps {
   readonly storage: MediaStorage;
+  readonly stream: Stream;
   /** Origins browsers may call the API from. @default ['*'] */
   readonly corsOrigins?: string[];
   /** Transcoder container image. @default built from containers/transcoder */
   readonly transcoderImage?: ecs.ContainerImage;
   /**
-   * Public playback base URL handed to the API and notifications.
-   * @default the CloudFront distribution's URL (override only where something else serves playback, e.g. locally)
+   * Deploying into the local emulator instead of AWS: see README "On one machine".
+   * @default undefined — a real AWS account
    */
-  readonly streamUrl?: string;
+  readonly local?: LocalOptions;
 }
+
+export interface LocalOptions {
+  /** The emulator's endpoint, e.g. http://127.0.0.1:4566. */
+  readonly endpoint: string;
+  /** Where the local stream server (which plays CloudFront) serves playback. */
+  readonly streamUrl: string;
+}
+
+/** Source under which the local Fargate agent reports task stops (only AWS may publish `aws.ecs`). */
+export const LOCAL_ECS_EVENT_SOURCE = 'gamma.local.ecs';
 
 /**
  * The pipeline, in flow order:
- * API (upload URL) → [S3 → SQS, in the stateful stack] → Ingest (asset + dispatch) → Transcode (Fargate FFmpeg)
- * → Stream (CloudFront over the output bucket) → StatusPush (table stream → WebSocket).
+ * API (upload URL) → [S3 → SQS, stateful stack] → Ingest (asset + dispatch) → Transcode (Fargate FFmpeg)
+ * → [output bucket → Stream (CloudFront), stateful stack] → StatusPush (table stream → WebSocket).
  */
 export class PipelineStack extends Stack {
   constructor(scope: Construct, id: string, props: PipelineStackProps) {
     super(scope, id, props);
     const { storage } = props;
 
-    const stream = new Stream(this, 'Stream', { outputBucket: storage.outputBucket, mediaTable: storage.mediaTable });
-    const streamUrl = props.streamUrl ?? stream.url;
+    const { local, stream } = props;
+    const streamUrl = local?.streamUrl ?? stream.url;
 
     const api = new VideoApi(this, 'Api', {
       mediaTable: storage.mediaTable,
@@ -46,7 +57,9 @@ export class PipelineStack extends Stack {
       ingestBucket: storage.ingestBucket,
       outputBucket: storage.outputBucket,
       mediaTable: storage.mediaTable,
-      image: props.transcoderImage,
+      image: local ? ecs.ContainerImage.fromRegistry('gamma/transcoder:local') : props.transcoderImage,
+      extraStopEventSources: local ? [LOCAL_ECS_EVENT_SOURCE] : undefined,
+      flowLogs: !local,
     });
 
     new Ingest(this, 'Ingest', {
@@ -62,12 +75,22 @@ export class PipelineStack extends Stack {
       connectionsTable: storage.connectionsTable,
       tokensTable: storage.tokensTable,
       streamUrl,
+      callbackUrl: local
+        ? (api, stage) => `${local.endpoint}/_aws/execute-api/${api.apiId}/${stage.stageName}`
+        : undefined,
     });
 
     new CfnOutput(this, 'ApiUrl', { value: api.url, description: 'Video API base URL (/video/v1/...)' });
     new CfnOutput(this, 'WebSocketUrl', { value: push.url, description: 'Live status WebSocket URL' });
     new CfnOutput(this, 'StreamUrl', { value: streamUrl, description: 'Playback base URL ({playbackId}.m3u8)' });
+    new CfnOutput(this, 'ApiId', { value: api.httpApi.apiId });
+    new CfnOutput(this, 'WebSocketApiId', { value: push.webSocketApi.apiId });
     new CfnOutput(this, 'ClusterArn', { value: transcoder.cluster.clusterArn });
+    new CfnOutput(this, 'PlaybackFunctionName', { value: stream.playbackFunction.functionName });
+    new CfnOutput(this, 'OutputBucketName', { value: storage.outputBucket.bucketName });
+    new CfnOutput(this, 'MediaTableName', { value: storage.mediaTable.tableName });
     new CfnOutput(this, 'TokensTableName', { value: storage.tokensTable.tableName });
+    new CfnOutput(this, 'IngestQueueUrl', { value: storage.ingestQueue.queueUrl });
+    new CfnOutput(this, 'IngestDeadLetterQueueUrl', { value: storage.ingestDeadLetterQueue.queueUrl });
   }
 }

@@ -1,6 +1,7 @@
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { MediaStorage } from './constructs/media-storage.js';
+import { Stream } from './constructs/stream.js';
 
 export interface StatefulStackProps extends StackProps {
   /** @default true — buckets and tables survive stack deletion */
@@ -9,12 +10,21 @@ export interface StatefulStackProps extends StackProps {
   readonly corsOrigins?: string[];
 }
 
-/** Buckets, the ingest queue and the tables: the data, kept apart from the replaceable pipeline. */
+/**
+ * The data, kept apart from the replaceable pipeline: buckets, the ingest queue, the tables, and the playback
+ * distribution in front of the output bucket (its origin access control writes the bucket's policy, so it must
+ * live beside the bucket).
+ */
 export class StatefulStack extends Stack {
   readonly storage: MediaStorage;
+  readonly stream: Stream;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps = {}) {
     super(scope, id, props);
     this.storage = new MediaStorage(this, 'Storage', { retainData: props.retainData, corsOrigins: props.corsOrigins });
+    this.stream = new Stream(this, 'Stream', {
+      outputBucket: this.storage.outputBucket,
+      mediaTable: this.storage.mediaTable,
+    });
   }
 }

@@ -16,7 +16,10 @@ const forTests = process.argv.includes('--test') || process.env.npm_lifecycle_ev
 const say = (msg) => console.log(`[bootstrap] ${msg}`);
 const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 const run = (cmd, args, opts = {}) => execFileSync(cmd, args, { stdio: 'inherit', cwd: root, ...opts });
-const digest = (file) => createHash('sha256').update(readFileSync(join(root, file))).digest('hex');
+const digest = (file) =>
+  createHash('sha256')
+    .update(readFileSync(join(root, file)))
+    .digest('hex');
 
 function stamped(name, hash, install) {
   const stamp = join(stateDir, `${name}.stamp`);
@@ -65,7 +68,13 @@ function emulator() {
         run('python3', ['-m', 'venv', venv]);
       }
     }
-    run(join(venv, 'bin', 'pip'), ['install', '-q', '--disable-pip-version-check', '-r', 'scripts/emulator-requirements.txt']);
+    run(join(venv, 'bin', 'pip'), [
+      'install',
+      '-q',
+      '--disable-pip-version-check',
+      '-r',
+      'scripts/emulator-requirements.txt',
+    ]);
   });
 }
 

@@ -68,7 +68,13 @@ export class VideoApi extends Construct {
     });
     this.httpApi.addRoutes({
       path: '/video/v1/{proxy+}',
-      methods: [apigw.HttpMethod.GET, apigw.HttpMethod.POST, apigw.HttpMethod.PUT, apigw.HttpMethod.PATCH, apigw.HttpMethod.DELETE],
+      methods: [
+        apigw.HttpMethod.GET,
+        apigw.HttpMethod.POST,
+        apigw.HttpMethod.PUT,
+        apigw.HttpMethod.PATCH,
+        apigw.HttpMethod.DELETE,
+      ],
       integration: new HttpLambdaIntegration('Api', this.function),
       authorizer,
     });

@@ -3,7 +3,7 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { Construct } from 'constructs';
+import type { Construct } from 'constructs';
 import { type Component, type EnvName, environmentOf, USES } from '../../lambdas/core/env.js';
 
 const HANDLERS_DIR = path.join(import.meta.dirname, '..', '..', 'lambdas', 'handlers');
@@ -63,8 +63,9 @@ export class GammaFunction extends NodejsFunction {
         minify: true,
         mainFields: ['module', 'main'],
         banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
-        // The Lambda runtime ships SDK v3, but bundling pins the version we test against.
-        externalModules: [],
+        // The runtime ships an SDK v3 of its own; bundling ours pins the version the tests exercise.
+        bundleAwsSDK: true,
+        forceDockerBundling: false,
       },
     });
     this.envNames = Object.keys(props.environment) as EnvName[];

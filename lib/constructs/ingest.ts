@@ -39,7 +39,11 @@ export class Ingest extends Construct {
     props.mediaTable.grantReadWriteData(this.function);
     props.transcoder.grantStart(this.function);
     this.function.addEventSource(
-      new SqsEventSource(props.queue, { batchSize: 10, reportBatchItemFailures: true, maxBatchingWindow: Duration.seconds(1) }),
+      new SqsEventSource(props.queue, {
+        batchSize: 10,
+        reportBatchItemFailures: true,
+        maxBatchingWindow: Duration.seconds(1),
+      }),
     );
   }
 }

@@ -81,11 +81,9 @@ export class MediaStorage extends Construct {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       deadLetterQueue: { queue: this.ingestDeadLetterQueue, maxReceiveCount: props.maxReceiveCount ?? 5 },
     });
-    this.ingestBucket.addEventNotification(
-      s3.EventType.OBJECT_CREATED,
-      new s3n.SqsDestination(this.ingestQueue),
-      { prefix: 'uploads/' },
-    );
+    this.ingestBucket.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.SqsDestination(this.ingestQueue), {
+      prefix: 'uploads/',
+    });
 
     this.outputBucket = new s3.Bucket(this, 'OutputBucket', {
       ...privateBucket,

@@ -13,6 +13,11 @@ export interface StatusPushProps {
   readonly connectionsTable: dynamodb.ITable;
   readonly tokensTable: dynamodb.ITable;
   readonly streamUrl: string;
+  /**
+   * Base URL of the @connections management API.
+   * @default the stage's callback URL (override where the API is reached another way, e.g. in the emulator)
+   */
+  readonly callbackUrl?: (api: apigw.WebSocketApi, stage: apigw.WebSocketStage) => string;
 }
 
 /**
@@ -69,7 +74,7 @@ export class StatusPush extends Construct {
       environment: {
         MEDIA_TABLE: props.mediaTable.tableName,
         CONNECTIONS_TABLE: props.connectionsTable.tableName,
-        WEBSOCKET_CALLBACK_URL: this.stage.callbackUrl,
+        WEBSOCKET_CALLBACK_URL: props.callbackUrl?.(this.webSocketApi, this.stage) ?? this.stage.callbackUrl,
         STREAM_URL: props.streamUrl,
       },
       description: 'Pushes every upload and asset status change to subscribed WebSocket clients',

@@ -24,6 +24,14 @@ export interface FargateTranscoderProps {
    * @default the Dockerfile in containers/transcoder, built by `cdk deploy` (needs Docker on the deploying machine)
    */
   readonly image?: ecs.ContainerImage;
+  /**
+   * Event sources besides `aws.ecs` whose "ECS Task State Change" events count as task stops. The local agent that
+   * plays Fargate in the emulator publishes under its own source, as only AWS may use `aws.ecs`.
+   * @default none
+   */
+  readonly extraStopEventSources?: string[];
+  /** Record rejected VPC traffic in flow logs. @default true (the emulator has no flow logs) */
+  readonly flowLogs?: boolean;
   /** @default 2 vCPU */
   readonly cpu?: number;
   /** @default 4096 MiB */
@@ -49,20 +57,27 @@ export class FargateTranscoder extends Construct {
       maxAzs: 2,
       natGateways: 0,
       subnetConfiguration: [{ name: 'public', subnetType: ec2.SubnetType.PUBLIC }],
-      flowLogs: { rejected: { trafficType: ec2.FlowLogTrafficType.REJECT } },
+      restrictDefaultSecurityGroup: false,
+      ...((props.flowLogs ?? true) && { flowLogs: { rejected: { trafficType: ec2.FlowLogTrafficType.REJECT } } }),
     });
     this.securityGroup = new ec2.SecurityGroup(this, 'TaskSecurityGroup', {
       vpc: this.vpc,
       description: 'Transcoder tasks: outbound only',
       allowAllOutbound: true,
     });
-    this.cluster = new ecs.Cluster(this, 'Cluster', { vpc: this.vpc, containerInsightsV2: ecs.ContainerInsights.ENABLED });
+    this.cluster = new ecs.Cluster(this, 'Cluster', {
+      vpc: this.vpc,
+      containerInsightsV2: ecs.ContainerInsights.ENABLED,
+    });
 
     this.taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
       cpu: props.cpu ?? 2048,
       memoryLimitMiB: props.memoryLimitMiB ?? 4096,
       ephemeralStorageGiB: 50,
-      runtimePlatform: { cpuArchitecture: ecs.CpuArchitecture.ARM64, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
+      runtimePlatform: {
+        cpuArchitecture: ecs.CpuArchitecture.ARM64,
+        operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
+      },
     });
     this.taskDefinition.addContainer(TRANSCODER_CONTAINER_NAME, {
       image: props.image ?? ecs.ContainerImage.fromAsset(CONTAINER_DIR),
@@ -89,11 +104,13 @@ export class FargateTranscoder extends Construct {
     new events.Rule(this, 'TaskStoppedRule', {
       description: 'Transcoder tasks that stopped',
       eventPattern: {
-        source: ['aws.ecs'],
+        source: ['aws.ecs', ...(props.extraStopEventSources ?? [])],
         detailType: ['ECS Task State Change'],
         detail: { clusterArn: [this.cluster.clusterArn], lastStatus: ['STOPPED'] },
       },
-      targets: [new targets.LambdaFunction(this.taskStoppedFunction, { retryAttempts: 4, maxEventAge: Duration.hours(2) })],
+      targets: [
+        new targets.LambdaFunction(this.taskStoppedFunction, { retryAttempts: 4, maxEventAge: Duration.hours(2) }),
+      ],
     });
   }
 

@@ -1,0 +1,51 @@
+/**
+ * Function URL behind the stream distribution: `GET /{playbackId}.m3u8` returns the asset's master playlist with
+ * its rendition URIs pointing into `assets/{assetId}/`, which the distribution serves from the output bucket.
+ */
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { documentClient, s3Client } from '../core/adapters/clients.js';
+import { DynamoMediaRepository } from '../core/adapters/dynamo-media.js';
+import { S3TextObjects } from '../core/adapters/s3-text-objects.js';
+import { playbackIdFromPath } from '../core/domain/playback.js';
+import { envFor } from '../core/env.js';
+import { logger } from '../core/logger.js';
+import { once } from '../core/once.js';
+import { resolvePlayback } from '../core/usecases/playback.js';
+
+type Deps = Parameters<typeof resolvePlayback>[1];
+
+const text = (statusCode: number, body: string): APIGatewayProxyStructuredResultV2 => ({
+  statusCode,
+  headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' },
+  body,
+});
+
+export function createPlaybackHandler(deps: () => Deps) {
+  return async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
+    const method = event.requestContext.http.method;
+    if (method !== 'GET' && method !== 'HEAD') return text(405, 'Method not allowed');
+    const playbackId = playbackIdFromPath(event.rawPath);
+    if (!playbackId) return text(404, 'Not found');
+    const result = await resolvePlayback(playbackId, deps());
+    if (result.status !== 200) {
+      logger.info('Playback refused', { playbackId, status: result.status });
+      return text(result.status, result.message);
+    }
+    return {
+      statusCode: 200,
+      headers: { 'content-type': 'application/vnd.apple.mpegurl', 'cache-control': 'public, max-age=10' },
+      body: result.playlist,
+    };
+  };
+}
+
+export const handler = createPlaybackHandler(
+  once(() => {
+    const env = envFor('playback');
+    return {
+      media: new DynamoMediaRepository(documentClient(), env.MEDIA_TABLE),
+      objects: new S3TextObjects(s3Client()),
+      outputBucket: env.OUTPUT_BUCKET,
+    };
+  }),
+);

@@ -1,0 +1,238 @@
+/**
+ * The local platform: MiniStack (the AWS emulator) with the CDK app deployed into it, plus the small parts that
+ * play what the emulator cannot run — the Fargate agent and the stream server (CloudFront). `npm start` and the
+ * integration tests both use `startPlatform()`, so the tests exercise exactly what a developer runs.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { documentClient, s3Client } from '../../lambdas/core/adapters/clients.js';
+import { DynamoTokenRepository } from '../../lambdas/core/adapters/dynamo-tokens.js';
+import { createToken } from '../../lambdas/core/usecases/tokens.js';
+import { LOCAL_ECS_EVENT_SOURCE } from '../../lib/pipeline-stack.js';
+import { FargateAgent } from './fargate-agent.js';
+import { startStreamServer } from './stream-server.js';
+
+export const ROOT = join(import.meta.dirname, '..', '..');
+export const STATE_DIR = join(ROOT, '.gamma');
+const VENV_BIN = join(STATE_DIR, 'venv', 'bin');
+/** MiniStack turns a 12-digit access key into the account id; this one is also its default account. */
+const ACCOUNT = '000000000000';
+const REGION = 'us-east-1';
+
+/** What a client needs to use the platform: written to .gamma/local.json by `npm start`. */
+export interface LocalConfig {
+  apiUrl: string;
+  websocketUrl: string;
+  streamUrl: string;
+  dashboardUrl: string;
+  tokenId: string;
+  tokenSecret: string;
+  /** The emulator endpoint (AWS_ENDPOINT_URL) and names of deployed resources, for tools and tests. */
+  endpoint: string;
+  resources: Record<string, string>;
+}
+
+export interface PlatformOptions {
+  /** @default a free port */
+  emulatorPort?: number;
+  /** @default a free port */
+  streamPort?: number;
+  /** Where logs go (ministack.log, deploy.log). @default .gamma/logs */
+  logDir?: string;
+  /** Parallel transcoder tasks. @default 2 */
+  concurrency?: number;
+  log?: (line: string) => void;
+}
+
+export interface Platform {
+  config: LocalConfig;
+  agent: FargateAgent;
+  /** Environment for AWS SDK clients and CLIs that talk to the emulator. */
+  awsEnv: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`Timed out after ${timeoutMs / 1000}s waiting for ${what}`);
+}
+
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, logFile: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const out = createWriteStream(logFile, { flags: 'a' });
+    const child = spawn(cmd, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.pipe(out);
+    child.stderr.pipe(out);
+    child.on('error', reject);
+    child.on('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`${cmd} ${args.join(' ')} exited with ${code}; see ${logFile}`)),
+    );
+  });
+}
+
+/** Starts MiniStack with a clean environment: its Lambda workers inherit it, and must see only what AWS sets. */
+function startEmulator(port: number, logFile: string): ChildProcess {
+  const bin = join(VENV_BIN, 'ministack');
+  if (!existsSync(bin)) throw new Error(`${bin} is missing: run  node scripts/bootstrap.mjs`);
+  const out = createWriteStream(logFile, { flags: 'w' });
+  const child = spawn(bin, [], {
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      GATEWAY_PORT: String(port),
+      BIND_HOST: '127.0.0.1',
+      IOT_MTLS_ENABLED: '0',
+      LOG_LEVEL: 'INFO',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  child.stdout?.pipe(out);
+  child.stderr?.pipe(out);
+  return child;
+}
+
+function stopProcessGroup(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.pid === undefined) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    try {
+      process.kill(-child.pid!, 'SIGTERM');
+    } catch {
+      resolve();
+    }
+    setTimeout(() => {
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {}
+    }, 5000).unref();
+  });
+}
+
+export async function startPlatform(options: PlatformOptions = {}): Promise<Platform> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const logDir = options.logDir ?? join(STATE_DIR, 'logs');
+  mkdirSync(logDir, { recursive: true });
+  const emulatorPort = options.emulatorPort ?? (await freePort());
+  const streamPort = options.streamPort ?? (await freePort());
+  const endpoint = `http://127.0.0.1:${emulatorPort}`;
+  const streamUrl = `http://127.0.0.1:${streamPort}`;
+  const awsEnv = {
+    AWS_ENDPOINT_URL: endpoint,
+    AWS_ACCESS_KEY_ID: ACCOUNT,
+    AWS_SECRET_ACCESS_KEY: 'test',
+    AWS_REGION: REGION,
+    AWS_DEFAULT_REGION: REGION,
+  };
+  // SDK clients built in this process (token creation, agent, stream server) talk to the emulator.
+  Object.assign(process.env, awsEnv);
+
+  const cleanups: Array<() => Promise<void>> = [];
+  const stop = async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
+  };
+  try {
+    log(`[gamma] starting the AWS emulator (MiniStack) on ${endpoint}`);
+    const emulator = startEmulator(emulatorPort, join(logDir, 'ministack.log'));
+    cleanups.push(() => stopProcessGroup(emulator));
+    await waitFor('the emulator', async () => (await fetch(`${endpoint}/_ministack/health`)).ok, 30_000);
+
+    const outputsFile = join(logDir, `cdk-outputs-${emulatorPort}.json`);
+    const cdkEnv = {
+      ...process.env,
+      ...awsEnv,
+      CDK_DISABLE_CLI_TELEMETRY: 'true',
+      CDK_DEFAULT_ACCOUNT: ACCOUNT,
+      CDK_DEFAULT_REGION: REGION,
+    };
+    const cdk = join(ROOT, 'node_modules', '.bin', 'cdk');
+    const common = ['--no-notices', '--no-version-reporting', '--output', join(STATE_DIR, `cdk.out-${emulatorPort}`)];
+    const deployLog = join(logDir, 'deploy.log');
+    writeFileSync(deployLog, '');
+    log('[gamma] deploying the CDK app into the emulator (cdk bootstrap + cdk deploy --all)');
+    const started = Date.now();
+    await run(cdk, ['bootstrap', `aws://${ACCOUNT}/${REGION}`, ...common], cdkEnv, deployLog);
+    await run(
+      cdk,
+      [
+        'deploy',
+        '--all',
+        '--require-approval',
+        'never',
+        '--outputs-file',
+        outputsFile,
+        ...common,
+        '-c',
+        `localEndpoint=${endpoint}`,
+        '-c',
+        `localStreamUrl=${streamUrl}`,
+      ],
+      cdkEnv,
+      deployLog,
+    );
+    log(`[gamma] deployed in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+    const outputs = JSON.parse(readFileSync(outputsFile, 'utf8')).GammaPipeline as Record<string, string>;
+    const out = (name: string) => {
+      const value = outputs[name];
+      if (!value) throw new Error(`The deployed stack has no output ${name}`);
+      return value;
+    };
+
+    await run(process.execPath, [join(ROOT, 'containers', 'transcoder', 'build.mjs')], process.env, deployLog);
+    const agent = new FargateAgent({
+      clusterArn: out('ClusterArn'),
+      entryPoint: join(ROOT, 'containers', 'transcoder', 'dist', 'main.mjs'),
+      baseEnv: awsEnv,
+      stopEventSource: LOCAL_ECS_EVENT_SOURCE,
+      concurrency: options.concurrency,
+      log,
+    });
+    agent.start();
+    cleanups.push(() => agent.stop());
+
+    const stream = await startStreamServer({
+      outputBucket: out('OutputBucketName'),
+      playbackFunctionName: out('PlaybackFunctionName'),
+      port: streamPort,
+      s3: s3Client(),
+    });
+    cleanups.push(() => new Promise<void>((resolve) => stream.server.close(() => resolve())));
+
+    const token = await createToken('dev', 'development token (npm start)', {
+      tokens: new DynamoTokenRepository(documentClient(), out('TokensTableName')),
+    });
+
+    const config: LocalConfig = {
+      apiUrl: `${endpoint}/_aws/execute-api/${out('ApiId')}`,
+      websocketUrl: `ws://127.0.0.1:${emulatorPort}/_aws/execute-api/${out('WebSocketApiId')}/live`,
+      streamUrl,
+      dashboardUrl: '',
+      tokenId: token.id,
+      tokenSecret: token.secret,
+      endpoint,
+      resources: outputs,
+    };
+    return { config, agent, awsEnv, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
