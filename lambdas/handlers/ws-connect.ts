@@ -2,7 +2,7 @@
  * WebSocket `$connect`: browsers cannot set headers on a WebSocket, so the access token comes as the query
  * parameter `token=<id>:<secret>`. A connection without a valid token is refused with 401.
  */
-import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2, Context } from 'aws-lambda';
+import type { APIGatewayProxyStructuredResultV2, APIGatewayProxyWebsocketEventV2, Context } from 'aws-lambda';
 import { documentClient } from '../core/adapters/clients.js';
 import { DynamoConnectionRepository } from '../core/adapters/dynamo-connections.js';
 import { DynamoTokenRepository } from '../core/adapters/dynamo-tokens.js';
@@ -14,7 +14,10 @@ import type { ConnectionRepository, TokenRepository } from '../core/ports.js';
 import { connect } from '../core/usecases/connections.js';
 
 export function createConnectHandler(deps: () => { tokens: TokenRepository; connections: ConnectionRepository }) {
-  return async (event: APIGatewayProxyWebsocketEventV2, context?: Context): Promise<APIGatewayProxyResultV2> => {
+  return async (
+    event: APIGatewayProxyWebsocketEventV2,
+    context?: Context,
+  ): Promise<APIGatewayProxyStructuredResultV2> => {
     if (context) logger.addContext(context);
     try {
       const { env } = await connect(

@@ -1,5 +1,5 @@
 /** WebSocket route `subscribe`: `{"action":"subscribe","ids":[...]}` narrows the connection to those ids. */
-import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2, Context } from 'aws-lambda';
+import type { APIGatewayProxyStructuredResultV2, APIGatewayProxyWebsocketEventV2, Context } from 'aws-lambda';
 import { documentClient } from '../core/adapters/clients.js';
 import { DynamoConnectionRepository } from '../core/adapters/dynamo-connections.js';
 import { NotFoundError, ValidationError } from '../core/domain/errors.js';
@@ -11,7 +11,10 @@ import { SubscribeMessage, subscribe } from '../core/usecases/connections.js';
 import { parseOrThrow } from '../core/validation.js';
 
 export function createSubscribeHandler(deps: () => { connections: ConnectionRepository }) {
-  return async (event: APIGatewayProxyWebsocketEventV2, context?: Context): Promise<APIGatewayProxyResultV2> => {
+  return async (
+    event: APIGatewayProxyWebsocketEventV2,
+    context?: Context,
+  ): Promise<APIGatewayProxyStructuredResultV2> => {
     if (context) logger.addContext(context);
     try {
       const message = parseOrThrow(SubscribeMessage, parseJson(event.body), 'message');

@@ -206,11 +206,9 @@ describe('DynamoMediaRepository', () => {
   });
 
   it('resolves a playback id to its asset', async () => {
-    doc
-      .on(GetCommand)
-      .resolves({
-        Item: { pk: 'playback#play1', kind: 'playback', id: 'play1', policy: 'public', asset_id: 'asset1' },
-      });
+    doc.on(GetCommand).resolves({
+      Item: { pk: 'playback#play1', kind: 'playback', id: 'play1', policy: 'public', asset_id: 'asset1' },
+    });
     expect(await repo.getPlaybackId('play1')).toEqual({ id: 'play1', policy: 'public', asset_id: 'asset1' });
   });
 });

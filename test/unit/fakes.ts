@@ -2,7 +2,12 @@
  * In-memory implementations of the ports, honouring the same rules as the DynamoDB adapters (guarded
  * transitions from media.ts, conditional creates, one dispatch claim), so use cases can be tested without AWS.
  */
-import { AlreadyExistsError, NotFoundError, TransitionError } from '../../lambdas/core/domain/errors.js';
+import {
+  AlreadyExistsError,
+  NotFoundError,
+  TransitionError,
+  ValidationError,
+} from '../../lambdas/core/domain/errors.js';
 import {
   ASSET_TRANSITIONS,
   type AssetRecord,
@@ -37,6 +42,7 @@ function page<T extends { env: string; created_at: number; id: string }>(
     .filter((item) => item.env === env)
     .sort((a, b) => b.created_at - a.created_at || b.id.localeCompare(a.id));
   const start = cursor === undefined ? 0 : Number(cursor);
+  if (!Number.isInteger(start) || start < 0) throw new ValidationError(['cursor: is not a cursor of this listing']);
   const items = sorted.slice(start, start + limit).map(copy);
   return { items, ...(start + limit < sorted.length && { next: String(start + limit) }) };
 }

@@ -1,0 +1,229 @@
+import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { logger } from '../../lambdas/core/logger.js';
+import { createToken } from '../../lambdas/core/usecases/tokens.js';
+import { type ApiEvent, createApiHandler, handler } from '../../lambdas/handlers/api.js';
+import { FakeUploadUrls, InMemoryMediaRepository, InMemoryTokens, preparingAsset, waitingUpload } from './fakes.js';
+
+interface RequestOptions {
+  body?: string;
+  query?: Record<string, string>;
+  /** The context the Lambda authorizer passed; omit to simulate a route reached without it. */
+  authorizer?: { env: string; tokenId: string };
+  headers?: Record<string, string>;
+  isBase64Encoded?: boolean;
+}
+
+function request(method: string, path: string, options: RequestOptions = {}): ApiEvent {
+  return {
+    version: '2.0',
+    routeKey: 'ANY /video/v1/{proxy+}',
+    rawPath: path,
+    rawQueryString: new URLSearchParams(options.query).toString(),
+    headers: options.headers ?? {},
+    ...(options.query && { queryStringParameters: options.query }),
+    ...(options.body !== undefined && { body: options.body }),
+    isBase64Encoded: options.isBase64Encoded ?? false,
+    requestContext: {
+      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'test' },
+      ...(options.authorizer && { authorizer: { lambda: options.authorizer } }),
+    },
+  } as unknown as ApiEvent;
+}
+
+const asEnv1 = { authorizer: { env: 'env1', tokenId: 'tok1' } };
+
+let media: InMemoryMediaRepository;
+let tokens: InMemoryTokens;
+let api: ReturnType<typeof createApiHandler>;
+
+beforeEach(async () => {
+  media = new InMemoryMediaRepository();
+  tokens = new InMemoryTokens();
+  api = createApiHandler(() => ({ media, tokens, urls: new FakeUploadUrls(), defaultUploadTimeout: 3600 }));
+  await media.putUpload(waitingUpload());
+  await media.putUpload(waitingUpload({ id: 'theirs', env: 'env2' }));
+  await media.createAsset(preparingAsset());
+});
+
+async function call(event: ApiEvent) {
+  const response = await api(event);
+  return { status: response.statusCode, headers: response.headers, body: JSON.parse(response.body) };
+}
+
+afterEach(() => vi.restoreAllMocks());
+
+describe('api handler', () => {
+  it('creates an upload: 201 with the Mux upload under data', async () => {
+    const res = await call(
+      request('POST', '/video/v1/uploads', {
+        ...asEnv1,
+        body: JSON.stringify({ new_asset_settings: { playback_policies: ['public'] }, cors_origin: '*' }),
+      }),
+    );
+
+    expect(res.status).toBe(201);
+    expect(res.headers).toMatchObject({ 'content-type': 'application/json' });
+    expect(res.body.data).toMatchObject({ status: 'waiting', timeout: 3600, url: expect.stringContaining('uploads/') });
+    expect((await media.getUpload(res.body.data.id))?.env).toBe('env1');
+  });
+
+  it('accepts a base64-encoded body', async () => {
+    const body = Buffer.from(JSON.stringify({ timeout: 600 })).toString('base64');
+    const res = await call(request('POST', '/video/v1/uploads', { ...asEnv1, body, isBase64Encoded: true }));
+    expect(res.status).toBe(201);
+    expect(res.body.data.timeout).toBe(600);
+  });
+
+  it('gets and lists uploads and assets of the caller only', async () => {
+    expect((await call(request('GET', '/video/v1/uploads/upload1', asEnv1))).body.data).toMatchObject({
+      id: 'upload1',
+    });
+    expect((await call(request('GET', '/video/v1/assets/asset1/', asEnv1))).body.data).toMatchObject({
+      id: 'asset1',
+      status: 'preparing',
+      playback_ids: [{ id: 'play1', policy: 'public' }],
+    });
+    const uploads = await call(request('GET', '/video/v1/uploads', asEnv1));
+    expect(uploads).toMatchObject({ status: 200, body: { data: [{ id: 'upload1' }] } });
+    expect(uploads.body).not.toHaveProperty('next_cursor');
+  });
+
+  it('pages assets with limit and returns next_cursor while there are more', async () => {
+    await media.createAsset(preparingAsset({ id: 'asset2', created_at: 1_800_000_000 }));
+    const first = await call(request('GET', '/video/v1/assets', { ...asEnv1, query: { limit: '1' } }));
+    expect(first.body.data.map((a: { id: string }) => a.id)).toEqual(['asset2']);
+
+    const next = await call(
+      request('GET', '/video/v1/assets', { ...asEnv1, query: { cursor: first.body.next_cursor } }),
+    );
+    expect(next.body.data.map((a: { id: string }) => a.id)).toEqual(['asset1']);
+  });
+
+  it('authenticates the Authorization header itself when no authorizer context arrived', async () => {
+    const { id, secret } = await createToken('env1', undefined, { tokens });
+    const authorization = `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
+
+    const res = await call(request('GET', '/video/v1/uploads/upload1', { headers: { authorization } }));
+    expect(res.status).toBe(200);
+  });
+
+  describe('errors, in Mux shape', () => {
+    it.each([
+      ['no credentials', 401, 'unauthorized', 'Unauthorized request', () => request('GET', '/video/v1/uploads')],
+      [
+        'a wrong secret',
+        401,
+        'unauthorized',
+        'Unauthorized request',
+        () => request('GET', '/video/v1/uploads', { headers: { authorization: `Basic ${btoa('x:y')}` } }),
+      ],
+      [
+        'an upload of another environment',
+        404,
+        'not_found',
+        "doesn't exist",
+        () => request('GET', '/video/v1/uploads/theirs', asEnv1),
+      ],
+      ['a missing asset', 404, 'not_found', "doesn't exist", () => request('GET', '/video/v1/assets/nope', asEnv1)],
+      ['an unknown path', 404, 'not_found', "doesn't exist", () => request('GET', '/video/v1/live-streams', asEnv1)],
+      [
+        'a method the path lacks',
+        405,
+        'method_not_allowed',
+        'Method not allowed',
+        () => request('DELETE', '/video/v1/assets/asset1', asEnv1),
+      ],
+      [
+        'malformed JSON',
+        400,
+        'invalid_parameters',
+        'body: is not valid JSON',
+        () => request('POST', '/video/v1/uploads', { ...asEnv1, body: '{"timeout":' }),
+      ],
+      [
+        'an unknown body field',
+        400,
+        'invalid_parameters',
+        'playback_policy: is not a known field',
+        () => request('POST', '/video/v1/uploads', { ...asEnv1, body: '{"playback_policy":["public"]}' }),
+      ],
+      [
+        'a timeout out of range',
+        400,
+        'invalid_parameters',
+        'timeout: must be between 60 and 604800 seconds',
+        () => request('POST', '/video/v1/uploads', { ...asEnv1, body: '{"timeout":10}' }),
+      ],
+      [
+        'a limit over 100',
+        400,
+        'invalid_parameters',
+        'limit: must be at most 100',
+        () => request('GET', '/video/v1/assets', { ...asEnv1, query: { limit: '500' } }),
+      ],
+      [
+        'a forged cursor',
+        400,
+        'invalid_parameters',
+        'cursor: ',
+        () => request('GET', '/video/v1/assets', { ...asEnv1, query: { cursor: 'abc' } }),
+      ],
+    ] as const)('%s → %i %s', async (_, status, type, message, event) => {
+      const res = await call(event());
+      expect(res.status).toBe(status);
+      expect(res.body).toEqual({ error: { type, messages: [expect.stringContaining(message)] } });
+    });
+
+    it('names the allowed methods on 405', async () => {
+      const res = await call(request('DELETE', '/video/v1/uploads', asEnv1));
+      expect(res.headers).toMatchObject({ allow: 'POST, GET' });
+    });
+
+    it('answers 500 without internals when something unexpected fails', async () => {
+      media.getAsset = async () => {
+        throw new Error('ProvisionedThroughputExceededException: table media');
+      };
+      const logged = vi.spyOn(logger, 'error').mockImplementation(() => undefined);
+      const res = await call(request('GET', '/video/v1/assets/asset1', asEnv1));
+      expect(res.status).toBe(500);
+      expect(logged).toHaveBeenCalledOnce();
+      expect(res.body.error.type).toBe('internal_error');
+      expect(JSON.stringify(res.body)).not.toContain('media');
+    });
+  });
+});
+
+describe('api handler wired from the environment', () => {
+  const doc = mockClient(DynamoDBDocumentClient);
+  beforeEach(() => {
+    doc.reset();
+    for (const [name, value] of Object.entries({
+      MEDIA_TABLE: 'media-table',
+      TOKENS_TABLE: 'tokens-table',
+      INGEST_BUCKET: 'ingest-bucket',
+      STREAM_URL: 'https://stream.example',
+      UPLOAD_TIMEOUT_SECONDS: '3600',
+      AWS_REGION: 'eu-west-1',
+      AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+      AWS_SECRET_ACCESS_KEY: 'secret',
+      AWS_ENDPOINT_URL: '',
+    })) {
+      vi.stubEnv(name, value);
+    }
+  });
+  afterEach(() => vi.unstubAllEnvs());
+
+  it('stores the upload in MEDIA_TABLE and returns a presigned URL without checksum parameters', async () => {
+    doc.on(PutCommand).resolves({});
+    const res = await handler(request('POST', '/video/v1/uploads', { ...asEnv1, body: '{}' }));
+
+    expect(res.statusCode).toBe(201);
+    const url = new URL(JSON.parse(res.body).data.url);
+    expect(url.hostname).toBe('ingest-bucket.s3.eu-west-1.amazonaws.com');
+    expect(url.searchParams.get('X-Amz-Expires')).toBe('3600');
+    expect([...url.searchParams.keys()].filter((k) => /checksum/i.test(k))).toEqual([]);
+    expect(doc.commandCalls(PutCommand)[0]?.args[0].input.TableName).toBe('media-table');
+  });
+});
