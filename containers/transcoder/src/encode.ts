@@ -1,0 +1,195 @@
+/**
+ * Encodes a ladder plan into HLS with ONE ffmpeg process: the source is decoded once, split, scaled per rung and
+ * fed to one H.264 encoder and one HLS muxer per rung. Every encoder gets the same frames and forced keyframes at
+ * the same timestamps (scene-cut keyframes off), so every rung is cut into identical segments.
+ *
+ * Output layout: `<outDir>/<rendition>/index.m3u8` plus its segments, then `<outDir>/master.m3u8`, written last.
+ */
+import { spawn } from 'node:child_process';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { AudioPlan, LadderPlan, VideoPlan, VideoRung } from '../../../lambdas/core/domain/ladder.js';
+import { AUDIO_ONLY_RENDITION, renditionNames } from '../../../lambdas/core/domain/ladder.js';
+import { MASTER_PLAYLIST } from '../../../lambdas/core/domain/layout.js';
+import {
+  codecsFor,
+  masterPlaylist,
+  parseMediaPlaylist,
+  RENDITION_PLAYLIST,
+  segmentBitRates,
+  type Variant,
+  variantUri,
+} from '../../../lambdas/core/domain/playlist.js';
+
+export type SegmentType = 'fmp4' | 'ts';
+
+export interface EncodeOptions {
+  /** @default 'fmp4' */
+  segmentType?: SegmentType;
+  /** Called as ffmpeg reports progress, with the seconds of output written so far. */
+  onProgress?: (seconds: number) => void;
+}
+
+/** The EXT-X-VERSION ffmpeg writes for each segment type; the master playlist declares the same. */
+const HLS_VERSION: Record<SegmentType, number> = { fmp4: 7, ts: 3 };
+const SEGMENT_EXTENSION: Record<SegmentType, string> = { fmp4: 'm4s', ts: 'ts' };
+/** Lines of ffmpeg's stderr kept for the error message. */
+const STDERR_TAIL_LINES = 20;
+
+/** Encodes `input` into HLS under `outDir` and writes the master playlist; returns its variants. */
+export async function encodeHls(
+  input: string,
+  plan: LadderPlan,
+  outDir: string,
+  options: EncodeOptions = {},
+): Promise<Variant[]> {
+  const segmentType = options.segmentType ?? 'fmp4';
+  await Promise.all(renditionNames(plan).map((name) => mkdir(join(outDir, name), { recursive: true })));
+  await runFfmpeg(ffmpegArgs(input, plan, outDir, segmentType), options.onProgress);
+  const variants = await Promise.all(renditionNames(plan).map((name) => measuredVariant(plan, outDir, name)));
+  await writeFile(join(outDir, MASTER_PLAYLIST), masterPlaylist(variants, HLS_VERSION[segmentType]));
+  return variants;
+}
+
+/** The whole ffmpeg command line (without the program name). */
+function ffmpegArgs(input: string, plan: LadderPlan, outDir: string, segmentType: SegmentType): string[] {
+  const head = ['-hide_banner', '-loglevel', 'error', '-nostats', '-progress', 'pipe:1', '-y', '-i', input];
+  const audio = plan.audio ? ['-map', '0:a:0', ...audioArgs(plan.audio)] : [];
+  const hls = (name: string) => hlsOutputArgs(plan, join(outDir, name), segmentType);
+  const { video } = plan;
+  if (!video) return [...head, ...audio, ...hls(AUDIO_ONLY_RENDITION)];
+  return [
+    ...head,
+    '-filter_complex',
+    filterGraph(video),
+    ...video.rungs.flatMap((rung, i) => [
+      '-map',
+      `[v${i}]`,
+      ...videoArgs(rung, video.fps, plan.keyframeSeconds),
+      ...audio,
+      ...hls(rung.name),
+    ]),
+  ];
+}
+
+/**
+ * Decode once, convert to 8-bit 4:2:0 (what High profile and every player expect, even from 10-bit phone video),
+ * resample the frame rate if the plan says so, then split into one scaler per rung. ffmpeg's decoder-side
+ * autorotation has already turned the frames upright, so rung sizes are display sizes.
+ */
+function filterGraph({ fps, resampleFrameRate, rungs }: VideoPlan): string {
+  const common = [...(resampleFrameRate ? [`fps=${fps}`] : []), 'format=yuv420p', `split=${rungs.length}`];
+  const splits = rungs.map((_, i) => `[s${i}]`).join('');
+  const scalers = rungs.map((r, i) => `[s${i}]scale=${r.width}:${r.height},setsar=1[v${i}]`);
+  return [`[0:v:0]${common.join(',')}${splits}`, ...scalers].join(';');
+}
+
+function videoArgs(rung: VideoRung, fps: number, keyframeSeconds: number): string[] {
+  const gop = String(Math.round(fps * keyframeSeconds));
+  return [
+    '-c:v',
+    'libx264',
+    '-preset',
+    'veryfast',
+    '-profile:v',
+    rung.profile,
+    '-level:v',
+    String(rung.level),
+    '-b:v',
+    `${rung.videoKbps}k`,
+    '-maxrate:v',
+    `${rung.maxrateKbps}k`,
+    '-bufsize:v',
+    `${rung.bufsizeKbps}k`,
+    '-g:v',
+    gop,
+    '-keyint_min:v',
+    gop,
+    '-sc_threshold:v',
+    '0',
+    '-force_key_frames:v',
+    `expr:gte(t,n_forced*${keyframeSeconds})`,
+    // ffmpeg 5 calls every encoder from one thread; x264's own threads are what use the cores.
+    '-threads:v',
+    String(availableParallelism()),
+  ];
+}
+
+function audioArgs(audio: AudioPlan): string[] {
+  return [
+    '-c:a',
+    audio.codec,
+    '-b:a',
+    `${audio.kbps}k`,
+    '-ac',
+    String(audio.channels),
+    '-ar',
+    String(audio.sampleRate),
+  ];
+}
+
+function hlsOutputArgs(plan: LadderPlan, dir: string, segmentType: SegmentType): string[] {
+  return [
+    '-f',
+    'hls',
+    '-hls_time',
+    String(plan.segmentSeconds),
+    '-hls_playlist_type',
+    'vod',
+    '-hls_flags',
+    'independent_segments',
+    '-hls_segment_type',
+    segmentType === 'fmp4' ? 'fmp4' : 'mpegts',
+    // The fMP4 init segment goes next to the segments.
+    '-hls_segment_filename',
+    join(dir, `segment_%03d.${SEGMENT_EXTENSION[segmentType]}`),
+    join(dir, RENDITION_PLAYLIST),
+  ];
+}
+
+/** Runs ffmpeg, reporting `-progress` output; rejects with the tail of its stderr when it fails. */
+function runFfmpeg(args: string[], onProgress?: (seconds: number) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const ffmpeg = spawn('ffmpeg', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const stderr: string[] = [];
+    createInterface({ input: ffmpeg.stdout }).on('line', (line) => {
+      const seconds = progressSeconds(line);
+      if (seconds !== undefined) onProgress?.(seconds);
+    });
+    createInterface({ input: ffmpeg.stderr }).on('line', (line) => {
+      stderr.push(line);
+      if (stderr.length > STDERR_TAIL_LINES) stderr.shift();
+    });
+    ffmpeg.on('error', reject);
+    ffmpeg.on('close', (code, signal) => {
+      if (code === 0) resolve();
+      else reject(new Error(`ffmpeg failed (${signal ?? `exit code ${code}`}): ${stderr.join('\n')}`));
+    });
+  });
+}
+
+/** Seconds of output from a `-progress` line (`out_time_us=4032000`); undefined for other lines and "N/A". */
+function progressSeconds(line: string): number | undefined {
+  const match = /^out_time_us=(\d+)$/.exec(line);
+  return match ? Number(match[1]) / 1e6 : undefined;
+}
+
+/** A rendition's variant entry, with bit rates measured from the segments ffmpeg actually wrote. */
+async function measuredVariant(plan: LadderPlan, outDir: string, name: string): Promise<Variant> {
+  const dir = join(outDir, name);
+  const playlist = parseMediaPlaylist(await readFile(join(dir, RENDITION_PLAYLIST), 'utf8'));
+  const segments = await Promise.all(
+    playlist.segments.map(async (s) => ({ duration: s.duration, bytes: (await stat(join(dir, s.uri))).size })),
+  );
+  const { peak, average } = segmentBitRates(segments, playlist.targetDuration);
+  const rung = plan.video?.rungs.find((r) => r.name === name);
+  return {
+    uri: variantUri(name),
+    bandwidth: peak,
+    averageBandwidth: average,
+    codecs: codecsFor(rung, plan.audio !== undefined),
+    ...(rung && plan.video && { video: { width: rung.width, height: rung.height, frameRate: plan.video.fps } }),
+  };
+}

@@ -1,0 +1,199 @@
+/**
+ * The transcoder task's entry module: download the source, probe it, plan the ladder, encode HLS, publish it to
+ * `assets/<assetId>/` (master playlist last), then mark the asset ready — or errored when the source is unusable.
+ *
+ * Exit code 0 means the asset became ready; anything else exits 1 (the task-stopped handler takes it from there).
+ * Importing this module runs nothing: `run()` is called only when the file is started directly.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { documentClient, s3Client } from '../../../lambdas/core/adapters/clients.js';
+import { DynamoMediaRepository } from '../../../lambdas/core/adapters/dynamo-media.js';
+import { InvalidInputError, TransitionError } from '../../../lambdas/core/domain/errors.js';
+import { derivedId } from '../../../lambdas/core/domain/ids.js';
+import {
+  isResolutionTier,
+  type LadderPlan,
+  planLadder,
+  renditionNames,
+  type SourceProbe,
+} from '../../../lambdas/core/domain/ladder.js';
+import {
+  aspectRatio,
+  type ReadyPatch,
+  type ResolutionTier,
+  resolutionTier,
+  storedResolution,
+  type Track,
+} from '../../../lambdas/core/domain/media.js';
+import { ENV, envFor, optional } from '../../../lambdas/core/env.js';
+import type { MediaRepository } from '../../../lambdas/core/ports.js';
+import { encodeHls } from './encode.js';
+import { probe } from './probe.js';
+import { S3Storage } from './storage.js';
+
+const SERVICE_NAME = 'transcoder';
+
+/** Everything `run` talks to; each defaults to the real thing. */
+export interface TranscoderDeps {
+  env: NodeJS.ProcessEnv;
+  repo: MediaRepository;
+  s3: S3Client;
+  probe: typeof probe;
+  encode: typeof encodeHls;
+}
+
+interface Config {
+  assetId: string;
+  source: { bucket: string; key: string };
+  outputBucket: string;
+  tableName: string;
+  maxResolutionTier?: ResolutionTier;
+}
+
+/** Transcodes the task's asset; resolves to the process exit code and never rejects. */
+export async function run(overrides: Partial<TranscoderDeps> = {}): Promise<number> {
+  const env = overrides.env ?? process.env;
+  let config: Config;
+  try {
+    config = readConfig(env);
+  } catch (error) {
+    new Logger({ serviceName: SERVICE_NAME }).error('Invalid configuration', error as Error);
+    return 1;
+  }
+  const logger = new Logger({ serviceName: SERVICE_NAME, persistentKeys: { assetId: config.assetId } });
+  const deps: TranscoderDeps = {
+    env,
+    repo: overrides.repo ?? defaultRepo(config.tableName),
+    s3: overrides.s3 ?? s3Client({}, env),
+    probe: overrides.probe ?? probe,
+    encode: overrides.encode ?? encodeHls,
+  };
+  try {
+    return await transcodeAndSettle(config, deps, logger);
+  } catch (error) {
+    logger.error('Transcode failed', error as Error);
+    return 1;
+  }
+}
+
+function readConfig(env: NodeJS.ProcessEnv): Config {
+  const vars = envFor('transcoder', env);
+  const tier = optional('MAX_RESOLUTION_TIER', env);
+  if (tier !== undefined && !isResolutionTier(tier)) {
+    throw new Error(`${ENV.MAX_RESOLUTION_TIER} must be 1080p, 1440p or 2160p, not "${tier}"`);
+  }
+  return {
+    assetId: vars.ASSET_ID,
+    source: { bucket: vars.SOURCE_BUCKET, key: vars.SOURCE_KEY },
+    outputBucket: vars.OUTPUT_BUCKET,
+    tableName: vars.MEDIA_TABLE,
+    ...(tier && { maxResolutionTier: tier }),
+  };
+}
+
+function defaultRepo(tableName: string): MediaRepository {
+  return new DynamoMediaRepository(documentClient(), tableName);
+}
+
+/** Transcodes in a scratch folder, then marks the asset ready, or errored if the source is unusable. */
+async function transcodeAndSettle(config: Config, deps: TranscoderDeps, logger: Logger): Promise<number> {
+  const workDir = await mkdtemp(join(tmpdir(), 'gamma-transcode-'));
+  try {
+    const patch = await transcode(config, deps, workDir, logger);
+    return (await transition(logger, 'ready', () => deps.repo.markReady(config.assetId, patch))) ? 0 : 1;
+  } catch (error) {
+    if (!(error instanceof InvalidInputError)) throw error;
+    logger.warn('The source is not usable', { reason: error.message });
+    const reason = { type: 'invalid_input', messages: [error.message] };
+    await transition(logger, 'errored', () => deps.repo.markErrored(config.assetId, reason));
+    return 1;
+  } finally {
+    await rm(workDir, { recursive: true, force: true });
+  }
+}
+
+async function transcode(config: Config, deps: TranscoderDeps, workDir: string, logger: Logger): Promise<ReadyPatch> {
+  const storage = new S3Storage(deps.s3);
+  const sourceFile = join(workDir, 'source');
+  const hlsDir = join(workDir, 'hls');
+  await storage.download(config.source.bucket, config.source.key, sourceFile);
+  const source = await deps.probe(sourceFile);
+  const plan = planLadder(source, { maxResolutionTier: config.maxResolutionTier });
+  logger.info('Planned the ladder', { source, renditions: renditionNames(plan) });
+  const variants = await deps.encode(sourceFile, plan, hlsDir, {
+    onProgress: progressLogger(logger, source.durationSeconds),
+  });
+  logger.info('Encoded', { variants });
+  const keys = await storage.publish(hlsDir, config.outputBucket, config.assetId);
+  logger.info('Published', { objects: keys.length });
+  return readyPatch(config.assetId, source, plan);
+}
+
+/**
+ * Applies a status transition. A TransitionError means the asset is no longer preparing (deleted meanwhile): it
+ * is logged, not thrown, and reported as `false`.
+ */
+async function transition(logger: Logger, to: string, write: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await write();
+    logger.info(`Marked the asset ${to}`);
+    return true;
+  } catch (error) {
+    if (!(error instanceof TransitionError)) throw error;
+    logger.warn(`Did not mark the asset ${to}: it is no longer preparing`, { reason: error.message });
+    return false;
+  }
+}
+
+/** Logs encoding progress every 10% of the source's duration. */
+function progressLogger(logger: Logger, durationSeconds: number): (seconds: number) => void {
+  let logged = 0;
+  return (seconds) => {
+    const percent = Math.min(100, Math.floor((seconds / durationSeconds) * 10) * 10);
+    if (percent <= logged) return;
+    logged = percent;
+    logger.info('Encoding', { percent });
+  };
+}
+
+/** What the asset reports once ready (Mux's fields), from the source and the renditions actually stored. */
+function readyPatch(assetId: string, source: SourceProbe, plan: LadderPlan): ReadyPatch {
+  const duration = source.durationSeconds;
+  const top = plan.video?.rungs.at(-1);
+  const frameRate = plan.video && Math.round(plan.video.fps * 1000) / 1000;
+  const tracks: Track[] = [];
+  if (top && frameRate) {
+    const id = derivedId('video-track', assetId);
+    tracks.push({
+      id,
+      type: 'video',
+      max_width: top.width,
+      max_height: top.height,
+      max_frame_rate: frameRate,
+      duration,
+    });
+  }
+  if (plan.audio) {
+    const id = derivedId('audio-track', assetId);
+    tracks.push({ id, type: 'audio', max_channels: plan.audio.channels, duration, primary: true });
+  }
+  return {
+    duration,
+    // Classified by the short side, like the ladder: portrait 1080x1920 is FHD, not UHD.
+    max_stored_resolution: storedResolution(top && Math.min(top.width, top.height)),
+    // An audio-only asset has no aspect ratio; the empty string is left out of the API's asset.
+    aspect_ratio: source.video ? aspectRatio(source.video.width, source.video.height) : '',
+    tracks,
+    renditions: renditionNames(plan),
+    resolution_tier: top ? resolutionTier(top.width, top.height) : 'audio-only',
+    ...(frameRate && { max_stored_frame_rate: frameRate }),
+  };
+}
+
+const startedDirectly = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
+if (startedDirectly) process.exit(await run());

@@ -1,0 +1,69 @@
+/**
+ * The transcoder's S3 I/O: fetch the source to a local file, publish an asset's HLS folder. Takes its client from
+ * the caller (`s3Client()` from the shared adapters: path-style when AWS_ENDPOINT_URL points at an emulator).
+ */
+import { createWriteStream } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import { extname, join, relative } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { assetOutputPrefix, MASTER_PLAYLIST } from '../../../lambdas/core/domain/layout.js';
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.m3u8': 'application/vnd.apple.mpegurl',
+  '.m4s': 'video/iso.segment',
+  '.mp4': 'video/mp4',
+  '.ts': 'video/mp2t',
+  '.jpg': 'image/jpeg',
+};
+
+/** Concurrent PUTs while publishing a folder. */
+const UPLOAD_CONCURRENCY = 8;
+
+const contentTypeFor = (file: string) => CONTENT_TYPES[extname(file)] ?? 'application/octet-stream';
+
+export class S3Storage {
+  constructor(private readonly s3: S3Client) {}
+
+  /** Streams `s3://bucket/key` into `file`. */
+  async download(bucket: string, key: string, file: string): Promise<void> {
+    const { Body } = await this.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    if (!Body) throw new Error(`s3://${bucket}/${key} has no body`);
+    await pipeline(Body as Readable, createWriteStream(file));
+  }
+
+  /**
+   * Uploads every file under `dir` to `assets/<assetId>/<relative path>` with its content type. The master
+   * playlist goes last, after every rendition has landed, so its presence means the asset is complete.
+   * Returns the keys in upload order.
+   */
+  async publish(dir: string, bucket: string, assetId: string): Promise<string[]> {
+    const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+    const renditionFiles = entries
+      .filter((entry) => entry.isFile())
+      .map((entry) => relative(dir, join(entry.parentPath, entry.name)))
+      .filter((file) => file !== MASTER_PLAYLIST);
+    const put = (file: string) => this.put(bucket, `${assetOutputPrefix(assetId)}/${file}`, join(dir, file));
+    const keys = await inParallel(renditionFiles, UPLOAD_CONCURRENCY, put);
+    keys.push(await put(MASTER_PLAYLIST));
+    return keys;
+  }
+
+  private async put(bucket: string, key: string, file: string): Promise<string> {
+    const Body = await readFile(file);
+    await this.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body, ContentType: contentTypeFor(file) }));
+    return key;
+  }
+}
+
+/** Maps `items` through `fn` with at most `concurrency` calls in flight; results in completion order. */
+async function inParallel<T, R>(items: readonly T[], concurrency: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = [];
+  const queue = [...items];
+  const worker = async () => {
+    for (let item = queue.shift(); item !== undefined; item = queue.shift()) results.push(await fn(item));
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return results;
+}

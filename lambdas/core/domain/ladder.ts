@@ -1,0 +1,208 @@
+/**
+ * Ladder planning: which HLS renditions to encode from a probed source, and how. Pure: no SDK, no I/O.
+ *
+ * Rungs are named and chosen by the SHORT side, so a portrait 1080x1920 source gets 1080x1920, 720x1280, …
+ * The ladder never upscales, and stops at the asset's `max_resolution_tier` (1080p unless asked, as Mux does).
+ */
+import type { ResolutionTier } from './media.js';
+
+/** What the transcoder knows about a source, in display orientation (rotation and pixel aspect applied). */
+export interface SourceProbe {
+  durationSeconds: number;
+  /** Absent for audio-only sources. `fps` is 0 when the source does not say. */
+  video?: { width: number; height: number; fps: number };
+  /** Absent for video-only sources. */
+  audio?: { channels: number };
+}
+
+export interface VideoRung {
+  /** The rendition's name and output folder, e.g. "720p" (the short side). */
+  name: string;
+  width: number;
+  height: number;
+  /** Target average bitrate, kbit/s. */
+  videoKbps: number;
+  /** VBV peak rate and buffer, kbit/s. */
+  maxrateKbps: number;
+  bufsizeKbps: number;
+  profile: 'high';
+  /** H.264 `level_idc`, e.g. 31 for level 3.1. */
+  level: number;
+}
+
+export interface VideoPlan {
+  /** Output frame rate of every rung. */
+  fps: number;
+  /** True when the source's frame rate is too high or unknown, so frames must be resampled to `fps`. */
+  resampleFrameRate: boolean;
+  rungs: VideoRung[];
+}
+
+export interface AudioPlan {
+  codec: 'aac';
+  kbps: number;
+  channels: number;
+  sampleRate: number;
+}
+
+export interface LadderPlan {
+  segmentSeconds: number;
+  /** Every rung has a keyframe at every multiple of this, so segments of all rungs line up. */
+  keyframeSeconds: number;
+  /** Absent for audio-only sources. */
+  video?: VideoPlan;
+  /** Absent for video-only sources; otherwise muxed into every rung. */
+  audio?: AudioPlan;
+}
+
+export interface LadderOptions {
+  /** Highest tier to encode. @default '1080p' */
+  maxResolutionTier?: ResolutionTier;
+  /** @default 6 */
+  segmentSeconds?: number;
+}
+
+/** The single rendition of an audio-only source. */
+export const AUDIO_ONLY_RENDITION = 'audio';
+
+const MAX_SHORT_SIDE: Record<ResolutionTier, number> = { '1080p': 1080, '1440p': 1440, '2160p': 2160 };
+
+/** Standard rungs by short side, with the average bitrate (kbit/s) of a 16:9 frame of that size at ≤30 fps. */
+const LOWEST_TIER = { shortSide: 360, kbps: 900 };
+const TIERS: readonly (typeof LOWEST_TIER)[] = [
+  LOWEST_TIER,
+  { shortSide: 480, kbps: 1600 },
+  { shortSide: 720, kbps: 3000 },
+  { shortSide: 1080, kbps: 6000 },
+  { shortSide: 1440, kbps: 10000 },
+  { shortSide: 2160, kbps: 16000 },
+];
+
+const MAX_FPS = 60;
+const DEFAULT_FPS = 30;
+/** Above 30 fps a rung needs more bits for the same quality. */
+const HIGH_FPS_BITRATE_FACTOR = 1.5;
+const MAXRATE_FACTOR = 1.5;
+const BUFSIZE_FACTOR = 2;
+
+export function isResolutionTier(value: string): value is ResolutionTier {
+  return Object.hasOwn(MAX_SHORT_SIDE, value);
+}
+
+export function planLadder(source: SourceProbe, options: LadderOptions = {}): LadderPlan {
+  return {
+    segmentSeconds: options.segmentSeconds ?? 6,
+    keyframeSeconds: 2,
+    ...(source.video && { video: planVideo(source.video, options.maxResolutionTier ?? '1080p') }),
+    ...(source.audio && { audio: planAudio(source.audio.channels) }),
+  };
+}
+
+/** The names of the renditions a plan produces, lowest first. */
+export function renditionNames(plan: LadderPlan): string[] {
+  return plan.video ? plan.video.rungs.map((r) => r.name) : [AUDIO_ONLY_RENDITION];
+}
+
+function planVideo(video: NonNullable<SourceProbe['video']>, cap: ResolutionTier): VideoPlan {
+  const fps = video.fps > 0 ? Math.min(video.fps, MAX_FPS) : DEFAULT_FPS;
+  const sizes = rungSizes(video.width, video.height, MAX_SHORT_SIDE[cap]);
+  return {
+    fps,
+    resampleFrameRate: fps !== video.fps,
+    rungs: sizes.map((size) => rung(size, fps)),
+  };
+}
+
+interface RungSize {
+  shortSide: number;
+  width: number;
+  height: number;
+}
+
+/** Every standard tier the source reaches (up to the cap), or the source's own size if it reaches none. */
+function rungSizes(width: number, height: number, maxShortSide: number): RungSize[] {
+  const shortSide = Math.min(width, height);
+  const tiers = TIERS.filter((t) => t.shortSide <= Math.min(shortSide, maxShortSide));
+  if (tiers.length === 0) {
+    const own = { width: evenAtMost(width, width), height: evenAtMost(height, height) };
+    return [{ shortSide: Math.min(own.width, own.height), ...own }];
+  }
+  return tiers.map((t) => scaledTo(t.shortSide, width, height));
+}
+
+/** The source scaled so its short side is `shortSide`, both dimensions even (H.264 4:2:0 needs them even). */
+function scaledTo(shortSide: number, width: number, height: number): RungSize {
+  const scale = shortSide / Math.min(width, height);
+  return {
+    shortSide,
+    width: evenAtMost(width * scale, width),
+    height: evenAtMost(height * scale, height),
+  };
+}
+
+/** The nearest even number to `value`, never above `limit` (so rounding never upscales). */
+function evenAtMost(value: number, limit: number): number {
+  const floorEven = (n: number) => n - (n % 2);
+  return Math.max(2, Math.min(2 * Math.round(value / 2), floorEven(Math.floor(limit))));
+}
+
+function rung(size: RungSize, fps: number): VideoRung {
+  const videoKbps = Math.round(referenceKbps(size) * (fps > 30 ? HIGH_FPS_BITRATE_FACTOR : 1));
+  const maxrateKbps = Math.round(videoKbps * MAXRATE_FACTOR);
+  const bufsizeKbps = videoKbps * BUFSIZE_FACTOR;
+  return {
+    name: `${size.shortSide}p`,
+    width: size.width,
+    height: size.height,
+    videoKbps,
+    maxrateKbps,
+    bufsizeKbps,
+    profile: 'high',
+    level: h264Level(size.width, size.height, fps, maxrateKbps, bufsizeKbps),
+  };
+}
+
+/** The tier's bitrate scaled by the rung's area relative to a 16:9 frame of the tier (the lowest tier for smaller rungs). */
+function referenceKbps(size: RungSize): number {
+  const tier = TIERS.findLast((t) => t.shortSide <= size.shortSide) ?? LOWEST_TIER;
+  const referenceArea = tier.shortSide * ((tier.shortSide * 16) / 9);
+  return (tier.kbps * size.width * size.height) / referenceArea;
+}
+
+/**
+ * H.264 levels (ITU-T H.264 Table A-1) from 3.0 up: max macroblocks per second, per frame, and max bitrate and
+ * CPB size in kbit/s for Baseline/Main (High allows 1.25×).
+ */
+const LEVELS: readonly { idc: number; mbPerSecond: number; mbPerFrame: number; kbps: number; cpbKbits: number }[] = [
+  { idc: 30, mbPerSecond: 40_500, mbPerFrame: 1_620, kbps: 10_000, cpbKbits: 10_000 },
+  { idc: 31, mbPerSecond: 108_000, mbPerFrame: 3_600, kbps: 14_000, cpbKbits: 14_000 },
+  { idc: 32, mbPerSecond: 216_000, mbPerFrame: 5_120, kbps: 20_000, cpbKbits: 20_000 },
+  { idc: 40, mbPerSecond: 245_760, mbPerFrame: 8_192, kbps: 20_000, cpbKbits: 25_000 },
+  { idc: 41, mbPerSecond: 245_760, mbPerFrame: 8_192, kbps: 50_000, cpbKbits: 62_500 },
+  { idc: 42, mbPerSecond: 522_240, mbPerFrame: 8_704, kbps: 50_000, cpbKbits: 62_500 },
+  { idc: 50, mbPerSecond: 589_824, mbPerFrame: 22_080, kbps: 135_000, cpbKbits: 135_000 },
+  { idc: 51, mbPerSecond: 983_040, mbPerFrame: 36_864, kbps: 240_000, cpbKbits: 240_000 },
+  { idc: 52, mbPerSecond: 2_073_600, mbPerFrame: 36_864, kbps: 240_000, cpbKbits: 240_000 },
+];
+const HIGH_PROFILE_FACTOR = 1.25;
+
+/** The lowest High-profile level that allows this frame size, rate and VBV. */
+export function h264Level(width: number, height: number, fps: number, maxrateKbps: number, bufsizeKbps: number) {
+  const mbWide = Math.ceil(width / 16);
+  const mbHigh = Math.ceil(height / 16);
+  const mbPerFrame = mbWide * mbHigh;
+  const fits = (l: (typeof LEVELS)[number]) =>
+    mbPerFrame <= l.mbPerFrame &&
+    Math.max(mbWide, mbHigh) <= Math.sqrt(8 * l.mbPerFrame) &&
+    mbPerFrame * fps <= l.mbPerSecond &&
+    maxrateKbps <= l.kbps * HIGH_PROFILE_FACTOR &&
+    bufsizeKbps <= l.cpbKbits * HIGH_PROFILE_FACTOR;
+  const level = LEVELS.find(fits);
+  if (!level) throw new Error(`No H.264 level allows ${width}x${height} at ${fps} fps`);
+  return level.idc;
+}
+
+function planAudio(sourceChannels: number): AudioPlan {
+  const channels = Math.min(Math.max(sourceChannels, 1), 2);
+  return { codec: 'aac', kbps: 64 * channels, channels, sampleRate: 48_000 };
+}

@@ -1,0 +1,259 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { Readable } from 'node:stream';
+import { GetObjectCommand, type GetObjectCommandOutput, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { run, type TranscoderDeps } from '../../containers/transcoder/src/main.js';
+import { InvalidInputError, TransitionError } from '../../lambdas/core/domain/errors.js';
+import { type LadderPlan, renditionNames, type SourceProbe } from '../../lambdas/core/domain/ladder.js';
+import type { AssetRecord, MediaError, ReadyPatch } from '../../lambdas/core/domain/media.js';
+import type { MediaRepository } from '../../lambdas/core/ports.js';
+
+const ASSET_ID = 'asset123';
+const SOURCE_BYTES = Buffer.from('pretend this is a video');
+
+const ENV = {
+  MEDIA_TABLE: 'media',
+  OUTPUT_BUCKET: 'output',
+  ASSET_ID,
+  SOURCE_BUCKET: 'ingest',
+  SOURCE_KEY: 'uploads/up1',
+};
+
+const HD_SOURCE: SourceProbe = {
+  durationSeconds: 12.5,
+  video: { width: 1280, height: 720, fps: 30 },
+  audio: { channels: 2 },
+};
+
+/** An asset that is preparing until it is marked, or was deleted before the transcoder finished. */
+class FakeAssets {
+  readonly ready: ReadyPatch[] = [];
+  readonly errored: MediaError[] = [];
+  constructor(private status: AssetRecord['status'] = 'preparing') {}
+
+  // run() only ever marks its asset; the other repository methods are not part of this test.
+  readonly repo = {
+    markReady: async (id: string, patch: ReadyPatch) => this.mark(id, 'ready', () => this.ready.push(patch)),
+    markErrored: async (id: string, error: MediaError) => this.mark(id, 'errored', () => this.errored.push(error)),
+  } as Pick<MediaRepository, 'markReady' | 'markErrored'> as MediaRepository;
+
+  private mark(id: string, to: 'ready' | 'errored', record: () => void): AssetRecord {
+    expect(id).toBe(ASSET_ID);
+    if (this.status !== 'preparing') throw new TransitionError('asset', id, to, ['preparing']);
+    this.status = to;
+    record();
+    return { id } as AssetRecord;
+  }
+}
+
+/** Writes what ffmpeg would for a plan: per rendition a playlist, an init segment and a media segment, then the master. */
+const fakeEncode: TranscoderDeps['encode'] = async (_input, plan, outDir) => {
+  for (const name of renditionNames(plan)) {
+    for (const file of ['index.m3u8', 'init.mp4', 'segment_000.m4s']) await write(join(outDir, name, file));
+  }
+  await write(join(outDir, 'master.m3u8'));
+  return [];
+};
+
+async function write(file: string) {
+  await mkdir(dirname(file), { recursive: true });
+  await writeFile(file, file);
+}
+
+const s3 = mockClient(S3Client);
+
+beforeEach(() => {
+  vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
+  s3.reset();
+  s3.on(GetObjectCommand).resolves({ Body: Readable.from([SOURCE_BYTES]) as GetObjectCommandOutput['Body'] });
+  s3.on(PutObjectCommand).resolves({});
+});
+
+afterEach(() => {
+  vi.unstubAllEnvs();
+});
+
+function deps(assets: FakeAssets, overrides: Partial<TranscoderDeps> = {}): Partial<TranscoderDeps> {
+  return {
+    env: ENV,
+    repo: assets.repo,
+    s3: new S3Client({}),
+    probe: async () => HD_SOURCE,
+    encode: fakeEncode,
+    ...overrides,
+  };
+}
+
+const putKeys = () => s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input.Key);
+
+describe('transcoder run()', () => {
+  it('downloads, probes, encodes and publishes, then marks the asset ready and exits 0', async () => {
+    const assets = new FakeAssets();
+    const probed: Buffer[] = [];
+    const probe = async (file: string) => {
+      probed.push(await readFile(file));
+      return HD_SOURCE;
+    };
+
+    expect(await run(deps(assets, { probe }))).toBe(0);
+
+    expect(s3.commandCalls(GetObjectCommand)[0]?.args[0].input).toEqual({ Bucket: 'ingest', Key: 'uploads/up1' });
+    expect(probed).toEqual([SOURCE_BYTES]);
+    expect(assets.ready).toEqual([
+      {
+        duration: 12.5,
+        max_stored_resolution: 'HD',
+        max_stored_frame_rate: 30,
+        resolution_tier: '720p',
+        aspect_ratio: '16:9',
+        renditions: ['360p', '480p', '720p'],
+        tracks: [
+          {
+            id: expect.any(String),
+            type: 'video',
+            max_width: 1280,
+            max_height: 720,
+            max_frame_rate: 30,
+            duration: 12.5,
+          },
+          { id: expect.any(String), type: 'audio', max_channels: 2, duration: 12.5, primary: true },
+        ],
+      },
+    ]);
+  });
+
+  it('publishes every file under assets/<assetId>/ with its content type, the master playlist last', async () => {
+    await run(deps(new FakeAssets()));
+
+    const keys = putKeys();
+    expect(keys).toHaveLength(3 * 3 + 1);
+    expect(keys.at(-1)).toBe(`assets/${ASSET_ID}/master.m3u8`);
+    const puts = s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input);
+    expect(puts.every((p) => p.Bucket === 'output')).toBe(true);
+    const contentType = (key: string) => puts.find((p) => p.Key === key)?.ContentType;
+    expect(contentType(`assets/${ASSET_ID}/720p/index.m3u8`)).toBe('application/vnd.apple.mpegurl');
+    expect(contentType(`assets/${ASSET_ID}/720p/init.mp4`)).toBe('video/mp4');
+    expect(contentType(`assets/${ASSET_ID}/720p/segment_000.m4s`)).toBe('video/iso.segment');
+  });
+
+  it('reports an audio-only asset the way Mux does', async () => {
+    const assets = new FakeAssets();
+    const probe = async (): Promise<SourceProbe> => ({ durationSeconds: 3, audio: { channels: 1 } });
+
+    expect(await run(deps(assets, { probe }))).toBe(0);
+
+    const [patch] = assets.ready;
+    expect(patch).toMatchObject({ max_stored_resolution: 'Audio only', resolution_tier: 'audio-only' });
+    expect(patch?.renditions).toEqual(['audio']);
+    expect(patch?.tracks.map((t) => t.type)).toEqual(['audio']);
+    expect(patch).not.toHaveProperty('max_stored_frame_rate');
+  });
+
+  it('classifies portrait video by its short side', async () => {
+    const assets = new FakeAssets();
+    const probe = async (): Promise<SourceProbe> => ({
+      durationSeconds: 3,
+      video: { width: 1080, height: 1920, fps: 60 },
+    });
+
+    await run(deps(assets, { probe }));
+
+    expect(assets.ready[0]).toMatchObject({
+      max_stored_resolution: 'FHD',
+      resolution_tier: '1080p',
+      aspect_ratio: '9:16',
+      max_stored_frame_rate: 60,
+    });
+    expect(assets.ready[0]?.tracks).toEqual([expect.objectContaining({ max_width: 1080, max_height: 1920 })]);
+  });
+
+  it('plans up to the tier MAX_RESOLUTION_TIER allows', async () => {
+    const plans: LadderPlan[] = [];
+    const encode: TranscoderDeps['encode'] = async (input, plan, outDir, options) => {
+      plans.push(plan);
+      return fakeEncode(input, plan, outDir, options);
+    };
+    const probe = async (): Promise<SourceProbe> => ({
+      durationSeconds: 3,
+      video: { width: 3840, height: 2160, fps: 30 },
+    });
+
+    await run(deps(new FakeAssets(), { probe, encode, env: { ...ENV, MAX_RESOLUTION_TIER: '1440p' } }));
+
+    expect(plans.map((p) => renditionNames(p).at(-1))).toEqual(['1440p']);
+  });
+
+  it('marks an unusable source errored with the reason, publishes nothing and exits 1', async () => {
+    const assets = new FakeAssets();
+    const probe = async (): Promise<SourceProbe> => {
+      throw new InvalidInputError('The file could not be read as video or audio: Invalid data found');
+    };
+
+    expect(await run(deps(assets, { probe }))).toBe(1);
+
+    expect(assets.errored).toEqual([
+      { type: 'invalid_input', messages: ['The file could not be read as video or audio: Invalid data found'] },
+    ]);
+    expect(assets.ready).toEqual([]);
+    expect(putKeys()).toEqual([]);
+  });
+
+  it('exits 1 without marking the asset when encoding fails for another reason', async () => {
+    const assets = new FakeAssets();
+    const encode = async (): Promise<never> => {
+      throw new Error('ffmpeg failed (exit code 187)');
+    };
+
+    expect(await run(deps(assets, { encode }))).toBe(1);
+
+    expect(assets.ready).toEqual([]);
+    expect(assets.errored).toEqual([]);
+    expect(putKeys()).toEqual([]);
+  });
+
+  it('exits 1 without throwing when the asset was deleted before it could be marked ready', async () => {
+    const assets = new FakeAssets('deleted');
+
+    await expect(run(deps(assets))).resolves.toBe(1);
+    expect(assets.ready).toEqual([]);
+  });
+
+  it('exits 1 when the source cannot be downloaded', async () => {
+    const assets = new FakeAssets();
+    s3.on(GetObjectCommand).rejects(new Error('NoSuchKey'));
+
+    expect(await run(deps(assets))).toBe(1);
+    expect(assets.errored).toEqual([]);
+  });
+
+  it.each([
+    ['a required variable is missing', { ...ENV, SOURCE_KEY: '' }],
+    ['MAX_RESOLUTION_TIER is not a tier', { ...ENV, MAX_RESOLUTION_TIER: '4k' }],
+  ])('exits 1 before touching anything when %s', async (_, env) => {
+    const assets = new FakeAssets();
+
+    expect(await run(deps(assets, { env }))).toBe(1);
+
+    expect(s3.calls()).toEqual([]);
+    expect([...assets.ready, ...assets.errored]).toEqual([]);
+  });
+
+  it('removes its scratch folder whether or not the transcode succeeds', async () => {
+    const folders: string[] = [];
+    const encode: TranscoderDeps['encode'] = async (input, plan, outDir, options) => {
+      folders.push(outDir);
+      await fakeEncode(input, plan, outDir, options);
+      if (folders.length === 2) throw new Error('ffmpeg failed');
+      return [];
+    };
+
+    await run(deps(new FakeAssets(), { encode }));
+    await run(deps(new FakeAssets(), { encode }));
+
+    expect(folders).toHaveLength(2);
+    for (const folder of folders) expect(existsSync(dirname(folder))).toBe(false);
+  });
+});
