@@ -31,7 +31,7 @@ export class GammaClient {
   }
 
   async put(url: string, file: string): Promise<number> {
-    const res = await fetch(url, { method: 'PUT', body: await readFile(file) });
+    const res = await fetch(url, { method: 'PUT', body: new Uint8Array(await readFile(file)) });
     return res.status;
   }
 

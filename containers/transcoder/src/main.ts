@@ -186,8 +186,7 @@ function readyPatch(assetId: string, source: SourceProbe, plan: LadderPlan): Rea
     duration,
     // Classified by the short side, like the ladder: portrait 1080x1920 is FHD, not UHD.
     max_stored_resolution: storedResolution(top && Math.min(top.width, top.height)),
-    // An audio-only asset has no aspect ratio; the empty string is left out of the API's asset.
-    aspect_ratio: source.video ? aspectRatio(source.video.width, source.video.height) : '',
+    ...(source.video && { aspect_ratio: aspectRatio(source.video.width, source.video.height) }),
     tracks,
     renditions: renditionNames(plan),
     resolution_tier: top ? resolutionTier(top.width, top.height) : 'audio-only',

@@ -108,10 +108,9 @@ export interface AssetRecord {
 }
 
 /** The fields the transcoder reports when an asset becomes ready. */
-export type ReadyPatch = Required<
-  Pick<AssetRecord, 'duration' | 'max_stored_resolution' | 'aspect_ratio' | 'tracks' | 'renditions'>
-> &
-  Pick<AssetRecord, 'max_stored_frame_rate' | 'resolution_tier'>;
+export type ReadyPatch = Required<Pick<AssetRecord, 'duration' | 'max_stored_resolution' | 'tracks' | 'renditions'>> &
+  /** Absent for audio-only assets. */
+  Pick<AssetRecord, 'max_stored_frame_rate' | 'resolution_tier' | 'aspect_ratio'>;
 
 /** Mux's `max_stored_resolution` bucket for a stored height. */
 export function storedResolution(height: number | undefined): NonNullable<AssetRecord['max_stored_resolution']> {
