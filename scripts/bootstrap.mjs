@@ -31,8 +31,10 @@ function stamped(name, hash, install) {
 
 function nodeModules() {
   stamped('node_modules', digest('package-lock.json'), () => {
-    say('installing node modules (npm ci)');
-    run('npm', ['ci', '--no-audit', '--no-fund']);
+    // A fresh checkout gets exactly the lock file; an existing tree is brought up to date without being removed.
+    const fresh = !existsSync(join(root, 'node_modules'));
+    say(`installing node modules (${fresh ? 'npm ci' : 'npm install'})`);
+    run('npm', [fresh ? 'ci' : 'install', '--no-audit', '--no-fund']);
   });
 }
 

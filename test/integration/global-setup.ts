@@ -14,7 +14,7 @@ declare module 'vitest' {
 
 export default async function setup(project: TestProject) {
   const platform = await startPlatform({
-    logDir: join(STATE_DIR, 'test-logs'),
+    logDir: join(STATE_DIR, 'test-logs', String(process.pid)),
     log: (line) => process.stderr.write(`${line}\n`),
   });
   project.provide('platform', platform.config);
