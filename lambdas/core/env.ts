@@ -62,6 +62,7 @@ export const USES = {
   wsDisconnect: ['CONNECTIONS_TABLE'],
   wsSubscribe: ['CONNECTIONS_TABLE'],
   taskStopped: ['MEDIA_TABLE'],
+  mediaconvertStatus: ['MEDIA_TABLE'],
   playback: ['MEDIA_TABLE', 'OUTPUT_BUCKET'],
   transcoder: ['MEDIA_TABLE', 'OUTPUT_BUCKET', 'ASSET_ID', 'SOURCE_BUCKET', 'SOURCE_KEY'],
 } as const satisfies Record<string, readonly EnvName[]>;

@@ -4,9 +4,10 @@
  */
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
-import { documentClient, ecsClient } from '../core/adapters/clients.js';
+import { documentClient, ecsClient, mediaConvertClient } from '../core/adapters/clients.js';
 import { DynamoMediaRepository } from '../core/adapters/dynamo-media.js';
 import { FargateRunner } from '../core/adapters/ecs-runner.js';
+import { MediaConvertRunner } from '../core/adapters/mediaconvert-runner.js';
 import { uploadIdFromKey } from '../core/domain/layout.js';
 import { envFor } from '../core/env.js';
 import { logger, withKeys } from '../core/logger.js';
@@ -72,10 +73,14 @@ function parseJson(body: string): unknown {
   }
 }
 
+/** The TranscodeRunner TRANSCODER names, configured from its own entry of the env registry. */
 function runnerFromEnv(transcoder: string): TranscodeRunner {
-  if (transcoder !== 'fargate') {
-    throw new Error(`TRANSCODER=${transcoder} is not supported by this ingest function; use fargate`);
+  if (transcoder === 'mediaconvert') {
+    return new MediaConvertRunner(mediaConvertClient(), {
+      roleArn: envFor('mediaconvertRunner').MEDIACONVERT_ROLE_ARN,
+    });
   }
+  if (transcoder !== 'fargate') throw new Error(`TRANSCODER=${transcoder} is not one of fargate, mediaconvert`);
   const env = envFor('fargateRunner');
   const list = (value: string) =>
     value

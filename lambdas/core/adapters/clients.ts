@@ -6,6 +6,7 @@
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECSClient } from '@aws-sdk/client-ecs';
+import { MediaConvertClient } from '@aws-sdk/client-mediaconvert';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
@@ -26,6 +27,11 @@ export function s3Client(config: S3ClientConfig = {}, env: NodeJS.ProcessEnv = p
 
 export function ecsClient(): ECSClient {
   return new ECSClient({});
+}
+
+/** MediaConvert's regional endpoint takes CreateJob directly; DescribeEndpoints is no longer needed. */
+export function mediaConvertClient(): MediaConvertClient {
+  return new MediaConvertClient({});
 }
 
 /** The @connections management API of a WebSocket stage (`https://{api}.execute-api.{region}.amazonaws.com/{stage}`). */

@@ -1,0 +1,28 @@
+/**
+ * EventBridge target for "MediaConvert Job State Change" events of this deployment's jobs (the rule matches COMPLETE
+ * and ERROR, and the output bucket in the job's metadata): marks the asset ready or errored.
+ */
+import type { Context, EventBridgeEvent } from 'aws-lambda';
+import { documentClient } from '../core/adapters/clients.js';
+import { DynamoMediaRepository } from '../core/adapters/dynamo-media.js';
+import { envFor } from '../core/env.js';
+import { logger, withKeys } from '../core/logger.js';
+import { once } from '../core/once.js';
+import type { MediaRepository } from '../core/ports.js';
+import { JOB_METADATA, JobStateChange, mediaConvertJobChanged } from '../core/usecases/mediaconvert-status.js';
+import { parseOrThrow } from '../core/validation.js';
+
+export function createMediaConvertStatusHandler(deps: () => { media: MediaRepository }) {
+  return async (event: EventBridgeEvent<'MediaConvert Job State Change', unknown>, context?: Context) => {
+    if (context) logger.addContext(context);
+    const job = parseOrThrow(JobStateChange, event.detail, 'detail');
+    await withKeys({ assetId: job.userMetadata[JOB_METADATA.assetId], jobId: job.jobId }, async () => {
+      const { outcome } = await mediaConvertJobChanged(job, deps());
+      logger.info('MediaConvert job changed state', { outcome, status: job.status });
+    });
+  };
+}
+
+export const handler = createMediaConvertStatusHandler(
+  once(() => ({ media: new DynamoMediaRepository(documentClient(), envFor('mediaconvertStatus').MEDIA_TABLE) })),
+);
