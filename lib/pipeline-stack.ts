@@ -1,9 +1,12 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { VideoApi } from './constructs/api.js';
 import { Ingest } from './constructs/ingest.js';
 import type { MediaStorage } from './constructs/media-storage.js';
+import { MediaConvertTranscoder } from './constructs/mediaconvert.js';
+import { Monitoring } from './constructs/monitoring.js';
 import { StatusPush } from './constructs/status-push.js';
 import type { Stream } from './constructs/stream.js';
 import { FargateTranscoder } from './constructs/transcode.js';
@@ -11,6 +14,13 @@ import { FargateTranscoder } from './constructs/transcode.js';
 export interface PipelineStackProps extends StackProps {
   readonly storage: MediaStorage;
   readonly stream: Stream;
+  /** Where this stack's alarms notify (the stateful stack's topic). @default a topic of this stack */
+  readonly alarmTopic?: sns.ITopic;
+  /**
+   * Which TranscodeRunner the ingest function uses: FFmpeg on Fargate, or AWS Elemental MediaConvert.
+   * @default 'fargate'
+   */
+  readonly transcoder?: TranscoderKind;
   /** Origins browsers may call the API from. @default ['*'] */
   readonly corsOrigins?: string[];
   /** Transcoder container image. @default built from containers/transcoder */
@@ -21,6 +31,9 @@ export interface PipelineStackProps extends StackProps {
    */
   readonly local?: LocalOptions;
 }
+
+export type TranscoderKind = 'fargate' | 'mediaconvert';
+export const TRANSCODER_KINDS: readonly TranscoderKind[] = ['fargate', 'mediaconvert'];
 
 export interface LocalOptions {
   /** The emulator's endpoint, e.g. http://127.0.0.1:4566. */
@@ -34,8 +47,9 @@ export const LOCAL_ECS_EVENT_SOURCE = 'gamma.local.ecs';
 
 /**
  * The pipeline, in flow order:
- * API (upload URL) → [S3 → SQS, stateful stack] → Ingest (asset + dispatch) → Transcode (Fargate FFmpeg)
- * → [output bucket → Stream (CloudFront), stateful stack] → StatusPush (table stream → WebSocket).
+ * API (upload URL) → [S3 → SQS, stateful stack] → Ingest (asset + dispatch) → Transcode (Fargate FFmpeg or
+ * MediaConvert) → [output bucket → Stream (CloudFront), stateful stack] → StatusPush (table stream → WebSocket).
+ * Monitoring adds an alarm to every function and dead-letter queue.
  */
 export class PipelineStack extends Stack {
   constructor(scope: Construct, id: string, props: PipelineStackProps) {
@@ -49,18 +63,29 @@ export class PipelineStack extends Stack {
       mediaTable: storage.mediaTable,
       tokensTable: storage.tokensTable,
       ingestBucket: storage.ingestBucket,
+      outputBucket: storage.outputBucket,
       streamUrl,
       corsOrigins: props.corsOrigins,
     });
 
-    const transcoder = new FargateTranscoder(this, 'Transcode', {
-      ingestBucket: storage.ingestBucket,
-      outputBucket: storage.outputBucket,
-      mediaTable: storage.mediaTable,
-      image: local ? ecs.ContainerImage.fromRegistry('gamma/transcoder:local') : props.transcoderImage,
-      extraStopEventSources: local ? [LOCAL_ECS_EVENT_SOURCE] : undefined,
-      flowLogs: !local,
-    });
+    const transcoder =
+      (props.transcoder ?? 'fargate') === 'mediaconvert'
+        ? new MediaConvertTranscoder(this, 'Transcode', {
+            ingestBucket: storage.ingestBucket,
+            outputBucket: storage.outputBucket,
+            mediaTable: storage.mediaTable,
+          })
+        : new FargateTranscoder(this, 'Transcode', {
+            ingestBucket: storage.ingestBucket,
+            outputBucket: storage.outputBucket,
+            mediaTable: storage.mediaTable,
+            image: local ? ecs.ContainerImage.fromRegistry('gamma/transcoder:local') : props.transcoderImage,
+            extraStopEventSources: local ? [LOCAL_ECS_EVENT_SOURCE] : undefined,
+            flowLogs: !local,
+          });
+    if (local && transcoder instanceof MediaConvertTranscoder) {
+      throw new Error('MediaConvert is not emulated: deploy into the emulator with -c transcoder=fargate');
+    }
 
     new Ingest(this, 'Ingest', {
       queue: storage.ingestQueue,
@@ -80,12 +105,16 @@ export class PipelineStack extends Stack {
         : undefined,
     });
 
+    new Monitoring(this, 'Monitoring', { topic: props.alarmTopic });
+
     new CfnOutput(this, 'ApiUrl', { value: api.url, description: 'Video API base URL (/video/v1/...)' });
     new CfnOutput(this, 'WebSocketUrl', { value: push.url, description: 'Live status WebSocket URL' });
     new CfnOutput(this, 'StreamUrl', { value: streamUrl, description: 'Playback base URL ({playbackId}.m3u8)' });
     new CfnOutput(this, 'ApiId', { value: api.httpApi.apiId });
     new CfnOutput(this, 'WebSocketApiId', { value: push.webSocketApi.apiId });
-    new CfnOutput(this, 'ClusterArn', { value: transcoder.cluster.clusterArn });
+    if (transcoder instanceof FargateTranscoder) {
+      new CfnOutput(this, 'ClusterArn', { value: transcoder.cluster.clusterArn });
+    }
     new CfnOutput(this, 'PlaybackFunctionName', { value: stream.playbackFunction.functionName });
     new CfnOutput(this, 'OutputBucketName', { value: storage.outputBucket.bucketName });
     new CfnOutput(this, 'MediaTableName', { value: storage.mediaTable.tableName });

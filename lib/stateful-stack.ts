@@ -1,6 +1,7 @@
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { MediaStorage } from './constructs/media-storage.js';
+import { Monitoring } from './constructs/monitoring.js';
 import { Stream } from './constructs/stream.js';
 
 export interface StatefulStackProps extends StackProps {
@@ -8,16 +9,20 @@ export interface StatefulStackProps extends StackProps {
   readonly retainData?: boolean;
   /** Origins allowed to upload from a browser. @default ['*'] */
   readonly corsOrigins?: string[];
+  /** Subscribed to the alarm topic. @default none (subscribe to the topic yourself) */
+  readonly alarmEmail?: string;
 }
 
 /**
  * The data, kept apart from the replaceable pipeline: buckets, the ingest queue, the tables, and the playback
  * distribution in front of the output bucket (its origin access control writes the bucket's policy, so it must
- * live beside the bucket).
+ * live beside the bucket). It also owns the alarm topic.
  */
 export class StatefulStack extends Stack {
   readonly storage: MediaStorage;
   readonly stream: Stream;
+  /** Owns the alarm topic both stacks notify. */
+  readonly monitoring: Monitoring;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps = {}) {
     super(scope, id, props);
@@ -26,5 +31,6 @@ export class StatefulStack extends Stack {
       outputBucket: this.storage.outputBucket,
       mediaTable: this.storage.mediaTable,
     });
+    this.monitoring = new Monitoring(this, 'Monitoring', { alarmEmail: props.alarmEmail });
   }
 }

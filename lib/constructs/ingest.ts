@@ -1,18 +1,29 @@
 import { Duration } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import type { Component, EnvName } from '../../lambdas/core/env.js';
 import { GammaFunction } from './gamma-function.js';
-import type { FargateTranscoder } from './transcode.js';
+
+/** A TranscodeRunner's infrastructure (FargateTranscoder or MediaConvertTranscoder), as the dispatcher needs it. */
+export interface Transcoder {
+  /** The registry entry of the runner adapter the ingest function will use. */
+  readonly runnerComponent: Extract<Component, 'fargateRunner' | 'mediaconvertRunner'>;
+  /** TRANSCODER and the runner's own variables. */
+  runnerEnvironment(): Partial<Record<EnvName, string>>;
+  /** Lets `grantee` start jobs, and nothing more. */
+  grantStart(grantee: iam.IGrantable): void;
+}
 
 export interface IngestProps {
   readonly queue: sqs.IQueue;
   readonly ingestBucket: s3.IBucket;
   readonly outputBucket: s3.IBucket;
   readonly mediaTable: dynamodb.ITable;
-  readonly transcoder: FargateTranscoder;
+  readonly transcoder: Transcoder;
 }
 
 /**
@@ -26,7 +37,7 @@ export class Ingest extends Construct {
     super(scope, id);
     this.function = new GammaFunction(this, 'Function', {
       handler: 'ingest',
-      components: ['ingest', 'fargateRunner'],
+      components: ['ingest', props.transcoder.runnerComponent],
       environment: {
         MEDIA_TABLE: props.mediaTable.tableName,
         INGEST_BUCKET: props.ingestBucket.bucketName,

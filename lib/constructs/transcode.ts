@@ -2,15 +2,19 @@ import * as path from 'node:path';
 import { Duration } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { bundleTranscoderSync } from '../../containers/transcoder/build.mjs';
 import { type EnvName, environmentOf } from '../../lambdas/core/env.js';
 import { GammaFunction } from './gamma-function.js';
+import type { Transcoder } from './ingest.js';
 
 const CONTAINER_DIR = path.join(import.meta.dirname, '..', '..', 'containers', 'transcoder');
 export const TRANSCODER_CONTAINER_NAME = 'transcoder';
@@ -21,7 +25,8 @@ export interface FargateTranscoderProps {
   readonly mediaTable: dynamodb.ITable;
   /**
    * Where the container image comes from.
-   * @default the Dockerfile in containers/transcoder, built by `cdk deploy` (needs Docker on the deploying machine)
+   * @default the Dockerfile in containers/transcoder: the entry point is bundled at synth, the image is built for
+   * ARM64 by `cdk deploy` (needs Docker on the deploying machine) and pushed to the bootstrap repository
    */
   readonly image?: ecs.ContainerImage;
   /**
@@ -44,7 +49,8 @@ export interface FargateTranscoderProps {
  *
  * Tasks run in public subnets with a public IP and no inbound rule: no NAT gateway to pay for at rest.
  */
-export class FargateTranscoder extends Construct {
+export class FargateTranscoder extends Construct implements Transcoder {
+  readonly runnerComponent = 'fargateRunner';
   readonly cluster: ecs.Cluster;
   readonly taskDefinition: ecs.FargateTaskDefinition;
   readonly securityGroup: ec2.SecurityGroup;
@@ -80,7 +86,7 @@ export class FargateTranscoder extends Construct {
       },
     });
     this.taskDefinition.addContainer(TRANSCODER_CONTAINER_NAME, {
-      image: props.image ?? ecs.ContainerImage.fromAsset(CONTAINER_DIR),
+      image: props.image ?? imageFromDockerfile(),
       essential: true,
       logging: ecs.LogDrivers.awsLogs({
         streamPrefix: 'transcoder',
@@ -109,7 +115,14 @@ export class FargateTranscoder extends Construct {
         detail: { clusterArn: [this.cluster.clusterArn], lastStatus: ['STOPPED'] },
       },
       targets: [
-        new targets.LambdaFunction(this.taskStoppedFunction, { retryAttempts: 4, maxEventAge: Duration.hours(2) }),
+        new targets.LambdaFunction(this.taskStoppedFunction, {
+          retryAttempts: 4,
+          maxEventAge: Duration.hours(2),
+          deadLetterQueue: new sqs.Queue(this, 'TaskStoppedDLQ', {
+            enforceSSL: true,
+            retentionPeriod: Duration.days(14),
+          }),
+        }),
       ],
     });
   }
@@ -135,4 +148,10 @@ export class FargateTranscoder extends Construct {
   grantStart(grantee: iam.IGrantable): void {
     this.taskDefinition.grantRun(grantee);
   }
+}
+
+/** The image built from containers/transcoder, whose Dockerfile copies the bundle: build the bundle first. */
+function imageFromDockerfile(): ecs.ContainerImage {
+  bundleTranscoderSync();
+  return ecs.ContainerImage.fromAsset(CONTAINER_DIR, { platform: Platform.LINUX_ARM64 });
 }
