@@ -1,4 +1,5 @@
-import type { App } from 'aws-cdk-lib';
+import { type App, Aspects } from 'aws-cdk-lib';
+import { GammaNagAcknowledgments } from './nag.js';
 import { PipelineStack, TRANSCODER_KINDS, type TranscoderKind } from './pipeline-stack.js';
 import { StatefulStack } from './stateful-stack.js';
 
@@ -62,5 +63,6 @@ export function defineGamma(app: App): GammaStacks {
     corsOrigins,
     local,
   });
+  Aspects.of(app).add(new GammaNagAcknowledgments());
   return { stateful, pipeline };
 }

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
@@ -108,6 +108,10 @@ export class MediaStorage extends Construct {
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       timeToLiveAttribute: 'expires_at',
       removalPolicy: RemovalPolicy.DESTROY,
+    });
+    Validations.of(this.connectionsTable).acknowledge({
+      id: 'AwsSolutions-DDB3',
+      reason: 'Open WebSocket connections expire within hours and are re-created by reconnecting: nothing to restore',
     });
     this.connectionsTable.addGlobalSecondaryIndex({
       indexName: CONNECTIONS_TABLE.byEnvIndex,

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
@@ -66,6 +66,12 @@ export class FargateTranscoder extends Construct implements Transcoder {
       restrictDefaultSecurityGroup: false,
       ...((props.flowLogs ?? true) && { flowLogs: { rejected: { trafficType: ec2.FlowLogTrafficType.REJECT } } }),
     });
+    if (props.flowLogs === false) {
+      Validations.of(this.vpc).acknowledge({
+        id: 'AwsSolutions-VPC7',
+        reason: 'Flow logs are turned off only where they do not exist (the local emulator)',
+      });
+    }
     this.securityGroup = new ec2.SecurityGroup(this, 'TaskSecurityGroup', {
       vpc: this.vpc,
       description: 'Transcoder tasks: outbound only',
@@ -100,13 +106,35 @@ export class FargateTranscoder extends Construct implements Transcoder {
     props.outputBucket.grantPut(this.taskDefinition.taskRole, 'assets/*');
     props.mediaTable.grantReadWriteData(this.taskDefinition.taskRole);
 
+    // A task that dies is retried (bounded attempts on the asset) by the task-stopped function; the sweeper
+    // catches assets whose stop event or dispatch was lost. Both start tasks, so both get the runner's wiring.
+    const retryEnvironment = {
+      MEDIA_TABLE: props.mediaTable.tableName,
+      OUTPUT_BUCKET: props.outputBucket.bucketName,
+      ...this.runnerEnvironment(),
+    };
     this.taskStoppedFunction = new GammaFunction(this, 'TaskStoppedFunction', {
       handler: 'task-stopped',
-      components: ['taskStopped'],
-      environment: { MEDIA_TABLE: props.mediaTable.tableName },
-      description: 'Marks an asset errored when its transcoder task stops without finishing it',
+      components: ['taskStopped', 'fargateRunner'],
+      environment: retryEnvironment,
+      description: 'Retries a transcoder task that stopped without finishing, then marks its asset errored',
     });
     props.mediaTable.grantReadWriteData(this.taskStoppedFunction);
+    this.grantStart(this.taskStoppedFunction);
+    const sweeper = new GammaFunction(this, 'SweeperFunction', {
+      handler: 'sweeper',
+      components: ['sweeper', 'fargateRunner'],
+      environment: retryEnvironment,
+      timeout: Duration.minutes(5),
+      description: 'Resolves assets stuck in preparing (a lost dispatch or stop event)',
+    });
+    props.mediaTable.grantReadWriteData(sweeper);
+    this.grantStart(sweeper);
+    new events.Rule(this, 'SweeperSchedule', {
+      description: 'Sweeps assets stuck in preparing',
+      schedule: events.Schedule.rate(Duration.minutes(10)),
+      targets: [new targets.LambdaFunction(sweeper, { retryAttempts: 2 })],
+    });
     new events.Rule(this, 'TaskStoppedRule', {
       description: 'Transcoder tasks that stopped',
       eventPattern: {

@@ -1,0 +1,38 @@
+/** Synthesizes the Gamma app the way `cdk synth` does (lib/gamma-app.ts), once per set of context flags. */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { defineGamma, type GammaStacks } from '../../lib/gamma-app.js';
+
+export const LOCAL = { localEndpoint: 'http://127.0.0.1:4566', localStreamUrl: 'http://127.0.0.1:4599' };
+
+export interface SynthesizedGamma extends GammaStacks {
+  readonly app: App;
+  readonly stateful$: Template;
+  readonly pipeline$: Template;
+}
+
+const cache = new Map<string, SynthesizedGamma>();
+
+export function synthGamma(context: Record<string, string> = {}): SynthesizedGamma {
+  const key = JSON.stringify(context);
+  const hit = cache.get(key);
+  if (hit) return hit;
+  const app = new App({ context, outdir: mkdtempSync(join(tmpdir(), 'gamma-infra-')) });
+  const stacks = defineGamma(app);
+  const synthesized = {
+    app,
+    ...stacks,
+    stateful$: Template.fromStack(stacks.stateful),
+    pipeline$: Template.fromStack(stacks.pipeline),
+  };
+  cache.set(key, synthesized);
+  return synthesized;
+}
+
+/** Every resource of a type in a template, by logical id. */
+export function resources(template: Template, type: string): [string, { Properties?: any; Metadata?: any }][] {
+  return Object.entries(template.findResources(type));
+}
