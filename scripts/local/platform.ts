@@ -11,6 +11,7 @@ import { documentClient, s3Client } from '../../lambdas/core/adapters/clients.js
 import { DynamoTokenRepository } from '../../lambdas/core/adapters/dynamo-tokens.js';
 import { createToken } from '../../lambdas/core/usecases/tokens.js';
 import { LOCAL_ECS_EVENT_SOURCE } from '../../lib/pipeline-stack.js';
+import { buildDashboard, startDashboardServer } from './dashboard-server.js';
 import { FargateAgent } from './fargate-agent.js';
 import { startStreamServer } from './stream-server.js';
 
@@ -39,6 +40,8 @@ export interface PlatformOptions {
   emulatorPort?: number;
   /** @default a free port */
   streamPort?: number;
+  /** @default a free port */
+  dashboardPort?: number;
   /** Where logs go (ministack.log, deploy.log). @default .gamma/logs */
   logDir?: string;
   /** Parallel transcoder tasks. @default 2 */
@@ -224,11 +227,23 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       tokens: new DynamoTokenRepository(documentClient(), out('TokensTableName')),
     });
 
-    const config: LocalConfig = {
-      apiUrl: `${endpoint}/_aws/execute-api/${out('ApiId')}`,
-      websocketUrl: `ws://127.0.0.1:${emulatorPort}/_aws/execute-api/${out('WebSocketApiId')}/live`,
+    const apiUrl = `${endpoint}/_aws/execute-api/${out('ApiId')}`;
+    const websocketUrl = `ws://127.0.0.1:${emulatorPort}/_aws/execute-api/${out('WebSocketApiId')}/live`;
+    await buildDashboard({ log });
+    const dashboard = await startDashboardServer({
+      apiUrl,
+      websocketUrl,
       streamUrl,
-      dashboardUrl: '',
+      devToken: { id: token.id, secret: token.secret },
+      port: options.dashboardPort,
+    });
+    cleanups.push(() => new Promise<void>((resolve) => dashboard.server.close(() => resolve())));
+
+    const config: LocalConfig = {
+      apiUrl,
+      websocketUrl,
+      streamUrl,
+      dashboardUrl: dashboard.url,
       tokenId: token.id,
       tokenSecret: token.secret,
       endpoint,

@@ -1,0 +1,163 @@
+/**
+ * The Mux-compatible Video API as the dashboard uses it (shapes from Mux's API reference). Every failure becomes
+ * an `ApiError` whose `message` is words a person can read; an endpoint this deployment does not have (405) is
+ * remembered so the UI can hide what would not work.
+ */
+
+export interface PlaybackId {
+  id: string;
+  policy: 'public' | 'signed' | string;
+}
+
+export interface Track {
+  id: string;
+  type: 'video' | 'audio' | string;
+  max_width?: number;
+  max_height?: number;
+  max_frame_rate?: number;
+  max_channels?: number;
+  duration?: number;
+}
+
+export interface Asset {
+  id: string;
+  status: 'preparing' | 'ready' | 'errored' | 'deleted';
+  created_at: string;
+  playback_ids?: PlaybackId[];
+  duration?: number;
+  max_stored_resolution?: string;
+  max_stored_frame_rate?: number;
+  resolution_tier?: string;
+  aspect_ratio?: string;
+  tracks?: Track[];
+  errors?: { type: string; messages: string[] };
+  upload_id?: string;
+  passthrough?: string;
+  meta?: { title?: string; creator_id?: string; external_id?: string };
+}
+
+export interface Upload {
+  id: string;
+  url: string;
+  status: 'waiting' | 'asset_created' | 'errored' | 'cancelled' | 'timed_out';
+  timeout: number;
+  asset_id?: string;
+  error?: { type: string; message: string };
+  new_asset_settings?: { meta?: { title?: string }; passthrough?: string };
+}
+
+export interface Page<T> {
+  data: T[];
+  next_cursor?: string;
+}
+
+/** What the dashboard can do on this deployment; false once the API said the endpoint is not there. */
+export type Capability = 'deleteAsset' | 'updateAsset' | 'cancelUpload';
+
+export class ApiError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly type?: string,
+  ) {
+    super(message);
+  }
+}
+
+export const tokenHeader = (id: string, secret: string) => `Basic ${btoa(`${id}:${secret}`)}`;
+
+export class GammaApi {
+  private readonly missing = new Set<Capability>();
+
+  constructor(
+    private readonly baseUrl: string,
+    private readonly authorization: string,
+  ) {}
+
+  supports(capability: Capability): boolean {
+    return !this.missing.has(capability);
+  }
+
+  async request<T>(method: string, path: string, body?: unknown, capability?: Capability): Promise<T> {
+    let res: Response;
+    try {
+      res = await fetch(`${this.baseUrl}${path}`, {
+        method,
+        headers: {
+          authorization: this.authorization,
+          ...(body !== undefined && { 'content-type': 'application/json' }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch {
+      throw new ApiError('The API could not be reached. Check your connection and try again.', 0);
+    }
+    const text = await res.text();
+    let json: unknown;
+    try {
+      json = text ? JSON.parse(text) : undefined;
+    } catch {
+      json = undefined;
+    }
+    if (res.ok) return json as T;
+    const err = (json as { error?: { type?: string; messages?: string[] } } | undefined)?.error;
+    if (capability && res.status === 405) {
+      this.missing.add(capability);
+      throw new ApiError('This Gamma deployment does not offer that yet.', res.status, 'unsupported');
+    }
+    throw new ApiError(describe(res.status, err?.messages), res.status, err?.type);
+  }
+
+  listAssets(query: { limit: number; cursor?: string }) {
+    const params = new URLSearchParams({ limit: String(query.limit) });
+    if (query.cursor) params.set('cursor', query.cursor);
+    return this.request<Page<Asset>>('GET', `/video/v1/assets?${params}`);
+  }
+
+  async getAsset(id: string) {
+    return (await this.request<{ data: Asset }>('GET', `/video/v1/assets/${encodeURIComponent(id)}`)).data;
+  }
+
+  /** Mux: `PATCH /video/v1/assets/{id}` with `passthrough` and `meta`. */
+  async updateAsset(id: string, patch: { passthrough?: string; meta?: { title?: string } }) {
+    const path = `/video/v1/assets/${encodeURIComponent(id)}`;
+    return (await this.request<{ data: Asset }>('PATCH', path, patch, 'updateAsset')).data;
+  }
+
+  /** Mux: `DELETE /video/v1/assets/{id}` → 204. */
+  async deleteAsset(id: string) {
+    await this.request<void>('DELETE', `/video/v1/assets/${encodeURIComponent(id)}`, undefined, 'deleteAsset');
+  }
+
+  /** Mux: `POST /video/v1/uploads` → a direct upload with a presigned `url`. */
+  async createUpload(settings: { title?: string; corsOrigin: string }) {
+    const body = {
+      cors_origin: settings.corsOrigin,
+      new_asset_settings: {
+        playback_policies: ['public'],
+        ...(settings.title && { meta: { title: settings.title.slice(0, 512) } }),
+      },
+    };
+    return (await this.request<{ data: Upload }>('POST', '/video/v1/uploads', body)).data;
+  }
+
+  async getUpload(id: string) {
+    return (await this.request<{ data: Upload }>('GET', `/video/v1/uploads/${encodeURIComponent(id)}`)).data;
+  }
+
+  /** Mux: `PUT /video/v1/uploads/{id}/cancel`. */
+  async cancelUpload(id: string) {
+    const path = `/video/v1/uploads/${encodeURIComponent(id)}/cancel`;
+    return (await this.request<{ data: Upload }>('PUT', path, undefined, 'cancelUpload')).data;
+  }
+}
+
+function describe(status: number, messages: string[] | undefined): string {
+  const detail = messages?.filter(Boolean).join(' ');
+  if (status === 401) return 'The access token was not accepted. Sign in again with a valid token.';
+  if (status === 403) return 'This access token is not allowed to do that.';
+  if (status === 404) return 'Not found: it may have been deleted, or belong to another environment.';
+  if (status === 429) return 'Too many requests: wait a moment and try again.';
+  if (status >= 500) return detail ?? 'The API failed to answer. Try again in a moment.';
+  return detail ?? `The request failed (HTTP ${status}).`;
+}

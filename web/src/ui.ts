@@ -1,0 +1,113 @@
+/** Shared pieces of the interface: status badges, thumbnails, toasts, copy buttons, the confirm dialog. */
+import type { Asset } from './api.js';
+import { type DashboardConfig, thumbnailUrl } from './config.js';
+import { h, ICONS, icon } from './dom.js';
+
+export type Status = Asset['status'] | 'waiting' | 'uploading' | 'failed' | 'cancelled';
+
+const STATUS_LABEL: Record<Status, string> = {
+  waiting: 'Waiting',
+  uploading: 'Uploading',
+  preparing: 'Preparing',
+  ready: 'Ready',
+  errored: 'Errored',
+  deleted: 'Deleted',
+  failed: 'Upload failed',
+  cancelled: 'Cancelled',
+};
+
+export const statusBadge = (status: Status) =>
+  h('span', { class: `badge badge-${status}`, dataset: { status } }, STATUS_LABEL[status] ?? status);
+
+export const assetTitle = (asset: Asset) => asset.meta?.title?.trim() || 'Untitled video';
+
+/** The public playback id, the one the dashboard can play and show. */
+export const publicPlaybackId = (asset: Asset) => asset.playback_ids?.find((p) => p.policy === 'public')?.id;
+
+/** "1080p · HD · 1920×1080": what a person wants to know about resolution. */
+export function resolution(asset: Asset): string {
+  const video = asset.tracks?.find((t) => t.type === 'video');
+  if (video?.max_width && video.max_height) return `${video.max_height}p`;
+  if (asset.max_stored_resolution === 'Audio only') return 'Audio only';
+  return asset.resolution_tier ?? asset.max_stored_resolution ?? '—';
+}
+
+/** A thumbnail that falls back to a neutral tile when the image is not there (yet, or at all). */
+export function thumbnail(config: DashboardConfig, asset: Asset | undefined, width = 320): HTMLElement {
+  const frame = h('div', { class: 'thumb', 'aria-hidden': 'true' }, icon(ICONS.film));
+  const playbackId = asset && asset.status === 'ready' ? publicPlaybackId(asset) : undefined;
+  if (playbackId) {
+    const img = h('img', { alt: '', loading: 'lazy', decoding: 'async', src: thumbnailUrl(config, playbackId, width) });
+    img.addEventListener('load', () => frame.classList.add('has-image'));
+    img.addEventListener('error', () => img.remove());
+    frame.appendChild(img);
+  }
+  if (asset?.status === 'preparing') frame.classList.add('is-preparing');
+  return frame;
+}
+
+let toastRegion: HTMLElement | undefined;
+export function toast(message: string, kind: 'info' | 'error' = 'info'): void {
+  if (!toastRegion) {
+    toastRegion = h('div', { class: 'toasts', role: 'status', 'aria-live': 'polite' });
+    document.body.appendChild(toastRegion);
+  }
+  const el = h('div', { class: `toast toast-${kind}` }, message);
+  toastRegion.appendChild(el);
+  setTimeout(() => el.remove(), kind === 'error' ? 8000 : 4000);
+}
+
+/** Announces a change to screen readers without moving focus. */
+let announcer: HTMLElement | undefined;
+export function announce(message: string): void {
+  if (!announcer) {
+    announcer = h('div', { class: 'sr-only', 'aria-live': 'polite' });
+    document.body.appendChild(announcer);
+  }
+  announcer.textContent = message;
+}
+
+export function copyButton(text: () => string, label: string): HTMLButtonElement {
+  const button = h(
+    'button',
+    { class: 'button small ghost', type: 'button', 'aria-label': label },
+    icon(ICONS.copy),
+    'Copy',
+  );
+  button.addEventListener('click', async () => {
+    try {
+      await navigator.clipboard.writeText(text());
+      toast('Copied to the clipboard');
+    } catch {
+      toast('Copying is blocked here: select the text and copy it yourself.', 'error');
+    }
+  });
+  return button;
+}
+
+/** A modal confirmation (native <dialog>: focus is trapped and Escape cancels). Resolves true on confirm. */
+export function confirmDialog(options: { title: string; body: string; confirm: string }): Promise<boolean> {
+  return new Promise((resolve) => {
+    const cancel = h('button', { class: 'button ghost', type: 'button', value: 'cancel' }, 'Cancel');
+    const ok = h('button', { class: 'button danger', type: 'submit', value: 'confirm' }, options.confirm);
+    const dialog = h(
+      'dialog',
+      { class: 'dialog', 'aria-labelledby': 'dialog-title' },
+      h(
+        'form',
+        { method: 'dialog' },
+        h('h2', { id: 'dialog-title' }, options.title),
+        h('p', null, options.body),
+        h('div', { class: 'dialog-actions' }, cancel, ok),
+      ),
+    );
+    cancel.addEventListener('click', () => dialog.close('cancel'));
+    dialog.addEventListener('close', () => {
+      resolve(dialog.returnValue === 'confirm');
+      dialog.remove();
+    });
+    document.body.appendChild(dialog);
+    dialog.showModal();
+    cancel.focus();
+  });
+}
