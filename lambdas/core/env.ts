@@ -61,7 +61,9 @@ export const USES = {
   wsConnect: ['CONNECTIONS_TABLE', 'TOKENS_TABLE'],
   wsDisconnect: ['CONNECTIONS_TABLE'],
   wsSubscribe: ['CONNECTIONS_TABLE'],
-  taskStopped: ['MEDIA_TABLE'],
+  /** Retries a crashed transcode, so it also reads the variables of the runner (as ingest does). */
+  taskStopped: ['MEDIA_TABLE', 'OUTPUT_BUCKET', 'TRANSCODER'],
+  sweeper: ['MEDIA_TABLE', 'OUTPUT_BUCKET', 'TRANSCODER'],
   mediaconvertStatus: ['MEDIA_TABLE'],
   playback: ['MEDIA_TABLE', 'OUTPUT_BUCKET'],
   transcoder: ['MEDIA_TABLE', 'OUTPUT_BUCKET', 'ASSET_ID', 'SOURCE_BUCKET', 'SOURCE_KEY'],

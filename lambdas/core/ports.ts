@@ -95,3 +95,89 @@ export interface TokenRepository {
   get(id: string): Promise<AccessToken | undefined>;
   put(token: AccessToken): Promise<void>;
 }
+
+/** An asset still `preparing`, with the bookkeeping of its transcode attempts. */
+export interface PreparingAsset {
+  asset: AssetRecord;
+  /** The job (task ARN) of the current attempt; absent between a claim and the runner accepting the job. */
+  jobId?: string;
+  /** Attempts started so far (the first dispatch is attempt 1). */
+  attempts: number;
+  /** Unix seconds of the current dispatch claim, if one is held. */
+  claimedAt?: number;
+}
+
+/**
+ * The retry budget of transcodes, kept on the asset item: a crashed attempt is retried by exactly one caller, and
+ * never more than the budget allows.
+ */
+export interface TranscodeAttempts {
+  /**
+   * Claims the next attempt after `failedJobId` (or after a dispatch that never recorded a job, when undefined):
+   * succeeds for exactly one caller while the asset is preparing, that job is still its current one, and fewer
+   * than `maxAttempts` attempts were made. The claim removes the failed job id; record the new one with
+   * `MediaRepository.recordJob`.
+   */
+  claimRetry(
+    assetId: string,
+    failedJobId: string | undefined,
+    maxAttempts: number,
+    claimStaleAfterSeconds: number,
+  ): Promise<{ attempt: number } | { refused: 'not_current' | 'exhausted'; attempts: number }>;
+  /** Assets that have been preparing since before `createdBefore` (unix seconds). */
+  listPreparing(createdBefore: number): Promise<PreparingAsset[]>;
+}
+
+/** Where an environment's events are POSTed. `secret` signs each delivery (`mux-signature`). */
+export interface WebhookEndpoint {
+  id: string;
+  env: string;
+  url: string;
+  secret: string;
+  created_at: number;
+}
+
+/** One attempt to deliver one event to one endpoint. */
+export interface WebhookDelivery {
+  endpoint_id: string;
+  event_id: string;
+  event_type: string;
+  attempt: number;
+  /** Unix milliseconds. */
+  attempted_at: number;
+  outcome: 'delivered' | 'failed';
+  /** The receiver's HTTP status, absent when no response arrived. */
+  response_status?: number;
+  error?: string;
+  duration_ms: number;
+}
+
+export interface WebhookRepository {
+  putEndpoint(endpoint: WebhookEndpoint): Promise<void>;
+  getEndpoint(env: string, id: string): Promise<WebhookEndpoint | undefined>;
+  listEndpoints(env: string): Promise<WebhookEndpoint[]>;
+  /** NotFoundError when the environment has no such endpoint. */
+  deleteEndpoint(env: string, id: string): Promise<void>;
+  recordDelivery(delivery: WebhookDelivery): Promise<void>;
+  /** Newest first. */
+  listDeliveries(endpointId: string, limit: number): Promise<WebhookDelivery[]>;
+}
+
+/** One event on its way to one endpoint: the webhook queue's message. */
+export interface WebhookJob {
+  endpoint_id: string;
+  env: string;
+  /** The Mux envelope (notify.ts `MediaEventMessage`), posted as is. */
+  event: { id: string; type: string } & Record<string, unknown>;
+}
+
+export interface WebhookQueue {
+  enqueue(jobs: WebhookJob[]): Promise<void>;
+  /** Keeps a received message hidden for `delaySeconds` more: its next attempt comes after that. */
+  retryLater(receiptHandle: string, delaySeconds: number): Promise<void>;
+}
+
+/** POSTs a body; resolves with the response status, rejects when no response arrived (network, timeout). */
+export interface WebhookSender {
+  post(url: string, body: string, headers: Record<string, string>): Promise<{ status: number }>;
+}

@@ -4,15 +4,13 @@
  */
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
-import { documentClient, ecsClient, mediaConvertClient } from '../core/adapters/clients.js';
+import { documentClient } from '../core/adapters/clients.js';
 import { DynamoMediaRepository } from '../core/adapters/dynamo-media.js';
-import { FargateRunner } from '../core/adapters/ecs-runner.js';
-import { MediaConvertRunner } from '../core/adapters/mediaconvert-runner.js';
+import { runnerFromEnv } from '../core/adapters/runner-from-env.js';
 import { uploadIdFromKey } from '../core/domain/layout.js';
 import { envFor } from '../core/env.js';
 import { logger, withKeys } from '../core/logger.js';
 import { once } from '../core/once.js';
-import type { TranscodeRunner } from '../core/ports.js';
 import { assetIdForUpload, type IngestContext, ingestObject } from '../core/usecases/ingest.js';
 import { parseOrThrow } from '../core/validation.js';
 
@@ -71,29 +69,6 @@ function parseJson(body: string): unknown {
   } catch {
     return undefined; // rejected by the schema, with the message's id in the log
   }
-}
-
-/** The TranscodeRunner TRANSCODER names, configured from its own entry of the env registry. */
-function runnerFromEnv(transcoder: string): TranscodeRunner {
-  if (transcoder === 'mediaconvert') {
-    return new MediaConvertRunner(mediaConvertClient(), {
-      roleArn: envFor('mediaconvertRunner').MEDIACONVERT_ROLE_ARN,
-    });
-  }
-  if (transcoder !== 'fargate') throw new Error(`TRANSCODER=${transcoder} is not one of fargate, mediaconvert`);
-  const env = envFor('fargateRunner');
-  const list = (value: string) =>
-    value
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean);
-  return new FargateRunner(ecsClient(), {
-    cluster: env.ECS_CLUSTER_ARN,
-    taskDefinition: env.TASK_DEFINITION_ARN,
-    containerName: env.TASK_CONTAINER_NAME,
-    subnets: list(env.TASK_SUBNETS),
-    securityGroups: list(env.TASK_SECURITY_GROUPS),
-  });
 }
 
 export const handler = createIngestHandler(

@@ -3,8 +3,12 @@
  * started in the transcoder cluster, runs the container's entry point (the same bundle the Dockerfile copies) as
  * a local process with the task definition's environment plus the task's container overrides, and reports the
  * exit as ECS would: the task is stopped and an "ECS Task State Change" event goes to EventBridge.
+ *
+ * StopTask works as on Fargate: a task whose desired status became STOPPED gets SIGTERM (its whole process
+ * group, as a container's processes all go), then SIGKILL after the stop timeout; a queued one never starts.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { constants } from 'node:os';
 import {
   DescribeTaskDefinitionCommand,
   DescribeTasksCommand,
@@ -25,6 +29,8 @@ export interface FargateAgentOptions {
   stopEventSource: string;
   /** Tasks run at once; the rest wait, as on a capacity-limited cluster. @default 2 */
   concurrency?: number;
+  /** Between SIGTERM and SIGKILL when a task is stopped (ECS's stopTimeout). @default 30 s, as on Fargate */
+  stopTimeoutMs?: number;
   pollMs?: number;
   log?: (line: string) => void;
 }
@@ -32,6 +38,8 @@ export interface FargateAgentOptions {
 interface Running {
   child: ChildProcess;
   done: Promise<void>;
+  /** Set once the task was stopped through ECS (StopTask): the stop is reported as the user's, not an exit. */
+  stoppedBy?: { stopCode: string; reason: string };
 }
 
 export class FargateAgent {
@@ -61,13 +69,14 @@ export class FargateAgent {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
-    for (const { child } of this.running.values()) child.kill('SIGTERM');
+    for (const { child } of this.running.values()) signalGroup(child, 'SIGTERM');
     await Promise.all([...this.running.values()].map((r) => r.done));
   }
 
-  /** Kills the process of a running task (fault-injection tests use this to play a crashed container). */
+  /** Kills the processes of a running task (fault-injection tests use this to play a crashed container). */
   kill(taskArn: string, signal: NodeJS.Signals = 'SIGKILL'): boolean {
-    return this.running.get(taskArn)?.child.kill(signal) ?? false;
+    const running = this.running.get(taskArn);
+    return running ? signalGroup(running.child, signal) : false;
   }
 
   runningTasks(): string[] {
@@ -90,6 +99,7 @@ export class FargateAgent {
         this.queue.push(task);
       }
     }
+    await this.honourStops();
     while (this.queue.length > 0 && this.running.size < (this.options.concurrency ?? 2)) {
       const task = this.queue.shift() as Task;
       await this.launch(task);
@@ -118,6 +128,7 @@ export class FargateAgent {
     const child = spawn(process.execPath, ['--enable-source-maps', this.options.entryPoint], {
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true, // its own process group, so a stop reaches ffmpeg too
     });
     const id = taskArn.split('/').pop();
     this.log(`task ${id} started (asset ${env.ASSET_ID ?? '?'})`);
@@ -130,20 +141,56 @@ export class FargateAgent {
     child.stderr?.on('data', keep);
     const done = new Promise<void>((resolve) => {
       child.on('exit', (code, signal) => {
-        const exitCode = code ?? 137;
+        // A container killed by a signal exits 128 + its number, as Docker reports it (SIGTERM 143, SIGKILL 137).
+        const exitCode = code ?? 128 + (signal ? constants.signals[signal] : 9);
         this.log(`task ${id} exited with ${signal ?? exitCode}`);
         if (exitCode !== 0) for (const line of tail.slice(-5)) this.log(`  ${id}: ${line}`);
+        const { stoppedBy } = this.running.get(taskArn) ?? {};
         this.running.delete(taskArn);
-        void this.reportStopped(task, exitCode, signal).finally(resolve);
+        void this.reportStopped(task, exitCode, signal, stoppedBy).finally(resolve);
       });
     });
     this.running.set(taskArn, { child, done });
   }
 
-  private async reportStopped(task: Task, exitCode: number, signal: NodeJS.Signals | null) {
-    const reason = signal
-      ? `Essential container in task exited (killed by ${signal})`
-      : 'Essential container in task exited';
+  /**
+   * Tasks stopped through ECS while running or queued: DescribeTasks of every task the agent holds, as the ECS
+   * agent learns of a stop from the desired status.
+   */
+  private async honourStops() {
+    const held = [...this.running.keys(), ...this.queue.map((t) => t.taskArn as string)];
+    for (let i = 0; i < held.length; i += 100) {
+      const { tasks = [] } = await this.ecs.send(
+        new DescribeTasksCommand({ cluster: this.options.clusterArn, tasks: held.slice(i, i + 100) }),
+      );
+      for (const task of tasks) {
+        if (task.desiredStatus !== 'STOPPED' || !task.taskArn) continue;
+        const stoppedBy = { stopCode: task.stopCode || 'UserInitiated', reason: task.stoppedReason || 'Task stopped' };
+        const running = this.running.get(task.taskArn);
+        if (running && !running.stoppedBy) {
+          running.stoppedBy = stoppedBy;
+          this.log(`task ${task.taskArn.split('/').pop()} stopped (${stoppedBy.reason}): SIGTERM`);
+          signalGroup(running.child, 'SIGTERM');
+          setTimeout(() => signalGroup(running.child, 'SIGKILL'), this.options.stopTimeoutMs ?? 30_000).unref();
+        }
+        const queued = this.queue.findIndex((t) => t.taskArn === task.taskArn);
+        if (queued >= 0) {
+          const [never] = this.queue.splice(queued, 1);
+          if (never) await this.reportStopped(never, undefined, null, stoppedBy);
+        }
+      }
+    }
+  }
+
+  private async reportStopped(
+    task: Task,
+    exitCode: number | undefined,
+    signal: NodeJS.Signals | null,
+    stoppedBy?: { stopCode: string; reason: string },
+  ) {
+    const reason =
+      stoppedBy?.reason ??
+      (signal ? `Essential container in task exited (killed by ${signal})` : 'Essential container in task exited');
     try {
       const { task: stopped } = await this.ecs.send(
         new StopTaskCommand({ cluster: this.options.clusterArn, task: task.taskArn, reason }),
@@ -167,7 +214,7 @@ export class FargateAgent {
                 overrides: task.overrides,
                 lastStatus: 'STOPPED',
                 desiredStatus: 'STOPPED',
-                stopCode: 'EssentialContainerExited',
+                stopCode: stoppedBy?.stopCode ?? 'EssentialContainerExited',
                 stoppedReason: reason,
                 containers,
               }),
@@ -178,5 +225,16 @@ export class FargateAgent {
     } catch (err) {
       this.log(`could not report the stop of ${task.taskArn}: ${(err as Error).message}`);
     }
+  }
+}
+
+/** Signals every process of a task (the group led by its entry point); false when it has already gone. */
+function signalGroup(child: ChildProcess, signal: NodeJS.Signals): boolean {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return false;
+  try {
+    process.kill(-child.pid, signal);
+    return true;
+  } catch {
+    return false;
   }
 }

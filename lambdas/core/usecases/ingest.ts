@@ -2,7 +2,7 @@ import { TransitionError } from '../domain/errors.js';
 import { derivedId } from '../domain/ids.js';
 import { uploadIdFromKey } from '../domain/layout.js';
 import type { AssetRecord, UploadRecord } from '../domain/media.js';
-import type { MediaRepository, TranscodeRunner } from '../ports.js';
+import type { MediaRepository, TranscodeJob, TranscodeRunner } from '../ports.js';
 
 /**
  * A dispatch claim older than this was taken by an invocation that died before starting the job (no Lambda runs
@@ -52,18 +52,23 @@ export async function ingestObject(
   }
   let jobId: string;
   try {
-    ({ jobId } = await ctx.runner.start({
-      assetId: asset.id,
-      source: asset.source,
-      outputBucket: ctx.outputBucket,
-      ...(asset.max_resolution_tier && { maxResolutionTier: asset.max_resolution_tier }),
-    }));
+    ({ jobId } = await ctx.runner.start(transcodeJobFor(asset, ctx.outputBucket)));
   } catch (err) {
     await ctx.media.releaseDispatch(asset.id);
     throw err;
   }
   await ctx.media.recordJob(asset.id, jobId);
   return { outcome: 'dispatched', jobId };
+}
+
+/** The transcode of an asset, as every dispatch (the first, and each retry) starts it. */
+export function transcodeJobFor(asset: AssetRecord, outputBucket: string): TranscodeJob {
+  return {
+    assetId: asset.id,
+    source: asset.source,
+    outputBucket,
+    ...(asset.max_resolution_tier && { maxResolutionTier: asset.max_resolution_tier }),
+  };
 }
 
 function newAsset(upload: UploadRecord, source: { bucket: string; key: string }, nowMs: number): AssetRecord {

@@ -1,10 +1,16 @@
 import { z } from 'zod';
 import { TransitionError } from '../domain/errors.js';
+import type { MediaError } from '../domain/media.js';
 import { ENV } from '../env.js';
-import type { MediaRepository } from '../ports.js';
+import type { MediaRepository, TranscodeAttempts, TranscodeRunner } from '../ports.js';
+import { DISPATCH_CLAIM_STALE_SECONDS, transcodeJobFor } from './ingest.js';
+
+/** Attempts a transcode gets (the first dispatch included) before its asset is marked errored. */
+export const MAX_TRANSCODE_ATTEMPTS = 3;
 
 /** The parts of an ECS "Task State Change" event's detail this use case reads (the event has many more). */
 export const TaskStateChange = z.object({
+  taskArn: z.string().optional(),
   lastStatus: z.string(),
   stopCode: z.string().optional(),
   stoppedReason: z.string().optional(),
@@ -29,35 +35,82 @@ export type TaskStateChange = z.output<typeof TaskStateChange>;
 export type TaskStoppedOutcome =
   | 'not_a_transcode' // not stopped yet, or a task that carries no asset id
   | 'succeeded' // the transcoder exited 0 and has recorded the result itself
-  | 'marked_errored'
+  | 'retried' // the task died; the next attempt was started
+  | 'marked_errored' // the task died and the attempts are used up
+  | 'stale_event' // a duplicate event, or one about an attempt that is no longer the asset's current one
   | 'already_final'; // the asset had left `preparing` (the transcoder recorded its own, better, error)
 
+export interface RetryContext {
+  media: MediaRepository;
+  attempts: TranscodeAttempts;
+  runner: TranscodeRunner;
+  outputBucket: string;
+  /** @default MAX_TRANSCODE_ATTEMPTS */
+  maxAttempts?: number;
+}
+
 /**
- * The safety net for transcoder tasks that die without recording an outcome (never started, killed for memory,
- * crashed): a stopped task whose container did not exit 0 marks its asset errored if it is still preparing.
+ * The safety net for transcoder tasks that die without recording an outcome (never started, stopped, killed for
+ * memory, crashed): a stopped task whose container did not exit 0 is retried while the asset's attempts last,
+ * then its asset is marked errored with the reason. Duplicate and out-of-date events change nothing.
  */
 export async function taskStopped(
   task: TaskStateChange,
-  ctx: { media: MediaRepository },
-): Promise<{ outcome: TaskStoppedOutcome; assetId?: string }> {
+  ctx: RetryContext,
+): Promise<{ outcome: TaskStoppedOutcome; assetId?: string; attempt?: number }> {
   const override = task.overrides?.containerOverrides.find((o) => o.environment.some((e) => e.name === ENV.ASSET_ID));
   const assetId = override?.environment.find((e) => e.name === ENV.ASSET_ID)?.value;
   if (task.lastStatus !== 'STOPPED' || !override || !assetId) return { outcome: 'not_a_transcode' };
 
   const container = task.containers.find((c) => c.name === override.name);
   if (container?.exitCode === 0) return { outcome: 'succeeded', assetId };
+  const result = await retryOrFail(assetId, task.taskArn, failureReason(task, container), ctx);
+  return { ...result, assetId };
+}
+
+/**
+ * Starts the next attempt of an asset whose attempt `failedJobId` failed (undefined: a dispatch that never
+ * recorded a job), or marks it errored when the attempts are used up. Shared by the task-stopped handler and the
+ * sweeper. Throws (so the event is retried) when the runner refuses the job; the claim is released first.
+ */
+export async function retryOrFail(
+  assetId: string,
+  failedJobId: string | undefined,
+  reason: string,
+  ctx: RetryContext,
+): Promise<{ outcome: Exclude<TaskStoppedOutcome, 'not_a_transcode' | 'succeeded'>; attempt?: number }> {
+  const asset = await ctx.media.getAsset(assetId);
+  if (asset?.status !== 'preparing') return { outcome: 'already_final' };
+  const max = ctx.maxAttempts ?? MAX_TRANSCODE_ATTEMPTS;
+  const claim = await ctx.attempts.claimRetry(assetId, failedJobId, max, DISPATCH_CLAIM_STALE_SECONDS);
+  if ('refused' in claim) {
+    if (claim.refused === 'not_current') return { outcome: 'stale_event' };
+    const error: MediaError = {
+      type: 'transcode_failed',
+      messages: [`The transcode failed ${claim.attempts} time(s), the most allowed. The last attempt: ${reason}`],
+    };
+    try {
+      await ctx.media.markErrored(assetId, error);
+      return { outcome: 'marked_errored' };
+    } catch (err) {
+      if (err instanceof TransitionError) return { outcome: 'already_final' };
+      throw err;
+    }
+  }
+  let jobId: string;
   try {
-    await ctx.media.markErrored(assetId, { type: 'transcode_failed', messages: [failureReason(task, container)] });
-    return { outcome: 'marked_errored', assetId };
+    ({ jobId } = await ctx.runner.start(transcodeJobFor(asset, ctx.outputBucket)));
   } catch (err) {
-    if (err instanceof TransitionError) return { outcome: 'already_final', assetId };
+    await ctx.media.releaseDispatch(assetId);
     throw err;
   }
+  await ctx.media.recordJob(assetId, jobId);
+  return { outcome: 'retried', attempt: claim.attempt };
 }
 
 function failureReason(task: TaskStateChange, container: TaskStateChange['containers'][number] | undefined): string {
   const details = [container?.reason, task.stoppedReason].filter(Boolean).join('; ');
   const why = details ? `: ${details}` : '';
-  if (container?.exitCode !== undefined) return `The transcoder exited with code ${container.exitCode}${why}`;
-  return `The transcoding task stopped before the transcoder ran (${task.stopCode ?? 'unknown stop code'})${why}`;
+  if (container?.exitCode !== undefined) return `the transcoder exited with code ${container.exitCode}${why}`;
+  return `the transcoding task stopped before the transcoder ran (${task.stopCode ?? 'unknown stop code'})${why}`;
 }

@@ -1,0 +1,28 @@
+import { envFor } from '../env.js';
+import type { TranscodeRunner } from '../ports.js';
+import { ecsClient, mediaConvertClient } from './clients.js';
+import { FargateRunner } from './ecs-runner.js';
+import { MediaConvertRunner } from './mediaconvert-runner.js';
+
+/** The TranscodeRunner TRANSCODER names, configured from its own entry of the env registry. */
+export function runnerFromEnv(transcoder: string): TranscodeRunner {
+  if (transcoder === 'mediaconvert') {
+    return new MediaConvertRunner(mediaConvertClient(), {
+      roleArn: envFor('mediaconvertRunner').MEDIACONVERT_ROLE_ARN,
+    });
+  }
+  if (transcoder !== 'fargate') throw new Error(`TRANSCODER=${transcoder} is not one of fargate, mediaconvert`);
+  const env = envFor('fargateRunner');
+  const list = (value: string) =>
+    value
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+  return new FargateRunner(ecsClient(), {
+    cluster: env.ECS_CLUSTER_ARN,
+    taskDefinition: env.TASK_DEFINITION_ARN,
+    containerName: env.TASK_CONTAINER_NAME,
+    subnets: list(env.TASK_SUBNETS),
+    securityGroups: list(env.TASK_SECURITY_GROUPS),
+  });
+}
