@@ -6,7 +6,10 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { type Component, type EnvName, environmentOf, USES } from '../../lambdas/core/env.js';
 
-const HANDLERS_DIR = path.join(import.meta.dirname, '..', '..', 'lambdas', 'handlers');
+/** Template metadata key naming the handler file of a function. */
+export const HANDLER_METADATA = 'gamma:handler';
+
+export const HANDLERS_DIR = path.join(import.meta.dirname, '..', '..', 'lambdas', 'handlers');
 
 export interface GammaFunctionProps {
   /** File name (without .ts) under lambdas/handlers; the module exports `handler`. */
@@ -69,5 +72,7 @@ export class GammaFunction extends NodejsFunction {
       },
     });
     this.envNames = Object.keys(props.environment) as EnvName[];
+    // Which handler this is, in the template: the infra tests check its environment against what that code reads.
+    (this.node.defaultChild as lambda.CfnFunction).addMetadata(HANDLER_METADATA, props.handler);
   }
 }

@@ -20,7 +20,8 @@ export function synthGamma(context: Record<string, string> = {}): SynthesizedGam
   const key = JSON.stringify(context);
   const hit = cache.get(key);
   if (hit) return hit;
-  const app = new App({ context, outdir: mkdtempSync(join(tmpdir(), 'gamma-infra-')) });
+  // Resource paths in the template's metadata, as the CDK CLI enables them.
+  const app = new App({ context: { 'aws:cdk:enable-path-metadata': true, ...context }, outdir: mkdtempSync(join(tmpdir(), 'gamma-infra-')) });
   const stacks = defineGamma(app);
   const synthesized = {
     app,

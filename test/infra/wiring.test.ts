@@ -1,0 +1,275 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { ENV, USES } from '../../lambdas/core/env.js';
+import { HANDLER_METADATA, HANDLERS_DIR } from '../../lib/constructs/gamma-function.js';
+import { LOCAL, resources, synthGamma } from './app.js';
+
+const MODES = [
+  ['fargate', {}],
+  ['mediaconvert', { transcoder: 'mediaconvert' }],
+  ['the emulator', LOCAL],
+] as const;
+const all = (g: ReturnType<typeof synthGamma>) => [g.stateful$, g.pipeline$];
+const statements = (t: Template) =>
+  resources(t, 'AWS::IAM::Policy').flatMap(([id, r]) =>
+    (r.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]).map((s) => ({
+      id,
+      actions: [s.Action].flat(),
+      resources: [s.Resource].flat(),
+    })),
+  );
+const policiesOfRole = (t: Template, roleLogicalId: string) =>
+  statements(t).filter(({ id }) =>
+    (t.findResources('AWS::IAM::Policy')[id]?.Properties.Roles as { Ref: string }[]).some(
+      (r) => r.Ref === roleLogicalId,
+    ),
+  );
+const logicalId = (t: Template, type: string, pathPart: string) => {
+  const found = Object.entries(t.findResources(type)).find(([, r]) =>
+    String(r.Metadata?.['aws:cdk:path'] ?? '').includes(pathPart),
+  );
+  if (!found) throw new Error(`No ${type} at ${pathPart}`);
+  return found[0];
+};
+/** The registry components a handler's source reads with envFor(). */
+const componentsReadBy = (handler: string) =>
+  [...readFileSync(join(HANDLERS_DIR, `${handler}.ts`), 'utf8').matchAll(/envFor\('(\w+)'\)/g)].map(
+    (m) => m[1] as keyof typeof USES,
+  );
+
+describe.each(MODES)('%s', (_mode, context) => {
+  const gamma = synthGamma(context);
+
+  it('sets every variable a function’s handler reads (from the registry), for the runner it is configured with', () => {
+    const functions = all(gamma).flatMap((t) => resources(t, 'AWS::Lambda::Function'));
+    const checked = functions.filter(([, fn]) => fn.Metadata?.[HANDLER_METADATA]);
+    expect(checked.length).toBeGreaterThanOrEqual(7);
+    for (const [id, fn] of checked) {
+      const variables = fn.Properties.Environment?.Variables ?? {};
+      const transcoder = variables[ENV.TRANSCODER];
+      const components = componentsReadBy(fn.Metadata[HANDLER_METADATA]).filter(
+        (c) => !c.endsWith('Runner') || c === `${transcoder}Runner`,
+      );
+      expect(components.length, `${id} reads no registry component`).toBeGreaterThan(0);
+      for (const name of components.flatMap((c) => USES[c])) {
+        expect(variables[ENV[name]], `${id} (${fn.Metadata[HANDLER_METADATA]}) needs ${name}`).toBeDefined();
+      }
+    }
+  });
+
+  it('gives no policy a "*" action', () => {
+    for (const t of all(gamma)) {
+      for (const s of statements(t)) expect(s.actions.filter((a) => a === '*' || a.endsWith(':*'))).toEqual([]);
+    }
+  });
+
+  it('gives every queue a dead-letter queue or makes it one, and alarms on every dead-letter queue', () => {
+    for (const t of all(gamma)) {
+      const queues = resources(t, 'AWS::SQS::Queue');
+      const alarmedQueues = resources(t, 'AWS::CloudWatch::Alarm').flatMap(([, a]) =>
+        (a.Properties.Dimensions ?? []).filter((d: { Name: string }) => d.Name === 'QueueName'),
+      );
+      for (const [id, q] of queues.filter(([, q]) => !q.Properties?.RedrivePolicy)) {
+        const referenced = JSON.stringify(t.toJSON()).split(`"${id}"`).length - 1;
+        expect(referenced, `${id} is nobody's dead-letter queue`).toBeGreaterThan(1);
+        expect(JSON.stringify(alarmedQueues), `${id} has no depth alarm`).toContain(`"${id}"`);
+        expect(q).toBeDefined();
+      }
+    }
+  });
+
+  it('alarms on the errors of every function, notifying the alarm topic', () => {
+    for (const t of all(gamma)) {
+      const fns = resources(t, 'AWS::Lambda::Function').filter(([, f]) => f.Metadata?.[HANDLER_METADATA]);
+      const alarms = resources(t, 'AWS::CloudWatch::Alarm').filter(([, a]) => a.Properties.MetricName === 'Errors');
+      for (const [id] of fns) {
+        expect(JSON.stringify(alarms.map(([, a]) => a.Properties.Dimensions))).toContain(`"${id}"`);
+      }
+      for (const [, a] of alarms) expect(a.Properties.AlarmActions).toHaveLength(1);
+    }
+  });
+
+  it('runs every function on Node 22, ARM64, with JSON logs kept a month and source maps', () => {
+    for (const t of all(gamma)) {
+      for (const [, fn] of resources(t, 'AWS::Lambda::Function').filter(([, f]) => f.Metadata?.[HANDLER_METADATA])) {
+        expect(fn.Properties).toMatchObject({
+          Runtime: 'nodejs22.x',
+          Architectures: ['arm64'],
+          LoggingConfig: { LogFormat: 'JSON' },
+          Environment: { Variables: { NODE_OPTIONS: '--enable-source-maps' } },
+        });
+      }
+      for (const [, lg] of resources(t, 'AWS::Logs::LogGroup')) expect(lg.Properties.RetentionInDays).toBe(30);
+    }
+  });
+
+  it('routes $connect, $disconnect and subscribe on the WebSocket API, and outputs the three URLs', () => {
+    for (const key of ['$connect', '$disconnect', 'subscribe']) {
+      gamma.pipeline$.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: key });
+    }
+    for (const output of ['ApiUrl', 'WebSocketUrl', 'StreamUrl']) gamma.pipeline$.hasOutput(output, {});
+  });
+
+  it('consumes the ingest queue with partial batch failures and the media table stream in notify', () => {
+    gamma.pipeline$.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: Match.objectLike({ 'Fn::ImportValue': Match.stringLikeRegexp('IngestQueue') }),
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    gamma.pipeline$.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: Match.objectLike({ 'Fn::ImportValue': Match.stringLikeRegexp('MediaTable.*StreamArn') }),
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+  });
+});
+
+describe('stateful stack', () => {
+  const { stateful$: t } = synthGamma();
+  const queue = logicalId(t, 'AWS::SQS::Queue', 'IngestQueue');
+  const bucket = logicalId(t, 'AWS::S3::Bucket', 'IngestBucket');
+
+  it('sends the ingest bucket’s ObjectCreated events under uploads/ to the ingest queue', () => {
+    t.hasResourceProperties('Custom::S3BucketNotifications', {
+      BucketName: { Ref: bucket },
+      NotificationConfiguration: {
+        QueueConfigurations: [
+          {
+            Events: ['s3:ObjectCreated:*'],
+            QueueArn: { 'Fn::GetAtt': [queue, 'Arn'] },
+            Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'uploads/' }] } },
+          },
+        ],
+      },
+    });
+  });
+
+  it('lets exactly that bucket send to the queue', () => {
+    const [policy, ...others] = resources(t, 'AWS::SQS::QueuePolicy').filter(([, p]) =>
+      JSON.stringify(p.Properties.Queues).includes(queue),
+    );
+    expect(others).toEqual([]);
+    const fromS3 = policy?.[1].Properties.PolicyDocument.Statement.filter(
+      (s: { Principal?: { Service?: string } }) => s.Principal?.Service === 's3.amazonaws.com',
+    );
+    expect(fromS3).toHaveLength(1);
+    expect(fromS3[0].Effect).toBe('Allow');
+    expect(fromS3[0].Condition).toEqual({ ArnLike: { 'aws:SourceArn': { 'Fn::GetAtt': [bucket, 'Arn'] } } });
+  });
+
+  it('takes browser uploads (CORS PUT) and aborts incomplete multipart uploads', () => {
+    t.hasResourceProperties('AWS::S3::Bucket', {
+      CorsConfiguration: { CorsRules: [Match.objectLike({ AllowedMethods: ['PUT'] })] },
+      LifecycleConfiguration: {
+        Rules: [Match.objectLike({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } })],
+      },
+    });
+  });
+
+  it('keeps buckets and data tables on stack deletion unless -c retainData=false', () => {
+    const kept = (tpl: Template, type: string) => resources(tpl, type).map(([, r]) => (r as any).DeletionPolicy);
+    expect(kept(t, 'AWS::S3::Bucket').every((p) => p === 'Retain')).toBe(true);
+    expect(kept(t, 'AWS::DynamoDB::Table')).toContain('Retain');
+    const disposable = synthGamma({ retainData: 'false' }).stateful$;
+    expect(kept(disposable, 'AWS::S3::Bucket').every((p) => p === 'Delete')).toBe(true);
+    expect(kept(disposable, 'AWS::DynamoDB::Table').every((p) => p === 'Delete')).toBe(true);
+  });
+
+  it('streams the media table and serves the output bucket through CloudFront with origin access control', () => {
+    t.hasResourceProperties('AWS::DynamoDB::Table', { StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' } });
+    t.resourceCountIs('AWS::CloudFront::OriginAccessControl', 2);
+    t.hasResourceProperties('AWS::S3::BucketPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Principal: { Service: 'cloudfront.amazonaws.com' }, Action: 's3:GetObject' }),
+        ]),
+      },
+    });
+  });
+});
+
+describe('fargate transcoder', () => {
+  const { pipeline$: t } = synthGamma();
+  const taskRole = logicalId(t, 'AWS::IAM::Role', 'TaskDefinition/TaskRole');
+  const ingestRole = logicalId(t, 'AWS::IAM::Role', 'Ingest/Function/ServiceRole');
+
+  it('lets the task write only under assets/ and read only under uploads/', () => {
+    const s3 = policiesOfRole(t, taskRole).filter((s) => s.actions.some((a) => a.startsWith('s3:')));
+    const writes = s3.filter((s) => s.actions.some((a) => a.startsWith('s3:Put')));
+    expect(writes.length).toBeGreaterThan(0);
+    for (const w of writes) for (const r of w.resources) expect(JSON.stringify(r)).toMatch(/\/assets\/\*"/);
+    for (const s of s3) for (const r of s.resources) expect(JSON.stringify(r)).toMatch(/\/(assets|uploads)\/\*"/);
+  });
+
+  it('lets the ingest function run only the transcoder task and pass only its roles', () => {
+    const own = policiesOfRole(t, ingestRole);
+    const run = own.find((s) => s.actions.includes('ecs:RunTask'));
+    expect(run?.resources).toEqual([{ Ref: logicalId(t, 'AWS::ECS::TaskDefinition', 'Transcode/TaskDefinition') }]);
+    const pass = own.find((s) => s.actions.includes('iam:PassRole'));
+    expect(JSON.stringify(pass?.resources)).toContain(taskRole);
+    expect(pass?.resources).toHaveLength(2); // the task role and the execution role
+  });
+
+  it('builds the image from containers/transcoder for ARM64 with the bundle in place', () => {
+    const asset = JSON.stringify(t.findResources('AWS::ECS::TaskDefinition'));
+    expect(asset).toContain('cdk-hnb659fds-container-assets');
+    expect(
+      readFileSync(join(HANDLERS_DIR, '..', '..', 'containers', 'transcoder', 'dist', 'main.mjs'), 'utf8'),
+    ).toMatch(/export\s*\{|run/);
+  });
+});
+
+describe('mediaconvert transcoder', () => {
+  const { pipeline$: t } = synthGamma({ transcoder: 'mediaconvert' });
+  const jobRole = logicalId(t, 'AWS::IAM::Role', 'Transcode/JobRole');
+
+  it('has no ECS cluster, and a role MediaConvert assumes that reads uploads/ and writes assets/', () => {
+    t.resourceCountIs('AWS::ECS::Cluster', 0);
+    t.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: {
+        Statement: [Match.objectLike({ Principal: { Service: 'mediaconvert.amazonaws.com' } })],
+      },
+    });
+    for (const s of policiesOfRole(t, jobRole)) {
+      for (const r of s.resources) expect(JSON.stringify(r)).toMatch(/\/(assets|uploads)\/\*"/);
+    }
+  });
+
+  it('lets ingest create jobs in the Default queue and pass only the job role', () => {
+    const ingestRole = logicalId(t, 'AWS::IAM::Role', 'Ingest/Function/ServiceRole');
+    const own = policiesOfRole(t, ingestRole);
+    const create = own.find((s) => s.actions.includes('mediaconvert:CreateJob'));
+    expect(JSON.stringify(create?.resources)).toContain(':queues/Default');
+    const pass = own.find((s) => s.actions.includes('iam:PassRole'));
+    expect(pass?.resources).toEqual([{ 'Fn::GetAtt': [jobRole, 'Arn'] }]);
+  });
+
+  it('sends this deployment’s COMPLETE and ERROR job state changes to the status function', () => {
+    t.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.mediaconvert'],
+        'detail-type': ['MediaConvert Job State Change'],
+        detail: { status: ['COMPLETE', 'ERROR'], userMetadata: { gammaOutputBucket: Match.anyValue() } },
+      },
+      Targets: [Match.objectLike({ DeadLetterConfig: Match.anyValue() })],
+    });
+  });
+});
+
+describe('the emulator (-c localEndpoint)', () => {
+  const { pipeline$: t } = synthGamma(LOCAL);
+
+  it('builds no image and also takes task stops from the local agent', () => {
+    t.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      ContainerDefinitions: [Match.objectLike({ Image: 'gamma/transcoder:local' })],
+    });
+    t.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: Match.objectLike({ source: ['aws.ecs', 'gamma.local.ecs'] }),
+    });
+    t.resourceCountIs('AWS::EC2::FlowLog', 0);
+  });
+
+  it('refuses MediaConvert, which no emulator runs', () => {
+    expect(() => synthGamma({ ...LOCAL, transcoder: 'mediaconvert' })).toThrow(/transcoder=fargate/);
+  });
+});
