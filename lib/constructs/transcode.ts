@@ -113,13 +113,6 @@ export class FargateTranscoder extends Construct implements Transcoder {
       OUTPUT_BUCKET: props.outputBucket.bucketName,
       ...this.runnerEnvironment(),
     };
-    // A task that dies is retried (bounded attempts on the asset) by the task-stopped function; the sweeper
-    // catches assets whose stop event or dispatch was lost. Both start tasks, so both get the runner's wiring.
-    const retryEnvironment = {
-      MEDIA_TABLE: props.mediaTable.tableName,
-      OUTPUT_BUCKET: props.outputBucket.bucketName,
-      ...this.runnerEnvironment(),
-    };
     this.taskStoppedFunction = new GammaFunction(this, 'TaskStoppedFunction', {
       handler: 'task-stopped',
       components: ['taskStopped', 'fargateRunner'],
@@ -127,21 +120,6 @@ export class FargateTranscoder extends Construct implements Transcoder {
       description: 'Retries a transcoder task that stopped without finishing, then marks its asset errored',
     });
     props.mediaTable.grantReadWriteData(this.taskStoppedFunction);
-    this.grantStart(this.taskStoppedFunction);
-    const sweeper = new GammaFunction(this, 'SweeperFunction', {
-      handler: 'sweeper',
-      components: ['sweeper', 'fargateRunner'],
-      environment: retryEnvironment,
-      timeout: Duration.minutes(5),
-      description: 'Resolves assets stuck in preparing (a lost dispatch or stop event)',
-    });
-    props.mediaTable.grantReadWriteData(sweeper);
-    this.grantStart(sweeper);
-    new events.Rule(this, 'SweeperSchedule', {
-      description: 'Sweeps assets stuck in preparing',
-      schedule: events.Schedule.rate(Duration.minutes(10)),
-      targets: [new targets.LambdaFunction(sweeper, { retryAttempts: 2 })],
-    });
     this.grantStart(this.taskStoppedFunction);
     const sweeper = new GammaFunction(this, 'SweeperFunction', {
       handler: 'sweeper',
