@@ -30,6 +30,7 @@ import {
   storedResolution,
   type Track,
 } from '../../../lambdas/core/domain/media.js';
+import { checkSource } from '../../../lambdas/core/domain/source-policy.js';
 import { ENV, envFor, optional } from '../../../lambdas/core/env.js';
 import type { MediaRepository } from '../../../lambdas/core/ports.js';
 import { encodeHls } from './encode.js';
@@ -123,6 +124,7 @@ async function transcode(config: Config, deps: TranscoderDeps, workDir: string, 
   const hlsDir = join(workDir, 'hls');
   await storage.download(config.source.bucket, config.source.key, sourceFile);
   const source = await deps.probe(sourceFile);
+  checkSource(source); // refuses 8K, sliver-thin pictures, over-long files before any encoding
   const plan = planLadder(source, { maxResolutionTier: config.maxResolutionTier });
   logger.info('Planned the ladder', { source, renditions: renditionNames(plan) });
   const variants = await deps.encode(sourceFile, plan, hlsDir, {
