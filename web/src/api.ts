@@ -154,8 +154,8 @@ export class GammaApi {
 
 function describe(status: number, messages: string[] | undefined): string {
   const detail = messages?.filter(Boolean).join(' ');
-  if (status === 401) return 'The access token was not accepted. Sign in again with a valid token.';
-  if (status === 403) return 'This access token is not allowed to do that.';
+  // The authorizer answers 401 without a token and 403 for one it does not know.
+  if (status === 401 || status === 403) return 'The access token was not accepted. Sign in again with a valid token.';
   if (status === 404) return 'Not found: it may have been deleted, or belong to another environment.';
   if (status === 429) return 'Too many requests: wait a moment and try again.';
   if (status >= 500) return detail ?? 'The API failed to answer. Try again in a moment.';

@@ -322,7 +322,7 @@ export function assetsView(ctx: { config: DashboardConfig; store: AssetStore; qu
       const pct = item.file.size ? Math.floor((item.sent / item.file.size) * 100) : 0;
       const text: Record<UploadItem['state'], string> = {
         queued: 'Queued',
-        uploading: `${pct}% · ${bytes(item.sent)} of ${bytes(item.file.size)}`,
+        uploading: item.sent ? `${pct}% · ${bytes(item.sent)} of ${bytes(item.file.size)}` : 'Starting…',
         processing: 'Uploaded · waiting for processing to start',
         failed: item.error ?? 'Upload failed',
         cancelled: 'Cancelled',
