@@ -28,6 +28,11 @@ export interface MediaRepository {
   listAssets(env: string, limit: number, cursor?: string): Promise<Page<AssetRecord>>;
   /** preparing → ready. Throws TransitionError (e.g. the asset was deleted meanwhile). */
   markReady(id: string, patch: ReadyPatch): Promise<AssetRecord>;
+  /**
+   * Records that a preparing asset can already be played (its master playlist and first segments are published):
+   * sets `playable_at`, status stays preparing. Throws TransitionError when the asset is no longer preparing.
+   */
+  markPlayable(id: string): Promise<AssetRecord>;
   /** preparing → errored with a readable reason. Throws TransitionError. */
   markErrored(id: string, error: MediaError): Promise<AssetRecord>;
   /**

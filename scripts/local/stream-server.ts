@@ -42,7 +42,8 @@ export async function startStreamServer(options: StreamServerOptions): Promise<{
         ...(object.ContentLength !== undefined && { 'content-length': String(object.ContentLength) }),
         ...(object.ContentRange && { 'content-range': object.ContentRange }),
         'accept-ranges': 'bytes',
-        'cache-control': 'public, max-age=31536000, immutable',
+        // As CloudFront does, the object's own Cache-Control (playlists change while an asset is preparing).
+        'cache-control': object.CacheControl ?? 'public, max-age=31536000, immutable',
       });
       if (req.method === 'HEAD') return void res.end();
       (object.Body as Readable).pipe(res);

@@ -119,6 +119,14 @@ export class InMemoryMediaRepository implements MediaRepository {
     return copy(stored.asset);
   }
 
+  async markPlayable(id: string): Promise<AssetRecord> {
+    const stored = this.assets.get(id);
+    if (!stored) throw new NotFoundError('asset', id);
+    if (stored.asset.status !== 'preparing') throw new TransitionError('asset', id, 'preparing', ['preparing']);
+    stored.asset.playable_at = this.clock;
+    return copy(stored.asset);
+  }
+
   async markErrored(id: string, error: MediaError): Promise<AssetRecord> {
     const stored = this.transitionAsset(id, 'errored');
     stored.asset.errors = copy(error);

@@ -1,11 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import type { VideoRung } from '../../lambdas/core/domain/ladder.js';
+import { planLadder, type VideoRung } from '../../lambdas/core/domain/ladder.js';
 import {
   codecsFor,
   masterPlaylist,
   parseMediaPlaylist,
+  plannedVariant,
+  provisionalPlaylist,
   segmentBitRates,
   variantUri,
+  vodPlaylist,
 } from '../../lambdas/core/domain/playlist.js';
 
 const rung = (level: number): VideoRung => ({
@@ -97,10 +100,61 @@ describe('parseMediaPlaylist', () => {
     ].join('\r\n');
     expect(parseMediaPlaylist(text)).toEqual({
       targetDuration: 6,
+      map: 'init.mp4',
       segments: [
         { uri: 'segment_000.m4s', duration: 6 },
         { uri: 'segment_001.m4s', duration: 2.033333 },
       ],
+      ended: true,
+    });
+  });
+
+  it('reads an EVENT playlist still being written as not ended', () => {
+    const text = '#EXTM3U\n#EXT-X-TARGETDURATION:6\n#EXT-X-PLAYLIST-TYPE:EVENT\n#EXTINF:6.0,\nsegment_000.ts\n';
+    expect(parseMediaPlaylist(text)).toEqual({
+      targetDuration: 6,
+      segments: [{ uri: 'segment_000.ts', duration: 6 }],
+      ended: false,
+    });
+  });
+});
+
+describe('fast-start playlists', () => {
+  const event = '#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-PLAYLIST-TYPE:EVENT\n#EXTINF:6.0,\ns0.m4s\n';
+
+  it('tells players to start a provisional playlist at its beginning, once', () => {
+    const provisional = provisionalPlaylist(event);
+    expect(provisional).toBe(
+      '#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-PLAYLIST-TYPE:EVENT\n#EXT-X-START:TIME-OFFSET=0,PRECISE=YES\n#EXTINF:6.0,\ns0.m4s\n',
+    );
+    expect(provisionalPlaylist(provisional)).toBe(provisional);
+  });
+
+  it('marks the finished playlist VOD', () => {
+    expect(vodPlaylist(`${event}#EXT-X-ENDLIST\n`)).toContain('#EXT-X-PLAYLIST-TYPE:VOD\n');
+    expect(vodPlaylist(event)).not.toContain('EVENT');
+  });
+
+  it('plans a variant from the ladder before any segment exists: peak from the max rate, average from the target', () => {
+    const plan = planLadder({
+      durationSeconds: 60,
+      video: { width: 1280, height: 720, fps: 30 },
+      audio: { channels: 2 },
+    });
+    const top = plan.video?.rungs.at(-1);
+    expect(plannedVariant(plan, '720p')).toEqual({
+      uri: '720p/index.m3u8',
+      bandwidth: ((top?.maxrateKbps ?? 0) + 128) * 1000,
+      averageBandwidth: ((top?.videoKbps ?? 0) + 128) * 1000,
+      codecs: codecsFor(top, true),
+      video: { width: 1280, height: 720, frameRate: 30 },
+    });
+    const audioOnly = planLadder({ durationSeconds: 60, audio: { channels: 1 } });
+    expect(plannedVariant(audioOnly, 'audio')).toEqual({
+      uri: 'audio/index.m3u8',
+      bandwidth: 64_000,
+      averageBandwidth: 64_000,
+      codecs: 'mp4a.40.2',
     });
   });
 });

@@ -32,15 +32,18 @@ const HD_SOURCE: SourceProbe = {
 class FakeAssets {
   readonly ready: ReadyPatch[] = [];
   readonly errored: MediaError[] = [];
+  /** The S3 keys already written when the asset was marked playable. */
+  readonly playableAfter: (string | undefined)[][] = [];
   constructor(private status: AssetRecord['status'] = 'preparing') {}
 
   // run() only ever marks its asset; the other repository methods are not part of this test.
   readonly repo = {
     markReady: async (id: string, patch: ReadyPatch) => this.mark(id, 'ready', () => this.ready.push(patch)),
     markErrored: async (id: string, error: MediaError) => this.mark(id, 'errored', () => this.errored.push(error)),
-  } as Pick<MediaRepository, 'markReady' | 'markErrored'> as MediaRepository;
+    markPlayable: async (id: string) => this.mark(id, 'preparing', () => this.playableAfter.push(putKeys())),
+  } as Pick<MediaRepository, 'markReady' | 'markErrored' | 'markPlayable'> as MediaRepository;
 
-  private mark(id: string, to: 'ready' | 'errored', record: () => void): AssetRecord {
+  private mark(id: string, to: AssetRecord['status'], record: () => void): AssetRecord {
     expect(id).toBe(ASSET_ID);
     if (this.status !== 'preparing') throw new TransitionError('asset', id, to, ['preparing']);
     this.status = to;
@@ -137,6 +140,54 @@ describe('transcoder run()', () => {
     expect(contentType(`assets/${ASSET_ID}/720p/index.m3u8`)).toBe('application/vnd.apple.mpegurl');
     expect(contentType(`assets/${ASSET_ID}/720p/init.mp4`)).toBe('video/mp4');
     expect(contentType(`assets/${ASSET_ID}/720p/segment_000.m4s`)).toBe('video/iso.segment');
+  });
+
+  it('publishes the first segments and a provisional master while encoding, and marks the asset playable', async () => {
+    const assets = new FakeAssets();
+    const segment = (i: number) => `#EXTINF:6.000000,\nsegment_00${i}.m4s\n`;
+    const head =
+      '#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-TARGETDURATION:6\n#EXT-X-PLAYLIST-TYPE:EVENT\n#EXT-X-MAP:URI="init.mp4"\n';
+    // Writes one segment per rendition, waits until the publisher has marked the asset playable, then finishes.
+    const encode: TranscoderDeps['encode'] = async (_input, plan, outDir) => {
+      for (const name of renditionNames(plan)) {
+        for (const file of ['init.mp4', 'segment_000.m4s']) await write(join(outDir, name, file));
+        await writeFile(join(outDir, name, 'index.m3u8'), head + segment(0));
+      }
+      await vi.waitFor(() => expect(assets.playableAfter).toHaveLength(1), { timeout: 5000 });
+      for (const name of renditionNames(plan)) {
+        await write(join(outDir, name, 'segment_001.m4s'));
+        await writeFile(
+          join(outDir, name, 'index.m3u8'),
+          `${head.replace('EVENT', 'VOD')}${segment(0)}${segment(1)}#EXT-X-ENDLIST\n`,
+        );
+      }
+      await write(join(outDir, 'master.m3u8'));
+      return [];
+    };
+
+    expect(await run(deps(assets, { encode }))).toBe(0);
+
+    const early = assets.playableAfter[0] ?? [];
+    expect(early.at(-1)).toBe(`assets/${ASSET_ID}/master.m3u8`);
+    for (const name of ['360p', '480p', '720p']) {
+      expect(early).toContain(`assets/${ASSET_ID}/${name}/segment_000.m4s`);
+      expect(early.indexOf(`assets/${ASSET_ID}/${name}/index.m3u8`)).toBeGreaterThan(
+        early.indexOf(`assets/${ASSET_ID}/${name}/segment_000.m4s`),
+      );
+    }
+    const puts = s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input);
+    const bodies = (key: string) => puts.filter((p) => p.Key === key).map((p) => String(p.Body));
+    const provisional = bodies(`assets/${ASSET_ID}/360p/index.m3u8`)[0];
+    expect(provisional).toContain('#EXT-X-START:TIME-OFFSET=0');
+    expect(bodies(`assets/${ASSET_ID}/360p/index.m3u8`).at(-1)).toContain('#EXT-X-ENDLIST');
+    expect(bodies(`assets/${ASSET_ID}/master.m3u8`)[0]).toContain('RESOLUTION=1280x720');
+    // Segments are uploaded once; the final master goes last; the asset is ready only after it.
+    expect(puts.filter((p) => p.Key === `assets/${ASSET_ID}/360p/segment_000.m4s`)).toHaveLength(1);
+    expect(putKeys().at(-1)).toBe(`assets/${ASSET_ID}/master.m3u8`);
+    expect(assets.ready).toHaveLength(1);
+    const cache = (key: string) => puts.find((p) => p.Key === key)?.CacheControl;
+    expect(cache(`assets/${ASSET_ID}/360p/index.m3u8`)).toBe('public, max-age=2');
+    expect(cache(`assets/${ASSET_ID}/360p/segment_001.m4s`)).toContain('immutable');
   });
 
   it('reports an audio-only asset the way Mux does', async () => {

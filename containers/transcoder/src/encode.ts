@@ -21,6 +21,7 @@ import {
   segmentBitRates,
   type Variant,
   variantUri,
+  vodPlaylist,
 } from '../../../lambdas/core/domain/playlist.js';
 
 export type SegmentType = 'fmp4' | 'ts';
@@ -33,7 +34,7 @@ export interface EncodeOptions {
 }
 
 /** The EXT-X-VERSION ffmpeg writes for each segment type; the master playlist declares the same. */
-const HLS_VERSION: Record<SegmentType, number> = { fmp4: 7, ts: 3 };
+export const HLS_VERSION: Record<SegmentType, number> = { fmp4: 7, ts: 3 };
 const SEGMENT_EXTENSION: Record<SegmentType, string> = { fmp4: 'm4s', ts: 'ts' };
 /** Lines of ffmpeg's stderr kept for the error message. */
 const STDERR_TAIL_LINES = 20;
@@ -47,14 +48,18 @@ export async function encodeHls(
 ): Promise<Variant[]> {
   const segmentType = options.segmentType ?? 'fmp4';
   await Promise.all(renditionNames(plan).map((name) => mkdir(join(outDir, name), { recursive: true })));
-  await runFfmpeg(ffmpegArgs(input, plan, outDir, segmentType), options.onProgress);
+  await runFfmpeg(ladderFfmpegArgs(input, plan, outDir, segmentType), options.onProgress);
+  await Promise.all(renditionNames(plan).map((name) => finishPlaylist(join(outDir, name, RENDITION_PLAYLIST))));
   const variants = await Promise.all(renditionNames(plan).map((name) => measuredVariant(plan, outDir, name)));
   await writeFile(join(outDir, MASTER_PLAYLIST), masterPlaylist(variants, HLS_VERSION[segmentType]));
   return variants;
 }
 
-/** The whole ffmpeg command line (without the program name). */
-function ffmpegArgs(input: string, plan: LadderPlan, outDir: string, segmentType: SegmentType): string[] {
+/**
+ * The whole ffmpeg command line (without the program name) that encodes `plan` under `outDir`: one process, one
+ * decode, every rung. Exported for the benchmark, which runs it bare as the lower bound.
+ */
+export function ladderFfmpegArgs(input: string, plan: LadderPlan, outDir: string, segmentType: SegmentType): string[] {
   const head = ['-hide_banner', '-loglevel', 'error', '-nostats', '-progress', 'pipe:1', '-y', '-i', input];
   const audio = plan.audio ? ['-map', '0:a:0', ...audioArgs(plan.audio)] : [];
   const hls = (name: string) => hlsOutputArgs(plan, join(outDir, name), segmentType);
@@ -136,8 +141,10 @@ function hlsOutputArgs(plan: LadderPlan, dir: string, segmentType: SegmentType):
     'hls',
     '-hls_time',
     String(plan.segmentSeconds),
+    // EVENT: ffmpeg rewrites the playlist as each segment ends, so it can be published while encoding (fast
+    // start); finishPlaylist() marks it VOD once ffmpeg is done.
     '-hls_playlist_type',
-    'vod',
+    'event',
     '-hls_flags',
     'independent_segments',
     '-hls_segment_type',
@@ -147,6 +154,10 @@ function hlsOutputArgs(plan: LadderPlan, dir: string, segmentType: SegmentType):
     join(dir, `segment_%03d.${SEGMENT_EXTENSION[segmentType]}`),
     join(dir, RENDITION_PLAYLIST),
   ];
+}
+
+async function finishPlaylist(file: string): Promise<void> {
+  await writeFile(file, vodPlaylist(await readFile(file, 'utf8')));
 }
 
 /** Runs ffmpeg, reporting `-progress` output; rejects with the tail of its stderr when it fails. */

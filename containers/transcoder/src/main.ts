@@ -1,6 +1,8 @@
 /**
- * The transcoder task's entry module: download the source, probe it, plan the ladder, encode HLS, publish it to
- * `assets/<assetId>/` (master playlist last), then mark the asset ready — or errored when the source is unusable.
+ * The transcoder task's entry module: download the source, probe it, plan the ladder, encode HLS while publishing
+ * it to `assets/<assetId>/` as segments are finished (fast start: once every rendition has its first segment, a
+ * provisional master playlist is published and the asset marked playable), then publish the final playlists
+ * (master last) and mark the asset ready — or errored when the source is unusable.
  *
  * Exit code 0 means the asset became ready; anything else exits 1 (the task-stopped handler takes it from there).
  * Importing this module runs nothing: `run()` is called only when the file is started directly.
@@ -33,8 +35,9 @@ import {
 import { checkSource } from '../../../lambdas/core/domain/source-policy.js';
 import { ENV, envFor, optional } from '../../../lambdas/core/env.js';
 import type { MediaRepository } from '../../../lambdas/core/ports.js';
-import { encodeHls } from './encode.js';
+import { encodeHls, HLS_VERSION } from './encode.js';
 import { probe } from './probe.js';
+import { ProgressivePublisher } from './progressive.js';
 import { S3Storage } from './storage.js';
 
 const SERVICE_NAME = 'transcoder';
@@ -127,11 +130,30 @@ async function transcode(config: Config, deps: TranscoderDeps, workDir: string, 
   checkSource(source); // refuses 8K, sliver-thin pictures, over-long files before any encoding
   const plan = planLadder(source, { maxResolutionTier: config.maxResolutionTier });
   logger.info('Planned the ladder', { source, renditions: renditionNames(plan) });
-  const variants = await deps.encode(sourceFile, plan, hlsDir, {
-    onProgress: progressLogger(logger, source.durationSeconds),
+  const publisher = new ProgressivePublisher({
+    storage,
+    bucket: config.outputBucket,
+    assetId: config.assetId,
+    dir: hlsDir,
+    plan,
+    hlsVersion: HLS_VERSION.fmp4,
+    onPlayable: async () => {
+      await transition(logger, 'playable', () => deps.repo.markPlayable(config.assetId));
+    },
   });
-  logger.info('Encoded', { variants });
-  const keys = await storage.publish(hlsDir, config.outputBucket, config.assetId);
+  publisher.start();
+  let variants: Awaited<ReturnType<typeof deps.encode>>;
+  try {
+    variants = await deps.encode(sourceFile, plan, hlsDir, {
+      segmentType: 'fmp4',
+      onProgress: progressLogger(logger, source.durationSeconds),
+    });
+  } finally {
+    await publisher.stop();
+  }
+  logger.info('Encoded', { variants, publishedEarly: publisher.isPlayable });
+  if (publisher.lastFailure) logger.warn('An early upload failed; publishing it now', publisher.lastFailure as Error);
+  const keys = await publisher.finish();
   logger.info('Published', { objects: keys.length });
   return readyPatch(config.assetId, source, plan);
 }

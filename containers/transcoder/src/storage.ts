@@ -16,7 +16,18 @@ const CONTENT_TYPES: Record<string, string> = {
   '.mp4': 'video/mp4',
   '.ts': 'video/mp2t',
   '.jpg': 'image/jpeg',
+  '.png': 'image/png',
+  '.webp': 'image/webp',
+  '.gif': 'image/gif',
+  '.vtt': 'text/vtt',
 };
+
+/**
+ * Playlists are rewritten while an asset is still preparing (fast start), so caches keep them briefly; every other
+ * object is written once under its final name and never changes.
+ */
+const cacheControlFor = (file: string) =>
+  extname(file) === '.m3u8' ? 'public, max-age=2' : 'public, max-age=31536000, immutable';
 
 /** Concurrent PUTs while publishing a folder. */
 const UPLOAD_CONCURRENCY = 8;
@@ -34,31 +45,59 @@ export class S3Storage {
   }
 
   /**
-   * Uploads every file under `dir` to `assets/<assetId>/<relative path>` with its content type. The master
-   * playlist goes last, after every rendition has landed, so its presence means the asset is complete.
+   * Uploads every file under `dir` to `assets/<assetId>/<relative path>` with its content type, except those in
+   * `skip` (relative paths already uploaded). Segments and other files go first, then the media playlists that
+   * list them, then the master playlist, so no published playlist names an object that is not there yet.
    * Returns the keys in upload order.
    */
-  async publish(dir: string, bucket: string, assetId: string): Promise<string[]> {
+  async publish(
+    dir: string,
+    bucket: string,
+    assetId: string,
+    skip: ReadonlySet<string> = new Set(),
+  ): Promise<string[]> {
     const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-    const renditionFiles = entries
+    const files = entries
       .filter((entry) => entry.isFile())
       .map((entry) => relative(dir, join(entry.parentPath, entry.name)))
-      .filter((file) => file !== MASTER_PLAYLIST);
-    const put = (file: string) => this.put(bucket, `${assetOutputPrefix(assetId)}/${file}`, join(dir, file));
-    const keys = await inParallel(renditionFiles, UPLOAD_CONCURRENCY, put);
+      .filter((file) => file !== MASTER_PLAYLIST && !skip.has(file));
+    const put = (file: string) => this.putFile(bucket, `${assetOutputPrefix(assetId)}/${file}`, join(dir, file));
+    const isPlaylist = (file: string) => extname(file) === '.m3u8';
+    const keys = await inParallel(
+      files.filter((f) => !isPlaylist(f)),
+      UPLOAD_CONCURRENCY,
+      put,
+    );
+    keys.push(...(await inParallel(files.filter(isPlaylist), UPLOAD_CONCURRENCY, put)));
     keys.push(await put(MASTER_PLAYLIST));
     return keys;
   }
 
-  private async put(bucket: string, key: string, file: string): Promise<string> {
-    const Body = await readFile(file);
-    await this.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body, ContentType: contentTypeFor(file) }));
+  async putFile(bucket: string, key: string, file: string): Promise<string> {
+    return this.putBody(bucket, key, await readFile(file));
+  }
+
+  /** Writes `body` to `key`, typed and cached by the key's extension. */
+  async putBody(bucket: string, key: string, body: Uint8Array | string): Promise<string> {
+    await this.s3.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: key,
+        Body: body,
+        ContentType: contentTypeFor(key),
+        CacheControl: cacheControlFor(key),
+      }),
+    );
     return key;
   }
 }
 
 /** Maps `items` through `fn` with at most `concurrency` calls in flight; results in completion order. */
-async function inParallel<T, R>(items: readonly T[], concurrency: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+export async function inParallel<T, R>(
+  items: readonly T[],
+  concurrency: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
   const results: R[] = [];
   const queue = [...items];
   const worker = async () => {

@@ -122,6 +122,12 @@ export class DynamoMediaRepository implements MediaRepository {
     return assetFromItem(item);
   }
 
+  async markPlayable(id: string): Promise<AssetRecord> {
+    const playableAt = Math.floor(Date.now() / 1000);
+    const item = await this.transition('asset', id, 'preparing', ['preparing'], { playable_at: playableAt });
+    return assetFromItem(item);
+  }
+
   async markErrored(id: string, error: MediaError): Promise<AssetRecord> {
     const item = await this.transition('asset', id, 'errored', ASSET_TRANSITIONS.errored, {
       errors: { type: error.type, messages: error.messages },

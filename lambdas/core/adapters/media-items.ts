@@ -41,6 +41,7 @@ const ASSET_FIELDS = {
   tracks: true,
   errors: true,
   renditions: true,
+  playable_at: true,
 } as const satisfies Record<keyof AssetRecord, true>;
 
 function pick<T>(source: object, fields: Record<keyof T, true>): T {

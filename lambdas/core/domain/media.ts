@@ -105,6 +105,11 @@ export interface AssetRecord {
   errors?: MediaError;
   /** Which renditions were written, e.g. ['360p', '720p']; used to verify playlists. */
   renditions?: string[];
+  /**
+   * Unix seconds when the asset became playable while still `preparing` (fast start: the master playlist and the
+   * first segments are published before the whole ladder is done). Gamma's addition to Mux's shape.
+   */
+  playable_at?: number;
 }
 
 /** The fields the transcoder reports when an asset becomes ready. */
@@ -157,6 +162,7 @@ export function toMuxAsset(a: AssetRecord) {
     ...(a.upload_id && { upload_id: a.upload_id }),
     ...(a.passthrough !== undefined && { passthrough: a.passthrough }),
     ...(a.meta && { meta: a.meta }),
+    ...(a.playable_at !== undefined && { playable_at: unix(a.playable_at) }),
     max_resolution_tier: a.max_resolution_tier ?? '1080p',
     video_quality: 'basic',
     encoding_tier: 'baseline',

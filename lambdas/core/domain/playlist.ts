@@ -2,7 +2,7 @@
  * HLS playlists (RFC 8216): the master playlist the transcoder writes over its renditions, and the few facts it
  * reads back from the media playlists ffmpeg wrote. Pure: no SDK, no I/O.
  */
-import type { VideoRung } from './ladder.js';
+import type { LadderPlan, VideoRung } from './ladder.js';
 
 /** A rendition's media playlist, relative to its folder. */
 export const RENDITION_PLAYLIST = 'index.m3u8';
@@ -54,23 +54,59 @@ export interface MediaSegment {
 
 export interface MediaPlaylist {
   targetDuration: number;
+  /** The fMP4 initialization segment (`EXT-X-MAP`), absent for MPEG-TS. */
+  map?: string;
   segments: MediaSegment[];
+  /** True once `EXT-X-ENDLIST` closes the playlist. */
+  ended: boolean;
 }
 
 /** The target duration and segments of a media playlist (the subset of RFC 8216 that ffmpeg's VOD output uses). */
 export function parseMediaPlaylist(text: string): MediaPlaylist {
   let targetDuration = 0;
+  let map: string | undefined;
+  let ended = false;
   let pendingDuration: number | undefined;
   const segments: MediaSegment[] = [];
   for (const line of text.split(/\r?\n/).map((l) => l.trim())) {
     if (line.startsWith('#EXT-X-TARGETDURATION:')) targetDuration = Number(line.slice(line.indexOf(':') + 1));
+    else if (line.startsWith('#EXT-X-MAP:')) map = /URI="([^"]+)"/.exec(line)?.[1];
+    else if (line === '#EXT-X-ENDLIST') ended = true;
     else if (line.startsWith('#EXTINF:')) pendingDuration = Number.parseFloat(line.slice('#EXTINF:'.length));
     else if (line !== '' && !line.startsWith('#') && pendingDuration !== undefined) {
       segments.push({ uri: line, duration: pendingDuration });
       pendingDuration = undefined;
     }
   }
-  return { targetDuration, segments };
+  return { targetDuration, ...(map && { map }), segments, ended };
+}
+
+/**
+ * A media playlist still being written (ffmpeg's `EVENT` playlist, segments appended as they are finished) as it is
+ * published for fast start: players are told to start at the beginning, not at the live edge.
+ */
+export function provisionalPlaylist(text: string): string {
+  if (text.includes('#EXT-X-START:')) return text;
+  return text.replace(/^#EXT-X-PLAYLIST-TYPE:EVENT$/m, '$&\n#EXT-X-START:TIME-OFFSET=0,PRECISE=YES');
+}
+
+/** The finished playlist as a VOD playlist: same segments, marked as never changing again. */
+export const vodPlaylist = (text: string) => text.replace(/^#EXT-X-PLAYLIST-TYPE:EVENT$/m, '#EXT-X-PLAYLIST-TYPE:VOD');
+
+/**
+ * A rendition's variant entry from its plan alone, before any segment exists (the provisional master of fast
+ * start): the peak is the rung's VBV max rate, the average its target rate, each plus the audio.
+ */
+export function plannedVariant(plan: LadderPlan, name: string): Variant {
+  const rung = plan.video?.rungs.find((r) => r.name === name);
+  const audioKbps = plan.audio?.kbps ?? 0;
+  return {
+    uri: variantUri(name),
+    bandwidth: ((rung?.maxrateKbps ?? 0) + audioKbps) * 1000,
+    averageBandwidth: ((rung?.videoKbps ?? 0) + audioKbps) * 1000,
+    codecs: codecsFor(rung, plan.audio !== undefined),
+    ...(rung && plan.video && { video: { width: rung.width, height: rung.height, frameRate: plan.video.fps } }),
+  };
 }
 
 export interface SizedSegment {

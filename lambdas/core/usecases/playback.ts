@@ -10,8 +10,9 @@ export interface TextObjects {
 export type PlaybackResult = { status: 200; playlist: string } | { status: 403 | 404 | 412; message: string };
 
 /**
- * Resolves `/{playbackId}.m3u8`: the playback id must exist and be public, and its asset must be playable. The
- * master playlist is written last by the transcoder, so an asset without one is not served.
+ * Resolves `/{playbackId}.m3u8`: the playback id must exist and be public, and its asset must be playable: ready,
+ * or still preparing once the transcoder has published a first master playlist (fast start). The transcoder writes
+ * the master only after its renditions' first segments, so an asset without one is not served.
  */
 export async function resolvePlayback(
   playbackId: string,
@@ -22,8 +23,8 @@ export async function resolvePlayback(
   if (playback.policy !== 'public') return { status: 403, message: 'This playback ID requires a signed token' };
   const asset = await deps.media.getAsset(playback.asset_id);
   if (!asset || asset.status === 'deleted') return { status: 404, message: 'Playback ID not found' };
-  if (asset.status !== 'ready') return { status: 412, message: `The asset is ${asset.status}, not ready` };
+  if (asset.status === 'errored') return { status: 412, message: 'The asset is errored' };
   const master = await deps.objects.getText(deps.outputBucket, `${assetOutputPrefix(asset.id)}/${MASTER_PLAYLIST}`);
-  if (master === undefined) return { status: 412, message: 'The asset has no playlist yet' };
+  if (master === undefined) return { status: 412, message: `The asset is ${asset.status} and not playable yet` };
   return { status: 200, playlist: rewriteMasterPlaylist(master, asset.id) };
 }
