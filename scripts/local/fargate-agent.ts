@@ -88,22 +88,45 @@ export class FargateAgent {
   }
 
   private async poll() {
-    const { clusterArn } = this.options;
-    const listed = await this.ecs.send(new ListTasksCommand({ cluster: clusterArn, desiredStatus: 'RUNNING' }));
-    const fresh = (listed.taskArns ?? []).filter((arn) => !this.seen.has(arn));
+    const fresh = (await this.list('RUNNING')).filter((arn) => !this.seen.has(arn));
     if (fresh.length > 0) {
-      const described = await this.ecs.send(new DescribeTasksCommand({ cluster: clusterArn, tasks: fresh }));
-      for (const task of described.tasks ?? []) {
+      for (const task of await this.describe(fresh)) {
         if (!task.taskArn || task.lastStatus === 'STOPPED') continue;
         this.seen.add(task.taskArn);
         this.queue.push(task);
       }
     }
     await this.honourStops();
+    await this.reportNeverStarted();
     while (this.queue.length > 0 && this.running.size < (this.options.concurrency ?? 2)) {
       const task = this.queue.shift() as Task;
       await this.launch(task);
     }
+  }
+
+  private async list(desiredStatus: 'RUNNING' | 'STOPPED'): Promise<string[]> {
+    const arns: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await this.ecs.send(
+        new ListTasksCommand({ cluster: this.options.clusterArn, desiredStatus, nextToken }),
+      );
+      arns.push(...(page.taskArns ?? []));
+      nextToken = page.nextToken;
+    } while (nextToken);
+    return arns;
+  }
+
+  /** DescribeTasks in pages of 100, its most. */
+  private async describe(arns: string[]): Promise<Task[]> {
+    const tasks: Task[] = [];
+    for (let i = 0; i < arns.length; i += 100) {
+      const page = await this.ecs.send(
+        new DescribeTasksCommand({ cluster: this.options.clusterArn, tasks: arns.slice(i, i + 100) }),
+      );
+      tasks.push(...(page.tasks ?? []));
+    }
+    return tasks;
   }
 
   private async environmentOf(task: Task): Promise<Record<string, string>> {
@@ -159,11 +182,8 @@ export class FargateAgent {
    */
   private async honourStops() {
     const held = [...this.running.keys(), ...this.queue.map((t) => t.taskArn as string)];
-    for (let i = 0; i < held.length; i += 100) {
-      const { tasks = [] } = await this.ecs.send(
-        new DescribeTasksCommand({ cluster: this.options.clusterArn, tasks: held.slice(i, i + 100) }),
-      );
-      for (const task of tasks) {
+    if (held.length > 0) {
+      for (const task of await this.describe(held)) {
         if (task.desiredStatus !== 'STOPPED' || !task.taskArn) continue;
         const stoppedBy = { stopCode: task.stopCode || 'UserInitiated', reason: task.stoppedReason || 'Task stopped' };
         const running = this.running.get(task.taskArn);
@@ -179,6 +199,22 @@ export class FargateAgent {
           if (never) await this.reportStopped(never, undefined, null, stoppedBy);
         }
       }
+    }
+  }
+
+  /**
+   * Tasks stopped before the agent saw them (StopTask right after RunTask): ECS still reports their stop, so the
+   * agent does too, as a task whose container never ran.
+   */
+  private async reportNeverStarted() {
+    const unseen = (await this.list('STOPPED')).filter((arn) => !this.seen.has(arn));
+    if (unseen.length === 0) return;
+    for (const task of await this.describe(unseen)) {
+      if (!task.taskArn) continue;
+      this.seen.add(task.taskArn);
+      const stoppedBy = { stopCode: task.stopCode || 'UserInitiated', reason: task.stoppedReason || 'Task stopped' };
+      this.log(`task ${task.taskArn.split('/').pop()} stopped before it started (${stoppedBy.reason})`);
+      await this.reportStopped(task, undefined, null, stoppedBy);
     }
   }
 
