@@ -33,6 +33,8 @@ const logicalId = (t: Template, type: string, pathPart: string) => {
   if (!found) throw new Error(`No ${type} at ${pathPart}`);
   return found[0];
 };
+/** Objects under uploads/ or assets/, or (for listing, in a read grant) the bucket itself. */
+const OBJECTS_OR_BUCKET = /\/(assets|uploads)\/\*"|^\{"Fn::(ImportValue|GetAtt)":[^/]*\}$/;
 /** The registry components a handler's source reads with envFor(). */
 const componentsReadBy = (handler: string) =>
   [...readFileSync(join(HANDLERS_DIR, `${handler}.ts`), 'utf8').matchAll(/envFor\('(\w+)'\)/g)].map(
@@ -101,7 +103,11 @@ describe.each(MODES)('%s', (_mode, context) => {
           Environment: { Variables: { NODE_OPTIONS: '--enable-source-maps' } },
         });
       }
-      for (const [, lg] of resources(t, 'AWS::Logs::LogGroup')) expect(lg.Properties.RetentionInDays).toBe(30);
+      const logGroups = t.findResources('AWS::Logs::LogGroup');
+      for (const [, fn] of resources(t, 'AWS::Lambda::Function').filter(([, f]) => f.Metadata?.[HANDLER_METADATA])) {
+        const group = logGroups[fn.Properties.LoggingConfig.LogGroup.Ref];
+        expect(group?.Properties.RetentionInDays).toBe(30);
+      }
     }
   });
 
@@ -198,7 +204,7 @@ describe('fargate transcoder', () => {
     const writes = s3.filter((s) => s.actions.some((a) => a.startsWith('s3:Put')));
     expect(writes.length).toBeGreaterThan(0);
     for (const w of writes) for (const r of w.resources) expect(JSON.stringify(r)).toMatch(/\/assets\/\*"/);
-    for (const s of s3) for (const r of s.resources) expect(JSON.stringify(r)).toMatch(/\/(assets|uploads)\/\*"/);
+    for (const s of s3) for (const r of s.resources) expect(JSON.stringify(r)).toMatch(OBJECTS_OR_BUCKET);
   });
 
   it('lets the ingest function run only the transcoder task and pass only its roles', () => {
@@ -231,7 +237,8 @@ describe('mediaconvert transcoder', () => {
       },
     });
     for (const s of policiesOfRole(t, jobRole)) {
-      for (const r of s.resources) expect(JSON.stringify(r)).toMatch(/\/(assets|uploads)\/\*"/);
+      for (const r of s.resources) expect(JSON.stringify(r)).toMatch(OBJECTS_OR_BUCKET);
+      if (s.actions.some((a) => a.startsWith('s3:Put'))) expect(JSON.stringify(s.resources)).not.toContain('uploads');
     }
   });
 
