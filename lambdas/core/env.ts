@@ -37,6 +37,12 @@ export const ENV = {
   ASSET_ID: 'ASSET_ID',
   SOURCE_BUCKET: 'SOURCE_BUCKET',
   SOURCE_KEY: 'SOURCE_KEY',
+  /** DynamoDB table of webhook endpoints and their delivery log. */
+  WEBHOOKS_TABLE: 'WEBHOOKS_TABLE',
+  /** SQS queue of webhook deliveries (one message per event and endpoint). */
+  WEBHOOK_QUEUE_URL: 'WEBHOOK_QUEUE_URL',
+  /** Seconds before the second delivery attempt of a webhook; each later attempt waits twice as long. */
+  WEBHOOK_RETRY_BASE_SECONDS: 'WEBHOOK_RETRY_BASE_SECONDS',
   /** Optional cap on the ladder: 1080p, 1440p or 2160p. */
   MAX_RESOLUTION_TIER: 'MAX_RESOLUTION_TIER',
 } as const;
@@ -45,7 +51,15 @@ export type EnvName = keyof typeof ENV;
 
 /** Which variables each runtime component reads. `lib/` must set every one (checked at synth and in tests). */
 export const USES = {
-  api: ['MEDIA_TABLE', 'TOKENS_TABLE', 'INGEST_BUCKET', 'STREAM_URL', 'UPLOAD_TIMEOUT_SECONDS'],
+  api: [
+    'MEDIA_TABLE',
+    'TOKENS_TABLE',
+    'INGEST_BUCKET',
+    'OUTPUT_BUCKET',
+    'STREAM_URL',
+    'UPLOAD_TIMEOUT_SECONDS',
+    'WEBHOOKS_TABLE',
+  ],
   authorizer: ['TOKENS_TABLE'],
   ingest: ['MEDIA_TABLE', 'INGEST_BUCKET', 'OUTPUT_BUCKET', 'TRANSCODER'],
   /** The TranscodeRunner adapters: the ingest function also reads the variables of the one it is configured with. */
@@ -66,6 +80,8 @@ export const USES = {
   sweeper: ['MEDIA_TABLE', 'OUTPUT_BUCKET', 'TRANSCODER'],
   mediaconvertStatus: ['MEDIA_TABLE'],
   playback: ['MEDIA_TABLE', 'OUTPUT_BUCKET'],
+  webhookFanout: ['WEBHOOKS_TABLE', 'WEBHOOK_QUEUE_URL'],
+  webhookDeliver: ['WEBHOOKS_TABLE', 'WEBHOOK_QUEUE_URL', 'WEBHOOK_RETRY_BASE_SECONDS'],
   transcoder: ['MEDIA_TABLE', 'OUTPUT_BUCKET', 'ASSET_ID', 'SOURCE_BUCKET', 'SOURCE_KEY'],
 } as const satisfies Record<string, readonly EnvName[]>;
 

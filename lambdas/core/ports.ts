@@ -46,6 +46,25 @@ export interface MediaRepository {
   releaseDispatch(id: string): Promise<void>;
   /** Resolves a playback id to its asset id and policy. */
   getPlaybackId(playbackId: string): Promise<(PlaybackId & { asset_id: string }) | undefined>;
+
+  /** Sets `passthrough` and `meta` of an asset that is not deleted. NotFoundError otherwise. */
+  updateAsset(id: string, patch: Pick<AssetRecord, 'passthrough' | 'meta'>): Promise<AssetRecord>;
+  /**
+   * any → deleted: the asset leaves its environment's listing and its playback-id items are removed (the item
+   * itself stays as a tombstone, so a transcode still running can never mark it ready). Throws TransitionError
+   * when it is already deleted, NotFoundError when there is no such asset.
+   */
+  deleteAsset(id: string): Promise<AssetRecord>;
+  /** Adds a playback id to an asset that is not deleted (the asset's list and the lookup item). */
+  addPlaybackId(assetId: string, playback: PlaybackId): Promise<void>;
+  /** Removes a playback id from its asset; NotFoundError when the asset does not have it. */
+  removePlaybackId(assetId: string, playbackId: string): Promise<void>;
+}
+
+/** Removes stored media objects (the asset's renditions, its source). Missing objects are not an error. */
+export interface MediaObjects {
+  deletePrefix(bucket: string, prefix: string): Promise<number>;
+  deleteObject(bucket: string, key: string): Promise<void>;
 }
 
 /** One transcode of one asset. */
@@ -185,4 +204,21 @@ export interface WebhookQueue {
 /** POSTs a body; resolves with the response status, rejects when no response arrived (network, timeout). */
 export interface WebhookSender {
   post(url: string, body: string, headers: Record<string, string>): Promise<{ status: number }>;
+}
+
+/** A signing key: Gamma keeps only the public half; the private key is returned once, at creation. */
+export interface SigningKey {
+  id: string;
+  env: string;
+  /** SPKI PEM. */
+  public_key: string;
+  created_at: number;
+}
+
+export interface SigningKeyRepository {
+  put(key: SigningKey): Promise<void>;
+  get(id: string): Promise<SigningKey | undefined>;
+  listByEnv(env: string): Promise<SigningKey[]>;
+  /** NotFoundError when the environment has no such key. */
+  delete(env: string, id: string): Promise<void>;
 }

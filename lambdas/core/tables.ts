@@ -33,3 +33,10 @@ export function parseMediaKey(pk: string): { kind: MediaKind; id: string } | und
 
 export const envIndexKey = (env: string, kind: 'upload' | 'asset') => `${env}#${kind}`;
 export const envIndexSort = (createdAt: number, id: string) => `${String(createdAt).padStart(12, '0')}#${id}`;
+
+/**
+ * webhooks: pk + sk, TTL attribute `expires_at` (delivery log entries expire)
+ *   endpoint:  pk = env#<env>,            sk = endpoint#<id>
+ *   delivery:  pk = deliveries#<endpoint>, sk = <attempted_at ms, 15 digits>#<event id>#<attempt>
+ */
+export const WEBHOOKS_TABLE = { partitionKey: 'pk', sortKey: 'sk', timeToLive: 'expires_at' } as const;

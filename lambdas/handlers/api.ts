@@ -1,5 +1,6 @@
 /**
- * The Mux-compatible HTTP API (API Gateway HTTP API, payload v2): `/video/v1/uploads[/{id}]`, `/video/v1/assets[/{id}]`.
+ * The Mux-compatible HTTP API (API Gateway HTTP API, payload v2): Mux's paths under `/video/v1` (uploads, assets,
+ * playback ids) — the routes table below lists them all.
  * Parses, calls one use case, and maps every error to Mux's `{ error: { type, messages } }` in `errorResponse`.
  * CORS is configured on the API by CDK, not here.
  */
@@ -11,17 +12,47 @@ import type {
 } from 'aws-lambda';
 import { documentClient, s3Client } from '../core/adapters/clients.js';
 import { DynamoMediaRepository } from '../core/adapters/dynamo-media.js';
+import { DynamoSigningKeyRepository } from '../core/adapters/dynamo-signing-keys.js';
 import { DynamoTokenRepository } from '../core/adapters/dynamo-tokens.js';
+import { DynamoWebhookRepository } from '../core/adapters/dynamo-webhooks.js';
+import { S3MediaObjects } from '../core/adapters/s3-media-objects.js';
 import { S3UploadUrls } from '../core/adapters/s3-upload-urls.js';
-import { NotFoundError, UnauthorizedError, ValidationError } from '../core/domain/errors.js';
+import { NotFoundError, TransitionError, UnauthorizedError, ValidationError } from '../core/domain/errors.js';
 import { envFor } from '../core/env.js';
 import { logger } from '../core/logger.js';
 import { once } from '../core/once.js';
-import type { MediaRepository, TokenRepository, UploadUrls } from '../core/ports.js';
-import { getAsset, listAssets } from '../core/usecases/assets.js';
+import type {
+  MediaObjects,
+  MediaRepository,
+  SigningKeyRepository,
+  TokenRepository,
+  UploadUrls,
+  WebhookRepository,
+} from '../core/ports.js';
+import {
+  CreatePlaybackIdInput,
+  createPlaybackId,
+  deleteAsset,
+  deletePlaybackId,
+  getAsset,
+  getPlaybackIdObject,
+  getPlaybackIdOfAsset,
+  listAssets,
+  UpdateAssetInput,
+  updateAsset,
+} from '../core/usecases/assets.js';
 import { ListQuery } from '../core/usecases/listing.js';
-import { authenticate, type Caller } from '../core/usecases/tokens.js';
-import { CreateUploadInput, createUpload, getUpload, listUploads } from '../core/usecases/uploads.js';
+import { createSigningKey, deleteSigningKey, getSigningKey, listSigningKeys } from '../core/usecases/signing-keys.js';
+import { type Caller, cachedAuthenticator } from '../core/usecases/tokens.js';
+import { CreateUploadInput, cancelUpload, createUpload, getUpload, listUploads } from '../core/usecases/uploads.js';
+import {
+  CreateWebhookEndpointInput,
+  createWebhookEndpoint,
+  DeliveriesQuery,
+  deleteWebhookEndpoint,
+  listWebhookDeliveries,
+  listWebhookEndpoints,
+} from '../core/usecases/webhooks.js';
 import { parseOrThrow } from '../core/validation.js';
 
 /** The context the authorizer (authorizer.ts) returns arrives under `requestContext.authorizer.lambda`. */
@@ -34,6 +65,11 @@ export interface ApiDeps {
   media: MediaRepository;
   urls: UploadUrls;
   tokens: TokenRepository;
+  objects: MediaObjects;
+  webhooks: WebhookRepository;
+  signingKeys: SigningKeyRepository;
+  /** Where renditions live; deleting an asset removes its objects there. */
+  outputBucket: string;
   /** Seconds an upload URL stays valid when the request names no timeout. */
   defaultUploadTimeout: number;
 }
@@ -46,14 +82,20 @@ interface Request {
 }
 
 interface Route {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   path: RegExp;
-  run(req: Request): Promise<{ status: number; body: unknown }>;
+  /** `body: undefined` answers 204 No Content. */
+  run(req: Request): Promise<{ status: number; body?: unknown }>;
 }
 
 const ok = (data: unknown) => ({ status: 200, body: { data } });
+const created = (data: unknown) => ({ status: 201, body: { data } });
+const noContent = { status: 204 };
 const scope = ({ caller, deps }: Request) => ({ env: caller.env, media: deps.media });
 const id = ({ params }: Request) => params[0] ?? '';
+const second = ({ params }: Request) => params[1] ?? '';
+const keyScope = ({ caller, deps }: Request) => ({ env: caller.env, signingKeys: deps.signingKeys });
+const webhookScope = ({ caller, deps }: Request) => ({ env: caller.env, webhooks: deps.webhooks });
 const query = ({ event }: Request) => parseOrThrow(ListQuery, event.queryStringParameters ?? {}, 'query');
 
 const routes: Route[] = [
@@ -67,7 +109,7 @@ const routes: Route[] = [
         urls: req.deps.urls,
         defaultTimeout: req.deps.defaultUploadTimeout,
       });
-      return { status: 201, body: { data: upload } };
+      return created(upload);
     },
   },
   {
@@ -86,9 +128,104 @@ const routes: Route[] = [
     run: async (req) => ({ status: 200, body: await listAssets(query(req), scope(req)) }),
   },
   {
+    method: 'PUT',
+    path: /^\/video\/v1\/uploads\/([^/]+)\/cancel$/,
+    run: async (req) => ok(await cancelUpload(id(req), scope(req))),
+  },
+  {
     method: 'GET',
     path: /^\/video\/v1\/assets\/([^/]+)$/,
     run: async (req) => ok(await getAsset(id(req), scope(req))),
+  },
+  {
+    method: 'PATCH',
+    path: /^\/video\/v1\/assets\/([^/]+)$/,
+    run: async (req) => ok(await updateAsset(id(req), parseOrThrow(UpdateAssetInput, jsonBody(req.event)), scope(req))),
+  },
+  {
+    method: 'DELETE',
+    path: /^\/video\/v1\/assets\/([^/]+)$/,
+    run: async (req) => {
+      await deleteAsset(id(req), { ...scope(req), objects: req.deps.objects, outputBucket: req.deps.outputBucket });
+      return noContent;
+    },
+  },
+  {
+    method: 'POST',
+    path: /^\/video\/v1\/assets\/([^/]+)\/playback-ids$/,
+    run: async (req) =>
+      created(await createPlaybackId(id(req), parseOrThrow(CreatePlaybackIdInput, jsonBody(req.event)), scope(req))),
+  },
+  {
+    method: 'GET',
+    path: /^\/video\/v1\/assets\/([^/]+)\/playback-ids\/([^/]+)$/,
+    run: async (req) => ok(await getPlaybackIdOfAsset(id(req), second(req), scope(req))),
+  },
+  {
+    method: 'DELETE',
+    path: /^\/video\/v1\/assets\/([^/]+)\/playback-ids\/([^/]+)$/,
+    run: async (req) => {
+      await deletePlaybackId(id(req), second(req), scope(req));
+      return noContent;
+    },
+  },
+  {
+    method: 'GET',
+    path: /^\/video\/v1\/playback-ids\/([^/]+)$/,
+    run: async (req) => ok(await getPlaybackIdObject(id(req), scope(req))),
+  },
+  {
+    method: 'POST',
+    path: /^\/system\/v1\/signing-keys$/,
+    run: async (req) => created(await createSigningKey(keyScope(req))),
+  },
+  {
+    method: 'GET',
+    path: /^\/system\/v1\/signing-keys$/,
+    run: async (req) => ({ status: 200, body: await listSigningKeys(keyScope(req)) }),
+  },
+  {
+    method: 'GET',
+    path: /^\/system\/v1\/signing-keys\/([^/]+)$/,
+    run: async (req) => ok(await getSigningKey(id(req), keyScope(req))),
+  },
+  {
+    method: 'DELETE',
+    path: /^\/system\/v1\/signing-keys\/([^/]+)$/,
+    run: async (req) => {
+      await deleteSigningKey(id(req), keyScope(req));
+      return noContent;
+    },
+  },
+  // Gamma extension (Mux manages webhooks in its dashboard): the environment's webhook endpoints.
+  {
+    method: 'POST',
+    path: /^\/system\/v1\/webhook-endpoints$/,
+    run: async (req) =>
+      created(
+        await createWebhookEndpoint(parseOrThrow(CreateWebhookEndpointInput, jsonBody(req.event)), webhookScope(req)),
+      ),
+  },
+  {
+    method: 'GET',
+    path: /^\/system\/v1\/webhook-endpoints$/,
+    run: async (req) => ({ status: 200, body: await listWebhookEndpoints(webhookScope(req)) }),
+  },
+  {
+    method: 'DELETE',
+    path: /^\/system\/v1\/webhook-endpoints\/([^/]+)$/,
+    run: async (req) => {
+      await deleteWebhookEndpoint(id(req), webhookScope(req));
+      return noContent;
+    },
+  },
+  {
+    method: 'GET',
+    path: /^\/system\/v1\/webhook-endpoints\/([^/]+)\/deliveries$/,
+    run: async (req) => {
+      const { limit } = parseOrThrow(DeliveriesQuery, req.event.queryStringParameters ?? {}, 'query');
+      return { status: 200, body: await listWebhookDeliveries(id(req), limit, webhookScope(req)) };
+    },
   },
 ];
 
@@ -112,7 +249,7 @@ export function createApiHandler(deps: () => ApiDeps) {
       const match = matching.find(({ route }) => route.method === event.requestContext.http.method);
       if (!match) throw new MethodNotAllowed(matching.map(({ route }) => route.method));
       const { status, body } = await match.route.run({ event, params: match.params, caller, deps: deps() });
-      return json(status, body);
+      return body === undefined ? { statusCode: status, body: '' } : json(status, body);
     } catch (err) {
       return errorResponse(err);
     }
@@ -120,15 +257,25 @@ export function createApiHandler(deps: () => ApiDeps) {
 }
 
 /**
- * The caller's environment. The Lambda authorizer normally verified the token already and passed its context;
- * where it did not run (a route wired without it, a local server in front of this function) the token is
- * verified here, so the API is never open by a wiring mistake.
+ * The caller's environment, from the access token in HTTP Basic (verified here, so a failure is Mux's 401, not
+ * API Gateway's bare 403). The context of a Lambda authorizer is taken instead if one is wired in front.
  */
 async function callerOf(event: ApiEvent, deps: ApiDeps): Promise<Caller> {
   const fromAuthorizer = event.requestContext.authorizer?.lambda;
   if (fromAuthorizer?.env && fromAuthorizer.tokenId)
     return { env: fromAuthorizer.env, tokenId: fromAuthorizer.tokenId };
-  return authenticate(event.headers.authorization, deps);
+  return authenticators(deps)(event.headers.authorization);
+}
+
+/** One cache of verified tokens per token repository (one per container in Lambda). */
+const cachedAuthenticators = new WeakMap<TokenRepository, ReturnType<typeof cachedAuthenticator>>();
+function authenticators(deps: ApiDeps) {
+  let authenticate = cachedAuthenticators.get(deps.tokens);
+  if (!authenticate) {
+    authenticate = cachedAuthenticator(deps);
+    cachedAuthenticators.set(deps.tokens, authenticate);
+  }
+  return authenticate;
 }
 
 function jsonBody(event: ApiEvent): unknown {
@@ -148,6 +295,7 @@ function errorResponse(err: unknown): Result {
   if (err instanceof NotFoundError) {
     return muxError(404, 'not_found', ["The requested resource either doesn't exist or you don't have access to it."]);
   }
+  if (err instanceof TransitionError) return muxError(409, 'conflict', [err.message]);
   if (err instanceof MethodNotAllowed) {
     return {
       ...muxError(405, 'method_not_allowed', [err.message]),
@@ -171,10 +319,15 @@ export const handler = createApiHandler(
   once(() => {
     const env = envFor('api');
     const doc = documentClient();
+    const s3 = s3Client();
     return {
       media: new DynamoMediaRepository(doc, env.MEDIA_TABLE),
-      urls: new S3UploadUrls(s3Client(), env.INGEST_BUCKET),
+      urls: new S3UploadUrls(s3, env.INGEST_BUCKET),
       tokens: new DynamoTokenRepository(doc, env.TOKENS_TABLE),
+      objects: new S3MediaObjects(s3),
+      webhooks: new DynamoWebhookRepository(doc, env.WEBHOOKS_TABLE),
+      signingKeys: new DynamoSigningKeyRepository(doc, env.MEDIA_TABLE),
+      outputBucket: env.OUTPUT_BUCKET,
       defaultUploadTimeout: Number(env.UPLOAD_TIMEOUT_SECONDS),
     };
   }),

@@ -3,25 +3,22 @@
  * implies to the WebSocket connections that want it. On a failure it reports that record's sequence number and
  * stops: the stream retries from there, so later records are not pushed twice.
  */
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { documentClient, managementClient } from '../core/adapters/clients.js';
 import { DynamoConnectionRepository } from '../core/adapters/dynamo-connections.js';
-import { assetFromItem, uploadFromItem } from '../core/adapters/media-items.js';
+import { mediaChangeOf } from '../core/adapters/media-stream.js';
 import { WebSocketPusher } from '../core/adapters/ws-pusher.js';
 import { envFor } from '../core/env.js';
 import { logger, withKeys } from '../core/logger.js';
 import { once } from '../core/once.js';
 import type { ConnectionRepository, Pusher } from '../core/ports.js';
-import { MEDIA_TABLE, parseMediaKey } from '../core/tables.js';
-import { type MediaChange, notifyChange } from '../core/usecases/notify.js';
+import { notifyChange } from '../core/usecases/notify.js';
 
 export function createNotifyHandler(deps: () => { connections: ConnectionRepository; pusher: Pusher }) {
   return async (event: DynamoDBStreamEvent, context?: Context): Promise<DynamoDBBatchResponse> => {
     if (context) logger.addContext(context);
     for (const record of event.Records) {
-      const change = toChange(record);
+      const change = mediaChangeOf(record);
       if (!change) continue;
       const id = (change.after ?? change.before)?.id;
       try {
@@ -36,25 +33,6 @@ export function createNotifyHandler(deps: () => { connections: ConnectionReposit
     }
     return { batchItemFailures: [] };
   };
-}
-
-/** The change a stream record describes, or undefined for playback-id items. */
-function toChange(record: DynamoDBRecord): MediaChange | undefined {
-  const stream = record.dynamodb;
-  const pk = stream?.Keys?.[MEDIA_TABLE.partitionKey]?.S;
-  const key = pk === undefined ? undefined : parseMediaKey(pk);
-  if (!stream || !key || key.kind === 'playback') return undefined;
-  const image = (attributes: typeof stream.NewImage) =>
-    attributes && unmarshall(attributes as Record<string, AttributeValue>);
-  const before = image(stream.OldImage);
-  const after = image(stream.NewImage);
-  const common = {
-    eventId: record.eventID ?? `${pk}:${stream.SequenceNumber}`,
-    at: new Date((stream.ApproximateCreationDateTime ?? Date.now() / 1000) * 1000),
-  };
-  return key.kind === 'upload'
-    ? { ...common, kind: 'upload', before: before && uploadFromItem(before), after: after && uploadFromItem(after) }
-    : { ...common, kind: 'asset', before: before && assetFromItem(before), after: after && assetFromItem(after) };
 }
 
 export const handler = createNotifyHandler(

@@ -5,6 +5,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { documentClient, s3Client } from '../core/adapters/clients.js';
 import { DynamoMediaRepository } from '../core/adapters/dynamo-media.js';
+import { DynamoSigningKeyRepository } from '../core/adapters/dynamo-signing-keys.js';
 import { S3TextObjects } from '../core/adapters/s3-text-objects.js';
 import { playbackIdFromPath } from '../core/domain/playback.js';
 import { envFor } from '../core/env.js';
@@ -26,7 +27,7 @@ export function createPlaybackHandler(deps: () => Deps) {
     if (method !== 'GET' && method !== 'HEAD') return text(405, 'Method not allowed');
     const playbackId = playbackIdFromPath(event.rawPath);
     if (!playbackId) return text(404, 'Not found');
-    const result = await resolvePlayback(playbackId, deps());
+    const result = await resolvePlayback(playbackId, deps(), { token: event.queryStringParameters?.token });
     if (result.status !== 200) {
       logger.info('Playback refused', { playbackId, status: result.status });
       return text(result.status, result.message);
@@ -42,8 +43,10 @@ export function createPlaybackHandler(deps: () => Deps) {
 export const handler = createPlaybackHandler(
   once(() => {
     const env = envFor('playback');
+    const doc = documentClient();
     return {
-      media: new DynamoMediaRepository(documentClient(), env.MEDIA_TABLE),
+      media: new DynamoMediaRepository(doc, env.MEDIA_TABLE),
+      signingKeys: new DynamoSigningKeyRepository(doc, env.MEDIA_TABLE),
       objects: new S3TextObjects(s3Client()),
       outputBucket: env.OUTPUT_BUCKET,
     };

@@ -1,6 +1,5 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
-import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
@@ -10,7 +9,11 @@ import { GammaFunction } from './gamma-function.js';
 export interface VideoApiProps {
   readonly mediaTable: dynamodb.ITable;
   readonly tokensTable: dynamodb.ITable;
+  /** Webhook endpoints, registered through `/system/v1/webhook-endpoints`. */
+  readonly webhooksTable: dynamodb.ITable;
   readonly ingestBucket: s3.IBucket;
+  /** Renditions; deleting an asset deletes its objects here. */
+  readonly outputBucket: s3.IBucket;
   /** Base URL playback ids are served under. */
   readonly streamUrl: string;
   /** Origins browsers may call the API from. @default ['*'] */
@@ -19,22 +22,13 @@ export interface VideoApiProps {
   readonly uploadTimeout?: Duration;
 }
 
-/** The HTTPS API (`/video/v1/...`, Mux's paths): one function behind a Lambda authorizer for access tokens. */
+/** The HTTPS API (`/video/v1/...` and `/system/v1/...`, Mux's paths): one function that checks access tokens. */
 export class VideoApi extends Construct {
   readonly httpApi: apigw.HttpApi;
   readonly function: GammaFunction;
-  readonly authorizerFunction: GammaFunction;
 
   constructor(scope: Construct, id: string, props: VideoApiProps) {
     super(scope, id);
-    this.authorizerFunction = new GammaFunction(this, 'AuthorizerFunction', {
-      handler: 'authorizer',
-      components: ['authorizer'],
-      environment: { TOKENS_TABLE: props.tokensTable.tableName },
-      description: 'Checks access tokens (HTTP Basic) for the video API',
-    });
-    props.tokensTable.grantReadData(this.authorizerFunction);
-
     this.function = new GammaFunction(this, 'Function', {
       handler: 'api',
       components: ['api'],
@@ -42,21 +36,23 @@ export class VideoApi extends Construct {
         MEDIA_TABLE: props.mediaTable.tableName,
         TOKENS_TABLE: props.tokensTable.tableName,
         INGEST_BUCKET: props.ingestBucket.bucketName,
+        OUTPUT_BUCKET: props.outputBucket.bucketName,
         STREAM_URL: props.streamUrl,
         UPLOAD_TIMEOUT_SECONDS: String((props.uploadTimeout ?? Duration.hours(1)).toSeconds()),
+        WEBHOOKS_TABLE: props.webhooksTable.tableName,
       },
       description: 'Mux-compatible video API: uploads and assets',
     });
     props.mediaTable.grantReadWriteData(this.function);
     props.tokensTable.grantReadData(this.function);
+    props.webhooksTable.grantReadWriteData(this.function);
     // Presigned direct-upload URLs are signed with this function's role.
     props.ingestBucket.grantPut(this.function, 'uploads/*');
+    // Deleting an asset removes its source and its renditions.
+    props.ingestBucket.grantDelete(this.function, 'uploads/*');
+    props.outputBucket.grantRead(this.function, 'assets/*');
+    props.outputBucket.grantDelete(this.function, 'assets/*');
 
-    const authorizer = new HttpLambdaAuthorizer('AccessToken', this.authorizerFunction, {
-      responseTypes: [HttpLambdaResponseType.SIMPLE],
-      identitySource: ['$request.header.Authorization'],
-      resultsCacheTtl: Duration.minutes(5),
-    });
     this.httpApi = new apigw.HttpApi(this, 'HttpApi', {
       description: 'Gamma video API',
       corsPreflight: {
@@ -66,18 +62,28 @@ export class VideoApi extends Construct {
         maxAge: Duration.hours(1),
       },
     });
-    this.httpApi.addRoutes({
-      path: '/video/v1/{proxy+}',
-      methods: [
-        apigw.HttpMethod.GET,
-        apigw.HttpMethod.POST,
-        apigw.HttpMethod.PUT,
-        apigw.HttpMethod.PATCH,
-        apigw.HttpMethod.DELETE,
-      ],
-      integration: new HttpLambdaIntegration('Api', this.function),
-      authorizer,
-    });
+    // No API Gateway authorizer: its denials are a bare 403, while Mux clients expect 401 in Mux's error shape.
+    // The function verifies the access token itself on every route but /openapi.json (api.ts `callerOf`).
+    const integration = new HttpLambdaIntegration('Api', this.function);
+    const methods = [
+      apigw.HttpMethod.GET,
+      apigw.HttpMethod.POST,
+      apigw.HttpMethod.PUT,
+      apigw.HttpMethod.PATCH,
+      apigw.HttpMethod.DELETE,
+    ];
+    const routes = [
+      ...this.httpApi.addRoutes({ path: '/video/v1/{proxy+}', methods, integration }),
+      ...this.httpApi.addRoutes({ path: '/system/v1/{proxy+}', methods, integration }),
+      ...this.httpApi.addRoutes({ path: '/openapi.json', methods: [apigw.HttpMethod.GET], integration }),
+    ];
+    for (const route of routes) {
+      Validations.of(route).acknowledge({
+        id: 'AwsSolutions-APIG4',
+        reason:
+          'The function checks the access token of every request (answering Mux-shaped 401s); only /openapi.json is public',
+      });
+    }
   }
 
   get url(): string {

@@ -4,7 +4,15 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { logger } from '../../lambdas/core/logger.js';
 import { createToken } from '../../lambdas/core/usecases/tokens.js';
 import { type ApiEvent, createApiHandler, handler } from '../../lambdas/handlers/api.js';
-import { FakeUploadUrls, InMemoryMediaRepository, InMemoryTokens, preparingAsset, waitingUpload } from './fakes.js';
+import {
+  FakeUploadUrls,
+  InMemoryMediaRepository,
+  InMemoryObjects,
+  InMemoryTokens,
+  preparingAsset,
+  waitingUpload,
+} from './fakes.js';
+import { InMemorySigningKeys, InMemoryWebhooks } from './api-fakes.js';
 
 interface RequestOptions {
   body?: string;
@@ -36,12 +44,23 @@ const asEnv1 = { authorizer: { env: 'env1', tokenId: 'tok1' } };
 
 let media: InMemoryMediaRepository;
 let tokens: InMemoryTokens;
+let objects: InMemoryObjects;
 let api: ReturnType<typeof createApiHandler>;
 
 beforeEach(async () => {
   media = new InMemoryMediaRepository();
   tokens = new InMemoryTokens();
-  api = createApiHandler(() => ({ media, tokens, urls: new FakeUploadUrls(), defaultUploadTimeout: 3600 }));
+  objects = new InMemoryObjects();
+  api = createApiHandler(() => ({
+    media,
+    tokens,
+    objects,
+    webhooks: new InMemoryWebhooks(),
+    signingKeys: new InMemorySigningKeys(),
+    outputBucket: 'output',
+    urls: new FakeUploadUrls(),
+    defaultUploadTimeout: 3600,
+  }));
   await media.putUpload(waitingUpload());
   await media.putUpload(waitingUpload({ id: 'theirs', env: 'env2' }));
   await media.createAsset(preparingAsset());
@@ -49,7 +68,11 @@ beforeEach(async () => {
 
 async function call(event: ApiEvent) {
   const response = await api(event);
-  return { status: response.statusCode, headers: response.headers, body: JSON.parse(response.body) };
+  return {
+    status: response.statusCode,
+    headers: response.headers,
+    body: response.body === '' ? undefined : JSON.parse(response.body),
+  };
 }
 
 afterEach(() => vi.restoreAllMocks());
@@ -101,6 +124,64 @@ describe('api handler', () => {
     expect(next.body.data.map((a: { id: string }) => a.id)).toEqual(['asset1']);
   });
 
+  it('cancels a waiting upload, and refuses to cancel it twice (409)', async () => {
+    const res = await call(request('PUT', '/video/v1/uploads/upload1/cancel', asEnv1));
+    expect(res).toMatchObject({ status: 200, body: { data: { id: 'upload1', status: 'cancelled' } } });
+    const again = await call(request('PUT', '/video/v1/uploads/upload1/cancel', asEnv1));
+    expect(again.status).toBe(409);
+    expect(again.body.error).toMatchObject({ type: 'conflict', messages: [expect.stringContaining('cancelled')] });
+  });
+
+  it('updates passthrough and merges meta', async () => {
+    await call(
+      request('PATCH', '/video/v1/assets/asset1', { ...asEnv1, body: '{"meta":{"title":"T","creator_id":"c"}}' }),
+    );
+    const res = await call(
+      request('PATCH', '/video/v1/assets/asset1', { ...asEnv1, body: '{"passthrough":"p","meta":{"title":"U"}}' }),
+    );
+    expect(res.status).toBe(200);
+    expect(res.body.data).toMatchObject({ passthrough: 'p', meta: { title: 'U', creator_id: 'c' } });
+  });
+
+  it('deletes an asset: 204, its objects and playback ids are gone, and it is no longer found or listed', async () => {
+    objects.add('output', 'assets/asset1/master.m3u8');
+    objects.add('output', 'assets/asset1/360p/index.m3u8');
+    objects.add('output', 'assets/asset10/master.m3u8');
+    objects.add('ingest', 'uploads/upload1');
+
+    const res = await call(request('DELETE', '/video/v1/assets/asset1', asEnv1));
+    expect(res).toMatchObject({ status: 204, body: undefined });
+    expect([...objects.objects]).toEqual(['output/assets/asset10/master.m3u8']);
+    expect(await media.getPlaybackId('play1')).toBeUndefined();
+    expect((await call(request('GET', '/video/v1/assets/asset1', asEnv1))).status).toBe(404);
+    expect((await call(request('GET', '/video/v1/assets', asEnv1))).body.data).toEqual([]);
+    expect((await call(request('DELETE', '/video/v1/assets/asset1', asEnv1))).status).toBe(404);
+  });
+
+  it('creates, retrieves and deletes playback ids, and finds the asset by playback id', async () => {
+    const made = await call(
+      request('POST', '/video/v1/assets/asset1/playback-ids', { ...asEnv1, body: '{"policy":"signed"}' }),
+    );
+    expect(made.status).toBe(201);
+    const pid = made.body.data.id as string;
+    expect(made.body.data).toEqual({ id: pid, policy: 'signed' });
+
+    const byAsset = await call(request('GET', `/video/v1/assets/asset1/playback-ids/${pid}`, asEnv1));
+    expect(byAsset.body.data).toEqual({ id: pid, policy: 'signed' });
+    const byId = await call(request('GET', `/video/v1/playback-ids/${pid}`, asEnv1));
+    expect(byId.body.data).toEqual({ id: pid, policy: 'signed', object: { type: 'asset', id: 'asset1' } });
+    const theirs = await call(
+      request('GET', `/video/v1/playback-ids/${pid}`, { authorizer: { env: 'env2', tokenId: 't2' } }),
+    );
+    expect(theirs.status).toBe(404);
+
+    expect((await call(request('DELETE', `/video/v1/assets/asset1/playback-ids/${pid}`, asEnv1))).status).toBe(204);
+    expect((await call(request('GET', `/video/v1/playback-ids/${pid}`, asEnv1))).status).toBe(404);
+    expect((await call(request('GET', '/video/v1/assets/asset1', asEnv1))).body.data.playback_ids).toEqual([
+      { id: 'play1', policy: 'public' },
+    ]);
+  });
+
   it('authenticates the Authorization header itself when no authorizer context arrived', async () => {
     const { id, secret } = await createToken('env1', undefined, { tokens });
     const authorization = `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
@@ -133,7 +214,7 @@ describe('api handler', () => {
         405,
         'method_not_allowed',
         'Method not allowed',
-        () => request('DELETE', '/video/v1/assets/asset1', asEnv1),
+        () => request('PUT', '/video/v1/assets/asset1', asEnv1),
       ],
       [
         'malformed JSON',
@@ -162,6 +243,34 @@ describe('api handler', () => {
         'invalid_parameters',
         'limit: must be at most 100',
         () => request('GET', '/video/v1/assets', { ...asEnv1, query: { limit: '500' } }),
+      ],
+      [
+        'a wrong type',
+        400,
+        'invalid_parameters',
+        'passthrough: ',
+        () => request('PATCH', '/video/v1/assets/asset1', { ...asEnv1, body: '{"passthrough":5}' }),
+      ],
+      [
+        'an unknown meta field',
+        400,
+        'invalid_parameters',
+        'meta.author: is not a known field',
+        () => request('PATCH', '/video/v1/assets/asset1', { ...asEnv1, body: '{"meta":{"author":"x"}}' }),
+      ],
+      [
+        'an unknown playback policy',
+        400,
+        'invalid_parameters',
+        'policy: must be "public" or "signed"',
+        () => request('POST', '/video/v1/assets/asset1/playback-ids', { ...asEnv1, body: '{"policy":"drm"}' }),
+      ],
+      [
+        'a playback id the asset lacks',
+        404,
+        'not_found',
+        "doesn't exist",
+        () => request('DELETE', '/video/v1/assets/asset1/playback-ids/nope', asEnv1),
       ],
       [
         'a forged cursor',
@@ -203,6 +312,8 @@ describe('api handler wired from the environment', () => {
       MEDIA_TABLE: 'media-table',
       TOKENS_TABLE: 'tokens-table',
       INGEST_BUCKET: 'ingest-bucket',
+      OUTPUT_BUCKET: 'output-bucket',
+      WEBHOOKS_TABLE: 'webhooks-table',
       STREAM_URL: 'https://stream.example',
       UPLOAD_TIMEOUT_SECONDS: '3600',
       AWS_REGION: 'eu-west-1',

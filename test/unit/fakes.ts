@@ -21,6 +21,7 @@ import type {
   AccessToken,
   ConnectionRecord,
   ConnectionRepository,
+  MediaObjects,
   MediaRepository,
   Page,
   Pusher,
@@ -106,7 +107,7 @@ export class InMemoryMediaRepository implements MediaRepository {
 
   async listAssets(env: string, limit: number, cursor?: string): Promise<Page<AssetRecord>> {
     return page(
-      [...this.assets.values()].map((s) => s.asset),
+      [...this.assets.values()].map((s) => s.asset).filter((a) => a.status !== 'deleted'),
       env,
       limit,
       cursor,
@@ -157,6 +158,35 @@ export class InMemoryMediaRepository implements MediaRepository {
   async getPlaybackId(playbackId: string): Promise<(PlaybackId & { asset_id: string }) | undefined> {
     const playback = this.playbackIds.get(playbackId);
     return playback && copy(playback);
+  }
+
+  async updateAsset(id: string, patch: Pick<AssetRecord, 'passthrough' | 'meta'>): Promise<AssetRecord> {
+    const stored = this.assets.get(id);
+    if (!stored || stored.asset.status === 'deleted') throw new NotFoundError('asset', id);
+    if (patch.passthrough !== undefined) stored.asset.passthrough = patch.passthrough;
+    if (patch.meta !== undefined) stored.asset.meta = copy(patch.meta);
+    return copy(stored.asset);
+  }
+
+  async deleteAsset(id: string): Promise<AssetRecord> {
+    const stored = this.transitionAsset(id, 'deleted');
+    for (const playback of stored.asset.playback_ids) this.playbackIds.delete(playback.id);
+    return copy(stored.asset);
+  }
+
+  async addPlaybackId(assetId: string, playback: PlaybackId): Promise<void> {
+    const stored = this.assets.get(assetId);
+    if (!stored || stored.asset.status === 'deleted') throw new NotFoundError('asset', assetId);
+    stored.asset.playback_ids.push(copy(playback));
+    this.playbackIds.set(playback.id, { ...playback, asset_id: assetId });
+  }
+
+  async removePlaybackId(assetId: string, playbackId: string): Promise<void> {
+    const stored = this.assets.get(assetId);
+    const index = stored?.asset.playback_ids.findIndex((p) => p.id === playbackId) ?? -1;
+    if (!stored || index < 0) throw new NotFoundError('playback_id', playbackId);
+    stored.asset.playback_ids.splice(index, 1);
+    this.playbackIds.delete(playbackId);
   }
 
   private transitionAsset(id: string, to: keyof typeof ASSET_TRANSITIONS): StoredAsset {
@@ -216,6 +246,27 @@ export class RecordingPusher implements Pusher {
     if (this.gone.has(connectionId)) return 'gone';
     this.posted.push({ connectionId, message });
     return 'sent';
+  }
+}
+
+/** Objects by bucket and key; deletions are recorded. */
+export class InMemoryObjects implements MediaObjects {
+  readonly objects = new Set<string>();
+  readonly deleted: string[] = [];
+
+  add(bucket: string, key: string): void {
+    this.objects.add(`${bucket}/${key}`);
+  }
+
+  async deletePrefix(bucket: string, prefix: string): Promise<number> {
+    const matching = [...this.objects].filter((k) => k.startsWith(`${bucket}/${prefix}`));
+    for (const key of matching) await this.deleteObject(bucket, key.slice(bucket.length + 1));
+    return matching.length;
+  }
+
+  async deleteObject(bucket: string, key: string): Promise<void> {
+    this.objects.delete(`${bucket}/${key}`);
+    this.deleted.push(`${bucket}/${key}`);
   }
 }
 

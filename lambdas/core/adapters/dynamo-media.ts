@@ -1,4 +1,5 @@
 import {
+  DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -170,6 +171,121 @@ export class DynamoMediaRepository implements MediaRepository {
     const item = await this.get(mediaKey('playback', playbackId));
     if (!item) return undefined;
     return { id: String(item.id), policy: item.policy as PlaybackId['policy'], asset_id: String(item.asset_id) };
+  }
+
+  async updateAsset(id: string, patch: Pick<AssetRecord, 'passthrough' | 'meta'>): Promise<AssetRecord> {
+    const names: Record<string, string> = { '#pk': MEDIA_TABLE.partitionKey, '#status': 'status' };
+    const values: Record<string, unknown> = { ':deleted': 'deleted' };
+    const assignments: string[] = [];
+    for (const [name, value] of Object.entries(patch)) {
+      if (value === undefined) continue;
+      names[`#${name}`] = name;
+      values[`:${name}`] = value;
+      assignments.push(`#${name} = :${name}`);
+    }
+    if (assignments.length === 0) {
+      const asset = await this.getAsset(id);
+      if (!asset || asset.status === 'deleted') throw new NotFoundError('asset', id);
+      return asset;
+    }
+    try {
+      const { Attributes } = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { [MEDIA_TABLE.partitionKey]: mediaKey('asset', id) },
+          UpdateExpression: `SET ${assignments.join(', ')}`,
+          ConditionExpression: 'attribute_exists(#pk) AND #status <> :deleted',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return assetFromItem(Attributes ?? {});
+    } catch (err) {
+      if (isConditionalCheckFailed(err)) throw new NotFoundError('asset', id);
+      throw err;
+    }
+  }
+
+  async deleteAsset(id: string): Promise<AssetRecord> {
+    const allowed = ASSET_TRANSITIONS.deleted;
+    const values: Record<string, unknown> = { ':to': 'deleted' };
+    const fromValues = allowed.map((status, i) => {
+      values[`:from${i}`] = status;
+      return `:from${i}`;
+    });
+    let deleted: AssetRecord;
+    try {
+      const { Attributes } = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { [MEDIA_TABLE.partitionKey]: mediaKey('asset', id) },
+          // Without its index keys the tombstone leaves the environment's listing.
+          UpdateExpression: 'SET #status = :to REMOVE #gsi1pk, #gsi1sk',
+          ConditionExpression: `attribute_exists(#pk) AND #status IN (${fromValues.join(', ')})`,
+          ExpressionAttributeNames: {
+            '#pk': MEDIA_TABLE.partitionKey,
+            '#status': 'status',
+            '#gsi1pk': MEDIA_TABLE.byEnvPartitionKey,
+            '#gsi1sk': MEDIA_TABLE.byEnvSortKey,
+          },
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      deleted = assetFromItem(Attributes ?? {});
+    } catch (err) {
+      if (!isConditionalCheckFailed(err)) throw err;
+      if (!(await this.get(mediaKey('asset', id)))) throw new NotFoundError('asset', id);
+      throw new TransitionError('asset', id, 'deleted', allowed);
+    }
+    await Promise.all(deleted.playback_ids.map((p) => this.deleteItem(mediaKey('playback', p.id))));
+    return deleted;
+  }
+
+  async addPlaybackId(assetId: string, playback: PlaybackId): Promise<void> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { [MEDIA_TABLE.partitionKey]: mediaKey('asset', assetId) },
+          UpdateExpression: 'SET playback_ids = list_append(playback_ids, :new)',
+          ConditionExpression: 'attribute_exists(#pk) AND #status <> :deleted',
+          ExpressionAttributeNames: { '#pk': MEDIA_TABLE.partitionKey, '#status': 'status' },
+          ExpressionAttributeValues: { ':new': [playback], ':deleted': 'deleted' },
+        }),
+      );
+    } catch (err) {
+      if (isConditionalCheckFailed(err)) throw new NotFoundError('asset', assetId);
+      throw err;
+    }
+    await this.putPlaybackId(playback, assetId);
+  }
+
+  async removePlaybackId(assetId: string, playbackId: string): Promise<void> {
+    const asset = await this.getAsset(assetId);
+    const index = asset?.playback_ids.findIndex((p) => p.id === playbackId) ?? -1;
+    if (!asset || asset.status === 'deleted' || index < 0) throw new NotFoundError('playback_id', playbackId);
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { [MEDIA_TABLE.partitionKey]: mediaKey('asset', assetId) },
+          UpdateExpression: `REMOVE playback_ids[${index}]`,
+          // The list may have changed since it was read: remove exactly the entry that was found.
+          ConditionExpression: `playback_ids[${index}].id = :id`,
+          ExpressionAttributeValues: { ':id': playbackId },
+        }),
+      );
+    } catch (err) {
+      if (isConditionalCheckFailed(err)) throw new NotFoundError('playback_id', playbackId);
+      throw err;
+    }
+    await this.deleteItem(mediaKey('playback', playbackId));
+  }
+
+  private async deleteItem(pk: string): Promise<void> {
+    await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: { [MEDIA_TABLE.partitionKey]: pk } }));
   }
 
   private async get(pk: string): Promise<Item | undefined> {

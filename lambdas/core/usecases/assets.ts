@@ -1,7 +1,32 @@
-import { NotFoundError } from '../domain/errors.js';
-import { type MuxAsset, toMuxAsset } from '../domain/media.js';
-import type { MediaRepository } from '../ports.js';
+import { z } from 'zod';
+import { NotFoundError, TransitionError } from '../domain/errors.js';
+import { newId } from '../domain/ids.js';
+import { assetOutputPrefix } from '../domain/layout.js';
+import { type AssetRecord, type MuxAsset, type PlaybackId, toMuxAsset } from '../domain/media.js';
+import type { MediaObjects, MediaRepository } from '../ports.js';
 import { type ListQuery, listBody, pageOf } from './listing.js';
+
+/** Mux's asset `meta`: free-form labels the platform stores and returns. */
+export const AssetMetaInput = z.strictObject({
+  title: z.string().max(512, { error: 'must be at most 512 characters' }).optional(),
+  creator_id: z.string().max(128, { error: 'must be at most 128 characters' }).optional(),
+  external_id: z.string().max(128, { error: 'must be at most 128 characters' }).optional(),
+});
+
+export const Passthrough = z.string().max(255, { error: 'must be at most 255 characters' });
+
+export const PlaybackPolicyInput = z.enum(['public', 'signed'], { error: 'must be "public" or "signed"' });
+
+/** The body of `PATCH /video/v1/assets/{id}`. */
+export const UpdateAssetInput = z.strictObject({
+  passthrough: Passthrough.optional(),
+  meta: AssetMetaInput.optional(),
+});
+export type UpdateAssetInput = z.output<typeof UpdateAssetInput>;
+
+/** The body of `POST /video/v1/assets/{id}/playback-ids`. */
+export const CreatePlaybackIdInput = z.strictObject({ policy: PlaybackPolicyInput.default('public') });
+export type CreatePlaybackIdInput = z.output<typeof CreatePlaybackIdInput>;
 
 export interface AssetsContext {
   /** The caller's environment: an asset of another environment is not found. */
@@ -9,13 +34,83 @@ export interface AssetsContext {
   media: MediaRepository;
 }
 
-export async function getAsset(id: string, ctx: AssetsContext): Promise<MuxAsset> {
+/** The caller's asset, not deleted; NotFoundError otherwise. */
+async function ownAsset(id: string, ctx: AssetsContext): Promise<AssetRecord> {
   const asset = await ctx.media.getAsset(id);
-  if (!asset || asset.env !== ctx.env) throw new NotFoundError('asset', id);
-  return toMuxAsset(asset);
+  if (!asset || asset.env !== ctx.env || asset.status === 'deleted') throw new NotFoundError('asset', id);
+  return asset;
+}
+
+export async function getAsset(id: string, ctx: AssetsContext): Promise<MuxAsset> {
+  return toMuxAsset(await ownAsset(id, ctx));
 }
 
 export async function listAssets(query: ListQuery, ctx: AssetsContext) {
   const page = await pageOf((limit, cursor) => ctx.media.listAssets(ctx.env, limit, cursor), query);
   return listBody(page, toMuxAsset);
+}
+
+/** Sets `passthrough` and merges `meta` (fields not named keep their values), as Mux's update does. */
+export async function updateAsset(id: string, input: UpdateAssetInput, ctx: AssetsContext): Promise<MuxAsset> {
+  const asset = await ownAsset(id, ctx);
+  const updated = await ctx.media.updateAsset(id, {
+    ...(input.passthrough !== undefined && { passthrough: input.passthrough }),
+    ...(input.meta && { meta: { ...asset.meta, ...input.meta } }),
+  });
+  return toMuxAsset(updated);
+}
+
+/**
+ * Deletes an asset: marks it deleted (so it stops listing and playing, and a transcode still running cannot
+ * mark it ready), removes its playback ids, then every stored object — the renditions under `assets/<id>/` and
+ * the uploaded source.
+ */
+export async function deleteAsset(
+  id: string,
+  ctx: AssetsContext & { objects: MediaObjects; outputBucket: string },
+): Promise<void> {
+  await ownAsset(id, ctx);
+  let deleted: AssetRecord;
+  try {
+    deleted = await ctx.media.deleteAsset(id);
+  } catch (err) {
+    // Deleted concurrently by another request: for this caller it is gone either way.
+    if (err instanceof TransitionError) throw new NotFoundError('asset', id);
+    throw err;
+  }
+  await ctx.objects.deletePrefix(ctx.outputBucket, `${assetOutputPrefix(deleted.id)}/`);
+  await ctx.objects.deleteObject(deleted.source.bucket, deleted.source.key);
+}
+
+export async function createPlaybackId(
+  assetId: string,
+  input: CreatePlaybackIdInput,
+  ctx: AssetsContext,
+): Promise<PlaybackId> {
+  await ownAsset(assetId, ctx);
+  const playback: PlaybackId = { id: newId(), policy: input.policy };
+  await ctx.media.addPlaybackId(assetId, playback);
+  return playback;
+}
+
+export async function getPlaybackIdOfAsset(assetId: string, playbackId: string, ctx: AssetsContext) {
+  const asset = await ownAsset(assetId, ctx);
+  const playback = asset.playback_ids.find((p) => p.id === playbackId);
+  if (!playback) throw new NotFoundError('playback_id', playbackId);
+  return playback;
+}
+
+export async function deletePlaybackId(assetId: string, playbackId: string, ctx: AssetsContext): Promise<void> {
+  await ownAsset(assetId, ctx);
+  await ctx.media.removePlaybackId(assetId, playbackId);
+}
+
+/** `GET /video/v1/playback-ids/{id}`: the playback id and the asset it plays. */
+export async function getPlaybackIdObject(playbackId: string, ctx: AssetsContext) {
+  const playback = await ctx.media.getPlaybackId(playbackId);
+  if (!playback) throw new NotFoundError('playback_id', playbackId);
+  await ownAsset(playback.asset_id, ctx).catch((err) => {
+    throw err instanceof NotFoundError ? new NotFoundError('playback_id', playbackId) : err;
+  });
+  return { id: playback.id, policy: playback.policy, object: { type: 'asset', id: playback.asset_id } };
 }

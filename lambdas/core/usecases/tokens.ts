@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { type Credentials, hashSecret, parseBasicAuthorization, verifySecret } from '../auth.js';
 import { UnauthorizedError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
@@ -43,4 +43,24 @@ export async function verifyCredentials(
 /** Authenticates an `Authorization: Basic base64(<id>:<secret>)` header. */
 export function authenticate(authorization: string | undefined, ctx: { tokens: TokenRepository }): Promise<Caller> {
   return verifyCredentials(parseBasicAuthorization(authorization), ctx);
+}
+
+/**
+ * `authenticate` with the outcome of successful checks remembered for `ttlMs` (per container), so a client's
+ * burst of requests pays for one scrypt, as an authorizer's result cache would. Keyed by a hash of the header,
+ * never the secret itself; failures are not cached.
+ */
+export function cachedAuthenticator(ctx: { tokens: TokenRepository }, ttlMs = 5 * 60_000, maxEntries = 1000) {
+  const verified = new Map<string, { caller: Caller; until: number }>();
+  return async (authorization: string | undefined, now = Date.now()): Promise<Caller> => {
+    const key = createHash('sha256')
+      .update(authorization ?? '')
+      .digest('base64');
+    const hit = verified.get(key);
+    if (hit && hit.until > now) return hit.caller;
+    const caller = await authenticate(authorization, ctx);
+    if (verified.size >= maxEntries) verified.clear();
+    verified.set(key, { caller, until: now + ttlMs });
+    return caller;
+  };
 }

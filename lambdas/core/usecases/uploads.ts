@@ -4,29 +4,21 @@ import { newId } from '../domain/ids.js';
 import { uploadObjectKey } from '../domain/layout.js';
 import { type MuxUpload, toMuxUpload, type UploadRecord } from '../domain/media.js';
 import type { MediaRepository, UploadUrls } from '../ports.js';
+import { AssetMetaInput, Passthrough, PlaybackPolicyInput } from './assets.js';
 import { type ListQuery, listBody, pageOf } from './listing.js';
 
 /** Mux's `new_asset_settings` as far as Gamma supports it; unknown fields are rejected, not ignored. */
-const NewAssetSettings = z.strictObject({
-  playback_policies: z
-    .array(z.enum(['public', 'signed']))
-    .max(5)
-    .optional(),
-  passthrough: z.string().max(255, { error: 'must be at most 255 characters' }).optional(),
-  max_resolution_tier: z.enum(['1080p', '1440p', '2160p']).optional(),
-  meta: z
-    .strictObject({
-      title: z.string().max(512).optional(),
-      creator_id: z.string().max(128).optional(),
-      external_id: z.string().max(128).optional(),
-    })
-    .optional(),
+export const NewAssetSettingsInput = z.strictObject({
+  playback_policies: z.array(PlaybackPolicyInput).max(5, { error: 'must name at most 5 policies' }).optional(),
+  passthrough: Passthrough.optional(),
+  max_resolution_tier: z.enum(['1080p', '1440p', '2160p'], { error: 'must be 1080p, 1440p or 2160p' }).optional(),
+  meta: AssetMetaInput.optional(),
 });
 
 /** The body of `POST /video/v1/uploads`. */
 export const CreateUploadInput = z.strictObject({
   cors_origin: z.string().min(1).optional(),
-  new_asset_settings: NewAssetSettings.default({}),
+  new_asset_settings: NewAssetSettingsInput.default({}),
   timeout: z
     .int({ error: 'must be a whole number of seconds' })
     .min(60, { error: 'must be between 60 and 604800 seconds' })
@@ -73,4 +65,13 @@ export async function getUpload(id: string, ctx: UploadsContext): Promise<MuxUpl
 export async function listUploads(query: ListQuery, ctx: UploadsContext) {
   const page = await pageOf((limit, cursor) => ctx.media.listUploads(ctx.env, limit, cursor), query);
   return listBody(page, toMuxUpload);
+}
+
+/**
+ * waiting → cancelled. A file that still arrives afterwards is ignored by ingest: a cancelled upload never
+ * becomes an asset.
+ */
+export async function cancelUpload(id: string, ctx: UploadsContext): Promise<MuxUpload> {
+  await getUpload(id, ctx);
+  return toMuxUpload(await ctx.media.transitionUpload(id, 'cancelled'));
 }

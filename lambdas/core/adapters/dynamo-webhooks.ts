@@ -1,0 +1,115 @@
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { NotFoundError } from '../domain/errors.js';
+import type { WebhookDelivery, WebhookEndpoint, WebhookRepository } from '../ports.js';
+import { WEBHOOKS_TABLE } from '../tables.js';
+import { isConditionalCheckFailed } from './dynamo-errors.js';
+
+const { partitionKey: PK, sortKey: SK } = WEBHOOKS_TABLE;
+const endpointKey = (env: string, id: string) => ({ [PK]: `env#${env}`, [SK]: `endpoint#${id}` });
+/** Delivery log entries are kept this long. */
+const DELIVERY_LOG_DAYS = 30;
+
+/** Webhook endpoints by environment, and each endpoint's delivery log (newest first), in one table. */
+export class DynamoWebhookRepository implements WebhookRepository {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async putEndpoint(endpoint: WebhookEndpoint): Promise<void> {
+    await this.doc.send(
+      new PutCommand({ TableName: this.tableName, Item: { ...endpointKey(endpoint.env, endpoint.id), ...endpoint } }),
+    );
+  }
+
+  async getEndpoint(env: string, id: string): Promise<WebhookEndpoint | undefined> {
+    const { Item } = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: endpointKey(env, id) }));
+    return Item && endpointFrom(Item);
+  }
+
+  async listEndpoints(env: string): Promise<WebhookEndpoint[]> {
+    const { Items = [] } = await this.doc.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :endpoint)',
+        ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
+        ExpressionAttributeValues: { ':pk': `env#${env}`, ':endpoint': 'endpoint#' },
+      }),
+    );
+    return Items.map(endpointFrom);
+  }
+
+  async deleteEndpoint(env: string, id: string): Promise<void> {
+    try {
+      await this.doc.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: endpointKey(env, id),
+          ConditionExpression: 'attribute_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': PK },
+        }),
+      );
+    } catch (err) {
+      if (isConditionalCheckFailed(err)) throw new NotFoundError('webhook_endpoint', id);
+      throw err;
+    }
+  }
+
+  async recordDelivery(delivery: WebhookDelivery): Promise<void> {
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          [PK]: `deliveries#${delivery.endpoint_id}`,
+          [SK]: `${String(delivery.attempted_at).padStart(15, '0')}#${delivery.event_id}#${delivery.attempt}`,
+          ...delivery,
+          [WEBHOOKS_TABLE.timeToLive]: Math.floor(delivery.attempted_at / 1000) + DELIVERY_LOG_DAYS * 86_400,
+        },
+      }),
+    );
+  }
+
+  async listDeliveries(endpointId: string, limit: number): Promise<WebhookDelivery[]> {
+    const { Items = [] } = await this.doc.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: '#pk = :pk',
+        ExpressionAttributeNames: { '#pk': PK },
+        ExpressionAttributeValues: { ':pk': `deliveries#${endpointId}` },
+        ScanIndexForward: false,
+        Limit: limit,
+      }),
+    );
+    return Items.map(deliveryFrom);
+  }
+}
+
+function endpointFrom(item: Record<string, unknown>): WebhookEndpoint {
+  return {
+    id: String(item.id),
+    env: String(item.env),
+    url: String(item.url),
+    secret: String(item.secret),
+    created_at: Number(item.created_at),
+  };
+}
+
+function deliveryFrom(item: Record<string, unknown>): WebhookDelivery {
+  return {
+    endpoint_id: String(item.endpoint_id),
+    event_id: String(item.event_id),
+    event_type: String(item.event_type),
+    attempt: Number(item.attempt),
+    attempted_at: Number(item.attempted_at),
+    outcome: item.outcome === 'delivered' ? 'delivered' : 'failed',
+    ...(typeof item.response_status === 'number' && { response_status: item.response_status }),
+    ...(typeof item.error === 'string' && { error: item.error }),
+    duration_ms: Number(item.duration_ms),
+  };
+}

@@ -1,0 +1,35 @@
+import { ChangeMessageVisibilityCommand, SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { WebhookJob, WebhookQueue } from '../ports.js';
+
+/** The webhook queue: one message per (event, endpoint); a retry is a longer visibility timeout. */
+export class SqsWebhookQueue implements WebhookQueue {
+  constructor(
+    private readonly sqs: SQSClient,
+    private readonly queueUrl: string,
+  ) {}
+
+  async enqueue(jobs: WebhookJob[]): Promise<void> {
+    for (let i = 0; i < jobs.length; i += 10) {
+      const batch = jobs.slice(i, i + 10);
+      const { Failed = [] } = await this.sqs.send(
+        new SendMessageBatchCommand({
+          QueueUrl: this.queueUrl,
+          Entries: batch.map((job, n) => ({ Id: String(n), MessageBody: JSON.stringify(job) })),
+        }),
+      );
+      if (Failed.length > 0) {
+        throw new Error(`Could not queue ${Failed.length} webhook(s): ${Failed[0]?.Code} ${Failed[0]?.Message ?? ''}`);
+      }
+    }
+  }
+
+  async retryLater(receiptHandle: string, delaySeconds: number): Promise<void> {
+    await this.sqs.send(
+      new ChangeMessageVisibilityCommand({
+        QueueUrl: this.queueUrl,
+        ReceiptHandle: receiptHandle,
+        VisibilityTimeout: delaySeconds,
+      }),
+    );
+  }
+}

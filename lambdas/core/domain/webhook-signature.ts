@@ -1,0 +1,44 @@
+/**
+ * Webhook signatures in Mux's scheme, so Mux's SDKs verify Gamma's webhooks unchanged:
+ * `mux-signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>" with the endpoint's secret>`.
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+export const SIGNATURE_HEADER = 'mux-signature';
+
+export function webhookSignature(body: string, secret: string, timestampSeconds: number): string {
+  const v1 = createHmac('sha256', secret).update(`${timestampSeconds}.${body}`).digest('hex');
+  return `t=${timestampSeconds},v1=${v1}`;
+}
+
+/**
+ * Checks a header against the body (any `v1` may match, as during a secret rotation) and, with `toleranceSeconds`,
+ * that its timestamp is recent. For receivers written against Gamma and for tests; Mux's SDKs do the same.
+ */
+export function verifyWebhookSignature(
+  body: string,
+  header: string,
+  secret: string,
+  options: { nowSeconds?: number; toleranceSeconds?: number } = {},
+): boolean {
+  const parts = header.split(',').map((part) => part.split('=', 2) as [string, string | undefined]);
+  const t = Number(parts.find(([k]) => k === 't')?.[1]);
+  if (!Number.isInteger(t)) return false;
+  const now = options.nowSeconds ?? Math.floor(Date.now() / 1000);
+  if (options.toleranceSeconds !== undefined && Math.abs(now - t) > options.toleranceSeconds) return false;
+  const expected = Buffer.from(webhookSignature(body, secret, t).split('v1=')[1] ?? '', 'hex');
+  return parts.some(([k, v]) => {
+    if (k !== 'v1' || !v) return false;
+    const actual = Buffer.from(v, 'hex');
+    return actual.length === expected.length && timingSafeEqual(actual, expected);
+  });
+}
+
+/**
+ * Seconds to wait before the next delivery attempt: exponential from `baseSeconds`, with up to 20% jitter so
+ * endpoints that fail together do not retry in lockstep; capped at SQS's 12-hour visibility limit.
+ */
+export function retryDelaySeconds(attempt: number, baseSeconds: number, random: () => number = Math.random): number {
+  const exponential = baseSeconds * 2 ** Math.max(0, attempt - 1);
+  return Math.min(Math.round(exponential * (1 + 0.2 * random())), 12 * 60 * 60);
+}

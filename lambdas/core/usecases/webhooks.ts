@@ -1,0 +1,120 @@
+/**
+ * Webhooks: endpoints registered per environment (a Gamma extension — Mux manages them in its dashboard), the
+ * fan-out of each table-stream event to one queue message per endpoint, and the signed delivery of one message.
+ */
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { NotFoundError } from '../domain/errors.js';
+import { newId } from '../domain/ids.js';
+import { SIGNATURE_HEADER, webhookSignature } from '../domain/webhook-signature.js';
+import type { WebhookEndpoint, WebhookJob, WebhookQueue, WebhookRepository, WebhookSender } from '../ports.js';
+import { type MediaChange, messageFor } from './notify.js';
+
+/** The body of `POST /system/v1/webhook-endpoints`. */
+export const CreateWebhookEndpointInput = z.strictObject({
+  url: z.url({ protocol: /^https?$/, error: 'must be an http or https URL' }).max(2048),
+});
+export type CreateWebhookEndpointInput = z.output<typeof CreateWebhookEndpointInput>;
+
+/** Query of `GET /system/v1/webhook-endpoints/{id}/deliveries`. */
+export const DeliveriesQuery = z.strictObject({
+  limit: z.coerce
+    .number({ error: 'must be a number' })
+    .int({ error: 'must be an integer' })
+    .min(1, { error: 'must be at least 1' })
+    .max(100, { error: 'must be at most 100' })
+    .default(25),
+});
+
+export interface WebhooksContext {
+  env: string;
+  webhooks: WebhookRepository;
+  now?: () => number;
+}
+
+/** The endpoint as the API shows it: the signing secret only in the response that created it. */
+const view = ({ id, url, created_at }: WebhookEndpoint) => ({ id, url, created_at: String(created_at) });
+
+export async function createWebhookEndpoint(input: CreateWebhookEndpointInput, ctx: WebhooksContext) {
+  const endpoint: WebhookEndpoint = {
+    id: newId(),
+    env: ctx.env,
+    url: input.url,
+    secret: randomBytes(32).toString('hex'),
+    created_at: Math.floor((ctx.now ?? Date.now)() / 1000),
+  };
+  await ctx.webhooks.putEndpoint(endpoint);
+  return { ...view(endpoint), signing_secret: endpoint.secret };
+}
+
+export async function listWebhookEndpoints(ctx: WebhooksContext) {
+  return { data: (await ctx.webhooks.listEndpoints(ctx.env)).map(view) };
+}
+
+export async function deleteWebhookEndpoint(id: string, ctx: WebhooksContext): Promise<void> {
+  await ctx.webhooks.deleteEndpoint(ctx.env, id);
+}
+
+export async function listWebhookDeliveries(id: string, limit: number, ctx: WebhooksContext) {
+  if (!(await ctx.webhooks.getEndpoint(ctx.env, id))) throw new NotFoundError('webhook_endpoint', id);
+  return { data: await ctx.webhooks.listDeliveries(id, limit) };
+}
+
+/** Queues the event a change implies once for every endpoint of its environment; returns how many were queued. */
+export async function fanOutChange(
+  change: MediaChange,
+  ctx: { webhooks: WebhookRepository; queue: WebhookQueue },
+): Promise<number> {
+  const event = messageFor(change);
+  if (!event) return 0;
+  const endpoints = await ctx.webhooks.listEndpoints(event.env);
+  const jobs: WebhookJob[] = endpoints.map((e) => ({
+    endpoint_id: e.id,
+    env: event.env,
+    event: { ...event.message },
+  }));
+  if (jobs.length > 0) await ctx.queue.enqueue(jobs);
+  return jobs.length;
+}
+
+export type DeliveryOutcome = 'delivered' | 'failed' | 'endpoint_gone';
+
+/**
+ * POSTs one event to one endpoint with a fresh `mux-signature`, and logs the attempt. A 2xx answer is delivered;
+ * anything else (or no answer) failed, and the caller retries later. An endpoint deleted meanwhile gets nothing.
+ */
+export async function deliverWebhook(
+  job: WebhookJob,
+  attempt: number,
+  ctx: { webhooks: WebhookRepository; sender: WebhookSender; now?: () => number },
+): Promise<DeliveryOutcome> {
+  const endpoint = await ctx.webhooks.getEndpoint(job.env, job.endpoint_id);
+  if (!endpoint) return 'endpoint_gone';
+  const now = ctx.now ?? Date.now;
+  const started = now();
+  const body = JSON.stringify(job.event);
+  let status: number | undefined;
+  let error: string | undefined;
+  try {
+    ({ status } = await ctx.sender.post(endpoint.url, body, {
+      'content-type': 'application/json',
+      'user-agent': 'Gamma-Webhooks/1.0',
+      [SIGNATURE_HEADER]: webhookSignature(body, endpoint.secret, Math.floor(started / 1000)),
+    }));
+  } catch (err) {
+    error = (err as Error).message;
+  }
+  const outcome = status !== undefined && status >= 200 && status < 300 ? 'delivered' : 'failed';
+  await ctx.webhooks.recordDelivery({
+    endpoint_id: endpoint.id,
+    event_id: job.event.id,
+    event_type: job.event.type,
+    attempt,
+    attempted_at: started,
+    outcome,
+    ...(status !== undefined && { response_status: status }),
+    ...(error !== undefined && { error }),
+    duration_ms: now() - started,
+  });
+  return outcome;
+}

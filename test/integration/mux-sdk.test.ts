@@ -1,0 +1,140 @@
+/**
+ * The official Mux SDK (`@mux/mux-node`) against Gamma, changing nothing but its base URL: the direct-upload flow
+ * to a playable asset, listing, updating, playback ids, deletion (objects and playback stop), and errors.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import Mux from '@mux/mux-node';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { s3Client } from '../../lambdas/core/adapters/clients.js';
+import { GammaClient, makeClip } from '../support/client.js';
+
+const config = inject('platform');
+const client = new GammaClient(config);
+const mux = new Mux({ tokenId: config.tokenId, tokenSecret: config.tokenSecret, baseURL: config.apiUrl });
+const dir = mkdtempSync(join(tmpdir(), 'gamma-mux-'));
+
+async function outputKeys(assetId: string): Promise<string[]> {
+  process.env.AWS_ENDPOINT_URL = config.endpoint;
+  const out = await s3Client().send(
+    new ListObjectsV2Command({ Bucket: config.resources.OutputBucketName, Prefix: `assets/${assetId}/` }),
+  );
+  return (out.Contents ?? []).map((o) => o.Key ?? '');
+}
+
+describe('the Mux SDK against Gamma', () => {
+  let clip: string;
+  beforeAll(async () => {
+    clip = await makeClip(join(dir, 'clip.mp4'), { width: 640, height: 360, seconds: 3 });
+  });
+
+  it('create upload → PUT → asset ready → playback id → list → update → delete', async () => {
+    const upload = await mux.video.uploads.create({
+      cors_origin: 'https://example.com',
+      timeout: 900,
+      new_asset_settings: { playback_policies: ['public'], passthrough: 'order-42', meta: { title: 'First' } },
+    });
+    expect(upload).toMatchObject({ status: 'waiting', timeout: 900, cors_origin: 'https://example.com' });
+    expect((await mux.video.uploads.retrieve(upload.id)).id).toBe(upload.id);
+    expect(await client.put(upload.url as string, clip)).toBe(200);
+
+    const assetId = await client.until(
+      'the upload to get an asset',
+      async () => (await mux.video.uploads.retrieve(upload.id)).asset_id,
+      (id) => Boolean(id),
+    );
+    const asset = await client.until(
+      'the asset to be ready',
+      () => mux.video.assets.retrieve(assetId as string),
+      (a) => a.status !== 'preparing',
+    );
+    expect(asset).toMatchObject({ status: 'ready', passthrough: 'order-42', meta: { title: 'First' } });
+    expect(asset.upload_id).toBe(upload.id);
+    const publicId = asset.playback_ids?.[0]?.id as string;
+    expect((await fetch(`${config.streamUrl}/${publicId}.m3u8`)).status).toBe(200);
+
+    const extra = await mux.video.assets.createPlaybackId(asset.id, { policy: 'public' });
+    expect(extra.policy).toBe('public');
+    expect(await mux.video.assets.retrievePlaybackId(asset.id, extra.id as string)).toEqual(extra);
+    expect(await mux.video.playbackIds.retrieve(extra.id as string)).toEqual({
+      id: extra.id,
+      policy: 'public',
+      object: { type: 'asset', id: asset.id },
+    });
+    expect((await fetch(`${config.streamUrl}/${extra.id}.m3u8`)).status).toBe(200);
+    await mux.video.assets.deletePlaybackId(asset.id, extra.id as string);
+    expect((await fetch(`${config.streamUrl}/${extra.id}.m3u8`)).status).toBe(404);
+
+    const updated = await mux.video.assets.update(asset.id, { passthrough: 'order-43', meta: { creator_id: 'me' } });
+    expect(updated).toMatchObject({ passthrough: 'order-43', meta: { title: 'First', creator_id: 'me' } });
+
+    const listed = await mux.video.assets.list({ limit: 100 });
+    expect(listed.data.map((a) => a.id)).toContain(asset.id);
+    const uploads = await mux.video.uploads.list({ limit: 100 });
+    expect(uploads.data.map((u) => u.id)).toContain(upload.id);
+
+    expect((await outputKeys(asset.id)).length).toBeGreaterThan(0);
+    await mux.video.assets.delete(asset.id);
+    expect(await outputKeys(asset.id)).toEqual([]);
+    await expect(mux.video.assets.retrieve(asset.id)).rejects.toBeInstanceOf(Mux.NotFoundError);
+    await expect(mux.video.playbackIds.retrieve(publicId)).rejects.toBeInstanceOf(Mux.NotFoundError);
+    expect((await fetch(`${config.streamUrl}/${publicId}.m3u8`)).status).toBe(404);
+    const after = await mux.video.assets.list({ limit: 100 });
+    expect(after.data.map((a) => a.id)).not.toContain(asset.id);
+  });
+
+  it('cancels a waiting upload; a file PUT afterwards never becomes an asset', async () => {
+    const upload = await mux.video.uploads.create({
+      cors_origin: '*',
+      new_asset_settings: { playback_policies: ['public'] },
+    });
+    const cancelled = await mux.video.uploads.cancel(upload.id);
+    expect(cancelled.status).toBe('cancelled');
+    expect(await client.put(upload.url as string, clip)).toBe(200);
+    await new Promise((r) => setTimeout(r, 5000));
+    const after = await mux.video.uploads.retrieve(upload.id);
+    expect(after.status).toBe('cancelled');
+    expect(after.asset_id).toBeUndefined();
+    await expect(mux.video.uploads.cancel(upload.id)).rejects.toBeInstanceOf(Mux.ConflictError);
+  });
+
+  it('pages uploads with limit and page, and assets with the cursor', async () => {
+    for (let i = 0; i < 3; i++) await mux.video.uploads.create({ cors_origin: '*' });
+    const first = await mux.video.uploads.list({ limit: 2, page: 1 });
+    const second = await mux.video.uploads.list({ limit: 2, page: 2 });
+    expect(first.data).toHaveLength(2);
+    expect(second.data.length).toBeGreaterThan(0);
+    expect(second.data.map((u) => u.id)).not.toContain(first.data[0]?.id);
+
+    const seen: string[] = [];
+    for await (const upload of mux.video.uploads.list({ limit: 2 })) {
+      seen.push(upload.id);
+      if (seen.length >= 5) break;
+    }
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(seen.length).toBe(5);
+  });
+
+  it('reports errors in Mux shape, naming the field', async () => {
+    const bad = await client.request('POST', '/video/v1/uploads', { new_asset_settings: { playback_policy: 'x' } });
+    expect(bad).toMatchObject({
+      status: 400,
+      json: {
+        error: { type: 'invalid_parameters', messages: ['new_asset_settings.playback_policy: is not a known field'] },
+      },
+    });
+    const wrongType = await client.request('POST', '/video/v1/uploads', { timeout: 'soon' });
+    expect(wrongType.status).toBe(400);
+    expect(wrongType.json.error.messages[0]).toMatch(/^timeout: /);
+
+    await expect(mux.video.uploads.create({ cors_origin: '*', timeout: 5 })).rejects.toMatchObject({
+      status: 400,
+      error: { error: { type: 'invalid_parameters', messages: [expect.stringContaining('timeout')] } },
+    });
+    await expect(mux.video.assets.retrieve('doesnotexist')).rejects.toBeInstanceOf(Mux.NotFoundError);
+    const stranger = new Mux({ tokenId: 'nobody', tokenSecret: 'nothing', baseURL: config.apiUrl });
+    await expect(stranger.video.assets.list()).rejects.toBeInstanceOf(Mux.AuthenticationError);
+  });
+});

@@ -1,0 +1,109 @@
+/**
+ * Webhooks end to end: an endpoint registered through the API receives the events of an upload's life, each
+ * signed so that the Mux SDK's `webhooks.unwrap` accepts it; a failing receiver is retried with backoff and every
+ * attempt shows in the endpoint's delivery log.
+ */
+import { mkdtempSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Mux from '@mux/mux-node';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { GammaClient, makeClip } from '../support/client.js';
+
+const config = inject('platform');
+const client = new GammaClient(config);
+const mux = new Mux({ tokenId: config.tokenId, tokenSecret: config.tokenSecret, baseURL: config.apiUrl });
+const dir = mkdtempSync(join(tmpdir(), 'gamma-hooks-'));
+
+interface Received {
+  body: string;
+  headers: Record<string, string>;
+}
+
+describe('webhooks', () => {
+  let server: Server;
+  let url: string;
+  const received: Received[] = [];
+  /** Statuses to answer with before answering 200. */
+  const failFirst: number[] = [500];
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        received.push({
+          body: Buffer.concat(chunks).toString('utf8'),
+          headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)])),
+        });
+        res.writeHead(failFirst.shift() ?? 200).end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it('delivers the events of an upload, signed for the Mux SDK, retrying a failure', async () => {
+    const registered = await client.request('POST', '/system/v1/webhook-endpoints', { url });
+    expect(registered.status).toBe(201);
+    const { id: endpointId, signing_secret: secret } = registered.json.data as { id: string; signing_secret: string };
+    const listed = await client.request('GET', '/system/v1/webhook-endpoints');
+    expect(listed.json.data).toContainEqual(expect.objectContaining({ id: endpointId, url }));
+
+    const clip = await makeClip(join(dir, 'clip.mp4'), { width: 320, height: 240, seconds: 2 });
+    const upload = await mux.video.uploads.create({
+      cors_origin: '*',
+      new_asset_settings: { playback_policies: ['public'], passthrough: 'hooked' },
+    });
+    expect(await client.put(upload.url as string, clip)).toBe(200);
+    const assetId = await client.assetOfUpload(upload.id);
+
+    const events = await client.until(
+      'video.asset.ready to be delivered',
+      async () =>
+        Promise.all(received.map(async (r) => ({ ...(await mux.webhooks.unwrap(r.body, r.headers, secret)), raw: r }))),
+      (all) => all.some((e) => e.type === 'video.asset.ready' && e.object.id === assetId),
+      120_000,
+    );
+    const ofThisUpload = events.filter((e) => e.object.id === upload.id || e.object.id === assetId);
+    const types = new Set(ofThisUpload.map((e) => e.type));
+    for (const type of [
+      'video.upload.created',
+      'video.upload.asset_created',
+      'video.asset.created',
+      'video.asset.ready',
+    ]) {
+      expect(types).toContain(type);
+    }
+    const ready = ofThisUpload.find((e) => e.type === 'video.asset.ready');
+    expect(ready?.data).toMatchObject({ id: assetId, status: 'ready', passthrough: 'hooked' });
+    expect(ready?.environment?.id).toBe('dev');
+
+    // The first POST was answered 500 and came again later: the log shows the failed attempt and the retry.
+    type Entry = { event_id: string; attempt: number; outcome: string; response_status?: number };
+    const entries = await client.until(
+      'the failed delivery to be retried',
+      async () =>
+        (await client.request('GET', `/system/v1/webhook-endpoints/${endpointId}/deliveries?limit=100`)).json
+          .data as Entry[],
+      (log) => {
+        const failed = log.find((d) => d.outcome === 'failed');
+        return log.some((d) => d.event_id === failed?.event_id && d.outcome === 'delivered');
+      },
+      30_000,
+    );
+    const failed = entries.find((d) => d.outcome === 'failed');
+    expect(failed).toMatchObject({ attempt: 1, response_status: 500 });
+    expect(entries).toContainEqual(expect.objectContaining({ event_id: failed?.event_id, attempt: 2 }));
+
+    expect((await client.request('DELETE', `/system/v1/webhook-endpoints/${endpointId}`)).status).toBe(204);
+    const refused = await client.request('POST', '/system/v1/webhook-endpoints', { url: 'ftp://example.com/x' });
+    expect(refused).toMatchObject({
+      status: 400,
+      json: { error: { type: 'invalid_parameters', messages: [expect.stringMatching(/^url: /)] } },
+    });
+  });
+});

@@ -1,0 +1,94 @@
+/** In-memory ports of the API's extensions: webhooks (endpoints, log, queue, a scripted receiver) and signing keys. */
+import { NotFoundError } from '../../lambdas/core/domain/errors.js';
+import type {
+  SigningKey,
+  SigningKeyRepository,
+  WebhookDelivery,
+  WebhookEndpoint,
+  WebhookJob,
+  WebhookQueue,
+  WebhookRepository,
+  WebhookSender,
+} from '../../lambdas/core/ports.js';
+
+export class InMemoryWebhooks implements WebhookRepository {
+  readonly endpoints = new Map<string, WebhookEndpoint>();
+  readonly deliveries: WebhookDelivery[] = [];
+
+  async putEndpoint(endpoint: WebhookEndpoint): Promise<void> {
+    this.endpoints.set(endpoint.id, structuredClone(endpoint));
+  }
+
+  async getEndpoint(env: string, id: string): Promise<WebhookEndpoint | undefined> {
+    const endpoint = this.endpoints.get(id);
+    return endpoint?.env === env ? structuredClone(endpoint) : undefined;
+  }
+
+  async listEndpoints(env: string): Promise<WebhookEndpoint[]> {
+    return [...this.endpoints.values()].filter((e) => e.env === env).map((e) => structuredClone(e));
+  }
+
+  async deleteEndpoint(env: string, id: string): Promise<void> {
+    if (this.endpoints.get(id)?.env !== env) throw new NotFoundError('webhook_endpoint', id);
+    this.endpoints.delete(id);
+  }
+
+  async recordDelivery(delivery: WebhookDelivery): Promise<void> {
+    this.deliveries.push(structuredClone(delivery));
+  }
+
+  async listDeliveries(endpointId: string, limit: number): Promise<WebhookDelivery[]> {
+    return this.deliveries
+      .filter((d) => d.endpoint_id === endpointId)
+      .sort((a, b) => b.attempted_at - a.attempted_at)
+      .slice(0, limit);
+  }
+}
+
+export class RecordingQueue implements WebhookQueue {
+  readonly jobs: WebhookJob[] = [];
+  readonly postponed: { receiptHandle: string; delaySeconds: number }[] = [];
+
+  async enqueue(jobs: WebhookJob[]): Promise<void> {
+    this.jobs.push(...structuredClone(jobs));
+  }
+
+  async retryLater(receiptHandle: string, delaySeconds: number): Promise<void> {
+    this.postponed.push({ receiptHandle, delaySeconds });
+  }
+}
+
+/** Answers each POST with the next scripted status (an Error rejects, as a network failure would). */
+export class ScriptedReceiver implements WebhookSender {
+  readonly received: { url: string; body: string; headers: Record<string, string> }[] = [];
+  constructor(private readonly script: (number | Error)[] = []) {}
+
+  async post(url: string, body: string, headers: Record<string, string>): Promise<{ status: number }> {
+    this.received.push({ url, body, headers });
+    const next = this.script.shift() ?? 200;
+    if (next instanceof Error) throw next;
+    return { status: next };
+  }
+}
+
+export class InMemorySigningKeys implements SigningKeyRepository {
+  readonly keys = new Map<string, SigningKey>();
+
+  async put(key: SigningKey): Promise<void> {
+    this.keys.set(key.id, structuredClone(key));
+  }
+
+  async get(id: string): Promise<SigningKey | undefined> {
+    const key = this.keys.get(id);
+    return key && structuredClone(key);
+  }
+
+  async listByEnv(env: string): Promise<SigningKey[]> {
+    return [...this.keys.values()].filter((k) => k.env === env);
+  }
+
+  async delete(env: string, id: string): Promise<void> {
+    if (this.keys.get(id)?.env !== env) throw new NotFoundError('signing_key', id);
+    this.keys.delete(id);
+  }
+}

@@ -1,0 +1,100 @@
+/** Signed playback: tokens made by the Mux SDK's own signer with a key from createSigningKey play; others get 403. */
+import { generateKeyPairSync } from 'node:crypto';
+import Mux from '@mux/mux-node';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { resolvePlayback, type TextObjects } from '../../lambdas/core/usecases/playback.js';
+import { createSigningKey, deleteSigningKey, getSigningKey } from '../../lambdas/core/usecases/signing-keys.js';
+import { InMemorySigningKeys } from './api-fakes.js';
+import { InMemoryMediaRepository, preparingAsset } from './fakes.js';
+
+const mux = new Mux({ tokenId: 'x', tokenSecret: 'y' });
+const objects: TextObjects = { getText: async () => '#EXTM3U\n360p/index.m3u8\n' };
+
+let media: InMemoryMediaRepository;
+let signingKeys: InMemorySigningKeys;
+let key: Awaited<ReturnType<typeof createSigningKey>>;
+
+beforeEach(async () => {
+  media = new InMemoryMediaRepository();
+  signingKeys = new InMemorySigningKeys();
+  await media.createAsset(
+    preparingAsset({
+      status: 'ready',
+      playback_ids: [
+        { id: 'signed1', policy: 'signed' },
+        { id: 'public1', policy: 'public' },
+      ],
+    }),
+  );
+  key = await createSigningKey({ env: 'env1', signingKeys });
+});
+
+const play = (playbackId: string, token?: string) =>
+  resolvePlayback(playbackId, { media, objects, outputBucket: 'out', signingKeys }, { token });
+const sign = (playbackId: string, type: 'video' | 'thumbnail' = 'video') =>
+  mux.jwt.signPlaybackId(playbackId, { keyId: key.id, keySecret: key.private_key, type, expiration: '60s' });
+
+afterEach(() => vi.useRealTimers());
+
+describe('signed playback', () => {
+  it('plays a signed playback id with a token the Mux SDK signed (aud v)', async () => {
+    expect((await play('signed1', await sign('signed1'))).status).toBe(200);
+  });
+
+  it.each([
+    ['no token', async () => undefined],
+    [
+      'an expired token',
+      async () => {
+        const token = await sign('signed1');
+        vi.useFakeTimers({ toFake: ['Date'] });
+        vi.setSystemTime(Date.now() + 120_000);
+        return token;
+      },
+    ],
+    ['a thumbnail token (aud t)', async () => sign('signed1', 'thumbnail')],
+    ['a token for another playback id', async () => sign('public1')],
+    ['a token signed by an unknown key', async () => signWithOtherKey('signed1')],
+    ['garbage', async () => 'not.a.jwt'],
+  ])('refuses %s with 403', async (_, token) => {
+    const result = await play('signed1', await token());
+    expect(result.status).toBe(403);
+  });
+
+  it('refuses tokens of a key from another environment, or of a deleted key', async () => {
+    const token = await sign('signed1');
+    const stored = await signingKeys.get(key.id);
+    if (!stored) throw new Error('key not stored');
+    await signingKeys.put({ ...stored, env: 'env2' });
+    expect((await play('signed1', token)).status).toBe(403);
+    await signingKeys.put(stored);
+    await deleteSigningKey(key.id, { env: 'env1', signingKeys });
+    expect((await play('signed1', token)).status).toBe(403);
+  });
+
+  it('returns the private key once, as base64 PEM, and keeps only the public key', async () => {
+    expect(Buffer.from(key.private_key, 'base64').toString()).toMatch(/^-----BEGIN RSA PRIVATE KEY-----/);
+    expect(await getSigningKey(key.id, { env: 'env1', signingKeys })).toEqual({
+      id: key.id,
+      created_at: key.created_at,
+    });
+    expect(JSON.stringify([...signingKeys.keys.values()])).not.toContain('PRIVATE');
+  });
+
+  it('still plays public ids without a token', async () => {
+    expect((await play('public1')).status).toBe(200);
+  });
+});
+
+async function signWithOtherKey(playbackId: string) {
+  const { privateKey } = generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+  });
+  return mux.jwt.signPlaybackId(playbackId, {
+    type: 'video',
+    keyId: 'someoneelse',
+    keySecret: Buffer.from(privateKey).toString('base64'),
+  });
+}

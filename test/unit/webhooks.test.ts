@@ -1,0 +1,143 @@
+import Mux from '@mux/mux-node';
+import type { SQSEvent } from 'aws-lambda';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import {
+  retryDelaySeconds,
+  verifyWebhookSignature,
+  webhookSignature,
+} from '../../lambdas/core/domain/webhook-signature.js';
+import { logger } from '../../lambdas/core/logger.js';
+import type { MediaChange } from '../../lambdas/core/usecases/notify.js';
+import {
+  createWebhookEndpoint,
+  deliverWebhook,
+  fanOutChange,
+  listWebhookEndpoints,
+} from '../../lambdas/core/usecases/webhooks.js';
+import { createWebhookDeliverHandler } from '../../lambdas/handlers/webhook-deliver.js';
+import { preparingAsset } from './fakes.js';
+import { InMemoryWebhooks, RecordingQueue, ScriptedReceiver } from './api-fakes.js';
+
+afterEach(() => vi.restoreAllMocks());
+
+const mux = new Mux({ tokenId: 'x', tokenSecret: 'y' });
+
+const readyChange: MediaChange = {
+  kind: 'asset',
+  eventId: 'evt1',
+  at: new Date('2026-01-01T00:00:00Z'),
+  before: preparingAsset(),
+  after: { ...preparingAsset(), status: 'ready' },
+};
+
+describe('webhook signatures', () => {
+  it('are accepted by the Mux SDK, and refused with another secret or a changed body', async () => {
+    const body = JSON.stringify({ type: 'video.asset.ready', data: { id: 'a' } });
+    const header = webhookSignature(body, 'secret1', Math.floor(Date.now() / 1000));
+    await expect(mux.webhooks.unwrap(body, { 'mux-signature': header }, 'secret1')).resolves.toMatchObject({
+      type: 'video.asset.ready',
+    });
+    await expect(mux.webhooks.verifySignature(body, { 'mux-signature': header }, 'secret2')).rejects.toThrow();
+    await expect(mux.webhooks.verifySignature(`${body} `, { 'mux-signature': header }, 'secret1')).rejects.toThrow();
+    expect(verifyWebhookSignature(body, header, 'secret1', { toleranceSeconds: 300 })).toBe(true);
+    expect(verifyWebhookSignature(body, header, 'secret1', { nowSeconds: 0, toleranceSeconds: 300 })).toBe(false);
+  });
+
+  it('back off exponentially with bounded jitter, capped at 12 hours', () => {
+    expect(retryDelaySeconds(1, 30, () => 0)).toBe(30);
+    expect(retryDelaySeconds(4, 30, () => 0)).toBe(240);
+    expect(retryDelaySeconds(4, 30, () => 1)).toBe(288);
+    expect(retryDelaySeconds(30, 30, () => 0)).toBe(43_200);
+  });
+});
+
+describe('webhook endpoints and fan-out', () => {
+  it('queues an event once per endpoint of its environment only, and shows the secret only on creation', async () => {
+    const webhooks = new InMemoryWebhooks();
+    const created = await createWebhookEndpoint({ url: 'https://a.example/hook' }, { env: 'env1', webhooks });
+    await createWebhookEndpoint({ url: 'https://b.example/hook' }, { env: 'env1', webhooks });
+    await createWebhookEndpoint({ url: 'https://other.example/hook' }, { env: 'env2', webhooks });
+    expect(created.signing_secret).toMatch(/^[0-9a-f]{64}$/);
+    expect(JSON.stringify(await listWebhookEndpoints({ env: 'env1', webhooks }))).not.toContain('secret');
+
+    const queue = new RecordingQueue();
+    expect(await fanOutChange(readyChange, { webhooks, queue })).toBe(2);
+    expect(queue.jobs.map((j) => j.env)).toEqual(['env1', 'env1']);
+    expect(queue.jobs[0]?.event).toMatchObject({
+      type: 'video.asset.ready',
+      id: 'evt1',
+      object: { type: 'asset', id: 'asset1' },
+      environment: { id: 'env1' },
+      data: { id: 'asset1', status: 'ready' },
+    });
+  });
+
+  it('queues nothing for a change that implies no event', async () => {
+    const webhooks = new InMemoryWebhooks();
+    await createWebhookEndpoint({ url: 'https://a.example/hook' }, { env: 'env1', webhooks });
+    const queue = new RecordingQueue();
+    const same: MediaChange = { ...readyChange, before: readyChange.after };
+    expect(await fanOutChange(same, { webhooks, queue })).toBe(0);
+  });
+});
+
+describe('webhook delivery', () => {
+  async function setup(script: (number | Error)[]) {
+    const webhooks = new InMemoryWebhooks();
+    const endpoint = await createWebhookEndpoint({ url: 'https://a.example/hook' }, { env: 'env1', webhooks });
+    const queue = new RecordingQueue();
+    await fanOutChange(readyChange, { webhooks, queue });
+    const job = queue.jobs[0];
+    if (!job) throw new Error('no job');
+    return { webhooks, endpoint, job, sender: new ScriptedReceiver(script) };
+  }
+
+  it('POSTs the envelope signed so the Mux SDK verifies it, and logs the attempt', async () => {
+    const { webhooks, endpoint, job, sender } = await setup([204]);
+    expect(await deliverWebhook(job, 1, { webhooks, sender })).toBe('delivered');
+    const [post] = sender.received;
+    expect(post?.url).toBe('https://a.example/hook');
+    const event = await mux.webhooks.unwrap(post?.body ?? '', post?.headers ?? {}, endpoint.signing_secret);
+    expect(event).toMatchObject({ type: 'video.asset.ready', data: { id: 'asset1' } });
+    expect(webhooks.deliveries).toMatchObject([
+      { endpoint_id: endpoint.id, event_id: 'evt1', attempt: 1, outcome: 'delivered', response_status: 204 },
+    ]);
+  });
+
+  it('reports a non-2xx answer or no answer as failed, and an endpoint deleted meanwhile as gone', async () => {
+    const { webhooks, endpoint, job, sender } = await setup([500, new Error('connect ECONNREFUSED')]);
+    expect(await deliverWebhook(job, 1, { webhooks, sender })).toBe('failed');
+    expect(await deliverWebhook(job, 2, { webhooks, sender })).toBe('failed');
+    expect(webhooks.deliveries.map((d) => d.response_status ?? d.error)).toEqual([500, 'connect ECONNREFUSED']);
+    await webhooks.deleteEndpoint('env1', endpoint.id);
+    expect(await deliverWebhook(job, 3, { webhooks, sender })).toBe('endpoint_gone');
+    expect(sender.received).toHaveLength(2);
+  });
+
+  it('handler: a failed record is postponed by the backoff delay and reported; the others are acked', async () => {
+    const { webhooks, job } = await setup([]);
+    const sender = new ScriptedReceiver([200, 503]);
+    const queue = new RecordingQueue();
+    const handler = createWebhookDeliverHandler(() => ({ webhooks, sender, queue, retryBaseSeconds: 10 }));
+    const record = (messageId: string, receiveCount: number, body = JSON.stringify(job)) => ({
+      messageId,
+      receiptHandle: `rh-${messageId}`,
+      body,
+      attributes: { ApproximateReceiveCount: String(receiveCount) },
+    });
+    const event = {
+      Records: [record('ok', 1), record('fails', 3), record('garbage', 1, '{"nope":1}')],
+    } as unknown as SQSEvent;
+
+    const logged = vi.spyOn(logger, 'error').mockImplementation(() => undefined);
+    vi.spyOn(logger, 'warn').mockImplementation(() => undefined);
+    vi.spyOn(logger, 'info').mockImplementation(() => undefined);
+    const result = await handler(event);
+    expect(logged).toHaveBeenCalledWith('Dropping a malformed webhook message', expect.anything());
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'fails' }]);
+    expect(queue.postponed).toHaveLength(1);
+    expect(queue.postponed[0]?.receiptHandle).toBe('rh-fails');
+    expect(queue.postponed[0]?.delaySeconds).toBeGreaterThanOrEqual(40);
+    expect(queue.postponed[0]?.delaySeconds).toBeLessThanOrEqual(48);
+  });
+});
