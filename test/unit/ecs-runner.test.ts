@@ -34,7 +34,7 @@ describe('FargateRunner', () => {
         awsvpcConfiguration: {
           subnets: ['subnet-a', 'subnet-b'],
           securityGroups: ['sg-1'],
-          assignPublicIp: 'DISABLED',
+          assignPublicIp: 'ENABLED',
         },
       },
       overrides: {

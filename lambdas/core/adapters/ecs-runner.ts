@@ -35,7 +35,9 @@ export class FargateRunner implements TranscodeRunner {
           awsvpcConfiguration: {
             subnets: this.config.subnets,
             securityGroups: this.config.securityGroups,
-            assignPublicIp: 'DISABLED',
+            // The transcoder subnets are public with no NAT gateway (nothing to pay for at rest): the task needs a
+            // public IP to pull its image and reach S3 and DynamoDB. Its security group admits no inbound traffic.
+            assignPublicIp: 'ENABLED',
           },
         },
         overrides: { containerOverrides: [{ name: this.config.containerName, environment }] },
