@@ -1,6 +1,7 @@
 /**
  * Function URL behind the stream distribution: `GET /{playbackId}.m3u8` returns the asset's master playlist with
- * its rendition URIs pointing into `assets/{assetId}/`, which the distribution serves from the output bucket.
+ * its rendition URIs pointing into `assets/{assetId}/`, which the distribution serves from the output bucket;
+ * `/{playbackId}/thumbnail.jpg`, `/storyboard.jpg` and `/storyboard.vtt` are its images (usecases/images.ts).
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { documentClient, s3Client } from '../core/adapters/clients.js';
@@ -11,6 +12,7 @@ import { playbackIdFromPath } from '../core/domain/playback.js';
 import { envFor } from '../core/env.js';
 import { logger } from '../core/logger.js';
 import { once } from '../core/once.js';
+import { type ImageResult, imageRequestFromPath, resolveImage } from '../core/usecases/images.js';
 import { resolvePlayback } from '../core/usecases/playback.js';
 
 type Deps = Parameters<typeof resolvePlayback>[1];
@@ -25,6 +27,8 @@ export function createPlaybackHandler(deps: () => Deps) {
   return async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
     const method = event.requestContext.http.method;
     if (method !== 'GET' && method !== 'HEAD') return text(405, 'Method not allowed');
+    const image = imageRequestFromPath(event.rawPath);
+    if (image) return imageResponse(await resolveImage(image, event.queryStringParameters ?? {}, deps()));
     const playbackId = playbackIdFromPath(event.rawPath);
     if (!playbackId) return text(404, 'Not found');
     const result = await resolvePlayback(playbackId, deps(), { token: event.queryStringParameters?.token });
@@ -38,6 +42,21 @@ export function createPlaybackHandler(deps: () => Deps) {
       body: result.playlist,
     };
   };
+}
+
+/** Thumbnails and storyboards (usecases/images.ts): redirects into `/assets/`, or the storyboard's WebVTT. */
+function imageResponse(result: ImageResult): APIGatewayProxyStructuredResultV2 {
+  if (result.status === 302) {
+    return { statusCode: 302, headers: { location: result.location, 'cache-control': 'public, max-age=60' }, body: '' };
+  }
+  if (result.status === 200) {
+    return {
+      statusCode: 200,
+      headers: { 'content-type': result.contentType, 'cache-control': 'public, max-age=60' },
+      body: result.body,
+    };
+  }
+  return text(result.status, result.message);
 }
 
 export const handler = createPlaybackHandler(

@@ -4,7 +4,7 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -14,6 +14,7 @@ import { probe } from '../../containers/transcoder/src/probe.js';
 import { InvalidInputError } from '../../lambdas/core/domain/errors.js';
 import { type LadderOptions, type LadderPlan, planLadder, renditionNames } from '../../lambdas/core/domain/ladder.js';
 import { codecsFor, parseMediaPlaylist, variantUri } from '../../lambdas/core/domain/playlist.js';
+import { planImages, STILLS_DIR, STORYBOARD_IMAGE, stillFile } from '../../lambdas/core/domain/thumbnails.js';
 
 const exec = promisify(execFile);
 
@@ -64,12 +65,22 @@ interface Transcoded {
   progress: number[];
 }
 
-async function transcode(source: string, options?: LadderOptions, segmentType?: SegmentType): Promise<Transcoded> {
+async function transcode(
+  source: string,
+  options?: LadderOptions,
+  segmentType?: SegmentType,
+  withImages = false,
+): Promise<Transcoded> {
   const probed = await probe(source);
   const plan = planLadder(probed, options);
   const outDir = await mkdtemp(join(work, 'hls-'));
   const progress: number[] = [];
-  await encodeHls(source, plan, outDir, { segmentType, onProgress: (seconds) => progress.push(seconds) });
+  const images = withImages && probed.video ? planImages(probed.durationSeconds, probed.video) : undefined;
+  await encodeHls(source, plan, outDir, {
+    segmentType,
+    onProgress: (seconds) => progress.push(seconds),
+    ...(images && { images }),
+  });
   return {
     sourceSeconds: probed.durationSeconds,
     plan,
@@ -162,6 +173,31 @@ describe('probe, plan and encode with real ffmpeg', () => {
     expect(out.master).toMatch(/^#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-INDEPENDENT-SEGMENTS\n/);
     expect(out.progress).toEqual([...out.progress].sort((a, b) => a - b));
     expect(out.progress.at(-1)).toBeCloseTo(out.sourceSeconds, 0);
+    // Written as EVENT playlists while encoding (fast start), finished as VOD.
+    const text = await readFile(join(out.outDir, variantUri('720p')), 'utf8');
+    expect(text).toContain('#EXT-X-PLAYLIST-TYPE:VOD');
+    expect(parseMediaPlaylist(text).ended).toBe(true);
+  });
+
+  it('cuts stills and a storyboard sprite from the same decode, at the planned sizes and times', async () => {
+    const source = await clip('images.mp4', 5, { size: '1280x720', audio: false });
+    const out = await transcode(source, { segmentSeconds: 2 }, 'fmp4', true);
+    const images = planImages(out.sourceSeconds, { width: 1280, height: 720 });
+
+    expect(images).toMatchObject({ intervalSeconds: 1, count: 5, columns: 5, rows: 1 });
+    const size = async (file: string) => {
+      const json = await ffprobeJson(join(out.outDir, file), '-show_entries', 'stream=width,height');
+      return `${json.streams[0].width}x${json.streams[0].height}`;
+    };
+    const stills = (await readdir(join(out.outDir, STILLS_DIR))).sort();
+    expect(stills).toEqual(['0000.jpg', '0001.jpg', '0002.jpg', '0003.jpg', '0004.jpg']);
+    expect(await size(stillFile(0))).toBe('1280x720');
+    expect(await size(STORYBOARD_IMAGE)).toBe(`${5 * 256}x144`);
+    // testsrc2 draws a moving pattern: the stills of 0 s and 2 s differ, so each is a different moment.
+    const [a, b] = await Promise.all([stillFile(0), stillFile(2)].map((f) => readFile(join(out.outDir, f))));
+    expect(a?.equals(b ?? Buffer.alloc(0))).toBe(false);
+    // The renditions are what they are without images.
+    await expectWellFormedVideoHls(out);
   });
 
   it('keeps portrait video portrait', async () => {

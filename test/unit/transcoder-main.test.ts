@@ -132,7 +132,8 @@ describe('transcoder run()', () => {
     await run(deps(new FakeAssets()));
 
     const keys = putKeys();
-    expect(keys).toHaveLength(3 * 3 + 1);
+    // Three files per rendition, the storyboard's WebVTT, then the master.
+    expect(keys).toHaveLength(3 * 3 + 1 + 1);
     expect(keys.at(-1)).toBe(`assets/${ASSET_ID}/master.m3u8`);
     const puts = s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input);
     expect(puts.every((p) => p.Bucket === 'output')).toBe(true);
@@ -140,6 +141,7 @@ describe('transcoder run()', () => {
     expect(contentType(`assets/${ASSET_ID}/720p/index.m3u8`)).toBe('application/vnd.apple.mpegurl');
     expect(contentType(`assets/${ASSET_ID}/720p/init.mp4`)).toBe('video/mp4');
     expect(contentType(`assets/${ASSET_ID}/720p/segment_000.m4s`)).toBe('video/iso.segment');
+    expect(contentType(`assets/${ASSET_ID}/storyboard.vtt`)).toBe('text/vtt');
   });
 
   it('publishes the first segments and a provisional master while encoding, and marks the asset playable', async () => {

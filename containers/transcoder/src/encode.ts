@@ -23,6 +23,7 @@ import {
   variantUri,
   vodPlaylist,
 } from '../../../lambdas/core/domain/playlist.js';
+import { type ImagePlan, STILLS_DIR, STORYBOARD_IMAGE } from '../../../lambdas/core/domain/thumbnails.js';
 
 export type SegmentType = 'fmp4' | 'ts';
 
@@ -31,6 +32,8 @@ export interface EncodeOptions {
   segmentType?: SegmentType;
   /** Called as ffmpeg reports progress, with the seconds of output written so far. */
   onProgress?: (seconds: number) => void;
+  /** Stills and a storyboard to cut from the same decode (video sources only); see domain/thumbnails.ts. */
+  images?: ImagePlan;
 }
 
 /** The EXT-X-VERSION ffmpeg writes for each segment type; the master playlist declares the same. */
@@ -47,8 +50,10 @@ export async function encodeHls(
   options: EncodeOptions = {},
 ): Promise<Variant[]> {
   const segmentType = options.segmentType ?? 'fmp4';
-  await Promise.all(renditionNames(plan).map((name) => mkdir(join(outDir, name), { recursive: true })));
-  await runFfmpeg(ladderFfmpegArgs(input, plan, outDir, segmentType), options.onProgress);
+  const images = plan.video && options.images;
+  const folders = [...renditionNames(plan), ...(images ? [STILLS_DIR] : [])];
+  await Promise.all(folders.map((name) => mkdir(join(outDir, name), { recursive: true })));
+  await runFfmpeg(ladderFfmpegArgs(input, plan, outDir, segmentType, images), options.onProgress);
   await Promise.all(renditionNames(plan).map((name) => finishPlaylist(join(outDir, name, RENDITION_PLAYLIST))));
   const variants = await Promise.all(renditionNames(plan).map((name) => measuredVariant(plan, outDir, name)));
   await writeFile(join(outDir, MASTER_PLAYLIST), masterPlaylist(variants, HLS_VERSION[segmentType]));
@@ -59,7 +64,13 @@ export async function encodeHls(
  * The whole ffmpeg command line (without the program name) that encodes `plan` under `outDir`: one process, one
  * decode, every rung. Exported for the benchmark, which runs it bare as the lower bound.
  */
-export function ladderFfmpegArgs(input: string, plan: LadderPlan, outDir: string, segmentType: SegmentType): string[] {
+export function ladderFfmpegArgs(
+  input: string,
+  plan: LadderPlan,
+  outDir: string,
+  segmentType: SegmentType,
+  images?: ImagePlan,
+): string[] {
   const head = ['-hide_banner', '-loglevel', 'error', '-nostats', '-progress', 'pipe:1', '-y', '-i', input];
   const audio = plan.audio ? ['-map', '0:a:0', ...audioArgs(plan.audio)] : [];
   const hls = (name: string) => hlsOutputArgs(plan, join(outDir, name), segmentType);
@@ -68,7 +79,7 @@ export function ladderFfmpegArgs(input: string, plan: LadderPlan, outDir: string
   return [
     ...head,
     '-filter_complex',
-    filterGraph(video),
+    filterGraph(video, images),
     ...video.rungs.flatMap((rung, i) => [
       '-map',
       `[v${i}]`,
@@ -76,6 +87,15 @@ export function ladderFfmpegArgs(input: string, plan: LadderPlan, outDir: string
       ...audio,
       ...hls(rung.name),
     ]),
+    ...(images ? imageOutputArgs(outDir) : []),
+  ];
+}
+
+/** Stills numbered from 0 (`thumbnails/0000.jpg` is at 0 s), and the one storyboard sprite. */
+function imageOutputArgs(outDir: string): string[] {
+  return [
+    ...['-map', '[stills]', '-q:v', '3', '-start_number', '0', join(outDir, STILLS_DIR, '%04d.jpg')],
+    ...['-map', '[storyboard]', '-frames:v', '1', '-q:v', '5', '-update', '1', join(outDir, STORYBOARD_IMAGE)],
   ];
 }
 
@@ -84,11 +104,18 @@ export function ladderFfmpegArgs(input: string, plan: LadderPlan, outDir: string
  * resample the frame rate if the plan says so, then split into one scaler per rung. ffmpeg's decoder-side
  * autorotation has already turned the frames upright, so rung sizes are display sizes.
  */
-function filterGraph({ fps, resampleFrameRate, rungs }: VideoPlan): string {
-  const common = [...(resampleFrameRate ? [`fps=${fps}`] : []), 'format=yuv420p', `split=${rungs.length}`];
-  const splits = rungs.map((_, i) => `[s${i}]`).join('');
+function filterGraph({ fps, resampleFrameRate, rungs }: VideoPlan, images?: ImagePlan): string {
+  const outputs = rungs.length + (images ? 1 : 0);
+  const common = [...(resampleFrameRate ? [`fps=${fps}`] : []), 'format=yuv420p', `split=${outputs}`];
+  const splits = Array.from({ length: outputs }, (_, i) => `[s${i}]`).join('');
   const scalers = rungs.map((r, i) => `[s${i}]scale=${r.width}:${r.height},setsar=1[v${i}]`);
-  return [`[0:v:0]${common.join(',')}${splits}`, ...scalers].join(';');
+  if (!images) return [`[0:v:0]${common.join(',')}${splits}`, ...scalers].join(';');
+  const { intervalSeconds, still, tile, columns, rows } = images;
+  const grid = [
+    `[s${rungs.length}]fps=1/${intervalSeconds}:start_time=0,scale=${still.width}:${still.height},setsar=1,split=2[stills][tiles]`,
+    `[tiles]scale=${tile.width}:${tile.height},tile=${columns}x${rows}[storyboard]`,
+  ];
+  return [`[0:v:0]${common.join(',')}${splits}`, ...scalers, ...grid].join(';');
 }
 
 function videoArgs(rung: VideoRung, fps: number, keyframeSeconds: number): string[] {

@@ -7,7 +7,7 @@
  * Exit code 0 means the asset became ready; anything else exits 1 (the task-stopped handler takes it from there).
  * Importing this module runs nothing: `run()` is called only when the file is started directly.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -33,6 +33,14 @@ import {
   type Track,
 } from '../../../lambdas/core/domain/media.js';
 import { checkSource } from '../../../lambdas/core/domain/source-policy.js';
+import {
+  type ImagePlan,
+  planImages,
+  STILLS_DIR,
+  STORYBOARD_IMAGE,
+  STORYBOARD_VTT,
+  storyboardVtt,
+} from '../../../lambdas/core/domain/thumbnails.js';
 import { ENV, envFor, optional } from '../../../lambdas/core/env.js';
 import type { MediaRepository } from '../../../lambdas/core/ports.js';
 import { encodeHls, HLS_VERSION } from './encode.js';
@@ -142,20 +150,30 @@ async function transcode(config: Config, deps: TranscoderDeps, workDir: string, 
     },
   });
   publisher.start();
+  const images = source.video && planImages(source.durationSeconds, source.video);
   let variants: Awaited<ReturnType<typeof deps.encode>>;
   try {
     variants = await deps.encode(sourceFile, plan, hlsDir, {
       segmentType: 'fmp4',
       onProgress: progressLogger(logger, source.durationSeconds),
+      ...(images && { images }),
     });
   } finally {
     await publisher.stop();
   }
+  if (images) await writeStoryboardVtt(hlsDir, images, source.durationSeconds);
   logger.info('Encoded', { variants, publishedEarly: publisher.isPlayable });
   if (publisher.lastFailure) logger.warn('An early upload failed; publishing it now', publisher.lastFailure as Error);
   const keys = await publisher.finish();
   logger.info('Published', { objects: keys.length });
   return readyPatch(config.assetId, source, plan);
+}
+
+/** The storyboard's WebVTT, one cue per still actually written (the sprite holds the same frames). */
+async function writeStoryboardVtt(dir: string, images: ImagePlan, durationSeconds: number): Promise<void> {
+  const stills = await readdir(join(dir, STILLS_DIR)).catch(() => []);
+  const vtt = storyboardVtt(images, stills.length, durationSeconds, STORYBOARD_IMAGE);
+  await writeFile(join(dir, STORYBOARD_VTT), vtt);
 }
 
 /**

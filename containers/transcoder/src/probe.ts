@@ -65,10 +65,11 @@ function toSourceProbe(output: FfprobeOutput): SourceProbe {
   };
 }
 
+/** The longest stream's duration, else the container's: a header can claim any length, the streams hold the media. */
 function duration(output: FfprobeOutput, streams: (FfprobeStream | undefined)[]): number {
-  const container = Number(output.format?.duration);
-  if (container > 0) return container;
-  return Math.max(0, ...streams.map((s) => Number(s?.duration) || 0));
+  const longestStream = Math.max(0, ...streams.map((s) => Number(s?.duration) || 0));
+  if (longestStream > 0) return longestStream;
+  return Math.max(0, Number(output.format?.duration) || 0);
 }
 
 /** The size a player shows: coded size stretched by the pixel aspect ratio, then turned by the rotation. */
