@@ -10,6 +10,7 @@ import { Monitoring } from './constructs/monitoring.js';
 import { StatusPush } from './constructs/status-push.js';
 import type { Stream } from './constructs/stream.js';
 import { FargateTranscoder } from './constructs/transcode.js';
+import { UploadTimeouts } from './constructs/upload-timeouts.js';
 import { Webhooks } from './constructs/webhooks.js';
 
 export interface PipelineStackProps extends StackProps {
@@ -65,6 +66,8 @@ export class PipelineStack extends Stack {
       // Locally, retries come quickly (tests watch them) and nothing is kept.
       ...(local && { retryBaseDelay: Duration.seconds(2), removalPolicy: RemovalPolicy.DESTROY }),
     });
+
+    new UploadTimeouts(this, 'UploadTimeouts', { mediaTable: storage.mediaTable });
 
     const api = new VideoApi(this, 'Api', {
       mediaTable: storage.mediaTable,

@@ -80,6 +80,7 @@ export const USES = {
   sweeper: ['MEDIA_TABLE', 'OUTPUT_BUCKET', 'TRANSCODER'],
   mediaconvertStatus: ['MEDIA_TABLE'],
   playback: ['MEDIA_TABLE', 'OUTPUT_BUCKET'],
+  uploadTimeouts: ['MEDIA_TABLE'],
   webhookFanout: ['WEBHOOKS_TABLE', 'WEBHOOK_QUEUE_URL'],
   webhookDeliver: ['WEBHOOKS_TABLE', 'WEBHOOK_QUEUE_URL', 'WEBHOOK_RETRY_BASE_SECONDS'],
   transcoder: ['MEDIA_TABLE', 'OUTPUT_BUCKET', 'ASSET_ID', 'SOURCE_BUCKET', 'SOURCE_KEY'],

@@ -59,6 +59,8 @@ export interface MediaRepository {
   addPlaybackId(assetId: string, playback: PlaybackId): Promise<void>;
   /** Removes a playback id from its asset; NotFoundError when the asset does not have it. */
   removePlaybackId(assetId: string, playbackId: string): Promise<void>;
+  /** Uploads of every environment still `waiting` (for the sweep that times them out). */
+  listWaitingUploads(): Promise<UploadRecord[]>;
 }
 
 /** Removes stored media objects (the asset's renditions, its source). Missing objects are not an error. */

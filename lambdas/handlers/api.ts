@@ -21,6 +21,7 @@ import { NotFoundError, TransitionError, UnauthorizedError, ValidationError } fr
 import { envFor } from '../core/env.js';
 import { logger } from '../core/logger.js';
 import { once } from '../core/once.js';
+import { openApiDocument } from '../core/openapi.js';
 import type {
   MediaObjects,
   MediaRepository,
@@ -81,7 +82,7 @@ interface Request {
   deps: ApiDeps;
 }
 
-interface Route {
+export interface Route {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   path: RegExp;
   /** `body: undefined` answers 204 No Content. */
@@ -98,7 +99,8 @@ const keyScope = ({ caller, deps }: Request) => ({ env: caller.env, signingKeys:
 const webhookScope = ({ caller, deps }: Request) => ({ env: caller.env, webhooks: deps.webhooks });
 const query = ({ event }: Request) => parseOrThrow(ListQuery, event.queryStringParameters ?? {}, 'query');
 
-const routes: Route[] = [
+/** Every route the API serves (lambdas/core/openapi.ts describes the same set; a unit test keeps them equal). */
+export const routes: readonly Route[] = [
   {
     method: 'POST',
     path: /^\/video\/v1\/uploads$/,
@@ -239,8 +241,10 @@ export function createApiHandler(deps: () => ApiDeps) {
   return async (event: ApiEvent, context?: Context): Promise<Result> => {
     if (context) logger.addContext(context);
     try {
-      const caller = await callerOf(event, deps());
       const path = event.rawPath.replace(/\/+$/, '');
+      // The one public route: the API's description.
+      if (path === '/openapi.json' && event.requestContext.http.method === 'GET') return json(200, openApiDocument());
+      const caller = await callerOf(event, deps());
       const matching = routes.flatMap((route) => {
         const m = route.path.exec(path);
         return m ? [{ route, params: m.slice(1) }] : [];

@@ -67,6 +67,19 @@ describe('the Mux SDK against Gamma', () => {
     await mux.video.assets.deletePlaybackId(asset.id, extra.id as string);
     expect((await fetch(`${config.streamUrl}/${extra.id}.m3u8`)).status).toBe(404);
 
+    // Signed playback: a key from the SDK's signing-keys API, a token from the SDK's own signer.
+    const signed = await mux.video.assets.createPlaybackId(asset.id, { policy: 'signed' });
+    const key = await mux.system.signingKeys.create();
+    const signedUrl = `${config.streamUrl}/${signed.id}.m3u8`;
+    const token = (type: 'video' | 'thumbnail') =>
+      mux.jwt.signPlaybackId(signed.id as string, { keyId: key.id, keySecret: key.private_key, type });
+    expect((await fetch(signedUrl)).status).toBe(403);
+    expect((await fetch(`${signedUrl}?token=${await token('thumbnail')}`)).status).toBe(403);
+    expect((await fetch(`${signedUrl}?token=${await token('video')}`)).status).toBe(200);
+    expect((await mux.system.signingKeys.list()).data.map((k) => k.id)).toContain(key.id);
+    await mux.system.signingKeys.delete(key.id);
+    expect((await fetch(`${signedUrl}?token=${await token('video')}`)).status).toBe(403);
+
     const updated = await mux.video.assets.update(asset.id, { passthrough: 'order-43', meta: { creator_id: 'me' } });
     expect(updated).toMatchObject({ passthrough: 'order-43', meta: { title: 'First', creator_id: 'me' } });
 

@@ -181,6 +181,10 @@ export class InMemoryMediaRepository implements MediaRepository {
     this.playbackIds.set(playback.id, { ...playback, asset_id: assetId });
   }
 
+  async listWaitingUploads(): Promise<UploadRecord[]> {
+    return [...this.uploads.values()].filter((u) => u.status === 'waiting').map(copy);
+  }
+
   async removePlaybackId(assetId: string, playbackId: string): Promise<void> {
     const stored = this.assets.get(assetId);
     const index = stored?.asset.playback_ids.findIndex((p) => p.id === playbackId) ?? -1;

@@ -4,6 +4,7 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
+  ScanCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { AlreadyExistsError, NotFoundError, TransitionError, ValidationError } from '../domain/errors.js';
@@ -282,6 +283,27 @@ export class DynamoMediaRepository implements MediaRepository {
       throw err;
     }
     await this.deleteItem(mediaKey('playback', playbackId));
+  }
+
+  async listWaitingUploads(): Promise<UploadRecord[]> {
+    const out: UploadRecord[] = [];
+    let start: Item | undefined;
+    do {
+      // A filtered scan, run every few minutes by the upload-timeouts sweep; a sparse index on waiting uploads is
+      // the step up when the table grows large.
+      const page = await this.doc.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          FilterExpression: 'kind = :upload AND #status = :waiting',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':upload': 'upload', ':waiting': 'waiting' },
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of page.Items ?? []) out.push(uploadFromItem(item));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return out;
   }
 
   private async deleteItem(pk: string): Promise<void> {

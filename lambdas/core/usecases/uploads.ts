@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { NotFoundError } from '../domain/errors.js';
+import { NotFoundError, TransitionError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { uploadObjectKey } from '../domain/layout.js';
 import { type MuxUpload, toMuxUpload, type UploadRecord } from '../domain/media.js';
@@ -74,4 +74,29 @@ export async function listUploads(query: ListQuery, ctx: UploadsContext) {
 export async function cancelUpload(id: string, ctx: UploadsContext): Promise<MuxUpload> {
   await getUpload(id, ctx);
   return toMuxUpload(await ctx.media.transitionUpload(id, 'cancelled'));
+}
+
+/**
+ * waiting → timed_out for every upload whose URL expired more than `graceSeconds` ago (a file PUT just before
+ * expiry still gets its asset). Returns the ids it timed out; an upload that moved on meanwhile is left alone.
+ */
+export async function timeOutUploads(ctx: {
+  media: MediaRepository;
+  now?: () => number;
+  /** @default 120 */
+  graceSeconds?: number;
+}): Promise<string[]> {
+  const now = Math.floor((ctx.now ?? Date.now)() / 1000);
+  const grace = ctx.graceSeconds ?? 120;
+  const expired = (await ctx.media.listWaitingUploads()).filter((u) => u.created_at + u.timeout + grace < now);
+  const timedOut: string[] = [];
+  for (const upload of expired) {
+    try {
+      await ctx.media.transitionUpload(upload.id, 'timed_out');
+      timedOut.push(upload.id);
+    } catch (err) {
+      if (!(err instanceof TransitionError)) throw err;
+    }
+  }
+  return timedOut;
 }

@@ -1,0 +1,34 @@
+import { Duration } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import { Construct } from 'constructs';
+import { GammaFunction } from './gamma-function.js';
+
+export interface UploadTimeoutsProps {
+  readonly mediaTable: dynamodb.ITable;
+  /** How often expired uploads are looked for. @default 5 minutes */
+  readonly every?: Duration;
+}
+
+/** A schedule that moves direct uploads whose URL expired without a file to `timed_out` (as Mux does). */
+export class UploadTimeouts extends Construct {
+  readonly function: GammaFunction;
+
+  constructor(scope: Construct, id: string, props: UploadTimeoutsProps) {
+    super(scope, id);
+    this.function = new GammaFunction(this, 'Function', {
+      handler: 'upload-timeouts',
+      components: ['uploadTimeouts'],
+      environment: { MEDIA_TABLE: props.mediaTable.tableName },
+      timeout: Duration.minutes(2),
+      description: 'Times out direct uploads whose URL expired without a file',
+    });
+    props.mediaTable.grantReadWriteData(this.function);
+    new events.Rule(this, 'Schedule', {
+      description: 'Time out expired direct uploads',
+      schedule: events.Schedule.rate(props.every ?? Duration.minutes(5)),
+      targets: [new targets.LambdaFunction(this.function, { retryAttempts: 2 })],
+    });
+  }
+}

@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { cancelUpload, timeOutUploads } from '../../lambdas/core/usecases/uploads.js';
+import { createUploadTimeoutsHandler } from '../../lambdas/handlers/upload-timeouts.js';
+import { InMemoryMediaRepository, waitingUpload } from './fakes.js';
+
+describe('upload timeouts', () => {
+  it('times out waiting uploads whose URL expired more than the grace period ago, and nothing else', async () => {
+    const media = new InMemoryMediaRepository();
+    const t0 = 1_700_000_000;
+    await media.putUpload(waitingUpload({ id: 'expired', created_at: t0, timeout: 600 }));
+    await media.putUpload(waitingUpload({ id: 'ingrace', created_at: t0 + 500, timeout: 600 }));
+    await media.putUpload(waitingUpload({ id: 'fresh', created_at: t0 + 900, timeout: 3600 }));
+    await media.putUpload(waitingUpload({ id: 'cancelled', created_at: t0, timeout: 600 }));
+    await cancelUpload('cancelled', { env: 'env1', media });
+
+    const now = () => (t0 + 1200) * 1000;
+    expect(await timeOutUploads({ media, now, graceSeconds: 120 })).toEqual(['expired']);
+    expect((await media.getUpload('expired'))?.status).toBe('timed_out');
+    expect((await media.getUpload('ingrace'))?.status).toBe('waiting');
+    expect((await media.getUpload('cancelled'))?.status).toBe('cancelled');
+  });
+
+  it('handler: reports what it timed out, and nothing the second time', async () => {
+    const media = new InMemoryMediaRepository();
+    await media.putUpload(waitingUpload({ created_at: 1, timeout: 60 }));
+    const handler = createUploadTimeoutsHandler(() => ({ media }));
+    expect(await handler({})).toEqual({ timedOut: ['upload1'] });
+    expect(await handler({})).toEqual({ timedOut: [] });
+  });
+});
