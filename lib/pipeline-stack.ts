@@ -1,8 +1,9 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { VideoApi } from './constructs/api.js';
+import { Dashboard } from './constructs/dashboard.js';
 import { Ingest } from './constructs/ingest.js';
 import type { MediaStorage } from './constructs/media-storage.js';
 import { MediaConvertTranscoder } from './constructs/mediaconvert.js';
@@ -10,8 +11,6 @@ import { Monitoring } from './constructs/monitoring.js';
 import { StatusPush } from './constructs/status-push.js';
 import type { Stream } from './constructs/stream.js';
 import { FargateTranscoder } from './constructs/transcode.js';
-import { UploadTimeouts } from './constructs/upload-timeouts.js';
-import { Webhooks } from './constructs/webhooks.js';
 
 export interface PipelineStackProps extends StackProps {
   readonly storage: MediaStorage;
@@ -61,17 +60,8 @@ export class PipelineStack extends Stack {
     const { local, stream } = props;
     const streamUrl = local?.streamUrl ?? stream.url;
 
-    const webhooks = new Webhooks(this, 'Webhooks', {
-      mediaTable: storage.mediaTable,
-      // Locally, retries come quickly (tests watch them) and nothing is kept.
-      ...(local && { retryBaseDelay: Duration.seconds(2), removalPolicy: RemovalPolicy.DESTROY }),
-    });
-
-    new UploadTimeouts(this, 'UploadTimeouts', { mediaTable: storage.mediaTable });
-
     const api = new VideoApi(this, 'Api', {
       mediaTable: storage.mediaTable,
-      webhooksTable: webhooks.table,
       tokensTable: storage.tokensTable,
       ingestBucket: storage.ingestBucket,
       outputBucket: storage.outputBucket,
@@ -118,6 +108,12 @@ export class PipelineStack extends Stack {
 
     new Monitoring(this, 'Monitoring', { topic: props.alarmTopic });
 
+    // Locally the dashboard server (scripts/local/dashboard-server.ts) serves the same build and config.json.
+    if (!local) {
+      const dashboard = new Dashboard(this, 'Dashboard', { apiUrl: api.url, websocketUrl: push.url, streamUrl });
+      new CfnOutput(this, 'DashboardUrl', { value: dashboard.url, description: 'The dashboard' });
+    }
+
     new CfnOutput(this, 'ApiUrl', { value: api.url, description: 'Video API base URL (/video/v1/...)' });
     new CfnOutput(this, 'WebSocketUrl', { value: push.url, description: 'Live status WebSocket URL' });
     new CfnOutput(this, 'StreamUrl', { value: streamUrl, description: 'Playback base URL ({playbackId}.m3u8)' });
@@ -131,8 +127,6 @@ export class PipelineStack extends Stack {
     new CfnOutput(this, 'MediaTableName', { value: storage.mediaTable.tableName });
     new CfnOutput(this, 'TokensTableName', { value: storage.tokensTable.tableName });
     new CfnOutput(this, 'IngestQueueUrl', { value: storage.ingestQueue.queueUrl });
-    new CfnOutput(this, 'WebhooksTableName', { value: webhooks.table.tableName });
-    new CfnOutput(this, 'WebhookDeadLetterQueueUrl', { value: webhooks.deadLetterQueue.queueUrl });
     new CfnOutput(this, 'IngestDeadLetterQueueUrl', { value: storage.ingestDeadLetterQueue.queueUrl });
   }
 }
