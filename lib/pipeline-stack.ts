@@ -1,4 +1,4 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
@@ -11,6 +11,8 @@ import { Monitoring } from './constructs/monitoring.js';
 import { StatusPush } from './constructs/status-push.js';
 import type { Stream } from './constructs/stream.js';
 import { FargateTranscoder } from './constructs/transcode.js';
+import { UploadTimeouts } from './constructs/upload-timeouts.js';
+import { Webhooks } from './constructs/webhooks.js';
 
 export interface PipelineStackProps extends StackProps {
   readonly storage: MediaStorage;
@@ -60,8 +62,17 @@ export class PipelineStack extends Stack {
     const { local, stream } = props;
     const streamUrl = local?.streamUrl ?? stream.url;
 
+    const webhooks = new Webhooks(this, 'Webhooks', {
+      mediaTable: storage.mediaTable,
+      // Locally, retries come quickly (tests watch them) and nothing is kept.
+      ...(local && { retryBaseDelay: Duration.seconds(2), removalPolicy: RemovalPolicy.DESTROY }),
+    });
+
+    new UploadTimeouts(this, 'UploadTimeouts', { mediaTable: storage.mediaTable });
+
     const api = new VideoApi(this, 'Api', {
       mediaTable: storage.mediaTable,
+      webhooksTable: webhooks.table,
       tokensTable: storage.tokensTable,
       ingestBucket: storage.ingestBucket,
       outputBucket: storage.outputBucket,
@@ -127,6 +138,8 @@ export class PipelineStack extends Stack {
     new CfnOutput(this, 'MediaTableName', { value: storage.mediaTable.tableName });
     new CfnOutput(this, 'TokensTableName', { value: storage.tokensTable.tableName });
     new CfnOutput(this, 'IngestQueueUrl', { value: storage.ingestQueue.queueUrl });
+    new CfnOutput(this, 'WebhooksTableName', { value: webhooks.table.tableName });
+    new CfnOutput(this, 'WebhookDeadLetterQueueUrl', { value: webhooks.deadLetterQueue.queueUrl });
     new CfnOutput(this, 'IngestDeadLetterQueueUrl', { value: storage.ingestDeadLetterQueue.queueUrl });
   }
 }
