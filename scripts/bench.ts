@@ -16,7 +16,7 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ladderFfmpegArgs } from '../containers/transcoder/src/encode.js';
@@ -25,7 +25,6 @@ import { planChunks } from '../lambdas/core/domain/chunks.js';
 import { type LadderPlan, planLadder } from '../lambdas/core/domain/ladder.js';
 import { GammaClient } from '../test/support/client.js';
 import { STATE_DIR, startPlatform } from './local/platform.js';
-
 
 /** What a Fargate task takes from RunTask to running our code (image pull, ENI, node start): stated, not measured. */
 const TASK_STARTUP_S = 30;
@@ -144,6 +143,8 @@ async function playable(masterUrl: string, streamUrl: string): Promise<boolean> 
 const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
 
 async function main() {
+  // Other processes on the machine stretch wall times but not CPU seconds: the load is printed with the figures.
+  const loadBefore = loadavg()[0] ?? 0;
   const work = await mkdtemp(join(tmpdir(), 'gamma-bench-'));
   try {
     const source = join(work, `source-1080p30-${sourceSeconds}s.mp4`);
@@ -197,8 +198,10 @@ async function main() {
     const gamma = flags['no-platform'] ? undefined : await measureGamma(source);
 
     const minutes = sourceSeconds / 60;
+    const load = { before: round(loadBefore), after: round(loadavg()[0] ?? 0), cores: availableParallelism() };
     const figures = {
       source_s: sourceSeconds,
+      load_average_1min: load,
       rungs,
       decode_s: round(decode.wall),
       ffmpeg_ladder_s: round(ladder.wall),
@@ -236,6 +239,7 @@ async function main() {
     console.log(
       `\nsource: ${sourceSeconds}s 1080p30 H.264+AAC; ladder ${rungs.join(' ')}; ${plan.segmentSeconds}s fMP4 segments`,
     );
+    console.log(`machine: ${load.cores} cores, 1-minute load average ${load.before} before, ${load.after} after`);
     console.log(
       `${'step'.padEnd(36)}${'wall s'.padStart(9)}${'× ladder'.padStart(10)}${'CPU s'.padStart(9)}${'CPU s/src min'.padStart(15)}`,
     );
