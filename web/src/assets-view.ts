@@ -259,13 +259,18 @@ export function assetsView(ctx: { config: DashboardConfig; store: AssetStore; qu
     for (const [key, make] of wanted) {
       let row = rows.get(key);
       const fresh = make();
-      if (!row || (row.signature !== fresh.signature && !row.update)) {
-        if (row) row.el.replaceWith(fresh.el);
+      if (row && row.signature !== fresh.signature && !row.update) {
+        if (cursor === row.el) cursor = row.el.nextSibling;
+        row.el.remove();
+        row = undefined;
+      }
+      if (row) row.update?.();
+      else {
         row = fresh;
         rows.set(key, row);
-      } else row.update?.();
-      if (row.el !== cursor) list.insertBefore(row.el, cursor);
-      else cursor = cursor.nextSibling;
+      }
+      if (row.el === cursor) cursor = cursor.nextSibling;
+      else list.insertBefore(row.el, cursor);
     }
 
     const total = store.assets.length;
