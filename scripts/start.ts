@@ -11,6 +11,7 @@ const port = (name: string, fallback: number) => Number(process.env[name] ?? fal
 const platform = await startPlatform({
   emulatorPort: port('GAMMA_EMULATOR_PORT', 4566),
   streamPort: port('GAMMA_STREAM_PORT', 4580),
+  dashboardPort: port('GAMMA_DASHBOARD_PORT', 4590),
 });
 const { config } = platform;
 const file = join(STATE_DIR, 'local.json');
