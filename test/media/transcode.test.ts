@@ -224,6 +224,55 @@ describe('probe, plan and encode with real ffmpeg', () => {
     expect(JSON.stringify(sideData)).not.toContain('rotation');
   });
 
+  it('caps a 4K source at the default 1080p tier', async () => {
+    const source = await clip('uhd.mp4', 1, { size: '3840x2160', audio: false });
+    const out = await transcode(source);
+
+    expect(out.plan.video?.rungs.map((r) => `${r.name} ${r.width}x${r.height}`)).toEqual([
+      '360p 640x360',
+      '480p 854x480',
+      '720p 1280x720',
+      '1080p 1920x1080',
+    ]);
+    await expectWellFormedVideoHls(out);
+  });
+
+  it('gives portrait 1080x1920 the full portrait ladder', async () => {
+    const source = await clip('portrait-fhd.mp4', 1, { size: '1080x1920' });
+    const out = await transcode(source);
+
+    expect(out.plan.video?.rungs.map((r) => `${r.width}x${r.height}`)).toEqual([
+      '360x640',
+      '480x854',
+      '720x1280',
+      '1080x1920',
+    ]);
+    await expectWellFormedVideoHls(out);
+  });
+
+  it('plays a variable-frame-rate source at a constant rate: every frame lasts the same', async () => {
+    // 30 fps for the first second, then every third frame only: timestamps unevenly spaced.
+    const cfr = await clip('steady.mp4', 3, { size: '640x360', audio: false });
+    const source = join(work, 'vfr.mp4');
+    await exec('ffmpeg', [
+      ...['-v', 'error', '-y', '-i', cfr, '-vf', "select='lt(n,30)+not(mod(n,3))'", '-fps_mode', 'vfr'],
+      ...['-c:v', 'libx264', '-preset', 'ultrafast', source],
+    ]);
+    const out = await transcode(source, { segmentSeconds: 2 });
+
+    expect(out.plan.video).toMatchObject({ resampleFrameRate: true });
+    const json = await ffprobeJson(
+      join(out.outDir, variantUri('360p')),
+      '-select_streams',
+      'v:0',
+      '-show_entries',
+      'packet=duration_time',
+    );
+    const durations = new Set(json.packets.map((p: { duration_time: string }) => p.duration_time));
+    expect([...durations]).toHaveLength(1);
+    await expectWellFormedVideoHls(out);
+  });
+
   it('encodes a source below 360p once, at its own size', async () => {
     const source = await clip('small.mp4', 3, { size: '320x240' });
     const out = await transcode(source);

@@ -73,6 +73,17 @@ describe('planLadder', () => {
     expect(planLadder(video(1280, 720, 0)).video).toMatchObject({ fps: 30, resampleFrameRate: true });
   });
 
+  it('resamples a variable-rate source to the standard rate nearest its average', () => {
+    const vfr = (fps: number): SourceProbe => ({
+      durationSeconds: 10,
+      video: { width: 1280, height: 720, fps, variableFrameRate: true },
+    });
+    expect(planLadder(vfr(29.7)).video).toMatchObject({ fps: 30000 / 1001, resampleFrameRate: true });
+    expect(planLadder(vfr(24.3)).video).toMatchObject({ fps: 24, resampleFrameRate: true });
+    expect(planLadder(vfr(58)).video).toMatchObject({ fps: 60000 / 1001, resampleFrameRate: true });
+    expect(planLadder(vfr(30)).video).toMatchObject({ fps: 30, resampleFrameRate: true });
+  });
+
   it('segments every 6 s with a keyframe every 2 s by default', () => {
     const plan = planLadder(video(1280, 720));
     expect(plan).toMatchObject({ segmentSeconds: 6, keyframeSeconds: 2 });

@@ -106,7 +106,7 @@ function imageOutputArgs(outDir: string): string[] {
  */
 function filterGraph({ fps, resampleFrameRate, rungs }: VideoPlan, images?: ImagePlan): string {
   const outputs = rungs.length + (images ? 1 : 0);
-  const common = [...(resampleFrameRate ? [`fps=${fps}`] : []), 'format=yuv420p', `split=${outputs}`];
+  const common = [...(resampleFrameRate ? [`fps=${rationalRate(fps)}`] : []), 'format=yuv420p', `split=${outputs}`];
   const splits = Array.from({ length: outputs }, (_, i) => `[s${i}]`).join('');
   const scalers = rungs.map((r, i) => `[s${i}]scale=${r.width}:${r.height},setsar=1[v${i}]`);
   if (!images) return [`[0:v:0]${common.join(',')}${splits}`, ...scalers].join(';');
@@ -116,6 +116,12 @@ function filterGraph({ fps, resampleFrameRate, rungs }: VideoPlan, images?: Imag
     `[tiles]scale=${tile.width}:${tile.height},tile=${columns}x${rows}[storyboard]`,
   ];
   return [`[0:v:0]${common.join(',')}${splits}`, ...scalers, ...grid].join(';');
+}
+
+/** A frame rate as ffmpeg reads it exactly: NTSC rates as n/1001 ("30000/1001"), others as they are. */
+function rationalRate(fps: number): string {
+  const ntsc = Math.round(fps * 1.001);
+  return Math.abs(fps - ntsc / 1.001) < 1e-6 && Math.abs(fps - ntsc) > 1e-6 ? `${ntsc * 1000}/1001` : String(fps);
 }
 
 function videoArgs(rung: VideoRung, fps: number, keyframeSeconds: number): string[] {

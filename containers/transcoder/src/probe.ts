@@ -60,7 +60,13 @@ function toSourceProbe(output: FfprobeOutput): SourceProbe {
   if (!(durationSeconds > 0)) throw new InvalidInputError('The file has no duration');
   return {
     durationSeconds,
-    ...(video && { video: { ...displaySize(video), fps: frameRate(video) } }),
+    ...(video && {
+      video: {
+        ...displaySize(video),
+        fps: frameRate(video),
+        ...(isVariableRate(video) && { variableFrameRate: true }),
+      },
+    }),
     ...(audio && { audio: { channels: audio.channels ?? 2 } }),
   };
 }
@@ -89,6 +95,16 @@ const isQuarterTurn = (degrees: number) => Math.abs(degrees) % 180 === 90;
 /** Frames per second, or 0 when the source does not say. */
 function frameRate(stream: FfprobeStream): number {
   return ratio(stream.avg_frame_rate, '/') || ratio(stream.r_frame_rate, '/');
+}
+
+/**
+ * The stream's base rate (`r_frame_rate`, the rate every timestamp fits) differs from its average rate by more
+ * than 1% when frames are unevenly spaced.
+ */
+function isVariableRate(stream: FfprobeStream): boolean {
+  const base = ratio(stream.r_frame_rate, '/');
+  const average = ratio(stream.avg_frame_rate, '/');
+  return base > 0 && average > 0 && Math.abs(base - average) / average > 0.01;
 }
 
 /** "30000/1001" → 29.97…; 0 for absent, malformed or "0/0". */

@@ -9,8 +9,11 @@ import type { ResolutionTier } from './media.js';
 /** What the transcoder knows about a source, in display orientation (rotation and pixel aspect applied). */
 export interface SourceProbe {
   durationSeconds: number;
-  /** Absent for audio-only sources. `fps` is 0 when the source does not say. */
-  video?: { width: number; height: number; fps: number };
+  /**
+   * Absent for audio-only sources. `fps` is the average rate, 0 when the source does not say; `variableFrameRate`
+   * is set when frames are not evenly spaced (phones, screen recordings).
+   */
+  video?: { width: number; height: number; fps: number; variableFrameRate?: boolean };
   /** Absent for video-only sources. */
   audio?: { channels: number };
 }
@@ -33,7 +36,10 @@ export interface VideoRung {
 export interface VideoPlan {
   /** Output frame rate of every rung. */
   fps: number;
-  /** True when the source's frame rate is too high or unknown, so frames must be resampled to `fps`. */
+  /**
+   * True when the source's frame rate is too high, unknown or variable, so frames must be resampled to the constant
+   * `fps` (variable-rate sources then play as smoothly as constant ones, and every rung has the same frames).
+   */
   resampleFrameRate: boolean;
   rungs: VideoRung[];
 }
@@ -104,13 +110,21 @@ export function renditionNames(plan: LadderPlan): string[] {
 }
 
 function planVideo(video: NonNullable<SourceProbe['video']>, cap: ResolutionTier): VideoPlan {
-  const fps = video.fps > 0 ? Math.min(video.fps, MAX_FPS) : DEFAULT_FPS;
+  const measured = video.fps > 0 ? Math.min(video.fps, MAX_FPS) : DEFAULT_FPS;
+  const fps = video.variableFrameRate ? nearestStandardRate(measured) : measured;
   const sizes = rungSizes(video.width, video.height, MAX_SHORT_SIDE[cap]);
   return {
     fps,
-    resampleFrameRate: fps !== video.fps,
+    resampleFrameRate: fps !== video.fps || video.variableFrameRate === true,
     rungs: sizes.map((size) => rung(size, fps)),
   };
+}
+
+/** Constant rates a variable-rate source is resampled to: the common one nearest its average rate. */
+const STANDARD_RATES = [24000 / 1001, 24, 25, 30000 / 1001, 30, 50, 60000 / 1001, 60];
+
+function nearestStandardRate(fps: number): number {
+  return STANDARD_RATES.reduce((best, rate) => (Math.abs(rate - fps) < Math.abs(best - fps) ? rate : best));
 }
 
 interface RungSize {
