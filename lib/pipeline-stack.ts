@@ -12,6 +12,7 @@ import { StatusPush } from './constructs/status-push.js';
 import type { Stream } from './constructs/stream.js';
 import { FargateTranscoder } from './constructs/transcode.js';
 import { UploadTimeouts } from './constructs/upload-timeouts.js';
+import { UrlInputs } from './constructs/url-inputs.js';
 import { Webhooks } from './constructs/webhooks.js';
 
 export interface PipelineStackProps extends StackProps {
@@ -70,16 +71,6 @@ export class PipelineStack extends Stack {
 
     new UploadTimeouts(this, 'UploadTimeouts', { mediaTable: storage.mediaTable });
 
-    const api = new VideoApi(this, 'Api', {
-      mediaTable: storage.mediaTable,
-      webhooksTable: webhooks.table,
-      tokensTable: storage.tokensTable,
-      ingestBucket: storage.ingestBucket,
-      outputBucket: storage.outputBucket,
-      streamUrl,
-      corsOrigins: props.corsOrigins,
-    });
-
     const transcoder =
       (props.transcoder ?? 'fargate') === 'mediaconvert'
         ? new MediaConvertTranscoder(this, 'Transcode', {
@@ -105,6 +96,26 @@ export class PipelineStack extends Stack {
       outputBucket: storage.outputBucket,
       mediaTable: storage.mediaTable,
       transcoder,
+    });
+
+    const urlInputs = new UrlInputs(this, 'UrlInputs', {
+      ingestBucket: storage.ingestBucket,
+      outputBucket: storage.outputBucket,
+      mediaTable: storage.mediaTable,
+      transcoder,
+      // The local platform's tests serve input files on 127.0.0.1; on AWS every internal address is refused.
+      allowLoopback: Boolean(local),
+    });
+
+    const api = new VideoApi(this, 'Api', {
+      mediaTable: storage.mediaTable,
+      webhooksTable: webhooks.table,
+      tokensTable: storage.tokensTable,
+      ingestBucket: storage.ingestBucket,
+      urlInputs,
+      outputBucket: storage.outputBucket,
+      streamUrl,
+      corsOrigins: props.corsOrigins,
     });
 
     const push = new StatusPush(this, 'StatusPush', {

@@ -43,6 +43,10 @@ export const ENV = {
   WEBHOOK_QUEUE_URL: 'WEBHOOK_QUEUE_URL',
   /** Seconds before the second delivery attempt of a webhook; each later attempt waits twice as long. */
   WEBHOOK_RETRY_BASE_SECONDS: 'WEBHOOK_RETRY_BASE_SECONDS',
+  /** SQS queue of assets to create from an input URL (the fetch function consumes it). */
+  INPUT_QUEUE_URL: 'INPUT_QUEUE_URL',
+  /** `true` lets input URLs point at loopback addresses: set only in the local platform, never on AWS. */
+  ALLOW_LOOPBACK_INPUTS: 'ALLOW_LOOPBACK_INPUTS',
   /** Optional cap on the ladder: 1080p, 1440p or 2160p. */
   MAX_RESOLUTION_TIER: 'MAX_RESOLUTION_TIER',
 } as const;
@@ -59,6 +63,7 @@ export const USES = {
     'STREAM_URL',
     'UPLOAD_TIMEOUT_SECONDS',
     'WEBHOOKS_TABLE',
+    'INPUT_QUEUE_URL',
   ],
   authorizer: ['TOKENS_TABLE'],
   ingest: ['MEDIA_TABLE', 'INGEST_BUCKET', 'OUTPUT_BUCKET', 'TRANSCODER'],
@@ -81,6 +86,8 @@ export const USES = {
   mediaconvertStatus: ['MEDIA_TABLE'],
   playback: ['MEDIA_TABLE', 'OUTPUT_BUCKET'],
   uploadTimeouts: ['MEDIA_TABLE'],
+  /** Fetches input URLs into the ingest bucket and dispatches, so it also reads the runner's variables. */
+  urlFetch: ['MEDIA_TABLE', 'INGEST_BUCKET', 'OUTPUT_BUCKET', 'TRANSCODER'],
   webhookFanout: ['WEBHOOKS_TABLE', 'WEBHOOK_QUEUE_URL'],
   webhookDeliver: ['WEBHOOKS_TABLE', 'WEBHOOK_QUEUE_URL', 'WEBHOOK_RETRY_BASE_SECONDS'],
   transcoder: ['MEDIA_TABLE', 'OUTPUT_BUCKET', 'ASSET_ID', 'SOURCE_BUCKET', 'SOURCE_KEY'],
@@ -91,6 +98,8 @@ export type Component = keyof typeof USES;
 /** Variables a component may read but need not have (read with `optional`). */
 export const OPTIONAL: Partial<Record<Component, readonly EnvName[]>> = {
   transcoder: ['MAX_RESOLUTION_TIER'],
+  api: ['ALLOW_LOOPBACK_INPUTS'],
+  urlFetch: ['ALLOW_LOOPBACK_INPUTS'],
 };
 
 export function required(name: EnvName, env: NodeJS.ProcessEnv = process.env): string {

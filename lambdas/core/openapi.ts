@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { CreatePlaybackIdInput, UpdateAssetInput } from './usecases/assets.js';
 import { ListQuery } from './usecases/listing.js';
 import { CreateUploadInput } from './usecases/uploads.js';
+import { CreateAssetInput } from './usecases/url-inputs.js';
 import { CreateWebhookEndpointInput, DeliveriesQuery } from './usecases/webhooks.js';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -58,6 +59,15 @@ export const OPERATIONS: readonly Operation[] = [
     tag: 'Direct uploads',
     status: 200,
     returns: 'the cancelled upload',
+  },
+  {
+    method: 'post',
+    path: '/video/v1/assets',
+    summary: 'Create an asset from an input URL (fetched by the platform)',
+    tag: 'Assets',
+    body: CreateAssetInput,
+    status: 201,
+    returns: 'the asset, preparing',
   },
   {
     method: 'get',

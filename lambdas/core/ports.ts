@@ -224,3 +224,21 @@ export interface SigningKeyRepository {
   /** NotFoundError when the environment has no such key. */
   delete(env: string, id: string): Promise<void>;
 }
+
+/** An asset whose source is fetched from a URL: the input queue's message. */
+export interface InputJob {
+  assetId: string;
+  url: string;
+}
+
+export interface InputQueue {
+  submit(job: InputJob): Promise<void>;
+}
+
+/**
+ * Copies what a URL serves into the ingest bucket. Throws InvalidInputError when the URL cannot give a file (refused
+ * address, 4xx, too many redirects) and other errors when a retry may succeed (5xx, network).
+ */
+export interface InputFetcher {
+  fetchTo(url: string, bucket: string, key: string): Promise<{ bytes: number }>;
+}

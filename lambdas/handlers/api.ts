@@ -4,6 +4,9 @@
  * Parses, calls one use case, and maps every error to Mux's `{ error: { type, messages } }` in `errorResponse`.
  * CORS is configured on the API by CDK, not here.
  */
+
+import { lookup } from 'node:dns/promises';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import type {
   APIGatewayEventRequestContextV2,
   APIGatewayProxyEventV2WithRequestContext,
@@ -17,12 +20,15 @@ import { DynamoTokenRepository } from '../core/adapters/dynamo-tokens.js';
 import { DynamoWebhookRepository } from '../core/adapters/dynamo-webhooks.js';
 import { S3MediaObjects } from '../core/adapters/s3-media-objects.js';
 import { S3UploadUrls } from '../core/adapters/s3-upload-urls.js';
+import { SqsInputQueue } from '../core/adapters/sqs-input-queue.js';
 import { NotFoundError, TransitionError, UnauthorizedError, ValidationError } from '../core/domain/errors.js';
-import { envFor } from '../core/env.js';
+import type { Resolve } from '../core/domain/url-safety.js';
+import { envFor, optional } from '../core/env.js';
 import { logger } from '../core/logger.js';
 import { once } from '../core/once.js';
 import { openApiDocument } from '../core/openapi.js';
 import type {
+  InputQueue,
   MediaObjects,
   MediaRepository,
   SigningKeyRepository,
@@ -46,6 +52,7 @@ import { ListQuery } from '../core/usecases/listing.js';
 import { createSigningKey, deleteSigningKey, getSigningKey, listSigningKeys } from '../core/usecases/signing-keys.js';
 import { type Caller, cachedAuthenticator } from '../core/usecases/tokens.js';
 import { CreateUploadInput, cancelUpload, createUpload, getUpload, listUploads } from '../core/usecases/uploads.js';
+import { CreateAssetInput, createAssetFromUrl } from '../core/usecases/url-inputs.js';
 import {
   CreateWebhookEndpointInput,
   createWebhookEndpoint,
@@ -69,6 +76,11 @@ export interface ApiDeps {
   objects: MediaObjects;
   webhooks: WebhookRepository;
   signingKeys: SigningKeyRepository;
+  /** Assets from an input URL: where they are queued for fetching, and which addresses may be fetched. */
+  inputs: InputQueue;
+  ingestBucket: string;
+  resolve: Resolve;
+  allowLoopbackInputs: boolean;
   /** Where renditions live; deleting an asset removes its objects there. */
   outputBucket: string;
   /** Seconds an upload URL stays valid when the request names no timeout. */
@@ -123,6 +135,20 @@ export const routes: readonly Route[] = [
     method: 'GET',
     path: /^\/video\/v1\/uploads\/([^/]+)$/,
     run: async (req) => ok(await getUpload(id(req), scope(req))),
+  },
+  {
+    method: 'POST',
+    path: /^\/video\/v1\/assets$/,
+    run: async (req) =>
+      created(
+        await createAssetFromUrl(parseOrThrow(CreateAssetInput, jsonBody(req.event)), {
+          ...scope(req),
+          inputs: req.deps.inputs,
+          ingestBucket: req.deps.ingestBucket,
+          resolve: req.deps.resolve,
+          policy: { allowLoopback: req.deps.allowLoopbackInputs },
+        }),
+      ),
   },
   {
     method: 'GET',
@@ -331,6 +357,10 @@ export const handler = createApiHandler(
       objects: new S3MediaObjects(s3),
       webhooks: new DynamoWebhookRepository(doc, env.WEBHOOKS_TABLE),
       signingKeys: new DynamoSigningKeyRepository(doc, env.MEDIA_TABLE),
+      inputs: new SqsInputQueue(new SQSClient({}), env.INPUT_QUEUE_URL),
+      ingestBucket: env.INGEST_BUCKET,
+      resolve: async (host: string) => (await lookup(host, { all: true })).map((a) => a.address),
+      allowLoopbackInputs: optional('ALLOW_LOOPBACK_INPUTS') === 'true',
       outputBucket: env.OUTPUT_BUCKET,
       defaultUploadTimeout: Number(env.UPLOAD_TIMEOUT_SECONDS),
     };

@@ -5,6 +5,7 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { GammaFunction } from './gamma-function.js';
+import type { UrlInputs } from './url-inputs.js';
 
 export interface VideoApiProps {
   readonly mediaTable: dynamodb.ITable;
@@ -12,6 +13,8 @@ export interface VideoApiProps {
   /** Webhook endpoints, registered through `/system/v1/webhook-endpoints`. */
   readonly webhooksTable: dynamodb.ITable;
   readonly ingestBucket: s3.IBucket;
+  /** Where assets created from an input URL are queued for fetching. */
+  readonly urlInputs: UrlInputs;
   /** Renditions; deleting an asset deletes its objects here. */
   readonly outputBucket: s3.IBucket;
   /** Base URL playback ids are served under. */
@@ -40,12 +43,14 @@ export class VideoApi extends Construct {
         STREAM_URL: props.streamUrl,
         UPLOAD_TIMEOUT_SECONDS: String((props.uploadTimeout ?? Duration.hours(1)).toSeconds()),
         WEBHOOKS_TABLE: props.webhooksTable.tableName,
+        ...props.urlInputs.environment(),
       },
       description: 'Mux-compatible video API: uploads and assets',
     });
     props.mediaTable.grantReadWriteData(this.function);
     props.tokensTable.grantReadData(this.function);
     props.webhooksTable.grantReadWriteData(this.function);
+    props.urlInputs.grantSubmit(this.function);
     // Presigned direct-upload URLs are signed with this function's role.
     props.ingestBucket.grantPut(this.function, 'uploads/*');
     // Deleting an asset removes its source and its renditions.

@@ -2,7 +2,9 @@
  * The official Mux SDK (`@mux/mux-node`) against Gamma, changing nothing but its base URL: the direct-upload flow
  * to a playable asset, listing, updating, playback ids, deletion (objects and playback stop), and errors.
  */
-import { mkdtempSync } from 'node:fs';
+import { createReadStream, mkdtempSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
@@ -96,6 +98,50 @@ describe('the Mux SDK against Gamma', () => {
     expect((await fetch(`${config.streamUrl}/${publicId}.m3u8`)).status).toBe(404);
     const after = await mux.video.assets.list({ limit: 100 });
     expect(after.data.map((a) => a.id)).not.toContain(asset.id);
+  });
+
+  it('creates an asset from an input URL the platform fetches, and refuses internal addresses', async () => {
+    const server = createServer((req, res) => {
+      if (req.url !== '/clip.mp4') return void res.writeHead(404).end();
+      res.writeHead(200, { 'content-type': 'video/mp4' });
+      createReadStream(clip).pipe(res);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/clip.mp4`;
+      const created = await mux.video.assets.create({
+        inputs: [{ url }],
+        playback_policies: ['public'],
+        passthrough: 'from-url',
+      });
+      expect(created).toMatchObject({ status: 'preparing', passthrough: 'from-url', ingest_type: 'on_demand_url' });
+      const asset = await client.until(
+        'the asset from a URL to be ready',
+        () => mux.video.assets.retrieve(created.id),
+        (a) => a.status !== 'preparing',
+      );
+      expect(asset.status, JSON.stringify(asset.errors)).toBe('ready');
+      expect((await fetch(`${config.streamUrl}/${asset.playback_ids?.[0]?.id}.m3u8`)).status).toBe(200);
+
+      const missing = await mux.video.assets.create({
+        inputs: [{ url: `${url}.nope` }],
+        playback_policies: ['public'],
+      });
+      const errored = await client.until(
+        'the asset of a missing URL to error',
+        () => mux.video.assets.retrieve(missing.id),
+        (a) => a.status !== 'preparing',
+      );
+      expect(errored).toMatchObject({ status: 'errored', errors: { messages: ['The input URL answered 404'] } });
+    } finally {
+      server.close();
+    }
+    await expect(
+      mux.video.assets.create({ inputs: [{ url: 'http://169.254.169.254/latest/meta-data/' }] }),
+    ).rejects.toMatchObject({
+      status: 400,
+      error: { error: { messages: [expect.stringMatching(/^inputs\.0\.url: is refused/)] } },
+    });
   });
 
   it('cancels a waiting upload; a file PUT afterwards never becomes an asset', async () => {

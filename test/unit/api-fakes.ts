@@ -1,6 +1,8 @@
 /** In-memory ports of the API's extensions: webhooks (endpoints, log, queue, a scripted receiver) and signing keys. */
 import { NotFoundError } from '../../lambdas/core/domain/errors.js';
 import type {
+  InputJob,
+  InputQueue,
   SigningKey,
   SigningKeyRepository,
   WebhookDelivery,
@@ -92,3 +94,20 @@ export class InMemorySigningKeys implements SigningKeyRepository {
     this.keys.delete(id);
   }
 }
+
+export class RecordingInputQueue implements InputQueue {
+  readonly jobs: InputJob[] = [];
+
+  async submit(job: InputJob): Promise<void> {
+    this.jobs.push(job);
+  }
+}
+
+/** A DNS of fixed answers; unknown names do not resolve. */
+export const fakeResolve =
+  (answers: Record<string, string[]>) =>
+  async (host: string): Promise<string[]> => {
+    const found = answers[host];
+    if (!found) throw new Error(`ENOTFOUND ${host}`);
+    return found;
+  };

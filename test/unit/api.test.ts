@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { logger } from '../../lambdas/core/logger.js';
 import { createToken } from '../../lambdas/core/usecases/tokens.js';
 import { type ApiEvent, createApiHandler, handler } from '../../lambdas/handlers/api.js';
+import { fakeResolve, InMemorySigningKeys, InMemoryWebhooks, RecordingInputQueue } from './api-fakes.js';
 import {
   FakeUploadUrls,
   InMemoryMediaRepository,
@@ -12,7 +13,6 @@ import {
   preparingAsset,
   waitingUpload,
 } from './fakes.js';
-import { InMemorySigningKeys, InMemoryWebhooks } from './api-fakes.js';
 
 interface RequestOptions {
   body?: string;
@@ -45,18 +45,28 @@ const asEnv1 = { authorizer: { env: 'env1', tokenId: 'tok1' } };
 let media: InMemoryMediaRepository;
 let tokens: InMemoryTokens;
 let objects: InMemoryObjects;
+let inputs: RecordingInputQueue;
 let api: ReturnType<typeof createApiHandler>;
 
 beforeEach(async () => {
   media = new InMemoryMediaRepository();
   tokens = new InMemoryTokens();
   objects = new InMemoryObjects();
+  inputs = new RecordingInputQueue();
   api = createApiHandler(() => ({
     media,
     tokens,
     objects,
     webhooks: new InMemoryWebhooks(),
     signingKeys: new InMemorySigningKeys(),
+    inputs,
+    ingestBucket: 'ingest',
+    resolve: fakeResolve({
+      'videos.example.com': ['93.184.216.34'],
+      'internal.example.com': ['10.1.2.3'],
+      'rebind.example.com': ['93.184.216.34', '127.0.0.1'],
+    }),
+    allowLoopbackInputs: false,
     outputBucket: 'output',
     urls: new FakeUploadUrls(),
     defaultUploadTimeout: 3600,
@@ -180,6 +190,46 @@ describe('api handler', () => {
     expect((await call(request('GET', '/video/v1/assets/asset1', asEnv1))).body.data.playback_ids).toEqual([
       { id: 'play1', policy: 'public' },
     ]);
+  });
+
+  it('creates an asset from an input URL: 201 preparing, queued for fetching, passthrough kept', async () => {
+    const res = await call(
+      request('POST', '/video/v1/assets', {
+        ...asEnv1,
+        body: JSON.stringify({
+          inputs: [{ url: 'https://videos.example.com/a.mp4' }],
+          playback_policies: ['public'],
+          passthrough: 'p1',
+        }),
+      }),
+    );
+    expect(res.status).toBe(201);
+    expect(res.body.data).toMatchObject({ status: 'preparing', passthrough: 'p1', ingest_type: 'on_demand_url' });
+    expect(res.body.data.playback_ids).toHaveLength(1);
+    expect(inputs.jobs).toEqual([{ assetId: res.body.data.id, url: 'https://videos.example.com/a.mp4' }]);
+    expect((await media.getAsset(res.body.data.id))?.source).toEqual({
+      bucket: 'ingest',
+      key: `uploads/input-${res.body.data.id}`,
+    });
+  });
+
+  it.each([
+    ['ftp://videos.example.com/a.mp4', 'must be an http or https URL'],
+    ['http://10.0.0.8/a.mp4', 'private, loopback or link-local'],
+    ['http://169.254.169.254/latest/meta-data/', 'private, loopback or link-local'],
+    ['http://[::1]:8080/a.mp4', 'private, loopback or link-local'],
+    ['http://[::ffff:192.168.1.1]/a.mp4', 'private, loopback or link-local'],
+    ['https://internal.example.com/a.mp4', 'private, loopback or link-local'],
+    ['https://rebind.example.com/a.mp4', 'private, loopback or link-local'],
+    ['https://nowhere.example.com/a.mp4', 'does not resolve'],
+    ['https://user:pw@videos.example.com/a.mp4', 'must not carry credentials'],
+  ])('refuses the input URL %s: 400 naming inputs.0.url', async (url, reason) => {
+    const res = await call(
+      request('POST', '/video/v1/assets', { ...asEnv1, body: JSON.stringify({ inputs: [{ url }] }) }),
+    );
+    expect(res.status).toBe(400);
+    expect(res.body.error.messages).toEqual([expect.stringMatching(new RegExp(`^inputs\\.0\\.url: .*${reason}`))]);
+    expect(inputs.jobs).toEqual([]);
   });
 
   it('authenticates the Authorization header itself when no authorizer context arrived', async () => {
@@ -313,6 +363,7 @@ describe('api handler wired from the environment', () => {
       TOKENS_TABLE: 'tokens-table',
       INGEST_BUCKET: 'ingest-bucket',
       OUTPUT_BUCKET: 'output-bucket',
+      INPUT_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/1/inputs',
       WEBHOOKS_TABLE: 'webhooks-table',
       STREAM_URL: 'https://stream.example',
       UPLOAD_TIMEOUT_SECONDS: '3600',

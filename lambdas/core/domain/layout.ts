@@ -3,6 +3,12 @@
 /** Ingest bucket key of a direct upload's file. */
 export const uploadObjectKey = (uploadId: string) => `uploads/${uploadId}`;
 
+/**
+ * Ingest bucket key of an asset's source fetched from an input URL. Under uploads/ (where sources live, so the same
+ * grants apply) but not an upload key: `uploadIdFromKey` does not match it, so ingest ignores its S3 event.
+ */
+export const inputObjectKey = (assetId: string) => `uploads/input-${assetId}`;
+
 /** The upload id an ingest-bucket key belongs to, or undefined for keys that are not direct uploads. */
 export function uploadIdFromKey(key: string): string | undefined {
   const m = /^uploads\/([A-Za-z0-9]+)$/.exec(key);

@@ -1,0 +1,95 @@
+/**
+ * Assets from an input URL (`POST /video/v1/assets` with `inputs: [{ url }]`, as Mux): the API checks the URL and
+ * creates the asset (preparing); the fetch function copies the file into the ingest bucket and dispatches the
+ * transcode as ingest does for direct uploads.
+ */
+import { z } from 'zod';
+import { InvalidInputError, TransitionError, ValidationError } from '../domain/errors.js';
+import { newId } from '../domain/ids.js';
+import { inputObjectKey } from '../domain/layout.js';
+import { type AssetRecord, type MuxAsset, toMuxAsset } from '../domain/media.js';
+import { type AddressPolicy, type Resolve, refusedInputUrl } from '../domain/url-safety.js';
+import type { InputFetcher, InputJob, InputQueue, MediaRepository, TranscodeRunner } from '../ports.js';
+import { AssetMetaInput, Passthrough, PlaybackPolicyInput } from './assets.js';
+import { DISPATCH_CLAIM_STALE_SECONDS, transcodeJobFor } from './ingest.js';
+
+/** The body of `POST /video/v1/assets`. */
+export const CreateAssetInput = z.strictObject({
+  inputs: z
+    .array(z.strictObject({ url: z.string().max(4096, { error: 'must be at most 4096 characters' }) }))
+    .length(1, { error: 'must name exactly one input (its url)' }),
+  playback_policies: z.array(PlaybackPolicyInput).max(5, { error: 'must name at most 5 policies' }).optional(),
+  passthrough: Passthrough.optional(),
+  meta: AssetMetaInput.optional(),
+  max_resolution_tier: z.enum(['1080p', '1440p', '2160p'], { error: 'must be 1080p, 1440p or 2160p' }).optional(),
+  test: z.boolean().optional(),
+});
+export type CreateAssetInput = z.output<typeof CreateAssetInput>;
+
+export async function createAssetFromUrl(
+  input: CreateAssetInput,
+  ctx: {
+    env: string;
+    media: MediaRepository;
+    inputs: InputQueue;
+    ingestBucket: string;
+    resolve: Resolve;
+    policy?: AddressPolicy;
+    now?: () => number;
+  },
+): Promise<MuxAsset> {
+  const url = input.inputs[0]?.url ?? '';
+  const refused = await refusedInputUrl(url, ctx.resolve, ctx.policy);
+  if (refused) throw new ValidationError([`inputs.0.url: ${refused}`]);
+  const id = newId();
+  const asset: AssetRecord = {
+    id,
+    env: ctx.env,
+    status: 'preparing',
+    created_at: Math.floor((ctx.now ?? Date.now)() / 1000),
+    source: { bucket: ctx.ingestBucket, key: inputObjectKey(id) },
+    playback_ids: (input.playback_policies ?? []).map((policy) => ({ id: newId(), policy })),
+    ...(input.passthrough !== undefined && { passthrough: input.passthrough }),
+    ...(input.meta && { meta: input.meta }),
+    ...(input.max_resolution_tier && { max_resolution_tier: input.max_resolution_tier }),
+  };
+  await ctx.media.createAsset(asset);
+  await ctx.inputs.submit({ assetId: id, url });
+  return toMuxAsset(asset);
+}
+
+export type FetchOutcome = 'dispatched' | 'not_preparing' | 'already_dispatched' | 'input_refused';
+
+/**
+ * Fetches an asset's input into its source key and starts its transcode. Safe to repeat: the copy overwrites,
+ * and only the holder of the dispatch claim starts a job. A URL that cannot give a file marks the asset errored;
+ * other failures throw, so the message is retried.
+ */
+export async function fetchInput(
+  job: InputJob,
+  ctx: { media: MediaRepository; fetcher: InputFetcher; runner: TranscodeRunner; outputBucket: string },
+): Promise<FetchOutcome> {
+  const asset = await ctx.media.getAsset(job.assetId);
+  if (asset?.status !== 'preparing') return 'not_preparing';
+  try {
+    await ctx.fetcher.fetchTo(job.url, asset.source.bucket, asset.source.key);
+  } catch (err) {
+    if (!(err instanceof InvalidInputError)) throw err;
+    try {
+      await ctx.media.markErrored(asset.id, { type: 'invalid_input', messages: [err.message] });
+    } catch (transition) {
+      if (!(transition instanceof TransitionError)) throw transition;
+    }
+    return 'input_refused';
+  }
+  if (!(await ctx.media.claimDispatch(asset.id, DISPATCH_CLAIM_STALE_SECONDS))) return 'already_dispatched';
+  let jobId: string;
+  try {
+    ({ jobId } = await ctx.runner.start(transcodeJobFor(asset, ctx.outputBucket)));
+  } catch (err) {
+    await ctx.media.releaseDispatch(asset.id);
+    throw err;
+  }
+  await ctx.media.recordJob(asset.id, jobId);
+  return 'dispatched';
+}

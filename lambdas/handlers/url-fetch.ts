@@ -1,0 +1,56 @@
+/**
+ * Consumer of the input queue: fetches each asset's input URL into the ingest bucket and starts its transcode.
+ * Reports partial batch failures, so a URL that is slow or down is retried without holding back the others.
+ */
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { z } from 'zod';
+import { documentClient, s3Client } from '../core/adapters/clients.js';
+import { DynamoMediaRepository } from '../core/adapters/dynamo-media.js';
+import { HttpInputFetcher } from '../core/adapters/http-input-fetcher.js';
+import { runnerFromEnv } from '../core/adapters/runner-from-env.js';
+import { envFor, optional } from '../core/env.js';
+import { logger, withKeys } from '../core/logger.js';
+import { once } from '../core/once.js';
+import { fetchInput } from '../core/usecases/url-inputs.js';
+
+const InputJobMessage = z.object({ assetId: z.string().min(1), url: z.string().min(1) });
+
+type Deps = Parameters<typeof fetchInput>[1];
+
+export function createUrlFetchHandler(deps: () => Deps) {
+  return async (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> => {
+    if (context) logger.addContext(context);
+    const failures: { itemIdentifier: string }[] = [];
+    for (const record of event.Records) {
+      let job: z.output<typeof InputJobMessage>;
+      try {
+        job = InputJobMessage.parse(JSON.parse(record.body));
+      } catch (err) {
+        logger.error('Dropping a malformed input message', { messageId: record.messageId, error: err as Error });
+        continue;
+      }
+      await withKeys({ assetId: job.assetId }, async () => {
+        try {
+          const outcome = await fetchInput(job, deps());
+          logger.info('Input handled', { outcome });
+        } catch (err) {
+          logger.warn('Fetching the input failed; it will be retried', { error: err as Error });
+          failures.push({ itemIdentifier: record.messageId });
+        }
+      });
+    }
+    return { batchItemFailures: failures };
+  };
+}
+
+export const handler = createUrlFetchHandler(
+  once(() => {
+    const env = envFor('urlFetch');
+    return {
+      media: new DynamoMediaRepository(documentClient(), env.MEDIA_TABLE),
+      fetcher: new HttpInputFetcher(s3Client(), { allowLoopback: optional('ALLOW_LOOPBACK_INPUTS') === 'true' }),
+      runner: runnerFromEnv(env.TRANSCODER),
+      outputBucket: env.OUTPUT_BUCKET,
+    };
+  }),
+);

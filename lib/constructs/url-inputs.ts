@@ -1,0 +1,73 @@
+import { Duration } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { EnvName } from '../../lambdas/core/env.js';
+import { GammaFunction } from './gamma-function.js';
+import type { Transcoder } from './ingest.js';
+
+export interface UrlInputsProps {
+  readonly ingestBucket: s3.IBucket;
+  readonly outputBucket: s3.IBucket;
+  readonly mediaTable: dynamodb.ITable;
+  readonly transcoder: Transcoder;
+  /**
+   * Let input URLs point at loopback addresses (the local platform's tests serve files on 127.0.0.1).
+   * @default false — private, loopback and link-local addresses are all refused
+   */
+  readonly allowLoopback?: boolean;
+}
+
+/**
+ * Assets from an input URL: the API queues each new asset here; the fetch function streams the URL into the ingest
+ * bucket (refusing internal addresses at every connection) and starts the transcode. Failed fetches are retried,
+ * then go to a dead-letter queue.
+ */
+export class UrlInputs extends Construct {
+  readonly queue: sqs.Queue;
+  readonly deadLetterQueue: sqs.Queue;
+  readonly function: GammaFunction;
+  readonly allowLoopback: boolean;
+
+  constructor(scope: Construct, id: string, props: UrlInputsProps) {
+    super(scope, id);
+    this.allowLoopback = props.allowLoopback ?? false;
+    this.deadLetterQueue = new sqs.Queue(this, 'DLQ', { enforceSSL: true, retentionPeriod: Duration.days(14) });
+    this.queue = new sqs.Queue(this, 'Queue', {
+      enforceSSL: true,
+      visibilityTimeout: Duration.minutes(16),
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: 3 },
+    });
+    this.function = new GammaFunction(this, 'Function', {
+      handler: 'url-fetch',
+      components: ['urlFetch', props.transcoder.runnerComponent],
+      environment: {
+        MEDIA_TABLE: props.mediaTable.tableName,
+        INGEST_BUCKET: props.ingestBucket.bucketName,
+        OUTPUT_BUCKET: props.outputBucket.bucketName,
+        ...props.transcoder.runnerEnvironment(),
+        ...this.environment(),
+      },
+      // A large file streams for minutes; Lambda's limit is the limit of one fetch.
+      timeout: Duration.minutes(15),
+      memorySize: 1024,
+      description: 'Fetches input URLs into the ingest bucket and starts their transcode',
+    });
+    props.mediaTable.grantReadWriteData(this.function);
+    props.ingestBucket.grantPut(this.function, 'uploads/*');
+    props.transcoder.grantStart(this.function);
+    this.function.addEventSource(new SqsEventSource(this.queue, { batchSize: 1, reportBatchItemFailures: true }));
+  }
+
+  /** What a function that submits assets needs: the queue, and the loopback switch when it is on. */
+  environment(): Partial<Record<EnvName, string>> {
+    return { INPUT_QUEUE_URL: this.queue.queueUrl, ...(this.allowLoopback && { ALLOW_LOOPBACK_INPUTS: 'true' }) };
+  }
+
+  grantSubmit(grantee: iam.IGrantable): void {
+    this.queue.grantSendMessages(grantee);
+  }
+}

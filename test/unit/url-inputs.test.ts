@@ -1,0 +1,143 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HttpInputFetcher } from '../../lambdas/core/adapters/http-input-fetcher.js';
+import { InvalidInputError } from '../../lambdas/core/domain/errors.js';
+import { refusedAddress } from '../../lambdas/core/domain/url-safety.js';
+import type { InputFetcher } from '../../lambdas/core/ports.js';
+import { fetchInput } from '../../lambdas/core/usecases/url-inputs.js';
+import { InMemoryMediaRepository, preparingAsset, RecordingRunner } from './fakes.js';
+
+describe('address policy', () => {
+  it.each([
+    ['93.184.216.34', undefined],
+    ['2606:2800:220:1:248:1893:25c8:1946', undefined],
+    ['10.0.0.1', 'private'],
+    ['172.31.255.255', 'private'],
+    ['192.168.0.1', 'private'],
+    ['100.64.0.1', 'private'],
+    ['169.254.169.254', 'link-local'],
+    ['127.0.0.1', 'loopback'],
+    ['0.0.0.0', 'private'],
+    ['::1', 'loopback'],
+    ['fe80::1', 'link-local'],
+    ['fd00:ec2::254', 'private'],
+    ['::ffff:127.0.0.1', 'loopback'],
+  ])('%s → %s', (address, refused) => {
+    const reason = refusedAddress(address);
+    if (refused) expect(reason).toMatch(/private, loopback or link-local/);
+    else expect(reason).toBeUndefined();
+  });
+
+  it('lets loopback through only when allowed, and never other internal addresses', () => {
+    expect(refusedAddress('127.0.0.1', { allowLoopback: true })).toBeUndefined();
+    expect(refusedAddress('::1', { allowLoopback: true })).toBeUndefined();
+    expect(refusedAddress('169.254.169.254', { allowLoopback: true })).toBeDefined();
+    expect(refusedAddress('10.0.0.1', { allowLoopback: true })).toBeDefined();
+  });
+});
+
+describe('HttpInputFetcher', () => {
+  let server: Server;
+  let base: string;
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      if (req.url === '/clip.mp4') return void res.writeHead(200).end(Buffer.alloc(1000, 7));
+      if (req.url === '/moved') return void res.writeHead(302, { location: '/clip.mp4' }).end();
+      if (req.url === '/to-metadata') {
+        return void res.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data/' }).end();
+      }
+      if (req.url === '/loop') return void res.writeHead(302, { location: '/loop' }).end();
+      res.writeHead(req.url === '/down' ? 503 : 404).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://localhost:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  const s3 = () => {
+    const client = new S3Client({ region: 'eu-west-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
+    const mock = mockClient(client);
+    mock.on(PutObjectCommand).resolves({});
+    return { client, mock };
+  };
+
+  it('refuses a loopback host unless allowed (the check is on the address connected to)', async () => {
+    const { client } = s3();
+    await expect(new HttpInputFetcher(client).fetchTo(`${base}/clip.mp4`, 'b', 'k')).rejects.toBeInstanceOf(
+      InvalidInputError,
+    );
+  });
+
+  it('streams the file into the bucket, following a redirect', async () => {
+    const { client, mock } = s3();
+    const fetched = await new HttpInputFetcher(client, { allowLoopback: true }).fetchTo(`${base}/moved`, 'b', 'k');
+    expect(fetched.bytes).toBe(1000);
+    expect(mock.commandCalls(PutObjectCommand)[0]?.args[0].input).toMatchObject({ Bucket: 'b', Key: 'k' });
+  });
+
+  it.each([
+    ['/missing', InvalidInputError, /answered 404/],
+    ['/to-metadata', InvalidInputError, /private, loopback or link-local/],
+    ['/loop', InvalidInputError, /redirects too many times/],
+    ['/down', Error, /answered 503/],
+  ])('%s fails with %o', async (path, type, message) => {
+    const { client } = s3();
+    const fetching = new HttpInputFetcher(client, { allowLoopback: true }).fetchTo(`${base}${path}`, 'b', 'k');
+    await expect(fetching).rejects.toThrow(message);
+    await expect(fetching).rejects.toBeInstanceOf(type);
+  });
+});
+
+describe('fetchInput', () => {
+  const ready = async (fetcher: InputFetcher) => {
+    const media = new InMemoryMediaRepository();
+    await media.createAsset(
+      preparingAsset({ upload_id: undefined, source: { bucket: 'in', key: 'uploads/input-asset1' } }),
+    );
+    const runner = new RecordingRunner();
+    return { media, runner, ctx: { media, runner, fetcher, outputBucket: 'out' } };
+  };
+
+  it('copies the input to the asset source and dispatches once', async () => {
+    const copied: string[] = [];
+    const { media, runner, ctx } = await ready({
+      fetchTo: async (url, bucket, key) => {
+        copied.push(`${url} → ${bucket}/${key}`);
+        return { bytes: 1 };
+      },
+    });
+    expect(await fetchInput({ assetId: 'asset1', url: 'https://v.example/a.mp4' }, ctx)).toBe('dispatched');
+    expect(copied).toEqual(['https://v.example/a.mp4 → in/uploads/input-asset1']);
+    expect(runner.jobs.map((j) => j.source)).toEqual([{ bucket: 'in', key: 'uploads/input-asset1' }]);
+    expect(await fetchInput({ assetId: 'asset1', url: 'https://v.example/a.mp4' }, ctx)).toBe('already_dispatched');
+    expect((await media.getAsset('asset1'))?.status).toBe('preparing');
+  });
+
+  it('marks the asset errored, with the reason, when the URL cannot give a file', async () => {
+    const { media, runner, ctx } = await ready({
+      fetchTo: async () => {
+        throw new InvalidInputError('The input URL answered 404');
+      },
+    });
+    expect(await fetchInput({ assetId: 'asset1', url: 'https://v.example/a.mp4' }, ctx)).toBe('input_refused');
+    expect(await media.getAsset('asset1')).toMatchObject({
+      status: 'errored',
+      errors: { type: 'invalid_input', messages: ['The input URL answered 404'] },
+    });
+    expect(runner.jobs).toEqual([]);
+  });
+
+  it('throws (to be retried) on a transient failure, and ignores an asset no longer preparing', async () => {
+    const { media, ctx } = await ready({
+      fetchTo: async () => {
+        throw new Error('The input URL answered 503');
+      },
+    });
+    await expect(fetchInput({ assetId: 'asset1', url: 'https://v.example/a.mp4' }, ctx)).rejects.toThrow('503');
+    await media.deleteAsset('asset1');
+    expect(await fetchInput({ assetId: 'asset1', url: 'https://v.example/a.mp4' }, ctx)).toBe('not_preparing');
+  });
+});
