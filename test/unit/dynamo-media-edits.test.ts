@@ -87,7 +87,13 @@ describe('cachedAuthenticator', () => {
     const tokens = new InMemoryTokens();
     const { id, secret } = await createToken('env1', undefined, { tokens });
     let reads = 0;
-    const counting = { get: (tokenId: string) => (reads++, tokens.get(tokenId)), put: tokens.put.bind(tokens) };
+    const counting = {
+      get: (tokenId: string) => {
+        reads++;
+        return tokens.get(tokenId);
+      },
+      put: tokens.put.bind(tokens),
+    };
     const authenticate = cachedAuthenticator({ tokens: counting }, 1000);
     const header = `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
 

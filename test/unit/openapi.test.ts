@@ -23,13 +23,14 @@ describe('the OpenAPI document', () => {
   });
 
   it('carries the request schemas the handler validates with: strict bodies, field constraints', () => {
+    type Schema = { additionalProperties?: boolean; properties: Record<string, Schema>; enum?: string[] };
     const upload = openApiDocument().paths['/video/v1/uploads']?.post as {
-      requestBody: { content: { 'application/json': { schema: Record<string, any> } } };
+      requestBody: { content: { 'application/json': { schema: Schema } } };
     };
     const schema = upload.requestBody.content['application/json'].schema;
     expect(schema.additionalProperties).toBe(false);
     expect(schema.properties.timeout).toMatchObject({ type: 'integer', minimum: 60, maximum: 604800 });
-    expect(schema.properties.new_asset_settings.properties.max_resolution_tier.enum).toEqual([
+    expect(schema.properties.new_asset_settings?.properties.max_resolution_tier?.enum).toEqual([
       '1080p',
       '1440p',
       '2160p',

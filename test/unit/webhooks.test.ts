@@ -15,8 +15,8 @@ import {
   listWebhookEndpoints,
 } from '../../lambdas/core/usecases/webhooks.js';
 import { createWebhookDeliverHandler } from '../../lambdas/handlers/webhook-deliver.js';
-import { preparingAsset } from './fakes.js';
 import { InMemoryWebhooks, RecordingQueue, ScriptedReceiver } from './api-fakes.js';
+import { preparingAsset } from './fakes.js';
 
 afterEach(() => vi.restoreAllMocks());
 
