@@ -49,6 +49,8 @@ export const ENV = {
   ALLOW_LOOPBACK_INPUTS: 'ALLOW_LOOPBACK_INPUTS',
   /** Optional cap on the ladder: 1080p, 1440p or 2160p. */
   MAX_RESOLUTION_TIER: 'MAX_RESOLUTION_TIER',
+  /** Optional: ffmpeg processes a transcoder task runs at once; above 1, long sources are encoded in chunks. */
+  CHUNK_PARALLELISM: 'CHUNK_PARALLELISM',
 } as const;
 
 export type EnvName = keyof typeof ENV;
@@ -97,7 +99,7 @@ export type Component = keyof typeof USES;
 
 /** Variables a component may read but need not have (read with `optional`). */
 export const OPTIONAL: Partial<Record<Component, readonly EnvName[]>> = {
-  transcoder: ['MAX_RESOLUTION_TIER'],
+  transcoder: ['MAX_RESOLUTION_TIER', 'CHUNK_PARALLELISM'],
   api: ['ALLOW_LOOPBACK_INPUTS'],
   urlFetch: ['ALLOW_LOOPBACK_INPUTS'],
 };

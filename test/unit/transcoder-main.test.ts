@@ -192,6 +192,22 @@ describe('transcoder run()', () => {
     expect(cache(`assets/${ASSET_ID}/360p/segment_001.m4s`)).toContain('immutable');
   });
 
+  it('encodes a long source in chunks when CHUNK_PARALLELISM allows, and a short one in one process', async () => {
+    const chunked: { chunks: number; parallelism: number }[] = [];
+    const encodeChunked: TranscoderDeps['encodeChunked'] = async (input, plan, outDir, options) => {
+      chunked.push({ chunks: options.chunks.length, parallelism: options.parallelism });
+      return fakeEncode(input, plan, outDir);
+    };
+    const long = async (): Promise<SourceProbe> => ({ ...HD_SOURCE, durationSeconds: 120 });
+    const env = { ...ENV, CHUNK_PARALLELISM: '4' };
+
+    expect(await run(deps(new FakeAssets(), { probe: long, encodeChunked, env }))).toBe(0);
+    expect(await run(deps(new FakeAssets(), { encodeChunked, env }))).toBe(0);
+
+    // 120 s of 6 s segments in 4 chunks; the 12.5 s source is too short to cut.
+    expect(chunked).toEqual([{ chunks: 4, parallelism: 4 }]);
+  });
+
   it('reports an audio-only asset the way Mux does', async () => {
     const assets = new FakeAssets();
     const probe = async (): Promise<SourceProbe> => ({ durationSeconds: 3, audio: { channels: 1 } });
@@ -285,6 +301,7 @@ describe('transcoder run()', () => {
   it.each([
     ['a required variable is missing', { ...ENV, SOURCE_KEY: '' }],
     ['MAX_RESOLUTION_TIER is not a tier', { ...ENV, MAX_RESOLUTION_TIER: '4k' }],
+    ['CHUNK_PARALLELISM is not a positive whole number', { ...ENV, CHUNK_PARALLELISM: '0' }],
   ])('exits 1 before touching anything when %s', async (_, env) => {
     const assets = new FakeAssets();
 

@@ -6,10 +6,11 @@
  * Output layout: `<outDir>/<rendition>/index.m3u8` plus its segments, then `<outDir>/master.m3u8`, written last.
  */
 import { spawn } from 'node:child_process';
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import type { Chunk } from '../../../lambdas/core/domain/chunks.js';
 import type { AudioPlan, LadderPlan, VideoPlan, VideoRung } from '../../../lambdas/core/domain/ladder.js';
 import { AUDIO_ONLY_RENDITION, renditionNames } from '../../../lambdas/core/domain/ladder.js';
 import { MASTER_PLAYLIST } from '../../../lambdas/core/domain/layout.js';
@@ -24,6 +25,7 @@ import {
   vodPlaylist,
 } from '../../../lambdas/core/domain/playlist.js';
 import { type ImagePlan, STILLS_DIR, STORYBOARD_IMAGE } from '../../../lambdas/core/domain/thumbnails.js';
+import { inParallel } from './storage.js';
 
 export type SegmentType = 'fmp4' | 'ts';
 
@@ -54,10 +56,94 @@ export async function encodeHls(
   const folders = [...renditionNames(plan), ...(images ? [STILLS_DIR] : [])];
   await Promise.all(folders.map((name) => mkdir(join(outDir, name), { recursive: true })));
   await runFfmpeg(ladderFfmpegArgs(input, plan, outDir, segmentType, images), options.onProgress);
+  return finishOutputs(plan, outDir, segmentType);
+}
+
+/** Marks the media playlists VOD, then writes the master with bit rates measured from the segments. */
+async function finishOutputs(plan: LadderPlan, outDir: string, segmentType: SegmentType): Promise<Variant[]> {
   await Promise.all(renditionNames(plan).map((name) => finishPlaylist(join(outDir, name, RENDITION_PLAYLIST))));
   const variants = await Promise.all(renditionNames(plan).map((name) => measuredVariant(plan, outDir, name)));
   await writeFile(join(outDir, MASTER_PLAYLIST), masterPlaylist(variants, HLS_VERSION[segmentType]));
   return variants;
+}
+
+export interface ChunkedOptions {
+  /** Segment-aligned chunks of the source (domain/chunks.ts `planChunks`). */
+  chunks: readonly Chunk[];
+  /** ffmpeg processes run at once. */
+  parallelism: number;
+  /** @default 'fmp4' */
+  segmentType?: SegmentType;
+  /** Stills and storyboard, cut by one more process alongside the chunks. */
+  images?: ImagePlan;
+}
+
+/**
+ * Chunk-parallel encoding of a video plan, same output as `encodeHls` (images aside): every chunk's ladder is
+ * encoded by its own ffmpeg process (one decode of that chunk feeds every rung) into per-rung MPEG-TS pieces, the
+ * audio once for the whole source; then, per rung, ffmpeg's concat demuxer joins the pieces with continuous
+ * timestamps and one HLS muxer cuts them (stream copy) into segments with their final names. Chunks start on
+ * segment boundaries and every rung has keyframes every `keyframeSeconds` from each chunk's start, so the segments
+ * are those of the single-process path.
+ */
+export async function encodeHlsChunked(
+  input: string,
+  plan: LadderPlan,
+  outDir: string,
+  options: ChunkedOptions,
+): Promise<Variant[]> {
+  const { video } = plan;
+  if (!video) throw new Error('Chunked encoding needs a video plan');
+  const segmentType = options.segmentType ?? 'fmp4';
+  const pieces = join(outDir, '.chunks');
+  await Promise.all(video.rungs.map((r) => mkdir(join(pieces, r.name), { recursive: true })));
+  await Promise.all(renditionNames(plan).map((name) => mkdir(join(outDir, name), { recursive: true })));
+  const piece = (rung: string, index: number) => join(pieces, rung, `${String(index).padStart(4, '0')}.ts`);
+  const audioFile = join(pieces, 'audio.m4a');
+  const jobs: string[][] = options.chunks.map((chunk) => [
+    ...['-hide_banner', '-loglevel', 'error', '-nostats', '-y'],
+    ...['-ss', String(chunk.startSeconds), '-t', String(chunk.durationSeconds), '-i', input],
+    ...['-filter_complex', filterGraph(video)],
+    ...video.rungs.flatMap((rung, i) => [
+      ...['-map', `[v${i}]`, ...videoArgs(rung, video.fps, plan.keyframeSeconds)],
+      ...['-threads:v', String(Math.max(1, Math.floor(availableParallelism() / options.parallelism)))],
+      ...['-an', '-f', 'mpegts', piece(rung.name, chunk.index)],
+    ]),
+  ]);
+  if (plan.audio) {
+    const audio = ['-map', '0:a:0', ...audioArgs(plan.audio)];
+    jobs.push(['-hide_banner', '-loglevel', 'error', '-nostats', '-y', '-i', input, '-vn', ...audio, audioFile]);
+  }
+  if (options.images) {
+    await mkdir(join(outDir, STILLS_DIR), { recursive: true });
+    const graph = filterGraph({ ...video, rungs: [] }, options.images);
+    jobs.push([
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-nostats',
+      '-y',
+      '-i',
+      input,
+      '-filter_complex',
+      graph,
+      ...imageOutputArgs(outDir),
+    ]);
+  }
+  await inParallel(jobs, options.parallelism, (args) => runFfmpeg(args));
+  await Promise.all(
+    video.rungs.map(async (rung) => {
+      const list = join(pieces, rung.name, 'pieces.txt');
+      await writeFile(list, options.chunks.map((c) => `file '${piece(rung.name, c.index)}'\n`).join(''));
+      await runFfmpeg([
+        ...['-hide_banner', '-loglevel', 'error', '-nostats', '-y', '-f', 'concat', '-safe', '0', '-i', list],
+        ...(plan.audio ? ['-i', audioFile, '-map', '0:v:0', '-map', '1:a:0'] : ['-map', '0:v:0']),
+        ...['-c', 'copy', ...hlsOutputArgs(plan, join(outDir, rung.name), segmentType)],
+      ]);
+    }),
+  );
+  await rm(pieces, { recursive: true, force: true });
+  return finishOutputs(plan, outDir, segmentType);
 }
 
 /**

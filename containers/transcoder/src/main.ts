@@ -15,6 +15,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { documentClient, s3Client } from '../../../lambdas/core/adapters/clients.js';
 import { DynamoMediaRepository } from '../../../lambdas/core/adapters/dynamo-media.js';
+import { planChunks } from '../../../lambdas/core/domain/chunks.js';
 import { InvalidInputError, TransitionError } from '../../../lambdas/core/domain/errors.js';
 import { derivedId } from '../../../lambdas/core/domain/ids.js';
 import {
@@ -43,7 +44,7 @@ import {
 } from '../../../lambdas/core/domain/thumbnails.js';
 import { ENV, envFor, optional } from '../../../lambdas/core/env.js';
 import type { MediaRepository } from '../../../lambdas/core/ports.js';
-import { encodeHls, HLS_VERSION } from './encode.js';
+import { encodeHls, encodeHlsChunked, HLS_VERSION } from './encode.js';
 import { probe } from './probe.js';
 import { ProgressivePublisher } from './progressive.js';
 import { S3Storage } from './storage.js';
@@ -57,6 +58,7 @@ export interface TranscoderDeps {
   s3: S3Client;
   probe: typeof probe;
   encode: typeof encodeHls;
+  encodeChunked: typeof encodeHlsChunked;
 }
 
 interface Config {
@@ -65,6 +67,8 @@ interface Config {
   outputBucket: string;
   tableName: string;
   maxResolutionTier?: ResolutionTier;
+  /** ffmpeg processes at once; above 1, sources long enough are encoded in chunks. */
+  chunkParallelism: number;
 }
 
 /** Transcodes the task's asset; resolves to the process exit code and never rejects. */
@@ -84,6 +88,7 @@ export async function run(overrides: Partial<TranscoderDeps> = {}): Promise<numb
     s3: overrides.s3 ?? s3Client({}, env),
     probe: overrides.probe ?? probe,
     encode: overrides.encode ?? encodeHls,
+    encodeChunked: overrides.encodeChunked ?? encodeHlsChunked,
   };
   try {
     return await transcodeAndSettle(config, deps, logger);
@@ -99,12 +104,17 @@ function readConfig(env: NodeJS.ProcessEnv): Config {
   if (tier !== undefined && !isResolutionTier(tier)) {
     throw new Error(`${ENV.MAX_RESOLUTION_TIER} must be 1080p, 1440p or 2160p, not "${tier}"`);
   }
+  const parallelism = optional('CHUNK_PARALLELISM', env) ?? '1';
+  if (!/^[1-9]\d*$/.test(parallelism)) {
+    throw new Error(`${ENV.CHUNK_PARALLELISM} must be a whole number ≥ 1, not "${parallelism}"`);
+  }
   return {
     assetId: vars.ASSET_ID,
     source: { bucket: vars.SOURCE_BUCKET, key: vars.SOURCE_KEY },
     outputBucket: vars.OUTPUT_BUCKET,
     tableName: vars.MEDIA_TABLE,
     ...(tier && { maxResolutionTier: tier }),
+    chunkParallelism: Number(parallelism),
   };
 }
 
@@ -149,17 +159,28 @@ async function transcode(config: Config, deps: TranscoderDeps, workDir: string, 
       await transition(logger, 'playable', () => deps.repo.markPlayable(config.assetId));
     },
   });
-  publisher.start();
   const images = source.video && planImages(source.durationSeconds, source.video);
+  const parallelism = config.chunkParallelism;
+  const chunks =
+    plan.video && parallelism > 1
+      ? planChunks(source.durationSeconds, { segmentSeconds: plan.segmentSeconds, workers: parallelism })
+      : [];
   let variants: Awaited<ReturnType<typeof deps.encode>>;
-  try {
-    variants = await deps.encode(sourceFile, plan, hlsDir, {
-      segmentType: 'fmp4',
-      onProgress: progressLogger(logger, source.durationSeconds),
-      ...(images && { images }),
-    });
-  } finally {
-    await publisher.stop();
+  if (chunks.length > 1) {
+    // Chunk-parallel: no fast start (the segments exist only once every chunk is encoded).
+    logger.info('Encoding in chunks', { chunks: chunks.length, parallelism });
+    variants = await deps.encodeChunked(sourceFile, plan, hlsDir, { chunks, parallelism, ...(images && { images }) });
+  } else {
+    publisher.start();
+    try {
+      variants = await deps.encode(sourceFile, plan, hlsDir, {
+        segmentType: 'fmp4',
+        onProgress: progressLogger(logger, source.durationSeconds),
+        ...(images && { images }),
+      });
+    } finally {
+      await publisher.stop();
+    }
   }
   if (images) await writeStoryboardVtt(hlsDir, images, source.durationSeconds);
   logger.info('Encoded', { variants, publishedEarly: publisher.isPlayable });
