@@ -192,6 +192,27 @@ describe('transcoder run()', () => {
     expect(cache(`assets/${ASSET_ID}/360p/segment_001.m4s`)).toContain('immutable');
   });
 
+  it('uploads a segment whose early upload failed when it publishes the rest', async () => {
+    const assets = new FakeAssets();
+    const key = `assets/${ASSET_ID}/360p/segment_000.m4s`;
+    s3.on(PutObjectCommand, { Key: key }).rejectsOnce(new Error('SlowDown')).resolves({});
+    const encode: TranscoderDeps['encode'] = async (_input, plan, outDir) => {
+      for (const name of renditionNames(plan)) {
+        for (const file of ['init.mp4', 'segment_000.m4s']) await write(join(outDir, name, file));
+        await writeFile(join(outDir, name, 'index.m3u8'), '#EXTM3U\n#EXTINF:6.0,\nsegment_000.m4s\n#EXT-X-ENDLIST\n');
+      }
+      // Long enough for the publisher to try (and fail) once.
+      await vi.waitFor(() => expect(putKeys()).toContain(key), { timeout: 5000 });
+      await write(join(outDir, 'master.m3u8'));
+      return [];
+    };
+
+    expect(await run(deps(assets, { encode }))).toBe(0);
+
+    expect(putKeys().filter((k) => k === key)).toHaveLength(2);
+    expect(assets.ready).toHaveLength(1);
+  });
+
   it('encodes a long source in chunks when CHUNK_PARALLELISM allows, and a short one in one process', async () => {
     const chunked: { chunks: number; parallelism: number }[] = [];
     const encodeChunked: TranscoderDeps['encodeChunked'] = async (input, plan, outDir, options) => {
