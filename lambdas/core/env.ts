@@ -45,8 +45,11 @@ export const ENV = {
   WEBHOOK_RETRY_BASE_SECONDS: 'WEBHOOK_RETRY_BASE_SECONDS',
   /** SQS queue of assets to create from an input URL (the fetch function consumes it). */
   INPUT_QUEUE_URL: 'INPUT_QUEUE_URL',
-  /** `true` lets input URLs point at loopback addresses: set only in the local platform, never on AWS. */
-  ALLOW_LOOPBACK_INPUTS: 'ALLOW_LOOPBACK_INPUTS',
+  /**
+   * `true` lets outbound URLs (input fetches, webhook deliveries) point at loopback addresses: set only in the local
+   * platform, whose tests serve and receive on 127.0.0.1; never on AWS.
+   */
+  ALLOW_LOOPBACK_URLS: 'ALLOW_LOOPBACK_URLS',
   /** Optional cap on the ladder: 1080p, 1440p or 2160p. */
   MAX_RESOLUTION_TIER: 'MAX_RESOLUTION_TIER',
   /** Optional: ffmpeg processes a transcoder task runs at once; above 1, long sources are encoded in chunks. */
@@ -100,8 +103,9 @@ export type Component = keyof typeof USES;
 /** Variables a component may read but need not have (read with `optional`). */
 export const OPTIONAL: Partial<Record<Component, readonly EnvName[]>> = {
   transcoder: ['MAX_RESOLUTION_TIER', 'CHUNK_PARALLELISM'],
-  api: ['ALLOW_LOOPBACK_INPUTS'],
-  urlFetch: ['ALLOW_LOOPBACK_INPUTS'],
+  api: ['ALLOW_LOOPBACK_URLS'],
+  urlFetch: ['ALLOW_LOOPBACK_URLS'],
+  webhookDeliver: ['ALLOW_LOOPBACK_URLS'],
 };
 
 export function required(name: EnvName, env: NodeJS.ProcessEnv = process.env): string {

@@ -76,11 +76,11 @@ export interface ApiDeps {
   objects: MediaObjects;
   webhooks: WebhookRepository;
   signingKeys: SigningKeyRepository;
-  /** Assets from an input URL: where they are queued for fetching, and which addresses may be fetched. */
+  /** Assets from an input URL are queued for fetching; input and webhook URLs are checked with `resolve`. */
   inputs: InputQueue;
   ingestBucket: string;
   resolve: Resolve;
-  allowLoopbackInputs: boolean;
+  allowLoopbackUrls: boolean;
   /** Where renditions live; deleting an asset removes its objects there. */
   outputBucket: string;
   /** Seconds an upload URL stays valid when the request names no timeout. */
@@ -146,7 +146,7 @@ export const routes: readonly Route[] = [
           inputs: req.deps.inputs,
           ingestBucket: req.deps.ingestBucket,
           resolve: req.deps.resolve,
-          policy: { allowLoopback: req.deps.allowLoopbackInputs },
+          policy: { allowLoopback: req.deps.allowLoopbackUrls },
         }),
       ),
   },
@@ -231,7 +231,11 @@ export const routes: readonly Route[] = [
     path: /^\/system\/v1\/webhook-endpoints$/,
     run: async (req) =>
       created(
-        await createWebhookEndpoint(parseOrThrow(CreateWebhookEndpointInput, jsonBody(req.event)), webhookScope(req)),
+        await createWebhookEndpoint(parseOrThrow(CreateWebhookEndpointInput, jsonBody(req.event)), {
+          ...webhookScope(req),
+          resolve: req.deps.resolve,
+          policy: { allowLoopback: req.deps.allowLoopbackUrls },
+        }),
       ),
   },
   {
@@ -360,7 +364,7 @@ export const handler = createApiHandler(
       inputs: new SqsInputQueue(new SQSClient({}), env.INPUT_QUEUE_URL),
       ingestBucket: env.INGEST_BUCKET,
       resolve: async (host: string) => (await lookup(host, { all: true })).map((a) => a.address),
-      allowLoopbackInputs: optional('ALLOW_LOOPBACK_INPUTS') === 'true',
+      allowLoopbackUrls: optional('ALLOW_LOOPBACK_URLS') === 'true',
       outputBucket: env.OUTPUT_BUCKET,
       defaultUploadTimeout: Number(env.UPLOAD_TIMEOUT_SECONDS),
     };

@@ -48,7 +48,7 @@ export const handler = createUrlFetchHandler(
     const env = envFor('urlFetch');
     return {
       media: new DynamoMediaRepository(documentClient(), env.MEDIA_TABLE),
-      fetcher: new HttpInputFetcher(s3Client(), { allowLoopback: optional('ALLOW_LOOPBACK_INPUTS') === 'true' }),
+      fetcher: new HttpInputFetcher(s3Client(), { allowLoopback: optional('ALLOW_LOOPBACK_URLS') === 'true' }),
       runner: runnerFromEnv(env.TRANSCODER),
       outputBucket: env.OUTPUT_BUCKET,
     };

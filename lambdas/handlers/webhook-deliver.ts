@@ -11,7 +11,7 @@ import { DynamoWebhookRepository } from '../core/adapters/dynamo-webhooks.js';
 import { HttpWebhookSender } from '../core/adapters/http-webhook-sender.js';
 import { SqsWebhookQueue } from '../core/adapters/sqs-webhook-queue.js';
 import { retryDelaySeconds } from '../core/domain/webhook-signature.js';
-import { envFor } from '../core/env.js';
+import { envFor, optional } from '../core/env.js';
 import { logger } from '../core/logger.js';
 import { once } from '../core/once.js';
 import type { WebhookQueue, WebhookRepository, WebhookSender } from '../core/ports.js';
@@ -75,7 +75,7 @@ export const handler = createWebhookDeliverHandler(
     const env = envFor('webhookDeliver');
     return {
       webhooks: new DynamoWebhookRepository(documentClient(), env.WEBHOOKS_TABLE),
-      sender: new HttpWebhookSender(),
+      sender: new HttpWebhookSender({ allowLoopback: optional('ALLOW_LOOPBACK_URLS') === 'true' }),
       queue: new SqsWebhookQueue(new SQSClient({}), env.WEBHOOK_QUEUE_URL),
       retryBaseSeconds: Number(env.WEBHOOK_RETRY_BASE_SECONDS),
     };

@@ -64,7 +64,7 @@ export class UrlInputs extends Construct {
 
   /** What a function that submits assets needs: the queue, and the loopback switch when it is on. */
   environment(): Partial<Record<EnvName, string>> {
-    return { INPUT_QUEUE_URL: this.queue.queueUrl, ...(this.allowLoopback && { ALLOW_LOOPBACK_INPUTS: 'true' }) };
+    return { INPUT_QUEUE_URL: this.queue.queueUrl, ...(this.allowLoopback && { ALLOW_LOOPBACK_URLS: 'true' }) };
   }
 
   grantSubmit(grantee: iam.IGrantable): void {

@@ -16,6 +16,11 @@ export interface WebhooksProps {
   readonly maxAttempts?: number;
   /** @default RemovalPolicy.RETAIN — registered endpoints survive the pipeline stack */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Deliver to loopback addresses (the local platform's tests receive on 127.0.0.1).
+   * @default false — private, loopback and link-local endpoints are refused
+   */
+  readonly allowLoopback?: boolean;
 }
 
 /**
@@ -79,6 +84,7 @@ export class Webhooks extends Construct {
         WEBHOOKS_TABLE: this.table.tableName,
         WEBHOOK_QUEUE_URL: this.queue.queueUrl,
         WEBHOOK_RETRY_BASE_SECONDS: String((props.retryBaseDelay ?? Duration.seconds(30)).toSeconds()),
+        ...(props.allowLoopback && { ALLOW_LOOPBACK_URLS: 'true' }),
       },
       timeout: Duration.seconds(30),
       description: 'POSTs signed webhooks, retrying with exponential backoff',

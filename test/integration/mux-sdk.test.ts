@@ -177,11 +177,11 @@ describe('the Mux SDK against Gamma', () => {
   });
 
   it('reports errors in Mux shape, naming the field', async () => {
-    const bad = await client.request('POST', '/video/v1/uploads', { new_asset_settings: { playback_policy: 'x' } });
+    const bad = await client.request('POST', '/video/v1/uploads', { new_asset_settings: { colour: 'x' } });
     expect(bad).toMatchObject({
       status: 400,
       json: {
-        error: { type: 'invalid_parameters', messages: ['new_asset_settings.playback_policy: is not a known field'] },
+        error: { type: 'invalid_parameters', messages: ['new_asset_settings.colour: is not a known field'] },
       },
     });
     const wrongType = await client.request('POST', '/video/v1/uploads', { timeout: 'soon' });

@@ -66,7 +66,7 @@ beforeEach(async () => {
       'internal.example.com': ['10.1.2.3'],
       'rebind.example.com': ['93.184.216.34', '127.0.0.1'],
     }),
-    allowLoopbackInputs: false,
+    allowLoopbackUrls: false,
     outputBucket: 'output',
     urls: new FakeUploadUrls(),
     defaultUploadTimeout: 3600,
@@ -132,6 +132,24 @@ describe('api handler', () => {
       request('GET', '/video/v1/assets', { ...asEnv1, query: { cursor: first.body.next_cursor } }),
     );
     expect(next.body.data.map((a: { id: string }) => a.id)).toEqual(['asset1']);
+  });
+
+  it("accepts Mux's deprecated playback_policy (one or a list) as playback_policies", async () => {
+    const one = await call(
+      request('POST', '/video/v1/uploads', { ...asEnv1, body: '{"new_asset_settings":{"playback_policy":"signed"}}' }),
+    );
+    expect(one.body.data.new_asset_settings).toEqual({ playback_policies: ['signed'] });
+    const both = await call(
+      request('POST', '/video/v1/uploads', {
+        ...asEnv1,
+        body: '{"new_asset_settings":{"playback_policy":["signed"],"playback_policies":["public"]}}',
+      }),
+    );
+    expect(both.body.data.new_asset_settings).toEqual({ playback_policies: ['public'] });
+    const bad = await call(
+      request('POST', '/video/v1/uploads', { ...asEnv1, body: '{"new_asset_settings":{"playback_policy":"drm"}}' }),
+    );
+    expect(bad.body.error.messages[0]).toMatch(/^new_asset_settings\.playback_policy: /);
   });
 
   it('cancels a waiting upload, and refuses to cancel it twice (409)', async () => {

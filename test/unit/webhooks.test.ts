@@ -1,6 +1,9 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import Mux from '@mux/mux-node';
 import type { SQSEvent } from 'aws-lambda';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { HttpWebhookSender } from '../../lambdas/core/adapters/http-webhook-sender.js';
 import {
   retryDelaySeconds,
   verifyWebhookSignature,
@@ -15,10 +18,18 @@ import {
   listWebhookEndpoints,
 } from '../../lambdas/core/usecases/webhooks.js';
 import { createWebhookDeliverHandler } from '../../lambdas/handlers/webhook-deliver.js';
-import { InMemoryWebhooks, RecordingQueue, ScriptedReceiver } from './api-fakes.js';
+import { fakeResolve, InMemoryWebhooks, RecordingQueue, ScriptedReceiver } from './api-fakes.js';
 import { preparingAsset } from './fakes.js';
 
 afterEach(() => vi.restoreAllMocks());
+
+/** Public addresses for the example hosts. */
+const resolve = fakeResolve({
+  'a.example': ['93.184.216.34'],
+  'b.example': ['93.184.216.35'],
+  'other.example': ['93.184.216.36'],
+  'internal.example': ['10.0.0.5'],
+});
 
 const mux = new Mux({ tokenId: 'x', tokenSecret: 'y' });
 
@@ -54,9 +65,9 @@ describe('webhook signatures', () => {
 describe('webhook endpoints and fan-out', () => {
   it('queues an event once per endpoint of its environment only, and shows the secret only on creation', async () => {
     const webhooks = new InMemoryWebhooks();
-    const created = await createWebhookEndpoint({ url: 'https://a.example/hook' }, { env: 'env1', webhooks });
-    await createWebhookEndpoint({ url: 'https://b.example/hook' }, { env: 'env1', webhooks });
-    await createWebhookEndpoint({ url: 'https://other.example/hook' }, { env: 'env2', webhooks });
+    const created = await createWebhookEndpoint({ url: 'https://a.example/hook' }, { env: 'env1', webhooks, resolve });
+    await createWebhookEndpoint({ url: 'https://b.example/hook' }, { env: 'env1', webhooks, resolve });
+    await createWebhookEndpoint({ url: 'https://other.example/hook' }, { env: 'env2', webhooks, resolve });
     expect(created.signing_secret).toMatch(/^[0-9a-f]{64}$/);
     expect(JSON.stringify(await listWebhookEndpoints({ env: 'env1', webhooks }))).not.toContain('secret');
 
@@ -72,9 +83,23 @@ describe('webhook endpoints and fan-out', () => {
     });
   });
 
+  it('refuses endpoint URLs inside a network (the Lambda runtime API, metadata, private hosts)', async () => {
+    const webhooks = new InMemoryWebhooks();
+    for (const url of [
+      'http://127.0.0.1:9001/2018-06-01/runtime',
+      'http://169.254.169.254/',
+      'https://internal.example/h',
+    ]) {
+      await expect(createWebhookEndpoint({ url }, { env: 'env1', webhooks, resolve })).rejects.toMatchObject({
+        messages: [expect.stringMatching(/^url: is refused/)],
+      });
+    }
+    expect(webhooks.endpoints.size).toBe(0);
+  });
+
   it('queues nothing for a change that implies no event', async () => {
     const webhooks = new InMemoryWebhooks();
-    await createWebhookEndpoint({ url: 'https://a.example/hook' }, { env: 'env1', webhooks });
+    await createWebhookEndpoint({ url: 'https://a.example/hook' }, { env: 'env1', webhooks, resolve });
     const queue = new RecordingQueue();
     const same: MediaChange = { ...readyChange, before: readyChange.after };
     expect(await fanOutChange(same, { webhooks, queue })).toBe(0);
@@ -84,7 +109,7 @@ describe('webhook endpoints and fan-out', () => {
 describe('webhook delivery', () => {
   async function setup(script: (number | Error)[]) {
     const webhooks = new InMemoryWebhooks();
-    const endpoint = await createWebhookEndpoint({ url: 'https://a.example/hook' }, { env: 'env1', webhooks });
+    const endpoint = await createWebhookEndpoint({ url: 'https://a.example/hook' }, { env: 'env1', webhooks, resolve });
     const queue = new RecordingQueue();
     await fanOutChange(readyChange, { webhooks, queue });
     const job = queue.jobs[0];
@@ -139,5 +164,30 @@ describe('webhook delivery', () => {
     expect(queue.postponed[0]?.receiptHandle).toBe('rh-fails');
     expect(queue.postponed[0]?.delaySeconds).toBeGreaterThanOrEqual(40);
     expect(queue.postponed[0]?.delaySeconds).toBeLessThanOrEqual(48);
+  });
+});
+
+describe('HttpWebhookSender', () => {
+  it('POSTs to a receiver, and refuses one on an internal address unless loopback is allowed', async () => {
+    const bodies: string[] = [];
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => {
+        body += c.toString();
+      });
+      req.on('end', () => {
+        bodies.push(body);
+        res.writeHead(202).end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://localhost:${(server.address() as AddressInfo).port}/hook`;
+    try {
+      await expect(new HttpWebhookSender().post(url, '{"a":1}', {})).rejects.toThrow(/private, loopback/);
+      expect(await new HttpWebhookSender({ allowLoopback: true }).post(url, '{"a":1}', {})).toEqual({ status: 202 });
+      expect(bodies).toEqual(['{"a":1}']);
+    } finally {
+      server.close();
+    }
   });
 });

@@ -17,6 +17,23 @@ export const Passthrough = z.string().max(255, { error: 'must be at most 255 cha
 
 export const PlaybackPolicyInput = z.enum(['public', 'signed'], { error: 'must be "public" or "signed"' });
 
+/** Mux's deprecated `playback_policy` (one policy or a list), still sent by older integrations. */
+export const LegacyPlaybackPolicy = z.union([PlaybackPolicyInput, z.array(PlaybackPolicyInput)], {
+  error: 'must be "public" or "signed", or a list of them (prefer playback_policies)',
+});
+
+/** Folds a deprecated `playback_policy` into `playback_policies`, which wins when both are given. */
+export function withPlaybackPolicies<T extends { playback_policy?: unknown; playback_policies?: unknown }>({
+  playback_policy,
+  ...rest
+}: T & { playback_policy?: z.output<typeof LegacyPlaybackPolicy> }) {
+  return {
+    ...rest,
+    ...(rest.playback_policies === undefined &&
+      playback_policy !== undefined && { playback_policies: [playback_policy].flat() }),
+  };
+}
+
 /** The body of `PATCH /video/v1/assets/{id}`. */
 export const UpdateAssetInput = z.strictObject({
   passthrough: Passthrough.optional(),

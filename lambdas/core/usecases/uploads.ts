@@ -4,16 +4,25 @@ import { newId } from '../domain/ids.js';
 import { uploadObjectKey } from '../domain/layout.js';
 import { type MuxUpload, toMuxUpload, type UploadRecord } from '../domain/media.js';
 import type { MediaRepository, UploadUrls } from '../ports.js';
-import { AssetMetaInput, Passthrough, PlaybackPolicyInput } from './assets.js';
+import {
+  AssetMetaInput,
+  LegacyPlaybackPolicy,
+  Passthrough,
+  PlaybackPolicyInput,
+  withPlaybackPolicies,
+} from './assets.js';
 import { type ListQuery, listBody, pageOf } from './listing.js';
 
 /** Mux's `new_asset_settings` as far as Gamma supports it; unknown fields are rejected, not ignored. */
-export const NewAssetSettingsInput = z.strictObject({
-  playback_policies: z.array(PlaybackPolicyInput).max(5, { error: 'must name at most 5 policies' }).optional(),
-  passthrough: Passthrough.optional(),
-  max_resolution_tier: z.enum(['1080p', '1440p', '2160p'], { error: 'must be 1080p, 1440p or 2160p' }).optional(),
-  meta: AssetMetaInput.optional(),
-});
+export const NewAssetSettingsInput = z
+  .strictObject({
+    playback_policies: z.array(PlaybackPolicyInput).max(5, { error: 'must name at most 5 policies' }).optional(),
+    passthrough: Passthrough.optional(),
+    max_resolution_tier: z.enum(['1080p', '1440p', '2160p'], { error: 'must be 1080p, 1440p or 2160p' }).optional(),
+    meta: AssetMetaInput.optional(),
+    playback_policy: LegacyPlaybackPolicy.optional(),
+  })
+  .transform(withPlaybackPolicies);
 
 /** The body of `POST /video/v1/uploads`. */
 export const CreateUploadInput = z.strictObject({

@@ -10,20 +10,29 @@ import { inputObjectKey } from '../domain/layout.js';
 import { type AssetRecord, type MuxAsset, toMuxAsset } from '../domain/media.js';
 import { type AddressPolicy, type Resolve, refusedInputUrl } from '../domain/url-safety.js';
 import type { InputFetcher, InputJob, InputQueue, MediaRepository, TranscodeRunner } from '../ports.js';
-import { AssetMetaInput, Passthrough, PlaybackPolicyInput } from './assets.js';
+import {
+  AssetMetaInput,
+  LegacyPlaybackPolicy,
+  Passthrough,
+  PlaybackPolicyInput,
+  withPlaybackPolicies,
+} from './assets.js';
 import { DISPATCH_CLAIM_STALE_SECONDS, transcodeJobFor } from './ingest.js';
 
 /** The body of `POST /video/v1/assets`. */
-export const CreateAssetInput = z.strictObject({
-  inputs: z
-    .array(z.strictObject({ url: z.string().max(4096, { error: 'must be at most 4096 characters' }) }))
-    .length(1, { error: 'must name exactly one input (its url)' }),
-  playback_policies: z.array(PlaybackPolicyInput).max(5, { error: 'must name at most 5 policies' }).optional(),
-  passthrough: Passthrough.optional(),
-  meta: AssetMetaInput.optional(),
-  max_resolution_tier: z.enum(['1080p', '1440p', '2160p'], { error: 'must be 1080p, 1440p or 2160p' }).optional(),
-  test: z.boolean().optional(),
-});
+export const CreateAssetInput = z
+  .strictObject({
+    inputs: z
+      .array(z.strictObject({ url: z.string().max(4096, { error: 'must be at most 4096 characters' }) }))
+      .length(1, { error: 'must name exactly one input (its url)' }),
+    playback_policies: z.array(PlaybackPolicyInput).max(5, { error: 'must name at most 5 policies' }).optional(),
+    passthrough: Passthrough.optional(),
+    meta: AssetMetaInput.optional(),
+    max_resolution_tier: z.enum(['1080p', '1440p', '2160p'], { error: 'must be 1080p, 1440p or 2160p' }).optional(),
+    test: z.boolean().optional(),
+    playback_policy: LegacyPlaybackPolicy.optional(),
+  })
+  .transform(withPlaybackPolicies);
 export type CreateAssetInput = z.output<typeof CreateAssetInput>;
 
 export async function createAssetFromUrl(

@@ -4,8 +4,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { NotFoundError } from '../domain/errors.js';
+import { NotFoundError, ValidationError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
+import { type AddressPolicy, type Resolve, refusedInputUrl } from '../domain/url-safety.js';
 import { SIGNATURE_HEADER, webhookSignature } from '../domain/webhook-signature.js';
 import type { WebhookEndpoint, WebhookJob, WebhookQueue, WebhookRepository, WebhookSender } from '../ports.js';
 import { type MediaChange, messageFor } from './notify.js';
@@ -32,10 +33,18 @@ export interface WebhooksContext {
   now?: () => number;
 }
 
+/** What registering an endpoint needs besides: its URL is refused if it points inside a network (url-safety.ts). */
+export interface EndpointCheck {
+  resolve: Resolve;
+  policy?: AddressPolicy;
+}
+
 /** The endpoint as the API shows it: the signing secret only in the response that created it. */
 const view = ({ id, url, created_at }: WebhookEndpoint) => ({ id, url, created_at: String(created_at) });
 
-export async function createWebhookEndpoint(input: CreateWebhookEndpointInput, ctx: WebhooksContext) {
+export async function createWebhookEndpoint(input: CreateWebhookEndpointInput, ctx: WebhooksContext & EndpointCheck) {
+  const refused = await refusedInputUrl(input.url, ctx.resolve, ctx.policy);
+  if (refused) throw new ValidationError([`url: ${refused}`]);
   const endpoint: WebhookEndpoint = {
     id: newId(),
     env: ctx.env,
