@@ -41,9 +41,9 @@ describe('the gamma CLI', () => {
   });
 
   it('registers a webhook endpoint and prints its signing secret', async () => {
-    const { stdout } = await gamma('webhooks', 'add', 'https://hooks.example.com/gamma');
+    const { stdout } = await gamma('webhooks', 'add', 'http://127.0.0.1:9/gamma-hooks');
     expect(stdout).toMatch(/signing secret: [0-9a-f]{64}/);
-    expect((await gamma('webhooks', 'list')).stdout).toContain('https://hooks.example.com/gamma');
+    expect((await gamma('webhooks', 'list')).stdout).toContain('http://127.0.0.1:9/gamma-hooks');
   });
 
   it('fails with a readable message and a non-zero exit on an API error', async () => {
