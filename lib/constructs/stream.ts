@@ -42,11 +42,12 @@ export class Stream extends Construct {
         viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
         allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD_OPTIONS,
         cachePolicy: new cloudfront.CachePolicy(this, 'MasterPlaylistCache', {
-          comment: 'Master playlists: short-lived, keyed by path and token',
+          comment: 'Playlists and image redirects: short-lived, keyed by path, token and thumbnail time',
           defaultTtl: Duration.seconds(10),
           maxTtl: Duration.minutes(1),
           minTtl: Duration.seconds(0),
-          queryStringBehavior: cloudfront.CacheQueryStringBehavior.allowList('token'),
+          // `time` picks the still of `/{playbackId}/thumbnail.jpg` (usecases/images.ts).
+          queryStringBehavior: cloudfront.CacheQueryStringBehavior.allowList('token', 'time'),
         }),
         responseHeadersPolicy: cloudfront.ResponseHeadersPolicy.CORS_ALLOW_ALL_ORIGINS,
       },
