@@ -180,7 +180,8 @@ export function ladderFfmpegArgs(
 /** Stills numbered from 0 (`thumbnails/0000.jpg` is at 0 s), and the one storyboard sprite. */
 function imageOutputArgs(outDir: string): string[] {
   return [
-    ...['-map', '[stills]', '-q:v', '3', '-start_number', '0', join(outDir, STILLS_DIR, '%04d.jpg')],
+    ...['-map', '[stills]', '-fps_mode', 'passthrough', '-q:v', '3', '-start_number', '0'],
+    join(outDir, STILLS_DIR, '%04d.jpg'),
     ...['-map', '[storyboard]', '-frames:v', '1', '-q:v', '5', '-update', '1', join(outDir, STORYBOARD_IMAGE)],
   ];
 }
@@ -198,7 +199,10 @@ function filterGraph({ fps, resampleFrameRate, rungs }: VideoPlan, images?: Imag
   if (!images) return [`[0:v:0]${common.join(',')}${splits}`, ...scalers].join(';');
   const { intervalSeconds, still, tile, columns, rows } = images;
   const grid = [
-    `[s${rungs.length}]fps=1/${intervalSeconds}:start_time=0,scale=${still.width}:${still.height},setsar=1,split=2[stills][tiles]`,
+    // The first frame at or after each multiple of the interval (the fps filter would take the last one before
+    // the next), so still k shows the moment k × interval.
+    `[s${rungs.length}]select='isnan(prev_selected_t)+gt(floor(t/${intervalSeconds}),floor(prev_selected_t/${intervalSeconds}))',` +
+      `scale=${still.width}:${still.height},setsar=1,split=2[stills][tiles]`,
     `[tiles]scale=${tile.width}:${tile.height},tile=${columns}x${rows}[storyboard]`,
   ];
   return [`[0:v:0]${common.join(',')}${splits}`, ...scalers, ...grid].join(';');
