@@ -1,4 +1,4 @@
-import { type App, Aspects } from 'aws-cdk-lib';
+import { type App, Aspects, Duration } from 'aws-cdk-lib';
 import { GammaNagAcknowledgments } from './nag.js';
 import { PipelineStack, TRANSCODER_KINDS, type TranscoderKind } from './pipeline-stack.js';
 import { StatefulStack } from './stateful-stack.js';
@@ -54,6 +54,9 @@ export function defineGamma(app: App): GammaStacks {
     retainData: retainData !== 'false',
     corsOrigins,
     alarmEmail: ctx('alarmEmail'),
+    // Locally a failed ingest message is retried after seconds, not minutes, so its way to the dead-letter queue
+    // (5 receives) can be watched and tested; 10 s still exceeds what a busy emulator takes to ingest one.
+    ...(local && { ingestVisibilityTimeout: Duration.seconds(10) }),
   });
   const pipeline = new PipelineStack(app, 'GammaPipeline', {
     storage: stateful.storage,

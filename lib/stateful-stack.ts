@@ -1,4 +1,4 @@
-import { Stack, type StackProps } from 'aws-cdk-lib';
+import { type Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { MediaStorage } from './constructs/media-storage.js';
 import { Monitoring } from './constructs/monitoring.js';
@@ -11,6 +11,8 @@ export interface StatefulStackProps extends StackProps {
   readonly corsOrigins?: string[];
   /** Subscribed to the alarm topic. @default none (subscribe to the topic yourself) */
   readonly alarmEmail?: string;
+  /** See MediaStorageProps. @default 3 minutes */
+  readonly ingestVisibilityTimeout?: Duration;
 }
 
 /**
@@ -26,7 +28,11 @@ export class StatefulStack extends Stack {
 
   constructor(scope: Construct, id: string, props: StatefulStackProps = {}) {
     super(scope, id, props);
-    this.storage = new MediaStorage(this, 'Storage', { retainData: props.retainData, corsOrigins: props.corsOrigins });
+    this.storage = new MediaStorage(this, 'Storage', {
+      retainData: props.retainData,
+      corsOrigins: props.corsOrigins,
+      ingestVisibilityTimeout: props.ingestVisibilityTimeout,
+    });
     this.stream = new Stream(this, 'Stream', {
       outputBucket: this.storage.outputBucket,
       mediaTable: this.storage.mediaTable,

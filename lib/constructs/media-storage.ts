@@ -16,6 +16,12 @@ export interface MediaStorageProps {
   readonly corsOrigins?: string[];
   /** Receives of an ingest message before it moves to the dead-letter queue. @default 5 */
   readonly maxReceiveCount?: number;
+  /**
+   * How long a received ingest message stays hidden before it is delivered again, so also the wait between two
+   * attempts at a message that failed. @default 3 minutes — six times the ingest function's timeout, as AWS
+   * recommends for Lambda event sources. The local deployment shortens it so a retried message is seen in seconds.
+   */
+  readonly ingestVisibilityTimeout?: Duration;
 }
 
 /**
@@ -75,8 +81,7 @@ export class MediaStorage extends Construct {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
     });
     this.ingestQueue = new sqs.Queue(this, 'IngestQueue', {
-      // Six times the ingest function's timeout, as AWS recommends for Lambda event sources.
-      visibilityTimeout: Duration.minutes(3),
+      visibilityTimeout: props.ingestVisibilityTimeout ?? Duration.minutes(3),
       enforceSSL: true,
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       deadLetterQueue: { queue: this.ingestDeadLetterQueue, maxReceiveCount: props.maxReceiveCount ?? 5 },
