@@ -115,17 +115,18 @@ function startEmulator(port: number, logFile: string): ChildProcess {
 }
 
 function stopProcessGroup(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.pid === undefined) return Promise.resolve();
+  const pid = child.pid;
+  if (child.exitCode !== null || pid === undefined) return Promise.resolve();
   return new Promise((resolve) => {
     child.once('exit', () => resolve());
     try {
-      process.kill(-child.pid!, 'SIGTERM');
+      process.kill(-pid, 'SIGTERM');
     } catch {
       resolve();
     }
     setTimeout(() => {
       try {
-        process.kill(-child.pid!, 'SIGKILL');
+        process.kill(-pid, 'SIGKILL');
       } catch {}
     }, 5000).unref();
   });

@@ -78,14 +78,22 @@ describe('dashboard', () => {
       width: 1280,
       height: 720,
     });
+    // The upload row with its progress bar can come and go within one polling interval on a fast machine, so the
+    // page itself records that it was shown.
+    await page.evaluate(() => {
+      const seen = { progress: false };
+      Object.assign(window, { seen });
+      new MutationObserver(() => {
+        if (document.querySelector('li.upload-row progress')) seen.progress = true;
+      }).observe(document.body, { childList: true, subtree: true });
+    });
     await page.locator('input[type=file]').setInputFiles(clip);
-    const uploadRow = page.locator('li.upload-row').filter({ hasText: title });
-    await uploadRow.locator('progress').waitFor();
 
     const row = page.locator('li[data-asset]').filter({ hasText: title });
     await row.waitFor({ timeout: 60_000 });
     await row.and(page.locator('[data-status="ready"]')).waitFor({ timeout: 240_000 });
     expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
+    expect(await page.evaluate(() => (window as unknown as { seen: { progress: boolean } }).seen.progress)).toBe(true);
     await expect.poll(() => row.getByLabel('Duration').textContent()).toBe('0:08');
     await expect.poll(() => row.getByLabel('Resolution').textContent()).toBe('720p');
     await shot('assets-list');

@@ -21,7 +21,10 @@ export function synthGamma(context: Record<string, string> = {}): SynthesizedGam
   const hit = cache.get(key);
   if (hit) return hit;
   // Resource paths in the template's metadata, as the CDK CLI enables them.
-  const app = new App({ context: { 'aws:cdk:enable-path-metadata': true, ...context }, outdir: mkdtempSync(join(tmpdir(), 'gamma-infra-')) });
+  const app = new App({
+    context: { 'aws:cdk:enable-path-metadata': true, ...context },
+    outdir: mkdtempSync(join(tmpdir(), 'gamma-infra-')),
+  });
   const stacks = defineGamma(app);
   const synthesized = {
     app,

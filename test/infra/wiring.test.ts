@@ -22,7 +22,7 @@ const statements = (t: Template) =>
   );
 const policiesOfRole = (t: Template, roleLogicalId: string) =>
   statements(t).filter(({ id }) =>
-    (t.findResources('AWS::IAM::Policy')[id]?.Properties.Roles as { Ref: string }[]).some(
+    ((t.findResources('AWS::IAM::Policy')[id]?.Properties.Roles ?? []) as { Ref: string }[]).some(
       (r) => r.Ref === roleLogicalId,
     ),
   );
