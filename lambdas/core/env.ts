@@ -70,7 +70,6 @@ export const USES = {
     'WEBHOOKS_TABLE',
     'INPUT_QUEUE_URL',
   ],
-  authorizer: ['TOKENS_TABLE'],
   ingest: ['MEDIA_TABLE', 'INGEST_BUCKET', 'OUTPUT_BUCKET', 'TRANSCODER'],
   /** The TranscodeRunner adapters: the ingest function also reads the variables of the one it is configured with. */
   fargateRunner: [

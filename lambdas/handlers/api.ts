@@ -7,12 +7,7 @@
 
 import { lookup } from 'node:dns/promises';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import type {
-  APIGatewayEventRequestContextV2,
-  APIGatewayProxyEventV2WithRequestContext,
-  APIGatewayProxyStructuredResultV2,
-  Context,
-} from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { documentClient, s3Client } from '../core/adapters/clients.js';
 import { DynamoMediaRepository } from '../core/adapters/dynamo-media.js';
 import { DynamoSigningKeyRepository } from '../core/adapters/dynamo-signing-keys.js';
@@ -63,10 +58,7 @@ import {
 } from '../core/usecases/webhooks.js';
 import { parseOrThrow } from '../core/validation.js';
 
-/** The context the authorizer (authorizer.ts) returns arrives under `requestContext.authorizer.lambda`. */
-export type ApiEvent = APIGatewayProxyEventV2WithRequestContext<
-  APIGatewayEventRequestContextV2 & { authorizer?: { lambda?: Partial<Caller> } }
->;
+export type ApiEvent = APIGatewayProxyEventV2;
 type Result = APIGatewayProxyStructuredResultV2 & { statusCode: number; body: string };
 
 export interface ApiDeps {
@@ -291,13 +283,10 @@ export function createApiHandler(deps: () => ApiDeps) {
 }
 
 /**
- * The caller's environment, from the access token in HTTP Basic (verified here, so a failure is Mux's 401, not
- * API Gateway's bare 403). The context of a Lambda authorizer is taken instead if one is wired in front.
+ * The caller's environment, from the access token in HTTP Basic, verified here rather than by an API Gateway
+ * authorizer so that a refusal is Mux's 401 in Mux's error shape, not API Gateway's bare 403.
  */
-async function callerOf(event: ApiEvent, deps: ApiDeps): Promise<Caller> {
-  const fromAuthorizer = event.requestContext.authorizer?.lambda;
-  if (fromAuthorizer?.env && fromAuthorizer.tokenId)
-    return { env: fromAuthorizer.env, tokenId: fromAuthorizer.tokenId };
+function callerOf(event: ApiEvent, deps: ApiDeps): Promise<Caller> {
   return authenticators(deps)(event.headers.authorization);
 }
 

@@ -1,7 +1,6 @@
-import type { APIGatewayProxyWebsocketEventV2, APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
+import type { APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createToken } from '../../lambdas/core/usecases/tokens.js';
-import { createAuthorizerHandler } from '../../lambdas/handlers/authorizer.js';
 import { createConnectHandler } from '../../lambdas/handlers/ws-connect.js';
 import { createDisconnectHandler } from '../../lambdas/handlers/ws-disconnect.js';
 import { createSubscribeHandler } from '../../lambdas/handlers/ws-subscribe.js';
@@ -18,31 +17,6 @@ beforeEach(async () => {
   tokens = new InMemoryTokens();
   connections = new InMemoryConnections();
   credentials = await createToken('env1', 'test', { tokens });
-});
-
-describe('authorizer handler', () => {
-  const authorize = (authorization?: string) =>
-    createAuthorizerHandler(() => ({ tokens }))({
-      headers: authorization ? { authorization } : {},
-    } as APIGatewayRequestAuthorizerEventV2);
-
-  it('authorizes a valid Basic token with its environment as context', async () => {
-    const header = `Basic ${Buffer.from(`${credentials.id}:${credentials.secret}`).toString('base64')}`;
-    expect(await authorize(header)).toEqual({ isAuthorized: true, context: { env: 'env1', tokenId: credentials.id } });
-  });
-
-  it('denies a wrong or missing token', async () => {
-    const header = `Basic ${Buffer.from(`${credentials.id}:nope`).toString('base64')}`;
-    expect(await authorize(header)).toEqual({ isAuthorized: false, context: {} });
-    expect(await authorize()).toEqual({ isAuthorized: false, context: {} });
-  });
-
-  it('fails (500) rather than denies when the token store is down', async () => {
-    tokens.get = async () => {
-      throw new Error('unavailable');
-    };
-    await expect(authorize('Basic eDp5')).rejects.toThrow('unavailable');
-  });
 });
 
 describe('WebSocket handlers', () => {
