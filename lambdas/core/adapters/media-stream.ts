@@ -1,7 +1,8 @@
 /** Reads the media table's stream records (NEW_AND_OLD_IMAGES) as upload and asset changes. */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { DynamoDBRecord } from 'aws-lambda';
+import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { logger, withKeys } from '../logger.js';
 import { MEDIA_TABLE, parseMediaKey } from '../tables.js';
 import type { MediaChange } from '../usecases/notify.js';
 import { assetFromItem, uploadFromItem } from './media-items.js';
@@ -23,4 +24,27 @@ export function mediaChangeOf(record: DynamoDBRecord): MediaChange | undefined {
   return key.kind === 'upload'
     ? { ...common, kind: 'upload', before: before && uploadFromItem(before), after: after && uploadFromItem(after) }
     : { ...common, kind: 'asset', before: before && assetFromItem(before), after: after && assetFromItem(after) };
+}
+
+/**
+ * A consumer of the media table's stream: runs `handle` for each upload or asset change in order, with the item's
+ * id on every log line. On a failure it reports that record's sequence number and stops, so the stream retries
+ * from there and the records before it are not handled twice.
+ */
+export function mediaStreamConsumer(handle: (change: MediaChange) => Promise<void>, failure: string) {
+  return async (event: DynamoDBStreamEvent, context?: Context): Promise<DynamoDBBatchResponse> => {
+    if (context) logger.addContext(context);
+    for (const record of event.Records) {
+      const change = mediaChangeOf(record);
+      if (!change) continue;
+      const id = (change.after ?? change.before)?.id;
+      try {
+        await withKeys(change.kind === 'asset' ? { assetId: id } : { uploadId: id }, () => handle(change));
+      } catch (err) {
+        logger.error(`${failure}; the stream will retry from this record`, { error: err as Error });
+        return { batchItemFailures: [{ itemIdentifier: record.dynamodb?.SequenceNumber ?? '' }] };
+      }
+    }
+    return { batchItemFailures: [] };
+  };
 }
