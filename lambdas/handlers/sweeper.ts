@@ -3,10 +3,7 @@
  * retried within the attempts budget, a transcode past the deadline is marked errored.
  */
 import type { Context } from 'aws-lambda';
-import { documentClient } from '../core/adapters/clients.js';
-import { DynamoTranscodeAttempts } from '../core/adapters/dynamo-attempts.js';
-import { DynamoMediaRepository } from '../core/adapters/dynamo-media.js';
-import { runnerFromEnv } from '../core/adapters/runner-from-env.js';
+import { retryContextFromEnv } from '../core/adapters/runner-from-env.js';
 import { envFor } from '../core/env.js';
 import { logger } from '../core/logger.js';
 import { once } from '../core/once.js';
@@ -21,15 +18,4 @@ export function createSweeperHandler(deps: () => SweepContext) {
   };
 }
 
-export const handler = createSweeperHandler(
-  once(() => {
-    const env = envFor('sweeper');
-    const doc = documentClient();
-    return {
-      media: new DynamoMediaRepository(doc, env.MEDIA_TABLE),
-      attempts: new DynamoTranscodeAttempts(doc, env.MEDIA_TABLE),
-      runner: runnerFromEnv(env.TRANSCODER),
-      outputBucket: env.OUTPUT_BUCKET,
-    };
-  }),
-);
+export const handler = createSweeperHandler(once(() => retryContextFromEnv(envFor('sweeper'))));

@@ -4,10 +4,7 @@
  * marked errored with the reason.
  */
 import type { Context, EventBridgeEvent } from 'aws-lambda';
-import { documentClient } from '../core/adapters/clients.js';
-import { DynamoTranscodeAttempts } from '../core/adapters/dynamo-attempts.js';
-import { DynamoMediaRepository } from '../core/adapters/dynamo-media.js';
-import { runnerFromEnv } from '../core/adapters/runner-from-env.js';
+import { retryContextFromEnv } from '../core/adapters/runner-from-env.js';
 import { envFor } from '../core/env.js';
 import { logger, withKeys } from '../core/logger.js';
 import { once } from '../core/once.js';
@@ -25,15 +22,4 @@ export function createTaskStoppedHandler(deps: () => RetryContext) {
   };
 }
 
-export const handler = createTaskStoppedHandler(
-  once(() => {
-    const env = envFor('taskStopped');
-    const doc = documentClient();
-    return {
-      media: new DynamoMediaRepository(doc, env.MEDIA_TABLE),
-      attempts: new DynamoTranscodeAttempts(doc, env.MEDIA_TABLE),
-      runner: runnerFromEnv(env.TRANSCODER),
-      outputBucket: env.OUTPUT_BUCKET,
-    };
-  }),
-);
+export const handler = createTaskStoppedHandler(once(() => retryContextFromEnv(envFor('taskStopped'))));

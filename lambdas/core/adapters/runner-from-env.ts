@@ -1,6 +1,9 @@
 import { envFor } from '../env.js';
 import type { TranscodeRunner } from '../ports.js';
-import { ecsClient, mediaConvertClient } from './clients.js';
+import type { RetryContext } from '../usecases/task-stopped.js';
+import { documentClient, ecsClient, mediaConvertClient } from './clients.js';
+import { DynamoTranscodeAttempts } from './dynamo-attempts.js';
+import { DynamoMediaRepository } from './dynamo-media.js';
 import { FargateRunner } from './ecs-runner.js';
 import { MediaConvertRunner } from './mediaconvert-runner.js';
 
@@ -25,4 +28,19 @@ export function runnerFromEnv(transcoder: string): TranscodeRunner {
     subnets: list(env.TASK_SUBNETS),
     securityGroups: list(env.TASK_SECURITY_GROUPS),
   });
+}
+
+/** What retrying a transcode needs (task-stopped and sweeper), wired from the environment. */
+export function retryContextFromEnv(env: {
+  MEDIA_TABLE: string;
+  TRANSCODER: string;
+  OUTPUT_BUCKET: string;
+}): RetryContext {
+  const doc = documentClient();
+  return {
+    media: new DynamoMediaRepository(doc, env.MEDIA_TABLE),
+    attempts: new DynamoTranscodeAttempts(doc, env.MEDIA_TABLE),
+    runner: runnerFromEnv(env.TRANSCODER),
+    outputBucket: env.OUTPUT_BUCKET,
+  };
 }
