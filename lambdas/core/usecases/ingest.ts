@@ -47,9 +47,23 @@ export async function ingestObject(
   await linkUpload(upload, asset.id, ctx.media);
   if (asset.status !== 'preparing') return { outcome: 'asset_finished' };
 
-  if (!(await ctx.media.claimDispatch(asset.id, DISPATCH_CLAIM_STALE_SECONDS))) {
-    return { outcome: 'already_dispatched' };
-  }
+  const jobId = await dispatchTranscode(asset, ctx);
+  return jobId === undefined ? { outcome: 'already_dispatched' } : { outcome: 'dispatched', jobId };
+}
+
+/**
+ * Starts the transcode of a preparing asset once: claims the dispatch (guarded, so racing deliveries start one
+ * job), starts the job, records it. Returns its job id, or undefined when another dispatch holds the claim.
+ */
+export async function dispatchTranscode(
+  asset: AssetRecord,
+  ctx: {
+    media: Pick<MediaRepository, 'claimDispatch' | 'releaseDispatch' | 'recordJob'>;
+    runner: TranscodeRunner;
+    outputBucket: string;
+  },
+): Promise<string | undefined> {
+  if (!(await ctx.media.claimDispatch(asset.id, DISPATCH_CLAIM_STALE_SECONDS))) return undefined;
   let jobId: string;
   try {
     ({ jobId } = await ctx.runner.start(transcodeJobFor(asset, ctx.outputBucket)));
@@ -58,7 +72,7 @@ export async function ingestObject(
     throw err;
   }
   await ctx.media.recordJob(asset.id, jobId);
-  return { outcome: 'dispatched', jobId };
+  return jobId;
 }
 
 /** The transcode of an asset, as every dispatch (the first, and each retry) starts it. */

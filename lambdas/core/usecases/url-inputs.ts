@@ -17,7 +17,7 @@ import {
   PlaybackPolicyInput,
   withPlaybackPolicies,
 } from './assets.js';
-import { DISPATCH_CLAIM_STALE_SECONDS, transcodeJobFor } from './ingest.js';
+import { dispatchTranscode } from './ingest.js';
 
 /** The body of `POST /video/v1/assets`. */
 export const CreateAssetInput = z
@@ -91,14 +91,5 @@ export async function fetchInput(
     }
     return 'input_refused';
   }
-  if (!(await ctx.media.claimDispatch(asset.id, DISPATCH_CLAIM_STALE_SECONDS))) return 'already_dispatched';
-  let jobId: string;
-  try {
-    ({ jobId } = await ctx.runner.start(transcodeJobFor(asset, ctx.outputBucket)));
-  } catch (err) {
-    await ctx.media.releaseDispatch(asset.id);
-    throw err;
-  }
-  await ctx.media.recordJob(asset.id, jobId);
-  return 'dispatched';
+  return (await dispatchTranscode(asset, ctx)) === undefined ? 'already_dispatched' : 'dispatched';
 }
