@@ -1,21 +1,23 @@
 /**
  * Function URL behind the stream distribution: `GET /{playbackId}.m3u8` returns the asset's master playlist with
  * its rendition URIs pointing into `assets/{assetId}/`, which the distribution serves from the output bucket;
- * `/{playbackId}/thumbnail.jpg`, `/storyboard.jpg` and `/storyboard.vtt` are its images (usecases/images.ts).
+ * `/{playbackId}/thumbnail.{jpg,png,webp}`, `/animated.{gif,webp}` and `/storyboard.{jpg,png,webp,vtt}` are its
+ * images, drawn here and returned as bytes (usecases/images.ts).
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { documentClient, s3Client } from '../core/adapters/clients.js';
 import { DynamoMediaRepository } from '../core/adapters/dynamo-media.js';
 import { DynamoSigningKeyRepository } from '../core/adapters/dynamo-signing-keys.js';
+import { S3ObjectBytes } from '../core/adapters/s3-object-bytes.js';
 import { S3TextObjects } from '../core/adapters/s3-text-objects.js';
 import { playbackIdFromPath } from '../core/domain/playback.js';
 import { envFor } from '../core/env.js';
 import { logger } from '../core/logger.js';
 import { once } from '../core/once.js';
-import { type ImageResult, imageRequestFromPath, resolveImage } from '../core/usecases/images.js';
+import { type ImageDeps, type ImageResult, imageRequestFromPath, resolveImage } from '../core/usecases/images.js';
 import { resolvePlayback } from '../core/usecases/playback.js';
 
-type Deps = Parameters<typeof resolvePlayback>[1];
+type Deps = Parameters<typeof resolvePlayback>[1] & Pick<ImageDeps, 'bytes'>;
 
 const text = (statusCode: number, body: string): APIGatewayProxyStructuredResultV2 => ({
   statusCode,
@@ -44,19 +46,15 @@ export function createPlaybackHandler(deps: () => Deps) {
   };
 }
 
-/** Thumbnails and storyboards (usecases/images.ts): redirects into `/assets/`, or the storyboard's WebVTT. */
+/**
+ * Images (usecases/images.ts) as the Function URL returns them: binary bodies base64-encoded, cached as long as
+ * the use case says (a year for public playback ids: the stills and frames behind an image never change).
+ */
 function imageResponse(result: ImageResult): APIGatewayProxyStructuredResultV2 {
-  if (result.status === 302) {
-    return { statusCode: 302, headers: { location: result.location, 'cache-control': 'public, max-age=60' }, body: '' };
-  }
-  if (result.status === 200) {
-    return {
-      statusCode: 200,
-      headers: { 'content-type': result.contentType, 'cache-control': 'public, max-age=60' },
-      body: result.body,
-    };
-  }
-  return text(result.status, result.message);
+  if (result.status !== 200) return text(result.status, result.message);
+  const headers = { 'content-type': result.contentType, 'cache-control': result.cacheControl };
+  if (typeof result.body === 'string') return { statusCode: 200, headers, body: result.body };
+  return { statusCode: 200, headers, body: Buffer.from(result.body).toString('base64'), isBase64Encoded: true };
 }
 
 export const handler = createPlaybackHandler(
@@ -67,6 +65,7 @@ export const handler = createPlaybackHandler(
       media: new DynamoMediaRepository(doc, env.MEDIA_TABLE),
       signingKeys: new DynamoSigningKeyRepository(doc, env.MEDIA_TABLE),
       objects: new S3TextObjects(s3Client()),
+      bytes: new S3ObjectBytes(s3Client()),
       outputBucket: env.OUTPUT_BUCKET,
     };
   }),

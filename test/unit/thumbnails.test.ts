@@ -1,12 +1,24 @@
-import { describe, expect, it } from 'vitest';
+import Mux from '@mux/mux-node';
+import sharp from 'sharp';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
+  fittedSize,
+  PREVIEW_MANIFEST,
+  type PreviewManifest,
+  parseAnimatedParams,
+  parseThumbnailParams,
   planImages,
+  planPreviewFrames,
+  previewFramesFor,
+  previewSheetFile,
   STORYBOARD_IMAGE,
   stillFile,
   stillIndexAt,
   storyboardVtt,
 } from '../../lambdas/core/domain/thumbnails.js';
-import { imageRequestFromPath, resolveImage } from '../../lambdas/core/usecases/images.js';
+import { type ImageResult, imageRequestFromPath, resolveImage } from '../../lambdas/core/usecases/images.js';
+import { createSigningKey } from '../../lambdas/core/usecases/signing-keys.js';
+import { InMemorySigningKeys } from './api-fakes.js';
 import { InMemoryMediaRepository } from './fakes.js';
 
 describe('planImages', () => {
@@ -58,64 +70,323 @@ describe('storyboardVtt', () => {
   });
 });
 
+describe('image parameters', () => {
+  it('reads Mux thumbnail parameters, with preserve and no turn by default', () => {
+    expect(parseThumbnailParams({})).toEqual({
+      ok: true,
+      value: { fitMode: 'preserve', rotate: 0, flipV: false, flipH: false },
+    });
+    expect(
+      parseThumbnailParams({
+        time: '12.5',
+        width: '640',
+        height: '360',
+        fit_mode: 'smartcrop',
+        rotate: '90',
+        flip_v: 'true',
+      }),
+    ).toEqual({
+      ok: true,
+      value: { time: 12.5, width: 640, height: 360, fitMode: 'smartcrop', rotate: 90, flipV: true, flipH: false },
+    });
+  });
+
+  it.each([
+    [{ time: 'soon' }, 'time'],
+    [{ time: '-1' }, 'time'],
+    [{ width: '0' }, 'width'],
+    [{ width: '12.5' }, 'width'],
+    [{ height: '5000' }, 'height'],
+    [{ fit_mode: 'cover' }, 'fit_mode'],
+    [{ rotate: '45' }, 'rotate'],
+    [{ flip_h: 'maybe' }, 'flip_h'],
+  ])('refuses thumbnail parameters %j, naming %s', (query, name) => {
+    const parsed = parseThumbnailParams(query);
+    expect(parsed.ok).toBe(false);
+    expect(parsed.ok === false && parsed.message).toMatch(new RegExp(`^${name} `));
+  });
+
+  it('reads animated parameters with Mux defaults (0 to 5 s, 320 wide, 15 fps), end clamped to the video', () => {
+    expect(parseAnimatedParams({}, 60)).toEqual({ ok: true, value: { start: 0, end: 5, fps: 15, width: 320 } });
+    expect(parseAnimatedParams({ start: '8', fps: '30', height: '640' }, 10)).toEqual({
+      ok: true,
+      value: { start: 8, end: 10, fps: 30, height: 640 },
+    });
+  });
+
+  it.each([
+    [{ start: '2', end: '12.5' }, 'end'],
+    [{ start: '3', end: '2' }, 'end'],
+    [{ start: '60' }, 'start'],
+    [{ fps: '31' }, 'fps'],
+    [{ fps: '0' }, 'fps'],
+    [{ width: '641' }, 'width'],
+    [{ height: '0' }, 'height'],
+  ])('refuses animated parameters %j, naming %s', (query, name) => {
+    const parsed = parseAnimatedParams(query, 60);
+    expect(parsed.ok === false && parsed.message).toMatch(new RegExp(`^${name} `));
+  });
+
+  it('sizes an image per fit mode as Mux does', () => {
+    const video = { width: 1920, height: 1080 };
+    expect(fittedSize(video, {}, 'preserve')).toEqual(video);
+    expect(fittedSize(video, { width: 100, height: 100 }, 'preserve')).toEqual({ width: 100, height: 56 });
+    for (const mode of ['stretch', 'crop', 'smartcrop', 'pad'] as const) {
+      expect(fittedSize(video, { width: 100, height: 100 }, mode)).toEqual({ width: 100, height: 100 });
+      expect(fittedSize(video, { width: 100 }, mode)).toEqual({ width: 100, height: 56 });
+    }
+    expect(fittedSize(video, { height: 90 }, 'crop')).toEqual({ width: 160, height: 90 });
+  });
+});
+
+describe('preview frames', () => {
+  it('keeps the source rate up to 30 fps at 320 wide, and bounds long videos to 18,000 frames (≥ 1 fps)', () => {
+    expect(planPreviewFrames(60, { width: 1920, height: 1080, fps: 29.97 })).toEqual({
+      fps: 30,
+      frames: 1800,
+      width: 320,
+      height: 180,
+      columns: 6,
+      rows: 5,
+    });
+    expect(planPreviewFrames(10, { width: 640, height: 480, fps: 24 })).toMatchObject({ fps: 24, height: 240 });
+    expect(planPreviewFrames(3600, { width: 1920, height: 1080, fps: 30 })).toMatchObject({ fps: 5, frames: 18_000 });
+    expect(planPreviewFrames(43_200, { width: 1920, height: 1080, fps: 30 })).toMatchObject({ fps: 1 });
+    expect(planPreviewFrames(10, { width: 1080, height: 1920, fps: 0 })).toMatchObject({ fps: 30, height: 568 });
+  });
+
+  it('picks the stored frame nearest each output frame, sheet by sheet', () => {
+    const manifest = planPreviewFrames(60, { width: 1920, height: 1080, fps: 30 });
+    const frames = previewFramesFor(manifest, { start: 0.5, end: 1.5, fps: 10 });
+    expect(frames).toHaveLength(10);
+    // Output frame 0 is stored frame 15 (0.5 s at 30 fps): sheet 0, slot 15 = row 2, column 3.
+    expect(frames[0]).toEqual({ sheet: 0, left: 960, top: 360 });
+    // Output frame 5 is stored frame 30: the first of sheet 1.
+    expect(frames[5]).toEqual({ sheet: 1, left: 0, top: 0 });
+    // Past the end, the last stored frame repeats.
+    const last = previewFramesFor({ ...manifest, frames: 31 }, { start: 0.9, end: 1.9, fps: 30 });
+    expect(last.at(-1)).toEqual({ sheet: 1, left: 0, top: 0 });
+  });
+});
+
 describe('resolveImage', () => {
-  async function media(status: 'ready' | 'preparing' = 'ready', withVideo = true) {
+  const STILL = { width: 1280, height: 720 };
+  const objects = new Map<string, Uint8Array | string>();
+  const manifest: PreviewManifest = { ...planPreviewFrames(60, { width: 1920, height: 1080, fps: 30 }), frames: 1800 };
+
+  /** A still whose left half is red and right half blue, so turns and flips can be told apart. */
+  async function halves(size: { width: number; height: number }): Promise<Uint8Array> {
+    const half = { width: size.width / 2, height: size.height, channels: 3 as const };
+    const blue = await sharp({ create: { ...half, background: '#0000ff' } })
+      .png()
+      .toBuffer();
+    const image = sharp({ create: { ...size, channels: 3, background: '#ff0000' } }).composite([
+      { input: blue, left: size.width / 2, top: 0 },
+    ]);
+    return new Uint8Array(await image.jpeg().toBuffer());
+  }
+
+  beforeAll(async () => {
+    const still = await halves(STILL);
+    for (const i of [0, 12, 30, 59]) objects.set(`assets/asset1/${stillFile(i)}`, still);
+    objects.set(`assets/asset1/${STORYBOARD_IMAGE}`, await halves({ width: 2560, height: 864 }));
+    objects.set(
+      'assets/asset1/storyboard.vtt',
+      'WEBVTT\n\n00:00:00.000 --> 00:00:01.000\nstoryboard.jpg#xywh=0,0,256,144\n',
+    );
+    objects.set(`assets/asset1/${PREVIEW_MANIFEST}`, JSON.stringify(manifest));
+    // Every stored frame differs (the GIF encoder merges identical neighbours into one longer frame).
+    const tiles = Array.from({ length: 30 }, async (_, k) => ({
+      input: await sharp({ create: { width: 320, height: 180, channels: 3, background: { r: 8 * k, g: 0, b: 0 } } })
+        .png()
+        .toBuffer(),
+      left: (k % 6) * 320,
+      top: Math.floor(k / 6) * 180,
+    }));
+    const sheet = sharp({ create: { width: 320 * 6, height: 180 * 5, channels: 3, background: '#000000' } });
+    const sheetBytes = new Uint8Array(
+      await sheet
+        .composite(await Promise.all(tiles))
+        .jpeg({ quality: 95 })
+        .toBuffer(),
+    );
+    for (let i = 0; i < 60; i++) objects.set(`assets/asset1/${previewSheetFile(i)}`, sheetBytes);
+  });
+
+  const deps = {
+    objects: { getText: async (_b: string, key: string) => objects.get(key) as string | undefined },
+    bytes: { getBytes: async (_b: string, key: string) => objects.get(key) as Uint8Array | undefined },
+    outputBucket: 'out',
+  };
+
+  async function media(
+    options: { status?: 'ready' | 'preparing'; video?: boolean; policy?: 'public' | 'signed' } = {},
+  ): Promise<InMemoryMediaRepository> {
     const repo = new InMemoryMediaRepository();
     await repo.createAsset({
       id: 'asset1',
-      env: 'dev',
-      status,
+      env: 'env1',
+      status: options.status ?? 'ready',
       created_at: 1,
       source: { bucket: 'in', key: 'uploads/u1' },
-      playback_ids: [{ id: 'playback1', policy: 'public' }],
+      playback_ids: [{ id: 'playback1', policy: options.policy ?? 'public' }],
       duration: 60,
-      tracks: withVideo
-        ? [{ id: 'v', type: 'video', max_width: 1920, max_height: 1080, max_frame_rate: 30, duration: 60 }]
-        : [{ id: 'a', type: 'audio', max_channels: 2, duration: 60, primary: true }],
+      tracks:
+        options.video === false
+          ? [{ id: 'a', type: 'audio', max_channels: 2, duration: 60, primary: true }]
+          : [{ id: 'v', type: 'video', max_width: 1920, max_height: 1080, max_frame_rate: 30, duration: 60 }],
     });
     return repo;
   }
-  const vtt = 'WEBVTT\n\n00:00:00.000 --> 00:00:01.000\nstoryboard.jpg#xywh=0,0,256,144\n';
-  const objects = { getText: async (_b: string, key: string) => (key.endsWith('storyboard.vtt') ? vtt : undefined) };
-  const resolve = async (path: string, query: { time?: string } = {}, repo?: InMemoryMediaRepository) => {
+
+  const resolve = async (
+    path: string,
+    query: Record<string, string> = {},
+    extra: Partial<Parameters<typeof resolveImage>[2]> = {},
+  ): Promise<ImageResult> => {
     const request = imageRequestFromPath(path);
     if (!request) throw new Error(`not an image path: ${path}`);
-    return resolveImage(request, query, { media: repo ?? (await media()), objects, outputBucket: 'out' });
+    return resolveImage(request, query, { media: await media(), ...deps, ...extra });
   };
 
-  it('redirects a thumbnail to the still nearest the time, the middle by default', async () => {
-    expect(await resolve('/playback1/thumbnail.jpg', { time: '12.4' })).toEqual({
-      status: 302,
-      location: '/assets/asset1/thumbnails/0012.jpg',
-    });
-    expect(await resolve('/playback1/thumbnail.jpg')).toMatchObject({ location: '/assets/asset1/thumbnails/0030.jpg' });
-    expect(await resolve('/playback1/thumbnail.jpg', { time: 'soon' })).toMatchObject({ status: 400 });
+  async function picture(result: ImageResult) {
+    if (result.status !== 200 || typeof result.body === 'string')
+      throw new Error(`no image: ${JSON.stringify(result)}`);
+    const image = sharp(result.body, { animated: true });
+    const metadata = await image.metadata();
+    const pixel = async (x: number, y: number) => {
+      const { data, info } = await sharp(result.body as Uint8Array)
+        .raw()
+        .toBuffer({ resolveWithObject: true });
+      const at = (y * info.width + x) * info.channels;
+      return [data[at], data[at + 1], data[at + 2]].map((c) => ((c ?? 0) > 127 ? 1 : 0)).join('');
+    };
+    return { metadata, pixel, contentType: result.contentType, cacheControl: result.cacheControl };
+  }
+  const RED = '100';
+  const BLUE = '001';
+  const BLACK = '000';
+
+  it('draws a thumbnail in each format, at the video size by default, cached as immutable', async () => {
+    for (const [format, type] of [
+      ['jpg', 'jpeg'],
+      ['png', 'png'],
+      ['webp', 'webp'],
+    ] as const) {
+      const image = await picture(await resolve(`/playback1/thumbnail.${format}`, { time: '12.4' }));
+      expect(image.metadata).toMatchObject({ format: type, width: 1920, height: 1080 });
+      expect(image.contentType).toBe(`image/${type}`);
+      expect(image.cacheControl).toBe('public, max-age=31536000, immutable');
+    }
   });
 
-  it('serves the storyboard sprite and its WebVTT with tile URIs under the asset folder', async () => {
-    expect(await resolve('/playback1/storyboard.jpg')).toEqual({
-      status: 302,
-      location: '/assets/asset1/storyboard.jpg',
-    });
-    expect(await resolve('/playback1/storyboard.vtt')).toEqual({
+  it.each([
+    ['preserve', 100, 56],
+    ['stretch', 100, 100],
+    ['crop', 100, 100],
+    ['smartcrop', 100, 100],
+    ['pad', 100, 100],
+  ])('fits %s into 100x100 as %ix%i', async (fit_mode, width, height) => {
+    const image = await picture(await resolve('/playback1/thumbnail.png', { width: '100', height: '100', fit_mode }));
+    expect(image.metadata).toMatchObject({ width, height });
+    if (fit_mode === 'pad') expect(await image.pixel(50, 2)).toBe(BLACK); // bars above and below
+    if (fit_mode === 'crop') expect([await image.pixel(2, 50), await image.pixel(97, 50)]).toEqual([RED, BLUE]);
+    if (fit_mode === 'stretch') expect([await image.pixel(2, 2), await image.pixel(97, 97)]).toEqual([RED, BLUE]);
+  });
+
+  it('turns clockwise before fitting, and flips after everything else', async () => {
+    const turned = await picture(await resolve('/playback1/thumbnail.png', { rotate: '90', width: '90' }));
+    expect(turned.metadata).toMatchObject({ width: 90, height: 160 });
+    // The red left half is on top after a quarter turn clockwise.
+    expect([await turned.pixel(45, 10), await turned.pixel(45, 150)]).toEqual([RED, BLUE]);
+    const flipped = await picture(
+      await resolve('/playback1/thumbnail.png', { rotate: '90', width: '90', flip_v: 'true' }),
+    );
+    expect([await flipped.pixel(45, 10), await flipped.pixel(45, 150)]).toEqual([BLUE, RED]);
+    const mirrored = await picture(await resolve('/playback1/thumbnail.png', { width: '160', flip_h: '1' }));
+    expect([await mirrored.pixel(10, 45), await mirrored.pixel(150, 45)]).toEqual([BLUE, RED]);
+  });
+
+  it('assembles animated GIF and WebP with one frame per 1/fps, 320 wide by default', async () => {
+    const gif = await picture(await resolve('/playback1/animated.gif', { start: '1', end: '3', fps: '10' }));
+    expect(gif.metadata).toMatchObject({ format: 'gif', width: 320, pages: 20, pageHeight: 180, loop: 0 });
+    expect(gif.metadata.delay).toEqual(Array.from({ length: 20 }, () => 100));
+    const webp = await picture(await resolve('/playback1/animated.webp', { height: '90' }));
+    expect(webp.metadata).toMatchObject({ format: 'webp', width: 160, pageHeight: 90, pages: 75 });
+    expect(await resolve('/playback1/animated.gif', { start: '0', end: '11' })).toMatchObject({ status: 400 });
+  });
+
+  it('serves the storyboard sprite as bytes and its WebVTT pointing at /{playbackId}/storyboard.jpg', async () => {
+    const sprite = await picture(await resolve('/playback1/storyboard.jpg'));
+    expect(sprite.metadata).toMatchObject({ format: 'jpeg', width: 2560 });
+    expect((await picture(await resolve('/playback1/storyboard.webp'))).metadata.format).toBe('webp');
+    expect(await resolve('/playback1/storyboard.vtt')).toMatchObject({
       status: 200,
       contentType: 'text/vtt; charset=utf-8',
-      body: 'WEBVTT\n\n00:00:00.000 --> 00:00:01.000\n/assets/asset1/storyboard.jpg#xywh=0,0,256,144\n',
+      body: 'WEBVTT\n\n00:00:00.000 --> 00:00:01.000\n/playback1/storyboard.jpg#xywh=0,0,256,144\n',
     });
   });
 
-  it('refuses unknown ids, assets not ready and audio-only assets', async () => {
+  it('refuses unknown ids, assets not ready, audio-only assets and bad parameters', async () => {
     expect(await resolve('/nosuchplayback/thumbnail.jpg')).toMatchObject({ status: 404 });
-    expect(await resolve('/playback1/thumbnail.jpg', {}, await media('preparing'))).toMatchObject({ status: 412 });
-    expect(await resolve('/playback1/thumbnail.jpg', {}, await media('ready', false))).toMatchObject({ status: 404 });
+    expect(
+      await resolve('/playback1/thumbnail.jpg', {}, { media: await media({ status: 'preparing' }) }),
+    ).toMatchObject({ status: 412 });
+    expect(await resolve('/playback1/thumbnail.jpg', {}, { media: await media({ video: false }) })).toMatchObject({
+      status: 404,
+    });
+    expect(await resolve('/playback1/thumbnail.jpg', { fit_mode: 'zoom' })).toMatchObject({ status: 400 });
   });
 
   it('recognises only image paths of a playback id', () => {
     expect(imageRequestFromPath('/playback1.m3u8')).toBeUndefined();
-    expect(imageRequestFromPath('/playback1/animated.gif')).toBeUndefined();
-    expect(imageRequestFromPath('/playback1/storyboard.vtt')).toEqual({
+    expect(imageRequestFromPath('/playback1/animated.jpg')).toBeUndefined();
+    expect(imageRequestFromPath('/playback1/thumbnail.gif')).toBeUndefined();
+    expect(imageRequestFromPath('/playback1/animated.gif')).toEqual({
       playbackId: 'playback1',
-      file: 'storyboard.vtt',
+      kind: 'animated',
+      format: 'gif',
+    });
+  });
+
+  describe('signed playback ids', () => {
+    const mux = new Mux({ tokenId: 'x', tokenSecret: 'y' });
+    const signingKeys = new InMemorySigningKeys();
+    let key: Awaited<ReturnType<typeof createSigningKey>>;
+    beforeAll(async () => {
+      key = await createSigningKey({ env: 'env1', signingKeys });
+    });
+    const sign = (type: 'video' | 'thumbnail' | 'gif' | 'storyboard', params?: Record<string, string>) =>
+      mux.jwt.signPlaybackId('playback1', {
+        keyId: key.id,
+        keySecret: key.private_key,
+        type,
+        expiration: '600s',
+        ...(params && { params }),
+      });
+    const signed = async (path: string, query: Record<string, string> = {}) =>
+      resolve(path, query, { media: await media({ policy: 'signed' }), signingKeys });
+
+    it('needs a token with the image’s audience: t thumbnail, g animated, s storyboard', async () => {
+      expect(await signed('/playback1/thumbnail.jpg')).toMatchObject({ status: 403 });
+      expect(await signed('/playback1/thumbnail.jpg', { token: await sign('video') })).toMatchObject({ status: 403 });
+      expect(await signed('/playback1/animated.gif', { token: await sign('thumbnail') })).toMatchObject({
+        status: 403,
+      });
+      const thumb = await picture(await signed('/playback1/thumbnail.jpg', { token: await sign('thumbnail') }));
+      expect(thumb.cacheControl).toMatch(/^public, max-age=(59\d|600)$/);
+      const gif = await signed('/playback1/animated.gif', { token: await sign('gif'), end: '1', fps: '5' });
+      expect((await picture(gif)).metadata).toMatchObject({ pages: 5, delay: [200, 200, 200, 200, 200] });
+      const token = await sign('storyboard');
+      const vtt = await signed('/playback1/storyboard.vtt', { token });
+      expect(vtt.status === 200 && vtt.body).toContain(`/playback1/storyboard.jpg?token=${token}#xywh=`);
+      expect((await signed('/playback1/storyboard.jpg', { token })).status).toBe(200);
+    });
+
+    it('takes the parameters from the token’s claims, over the query', async () => {
+      const token = await sign('thumbnail', { width: '200', fit_mode: 'stretch', height: '50' });
+      const image = await picture(await signed('/playback1/thumbnail.png', { token, width: '400' }));
+      expect(image.metadata).toMatchObject({ width: 200, height: 50 });
     });
   });
 });

@@ -45,6 +45,7 @@ import {
 import { ENV, envFor, optional } from '../../../lambdas/core/env.js';
 import type { MediaRepository } from '../../../lambdas/core/ports.js';
 import { encodeHls, encodeHlsChunked, HLS_VERSION } from './encode.js';
+import { cutPreviewFrames } from './preview-frames.js';
 import { probe } from './probe.js';
 import { ProgressivePublisher } from './progressive.js';
 import { S3Storage } from './storage.js';
@@ -160,6 +161,8 @@ async function transcode(config: Config, deps: TranscoderDeps, workDir: string, 
     },
   });
   const images = source.video && planImages(source.durationSeconds, source.video);
+  // Frames for animated previews, cut beside the ladder (preview-frames.ts); never rejects.
+  const previews = cutPreviewFrames(sourceFile, hlsDir, source);
   const parallelism = config.chunkParallelism;
   const chunks =
     plan.video && parallelism > 1
@@ -183,6 +186,8 @@ async function transcode(config: Config, deps: TranscoderDeps, workDir: string, 
     }
   }
   if (images) await writeStoryboardVtt(hlsDir, images, source.durationSeconds);
+  const preview = await previews;
+  if ('error' in preview) logger.warn('No preview frames: animated images will answer 404', preview.error);
   logger.info('Encoded', { variants, publishedEarly: publisher.isPlayable });
   if (publisher.lastFailure) logger.warn('An early upload failed; publishing it now', publisher.lastFailure as Error);
   const keys = await publisher.finish();

@@ -1,63 +1,351 @@
 /**
- * Mux-style image URLs of a playback id, served from what the transcoder cut at transcode time
- * (domain/thumbnails.ts):
- * - `/{playbackId}/thumbnail.jpg?time=` → the still nearest `time` (default: the middle of the video);
- * - `/{playbackId}/storyboard.jpg` → the storyboard sprite;
- * - `/{playbackId}/storyboard.vtt` → its WebVTT, tile URIs pointing at the sprite under `/assets/{assetId}/`.
- * Images are redirects to the immutable objects under `/assets/`, so the CDN caches each once.
+ * Mux's image URLs of a playback id (https://docs.mux.com/guides/get-images-from-a-video), drawn by the playback
+ * function from what the transcoder cut (domain/thumbnails.ts) and returned as bytes:
+ * - `/{playbackId}/thumbnail.{jpg,png,webp}` — `time`, `width`, `height`, `fit_mode`, `rotate`, `flip_v`, `flip_h`,
+ *   from the still nearest `time` (default: the middle);
+ * - `/{playbackId}/animated.{gif,webp}` — `start`, `end`, `width`, `height`, `fps`, from the preview frames;
+ * - `/{playbackId}/storyboard.{jpg,png,webp}` — the storyboard sprite, and `storyboard.vtt` its WebVTT, whose tile
+ *   URIs point at `/{playbackId}/storyboard.jpg` (with the same `token`).
+ * A `signed` playback id needs `?token=` with Mux's audience for the image (`t` thumbnail, `g` animated, `s`
+ * storyboard); as in Mux, the image's parameters may then be claims of the token, which win over the query.
+ * Decoding, resizing and encoding is sharp's (libvips), loaded on the first image request only.
  */
+import { decodeJwt } from 'jose';
+import type { Sharp } from 'sharp';
 import { assetOutputPrefix } from '../domain/layout.js';
-import { planImages, STORYBOARD_IMAGE, STORYBOARD_VTT, stillFile, stillIndexAt } from '../domain/thumbnails.js';
-import type { MediaRepository } from '../ports.js';
+import type { AssetRecord } from '../domain/media.js';
+import { type TokenAudience, verifyPlaybackToken } from '../domain/playback-token.js';
+import {
+  type AnimatedParams,
+  type FitMode,
+  fittedSize,
+  PREVIEW_MANIFEST,
+  type PreviewManifest,
+  parseAnimatedParams,
+  parseThumbnailParams,
+  planImages,
+  previewFramesFor,
+  previewSheetFile,
+  rotatedSize,
+  type Size,
+  STORYBOARD_IMAGE,
+  STORYBOARD_VTT,
+  stillFile,
+  stillIndexAt,
+  type ThumbnailParams,
+} from '../domain/thumbnails.js';
+import type { MediaRepository, SigningKeyRepository } from '../ports.js';
 import type { TextObjects } from './playback.js';
+import { publicKeyLookup } from './signing-keys.js';
 
-const IMAGE_PATH = /^\/([A-Za-z0-9]{8,64})\/(thumbnail\.jpg|storyboard\.jpg|storyboard\.vtt)$/;
+const IMAGE_PATH = /^\/([A-Za-z0-9]{8,64})\/(thumbnail|animated|storyboard)\.(jpg|png|webp|gif|vtt)$/;
 
-export interface ImageRequest {
-  playbackId: string;
-  file: 'thumbnail.jpg' | 'storyboard.jpg' | 'storyboard.vtt';
-}
+const FORMATS = {
+  thumbnail: ['jpg', 'png', 'webp'],
+  animated: ['gif', 'webp'],
+  storyboard: ['jpg', 'png', 'webp', 'vtt'],
+} as const;
+
+export type ImageRequest =
+  | { playbackId: string; kind: 'thumbnail'; format: 'jpg' | 'png' | 'webp' }
+  | { playbackId: string; kind: 'animated'; format: 'gif' | 'webp' }
+  | { playbackId: string; kind: 'storyboard'; format: 'jpg' | 'png' | 'webp' | 'vtt' };
+
+type ImageFormat = 'jpg' | 'png' | 'webp' | 'gif';
 
 /** The image a path asks for, or undefined if it is not an image path of a playback id. */
 export function imageRequestFromPath(path: string): ImageRequest | undefined {
   const match = IMAGE_PATH.exec(path);
-  if (!match?.[1] || !match[2]) return undefined;
-  return { playbackId: match[1], file: match[2] as ImageRequest['file'] };
+  const [, playbackId, kind, format] = match ?? [];
+  if (!playbackId || !kind || !format) return undefined;
+  const formats: readonly string[] = FORMATS[kind as keyof typeof FORMATS];
+  if (!formats.includes(format)) return undefined;
+  return { playbackId, kind, format } as ImageRequest;
+}
+
+/** Reads objects as bytes; undefined when they do not exist. */
+export interface ObjectBytes {
+  getBytes(bucket: string, key: string): Promise<Uint8Array | undefined>;
 }
 
 export type ImageResult =
-  | { status: 302; location: string }
-  | { status: 200; contentType: string; body: string }
-  | { status: 400 | 403 | 404 | 412; message: string };
+  | { status: 200; contentType: string; body: Uint8Array | string; cacheControl: string }
+  | { status: 400 | 403 | 404 | 412 | 413; message: string };
+
+export interface ImageDeps {
+  media: Pick<MediaRepository, 'getPlaybackId' | 'getAsset'>;
+  objects: TextObjects;
+  bytes: ObjectBytes;
+  outputBucket: string;
+  /** Public keys for `signed` playback ids; without it their images are never served. */
+  signingKeys?: Pick<SigningKeyRepository, 'get'>;
+  nowSeconds?: () => number;
+}
+
+/**
+ * A Function URL response carries at most 6 MB, base64 included; an image larger than this is refused (413)
+ * rather than cut off.
+ */
+export const MAX_IMAGE_BYTES = 4_000_000;
+
+/** Every input of an image is immutable once the asset is ready, so an image never changes. */
+const IMMUTABLE = 'public, max-age=31536000, immutable';
+
+const AUDIENCE: Record<ImageRequest['kind'], TokenAudience> = { thumbnail: 't', animated: 'g', storyboard: 's' };
+
+const CONTENT_TYPES: Record<ImageFormat, string> = {
+  jpg: 'image/jpeg',
+  png: 'image/png',
+  webp: 'image/webp',
+  gif: 'image/gif',
+};
+
+/** Parameters a signed token may carry as claims (Mux puts them there for signed playback ids). */
+const PARAMETER_CLAIMS = [
+  'time',
+  'width',
+  'height',
+  'fit_mode',
+  'rotate',
+  'flip_v',
+  'flip_h',
+  'start',
+  'end',
+  'fps',
+] as const;
 
 export async function resolveImage(
   request: ImageRequest,
-  query: { time?: string },
-  deps: { media: Pick<MediaRepository, 'getPlaybackId' | 'getAsset'>; objects: TextObjects; outputBucket: string },
+  query: Readonly<Record<string, string | undefined>>,
+  deps: ImageDeps,
 ): Promise<ImageResult> {
   const playback = await deps.media.getPlaybackId(request.playbackId);
   if (!playback) return { status: 404, message: 'Playback ID not found' };
-  if (playback.policy !== 'public') return { status: 403, message: 'Images of signed playback IDs are not served yet' };
   const asset = await deps.media.getAsset(playback.asset_id);
   if (!asset || asset.status === 'deleted') return { status: 404, message: 'Playback ID not found' };
+  let params = query;
+  let cacheControl = IMMUTABLE;
+  if (playback.policy !== 'public') {
+    const token = query.token;
+    const keys = deps.signingKeys ?? { get: async () => undefined };
+    const check = await verifyPlaybackToken(token, {
+      playbackId: request.playbackId,
+      audience: AUDIENCE[request.kind],
+      publicKey: publicKeyLookup(asset.env, keys),
+      ...(deps.nowSeconds && { nowSeconds: deps.nowSeconds() }),
+    });
+    if (!check.ok) return { status: 403, message: check.reason };
+    const claims = decodeJwt(token as string); // verified above, `exp` included
+    params = { ...query, ...claimParameters(claims) };
+    // Cached for as long as the token is valid (the cache key includes the token).
+    const now = deps.nowSeconds?.() ?? Math.floor(Date.now() / 1000);
+    cacheControl = `public, max-age=${Math.max(0, (claims.exp ?? now) - now)}`;
+  }
   if (asset.status !== 'ready') return { status: 412, message: `The asset is ${asset.status}, not ready` };
   const video = asset.tracks?.find((t) => t.type === 'video');
   if (!video || asset.duration === undefined) return { status: 404, message: 'The asset has no video' };
-  const folder = `/${assetOutputPrefix(asset.id)}`;
-  switch (request.file) {
-    case 'thumbnail.jpg': {
-      const time = query.time === undefined ? asset.duration / 2 : Number(query.time);
-      if (!Number.isFinite(time) || time < 0) return { status: 400, message: 'time must be a number of seconds ≥ 0' };
-      const plan = planImages(asset.duration, { width: video.max_width, height: video.max_height });
-      return { status: 302, location: `${folder}/${stillFile(stillIndexAt(plan, time))}` };
-    }
-    case 'storyboard.jpg':
-      return { status: 302, location: `${folder}/${STORYBOARD_IMAGE}` };
-    case 'storyboard.vtt': {
-      const vtt = await deps.objects.getText(deps.outputBucket, `${assetOutputPrefix(asset.id)}/${STORYBOARD_VTT}`);
-      if (vtt === undefined) return { status: 404, message: 'The asset has no storyboard' };
-      const body = vtt.replaceAll(`${STORYBOARD_IMAGE}#`, `${folder}/${STORYBOARD_IMAGE}#`);
-      return { status: 200, contentType: 'text/vtt; charset=utf-8', body };
-    }
+  const context: DrawContext = {
+    asset: asset as AssetRecord & { duration: number },
+    video: { width: video.max_width, height: video.max_height },
+    deps,
+    folder: assetOutputPrefix(asset.id),
+    cacheControl,
+  };
+  switch (request.kind) {
+    case 'thumbnail':
+      return thumbnail(context, params, request.format);
+    case 'animated':
+      return animated(context, params, request.format);
+    case 'storyboard':
+      return request.format === 'vtt'
+        ? storyboardVtt(context, request.playbackId, query.token)
+        : storyboard(context, request.format);
   }
+}
+
+interface DrawContext {
+  asset: AssetRecord & { duration: number };
+  /** The video's display size (its top rendition). */
+  video: Size;
+  deps: ImageDeps;
+  folder: string;
+  cacheControl: string;
+}
+
+function claimParameters(claims: Record<string, unknown>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of PARAMETER_CLAIMS) {
+    const value = claims[name];
+    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') out[name] = String(value);
+  }
+  return out;
+}
+
+async function thumbnail(
+  context: DrawContext,
+  query: Readonly<Record<string, string | undefined>>,
+  format: 'jpg' | 'png' | 'webp',
+): Promise<ImageResult> {
+  const parsed = parseThumbnailParams(query);
+  if (!parsed.ok) return { status: 400, message: parsed.message };
+  const params = parsed.value;
+  const { asset, video, deps, folder } = context;
+  const plan = planImages(asset.duration, video);
+  const index = stillIndexAt(plan, params.time ?? asset.duration / 2);
+  const still = await deps.bytes.getBytes(deps.outputBucket, `${folder}/${stillFile(index)}`);
+  if (!still) return { status: 404, message: 'The asset has no thumbnails' };
+  const body = await drawThumbnail(still, video, params, format);
+  return imageOf(body, format, context.cacheControl);
+}
+
+async function storyboard(context: DrawContext, format: 'jpg' | 'png' | 'webp'): Promise<ImageResult> {
+  const { deps, folder } = context;
+  const sprite = await deps.bytes.getBytes(deps.outputBucket, `${folder}/${STORYBOARD_IMAGE}`);
+  if (!sprite) return { status: 404, message: 'The asset has no storyboard' };
+  const body = format === 'jpg' ? sprite : await encode((await loadSharp())(sprite), format);
+  return imageOf(body, format, context.cacheControl);
+}
+
+async function storyboardVtt(context: DrawContext, playbackId: string, token?: string): Promise<ImageResult> {
+  const { deps, folder } = context;
+  const vtt = await deps.objects.getText(deps.outputBucket, `${folder}/${STORYBOARD_VTT}`);
+  if (vtt === undefined) return { status: 404, message: 'The asset has no storyboard' };
+  const uri = `/${playbackId}/storyboard.jpg${token ? `?token=${encodeURIComponent(token)}` : ''}`;
+  const body = vtt.replaceAll(`${STORYBOARD_IMAGE}#`, `${uri}#`);
+  return { status: 200, contentType: 'text/vtt; charset=utf-8', body, cacheControl: context.cacheControl };
+}
+
+async function animated(
+  context: DrawContext,
+  query: Readonly<Record<string, string | undefined>>,
+  format: 'gif' | 'webp',
+): Promise<ImageResult> {
+  const parsed = parseAnimatedParams(query, context.asset.duration);
+  if (!parsed.ok) return { status: 400, message: parsed.message };
+  const { deps, folder } = context;
+  const manifestText = await deps.objects.getText(deps.outputBucket, `${folder}/${PREVIEW_MANIFEST}`);
+  if (manifestText === undefined) return { status: 404, message: 'The asset has no preview frames' };
+  const manifest = JSON.parse(manifestText) as PreviewManifest;
+  const frames = previewFramesFor(manifest, parsed.value);
+  const sheetIndexes = [...new Set(frames.map((f) => f.sheet))];
+  const sheets = new Map(
+    await Promise.all(
+      sheetIndexes.map(async (i) => {
+        const bytes = await deps.bytes.getBytes(deps.outputBucket, `${folder}/${previewSheetFile(i)}`);
+        return [i, bytes] as const;
+      }),
+    ),
+  );
+  if ([...sheets.values()].some((b) => b === undefined)) return { status: 404, message: 'A preview sheet is missing' };
+  const body = await drawAnimation(sheets as Map<number, Uint8Array>, manifest, frames, parsed.value, format);
+  return imageOf(body, format, context.cacheControl);
+}
+
+function imageOf(body: Uint8Array, format: ImageFormat, cacheControl: string): ImageResult {
+  if (body.byteLength > MAX_IMAGE_BYTES) {
+    return {
+      status: 413,
+      message: `The image would be ${body.byteLength} bytes, over the ${MAX_IMAGE_BYTES} a response can carry: ask for a smaller size${format === 'gif' || format === 'webp' ? ', a shorter window or a lower fps' : ' or jpg/webp'}`,
+    };
+  }
+  return { status: 200, contentType: CONTENT_TYPES[format], body, cacheControl };
+}
+
+// Drawing (sharp). -------------------------------------------------------------------------------------------------
+
+type SharpConstructor = typeof import('sharp').default;
+let sharpModule: Promise<SharpConstructor> | undefined;
+
+/** sharp is native and weighs ~20 MB: loaded on the first image request, never for playlists. */
+function loadSharp(): Promise<SharpConstructor> {
+  sharpModule ??= import('sharp').then((m) => m.default);
+  return sharpModule;
+}
+
+/** sharp's way of filling the box for each of Mux's fit modes (`preserve` is sized exactly beforehand). */
+const SHARP_FIT: Record<FitMode, { fit: 'fill' | 'cover' | 'contain'; position?: string }> = {
+  preserve: { fit: 'fill' },
+  stretch: { fit: 'fill' },
+  crop: { fit: 'cover', position: 'centre' },
+  // libvips' attention strategy: the region with the most luminance frequency, saturation and skin tone.
+  smartcrop: { fit: 'cover', position: 'attention' },
+  pad: { fit: 'contain' },
+};
+
+/**
+ * Rotate the still, fit it into the requested box (sized from the video's own size, as Mux does: the stills are
+ * stored at most 720p), then flip. sharp flips before it rotates, so for a quarter turn the axes swap.
+ */
+export async function drawThumbnail(
+  still: Uint8Array,
+  video: Size,
+  params: ThumbnailParams,
+  format: 'jpg' | 'png' | 'webp',
+): Promise<Uint8Array> {
+  const sharp = await loadSharp();
+  const size = fittedSize(rotatedSize(video, params.rotate), params, params.fitMode);
+  const quarter = params.rotate === 90 || params.rotate === 270;
+  const flipV = quarter ? params.flipH : params.flipV;
+  const flipH = quarter ? params.flipV : params.flipH;
+  const { fit, position } = SHARP_FIT[params.fitMode];
+  const image = sharp(still)
+    .rotate(params.rotate)
+    .flip(flipV)
+    .flop(flipH)
+    .resize(size.width, size.height, { fit, ...(position && { position }), background: '#000000' });
+  return encode(image, format);
+}
+
+/**
+ * Cuts each output frame from its preview sheet, scales it to the requested size (aspect kept, as Mux's animated
+ * images do) and encodes them as one looping animation.
+ */
+export async function drawAnimation(
+  sheets: ReadonlyMap<number, Uint8Array>,
+  manifest: PreviewManifest,
+  frames: ReturnType<typeof previewFramesFor>,
+  params: AnimatedParams,
+  format: 'gif' | 'webp',
+): Promise<Uint8Array> {
+  const sharp = await loadSharp();
+  const size = fittedSize({ width: manifest.width, height: manifest.height }, params, 'preserve');
+  const decoded = new Map<number, { data: Buffer; width: number; height: number }>();
+  for (const [index, bytes] of sheets) {
+    const { data, info } = await sharp(bytes).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    decoded.set(index, { data, width: info.width, height: info.height });
+  }
+  const raw = { channels: 3 as const };
+  const cut = new Map<string, Buffer>();
+  const pictures: Buffer[] = [];
+  for (const frame of frames) {
+    const key = `${frame.sheet}:${frame.left}:${frame.top}`;
+    let picture = cut.get(key);
+    if (picture === undefined) {
+      const sheet = decoded.get(frame.sheet);
+      if (!sheet) throw new Error(`Preview sheet ${frame.sheet} was not loaded`);
+      picture = await sharp(sheet.data, { raw: { ...raw, width: sheet.width, height: sheet.height } })
+        .extract({ left: frame.left, top: frame.top, width: manifest.width, height: manifest.height })
+        .resize(size.width, size.height, { fit: 'fill' })
+        .raw()
+        .toBuffer();
+      cut.set(key, picture);
+    }
+    pictures.push(picture);
+  }
+  const strip = sharp(Buffer.concat(pictures), {
+    raw: { ...raw, width: size.width, height: size.height * pictures.length, pageHeight: size.height },
+  });
+  const delay = Array.from({ length: pictures.length }, () => Math.round(1000 / params.fps));
+  const animation = format === 'gif' ? strip.gif({ delay, loop: 0 }) : strip.webp({ delay, loop: 0, quality: 75 });
+  return new Uint8Array(await animation.toBuffer());
+}
+
+async function encode(image: Sharp, format: 'jpg' | 'png' | 'webp'): Promise<Uint8Array> {
+  const encoded =
+    format === 'jpg'
+      ? image.jpeg({ quality: 82, mozjpeg: true })
+      : format === 'png'
+        ? image.png({ compressionLevel: 6 })
+        : image.webp({ quality: 80 });
+  return new Uint8Array(await encoded.toBuffer());
 }
