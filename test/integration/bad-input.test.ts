@@ -68,6 +68,12 @@ const cases: Case[] = [
     expect: { status: 'errored', message: /could not be read as video or audio/ },
   },
   {
+    // ffprobe reads only the header: behind AMR's magic number any text probes as (corrupt) AMR audio.
+    name: 'a text file named .mp4 that starts with "#!AMR"',
+    make: async () => written('notes.mp4', `#!AMR\n${'Meeting notes, not audio. '.repeat(400)}\n`),
+    expect: { status: 'errored', message: /could not be decoded: .*audio \(amr_nb\) failed to decode/ },
+  },
+  {
     name: 'a PNG image',
     make: async () => {
       await ffmpeg('-f', 'lavfi', '-i', 'testsrc2=size=640x360', '-frames:v', '1', file('image.png'));

@@ -1,0 +1,106 @@
+/**
+ * The probe's decode check against the real ffmpeg: a file whose header passes ffprobe but whose payload does not
+ * decode is refused with a readable reason, while files that are damaged, cut or late to start but still play
+ * are accepted.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { probe } from '../../containers/transcoder/src/probe.js';
+import { InvalidInputError } from '../../lambdas/core/domain/errors.js';
+
+const exec = promisify(execFile);
+let work: string;
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'gamma-probe-'));
+});
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+async function ffmpeg(...args: string[]) {
+  await exec('ffmpeg', ['-loglevel', 'error', '-y', ...args]);
+}
+
+/** A 640x360 H.264 + AAC clip; `format` picks the container (mp4 or mpegts). */
+async function clip(name: string, seconds: number, format = 'mp4'): Promise<string> {
+  const file = join(work, name);
+  await ffmpeg(
+    ...['-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=30', '-f', 'lavfi', '-i', 'sine=sample_rate=48000'],
+    ...['-t', String(seconds), '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '60', '-pix_fmt', 'yuv420p'],
+    ...['-c:a', 'aac', '-f', format, file],
+  );
+  return file;
+}
+
+describe('probe: decode check', () => {
+  it('refuses a text file that starts with the AMR magic number, naming the stream and the cause', async () => {
+    const text = join(work, 'notes.mp4');
+    await writeFile(text, `#!AMR\n${'These are meeting notes, not audio. '.repeat(200)}\n`);
+    // ffprobe alone accepts it: the header is all it reads.
+    const { stdout } = await exec('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_name', '-of', 'csv', text]);
+    expect(stdout.trim()).toBe('stream,amr_nb');
+
+    const error = await probe(text).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(InvalidInputError);
+    expect((error as Error).message).toMatch(
+      /^The file could not be decoded: more than 20% of the start of its audio \(amr_nb\) failed to decode \(.+\)$/,
+    );
+  });
+
+  it('accepts a clip with damaged bytes in its first seconds (decoders conceal it)', async () => {
+    const file = await clip('damaged.mp4', 6);
+    const bytes = await readFile(file);
+    // Without +faststart the media data comes first: these bytes are inside the first seconds' frames.
+    for (let at = 20_000; at < 200_000; at += 6_007) bytes[at] = (bytes[at] ?? 0) ^ 0xff;
+    await writeFile(file, bytes);
+
+    const probed = await probe(file);
+
+    expect(probed.video).toMatchObject({ width: 640, height: 360 });
+    expect(probed.audio).toBeDefined();
+  });
+
+  it('accepts an MPEG-TS cut in the middle of a group of pictures', async () => {
+    const whole = await clip('whole.ts', 8, 'mpegts');
+    const bytes = await readFile(whole);
+    const cut = join(work, 'cut.ts');
+    // Cut on a TS packet boundary (188 bytes), a third of the way in: decoding starts without a keyframe.
+    await writeFile(cut, bytes.subarray(188 * Math.floor(bytes.length / 3 / 188)));
+
+    const probed = await probe(cut);
+
+    expect(probed.video).toMatchObject({ width: 640, height: 360 });
+    expect(probed.durationSeconds).toBeGreaterThan(3);
+  });
+
+  it('accepts a soundtrack that starts 12 seconds after the picture', async () => {
+    const late = join(work, 'late.mp4');
+    await ffmpeg(
+      ...['-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25', '-f', 'lavfi', '-i', 'sine=sample_rate=48000'],
+      ...['-filter_complex', '[1:a]atrim=0:3,asetpts=PTS-STARTPTS+12/TB[a]', '-map', '0:v', '-map', '[a]'],
+      ...['-t', '15', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', late],
+    );
+    const { stdout } = await exec('ffprobe', [
+      '-v',
+      'error',
+      '-select_streams',
+      'a',
+      '-show_entries',
+      'stream=start_time',
+      '-of',
+      'csv=p=0',
+      late,
+    ]);
+    expect(Number(stdout)).toBeGreaterThan(11);
+
+    const probed = await probe(late);
+
+    expect(probed.audio).toBeDefined();
+  });
+});
