@@ -26,7 +26,17 @@ export interface GammaFunctionProps {
   /** @default 512 */
   readonly memorySize?: number;
   readonly description?: string;
+  /**
+   * npm packages with native code (e.g. sharp): left out of the esbuild bundle and installed beside it for the
+   * machine the function runs on — Linux ARM64 on AWS; the deploying host's architecture when deployed into a local
+   * emulator (`-c localEndpoint`), which runs functions as host processes. The version is the lockfile's.
+   * @default none
+   */
+  readonly nativeModules?: readonly string[];
 }
+
+/** The CDK context flag that marks a deployment into a local emulator (lib/gamma-app.ts sets it). */
+const LOCAL_ENDPOINT_CONTEXT = 'localEndpoint';
 
 /**
  * The one place function defaults live: Node 22 on ARM64, ESM bundles with source maps, structured JSON logs
@@ -69,6 +79,16 @@ export class GammaFunction extends NodejsFunction {
         // The runtime ships an SDK v3 of its own; bundling ours pins the version the tests exercise.
         bundleAwsSDK: true,
         forceDockerBundling: false,
+        ...(props.nativeModules && {
+          nodeModules: [...props.nativeModules],
+          // npm picks a package's platform builds (sharp's libvips) by these, not by the machine that deploys.
+          environment: {
+            npm_config_os: 'linux',
+            npm_config_cpu: scope.node.tryGetContext(LOCAL_ENDPOINT_CONTEXT) ? process.arch : 'arm64',
+            npm_config_libc: 'glibc',
+            npm_config_prefer_offline: 'true',
+          },
+        }),
       },
     });
     this.envNames = Object.keys(props.environment) as EnvName[];

@@ -7,6 +7,21 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { GammaFunction } from './gamma-function.js';
 
+/** What changes an image (Mux's parameters, and the token of a signed playback id): the images cache key. */
+const IMAGE_QUERY_PARAMETERS = [
+  'token',
+  'time',
+  'width',
+  'height',
+  'fit_mode',
+  'rotate',
+  'flip_v',
+  'flip_h',
+  'start',
+  'end',
+  'fps',
+];
+
 export interface StreamProps {
   readonly outputBucket: s3.IBucket;
   readonly mediaTable: dynamodb.ITable;
@@ -27,18 +42,38 @@ export class Stream extends Construct {
       handler: 'playback',
       components: ['playback'],
       environment: { MEDIA_TABLE: props.mediaTable.tableName, OUTPUT_BUCKET: props.outputBucket.bucketName },
-      memorySize: 256,
+      // Images are drawn here (sharp): 1 GB buys the memory for a 10-second animation and ~0.6 vCPU to encode it.
+      memorySize: 1024,
+      nativeModules: ['sharp'],
       description: 'Resolves a playback id to its master playlist',
     });
     props.mediaTable.grantReadData(this.playbackFunction);
     props.outputBucket.grantRead(this.playbackFunction, 'assets/*');
     const playbackUrl = this.playbackFunction.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.AWS_IAM });
+    const playbackOrigin = origins.FunctionUrlOrigin.withOriginAccessControl(playbackUrl);
+
+    // Images (usecases/images.ts): drawn by the function from immutable inputs, so cached long, keyed on Mux's
+    // image parameters (and the token of a signed playback id, whose lifetime the function's max-age follows).
+    const imageBehavior: cloudfront.BehaviorOptions = {
+      origin: playbackOrigin,
+      viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+      allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD_OPTIONS,
+      cachePolicy: new cloudfront.CachePolicy(this, 'ImageCache', {
+        comment: 'Thumbnails, animated previews, storyboards: as long as the function says, one per parameter set',
+        defaultTtl: Duration.days(1),
+        maxTtl: Duration.days(365),
+        minTtl: Duration.seconds(0),
+        queryStringBehavior: cloudfront.CacheQueryStringBehavior.allowList(...IMAGE_QUERY_PARAMETERS),
+        enableAcceptEncodingGzip: true,
+      }),
+      responseHeadersPolicy: cloudfront.ResponseHeadersPolicy.CORS_ALLOW_ALL_ORIGINS,
+    };
 
     this.distribution = new cloudfront.Distribution(this, 'Distribution', {
       comment: 'Gamma playback',
       httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
       defaultBehavior: {
-        origin: origins.FunctionUrlOrigin.withOriginAccessControl(playbackUrl),
+        origin: playbackOrigin,
         viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
         allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD_OPTIONS,
         cachePolicy: new cloudfront.CachePolicy(this, 'MasterPlaylistCache', {
@@ -52,6 +87,9 @@ export class Stream extends Construct {
         responseHeadersPolicy: cloudfront.ResponseHeadersPolicy.CORS_ALLOW_ALL_ORIGINS,
       },
       additionalBehaviors: {
+        '*/thumbnail.*': imageBehavior,
+        '*/animated.*': imageBehavior,
+        '*/storyboard.*': imageBehavior,
         'assets/*': {
           origin: origins.S3BucketOrigin.withOriginAccessControl(props.outputBucket),
           viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
