@@ -66,7 +66,12 @@ export class PipelineStack extends Stack {
     const webhooks = new Webhooks(this, 'Webhooks', {
       mediaTable: storage.mediaTable,
       // Locally, retries come quickly (tests watch them), receivers on 127.0.0.1 are allowed, and nothing is kept.
-      ...(local && { retryBaseDelay: Duration.seconds(2), removalPolicy: RemovalPolicy.DESTROY, allowLoopback: true }),
+      ...(local && {
+        retryBaseDelay: Duration.seconds(1),
+        retryMaxDelay: Duration.seconds(4),
+        removalPolicy: RemovalPolicy.DESTROY,
+        allowLoopback: true,
+      }),
     });
 
     new UploadTimeouts(this, 'UploadTimeouts', { mediaTable: storage.mediaTable });

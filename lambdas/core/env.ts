@@ -43,6 +43,8 @@ export const ENV = {
   WEBHOOK_QUEUE_URL: 'WEBHOOK_QUEUE_URL',
   /** Seconds before the second delivery attempt of a webhook; each later attempt waits twice as long. */
   WEBHOOK_RETRY_BASE_SECONDS: 'WEBHOOK_RETRY_BASE_SECONDS',
+  /** The longest wait between two delivery attempts of a webhook, seconds: the doubling stops there. */
+  WEBHOOK_RETRY_MAX_SECONDS: 'WEBHOOK_RETRY_MAX_SECONDS',
   /** SQS queue of assets to create from an input URL (the fetch function consumes it). */
   INPUT_QUEUE_URL: 'INPUT_QUEUE_URL',
   /**
@@ -93,7 +95,7 @@ export const USES = {
   /** Fetches input URLs into the ingest bucket and dispatches, so it also reads the runner's variables. */
   urlFetch: ['MEDIA_TABLE', 'INGEST_BUCKET', 'OUTPUT_BUCKET', 'TRANSCODER'],
   webhookFanout: ['WEBHOOKS_TABLE', 'WEBHOOK_QUEUE_URL'],
-  webhookDeliver: ['WEBHOOKS_TABLE', 'WEBHOOK_QUEUE_URL', 'WEBHOOK_RETRY_BASE_SECONDS'],
+  webhookDeliver: ['WEBHOOKS_TABLE', 'WEBHOOK_QUEUE_URL', 'WEBHOOK_RETRY_BASE_SECONDS', 'WEBHOOK_RETRY_MAX_SECONDS'],
   transcoder: ['MEDIA_TABLE', 'OUTPUT_BUCKET', 'ASSET_ID', 'SOURCE_BUCKET', 'SOURCE_KEY'],
 } as const satisfies Record<string, readonly EnvName[]>;
 

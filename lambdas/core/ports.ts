@@ -193,6 +193,8 @@ export interface WebhookRepository {
 export interface WebhookJob {
   endpoint_id: string;
   env: string;
+  /** Jobs with the same key (one endpoint, one upload or asset) are delivered one at a time, in the order queued. */
+  order_key: string;
   /** The Mux envelope (notify.ts `MediaEventMessage`), posted as is. */
   event: { id: string; type: string } & Record<string, unknown>;
 }

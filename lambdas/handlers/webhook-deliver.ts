@@ -1,7 +1,9 @@
 /**
- * Consumer of the webhook queue: POSTs each message's event to its endpoint, signed. A failed attempt is retried
- * with exponential backoff — the message's visibility timeout is set to the delay and the record reported as a
- * batch item failure — until the queue's redrive policy moves it to the dead-letter queue.
+ * Consumer of the webhook queue (FIFO, one message group per endpoint and object): POSTs each message's event to
+ * its endpoint, signed. A group's records are delivered one after another; when one fails, it and the rest of its
+ * group in the batch are hidden for the backoff delay (the message's visibility timeout) and reported as batch item
+ * failures, so they come back together and in order. Other groups carry on. After the queue's last receive a
+ * message goes to the dead-letter queue.
  */
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
@@ -10,7 +12,7 @@ import { documentClient } from '../core/adapters/clients.js';
 import { DynamoWebhookRepository } from '../core/adapters/dynamo-webhooks.js';
 import { HttpWebhookSender } from '../core/adapters/http-webhook-sender.js';
 import { SqsWebhookQueue } from '../core/adapters/sqs-webhook-queue.js';
-import { retryDelaySeconds } from '../core/domain/webhook-signature.js';
+import { type RetrySchedule, retryDelaySeconds } from '../core/domain/webhook-signature.js';
 import { envFor, optional } from '../core/env.js';
 import { logger } from '../core/logger.js';
 import { once } from '../core/once.js';
@@ -20,6 +22,7 @@ import { deliverWebhook } from '../core/usecases/webhooks.js';
 const WebhookJobMessage = z.object({
   endpoint_id: z.string().min(1),
   env: z.string().min(1),
+  order_key: z.string().min(1),
   event: z.looseObject({ id: z.string(), type: z.string() }),
 });
 
@@ -27,29 +30,58 @@ export interface DeliverDeps {
   webhooks: WebhookRepository;
   sender: WebhookSender;
   queue: WebhookQueue;
-  /** Delay before the second attempt; each later one doubles it. */
-  retryBaseSeconds: number;
+  retry: RetrySchedule;
 }
 
 export function createWebhookDeliverHandler(deps: () => DeliverDeps) {
   return async (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> => {
     if (context) logger.addContext(context);
-    const results = await Promise.all(event.Records.map((record) => deliverRecord(record, deps())));
-    return {
-      batchItemFailures: event.Records.filter((_, i) => !results[i]).map((r) => ({ itemIdentifier: r.messageId })),
-    };
+    const failed = await Promise.all([...byGroup(event.Records).values()].map((group) => deliverGroup(group, deps())));
+    return { batchItemFailures: failed.flat().map((r) => ({ itemIdentifier: r.messageId })) };
   };
 }
 
-/** True when the record is done with (delivered, or never deliverable); false to have it retried. */
-async function deliverRecord(record: SQSRecord, deps: DeliverDeps): Promise<boolean> {
+/** Records by message group, in queue order (a record without a group is its own). */
+function byGroup(records: SQSRecord[]): Map<string, SQSRecord[]> {
+  const groups = new Map<string, SQSRecord[]>();
+  for (const record of records) {
+    const key = record.attributes.MessageGroupId ?? record.messageId;
+    groups.set(key, [...(groups.get(key) ?? []), record]);
+  }
+  return groups;
+}
+
+/** Delivers a group's records in order until one fails; returns that one and those behind it, postponed. */
+async function deliverGroup(records: SQSRecord[], deps: DeliverDeps): Promise<SQSRecord[]> {
+  for (const [i, record] of records.entries()) {
+    const delay = await deliverRecord(record, deps);
+    if (delay === undefined) continue;
+    const held = records.slice(i);
+    await Promise.all(
+      held.map((r) =>
+        deps.queue.retryLater(r.receiptHandle, delay).catch((err: Error) => {
+          logger.error('Could not postpone the retry; it comes after the visibility timeout', {
+            messageId: r.messageId,
+            error: err,
+          });
+        }),
+      ),
+    );
+    return held;
+  }
+  return [];
+}
+
+/** Undefined when the record is done with (delivered, or never deliverable); else seconds until its next attempt. */
+async function deliverRecord(record: SQSRecord, deps: DeliverDeps): Promise<number | undefined> {
   let message: z.output<typeof WebhookJobMessage>;
   try {
     message = WebhookJobMessage.parse(JSON.parse(record.body));
   } catch (err) {
     logger.error('Dropping a malformed webhook message', { messageId: record.messageId, error: err as Error });
-    return true;
+    return undefined;
   }
+  // Receives, including those spent waiting behind an earlier event of the same group (see the construct).
   const attempt = Number(record.attributes.ApproximateReceiveCount) || 1;
   // Records are delivered concurrently, so their keys go on each line rather than on the shared logger.
   const keys = { webhookEndpoint: message.endpoint_id, eventId: message.event.id, type: message.event.type, attempt };
@@ -57,17 +89,14 @@ async function deliverRecord(record: SQSRecord, deps: DeliverDeps): Promise<bool
     const outcome = await deliverWebhook(message, attempt, deps);
     if (outcome !== 'failed') {
       logger.info('Webhook done', { ...keys, outcome });
-      return true;
+      return undefined;
     }
   } catch (err) {
     logger.error('Webhook attempt could not run', { ...keys, error: err as Error });
   }
-  const delay = retryDelaySeconds(attempt, deps.retryBaseSeconds);
+  const delay = retryDelaySeconds(attempt, deps.retry);
   logger.warn('Webhook failed; retrying later', { ...keys, delaySeconds: delay });
-  await deps.queue.retryLater(record.receiptHandle, delay).catch((err: Error) => {
-    logger.error('Could not postpone the retry; it comes after the visibility timeout', { ...keys, error: err });
-  });
-  return false;
+  return delay;
 }
 
 export const handler = createWebhookDeliverHandler(
@@ -77,7 +106,10 @@ export const handler = createWebhookDeliverHandler(
       webhooks: new DynamoWebhookRepository(documentClient(), env.WEBHOOKS_TABLE),
       sender: new HttpWebhookSender({ allowLoopback: optional('ALLOW_LOOPBACK_URLS') === 'true' }),
       queue: new SqsWebhookQueue(new SQSClient({}), env.WEBHOOK_QUEUE_URL),
-      retryBaseSeconds: Number(env.WEBHOOK_RETRY_BASE_SECONDS),
+      retry: {
+        baseSeconds: Number(env.WEBHOOK_RETRY_BASE_SECONDS),
+        maxSeconds: Number(env.WEBHOOK_RETRY_MAX_SECONDS),
+      },
     };
   }),
 );

@@ -10,9 +10,15 @@ import { GammaFunction } from './gamma-function.js';
 export interface WebhooksProps {
   /** The media table, whose stream is the outbox every event comes from. */
   readonly mediaTable: dynamodb.ITable;
-  /** Delay before the second delivery attempt; each later one waits twice as long (±20%). @default 30 seconds */
+  /** Delay before the second delivery attempt; each later one waits twice as long (less up to 20%). @default 30 s */
   readonly retryBaseDelay?: Duration;
-  /** Attempts per event and endpoint before the message goes to the dead-letter queue. @default 10 (about 8.5 h) */
+  /** The longest wait between two attempts: the doubling stops here (at most 12 hours). @default 1 hour */
+  readonly retryMaxDelay?: Duration;
+  /**
+   * Receives per event and endpoint before the message goes to the dead-letter queue. An event waiting behind a
+   * failing one of the same object is received with it, so the two reach the dead-letter queue together.
+   * @default 30 (with the default delays, about a day: 30 s, 1, 2 … 32 minutes, then hourly)
+   */
   readonly maxAttempts?: number;
   /** @default RemovalPolicy.RETAIN — registered endpoints survive the pipeline stack */
   readonly removalPolicy?: RemovalPolicy;
@@ -27,6 +33,10 @@ export interface WebhooksProps {
  * Webhooks, Mux-style: the media table's stream → fan-out function → one queue message per event and endpoint →
  * deliver function (signed POST, exponential backoff through the message's visibility timeout) → dead-letter
  * queue after the last attempt. Endpoints and a per-endpoint delivery log live in the webhooks table.
+ *
+ * The queue is FIFO with a message group per endpoint and object, so an endpoint gets each asset's events in
+ * order (`video.asset.created` before `video.asset.ready`) even across a long outage, while other assets and
+ * endpoints are not held up; high-throughput mode scales it per group.
  */
 export class Webhooks extends Construct {
   readonly table: dynamodb.Table;
@@ -46,13 +56,24 @@ export class Webhooks extends Construct {
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     });
 
-    this.deadLetterQueue = new sqs.Queue(this, 'DLQ', { enforceSSL: true, retentionPeriod: Duration.days(14) });
+    const retryMaxDelay = props.retryMaxDelay ?? Duration.hours(1);
+    if (retryMaxDelay.toSeconds() > Duration.hours(12).toSeconds()) {
+      throw new Error('Webhooks: retryMaxDelay is at most 12 hours (the longest SQS visibility timeout)');
+    }
+    this.deadLetterQueue = new sqs.Queue(this, 'DLQ', {
+      fifo: true,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
     this.queue = new sqs.Queue(this, 'Queue', {
+      fifo: true,
+      fifoThroughputLimit: sqs.FifoThroughputLimit.PER_MESSAGE_GROUP_ID,
+      deduplicationScope: sqs.DeduplicationScope.MESSAGE_GROUP,
       enforceSSL: true,
       // Above the deliver function's timeout, so a message is never handed out twice at once.
       visibilityTimeout: Duration.seconds(90),
       retentionPeriod: Duration.days(4),
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: props.maxAttempts ?? 10 },
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: props.maxAttempts ?? 30 },
     });
 
     this.fanoutFunction = new GammaFunction(this, 'FanoutFunction', {
@@ -84,6 +105,7 @@ export class Webhooks extends Construct {
         WEBHOOKS_TABLE: this.table.tableName,
         WEBHOOK_QUEUE_URL: this.queue.queueUrl,
         WEBHOOK_RETRY_BASE_SECONDS: String((props.retryBaseDelay ?? Duration.seconds(30)).toSeconds()),
+        WEBHOOK_RETRY_MAX_SECONDS: String(retryMaxDelay.toSeconds()),
         ...(props.allowLoopback && { ALLOW_LOOPBACK_URLS: 'true' }),
       },
       timeout: Duration.seconds(30),

@@ -54,11 +54,16 @@ describe('webhook signatures', () => {
     expect(verifyWebhookSignature(body, header, 'secret1', { nowSeconds: 0, toleranceSeconds: 300 })).toBe(false);
   });
 
-  it('back off exponentially with bounded jitter, capped at 12 hours', () => {
-    expect(retryDelaySeconds(1, 30, () => 0)).toBe(30);
-    expect(retryDelaySeconds(4, 30, () => 0)).toBe(240);
-    expect(retryDelaySeconds(4, 30, () => 1)).toBe(288);
-    expect(retryDelaySeconds(30, 30, () => 0)).toBe(43_200);
+  it('back off exponentially up to the schedule bound, jitter staying under it', () => {
+    const schedule = { baseSeconds: 30, maxSeconds: 3600 };
+    expect([1, 2, 3, 4, 5, 6, 7, 8, 9].map((n) => retryDelaySeconds(n, schedule, () => 0))).toEqual([
+      30, 60, 120, 240, 480, 960, 1920, 3600, 3600,
+    ]);
+    expect(retryDelaySeconds(4, schedule, () => 1)).toBe(192);
+    expect(retryDelaySeconds(100, schedule, () => 0.5)).toBe(3240);
+    // Locally the same schedule runs in seconds; SQS's 12-hour visibility limit caps any configuration.
+    expect(retryDelaySeconds(3, { baseSeconds: 1, maxSeconds: 4 }, () => 0)).toBe(4);
+    expect(retryDelaySeconds(40, { baseSeconds: 30, maxSeconds: 86_400 }, () => 0)).toBe(43_200);
   });
 });
 
@@ -74,6 +79,9 @@ describe('webhook endpoints and fan-out', () => {
     const queue = new RecordingQueue();
     expect(await fanOutChange(readyChange, { webhooks, queue })).toBe(2);
     expect(queue.jobs.map((j) => j.env)).toEqual(['env1', 'env1']);
+    // One order key per endpoint and object: each endpoint gets an asset's events in order, independently.
+    const endpointIds = (await webhooks.listEndpoints('env1')).map((e) => e.id);
+    expect(queue.jobs.map((j) => j.order_key).sort()).toEqual(endpointIds.map((id) => `${id}:asset1`).sort());
     expect(queue.jobs[0]?.event).toMatchObject({
       type: 'video.asset.ready',
       id: 'evt1',
@@ -139,31 +147,66 @@ describe('webhook delivery', () => {
     expect(sender.received).toHaveLength(2);
   });
 
+  const record = (messageId: string, receiveCount: number, body: string, group?: string) => ({
+    messageId,
+    receiptHandle: `rh-${messageId}`,
+    body,
+    attributes: { ApproximateReceiveCount: String(receiveCount), ...(group && { MessageGroupId: group }) },
+  });
+  const quietLogs = () => {
+    vi.spyOn(logger, 'warn').mockImplementation(() => undefined);
+    vi.spyOn(logger, 'info').mockImplementation(() => undefined);
+    return vi.spyOn(logger, 'error').mockImplementation(() => undefined);
+  };
+  const retry = { baseSeconds: 10, maxSeconds: 60 };
+
   it('handler: a failed record is postponed by the backoff delay and reported; the others are acked', async () => {
     const { webhooks, job } = await setup([]);
     const sender = new ScriptedReceiver([200, 503]);
     const queue = new RecordingQueue();
-    const handler = createWebhookDeliverHandler(() => ({ webhooks, sender, queue, retryBaseSeconds: 10 }));
-    const record = (messageId: string, receiveCount: number, body = JSON.stringify(job)) => ({
-      messageId,
-      receiptHandle: `rh-${messageId}`,
-      body,
-      attributes: { ApproximateReceiveCount: String(receiveCount) },
-    });
+    const handler = createWebhookDeliverHandler(() => ({ webhooks, sender, queue, retry }));
+    const body = JSON.stringify(job);
     const event = {
-      Records: [record('ok', 1), record('fails', 3), record('garbage', 1, '{"nope":1}')],
+      Records: [record('ok', 1, body, 'g1'), record('fails', 3, body, 'g2'), record('garbage', 1, '{"nope":1}', 'g3')],
     } as unknown as SQSEvent;
 
-    const logged = vi.spyOn(logger, 'error').mockImplementation(() => undefined);
-    vi.spyOn(logger, 'warn').mockImplementation(() => undefined);
-    vi.spyOn(logger, 'info').mockImplementation(() => undefined);
+    const logged = quietLogs();
     const result = await handler(event);
     expect(logged).toHaveBeenCalledWith('Dropping a malformed webhook message', expect.anything());
     expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'fails' }]);
     expect(queue.postponed).toHaveLength(1);
     expect(queue.postponed[0]?.receiptHandle).toBe('rh-fails');
-    expect(queue.postponed[0]?.delaySeconds).toBeGreaterThanOrEqual(40);
-    expect(queue.postponed[0]?.delaySeconds).toBeLessThanOrEqual(48);
+    // Third receive: 10 s doubled twice, less up to 20% jitter.
+    expect(queue.postponed[0]?.delaySeconds).toBeGreaterThanOrEqual(32);
+    expect(queue.postponed[0]?.delaySeconds).toBeLessThanOrEqual(40);
+  });
+
+  it('handler: a failure holds back the later events of its group, not other groups', async () => {
+    const { webhooks, job } = await setup([]);
+    const event = (type: string) => JSON.stringify({ ...job, event: { ...job.event, id: type, type } });
+    // Group a: created fails, so updated and ready must wait; group b is delivered meanwhile.
+    const sender = new ScriptedReceiver([503, 200]);
+    const queue = new RecordingQueue();
+    const handler = createWebhookDeliverHandler(() => ({ webhooks, sender, queue, retry }));
+    const records = [
+      record('a1', 1, event('video.asset.created'), 'a'),
+      record('b1', 1, event('video.upload.created'), 'b'),
+      record('a2', 1, event('video.asset.updated'), 'a'),
+      record('a3', 1, event('video.asset.ready'), 'a'),
+    ];
+
+    quietLogs();
+    const result = await handler({ Records: records } as unknown as SQSEvent);
+
+    expect(sender.received.map((r) => JSON.parse(r.body).type)).toEqual([
+      'video.asset.created',
+      'video.upload.created',
+    ]);
+    expect(result.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(['a1', 'a2', 'a3']);
+    // All three come back after the same delay, so the group resumes in order with its first event.
+    const delays = new Set(queue.postponed.map((p) => p.delaySeconds));
+    expect(queue.postponed.map((p) => p.receiptHandle).sort()).toEqual(['rh-a1', 'rh-a2', 'rh-a3']);
+    expect(delays.size).toBe(1);
   });
 });
 

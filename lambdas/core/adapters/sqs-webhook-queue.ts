@@ -1,7 +1,11 @@
 import { ChangeMessageVisibilityCommand, SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { WebhookJob, WebhookQueue } from '../ports.js';
 
-/** The webhook queue: one message per (event, endpoint); a retry is a longer visibility timeout. */
+/**
+ * The webhook queue, FIFO: one message per (event, endpoint), grouped by the job's order key, so SQS hands out a
+ * group's next message only once the one before it is deleted. A retry is a longer visibility timeout, which keeps
+ * the group waiting behind it. The deduplication id (endpoint and stream event) makes a re-run fan-out a no-op.
+ */
 export class SqsWebhookQueue implements WebhookQueue {
   constructor(
     private readonly sqs: SQSClient,
@@ -14,7 +18,12 @@ export class SqsWebhookQueue implements WebhookQueue {
       const { Failed = [] } = await this.sqs.send(
         new SendMessageBatchCommand({
           QueueUrl: this.queueUrl,
-          Entries: batch.map((job, n) => ({ Id: String(n), MessageBody: JSON.stringify(job) })),
+          Entries: batch.map((job, n) => ({
+            Id: String(n),
+            MessageBody: JSON.stringify(job),
+            MessageGroupId: job.order_key,
+            MessageDeduplicationId: `${job.endpoint_id}:${job.event.id}`,
+          })),
         }),
       );
       if (Failed.length > 0) {

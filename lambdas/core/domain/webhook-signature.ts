@@ -34,11 +34,24 @@ export function verifyWebhookSignature(
   });
 }
 
+/** When failed deliveries are retried: exponential from `baseSeconds`, never more than `maxSeconds` apart. */
+export interface RetrySchedule {
+  baseSeconds: number;
+  maxSeconds: number;
+}
+
+/** SQS's limit on a message's visibility timeout, which carries the wait. */
+const MAX_VISIBILITY_SECONDS = 12 * 60 * 60;
+
 /**
- * Seconds to wait before the next delivery attempt: exponential from `baseSeconds`, with up to 20% jitter so
- * endpoints that fail together do not retry in lockstep; capped at SQS's 12-hour visibility limit.
+ * Seconds to wait before the next delivery attempt: `baseSeconds` doubled per attempt up to `maxSeconds`, less up
+ * to 20% jitter so endpoints that fail together do not retry in lockstep (the bound holds with jitter).
  */
-export function retryDelaySeconds(attempt: number, baseSeconds: number, random: () => number = Math.random): number {
-  const exponential = baseSeconds * 2 ** Math.max(0, attempt - 1);
-  return Math.min(Math.round(exponential * (1 + 0.2 * random())), 12 * 60 * 60);
+export function retryDelaySeconds(
+  attempt: number,
+  schedule: RetrySchedule,
+  random: () => number = Math.random,
+): number {
+  const step = Math.min(schedule.baseSeconds * 2 ** Math.max(0, attempt - 1), schedule.maxSeconds);
+  return Math.max(1, Math.min(Math.round(step * (1 - 0.2 * random())), MAX_VISIBILITY_SECONDS));
 }

@@ -69,7 +69,11 @@ export async function listWebhookDeliveries(id: string, limit: number, ctx: Webh
   return { data: await ctx.webhooks.listDeliveries(id, limit) };
 }
 
-/** Queues the event a change implies once for every endpoint of its environment; returns how many were queued. */
+/**
+ * Queues the event a change implies once for every endpoint of its environment; returns how many were queued.
+ * An endpoint gets one object's events in the order they happened (`video.asset.created` before
+ * `video.asset.ready`), however long an earlier one takes to get through: they share an order key.
+ */
 export async function fanOutChange(
   change: MediaChange,
   ctx: { webhooks: WebhookRepository; queue: WebhookQueue },
@@ -80,6 +84,7 @@ export async function fanOutChange(
   const jobs: WebhookJob[] = endpoints.map((e) => ({
     endpoint_id: e.id,
     env: event.env,
+    order_key: `${e.id}:${event.message.object.id}`,
     event: { ...event.message },
   }));
   if (jobs.length > 0) await ctx.queue.enqueue(jobs);
