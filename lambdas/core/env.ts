@@ -33,6 +33,8 @@ export const ENV = {
   WEBSOCKET_CALLBACK_URL: 'WEBSOCKET_CALLBACK_URL',
   /** Seconds a direct-upload URL stays valid when the request names no timeout. */
   UPLOAD_TIMEOUT_SECONDS: 'UPLOAD_TIMEOUT_SECONDS',
+  /** The largest uploaded file accepted, in bytes: refused at multipart start, errored at ingest if it arrives. */
+  MAX_UPLOAD_BYTES: 'MAX_UPLOAD_BYTES',
   /** Per-task inputs (container overrides): the asset to transcode and where its source is. */
   ASSET_ID: 'ASSET_ID',
   SOURCE_BUCKET: 'SOURCE_BUCKET',
@@ -69,10 +71,11 @@ export const USES = {
     'OUTPUT_BUCKET',
     'STREAM_URL',
     'UPLOAD_TIMEOUT_SECONDS',
+    'MAX_UPLOAD_BYTES',
     'WEBHOOKS_TABLE',
     'INPUT_QUEUE_URL',
   ],
-  ingest: ['MEDIA_TABLE', 'INGEST_BUCKET', 'OUTPUT_BUCKET', 'TRANSCODER'],
+  ingest: ['MEDIA_TABLE', 'INGEST_BUCKET', 'OUTPUT_BUCKET', 'TRANSCODER', 'MAX_UPLOAD_BYTES'],
   /** The TranscodeRunner adapters: the ingest function also reads the variables of the one it is configured with. */
   fargateRunner: [
     'ECS_CLUSTER_ARN',

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { CreatePlaybackIdInput, UpdateAssetInput } from './usecases/assets.js';
 import { ListQuery } from './usecases/listing.js';
-import { CreateUploadInput } from './usecases/uploads.js';
+import { CompleteMultipartInput, CreateUploadInput, StartMultipartInput } from './usecases/uploads.js';
 import { CreateAssetInput } from './usecases/url-inputs.js';
 import { CreateWebhookEndpointInput, DeliveriesQuery } from './usecases/webhooks.js';
 
@@ -59,6 +59,27 @@ export const OPERATIONS: readonly Operation[] = [
     tag: 'Direct uploads',
     status: 200,
     returns: 'the cancelled upload',
+  },
+  {
+    method: 'post',
+    path: '/video/v1/uploads/{UPLOAD_ID}/parts',
+    summary:
+      'Start or resume a multipart upload (Gamma extension, for files over 5 GB): declare the size, get part URLs',
+    tag: 'Direct uploads',
+    body: StartMultipartInput,
+    status: 200,
+    returns:
+      '`part_size`, `part_count`, `uploaded_parts` (with ETags, to skip on resume) and `part_urls` (PUT exactly ' +
+      '`size` bytes to each; ask again with `part_numbers` for more)',
+  },
+  {
+    method: 'post',
+    path: '/video/v1/uploads/{UPLOAD_ID}/complete',
+    summary: 'Complete a multipart upload with the part numbers and ETags (Gamma extension)',
+    tag: 'Direct uploads',
+    body: CompleteMultipartInput,
+    status: 200,
+    returns: 'the upload; its asset follows as for a single PUT',
   },
   {
     method: 'post',

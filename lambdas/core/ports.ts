@@ -2,7 +2,7 @@
  * Ports: what the use cases need from the outside world. Adapters in ./adapters implement them over AWS SDK
  * clients; tests implement them with fakes. Nothing here imports an SDK.
  */
-import type { AssetRecord, MediaError, PlaybackId, ReadyPatch, UploadRecord } from './domain/media.js';
+import type { AssetRecord, MediaError, MultipartState, PlaybackId, ReadyPatch, UploadRecord } from './domain/media.js';
 
 export interface Page<T> {
   items: T[];
@@ -21,6 +21,13 @@ export interface MediaRepository {
     to: Exclude<UploadRecord['status'], 'waiting'>,
     patch?: Partial<UploadRecord>,
   ): Promise<UploadRecord>;
+
+  /**
+   * Records the multipart upload of a waiting upload: when it has none yet, or to renew the one it has (same S3
+   * upload id). Returns the upload as stored, which names another multipart upload when a concurrent start won.
+   * Throws TransitionError when the upload is no longer waiting.
+   */
+  recordMultipart(id: string, multipart: MultipartState): Promise<UploadRecord>;
 
   /** Creates the asset if no asset with its id exists; returns the stored one and whether it was created now. */
   createAsset(asset: AssetRecord): Promise<{ asset: AssetRecord; created: boolean }>;
@@ -86,6 +93,30 @@ export interface TranscodeRunner {
 export interface UploadUrls {
   /** A presigned PUT URL for `key` in the ingest bucket, valid for `expiresIn` seconds. */
   presignPut(key: string, expiresIn: number, contentType?: string): Promise<string>;
+}
+
+/** One part S3 holds of a multipart upload. */
+export interface UploadedPart {
+  partNumber: number;
+  etag: string;
+  size: number;
+}
+
+/**
+ * S3 multipart uploads into the ingest bucket, for files too large for one PUT (over 5 GB) or sent resumably. Parts
+ * are PUT by the client to presigned URLs; each URL is signed for an exact Content-Length.
+ */
+export interface MultipartUploads {
+  /** CreateMultipartUpload; returns S3's UploadId. */
+  create(key: string): Promise<string>;
+  /** A presigned UploadPart URL for exactly `size` bytes, valid for `expiresIn` seconds. */
+  presignPart(key: string, uploadId: string, partNumber: number, size: number, expiresIn: number): Promise<string>;
+  /** Every part stored so far (ListParts, all pages), by part number. NotFoundError when the upload is gone. */
+  listParts(key: string, uploadId: string): Promise<UploadedPart[]>;
+  /** CompleteMultipartUpload: the object appears and S3 sends its ObjectCreated event. */
+  complete(key: string, uploadId: string, parts: { partNumber: number; etag: string }[]): Promise<void>;
+  /** AbortMultipartUpload; an upload that is already gone is not an error. */
+  abort(key: string, uploadId: string): Promise<void>;
 }
 
 export interface ConnectionRecord {

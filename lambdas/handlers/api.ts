@@ -14,7 +14,7 @@ import { DynamoSigningKeyRepository } from '../core/adapters/dynamo-signing-keys
 import { DynamoTokenRepository } from '../core/adapters/dynamo-tokens.js';
 import { DynamoWebhookRepository } from '../core/adapters/dynamo-webhooks.js';
 import { S3MediaObjects } from '../core/adapters/s3-media-objects.js';
-import { S3UploadUrls } from '../core/adapters/s3-upload-urls.js';
+import { S3MultipartUploads, S3UploadUrls } from '../core/adapters/s3-upload-urls.js';
 import { SqsInputQueue } from '../core/adapters/sqs-input-queue.js';
 import { NotFoundError, TransitionError, UnauthorizedError, ValidationError } from '../core/domain/errors.js';
 import type { Resolve } from '../core/domain/url-safety.js';
@@ -26,6 +26,7 @@ import type {
   InputQueue,
   MediaObjects,
   MediaRepository,
+  MultipartUploads,
   SigningKeyRepository,
   TokenRepository,
   UploadUrls,
@@ -46,7 +47,17 @@ import {
 import { ListQuery } from '../core/usecases/listing.js';
 import { createSigningKey, deleteSigningKey, getSigningKey, listSigningKeys } from '../core/usecases/signing-keys.js';
 import { type Caller, cachedAuthenticator } from '../core/usecases/tokens.js';
-import { CreateUploadInput, cancelUpload, createUpload, getUpload, listUploads } from '../core/usecases/uploads.js';
+import {
+  CompleteMultipartInput,
+  CreateUploadInput,
+  cancelUpload,
+  completeMultipart,
+  createUpload,
+  getUpload,
+  listUploads,
+  StartMultipartInput,
+  startMultipart,
+} from '../core/usecases/uploads.js';
 import { CreateAssetInput, createAssetFromUrl } from '../core/usecases/url-inputs.js';
 import {
   CreateWebhookEndpointInput,
@@ -64,6 +75,10 @@ type Result = APIGatewayProxyStructuredResultV2 & { statusCode: number; body: st
 export interface ApiDeps {
   media: MediaRepository;
   urls: UploadUrls;
+  /** Multipart uploads of large files (Gamma's extension of direct uploads). */
+  multipart: MultipartUploads;
+  /** The largest file accepted, in bytes. */
+  maxUploadBytes: number;
   tokens: TokenRepository;
   objects: MediaObjects;
   webhooks: WebhookRepository;
@@ -150,7 +165,31 @@ export const routes: readonly Route[] = [
   {
     method: 'PUT',
     path: /^\/video\/v1\/uploads\/([^/]+)\/cancel$/,
-    run: async (req) => ok(await cancelUpload(id(req), scope(req))),
+    run: async (req) => ok(await cancelUpload(id(req), { ...scope(req), multipart: req.deps.multipart })),
+  },
+  // Gamma extension: a large file sent part by part (S3 multipart with presigned part URLs), resumable.
+  {
+    method: 'POST',
+    path: /^\/video\/v1\/uploads\/([^/]+)\/parts$/,
+    run: async (req) =>
+      ok(
+        await startMultipart(id(req), parseOrThrow(StartMultipartInput, jsonBody(req.event)), {
+          ...scope(req),
+          multipart: req.deps.multipart,
+          maxUploadBytes: req.deps.maxUploadBytes,
+        }),
+      ),
+  },
+  {
+    method: 'POST',
+    path: /^\/video\/v1\/uploads\/([^/]+)\/complete$/,
+    run: async (req) =>
+      ok(
+        await completeMultipart(id(req), parseOrThrow(CompleteMultipartInput, jsonBody(req.event)), {
+          ...scope(req),
+          multipart: req.deps.multipart,
+        }),
+      ),
   },
   {
     method: 'GET',
@@ -346,6 +385,8 @@ export const handler = createApiHandler(
     return {
       media: new DynamoMediaRepository(doc, env.MEDIA_TABLE),
       urls: new S3UploadUrls(s3, env.INGEST_BUCKET),
+      multipart: new S3MultipartUploads(s3, env.INGEST_BUCKET),
+      maxUploadBytes: Number(env.MAX_UPLOAD_BYTES),
       tokens: new DynamoTokenRepository(doc, env.TOKENS_TABLE),
       objects: new S3MediaObjects(s3),
       webhooks: new DynamoWebhookRepository(doc, env.WEBHOOKS_TABLE),

@@ -4,9 +4,10 @@
  */
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
-import { documentClient } from '../core/adapters/clients.js';
+import { documentClient, s3Client } from '../core/adapters/clients.js';
 import { DynamoMediaRepository } from '../core/adapters/dynamo-media.js';
 import { runnerFromEnv } from '../core/adapters/runner-from-env.js';
+import { S3MediaObjects } from '../core/adapters/s3-media-objects.js';
 import { uploadIdFromKey } from '../core/domain/layout.js';
 import { envFor } from '../core/env.js';
 import { logger, withKeys } from '../core/logger.js';
@@ -21,7 +22,10 @@ const S3Message = z.union([
     Records: z.array(
       z.object({
         eventName: z.string(),
-        s3: z.object({ bucket: z.object({ name: z.string() }), object: z.object({ key: z.string() }) }),
+        s3: z.object({
+          bucket: z.object({ name: z.string() }),
+          object: z.object({ key: z.string(), size: z.number().optional() }),
+        }),
       }),
     ),
   }),
@@ -54,7 +58,7 @@ async function ingestRecord(record: SQSRecord, deps: () => IngestContext): Promi
   if (!('Records' in message)) return; // s3:TestEvent
   for (const { eventName, s3 } of message.Records) {
     if (!eventName.startsWith('ObjectCreated:')) continue;
-    const object = { bucket: s3.bucket.name, key: decodeKey(s3.object.key) };
+    const object = { bucket: s3.bucket.name, key: decodeKey(s3.object.key), size: s3.object.size };
     const uploadId = uploadIdFromKey(object.key);
     await withKeys({ uploadId, assetId: uploadId && assetIdForUpload(uploadId) }, async () => {
       const { outcome, jobId } = await ingestObject(object, deps());
@@ -79,6 +83,8 @@ export const handler = createIngestHandler(
       runner: runnerFromEnv(env.TRANSCODER),
       ingestBucket: env.INGEST_BUCKET,
       outputBucket: env.OUTPUT_BUCKET,
+      maxUploadBytes: Number(env.MAX_UPLOAD_BYTES),
+      objects: new S3MediaObjects(s3Client()),
     };
   }),
 );

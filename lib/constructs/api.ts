@@ -1,7 +1,8 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration, Size, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { GammaFunction } from './gamma-function.js';
@@ -23,7 +24,15 @@ export interface VideoApiProps {
   readonly corsOrigins?: string[];
   /** Lifetime of a direct-upload URL when the request names none. @default 3600 seconds, as Mux */
   readonly uploadTimeout?: Duration;
+  /**
+   * The largest file a direct upload may send: a multipart start declaring more is refused (400), and part URLs are
+   * issued only within the declared size. Give Ingest the same value. @default DEFAULT_MAX_UPLOAD_SIZE (512 GiB)
+   */
+  readonly maxUploadSize?: Size;
 }
+
+/** 512 GiB: a 12-hour master (Gamma's and Mux's duration limit) at about 100 Mbit/s; S3 itself allows 5 TiB. */
+export const DEFAULT_MAX_UPLOAD_SIZE = Size.gibibytes(512);
 
 /** The HTTPS API (`/video/v1/...` and `/system/v1/...`, Mux's paths): one function that checks access tokens. */
 export class VideoApi extends Construct {
@@ -42,6 +51,7 @@ export class VideoApi extends Construct {
         OUTPUT_BUCKET: props.outputBucket.bucketName,
         STREAM_URL: props.streamUrl,
         UPLOAD_TIMEOUT_SECONDS: String((props.uploadTimeout ?? Duration.hours(1)).toSeconds()),
+        MAX_UPLOAD_BYTES: String((props.maxUploadSize ?? DEFAULT_MAX_UPLOAD_SIZE).toBytes()),
         WEBHOOKS_TABLE: props.webhooksTable.tableName,
         ...props.urlInputs.environment(),
       },
@@ -52,7 +62,14 @@ export class VideoApi extends Construct {
     props.webhooksTable.grantReadWriteData(this.function);
     props.urlInputs.grantSubmit(this.function);
     // Presigned direct-upload URLs are signed with this function's role.
+    // (s3:PutObject also covers CreateMultipartUpload, UploadPart and CompleteMultipartUpload; s3:Abort* cancelling.)
     props.ingestBucket.grantPut(this.function, 'uploads/*');
+    // Resuming a multipart upload lists its parts; no Bucket grant has this action alone (grantRead adds GetObject).
+    iam.Grant.addToPrincipal({
+      grantee: this.function,
+      actions: ['s3:ListMultipartUploadParts'],
+      resourceArns: [props.ingestBucket.arnForObjects('uploads/*')],
+    });
     // Deleting an asset removes its source and its renditions.
     props.ingestBucket.grantDelete(this.function, 'uploads/*');
     props.outputBucket.grantRead(this.function, 'assets/*');

@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, type Size } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -6,6 +6,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { Component, EnvName } from '../../lambdas/core/env.js';
+import { DEFAULT_MAX_UPLOAD_SIZE } from './api.js';
 import { GammaFunction } from './gamma-function.js';
 
 /** A TranscodeRunner's infrastructure (FargateTranscoder or MediaConvertTranscoder), as the dispatcher needs it. */
@@ -24,6 +25,8 @@ export interface IngestProps {
   readonly outputBucket: s3.IBucket;
   readonly mediaTable: dynamodb.ITable;
   readonly transcoder: Transcoder;
+  /** A file larger than this errors its upload and is deleted. @default DEFAULT_MAX_UPLOAD_SIZE (api.ts) */
+  readonly maxUploadSize?: Size;
 }
 
 /**
@@ -42,12 +45,15 @@ export class Ingest extends Construct {
         MEDIA_TABLE: props.mediaTable.tableName,
         INGEST_BUCKET: props.ingestBucket.bucketName,
         OUTPUT_BUCKET: props.outputBucket.bucketName,
+        MAX_UPLOAD_BYTES: String((props.maxUploadSize ?? DEFAULT_MAX_UPLOAD_SIZE).toBytes()),
         ...props.transcoder.runnerEnvironment(),
       },
       timeout: Duration.seconds(30),
       description: 'Creates the asset of each uploaded file and starts its transcode',
     });
     props.mediaTable.grantReadWriteData(this.function);
+    // A file over the size limit is deleted.
+    props.ingestBucket.grantDelete(this.function, 'uploads/*');
     props.transcoder.grantStart(this.function);
     this.function.addEventSource(
       new SqsEventSource(props.queue, {

@@ -13,6 +13,7 @@ import {
   preparingAsset,
   waitingUpload,
 } from './fakes.js';
+import { FakeMultipartUploads } from './multipart-fakes.js';
 
 interface RequestOptions {
   body?: string;
@@ -70,6 +71,8 @@ beforeEach(async () => {
     allowLoopbackUrls: false,
     outputBucket: 'output',
     urls: new FakeUploadUrls(),
+    multipart: new FakeMultipartUploads(),
+    maxUploadBytes: 10 * 1024 ** 3,
     defaultUploadTimeout: 3600,
   }));
   for (const env of ['env1', 'env2'] as const) {
@@ -380,6 +383,7 @@ describe('api handler wired from the environment', () => {
       WEBHOOKS_TABLE: 'webhooks-table',
       STREAM_URL: 'https://stream.example',
       UPLOAD_TIMEOUT_SECONDS: '3600',
+      MAX_UPLOAD_BYTES: String(512 * 1024 ** 3),
       AWS_REGION: 'eu-west-1',
       AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
       AWS_SECRET_ACCESS_KEY: 'secret',

@@ -12,6 +12,7 @@ import {
   ASSET_TRANSITIONS,
   type AssetRecord,
   type MediaError,
+  type MultipartState,
   type PlaybackId,
   type ReadyPatch,
   UPLOAD_TRANSITIONS,
@@ -87,6 +88,14 @@ export class InMemoryMediaRepository implements MediaRepository {
     upload.status = to;
     if (patch.asset_id !== undefined) upload.asset_id = patch.asset_id;
     if (patch.error !== undefined) upload.error = patch.error;
+    return copy(upload);
+  }
+
+  async recordMultipart(id: string, multipart: MultipartState): Promise<UploadRecord> {
+    const upload = this.uploads.get(id);
+    if (!upload) throw new NotFoundError('upload', id);
+    if (upload.status !== 'waiting') throw new TransitionError('upload', id, 'multipart', ['waiting']);
+    if (!upload.multipart || upload.multipart.upload_id === multipart.upload_id) upload.multipart = copy(multipart);
     return copy(upload);
   }
 

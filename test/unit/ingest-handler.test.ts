@@ -3,10 +3,10 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { logger } from '../../lambdas/core/logger.js';
 import { assetIdForUpload, type IngestContext } from '../../lambdas/core/usecases/ingest.js';
 import { createIngestHandler } from '../../lambdas/handlers/ingest.js';
-import { InMemoryMediaRepository, RecordingRunner, waitingUpload } from './fakes.js';
+import { InMemoryMediaRepository, InMemoryObjects, RecordingRunner, waitingUpload } from './fakes.js';
 
-const s3Event = (key: string, bucket = 'ingest', eventName = 'ObjectCreated:Put') =>
-  JSON.stringify({ Records: [{ eventName, s3: { bucket: { name: bucket }, object: { key, size: 1024 } } }] });
+const s3Event = (key: string, bucket = 'ingest', eventName = 'ObjectCreated:Put', size = 1024) =>
+  JSON.stringify({ Records: [{ eventName, s3: { bucket: { name: bucket }, object: { key, size } } }] });
 
 const sqsRecord = (messageId: string, body: string) => ({ messageId, body }) as SQSRecord;
 const batch = (...records: SQSRecord[]): SQSEvent => ({ Records: records });
@@ -14,11 +14,20 @@ const batch = (...records: SQSRecord[]): SQSEvent => ({ Records: records });
 let media: InMemoryMediaRepository;
 let runner: RecordingRunner;
 let ingest: ReturnType<typeof createIngestHandler>;
+let objects: InMemoryObjects;
 
 beforeEach(async () => {
   media = new InMemoryMediaRepository();
   runner = new RecordingRunner();
-  const ctx: IngestContext = { media, runner, ingestBucket: 'ingest', outputBucket: 'output' };
+  objects = new InMemoryObjects();
+  const ctx: IngestContext = {
+    media,
+    runner,
+    ingestBucket: 'ingest',
+    outputBucket: 'output',
+    maxUploadBytes: 1_000_000,
+    objects,
+  };
   ingest = createIngestHandler(() => ctx);
   for (const id of ['good1', 'good2', 'failing']) await media.putUpload(waitingUpload({ id }));
   vi.spyOn(logger, 'info').mockImplementation(() => undefined);
@@ -28,6 +37,17 @@ beforeEach(async () => {
 afterEach(() => vi.restoreAllMocks());
 
 describe('ingest handler', () => {
+  it('refuses a file the event reports over the size limit: upload errored, file deleted, no asset', async () => {
+    const event = s3Event('uploads/good1', 'ingest', 'ObjectCreated:CompleteMultipartUpload', 1_000_001);
+    expect(await ingest(batch(sqsRecord('big', event)))).toEqual({ batchItemFailures: [] });
+    expect(await media.getUpload('good1')).toMatchObject({
+      status: 'errored',
+      error: { message: 'The file is 1000001 bytes; this deployment accepts files up to 1000000 bytes.' },
+    });
+    expect(objects.deleted).toEqual(['ingest/uploads/good1']);
+    expect(runner.jobs).toEqual([]);
+  });
+
   it('reports only the records that failed and ingests the rest', async () => {
     const realStart = runner.start.bind(runner);
     runner.start = async (job) => {

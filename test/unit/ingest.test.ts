@@ -9,7 +9,7 @@ import {
   type IngestContext,
   ingestObject,
 } from '../../lambdas/core/usecases/ingest.js';
-import { InMemoryMediaRepository, preparingAsset, RecordingRunner, waitingUpload } from './fakes.js';
+import { InMemoryMediaRepository, InMemoryObjects, preparingAsset, RecordingRunner, waitingUpload } from './fakes.js';
 
 const object = { bucket: 'ingest', key: 'uploads/upload1' };
 const assetId = assetIdForUpload('upload1');
@@ -17,11 +17,21 @@ const assetId = assetIdForUpload('upload1');
 let media: InMemoryMediaRepository;
 let runner: RecordingRunner;
 let ctx: IngestContext;
+let objects: InMemoryObjects;
 
 beforeEach(async () => {
   media = new InMemoryMediaRepository();
   runner = new RecordingRunner();
-  ctx = { media, runner, ingestBucket: 'ingest', outputBucket: 'output', now: () => 1_700_000_500_000 };
+  objects = new InMemoryObjects();
+  ctx = {
+    media,
+    runner,
+    ingestBucket: 'ingest',
+    outputBucket: 'output',
+    maxUploadBytes: 5000,
+    objects,
+    now: () => 1_700_000_500_000,
+  };
   await media.putUpload(
     waitingUpload({
       new_asset_settings: {
@@ -114,6 +124,27 @@ describe('ingestObject', () => {
       expect(media.assets.size).toBe(0);
     },
   );
+
+  it('takes a file of exactly the size limit', async () => {
+    expect((await ingestObject({ ...object, size: 5000 }, ctx)).outcome).toBe('dispatched');
+    expect(objects.deleted).toEqual([]);
+  });
+
+  it('errors the upload of a file over the size limit, deletes the file, and creates no asset (also when redelivered)', async () => {
+    const big = { ...object, size: 5001 };
+    expect(await ingestObject(big, ctx)).toEqual({ outcome: 'too_large' });
+    expect(await ingestObject(big, ctx)).toEqual({ outcome: 'too_large' });
+
+    const upload = await media.getUpload('upload1');
+    expect(upload?.status).toBe('errored');
+    expect(upload?.error).toEqual({
+      type: 'invalid_input',
+      message: 'The file is 5001 bytes; this deployment accepts files up to 5000 bytes.',
+    });
+    expect(objects.deleted).toEqual(['ingest/uploads/upload1', 'ingest/uploads/upload1']);
+    expect(media.assets.size).toBe(0);
+    expect(runner.jobs).toEqual([]);
+  });
 
   it.each([
     ['a key outside uploads/', { bucket: 'ingest', key: 'other/upload1' }],

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cancelUpload, timeOutUploads } from '../../lambdas/core/usecases/uploads.js';
+import { timeOutUploads } from '../../lambdas/core/usecases/uploads.js';
 import { createUploadTimeoutsHandler } from '../../lambdas/handlers/upload-timeouts.js';
 import { InMemoryMediaRepository, waitingUpload } from './fakes.js';
 
@@ -11,7 +11,7 @@ describe('upload timeouts', () => {
     await media.putUpload(waitingUpload({ id: 'ingrace', created_at: t0 + 500, timeout: 600 }));
     await media.putUpload(waitingUpload({ id: 'fresh', created_at: t0 + 900, timeout: 3600 }));
     await media.putUpload(waitingUpload({ id: 'cancelled', created_at: t0, timeout: 600 }));
-    await cancelUpload('cancelled', { env: 'env1', media });
+    await media.transitionUpload('cancelled', 'cancelled');
 
     const now = () => (t0 + 1200) * 1000;
     expect(await timeOutUploads({ media, now, graceSeconds: 120 })).toEqual(['expired']);

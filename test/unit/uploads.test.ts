@@ -1,10 +1,25 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { NotFoundError, ValidationError } from '../../lambdas/core/domain/errors.js';
+import { NotFoundError, TransitionError, ValidationError } from '../../lambdas/core/domain/errors.js';
 import { getAsset, listAssets } from '../../lambdas/core/usecases/assets.js';
 import { ListQuery } from '../../lambdas/core/usecases/listing.js';
-import { CreateUploadInput, createUpload, getUpload, listUploads } from '../../lambdas/core/usecases/uploads.js';
+import {
+  CompleteMultipartInput,
+  CreateUploadInput,
+  cancelUpload,
+  completeMultipart,
+  createUpload,
+  getUpload,
+  listUploads,
+  type MultipartContext,
+  partSizeFor,
+  S3_LIMITS,
+  StartMultipartInput,
+  startMultipart,
+  timeOutUploads,
+} from '../../lambdas/core/usecases/uploads.js';
 import { parseOrThrow } from '../../lambdas/core/validation.js';
 import { FakeUploadUrls, InMemoryMediaRepository, preparingAsset, waitingUpload } from './fakes.js';
+import { FakeMultipartUploads } from './multipart-fakes.js';
 
 let media: InMemoryMediaRepository;
 let urls: FakeUploadUrls;
@@ -119,5 +134,206 @@ describe('ListQuery', () => {
     [{ order: 'asc' }, 'order: is not a known field'],
   ])('rejects %j', (q, message) => {
     expect(() => parseOrThrow(ListQuery, q, 'query')).toThrow(message);
+  });
+});
+
+describe('multipart uploads', () => {
+  const MiB = 1024 ** 2;
+  let parts: FakeMultipartUploads;
+  let clock: number;
+  const ctx = (overrides: Partial<MultipartContext> = {}): MultipartContext => ({
+    env: 'env1',
+    media,
+    multipart: parts,
+    maxUploadBytes: 100 * 1024 ** 3,
+    now: () => clock * 1000,
+    ...overrides,
+  });
+  const start = (body: unknown, overrides: Partial<MultipartContext> = {}) =>
+    startMultipart('upload1', parseOrThrow(StartMultipartInput, body), ctx(overrides));
+  const complete = (body: unknown) =>
+    completeMultipart('upload1', parseOrThrow(CompleteMultipartInput, body), { env: 'env1', media, multipart: parts });
+
+  beforeEach(async () => {
+    parts = new FakeMultipartUploads();
+    clock = 1_700_000_100;
+    await media.putUpload(waitingUpload({ timeout: 3600 }));
+  });
+
+  it('picks parts of 16 MiB, grown so that any file up to 5 TiB fits in 10,000 parts', () => {
+    expect(partSizeFor(1)).toBe(16 * MiB);
+    expect(partSizeFor(100 * 1024 ** 3)).toBe(16 * MiB);
+    expect(partSizeFor(200 * 1024 ** 3)).toBe(21 * MiB);
+    const max = S3_LIMITS.maxObject;
+    expect(partSizeFor(max)).toBe(525 * MiB);
+    expect(Math.ceil(max / partSizeFor(max))).toBeLessThanOrEqual(10_000);
+    for (const size of [5 * 1024 ** 3 + 1, 777_777_777_777, 3 * 1024 ** 4 + 12345]) {
+      const partSize = partSizeFor(size, 5 * MiB);
+      expect(Math.ceil(size / partSize)).toBeLessThanOrEqual(10_000);
+      expect(partSize).toBeLessThanOrEqual(S3_LIMITS.maxPart);
+    }
+  });
+
+  it('starts: records the S3 upload, and returns URLs for every part, each signed for its exact size', async () => {
+    const session = await start({ size: 40 * MiB });
+
+    expect(session).toMatchObject({ id: 'upload1', size: 40 * MiB, part_size: 16 * MiB, part_count: 3 });
+    expect(session.uploaded_parts).toEqual([]);
+    expect(session.part_urls.map((p) => [p.part_number, p.size])).toEqual([
+      [1, 16 * MiB],
+      [2, 16 * MiB],
+      [3, 8 * MiB],
+    ]);
+    expect(session.part_urls[2]?.url).toContain(`partNumber=3&length=${8 * MiB}&X-Amz-Expires=3600`);
+    expect(session.urls_expire_at).toBe(String(clock + 3600));
+    expect((await media.getUpload('upload1'))?.multipart).toEqual({
+      upload_id: 'mpu-1',
+      size: 40 * MiB,
+      part_size: 16 * MiB,
+      renewed_at: clock,
+    });
+  });
+
+  it('resumes: the same S3 upload, its stored parts with ETags, URLs only for the missing parts', async () => {
+    await start({ size: 12 * MiB, part_size: 5 * MiB });
+    const etag1 = parts.putPart('mpu-1', 1, 5 * MiB);
+
+    clock += 600;
+    const resumed = await start({ size: 12 * MiB });
+
+    expect(parts.uploads.size).toBe(1);
+    expect(resumed.part_size).toBe(5 * MiB);
+    expect(resumed.uploaded_parts).toEqual([{ part_number: 1, etag: etag1, size: 5 * MiB }]);
+    expect(resumed.part_urls.map((p) => p.part_number)).toEqual([2, 3]);
+    expect((await media.getUpload('upload1'))?.multipart?.renewed_at).toBe(clock);
+  });
+
+  it('issues at most 100 URLs at once, and those asked for by number', async () => {
+    const size = 300 * 5 * MiB;
+    const first = await start({ size, part_size: 5 * MiB });
+    expect(first.part_count).toBe(300);
+    expect(first.part_urls.map((p) => p.part_number)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+
+    const later = await start({ size, part_numbers: [299, 300, 300] });
+    expect(later.part_urls.map((p) => p.part_number)).toEqual([299, 300]);
+  });
+
+  it('refuses a declared size over the limit, before anything is created', async () => {
+    await expect(start({ size: 2001 }, { maxUploadBytes: 2000 })).rejects.toThrow(
+      new ValidationError(['size: the file is 2001 bytes; this deployment accepts files up to 2000 bytes']),
+    );
+    expect(parts.uploads.size).toBe(0);
+    expect((await media.getUpload('upload1'))?.multipart).toBeUndefined();
+  });
+
+  it('refuses URLs for parts beyond the declared size, and another size for a started upload', async () => {
+    await start({ size: 12 * MiB, part_size: 5 * MiB });
+    await expect(start({ size: 12 * MiB, part_numbers: [3, 4] })).rejects.toThrow(
+      'part_numbers: a file of 12582912 bytes has 3 parts; 4 is beyond it',
+    );
+    await expect(start({ size: 13 * MiB })).rejects.toThrow(
+      'size: this upload was started for a file of 12582912 bytes',
+    );
+  });
+
+  it.each([
+    [{}, 'size: must be the file size in bytes'],
+    [{ size: 0 }, 'size: must be at least 1 byte'],
+    [{ size: 6 * 1024 ** 4 }, `size: must be at most ${S3_LIMITS.maxObject} bytes (5 TiB, S3's limit)`],
+    [{ size: 10, part_size: MiB }, 'part_size: must be at least 5242880 bytes (5 MiB)'],
+    [{ size: 10, part_numbers: [0] }, 'part_numbers.0: must be at least 1'],
+    [{ size: 10, chunk: 1 }, 'chunk: is not a known field'],
+  ])('validates the start body %j', (body, message) => {
+    expect(() => parseOrThrow(StartMultipartInput, body)).toThrow(message);
+  });
+
+  it('keeps the first of two concurrent starts and aborts the other S3 upload', async () => {
+    const [a, b] = await Promise.all([start({ size: 40 * MiB }), start({ size: 40 * MiB })]);
+    const kept = (await media.getUpload('upload1'))?.multipart?.upload_id;
+    expect(a.part_urls[0]?.url).toContain(`uploadId=${kept}`);
+    expect(b.part_urls[0]?.url).toContain(`uploadId=${kept}`);
+    expect(parts.aborted).toHaveLength(1);
+    expect(parts.aborted[0]).not.toBe(kept);
+  });
+
+  it('refuses to start or complete an upload that is not waiting, or of another environment', async () => {
+    await media.transitionUpload('upload1', 'cancelled');
+    await expect(start({ size: 10 })).rejects.toBeInstanceOf(TransitionError);
+    await expect(complete({ parts: [{ part_number: 1, etag: 'x' }] })).rejects.toBeInstanceOf(TransitionError);
+    await expect(start({ size: 10 }, { env: 'env2' })).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it('completes with every part 1…N and the stored ETags, in part order', async () => {
+    await start({ size: 12 * MiB, part_size: 5 * MiB });
+    const etags = [1, 2, 3].map((n) => parts.putPart('mpu-1', n, n < 3 ? 5 * MiB : 2 * MiB));
+
+    const upload = await complete({
+      parts: [
+        { part_number: 3, etag: etags[2] },
+        { part_number: 1, etag: (etags[0] ?? '').replace(/"/g, '') },
+        { part_number: 2, etag: etags[1] },
+      ],
+    });
+
+    expect(upload).toMatchObject({ id: 'upload1', status: 'waiting' });
+    expect(parts.completed).toEqual([
+      {
+        key: 'uploads/upload1',
+        uploadId: 'mpu-1',
+        parts: [1, 2, 3].map((n) => ({ partNumber: n, etag: etags[n - 1] })),
+      },
+    ]);
+  });
+
+  it('refuses to complete with a missing part, a wrong ETag, or a part of the wrong size', async () => {
+    await start({ size: 12 * MiB, part_size: 5 * MiB });
+    const e1 = parts.putPart('mpu-1', 1, 5 * MiB);
+    const e2 = parts.putPart('mpu-1', 2, 4 * MiB);
+    const e3 = parts.putPart('mpu-1', 3, 2 * MiB);
+
+    await expect(complete({ parts: [{ part_number: 1, etag: e1 }] })).rejects.toThrow(
+      'parts: must name each of the 3 parts once; missing 2, 3',
+    );
+    await expect(
+      complete({
+        parts: [
+          { part_number: 1, etag: '"other"' },
+          { part_number: 2, etag: e2 },
+          { part_number: 3, etag: e3 },
+        ],
+      }),
+    ).rejects.toThrow(
+      new ValidationError([
+        'parts.0.etag: is not the ETag of the stored part 1',
+        'parts.1: part 2 holds 4194304 bytes, not the 5242880 of a 12582912-byte file',
+      ]),
+    );
+    expect(parts.completed).toEqual([]);
+  });
+
+  it('refuses to complete an upload that never started a multipart upload', async () => {
+    await expect(complete({ parts: [{ part_number: 1, etag: 'x' }] })).rejects.toThrow('has no multipart upload');
+  });
+
+  it('cancelling aborts the multipart upload; a plain upload is just cancelled', async () => {
+    await start({ size: 40 * MiB });
+    expect(await cancelUpload('upload1', { env: 'env1', media, multipart: parts })).toMatchObject({
+      status: 'cancelled',
+    });
+    expect(parts.aborted).toEqual(['mpu-1']);
+
+    await media.putUpload(waitingUpload({ id: 'plain' }));
+    await cancelUpload('plain', { env: 'env1', media, multipart: parts });
+    expect(parts.aborted).toEqual(['mpu-1']);
+  });
+
+  it('a multipart upload times out a timeout after its last part URLs, not after its creation', async () => {
+    const created = (await media.getUpload('upload1'))?.created_at ?? 0;
+    clock = created + 3000;
+    await start({ size: 40 * MiB });
+    const sweep = (at: number) => timeOutUploads({ media, now: () => at * 1000, graceSeconds: 120 });
+
+    expect(await sweep(created + 3600 + 121)).toEqual([]);
+    expect(await sweep(clock + 3600 + 121)).toEqual(['upload1']);
   });
 });

@@ -12,6 +12,7 @@ import {
   ASSET_TRANSITIONS,
   type AssetRecord,
   type MediaError,
+  type MultipartState,
   type PlaybackId,
   type ReadyPatch,
   UPLOAD_TRANSITIONS,
@@ -75,6 +76,30 @@ export class DynamoMediaRepository implements MediaRepository {
       error: patch.error,
     });
     return uploadFromItem(item);
+  }
+
+  async recordMultipart(id: string, multipart: MultipartState): Promise<UploadRecord> {
+    try {
+      const { Attributes } = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { [MEDIA_TABLE.partitionKey]: mediaKey('upload', id) },
+          UpdateExpression: 'SET multipart = :m',
+          ConditionExpression:
+            'attribute_exists(#pk) AND #status = :waiting AND (attribute_not_exists(multipart) OR multipart.upload_id = :uid)',
+          ExpressionAttributeNames: { '#pk': MEDIA_TABLE.partitionKey, '#status': 'status' },
+          ExpressionAttributeValues: { ':m': multipart, ':waiting': 'waiting', ':uid': multipart.upload_id },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return uploadFromItem(Attributes ?? {});
+    } catch (err) {
+      if (!isConditionalCheckFailed(err)) throw err;
+      const current = await this.getUpload(id);
+      if (!current) throw new NotFoundError('upload', id);
+      if (current.status !== 'waiting') throw new TransitionError('upload', id, 'multipart', ['waiting']);
+      return current;
+    }
   }
 
   async createAsset(asset: AssetRecord): Promise<{ asset: AssetRecord; created: boolean }> {

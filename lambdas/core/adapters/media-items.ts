@@ -20,6 +20,7 @@ const UPLOAD_FIELDS = {
   asset_id: true,
   error: true,
   test: true,
+  multipart: true,
 } as const satisfies Record<keyof UploadRecord, true>;
 
 const ASSET_FIELDS = {

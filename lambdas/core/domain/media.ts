@@ -82,6 +82,19 @@ export interface UploadRecord {
   asset_id?: string;
   error?: { type: string; message: string };
   test?: boolean;
+  /** The S3 multipart upload of a large file, once a client started one (Gamma's extension; not in Mux's shape). */
+  multipart?: MultipartState;
+}
+
+/** A direct upload's S3 multipart upload: the declared file size fixes the part size and count. */
+export interface MultipartState {
+  /** S3's UploadId. */
+  upload_id: string;
+  /** Bytes the client declared; every part URL is signed for its share of exactly this size. */
+  size: number;
+  part_size: number;
+  /** Unix seconds of the last part URLs issued: the upload times out `timeout` seconds after this. */
+  renewed_at: number;
 }
 
 /** An asset as stored. Fields set by the transcoder are absent until it has run. */

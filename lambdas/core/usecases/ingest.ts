@@ -2,7 +2,7 @@ import { TransitionError } from '../domain/errors.js';
 import { derivedId } from '../domain/ids.js';
 import { uploadIdFromKey } from '../domain/layout.js';
 import type { AssetRecord, UploadRecord } from '../domain/media.js';
-import type { MediaRepository, TranscodeJob, TranscodeRunner } from '../ports.js';
+import type { MediaObjects, MediaRepository, TranscodeJob, TranscodeRunner } from '../ports.js';
 
 /**
  * A dispatch claim older than this was taken by an invocation that died before starting the job (no Lambda runs
@@ -19,12 +19,17 @@ export interface IngestContext {
   /** Direct uploads arrive here; an event about any other bucket is not ours to act on. */
   ingestBucket: string;
   outputBucket: string;
+  /** The largest file accepted: a larger one errors its upload and is deleted (MAX_UPLOAD_BYTES). */
+  maxUploadBytes: number;
+  /** Deletes a refused file. */
+  objects: Pick<MediaObjects, 'deleteObject'>;
   now?: () => number;
 }
 
 export type IngestOutcome =
   | 'not_an_upload' // another bucket, a key outside uploads/, or an upload we have no record of
   | 'upload_closed' // the upload was cancelled, errored or timed out before its file arrived
+  | 'too_large' // the file is over the size limit: its upload is errored and the file deleted
   | 'asset_finished' // the asset is already ready, errored or deleted
   | 'already_dispatched' // another attempt holds the dispatch claim or has started the job
   | 'dispatched';
@@ -35,12 +40,17 @@ export type IngestOutcome =
  * the holder of the dispatch claim starts a job. Throws (so the message is retried) when the job could not start.
  */
 export async function ingestObject(
-  object: { bucket: string; key: string },
+  object: { bucket: string; key: string /** Bytes, as the S3 event reports them. */; size?: number },
   ctx: IngestContext,
 ): Promise<{ outcome: IngestOutcome; jobId?: string }> {
   const uploadId = object.bucket === ctx.ingestBucket ? uploadIdFromKey(object.key) : undefined;
   const upload = uploadId === undefined ? undefined : await ctx.media.getUpload(uploadId);
   if (!upload) return { outcome: 'not_an_upload' };
+  if (object.size !== undefined && object.size > ctx.maxUploadBytes) {
+    await refuseTooLarge(upload, object.size, ctx);
+    await ctx.objects.deleteObject(object.bucket, object.key);
+    return { outcome: 'too_large' };
+  }
   if (upload.status !== 'waiting' && upload.status !== 'asset_created') return { outcome: 'upload_closed' };
 
   const { asset } = await ctx.media.createAsset(newAsset(upload, object, (ctx.now ?? Date.now)()));
@@ -103,6 +113,23 @@ function newAsset(upload: UploadRecord, source: { bucket: string; key: string },
     ...(settings.meta && { meta: settings.meta }),
     ...(settings.max_resolution_tier && { max_resolution_tier: settings.max_resolution_tier }),
   };
+}
+
+/**
+ * waiting → errored for a file over the limit (a single PUT cannot be refused by its presigned URL). An upload that
+ * moved on meanwhile (cancelled, or errored by an earlier delivery of the same event) is left as it is.
+ */
+async function refuseTooLarge(upload: UploadRecord, size: number, ctx: IngestContext): Promise<void> {
+  try {
+    await ctx.media.transitionUpload(upload.id, 'errored', {
+      error: {
+        type: 'invalid_input',
+        message: `The file is ${size} bytes; this deployment accepts files up to ${ctx.maxUploadBytes} bytes.`,
+      },
+    });
+  } catch (err) {
+    if (!(err instanceof TransitionError)) throw err;
+  }
 }
 
 /** waiting → asset_created; finding it already linked to this asset (an earlier attempt) is success too. */
