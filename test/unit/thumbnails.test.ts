@@ -2,6 +2,7 @@ import Mux from '@mux/mux-node';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
+  animationFps,
   fittedSize,
   PREVIEW_MANIFEST,
   type PreviewManifest,
@@ -136,6 +137,15 @@ describe('image parameters', () => {
       expect(fittedSize(video, { width: 100 }, mode)).toEqual({ width: 100, height: 56 });
     }
     expect(fittedSize(video, { height: 90 }, 'crop')).toEqual({ width: 160, height: 90 });
+  });
+});
+
+describe('animationFps', () => {
+  it('keeps the asked rate within 10 s of 640x360 at 15 fps, and lowers it past that', () => {
+    expect(animationFps({ start: 0, end: 10, fps: 30 }, { width: 320, height: 180 })).toBe(30);
+    expect(animationFps({ start: 0, end: 10, fps: 30 }, { width: 640, height: 360 })).toBe(15);
+    expect(animationFps({ start: 2, end: 7, fps: 30 }, { width: 640, height: 360 })).toBe(30);
+    expect(animationFps({ start: 0, end: 10, fps: 30 }, { width: 640, height: 640 })).toBeCloseTo(8.44, 2);
   });
 });
 
@@ -314,6 +324,9 @@ describe('resolveImage', () => {
     const webp = await picture(await resolve('/playback1/animated.webp', { height: '90' }));
     expect(webp.metadata).toMatchObject({ format: 'webp', width: 160, pageHeight: 90, pages: 75 });
     expect(await resolve('/playback1/animated.gif', { start: '0', end: '11' })).toMatchObject({ status: 400 });
+    // 10 s at 640 px and 30 fps is past the budget: drawn at 15 fps.
+    const big = await picture(await resolve('/playback1/animated.webp', { end: '10', fps: '30', width: '640' }));
+    expect(big.metadata).toMatchObject({ width: 640, pageHeight: 360, pages: 150 });
   });
 
   it('serves the storyboard sprite as bytes and its WebVTT pointing at /{playbackId}/storyboard.jpg', async () => {

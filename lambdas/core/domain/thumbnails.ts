@@ -332,6 +332,19 @@ export function fittedSize(source: Size, box: { width?: number; height?: number 
   return { width: atLeastOne(source.width * scale), height: atLeastOne(source.height * scale) };
 }
 
+/**
+ * Frames × pixels one animation may hold: 10 s of 640 × 360 at 15 fps. It bounds the function's work (a GIF's
+ * palette search is per pixel) and the response (6 MB at most through a Function URL); past it the frame rate is
+ * lowered, the window and size kept. 320 × 180 (the default size) fits at 30 fps for the whole 10 s.
+ */
+export const ANIMATED_MAX_PIXEL_FRAMES = 640 * 360 * 150;
+
+/** The frame rate an animation of `size` over `params`' window is drawn at: the asked one, or less past the budget. */
+export function animationFps(params: Pick<AnimatedParams, 'start' | 'end' | 'fps'>, size: Size): number {
+  const pixelSeconds = size.width * size.height * (params.end - params.start);
+  return Math.min(params.fps, ANIMATED_MAX_PIXEL_FRAMES / pixelSeconds);
+}
+
 /** A size turned by `rotate` degrees. */
 export const rotatedSize = (size: Size, rotate: Rotation): Size =>
   rotate === 90 || rotate === 270 ? { width: size.height, height: size.width } : size;
