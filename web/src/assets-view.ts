@@ -327,7 +327,10 @@ export function assetsView(ctx: { config: DashboardConfig; store: AssetStore; qu
       const pct = item.file.size ? Math.floor((item.sent / item.file.size) * 100) : 0;
       const text: Record<UploadItem['state'], string> = {
         queued: 'Queued',
-        uploading: item.sent ? `${pct}% · ${bytes(item.sent)} of ${bytes(item.file.size)}` : 'Starting…',
+        uploading: item.sent
+          ? `${item.parts?.resumed ? 'Resumed · ' : ''}${pct}% · ${bytes(item.sent)} of ${bytes(item.file.size)}` +
+            (item.parts ? ` · ${item.parts.done} of ${item.parts.total} parts` : '')
+          : 'Starting…',
         processing: 'Uploaded · waiting for processing to start',
         failed: item.error ?? 'Upload failed',
         cancelled: 'Cancelled',
