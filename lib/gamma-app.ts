@@ -1,4 +1,5 @@
 import { type App, Aspects, Duration } from 'aws-cdk-lib';
+import { CHUNK_WORKER_KINDS, isChunkWorkers } from '../lambdas/core/domain/chunks.js';
 import { GammaNagAcknowledgments } from './nag.js';
 import { PipelineStack, TRANSCODER_KINDS, type TranscoderKind } from './pipeline-stack.js';
 import { StatefulStack } from './stateful-stack.js';
@@ -17,6 +18,8 @@ export const CONTEXT = {
   localEndpoint: 'localEndpoint',
   /** With localEndpoint: where the local stream server serves playback. */
   localStreamUrl: 'localStreamUrl',
+  /** `tasks` (default on AWS): one Fargate task per chunk of a long source; `process` (default locally): one task. */
+  chunkWorkers: 'chunkWorkers',
 } as const;
 
 export interface GammaStacks {
@@ -42,6 +45,10 @@ export function defineGamma(app: App): GammaStacks {
   if (retainData !== undefined && retainData !== 'true' && retainData !== 'false') {
     throw new Error(`-c retainData=${retainData}: use true or false`);
   }
+  const chunkWorkers = ctx('chunkWorkers');
+  if (chunkWorkers !== undefined && !isChunkWorkers(chunkWorkers)) {
+    throw new Error(`-c chunkWorkers=${chunkWorkers}: use ${CHUNK_WORKER_KINDS.join(' or ')}`);
+  }
   const localEndpoint = ctx('localEndpoint');
   const local = localEndpoint ? { endpoint: localEndpoint, streamUrl: ctx('localStreamUrl') ?? '' } : undefined;
   if (local && !local.streamUrl) throw new Error('-c localEndpoint needs -c localStreamUrl as well');
@@ -65,6 +72,7 @@ export function defineGamma(app: App): GammaStacks {
     transcoder: transcoder as TranscoderKind,
     corsOrigins,
     local,
+    chunkWorkers,
   });
   Aspects.of(app).add(new GammaNagAcknowledgments());
   return { stateful, pipeline };

@@ -19,7 +19,10 @@ export const ENV = {
   TRANSCODER: 'TRANSCODER',
   /** ECS cluster ARN the Fargate transcoder tasks run in. */
   ECS_CLUSTER_ARN: 'ECS_CLUSTER_ARN',
-  /** Task definition ARN of the FFmpeg transcoder. */
+  /**
+   * Task definition of the FFmpeg transcoder: its ARN, or (in the task's own environment, where the ARN would be a
+   * circular reference) its family, which RunTask resolves to the latest active revision.
+   */
   TASK_DEFINITION_ARN: 'TASK_DEFINITION_ARN',
   /** Name of the transcoder container inside the task definition (for overrides). */
   TASK_CONTAINER_NAME: 'TASK_CONTAINER_NAME',
@@ -33,8 +36,6 @@ export const ENV = {
   WEBSOCKET_CALLBACK_URL: 'WEBSOCKET_CALLBACK_URL',
   /** Seconds a direct-upload URL stays valid when the request names no timeout. */
   UPLOAD_TIMEOUT_SECONDS: 'UPLOAD_TIMEOUT_SECONDS',
-  /** The largest uploaded file accepted, in bytes: refused at multipart start, errored at ingest if it arrives. */
-  MAX_UPLOAD_BYTES: 'MAX_UPLOAD_BYTES',
   /** Per-task inputs (container overrides): the asset to transcode and where its source is. */
   ASSET_ID: 'ASSET_ID',
   SOURCE_BUCKET: 'SOURCE_BUCKET',
@@ -45,8 +46,6 @@ export const ENV = {
   WEBHOOK_QUEUE_URL: 'WEBHOOK_QUEUE_URL',
   /** Seconds before the second delivery attempt of a webhook; each later attempt waits twice as long. */
   WEBHOOK_RETRY_BASE_SECONDS: 'WEBHOOK_RETRY_BASE_SECONDS',
-  /** The longest wait between two delivery attempts of a webhook, seconds: the doubling stops there. */
-  WEBHOOK_RETRY_MAX_SECONDS: 'WEBHOOK_RETRY_MAX_SECONDS',
   /** SQS queue of assets to create from an input URL (the fetch function consumes it). */
   INPUT_QUEUE_URL: 'INPUT_QUEUE_URL',
   /**
@@ -58,6 +57,15 @@ export const ENV = {
   MAX_RESOLUTION_TIER: 'MAX_RESOLUTION_TIER',
   /** Optional: ffmpeg processes a transcoder task runs at once; above 1, long sources are encoded in chunks. */
   CHUNK_PARALLELISM: 'CHUNK_PARALLELISM',
+  /**
+   * Optional: `process` (default) encodes chunks as child processes of one task; `tasks` gives each chunk its own
+   * task (CHUNK_PARALLELISM tasks at most), started by the first one through the runner's variables.
+   */
+  CHUNK_WORKERS: 'CHUNK_WORKERS',
+  /** Optional: the shortest chunk worth a worker, seconds (a source is chunked only if it makes two). Default 12. */
+  CHUNK_MIN_SECONDS: 'CHUNK_MIN_SECONDS',
+  /** Per-task input of a chunk task (container override): which chunk of the asset's recorded plan it encodes. */
+  CHUNK_INDEX: 'CHUNK_INDEX',
 } as const;
 
 export type EnvName = keyof typeof ENV;
@@ -71,11 +79,10 @@ export const USES = {
     'OUTPUT_BUCKET',
     'STREAM_URL',
     'UPLOAD_TIMEOUT_SECONDS',
-    'MAX_UPLOAD_BYTES',
     'WEBHOOKS_TABLE',
     'INPUT_QUEUE_URL',
   ],
-  ingest: ['MEDIA_TABLE', 'INGEST_BUCKET', 'OUTPUT_BUCKET', 'TRANSCODER', 'MAX_UPLOAD_BYTES'],
+  ingest: ['MEDIA_TABLE', 'INGEST_BUCKET', 'OUTPUT_BUCKET', 'TRANSCODER'],
   /** The TranscodeRunner adapters: the ingest function also reads the variables of the one it is configured with. */
   fargateRunner: [
     'ECS_CLUSTER_ARN',
@@ -98,7 +105,7 @@ export const USES = {
   /** Fetches input URLs into the ingest bucket and dispatches, so it also reads the runner's variables. */
   urlFetch: ['MEDIA_TABLE', 'INGEST_BUCKET', 'OUTPUT_BUCKET', 'TRANSCODER'],
   webhookFanout: ['WEBHOOKS_TABLE', 'WEBHOOK_QUEUE_URL'],
-  webhookDeliver: ['WEBHOOKS_TABLE', 'WEBHOOK_QUEUE_URL', 'WEBHOOK_RETRY_BASE_SECONDS', 'WEBHOOK_RETRY_MAX_SECONDS'],
+  webhookDeliver: ['WEBHOOKS_TABLE', 'WEBHOOK_QUEUE_URL', 'WEBHOOK_RETRY_BASE_SECONDS'],
   transcoder: ['MEDIA_TABLE', 'OUTPUT_BUCKET', 'ASSET_ID', 'SOURCE_BUCKET', 'SOURCE_KEY'],
 } as const satisfies Record<string, readonly EnvName[]>;
 
@@ -106,7 +113,19 @@ export type Component = keyof typeof USES;
 
 /** Variables a component may read but need not have (read with `optional`). */
 export const OPTIONAL: Partial<Record<Component, readonly EnvName[]>> = {
-  transcoder: ['MAX_RESOLUTION_TIER', 'CHUNK_PARALLELISM'],
+  /** With CHUNK_WORKERS=tasks the first task starts the chunk tasks, so it also reads the runner's variables. */
+  transcoder: [
+    'MAX_RESOLUTION_TIER',
+    'CHUNK_PARALLELISM',
+    'CHUNK_WORKERS',
+    'CHUNK_MIN_SECONDS',
+    'CHUNK_INDEX',
+    'ECS_CLUSTER_ARN',
+    'TASK_DEFINITION_ARN',
+    'TASK_CONTAINER_NAME',
+    'TASK_SUBNETS',
+    'TASK_SECURITY_GROUPS',
+  ],
   api: ['ALLOW_LOOPBACK_URLS'],
   urlFetch: ['ALLOW_LOOPBACK_URLS'],
   webhookDeliver: ['ALLOW_LOOPBACK_URLS'],

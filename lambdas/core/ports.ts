@@ -2,7 +2,8 @@
  * Ports: what the use cases need from the outside world. Adapters in ./adapters implement them over AWS SDK
  * clients; tests implement them with fakes. Nothing here imports an SDK.
  */
-import type { AssetRecord, MediaError, MultipartState, PlaybackId, ReadyPatch, UploadRecord } from './domain/media.js';
+import type { ChunkPlanRecord, ChunkState } from './domain/chunks.js';
+import type { AssetRecord, MediaError, PlaybackId, ReadyPatch, UploadRecord } from './domain/media.js';
 
 export interface Page<T> {
   items: T[];
@@ -21,13 +22,6 @@ export interface MediaRepository {
     to: Exclude<UploadRecord['status'], 'waiting'>,
     patch?: Partial<UploadRecord>,
   ): Promise<UploadRecord>;
-
-  /**
-   * Records the multipart upload of a waiting upload: when it has none yet, or to renew the one it has (same S3
-   * upload id). Returns the upload as stored, which names another multipart upload when a concurrent start won.
-   * Throws TransitionError when the upload is no longer waiting.
-   */
-  recordMultipart(id: string, multipart: MultipartState): Promise<UploadRecord>;
 
   /** Creates the asset if no asset with its id exists; returns the stored one and whether it was created now. */
   createAsset(asset: AssetRecord): Promise<{ asset: AssetRecord; created: boolean }>;
@@ -82,6 +76,8 @@ export interface TranscodeJob {
   source: { bucket: string; key: string };
   outputBucket: string;
   maxResolutionTier?: string;
+  /** One chunk of a chunked transcode (its plan is recorded on the asset, see ChunkLedger); absent: the whole job. */
+  chunk?: { index: number };
 }
 
 /** Starts a transcode somewhere (Fargate task or MediaConvert job); returns the job's id. */
@@ -93,30 +89,6 @@ export interface TranscodeRunner {
 export interface UploadUrls {
   /** A presigned PUT URL for `key` in the ingest bucket, valid for `expiresIn` seconds. */
   presignPut(key: string, expiresIn: number, contentType?: string): Promise<string>;
-}
-
-/** One part S3 holds of a multipart upload. */
-export interface UploadedPart {
-  partNumber: number;
-  etag: string;
-  size: number;
-}
-
-/**
- * S3 multipart uploads into the ingest bucket, for files too large for one PUT (over 5 GB) or sent resumably. Parts
- * are PUT by the client to presigned URLs; each URL is signed for an exact Content-Length.
- */
-export interface MultipartUploads {
-  /** CreateMultipartUpload; returns S3's UploadId. */
-  create(key: string): Promise<string>;
-  /** A presigned UploadPart URL for exactly `size` bytes, valid for `expiresIn` seconds. */
-  presignPart(key: string, uploadId: string, partNumber: number, size: number, expiresIn: number): Promise<string>;
-  /** Every part stored so far (ListParts, all pages), by part number. NotFoundError when the upload is gone. */
-  listParts(key: string, uploadId: string): Promise<UploadedPart[]>;
-  /** CompleteMultipartUpload: the object appears and S3 sends its ObjectCreated event. */
-  complete(key: string, uploadId: string, parts: { partNumber: number; etag: string }[]): Promise<void>;
-  /** AbortMultipartUpload; an upload that is already gone is not an error. */
-  abort(key: string, uploadId: string): Promise<void>;
 }
 
 export interface ConnectionRecord {
@@ -185,6 +157,40 @@ export interface TranscodeAttempts {
   listPreparing(createdBefore: number): Promise<PreparingAsset[]>;
 }
 
+/**
+ * The bookkeeping of a chunked transcode, on the asset's item: the plan (written once), the task of each chunk, its
+ * attempts, and the set of chunks done. Every write is conditional, so a chunk that finishes twice counts once and
+ * exactly one caller learns that it completed the set.
+ */
+export interface ChunkLedger {
+  /**
+   * Records the plan on a preparing asset that has none; returns the stored plan — the first writer's, also when this
+   * call lost the race (a retried first task must encode the cut the chunk tasks already use).
+   * Throws TransitionError when the asset is no longer preparing.
+   */
+  recordPlan(assetId: string, plan: ChunkPlanRecord): Promise<ChunkPlanRecord>;
+  get(assetId: string): Promise<ChunkState | undefined>;
+  /** Records the task that runs chunk `index` (the current attempt). */
+  recordChunkJob(assetId: string, index: number, jobId: string): Promise<void>;
+  /**
+   * Adds chunk `index` to the done set while the asset is preparing. `counted` is false when it was already there (a
+   * chunk that finished twice) or the asset has left preparing; `complete` is true for exactly the call that made
+   * the set whole.
+   */
+  completeChunk(assetId: string, index: number): Promise<{ counted: boolean; complete: boolean; done: number }>;
+  /**
+   * Claims the next attempt of chunk `index` after its task `failedJobId` died: succeeds for one caller while the
+   * asset is preparing, the chunk is not done (or every chunk is, and the asset still waits for its playlists), that
+   * task is still the chunk's current one, and it has had fewer than `maxAttempts` attempts.
+   */
+  claimChunkRetry(
+    assetId: string,
+    index: number,
+    failedJobId: string,
+    maxAttempts: number,
+  ): Promise<{ attempt: number } | { refused: 'not_current' | 'done' | 'exhausted'; attempts: number }>;
+}
+
 /** Where an environment's events are POSTed. `secret` signs each delivery (`mux-signature`). */
 export interface WebhookEndpoint {
   id: string;
@@ -224,8 +230,6 @@ export interface WebhookRepository {
 export interface WebhookJob {
   endpoint_id: string;
   env: string;
-  /** Jobs with the same key (one endpoint, one upload or asset) are delivered one at a time, in the order queued. */
-  order_key: string;
   /** The Mux envelope (notify.ts `MediaEventMessage`), posted as is. */
   event: { id: string; type: string } & Record<string, unknown>;
 }

@@ -12,6 +12,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { bundleTranscoderSync } from '../../containers/transcoder/build.mjs';
+import type { ChunkWorkers } from '../../lambdas/core/domain/chunks.js';
 import { type EnvName, environmentOf } from '../../lambdas/core/env.js';
 import { GammaFunction } from './gamma-function.js';
 import type { Transcoder } from './ingest.js';
@@ -41,6 +42,20 @@ export interface FargateTranscoderProps {
   readonly cpu?: number;
   /** @default 4096 MiB */
   readonly memoryLimitMiB?: number;
+  /**
+   * How a long source is encoded in chunks. `tasks`: the first task plans the chunks, records the plan on the asset
+   * and starts one task per further chunk (RunTask from the task itself); the task that completes the chunks writes
+   * the playlists. `process`: the task's own child processes (CHUNK_PARALLELISM; unset means one ffmpeg, no chunks).
+   * @default 'tasks'
+   */
+  readonly chunkWorkers?: ChunkWorkers;
+  /** With `tasks`: chunk tasks per asset at most. @default 16 */
+  readonly chunkTasks?: number;
+  /**
+   * With `tasks`: the shortest chunk worth a task of its own (a task takes about 30 s to start on Fargate); a source
+   * is chunked only when it makes at least two. @default 60 seconds
+   */
+  readonly minChunkDuration?: Duration;
 }
 
 /**
@@ -102,9 +117,17 @@ export class FargateTranscoder extends Construct implements Transcoder {
       readonlyRootFilesystem: false,
     });
     // The task reads only uploaded sources, writes only rendition output, and records the result.
-    props.ingestBucket.grantRead(this.taskDefinition.taskRole, 'uploads/*');
-    props.outputBucket.grantPut(this.taskDefinition.taskRole, 'assets/*');
-    props.mediaTable.grantReadWriteData(this.taskDefinition.taskRole);
+    const { taskRole } = this.taskDefinition;
+    props.ingestBucket.grantRead(taskRole, 'uploads/*');
+    props.outputBucket.grantPut(taskRole, 'assets/*');
+    props.mediaTable.grantReadWriteData(taskRole);
+    if ((props.chunkWorkers ?? 'tasks') === 'tasks') {
+      // Chunk tasks: the first task starts the others (RunTask of this task definition, PassRole of its roles);
+      // chunk tasks read the audio slices and manifests beside the output and the finisher removes them.
+      this.grantStart(taskRole);
+      props.outputBucket.grantRead(taskRole, 'assets/*');
+      props.outputBucket.grantDelete(taskRole, 'assets/*');
+    }
 
     // A task that dies is retried (bounded attempts on the asset) by the task-stopped function; the sweeper
     // catches assets whose stop event or dispatch was lost. Both start tasks, so both get the runner's wiring.
@@ -157,7 +180,25 @@ export class FargateTranscoder extends Construct implements Transcoder {
 
   /** Variables baked into the task definition; the per-asset ones arrive as container overrides. */
   private staticEnvironment(props: FargateTranscoderProps): Record<string, string> {
-    return environmentOf({ MEDIA_TABLE: props.mediaTable.tableName, OUTPUT_BUCKET: props.outputBucket.bucketName });
+    const common = { MEDIA_TABLE: props.mediaTable.tableName, OUTPUT_BUCKET: props.outputBucket.bucketName };
+    if ((props.chunkWorkers ?? 'tasks') === 'process') return environmentOf(common);
+    const chunkTasks = props.chunkTasks ?? 16;
+    const minChunkSeconds = (props.minChunkDuration ?? Duration.minutes(1)).toSeconds();
+    if (!Number.isInteger(chunkTasks) || chunkTasks < 1) throw new Error(`chunkTasks must be a whole number ≥ 1`);
+    const runner = this.runnerEnvironment();
+    return environmentOf({
+      ...common,
+      CHUNK_WORKERS: 'tasks',
+      CHUNK_PARALLELISM: String(chunkTasks),
+      CHUNK_MIN_SECONDS: String(minChunkSeconds),
+      ECS_CLUSTER_ARN: runner.ECS_CLUSTER_ARN,
+      // The family, not the ARN: the ARN in the task definition's own environment would be a circular reference.
+      // RunTask takes the family as its latest active revision, which is this one.
+      TASK_DEFINITION_ARN: this.taskDefinition.family,
+      TASK_CONTAINER_NAME: runner.TASK_CONTAINER_NAME,
+      TASK_SUBNETS: runner.TASK_SUBNETS,
+      TASK_SECURITY_GROUPS: runner.TASK_SECURITY_GROUPS,
+    });
   }
 
   /** Variables a dispatcher needs to start tasks (the `fargateRunner` entry of the registry). */

@@ -9,6 +9,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { documentClient, s3Client } from '../../lambdas/core/adapters/clients.js';
 import { DynamoTokenRepository } from '../../lambdas/core/adapters/dynamo-tokens.js';
+import type { ChunkWorkers } from '../../lambdas/core/domain/chunks.js';
 import { createToken } from '../../lambdas/core/usecases/tokens.js';
 import { LOCAL_ECS_EVENT_SOURCE } from '../../lib/pipeline-stack.js';
 import { buildDashboard, startDashboardServer } from './dashboard-server.js';
@@ -46,6 +47,11 @@ export interface PlatformOptions {
   logDir?: string;
   /** Parallel transcoder tasks. @default 2 */
   concurrency?: number;
+  /**
+   * How long sources are encoded in chunks: `tasks` deploys the AWS path (one task per chunk, started by the first
+   * task through RunTask, which the Fargate agent runs as processes). @default 'process' (one task per asset)
+   */
+  chunkWorkers?: ChunkWorkers;
   log?: (line: string) => void;
 }
 
@@ -192,6 +198,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
         `localEndpoint=${endpoint}`,
         '-c',
         `localStreamUrl=${streamUrl}`,
+        ...(options.chunkWorkers ? ['-c', `chunkWorkers=${options.chunkWorkers}`] : []),
       ],
       cdkEnv,
       deployLog,

@@ -199,7 +199,7 @@ describe('fargate transcoder', () => {
   const taskRole = logicalId(t, 'AWS::IAM::Role', 'TaskDefinition/TaskRole');
   const ingestRole = logicalId(t, 'AWS::IAM::Role', 'Ingest/Function/ServiceRole');
 
-  it('lets the task write only under assets/ and read only under uploads/', () => {
+  it('lets the task write only under assets/ and read only under uploads/ and assets/', () => {
     const s3 = policiesOfRole(t, taskRole).filter((s) => s.actions.some((a) => a.startsWith('s3:')));
     const writes = s3.filter((s) => s.actions.some((a) => a.startsWith('s3:Put')));
     expect(writes.length).toBeGreaterThan(0);
@@ -214,6 +214,46 @@ describe('fargate transcoder', () => {
     const pass = own.find((s) => s.actions.includes('iam:PassRole'));
     expect(JSON.stringify(pass?.resources)).toContain(taskRole);
     expect(pass?.resources).toHaveLength(2); // the task role and the execution role
+  });
+
+  it('lets the task start its own chunk tasks (RunTask of its definition, PassRole of its roles) and count them', () => {
+    const own = policiesOfRole(t, taskRole);
+    const run = own.find((s) => s.actions.includes('ecs:RunTask'));
+    expect(run?.resources).toEqual([{ Ref: logicalId(t, 'AWS::ECS::TaskDefinition', 'Transcode/TaskDefinition') }]);
+    const pass = own.find((s) => s.actions.includes('iam:PassRole'));
+    expect(pass?.resources).toHaveLength(2);
+    const table = own.find((s) => s.actions.includes('dynamodb:UpdateItem'));
+    expect(JSON.stringify(table?.resources)).toMatch(/MediaTable/);
+  });
+
+  it('gives the task the chunk-task variables, naming its own definition by family (no circular reference)', () => {
+    const [, def] = resources(t, 'AWS::ECS::TaskDefinition')[0] ?? [];
+    const env: { Name: string; Value: unknown }[] = def?.Properties.ContainerDefinitions[0].Environment ?? [];
+    const vars = Object.fromEntries(env.map((e) => [e.Name, e.Value]));
+    expect(vars).toMatchObject({ CHUNK_WORKERS: 'tasks', CHUNK_PARALLELISM: '16', CHUNK_MIN_SECONDS: '60' });
+    expect(vars.TASK_DEFINITION_ARN).toBe(def?.Properties.Family);
+    expect(typeof vars.TASK_DEFINITION_ARN).toBe('string');
+    for (const name of ['ECS_CLUSTER_ARN', 'TASK_CONTAINER_NAME', 'TASK_SUBNETS', 'TASK_SECURITY_GROUPS']) {
+      expect(vars[name], name).toBeDefined();
+    }
+  });
+
+  it('runs chunks as processes of one task locally unless -c chunkWorkers=tasks, and refuses other values', () => {
+    const chunkVars = (context: Record<string, string>) => {
+      const [, def] = resources(synthGamma(context).pipeline$, 'AWS::ECS::TaskDefinition')[0] ?? [];
+      const env: { Name: string; Value: unknown }[] = def?.Properties.ContainerDefinitions[0].Environment ?? [];
+      return env.filter((e) => e.Name.startsWith('CHUNK_')).map((e) => `${e.Name}=${e.Value}`);
+    };
+    expect(chunkVars(LOCAL)).toEqual([]);
+    expect(chunkVars({ ...LOCAL, chunkWorkers: 'tasks' })).toEqual([
+      'CHUNK_WORKERS=tasks',
+      'CHUNK_PARALLELISM=4',
+      'CHUNK_MIN_SECONDS=12',
+    ]);
+    const local = synthGamma(LOCAL).pipeline$;
+    const localTaskRole = logicalId(local, 'AWS::IAM::Role', 'TaskDefinition/TaskRole');
+    expect(policiesOfRole(local, localTaskRole).some((s) => s.actions.includes('ecs:RunTask'))).toBe(false);
+    expect(() => synthGamma({ chunkWorkers: 'threads' })).toThrow(/chunkWorkers=threads: use process or tasks/);
   });
 
   it('builds the image from containers/transcoder for ARM64 with the bundle in place', () => {

@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { planChunks, segmentCount } from '../../lambdas/core/domain/chunks.js';
+import {
+  type ChunkManifest,
+  type ChunkPlanRecord,
+  checkManifests,
+  chunkTimeOffset,
+  joinedPlaylist,
+  planChunks,
+  segmentCount,
+} from '../../lambdas/core/domain/chunks.js';
+import { planLadder } from '../../lambdas/core/domain/ladder.js';
+import { parseMediaPlaylist } from '../../lambdas/core/domain/playlist.js';
 
 describe('planChunks', () => {
   it('cuts on segment boundaries into at most one chunk per worker, as even as whole segments allow', () => {
@@ -39,5 +49,94 @@ describe('planChunks', () => {
 
   it('refuses a source without duration', () => {
     expect(() => planChunks(0, { segmentSeconds: 6, workers: 2 })).toThrow(/positive/);
+  });
+});
+
+describe('chunkTimeOffset', () => {
+  it('is a whole number of frames, at least four and at least a second', () => {
+    expect(chunkTimeOffset(30)).toBe(1);
+    expect(chunkTimeOffset(30000 / 1001)).toBeCloseTo(1.001, 6);
+    expect(chunkTimeOffset(2)).toBe(2); // four frames at 2 fps
+    expect(chunkTimeOffset(60) * 60).toBe(60);
+  });
+});
+
+const segment = (n: number, duration = 6) => ({
+  uri: `segment_${String(n).padStart(3, '0')}.m4s`,
+  duration,
+  bytes: 1000,
+});
+const manifest = (index: number, first: number, count: number, last?: number): ChunkManifest => ({
+  index,
+  renditions: {
+    '360p': {
+      targetDuration: 6,
+      map: 'init.mp4',
+      segments: Array.from({ length: count }, (_, i) =>
+        segment(first + i, i === count - 1 && last !== undefined ? last : 6),
+      ),
+    },
+  },
+});
+
+describe('joinedPlaylist', () => {
+  it('lists every chunk’s segments in order under one header, as one VOD playlist', () => {
+    const text = joinedPlaylist(
+      [manifest(0, 0, 2), manifest(1, 2, 2, 2.5)].map(
+        (m) => m.renditions['360p'] as ChunkManifest['renditions'][string],
+      ),
+      7,
+    );
+    expect(text).toBe(
+      [
+        '#EXTM3U',
+        '#EXT-X-VERSION:7',
+        '#EXT-X-TARGETDURATION:6',
+        '#EXT-X-MEDIA-SEQUENCE:0',
+        '#EXT-X-PLAYLIST-TYPE:VOD',
+        '#EXT-X-INDEPENDENT-SEGMENTS',
+        '#EXT-X-MAP:URI="init.mp4"',
+        '#EXTINF:6.000000,',
+        'segment_000.m4s',
+        '#EXTINF:6.000000,',
+        'segment_001.m4s',
+        '#EXTINF:6.000000,',
+        'segment_002.m4s',
+        '#EXTINF:2.500000,',
+        'segment_003.m4s',
+        '#EXT-X-ENDLIST',
+        '',
+      ].join('\n'),
+    );
+    const parsed = parseMediaPlaylist(text);
+    expect(parsed).toMatchObject({ targetDuration: 6, map: 'init.mp4', ended: true });
+    expect(parsed.segments.map((s) => s.duration)).toEqual([6, 6, 6, 2.5]);
+  });
+});
+
+describe('checkManifests', () => {
+  const ladder = planLadder({
+    durationSeconds: 27,
+    video: { width: 640, height: 360, fps: 30 },
+    audio: { channels: 2 },
+  });
+  const plan: ChunkPlanRecord = {
+    chunks: planChunks(27, { segmentSeconds: 6, workers: 2 }),
+    ladder,
+    source: { durationSeconds: 27, video: { width: 640, height: 360, fps: 30 }, audio: { channels: 2 } },
+    timeOffsetSeconds: 1,
+  };
+
+  it('accepts one manifest per chunk with its planned segments (the last chunk as the source ends)', () => {
+    expect(plan.chunks.map((c) => c.segmentCount)).toEqual([3, 2]);
+    expect(() => checkManifests(plan, [manifest(0, 0, 3), manifest(1, 3, 2, 3)], ['360p'])).not.toThrow();
+  });
+
+  it('refuses a missing chunk or a chunk short of segments, naming it', () => {
+    expect(() => checkManifests(plan, [manifest(1, 3, 2)], ['360p'])).toThrow(/Chunk 0 has no manifest/);
+    expect(() => checkManifests(plan, [manifest(0, 0, 2), manifest(1, 3, 2)], ['360p'])).toThrow(
+      /Chunk 0 wrote 2 360p segments, planned 3/,
+    );
+    expect(() => checkManifests(plan, [manifest(0, 0, 3), manifest(1, 3, 2)], ['360p', '480p'])).toThrow(/480p/);
   });
 });

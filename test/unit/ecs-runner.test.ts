@@ -55,6 +55,15 @@ describe('FargateRunner', () => {
     });
   });
 
+  it('names the chunk of a chunk task in its overrides', async () => {
+    ecs.on(RunTaskCommand).resolves({ tasks: [{ taskArn: 'arn:task/2' }] });
+    expect(await runner.start({ ...job, chunk: { index: 3 } })).toEqual({ jobId: 'arn:task/2' });
+    const environment =
+      ecs.commandCalls(RunTaskCommand)[0]?.args[0].input.overrides?.containerOverrides?.[0]?.environment;
+    expect(environment?.at(-1)).toEqual({ name: 'CHUNK_INDEX', value: '3' });
+    expect(environment?.find((e) => e.name === 'ASSET_ID')?.value).toBe('asset1');
+  });
+
   it('leaves MAX_RESOLUTION_TIER out when the asset has no cap', async () => {
     ecs.on(RunTaskCommand).resolves({ tasks: [{ taskArn: 'arn:task/1' }] });
     await runner.start({ ...job, maxResolutionTier: undefined });

@@ -1,8 +1,11 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import { planChunks } from '../../lambdas/core/domain/chunks.js';
+import { planLadder, type SourceProbe } from '../../lambdas/core/domain/ladder.js';
 import type { PreparingAsset, TranscodeAttempts } from '../../lambdas/core/ports.js';
 import { sweepStuckAssets } from '../../lambdas/core/usecases/sweep.js';
 import { type TaskStateChange, taskStopped } from '../../lambdas/core/usecases/task-stopped.js';
 import { createTaskStoppedHandler } from '../../lambdas/handlers/task-stopped.js';
+import { InMemoryChunkLedger } from './chunk-fakes.js';
 import { InMemoryMediaRepository, preparingAsset, RecordingRunner } from './fakes.js';
 
 /** Attempts kept beside the in-memory repository's dispatch bookkeeping, with the adapter's claim rules. */
@@ -217,5 +220,82 @@ describe('task-stopped handler', () => {
       detail: { ...stopped(), clusterArn: 'arn:cluster', group: 'family:x' },
     });
     expect(runner.jobs).toHaveLength(1);
+  });
+});
+
+describe('taskStopped for chunk tasks', () => {
+  const source: SourceProbe = { durationSeconds: 36, video: { width: 640, height: 360, fps: 30 } };
+  let chunks: InMemoryChunkLedger;
+  const chunkStopped = (index: number, taskArn: string, exitCode = 137) => {
+    const task = stopped({ taskArn, containers: [{ name: 'transcoder', exitCode }] });
+    task.overrides?.containerOverrides[0]?.environment.push({ name: 'CHUNK_INDEX', value: String(index) });
+    return task;
+  };
+
+  beforeEach(async () => {
+    chunks = new InMemoryChunkLedger();
+    const plan = { chunks: planChunks(36, { segmentSeconds: 6, workers: 3 }), ladder: planLadder(source), source };
+    await chunks.recordPlan('asset1', { ...plan, timeOffsetSeconds: 1 });
+    await chunks.recordChunkJob('asset1', 1, 'task/chunk1');
+    await chunks.recordChunkJob('asset1', 2, 'task/chunk2');
+  });
+
+  it('re-runs only the dead chunk, with its own attempts, leaving the asset’s job alone', async () => {
+    const result = await taskStopped(chunkStopped(2, 'task/chunk2'), { ...ctx, chunks });
+    expect(result).toEqual({ outcome: 'retried', assetId: 'asset1', attempt: 2 });
+    expect(runner.jobs).toEqual([
+      {
+        assetId: 'asset1',
+        source: { bucket: 'ingest', key: 'uploads/upload1' },
+        outputBucket: 'out',
+        chunk: { index: 2 },
+      },
+    ]);
+    expect((await chunks.get('asset1'))?.jobs).toEqual({ 1: 'task/chunk1', 2: 'task/asset1/1' });
+    expect(media.assets.get('asset1')?.jobId).toBe('task/first');
+    expect(attempts.attempts.get('asset1')).toBeUndefined();
+  });
+
+  it('starts one re-run however often the same stop arrives, and ignores a stale one', async () => {
+    const outcomes = await Promise.all(
+      Array.from({ length: 4 }, () => taskStopped(chunkStopped(1, 'task/chunk1'), { ...ctx, chunks })),
+    );
+    expect(outcomes.filter((o) => o.outcome === 'retried')).toHaveLength(1);
+    expect(outcomes.filter((o) => o.outcome === 'stale_event')).toHaveLength(3);
+    expect(runner.jobs).toHaveLength(1);
+  });
+
+  it('does not re-run a chunk that was counted done (its task died after finishing it)', async () => {
+    await chunks.completeChunk('asset1', 1);
+    expect((await taskStopped(chunkStopped(1, 'task/chunk1'), { ...ctx, chunks })).outcome).toBe('succeeded');
+    expect(runner.jobs).toHaveLength(0);
+  });
+
+  it('re-runs the last chunk when its task died writing the playlists (all chunks done, asset preparing)', async () => {
+    for (const i of [0, 1, 2]) await chunks.completeChunk('asset1', i);
+    expect((await taskStopped(chunkStopped(2, 'task/chunk2'), { ...ctx, chunks })).outcome).toBe('retried');
+    expect(runner.jobs.map((j) => j.chunk)).toEqual([{ index: 2 }]);
+  });
+
+  it('marks the asset errored when one chunk used up its attempts', async () => {
+    let taskArn = 'task/chunk1';
+    for (const attempt of [2, 3]) {
+      expect(await taskStopped(chunkStopped(1, taskArn), { ...ctx, chunks })).toMatchObject({ attempt });
+      taskArn = (await chunks.get('asset1'))?.jobs[1] as string;
+    }
+    expect((await taskStopped(chunkStopped(1, taskArn, 1), { ...ctx, chunks })).outcome).toBe('marked_errored');
+    expect((await media.getAsset('asset1'))?.errors).toEqual({
+      type: 'transcode_failed',
+      messages: [
+        'Chunk 1 failed 3 time(s), the most allowed. The last attempt: the transcoder exited with code 1: Essential container in task exited',
+      ],
+    });
+  });
+
+  it('changes nothing for a chunk task that exited 0, or an asset no longer preparing', async () => {
+    expect((await taskStopped(chunkStopped(1, 'task/chunk1', 0), { ...ctx, chunks })).outcome).toBe('succeeded');
+    await media.markErrored('asset1', { type: 'invalid_input', messages: ['bad'] });
+    expect((await taskStopped(chunkStopped(1, 'task/chunk1'), { ...ctx, chunks })).outcome).toBe('already_final');
+    expect(runner.jobs).toHaveLength(0);
   });
 });

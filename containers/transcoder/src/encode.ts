@@ -116,19 +116,7 @@ export async function encodeHlsChunked(
   }
   if (options.images) {
     await mkdir(join(outDir, STILLS_DIR), { recursive: true });
-    const graph = filterGraph({ ...video, rungs: [] }, options.images);
-    jobs.push([
-      '-hide_banner',
-      '-loglevel',
-      'error',
-      '-nostats',
-      '-y',
-      '-i',
-      input,
-      '-filter_complex',
-      graph,
-      ...imageOutputArgs(outDir),
-    ]);
+    jobs.push(imagesFfmpegArgs(input, video, outDir, options.images));
   }
   await inParallel(jobs, options.parallelism, (args) => runFfmpeg(args));
   await Promise.all(
@@ -144,6 +132,92 @@ export async function encodeHlsChunked(
   );
   await rm(pieces, { recursive: true, force: true });
   return finishOutputs(plan, outDir, segmentType);
+}
+
+/** Stills and the storyboard of the whole source, by their own decode (for encoders that cut the video). */
+function imagesFfmpegArgs(input: string, video: VideoPlan, outDir: string, images: ImagePlan): string[] {
+  const graph = filterGraph({ ...video, rungs: [] }, images);
+  return ['-hide_banner', '-loglevel', 'error', '-nostats', '-y', '-i', input, '-filter_complex', graph].concat(
+    imageOutputArgs(outDir),
+  );
+}
+
+/** Cuts the stills and the storyboard of `input` into `outDir` (the chunk-task path, beside its first chunk). */
+export async function encodeImages(input: string, plan: LadderPlan, outDir: string, images: ImagePlan): Promise<void> {
+  if (!plan.video) return;
+  await mkdir(join(outDir, STILLS_DIR), { recursive: true });
+  await runFfmpeg(imagesFfmpegArgs(input, plan.video, outDir, images));
+}
+
+/**
+ * The audio of a chunked transcode, for chunk tasks: encoded ONCE for the whole source (an AAC frame is 1024
+ * samples, and chunk boundaries fall between frames, so per-chunk encodes could not join without a glitch), then
+ * cut by stream copy into one slice per chunk — the packets whose time falls in the chunk, with their exact source
+ * timestamps (NUT keeps them in the stream's own time base). Returns the slice files in chunk order.
+ */
+export async function encodeAudioSlices(
+  input: string,
+  audio: AudioPlan,
+  chunks: readonly Chunk[],
+  dir: string,
+): Promise<string[]> {
+  await mkdir(dir, { recursive: true });
+  const whole = join(dir, 'audio.m4a');
+  const quiet = ['-hide_banner', '-loglevel', 'error', '-nostats', '-y'];
+  await runFfmpeg([...quiet, '-i', input, '-vn', '-map', '0:a:0', ...audioArgs(audio), whole]);
+  const last = chunks.length - 1;
+  return Promise.all(
+    chunks.map(async (chunk, i) => {
+      const file = join(dir, `audio_${String(chunk.index).padStart(4, '0')}.nut`);
+      const end = i === last ? [] : ['-to', String(chunk.startSeconds + chunk.durationSeconds)];
+      // Output-side -ss/-to on a stream copy keep exactly the packets with start ≤ t < end: the slices partition it.
+      await runFfmpeg([...quiet, '-i', whole, '-ss', String(chunk.startSeconds), ...end, '-c', 'copy', file]);
+      return file;
+    }),
+  );
+}
+
+export interface ChunkEncodeOptions {
+  /** The chunk's slice of the source's audio (`encodeAudioSlices`); absent for a source without audio. */
+  audio?: string;
+  /** The chunked transcode's constant time offset (domain/chunks.ts `chunkTimeOffset`). */
+  timeOffsetSeconds: number;
+}
+
+/**
+ * Encodes ONE chunk of a chunked transcode, as a chunk task does: every rung of the chunk's part of the source (one
+ * decode), muxed with the chunk's audio slice into fMP4 HLS segments with their final names (numbered from the
+ * chunk's first segment) and timestamps on the whole source's timeline (the chunk's start plus the constant
+ * offset). Each fragment carries its own decode time (`frag_discont`), so the init segments of all chunks are
+ * identical and the segments of all chunks play as one stream. Writes `<outDir>/<rendition>/index.m3u8` (the
+ * chunk's segments only) and the segments.
+ */
+export async function encodeHlsChunk(
+  input: string,
+  plan: LadderPlan,
+  outDir: string,
+  chunk: Chunk,
+  options: ChunkEncodeOptions,
+): Promise<void> {
+  const { video } = plan;
+  if (!video) throw new Error('Chunked encoding needs a video plan');
+  await Promise.all(video.rungs.map((r) => mkdir(join(outDir, r.name), { recursive: true })));
+  const offset = String(chunk.startSeconds + options.timeOffsetSeconds);
+  const audio = options.audio
+    ? // Read the slice's timestamps as stored (no shift to zero), so they stay on the source's timeline.
+      { input: ['-seek_timestamp', '1', '-ss', '0', '-i', options.audio], map: ['-map', '1:a:0', '-c:a', 'copy'] }
+    : { input: [], map: [] };
+  await runFfmpeg([
+    ...['-hide_banner', '-loglevel', 'error', '-nostats', '-y'],
+    ...['-ss', String(chunk.startSeconds), '-t', String(chunk.durationSeconds), '-i', input, ...audio.input],
+    ...['-filter_complex', filterGraph(video)],
+    ...video.rungs.flatMap((rung, i) => [
+      ...['-map', `[v${i}]`, ...videoArgs(rung, video.fps, plan.keyframeSeconds), ...audio.map],
+      ...['-output_ts_offset', offset, '-start_number', String(chunk.firstSegment)],
+      ...['-hls_segment_options', 'movflags=+frag_discont'],
+      ...hlsOutputArgs(plan, join(outDir, rung.name), 'fmp4'),
+    ]),
+  ]);
 }
 
 /**

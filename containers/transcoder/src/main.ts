@@ -14,8 +14,10 @@ import { pathToFileURL } from 'node:url';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { documentClient, s3Client } from '../../../lambdas/core/adapters/clients.js';
+import { DynamoChunkLedger } from '../../../lambdas/core/adapters/dynamo-chunks.js';
 import { DynamoMediaRepository } from '../../../lambdas/core/adapters/dynamo-media.js';
-import { planChunks } from '../../../lambdas/core/domain/chunks.js';
+import { runnerFromEnv } from '../../../lambdas/core/adapters/runner-from-env.js';
+import { type ChunkWorkers, isChunkWorkers, planChunks } from '../../../lambdas/core/domain/chunks.js';
 import { InvalidInputError, TransitionError } from '../../../lambdas/core/domain/errors.js';
 import { derivedId } from '../../../lambdas/core/domain/ids.js';
 import {
@@ -43,7 +45,16 @@ import {
   storyboardVtt,
 } from '../../../lambdas/core/domain/thumbnails.js';
 import { ENV, envFor, optional } from '../../../lambdas/core/env.js';
-import type { MediaRepository } from '../../../lambdas/core/ports.js';
+import type { ChunkLedger, MediaRepository, TranscodeJob, TranscodeRunner } from '../../../lambdas/core/ports.js';
+import {
+  type ChunkEncoders,
+  type ChunkOutcome,
+  type ChunkTaskContext,
+  FFMPEG_CHUNK_ENCODERS,
+  removeChunkWork,
+  runChunkTask,
+  runFirstChunkTask,
+} from './chunk-tasks.js';
 import { encodeHls, encodeHlsChunked, HLS_VERSION } from './encode.js';
 import { cutPreviewFrames } from './preview-frames.js';
 import { probe } from './probe.js';
@@ -60,6 +71,11 @@ export interface TranscoderDeps {
   probe: typeof probe;
   encode: typeof encodeHls;
   encodeChunked: typeof encodeHlsChunked;
+  /** The chunk bookkeeping on the asset (CHUNK_WORKERS=tasks). */
+  chunks: ChunkLedger;
+  /** Starts chunk tasks (CHUNK_WORKERS=tasks; built from the runner's variables when first needed). */
+  runner: () => TranscodeRunner;
+  chunkEncoders: ChunkEncoders;
 }
 
 interface Config {
@@ -68,8 +84,13 @@ interface Config {
   outputBucket: string;
   tableName: string;
   maxResolutionTier?: ResolutionTier;
-  /** ffmpeg processes at once; above 1, sources long enough are encoded in chunks. */
+  /** ffmpeg processes (or tasks) at once; above 1, sources long enough are encoded in chunks. */
   chunkParallelism: number;
+  chunkWorkers: ChunkWorkers;
+  /** The shortest chunk worth a worker. */
+  chunkMinSeconds: number;
+  /** Set in a chunk task: the chunk of the recorded plan it encodes. */
+  chunkIndex?: number;
 }
 
 /** Transcodes the task's asset; resolves to the process exit code and never rejects. */
@@ -90,6 +111,9 @@ export async function run(overrides: Partial<TranscoderDeps> = {}): Promise<numb
     probe: overrides.probe ?? probe,
     encode: overrides.encode ?? encodeHls,
     encodeChunked: overrides.encodeChunked ?? encodeHlsChunked,
+    chunks: overrides.chunks ?? new DynamoChunkLedger(documentClient(), config.tableName),
+    runner: overrides.runner ?? (() => runnerFromEnv('fargate')),
+    chunkEncoders: overrides.chunkEncoders ?? FFMPEG_CHUNK_ENCODERS,
   };
   try {
     return await transcodeAndSettle(config, deps, logger);
@@ -109,6 +133,14 @@ function readConfig(env: NodeJS.ProcessEnv): Config {
   if (!/^[1-9]\d*$/.test(parallelism)) {
     throw new Error(`${ENV.CHUNK_PARALLELISM} must be a whole number ≥ 1, not "${parallelism}"`);
   }
+  const workers = optional('CHUNK_WORKERS', env) ?? 'process';
+  if (!isChunkWorkers(workers)) throw new Error(`${ENV.CHUNK_WORKERS} must be process or tasks, not "${workers}"`);
+  const minSeconds = Number(optional('CHUNK_MIN_SECONDS', env) ?? '12');
+  if (!(minSeconds > 0)) throw new Error(`${ENV.CHUNK_MIN_SECONDS} must be a positive number of seconds`);
+  const index = optional('CHUNK_INDEX', env);
+  if (index !== undefined && !/^[1-9]\d*$/.test(index)) {
+    throw new Error(`${ENV.CHUNK_INDEX} must be a chunk number ≥ 1 (chunk 0 is the first task's), not "${index}"`);
+  }
   return {
     assetId: vars.ASSET_ID,
     source: { bucket: vars.SOURCE_BUCKET, key: vars.SOURCE_KEY },
@@ -116,6 +148,9 @@ function readConfig(env: NodeJS.ProcessEnv): Config {
     tableName: vars.MEDIA_TABLE,
     ...(tier && { maxResolutionTier: tier }),
     chunkParallelism: Number(parallelism),
+    chunkWorkers: workers,
+    chunkMinSeconds: minSeconds,
+    ...(index !== undefined && { chunkIndex: Number(index) }),
   };
 }
 
@@ -127,8 +162,11 @@ function defaultRepo(tableName: string): MediaRepository {
 async function transcodeAndSettle(config: Config, deps: TranscoderDeps, logger: Logger): Promise<number> {
   const workDir = await mkdtemp(join(tmpdir(), 'gamma-transcode-'));
   try {
-    const patch = await transcode(config, deps, workDir, logger);
-    return (await transition(logger, 'ready', () => deps.repo.markReady(config.assetId, patch))) ? 0 : 1;
+    const result = await transcode(config, deps, workDir, logger);
+    if (!result) return 0; // a chunk done; the task that completes the chunks marks the asset ready
+    if (!(await transition(logger, 'ready', () => deps.repo.markReady(config.assetId, result.patch)))) return 1;
+    await result.afterReady?.();
+    return 0;
   } catch (error) {
     if (!(error instanceof InvalidInputError)) throw error;
     logger.warn('The source is not usable', { reason: error.message });
@@ -140,10 +178,18 @@ async function transcodeAndSettle(config: Config, deps: TranscoderDeps, logger: 
   }
 }
 
-async function transcode(config: Config, deps: TranscoderDeps, workDir: string, logger: Logger): Promise<ReadyPatch> {
+/** What the asset becomes ready with; undefined when another (chunk) task finishes it. */
+type Transcoded = { patch: ReadyPatch; afterReady?: () => Promise<void> } | undefined;
+
+async function transcode(config: Config, deps: TranscoderDeps, workDir: string, logger: Logger): Promise<Transcoded> {
   const storage = new S3Storage(deps.s3);
   const sourceFile = join(workDir, 'source');
   const hlsDir = join(workDir, 'hls');
+  if (config.chunkIndex !== undefined) {
+    const download = (file: string) => storage.download(config.source.bucket, config.source.key, file);
+    const ctx = chunkContext(config, deps, storage, workDir, logger);
+    return settledChunk(ctx, deps, await runChunkTask(ctx, config.chunkIndex, download));
+  }
   await storage.download(config.source.bucket, config.source.key, sourceFile);
   const source = await deps.probe(sourceFile);
   checkSource(source); // refuses 8K, sliver-thin pictures, over-long files before any encoding
@@ -166,8 +212,18 @@ async function transcode(config: Config, deps: TranscoderDeps, workDir: string, 
   const parallelism = config.chunkParallelism;
   const chunks =
     plan.video && parallelism > 1
-      ? planChunks(source.durationSeconds, { segmentSeconds: plan.segmentSeconds, workers: parallelism })
+      ? planChunks(source.durationSeconds, {
+          segmentSeconds: plan.segmentSeconds,
+          workers: parallelism,
+          minChunkSeconds: config.chunkMinSeconds,
+        })
       : [];
+  if (chunks.length > 1 && config.chunkWorkers === 'tasks') {
+    logger.info('Encoding in chunk tasks', { chunks: chunks.length });
+    const ctx = chunkContext(config, deps, storage, workDir, logger);
+    const outcome = await runFirstChunkTask(ctx, { sourceFile, source, plan, chunks, ...(images && { images }) });
+    return settledChunk(ctx, deps, outcome);
+  }
   let variants: Awaited<ReturnType<typeof deps.encode>>;
   if (chunks.length > 1) {
     // Chunk-parallel: no fast start (the segments exist only once every chunk is encoded).
@@ -192,7 +248,46 @@ async function transcode(config: Config, deps: TranscoderDeps, workDir: string, 
   if (publisher.lastFailure) logger.warn('An early upload failed; publishing it now', publisher.lastFailure as Error);
   const keys = await publisher.finish();
   logger.info('Published', { objects: keys.length });
-  return readyPatch(config.assetId, source, plan);
+  return { patch: readyPatch(config.assetId, source, plan) };
+}
+
+function chunkContext(
+  config: Config,
+  deps: TranscoderDeps,
+  storage: S3Storage,
+  workDir: string,
+  logger: Logger,
+): ChunkTaskContext {
+  const job: TranscodeJob = {
+    assetId: config.assetId,
+    source: config.source,
+    outputBucket: config.outputBucket,
+    ...(config.maxResolutionTier && { maxResolutionTier: config.maxResolutionTier }),
+  };
+  return {
+    job,
+    ledger: deps.chunks,
+    get runner() {
+      return deps.runner();
+    },
+    storage,
+    s3: deps.s3,
+    workDir,
+    logger,
+    onPlayable: async () => {
+      await transition(logger, 'playable', () => deps.repo.markPlayable(config.assetId));
+    },
+    encoders: deps.chunkEncoders,
+  };
+}
+
+function settledChunk(ctx: ChunkTaskContext, deps: TranscoderDeps, outcome: ChunkOutcome): Transcoded {
+  if (!outcome.finished) return undefined;
+  const { plan } = outcome;
+  return {
+    patch: readyPatch(ctx.job.assetId, plan.source, plan.ladder),
+    afterReady: () => removeChunkWork(deps.s3, ctx.job, plan),
+  };
 }
 
 /** The storyboard's WebVTT, one cue per still actually written (the sprite holds the same frames). */

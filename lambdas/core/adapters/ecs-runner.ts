@@ -11,7 +11,7 @@ export interface FargateRunnerConfig {
   securityGroups: string[];
 }
 
-/** Starts one FFmpeg transcoder task per asset on Fargate; the task's ARN is the job id. */
+/** Starts one FFmpeg transcoder task per asset (or per chunk of one) on Fargate; the task's ARN is the job id. */
 export class FargateRunner implements TranscodeRunner {
   constructor(
     private readonly ecs: ECSClient,
@@ -24,6 +24,8 @@ export class FargateRunner implements TranscodeRunner {
       { name: ENV.SOURCE_BUCKET, value: job.source.bucket },
       { name: ENV.SOURCE_KEY, value: job.source.key },
       ...(job.maxResolutionTier ? [{ name: ENV.MAX_RESOLUTION_TIER, value: job.maxResolutionTier }] : []),
+      // A chunk task: the plan it encodes a chunk of is recorded on the asset (ChunkLedger).
+      ...(job.chunk ? [{ name: ENV.CHUNK_INDEX, value: String(job.chunk.index) }] : []),
     ];
     const { tasks = [], failures = [] } = await this.ecs.send(
       new RunTaskCommand({
@@ -49,7 +51,8 @@ export class FargateRunner implements TranscodeRunner {
     const taskArn = tasks[0]?.taskArn;
     if (failures.length > 0 || !taskArn) {
       const reasons = failures.map((f) => [f.reason, f.detail].filter(Boolean).join(': ')).join('; ');
-      throw new Error(`RunTask for asset ${job.assetId} failed: ${reasons || 'no task was started'}`);
+      const what = job.chunk ? `chunk ${job.chunk.index} of asset` : 'asset';
+      throw new Error(`RunTask for ${what} ${job.assetId} failed: ${reasons || 'no task was started'}`);
     }
     return { jobId: taskArn };
   }

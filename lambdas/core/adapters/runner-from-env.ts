@@ -3,6 +3,7 @@ import type { TranscodeRunner } from '../ports.js';
 import type { RetryContext } from '../usecases/task-stopped.js';
 import { documentClient, ecsClient, mediaConvertClient } from './clients.js';
 import { DynamoTranscodeAttempts } from './dynamo-attempts.js';
+import { DynamoChunkLedger } from './dynamo-chunks.js';
 import { DynamoMediaRepository } from './dynamo-media.js';
 import { FargateRunner } from './ecs-runner.js';
 import { MediaConvertRunner } from './mediaconvert-runner.js';
@@ -40,6 +41,7 @@ export function retryContextFromEnv(env: {
   return {
     media: new DynamoMediaRepository(doc, env.MEDIA_TABLE),
     attempts: new DynamoTranscodeAttempts(doc, env.MEDIA_TABLE),
+    chunks: new DynamoChunkLedger(doc, env.MEDIA_TABLE),
     runner: runnerFromEnv(env.TRANSCODER),
     outputBucket: env.OUTPUT_BUCKET,
   };

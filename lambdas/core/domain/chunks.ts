@@ -2,6 +2,7 @@
  * Chunk-parallel encoding plan: a long source is cut into chunks on segment boundaries, so each chunk can be
  * encoded by its own worker and its segments written under their final names. Pure: no SDK, no I/O.
  */
+import type { LadderPlan, SourceProbe } from './ladder.js';
 
 export interface Chunk {
   index: number;
@@ -46,4 +47,110 @@ export function planChunks(durationSeconds: number, options: ChunkOptions): Chun
     firstSegment += segmentsHere;
   }
   return chunks;
+}
+
+/**
+ * How chunks are encoded: `process` runs them as child processes of the one transcoder task (encode.ts
+ * `encodeHlsChunked`); `tasks` gives each chunk its own task, coordinated through the asset's item (ChunkLedger).
+ */
+export type ChunkWorkers = 'process' | 'tasks';
+export const CHUNK_WORKER_KINDS: readonly ChunkWorkers[] = ['process', 'tasks'];
+export const isChunkWorkers = (value: string): value is ChunkWorkers =>
+  (CHUNK_WORKER_KINDS as readonly string[]).includes(value);
+
+/** The chunk the first task encodes itself (it also plans, cuts the audio and the images). */
+export const FIRST_CHUNK = 0;
+
+/**
+ * A chunked transcode as the first task records it on the asset, so every chunk task (and a retry of any of them)
+ * encodes the same ladder on the same cut. Stored once, by a guarded write.
+ */
+export interface ChunkPlanRecord {
+  chunks: Chunk[];
+  ladder: LadderPlan;
+  source: SourceProbe;
+  /**
+   * Added to every output timestamp, in every chunk: larger than any encoder's reorder delay, so no chunk's first
+   * decode timestamp is negative and none is shifted on its own — the chunks' timelines meet without a gap.
+   */
+  timeOffsetSeconds: number;
+}
+
+/** Where a chunked transcode stands: the plan, the chunks done, the task of each chunk and its attempts. */
+export interface ChunkState {
+  plan: ChunkPlanRecord;
+  done: number[];
+  jobs: Record<number, string>;
+  attempts: Record<number, number>;
+}
+
+/**
+ * The constant time offset of a chunked transcode: at least a second and at least four frames (x264's reorder
+ * delay is at most three with the encoder settings used), rounded up to a whole frame.
+ */
+export function chunkTimeOffset(fps: number): number {
+  const frames = Math.max(4, Math.ceil(fps));
+  return frames / fps;
+}
+
+/** Work files of a chunked transcode, beside its output (removed by the task that finishes it). */
+export const CHUNK_WORK_DIR = '.chunks';
+export const chunkAudioFile = (index: number) => `${CHUNK_WORK_DIR}/audio_${String(index).padStart(4, '0')}.nut`;
+export const chunkManifestFile = (index: number) => `${CHUNK_WORK_DIR}/${String(index).padStart(4, '0')}.json`;
+
+/** What one chunk task wrote, per rendition: its segments (final names) with their durations and sizes. */
+export interface ChunkManifest {
+  index: number;
+  renditions: Record<string, { targetDuration: number; map?: string; segments: ManifestSegment[] }>;
+}
+export interface ManifestSegment {
+  uri: string;
+  duration: number;
+  bytes: number;
+}
+
+/**
+ * A rendition's VOD playlist from the chunks' manifests, in chunk order: the one ffmpeg writes for the whole source
+ * (same header, segment names and durations), as the single-task path publishes it.
+ */
+export function joinedPlaylist(parts: readonly ChunkManifest['renditions'][string][], hlsVersion: number): string {
+  const map = parts.find((p) => p.map)?.map;
+  const target = Math.max(1, ...parts.map((p) => p.targetDuration));
+  const lines = [
+    '#EXTM3U',
+    `#EXT-X-VERSION:${hlsVersion}`,
+    `#EXT-X-TARGETDURATION:${target}`,
+    '#EXT-X-MEDIA-SEQUENCE:0',
+    '#EXT-X-PLAYLIST-TYPE:VOD',
+    '#EXT-X-INDEPENDENT-SEGMENTS',
+    ...(map ? [`#EXT-X-MAP:URI="${map}"`] : []),
+  ];
+  for (const part of parts) {
+    for (const s of part.segments) lines.push(`#EXTINF:${s.duration.toFixed(6)},`, s.uri);
+  }
+  lines.push('#EXT-X-ENDLIST', '');
+  return lines.join('\n');
+}
+
+/**
+ * Checks that the manifests cover the plan: one per chunk, each with exactly its segments in every rendition (the
+ * last chunk at least one: the source's end decides its count). Throws naming the first chunk that does not, so a
+ * finisher never publishes a playlist with a hole.
+ */
+export function checkManifests(
+  plan: ChunkPlanRecord,
+  manifests: readonly ChunkManifest[],
+  renditions: readonly string[],
+): void {
+  const last = plan.chunks.length - 1;
+  for (const chunk of plan.chunks) {
+    const manifest = manifests.find((m) => m.index === chunk.index);
+    if (!manifest) throw new Error(`Chunk ${chunk.index} has no manifest`);
+    for (const name of renditions) {
+      const count = manifest.renditions[name]?.segments.length ?? 0;
+      if (chunk.index === last ? count < 1 : count !== chunk.segmentCount) {
+        throw new Error(`Chunk ${chunk.index} wrote ${count} ${name} segments, planned ${chunk.segmentCount}`);
+      }
+    }
+  }
 }

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { TransitionError } from '../domain/errors.js';
 import type { MediaError } from '../domain/media.js';
 import { ENV } from '../env.js';
-import type { MediaRepository, TranscodeAttempts, TranscodeRunner } from '../ports.js';
+import type { ChunkLedger, MediaRepository, TranscodeAttempts, TranscodeRunner } from '../ports.js';
 import { DISPATCH_CLAIM_STALE_SECONDS, transcodeJobFor } from './ingest.js';
 
 /** Attempts a transcode gets (the first dispatch included) before its asset is marked errored. */
@@ -45,7 +45,9 @@ export interface RetryContext {
   attempts: TranscodeAttempts;
   runner: TranscodeRunner;
   outputBucket: string;
-  /** @default MAX_TRANSCODE_ATTEMPTS */
+  /** The chunk bookkeeping, for stops of chunk tasks (needed only where chunks run as tasks). */
+  chunks?: ChunkLedger;
+  /** @default MAX_TRANSCODE_ATTEMPTS (per asset for whole jobs, per chunk for chunk tasks) */
   maxAttempts?: number;
 }
 
@@ -64,8 +66,60 @@ export async function taskStopped(
 
   const container = task.containers.find((c) => c.name === override.name);
   if (container?.exitCode === 0) return { outcome: 'succeeded', assetId };
+  const chunk = override.environment.find((e) => e.name === ENV.CHUNK_INDEX)?.value;
+  if (chunk !== undefined && task.taskArn) {
+    const result = await retryChunkOrFail(assetId, Number(chunk), task.taskArn, failureReason(task, container), ctx);
+    return { ...result, assetId };
+  }
   const result = await retryOrFail(assetId, task.taskArn, failureReason(task, container), ctx);
   return { ...result, assetId };
+}
+
+/**
+ * A chunk task that died: only its chunk runs again (same plan, same segment names), with its own attempts, so the
+ * other chunks' work stands. A chunk already counted done is not re-run (its task died after finishing, e.g. while
+ * writing the playlists: the retried task of another chunk, or the sweeper's whole-job retry, finishes the asset).
+ */
+async function retryChunkOrFail(
+  assetId: string,
+  index: number,
+  failedJobId: string,
+  reason: string,
+  ctx: RetryContext,
+): Promise<{ outcome: Exclude<TaskStoppedOutcome, 'not_a_transcode'>; attempt?: number }> {
+  if (!ctx.chunks) throw new Error(`Chunk task ${failedJobId} stopped, but no chunk ledger is configured`);
+  const asset = await ctx.media.getAsset(assetId);
+  if (asset?.status !== 'preparing') return { outcome: 'already_final' };
+  const claim = await ctx.chunks.claimChunkRetry(
+    assetId,
+    index,
+    failedJobId,
+    ctx.maxAttempts ?? MAX_TRANSCODE_ATTEMPTS,
+  );
+  if ('refused' in claim) {
+    if (claim.refused === 'done') return { outcome: 'succeeded' };
+    if (claim.refused === 'not_current') return { outcome: 'stale_event' };
+    return markFailed(assetId, `Chunk ${index} failed ${claim.attempts} time(s), the most allowed`, reason, ctx);
+  }
+  const { jobId } = await ctx.runner.start({ ...transcodeJobFor(asset, ctx.outputBucket), chunk: { index } });
+  await ctx.chunks.recordChunkJob(assetId, index, jobId);
+  return { outcome: 'retried', attempt: claim.attempt };
+}
+
+async function markFailed(
+  assetId: string,
+  summary: string,
+  reason: string,
+  ctx: RetryContext,
+): Promise<{ outcome: 'marked_errored' | 'already_final' }> {
+  const error: MediaError = { type: 'transcode_failed', messages: [`${summary}. The last attempt: ${reason}`] };
+  try {
+    await ctx.media.markErrored(assetId, error);
+    return { outcome: 'marked_errored' };
+  } catch (err) {
+    if (err instanceof TransitionError) return { outcome: 'already_final' };
+    throw err;
+  }
 }
 
 /**
@@ -85,17 +139,7 @@ export async function retryOrFail(
   const claim = await ctx.attempts.claimRetry(assetId, failedJobId, max, DISPATCH_CLAIM_STALE_SECONDS);
   if ('refused' in claim) {
     if (claim.refused === 'not_current') return { outcome: 'stale_event' };
-    const error: MediaError = {
-      type: 'transcode_failed',
-      messages: [`The transcode failed ${claim.attempts} time(s), the most allowed. The last attempt: ${reason}`],
-    };
-    try {
-      await ctx.media.markErrored(assetId, error);
-      return { outcome: 'marked_errored' };
-    } catch (err) {
-      if (err instanceof TransitionError) return { outcome: 'already_final' };
-      throw err;
-    }
+    return markFailed(assetId, `The transcode failed ${claim.attempts} time(s), the most allowed`, reason, ctx);
   }
   let jobId: string;
   try {

@@ -1,0 +1,248 @@
+/**
+ * The transcoder's chunk-task mode (CHUNK_WORKERS=tasks) with fakes: the first task records the plan, starts a
+ * task per further chunk and encodes chunk 0; each chunk task encodes its chunk; the one that completes the set
+ * writes the playlists and the master and marks the asset ready. ffmpeg is faked (files named as it names them),
+ * S3 is an in-memory bucket behind aws-sdk-client-mock.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { Readable } from 'node:stream';
+import {
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  type GetObjectCommandOutput,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { ChunkEncoders } from '../../containers/transcoder/src/chunk-tasks.js';
+import { run, type TranscoderDeps } from '../../containers/transcoder/src/main.js';
+import { type Chunk, chunkManifestFile } from '../../lambdas/core/domain/chunks.js';
+import { type LadderPlan, planLadder, renditionNames, type SourceProbe } from '../../lambdas/core/domain/ladder.js';
+import type { AssetRecord, ReadyPatch } from '../../lambdas/core/domain/media.js';
+import { parseMediaPlaylist } from '../../lambdas/core/domain/playlist.js';
+import type { MediaRepository } from '../../lambdas/core/ports.js';
+import { InMemoryChunkLedger } from './chunk-fakes.js';
+import { RecordingRunner } from './fakes.js';
+
+const ASSET_ID = 'asset123';
+const ENV = {
+  MEDIA_TABLE: 'media',
+  OUTPUT_BUCKET: 'output',
+  ASSET_ID,
+  SOURCE_BUCKET: 'ingest',
+  SOURCE_KEY: 'uploads/up1',
+  CHUNK_WORKERS: 'tasks',
+  CHUNK_PARALLELISM: '3',
+  CHUNK_MIN_SECONDS: '12',
+};
+/** 40 s at 6 s segments: 7 segments, cut 3 + 2 + 2 into three chunks of at least 12 s. */
+const SOURCE: SourceProbe = {
+  durationSeconds: 40,
+  video: { width: 640, height: 360, fps: 30 },
+  audio: { channels: 2 },
+};
+
+/** The bucket: what was put, readable again; the source for any other key. */
+const objects = new Map<string, Buffer>();
+const s3 = mockClient(S3Client);
+const body = (bytes: Buffer) =>
+  Object.assign(Readable.from([bytes]), {
+    transformToString: async () => bytes.toString('utf8'),
+  }) as unknown as GetObjectCommandOutput['Body'];
+
+beforeEach(() => {
+  vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
+  objects.clear();
+  s3.reset();
+  s3.on(PutObjectCommand).callsFake(async (input) => {
+    objects.set(input.Key, Buffer.from(input.Body as Buffer | string));
+    return {};
+  });
+  s3.on(GetObjectCommand).callsFake(async (input) => ({
+    Body: body(objects.get(input.Key) ?? Buffer.from('pretend this is a video')),
+  }));
+  s3.on(DeleteObjectsCommand).callsFake(async (input) => {
+    for (const o of input.Delete.Objects) objects.delete(o.Key);
+    return {};
+  });
+});
+afterEach(() => vi.unstubAllEnvs());
+
+class FakeAssets {
+  readonly ready: ReadyPatch[] = [];
+  playable = 0;
+  readonly repo = {
+    markReady: async (_id: string, patch: ReadyPatch) => {
+      this.ready.push(patch);
+      return { id: ASSET_ID } as AssetRecord;
+    },
+    markPlayable: async () => {
+      this.playable++;
+      return { id: ASSET_ID } as AssetRecord;
+    },
+    markErrored: async () => {
+      throw new Error('not expected');
+    },
+  } as Pick<MediaRepository, 'markReady' | 'markErrored' | 'markPlayable'> as MediaRepository;
+}
+
+async function write(file: string, text = file) {
+  await mkdir(dirname(file), { recursive: true });
+  await writeFile(file, text);
+}
+
+/** Writes what ffmpeg writes for one chunk: per rendition the init segment, its segments, its EVENT playlist. */
+const encoded: number[] = [];
+const fakeEncoders: ChunkEncoders = {
+  audioSlices: async (_input, _audio, chunks, dir) =>
+    Promise.all(
+      chunks.map(async (c) => {
+        const file = join(dir, `audio_${c.index}.nut`);
+        await write(file);
+        return file;
+      }),
+    ),
+  chunk: async (_input, plan: LadderPlan, outDir, chunk: Chunk) => {
+    encoded.push(chunk.index);
+    for (const name of renditionNames(plan)) {
+      const uris = Array.from({ length: chunk.segmentCount }, (_, i) => {
+        return `segment_${String(chunk.firstSegment + i).padStart(3, '0')}.m4s`;
+      });
+      for (const uri of [...uris, 'init.mp4']) await write(join(outDir, name, uri));
+      const lines = ['#EXTM3U', '#EXT-X-VERSION:7', '#EXT-X-TARGETDURATION:6', '#EXT-X-PLAYLIST-TYPE:EVENT'];
+      lines.push('#EXT-X-MAP:URI="init.mp4"', ...uris.flatMap((u) => ['#EXTINF:6.000000,', u]), '#EXT-X-ENDLIST');
+      await write(join(outDir, name, 'index.m3u8'), lines.join('\n'));
+    }
+  },
+  images: async () => {},
+};
+
+function deps(assets: FakeAssets, ledger: InMemoryChunkLedger, runner: RecordingRunner, env = ENV) {
+  const out: Partial<TranscoderDeps> = {
+    env,
+    repo: assets.repo,
+    s3: new S3Client({}),
+    probe: async () => SOURCE,
+    chunks: ledger,
+    runner: () => runner,
+    chunkEncoders: fakeEncoders,
+    encode: async () => {
+      throw new Error('the single-task encoder must not run');
+    },
+  };
+  return out;
+}
+
+const keys = () => [...objects.keys()].filter((k) => k.startsWith(`assets/${ASSET_ID}/`));
+
+describe('transcoder run() with chunk tasks', () => {
+  beforeEach(() => {
+    encoded.length = 0;
+  });
+
+  it('plans, records the plan, starts a task per further chunk, encodes chunk 0 and counts it', async () => {
+    const assets = new FakeAssets();
+    const ledger = new InMemoryChunkLedger();
+    const runner = new RecordingRunner();
+
+    expect(await run(deps(assets, ledger, runner))).toBe(0);
+
+    const state = await ledger.get(ASSET_ID);
+    expect(state?.plan.chunks.map((c) => [c.firstSegment, c.segmentCount])).toEqual([
+      [0, 3],
+      [3, 2],
+      [5, 2],
+    ]);
+    expect(state?.plan.timeOffsetSeconds).toBe(1);
+    expect(runner.jobs.map((j) => j.chunk)).toEqual([{ index: 1 }, { index: 2 }]);
+    expect(runner.jobs[0]).toMatchObject({ assetId: ASSET_ID, source: { bucket: 'ingest', key: 'uploads/up1' } });
+    expect(state?.jobs).toEqual({ 1: `task/${ASSET_ID}/1`, 2: `task/${ASSET_ID}/2` });
+    expect(encoded).toEqual([0]);
+    expect(state?.done).toEqual([0]);
+    // Chunk 0's segments, init segments, audio slices and manifest; no master: another chunk finishes the asset.
+    expect(keys()).toContain(`assets/${ASSET_ID}/360p/segment_000.m4s`);
+    expect(keys()).toContain(`assets/${ASSET_ID}/360p/init.mp4`);
+    expect(keys()).toContain(`assets/${ASSET_ID}/.chunks/audio_0002.nut`);
+    expect(keys()).toContain(`assets/${ASSET_ID}/${chunkManifestFile(0)}`);
+    expect(keys()).not.toContain(`assets/${ASSET_ID}/360p/segment_003.m4s`);
+    expect(assets.ready).toEqual([]);
+  });
+
+  it('lets the chunk task that completes the set write the playlists and the master, and mark the asset ready', async () => {
+    const assets = new FakeAssets();
+    const ledger = new InMemoryChunkLedger();
+    const runner = new RecordingRunner();
+    expect(await run(deps(assets, ledger, runner))).toBe(0);
+    expect(await run(deps(assets, ledger, runner, { ...ENV, CHUNK_INDEX: '2' } as typeof ENV))).toBe(0);
+    expect(assets.ready).toEqual([]);
+
+    expect(await run(deps(assets, ledger, runner, { ...ENV, CHUNK_INDEX: '1' } as typeof ENV))).toBe(0);
+
+    expect(encoded).toEqual([0, 2, 1]);
+    expect(assets.ready).toHaveLength(1);
+    const names = renditionNames(planLadder(SOURCE));
+    expect(assets.ready[0]).toMatchObject({ duration: 40, renditions: names });
+    for (const name of names) {
+      const playlist = objects.get(`assets/${ASSET_ID}/${name}/index.m3u8`)?.toString() ?? '';
+      expect(playlist).toContain('#EXT-X-PLAYLIST-TYPE:VOD');
+      expect(parseMediaPlaylist(playlist).segments.map((s) => s.uri)).toEqual(
+        Array.from({ length: 7 }, (_, i) => `segment_00${i}.m4s`),
+      );
+    }
+    const master = objects.get(`assets/${ASSET_ID}/master.m3u8`)?.toString() ?? '';
+    expect(master.match(/#EXT-X-STREAM-INF/g)).toHaveLength(names.length);
+    // The work files are gone once the asset is ready.
+    expect(keys().filter((k) => k.includes('/.chunks/'))).toEqual([]);
+  });
+
+  it('counts a chunk that finishes twice once, and does not encode a chunk already done again', async () => {
+    const assets = new FakeAssets();
+    const ledger = new InMemoryChunkLedger();
+    const runner = new RecordingRunner();
+    expect(await run(deps(assets, ledger, runner))).toBe(0);
+    const chunk1 = { ...ENV, CHUNK_INDEX: '1' } as typeof ENV;
+    expect(await run(deps(assets, ledger, runner, chunk1))).toBe(0);
+    expect(await run(deps(assets, ledger, runner, chunk1))).toBe(0);
+    expect(encoded).toEqual([0, 1]);
+    expect((await ledger.get(ASSET_ID))?.done).toEqual([0, 1]);
+    expect(assets.ready).toEqual([]);
+  });
+
+  it('resumes a recorded plan when the first task is retried: no second plan, no second task per chunk', async () => {
+    const assets = new FakeAssets();
+    const ledger = new InMemoryChunkLedger();
+    const runner = new RecordingRunner();
+    expect(await run(deps(assets, ledger, runner))).toBe(0);
+    const before = await ledger.get(ASSET_ID);
+    expect(await run(deps(assets, ledger, runner))).toBe(0);
+    expect(await ledger.get(ASSET_ID)).toEqual(before);
+    expect(runner.jobs).toHaveLength(2);
+    expect(encoded).toEqual([0]);
+  });
+
+  it('encodes a source too short for two chunks in one task, as without chunk tasks', async () => {
+    const assets = new FakeAssets();
+    const ledger = new InMemoryChunkLedger();
+    const runner = new RecordingRunner();
+    const encode: TranscoderDeps['encode'] = async (_input, plan, outDir) => {
+      for (const name of renditionNames(plan)) {
+        await write(join(outDir, name, 'index.m3u8'), '#EXTM3U\n#EXT-X-ENDLIST\n');
+      }
+      await write(join(outDir, 'master.m3u8'));
+      return [];
+    };
+    const short = { ...deps(assets, ledger, runner), probe: async () => ({ ...SOURCE, durationSeconds: 15 }), encode };
+    expect(await run(short)).toBe(0);
+    expect(runner.jobs).toEqual([]);
+    expect(await ledger.get(ASSET_ID)).toBeUndefined();
+    expect(assets.ready).toHaveLength(1);
+  });
+
+  it('fails a chunk task whose asset has no recorded plan', async () => {
+    const assets = new FakeAssets();
+    const env = { ...ENV, CHUNK_INDEX: '1' } as typeof ENV;
+    expect(await run(deps(assets, new InMemoryChunkLedger(), new RecordingRunner(), env))).toBe(1);
+  });
+});
