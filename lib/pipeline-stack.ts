@@ -1,9 +1,9 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Size, Stack, type StackProps } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import type { ChunkWorkers } from '../lambdas/core/domain/chunks.js';
-import { VideoApi } from './constructs/api.js';
+import { DEFAULT_MAX_UPLOAD_SIZE, VideoApi } from './constructs/api.js';
 import { Dashboard } from './constructs/dashboard.js';
 import { Ingest } from './constructs/ingest.js';
 import type { MediaStorage } from './constructs/media-storage.js';
@@ -28,6 +28,11 @@ export interface PipelineStackProps extends StackProps {
   readonly transcoder?: TranscoderKind;
   /** Origins browsers may call the API from. @default ['*'] */
   readonly corsOrigins?: string[];
+  /**
+   * The largest file a direct upload may send (refused at multipart start; errored and deleted at ingest).
+   * @default DEFAULT_MAX_UPLOAD_SIZE (512 GiB) on AWS; 100 MiB locally, where the emulator holds objects in memory
+   */
+  readonly maxUploadSize?: Size;
   /** Transcoder container image. @default built from containers/transcoder */
   readonly transcoderImage?: ecs.ContainerImage;
   /**
@@ -72,7 +77,12 @@ export class PipelineStack extends Stack {
     const webhooks = new Webhooks(this, 'Webhooks', {
       mediaTable: storage.mediaTable,
       // Locally, retries come quickly (tests watch them), receivers on 127.0.0.1 are allowed, and nothing is kept.
-      ...(local && { retryBaseDelay: Duration.seconds(2), removalPolicy: RemovalPolicy.DESTROY, allowLoopback: true }),
+      ...(local && {
+        retryBaseDelay: Duration.seconds(1),
+        retryMaxDelay: Duration.seconds(4),
+        removalPolicy: RemovalPolicy.DESTROY,
+        allowLoopback: true,
+      }),
     });
 
     new UploadTimeouts(this, 'UploadTimeouts', { mediaTable: storage.mediaTable });
@@ -99,7 +109,9 @@ export class PipelineStack extends Stack {
       throw new Error('MediaConvert is not emulated: deploy into the emulator with -c transcoder=fargate');
     }
 
+    const maxUploadSize = props.maxUploadSize ?? (local ? Size.mebibytes(100) : DEFAULT_MAX_UPLOAD_SIZE);
     new Ingest(this, 'Ingest', {
+      maxUploadSize,
       queue: storage.ingestQueue,
       ingestBucket: storage.ingestBucket,
       outputBucket: storage.outputBucket,
@@ -125,6 +137,7 @@ export class PipelineStack extends Stack {
       outputBucket: storage.outputBucket,
       streamUrl,
       corsOrigins: props.corsOrigins,
+      maxUploadSize,
     });
 
     const push = new StatusPush(this, 'StatusPush', {

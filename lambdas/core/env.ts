@@ -36,6 +36,8 @@ export const ENV = {
   WEBSOCKET_CALLBACK_URL: 'WEBSOCKET_CALLBACK_URL',
   /** Seconds a direct-upload URL stays valid when the request names no timeout. */
   UPLOAD_TIMEOUT_SECONDS: 'UPLOAD_TIMEOUT_SECONDS',
+  /** The largest uploaded file accepted, in bytes: refused at multipart start, errored at ingest if it arrives. */
+  MAX_UPLOAD_BYTES: 'MAX_UPLOAD_BYTES',
   /** Per-task inputs (container overrides): the asset to transcode and where its source is. */
   ASSET_ID: 'ASSET_ID',
   SOURCE_BUCKET: 'SOURCE_BUCKET',
@@ -46,6 +48,8 @@ export const ENV = {
   WEBHOOK_QUEUE_URL: 'WEBHOOK_QUEUE_URL',
   /** Seconds before the second delivery attempt of a webhook; each later attempt waits twice as long. */
   WEBHOOK_RETRY_BASE_SECONDS: 'WEBHOOK_RETRY_BASE_SECONDS',
+  /** The longest wait between two delivery attempts of a webhook, seconds: the doubling stops there. */
+  WEBHOOK_RETRY_MAX_SECONDS: 'WEBHOOK_RETRY_MAX_SECONDS',
   /** SQS queue of assets to create from an input URL (the fetch function consumes it). */
   INPUT_QUEUE_URL: 'INPUT_QUEUE_URL',
   /**
@@ -79,10 +83,11 @@ export const USES = {
     'OUTPUT_BUCKET',
     'STREAM_URL',
     'UPLOAD_TIMEOUT_SECONDS',
+    'MAX_UPLOAD_BYTES',
     'WEBHOOKS_TABLE',
     'INPUT_QUEUE_URL',
   ],
-  ingest: ['MEDIA_TABLE', 'INGEST_BUCKET', 'OUTPUT_BUCKET', 'TRANSCODER'],
+  ingest: ['MEDIA_TABLE', 'INGEST_BUCKET', 'OUTPUT_BUCKET', 'TRANSCODER', 'MAX_UPLOAD_BYTES'],
   /** The TranscodeRunner adapters: the ingest function also reads the variables of the one it is configured with. */
   fargateRunner: [
     'ECS_CLUSTER_ARN',
@@ -105,7 +110,7 @@ export const USES = {
   /** Fetches input URLs into the ingest bucket and dispatches, so it also reads the runner's variables. */
   urlFetch: ['MEDIA_TABLE', 'INGEST_BUCKET', 'OUTPUT_BUCKET', 'TRANSCODER'],
   webhookFanout: ['WEBHOOKS_TABLE', 'WEBHOOK_QUEUE_URL'],
-  webhookDeliver: ['WEBHOOKS_TABLE', 'WEBHOOK_QUEUE_URL', 'WEBHOOK_RETRY_BASE_SECONDS'],
+  webhookDeliver: ['WEBHOOKS_TABLE', 'WEBHOOK_QUEUE_URL', 'WEBHOOK_RETRY_BASE_SECONDS', 'WEBHOOK_RETRY_MAX_SECONDS'],
   transcoder: ['MEDIA_TABLE', 'OUTPUT_BUCKET', 'ASSET_ID', 'SOURCE_BUCKET', 'SOURCE_KEY'],
 } as const satisfies Record<string, readonly EnvName[]>;
 

@@ -3,7 +3,7 @@
  * clients; tests implement them with fakes. Nothing here imports an SDK.
  */
 import type { ChunkPlanRecord, ChunkState } from './domain/chunks.js';
-import type { AssetRecord, MediaError, PlaybackId, ReadyPatch, UploadRecord } from './domain/media.js';
+import type { AssetRecord, MediaError, MultipartState, PlaybackId, ReadyPatch, UploadRecord } from './domain/media.js';
 
 export interface Page<T> {
   items: T[];
@@ -22,6 +22,13 @@ export interface MediaRepository {
     to: Exclude<UploadRecord['status'], 'waiting'>,
     patch?: Partial<UploadRecord>,
   ): Promise<UploadRecord>;
+
+  /**
+   * Records the multipart upload of a waiting upload: when it has none yet, or to renew the one it has (same S3
+   * upload id). Returns the upload as stored, which names another multipart upload when a concurrent start won.
+   * Throws TransitionError when the upload is no longer waiting.
+   */
+  recordMultipart(id: string, multipart: MultipartState): Promise<UploadRecord>;
 
   /** Creates the asset if no asset with its id exists; returns the stored one and whether it was created now. */
   createAsset(asset: AssetRecord): Promise<{ asset: AssetRecord; created: boolean }>;
@@ -89,6 +96,30 @@ export interface TranscodeRunner {
 export interface UploadUrls {
   /** A presigned PUT URL for `key` in the ingest bucket, valid for `expiresIn` seconds. */
   presignPut(key: string, expiresIn: number, contentType?: string): Promise<string>;
+}
+
+/** One part S3 holds of a multipart upload. */
+export interface UploadedPart {
+  partNumber: number;
+  etag: string;
+  size: number;
+}
+
+/**
+ * S3 multipart uploads into the ingest bucket, for files too large for one PUT (over 5 GB) or sent resumably. Parts
+ * are PUT by the client to presigned URLs; each URL is signed for an exact Content-Length.
+ */
+export interface MultipartUploads {
+  /** CreateMultipartUpload; returns S3's UploadId. */
+  create(key: string): Promise<string>;
+  /** A presigned UploadPart URL for exactly `size` bytes, valid for `expiresIn` seconds. */
+  presignPart(key: string, uploadId: string, partNumber: number, size: number, expiresIn: number): Promise<string>;
+  /** Every part stored so far (ListParts, all pages), by part number. NotFoundError when the upload is gone. */
+  listParts(key: string, uploadId: string): Promise<UploadedPart[]>;
+  /** CompleteMultipartUpload: the object appears and S3 sends its ObjectCreated event. */
+  complete(key: string, uploadId: string, parts: { partNumber: number; etag: string }[]): Promise<void>;
+  /** AbortMultipartUpload; an upload that is already gone is not an error. */
+  abort(key: string, uploadId: string): Promise<void>;
 }
 
 export interface ConnectionRecord {
@@ -230,6 +261,8 @@ export interface WebhookRepository {
 export interface WebhookJob {
   endpoint_id: string;
   env: string;
+  /** Jobs with the same key (one endpoint, one upload or asset) are delivered one at a time, in the order queued. */
+  order_key: string;
   /** The Mux envelope (notify.ts `MediaEventMessage`), posted as is. */
   event: { id: string; type: string } & Record<string, unknown>;
 }
