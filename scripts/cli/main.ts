@@ -2,18 +2,20 @@
  * `npx gamma <command>`: the command-line client of a Gamma platform — the local one by default (.gamma/local.json,
  * written by `npm start`), a deployed stack with --api-url (and --token-id/--token-secret).
  */
+import { statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { documentClient } from '../../lambdas/core/adapters/clients.js';
 import { DynamoTokenRepository } from '../../lambdas/core/adapters/dynamo-tokens.js';
 import { createToken } from '../../lambdas/core/usecases/tokens.js';
 import { Api } from './api.js';
 import { type CliConfig, type ConfigFlags, resolveConfig } from './config.js';
-import { progressBar, putFile } from './put-file.js';
+import { MULTIPART_THRESHOLD, progressBar, putFile, putFileMultipart } from './put-file.js';
 
 const USAGE = `Usage: gamma <command> [options]
 
   upload <file>            upload a video, wait until it is ready, print its playback URL
       --policy public|signed   (default public)   --passthrough <text>   --no-wait
+      --multipart (files over 64 MiB always are)   --part-size <MiB> (default: the API's choice)
   assets list              the newest assets       --limit <n> (default 25)
   assets delete <id>       delete an asset and all of its files
   tokens create            create an access token (writes the tokens table directly)
@@ -35,6 +37,8 @@ const OPTIONS = {
   policy: { type: 'string', default: 'public' },
   passthrough: { type: 'string' },
   'no-wait': { type: 'boolean', default: false },
+  multipart: { type: 'boolean', default: false },
+  'part-size': { type: 'string' },
   limit: { type: 'string', default: '25' },
   env: { type: 'string', default: 'dev' },
   name: { type: 'string' },
@@ -96,13 +100,27 @@ async function upload(file: string | undefined, values: Values, config: CliConfi
   });
   const tty = process.stderr.isTTY;
   let lastPercent = -1;
-  await putFile(created.url, file, (sent, total) => {
+  const onProgress = (sent: number, total: number) => {
     const percent = Math.floor((sent / total) * 100);
     if (percent === lastPercent) return;
     lastPercent = percent;
     if (tty) process.stderr.write(`\r${progressBar(sent, total)}`);
     else if (percent % 25 === 0) process.stderr.write(`${progressBar(sent, total)}\n`);
-  });
+  };
+  const partSize = values['part-size'] === undefined ? undefined : Number(values['part-size']) * 1_048_576;
+  if (partSize !== undefined && !Number.isInteger(partSize)) throw new Error('--part-size must be a number of MiB');
+  if (values.multipart || partSize !== undefined || statSync(file).size > MULTIPART_THRESHOLD) {
+    await putFileMultipart(api, created.id, file, onProgress, {
+      partSize,
+      onStart: ({ part_count, part_size, uploaded_parts }) =>
+        process.stderr.write(
+          `sending ${part_count} parts of ${(part_size / 1_048_576).toFixed(0)} MiB` +
+            (uploaded_parts.length ? ` (${uploaded_parts.length} already stored)\n` : '\n'),
+        ),
+    });
+  } else {
+    await putFile(created.url, file, onProgress);
+  }
   if (tty) process.stderr.write('\n');
   out(`upload ${created.id}`);
   if (values['no-wait']) return 0;

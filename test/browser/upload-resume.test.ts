@@ -55,11 +55,11 @@ describe('dashboard multipart upload', () => {
   it('sends a large file in parts, retries a failing part, then shows the upload failed', async () => {
     await page.goto(config.dashboardUrl);
     await page.evaluate(
-      ([threshold, partSize]) => {
+      ({ threshold, partSize }) => {
         localStorage.setItem('gamma.multipartThreshold', threshold);
         localStorage.setItem('gamma.multipartPartSize', partSize);
       },
-      [String(1 * MiB), String(5 * MiB)],
+      { threshold: String(1 * MiB), partSize: String(5 * MiB) },
     );
     await page.getByRole('button', { name: 'Use the development token' }).click();
     await page.getByRole('heading', { name: 'Assets' }).waitFor();

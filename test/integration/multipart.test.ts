@@ -6,7 +6,7 @@
  * larger file sent in one PUT errored and deleted without an asset.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -111,6 +111,22 @@ describe('multipart direct uploads', () => {
     expect(done.status, JSON.stringify(done.json)).toBe(200);
     const asset = await client.settledAsset(await client.assetOfUpload(upload.id));
     expect(asset.status, JSON.stringify(asset.errors)).toBe('ready');
+  });
+
+  it('the CLI uploads in parts with --part-size and prints a playback URL', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gamma-mp-cli-'));
+    const file = join(dir, 'clip.mp4');
+    writeFileSync(file, clip);
+    writeFileSync(join(dir, 'local.json'), JSON.stringify(config));
+    const { stdout, stderr } = await exec(
+      process.execPath,
+      ['scripts/gamma.mjs', 'upload', file, '--part-size', '5', '--config', join(dir, 'local.json')],
+      { timeout: 180_000 },
+    );
+    expect(stderr).toContain('sending 3 parts of 5 MiB');
+    expect(stderr).toContain('100%');
+    expect(stdout).toMatch(/asset \S+ ready/);
+    expect(stdout.trim().split('\n').at(-1)).toMatch(new RegExp(`^${config.streamUrl}/[A-Za-z0-9]+\\.m3u8$`));
   });
 
   it('refuses a declared size over the limit, and part URLs beyond the declared size, in Mux error shape', async () => {
