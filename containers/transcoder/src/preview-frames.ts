@@ -6,7 +6,8 @@
  * ladder's CPU (`npm run bench`: decode 7.9 vs ladder 74 CPU-s per source minute).
  */
 import { spawn } from 'node:child_process';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SourceProbe } from '../../../lambdas/core/domain/ladder.js';
 import {
@@ -26,7 +27,9 @@ export async function cutPreviewFrames(input: string, outDir: string, source: So
   if (!source.video) return { skipped: 'no video' };
   const plan = planPreviewFrames(source.durationSeconds, source.video);
   const dir = join(outDir, PREVIEW_DIR);
-  const frameList = join(outDir, '..', 'preview-frames.crc');
+  // The frame count goes beside, not into, the folder that is published.
+  const scratch = await mkdtemp(join(tmpdir(), 'gamma-preview-'));
+  const frameList = join(scratch, 'frames.crc');
   try {
     await mkdir(dir, { recursive: true });
     await ffmpeg(previewFfmpegArgs(input, plan, dir, frameList));
@@ -38,6 +41,8 @@ export async function cutPreviewFrames(input: string, outDir: string, source: So
     return { manifest };
   } catch (error) {
     return { error: error as Error };
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
   }
 }
 
