@@ -86,16 +86,17 @@ export class Stream extends Construct {
         }),
         responseHeadersPolicy: cloudfront.ResponseHeadersPolicy.CORS_ALLOW_ALL_ORIGINS,
       },
+      // In this order: CloudFront takes the first pattern that matches (`assets/{id}/storyboard.jpg` is an object).
       additionalBehaviors: {
-        '*/thumbnail.*': imageBehavior,
-        '*/animated.*': imageBehavior,
-        '*/storyboard.*': imageBehavior,
         'assets/*': {
           origin: origins.S3BucketOrigin.withOriginAccessControl(props.outputBucket),
           viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
           cachePolicy: cloudfront.CachePolicy.CACHING_OPTIMIZED,
           responseHeadersPolicy: cloudfront.ResponseHeadersPolicy.CORS_ALLOW_ALL_ORIGINS,
         },
+        '*/thumbnail.*': imageBehavior,
+        '*/animated.*': imageBehavior,
+        '*/storyboard.*': imageBehavior,
       },
     });
   }
