@@ -8,9 +8,11 @@
  *    chunk-parallel encoder (CHUNK_PARALLELISM), bare;
  * 3. Gamma: the local platform (emulator + CDK app + Fargate agent), from the upload's PUT completing to the first
  *    playable playlist and to `ready`;
- * 4. a model of the AWS path with 1, 4, 16 and 64 chunk workers for a 10-minute source, from per-chunk encode
- *    times measured here (chunks of two lengths, fitted as fixed cost + cost per source second) plus a stated task
- *    start-up latency.
+ * 4. a model of the AWS path with 1, 4, 16 and 64 chunk workers for a 10-minute source (chunk tasks, with their
+ *    default minimum chunk length), from times measured here with the chunk tasks' own encoder: the audio encoded
+ *    once and cut into slices (the first task's step before it fans out, per source second), and chunks of two
+ *    lengths encoded as a chunk task encodes them (`encodeHlsChunk`, fitted as fixed cost + cost per source second),
+ *    plus a stated task start-up latency.
  *
  * CPU seconds are those of finished child processes (`cutime + cstime` of this process), so each step is run alone.
  * The last line printed is one JSON object with every figure.
@@ -20,9 +22,14 @@ import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { encodeHlsChunked, ladderFfmpegArgs } from '../containers/transcoder/src/encode.js';
+import {
+  encodeAudioSlices,
+  encodeHlsChunk,
+  encodeHlsChunked,
+  ladderFfmpegArgs,
+} from '../containers/transcoder/src/encode.js';
 import { probe } from '../containers/transcoder/src/probe.js';
-import { planChunks } from '../lambdas/core/domain/chunks.js';
+import { CHUNK_TASK_DEFAULTS, chunkTimeOffset, planChunks } from '../lambdas/core/domain/chunks.js';
 import { type LadderPlan, planLadder } from '../lambdas/core/domain/ladder.js';
 import { GammaClient } from '../test/support/client.js';
 import { STATE_DIR, startPlatform } from './local/platform.js';
@@ -83,13 +90,6 @@ async function makeSource(file: string, seconds: number): Promise<void> {
     ...['-c:v', 'libx264', '-preset', 'veryfast', '-crf', '18', '-pix_fmt', 'yuv420p', '-c:a', 'aac', file],
   ]);
 }
-
-/** The ladder ffmpeg command over `[start, start + seconds)` of the source (input seeking, as a chunk worker would). */
-const ladderOver = (input: string, plan: LadderPlan, out: string, start: number, seconds: number) => {
-  const args = ladderFfmpegArgs(input, plan, out, 'fmp4');
-  const at = args.indexOf('-i');
-  return [...args.slice(0, at), '-ss', String(start), '-t', String(seconds), ...args.slice(at)];
-};
 
 async function freshDir(parent: string, name: string, plan: LadderPlan): Promise<string> {
   const dir = join(parent, name);
@@ -185,25 +185,53 @@ async function main() {
       encodeHlsChunked(source, plan, chunkedDir, { chunks, parallelism: LOCAL_PARALLELISM }),
     );
 
-    process.stderr.write(`[bench] per-chunk encode times (${MEASURED_CHUNKS_S.join(' s, ')} s chunks)\n`);
+    // The chunk tasks' own steps, bare: the first task's audio (encoded once, cut into slices), then chunks of two
+    // lengths encoded as a chunk task encodes them (its slice of the audio muxed in, segments under final names).
+    process.stderr.write('[bench] chunk tasks: the audio once, cut into slices\n');
+    const sliceChunks = planChunks(sourceSeconds, { segmentSeconds: plan.segmentSeconds, workers: LOCAL_CHUNKS });
+    const audioDir = join(work, 'audio');
+    const audio = await timed(async () => {
+      if (plan.audio) await encodeAudioSlices(source, plan.audio, sliceChunks, audioDir);
+    });
+    const audioPerSourceSecond = audio.wall / sourceSeconds;
+    process.stderr.write(`[bench] chunk tasks: one chunk of ${MEASURED_CHUNKS_S.join(' s, then ')} s\n`);
     const chunkTimes: { seconds: number; wall: number }[] = [];
+    const timeOffsetSeconds = chunkTimeOffset(plan.video?.fps ?? 30);
     for (const seconds of MEASURED_CHUNKS_S) {
       const dir = await freshDir(work, `chunk-${seconds}`, plan);
-      const start = Math.max(0, Math.min(sourceSeconds - seconds, sourceSeconds / 2));
-      const { wall } = await timed(() => ffmpeg(ladderOver(source, plan, dir, start, seconds)));
+      const startSeconds = Math.max(0, Math.min(sourceSeconds - seconds, sourceSeconds / 2));
+      const chunk = { index: 0, startSeconds, durationSeconds: seconds, firstSegment: 0, segmentCount: 1 };
+      // Its slice of the audio (a chunk after it ends the slice where the chunk ends).
+      const next = { ...chunk, index: 1, startSeconds: startSeconds + seconds };
+      const [slice] = plan.audio
+        ? await encodeAudioSlices(source, plan.audio, [chunk, next], join(work, `audio-${seconds}`))
+        : [];
+      const { wall } = await timed(() =>
+        encodeHlsChunk(source, plan, dir, chunk, { ...(slice && { audio: slice }), timeOffsetSeconds }),
+      );
       chunkTimes.push({ seconds, wall });
     }
     const [short, long] = chunkTimes as [(typeof chunkTimes)[0], (typeof chunkTimes)[0]];
     const perSourceSecond = (long.wall - short.wall) / (long.seconds - short.seconds);
     const fixed = Math.max(0, short.wall - perSourceSecond * short.seconds);
     const chunkWall = (seconds: number) => fixed + perSourceSecond * seconds;
-    const model: Record<string, number> = {};
+    const model: Record<string, { chunks: number; ready_s: number }> = {};
     for (const workers of MODEL_WORKERS) {
-      const chunks = planChunks(MODEL_SOURCE_S, { segmentSeconds: plan.segmentSeconds, workers });
-      const longest = Math.max(...chunks.map((c) => c.durationSeconds));
-      // One worker is the single-task path: one task start. More: the dispatching task, then the chunk tasks.
-      const startups = workers === 1 ? 1 : 2;
-      model[String(workers)] = round(startups * TASK_STARTUP_S + chunkWall(longest));
+      const chunks = planChunks(MODEL_SOURCE_S, {
+        segmentSeconds: plan.segmentSeconds,
+        workers,
+        minChunkSeconds: CHUNK_TASK_DEFAULTS.minChunkSeconds,
+      });
+      const [first, ...rest] = chunks.map((c) => chunkWall(c.durationSeconds));
+      // One chunk is the single-task path: one task start, one encode. More: the first task starts, cuts the audio,
+      // starts the chunk tasks and encodes chunk 0 while they start and encode theirs; the last one finishes.
+      const ready =
+        rest.length === 0
+          ? TASK_STARTUP_S + (first ?? 0)
+          : TASK_STARTUP_S +
+            audioPerSourceSecond * MODEL_SOURCE_S +
+            Math.max(first ?? 0, TASK_STARTUP_S + Math.max(...rest));
+      model[String(workers)] = { chunks: chunks.length, ready_s: round(ready) };
     }
 
     const gamma = flags['no-platform'] ? undefined : await measureGamma(source);
@@ -238,7 +266,9 @@ async function main() {
       },
       first_playable_over_ready: gamma ? round(gamma.firstPlayable / gamma.ready) : null,
       chunk_encode_s: Object.fromEntries(chunkTimes.map((c) => [String(c.seconds), round(c.wall)])),
+      chunk_audio_s_per_source_s: round(audioPerSourceSecond, 4),
       model_task_startup_s: TASK_STARTUP_S,
+      model_min_chunk_s: CHUNK_TASK_DEFAULTS.minChunkSeconds,
       model_10min_ready_s: model,
     };
 
@@ -265,10 +295,13 @@ async function main() {
       );
     }
     console.log(
-      `\nAWS model, ${MODEL_SOURCE_S / 60}-minute source, task start-up ${TASK_STARTUP_S}s, chunk encode ≈ ${fixed.toFixed(1)}s + ${perSourceSecond.toFixed(2)}s per source second:`,
+      `\nAWS model (chunk tasks), ${MODEL_SOURCE_S / 60}-minute source, task start-up ${TASK_STARTUP_S}s, chunks of at least ${CHUNK_TASK_DEFAULTS.minChunkSeconds}s,` +
+        ` chunk encode ≈ ${fixed.toFixed(1)}s + ${perSourceSecond.toFixed(2)}s per source second, audio ${audioPerSourceSecond.toFixed(3)}s per source second:`,
     );
-    for (const [workers, seconds] of Object.entries(model))
-      console.log(`  ${workers.padStart(3)} workers → ready in ${seconds.toFixed(0)}s`);
+    for (const [workers, { chunks: n, ready_s }] of Object.entries(model))
+      console.log(
+        `  ${workers.padStart(3)} workers → ${String(n).padStart(2)} chunk tasks → ready in ${ready_s.toFixed(0)}s`,
+      );
     console.log(JSON.stringify(figures));
   } finally {
     await rm(work, { recursive: true, force: true });

@@ -12,7 +12,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { bundleTranscoderSync } from '../../containers/transcoder/build.mjs';
-import type { ChunkWorkers } from '../../lambdas/core/domain/chunks.js';
+import { CHUNK_TASK_DEFAULTS, type ChunkWorkers } from '../../lambdas/core/domain/chunks.js';
 import { type EnvName, environmentOf } from '../../lambdas/core/env.js';
 import { GammaFunction } from './gamma-function.js';
 import type { Transcoder } from './ingest.js';
@@ -182,8 +182,8 @@ export class FargateTranscoder extends Construct implements Transcoder {
   private staticEnvironment(props: FargateTranscoderProps): Record<string, string> {
     const common = { MEDIA_TABLE: props.mediaTable.tableName, OUTPUT_BUCKET: props.outputBucket.bucketName };
     if ((props.chunkWorkers ?? 'tasks') === 'process') return environmentOf(common);
-    const chunkTasks = props.chunkTasks ?? 16;
-    const minChunkSeconds = (props.minChunkDuration ?? Duration.minutes(1)).toSeconds();
+    const chunkTasks = props.chunkTasks ?? CHUNK_TASK_DEFAULTS.tasks;
+    const minChunkSeconds = props.minChunkDuration?.toSeconds() ?? CHUNK_TASK_DEFAULTS.minChunkSeconds;
     if (!Number.isInteger(chunkTasks) || chunkTasks < 1) throw new Error(`chunkTasks must be a whole number ≥ 1`);
     const runner = this.runnerEnvironment();
     return environmentOf({

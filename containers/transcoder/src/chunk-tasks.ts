@@ -80,7 +80,15 @@ export type ChunkOutcome = { finished: true; plan: ChunkPlanRecord } | { finishe
 /** The first task's part: record the plan, fan out, encode chunk 0, and finish the asset if it is the last. */
 export async function runFirstChunkTask(
   ctx: ChunkTaskContext,
-  input: { sourceFile: string; source: SourceProbe; plan: LadderPlan; chunks: Chunk[]; images?: ImagePlan },
+  input: {
+    sourceFile: string;
+    source: SourceProbe;
+    plan: LadderPlan;
+    chunks: Chunk[];
+    images?: ImagePlan;
+    /** More outputs cut beside chunk 0's encode into its folder (the preview frames), published with it. */
+    beside?: (dir: string) => Promise<void>;
+  },
 ): Promise<ChunkOutcome> {
   const { job, ledger, logger } = ctx;
   let state = await ledger.get(job.assetId);
@@ -122,7 +130,7 @@ export async function runFirstChunkTask(
     logger.info('Started a chunk task', { chunk: chunk.index, jobId });
   }
   if (!state.done.includes(FIRST_CHUNK)) {
-    await encodeAndPublishChunk(ctx, plan, FIRST_CHUNK, input.sourceFile, input.images);
+    await encodeAndPublishChunk(ctx, plan, FIRST_CHUNK, input.sourceFile, input.images, input.beside);
   }
   return complete(ctx, plan, FIRST_CHUNK);
 }
@@ -150,6 +158,7 @@ async function encodeAndPublishChunk(
   index: number,
   sourceFile: string,
   images?: ImagePlan,
+  beside?: (dir: string) => Promise<void>,
 ): Promise<void> {
   const { job, storage, logger } = ctx;
   const chunk = plan.chunks.find((c) => c.index === index) as Chunk;
@@ -180,6 +189,7 @@ async function encodeAndPublishChunk(
         timeOffsetSeconds: plan.timeOffsetSeconds,
       }),
       images && ctx.encoders.images(sourceFile, plan.ladder, dir, images),
+      beside?.(dir),
     ]);
   } finally {
     await publisher?.stop();

@@ -207,8 +207,6 @@ async function transcode(config: Config, deps: TranscoderDeps, workDir: string, 
     },
   });
   const images = source.video && planImages(source.durationSeconds, source.video);
-  // Frames for animated previews, cut beside the ladder (preview-frames.ts); never rejects.
-  const previews = cutPreviewFrames(sourceFile, hlsDir, source);
   const parallelism = config.chunkParallelism;
   const chunks =
     plan.video && parallelism > 1
@@ -221,9 +219,16 @@ async function transcode(config: Config, deps: TranscoderDeps, workDir: string, 
   if (chunks.length > 1 && config.chunkWorkers === 'tasks') {
     logger.info('Encoding in chunk tasks', { chunks: chunks.length });
     const ctx = chunkContext(config, deps, storage, workDir, logger);
-    const outcome = await runFirstChunkTask(ctx, { sourceFile, source, plan, chunks, ...(images && { images }) });
+    // The preview frames are cut beside chunk 0's encode and published with it.
+    const beside = async (dir: string) => logPreviews(logger, await cutPreviewFrames(sourceFile, dir, source));
+    const outcome = await runFirstChunkTask(ctx, {
+      ...{ sourceFile, source, plan, chunks, beside },
+      ...(images && { images }),
+    });
     return settledChunk(ctx, deps, outcome);
   }
+  // Frames for animated previews, cut beside the ladder (preview-frames.ts); never rejects.
+  const previews = cutPreviewFrames(sourceFile, hlsDir, source);
   let variants: Awaited<ReturnType<typeof deps.encode>>;
   if (chunks.length > 1) {
     // Chunk-parallel: no fast start (the segments exist only once every chunk is encoded).
@@ -242,13 +247,16 @@ async function transcode(config: Config, deps: TranscoderDeps, workDir: string, 
     }
   }
   if (images) await writeStoryboardVtt(hlsDir, images, source.durationSeconds);
-  const preview = await previews;
-  if ('error' in preview) logger.warn('No preview frames: animated images will answer 404', preview.error);
+  logPreviews(logger, await previews);
   logger.info('Encoded', { variants, publishedEarly: publisher.isPlayable });
   if (publisher.lastFailure) logger.warn('An early upload failed; publishing it now', publisher.lastFailure as Error);
   const keys = await publisher.finish();
   logger.info('Published', { objects: keys.length });
   return { patch: readyPatch(config.assetId, source, plan) };
+}
+
+function logPreviews(logger: Logger, preview: Awaited<ReturnType<typeof cutPreviewFrames>>): void {
+  if ('error' in preview) logger.warn('No preview frames: animated images will answer 404', preview.error);
 }
 
 function chunkContext(

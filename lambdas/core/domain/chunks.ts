@@ -58,6 +58,12 @@ export const CHUNK_WORKER_KINDS: readonly ChunkWorkers[] = ['process', 'tasks'];
 export const isChunkWorkers = (value: string): value is ChunkWorkers =>
   (CHUNK_WORKER_KINDS as readonly string[]).includes(value);
 
+/**
+ * Chunk tasks on AWS by default (FargateTranscoder `chunkTasks`, `minChunkDuration`): at most 16 tasks per asset, and
+ * no chunk shorter than a minute, as a Fargate task takes about 30 s to start.
+ */
+export const CHUNK_TASK_DEFAULTS = { tasks: 16, minChunkSeconds: 60 } as const;
+
 /** The chunk the first task encodes itself (it also plans, cuts the audio and the images). */
 export const FIRST_CHUNK = 0;
 

@@ -1,0 +1,152 @@
+/**
+ * Chunk-parallel encoding the AWS way, on this machine: a platform deployed with `-c chunkWorkers=tasks`, where the
+ * first transcoder task records the chunk plan on the asset and starts one task per further chunk through RunTask
+ * (the Fargate agent runs each as a process), and the task that completes the chunks writes the playlists.
+ * A long enough clip ends ready with several tasks seen and the single path's structure; a chunk task killed
+ * mid-encode is re-run alone and the asset still ends ready.
+ *
+ * This file starts its own platform (the shared one runs chunks as processes of one task).
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { ECSClient, type Task } from '@aws-sdk/client-ecs';
+import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { probe } from '../../containers/transcoder/src/probe.js';
+import { planChunks } from '../../lambdas/core/domain/chunks.js';
+import { planLadder, renditionNames } from '../../lambdas/core/domain/ladder.js';
+import { parseMediaPlaylist } from '../../lambdas/core/domain/playlist.js';
+import { type Platform, STATE_DIR, startPlatform } from '../../scripts/local/platform.js';
+import { emulator, overrideOf, tasksOfAsset } from '../support/aws.js';
+import { GammaClient, makeClip } from '../support/client.js';
+
+const exec = promisify(execFile);
+const dir = mkdtempSync(join(tmpdir(), 'gamma-chunk-tasks-'));
+/** 36 s at 6 s segments and 12 s chunks (the local deployment's minimum): three chunks of two segments. */
+const SECONDS = 36;
+const DEADLINE_MS = 8 * 60_000;
+
+let platform: Platform;
+let client: GammaClient;
+let ecs: ECSClient;
+let s3: S3Client;
+let clip: string;
+
+beforeAll(async () => {
+  [platform, clip] = await Promise.all([
+    startPlatform({
+      chunkWorkers: 'tasks',
+      concurrency: 4,
+      logDir: join(STATE_DIR, 'test-logs', `chunk-tasks-${process.pid}`),
+      log: (line) => process.stderr.write(`${line}\n`),
+    }),
+    makeClip(join(dir, 'long.mp4'), { width: 1280, height: 720, seconds: SECONDS }),
+  ]);
+  client = new GammaClient(platform.config);
+  ecs = new ECSClient(emulator(platform.config));
+  s3 = new S3Client({ ...emulator(platform.config), forcePathStyle: true });
+});
+
+afterAll(async () => {
+  await platform?.stop();
+});
+
+async function uploadAsset(): Promise<string> {
+  const upload = await client.createUpload();
+  expect(await client.put(upload.url, clip)).toBe(200);
+  return client.assetOfUpload(upload.id);
+}
+
+const settled = (assetId: string) =>
+  client.until(
+    `asset ${assetId} to settle`,
+    async () => (await client.request('GET', `/video/v1/assets/${assetId}`)).json.data,
+    (a) => a?.status === 'ready' || a?.status === 'errored',
+    DEADLINE_MS,
+  );
+
+const chunkOf = (task: Task) => overrideOf(task, 'CHUNK_INDEX');
+
+async function text(key: string): Promise<string> {
+  const bucket = platform.config.resources.OutputBucketName;
+  const { Body } = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  return (await Body?.transformToString()) ?? '';
+}
+
+async function bytes(key: string): Promise<Buffer> {
+  const bucket = platform.config.resources.OutputBucketName;
+  const { Body } = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  return Buffer.from((await Body?.transformToByteArray()) ?? []);
+}
+
+/** The asset's output as the single-task path writes it: every rendition whole, no work files left behind. */
+async function expectSingleTaskStructure(assetId: string) {
+  const source = await probe(clip);
+  const plan = planLadder(source);
+  const segments = planChunks(source.durationSeconds, { segmentSeconds: plan.segmentSeconds, workers: 1 })[0]
+    ?.segmentCount;
+  const master = await text(`assets/${assetId}/master.m3u8`);
+  expect(master.match(/#EXT-X-STREAM-INF/g)).toHaveLength(renditionNames(plan).length);
+  for (const name of renditionNames(plan)) {
+    const playlist = parseMediaPlaylist(await text(`assets/${assetId}/${name}/index.m3u8`));
+    expect(playlist.ended).toBe(true);
+    expect(playlist.segments.map((s) => s.uri)).toEqual(
+      Array.from({ length: segments ?? 0 }, (_, i) => `segment_${String(i).padStart(3, '0')}.m4s`),
+    );
+    // Played as a player plays it: the init segment, then every segment in order.
+    const file = join(dir, `${assetId}-${name}.mp4`);
+    const parts = await Promise.all(
+      [playlist.map ?? '', ...playlist.segments.map((s) => s.uri)].map((f) => bytes(`assets/${assetId}/${name}/${f}`)),
+    );
+    await writeFile(file, Buffer.concat(parts));
+    const { stdout } = await exec('ffprobe', [
+      ...['-v', 'error', '-of', 'json', '-select_streams', 'v:0', '-show_entries', 'packet=pts_time', file],
+    ]);
+    const pts = (JSON.parse(stdout).packets as { pts_time: string }[])
+      .map((p) => Number(p.pts_time))
+      .sort((a, b) => a - b);
+    expect(pts).toHaveLength(SECONDS * 30);
+    for (let i = 1; i < pts.length; i++) expect((pts[i] ?? 0) - (pts[i - 1] ?? 0)).toBeCloseTo(1 / 30, 3);
+  }
+  const { Contents = [] } = await s3.send(
+    new ListObjectsV2Command({ Bucket: platform.config.resources.OutputBucketName, Prefix: `assets/${assetId}/` }),
+  );
+  expect(Contents.map((o) => o.Key).filter((k) => k?.includes('/.chunks/'))).toEqual([]);
+}
+
+describe('chunk tasks (chunkWorkers=tasks)', () => {
+  it('encode a long clip in one task per chunk and end ready, with the single path’s structure', async () => {
+    const assetId = await uploadAsset();
+    const asset = await settled(assetId);
+    expect(asset.status, JSON.stringify(asset.errors)).toBe('ready');
+    expect(asset.duration).toBeCloseTo(SECONDS, 0);
+
+    const tasks = await tasksOfAsset(ecs, platform.config, assetId);
+    expect(tasks.map(chunkOf)).toEqual([undefined, '1', '2']);
+    await expectSingleTaskStructure(assetId);
+  });
+
+  it('re-runs only a chunk task killed mid-encode, and the asset still ends ready', async () => {
+    const assetId = await uploadAsset();
+    const victim = await client.until(
+      'chunk 2’s task to run',
+      () => tasksOfAsset(ecs, platform.config, assetId),
+      (ts) => ts.some((t) => chunkOf(t) === '2' && platform.agent.runningTasks().includes(t.taskArn as string)),
+      DEADLINE_MS,
+    );
+    const task = victim.find((t) => chunkOf(t) === '2') as Task;
+    await new Promise((r) => setTimeout(r, 3000)); // ffmpeg is encoding the chunk
+    expect(platform.agent.kill(task.taskArn as string, 'SIGKILL')).toBe(true);
+
+    const asset = await settled(assetId);
+    expect(asset.status, JSON.stringify(asset.errors)).toBe('ready');
+    const tasks = await tasksOfAsset(ecs, platform.config, assetId);
+    expect(tasks.map(chunkOf).sort()).toEqual(['1', '2', '2', undefined].sort());
+    expect(tasks.filter((t) => chunkOf(t) === '2').map((t) => t.taskArn)).toContain(task.taskArn);
+    await expectSingleTaskStructure(assetId);
+  });
+});
