@@ -43,8 +43,11 @@ interface Running {
 }
 
 export class FargateAgent {
-  private readonly ecs = new ECSClient({});
-  private readonly events = new EventBridgeClient({});
+  // A request to an emulator that stops answering fails rather than hanging the agent (the SDK sets no timeout).
+  private readonly ecs = new ECSClient({ requestHandler: { requestTimeout: 10_000, connectionTimeout: 3_000 } });
+  private readonly events = new EventBridgeClient({
+    requestHandler: { requestTimeout: 10_000, connectionTimeout: 3_000 },
+  });
   private readonly seen = new Set<string>();
   private readonly queue: Task[] = [];
   private readonly running = new Map<string, Running>();
@@ -91,9 +94,19 @@ export class FargateAgent {
     const fresh = (await this.list('RUNNING')).filter((arn) => !this.seen.has(arn));
     if (fresh.length > 0) {
       for (const task of await this.describe(fresh)) {
-        if (!task.taskArn || task.lastStatus === 'STOPPED') continue;
+        if (!task.taskArn) continue;
         this.seen.add(task.taskArn);
-        this.queue.push(task);
+        if (task.lastStatus !== 'STOPPED') {
+          this.queue.push(task);
+          continue;
+        }
+        // Stopped before it ran: an emulator restart stops every task it held (MiniStack's persisted state keeps
+        // them as STOPPED, still desired RUNNING). ECS reports every stop, so the agent does too.
+        this.log(`task ${task.taskArn.split('/').pop()} stopped before it started (the emulator lost it)`);
+        await this.reportStopped(task, undefined, null, {
+          stopCode: 'TaskFailedToStart',
+          reason: task.stoppedReason || 'Task stopped by the emulator before it started',
+        });
       }
     }
     await this.honourStops();
@@ -227,39 +240,45 @@ export class FargateAgent {
     const reason =
       stoppedBy?.reason ??
       (signal ? `Essential container in task exited (killed by ${signal})` : 'Essential container in task exited');
-    try {
-      const { task: stopped } = await this.ecs.send(
-        new StopTaskCommand({ cluster: this.options.clusterArn, task: task.taskArn, reason }),
-      );
-      const containers = (stopped?.containers ?? task.containers ?? []).map((c) => ({
-        ...c,
-        exitCode,
-        lastStatus: 'STOPPED',
-      }));
-      await this.events.send(
-        new PutEventsCommand({
-          Entries: [
-            {
-              Source: this.options.stopEventSource,
-              DetailType: 'ECS Task State Change',
-              Resources: [task.taskArn as string],
-              Detail: JSON.stringify({
-                ...stopped,
-                clusterArn: this.options.clusterArn,
-                taskArn: task.taskArn,
-                overrides: task.overrides,
-                lastStatus: 'STOPPED',
-                desiredStatus: 'STOPPED',
-                stopCode: stoppedBy?.stopCode ?? 'EssentialContainerExited',
-                stoppedReason: reason,
-                containers,
-              }),
-            },
-          ],
-        }),
-      );
-    } catch (err) {
-      this.log(`could not report the stop of ${task.taskArn}: ${(err as Error).message}`);
+    // ECS never loses a task's stop: while the emulator is unreachable (restarting), the report is tried again.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const { task: stopped } = await this.ecs.send(
+          new StopTaskCommand({ cluster: this.options.clusterArn, task: task.taskArn, reason }),
+        );
+        const containers = (stopped?.containers ?? task.containers ?? []).map((c) => ({
+          ...c,
+          exitCode,
+          lastStatus: 'STOPPED',
+        }));
+        await this.events.send(
+          new PutEventsCommand({
+            Entries: [
+              {
+                Source: this.options.stopEventSource,
+                DetailType: 'ECS Task State Change',
+                Resources: [task.taskArn as string],
+                Detail: JSON.stringify({
+                  ...stopped,
+                  clusterArn: this.options.clusterArn,
+                  taskArn: task.taskArn,
+                  overrides: task.overrides,
+                  lastStatus: 'STOPPED',
+                  desiredStatus: 'STOPPED',
+                  stopCode: stoppedBy?.stopCode ?? 'EssentialContainerExited',
+                  stoppedReason: reason,
+                  containers,
+                }),
+              },
+            ],
+          }),
+        );
+        return;
+      } catch (err) {
+        this.log(`could not report the stop of ${task.taskArn}: ${(err as Error).message}`);
+        if (this.stopped) return;
+        await new Promise((r) => setTimeout(r, Math.min(500 * 2 ** attempt, 5_000)));
+      }
     }
   }
 }

@@ -4,7 +4,7 @@
  * integration tests both use `startPlatform()`, so the tests exercise exactly what a developer runs.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { documentClient, s3Client } from '../../lambdas/core/adapters/clients.js';
@@ -48,6 +48,11 @@ export interface PlatformOptions {
   /** Parallel transcoder tasks. @default 2 */
   concurrency?: number;
   /**
+   * Keep the emulator's state on disk (MiniStack's PERSIST_STATE and S3_PERSIST, under `logDir`/emulator-state), so
+   * `restartEmulator()` brings the deployed stack, queues, tables and objects back. @default false
+   */
+  persistState?: boolean;
+  /**
    * How long sources are encoded in chunks: `tasks` deploys the AWS path (one task per chunk, started by the first
    * task through RunTask, which the Fargate agent runs as processes). @default 'process' (one task per asset)
    */
@@ -60,6 +65,11 @@ export interface Platform {
   agent: FargateAgent;
   /** Environment for AWS SDK clients and CLIs that talk to the emulator. */
   awsEnv: Record<string, string>;
+  /**
+   * Stops the emulator (SIGTERM to its process group, Lambda processes included; with `persistState` it saves its
+   * state first), leaves it down for `downMs`, and starts it again on the same port.
+   */
+  restartEmulator(downMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -98,10 +108,10 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, logFile: strin
 }
 
 /** Starts MiniStack with a clean environment: its Lambda workers inherit it, and must see only what AWS sets. */
-function startEmulator(port: number, logFile: string): ChildProcess {
+function startEmulator(port: number, logFile: string, stateDir?: string, append = false): ChildProcess {
   const bin = join(VENV_BIN, 'ministack');
   if (!existsSync(bin)) throw new Error(`${bin} is missing: run  node scripts/bootstrap.mjs`);
-  const out = createWriteStream(logFile, { flags: 'w' });
+  const out = createWriteStream(logFile, { flags: append ? 'a' : 'w' });
   const child = spawn(bin, [], {
     env: {
       PATH: process.env.PATH,
@@ -111,6 +121,12 @@ function startEmulator(port: number, logFile: string): ChildProcess {
       IOT_MTLS_ENABLED: '0',
       LOG_LEVEL: 'INFO',
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      ...(stateDir && {
+        PERSIST_STATE: '1',
+        STATE_DIR: stateDir,
+        S3_PERSIST: '1',
+        S3_DATA_DIR: join(stateDir, 's3'),
+      }),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
@@ -165,9 +181,21 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
   };
   try {
     log(`[gamma] starting the AWS emulator (MiniStack) on ${endpoint}`);
-    const emulator = startEmulator(emulatorPort, join(logDir, 'ministack.log'));
+    const emulatorLog = join(logDir, 'ministack.log');
+    const stateDir = options.persistState ? join(logDir, 'emulator-state') : undefined;
+    if (stateDir) rmSync(stateDir, { recursive: true, force: true });
+    let emulator = startEmulator(emulatorPort, emulatorLog, stateDir);
     cleanups.push(() => stopProcessGroup(emulator));
-    await waitFor('the emulator', async () => (await fetch(`${endpoint}/_ministack/health`)).ok, 30_000);
+    const emulatorUp = () =>
+      waitFor('the emulator', async () => (await fetch(`${endpoint}/_ministack/health`)).ok, 30_000);
+    await emulatorUp();
+    const restartEmulator = async (downMs = 0) => {
+      log(`[gamma] restarting the emulator (down for ${downMs / 1000}s)`);
+      await stopProcessGroup(emulator);
+      await new Promise((r) => setTimeout(r, downMs));
+      emulator = startEmulator(emulatorPort, emulatorLog, stateDir, true);
+      await emulatorUp();
+    };
 
     const outputsFile = join(logDir, `cdk-outputs-${emulatorPort}.json`);
     const cdkEnv = {
@@ -257,7 +285,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       endpoint,
       resources: outputs,
     };
-    return { config, agent, awsEnv, stop };
+    return { config, agent, awsEnv, stop, restartEmulator };
   } catch (err) {
     await stop();
     throw err;
