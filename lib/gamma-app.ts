@@ -63,7 +63,7 @@ export function defineGamma(app: App): GammaStacks {
     alarmEmail: ctx('alarmEmail'),
     // Locally a failed ingest message is retried after seconds, not minutes, so its way to the dead-letter queue
     // (5 receives) can be watched and tested; 10 s still exceeds what a busy emulator takes to ingest one.
-    ...(local && { ingestVisibilityTimeout: Duration.seconds(10) }),
+    ...(local && { ingestVisibilityTimeout: Duration.seconds(10), streamUrl: local.streamUrl }),
   });
   const pipeline = new PipelineStack(app, 'GammaPipeline', {
     storage: stateful.storage,

@@ -167,6 +167,7 @@ export class PipelineStack extends Stack {
       new CfnOutput(this, 'ClusterArn', { value: transcoder.cluster.clusterArn });
     }
     new CfnOutput(this, 'PlaybackFunctionName', { value: stream.playbackFunction.functionName });
+    new CfnOutput(this, 'PlaybackKeyGroupId', { value: stream.signingKey.keyGroup.keyGroupId });
     new CfnOutput(this, 'OutputBucketName', { value: storage.outputBucket.bucketName });
     new CfnOutput(this, 'MediaTableName', { value: storage.mediaTable.tableName });
     new CfnOutput(this, 'TokensTableName', { value: storage.tokensTable.tableName });

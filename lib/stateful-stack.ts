@@ -13,6 +13,8 @@ export interface StatefulStackProps extends StackProps {
   readonly alarmEmail?: string;
   /** See MediaStorageProps. @default 3 minutes */
   readonly ingestVisibilityTimeout?: Duration;
+  /** See StreamProps.publicUrl. @default the distribution's URL */
+  readonly streamUrl?: string;
 }
 
 /**
@@ -36,6 +38,7 @@ export class StatefulStack extends Stack {
     this.stream = new Stream(this, 'Stream', {
       outputBucket: this.storage.outputBucket,
       mediaTable: this.storage.mediaTable,
+      publicUrl: props.streamUrl,
     });
     this.monitoring = new Monitoring(this, 'Monitoring', { alarmEmail: props.alarmEmail });
   }

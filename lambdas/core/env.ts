@@ -57,6 +57,12 @@ export const ENV = {
    * platform, whose tests serve and receive on 127.0.0.1; never on AWS.
    */
   ALLOW_LOOPBACK_URLS: 'ALLOW_LOOPBACK_URLS',
+  /** Secrets Manager secret holding the PEM private key the stream distribution trusts (CloudFront signed URLs). */
+  PLAYBACK_KEY_SECRET: 'PLAYBACK_KEY_SECRET',
+  /** CloudFront public key id of that key (the signed URLs' `Key-Pair-Id`). */
+  PLAYBACK_KEY_PAIR_ID: 'PLAYBACK_KEY_PAIR_ID',
+  /** SSM parameter holding the stream's public URL, which signatures name (set after the distribution exists). */
+  STREAM_URL_PARAMETER: 'STREAM_URL_PARAMETER',
   /** Optional cap on the ladder: 1080p, 1440p or 2160p. */
   MAX_RESOLUTION_TIER: 'MAX_RESOLUTION_TIER',
   /** Optional: ffmpeg processes a transcoder task runs at once; above 1, long sources are encoded in chunks. */
@@ -105,7 +111,9 @@ export const USES = {
   taskStopped: ['MEDIA_TABLE', 'OUTPUT_BUCKET', 'TRANSCODER'],
   sweeper: ['MEDIA_TABLE', 'OUTPUT_BUCKET', 'TRANSCODER'],
   mediaconvertStatus: ['MEDIA_TABLE'],
-  playback: ['MEDIA_TABLE', 'OUTPUT_BUCKET'],
+  playback: ['MEDIA_TABLE', 'OUTPUT_BUCKET', 'PLAYBACK_KEY_SECRET', 'PLAYBACK_KEY_PAIR_ID', 'STREAM_URL_PARAMETER'],
+  /** The deploy-time custom resource that makes the playback signing key (handlers/playback-key.ts). */
+  playbackKey: ['PLAYBACK_KEY_SECRET'],
   uploadTimeouts: ['MEDIA_TABLE'],
   /** Fetches input URLs into the ingest bucket and dispatches, so it also reads the runner's variables. */
   urlFetch: ['MEDIA_TABLE', 'INGEST_BUCKET', 'OUTPUT_BUCKET', 'TRANSCODER'],

@@ -1,10 +1,15 @@
 /**
  * Function URL behind the stream distribution: `GET /{playbackId}.m3u8` returns the asset's master playlist with
- * its rendition URIs pointing into `assets/{assetId}/`, which the distribution serves from the output bucket;
+ * its rendition URIs pointing into `assets/{assetId}/` and signed for that folder; `GET /assets/…/*.m3u8` (routed
+ * here by the distribution after it checked the signature) returns a rendition playlist whose segment URIs carry
+ * the same signature; the distribution serves the segments from the output bucket.
  * `/{playbackId}/thumbnail.{jpg,png,webp}`, `/animated.{gif,webp}` and `/storyboard.{jpg,png,webp,vtt}` are its
  * images, drawn here and returned as bytes (usecases/images.ts).
  */
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { CdnAssetSigner, cdnKeyFromAws } from '../core/adapters/cdn-signer.js';
 import { documentClient, s3Client } from '../core/adapters/clients.js';
 import { DynamoMediaRepository } from '../core/adapters/dynamo-media.js';
 import { DynamoSigningKeyRepository } from '../core/adapters/dynamo-signing-keys.js';
@@ -15,9 +20,9 @@ import { envFor } from '../core/env.js';
 import { logger } from '../core/logger.js';
 import { once } from '../core/once.js';
 import { type ImageDeps, type ImageResult, imageRequestFromPath, resolveImage } from '../core/usecases/images.js';
-import { resolvePlayback } from '../core/usecases/playback.js';
+import { type AssetUrlSigner, resolvePlayback, resolveRenditionPlaylist } from '../core/usecases/playback.js';
 
-type Deps = Parameters<typeof resolvePlayback>[1] & Pick<ImageDeps, 'bytes'>;
+type Deps = Parameters<typeof resolvePlayback>[1] & { signer: AssetUrlSigner } & Pick<ImageDeps, 'bytes'>;
 
 const text = (statusCode: number, body: string): APIGatewayProxyStructuredResultV2 => ({
   statusCode,
@@ -25,10 +30,24 @@ const text = (statusCode: number, body: string): APIGatewayProxyStructuredResult
   body,
 });
 
+const HLS = 'application/vnd.apple.mpegurl';
+
 export function createPlaybackHandler(deps: () => Deps) {
   return async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
     const method = event.requestContext.http.method;
     if (method !== 'GET' && method !== 'HEAD') return text(405, 'Method not allowed');
+    if (event.rawPath.startsWith('/assets/')) {
+      const result = await resolveRenditionPlaylist({ path: event.rawPath, rawQuery: event.rawQueryString }, deps());
+      if (result.status !== 200) {
+        logger.info('Rendition playlist refused', { path: event.rawPath, status: result.status });
+        return text(result.status, result.message);
+      }
+      return {
+        statusCode: 200,
+        headers: { 'content-type': HLS, 'cache-control': result.cacheControl },
+        body: result.playlist,
+      };
+    }
     const image = imageRequestFromPath(event.rawPath);
     if (image) return imageResponse(await resolveImage(image, event.queryStringParameters ?? {}, deps()));
     const playbackId = playbackIdFromPath(event.rawPath);
@@ -40,7 +59,7 @@ export function createPlaybackHandler(deps: () => Deps) {
     }
     return {
       statusCode: 200,
-      headers: { 'content-type': 'application/vnd.apple.mpegurl', 'cache-control': 'public, max-age=10' },
+      headers: { 'content-type': HLS, 'cache-control': 'public, max-age=10' },
       body: result.playlist,
     };
   };
@@ -67,6 +86,15 @@ export const handler = createPlaybackHandler(
       objects: new S3TextObjects(s3Client()),
       bytes: new S3ObjectBytes(s3Client()),
       outputBucket: env.OUTPUT_BUCKET,
+      signer: new CdnAssetSigner(
+        cdnKeyFromAws({
+          secrets: new SecretsManagerClient({}),
+          ssm: new SSMClient({}),
+          secretArn: env.PLAYBACK_KEY_SECRET,
+          streamUrlParameter: env.STREAM_URL_PARAMETER,
+          keyPairId: env.PLAYBACK_KEY_PAIR_ID,
+        }),
+      ),
     };
   }),
 );

@@ -1,11 +1,14 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
+import { SIGNATURE_PARAMS } from '../../lambdas/core/domain/cdn-signature.js';
 import { GammaFunction } from './gamma-function.js';
+import { PlaybackSigningKey } from './playback-key.js';
 
 /** What changes an image (Mux's parameters, and the token of a signed playback id): the images cache key. */
 const IMAGE_QUERY_PARAMETERS = [
@@ -25,30 +28,53 @@ const IMAGE_QUERY_PARAMETERS = [
 export interface StreamProps {
   readonly outputBucket: s3.IBucket;
   readonly mediaTable: dynamodb.ITable;
+  /**
+   * Where viewers reach playback, which signatures name.
+   * @default the distribution's https URL; the local platform passes its stream server's URL
+   */
+  readonly publicUrl?: string;
 }
 
 /**
  * Playback: a CloudFront distribution in front of the output bucket (origin access control, the bucket stays
  * private). `/{playbackId}.m3u8` is answered by the playback function, which resolves the playback id and returns
- * the asset's master playlist pointing at `/assets/{assetId}/...`; those paths are served from S3.
+ * the asset's master playlist pointing at `/assets/{assetId}/...`, every URI signed for that folder with a key the
+ * distribution trusts (CloudFront signed URLs, `PlaybackSigningKey`). Everything under `/assets/` needs that
+ * signature: rendition playlists go back to the function, which hands the signature on to their segments, and
+ * segments and init segments come from S3.
  */
 export class Stream extends Construct {
   readonly distribution: cloudfront.Distribution;
   readonly playbackFunction: GammaFunction;
+  readonly signingKey: PlaybackSigningKey;
 
   constructor(scope: Construct, id: string, props: StreamProps) {
     super(scope, id);
+    this.signingKey = new PlaybackSigningKey(this, 'SigningKey');
+    // The function signs for the distribution's URL, but the distribution is made after the function it routes to:
+    // the URL reaches the function through a parameter of a fixed name, written once the distribution exists.
+    const streamUrlParameterName = `/gamma/${Stack.of(this).stackName}/stream-url`;
     this.playbackFunction = new GammaFunction(this, 'PlaybackFunction', {
       handler: 'playback',
       components: ['playback'],
-      environment: { MEDIA_TABLE: props.mediaTable.tableName, OUTPUT_BUCKET: props.outputBucket.bucketName },
+      environment: {
+        MEDIA_TABLE: props.mediaTable.tableName,
+        OUTPUT_BUCKET: props.outputBucket.bucketName,
+        PLAYBACK_KEY_SECRET: this.signingKey.secret.secretArn,
+        PLAYBACK_KEY_PAIR_ID: this.signingKey.keyPairId,
+        STREAM_URL_PARAMETER: streamUrlParameterName,
+      },
       // Images are drawn here (sharp): 1 GB buys the memory for a 10-second animation and ~0.6 vCPU to encode it.
       memorySize: 1024,
       nativeModules: ['sharp'],
-      description: 'Resolves a playback id to its master playlist',
+      description: 'Resolves a playback id to its master playlist; serves signed rendition playlists',
     });
     props.mediaTable.grantReadData(this.playbackFunction);
     props.outputBucket.grantRead(this.playbackFunction, 'assets/*');
+    this.signingKey.secret.grantRead(this.playbackFunction);
+    ssm.StringParameter.fromStringParameterName(this, 'StreamUrlByName', streamUrlParameterName).grantRead(
+      this.playbackFunction,
+    );
     const playbackUrl = this.playbackFunction.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.AWS_IAM });
     const playbackOrigin = origins.FunctionUrlOrigin.withOriginAccessControl(playbackUrl);
 
@@ -66,6 +92,11 @@ export class Stream extends Construct {
         queryStringBehavior: cloudfront.CacheQueryStringBehavior.allowList(...IMAGE_QUERY_PARAMETERS),
         enableAcceptEncodingGzip: true,
       }),
+      responseHeadersPolicy: cloudfront.ResponseHeadersPolicy.CORS_ALLOW_ALL_ORIGINS,
+    };
+    const signed = {
+      trustedKeyGroups: [this.signingKey.keyGroup],
+      viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
       responseHeadersPolicy: cloudfront.ResponseHeadersPolicy.CORS_ALLOW_ALL_ORIGINS,
     };
 
@@ -88,16 +119,34 @@ export class Stream extends Construct {
       },
       // In this order: CloudFront takes the first pattern that matches (`assets/{id}/storyboard.jpg` is an object).
       additionalBehaviors: {
+        'assets/*.m3u8': {
+          ...signed,
+          origin: playbackOrigin,
+          cachePolicy: new cloudfront.CachePolicy(this, 'RenditionPlaylistCache', {
+            comment: 'Rendition playlists: as long as the function says (2 s while growing), one per signature',
+            defaultTtl: Duration.seconds(2),
+            maxTtl: Duration.minutes(1),
+            minTtl: Duration.seconds(0),
+            // The body carries the signature: part of the key, and forwarded to the function, which checks it.
+            queryStringBehavior: cloudfront.CacheQueryStringBehavior.allowList(...SIGNATURE_PARAMS),
+          }),
+        },
         'assets/*': {
+          ...signed,
           origin: origins.S3BucketOrigin.withOriginAccessControl(props.outputBucket),
-          viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+          // Segments are keyed by path alone: CloudFront checks the signature before the cache.
           cachePolicy: cloudfront.CachePolicy.CACHING_OPTIMIZED,
-          responseHeadersPolicy: cloudfront.ResponseHeadersPolicy.CORS_ALLOW_ALL_ORIGINS,
         },
         '*/thumbnail.*': imageBehavior,
         '*/animated.*': imageBehavior,
         '*/storyboard.*': imageBehavior,
       },
+    });
+
+    new ssm.StringParameter(this, 'StreamUrl', {
+      parameterName: streamUrlParameterName,
+      stringValue: props.publicUrl ?? this.url,
+      description: 'Gamma: the public URL of playback, which the playback function signs for',
     });
   }
 

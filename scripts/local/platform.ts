@@ -254,6 +254,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     const stream = await startStreamServer({
       outputBucket: out('OutputBucketName'),
       playbackFunctionName: out('PlaybackFunctionName'),
+      keyGroupId: out('PlaybackKeyGroupId'),
       port: streamPort,
       s3: s3Client(),
     });

@@ -1,36 +1,54 @@
 /**
- * Plays CloudFront for the emulator, with the distribution's two behaviours: `/assets/*` is served from the
- * output bucket, everything else goes to the playback function (invoked as its function URL would invoke it).
+ * Plays CloudFront for the emulator, with the distribution's behaviours (lib/constructs/stream.ts): `/assets/*`
+ * needs a signed URL of the trusted key group, checked as CloudFront checks it (MiniStack does not model signed
+ * URLs), and is then served from the output bucket, except rendition playlists (`/assets/*.m3u8`), which go to the
+ * playback function like everything else (invoked as its function URL would invoke it).
  */
+
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Readable } from 'node:stream';
+import { CloudFrontClient, GetKeyGroupCommand, GetPublicKeyCommand } from '@aws-sdk/client-cloudfront';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { verifyCdnSignature } from '../../lambdas/core/domain/cdn-signature.js';
 
 export interface StreamServerOptions {
   outputBucket: string;
   playbackFunctionName: string;
+  /** The key group `/assets/*` trusts (the stack's PlaybackKeyGroupId output). */
+  keyGroupId: string;
   port?: number;
   s3: S3Client;
   lambda?: LambdaClient;
+  cloudfront?: CloudFrontClient;
 }
 
 const CORS = { 'access-control-allow-origin': '*', 'access-control-expose-headers': 'content-length,content-range' };
 
 export async function startStreamServer(options: StreamServerOptions): Promise<{ url: string; server: Server }> {
   const lambda = options.lambda ?? new LambdaClient({});
+  const publicKeys = await keyGroupPublicKeys(options.cloudfront ?? new CloudFrontClient({}), options.keyGroupId);
   const server = createServer((req, res) => {
-    const handle = req.url?.startsWith('/assets/') ? serveObject : servePlayback;
+    const handle = req.url?.startsWith('/assets/') ? serveSigned : servePlayback;
     handle(req, res).catch((err: Error) => {
       if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain', ...CORS });
       res.end(`Upstream error: ${err.message}`);
     });
   });
 
-  async function serveObject(req: IncomingMessage, res: ServerResponse) {
+  /** `/assets/*`: refused without a valid signature for the URL as requested, as CloudFront refuses it. */
+  async function serveSigned(req: IncomingMessage, res: ServerResponse) {
     if (req.method === 'OPTIONS')
       return void res.writeHead(204, { ...CORS, 'access-control-allow-headers': 'range' }).end();
+    const url = new URL(req.url ?? '/', `http://${req.headers.host ?? '127.0.0.1'}`);
+    const check = verifyCdnSignature(url, (id) => publicKeys.get(id));
+    if (!check.ok) return void res.writeHead(403, { 'content-type': 'text/plain', ...CORS }).end(check.reason);
+    return url.pathname.endsWith('.m3u8') ? servePlayback(req, res) : serveObject(req, res);
+  }
+
+  async function serveObject(req: IncomingMessage, res: ServerResponse) {
     const key = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname.slice(1));
     try {
       const object = await options.s3.send(
@@ -80,4 +98,17 @@ export async function startStreamServer(options: StreamServerOptions): Promise<{
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return { url: `http://127.0.0.1:${port}`, server };
+}
+
+/** The public keys of a key group by id, as CloudFront knows them. */
+async function keyGroupPublicKeys(cloudfront: CloudFrontClient, keyGroupId: string): Promise<Map<string, KeyObject>> {
+  const group = await cloudfront.send(new GetKeyGroupCommand({ Id: keyGroupId }));
+  const keys = new Map<string, KeyObject>();
+  for (const id of group.KeyGroup?.KeyGroupConfig?.Items ?? []) {
+    const key = await cloudfront.send(new GetPublicKeyCommand({ Id: id }));
+    const pem = key.PublicKey?.PublicKeyConfig?.EncodedKey;
+    if (pem) keys.set(id, createPublicKey(pem));
+  }
+  if (keys.size === 0) throw new Error(`Key group ${keyGroupId} has no public keys`);
+  return keys;
 }

@@ -1,4 +1,7 @@
-/** The playback use case: which assets `/{playbackId}.m3u8` serves, fast start included. */
+/**
+ * The playback use cases: which assets `/{playbackId}.m3u8` serves (fast start included), signed for the asset's
+ * folder; the rendition playlists under `/assets/` that hand the signature on to segments; the playlist rewriting.
+ */
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -7,8 +10,18 @@ import { DynamoMediaRepository } from '../../lambdas/core/adapters/dynamo-media.
 import { assetToItem } from '../../lambdas/core/adapters/media-items.js';
 import { TransitionError } from '../../lambdas/core/domain/errors.js';
 import type { AssetRecord } from '../../lambdas/core/domain/media.js';
-import { resolvePlayback, type TextObjects } from '../../lambdas/core/usecases/playback.js';
+import {
+  renditionPlaylistFromPath,
+  rewriteMasterPlaylist,
+  rewriteMediaPlaylist,
+  signatureExpiry,
+} from '../../lambdas/core/domain/playback.js';
+import { resolvePlayback, resolveRenditionPlaylist, type TextObjects } from '../../lambdas/core/usecases/playback.js';
+import { createPlaybackHandler } from '../../lambdas/handlers/playback.js';
+import { grantOf, STREAM_URL, testSigner } from './cdn-keys.js';
 import { InMemoryMediaRepository } from './fakes.js';
+
+const signer = testSigner();
 
 const MASTER = '#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1\n360p/index.m3u8\n';
 
@@ -29,15 +42,21 @@ async function resolve(record: AssetRecord, master: string | undefined) {
   const objects: TextObjects = {
     getText: async (_bucket, key) => (key === 'assets/asset1/master.m3u8' ? master : undefined),
   };
-  return resolvePlayback('playback1', { media, objects, outputBucket: 'out' });
+  return resolvePlayback('playback1', { media, objects, outputBucket: 'out', signer });
 }
 
 describe('resolvePlayback', () => {
-  it('serves a ready asset with rendition URIs pointing into its folder', async () => {
-    expect(await resolve(asset('ready'), MASTER)).toEqual({
-      status: 200,
-      playlist: '#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1\nassets/asset1/360p/index.m3u8\n',
-    });
+  it('serves a ready asset with rendition URIs pointing into its folder, signed for a day', async () => {
+    const result = await resolve(asset('ready'), MASTER);
+    if (result.status !== 200) throw new Error(result.message);
+    const [head, uri = ''] = result.playlist.split('\n').slice(1, 3);
+    expect(head).toBe('#EXT-X-STREAM-INF:BANDWIDTH=1');
+    const [path, query = ''] = uri.split('?');
+    expect(path).toBe('assets/asset1/360p/index.m3u8');
+    const grant = grantOf(query);
+    expect(grant.resource).toBe(`${STREAM_URL}/assets/asset1/*`);
+    expect(grant.expiresAt - Date.now() / 1000).toBeGreaterThan(24 * 3600 - 5);
+    expect(await signer.verify(`/${path}`, query)).toMatchObject({ ok: true });
   });
 
   it('serves a preparing asset once the transcoder has published a first master playlist (fast start)', async () => {
@@ -60,7 +79,116 @@ describe('resolvePlayback', () => {
   it('does not find an unknown playback id', async () => {
     const media = new InMemoryMediaRepository();
     const objects: TextObjects = { getText: async () => MASTER };
-    expect((await resolvePlayback('nope', { media, objects, outputBucket: 'out' })).status).toBe(404);
+    expect((await resolvePlayback('nope', { media, objects, outputBucket: 'out', signer })).status).toBe(404);
+  });
+});
+
+describe('resolveRenditionPlaylist', () => {
+  const RENDITION = [
+    '#EXTM3U',
+    '#EXT-X-PLAYLIST-TYPE:EVENT',
+    '#EXT-X-MAP:URI="init.mp4"',
+    '#EXTINF:6.000000,',
+    'segment_000.m4s',
+    '',
+  ].join('\n');
+  const objects: TextObjects = {
+    getText: async (_bucket, key) => (key === 'assets/asset1/720p/index.m3u8' ? RENDITION : undefined),
+  };
+  const serve = (path: string, rawQuery: string) =>
+    resolveRenditionPlaylist({ path, rawQuery }, { objects, outputBucket: 'out', signer });
+
+  it('hands the request’s signature on to the init segment and the segments; a growing playlist is cached 2 s', async () => {
+    const query = await signer.sign('asset1', Math.floor(Date.now() / 1000) + 60);
+    const result = await serve('/assets/asset1/720p/index.m3u8', query);
+    expect(result).toEqual({
+      status: 200,
+      playlist: RENDITION.replace('init.mp4', `init.mp4?${query}`).replace(
+        'segment_000.m4s',
+        `segment_000.m4s?${query}`,
+      ),
+      cacheControl: 'public, max-age=2',
+    });
+  });
+
+  it('refuses a request without a valid signature for that asset', async () => {
+    const query = await signer.sign('asset2', Math.floor(Date.now() / 1000) + 60);
+    expect((await serve('/assets/asset1/720p/index.m3u8', '')).status).toBe(403);
+    expect((await serve('/assets/asset1/720p/index.m3u8', query)).status).toBe(403);
+  });
+
+  it('does not find a playlist that is not there, or a path that is not one', async () => {
+    const query = await signer.sign('asset1', Math.floor(Date.now() / 1000) + 60);
+    expect((await serve('/assets/asset1/1080p/index.m3u8', query)).status).toBe(404);
+    expect((await serve('/assets/asset1/../asset2/index.m3u8', query)).status).toBe(404);
+  });
+});
+
+describe('the playback function', () => {
+  const RENDITION = '#EXTM3U\n#EXTINF:6,\nsegment_000.m4s\n#EXT-X-ENDLIST\n';
+  const handler = createPlaybackHandler(() => ({
+    media: new InMemoryMediaRepository(),
+    objects: { getText: async (_b, key) => (key === 'assets/asset1/720p/index.m3u8' ? RENDITION : undefined) },
+    bytes: { getBytes: async () => undefined },
+    outputBucket: 'out',
+    signer,
+  }));
+  const get = (rawPath: string, rawQueryString = '') =>
+    handler({ rawPath, rawQueryString, requestContext: { http: { method: 'GET' } } } as never);
+
+  it('serves a signed rendition playlist as HLS, a finished one cached for a minute', async () => {
+    const query = await signer.sign('asset1', Math.floor(Date.now() / 1000) + 60);
+    expect(await get('/assets/asset1/720p/index.m3u8', query)).toEqual({
+      statusCode: 200,
+      headers: { 'content-type': 'application/vnd.apple.mpegurl', 'cache-control': 'public, max-age=60' },
+      body: RENDITION.replace('segment_000.m4s', `segment_000.m4s?${query}`),
+    });
+  });
+
+  it('refuses an unsigned one with 403, uncached', async () => {
+    expect(await get('/assets/asset1/720p/index.m3u8')).toMatchObject({
+      statusCode: 403,
+      headers: { 'cache-control': 'no-store' },
+    });
+  });
+});
+
+describe('playlist rewriting', () => {
+  it('points master URIs into the asset folder with the signature; absolute URIs stay as they are', () => {
+    const master =
+      '#EXTM3U\n#EXT-X-MEDIA:TYPE=AUDIO,URI="audio/index.m3u8"\n360p/index.m3u8\nhttps://cdn.example/x.m3u8\n';
+    expect(rewriteMasterPlaylist(master, 'a1', 'Policy=p')).toBe(
+      '#EXTM3U\n#EXT-X-MEDIA:TYPE=AUDIO,URI="assets/a1/audio/index.m3u8?Policy=p"\nassets/a1/360p/index.m3u8?Policy=p\nhttps://cdn.example/x.m3u8\n',
+    );
+    expect(rewriteMasterPlaylist(master, 'a1')).toContain('\nassets/a1/360p/index.m3u8\n');
+  });
+
+  it('appends the signature to relative media URIs, after any query they have', () => {
+    const playlist = '#EXT-X-MAP:URI="init.mp4"\n#EXTINF:6,\nseg.m4s\n#EXTINF:6,\nseg2.m4s?x=1\n/abs.m4s\n';
+    expect(rewriteMediaPlaylist(playlist, 'S=1')).toBe(
+      '#EXT-X-MAP:URI="init.mp4?S=1"\n#EXTINF:6,\nseg.m4s?S=1\n#EXTINF:6,\nseg2.m4s?x=1&S=1\n/abs.m4s\n',
+    );
+  });
+
+  it('recognizes rendition playlist paths only', () => {
+    expect(renditionPlaylistFromPath('/assets/a1/720p/index.m3u8')).toEqual({
+      assetId: 'a1',
+      key: 'assets/a1/720p/index.m3u8',
+    });
+    expect(renditionPlaylistFromPath('/assets/a1/720p/segment_000.m4s')).toBeUndefined();
+    expect(renditionPlaylistFromPath('/assets/a1/../a2/index.m3u8')).toBeUndefined();
+  });
+});
+
+describe('signatureExpiry', () => {
+  const now = 1_700_000_000; // 22:13:20 UTC
+  it('gives a public playback id a day, rounded up to the hour', () => {
+    expect(signatureExpiry(now)).toBe(1_700_089_200);
+    expect(signatureExpiry(now + 100)).toBe(signatureExpiry(now));
+  });
+  it('ends with the token, never later than that', () => {
+    expect(signatureExpiry(now, now + 60)).toBe(now + 60);
+    expect(signatureExpiry(now, now + 7 * 86400)).toBe(signatureExpiry(now));
   });
 });
 

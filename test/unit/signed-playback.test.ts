@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { resolvePlayback, type TextObjects } from '../../lambdas/core/usecases/playback.js';
 import { createSigningKey, deleteSigningKey, getSigningKey } from '../../lambdas/core/usecases/signing-keys.js';
 import { InMemorySigningKeys } from './api-fakes.js';
+import { grantOf, testSigner } from './cdn-keys.js';
 import { InMemoryMediaRepository, preparingAsset } from './fakes.js';
 
 const mux = new Mux({ tokenId: 'x', tokenSecret: 'y' });
@@ -30,7 +31,7 @@ beforeEach(async () => {
 });
 
 const play = (playbackId: string, token?: string) =>
-  resolvePlayback(playbackId, { media, objects, outputBucket: 'out', signingKeys }, { token });
+  resolvePlayback(playbackId, { media, objects, outputBucket: 'out', signingKeys, signer: testSigner() }, { token });
 const sign = (playbackId: string, type: 'video' | 'thumbnail' = 'video') =>
   mux.jwt.signPlaybackId(playbackId, { keyId: key.id, keySecret: key.private_key, type, expiration: '60s' });
 
@@ -39,6 +40,15 @@ afterEach(() => vi.useRealTimers());
 describe('signed playback', () => {
   it('plays a signed playback id with a token the Mux SDK signed (aud v)', async () => {
     expect((await play('signed1', await sign('signed1'))).status).toBe(200);
+  });
+
+  it("signs the asset's rendition URIs until the token expires, not longer", async () => {
+    const token = await sign('signed1');
+    const result = await play('signed1', token);
+    if (result.status !== 200) throw new Error(result.message);
+    const query = result.playlist.split('\n')[1]?.split('?')[1] ?? '';
+    const exp = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()).exp;
+    expect(grantOf(query)).toEqual({ resource: expect.stringMatching(/\/assets\/asset1\/\*$/), expiresAt: exp });
   });
 
   it.each([

@@ -7,7 +7,8 @@ import { decodeJwt, decodeProtectedHeader, importSPKI, jwtVerify } from 'jose';
 
 export type TokenAudience = 'v' | 't' | 'g' | 's';
 
-export type TokenCheck = { ok: true } | { ok: false; reason: string };
+/** A valid token tells until when (`exp`, epoch seconds): what it grants must not outlive it. */
+export type TokenCheck = { ok: true; expiresAt: number } | { ok: false; reason: string };
 
 /** Accepts `token` only if a known key signed it for `playbackId` and `audience` and it has not expired. */
 export async function verifyPlaybackToken(
@@ -31,14 +32,14 @@ export async function verifyPlaybackToken(
   const pem = keyId ? await expect.publicKey(keyId) : undefined;
   if (!pem) return { ok: false, reason: 'The token was not signed by a signing key of this environment' };
   try {
-    await jwtVerify(token, await importSPKI(pem, 'RS256'), {
+    const { payload } = await jwtVerify(token, await importSPKI(pem, 'RS256'), {
       algorithms: ['RS256'],
       subject: expect.playbackId,
       audience: expect.audience,
       requiredClaims: ['exp'],
       ...(expect.nowSeconds !== undefined && { currentDate: new Date(expect.nowSeconds * 1000) }),
     });
-    return { ok: true };
+    return { ok: true, expiresAt: payload.exp as number };
   } catch (err) {
     return { ok: false, reason: `The token is not valid: ${(err as Error).message}` };
   }

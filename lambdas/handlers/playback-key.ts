@@ -1,0 +1,136 @@
+/**
+ * Deploy-time custom resource: the key pair the stream distribution trusts for signed URLs. On create it generates
+ * an RSA-2048 key pair, puts the private key in the Secrets Manager secret (PLAYBACK_KEY_SECRET) and registers the
+ * public key in a CloudFront key group; the template only ever holds the ids (`KeyGroupId`, `PublicKeyId`), never
+ * a key. Updates keep the key; delete removes the key group and the public key (the distribution, which depends on
+ * this resource, is gone by then). It answers CloudFormation itself, with a PUT to the request's ResponseURL.
+ */
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import {
+  CloudFrontClient,
+  CreateKeyGroupCommand,
+  CreatePublicKeyCommand,
+  DeleteKeyGroupCommand,
+  DeletePublicKeyCommand,
+  GetKeyGroupCommand,
+  GetPublicKeyCommand,
+} from '@aws-sdk/client-cloudfront';
+import { PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
+import { envFor } from '../core/env.js';
+import { logger } from '../core/logger.js';
+
+export interface PlaybackKeyDeps {
+  cloudfront: CloudFrontClient;
+  secrets: SecretsManagerClient;
+  secretArn: string;
+  /** Sends the response to CloudFormation. @default a PUT to event.ResponseURL */
+  respond?: (url: string, body: string) => Promise<void>;
+}
+
+interface Outcome {
+  physicalId: string;
+  data?: { KeyGroupId: string; PublicKeyId: string };
+}
+
+export function createPlaybackKeyHandler(deps: () => PlaybackKeyDeps) {
+  return async (event: CloudFormationCustomResourceEvent): Promise<void> => {
+    const d = deps();
+    const respond = d.respond ?? putResponse;
+    let body: Record<string, unknown>;
+    try {
+      const outcome = await handle(event, d);
+      body = { Status: 'SUCCESS', PhysicalResourceId: outcome.physicalId, ...(outcome.data && { Data: outcome.data }) };
+    } catch (err) {
+      logger.error('Playback key resource failed', { requestType: event.RequestType, error: err as Error });
+      body = {
+        Status: 'FAILED',
+        Reason: (err as Error).message,
+        PhysicalResourceId: 'PhysicalResourceId' in event ? event.PhysicalResourceId : event.RequestId,
+      };
+    }
+    const { StackId, RequestId, LogicalResourceId } = event;
+    await respond(event.ResponseURL, JSON.stringify({ ...body, StackId, RequestId, LogicalResourceId }));
+  };
+}
+
+async function handle(event: CloudFormationCustomResourceEvent, deps: PlaybackKeyDeps): Promise<Outcome> {
+  switch (event.RequestType) {
+    case 'Create':
+      return create(event.StackId, event.LogicalResourceId, deps);
+    case 'Update': {
+      const group = await deps.cloudfront.send(new GetKeyGroupCommand({ Id: event.PhysicalResourceId }));
+      const publicKeyId = group.KeyGroup?.KeyGroupConfig?.Items?.[0];
+      if (!publicKeyId) throw new Error(`Key group ${event.PhysicalResourceId} has no public key`);
+      return {
+        physicalId: event.PhysicalResourceId,
+        data: { KeyGroupId: event.PhysicalResourceId, PublicKeyId: publicKeyId },
+      };
+    }
+    case 'Delete':
+      await remove(event.PhysicalResourceId, deps);
+      return { physicalId: event.PhysicalResourceId };
+  }
+}
+
+async function create(stackId: string, logicalId: string, deps: PlaybackKeyDeps): Promise<Outcome> {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+  });
+  await deps.secrets.send(new PutSecretValueCommand({ SecretId: deps.secretArn, SecretString: privateKey }));
+  // Names are unique per account: the stack's name, this resource and a random suffix.
+  const stackName = stackId.split('/')[1] ?? 'gamma';
+  const name = `${stackName}-${logicalId}-${randomBytes(4).toString('hex')}`.slice(-128);
+  const key = await deps.cloudfront.send(
+    new CreatePublicKeyCommand({
+      PublicKeyConfig: { CallerReference: name, Name: name, EncodedKey: publicKey, Comment: 'Gamma playback' },
+    }),
+  );
+  const publicKeyId = key.PublicKey?.Id;
+  if (!publicKeyId) throw new Error('CreatePublicKey returned no id');
+  const group = await deps.cloudfront.send(
+    new CreateKeyGroupCommand({ KeyGroupConfig: { Name: name, Items: [publicKeyId], Comment: 'Gamma playback' } }),
+  );
+  const keyGroupId = group.KeyGroup?.Id;
+  if (!keyGroupId) throw new Error('CreateKeyGroup returned no id');
+  logger.info('Playback signing key created', { keyGroupId, publicKeyId });
+  return { physicalId: keyGroupId, data: { KeyGroupId: keyGroupId, PublicKeyId: publicKeyId } };
+}
+
+/** Deletes the key group, then its public key; either being gone already is fine. */
+async function remove(keyGroupId: string, deps: PlaybackKeyDeps): Promise<void> {
+  const group = await ignoreMissing(deps.cloudfront.send(new GetKeyGroupCommand({ Id: keyGroupId })));
+  if (!group) return;
+  await ignoreMissing(deps.cloudfront.send(new DeleteKeyGroupCommand({ Id: keyGroupId, IfMatch: group.ETag })));
+  for (const publicKeyId of group.KeyGroup?.KeyGroupConfig?.Items ?? []) {
+    const key = await ignoreMissing(deps.cloudfront.send(new GetPublicKeyCommand({ Id: publicKeyId })));
+    if (key)
+      await ignoreMissing(deps.cloudfront.send(new DeletePublicKeyCommand({ Id: publicKeyId, IfMatch: key.ETag })));
+  }
+}
+
+async function ignoreMissing<T>(promise: Promise<T>): Promise<T | undefined> {
+  try {
+    return await promise;
+  } catch (err) {
+    if (/^NoSuch/.test((err as Error).name)) return undefined;
+    throw err;
+  }
+}
+
+/** CloudFormation's pre-signed response URL takes a PUT with no content type. */
+async function putResponse(url: string, body: string): Promise<void> {
+  const res = await fetch(url, { method: 'PUT', body, headers: { 'content-type': '' } });
+  if (!res.ok) throw new Error(`Responding to CloudFormation failed: ${res.status}`);
+}
+
+export const handler = createPlaybackKeyHandler(() => {
+  const env = envFor('playbackKey');
+  return {
+    cloudfront: new CloudFrontClient({}),
+    secrets: new SecretsManagerClient({}),
+    secretArn: env.PLAYBACK_KEY_SECRET,
+  };
+});
