@@ -108,6 +108,14 @@ export const OPERATIONS: readonly Operation[] = [
     returns: 'the asset',
   },
   {
+    method: 'get',
+    path: '/video/v1/assets/{ASSET_ID}/input-info',
+    summary: "Retrieve the asset's input info: its settings and the file as probed (container format, tracks)",
+    tag: 'Assets',
+    status: 200,
+    returns: 'one entry per input: { settings: { url }, file: { container_format, tracks } }',
+  },
+  {
     method: 'patch',
     path: '/video/v1/assets/{ASSET_ID}',
     summary: 'Update passthrough and meta',

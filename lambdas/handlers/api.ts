@@ -38,6 +38,7 @@ import {
   deleteAsset,
   deletePlaybackId,
   getAsset,
+  getAssetInputInfo,
   getPlaybackIdObject,
   getPlaybackIdOfAsset,
   listAssets,
@@ -195,6 +196,11 @@ export const routes: readonly Route[] = [
     method: 'GET',
     path: /^\/video\/v1\/assets\/([^/]+)$/,
     run: async (req) => ok(await getAsset(id(req), scope(req))),
+  },
+  {
+    method: 'GET',
+    path: /^\/video\/v1\/assets\/([^/]+)\/input-info$/,
+    run: async (req) => ok(await getAssetInputInfo(id(req), scope(req))),
   },
   {
     method: 'PATCH',

@@ -122,6 +122,15 @@ describe('the Mux SDK against Gamma', () => {
       );
       expect(asset.status, JSON.stringify(asset.errors)).toBe('ready');
       expect((await fetch(`${config.streamUrl}/${asset.playback_ids?.[0]?.id}.m3u8`)).status).toBe(200);
+      // What the probe read from the file, and the URL it came from (640x360 H.264 with mono 48 kHz AAC, 3 s).
+      const [info] = await mux.video.assets.retrieveInputInfo(created.id);
+      expect(info?.settings).toEqual({ url });
+      expect(info?.file?.container_format).toBe('mov,mp4,m4a,3gp,3g2,mj2');
+      expect(info?.file?.tracks).toEqual([
+        expect.objectContaining({ type: 'video', encoding: 'h264', width: 640, height: 360, frame_rate: 30 }),
+        expect.objectContaining({ type: 'audio', encoding: 'aac', channels: 1, sample_rate: 48000 }),
+      ]);
+      expect(info?.file?.tracks?.[0]?.duration).toBeCloseTo(3, 0);
 
       const missing = await mux.video.assets.create({
         inputs: [{ url: `${url}.nope` }],

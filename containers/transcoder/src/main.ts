@@ -362,6 +362,7 @@ function readyPatch(assetId: string, source: SourceProbe, plan: LadderPlan): Rea
     renditions: renditionNames(plan),
     resolution_tier: top ? resolutionTier(top.width, top.height) : 'audio-only',
     ...(frameRate && { max_stored_frame_rate: frameRate }),
+    ...(source.file && { input_file: source.file }),
   };
 }
 

@@ -9,12 +9,13 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { InvalidInputError } from '../../../lambdas/core/domain/errors.js';
 import type { SourceProbe } from '../../../lambdas/core/domain/ladder.js';
+import type { InputFile, InputTrack } from '../../../lambdas/core/domain/media.js';
 
 const exec = promisify(execFile);
 
 /** The parts of `ffprobe -show_format -show_streams -print_format json` that are read. */
 interface FfprobeOutput {
-  format?: { duration?: string };
+  format?: { duration?: string; format_name?: string };
   streams?: FfprobeStream[];
 }
 
@@ -28,6 +29,9 @@ interface FfprobeStream {
   avg_frame_rate?: string;
   r_frame_rate?: string;
   channels?: number;
+  sample_rate?: string;
+  bits_per_sample?: number;
+  bits_per_raw_sample?: string;
   start_time?: string;
   duration?: string;
   disposition?: { attached_pic?: number };
@@ -89,7 +93,34 @@ function toSourceProbe(output: FfprobeOutput): SourceProbe {
       },
     }),
     ...(audio && { audio: { channels: audio.channels ?? 2 } }),
+    file: inputFile(output),
   };
+}
+
+/** The file as Mux's input info describes it: container format and every video and audio stream. */
+function inputFile(output: FfprobeOutput): InputFile {
+  const number = (value: string | number | undefined) => {
+    const n = Number(value);
+    return Number.isFinite(n) && n > 0 ? n : undefined;
+  };
+  const tracks = (output.streams ?? []).flatMap((s): InputTrack[] => {
+    const common = { encoding: s.codec_name, duration: number(s.duration) };
+    if (s.codec_type === 'video' && s.disposition?.attached_pic !== 1) {
+      const fps = Math.round(frameRate(s) * 1000) / 1000;
+      return [defined({ type: 'video', ...common, width: s.width, height: s.height, frame_rate: number(fps) })];
+    }
+    if (s.codec_type !== 'audio') return [];
+    const sample_size = number(s.bits_per_raw_sample) ?? number(s.bits_per_sample);
+    return [
+      defined({ type: 'audio', ...common, channels: s.channels, sample_rate: number(s.sample_rate), sample_size }),
+    ];
+  });
+  return { container_format: output.format?.format_name ?? 'unknown', tracks };
+}
+
+/** The object without its undefined fields (ffprobe leaves out what it does not know). */
+function defined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
 
 /** The longest stream's duration, else the container's: a header can claim any length, the streams hold the media. */

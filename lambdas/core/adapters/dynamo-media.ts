@@ -144,6 +144,7 @@ export class DynamoMediaRepository implements MediaRepository {
       resolution_tier: patch.resolution_tier,
       aspect_ratio: patch.aspect_ratio,
       tracks: patch.tracks,
+      input_file: patch.input_file,
       renditions: patch.renditions,
     });
     return assetFromItem(item);

@@ -40,6 +40,8 @@ const ASSET_FIELDS = {
   resolution_tier: true,
   aspect_ratio: true,
   tracks: true,
+  input_file: true,
+  input_url: true,
   errors: true,
   renditions: true,
   playable_at: true,

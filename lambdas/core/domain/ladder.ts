@@ -4,7 +4,7 @@
  * Rungs are named and chosen by the SHORT side, so a portrait 1080x1920 source gets 1080x1920, 720x1280, …
  * The ladder never upscales, and stops at the asset's `max_resolution_tier` (1080p unless asked, as Mux does).
  */
-import type { ResolutionTier } from './media.js';
+import type { InputFile, ResolutionTier } from './media.js';
 
 /** What the transcoder knows about a source, in display orientation (rotation and pixel aspect applied). */
 export interface SourceProbe {
@@ -16,6 +16,8 @@ export interface SourceProbe {
   video?: { width: number; height: number; fps: number; variableFrameRate?: boolean };
   /** Absent for video-only sources. */
   audio?: { channels: number };
+  /** The file as a whole, for the asset's input info (`GET …/input-info`). */
+  file?: InputFile;
 }
 
 export interface VideoRung {

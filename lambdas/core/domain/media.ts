@@ -63,6 +63,28 @@ export interface AudioTrack {
 
 export type Track = VideoTrack | AudioTrack;
 
+/**
+ * What the source file is, as the transcoder's probe read it: Mux's `input-info` `file` (the container as ffprobe
+ * names its format, e.g. `mov,mp4,m4a,3gp,3g2,mj2`, and every video and audio stream in it).
+ */
+export interface InputFile {
+  container_format: string;
+  tracks: InputTrack[];
+}
+
+export interface InputTrack {
+  type: 'video' | 'audio';
+  /** The codec, e.g. `h264`, `aac`. */
+  encoding?: string;
+  duration?: number;
+  width?: number;
+  height?: number;
+  frame_rate?: number;
+  channels?: number;
+  sample_rate?: number;
+  sample_size?: number;
+}
+
 export interface MediaError {
   type: string;
   messages: string[];
@@ -115,6 +137,10 @@ export interface AssetRecord {
   resolution_tier?: string;
   aspect_ratio?: string;
   tracks?: Track[];
+  /** The source as probed (recorded when the asset becomes ready; absent with MediaConvert, which is not probed). */
+  input_file?: InputFile;
+  /** The URL an asset created from an input URL was fetched from (Mux's input `settings.url`). */
+  input_url?: string;
   errors?: MediaError;
   /** Which renditions were written, e.g. ['360p', '720p']; used to verify playlists. */
   renditions?: string[];
@@ -128,7 +154,7 @@ export interface AssetRecord {
 /** The fields the transcoder reports when an asset becomes ready. */
 export type ReadyPatch = Required<Pick<AssetRecord, 'duration' | 'max_stored_resolution' | 'tracks' | 'renditions'>> &
   /** Absent for audio-only assets. */
-  Pick<AssetRecord, 'max_stored_frame_rate' | 'resolution_tier' | 'aspect_ratio'>;
+  Pick<AssetRecord, 'max_stored_frame_rate' | 'resolution_tier' | 'aspect_ratio' | 'input_file'>;
 
 /** Mux's `max_stored_resolution` bucket for a stored height. */
 export function storedResolution(height: number | undefined): NonNullable<AssetRecord['max_stored_resolution']> {
@@ -188,6 +214,11 @@ export function toMuxAsset(a: AssetRecord) {
 }
 
 export type MuxAsset = ReturnType<typeof toMuxAsset>;
+
+/** Mux's input info of an asset: one entry per input, its settings and the file as probed (once it has been). */
+export function toMuxInputInfo(a: AssetRecord) {
+  return [{ settings: a.input_url ? { url: a.input_url } : {}, ...(a.input_file && { file: a.input_file }) }];
+}
 
 /** The direct upload as Mux's API returns it. */
 export function toMuxUpload(u: UploadRecord) {

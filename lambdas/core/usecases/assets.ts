@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { NotFoundError, TransitionError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { assetOutputPrefix } from '../domain/layout.js';
-import { type AssetRecord, type MuxAsset, type PlaybackId, toMuxAsset } from '../domain/media.js';
+import { type AssetRecord, type MuxAsset, type PlaybackId, toMuxAsset, toMuxInputInfo } from '../domain/media.js';
 import type { MediaObjects, MediaRepository } from '../ports.js';
 import { type ListQuery, listBody, pageOf } from './listing.js';
 
@@ -60,6 +60,11 @@ async function ownAsset(id: string, ctx: AssetsContext): Promise<AssetRecord> {
 
 export async function getAsset(id: string, ctx: AssetsContext): Promise<MuxAsset> {
   return toMuxAsset(await ownAsset(id, ctx));
+}
+
+/** `GET /video/v1/assets/{id}/input-info`: the input's settings and the file as the transcoder probed it. */
+export async function getAssetInputInfo(id: string, ctx: AssetsContext): Promise<ReturnType<typeof toMuxInputInfo>> {
+  return toMuxInputInfo(await ownAsset(id, ctx));
 }
 
 export async function listAssets(query: ListQuery, ctx: AssetsContext) {

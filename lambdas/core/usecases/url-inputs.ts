@@ -57,6 +57,7 @@ export async function createAssetFromUrl(
     status: 'preparing',
     created_at: Math.floor((ctx.now ?? Date.now)() / 1000),
     source: { bucket: ctx.ingestBucket, key: inputObjectKey(id) },
+    input_url: url,
     playback_ids: (input.playback_policies ?? []).map((policy) => ({ id: newId(), policy })),
     ...(input.passthrough !== undefined && { passthrough: input.passthrough }),
     ...(input.meta && { meta: input.meta }),
