@@ -76,6 +76,11 @@ export const ENV = {
   CHUNK_MIN_SECONDS: 'CHUNK_MIN_SECONDS',
   /** Per-task input of a chunk task (container override): which chunk of the asset's recorded plan it encodes. */
   CHUNK_INDEX: 'CHUNK_INDEX',
+  /**
+   * Optional per-task input (container override): comma-separated static renditions to write after the ladder,
+   * e.g. `highest,audio-only` (domain/static-renditions.ts).
+   */
+  STATIC_RENDITIONS: 'STATIC_RENDITIONS',
 } as const;
 
 export type EnvName = keyof typeof ENV;
@@ -133,6 +138,7 @@ export const OPTIONAL: Partial<Record<Component, readonly EnvName[]>> = {
     'CHUNK_WORKERS',
     'CHUNK_MIN_SECONDS',
     'CHUNK_INDEX',
+    'STATIC_RENDITIONS',
     'ECS_CLUSTER_ARN',
     'TASK_DEFINITION_ARN',
     'TASK_CONTAINER_NAME',

@@ -4,6 +4,7 @@
  */
 import type { ChunkPlanRecord, ChunkState } from './domain/chunks.js';
 import type { AssetRecord, MediaError, MultipartState, PlaybackId, ReadyPatch, UploadRecord } from './domain/media.js';
+import type { StaticRenditionOutcome, StaticResolution } from './domain/static-renditions.js';
 
 export interface Page<T> {
   items: T[];
@@ -83,8 +84,19 @@ export interface TranscodeJob {
   source: { bucket: string; key: string };
   outputBucket: string;
   maxResolutionTier?: string;
+  /** The static renditions (MP4/M4A downloads) to write after the ladder, e.g. ['highest', 'audio-only']. */
+  staticRenditions?: StaticResolution[];
   /** One chunk of a chunked transcode (its plan is recorded on the asset, see ChunkLedger); absent: the whole job. */
   chunk?: { index: number };
+}
+
+/** Records what became of an asset's static renditions once the transcoder has written them. */
+export interface StaticRenditionsStore {
+  /**
+   * Applies the outcomes to the asset's `static_renditions` files (matched by resolution). Throws TransitionError
+   * when the asset is not `ready` (deleted meanwhile).
+   */
+  record(assetId: string, outcomes: readonly StaticRenditionOutcome[]): Promise<void>;
 }
 
 /** Starts a transcode somewhere (Fargate task or MediaConvert job); returns the job's id. */

@@ -4,7 +4,8 @@
  * here by the distribution after it checked the signature) returns a rendition playlist whose segment URIs carry
  * the same signature; the distribution serves the segments from the output bucket.
  * `/{playbackId}/thumbnail.{jpg,png,webp}`, `/animated.{gif,webp}` and `/storyboard.{jpg,png,webp,vtt}` are its
- * images, drawn here and returned as bytes (usecases/images.ts).
+ * images, drawn here and returned as bytes (usecases/images.ts); `/{playbackId}/highest.mp4` and the other static
+ * renditions redirect to their signed URL under `/assets/` (usecases/static-renditions.ts).
  */
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
@@ -16,11 +17,13 @@ import { DynamoSigningKeyRepository } from '../core/adapters/dynamo-signing-keys
 import { S3ObjectBytes } from '../core/adapters/s3-object-bytes.js';
 import { S3TextObjects } from '../core/adapters/s3-text-objects.js';
 import { playbackIdFromPath } from '../core/domain/playback.js';
+import { staticRenditionFromPath } from '../core/domain/static-renditions.js';
 import { envFor } from '../core/env.js';
 import { logger } from '../core/logger.js';
 import { once } from '../core/once.js';
 import { type ImageDeps, type ImageResult, imageRequestFromPath, resolveImage } from '../core/usecases/images.js';
 import { type AssetUrlSigner, resolvePlayback, resolveRenditionPlaylist } from '../core/usecases/playback.js';
+import { resolveStaticRendition, type StaticRenditionResult } from '../core/usecases/static-renditions.js';
 
 type Deps = Parameters<typeof resolvePlayback>[1] & { signer: AssetUrlSigner } & Pick<ImageDeps, 'bytes'>;
 
@@ -48,6 +51,11 @@ export function createPlaybackHandler(deps: () => Deps) {
         body: result.playlist,
       };
     }
+    const download = staticRenditionFromPath(event.rawPath);
+    if (download) {
+      const token = event.queryStringParameters?.token;
+      return redirectResponse(await resolveStaticRendition({ ...download, ...(token && { token }) }, deps()));
+    }
     const image = imageRequestFromPath(event.rawPath);
     if (image) return imageResponse(await resolveImage(image, event.queryStringParameters ?? {}, deps()));
     const playbackId = playbackIdFromPath(event.rawPath);
@@ -63,6 +71,12 @@ export function createPlaybackHandler(deps: () => Deps) {
       body: result.playlist,
     };
   };
+}
+
+/** A static rendition (`/{playbackId}/highest.mp4`): a redirect to its signed URL under `/assets/`. */
+function redirectResponse(result: StaticRenditionResult): APIGatewayProxyStructuredResultV2 {
+  if (result.status !== 302) return text(result.status, result.message);
+  return { statusCode: 302, headers: { location: result.location, 'cache-control': result.cacheControl } };
 }
 
 /**

@@ -72,7 +72,7 @@ describe('createUpload', () => {
     [{ timeout: 604801 }, 'timeout: must be between 60 and 604800 seconds'],
     [{ timeout: 1.5 }, 'timeout: must be a whole number of seconds'],
     [{ colour: 'red' }, 'colour: is not a known field'],
-    [{ new_asset_settings: { mp4_support: 'standard' } }, 'new_asset_settings.mp4_support: is not a known field'],
+    [{ new_asset_settings: { normalize_audio: true } }, 'new_asset_settings.normalize_audio: is not a known field'],
     [{ new_asset_settings: { playback_policies: ['private'] } }, 'new_asset_settings.playback_policies.0: '],
     [{ new_asset_settings: { max_resolution_tier: '720p' } }, 'new_asset_settings.max_resolution_tier: '],
   ])('rejects %j naming the field', async (body, message) => {

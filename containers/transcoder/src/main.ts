@@ -16,6 +16,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { documentClient, s3Client } from '../../../lambdas/core/adapters/clients.js';
 import { DynamoChunkLedger } from '../../../lambdas/core/adapters/dynamo-chunks.js';
 import { DynamoMediaRepository } from '../../../lambdas/core/adapters/dynamo-media.js';
+import { DynamoStaticRenditionsStore } from '../../../lambdas/core/adapters/dynamo-static-renditions.js';
 import { runnerFromEnv } from '../../../lambdas/core/adapters/runner-from-env.js';
 import { type ChunkWorkers, isChunkWorkers, planChunks } from '../../../lambdas/core/domain/chunks.js';
 import { InvalidInputError, TransitionError } from '../../../lambdas/core/domain/errors.js';
@@ -36,6 +37,7 @@ import {
   type Track,
 } from '../../../lambdas/core/domain/media.js';
 import { checkSource } from '../../../lambdas/core/domain/source-policy.js';
+import { isStaticResolution, type StaticResolution } from '../../../lambdas/core/domain/static-renditions.js';
 import {
   type ImagePlan,
   planImages,
@@ -45,7 +47,13 @@ import {
   storyboardVtt,
 } from '../../../lambdas/core/domain/thumbnails.js';
 import { ENV, envFor, optional } from '../../../lambdas/core/env.js';
-import type { ChunkLedger, MediaRepository, TranscodeJob, TranscodeRunner } from '../../../lambdas/core/ports.js';
+import type {
+  ChunkLedger,
+  MediaRepository,
+  StaticRenditionsStore,
+  TranscodeJob,
+  TranscodeRunner,
+} from '../../../lambdas/core/ports.js';
 import {
   type ChunkEncoders,
   type ChunkOutcome,
@@ -59,6 +67,7 @@ import { encodeHls, encodeHlsChunked, HLS_VERSION } from './encode.js';
 import { cutPreviewFrames } from './preview-frames.js';
 import { probe } from './probe.js';
 import { ProgressivePublisher } from './progressive.js';
+import { bucketFiles, localFiles, type OutputFiles, writeStaticRenditions } from './static-renditions.js';
 import { S3Storage } from './storage.js';
 
 const SERVICE_NAME = 'transcoder';
@@ -76,6 +85,8 @@ export interface TranscoderDeps {
   /** Starts chunk tasks (CHUNK_WORKERS=tasks; built from the runner's variables when first needed). */
   runner: () => TranscodeRunner;
   chunkEncoders: ChunkEncoders;
+  /** Where the static renditions' outcomes are recorded. */
+  staticRenditions: StaticRenditionsStore;
 }
 
 interface Config {
@@ -91,6 +102,8 @@ interface Config {
   chunkMinSeconds: number;
   /** Set in a chunk task: the chunk of the recorded plan it encodes. */
   chunkIndex?: number;
+  /** MP4/M4A downloads to write once the asset is ready (static-renditions.ts). */
+  staticRenditions: StaticResolution[];
 }
 
 /** Transcodes the task's asset; resolves to the process exit code and never rejects. */
@@ -114,6 +127,7 @@ export async function run(overrides: Partial<TranscoderDeps> = {}): Promise<numb
     chunks: overrides.chunks ?? new DynamoChunkLedger(documentClient(), config.tableName),
     runner: overrides.runner ?? (() => runnerFromEnv('fargate')),
     chunkEncoders: overrides.chunkEncoders ?? FFMPEG_CHUNK_ENCODERS,
+    staticRenditions: overrides.staticRenditions ?? new DynamoStaticRenditionsStore(documentClient(), config.tableName),
   };
   try {
     return await transcodeAndSettle(config, deps, logger);
@@ -141,6 +155,9 @@ function readConfig(env: NodeJS.ProcessEnv): Config {
   if (index !== undefined && !/^[1-9]\d*$/.test(index)) {
     throw new Error(`${ENV.CHUNK_INDEX} must be a chunk number ≥ 1 (chunk 0 is the first task's), not "${index}"`);
   }
+  const renditions = optional('STATIC_RENDITIONS', env)?.split(',') ?? [];
+  const unknown = renditions.filter((r) => !isStaticResolution(r));
+  if (unknown.length > 0) throw new Error(`${ENV.STATIC_RENDITIONS} names unknown resolutions: ${unknown.join(', ')}`);
   return {
     assetId: vars.ASSET_ID,
     source: { bucket: vars.SOURCE_BUCKET, key: vars.SOURCE_KEY },
@@ -151,6 +168,7 @@ function readConfig(env: NodeJS.ProcessEnv): Config {
     chunkWorkers: workers,
     chunkMinSeconds: minSeconds,
     ...(index !== undefined && { chunkIndex: Number(index) }),
+    staticRenditions: renditions.filter(isStaticResolution),
   };
 }
 
@@ -252,7 +270,33 @@ async function transcode(config: Config, deps: TranscoderDeps, workDir: string, 
   if (publisher.lastFailure) logger.warn('An early upload failed; publishing it now', publisher.lastFailure as Error);
   const keys = await publisher.finish();
   logger.info('Published', { objects: keys.length });
-  return { patch: readyPatch(config.assetId, source, plan) };
+  return {
+    patch: readyPatch(config.assetId, source, plan),
+    afterReady: async () => {
+      const job = {
+        assetId: config.assetId,
+        outputBucket: config.outputBucket,
+        staticRenditions: config.staticRenditions,
+      };
+      await staticRenditions(job, deps, plan, source, localFiles(hlsDir), workDir, logger);
+    },
+  };
+}
+
+/** The MP4/M4A downloads, remuxed from the stored renditions once the asset is ready (never rejects). */
+async function staticRenditions(
+  job: Pick<TranscodeJob, 'assetId' | 'outputBucket' | 'staticRenditions'>,
+  deps: TranscoderDeps,
+  plan: LadderPlan,
+  source: SourceProbe,
+  files: OutputFiles,
+  workDir: string,
+  logger: Logger,
+): Promise<void> {
+  await writeStaticRenditions({
+    ...{ assetId: job.assetId, requested: job.staticRenditions ?? [], plan, durationSeconds: source.durationSeconds },
+    ...{ files, s3: deps.s3, bucket: job.outputBucket, workDir, store: deps.staticRenditions, logger },
+  });
 }
 
 function logPreviews(logger: Logger, preview: Awaited<ReturnType<typeof cutPreviewFrames>>): void {
@@ -271,6 +315,7 @@ function chunkContext(
     source: config.source,
     outputBucket: config.outputBucket,
     ...(config.maxResolutionTier && { maxResolutionTier: config.maxResolutionTier }),
+    ...(config.staticRenditions.length > 0 && { staticRenditions: config.staticRenditions }),
   };
   return {
     job,
@@ -294,7 +339,11 @@ function settledChunk(ctx: ChunkTaskContext, deps: TranscoderDeps, outcome: Chun
   const { plan } = outcome;
   return {
     patch: readyPatch(ctx.job.assetId, plan.source, plan.ladder),
-    afterReady: () => removeChunkWork(deps.s3, ctx.job, plan),
+    afterReady: async () => {
+      const files = bucketFiles(deps.s3, ctx.job.outputBucket, ctx.job.assetId);
+      await staticRenditions(ctx.job, deps, plan.ladder, plan.source, files, ctx.workDir, ctx.logger);
+      await removeChunkWork(deps.s3, ctx.job, plan);
+    },
   };
 }
 

@@ -24,6 +24,7 @@ export class FargateRunner implements TranscodeRunner {
       { name: ENV.SOURCE_BUCKET, value: job.source.bucket },
       { name: ENV.SOURCE_KEY, value: job.source.key },
       ...(job.maxResolutionTier ? [{ name: ENV.MAX_RESOLUTION_TIER, value: job.maxResolutionTier }] : []),
+      ...(job.staticRenditions?.length ? [{ name: ENV.STATIC_RENDITIONS, value: job.staticRenditions.join(',') }] : []),
       // A chunk task: the plan it encodes a chunk of is recorded on the asset (ChunkLedger).
       ...(job.chunk ? [{ name: ENV.CHUNK_INDEX, value: String(job.chunk.index) }] : []),
     ];

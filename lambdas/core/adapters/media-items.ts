@@ -45,6 +45,7 @@ const ASSET_FIELDS = {
   errors: true,
   renditions: true,
   playable_at: true,
+  static_renditions: true,
 } as const satisfies Record<keyof AssetRecord, true>;
 
 function pick<T>(source: object, fields: Record<keyof T, true>): T {

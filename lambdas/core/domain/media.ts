@@ -2,6 +2,7 @@
  * The upload and asset entities, their states and allowed transitions, and their Mux-shaped JSON.
  * Pure: no SDK, no I/O. Field names of the Mux shapes follow Mux's Video API reference.
  */
+import type { StaticRenditionFile, StaticRenditionRequest } from './static-renditions.js';
 
 export const UPLOAD_STATUSES = ['waiting', 'asset_created', 'errored', 'cancelled', 'timed_out'] as const;
 export type UploadStatus = (typeof UPLOAD_STATUSES)[number];
@@ -36,6 +37,7 @@ export interface NewAssetSettings {
   passthrough?: string;
   max_resolution_tier?: ResolutionTier;
   meta?: AssetMeta;
+  static_renditions?: StaticRenditionRequest[];
 }
 
 export interface AssetMeta {
@@ -149,6 +151,8 @@ export interface AssetRecord {
    * first segments are published before the whole ladder is done). Gamma's addition to Mux's shape.
    */
   playable_at?: number;
+  /** The MP4/M4A downloads asked for, each `preparing` until the transcoder has written it (static-renditions.ts). */
+  static_renditions?: StaticRenditionFile[];
 }
 
 /** The fields the transcoder reports when an asset becomes ready. */
@@ -202,6 +206,7 @@ export function toMuxAsset(a: AssetRecord) {
     ...(a.passthrough !== undefined && { passthrough: a.passthrough }),
     ...(a.meta && { meta: a.meta }),
     ...(a.playable_at !== undefined && { playable_at: unix(a.playable_at) }),
+    ...(a.static_renditions && { static_renditions: { files: a.static_renditions } }),
     max_resolution_tier: a.max_resolution_tier ?? '1080p',
     video_quality: 'basic',
     encoding_tier: 'baseline',

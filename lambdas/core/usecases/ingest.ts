@@ -2,6 +2,7 @@ import { TransitionError } from '../domain/errors.js';
 import { derivedId } from '../domain/ids.js';
 import { uploadIdFromKey } from '../domain/layout.js';
 import type { AssetRecord, UploadRecord } from '../domain/media.js';
+import { staticRenditionsFor } from '../domain/static-renditions.js';
 import type { MediaObjects, MediaRepository, TranscodeJob, TranscodeRunner } from '../ports.js';
 
 /**
@@ -92,6 +93,7 @@ export function transcodeJobFor(asset: AssetRecord, outputBucket: string): Trans
     source: asset.source,
     outputBucket,
     ...(asset.max_resolution_tier && { maxResolutionTier: asset.max_resolution_tier }),
+    ...(asset.static_renditions?.length && { staticRenditions: asset.static_renditions.map((f) => f.resolution) }),
   };
 }
 
@@ -112,6 +114,7 @@ function newAsset(upload: UploadRecord, source: { bucket: string; key: string },
     ...(settings.passthrough !== undefined && { passthrough: settings.passthrough }),
     ...(settings.meta && { meta: settings.meta }),
     ...(settings.max_resolution_tier && { max_resolution_tier: settings.max_resolution_tier }),
+    ...staticRenditionsFor(id, settings.static_renditions),
   };
 }
 

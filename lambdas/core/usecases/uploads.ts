@@ -12,6 +12,7 @@ import {
   withPlaybackPolicies,
 } from './assets.js';
 import { type ListQuery, listBody, pageOf } from './listing.js';
+import { staticRenditionFields, withStaticRenditions } from './static-renditions.js';
 
 /** Mux's `new_asset_settings` as far as Gamma supports it; unknown fields are rejected, not ignored. */
 export const NewAssetSettingsInput = z
@@ -20,9 +21,11 @@ export const NewAssetSettingsInput = z
     passthrough: Passthrough.optional(),
     max_resolution_tier: z.enum(['1080p', '1440p', '2160p'], { error: 'must be 1080p, 1440p or 2160p' }).optional(),
     meta: AssetMetaInput.optional(),
+    ...staticRenditionFields,
     playback_policy: LegacyPlaybackPolicy.optional(),
   })
-  .transform(withPlaybackPolicies);
+  .transform(withPlaybackPolicies)
+  .transform(withStaticRenditions);
 
 /** The body of `POST /video/v1/uploads`. */
 export const CreateUploadInput = z.strictObject({

@@ -8,6 +8,7 @@ import { InvalidInputError, TransitionError, ValidationError } from '../domain/e
 import { newId } from '../domain/ids.js';
 import { inputObjectKey } from '../domain/layout.js';
 import { type AssetRecord, type MuxAsset, toMuxAsset } from '../domain/media.js';
+import { staticRenditionsFor } from '../domain/static-renditions.js';
 import { type AddressPolicy, type Resolve, refusedInputUrl } from '../domain/url-safety.js';
 import type { InputFetcher, InputJob, InputQueue, MediaRepository, TranscodeRunner } from '../ports.js';
 import {
@@ -18,6 +19,7 @@ import {
   withPlaybackPolicies,
 } from './assets.js';
 import { dispatchTranscode } from './ingest.js';
+import { staticRenditionFields, withStaticRenditions } from './static-renditions.js';
 
 /** The body of `POST /video/v1/assets`. */
 export const CreateAssetInput = z
@@ -30,9 +32,11 @@ export const CreateAssetInput = z
     meta: AssetMetaInput.optional(),
     max_resolution_tier: z.enum(['1080p', '1440p', '2160p'], { error: 'must be 1080p, 1440p or 2160p' }).optional(),
     test: z.boolean().optional(),
+    ...staticRenditionFields,
     playback_policy: LegacyPlaybackPolicy.optional(),
   })
-  .transform(withPlaybackPolicies);
+  .transform(withPlaybackPolicies)
+  .transform(withStaticRenditions);
 export type CreateAssetInput = z.output<typeof CreateAssetInput>;
 
 export async function createAssetFromUrl(
@@ -62,6 +66,7 @@ export async function createAssetFromUrl(
     ...(input.passthrough !== undefined && { passthrough: input.passthrough }),
     ...(input.meta && { meta: input.meta }),
     ...(input.max_resolution_tier && { max_resolution_tier: input.max_resolution_tier }),
+    ...staticRenditionsFor(id, input.static_renditions),
   };
   await ctx.media.createAsset(asset);
   await ctx.inputs.submit({ assetId: id, url });

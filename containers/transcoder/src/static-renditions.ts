@@ -1,0 +1,154 @@
+/**
+ * Static renditions (MP4/M4A downloads), written once the asset is ready and costing no encode: the fMP4 init
+ * segment and media segments of a stored HLS rendition are joined into one fragmented MP4 and remuxed by stream copy
+ * into a progressive file with its index first (`-movflags +faststart`), so players start it before it has loaded.
+ * `highest.mp4` (or `720p.mp4`, …) keeps the rung's video and audio, `audio.m4a` the audio of the smallest rung.
+ * Each file goes to `assets/<assetId>/<name>` and its outcome onto the asset; a file that fails is `errored`, the
+ * asset stays ready.
+ */
+import { execFile } from 'node:child_process';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { promisify } from 'node:util';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import type { LadderPlan } from '../../../lambdas/core/domain/ladder.js';
+import { assetOutputPrefix } from '../../../lambdas/core/domain/layout.js';
+import { parseMediaPlaylist, RENDITION_PLAYLIST } from '../../../lambdas/core/domain/playlist.js';
+import {
+  type StaticRenditionOutcome,
+  type StaticResolution,
+  staticFileName,
+  staticRenditionSource,
+} from '../../../lambdas/core/domain/static-renditions.js';
+import type { StaticRenditionsStore } from '../../../lambdas/core/ports.js';
+
+const exec = promisify(execFile);
+
+/** Reads a file of the asset's HLS output by its path under the asset's folder, e.g. `720p/init.mp4`. */
+export type OutputFiles = (path: string) => Promise<Readable>;
+
+/** The HLS output still on local disk (the one-process transcode). */
+export const localFiles =
+  (dir: string): OutputFiles =>
+  async (path) =>
+    createReadStream(join(dir, path));
+
+/** The HLS output as published in the bucket (chunk tasks: the finishing task has only its own chunk on disk). */
+export const bucketFiles =
+  (s3: S3Client, bucket: string, assetId: string): OutputFiles =>
+  async (path) => {
+    const { Body } = await s3.send(
+      new GetObjectCommand({ Bucket: bucket, Key: `${assetOutputPrefix(assetId)}/${path}` }),
+    );
+    if (!Body) throw new Error(`${path} of asset ${assetId} is empty`);
+    return Body as Readable;
+  };
+
+export interface StaticRenditionsJob {
+  assetId: string;
+  requested: readonly StaticResolution[];
+  plan: LadderPlan;
+  durationSeconds: number;
+  files: OutputFiles;
+  s3: S3Client;
+  bucket: string;
+  /** Scratch folder (removed by the caller). */
+  workDir: string;
+  store: StaticRenditionsStore;
+  logger: Logger;
+}
+
+/** Writes and records every requested rendition; never rejects (a failure is logged and recorded as `errored`). */
+export async function writeStaticRenditions(job: StaticRenditionsJob): Promise<StaticRenditionOutcome[]> {
+  if (job.requested.length === 0) return [];
+  const outcomes: StaticRenditionOutcome[] = [];
+  for (const resolution of job.requested) outcomes.push(await writeOne(job, resolution));
+  try {
+    await job.store.record(job.assetId, outcomes);
+    job.logger.info('Recorded the static renditions', { outcomes });
+  } catch (error) {
+    job.logger.error('Could not record the static renditions', error as Error);
+  }
+  return outcomes;
+}
+
+async function writeOne(job: StaticRenditionsJob, resolution: StaticResolution): Promise<StaticRenditionOutcome> {
+  const from = staticRenditionSource(resolution, job.plan);
+  if (!from) {
+    job.logger.info('Static rendition skipped: the asset has no such rendition', { resolution });
+    return { resolution, status: 'skipped' };
+  }
+  const name = staticFileName(resolution);
+  const dir = join(job.workDir, `static-${resolution}`);
+  try {
+    await mkdir(dir, { recursive: true });
+    const joined = join(dir, 'joined.mp4');
+    await joinSegments(job.files, from.rendition, joined);
+    const out = join(dir, name);
+    await remux(joined, out, from.streams);
+    const { size } = await stat(out);
+    await upload(job, name, out);
+    job.logger.info('Wrote a static rendition', { name, from: from.rendition, bytes: size });
+    return {
+      resolution,
+      status: 'ready',
+      ...(from.rung && { width: from.rung.width, height: from.rung.height }),
+      bitrate: Math.round((size * 8) / Math.max(job.durationSeconds, 0.001)),
+      filesize: size,
+    };
+  } catch (error) {
+    job.logger.error('Static rendition failed', { name, error: error as Error });
+    return { resolution, status: 'errored' };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** The rendition's init segment followed by its media segments, in playlist order: one fragmented MP4. */
+async function joinSegments(files: OutputFiles, rendition: string, file: string): Promise<void> {
+  const playlist = parseMediaPlaylist(await text(await files(`${rendition}/${RENDITION_PLAYLIST}`)));
+  if (!playlist.map) throw new Error(`${rendition} has no fMP4 init segment (EXT-X-MAP)`);
+  if (playlist.segments.length === 0) throw new Error(`${rendition} has no segments`);
+  const out = createWriteStream(file);
+  try {
+    for (const uri of [playlist.map, ...playlist.segments.map((s) => s.uri)]) {
+      await pipeline(await files(`${rendition}/${uri}`), out, { end: false });
+    }
+  } finally {
+    await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+  }
+}
+
+/** Stream copy into a progressive MP4 (or M4A) with the moov atom first; timestamps start at zero. */
+export async function remux(input: string, output: string, streams: 'video+audio' | 'audio'): Promise<void> {
+  const maps = streams === 'audio' ? ['-map', '0:a:0'] : ['-map', '0:v:0', '-map', '0:a:0?'];
+  const format = streams === 'audio' ? 'ipod' : 'mp4';
+  const args = ['-hide_banner', '-loglevel', 'error', '-y', '-i', input, ...maps, '-c', 'copy'];
+  args.push('-avoid_negative_ts', 'make_zero', '-movflags', '+faststart', '-f', format, output);
+  await exec('ffmpeg', args, { maxBuffer: 1024 * 1024 });
+}
+
+/** Streams the file up in parts (an MP4 of a long asset is gigabytes): typed, cached as never changing. */
+async function upload(job: StaticRenditionsJob, name: string, file: string): Promise<void> {
+  await new Upload({
+    client: job.s3,
+    params: {
+      Bucket: job.bucket,
+      Key: `${assetOutputPrefix(job.assetId)}/${name}`,
+      Body: createReadStream(file),
+      ContentType: name.endsWith('.m4a') ? 'audio/mp4' : 'video/mp4',
+      CacheControl: 'public, max-age=31536000, immutable',
+    },
+  }).done();
+}
+
+async function text(stream: Readable): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.from(chunk as Uint8Array));
+  return Buffer.concat(chunks).toString('utf8');
+}

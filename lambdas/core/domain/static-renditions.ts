@@ -1,0 +1,161 @@
+/**
+ * Static renditions (Mux's MP4 and M4A downloads): what may be asked for, what each file is named, which stored HLS
+ * rendition it is remuxed from, and the files as the asset reports them. Pure: no SDK, no I/O.
+ *
+ * Mux's Static Renditions API: `static_renditions: [{ resolution, passthrough? }]` on the asset (or an upload's
+ * `new_asset_settings`); the asset's `static_renditions.files` then lists one file per request, each with its own
+ * `status` (preparing → ready | skipped | errored). The deprecated `mp4_support` is accepted and translated.
+ */
+import { derivedId } from './ids.js';
+import type { LadderPlan, VideoRung } from './ladder.js';
+import { AUDIO_ONLY_RENDITION } from './ladder.js';
+import { resolutionTier } from './media.js';
+
+export const STATIC_RESOLUTIONS = [
+  'highest',
+  'audio-only',
+  '2160p',
+  '1440p',
+  '1080p',
+  '720p',
+  '540p',
+  '480p',
+  '360p',
+  '270p',
+] as const;
+export type StaticResolution = (typeof STATIC_RESOLUTIONS)[number];
+
+export const isStaticResolution = (value: string): value is StaticResolution =>
+  (STATIC_RESOLUTIONS as readonly string[]).includes(value);
+
+/** One requested static rendition (Mux's `CreateStaticRenditionRequest`). */
+export interface StaticRenditionRequest {
+  resolution: StaticResolution;
+  passthrough?: string;
+}
+
+export type StaticRenditionStatus = 'preparing' | 'ready' | 'skipped' | 'errored';
+
+/** One file of an asset's static renditions as stored; its JSON is Mux's `static_renditions.files[]` entry. */
+export interface StaticRenditionFile {
+  id: string;
+  type: 'standard';
+  resolution: StaticResolution;
+  name: string;
+  ext: 'mp4' | 'm4a';
+  status: StaticRenditionStatus;
+  passthrough?: string;
+  /** Set once ready. */
+  resolution_tier?: string;
+  width?: number;
+  height?: number;
+  /** Bits per second over the whole file. */
+  bitrate?: number;
+  /** Bytes, as a string (Mux's type). */
+  filesize?: string;
+}
+
+/** What the transcoder learned about one rendition. */
+export type StaticRenditionOutcome =
+  | {
+      resolution: StaticResolution;
+      status: 'ready';
+      width?: number;
+      height?: number;
+      bitrate: number;
+      filesize: number;
+    }
+  | { resolution: StaticResolution; status: 'skipped' | 'errored' };
+
+/** Mux's file name of a resolution: `highest.mp4`, `audio.m4a`, `720p.mp4`. */
+export function staticFileName(resolution: StaticResolution): string {
+  if (resolution === 'audio-only') return 'audio.m4a';
+  return `${resolution}.mp4`;
+}
+
+/** Every file name a static rendition can have (the playback paths that are downloads). */
+export const STATIC_FILE_NAMES: ReadonlySet<string> = new Set(STATIC_RESOLUTIONS.map(staticFileName));
+
+/** The `static_renditions` of a new asset: one `preparing` file per request, ids derived from the asset's id. */
+export function staticRenditionsFor(
+  assetId: string,
+  requests: readonly StaticRenditionRequest[] | undefined,
+): { static_renditions?: StaticRenditionFile[] } {
+  if (!requests?.length) return {};
+  return {
+    static_renditions: requests.map((r) => ({
+      id: derivedId('static-rendition', `${assetId}:${r.resolution}`),
+      type: 'standard',
+      resolution: r.resolution,
+      name: staticFileName(r.resolution),
+      ext: r.resolution === 'audio-only' ? 'm4a' : 'mp4',
+      status: 'preparing',
+      ...(r.passthrough !== undefined && { passthrough: r.passthrough }),
+    })),
+  };
+}
+
+/**
+ * Mux's deprecated `mp4_support` as static renditions: `capped-1080p` is the highest stored rendition (Gamma's ladder
+ * is capped at the asset's `max_resolution_tier`, 1080p by default), `audio-only` the M4A. `standard` (deprecated by
+ * Mux in 2024) is not offered.
+ */
+export const MP4_SUPPORT_VALUES = ['none', 'capped-1080p', 'audio-only', 'audio-only,capped-1080p'] as const;
+export type Mp4Support = (typeof MP4_SUPPORT_VALUES)[number];
+
+export function requestsForMp4Support(value: Mp4Support): StaticRenditionRequest[] {
+  const out: StaticRenditionRequest[] = [];
+  if (value.includes('capped-1080p')) out.push({ resolution: 'highest' });
+  if (value.includes('audio-only')) out.push({ resolution: 'audio-only' });
+  return out;
+}
+
+/**
+ * Where a static rendition comes from: the stored HLS rendition (its folder name) whose segments are remuxed, and
+ * which streams are kept; undefined when the asset cannot have it (Mux's `skipped`: no video for `highest`, no audio
+ * for `audio-only`, no rung of that size).
+ */
+export function staticRenditionSource(
+  resolution: StaticResolution,
+  plan: LadderPlan,
+): { rendition: string; streams: 'video+audio' | 'audio'; rung?: VideoRung } | undefined {
+  const rungs = plan.video?.rungs ?? [];
+  if (resolution === 'audio-only') {
+    if (!plan.audio) return undefined;
+    // Every rung carries the same audio: the smallest one is the least to read.
+    const lowest = rungs[0];
+    return { rendition: lowest?.name ?? AUDIO_ONLY_RENDITION, streams: 'audio' };
+  }
+  const rung = resolution === 'highest' ? rungs.at(-1) : rungs.find((r) => r.name === resolution);
+  return rung && { rendition: rung.name, streams: 'video+audio', rung };
+}
+
+/** The stored files with the transcoder's outcomes applied (matched by resolution; others are left as they are). */
+export function settleFiles(
+  files: readonly StaticRenditionFile[],
+  outcomes: readonly StaticRenditionOutcome[],
+): StaticRenditionFile[] {
+  return files.map((file) => {
+    const outcome = outcomes.find((o) => o.resolution === file.resolution);
+    if (!outcome) return file;
+    if (outcome.status !== 'ready') return { ...file, status: outcome.status };
+    const tier =
+      outcome.width && outcome.height ? resolutionTier(outcome.width, outcome.height) : ('audio-only' as const);
+    return {
+      ...file,
+      status: 'ready',
+      ...(tier && { resolution_tier: tier }),
+      ...(outcome.width !== undefined && { width: outcome.width }),
+      ...(outcome.height !== undefined && { height: outcome.height }),
+      bitrate: outcome.bitrate,
+      filesize: String(outcome.filesize),
+    };
+  });
+}
+
+/** `/{playbackId}/{name}` for a static rendition's name, e.g. `/abc123/highest.mp4`. */
+export function staticRenditionFromPath(path: string): { playbackId: string; name: string } | undefined {
+  const m = /^\/([A-Za-z0-9]+)\/([A-Za-z0-9-]+\.(?:mp4|m4a))$/.exec(path);
+  if (!m?.[1] || !m[2] || !STATIC_FILE_NAMES.has(m[2])) return undefined;
+  return { playbackId: m[1], name: m[2] };
+}

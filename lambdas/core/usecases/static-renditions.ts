@@ -1,0 +1,107 @@
+/**
+ * Static renditions (MP4/M4A downloads): the request fields the asset and upload schemas share, and
+ * `GET {streamUrl}/{playbackId}/{name}` (e.g. `/abc123/highest.mp4`), which checks the playback id as the master
+ * playlist does and redirects into the asset's folder with a CloudFront signature for it.
+ */
+import { z } from 'zod';
+import { assetOutputPrefix } from '../domain/layout.js';
+import { signatureExpiry } from '../domain/playback.js';
+import { verifyPlaybackToken } from '../domain/playback-token.js';
+import {
+  MP4_SUPPORT_VALUES,
+  type Mp4Support,
+  requestsForMp4Support,
+  STATIC_RESOLUTIONS,
+  type StaticRenditionRequest,
+} from '../domain/static-renditions.js';
+import type { MediaRepository, SigningKeyRepository } from '../ports.js';
+import { Passthrough } from './assets.js';
+import { publicKeyLookup } from './signing-keys.js';
+
+const StaticRenditionRequestInput = z.strictObject({
+  resolution: z.enum(STATIC_RESOLUTIONS, { error: `must be one of ${STATIC_RESOLUTIONS.join(', ')}` }),
+  passthrough: Passthrough.optional(),
+});
+
+/** The request fields, spread into the create-asset and `new_asset_settings` schemas. */
+export const staticRenditionFields = {
+  static_renditions: z
+    .array(StaticRenditionRequestInput)
+    .max(STATIC_RESOLUTIONS.length)
+    .refine((list) => new Set(list.map((r) => r.resolution)).size === list.length, {
+      error: 'must name each resolution at most once',
+    })
+    .optional(),
+  /** Deprecated by Mux; translated into `static_renditions`. */
+  mp4_support: z
+    .enum(MP4_SUPPORT_VALUES, {
+      error: `must be one of ${MP4_SUPPORT_VALUES.join(', ')} (or use static_renditions)`,
+    })
+    .optional(),
+};
+
+/**
+ * Folds the deprecated `mp4_support` into `static_renditions` (the files are then named and reported the Static
+ * Renditions way). Giving both is refused, as Mux does.
+ */
+export function withStaticRenditions<
+  T extends { static_renditions?: StaticRenditionRequest[] | undefined; mp4_support?: Mp4Support | undefined },
+>({ mp4_support, ...rest }: T, ctx: z.RefinementCtx): Omit<T, 'mp4_support'> {
+  if (mp4_support === undefined) return rest;
+  if (rest.static_renditions !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['mp4_support'], message: 'cannot be given with static_renditions' });
+    return rest;
+  }
+  const requests = requestsForMp4Support(mp4_support);
+  return { ...rest, ...(requests.length > 0 && { static_renditions: requests }) };
+}
+
+export type StaticRenditionResult =
+  | { status: 302; location: string; cacheControl: string }
+  | { status: 403 | 404 | 412; message: string };
+
+/** Signs the query that opens an asset's folder (usecases/playback.ts `AssetUrlSigner`). */
+export interface AssetFolderSigner {
+  sign(assetId: string, expiresAt: number): Promise<string>;
+}
+
+/**
+ * Resolves `/{playbackId}/{name}`: the playback id must exist, a `signed` one needs a token for audience `v` (as
+ * playback does), and the asset must have that file `ready`. Answers a redirect to `/assets/{assetId}/{name}` with a
+ * signature for the asset's folder that lives as long as the token (at most a day), so the distribution serves the
+ * bytes, with range requests, straight from the output bucket.
+ */
+export async function resolveStaticRendition(
+  request: { playbackId: string; name: string; token?: string },
+  deps: {
+    media: Pick<MediaRepository, 'getPlaybackId' | 'getAsset'>;
+    signer: AssetFolderSigner;
+    signingKeys?: Pick<SigningKeyRepository, 'get'>;
+    nowSeconds?: number;
+  },
+): Promise<StaticRenditionResult> {
+  const { playbackId, name } = request;
+  const playback = await deps.media.getPlaybackId(playbackId);
+  if (!playback) return { status: 404, message: 'Playback ID not found' };
+  const asset = await deps.media.getAsset(playback.asset_id);
+  if (!asset || asset.status === 'deleted') return { status: 404, message: 'Playback ID not found' };
+  let tokenExpiresAt: number | undefined;
+  if (playback.policy !== 'public') {
+    const publicKey = publicKeyLookup(asset.env, deps.signingKeys ?? { get: async () => undefined });
+    const check = await verifyPlaybackToken(request.token, { playbackId, audience: 'v', publicKey });
+    if (!check.ok) return { status: 403, message: check.reason };
+    tokenExpiresAt = check.expiresAt;
+  }
+  const file = asset.static_renditions?.find((f) => f.name === name);
+  if (!file) return { status: 404, message: `The asset has no static rendition ${name}` };
+  if (file.status !== 'ready') return { status: 412, message: `The static rendition ${name} is ${file.status}` };
+  const now = deps.nowSeconds ?? Math.floor(Date.now() / 1000);
+  const expiresAt = signatureExpiry(now, tokenExpiresAt);
+  const query = await deps.signer.sign(asset.id, expiresAt);
+  return {
+    status: 302,
+    location: `/${assetOutputPrefix(asset.id)}/${name}?${query}`,
+    // The redirect may be reused while its signature is valid, but no longer than its token allows.
+    cacheControl: playback.policy === 'public' ? 'public, max-age=3600' : 'private, no-store',
+  };
+}

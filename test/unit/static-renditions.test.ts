@@ -1,0 +1,338 @@
+/**
+ * Static renditions: the request fields (Mux's `static_renditions`, the deprecated `mp4_support`), the files recorded
+ * on a new asset and carried into its transcode job, the outcomes applied when the transcoder has written them, and
+ * `/{playbackId}/{name}` redirecting into the asset's signed folder.
+ */
+import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ECSClient, RunTaskCommand } from '@aws-sdk/client-ecs';
+import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import Mux from '@mux/mux-node';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { DynamoStaticRenditionsStore } from '../../lambdas/core/adapters/dynamo-static-renditions.js';
+import { FargateRunner } from '../../lambdas/core/adapters/ecs-runner.js';
+import { TransitionError } from '../../lambdas/core/domain/errors.js';
+import { planLadder } from '../../lambdas/core/domain/ladder.js';
+import { type AssetRecord, toMuxAsset } from '../../lambdas/core/domain/media.js';
+import {
+  type StaticRenditionFile,
+  settleFiles,
+  staticRenditionFromPath,
+  staticRenditionSource,
+  staticRenditionsFor,
+} from '../../lambdas/core/domain/static-renditions.js';
+import { openApiDocument } from '../../lambdas/core/openapi.js';
+import { assetIdForUpload, ingestObject, transcodeJobFor } from '../../lambdas/core/usecases/ingest.js';
+import { createSigningKey } from '../../lambdas/core/usecases/signing-keys.js';
+import { type AssetFolderSigner, resolveStaticRendition } from '../../lambdas/core/usecases/static-renditions.js';
+import { CreateUploadInput } from '../../lambdas/core/usecases/uploads.js';
+import { CreateAssetInput, createAssetFromUrl } from '../../lambdas/core/usecases/url-inputs.js';
+import { parseOrThrow } from '../../lambdas/core/validation.js';
+import { createPlaybackHandler } from '../../lambdas/handlers/playback.js';
+import { InMemorySigningKeys } from './api-fakes.js';
+import { InMemoryMediaRepository, InMemoryObjects, preparingAsset, RecordingRunner, waitingUpload } from './fakes.js';
+
+const settingsOf = (body: unknown) => parseOrThrow(CreateUploadInput, body).new_asset_settings;
+const refusal = (schema: typeof CreateUploadInput | typeof CreateAssetInput, body: unknown) => {
+  try {
+    parseOrThrow(schema, body);
+  } catch (err) {
+    return (err as { messages?: string[] }).messages;
+  }
+  throw new Error('accepted');
+};
+
+describe('the request fields', () => {
+  it("take Mux's static_renditions on an upload's new_asset_settings and on a new asset", () => {
+    const requested = [{ resolution: 'highest' }, { resolution: 'audio-only', passthrough: 'podcast' }];
+    expect(settingsOf({ new_asset_settings: { static_renditions: requested } }).static_renditions).toEqual(requested);
+    const asset = parseOrThrow(CreateAssetInput, {
+      inputs: [{ url: 'https://x.test/a.mp4' }],
+      static_renditions: requested,
+    });
+    expect(asset.static_renditions).toEqual(requested);
+  });
+
+  it.each([
+    ['capped-1080p', [{ resolution: 'highest' }]],
+    ['audio-only', [{ resolution: 'audio-only' }]],
+    ['audio-only,capped-1080p', [{ resolution: 'highest' }, { resolution: 'audio-only' }]],
+    ['none', undefined],
+  ])('translate the deprecated mp4_support %s', (mp4_support, expected) => {
+    const settings = settingsOf({ new_asset_settings: { mp4_support } });
+    expect(settings.static_renditions).toEqual(expected);
+    expect(settings).not.toHaveProperty('mp4_support');
+  });
+
+  it('refuse unknown resolutions, repeats, mp4_support standard, and both fields at once, naming the field', () => {
+    expect(refusal(CreateUploadInput, { new_asset_settings: { static_renditions: [{ resolution: '4k' }] } })).toEqual([
+      expect.stringMatching(
+        /^new_asset_settings\.static_renditions\.0\.resolution: must be one of highest, audio-only/,
+      ),
+    ]);
+    const twice = { static_renditions: [{ resolution: 'highest' }, { resolution: 'highest' }] };
+    expect(refusal(CreateUploadInput, { new_asset_settings: twice })).toEqual([
+      'new_asset_settings.static_renditions: must name each resolution at most once',
+    ]);
+    expect(refusal(CreateUploadInput, { new_asset_settings: { mp4_support: 'standard' } })).toEqual([
+      expect.stringMatching(/^new_asset_settings\.mp4_support: must be one of none, capped-1080p/),
+    ]);
+    const both = { inputs: [{ url: 'https://x.test/a.mp4' }], mp4_support: 'audio-only', static_renditions: [] };
+    expect(refusal(CreateAssetInput, both)).toEqual(['mp4_support: cannot be given with static_renditions']);
+    const extra = { new_asset_settings: { static_renditions: [{ resolution: 'highest', type: 'advanced' }] } };
+    expect(refusal(CreateUploadInput, extra)).toEqual([
+      'new_asset_settings.static_renditions.0.type: is not a known field',
+    ]);
+  });
+
+  it('are described in the OpenAPI document', () => {
+    const doc = JSON.stringify(openApiDocument());
+    expect(doc).toContain('"static_renditions"');
+    expect(doc).toContain('"mp4_support"');
+    expect(doc).toContain('"audio-only"');
+  });
+});
+
+describe('the files on the asset and in its transcode', () => {
+  it('a direct upload with static renditions becomes an asset whose files are preparing; its job names them', async () => {
+    const media = new InMemoryMediaRepository();
+    const runner = new RecordingRunner();
+    const settings = settingsOf({
+      new_asset_settings: { playback_policies: ['public'], static_renditions: [{ resolution: 'highest' }] },
+    });
+    await media.putUpload(waitingUpload({ new_asset_settings: settings }));
+    await ingestObject(
+      { bucket: 'ingest', key: 'uploads/upload1' },
+      {
+        media,
+        runner,
+        ingestBucket: 'ingest',
+        outputBucket: 'out',
+        maxUploadBytes: 1e9,
+        objects: new InMemoryObjects(),
+      },
+    );
+    const asset = await media.getAsset(assetIdForUpload('upload1'));
+    expect(asset?.static_renditions).toEqual([
+      {
+        id: expect.any(String),
+        type: 'standard',
+        resolution: 'highest',
+        name: 'highest.mp4',
+        ext: 'mp4',
+        status: 'preparing',
+      },
+    ]);
+    expect(runner.jobs[0]?.staticRenditions).toEqual(['highest']);
+    expect(toMuxAsset(asset as AssetRecord).static_renditions).toEqual({ files: asset?.static_renditions });
+  });
+
+  it('an asset without the setting has no static_renditions and its job names none', async () => {
+    const asset = preparingAsset();
+    expect(toMuxAsset(asset)).not.toHaveProperty('static_renditions');
+    expect(transcodeJobFor(asset, 'out')).not.toHaveProperty('staticRenditions');
+  });
+
+  it('an asset from an input URL records its files too', async () => {
+    const media = new InMemoryMediaRepository();
+    const input = parseOrThrow(CreateAssetInput, {
+      inputs: [{ url: 'https://93.184.216.34/a.mp4' }],
+      mp4_support: 'audio-only',
+    });
+    const created = await createAssetFromUrl(input, {
+      ...{ env: 'env1', media, inputs: { submit: async () => {} }, ingestBucket: 'ingest' },
+      resolve: async () => ['93.184.216.34'],
+    });
+    expect(created.static_renditions?.files.map((f) => [f.name, f.ext, f.status])).toEqual([
+      ['audio.m4a', 'm4a', 'preparing'],
+    ]);
+  });
+
+  it('file ids are derived from the asset and the resolution (a re-created asset gets the same ones)', () => {
+    const a = staticRenditionsFor('asset1', [{ resolution: 'highest' }]).static_renditions?.[0]?.id;
+    expect(a).toBe(staticRenditionsFor('asset1', [{ resolution: 'highest' }]).static_renditions?.[0]?.id);
+    expect(a).not.toBe(staticRenditionsFor('asset2', [{ resolution: 'highest' }]).static_renditions?.[0]?.id);
+  });
+
+  it('the Fargate runner passes them to the task as STATIC_RENDITIONS', async () => {
+    const ecs = mockClient(ECSClient);
+    ecs.on(RunTaskCommand).resolves({ tasks: [{ taskArn: 'arn:task/1' }] });
+    const runner = new FargateRunner(new ECSClient({}), {
+      ...{ cluster: 'c', taskDefinition: 't', containerName: 'transcoder', subnets: ['s'], securityGroups: ['g'] },
+    });
+    await runner.start({ ...transcodeJobFor(preparingAsset(), 'out'), staticRenditions: ['highest', 'audio-only'] });
+    const env = ecs.commandCalls(RunTaskCommand)[0]?.args[0].input.overrides?.containerOverrides?.[0]?.environment;
+    expect(env).toContainEqual({ name: 'STATIC_RENDITIONS', value: 'highest,audio-only' });
+    ecs.restore();
+  });
+});
+
+describe('which stored rendition a file is remuxed from', () => {
+  const plan = planLadder({
+    durationSeconds: 10,
+    video: { width: 1920, height: 1080, fps: 30 },
+    audio: { channels: 2 },
+  });
+
+  it('highest is the top rung, a size its rung, audio-only the smallest rung (the same audio, the least to read)', () => {
+    expect(staticRenditionSource('highest', plan)).toMatchObject({ rendition: '1080p', streams: 'video+audio' });
+    expect(staticRenditionSource('720p', plan)).toMatchObject({ rendition: '720p', rung: { height: 720 } });
+    expect(staticRenditionSource('audio-only', plan)).toEqual({ rendition: '360p', streams: 'audio' });
+  });
+
+  it('a size the ladder lacks, video of an audio-only asset and audio of a silent one are skipped', () => {
+    expect(staticRenditionSource('2160p', plan)).toBeUndefined();
+    const audioOnly = planLadder({ durationSeconds: 10, audio: { channels: 2 } });
+    expect(staticRenditionSource('highest', audioOnly)).toBeUndefined();
+    expect(staticRenditionSource('audio-only', audioOnly)).toEqual({ rendition: 'audio', streams: 'audio' });
+    const silent = planLadder({ durationSeconds: 10, video: { width: 640, height: 360, fps: 30 } });
+    expect(staticRenditionSource('audio-only', silent)).toBeUndefined();
+  });
+});
+
+describe('recording the outcomes', () => {
+  const files = staticRenditionsFor('asset1', [
+    { resolution: 'highest', passthrough: 'p' },
+    { resolution: 'audio-only' },
+    { resolution: '2160p' },
+  ]).static_renditions as StaticRenditionFile[];
+
+  it("applies each outcome to its file in Mux's shape (filesize a string, tier from the size)", () => {
+    const settled = settleFiles(files, [
+      { resolution: 'highest', status: 'ready', width: 1280, height: 720, bitrate: 2_000_000, filesize: 2_500_000 },
+      { resolution: 'audio-only', status: 'errored' },
+      { resolution: '2160p', status: 'skipped' },
+    ]);
+    expect(settled[0]).toEqual({
+      ...files[0],
+      status: 'ready',
+      resolution_tier: '720p',
+      width: 1280,
+      height: 720,
+      bitrate: 2_000_000,
+      filesize: '2500000',
+    });
+    expect(settled.slice(1).map((f) => f.status)).toEqual(['errored', 'skipped']);
+    expect(settled[0]?.passthrough).toBe('p');
+  });
+
+  it('writes the settled list onto a ready asset, and refuses one that is no longer ready', async () => {
+    const doc = mockClient(DynamoDBDocumentClient);
+    doc.on(GetCommand).resolves({ Item: { status: 'ready', static_renditions: files } });
+    doc.on(UpdateCommand).resolves({});
+    const store = new DynamoStaticRenditionsStore(DynamoDBDocumentClient.from(new DynamoDBClient({})), 'media');
+    await store.record('asset1', [{ resolution: '2160p', status: 'skipped' }]);
+    const update = doc.commandCalls(UpdateCommand)[0]?.args[0].input;
+    expect(update?.ConditionExpression).toBe('#status = :ready');
+    expect(update?.Key).toEqual({ pk: 'asset#asset1' });
+    const written = (update?.ExpressionAttributeValues?.[':files'] ?? []) as StaticRenditionFile[];
+    expect(written.map((f) => f.status)).toEqual(['preparing', 'preparing', 'skipped']);
+    doc.on(UpdateCommand).rejects(new ConditionalCheckFailedException({ message: 'no', $metadata: {} }));
+    await expect(store.record('asset1', [])).rejects.toBeInstanceOf(TransitionError);
+    doc.restore();
+  });
+});
+
+describe('GET /{playbackId}/{name}', () => {
+  const signer: AssetFolderSigner = { sign: async (assetId, expiresAt) => `Policy=${assetId}&Expires=${expiresAt}` };
+  let media: InMemoryMediaRepository;
+  let signingKeys: InMemorySigningKeys;
+
+  const ready = (status: StaticRenditionFile['status'] = 'ready') =>
+    (staticRenditionsFor('asset1', [{ resolution: 'highest' }]).static_renditions ?? []).map((f) => ({ ...f, status }));
+
+  beforeEach(async () => {
+    media = new InMemoryMediaRepository();
+    signingKeys = new InMemorySigningKeys();
+  });
+
+  async function withAsset(overrides: Partial<AssetRecord>) {
+    await media.createAsset(
+      preparingAsset({
+        status: 'ready',
+        playback_ids: [
+          { id: 'public1', policy: 'public' },
+          { id: 'signed1', policy: 'signed' },
+        ],
+        ...overrides,
+      }),
+    );
+  }
+
+  const get = (playbackId: string, name: string, token?: string) =>
+    resolveStaticRendition(
+      { playbackId, name, ...(token && { token }) },
+      { media, signer, signingKeys, nowSeconds: 1000 },
+    );
+
+  it('the playback function answers the redirect (HEAD too), and a refusal in words', async () => {
+    await withAsset({ static_renditions: ready() });
+    const handler = createPlaybackHandler(() => ({ media, signer, signingKeys }) as never);
+    const request = (method: string, rawPath: string) =>
+      handler({ rawPath, rawQueryString: '', requestContext: { http: { method } } } as never);
+    for (const method of ['GET', 'HEAD']) {
+      const response = await request(method, '/public1/highest.mp4');
+      expect(response.statusCode).toBe(302);
+      expect(response.headers?.location).toMatch(/^\/assets\/asset1\/highest\.mp4\?Policy=asset1&Expires=\d+$/);
+    }
+    expect(await request('GET', '/signed1/highest.mp4')).toMatchObject({ statusCode: 403 });
+    expect(await request('GET', '/public1/720p.mp4')).toMatchObject({
+      statusCode: 404,
+      body: 'The asset has no static rendition 720p.mp4',
+    });
+  });
+
+  it('parses only static rendition names', () => {
+    expect(staticRenditionFromPath('/abc123XYZ/highest.mp4')).toEqual({ playbackId: 'abc123XYZ', name: 'highest.mp4' });
+    expect(staticRenditionFromPath('/abc123XYZ/audio.m4a')).toEqual({ playbackId: 'abc123XYZ', name: 'audio.m4a' });
+    expect(staticRenditionFromPath('/abc123XYZ/720p.mp4')).toEqual({ playbackId: 'abc123XYZ', name: '720p.mp4' });
+    expect(staticRenditionFromPath('/abc123XYZ/video.mp4')).toBeUndefined();
+    expect(staticRenditionFromPath('/abc123XYZ/thumbnail.jpg')).toBeUndefined();
+    expect(staticRenditionFromPath('/assets/abc/highest.mp4')).toBeUndefined();
+  });
+
+  it("a public playback id is redirected to the file in the asset's folder, signed for that folder", async () => {
+    await withAsset({ static_renditions: ready() });
+    const result = await get('public1', 'highest.mp4');
+    expect(result).toEqual({
+      status: 302,
+      location: `/assets/asset1/highest.mp4?Policy=asset1&Expires=${Math.ceil((1000 + 86400) / 3600) * 3600}`,
+      cacheControl: 'public, max-age=3600',
+    });
+  });
+
+  it('a file not ready is 412, one not asked for 404, an unknown or deleted playback id 404', async () => {
+    await withAsset({ static_renditions: ready('preparing') });
+    expect(await get('public1', 'highest.mp4')).toEqual({
+      status: 412,
+      message: 'The static rendition highest.mp4 is preparing',
+    });
+    expect((await get('public1', 'audio.m4a')).status).toBe(404);
+    expect((await get('nobody', 'highest.mp4')).status).toBe(404);
+  });
+
+  it('a signed playback id needs a token for audience v, and the signature ends with it', async () => {
+    await withAsset({ static_renditions: ready() });
+    const key = await createSigningKey({ env: 'env1', signingKeys });
+    const mux = new Mux({ tokenId: 'x', tokenSecret: 'y' });
+    const sign = (type: 'video' | 'thumbnail') =>
+      mux.jwt.signPlaybackId('signed1', { keyId: key.id, keySecret: key.private_key, type, expiration: '60s' });
+    expect((await get('signed1', 'highest.mp4')).status).toBe(403);
+    expect((await get('signed1', 'highest.mp4', await sign('thumbnail'))).status).toBe(403);
+    const token = await sign('video');
+    const exp = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()).exp;
+    const result = await resolveStaticRendition(
+      { playbackId: 'signed1', name: 'highest.mp4', token },
+      {
+        media,
+        signer,
+        signingKeys,
+      },
+    );
+    expect(result).toEqual({
+      status: 302,
+      location: `/assets/asset1/highest.mp4?Policy=asset1&Expires=${exp}`,
+      cacheControl: 'private, no-store',
+    });
+  });
+});
