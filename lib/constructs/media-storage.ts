@@ -72,7 +72,9 @@ export class MediaStorage extends Construct {
           maxAge: 3600,
         },
       ],
-      lifecycleRules: [{ abortIncompleteMultipartUploadAfter: Duration.days(1) }],
+      // Parts of an abandoned multipart upload are dropped after 7 days: the longest an upload may stay open (Mux's
+      // largest `timeout`), so a slow transfer of a large file is never cut short. Cancelling aborts at once.
+      lifecycleRules: [{ abortIncompleteMultipartUploadAfter: Duration.days(7) }],
     });
 
     this.ingestDeadLetterQueue = new sqs.Queue(this, 'IngestDLQ', {

@@ -20,13 +20,13 @@ const statementsOf = (gamma: ReturnType<typeof synthGamma>, pathPart: string) =>
 describe('uploads', () => {
   const aws = synthGamma();
 
-  it('lets browsers PUT parts and read their ETag, and drops abandoned parts after a day', () => {
+  it('lets browsers PUT parts and read their ETag, and drops abandoned parts after 7 days (the longest upload timeout)', () => {
     aws.stateful$.hasResourceProperties('AWS::S3::Bucket', {
       CorsConfiguration: {
         CorsRules: [Match.objectLike({ AllowedMethods: ['PUT'], ExposedHeaders: ['ETag'] })],
       },
       LifecycleConfiguration: {
-        Rules: [Match.objectLike({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 }, Status: 'Enabled' })],
+        Rules: [Match.objectLike({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 }, Status: 'Enabled' })],
       },
     });
   });

@@ -311,6 +311,13 @@ describe('multipart uploads', () => {
     expect(parts.completed).toEqual([]);
   });
 
+  it('says in words when storage has dropped the parts of an abandoned upload', async () => {
+    await start({ size: 40 * MiB });
+    parts.uploads.clear();
+    await expect(start({ size: 40 * MiB })).rejects.toThrow('the parts of upload upload1 are gone');
+    await expect(complete({ parts: [{ part_number: 1, etag: 'x' }] })).rejects.toBeInstanceOf(ValidationError);
+  });
+
   it('refuses to complete an upload that never started a multipart upload', async () => {
     await expect(complete({ parts: [{ part_number: 1, etag: 'x' }] })).rejects.toThrow('has no multipart upload');
   });

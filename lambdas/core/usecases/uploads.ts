@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { NotFoundError, TransitionError, ValidationError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { uploadObjectKey } from '../domain/layout.js';
-import { type MuxUpload, toMuxUpload, type UploadRecord } from '../domain/media.js';
+import { type MultipartState, type MuxUpload, toMuxUpload, type UploadRecord } from '../domain/media.js';
 import type { MediaRepository, MultipartUploads, UploadUrls } from '../ports.js';
 import {
   AssetMetaInput,
@@ -213,7 +213,7 @@ export async function startMultipart(
   }
 
   const partCount = Math.ceil(multipart.size / multipart.part_size);
-  const uploaded = await ctx.multipart.listParts(key, multipart.upload_id);
+  const uploaded = await storedParts(id, multipart, ctx.multipart);
   const beyond = (input.part_numbers ?? []).filter((n) => n > partCount);
   if (beyond.length > 0) {
     throw new ValidationError([
@@ -264,7 +264,7 @@ export async function completeMultipart(
   if (!multipart) throw new ValidationError([`body: upload ${id} has no multipart upload; start one with /parts`]);
   const key = uploadObjectKey(id);
   const partCount = Math.ceil(multipart.size / multipart.part_size);
-  const stored = new Map((await ctx.multipart.listParts(key, multipart.upload_id)).map((p) => [p.partNumber, p]));
+  const stored = new Map((await storedParts(id, multipart, ctx.multipart)).map((p) => [p.partNumber, p]));
 
   const problems: string[] = [];
   const named = new Set(input.parts.map((p) => p.part_number));
@@ -297,6 +297,18 @@ export async function completeMultipart(
 }
 
 const unquote = (etag: string) => etag.replace(/^"|"$/g, '');
+
+/** The parts S3 holds; a multipart upload S3 no longer knows (its lifecycle rule dropped it) is said in words. */
+async function storedParts(id: string, multipart: MultipartState, parts: MultipartUploads) {
+  try {
+    return await parts.listParts(uploadObjectKey(id), multipart.upload_id);
+  } catch (err) {
+    if (!(err instanceof NotFoundError)) throw err;
+    throw new ValidationError([
+      `body: the parts of upload ${id} are gone (storage drops unfinished multipart uploads after a while); create a new upload`,
+    ]);
+  }
+}
 
 /**
  * waiting → timed_out for every upload whose URL expired more than `graceSeconds` ago (a file PUT just before
