@@ -59,8 +59,9 @@ export interface FargateTranscoderProps {
 }
 
 /**
- * The FFmpeg worker: an ECS cluster and a Fargate task definition whose container transcodes one asset per task,
- * plus the handler that marks an asset errored when its task stops without finishing it.
+ * The FFmpeg worker: an ECS cluster and a Fargate task definition whose container transcodes one asset per task
+ * (or, for a long source with `chunkWorkers: 'tasks'`, one chunk of it per task), plus the handler that retries a
+ * task (or only a chunk's task) that stops without finishing, then marks its asset errored.
  *
  * Tasks run in public subnets with a public IP and no inbound rule: no NAT gateway to pay for at rest.
  */

@@ -124,6 +124,8 @@ describe('chunk tasks (chunkWorkers=tasks)', () => {
     const asset = await settled(assetId);
     expect(asset.status, JSON.stringify(asset.errors)).toBe('ready');
     expect(asset.duration).toBeCloseTo(SECONDS, 0);
+    // Fast start: chunk 0's task published the master once its first segments existed, before the asset was ready.
+    expect(asset.playable_at).toBeDefined();
 
     const tasks = await tasksOfAsset(ecs, platform.config, assetId);
     expect(tasks.map(chunkOf)).toEqual([undefined, '1', '2']);
