@@ -4,18 +4,21 @@
  * checked with ffprobe: they play from start to end, h264 + aac, with the index (`moov`) before the media (`mdat`).
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeHls } from '../../containers/transcoder/src/encode.js';
+import { encodeAudioSlices, encodeHls, encodeHlsChunk, HLS_VERSION } from '../../containers/transcoder/src/encode.js';
 import { probe } from '../../containers/transcoder/src/probe.js';
-import { localFiles, writeStaticRenditions } from '../../containers/transcoder/src/static-renditions.js';
+import { bucketFiles, localFiles, writeStaticRenditions } from '../../containers/transcoder/src/static-renditions.js';
+import { type ChunkManifest, chunkTimeOffset, joinedPlaylist, planChunks } from '../../lambdas/core/domain/chunks.js';
 import { type LadderPlan, planLadder } from '../../lambdas/core/domain/ladder.js';
+import { parseMediaPlaylist, RENDITION_PLAYLIST } from '../../lambdas/core/domain/playlist.js';
 import type { StaticRenditionOutcome } from '../../lambdas/core/domain/static-renditions.js';
 import { makeClip } from '../support/client.js';
 
@@ -196,5 +199,57 @@ describe('static renditions remuxed from the ladder', () => {
       logger: new Logger({ serviceName: 'test', logLevel: 'SILENT' }),
     });
     expect(outcomes).toEqual([{ resolution: 'highest', status: 'errored' }]);
+  });
+
+  it('after chunk tasks, highest.mp4 is read back from the bucket and starts at zero despite the chunks’ offset', async () => {
+    const source = await makeClip(join(work, 'chunked.mp4'), { seconds: 12, width: 640, height: 360 });
+    const probed = await probe(source);
+    const plan = planLadder(probed, { segmentSeconds: 2 });
+    const chunks = planChunks(probed.durationSeconds, { segmentSeconds: 2, workers: 2, minChunkSeconds: 4 });
+    expect(chunks.length).toBe(2);
+    const timeOffsetSeconds = chunkTimeOffset(30);
+    const slices = plan.audio ? await encodeAudioSlices(source, plan.audio, chunks, join(work, 'chunked-audio')) : [];
+    // The bucket as the finishing task leaves it: chunk 0's init, every chunk's segments, the joined playlist.
+    const bucket = join(work, 'bucket', 'assets', 'ASSET', '360p');
+    await mkdir(bucket, { recursive: true });
+    const parts: ChunkManifest['renditions'][string][] = [];
+    for (const chunk of chunks) {
+      const dir = join(work, `chunked-${chunk.index}`);
+      await encodeHlsChunk(source, plan, dir, chunk, { audio: slices[chunk.index], timeOffsetSeconds });
+      const playlist = parseMediaPlaylist(await readFile(join(dir, '360p', RENDITION_PLAYLIST), 'utf8'));
+      parts.push({
+        targetDuration: playlist.targetDuration,
+        ...(playlist.map && { map: playlist.map }),
+        segments: playlist.segments.map((x) => ({ ...x, bytes: 1 })),
+      });
+      for (const f of await readdir(join(dir, '360p'))) {
+        if (f.endsWith('.m4s') || (chunk.index === 0 && f === 'init.mp4'))
+          await copyFile(join(dir, '360p', f), join(bucket, f));
+      }
+    }
+    await writeFile(join(bucket, RENDITION_PLAYLIST), joinedPlaylist(parts, HLS_VERSION.fmp4));
+
+    const s3 = new S3Client({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+    const out = join(work, 'chunked-highest.mp4');
+    const mock = mockClient(s3);
+    mock
+      .on(GetObjectCommand)
+      .callsFake(async (input: { Key: string }) => ({ Body: createReadStream(join(work, 'bucket', input.Key)) }));
+    mock.on(PutObjectCommand).callsFake(async (input: { Body: Uint8Array }) => {
+      await writeFile(out, input.Body);
+      return {};
+    });
+    const outcomes = await writeStaticRenditions({
+      ...{ assetId: 'ASSET', requested: ['highest'], plan, durationSeconds: probed.durationSeconds },
+      ...{ files: bucketFiles(s3, 'out', 'ASSET'), s3, bucket: 'out', workDir: join(work, 'chunked-scratch') },
+      store: { record: async () => {} },
+      logger: new Logger({ serviceName: 'test', logLevel: 'SILENT' }),
+    });
+    expect(outcomes).toEqual([expect.objectContaining({ resolution: 'highest', status: 'ready' })]);
+    const info = await ffprobe(out);
+    expect(Math.abs(Number(info.format.start_time))).toBeLessThan(0.1);
+    expect(Number(info.format.duration)).toBeCloseTo(12, 0);
+    expect(info.streams.map((x) => x.codec_name).sort()).toEqual(['aac', 'h264']);
+    expect(await decodeErrors(out)).toBe('');
   });
 });
