@@ -1,18 +1,22 @@
 /**
  * EventBridge target for "MediaConvert Job State Change" events of this deployment's jobs (the rule matches COMPLETE
- * and ERROR, and the output bucket in the job's metadata): marks the asset ready or errored.
+ * and ERROR, and the output bucket in the job's metadata): marks the asset ready (then records its static renditions)
+ * or errored.
  */
 import type { Context, EventBridgeEvent } from 'aws-lambda';
 import { documentClient } from '../core/adapters/clients.js';
 import { DynamoMediaRepository } from '../core/adapters/dynamo-media.js';
+import { DynamoStaticRenditionsStore } from '../core/adapters/dynamo-static-renditions.js';
 import { envFor } from '../core/env.js';
 import { logger, withKeys } from '../core/logger.js';
 import { once } from '../core/once.js';
-import type { MediaRepository } from '../core/ports.js';
+import type { MediaRepository, StaticRenditionsStore } from '../core/ports.js';
 import { JOB_METADATA, JobStateChange, mediaConvertJobChanged } from '../core/usecases/mediaconvert-status.js';
 import { parseOrThrow } from '../core/validation.js';
 
-export function createMediaConvertStatusHandler(deps: () => { media: MediaRepository }) {
+export function createMediaConvertStatusHandler(
+  deps: () => { media: MediaRepository; staticRenditions?: StaticRenditionsStore },
+) {
   return async (event: EventBridgeEvent<'MediaConvert Job State Change', unknown>, context?: Context) => {
     if (context) logger.addContext(context);
     const job = parseOrThrow(JobStateChange, event.detail, 'detail');
@@ -24,5 +28,11 @@ export function createMediaConvertStatusHandler(deps: () => { media: MediaReposi
 }
 
 export const handler = createMediaConvertStatusHandler(
-  once(() => ({ media: new DynamoMediaRepository(documentClient(), envFor('mediaconvertStatus').MEDIA_TABLE) })),
+  once(() => {
+    const table = envFor('mediaconvertStatus').MEDIA_TABLE;
+    return {
+      media: new DynamoMediaRepository(documentClient(), table),
+      staticRenditions: new DynamoStaticRenditionsStore(documentClient(), table),
+    };
+  }),
 );

@@ -11,6 +11,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DynamoStaticRenditionsStore } from '../../lambdas/core/adapters/dynamo-static-renditions.js';
 import { FargateRunner } from '../../lambdas/core/adapters/ecs-runner.js';
+import { assumedSource, jobSettings } from '../../lambdas/core/adapters/mediaconvert-runner.js';
 import { TransitionError } from '../../lambdas/core/domain/errors.js';
 import { planLadder } from '../../lambdas/core/domain/ladder.js';
 import { type AssetRecord, toMuxAsset } from '../../lambdas/core/domain/media.js';
@@ -23,6 +24,7 @@ import {
 } from '../../lambdas/core/domain/static-renditions.js';
 import { openApiDocument } from '../../lambdas/core/openapi.js';
 import { assetIdForUpload, ingestObject, transcodeJobFor } from '../../lambdas/core/usecases/ingest.js';
+import { type JobStateChange, mediaConvertJobChanged } from '../../lambdas/core/usecases/mediaconvert-status.js';
 import { createSigningKey } from '../../lambdas/core/usecases/signing-keys.js';
 import { type AssetFolderSigner, resolveStaticRendition } from '../../lambdas/core/usecases/static-renditions.js';
 import { CreateUploadInput } from '../../lambdas/core/usecases/uploads.js';
@@ -334,5 +336,60 @@ describe('GET /{playbackId}/{name}', () => {
       location: `/assets/asset1/highest.mp4?Policy=asset1&Expires=${exp}`,
       cacheControl: 'private, no-store',
     });
+  });
+});
+
+describe('MediaConvert mode', () => {
+  const job = { ...transcodeJobFor(preparingAsset(), 'out'), staticRenditions: ['highest', 'audio-only', '2160p'] };
+  const plan = planLadder(assumedSource());
+
+  it('adds a File group per static rendition the ladder has, named as Mux names the file, index first', () => {
+    const groups = jobSettings(job as never, plan).OutputGroups ?? [];
+    expect(groups.map((g) => g.OutputGroupSettings?.FileGroupSettings?.Destination)).toEqual([
+      undefined, // the HLS group
+      's3://out/assets/asset1/highest',
+      's3://out/assets/asset1/audio',
+    ]);
+    const [mp4, m4a] = groups.slice(1).map((g) => g.Outputs?.[0]);
+    expect(mp4).toMatchObject({
+      Extension: 'mp4',
+      ContainerSettings: { Container: 'MP4', Mp4Settings: { MoovPlacement: 'PROGRESSIVE_DOWNLOAD' } },
+      VideoDescription: { Width: 1920, Height: 1080, CodecSettings: { Codec: 'H_264' } },
+      AudioDescriptions: [{ CodecSettings: { Codec: 'AAC' } }],
+    });
+    expect(m4a).toMatchObject({ Extension: 'm4a', AudioDescriptions: [{ CodecSettings: { Codec: 'AAC' } }] });
+    expect(m4a).not.toHaveProperty('VideoDescription');
+    expect(jobSettings(transcodeJobFor(preparingAsset(), 'out'), plan).OutputGroups).toHaveLength(1);
+  });
+
+  it('records the files the job wrote as ready with their size, and the one it could not write as skipped', async () => {
+    const media = new InMemoryMediaRepository();
+    const requested = [{ resolution: 'highest' }, { resolution: 'audio-only' }, { resolution: '2160p' }] as const;
+    await media.createAsset(preparingAsset(staticRenditionsFor('asset1', [...requested])));
+    const recorded: unknown[] = [];
+    const file = (name: string, video?: { widthInPx: number; heightInPx: number }) => ({
+      outputFilePaths: [`s3://out/assets/asset1/${name}`],
+      durationInMs: 4000,
+      ...(video && { videoDetails: video }),
+    });
+    const event: JobStateChange = {
+      status: 'COMPLETE',
+      jobId: 'job1',
+      userMetadata: { gammaAssetId: 'asset1', gammaOutputBucket: 'out' },
+      outputGroupDetails: [
+        { outputDetails: [file('master_1080p.m3u8', { widthInPx: 1920, heightInPx: 1080 })] },
+        { outputDetails: [file('highest.mp4', { widthInPx: 1920, heightInPx: 1080 })] },
+        { outputDetails: [file('audio.m4a')] },
+      ],
+    };
+    const staticRenditions = { record: async (_id: string, outcomes: unknown) => void recorded.push(outcomes) };
+    await mediaConvertJobChanged(event, { media, staticRenditions });
+    expect(recorded).toEqual([
+      [
+        { resolution: 'highest', status: 'ready', width: 1920, height: 1080 },
+        { resolution: 'audio-only', status: 'ready' },
+        { resolution: '2160p', status: 'skipped' },
+      ],
+    ]);
   });
 });

@@ -1,7 +1,22 @@
-import { CreateJobCommand, type JobSettings, type MediaConvertClient, type Output } from '@aws-sdk/client-mediaconvert';
-import { type AudioPlan, isResolutionTier, type LadderPlan, planLadder, type SourceProbe } from '../domain/ladder.js';
+import {
+  CreateJobCommand,
+  type JobSettings,
+  type MediaConvertClient,
+  type Output,
+  type OutputGroup,
+  type VideoDescription,
+} from '@aws-sdk/client-mediaconvert';
+import {
+  type AudioPlan,
+  isResolutionTier,
+  type LadderPlan,
+  planLadder,
+  type SourceProbe,
+  type VideoRung,
+} from '../domain/ladder.js';
 import { assetOutputPrefix } from '../domain/layout.js';
 import type { ResolutionTier } from '../domain/media.js';
+import { staticFileName, staticRenditionSource } from '../domain/static-renditions.js';
 import type { TranscodeJob, TranscodeRunner } from '../ports.js';
 import { JOB_METADATA, MASTER_BASENAME, renditionNameModifier } from '../usecases/mediaconvert-status.js';
 
@@ -33,7 +48,10 @@ export function assumedSource(maxResolutionTier?: string): SourceProbe {
   return { durationSeconds: 0, video: { ...TIER_SIZE[tier], fps: 30 }, audio: { channels: 2 } };
 }
 
-/** CreateJob settings for one asset: one HLS group into `assets/<assetId>/` with `master.m3u8` over the rungs. */
+/**
+ * CreateJob settings for one asset: one HLS group into `assets/<assetId>/` with `master.m3u8` over the rungs, and a
+ * File group per static rendition asked for.
+ */
 export function jobSettings(job: TranscodeJob, plan: LadderPlan): JobSettings {
   const audio = plan.audio;
   const rungs = plan.video?.rungs ?? [];
@@ -73,34 +91,72 @@ export function jobSettings(job: TranscodeJob, plan: LadderPlan): JobSettings {
             NameModifier: renditionNameModifier(rung.name),
             ContainerSettings: { Container: 'M3U8', M3u8Settings: {} },
             OutputSettings: { HlsSettings: {} },
-            VideoDescription: {
-              Width: rung.width,
-              Height: rung.height,
-              ScalingBehavior: 'FIT_NO_UPSCALE',
-              AntiAlias: 'ENABLED',
-              CodecSettings: {
-                Codec: 'H_264',
-                H264Settings: {
-                  RateControlMode: 'QVBR',
-                  QvbrSettings: { QvbrQualityLevel: QVBR_QUALITY },
-                  MaxBitrate: rung.maxrateKbps * 1000,
-                  HrdBufferSize: rung.bufsizeKbps * 1000,
-                  CodecProfile: 'HIGH',
-                  // The frame rate follows the source, so the level the plan computed for 30 fps may be too low.
-                  CodecLevel: 'AUTO',
-                  GopSize: plan.keyframeSeconds,
-                  GopSizeUnits: 'SECONDS',
-                  GopClosedCadence: 1,
-                  SceneChangeDetect: 'TRANSITION_DETECTION',
-                  FramerateControl: 'INITIALIZE_FROM_SOURCE',
-                },
-              },
-            },
+            VideoDescription: h264(rung, plan),
             AudioDescriptions: [aac(audio)],
           }),
         ),
       },
+      ...staticRenditionGroups(job, plan, audio),
     ],
+  };
+}
+
+/**
+ * The static renditions (`highest.mp4`, `audio.m4a`, …): MediaConvert cannot remux its own HLS output as the FFmpeg
+ * task does, so each is one more encode of its rung, into a File group whose destination names the file, with the
+ * index first (progressive download). A rendition the planned ladder lacks is not encoded (it is reported skipped).
+ */
+function staticRenditionGroups(job: TranscodeJob, plan: LadderPlan, audio: AudioPlan): OutputGroup[] {
+  return (job.staticRenditions ?? []).flatMap((resolution): OutputGroup[] => {
+    const from = staticRenditionSource(resolution, plan);
+    if (!from) return [];
+    const name = staticFileName(resolution);
+    const dot = name.lastIndexOf('.');
+    return [
+      {
+        Name: `File ${name}`,
+        OutputGroupSettings: {
+          Type: 'FILE_GROUP_SETTINGS',
+          FileGroupSettings: {
+            Destination: `s3://${job.outputBucket}/${assetOutputPrefix(job.assetId)}/${name.slice(0, dot)}`,
+          },
+        },
+        Outputs: [
+          {
+            Extension: name.slice(dot + 1),
+            ContainerSettings: { Container: 'MP4', Mp4Settings: { MoovPlacement: 'PROGRESSIVE_DOWNLOAD' } },
+            ...(from.streams === 'video+audio' && from.rung && { VideoDescription: h264(from.rung, plan) }),
+            AudioDescriptions: [aac(audio)],
+          },
+        ],
+      },
+    ];
+  });
+}
+
+function h264(rung: VideoRung, plan: LadderPlan): VideoDescription {
+  return {
+    Width: rung.width,
+    Height: rung.height,
+    ScalingBehavior: 'FIT_NO_UPSCALE',
+    AntiAlias: 'ENABLED',
+    CodecSettings: {
+      Codec: 'H_264',
+      H264Settings: {
+        RateControlMode: 'QVBR',
+        QvbrSettings: { QvbrQualityLevel: QVBR_QUALITY },
+        MaxBitrate: rung.maxrateKbps * 1000,
+        HrdBufferSize: rung.bufsizeKbps * 1000,
+        CodecProfile: 'HIGH',
+        // The frame rate follows the source, so the level the plan computed for 30 fps may be too low.
+        CodecLevel: 'AUTO',
+        GopSize: plan.keyframeSeconds,
+        GopSizeUnits: 'SECONDS',
+        GopClosedCadence: 1,
+        SceneChangeDetect: 'TRANSITION_DETECTION',
+        FramerateControl: 'INITIALIZE_FROM_SOURCE',
+      },
+    },
   };
 }
 

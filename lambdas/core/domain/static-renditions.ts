@@ -62,8 +62,9 @@ export type StaticRenditionOutcome =
       status: 'ready';
       width?: number;
       height?: number;
-      bitrate: number;
-      filesize: number;
+      /** Absent when the writer cannot tell (MediaConvert's events do not report sizes). */
+      bitrate?: number;
+      filesize?: number;
     }
   | { resolution: StaticResolution; status: 'skipped' | 'errored' };
 
@@ -147,8 +148,8 @@ export function settleFiles(
       ...(tier && { resolution_tier: tier }),
       ...(outcome.width !== undefined && { width: outcome.width }),
       ...(outcome.height !== undefined && { height: outcome.height }),
-      bitrate: outcome.bitrate,
-      filesize: String(outcome.filesize),
+      ...(outcome.bitrate !== undefined && { bitrate: outcome.bitrate }),
+      ...(outcome.filesize !== undefined && { filesize: String(outcome.filesize) }),
     };
   });
 }

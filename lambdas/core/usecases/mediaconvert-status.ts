@@ -2,8 +2,16 @@ import { z } from 'zod';
 import { TransitionError } from '../domain/errors.js';
 import { derivedId } from '../domain/ids.js';
 import { MASTER_PLAYLIST } from '../domain/layout.js';
-import { aspectRatio, type ReadyPatch, resolutionTier, storedResolution, type Track } from '../domain/media.js';
-import type { MediaRepository } from '../ports.js';
+import {
+  type AssetRecord,
+  aspectRatio,
+  type ReadyPatch,
+  resolutionTier,
+  storedResolution,
+  type Track,
+} from '../domain/media.js';
+import type { StaticRenditionOutcome } from '../domain/static-renditions.js';
+import type { MediaRepository, StaticRenditionsStore } from '../ports.js';
 
 /**
  * Keys of the `UserMetadata` every Gamma MediaConvert job carries. MediaConvert echoes them in its job state change
@@ -53,17 +61,21 @@ const AUDIO_CHANNELS = 2;
 
 /**
  * Records the outcome of a MediaConvert job on its asset: COMPLETE → ready, with duration and the stored sizes read
- * from the job's outputs; ERROR → errored with MediaConvert's message. Safe to run twice for the same event.
+ * from the job's outputs, then its static renditions; ERROR → errored with MediaConvert's message. Safe to run twice
+ * for the same event.
  */
 export async function mediaConvertJobChanged(
   job: JobStateChange,
-  ctx: { media: MediaRepository },
+  ctx: { media: MediaRepository; staticRenditions?: StaticRenditionsStore },
 ): Promise<{ outcome: JobStateOutcome; assetId?: string }> {
   const assetId = job.userMetadata[JOB_METADATA.assetId];
   if (!assetId || (job.status !== 'COMPLETE' && job.status !== 'ERROR')) return { outcome: 'not_a_transcode' };
   try {
     if (job.status === 'COMPLETE') {
-      await ctx.media.markReady(assetId, readyPatch(assetId, job));
+      const asset = await ctx.media.markReady(assetId, readyPatch(assetId, job));
+      if (asset.static_renditions?.length && ctx.staticRenditions) {
+        await ctx.staticRenditions.record(assetId, staticRenditionOutcomes(asset, job));
+      }
       return { outcome: 'marked_ready', assetId };
     }
     const code = job.errorCode === undefined ? '' : ` (${job.errorCode})`;
@@ -112,6 +124,20 @@ export function readyPatch(assetId: string, job: JobStateChange): ReadyPatch {
     renditions: outputs.flatMap((o) => o.outputFilePaths.map(renditionOf)).filter((r) => r !== undefined),
     resolution_tier: (top && resolutionTier(top.widthInPx, top.heightInPx)) ?? 'audio-only',
   };
+}
+
+/**
+ * The static renditions the job wrote (its File group outputs, named as the files): ready with the size MediaConvert
+ * reports (it reports no file size or bit rate); one it did not write was not in the planned ladder, so skipped.
+ */
+export function staticRenditionOutcomes(asset: AssetRecord, job: JobStateChange): StaticRenditionOutcome[] {
+  const outputs = job.outputGroupDetails.flatMap((g) => g.outputDetails);
+  return (asset.static_renditions ?? []).map(({ resolution, name }): StaticRenditionOutcome => {
+    const output = outputs.find((o) => o.outputFilePaths.some((p) => p.endsWith(`/${name}`)));
+    if (!output) return { resolution, status: 'skipped' };
+    const size = output.videoDetails;
+    return { resolution, status: 'ready', ...(size && { width: size.widthInPx, height: size.heightInPx }) };
+  });
 }
 
 /** `s3://b/assets/a/master_720p.m3u8` → `720p`. */
