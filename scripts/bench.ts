@@ -269,7 +269,8 @@ async function main() {
       chunk_audio_s_per_source_s: round(audioPerSourceSecond, 4),
       model_task_startup_s: TASK_STARTUP_S,
       model_min_chunk_s: CHUNK_TASK_DEFAULTS.minChunkSeconds,
-      model_10min_ready_s: model,
+      model_10min_ready_s: Object.fromEntries(Object.entries(model).map(([w, m]) => [w, m.ready_s])),
+      model_10min_chunks: Object.fromEntries(Object.entries(model).map(([w, m]) => [w, m.chunks])),
     };
 
     const rows: [string, number | null, number | null, string][] = [
