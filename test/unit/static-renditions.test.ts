@@ -3,17 +3,22 @@
  * on a new asset and carried into its transcode job, the outcomes applied when the transcoder has written them, and
  * `/{playbackId}/{name}` redirecting into the asset's signed folder.
  */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECSClient, RunTaskCommand } from '@aws-sdk/client-ecs';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import Mux from '@mux/mux-node';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { run, type TranscoderDeps } from '../../containers/transcoder/src/main.js';
 import { DynamoStaticRenditionsStore } from '../../lambdas/core/adapters/dynamo-static-renditions.js';
 import { FargateRunner } from '../../lambdas/core/adapters/ecs-runner.js';
 import { assumedSource, jobSettings } from '../../lambdas/core/adapters/mediaconvert-runner.js';
 import { TransitionError } from '../../lambdas/core/domain/errors.js';
-import { planLadder } from '../../lambdas/core/domain/ladder.js';
+import { planLadder, renditionNames } from '../../lambdas/core/domain/ladder.js';
 import { type AssetRecord, toMuxAsset } from '../../lambdas/core/domain/media.js';
 import {
   type StaticRenditionFile,
@@ -23,6 +28,7 @@ import {
   staticRenditionsFor,
 } from '../../lambdas/core/domain/static-renditions.js';
 import { openApiDocument } from '../../lambdas/core/openapi.js';
+import type { MediaRepository } from '../../lambdas/core/ports.js';
 import { assetIdForUpload, ingestObject, transcodeJobFor } from '../../lambdas/core/usecases/ingest.js';
 import { type JobStateChange, mediaConvertJobChanged } from '../../lambdas/core/usecases/mediaconvert-status.js';
 import { createSigningKey } from '../../lambdas/core/usecases/signing-keys.js';
@@ -392,4 +398,63 @@ describe('MediaConvert mode', () => {
       ],
     ]);
   });
+});
+
+describe('the transcoder task', () => {
+  const env = {
+    ...{ MEDIA_TABLE: 'media', OUTPUT_BUCKET: 'out', ASSET_ID: 'asset1' },
+    ...{ SOURCE_BUCKET: 'ingest', SOURCE_KEY: 'uploads/u1' },
+  };
+  const events: string[] = [];
+  const repo = {
+    markReady: async () => void events.push('ready'),
+    markPlayable: async () => {},
+  } as unknown as MediaRepository;
+  /** Writes files that are not media where ffmpeg would write the ladder, so a remux of them fails. */
+  const encode: TranscoderDeps['encode'] = async (_input, plan, outDir) => {
+    for (const name of renditionNames(plan)) {
+      await mkdir(join(outDir, name), { recursive: true });
+      await writeFile(join(outDir, name, 'index.m3u8'), '#EXTM3U\n#EXT-X-MAP:URI="init.mp4"\n#EXTINF:4,\ns0.m4s\n');
+      await writeFile(join(outDir, name, 'init.mp4'), 'not an init segment');
+      await writeFile(join(outDir, name, 's0.m4s'), 'not a segment');
+    }
+    await writeFile(join(outDir, 'master.m3u8'), '#EXTM3U\n');
+    return [];
+  };
+  const s3 = mockClient(S3Client);
+  beforeEach(() => {
+    vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
+    events.length = 0;
+    s3.reset();
+    s3.on(GetObjectCommand).resolves({ Body: Readable.from([Buffer.from('source')]) as never });
+    s3.on(PutObjectCommand).resolves({});
+  });
+
+  const transcode = (STATIC_RENDITIONS: string) =>
+    run({
+      env: { ...env, STATIC_RENDITIONS },
+      repo,
+      s3: new S3Client({}),
+      probe: async () => ({ durationSeconds: 4, video: { width: 640, height: 360, fps: 30 }, audio: { channels: 2 } }),
+      encode,
+      staticRenditions: { record: async (_id, outcomes) => void events.push(JSON.stringify(outcomes)) },
+    });
+
+  it('writes them after marking the asset ready; one that fails is errored and the task still succeeds', async () => {
+    expect(await transcode('highest,2160p')).toBe(0);
+    expect(events).toEqual([
+      'ready',
+      JSON.stringify([
+        { resolution: 'highest', status: 'errored' },
+        { resolution: '2160p', status: 'skipped' },
+      ]),
+    ]);
+  });
+
+  it('refuses a STATIC_RENDITIONS naming an unknown resolution', async () => {
+    expect(await transcode('highest,4k')).toBe(1);
+    expect(events).toEqual([]);
+  });
+
+  afterEach(() => vi.unstubAllEnvs());
 });
