@@ -7,23 +7,12 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { SIGNATURE_PARAMS } from '../../lambdas/core/domain/cdn-signature.js';
+import { IMAGE_PARAMETERS } from '../../lambdas/core/domain/thumbnails.js';
 import { GammaFunction } from './gamma-function.js';
 import { PlaybackSigningKey } from './playback-key.js';
 
 /** What changes an image (Mux's parameters, and the token of a signed playback id): the images cache key. */
-const IMAGE_QUERY_PARAMETERS = [
-  'token',
-  'time',
-  'width',
-  'height',
-  'fit_mode',
-  'rotate',
-  'flip_v',
-  'flip_h',
-  'start',
-  'end',
-  'fps',
-];
+const IMAGE_QUERY_PARAMETERS = ['token', ...IMAGE_PARAMETERS];
 
 export interface StreamProps {
   readonly outputBucket: s3.IBucket;

@@ -348,3 +348,17 @@ export function animationFps(params: Pick<AnimatedParams, 'start' | 'end' | 'fps
 /** A size turned by `rotate` degrees. */
 export const rotatedSize = (size: Size, rotate: Rotation): Size =>
   rotate === 90 || rotate === 270 ? { width: size.height, height: size.width } : size;
+
+/** Mux's image parameters: the query of an image URL, or claims of a signed playback id's token (which win). */
+export const IMAGE_PARAMETERS = [
+  'time',
+  'width',
+  'height',
+  'fit_mode',
+  'rotate',
+  'flip_v',
+  'flip_h',
+  'start',
+  'end',
+  'fps',
+] as const;

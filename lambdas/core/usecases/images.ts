@@ -20,6 +20,7 @@ import {
   animationFps,
   type FitMode,
   fittedSize,
+  IMAGE_PARAMETERS,
   PREVIEW_MANIFEST,
   type PreviewManifest,
   parseAnimatedParams,
@@ -101,20 +102,6 @@ const CONTENT_TYPES: Record<ImageFormat, string> = {
   gif: 'image/gif',
 };
 
-/** Parameters a signed token may carry as claims (Mux puts them there for signed playback ids). */
-const PARAMETER_CLAIMS = [
-  'time',
-  'width',
-  'height',
-  'fit_mode',
-  'rotate',
-  'flip_v',
-  'flip_h',
-  'start',
-  'end',
-  'fps',
-] as const;
-
 export async function resolveImage(
   request: ImageRequest,
   query: Readonly<Record<string, string | undefined>>,
@@ -175,7 +162,7 @@ interface DrawContext {
 
 function claimParameters(claims: Record<string, unknown>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const name of PARAMETER_CLAIMS) {
+  for (const name of IMAGE_PARAMETERS) {
     const value = claims[name];
     if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') out[name] = String(value);
   }
