@@ -123,4 +123,19 @@ describe('static renditions', () => {
     const id = (plain.playback_ids as { id: string }[])[0]?.id;
     expect((await fetch(`${config.streamUrl}/${id}/highest.mp4`)).status).toBe(404);
   });
+
+  it("Mux's SDK sends them (and the deprecated mp4_support, translated) and reads them back", async () => {
+    const upload = await mux.video.uploads.create({
+      cors_origin: '*',
+      new_asset_settings: { playback_policies: ['public'], static_renditions: [{ resolution: 'audio-only' }] },
+    });
+    expect(upload.new_asset_settings?.static_renditions).toEqual([{ resolution: 'audio-only' }]);
+    const legacy = await mux.video.uploads.create({
+      cors_origin: '*',
+      new_asset_settings: { playback_policies: ['public'], mp4_support: 'capped-1080p' },
+    });
+    expect(legacy.new_asset_settings?.static_renditions).toEqual([{ resolution: 'highest' }]);
+    await mux.video.uploads.cancel(upload.id);
+    await mux.video.uploads.cancel(legacy.id);
+  });
 });
