@@ -8,11 +8,12 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECSClient, RunTaskCommand } from '@aws-sdk/client-ecs';
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectsCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import Mux from '@mux/mux-node';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { ChunkEncoders } from '../../containers/transcoder/src/chunk-tasks.js';
 import { run, type TranscoderDeps } from '../../containers/transcoder/src/main.js';
 import { DynamoStaticRenditionsStore } from '../../lambdas/core/adapters/dynamo-static-renditions.js';
 import { FargateRunner } from '../../lambdas/core/adapters/ecs-runner.js';
@@ -22,6 +23,7 @@ import { planLadder, renditionNames } from '../../lambdas/core/domain/ladder.js'
 import { type AssetRecord, toMuxAsset } from '../../lambdas/core/domain/media.js';
 import {
   type StaticRenditionFile,
+  type StaticRenditionOutcome,
   settleFiles,
   staticRenditionFromPath,
   staticRenditionSource,
@@ -38,7 +40,11 @@ import { CreateAssetInput, createAssetFromUrl } from '../../lambdas/core/usecase
 import { parseOrThrow } from '../../lambdas/core/validation.js';
 import { createPlaybackHandler } from '../../lambdas/handlers/playback.js';
 import { InMemorySigningKeys } from './api-fakes.js';
+import { InMemoryChunkLedger } from './chunk-fakes.js';
 import { InMemoryMediaRepository, InMemoryObjects, preparingAsset, RecordingRunner, waitingUpload } from './fakes.js';
+
+/** The transcoder's S3 client (one mock per class: both transcoder suites below set its behaviour per test). */
+const s3 = mockClient(S3Client);
 
 const settingsOf = (body: unknown) => parseOrThrow(CreateUploadInput, body).new_asset_settings;
 const refusal = (schema: typeof CreateUploadInput | typeof CreateAssetInput, body: unknown) => {
@@ -421,7 +427,6 @@ describe('the transcoder task', () => {
     await writeFile(join(outDir, 'master.m3u8'), '#EXTM3U\n');
     return [];
   };
-  const s3 = mockClient(S3Client);
   beforeEach(() => {
     vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
     events.length = 0;
@@ -457,4 +462,73 @@ describe('the transcoder task', () => {
   });
 
   afterEach(() => vi.unstubAllEnvs());
+});
+
+describe('the transcoder with chunk tasks (CHUNK_WORKERS=tasks)', () => {
+  const env = {
+    ...{ MEDIA_TABLE: 'media', OUTPUT_BUCKET: 'out', ASSET_ID: 'asset1', SOURCE_BUCKET: 'ingest' },
+    ...{ SOURCE_KEY: 'uploads/u1', CHUNK_WORKERS: 'tasks', CHUNK_PARALLELISM: '2', CHUNK_MIN_SECONDS: '12' },
+    STATIC_RENDITIONS: 'highest',
+  };
+  const bucket = new Map<string, Buffer>();
+  beforeEach(() => {
+    vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
+    bucket.clear();
+    s3.reset();
+    s3.on(PutObjectCommand).callsFake(async (input) => void bucket.set(input.Key, Buffer.from(input.Body)));
+    s3.on(GetObjectCommand).callsFake(async (input) => {
+      const bytes = bucket.get(input.Key) ?? Buffer.from('source');
+      return { Body: Object.assign(Readable.from([bytes]), { transformToString: async () => bytes.toString() }) };
+    });
+    s3.on(DeleteObjectsCommand).resolves({});
+  });
+  afterEach(() => vi.unstubAllEnvs());
+
+  /** Writes one chunk as ffmpeg names its files (the bytes are not media, so the remux fails). */
+  const encoders: ChunkEncoders = {
+    audioSlices: async (_input, _audio, chunks, dir) => {
+      await mkdir(dir, { recursive: true });
+      return Promise.all(
+        chunks.map(async (c) => writeFile(join(dir, `a${c.index}`), 'a').then(() => join(dir, `a${c.index}`))),
+      );
+    },
+    chunk: async (_input, plan, outDir, chunk) => {
+      for (const name of renditionNames(plan)) {
+        await mkdir(join(outDir, name), { recursive: true });
+        const uris = Array.from({ length: chunk.segmentCount }, (_, i) => `s${chunk.firstSegment + i}.m4s`);
+        for (const uri of [...uris, 'init.mp4']) await writeFile(join(outDir, name, uri), uri);
+        const lines = ['#EXTM3U', '#EXT-X-TARGETDURATION:6', '#EXT-X-MAP:URI="init.mp4"'];
+        lines.push(...uris.flatMap((u) => ['#EXTINF:6.0,', u]), '#EXT-X-ENDLIST');
+        await writeFile(join(outDir, name, 'index.m3u8'), lines.join('\n'));
+      }
+    },
+    images: async () => {},
+  };
+
+  it('the chunk tasks are started with them, and the task that finishes the asset writes them from the bucket', async () => {
+    const ledger = new InMemoryChunkLedger();
+    const runner = new RecordingRunner();
+    const recorded: StaticRenditionOutcome[][] = [];
+    const ready: string[] = [];
+    const deps = (extra: Record<string, string> = {}): Partial<TranscoderDeps> => ({
+      env: { ...env, ...extra },
+      repo: { markReady: async () => void ready.push('ready'), markPlayable: async () => {} } as never,
+      s3: new S3Client({}),
+      probe: async () => ({ durationSeconds: 30, video: { width: 640, height: 360, fps: 30 }, audio: { channels: 2 } }),
+      chunks: ledger,
+      runner: () => runner,
+      chunkEncoders: encoders,
+      staticRenditions: { record: async (_id, outcomes) => void recorded.push([...outcomes]) },
+    });
+    expect(await run(deps())).toBe(0);
+    expect(runner.jobs.map((j) => [j.chunk?.index, j.staticRenditions])).toEqual([[1, ['highest']]]);
+    expect(recorded).toEqual([]);
+    expect(await run(deps({ CHUNK_INDEX: '1' }))).toBe(0);
+    expect(ready).toEqual(['ready']);
+    // The finisher read the joined rung back from the bucket: its playlist and segments, not its own chunk alone.
+    const reads = s3.commandCalls(GetObjectCommand).map((c) => c.args[0].input.Key);
+    expect(reads).toContain('assets/asset1/360p/index.m3u8');
+    expect(reads).toContain('assets/asset1/360p/s0.m4s');
+    expect(recorded).toEqual([[{ resolution: 'highest', status: 'errored' }]]);
+  });
 });
