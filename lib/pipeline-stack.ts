@@ -85,7 +85,7 @@ export class PipelineStack extends Stack {
       }),
     });
 
-    new UploadTimeouts(this, 'UploadTimeouts', { mediaTable: storage.mediaTable });
+    new UploadTimeouts(this, 'UploadTimeouts', { mediaTable: storage.mediaTable, ingestBucket: storage.ingestBucket });
 
     const transcoder =
       (props.transcoder ?? 'fargate') === 'mediaconvert'

@@ -119,7 +119,7 @@ export const USES = {
   playback: ['MEDIA_TABLE', 'OUTPUT_BUCKET', 'PLAYBACK_KEY_SECRET', 'PLAYBACK_KEY_PAIR_ID', 'STREAM_URL_PARAMETER'],
   /** The deploy-time custom resource that makes the playback signing key (handlers/playback-key.ts). */
   playbackKey: ['PLAYBACK_KEY_SECRET'],
-  uploadTimeouts: ['MEDIA_TABLE'],
+  uploadTimeouts: ['MEDIA_TABLE', 'INGEST_BUCKET'],
   /** Fetches input URLs into the ingest bucket and dispatches, so it also reads the runner's variables. */
   urlFetch: ['MEDIA_TABLE', 'INGEST_BUCKET', 'OUTPUT_BUCKET', 'TRANSCODER'],
   webhookFanout: ['WEBHOOKS_TABLE', 'WEBHOOK_QUEUE_URL'],

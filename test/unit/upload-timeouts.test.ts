@@ -3,6 +3,12 @@ import { timeOutUploads } from '../../lambdas/core/usecases/uploads.js';
 import { createUploadTimeoutsHandler } from '../../lambdas/handlers/upload-timeouts.js';
 import { InMemoryMediaRepository, waitingUpload } from './fakes.js';
 
+/** Records the multipart uploads aborted; the plain uploads here have none. */
+const noMultipart = () => {
+  const aborted: string[] = [];
+  return { aborted, abort: async (_key: string, uploadId: string) => void aborted.push(uploadId) };
+};
+
 describe('upload timeouts', () => {
   it('times out waiting uploads whose URL expired more than the grace period ago, and nothing else', async () => {
     const media = new InMemoryMediaRepository();
@@ -14,7 +20,9 @@ describe('upload timeouts', () => {
     await media.transitionUpload('cancelled', 'cancelled');
 
     const now = () => (t0 + 1200) * 1000;
-    expect(await timeOutUploads({ media, now, graceSeconds: 120 })).toEqual(['expired']);
+    const multipart = noMultipart();
+    expect(await timeOutUploads({ media, multipart, now, graceSeconds: 120 })).toEqual(['expired']);
+    expect(multipart.aborted).toEqual([]);
     expect((await media.getUpload('expired'))?.status).toBe('timed_out');
     expect((await media.getUpload('ingrace'))?.status).toBe('waiting');
     expect((await media.getUpload('cancelled'))?.status).toBe('cancelled');
@@ -23,7 +31,7 @@ describe('upload timeouts', () => {
   it('handler: reports what it timed out, and nothing the second time', async () => {
     const media = new InMemoryMediaRepository();
     await media.putUpload(waitingUpload({ created_at: 1, timeout: 60 }));
-    const handler = createUploadTimeoutsHandler(() => ({ media }));
+    const handler = createUploadTimeoutsHandler(() => ({ media, multipart: noMultipart() }));
     expect(await handler({})).toEqual({ timedOut: ['upload1'] });
     expect(await handler({})).toEqual({ timedOut: [] });
   });

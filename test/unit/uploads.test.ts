@@ -338,9 +338,12 @@ describe('multipart uploads', () => {
     const created = (await media.getUpload('upload1'))?.created_at ?? 0;
     clock = created + 3000;
     await start({ size: 40 * MiB });
-    const sweep = (at: number) => timeOutUploads({ media, now: () => at * 1000, graceSeconds: 120 });
+    const sweep = (at: number) => timeOutUploads({ media, multipart: parts, now: () => at * 1000, graceSeconds: 120 });
 
     expect(await sweep(created + 3600 + 121)).toEqual([]);
+    expect(parts.aborted).toEqual([]);
     expect(await sweep(clock + 3600 + 121)).toEqual(['upload1']);
+    // Its parts are dropped at once, not left to the bucket's 7-day lifecycle rule.
+    expect(parts.aborted).toEqual(['mpu-1']);
   });
 });

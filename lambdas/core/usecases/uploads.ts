@@ -316,6 +316,8 @@ async function storedParts(id: string, multipart: MultipartState, parts: Multipa
  */
 export async function timeOutUploads(ctx: {
   media: MediaRepository;
+  /** Aborts the S3 multipart upload of a timed-out upload, so its parts stop costing storage at once. */
+  multipart: Pick<MultipartUploads, 'abort'>;
   now?: () => number;
   /** @default 120 */
   graceSeconds?: number;
@@ -329,7 +331,8 @@ export async function timeOutUploads(ctx: {
   const timedOut: string[] = [];
   for (const upload of expired) {
     try {
-      await ctx.media.transitionUpload(upload.id, 'timed_out');
+      const closed = await ctx.media.transitionUpload(upload.id, 'timed_out');
+      if (closed.multipart) await ctx.multipart.abort(uploadObjectKey(upload.id), closed.multipart.upload_id);
       timedOut.push(upload.id);
     } catch (err) {
       if (!(err instanceof TransitionError)) throw err;
