@@ -18,5 +18,8 @@ export function uploadIdFromKey(key: string): string | undefined {
 /** Output bucket prefix of an asset's renditions, playlists and thumbnails (no trailing slash). */
 export const assetOutputPrefix = (assetId: string) => `assets/${assetId}`;
 
-/** The master playlist, written last: its presence means every rendition is complete. */
+/**
+ * The master playlist. With fast start a provisional one is published once every rendition has its first segments
+ * (the asset gains `playable_at`); the final one (measured bit rates) is written last, just before `ready`.
+ */
 export const MASTER_PLAYLIST = 'master.m3u8';
