@@ -147,4 +147,28 @@ describe('dashboard', () => {
     expect(status === 404 || json?.data?.status === 'deleted').toBe(true);
     expect(problems).toEqual([]);
   });
+
+  it('links the MP4 download of an asset made with static renditions', async () => {
+    const upload = await client.createUpload({
+      new_asset_settings: { playback_policies: ['public'], static_renditions: [{ resolution: 'highest' }] },
+    });
+    const clip = await makeClip(join(mkdtempSync(join(tmpdir(), 'gamma-web-')), 'download.mp4'), { seconds: 3 });
+    expect(await client.put(upload.url, clip)).toBe(200);
+    const assetId = await client.assetOfUpload(upload.id);
+    await client.until(
+      'the MP4 download to be made',
+      async () => (await client.request('GET', `/video/v1/assets/${assetId}`)).json.data,
+      (a) => a?.static_renditions?.files?.[0]?.status === 'ready',
+      120_000,
+    );
+
+    await page.goto(`${config.dashboardUrl}/#/assets/${assetId}`);
+    const link = page.getByRole('region', { name: 'Downloads' }).getByRole('link', { name: 'highest.mp4' });
+    await link.waitFor();
+    const href = (await link.getAttribute('href')) ?? '';
+    expect(href).toMatch(new RegExp(`^${config.streamUrl}/[A-Za-z0-9]+/highest\\.mp4$`));
+    const mp4 = Buffer.from(await (await fetch(href)).arrayBuffer());
+    expect(mp4.subarray(4, 8).toString('latin1')).toBe('ftyp');
+    expect(problems).toEqual([]);
+  });
 });

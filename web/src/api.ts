@@ -34,6 +34,17 @@ export interface Asset {
   upload_id?: string;
   passthrough?: string;
   meta?: { title?: string; creator_id?: string; external_id?: string };
+  static_renditions?: { files: StaticRenditionFile[] };
+}
+
+/** An MP4/M4A download of an asset (Mux's `static_renditions.files[]`). */
+export interface StaticRenditionFile {
+  name: string;
+  ext: 'mp4' | 'm4a';
+  status: 'preparing' | 'ready' | 'skipped' | 'errored';
+  width?: number;
+  height?: number;
+  filesize?: string;
 }
 
 export interface Upload {

@@ -2,10 +2,10 @@
  * One asset: the player (when ready), its metadata, playback ids with a copyable URL and embed snippet, editing of
  * title and passthrough, and deletion with confirmation. An errored asset shows why. Live events keep it current.
  */
-import { ApiError, type Asset, type GammaApi } from './api.js';
+import { ApiError, type Asset, type GammaApi, type StaticRenditionFile } from './api.js';
 import { type DashboardConfig, playbackUrl, storyboardUrl, thumbnailUrl } from './config.js';
 import { h, ICONS, icon, replace } from './dom.js';
-import { createdAt, dateTime, duration } from './format.js';
+import { bytes, createdAt, dateTime, duration } from './format.js';
 import { createPlayer, type Player } from './player.js';
 import { assetTitle, confirmDialog, copyButton, publicPlaybackId, resolution, statusBadge, toast } from './ui.js';
 
@@ -141,6 +141,8 @@ export function assetView(ctx: { config: DashboardConfig; api: GammaApi; id: str
     );
 
     const sections: HTMLElement[] = [details, playback];
+    const downloads = downloadsCard(config, a);
+    if (downloads) sections.push(downloads);
     if (api.supports('updateAsset')) sections.push(editForm(a));
     if (api.supports('deleteAsset')) sections.push(dangerZone(a));
     replace(side, ...sections);
@@ -246,6 +248,35 @@ export function assetView(ctx: { config: DashboardConfig; api: GammaApi; id: str
       player?.destroy();
     },
   };
+}
+
+/** The asset's MP4/M4A downloads (static renditions), linked through its first public playback id. */
+function downloadsCard(config: DashboardConfig, a: Asset) {
+  const files = a.static_renditions?.files ?? [];
+  if (files.length === 0) return undefined;
+  const publicId = publicPlaybackId(a);
+  const words: Record<StaticRenditionFile['status'], string> = {
+    preparing: 'Preparing…',
+    ready: 'Ready',
+    skipped: 'Not made: the video has no such rendition',
+    errored: 'Could not be made',
+  };
+  return card(
+    'Downloads',
+    h(
+      'ul',
+      { class: 'downloads' },
+      ...files.map((f) => {
+        const size = f.filesize ? ` · ${bytes(Number(f.filesize))}` : '';
+        const dims = f.width && f.height ? ` · ${f.width}×${f.height}` : '';
+        const label =
+          f.status === 'ready' && publicId
+            ? h('a', { href: `${config.streamUrl}/${publicId}/${f.name}`, download: f.name }, f.name)
+            : h('code', null, f.name);
+        return h('li', null, label, h('span', { class: 'muted small' }, ` ${words[f.status]}${dims}${size}`));
+      }),
+    ),
+  );
 }
 
 function card(title: string, ...children: Array<Node | false>) {
