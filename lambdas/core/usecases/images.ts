@@ -14,7 +14,7 @@ import { decodeJwt } from 'jose';
 import type { Sharp } from 'sharp';
 import { assetOutputPrefix } from '../domain/layout.js';
 import type { AssetRecord } from '../domain/media.js';
-import { type TokenAudience, verifyPlaybackToken } from '../domain/playback-token.js';
+import type { TokenAudience } from '../domain/playback-token.js';
 import {
   type AnimatedParams,
   animationFps,
@@ -38,7 +38,7 @@ import {
 } from '../domain/thumbnails.js';
 import type { MediaRepository, SigningKeyRepository } from '../ports.js';
 import type { TextObjects } from './playback.js';
-import { publicKeyLookup } from './signing-keys.js';
+import { authorizePlayback } from './signing-keys.js';
 
 const IMAGE_PATH = /^\/([A-Za-z0-9]{8,64})\/(thumbnail|animated|storyboard)\.(jpg|png|webp|gif|vtt)$/;
 
@@ -107,23 +107,17 @@ export async function resolveImage(
   query: Readonly<Record<string, string | undefined>>,
   deps: ImageDeps,
 ): Promise<ImageResult> {
-  const playback = await deps.media.getPlaybackId(request.playbackId);
-  if (!playback) return { status: 404, message: 'Playback ID not found' };
-  const asset = await deps.media.getAsset(playback.asset_id);
-  if (!asset || asset.status === 'deleted') return { status: 404, message: 'Playback ID not found' };
+  const access = await authorizePlayback(request.playbackId, AUDIENCE[request.kind], query.token, {
+    media: deps.media,
+    ...(deps.signingKeys && { signingKeys: deps.signingKeys }),
+    ...(deps.nowSeconds && { nowSeconds: deps.nowSeconds() }),
+  });
+  if (!access.ok) return { status: access.status, message: access.message };
+  const { asset } = access;
   let params = query;
   let cacheControl = IMMUTABLE;
-  if (playback.policy !== 'public') {
-    const token = query.token;
-    const keys = deps.signingKeys ?? { get: async () => undefined };
-    const check = await verifyPlaybackToken(token, {
-      playbackId: request.playbackId,
-      audience: AUDIENCE[request.kind],
-      publicKey: publicKeyLookup(asset.env, keys),
-      ...(deps.nowSeconds && { nowSeconds: deps.nowSeconds() }),
-    });
-    if (!check.ok) return { status: 403, message: check.reason };
-    const claims = decodeJwt(token as string); // verified above, `exp` included
+  if (access.tokenExpiresAt !== undefined) {
+    const claims = decodeJwt(query.token as string); // verified above, `exp` included
     params = { ...query, ...claimParameters(claims) };
     // Cached for as long as the token is valid (the cache key includes the token).
     const now = deps.nowSeconds?.() ?? Math.floor(Date.now() / 1000);

@@ -7,9 +7,8 @@ import {
   rewriteMediaPlaylist,
   signatureExpiry,
 } from '../domain/playback.js';
-import { verifyPlaybackToken } from '../domain/playback-token.js';
 import type { MediaRepository, SigningKeyRepository } from '../ports.js';
-import { publicKeyLookup } from './signing-keys.js';
+import { authorizePlayback } from './signing-keys.js';
 
 /** Reads a text object; undefined when it does not exist. */
 export interface TextObjects {
@@ -51,18 +50,9 @@ export async function resolvePlayback(
   /** The `?token=` a `signed` playback id needs (signing-keys.ts, playback-token.ts). */
   request: { token?: string } = {},
 ): Promise<PlaybackResult> {
-  const playback = await deps.media.getPlaybackId(playbackId);
-  if (!playback) return { status: 404, message: 'Playback ID not found' };
-  const asset = await deps.media.getAsset(playback.asset_id);
-  if (!asset || asset.status === 'deleted') return { status: 404, message: 'Playback ID not found' };
-  let tokenExpiresAt: number | undefined;
-  if (playback.policy !== 'public') {
-    const keys = deps.signingKeys ?? { get: async () => undefined };
-    const publicKey = publicKeyLookup(asset.env, keys);
-    const check = await verifyPlaybackToken(request.token, { playbackId, audience: 'v', publicKey });
-    if (!check.ok) return { status: 403, message: check.reason };
-    tokenExpiresAt = check.expiresAt;
-  }
+  const access = await authorizePlayback(playbackId, 'v', request.token, deps);
+  if (!access.ok) return { status: access.status, message: access.message };
+  const { asset, tokenExpiresAt } = access;
   if (asset.status === 'errored') return { status: 412, message: 'The asset is errored' };
   const master = await deps.objects.getText(deps.outputBucket, `${assetOutputPrefix(asset.id)}/${MASTER_PLAYLIST}`);
   if (master === undefined) return { status: 412, message: `The asset is ${asset.status} and not playable yet` };

@@ -3,7 +3,9 @@ import { generateKeyPair } from 'node:crypto';
 import { promisify } from 'node:util';
 import { NotFoundError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
-import type { SigningKey, SigningKeyRepository } from '../ports.js';
+import type { AssetRecord } from '../domain/media.js';
+import { type TokenAudience, verifyPlaybackToken } from '../domain/playback-token.js';
+import type { MediaRepository, SigningKey, SigningKeyRepository } from '../ports.js';
 
 const generateRsa = promisify(generateKeyPair);
 
@@ -52,4 +54,39 @@ export function publicKeyLookup(env: string, signingKeys: Pick<SigningKeyReposit
     const key = await signingKeys.get(keyId);
     return key?.env === env ? key.public_key : undefined;
   };
+}
+
+export type PlaybackAccess =
+  | { ok: true; asset: AssetRecord /** A signed id's token expiry (epoch seconds). */; tokenExpiresAt?: number }
+  | { ok: false; status: 403 | 404; message: string };
+
+/**
+ * Who may use a playback id: an unknown one, or one of a deleted asset, is 404; a `signed` one needs `token`, a
+ * playback token for `audience` (`v` video, `t` thumbnail, `g` animated, `s` storyboard) signed by a signing key of
+ * the asset's environment, else 403. Returns the asset it plays.
+ */
+export async function authorizePlayback(
+  playbackId: string,
+  audience: TokenAudience,
+  token: string | undefined,
+  deps: {
+    media: Pick<MediaRepository, 'getPlaybackId' | 'getAsset'>;
+    /** Public keys for `signed` playback ids; without it they never play. */
+    signingKeys?: Pick<SigningKeyRepository, 'get'>;
+    nowSeconds?: number;
+  },
+): Promise<PlaybackAccess> {
+  const playback = await deps.media.getPlaybackId(playbackId);
+  if (!playback) return { ok: false, status: 404, message: 'Playback ID not found' };
+  const asset = await deps.media.getAsset(playback.asset_id);
+  if (!asset || asset.status === 'deleted') return { ok: false, status: 404, message: 'Playback ID not found' };
+  if (playback.policy === 'public') return { ok: true, asset };
+  const check = await verifyPlaybackToken(token, {
+    playbackId,
+    audience,
+    publicKey: publicKeyLookup(asset.env, deps.signingKeys ?? { get: async () => undefined }),
+    ...(deps.nowSeconds !== undefined && { nowSeconds: deps.nowSeconds }),
+  });
+  if (!check.ok) return { ok: false, status: 403, message: check.reason };
+  return { ok: true, asset, tokenExpiresAt: check.expiresAt };
 }

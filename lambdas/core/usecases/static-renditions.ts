@@ -6,7 +6,6 @@
 import { z } from 'zod';
 import { assetOutputPrefix } from '../domain/layout.js';
 import { signatureExpiry } from '../domain/playback.js';
-import { verifyPlaybackToken } from '../domain/playback-token.js';
 import {
   MP4_SUPPORT_VALUES,
   type Mp4Support,
@@ -16,7 +15,7 @@ import {
 } from '../domain/static-renditions.js';
 import type { MediaRepository, SigningKeyRepository } from '../ports.js';
 import { Passthrough } from './assets.js';
-import { publicKeyLookup } from './signing-keys.js';
+import { authorizePlayback } from './signing-keys.js';
 
 const StaticRenditionRequestInput = z.strictObject({
   resolution: z.enum(STATIC_RESOLUTIONS, { error: `must be one of ${STATIC_RESOLUTIONS.join(', ')}` }),
@@ -81,17 +80,9 @@ export async function resolveStaticRendition(
   },
 ): Promise<StaticRenditionResult> {
   const { playbackId, name } = request;
-  const playback = await deps.media.getPlaybackId(playbackId);
-  if (!playback) return { status: 404, message: 'Playback ID not found' };
-  const asset = await deps.media.getAsset(playback.asset_id);
-  if (!asset || asset.status === 'deleted') return { status: 404, message: 'Playback ID not found' };
-  let tokenExpiresAt: number | undefined;
-  if (playback.policy !== 'public') {
-    const publicKey = publicKeyLookup(asset.env, deps.signingKeys ?? { get: async () => undefined });
-    const check = await verifyPlaybackToken(request.token, { playbackId, audience: 'v', publicKey });
-    if (!check.ok) return { status: 403, message: check.reason };
-    tokenExpiresAt = check.expiresAt;
-  }
+  const access = await authorizePlayback(playbackId, 'v', request.token, deps);
+  if (!access.ok) return { status: access.status, message: access.message };
+  const { asset, tokenExpiresAt } = access;
   const file = asset.static_renditions?.find((f) => f.name === name);
   if (!file) return { status: 404, message: `The asset has no static rendition ${name}` };
   if (file.status !== 'ready') return { status: 412, message: `The static rendition ${name} is ${file.status}` };
@@ -102,6 +93,6 @@ export async function resolveStaticRendition(
     status: 302,
     location: `/${assetOutputPrefix(asset.id)}/${name}?${query}`,
     // The redirect may be reused while its signature is valid, but no longer than its token allows.
-    cacheControl: playback.policy === 'public' ? 'public, max-age=3600' : 'private, no-store',
+    cacheControl: tokenExpiresAt === undefined ? 'public, max-age=3600' : 'private, no-store',
   };
 }
