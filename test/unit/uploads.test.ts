@@ -62,6 +62,13 @@ describe('createUpload', () => {
     });
   });
 
+  it.each(['*', 'https://example.com', 'http://localhost:5173', 'https://example.com/', 'https://[::1]:8443'])(
+    'takes cors_origin %s',
+    async (origin) => {
+      expect(await create({ cors_origin: origin })).toMatchObject({ cors_origin: origin });
+    },
+  );
+
   it('uses the configured timeout and empty settings when the body names none', async () => {
     const upload = await create({});
     expect(upload).toMatchObject({ timeout: 3600, new_asset_settings: {}, cors_origin: '*' });
@@ -75,6 +82,10 @@ describe('createUpload', () => {
     [{ new_asset_settings: { normalize_audio: true } }, 'new_asset_settings.normalize_audio: is not a known field'],
     [{ new_asset_settings: { playback_policies: ['private'] } }, 'new_asset_settings.playback_policies.0: '],
     [{ new_asset_settings: { max_resolution_tier: '720p' } }, 'new_asset_settings.max_resolution_tier: '],
+    [{ cors_origin: 'example.com' }, 'cors_origin: must be "*" or an origin'],
+    [{ cors_origin: 'https://example.com/upload' }, 'cors_origin: must be "*" or an origin'],
+    [{ cors_origin: 'javascript:alert(1)' }, 'cors_origin: must be "*" or an origin'],
+    [{ cors_origin: `https://${'a'.repeat(2100)}.com` }, 'cors_origin: must be at most 2048 characters'],
   ])('rejects %j naming the field', async (body, message) => {
     const err = await create(body).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ValidationError);

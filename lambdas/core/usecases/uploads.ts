@@ -27,9 +27,26 @@ export const NewAssetSettingsInput = z
   .transform(withPlaybackPolicies)
   .transform(withStaticRenditions);
 
+/** `*`, or the origin (scheme, host, port; no path) of the page that will upload, as browsers send it. */
+const CorsOrigin = z
+  .string()
+  .max(2048, { error: 'must be at most 2048 characters' })
+  .refine((value) => value === '*' || isWebOrigin(value.replace(/\/$/, '')), {
+    error: 'must be "*" or an origin such as https://example.com',
+  });
+
+function isWebOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === value;
+  } catch {
+    return false;
+  }
+}
+
 /** The body of `POST /video/v1/uploads`. */
 export const CreateUploadInput = z.strictObject({
-  cors_origin: z.string().min(1).optional(),
+  cors_origin: CorsOrigin.optional(),
   new_asset_settings: NewAssetSettingsInput.default({}),
   timeout: z
     .int({ error: 'must be a whole number of seconds' })
