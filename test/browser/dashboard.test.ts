@@ -148,23 +148,29 @@ describe('dashboard', () => {
     expect(problems).toEqual([]);
   });
 
-  it('links the MP4 download of an asset made with static renditions', async () => {
-    const upload = await client.createUpload({
-      new_asset_settings: { playback_policies: ['public'], static_renditions: [{ resolution: 'highest' }] },
-    });
-    const clip = await makeClip(join(mkdtempSync(join(tmpdir(), 'gamma-web-')), 'download.mp4'), { seconds: 3 });
-    expect(await client.put(upload.url, clip)).toBe(200);
-    const assetId = await client.assetOfUpload(upload.id);
+  it('uploads with "Also make an MP4 download" and links the MP4 on the asset page', async () => {
+    await page.getByLabel('Also make an MP4 download').check();
+    const name = `download ${Date.now().toString(36)}`;
+    const clip = await makeClip(join(mkdtempSync(join(tmpdir(), 'gamma-web-')), `${name}.mp4`), { seconds: 3 });
+    await page.locator('input[type=file]').setInputFiles(clip);
+    const row = page.locator('li[data-asset]').filter({ hasText: name });
+    await row.and(page.locator('[data-status="ready"]')).waitFor({ timeout: 240_000 });
+    const assetId = (await row.getAttribute('data-asset')) ?? '';
     await client.until(
       'the MP4 download to be made',
       async () => (await client.request('GET', `/video/v1/assets/${assetId}`)).json.data,
       (a) => a?.static_renditions?.files?.[0]?.status === 'ready',
       120_000,
     );
+    // The choice is remembered for the next uploads; unticked again so later runs start from the default.
+    await page.reload();
+    expect(await page.getByLabel('Also make an MP4 download').isChecked()).toBe(true);
+    await page.getByLabel('Also make an MP4 download').uncheck();
 
-    await page.goto(`${config.dashboardUrl}/#/assets/${assetId}`);
+    await page.getByRole('link', { name }).click();
     const link = page.getByRole('region', { name: 'Downloads' }).getByRole('link', { name: 'highest.mp4' });
     await link.waitFor();
+    await shot('asset-downloads');
     const href = (await link.getAttribute('href')) ?? '';
     expect(href).toMatch(new RegExp(`^${config.streamUrl}/[A-Za-z0-9]+/highest\\.mp4$`));
     const mp4 = Buffer.from(await (await fetch(href)).arrayBuffer());

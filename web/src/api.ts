@@ -141,12 +141,13 @@ export class GammaApi {
   }
 
   /** Mux: `POST /video/v1/uploads` → a direct upload with a presigned `url`. */
-  async createUpload(settings: { title?: string; corsOrigin: string }) {
+  async createUpload(settings: { title?: string; corsOrigin: string; mp4Download?: boolean }) {
     const body = {
       cors_origin: settings.corsOrigin,
       new_asset_settings: {
         playback_policies: ['public'],
         ...(settings.title && { meta: { title: settings.title.slice(0, 512) } }),
+        ...(settings.mp4Download && { static_renditions: [{ resolution: 'highest' }] }),
       },
     };
     return (await this.request<{ data: Upload }>('POST', '/video/v1/uploads', body)).data;

@@ -9,7 +9,7 @@ import { h, ICONS, icon, replace } from './dom.js';
 import { ago, bytes, createdAt, dateTime, duration } from './format.js';
 import type { LiveEvent } from './live.js';
 import { assetTitle, resolution, statusBadge, thumbnail, toast } from './ui.js';
-import type { UploadItem, UploadQueue } from './upload.js';
+import { MP4_DOWNLOAD_KEY, type UploadItem, type UploadQueue, uploadSettings } from './upload.js';
 
 const PAGE_SIZE = 25;
 
@@ -163,6 +163,7 @@ export function assetsView(ctx: { config: DashboardConfig; store: AssetStore; qu
       { class: 'muted small' },
       'Several at once; each goes straight to storage and starts processing when it lands.',
     ),
+    mp4Choice(),
   );
 
   const element = h(
@@ -449,4 +450,11 @@ export function reportUploadEvents(queue: UploadQueue, event: LiveEvent): void {
     toast(`${item.file.name}: ${item.error}`, 'error');
   }
   queue.dispatchEvent(new Event('change'));
+}
+
+/** "Also make an MP4 download": a choice for the next uploads, remembered in this browser. */
+function mp4Choice() {
+  const box = h('input', { type: 'checkbox', id: 'mp4-download', checked: uploadSettings().mp4Download });
+  box.addEventListener('change', () => localStorage.setItem(MP4_DOWNLOAD_KEY, String(box.checked)));
+  return h('label', { class: 'muted small choice', for: 'mp4-download' }, box, ' Also make an MP4 download');
 }

@@ -225,8 +225,13 @@ export function uploadSettings(storage: Storage = localStorage) {
     /** Files above this many bytes go multipart (resumable). @default 64 MiB */
     threshold: Math.min(bytes('gamma.multipartThreshold') ?? 64 * 1024 ** 2, SINGLE_PUT_LIMIT),
     partSize: bytes('gamma.multipartPartSize'),
+    /** New uploads also get an MP4 download (Mux's `static_renditions: [{ resolution: 'highest' }]`). */
+    mp4Download: storage.getItem(MP4_DOWNLOAD_KEY) === 'true',
   };
 }
+
+/** Where the dashboard remembers the "Also make an MP4 download" choice. */
+export const MP4_DOWNLOAD_KEY = 'gamma.mp4Download';
 
 /** Which multipart upload a file belongs to, kept across reloads (localStorage) under the file's fingerprint. */
 export class ResumeStore {
@@ -349,7 +354,11 @@ export class UploadQueue extends EventTarget {
     this.changed();
     try {
       if (isMultipart) item.upload ??= await this.earlierUpload(item.file);
-      item.upload ??= await this.api.createUpload({ title: item.title, corsOrigin: location.origin });
+      item.upload ??= await this.api.createUpload({
+        title: item.title,
+        corsOrigin: location.origin,
+        mp4Download: settings.mp4Download,
+      });
       if (isMultipart) this.resume.set(item.file, item.upload.id);
       if (controller.signal.aborted) throw aborted();
       let last = 0;
