@@ -358,7 +358,7 @@ async function finishPlaylist(file: string): Promise<void> {
 }
 
 /** Runs ffmpeg, reporting `-progress` output; rejects with the tail of its stderr when it fails. */
-function runFfmpeg(args: string[], onProgress?: (seconds: number) => void): Promise<void> {
+export function runFfmpeg(args: string[], onProgress?: (seconds: number) => void): Promise<void> {
   return new Promise((resolve, reject) => {
     const ffmpeg = spawn('ffmpeg', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const stderr: string[] = [];

@@ -5,7 +5,6 @@
  * rest of the asset's outputs. It runs beside the ladder's encode; decoding again costs about a tenth of the
  * ladder's CPU (`npm run bench`: decode 7.9 vs ladder 74 CPU-s per source minute).
  */
-import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +15,7 @@ import {
   type PreviewManifest,
   planPreviewFrames,
 } from '../../../lambdas/core/domain/thumbnails.js';
+import { runFfmpeg } from './encode.js';
 
 export type PreviewResult = { manifest: PreviewManifest } | { error: Error } | { skipped: 'no video' };
 
@@ -32,7 +32,7 @@ export async function cutPreviewFrames(input: string, outDir: string, source: So
   const frameList = join(scratch, 'frames.crc');
   try {
     await mkdir(dir, { recursive: true });
-    await ffmpeg(previewFfmpegArgs(input, plan, dir, frameList));
+    await runFfmpeg(previewFfmpegArgs(input, plan, dir, frameList));
     // framecrc writes one line per frame; comment lines start with '#'.
     const frames = (await readFile(frameList, 'utf8')).split('\n').filter((l) => l && !l.startsWith('#')).length;
     if (frames === 0) throw new Error('ffmpeg cut no preview frames');
@@ -56,19 +56,4 @@ export function previewFfmpegArgs(input: string, plan: PreviewManifest, dir: str
     ...['-map', '[sheets]', '-q:v', '5', '-start_number', '0', join(dir, '%05d.jpg')],
     ...['-map', '[count]', '-f', 'framecrc', frameList],
   ];
-}
-
-function ffmpeg(args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('ffmpeg', args, { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr = (stderr + chunk.toString()).slice(-2000);
-    });
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      if (code === 0) resolve();
-      else reject(new Error(`ffmpeg (preview frames) failed (${signal ?? `exit code ${code}`}): ${stderr}`));
-    });
-  });
 }
