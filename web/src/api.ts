@@ -1,61 +1,15 @@
 /**
- * The Mux-compatible Video API as the dashboard uses it (shapes from Mux's API reference). Every failure becomes
- * an `ApiError` whose `message` is words a person can read; an endpoint this deployment does not have (405) is
- * remembered so the UI can hide what would not work.
+ * The Mux-compatible Video API as the dashboard uses it, typed with the API's own shapes (`lambdas/core/domain`).
+ * Every failure becomes an `ApiError` whose `message` is words a person can read; an endpoint this deployment does
+ * not have (405) is remembered so the UI can hide what would not work.
  */
 
-export interface PlaybackId {
-  id: string;
-  policy: 'public' | 'signed' | string;
-}
+// The API's own shapes, imported as types only: erased by the build, so no server code reaches the bundle.
+import type { MuxAsset as Asset, MuxUpload as Upload } from '../../lambdas/core/domain/media.js';
 
-export interface Track {
-  id: string;
-  type: 'video' | 'audio' | string;
-  max_width?: number;
-  max_height?: number;
-  max_frame_rate?: number;
-  max_channels?: number;
-  duration?: number;
-}
-
-export interface Asset {
-  id: string;
-  status: 'preparing' | 'ready' | 'errored' | 'deleted';
-  created_at: string;
-  playback_ids?: PlaybackId[];
-  duration?: number;
-  max_stored_resolution?: string;
-  max_stored_frame_rate?: number;
-  resolution_tier?: string;
-  aspect_ratio?: string;
-  tracks?: Track[];
-  errors?: { type: string; messages: string[] };
-  upload_id?: string;
-  passthrough?: string;
-  meta?: { title?: string; creator_id?: string; external_id?: string };
-  static_renditions?: { files: StaticRenditionFile[] };
-}
-
-/** An MP4/M4A download of an asset (Mux's `static_renditions.files[]`). */
-export interface StaticRenditionFile {
-  name: string;
-  ext: 'mp4' | 'm4a';
-  status: 'preparing' | 'ready' | 'skipped' | 'errored';
-  width?: number;
-  height?: number;
-  filesize?: string;
-}
-
-export interface Upload {
-  id: string;
-  url: string;
-  status: 'waiting' | 'asset_created' | 'errored' | 'cancelled' | 'timed_out';
-  timeout: number;
-  asset_id?: string;
-  error?: { type: string; message: string };
-  new_asset_settings?: { meta?: { title?: string }; passthrough?: string };
-}
+export type { PlaybackId, Track } from '../../lambdas/core/domain/media.js';
+export type { StaticRenditionFile } from '../../lambdas/core/domain/static-renditions.js';
+export type { Asset, Upload };
 
 export interface Page<T> {
   data: T[];

@@ -3,95 +3,15 @@
  * updated live from the WebSocket (preparing → ready / errored) without reloading. Search and the status filter
  * apply to the rows shown; pages follow the API's cursor.
  */
-import type { Asset, GammaApi } from './api.js';
+import { type ListItem, listRow } from './asset-rows.js';
+import type { AssetStore } from './asset-store.js';
 import type { DashboardConfig } from './config.js';
-import { h, ICONS, icon, replace } from './dom.js';
-import { ago, bytes, createdAt, dateTime, duration } from './format.js';
-import type { LiveEvent } from './live.js';
-import { assetTitle, resolution, statusBadge, thumbnail, toast } from './ui.js';
-import { MP4_DOWNLOAD_KEY, type UploadItem, type UploadQueue, uploadSettings } from './upload.js';
-
-const PAGE_SIZE = 25;
-
-/** The page of assets on screen, kept current by live events. Emits `change`. */
-export class AssetStore extends EventTarget {
-  assets: Asset[] = [];
-  loading = false;
-  error?: string;
-  nextCursor?: string;
-  /** Cursors of the pages before this one; empty on the first page. */
-  private previous: Array<string | undefined> = [];
-  private cursor?: string;
-
-  constructor(private readonly api: GammaApi) {
-    super();
-  }
-
-  get page() {
-    return this.previous.length + 1;
-  }
-
-  async load(cursor = this.cursor): Promise<void> {
-    this.loading = true;
-    this.changed();
-    try {
-      const page = await this.api.listAssets({ limit: PAGE_SIZE, cursor });
-      this.cursor = cursor;
-      this.assets = page.data.filter((a) => a.status !== 'deleted');
-      this.nextCursor = page.next_cursor;
-      this.error = undefined;
-    } catch (err) {
-      this.error = (err as Error).message;
-    }
-    this.loading = false;
-    this.changed();
-  }
-
-  next() {
-    if (!this.nextCursor) return;
-    this.previous.push(this.cursor);
-    void this.load(this.nextCursor);
-  }
-
-  prev() {
-    if (this.previous.length === 0) return;
-    void this.load(this.previous.pop());
-  }
-
-  find(id: string) {
-    return this.assets.find((a) => a.id === id);
-  }
-
-  /** Applies a live event: new assets appear on the first page, changed ones update, deleted ones go. */
-  apply(event: LiveEvent): void {
-    if (event.object.type !== 'asset') return;
-    const asset = event.data as Asset;
-    const i = this.assets.findIndex((a) => a.id === asset.id);
-    if (event.type === 'video.asset.deleted' || asset.status === 'deleted') {
-      if (i >= 0) this.assets.splice(i, 1);
-    } else if (i >= 0) this.assets[i] = asset;
-    else if (this.page === 1) this.assets.unshift(asset);
-    else return;
-    this.changed();
-  }
-
-  remove(id: string) {
-    this.assets = this.assets.filter((a) => a.id !== id);
-    this.changed();
-  }
-
-  private changed() {
-    this.dispatchEvent(new Event('change'));
-  }
-}
+import { h, ICONS, icon, KeyedList, replace } from './dom.js';
+import { ago } from './format.js';
+import { assetTitle } from './ui.js';
+import { MP4_DOWNLOAD_KEY, type UploadQueue, uploadSettings } from './upload.js';
 
 type Filter = 'all' | 'waiting' | 'preparing' | 'ready' | 'errored';
-
-interface Row {
-  el: HTMLElement;
-  signature: string;
-  update?(): void;
-}
 
 export function assetsView(ctx: { config: DashboardConfig; store: AssetStore; queue: UploadQueue }): {
   element: HTMLElement;
@@ -220,7 +140,7 @@ export function assetsView(ctx: { config: DashboardConfig; store: AssetStore; qu
     if (files.length) queue.add(files);
   });
 
-  const rows = new Map<string, Row>();
+  const rows = new KeyedList<ListItem>(list, (first) => listRow(config, queue, first));
 
   /** Uploads not yet represented by an asset row. */
   const pendingUploads = () =>
@@ -236,43 +156,19 @@ export function assetsView(ctx: { config: DashboardConfig; store: AssetStore; qu
   }
 
   function render() {
-    const wanted: Array<[string, () => Row]> = [];
+    const wanted: Array<[string, ListItem]> = [];
     if (store.page === 1) {
       for (const item of pendingUploads()) {
         // An upload in flight is an asset-to-be in Mux's `waiting` state.
         if (!matches(item.title, item.upload?.id ?? '', 'waiting')) continue;
-        wanted.push([`u:${item.key}`, () => uploadRow(item)]);
+        wanted.push([`u:${item.key}`, { kind: 'upload', item }]);
       }
     }
     for (const asset of store.assets) {
       if (!matches(assetTitle(asset), asset.id, asset.status)) continue;
-      wanted.push([`a:${asset.id}`, () => assetRow(config, asset)]);
+      wanted.push([`a:${asset.id}`, { kind: 'asset', asset }]);
     }
-    // Keyed reconciliation: unchanged rows stay in place, so focus and images survive live updates.
-    const keep = new Set(wanted.map(([key]) => key));
-    for (const [key, row] of rows) {
-      if (!keep.has(key)) {
-        row.el.remove();
-        rows.delete(key);
-      }
-    }
-    let cursor: ChildNode | null = list.firstChild;
-    for (const [key, make] of wanted) {
-      let row = rows.get(key);
-      const fresh = make();
-      if (row && row.signature !== fresh.signature && !row.update) {
-        if (cursor === row.el) cursor = row.el.nextSibling;
-        row.el.remove();
-        row = undefined;
-      }
-      if (row) row.update?.();
-      else {
-        row = fresh;
-        rows.set(key, row);
-      }
-      if (row.el === cursor) cursor = cursor.nextSibling;
-      else list.insertBefore(row.el, cursor);
-    }
+    rows.set(wanted);
 
     const total = store.assets.length;
     const shown = wanted.length;
@@ -299,93 +195,6 @@ export function assetsView(ctx: { config: DashboardConfig; store: AssetStore; qu
     dropzone.classList.toggle('compact', total > 0 || queue.items.length > 0);
   }
 
-  function uploadRow(item: UploadItem): Row {
-    const bar = h('progress', {
-      max: item.file.size || 1,
-      value: item.sent,
-      'aria-label': `Upload progress of ${item.file.name}`,
-    });
-    const detail = h('span', { class: 'muted small' });
-    const badge = h('span');
-    const actions = h('div', { class: 'row-actions' });
-    const el = h(
-      'li',
-      { class: 'asset-row upload-row', dataset: { upload: String(item.key) } },
-      thumbnail(config, undefined),
-      h(
-        'div',
-        { class: 'cell-title' },
-        h('span', { class: 'title' }, item.title),
-        h('div', { class: 'upload-progress' }, bar, detail),
-      ),
-      badge,
-      h('span', { class: 'cell-muted' }, '—'),
-      h('span', { class: 'cell-muted' }, bytes(item.file.size)),
-      actions,
-    );
-    const update = () => {
-      bar.value = item.sent;
-      const pct = item.file.size ? Math.floor((item.sent / item.file.size) * 100) : 0;
-      const text: Record<UploadItem['state'], string> = {
-        queued: 'Queued',
-        uploading: item.sent
-          ? `${item.parts?.resumed ? 'Resumed · ' : ''}${pct}% · ${bytes(item.sent)} of ${bytes(item.file.size)}` +
-            (item.parts ? ` · ${item.parts.done} of ${item.parts.total} parts` : '')
-          : 'Starting…',
-        processing: 'Uploaded · waiting for processing to start',
-        failed: item.error ?? 'Upload failed',
-        cancelled: 'Cancelled',
-      };
-      detail.textContent = text[item.state];
-      detail.classList.toggle('error-text', item.state === 'failed');
-      bar.hidden = item.state === 'failed';
-      replace(badge, statusBadge(item.state === 'failed' ? 'failed' : 'waiting'));
-      const wantActions = item.state === 'failed' ? 'failed' : item.state === 'processing' ? 'none' : 'active';
-      if (actions.dataset.mode !== wantActions) {
-        actions.dataset.mode = wantActions;
-        replace(
-          actions,
-          wantActions === 'active' &&
-            h(
-              'button',
-              {
-                class: 'button small ghost',
-                type: 'button',
-                onclick: () => queue.cancel(item),
-                'aria-label': `Cancel upload of ${item.file.name}`,
-              },
-              'Cancel',
-            ),
-          wantActions === 'failed' &&
-            h(
-              'button',
-              {
-                class: 'button small',
-                type: 'button',
-                onclick: () => queue.retry(item),
-                'aria-label': `Retry upload of ${item.file.name}`,
-              },
-              icon(ICONS.retry),
-              'Retry',
-            ),
-          wantActions === 'failed' &&
-            h(
-              'button',
-              {
-                class: 'button small ghost',
-                type: 'button',
-                onclick: () => queue.dismiss(item),
-                'aria-label': `Dismiss ${item.file.name}`,
-              },
-              'Dismiss',
-            ),
-        );
-      }
-    };
-    update();
-    return { el, signature: `u${item.key}`, update };
-  }
-
   const onChange = () => render();
   store.addEventListener('change', onChange);
   queue.addEventListener('change', onChange);
@@ -403,53 +212,6 @@ export function assetsView(ctx: { config: DashboardConfig; store: AssetStore; qu
       clearInterval(clock);
     },
   };
-}
-
-function assetRow(config: DashboardConfig, asset: Asset): Row {
-  const created = createdAt(asset.created_at);
-  const el = h(
-    'li',
-    { class: 'asset-row', dataset: { asset: asset.id, status: asset.status } },
-    thumbnail(config, asset),
-    h(
-      'div',
-      { class: 'cell-title' },
-      h('a', { class: 'title', href: `#/assets/${asset.id}` }, assetTitle(asset)),
-      h('code', { class: 'id' }, asset.id),
-      asset.status === 'errored' &&
-        h('span', { class: 'error-text small' }, asset.errors?.messages?.[0] ?? 'Processing failed'),
-    ),
-    statusBadge(asset.status),
-    h('span', { class: 'cell-muted', 'aria-label': 'Duration' }, duration(asset.duration)),
-    h('span', { class: 'cell-muted', 'aria-label': 'Resolution' }, asset.status === 'ready' ? resolution(asset) : '—'),
-    h(
-      'time',
-      { class: 'cell-muted', dateTime: created.toISOString(), title: dateTime(created), dataset: { ago: '' } },
-      ago(created),
-    ),
-  );
-  // The whole row opens the asset; the title link is what keyboard and screen-reader users reach.
-  el.addEventListener('click', (e) => {
-    if ((e.target as HTMLElement).closest('a, button')) return;
-    location.hash = `#/assets/${asset.id}`;
-  });
-  return { el, signature: JSON.stringify(asset) };
-}
-
-export function reportUploadEvents(queue: UploadQueue, event: LiveEvent): void {
-  if (event.object.type !== 'upload') return;
-  const item = queue.byUploadId(event.object.id);
-  if (!item) return;
-  item.upload = { ...item.upload, ...event.data } as UploadItem['upload'];
-  if (event.type === 'video.upload.errored' || event.type === 'video.upload.timed_out') {
-    item.state = 'failed';
-    item.error =
-      event.type === 'video.upload.timed_out'
-        ? 'The upload URL expired before the file arrived.'
-        : 'The upload failed.';
-    toast(`${item.file.name}: ${item.error}`, 'error');
-  }
-  queue.dispatchEvent(new Event('change'));
 }
 
 /** "Also make an MP4 download": a choice for the next uploads, remembered in this browser. */

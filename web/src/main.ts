@@ -4,8 +4,9 @@
  * saves. Routes are hashes (`#/`, `#/assets/{id}`), so any static host serves it.
  */
 import { ApiError, type Asset, GammaApi, tokenHeader } from './api.js';
+import { AssetStore, reportUploadEvents } from './asset-store.js';
 import { assetView } from './asset-view.js';
-import { AssetStore, assetsView, reportUploadEvents } from './assets-view.js';
+import { assetsView } from './assets-view.js';
 import { type DashboardConfig, loadConfig } from './config.js';
 import { h, replace } from './dom.js';
 import { connectLive, type LiveEvent, type LiveState } from './live.js';
