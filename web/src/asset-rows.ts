@@ -5,7 +5,8 @@
 import type { Asset } from './api.js';
 import type { DashboardConfig } from './config.js';
 import { h, ICONS, icon, type KeyedRow, replace, setText } from './dom.js';
-import { ago, bytes, createdAt, dateTime, duration } from './format.js';
+import { ago, bytes, createdAt, dateTime, duration, percent } from './format.js';
+import { t } from './i18n/index.js';
 import { assetTitle, publicPlaybackId, resolution, statusBadge, thumbnail } from './ui.js';
 import type { UploadItem, UploadQueue } from './upload.js';
 
@@ -22,9 +23,12 @@ export function listRow(config: DashboardConfig, queue: UploadQueue, first: List
 }
 
 function uploadRow(config: DashboardConfig, queue: UploadQueue, item: UploadItem): KeyedRow<UploadItem> {
-  const bar = h('progress', { max: item.file.size || 1, 'aria-label': `Upload progress of ${item.file.name}` });
+  const bar = h('progress', {
+    max: item.file.size || 1,
+    'aria-label': t('upload.progressLabel', { name: item.file.name }),
+  });
   const detail = h('span', { class: 'muted small' });
-  const badge = h('span');
+  const badge = h('span', { class: 'cell-status' });
   const actions = h('div', { class: 'row-actions' });
   const el = h(
     'li',
@@ -51,18 +55,14 @@ function uploadRow(config: DashboardConfig, queue: UploadQueue, item: UploadItem
 
   const update = () => {
     bar.value = item.sent;
-    const pct = item.file.size ? Math.floor((item.sent / item.file.size) * 100) : 0;
-    const text: Record<UploadItem['state'], string> = {
-      queued: 'Queued',
-      uploading: item.sent
-        ? `${item.parts?.resumed ? 'Resumed · ' : ''}${pct}% · ${bytes(item.sent)} of ${bytes(item.file.size)}` +
-          (item.parts ? ` · ${item.parts.done} of ${item.parts.total} parts` : '')
-        : 'Starting…',
-      processing: 'Uploaded · waiting for processing to start',
-      failed: item.error ?? 'Upload failed',
-      cancelled: 'Cancelled',
+    const text: Record<UploadItem['state'], () => string> = {
+      queued: () => t('upload.queued'),
+      uploading: () => (item.sent ? progressText(item) : t('upload.starting')),
+      processing: () => t('upload.processing'),
+      failed: () => item.error ?? t('status.failed'),
+      cancelled: () => t('status.cancelled'),
     };
-    setText(detail, text[item.state]);
+    setText(detail, text[item.state]());
     detail.classList.toggle('error-text', item.state === 'failed');
     bar.hidden = item.state === 'failed';
     const status = item.state === 'failed' ? 'failed' : 'waiting';
@@ -76,13 +76,25 @@ function uploadRow(config: DashboardConfig, queue: UploadQueue, item: UploadItem
     const name = item.file.name;
     replace(
       actions,
-      mode === 'active' && button('Cancel', `Cancel upload of ${name}`, () => queue.cancel(item)),
-      mode === 'failed' && button('Retry', `Retry upload of ${name}`, () => queue.retry(item), '', ICONS.retry),
-      mode === 'failed' && button('Dismiss', `Dismiss ${name}`, () => queue.dismiss(item)),
+      mode === 'active' && button(t('ui.cancel'), t('upload.cancelLabel', { name }), () => queue.cancel(item)),
+      mode === 'failed' &&
+        button(t('upload.retry'), t('upload.retryLabel', { name }), () => queue.retry(item), '', ICONS.retry),
+      mode === 'failed' && button(t('upload.dismiss'), t('upload.dismissLabel', { name }), () => queue.dismiss(item)),
     );
   };
   update();
   return { el, update };
+}
+
+/** "Resumed · 42% · 12.3 MB of 29.1 MB · 2 of 3 parts". */
+function progressText(item: UploadItem): string {
+  const sent = t('upload.sent', {
+    percent: percent(item.file.size ? Math.floor((item.sent / item.file.size) * 100) / 100 : 0),
+    sent: bytes(item.sent),
+    total: bytes(item.file.size),
+  });
+  const parts = item.parts && t('upload.parts', { done: item.parts.done, total: item.parts.total });
+  return [item.parts?.resumed && t('upload.resumed'), sent, parts].filter(Boolean).join(' · ');
 }
 
 /** What an asset's thumbnail shows: its public playback id's image once ready, otherwise a tile for its status. */
@@ -93,8 +105,8 @@ function assetRow(config: DashboardConfig, first: Asset): KeyedRow<Asset> {
   const title = h('a', { class: 'title', href: `#/assets/${asset.id}` });
   const problem = h('span', { class: 'error-text small' });
   const badge = h('span', { class: 'cell-status' });
-  const length = h('span', { class: 'cell-muted', 'aria-label': 'Duration' });
-  const size = h('span', { class: 'cell-muted', 'aria-label': 'Resolution' });
+  const length = h('span', { class: 'cell-muted', 'aria-label': t('assets.colDuration') });
+  const size = h('span', { class: 'cell-muted', 'aria-label': t('assets.colResolution') });
   const created = createdAt(asset.created_at);
   const time = h(
     'time',
@@ -123,7 +135,7 @@ function assetRow(config: DashboardConfig, first: Asset): KeyedRow<Asset> {
     asset = next;
     setText(title, assetTitle(next));
     problem.hidden = next.status !== 'errored';
-    setText(problem, next.status === 'errored' ? (next.errors?.messages?.[0] ?? 'Processing failed') : '');
+    setText(problem, next.status === 'errored' ? (next.errors?.messages?.[0] ?? t('assets.processingFailed')) : '');
     setText(length, duration(next.duration));
     setText(size, next.status === 'ready' ? resolution(next) : '—');
     if (el.dataset.status !== next.status) {

@@ -1,7 +1,8 @@
 /**
  * The page of assets on screen, kept current by live events, and the upload queue's view of upload events.
  */
-import type { Asset, GammaApi } from './api.js';
+import { ApiError, type Asset, type GammaApi } from './api.js';
+import { t } from './i18n/index.js';
 import type { LiveEvent } from './live.js';
 import { toast } from './ui.js';
 import type { UploadItem, UploadQueue } from './upload.js';
@@ -13,6 +14,8 @@ export class AssetStore extends EventTarget {
   assets: Asset[] = [];
   loading = false;
   error?: string;
+  /** The API refused the token (revoked, or a wrong one): the person must sign in again. */
+  unauthorized = false;
   nextCursor?: string;
   /** Cursors of the pages before this one; empty on the first page. */
   private previous: Array<string | undefined> = [];
@@ -37,6 +40,7 @@ export class AssetStore extends EventTarget {
       this.error = undefined;
     } catch (err) {
       this.error = (err as Error).message;
+      this.unauthorized = err instanceof ApiError && (err.status === 401 || err.status === 403);
     }
     this.loading = false;
     this.changed();
@@ -87,11 +91,8 @@ export function reportUploadEvents(queue: UploadQueue, event: LiveEvent): void {
   item.upload = { ...item.upload, ...event.data } as UploadItem['upload'];
   if (event.type === 'video.upload.errored' || event.type === 'video.upload.timed_out') {
     item.state = 'failed';
-    item.error =
-      event.type === 'video.upload.timed_out'
-        ? 'The upload URL expired before the file arrived.'
-        : 'The upload failed.';
-    toast(`${item.file.name}: ${item.error}`, 'error');
+    item.error = event.type === 'video.upload.timed_out' ? t('upload.expired') : t('upload.errored');
+    toast(t('upload.problem', { name: item.file.name, problem: item.error }), 'error');
   }
   queue.dispatchEvent(new Event('change'));
 }

@@ -7,7 +7,8 @@ import { type ListItem, listRow } from './asset-rows.js';
 import type { AssetStore } from './asset-store.js';
 import type { DashboardConfig } from './config.js';
 import { h, ICONS, icon, KeyedList, replace } from './dom.js';
-import { ago } from './format.js';
+import { ago, number } from './format.js';
+import { t, tNodes } from './i18n/index.js';
 import { assetTitle } from './ui.js';
 import { MP4_DOWNLOAD_KEY, type UploadQueue, uploadSettings } from './upload.js';
 
@@ -32,7 +33,12 @@ export function assetsView(ctx: { config: DashboardConfig; store: AssetStore; qu
     if (fileInput.files?.length) queue.add(Array.from(fileInput.files));
     fileInput.value = '';
   });
-  const uploadButton = h('label', { class: 'button primary', for: 'file-input' }, icon(ICONS.upload), 'Upload video');
+  const uploadButton = h(
+    'label',
+    { class: 'button primary', for: 'file-input' },
+    icon(ICONS.upload),
+    t('assets.upload'),
+  );
   // The label is the visible control; keyboard users reach the (visually hidden) input itself.
   fileInput.addEventListener('focus', () => uploadButton.classList.add('focus'));
   fileInput.addEventListener('blur', () => uploadButton.classList.remove('focus'));
@@ -40,7 +46,7 @@ export function assetsView(ctx: { config: DashboardConfig; store: AssetStore; qu
   const search = h('input', {
     type: 'search',
     id: 'asset-search',
-    placeholder: 'Search by title or ID',
+    placeholder: t('assets.searchPlaceholder'),
     autocomplete: 'off',
   });
   search.addEventListener('input', () => {
@@ -51,7 +57,7 @@ export function assetsView(ctx: { config: DashboardConfig; store: AssetStore; qu
     'select',
     { id: 'status-filter' },
     ...(['all', 'waiting', 'preparing', 'ready', 'errored'] as const).map((value) =>
-      h('option', { value }, value === 'all' ? 'All statuses' : value[0]?.toUpperCase() + value.slice(1)),
+      h('option', { value }, value === 'all' ? t('assets.allStatuses') : t(`status.${value}`)),
     ),
   );
   status.addEventListener('change', () => {
@@ -59,30 +65,31 @@ export function assetsView(ctx: { config: DashboardConfig; store: AssetStore; qu
     render();
   });
 
-  const list = h('ul', { class: 'asset-list', 'aria-label': 'Assets' });
+  const list = h('ul', { class: 'asset-list', 'aria-label': t('assets.title') });
   const empty = h('div', { class: 'empty', hidden: true });
   const summary = h('p', { class: 'muted summary', 'aria-live': 'polite' });
-  const prev = h('button', { class: 'button ghost', type: 'button', onclick: () => store.prev() }, 'Previous');
-  const next = h('button', { class: 'button ghost', type: 'button', onclick: () => store.next() }, 'Next');
+  const prev = h(
+    'button',
+    { class: 'button ghost', type: 'button', onclick: () => store.prev() },
+    t('assets.previous'),
+  );
+  const next = h('button', { class: 'button ghost', type: 'button', onclick: () => store.next() }, t('assets.next'));
   const pageLabel = h('span', { class: 'muted' });
   const errorBox = h('div', { class: 'alert', role: 'alert', hidden: true });
 
   const dropzone = h(
     'section',
-    { class: 'dropzone', 'aria-label': 'Upload' },
+    { class: 'dropzone', 'aria-label': t('assets.uploadRegion') },
     icon(ICONS.upload),
     h(
       'p',
       null,
-      h('strong', null, 'Drop video files here'),
-      ' or ',
-      h('label', { for: 'file-input', class: 'link' }, 'choose files'),
+      ...tNodes('assets.dropHint', {
+        drop: h('strong', null, t('assets.dropFiles')),
+        choose: h('label', { for: 'file-input', class: 'link' }, t('assets.chooseFiles')),
+      }),
     ),
-    h(
-      'p',
-      { class: 'muted small' },
-      'Several at once; each goes straight to storage and starts processing when it lands.',
-    ),
+    h('p', { class: 'muted small' }, t('assets.dropDetail')),
     mp4Choice(),
   );
 
@@ -92,30 +99,30 @@ export function assetsView(ctx: { config: DashboardConfig; store: AssetStore; qu
     h(
       'div',
       { class: 'view-header' },
-      h('div', null, h('h1', null, 'Assets'), summary),
+      h('div', null, h('h1', null, t('assets.title')), summary),
       h('div', { class: 'header-actions' }, fileInput, uploadButton),
     ),
     dropzone,
     h(
       'div',
       { class: 'toolbar', role: 'search' },
-      h('label', { class: 'field grow' }, h('span', { class: 'sr-only' }, 'Search assets'), search),
-      h('label', { class: 'field' }, h('span', { class: 'sr-only' }, 'Filter by status'), status),
+      h('label', { class: 'field grow' }, h('span', { class: 'sr-only' }, t('assets.search')), search),
+      h('label', { class: 'field' }, h('span', { class: 'sr-only' }, t('assets.filter')), status),
     ),
     errorBox,
     h(
       'div',
       { class: 'list-head', 'aria-hidden': 'true' },
       h('span'),
-      h('span', null, 'Title'),
-      h('span', null, 'Status'),
-      h('span', null, 'Duration'),
-      h('span', null, 'Resolution'),
-      h('span', null, 'Created'),
+      h('span', null, t('assets.colTitle')),
+      h('span', null, t('assets.colStatus')),
+      h('span', null, t('assets.colDuration')),
+      h('span', null, t('assets.colResolution')),
+      h('span', null, t('assets.colCreated')),
     ),
     list,
     empty,
-    h('nav', { class: 'pager', 'aria-label': 'Pages' }, prev, pageLabel, next),
+    h('nav', { class: 'pager', 'aria-label': t('assets.pages') }, prev, pageLabel, next),
   );
 
   // Drag and drop anywhere on the view.
@@ -176,22 +183,19 @@ export function assetsView(ctx: { config: DashboardConfig; store: AssetStore; qu
     replace(
       empty,
       total === 0 && queue.items.length === 0 && store.page === 1
-        ? h(
-            'div',
-            null,
-            h('h2', null, 'No videos yet'),
-            h('p', { class: 'muted' }, 'Upload a file and it will appear here, then play as soon as it is ready.'),
-          )
-        : h('p', { class: 'muted' }, 'Nothing matches this search or filter.'),
+        ? h('div', null, h('h2', null, t('assets.emptyTitle')), h('p', { class: 'muted' }, t('assets.emptyBody')))
+        : h('p', { class: 'muted' }, t('assets.noMatch')),
     );
     summary.textContent = store.loading
-      ? 'Loading…'
-      : `${total} ${total === 1 ? 'asset' : 'assets'} on this page${query || filter !== 'all' ? `, ${shown} shown` : ''}`;
+      ? t('app.loading')
+      : query || filter !== 'all'
+        ? t('assets.summaryFiltered', { count: total, shown: number(shown) })
+        : t('assets.summary', { count: total });
     prev.disabled = store.page === 1 || store.loading;
     next.disabled = !store.nextCursor || store.loading;
-    pageLabel.textContent = `Page ${store.page}`;
+    pageLabel.textContent = t('assets.page', { page: number(store.page) });
     errorBox.hidden = !store.error;
-    errorBox.textContent = store.error ? `The assets could not be loaded: ${store.error}` : '';
+    errorBox.textContent = store.error ? t('assets.loadFailed', { reason: store.error }) : '';
     dropzone.classList.toggle('compact', total > 0 || queue.items.length > 0);
   }
 
@@ -218,5 +222,5 @@ export function assetsView(ctx: { config: DashboardConfig; store: AssetStore; qu
 function mp4Choice() {
   const box = h('input', { type: 'checkbox', id: 'mp4-download', checked: uploadSettings().mp4Download });
   box.addEventListener('change', () => localStorage.setItem(MP4_DOWNLOAD_KEY, String(box.checked)));
-  return h('label', { class: 'muted small choice', for: 'mp4-download' }, box, ' Also make an MP4 download');
+  return h('label', { class: 'muted small choice', for: 'mp4-download' }, box, ` ${t('assets.mp4Download')}`);
 }

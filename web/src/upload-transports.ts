@@ -4,6 +4,7 @@
  * in flight, a failed part retried on its own, and a restart resumes, sending only the parts S3 does not have).
  */
 import type { GammaApi, Upload } from './api.js';
+import { t } from './i18n/index.js';
 
 export interface Transfer {
   onProgress(sent: number, total: number): void;
@@ -31,11 +32,11 @@ function put(url: string, body: Blob, signal: AbortSignal, onProgress: (loaded: 
         ? resolve(xhr.getResponseHeader('ETag') ?? '')
         : reject(
             new StorageError(
-              `Storage refused the file (HTTP ${xhr.status}${storageError(xhr.responseText)}).`,
+              t('upload.storageRefused', { status: xhr.status, code: storageError(xhr.responseText) }),
               xhr.status,
             ),
           );
-    xhr.onerror = () => reject(new StorageError('The connection to storage failed.', 0));
+    xhr.onerror = () => reject(new StorageError(t('upload.storageUnreachable'), 0));
     xhr.onabort = () => reject(aborted());
     signal.addEventListener('abort', () => xhr.abort(), { once: true });
     xhr.send(body);
@@ -149,7 +150,7 @@ export function multipart(api: GammaApi, options: MultipartOptions): Transport {
               inFlight.set(n, loaded);
               report();
             });
-            if (!etag) throw new Error("Storage did not expose the part's ETag (the bucket's CORS must expose ETag).");
+            if (!etag) throw new Error(t('upload.noEtag'));
             etags.set(n, etag);
             stored += body.size;
             inFlight.delete(n);
@@ -163,7 +164,9 @@ export function multipart(api: GammaApi, options: MultipartOptions): Transport {
             // An expired URL is refused with 403: forget it, so the next attempt asks for a fresh one.
             if (err instanceof StorageError && err.status === 403) urls.delete(n);
             if (attempt >= options.attempts) {
-              throw new Error(`Part ${n} of ${count} failed ${attempt} times: ${(err as Error).message}`);
+              throw new Error(
+                t('upload.partFailed', { part: n, count, attempts: attempt, reason: (err as Error).message }),
+              );
             }
             await sleep(options.retryDelay * 2 ** (attempt - 1), signal);
           }
