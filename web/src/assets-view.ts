@@ -180,12 +180,16 @@ export function assetsView(ctx: { config: DashboardConfig; store: AssetStore; qu
     const total = store.assets.length;
     const shown = wanted.length;
     empty.hidden = shown > 0 || store.loading;
-    replace(
-      empty,
-      total === 0 && queue.items.length === 0 && store.page === 1
-        ? h('div', null, h('h2', null, t('assets.emptyTitle')), h('p', { class: 'muted' }, t('assets.emptyBody')))
-        : h('p', { class: 'muted' }, t('assets.noMatch')),
-    );
+    const nothing = total === 0 && queue.items.length === 0 && store.page === 1 ? 'none-yet' : 'no-match';
+    if (!empty.hidden && empty.dataset.kind !== nothing) {
+      empty.dataset.kind = nothing;
+      replace(
+        empty,
+        nothing === 'none-yet'
+          ? h('div', null, h('h2', null, t('assets.emptyTitle')), h('p', { class: 'muted' }, t('assets.emptyBody')))
+          : h('p', { class: 'muted' }, t('assets.noMatch')),
+      );
+    }
     summary.textContent = store.loading
       ? t('app.loading')
       : query || filter !== 'all'
