@@ -24,17 +24,12 @@ import {
   isResolutionTier,
   type LadderPlan,
   planLadder,
+  type ResolutionTier,
   renditionNames,
+  resolutionTier,
   type SourceProbe,
 } from '../../../lambdas/core/domain/ladder.js';
-import {
-  aspectRatio,
-  type ReadyPatch,
-  type ResolutionTier,
-  resolutionTier,
-  storedResolution,
-  type Track,
-} from '../../../lambdas/core/domain/media.js';
+import { aspectRatio, type ReadyPatch, storedResolution, type Track } from '../../../lambdas/core/domain/media.js';
 import { checkSource } from '../../../lambdas/core/domain/source-policy.js';
 import { isStaticResolution, type StaticResolution } from '../../../lambdas/core/domain/static-renditions.js';
 import {
