@@ -26,6 +26,12 @@ describe('the OpenAPI document', () => {
     }
   });
 
+  it('refuses a table with two entries for one method and path', () => {
+    const [first] = ROUTES;
+    if (!first) throw new Error('no routes');
+    expect(() => createRouter([first, { ...first }])).toThrow(`Two routes for ${first.method} ${first.path}`);
+  });
+
   it('carries the request schemas the handler validates with: strict bodies, field constraints', () => {
     type Schema = { additionalProperties?: boolean; properties: Record<string, Schema>; enum?: string[] };
     const upload = apiDocument().paths['/video/v1/uploads']?.post as {
