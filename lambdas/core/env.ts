@@ -67,11 +67,11 @@ export const ENV = {
   STREAM_URL_PARAMETER: 'STREAM_URL_PARAMETER',
   /** Optional cap on the ladder: 1080p, 1440p or 2160p. */
   MAX_RESOLUTION_TIER: 'MAX_RESOLUTION_TIER',
-  /** Optional: ffmpeg processes a transcoder task runs at once; above 1, long sources are encoded in chunks. */
+  /** Optional, with CHUNK_WORKERS=tasks: chunk tasks per asset at most; above 1, long sources are chunked. */
   CHUNK_PARALLELISM: 'CHUNK_PARALLELISM',
   /**
-   * Optional: `process` (default) encodes chunks as child processes of one task; `tasks` gives each chunk its own
-   * task (CHUNK_PARALLELISM tasks at most), started by the first one through the runner's variables.
+   * Optional: `process` (default) encodes in one ffmpeg of one task; `tasks` gives each chunk of a long source its
+   * own task (CHUNK_PARALLELISM tasks at most), started by the first one through the runner's variables.
    */
   CHUNK_WORKERS: 'CHUNK_WORKERS',
   /** Optional: the shortest chunk worth a worker, seconds (a source is chunked only if it makes two). Default 12. */

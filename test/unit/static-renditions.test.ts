@@ -13,7 +13,7 @@ import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-
 import Mux from '@mux/mux-node';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { ChunkEncoders } from '../../containers/transcoder/src/chunk-tasks.js';
+import type { ChunkEncoders } from '../../containers/transcoder/src/main.js';
 import { run, type TranscoderDeps } from '../../containers/transcoder/src/main.js';
 import { DynamoAssetRepository } from '../../lambdas/core/adapters/dynamo-assets.js';
 import { FargateRunner } from '../../lambdas/core/adapters/ecs-runner.js';
