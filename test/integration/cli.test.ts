@@ -4,11 +4,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { GammaClient, makeClip } from '../support/client.js';
+import { target } from '../support/target.js';
 
 const exec = promisify(execFile);
-const config = inject('platform');
+const config = target();
 const dir = mkdtempSync(join(tmpdir(), 'gamma-cli-'));
 const configFile = join(dir, 'local.json');
 writeFileSync(configFile, JSON.stringify(config));

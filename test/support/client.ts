@@ -7,8 +7,11 @@ import type { LocalConfig } from '../../scripts/local/platform.js';
 
 const exec = promisify(execFile);
 
+/** What the client needs of a platform: a `Target` or the local platform's config. */
+export type ClientConfig = Pick<LocalConfig, 'apiUrl' | 'websocketUrl' | 'tokenId' | 'tokenSecret'>;
+
 export class GammaClient {
-  constructor(readonly config: LocalConfig) {}
+  constructor(readonly config: ClientConfig) {}
 
   private get auth() {
     return `Basic ${Buffer.from(`${this.config.tokenId}:${this.config.tokenSecret}`).toString('base64')}`;
