@@ -17,7 +17,17 @@ export const TARGET_FILE_VARIABLE = 'GAMMA_TARGET';
 export default async function setup(project: TestProject) {
   const targetFile = process.env[TARGET_FILE_VARIABLE];
   if (targetFile) {
-    project.provide('target', JSON.parse(readFileSync(targetFile, 'utf8')) as Target);
+    const target = JSON.parse(readFileSync(targetFile, 'utf8')) as Target;
+    // As `startPlatform` does for `npm test`: SDK clients the tests build without options reach the target.
+    Object.assign(process.env, {
+      AWS_REGION: target.region,
+      ...(target.endpoint && { AWS_ENDPOINT_URL: target.endpoint }),
+      ...(target.credentials && {
+        AWS_ACCESS_KEY_ID: target.credentials.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: target.credentials.secretAccessKey,
+      }),
+    });
+    project.provide('target', target);
     project.provide('platform', undefined);
     return;
   }

@@ -36,7 +36,7 @@ export interface ReceiverClients {
 }
 
 /** The function: counts requests atomically, stores each, answers FAIL_FIRST's statuses first, then 200. */
-const HANDLER = `
+export const HANDLER = `
 import { DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 const db = new DynamoDBClient({});
 const TableName = process.env.TABLE;
@@ -177,9 +177,11 @@ export class LambdaReceiver {
     ];
     const failures: unknown[] = [];
     for (const step of steps) {
-      await step().catch((err) => {
+      try {
+        await step();
+      } catch (err) {
         if (!isNotFound(err)) failures.push(err);
-      });
+      }
     }
     if (failures.length) throw new AggregateError(failures, `Could not remove all of the receiver ${this.name}`);
   }
