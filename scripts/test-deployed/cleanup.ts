@@ -4,6 +4,7 @@
  * environment's upload and deleted-asset items and delivery logs, which the API keeps as Mux does; the Lambda
  * receiver; and last the run's tokens. Only the run's environment is ever read or written.
  */
+import { DeleteObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { DeleteCommand, type DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { envIndexKey, MEDIA_TABLE, mediaKey, TOKENS_TABLE, WEBHOOKS_TABLE } from '../../lambdas/core/tables.js';
 import type { Target } from '../../test/support/target.js';
@@ -13,6 +14,7 @@ interface Listed {
   id: string;
   status?: string;
   asset_id?: string;
+  url?: string;
 }
 
 export interface Leftovers {
@@ -51,6 +53,9 @@ const gone = (err: unknown) => err instanceof ApiError && (err.status === 404 ||
 
 export interface CleanupDeps {
   doc: DynamoDBDocumentClient;
+  s3: S3Client;
+  /** Webhook endpoints the tests created (test/support/ledger.ts), deleted by them or not. */
+  createdEndpoints: string[];
   /** Removes the run's Lambda receiver, if one was deployed. */
   removeReceiver?: () => Promise<void>;
   log: (line: string) => void;
@@ -80,7 +85,9 @@ export async function cleanUp(target: Target, deps: CleanupDeps): Promise<Leftov
   }
   await deps.removeReceiver?.().catch((err) => deps.log(`[cleanup] receiver: ${(err as Error).message}`));
 
-  await purgeItems(target, deps.doc, uploads, assetIds, endpoints);
+  await deleteUploadedFiles(deps.s3, uploads, assetIds, deps.log);
+  const endpointIds = [...new Set([...endpoints.map((e) => e.id), ...deps.createdEndpoints])];
+  await purgeItems(target, deps.doc, uploads, assetIds, endpointIds);
   const left = await leftovers(api);
   await deleteRunTokens(target, deps.doc);
   if (!isEmpty(left)) deps.log(`[cleanup] left behind: ${JSON.stringify(left)}`);
@@ -98,7 +105,7 @@ async function purgeItems(
   doc: DynamoDBDocumentClient,
   uploads: Listed[],
   assetIds: Set<string>,
-  endpoints: Listed[],
+  endpointIds: string[],
 ) {
   const media = target.resources.MediaTableName;
   if (media) {
@@ -135,8 +142,8 @@ async function purgeItems(
   }
   const webhooks = target.resources.WebhooksTableName;
   if (webhooks) {
-    for (const e of endpoints) {
-      const pk = `deliveries#${e.id}`;
+    for (const id of endpointIds) {
+      const pk = `deliveries#${id}`;
       let start: Record<string, unknown> | undefined;
       do {
         const page = await doc.send(
@@ -155,6 +162,30 @@ async function purgeItems(
         start = page.LastEvaluatedKey;
       } while (start);
     }
+  }
+}
+
+/**
+ * A file PUT to an upload that never became an asset (cancelled first, refused, or still arriving) stays in the
+ * ingest bucket (deleting an asset deletes its source). The upload's URL names the bucket: path-style
+ * (`http://host/<bucket>/uploads/<id>`, emulators) or virtual-hosted (`https://<bucket>.s3.<region>.amazonaws.com/…`).
+ */
+export function ingestObjectOf(url: string): { bucket: string; key: string } | undefined {
+  const parsed = new URL(url);
+  const path = decodeURIComponent(parsed.pathname).replace(/^\/+/, '');
+  const hosted = /^(.+)\.s3[.-]/.exec(parsed.hostname);
+  if (hosted?.[1]) return path ? { bucket: hosted[1], key: path } : undefined;
+  const [bucket, ...rest] = path.split('/');
+  return bucket && rest.length ? { bucket, key: rest.join('/') } : undefined;
+}
+
+async function deleteUploadedFiles(s3: S3Client, uploads: Listed[], assetIds: Set<string>, log: (l: string) => void) {
+  for (const upload of uploads) {
+    const object = upload.url && ingestObjectOf(upload.url);
+    if (!object || (upload.asset_id && assetIds.has(upload.asset_id) && upload.status === 'asset_created')) continue;
+    await s3
+      .send(new DeleteObjectCommand({ Bucket: object.bucket, Key: object.key }))
+      .catch((err) => log(`[cleanup] delete ${object.key}: ${(err as Error).message}`));
   }
 }
 

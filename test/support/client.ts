@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import WebSocket from 'ws';
 import type { LocalConfig } from '../../scripts/local/platform.js';
+import { recordCreated } from './ledger.js';
 
 const exec = promisify(execFile);
 
@@ -24,7 +25,11 @@ export class GammaClient {
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     });
     const text = await res.text();
-    return { status: res.status, json: text ? JSON.parse(text) : undefined };
+    const json = text ? JSON.parse(text) : undefined;
+    if (method === 'POST' && path === '/system/v1/webhook-endpoints' && res.status === 201) {
+      recordCreated('webhook-endpoint', json.data.id);
+    }
+    return { status: res.status, json };
   }
 
   async createUpload(settings: Record<string, unknown> = { new_asset_settings: { playback_policies: ['public'] } }) {

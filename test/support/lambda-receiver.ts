@@ -5,6 +5,7 @@
  * touches another's receiver. Deploying takes about 15 s (IAM role propagation) and costs nothing measurable.
  */
 import {
+  type AttributeValue,
   CreateTableCommand,
   DeleteTableCommand,
   type DynamoDBClient,
@@ -152,7 +153,7 @@ export class LambdaReceiver {
   /** The requests stored so far, in arrival order. */
   async received(): Promise<Received[]> {
     const items: Record<string, { S?: string }>[] = [];
-    let start: Record<string, any> | undefined;
+    let start: Record<string, AttributeValue> | undefined;
     do {
       const page = await this.clients.dynamo.send(
         new ScanCommand({ TableName: this.name, ConsistentRead: true, ExclusiveStartKey: start }),
