@@ -16,15 +16,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { IAMClient } from '@aws-sdk/client-iam';
-import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import { TARGET_FILE_VARIABLE } from '../test/integration/global-setup.js';
 import { makeClip } from '../test/support/client.js';
-import { LambdaReceiver } from '../test/support/lambda-receiver.js';
 import { LEDGER_VARIABLE, readLedger } from '../test/support/ledger.js';
-import { receiverName } from '../test/support/receiver.js';
+import { lambdaReceiverOf } from '../test/support/receiver.js';
 import { awsOptions, type Target } from '../test/support/target.js';
 import { ROOT } from './local/platform.js';
 import { cleanUp } from './test-deployed/cleanup.js';
@@ -99,17 +95,13 @@ const cleanOnce = () => {
   cleaned ??= (async () => {
     log(`[test:deployed] cleaning up environment ${target.environment}`);
     const options = awsOptions(target);
-    const receiver = new LambdaReceiver(
-      { lambda: new LambdaClient(options), iam: new IAMClient(options), dynamo: new DynamoDBClient(options) },
-      receiverName(target.environment),
-    );
     const left = await cleanUp(target, {
       doc: documentClientFor(target),
       s3: new S3Client({ ...options, forcePathStyle: Boolean(target.endpoint) }),
       createdEndpoints: readLedger(ledgerFile)
         .filter((entry) => entry.kind === 'webhook-endpoint')
         .map((entry) => entry.id),
-      removeReceiver: target.local ? undefined : () => receiver.teardown(),
+      removeReceiver: target.local ? undefined : () => lambdaReceiverOf(target).teardown(),
       log,
     });
     rmSync(dir, { recursive: true, force: true });

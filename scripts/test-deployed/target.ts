@@ -10,6 +10,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoTokenRepository } from '../../lambdas/core/adapters/dynamo-tokens.js';
 import { createToken } from '../../lambdas/core/usecases/tokens.js';
+import { emulator } from '../../test/support/aws.js';
 import type { Target } from '../../test/support/target.js';
 import { awsOptions } from '../../test/support/target.js';
 import type { LocalConfig } from '../local/platform.js';
@@ -40,10 +41,7 @@ export function deploymentFromConfig(file: string): Deployment {
     apiUrl: trim(config.apiUrl),
     websocketUrl: config.websocketUrl,
     streamUrl: trim(config.streamUrl),
-    region: 'us-east-1',
-    endpoint: config.endpoint,
-    // MiniStack's account (it reads the account id from a 12-digit access key), as the platform's own clients use.
-    credentials: { accessKeyId: '000000000000', secretAccessKey: 'test' },
+    ...emulator(config),
     local: true,
     resources: config.resources,
   };

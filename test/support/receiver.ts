@@ -23,8 +23,8 @@ export interface Receiver {
   close(): Promise<void>;
 }
 
-/** The name of the run's Lambda receiver: the deployed runner removes it by this name too. */
-export const receiverName = (environment: string) => `gamma-receiver-${environment}`.slice(0, 64);
+/** Named after the run's environment, so runs never meet. */
+const receiverName = (environment: string) => `gamma-receiver-${environment}`.slice(0, 64);
 
 /** Starts a receiver; `failFirst` are statuses to answer the first requests with, before answering 200. */
 export async function startReceiver(t: Target, failFirst: number[] = []): Promise<Receiver> {
@@ -53,12 +53,17 @@ async function localReceiver(failFirst: number[]): Promise<Receiver> {
   };
 }
 
-async function lambdaReceiver(t: Target, failFirst: number[]): Promise<Receiver> {
+/** The run's Lambda receiver, deployed or not: the runner's cleanup tears it down through this too. */
+export function lambdaReceiverOf(t: Pick<Target, 'region' | 'endpoint' | 'credentials' | 'environment'>) {
   const options = awsOptions(t);
-  const receiver = new LambdaReceiver(
+  return new LambdaReceiver(
     { lambda: new LambdaClient(options), iam: new IAMClient(options), dynamo: new DynamoDBClient(options) },
     receiverName(t.environment),
   );
+}
+
+async function lambdaReceiver(t: Target, failFirst: number[]): Promise<Receiver> {
+  const receiver = lambdaReceiverOf(t);
   try {
     const url = await receiver.deploy(failFirst);
     return { url, received: () => receiver.received(), close: () => receiver.teardown() };
