@@ -11,10 +11,11 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page, type Route } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { en } from '../../web/src/i18n/en.js';
 import { fr } from '../../web/src/i18n/fr.js';
 import { makeClip } from '../support/client.js';
+import { needsPlatform } from '../support/target.js';
 
 const SCREENSHOTS = join(import.meta.dirname, '..', '..', 'test-results', 'screenshots');
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
@@ -78,7 +79,7 @@ async function seriousViolations(page: Page): Promise<string[]> {
 }
 
 describe('dashboard in French, accessible', () => {
-  const config = inject('platform');
+  const config = needsPlatform('drives the dashboard the local platform serves with its development token');
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
