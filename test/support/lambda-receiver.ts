@@ -27,8 +27,13 @@ import {
   type LambdaClient,
   waitUntilFunctionActiveV2,
 } from '@aws-sdk/client-lambda';
-import type { Received } from './receiver.js';
 import { zipOf } from './zip.js';
+
+/** One request the receiver stored. */
+export interface Received {
+  body: string;
+  headers: Record<string, string>;
+}
 
 export interface ReceiverClients {
   lambda: LambdaClient;

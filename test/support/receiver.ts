@@ -8,13 +8,11 @@ import type { AddressInfo } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { LambdaClient } from '@aws-sdk/client-lambda';
+import type { Received } from './lambda-receiver.js';
 import { LambdaReceiver } from './lambda-receiver.js';
 import { awsOptions, type Target } from './target.js';
 
-export interface Received {
-  body: string;
-  headers: Record<string, string>;
-}
+export type { Received };
 
 export interface Receiver {
   url: string;
