@@ -4,8 +4,7 @@
  * is checked here, before anything is touched; a bad one fails the task with the variable's name.
  */
 import { type ChunkWorkers, isChunkWorkers } from '../../../lambdas/core/domain/chunks.js';
-import { isResolutionTier } from '../../../lambdas/core/domain/ladder.js';
-import type { ResolutionTier } from '../../../lambdas/core/domain/media.js';
+import { isResolutionTier, type ResolutionTier } from '../../../lambdas/core/domain/ladder.js';
 import { isStaticResolution, type StaticResolution } from '../../../lambdas/core/domain/static-renditions.js';
 import { ENV, envFor, optional } from '../../../lambdas/core/env.js';
 import type { TranscodeJob } from '../../../lambdas/core/ports.js';

@@ -17,9 +17,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { documentClient, s3Client } from '../../../lambdas/core/adapters/clients.js';
-import { DynamoChunkLedger } from '../../../lambdas/core/adapters/dynamo-chunks.js';
+import { DynamoAssetRepository } from '../../../lambdas/core/adapters/dynamo-assets.js';
 import { DynamoMediaRepository } from '../../../lambdas/core/adapters/dynamo-media.js';
-import { DynamoStaticRenditionsStore } from '../../../lambdas/core/adapters/dynamo-static-renditions.js';
 import { runnerFromEnv } from '../../../lambdas/core/adapters/runner-from-env.js';
 import { InvalidInputError, TransitionError } from '../../../lambdas/core/domain/errors.js';
 import { encodeAudioSlices, encodeHls, encodeHlsChunk, encodeImages } from './encode.js';
@@ -53,14 +52,14 @@ export async function run(overrides: Partial<TranscoderDeps> = {}): Promise<numb
     s3: overrides.s3 ?? s3Client({}, env),
     probe: overrides.probe ?? probe,
     encode: overrides.encode ?? encodeHls,
-    chunks: overrides.chunks ?? new DynamoChunkLedger(documentClient(), job.tableName),
+    chunks: overrides.chunks ?? new DynamoAssetRepository(documentClient(), job.tableName),
     runner: overrides.runner ?? (() => runnerFromEnv('fargate')),
     chunkEncoders: overrides.chunkEncoders ?? {
       audioSlices: encodeAudioSlices,
       chunk: encodeHlsChunk,
       images: encodeImages,
     },
-    staticRenditions: overrides.staticRenditions ?? new DynamoStaticRenditionsStore(documentClient(), job.tableName),
+    staticRenditions: overrides.staticRenditions ?? new DynamoAssetRepository(documentClient(), job.tableName),
   };
   try {
     return await transcodeAndSettle(job, deps, logger);

@@ -1,13 +1,12 @@
 /** What an asset reports once ready, and the work done after it is: the same for every strategy. */
 import { derivedId } from '../../../lambdas/core/domain/ids.js';
-import { type LadderPlan, renditionNames, type SourceProbe } from '../../../lambdas/core/domain/ladder.js';
 import {
-  aspectRatio,
-  type ReadyPatch,
+  type LadderPlan,
+  renditionNames,
   resolutionTier,
-  storedResolution,
-  type Track,
-} from '../../../lambdas/core/domain/media.js';
+  type SourceProbe,
+} from '../../../lambdas/core/domain/ladder.js';
+import { aspectRatio, type ReadyPatch, storedResolution, type Track } from '../../../lambdas/core/domain/media.js';
 import { type OutputFiles, writeStaticRenditions } from './static-renditions.js';
 import type { StrategyContext } from './strategies/context.js';
 
