@@ -57,8 +57,9 @@ describe('ffmpeg protocol whitelist', () => {
   it('is given for every input of the ladder, chunk and preview command lines', () => {
     const chunk = { index: 1, startSeconds: 24, durationSeconds: 16, firstSegment: 4, segmentCount: 3 };
     const images = planImages(40, SOURCE.video);
+    const previews = { plan: planPreviewFrames(40, SOURCE.video), frameList: '/w/previews.crc' };
     const commands = {
-      ladder: ladderFfmpegArgs('/w/source', plan, '/w/hls', 'fmp4', images),
+      ladder: ladderFfmpegArgs('/w/source', plan, '/w/hls', 'fmp4', { images, previews }),
       audioOnlyLadder: ladderFfmpegArgs(
         '/w/source',
         planLadder({ durationSeconds: 5, audio: { channels: 2 } }),

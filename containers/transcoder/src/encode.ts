@@ -25,6 +25,7 @@ import {
 } from '../../../lambdas/core/domain/playlist.js';
 import {
   type ImagePlan,
+  PREVIEW_DIR,
   STILLS_DIR,
   STORYBOARD_IMAGE,
   STORYBOARD_VTT,
@@ -34,23 +35,21 @@ import {
   audioArgs,
   type ChunkEncodeOptions,
   chunkFfmpegArgs,
-  filterGraph,
   HLS_VERSION,
-  imageOutputArgs,
   inputArgs,
   ladderFfmpegArgs,
   QUIET,
   type SegmentType,
+  type SideOutputs,
+  sideOutputsFfmpegArgs,
 } from './ffmpeg/args.js';
 import { runFfmpeg } from './ffmpeg/run.js';
 
-export interface EncodeOptions {
+export interface EncodeOptions extends SideOutputs {
   /** @default 'fmp4' */
   segmentType?: SegmentType;
   /** Called as ffmpeg reports progress, with the seconds of output written so far. */
   onProgress?: (seconds: number) => void;
-  /** Stills and a storyboard to cut from the same decode (video sources only); see domain/thumbnails.ts. */
-  images?: ImagePlan;
 }
 
 /** Encodes `input` into HLS under `outDir` and writes the master playlist; returns its variants. */
@@ -61,23 +60,37 @@ export async function encodeHls(
   options: EncodeOptions = {},
 ): Promise<Variant[]> {
   const segmentType = options.segmentType ?? 'fmp4';
-  const images = plan.video && options.images;
-  const folders = [...renditionNames(plan), ...(images ? [STILLS_DIR] : [])];
+  const side = sideOutputsOf(plan, options);
+  const folders = [...renditionNames(plan), ...sideFolders(side)];
   await Promise.all(folders.map((name) => mkdir(join(outDir, name), { recursive: true })));
-  await runFfmpeg(ladderFfmpegArgs(input, plan, outDir, segmentType, images), options.onProgress);
+  await runFfmpeg(ladderFfmpegArgs(input, plan, outDir, segmentType, side), options.onProgress);
   await Promise.all(renditionNames(plan).map((name) => finishPlaylist(join(outDir, name, RENDITION_PLAYLIST))));
   const variants = await Promise.all(renditionNames(plan).map((name) => measuredVariant(plan, outDir, name)));
   await writeFile(join(outDir, MASTER_PLAYLIST), masterPlaylist(variants, HLS_VERSION[segmentType]));
   return variants;
 }
 
-/** Cuts the stills and the storyboard of the whole of `input` into `outDir` (a chunked transcode's first task). */
-export async function encodeImages(input: string, plan: LadderPlan, outDir: string, images: ImagePlan): Promise<void> {
-  if (!plan.video) return;
-  await mkdir(join(outDir, STILLS_DIR), { recursive: true });
-  const graph = filterGraph({ ...plan.video, rungs: [] }, images);
-  await runFfmpeg([...QUIET, ...inputArgs(input), '-filter_complex', graph, ...imageOutputArgs(outDir)]);
+/**
+ * Cuts the side outputs (stills, storyboard, preview frames) of the whole of `input` into `outDir`, from one decode
+ * of their own: a chunked transcode's first task, whose ladder encode covers only its chunk.
+ */
+export async function encodeImages(input: string, plan: LadderPlan, outDir: string, side: SideOutputs): Promise<void> {
+  const wanted = sideOutputsOf(plan, side);
+  if (!plan.video || sideFolders(wanted).length === 0) return;
+  await Promise.all(sideFolders(wanted).map((name) => mkdir(join(outDir, name), { recursive: true })));
+  await runFfmpeg(sideOutputsFfmpegArgs(input, plan.video, outDir, wanted));
 }
+
+/** Side outputs need a picture: none for an audio-only plan. */
+function sideOutputsOf(plan: LadderPlan, { images, previews }: SideOutputs): SideOutputs {
+  if (!plan.video) return {};
+  return { ...(images && { images }), ...(previews && { previews }) };
+}
+
+const sideFolders = (side: SideOutputs) => [
+  ...(side.images ? [STILLS_DIR] : []),
+  ...(side.previews ? [PREVIEW_DIR] : []),
+];
 
 /**
  * The audio of a chunked transcode: encoded ONCE for the whole source (an AAC frame is 1024 samples, and chunk

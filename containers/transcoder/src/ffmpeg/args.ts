@@ -8,7 +8,13 @@ import type { Chunk } from '../../../../lambdas/core/domain/chunks.js';
 import type { AudioPlan, LadderPlan, VideoPlan, VideoRung } from '../../../../lambdas/core/domain/ladder.js';
 import { AUDIO_ONLY_RENDITION } from '../../../../lambdas/core/domain/ladder.js';
 import { RENDITION_PLAYLIST } from '../../../../lambdas/core/domain/playlist.js';
-import { type ImagePlan, STILLS_DIR, STORYBOARD_IMAGE } from '../../../../lambdas/core/domain/thumbnails.js';
+import {
+  type ImagePlan,
+  PREVIEW_DIR,
+  type PreviewManifest,
+  STILLS_DIR,
+  STORYBOARD_IMAGE,
+} from '../../../../lambdas/core/domain/thumbnails.js';
 
 export type SegmentType = 'fmp4' | 'ts';
 
@@ -37,15 +43,25 @@ export function inputArgs(input: string, options: readonly string[] = []): strin
 }
 
 /**
+ * What the ladder's decode also feeds besides the rungs, so the source is decoded once for everything: stills and
+ * the storyboard (domain/thumbnails.ts), and the preview frames animated images are drawn from, whose frame list
+ * (one line per frame, counted afterwards) goes outside the published folder.
+ */
+export interface SideOutputs {
+  images?: ImagePlan;
+  previews?: { plan: PreviewManifest; frameList: string };
+}
+
+/**
  * The whole ffmpeg command line (without the program name) that encodes `plan` under `outDir`: one process, one
- * decode, every rung. Exported for the benchmark, which runs it bare as the lower bound.
+ * decode, every rung and every side output. Exported for the benchmark, which runs it bare as the lower bound.
  */
 export function ladderFfmpegArgs(
   input: string,
   plan: LadderPlan,
   outDir: string,
   segmentType: SegmentType,
-  images?: ImagePlan,
+  side: SideOutputs = {},
 ): string[] {
   const head = [...QUIET, '-progress', 'pipe:1', ...inputArgs(input)];
   const audio = plan.audio ? ['-map', '0:a:0', ...audioArgs(plan.audio)] : [];
@@ -54,14 +70,20 @@ export function ladderFfmpegArgs(
   if (!video) return [...head, ...audio, ...hls(AUDIO_ONLY_RENDITION)];
   return [
     ...head,
-    ...['-filter_complex', filterGraph(video, images)],
+    ...['-filter_complex', filterGraph(video, side)],
     ...video.rungs.flatMap((rung, i) => [
       ...['-map', `[v${i}]`, ...videoArgs(rung, video.fps, plan.keyframeSeconds)],
       ...audio,
       ...hls(rung.name),
     ]),
-    ...(images ? imageOutputArgs(outDir) : []),
+    ...sideOutputArgs(outDir, side),
   ];
+}
+
+/** The side outputs alone, from their own decode of the whole source (a chunked transcode's first task). */
+export function sideOutputsFfmpegArgs(input: string, video: VideoPlan, outDir: string, side: SideOutputs): string[] {
+  const graph = filterGraph({ ...video, rungs: [] }, side);
+  return [...QUIET, ...inputArgs(input), '-filter_complex', graph, ...sideOutputArgs(outDir, side)];
 }
 
 export interface ChunkEncodeOptions {
@@ -103,8 +125,15 @@ export function chunkFfmpegArgs(
   ];
 }
 
+function sideOutputArgs(outDir: string, { images, previews }: SideOutputs): string[] {
+  return [
+    ...(images ? imageOutputArgs(outDir) : []),
+    ...(previews ? previewOutputArgs(join(outDir, PREVIEW_DIR), previews.frameList) : []),
+  ];
+}
+
 /** Stills numbered from 0 (`thumbnails/0000.jpg` is at 0 s), and the one storyboard sprite. */
-export function imageOutputArgs(outDir: string): string[] {
+function imageOutputArgs(outDir: string): string[] {
   return [
     ...['-map', '[stills]', '-fps_mode', 'passthrough', '-q:v', '3', '-start_number', '0'],
     join(outDir, STILLS_DIR, '%04d.jpg'),
@@ -112,26 +141,46 @@ export function imageOutputArgs(outDir: string): string[] {
   ];
 }
 
+/** Preview sheets numbered from 0 into `dir`, and the frame list that counts the frames cut. */
+export function previewOutputArgs(dir: string, frameList: string): string[] {
+  return [
+    ...['-map', '[sheets]', '-q:v', '5', '-start_number', '0', join(dir, '%05d.jpg')],
+    ...['-map', '[count]', '-f', 'framecrc', frameList],
+  ];
+}
+
+/** The preview frames' branch of a filter graph, from the pad `from`: `fps` frames a second, scaled, tiled. */
+export function previewFilter(from: string, plan: PreviewManifest): string {
+  return (
+    `${from}fps=${plan.fps},scale=${plan.width}:${plan.height},setsar=1,format=yuvj420p,split=2[frames][count];` +
+    `[frames]tile=${plan.columns}x${plan.rows}[sheets]`
+  );
+}
+
 /**
  * Decode once, convert to 8-bit 4:2:0 (what High profile and every player expect, even from 10-bit phone video),
- * resample the frame rate if the plan says so, then split into one scaler per rung. ffmpeg's decoder-side
- * autorotation has already turned the frames upright, so rung sizes are display sizes.
+ * resample the frame rate if the plan says so, then split into one scaler per rung and one branch per side output.
+ * ffmpeg's decoder-side autorotation has already turned the frames upright, so rung sizes are display sizes.
  */
-export function filterGraph({ fps, resampleFrameRate, rungs }: VideoPlan, images?: ImagePlan): string {
-  const outputs = rungs.length + (images ? 1 : 0);
+export function filterGraph({ fps, resampleFrameRate, rungs }: VideoPlan, side: SideOutputs = {}): string {
+  const { images, previews } = side;
+  const outputs = rungs.length + (images ? 1 : 0) + (previews ? 1 : 0);
   const common = [...(resampleFrameRate ? [`fps=${rationalRate(fps)}`] : []), 'format=yuv420p', `split=${outputs}`];
   const splits = Array.from({ length: outputs }, (_, i) => `[s${i}]`).join('');
-  const scalers = rungs.map((r, i) => `[s${i}]scale=${r.width}:${r.height},setsar=1[v${i}]`);
-  if (!images) return [`[0:v:0]${common.join(',')}${splits}`, ...scalers].join(';');
-  const { intervalSeconds, still, tile, columns, rows } = images;
-  const grid = [
-    // The first frame at or after each multiple of the interval (the fps filter would take the last one before
-    // the next), so still k shows the moment k × interval.
-    `[s${rungs.length}]select='isnan(prev_selected_t)+gt(floor(t/${intervalSeconds}),floor(prev_selected_t/${intervalSeconds}))',` +
-      `scale=${still.width}:${still.height},setsar=1,split=2[stills][tiles]`,
-    `[tiles]scale=${tile.width}:${tile.height},tile=${columns}x${rows}[storyboard]`,
-  ];
-  return [`[0:v:0]${common.join(',')}${splits}`, ...scalers, ...grid].join(';');
+  const branches = rungs.map((r, i) => `[s${i}]scale=${r.width}:${r.height},setsar=1[v${i}]`);
+  let next = rungs.length;
+  if (images) {
+    const { intervalSeconds, still, tile, columns, rows } = images;
+    branches.push(
+      // The first frame at or after each multiple of the interval (the fps filter would take the last one before
+      // the next), so still k shows the moment k × interval.
+      `[s${next++}]select='isnan(prev_selected_t)+gt(floor(t/${intervalSeconds}),floor(prev_selected_t/${intervalSeconds}))',` +
+        `scale=${still.width}:${still.height},setsar=1,split=2[stills][tiles]`,
+      `[tiles]scale=${tile.width}:${tile.height},tile=${columns}x${rows}[storyboard]`,
+    );
+  }
+  if (previews) branches.push(previewFilter(`[s${next++}]`, previews.plan));
+  return [`[0:v:0]${common.join(',')}${splits}`, ...branches].join(';');
 }
 
 /** A frame rate as ffmpeg reads it exactly: NTSC rates as n/1001 ("30000/1001"), others as they are. */

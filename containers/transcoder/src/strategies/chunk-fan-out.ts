@@ -2,7 +2,7 @@
  * Chunk-task fan-out, run by the first task of a long source (the only one that has probed it): cut the audio once
  * into per-chunk slices, record the chunk plan on the asset (guarded: a retried first task reuses the recorded one),
  * start one task per further chunk through the TranscodeRunner, and encode chunk 0 itself with fast start, beside
- * the whole source's stills, storyboard and preview frames. The task whose chunk completes the set finishes the
+ * the whole source's stills, storyboard and preview frames (one more decode). The task whose chunk completes the set finishes the
  * asset (chunk-publish.ts).
  */
 import { join } from 'node:path';
@@ -15,7 +15,7 @@ import {
   planChunks,
 } from '../../../../lambdas/core/domain/chunks.js';
 import { type Chunking, chunkTaskJob } from '../job.js';
-import { cutPreviewFrames, logPreviews } from '../preview-frames.js';
+import { planPreviews } from '../preview-frames.js';
 import type { PreparedSource } from '../source.js';
 import { inParallel } from '../storage.js';
 import { countChunk, encodeAndPublishChunk, UPLOAD_CONCURRENCY, workKey } from './chunk-publish.js';
@@ -52,10 +52,11 @@ export async function chunkFanOut(ctx: StrategyContext, source: PreparedSource, 
     logger.info('Started a chunk task', { chunk: chunk.index, jobId });
   }
   if (!state.done.includes(FIRST_CHUNK)) {
-    // The preview frames are cut beside chunk 0's encode and published with it.
-    const beside = async (dir: string) => logPreviews(logger, await cutPreviewFrames(source.file, dir, source.probe));
-    const images = source.images;
-    await encodeAndPublishChunk(ctx, plan, FIRST_CHUNK, { sourceFile: source.file, beside, ...(images && { images }) });
+    // The whole source's stills, storyboard and preview frames are cut beside chunk 0 and published with it.
+    const { images } = source;
+    const previews = planPreviews(source.probe, ctx.workDir);
+    const side = { ...(images && { images }), ...(previews && { previews }) };
+    await encodeAndPublishChunk(ctx, plan, FIRST_CHUNK, { sourceFile: source.file, side });
   }
   return countChunk(ctx, plan, FIRST_CHUNK);
 }

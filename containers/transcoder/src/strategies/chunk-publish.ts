@@ -24,9 +24,9 @@ import {
   RENDITION_PLAYLIST,
   variantUri,
 } from '../../../../lambdas/core/domain/playlist.js';
-import type { ImagePlan } from '../../../../lambdas/core/domain/thumbnails.js';
 import { variantOf, writeStoryboardVtt } from '../encode.js';
-import { HLS_VERSION } from '../ffmpeg/args.js';
+import { HLS_VERSION, type SideOutputs } from '../ffmpeg/args.js';
+import { finishPreviewFrames, logPreviews } from '../preview-frames.js';
 import { ProgressivePublisher } from '../progressive.js';
 import { readyPatch, writeDownloads } from '../ready.js';
 import { bucketFiles } from '../static-renditions.js';
@@ -40,10 +40,8 @@ export const workKey = (assetId: string, file: string) => `${assetOutputPrefix(a
 
 export interface ChunkInput {
   sourceFile: string;
-  /** Chunk 0 only: the whole source's stills and storyboard, cut beside its encode. */
-  images?: ImagePlan;
-  /** Chunk 0 only: more outputs cut beside its encode into its folder (the preview frames), published with it. */
-  beside?: (dir: string) => Promise<void>;
+  /** Chunk 0 only: the whole source's stills, storyboard and preview frames, cut beside its encode. */
+  side?: SideOutputs;
 }
 
 /** Encodes chunk `index` of the plan and publishes its files and manifest. */
@@ -74,7 +72,7 @@ export async function encodeAndPublishChunk(
           onPlayable: ctx.markPlayable,
         })
       : undefined;
-  const { images, beside } = input;
+  const { side } = input;
   const encoders = ctx.deps.chunkEncoders;
   publisher?.start();
   try {
@@ -83,13 +81,13 @@ export async function encodeAndPublishChunk(
         ...(audio && { audio }),
         timeOffsetSeconds: plan.timeOffsetSeconds,
       }),
-      images && encoders.images(input.sourceFile, plan.ladder, dir, images),
-      beside?.(dir),
+      side && encoders.images(input.sourceFile, plan.ladder, dir, side),
     ]);
   } finally {
     await publisher?.stop();
   }
-  if (images) await writeStoryboardVtt(dir, images, plan.source.durationSeconds);
+  if (side?.images) await writeStoryboardVtt(dir, side.images, plan.source.durationSeconds);
+  if (side) logPreviews(logger, await finishPreviewFrames(dir, side.previews));
   logger.info('Encoded a chunk', { chunk: index, segments: chunk.segmentCount });
 
   // Every file but the playlists (the finisher writes those); the init segments only once, from chunk 0.

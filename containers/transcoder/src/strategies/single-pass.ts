@@ -1,13 +1,13 @@
 /**
- * Single pass with fast start: one ffmpeg encodes the whole ladder (one decode feeds every rung, the stills and the
- * storyboard) while the publisher uploads each finished segment under its final name; once every rendition has its
+ * Single pass with fast start: one ffmpeg encodes the whole ladder (one decode feeds every rung, the stills, the
+ * storyboard and the preview frames) while the publisher uploads each finished segment under its final name; once every rendition has its
  * first segment a provisional master is published and the asset marked playable. When ffmpeg is done the final
  * playlists are published, the master last.
  */
 import { join } from 'node:path';
 import { writeStoryboardVtt } from '../encode.js';
 import { HLS_VERSION } from '../ffmpeg/args.js';
-import { cutPreviewFrames, logPreviews } from '../preview-frames.js';
+import { finishPreviewFrames, logPreviews, planPreviews } from '../preview-frames.js';
 import { ProgressivePublisher } from '../progressive.js';
 import { readyPatch, writeDownloads } from '../ready.js';
 import type { PreparedSource } from '../source.js';
@@ -27,8 +27,8 @@ export async function singlePass(ctx: StrategyContext, source: PreparedSource): 
     hlsVersion: HLS_VERSION.fmp4,
     onPlayable: ctx.markPlayable,
   });
-  // Frames for animated previews, cut beside the ladder (preview-frames.ts); never rejects.
-  const previews = cutPreviewFrames(source.file, hlsDir, source.probe);
+  // Frames for animated previews, from the ladder's decode (preview-frames.ts); listed outside the published folder.
+  const previews = planPreviews(source.probe, ctx.workDir);
   publisher.start();
   let variants: Awaited<ReturnType<typeof deps.encode>>;
   try {
@@ -36,12 +36,13 @@ export async function singlePass(ctx: StrategyContext, source: PreparedSource): 
       segmentType: 'fmp4',
       onProgress: progressLogger(ctx, source.probe.durationSeconds),
       ...(images && { images }),
+      ...(previews && { previews }),
     });
   } finally {
     await publisher.stop();
   }
   if (images) await writeStoryboardVtt(hlsDir, images, source.probe.durationSeconds);
-  logPreviews(logger, await previews);
+  logPreviews(logger, await finishPreviewFrames(hlsDir, previews));
   logger.info('Encoded', { variants, publishedEarly: publisher.isPlayable });
   if (publisher.lastFailure) logger.warn('An early upload failed; publishing it now', publisher.lastFailure as Error);
   const keys = await publisher.finish();
