@@ -5,7 +5,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpInputFetcher } from '../../lambdas/core/adapters/http-input-fetcher.js';
 import { InvalidInputError } from '../../lambdas/core/domain/errors.js';
-import { refusedAddress } from '../../lambdas/core/domain/url-safety.js';
+import { refusedAddress, refusedInputUrl } from '../../lambdas/core/domain/url-safety.js';
 import type { InputFetcher } from '../../lambdas/core/ports.js';
 import { fetchInput } from '../../lambdas/core/usecases/url-inputs.js';
 import { InMemoryMediaRepository, preparingAsset, RecordingRunner } from './fakes.js';
@@ -25,10 +25,36 @@ describe('address policy', () => {
     ['fe80::1', 'link-local'],
     ['fd00:ec2::254', 'private'],
     ['::ffff:127.0.0.1', 'loopback'],
+    ['::ffff:a9fe:a9fe', 'link-local'],
+    ['::ffff:0:a9fe:a9fe', 'link-local'],
+    ['64:ff9b::a9fe:a9fe', 'NAT64 to the metadata address'],
+    ['64:ff9b::10.0.0.1', 'NAT64 to a private address'],
+    ['64:ff9b::5db8:d822', undefined],
+    ['2002:a9fe:a9fe::1', '6to4 around the metadata address'],
+    ['2002:0a00:0001::', '6to4 around a private address'],
+    ['2002:5db8:d822::1', undefined],
+    ['::169.254.169.254', 'IPv4-compatible'],
+    ['::a00:1', 'IPv4-compatible, hex'],
   ])('%s → %s', (address, refused) => {
     const reason = refusedAddress(address);
     if (refused) expect(reason).toMatch(/private, loopback or link-local/);
     else expect(reason).toBeUndefined();
+  });
+
+  it.each([
+    ['64:ff9b:1::a9fe:a9fe', /local-use NAT64/],
+    ['2001:0:4136:e378:8000:63bf:3fff:fdd2', /Teredo/],
+    ['2001::1', /Teredo/],
+    ['100::1', /discard prefix/],
+  ])('%s is refused outright: where it leads cannot be judged', (address, reason) => {
+    expect(refusedAddress(address)).toMatch(reason);
+  });
+
+  it('judges an IPv6 host in an input URL by the IPv4 address it carries', async () => {
+    const resolve = async () => [];
+    expect(await refusedInputUrl('http://[64:ff9b::a9fe:a9fe]/latest/meta-data/', resolve)).toMatch(/refused/);
+    expect(await refusedInputUrl('http://[2002:a9fe:a9fe::]/', resolve)).toMatch(/refused/);
+    expect(await refusedInputUrl('http://[64:ff9b::5db8:d822]/a.mp4', resolve)).toBeUndefined();
   });
 
   it('lets loopback through only when allowed, and never other internal addresses', () => {
