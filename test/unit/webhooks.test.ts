@@ -54,7 +54,7 @@ describe('webhook signatures', () => {
     expect(verifyWebhookSignature(body, header, 'secret1', { nowSeconds: 0, toleranceSeconds: 300 })).toBe(false);
   });
 
-  it('refuse a replay older than 5 minutes when the caller names no tolerance, as Mux\'s SDK does', () => {
+  it("refuse a replay older than 5 minutes when the caller names no tolerance, as Mux's SDK does", () => {
     const body = '{"type":"video.asset.ready"}';
     const now = 1_800_000_000;
     const header = webhookSignature(body, 'secret1', now - 301);
