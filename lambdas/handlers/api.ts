@@ -68,7 +68,7 @@ import {
   listWebhookDeliveries,
   listWebhookEndpoints,
 } from '../core/usecases/webhooks.js';
-import { parseOrThrow } from '../core/validation.js';
+import { checkPathIds, parseOrThrow } from '../core/validation.js';
 
 export type ApiEvent = APIGatewayProxyEventV2;
 type Result = APIGatewayProxyStructuredResultV2 & { statusCode: number; body: string };
@@ -319,6 +319,7 @@ export function createApiHandler(deps: () => ApiDeps) {
       if (matching.length === 0) throw new NotFoundError('route', path);
       const match = matching.find(({ route }) => route.method === event.requestContext.http.method);
       if (!match) throw new MethodNotAllowed(matching.map(({ route }) => route.method));
+      checkPathIds(path, match.params);
       const { status, body } = await match.route.run({ event, params: match.params, caller, deps: deps() });
       return body === undefined ? { statusCode: status, body: '' } : json(status, body);
     } catch (err) {

@@ -370,6 +370,44 @@ describe('api handler', () => {
   });
 });
 
+describe('ids no record can have', () => {
+  /** As DynamoDB does: a key over 2048 bytes is an error (ValidationException), not a miss. */
+  const refuseLongKeys = (id: string) => {
+    if (Buffer.byteLength(id) > 2048) throw Object.assign(new Error('Key too large'), { name: 'ValidationException' });
+  };
+
+  it("are 404s in Mux's shape, never looked up, never 500s", async () => {
+    for (const method of ['getAsset', 'getUpload', 'getPlaybackId'] as const) {
+      const original = media[method].bind(media) as (id: string) => Promise<unknown>;
+      vi.spyOn(media, method).mockImplementation(async (id: string) => {
+        refuseLongKeys(id);
+        return original(id) as never;
+      });
+    }
+    const long = 'a'.repeat(3000);
+    for (const path of [
+      `/video/v1/assets/${long}`,
+      `/video/v1/uploads/${long}`,
+      `/video/v1/playback-ids/${long}`,
+      `/video/v1/assets/asset1/playback-ids/${long}`,
+    ]) {
+      const res = await call(request('GET', path, asEnv1));
+      expect(res.status, path.slice(0, 40)).toBe(404);
+      expect(res.body).toMatchObject({ error: { type: 'not_found' } });
+    }
+    expect((await call(request('DELETE', `/video/v1/assets/${long}`, asEnv1))).status).toBe(404);
+  });
+
+  it('in an access token are refused as unknown credentials (401), not looked up', async () => {
+    vi.spyOn(tokens, 'get').mockImplementation(async (id: string) => {
+      refuseLongKeys(id);
+      return undefined;
+    });
+    const authorization = `Basic ${Buffer.from(`${'k'.repeat(3000)}:secret`).toString('base64')}`;
+    expect((await call(request('GET', '/video/v1/assets', { headers: { authorization } }))).status).toBe(401);
+  });
+});
+
 describe('api handler wired from the environment', () => {
   const doc = mockClient(DynamoDBDocumentClient);
   beforeEach(() => {
