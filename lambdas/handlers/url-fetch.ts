@@ -48,7 +48,11 @@ export const handler = createUrlFetchHandler(
     const env = envFor('urlFetch');
     return {
       media: new DynamoMediaRepository(documentClient(), env.MEDIA_TABLE),
-      fetcher: new HttpInputFetcher(s3Client(), { allowLoopback: optional('ALLOW_LOOPBACK_URLS') === 'true' }),
+      fetcher: new HttpInputFetcher(
+        s3Client(),
+        { allowLoopback: optional('ALLOW_LOOPBACK_URLS') === 'true' },
+        { maxBytes: Number(env.MAX_UPLOAD_BYTES) },
+      ),
       runner: runnerFromEnv(env.TRANSCODER),
       outputBucket: env.OUTPUT_BUCKET,
     };

@@ -65,6 +65,8 @@ describe('address policy', () => {
   });
 });
 
+const LIMITS = { maxBytes: 10_000 };
+
 describe('HttpInputFetcher', () => {
   let server: Server;
   let base: string;
@@ -76,6 +78,21 @@ describe('HttpInputFetcher', () => {
         return void res.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data/' }).end();
       }
       if (req.url === '/loop') return void res.writeHead(302, { location: '/loop' }).end();
+      if (req.url === '/declared-big') return void res.writeHead(200, { 'content-length': '20000' }).end();
+      if (req.url === '/chunked-big') {
+        // No declared length: 1 KB every 5 ms, without end, until the client stops reading.
+        res.writeHead(200);
+        const timer = setInterval(() => res.write(Buffer.alloc(1000, 1)), 5);
+        res.on('close', () => clearInterval(timer));
+        return;
+      }
+      if (req.url === '/trickle') {
+        res.writeHead(200);
+        const timer = setInterval(() => res.write('x'), 20);
+        res.on('close', () => clearInterval(timer));
+        return;
+      }
+      if (req.url === '/silent') return; // never answers
       res.writeHead(req.url === '/down' ? 503 : 404).end();
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -92,16 +109,48 @@ describe('HttpInputFetcher', () => {
 
   it('refuses a loopback host unless allowed (the check is on the address connected to)', async () => {
     const { client } = s3();
-    await expect(new HttpInputFetcher(client).fetchTo(`${base}/clip.mp4`, 'b', 'k')).rejects.toBeInstanceOf(
+    await expect(new HttpInputFetcher(client, {}, LIMITS).fetchTo(`${base}/clip.mp4`, 'b', 'k')).rejects.toBeInstanceOf(
       InvalidInputError,
     );
   });
 
   it('streams the file into the bucket, following a redirect', async () => {
     const { client, mock } = s3();
-    const fetched = await new HttpInputFetcher(client, { allowLoopback: true }).fetchTo(`${base}/moved`, 'b', 'k');
+    const fetched = await new HttpInputFetcher(client, { allowLoopback: true }, LIMITS).fetchTo(
+      `${base}/moved`,
+      'b',
+      'k',
+    );
     expect(fetched.bytes).toBe(1000);
     expect(mock.commandCalls(PutObjectCommand)[0]?.args[0].input).toMatchObject({ Bucket: 'b', Key: 'k' });
+  });
+
+  it('refuses a declared length over the limit before reading, and stops an undeclared one as it passes it', async () => {
+    const { client, mock } = s3();
+    const fetcher = new HttpInputFetcher(client, { allowLoopback: true }, LIMITS);
+    await expect(fetcher.fetchTo(`${base}/declared-big`, 'b', 'k')).rejects.toThrow(
+      new InvalidInputError('The input is 20000 bytes; this deployment accepts files up to 10000 bytes'),
+    );
+    const stopped = fetcher.fetchTo(`${base}/chunked-big`, 'b', 'k');
+    await expect(stopped).rejects.toBeInstanceOf(InvalidInputError);
+    await expect(stopped).rejects.toThrow(/larger than 10000 bytes/);
+    expect(mock.commandCalls(PutObjectCommand)).toHaveLength(0);
+  });
+
+  it('stops a transfer under the minimum throughput, and one past its total deadline', async () => {
+    const { client } = s3();
+    const slow = new HttpInputFetcher(
+      client,
+      { allowLoopback: true },
+      { ...LIMITS, minBytesPerSecond: 1000, windowMs: 200 },
+    ).fetchTo(`${base}/trickle`, 'b', 'k');
+    await expect(slow).rejects.toThrow(/bytes in 0.2 s, under the minimum of 200/);
+    const silent = new HttpInputFetcher(client, { allowLoopback: true }, { ...LIMITS, deadlineMs: 300 }).fetchTo(
+      `${base}/silent`,
+      'b',
+      'k',
+    );
+    await expect(silent).rejects.toThrow(new InvalidInputError('The input URL did not deliver the file within 0.3 s'));
   });
 
   it.each([
@@ -111,7 +160,7 @@ describe('HttpInputFetcher', () => {
     ['/down', Error, /answered 503/],
   ])('%s fails with %o', async (path, type, message) => {
     const { client } = s3();
-    const fetching = new HttpInputFetcher(client, { allowLoopback: true }).fetchTo(`${base}${path}`, 'b', 'k');
+    const fetching = new HttpInputFetcher(client, { allowLoopback: true }, LIMITS).fetchTo(`${base}${path}`, 'b', 'k');
     await expect(fetching).rejects.toThrow(message);
     await expect(fetching).rejects.toBeInstanceOf(type);
   });
