@@ -318,6 +318,18 @@ export interface InputQueue {
 }
 
 /**
+ * The URL inputs each environment has in flight (queued or fetching), bounded so one environment cannot fill the
+ * fetch queue and hold every fetch function: a slot is claimed when the asset is created and released when its fetch
+ * ends; a slot whose fetch never reports back (its message went to the dead-letter queue) lapses after its lease.
+ */
+export interface InputSlots {
+  /** Claims a slot for `assetId` until `expiresAt` (unix seconds); false when `limit` live slots are held already. */
+  claim(env: string, assetId: string, limit: number, expiresAt: number): Promise<boolean>;
+  /** Gives the slot back; nothing happens when it is not held. */
+  release(env: string, assetId: string): Promise<void>;
+}
+
+/**
  * Copies what a URL serves into the ingest bucket. Throws InvalidInputError when the URL cannot give a file (refused
  * address, 4xx, too many redirects) and other errors when a retry may succeed (5xx, network).
  */

@@ -9,6 +9,7 @@ import { lookup } from 'node:dns/promises';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { documentClient, s3Client } from '../core/adapters/clients.js';
+import { DynamoInputSlots } from '../core/adapters/dynamo-input-slots.js';
 import { DynamoMediaRepository } from '../core/adapters/dynamo-media.js';
 import { DynamoSigningKeyRepository } from '../core/adapters/dynamo-signing-keys.js';
 import { DynamoTokenRepository } from '../core/adapters/dynamo-tokens.js';
@@ -16,7 +17,13 @@ import { DynamoWebhookRepository } from '../core/adapters/dynamo-webhooks.js';
 import { S3MediaObjects } from '../core/adapters/s3-media-objects.js';
 import { S3MultipartUploads, S3UploadUrls } from '../core/adapters/s3-upload-urls.js';
 import { SqsInputQueue } from '../core/adapters/sqs-input-queue.js';
-import { NotFoundError, TransitionError, UnauthorizedError, ValidationError } from '../core/domain/errors.js';
+import {
+  NotFoundError,
+  TooManyRequestsError,
+  TransitionError,
+  UnauthorizedError,
+  ValidationError,
+} from '../core/domain/errors.js';
 import type { Resolve } from '../core/domain/url-safety.js';
 import { envFor, optional } from '../core/env.js';
 import { logger } from '../core/logger.js';
@@ -24,6 +31,7 @@ import { once } from '../core/once.js';
 import { openApiDocument } from '../core/openapi.js';
 import type {
   InputQueue,
+  InputSlots,
   MediaObjects,
   MediaRepository,
   MultipartUploads,
@@ -86,6 +94,7 @@ export interface ApiDeps {
   signingKeys: SigningKeyRepository;
   /** Assets from an input URL are queued for fetching; input and webhook URLs are checked with `resolve`. */
   inputs: InputQueue;
+  inputSlots: InputSlots;
   ingestBucket: string;
   resolve: Resolve;
   allowLoopbackUrls: boolean;
@@ -152,6 +161,7 @@ export const routes: readonly Route[] = [
         await createAssetFromUrl(parseOrThrow(CreateAssetInput, jsonBody(req.event)), {
           ...scope(req),
           inputs: req.deps.inputs,
+          slots: req.deps.inputSlots,
           ingestBucket: req.deps.ingestBucket,
           resolve: req.deps.resolve,
           policy: { allowLoopback: req.deps.allowLoopbackUrls },
@@ -365,6 +375,8 @@ function errorResponse(err: unknown): Result {
     return muxError(404, 'not_found', ["The requested resource either doesn't exist or you don't have access to it."]);
   }
   if (err instanceof TransitionError) return muxError(409, 'conflict', [err.message]);
+  // Mux answers its rate limits with 429; its SDKs retry a 429 after a backoff.
+  if (err instanceof TooManyRequestsError) return muxError(429, 'too_many_requests', [err.message]);
   if (err instanceof MethodNotAllowed) {
     return {
       ...muxError(405, 'method_not_allowed', [err.message]),
@@ -399,6 +411,7 @@ export const handler = createApiHandler(
       webhooks: new DynamoWebhookRepository(doc, env.WEBHOOKS_TABLE),
       signingKeys: new DynamoSigningKeyRepository(doc, env.MEDIA_TABLE),
       inputs: new SqsInputQueue(new SQSClient({}), env.INPUT_QUEUE_URL),
+      inputSlots: new DynamoInputSlots(doc, env.MEDIA_TABLE),
       ingestBucket: env.INGEST_BUCKET,
       resolve: async (host: string) => (await lookup(host, { all: true })).map((a) => a.address),
       allowLoopbackUrls: optional('ALLOW_LOOPBACK_URLS') === 'true',

@@ -3,8 +3,15 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { logger } from '../../lambdas/core/logger.js';
 import { createToken } from '../../lambdas/core/usecases/tokens.js';
+import { MAX_URL_INPUTS_IN_FLIGHT } from '../../lambdas/core/usecases/url-inputs.js';
 import { type ApiEvent, createApiHandler, handler } from '../../lambdas/handlers/api.js';
-import { fakeResolve, InMemorySigningKeys, InMemoryWebhooks, RecordingInputQueue } from './api-fakes.js';
+import {
+  fakeResolve,
+  InMemoryInputSlots,
+  InMemorySigningKeys,
+  InMemoryWebhooks,
+  RecordingInputQueue,
+} from './api-fakes.js';
 import {
   FakeUploadUrls,
   InMemoryMediaRepository,
@@ -48,6 +55,7 @@ let media: InMemoryMediaRepository;
 let tokens: InMemoryTokens;
 let objects: InMemoryObjects;
 let inputs: RecordingInputQueue;
+let inputSlots: InMemoryInputSlots;
 let api: ReturnType<typeof createApiHandler>;
 
 beforeEach(async () => {
@@ -55,6 +63,7 @@ beforeEach(async () => {
   tokens = new InMemoryTokens();
   objects = new InMemoryObjects();
   inputs = new RecordingInputQueue();
+  inputSlots = new InMemoryInputSlots();
   api = createApiHandler(() => ({
     media,
     tokens,
@@ -62,6 +71,7 @@ beforeEach(async () => {
     webhooks: new InMemoryWebhooks(),
     signingKeys: new InMemorySigningKeys(),
     inputs,
+    inputSlots,
     ingestBucket: 'ingest',
     resolve: fakeResolve({
       'videos.example.com': ['93.184.216.34'],
@@ -367,6 +377,26 @@ describe('api handler', () => {
       expect(res.body.error.type).toBe('internal_error');
       expect(JSON.stringify(res.body)).not.toContain('media');
     });
+  });
+});
+
+describe('URL inputs in flight', () => {
+  it(`are bounded per environment: the ${MAX_URL_INPUTS_IN_FLIGHT + 1}th gets Mux's 429, another environment is unaffected`, async () => {
+    const create = (as: 'env1' | 'env2') =>
+      call(
+        request('POST', '/video/v1/assets', {
+          as,
+          body: JSON.stringify({ inputs: [{ url: 'https://videos.example.com/a.mp4' }] }),
+        }),
+      );
+    for (let i = 0; i < MAX_URL_INPUTS_IN_FLIGHT; i++) expect((await create('env1')).status).toBe(201);
+    const refused = await create('env1');
+    expect(refused.status).toBe(429);
+    expect(refused.body).toEqual({
+      error: { type: 'too_many_requests', messages: [expect.stringMatching(/already has 10 assets being fetched/)] },
+    });
+    expect((await create('env2')).status).toBe(201);
+    expect(inputs.jobs).toHaveLength(MAX_URL_INPUTS_IN_FLIGHT + 1);
   });
 });
 

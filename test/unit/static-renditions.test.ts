@@ -39,7 +39,7 @@ import { CreateUploadInput } from '../../lambdas/core/usecases/uploads.js';
 import { CreateAssetInput, createAssetFromUrl } from '../../lambdas/core/usecases/url-inputs.js';
 import { parseOrThrow } from '../../lambdas/core/validation.js';
 import { createPlaybackHandler } from '../../lambdas/handlers/playback.js';
-import { InMemorySigningKeys } from './api-fakes.js';
+import { InMemoryInputSlots, InMemorySigningKeys } from './api-fakes.js';
 import { InMemoryChunkLedger } from './chunk-fakes.js';
 import { InMemoryMediaRepository, InMemoryObjects, preparingAsset, RecordingRunner, waitingUpload } from './fakes.js';
 
@@ -154,7 +154,13 @@ describe('the files on the asset and in its transcode', () => {
       mp4_support: 'audio-only',
     });
     const created = await createAssetFromUrl(input, {
-      ...{ env: 'env1', media, inputs: { submit: async () => {} }, ingestBucket: 'ingest' },
+      ...{
+        env: 'env1',
+        media,
+        inputs: { submit: async () => {} },
+        slots: new InMemoryInputSlots(),
+        ingestBucket: 'ingest',
+      },
       resolve: async () => ['93.184.216.34'],
     });
     expect(created.static_renditions?.files.map((f) => [f.name, f.ext, f.status])).toEqual([

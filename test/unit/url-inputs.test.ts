@@ -8,6 +8,7 @@ import { InvalidInputError } from '../../lambdas/core/domain/errors.js';
 import { refusedAddress, refusedInputUrl } from '../../lambdas/core/domain/url-safety.js';
 import type { InputFetcher } from '../../lambdas/core/ports.js';
 import { fetchInput } from '../../lambdas/core/usecases/url-inputs.js';
+import { InMemoryInputSlots } from './api-fakes.js';
 import { InMemoryMediaRepository, preparingAsset, RecordingRunner } from './fakes.js';
 
 describe('address policy', () => {
@@ -173,18 +174,21 @@ describe('fetchInput', () => {
       preparingAsset({ upload_id: undefined, source: { bucket: 'in', key: 'uploads/input-asset1' } }),
     );
     const runner = new RecordingRunner();
-    return { media, runner, ctx: { media, runner, fetcher, outputBucket: 'out' } };
+    const slots = new InMemoryInputSlots();
+    await slots.claim('env1', 'asset1', 1, Number.MAX_SAFE_INTEGER);
+    return { media, runner, slots, ctx: { media, runner, fetcher, outputBucket: 'out', slots } };
   };
 
   it('copies the input to the asset source and dispatches once', async () => {
     const copied: string[] = [];
-    const { media, runner, ctx } = await ready({
+    const { media, runner, slots, ctx } = await ready({
       fetchTo: async (url, bucket, key) => {
         copied.push(`${url} → ${bucket}/${key}`);
         return { bytes: 1 };
       },
     });
     expect(await fetchInput({ assetId: 'asset1', url: 'https://v.example/a.mp4' }, ctx)).toBe('dispatched');
+    expect(slots.held.get('env1')?.size, "the environment's slot is given back").toBe(0);
     expect(copied).toEqual(['https://v.example/a.mp4 → in/uploads/input-asset1']);
     expect(runner.jobs.map((j) => j.source)).toEqual([{ bucket: 'in', key: 'uploads/input-asset1' }]);
     expect(await fetchInput({ assetId: 'asset1', url: 'https://v.example/a.mp4' }, ctx)).toBe('already_dispatched');
@@ -206,12 +210,13 @@ describe('fetchInput', () => {
   });
 
   it('throws (to be retried) on a transient failure, and ignores an asset no longer preparing', async () => {
-    const { media, ctx } = await ready({
+    const { media, slots, ctx } = await ready({
       fetchTo: async () => {
         throw new Error('The input URL answered 503');
       },
     });
     await expect(fetchInput({ assetId: 'asset1', url: 'https://v.example/a.mp4' }, ctx)).rejects.toThrow('503');
+    expect(slots.held.get('env1')?.size, 'a fetch to be retried keeps its slot').toBe(1);
     await media.deleteAsset('asset1');
     expect(await fetchInput({ assetId: 'asset1', url: 'https://v.example/a.mp4' }, ctx)).toBe('not_preparing');
   });

@@ -60,14 +60,15 @@ export class TransferGuard extends Transform {
     this.windowBytes += chunk.length;
     if (this.bytes > this.limits.maxBytes) {
       this.fail(`The input is larger than ${this.limits.maxBytes} bytes, the most this deployment accepts`);
-      return callback();
+      callback();
+      return;
     }
     callback(null, chunk);
   }
 
-  override _destroy(err: Error | null, callback: (error?: Error | null) => void): void {
+  override _destroy(err: Error | null, callback: (error?: Error) => void): void {
     for (const timer of this.timers) clearTimeout(timer);
-    callback(err);
+    callback(err ?? undefined);
   }
 
   override _flush(callback: TransformCallback): void {
