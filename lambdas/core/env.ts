@@ -42,6 +42,9 @@ export const ENV = {
   ASSET_ID: 'ASSET_ID',
   SOURCE_BUCKET: 'SOURCE_BUCKET',
   SOURCE_KEY: 'SOURCE_KEY',
+  /** Optional: the source's S3 version and ETag, pinned at ingest (domain/media.ts `SourceObject`). */
+  SOURCE_VERSION_ID: 'SOURCE_VERSION_ID',
+  SOURCE_ETAG: 'SOURCE_ETAG',
   /** DynamoDB table of webhook endpoints and their delivery log. */
   WEBHOOKS_TABLE: 'WEBHOOKS_TABLE',
   /** SQS queue of webhook deliveries (one message per event and endpoint). */

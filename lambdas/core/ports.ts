@@ -3,7 +3,15 @@
  * clients; tests implement them with fakes. Nothing here imports an SDK.
  */
 import type { ChunkPlanRecord, ChunkState } from './domain/chunks.js';
-import type { AssetRecord, MediaError, MultipartState, PlaybackId, ReadyPatch, UploadRecord } from './domain/media.js';
+import type {
+  AssetRecord,
+  MediaError,
+  MultipartState,
+  PlaybackId,
+  ReadyPatch,
+  SourceObject,
+  UploadRecord,
+} from './domain/media.js';
 import type { StaticRenditionOutcome, StaticResolution } from './domain/static-renditions.js';
 
 export interface Page<T> {
@@ -81,7 +89,8 @@ export interface MediaObjects {
 /** One transcode of one asset. */
 export interface TranscodeJob {
   assetId: string;
-  source: { bucket: string; key: string };
+  /** Read exactly this object: its version and ETag, when pinned (domain/media.ts `SourceObject`). */
+  source: SourceObject;
   outputBucket: string;
   maxResolutionTier?: string;
   /** The static renditions (MP4/M4A downloads) to write after the ladder, e.g. ['highest', 'audio-only']. */

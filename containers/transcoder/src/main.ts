@@ -33,6 +33,7 @@ import {
   type ReadyPatch,
   type ResolutionTier,
   resolutionTier,
+  type SourceObject,
   storedResolution,
   type Track,
 } from '../../../lambdas/core/domain/media.js';
@@ -91,7 +92,7 @@ export interface TranscoderDeps {
 
 interface Config {
   assetId: string;
-  source: { bucket: string; key: string };
+  source: SourceObject;
   outputBucket: string;
   tableName: string;
   maxResolutionTier?: ResolutionTier;
@@ -160,7 +161,12 @@ function readConfig(env: NodeJS.ProcessEnv): Config {
   if (unknown.length > 0) throw new Error(`${ENV.STATIC_RENDITIONS} names unknown resolutions: ${unknown.join(', ')}`);
   return {
     assetId: vars.ASSET_ID,
-    source: { bucket: vars.SOURCE_BUCKET, key: vars.SOURCE_KEY },
+    source: {
+      bucket: vars.SOURCE_BUCKET,
+      key: vars.SOURCE_KEY,
+      versionId: optional('SOURCE_VERSION_ID', env),
+      etag: optional('SOURCE_ETAG', env),
+    },
     outputBucket: vars.OUTPUT_BUCKET,
     tableName: vars.MEDIA_TABLE,
     ...(tier && { maxResolutionTier: tier }),
@@ -204,11 +210,11 @@ async function transcode(config: Config, deps: TranscoderDeps, workDir: string, 
   const sourceFile = join(workDir, 'source');
   const hlsDir = join(workDir, 'hls');
   if (config.chunkIndex !== undefined) {
-    const download = (file: string) => storage.download(config.source.bucket, config.source.key, file);
+    const download = (file: string) => storage.download(config.source.bucket, config.source.key, file, config.source);
     const ctx = chunkContext(config, deps, storage, workDir, logger);
     return settledChunk(ctx, deps, await runChunkTask(ctx, config.chunkIndex, download));
   }
-  await storage.download(config.source.bucket, config.source.key, sourceFile);
+  await storage.download(config.source.bucket, config.source.key, sourceFile, config.source);
   const source = await deps.probe(sourceFile);
   checkSource(source); // refuses 8K, sliver-thin pictures, over-long files before any encoding
   const plan = planLadder(source, { maxResolutionTier: config.maxResolutionTier });
