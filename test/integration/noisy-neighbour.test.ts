@@ -12,14 +12,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoTokenRepository } from '../../lambdas/core/adapters/dynamo-tokens.js';
 import { createToken } from '../../lambdas/core/usecases/tokens.js';
 import { MAX_URL_INPUTS_IN_FLIGHT } from '../../lambdas/core/usecases/url-inputs.js';
 import { emulator } from '../support/aws.js';
 import { GammaClient, makeClip } from '../support/client.js';
+import { needsPlatform } from '../support/target.js';
 
-const config = inject('platform');
+const config = needsPlatform(
+  'makes a second environment in the emulator the tests start and serves slow inputs on 127.0.0.1',
+);
 const noisy = new GammaClient(config);
 let quiet: GammaClient;
 let dir: string;

@@ -13,9 +13,9 @@ import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-
 import Mux from '@mux/mux-node';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { ChunkEncoders } from '../../containers/transcoder/src/chunk-tasks.js';
+import type { ChunkEncoders } from '../../containers/transcoder/src/main.js';
 import { run, type TranscoderDeps } from '../../containers/transcoder/src/main.js';
-import { DynamoStaticRenditionsStore } from '../../lambdas/core/adapters/dynamo-static-renditions.js';
+import { DynamoAssetRepository } from '../../lambdas/core/adapters/dynamo-assets.js';
 import { FargateRunner } from '../../lambdas/core/adapters/ecs-runner.js';
 import { assumedSource, jobSettings } from '../../lambdas/core/adapters/mediaconvert-runner.js';
 import { TransitionError } from '../../lambdas/core/domain/errors.js';
@@ -29,7 +29,6 @@ import {
   staticRenditionSource,
   staticRenditionsFor,
 } from '../../lambdas/core/domain/static-renditions.js';
-import { openApiDocument } from '../../lambdas/core/openapi.js';
 import type { MediaRepository } from '../../lambdas/core/ports.js';
 import { assetIdForUpload, ingestObject, transcodeJobFor } from '../../lambdas/core/usecases/ingest.js';
 import { type JobStateChange, mediaConvertJobChanged } from '../../lambdas/core/usecases/mediaconvert-status.js';
@@ -38,6 +37,7 @@ import { type AssetFolderSigner, resolveStaticRendition } from '../../lambdas/co
 import { CreateUploadInput } from '../../lambdas/core/usecases/uploads.js';
 import { CreateAssetInput, createAssetFromUrl } from '../../lambdas/core/usecases/url-inputs.js';
 import { parseOrThrow } from '../../lambdas/core/validation.js';
+import { apiDocument } from '../../lambdas/handlers/api/routes.js';
 import { createPlaybackHandler } from '../../lambdas/handlers/playback.js';
 import { InMemoryInputSlots, InMemorySigningKeys } from './api-fakes.js';
 import { InMemoryChunkLedger } from './chunk-fakes.js';
@@ -100,7 +100,7 @@ describe('the request fields', () => {
   });
 
   it('are described in the OpenAPI document', () => {
-    const doc = JSON.stringify(openApiDocument());
+    const doc = JSON.stringify(apiDocument());
     expect(doc).toContain('"static_renditions"');
     expect(doc).toContain('"mp4_support"');
     expect(doc).toContain('"audio-only"');
@@ -240,7 +240,7 @@ describe('recording the outcomes', () => {
     const doc = mockClient(DynamoDBDocumentClient);
     doc.on(GetCommand).resolves({ Item: { status: 'ready', static_renditions: files } });
     doc.on(UpdateCommand).resolves({});
-    const store = new DynamoStaticRenditionsStore(DynamoDBDocumentClient.from(new DynamoDBClient({})), 'media');
+    const store = new DynamoAssetRepository(DynamoDBDocumentClient.from(new DynamoDBClient({})), 'media');
     await store.record('asset1', [{ resolution: '2160p', status: 'skipped' }]);
     const update = doc.commandCalls(UpdateCommand)[0]?.args[0].input;
     expect(update?.ConditionExpression).toBe('#status = :ready');
