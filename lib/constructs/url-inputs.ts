@@ -6,9 +6,9 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { EnvName } from '../../lambdas/core/env.js';
-import { DEFAULT_MAX_UPLOAD_SIZE } from './upload-limits.js';
 import { GammaFunction } from './gamma-function.js';
 import type { Transcoder } from './transcoder.js';
+import { DEFAULT_MAX_UPLOAD_SIZE } from './upload-limits.js';
 
 export interface UrlInputsProps {
   readonly ingestBucket: s3.IBucket;
