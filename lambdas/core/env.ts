@@ -44,6 +44,9 @@ export const ENV = {
   ASSET_ID: 'ASSET_ID',
   SOURCE_BUCKET: 'SOURCE_BUCKET',
   SOURCE_KEY: 'SOURCE_KEY',
+  /** Optional: the source's S3 version and ETag, pinned at ingest (domain/media.ts `SourceObject`). */
+  SOURCE_VERSION_ID: 'SOURCE_VERSION_ID',
+  SOURCE_ETAG: 'SOURCE_ETAG',
   /** DynamoDB table of webhook endpoints and their delivery log. */
   WEBHOOKS_TABLE: 'WEBHOOKS_TABLE',
   /** SQS queue of webhook deliveries (one message per event and endpoint). */
@@ -131,7 +134,7 @@ export const USES = {
   playbackKey: ['PLAYBACK_KEY_SECRET'],
   uploadTimeouts: ['MEDIA_TABLE', 'INGEST_BUCKET'],
   /** Fetches input URLs into the ingest bucket and dispatches, so it also reads the runner's variables. */
-  urlFetch: ['MEDIA_TABLE', 'INGEST_BUCKET', 'OUTPUT_BUCKET', 'TRANSCODER'],
+  urlFetch: ['MEDIA_TABLE', 'INGEST_BUCKET', 'OUTPUT_BUCKET', 'TRANSCODER', 'MAX_UPLOAD_BYTES'],
   webhookFanout: ['WEBHOOKS_TABLE', 'WEBHOOK_QUEUE_URL'],
   webhookDeliver: ['WEBHOOKS_TABLE', 'WEBHOOK_QUEUE_URL', 'WEBHOOK_RETRY_BASE_SECONDS', 'WEBHOOK_RETRY_MAX_SECONDS'],
   transcoder: ['MEDIA_TABLE', 'OUTPUT_BUCKET', 'ASSET_ID', 'SOURCE_BUCKET', 'SOURCE_KEY'],

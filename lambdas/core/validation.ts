@@ -1,5 +1,6 @@
 import type { z } from 'zod';
-import { ValidationError } from './domain/errors.js';
+import { NotFoundError, ValidationError } from './domain/errors.js';
+import { isPossibleId } from './domain/ids.js';
 
 /** Parses `input` or throws a ValidationError whose messages each name the field: "timeout: must be …". */
 export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, root = 'body'): z.output<S> {
@@ -14,4 +15,9 @@ function describe(issue: z.core.$ZodIssue, root: string): string[] {
     return issue.keys.map((key) => `${field([...issue.path, key])}: is not a known field`);
   }
   return [`${field(issue.path)}: ${issue.message}`];
+}
+
+/** Throws NotFoundError for an id in a request path that no record can have (over MAX_ID_LENGTH): a 404, not a 500. */
+export function checkPathIds(path: string, ids: readonly string[]): void {
+  if (!ids.every(isPossibleId)) throw new NotFoundError('resource', path.slice(0, 100));
 }

@@ -5,6 +5,7 @@
  */
 import { type ChunkWorkers, isChunkWorkers } from '../../../lambdas/core/domain/chunks.js';
 import { isResolutionTier, type ResolutionTier } from '../../../lambdas/core/domain/ladder.js';
+import type { SourceObject } from '../../../lambdas/core/domain/media.js';
 import { isStaticResolution, type StaticResolution } from '../../../lambdas/core/domain/static-renditions.js';
 import { ENV, envFor, optional } from '../../../lambdas/core/env.js';
 import type { TranscodeJob } from '../../../lambdas/core/ports.js';
@@ -51,13 +52,19 @@ export interface Chunking {
 
 export interface TranscoderJob {
   assetId: string;
-  source: { bucket: string; key: string };
+  /** Pinned at ingest to a version and ETag when it came from a direct upload (domain/media.ts `SourceObject`). */
+  source: SourceObject;
   outputBucket: string;
   tableName: string;
   options: AssetOptions;
   chunking: Chunking;
   /** Set in a chunk task: the chunk of the asset's recorded plan it encodes. */
   chunkIndex?: number;
+}
+
+function optionalPin(name: 'SOURCE_VERSION_ID' | 'SOURCE_ETAG', field: 'versionId' | 'etag', env: NodeJS.ProcessEnv) {
+  const value = optional(name, env);
+  return value === undefined ? {} : { [field]: value };
 }
 
 /** Reads and checks the task's variables; throws with the variable's name when one is missing or malformed. */
@@ -69,7 +76,12 @@ export function readJob(env: NodeJS.ProcessEnv): TranscoderJob {
   }
   return {
     assetId: vars.ASSET_ID,
-    source: { bucket: vars.SOURCE_BUCKET, key: vars.SOURCE_KEY },
+    source: {
+      bucket: vars.SOURCE_BUCKET,
+      key: vars.SOURCE_KEY,
+      ...optionalPin('SOURCE_VERSION_ID', 'versionId', env),
+      ...optionalPin('SOURCE_ETAG', 'etag', env),
+    },
     outputBucket: vars.OUTPUT_BUCKET,
     tableName: vars.MEDIA_TABLE,
     options: readOptions(env),

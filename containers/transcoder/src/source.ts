@@ -18,7 +18,7 @@ export interface PreparedSource {
 export async function prepareSource(ctx: StrategyContext): Promise<PreparedSource> {
   const { job, deps, logger } = ctx;
   const file = join(ctx.workDir, 'source');
-  await ctx.storage.download(job.source.bucket, job.source.key, file);
+  await ctx.storage.download(job.source.bucket, job.source.key, file, job.source);
   const probe = await deps.probe(file);
   checkSource(probe); // refuses 8K, sliver-thin pictures, over-long files before any encoding
   const plan = planLadder(probe, { maxResolutionTier: job.options.maxResolutionTier });

@@ -14,7 +14,7 @@ export async function chunkTask(ctx: StrategyContext, index: number): Promise<Ou
   if (!state.plan.chunks.some((c) => c.index === index)) throw new Error(`The chunk plan has no chunk ${index}`);
   if (!state.done.includes(index)) {
     const sourceFile = join(ctx.workDir, 'source');
-    await ctx.storage.download(job.source.bucket, job.source.key, sourceFile);
+    await ctx.storage.download(job.source.bucket, job.source.key, sourceFile, job.source);
     await encodeAndPublishChunk(ctx, state.plan, index, { sourceFile });
   }
   return countChunk(ctx, state.plan, index);
