@@ -4,6 +4,7 @@
  */
 import type { ChunkPlanRecord, ChunkState } from './domain/chunks.js';
 import type { AssetRecord, MediaError, MultipartState, PlaybackId, ReadyPatch, UploadRecord } from './domain/media.js';
+import type { Permission } from './domain/permissions.js';
 import type { StaticRenditionOutcome, StaticResolution } from './domain/static-renditions.js';
 
 export interface Page<T> {
@@ -137,6 +138,8 @@ export interface MultipartUploads {
 export interface ConnectionRecord {
   connectionId: string;
   env: string;
+  /** The access token the connection was opened with (absent on connections opened before tokens were recorded). */
+  token_id?: string;
   connected_at: number;
   /** Asset/upload ids the client asked for; empty means every event of the environment. */
   subscriptions?: string[];
@@ -147,11 +150,15 @@ export interface ConnectionRepository {
   delete(connectionId: string): Promise<void>;
   subscribe(connectionId: string, ids: string[]): Promise<void>;
   listByEnv(env: string): Promise<ConnectionRecord[]>;
+  /** The environment's connections opened with one access token. */
+  listByToken(env: string, tokenId: string): Promise<ConnectionRecord[]>;
 }
 
 /** Pushes a message to one WebSocket connection; `gone` means the client has disconnected. */
 export interface Pusher {
   post(connectionId: string, message: unknown): Promise<'sent' | 'gone'>;
+  /** Closes a connection from the server's side; one already gone is not an error. */
+  close(connectionId: string): Promise<void>;
 }
 
 export interface AccessToken {
@@ -161,11 +168,38 @@ export interface AccessToken {
   secret_hash: string;
   name?: string;
   created_at: number;
+  /** Absent on tokens stored before permissions existed: they have full access (LEGACY_PERMISSIONS). */
+  permissions?: Permission[];
+  /** Unix seconds after which the token no longer authenticates (absent: until revoked). */
+  expires_at?: number;
 }
 
+/** Access tokens by id. Revoking deletes the token, so the next lookup of its id finds nothing. */
 export interface TokenRepository {
   get(id: string): Promise<AccessToken | undefined>;
+  /** AlreadyExistsError when the id is taken. */
   put(token: AccessToken): Promise<void>;
+  /** The environment's tokens, oldest first. */
+  listByEnv(env: string): Promise<AccessToken[]>;
+  /** NotFoundError when the environment has no such token. */
+  delete(env: string, id: string): Promise<void>;
+}
+
+/** An environment of the deployment: assets, uploads, keys, webhooks and tokens belong to exactly one. */
+export interface Environment {
+  id: string;
+  name: string;
+  created_at: number;
+}
+
+export interface EnvironmentRepository {
+  get(id: string): Promise<Environment | undefined>;
+  /** Creates the environment unless one with its id exists; returns the stored one. */
+  putIfAbsent(environment: Environment): Promise<Environment>;
+  /** Oldest first. */
+  list(): Promise<Environment[]>;
+  /** NotFoundError when there is no such environment. */
+  rename(id: string, name: string): Promise<Environment>;
 }
 
 /** An asset still `preparing`, with the bookkeeping of its transcode attempts. */

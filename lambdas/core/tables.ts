@@ -5,7 +5,9 @@
  *   pk = upload#<id> | asset#<id> | playback#<id>, kind = upload | asset | playback
  *   GSI byEnv: gsi1pk = <env>#upload | <env>#asset, gsi1sk = <created_at, 12 digits>#<id>  (newest first = ScanIndexForward false)
  * connections: connectionId; GSI byEnv: env
- * tokens: id
+ * tokens: id; GSI byEnv: env, created_at (N)
+ *   token:        id = <token id>,             env = <its environment>, kind = token (absent on older tokens)
+ *   environment:  id = environment#<env id>,   env = #environments (so one query lists them), kind = environment
  */
 export const MEDIA_TABLE = {
   partitionKey: 'pk',
@@ -20,7 +22,17 @@ export const CONNECTIONS_TABLE = {
   byEnvPartitionKey: 'env',
 } as const;
 
-export const TOKENS_TABLE = { partitionKey: 'id' } as const;
+export const TOKENS_TABLE = {
+  partitionKey: 'id',
+  byEnvIndex: 'byEnv',
+  byEnvPartitionKey: 'env',
+  byEnvSortKey: 'created_at',
+  timeToLive: 'expires_at',
+  /** The byEnv partition of the environments themselves (no environment id starts with '#'). */
+  environmentsListing: '#environments',
+} as const;
+
+export const environmentKey = (id: string) => `environment#${id}`;
 
 export type MediaKind = 'upload' | 'asset' | 'playback';
 

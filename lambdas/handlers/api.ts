@@ -47,7 +47,7 @@ import {
 } from '../core/usecases/assets.js';
 import { ListQuery } from '../core/usecases/listing.js';
 import { createSigningKey, deleteSigningKey, getSigningKey, listSigningKeys } from '../core/usecases/signing-keys.js';
-import { type Caller, cachedAuthenticator } from '../core/usecases/tokens.js';
+import { type Caller, cachingAuthenticator } from '../core/usecases/tokens.js';
 import {
   CompleteMultipartInput,
   CreateUploadInput,
@@ -336,12 +336,12 @@ function callerOf(event: ApiEvent, deps: ApiDeps): Promise<Caller> {
 }
 
 /** One cache of verified tokens per token repository (one per container in Lambda). */
-const cachedAuthenticators = new WeakMap<TokenRepository, ReturnType<typeof cachedAuthenticator>>();
+const cachingAuthenticators = new WeakMap<TokenRepository, ReturnType<typeof cachingAuthenticator>>();
 function authenticators(deps: ApiDeps) {
-  let authenticate = cachedAuthenticators.get(deps.tokens);
+  let authenticate = cachingAuthenticators.get(deps.tokens);
   if (!authenticate) {
-    authenticate = cachedAuthenticator(deps);
-    cachedAuthenticators.set(deps.tokens, authenticate);
+    authenticate = cachingAuthenticator(deps);
+    cachingAuthenticators.set(deps.tokens, authenticate);
   }
   return authenticate;
 }
