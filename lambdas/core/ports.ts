@@ -73,6 +73,22 @@ export interface MediaRepository {
   listWaitingUploads(): Promise<UploadRecord[]>;
 }
 
+/**
+ * The search index of assets (domain/search.ts): entries kept beside the assets, written when an asset is created,
+ * edited or deleted. A search reads entries, then the assets, and keeps only those that still match, so an entry
+ * left behind can cost a read but never give a wrong result.
+ */
+export interface AssetSearchIndex {
+  /** Moves the asset's entries from what `before` had to what `after` has (absent or deleted: none). */
+  sync(before: AssetRecord | undefined, after: AssetRecord | undefined): Promise<void>;
+  /** Ids of the environment's assets with an entry starting with `query` (normalised, 2+ characters), in entry order. */
+  find(env: string, query: string, limit: number, cursor?: string): Promise<Page<string>>;
+  /** The assets with these ids that exist (any order). */
+  getAssets(ids: string[]): Promise<AssetRecord[]>;
+  /** The environment's assets in one status, newest first: a filtered read of its listing (pages may come short). */
+  listByStatus(env: string, status: AssetRecord['status'], limit: number, cursor?: string): Promise<Page<AssetRecord>>;
+}
+
 /** Removes stored media objects (the asset's renditions, its source). Missing objects are not an error. */
 export interface MediaObjects {
   deletePrefix(bucket: string, prefix: string): Promise<number>;

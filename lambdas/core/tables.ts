@@ -4,6 +4,8 @@
  * media (stream: NEW_AND_OLD_IMAGES)
  *   pk = upload#<id> | asset#<id> | playback#<id>, kind = upload | asset | playback
  *   GSI byEnv: gsi1pk = <env>#upload | <env>#asset, gsi1sk = <created_at, 12 digits>#<id>  (newest first = ScanIndexForward false)
+ *   search entries (domain/search.ts): pk = search#<asset id>#<field>#<value>, kind = search
+ *   GSI bySearch (keys only): gsi2pk = <env>#<first two characters of the value>, gsi2sk = <value>\u0001<asset id>
  * connections: connectionId; GSI byEnv: env
  * tokens: id; GSI byEnv: env, created_at (N)
  *   token:        id = <token id>,             env = <its environment>, kind = token (absent on older tokens)
@@ -14,6 +16,9 @@ export const MEDIA_TABLE = {
   byEnvIndex: 'byEnv',
   byEnvPartitionKey: 'gsi1pk',
   byEnvSortKey: 'gsi1sk',
+  bySearchIndex: 'bySearch',
+  bySearchPartitionKey: 'gsi2pk',
+  bySearchSortKey: 'gsi2sk',
 } as const;
 
 export const CONNECTIONS_TABLE = {
@@ -42,6 +47,10 @@ export function parseMediaKey(pk: string): { kind: MediaKind; id: string } | und
   const m = /^(upload|asset|playback)#(.+)$/.exec(pk);
   return m ? { kind: m[1] as MediaKind, id: m[2] as string } : undefined;
 }
+
+export const searchItemKey = (assetId: string, field: string, value: string) => `search#${assetId}#${field}#${value}`;
+/** Separates an entry's value from its asset id in the bySearch sort key (normalised values hold no control characters). */
+export const SEARCH_SEPARATOR = '\u0001';
 
 export const envIndexKey = (env: string, kind: 'upload' | 'asset') => `${env}#${kind}`;
 export const envIndexSort = (createdAt: number, id: string) => `${String(createdAt).padStart(12, '0')}#${id}`;
