@@ -128,18 +128,6 @@ export class PipelineStack extends Stack {
       allowLoopback: Boolean(local),
     });
 
-    const api = new VideoApi(this, 'Api', {
-      mediaTable: storage.mediaTable,
-      webhooksTable: webhooks.table,
-      tokensTable: storage.tokensTable,
-      ingestBucket: storage.ingestBucket,
-      urlInputs,
-      outputBucket: storage.outputBucket,
-      streamUrl,
-      corsOrigins: props.corsOrigins,
-      maxUploadSize,
-    });
-
     const push = new StatusPush(this, 'StatusPush', {
       mediaTable: storage.mediaTable,
       connectionsTable: storage.connectionsTable,
@@ -148,6 +136,19 @@ export class PipelineStack extends Stack {
       callbackUrl: local
         ? (api, stage) => `${local.endpoint}/_aws/execute-api/${api.apiId}/${stage.stageName}`
         : undefined,
+    });
+
+    const api = new VideoApi(this, 'Api', {
+      mediaTable: storage.mediaTable,
+      webhooksTable: webhooks.table,
+      tokensTable: storage.tokensTable,
+      statusPush: push,
+      ingestBucket: storage.ingestBucket,
+      urlInputs,
+      outputBucket: storage.outputBucket,
+      streamUrl,
+      corsOrigins: props.corsOrigins,
+      maxUploadSize,
     });
 
     new Monitoring(this, 'Monitoring', { topic: props.alarmTopic });
