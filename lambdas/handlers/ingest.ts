@@ -5,15 +5,18 @@
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
 import { documentClient, s3Client } from '../core/adapters/clients.js';
+import { DynamoAssetSearch } from '../core/adapters/dynamo-asset-search.js';
 import { DynamoMediaRepository } from '../core/adapters/dynamo-media.js';
 import { runnerFromEnv } from '../core/adapters/runner-from-env.js';
 import { S3MediaObjects } from '../core/adapters/s3-media-objects.js';
+import { withSearchIndex } from '../core/adapters/search-indexed-media.js';
 import { uploadIdFromKey } from '../core/domain/layout.js';
 import { envFor } from '../core/env.js';
 import { logger, withKeys } from '../core/logger.js';
 import { once } from '../core/once.js';
 import { assetIdForUpload, type IngestContext, ingestObject } from '../core/usecases/ingest.js';
 import { parseOrThrow } from '../core/validation.js';
+import { eachRecord } from './sqs-batch.js';
 
 /** An S3 event notification, or the `s3:TestEvent` S3 sends when the notification is configured. */
 const S3Message = z.union([
@@ -37,19 +40,15 @@ const decodeKey = (key: string) => decodeURIComponent(key.replace(/\+/g, ' '));
 export function createIngestHandler(deps: () => IngestContext) {
   return async (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> => {
     if (context) logger.addContext(context);
-    const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
-    for (const record of event.Records) {
-      try {
-        await ingestRecord(record, deps);
-      } catch (err) {
+    return eachRecord(
+      event.Records,
+      (record) => ingestRecord(record, deps),
+      (record, err) =>
         logger.error('Ingest failed; the message will be retried', {
           messageId: record.messageId,
           error: err as Error,
-        });
-        batchItemFailures.push({ itemIdentifier: record.messageId });
-      }
-    }
-    return { batchItemFailures };
+        }),
+    );
   };
 }
 
@@ -79,7 +78,11 @@ export const handler = createIngestHandler(
   once(() => {
     const env = envFor('ingest');
     return {
-      media: new DynamoMediaRepository(documentClient(), env.MEDIA_TABLE),
+      // Assets it creates enter the search index (GET /video/v1/assets?search=).
+      media: withSearchIndex(
+        new DynamoMediaRepository(documentClient(), env.MEDIA_TABLE),
+        new DynamoAssetSearch(documentClient(), env.MEDIA_TABLE),
+      ),
       runner: runnerFromEnv(env.TRANSCODER),
       ingestBucket: env.INGEST_BUCKET,
       outputBucket: env.OUTPUT_BUCKET,

@@ -7,13 +7,17 @@ import { type ApiEvent, createApiHandler, handler } from '../../lambdas/handlers
 import { fakeResolve, InMemorySigningKeys, InMemoryWebhooks, RecordingInputQueue } from './api-fakes.js';
 import {
   FakeUploadUrls,
+  InMemoryConnections,
+  InMemoryEnvironments,
   InMemoryMediaRepository,
   InMemoryObjects,
   InMemoryTokens,
   preparingAsset,
+  RecordingPusher,
   waitingUpload,
 } from './fakes.js';
 import { FakeMultipartUploads } from './multipart-fakes.js';
+import { InMemorySearch } from './search-fakes.js';
 
 interface RequestOptions {
   body?: string;
@@ -58,6 +62,10 @@ beforeEach(async () => {
   api = createApiHandler(() => ({
     media,
     tokens,
+    environments: new InMemoryEnvironments(),
+    connections: new InMemoryConnections(),
+    pusher: new RecordingPusher(),
+    search: new InMemorySearch(media),
     objects,
     webhooks: new InMemoryWebhooks(),
     signingKeys: new InMemorySigningKeys(),

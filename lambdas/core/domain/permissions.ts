@@ -29,9 +29,12 @@ const READ_OF: Partial<Record<Permission, Permission>> = {
   'organization:write': 'organization:read',
 };
 
+/** What a route needs: a permission, or `any` (every valid token, as Mux's whoami). */
+export type Requirement = Permission | 'any';
+
 /** Whether a token holding `held` may do what `required` guards. */
-export function allows(held: readonly Permission[], required: Permission): boolean {
-  return held.some((p) => p === required || READ_OF[p] === required);
+export function allows(held: readonly Permission[], required: Requirement): boolean {
+  return required === 'any' || held.some((p) => p === required || READ_OF[p] === required);
 }
 
 /** Every permission `held` grants, reads implied by writes included, in PERMISSIONS order. */
@@ -45,6 +48,6 @@ export class ForbiddenError extends DomainError {
 }
 
 /** Throws ForbiddenError unless `held` allows `required`. */
-export function requirePermission(held: readonly Permission[], required: Permission): void {
+export function requirePermission(held: readonly Permission[], required: Requirement): void {
   if (!allows(held, required)) throw new ForbiddenError(`This access token does not have the ${required} permission`);
 }

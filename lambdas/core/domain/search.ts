@@ -38,9 +38,8 @@ export function normalise(text: string): string {
 /** The index partition an entry (or a search) belongs to, within its environment. */
 export const shardOf = (normalised: string): string => Array.from(normalised).slice(0, MIN_SEARCH_LENGTH).join('');
 
-/** Every entry of an asset, without duplicates; none for a deleted asset. */
+/** Every entry of an asset's values, without duplicates. */
 export function searchEntries(asset: AssetRecord): SearchEntry[] {
-  if (asset.status === 'deleted') return [];
   const entries = new Map<string, SearchEntry>();
   const add = (field: SearchField, value: string) => {
     if (value.length > 0) entries.set(`${field}\u0001${value}`, { field, value });
@@ -70,14 +69,14 @@ export function searchEntries(asset: AssetRecord): SearchEntry[] {
 export const matches = (asset: AssetRecord, query: string): boolean =>
   searchEntries(asset).some((entry) => entry.value.startsWith(query));
 
-/** The entries to add and remove when an asset changes from `before` to `after` (either may be absent). */
+/** The entries to add and remove when an asset changes from `before` to `after` (absent or deleted: no entries). */
 export function entriesDiff(
   before: AssetRecord | undefined,
   after: AssetRecord | undefined,
 ): { put: SearchEntry[]; remove: SearchEntry[] } {
   const key = (e: SearchEntry) => `${e.field}\u0001${e.value}`;
   const old = before ? searchEntries(before) : [];
-  const now = after ? searchEntries(after) : [];
+  const now = after && after.status !== 'deleted' ? searchEntries(after) : [];
   const oldKeys = new Set(old.map(key));
   const nowKeys = new Set(now.map(key));
   return { put: now.filter((e) => !oldKeys.has(key(e))), remove: old.filter((e) => !nowKeys.has(key(e))) };

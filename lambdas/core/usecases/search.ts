@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { type AssetRecord, toMuxAsset } from '../domain/media.js';
 import { MIN_SEARCH_LENGTH, matches, normalise } from '../domain/search.js';
 import type { AssetSearchIndex, MediaRepository, Page } from '../ports.js';
+import { listAssets as listAllAssets } from './assets.js';
 import { LIST_FIELDS, listBody, pageOf, pageOrCursor } from './listing.js';
 
 /** Index reads one request may make before it answers with what it found and a cursor to carry on. */
@@ -39,7 +40,7 @@ export async function listAssets(query: AssetListQuery, ctx: SearchContext) {
   if (search !== undefined) fetch = (limit, cursor) => searchPage(search, status, limit, cursor, ctx);
   else if (status !== undefined) {
     fetch = (limit, cursor) => fill((l, c) => ctx.search.listByStatus(ctx.env, status, l, c), limit, cursor);
-  } else fetch = (limit, cursor) => ctx.media.listAssets(ctx.env, limit, cursor);
+  } else return listAllAssets(query, ctx);
   return listBody(await pageOf(fetch, query), toMuxAsset);
 }
 
