@@ -81,7 +81,7 @@ export interface MediaRepository {
 export interface AssetSearchIndex {
   /** Moves the asset's entries from what `before` had to what `after` has (absent or deleted: none). */
   sync(before: AssetRecord | undefined, after: AssetRecord | undefined): Promise<void>;
-  /** Ids of the environment's assets with an entry starting with `query` (normalised, 2+ characters), in entry order. */
+  /** Ids of the environment's assets with an entry starting with `query` (normalised, 3+ characters), in entry order. */
   find(env: string, query: string, limit: number, cursor?: string): Promise<Page<string>>;
   /** The assets with these ids that exist (any order). */
   getAssets(ids: string[]): Promise<AssetRecord[]>;

@@ -5,7 +5,7 @@
  *   pk = upload#<id> | asset#<id> | playback#<id>, kind = upload | asset | playback
  *   GSI byEnv: gsi1pk = <env>#upload | <env>#asset, gsi1sk = <created_at, 12 digits>#<id>  (newest first = ScanIndexForward false)
  *   search entries (domain/search.ts): pk = search#<asset id>#<field>#<value>, kind = search
- *   GSI bySearch (keys only): gsi2pk = <env>#<first two characters of the value>, gsi2sk = <value>\u0001<asset id>
+ *   GSI bySearch (keys only): gsi2pk = <env>#<first three characters of the value>, gsi2sk = <value>\u0001<asset id>
  * connections: connectionId; GSI byEnv: env
  * tokens: id; GSI byEnv: env, created_at (N)
  *   token:        id = <token id>,             env = <its environment>, kind = token (absent on older tokens)

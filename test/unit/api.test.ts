@@ -389,6 +389,8 @@ describe('api handler wired from the environment', () => {
       OUTPUT_BUCKET: 'output-bucket',
       INPUT_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/1/inputs',
       WEBHOOKS_TABLE: 'webhooks-table',
+      CONNECTIONS_TABLE: 'connections-table',
+      WEBSOCKET_CALLBACK_URL: 'https://ws.example/live',
       STREAM_URL: 'https://stream.example',
       UPLOAD_TIMEOUT_SECONDS: '3600',
       MAX_UPLOAD_BYTES: String(512 * 1024 ** 3),

@@ -88,8 +88,8 @@ describe('listing assets with search and status (Gamma extension)', () => {
     expect(asset.meta?.title).toBe('Clip number 3');
   });
 
-  it('refuses a one-character search and an unknown status, naming the field', () => {
-    expect(() => parseOrThrow(AssetListQuery, { search: ' a ' }, 'query')).toThrow(/search: must have at least 2/);
+  it('refuses a two-character search and an unknown status, naming the field', () => {
+    expect(() => parseOrThrow(AssetListQuery, { search: ' ab ' }, 'query')).toThrow(/search: must have at least 3/);
     expect(() => parseOrThrow(AssetListQuery, { status: 'deleted' }, 'query')).toThrow(/status: must be/);
   });
 });
@@ -112,7 +112,7 @@ describe('DynamoAssetSearch', () => {
     expect(calls[0]).toEqual([
       {
         PutRequest: {
-          Item: { pk: 'search#a1#external_id#new', kind: 'search', gsi2pk: 'env1#ne', gsi2sk: 'new\u0001a1' },
+          Item: { pk: 'search#a1#external_id#new', kind: 'search', gsi2pk: 'env1#new', gsi2sk: 'new\u0001a1' },
         },
       },
       { DeleteRequest: { Key: { pk: 'search#a1#external_id#old' } } },
@@ -126,9 +126,9 @@ describe('DynamoAssetSearch', () => {
     expect(doc.commandCalls(QueryCommand)[0]?.args[0].input).toMatchObject({
       IndexName: 'bySearch',
       KeyConditionExpression: '#spk = :partition AND begins_with(#ssk, :query)',
-      ExpressionAttributeValues: { ':partition': 'env1#ca', ':query': 'cat' },
+      ExpressionAttributeValues: { ':partition': 'env1#cat', ':query': 'cat' },
     });
-    const cursor = Buffer.from(JSON.stringify({ pk: 'x', gsi2pk: 'env2#ca', gsi2sk: 'cat\u0001a' })).toString(
+    const cursor = Buffer.from(JSON.stringify({ pk: 'x', gsi2pk: 'env2#cat', gsi2sk: 'cat\u0001a' })).toString(
       'base64url',
     );
     await expect(index.find('env1', 'cat', 10, cursor)).rejects.toThrow(/cursor/);

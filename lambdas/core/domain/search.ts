@@ -2,13 +2,16 @@
  * Search over an environment's assets: prefix, case-insensitive, by id, title (`meta.title`), creator id, external
  * id and passthrough. Each asset is indexed under a few normalised "entries": the whole value of every field, and
  * for the free-text ones (title, passthrough) also every word onwards, so "cat" finds "My cat video". A search is a
- * range read of the entries that start with the normalised query; entries are sharded by their first two
+ * range read of the entries that start with the normalised query; entries are sharded by their first three
  * characters so no index partition holds a whole environment.
  */
 import type { AssetRecord } from './media.js';
 
-/** The shortest search: two characters (also the shard width). */
-export const MIN_SEARCH_LENGTH = 2;
+/**
+ * The shortest search: three characters, also the shard width, so one index partition holds only the entries that
+ * start with the same three characters (with two, 100,000 assets put tens of thousands of entries in one).
+ */
+export const MIN_SEARCH_LENGTH = 3;
 /** Entries and searches are cut to this many characters: longer ones match on their first 128. */
 export const MAX_ENTRY_LENGTH = 128;
 /** Word starts indexed per free-text field; words further on are found only through the whole value. */

@@ -30,7 +30,7 @@ export const assetRoutes: readonly Route[] = [
     permission: 'video:read',
     summary:
       'List assets; Gamma extensions: `search` (prefix, any case, of the id, title, creator id, external id or ' +
-      'passthrough, or of a word of the title or passthrough; 2+ characters) and `status`',
+      'passthrough, or of a word of the title or passthrough; 3+ characters) and `status`',
     tag,
     query: AssetListQuery,
     status: 200,
