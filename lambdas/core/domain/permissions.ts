@@ -22,6 +22,13 @@ export type Permission = (typeof PERMISSIONS)[number];
  */
 export const LEGACY_PERMISSIONS: readonly Permission[] = PERMISSIONS;
 
+/** Who is calling: the environment the token belongs to and what it may do there. */
+export interface Caller {
+  env: string;
+  tokenId: string;
+  permissions: readonly Permission[];
+}
+
 /** The read permission a write permission includes. */
 const READ_OF: Partial<Record<Permission, Permission>> = {
   'video:write': 'video:read',

@@ -6,9 +6,8 @@
 import { z } from 'zod';
 import { NotFoundError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
-import { allows, requirePermission } from '../domain/permissions.js';
+import { allows, type Caller, requirePermission } from '../domain/permissions.js';
 import type { Environment, EnvironmentRepository, TokenRepository } from '../ports.js';
-import type { Caller } from './tokens.js';
 
 export const EnvironmentInput = z.strictObject({
   name: z

@@ -5,6 +5,7 @@ import { NotFoundError, UnauthorizedError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import {
   allows,
+  type Caller,
   expand,
   ForbiddenError,
   LEGACY_PERMISSIONS,
@@ -15,12 +16,7 @@ import {
 import type { AccessToken, ConnectionRepository, EnvironmentRepository, Pusher, TokenRepository } from '../ports.js';
 import { ensureEnvironment } from './environments.js';
 
-/** Who is calling: the environment the token belongs to and what it may do there. */
-export interface Caller {
-  env: string;
-  tokenId: string;
-  permissions: readonly Permission[];
-}
+export type { Caller } from '../domain/permissions.js';
 
 /** The longest an expiring token may live: a year. */
 export const MAX_EXPIRES_IN = 365 * 24 * 3600;
