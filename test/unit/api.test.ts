@@ -390,6 +390,7 @@ describe('api handler wired from the environment', () => {
       INPUT_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/1/inputs',
       WEBHOOKS_TABLE: 'webhooks-table',
       CONNECTIONS_TABLE: 'connections-table',
+      SIGNING_KEYS_TABLE: 'signing-keys-table',
       WEBSOCKET_CALLBACK_URL: 'https://ws.example/live',
       STREAM_URL: 'https://stream.example',
       UPLOAD_TIMEOUT_SECONDS: '3600',
