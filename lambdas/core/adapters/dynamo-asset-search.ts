@@ -10,7 +10,7 @@ import type { AssetRecord } from '../domain/media.js';
 import { entriesDiff, type SearchEntry, shardOf } from '../domain/search.js';
 import type { AssetSearchIndex, Page } from '../ports.js';
 import { envIndexKey, MEDIA_TABLE, mediaKey, SEARCH_SEPARATOR, searchItemKey } from '../tables.js';
-import { assetFromItem, decodeCursor, encodeCursor } from './media-items.js';
+import { assetFromItem, decodeCursor, decodeKey, encodeCursor } from './media-items.js';
 
 type Item = Record<string, unknown>;
 const { partitionKey: PK, bySearchPartitionKey: SPK, bySearchSortKey: SSK } = MEDIA_TABLE;
@@ -126,17 +126,6 @@ export class DynamoAssetSearch implements AssetSearchIndex {
 
 /** A search cursor is the index's LastEvaluatedKey, valid only for the same partition and query. */
 function decodeSearchCursor(cursor: string, partition: string, query: string): Item | undefined {
-  let key: unknown;
-  try {
-    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    return undefined;
-  }
-  if (typeof key !== 'object' || key === null) return undefined;
-  const entries = Object.entries(key);
-  const names: string[] = [PK, SPK, SSK];
-  const wellFormed =
-    entries.length === names.length && entries.every(([n, v]) => names.includes(n) && typeof v === 'string');
-  const record = key as Record<string, string>;
-  return wellFormed && record[SPK] === partition && record[SSK]?.startsWith(query) ? record : undefined;
+  const key = decodeKey(cursor, [PK, SPK, SSK]);
+  return key?.[SPK] === partition && key[SSK]?.startsWith(query) ? key : undefined;
 }
