@@ -130,19 +130,6 @@ export class PipelineStack extends Stack {
       allowLoopback: Boolean(local),
     });
 
-    const api = new VideoApi(this, 'Api', {
-      mediaTable: storage.mediaTable,
-      webhooksTable: webhooks.table,
-      tokensTable: storage.tokensTable,
-      signingKeysTable: storage.signingKeysTable,
-      ingestBucket: storage.ingestBucket,
-      urlInputs,
-      outputBucket: storage.outputBucket,
-      streamUrl,
-      corsOrigins: props.corsOrigins,
-      maxUploadSize,
-    });
-
     const push = new StatusPush(this, 'StatusPush', {
       mediaTable: storage.mediaTable,
       connectionsTable: storage.connectionsTable,
@@ -151,6 +138,20 @@ export class PipelineStack extends Stack {
       callbackUrl: local
         ? (api, stage) => `${local.endpoint}/_aws/execute-api/${api.apiId}/${stage.stageName}`
         : undefined,
+    });
+
+    const api = new VideoApi(this, 'Api', {
+      mediaTable: storage.mediaTable,
+      webhooksTable: webhooks.table,
+      tokensTable: storage.tokensTable,
+      statusPush: push,
+      signingKeysTable: storage.signingKeysTable,
+      ingestBucket: storage.ingestBucket,
+      urlInputs,
+      outputBucket: storage.outputBucket,
+      streamUrl,
+      corsOrigins: props.corsOrigins,
+      maxUploadSize,
     });
 
     new Monitoring(this, 'Monitoring', { topic: props.alarmTopic });

@@ -103,6 +103,9 @@ export const USES = {
     'MAX_UPLOAD_BYTES',
     'WEBHOOKS_TABLE',
     'INPUT_QUEUE_URL',
+    // Revoking a token closes its WebSocket connections.
+    'CONNECTIONS_TABLE',
+    'WEBSOCKET_CALLBACK_URL',
   ],
   ingest: ['MEDIA_TABLE', 'INGEST_BUCKET', 'OUTPUT_BUCKET', 'TRANSCODER', 'MAX_UPLOAD_BYTES'],
   /** The TranscodeRunner adapters: the ingest function also reads the variables of the one it is configured with. */

@@ -3,7 +3,9 @@
  * (`lambdas/handlers/api/routes.ts`): each route's path, method, words and request schemas, the schemas turned into
  * JSON Schema by `z.toJSONSchema` (2020-12, as OpenAPI 3.1 uses). Served at `GET /openapi.json`.
  */
+
 import { z } from 'zod';
+import type { Requirement } from './domain/permissions.js';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -21,6 +23,8 @@ export interface Operation {
   readonly status: 200 | 201 | 204;
   /** What `data` holds, in words (the shapes are Mux's). */
   readonly returns?: string;
+  /** The access-token permission the route needs (domain/permissions.ts); without it the answer is 403. */
+  readonly permission: Requirement;
 }
 
 /** `{NAME}` segments of a route's path. */
@@ -53,6 +57,11 @@ function operation(op: Operation) {
   const method = op.method.toLowerCase();
   return {
     summary: op.summary,
+    description:
+      op.permission === 'any'
+        ? 'Any valid access token may call it.'
+        : `Needs an access token with the \`${op.permission}\` permission (or the write permission that includes it).`,
+    'x-gamma-permission': op.permission,
     tags: [op.tag],
     operationId: `${method}${op.path.replace(PATH_PARAM, 'By').replace(/[^A-Za-z]+(.)/g, (_m, c: string) => c.toUpperCase())}`,
     parameters: [...pathParams, ...queryParams],
@@ -69,6 +78,7 @@ function operation(op: Operation) {
             },
       '400': ERROR,
       '401': ERROR,
+      '403': ERROR,
       '404': ERROR,
       ...(method !== 'get' && { '409': ERROR }),
     },

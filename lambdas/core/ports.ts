@@ -12,6 +12,7 @@ import type {
   SourceObject,
   UploadRecord,
 } from './domain/media.js';
+import type { Permission } from './domain/permissions.js';
 import type { StaticRenditionOutcome, StaticResolution } from './domain/static-renditions.js';
 
 export interface Page<T> {
@@ -86,6 +87,22 @@ export interface AssetRepository {
   removePlaybackId(assetId: string, playbackId: string): Promise<void>;
 }
 
+/**
+ * The search index of assets (domain/search.ts): entries kept beside the assets, written when an asset is created,
+ * edited or deleted. A search reads entries, then the assets, and keeps only those that still match, so an entry
+ * left behind can cost a read but never give a wrong result.
+ */
+export interface AssetSearchIndex {
+  /** Moves the asset's entries from what `before` had to what `after` has (absent or deleted: none). */
+  sync(before: AssetRecord | undefined, after: AssetRecord | undefined): Promise<void>;
+  /** Ids of the environment's assets with an entry starting with `query` (normalised, 3+ characters), in entry order. */
+  find(env: string, query: string, limit: number, cursor?: string): Promise<Page<string>>;
+  /** The assets with these ids that exist (any order). */
+  getAssets(ids: string[]): Promise<AssetRecord[]>;
+  /** The environment's assets in one status, newest first: a filtered read of its listing (pages may come short). */
+  listByStatus(env: string, status: AssetRecord['status'], limit: number, cursor?: string): Promise<Page<AssetRecord>>;
+}
+
 /** Removes stored media objects (the asset's renditions, its source). Missing objects are not an error. */
 export interface MediaObjects {
   deletePrefix(bucket: string, prefix: string): Promise<number>;
@@ -152,6 +169,8 @@ export interface MultipartUploads {
 export interface ConnectionRecord {
   connectionId: string;
   env: string;
+  /** The access token the connection was opened with (absent on connections opened before tokens were recorded). */
+  token_id?: string;
   connected_at: number;
   /** Asset/upload ids the client asked for; empty means every event of the environment. */
   subscriptions?: string[];
@@ -162,11 +181,15 @@ export interface ConnectionRepository {
   delete(connectionId: string): Promise<void>;
   subscribe(connectionId: string, ids: string[]): Promise<void>;
   listByEnv(env: string): Promise<ConnectionRecord[]>;
+  /** The environment's connections opened with one access token. */
+  listByToken(env: string, tokenId: string): Promise<ConnectionRecord[]>;
 }
 
 /** Pushes a message to one WebSocket connection; `gone` means the client has disconnected. */
 export interface Pusher {
   post(connectionId: string, message: unknown): Promise<'sent' | 'gone'>;
+  /** Closes a connection from the server's side; one already gone is not an error. */
+  close(connectionId: string): Promise<void>;
 }
 
 export interface AccessToken {
@@ -176,11 +199,38 @@ export interface AccessToken {
   secret_hash: string;
   name?: string;
   created_at: number;
+  /** Absent on tokens stored before permissions existed: they have full access (LEGACY_PERMISSIONS). */
+  permissions?: Permission[];
+  /** Unix seconds after which the token no longer authenticates (absent: until revoked). */
+  expires_at?: number;
 }
 
+/** Access tokens by id. Revoking deletes the token, so the next lookup of its id finds nothing. */
 export interface TokenRepository {
   get(id: string): Promise<AccessToken | undefined>;
+  /** AlreadyExistsError when the id is taken. */
   put(token: AccessToken): Promise<void>;
+  /** The environment's tokens, oldest first. */
+  listByEnv(env: string): Promise<AccessToken[]>;
+  /** NotFoundError when the environment has no such token. */
+  delete(env: string, id: string): Promise<void>;
+}
+
+/** An environment of the deployment: assets, uploads, keys, webhooks and tokens belong to exactly one. */
+export interface Environment {
+  id: string;
+  name: string;
+  created_at: number;
+}
+
+export interface EnvironmentRepository {
+  get(id: string): Promise<Environment | undefined>;
+  /** Creates the environment unless one with its id exists; returns the stored one. */
+  putIfAbsent(environment: Environment): Promise<Environment>;
+  /** Oldest first. */
+  list(): Promise<Environment[]>;
+  /** NotFoundError when there is no such environment. */
+  rename(id: string, name: string): Promise<Environment>;
 }
 
 /** An asset still `preparing`, with the bookkeeping of its transcode attempts. */

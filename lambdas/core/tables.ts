@@ -9,17 +9,25 @@
  *             also holds the transcode bookkeeping (asset-item.ts); the tombstone of a deleted asset has no gsi1 keys
  *   playback  pk = playback#<id>  (not listed)            owner DynamoAssetRepository: a lookup item derived from
  *             its asset's playback_ids, written and removed with them
+ *   search    pk = search#<asset id>#<field>#<value>  owner DynamoAssetSearch (dynamo-asset-search.ts), kept in step
+ *             by withSearchIndex; GSI bySearch (keys only): gsi2pk = <env>#<first three characters of the value>,
+ *             gsi2sk = <value>\u0001<asset id>
  *   The transcoder task may touch only `asset#…` items (dynamodb:LeadingKeys, lib/constructs/transcode.ts).
  * signing keys: id; GSI byEnv: env, created_at (number)   owner DynamoSigningKeyRepository. A table of its own so
  *   that what may write the media table (the transcoder) cannot replace a public key that verifies playback tokens.
  * connections: connectionId; GSI byEnv: env             owner DynamoConnectionRepository
- * tokens: id                                             owner DynamoTokenRepository
+ * tokens: id; GSI byEnv: env, created_at (number)          owners DynamoTokenRepository, DynamoEnvironmentRepository
+ *   token:        id = <token id>,            env = <its environment>, kind = token (absent on older tokens)
+ *   environment:  id = environment#<env id>,  env = #environments (so one query lists them), kind = environment
  */
 export const MEDIA_TABLE = {
   partitionKey: 'pk',
   byEnvIndex: 'byEnv',
   byEnvPartitionKey: 'gsi1pk',
   byEnvSortKey: 'gsi1sk',
+  bySearchIndex: 'bySearch',
+  bySearchPartitionKey: 'gsi2pk',
+  bySearchSortKey: 'gsi2sk',
 } as const;
 
 export const CONNECTIONS_TABLE = {
@@ -28,7 +36,17 @@ export const CONNECTIONS_TABLE = {
   byEnvPartitionKey: 'env',
 } as const;
 
-export const TOKENS_TABLE = { partitionKey: 'id' } as const;
+export const TOKENS_TABLE = {
+  partitionKey: 'id',
+  byEnvIndex: 'byEnv',
+  byEnvPartitionKey: 'env',
+  byEnvSortKey: 'created_at',
+  timeToLive: 'expires_at',
+  /** The byEnv partition of the environments themselves (no environment id starts with '#'). */
+  environmentsListing: '#environments',
+} as const;
+
+export const environmentKey = (id: string) => `environment#${id}`;
 
 export const SIGNING_KEYS_TABLE = {
   partitionKey: 'id',
@@ -51,6 +69,9 @@ export function parseMediaKey(pk: string): { kind: MediaKind; id: string } | und
 
 /** The media table's item holding an environment's URL-input slots (adapters/dynamo-input-slots.ts). */
 export const inputSlotsKey = (env: string) => `input-slots#${env}`;
+export const searchItemKey = (assetId: string, field: string, value: string) => `search#${assetId}#${field}#${value}`;
+/** Separates an entry's value from its asset id in the bySearch sort key (normalised values hold no control characters). */
+export const SEARCH_SEPARATOR = '\u0001';
 
 export const envIndexKey = (env: string, kind: 'upload' | 'asset') => `${env}#${kind}`;
 export const envIndexSort = (createdAt: number, id: string) => `${String(createdAt).padStart(12, '0')}#${id}`;

@@ -8,15 +8,19 @@
 import { lookup } from 'node:dns/promises';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { documentClient, s3Client } from '../core/adapters/clients.js';
+import { documentClient, managementClient, s3Client } from '../core/adapters/clients.js';
+import { DynamoAssetSearch } from '../core/adapters/dynamo-asset-search.js';
+import { DynamoConnectionRepository } from '../core/adapters/dynamo-connections.js';
 import { DynamoInputSlots } from '../core/adapters/dynamo-input-slots.js';
 import { DynamoMediaRepository } from '../core/adapters/dynamo-media.js';
 import { DynamoSigningKeyRepository } from '../core/adapters/dynamo-signing-keys.js';
-import { DynamoTokenRepository } from '../core/adapters/dynamo-tokens.js';
+import { DynamoEnvironmentRepository, DynamoTokenRepository } from '../core/adapters/dynamo-tokens.js';
 import { DynamoWebhookRepository } from '../core/adapters/dynamo-webhooks.js';
 import { S3MediaObjects } from '../core/adapters/s3-media-objects.js';
 import { S3MultipartUploads, S3UploadUrls } from '../core/adapters/s3-upload-urls.js';
+import { withSearchIndex } from '../core/adapters/search-indexed-media.js';
 import { SqsInputQueue } from '../core/adapters/sqs-input-queue.js';
+import { WebSocketPusher } from '../core/adapters/ws-pusher.js';
 import {
   NotFoundError,
   TooManyRequestsError,
@@ -24,11 +28,12 @@ import {
   UnauthorizedError,
   ValidationError,
 } from '../core/domain/errors.js';
+import { ForbiddenError, requirePermission } from '../core/domain/permissions.js';
 import { envFor, optional } from '../core/env.js';
 import { logger } from '../core/logger.js';
 import { once } from '../core/once.js';
 import type { TokenRepository } from '../core/ports.js';
-import { type Caller, cachedAuthenticator } from '../core/usecases/tokens.js';
+import { type Caller, cachingAuthenticator } from '../core/usecases/tokens.js';
 import { checkPathIds, parseOrThrow } from '../core/validation.js';
 import type { ApiDeps } from './api/route.js';
 import { createRouter, MethodNotAllowed } from './api/router.js';
@@ -50,6 +55,7 @@ export function createApiHandler(deps: () => ApiDeps) {
       const caller = await callerOf(event, deps());
       const { route, params } = matchRoute(method, event.rawPath);
       checkPathIds(event.rawPath, Object.values(params));
+      requirePermission(caller.permissions, route.permission);
       const body = route.body && parseOrThrow(route.body, jsonBody(event));
       const query = route.query && parseOrThrow(route.query, event.queryStringParameters ?? {}, 'query');
       const result = await route.run({ params, body, query, caller, deps: deps() });
@@ -69,13 +75,13 @@ function callerOf(event: ApiEvent, deps: ApiDeps): Promise<Caller> {
   return authenticators(deps)(event.headers.authorization);
 }
 
-/** One cache of verified tokens per token repository (one per container in Lambda). */
-const cachedAuthenticators = new WeakMap<TokenRepository, ReturnType<typeof cachedAuthenticator>>();
+/** One memo of verified secrets per token repository (one per container in Lambda). */
+const cachingAuthenticators = new WeakMap<TokenRepository, ReturnType<typeof cachingAuthenticator>>();
 function authenticators(deps: ApiDeps) {
-  let authenticate = cachedAuthenticators.get(deps.tokens);
+  let authenticate = cachingAuthenticators.get(deps.tokens);
   if (!authenticate) {
-    authenticate = cachedAuthenticator(deps);
-    cachedAuthenticators.set(deps.tokens, authenticate);
+    authenticate = cachingAuthenticator(deps);
+    cachingAuthenticators.set(deps.tokens, authenticate);
   }
   return authenticate;
 }
@@ -94,6 +100,7 @@ function jsonBody(event: ApiEvent): unknown {
 function errorResponse(err: unknown): Result {
   if (err instanceof ValidationError) return muxError(400, 'invalid_parameters', err.messages);
   if (err instanceof UnauthorizedError) return muxError(401, 'unauthorized', ['Unauthorized request']);
+  if (err instanceof ForbiddenError) return muxError(403, 'forbidden', [err.message]);
   if (err instanceof NotFoundError) {
     return muxError(404, 'not_found', ["The requested resource either doesn't exist or you don't have access to it."]);
   }
@@ -124,12 +131,17 @@ export const handler = createApiHandler(
     const env = envFor('api');
     const doc = documentClient();
     const s3 = s3Client();
+    const search = new DynamoAssetSearch(doc, env.MEDIA_TABLE);
     return {
-      media: new DynamoMediaRepository(doc, env.MEDIA_TABLE),
+      media: withSearchIndex(new DynamoMediaRepository(doc, env.MEDIA_TABLE), search),
       urls: new S3UploadUrls(s3, env.INGEST_BUCKET),
       multipart: new S3MultipartUploads(s3, env.INGEST_BUCKET),
       maxUploadBytes: Number(env.MAX_UPLOAD_BYTES),
       tokens: new DynamoTokenRepository(doc, env.TOKENS_TABLE),
+      environments: new DynamoEnvironmentRepository(doc, env.TOKENS_TABLE),
+      connections: new DynamoConnectionRepository(doc, env.CONNECTIONS_TABLE),
+      pusher: new WebSocketPusher(managementClient(env.WEBSOCKET_CALLBACK_URL)),
+      search,
       objects: new S3MediaObjects(s3),
       webhooks: new DynamoWebhookRepository(doc, env.WEBHOOKS_TABLE),
       signingKeys: new DynamoSigningKeyRepository(doc, env.SIGNING_KEYS_TABLE),

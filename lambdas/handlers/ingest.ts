@@ -5,9 +5,11 @@
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
 import { documentClient, s3Client } from '../core/adapters/clients.js';
+import { DynamoAssetSearch } from '../core/adapters/dynamo-asset-search.js';
 import { DynamoMediaRepository } from '../core/adapters/dynamo-media.js';
 import { runnerFromEnv } from '../core/adapters/runner-from-env.js';
 import { S3MediaObjects } from '../core/adapters/s3-media-objects.js';
+import { withSearchIndex } from '../core/adapters/search-indexed-media.js';
 import { uploadIdFromKey } from '../core/domain/layout.js';
 import { envFor } from '../core/env.js';
 import { logger, withKeys } from '../core/logger.js';
@@ -87,7 +89,11 @@ export const handler = createIngestHandler(
   once(() => {
     const env = envFor('ingest');
     return {
-      media: new DynamoMediaRepository(documentClient(), env.MEDIA_TABLE),
+      // Assets it creates enter the search index (GET /video/v1/assets?search=).
+      media: withSearchIndex(
+        new DynamoMediaRepository(documentClient(), env.MEDIA_TABLE),
+        new DynamoAssetSearch(documentClient(), env.MEDIA_TABLE),
+      ),
       runner: runnerFromEnv(env.TRANSCODER),
       ingestBucket: env.INGEST_BUCKET,
       outputBucket: env.OUTPUT_BUCKET,

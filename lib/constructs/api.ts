@@ -6,12 +6,16 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { GammaFunction } from './gamma-function.js';
+import type { StatusPush } from './status-push.js';
 import { DEFAULT_MAX_UPLOAD_SIZE } from './upload-limits.js';
 import type { UrlInputs } from './url-inputs.js';
 
 export interface VideoApiProps {
   readonly mediaTable: dynamodb.ITable;
+  /** Access tokens and environments, managed through `/system/v1/access-tokens` and `/system/v1/environments`. */
   readonly tokensTable: dynamodb.ITable;
+  /** Live status: revoking a token closes its WebSocket connections. */
+  readonly statusPush: StatusPush;
   /** Signing keys, managed through `/system/v1/signing-keys`. */
   readonly signingKeysTable: dynamodb.ITable;
   /** Webhook endpoints, registered through `/system/v1/webhook-endpoints`. */
@@ -55,11 +59,13 @@ export class VideoApi extends Construct {
         MAX_UPLOAD_BYTES: String((props.maxUploadSize ?? DEFAULT_MAX_UPLOAD_SIZE).toBytes()),
         WEBHOOKS_TABLE: props.webhooksTable.tableName,
         ...props.urlInputs.environment(),
+        ...props.statusPush.closeConnectionsEnvironment(),
       },
       description: 'Mux-compatible video API: uploads and assets',
     });
     props.mediaTable.grantReadWriteData(this.function);
-    props.tokensTable.grantReadData(this.function);
+    props.tokensTable.grantReadWriteData(this.function);
+    props.statusPush.grantCloseConnections(this.function);
     props.signingKeysTable.grantReadWriteData(this.function);
     props.webhooksTable.grantReadWriteData(this.function);
     props.urlInputs.grantSubmit(this.function);

@@ -121,6 +121,13 @@ export class MediaStorage extends Construct {
       partitionKey: { name: MEDIA_TABLE.byEnvPartitionKey, type: dynamodb.AttributeType.STRING },
       sortKey: { name: MEDIA_TABLE.byEnvSortKey, type: dynamodb.AttributeType.STRING },
     });
+    // Asset search (domain/search.ts): keys only, so the index stores no more than each entry's key.
+    this.mediaTable.addGlobalSecondaryIndex({
+      indexName: MEDIA_TABLE.bySearchIndex,
+      partitionKey: { name: MEDIA_TABLE.bySearchPartitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: MEDIA_TABLE.bySearchSortKey, type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.KEYS_ONLY,
+    });
 
     this.connectionsTable = new dynamodb.Table(this, 'ConnectionsTable', {
       partitionKey: { name: CONNECTIONS_TABLE.partitionKey, type: dynamodb.AttributeType.STRING },
@@ -141,7 +148,15 @@ export class MediaStorage extends Construct {
       partitionKey: { name: TOKENS_TABLE.partitionKey, type: dynamodb.AttributeType.STRING },
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      // Expired tokens (dashboard sessions) are removed by DynamoDB at no cost; they stop working at expiry anyway.
+      timeToLiveAttribute: TOKENS_TABLE.timeToLive,
       removalPolicy,
+    });
+    // An environment's tokens, and the environments themselves (tables.ts).
+    this.tokensTable.addGlobalSecondaryIndex({
+      indexName: TOKENS_TABLE.byEnvIndex,
+      partitionKey: { name: TOKENS_TABLE.byEnvPartitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: TOKENS_TABLE.byEnvSortKey, type: dynamodb.AttributeType.NUMBER },
     });
 
     this.signingKeysTable = new dynamodb.Table(this, 'SigningKeysTable', {

@@ -28,10 +28,14 @@ export class StatusPush extends Construct {
   readonly webSocketApi: apigw.WebSocketApi;
   readonly stage: apigw.WebSocketStage;
   readonly notifyFunction: GammaFunction;
+  /** Where functions reach the stage's @connections API. */
+  readonly callbackUrl: string;
+  private readonly connectionsTable: dynamodb.ITable;
 
   constructor(scope: Construct, id: string, props: StatusPushProps) {
     super(scope, id);
     const connections = { CONNECTIONS_TABLE: props.connectionsTable.tableName };
+    this.connectionsTable = props.connectionsTable;
 
     const connect = new GammaFunction(this, 'ConnectFunction', {
       handler: 'ws-connect',
@@ -67,6 +71,7 @@ export class StatusPush extends Construct {
       stageName: 'live',
       autoDeploy: true,
     });
+    this.callbackUrl = props.callbackUrl?.(this.webSocketApi, this.stage) ?? this.stage.callbackUrl;
 
     this.notifyFunction = new GammaFunction(this, 'NotifyFunction', {
       handler: 'notify',
@@ -74,7 +79,7 @@ export class StatusPush extends Construct {
       environment: {
         MEDIA_TABLE: props.mediaTable.tableName,
         CONNECTIONS_TABLE: props.connectionsTable.tableName,
-        WEBSOCKET_CALLBACK_URL: props.callbackUrl?.(this.webSocketApi, this.stage) ?? this.stage.callbackUrl,
+        WEBSOCKET_CALLBACK_URL: this.callbackUrl,
         STREAM_URL: props.streamUrl,
       },
       description: 'Pushes every upload and asset status change to subscribed WebSocket clients',
@@ -98,5 +103,16 @@ export class StatusPush extends Construct {
 
   get url(): string {
     return this.stage.url;
+  }
+
+  /** The variables a function needs to close connections (revoking a token closes its sockets). */
+  closeConnectionsEnvironment() {
+    return { CONNECTIONS_TABLE: this.connectionsTable.tableName, WEBSOCKET_CALLBACK_URL: this.callbackUrl };
+  }
+
+  /** Lets a function find a token's connections, close them (@connections DELETE) and forget them. */
+  grantCloseConnections(grantee: GammaFunction): void {
+    this.connectionsTable.grantReadWriteData(grantee);
+    this.webSocketApi.grantManageConnections(grantee);
   }
 }

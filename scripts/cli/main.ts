@@ -4,9 +4,14 @@
  */
 import { statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { documentClient } from '../../lambdas/core/adapters/clients.js';
-import { DynamoTokenRepository } from '../../lambdas/core/adapters/dynamo-tokens.js';
-import { createToken } from '../../lambdas/core/usecases/tokens.js';
+import {
+  createAccessToken,
+  createEnvironment,
+  listAccessTokens,
+  listEnvironments,
+  renameEnvironment,
+  revokeAccessToken,
+} from './access.js';
 import { Api } from './api.js';
 import { type CliConfig, type ConfigFlags, resolveConfig } from './config.js';
 import { MULTIPART_THRESHOLD, progressBar, putFile, putFileMultipart } from './put-file.js';
@@ -18,8 +23,15 @@ const USAGE = `Usage: gamma <command> [options]
       --multipart (files over 64 MiB always are)   --part-size <MiB> (default: the API's choice)
   assets list              the newest assets       --limit <n> (default 25)
   assets delete <id>       delete an asset and all of its files
-  tokens create            create an access token (writes the tokens table directly)
-      --env <name> (default dev)   --name <text>   --tokens-table <name> (deployed stacks)
+  tokens list              the environment's access tokens    --env <id> (another one: organization:read)
+  tokens create            create an access token; prints its secret once
+      --permissions video:read,video:write,system:read,system:write,organization:read,organization:write
+        (default: those of the token you call with)   --name <text>   --env <id>   --expires-in <seconds>
+      --tokens-table <name>  the first token of a deployment: writes the table with your AWS credentials
+        (--env <name>, default dev; every permission unless --permissions)
+  tokens revoke <id>       revoke a token: it stops at once and its WebSocket connections close
+  environments list        the environments your token may see
+  environments create <name>          environments rename <id> <name>   (organization:write)
   webhooks add <url>       register a webhook endpoint; prints its signing secret
   webhooks list            the registered endpoints
 
@@ -40,8 +52,10 @@ const OPTIONS = {
   multipart: { type: 'boolean', default: false },
   'part-size': { type: 'string' },
   limit: { type: 'string', default: '25' },
-  env: { type: 'string', default: 'dev' },
+  env: { type: 'string' },
   name: { type: 'string' },
+  permissions: { type: 'string' },
+  'expires-in': { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
@@ -57,7 +71,7 @@ export async function main(argv: string[], out: (line: string) => void = console
     return 2;
   }
   const { values, positionals } = parsed;
-  const [command, sub, arg] = positionals;
+  const [command, sub, arg, arg2] = positionals;
   if (values.help || !command) {
     out(USAGE);
     return values.help ? 0 : 2;
@@ -73,7 +87,17 @@ export async function main(argv: string[], out: (line: string) => void = console
       case 'assets delete':
         return await deleteAsset(arg, api, out);
       case 'tokens create':
-        return await createAccessToken(values, config, out);
+        return await createAccessToken(values, config, api, out);
+      case 'tokens list':
+        return await listAccessTokens(values, api, out);
+      case 'tokens revoke':
+        return await revokeAccessToken(arg, api, out);
+      case 'environments list':
+        return await listEnvironments(api, out);
+      case 'environments create':
+        return await createEnvironment(arg, api, out);
+      case 'environments rename':
+        return await renameEnvironment(arg, arg2, api, out);
       case 'webhooks add':
         return await addWebhook(arg, api, out);
       case 'webhooks list':
@@ -174,36 +198,6 @@ async function deleteAsset(id: string | undefined, api: Api, out: (l: string) =>
   await api.request('DELETE', `/video/v1/assets/${encodeURIComponent(id)}`);
   out(`deleted ${id}`);
   return 0;
-}
-
-/**
- * Tokens are not created through the API (a token would be needed to make the first one): this writes the tokens
- * table directly, with the AWS credentials of the shell — or the emulator's, for the local platform.
- */
-async function createAccessToken(values: Values, config: CliConfig, out: (l: string) => void) {
-  if (!config.tokensTable) {
-    throw new Error('Which tokens table? Pass --tokens-table <TokensTableName output of GammaPipeline>');
-  }
-  if (config.endpoint && !values['tokens-table']) Object.assign(process.env, emulatorEnv(config.endpoint));
-  const token = await createToken(values.env, values.name, {
-    tokens: new DynamoTokenRepository(documentClient(), config.tokensTable),
-  });
-  out(`token id:     ${token.id}`);
-  out(`token secret: ${token.secret}`);
-  out('(the secret is shown only now; Gamma stores its hash)');
-  return 0;
-}
-
-/** Credentials for the local platform's emulator (the same as scripts/local/platform.ts uses). */
-function emulatorEnv(endpoint: string): Record<string, string> {
-  return {
-    AWS_ENDPOINT_URL: endpoint,
-    // MiniStack derives the account from a 12-digit access key: this one is the account the stack is deployed in.
-    AWS_ACCESS_KEY_ID: '000000000000',
-    AWS_SECRET_ACCESS_KEY: 'test',
-    AWS_REGION: 'us-east-1',
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-  };
 }
 
 async function addWebhook(url: string | undefined, api: Api, out: (l: string) => void) {

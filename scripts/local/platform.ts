@@ -108,7 +108,7 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, logFile: strin
 }
 
 /** Starts MiniStack with a clean environment: its Lambda workers inherit it, and must see only what AWS sets. */
-function startEmulator(port: number, logFile: string, stateDir?: string, append = false): ChildProcess {
+export function startEmulator(port: number, logFile: string, stateDir?: string, append = false): ChildProcess {
   const bin = join(VENV_BIN, 'ministack');
   if (!existsSync(bin)) throw new Error(`${bin} is missing: run  node scripts/bootstrap.mjs`);
   const out = createWriteStream(logFile, { flags: append ? 'a' : 'w' });
@@ -136,7 +136,7 @@ function startEmulator(port: number, logFile: string, stateDir?: string, append 
   return child;
 }
 
-function stopProcessGroup(child: ChildProcess): Promise<void> {
+export function stopProcessGroup(child: ChildProcess): Promise<void> {
   const pid = child.pid;
   if (child.exitCode !== null || pid === undefined) return Promise.resolve();
   return new Promise((resolve) => {

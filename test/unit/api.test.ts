@@ -14,13 +14,17 @@ import {
 } from './api-fakes.js';
 import {
   FakeUploadUrls,
+  InMemoryConnections,
+  InMemoryEnvironments,
   InMemoryMediaRepository,
   InMemoryObjects,
   InMemoryTokens,
   preparingAsset,
+  RecordingPusher,
   waitingUpload,
 } from './fakes.js';
 import { FakeMultipartUploads } from './multipart-fakes.js';
+import { InMemorySearch } from './search-fakes.js';
 
 interface RequestOptions {
   body?: string;
@@ -67,6 +71,10 @@ beforeEach(async () => {
   api = createApiHandler(() => ({
     media,
     tokens,
+    environments: new InMemoryEnvironments(),
+    connections: new InMemoryConnections(),
+    pusher: new RecordingPusher(),
+    search: new InMemorySearch(media),
     objects,
     webhooks: new InMemoryWebhooks(),
     signingKeys: new InMemorySigningKeys(),
@@ -450,6 +458,8 @@ describe('api handler wired from the environment', () => {
       OUTPUT_BUCKET: 'output-bucket',
       INPUT_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/1/inputs',
       WEBHOOKS_TABLE: 'webhooks-table',
+      CONNECTIONS_TABLE: 'connections-table',
+      WEBSOCKET_CALLBACK_URL: 'https://ws.example/live',
       STREAM_URL: 'https://stream.example',
       UPLOAD_TIMEOUT_SECONDS: '3600',
       MAX_UPLOAD_BYTES: String(512 * 1024 ** 3),

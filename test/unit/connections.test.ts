@@ -7,11 +7,13 @@ import { InMemoryConnections, InMemoryTokens } from './fakes.js';
 let tokens: InMemoryTokens;
 let connections: InMemoryConnections;
 let token: string;
+let tokenId: string;
 
 beforeEach(async () => {
   tokens = new InMemoryTokens();
   connections = new InMemoryConnections();
   const { id, secret } = await createToken('env1', 'browser', { tokens });
+  tokenId = id;
   token = `${id}:${secret}`;
 });
 
@@ -23,6 +25,7 @@ describe('WebSocket connections', () => {
     expect(connections.connections.get('c1')).toEqual({
       connectionId: 'c1',
       env: 'env1',
+      token_id: tokenId,
       connected_at: 9,
       subscriptions: [],
     });

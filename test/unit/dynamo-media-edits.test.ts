@@ -6,9 +6,8 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { DynamoMediaRepository } from '../../lambdas/core/adapters/dynamo-media.js';
 import { assetToItem } from '../../lambdas/core/adapters/media-items.js';
 import { NotFoundError, TransitionError } from '../../lambdas/core/domain/errors.js';
-import { cachedAuthenticator, createToken } from '../../lambdas/core/usecases/tokens.js';
 import { conditionFailed } from './dynamo-condition.js';
-import { InMemoryTokens, preparingAsset } from './fakes.js';
+import { preparingAsset } from './fakes.js';
 
 const doc = mockClient(DynamoDBDocumentClient);
 const repo = new DynamoMediaRepository(DynamoDBDocumentClient.from(new DynamoDBClient({})), 'media');
@@ -77,33 +76,5 @@ describe('DynamoMediaRepository edits', () => {
     });
     doc.on(UpdateCommand).rejects(conditionFailed());
     await expect(repo.addPlaybackId('asset1', { id: 'play8', policy: 'public' })).rejects.toBeInstanceOf(NotFoundError);
-  });
-});
-
-describe('cachedAuthenticator', () => {
-  it('verifies a token once per TTL, and never caches a refusal', async () => {
-    const tokens = new InMemoryTokens();
-    const { id, secret } = await createToken('env1', undefined, { tokens });
-    let reads = 0;
-    const counting = {
-      get: (tokenId: string) => {
-        reads++;
-        return tokens.get(tokenId);
-      },
-      put: tokens.put.bind(tokens),
-    };
-    const authenticate = cachedAuthenticator({ tokens: counting }, 1000);
-    const header = `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
-
-    expect(await authenticate(header, 0)).toEqual({ env: 'env1', tokenId: id });
-    expect(await authenticate(header, 999)).toEqual({ env: 'env1', tokenId: id });
-    expect(reads).toBe(1);
-    await authenticate(header, 1001);
-    expect(reads).toBe(2);
-
-    const wrong = `Basic ${Buffer.from(`${id}:nope`).toString('base64')}`;
-    await expect(authenticate(wrong, 0)).rejects.toThrow();
-    await expect(authenticate(wrong, 0)).rejects.toThrow();
-    expect(reads).toBe(4);
   });
 });

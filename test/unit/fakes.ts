@@ -19,14 +19,12 @@ import {
   type UploadRecord,
 } from '../../lambdas/core/domain/media.js';
 import type {
-  AccessToken,
   ConnectionRecord,
   ConnectionRepository,
   MediaObjects,
   MediaRepository,
   Page,
   Pusher,
-  TokenRepository,
   TranscodeJob,
   TranscodeRunner,
   UploadUrls,
@@ -232,21 +230,13 @@ export class InMemoryConnections implements ConnectionRepository {
   async listByEnv(env: string): Promise<ConnectionRecord[]> {
     return [...this.connections.values()].filter((c) => c.env === env).map(copy);
   }
-}
 
-export class InMemoryTokens implements TokenRepository {
-  readonly tokens = new Map<string, AccessToken>();
-
-  async get(id: string): Promise<AccessToken | undefined> {
-    const token = this.tokens.get(id);
-    return token && copy(token);
-  }
-
-  async put(token: AccessToken): Promise<void> {
-    if (this.tokens.has(token.id)) throw new AlreadyExistsError('token', token.id);
-    this.tokens.set(token.id, copy(token));
+  async listByToken(env: string, tokenId: string): Promise<ConnectionRecord[]> {
+    return (await this.listByEnv(env)).filter((c) => c.token_id === tokenId);
   }
 }
+
+export { InMemoryEnvironments, InMemoryTokens } from './access-fakes.js';
 
 /** Records what was posted; connections in `gone` report 'gone', those in `failing` throw. */
 export class RecordingPusher implements Pusher {
@@ -259,6 +249,11 @@ export class RecordingPusher implements Pusher {
     if (this.gone.has(connectionId)) return 'gone';
     this.posted.push({ connectionId, message });
     return 'sent';
+  }
+
+  readonly closed: string[] = [];
+  async close(connectionId: string): Promise<void> {
+    this.closed.push(connectionId);
   }
 }
 

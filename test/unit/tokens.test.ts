@@ -1,8 +1,21 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { hashSecret, parseBasicAuthorization, verifySecret } from '../../lambdas/core/auth.js';
-import { UnauthorizedError } from '../../lambdas/core/domain/errors.js';
-import { authenticate, createToken } from '../../lambdas/core/usecases/tokens.js';
-import { InMemoryTokens } from './fakes.js';
+import { NotFoundError, UnauthorizedError } from '../../lambdas/core/domain/errors.js';
+import { allows, expand, ForbiddenError, type Permission } from '../../lambdas/core/domain/permissions.js';
+import {
+  authenticate,
+  type Caller,
+  CreateAccessTokenInput,
+  cachingAuthenticator,
+  createAccessToken,
+  createToken,
+  getAccessToken,
+  listAccessTokens,
+  revokeAccessToken,
+} from '../../lambdas/core/usecases/tokens.js';
+import { parseOrThrow } from '../../lambdas/core/validation.js';
+import { InMemoryEnvironments, InMemoryTokens } from './access-fakes.js';
+import { InMemoryConnections, RecordingPusher } from './fakes.js';
 
 const basic = (pair: string) => `Basic ${Buffer.from(pair).toString('base64')}`;
 
@@ -28,19 +41,41 @@ describe('secret hashing', () => {
   });
 });
 
+describe('permissions', () => {
+  it('lets write include read, and nothing else', () => {
+    expect(allows(['video:write'], 'video:read')).toBe(true);
+    expect(allows(['video:read'], 'video:write')).toBe(false);
+    expect(allows(['video:write'], 'system:read')).toBe(false);
+    expect(allows(['organization:write'], 'organization:read')).toBe(true);
+    expect(expand(['system:write', 'video:read'])).toEqual(['video:read', 'system:read', 'system:write']);
+  });
+});
+
 describe('access tokens', () => {
   let tokens: InMemoryTokens;
+  let environments: InMemoryEnvironments;
   beforeEach(() => {
     tokens = new InMemoryTokens();
+    environments = new InMemoryEnvironments();
   });
 
-  it('creates a token whose secret is returned once and stored only hashed', async () => {
-    const { id, secret } = await createToken('env1', 'ci', { tokens, now: () => 5_000 });
+  it('creates a token whose secret is returned once and stored only hashed, recording its environment', async () => {
+    const { id, secret } = await createToken('env1', 'ci', { tokens, environments, now: () => 5_000 });
 
     const stored = tokens.tokens.get(id);
     expect(stored).toMatchObject({ id, env: 'env1', name: 'ci', created_at: 5 });
     expect(stored?.secret_hash).not.toContain(secret);
-    expect(await authenticate(basic(`${id}:${secret}`), { tokens })).toEqual({ env: 'env1', tokenId: id });
+    expect(await environments.get('env1')).toEqual({ id: 'env1', name: 'env1', created_at: 5 });
+    const caller = await authenticate(basic(`${id}:${secret}`), { tokens });
+    expect(caller).toMatchObject({ env: 'env1', tokenId: id });
+    expect(caller.permissions).toContain('organization:write');
+  });
+
+  it('gives a token stored before permissions existed full access', async () => {
+    const { id, secret } = await createToken('env1', undefined, { tokens });
+    delete tokens.tokens.get(id)?.permissions;
+    const caller = await authenticate(basic(`${id}:${secret}`), { tokens });
+    expect(caller.permissions).toEqual(expand(['video:write', 'system:write', 'organization:write']));
   });
 
   it.each([
@@ -51,5 +86,114 @@ describe('access tokens', () => {
   ])('rejects %s', async (_, header) => {
     const { id } = await createToken('env1', undefined, { tokens });
     await expect(authenticate(header(id), { tokens })).rejects.toBeInstanceOf(UnauthorizedError);
+  });
+
+  it('refuses an expired token', async () => {
+    let now = 1_000_000;
+    const { id, secret } = await createToken('env1', undefined, { tokens, now: () => now }, { expiresIn: 60 });
+    await expect(authenticate(basic(`${id}:${secret}`), { tokens, now: () => now })).resolves.toBeDefined();
+    now += 60_000;
+    await expect(authenticate(basic(`${id}:${secret}`), { tokens, now: () => now })).rejects.toBeInstanceOf(
+      UnauthorizedError,
+    );
+  });
+
+  it('runs scrypt once per token and container but reads the token on every request, so revocation is immediate', async () => {
+    const { id, secret } = await createToken('env1', undefined, { tokens });
+    const verify = cachingAuthenticator({ tokens });
+    const header = basic(`${id}:${secret}`);
+    const started = performance.now();
+    await verify(header);
+    const first = performance.now() - started;
+    const again = performance.now();
+    for (let i = 0; i < 20; i++) await verify(header);
+    const cached = (performance.now() - again) / 20;
+    console.log(
+      `token check: first ${first.toFixed(1)} ms (scrypt), then ${cached.toFixed(3)} ms (${(first / cached).toFixed(0)}× less)`,
+    );
+    expect(tokens.reads).toBe(21);
+
+    await expect(verify(basic(`${id}:wrong`))).rejects.toBeInstanceOf(UnauthorizedError);
+    await tokens.delete('env1', id);
+    await expect(verify(header)).rejects.toBeInstanceOf(UnauthorizedError);
+  });
+});
+
+describe('the access-token API', () => {
+  let tokens: InMemoryTokens;
+  let environments: InMemoryEnvironments;
+  let connections: InMemoryConnections;
+  let pusher: RecordingPusher;
+  const ctx = () => ({ tokens, environments, connections, pusher });
+  const caller = (permissions: Permission[], env = 'env1'): Caller => ({
+    env,
+    tokenId: 'me',
+    permissions: expand(permissions),
+  });
+  const input = (body: unknown) => parseOrThrow(CreateAccessTokenInput, body);
+
+  beforeEach(async () => {
+    tokens = new InMemoryTokens();
+    environments = new InMemoryEnvironments();
+    connections = new InMemoryConnections();
+    pusher = new RecordingPusher();
+    await environments.putIfAbsent({ id: 'env2', name: 'Production', created_at: 1 });
+  });
+
+  it('creates a scoped token in the caller environment and lists it without its secret', async () => {
+    const created = await createAccessToken(
+      input({ name: 'reader', permissions: ['video:read'] }),
+      caller(['video:write', 'system:write']),
+      ctx(),
+    );
+    expect(created).toMatchObject({ name: 'reader', environment_id: 'env1', permissions: ['video:read'] });
+    expect(created.secret).toEqual(expect.any(String));
+    const { data } = await listAccessTokens({}, caller(['system:read']), ctx());
+    expect(data).toEqual([expect.objectContaining({ id: created.id, permissions: ['video:read'] })]);
+    expect(JSON.stringify(data)).not.toContain(created.secret);
+  });
+
+  it('never grants a permission the creator lacks', async () => {
+    await expect(
+      createAccessToken(input({ permissions: ['video:write'] }), caller(['video:read', 'system:write']), ctx()),
+    ).rejects.toThrow(new ForbiddenError('A token cannot grant permissions it does not have: video:write'));
+  });
+
+  it('mints tokens for another environment only with organization:write', async () => {
+    const body = input({ permissions: ['video:read'], environment_id: 'env2' });
+    await expect(createAccessToken(body, caller(['video:write', 'system:write']), ctx())).rejects.toBeInstanceOf(
+      ForbiddenError,
+    );
+    const org = caller(['video:write', 'system:write', 'organization:write']);
+    expect(await createAccessToken(body, org, ctx())).toMatchObject({ environment_id: 'env2' });
+    await expect(
+      createAccessToken(input({ permissions: ['video:read'], environment_id: 'nope' }), org, ctx()),
+    ).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it('refuses unknown permissions and out-of-range lifetimes, naming the field', () => {
+    expect(() => input({ permissions: ['video:admin'] })).toThrow(/permissions\.0: must be one of/);
+    expect(() => input({ permissions: ['video:read'], expires_in: 10 })).toThrow(/expires_in: must be at least 60/);
+    expect(() => input({ permissions: [] })).toThrow(/permissions: must name at least one/);
+  });
+
+  it('revokes a token: it stops authenticating and its WebSocket connections are closed', async () => {
+    const { id, secret } = await createToken('env1', 'victim', { tokens });
+    await connections.put({ connectionId: 'c1', env: 'env1', token_id: id, connected_at: 1 });
+    await connections.put({ connectionId: 'c2', env: 'env1', token_id: 'other', connected_at: 1 });
+
+    expect(await revokeAccessToken(id, caller(['system:write']), ctx())).toEqual({ closedConnections: 1 });
+    expect(pusher.closed).toEqual(['c1']);
+    expect([...connections.connections.keys()]).toEqual(['c2']);
+    await expect(authenticate(basic(`${id}:${secret}`), { tokens })).rejects.toBeInstanceOf(UnauthorizedError);
+  });
+
+  it("hides another environment's tokens unless the caller has the organization permission", async () => {
+    const { id } = await createToken('env2', undefined, { tokens });
+    await expect(getAccessToken(id, caller(['system:write']), ctx())).rejects.toBeInstanceOf(NotFoundError);
+    await expect(revokeAccessToken(id, caller(['system:write']), ctx())).rejects.toBeInstanceOf(NotFoundError);
+    expect(await getAccessToken(id, caller(['organization:read']), ctx())).toMatchObject({ environment_id: 'env2' });
+    await revokeAccessToken(id, caller(['organization:write']), ctx());
+    expect(tokens.tokens.has(id)).toBe(false);
   });
 });

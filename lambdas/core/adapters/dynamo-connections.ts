@@ -26,6 +26,7 @@ export class DynamoConnectionRepository implements ConnectionRepository {
           [CONNECTIONS_TABLE.partitionKey]: connection.connectionId,
           [CONNECTIONS_TABLE.byEnvPartitionKey]: connection.env,
           connected_at: connection.connected_at,
+          ...(connection.token_id !== undefined && { token_id: connection.token_id }),
           // DynamoDB has no empty sets: no attribute means "every event of the environment".
           ...(ids.length > 0 && { subscriptions: new Set(ids) }),
         },
@@ -58,7 +59,16 @@ export class DynamoConnectionRepository implements ConnectionRepository {
     }
   }
 
-  async listByEnv(env: string): Promise<ConnectionRecord[]> {
+  listByEnv(env: string): Promise<ConnectionRecord[]> {
+    return this.query(env);
+  }
+
+  /** The environment's connections filtered by token: an environment has few open connections at a time. */
+  listByToken(env: string, tokenId: string): Promise<ConnectionRecord[]> {
+    return this.query(env, tokenId);
+  }
+
+  private async query(env: string, tokenId?: string): Promise<ConnectionRecord[]> {
     const connections: ConnectionRecord[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
@@ -67,8 +77,9 @@ export class DynamoConnectionRepository implements ConnectionRepository {
           TableName: this.tableName,
           IndexName: CONNECTIONS_TABLE.byEnvIndex,
           KeyConditionExpression: '#env = :env',
+          ...(tokenId !== undefined && { FilterExpression: 'token_id = :token' }),
           ExpressionAttributeNames: { '#env': CONNECTIONS_TABLE.byEnvPartitionKey },
-          ExpressionAttributeValues: { ':env': env },
+          ExpressionAttributeValues: { ':env': env, ...(tokenId !== undefined && { ':token': tokenId }) },
           ExclusiveStartKey: startKey,
         }),
       );
@@ -84,6 +95,7 @@ function fromItem(item: Record<string, unknown>): ConnectionRecord {
   return {
     connectionId: String(item[CONNECTIONS_TABLE.partitionKey]),
     env: String(item[CONNECTIONS_TABLE.byEnvPartitionKey]),
+    ...(typeof item.token_id === 'string' && { token_id: item.token_id }),
     connected_at: Number(item.connected_at),
     subscriptions,
   };

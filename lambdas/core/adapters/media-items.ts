@@ -93,10 +93,10 @@ export const encodeCursor = (lastEvaluatedKey: Item): string =>
   Buffer.from(JSON.stringify(lastEvaluatedKey)).toString('base64url');
 
 /**
- * The LastEvaluatedKey a cursor stands for, if it is a well-formed key of the listing it is used with
- * (a cursor from another environment's or another kind's listing is not), else undefined.
+ * The key a cursor stands for, if it is an object of exactly these string attributes (a query's LastEvaluatedKey),
+ * else undefined.
  */
-export function decodeCursor(cursor: string, listing: string): Record<string, string> | undefined {
+export function decodeKey(cursor: string, names: readonly string[]): Record<string, string> | undefined {
   let key: unknown;
   try {
     key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
@@ -104,11 +104,18 @@ export function decodeCursor(cursor: string, listing: string): Record<string, st
     return undefined;
   }
   if (typeof key !== 'object' || key === null) return undefined;
-  const names = [MEDIA_TABLE.partitionKey, MEDIA_TABLE.byEnvPartitionKey, MEDIA_TABLE.byEnvSortKey];
   const entries = Object.entries(key);
   const wellFormed =
     entries.length === names.length &&
-    entries.every(([name, value]) => (names as string[]).includes(name) && typeof value === 'string');
-  const record = key as Record<string, string>;
-  return wellFormed && record[MEDIA_TABLE.byEnvPartitionKey] === listing ? record : undefined;
+    entries.every(([name, value]) => names.includes(name) && typeof value === 'string');
+  return wellFormed ? (key as Record<string, string>) : undefined;
+}
+
+/**
+ * The LastEvaluatedKey a cursor stands for, if it is a well-formed key of the listing it is used with
+ * (a cursor from another environment's or another kind's listing is not), else undefined.
+ */
+export function decodeCursor(cursor: string, listing: string): Record<string, string> | undefined {
+  const key = decodeKey(cursor, [MEDIA_TABLE.partitionKey, MEDIA_TABLE.byEnvPartitionKey, MEDIA_TABLE.byEnvSortKey]);
+  return key?.[MEDIA_TABLE.byEnvPartitionKey] === listing ? key : undefined;
 }

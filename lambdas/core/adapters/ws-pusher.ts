@@ -1,4 +1,8 @@
-import { type ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
+import {
+  type ApiGatewayManagementApiClient,
+  DeleteConnectionCommand,
+  PostToConnectionCommand,
+} from '@aws-sdk/client-apigatewaymanagementapi';
 import type { Pusher } from '../ports.js';
 
 /** Posts JSON to a WebSocket connection through the stage's @connections API. */
@@ -13,6 +17,15 @@ export class WebSocketPusher implements Pusher {
       return 'sent';
     } catch (err) {
       if (err instanceof Error && err.name === 'GoneException') return 'gone';
+      throw err;
+    }
+  }
+
+  async close(connectionId: string): Promise<void> {
+    try {
+      await this.client.send(new DeleteConnectionCommand({ ConnectionId: connectionId }));
+    } catch (err) {
+      if (err instanceof Error && err.name === 'GoneException') return;
       throw err;
     }
   }

@@ -14,17 +14,20 @@ export const SubscribeMessage = z.strictObject({
 export type SubscribeMessage = z.output<typeof SubscribeMessage>;
 
 /**
- * Accepts a connection that presents a valid `<id>:<secret>` token and binds it to the token's environment;
+ * Accepts a connection that presents a valid `<id>:<secret>` token (any permission: events carry what
+ * `video:read` can read, and every token can read something) and binds it to the token's environment;
  * until it subscribes it receives every event of that environment. Throws UnauthorizedError.
  */
 export async function connect(
   input: { connectionId: string; token: string | undefined },
   ctx: { tokens: TokenRepository; connections: ConnectionRepository; now?: () => number },
 ): Promise<{ env: string }> {
-  const { env } = await verifyCredentials(input.token ? parseCredentials(input.token) : undefined, ctx);
+  const { env, tokenId } = await verifyCredentials(input.token ? parseCredentials(input.token) : undefined, ctx);
   await ctx.connections.put({
     connectionId: input.connectionId,
     env,
+    // Revoking the token closes this connection (tokens.ts revokeAccessToken).
+    token_id: tokenId,
     connected_at: Math.floor((ctx.now ?? Date.now)() / 1000),
     subscriptions: [],
   });

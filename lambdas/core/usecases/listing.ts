@@ -4,17 +4,24 @@ import type { Page } from '../ports.js';
 const positiveInt = (field: string) =>
   z.coerce.number({ error: 'must be a number' }).int({ error: 'must be an integer' }).min(1, `${field} starts at 1`);
 
-/** Query parameters of Mux's list endpoints: `limit` (default 25, max 100) and `page`, plus Gamma's `cursor`. */
-export const ListQuery = z
-  .strictObject({
-    limit: positiveInt('limit').max(100, { error: 'must be at most 100' }).default(25),
-    page: positiveInt('page').default(1),
-    cursor: z.string().min(1, { error: 'must not be empty' }).optional(),
-  })
-  .refine((q) => q.cursor === undefined || q.page === 1, {
+/** The fields of Mux's list queries: `limit` (default 25, max 100) and `page`, plus Gamma's `cursor`. */
+export const LIST_FIELDS = {
+  limit: positiveInt('limit').max(100, { error: 'must be at most 100' }).default(25),
+  page: positiveInt('page').default(1),
+  cursor: z.string().min(1, { error: 'must not be empty' }).optional(),
+};
+
+/** A page number walks from the start, so it cannot start from a cursor too. */
+export const pageOrCursor = {
+  check: (q: { cursor?: string; page: number }) => q.cursor === undefined || q.page === 1,
+  message: {
     error: 'cannot be combined with cursor (the cursor already says where the page starts)',
     path: ['page'],
-  });
+  },
+};
+
+/** Query parameters of Mux's list endpoints. */
+export const ListQuery = z.strictObject(LIST_FIELDS).refine(pageOrCursor.check, pageOrCursor.message);
 export type ListQuery = z.output<typeof ListQuery>;
 
 /**

@@ -1,66 +1,235 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { z } from 'zod';
 import { type Credentials, hashSecret, parseBasicAuthorization, verifySecret } from '../auth.js';
-import { UnauthorizedError } from '../domain/errors.js';
+import { NotFoundError, UnauthorizedError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
-import type { TokenRepository } from '../ports.js';
+import {
+  allows,
+  type Caller,
+  expand,
+  ForbiddenError,
+  LEGACY_PERMISSIONS,
+  PERMISSIONS,
+  type Permission,
+  requirePermission,
+} from '../domain/permissions.js';
+import type { AccessToken, ConnectionRepository, EnvironmentRepository, Pusher, TokenRepository } from '../ports.js';
+import { ensureEnvironment } from './environments.js';
 
-export interface Caller {
-  env: string;
-  tokenId: string;
+export type { Caller } from '../domain/permissions.js';
+
+/** The longest an expiring token may live: a year. */
+export const MAX_EXPIRES_IN = 365 * 24 * 3600;
+
+/** The body of `POST /system/v1/access-tokens` (a Gamma extension: Mux creates tokens in its dashboard). */
+export const CreateAccessTokenInput = z.strictObject({
+  name: z
+    .string()
+    .min(1, { error: 'must not be empty' })
+    .max(128, { error: 'must be at most 128 characters' })
+    .optional(),
+  permissions: z
+    .array(z.enum(PERMISSIONS, { error: `must be one of ${PERMISSIONS.join(', ')}` }))
+    .min(1, { error: 'must name at least one permission' }),
+  /** Another environment of the deployment (needs organization:write); default the caller's own. */
+  environment_id: z.string().min(1, { error: 'must not be empty' }).optional(),
+  /** Seconds until the token stops working; default never (until revoked). */
+  expires_in: z
+    .number({ error: 'must be a number of seconds' })
+    .int({ error: 'must be an integer' })
+    .min(60, { error: 'must be at least 60 seconds' })
+    .max(MAX_EXPIRES_IN, { error: `must be at most ${MAX_EXPIRES_IN} seconds (a year)` })
+    .optional(),
+});
+export type CreateAccessTokenInput = z.output<typeof CreateAccessTokenInput>;
+
+/** `GET /system/v1/access-tokens?environment_id=…`: another environment's tokens need organization:read. */
+export const ListAccessTokensQuery = z.strictObject({ environment_id: z.string().min(1).optional() });
+
+/** A token as the API shows it: never its secret or hash. Times are unix seconds as strings, as Mux's objects have. */
+export interface MuxAccessToken {
+  id: string;
+  name?: string;
+  environment_id: string;
+  permissions: Permission[];
+  created_at: string;
+  expires_at?: string;
 }
 
-/** Creates an access token for `env`. The secret is returned here once and only its hash is stored. */
+export const toMuxAccessToken = (token: AccessToken): MuxAccessToken => ({
+  id: token.id,
+  ...(token.name !== undefined && { name: token.name }),
+  environment_id: token.env,
+  permissions: expand(token.permissions ?? LEGACY_PERMISSIONS),
+  created_at: String(token.created_at),
+  ...(token.expires_at !== undefined && { expires_at: String(token.expires_at) }),
+});
+
+/**
+ * Stores a new token for `env`; the secret is returned here once and only its hash is stored. Also the way in for
+ * the first token of a deployment (the CLI and the local platform write the table with AWS credentials), so it
+ * records the environment when it is new.
+ */
 export async function createToken(
   env: string,
   name: string | undefined,
-  ctx: { tokens: TokenRepository; now?: () => number },
-): Promise<Credentials> {
+  ctx: { tokens: TokenRepository; environments?: EnvironmentRepository; now?: () => number },
+  options: { permissions?: Permission[]; expiresIn?: number } = {},
+): Promise<Credentials & { token: AccessToken }> {
+  const now = Math.floor((ctx.now ?? Date.now)() / 1000);
+  if (ctx.environments) await ensureEnvironment(env, { environments: ctx.environments, now: ctx.now });
   const id = newId();
   const secret = randomBytes(32).toString('base64url');
-  await ctx.tokens.put({
+  const token: AccessToken = {
     id,
     env,
     secret_hash: await hashSecret(secret),
     ...(name !== undefined && { name }),
-    created_at: Math.floor((ctx.now ?? Date.now)() / 1000),
-  });
-  return { id, secret };
+    created_at: now,
+    permissions: [...(options.permissions ?? PERMISSIONS)],
+    ...(options.expiresIn !== undefined && { expires_at: now + options.expiresIn }),
+  };
+  await ctx.tokens.put(token);
+  return { id, secret, token };
 }
 
-/** Resolves credentials to the environment they belong to, or throws UnauthorizedError. */
-export async function verifyCredentials(
-  credentials: Credentials | undefined,
-  ctx: { tokens: TokenRepository },
-): Promise<Caller> {
-  if (!credentials) throw new UnauthorizedError('Missing or malformed access token');
-  const token = await ctx.tokens.get(credentials.id);
-  if (!token || !(await verifySecret(credentials.secret, token.secret_hash))) {
-    throw new UnauthorizedError('Invalid access token');
-  }
-  return { env: token.env, tokenId: token.id };
-}
-
-/** Authenticates an `Authorization: Basic base64(<id>:<secret>)` header. */
-export function authenticate(authorization: string | undefined, ctx: { tokens: TokenRepository }): Promise<Caller> {
-  return verifyCredentials(parseBasicAuthorization(authorization), ctx);
+export interface TokensContext {
+  tokens: TokenRepository;
+  environments: EnvironmentRepository;
+  now?: () => number;
 }
 
 /**
- * `authenticate` with the outcome of successful checks remembered for `ttlMs` (per container), so a client's
- * burst of requests pays for one scrypt, as an authorizer's result cache would. Keyed by a hash of the header,
- * never the secret itself; failures are not cached.
+ * The environment a caller's request about tokens is for: its own, or another one of the deployment when its token
+ * has the organization permission (`write` says which: create/revoke or list).
  */
-export function cachedAuthenticator(ctx: { tokens: TokenRepository }, ttlMs = 5 * 60_000, maxEntries = 1000) {
-  const verified = new Map<string, { caller: Caller; until: number }>();
-  return async (authorization: string | undefined, now = Date.now()): Promise<Caller> => {
-    const key = createHash('sha256')
-      .update(authorization ?? '')
-      .digest('base64');
-    const hit = verified.get(key);
-    if (hit && hit.until > now) return hit.caller;
-    const caller = await authenticate(authorization, ctx);
-    if (verified.size >= maxEntries) verified.clear();
-    verified.set(key, { caller, until: now + ttlMs });
-    return caller;
-  };
+async function targetEnvironment(
+  environmentId: string | undefined,
+  caller: Caller,
+  write: boolean,
+  ctx: TokensContext,
+): Promise<string> {
+  if (environmentId === undefined || environmentId === caller.env) return caller.env;
+  requirePermission(caller.permissions, write ? 'organization:write' : 'organization:read');
+  if (!(await ctx.environments.get(environmentId))) throw new NotFoundError('environment', environmentId);
+  return environmentId;
+}
+
+/** `POST /system/v1/access-tokens`: a token never gets a permission its creator lacks. */
+export async function createAccessToken(
+  input: CreateAccessTokenInput,
+  caller: Caller,
+  ctx: TokensContext,
+): Promise<MuxAccessToken & { secret: string }> {
+  const env = await targetEnvironment(input.environment_id, caller, true, ctx);
+  const beyond = input.permissions.filter((p) => !allows(caller.permissions, p));
+  if (beyond.length > 0) {
+    throw new ForbiddenError(`A token cannot grant permissions it does not have: ${beyond.join(', ')}`);
+  }
+  const { secret, token } = await createToken(env, input.name, ctx, {
+    permissions: [...new Set(input.permissions)],
+    expiresIn: input.expires_in,
+  });
+  return { ...toMuxAccessToken(token), secret };
+}
+
+export async function listAccessTokens(
+  query: z.output<typeof ListAccessTokensQuery>,
+  caller: Caller,
+  ctx: TokensContext,
+): Promise<{ data: MuxAccessToken[] }> {
+  const env = await targetEnvironment(query.environment_id, caller, false, ctx);
+  return { data: (await ctx.tokens.listByEnv(env)).map(toMuxAccessToken) };
+}
+
+/** A token of the caller's environment, or of any environment for an organization:read token. */
+async function visibleToken(id: string, caller: Caller, ctx: TokensContext, write: boolean): Promise<AccessToken> {
+  const token = await ctx.tokens.get(id);
+  if (!token) throw new NotFoundError('access_token', id);
+  if (token.env !== caller.env && !allows(caller.permissions, write ? 'organization:write' : 'organization:read')) {
+    throw new NotFoundError('access_token', id);
+  }
+  return token;
+}
+
+export async function getAccessToken(id: string, caller: Caller, ctx: TokensContext): Promise<MuxAccessToken> {
+  return toMuxAccessToken(await visibleToken(id, caller, ctx, false));
+}
+
+/**
+ * `DELETE /system/v1/access-tokens/{id}`: the token stops authenticating at once (the API reads the token on every
+ * request) and its open WebSocket connections are closed.
+ */
+export async function revokeAccessToken(
+  id: string,
+  caller: Caller,
+  ctx: TokensContext & { connections: ConnectionRepository; pusher: Pusher },
+): Promise<{ closedConnections: number }> {
+  const token = await visibleToken(id, caller, ctx, true);
+  await ctx.tokens.delete(token.env, token.id);
+  const open = await ctx.connections.listByToken(token.env, token.id);
+  await Promise.all(
+    open.map(async ({ connectionId }) => {
+      await ctx.pusher.close(connectionId);
+      await ctx.connections.delete(connectionId);
+    }),
+  );
+  return { closedConnections: open.length };
+}
+
+/**
+ * Resolves credentials to their token, or throws UnauthorizedError. The token is read on every call (one
+ * eventually consistent GetItem), so a revoked or expired token stops working at once; `verified` remembers which
+ * id:secret pairs already passed scrypt against the stored hash, so only the first request of a client pays for it.
+ */
+export async function verifyCredentials(
+  credentials: Credentials | undefined,
+  ctx: { tokens: TokenRepository; now?: () => number },
+  verified?: VerifiedSecrets,
+): Promise<Caller> {
+  if (!credentials) throw new UnauthorizedError('Missing or malformed access token');
+  const token = await ctx.tokens.get(credentials.id);
+  const now = (ctx.now ?? Date.now)() / 1000;
+  if (!token || (token.expires_at !== undefined && token.expires_at <= now)) {
+    throw new UnauthorizedError('Invalid access token');
+  }
+  const memo = createHash('sha256').update(`${credentials.id}:${credentials.secret}`).digest('base64');
+  if (verified?.get(memo) !== token.secret_hash) {
+    if (!(await verifySecret(credentials.secret, token.secret_hash)))
+      throw new UnauthorizedError('Invalid access token');
+    verified?.remember(memo, token.secret_hash);
+  }
+  return { env: token.env, tokenId: token.id, permissions: expand(token.permissions ?? LEGACY_PERMISSIONS) };
+}
+
+/** Digests of id:secret pairs that passed scrypt, with the hash they matched; bounded, cleared when full. */
+export class VerifiedSecrets {
+  private readonly entries = new Map<string, string>();
+  constructor(private readonly maxEntries = 1000) {}
+  get(digest: string): string | undefined {
+    return this.entries.get(digest);
+  }
+  remember(digest: string, secretHash: string): void {
+    if (this.entries.size >= this.maxEntries) this.entries.clear();
+    this.entries.set(digest, secretHash);
+  }
+}
+
+/** Authenticates an `Authorization: Basic base64(<id>:<secret>)` header. */
+export function authenticate(
+  authorization: string | undefined,
+  ctx: { tokens: TokenRepository; now?: () => number },
+  verified?: VerifiedSecrets,
+): Promise<Caller> {
+  return verifyCredentials(parseBasicAuthorization(authorization), ctx, verified);
+}
+
+/**
+ * `authenticate` for one container: scrypt runs once per token and container, the token's record is read on every
+ * request, so a revocation takes effect on the next request (within DynamoDB's eventual consistency, about a second)
+ * instead of after a cache's lifetime.
+ */
+export function cachingAuthenticator(ctx: { tokens: TokenRepository; now?: () => number }, maxEntries = 1000) {
+  const verified = new VerifiedSecrets(maxEntries);
+  return (authorization: string | undefined): Promise<Caller> => authenticate(authorization, ctx, verified);
 }

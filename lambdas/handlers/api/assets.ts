@@ -1,13 +1,6 @@
 /** Assets (`/video/v1/assets`): created from an input URL or by an upload, read, updated, deleted. */
-import {
-  deleteAsset,
-  getAsset,
-  getAssetInputInfo,
-  listAssets,
-  UpdateAssetInput,
-  updateAsset,
-} from '../../core/usecases/assets.js';
-import { ListQuery } from '../../core/usecases/listing.js';
+import { deleteAsset, getAsset, getAssetInputInfo, UpdateAssetInput, updateAsset } from '../../core/usecases/assets.js';
+import { AssetListQuery, listAssets } from '../../core/usecases/search.js';
 import { CreateAssetInput, createAssetFromUrl } from '../../core/usecases/url-inputs.js';
 import { mediaScope, type Route, route, urlPolicy } from './route.js';
 
@@ -17,6 +10,7 @@ export const assetRoutes: readonly Route[] = [
   route({
     method: 'POST',
     path: '/video/v1/assets',
+    permission: 'video:write',
     summary: 'Create an asset from an input URL (fetched by the platform)',
     tag,
     body: CreateAssetInput,
@@ -34,17 +28,21 @@ export const assetRoutes: readonly Route[] = [
   route({
     method: 'GET',
     path: '/video/v1/assets',
-    summary: 'List assets',
+    permission: 'video:read',
+    summary:
+      'List assets; Gamma extensions: `search` (prefix, any case, of the id, title, creator id, external id or ' +
+      'passthrough, or of a word of the title or passthrough; 3+ characters) and `status`',
     tag,
-    query: ListQuery,
+    query: AssetListQuery,
     status: 200,
     list: true,
-    returns: 'assets, newest first',
-    run: (req) => listAssets(req.query, mediaScope(req)),
+    returns: 'assets, newest first (search results in the order of the matched text)',
+    run: (req) => listAssets(req.query, { ...mediaScope(req), search: req.deps.search }),
   }),
   route({
     method: 'GET',
     path: '/video/v1/assets/{ASSET_ID}',
+    permission: 'video:read',
     summary: 'Retrieve an asset',
     tag,
     status: 200,
@@ -54,6 +52,7 @@ export const assetRoutes: readonly Route[] = [
   route({
     method: 'GET',
     path: '/video/v1/assets/{ASSET_ID}/input-info',
+    permission: 'video:read',
     summary: "Retrieve the asset's input info: its settings and the file as probed (container format, tracks)",
     tag,
     status: 200,
@@ -63,6 +62,7 @@ export const assetRoutes: readonly Route[] = [
   route({
     method: 'PATCH',
     path: '/video/v1/assets/{ASSET_ID}',
+    permission: 'video:write',
     summary: 'Update passthrough and meta',
     tag,
     body: UpdateAssetInput,
@@ -73,6 +73,7 @@ export const assetRoutes: readonly Route[] = [
   route({
     method: 'DELETE',
     path: '/video/v1/assets/{ASSET_ID}',
+    permission: 'video:write',
     summary: 'Delete an asset and every stored object of it',
     tag,
     status: 204,

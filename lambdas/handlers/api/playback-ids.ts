@@ -14,6 +14,7 @@ export const playbackIdRoutes: readonly Route[] = [
   route({
     method: 'POST',
     path: '/video/v1/assets/{ASSET_ID}/playback-ids',
+    permission: 'video:write',
     summary: 'Create a playback ID',
     tag,
     body: CreatePlaybackIdInput,
@@ -24,6 +25,7 @@ export const playbackIdRoutes: readonly Route[] = [
   route({
     method: 'GET',
     path: '/video/v1/assets/{ASSET_ID}/playback-ids/{PLAYBACK_ID}',
+    permission: 'video:read',
     summary: "Retrieve an asset's playback ID",
     tag,
     status: 200,
@@ -33,6 +35,7 @@ export const playbackIdRoutes: readonly Route[] = [
   route({
     method: 'DELETE',
     path: '/video/v1/assets/{ASSET_ID}/playback-ids/{PLAYBACK_ID}',
+    permission: 'video:write',
     summary: 'Delete a playback ID',
     tag,
     status: 204,
@@ -41,6 +44,7 @@ export const playbackIdRoutes: readonly Route[] = [
   route({
     method: 'GET',
     path: '/video/v1/playback-ids/{PLAYBACK_ID}',
+    permission: 'video:read',
     summary: 'Retrieve the asset of a playback ID',
     tag,
     status: 200,

@@ -7,11 +7,15 @@ import type { z } from 'zod';
 import type { Resolve } from '../../core/domain/url-safety.js';
 import type { Operation } from '../../core/openapi.js';
 import type {
+  AssetSearchIndex,
+  ConnectionRepository,
+  EnvironmentRepository,
   InputQueue,
   InputSlots,
   MediaObjects,
   MediaRepository,
   MultipartUploads,
+  Pusher,
   SigningKeyRepository,
   TokenRepository,
   UploadUrls,
@@ -27,6 +31,12 @@ export interface ApiDeps {
   /** The largest file accepted, in bytes. */
   maxUploadBytes: number;
   tokens: TokenRepository;
+  environments: EnvironmentRepository;
+  /** Revoking a token closes its WebSocket connections. */
+  connections: ConnectionRepository;
+  pusher: Pusher;
+  /** Search entries of assets, written when an asset is edited or deleted and read by the list's `search`. */
+  search: AssetSearchIndex;
   objects: MediaObjects;
   webhooks: WebhookRepository;
   signingKeys: SigningKeyRepository;
@@ -81,6 +91,12 @@ type Context = Pick<RouteRequest, 'caller' | 'deps'>;
 export const mediaScope = ({ caller, deps }: Context) => ({ env: caller.env, media: deps.media });
 export const keyScope = ({ caller, deps }: Context) => ({ env: caller.env, signingKeys: deps.signingKeys });
 export const webhookScope = ({ caller, deps }: Context) => ({ env: caller.env, webhooks: deps.webhooks });
+export const accessScope = ({ deps }: Context) => ({
+  tokens: deps.tokens,
+  environments: deps.environments,
+  connections: deps.connections,
+  pusher: deps.pusher,
+});
 /** How URLs a caller hands over (inputs, webhook endpoints) are checked before anything fetches them. */
 export const urlPolicy = ({ deps }: Context) => ({
   resolve: deps.resolve,

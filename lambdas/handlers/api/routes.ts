@@ -4,7 +4,9 @@
  * `route({...})` entries, added here.
  */
 import { openApiDocument } from '../../core/openapi.js';
+import { accessTokenRoutes } from './access-tokens.js';
 import { assetRoutes } from './assets.js';
+import { environmentRoutes } from './environments.js';
 import { playbackIdRoutes } from './playback-ids.js';
 import type { Route } from './route.js';
 import { signingKeyRoutes } from './signing-keys.js';
@@ -17,6 +19,8 @@ export const ROUTES: readonly Route[] = [
   ...playbackIdRoutes,
   ...signingKeyRoutes,
   ...webhookEndpointRoutes,
+  ...accessTokenRoutes,
+  ...environmentRoutes,
 ];
 
 /** The API's OpenAPI 3.1 document, from the same table. */

@@ -13,6 +13,7 @@ export const signingKeyRoutes: readonly Route[] = [
   route({
     method: 'POST',
     path: '/system/v1/signing-keys',
+    permission: 'system:write',
     summary: 'Create a signing key',
     tag,
     status: 201,
@@ -22,6 +23,7 @@ export const signingKeyRoutes: readonly Route[] = [
   route({
     method: 'GET',
     path: '/system/v1/signing-keys',
+    permission: 'system:read',
     summary: 'List signing keys',
     tag,
     status: 200,
@@ -32,6 +34,7 @@ export const signingKeyRoutes: readonly Route[] = [
   route({
     method: 'GET',
     path: '/system/v1/signing-keys/{SIGNING_KEY_ID}',
+    permission: 'system:read',
     summary: 'Retrieve a signing key',
     tag,
     status: 200,
@@ -41,6 +44,7 @@ export const signingKeyRoutes: readonly Route[] = [
   route({
     method: 'DELETE',
     path: '/system/v1/signing-keys/{SIGNING_KEY_ID}',
+    permission: 'system:write',
     summary: 'Delete a signing key',
     tag,
     status: 204,

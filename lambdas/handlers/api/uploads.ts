@@ -19,6 +19,7 @@ export const uploadRoutes: readonly Route[] = [
   route({
     method: 'POST',
     path: '/video/v1/uploads',
+    permission: 'video:write',
     summary: 'Create a direct upload',
     tag,
     body: CreateUploadInput,
@@ -34,6 +35,7 @@ export const uploadRoutes: readonly Route[] = [
   route({
     method: 'GET',
     path: '/video/v1/uploads',
+    permission: 'video:read',
     summary: 'List direct uploads',
     tag,
     query: ListQuery,
@@ -45,6 +47,7 @@ export const uploadRoutes: readonly Route[] = [
   route({
     method: 'GET',
     path: '/video/v1/uploads/{UPLOAD_ID}',
+    permission: 'video:read',
     summary: 'Retrieve a direct upload',
     tag,
     status: 200,
@@ -54,6 +57,7 @@ export const uploadRoutes: readonly Route[] = [
   route({
     method: 'PUT',
     path: '/video/v1/uploads/{UPLOAD_ID}/cancel',
+    permission: 'video:write',
     summary: 'Cancel a waiting direct upload',
     tag,
     status: 200,
@@ -64,6 +68,7 @@ export const uploadRoutes: readonly Route[] = [
   route({
     method: 'POST',
     path: '/video/v1/uploads/{UPLOAD_ID}/parts',
+    permission: 'video:write',
     summary:
       'Start or resume a multipart upload (Gamma extension, for files over 5 GB): declare the size, get part URLs',
     tag,
@@ -82,6 +87,7 @@ export const uploadRoutes: readonly Route[] = [
   route({
     method: 'POST',
     path: '/video/v1/uploads/{UPLOAD_ID}/complete',
+    permission: 'video:write',
     summary: 'Complete a multipart upload with the part numbers and ETags (Gamma extension)',
     tag,
     body: CompleteMultipartInput,

@@ -15,6 +15,7 @@ export const webhookEndpointRoutes: readonly Route[] = [
   route({
     method: 'POST',
     path: '/system/v1/webhook-endpoints',
+    permission: 'system:write',
     summary: 'Register a webhook endpoint',
     tag,
     body: CreateWebhookEndpointInput,
@@ -25,6 +26,7 @@ export const webhookEndpointRoutes: readonly Route[] = [
   route({
     method: 'GET',
     path: '/system/v1/webhook-endpoints',
+    permission: 'system:read',
     summary: 'List webhook endpoints',
     tag,
     status: 200,
@@ -35,6 +37,7 @@ export const webhookEndpointRoutes: readonly Route[] = [
   route({
     method: 'DELETE',
     path: '/system/v1/webhook-endpoints/{WEBHOOK_ENDPOINT_ID}',
+    permission: 'system:write',
     summary: 'Remove a webhook endpoint',
     tag,
     status: 204,
@@ -43,6 +46,7 @@ export const webhookEndpointRoutes: readonly Route[] = [
   route({
     method: 'GET',
     path: '/system/v1/webhook-endpoints/{WEBHOOK_ENDPOINT_ID}/deliveries',
+    permission: 'system:read',
     summary: "An endpoint's delivery log, newest first",
     tag,
     query: DeliveriesQuery,

@@ -1,0 +1,136 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { DynamoAssetSearch } from '../../lambdas/core/adapters/dynamo-asset-search.js';
+import type { AssetRecord } from '../../lambdas/core/domain/media.js';
+import { entriesDiff, normalise, searchEntries } from '../../lambdas/core/domain/search.js';
+import { AssetListQuery, listAssets } from '../../lambdas/core/usecases/search.js';
+import { parseOrThrow } from '../../lambdas/core/validation.js';
+import { InMemoryMediaRepository, preparingAsset } from './fakes.js';
+import { InMemorySearch } from './search-fakes.js';
+
+describe('search entries', () => {
+  it('folds case, width and white space', () => {
+    expect(normalise('  Ｍy\tCAT\n video ')).toBe('my cat video');
+    expect(normalise('x'.repeat(500))).toHaveLength(128);
+  });
+
+  it('indexes whole values, and every word onwards of title and passthrough', () => {
+    const asset = preparingAsset({
+      id: 'AbC123',
+      meta: { title: 'My Cat Video', creator_id: 'User-7', external_id: 'EXT-42' },
+      passthrough: 'order:9',
+    });
+    expect(searchEntries(asset).map((e) => `${e.field}=${e.value}`)).toEqual([
+      'id=abc123',
+      'title=my cat video',
+      'title=cat video',
+      'title=video',
+      'creator_id=user-7',
+      'external_id=ext-42',
+      'passthrough=order:9',
+      'passthrough=9',
+    ]);
+    expect(entriesDiff(asset, { ...asset, status: 'deleted' }).remove).toHaveLength(8);
+  });
+
+  it('moves only the entries an edit changes', () => {
+    const before = preparingAsset({ id: 'a1', meta: { title: 'Old news' } });
+    const after = preparingAsset({ id: 'a1', meta: { title: 'Good news' } });
+    const { put, remove } = entriesDiff(before, after);
+    expect(put.map((e) => e.value)).toEqual(['good news']);
+    expect(remove.map((e) => e.value)).toEqual(['old news']);
+  });
+});
+
+describe('listing assets with search and status (Gamma extension)', () => {
+  let media: InMemoryMediaRepository;
+  let search: InMemorySearch;
+  const list = (q: Record<string, string>) =>
+    listAssets(parseOrThrow(AssetListQuery, q, 'query'), { env: 'env1', media, search });
+
+  beforeEach(async () => {
+    media = new InMemoryMediaRepository();
+    search = new InMemorySearch(media);
+    for (let i = 0; i < 60; i++) {
+      const asset = preparingAsset({
+        id: `asset${i}`,
+        status: i % 2 ? 'ready' : 'preparing',
+        created_at: 1_700_000_000 + i,
+        meta: { title: `Clip number ${i}`, external_id: `ext-${i}` },
+      });
+      await media.createAsset(asset);
+      await search.sync(undefined, asset);
+    }
+  });
+
+  it('finds an asset on a later page of the list by its external id, ignoring case', async () => {
+    expect((await list({ search: 'EXT-7' })).data.map((a) => a.id)).toEqual(['asset7']);
+  });
+
+  it('combines a word prefix with the status filter and pages with the cursor', async () => {
+    const first = await list({ search: 'numb', status: 'ready', limit: '10' });
+    expect(first.data).toHaveLength(10);
+    expect(first.data.every((a) => a.status === 'ready')).toBe(true);
+    const second = await list({ search: 'numb', status: 'ready', limit: '10', cursor: first.next_cursor as string });
+    expect(second.data.map((a) => a.id)).not.toContain(first.data[0]?.id);
+  });
+
+  it('never returns an asset whose entry is stale or that was deleted', async () => {
+    const asset = (await media.getAsset('asset3')) as AssetRecord;
+    await media.updateAsset('asset3', { meta: { title: 'Renamed' } }); // the index was not told
+    await media.deleteAsset('asset5');
+    const clips = (await list({ search: 'clip number 3' })).data.map((a) => a.id);
+    expect(clips).toEqual(Array.from({ length: 10 }, (_, i) => `asset3${i}`));
+    expect((await list({ search: 'ext-5' })).data.map((a) => a.id)).not.toContain('asset5');
+    expect((await list({ search: 'renamed' })).data).toEqual([]); // no entry yet: found once the index is synced
+    expect(asset.meta?.title).toBe('Clip number 3');
+  });
+
+  it('refuses a two-character search and an unknown status, naming the field', () => {
+    expect(() => parseOrThrow(AssetListQuery, { search: ' ab ' }, 'query')).toThrow(/search: must have at least 3/);
+    expect(() => parseOrThrow(AssetListQuery, { status: 'deleted' }, 'query')).toThrow(/status: must be/);
+  });
+});
+
+describe('DynamoAssetSearch', () => {
+  const doc = mockClient(DynamoDBDocumentClient);
+  const index = new DynamoAssetSearch(DynamoDBDocumentClient.from(new DynamoDBClient({})), 'media', async () => {});
+  beforeEach(() => doc.reset());
+
+  it('writes new entries and deletes dropped ones in one batch, retrying what DynamoDB left unprocessed', async () => {
+    const before = preparingAsset({ id: 'a1', meta: { external_id: 'old' } });
+    const after = preparingAsset({ id: 'a1', meta: { external_id: 'new' } });
+    const unprocessed = [{ PutRequest: { Item: { pk: 'search#a1#external_id#new' } } }];
+    doc
+      .on(BatchWriteCommand)
+      .resolvesOnce({ UnprocessedItems: { media: unprocessed } })
+      .resolves({});
+    await index.sync(before, after);
+    const calls = doc.commandCalls(BatchWriteCommand).map((c) => c.args[0].input.RequestItems?.media);
+    expect(calls[0]).toEqual([
+      {
+        PutRequest: {
+          Item: { pk: 'search#a1#external_id#new', kind: 'search', gsi2pk: 'env1#new', gsi2sk: 'new\u0001a1' },
+        },
+      },
+      { DeleteRequest: { Key: { pk: 'search#a1#external_id#old' } } },
+    ]);
+    expect(calls[1]).toEqual(unprocessed);
+  });
+
+  it('reads one shard of the environment with a prefix range and refuses a cursor of another search', async () => {
+    doc.on(QueryCommand).resolves({ Items: [{ gsi2sk: 'cat video\u0001a9' }] });
+    expect(await index.find('env1', 'cat', 10)).toEqual({ items: ['a9'] });
+    expect(doc.commandCalls(QueryCommand)[0]?.args[0].input).toMatchObject({
+      IndexName: 'bySearch',
+      KeyConditionExpression: '#spk = :partition AND begins_with(#ssk, :query)',
+      ExpressionAttributeValues: { ':partition': 'env1#cat', ':query': 'cat' },
+    });
+    const cursor = Buffer.from(JSON.stringify({ pk: 'x', gsi2pk: 'env2#cat', gsi2sk: 'cat\u0001a' })).toString(
+      'base64url',
+    );
+    await expect(index.find('env1', 'cat', 10, cursor)).rejects.toThrow(/cursor/);
+  });
+});
