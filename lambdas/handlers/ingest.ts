@@ -14,6 +14,7 @@ import { logger, withKeys } from '../core/logger.js';
 import { once } from '../core/once.js';
 import { assetIdForUpload, type IngestContext, ingestObject } from '../core/usecases/ingest.js';
 import { parseOrThrow } from '../core/validation.js';
+import { eachRecord } from './sqs-batch.js';
 
 /** An S3 event notification, or the `s3:TestEvent` S3 sends when the notification is configured. */
 const S3Message = z.union([
@@ -37,19 +38,15 @@ const decodeKey = (key: string) => decodeURIComponent(key.replace(/\+/g, ' '));
 export function createIngestHandler(deps: () => IngestContext) {
   return async (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> => {
     if (context) logger.addContext(context);
-    const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
-    for (const record of event.Records) {
-      try {
-        await ingestRecord(record, deps);
-      } catch (err) {
+    return eachRecord(
+      event.Records,
+      (record) => ingestRecord(record, deps),
+      (record, err) =>
         logger.error('Ingest failed; the message will be retried', {
           messageId: record.messageId,
           error: err as Error,
-        });
-        batchItemFailures.push({ itemIdentifier: record.messageId });
-      }
-    }
-    return { batchItemFailures };
+        }),
+    );
   };
 }
 

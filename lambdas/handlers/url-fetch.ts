@@ -2,7 +2,7 @@
  * Consumer of the input queue: fetches each asset's input URL into the ingest bucket and starts its transcode.
  * Reports partial batch failures, so a URL that is slow or down is retried without holding back the others.
  */
-import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
 import { documentClient, s3Client } from '../core/adapters/clients.js';
 import { DynamoMediaRepository } from '../core/adapters/dynamo-media.js';
@@ -12,6 +12,7 @@ import { envFor, optional } from '../core/env.js';
 import { logger, withKeys } from '../core/logger.js';
 import { once } from '../core/once.js';
 import { fetchInput } from '../core/usecases/url-inputs.js';
+import { eachRecord } from './sqs-batch.js';
 
 const InputJobMessage = z.object({ assetId: z.string().min(1), url: z.string().min(1) });
 
@@ -20,27 +21,31 @@ type Deps = Parameters<typeof fetchInput>[1];
 export function createUrlFetchHandler(deps: () => Deps) {
   return async (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> => {
     if (context) logger.addContext(context);
-    const failures: { itemIdentifier: string }[] = [];
-    for (const record of event.Records) {
-      let job: z.output<typeof InputJobMessage>;
-      try {
-        job = InputJobMessage.parse(JSON.parse(record.body));
-      } catch (err) {
-        logger.error('Dropping a malformed input message', { messageId: record.messageId, error: err as Error });
-        continue;
-      }
-      await withKeys({ assetId: job.assetId }, async () => {
-        try {
-          const outcome = await fetchInput(job, deps());
-          logger.info('Input handled', { outcome });
-        } catch (err) {
-          logger.warn('Fetching the input failed; it will be retried', { error: err as Error });
-          failures.push({ itemIdentifier: record.messageId });
-        }
-      });
-    }
-    return { batchItemFailures: failures };
+    return eachRecord(
+      event.Records,
+      (record) => fetchRecord(record, deps),
+      (record, err) =>
+        logger.warn('Fetching the input failed; it will be retried', {
+          messageId: record.messageId,
+          error: err as Error,
+        }),
+    );
   };
+}
+
+/** Fetches one record's input; a malformed message is logged and dropped (a retry could not mend it). */
+async function fetchRecord(record: SQSRecord, deps: () => Deps): Promise<void> {
+  let job: z.output<typeof InputJobMessage>;
+  try {
+    job = InputJobMessage.parse(JSON.parse(record.body));
+  } catch (err) {
+    logger.error('Dropping a malformed input message', { messageId: record.messageId, error: err as Error });
+    return;
+  }
+  await withKeys({ assetId: job.assetId }, async () => {
+    const outcome = await fetchInput(job, deps());
+    logger.info('Input handled', { outcome });
+  });
 }
 
 export const handler = createUrlFetchHandler(

@@ -18,6 +18,7 @@ import { logger } from '../core/logger.js';
 import { once } from '../core/once.js';
 import type { WebhookQueue, WebhookRepository, WebhookSender } from '../core/ports.js';
 import { deliverWebhook } from '../core/usecases/webhooks.js';
+import { eachMessageGroup } from './sqs-batch.js';
 
 const WebhookJobMessage = z.object({
   endpoint_id: z.string().min(1),
@@ -36,40 +37,38 @@ export interface DeliverDeps {
 export function createWebhookDeliverHandler(deps: () => DeliverDeps) {
   return async (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> => {
     if (context) logger.addContext(context);
-    const failed = await Promise.all([...byGroup(event.Records).values()].map((group) => deliverGroup(group, deps())));
-    return { batchItemFailures: failed.flat().map((r) => ({ itemIdentifier: r.messageId })) };
+    const current = deps();
+    return eachMessageGroup(
+      event.Records,
+      async (record) => {
+        const delay = await deliverRecord(record, current);
+        if (delay !== undefined) throw new RetryLater(delay);
+      },
+      (held, err) => postpone(held, err instanceof RetryLater ? err.seconds : undefined, current.queue),
+    );
   };
 }
 
-/** Records by message group, in queue order (a record without a group is its own). */
-function byGroup(records: SQSRecord[]): Map<string, SQSRecord[]> {
-  const groups = new Map<string, SQSRecord[]>();
-  for (const record of records) {
-    const key = record.attributes.MessageGroupId ?? record.messageId;
-    groups.set(key, [...(groups.get(key) ?? []), record]);
+/** A delivery failed: its group waits `seconds` before the next attempt. */
+class RetryLater extends Error {
+  constructor(readonly seconds: number) {
+    super(`Retry in ${seconds} s`);
   }
-  return groups;
 }
 
-/** Delivers a group's records in order until one fails; returns that one and those behind it, postponed. */
-async function deliverGroup(records: SQSRecord[], deps: DeliverDeps): Promise<SQSRecord[]> {
-  for (const [i, record] of records.entries()) {
-    const delay = await deliverRecord(record, deps);
-    if (delay === undefined) continue;
-    const held = records.slice(i);
-    await Promise.all(
-      held.map((r) =>
-        deps.queue.retryLater(r.receiptHandle, delay).catch((err: Error) => {
-          logger.error('Could not postpone the retry; it comes after the visibility timeout', {
-            messageId: r.messageId,
-            error: err,
-          });
-        }),
-      ),
-    );
-    return held;
-  }
-  return [];
+/** Hides the held records for the backoff delay (the message's visibility timeout), so they come back together. */
+async function postpone(held: SQSRecord[], seconds: number | undefined, queue: WebhookQueue): Promise<void> {
+  if (seconds === undefined) return; // not a delivery's failure: back after the queue's visibility timeout
+  await Promise.all(
+    held.map((r) =>
+      queue.retryLater(r.receiptHandle, seconds).catch((err: Error) => {
+        logger.error('Could not postpone the retry; it comes after the visibility timeout', {
+          messageId: r.messageId,
+          error: err,
+        });
+      }),
+    ),
+  );
 }
 
 /** Undefined when the record is done with (delivered, or never deliverable); else seconds until its next attempt. */

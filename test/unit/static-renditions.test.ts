@@ -29,7 +29,6 @@ import {
   staticRenditionSource,
   staticRenditionsFor,
 } from '../../lambdas/core/domain/static-renditions.js';
-import { openApiDocument } from '../../lambdas/core/openapi.js';
 import type { MediaRepository } from '../../lambdas/core/ports.js';
 import { assetIdForUpload, ingestObject, transcodeJobFor } from '../../lambdas/core/usecases/ingest.js';
 import { type JobStateChange, mediaConvertJobChanged } from '../../lambdas/core/usecases/mediaconvert-status.js';
@@ -38,6 +37,7 @@ import { type AssetFolderSigner, resolveStaticRendition } from '../../lambdas/co
 import { CreateUploadInput } from '../../lambdas/core/usecases/uploads.js';
 import { CreateAssetInput, createAssetFromUrl } from '../../lambdas/core/usecases/url-inputs.js';
 import { parseOrThrow } from '../../lambdas/core/validation.js';
+import { apiDocument } from '../../lambdas/handlers/api/routes.js';
 import { createPlaybackHandler } from '../../lambdas/handlers/playback.js';
 import { InMemorySigningKeys } from './api-fakes.js';
 import { InMemoryChunkLedger } from './chunk-fakes.js';
@@ -100,7 +100,7 @@ describe('the request fields', () => {
   });
 
   it('are described in the OpenAPI document', () => {
-    const doc = JSON.stringify(openApiDocument());
+    const doc = JSON.stringify(apiDocument());
     expect(doc).toContain('"static_renditions"');
     expect(doc).toContain('"mp4_support"');
     expect(doc).toContain('"audio-only"');

@@ -1,0 +1,85 @@
+/** Assets (`/video/v1/assets`): created from an input URL or by an upload, read, updated, deleted. */
+import {
+  deleteAsset,
+  getAsset,
+  getAssetInputInfo,
+  listAssets,
+  UpdateAssetInput,
+  updateAsset,
+} from '../../core/usecases/assets.js';
+import { ListQuery } from '../../core/usecases/listing.js';
+import { CreateAssetInput, createAssetFromUrl } from '../../core/usecases/url-inputs.js';
+import { mediaScope, type Route, route, urlPolicy } from './route.js';
+
+const tag = 'Assets';
+
+export const assetRoutes: readonly Route[] = [
+  route({
+    method: 'POST',
+    path: '/video/v1/assets',
+    summary: 'Create an asset from an input URL (fetched by the platform)',
+    tag,
+    body: CreateAssetInput,
+    status: 201,
+    returns: 'the asset, preparing',
+    run: (req) =>
+      createAssetFromUrl(req.body, {
+        ...mediaScope(req),
+        ...urlPolicy(req),
+        inputs: req.deps.inputs,
+        ingestBucket: req.deps.ingestBucket,
+      }),
+  }),
+  route({
+    method: 'GET',
+    path: '/video/v1/assets',
+    summary: 'List assets',
+    tag,
+    query: ListQuery,
+    status: 200,
+    list: true,
+    returns: 'assets, newest first',
+    run: (req) => listAssets(req.query, mediaScope(req)),
+  }),
+  route({
+    method: 'GET',
+    path: '/video/v1/assets/{ASSET_ID}',
+    summary: 'Retrieve an asset',
+    tag,
+    status: 200,
+    returns: 'the asset',
+    run: (req) => getAsset(req.params.ASSET_ID, mediaScope(req)),
+  }),
+  route({
+    method: 'GET',
+    path: '/video/v1/assets/{ASSET_ID}/input-info',
+    summary: "Retrieve the asset's input info: its settings and the file as probed (container format, tracks)",
+    tag,
+    status: 200,
+    returns: 'one entry per input: { settings: { url }, file: { container_format, tracks } }',
+    run: (req) => getAssetInputInfo(req.params.ASSET_ID, mediaScope(req)),
+  }),
+  route({
+    method: 'PATCH',
+    path: '/video/v1/assets/{ASSET_ID}',
+    summary: 'Update passthrough and meta',
+    tag,
+    body: UpdateAssetInput,
+    status: 200,
+    returns: 'the asset',
+    run: (req) => updateAsset(req.params.ASSET_ID, req.body, mediaScope(req)),
+  }),
+  route({
+    method: 'DELETE',
+    path: '/video/v1/assets/{ASSET_ID}',
+    summary: 'Delete an asset and every stored object of it',
+    tag,
+    status: 204,
+    run: (req) =>
+      deleteAsset(req.params.ASSET_ID, {
+        ...mediaScope(req),
+        objects: req.deps.objects,
+        outputBucket: req.deps.outputBucket,
+      }),
+  }),
+];

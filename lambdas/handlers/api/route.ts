@@ -1,0 +1,85 @@
+/**
+ * One entry of the API's route table: the route's path (Mux's, with named parameters), method, request schemas,
+ * words for the OpenAPI document, and the one use case call it makes. The handler (`../api.ts`) parses the body
+ * and query with the schemas before `run`, and wraps what `run` returns in Mux's `{ data }` envelope.
+ */
+import type { z } from 'zod';
+import type { Resolve } from '../../core/domain/url-safety.js';
+import type { Operation } from '../../core/openapi.js';
+import type {
+  InputQueue,
+  MediaObjects,
+  MediaRepository,
+  MultipartUploads,
+  SigningKeyRepository,
+  TokenRepository,
+  UploadUrls,
+  WebhookRepository,
+} from '../../core/ports.js';
+import type { Caller } from '../../core/usecases/tokens.js';
+
+export interface ApiDeps {
+  media: MediaRepository;
+  urls: UploadUrls;
+  /** Multipart uploads of large files (Gamma's extension of direct uploads). */
+  multipart: MultipartUploads;
+  /** The largest file accepted, in bytes. */
+  maxUploadBytes: number;
+  tokens: TokenRepository;
+  objects: MediaObjects;
+  webhooks: WebhookRepository;
+  signingKeys: SigningKeyRepository;
+  /** Assets from an input URL are queued for fetching; input and webhook URLs are checked with `resolve`. */
+  inputs: InputQueue;
+  ingestBucket: string;
+  resolve: Resolve;
+  allowLoopbackUrls: boolean;
+  /** Where renditions live; deleting an asset removes its objects there. */
+  outputBucket: string;
+  /** Seconds an upload URL stays valid when the request names no timeout. */
+  defaultUploadTimeout: number;
+}
+
+/** `'ASSET_ID' | 'PLAYBACK_ID'` of `/video/v1/assets/{ASSET_ID}/playback-ids/{PLAYBACK_ID}`. */
+type ParamName<P extends string> = P extends `${string}{${infer Name}}${infer Rest}` ? Name | ParamName<Rest> : never;
+type Parsed<S> = S extends z.ZodType ? z.output<S> : undefined;
+type Schema = z.ZodType | undefined;
+
+/** What a route's `run` is given: path parameters by name, the parsed body and query, the caller, the adapters. */
+export interface RouteRequest<P extends string = string, B extends Schema = Schema, Q extends Schema = Schema> {
+  params: Record<ParamName<P>, string>;
+  body: Parsed<B>;
+  query: Parsed<Q>;
+  caller: Caller;
+  deps: ApiDeps;
+}
+
+interface RouteSpec<P extends string, B extends Schema, Q extends Schema> extends Operation {
+  readonly path: P;
+  /** Parsed with `parseOrThrow` (400 naming each field) before `run`; a missing body is `{}`. */
+  readonly body?: B;
+  readonly query?: Q;
+  /** `run` returns Mux's list envelope `{ data, next_cursor }` itself; other routes return what `data` holds. */
+  readonly list?: true;
+  /** The one use case call. A 204 route's result is dropped. */
+  run(req: RouteRequest<P, B, Q>): Promise<unknown>;
+}
+
+export type Route = RouteSpec<string, Schema, Schema>;
+
+/** Types a route table entry: `params`, `body` and `query` in `run` follow from `path` and the schemas. */
+export const route = <P extends string, B extends Schema = undefined, Q extends Schema = undefined>(
+  spec: RouteSpec<P, B, Q>,
+): Route => spec as unknown as Route;
+
+type Context = Pick<RouteRequest, 'caller' | 'deps'>;
+
+/** The scopes use cases take: the caller's environment and the one repository they work on. */
+export const mediaScope = ({ caller, deps }: Context) => ({ env: caller.env, media: deps.media });
+export const keyScope = ({ caller, deps }: Context) => ({ env: caller.env, signingKeys: deps.signingKeys });
+export const webhookScope = ({ caller, deps }: Context) => ({ env: caller.env, webhooks: deps.webhooks });
+/** How URLs a caller hands over (inputs, webhook endpoints) are checked before anything fetches them. */
+export const urlPolicy = ({ deps }: Context) => ({
+  resolve: deps.resolve,
+  policy: { allowLoopback: deps.allowLoopbackUrls },
+});

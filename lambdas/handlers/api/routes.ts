@@ -1,0 +1,23 @@
+/**
+ * Every route the API serves, one file per resource. The handler dispatches with this table and the OpenAPI
+ * document (`GET /openapi.json`) is written from it, so the two cannot disagree. A new resource is a new file of
+ * `route({...})` entries, added here.
+ */
+import { openApiDocument } from '../../core/openapi.js';
+import { assetRoutes } from './assets.js';
+import { playbackIdRoutes } from './playback-ids.js';
+import type { Route } from './route.js';
+import { signingKeyRoutes } from './signing-keys.js';
+import { uploadRoutes } from './uploads.js';
+import { webhookEndpointRoutes } from './webhook-endpoints.js';
+
+export const ROUTES: readonly Route[] = [
+  ...uploadRoutes,
+  ...assetRoutes,
+  ...playbackIdRoutes,
+  ...signingKeyRoutes,
+  ...webhookEndpointRoutes,
+];
+
+/** The API's OpenAPI 3.1 document, from the same table. */
+export const apiDocument = (serverUrl?: string) => openApiDocument(ROUTES, serverUrl);
