@@ -11,9 +11,12 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { documentClient, s3Client } from '../core/adapters/clients.js';
 import { DynamoMediaRepository } from '../core/adapters/dynamo-media.js';
 import { DynamoSigningKeyRepository } from '../core/adapters/dynamo-signing-keys.js';
+import { DynamoTextTrackRepository } from '../core/adapters/dynamo-text-tracks.js';
 import { DynamoTokenRepository } from '../core/adapters/dynamo-tokens.js';
 import { DynamoWebhookRepository } from '../core/adapters/dynamo-webhooks.js';
+import { HttpFileFetcher } from '../core/adapters/http-input-fetcher.js';
 import { S3MediaObjects } from '../core/adapters/s3-media-objects.js';
+import { S3ObjectWriter, S3TextObjects } from '../core/adapters/s3-text-objects.js';
 import { S3MultipartUploads, S3UploadUrls } from '../core/adapters/s3-upload-urls.js';
 import { SqsInputQueue } from '../core/adapters/sqs-input-queue.js';
 import { NotFoundError, TransitionError, UnauthorizedError, ValidationError } from '../core/domain/errors.js';
@@ -129,6 +132,10 @@ export const handler = createApiHandler(
       allowLoopbackUrls: optional('ALLOW_LOOPBACK_URLS') === 'true',
       outputBucket: env.OUTPUT_BUCKET,
       defaultUploadTimeout: Number(env.UPLOAD_TIMEOUT_SECONDS),
+      tracks: new DynamoTextTrackRepository(doc, env.MEDIA_TABLE),
+      files: new HttpFileFetcher({ allowLoopback: optional('ALLOW_LOOPBACK_URLS') === 'true' }),
+      textObjects: new S3TextObjects(s3),
+      writer: new S3ObjectWriter(s3),
     };
   }),
 );
