@@ -27,11 +27,9 @@ import type { FileFetcher, MediaObjects, MediaRepository, ObjectWriter, TextTrac
 import { Passthrough } from './assets.js';
 import type { TextObjects } from './playback.js';
 
-const LanguageCode = z
-  .string({ error: 'must be a string' })
-  .refine((code) => canonicalLanguage(code) !== undefined, {
-    error: 'must be a BCP 47 language code, e.g. en or en-US',
-  });
+const LanguageCode = z.string({ error: 'must be a string' }).refine((code) => canonicalLanguage(code) !== undefined, {
+  error: 'must be a BCP 47 language code, e.g. en or en-US',
+});
 const TrackName = z
   .string()
   .min(1, { error: 'must not be empty' })
