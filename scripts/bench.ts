@@ -4,8 +4,7 @@
  *
  * 1. bare ffmpeg: decode only, and the one ffmpeg command that encodes Gamma's ladder (the same arguments the
  *    transcoder runs, without any platform around it);
- * 2. naive: one ffmpeg process per rung, one after another, each decoding the source itself; and the transcoder's
- *    chunk-parallel encoder (CHUNK_PARALLELISM), bare;
+ * 2. naive: one ffmpeg process per rung, one after another, each decoding the source itself;
  * 3. Gamma: the local platform (emulator + CDK app + Fargate agent), from the upload's PUT completing to the first
  *    playable playlist and to `ready`;
  * 4. a model of the AWS path with 1, 4, 16 and 64 chunk workers for a 10-minute source (chunk tasks, with their
@@ -22,12 +21,8 @@ import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import {
-  encodeAudioSlices,
-  encodeHlsChunk,
-  encodeHlsChunked,
-  ladderFfmpegArgs,
-} from '../containers/transcoder/src/encode.js';
+import { encodeAudioSlices, encodeHlsChunk } from '../containers/transcoder/src/encode.js';
+import { ladderFfmpegArgs } from '../containers/transcoder/src/ffmpeg/args.js';
 import { probe } from '../containers/transcoder/src/probe.js';
 import { CHUNK_TASK_DEFAULTS, chunkTimeOffset, planChunks } from '../lambdas/core/domain/chunks.js';
 import { type LadderPlan, planLadder } from '../lambdas/core/domain/ladder.js';
@@ -40,9 +35,8 @@ const MODEL_SOURCE_S = 600;
 const MODEL_WORKERS = [1, 4, 16, 64] as const;
 /** Chunk lengths the per-chunk cost is measured at. */
 const MEASURED_CHUNKS_S = [6, 30] as const;
-/** The local chunk-parallel run: chunks of the source, ffmpeg processes at once (CHUNK_PARALLELISM). */
+/** Chunks the audio slices are cut for (the first task's step before it fans out). */
 const LOCAL_CHUNKS = 4;
-const LOCAL_PARALLELISM = 2;
 
 const { values: flags } = parseArgs({
   options: { seconds: { type: 'string', default: '60' }, 'no-platform': { type: 'boolean', default: false } },
@@ -178,13 +172,6 @@ async function main() {
       }
     });
 
-    const chunks = planChunks(sourceSeconds, { segmentSeconds: plan.segmentSeconds, workers: LOCAL_CHUNKS });
-    process.stderr.write(`[bench] chunk-parallel ladder (${chunks.length} chunks, ${LOCAL_PARALLELISM} at once)\n`);
-    const chunkedDir = await freshDir(work, 'chunked', plan);
-    const chunked = await timed(() =>
-      encodeHlsChunked(source, plan, chunkedDir, { chunks, parallelism: LOCAL_PARALLELISM }),
-    );
-
     // The chunk tasks' own steps, bare: the first task's audio (encoded once, cut into slices), then chunks of two
     // lengths encoded as a chunk task encodes them (its slice of the audio muxed in, segments under final names).
     process.stderr.write('[bench] chunk tasks: the audio once, cut into slices\n');
@@ -245,20 +232,17 @@ async function main() {
       decode_s: round(decode.wall),
       ffmpeg_ladder_s: round(ladder.wall),
       naive_s: round(naive.wall),
-      chunked_ladder_s: round(chunked.wall),
       gamma_first_playable_s: gamma ? round(gamma.firstPlayable) : null,
       gamma_ready_s: gamma ? round(gamma.ready) : null,
       cpu_s_per_source_min: {
         decode: round(decode.cpu / minutes),
         ffmpeg_ladder: round(ladder.cpu / minutes),
         naive: round(naive.cpu / minutes),
-        chunked_ladder: round(chunked.cpu / minutes),
         ...(gamma && { gamma: round(gamma.cpu / minutes) }),
       },
       ratios_to_ffmpeg_ladder: {
         decode: round(decode.wall / ladder.wall),
         naive: round(naive.wall / ladder.wall),
-        chunked_ladder: round(chunked.wall / ladder.wall),
         ...(gamma && {
           gamma_first_playable: round(gamma.firstPlayable / ladder.wall),
           gamma_ready: round(gamma.ready / ladder.wall),
@@ -277,7 +261,6 @@ async function main() {
       ['decode only (bare ffmpeg)', decode.wall, decode.cpu, ''],
       ['ladder, one ffmpeg command (bare)', ladder.wall, ladder.cpu, ''],
       ['naive: one ffmpeg per rung', naive.wall, naive.cpu, ''],
-      [`ladder in ${chunks.length} chunks, ${LOCAL_PARALLELISM} at once`, chunked.wall, chunked.cpu, ''],
       ['Gamma: upload → first playable', gamma?.firstPlayable ?? null, null, ''],
       ['Gamma: upload → ready', gamma?.ready ?? null, gamma?.cpu ?? null, ''],
     ];

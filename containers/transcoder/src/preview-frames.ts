@@ -8,6 +8,7 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Logger } from '@aws-lambda-powertools/logger';
 import type { SourceProbe } from '../../../lambdas/core/domain/ladder.js';
 import {
   PREVIEW_DIR,
@@ -15,7 +16,8 @@ import {
   type PreviewManifest,
   planPreviewFrames,
 } from '../../../lambdas/core/domain/thumbnails.js';
-import { runFfmpeg } from './encode.js';
+import { inputArgs, QUIET } from './ffmpeg/args.js';
+import { runFfmpeg } from './ffmpeg/run.js';
 
 export type PreviewResult = { manifest: PreviewManifest } | { error: Error } | { skipped: 'no video' };
 
@@ -46,13 +48,18 @@ export async function cutPreviewFrames(input: string, outDir: string, source: So
   }
 }
 
+/** Logs why there are no preview frames, if there are none. */
+export function logPreviews(logger: Logger, preview: PreviewResult): void {
+  if ('error' in preview) logger.warn('No preview frames: animated images will answer 404', preview.error);
+}
+
 /** Decode, keep `fps` frames a second, scale, tile into sheets; a frame checksum list counts the frames cut. */
 export function previewFfmpegArgs(input: string, plan: PreviewManifest, dir: string, frameList: string): string[] {
   const graph =
     `[0:v:0]fps=${plan.fps},scale=${plan.width}:${plan.height},setsar=1,format=yuvj420p,split=2[frames][count];` +
     `[frames]tile=${plan.columns}x${plan.rows}[sheets]`;
   return [
-    ...['-hide_banner', '-loglevel', 'error', '-nostats', '-y', '-i', input, '-filter_complex', graph],
+    ...[...QUIET, ...inputArgs(input), '-filter_complex', graph],
     ...['-map', '[sheets]', '-q:v', '5', '-start_number', '0', join(dir, '%05d.jpg')],
     ...['-map', '[count]', '-f', 'framecrc', frameList],
   ];
