@@ -9,9 +9,9 @@ import { lookup } from 'node:dns/promises';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { documentClient, s3Client } from '../core/adapters/clients.js';
+import { DynamoAssetRepository } from '../core/adapters/dynamo-assets.js';
 import { DynamoMediaRepository } from '../core/adapters/dynamo-media.js';
 import { DynamoSigningKeyRepository } from '../core/adapters/dynamo-signing-keys.js';
-import { DynamoTextTrackRepository } from '../core/adapters/dynamo-text-tracks.js';
 import { DynamoTokenRepository } from '../core/adapters/dynamo-tokens.js';
 import { DynamoWebhookRepository } from '../core/adapters/dynamo-webhooks.js';
 import { HttpFileFetcher } from '../core/adapters/http-input-fetcher.js';
@@ -132,7 +132,7 @@ export const handler = createApiHandler(
       allowLoopbackUrls: optional('ALLOW_LOOPBACK_URLS') === 'true',
       outputBucket: env.OUTPUT_BUCKET,
       defaultUploadTimeout: Number(env.UPLOAD_TIMEOUT_SECONDS),
-      tracks: new DynamoTextTrackRepository(doc, env.MEDIA_TABLE),
+      tracks: new DynamoAssetRepository(doc, env.MEDIA_TABLE),
       files: new HttpFileFetcher({ allowLoopback: optional('ALLOW_LOOPBACK_URLS') === 'true' }),
       textObjects: new S3TextObjects(s3),
       writer: new S3ObjectWriter(s3),
