@@ -37,7 +37,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const clip = await makeClip(join(work, 'clip.mp4'), { width: 640, height: 360, seconds: 12 });
+  const clip = await makeClip(join(work, 'clip.mp4'), { width: 854, height: 480, seconds: 12 });
   const upload = await client.createUpload({ new_asset_settings: { playback_policies: ['public'] } });
   expect(await client.put(upload.url, clip)).toBe(200);
   const asset = await client.settledAsset(await client.assetOfUpload(upload.id));
