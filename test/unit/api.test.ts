@@ -382,6 +382,7 @@ describe('api handler wired from the environment', () => {
     for (const [name, value] of Object.entries({
       MEDIA_TABLE: 'media-table',
       TOKENS_TABLE: 'tokens-table',
+      SIGNING_KEYS_TABLE: 'signing-keys-table',
       INGEST_BUCKET: 'ingest-bucket',
       OUTPUT_BUCKET: 'output-bucket',
       INPUT_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/1/inputs',
