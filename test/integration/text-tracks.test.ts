@@ -122,8 +122,9 @@ describe('text tracks', () => {
     expect(capped.length).toBeLessThan(all.length);
     for (const line of capped) expect(line).toMatch(/RESOLUTION=640x360/);
     expect(variants((await master('?redundant_streams=true')).text)).toHaveLength(all.length * 2);
-    const clipped = (await master('?asset_start_time=6')).text;
-    const rendition = clipped.split('\n').find((l) => l.includes('index.m3u8?asset_start_time=6')) ?? '';
+    // 7 s, past the first segment's end (ffmpeg's segments last a few milliseconds over 6 s).
+    const clipped = (await master('?asset_start_time=7')).text;
+    const rendition = clipped.split('\n').find((l) => l.includes('index.m3u8?asset_start_time=7')) ?? '';
     const trimmed = await (await fetch(new URL(rendition, `${config.streamUrl}/${playbackId}.m3u8`))).text();
     expect(trimmed).toContain('#EXT-X-MEDIA-SEQUENCE:1');
     const refused = await master('?max_resolution=4k&rendition_order=up');
