@@ -14,6 +14,7 @@ import type {
 } from './domain/media.js';
 import type { Permission } from './domain/permissions.js';
 import type { StaticRenditionOutcome, StaticResolution } from './domain/static-renditions.js';
+import type { TextTrackRecord, TextTrackStatus } from './domain/text-tracks-asset.js';
 
 export interface Page<T> {
   items: T[];
@@ -400,4 +401,42 @@ export interface InputSlots {
  */
 export interface InputFetcher {
   fetchTo(url: string, bucket: string, key: string): Promise<{ bytes: number }>;
+}
+
+/**
+ * Reads a small file from a URL into memory (a subtitle track), under the same address rules as input URLs.
+ * Throws InvalidInputError when the URL cannot give it (refused address, 4xx, larger than `maxBytes`), other errors
+ * when a retry may succeed.
+ */
+export interface FileFetcher {
+  fetchBytes(url: string, maxBytes: number): Promise<Uint8Array>;
+}
+
+/** Writes objects into the output bucket (a text track's rendition). */
+export interface ObjectWriter {
+  putText(bucket: string, key: string, body: string, contentType: string): Promise<void>;
+}
+
+/**
+ * The text tracks of an asset (`text_tracks` on its item, text-tracks-asset.ts), each written on its own with a
+ * guarded condition. TransitionError when the asset is not `ready` (or the track not in the state named);
+ * NotFoundError when the asset has no such track.
+ */
+export interface TextTrackRepository {
+  /** Adds a `preparing` track to a ready asset. */
+  addTextTrack(assetId: string, track: TextTrackRecord): Promise<void>;
+  /** preparing → ready | errored (with its reason). */
+  finishTextTrack(
+    assetId: string,
+    trackId: string,
+    to: Exclude<TextTrackStatus, 'preparing'>,
+    error?: TextTrackRecord['error'],
+  ): Promise<void>;
+  /** Sets the fields PATCH may change; returns the track as stored. */
+  updateTextTrack(
+    assetId: string,
+    trackId: string,
+    patch: Partial<Pick<TextTrackRecord, 'name' | 'language_code' | 'closed_captions' | 'passthrough'>>,
+  ): Promise<TextTrackRecord>;
+  removeTextTrack(assetId: string, trackId: string): Promise<void>;
 }

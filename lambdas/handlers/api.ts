@@ -12,11 +12,14 @@ import { documentClient, managementClient, s3Client } from '../core/adapters/cli
 import { DynamoAssetSearch } from '../core/adapters/dynamo-asset-search.js';
 import { DynamoConnectionRepository } from '../core/adapters/dynamo-connections.js';
 import { DynamoInputSlots } from '../core/adapters/dynamo-input-slots.js';
+import { DynamoAssetRepository } from '../core/adapters/dynamo-assets.js';
 import { DynamoMediaRepository } from '../core/adapters/dynamo-media.js';
 import { DynamoSigningKeyRepository } from '../core/adapters/dynamo-signing-keys.js';
 import { DynamoEnvironmentRepository, DynamoTokenRepository } from '../core/adapters/dynamo-tokens.js';
 import { DynamoWebhookRepository } from '../core/adapters/dynamo-webhooks.js';
+import { HttpFileFetcher } from '../core/adapters/http-input-fetcher.js';
 import { S3MediaObjects } from '../core/adapters/s3-media-objects.js';
+import { S3ObjectWriter, S3TextObjects } from '../core/adapters/s3-text-objects.js';
 import { S3MultipartUploads, S3UploadUrls } from '../core/adapters/s3-upload-urls.js';
 import { withSearchIndex } from '../core/adapters/search-indexed-media.js';
 import { SqsInputQueue } from '../core/adapters/sqs-input-queue.js';
@@ -152,6 +155,10 @@ export const handler = createApiHandler(
       allowLoopbackUrls: optional('ALLOW_LOOPBACK_URLS') === 'true',
       outputBucket: env.OUTPUT_BUCKET,
       defaultUploadTimeout: Number(env.UPLOAD_TIMEOUT_SECONDS),
+      tracks: new DynamoAssetRepository(doc, env.MEDIA_TABLE),
+      files: new HttpFileFetcher({ allowLoopback: optional('ALLOW_LOOPBACK_URLS') === 'true' }),
+      textObjects: new S3TextObjects(s3),
+      writer: new S3ObjectWriter(s3),
     };
   }),
 );

@@ -15,7 +15,7 @@ import { notifyChange } from '../core/usecases/notify.js';
 export function createNotifyHandler(deps: () => { connections: ConnectionRepository; pusher: Pusher }) {
   return mediaStreamConsumer(async (change) => {
     const result = await notifyChange(change, deps());
-    if (result.type) logger.info('Pushed', { ...result });
+    if (result.types.length > 0) logger.info('Pushed', { ...result });
   }, 'Push failed');
 }
 

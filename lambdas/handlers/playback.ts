@@ -5,7 +5,8 @@
  * the same signature; the distribution serves the segments from the output bucket.
  * `/{playbackId}/thumbnail.{jpg,png,webp}`, `/animated.{gif,webp}` and `/storyboard.{jpg,png,webp,vtt}` are its
  * images, drawn here and returned as bytes (usecases/images.ts); `/{playbackId}/highest.mp4` and the other static
- * renditions redirect to their signed URL under `/assets/` (usecases/static-renditions.ts).
+ * renditions redirect to their signed URL under `/assets/` (usecases/static-renditions.ts); `/{playbackId}/text/{trackId}.vtt`
+ * and `.txt` are a text track as one file (usecases/playback.ts).
  */
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
@@ -22,7 +23,13 @@ import { envFor } from '../core/env.js';
 import { logger } from '../core/logger.js';
 import { once } from '../core/once.js';
 import { type ImageDeps, type ImageResult, imageRequestFromPath, resolveImage } from '../core/usecases/images.js';
-import { type AssetUrlSigner, resolvePlayback, resolveRenditionPlaylist } from '../core/usecases/playback.js';
+import {
+  type AssetUrlSigner,
+  resolvePlayback,
+  resolveRenditionPlaylist,
+  resolveTextTrack,
+  textTrackFromPath,
+} from '../core/usecases/playback.js';
 import { resolveStaticRendition, type StaticRenditionResult } from '../core/usecases/static-renditions.js';
 
 type Deps = Parameters<typeof resolvePlayback>[1] & { signer: AssetUrlSigner } & Pick<ImageDeps, 'bytes'>;
@@ -56,11 +63,20 @@ export function createPlaybackHandler(deps: () => Deps) {
       const token = event.queryStringParameters?.token;
       return redirectResponse(await resolveStaticRendition({ ...download, ...(token && { token }) }, deps()));
     }
+    const textTrack = textTrackFromPath(event.rawPath);
+    if (textTrack) {
+      const token = event.queryStringParameters?.token;
+      const result = await resolveTextTrack({ ...textTrack, ...(token && { token }) }, deps());
+      if (result.status !== 200) return text(result.status, result.message);
+      const headers = { 'content-type': result.contentType, 'cache-control': result.cacheControl };
+      return { statusCode: 200, headers, body: result.body };
+    }
     const image = imageRequestFromPath(event.rawPath);
     if (image) return imageResponse(await resolveImage(image, event.queryStringParameters ?? {}, deps()));
     const playbackId = playbackIdFromPath(event.rawPath);
     if (!playbackId) return text(404, 'Not found');
-    const result = await resolvePlayback(playbackId, deps(), { token: event.queryStringParameters?.token });
+    const query = event.queryStringParameters ?? {};
+    const result = await resolvePlayback(playbackId, deps(), { ...(query.token && { token: query.token }), query });
     if (result.status !== 200) {
       logger.info('Playback refused', { playbackId, status: result.status });
       return text(result.status, result.message);

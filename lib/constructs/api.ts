@@ -81,6 +81,8 @@ export class VideoApi extends Construct {
     // Deleting an asset removes its source and its renditions.
     props.ingestBucket.grantDelete(this.function, 'uploads/*');
     props.outputBucket.grantRead(this.function, 'assets/*');
+    // Text tracks: the API writes a track's segmented WebVTT rendition under the asset's folder.
+    props.outputBucket.grantPut(this.function, 'assets/*');
     props.outputBucket.grantDelete(this.function, 'assets/*');
 
     this.httpApi = new apigw.HttpApi(this, 'HttpApi', {

@@ -7,6 +7,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { SIGNATURE_PARAMS } from '../../lambdas/core/domain/cdn-signature.js';
+import { CLIP_PARAMETERS, PLAYBACK_MODIFIERS } from '../../lambdas/core/domain/playback-modifiers.js';
 import { IMAGE_PARAMETERS } from '../../lambdas/core/domain/thumbnails.js';
 import { GammaFunction } from './gamma-function.js';
 import { PlaybackSigningKey } from './playback-key.js';
@@ -125,7 +126,8 @@ export class Stream extends Construct {
           maxTtl: Duration.minutes(1),
           minTtl: Duration.seconds(0),
           // `time` picks the still of `/{playbackId}/thumbnail.jpg` (usecases/images.ts).
-          queryStringBehavior: cloudfront.CacheQueryStringBehavior.allowList('token', 'time'),
+          // The playback modifiers change the master playlist (domain/playback-modifiers.ts).
+          queryStringBehavior: cloudfront.CacheQueryStringBehavior.allowList('token', 'time', ...PLAYBACK_MODIFIERS),
         }),
         responseHeadersPolicy: cloudfront.ResponseHeadersPolicy.CORS_ALLOW_ALL_ORIGINS,
       },
@@ -140,7 +142,12 @@ export class Stream extends Construct {
             maxTtl: Duration.minutes(1),
             minTtl: Duration.seconds(0),
             // The body carries the signature: part of the key, and forwarded to the function, which checks it.
-            queryStringBehavior: cloudfront.CacheQueryStringBehavior.allowList(...SIGNATURE_PARAMS),
+            // An instant clip trims the playlist; `redundant` keeps a redundant stream's copy apart (usecases/playback.ts).
+            queryStringBehavior: cloudfront.CacheQueryStringBehavior.allowList(
+              ...SIGNATURE_PARAMS,
+              ...CLIP_PARAMETERS,
+              'redundant',
+            ),
           }),
         },
         'assets/*': {

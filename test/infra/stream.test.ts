@@ -4,6 +4,7 @@
  */
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
+import { CLIP_PARAMETERS, PLAYBACK_MODIFIERS } from '../../lambdas/core/domain/playback-modifiers.js';
 import { LOCAL, resources, synthGamma } from './app.js';
 
 const behaviors = (t: ReturnType<typeof synthGamma>['stateful$']) => {
@@ -30,13 +31,16 @@ describe('Stream distribution', () => {
     expect(playback.map(([, f]) => f.Properties.ReservedConcurrentExecutions)).toEqual([100]);
   });
 
-  it("keys the playback function's cache on the signed-playback token and the thumbnail time", () => {
+  it("keys the playback function's cache on the signed-playback token, the thumbnail time and Mux's playback modifiers", () => {
     const { stateful$ } = synthGamma();
     stateful$.hasResourceProperties('AWS::CloudFront::CachePolicy', {
       CachePolicyConfig: Match.objectLike({
         DefaultTTL: 10,
         ParametersInCacheKeyAndForwardedToOrigin: Match.objectLike({
-          QueryStringsConfig: { QueryStringBehavior: 'whitelist', QueryStrings: ['token', 'time'] },
+          QueryStringsConfig: {
+            QueryStringBehavior: 'whitelist',
+            QueryStrings: ['token', 'time', ...PLAYBACK_MODIFIERS],
+          },
         }),
       }),
     });
@@ -61,7 +65,8 @@ describe('Stream distribution', () => {
         ParametersInCacheKeyAndForwardedToOrigin: Match.objectLike({
           QueryStringsConfig: {
             QueryStringBehavior: 'whitelist',
-            QueryStrings: ['Policy', 'Signature', 'Key-Pair-Id', 'Hash-Algorithm'],
+            // An instant clip's window and a redundant stream's marker change the playlist too.
+            QueryStrings: ['Policy', 'Signature', 'Key-Pair-Id', 'Hash-Algorithm', ...CLIP_PARAMETERS, 'redundant'],
           },
         }),
       }),

@@ -25,6 +25,7 @@ import {
 } from './fakes.js';
 import { FakeMultipartUploads } from './multipart-fakes.js';
 import { InMemorySearch } from './search-fakes.js';
+import { FakeFiles, InMemoryTextStore, InMemoryTextTracks } from './track-fakes.js';
 
 interface RequestOptions {
   body?: string;
@@ -92,6 +93,10 @@ beforeEach(async () => {
     multipart: new FakeMultipartUploads(),
     maxUploadBytes: 10 * 1024 ** 3,
     defaultUploadTimeout: 3600,
+    tracks: new InMemoryTextTracks(media),
+    files: new FakeFiles(),
+    textObjects: new InMemoryTextStore(),
+    writer: new InMemoryTextStore(),
   }));
   for (const env of ['env1', 'env2'] as const) {
     const { id, secret } = await createToken(env, undefined, { tokens });

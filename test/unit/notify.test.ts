@@ -51,7 +51,7 @@ describe('notifyChange', () => {
   it('sends to connections of the environment that want the asset or the upload it came from', async () => {
     const result = await notifyChange(assetReady, { connections, pusher });
 
-    expect(result).toEqual({ type: 'video.asset.ready', sent: 3, gone: 0, failed: 0 });
+    expect(result).toEqual({ types: ['video.asset.ready'], sent: 3, gone: 0, failed: 0 });
     expect(pusher.posted.map((p) => p.connectionId).sort()).toEqual(['all', 'itsUpload', 'thisAsset']);
     expect(pusher.posted[0]?.message).toEqual(messageFor(assetReady)?.message);
   });
@@ -61,7 +61,7 @@ describe('notifyChange', () => {
     pusher.failing.add('itsUpload');
 
     expect(await notifyChange(assetReady, { connections, pusher })).toEqual({
-      type: 'video.asset.ready',
+      types: ['video.asset.ready'],
       sent: 1,
       gone: 1,
       failed: 1,
@@ -77,7 +77,7 @@ describe('notifyChange', () => {
       before: preparingAsset(),
       after: preparingAsset(),
     };
-    expect(await notifyChange(unchanged, { connections, pusher })).toEqual({ sent: 0, gone: 0, failed: 0 });
+    expect(await notifyChange(unchanged, { connections, pusher })).toEqual({ types: [], sent: 0, gone: 0, failed: 0 });
     expect(pusher.posted).toEqual([]);
   });
 });

@@ -7,6 +7,7 @@
  *   chunk_plan                    the plan of a chunked transcode (a map, written once)
  *   chunks_done                   the chunks finished (a number set)
  *   chunk_jobs, chunk_attempts    each chunk's current task and its attempts (maps keyed by the chunk index)
+ *   text_tracks                   (a record field) the text tracks, a map keyed by track id, each written alone
  */
 import type { ChunkPlanRecord, ChunkState } from '../domain/chunks.js';
 import type { PreparingAsset } from '../ports.js';
@@ -23,9 +24,28 @@ const statusIs = (value: string): Expr => ({
   values: { [`:${value}`]: value },
 });
 const chunk = (index: number) => ({ '#i': String(index) });
+const textTrack = (trackId: string) => ({ '#track': trackId });
 
 /** Conditions by what they guard; combine them with `and`. */
 export const when = {
+  hasTextTracks: { text: 'attribute_exists(text_tracks)' },
+  textTrackAbsent: (trackId: string): Expr => ({
+    text: 'attribute_not_exists(text_tracks.#track)',
+    names: textTrack(trackId),
+  }),
+  textTrackExists: (trackId: string): Expr => ({
+    text: 'attribute_exists(text_tracks.#track)',
+    names: textTrack(trackId),
+  }),
+  /** The track is in one of `from` (a guarded transition of the track, text-tracks-asset.ts). */
+  textTrackIn: (trackId: string, from: readonly string[]): Expr => {
+    const values = Object.fromEntries(from.map((value, i) => [`:trackFrom${i}`, value]));
+    return {
+      text: `text_tracks.#track.#status IN (${Object.keys(values).join(', ')})`,
+      names: { ...textTrack(trackId), ...status },
+      values,
+    };
+  },
   exists: { text: 'attribute_exists(#pk)', names: { '#pk': MEDIA_TABLE.partitionKey } },
   absent: { text: 'attribute_not_exists(#pk)', names: { '#pk': MEDIA_TABLE.partitionKey } },
   preparing: statusIs('preparing'),

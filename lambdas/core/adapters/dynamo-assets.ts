@@ -9,12 +9,14 @@ import {
   type ReadyPatch,
 } from '../domain/media.js';
 import { type StaticRenditionFile, type StaticRenditionOutcome, settleFiles } from '../domain/static-renditions.js';
+import { TEXT_TRACK_TRANSITIONS, type TextTrackRecord, type TextTrackStatus } from '../domain/text-tracks-asset.js';
 import type {
   AssetRepository,
   ChunkLedger,
   Page,
   PreparingAsset,
   StaticRenditionsStore,
+  TextTrackRepository,
   TranscodeAttempts,
 } from '../ports.js';
 import { envIndexKey, MEDIA_TABLE } from '../tables.js';
@@ -29,7 +31,9 @@ import { MediaTable } from './media-table.js';
  * renditions. Every write is one conditional UpdateItem with a named condition (asset-item.ts); a failed one
  * returns the item as it was (ALL_OLD) instead of reading it again.
  */
-export class DynamoAssetRepository implements AssetRepository, TranscodeAttempts, ChunkLedger, StaticRenditionsStore {
+export class DynamoAssetRepository
+  implements AssetRepository, TranscodeAttempts, ChunkLedger, StaticRenditionsStore, TextTrackRepository
+{
   private readonly table: MediaTable;
 
   constructor(
@@ -278,6 +282,78 @@ export class DynamoAssetRepository implements AssetRepository, TranscodeAttempts
     const settled = { text: 'SET static_renditions = :files', values: { ':files': settleFiles(files, outcomes) } };
     const written = await this.table.update('asset', assetId, settled, when.ready);
     if (!written.ok) throw new TransitionError('asset', assetId, 'ready', ['ready']);
+  }
+
+  // Text tracks: one entry of the `text_tracks` map each, written only while the asset is ready.
+
+  async addTextTrack(assetId: string, track: TextTrackRecord): Promise<void> {
+    // A nested SET needs the map to exist, and one expression may not both create it and set inside it.
+    const empty = { text: 'SET text_tracks = :empty', values: { ':empty': {} } };
+    const created = await this.table.update(
+      'asset',
+      assetId,
+      empty,
+      and(when.ready, { text: 'attribute_not_exists(text_tracks)' }),
+    );
+    if (!created.ok && created.old?.status !== 'ready') throw new TransitionError('asset', assetId, 'ready', ['ready']);
+    const add = { text: 'SET text_tracks.#track = :track', names: { '#track': track.id }, values: { ':track': track } };
+    await this.trackWrite(
+      assetId,
+      track.id,
+      'preparing',
+      add,
+      and(when.ready, when.hasTextTracks, when.textTrackAbsent(track.id)),
+    );
+  }
+
+  async finishTextTrack(
+    assetId: string,
+    trackId: string,
+    to: Exclude<TextTrackStatus, 'preparing'>,
+    error?: TextTrackRecord['error'],
+  ): Promise<void> {
+    const settle = {
+      text: `SET text_tracks.#track.#status = :to${error ? ', text_tracks.#track.#error = :error' : ''}`,
+      names: { '#track': trackId, '#status': 'status', ...(error && { '#error': 'error' }) },
+      values: { ':to': to, ...(error && { ':error': error }) },
+    };
+    const from = TEXT_TRACK_TRANSITIONS[to];
+    await this.trackWrite(assetId, trackId, to, settle, and(when.ready, when.textTrackIn(trackId, from)));
+  }
+
+  async updateTextTrack(
+    assetId: string,
+    trackId: string,
+    patch: Partial<Pick<TextTrackRecord, 'name' | 'language_code' | 'closed_captions' | 'passthrough'>>,
+  ): Promise<TextTrackRecord> {
+    const fields = Object.entries(patch).filter(([, value]) => value !== undefined);
+    const update = {
+      text: `SET ${fields.map((_, i) => `text_tracks.#track.#f${i} = :v${i}`).join(', ')}`,
+      names: { '#track': trackId, ...Object.fromEntries(fields.map(([name], i) => [`#f${i}`, name])) },
+      values: Object.fromEntries(fields.map(([, value], i) => [`:v${i}`, value])),
+    };
+    const item = await this.trackWrite(
+      assetId,
+      trackId,
+      'updated',
+      update,
+      and(when.ready, when.textTrackExists(trackId)),
+    );
+    const track = (item.text_tracks as Record<string, TextTrackRecord> | undefined)?.[trackId];
+    if (!track) throw new NotFoundError('track', trackId);
+    return track;
+  }
+
+  async removeTextTrack(assetId: string, trackId: string): Promise<void> {
+    const remove = { text: 'REMOVE text_tracks.#track', names: { '#track': trackId } };
+    await this.trackWrite(assetId, trackId, 'deleted', remove, and(when.ready, when.textTrackExists(trackId)));
+  }
+
+  /** A text track write; a failed condition is a TransitionError naming the track and where it was going. */
+  private async trackWrite(assetId: string, trackId: string, to: string, update: Expr, condition: Expr) {
+    const written = await this.table.update('asset', assetId, update, condition);
+    if (!written.ok) throw new TransitionError('track', trackId, to, ['on a ready asset']);
+    return written.item;
   }
 
   /** A write to an asset that must exist (and meet `condition`); NotFoundError otherwise. */

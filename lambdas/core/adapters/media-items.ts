@@ -46,6 +46,7 @@ const ASSET_FIELDS = {
   renditions: true,
   playable_at: true,
   static_renditions: true,
+  text_tracks: true,
 } as const satisfies Record<keyof AssetRecord, true>;
 
 function pick<T>(source: object, fields: Record<keyof T, true>): T {

@@ -28,6 +28,11 @@ export class TransferGuard extends Transform {
   /** Why the transfer was stopped, once it was. */
   failure?: InvalidInputError;
   private windowBytes = 0;
+
+  /** The size cap this guard enforces. */
+  get maxBytes(): number {
+    return this.limits.maxBytes;
+  }
   private readonly timers: NodeJS.Timeout[] = [];
 
   constructor(private readonly limits: TransferLimits) {

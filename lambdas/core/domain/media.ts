@@ -4,6 +4,7 @@
  */
 import type { InputFile, ResolutionTier } from './ladder.js';
 import type { StaticRenditionFile, StaticRenditionRequest } from './static-renditions.js';
+import { type TextTrackMap, textTracksOf, toMuxTextTrack } from './text-tracks-asset.js';
 
 export const UPLOAD_STATUSES = ['waiting', 'asset_created', 'errored', 'cancelled', 'timed_out'] as const;
 export type UploadStatus = (typeof UPLOAD_STATUSES)[number];
@@ -143,6 +144,8 @@ export interface AssetRecord {
   playable_at?: number;
   /** The MP4/M4A downloads asked for, each `preparing` until the transcoder has written it (static-renditions.ts). */
   static_renditions?: StaticRenditionFile[];
+  /** Subtitles and captions added to the asset, by track id (text-tracks-asset.ts); listed in `tracks`. */
+  text_tracks?: TextTrackMap;
 }
 
 /** The fields the transcoder reports when an asset becomes ready. */
@@ -180,7 +183,7 @@ export function toMuxAsset(a: AssetRecord) {
     ...(a.max_stored_frame_rate !== undefined && { max_stored_frame_rate: a.max_stored_frame_rate }),
     ...(a.resolution_tier && { resolution_tier: a.resolution_tier }),
     ...(a.aspect_ratio && { aspect_ratio: a.aspect_ratio }),
-    ...(a.tracks && { tracks: a.tracks }),
+    ...((a.tracks || a.text_tracks) && { tracks: [...(a.tracks ?? []), ...textTracksOf(a).map(toMuxTextTrack)] }),
     ...(a.errors && { errors: a.errors }),
     ...(a.upload_id && { upload_id: a.upload_id }),
     ...(a.passthrough !== undefined && { passthrough: a.passthrough }),

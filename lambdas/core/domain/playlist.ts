@@ -141,3 +141,152 @@ function bitRate(segments: readonly SizedSegment[]): number {
   const seconds = segments.reduce((sum, s) => sum + s.duration, 0);
   return seconds > 0 ? Math.ceil((bytes * 8) / seconds) : 0;
 }
+
+/** One `EXT-X-STREAM-INF` of a stored master playlist: its attributes as written, its URI, and what filters read. */
+export interface StreamVariant {
+  attributes: string;
+  uri: string;
+  bandwidth: number;
+  /** From `RESOLUTION`; absent for audio-only variants. */
+  resolution?: { width: number; height: number };
+}
+
+/** The variants of a master playlist as the transcoder wrote it (`masterPlaylist`), and its EXT-X-VERSION. */
+export function parseMasterPlaylist(text: string): { version: number; variants: StreamVariant[] } {
+  let version = 1;
+  let pending: string | undefined;
+  const variants: StreamVariant[] = [];
+  for (const line of text.split(/\r?\n/).map((l) => l.trim())) {
+    if (line.startsWith('#EXT-X-VERSION:')) version = Number(line.slice('#EXT-X-VERSION:'.length)) || 1;
+    else if (line.startsWith('#EXT-X-STREAM-INF:')) pending = line.slice('#EXT-X-STREAM-INF:'.length);
+    else if (line !== '' && !line.startsWith('#') && pending !== undefined) {
+      const size = /(?:^|,)RESOLUTION=(\d+)x(\d+)/.exec(pending);
+      variants.push({
+        attributes: pending,
+        uri: line,
+        bandwidth: Number(/(?:^|,)BANDWIDTH=(\d+)/.exec(pending)?.[1] ?? 0),
+        ...(size && { resolution: { width: Number(size[1]), height: Number(size[2]) } }),
+      });
+      pending = undefined;
+    }
+  }
+  return { version, variants };
+}
+
+/** A subtitles rendition (`EXT-X-MEDIA:TYPE=SUBTITLES`), one per ready text track. */
+export interface SubtitleRendition {
+  uri: string;
+  language: string;
+  name: string;
+  default: boolean;
+  /** SDH: described to players as transcribing dialog and describing music and sound (Apple's authoring spec). */
+  closedCaptions: boolean;
+}
+
+/** An audio rendition (`EXT-X-MEDIA:TYPE=AUDIO`): without `uri`, the audio muxed into the variants. */
+export interface AudioRendition {
+  uri?: string;
+  language?: string;
+  name: string;
+  default: boolean;
+}
+
+export const SUBTITLES_GROUP = 'subs';
+export const AUDIO_GROUP = 'audio';
+
+/** Apple's HLS authoring spec: the CHARACTERISTICS of a subtitles rendition that is closed captions (SDH). */
+const SDH_CHARACTERISTICS =
+  'public.accessibility.transcribes-spoken-dialog,public.accessibility.describes-music-and-sound';
+
+const quoted = (value: string) => `"${value.replace(/["\r\n]/g, "'")}"`;
+
+/**
+ * A master playlist over `variants` with their SUBTITLES and AUDIO groups (RFC 8216 §4.3.4.1). Every variant names
+ * the groups; with subtitles it also says `CLOSED-CAPTIONS=NONE` (its video carries no CEA-608 captions), as Apple's
+ * authoring spec asks, so players do not offer an empty captions choice. `backupUri` lists each variant a second
+ * time under another URI with identical attributes: HLS redundant streams, which players fail over between.
+ */
+export function composeMasterPlaylist(input: {
+  version: number;
+  variants: readonly StreamVariant[];
+  subtitles: readonly SubtitleRendition[];
+  audio: readonly AudioRendition[];
+  backupUri?: (uri: string) => string;
+}): string {
+  const lines = ['#EXTM3U', `#EXT-X-VERSION:${input.version}`, '#EXT-X-INDEPENDENT-SEGMENTS'];
+  for (const a of input.audio) {
+    const attributes = [
+      'TYPE=AUDIO',
+      `GROUP-ID=${quoted(AUDIO_GROUP)}`,
+      `NAME=${quoted(a.name)}`,
+      ...(a.language ? [`LANGUAGE=${quoted(a.language)}`] : []),
+      `DEFAULT=${a.default ? 'YES' : 'NO'}`,
+      'AUTOSELECT=YES',
+      ...(a.uri ? [`URI=${quoted(a.uri)}`] : []),
+    ];
+    lines.push(`#EXT-X-MEDIA:${attributes.join(',')}`);
+  }
+  for (const s of input.subtitles) {
+    const attributes = [
+      'TYPE=SUBTITLES',
+      `GROUP-ID=${quoted(SUBTITLES_GROUP)}`,
+      `NAME=${quoted(s.name)}`,
+      `LANGUAGE=${quoted(s.language)}`,
+      `DEFAULT=${s.default ? 'YES' : 'NO'}`,
+      'AUTOSELECT=YES',
+      'FORCED=NO',
+      ...(s.closedCaptions ? [`CHARACTERISTICS=${quoted(SDH_CHARACTERISTICS)}`] : []),
+      `URI=${quoted(s.uri)}`,
+    ];
+    lines.push(`#EXT-X-MEDIA:${attributes.join(',')}`);
+  }
+  const groups = [
+    ...(input.audio.length > 0 ? [`AUDIO=${quoted(AUDIO_GROUP)}`] : []),
+    ...(input.subtitles.length > 0 ? [`SUBTITLES=${quoted(SUBTITLES_GROUP)}`, 'CLOSED-CAPTIONS=NONE'] : []),
+  ];
+  const streamInf = (v: StreamVariant) => `#EXT-X-STREAM-INF:${[v.attributes, ...groups].join(',')}`;
+  for (const v of input.variants) lines.push(streamInf(v), v.uri);
+  if (input.backupUri) for (const v of input.variants) lines.push(streamInf(v), input.backupUri(v.uri));
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * A media playlist trimmed to the segments that overlap `[start, end)` seconds (instant clipping): whole segments,
+ * so a clip starts at the segment boundary at or before `start` and ends at the one at or after `end`. The
+ * media sequence number moves with the first segment kept. Undefined when no segment is left.
+ */
+export function trimMediaPlaylist(text: string, window: { start?: number; end?: number }): string | undefined {
+  const start = window.start ?? 0;
+  const end = window.end ?? Number.POSITIVE_INFINITY;
+  const out: string[] = [];
+  let at = 0;
+  let index = 0;
+  let skipped = 0;
+  let kept = 0;
+  let pending: string[] = [];
+  let duration: number | undefined;
+  for (const line of text.split('\n')) {
+    if (line.startsWith('#EXTINF:')) {
+      duration = Number.parseFloat(line.slice('#EXTINF:'.length));
+      pending.push(line);
+    } else if (duration !== undefined && line.trim() !== '' && !line.startsWith('#')) {
+      const keep = at < end && at + duration > start;
+      if (keep) out.push(...pending, line);
+      if (keep) kept++;
+      else if (kept === 0) skipped++;
+      at += duration;
+      index++;
+      pending = [];
+      duration = undefined;
+    } else if (duration !== undefined) pending.push(line);
+    else out.push(line);
+  }
+  if (kept === 0 || index === 0) return undefined;
+  return out
+    .map((line) =>
+      line.startsWith('#EXT-X-MEDIA-SEQUENCE:')
+        ? `#EXT-X-MEDIA-SEQUENCE:${Number(line.slice('#EXT-X-MEDIA-SEQUENCE:'.length)) + skipped}`
+        : line,
+    )
+    .join('\n');
+}

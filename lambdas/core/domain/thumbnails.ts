@@ -78,6 +78,28 @@ export function storyboardVtt(plan: ImagePlan, tiles: number, durationSeconds: n
   return cues.join('\n');
 }
 
+/** Mux's `storyboard.json`: the same tiles as the stored storyboard WebVTT, as data. */
+export function storyboardMetadata(vtt: string, url: string, durationSeconds: number) {
+  const tiles: { start: number; x: number; y: number }[] = [];
+  let size = { width: 0, height: 0 };
+  const cue = /(\d+):(\d{2}):(\d{2})\.(\d{3}) --> [^\n]*\n[^\n#]*#xywh=(\d+),(\d+),(\d+),(\d+)/g;
+  for (const m of vtt.matchAll(cue)) {
+    const [h, min, s, ms, x, y, w, hh] = m.slice(1).map(Number) as [
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
+    tiles.push({ start: h * 3600 + min * 60 + s + ms / 1000, x, y });
+    size = { width: w, height: hh };
+  }
+  return { url, tile_width: size.width, tile_height: size.height, duration: durationSeconds, tiles };
+}
+
 function vttTime(seconds: number): string {
   const ms = Math.round(seconds * 1000);
   const pad = (n: number, width = 2) => String(n).padStart(width, '0');
@@ -361,6 +383,8 @@ export const rotatedSize = (size: Size, rotate: Rotation): Size =>
 
 /** Mux's image parameters: the query of an image URL, or claims of a signed playback id's token (which win). */
 export const IMAGE_PARAMETERS = [
+  // The sprite format `storyboard.json` points at.
+  'format',
   'time',
   'width',
   'height',

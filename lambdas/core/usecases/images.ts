@@ -35,24 +35,25 @@ import {
   STORYBOARD_VTT,
   stillFile,
   stillIndexAt,
+  storyboardMetadata,
   type ThumbnailParams,
 } from '../domain/thumbnails.js';
 import type { MediaRepository, SigningKeyRepository } from '../ports.js';
 import type { TextObjects } from './playback.js';
 import { authorizePlayback } from './signing-keys.js';
 
-const IMAGE_PATH = /^\/([A-Za-z0-9]{8,64})\/(thumbnail|animated|storyboard)\.(jpg|png|webp|gif|vtt)$/;
+const IMAGE_PATH = /^\/([A-Za-z0-9]{8,64})\/(thumbnail|animated|storyboard)\.(jpg|png|webp|gif|vtt|json)$/;
 
 const FORMATS = {
   thumbnail: ['jpg', 'png', 'webp'],
   animated: ['gif', 'webp'],
-  storyboard: ['jpg', 'png', 'webp', 'vtt'],
+  storyboard: ['jpg', 'png', 'webp', 'vtt', 'json'],
 } as const;
 
 export type ImageRequest =
   | { playbackId: string; kind: 'thumbnail'; format: 'jpg' | 'png' | 'webp' }
   | { playbackId: string; kind: 'animated'; format: 'gif' | 'webp' }
-  | { playbackId: string; kind: 'storyboard'; format: 'jpg' | 'png' | 'webp' | 'vtt' };
+  | { playbackId: string; kind: 'storyboard'; format: 'jpg' | 'png' | 'webp' | 'vtt' | 'json' };
 
 type ImageFormat = 'jpg' | 'png' | 'webp' | 'gif';
 
@@ -143,6 +144,8 @@ export async function resolveImage(
     case 'animated':
       return animated(context, params, request.format);
     case 'storyboard':
+      if (request.format === 'json')
+        return storyboardJson(context, request.playbackId, { ...params, token: query.token });
       return request.format === 'vtt'
         ? storyboardVtt(context, request.playbackId, query.token)
         : storyboard(context, request.format);
@@ -226,6 +229,25 @@ async function storyboardVtt(context: DrawContext, playbackId: string, token?: s
   const uri = `/${playbackId}/storyboard.jpg${token ? `?token=${encodeURIComponent(token)}` : ''}`;
   const body = vtt.replaceAll(`${STORYBOARD_IMAGE}#`, `${uri}#`);
   return { status: 200, contentType: 'text/vtt; charset=utf-8', body, cacheControl: context.cacheControl };
+}
+
+/**
+ * Mux's storyboard metadata as JSON (`storyboard.json`): the sprite's URL (in `format`, jpg by default), the tile
+ * size, the duration, and each tile's start and position — read from the stored WebVTT, so the two always agree.
+ */
+async function storyboardJson(
+  context: DrawContext,
+  playbackId: string,
+  query: Readonly<Record<string, string | undefined>>,
+): Promise<ImageResult> {
+  const format = query.format ?? 'jpg';
+  if (!['jpg', 'png', 'webp'].includes(format)) return { status: 400, message: 'format: must be jpg, png or webp' };
+  const { deps, folder } = context;
+  const vtt = await deps.objects.getText(deps.outputBucket, `${folder}/${STORYBOARD_VTT}`);
+  if (vtt === undefined) return { status: 404, message: 'The asset has no storyboard' };
+  const url = `/${playbackId}/storyboard.${format}${query.token ? `?token=${encodeURIComponent(query.token)}` : ''}`;
+  const body = JSON.stringify(storyboardMetadata(vtt, url, context.asset.duration));
+  return { status: 200, contentType: 'application/json', body, cacheControl: context.cacheControl };
 }
 
 async function animated(

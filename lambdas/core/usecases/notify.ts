@@ -9,6 +9,7 @@ import {
   toMuxUpload,
   type UploadRecord,
 } from '../domain/media.js';
+import { type TrackEventData, type TrackEventType, trackEvents } from '../domain/text-tracks-asset.js';
 import type { ConnectionRecord, ConnectionRepository, Pusher } from '../ports.js';
 
 /** One stored change of an upload or asset, as the table's stream reports it. */
@@ -19,22 +20,56 @@ export type MediaChange = { eventId: string; at: Date } & (
 
 /** Mux's webhook envelope; the same message goes over the WebSocket. */
 export interface MediaEventMessage {
-  type: MediaEventType;
-  object: { type: 'upload' | 'asset'; id: string };
+  type: MediaEventType | TrackEventType;
+  object: { type: 'upload' | 'asset' | 'track'; id: string };
   /** The stream record's id: the same change always has the same event id, so clients can drop repeats. */
   id: string;
   created_at: string;
   environment: { id: string };
-  data: MuxUpload | MuxAsset;
+  data: MuxUpload | MuxAsset | TrackEventData;
+}
+
+/** One event a change implies; `ids[0]` is the upload or asset it belongs to (what orders its deliveries). */
+export type MediaEvent = { message: MediaEventMessage; env: string; ids: string[] };
+
+/**
+ * Every event a change implies: the upload's or asset's own, then one per text track that appeared, settled or went
+ * (`video.asset.track.*`, text-tracks-asset.ts). A change to the text tracks alone is told by the track events, not
+ * also as `video.asset.updated`.
+ */
+export function messagesFor(change: MediaChange): MediaEvent[] {
+  if (change.kind === 'upload') return [messageFor(change)].filter((e) => e !== undefined);
+  const { text_tracks: _before, ...before } = change.before ?? ({} as AssetRecord);
+  const { text_tracks: _after, ...after } = change.after ?? ({} as AssetRecord);
+  const onlyTracks =
+    change.before &&
+    change.after &&
+    isDeepStrictEqual(toMuxAsset(before as AssetRecord), toMuxAsset(after as AssetRecord));
+  const own = onlyTracks ? undefined : messageFor(change);
+  const record = change.after ?? change.before;
+  if (!record) return own ? [own] : [];
+  const ids = [record.id, ...(record.upload_id ? [record.upload_id] : [])];
+  const tracks = trackEvents(change.before, change.after, record.id).map(({ type, track }) => ({
+    env: record.env,
+    ids,
+    message: {
+      type,
+      object: { type: 'track' as const, id: track.id },
+      // One stream record can imply several events: each gets its own id, the same on every retry.
+      id: `${change.eventId}:${track.id}:${type.slice('video.asset.track.'.length)}`,
+      created_at: change.at.toISOString(),
+      environment: { id: record.env },
+      data: track,
+    },
+  }));
+  return [...(own ? [own] : []), ...tracks];
 }
 
 /**
  * The event a change implies, or undefined when it implies none (e.g. an internal bookkeeping write that leaves
  * the Mux representation as it was).
  */
-export function messageFor(
-  change: MediaChange,
-): { message: MediaEventMessage; env: string; ids: string[] } | undefined {
+export function messageFor(change: MediaChange): MediaEvent | undefined {
   const view =
     change.kind === 'upload'
       ? { before: change.before && toMuxUpload(change.before), after: change.after && toMuxUpload(change.after) }
@@ -65,7 +100,7 @@ const wants = (connection: ConnectionRecord, ids: string[]) =>
   !connection.subscriptions?.length || ids.some((id) => connection.subscriptions?.includes(id));
 
 export interface NotifyResult {
-  type?: MediaEventType;
+  types: MediaEventMessage['type'][];
   sent: number;
   /** Connections found closed, and deleted. */
   gone: number;
@@ -73,25 +108,32 @@ export interface NotifyResult {
   failed: number;
 }
 
-/** Pushes the event a change implies to every connection of its environment that wants it. */
+/** Pushes the events a change implies to every connection of its environment that wants them, in order. */
 export async function notifyChange(
   change: MediaChange,
   ctx: { connections: ConnectionRepository; pusher: Pusher },
 ): Promise<NotifyResult> {
-  const event = messageFor(change);
-  if (!event) return { sent: 0, gone: 0, failed: 0 };
-  const targets = (await ctx.connections.listByEnv(event.env)).filter((c) => wants(c, event.ids));
-  const results = await Promise.allSettled(
-    targets.map(async ({ connectionId }) => {
-      const outcome = await ctx.pusher.post(connectionId, event.message);
-      if (outcome === 'gone') await ctx.connections.delete(connectionId);
-      return outcome;
-    }),
-  );
+  const events = messagesFor(change);
+  const first = events[0];
+  if (!first) return { types: [], sent: 0, gone: 0, failed: 0 };
+  const connections = await ctx.connections.listByEnv(first.env);
+  const results: PromiseSettledResult<'sent' | 'gone'>[] = [];
+  for (const event of events) {
+    const targets = connections.filter((c) => wants(c, event.ids));
+    results.push(
+      ...(await Promise.allSettled(
+        targets.map(async ({ connectionId }) => {
+          const outcome = await ctx.pusher.post(connectionId, event.message);
+          if (outcome === 'gone') await ctx.connections.delete(connectionId);
+          return outcome;
+        }),
+      )),
+    );
+  }
   const count = (outcome: 'sent' | 'gone') =>
     results.filter((r) => r.status === 'fulfilled' && r.value === outcome).length;
   return {
-    type: event.message.type,
+    types: events.map((e) => e.message.type),
     sent: count('sent'),
     gone: count('gone'),
     failed: results.filter((r) => r.status === 'rejected').length,

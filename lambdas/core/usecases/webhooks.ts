@@ -9,7 +9,7 @@ import { newId } from '../domain/ids.js';
 import { type AddressPolicy, type Resolve, refusedInputUrl } from '../domain/url-safety.js';
 import { SIGNATURE_HEADER, webhookSignature } from '../domain/webhook-signature.js';
 import type { WebhookEndpoint, WebhookJob, WebhookQueue, WebhookRepository, WebhookSender } from '../ports.js';
-import { type MediaChange, messageFor } from './notify.js';
+import { type MediaChange, messagesFor } from './notify.js';
 
 /** The body of `POST /system/v1/webhook-endpoints`. */
 export const CreateWebhookEndpointInput = z.strictObject({
@@ -78,15 +78,19 @@ export async function fanOutChange(
   change: MediaChange,
   ctx: { webhooks: WebhookRepository; queue: WebhookQueue },
 ): Promise<number> {
-  const event = messageFor(change);
-  if (!event) return 0;
-  const endpoints = await ctx.webhooks.listEndpoints(event.env);
-  const jobs: WebhookJob[] = endpoints.map((e) => ({
-    endpoint_id: e.id,
-    env: event.env,
-    order_key: `${e.id}:${event.message.object.id}`,
-    event: { ...event.message },
-  }));
+  const events = messagesFor(change);
+  const first = events[0];
+  if (!first) return 0;
+  const endpoints = await ctx.webhooks.listEndpoints(first.env);
+  // A track's events share the order key of its asset: an endpoint gets them in order with the asset's own.
+  const jobs: WebhookJob[] = events.flatMap((event) =>
+    endpoints.map((e) => ({
+      endpoint_id: e.id,
+      env: event.env,
+      order_key: `${e.id}:${event.ids[0]}`,
+      event: { ...event.message },
+    })),
+  );
   if (jobs.length > 0) await ctx.queue.enqueue(jobs);
   return jobs.length;
 }

@@ -10,17 +10,21 @@ import type {
   AssetSearchIndex,
   ConnectionRepository,
   EnvironmentRepository,
+  FileFetcher,
   InputQueue,
   InputSlots,
   MediaObjects,
   MediaRepository,
   MultipartUploads,
   Pusher,
+  ObjectWriter,
   SigningKeyRepository,
+  TextTrackRepository,
   TokenRepository,
   UploadUrls,
   WebhookRepository,
 } from '../../core/ports.js';
+import type { TextObjects } from '../../core/usecases/playback.js';
 import type { Caller } from '../../core/usecases/tokens.js';
 
 export interface ApiDeps {
@@ -51,6 +55,11 @@ export interface ApiDeps {
   outputBucket: string;
   /** Seconds an upload URL stays valid when the request names no timeout. */
   defaultUploadTimeout: number;
+  /** Text tracks: their records on the asset, their files fetched, the asset's playlists read, the rendition written. */
+  tracks: TextTrackRepository;
+  files: FileFetcher;
+  textObjects: TextObjects;
+  writer: ObjectWriter;
 }
 
 /** `'ASSET_ID' | 'PLAYBACK_ID'` of `/video/v1/assets/{ASSET_ID}/playback-ids/{PLAYBACK_ID}`. */

@@ -10,12 +10,14 @@ import { environmentRoutes } from './environments.js';
 import { playbackIdRoutes } from './playback-ids.js';
 import type { Route } from './route.js';
 import { signingKeyRoutes } from './signing-keys.js';
+import { trackRoutes } from './tracks.js';
 import { uploadRoutes } from './uploads.js';
 import { webhookEndpointRoutes } from './webhook-endpoints.js';
 
 export const ROUTES: readonly Route[] = [
   ...uploadRoutes,
   ...assetRoutes,
+  ...trackRoutes,
   ...playbackIdRoutes,
   ...signingKeyRoutes,
   ...webhookEndpointRoutes,

@@ -1,0 +1,129 @@
+/**
+ * Text tracks on an asset: the stored record, its states and transitions, its Mux shape (an entry of the asset's
+ * `tracks`), the subtitle renditions the master playlist lists, and the `video.asset.track.*` events a change
+ * implies. Stored as a map keyed by track id on the asset's item (`text_tracks`), so each track is written on its
+ * own with a guarded condition and never by rewriting a list another writer may be changing. Pure.
+ */
+import type { SubtitleRendition } from './playlist.js';
+import { textTrackPlaylist } from './text-tracks-hls.js';
+
+export const TEXT_TRACK_STATUSES = ['preparing', 'ready', 'errored'] as const;
+export type TextTrackStatus = (typeof TEXT_TRACK_STATUSES)[number];
+
+/** For each target state, the states it may be entered from (a track is deleted by removing it). */
+export const TEXT_TRACK_TRANSITIONS: Record<Exclude<TextTrackStatus, 'preparing'>, readonly TextTrackStatus[]> = {
+  ready: ['preparing'],
+  errored: ['preparing'],
+};
+
+/** At most this many text tracks per asset: each is a rendition in every master playlist. */
+export const MAX_TEXT_TRACKS = 32;
+
+export interface TextTrackRecord {
+  id: string;
+  type: 'text';
+  text_type: 'subtitles';
+  text_source: 'uploaded';
+  language_code: string;
+  name: string;
+  closed_captions: boolean;
+  passthrough?: string;
+  status: TextTrackStatus;
+  /** Why the file was refused (Mux's track `error`). */
+  error?: { type: string; messages: string[] };
+  /** Unix milliseconds: tracks are listed in the order they were added. */
+  created_at: number;
+  /** Where the file was fetched from (not part of Mux's shape). */
+  source_url: string;
+}
+
+export type TextTrackMap = Record<string, TextTrackRecord>;
+
+/** The asset's text tracks, oldest first. */
+export function textTracksOf(asset: { text_tracks?: TextTrackMap }): TextTrackRecord[] {
+  return Object.values(asset.text_tracks ?? {}).sort((a, b) => a.created_at - b.created_at || a.id.localeCompare(b.id));
+}
+
+/** A text track as Mux's API shows it in an asset's `tracks` and in the create/update responses. */
+export function toMuxTextTrack(t: TextTrackRecord) {
+  return {
+    id: t.id,
+    type: t.type,
+    text_type: t.text_type,
+    text_source: t.text_source,
+    language_code: t.language_code,
+    name: t.name,
+    closed_captions: t.closed_captions,
+    ...(t.passthrough !== undefined && { passthrough: t.passthrough }),
+    status: t.status,
+    ...(t.error && { error: t.error }),
+  };
+}
+
+export type MuxTextTrack = ReturnType<typeof toMuxTextTrack>;
+
+/** Mux fills in `name` from the language when none is given: "English" for `en`, "French (Canada)" for `fr-CA`. */
+export function defaultTrackName(languageCode: string): string {
+  try {
+    return new Intl.DisplayNames(['en'], { type: 'language' }).of(languageCode) ?? languageCode;
+  } catch {
+    return languageCode;
+  }
+}
+
+/**
+ * The SUBTITLES renditions of the master playlist: one per ready track. None is DEFAULT unless the viewer asked for
+ * a language (`default_subtitles_lang`): the first track of that language is, so players show it from the start.
+ */
+export function subtitleRenditions(
+  asset: { text_tracks?: TextTrackMap },
+  defaultLanguage?: (languageCode: string) => boolean,
+): SubtitleRendition[] {
+  const ready = textTracksOf(asset).filter((t) => t.status === 'ready');
+  const chosen = defaultLanguage ? ready.find((t) => defaultLanguage(t.language_code)) : undefined;
+  return ready.map((t) => ({
+    uri: textTrackPlaylist(t.id),
+    language: t.language_code,
+    name: t.name,
+    default: t === chosen,
+    closedCaptions: t.closed_captions,
+  }));
+}
+
+export type TrackEventData = Omit<MuxTextTrack, 'status'> & { status: TextTrackStatus | 'deleted'; asset_id: string };
+
+export type TrackEventType =
+  | 'video.asset.track.created'
+  | 'video.asset.track.ready'
+  | 'video.asset.track.errored'
+  | 'video.asset.track.deleted';
+
+/**
+ * The track events one stored change of an asset implies, in a stable order: a track that appears is `created`
+ * (and `ready`/`errored` too if it arrived so), one that moves to `ready`/`errored` says so, one that disappears
+ * (or whose asset is deleted) is `deleted`. The data is the track with its `asset_id`, as Mux sends it.
+ */
+export function trackEvents(
+  before: { text_tracks?: TextTrackMap } | undefined,
+  after: { text_tracks?: TextTrackMap } | undefined,
+  assetId: string,
+): { type: TrackEventType; track: TrackEventData }[] {
+  const old = before?.text_tracks ?? {};
+  const now = after?.text_tracks ?? {};
+  const events: ReturnType<typeof trackEvents> = [];
+  const data = (t: TextTrackRecord, status?: 'deleted'): TrackEventData => ({
+    ...toMuxTextTrack(t),
+    ...(status && { status }),
+    asset_id: assetId,
+  });
+  for (const t of textTracksOf({ text_tracks: now })) {
+    const previous = old[t.id];
+    if (!previous) events.push({ type: 'video.asset.track.created', track: data(t) });
+    if (previous?.status === t.status || t.status === 'preparing') continue;
+    events.push({ type: `video.asset.track.${t.status}`, track: data(t) });
+  }
+  for (const t of textTracksOf({ text_tracks: old })) {
+    if (!now[t.id]) events.push({ type: 'video.asset.track.deleted', track: data(t, 'deleted') });
+  }
+  return events;
+}

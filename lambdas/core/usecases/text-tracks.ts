@@ -1,0 +1,221 @@
+/**
+ * Text tracks of an asset, as Mux's `POST /video/v1/assets/{ASSET_ID}/tracks`, `PATCH` and `DELETE
+ * …/tracks/{TRACK_ID}`: the track is recorded `preparing`, its file fetched (input URL rules, TEXT_TRACK_LIMITS),
+ * read and checked (domain/text-tracks.ts), written as a segmented WebVTT rendition under `assets/<id>/text/<trackId>/`
+ * cut along the asset's own video segments, and the track moves to `ready` — or to `errored` with the reason, the
+ * asset and its other tracks untouched. The table stream turns each step into Mux's `video.asset.track.*` webhook.
+ */
+import { z } from 'zod';
+import { InvalidInputError, NotFoundError, ValidationError } from '../domain/errors.js';
+import { newId } from '../domain/ids.js';
+import { assetOutputPrefix, MASTER_PLAYLIST } from '../domain/layout.js';
+import type { AssetRecord } from '../domain/media.js';
+import { canonicalLanguage } from '../domain/playback-modifiers.js';
+import { parseMasterPlaylist, parseMediaPlaylist } from '../domain/playlist.js';
+import { parseTextTrack, TEXT_TRACK_LIMITS, toWebVtt } from '../domain/text-tracks.js';
+import {
+  defaultTrackName,
+  MAX_TEXT_TRACKS,
+  type MuxTextTrack,
+  type TextTrackRecord,
+  textTracksOf,
+  toMuxTextTrack,
+} from '../domain/text-tracks-asset.js';
+import { segmentTextTrack, textTrackFile, textTrackFolder } from '../domain/text-tracks-hls.js';
+import { type AddressPolicy, type Resolve, refusedInputUrl } from '../domain/url-safety.js';
+import type { FileFetcher, MediaObjects, MediaRepository, ObjectWriter, TextTrackRepository } from '../ports.js';
+import { Passthrough } from './assets.js';
+import type { TextObjects } from './playback.js';
+
+const LanguageCode = z.string({ error: 'must be a string' }).refine((code) => canonicalLanguage(code) !== undefined, {
+  error: 'must be a BCP 47 language code, e.g. en or en-US',
+});
+const TrackName = z
+  .string()
+  .min(1, { error: 'must not be empty' })
+  .max(255, { error: 'must be at most 255 characters' });
+
+/** The body of `POST /video/v1/assets/{ASSET_ID}/tracks` (Mux's AssetCreateTrackParams). */
+export const CreateTrackInput = z
+  .strictObject({
+    url: z.url({ protocol: /^https?$/, error: 'must be an http or https URL' }).max(2048),
+    type: z.enum(['text', 'audio'], { error: 'must be "text" or "audio"' }),
+    text_type: z.enum(['subtitles'], { error: 'must be "subtitles"' }).optional(),
+    language_code: LanguageCode,
+    name: TrackName.optional(),
+    closed_captions: z.boolean({ error: 'must be a boolean' }).optional(),
+    passthrough: Passthrough.optional(),
+  })
+  .superRefine((input, ctx) => {
+    if (input.type === 'audio') {
+      // Refused rather than accepted and dropped: an audio track is mixed into the renditions by the transcoder.
+      ctx.addIssue({
+        code: 'custom',
+        path: ['type'],
+        message: 'audio tracks are not supported by this deployment yet',
+      });
+    } else if (input.text_type === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['text_type'], message: 'is required for text tracks' });
+    }
+  });
+export type CreateTrackInput = z.output<typeof CreateTrackInput>;
+
+/** The body of `PATCH /video/v1/assets/{ASSET_ID}/tracks/{TRACK_ID}` (Mux's AssetUpdateTrackParams). */
+export const UpdateTrackInput = z.strictObject({
+  name: TrackName.optional(),
+  language_code: LanguageCode.optional(),
+  closed_captions: z.boolean({ error: 'must be a boolean' }).optional(),
+  passthrough: Passthrough.optional(),
+});
+export type UpdateTrackInput = z.output<typeof UpdateTrackInput>;
+
+export interface TracksContext {
+  env: string;
+  media: Pick<MediaRepository, 'getAsset'>;
+  tracks: TextTrackRepository;
+  now?: () => number;
+}
+
+/** What preparing a track's file needs: the fetch, the asset's stored playlists, and where to write. */
+export interface TrackFileContext {
+  fetcher: FileFetcher;
+  objects: TextObjects;
+  writer: ObjectWriter;
+  outputBucket: string;
+  resolve: Resolve;
+  policy?: AddressPolicy;
+}
+
+async function readyAsset(assetId: string, ctx: TracksContext): Promise<AssetRecord> {
+  const asset = await ctx.media.getAsset(assetId);
+  if (!asset || asset.env !== ctx.env || asset.status === 'deleted') throw new NotFoundError('asset', assetId);
+  return asset;
+}
+
+/** Names are unique among an asset's text tracks: players tell the renditions apart by NAME. */
+function checkNameFree(asset: AssetRecord, name: string, except?: string) {
+  if (textTracksOf(asset).some((t) => t.name === name && t.id !== except)) {
+    throw new ValidationError([`name: the asset already has a text track named "${name}"`]);
+  }
+}
+
+/**
+ * Adds a text track to a ready asset and prepares it: returns the track as recorded (`preparing`, as Mux answers);
+ * it is `ready` or `errored` once `prepareTextTrack` has run.
+ */
+export async function addTextTrack(assetId: string, input: CreateTrackInput, ctx: TracksContext & TrackFileContext) {
+  const asset = await readyAsset(assetId, ctx);
+  if (asset.status !== 'ready') {
+    throw new ValidationError([`The asset is ${asset.status}: tracks can be added once it is ready`]);
+  }
+  if (textTracksOf(asset).length >= MAX_TEXT_TRACKS) {
+    throw new ValidationError([`The asset already has ${MAX_TEXT_TRACKS} text tracks, the most it may have`]);
+  }
+  const refused = await refusedInputUrl(input.url, ctx.resolve, ctx.policy);
+  if (refused) throw new ValidationError([`url: ${refused}`]);
+  const language = canonicalLanguage(input.language_code) ?? input.language_code;
+  const name = input.name ?? defaultTrackName(language);
+  checkNameFree(asset, name);
+  const track: TextTrackRecord = {
+    id: newId(),
+    type: 'text',
+    text_type: 'subtitles',
+    text_source: 'uploaded',
+    language_code: language,
+    name,
+    closed_captions: input.closed_captions ?? false,
+    ...(input.passthrough !== undefined && { passthrough: input.passthrough }),
+    status: 'preparing',
+    created_at: (ctx.now ?? Date.now)(),
+    source_url: input.url,
+  };
+  await ctx.tracks.addTextTrack(asset.id, track);
+  await prepareTextTrack(asset, track, ctx);
+  return toMuxTextTrack(track);
+}
+
+/**
+ * Fetches, checks and writes one track's file, then records the outcome. A file that cannot be used (refused URL,
+ * 4xx, too large, not a valid WebVTT/SRT file) errors the track with the reason; anything else (the network, S3)
+ * errors it as a retryable failure, so no track is left `preparing` for ever.
+ */
+export async function prepareTextTrack(
+  asset: AssetRecord,
+  track: TextTrackRecord,
+  ctx: Pick<TracksContext, 'tracks'> & TrackFileContext,
+): Promise<void> {
+  try {
+    const bytes = await ctx.fetcher.fetchBytes(track.source_url, TEXT_TRACK_LIMITS.maxBytes);
+    const parsed = parseTextTrack(bytes);
+    if (!parsed.ok) throw new InvalidInputError(parsed.reason);
+    const folder = assetOutputPrefix(asset.id);
+    const durations = await videoSegmentDurations(asset, ctx);
+    const { playlist, segments } = segmentTextTrack(parsed.cues, durations);
+    const put = (name: string, body: string, type: string) =>
+      ctx.writer.putText(ctx.outputBucket, `${folder}/${textTrackFolder(track.id)}/${name}`, body, type);
+    await Promise.all(segments.map((s) => put(s.name, s.body, 'text/vtt')));
+    await ctx.writer.putText(
+      ctx.outputBucket,
+      `${folder}/${textTrackFile(track.id)}`,
+      toWebVtt(parsed.cues),
+      'text/vtt',
+    );
+    // The playlist last: a rendition is listed only once every segment it names exists.
+    await put('index.m3u8', playlist, 'application/vnd.apple.mpegurl');
+    await ctx.tracks.finishTextTrack(asset.id, track.id, 'ready');
+  } catch (err) {
+    const invalid = err instanceof InvalidInputError;
+    const messages = [
+      invalid ? (err as Error).message : 'The file could not be fetched or stored; add the track again',
+    ];
+    await ctx.tracks.finishTextTrack(asset.id, track.id, 'errored', {
+      type: invalid ? 'invalid_input' : 'retryable',
+      messages,
+    });
+  }
+}
+
+/** The asset's segment boundaries: the durations its first video rendition playlist lists. */
+async function videoSegmentDurations(asset: AssetRecord, ctx: TrackFileContext): Promise<number[]> {
+  const folder = assetOutputPrefix(asset.id);
+  const master = await ctx.objects.getText(ctx.outputBucket, `${folder}/${MASTER_PLAYLIST}`);
+  const first = master && parseMasterPlaylist(master).variants[0]?.uri;
+  const rendition = first ? await ctx.objects.getText(ctx.outputBucket, `${folder}/${first}`) : undefined;
+  const durations = rendition ? parseMediaPlaylist(rendition).segments.map((s) => s.duration) : [];
+  if (durations.length === 0) throw new Error(`Asset ${asset.id} has no rendition playlist to align the track with`);
+  return durations;
+}
+
+/** `PATCH …/tracks/{TRACK_ID}`: name, language, closed captions and passthrough of a text track. */
+export async function updateTextTrack(
+  assetId: string,
+  trackId: string,
+  input: UpdateTrackInput,
+  ctx: TracksContext,
+): Promise<MuxTextTrack> {
+  const asset = await readyAsset(assetId, ctx);
+  if (!asset.text_tracks?.[trackId]) throw new NotFoundError('track', trackId);
+  if (input.name !== undefined) checkNameFree(asset, input.name, trackId);
+  const language = input.language_code && canonicalLanguage(input.language_code);
+  const patch = { ...input, ...(language && { language_code: language }) };
+  if (Object.keys(patch).length === 0) return toMuxTextTrack(asset.text_tracks[trackId]);
+  return toMuxTextTrack(await ctx.tracks.updateTextTrack(asset.id, trackId, patch));
+}
+
+/**
+ * `DELETE …/tracks/{TRACK_ID}`: the track leaves the asset (and the master playlist at once), then its files. The
+ * video and primary audio tracks cannot be removed, as in Mux.
+ */
+export async function deleteTextTrack(
+  assetId: string,
+  trackId: string,
+  ctx: TracksContext & { objects: MediaObjects; outputBucket: string },
+): Promise<void> {
+  const asset = await readyAsset(assetId, ctx);
+  if (asset.tracks?.some((t) => t.id === trackId)) {
+    throw new ValidationError(['The video track and the primary audio track cannot be deleted']);
+  }
+  if (!asset.text_tracks?.[trackId]) throw new NotFoundError('track', trackId);
+  await ctx.tracks.removeTextTrack(asset.id, trackId);
+  await ctx.objects.deletePrefix(ctx.outputBucket, `${assetOutputPrefix(asset.id)}/${textTrackFolder(trackId)}/`);
+}

@@ -1,0 +1,64 @@
+/** An asset's tracks (`/video/v1/assets/{ASSET_ID}/tracks`): text tracks added from a URL, updated, deleted. */
+import {
+  addTextTrack,
+  CreateTrackInput,
+  deleteTextTrack,
+  UpdateTrackInput,
+  updateTextTrack,
+} from '../../core/usecases/text-tracks.js';
+import { type Route, type RouteRequest, route, urlPolicy } from './route.js';
+
+const tag = 'Assets';
+
+const trackScope = ({ caller, deps }: Pick<RouteRequest, 'caller' | 'deps'>) => ({
+  env: caller.env,
+  media: deps.media,
+  tracks: deps.tracks,
+});
+
+export const trackRoutes: readonly Route[] = [
+  route({
+    method: 'POST',
+    permission: 'video:write',
+    path: '/video/v1/assets/{ASSET_ID}/tracks',
+    summary: 'Add a text track (subtitles or captions from a WebVTT or SRT URL) to a ready asset',
+    tag,
+    body: CreateTrackInput,
+    status: 201,
+    returns: 'the track, preparing',
+    run: (req) =>
+      addTextTrack(req.params.ASSET_ID, req.body, {
+        ...trackScope(req),
+        ...urlPolicy(req),
+        fetcher: req.deps.files,
+        objects: req.deps.textObjects,
+        writer: req.deps.writer,
+        outputBucket: req.deps.outputBucket,
+      }),
+  }),
+  route({
+    method: 'PATCH',
+    permission: 'video:write',
+    path: '/video/v1/assets/{ASSET_ID}/tracks/{TRACK_ID}',
+    summary: "Update a text track's name, language, closed captions or passthrough",
+    tag,
+    body: UpdateTrackInput,
+    status: 200,
+    returns: 'the track',
+    run: (req) => updateTextTrack(req.params.ASSET_ID, req.params.TRACK_ID, req.body, trackScope(req)),
+  }),
+  route({
+    method: 'DELETE',
+    permission: 'video:write',
+    path: '/video/v1/assets/{ASSET_ID}/tracks/{TRACK_ID}',
+    summary: 'Delete a text track',
+    tag,
+    status: 204,
+    run: (req) =>
+      deleteTextTrack(req.params.ASSET_ID, req.params.TRACK_ID, {
+        ...trackScope(req),
+        objects: req.deps.objects,
+        outputBucket: req.deps.outputBucket,
+      }),
+  }),
+];
