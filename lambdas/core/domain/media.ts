@@ -27,6 +27,20 @@ export const ASSET_TRANSITIONS: Record<Exclude<AssetStatus, 'preparing'>, readon
 export type PlaybackPolicy = 'public' | 'signed';
 export type ResolutionTier = '1080p' | '1440p' | '2160p';
 
+/** Mux's `video_quality` (its older spelling `encoding_tier` maps baseline → basic, smart → plus, premium → premium). */
+export const VIDEO_QUALITIES = ['basic', 'plus', 'premium'] as const;
+export type VideoQuality = (typeof VIDEO_QUALITIES)[number];
+/** Mux's `master_access`: `temporary` makes a full-quality MP4 of the asset downloadable for 24 hours. */
+export const MASTER_ACCESSES = ['none', 'temporary'] as const;
+export type MasterAccess = (typeof MASTER_ACCESSES)[number];
+
+/** The asset's master MP4 (Mux's `master`), present while `master_access` is `temporary`. */
+export interface MasterFile {
+  status: 'preparing' | 'ready' | 'errored';
+  /** A URL to the MP4, valid until `expires_at`; set when ready. */
+  url?: string;
+}
+
 export interface PlaybackId {
   id: string;
   policy: PlaybackPolicy;
