@@ -3,7 +3,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import type { ChunkWorkers } from '../lambdas/core/domain/chunks.js';
-import { DEFAULT_MAX_UPLOAD_SIZE, VideoApi } from './constructs/api.js';
+import { VideoApi } from './constructs/api.js';
 import { Dashboard } from './constructs/dashboard.js';
 import { Ingest } from './constructs/ingest.js';
 import type { MediaStorage } from './constructs/media-storage.js';
@@ -12,6 +12,7 @@ import { Monitoring } from './constructs/monitoring.js';
 import { StatusPush } from './constructs/status-push.js';
 import type { Stream } from './constructs/stream.js';
 import { FargateTranscoder } from './constructs/transcode.js';
+import { DEFAULT_MAX_UPLOAD_SIZE } from './constructs/upload-limits.js';
 import { UploadTimeouts } from './constructs/upload-timeouts.js';
 import { UrlInputs } from './constructs/url-inputs.js';
 import { Webhooks } from './constructs/webhooks.js';
@@ -132,6 +133,7 @@ export class PipelineStack extends Stack {
       mediaTable: storage.mediaTable,
       webhooksTable: webhooks.table,
       tokensTable: storage.tokensTable,
+      signingKeysTable: storage.signingKeysTable,
       ingestBucket: storage.ingestBucket,
       urlInputs,
       outputBucket: storage.outputBucket,
@@ -171,6 +173,7 @@ export class PipelineStack extends Stack {
     new CfnOutput(this, 'OutputBucketName', { value: storage.outputBucket.bucketName });
     new CfnOutput(this, 'MediaTableName', { value: storage.mediaTable.tableName });
     new CfnOutput(this, 'TokensTableName', { value: storage.tokensTable.tableName });
+    new CfnOutput(this, 'SigningKeysTableName', { value: storage.signingKeysTable.tableName });
     new CfnOutput(this, 'IngestQueueUrl', { value: storage.ingestQueue.queueUrl });
     new CfnOutput(this, 'WebhooksTableName', { value: webhooks.table.tableName });
     new CfnOutput(this, 'WebhookDeadLetterQueueUrl', { value: webhooks.deadLetterQueue.queueUrl });

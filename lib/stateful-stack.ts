@@ -38,6 +38,7 @@ export class StatefulStack extends Stack {
     this.stream = new Stream(this, 'Stream', {
       outputBucket: this.storage.outputBucket,
       mediaTable: this.storage.mediaTable,
+      signingKeysTable: this.storage.signingKeysTable,
       publicUrl: props.streamUrl,
     });
     this.monitoring = new Monitoring(this, 'Monitoring', { alarmEmail: props.alarmEmail });

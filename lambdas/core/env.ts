@@ -9,6 +9,8 @@ export const ENV = {
   CONNECTIONS_TABLE: 'CONNECTIONS_TABLE',
   /** DynamoDB table of hashed access tokens. */
   TOKENS_TABLE: 'TOKENS_TABLE',
+  /** DynamoDB table of the public keys that verify playback tokens (Mux signing keys). */
+  SIGNING_KEYS_TABLE: 'SIGNING_KEYS_TABLE',
   /** Bucket that receives direct uploads (ObjectCreated → ingest queue). */
   INGEST_BUCKET: 'INGEST_BUCKET',
   /** Bucket the transcoder writes HLS into; served through the stream distribution. */
@@ -90,6 +92,7 @@ export const USES = {
   api: [
     'MEDIA_TABLE',
     'TOKENS_TABLE',
+    'SIGNING_KEYS_TABLE',
     'INGEST_BUCKET',
     'OUTPUT_BUCKET',
     'STREAM_URL',
@@ -116,7 +119,14 @@ export const USES = {
   taskStopped: ['MEDIA_TABLE', 'OUTPUT_BUCKET', 'TRANSCODER'],
   sweeper: ['MEDIA_TABLE', 'OUTPUT_BUCKET', 'TRANSCODER'],
   mediaconvertStatus: ['MEDIA_TABLE'],
-  playback: ['MEDIA_TABLE', 'OUTPUT_BUCKET', 'PLAYBACK_KEY_SECRET', 'PLAYBACK_KEY_PAIR_ID', 'STREAM_URL_PARAMETER'],
+  playback: [
+    'MEDIA_TABLE',
+    'SIGNING_KEYS_TABLE',
+    'OUTPUT_BUCKET',
+    'PLAYBACK_KEY_SECRET',
+    'PLAYBACK_KEY_PAIR_ID',
+    'STREAM_URL_PARAMETER',
+  ],
   /** The deploy-time custom resource that makes the playback signing key (handlers/playback-key.ts). */
   playbackKey: ['PLAYBACK_KEY_SECRET'],
   uploadTimeouts: ['MEDIA_TABLE', 'INGEST_BUCKET'],

@@ -21,8 +21,11 @@ export interface Page<T> {
   next?: string;
 }
 
-/** Uploads, assets and playback ids. Every status change is a guarded (conditional) write. */
-export interface MediaRepository {
+/** Uploads and assets (with their playback ids), for the use cases that need both. */
+export interface MediaRepository extends UploadRepository, AssetRepository {}
+
+/** Direct uploads. Every status change is a guarded (conditional) write. */
+export interface UploadRepository {
   putUpload(upload: UploadRecord): Promise<void>;
   getUpload(id: string): Promise<UploadRecord | undefined>;
   listUploads(env: string, limit: number, cursor?: string): Promise<Page<UploadRecord>>;
@@ -39,7 +42,12 @@ export interface MediaRepository {
    * Throws TransitionError when the upload is no longer waiting.
    */
   recordMultipart(id: string, multipart: MultipartState): Promise<UploadRecord>;
+  /** Uploads of every environment still `waiting` (for the sweep that times them out). */
+  listWaitingUploads(): Promise<UploadRecord[]>;
+}
 
+/** Assets and their playback ids. Every status change is a guarded (conditional) write. */
+export interface AssetRepository {
   /** Creates the asset if no asset with its id exists; returns the stored one and whether it was created now. */
   createAsset(asset: AssetRecord): Promise<{ asset: AssetRecord; created: boolean }>;
   getAsset(id: string): Promise<AssetRecord | undefined>;
@@ -77,8 +85,6 @@ export interface MediaRepository {
   addPlaybackId(assetId: string, playback: PlaybackId): Promise<void>;
   /** Removes a playback id from its asset; NotFoundError when the asset does not have it. */
   removePlaybackId(assetId: string, playbackId: string): Promise<void>;
-  /** Uploads of every environment still `waiting` (for the sweep that times them out). */
-  listWaitingUploads(): Promise<UploadRecord[]>;
 }
 
 /** Removes stored media objects (the asset's renditions, its source). Missing objects are not an error. */

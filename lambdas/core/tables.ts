@@ -1,11 +1,19 @@
 /**
  * Key schema of the DynamoDB tables, shared by the CDK constructs that create them and the adapters that use them.
+ * Each kind of item has one owner (a repository in adapters/) that writes it.
  *
- * media (stream: NEW_AND_OLD_IMAGES)
- *   pk = upload#<id> | asset#<id> | playback#<id>, kind = upload | asset | playback
- *   GSI byEnv: gsi1pk = <env>#upload | <env>#asset, gsi1sk = <created_at, 12 digits>#<id>  (newest first = ScanIndexForward false)
- * connections: connectionId; GSI byEnv: env
- * tokens: id
+ * media (stream: NEW_AND_OLD_IMAGES), GSI byEnv: gsi1pk, gsi1sk = <created_at, 12 digits>#<id> (newest first =
+ * ScanIndexForward false)
+ *   upload    pk = upload#<id>    gsi1pk = <env>#upload   owner DynamoUploadRepository (dynamo-uploads.ts)
+ *   asset     pk = asset#<id>     gsi1pk = <env>#asset    owner DynamoAssetRepository (dynamo-assets.ts), which
+ *             also holds the transcode bookkeeping (asset-item.ts); the tombstone of a deleted asset has no gsi1 keys
+ *   playback  pk = playback#<id>  (not listed)            owner DynamoAssetRepository: a lookup item derived from
+ *             its asset's playback_ids, written and removed with them
+ *   The transcoder task may touch only `asset#…` items (dynamodb:LeadingKeys, lib/constructs/transcode.ts).
+ * signing keys: id; GSI byEnv: env, created_at (number)   owner DynamoSigningKeyRepository. A table of its own so
+ *   that what may write the media table (the transcoder) cannot replace a public key that verifies playback tokens.
+ * connections: connectionId; GSI byEnv: env             owner DynamoConnectionRepository
+ * tokens: id                                             owner DynamoTokenRepository
  */
 export const MEDIA_TABLE = {
   partitionKey: 'pk',
@@ -22,9 +30,19 @@ export const CONNECTIONS_TABLE = {
 
 export const TOKENS_TABLE = { partitionKey: 'id' } as const;
 
+export const SIGNING_KEYS_TABLE = {
+  partitionKey: 'id',
+  byEnvIndex: 'byEnv',
+  byEnvPartitionKey: 'env',
+  byEnvSortKey: 'created_at',
+} as const;
+
 export type MediaKind = 'upload' | 'asset' | 'playback';
 
 export const mediaKey = (kind: MediaKind, id: string) => `${kind}#${id}`;
+
+/** The partition keys of every asset item: what `dynamodb:LeadingKeys` allows the transcoder. */
+export const ASSET_KEYS_PATTERN = mediaKey('asset', '*');
 
 export function parseMediaKey(pk: string): { kind: MediaKind; id: string } | undefined {
   const m = /^(upload|asset|playback)#(.+)$/.exec(pk);

@@ -122,7 +122,7 @@ export const handler = createApiHandler(
       tokens: new DynamoTokenRepository(doc, env.TOKENS_TABLE),
       objects: new S3MediaObjects(s3),
       webhooks: new DynamoWebhookRepository(doc, env.WEBHOOKS_TABLE),
-      signingKeys: new DynamoSigningKeyRepository(doc, env.MEDIA_TABLE),
+      signingKeys: new DynamoSigningKeyRepository(doc, env.SIGNING_KEYS_TABLE),
       inputs: new SqsInputQueue(new SQSClient({}), env.INPUT_QUEUE_URL),
       ingestBucket: env.INGEST_BUCKET,
       resolve: async (host: string) => (await lookup(host, { all: true })).map((a) => a.address),

@@ -6,7 +6,6 @@
 import type { Context, EventBridgeEvent } from 'aws-lambda';
 import { documentClient } from '../core/adapters/clients.js';
 import { DynamoMediaRepository } from '../core/adapters/dynamo-media.js';
-import { DynamoStaticRenditionsStore } from '../core/adapters/dynamo-static-renditions.js';
 import { envFor } from '../core/env.js';
 import { logger, withKeys } from '../core/logger.js';
 import { once } from '../core/once.js';
@@ -29,10 +28,7 @@ export function createMediaConvertStatusHandler(
 
 export const handler = createMediaConvertStatusHandler(
   once(() => {
-    const table = envFor('mediaconvertStatus').MEDIA_TABLE;
-    return {
-      media: new DynamoMediaRepository(documentClient(), table),
-      staticRenditions: new DynamoStaticRenditionsStore(documentClient(), table),
-    };
+    const media = new DynamoMediaRepository(documentClient(), envFor('mediaconvertStatus').MEDIA_TABLE);
+    return { media, staticRenditions: media.assets };
   }),
 );

@@ -96,7 +96,7 @@ export const handler = createPlaybackHandler(
     const doc = documentClient();
     return {
       media: new DynamoMediaRepository(doc, env.MEDIA_TABLE),
-      signingKeys: new DynamoSigningKeyRepository(doc, env.MEDIA_TABLE),
+      signingKeys: new DynamoSigningKeyRepository(doc, env.SIGNING_KEYS_TABLE),
       objects: new S3TextObjects(s3Client()),
       bytes: new S3ObjectBytes(s3Client()),
       outputBucket: env.OUTPUT_BUCKET,

@@ -1,4 +1,4 @@
-import { Duration, Size, Validations } from 'aws-cdk-lib';
+import { Duration, type Size, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -6,11 +6,14 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { GammaFunction } from './gamma-function.js';
+import { DEFAULT_MAX_UPLOAD_SIZE } from './upload-limits.js';
 import type { UrlInputs } from './url-inputs.js';
 
 export interface VideoApiProps {
   readonly mediaTable: dynamodb.ITable;
   readonly tokensTable: dynamodb.ITable;
+  /** Signing keys, managed through `/system/v1/signing-keys`. */
+  readonly signingKeysTable: dynamodb.ITable;
   /** Webhook endpoints, registered through `/system/v1/webhook-endpoints`. */
   readonly webhooksTable: dynamodb.ITable;
   readonly ingestBucket: s3.IBucket;
@@ -31,9 +34,6 @@ export interface VideoApiProps {
   readonly maxUploadSize?: Size;
 }
 
-/** 512 GiB: a 12-hour master (Gamma's and Mux's duration limit) at about 100 Mbit/s; S3 itself allows 5 TiB. */
-export const DEFAULT_MAX_UPLOAD_SIZE = Size.gibibytes(512);
-
 /** The HTTPS API (`/video/v1/...` and `/system/v1/...`, Mux's paths): one function that checks access tokens. */
 export class VideoApi extends Construct {
   readonly httpApi: apigw.HttpApi;
@@ -47,6 +47,7 @@ export class VideoApi extends Construct {
       environment: {
         MEDIA_TABLE: props.mediaTable.tableName,
         TOKENS_TABLE: props.tokensTable.tableName,
+        SIGNING_KEYS_TABLE: props.signingKeysTable.tableName,
         INGEST_BUCKET: props.ingestBucket.bucketName,
         OUTPUT_BUCKET: props.outputBucket.bucketName,
         STREAM_URL: props.streamUrl,
@@ -59,6 +60,7 @@ export class VideoApi extends Construct {
     });
     props.mediaTable.grantReadWriteData(this.function);
     props.tokensTable.grantReadData(this.function);
+    props.signingKeysTable.grantReadWriteData(this.function);
     props.webhooksTable.grantReadWriteData(this.function);
     props.urlInputs.grantSubmit(this.function);
     // Presigned direct-upload URLs are signed with this function's role.

@@ -1,23 +1,12 @@
 import { Duration, type Size } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import type * as iam from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { Component, EnvName } from '../../lambdas/core/env.js';
-import { DEFAULT_MAX_UPLOAD_SIZE } from './api.js';
 import { GammaFunction } from './gamma-function.js';
-
-/** A TranscodeRunner's infrastructure (FargateTranscoder or MediaConvertTranscoder), as the dispatcher needs it. */
-export interface Transcoder {
-  /** The registry entry of the runner adapter the ingest function will use. */
-  readonly runnerComponent: Extract<Component, 'fargateRunner' | 'mediaconvertRunner'>;
-  /** TRANSCODER and the runner's own variables. */
-  runnerEnvironment(): Partial<Record<EnvName, string>>;
-  /** Lets `grantee` start jobs, and nothing more. */
-  grantStart(grantee: iam.IGrantable): void;
-}
+import type { Transcoder } from './transcoder.js';
+import { DEFAULT_MAX_UPLOAD_SIZE } from './upload-limits.js';
 
 export interface IngestProps {
   readonly queue: sqs.IQueue;
@@ -25,7 +14,7 @@ export interface IngestProps {
   readonly outputBucket: s3.IBucket;
   readonly mediaTable: dynamodb.ITable;
   readonly transcoder: Transcoder;
-  /** A file larger than this errors its upload and is deleted. @default DEFAULT_MAX_UPLOAD_SIZE (api.ts) */
+  /** A file larger than this errors its upload and is deleted. @default DEFAULT_MAX_UPLOAD_SIZE (upload-limits.ts) */
   readonly maxUploadSize?: Size;
 }
 

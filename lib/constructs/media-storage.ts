@@ -4,7 +4,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { CONNECTIONS_TABLE, MEDIA_TABLE, TOKENS_TABLE } from '../../lambdas/core/tables.js';
+import { CONNECTIONS_TABLE, MEDIA_TABLE, SIGNING_KEYS_TABLE, TOKENS_TABLE } from '../../lambdas/core/tables.js';
 
 export interface MediaStorageProps {
   /**
@@ -36,6 +36,8 @@ export class MediaStorage extends Construct {
   readonly mediaTable: dynamodb.Table;
   readonly connectionsTable: dynamodb.Table;
   readonly tokensTable: dynamodb.Table;
+  /** Public keys that verify playback tokens: apart from the media table, so the transcoder cannot replace one. */
+  readonly signingKeysTable: dynamodb.Table;
 
   constructor(scope: Construct, id: string, props: MediaStorageProps = {}) {
     super(scope, id);
@@ -130,6 +132,18 @@ export class MediaStorage extends Construct {
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       removalPolicy,
+    });
+
+    this.signingKeysTable = new dynamodb.Table(this, 'SigningKeysTable', {
+      partitionKey: { name: SIGNING_KEYS_TABLE.partitionKey, type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      removalPolicy,
+    });
+    this.signingKeysTable.addGlobalSecondaryIndex({
+      indexName: SIGNING_KEYS_TABLE.byEnvIndex,
+      partitionKey: { name: SIGNING_KEYS_TABLE.byEnvPartitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: SIGNING_KEYS_TABLE.byEnvSortKey, type: dynamodb.AttributeType.NUMBER },
     });
   }
 }

@@ -9,7 +9,7 @@ import { Construct } from 'constructs';
 import type { EnvName } from '../../lambdas/core/env.js';
 import { JOB_METADATA } from '../../lambdas/core/usecases/mediaconvert-status.js';
 import { GammaFunction } from './gamma-function.js';
-import type { Transcoder } from './ingest.js';
+import type { Transcoder } from './transcoder.js';
 
 export interface MediaConvertTranscoderProps {
   readonly ingestBucket: s3.IBucket;

@@ -17,6 +17,8 @@ const IMAGE_QUERY_PARAMETERS = ['token', ...IMAGE_PARAMETERS];
 export interface StreamProps {
   readonly outputBucket: s3.IBucket;
   readonly mediaTable: dynamodb.ITable;
+  /** Public keys that verify signed playback ids' tokens (read only). */
+  readonly signingKeysTable: dynamodb.ITable;
   /**
    * Where viewers reach playback, which signatures name.
    * @default the distribution's https URL; the local platform passes its stream server's URL
@@ -48,6 +50,7 @@ export class Stream extends Construct {
       components: ['playback'],
       environment: {
         MEDIA_TABLE: props.mediaTable.tableName,
+        SIGNING_KEYS_TABLE: props.signingKeysTable.tableName,
         OUTPUT_BUCKET: props.outputBucket.bucketName,
         PLAYBACK_KEY_SECRET: this.signingKey.secret.secretArn,
         PLAYBACK_KEY_PAIR_ID: this.signingKey.keyPairId,
@@ -59,6 +62,7 @@ export class Stream extends Construct {
       description: 'Resolves a playback id to its master playlist; serves signed rendition playlists',
     });
     props.mediaTable.grantReadData(this.playbackFunction);
+    props.signingKeysTable.grantReadData(this.playbackFunction);
     props.outputBucket.grantRead(this.playbackFunction, 'assets/*');
     this.signingKey.secret.grantRead(this.playbackFunction);
     ssm.StringParameter.fromStringParameterName(this, 'StreamUrlByName', streamUrlParameterName).grantRead(

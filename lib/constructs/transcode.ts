@@ -6,7 +6,7 @@ import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
-import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -14,11 +14,14 @@ import { Construct } from 'constructs';
 import { bundleTranscoderSync } from '../../containers/transcoder/build.mjs';
 import { CHUNK_TASK_DEFAULTS, type ChunkWorkers } from '../../lambdas/core/domain/chunks.js';
 import { type EnvName, environmentOf } from '../../lambdas/core/env.js';
+import { ASSET_KEYS_PATTERN } from '../../lambdas/core/tables.js';
 import { GammaFunction } from './gamma-function.js';
-import type { Transcoder } from './ingest.js';
+import type { Transcoder } from './transcoder.js';
 
 const CONTAINER_DIR = path.join(import.meta.dirname, '..', '..', 'containers', 'transcoder');
 export const TRANSCODER_CONTAINER_NAME = 'transcoder';
+/** What the task does to its asset's item (DynamoAssetRepository): read it, and conditional updates. */
+const TRANSCODER_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:UpdateItem'];
 
 export interface FargateTranscoderProps {
   readonly ingestBucket: s3.IBucket;
@@ -117,11 +120,17 @@ export class FargateTranscoder extends Construct implements Transcoder {
       environment: this.staticEnvironment(props),
       readonlyRootFilesystem: false,
     });
-    // The task reads only uploaded sources, writes only rendition output, and records the result.
+    // The task reads only uploaded sources, writes only rendition output, and records the result on asset items:
+    // no other item kind and no other table (signing keys live apart), so a compromised ffmpeg cannot swap a key.
     const { taskRole } = this.taskDefinition;
     props.ingestBucket.grantRead(taskRole, 'uploads/*');
     props.outputBucket.grantPut(taskRole, 'assets/*');
-    props.mediaTable.grantReadWriteData(taskRole);
+    iam.Grant.addToPrincipal({
+      grantee: taskRole,
+      actions: TRANSCODER_TABLE_ACTIONS,
+      resourceArns: [props.mediaTable.tableArn],
+      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [ASSET_KEYS_PATTERN] } },
+    });
     if ((props.chunkWorkers ?? 'tasks') === 'tasks') {
       // Chunk tasks: the first task starts the others (RunTask of this task definition, PassRole of its roles);
       // chunk tasks read the audio slices and manifests beside the output and the finisher removes them.

@@ -7,7 +7,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { EnvName } from '../../lambdas/core/env.js';
 import { GammaFunction } from './gamma-function.js';
-import type { Transcoder } from './ingest.js';
+import type { Transcoder } from './transcoder.js';
 
 export interface UrlInputsProps {
   readonly ingestBucket: s3.IBucket;

@@ -40,3 +40,40 @@ export function synthGamma(context: Record<string, string> = {}): SynthesizedGam
 export function resources(template: Template, type: string): [string, { Properties?: any; Metadata?: any }][] {
   return Object.entries(template.findResources(type));
 }
+
+export interface PolicyStatement {
+  /** The policy's logical id. */
+  id: string;
+  actions: string[];
+  resources: unknown[];
+  condition?: Record<string, Record<string, unknown>>;
+}
+
+/** Every statement of every IAM policy in a template. */
+export const statements = (t: Template): PolicyStatement[] =>
+  resources(t, 'AWS::IAM::Policy').flatMap(([id, r]) =>
+    (
+      r.Properties.PolicyDocument.Statement as {
+        Action: string | string[];
+        Resource: unknown;
+        Condition?: PolicyStatement['condition'];
+      }[]
+    ).map((s) => ({ id, actions: [s.Action].flat(), resources: [s.Resource].flat(), condition: s.Condition })),
+  );
+
+/** The statements of the policies attached to a role. */
+export const policiesOfRole = (t: Template, roleLogicalId: string) =>
+  statements(t).filter(({ id }) =>
+    ((t.findResources('AWS::IAM::Policy')[id]?.Properties.Roles ?? []) as { Ref: string }[]).some(
+      (r) => r.Ref === roleLogicalId,
+    ),
+  );
+
+/** The logical id of the resource of `type` whose construct path contains `pathPart`. */
+export const logicalId = (t: Template, type: string, pathPart: string) => {
+  const found = Object.entries(t.findResources(type)).find(([, r]) =>
+    String(r.Metadata?.['aws:cdk:path'] ?? '').includes(pathPart),
+  );
+  if (!found) throw new Error(`No ${type} at ${pathPart}`);
+  return found[0];
+};

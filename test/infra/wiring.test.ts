@@ -4,7 +4,7 @@ import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { ENV, USES } from '../../lambdas/core/env.js';
 import { HANDLER_METADATA, HANDLERS_DIR } from '../../lib/constructs/gamma-function.js';
-import { LOCAL, resources, synthGamma } from './app.js';
+import { LOCAL, logicalId, policiesOfRole, resources, statements, synthGamma } from './app.js';
 
 const MODES = [
   ['fargate', {}],
@@ -12,27 +12,6 @@ const MODES = [
   ['the emulator', LOCAL],
 ] as const;
 const all = (g: ReturnType<typeof synthGamma>) => [g.stateful$, g.pipeline$];
-const statements = (t: Template) =>
-  resources(t, 'AWS::IAM::Policy').flatMap(([id, r]) =>
-    (r.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]).map((s) => ({
-      id,
-      actions: [s.Action].flat(),
-      resources: [s.Resource].flat(),
-    })),
-  );
-const policiesOfRole = (t: Template, roleLogicalId: string) =>
-  statements(t).filter(({ id }) =>
-    ((t.findResources('AWS::IAM::Policy')[id]?.Properties.Roles ?? []) as { Ref: string }[]).some(
-      (r) => r.Ref === roleLogicalId,
-    ),
-  );
-const logicalId = (t: Template, type: string, pathPart: string) => {
-  const found = Object.entries(t.findResources(type)).find(([, r]) =>
-    String(r.Metadata?.['aws:cdk:path'] ?? '').includes(pathPart),
-  );
-  if (!found) throw new Error(`No ${type} at ${pathPart}`);
-  return found[0];
-};
 /** Objects under uploads/ or assets/, or (for listing, in a read grant) the bucket itself. */
 const OBJECTS_OR_BUCKET = /\/(assets|uploads)\/\*"|^\{"Fn::(ImportValue|GetAtt)":[^/]*\}$/;
 /** The registry components a handler's source reads with envFor(). */

@@ -1,5 +1,5 @@
 /** The DynamoDB side of the API's edits: delete (tombstone + playback items), playback ids, update. */
-import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -7,12 +7,11 @@ import { DynamoMediaRepository } from '../../lambdas/core/adapters/dynamo-media.
 import { assetToItem } from '../../lambdas/core/adapters/media-items.js';
 import { NotFoundError, TransitionError } from '../../lambdas/core/domain/errors.js';
 import { cachedAuthenticator, createToken } from '../../lambdas/core/usecases/tokens.js';
+import { conditionFailed } from './dynamo-condition.js';
 import { InMemoryTokens, preparingAsset } from './fakes.js';
 
 const doc = mockClient(DynamoDBDocumentClient);
 const repo = new DynamoMediaRepository(DynamoDBDocumentClient.from(new DynamoDBClient({})), 'media');
-const conditionFailed = () =>
-  new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
 
 beforeEach(() => doc.reset());
 
@@ -35,10 +34,9 @@ describe('DynamoMediaRepository edits', () => {
   });
 
   it('tells an already deleted asset (TransitionError) from a missing one (NotFoundError)', async () => {
-    doc.on(UpdateCommand).rejects(conditionFailed());
-    doc.on(GetCommand).resolvesOnce({ Item: { ...assetToItem(preparingAsset()), status: 'deleted' } });
+    doc.on(UpdateCommand).rejectsOnce(conditionFailed({ ...assetToItem(preparingAsset()), status: 'deleted' }));
     await expect(repo.deleteAsset('asset1')).rejects.toBeInstanceOf(TransitionError);
-    doc.on(GetCommand).resolves({});
+    doc.on(UpdateCommand).rejects(conditionFailed());
     await expect(repo.deleteAsset('asset1')).rejects.toBeInstanceOf(NotFoundError);
   });
 

@@ -1,4 +1,4 @@
-import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -10,12 +10,11 @@ import {
   TransitionError,
   ValidationError,
 } from '../../lambdas/core/domain/errors.js';
+import { conditionFailed } from './dynamo-condition.js';
 import { preparingAsset, waitingUpload } from './fakes.js';
 
 const doc = mockClient(DynamoDBDocumentClient);
 const repo = new DynamoMediaRepository(DynamoDBDocumentClient.from(new DynamoDBClient({})), 'media');
-const conditionFailed = () =>
-  new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
 
 beforeEach(() => doc.reset());
 
@@ -88,8 +87,7 @@ describe('DynamoMediaRepository', () => {
   });
 
   it('turns a failed condition into a TransitionError when the item exists', async () => {
-    doc.on(UpdateCommand).rejects(conditionFailed());
-    doc.on(GetCommand).resolves({ Item: assetToItem({ ...preparingAsset(), status: 'deleted' }) });
+    doc.on(UpdateCommand).rejects(conditionFailed(assetToItem({ ...preparingAsset(), status: 'deleted' })));
 
     const err = await repo.markReady('asset1', readyPatch).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TransitionError);
@@ -98,7 +96,6 @@ describe('DynamoMediaRepository', () => {
 
   it('turns a failed condition into a NotFoundError when the item is missing', async () => {
     doc.on(UpdateCommand).rejects(conditionFailed());
-    doc.on(GetCommand).resolves({});
 
     await expect(repo.transitionUpload('nope', 'cancelled')).rejects.toBeInstanceOf(NotFoundError);
   });
@@ -136,9 +133,10 @@ describe('DynamoMediaRepository', () => {
 
   it('returns the stored asset when it exists already, and completes its playback ids', async () => {
     const stored = { ...preparingAsset(), status: 'ready' as const };
-    doc.on(PutCommand, { ConditionExpression: 'attribute_not_exists(#pk)' }).rejects(conditionFailed());
+    doc
+      .on(PutCommand, { ConditionExpression: 'attribute_not_exists(#pk)' })
+      .rejects(conditionFailed(assetToItem(stored)));
     doc.on(PutCommand, { Item: { kind: 'playback' } }).resolves({});
-    doc.on(GetCommand).resolves({ Item: assetToItem(stored) });
 
     expect(await repo.createAsset(preparingAsset())).toEqual({ asset: stored, created: false });
     expect(doc.commandCalls(PutCommand).map((c) => c.args[0].input.Item?.pk)).toEqual([
@@ -148,8 +146,10 @@ describe('DynamoMediaRepository', () => {
   });
 
   it('claims a dispatch only while preparing, without a job, and unclaimed or stale', async () => {
-    doc.on(UpdateCommand).resolvesOnce({}).rejects(conditionFailed());
-    doc.on(GetCommand).resolves({ Item: assetToItem(preparingAsset()) });
+    doc
+      .on(UpdateCommand)
+      .resolvesOnce({})
+      .rejects(conditionFailed(assetToItem(preparingAsset())));
 
     expect(await repo.claimDispatch('asset1', 900)).toBe(true);
     expect(await repo.claimDispatch('asset1', 900)).toBe(false);

@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { DynamoMediaRepository } from '../../lambdas/core/adapters/dynamo-media.js';
 import { assetToItem } from '../../lambdas/core/adapters/media-items.js';
 import { NotFoundError } from '../../lambdas/core/domain/errors.js';
-import type { InputFile, ReadyPatch } from '../../lambdas/core/domain/media.js';
+import type { InputFile } from '../../lambdas/core/domain/ladder.js';
+import type { ReadyPatch } from '../../lambdas/core/domain/media.js';
 import { getAssetInputInfo } from '../../lambdas/core/usecases/assets.js';
 import { InMemoryMediaRepository, preparingAsset } from './fakes.js';
 

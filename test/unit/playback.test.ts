@@ -2,8 +2,8 @@
  * The playback use cases: which assets `/{playbackId}.m3u8` serves (fast start included), signed for the asset's
  * folder; the rendition playlists under `/assets/` that hand the signature on to segments; the playlist rewriting.
  */
-import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
 import { DynamoMediaRepository } from '../../lambdas/core/adapters/dynamo-media.js';
@@ -19,6 +19,7 @@ import {
 import { resolvePlayback, resolveRenditionPlaylist, type TextObjects } from '../../lambdas/core/usecases/playback.js';
 import { createPlaybackHandler } from '../../lambdas/handlers/playback.js';
 import { grantOf, STREAM_URL, testSigner } from './cdn-keys.js';
+import { conditionFailed } from './dynamo-condition.js';
 import { InMemoryMediaRepository } from './fakes.js';
 
 const signer = testSigner();
@@ -220,8 +221,7 @@ describe('DynamoMediaRepository.markPlayable', () => {
 
   it('throws a TransitionError when the asset is no longer preparing', async () => {
     doc.reset();
-    doc.on(UpdateCommand).rejects(new ConditionalCheckFailedException({ message: 'failed', $metadata: {} }));
-    doc.on(GetCommand).resolves({ Item: assetToItem(asset('ready')) });
+    doc.on(UpdateCommand).rejects(conditionFailed(assetToItem(asset('ready'))));
 
     await expect(repo.markPlayable('asset1')).rejects.toBeInstanceOf(TransitionError);
   });

@@ -14,9 +14,8 @@ import { pathToFileURL } from 'node:url';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { documentClient, s3Client } from '../../../lambdas/core/adapters/clients.js';
-import { DynamoChunkLedger } from '../../../lambdas/core/adapters/dynamo-chunks.js';
+import { DynamoAssetRepository } from '../../../lambdas/core/adapters/dynamo-assets.js';
 import { DynamoMediaRepository } from '../../../lambdas/core/adapters/dynamo-media.js';
-import { DynamoStaticRenditionsStore } from '../../../lambdas/core/adapters/dynamo-static-renditions.js';
 import { runnerFromEnv } from '../../../lambdas/core/adapters/runner-from-env.js';
 import { type ChunkWorkers, isChunkWorkers, planChunks } from '../../../lambdas/core/domain/chunks.js';
 import { InvalidInputError, TransitionError } from '../../../lambdas/core/domain/errors.js';
@@ -25,17 +24,12 @@ import {
   isResolutionTier,
   type LadderPlan,
   planLadder,
+  type ResolutionTier,
   renditionNames,
+  resolutionTier,
   type SourceProbe,
 } from '../../../lambdas/core/domain/ladder.js';
-import {
-  aspectRatio,
-  type ReadyPatch,
-  type ResolutionTier,
-  resolutionTier,
-  storedResolution,
-  type Track,
-} from '../../../lambdas/core/domain/media.js';
+import { aspectRatio, type ReadyPatch, storedResolution, type Track } from '../../../lambdas/core/domain/media.js';
 import { checkSource } from '../../../lambdas/core/domain/source-policy.js';
 import { isStaticResolution, type StaticResolution } from '../../../lambdas/core/domain/static-renditions.js';
 import {
@@ -124,10 +118,10 @@ export async function run(overrides: Partial<TranscoderDeps> = {}): Promise<numb
     probe: overrides.probe ?? probe,
     encode: overrides.encode ?? encodeHls,
     encodeChunked: overrides.encodeChunked ?? encodeHlsChunked,
-    chunks: overrides.chunks ?? new DynamoChunkLedger(documentClient(), config.tableName),
+    chunks: overrides.chunks ?? new DynamoAssetRepository(documentClient(), config.tableName),
     runner: overrides.runner ?? (() => runnerFromEnv('fargate')),
     chunkEncoders: overrides.chunkEncoders ?? FFMPEG_CHUNK_ENCODERS,
-    staticRenditions: overrides.staticRenditions ?? new DynamoStaticRenditionsStore(documentClient(), config.tableName),
+    staticRenditions: overrides.staticRenditions ?? new DynamoAssetRepository(documentClient(), config.tableName),
   };
   try {
     return await transcodeAndSettle(config, deps, logger);

@@ -8,8 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { InvalidInputError } from '../../../lambdas/core/domain/errors.js';
-import type { SourceProbe } from '../../../lambdas/core/domain/ladder.js';
-import type { InputFile, InputTrack } from '../../../lambdas/core/domain/media.js';
+import type { InputFile, InputTrack, SourceProbe } from '../../../lambdas/core/domain/ladder.js';
 
 const exec = promisify(execFile);
 

@@ -7,16 +7,13 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { NotFoundError } from '../domain/errors.js';
 import type { SigningKey, SigningKeyRepository } from '../ports.js';
-import { envIndexSort, MEDIA_TABLE } from '../tables.js';
+import { SIGNING_KEYS_TABLE } from '../tables.js';
 import { isConditionalCheckFailed } from './dynamo-errors.js';
 
 /**
- * Signing keys live in the media table (`signing-key#<id>`, listed through the byEnv index as
- * `<env>#signing-key`): the playback function, which verifies tokens, already reads that table.
+ * The owner of the signing-keys table (tables.ts): one item per key, listed by environment through its byEnv index.
+ * The table is apart from the media table so the transcoder, which writes asset items, cannot replace a public key.
  */
-const keyOf = (id: string) => ({ [MEDIA_TABLE.partitionKey]: `signing-key#${id}` });
-const listing = (env: string) => `${env}#signing-key`;
-
 export class DynamoSigningKeyRepository implements SigningKeyRepository {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
@@ -24,33 +21,26 @@ export class DynamoSigningKeyRepository implements SigningKeyRepository {
   ) {}
 
   async put(key: SigningKey): Promise<void> {
-    await this.doc.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: {
-          ...keyOf(key.id),
-          kind: 'signing-key',
-          [MEDIA_TABLE.byEnvPartitionKey]: listing(key.env),
-          [MEDIA_TABLE.byEnvSortKey]: envIndexSort(key.created_at, key.id),
-          ...key,
-        },
-      }),
-    );
+    const item = { id: key.id, env: key.env, public_key: key.public_key, created_at: key.created_at };
+    await this.doc.send(new PutCommand({ TableName: this.tableName, Item: item }));
   }
 
   async get(id: string): Promise<SigningKey | undefined> {
-    const { Item } = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: keyOf(id) }));
+    const { Item } = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: { [SIGNING_KEYS_TABLE.partitionKey]: id } }),
+    );
     return Item && fromItem(Item);
   }
 
+  /** Newest first. */
   async listByEnv(env: string): Promise<SigningKey[]> {
     const { Items = [] } = await this.doc.send(
       new QueryCommand({
         TableName: this.tableName,
-        IndexName: MEDIA_TABLE.byEnvIndex,
-        KeyConditionExpression: '#gsi1pk = :listing',
-        ExpressionAttributeNames: { '#gsi1pk': MEDIA_TABLE.byEnvPartitionKey },
-        ExpressionAttributeValues: { ':listing': listing(env) },
+        IndexName: SIGNING_KEYS_TABLE.byEnvIndex,
+        KeyConditionExpression: '#env = :env',
+        ExpressionAttributeNames: { '#env': SIGNING_KEYS_TABLE.byEnvPartitionKey },
+        ExpressionAttributeValues: { ':env': env },
         ScanIndexForward: false,
       }),
     );
@@ -62,7 +52,8 @@ export class DynamoSigningKeyRepository implements SigningKeyRepository {
       await this.doc.send(
         new DeleteCommand({
           TableName: this.tableName,
-          Key: keyOf(id),
+          Key: { [SIGNING_KEYS_TABLE.partitionKey]: id },
+          // Another environment's key is not this environment's to delete: the same answer as a missing one.
           ConditionExpression: '#env = :env',
           ExpressionAttributeNames: { '#env': 'env' },
           ExpressionAttributeValues: { ':env': env },

@@ -11,11 +11,11 @@ import {
   isResolutionTier,
   type LadderPlan,
   planLadder,
+  type ResolutionTier,
   type SourceProbe,
   type VideoRung,
 } from '../domain/ladder.js';
 import { assetOutputPrefix } from '../domain/layout.js';
-import type { ResolutionTier } from '../domain/media.js';
 import { staticFileName, staticRenditionSource } from '../domain/static-renditions.js';
 import type { TranscodeJob, TranscodeRunner } from '../ports.js';
 import { JOB_METADATA, MASTER_BASENAME, renditionNameModifier } from '../usecases/mediaconvert-status.js';

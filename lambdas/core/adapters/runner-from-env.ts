@@ -2,8 +2,6 @@ import { envFor } from '../env.js';
 import type { TranscodeRunner } from '../ports.js';
 import type { RetryContext } from '../usecases/task-stopped.js';
 import { documentClient, ecsClient, mediaConvertClient } from './clients.js';
-import { DynamoTranscodeAttempts } from './dynamo-attempts.js';
-import { DynamoChunkLedger } from './dynamo-chunks.js';
 import { DynamoMediaRepository } from './dynamo-media.js';
 import { FargateRunner } from './ecs-runner.js';
 import { MediaConvertRunner } from './mediaconvert-runner.js';
@@ -37,11 +35,11 @@ export function retryContextFromEnv(env: {
   TRANSCODER: string;
   OUTPUT_BUCKET: string;
 }): RetryContext {
-  const doc = documentClient();
+  const media = new DynamoMediaRepository(documentClient(), env.MEDIA_TABLE);
   return {
-    media: new DynamoMediaRepository(doc, env.MEDIA_TABLE),
-    attempts: new DynamoTranscodeAttempts(doc, env.MEDIA_TABLE),
-    chunks: new DynamoChunkLedger(doc, env.MEDIA_TABLE),
+    media,
+    attempts: media.assets,
+    chunks: media.assets,
     runner: runnerFromEnv(env.TRANSCODER),
     outputBucket: env.OUTPUT_BUCKET,
   };

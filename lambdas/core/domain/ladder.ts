@@ -4,7 +4,40 @@
  * Rungs are named and chosen by the SHORT side, so a portrait 1080x1920 source gets 1080x1920, 720x1280, …
  * The ladder never upscales, and stops at the asset's `max_resolution_tier` (1080p unless asked, as Mux does).
  */
-import type { InputFile, ResolutionTier } from './media.js';
+/** The ladder's cap, an asset's `max_resolution_tier`. */
+export type ResolutionTier = '1080p' | '1440p' | '2160p';
+
+/**
+ * What the source file is, as the transcoder's probe read it: Mux's `input-info` `file` (the container as ffprobe
+ * names its format, e.g. `mov,mp4,m4a,3gp,3g2,mj2`, and every video and audio stream in it).
+ */
+export interface InputFile {
+  container_format: string;
+  tracks: InputTrack[];
+}
+
+export interface InputTrack {
+  type: 'video' | 'audio';
+  /** The codec, e.g. `h264`, `aac`. */
+  encoding?: string;
+  duration?: number;
+  width?: number;
+  height?: number;
+  frame_rate?: number;
+  channels?: number;
+  sample_rate?: number;
+  sample_size?: number;
+}
+
+/** Mux's `resolution_tier`: the tier of the highest stored rendition. */
+export function resolutionTier(width: number, height: number): string | undefined {
+  const shortSide = Math.min(width, height);
+  if (shortSide === 0) return undefined;
+  if (shortSide > 1440) return '2160p';
+  if (shortSide > 1080) return '1440p';
+  if (shortSide > 720) return '1080p';
+  return '720p';
+}
 
 /** What the transcoder knows about a source, in display orientation (rotation and pixel aspect applied). */
 export interface SourceProbe {

@@ -2,6 +2,7 @@
  * The upload and asset entities, their states and allowed transitions, and their Mux-shaped JSON.
  * Pure: no SDK, no I/O. Field names of the Mux shapes follow Mux's Video API reference.
  */
+import type { InputFile, ResolutionTier } from './ladder.js';
 import type { StaticRenditionFile, StaticRenditionRequest } from './static-renditions.js';
 
 export const UPLOAD_STATUSES = ['waiting', 'asset_created', 'errored', 'cancelled', 'timed_out'] as const;
@@ -25,7 +26,6 @@ export const ASSET_TRANSITIONS: Record<Exclude<AssetStatus, 'preparing'>, readon
 };
 
 export type PlaybackPolicy = 'public' | 'signed';
-export type ResolutionTier = '1080p' | '1440p' | '2160p';
 
 /** Mux's `video_quality` (its older spelling `encoding_tier` maps baseline → basic, smart → plus, premium → premium). */
 export const VIDEO_QUALITIES = ['basic', 'plus', 'premium'] as const;
@@ -84,28 +84,6 @@ export interface AudioTrack {
 }
 
 export type Track = VideoTrack | AudioTrack;
-
-/**
- * What the source file is, as the transcoder's probe read it: Mux's `input-info` `file` (the container as ffprobe
- * names its format, e.g. `mov,mp4,m4a,3gp,3g2,mj2`, and every video and audio stream in it).
- */
-export interface InputFile {
-  container_format: string;
-  tracks: InputTrack[];
-}
-
-export interface InputTrack {
-  type: 'video' | 'audio';
-  /** The codec, e.g. `h264`, `aac`. */
-  encoding?: string;
-  duration?: number;
-  width?: number;
-  height?: number;
-  frame_rate?: number;
-  channels?: number;
-  sample_rate?: number;
-  sample_size?: number;
-}
 
 export interface MediaError {
   type: string;
@@ -198,16 +176,6 @@ export function storedResolution(height: number | undefined): NonNullable<AssetR
   if (height < 1080) return 'HD';
   if (height <= 1200) return 'FHD';
   return 'UHD';
-}
-
-/** Mux's `resolution_tier`: the tier of the highest stored rendition. */
-export function resolutionTier(width: number, height: number): string | undefined {
-  const shortSide = Math.min(width, height);
-  if (shortSide === 0) return undefined;
-  if (shortSide > 1440) return '2160p';
-  if (shortSide > 1080) return '1440p';
-  if (shortSide > 720) return '1080p';
-  return '720p';
 }
 
 /** "16:9" for 1920x1080, "9:16" for portrait, reduced by the greatest common divisor. */

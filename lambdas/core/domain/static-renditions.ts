@@ -8,8 +8,7 @@
  */
 import { derivedId } from './ids.js';
 import type { LadderPlan, VideoRung } from './ladder.js';
-import { AUDIO_ONLY_RENDITION } from './ladder.js';
-import { resolutionTier } from './media.js';
+import { AUDIO_ONLY_RENDITION, resolutionTier } from './ladder.js';
 
 export const STATIC_RESOLUTIONS = [
   'highest',

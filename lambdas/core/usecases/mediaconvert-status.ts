@@ -1,15 +1,9 @@
 import { z } from 'zod';
 import { TransitionError } from '../domain/errors.js';
 import { derivedId } from '../domain/ids.js';
+import { resolutionTier } from '../domain/ladder.js';
 import { MASTER_PLAYLIST } from '../domain/layout.js';
-import {
-  type AssetRecord,
-  aspectRatio,
-  type ReadyPatch,
-  resolutionTier,
-  storedResolution,
-  type Track,
-} from '../domain/media.js';
+import { type AssetRecord, aspectRatio, type ReadyPatch, storedResolution, type Track } from '../domain/media.js';
 import type { StaticRenditionOutcome } from '../domain/static-renditions.js';
 import type { MediaRepository, StaticRenditionsStore } from '../ports.js';
 

@@ -1,16 +1,15 @@
-import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { DynamoChunkLedger } from '../../lambdas/core/adapters/dynamo-chunks.js';
+import { DynamoAssetRepository } from '../../lambdas/core/adapters/dynamo-assets.js';
 import { type ChunkPlanRecord, planChunks } from '../../lambdas/core/domain/chunks.js';
 import { TransitionError } from '../../lambdas/core/domain/errors.js';
 import { planLadder, type SourceProbe } from '../../lambdas/core/domain/ladder.js';
+import { conditionFailed } from './dynamo-condition.js';
 
 const doc = mockClient(DynamoDBDocumentClient);
-const ledger = new DynamoChunkLedger(DynamoDBDocumentClient.from(new DynamoDBClient({})), 'media');
-const conditionFailed = () =>
-  new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
+const ledger = new DynamoAssetRepository(DynamoDBDocumentClient.from(new DynamoDBClient({})), 'media');
 
 const source: SourceProbe = {
   durationSeconds: 36,
@@ -34,7 +33,7 @@ const item = (extra: Record<string, unknown> = {}) => ({
 
 beforeEach(() => doc.reset());
 
-describe('DynamoChunkLedger', () => {
+describe('DynamoAssetRepository: the chunk ledger', () => {
   it('records the plan once, on a preparing asset, with empty job and attempt maps', async () => {
     doc.on(UpdateCommand).resolves({});
     expect(await ledger.recordPlan('a1', plan)).toBe(plan);
@@ -50,11 +49,10 @@ describe('DynamoChunkLedger', () => {
 
   it('returns the plan already recorded when it lost the race, and refuses an asset that left preparing', async () => {
     const other = { ...plan, timeOffsetSeconds: 2 };
-    doc.on(UpdateCommand).rejects(conditionFailed());
-    doc.on(GetCommand).resolvesOnce({ Item: item({ chunk_plan: other }) });
+    doc.on(UpdateCommand).rejectsOnce(conditionFailed(item({ chunk_plan: other })));
     expect(await ledger.recordPlan('a1', plan)).toEqual(other);
 
-    doc.on(GetCommand).resolves({ Item: item({ status: 'deleted' }) });
+    doc.on(UpdateCommand).rejects(conditionFailed(item({ status: 'deleted' })));
     await expect(ledger.recordPlan('a1', plan)).rejects.toBeInstanceOf(TransitionError);
   });
 
@@ -83,8 +81,7 @@ describe('DynamoChunkLedger', () => {
   });
 
   it('does not count a chunk that finishes twice', async () => {
-    doc.on(UpdateCommand).rejects(conditionFailed());
-    doc.on(GetCommand).resolves({ Item: item({ chunks_done: new Set([0, 1, 2]) }) });
+    doc.on(UpdateCommand).rejects(conditionFailed(item({ chunks_done: new Set([0, 1, 2]) })));
     expect(await ledger.completeChunk('a1', 1)).toEqual({ counted: false, complete: false, done: 3 });
   });
 

@@ -1,0 +1,92 @@
+/**
+ * The asset item's storage-only attributes and the named conditions its writes are guarded by. The record fields
+ * are mapped in media-items.ts; DynamoAssetRepository (dynamo-assets.ts) is the only writer of the item.
+ *
+ *   job_id, dispatch_claimed_at   the current transcode job and the dispatch claim that precedes it
+ *   attempts                      transcodes started (absent = 1, the first dispatch)
+ *   chunk_plan                    the plan of a chunked transcode (a map, written once)
+ *   chunks_done                   the chunks finished (a number set)
+ *   chunk_jobs, chunk_attempts    each chunk's current task and its attempts (maps keyed by the chunk index)
+ */
+import type { ChunkPlanRecord, ChunkState } from '../domain/chunks.js';
+import type { PreparingAsset } from '../ports.js';
+import { MEDIA_TABLE } from '../tables.js';
+import type { Expr } from './dynamo-expressions.js';
+import { assetFromItem } from './media-items.js';
+
+type Item = Record<string, unknown>;
+
+const status = { '#status': 'status' };
+const statusIs = (value: string): Expr => ({
+  text: `#status = :${value}`,
+  names: status,
+  values: { [`:${value}`]: value },
+});
+const chunk = (index: number) => ({ '#i': String(index) });
+
+/** Conditions by what they guard; combine them with `and`. */
+export const when = {
+  exists: { text: 'attribute_exists(#pk)', names: { '#pk': MEDIA_TABLE.partitionKey } },
+  absent: { text: 'attribute_not_exists(#pk)', names: { '#pk': MEDIA_TABLE.partitionKey } },
+  preparing: statusIs('preparing'),
+  ready: statusIs('ready'),
+  notDeleted: { text: '#status <> :deleted', names: status, values: { ':deleted': 'deleted' } },
+  /** No job recorded: between a claim and the runner accepting the job, or never dispatched. */
+  noJob: { text: 'attribute_not_exists(job_id)' },
+  jobIs: (jobId: string): Expr => ({ text: 'job_id = :failed', values: { ':failed': jobId } }),
+  /** Nobody holds the dispatch claim, or its holder took it before `staleBefore` and is taken to have died. */
+  claimFree: (staleBefore: number): Expr => ({
+    text: '(attribute_not_exists(dispatch_claimed_at) OR dispatch_claimed_at < :stale)',
+    values: { ':stale': staleBefore },
+  }),
+  /** The attempts counter still reads as it did (absent while on the first attempt). */
+  attemptsAre: (stored: number | undefined): Expr =>
+    stored === undefined
+      ? { text: 'attribute_not_exists(attempts)' }
+      : { text: 'attempts = :current', values: { ':current': stored } },
+  noChunkPlan: { text: 'attribute_not_exists(chunk_plan)' },
+  hasChunkPlan: { text: 'attribute_exists(chunk_plan)' },
+  chunkNotDone: (index: number): Expr => ({
+    text: '(attribute_not_exists(chunks_done) OR NOT contains(chunks_done, :i))',
+    values: { ':i': index },
+  }),
+  chunkJobIs: (index: number, jobId: string): Expr => ({
+    text: 'chunk_jobs.#i = :failed',
+    names: chunk(index),
+    values: { ':failed': jobId },
+  }),
+  chunkAttemptsAre: (index: number, stored: number | undefined): Expr =>
+    stored === undefined
+      ? { text: 'attribute_not_exists(chunk_attempts.#i)', names: chunk(index) }
+      : { text: 'chunk_attempts.#i = :current', names: chunk(index), values: { ':current': stored } },
+  /** The playback id at `index` of the list is still `id` (the list may have changed since it was read). */
+  playbackIdAt: (index: number, id: string): Expr => ({
+    text: `playback_ids[${index}].id = :id`,
+    values: { ':id': id },
+  }),
+} as const;
+
+export const storedAttempts = (item: Item | undefined) => (typeof item?.attempts === 'number' ? item.attempts : 1);
+
+export function preparingFromItem(item: Item): PreparingAsset {
+  return {
+    asset: assetFromItem(item),
+    attempts: storedAttempts(item),
+    ...(typeof item.job_id === 'string' && { jobId: item.job_id }),
+    ...(typeof item.dispatch_claimed_at === 'number' && { claimedAt: item.dispatch_claimed_at }),
+  };
+}
+
+export function chunkStateFromItem(item: Item | undefined): ChunkState | undefined {
+  if (!item?.chunk_plan) return undefined;
+  return {
+    plan: item.chunk_plan as ChunkPlanRecord,
+    done: [...((item.chunks_done as Set<number> | undefined) ?? [])].map(Number).sort((a, b) => a - b),
+    jobs: numberKeyed(item.chunk_jobs as Record<string, string> | undefined),
+    attempts: numberKeyed(item.chunk_attempts as Record<string, number> | undefined),
+  };
+}
+
+function numberKeyed<T>(map: Record<string, T> | undefined): Record<number, T> {
+  return Object.fromEntries(Object.entries(map ?? {}).map(([k, v]) => [Number(k), v]));
+}

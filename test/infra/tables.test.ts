@@ -1,0 +1,48 @@
+/**
+ * Who may touch which table (issue 13 finding 3, first step): signing keys live in a table of their own that only the
+ * API (which manages them) and the playback function (which verifies tokens with them) can reach, and the transcoder
+ * task may read and update asset items of the media table only.
+ */
+import { describe, expect, it } from 'vitest';
+import { ASSET_KEYS_PATTERN } from '../../lambdas/core/tables.js';
+import { LOCAL, logicalId, policiesOfRole, statements, synthGamma } from './app.js';
+
+const namesSigningKeys = (resources: unknown[]) => JSON.stringify(resources).includes('SigningKeysTable');
+
+describe.each([
+  ['on AWS', {}],
+  ['in the emulator', LOCAL],
+])('tables %s', (_mode, context) => {
+  const { stateful$, pipeline$: t } = synthGamma(context);
+  const taskRole = logicalId(t, 'AWS::IAM::Role', 'TaskDefinition/TaskRole');
+  const transcoderDynamo = policiesOfRole(t, taskRole).filter((s) => s.actions.some((a) => a.startsWith('dynamodb:')));
+
+  it('lets the transcoder task touch only asset items of the media table: LeadingKeys asset#*, no scan or query', () => {
+    expect(transcoderDynamo.length).toBeGreaterThan(0);
+    for (const s of transcoderDynamo) {
+      expect(s.condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [ASSET_KEYS_PATTERN] } });
+      expect(JSON.stringify(s.resources)).toMatch(/MediaTable/);
+      expect(JSON.stringify(s.resources)).not.toMatch(/index/);
+      expect(s.actions.filter((a) => !['dynamodb:GetItem', 'dynamodb:UpdateItem'].includes(a))).toEqual([]);
+    }
+  });
+
+  it('gives the transcoder task nothing on the signing-keys table', () => {
+    for (const s of policiesOfRole(t, taskRole)) expect(namesSigningKeys(s.resources), s.actions.join()).toBe(false);
+  });
+
+  it('keeps signing keys in their own table, reachable only by the API and the playback function', () => {
+    expect(Object.keys(stateful$.findResources('AWS::DynamoDB::Table')).some((id) => id.includes('SigningKeys'))).toBe(
+      true,
+    );
+    const roles = [stateful$, t].flatMap((template) =>
+      statements(template)
+        .filter((s) => namesSigningKeys(s.resources))
+        .flatMap((s) => template.findResources('AWS::IAM::Policy')[s.id]?.Properties.Roles as { Ref: string }[])
+        .map((r) => r.Ref),
+    );
+    expect(new Set(roles.map((r) => r.replace(/[0-9A-F]{8}$/, '')))).toEqual(
+      new Set([expect.stringMatching(/^ApiFunction/), expect.stringMatching(/PlaybackFunction/)]),
+    );
+  });
+});
