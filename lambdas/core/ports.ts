@@ -270,6 +270,8 @@ export interface WebhookEndpoint {
   url: string;
   secret: string;
   created_at: number;
+  /** false: events are not sent to it (Mux's `enabled`); absent means enabled. */
+  enabled?: boolean;
 }
 
 /** One attempt to deliver one event to one endpoint. */
@@ -288,6 +290,7 @@ export interface WebhookDelivery {
 }
 
 export interface WebhookRepository {
+  /** Creates the endpoint, or replaces it whole (an update). */
   putEndpoint(endpoint: WebhookEndpoint): Promise<void>;
   getEndpoint(env: string, id: string): Promise<WebhookEndpoint | undefined>;
   listEndpoints(env: string): Promise<WebhookEndpoint[]>;

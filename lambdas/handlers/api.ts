@@ -46,6 +46,7 @@ export function createApiHandler(deps: () => ApiDeps) {
       const query = route.query && parseOrThrow(route.query, event.queryStringParameters ?? {}, 'query');
       const result = await route.run({ params, body, query, caller, deps: deps() });
       if (route.status === 204) return { statusCode: 204, body: '' };
+      if (route.status === 302) return { statusCode: 302, headers: { location: String(result) }, body: '' };
       return json(route.status, route.list ? result : { data: result });
     } catch (err) {
       return errorResponse(err);
@@ -129,6 +130,7 @@ export const handler = createApiHandler(
       allowLoopbackUrls: optional('ALLOW_LOOPBACK_URLS') === 'true',
       outputBucket: env.OUTPUT_BUCKET,
       defaultUploadTimeout: Number(env.UPLOAD_TIMEOUT_SECONDS),
+      streamUrl: env.STREAM_URL,
     };
   }),
 );

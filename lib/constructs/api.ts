@@ -14,7 +14,7 @@ export interface VideoApiProps {
   readonly tokensTable: dynamodb.ITable;
   /** Signing keys, managed through `/system/v1/signing-keys`. */
   readonly signingKeysTable: dynamodb.ITable;
-  /** Webhook endpoints, registered through `/system/v1/webhook-endpoints`. */
+  /** Webhook endpoints, registered through `/system/v1/webhooks`. */
   readonly webhooksTable: dynamodb.ITable;
   readonly ingestBucket: s3.IBucket;
   /** Where assets created from an input URL are queued for fetching. */

@@ -5,7 +5,7 @@ import { assetOutputPrefix } from '../domain/layout.js';
 import { type AssetRecord, type MuxAsset, type PlaybackId, toMuxAsset, toMuxInputInfo } from '../domain/media.js';
 import type { MediaObjects, MediaRepository } from '../ports.js';
 import { unsupported } from '../validation.js';
-import { type ListQuery, listBody, pageOf } from './listing.js';
+import { ListFields, listBody, onePageRule, pageOf } from './listing.js';
 
 /** Mux's asset `meta`: free-form labels the platform stores and returns. */
 export const AssetMetaInput = z.strictObject({
@@ -58,7 +58,25 @@ export async function getAssetInputInfo(id: string, ctx: AssetsContext): Promise
   return toMuxInputInfo(await ownAsset(id, ctx));
 }
 
-export async function listAssets(query: ListQuery, ctx: AssetsContext) {
+/**
+ * Query of `GET /video/v1/assets`: the list query and Mux's filters. `upload_id` gives the asset made from that
+ * upload (none yet, or another environment's: an empty list); `live_stream_id` always gives an empty list, because
+ * this deployment has no live streams and so no asset was recorded from one.
+ */
+export const AssetListQuery = ListFields.extend({
+  upload_id: z.string().min(1, { error: 'must not be empty' }).optional(),
+  live_stream_id: z.string().min(1, { error: 'must not be empty' }).optional(),
+}).refine(...onePageRule);
+export type AssetListQuery = z.output<typeof AssetListQuery>;
+
+export async function listAssets(query: AssetListQuery, ctx: AssetsContext) {
+  if (query.live_stream_id !== undefined) return listBody({ items: [] }, toMuxAsset);
+  if (query.upload_id !== undefined) {
+    const upload = await ctx.media.getUpload(query.upload_id);
+    const asset = upload?.env === ctx.env && upload.asset_id ? await ctx.media.getAsset(upload.asset_id) : undefined;
+    const listed = asset && asset.status !== 'deleted' ? [asset] : [];
+    return listBody({ items: listed }, toMuxAsset);
+  }
   const page = await pageOf((limit, cursor) => ctx.media.listAssets(ctx.env, limit, cursor), query);
   return listBody(page, toMuxAsset);
 }

@@ -5,16 +5,22 @@ const positiveInt = (field: string) =>
   z.coerce.number({ error: 'must be a number' }).int({ error: 'must be an integer' }).min(1, `${field} starts at 1`);
 
 /** Query parameters of Mux's list endpoints: `limit` (default 25, max 100) and `page`, plus Gamma's `cursor`. */
-export const ListQuery = z
-  .strictObject({
-    limit: positiveInt('limit').max(100, { error: 'must be at most 100' }).default(25),
-    page: positiveInt('page').default(1),
-    cursor: z.string().min(1, { error: 'must not be empty' }).optional(),
-  })
-  .refine((q) => q.cursor === undefined || q.page === 1, {
-    error: 'cannot be combined with cursor (the cursor already says where the page starts)',
-    path: ['page'],
-  });
+export const ListFields = z.strictObject({
+  limit: positiveInt('limit').max(100, { error: 'must be at most 100' }).default(25),
+  page: positiveInt('page').default(1),
+  cursor: z.string().min(1, { error: 'must not be empty' }).optional(),
+});
+
+/** A list query (ListFields, extended with a list's own filters) may not name both a page and a cursor. */
+export const onePageRule: [
+  (q: { cursor?: string | undefined; page: number }) => boolean,
+  { error: string; path: PropertyKey[] },
+] = [
+  (q) => q.cursor === undefined || q.page === 1,
+  { error: 'cannot be combined with cursor (the cursor already says where the page starts)', path: ['page'] },
+];
+
+export const ListQuery = ListFields.refine(...onePageRule);
 export type ListQuery = z.output<typeof ListQuery>;
 
 /**

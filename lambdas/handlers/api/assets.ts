@@ -1,5 +1,6 @@
 /** Assets (`/video/v1/assets`): created from an input URL or by an upload, read, updated, deleted. */
 import {
+  AssetListQuery,
   deleteAsset,
   getAsset,
   getAssetInputInfo,
@@ -7,7 +8,6 @@ import {
   UpdateAssetInput,
   updateAsset,
 } from '../../core/usecases/assets.js';
-import { ListQuery } from '../../core/usecases/listing.js';
 import { CreateAssetInput, createAssetFromUrl } from '../../core/usecases/url-inputs.js';
 import { mediaScope, type Route, route, urlPolicy } from './route.js';
 
@@ -35,10 +35,11 @@ export const assetRoutes: readonly Route[] = [
     path: '/video/v1/assets',
     summary: 'List assets',
     tag,
-    query: ListQuery,
+    query: AssetListQuery,
     status: 200,
     list: true,
-    returns: 'assets, newest first',
+    returns:
+      'assets, newest first; `upload_id` gives the one made from that upload, `live_stream_id` none (no live streams)',
     run: (req) => listAssets(req.query, mediaScope(req)),
   }),
   route({

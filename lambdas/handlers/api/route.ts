@@ -38,6 +38,8 @@ export interface ApiDeps {
   outputBucket: string;
   /** Seconds an upload URL stays valid when the request names no timeout. */
   defaultUploadTimeout: number;
+  /** Where playback is served (`{streamUrl}/{playbackId}.m3u8`): the SDK's playback helpers are redirected there. */
+  streamUrl: string;
 }
 
 /** `'ASSET_ID' | 'PLAYBACK_ID'` of `/video/v1/assets/{ASSET_ID}/playback-ids/{PLAYBACK_ID}`. */
@@ -61,7 +63,7 @@ interface RouteSpec<P extends string, B extends Schema, Q extends Schema> extend
   readonly query?: Q;
   /** `run` returns Mux's list envelope `{ data, next_cursor }` itself; other routes return what `data` holds. */
   readonly list?: true;
-  /** The one use case call. A 204 route's result is dropped. */
+  /** The one use case call. A 204 route's result is dropped; a 302 route's result is the `Location`. */
   run(req: RouteRequest<P, B, Q>): Promise<unknown>;
 }
 
