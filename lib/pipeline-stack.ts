@@ -125,6 +125,7 @@ export class PipelineStack extends Stack {
       outputBucket: storage.outputBucket,
       mediaTable: storage.mediaTable,
       transcoder,
+      maxUploadSize,
       // The local platform's tests serve input files on 127.0.0.1; on AWS every internal address is refused.
       allowLoopback: Boolean(local),
     });

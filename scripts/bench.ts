@@ -2,47 +2,48 @@
  * `npm run bench [-- --seconds 300] [-- --no-platform]`: how fast the transcoder is, against the bare ffmpeg
  * lower bound and a naive baseline, on a generated 1080p30 source. Not a test: it measures and prints.
  *
- * 1. bare ffmpeg: decode only, and the one ffmpeg command that encodes Gamma's ladder (the same arguments the
- *    transcoder runs, without any platform around it);
- * 2. naive: one ffmpeg process per rung, one after another, each decoding the source itself; and the transcoder's
- *    chunk-parallel encoder (CHUNK_PARALLELISM), bare;
+ * 1. bare ffmpeg: decode only, and the ONE ffmpeg command that makes every output Gamma makes (ladder, stills,
+ *    storyboard, preview frames; the same arguments the transcoder runs, without any platform around it);
+ * 2. naive: one ffmpeg process per rung, one after another, each decoding the source itself;
  * 3. Gamma: the local platform (emulator + CDK app + Fargate agent), from the upload's PUT completing to the first
- *    playable playlist and to `ready`;
- * 4. a model of the AWS path with 1, 4, 16 and 64 chunk workers for a 10-minute source (chunk tasks, with their
- *    default minimum chunk length), from times measured here with the chunk tasks' own encoder: the audio encoded
- *    once and cut into slices (the first task's step before it fans out, per source second), and chunks of two
- *    lengths encoded as a chunk task encodes them (`encodeHlsChunk`, fitted as fixed cost + cost per source second),
- *    plus a stated task start-up latency.
+ *    playable playlist and to `ready`, and its CPU over the bare command's (the overhead ratio);
+ * 4. the AWS model (scripts/bench-model.ts) for 10-minute and 2-hour sources on 1–256 workers, today's path and the
+ *    proposed one, and dollars per source minute per path, from figures measured here with the chunk tasks' own
+ *    encoder (chunks of two lengths fitted as fixed cost + cost per source second, the audio per source second,
+ *    the probe, a byte range read) plus stated constants.
  *
  * CPU seconds are those of finished child processes (`cutime + cstime` of this process), so each step is run alone.
  * The last line printed is one JSON object with every figure.
  */
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import {
-  encodeAudioSlices,
-  encodeHlsChunk,
-  encodeHlsChunked,
-  ladderFfmpegArgs,
-} from '../containers/transcoder/src/encode.js';
+import { encodeAudioSlices, encodeHlsChunk } from '../containers/transcoder/src/encode.js';
+import { ladderFfmpegArgs } from '../containers/transcoder/src/ffmpeg/args.js';
 import { probe } from '../containers/transcoder/src/probe.js';
-import { CHUNK_TASK_DEFAULTS, chunkTimeOffset, planChunks } from '../lambdas/core/domain/chunks.js';
+import { chunkTimeOffset, planChunks } from '../lambdas/core/domain/chunks.js';
 import { type LadderPlan, planLadder } from '../lambdas/core/domain/ladder.js';
+import { PREVIEW_DIR, planImages, planPreviewFrames, STILLS_DIR } from '../lambdas/core/domain/thumbnails.js';
 import { GammaClient } from '../test/support/client.js';
+import {
+  AWS,
+  costPerSourceMinute,
+  type Measured,
+  type ModelRow,
+  PRICES,
+  proposedModel,
+  todayModel,
+  warmWorkerUsdPerMonth,
+} from './bench-model.js';
 import { STATE_DIR, startPlatform } from './local/platform.js';
 
-/** What a Fargate task takes from RunTask to running our code (image pull, ENI, node start): stated, not measured. */
-const TASK_STARTUP_S = 30;
-const MODEL_SOURCE_S = 600;
-const MODEL_WORKERS = [1, 4, 16, 64] as const;
+/** Source lengths and worker counts the AWS model is printed for (scripts/bench-model.ts). */
+const MODEL_SOURCES_S = [600, 7200] as const;
+const MODEL_WORKERS = [1, 4, 16, 32, 64, 256] as const;
 /** Chunk lengths the per-chunk cost is measured at. */
 const MEASURED_CHUNKS_S = [6, 30] as const;
-/** The local chunk-parallel run: chunks of the source, ffmpeg processes at once (CHUNK_PARALLELISM). */
-const LOCAL_CHUNKS = 4;
-const LOCAL_PARALLELISM = 2;
 
 const { values: flags } = parseArgs({
   options: { seconds: { type: 'string', default: '60' }, 'no-platform': { type: 'boolean', default: false } },
@@ -154,17 +155,28 @@ async function main() {
     const source = join(work, `source-1080p30-${sourceSeconds}s.mp4`);
     process.stderr.write(`[bench] generating a ${sourceSeconds}s 1080p30 source\n`);
     await makeSource(source, sourceSeconds);
-    const probed = await probe(source);
+    let probed = await probe(source);
+    const probeTime = await timed(async () => {
+      probed = await probe(source);
+    });
     const plan = planLadder(probed);
+    const video = probed.video as NonNullable<typeof probed.video>;
     const rungs = plan.video?.rungs.map((r) => r.name) ?? [];
     process.stderr.write(`[bench] ladder: ${rungs.join(', ')}\n`);
 
     process.stderr.write('[bench] decode only\n');
     const decode = await timed(() => ffmpeg(['-v', 'error', '-i', source, '-map', '0', '-f', 'null', '-']));
 
-    process.stderr.write('[bench] bare ffmpeg ladder (one command)\n');
+    // The same outputs as Gamma's: every rung, the stills and storyboard, the preview frames, in one command.
+    process.stderr.write('[bench] bare ffmpeg: the ladder and every image output, one command\n');
     const ladderDir = await freshDir(work, 'ladder', plan);
-    const ladder = await timed(() => ffmpeg(ladderFfmpegArgs(source, plan, ladderDir, 'fmp4')));
+    await mkdir(join(ladderDir, STILLS_DIR), { recursive: true });
+    await mkdir(join(ladderDir, PREVIEW_DIR), { recursive: true });
+    const side = {
+      images: planImages(sourceSeconds, video),
+      previews: { plan: planPreviewFrames(sourceSeconds, video), frameList: join(work, 'previews.crc') },
+    };
+    const ladder = await timed(() => ffmpeg(ladderFfmpegArgs(source, plan, ladderDir, 'fmp4', side)));
 
     process.stderr.write('[bench] naive: one ffmpeg per rung\n');
     const naiveDir = await freshDir(work, 'naive', plan);
@@ -178,23 +190,34 @@ async function main() {
       }
     });
 
-    const chunks = planChunks(sourceSeconds, { segmentSeconds: plan.segmentSeconds, workers: LOCAL_CHUNKS });
-    process.stderr.write(`[bench] chunk-parallel ladder (${chunks.length} chunks, ${LOCAL_PARALLELISM} at once)\n`);
-    const chunkedDir = await freshDir(work, 'chunked', plan);
-    const chunked = await timed(() =>
-      encodeHlsChunked(source, plan, chunkedDir, { chunks, parallelism: LOCAL_PARALLELISM }),
-    );
-
-    // The chunk tasks' own steps, bare: the first task's audio (encoded once, cut into slices), then chunks of two
-    // lengths encoded as a chunk task encodes them (its slice of the audio muxed in, segments under final names).
-    process.stderr.write('[bench] chunk tasks: the audio once, cut into slices\n');
-    const sliceChunks = planChunks(sourceSeconds, { segmentSeconds: plan.segmentSeconds, workers: LOCAL_CHUNKS });
-    const audioDir = join(work, 'audio');
+    // The chunk tasks' own steps, bare: the audio per source second, chunks of two lengths encoded as a chunk task
+    // encodes them (its slice of the audio muxed in, segments under final names), and a chunk's byte range read.
+    process.stderr.write('[bench] chunk tasks: the audio, a byte range, chunks of two lengths\n');
+    const sliceChunks = planChunks(sourceSeconds, { segmentSeconds: plan.segmentSeconds, workers: 4 });
     const audio = await timed(async () => {
-      if (plan.audio) await encodeAudioSlices(source, plan.audio, sliceChunks, audioDir);
+      if (plan.audio) await encodeAudioSlices(source, plan.audio, sliceChunks, join(work, 'audio'));
     });
     const audioPerSourceSecond = audio.wall / sourceSeconds;
-    process.stderr.write(`[bench] chunk tasks: one chunk of ${MEASURED_CHUNKS_S.join(' s, then ')} s\n`);
+    const mid = String(Math.max(0, sourceSeconds / 2 - MEASURED_CHUNKS_S[1] / 2));
+    const rangeRead = await timed(() =>
+      ffmpeg([
+        '-v',
+        'error',
+        '-ss',
+        mid,
+        '-t',
+        String(MEASURED_CHUNKS_S[1]),
+        '-i',
+        source,
+        '-map',
+        '0',
+        '-c',
+        'copy',
+        '-f',
+        'null',
+        '-',
+      ]),
+    );
     const chunkTimes: { seconds: number; wall: number }[] = [];
     const timeOffsetSeconds = chunkTimeOffset(plan.video?.fps ?? 30);
     for (const seconds of MEASURED_CHUNKS_S) {
@@ -213,31 +236,43 @@ async function main() {
     }
     const [short, long] = chunkTimes as [(typeof chunkTimes)[0], (typeof chunkTimes)[0]];
     const perSourceSecond = (long.wall - short.wall) / (long.seconds - short.seconds);
-    const fixed = Math.max(0, short.wall - perSourceSecond * short.seconds);
-    const chunkWall = (seconds: number) => fixed + perSourceSecond * seconds;
-    const model: Record<string, { chunks: number; ready_s: number }> = {};
-    for (const workers of MODEL_WORKERS) {
-      const chunks = planChunks(MODEL_SOURCE_S, {
-        segmentSeconds: plan.segmentSeconds,
-        workers,
-        minChunkSeconds: CHUNK_TASK_DEFAULTS.minChunkSeconds,
-      });
-      const [first, ...rest] = chunks.map((c) => chunkWall(c.durationSeconds));
-      // One chunk is the single-task path: one task start, one encode. More: the first task starts, cuts the audio,
-      // starts the chunk tasks and encodes chunk 0 while they start and encode theirs; the last one finishes.
-      const ready =
-        rest.length === 0
-          ? TASK_STARTUP_S + (first ?? 0)
-          : TASK_STARTUP_S +
-            audioPerSourceSecond * MODEL_SOURCE_S +
-            Math.max(first ?? 0, TASK_STARTUP_S + Math.max(...rest));
-      model[String(workers)] = { chunks: chunks.length, ready_s: round(ready) };
-    }
+    const measured: Measured = {
+      cores: availableParallelism(),
+      chunkFixedS: Math.max(0, short.wall - perSourceSecond * short.seconds),
+      chunkPerSourceS: perSourceSecond,
+      audioPerSourceS: audioPerSourceSecond,
+      probeS: probeTime.wall,
+      rangeReadS: rangeRead.wall,
+      sourceBytesPerS: (await stat(source)).size / sourceSeconds,
+      rungs: {
+        sd: plan.video?.rungs.filter((r) => Math.min(r.width, r.height) < 720).length ?? 0,
+        hd: plan.video?.rungs.filter((r) => Math.min(r.width, r.height) >= 720).length ?? 0,
+      },
+    };
+    const model = Object.fromEntries(
+      MODEL_SOURCES_S.map((length) => [
+        length,
+        Object.fromEntries(
+          MODEL_WORKERS.map((w) => [
+            w,
+            { now: todayModel(measured, length, w), next: proposedModel(measured, length, w) },
+          ]),
+        ),
+      ]),
+    );
+    const cost = costPerSourceMinute(measured, 600, 32);
 
     const gamma = flags['no-platform'] ? undefined : await measureGamma(source);
 
     const minutes = sourceSeconds / 60;
     const load = { before: round(loadBefore), after: round(loadavg()[0] ?? 0), cores: availableParallelism() };
+    const byLength = (pick: (row: { now: ModelRow; next: ModelRow }) => number) =>
+      Object.fromEntries(
+        Object.entries(model).map(([length, rows]) => [
+          `${Number(length) / 60}min`,
+          Object.fromEntries(Object.entries(rows).map(([w, row]) => [w, round(pick(row), 1)])),
+        ]),
+      );
     const figures = {
       source_s: sourceSeconds,
       load_average_1min: load,
@@ -245,41 +280,45 @@ async function main() {
       decode_s: round(decode.wall),
       ffmpeg_ladder_s: round(ladder.wall),
       naive_s: round(naive.wall),
-      chunked_ladder_s: round(chunked.wall),
       gamma_first_playable_s: gamma ? round(gamma.firstPlayable) : null,
       gamma_ready_s: gamma ? round(gamma.ready) : null,
       cpu_s_per_source_min: {
         decode: round(decode.cpu / minutes),
         ffmpeg_ladder: round(ladder.cpu / minutes),
         naive: round(naive.cpu / minutes),
-        chunked_ladder: round(chunked.cpu / minutes),
         ...(gamma && { gamma: round(gamma.cpu / minutes) }),
       },
+      overhead_cpu_ratio: gamma ? round(gamma.cpu / ladder.cpu) : null,
       ratios_to_ffmpeg_ladder: {
         decode: round(decode.wall / ladder.wall),
         naive: round(naive.wall / ladder.wall),
-        chunked_ladder: round(chunked.wall / ladder.wall),
         ...(gamma && {
           gamma_first_playable: round(gamma.firstPlayable / ladder.wall),
           gamma_ready: round(gamma.ready / ladder.wall),
         }),
       },
       first_playable_over_ready: gamma ? round(gamma.firstPlayable / gamma.ready) : null,
+      measured: Object.fromEntries(
+        Object.entries(measured).map(([k, v]) => [k, typeof v === 'number' ? round(v, 4) : v]),
+      ),
       chunk_encode_s: Object.fromEntries(chunkTimes.map((c) => [String(c.seconds), round(c.wall)])),
-      chunk_audio_s_per_source_s: round(audioPerSourceSecond, 4),
-      model_task_startup_s: TASK_STARTUP_S,
-      model_min_chunk_s: CHUNK_TASK_DEFAULTS.minChunkSeconds,
-      model_10min_ready_s: Object.fromEntries(Object.entries(model).map(([w, m]) => [w, m.ready_s])),
-      model_10min_chunks: Object.fromEntries(Object.entries(model).map(([w, m]) => [w, m.chunks])),
+      model_constants: AWS,
+      model_first_playable_s: byLength((r) => r.next.firstPlayableS),
+      model_ready_s: byLength((r) => r.next.readyS),
+      model_chunks: byLength((r) => r.next.chunks),
+      model_today_first_playable_s: byLength((r) => r.now.firstPlayableS),
+      model_today_ready_s: byLength((r) => r.now.readyS),
+      cost_usd_per_source_min: Object.fromEntries(Object.entries(cost).map(([k, v]) => [k, round(v, 5)])),
+      warm_worker_usd_per_month: round(warmWorkerUsdPerMonth()),
+      prices: PRICES,
     };
 
-    const rows: [string, number | null, number | null, string][] = [
-      ['decode only (bare ffmpeg)', decode.wall, decode.cpu, ''],
-      ['ladder, one ffmpeg command (bare)', ladder.wall, ladder.cpu, ''],
-      ['naive: one ffmpeg per rung', naive.wall, naive.cpu, ''],
-      [`ladder in ${chunks.length} chunks, ${LOCAL_PARALLELISM} at once`, chunked.wall, chunked.cpu, ''],
-      ['Gamma: upload → first playable', gamma?.firstPlayable ?? null, null, ''],
-      ['Gamma: upload → ready', gamma?.ready ?? null, gamma?.cpu ?? null, ''],
+    const rows: [string, number | null, number | null][] = [
+      ['decode only (bare ffmpeg)', decode.wall, decode.cpu],
+      ['ladder + images, one command (bare)', ladder.wall, ladder.cpu],
+      ['naive: one ffmpeg per rung', naive.wall, naive.cpu],
+      ['Gamma: upload → first playable', gamma?.firstPlayable ?? null, null],
+      ['Gamma: upload → ready', gamma?.ready ?? null, gamma?.cpu ?? null],
     ];
     const cell = (n: number | null, width: number) => (n === null ? '—' : n.toFixed(1)).padStart(width);
     console.log(
@@ -295,14 +334,30 @@ async function main() {
         `${name.padEnd(36)}${cell(wall, 9)}${ratio.padStart(10)}${cell(cpu, 9)}${cell(cpu === null ? null : cpu / minutes, 15)}`,
       );
     }
+    if (gamma)
+      console.log(`Gamma's CPU over the bare command's: ${(gamma.cpu / ladder.cpu).toFixed(2)}× (target ≤ 1.05×)`);
     console.log(
-      `\nAWS model (chunk tasks), ${MODEL_SOURCE_S / 60}-minute source, task start-up ${TASK_STARTUP_S}s, chunks of at least ${CHUNK_TASK_DEFAULTS.minChunkSeconds}s,` +
-        ` chunk encode ≈ ${fixed.toFixed(1)}s + ${perSourceSecond.toFixed(2)}s per source second, audio ${audioPerSourceSecond.toFixed(3)}s per source second:`,
+      `\nAWS model (constants in scripts/bench-model.ts), measured here: chunk encode ≈ ${measured.chunkFixedS.toFixed(1)}s + ` +
+        `${perSourceSecond.toFixed(2)}s per source second on ${measured.cores} cores, audio ${audioPerSourceSecond.toFixed(3)}s/s, ` +
+        `probe ${probeTime.wall.toFixed(2)}s, a 30 s byte range read ${rangeRead.wall.toFixed(2)}s`,
     );
-    for (const [workers, { chunks: n, ready_s }] of Object.entries(model))
-      console.log(
-        `  ${workers.padStart(3)} workers → ${String(n).padStart(2)} chunk tasks → ready in ${ready_s.toFixed(0)}s`,
-      );
+    console.log(
+      `${'source'.padEnd(8)}${'workers'.padStart(8)}${'chunks'.padStart(8)}${'first playable s'.padStart(18)}${'ready s'.padStart(9)}   today: first playable / ready s`,
+    );
+    for (const [length, rows] of Object.entries(model)) {
+      for (const [w, { now, next }] of Object.entries(rows)) {
+        console.log(
+          `${`${Number(length) / 60} min`.padEnd(8)}${w.padStart(8)}${String(next.chunks).padStart(8)}${next.firstPlayableS.toFixed(1).padStart(18)}` +
+            `${next.readyS.toFixed(0).padStart(9)}   ${now.firstPlayableS.toFixed(0)} / ${now.readyS.toFixed(0)}`,
+        );
+      }
+    }
+    const usd = (n: number) => `$${n.toFixed(4)}`;
+    console.log(
+      `\n$ per source minute (10 min, 32 workers): Gamma today ${usd(cost.gamma_fargate_today)}, Gamma warm workers ` +
+        `${usd(cost.gamma_fargate_warm_workers)}, MediaConvert basic ${usd(cost.mediaconvert_basic)}; ` +
+        `one warm worker at rest ${usd(warmWorkerUsdPerMonth())}/month`,
+    );
     console.log(JSON.stringify(figures));
   } finally {
     await rm(work, { recursive: true, force: true });

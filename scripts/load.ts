@@ -95,7 +95,7 @@ class Api {
   private readonly auth: string;
   private readonly agent: Agent;
   constructor(
-    private readonly config: LocalConfig,
+    private readonly config: Pick<LocalConfig, 'apiUrl' | 'tokenId' | 'tokenSecret'>,
     connections: number,
   ) {
     this.auth = `Basic ${Buffer.from(`${config.tokenId}:${config.tokenSecret}`).toString('base64')}`;
@@ -154,7 +154,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const seconds = (ms: number) => Math.round(ms) / 1000;
 
 /** The load run against a running platform. */
-export async function runLoad(config: LocalConfig, clip: Buffer, options: LoadOptions): Promise<LoadReport> {
+export async function runLoad(
+  config: Pick<LocalConfig, 'apiUrl' | 'tokenId' | 'tokenSecret'>,
+  clip: Buffer,
+  options: LoadOptions,
+): Promise<LoadReport> {
   if (options.clips > options.uploads) throw new Error('clips must not exceed uploads');
   const api = new Api(config, options.connections ?? 50);
   try {

@@ -1,5 +1,6 @@
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
+import { isPossibleId } from './domain/ids.js';
 
 /** Access-token secrets at rest: scrypt with a random salt, stored as `salt:hash` in hex. */
 
@@ -30,7 +31,9 @@ export interface Credentials {
 export function parseCredentials(pair: string): Credentials | undefined {
   const colon = pair.indexOf(':');
   if (colon <= 0 || colon === pair.length - 1) return undefined;
-  return { id: pair.slice(0, colon), secret: pair.slice(colon + 1) };
+  const id = pair.slice(0, colon);
+  // An id no token can have is no credential: refused as unknown (401), never looked up.
+  return isPossibleId(id) ? { id, secret: pair.slice(colon + 1) } : undefined;
 }
 
 /** `Basic base64(<id>:<secret>)`, as Mux's API takes its access tokens. */

@@ -44,6 +44,9 @@ export const ENV = {
   ASSET_ID: 'ASSET_ID',
   SOURCE_BUCKET: 'SOURCE_BUCKET',
   SOURCE_KEY: 'SOURCE_KEY',
+  /** Optional: the source's S3 version and ETag, pinned at ingest (domain/media.ts `SourceObject`). */
+  SOURCE_VERSION_ID: 'SOURCE_VERSION_ID',
+  SOURCE_ETAG: 'SOURCE_ETAG',
   /** DynamoDB table of webhook endpoints and their delivery log. */
   WEBHOOKS_TABLE: 'WEBHOOKS_TABLE',
   /** SQS queue of webhook deliveries (one message per event and endpoint). */
@@ -67,11 +70,11 @@ export const ENV = {
   STREAM_URL_PARAMETER: 'STREAM_URL_PARAMETER',
   /** Optional cap on the ladder: 1080p, 1440p or 2160p. */
   MAX_RESOLUTION_TIER: 'MAX_RESOLUTION_TIER',
-  /** Optional: ffmpeg processes a transcoder task runs at once; above 1, long sources are encoded in chunks. */
+  /** Optional, with CHUNK_WORKERS=tasks: chunk tasks per asset at most; above 1, long sources are chunked. */
   CHUNK_PARALLELISM: 'CHUNK_PARALLELISM',
   /**
-   * Optional: `process` (default) encodes chunks as child processes of one task; `tasks` gives each chunk its own
-   * task (CHUNK_PARALLELISM tasks at most), started by the first one through the runner's variables.
+   * Optional: `process` (default) encodes in one ffmpeg of one task; `tasks` gives each chunk of a long source its
+   * own task (CHUNK_PARALLELISM tasks at most), started by the first one through the runner's variables.
    */
   CHUNK_WORKERS: 'CHUNK_WORKERS',
   /** Optional: the shortest chunk worth a worker, seconds (a source is chunked only if it makes two). Default 12. */
@@ -131,7 +134,7 @@ export const USES = {
   playbackKey: ['PLAYBACK_KEY_SECRET'],
   uploadTimeouts: ['MEDIA_TABLE', 'INGEST_BUCKET'],
   /** Fetches input URLs into the ingest bucket and dispatches, so it also reads the runner's variables. */
-  urlFetch: ['MEDIA_TABLE', 'INGEST_BUCKET', 'OUTPUT_BUCKET', 'TRANSCODER'],
+  urlFetch: ['MEDIA_TABLE', 'INGEST_BUCKET', 'OUTPUT_BUCKET', 'TRANSCODER', 'MAX_UPLOAD_BYTES'],
   webhookFanout: ['WEBHOOKS_TABLE', 'WEBHOOK_QUEUE_URL'],
   webhookDeliver: ['WEBHOOKS_TABLE', 'WEBHOOK_QUEUE_URL', 'WEBHOOK_RETRY_BASE_SECONDS', 'WEBHOOK_RETRY_MAX_SECONDS'],
   transcoder: ['MEDIA_TABLE', 'OUTPUT_BUCKET', 'ASSET_ID', 'SOURCE_BUCKET', 'SOURCE_KEY'],

@@ -10,6 +10,7 @@ import type {
   MultipartState,
   PlaybackId,
   ReadyPatch,
+  SourceObject,
   UploadRecord,
   VideoQuality,
 } from './domain/media.js';
@@ -96,7 +97,8 @@ export interface MediaObjects {
 /** One transcode of one asset. */
 export interface TranscodeJob {
   assetId: string;
-  source: { bucket: string; key: string };
+  /** Read exactly this object: its version and ETag, when pinned (domain/media.ts `SourceObject`). */
+  source: SourceObject;
   outputBucket: string;
   maxResolutionTier?: string;
   /** The static renditions (MP4/M4A downloads) to write after the ladder, e.g. ['highest', 'audio-only']. */
@@ -347,6 +349,18 @@ export interface InputJob {
 
 export interface InputQueue {
   submit(job: InputJob): Promise<void>;
+}
+
+/**
+ * The URL inputs each environment has in flight (queued or fetching), bounded so one environment cannot fill the
+ * fetch queue and hold every fetch function: a slot is claimed when the asset is created and released when its fetch
+ * ends; a slot whose fetch never reports back (its message went to the dead-letter queue) lapses after its lease.
+ */
+export interface InputSlots {
+  /** Claims a slot for `assetId` until `expiresAt` (unix seconds); false when `limit` live slots are held already. */
+  claim(env: string, assetId: string, limit: number, expiresAt: number): Promise<boolean>;
+  /** Gives the slot back; nothing happens when it is not held. */
+  release(env: string, assetId: string): Promise<void>;
 }
 
 /**

@@ -49,6 +49,9 @@ export function parseMediaKey(pk: string): { kind: MediaKind; id: string } | und
   return m ? { kind: m[1] as MediaKind, id: m[2] as string } : undefined;
 }
 
+/** The media table's item holding an environment's URL-input slots (adapters/dynamo-input-slots.ts). */
+export const inputSlotsKey = (env: string) => `input-slots#${env}`;
+
 export const envIndexKey = (env: string, kind: 'upload' | 'asset') => `${env}#${kind}`;
 export const envIndexSort = (createdAt: number, id: string) => `${String(createdAt).padStart(12, '0')}#${id}`;
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { ValidationError } from './domain/errors.js';
+import { NotFoundError, ValidationError } from './domain/errors.js';
+import { isPossibleId } from './domain/ids.js';
 
 /** Parses `input` or throws a ValidationError whose messages each name the field: "timeout: must be …". */
 export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, root = 'body'): z.output<S> {
@@ -23,3 +24,8 @@ export const unsupported = (why: string) =>
 /** A field of work this deployment does not have yet (tracks, clips, overlays): refused by name until it is. */
 export const notYetSupported = (what: string) =>
   z.never({ error: `is not yet supported in this deployment (${what})` }).optional();
+
+/** Throws NotFoundError for an id in a request path that no record can have (over MAX_ID_LENGTH): a 404, not a 500. */
+export function checkPathIds(path: string, ids: readonly string[]): void {
+  if (!ids.every(isPossibleId)) throw new NotFoundError('resource', path.slice(0, 100));
+}

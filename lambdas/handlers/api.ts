@@ -9,6 +9,7 @@ import { lookup } from 'node:dns/promises';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { documentClient, s3Client } from '../core/adapters/clients.js';
+import { DynamoInputSlots } from '../core/adapters/dynamo-input-slots.js';
 import { DynamoMediaRepository } from '../core/adapters/dynamo-media.js';
 import { DynamoSigningKeyRepository } from '../core/adapters/dynamo-signing-keys.js';
 import { DynamoTokenRepository } from '../core/adapters/dynamo-tokens.js';
@@ -16,13 +17,19 @@ import { DynamoWebhookRepository } from '../core/adapters/dynamo-webhooks.js';
 import { S3MediaObjects } from '../core/adapters/s3-media-objects.js';
 import { S3MultipartUploads, S3UploadUrls } from '../core/adapters/s3-upload-urls.js';
 import { SqsInputQueue } from '../core/adapters/sqs-input-queue.js';
-import { NotFoundError, TransitionError, UnauthorizedError, ValidationError } from '../core/domain/errors.js';
+import {
+  NotFoundError,
+  TooManyRequestsError,
+  TransitionError,
+  UnauthorizedError,
+  ValidationError,
+} from '../core/domain/errors.js';
 import { envFor, optional } from '../core/env.js';
 import { logger } from '../core/logger.js';
 import { once } from '../core/once.js';
 import type { TokenRepository } from '../core/ports.js';
 import { type Caller, cachedAuthenticator } from '../core/usecases/tokens.js';
-import { parseOrThrow } from '../core/validation.js';
+import { checkPathIds, parseOrThrow } from '../core/validation.js';
 import type { ApiDeps } from './api/route.js';
 import { createRouter, MethodNotAllowed } from './api/router.js';
 import { apiDocument, ROUTES } from './api/routes.js';
@@ -42,6 +49,7 @@ export function createApiHandler(deps: () => ApiDeps) {
       if (event.rawPath.replace(/\/+$/, '') === '/openapi.json' && method === 'GET') return json(200, apiDocument());
       const caller = await callerOf(event, deps());
       const { route, params } = matchRoute(method, event.rawPath);
+      checkPathIds(event.rawPath, Object.values(params));
       const body = route.body && parseOrThrow(route.body, jsonBody(event));
       const query = route.query && parseOrThrow(route.query, event.queryStringParameters ?? {}, 'query');
       const result = await route.run({ params, body, query, caller, deps: deps() });
@@ -91,6 +99,8 @@ function errorResponse(err: unknown): Result {
     return muxError(404, 'not_found', ["The requested resource either doesn't exist or you don't have access to it."]);
   }
   if (err instanceof TransitionError) return muxError(409, 'conflict', [err.message]);
+  // Mux answers its rate limits with 429; its SDKs retry a 429 after a backoff.
+  if (err instanceof TooManyRequestsError) return muxError(429, 'too_many_requests', [err.message]);
   if (err instanceof MethodNotAllowed) {
     return {
       ...muxError(405, 'method_not_allowed', [err.message]),
@@ -125,6 +135,7 @@ export const handler = createApiHandler(
       webhooks: new DynamoWebhookRepository(doc, env.WEBHOOKS_TABLE),
       signingKeys: new DynamoSigningKeyRepository(doc, env.SIGNING_KEYS_TABLE),
       inputs: new SqsInputQueue(new SQSClient({}), env.INPUT_QUEUE_URL),
+      inputSlots: new DynamoInputSlots(doc, env.MEDIA_TABLE),
       ingestBucket: env.INGEST_BUCKET,
       resolve: async (host: string) => (await lookup(host, { all: true })).map((a) => a.address),
       allowLoopbackUrls: optional('ALLOW_LOOPBACK_URLS') === 'true',

@@ -25,7 +25,12 @@ const S3Message = z.union([
         eventName: z.string(),
         s3: z.object({
           bucket: z.object({ name: z.string() }),
-          object: z.object({ key: z.string(), size: z.number().optional() }),
+          object: z.object({
+            key: z.string(),
+            size: z.number().optional(),
+            versionId: z.string().optional(),
+            eTag: z.string().optional(),
+          }),
         }),
       }),
     ),
@@ -55,7 +60,13 @@ async function ingestRecord(record: SQSRecord, deps: () => IngestContext): Promi
   if (!('Records' in message)) return; // s3:TestEvent
   for (const { eventName, s3 } of message.Records) {
     if (!eventName.startsWith('ObjectCreated:')) continue;
-    const object = { bucket: s3.bucket.name, key: decodeKey(s3.object.key), size: s3.object.size };
+    const object = {
+      bucket: s3.bucket.name,
+      key: decodeKey(s3.object.key),
+      size: s3.object.size,
+      ...(s3.object.versionId && { versionId: s3.object.versionId }),
+      ...(s3.object.eTag && { etag: s3.object.eTag }),
+    };
     const uploadId = uploadIdFromKey(object.key);
     await withKeys({ uploadId, assetId: uploadId && assetIdForUpload(uploadId) }, async () => {
       const { outcome, jobId } = await ingestObject(object, deps());

@@ -3,7 +3,8 @@
  * an RSA-2048 key pair, puts the private key in the Secrets Manager secret (PLAYBACK_KEY_SECRET) and registers the
  * public key in a CloudFront key group; the template only ever holds the ids (`KeyGroupId`, `PublicKeyId`), never
  * a key. Updates keep the key; delete removes the key group and the public key (the distribution, which depends on
- * this resource, is gone by then). It answers CloudFormation itself, with a PUT to the request's ResponseURL.
+ * this resource, is gone by then), but only ones this resource made, by their names: IAM cannot scope CloudFront
+ * key actions to resources, so the handler is what keeps a forged or stale physical id from deleting another key. It answers CloudFormation itself, with a PUT to the request's ResponseURL.
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import {
@@ -68,7 +69,7 @@ async function handle(event: CloudFormationCustomResourceEvent, deps: PlaybackKe
       };
     }
     case 'Delete':
-      await remove(event.PhysicalResourceId, deps);
+      await remove(event.PhysicalResourceId, ownName(event.StackId, event.LogicalResourceId), deps);
       return { physicalId: event.PhysicalResourceId };
   }
 }
@@ -80,9 +81,7 @@ async function create(stackId: string, logicalId: string, deps: PlaybackKeyDeps)
     publicKeyEncoding: { type: 'spki', format: 'pem' },
   });
   await deps.secrets.send(new PutSecretValueCommand({ SecretId: deps.secretArn, SecretString: privateKey }));
-  // Names are unique per account: the stack's name, this resource and a random suffix.
-  const stackName = stackId.split('/')[1] ?? 'gamma';
-  const name = `${stackName}-${logicalId}-${randomBytes(4).toString('hex')}`.slice(-128);
+  const name = ownName(stackId, logicalId).make(randomBytes(4).toString('hex'));
   const key = await deps.cloudfront.send(
     new CreatePublicKeyCommand({
       PublicKeyConfig: { CallerReference: name, Name: name, EncodedKey: publicKey, Comment: 'Gamma playback' },
@@ -99,15 +98,39 @@ async function create(stackId: string, logicalId: string, deps: PlaybackKeyDeps)
   return { physicalId: keyGroupId, data: { KeyGroupId: keyGroupId, PublicKeyId: publicKeyId } };
 }
 
-/** Deletes the key group, then its public key; either being gone already is fine. */
-async function remove(keyGroupId: string, deps: PlaybackKeyDeps): Promise<void> {
+/**
+ * The names this resource gives its key group and public key, unique per account: the stack's name, the resource's
+ * logical id and a random suffix (8 hex digits), at most 128 characters.
+ */
+function ownName(stackId: string, logicalId: string) {
+  const prefix = `${stackId.split('/')[1] ?? 'gamma'}-${logicalId}-`;
+  const make = (suffix: string) => `${prefix}${suffix}`.slice(-128);
+  return {
+    make,
+    owns: (name: string | undefined) => !!name && /-[0-9a-f]{8}$/.test(name) && make(name.slice(-8)) === name,
+  };
+}
+
+/**
+ * Deletes the key group, then its public keys; either being gone already is fine. A group or key with a name this
+ * resource did not give is left alone (and logged): the delete still succeeds, so the stack can go.
+ */
+async function remove(keyGroupId: string, names: ReturnType<typeof ownName>, deps: PlaybackKeyDeps): Promise<void> {
   const group = await ignoreMissing(deps.cloudfront.send(new GetKeyGroupCommand({ Id: keyGroupId })));
   if (!group) return;
+  if (!names.owns(group.KeyGroup?.KeyGroupConfig?.Name)) {
+    logger.warn('Not deleting a key group this resource did not make', { keyGroupId });
+    return;
+  }
   await ignoreMissing(deps.cloudfront.send(new DeleteKeyGroupCommand({ Id: keyGroupId, IfMatch: group.ETag })));
   for (const publicKeyId of group.KeyGroup?.KeyGroupConfig?.Items ?? []) {
     const key = await ignoreMissing(deps.cloudfront.send(new GetPublicKeyCommand({ Id: publicKeyId })));
-    if (key)
-      await ignoreMissing(deps.cloudfront.send(new DeletePublicKeyCommand({ Id: publicKeyId, IfMatch: key.ETag })));
+    if (!key) continue;
+    if (!names.owns(key.PublicKey?.PublicKeyConfig?.Name)) {
+      logger.warn('Not deleting a public key this resource did not make', { publicKeyId });
+      continue;
+    }
+    await ignoreMissing(deps.cloudfront.send(new DeletePublicKeyCommand({ Id: publicKeyId, IfMatch: key.ETag })));
   }
 }
 

@@ -84,6 +84,9 @@ function redirectResponse(result: StaticRenditionResult): APIGatewayProxyStructu
  * the use case says (a year for public playback ids: the stills and frames behind an image never change).
  */
 function imageResponse(result: ImageResult): APIGatewayProxyStructuredResultV2 {
+  if (result.status === 302) {
+    return { statusCode: 302, headers: { location: result.location, 'cache-control': result.cacheControl } };
+  }
   if (result.status !== 200) return text(result.status, result.message);
   const headers = { 'content-type': result.contentType, 'cache-control': result.cacheControl };
   if (typeof result.body === 'string') return { statusCode: 200, headers, body: result.body };

@@ -5,6 +5,7 @@
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
 import { documentClient, s3Client } from '../core/adapters/clients.js';
+import { DynamoInputSlots } from '../core/adapters/dynamo-input-slots.js';
 import { DynamoMediaRepository } from '../core/adapters/dynamo-media.js';
 import { HttpInputFetcher } from '../core/adapters/http-input-fetcher.js';
 import { runnerFromEnv } from '../core/adapters/runner-from-env.js';
@@ -53,8 +54,13 @@ export const handler = createUrlFetchHandler(
     const env = envFor('urlFetch');
     return {
       media: new DynamoMediaRepository(documentClient(), env.MEDIA_TABLE),
-      fetcher: new HttpInputFetcher(s3Client(), { allowLoopback: optional('ALLOW_LOOPBACK_URLS') === 'true' }),
+      fetcher: new HttpInputFetcher(
+        s3Client(),
+        { allowLoopback: optional('ALLOW_LOOPBACK_URLS') === 'true' },
+        { maxBytes: Number(env.MAX_UPLOAD_BYTES) },
+      ),
       runner: runnerFromEnv(env.TRANSCODER),
+      slots: new DynamoInputSlots(documentClient(), env.MEDIA_TABLE),
       outputBucket: env.OUTPUT_BUCKET,
     };
   }),

@@ -33,6 +33,8 @@ export interface GammaFunctionProps {
    * @default none
    */
   readonly nativeModules?: readonly string[];
+  /** Concurrent executions reserved for (and capping) this function. @default none: the account's shared pool */
+  readonly reservedConcurrentExecutions?: number;
 }
 
 /** The CDK context flag that marks a deployment into a local emulator (lib/gamma-app.ts sets it). */
@@ -66,6 +68,7 @@ export class GammaFunction extends NodejsFunction {
       memorySize: props.memorySize ?? 512,
       timeout: props.timeout ?? Duration.seconds(30),
       description: props.description,
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       environment,
       logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,

@@ -74,9 +74,19 @@ export class MediaStorage extends Construct {
           maxAge: 3600,
         },
       ],
+      // Versions, so an asset reads exactly the object ingest saw (its S3 event's version id): a presigned PUT URL
+      // still works until it expires, and a second PUT must not change what an asset is made from.
+      versioned: true,
       // Parts of an abandoned multipart upload are dropped after 7 days: the longest an upload may stay open (Mux's
       // largest `timeout`), so a slow transfer of a large file is never cut short. Cancelling aborts at once.
-      lifecycleRules: [{ abortIncompleteMultipartUploadAfter: Duration.days(7) }],
+      // Replaced and deleted versions go after 7 days too (a pinned source outlives any transcode and its retries).
+      lifecycleRules: [
+        {
+          abortIncompleteMultipartUploadAfter: Duration.days(7),
+          noncurrentVersionExpiration: Duration.days(7),
+          expiredObjectDeleteMarker: true,
+        },
+      ],
     });
 
     this.ingestDeadLetterQueue = new sqs.Queue(this, 'IngestDLQ', {

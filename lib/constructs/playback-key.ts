@@ -36,7 +36,8 @@ export class PlaybackSigningKey extends Construct {
       description: 'Deploy time: generates the playback signing key pair and its CloudFront key group',
     });
     this.secret.grantWrite(handler);
-    // No L2 grant covers CloudFront public keys and key groups, and their ids are only known once created.
+    // No L2 grant covers CloudFront public keys and key groups, their ids are only known once created, and IAM
+    // cannot scope these actions to resources: the handler deletes only the key group and key its own names mark.
     handler.addToRolePolicy(
       new iam.PolicyStatement({
         actions: [

@@ -24,6 +24,15 @@ export interface StreamProps {
    * @default the distribution's https URL; the local platform passes its stream server's URL
    */
   readonly publicUrl?: string;
+  /**
+   * Concurrent executions reserved for the playback function, which is also its ceiling: a flood of image renders
+   * (public, no token needed) then throttles here instead of taking the account's whole concurrency from the API,
+   * ingest and every other function. Reserving takes this many from the account's unreserved pool, which AWS keeps
+   * at 100 or more, so the account's concurrency quota must be at least this plus 100 (the default quota is 1000;
+   * some new accounts start at 10 and must raise it, or pass a smaller number here).
+   * @default 100
+   */
+  readonly playbackConcurrency?: number;
 }
 
 /**
@@ -34,6 +43,15 @@ export interface StreamProps {
  * signature: rendition playlists go back to the function, which hands the signature on to their segments, and
  * segments and init segments come from S3.
  */
+export const DEFAULT_PLAYBACK_CONCURRENCY = 100;
+
+function playbackConcurrency(value: number): number {
+  if (!Number.isInteger(value) || value < 1) {
+    throw new Error(`playbackConcurrency must be a whole number ≥ 1 (0 would refuse every playback), not ${value}`);
+  }
+  return value;
+}
+
 export class Stream extends Construct {
   readonly distribution: cloudfront.Distribution;
   readonly playbackFunction: GammaFunction;
@@ -59,6 +77,7 @@ export class Stream extends Construct {
       // Images are drawn here (sharp): 1 GB buys the memory for a 10-second animation and ~0.6 vCPU to encode it.
       memorySize: 1024,
       nativeModules: ['sharp'],
+      reservedConcurrentExecutions: playbackConcurrency(props.playbackConcurrency ?? DEFAULT_PLAYBACK_CONCURRENCY),
       description: 'Resolves a playback id to its master playlist; serves signed rendition playlists',
     });
     props.mediaTable.grantReadData(this.playbackFunction);

@@ -48,7 +48,7 @@ export interface FargateTranscoderProps {
   /**
    * How a long source is encoded in chunks. `tasks`: the first task plans the chunks, records the plan on the asset
    * and starts one task per further chunk (RunTask from the task itself); the task that completes the chunks writes
-   * the playlists. `process`: the task's own child processes (CHUNK_PARALLELISM; unset means one ffmpeg, no chunks).
+   * the playlists. `process`: one ffmpeg in one task, no chunks.
    * @default 'tasks'
    */
   readonly chunkWorkers?: ChunkWorkers;

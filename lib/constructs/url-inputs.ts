@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, type Size } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -8,12 +8,15 @@ import { Construct } from 'constructs';
 import type { EnvName } from '../../lambdas/core/env.js';
 import { GammaFunction } from './gamma-function.js';
 import type { Transcoder } from './transcoder.js';
+import { DEFAULT_MAX_UPLOAD_SIZE } from './upload-limits.js';
 
 export interface UrlInputsProps {
   readonly ingestBucket: s3.IBucket;
   readonly outputBucket: s3.IBucket;
   readonly mediaTable: dynamodb.ITable;
   readonly transcoder: Transcoder;
+  /** A URL's file larger than this is refused (declared) or stopped (sent). @default DEFAULT_MAX_UPLOAD_SIZE (api.ts) */
+  readonly maxUploadSize?: Size;
   /**
    * Let input URLs point at loopback addresses (the local platform's tests serve files on 127.0.0.1).
    * @default false — private, loopback and link-local addresses are all refused
@@ -48,10 +51,11 @@ export class UrlInputs extends Construct {
         MEDIA_TABLE: props.mediaTable.tableName,
         INGEST_BUCKET: props.ingestBucket.bucketName,
         OUTPUT_BUCKET: props.outputBucket.bucketName,
+        MAX_UPLOAD_BYTES: String((props.maxUploadSize ?? DEFAULT_MAX_UPLOAD_SIZE).toBytes()),
         ...props.transcoder.runnerEnvironment(),
         ...this.environment(),
       },
-      // A large file streams for minutes; Lambda's limit is the limit of one fetch.
+      // A large file streams for minutes; the fetcher's own deadline (14 minutes, transfer-guard.ts) stops it first.
       timeout: Duration.minutes(15),
       memorySize: 1024,
       description: 'Fetches input URLs into the ingest bucket and starts their transcode',

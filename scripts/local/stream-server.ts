@@ -31,25 +31,34 @@ export async function startStreamServer(options: StreamServerOptions): Promise<{
   const lambda = options.lambda ?? new LambdaClient({});
   const publicKeys = await keyGroupPublicKeys(options.cloudfront ?? new CloudFrontClient({}), options.keyGroupId);
   const server = createServer((req, res) => {
-    const handle = req.url?.startsWith('/assets/') ? serveSigned : servePlayback;
+    // Routed on the normalised path, as CloudFront matches its behaviours.
+    const path = normalisedPath(new URL(req.url ?? '/', 'http://x').pathname);
+    const handle = path === undefined || path.startsWith('/assets/') ? serveSigned : servePlayback;
     handle(req, res).catch((err: Error) => {
       if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain', ...CORS });
       res.end(`Upstream error: ${err.message}`);
     });
   });
 
-  /** `/assets/*`: refused without a valid signature for the URL as requested, as CloudFront refuses it. */
+  /**
+   * `/assets/*`: refused without a valid signature for the URL as CloudFront sees it. CloudFront normalises the
+   * path (percent-decoding, dot segments) before it matches behaviours and checks the policy, so the check here is
+   * on the normalised path too, and the object served is the one that path names: `/assets/A/..%2FB/x` is checked,
+   * and served, as `/assets/B/x`.
+   */
   async function serveSigned(req: IncomingMessage, res: ServerResponse) {
     if (req.method === 'OPTIONS')
       return void res.writeHead(204, { ...CORS, 'access-control-allow-headers': 'range' }).end();
     const url = new URL(req.url ?? '/', `http://${req.headers.host ?? '127.0.0.1'}`);
+    const path = normalisedPath(url.pathname);
+    if (path === undefined) return void res.writeHead(400, { 'content-type': 'text/plain', ...CORS }).end('Bad path');
+    url.pathname = path;
     const check = verifyCdnSignature(url, (id) => publicKeys.get(id));
     if (!check.ok) return void res.writeHead(403, { 'content-type': 'text/plain', ...CORS }).end(check.reason);
-    return url.pathname.endsWith('.m3u8') ? servePlayback(req, res) : serveObject(req, res);
+    return path.endsWith('.m3u8') ? servePlayback(req, res, url) : serveObject(req, res, path.slice(1));
   }
 
-  async function serveObject(req: IncomingMessage, res: ServerResponse) {
-    const key = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname.slice(1));
+  async function serveObject(req: IncomingMessage, res: ServerResponse, key: string) {
     try {
       const object = await options.s3.send(
         new GetObjectCommand({ Bucket: options.outputBucket, Key: key, Range: req.headers.range }),
@@ -75,8 +84,8 @@ export async function startStreamServer(options: StreamServerOptions): Promise<{
     }
   }
 
-  async function servePlayback(req: IncomingMessage, res: ServerResponse) {
-    const url = new URL(req.url ?? '/', 'http://x');
+  async function servePlayback(req: IncomingMessage, res: ServerResponse, normalised?: URL) {
+    const url = normalised ?? new URL(req.url ?? '/', 'http://x');
     const event = {
       version: '2.0',
       rawPath: url.pathname,
@@ -98,6 +107,26 @@ export async function startStreamServer(options: StreamServerOptions): Promise<{
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return { url: `http://127.0.0.1:${port}`, server };
+}
+
+/**
+ * A request path as CloudFront resolves it: percent-decoded, then `.` and `..` segments removed (never above the
+ * root). Undefined when the encoding is malformed or the path holds a NUL.
+ */
+export function normalisedPath(rawPath: string): string | undefined {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(rawPath);
+  } catch {
+    return undefined;
+  }
+  if (decoded.includes('\0')) return undefined;
+  const segments: string[] = [];
+  for (const segment of decoded.split('/').slice(1)) {
+    if (segment === '..') segments.pop();
+    else if (segment !== '.') segments.push(segment);
+  }
+  return `/${segments.join('/')}`;
 }
 
 /** The public keys of a key group by id, as CloudFront knows them. */

@@ -7,8 +7,9 @@ import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GammaClient, makeClip } from '../support/client.js';
+import { needsPlatform } from '../support/target.js';
 
 const SCREENSHOTS = join(import.meta.dirname, '..', '..', 'test-results', 'screenshots');
 const CHROMIUM_ARGS = [
@@ -21,7 +22,7 @@ const CHROMIUM_ARGS = [
 ];
 
 describe('dashboard', () => {
-  const config = inject('platform');
+  const config = needsPlatform('drives the dashboard the local platform serves with its development token');
   const client = new GammaClient(config);
   let browser: Browser;
   let page: Page;

@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { type Browser, chromium, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { needsPlatform } from '../support/target.js';
 
 const exec = promisify(execFile);
 const SCREENSHOTS = join(import.meta.dirname, '..', '..', 'test-results', 'screenshots');
@@ -19,7 +20,7 @@ const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable
 const MiB = 1024 ** 2;
 
 describe('dashboard multipart upload', () => {
-  const config = inject('platform');
+  const config = needsPlatform('drives the dashboard the local platform serves with its development token');
   let browser: Browser;
   let page: Page;
   const pageErrors: string[] = [];

@@ -22,6 +22,14 @@ const keyResourceId = (t: ReturnType<typeof synthGamma>['stateful$']) => {
 };
 
 describe('Stream distribution', () => {
+  it('reserves (and caps) the playback function’s concurrency, so image floods cannot take the API’s', () => {
+    const { stateful$ } = synthGamma();
+    const playback = resources(stateful$, 'AWS::Lambda::Function').filter(([, f]) =>
+      String(f.Properties.Description ?? '').startsWith('Resolves a playback id'),
+    );
+    expect(playback.map(([, f]) => f.Properties.ReservedConcurrentExecutions)).toEqual([100]);
+  });
+
   it("keys the playback function's cache on the signed-playback token and the thumbnail time", () => {
     const { stateful$ } = synthGamma();
     stateful$.hasResourceProperties('AWS::CloudFront::CachePolicy', {

@@ -9,11 +9,12 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { GammaClient, makeClip } from '../support/client.js';
+import { target } from '../support/target.js';
 
 const exec = promisify(execFile);
-const config = inject('platform');
+const config = target();
 const client = new GammaClient(config);
 const dir = mkdtempSync(join(tmpdir(), 'gamma-bad-'));
 const file = (name: string) => join(dir, name);

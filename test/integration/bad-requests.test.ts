@@ -3,10 +3,11 @@
  * that takes a body are refused with Mux's 400 naming the problem, and change nothing; metadata with path
  * separators, unicode and control characters round-trips exactly, while 10 KB strings are refused by name.
  */
-import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { GammaClient } from '../support/client.js';
+import { target } from '../support/target.js';
 
-const client = new GammaClient(inject('platform'));
+const client = new GammaClient(target());
 
 type ErrorBody = { error: { type: string; messages: string[] } };
 

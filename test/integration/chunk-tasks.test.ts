@@ -23,7 +23,9 @@ import { parseMediaPlaylist } from '../../lambdas/core/domain/playlist.js';
 import { type Platform, STATE_DIR, startPlatform } from '../../scripts/local/platform.js';
 import { emulator, overrideOf, tasksOfAsset } from '../support/aws.js';
 import { GammaClient, makeClip } from '../support/client.js';
+import { needsPlatform } from '../support/target.js';
 
+needsPlatform('starts a platform deployed with chunkWorkers=tasks and kills a chunk task through the Fargate agent');
 const exec = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'gamma-chunk-tasks-'));
 /** 36 s at 6 s segments and 12 s chunks (the local deployment's minimum): three chunks of two segments. */

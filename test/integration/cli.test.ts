@@ -4,11 +4,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { GammaClient, makeClip } from '../support/client.js';
+import { needsLocalDeployment } from '../support/target.js';
 
 const exec = promisify(execFile);
-const config = inject('platform');
+const config = needsLocalDeployment('registers a webhook endpoint on 127.0.0.1, which a deployment elsewhere refuses');
 const dir = mkdtempSync(join(tmpdir(), 'gamma-cli-'));
 const configFile = join(dir, 'local.json');
 writeFileSync(configFile, JSON.stringify(config));
@@ -33,7 +34,7 @@ describe('the gamma CLI', () => {
   });
 
   it('creates an access token that the API accepts', async () => {
-    const { stdout } = await gamma('tokens', 'create', '--name', 'cli test');
+    const { stdout } = await gamma('tokens', 'create', '--env', config.environment, '--name', 'cli test');
     const tokenId = /token id:\s+(\S+)/.exec(stdout)?.[1] as string;
     const tokenSecret = /token secret:\s+(\S+)/.exec(stdout)?.[1] as string;
     const client = new GammaClient({ ...config, tokenId, tokenSecret });

@@ -15,14 +15,15 @@ import { promisify } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { mediaKey } from '../../lambdas/core/tables.js';
 import { ROOT } from '../../scripts/local/platform.js';
 import { emulator } from '../support/aws.js';
 import { GammaClient, makeClip } from '../support/client.js';
+import { needsPlatform } from '../support/target.js';
 
 const exec = promisify(execFile);
-const config = inject('platform');
+const config = needsPlatform('parks a failing message in the ingest queue and redrives it through the emulator');
 const client = new GammaClient(config);
 const sqs = new SQSClient(emulator(config));
 const db = DynamoDBDocumentClient.from(new DynamoDBClient(emulator(config)));

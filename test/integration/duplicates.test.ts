@@ -8,11 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { emulator, tasksOfAsset } from '../support/aws.js';
 import { GammaClient, makeClip } from '../support/client.js';
+import { needsPlatform } from '../support/target.js';
 
-const config = inject('platform');
+const config = needsPlatform("sends one S3 event to the ingest queue 20 times and counts the emulator's tasks");
 const client = new GammaClient(config);
 const ecs = new ECSClient(emulator(config));
 const sqs = new SQSClient(emulator(config));

@@ -14,7 +14,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Platform, STATE_DIR, startPlatform } from '../../scripts/local/platform.js';
 import { emulator, tasksOfAsset } from '../support/aws.js';
 import { GammaClient, makeClip } from '../support/client.js';
+import { needsPlatform } from '../support/target.js';
 
+needsPlatform('starts a platform of its own and restarts its emulator mid-run');
 const dir = mkdtempSync(join(tmpdir(), 'gamma-restart-'));
 const DOWN_MS = 8_000;
 

@@ -7,12 +7,13 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ECSClient, StopTaskCommand, type Task } from '@aws-sdk/client-ecs';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { MAX_TRANSCODE_ATTEMPTS } from '../../lambdas/core/usecases/task-stopped.js';
 import { emulator, tasksOfAsset } from '../support/aws.js';
 import { GammaClient, makeClip } from '../support/client.js';
+import { needsPlatform } from '../support/target.js';
 
-const config = inject('platform');
+const config = needsPlatform('stops transcoder tasks mid-encode with StopTask');
 const client = new GammaClient(config);
 const ecs = new ECSClient(emulator(config));
 const dir = mkdtempSync(join(tmpdir(), 'gamma-faults-'));

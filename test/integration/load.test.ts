@@ -3,10 +3,11 @@
  * ends `ready`, each upload has exactly one asset under its own id, and every upload is listed once.
  * `npm run load` is the full-size run (500 uploads, 100 clips) that the README's figures come from.
  */
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadClip, runLoad } from '../../scripts/load.js';
+import { target } from '../support/target.js';
 
-const config = inject('platform');
+const config = target();
 
 describe('under load', () => {
   it('50 uploads at once and 10 clips at once: all ready, none lost or duplicated', async () => {

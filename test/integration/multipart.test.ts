@@ -12,15 +12,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { HeadObjectCommand, ListBucketsCommand, ListPartsCommand, S3Client } from '@aws-sdk/client-s3';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { assetIdForUpload } from '../../lambdas/core/usecases/ingest.js';
-import { emulator } from '../support/aws.js';
 import { GammaClient } from '../support/client.js';
+import { awsOptions, needsLocalDeployment } from '../support/target.js';
 
 const exec = promisify(execFile);
-const config = inject('platform');
+const config = needsLocalDeployment('refuses files over the local 100 MiB upload limit (512 GiB on AWS)');
 const client = new GammaClient(config);
-const s3 = new S3Client({ ...emulator(config), forcePathStyle: true });
+const s3 = new S3Client({ ...awsOptions(config), forcePathStyle: true });
 const MiB = 1024 ** 2;
 /** The local deployment's MAX_UPLOAD_BYTES (lib/pipeline-stack.ts). */
 const LOCAL_LIMIT = 100 * MiB;

@@ -9,11 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import Mux from '@mux/mux-node';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { s3Client } from '../../lambdas/core/adapters/clients.js';
 import { GammaClient, makeClip } from '../support/client.js';
+import { needsLocalDeployment } from '../support/target.js';
 
-const config = inject('platform');
+const config = needsLocalDeployment('the platform fetches an input URL from a server on 127.0.0.1');
 const client = new GammaClient(config);
 const mux = new Mux({ tokenId: config.tokenId, tokenSecret: config.tokenSecret, baseURL: config.apiUrl });
 const dir = mkdtempSync(join(tmpdir(), 'gamma-mux-'));

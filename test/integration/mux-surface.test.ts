@@ -10,10 +10,11 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Mux, { BadRequestError } from '@mux/mux-node';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GammaClient, makeClip } from '../support/client.js';
+import { needsLocalDeployment } from '../support/target.js';
 
-const config = inject('platform');
+const config = needsLocalDeployment('the platform fetches an input URL from a server on 127.0.0.1');
 const client = new GammaClient(config);
 const mux = new Mux({ tokenId: config.tokenId, tokenSecret: config.tokenSecret, baseURL: config.apiUrl });
 const dir = mkdtempSync(join(tmpdir(), 'gamma-surface-'));

@@ -7,12 +7,13 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { probe } from '../../containers/transcoder/src/probe.js';
 import { planLadder, renditionNames } from '../../lambdas/core/domain/ladder.js';
 import { ffprobeDuration, GammaClient, makeClip } from '../support/client.js';
+import { target } from '../support/target.js';
 
-const config = inject('platform');
+const config = target();
 const client = new GammaClient(config);
 const dir = mkdtempSync(join(tmpdir(), 'gamma-it-'));
 

@@ -6,15 +6,16 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { DynamoTokenRepository } from '../../lambdas/core/adapters/dynamo-tokens.js';
 import { createToken } from '../../lambdas/core/usecases/tokens.js';
 import { STATE_DIR } from '../../scripts/local/platform.js';
 import { emulator } from '../support/aws.js';
 import { GammaClient } from '../support/client.js';
+import { needsPlatform } from '../support/target.js';
 
-const config = inject('platform');
+const config = needsPlatform('searches the log of the emulator the tests start for token secrets');
 const client = new GammaClient(config);
 const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
 

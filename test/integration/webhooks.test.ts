@@ -4,49 +4,30 @@
  * attempt shows in the endpoint's delivery log.
  */
 import { mkdtempSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Mux from '@mux/mux-node';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GammaClient, makeClip } from '../support/client.js';
+import { type Receiver, startReceiver } from '../support/receiver.js';
+import { target } from '../support/target.js';
 
-const config = inject('platform');
+const config = target();
 const client = new GammaClient(config);
 const mux = new Mux({ tokenId: config.tokenId, tokenSecret: config.tokenSecret, baseURL: config.apiUrl });
 const dir = mkdtempSync(join(tmpdir(), 'gamma-hooks-'));
 
-interface Received {
-  body: string;
-  headers: Record<string, string>;
-}
-
 describe('webhooks', () => {
-  let server: Server;
-  let url: string;
-  const received: Received[] = [];
-  /** Statuses to answer with before answering 200. */
-  const failFirst: number[] = [500];
+  let receiver: Receiver;
 
+  // The first delivery is answered 500, to see it retried.
   beforeAll(async () => {
-    server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        received.push({
-          body: Buffer.concat(chunks).toString('utf8'),
-          headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)])),
-        });
-        res.writeHead(failFirst.shift() ?? 200).end();
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`;
-  });
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    receiver = await startReceiver(config, [500]);
+  }, 180_000);
+  afterAll(() => receiver?.close());
 
   it('delivers the events of an upload, signed for the Mux SDK, retrying a failure', async () => {
+    const { url } = receiver;
     const registered = await client.request('POST', '/system/v1/webhooks', { address: url });
     expect(registered.status).toBe(201);
     const { id: endpointId, signing_secret: secret } = registered.json.data as { id: string; signing_secret: string };
@@ -69,7 +50,12 @@ describe('webhooks', () => {
     const events = await client.until(
       'the upload and asset events to be delivered',
       async () =>
-        Promise.all(received.map(async (r) => ({ ...(await mux.webhooks.unwrap(r.body, r.headers, secret)), raw: r }))),
+        Promise.all(
+          (await receiver.received()).map(async (r) => ({
+            ...(await mux.webhooks.unwrap(r.body, r.headers, secret)),
+            raw: r,
+          })),
+        ),
       (all) => expected.every((type) => ofThis(all).some((e) => e.type === type)),
       120_000,
     );
@@ -81,7 +67,7 @@ describe('webhooks', () => {
     expect(types.indexOf('video.asset.created')).toBeLessThan(types.indexOf('video.asset.ready'));
     const ready = ofThisUpload.find((e) => e.type === 'video.asset.ready');
     expect(ready?.data).toMatchObject({ id: assetId, status: 'ready', passthrough: 'hooked' });
-    expect(ready?.environment?.id).toBe('dev');
+    expect(ready?.environment?.id).toBe(config.environment);
 
     // The first POST was answered 500 and came again later: the log shows the failed attempt and the retry.
     type Entry = { event_id: string; attempt: number; outcome: string; response_status?: number };

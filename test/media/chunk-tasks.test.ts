@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeAudioSlices, encodeHls, encodeHlsChunk, HLS_VERSION } from '../../containers/transcoder/src/encode.js';
+import { encodeAudioSlices, encodeHls, encodeHlsChunk } from '../../containers/transcoder/src/encode.js';
+import { HLS_VERSION } from '../../containers/transcoder/src/ffmpeg/args.js';
 import { probe } from '../../containers/transcoder/src/probe.js';
 import {
   type ChunkManifest,

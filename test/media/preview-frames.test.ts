@@ -11,8 +11,10 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { cutPreviewFrames } from '../../containers/transcoder/src/preview-frames.js';
+import { encodeHls } from '../../containers/transcoder/src/encode.js';
+import { cutPreviewFrames, finishPreviewFrames, planPreviews } from '../../containers/transcoder/src/preview-frames.js';
 import { probe } from '../../containers/transcoder/src/probe.js';
+import { planLadder } from '../../lambdas/core/domain/ladder.js';
 import {
   PREVIEW_DIR,
   PREVIEW_MANIFEST,
@@ -75,5 +77,27 @@ describe('preview frames', () => {
   it('keeps a 24 fps source at 24 fps and a portrait one 320 wide', async () => {
     const { result } = await cut('portrait', { width: 720, height: 1280, seconds: 2, fps: 24, audio: false });
     expect(result).toEqual({ manifest: { fps: 24, frames: 48, width: 320, height: 568, columns: 6, rows: 5 } });
+  });
+});
+
+describe('preview frames as a side output of the ladder', () => {
+  it('come from the ladder’s own decode, the same frames as cut alone', async () => {
+    const source = await makeClip(join(dir, 'side.mp4'), { width: 640, height: 360, seconds: 2, fps: 30 });
+    const probed = await probe(source);
+    const scratch = mkdtempSync(join(tmpdir(), 'gamma-preview-side-'));
+    const previews = planPreviews(probed, scratch);
+    if (!previews) throw new Error('a video source has preview frames');
+    const out = join(dir, 'side', 'hls');
+
+    await encodeHls(source, planLadder(probed), out, { previews });
+
+    const result = await finishPreviewFrames(out, previews);
+    expect(result).toEqual({ manifest: { fps: 30, frames: 60, width: 320, height: 180, columns: 6, rows: 5 } });
+    expect((await readdir(join(out, PREVIEW_DIR))).filter((f) => f.endsWith('.jpg')).sort()).toEqual([
+      '00000.jpg',
+      '00001.jpg',
+    ]);
+    // The frame list stays outside the published folder.
+    expect(await readdir(join(out, PREVIEW_DIR))).not.toContain('previews.crc');
   });
 });

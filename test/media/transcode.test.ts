@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeHls, encodeHlsChunked, type SegmentType } from '../../containers/transcoder/src/encode.js';
+import { encodeHls } from '../../containers/transcoder/src/encode.js';
+import type { SegmentType } from '../../containers/transcoder/src/ffmpeg/args.js';
 import { probe } from '../../containers/transcoder/src/probe.js';
-import { planChunks } from '../../lambdas/core/domain/chunks.js';
 import { InvalidInputError } from '../../lambdas/core/domain/errors.js';
 import { type LadderOptions, type LadderPlan, planLadder, renditionNames } from '../../lambdas/core/domain/ladder.js';
 import { codecsFor, parseMediaPlaylist, variantUri } from '../../lambdas/core/domain/playlist.js';
@@ -286,47 +286,6 @@ describe('probe, plan and encode with real ffmpeg', () => {
     const durations = new Set(json.packets.map((p: { duration_time: string }) => p.duration_time));
     expect([...durations]).toHaveLength(1);
     await expectWellFormedVideoHls(out);
-  });
-
-  it('chunk-parallel encoding gives the single-process segments, with continuous timestamps', async () => {
-    const source = await clip('chunked.mp4', 13, { size: '640x360' });
-    const single = await transcode(source, { segmentSeconds: 2 });
-    const chunks = planChunks(single.sourceSeconds, { segmentSeconds: 2, workers: 3, minChunkSeconds: 4 });
-    expect(chunks.map((c) => c.segmentCount)).toEqual([3, 2, 2]);
-    const outDir = await mkdtemp(join(work, 'chunked-'));
-    const images = planImages(single.sourceSeconds, { width: 640, height: 360 });
-    await encodeHlsChunked(source, single.plan, outDir, { chunks, parallelism: 2, images });
-    expect(await readdir(join(outDir, STILLS_DIR))).toHaveLength(images.count);
-    expect(await readdir(outDir)).toContain(STORYBOARD_IMAGE);
-    const chunked: Transcoded = {
-      ...single,
-      outDir,
-      master: await readFile(join(outDir, 'master.m3u8'), 'utf8'),
-      progress: [],
-    };
-
-    await expectWellFormedVideoHls(chunked);
-    const frame = 1 / 30;
-    for (const name of renditionNames(single.plan)) {
-      const segments = async (out: Transcoded) =>
-        parseMediaPlaylist(await readFile(join(out.outDir, variantUri(name)), 'utf8')).segments;
-      const [a, b] = await Promise.all([segments(single), segments(chunked)]);
-      expect(b.map((s) => s.uri)).toEqual(a.map((s) => s.uri));
-      for (const [i, s] of b.entries()) expect(Math.abs(s.duration - (a[i]?.duration ?? 0))).toBeLessThanOrEqual(frame);
-      // No gap and no jump: every video frame follows the previous one by one frame.
-      const json = await ffprobeJson(
-        join(outDir, variantUri(name)),
-        '-select_streams',
-        'v:0',
-        '-show_entries',
-        'packet=pts_time',
-      );
-      const pts = json.packets
-        .map((p: { pts_time: string }) => Number(p.pts_time))
-        .sort((x: number, y: number) => x - y);
-      expect(pts).toHaveLength(Math.round(single.sourceSeconds * 30));
-      for (let i = 1; i < pts.length; i++) expect(pts[i] - pts[i - 1]).toBeCloseTo(frame, 3);
-    }
   });
 
   it('encodes a source below 360p once, at its own size', async () => {

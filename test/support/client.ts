@@ -4,11 +4,15 @@ import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import WebSocket from 'ws';
 import type { LocalConfig } from '../../scripts/local/platform.js';
+import { recordCreated } from './ledger.js';
 
 const exec = promisify(execFile);
 
+/** What the client needs of a platform: a `Target` or the local platform's config. */
+export type ClientConfig = Pick<LocalConfig, 'apiUrl' | 'websocketUrl' | 'tokenId' | 'tokenSecret'>;
+
 export class GammaClient {
-  constructor(readonly config: LocalConfig) {}
+  constructor(readonly config: ClientConfig) {}
 
   private get auth() {
     return `Basic ${Buffer.from(`${this.config.tokenId}:${this.config.tokenSecret}`).toString('base64')}`;
@@ -21,7 +25,11 @@ export class GammaClient {
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     });
     const text = await res.text();
-    return { status: res.status, json: text ? JSON.parse(text) : undefined };
+    const json = text ? JSON.parse(text) : undefined;
+    if (method === 'POST' && path === '/system/v1/webhooks' && res.status === 201) {
+      recordCreated('webhook-endpoint', json.data.id);
+    }
+    return { status: res.status, json };
   }
 
   async createUpload(settings: Record<string, unknown> = { new_asset_settings: { playback_policies: ['public'] } }) {

@@ -3,6 +3,7 @@ import { NotFoundError } from '../../lambdas/core/domain/errors.js';
 import type {
   InputJob,
   InputQueue,
+  InputSlots,
   SigningKey,
   SigningKeyRepository,
   WebhookDelivery,
@@ -92,6 +93,24 @@ export class InMemorySigningKeys implements SigningKeyRepository {
   async delete(env: string, id: string): Promise<void> {
     if (this.keys.get(id)?.env !== env) throw new NotFoundError('signing_key', id);
     this.keys.delete(id);
+  }
+}
+
+/** URL-input slots as the DynamoDB adapter keeps them: per environment, asset id → lease expiry. */
+export class InMemoryInputSlots implements InputSlots {
+  readonly held = new Map<string, Map<string, number>>();
+  constructor(private readonly nowSeconds: () => number = () => Math.floor(Date.now() / 1000)) {}
+
+  async claim(env: string, assetId: string, limit: number, expiresAt: number): Promise<boolean> {
+    const slots = this.held.get(env) ?? new Map<string, number>();
+    for (const [id, until] of slots) if (until <= this.nowSeconds()) slots.delete(id);
+    if (slots.size >= limit) return false;
+    this.held.set(env, slots.set(assetId, expiresAt));
+    return true;
+  }
+
+  async release(env: string, assetId: string): Promise<void> {
+    this.held.get(env)?.delete(assetId);
   }
 }
 

@@ -3,8 +3,15 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { logger } from '../../lambdas/core/logger.js';
 import { createToken } from '../../lambdas/core/usecases/tokens.js';
+import { MAX_URL_INPUTS_IN_FLIGHT } from '../../lambdas/core/usecases/url-inputs.js';
 import { type ApiEvent, createApiHandler, handler } from '../../lambdas/handlers/api.js';
-import { fakeResolve, InMemorySigningKeys, InMemoryWebhooks, RecordingInputQueue } from './api-fakes.js';
+import {
+  fakeResolve,
+  InMemoryInputSlots,
+  InMemorySigningKeys,
+  InMemoryWebhooks,
+  RecordingInputQueue,
+} from './api-fakes.js';
 import {
   FakeUploadUrls,
   InMemoryMediaRepository,
@@ -49,6 +56,7 @@ let tokens: InMemoryTokens;
 let objects: InMemoryObjects;
 let inputs: RecordingInputQueue;
 let webhooks: InMemoryWebhooks;
+let inputSlots: InMemoryInputSlots;
 let api: ReturnType<typeof createApiHandler>;
 
 beforeEach(async () => {
@@ -57,6 +65,7 @@ beforeEach(async () => {
   objects = new InMemoryObjects();
   inputs = new RecordingInputQueue();
   webhooks = new InMemoryWebhooks();
+  inputSlots = new InMemoryInputSlots();
   api = createApiHandler(() => ({
     media,
     tokens,
@@ -64,6 +73,7 @@ beforeEach(async () => {
     webhooks,
     signingKeys: new InMemorySigningKeys(),
     inputs,
+    inputSlots,
     ingestBucket: 'ingest',
     resolve: fakeResolve({
       'videos.example.com': ['93.184.216.34'],
@@ -433,6 +443,64 @@ describe("Mux's surface beyond assets and uploads", () => {
   });
 });
 
+describe('URL inputs in flight', () => {
+  it(`are bounded per environment: the ${MAX_URL_INPUTS_IN_FLIGHT + 1}th gets Mux's 429, another environment is unaffected`, async () => {
+    const create = (as: 'env1' | 'env2') =>
+      call(
+        request('POST', '/video/v1/assets', {
+          as,
+          body: JSON.stringify({ inputs: [{ url: 'https://videos.example.com/a.mp4' }] }),
+        }),
+      );
+    for (let i = 0; i < MAX_URL_INPUTS_IN_FLIGHT; i++) expect((await create('env1')).status).toBe(201);
+    const refused = await create('env1');
+    expect(refused.status).toBe(429);
+    expect(refused.body).toEqual({
+      error: { type: 'too_many_requests', messages: [expect.stringMatching(/already has 10 assets being fetched/)] },
+    });
+    expect((await create('env2')).status).toBe(201);
+    expect(inputs.jobs).toHaveLength(MAX_URL_INPUTS_IN_FLIGHT + 1);
+  });
+});
+
+describe('ids no record can have', () => {
+  /** As DynamoDB does: a key over 2048 bytes is an error (ValidationException), not a miss. */
+  const refuseLongKeys = (id: string) => {
+    if (Buffer.byteLength(id) > 2048) throw Object.assign(new Error('Key too large'), { name: 'ValidationException' });
+  };
+
+  it("are 404s in Mux's shape, never looked up, never 500s", async () => {
+    for (const method of ['getAsset', 'getUpload', 'getPlaybackId'] as const) {
+      const original = media[method].bind(media) as (id: string) => Promise<unknown>;
+      vi.spyOn(media, method).mockImplementation(async (id: string) => {
+        refuseLongKeys(id);
+        return original(id) as never;
+      });
+    }
+    const long = 'a'.repeat(3000);
+    for (const path of [
+      `/video/v1/assets/${long}`,
+      `/video/v1/uploads/${long}`,
+      `/video/v1/playback-ids/${long}`,
+      `/video/v1/assets/asset1/playback-ids/${long}`,
+    ]) {
+      const res = await call(request('GET', path, asEnv1));
+      expect(res.status, path.slice(0, 40)).toBe(404);
+      expect(res.body).toMatchObject({ error: { type: 'not_found' } });
+    }
+    expect((await call(request('DELETE', `/video/v1/assets/${long}`, asEnv1))).status).toBe(404);
+  });
+
+  it('in an access token are refused as unknown credentials (401), not looked up', async () => {
+    vi.spyOn(tokens, 'get').mockImplementation(async (id: string) => {
+      refuseLongKeys(id);
+      return undefined;
+    });
+    const authorization = `Basic ${Buffer.from(`${'k'.repeat(3000)}:secret`).toString('base64')}`;
+    expect((await call(request('GET', '/video/v1/assets', { headers: { authorization } }))).status).toBe(401);
+  });
+});
+
 describe('api handler wired from the environment', () => {
   const doc = mockClient(DynamoDBDocumentClient);
   beforeEach(() => {
@@ -440,11 +508,11 @@ describe('api handler wired from the environment', () => {
     for (const [name, value] of Object.entries({
       MEDIA_TABLE: 'media-table',
       TOKENS_TABLE: 'tokens-table',
+      SIGNING_KEYS_TABLE: 'signing-keys-table',
       INGEST_BUCKET: 'ingest-bucket',
       OUTPUT_BUCKET: 'output-bucket',
       INPUT_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/1/inputs',
       WEBHOOKS_TABLE: 'webhooks-table',
-      SIGNING_KEYS_TABLE: 'signing-keys-table',
       STREAM_URL: 'https://stream.example',
       UPLOAD_TIMEOUT_SECONDS: '3600',
       MAX_UPLOAD_BYTES: String(512 * 1024 ** 3),

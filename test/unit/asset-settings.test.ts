@@ -9,6 +9,7 @@ import { ingestObject, transcodeJobFor } from '../../lambdas/core/usecases/inges
 import { CreateUploadInput, createUpload } from '../../lambdas/core/usecases/uploads.js';
 import { CreateAssetInput, createAssetFromUrl } from '../../lambdas/core/usecases/url-inputs.js';
 import { parseOrThrow } from '../../lambdas/core/validation.js';
+import { InMemoryInputSlots } from './api-fakes.js';
 import { InMemoryMediaRepository, RecordingRunner } from './fakes.js';
 
 const PUBLIC_ADDRESS = '93.184.216.34';
@@ -20,6 +21,7 @@ async function createAsset(body: unknown) {
   const asset = await createAssetFromUrl(input, {
     ...{ env: 'env1', media, ingestBucket: 'ingest' },
     inputs: { submit: async (job) => void submitted.push(job) },
+    slots: new InMemoryInputSlots(),
     resolve: async () => [PUBLIC_ADDRESS],
   });
   const stored = await media.getAsset(asset.id);

@@ -14,13 +14,14 @@ const check = (url: string, at = now) => verifyCdnSignature(new URL(url), keys, 
 const segment = (query: string, path = '/assets/asset1/720p/segment_001.m4s') => `${STREAM_URL}${path}?${query}`;
 
 describe('signing an asset folder', () => {
-  it('grants every file under /assets/{assetId}/ of this stream URL until the expiry, with SHA-256', async () => {
-    const query = await signer.sign('asset1', now + 60);
-    expect(grantOf(query)).toEqual({ resource: `${STREAM_URL}/assets/asset1/*`, expiresAt: now + 60 });
+  it('grants the named files under /assets/{assetId}/ of this stream URL until the expiry, with SHA-256', async () => {
+    const query = await signer.sign('asset1', '720p/*', now + 60);
+    expect(grantOf(query)).toEqual({ resource: `${STREAM_URL}/assets/asset1/720p/*`, expiresAt: now + 60 });
     expect(new URLSearchParams(query).get('Hash-Algorithm')).toBe('SHA256');
     expect(check(segment(query))).toEqual({ ok: true, expiresAt: now + 60 });
-    expect(check(segment(query, '/assets/asset1/init.mp4')).ok).toBe(true);
-    expect(check(segment(query, '/assets/asset1/1080p/index.m3u8')).ok).toBe(true);
+    expect(check(segment(query, '/assets/asset1/720p/init.mp4')).ok).toBe(true);
+    expect(check(segment(query, '/assets/asset1/1080p/index.m3u8')).ok).toBe(false);
+    expect(check(segment(query, '/assets/asset1/thumbnails/0000.jpg')).ok).toBe(false);
   });
 
   it('accepts what AWS’s signer makes for the same policy (SHA-1, CloudFront’s default, and SHA-256)', () => {
@@ -38,7 +39,7 @@ describe('signing an asset folder', () => {
   });
 
   it('verifies through the signer with the path and raw query a distribution receives', async () => {
-    const query = await signer.sign('asset1', now + 60);
+    const query = await signer.sign('asset1', '720p/*', now + 60);
     expect(await signer.verify('/assets/asset1/720p/index.m3u8', query, now)).toMatchObject({ ok: true });
     expect(await signer.verify('/assets/asset2/720p/index.m3u8', query, now)).toMatchObject({ ok: false });
   });
@@ -76,16 +77,16 @@ describe('refusing', () => {
     ['an unknown key pair id', (q) => segment(q.replace(KEY_PAIR_ID, 'KOTHER'))],
     [
       'another key’s signature under our key pair id',
-      async () => segment(await testSigner(testKeyPair().privateKey).sign('asset1', now + 60)),
+      async () => segment(await testSigner(testKeyPair().privateKey).sign('asset1', '720p/*', now + 60)),
     ],
     ['an unknown hash algorithm', (q) => segment(q.replace('SHA256', 'MD5'))],
   ])('refuses %s', async (_, makeUrl) => {
-    const url = await makeUrl(await signer.sign('asset1', now + 60));
+    const url = await makeUrl(await signer.sign('asset1', '720p/*', now + 60));
     expect(check(url).ok).toBe(false);
   });
 
   it('refuses an expired signature, from its expiry second on', async () => {
-    const query = await signer.sign('asset1', now + 60);
+    const query = await signer.sign('asset1', '720p/*', now + 60);
     expect(check(segment(query), now + 59).ok).toBe(true);
     expect(check(segment(query), now + 60)).toEqual({ ok: false, reason: 'Signature expired' });
   });
@@ -93,7 +94,7 @@ describe('refusing', () => {
 
 describe('signatureQuery', () => {
   it("keeps only the signature's parameters of a request", async () => {
-    const query = await signer.sign('asset1', now + 60);
+    const query = await signer.sign('asset1', '720p/*', now + 60);
     expect(signatureQuery(new URL(segment(`foo=1&${query}`)))).toBe(query);
     expect(signatureQuery(new URL(`${STREAM_URL}/assets/a/x.m3u8`))).toBe('');
   });

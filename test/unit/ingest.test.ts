@@ -130,6 +130,55 @@ describe('ingestObject', () => {
     expect(objects.deleted).toEqual([]);
   });
 
+  it('pins the asset to the object of its event; a later PUT to the upload URL changes nothing', async () => {
+    const first = { ...object, versionId: 'v1', etag: 'e1', size: 100 };
+    expect((await ingestObject(first, ctx)).outcome).toBe('dispatched');
+    const pinned = { bucket: 'ingest', key: 'uploads/upload1', versionId: 'v1', etag: 'e1' };
+    expect((await media.getAsset(assetId))?.source).toEqual(pinned);
+    expect(runner.jobs.map((job) => job.source)).toEqual([pinned]);
+    // A second PUT (another version), also one over the size limit: no delete, no new job, the upload stays linked.
+    for (const second of [
+      { ...object, versionId: 'v2', etag: 'e2', size: 100 },
+      { ...object, versionId: 'v3', etag: 'e3', size: 9999 },
+    ]) {
+      expect(await ingestObject(second, ctx)).toEqual({ outcome: 'source_pinned' });
+    }
+    expect(objects.deleted).toEqual([]);
+    expect(await media.getUpload('upload1')).toMatchObject({ status: 'asset_created', asset_id: assetId });
+    expect((await media.getAsset(assetId))?.source).toEqual(pinned);
+    expect(runner.jobs).toHaveLength(1);
+    // The first event redelivered is still the asset's own.
+    expect((await ingestObject(first, ctx)).outcome).toBe('already_dispatched');
+  });
+
+  it('pins by ETag where the bucket keeps no versions', async () => {
+    await ingestObject({ ...object, etag: 'e1' }, ctx);
+    expect(await ingestObject({ ...object, etag: 'e2', size: 9999 }, ctx)).toEqual({ outcome: 'source_pinned' });
+    expect(objects.deleted).toEqual([]);
+  });
+
+  it('hands the pin to a Fargate task, so the transcoder and its chunk tasks read that version', async () => {
+    const client = new ECSClient({ region: 'eu-west-1' });
+    const ecs = mockClient(client);
+    ecs.on(RunTaskCommand).resolves({ tasks: [{ taskArn: 'arn:task/1' }] });
+    const fargate = new FargateRunner(client, {
+      cluster: 'c',
+      taskDefinition: 't',
+      containerName: 'transcoder',
+      subnets: ['s'],
+      securityGroups: ['g'],
+    });
+    await fargate.start({ assetId, source: { ...object, versionId: 'v1', etag: 'e1' }, outputBucket: 'output' });
+    const environment =
+      ecs.commandCalls(RunTaskCommand)[0]?.args[0].input.overrides?.containerOverrides?.[0]?.environment;
+    expect(environment).toEqual(
+      expect.arrayContaining([
+        { name: 'SOURCE_VERSION_ID', value: 'v1' },
+        { name: 'SOURCE_ETAG', value: 'e1' },
+      ]),
+    );
+  });
+
   it('errors the upload of a file over the size limit, deletes the file, and creates no asset (also when redelivered)', async () => {
     const big = { ...object, size: 5001 };
     expect(await ingestObject(big, ctx)).toEqual({ outcome: 'too_large' });

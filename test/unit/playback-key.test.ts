@@ -39,6 +39,9 @@ const base = {
   ResourceType: 'Custom::PlaybackSigningKey',
   ResourceProperties: { ServiceToken: 'arn:fn' },
 };
+/** A name the resource gives what it makes (see the create test). */
+const OWN = 'GammaStateful-StreamSigningKeyResource-0123abcd';
+const ownKey = { ETag: 'e2', PublicKey: { PublicKeyConfig: { Name: OWN } } as never };
 const event = (extra: object) => ({ ...base, ...extra }) as CloudFormationCustomResourceEvent;
 
 beforeEach(() => {
@@ -89,8 +92,8 @@ describe('playback signing key resource', () => {
   it('deletes the key group, then its public key, each with its ETag; a key already gone is fine', async () => {
     cloudfront
       .on(GetKeyGroupCommand)
-      .resolves({ ETag: 'e1', KeyGroup: { Id: 'kg1', KeyGroupConfig: { Name: 'n', Items: ['K1', 'K2'] } } as never });
-    cloudfront.on(GetPublicKeyCommand, { Id: 'K1' }).resolves({ ETag: 'e2' });
+      .resolves({ ETag: 'e1', KeyGroup: { Id: 'kg1', KeyGroupConfig: { Name: OWN, Items: ['K1', 'K2'] } } as never });
+    cloudfront.on(GetPublicKeyCommand, { Id: 'K1' }).resolves(ownKey);
     cloudfront.on(GetPublicKeyCommand, { Id: 'K2' }).rejects(new NoSuchPublicKey({ message: 'gone', $metadata: {} }));
     await handler(event({ RequestType: 'Delete', PhysicalResourceId: 'kg1' }));
     expect(cloudfront.commandCalls(DeleteKeyGroupCommand)[0]?.args[0].input).toEqual({ Id: 'kg1', IfMatch: 'e1' });
@@ -98,6 +101,28 @@ describe('playback signing key resource', () => {
       { Id: 'K1', IfMatch: 'e2' },
     ]);
     expect(responses[0]?.body).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: 'kg1' });
+  });
+
+  it('leaves alone a key group, or a public key, it did not make (another stack, or one made by hand)', async () => {
+    const foreign = (name: string, items: string[]) =>
+      ({ ETag: 'e1', KeyGroup: { Id: 'kg9', KeyGroupConfig: { Name: name, Items: items } } }) as never;
+    for (const name of ['production-signing', 'OtherStack-StreamSigningKeyResource-0a1b2c3d', `${OWN}x`]) {
+      cloudfront.reset();
+      responses.length = 0;
+      cloudfront.on(GetKeyGroupCommand).resolves(foreign(name, ['K9']));
+      await handler(event({ RequestType: 'Delete', PhysicalResourceId: 'kg9' }));
+      expect(cloudfront.commandCalls(DeleteKeyGroupCommand), name).toHaveLength(0);
+      expect(cloudfront.commandCalls(DeletePublicKeyCommand), name).toHaveLength(0);
+      expect(responses[0]?.body).toMatchObject({ Status: 'SUCCESS' });
+    }
+    cloudfront.reset();
+    cloudfront.on(GetKeyGroupCommand).resolves(foreign(OWN, ['K1', 'K9']));
+    cloudfront.on(GetPublicKeyCommand, { Id: 'K1' }).resolves(ownKey);
+    cloudfront
+      .on(GetPublicKeyCommand, { Id: 'K9' })
+      .resolves({ ETag: 'e9', PublicKey: { PublicKeyConfig: { Name: 'theirs' } } as never });
+    await handler(event({ RequestType: 'Delete', PhysicalResourceId: 'kg9' }));
+    expect(cloudfront.commandCalls(DeletePublicKeyCommand).map((c) => c.args[0].input.Id)).toEqual(['K1']);
   });
 
   it('answers FAILED with the reason when a call fails', async () => {

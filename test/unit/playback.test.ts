@@ -55,9 +55,36 @@ describe('resolvePlayback', () => {
     const [path, query = ''] = uri.split('?');
     expect(path).toBe('assets/asset1/360p/index.m3u8');
     const grant = grantOf(query);
-    expect(grant.resource).toBe(`${STREAM_URL}/assets/asset1/*`);
+    expect(grant.resource).toBe(`${STREAM_URL}/assets/asset1/360p/*`);
     expect(grant.expiresAt - Date.now() / 1000).toBeGreaterThan(24 * 3600 - 5);
     expect(await signer.verify(`/${path}`, query)).toMatchObject({ ok: true });
+  });
+
+  it("signs each rendition's folder alone: a video signature opens no still, storyboard or preview frame", async () => {
+    const master = `${MASTER}#EXT-X-MEDIA:TYPE=AUDIO,URI="audio/index.m3u8"\n720p/index.m3u8\n`;
+    const result = await resolve(asset('ready'), master);
+    if (result.status !== 200) throw new Error(result.message);
+    const signed = result.playlist.match(/assets\/asset1\/[^\s"]+/g) ?? [];
+    expect(signed.map((uri) => grantOf(uri.split('?')[1] ?? '').resource)).toEqual([
+      `${STREAM_URL}/assets/asset1/360p/*`,
+      `${STREAM_URL}/assets/asset1/audio/*`,
+      `${STREAM_URL}/assets/asset1/720p/*`,
+    ]);
+    for (const uri of signed) {
+      const query = uri.split('?')[1] ?? '';
+      for (const image of ['thumbnails/0000.jpg', 'storyboard.jpg', 'storyboard.vtt', 'preview/00000.jpg']) {
+        expect(await signer.verify(`/assets/asset1/${image}`, query), image).toMatchObject({ ok: false });
+      }
+    }
+  });
+
+  it("signs a top-level rendition (MediaConvert's layout) for the files named like it", async () => {
+    const result = await resolve(asset('ready'), '#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1\nmaster_720p.m3u8\n');
+    if (result.status !== 200) throw new Error(result.message);
+    const query = result.playlist.split('\n')[2]?.split('?')[1] ?? '';
+    expect(grantOf(query).resource).toBe(`${STREAM_URL}/assets/asset1/master_720p*`);
+    expect(await signer.verify('/assets/asset1/master_720p_00001.ts', query)).toMatchObject({ ok: true });
+    expect(await signer.verify('/assets/asset1/thumbnails/0000.jpg', query)).toMatchObject({ ok: false });
   });
 
   it('serves a preparing asset once the transcoder has published a first master playlist (fast start)', async () => {
@@ -100,7 +127,7 @@ describe('resolveRenditionPlaylist', () => {
     resolveRenditionPlaylist({ path, rawQuery }, { objects, outputBucket: 'out', signer });
 
   it('hands the request’s signature on to the init segment and the segments; a growing playlist is cached 2 s', async () => {
-    const query = await signer.sign('asset1', Math.floor(Date.now() / 1000) + 60);
+    const query = await signer.sign('asset1', '720p/*', Math.floor(Date.now() / 1000) + 60);
     const result = await serve('/assets/asset1/720p/index.m3u8', query);
     expect(result).toEqual({
       status: 200,
@@ -113,13 +140,13 @@ describe('resolveRenditionPlaylist', () => {
   });
 
   it('refuses a request without a valid signature for that asset', async () => {
-    const query = await signer.sign('asset2', Math.floor(Date.now() / 1000) + 60);
+    const query = await signer.sign('asset2', '720p/*', Math.floor(Date.now() / 1000) + 60);
     expect((await serve('/assets/asset1/720p/index.m3u8', '')).status).toBe(403);
     expect((await serve('/assets/asset1/720p/index.m3u8', query)).status).toBe(403);
   });
 
   it('does not find a playlist that is not there, or a path that is not one', async () => {
-    const query = await signer.sign('asset1', Math.floor(Date.now() / 1000) + 60);
+    const query = await signer.sign('asset1', '1080p/*', Math.floor(Date.now() / 1000) + 60);
     expect((await serve('/assets/asset1/1080p/index.m3u8', query)).status).toBe(404);
     expect((await serve('/assets/asset1/../asset2/index.m3u8', query)).status).toBe(404);
   });
@@ -138,7 +165,7 @@ describe('the playback function', () => {
     handler({ rawPath, rawQueryString, requestContext: { http: { method: 'GET' } } } as never);
 
   it('serves a signed rendition playlist as HLS, a finished one cached for a minute', async () => {
-    const query = await signer.sign('asset1', Math.floor(Date.now() / 1000) + 60);
+    const query = await signer.sign('asset1', '720p/*', Math.floor(Date.now() / 1000) + 60);
     expect(await get('/assets/asset1/720p/index.m3u8', query)).toEqual({
       statusCode: 200,
       headers: { 'content-type': 'application/vnd.apple.mpegurl', 'cache-control': 'public, max-age=60' },
@@ -158,8 +185,8 @@ describe('playlist rewriting', () => {
   it('points master URIs into the asset folder with the signature; absolute URIs stay as they are', () => {
     const master =
       '#EXTM3U\n#EXT-X-MEDIA:TYPE=AUDIO,URI="audio/index.m3u8"\n360p/index.m3u8\nhttps://cdn.example/x.m3u8\n';
-    expect(rewriteMasterPlaylist(master, 'a1', 'Policy=p')).toBe(
-      '#EXTM3U\n#EXT-X-MEDIA:TYPE=AUDIO,URI="assets/a1/audio/index.m3u8?Policy=p"\nassets/a1/360p/index.m3u8?Policy=p\nhttps://cdn.example/x.m3u8\n',
+    expect(rewriteMasterPlaylist(master, 'a1', (uri) => `Policy=${uri.split('/')[0]}`)).toBe(
+      '#EXTM3U\n#EXT-X-MEDIA:TYPE=AUDIO,URI="assets/a1/audio/index.m3u8?Policy=audio"\nassets/a1/360p/index.m3u8?Policy=360p\nhttps://cdn.example/x.m3u8\n',
     );
     expect(rewriteMasterPlaylist(master, 'a1')).toContain('\nassets/a1/360p/index.m3u8\n');
   });

@@ -1,6 +1,7 @@
 /** Signed playback: tokens made by the Mux SDK's own signer with a key from createSigningKey play; others get 403. */
 import { generateKeyPairSync } from 'node:crypto';
 import Mux from '@mux/mux-node';
+import { SignJWT } from 'jose';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { resolvePlayback, type TextObjects } from '../../lambdas/core/usecases/playback.js';
 import { createSigningKey, deleteSigningKey, getSigningKey } from '../../lambdas/core/usecases/signing-keys.js';
@@ -48,7 +49,7 @@ describe('signed playback', () => {
     if (result.status !== 200) throw new Error(result.message);
     const query = result.playlist.split('\n')[1]?.split('?')[1] ?? '';
     const exp = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()).exp;
-    expect(grantOf(query)).toEqual({ resource: expect.stringMatching(/\/assets\/asset1\/\*$/), expiresAt: exp });
+    expect(grantOf(query)).toEqual({ resource: expect.stringMatching(/\/assets\/asset1\/\w+\/\*$/), expiresAt: exp });
   });
 
   it.each([
@@ -89,6 +90,21 @@ describe('signed playback', () => {
       created_at: key.created_at,
     });
     expect(JSON.stringify([...signingKeys.keys.values()])).not.toContain('PRIVATE');
+  });
+
+  it('refuses a token whose kid no key can have (over 2 KB) with 403, without looking it up', async () => {
+    vi.spyOn(signingKeys, 'get').mockImplementation(async (id: string) => {
+      // As DynamoDB does: a key over 2048 bytes is an error, not a miss.
+      if (Buffer.byteLength(id) > 2048)
+        throw Object.assign(new Error('Key too large'), { name: 'ValidationException' });
+      return undefined;
+    });
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const token = await new SignJWT({ kid: 'k'.repeat(3000), sub: 'signed1', aud: 'v' })
+      .setProtectedHeader({ alg: 'RS256' })
+      .setExpirationTime('1m')
+      .sign(privateKey);
+    expect(await play('signed1', token)).toMatchObject({ status: 403 });
   });
 
   it('still plays public ids without a token', async () => {

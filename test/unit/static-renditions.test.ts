@@ -13,7 +13,7 @@ import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-
 import Mux from '@mux/mux-node';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { ChunkEncoders } from '../../containers/transcoder/src/chunk-tasks.js';
+import type { ChunkEncoders } from '../../containers/transcoder/src/main.js';
 import { run, type TranscoderDeps } from '../../containers/transcoder/src/main.js';
 import { DynamoAssetRepository } from '../../lambdas/core/adapters/dynamo-assets.js';
 import { FargateRunner } from '../../lambdas/core/adapters/ecs-runner.js';
@@ -39,7 +39,7 @@ import { CreateAssetInput, createAssetFromUrl } from '../../lambdas/core/usecase
 import { parseOrThrow } from '../../lambdas/core/validation.js';
 import { apiDocument } from '../../lambdas/handlers/api/routes.js';
 import { createPlaybackHandler } from '../../lambdas/handlers/playback.js';
-import { InMemorySigningKeys } from './api-fakes.js';
+import { InMemoryInputSlots, InMemorySigningKeys } from './api-fakes.js';
 import { InMemoryChunkLedger } from './chunk-fakes.js';
 import { InMemoryMediaRepository, InMemoryObjects, preparingAsset, RecordingRunner, waitingUpload } from './fakes.js';
 
@@ -154,7 +154,13 @@ describe('the files on the asset and in its transcode', () => {
       mp4_support: 'audio-only',
     });
     const created = await createAssetFromUrl(input, {
-      ...{ env: 'env1', media, inputs: { submit: async () => {} }, ingestBucket: 'ingest' },
+      ...{
+        env: 'env1',
+        media,
+        inputs: { submit: async () => {} },
+        slots: new InMemoryInputSlots(),
+        ingestBucket: 'ingest',
+      },
       resolve: async () => ['93.184.216.34'],
     });
     expect(created.static_renditions?.files.map((f) => [f.name, f.ext, f.status])).toEqual([
@@ -248,7 +254,9 @@ describe('recording the outcomes', () => {
 });
 
 describe('GET /{playbackId}/{name}', () => {
-  const signer: AssetFolderSigner = { sign: async (assetId, expiresAt) => `Policy=${assetId}&Expires=${expiresAt}` };
+  const signer: AssetFolderSigner = {
+    sign: async (assetId, files, expiresAt) => `Policy=${assetId}/${files}&Expires=${expiresAt}`,
+  };
   let media: InMemoryMediaRepository;
   let signingKeys: InMemorySigningKeys;
 
@@ -287,7 +295,9 @@ describe('GET /{playbackId}/{name}', () => {
     for (const method of ['GET', 'HEAD']) {
       const response = await request(method, '/public1/highest.mp4');
       expect(response.statusCode).toBe(302);
-      expect(response.headers?.location).toMatch(/^\/assets\/asset1\/highest\.mp4\?Policy=asset1&Expires=\d+$/);
+      expect(response.headers?.location).toMatch(
+        /^\/assets\/asset1\/highest\.mp4\?Policy=asset1\/highest\.mp4&Expires=\d+$/,
+      );
     }
     expect(await request('GET', '/signed1/highest.mp4')).toMatchObject({ statusCode: 403 });
     expect(await request('GET', '/public1/720p.mp4')).toMatchObject({
@@ -305,12 +315,12 @@ describe('GET /{playbackId}/{name}', () => {
     expect(staticRenditionFromPath('/assets/abc/highest.mp4')).toBeUndefined();
   });
 
-  it("a public playback id is redirected to the file in the asset's folder, signed for that folder", async () => {
+  it("a public playback id is redirected to the file in the asset's folder, signed for that file alone", async () => {
     await withAsset({ static_renditions: ready() });
     const result = await get('public1', 'highest.mp4');
     expect(result).toEqual({
       status: 302,
-      location: `/assets/asset1/highest.mp4?Policy=asset1&Expires=${Math.ceil((1000 + 86400) / 3600) * 3600}`,
+      location: `/assets/asset1/highest.mp4?Policy=asset1/highest.mp4&Expires=${Math.ceil((1000 + 86400) / 3600) * 3600}`,
       cacheControl: 'public, max-age=3600',
     });
   });
@@ -345,7 +355,7 @@ describe('GET /{playbackId}/{name}', () => {
     );
     expect(result).toEqual({
       status: 302,
-      location: `/assets/asset1/highest.mp4?Policy=asset1&Expires=${exp}`,
+      location: `/assets/asset1/highest.mp4?Policy=asset1/highest.mp4&Expires=${exp}`,
       cacheControl: 'private, no-store',
     });
   });

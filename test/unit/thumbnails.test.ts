@@ -1,6 +1,6 @@
 import Mux from '@mux/mux-node';
 import sharp from 'sharp';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   animationFps,
   fittedSize,
@@ -277,14 +277,14 @@ describe('resolveImage', () => {
   const BLUE = '001';
   const BLACK = '000';
 
-  it('draws a thumbnail in each format, at the video size by default, cached as immutable', async () => {
+  it('draws a thumbnail in each format, at the stored still size (720p) by default, cached as immutable', async () => {
     for (const [format, type] of [
       ['jpg', 'jpeg'],
       ['png', 'png'],
       ['webp', 'webp'],
     ] as const) {
-      const image = await picture(await resolve(`/playback1/thumbnail.${format}`, { time: '12.4' }));
-      expect(image.metadata).toMatchObject({ format: type, width: 1920, height: 1080 });
+      const image = await picture(await resolve(`/playback1/thumbnail.${format}`, { time: '12' }));
+      expect(image.metadata).toMatchObject({ format: type, width: 1280, height: 720 });
       expect(image.contentType).toBe(`image/${type}`);
       expect(image.cacheControl).toBe('public, max-age=31536000, immutable');
     }
@@ -302,6 +302,30 @@ describe('resolveImage', () => {
     if (fit_mode === 'pad') expect(await image.pixel(50, 2)).toBe(BLACK); // bars above and below
     if (fit_mode === 'crop') expect([await image.pixel(2, 50), await image.pixel(97, 50)]).toEqual([RED, BLUE]);
     if (fit_mode === 'stretch') expect([await image.pixel(2, 2), await image.pixel(97, 97)]).toEqual([RED, BLUE]);
+  });
+
+  it('never draws larger than the stored still, whatever size is asked', async () => {
+    const image = await picture(
+      await resolve('/playback1/thumbnail.webp', { width: '4096', height: '4096', fit_mode: 'smartcrop', time: '0' }),
+    );
+    expect(image.metadata).toMatchObject({ width: 1280, height: 1280 });
+    const wide = await picture(await resolve('/playback1/thumbnail.png', { width: '4000', fit_mode: 'preserve' }));
+    expect(wide.metadata).toMatchObject({ width: 1280, height: 720 });
+  });
+
+  it("redirects a public thumbnail's time to its still's own, so equivalent requests share one cache entry", async () => {
+    const drawn = vi.spyOn(deps.bytes, 'getBytes');
+    expect(
+      await resolve('/playback1/thumbnail.webp', { time: '12.4137', width: '300', fit_mode: 'smartcrop' }),
+    ).toEqual({
+      status: 302,
+      location: '/playback1/thumbnail.webp?time=12&width=300&fit_mode=smartcrop',
+      cacheControl: 'public, max-age=31536000, immutable',
+    });
+    expect(drawn).not.toHaveBeenCalled();
+    expect((await resolve('/playback1/thumbnail.webp', { time: '12', width: '300' })).status).toBe(200);
+    expect((await resolve('/playback1/thumbnail.webp', { time: '0.000001' })).status).toBe(302);
+    drawn.mockRestore();
   });
 
   it('turns clockwise before fitting, and flips after everything else', async () => {

@@ -16,7 +16,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { ChunkEncoders } from '../../containers/transcoder/src/chunk-tasks.js';
+import type { ChunkEncoders } from '../../containers/transcoder/src/main.js';
 import { run, type TranscoderDeps } from '../../containers/transcoder/src/main.js';
 import { type Chunk, chunkManifestFile } from '../../lambdas/core/domain/chunks.js';
 import { type LadderPlan, planLadder, renditionNames, type SourceProbe } from '../../lambdas/core/domain/ladder.js';

@@ -213,22 +213,6 @@ describe('transcoder run()', () => {
     expect(assets.ready).toHaveLength(1);
   });
 
-  it('encodes a long source in chunks when CHUNK_PARALLELISM allows, and a short one in one process', async () => {
-    const chunked: { chunks: number; parallelism: number }[] = [];
-    const encodeChunked: TranscoderDeps['encodeChunked'] = async (input, plan, outDir, options) => {
-      chunked.push({ chunks: options.chunks.length, parallelism: options.parallelism });
-      return fakeEncode(input, plan, outDir);
-    };
-    const long = async (): Promise<SourceProbe> => ({ ...HD_SOURCE, durationSeconds: 120 });
-    const env = { ...ENV, CHUNK_PARALLELISM: '4' };
-
-    expect(await run(deps(new FakeAssets(), { probe: long, encodeChunked, env }))).toBe(0);
-    expect(await run(deps(new FakeAssets(), { encodeChunked, env }))).toBe(0);
-
-    // 120 s of 6 s segments in 4 chunks; the 12.5 s source is too short to cut.
-    expect(chunked).toEqual([{ chunks: 4, parallelism: 4 }]);
-  });
-
   it('reports an audio-only asset the way Mux does', async () => {
     const assets = new FakeAssets();
     const probe = async (): Promise<SourceProbe> => ({ durationSeconds: 3, audio: { channels: 1 } });

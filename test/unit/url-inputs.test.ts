@@ -5,9 +5,10 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpInputFetcher } from '../../lambdas/core/adapters/http-input-fetcher.js';
 import { InvalidInputError } from '../../lambdas/core/domain/errors.js';
-import { refusedAddress } from '../../lambdas/core/domain/url-safety.js';
+import { refusedAddress, refusedInputUrl } from '../../lambdas/core/domain/url-safety.js';
 import type { InputFetcher } from '../../lambdas/core/ports.js';
 import { fetchInput } from '../../lambdas/core/usecases/url-inputs.js';
+import { InMemoryInputSlots } from './api-fakes.js';
 import { InMemoryMediaRepository, preparingAsset, RecordingRunner } from './fakes.js';
 
 describe('address policy', () => {
@@ -25,10 +26,36 @@ describe('address policy', () => {
     ['fe80::1', 'link-local'],
     ['fd00:ec2::254', 'private'],
     ['::ffff:127.0.0.1', 'loopback'],
+    ['::ffff:a9fe:a9fe', 'link-local'],
+    ['::ffff:0:a9fe:a9fe', 'link-local'],
+    ['64:ff9b::a9fe:a9fe', 'NAT64 to the metadata address'],
+    ['64:ff9b::10.0.0.1', 'NAT64 to a private address'],
+    ['64:ff9b::5db8:d822', undefined],
+    ['2002:a9fe:a9fe::1', '6to4 around the metadata address'],
+    ['2002:0a00:0001::', '6to4 around a private address'],
+    ['2002:5db8:d822::1', undefined],
+    ['::169.254.169.254', 'IPv4-compatible'],
+    ['::a00:1', 'IPv4-compatible, hex'],
   ])('%s → %s', (address, refused) => {
     const reason = refusedAddress(address);
     if (refused) expect(reason).toMatch(/private, loopback or link-local/);
     else expect(reason).toBeUndefined();
+  });
+
+  it.each([
+    ['64:ff9b:1::a9fe:a9fe', /local-use NAT64/],
+    ['2001:0:4136:e378:8000:63bf:3fff:fdd2', /Teredo/],
+    ['2001::1', /Teredo/],
+    ['100::1', /discard prefix/],
+  ])('%s is refused outright: where it leads cannot be judged', (address, reason) => {
+    expect(refusedAddress(address)).toMatch(reason);
+  });
+
+  it('judges an IPv6 host in an input URL by the IPv4 address it carries', async () => {
+    const resolve = async () => [];
+    expect(await refusedInputUrl('http://[64:ff9b::a9fe:a9fe]/latest/meta-data/', resolve)).toMatch(/refused/);
+    expect(await refusedInputUrl('http://[2002:a9fe:a9fe::]/', resolve)).toMatch(/refused/);
+    expect(await refusedInputUrl('http://[64:ff9b::5db8:d822]/a.mp4', resolve)).toBeUndefined();
   });
 
   it('lets loopback through only when allowed, and never other internal addresses', () => {
@@ -38,6 +65,8 @@ describe('address policy', () => {
     expect(refusedAddress('10.0.0.1', { allowLoopback: true })).toBeDefined();
   });
 });
+
+const LIMITS = { maxBytes: 10_000 };
 
 describe('HttpInputFetcher', () => {
   let server: Server;
@@ -50,6 +79,21 @@ describe('HttpInputFetcher', () => {
         return void res.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data/' }).end();
       }
       if (req.url === '/loop') return void res.writeHead(302, { location: '/loop' }).end();
+      if (req.url === '/declared-big') return void res.writeHead(200, { 'content-length': '20000' }).end();
+      if (req.url === '/chunked-big') {
+        // No declared length: 1 KB every 5 ms, without end, until the client stops reading.
+        res.writeHead(200);
+        const timer = setInterval(() => res.write(Buffer.alloc(1000, 1)), 5);
+        res.on('close', () => clearInterval(timer));
+        return;
+      }
+      if (req.url === '/trickle') {
+        res.writeHead(200);
+        const timer = setInterval(() => res.write('x'), 20);
+        res.on('close', () => clearInterval(timer));
+        return;
+      }
+      if (req.url === '/silent') return; // never answers
       res.writeHead(req.url === '/down' ? 503 : 404).end();
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -66,16 +110,48 @@ describe('HttpInputFetcher', () => {
 
   it('refuses a loopback host unless allowed (the check is on the address connected to)', async () => {
     const { client } = s3();
-    await expect(new HttpInputFetcher(client).fetchTo(`${base}/clip.mp4`, 'b', 'k')).rejects.toBeInstanceOf(
+    await expect(new HttpInputFetcher(client, {}, LIMITS).fetchTo(`${base}/clip.mp4`, 'b', 'k')).rejects.toBeInstanceOf(
       InvalidInputError,
     );
   });
 
   it('streams the file into the bucket, following a redirect', async () => {
     const { client, mock } = s3();
-    const fetched = await new HttpInputFetcher(client, { allowLoopback: true }).fetchTo(`${base}/moved`, 'b', 'k');
+    const fetched = await new HttpInputFetcher(client, { allowLoopback: true }, LIMITS).fetchTo(
+      `${base}/moved`,
+      'b',
+      'k',
+    );
     expect(fetched.bytes).toBe(1000);
     expect(mock.commandCalls(PutObjectCommand)[0]?.args[0].input).toMatchObject({ Bucket: 'b', Key: 'k' });
+  });
+
+  it('refuses a declared length over the limit before reading, and stops an undeclared one as it passes it', async () => {
+    const { client, mock } = s3();
+    const fetcher = new HttpInputFetcher(client, { allowLoopback: true }, LIMITS);
+    await expect(fetcher.fetchTo(`${base}/declared-big`, 'b', 'k')).rejects.toThrow(
+      new InvalidInputError('The input is 20000 bytes; this deployment accepts files up to 10000 bytes'),
+    );
+    const stopped = fetcher.fetchTo(`${base}/chunked-big`, 'b', 'k');
+    await expect(stopped).rejects.toBeInstanceOf(InvalidInputError);
+    await expect(stopped).rejects.toThrow(/larger than 10000 bytes/);
+    expect(mock.commandCalls(PutObjectCommand)).toHaveLength(0);
+  });
+
+  it('stops a transfer under the minimum throughput, and one past its total deadline', async () => {
+    const { client } = s3();
+    const slow = new HttpInputFetcher(
+      client,
+      { allowLoopback: true },
+      { ...LIMITS, minBytesPerSecond: 1000, windowMs: 200 },
+    ).fetchTo(`${base}/trickle`, 'b', 'k');
+    await expect(slow).rejects.toThrow(/bytes in 0.2 s, under the minimum of 200/);
+    const silent = new HttpInputFetcher(client, { allowLoopback: true }, { ...LIMITS, deadlineMs: 300 }).fetchTo(
+      `${base}/silent`,
+      'b',
+      'k',
+    );
+    await expect(silent).rejects.toThrow(new InvalidInputError('The input URL did not deliver the file within 0.3 s'));
   });
 
   it.each([
@@ -85,7 +161,7 @@ describe('HttpInputFetcher', () => {
     ['/down', Error, /answered 503/],
   ])('%s fails with %o', async (path, type, message) => {
     const { client } = s3();
-    const fetching = new HttpInputFetcher(client, { allowLoopback: true }).fetchTo(`${base}${path}`, 'b', 'k');
+    const fetching = new HttpInputFetcher(client, { allowLoopback: true }, LIMITS).fetchTo(`${base}${path}`, 'b', 'k');
     await expect(fetching).rejects.toThrow(message);
     await expect(fetching).rejects.toBeInstanceOf(type);
   });
@@ -98,18 +174,21 @@ describe('fetchInput', () => {
       preparingAsset({ upload_id: undefined, source: { bucket: 'in', key: 'uploads/input-asset1' } }),
     );
     const runner = new RecordingRunner();
-    return { media, runner, ctx: { media, runner, fetcher, outputBucket: 'out' } };
+    const slots = new InMemoryInputSlots();
+    await slots.claim('env1', 'asset1', 1, Number.MAX_SAFE_INTEGER);
+    return { media, runner, slots, ctx: { media, runner, fetcher, outputBucket: 'out', slots } };
   };
 
   it('copies the input to the asset source and dispatches once', async () => {
     const copied: string[] = [];
-    const { media, runner, ctx } = await ready({
+    const { media, runner, slots, ctx } = await ready({
       fetchTo: async (url, bucket, key) => {
         copied.push(`${url} → ${bucket}/${key}`);
         return { bytes: 1 };
       },
     });
     expect(await fetchInput({ assetId: 'asset1', url: 'https://v.example/a.mp4' }, ctx)).toBe('dispatched');
+    expect(slots.held.get('env1')?.size, "the environment's slot is given back").toBe(0);
     expect(copied).toEqual(['https://v.example/a.mp4 → in/uploads/input-asset1']);
     expect(runner.jobs.map((j) => j.source)).toEqual([{ bucket: 'in', key: 'uploads/input-asset1' }]);
     expect(await fetchInput({ assetId: 'asset1', url: 'https://v.example/a.mp4' }, ctx)).toBe('already_dispatched');
@@ -131,12 +210,13 @@ describe('fetchInput', () => {
   });
 
   it('throws (to be retried) on a transient failure, and ignores an asset no longer preparing', async () => {
-    const { media, ctx } = await ready({
+    const { media, slots, ctx } = await ready({
       fetchTo: async () => {
         throw new Error('The input URL answered 503');
       },
     });
     await expect(fetchInput({ assetId: 'asset1', url: 'https://v.example/a.mp4' }, ctx)).rejects.toThrow('503');
+    expect(slots.held.get('env1')?.size, 'a fetch to be retried keeps its slot').toBe(1);
     await media.deleteAsset('asset1');
     expect(await fetchInput({ assetId: 'asset1', url: 'https://v.example/a.mp4' }, ctx)).toBe('not_preparing');
   });

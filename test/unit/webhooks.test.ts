@@ -55,6 +55,15 @@ describe('webhook signatures', () => {
     expect(verifyWebhookSignature(body, header, 'secret1', { nowSeconds: 0, toleranceSeconds: 300 })).toBe(false);
   });
 
+  it("refuse a replay older than 5 minutes when the caller names no tolerance, as Mux's SDK does", () => {
+    const body = '{"type":"video.asset.ready"}';
+    const now = 1_800_000_000;
+    const header = webhookSignature(body, 'secret1', now - 301);
+    expect(verifyWebhookSignature(body, header, 'secret1', { nowSeconds: now })).toBe(false);
+    expect(verifyWebhookSignature(body, header, 'secret1', { nowSeconds: now - 2 })).toBe(true);
+    expect(verifyWebhookSignature(body, header, 'secret1', { nowSeconds: now, toleranceSeconds: 3600 })).toBe(true);
+  });
+
   it('back off exponentially up to the schedule bound, jitter staying under it', () => {
     const schedule = { baseSeconds: 30, maxSeconds: 3600 };
     expect([1, 2, 3, 4, 5, 6, 7, 8, 9].map((n) => retryDelaySeconds(n, schedule, () => 0))).toEqual([

@@ -1,61 +1,16 @@
 /**
- * The Mux-compatible Video API as the dashboard uses it (shapes from Mux's API reference). Every failure becomes
- * an `ApiError` whose `message` is words a person can read; an endpoint this deployment does not have (405) is
- * remembered so the UI can hide what would not work.
+ * The Mux-compatible Video API as the dashboard uses it, typed with the API's own shapes (`lambdas/core/domain`).
+ * Every failure becomes an `ApiError` whose `message` is words a person can read; an endpoint this deployment does
+ * not have (405) is remembered so the UI can hide what would not work.
  */
 
-export interface PlaybackId {
-  id: string;
-  policy: 'public' | 'signed' | string;
-}
+// The API's own shapes, imported as types only: erased by the build, so no server code reaches the bundle.
+import type { MuxAsset as Asset, MuxUpload as Upload } from '../../lambdas/core/domain/media.js';
+import { t } from './i18n/index.js';
 
-export interface Track {
-  id: string;
-  type: 'video' | 'audio' | string;
-  max_width?: number;
-  max_height?: number;
-  max_frame_rate?: number;
-  max_channels?: number;
-  duration?: number;
-}
-
-export interface Asset {
-  id: string;
-  status: 'preparing' | 'ready' | 'errored' | 'deleted';
-  created_at: string;
-  playback_ids?: PlaybackId[];
-  duration?: number;
-  max_stored_resolution?: string;
-  max_stored_frame_rate?: number;
-  resolution_tier?: string;
-  aspect_ratio?: string;
-  tracks?: Track[];
-  errors?: { type: string; messages: string[] };
-  upload_id?: string;
-  passthrough?: string;
-  meta?: { title?: string; creator_id?: string; external_id?: string };
-  static_renditions?: { files: StaticRenditionFile[] };
-}
-
-/** An MP4/M4A download of an asset (Mux's `static_renditions.files[]`). */
-export interface StaticRenditionFile {
-  name: string;
-  ext: 'mp4' | 'm4a';
-  status: 'preparing' | 'ready' | 'skipped' | 'errored';
-  width?: number;
-  height?: number;
-  filesize?: string;
-}
-
-export interface Upload {
-  id: string;
-  url: string;
-  status: 'waiting' | 'asset_created' | 'errored' | 'cancelled' | 'timed_out';
-  timeout: number;
-  asset_id?: string;
-  error?: { type: string; message: string };
-  new_asset_settings?: { meta?: { title?: string }; passthrough?: string };
-}
+export type { PlaybackId, Track } from '../../lambdas/core/domain/media.js';
+export type { StaticRenditionFile } from '../../lambdas/core/domain/static-renditions.js';
+export type { Asset, Upload };
 
 export interface Page<T> {
   data: T[];
@@ -101,7 +56,7 @@ export class GammaApi {
         body: body === undefined ? undefined : JSON.stringify(body),
       });
     } catch {
-      throw new ApiError('The API could not be reached. Check your connection and try again.', 0);
+      throw new ApiError(t('api.unreachable'), 0);
     }
     const text = await res.text();
     let json: unknown;
@@ -114,7 +69,7 @@ export class GammaApi {
     const err = (json as { error?: { type?: string; messages?: string[] } } | undefined)?.error;
     if (capability && res.status === 405) {
       this.missing.add(capability);
-      throw new ApiError('This Gamma deployment does not offer that yet.', res.status, 'unsupported');
+      throw new ApiError(t('api.unsupported'), res.status, 'unsupported');
     }
     throw new ApiError(describe(res.status, err?.messages), res.status, err?.type);
   }
@@ -167,9 +122,10 @@ export class GammaApi {
 function describe(status: number, messages: string[] | undefined): string {
   const detail = messages?.filter(Boolean).join(' ');
   // The authorizer answers 401 without a token and 403 for one it does not know.
-  if (status === 401 || status === 403) return 'The access token was not accepted. Sign in again with a valid token.';
-  if (status === 404) return 'Not found: it may have been deleted, or belong to another environment.';
-  if (status === 429) return 'Too many requests: wait a moment and try again.';
-  if (status >= 500) return detail ?? 'The API failed to answer. Try again in a moment.';
-  return detail ?? `The request failed (HTTP ${status}).`;
+  if (status === 401 || status === 403) return t('api.unauthorized');
+  if (status === 404) return t('api.notFound');
+  if (status === 429) return t('api.tooMany');
+  // The API's own messages (Mux's words, in English) say exactly what was wrong; they are shown as they are.
+  if (status >= 500) return detail ?? t('api.failed');
+  return detail ?? t('api.http', { status });
 }

@@ -2,10 +2,11 @@
  * One asset: the player (when ready), its metadata, playback ids with a copyable URL and embed snippet, editing of
  * title and passthrough, and deletion with confirmation. An errored asset shows why. Live events keep it current.
  */
-import { ApiError, type Asset, type GammaApi, type StaticRenditionFile } from './api.js';
+import { ApiError, type Asset, type GammaApi } from './api.js';
 import { type DashboardConfig, playbackUrl, storyboardUrl, thumbnailUrl } from './config.js';
 import { h, ICONS, icon, replace } from './dom.js';
-import { bytes, createdAt, dateTime, duration } from './format.js';
+import { bytes, createdAt, dateTime, number, spokenDuration } from './format.js';
+import { type MessageKey, t } from './i18n/index.js';
 import { createPlayer, type Player } from './player.js';
 import { assetTitle, confirmDialog, copyButton, publicPlaybackId, resolution, statusBadge, toast } from './ui.js';
 
@@ -20,14 +21,14 @@ export function assetView(ctx: { config: DashboardConfig; api: GammaApi; id: str
   dispose(): void;
 } {
   const { config, api, id } = ctx;
-  const heading = h('h1', { tabIndex: -1 }, 'Loading…');
+  const heading = h('h1', { tabIndex: -1 }, t('app.loading'));
   const badge = h('span');
   const stage = h('div', { class: 'stage' });
   const side = h('div', { class: 'side' });
   const element = h(
     'section',
     { class: 'view asset-view' },
-    h('a', { class: 'back link', href: '#/' }, icon(ICONS.back), 'All assets'),
+    h('a', { class: 'back link', href: '#/' }, icon(ICONS.back), t('asset.back')),
     h('div', { class: 'view-header' }, h('div', { class: 'title-line' }, heading, badge)),
     h('div', { class: 'asset-layout' }, h('div', { class: 'main-col' }, stage), side),
   );
@@ -60,16 +61,13 @@ export function assetView(ctx: { config: DashboardConfig; api: GammaApi; id: str
         h(
           'div',
           { class: 'stage-message errored', role: 'alert' },
-          h('h2', null, 'This video could not be processed'),
-          ...(a.errors?.messages?.length ? a.errors.messages : ['No reason was recorded.']).map((m) => h('p', null, m)),
-          a.errors?.type && h('p', { class: 'muted small' }, `Error type: ${a.errors.type}`),
+          h('h2', null, t('asset.cannotProcess')),
+          ...(a.errors?.messages?.length ? a.errors.messages : [t('asset.noReason')]).map((m) => h('p', null, m)),
+          a.errors?.type && h('p', { class: 'muted small' }, t('asset.errorType', { type: a.errors.type })),
         ),
       );
     } else if (a.status === 'ready') {
-      replace(
-        stage,
-        h('div', { class: 'stage-message' }, h('p', null, 'This asset has no public playback ID to preview.')),
-      );
+      replace(stage, h('div', { class: 'stage-message' }, h('p', null, t('asset.noPublicId'))));
     } else {
       replace(
         stage,
@@ -77,8 +75,8 @@ export function assetView(ctx: { config: DashboardConfig; api: GammaApi; id: str
           'div',
           { class: 'stage-message preparing' },
           h('div', { class: 'spinner', 'aria-hidden': 'true' }),
-          h('h2', null, 'Preparing your video'),
-          h('p', { class: 'muted' }, 'It will play here as soon as it is ready — no need to reload.'),
+          h('h2', null, t('asset.preparingTitle')),
+          h('p', { class: 'muted' }, t('asset.preparingBody')),
         ),
       );
     }
@@ -89,42 +87,39 @@ export function assetView(ctx: { config: DashboardConfig; api: GammaApi; id: str
     const audio = a.tracks?.find((t) => t.type === 'audio');
     const created = createdAt(a.created_at);
     const facts: Array<[string, Node | string]> = [
-      ['Status', statusBadge(a.status)],
-      ['Duration', duration(a.duration)],
+      [t('assets.colStatus'), statusBadge(a.status)],
+      [t('assets.colDuration'), spokenDuration(a.duration)],
       [
-        'Resolution',
+        t('assets.colResolution'),
         a.status === 'ready'
           ? `${resolution(a)}${video?.max_width ? ` · ${video.max_width}×${video.max_height}` : ''}`
           : '—',
       ],
+      [t('asset.quality'), quality(a)],
+      [t('asset.frameRate'), a.max_stored_frame_rate ? t('asset.fps', { fps: number(a.max_stored_frame_rate) }) : '—'],
+      [t('asset.aspectRatio'), a.aspect_ratio ?? '—'],
       [
-        'Quality',
-        a.max_stored_resolution
-          ? `${a.max_stored_resolution}${a.resolution_tier ? ` · ${a.resolution_tier} tier` : ''}`
-          : '—',
-      ],
-      ['Frame rate', a.max_stored_frame_rate ? `${a.max_stored_frame_rate} fps` : '—'],
-      ['Aspect ratio', a.aspect_ratio ?? '—'],
-      [
-        'Audio',
+        t('asset.audio'),
         audio
-          ? `${audio.max_channels ?? '?'} channel${audio.max_channels === 1 ? '' : 's'}`
+          ? audio.max_channels
+            ? t('asset.channels', { count: audio.max_channels })
+            : t('asset.audioTrack')
           : a.status === 'ready'
-            ? 'None'
+            ? t('asset.none')
             : '—',
       ],
-      ['Created', h('time', { dateTime: created.toISOString() }, dateTime(created))],
-      ['Asset ID', idWithCopy(a.id, 'Copy asset ID')],
-      ...(a.upload_id ? ([['Upload ID', h('code', null, a.upload_id)]] as Array<[string, Node]>) : []),
-      ...(a.passthrough ? ([['Passthrough', h('code', null, a.passthrough)]] as Array<[string, Node]>) : []),
+      [t('assets.colCreated'), h('time', { dateTime: created.toISOString() }, dateTime(created))],
+      [t('asset.assetId'), idWithCopy(a.id, t('asset.copyAssetId'))],
+      ...(a.upload_id ? ([[t('asset.uploadId'), h('code', null, a.upload_id)]] as Array<[string, Node]>) : []),
+      ...(a.passthrough ? ([[t('asset.passthrough'), h('code', null, a.passthrough)]] as Array<[string, Node]>) : []),
     ];
     const details = card(
-      'Details',
+      t('asset.details'),
       h('dl', { class: 'facts' }, ...facts.flatMap(([k, v]) => [h('dt', null, k), h('dd', null, v)])),
     );
 
     const playback = card(
-      'Playback',
+      t('asset.playback'),
       ...(a.playback_ids?.length
         ? a.playback_ids.map((p) => {
             const url = playbackUrl(config, p.id);
@@ -132,12 +127,18 @@ export function assetView(ctx: { config: DashboardConfig; api: GammaApi; id: str
             return h(
               'div',
               { class: 'playback-id' },
-              h('div', { class: 'pid-line' }, h('code', null, p.id), h('span', { class: 'pill' }, p.policy)),
-              copyField('Playback URL', url, `playback-url-${p.id}`),
-              p.policy === 'public' && copyField('Embed code', snippet, `embed-code-${p.id}`, true),
+              h(
+                'div',
+                { class: 'pid-line' },
+                h('code', null, p.id),
+                h('span', { class: 'pill' }, t(`asset.policy.${p.policy}`)),
+              ),
+              copyField(t('asset.playbackUrl'), t('asset.copyPlaybackUrl'), url, `playback-url-${p.id}`),
+              p.policy === 'public' &&
+                copyField(t('asset.embedCode'), t('asset.copyEmbedCode'), snippet, `embed-code-${p.id}`, true),
             );
           })
-        : [h('p', { class: 'muted' }, 'No playback IDs.')]),
+        : [h('p', { class: 'muted' }, t('asset.noPlaybackIds'))]),
     );
 
     const sections: HTMLElement[] = [details, playback];
@@ -156,31 +157,27 @@ export function assetView(ctx: { config: DashboardConfig; api: GammaApi; id: str
       maxLength: 255,
       autocomplete: 'off',
     });
-    const save = h('button', { class: 'button primary', type: 'submit' }, 'Save changes');
+    const save = h('button', { class: 'button primary', type: 'submit' }, t('asset.save'));
     const status = h('p', { class: 'form-status', role: 'status' });
     const form = h(
       'form',
-      { class: 'edit-form', 'aria-label': 'Edit asset' },
-      h('label', { for: 'edit-title' }, 'Title'),
+      { class: 'edit-form', 'aria-label': t('asset.editForm') },
+      h('label', { for: 'edit-title' }, t('assets.colTitle')),
       title,
-      h('label', { for: 'edit-passthrough' }, 'Passthrough'),
+      h('label', { for: 'edit-passthrough' }, t('asset.passthrough')),
       passthrough,
-      h(
-        'p',
-        { class: 'muted small' },
-        'Passthrough is your own reference (up to 255 characters), returned with the asset and in its events.',
-      ),
+      h('p', { class: 'muted small' }, t('asset.passthroughHint')),
       h('div', { class: 'form-actions' }, save, status),
     );
     form.addEventListener('submit', async (e) => {
       e.preventDefault();
       save.disabled = true;
-      status.textContent = 'Saving…';
+      status.textContent = t('asset.saving');
       status.classList.remove('error-text');
       try {
         const updated = await api.updateAsset(a.id, { passthrough: passthrough.value, meta: { title: title.value } });
         update(updated);
-        toast('Changes saved');
+        toast(t('asset.saved'));
       } catch (err) {
         status.textContent = (err as Error).message;
         status.classList.add('error-text');
@@ -190,23 +187,23 @@ export function assetView(ctx: { config: DashboardConfig; api: GammaApi; id: str
         if (!status.classList.contains('error-text')) status.textContent = '';
       }
     });
-    return card('Edit', form);
+    return card(t('asset.edit'), form);
   }
 
   function dangerZone(a: Asset) {
-    const remove = h('button', { class: 'button danger', type: 'button' }, 'Delete asset');
+    const remove = h('button', { class: 'button danger', type: 'button' }, t('asset.deleteButton'));
     const status = h('p', { class: 'error-text small', role: 'alert' });
     remove.addEventListener('click', async () => {
       const ok = await confirmDialog({
-        title: 'Delete this asset?',
-        body: `“${assetTitle(a)}” and its playback IDs will stop working for every viewer. This cannot be undone.`,
-        confirm: 'Delete asset',
+        title: t('asset.deleteConfirmTitle'),
+        body: t('asset.deleteConfirmBody', { title: assetTitle(a) }),
+        confirm: t('asset.deleteButton'),
       });
       if (!ok) return remove.focus();
       remove.disabled = true;
       try {
         await api.deleteAsset(a.id);
-        toast(`Deleted “${assetTitle(a)}”`);
+        toast(t('asset.deleted', { title: assetTitle(a) }));
         ctx.onDeleted(a);
       } catch (err) {
         remove.disabled = false;
@@ -214,13 +211,13 @@ export function assetView(ctx: { config: DashboardConfig; api: GammaApi; id: str
         if (!api.supports('deleteAsset')) remove.remove();
       }
     });
-    return card('Delete', h('p', { class: 'muted small' }, 'Removes the video and its renditions.'), remove, status);
+    return card(t('asset.delete'), h('p', { class: 'muted small' }, t('asset.deleteHint')), remove, status);
   }
 
   function update(next: Asset) {
     asset = next;
     heading.textContent = assetTitle(next);
-    document.title = `${assetTitle(next)} · Gamma`;
+    document.title = t('app.pageTitle', { title: assetTitle(next) });
     replace(badge, statusBadge(next.status));
     renderStage(next);
     // Keep the edit form's text while someone types in it; otherwise re-render the side panel.
@@ -234,8 +231,7 @@ export function assetView(ctx: { config: DashboardConfig; api: GammaApi; id: str
       heading.focus();
     })
     .catch((err: Error) => {
-      heading.textContent =
-        err instanceof ApiError && err.status === 404 ? 'Asset not found' : 'The asset could not be loaded';
+      heading.textContent = err instanceof ApiError && err.status === 404 ? t('asset.notFound') : t('asset.loadFailed');
       replace(stage, h('div', { class: 'alert', role: 'alert' }, err.message));
     });
 
@@ -255,28 +251,30 @@ function downloadsCard(config: DashboardConfig, a: Asset) {
   const files = a.static_renditions?.files ?? [];
   if (files.length === 0) return undefined;
   const publicId = publicPlaybackId(a);
-  const words: Record<StaticRenditionFile['status'], string> = {
-    preparing: 'Preparing…',
-    ready: 'Ready',
-    skipped: 'Not made: the video has no such rendition',
-    errored: 'Could not be made',
-  };
   return card(
-    'Downloads',
+    t('asset.downloads'),
     h(
       'ul',
       { class: 'downloads' },
       ...files.map((f) => {
         const size = f.filesize ? ` · ${bytes(Number(f.filesize))}` : '';
+        const status = t(`asset.download.${f.status}` satisfies MessageKey);
         const dims = f.width && f.height ? ` · ${f.width}×${f.height}` : '';
         const label =
           f.status === 'ready' && publicId
             ? h('a', { href: `${config.streamUrl}/${publicId}/${f.name}`, download: f.name }, f.name)
             : h('code', null, f.name);
-        return h('li', null, label, h('span', { class: 'muted small' }, ` ${words[f.status]}${dims}${size}`));
+        return h('li', null, label, h('span', { class: 'muted small' }, ` ${status}${dims}${size}`));
       }),
     ),
   );
+}
+
+/** "UHD · 2160p tier": the stored quality and Mux's resolution tier. */
+function quality(a: Asset): string {
+  if (!a.max_stored_resolution) return '—';
+  const stored = a.max_stored_resolution === 'Audio only' ? t('ui.audioOnly') : a.max_stored_resolution;
+  return a.resolution_tier ? t('asset.qualityTier', { quality: stored, tier: a.resolution_tier }) : stored;
 }
 
 function card(title: string, ...children: Array<Node | false>) {
@@ -292,7 +290,7 @@ function idWithCopy(value: string, label: string) {
   );
 }
 
-function copyField(label: string, value: string, id: string, multiline = false) {
+function copyField(label: string, copyLabel: string, value: string, id: string, multiline = false) {
   const field = multiline
     ? h('textarea', { id, readOnly: true, rows: 3, value, spellcheck: false })
     : h('input', { id, readOnly: true, value });
@@ -305,7 +303,7 @@ function copyField(label: string, value: string, id: string, multiline = false) 
       'div',
       { class: 'copy-row' },
       field,
-      copyButton(() => value, `Copy ${label.toLowerCase()}`),
+      copyButton(() => value, copyLabel),
     ),
   );
 }

@@ -1,3 +1,5 @@
+import { t } from './i18n/index.js';
+
 /** The dashboard's runtime configuration: `config.json` beside index.html, written by the CDK or the local server. */
 export interface DashboardConfig {
   /** Base of the Mux-compatible API (`{apiUrl}/video/v1/...`). */
@@ -14,10 +16,10 @@ export interface DashboardConfig {
 
 export async function loadConfig(): Promise<DashboardConfig> {
   const res = await fetch('config.json', { cache: 'no-store' });
-  if (!res.ok) throw new Error(`config.json could not be loaded (HTTP ${res.status})`);
+  if (!res.ok) throw new Error(t('app.configUnreachable', { status: res.status }));
   const config = (await res.json()) as DashboardConfig;
   for (const key of ['apiUrl', 'websocketUrl', 'streamUrl'] as const) {
-    if (!config[key]) throw new Error(`config.json has no ${key}`);
+    if (!config[key]) throw new Error(t('app.configIncomplete', { key }));
   }
   return config;
 }

@@ -1,4 +1,4 @@
-/** A tiny element builder: the dashboard's whole "framework". */
+/** A tiny element builder and a keyed list: the dashboard's whole "framework". */
 
 type Child = Node | string | number | false | null | undefined;
 type Props = Record<string, unknown> & { class?: string; dataset?: Record<string, string> };
@@ -38,6 +38,55 @@ export function append(parent: Node, children: Child[]): void {
 export function replace(parent: Element, ...children: Child[]): void {
   parent.replaceChildren();
   append(parent, children);
+}
+
+/** Sets an element's text only when it differs, so an unchanged row costs no DOM write. */
+export function setText(el: Node, text: string): void {
+  if (el.textContent !== text) el.textContent = text;
+}
+
+/** A row of a `KeyedList`: built once for its key, then brought up to date in place. */
+export interface KeyedRow<T> {
+  el: HTMLElement;
+  update(item: T): void;
+}
+
+/**
+ * A list whose rows are keyed: `set()` builds a row only for a key it has not seen, updates the rows it has (so
+ * focus, images and listeners survive live updates), removes the rows whose key is gone, and moves only the rows
+ * that are out of order.
+ */
+export class KeyedList<T> {
+  private readonly rows = new Map<string, KeyedRow<T>>();
+
+  constructor(
+    readonly element: HTMLElement,
+    private readonly create: (item: T) => KeyedRow<T>,
+  ) {}
+
+  get size(): number {
+    return this.rows.size;
+  }
+
+  set(items: ReadonlyArray<readonly [key: string, item: T]>): void {
+    const keep = new Set(items.map(([key]) => key));
+    for (const [key, row] of this.rows) {
+      if (keep.has(key)) continue;
+      row.el.remove();
+      this.rows.delete(key);
+    }
+    let cursor: ChildNode | null = this.element.firstChild;
+    for (const [key, item] of items) {
+      let row = this.rows.get(key);
+      if (row) row.update(item);
+      else {
+        row = this.create(item);
+        this.rows.set(key, row);
+      }
+      if (row.el === cursor) cursor = cursor.nextSibling;
+      else this.element.insertBefore(row.el, cursor);
+    }
+  }
 }
 
 /** An inline SVG icon from a 24×24 path; decorative (the button or link carries the words). */

@@ -1,13 +1,15 @@
 /** The embeddable player (`embed.html?playback_id=…`), what the dashboard's embed snippet frames. */
 import { loadConfig, playbackUrl, storyboardUrl, thumbnailUrl } from './config.js';
 import { h, replace } from './dom.js';
+import { t, useLocale } from './i18n/index.js';
 import { createPlayer } from './player.js';
 
 const root = document.getElementById('embed') as HTMLElement;
 const playbackId = new URLSearchParams(location.search).get('playback_id') ?? '';
 
+await useLocale();
 if (!/^[A-Za-z0-9]{8,64}$/.test(playbackId)) {
-  replace(root, h('p', { class: 'player-message', role: 'alert' }, 'No valid playback_id was given.'));
+  replace(root, h('p', { class: 'player-message', role: 'alert' }, t('player.noPlaybackId')));
 } else {
   loadConfig()
     .then((config) => {

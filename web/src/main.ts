@@ -1,15 +1,18 @@
 /**
  * The Gamma dashboard: sign in with an access token, upload, watch assets progress live, play them.
  * Plain TypeScript and the DOM (see dom.ts): the views are few and small, so a framework would cost more than it
- * saves. Routes are hashes (`#/`, `#/assets/{id}`), so any static host serves it.
+ * saves. Every word comes from the message catalogues (i18n/); switching language re-renders the page in place,
+ * keeping uploads in flight and the live connection. Routes are hashes (`#/`, `#/assets/{id}`), so any static host serves it.
  */
 import { ApiError, type Asset, GammaApi, tokenHeader } from './api.js';
+import { AssetStore, reportUploadEvents } from './asset-store.js';
 import { assetView } from './asset-view.js';
-import { AssetStore, assetsView, reportUploadEvents } from './assets-view.js';
+import { assetsView } from './assets-view.js';
 import { type DashboardConfig, loadConfig } from './config.js';
 import { h, replace } from './dom.js';
+import { t, useLocale } from './i18n/index.js';
 import { connectLive, type LiveEvent, type LiveState } from './live.js';
-import { announce, assetTitle, toast } from './ui.js';
+import { announce, assetTitle, languageSelect, toast } from './ui.js';
 import { UploadQueue } from './upload.js';
 
 const TOKEN_KEY = 'gamma.token';
@@ -26,6 +29,7 @@ function storedSession(): Session | undefined {
 }
 
 async function boot() {
+  await useLocale();
   let config: DashboardConfig;
   try {
     config = await loadConfig();
@@ -35,7 +39,7 @@ async function boot() {
       h(
         'div',
         { class: 'fatal', role: 'alert' },
-        h('h1', null, 'The dashboard is not configured'),
+        h('h1', null, t('app.notConfigured')),
         h('p', null, (err as Error).message),
       ),
     );
@@ -47,7 +51,7 @@ async function boot() {
 }
 
 function signIn(config: DashboardConfig, problem?: string) {
-  document.title = 'Sign in · Gamma';
+  document.title = t('app.pageTitle', { title: t('signin.title') });
   const id = h('input', {
     id: 'token-id',
     name: 'token-id',
@@ -64,7 +68,7 @@ function signIn(config: DashboardConfig, problem?: string) {
     spellcheck: false,
   });
   const error = h('p', { class: 'alert', role: 'alert', hidden: !problem }, problem ?? '');
-  const submit = h('button', { class: 'button primary wide', type: 'submit' }, 'Sign in');
+  const submit = h('button', { class: 'button primary wide', type: 'submit' }, t('signin.title'));
   const local = ['localhost', '127.0.0.1', '[::1]'].includes(location.hostname);
   const dev =
     config.devToken && local
@@ -79,22 +83,31 @@ function signIn(config: DashboardConfig, problem?: string) {
               form.requestSubmit();
             },
           },
-          'Use the development token',
+          t('signin.devToken'),
         )
       : null;
+  const language = languageSelect(() => {
+    signIn(config, problem);
+    document.getElementById('language')?.focus();
+  });
   const form = h(
     'form',
     { class: 'signin-card', 'aria-labelledby': 'signin-title' },
-    h('div', { class: 'brand big' }, h('span', { class: 'logo', 'aria-hidden': 'true' }, 'γ'), 'Gamma'),
-    h('h1', { id: 'signin-title' }, 'Sign in'),
-    h('p', { class: 'muted' }, 'Use an access token of your Gamma environment: its ID and secret key.'),
+    h(
+      'div',
+      { class: 'signin-top' },
+      h('div', { class: 'brand big' }, h('span', { class: 'logo', 'aria-hidden': 'true' }, 'γ'), 'Gamma'),
+      language,
+    ),
+    h('h1', { id: 'signin-title' }, t('signin.title')),
+    h('p', { class: 'muted' }, t('signin.intro')),
     error,
-    h('label', { for: 'token-id' }, 'Access token ID'),
+    h('label', { for: 'token-id' }, t('signin.tokenId')),
     id,
-    h('label', { for: 'token-secret' }, 'Secret key'),
+    h('label', { for: 'token-secret' }, t('signin.secret')),
     secret,
     submit,
-    dev && h('div', { class: 'divider' }, h('span', null, 'or, on this machine')),
+    dev && h('div', { class: 'divider' }, h('span', null, t('signin.onThisMachine'))),
     dev,
   );
   form.addEventListener('submit', async (e) => {
@@ -122,34 +135,53 @@ function signedIn(config: DashboardConfig, session: Session) {
   const api = new GammaApi(config.apiUrl, tokenHeader(session.id, session.secret));
   const store = new AssetStore(api);
   const queue = new UploadQueue(api);
-  const liveDot = h('span', { class: 'live', dataset: { state: 'connecting' }, role: 'status' }, 'Connecting…');
-  const signOut = h('button', { class: 'button small ghost', type: 'button' }, 'Sign out');
   const main = h('main', { id: 'main', tabIndex: -1 });
-  replace(
-    app,
-    h(
-      'a',
-      {
-        class: 'skip',
-        href: '#main',
-        onclick: (e: Event) => {
-          e.preventDefault();
-          main.focus();
+  let liveState: LiveState = 'connecting';
+  let liveDot = h('span');
+
+  function paintLive() {
+    liveDot.dataset.state = liveState;
+    liveDot.textContent = t(`live.${liveState}`);
+    liveDot.title = liveState === 'live' ? t('live.liveTitle') : t('live.pausedTitle');
+  }
+
+  /** The page around the view: built again when the language changes. */
+  function chrome() {
+    liveDot = h('span', { class: 'live', role: 'status' });
+    paintLive();
+    const signOut = h('button', { class: 'button small ghost', type: 'button', onclick: leave }, t('chrome.signOut'));
+    const language = languageSelect(() => {
+      chrome();
+      route();
+      document.getElementById('language')?.focus();
+    });
+    replace(
+      app,
+      h(
+        'a',
+        {
+          class: 'skip',
+          href: '#main',
+          onclick: (e: Event) => {
+            e.preventDefault();
+            main.focus();
+          },
         },
-      },
-      'Skip to content',
-    ),
-    h(
-      'header',
-      { class: 'topbar' },
-      h('a', { class: 'brand', href: '#/' }, h('span', { class: 'logo', 'aria-hidden': 'true' }, 'γ'), 'Gamma'),
-      h('span', { class: 'token muted small', title: 'Signed in with this access token' }, session.id),
-      h('div', { class: 'spacer' }),
-      liveDot,
-      signOut,
-    ),
-    main,
-  );
+        t('chrome.skip'),
+      ),
+      h(
+        'header',
+        { class: 'topbar' },
+        h('a', { class: 'brand', href: '#/' }, h('span', { class: 'logo', 'aria-hidden': 'true' }, 'γ'), 'Gamma'),
+        h('span', { class: 'token muted small', title: t('chrome.tokenTitle') }, session.id),
+        h('div', { class: 'spacer' }),
+        liveDot,
+        language,
+        signOut,
+      ),
+      main,
+    );
+  }
 
   let view: { element: HTMLElement; dispose(): void; update?: (a: Asset) => void } | undefined;
   let unauthorized = false;
@@ -163,17 +195,13 @@ function signedIn(config: DashboardConfig, session: Session) {
       if (event.object.type === 'asset') {
         view?.update?.(event.data as Asset);
         const asset = event.data as Asset;
-        if (event.type === 'video.asset.ready') announce(`${assetTitle(asset)} is ready`);
-        if (event.type === 'video.asset.errored') announce(`${assetTitle(asset)} could not be processed`);
+        if (event.type === 'video.asset.ready') announce(t('live.ready', { title: assetTitle(asset) }));
+        if (event.type === 'video.asset.errored') announce(t('live.errored', { title: assetTitle(asset) }));
       }
     },
     onState: (state: LiveState, reconnected) => {
-      liveDot.dataset.state = state;
-      liveDot.textContent = { connecting: 'Connecting…', live: 'Live', offline: 'Offline — retrying' }[state];
-      liveDot.title =
-        state === 'live'
-          ? 'Status changes arrive as they happen'
-          : 'Live updates are paused; the list may be out of date';
+      liveState = state;
+      paintLive();
       if (reconnected) void store.load(); // events sent while offline are not replayed
     },
   });
@@ -183,15 +211,15 @@ function signedIn(config: DashboardConfig, session: Session) {
     view?.dispose();
     window.removeEventListener('hashchange', route);
   };
-  signOut.addEventListener('click', () => {
+  function leave() {
     sessionStorage.removeItem(TOKEN_KEY);
     stopAll();
     location.hash = '';
     signIn(config);
-  });
+  }
 
   store.addEventListener('change', () => {
-    if (store.error && !unauthorized && /token was not accepted/.test(store.error)) {
+    if (store.unauthorized && !unauthorized) {
       unauthorized = true;
       sessionStorage.removeItem(TOKEN_KEY);
       stopAll();
@@ -213,12 +241,13 @@ function signedIn(config: DashboardConfig, session: Session) {
         },
       });
     } else {
-      document.title = 'Assets · Gamma';
+      document.title = t('app.pageTitle', { title: t('assets.title') });
       view = assetsView({ config, store, queue });
     }
     replace(main, view.element);
     window.scrollTo(0, 0);
   }
+  chrome();
   window.addEventListener('hashchange', route);
   route();
   void store.load();
@@ -226,7 +255,7 @@ function signedIn(config: DashboardConfig, session: Session) {
 
 window.addEventListener('unhandledrejection', (e) => {
   const err = e.reason;
-  toast(err instanceof ApiError || err instanceof Error ? err.message : 'Something went wrong.', 'error');
+  toast(err instanceof ApiError || err instanceof Error ? err.message : t('app.somethingWrong'), 'error');
 });
 
 void boot();

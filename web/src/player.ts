@@ -5,7 +5,8 @@
  */
 import Hls, { type ErrorData } from 'hls.js';
 import { h, ICONS, icon, replace } from './dom.js';
-import { duration as clock } from './format.js';
+import { duration as clock, number } from './format.js';
+import { t } from './i18n/index.js';
 
 export interface PlayerOptions {
   src: string;
@@ -34,8 +35,11 @@ interface Tile {
 
 export function createPlayer(options: PlayerOptions): Player {
   const video = h('video', { playsInline: true, preload: 'metadata', poster: options.poster ?? '' });
-  video.setAttribute('aria-label', options.title ? `Video: ${options.title}` : 'Video');
-  const play = h('button', { class: 'ctl', type: 'button', 'aria-label': 'Play' }, icon(ICONS.play));
+  video.setAttribute(
+    'aria-label',
+    options.title ? t('player.videoTitled', { title: options.title }) : t('player.video'),
+  );
+  const play = h('button', { class: 'ctl', type: 'button', 'aria-label': t('player.play') }, icon(ICONS.play));
   const seek = h('input', {
     type: 'range',
     class: 'seek',
@@ -43,16 +47,20 @@ export function createPlayer(options: PlayerOptions): Player {
     max: '0',
     step: 'any',
     value: '0',
-    'aria-label': 'Seek',
+    'aria-label': t('player.seek'),
   });
   const time = h('span', { class: 'time', 'aria-live': 'off' }, '0:00 / 0:00');
   const quality = h(
     'select',
-    { class: 'quality', 'aria-label': 'Quality', disabled: true },
-    h('option', { value: '-1' }, 'Auto'),
+    { class: 'quality', 'aria-label': t('asset.quality'), disabled: true },
+    h('option', { value: '-1' }, t('player.auto')),
   );
-  const mute = h('button', { class: 'ctl', type: 'button', 'aria-label': 'Mute' }, icon(ICONS.volume));
-  const full = h('button', { class: 'ctl', type: 'button', 'aria-label': 'Full screen' }, icon(ICONS.fullscreen));
+  const mute = h('button', { class: 'ctl', type: 'button', 'aria-label': t('player.mute') }, icon(ICONS.volume));
+  const full = h(
+    'button',
+    { class: 'ctl', type: 'button', 'aria-label': t('player.fullScreen') },
+    icon(ICONS.fullscreen),
+  );
   const previewImage = h('div', { class: 'preview-image' });
   const previewTime = h('span', { class: 'preview-time' });
   const preview = h('div', { class: 'preview', hidden: true, 'aria-hidden': 'true' }, previewImage, previewTime);
@@ -75,14 +83,14 @@ export function createPlayer(options: PlayerOptions): Player {
       if (!data.fatal) return;
       if (data.type === Hls.ErrorTypes.NETWORK_ERROR && networkRetries++ < 2) hls?.startLoad();
       else if (data.type === Hls.ErrorTypes.MEDIA_ERROR) hls?.recoverMediaError();
-      else showMessage(`The video could not be played (${data.details}).`);
+      else showMessage(t('player.cannotPlay', { details: data.details }));
     });
     hls.loadSource(options.src);
     hls.attachMedia(video);
   } else if (video.canPlayType('application/vnd.apple.mpegurl')) {
     video.src = options.src; // Safari plays HLS itself and picks the quality.
   } else {
-    showMessage('This browser cannot play HLS video.');
+    showMessage(t('player.noHls'));
   }
   if (options.autoplay) video.autoplay = true;
 
@@ -94,12 +102,16 @@ export function createPlayer(options: PlayerOptions): Player {
     const auto = hls.autoLevelEnabled;
     replace(
       quality,
-      h('option', { value: '-1', selected: auto }, auto && current ? `Auto (${current}p)` : 'Auto'),
+      h(
+        'option',
+        { value: '-1', selected: auto },
+        auto && current ? t('player.autoAt', { height: current }) : t('player.auto'),
+      ),
       ...levels.map((l) =>
         h(
           'option',
           { value: String(l.index), selected: !auto && l.index === hls?.currentLevel },
-          l.height ? `${l.height}p` : `${Math.round(l.bitrate / 1000)} kbps`,
+          l.height ? `${l.height}p` : t('player.kbps', { rate: number(Math.round(l.bitrate / 1000)) }),
         ),
       ),
     );
@@ -115,7 +127,7 @@ export function createPlayer(options: PlayerOptions): Player {
   const syncPlay = () => {
     const paused = video.paused || video.ended;
     replace(play, icon(paused ? ICONS.play : ICONS.pause));
-    play.setAttribute('aria-label', paused ? 'Play' : 'Pause');
+    play.setAttribute('aria-label', paused ? t('player.play') : t('player.pause'));
     element.classList.toggle('playing', !paused);
   };
   video.addEventListener('play', syncPlay);
@@ -128,7 +140,7 @@ export function createPlayer(options: PlayerOptions): Player {
     seek.max = String(total);
     if (!scrubbing) seek.value = String(video.currentTime);
     seek.style.setProperty('--progress', total ? `${(video.currentTime / total) * 100}%` : '0%');
-    seek.setAttribute('aria-valuetext', `${clock(video.currentTime)} of ${clock(total)}`);
+    seek.setAttribute('aria-valuetext', t('player.position', { at: clock(video.currentTime), total: clock(total) }));
     time.textContent = `${clock(video.currentTime)} / ${clock(total)}`;
   };
   video.addEventListener('timeupdate', syncTime);
@@ -149,7 +161,7 @@ export function createPlayer(options: PlayerOptions): Player {
   });
   video.addEventListener('volumechange', () => {
     replace(mute, icon(video.muted ? ICONS.muted : ICONS.volume));
-    mute.setAttribute('aria-label', video.muted ? 'Unmute' : 'Mute');
+    mute.setAttribute('aria-label', video.muted ? t('player.unmute') : t('player.mute'));
   });
   full.addEventListener('click', () => {
     if (document.fullscreenElement) void document.exitFullscreen();

@@ -2,24 +2,14 @@
 import type { Asset } from './api.js';
 import { type DashboardConfig, thumbnailUrl } from './config.js';
 import { h, ICONS, icon } from './dom.js';
+import { LOCALES, type Locale, locale, type MessageKey, t, useLocale } from './i18n/index.js';
 
 export type Status = Asset['status'] | 'waiting' | 'uploading' | 'failed' | 'cancelled';
 
-const STATUS_LABEL: Record<Status, string> = {
-  waiting: 'Waiting',
-  uploading: 'Uploading',
-  preparing: 'Preparing',
-  ready: 'Ready',
-  errored: 'Errored',
-  deleted: 'Deleted',
-  failed: 'Upload failed',
-  cancelled: 'Cancelled',
-};
-
 export const statusBadge = (status: Status) =>
-  h('span', { class: `badge badge-${status}`, dataset: { status } }, STATUS_LABEL[status] ?? status);
+  h('span', { class: `badge badge-${status}`, dataset: { status } }, t(`status.${status}` satisfies MessageKey));
 
-export const assetTitle = (asset: Asset) => asset.meta?.title?.trim() || 'Untitled video';
+export const assetTitle = (asset: Asset) => asset.meta?.title?.trim() || t('ui.untitled');
 
 /** The public playback id, the one the dashboard can play and show. */
 export const publicPlaybackId = (asset: Asset) => asset.playback_ids?.find((p) => p.policy === 'public')?.id;
@@ -28,7 +18,7 @@ export const publicPlaybackId = (asset: Asset) => asset.playback_ids?.find((p) =
 export function resolution(asset: Asset): string {
   const video = asset.tracks?.find((t) => t.type === 'video');
   if (video?.max_width && video.max_height) return `${video.max_height}p`;
-  if (asset.max_stored_resolution === 'Audio only') return 'Audio only';
+  if (asset.max_stored_resolution === 'Audio only') return t('ui.audioOnly');
   return asset.resolution_tier ?? asset.max_stored_resolution ?? '—';
 }
 
@@ -72,14 +62,14 @@ export function copyButton(text: () => string, label: string): HTMLButtonElement
     'button',
     { class: 'button small ghost', type: 'button', 'aria-label': label },
     icon(ICONS.copy),
-    'Copy',
+    t('ui.copy'),
   );
   button.addEventListener('click', async () => {
     try {
       await navigator.clipboard.writeText(text());
-      toast('Copied to the clipboard');
+      toast(t('ui.copied'));
     } catch {
-      toast('Copying is blocked here: select the text and copy it yourself.', 'error');
+      toast(t('ui.copyBlocked'), 'error');
     }
   });
   return button;
@@ -88,7 +78,7 @@ export function copyButton(text: () => string, label: string): HTMLButtonElement
 /** A modal confirmation (native <dialog>: focus is trapped and Escape cancels). Resolves true on confirm. */
 export function confirmDialog(options: { title: string; body: string; confirm: string }): Promise<boolean> {
   return new Promise((resolve) => {
-    const cancel = h('button', { class: 'button ghost', type: 'button', value: 'cancel' }, 'Cancel');
+    const cancel = h('button', { class: 'button ghost', type: 'button', value: 'cancel' }, t('ui.cancel'));
     const ok = h('button', { class: 'button danger', type: 'submit', value: 'confirm' }, options.confirm);
     const dialog = h(
       'dialog',
@@ -110,4 +100,25 @@ export function confirmDialog(options: { title: string; body: string; confirm: s
     dialog.showModal();
     cancel.focus();
   });
+}
+
+/** The language menu: the dashboard's languages, each by its own name; `onChange` runs once the new one is loaded. */
+export function languageSelect(onChange: () => void): HTMLLabelElement {
+  const select = h(
+    'select',
+    { class: 'language', id: 'language' },
+    ...Object.entries(LOCALES).map(([value, name]) =>
+      h('option', { value, lang: value, selected: value === locale() }, name),
+    ),
+  );
+  select.addEventListener('change', async () => {
+    await useLocale(select.value as Locale);
+    onChange();
+  });
+  return h(
+    'label',
+    { class: 'language-field', for: 'language' },
+    h('span', { class: 'sr-only' }, t('app.language')),
+    select,
+  );
 }

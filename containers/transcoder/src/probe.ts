@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { InvalidInputError } from '../../../lambdas/core/domain/errors.js';
 import type { InputFile, InputTrack, SourceProbe } from '../../../lambdas/core/domain/ladder.js';
+import { inputArgs, inputProtocols } from './ffmpeg/args.js';
 
 const exec = promisify(execFile);
 
@@ -47,7 +48,8 @@ export async function probe(file: string): Promise<SourceProbe> {
 }
 
 async function ffprobe(file: string): Promise<FfprobeOutput> {
-  const args = ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', file];
+  const args = ['-v', 'error', '-protocol_whitelist', inputProtocols(file)];
+  args.push('-print_format', 'json', '-show_format', '-show_streams', file);
   try {
     const { stdout } = await exec('ffprobe', args, { maxBuffer: 16 * 1024 * 1024 });
     return JSON.parse(stdout) as FfprobeOutput;
@@ -197,7 +199,7 @@ async function decodeCheck(file: string, { video, audio }: { video?: FfprobeStre
   const listing = (n: number) => join(dir, `${n}.crc`);
   const args = [
     ...['-nostdin', '-v', 'error', '-max_error_rate', String(MAX_DECODE_ERROR_RATE)],
-    ...['-t', String(DECODE_CHECK.windowSeconds + startSpread(used.map((s) => s.stream))), '-i', file],
+    ...inputArgs(file, ['-t', String(DECODE_CHECK.windowSeconds + startSpread(used.map((s) => s.stream)))]),
     ...used.flatMap(({ kind, stream }, n) => [
       ...['-map', `0:${stream.index}`, `-frames:${kind[0]}`, String(DECODE_CHECK.frames[kind])],
       ...['-f', 'framecrc', listing(n)],

@@ -27,6 +27,7 @@ import {
   staticRenditionSource,
 } from '../../../lambdas/core/domain/static-renditions.js';
 import type { StaticRenditionsStore } from '../../../lambdas/core/ports.js';
+import { inputArgs, QUIET } from './ffmpeg/args.js';
 
 const exec = promisify(execFile);
 
@@ -129,7 +130,7 @@ async function joinSegments(files: OutputFiles, rendition: string, file: string)
 export async function remux(input: string, output: string, streams: 'video+audio' | 'audio'): Promise<void> {
   const maps = streams === 'audio' ? ['-map', '0:a:0'] : ['-map', '0:v:0', '-map', '0:a:0?'];
   const format = streams === 'audio' ? 'ipod' : 'mp4';
-  const args = ['-hide_banner', '-loglevel', 'error', '-y', '-i', input, ...maps, '-c', 'copy'];
+  const args = [...QUIET, ...inputArgs(input), ...maps, '-c', 'copy'];
   args.push('-avoid_negative_ts', 'make_zero', '-movflags', '+faststart', '-f', format, output);
   await exec('ffmpeg', args, { maxBuffer: 1024 * 1024 });
 }

@@ -9,6 +9,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { assetOutputPrefix, MASTER_PLAYLIST } from '../../../lambdas/core/domain/layout.js';
+import type { SourceObject } from '../../../lambdas/core/domain/media.js';
 
 const CONTENT_TYPES: Record<string, string> = {
   '.m3u8': 'application/vnd.apple.mpegurl',
@@ -37,9 +38,15 @@ const contentTypeFor = (file: string) => CONTENT_TYPES[extname(file)] ?? 'applic
 export class S3Storage {
   constructor(private readonly s3: S3Client) {}
 
-  /** Streams `s3://bucket/key` into `file`. */
-  async download(bucket: string, key: string, file: string): Promise<void> {
-    const { Body } = await this.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  /**
+   * Downloads an object to `file`; with `pin` (a source pinned at ingest, domain/media.ts `SourceObject`) exactly that
+   * version, refused if its ETag differs, so a later PUT to an upload URL cannot change what is encoded.
+   */
+  async download(bucket: string, key: string, file: string, pin: Partial<SourceObject> = {}): Promise<void> {
+    const ifMatch = pin.etag && `"${pin.etag.replace(/"/g, '')}"`;
+    const { Body } = await this.s3.send(
+      new GetObjectCommand({ Bucket: bucket, Key: key, VersionId: pin.versionId, IfMatch: ifMatch }),
+    );
     if (!Body) throw new Error(`s3://${bucket}/${key} has no body`);
     await pipeline(Body as Readable, createWriteStream(file));
   }

@@ -25,10 +25,10 @@ export class CdnAssetSigner implements AssetUrlSigner {
   constructor(private readonly key: () => Promise<CdnKey>) {}
 
   /** `Policy=…&Signature=…&Key-Pair-Id=…&Hash-Algorithm=SHA256`: the signed-cookie values are the query's values. */
-  async sign(assetId: string, expiresAt: number): Promise<string> {
+  async sign(assetId: string, files: string, expiresAt: number): Promise<string> {
     const key = await this.key();
     const signed = getSignedCookies({
-      policy: cdnPolicy(assetResource(key.streamUrl, assetId), expiresAt),
+      policy: cdnPolicy(assetResource(key.streamUrl, assetId, files), expiresAt),
       keyPairId: key.keyPairId,
       privateKey: key.privateKey,
       algorithm: 'SHA256',

@@ -23,6 +23,8 @@ export class FargateRunner implements TranscodeRunner {
       { name: ENV.ASSET_ID, value: job.assetId },
       { name: ENV.SOURCE_BUCKET, value: job.source.bucket },
       { name: ENV.SOURCE_KEY, value: job.source.key },
+      ...(job.source.versionId ? [{ name: ENV.SOURCE_VERSION_ID, value: job.source.versionId }] : []),
+      ...(job.source.etag ? [{ name: ENV.SOURCE_ETAG, value: job.source.etag }] : []),
       ...(job.maxResolutionTier ? [{ name: ENV.MAX_RESOLUTION_TIER, value: job.maxResolutionTier }] : []),
       ...(job.staticRenditions?.length ? [{ name: ENV.STATIC_RENDITIONS, value: job.staticRenditions.join(',') }] : []),
       // A chunk task: the plan it encodes a chunk of is recorded on the asset (ChunkLedger).

@@ -2,11 +2,13 @@ import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
+import { pipeline } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { InvalidInputError } from '../domain/errors.js';
 import { type AddressPolicy, refusedAddress, refusedInputUrl } from '../domain/url-safety.js';
 import type { InputFetcher } from '../ports.js';
+import { TransferGuard, type TransferLimits } from './transfer-guard.js';
 
 const MAX_REDIRECTS = 5;
 
@@ -28,25 +30,44 @@ export function safeLookup(policy: AddressPolicy): LookupFunction {
   };
 }
 
-/** Streams an http(s) URL into S3 (multipart, so size is bounded by time, not memory), following safe redirects. */
+/**
+ * Streams an http(s) URL into S3 (multipart, so memory stays flat), following safe redirects, under `limits`
+ * (transfer-guard.ts): a declared length over the size cap is refused before a byte is read, and the transfer is
+ * stopped the moment it passes the cap, its deadline, or falls under the minimum throughput.
+ */
 export class HttpInputFetcher implements InputFetcher {
   constructor(
     private readonly s3: S3Client,
-    private readonly policy: AddressPolicy = {},
+    private readonly policy: AddressPolicy,
+    private readonly limits: TransferLimits,
+    /** How long the socket may stay silent before the answer starts. */
     private readonly timeoutMs = 60_000,
   ) {}
 
   async fetchTo(url: string, bucket: string, key: string): Promise<{ bytes: number }> {
-    const res = await this.get(url, 0);
-    let bytes = 0;
-    res.on('data', (chunk: Buffer) => {
-      bytes += chunk.length;
-    });
-    await new Upload({ client: this.s3, params: { Bucket: bucket, Key: key, Body: res } }).done();
-    return { bytes };
+    const guard = new TransferGuard(this.limits);
+    // The deadline covers the request and redirects too: a server slow to answer is stopped as one slow to send.
+    const response = this.get(url, 0, guard);
+    guard.on('error', () => response.then((res) => res.destroy()).catch(() => undefined));
+    const res = await Promise.race([response, failed(guard)]);
+    const declared = Number(res.headers['content-length']);
+    if (Number.isFinite(declared) && declared > this.limits.maxBytes) {
+      res.destroy();
+      guard.destroy();
+      throw new InvalidInputError(
+        `The input is ${declared} bytes; this deployment accepts files up to ${this.limits.maxBytes} bytes`,
+      );
+    }
+    pipeline(res, guard, () => undefined);
+    try {
+      await new Upload({ client: this.s3, params: { Bucket: bucket, Key: key, Body: guard } }).done();
+    } catch (err) {
+      throw guard.failure ?? err;
+    }
+    return { bytes: guard.bytes };
   }
 
-  private async get(url: string, redirects: number): Promise<IncomingMessage> {
+  private async get(url: string, redirects: number, guard: TransferGuard): Promise<IncomingMessage> {
     const refused = await refusedInputUrl(url, async (host) => resolveAll(host), this.policy);
     if (refused) throw new InvalidInputError(`The input URL ${refused}`);
     const target = new URL(url);
@@ -55,13 +76,14 @@ export class HttpInputFetcher implements InputFetcher {
       const req = request(target, { lookup: safeLookup(this.policy), timeout: this.timeoutMs }, resolve);
       req.on('timeout', () => req.destroy(new Error(`No answer from ${target.host} within ${this.timeoutMs} ms`)));
       req.on('error', reject);
+      guard.on('error', (err) => req.destroy(err));
       req.end();
     });
     const status = res.statusCode ?? 0;
     if (status >= 300 && status < 400 && res.headers.location) {
       res.resume();
       if (redirects >= MAX_REDIRECTS) throw new InvalidInputError('The input URL redirects too many times');
-      return this.get(new URL(res.headers.location, target).href, redirects + 1);
+      return this.get(new URL(res.headers.location, target).href, redirects + 1, guard);
     }
     if (status >= 400 && status < 500) {
       res.resume();
@@ -73,6 +95,11 @@ export class HttpInputFetcher implements InputFetcher {
     }
     return res;
   }
+}
+
+/** Rejects with the guard's reason once it stops the transfer (before the answer has started). */
+function failed(guard: TransferGuard): Promise<never> {
+  return new Promise((_resolve, reject) => guard.once('error', reject));
 }
 
 function resolveAll(host: string): Promise<string[]> {

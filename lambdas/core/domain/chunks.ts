@@ -50,8 +50,9 @@ export function planChunks(durationSeconds: number, options: ChunkOptions): Chun
 }
 
 /**
- * How chunks are encoded: `process` runs them as child processes of the one transcoder task (encode.ts
- * `encodeHlsChunked`); `tasks` gives each chunk its own task, coordinated through the asset's item (ChunkLedger).
+ * How a long source is encoded: `process`, one ffmpeg in one task (no chunks, the local default); `tasks`, one task
+ * per chunk, coordinated through the asset's item (ChunkLedger). Chunks as child processes of one task were
+ * measured and removed (README, Decisions).
  */
 export type ChunkWorkers = 'process' | 'tasks';
 export const CHUNK_WORKER_KINDS: readonly ChunkWorkers[] = ['process', 'tasks'];

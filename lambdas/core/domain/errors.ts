@@ -44,6 +44,11 @@ export class ValidationError extends DomainError {
   }
 }
 
+/** The caller holds as much of a bounded resource as it may; it can retry once some is given back (429). */
+export class TooManyRequestsError extends DomainError {
+  override readonly name = 'TooManyRequestsError';
+}
+
 export class UnauthorizedError extends DomainError {
   override readonly name = 'UnauthorizedError';
 }

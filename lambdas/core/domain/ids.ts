@@ -8,6 +8,16 @@ function encode(bytes: Uint8Array, length: number): string {
   return out;
 }
 
+/**
+ * The longest id any record can have: Gamma's own are 24 characters and Mux's well under 100. DynamoDB answers a
+ * key over 2048 bytes with an error (a 500 to the caller), so a longer id is refused before it reaches a table: it
+ * cannot name anything.
+ */
+export const MAX_ID_LENGTH = 255;
+
+/** Whether `id` could name a record at all (see MAX_ID_LENGTH); bytes, as DynamoDB counts them. */
+export const isPossibleId = (id: string) => Buffer.byteLength(id) <= MAX_ID_LENGTH;
+
 /** A random Mux-style id (base62, 24 characters by default). */
 export function newId(length = 24): string {
   return encode(randomBytes(length), length);

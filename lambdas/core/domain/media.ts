@@ -120,13 +120,25 @@ export interface MultipartState {
 }
 
 /** An asset as stored. Fields set by the transcoder are absent until it has run. */
+/**
+ * Where an asset's source file is. A direct upload's is pinned to the object ingest saw (`versionId`, and `etag` as
+ * S3 reported it): its presigned URL keeps working after ingest, so every reader (the transcoder, its chunk tasks and
+ * retries) asks for exactly that object, and a later PUT to the URL changes nothing the asset is made from.
+ */
+export interface SourceObject {
+  bucket: string;
+  key: string;
+  versionId?: string;
+  etag?: string;
+}
+
 export interface AssetRecord {
   id: string;
   env: string;
   status: AssetStatus;
   created_at: number;
   upload_id?: string;
-  source: { bucket: string; key: string };
+  source: SourceObject;
   playback_ids: PlaybackId[];
   passthrough?: string;
   meta?: AssetMeta;

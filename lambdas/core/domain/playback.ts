@@ -1,6 +1,6 @@
 /**
  * Playback paths. `/{playbackId}.m3u8` serves the master playlist, rewritten to point at the asset's renditions
- * under `/assets/{assetId}/`; every URI there carries one CloudFront signature for the asset's folder
+ * under `/assets/{assetId}/`; every URI there carries a CloudFront signature for its rendition's folder only
  * (cdn-signature.ts), and the rendition playlists hand the same signature on to their segments.
  */
 import { assetOutputPrefix } from './layout.js';
@@ -23,9 +23,36 @@ export function renditionPlaylistFromPath(path: string): { assetId: string; key:
   return { assetId: match[1], key: `${assetOutputPrefix(match[1])}/${match[2]}` };
 }
 
-/** What one signature grants: every file of the asset, at this stream URL only. */
-export const assetResource = (streamUrl: string, assetId: string) =>
-  `${streamUrl.replace(/\/+$/, '')}/${assetOutputPrefix(assetId)}/*`;
+/**
+ * What one signature grants: the asset's files matching `files` (relative to its folder, e.g. `720p/*` for a
+ * rendition and its segments, `highest.mp4` for a download), at this stream URL only. Never the whole folder:
+ * stills, the storyboard and preview frames live there too, and a video (`v`) token must not open them (they need
+ * `t`, `s` or `g` tokens, checked by the playback function).
+ */
+export const assetResource = (streamUrl: string, assetId: string, files: string) =>
+  `${streamUrl.replace(/\/+$/, '')}/${assetOutputPrefix(assetId)}/${files}`;
+
+/**
+ * The files a master playlist's relative URI needs signed: its folder (`720p/index.m3u8` → `720p/*`, which holds
+ * the playlist's segments), or, for a playlist at the top of the asset's folder (MediaConvert's
+ * `master_720p.m3u8` beside `master_720p_00001.ts`), the files named like it (`master_720p*`).
+ */
+export function renditionFiles(uri: string): string {
+  const slash = uri.lastIndexOf('/');
+  if (slash >= 0) return `${uri.slice(0, slash)}/*`;
+  const dot = uri.lastIndexOf('.');
+  return `${dot > 0 ? uri.slice(0, dot) : uri}*`;
+}
+
+/** The relative URIs of a master playlist, each once: what `rewriteMasterPlaylist` will sign. */
+export function masterPlaylistUris(master: string): string[] {
+  const uris = new Set<string>();
+  rewriteUris(master, (uri) => {
+    if (!isAbsolute(uri)) uris.add(uri);
+    return uri;
+  });
+  return [...uris];
+}
 
 /**
  * When a signature handed out now expires: at the token's expiry for a signed playback id, and never more than
@@ -40,11 +67,15 @@ export function signatureExpiry(nowSeconds: number, tokenExpiresAt?: number): nu
 /**
  * The stored master playlist names renditions relative to itself (`720p/index.m3u8`). Served at
  * `/{playbackId}.m3u8`, those URIs must point into the asset's folder instead: `assets/{assetId}/720p/index.m3u8`,
- * still relative, so the same text works behind any host, each with the signature's `query` appended.
+ * still relative, so the same text works behind any host, each with its signature's query (`queryFor`) appended.
  */
-export function rewriteMasterPlaylist(master: string, assetId: string, query = ''): string {
+export function rewriteMasterPlaylist(
+  master: string,
+  assetId: string,
+  queryFor: (uri: string) => string = () => '',
+): string {
   const prefix = `${assetOutputPrefix(assetId)}/`;
-  return rewriteUris(master, (uri) => (isAbsolute(uri) ? uri : withQuery(prefix + uri, query)));
+  return rewriteUris(master, (uri) => (isAbsolute(uri) ? uri : withQuery(prefix + uri, queryFor(uri))));
 }
 
 /**

@@ -207,7 +207,17 @@ export interface AnimatedParams {
   fps: number;
 }
 
-/** The largest thumbnail side served (4K, the largest source accepted). */
+/**
+ * The box a thumbnail is drawn into, bounded by the stored still (at most 720p): a larger box would only upscale it,
+ * and would cost seconds of encoding (a 4096 × 4096 WebP took 5 s). Scaled down, aspect kept, so neither side
+ * exceeds the still's long side: no request costs more than a still-sized image.
+ */
+export function boundedByStill(size: Size, still: Size): Size {
+  const scale = Math.min(1, Math.max(still.width, still.height) / Math.max(size.width, size.height));
+  return { width: Math.max(1, Math.round(size.width * scale)), height: Math.max(1, Math.round(size.height * scale)) };
+}
+
+/** The largest thumbnail side accepted in a request (4K, the largest source accepted); drawn at most still-sized. */
 export const MAX_THUMBNAIL_SIDE = 4096;
 /** Mux's limits for animated images. */
 export const ANIMATED_MAX_SIDE = 640;

@@ -43,13 +43,63 @@ export interface AddressPolicy {
 export function refusedAddress(address: string, policy: AddressPolicy = {}): string | undefined {
   const family = isIP(address);
   if (family === 0) return `${address} is not an IP address`;
-  // An IPv4-mapped IPv6 address (::ffff:10.0.0.1) is judged as the IPv4 address it carries.
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
-  const [ip, type] = mapped
-    ? [mapped, 'ipv4' as const]
-    : [address, family === 4 ? ('ipv4' as const) : ('ipv6' as const)];
+  if (family === 4) return refusedIp(address, 'ipv4', address, policy);
+  const bytes = ipv6Bytes(address);
+  const form = transitionForms.find((f) => matches(bytes, f.prefix, f.bits));
+  if (form?.embedded === undefined && form) return `${address} is ${form.name}, which may reach any network`;
+  // An address that carries an IPv4 address a gateway or the host stack will reach (::ffff:10.0.0.1,
+  // 64:ff9b::a9fe:a9fe) is judged as that IPv4 address.
+  if (form?.embedded !== undefined) return refusedIp(ipv4At(bytes, form.embedded), 'ipv4', address, policy);
+  return refusedIp(address, 'ipv6', address, policy);
+}
+
+function refusedIp(ip: string, type: 'ipv4' | 'ipv6', shown: string, policy: AddressPolicy): string | undefined {
   if (policy.allowLoopback && loopback.check(ip, type)) return undefined;
-  return refused.check(ip, type) ? `${address} is a private, loopback or link-local address` : undefined;
+  return refused.check(ip, type) ? `${shown} is a private, loopback or link-local address` : undefined;
+}
+
+/**
+ * IPv6 prefixes that lead to IPv4 or to nowhere. With `embedded` (the byte offset of the IPv4 address inside),
+ * the address is judged as that IPv4 address; without, it is refused: Teredo hides its client address
+ * (obfuscated) behind a relay, the local-use NAT64 prefix may place the IPv4 address anywhere (RFC 6052), and the
+ * discard prefix (RFC 6666) has no use for a video file.
+ */
+const transitionForms: { prefix: number[]; bits: number; name: string; embedded?: number }[] = [
+  { prefix: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff], bits: 96, name: 'IPv4-mapped', embedded: 12 },
+  { prefix: [0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0], bits: 96, name: 'IPv4-translated', embedded: 12 },
+  { prefix: [0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0], bits: 96, name: 'NAT64', embedded: 12 },
+  { prefix: [0, 0x64, 0xff, 0x9b, 0, 1], bits: 48, name: 'local-use NAT64' },
+  { prefix: [0x20, 0x02], bits: 16, name: '6to4', embedded: 2 },
+  { prefix: [0x20, 0x01, 0, 0], bits: 32, name: 'Teredo' },
+  { prefix: [0x01, 0, 0, 0, 0, 0, 0, 0], bits: 64, name: 'the discard prefix' },
+  // IPv4-compatible (::a.b.c.d, deprecated but still routed by some stacks); :: and ::1 are judged as themselves.
+  { prefix: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], bits: 96, name: 'IPv4-compatible', embedded: 12 },
+];
+
+function matches(bytes: number[], prefix: number[], bits: number): boolean {
+  if (bits === 96 && prefix.every((b) => b === 0) && bytes.slice(0, 15).every((b) => b === 0)) {
+    return (bytes[15] ?? 0) > 1; // :: and ::1 are not IPv4-compatible forms
+  }
+  return prefix.every((b, i) => i * 8 >= bits || bytes[i] === b);
+}
+
+function ipv4At(bytes: number[], offset: number): string {
+  return bytes.slice(offset, offset + 4).join('.');
+}
+
+/** The 16 bytes of an IPv6 address (already known valid by `isIP`), dotted-quad tail included. */
+function ipv6Bytes(address: string): number[] {
+  const plain = address.replace(/%.*$/, '');
+  const quad = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(plain);
+  const hex = quad
+    ? `${plain.slice(0, quad.index)}${((Number(quad[1]) << 8) | Number(quad[2])).toString(16)}:${((Number(quad[3]) << 8) | Number(quad[4])).toString(16)}`
+    : plain;
+  const [head = '', tail] = hex.split('::');
+  const groups = (part: string) => (part ? part.split(':').map((g) => Number.parseInt(g, 16)) : []);
+  const left = groups(head);
+  const right = tail === undefined ? [] : groups(tail);
+  const words = [...left, ...new Array(8 - left.length - right.length).fill(0), ...right];
+  return words.flatMap((w) => [w >> 8, w & 0xff]);
 }
 
 export type Resolve = (host: string) => Promise<string[]>;

@@ -11,9 +11,13 @@ export function webhookSignature(body: string, secret: string, timestampSeconds:
   return `t=${timestampSeconds},v1=${v1}`;
 }
 
+/** How old a signature may be before it is refused as a replay: 5 minutes, as Mux's SDK (`webhooks.verifySignature`). */
+export const DEFAULT_TOLERANCE_SECONDS = 300;
+
 /**
- * Checks a header against the body (any `v1` may match, as during a secret rotation) and, with `toleranceSeconds`,
- * that its timestamp is recent. For receivers written against Gamma and for tests; Mux's SDKs do the same.
+ * Checks a header against the body (any `v1` may match, as during a secret rotation) and that its timestamp is
+ * within `toleranceSeconds` (default 5 minutes) of now, so a captured delivery cannot be replayed later. For
+ * receivers written against Gamma and for tests; Mux's SDKs do the same.
  */
 export function verifyWebhookSignature(
   body: string,
@@ -25,7 +29,7 @@ export function verifyWebhookSignature(
   const t = Number(parts.find(([k]) => k === 't')?.[1]);
   if (!Number.isInteger(t)) return false;
   const now = options.nowSeconds ?? Math.floor(Date.now() / 1000);
-  if (options.toleranceSeconds !== undefined && Math.abs(now - t) > options.toleranceSeconds) return false;
+  if (Math.abs(now - t) > (options.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS)) return false;
   const expected = Buffer.from(webhookSignature(body, secret, t).split('v1=')[1] ?? '', 'hex');
   return parts.some(([k, v]) => {
     if (k !== 'v1' || !v) return false;

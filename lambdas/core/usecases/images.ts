@@ -18,6 +18,7 @@ import type { TokenAudience } from '../domain/playback-token.js';
 import {
   type AnimatedParams,
   animationFps,
+  boundedByStill,
   type FitMode,
   fittedSize,
   IMAGE_PARAMETERS,
@@ -72,6 +73,7 @@ export interface ObjectBytes {
 
 export type ImageResult =
   | { status: 200; contentType: string; body: Uint8Array | string; cacheControl: string }
+  | { status: 302; location: string; cacheControl: string }
   | { status: 400 | 403 | 404 | 412 | 413; message: string };
 
 export interface ImageDeps {
@@ -135,7 +137,9 @@ export async function resolveImage(
   };
   switch (request.kind) {
     case 'thumbnail':
-      return thumbnail(context, params, request.format);
+      return access.tokenExpiresAt === undefined
+        ? (canonicalThumbnail(context, request, query) ?? thumbnail(context, params, request.format))
+        : thumbnail(context, params, request.format);
     case 'animated':
       return animated(context, params, request.format);
     case 'storyboard':
@@ -163,6 +167,33 @@ function claimParameters(claims: Record<string, unknown>): Record<string, string
   return out;
 }
 
+/**
+ * Every `time` between two stills draws the same still, so a public thumbnail whose `time` is not its still's own
+ * is redirected there: equivalent requests share one cache entry, and a flood of `time=0.<n>` variants costs a
+ * redirect each (no drawing). Signed ones are not redirected: their cache key holds the token anyway.
+ */
+function canonicalThumbnail(
+  context: DrawContext,
+  request: ImageRequest,
+  query: Readonly<Record<string, string | undefined>>,
+): ImageResult | undefined {
+  if (query.time === undefined) return undefined;
+  const parsed = parseThumbnailParams(query);
+  if (!parsed.ok || parsed.value.time === undefined) return undefined;
+  const plan = planImages(context.asset.duration, context.video);
+  const canonical = String(stillIndexAt(plan, parsed.value.time) * plan.intervalSeconds);
+  if (query.time === canonical) return undefined;
+  const search = new URLSearchParams(
+    Object.entries(query).filter((entry): entry is [string, string] => entry[1] !== undefined),
+  );
+  search.set('time', canonical);
+  return {
+    status: 302,
+    location: `/${request.playbackId}/${request.kind}.${request.format}?${search.toString()}`,
+    cacheControl: IMMUTABLE,
+  };
+}
+
 async function thumbnail(
   context: DrawContext,
   query: Readonly<Record<string, string | undefined>>,
@@ -176,7 +207,7 @@ async function thumbnail(
   const index = stillIndexAt(plan, params.time ?? asset.duration / 2);
   const still = await deps.bytes.getBytes(deps.outputBucket, `${folder}/${stillFile(index)}`);
   if (!still) return { status: 404, message: 'The asset has no thumbnails' };
-  const body = await drawThumbnail(still, video, params, format);
+  const body = await drawThumbnail(still, video, params, format, plan.still);
   return imageOf(body, format, context.cacheControl);
 }
 
@@ -258,16 +289,18 @@ const SHARP_FIT: Record<FitMode, { fit: 'fill' | 'cover' | 'contain'; position?:
 
 /**
  * Rotate the still, fit it into the requested box (sized from the video's own size, as Mux does: the stills are
- * stored at most 720p), then flip. sharp flips before it rotates, so for a quarter turn the axes swap.
+ * stored at most 720p, and nothing is drawn larger than the still), then flip. sharp flips before it rotates, so for a quarter turn the axes swap.
  */
 export async function drawThumbnail(
   still: Uint8Array,
   video: Size,
   params: ThumbnailParams,
   format: 'jpg' | 'png' | 'webp',
+  /** The stored still's size: the drawing is never larger (boundedByStill). */
+  stillSize: Size = video,
 ): Promise<Uint8Array> {
   const sharp = await loadSharp();
-  const size = fittedSize(rotatedSize(video, params.rotate), params, params.fitMode);
+  const size = boundedByStill(fittedSize(rotatedSize(video, params.rotate), params, params.fitMode), stillSize);
   const quarter = params.rotate === 90 || params.rotate === 270;
   const flipV = quarter ? params.flipH : params.flipV;
   const flipH = quarter ? params.flipV : params.flipH;

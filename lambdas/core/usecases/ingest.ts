@@ -1,7 +1,7 @@
 import { TransitionError } from '../domain/errors.js';
 import { derivedId } from '../domain/ids.js';
 import { uploadIdFromKey } from '../domain/layout.js';
-import type { AssetRecord, UploadRecord } from '../domain/media.js';
+import type { AssetRecord, SourceObject, UploadRecord } from '../domain/media.js';
 import type { MediaObjects, MediaRepository, TranscodeJob, TranscodeRunner } from '../ports.js';
 import { assetFieldsFrom } from './asset-settings.js';
 
@@ -31,6 +31,7 @@ export type IngestOutcome =
   | 'not_an_upload' // another bucket, a key outside uploads/, or an upload we have no record of
   | 'upload_closed' // the upload was cancelled, errored or timed out before its file arrived
   | 'too_large' // the file is over the size limit: its upload is errored and the file deleted
+  | 'source_pinned' // the upload's asset is made from an earlier object: a later PUT to its URL changes nothing
   | 'asset_finished' // the asset is already ready, errored or deleted
   | 'already_dispatched' // another attempt holds the dispatch claim or has started the job
   | 'dispatched';
@@ -39,14 +40,20 @@ export type IngestOutcome =
  * Turns a file that arrived in the ingest bucket into an asset and starts its transcode. Safe to run any number
  * of times for the same object, also concurrently: the asset id is derived, its creation is conditional, and only
  * the holder of the dispatch claim starts a job. Throws (so the message is retried) when the job could not start.
+ * The asset is pinned to the object of the event that created it: an event about any other object under the same
+ * key (a second PUT to the presigned URL) is ignored, and never deletes anything.
  */
 export async function ingestObject(
-  object: { bucket: string; key: string /** Bytes, as the S3 event reports them. */; size?: number },
+  object: SourceObject & { /** Bytes, as the S3 event reports them. */ size?: number },
   ctx: IngestContext,
 ): Promise<{ outcome: IngestOutcome; jobId?: string }> {
   const uploadId = object.bucket === ctx.ingestBucket ? uploadIdFromKey(object.key) : undefined;
   const upload = uploadId === undefined ? undefined : await ctx.media.getUpload(uploadId);
   if (!upload) return { outcome: 'not_an_upload' };
+  if (upload.status === 'asset_created' && upload.asset_id) {
+    const existing = await ctx.media.getAsset(upload.asset_id);
+    if (existing && !sameObject(existing.source, object)) return { outcome: 'source_pinned' };
+  }
   if (object.size !== undefined && object.size > ctx.maxUploadBytes) {
     await refuseTooLarge(upload, object.size, ctx);
     await ctx.objects.deleteObject(object.bucket, object.key);
@@ -101,7 +108,17 @@ export function transcodeJobFor(asset: AssetRecord, outputBucket: string): Trans
   };
 }
 
-function newAsset(upload: UploadRecord, source: { bucket: string; key: string }, nowMs: number): AssetRecord {
+/**
+ * Whether an event is about the object an asset was pinned to: the same version, or (on a bucket without versions)
+ * the same ETag. An asset pinned to neither (made before pinning) matches any, as it did then.
+ */
+function sameObject(pinned: SourceObject, object: SourceObject): boolean {
+  if (pinned.versionId !== undefined) return pinned.versionId === object.versionId;
+  if (pinned.etag !== undefined) return pinned.etag === object.etag;
+  return true;
+}
+
+function newAsset(upload: UploadRecord, source: SourceObject, nowMs: number): AssetRecord {
   const id = assetIdForUpload(upload.id);
   const settings = upload.new_asset_settings;
   return {
@@ -110,7 +127,12 @@ function newAsset(upload: UploadRecord, source: { bucket: string; key: string },
     status: 'preparing',
     created_at: Math.floor(nowMs / 1000),
     upload_id: upload.id,
-    source: { bucket: source.bucket, key: source.key },
+    source: {
+      bucket: source.bucket,
+      key: source.key,
+      ...(source.versionId && { versionId: source.versionId }),
+      ...(source.etag && { etag: source.etag }),
+    },
     playback_ids: (settings.playback_policies ?? []).map((policy, i) => ({
       id: derivedId('playback', `${id}:${i}`),
       policy,

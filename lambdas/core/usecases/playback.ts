@@ -2,6 +2,8 @@ import type { SignatureCheck } from '../domain/cdn-signature.js';
 import { signatureQuery } from '../domain/cdn-signature.js';
 import { assetOutputPrefix, MASTER_PLAYLIST } from '../domain/layout.js';
 import {
+  masterPlaylistUris,
+  renditionFiles,
   renditionPlaylistFromPath,
   rewriteMasterPlaylist,
   rewriteMediaPlaylist,
@@ -20,8 +22,11 @@ export interface TextObjects {
  * (domain/cdn-signature.ts; adapters/cdn-signer.ts holds the key).
  */
 export interface AssetUrlSigner {
-  /** The query string that grants every file of the asset until `expiresAt` (epoch seconds). */
-  sign(assetId: string, expiresAt: number): Promise<string>;
+  /**
+   * The query string that grants the asset's `files` (relative to its folder, `*` a wildcard: `720p/*`,
+   * `highest.mp4`; domain/playback.ts `assetResource`) until `expiresAt` (epoch seconds).
+   */
+  sign(assetId: string, files: string, expiresAt: number): Promise<string>;
   /** Checks a request for one of those files: its path and raw query string as the distribution received them. */
   verify(path: string, rawQuery: string, nowSeconds?: number): Promise<SignatureCheck>;
 }
@@ -34,8 +39,9 @@ const nowSeconds = () => Math.floor(Date.now() / 1000);
  * Resolves `/{playbackId}.m3u8`: the playback id must exist, a `signed` one needs a valid token, and its asset must
  * be playable: ready, or still preparing once the transcoder has published a first master playlist (fast start).
  * The transcoder writes the master only after its renditions' first segments, so an asset without one is not
- * served. Every rendition URI carries a signature for the asset's folder that expires with the token (at most a
- * day ahead): without one, the distribution refuses the asset's playlists and segments.
+ * served. Every rendition URI carries a signature for its rendition's folder that expires with the token (at most
+ * a day ahead): without one, the distribution refuses the asset's playlists and segments, and with one a viewer
+ * still cannot reach the asset's stills, storyboard or preview frames, which need their own token audiences.
  */
 export async function resolvePlayback(
   playbackId: string,
@@ -56,8 +62,15 @@ export async function resolvePlayback(
   if (asset.status === 'errored') return { status: 412, message: 'The asset is errored' };
   const master = await deps.objects.getText(deps.outputBucket, `${assetOutputPrefix(asset.id)}/${MASTER_PLAYLIST}`);
   if (master === undefined) return { status: 412, message: `The asset is ${asset.status} and not playable yet` };
-  const query = await deps.signer.sign(asset.id, signatureExpiry(nowSeconds(), tokenExpiresAt));
-  return { status: 200, playlist: rewriteMasterPlaylist(master, asset.id, query) };
+  const expiresAt = signatureExpiry(nowSeconds(), tokenExpiresAt);
+  const scopes = [...new Set(masterPlaylistUris(master).map(renditionFiles))];
+  const queries = new Map(
+    await Promise.all(
+      scopes.map(async (files) => [files, await deps.signer.sign(asset.id, files, expiresAt)] as const),
+    ),
+  );
+  const queryFor = (uri: string) => queries.get(renditionFiles(uri)) ?? '';
+  return { status: 200, playlist: rewriteMasterPlaylist(master, asset.id, queryFor) };
 }
 
 export type RenditionPlaylistResult =

@@ -15,6 +15,7 @@ import {
 } from '../domain/static-renditions.js';
 import type { MediaRepository, SigningKeyRepository } from '../ports.js';
 import { Passthrough } from './assets.js';
+import type { AssetUrlSigner } from './playback.js';
 import { authorizePlayback } from './signing-keys.js';
 
 const StaticRenditionRequestInput = z.strictObject({
@@ -59,10 +60,8 @@ export type StaticRenditionResult =
   | { status: 302; location: string; cacheControl: string }
   | { status: 403 | 404 | 412; message: string };
 
-/** Signs the query that opens an asset's folder (usecases/playback.ts `AssetUrlSigner`). */
-export interface AssetFolderSigner {
-  sign(assetId: string, expiresAt: number): Promise<string>;
-}
+/** Signs the query that opens some of an asset's files (usecases/playback.ts `AssetUrlSigner`). */
+export type AssetFolderSigner = Pick<AssetUrlSigner, 'sign'>;
 
 /**
  * Resolves `/{playbackId}/{name}`: the playback id must exist, a `signed` one needs a token for audience `v` (as
@@ -88,7 +87,8 @@ export async function resolveStaticRendition(
   if (file.status !== 'ready') return { status: 412, message: `The static rendition ${name} is ${file.status}` };
   const now = deps.nowSeconds ?? Math.floor(Date.now() / 1000);
   const expiresAt = signatureExpiry(now, tokenExpiresAt);
-  const query = await deps.signer.sign(asset.id, expiresAt);
+  // Signed for this file alone: a `v` token opens its downloads, not the asset's images.
+  const query = await deps.signer.sign(asset.id, name, expiresAt);
   return {
     status: 302,
     location: `/${assetOutputPrefix(asset.id)}/${name}?${query}`,

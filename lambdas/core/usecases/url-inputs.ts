@@ -4,12 +4,12 @@
  * transcode as ingest does for direct uploads.
  */
 import { z } from 'zod';
-import { InvalidInputError, TransitionError, ValidationError } from '../domain/errors.js';
+import { InvalidInputError, TooManyRequestsError, TransitionError, ValidationError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { inputObjectKey } from '../domain/layout.js';
 import { type AssetRecord, type MuxAsset, toMuxAsset } from '../domain/media.js';
 import { type AddressPolicy, type Resolve, refusedInputUrl } from '../domain/url-safety.js';
-import type { InputFetcher, InputJob, InputQueue, MediaRepository, TranscodeRunner } from '../ports.js';
+import type { InputFetcher, InputJob, InputQueue, InputSlots, MediaRepository, TranscodeRunner } from '../ports.js';
 import { notYetSupported } from '../validation.js';
 import { assetFieldsFrom, assetSettingsFields, normalizeSettings } from './asset-settings.js';
 import { dispatchTranscode } from './ingest.js';
@@ -64,12 +64,25 @@ export const CreateAssetInput = z
   });
 export type CreateAssetInput = z.output<typeof CreateAssetInput>;
 
+/**
+ * How many URL inputs one environment may have queued or fetching at once: enough for a batch import, few enough
+ * that one environment cannot hold the fetch functions (or fill the queue) for everyone else. More get a 429.
+ */
+export const MAX_URL_INPUTS_IN_FLIGHT = 10;
+
+/**
+ * How long a slot is held at most: the input queue's 3 receives of 16 minutes each, with room to spare. A fetch
+ * that ends releases its slot sooner; one whose message went to the dead-letter queue lapses.
+ */
+export const URL_INPUT_LEASE_SECONDS = 3600;
+
 export async function createAssetFromUrl(
   input: CreateAssetInput,
   ctx: {
     env: string;
     media: MediaRepository;
     inputs: InputQueue;
+    slots: InputSlots;
     ingestBucket: string;
     resolve: Resolve;
     policy?: AddressPolicy;
@@ -80,18 +93,29 @@ export async function createAssetFromUrl(
   const refused = await refusedInputUrl(url, ctx.resolve, ctx.policy);
   if (refused) throw new ValidationError([`inputs.0.url: ${refused}`]);
   const id = newId();
+  const now = Math.floor((ctx.now ?? Date.now)() / 1000);
+  if (!(await ctx.slots.claim(ctx.env, id, MAX_URL_INPUTS_IN_FLIGHT, now + URL_INPUT_LEASE_SECONDS))) {
+    throw new TooManyRequestsError(
+      `This environment already has ${MAX_URL_INPUTS_IN_FLIGHT} assets being fetched from input URLs; retry once one of them is fetched`,
+    );
+  }
   const asset: AssetRecord = {
     id,
     env: ctx.env,
     status: 'preparing',
-    created_at: Math.floor((ctx.now ?? Date.now)() / 1000),
+    created_at: now,
     source: { bucket: ctx.ingestBucket, key: inputObjectKey(id) },
     input_url: url,
     playback_ids: (input.playback_policies ?? []).map((policy) => ({ id: newId(), policy })),
     ...assetFieldsFrom(id, input),
   };
-  await ctx.media.createAsset(asset);
-  await ctx.inputs.submit({ assetId: id, url });
+  try {
+    await ctx.media.createAsset(asset);
+    await ctx.inputs.submit({ assetId: id, url });
+  } catch (err) {
+    await ctx.slots.release(ctx.env, id);
+    throw err;
+  }
   return toMuxAsset(asset);
 }
 
@@ -100,14 +124,31 @@ export type FetchOutcome = 'dispatched' | 'not_preparing' | 'already_dispatched'
 /**
  * Fetches an asset's input into its source key and starts its transcode. Safe to repeat: the copy overwrites,
  * and only the holder of the dispatch claim starts a job. A URL that cannot give a file marks the asset errored;
- * other failures throw, so the message is retried.
+ * other failures throw, so the message is retried. Every outcome but a retry gives the environment's slot back.
  */
 export async function fetchInput(
   job: InputJob,
-  ctx: { media: MediaRepository; fetcher: InputFetcher; runner: TranscodeRunner; outputBucket: string },
+  ctx: {
+    media: MediaRepository;
+    fetcher: InputFetcher;
+    runner: TranscodeRunner;
+    outputBucket: string;
+    slots: InputSlots;
+  },
 ): Promise<FetchOutcome> {
   const asset = await ctx.media.getAsset(job.assetId);
-  if (asset?.status !== 'preparing') return 'not_preparing';
+  if (!asset) return 'not_preparing';
+  const outcome = await fetchAndDispatch(job, asset, ctx);
+  await ctx.slots.release(asset.env, asset.id);
+  return outcome;
+}
+
+async function fetchAndDispatch(
+  job: InputJob,
+  asset: AssetRecord,
+  ctx: { media: MediaRepository; fetcher: InputFetcher; runner: TranscodeRunner; outputBucket: string },
+): Promise<FetchOutcome> {
+  if (asset.status !== 'preparing') return 'not_preparing';
   try {
     await ctx.fetcher.fetchTo(job.url, asset.source.bucket, asset.source.key);
   } catch (err) {

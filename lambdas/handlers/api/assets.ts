@@ -27,6 +27,7 @@ export const assetRoutes: readonly Route[] = [
         ...mediaScope(req),
         ...urlPolicy(req),
         inputs: req.deps.inputs,
+        slots: req.deps.inputSlots,
         ingestBucket: req.deps.ingestBucket,
       }),
   }),

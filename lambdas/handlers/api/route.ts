@@ -8,6 +8,7 @@ import type { Resolve } from '../../core/domain/url-safety.js';
 import type { Operation } from '../../core/openapi.js';
 import type {
   InputQueue,
+  InputSlots,
   MediaObjects,
   MediaRepository,
   MultipartUploads,
@@ -31,6 +32,8 @@ export interface ApiDeps {
   signingKeys: SigningKeyRepository;
   /** Assets from an input URL are queued for fetching; input and webhook URLs are checked with `resolve`. */
   inputs: InputQueue;
+  /** How many URL inputs each environment has in flight (bounded: usecases/url-inputs.ts). */
+  inputSlots: InputSlots;
   ingestBucket: string;
   resolve: Resolve;
   allowLoopbackUrls: boolean;

@@ -1,0 +1,223 @@
+/**
+ * ffmpeg's command lines, built in one place: the quiet prefix every invocation starts with, inputs read through
+ * only the protocols they need, and the video, audio, HLS and image arguments the encoders share. Pure: no I/O.
+ */
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import type { Chunk } from '../../../../lambdas/core/domain/chunks.js';
+import type { AudioPlan, LadderPlan, VideoPlan, VideoRung } from '../../../../lambdas/core/domain/ladder.js';
+import { AUDIO_ONLY_RENDITION } from '../../../../lambdas/core/domain/ladder.js';
+import { RENDITION_PLAYLIST } from '../../../../lambdas/core/domain/playlist.js';
+import {
+  type ImagePlan,
+  PREVIEW_DIR,
+  type PreviewManifest,
+  STILLS_DIR,
+  STORYBOARD_IMAGE,
+} from '../../../../lambdas/core/domain/thumbnails.js';
+
+export type SegmentType = 'fmp4' | 'ts';
+
+/** The EXT-X-VERSION ffmpeg writes for each segment type; the master playlist declares the same. */
+export const HLS_VERSION: Record<SegmentType, number> = { fmp4: 7, ts: 3 };
+const SEGMENT_EXTENSION: Record<SegmentType, string> = { fmp4: 'm4s', ts: 'ts' };
+
+/** Every invocation: no banner, errors only, no progress on stderr, overwrite outputs. */
+export const QUIET = ['-hide_banner', '-loglevel', 'error', '-nostats', '-y'] as const;
+
+/**
+ * The protocols ffmpeg may open for an input, and nothing else: a source is untrusted, and a playlist or concat
+ * list inside it could otherwise make ffmpeg fetch other URLs or files through any protocol it knows (issue 13).
+ * A local file needs `file`; a presigned URL needs its scheme and what carries it.
+ */
+export function inputProtocols(input: string): string {
+  if (input.startsWith('https://')) return 'https,tls,tcp';
+  if (input.startsWith('http://')) return 'http,tcp';
+  if (/^[a-z][a-z0-9+.-]*:/i.test(input)) throw new Error(`ffmpeg reads local files or HTTP(S) URLs, not ${input}`);
+  return 'file';
+}
+
+/** `-i input` preceded by its protocol whitelist and any input options (seeking, duration). */
+export function inputArgs(input: string, options: readonly string[] = []): string[] {
+  return ['-protocol_whitelist', inputProtocols(input), ...options, '-i', input];
+}
+
+/**
+ * What the ladder's decode also feeds besides the rungs, so the source is decoded once for everything: stills and
+ * the storyboard (domain/thumbnails.ts), and the preview frames animated images are drawn from, whose frame list
+ * (one line per frame, counted afterwards) goes outside the published folder.
+ */
+export interface SideOutputs {
+  images?: ImagePlan;
+  previews?: { plan: PreviewManifest; frameList: string };
+}
+
+/**
+ * The whole ffmpeg command line (without the program name) that encodes `plan` under `outDir`: one process, one
+ * decode, every rung and every side output. Exported for the benchmark, which runs it bare as the lower bound.
+ */
+export function ladderFfmpegArgs(
+  input: string,
+  plan: LadderPlan,
+  outDir: string,
+  segmentType: SegmentType,
+  side: SideOutputs = {},
+): string[] {
+  const head = [...QUIET, '-progress', 'pipe:1', ...inputArgs(input)];
+  const audio = plan.audio ? ['-map', '0:a:0', ...audioArgs(plan.audio)] : [];
+  const hls = (name: string) => hlsOutputArgs(plan, join(outDir, name), segmentType);
+  const { video } = plan;
+  if (!video) return [...head, ...audio, ...hls(AUDIO_ONLY_RENDITION)];
+  return [
+    ...head,
+    ...['-filter_complex', filterGraph(video, side)],
+    ...video.rungs.flatMap((rung, i) => [
+      ...['-map', `[v${i}]`, ...videoArgs(rung, video.fps, plan.keyframeSeconds)],
+      ...audio,
+      ...hls(rung.name),
+    ]),
+    ...sideOutputArgs(outDir, side),
+  ];
+}
+
+/** The side outputs alone, from their own decode of the whole source (a chunked transcode's first task). */
+export function sideOutputsFfmpegArgs(input: string, video: VideoPlan, outDir: string, side: SideOutputs): string[] {
+  const graph = filterGraph({ ...video, rungs: [] }, side);
+  return [...QUIET, ...inputArgs(input), '-filter_complex', graph, ...sideOutputArgs(outDir, side)];
+}
+
+export interface ChunkEncodeOptions {
+  /** The chunk's slice of the source's audio (encode.ts `encodeAudioSlices`); absent for a source without audio. */
+  audio?: string;
+  /** The chunked transcode's constant time offset (domain/chunks.ts `chunkTimeOffset`). */
+  timeOffsetSeconds: number;
+}
+
+/**
+ * The command line that encodes ONE chunk of `plan` (encode.ts `encodeHlsChunk`): the chunk's part of the source,
+ * decoded once, every rung with segments numbered from the chunk's first and timestamps on the source's timeline.
+ */
+export function chunkFfmpegArgs(
+  input: string,
+  plan: LadderPlan,
+  outDir: string,
+  chunk: Chunk,
+  options: ChunkEncodeOptions,
+): string[] {
+  const { video } = plan;
+  if (!video) throw new Error('Chunked encoding needs a video plan');
+  const offset = String(chunk.startSeconds + options.timeOffsetSeconds);
+  const audio = options.audio
+    ? // Read the slice's timestamps as stored (no shift to zero), so they stay on the source's timeline.
+      { input: inputArgs(options.audio, ['-seek_timestamp', '1', '-ss', '0']), map: ['-map', '1:a:0', '-c:a', 'copy'] }
+    : { input: [], map: [] };
+  return [
+    ...QUIET,
+    ...inputArgs(input, ['-ss', String(chunk.startSeconds), '-t', String(chunk.durationSeconds)]),
+    ...audio.input,
+    ...['-filter_complex', filterGraph(video)],
+    ...video.rungs.flatMap((rung, i) => [
+      ...['-map', `[v${i}]`, ...videoArgs(rung, video.fps, plan.keyframeSeconds), ...audio.map],
+      ...['-output_ts_offset', offset, '-start_number', String(chunk.firstSegment)],
+      ...['-hls_segment_options', 'movflags=+frag_discont'],
+      ...hlsOutputArgs(plan, join(outDir, rung.name), 'fmp4'),
+    ]),
+  ];
+}
+
+function sideOutputArgs(outDir: string, { images, previews }: SideOutputs): string[] {
+  return [
+    ...(images ? imageOutputArgs(outDir) : []),
+    ...(previews ? previewOutputArgs(join(outDir, PREVIEW_DIR), previews.frameList) : []),
+  ];
+}
+
+/** Stills numbered from 0 (`thumbnails/0000.jpg` is at 0 s), and the one storyboard sprite. */
+function imageOutputArgs(outDir: string): string[] {
+  return [
+    ...['-map', '[stills]', '-fps_mode', 'passthrough', '-q:v', '3', '-start_number', '0'],
+    join(outDir, STILLS_DIR, '%04d.jpg'),
+    ...['-map', '[storyboard]', '-frames:v', '1', '-q:v', '5', '-update', '1', join(outDir, STORYBOARD_IMAGE)],
+  ];
+}
+
+/** Preview sheets numbered from 0 into `dir`, and the frame list that counts the frames cut. */
+export function previewOutputArgs(dir: string, frameList: string): string[] {
+  return [
+    ...['-map', '[sheets]', '-q:v', '5', '-start_number', '0', join(dir, '%05d.jpg')],
+    ...['-map', '[count]', '-f', 'framecrc', frameList],
+  ];
+}
+
+/** The preview frames' branch of a filter graph, from the pad `from`: `fps` frames a second, scaled, tiled. */
+export function previewFilter(from: string, plan: PreviewManifest): string {
+  return (
+    `${from}fps=${plan.fps},scale=${plan.width}:${plan.height},setsar=1,format=yuvj420p,split=2[frames][count];` +
+    `[frames]tile=${plan.columns}x${plan.rows}[sheets]`
+  );
+}
+
+/**
+ * Decode once, convert to 8-bit 4:2:0 (what High profile and every player expect, even from 10-bit phone video),
+ * resample the frame rate if the plan says so, then split into one scaler per rung and one branch per side output.
+ * ffmpeg's decoder-side autorotation has already turned the frames upright, so rung sizes are display sizes.
+ */
+export function filterGraph({ fps, resampleFrameRate, rungs }: VideoPlan, side: SideOutputs = {}): string {
+  const { images, previews } = side;
+  const outputs = rungs.length + (images ? 1 : 0) + (previews ? 1 : 0);
+  const common = [...(resampleFrameRate ? [`fps=${rationalRate(fps)}`] : []), 'format=yuv420p', `split=${outputs}`];
+  const splits = Array.from({ length: outputs }, (_, i) => `[s${i}]`).join('');
+  const branches = rungs.map((r, i) => `[s${i}]scale=${r.width}:${r.height},setsar=1[v${i}]`);
+  let next = rungs.length;
+  if (images) {
+    const { intervalSeconds, still, tile, columns, rows } = images;
+    branches.push(
+      // The first frame at or after each multiple of the interval (the fps filter would take the last one before
+      // the next), so still k shows the moment k × interval.
+      `[s${next++}]select='isnan(prev_selected_t)+gt(floor(t/${intervalSeconds}),floor(prev_selected_t/${intervalSeconds}))',` +
+        `scale=${still.width}:${still.height},setsar=1,split=2[stills][tiles]`,
+      `[tiles]scale=${tile.width}:${tile.height},tile=${columns}x${rows}[storyboard]`,
+    );
+  }
+  if (previews) branches.push(previewFilter(`[s${next++}]`, previews.plan));
+  return [`[0:v:0]${common.join(',')}${splits}`, ...branches].join(';');
+}
+
+/** A frame rate as ffmpeg reads it exactly: NTSC rates as n/1001 ("30000/1001"), others as they are. */
+function rationalRate(fps: number): string {
+  const ntsc = Math.round(fps * 1.001);
+  return Math.abs(fps - ntsc / 1.001) < 1e-6 && Math.abs(fps - ntsc) > 1e-6 ? `${ntsc * 1000}/1001` : String(fps);
+}
+
+/** One rung's H.264 encoder: constrained bit rate, a keyframe every `keyframeSeconds` at the same times in every rung. */
+export function videoArgs(rung: VideoRung, fps: number, keyframeSeconds: number): string[] {
+  const gop = String(Math.round(fps * keyframeSeconds));
+  return [
+    ...['-c:v', 'libx264', '-preset', 'veryfast', '-profile:v', rung.profile, '-level:v', String(rung.level)],
+    ...['-b:v', `${rung.videoKbps}k`, '-maxrate:v', `${rung.maxrateKbps}k`, '-bufsize:v', `${rung.bufsizeKbps}k`],
+    ...['-g:v', gop, '-keyint_min:v', gop, '-sc_threshold:v', '0'],
+    ...['-force_key_frames:v', `expr:gte(t,n_forced*${keyframeSeconds})`],
+    // ffmpeg 5 calls every encoder from one thread; x264's own threads are what use the cores.
+    ...['-threads:v', String(availableParallelism())],
+  ];
+}
+
+export function audioArgs(audio: AudioPlan): string[] {
+  return [
+    ...['-c:a', audio.codec, '-b:a', `${audio.kbps}k`],
+    ...['-ac', String(audio.channels), '-ar', String(audio.sampleRate)],
+  ];
+}
+
+export function hlsOutputArgs(plan: LadderPlan, dir: string, segmentType: SegmentType): string[] {
+  return [
+    ...['-f', 'hls', '-hls_time', String(plan.segmentSeconds)],
+    // EVENT: ffmpeg rewrites the playlist as each segment ends, so it can be published while encoding (fast
+    // start); the encoder marks it VOD once ffmpeg is done.
+    ...['-hls_playlist_type', 'event', '-hls_flags', 'independent_segments'],
+    ...['-hls_segment_type', segmentType === 'fmp4' ? 'fmp4' : 'mpegts'],
+    // The fMP4 init segment goes next to the segments.
+    ...['-hls_segment_filename', join(dir, `segment_%03d.${SEGMENT_EXTENSION[segmentType]}`)],
+    join(dir, RENDITION_PLAYLIST),
+  ];
+}

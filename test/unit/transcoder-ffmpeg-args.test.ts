@@ -1,0 +1,85 @@
+/**
+ * ffmpeg reads only the protocols each invocation needs (issue 13): every input of every command line the
+ * transcoder builds is preceded by `-protocol_whitelist` with exactly the protocols of that input.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  chunkFfmpegArgs,
+  inputArgs,
+  inputProtocols,
+  ladderFfmpegArgs,
+} from '../../containers/transcoder/src/ffmpeg/args.js';
+import { previewFfmpegArgs } from '../../containers/transcoder/src/preview-frames.js';
+import { planLadder } from '../../lambdas/core/domain/ladder.js';
+import { planImages, planPreviewFrames } from '../../lambdas/core/domain/thumbnails.js';
+
+const SOURCE = { durationSeconds: 40, video: { width: 1280, height: 720, fps: 30 }, audio: { channels: 2 } };
+const plan = planLadder(SOURCE);
+
+/** Each `-i` of a command line with the whitelist given just before it (and its input options). */
+function inputsOf(args: string[]): { input: string; whitelist: string | undefined }[] {
+  return args.flatMap((arg, i) => {
+    if (arg !== '-i') return [];
+    const before = args.slice(0, i);
+    const at = before.lastIndexOf('-protocol_whitelist');
+    const previousInput = before.lastIndexOf('-i');
+    return [{ input: args[i + 1] ?? '', whitelist: at > previousInput ? before[at + 1] : undefined }];
+  });
+}
+
+describe('ffmpeg protocol whitelist', () => {
+  it('allows a local file only the file protocol, a presigned URL only its scheme and transport', () => {
+    expect(inputProtocols('/tmp/gamma-transcode-x/source')).toBe('file');
+    expect(inputProtocols('https://bucket.s3.amazonaws.com/uploads/u1?X-Amz-Signature=abc')).toBe('https,tls,tcp');
+    expect(inputProtocols('http://127.0.0.1:4566/ingest/uploads/u1?X-Amz-Signature=abc')).toBe('http,tcp');
+    expect(inputArgs('/work/source', ['-ss', '6'])).toEqual([
+      '-protocol_whitelist',
+      'file',
+      '-ss',
+      '6',
+      '-i',
+      '/work/source',
+    ]);
+  });
+
+  it('refuses any other protocol an input could name', () => {
+    for (const input of [
+      'concat:/a|/b',
+      'data:video/mp4;base64,AAAA',
+      'ftp://host/file',
+      'subfile:/x',
+      'rtmp://host/x',
+    ]) {
+      expect(() => inputProtocols(input), input).toThrow(/local files or HTTP\(S\) URLs/);
+    }
+  });
+
+  it('is given for every input of the ladder, chunk and preview command lines', () => {
+    const chunk = { index: 1, startSeconds: 24, durationSeconds: 16, firstSegment: 4, segmentCount: 3 };
+    const images = planImages(40, SOURCE.video);
+    const previews = { plan: planPreviewFrames(40, SOURCE.video), frameList: '/w/previews.crc' };
+    const commands = {
+      ladder: ladderFfmpegArgs('/w/source', plan, '/w/hls', 'fmp4', { images, previews }),
+      audioOnlyLadder: ladderFfmpegArgs(
+        '/w/source',
+        planLadder({ durationSeconds: 5, audio: { channels: 2 } }),
+        '/w',
+        'fmp4',
+      ),
+      chunkFromFile: chunkFfmpegArgs('/w/source', plan, '/w/c', chunk, {
+        audio: '/w/a.nut',
+        timeOffsetSeconds: 1,
+      }),
+      chunkFromUrl: chunkFfmpegArgs('https://s3/x?sig', plan, '/w/c', chunk, { timeOffsetSeconds: 1 }),
+      preview: previewFfmpegArgs('/w/source', planPreviewFrames(40, SOURCE.video), '/w/p', '/w/p.crc'),
+    };
+    expect(inputsOf(commands.ladder)).toEqual([{ input: '/w/source', whitelist: 'file' }]);
+    expect(inputsOf(commands.audioOnlyLadder)).toEqual([{ input: '/w/source', whitelist: 'file' }]);
+    expect(inputsOf(commands.chunkFromFile)).toEqual([
+      { input: '/w/source', whitelist: 'file' },
+      { input: '/w/a.nut', whitelist: 'file' },
+    ]);
+    expect(inputsOf(commands.chunkFromUrl)).toEqual([{ input: 'https://s3/x?sig', whitelist: 'https,tls,tcp' }]);
+    expect(inputsOf(commands.preview)).toEqual([{ input: '/w/source', whitelist: 'file' }]);
+  });
+});

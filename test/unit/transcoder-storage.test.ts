@@ -1,0 +1,31 @@
+/** The transcoder reads its source exactly as ingest pinned it: that version, refused if the ETag differs. */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, describe, expect, it } from 'vitest';
+import { S3Storage } from '../../containers/transcoder/src/storage.js';
+
+describe('S3Storage.download', () => {
+  let dir: string | undefined;
+  afterEach(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('asks for the pinned version with its ETag, and for the current object when nothing is pinned', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'storage-'));
+    const client = new S3Client({ region: 'eu-west-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
+    const s3 = mockClient(client);
+    s3.on(GetObjectCommand).callsFake(() => ({ Body: Readable.from([Buffer.from('video')]) as never }));
+    const storage = new S3Storage(client);
+    await storage.download('ingest', 'uploads/u1', join(dir, 'a'), { versionId: 'v1', etag: '"e1"' });
+    await storage.download('ingest', 'uploads/u1', join(dir, 'b'));
+    expect(s3.commandCalls(GetObjectCommand).map((c) => c.args[0].input)).toEqual([
+      { Bucket: 'ingest', Key: 'uploads/u1', VersionId: 'v1', IfMatch: '"e1"' },
+      { Bucket: 'ingest', Key: 'uploads/u1' },
+    ]);
+    expect(await readFile(join(dir, 'a'), 'utf8')).toBe('video');
+  });
+});
