@@ -19,8 +19,8 @@ export interface Operation {
   readonly tag: string;
   readonly body?: z.ZodType;
   readonly query?: z.ZodType;
-  /** The success status; 204 has no body. */
-  readonly status: 200 | 201 | 204;
+  /** The success status; 204 has no body; 302 redirects (`Location`); 400: a route this deployment refuses. */
+  readonly status: 200 | 201 | 204 | 302 | 400;
   /** What `data` holds, in words (the shapes are Mux's). */
   readonly returns?: string;
   /** The access-token permission the route needs (domain/permissions.ts); without it the answer is 403. */
@@ -72,10 +72,12 @@ function operation(op: Operation) {
       [String(op.status)]:
         op.status === 204
           ? { description: 'Done' }
-          : {
-              description: `\`data\`: ${op.returns ?? 'the result'}`,
-              content: { 'application/json': { schema: { $ref: '#/components/schemas/DataEnvelope' } } },
-            },
+          : op.status === 302
+            ? { description: `Redirect (\`Location\`): ${op.returns ?? 'elsewhere'}` }
+            : {
+                description: `\`data\`: ${op.returns ?? 'the result'}`,
+                content: { 'application/json': { schema: { $ref: '#/components/schemas/DataEnvelope' } } },
+              },
       '400': ERROR,
       '401': ERROR,
       '403': ERROR,

@@ -5,12 +5,14 @@
 import type { ChunkPlanRecord, ChunkState } from './domain/chunks.js';
 import type {
   AssetRecord,
+  MasterAccess,
   MediaError,
   MultipartState,
   PlaybackId,
   ReadyPatch,
   SourceObject,
   UploadRecord,
+  VideoQuality,
 } from './domain/media.js';
 import type { Permission } from './domain/permissions.js';
 import type { StaticRenditionOutcome, StaticResolution } from './domain/static-renditions.js';
@@ -121,6 +123,20 @@ export interface TranscodeJob {
   staticRenditions?: StaticResolution[];
   /** One chunk of a chunked transcode (its plan is recorded on the asset, see ChunkLedger); absent: the whole job. */
   chunk?: { index: number };
+  /** Mux's `video_quality` the asset was created with; absent means `basic` (today's ladder). */
+  videoQuality?: VideoQuality;
+  /** Mux's `normalize_audio`: loudness-normalise the audio (EBU R128). Absent means false. */
+  normalizeAudio?: boolean;
+  /** Mux's `master_access`: `temporary` also writes the full-quality master MP4. Absent means `none`. */
+  masterAccess?: MasterAccess;
+  /** Mux's test mode: at most 10 seconds, watermarked. Absent means false. */
+  test?: boolean;
+  /**
+   * What the task does. `transcode` (the default) is the whole pipeline; on an asset that is already `ready`,
+   * `static_renditions` only remuxes `staticRenditions` from the stored rungs (added after creation), and `master`
+   * only writes the master MP4 (`master_access` turned on after creation).
+   */
+  mode?: 'transcode' | 'static_renditions' | 'master';
 }
 
 /** Records what became of an asset's static renditions once the transcoder has written them. */
@@ -307,6 +323,8 @@ export interface WebhookEndpoint {
   url: string;
   secret: string;
   created_at: number;
+  /** false: events are not sent to it (Mux's `enabled`); absent means enabled. */
+  enabled?: boolean;
 }
 
 /** One attempt to deliver one event to one endpoint. */
@@ -325,6 +343,7 @@ export interface WebhookDelivery {
 }
 
 export interface WebhookRepository {
+  /** Creates the endpoint, or replaces it whole (an update). */
   putEndpoint(endpoint: WebhookEndpoint): Promise<void>;
   getEndpoint(env: string, id: string): Promise<WebhookEndpoint | undefined>;
   listEndpoints(env: string): Promise<WebhookEndpoint[]>;

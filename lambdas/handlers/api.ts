@@ -10,9 +10,9 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { documentClient, managementClient, s3Client } from '../core/adapters/clients.js';
 import { DynamoAssetSearch } from '../core/adapters/dynamo-asset-search.js';
+import { DynamoAssetRepository } from '../core/adapters/dynamo-assets.js';
 import { DynamoConnectionRepository } from '../core/adapters/dynamo-connections.js';
 import { DynamoInputSlots } from '../core/adapters/dynamo-input-slots.js';
-import { DynamoAssetRepository } from '../core/adapters/dynamo-assets.js';
 import { DynamoMediaRepository } from '../core/adapters/dynamo-media.js';
 import { DynamoSigningKeyRepository } from '../core/adapters/dynamo-signing-keys.js';
 import { DynamoEnvironmentRepository, DynamoTokenRepository } from '../core/adapters/dynamo-tokens.js';
@@ -63,6 +63,7 @@ export function createApiHandler(deps: () => ApiDeps) {
       const query = route.query && parseOrThrow(route.query, event.queryStringParameters ?? {}, 'query');
       const result = await route.run({ params, body, query, caller, deps: deps() });
       if (route.status === 204) return { statusCode: 204, body: '' };
+      if (route.status === 302) return { statusCode: 302, headers: { location: String(result) }, body: '' };
       return json(route.status, route.list ? result : { data: result });
     } catch (err) {
       return errorResponse(err);
@@ -159,6 +160,7 @@ export const handler = createApiHandler(
       files: new HttpFileFetcher({ allowLoopback: optional('ALLOW_LOOPBACK_URLS') === 'true' }),
       textObjects: new S3TextObjects(s3),
       writer: new S3ObjectWriter(s3),
+      streamUrl: env.STREAM_URL,
     };
   }),
 );

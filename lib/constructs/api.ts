@@ -18,7 +18,7 @@ export interface VideoApiProps {
   readonly statusPush: StatusPush;
   /** Signing keys, managed through `/system/v1/signing-keys`. */
   readonly signingKeysTable: dynamodb.ITable;
-  /** Webhook endpoints, registered through `/system/v1/webhook-endpoints`. */
+  /** Webhook endpoints, registered through `/system/v1/webhooks`. */
   readonly webhooksTable: dynamodb.ITable;
   readonly ingestBucket: s3.IBucket;
   /** Where assets created from an input URL are queued for fetching. */
@@ -108,6 +108,9 @@ export class VideoApi extends Construct {
       ...this.httpApi.addRoutes({ path: '/video/v1/{proxy+}', methods, integration }),
       ...this.httpApi.addRoutes({ path: '/system/v1/{proxy+}', methods, integration }),
       ...this.httpApi.addRoutes({ path: '/openapi.json', methods: [apigw.HttpMethod.GET], integration }),
+      // The SDK's playback helpers with a custom baseURL (`/{playbackId}.m3u8`, `/{playbackId}/thumbnail.jpg`):
+      // redirected to the stream URL by handlers/api/playback.ts.
+      ...this.httpApi.addRoutes({ path: '/{proxy+}', methods: [apigw.HttpMethod.GET], integration }),
     ];
     for (const route of routes) {
       Validations.of(route).acknowledge({

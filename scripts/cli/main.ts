@@ -202,15 +202,15 @@ async function deleteAsset(id: string | undefined, api: Api, out: (l: string) =>
 
 async function addWebhook(url: string | undefined, api: Api, out: (l: string) => void) {
   if (!url) throw new Error('webhooks add needs a URL');
-  const { data } = await api.request('POST', '/system/v1/webhook-endpoints', { url });
-  out(`webhook endpoint ${data.id} → ${data.url}`);
+  const { data } = await api.request('POST', '/system/v1/webhooks', { address: url });
+  out(`webhook endpoint ${data.id} → ${data.address}`);
   out(`signing secret: ${data.signing_secret}`);
   out('(verify deliveries with it, e.g. mux.webhooks.unwrap(body, headers, secret); it is shown only now)');
   return 0;
 }
 
 async function listWebhooks(api: Api, out: (l: string) => void) {
-  const { data } = await api.request('GET', '/system/v1/webhook-endpoints');
-  for (const e of data) out(`${e.id}  ${e.url}`);
+  const { data } = await api.request('GET', '/system/v1/webhooks');
+  for (const e of data) out(`${e.id}  ${e.address}${e.enabled ? '' : '  (disabled)'}`);
   return 0;
 }

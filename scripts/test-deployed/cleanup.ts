@@ -44,7 +44,7 @@ export async function leftovers(api: Api): Promise<Leftovers> {
   return {
     assets: ids(await listAll(api, '/video/v1/assets')),
     uploads: ids(await listAll(api, '/video/v1/uploads')),
-    webhookEndpoints: ids((await api.request('GET', '/system/v1/webhook-endpoints')).data ?? []),
+    webhookEndpoints: ids((await api.request('GET', '/system/v1/webhooks')).data ?? []),
     signingKeys: ids(await listAll(api, '/system/v1/signing-keys')),
   };
 }
@@ -67,7 +67,7 @@ export async function cleanUp(target: Target, deps: CleanupDeps): Promise<Leftov
   const uploads = await listAll(api, '/video/v1/uploads');
   const assets = await listAll(api, '/video/v1/assets');
   const assetIds = new Set([...assets.map((a) => a.id), ...uploads.flatMap((u) => (u.asset_id ? [u.asset_id] : []))]);
-  const endpoints: Listed[] = (await api.request('GET', '/system/v1/webhook-endpoints')).data ?? [];
+  const endpoints: Listed[] = (await api.request('GET', '/system/v1/webhooks')).data ?? [];
 
   const attempt = (what: string, call: Promise<unknown>) =>
     call.catch((err) => {
@@ -78,7 +78,7 @@ export async function cleanUp(target: Target, deps: CleanupDeps): Promise<Leftov
     await attempt(`cancel upload ${u.id}`, api.request('PUT', `/video/v1/uploads/${u.id}/cancel`));
   }
   for (const e of endpoints) {
-    await attempt(`delete webhook endpoint ${e.id}`, api.request('DELETE', `/system/v1/webhook-endpoints/${e.id}`));
+    await attempt(`delete webhook endpoint ${e.id}`, api.request('DELETE', `/system/v1/webhooks/${e.id}`));
   }
   for (const k of await listAll(api, '/system/v1/signing-keys')) {
     await attempt(`delete signing key ${k.id}`, api.request('DELETE', `/system/v1/signing-keys/${k.id}`));

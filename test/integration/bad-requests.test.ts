@@ -73,9 +73,9 @@ describe('bad requests', () => {
     {
       name: 'add webhook endpoint',
       method: 'POST',
-      path: '/system/v1/webhook-endpoints',
-      wrongType: { url: 7 },
-      field: 'url',
+      path: '/system/v1/webhooks',
+      wrongType: { address: 7 },
+      field: 'address',
     },
   ];
 

@@ -33,10 +33,10 @@ const ROUTES: [string, string][] = [
   ['GET', '/video/v1/assets/a1/playback-ids/p1'],
   ['DELETE', '/video/v1/assets/a1/playback-ids/p1'],
   ['GET', '/video/v1/playback-ids/p1'],
-  ['POST', '/system/v1/webhook-endpoints'],
-  ['GET', '/system/v1/webhook-endpoints'],
-  ['DELETE', '/system/v1/webhook-endpoints/w1'],
-  ['GET', '/system/v1/webhook-endpoints/w1/deliveries'],
+  ['POST', '/system/v1/webhooks'],
+  ['GET', '/system/v1/webhooks'],
+  ['DELETE', '/system/v1/webhooks/w1'],
+  ['GET', '/system/v1/webhooks/w1/deliveries'],
 ];
 
 let other: GammaClient;

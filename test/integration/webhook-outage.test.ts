@@ -74,15 +74,15 @@ describe('webhook receiver down for a long while', () => {
 
   beforeAll(async () => {
     await receiver.start();
-    const registered = await client.request('POST', '/system/v1/webhook-endpoints', {
-      url: `http://127.0.0.1:${receiver.port}/hooks`,
+    const registered = await client.request('POST', '/system/v1/webhooks', {
+      address: `http://127.0.0.1:${receiver.port}/hooks`,
     });
     expect(registered.status).toBe(201);
     endpointId = registered.json.data.id;
   });
   afterAll(async () => {
     await receiver.stop();
-    if (endpointId) await client.request('DELETE', `/system/v1/webhook-endpoints/${endpointId}`);
+    if (endpointId) await client.request('DELETE', `/system/v1/webhooks/${endpointId}`);
   });
 
   it('backs off, delays nothing else, and delivers every event once and in order when it is back', async () => {
@@ -147,7 +147,7 @@ describe('webhook receiver down for a long while', () => {
 
     // Backoff: the attempts of the first event spread out (doubling), never further apart than the bound, and the
     // delivery came within one bound of the receiver's return.
-    const log = (await client.request('GET', `/system/v1/webhook-endpoints/${endpointId}/deliveries?limit=100`)).json
+    const log = (await client.request('GET', `/system/v1/webhooks/${endpointId}/deliveries?limit=100`)).json
       .data as LogEntry[];
     const first = uploads[0] && delivered.find((a) => a.event.object.id === uploads[0]?.id);
     const attempts = log.filter((d) => d.event_id === first?.event.id).sort((a, b) => a.attempted_at - b.attempted_at);

@@ -28,11 +28,11 @@ describe('webhooks', () => {
 
   it('delivers the events of an upload, signed for the Mux SDK, retrying a failure', async () => {
     const { url } = receiver;
-    const registered = await client.request('POST', '/system/v1/webhook-endpoints', { url });
+    const registered = await client.request('POST', '/system/v1/webhooks', { address: url });
     expect(registered.status).toBe(201);
     const { id: endpointId, signing_secret: secret } = registered.json.data as { id: string; signing_secret: string };
-    const listed = await client.request('GET', '/system/v1/webhook-endpoints');
-    expect(listed.json.data).toContainEqual(expect.objectContaining({ id: endpointId, url }));
+    const listed = await client.request('GET', '/system/v1/webhooks');
+    expect(listed.json.data).toContainEqual(expect.objectContaining({ id: endpointId, address: url }));
 
     const clip = await makeClip(join(dir, 'clip.mp4'), { width: 320, height: 240, seconds: 2 });
     const upload = await mux.video.uploads.create({
@@ -74,8 +74,7 @@ describe('webhooks', () => {
     const entries = await client.until(
       'the failed delivery to be retried',
       async () =>
-        (await client.request('GET', `/system/v1/webhook-endpoints/${endpointId}/deliveries?limit=100`)).json
-          .data as Entry[],
+        (await client.request('GET', `/system/v1/webhooks/${endpointId}/deliveries?limit=100`)).json.data as Entry[],
       (log) => {
         const failed = log.find((d) => d.outcome === 'failed');
         return log.some((d) => d.event_id === failed?.event_id && d.outcome === 'delivered');
@@ -86,8 +85,8 @@ describe('webhooks', () => {
     expect(failed).toMatchObject({ attempt: 1, response_status: 500 });
     expect(entries).toContainEqual(expect.objectContaining({ event_id: failed?.event_id, attempt: 2 }));
 
-    expect((await client.request('DELETE', `/system/v1/webhook-endpoints/${endpointId}`)).status).toBe(204);
-    const refused = await client.request('POST', '/system/v1/webhook-endpoints', { url: 'ftp://example.com/x' });
+    expect((await client.request('DELETE', `/system/v1/webhooks/${endpointId}`)).status).toBe(204);
+    const refused = await client.request('POST', '/system/v1/webhooks', { url: 'ftp://example.com/x' });
     expect(refused).toMatchObject({
       status: 400,
       json: { error: { type: 'invalid_parameters', messages: [expect.stringMatching(/^url: /)] } },

@@ -26,7 +26,7 @@ export class GammaClient {
     });
     const text = await res.text();
     const json = text ? JSON.parse(text) : undefined;
-    if (method === 'POST' && path === '/system/v1/webhook-endpoints' && res.status === 201) {
+    if (method === 'POST' && path === '/system/v1/webhooks' && res.status === 201) {
       recordCreated('webhook-endpoint', json.data.id);
     }
     return { status: res.status, json };

@@ -60,6 +60,7 @@ let media: InMemoryMediaRepository;
 let tokens: InMemoryTokens;
 let objects: InMemoryObjects;
 let inputs: RecordingInputQueue;
+let webhooks: InMemoryWebhooks;
 let inputSlots: InMemoryInputSlots;
 let api: ReturnType<typeof createApiHandler>;
 
@@ -68,6 +69,7 @@ beforeEach(async () => {
   tokens = new InMemoryTokens();
   objects = new InMemoryObjects();
   inputs = new RecordingInputQueue();
+  webhooks = new InMemoryWebhooks();
   inputSlots = new InMemoryInputSlots();
   api = createApiHandler(() => ({
     media,
@@ -77,7 +79,7 @@ beforeEach(async () => {
     pusher: new RecordingPusher(),
     search: new InMemorySearch(media),
     objects,
-    webhooks: new InMemoryWebhooks(),
+    webhooks,
     signingKeys: new InMemorySigningKeys(),
     inputs,
     inputSlots,
@@ -92,6 +94,7 @@ beforeEach(async () => {
     urls: new FakeUploadUrls(),
     multipart: new FakeMultipartUploads(),
     maxUploadBytes: 10 * 1024 ** 3,
+    streamUrl: 'https://stream.example',
     defaultUploadTimeout: 3600,
     tracks: new InMemoryTextTracks(media),
     files: new FakeFiles(),
@@ -180,7 +183,7 @@ describe('api handler', () => {
     const bad = await call(
       request('POST', '/video/v1/uploads', { ...asEnv1, body: '{"new_asset_settings":{"playback_policy":"drm"}}' }),
     );
-    expect(bad.body.error.messages[0]).toMatch(/^new_asset_settings\.playback_policy: /);
+    expect(bad.body.error.messages[0]).toMatch(/^new_asset_settings\.playback_policy\.0: drm is not supported by this/);
   });
 
   it('cancels a waiting upload, and refuses to cancel it twice (409)', async () => {
@@ -352,7 +355,7 @@ describe('api handler', () => {
         400,
         'invalid_parameters',
         'policy: must be "public" or "signed"',
-        () => request('POST', '/video/v1/assets/asset1/playback-ids', { ...asEnv1, body: '{"policy":"drm"}' }),
+        () => request('POST', '/video/v1/assets/asset1/playback-ids', { ...asEnv1, body: '{"policy":"private"}' }),
       ],
       [
         'a playback id the asset lacks',
@@ -390,6 +393,66 @@ describe('api handler', () => {
       expect(res.body.error.type).toBe('internal_error');
       expect(JSON.stringify(res.body)).not.toContain('media');
     });
+  });
+});
+
+describe("Mux's surface beyond assets and uploads", () => {
+  it('redirects the SDK playback helpers on the API host to the stream URL, query and all', async () => {
+    const hls = await call(request('GET', '/pb1.m3u8', { ...asEnv1, query: { token: 'jwt', max_resolution: '720p' } }));
+    expect(hls.status).toBe(302);
+    expect(hls.headers?.location).toBe('https://stream.example/pb1.m3u8?token=jwt&max_resolution=720p');
+    const thumb = await call(request('GET', '/pb1/thumbnail.jpg', { ...asEnv1, query: { time: '2' } }));
+    expect(thumb.headers?.location).toBe('https://stream.example/pb1/thumbnail.jpg?time=2');
+    const vtt = await call(request('GET', '/pb1/storyboard.vtt', asEnv1));
+    expect(vtt.headers?.location).toBe('https://stream.example/pb1/storyboard.vtt');
+    expect((await call(request('GET', '/video/v1', asEnv1))).status).toBe(404);
+    expect((await call(request('GET', '/pb1/secrets.txt', asEnv1))).status).toBe(404);
+  });
+
+  it('whoami names the environment of the token', async () => {
+    const res = await call(request('GET', '/system/v1/whoami', asEnv1));
+    expect(res.body.data).toMatchObject({ environment_id: 'env1', permissions: expect.any(Array) });
+  });
+
+  it('system/v1/webhooks: create (address, secret once), retrieve, disable, list, delete', async () => {
+    const created = await call(
+      request('POST', '/system/v1/webhooks', { ...asEnv1, body: '{"address":"https://videos.example.com/hook"}' }),
+    );
+    expect(created.status).toBe(201);
+    const id = created.body.data.id;
+    expect(created.body.data).toMatchObject({ address: 'https://videos.example.com/hook', enabled: true });
+    expect(created.body.data.signing_secret).toMatch(/^[0-9a-f]{64}$/);
+    const off = await call(request('PATCH', `/system/v1/webhooks/${id}`, { ...asEnv1, body: '{"enabled":false}' }));
+    expect(off.body.data).toMatchObject({ id, enabled: false });
+    const got = await call(request('GET', `/system/v1/webhooks/${id}`, asEnv1));
+    expect(got.body.data).not.toHaveProperty('signing_secret');
+    expect((await call(request('GET', `/system/v1/webhooks/${id}`, { as: 'env2' }))).status).toBe(404);
+    const listed = await call(request('GET', '/system/v1/webhooks', asEnv1));
+    expect(listed.body.data.map((w: { id: string }) => w.id)).toEqual([id]);
+    expect((await call(request('DELETE', `/system/v1/webhooks/${id}`, asEnv1))).status).toBe(204);
+    expect((await call(request('GET', '/system/v1/webhook-endpoints', asEnv1))).status).toBe(404);
+  });
+
+  it('filters assets by upload_id; live_stream_id lists none (no live streams here)', async () => {
+    await media.transitionUpload('upload1', 'asset_created', { asset_id: 'asset1' });
+    const byUpload = await call(request('GET', '/video/v1/assets', { ...asEnv1, query: { upload_id: 'upload1' } }));
+    expect(byUpload.body.data.map((a: { id: string }) => a.id)).toEqual(['asset1']);
+    const theirs = await call(request('GET', '/video/v1/assets', { as: 'env2', query: { upload_id: 'upload1' } }));
+    expect(theirs.body.data).toEqual([]);
+    const live = await call(request('GET', '/video/v1/assets', { ...asEnv1, query: { live_stream_id: 'ls1' } }));
+    expect(live).toMatchObject({ status: 200, body: { data: [] } });
+  });
+
+  it.each([
+    ['POST', '/video/v1/assets/asset1/tracks', 'adding text and audio tracks'],
+    ['PUT', '/video/v1/assets/asset1/master-access', 'changing master_access after creation'],
+    ['POST', '/video/v1/assets/asset1/static-renditions', 'adding static renditions after creation'],
+    ['GET', '/video/v1/playback-restrictions', 'playback restrictions'],
+    ['DELETE', '/video/v1/transcription-vocabularies/tv1', 'transcription vocabularies'],
+  ])('%s %s is a clear 400, not an unknown path', async (method, path, what) => {
+    const res = await call(request(method, path, asEnv1));
+    expect(res.status).toBe(400);
+    expect(res.body.error.messages[0]).toContain(`${what} is not yet supported in this deployment`);
   });
 });
 

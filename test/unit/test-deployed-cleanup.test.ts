@@ -67,11 +67,10 @@ describe('cleanUp', () => {
       const json = (body: unknown) => new Response(JSON.stringify(body), { status: 200 });
       if (method === 'GET' && path === '/video/v1/assets') return json({ data: api.assets.map((id) => ({ id })) });
       if (method === 'GET' && path === '/video/v1/uploads') return json({ data: api.uploads });
-      if (method === 'GET' && path === '/system/v1/webhook-endpoints')
-        return json({ data: api.hooks.map((id) => ({ id })) });
+      if (method === 'GET' && path === '/system/v1/webhooks') return json({ data: api.hooks.map((id) => ({ id })) });
       if (method === 'GET' && path === '/system/v1/signing-keys') return json({ data: api.keys.map((id) => ({ id })) });
       if (method === 'DELETE' && path.startsWith('/video/v1/assets/')) api.assets = [];
-      if (method === 'DELETE' && path.startsWith('/system/v1/webhook-endpoints/')) api.hooks = [];
+      if (method === 'DELETE' && path.startsWith('/system/v1/webhooks/')) api.hooks = [];
       if (method === 'DELETE' && path.startsWith('/system/v1/signing-keys/')) api.keys = [];
       return new Response(null, { status: 204 });
     });
@@ -100,7 +99,7 @@ describe('cleanUp', () => {
       expect.arrayContaining([
         'DELETE /video/v1/assets/a1',
         'PUT /video/v1/uploads/u2/cancel',
-        'DELETE /system/v1/webhook-endpoints/w1',
+        'DELETE /system/v1/webhooks/w1',
         'DELETE /system/v1/signing-keys/k1',
       ]),
     );

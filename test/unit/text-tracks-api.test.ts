@@ -66,6 +66,7 @@ beforeEach(async () => {
     pusher: new RecordingPusher(),
     search: new InMemorySearch(media),
     inputSlots: new InMemoryInputSlots(),
+    streamUrl: 'https://stream.example',
     signingKeys: new InMemorySigningKeys(),
     inputs: new RecordingInputQueue(),
     ingestBucket: 'ingest',

@@ -16,6 +16,7 @@ import {
   deliverWebhook,
   fanOutChange,
   listWebhookEndpoints,
+  updateWebhookEndpoint,
 } from '../../lambdas/core/usecases/webhooks.js';
 import { createWebhookDeliverHandler } from '../../lambdas/handlers/webhook-deliver.js';
 import { fakeResolve, InMemoryWebhooks, RecordingQueue, ScriptedReceiver } from './api-fakes.js';
@@ -79,14 +80,23 @@ describe('webhook signatures', () => {
 describe('webhook endpoints and fan-out', () => {
   it('queues an event once per endpoint of its environment only, and shows the secret only on creation', async () => {
     const webhooks = new InMemoryWebhooks();
-    const created = await createWebhookEndpoint({ url: 'https://a.example/hook' }, { env: 'env1', webhooks, resolve });
-    await createWebhookEndpoint({ url: 'https://b.example/hook' }, { env: 'env1', webhooks, resolve });
-    await createWebhookEndpoint({ url: 'https://other.example/hook' }, { env: 'env2', webhooks, resolve });
+    const created = await createWebhookEndpoint(
+      { address: 'https://a.example/hook' },
+      { env: 'env1', webhooks, resolve },
+    );
+    await createWebhookEndpoint({ address: 'https://b.example/hook' }, { env: 'env1', webhooks, resolve });
+    await createWebhookEndpoint({ address: 'https://other.example/hook' }, { env: 'env2', webhooks, resolve });
     expect(created.signing_secret).toMatch(/^[0-9a-f]{64}$/);
     expect(JSON.stringify(await listWebhookEndpoints({ env: 'env1', webhooks }))).not.toContain('secret');
 
     const queue = new RecordingQueue();
     expect(await fanOutChange(readyChange, { webhooks, queue })).toBe(2);
+
+    // A disabled endpoint (PATCH enabled: false) gets nothing until it is enabled again.
+    const off = await updateWebhookEndpoint(created.id, { enabled: false }, { env: 'env1', webhooks, resolve });
+    expect(off).toMatchObject({ id: created.id, address: 'https://a.example/hook', enabled: false });
+    expect(await fanOutChange(readyChange, { webhooks, queue: new RecordingQueue() })).toBe(1);
+    await updateWebhookEndpoint(created.id, { enabled: true }, { env: 'env1', webhooks, resolve });
     expect(queue.jobs.map((j) => j.env)).toEqual(['env1', 'env1']);
     // One order key per endpoint and object: each endpoint gets an asset's events in order, independently.
     const endpointIds = (await webhooks.listEndpoints('env1')).map((e) => e.id);
@@ -107,8 +117,8 @@ describe('webhook endpoints and fan-out', () => {
       'http://169.254.169.254/',
       'https://internal.example/h',
     ]) {
-      await expect(createWebhookEndpoint({ url }, { env: 'env1', webhooks, resolve })).rejects.toMatchObject({
-        messages: [expect.stringMatching(/^url: is refused/)],
+      await expect(createWebhookEndpoint({ address: url }, { env: 'env1', webhooks, resolve })).rejects.toMatchObject({
+        messages: [expect.stringMatching(/^address: is refused/)],
       });
     }
     expect(webhooks.endpoints.size).toBe(0);
@@ -116,7 +126,7 @@ describe('webhook endpoints and fan-out', () => {
 
   it('queues nothing for a change that implies no event', async () => {
     const webhooks = new InMemoryWebhooks();
-    await createWebhookEndpoint({ url: 'https://a.example/hook' }, { env: 'env1', webhooks, resolve });
+    await createWebhookEndpoint({ address: 'https://a.example/hook' }, { env: 'env1', webhooks, resolve });
     const queue = new RecordingQueue();
     const same: MediaChange = { ...readyChange, before: readyChange.after };
     expect(await fanOutChange(same, { webhooks, queue })).toBe(0);
@@ -126,7 +136,10 @@ describe('webhook endpoints and fan-out', () => {
 describe('webhook delivery', () => {
   async function setup(script: (number | Error)[]) {
     const webhooks = new InMemoryWebhooks();
-    const endpoint = await createWebhookEndpoint({ url: 'https://a.example/hook' }, { env: 'env1', webhooks, resolve });
+    const endpoint = await createWebhookEndpoint(
+      { address: 'https://a.example/hook' },
+      { env: 'env1', webhooks, resolve },
+    );
     const queue = new RecordingQueue();
     await fanOutChange(readyChange, { webhooks, queue });
     const job = queue.jobs[0];

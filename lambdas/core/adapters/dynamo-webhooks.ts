@@ -97,6 +97,7 @@ function endpointFrom(item: Record<string, unknown>): WebhookEndpoint {
     url: String(item.url),
     secret: String(item.secret),
     created_at: Number(item.created_at),
+    ...(item.enabled === false && { enabled: false }),
   };
 }
 

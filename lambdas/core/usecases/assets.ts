@@ -4,6 +4,7 @@ import { newId } from '../domain/ids.js';
 import { assetOutputPrefix } from '../domain/layout.js';
 import { type AssetRecord, type MuxAsset, type PlaybackId, toMuxAsset, toMuxInputInfo } from '../domain/media.js';
 import type { MediaObjects, MediaRepository } from '../ports.js';
+import { unsupported } from '../validation.js';
 import { type ListQuery, listBody, pageOf } from './listing.js';
 
 /** Mux's asset `meta`: free-form labels the platform stores and returns. */
@@ -15,24 +16,11 @@ export const AssetMetaInput = z.strictObject({
 
 export const Passthrough = z.string().max(255, { error: 'must be at most 255 characters' });
 
-export const PlaybackPolicyInput = z.enum(['public', 'signed'], { error: 'must be "public" or "signed"' });
-
-/** Mux's deprecated `playback_policy` (one policy or a list), still sent by older integrations. */
-export const LegacyPlaybackPolicy = z.union([PlaybackPolicyInput, z.array(PlaybackPolicyInput)], {
-  error: 'must be "public" or "signed", or a list of them (prefer playback_policies)',
-});
-
-/** Folds a deprecated `playback_policy` into `playback_policies`, which wins when both are given. */
-export function withPlaybackPolicies<T extends { playback_policy?: unknown; playback_policies?: unknown }>({
-  playback_policy,
-  ...rest
-}: T & { playback_policy?: z.output<typeof LegacyPlaybackPolicy> }) {
-  return {
-    ...rest,
-    ...(rest.playback_policies === undefined &&
-      playback_policy !== undefined && { playback_policies: [playback_policy].flat() }),
-  };
-}
+/** One playback policy: `drm` is Mux's, but needs DRM licensing this deployment does not have. */
+export const PlaybackPolicyInput = z
+  .enum(['public', 'signed', 'drm'], { error: 'must be "public" or "signed"' })
+  .refine((p) => p !== 'drm', { error: 'drm is not supported by this deployment (no DRM licensing)' })
+  .transform((p) => p as 'public' | 'signed');
 
 /** The body of `PATCH /video/v1/assets/{id}`. */
 export const UpdateAssetInput = z.strictObject({
@@ -42,7 +30,10 @@ export const UpdateAssetInput = z.strictObject({
 export type UpdateAssetInput = z.output<typeof UpdateAssetInput>;
 
 /** The body of `POST /video/v1/assets/{id}/playback-ids`. */
-export const CreatePlaybackIdInput = z.strictObject({ policy: PlaybackPolicyInput.default('public') });
+export const CreatePlaybackIdInput = z.strictObject({
+  policy: PlaybackPolicyInput.default('public'),
+  drm_configuration_id: unsupported('no DRM configurations'),
+});
 export type CreatePlaybackIdInput = z.output<typeof CreatePlaybackIdInput>;
 
 export interface AssetsContext {
@@ -67,7 +58,22 @@ export async function getAssetInputInfo(id: string, ctx: AssetsContext): Promise
   return toMuxInputInfo(await ownAsset(id, ctx));
 }
 
-export async function listAssets(query: ListQuery, ctx: AssetsContext) {
+/**
+ * Query of `GET /video/v1/assets`: the list query and Mux's filters. `upload_id` gives the asset made from that
+ * upload (none yet, or another environment's: an empty list); `live_stream_id` always gives an empty list, because
+ * this deployment has no live streams and so no asset was recorded from one.
+ */
+/** Mux's filters of the assets list (search.ts adds Gamma's `search` and `status` and parses them all). */
+export type AssetListFilters = ListQuery & { upload_id?: string | undefined; live_stream_id?: string | undefined };
+
+export async function listAssets(query: AssetListFilters, ctx: AssetsContext) {
+  if (query.live_stream_id !== undefined) return listBody({ items: [] }, toMuxAsset);
+  if (query.upload_id !== undefined) {
+    const upload = await ctx.media.getUpload(query.upload_id);
+    const asset = upload?.env === ctx.env && upload.asset_id ? await ctx.media.getAsset(upload.asset_id) : undefined;
+    const listed = asset && asset.status !== 'deleted' ? [asset] : [];
+    return listBody({ items: listed }, toMuxAsset);
+  }
   const page = await pageOf((limit, cursor) => ctx.media.listAssets(ctx.env, limit, cursor), query);
   return listBody(page, toMuxAsset);
 }

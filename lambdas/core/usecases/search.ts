@@ -4,6 +4,7 @@
  * it, ignoring case; `status` keeps one status. Without either, the plain list.
  */
 import { z } from 'zod';
+import { ValidationError } from '../domain/errors.js';
 import { type AssetRecord, toMuxAsset } from '../domain/media.js';
 import { MIN_SEARCH_LENGTH, matches, normalise } from '../domain/search.js';
 import type { AssetSearchIndex, MediaRepository, Page } from '../ports.js';
@@ -24,6 +25,9 @@ export const AssetListQuery = z
       })
       .optional(),
     status: z.enum(['preparing', 'ready', 'errored'], { error: 'must be preparing, ready or errored' }).optional(),
+    upload_id: z.string().min(1, { error: 'must not be empty' }).optional(),
+    // No live streams here: Mux's filter is accepted and lists nothing.
+    live_stream_id: z.string().min(1, { error: 'must not be empty' }).optional(),
   })
   .refine(pageOrCursor.check, pageOrCursor.message);
 export type AssetListQuery = z.output<typeof AssetListQuery>;
@@ -36,6 +40,11 @@ export interface SearchContext {
 
 export async function listAssets(query: AssetListQuery, ctx: SearchContext) {
   const { search, status } = query;
+  if ((query.upload_id ?? query.live_stream_id) !== undefined && (search ?? status) !== undefined) {
+    throw new ValidationError([
+      `query.${query.upload_id !== undefined ? 'upload_id' : 'live_stream_id'}: cannot be combined with search or status`,
+    ]);
+  }
   let fetch: (limit: number, cursor?: string) => Promise<Page<AssetRecord>>;
   if (search !== undefined) fetch = (limit, cursor) => searchPage(search, status, limit, cursor, ctx);
   else if (status !== undefined) {

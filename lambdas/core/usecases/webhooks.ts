@@ -1,5 +1,5 @@
 /**
- * Webhooks: endpoints registered per environment (a Gamma extension — Mux manages them in its dashboard), the
+ * Webhooks: endpoints registered per environment (Mux's `/system/v1/webhooks`), the
  * fan-out of each table-stream event to one queue message per endpoint, and the signed delivery of one message.
  */
 import { randomBytes } from 'node:crypto';
@@ -11,13 +11,20 @@ import { SIGNATURE_HEADER, webhookSignature } from '../domain/webhook-signature.
 import type { WebhookEndpoint, WebhookJob, WebhookQueue, WebhookRepository, WebhookSender } from '../ports.js';
 import { type MediaChange, messagesFor } from './notify.js';
 
-/** The body of `POST /system/v1/webhook-endpoints`. */
-export const CreateWebhookEndpointInput = z.strictObject({
-  url: z.url({ protocol: /^https?$/, error: 'must be an http or https URL' }).max(2048),
-});
+const Address = z.url({ protocol: /^https?$/, error: 'must be an http or https URL' }).max(2048);
+
+/** The body of `POST /system/v1/webhooks`. */
+export const CreateWebhookEndpointInput = z.strictObject({ address: Address });
 export type CreateWebhookEndpointInput = z.output<typeof CreateWebhookEndpointInput>;
 
-/** Query of `GET /system/v1/webhook-endpoints/{id}/deliveries`. */
+/** The body of `PATCH /system/v1/webhooks/{id}`. */
+export const UpdateWebhookEndpointInput = z.strictObject({
+  address: Address.optional(),
+  enabled: z.boolean().optional(),
+});
+export type UpdateWebhookEndpointInput = z.output<typeof UpdateWebhookEndpointInput>;
+
+/** Query of `GET /system/v1/webhooks/{id}/deliveries`. */
 export const DeliveriesQuery = z.strictObject({
   limit: z.coerce
     .number({ error: 'must be a number' })
@@ -39,16 +46,25 @@ export interface EndpointCheck {
   policy?: AddressPolicy;
 }
 
-/** The endpoint as the API shows it: the signing secret only in the response that created it. */
-const view = ({ id, url, created_at }: WebhookEndpoint) => ({ id, url, created_at: String(created_at) });
+/** The endpoint as Mux's API shows it: the signing secret only in the response that created it. */
+const view = ({ id, url, created_at, enabled }: WebhookEndpoint) => ({
+  id,
+  address: url,
+  created_at: String(created_at),
+  enabled: enabled !== false,
+});
+
+async function checkAddress(address: string, ctx: EndpointCheck): Promise<void> {
+  const refused = await refusedInputUrl(address, ctx.resolve, ctx.policy);
+  if (refused) throw new ValidationError([`address: ${refused}`]);
+}
 
 export async function createWebhookEndpoint(input: CreateWebhookEndpointInput, ctx: WebhooksContext & EndpointCheck) {
-  const refused = await refusedInputUrl(input.url, ctx.resolve, ctx.policy);
-  if (refused) throw new ValidationError([`url: ${refused}`]);
+  await checkAddress(input.address, ctx);
   const endpoint: WebhookEndpoint = {
     id: newId(),
     env: ctx.env,
-    url: input.url,
+    url: input.address,
     secret: randomBytes(32).toString('hex'),
     created_at: Math.floor((ctx.now ?? Date.now)() / 1000),
   };
@@ -60,12 +76,40 @@ export async function listWebhookEndpoints(ctx: WebhooksContext) {
   return { data: (await ctx.webhooks.listEndpoints(ctx.env)).map(view) };
 }
 
+async function ownEndpoint(id: string, ctx: WebhooksContext): Promise<WebhookEndpoint> {
+  const endpoint = await ctx.webhooks.getEndpoint(ctx.env, id);
+  if (!endpoint) throw new NotFoundError('webhook', id);
+  return endpoint;
+}
+
+export async function getWebhookEndpoint(id: string, ctx: WebhooksContext) {
+  return view(await ownEndpoint(id, ctx));
+}
+
+/** Changes the address (checked as at creation) or turns delivery off and on; the signing secret stays. */
+export async function updateWebhookEndpoint(
+  id: string,
+  input: UpdateWebhookEndpointInput,
+  ctx: WebhooksContext & EndpointCheck,
+) {
+  const endpoint = await ownEndpoint(id, ctx);
+  if (input.address !== undefined) await checkAddress(input.address, ctx);
+  const { enabled: _was, ...rest } = endpoint;
+  const updated: WebhookEndpoint = {
+    ...rest,
+    ...(input.address !== undefined && { url: input.address }),
+    ...((input.enabled ?? endpoint.enabled) === false && { enabled: false }),
+  };
+  await ctx.webhooks.putEndpoint(updated);
+  return view(updated);
+}
+
 export async function deleteWebhookEndpoint(id: string, ctx: WebhooksContext): Promise<void> {
   await ctx.webhooks.deleteEndpoint(ctx.env, id);
 }
 
 export async function listWebhookDeliveries(id: string, limit: number, ctx: WebhooksContext) {
-  if (!(await ctx.webhooks.getEndpoint(ctx.env, id))) throw new NotFoundError('webhook_endpoint', id);
+  await ownEndpoint(id, ctx);
   return { data: await ctx.webhooks.listDeliveries(id, limit) };
 }
 
@@ -81,7 +125,7 @@ export async function fanOutChange(
   const events = messagesFor(change);
   const first = events[0];
   if (!first) return 0;
-  const endpoints = await ctx.webhooks.listEndpoints(first.env);
+  const endpoints = (await ctx.webhooks.listEndpoints(first.env)).filter((e) => e.enabled !== false);
   // A track's events share the order key of its asset: an endpoint gets them in order with the asset's own.
   const jobs: WebhookJob[] = events.flatMap((event) =>
     endpoints.map((e) => ({

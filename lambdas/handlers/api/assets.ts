@@ -36,7 +36,8 @@ export const assetRoutes: readonly Route[] = [
     query: AssetListQuery,
     status: 200,
     list: true,
-    returns: 'assets, newest first (search results in the order of the matched text)',
+    returns:
+      'assets, newest first (search results in the order of the matched text); `upload_id` gives the one made from that upload, `live_stream_id` none (no live streams)',
     run: (req) => listAssets(req.query, { ...mediaScope(req), search: req.deps.search }),
   }),
   route({

@@ -16,8 +16,8 @@ import type {
   MediaObjects,
   MediaRepository,
   MultipartUploads,
-  Pusher,
   ObjectWriter,
+  Pusher,
   SigningKeyRepository,
   TextTrackRepository,
   TokenRepository,
@@ -60,6 +60,8 @@ export interface ApiDeps {
   files: FileFetcher;
   textObjects: TextObjects;
   writer: ObjectWriter;
+  /** Where playback is served (`{streamUrl}/{playbackId}.m3u8`): the SDK's playback helpers are redirected there. */
+  streamUrl: string;
 }
 
 /** `'ASSET_ID' | 'PLAYBACK_ID'` of `/video/v1/assets/{ASSET_ID}/playback-ids/{PLAYBACK_ID}`. */
@@ -83,7 +85,7 @@ interface RouteSpec<P extends string, B extends Schema, Q extends Schema> extend
   readonly query?: Q;
   /** `run` returns Mux's list envelope `{ data, next_cursor }` itself; other routes return what `data` holds. */
   readonly list?: true;
-  /** The one use case call. A 204 route's result is dropped. */
+  /** The one use case call. A 204 route's result is dropped; a 302 route's result is the `Location`. */
   run(req: RouteRequest<P, B, Q>): Promise<unknown>;
 }
 

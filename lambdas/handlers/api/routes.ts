@@ -7,12 +7,14 @@ import { openApiDocument } from '../../core/openapi.js';
 import { accessTokenRoutes } from './access-tokens.js';
 import { assetRoutes } from './assets.js';
 import { environmentRoutes } from './environments.js';
+import { notSupportedRoutes } from './not-supported.js';
+import { playbackRoutes } from './playback.js';
 import { playbackIdRoutes } from './playback-ids.js';
 import type { Route } from './route.js';
 import { signingKeyRoutes } from './signing-keys.js';
 import { trackRoutes } from './tracks.js';
 import { uploadRoutes } from './uploads.js';
-import { webhookEndpointRoutes } from './webhook-endpoints.js';
+import { webhookRoutes } from './webhooks.js';
 
 export const ROUTES: readonly Route[] = [
   ...uploadRoutes,
@@ -20,9 +22,12 @@ export const ROUTES: readonly Route[] = [
   ...trackRoutes,
   ...playbackIdRoutes,
   ...signingKeyRoutes,
-  ...webhookEndpointRoutes,
+  ...webhookRoutes,
   ...accessTokenRoutes,
   ...environmentRoutes,
+  ...notSupportedRoutes,
+  // `/{PLAYBACK_ID}/{FILE}` matches any two-segment path; no API path has two segments, and it refuses other files.
+  ...playbackRoutes,
 ];
 
 /** The API's OpenAPI 3.1 document, from the same table. */
