@@ -3,7 +3,16 @@
  * clients; tests implement them with fakes. Nothing here imports an SDK.
  */
 import type { ChunkPlanRecord, ChunkState } from './domain/chunks.js';
-import type { AssetRecord, MediaError, MultipartState, PlaybackId, ReadyPatch, UploadRecord } from './domain/media.js';
+import type {
+  AssetRecord,
+  MasterAccess,
+  MediaError,
+  MultipartState,
+  PlaybackId,
+  ReadyPatch,
+  UploadRecord,
+  VideoQuality,
+} from './domain/media.js';
 import type { StaticRenditionOutcome, StaticResolution } from './domain/static-renditions.js';
 
 export interface Page<T> {
@@ -94,6 +103,20 @@ export interface TranscodeJob {
   staticRenditions?: StaticResolution[];
   /** One chunk of a chunked transcode (its plan is recorded on the asset, see ChunkLedger); absent: the whole job. */
   chunk?: { index: number };
+  /** Mux's `video_quality` the asset was created with; absent means `basic` (today's ladder). */
+  videoQuality?: VideoQuality;
+  /** Mux's `normalize_audio`: loudness-normalise the audio (EBU R128). Absent means false. */
+  normalizeAudio?: boolean;
+  /** Mux's `master_access`: `temporary` also writes the full-quality master MP4. Absent means `none`. */
+  masterAccess?: MasterAccess;
+  /** Mux's test mode: at most 10 seconds, watermarked. Absent means false. */
+  test?: boolean;
+  /**
+   * What the task does. `transcode` (the default) is the whole pipeline; on an asset that is already `ready`,
+   * `static_renditions` only remuxes `staticRenditions` from the stored rungs (added after creation), and `master`
+   * only writes the master MP4 (`master_access` turned on after creation).
+   */
+  mode?: 'transcode' | 'static_renditions' | 'master';
 }
 
 /** Records what became of an asset's static renditions once the transcoder has written them. */

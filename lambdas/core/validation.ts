@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { ValidationError } from './domain/errors.js';
 
 /** Parses `input` or throws a ValidationError whose messages each name the field: "timeout: must be …". */
@@ -15,3 +15,11 @@ function describe(issue: z.core.$ZodIssue, root: string): string[] {
   }
   return [`${field(issue.path)}: ${issue.message}`];
 }
+
+/** A field Mux documents that Gamma cannot honour: present means a 400 saying why, never a silent drop. */
+export const unsupported = (why: string) =>
+  z.never({ error: `is not supported by this deployment (${why})` }).optional();
+
+/** A field of work this deployment does not have yet (tracks, clips, overlays): refused by name until it is. */
+export const notYetSupported = (what: string) =>
+  z.never({ error: `is not yet supported in this deployment (${what})` }).optional();

@@ -157,7 +157,7 @@ describe('api handler', () => {
     const bad = await call(
       request('POST', '/video/v1/uploads', { ...asEnv1, body: '{"new_asset_settings":{"playback_policy":"drm"}}' }),
     );
-    expect(bad.body.error.messages[0]).toMatch(/^new_asset_settings\.playback_policy: /);
+    expect(bad.body.error.messages[0]).toMatch(/^new_asset_settings\.playback_policy\.0: drm is not supported by this/);
   });
 
   it('cancels a waiting upload, and refuses to cancel it twice (409)', async () => {
@@ -329,7 +329,7 @@ describe('api handler', () => {
         400,
         'invalid_parameters',
         'policy: must be "public" or "signed"',
-        () => request('POST', '/video/v1/assets/asset1/playback-ids', { ...asEnv1, body: '{"policy":"drm"}' }),
+        () => request('POST', '/video/v1/assets/asset1/playback-ids', { ...asEnv1, body: '{"policy":"private"}' }),
       ],
       [
         'a playback id the asset lacks',

@@ -79,7 +79,26 @@ describe('createUpload', () => {
     [{ timeout: 604801 }, 'timeout: must be between 60 and 604800 seconds'],
     [{ timeout: 1.5 }, 'timeout: must be a whole number of seconds'],
     [{ colour: 'red' }, 'colour: is not a known field'],
-    [{ new_asset_settings: { normalize_audio: true } }, 'new_asset_settings.normalize_audio: is not a known field'],
+    [{ new_asset_settings: { normalise_audio: true } }, 'new_asset_settings.normalise_audio: is not a known field'],
+    [{ new_asset_settings: { normalize_audio: 'yes' } }, 'new_asset_settings.normalize_audio: '],
+    [
+      { new_asset_settings: { video_quality: 'ultra' } },
+      'new_asset_settings.video_quality: must be basic, plus or premium',
+    ],
+    [
+      { new_asset_settings: { video_quality: 'basic', encoding_tier: 'smart' } },
+      'new_asset_settings.encoding_tier: smart is video_quality plus, which disagrees with video_quality basic',
+    ],
+    [{ new_asset_settings: { playback_policy: 'drm' } }, 'new_asset_settings.playback_policy.0: drm is not supported'],
+    [
+      { new_asset_settings: { advanced_playback_policies: [{ policy: 'signed', drm_configuration_id: 'x' }] } },
+      'new_asset_settings.advanced_playback_policies.0.drm_configuration_id: is not supported by this deployment',
+    ],
+    [
+      { new_asset_settings: { inputs: [{ url: 'https://x.test/a.vtt' }] } },
+      'new_asset_settings.inputs: is not yet supported',
+    ],
+    [{ new_asset_settings: { generate_shots: true } }, 'new_asset_settings.generate_shots: is not yet supported'],
     [{ new_asset_settings: { playback_policies: ['private'] } }, 'new_asset_settings.playback_policies.0: '],
     [{ new_asset_settings: { max_resolution_tier: '720p' } }, 'new_asset_settings.max_resolution_tier: '],
     [{ cors_origin: 'example.com' }, 'cors_origin: must be "*" or an origin'],

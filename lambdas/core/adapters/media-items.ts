@@ -46,6 +46,12 @@ const ASSET_FIELDS = {
   renditions: true,
   playable_at: true,
   static_renditions: true,
+  video_quality: true,
+  per_title_encode: true,
+  normalize_audio: true,
+  master_access: true,
+  master: true,
+  test: true,
 } as const satisfies Record<keyof AssetRecord, true>;
 
 function pick<T>(source: object, fields: Record<keyof T, true>): T {

@@ -27,6 +27,20 @@ export const ASSET_TRANSITIONS: Record<Exclude<AssetStatus, 'preparing'>, readon
 
 export type PlaybackPolicy = 'public' | 'signed';
 
+/** Mux's `video_quality` (its older spelling `encoding_tier` maps baseline → basic, smart → plus, premium → premium). */
+export const VIDEO_QUALITIES = ['basic', 'plus', 'premium'] as const;
+export type VideoQuality = (typeof VIDEO_QUALITIES)[number];
+/** Mux's `master_access`: `temporary` makes a full-quality MP4 of the asset downloadable for 24 hours. */
+export const MASTER_ACCESSES = ['none', 'temporary'] as const;
+export type MasterAccess = (typeof MASTER_ACCESSES)[number];
+
+/** The asset's master MP4 (Mux's `master`), present while `master_access` is `temporary`. */
+export interface MasterFile {
+  status: 'preparing' | 'ready' | 'errored';
+  /** A URL to the MP4, valid for 24 hours; set when ready. */
+  url?: string;
+}
+
 export interface PlaybackId {
   id: string;
   policy: PlaybackPolicy;
@@ -38,6 +52,12 @@ export interface NewAssetSettings {
   max_resolution_tier?: ResolutionTier;
   meta?: AssetMeta;
   static_renditions?: StaticRenditionRequest[];
+  video_quality?: VideoQuality;
+  /** As given (Mux's older switch); true without a `video_quality` means `plus`. */
+  per_title_encode?: boolean;
+  normalize_audio?: boolean;
+  master_access?: MasterAccess;
+  test?: boolean;
 }
 
 export interface AssetMeta {
@@ -131,6 +151,17 @@ export interface AssetRecord {
   playable_at?: number;
   /** The MP4/M4A downloads asked for, each `preparing` until the transcoder has written it (static-renditions.ts). */
   static_renditions?: StaticRenditionFile[];
+  /** Mux's `video_quality` the asset is made with; absent means basic (assets from before it was recorded). */
+  video_quality?: VideoQuality;
+  /** As the request gave it (Mux reports it back). */
+  per_title_encode?: boolean;
+  /** Loudness-normalised audio (EBU R128) was asked for. */
+  normalize_audio?: boolean;
+  /** `temporary` while the master MP4 is (being made) downloadable; absent means none. */
+  master_access?: MasterAccess;
+  master?: MasterFile;
+  /** Made in test mode: at most 10 seconds, watermarked, deleted after 24 hours. */
+  test?: boolean;
 }
 
 /** The fields the transcoder reports when an asset becomes ready. */
@@ -156,6 +187,12 @@ export function aspectRatio(width: number, height: number): string {
 
 const unix = (seconds: number) => String(seconds);
 
+/** Mux's older name for each `video_quality`, which it still reports as `encoding_tier`. */
+const ENCODING_TIER_OF = { basic: 'baseline', plus: 'smart', premium: 'premium' } as const satisfies Record<
+  VideoQuality,
+  string
+>;
+
 /** The asset as Mux's API returns it. */
 export function toMuxAsset(a: AssetRecord) {
   return {
@@ -176,13 +213,16 @@ export function toMuxAsset(a: AssetRecord) {
     ...(a.playable_at !== undefined && { playable_at: unix(a.playable_at) }),
     ...(a.static_renditions && { static_renditions: { files: a.static_renditions } }),
     max_resolution_tier: a.max_resolution_tier ?? '1080p',
-    video_quality: 'basic',
-    encoding_tier: 'baseline',
+    video_quality: a.video_quality ?? 'basic',
+    encoding_tier: ENCODING_TIER_OF[a.video_quality ?? 'basic'],
+    ...(a.per_title_encode !== undefined && { per_title_encode: a.per_title_encode }),
+    normalize_audio: a.normalize_audio ?? false,
     mp4_support: 'none',
-    master_access: 'none',
+    master_access: a.master_access ?? 'none',
+    ...(a.master && { master: a.master }),
     ingest_type: a.upload_id ? 'on_demand_direct_upload' : 'on_demand_url',
     is_live: false,
-    test: false,
+    test: a.test ?? false,
   };
 }
 

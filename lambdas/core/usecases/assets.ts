@@ -4,6 +4,7 @@ import { newId } from '../domain/ids.js';
 import { assetOutputPrefix } from '../domain/layout.js';
 import { type AssetRecord, type MuxAsset, type PlaybackId, toMuxAsset, toMuxInputInfo } from '../domain/media.js';
 import type { MediaObjects, MediaRepository } from '../ports.js';
+import { unsupported } from '../validation.js';
 import { type ListQuery, listBody, pageOf } from './listing.js';
 
 /** Mux's asset `meta`: free-form labels the platform stores and returns. */
@@ -15,24 +16,11 @@ export const AssetMetaInput = z.strictObject({
 
 export const Passthrough = z.string().max(255, { error: 'must be at most 255 characters' });
 
-export const PlaybackPolicyInput = z.enum(['public', 'signed'], { error: 'must be "public" or "signed"' });
-
-/** Mux's deprecated `playback_policy` (one policy or a list), still sent by older integrations. */
-export const LegacyPlaybackPolicy = z.union([PlaybackPolicyInput, z.array(PlaybackPolicyInput)], {
-  error: 'must be "public" or "signed", or a list of them (prefer playback_policies)',
-});
-
-/** Folds a deprecated `playback_policy` into `playback_policies`, which wins when both are given. */
-export function withPlaybackPolicies<T extends { playback_policy?: unknown; playback_policies?: unknown }>({
-  playback_policy,
-  ...rest
-}: T & { playback_policy?: z.output<typeof LegacyPlaybackPolicy> }) {
-  return {
-    ...rest,
-    ...(rest.playback_policies === undefined &&
-      playback_policy !== undefined && { playback_policies: [playback_policy].flat() }),
-  };
-}
+/** One playback policy: `drm` is Mux's, but needs DRM licensing this deployment does not have. */
+export const PlaybackPolicyInput = z
+  .enum(['public', 'signed', 'drm'], { error: 'must be "public" or "signed"' })
+  .refine((p) => p !== 'drm', { error: 'drm is not supported by this deployment (no DRM licensing)' })
+  .transform((p) => p as 'public' | 'signed');
 
 /** The body of `PATCH /video/v1/assets/{id}`. */
 export const UpdateAssetInput = z.strictObject({
@@ -42,7 +30,10 @@ export const UpdateAssetInput = z.strictObject({
 export type UpdateAssetInput = z.output<typeof UpdateAssetInput>;
 
 /** The body of `POST /video/v1/assets/{id}/playback-ids`. */
-export const CreatePlaybackIdInput = z.strictObject({ policy: PlaybackPolicyInput.default('public') });
+export const CreatePlaybackIdInput = z.strictObject({
+  policy: PlaybackPolicyInput.default('public'),
+  drm_configuration_id: unsupported('no DRM configurations'),
+});
 export type CreatePlaybackIdInput = z.output<typeof CreatePlaybackIdInput>;
 
 export interface AssetsContext {

@@ -2,8 +2,8 @@ import { TransitionError } from '../domain/errors.js';
 import { derivedId } from '../domain/ids.js';
 import { uploadIdFromKey } from '../domain/layout.js';
 import type { AssetRecord, UploadRecord } from '../domain/media.js';
-import { staticRenditionsFor } from '../domain/static-renditions.js';
 import type { MediaObjects, MediaRepository, TranscodeJob, TranscodeRunner } from '../ports.js';
+import { assetFieldsFrom } from './asset-settings.js';
 
 /**
  * A dispatch claim older than this was taken by an invocation that died before starting the job (no Lambda runs
@@ -94,6 +94,10 @@ export function transcodeJobFor(asset: AssetRecord, outputBucket: string): Trans
     outputBucket,
     ...(asset.max_resolution_tier && { maxResolutionTier: asset.max_resolution_tier }),
     ...(asset.static_renditions?.length && { staticRenditions: asset.static_renditions.map((f) => f.resolution) }),
+    ...(asset.video_quality && { videoQuality: asset.video_quality }),
+    ...(asset.normalize_audio && { normalizeAudio: true }),
+    ...(asset.master_access === 'temporary' && { masterAccess: 'temporary' }),
+    ...(asset.test && { test: true }),
   };
 }
 
@@ -111,10 +115,7 @@ function newAsset(upload: UploadRecord, source: { bucket: string; key: string },
       id: derivedId('playback', `${id}:${i}`),
       policy,
     })),
-    ...(settings.passthrough !== undefined && { passthrough: settings.passthrough }),
-    ...(settings.meta && { meta: settings.meta }),
-    ...(settings.max_resolution_tier && { max_resolution_tier: settings.max_resolution_tier }),
-    ...staticRenditionsFor(id, settings.static_renditions),
+    ...assetFieldsFrom(id, settings, upload.test),
   };
 }
 

@@ -4,28 +4,21 @@ import { newId } from '../domain/ids.js';
 import { uploadObjectKey } from '../domain/layout.js';
 import { type MultipartState, type MuxUpload, toMuxUpload, type UploadRecord } from '../domain/media.js';
 import type { MediaRepository, MultipartUploads, UploadUrls } from '../ports.js';
-import {
-  AssetMetaInput,
-  LegacyPlaybackPolicy,
-  Passthrough,
-  PlaybackPolicyInput,
-  withPlaybackPolicies,
-} from './assets.js';
+import { notYetSupported } from '../validation.js';
+import { assetSettingsFields, normalizeSettings } from './asset-settings.js';
 import { type ListQuery, listBody, pageOf } from './listing.js';
-import { staticRenditionFields, withStaticRenditions } from './static-renditions.js';
 
-/** Mux's `new_asset_settings` as far as Gamma supports it; unknown fields are rejected, not ignored. */
+/**
+ * Mux's `new_asset_settings` (asset-settings.ts). Its `inputs` carry only the extra tracks and overlays of the
+ * uploaded file, which this deployment does not have yet.
+ */
 export const NewAssetSettingsInput = z
   .strictObject({
-    playback_policies: z.array(PlaybackPolicyInput).max(5, { error: 'must name at most 5 policies' }).optional(),
-    passthrough: Passthrough.optional(),
-    max_resolution_tier: z.enum(['1080p', '1440p', '2160p'], { error: 'must be 1080p, 1440p or 2160p' }).optional(),
-    meta: AssetMetaInput.optional(),
-    ...staticRenditionFields,
-    playback_policy: LegacyPlaybackPolicy.optional(),
+    ...assetSettingsFields,
+    input: notYetSupported('inputs of an upload are its text, audio and overlay tracks'),
+    inputs: notYetSupported('inputs of an upload are its text, audio and overlay tracks'),
   })
-  .transform(withPlaybackPolicies)
-  .transform(withStaticRenditions);
+  .transform(({ input: _input, inputs: _inputs, ...settings }, ctx) => normalizeSettings(settings, ctx));
 
 /** `*`, or the origin (scheme, host, port; no path) of the page that will upload, as browsers send it. */
 const CorsOrigin = z

@@ -8,35 +8,60 @@ import { InvalidInputError, TransitionError, ValidationError } from '../domain/e
 import { newId } from '../domain/ids.js';
 import { inputObjectKey } from '../domain/layout.js';
 import { type AssetRecord, type MuxAsset, toMuxAsset } from '../domain/media.js';
-import { staticRenditionsFor } from '../domain/static-renditions.js';
 import { type AddressPolicy, type Resolve, refusedInputUrl } from '../domain/url-safety.js';
 import type { InputFetcher, InputJob, InputQueue, MediaRepository, TranscodeRunner } from '../ports.js';
-import {
-  AssetMetaInput,
-  LegacyPlaybackPolicy,
-  Passthrough,
-  PlaybackPolicyInput,
-  withPlaybackPolicies,
-} from './assets.js';
+import { notYetSupported } from '../validation.js';
+import { assetFieldsFrom, assetSettingsFields, normalizeSettings } from './asset-settings.js';
 import { dispatchTranscode } from './ingest.js';
-import { staticRenditionFields, withStaticRenditions } from './static-renditions.js';
 
-/** The body of `POST /video/v1/assets`. */
+const Url = z.string().max(4096, { error: 'must be at most 4096 characters' });
+
+/**
+ * One of Mux's `inputs`: the file's `url`. Everything else an input can be (a clip of another asset, a text or audio
+ * track, an overlay, generated subtitles) is the tracks and clips work, refused by name until it is here.
+ */
+const InputEntry = z.strictObject({
+  url: Url.refine((url) => !url.startsWith('mux://'), {
+    error: 'mux://assets/ clip inputs are not yet supported in this deployment',
+  }),
+  type: z
+    .enum(['video', 'audio', 'text'], { error: 'must be video, audio or text' })
+    .refine((type) => type === 'video', {
+      error: 'audio and text track inputs are not yet supported in this deployment',
+    })
+    .optional(),
+  overlay_settings: notYetSupported('overlays'),
+  start_time: notYetSupported('clipping'),
+  end_time: notYetSupported('clipping'),
+  generated_subtitles: notYetSupported('generated subtitles'),
+  language_code: notYetSupported('text and audio tracks'),
+  name: notYetSupported('text and audio tracks'),
+  closed_captions: notYetSupported('text and audio tracks'),
+  text_type: notYetSupported('text and audio tracks'),
+  passthrough: notYetSupported('text and audio tracks'),
+});
+
+const Inputs = z.array(InputEntry).min(1, { error: 'must name the file to make the asset from: [{ "url": … }]' });
+
+/** The body of `POST /video/v1/assets`: `inputs` (or Mux's older `input`, a list or one URL) and the settings. */
 export const CreateAssetInput = z
   .strictObject({
-    inputs: z
-      .array(z.strictObject({ url: z.string().max(4096, { error: 'must be at most 4096 characters' }) }))
-      .length(1, { error: 'must name exactly one input (its url)' }),
-    playback_policies: z.array(PlaybackPolicyInput).max(5, { error: 'must name at most 5 policies' }).optional(),
-    passthrough: Passthrough.optional(),
-    meta: AssetMetaInput.optional(),
-    max_resolution_tier: z.enum(['1080p', '1440p', '2160p'], { error: 'must be 1080p, 1440p or 2160p' }).optional(),
-    test: z.boolean().optional(),
-    ...staticRenditionFields,
-    playback_policy: LegacyPlaybackPolicy.optional(),
+    inputs: Inputs.optional(),
+    input: z.union([Url.transform((url) => [{ url }]).pipe(Inputs), Inputs]).optional(),
+    ...assetSettingsFields,
   })
-  .transform(withPlaybackPolicies)
-  .transform(withStaticRenditions);
+  .transform(({ input, inputs, ...settings }, ctx) => {
+    if (input && inputs) ctx.addIssue({ code: 'custom', path: ['input'], message: 'cannot be given with inputs' });
+    const list = inputs ?? input ?? [];
+    if (list.length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['inputs'], message: 'is required: [{ "url": <the file> }]' });
+    }
+    if (list.length > 1) {
+      const message = 'further inputs (tracks, overlays) are not yet supported in this deployment';
+      ctx.addIssue({ code: 'custom', path: [inputs ? 'inputs' : 'input', 1], message });
+    }
+    return { inputs: list.map(({ url }) => ({ url })), ...normalizeSettings(settings, ctx) };
+  });
 export type CreateAssetInput = z.output<typeof CreateAssetInput>;
 
 export async function createAssetFromUrl(
@@ -63,10 +88,7 @@ export async function createAssetFromUrl(
     source: { bucket: ctx.ingestBucket, key: inputObjectKey(id) },
     input_url: url,
     playback_ids: (input.playback_policies ?? []).map((policy) => ({ id: newId(), policy })),
-    ...(input.passthrough !== undefined && { passthrough: input.passthrough }),
-    ...(input.meta && { meta: input.meta }),
-    ...(input.max_resolution_tier && { max_resolution_tier: input.max_resolution_tier }),
-    ...staticRenditionsFor(id, input.static_renditions),
+    ...assetFieldsFrom(id, input),
   };
   await ctx.media.createAsset(asset);
   await ctx.inputs.submit({ assetId: id, url });

@@ -1,0 +1,190 @@
+/**
+ * The request surface of new assets (usecases/asset-settings.ts): Mux's getting-started bodies verbatim, the older
+ * spellings, what is refused by name and why, and what the asset then reports and its transcode job carries.
+ */
+import { describe, expect, it } from 'vitest';
+import { ValidationError } from '../../lambdas/core/domain/errors.js';
+import { toMuxAsset } from '../../lambdas/core/domain/media.js';
+import { ingestObject, transcodeJobFor } from '../../lambdas/core/usecases/ingest.js';
+import { CreateUploadInput, createUpload } from '../../lambdas/core/usecases/uploads.js';
+import { CreateAssetInput, createAssetFromUrl } from '../../lambdas/core/usecases/url-inputs.js';
+import { parseOrThrow } from '../../lambdas/core/validation.js';
+import { InMemoryMediaRepository, RecordingRunner } from './fakes.js';
+
+const PUBLIC_ADDRESS = '93.184.216.34';
+
+async function createAsset(body: unknown) {
+  const media = new InMemoryMediaRepository();
+  const submitted: { assetId: string; url: string }[] = [];
+  const input = parseOrThrow(CreateAssetInput, body);
+  const asset = await createAssetFromUrl(input, {
+    ...{ env: 'env1', media, ingestBucket: 'ingest' },
+    inputs: { submit: async (job) => void submitted.push(job) },
+    resolve: async () => [PUBLIC_ADDRESS],
+  });
+  const stored = await media.getAsset(asset.id);
+  if (!stored) throw new Error('the asset was not stored');
+  return { asset, stored, submitted };
+}
+
+const messagesOf = (body: unknown, schema: typeof CreateAssetInput | typeof CreateUploadInput = CreateAssetInput) => {
+  try {
+    parseOrThrow(schema, body);
+  } catch (err) {
+    if (err instanceof ValidationError) return err.messages;
+    throw err;
+  }
+  throw new Error(`accepted: ${JSON.stringify(body)}`);
+};
+
+describe("Mux's getting-started bodies, verbatim", () => {
+  it('"Stream video files": inputs, playback_policies, video_quality basic', async () => {
+    const body = JSON.parse(
+      '{ "inputs": [{ "url": "https://muxed.s3.amazonaws.com/leds.mp4" }], "playback_policies": ["public"], "video_quality": "basic" }',
+    );
+    const { asset, submitted } = await createAsset(body);
+    expect(asset).toMatchObject({ status: 'preparing', video_quality: 'basic', encoding_tier: 'baseline' });
+    expect(asset.playback_ids.map((p) => p.policy)).toEqual(['public']);
+    expect(submitted).toEqual([{ assetId: asset.id, url: 'https://muxed.s3.amazonaws.com/leds.mp4' }]);
+  });
+
+  it('"Upload files directly": new_asset_settings with video_quality, cors_origin', async () => {
+    const body = JSON.parse(
+      '{ "new_asset_settings": { "playback_policies": ["public"], "video_quality": "basic" }, "cors_origin": "*" }',
+    );
+    const media = new InMemoryMediaRepository();
+    const upload = await createUpload(parseOrThrow(CreateUploadInput, body), {
+      env: 'env1',
+      media,
+      urls: { presignPut: async (key) => `https://ingest.test/${key}` },
+      defaultTimeout: 3600,
+    });
+    expect(upload.new_asset_settings).toEqual({ playback_policies: ['public'], video_quality: 'basic' });
+  });
+});
+
+describe('older spellings', () => {
+  it('input as one URL string, playback_policy as one string, encoding_tier smart → plus', async () => {
+    const { asset, stored } = await createAsset({
+      input: 'https://videos.example.com/a.mp4',
+      playback_policy: 'signed',
+      encoding_tier: 'smart',
+    });
+    expect(asset.playback_ids.map((p) => p.policy)).toEqual(['signed']);
+    expect(asset).toMatchObject({ video_quality: 'plus', encoding_tier: 'smart' });
+    expect(stored.input_url).toBe('https://videos.example.com/a.mp4');
+  });
+
+  it('input as a list; advanced_playback_policies add their playback ids', async () => {
+    const { asset } = await createAsset({
+      input: [{ url: 'https://videos.example.com/a.mp4' }],
+      playback_policies: ['public'],
+      advanced_playback_policies: [{ policy: 'signed' }, {}],
+    });
+    expect(asset.playback_ids.map((p) => p.policy)).toEqual(['public', 'signed', 'public']);
+  });
+
+  it('per_title_encode without video_quality is plus, and is reported as given', async () => {
+    const { asset } = await createAsset({ inputs: [{ url: 'https://v.example.com/a.mp4' }], per_title_encode: true });
+    expect(asset).toMatchObject({ video_quality: 'plus', encoding_tier: 'smart', per_title_encode: true });
+  });
+});
+
+describe('what the asset reports and its job carries', () => {
+  it('video_quality, normalize_audio, master_access, test: recorded, reported, in the transcode job', async () => {
+    const { asset, stored } = await createAsset({
+      inputs: [{ url: 'https://v.example.com/a.mp4' }],
+      video_quality: 'premium',
+      normalize_audio: true,
+      master_access: 'temporary',
+      test: true,
+    });
+    expect(asset).toMatchObject({
+      video_quality: 'premium',
+      encoding_tier: 'premium',
+      normalize_audio: true,
+      master_access: 'temporary',
+      master: { status: 'preparing' },
+      test: true,
+    });
+    expect(transcodeJobFor(stored, 'out')).toMatchObject({
+      videoQuality: 'premium',
+      normalizeAudio: true,
+      masterAccess: 'temporary',
+      test: true,
+    });
+  });
+
+  it('defaults: basic, no normalisation, no master, not a test; the job names none of them', async () => {
+    const { asset, stored } = await createAsset({ inputs: [{ url: 'https://v.example.com/a.mp4' }] });
+    expect(asset).toMatchObject({ video_quality: 'basic', normalize_audio: false, master_access: 'none', test: false });
+    expect(asset).not.toHaveProperty('master');
+    const job = transcodeJobFor(stored, 'out');
+    for (const field of ['videoQuality', 'normalizeAudio', 'masterAccess', 'test'])
+      expect(job).not.toHaveProperty(field);
+  });
+
+  it("an upload's test flag and new_asset_settings reach the asset made from its file", async () => {
+    const media = new InMemoryMediaRepository();
+    const runner = new RecordingRunner();
+    const upload = await createUpload(
+      parseOrThrow(CreateUploadInput, {
+        test: true,
+        new_asset_settings: { video_quality: 'plus', normalize_audio: true },
+      }),
+      { env: 'env1', media, urls: { presignPut: async (key) => `https://ingest.test/${key}` }, defaultTimeout: 3600 },
+    );
+    await ingestObject(
+      { bucket: 'ingest', key: `uploads/${upload.id}` },
+      {
+        ...{ media, runner, ingestBucket: 'ingest', outputBucket: 'out', maxUploadBytes: 1e9 },
+        objects: { deleteObject: async () => {} },
+      },
+    );
+    expect(runner.jobs[0]).toMatchObject({ videoQuality: 'plus', normalizeAudio: true, test: true });
+  });
+});
+
+describe('refused by name, never ignored', () => {
+  const url = 'https://v.example.com/a.mp4';
+  it.each([
+    [
+      { inputs: [{ url }], video_quality: 'plus', encoding_tier: 'baseline' },
+      /^encoding_tier: baseline is video_quality basic, which disagrees/,
+    ],
+    [
+      { inputs: [{ url }], video_quality: 'basic', per_title_encode: true },
+      /^per_title_encode: .*disagrees with basic/,
+    ],
+    [
+      { inputs: [{ url }], playback_policies: ['drm'] },
+      /^playback_policies\.0: drm is not supported by this deployment/,
+    ],
+    [
+      { inputs: [{ url }], advanced_playback_policies: [{ policy: 'drm', drm_configuration_id: 'c1' }] },
+      /^advanced_playback_policies\.0\.policy: drm is not supported/,
+    ],
+    [{ inputs: [{ url }], directives: [] }, /^directives: is not supported by this deployment/],
+    [{ inputs: [{ url }], generate_shots: true }, /^generate_shots: is not yet supported in this deployment/],
+    [{ inputs: [{ url: 'mux://assets/abc' }] }, /^inputs\.0\.url: mux:\/\/assets\/ clip inputs are not yet supported/],
+    [
+      { inputs: [{ url, start_time: 1 }] },
+      /^inputs\.0\.start_time: is not yet supported in this deployment \(clipping\)/,
+    ],
+    [{ inputs: [{ url, overlay_settings: {} }] }, /^inputs\.0\.overlay_settings: is not yet supported/],
+    [{ inputs: [{ url, generated_subtitles: [] }] }, /^inputs\.0\.generated_subtitles: is not yet supported/],
+    [
+      { inputs: [{ url }, { url, type: 'text' }] },
+      /^inputs\.1\.type: audio and text track inputs are not yet supported/,
+    ],
+    [{ inputs: [{ url }, { url }] }, /^inputs\.1: further inputs \(tracks, overlays\) are not yet supported/],
+    [{ inputs: [{ url }], input: url }, /^input: cannot be given with inputs/],
+    [{ playback_policies: ['public'] }, /^inputs: is required/],
+    [{ inputs: [{ url }], video_quality: 'high' }, /^video_quality: must be basic, plus or premium/],
+    [{ inputs: [{ url }], master_access: 'permanent' }, /^master_access: must be none or temporary/],
+    [{ inputs: [{ url }], normalize_audio: 'yes' }, /^normalize_audio: /],
+    [{ inputs: [{ url }], colour: 'red' }, /^colour: is not a known field$/],
+  ])('%j → %s', (body, message) => {
+    expect(messagesOf(body)).toContainEqual(expect.stringMatching(message));
+  });
+});
