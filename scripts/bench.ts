@@ -14,7 +14,8 @@
  *    plus a stated task start-up latency.
  *
  * CPU seconds are those of finished child processes (`cutime + cstime` of this process), so each step is run alone.
- * The last line printed is one JSON object with every figure.
+ * The last line printed is one JSON object with every figure (the `video_quality` bench, scripts/bench-quality.ts,
+ * follows with its own table and JSON line).
  */
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -27,6 +28,7 @@ import { probe } from '../containers/transcoder/src/probe.js';
 import { CHUNK_TASK_DEFAULTS, chunkTimeOffset, planChunks } from '../lambdas/core/domain/chunks.js';
 import { type LadderPlan, planLadder } from '../lambdas/core/domain/ladder.js';
 import { GammaClient } from '../test/support/client.js';
+import { runQualityBench } from './bench-quality.js';
 import { STATE_DIR, startPlatform } from './local/platform.js';
 
 /** What a Fargate task takes from RunTask to running our code (image pull, ENI, node start): stated, not measured. */
@@ -293,4 +295,5 @@ async function main() {
 }
 
 await main();
+await runQualityBench(); // the video_quality tiers' bytes and quality (scripts/bench-quality.ts)
 process.exit(0);

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { type LadderPlan, planLadder, renditionNames, type SourceProbe } from '../../../lambdas/core/domain/ladder.js';
 import { checkSource } from '../../../lambdas/core/domain/source-policy.js';
 import { type ImagePlan, planImages } from '../../../lambdas/core/domain/thumbnails.js';
+import { fitQuality } from './options/quality.js';
 import type { StrategyContext } from './strategies/context.js';
 
 /** A probed and planned source, on local disk. */
@@ -21,8 +22,11 @@ export async function prepareSource(ctx: StrategyContext): Promise<PreparedSourc
   await ctx.storage.download(job.source.bucket, job.source.key, file);
   const probe = await deps.probe(file);
   checkSource(probe); // refuses 8K, sliver-thin pictures, over-long files before any encoding
-  const plan = planLadder(probe, { maxResolutionTier: job.options.maxResolutionTier });
-  logger.info('Planned the ladder', { source: probe, renditions: renditionNames(plan) });
+  const planned = planLadder(probe, { maxResolutionTier: job.options.maxResolutionTier });
+  // video_quality: plus and premium fit the rungs to the content with a quick complexity pass (options/quality.ts).
+  const quality = job.options.videoQuality;
+  const { plan, complexity } = await fitQuality(file, probe, planned, quality, join(ctx.workDir, 'complexity'));
+  logger.info('Planned the ladder', { source: probe, renditions: renditionNames(plan), quality, complexity });
   const images = probe.video && planImages(probe.durationSeconds, probe.video);
   return { file, probe, plan, ...(images && { images }) };
 }
