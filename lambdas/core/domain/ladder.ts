@@ -89,6 +89,11 @@ export interface VideoPlan {
 export type X264Preset = 'veryfast' | 'faster' | 'fast' | 'medium' | 'slow';
 
 export interface AudioPlan {
+  /**
+   * An ffmpeg audio filter run before the encoder, e.g. loudness normalisation (Mux's `normalize_audio`, see
+   * containers/transcoder/src/options/audio.ts); absent: the audio as it is.
+   */
+  filter?: string;
   codec: 'aac';
   kbps: number;
   channels: number;

@@ -166,6 +166,7 @@ export function videoArgs(
 
 export function audioArgs(audio: AudioPlan): string[] {
   return [
+    ...(audio.filter ? ['-filter:a', audio.filter] : []),
     ...['-c:a', audio.codec, '-b:a', `${audio.kbps}k`],
     ...['-ac', String(audio.channels), '-ar', String(audio.sampleRate)],
   ];
