@@ -13,7 +13,8 @@
  *    the probe, a byte range read) plus stated constants.
  *
  * CPU seconds are those of finished child processes (`cutime + cstime` of this process), so each step is run alone.
- * The last line printed is one JSON object with every figure.
+ * The last line printed is one JSON object with every figure (the `video_quality` bench, scripts/bench-quality.ts,
+ * follows with its own table and JSON line).
  */
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
@@ -37,6 +38,7 @@ import {
   todayModel,
   warmWorkerUsdPerMonth,
 } from './bench-model.js';
+import { runQualityBench } from './bench-quality.js';
 import { STATE_DIR, startPlatform } from './local/platform.js';
 
 /** Source lengths and worker counts the AWS model is printed for (scripts/bench-model.ts). */
@@ -365,4 +367,5 @@ async function main() {
 }
 
 await main();
+await runQualityBench(); // the video_quality tiers' bytes and quality (scripts/bench-quality.ts)
 process.exit(0);

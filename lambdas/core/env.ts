@@ -86,6 +86,12 @@ export const ENV = {
    * e.g. `highest,audio-only` (domain/static-renditions.ts).
    */
   STATIC_RENDITIONS: 'STATIC_RENDITIONS',
+  /** Optional per-task input (container override): Mux's `video_quality`, basic (default), plus or premium. */
+  VIDEO_QUALITY: 'VIDEO_QUALITY',
+  /** Optional per-task input (container override): `true` loudness-normalises the audio (Mux's `normalize_audio`). */
+  NORMALIZE_AUDIO: 'NORMALIZE_AUDIO',
+  /** Optional per-task input (container override): `true` for a test asset (at most 10 s, watermarked). */
+  TEST_ASSET: 'TEST_ASSET',
 } as const;
 
 export type EnvName = keyof typeof ENV;
@@ -155,6 +161,9 @@ export const OPTIONAL: Partial<Record<Component, readonly EnvName[]>> = {
     'CHUNK_MIN_SECONDS',
     'CHUNK_INDEX',
     'STATIC_RENDITIONS',
+    'VIDEO_QUALITY',
+    'NORMALIZE_AUDIO',
+    'TEST_ASSET',
     'ECS_CLUSTER_ARN',
     'TASK_DEFINITION_ARN',
     'TASK_CONTAINER_NAME',

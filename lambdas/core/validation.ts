@@ -25,6 +25,13 @@ export const unsupported = (why: string) =>
 export const notYetSupported = (what: string) =>
   z.never({ error: `is not yet supported in this deployment (${what})` }).optional();
 
+/**
+ * A Mux field whose off value works and whose on value is work this deployment does not have yet: `test: true`,
+ * `master_access: "temporary"` — refused by name rather than accepted and not done.
+ */
+export const onlyOff = <T extends z.ZodType>(schema: T, off: z.output<T>, what: string) =>
+  schema.refine((v) => v === off, { error: `is not yet supported in this deployment (${what})` }).optional();
+
 /** Throws NotFoundError for an id in a request path that no record can have (over MAX_ID_LENGTH): a 404, not a 500. */
 export function checkPathIds(path: string, ids: readonly string[]): void {
   if (!ids.every(isPossibleId)) throw new NotFoundError('resource', path.slice(0, 100));

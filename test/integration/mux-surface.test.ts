@@ -73,9 +73,8 @@ describe('the SDK, method by method', () => {
       playback_policy: 'public' as never,
       encoding_tier: 'smart',
       normalize_audio: true,
-      test: true,
     } as never);
-    expect(asset).toMatchObject({ video_quality: 'plus', encoding_tier: 'smart', normalize_audio: true, test: true });
+    expect(asset).toMatchObject({ video_quality: 'plus', encoding_tier: 'smart', normalize_audio: true, test: false });
     expect((await mux.video.assets.retrieve(asset.id)).id).toBe(asset.id);
     expect((await mux.video.assets.update(asset.id, { passthrough: 'p' })).passthrough).toBe('p');
     expect(await mux.video.assets.retrieveInputInfo(asset.id)).toEqual([
@@ -92,7 +91,8 @@ describe('the SDK, method by method', () => {
     await mux.video.assets.deletePlaybackId(asset.id, pid.id);
 
     for (const call of [
-      () => mux.video.assets.createTrack(asset.id, { url: 'https://x.test/a.vtt', type: 'text', language_code: 'en' }),
+      () => mux.video.assets.create({ inputs: [{ url: clipUrl }], test: true }),
+      () => mux.video.assets.create({ inputs: [{ url: clipUrl }], master_access: 'temporary' }),
       () => mux.video.assets.updateMasterAccess(asset.id, { master_access: 'temporary' }),
       () => mux.video.assets.createStaticRendition(asset.id, { resolution: 'highest' }),
       () => mux.video.assets.deleteThumbnailTime(asset.id),
@@ -103,13 +103,12 @@ describe('the SDK, method by method', () => {
     await mux.video.assets.delete(asset.id);
   });
 
-  it('video.uploads: create with test, retrieve, list, filter assets by upload, cancel', async () => {
+  it('video.uploads: create, retrieve, list, filter assets by upload, cancel', async () => {
     const upload = await mux.video.uploads.create({
       cors_origin: '*',
-      test: true,
-      new_asset_settings: { playback_policies: ['public'], video_quality: 'premium', master_access: 'temporary' },
+      new_asset_settings: { playback_policies: ['public'], video_quality: 'premium', master_access: 'none' },
     });
-    expect(upload).toMatchObject({ test: true, new_asset_settings: { video_quality: 'premium' } });
+    expect(upload).toMatchObject({ new_asset_settings: { video_quality: 'premium' } });
     expect((await mux.video.uploads.retrieve(upload.id)).id).toBe(upload.id);
     expect((await mux.video.uploads.list({ limit: 100 })).data.map((u) => u.id)).toContain(upload.id);
     expect((await mux.video.assets.list({ upload_id: upload.id })).data).toEqual([]);

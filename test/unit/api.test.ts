@@ -444,7 +444,7 @@ describe("Mux's surface beyond assets and uploads", () => {
   });
 
   it.each([
-    ['POST', '/video/v1/assets/asset1/tracks', 'adding text and audio tracks'],
+    ['POST', '/video/v1/assets/asset1/tracks/t1/generate-subtitles', 'generated subtitles'],
     ['PUT', '/video/v1/assets/asset1/master-access', 'changing master_access after creation'],
     ['POST', '/video/v1/assets/asset1/static-renditions', 'adding static renditions after creation'],
     ['GET', '/video/v1/playback-restrictions', 'playback restrictions'],

@@ -93,28 +93,31 @@ describe('older spellings', () => {
 });
 
 describe('what the asset reports and its job carries', () => {
-  it('video_quality, normalize_audio, master_access, test: recorded, reported, in the transcode job', async () => {
+  it('video_quality and normalize_audio: recorded, reported, in the transcode job', async () => {
     const { asset, stored } = await createAsset({
       inputs: [{ url: 'https://v.example.com/a.mp4' }],
       video_quality: 'premium',
       normalize_audio: true,
-      master_access: 'temporary',
-      test: true,
+      master_access: 'none',
+      test: false,
     });
     expect(asset).toMatchObject({
       video_quality: 'premium',
       encoding_tier: 'premium',
       normalize_audio: true,
-      master_access: 'temporary',
-      master: { status: 'preparing' },
-      test: true,
+      master_access: 'none',
+      test: false,
     });
-    expect(transcodeJobFor(stored, 'out')).toMatchObject({
-      videoQuality: 'premium',
-      normalizeAudio: true,
-      masterAccess: 'temporary',
-      test: true,
-    });
+    expect(transcodeJobFor(stored, 'out')).toMatchObject({ videoQuality: 'premium', normalizeAudio: true });
+  });
+
+  it('master_access temporary and test mode are refused by name until the transcoder makes them', async () => {
+    await expect(
+      createAsset({ inputs: [{ url: 'https://v.example.com/a.mp4' }], master_access: 'temporary' }),
+    ).rejects.toThrow(/master_access: is not yet supported in this deployment/);
+    await expect(createAsset({ inputs: [{ url: 'https://v.example.com/a.mp4' }], test: true })).rejects.toThrow(
+      /test: is not yet supported in this deployment/,
+    );
   });
 
   it('defaults: basic, no normalisation, no master, not a test; the job names none of them', async () => {
@@ -126,12 +129,11 @@ describe('what the asset reports and its job carries', () => {
       expect(job).not.toHaveProperty(field);
   });
 
-  it("an upload's test flag and new_asset_settings reach the asset made from its file", async () => {
+  it("an upload's new_asset_settings reach the asset made from its file", async () => {
     const media = new InMemoryMediaRepository();
     const runner = new RecordingRunner();
     const upload = await createUpload(
       parseOrThrow(CreateUploadInput, {
-        test: true,
         new_asset_settings: { video_quality: 'plus', normalize_audio: true },
       }),
       { env: 'env1', media, urls: { presignPut: async (key) => `https://ingest.test/${key}` }, defaultTimeout: 3600 },
@@ -143,7 +145,7 @@ describe('what the asset reports and its job carries', () => {
         objects: { deleteObject: async () => {} },
       },
     );
-    expect(runner.jobs[0]).toMatchObject({ videoQuality: 'plus', normalizeAudio: true, test: true });
+    expect(runner.jobs[0]).toMatchObject({ videoQuality: 'plus', normalizeAudio: true });
   });
 });
 

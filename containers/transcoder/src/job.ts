@@ -5,7 +5,7 @@
  */
 import { type ChunkWorkers, isChunkWorkers } from '../../../lambdas/core/domain/chunks.js';
 import { isResolutionTier, type ResolutionTier } from '../../../lambdas/core/domain/ladder.js';
-import type { SourceObject } from '../../../lambdas/core/domain/media.js';
+import { type SourceObject, VIDEO_QUALITIES, type VideoQuality } from '../../../lambdas/core/domain/media.js';
 import { isStaticResolution, type StaticResolution } from '../../../lambdas/core/domain/static-renditions.js';
 import { ENV, envFor, optional } from '../../../lambdas/core/env.js';
 import type { TranscodeJob } from '../../../lambdas/core/ports.js';
@@ -20,6 +20,12 @@ export interface AssetOptions {
   maxResolutionTier?: ResolutionTier;
   /** MP4/M4A downloads written once the asset is ready (static-renditions.ts). */
   staticRenditions: StaticResolution[];
+  /** Mux's `video_quality` (options/quality.ts). @default 'basic' */
+  videoQuality?: VideoQuality;
+  /** Mux's `normalize_audio`: EBU R128 loudness (options/audio.ts). */
+  normalizeAudio?: boolean;
+  /** Mux's test mode: at most 10 seconds, watermarked (options/test-mode.ts). */
+  test?: boolean;
 }
 
 /** Each option's reader: its variable, checked, as the option's field (nothing when unset). */
@@ -38,7 +44,32 @@ const ASSET_OPTIONS: Record<keyof AssetOptions, (env: NodeJS.ProcessEnv) => Part
       throw new Error(`${ENV.STATIC_RENDITIONS} names unknown resolutions: ${unknown.join(', ')}`);
     return { staticRenditions: renditions.filter(isStaticResolution) };
   },
+  videoQuality: (env) => {
+    const quality = optional('VIDEO_QUALITY', env);
+    if (quality === undefined) return {};
+    if (!isVideoQuality(quality))
+      throw new Error(`${ENV.VIDEO_QUALITY} must be ${VIDEO_QUALITIES.join(', ')}, not "${quality}"`);
+    return { videoQuality: quality };
+  },
+  normalizeAudio: (env) => flag('NORMALIZE_AUDIO', env, 'normalizeAudio'),
+  test: (env) => flag('TEST_ASSET', env, 'test'),
 };
+
+/** A `true`/`false` variable as the option's field (nothing when unset or false). */
+function flag<K extends 'normalizeAudio' | 'test'>(
+  name: 'NORMALIZE_AUDIO' | 'TEST_ASSET',
+  env: NodeJS.ProcessEnv,
+  field: K,
+): Partial<AssetOptions> {
+  const value = optional(name, env);
+  if (value === undefined || value === 'false') return {};
+  if (value !== 'true') throw new Error(`${ENV[name]} must be true or false, not "${value}"`);
+  return { [field]: true };
+}
+
+function isVideoQuality(value: string): value is VideoQuality {
+  return (VIDEO_QUALITIES as readonly string[]).includes(value);
+}
 
 /** How the deployment encodes a long source: the same for every asset (baked into the task definition). */
 export interface Chunking {

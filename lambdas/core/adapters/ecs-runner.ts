@@ -27,6 +27,9 @@ export class FargateRunner implements TranscodeRunner {
       ...(job.source.etag ? [{ name: ENV.SOURCE_ETAG, value: job.source.etag }] : []),
       ...(job.maxResolutionTier ? [{ name: ENV.MAX_RESOLUTION_TIER, value: job.maxResolutionTier }] : []),
       ...(job.staticRenditions?.length ? [{ name: ENV.STATIC_RENDITIONS, value: job.staticRenditions.join(',') }] : []),
+      ...(job.videoQuality ? [{ name: ENV.VIDEO_QUALITY, value: job.videoQuality }] : []),
+      ...(job.normalizeAudio ? [{ name: ENV.NORMALIZE_AUDIO, value: 'true' }] : []),
+      ...(job.test ? [{ name: ENV.TEST_ASSET, value: 'true' }] : []),
       // A chunk task: the plan it encodes a chunk of is recorded on the asset (ChunkLedger).
       ...(job.chunk ? [{ name: ENV.CHUNK_INDEX, value: String(job.chunk.index) }] : []),
     ];

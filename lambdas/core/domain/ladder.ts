@@ -66,6 +66,11 @@ export interface VideoRung {
   profile: 'high';
   /** H.264 `level_idc`, e.g. 31 for level 3.1. */
   level: number;
+  /**
+   * Constant quality (x264 CRF) under the maxrate/bufsize cap, fitted to the content (`plus`, `premium`); absent:
+   * constrained bit rate at `videoKbps` (`basic`, today's ladder). See containers/transcoder/src/options/quality.ts.
+   */
+  crf?: number;
 }
 
 export interface VideoPlan {
@@ -77,9 +82,18 @@ export interface VideoPlan {
    */
   resampleFrameRate: boolean;
   rungs: VideoRung[];
+  /** x264's speed/quality trade-off. @default 'veryfast' */
+  preset?: X264Preset;
 }
 
+export type X264Preset = 'veryfast' | 'faster' | 'fast' | 'medium' | 'slow';
+
 export interface AudioPlan {
+  /**
+   * An ffmpeg audio filter run before the encoder, e.g. loudness normalisation (Mux's `normalize_audio`, see
+   * containers/transcoder/src/options/audio.ts); absent: the audio as it is.
+   */
+  filter?: string;
   codec: 'aac';
   kbps: number;
   channels: number;

@@ -72,7 +72,7 @@ export function ladderFfmpegArgs(
     ...head,
     ...['-filter_complex', filterGraph(video, side)],
     ...video.rungs.flatMap((rung, i) => [
-      ...['-map', `[v${i}]`, ...videoArgs(rung, video.fps, plan.keyframeSeconds)],
+      ...['-map', `[v${i}]`, ...videoArgs(rung, video, plan.keyframeSeconds)],
       ...audio,
       ...hls(rung.name),
     ]),
@@ -117,7 +117,7 @@ export function chunkFfmpegArgs(
     ...audio.input,
     ...['-filter_complex', filterGraph(video)],
     ...video.rungs.flatMap((rung, i) => [
-      ...['-map', `[v${i}]`, ...videoArgs(rung, video.fps, plan.keyframeSeconds), ...audio.map],
+      ...['-map', `[v${i}]`, ...videoArgs(rung, video, plan.keyframeSeconds), ...audio.map],
       ...['-output_ts_offset', offset, '-start_number', String(chunk.firstSegment)],
       ...['-hls_segment_options', 'movflags=+frag_discont'],
       ...hlsOutputArgs(plan, join(outDir, rung.name), 'fmp4'),
@@ -189,12 +189,23 @@ function rationalRate(fps: number): string {
   return Math.abs(fps - ntsc / 1.001) < 1e-6 && Math.abs(fps - ntsc) > 1e-6 ? `${ntsc * 1000}/1001` : String(fps);
 }
 
-/** One rung's H.264 encoder: constrained bit rate, a keyframe every `keyframeSeconds` at the same times in every rung. */
-export function videoArgs(rung: VideoRung, fps: number, keyframeSeconds: number): string[] {
-  const gop = String(Math.round(fps * keyframeSeconds));
+/**
+ * One rung's H.264 encoder: constrained bit rate at the rung's target (`basic`), or constant quality at the rung's
+ * fitted CRF (`plus`, `premium`), both capped by its VBV; a keyframe every `keyframeSeconds` at the same times in
+ * every rung.
+ */
+export function videoArgs(
+  rung: VideoRung,
+  video: Pick<VideoPlan, 'fps' | 'preset'>,
+  keyframeSeconds: number,
+): string[] {
+  const gop = String(Math.round(video.fps * keyframeSeconds));
+  const rate = rung.crf === undefined ? ['-b:v', `${rung.videoKbps}k`] : ['-crf:v', String(rung.crf)];
   return [
-    ...['-c:v', 'libx264', '-preset', 'veryfast', '-profile:v', rung.profile, '-level:v', String(rung.level)],
-    ...['-b:v', `${rung.videoKbps}k`, '-maxrate:v', `${rung.maxrateKbps}k`, '-bufsize:v', `${rung.bufsizeKbps}k`],
+    ...['-c:v', 'libx264', '-preset', video.preset ?? 'veryfast'],
+    ...['-profile:v', rung.profile, '-level:v', String(rung.level)],
+    ...rate,
+    ...['-maxrate:v', `${rung.maxrateKbps}k`, '-bufsize:v', `${rung.bufsizeKbps}k`],
     ...['-g:v', gop, '-keyint_min:v', gop, '-sc_threshold:v', '0'],
     ...['-force_key_frames:v', `expr:gte(t,n_forced*${keyframeSeconds})`],
     // ffmpeg 5 calls every encoder from one thread; x264's own threads are what use the cores.
@@ -204,6 +215,7 @@ export function videoArgs(rung: VideoRung, fps: number, keyframeSeconds: number)
 
 export function audioArgs(audio: AudioPlan): string[] {
   return [
+    ...(audio.filter ? ['-filter:a', audio.filter] : []),
     ...['-c:a', audio.codec, '-b:a', `${audio.kbps}k`],
     ...['-ac', String(audio.channels), '-ar', String(audio.sampleRate)],
   ];

@@ -31,3 +31,19 @@ function progressSeconds(line: string): number | undefined {
   const match = /^out_time_us=(\d+)$/.exec(line);
   return match ? Number(match[1]) / 1e6 : undefined;
 }
+
+/** Runs ffmpeg to the end for what it prints (an analysis filter's report); rejects when it fails. */
+export function runFfmpegCapturing(args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const ffmpeg = spawn('ffmpeg', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    ffmpeg.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    ffmpeg.on('error', reject);
+    ffmpeg.on('close', (code, signal) => {
+      if (code === 0) resolve(stderr);
+      else reject(new Error(`ffmpeg failed (${signal ?? `exit code ${code}`}): ${stderr.slice(-2000)}`));
+    });
+  });
+}
