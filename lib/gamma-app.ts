@@ -1,5 +1,7 @@
 import { type App, Aspects, Duration } from 'aws-cdk-lib';
 import { CHUNK_WORKER_KINDS, isChunkWorkers } from '../lambdas/core/domain/chunks.js';
+import { EDGE_RATE_LIMIT_RANGE } from './constructs/edge-rate-limit.js';
+import { EdgeStack } from './edge-stack.js';
 import { GammaNagAcknowledgments } from './nag.js';
 import { PipelineStack, TRANSCODER_KINDS, type TranscoderKind } from './pipeline-stack.js';
 import { StatefulStack } from './stateful-stack.js';
@@ -14,6 +16,11 @@ export const CONTEXT = {
   corsOrigins: 'corsOrigins',
   /** An address subscribed to the alarm topic. */
   alarmEmail: 'alarmEmail',
+  /**
+   * Requests per 5 minutes one IP address may make for images before AWS WAF blocks it (a web ACL in a us-east-1
+   * stack, costing money at rest). Ignored with localEndpoint: the emulator has no WAF. @default none (no WAF)
+   */
+  edgeRateLimit: 'edgeRateLimit',
   /** Set by `npm start` and the tests: the emulator's endpoint URL (see the README's "On one machine"). */
   localEndpoint: 'localEndpoint',
   /** With localEndpoint: where the local stream server serves playback. */
@@ -25,6 +32,8 @@ export const CONTEXT = {
 export interface GammaStacks {
   readonly stateful: StatefulStack;
   readonly pipeline: PipelineStack;
+  /** Only with `-c edgeRateLimit` (and not locally). */
+  readonly edge?: EdgeStack;
 }
 
 /**
@@ -52,15 +61,22 @@ export function defineGamma(app: App): GammaStacks {
   const localEndpoint = ctx('localEndpoint');
   const local = localEndpoint ? { endpoint: localEndpoint, streamUrl: ctx('localStreamUrl') ?? '' } : undefined;
   if (local && !local.streamUrl) throw new Error('-c localEndpoint needs -c localStreamUrl as well');
+  const edgeRateLimit = requestsPerFiveMinutes(ctx('edgeRateLimit'));
   const corsOrigins = ctx('corsOrigins')
     ?.split(',')
     .map((o) => o.trim())
     .filter(Boolean);
 
+  // MiniStack has no WAF: the local platform runs without the rule, whatever the flag says.
+  const edge =
+    edgeRateLimit === undefined || local
+      ? undefined
+      : new EdgeStack(app, 'GammaEdge', { requestsPerFiveMinutes: edgeRateLimit });
   const stateful = new StatefulStack(app, 'GammaStateful', {
     retainData: retainData !== 'false',
     corsOrigins,
     alarmEmail: ctx('alarmEmail'),
+    edgeRateLimit: edge?.rateLimit,
     // Locally a failed ingest message is retried after seconds, not minutes, so its way to the dead-letter queue
     // (5 receives) can be watched and tested; 10 s still exceeds what a busy emulator takes to ingest one.
     ...(local && { ingestVisibilityTimeout: Duration.seconds(10), streamUrl: local.streamUrl }),
@@ -75,5 +91,19 @@ export function defineGamma(app: App): GammaStacks {
     chunkWorkers,
   });
   Aspects.of(app).add(new GammaNagAcknowledgments());
-  return { stateful, pipeline };
+  return { stateful, pipeline, edge };
+}
+
+/** `-c edgeRateLimit=<n>`: a whole number in AWS WAF's range, refused here, before anything is built. */
+function requestsPerFiveMinutes(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const { min, max } = EDGE_RATE_LIMIT_RANGE;
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || n < min || n > max) {
+    throw new Error(
+      `-c edgeRateLimit=${value}: use a whole number of requests per 5 minutes per IP address from ${min} to ${max} ` +
+        '(e.g. -c edgeRateLimit=2000), or leave the flag out for no WAF',
+    );
+  }
+  return n;
 }

@@ -1,5 +1,6 @@
 import { type Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { type EdgeRateLimit, EdgeWebAclArn } from './constructs/edge-rate-limit.js';
 import { MediaStorage } from './constructs/media-storage.js';
 import { Monitoring } from './constructs/monitoring.js';
 import { Stream } from './constructs/stream.js';
@@ -15,6 +16,11 @@ export interface StatefulStackProps extends StackProps {
   readonly ingestVisibilityTimeout?: Duration;
   /** See StreamProps.publicUrl. @default the distribution's URL */
   readonly streamUrl?: string;
+  /**
+   * A web ACL (in its us-east-1 stack) to put in front of the playback distribution; this stack then deploys after it.
+   * @default none
+   */
+  readonly edgeRateLimit?: EdgeRateLimit;
 }
 
 /**
@@ -40,7 +46,13 @@ export class StatefulStack extends Stack {
       mediaTable: this.storage.mediaTable,
       signingKeysTable: this.storage.signingKeysTable,
       publicUrl: props.streamUrl,
+      webAclArn: props.edgeRateLimit && this.edgeWebAclArn(props.edgeRateLimit),
     });
     this.monitoring = new Monitoring(this, 'Monitoring', { alarmEmail: props.alarmEmail });
+  }
+
+  private edgeWebAclArn(edge: EdgeRateLimit): string {
+    this.addDependency(Stack.of(edge), 'the distribution reads the web ACL the edge stack creates');
+    return new EdgeWebAclArn(this, 'EdgeWebAclArn', edge).arn;
   }
 }

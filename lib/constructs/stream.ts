@@ -34,6 +34,11 @@ export interface StreamProps {
    * @default 100
    */
   readonly playbackConcurrency?: number;
+  /**
+   * The ARN of a CloudFront-scope AWS WAF web ACL to attach to the distribution (`EdgeRateLimit`).
+   * @default none — no WAF, nothing charged at rest
+   */
+  readonly webAclArn?: string;
 }
 
 /**
@@ -116,6 +121,7 @@ export class Stream extends Construct {
     this.distribution = new cloudfront.Distribution(this, 'Distribution', {
       comment: 'Gamma playback',
       httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
+      webAclId: props.webAclArn,
       defaultBehavior: {
         origin: playbackOrigin,
         viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,

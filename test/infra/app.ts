@@ -12,6 +12,8 @@ export interface SynthesizedGamma extends GammaStacks {
   readonly app: App;
   readonly stateful$: Template;
   readonly pipeline$: Template;
+  /** With `-c edgeRateLimit` only. */
+  readonly edge$?: Template;
 }
 
 const cache = new Map<string, SynthesizedGamma>();
@@ -31,6 +33,7 @@ export function synthGamma(context: Record<string, string> = {}): SynthesizedGam
     ...stacks,
     stateful$: Template.fromStack(stacks.stateful),
     pipeline$: Template.fromStack(stacks.pipeline),
+    edge$: stacks.edge && Template.fromStack(stacks.edge),
   };
   cache.set(key, synthesized);
   return synthesized;
