@@ -7,6 +7,7 @@
  *   retainData      true (default) keeps buckets and tables on stack deletion; false removes them
  *   corsOrigins     comma-separated origins allowed to call the API and upload from a browser (default *)
  *   alarmEmail      an address subscribed to the alarm topic
+ *   edgeRateLimit   image requests per 5 minutes per IP before AWS WAF blocks it (adds GammaEdge in us-east-1; costs at rest)
  *   localEndpoint   set by `npm start` / the tests when deploying into the local emulator (its endpoint URL);
  *   localStreamUrl  where the local stream server serves playback (with localEndpoint)
  */

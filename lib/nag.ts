@@ -65,7 +65,11 @@ export class GammaNagAcknowledgments implements IAspect {
       );
     } else if (node instanceof cloudfront.Distribution) {
       ack(node, 'AwsSolutions-CFR1', 'Playback is for a worldwide audience; restrict with a geo restriction if needed');
-      ack(node, 'AwsSolutions-CFR2', 'A web ACL costs money at rest; attach one to the distribution if needed');
+      ack(
+        node,
+        'AwsSolutions-CFR2',
+        'The web ACL is optional (-c edgeRateLimit adds a rate-based rule on image requests): it costs money at rest',
+      );
       ack(node, 'AwsSolutions-CFR3', 'Access logs cost per request; the playback function logs playlist requests');
       ack(
         node,

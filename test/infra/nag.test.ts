@@ -18,6 +18,7 @@ describe('cdk-nag AwsSolutions', () => {
     ['fargate', {}],
     ['mediaconvert', { transcoder: 'mediaconvert' }],
     ['the emulator', LOCAL],
+    ['the edge rate limit (a web ACL in us-east-1)', { edgeRateLimit: '2000' }],
   ])('passes for %s', (_mode, context) => {
     expect(findings(context)).toEqual([]);
   });
