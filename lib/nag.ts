@@ -9,6 +9,7 @@ import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { AwsCustomResource } from 'aws-cdk-lib/custom-resources';
 import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference.js';
 import type { IConstruct } from 'constructs';
 import { GammaFunction } from './constructs/gamma-function.js';
@@ -26,6 +27,8 @@ const SCOPED_RESOURCES: readonly [RegExp, string][] = [
   [/\/index\/\*$/, 'The indexes of one table, which the L2 grant includes for Query'],
   [/\/@connections\/\*$/, 'Posting to any connection of this one WebSocket API: connection ids are not known upfront'],
 ];
+/** The construct id of the function every AwsCustomResource of a stack shares (a SingletonFunction). */
+const AWS_CUSTOM_RESOURCE_FUNCTION = `AWS${AwsCustomResource.PROVIDER_FUNCTION_UUID.replaceAll('-', '')}`;
 /** Actions AWS only grants on `*`. */
 const RESOURCE_STAR_ACTIONS = new Set(['ecr:GetAuthorizationToken', 'dynamodb:ListStreams']);
 
@@ -46,6 +49,12 @@ export class GammaNagAcknowledgments implements IAspect {
         node,
         'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
         "CDK's own handler that configures the ingest bucket's notification at deploy time writes only its logs",
+      );
+    } else if (node instanceof iam.Role && node.node.scope?.node.id === AWS_CUSTOM_RESOURCE_FUNCTION) {
+      ack(
+        node,
+        'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        "CDK's AwsCustomResource function (EdgeWebAclArn reads one SSM parameter at deploy time) writes only its logs",
       );
     } else if (node instanceof iam.CfnPolicy) {
       acknowledgeGrantWildcards(node);

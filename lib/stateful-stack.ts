@@ -52,7 +52,7 @@ export class StatefulStack extends Stack {
   }
 
   private edgeWebAclArn(edge: EdgeRateLimit): string {
-    this.addDependency(Stack.of(edge), 'the distribution reads the web ACL the edge stack creates');
+    this.addStackDependency(Stack.of(edge), 'the distribution reads the web ACL the edge stack creates');
     return new EdgeWebAclArn(this, 'EdgeWebAclArn', edge).arn;
   }
 }
