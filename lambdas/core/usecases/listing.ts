@@ -26,7 +26,9 @@ export const LIST_FIELDS = {
   cursor: z
     .string()
     .min(1, { error: 'must not be empty' })
-    .max(MAX_CURSOR_LENGTH, { error: `must be at most ${MAX_CURSOR_LENGTH} characters (it is not a cursor Gamma gave)` })
+    .max(MAX_CURSOR_LENGTH, {
+      error: `must be at most ${MAX_CURSOR_LENGTH} characters (it is not a cursor Gamma gave)`,
+    })
     .optional(),
 };
 
