@@ -18,6 +18,7 @@ import { previewFfmpegArgs } from '../../containers/transcoder/src/preview-frame
 import { InvalidInputError } from '../../lambdas/core/domain/errors.js';
 import { planLadder } from '../../lambdas/core/domain/ladder.js';
 import { planImages, planPreviewFrames } from '../../lambdas/core/domain/thumbnails.js';
+import { TRANSCODE_DEADLINE_SECONDS } from '../../lambdas/core/usecases/sweep.js';
 
 const SOURCE = { durationSeconds: 5, video: { width: 1280, height: 720, fps: 30 }, audio: { channels: 2 } };
 const plan = planLadder(SOURCE);
@@ -67,7 +68,9 @@ describe('encode duration bounds', () => {
 describe('ffmpeg watchdog', () => {
   it('gives a run a generous multiple of its media, never less than the floor', () => {
     expect(ffmpegLimits(5)).toEqual({ mediaSeconds: 5, deadlineSeconds: WATCHDOG.floorSeconds });
-    expect(ffmpegLimits(3600).deadlineSeconds).toBe(3600 * WATCHDOG.realTimeMultiple);
+    expect(ffmpegLimits(1800).deadlineSeconds).toBe(1800 * WATCHDOG.realTimeMultiple);
+    // A 12-hour source's run is cut where the sweeper errors its asset, not left running for 240 hours.
+    expect(ffmpegLimits(12 * 3600).deadlineSeconds).toBe(TRANSCODE_DEADLINE_SECONDS);
   });
 
   // An endless test pattern read at its real rate (`-re`): only the watchdog ends it.

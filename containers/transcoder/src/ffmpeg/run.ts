@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { InvalidInputError } from '../../../../lambdas/core/domain/errors.js';
+import { TRANSCODE_DEADLINE_SECONDS } from '../../../../lambdas/core/usecases/sweep.js';
 
 /** Lines of ffmpeg's stderr kept for the error message. */
 const STDERR_TAIL_LINES = 20;
@@ -12,8 +13,9 @@ const STDERR_TAIL_LINES = 20;
 /**
  * How long an ffmpeg may run: a generous multiple of the media's probed length (the premium ladder at 4K on a
  * shared task is several times slower than real time), never less than the floor (process start, a short clip on
- * a busy machine). Past it, the file holds far more than it claims, or costs far more to decode than any honest
- * file of its length, and the task would otherwise hold a worker until the sweeper's 12-hour deadline.
+ * a busy machine), never more than the sweeper's deadline (past it the asset is errored anyway, and nothing stops
+ * the task). Past it, the file holds far more than it claims, or costs far more to decode than any honest file of
+ * its length.
  */
 export const WATCHDOG = { realTimeMultiple: 20, floorSeconds: 15 * 60 } as const;
 
@@ -25,7 +27,10 @@ export interface FfmpegLimits {
 
 /** The limits of an ffmpeg that reads `mediaSeconds` of the probed source. */
 export function ffmpegLimits(mediaSeconds: number): FfmpegLimits {
-  const deadlineSeconds = Math.max(WATCHDOG.floorSeconds, mediaSeconds * WATCHDOG.realTimeMultiple);
+  const deadlineSeconds = Math.min(
+    TRANSCODE_DEADLINE_SECONDS,
+    Math.max(WATCHDOG.floorSeconds, mediaSeconds * WATCHDOG.realTimeMultiple),
+  );
   return { mediaSeconds, deadlineSeconds };
 }
 
