@@ -10,7 +10,8 @@ import type { AssetRecord } from '../domain/media.js';
 import { entriesDiff, type SearchEntry, shardOf } from '../domain/search.js';
 import type { AssetSearchIndex, Page } from '../ports.js';
 import { envIndexKey, MEDIA_TABLE, mediaKey, SEARCH_SEPARATOR, searchItemKey } from '../tables.js';
-import { assetFromItem, decodeCursor, decodeKey, encodeCursor } from './media-items.js';
+import { assetFromItem, decodeKey, encodeCursor } from './media-items.js';
+import { MediaTable } from './media-table.js';
 
 type Item = Record<string, unknown>;
 const { partitionKey: PK, bySearchPartitionKey: SPK, bySearchSortKey: SSK } = MEDIA_TABLE;
@@ -104,23 +105,8 @@ export class DynamoAssetSearch implements AssetSearchIndex {
     limit: number,
     cursor?: string,
   ): Promise<Page<AssetRecord>> {
-    const listing = envIndexKey(env, 'asset');
-    const startKey = cursor === undefined ? undefined : decodeCursor(cursor, listing);
-    if (cursor !== undefined && !startKey) throw new ValidationError(['cursor: is not a cursor of this listing']);
-    const { Items = [], LastEvaluatedKey } = await this.doc.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: MEDIA_TABLE.byEnvIndex,
-        KeyConditionExpression: '#gsi1pk = :listing',
-        FilterExpression: '#status = :status',
-        ExpressionAttributeNames: { '#gsi1pk': MEDIA_TABLE.byEnvPartitionKey, '#status': 'status' },
-        ExpressionAttributeValues: { ':listing': listing, ':status': status },
-        ScanIndexForward: false,
-        Limit: limit,
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    return { items: Items.map(assetFromItem), ...(LastEvaluatedKey && { next: encodeCursor(LastEvaluatedKey) }) };
+    const page = await new MediaTable(this.doc, this.tableName).list(envIndexKey(env, 'asset'), limit, cursor, status);
+    return { ...page, items: page.items.map(assetFromItem) };
   }
 }
 

@@ -112,8 +112,11 @@ export class MediaTable {
     throw new TransitionError(kind, id, to, allowedFrom);
   }
 
-  /** A page of an environment's listing in the byEnv index, newest first. */
-  async list(listing: string, limit: number, cursor: string | undefined): Promise<Page<Item>> {
+  /**
+   * A page of an environment's listing in the byEnv index, newest first; with `status`, only the items in it (a
+   * filter: a page may hold fewer than `limit` and still have a next one).
+   */
+  async list(listing: string, limit: number, cursor: string | undefined, status?: string): Promise<Page<Item>> {
     const startKey = cursor === undefined ? undefined : decodeCursor(cursor, listing);
     if (cursor !== undefined && !startKey) throw new ValidationError(['cursor: is not a cursor of this listing']);
     const { Items = [], LastEvaluatedKey } = await this.doc.send(
@@ -121,8 +124,12 @@ export class MediaTable {
         TableName: this.tableName,
         IndexName: MEDIA_TABLE.byEnvIndex,
         KeyConditionExpression: '#gsi1pk = :listing',
-        ExpressionAttributeNames: { '#gsi1pk': MEDIA_TABLE.byEnvPartitionKey },
-        ExpressionAttributeValues: { ':listing': listing },
+        ExpressionAttributeNames: {
+          '#gsi1pk': MEDIA_TABLE.byEnvPartitionKey,
+          ...(status !== undefined && { '#status': 'status' }),
+        },
+        ExpressionAttributeValues: { ':listing': listing, ...(status !== undefined && { ':status': status }) },
+        ...(status !== undefined && { FilterExpression: '#status = :status' }),
         ScanIndexForward: false,
         Limit: limit,
         ExclusiveStartKey: startKey,
