@@ -197,7 +197,7 @@ async function main() {
     process.stderr.write('[bench] chunk tasks: the audio, a byte range, chunks of two lengths\n');
     const sliceChunks = planChunks(sourceSeconds, { segmentSeconds: plan.segmentSeconds, workers: 4 });
     const audio = await timed(async () => {
-      if (plan.audio) await encodeAudioSlices(source, plan.audio, sliceChunks, join(work, 'audio'));
+      if (plan.audio) await encodeAudioSlices(source, plan, sliceChunks, join(work, 'audio'));
     });
     const audioPerSourceSecond = audio.wall / sourceSeconds;
     const mid = String(Math.max(0, sourceSeconds / 2 - MEASURED_CHUNKS_S[1] / 2));
@@ -229,7 +229,7 @@ async function main() {
       // Its slice of the audio (a chunk after it ends the slice where the chunk ends).
       const next = { ...chunk, index: 1, startSeconds: startSeconds + seconds };
       const [slice] = plan.audio
-        ? await encodeAudioSlices(source, plan.audio, [chunk, next], join(work, `audio-${seconds}`))
+        ? await encodeAudioSlices(source, plan, [chunk, next], join(work, `audio-${seconds}`))
         : [];
       const { wall } = await timed(() =>
         encodeHlsChunk(source, plan, dir, chunk, { ...(slice && { audio: slice }), timeOffsetSeconds }),

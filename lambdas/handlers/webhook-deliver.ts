@@ -10,7 +10,7 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { z } from 'zod';
 import { documentClient } from '../core/adapters/clients.js';
 import { DynamoWebhookRepository } from '../core/adapters/dynamo-webhooks.js';
-import { HttpWebhookSender } from '../core/adapters/http-webhook-sender.js';
+import { HttpWebhookSender, WEBHOOK_DEADLINE_MS } from '../core/adapters/http-webhook-sender.js';
 import { SqsWebhookQueue } from '../core/adapters/sqs-webhook-queue.js';
 import { type RetrySchedule, retryDelaySeconds } from '../core/domain/webhook-signature.js';
 import { envFor, optional } from '../core/env.js';
@@ -27,6 +27,13 @@ const WebhookJobMessage = z.object({
   event: z.looseObject({ id: z.string(), type: z.string() }),
 });
 
+/**
+ * Time a record's attempt needs: the POST's deadline, its DynamoDB reads and writes, and the postponing after it.
+ * A record reached with less left is not attempted but reported failed, so the function answers for every record
+ * (a timeout would fail the whole batch, delivered records included).
+ */
+const ATTEMPT_RESERVE_MS = WEBHOOK_DEADLINE_MS + 3_000;
+
 export interface DeliverDeps {
   webhooks: WebhookRepository;
   sender: WebhookSender;
@@ -41,10 +48,14 @@ export function createWebhookDeliverHandler(deps: () => DeliverDeps) {
     return eachMessageGroup(
       event.Records,
       async (record) => {
+        if (context && context.getRemainingTimeInMillis() < ATTEMPT_RESERVE_MS) throw new OutOfTime();
         const delay = await deliverRecord(record, current);
         if (delay !== undefined) throw new RetryLater(delay);
       },
-      (held, err) => postpone(held, err instanceof RetryLater ? err.seconds : undefined, current.queue),
+      async (held, err) => {
+        if (err instanceof OutOfTime) logger.warn(err.message, { held: held.map((r) => r.messageId) });
+        await postpone(held, err instanceof RetryLater ? err.seconds : undefined, current.queue);
+      },
     );
   };
 }
@@ -53,6 +64,13 @@ export function createWebhookDeliverHandler(deps: () => DeliverDeps) {
 class RetryLater extends Error {
   constructor(readonly seconds: number) {
     super(`Retry in ${seconds} s`);
+  }
+}
+
+/** Too little of the function's time is left for another attempt: back after the queue's visibility timeout. */
+class OutOfTime extends Error {
+  constructor() {
+    super('Too little time left for another delivery; the rest of the group comes back later');
   }
 }
 

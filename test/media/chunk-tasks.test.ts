@@ -63,7 +63,7 @@ describe('chunk tasks with real ffmpeg', () => {
     const chunks = planChunks(probed.durationSeconds, { segmentSeconds: 2, workers: 3, minChunkSeconds: 4 });
     expect(chunks.map((c) => c.segmentCount)).toEqual([3, 2, 2]);
     const timeOffsetSeconds = chunkTimeOffset(30);
-    const slices = plan.audio ? await encodeAudioSlices(source, plan.audio, chunks, join(work, 'audio')) : [];
+    const slices = plan.audio ? await encodeAudioSlices(source, plan, chunks, join(work, 'audio')) : [];
     expect(slices).toHaveLength(3);
     // Each chunk in its own folder, as on its own task.
     const manifests: ChunkManifest[] = [];

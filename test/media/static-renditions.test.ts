@@ -209,7 +209,7 @@ describe('static renditions remuxed from the ladder', () => {
     const chunks = planChunks(probed.durationSeconds, { segmentSeconds: 2, workers: 2, minChunkSeconds: 4 });
     expect(chunks.length).toBe(2);
     const timeOffsetSeconds = chunkTimeOffset(30);
-    const slices = plan.audio ? await encodeAudioSlices(source, plan.audio, chunks, join(work, 'chunked-audio')) : [];
+    const slices = plan.audio ? await encodeAudioSlices(source, plan, chunks, join(work, 'chunked-audio')) : [];
     // The bucket as the finishing task leaves it: chunk 0's init, every chunk's segments, the joined playlist.
     const bucket = join(work, 'bucket', 'assets', 'ASSET', '360p');
     await mkdir(bucket, { recursive: true });

@@ -371,6 +371,20 @@ describe('api handler', () => {
         'cursor: ',
         () => request('GET', '/video/v1/assets', { ...asEnv1, query: { cursor: 'abc' } }),
       ],
+      [
+        'a page too deep to walk',
+        400,
+        'invalid_parameters',
+        'page: must be at most 10; use cursor',
+        () => request('GET', '/video/v1/uploads', { ...asEnv1, query: { limit: '1', page: '1000000' } }),
+      ],
+      [
+        'a cursor longer than any Gamma gives',
+        400,
+        'invalid_parameters',
+        'cursor: must be at most 4096 characters',
+        () => request('GET', '/video/v1/assets', { ...asEnv1, query: { cursor: 'A'.repeat(100_000) } }),
+      ],
     ] as const)('%s → %i %s', async (_, status, type, message, event) => {
       const res = await call(event());
       expect(res.status).toBe(status);

@@ -4,7 +4,6 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../lambdas/core/domain/errors.js';
-import { toMuxAsset } from '../../lambdas/core/domain/media.js';
 import { ingestObject, transcodeJobFor } from '../../lambdas/core/usecases/ingest.js';
 import { CreateUploadInput, createUpload } from '../../lambdas/core/usecases/uploads.js';
 import { CreateAssetInput, createAssetFromUrl } from '../../lambdas/core/usecases/url-inputs.js';

@@ -92,6 +92,15 @@ describe('listing assets with search and status (Gamma extension)', () => {
     expect(() => parseOrThrow(AssetListQuery, { search: ' ab ' }, 'query')).toThrow(/search: must have at least 3/);
     expect(() => parseOrThrow(AssetListQuery, { status: 'deleted' }, 'query')).toThrow(/status: must be/);
   });
+
+  it('refuses a page deeper than 10 (each one walked costs up to 5 index reads) and an overlong cursor', () => {
+    expect(() => parseOrThrow(AssetListQuery, { search: 'clip', limit: '1', page: '11' }, 'query')).toThrow(
+      /page: must be at most 10; use cursor/,
+    );
+    expect(() => parseOrThrow(AssetListQuery, { search: 'clip', cursor: 'A'.repeat(4097) }, 'query')).toThrow(
+      /cursor: must be at most 4096/,
+    );
+  });
 });
 
 describe('DynamoAssetSearch', () => {

@@ -2,6 +2,7 @@ import Mux from '@mux/mux-node';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import {
+  ANIMATED_MAX_PIXEL_FRAMES,
   animationFps,
   fittedSize,
   PREVIEW_MANIFEST,
@@ -141,11 +142,27 @@ describe('image parameters', () => {
 });
 
 describe('animationFps', () => {
-  it('keeps the asked rate within 10 s of 640x360 at 15 fps, and lowers it past that', () => {
-    expect(animationFps({ start: 0, end: 10, fps: 30 }, { width: 320, height: 180 })).toBe(30);
-    expect(animationFps({ start: 0, end: 10, fps: 30 }, { width: 640, height: 360 })).toBe(15);
-    expect(animationFps({ start: 2, end: 7, fps: 30 }, { width: 640, height: 360 })).toBe(30);
-    expect(animationFps({ start: 0, end: 10, fps: 30 }, { width: 640, height: 640 })).toBeCloseTo(8.44, 2);
+  it("keeps Mux's default GIF (5 s of 320x180 at 15 fps) at its rate, and lowers the rate past the budget", () => {
+    const small = { width: 320, height: 180 };
+    expect(animationFps({ start: 0, end: 5, fps: 15 }, small, 'gif')).toBe(15);
+    expect(animationFps({ start: 0, end: 5, fps: 30 }, small, 'gif')).toBe(15);
+    expect(animationFps({ start: 0, end: 10, fps: 30 }, small, 'webp')).toBeCloseTo(12.15, 2);
+    expect(animationFps({ start: 2, end: 7, fps: 5 }, { width: 640, height: 360 }, 'gif')).toBe(3.75);
+  });
+
+  it('holds the 31-second request (10 s of 640x360 at 30 fps) to the budget before any frame is cut', () => {
+    const size = { width: 640, height: 360 };
+    for (const format of ['gif', 'webp'] as const) {
+      const fps = animationFps({ start: 0, end: 10, fps: 30 }, size, format);
+      const stored = planPreviewFrames(60, { width: 1920, height: 1080, fps: 30 });
+      const frames = previewFramesFor(stored, { start: 0, end: 10, fps }).length;
+      // Within half a frame of the budget (the frame count is rounded).
+      expect(frames * size.width * size.height).toBeLessThanOrEqual(
+        ANIMATED_MAX_PIXEL_FRAMES[format] + (size.width * size.height) / 2,
+      );
+    }
+    // 4.32 M pixel-frames of noise: about 6 s of GIF encoding, instead of the 34.6 M drawn before.
+    expect(animationFps({ start: 0, end: 10, fps: 30 }, size, 'gif')).toBe(1.875);
   });
 });
 
@@ -291,17 +308,17 @@ describe('resolveImage', () => {
   });
 
   it.each([
-    ['preserve', 100, 56],
-    ['stretch', 100, 100],
-    ['crop', 100, 100],
-    ['smartcrop', 100, 100],
-    ['pad', 100, 100],
-  ])('fits %s into 100x100 as %ix%i', async (fit_mode, width, height) => {
-    const image = await picture(await resolve('/playback1/thumbnail.png', { width: '100', height: '100', fit_mode }));
+    ['preserve', 96, 54],
+    ['stretch', 96, 96],
+    ['crop', 96, 96],
+    ['smartcrop', 96, 96],
+    ['pad', 96, 96],
+  ])('fits %s into 96x96 as %ix%i', async (fit_mode, width, height) => {
+    const image = await picture(await resolve('/playback1/thumbnail.png', { width: '96', height: '96', fit_mode }));
     expect(image.metadata).toMatchObject({ width, height });
-    if (fit_mode === 'pad') expect(await image.pixel(50, 2)).toBe(BLACK); // bars above and below
-    if (fit_mode === 'crop') expect([await image.pixel(2, 50), await image.pixel(97, 50)]).toEqual([RED, BLUE]);
-    if (fit_mode === 'stretch') expect([await image.pixel(2, 2), await image.pixel(97, 97)]).toEqual([RED, BLUE]);
+    if (fit_mode === 'pad') expect(await image.pixel(48, 2)).toBe(BLACK); // bars above and below
+    if (fit_mode === 'crop') expect([await image.pixel(2, 48), await image.pixel(93, 48)]).toEqual([RED, BLUE]);
+    if (fit_mode === 'stretch') expect([await image.pixel(2, 2), await image.pixel(93, 93)]).toEqual([RED, BLUE]);
   });
 
   it('never draws larger than the stored still, whatever size is asked', async () => {
@@ -319,24 +336,55 @@ describe('resolveImage', () => {
       await resolve('/playback1/thumbnail.webp', { time: '12.4137', width: '300', fit_mode: 'smartcrop' }),
     ).toEqual({
       status: 302,
-      location: '/playback1/thumbnail.webp?time=12&width=300&fit_mode=smartcrop',
+      location: '/playback1/thumbnail.webp?time=12&width=288&fit_mode=smartcrop',
       cacheControl: 'public, max-age=31536000, immutable',
     });
     expect(drawn).not.toHaveBeenCalled();
-    expect((await resolve('/playback1/thumbnail.webp', { time: '12', width: '300' })).status).toBe(200);
+    expect((await resolve('/playback1/thumbnail.webp', { time: '12', width: '288' })).status).toBe(200);
     expect((await resolve('/playback1/thumbnail.webp', { time: '0.000001' })).status).toBe(302);
     drawn.mockRestore();
   });
 
+  it('redirects a public thumbnail of any width or height to the 32-pixel grid, drawing nothing', async () => {
+    const drawn = vi.spyOn(deps.bytes, 'getBytes');
+    const location = async (query: Record<string, string>) => {
+      const result = await resolve('/playback1/thumbnail.jpg', query);
+      return result.status === 302 ? result.location : result.status;
+    };
+    expect(await location({ width: '301' })).toBe('/playback1/thumbnail.jpg?width=288');
+    expect(await location({ width: '305', height: '1' })).toBe('/playback1/thumbnail.jpg?width=320&height=32');
+    expect(drawn).not.toHaveBeenCalled();
+    drawn.mockRestore();
+  });
+
+  it('redirects a public animation to whole seconds, a frame rate of 5/10/15/24/30 and sizes on the grid', async () => {
+    const drawn = vi.spyOn(deps.bytes, 'getBytes');
+    const text = vi.spyOn(deps.objects, 'getText');
+    // The request that took 31 s of CPU before answering 413.
+    const flood = { start: '0.001', end: '10.001', fps: '30', width: '640' };
+    expect(await resolve('/playback1/animated.gif', flood)).toEqual({
+      status: 302,
+      location: '/playback1/animated.gif?start=0&end=10&fps=30&width=640',
+      cacheControl: 'public, max-age=31536000, immutable',
+    });
+    expect(
+      await resolve('/playback1/animated.webp', { start: '3.7', end: '5.2', fps: '12.5', width: '333', height: '77' }),
+    ).toMatchObject({ location: '/playback1/animated.webp?start=4&end=5&fps=10&width=320&height=64' });
+    expect(drawn).not.toHaveBeenCalled();
+    expect(text).not.toHaveBeenCalled();
+    drawn.mockRestore();
+    text.mockRestore();
+  });
+
   it('turns clockwise before fitting, and flips after everything else', async () => {
-    const turned = await picture(await resolve('/playback1/thumbnail.png', { rotate: '90', width: '90' }));
-    expect(turned.metadata).toMatchObject({ width: 90, height: 160 });
+    const turned = await picture(await resolve('/playback1/thumbnail.png', { rotate: '90', width: '96' }));
+    expect(turned.metadata).toMatchObject({ width: 96, height: 171 });
     // The red left half is on top after a quarter turn clockwise.
-    expect([await turned.pixel(45, 10), await turned.pixel(45, 150)]).toEqual([RED, BLUE]);
+    expect([await turned.pixel(48, 10), await turned.pixel(48, 160)]).toEqual([RED, BLUE]);
     const flipped = await picture(
-      await resolve('/playback1/thumbnail.png', { rotate: '90', width: '90', flip_v: 'true' }),
+      await resolve('/playback1/thumbnail.png', { rotate: '90', width: '96', flip_v: 'true' }),
     );
-    expect([await flipped.pixel(45, 10), await flipped.pixel(45, 150)]).toEqual([BLUE, RED]);
+    expect([await flipped.pixel(48, 10), await flipped.pixel(48, 160)]).toEqual([BLUE, RED]);
     const mirrored = await picture(await resolve('/playback1/thumbnail.png', { width: '160', flip_h: '1' }));
     expect([await mirrored.pixel(10, 45), await mirrored.pixel(150, 45)]).toEqual([BLUE, RED]);
   });
@@ -345,12 +393,12 @@ describe('resolveImage', () => {
     const gif = await picture(await resolve('/playback1/animated.gif', { start: '1', end: '3', fps: '10' }));
     expect(gif.metadata).toMatchObject({ format: 'gif', width: 320, pages: 20, pageHeight: 180, loop: 0 });
     expect(gif.metadata.delay).toEqual(Array.from({ length: 20 }, () => 100));
-    const webp = await picture(await resolve('/playback1/animated.webp', { height: '90' }));
-    expect(webp.metadata).toMatchObject({ format: 'webp', width: 160, pageHeight: 90, pages: 75 });
+    const webp = await picture(await resolve('/playback1/animated.webp', { height: '96' }));
+    expect(webp.metadata).toMatchObject({ format: 'webp', width: 171, pageHeight: 96, pages: 75 });
     expect(await resolve('/playback1/animated.gif', { start: '0', end: '11' })).toMatchObject({ status: 400 });
-    // 10 s at 640 px and 30 fps is past the budget: drawn at 15 fps.
+    // 10 s at 640 px and 30 fps is past the WebP budget (7 M pixel-frames): drawn at 3.04 fps.
     const big = await picture(await resolve('/playback1/animated.webp', { end: '10', fps: '30', width: '640' }));
-    expect(big.metadata).toMatchObject({ width: 640, pageHeight: 360, pages: 150 });
+    expect(big.metadata).toMatchObject({ width: 640, pageHeight: 360, pages: 30 });
   });
 
   it('serves the storyboard sprite as bytes and its WebVTT pointing at /{playbackId}/storyboard.jpg', async () => {

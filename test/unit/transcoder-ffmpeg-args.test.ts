@@ -71,7 +71,7 @@ describe('ffmpeg protocol whitelist', () => {
         timeOffsetSeconds: 1,
       }),
       chunkFromUrl: chunkFfmpegArgs('https://s3/x?sig', plan, '/w/c', chunk, { timeOffsetSeconds: 1 }),
-      preview: previewFfmpegArgs('/w/source', planPreviewFrames(40, SOURCE.video), '/w/p', '/w/p.crc'),
+      preview: previewFfmpegArgs('/w/source', 40, planPreviewFrames(40, SOURCE.video), '/w/p', '/w/p.crc'),
     };
     expect(inputsOf(commands.ladder)).toEqual([{ input: '/w/source', whitelist: 'file' }]);
     expect(inputsOf(commands.audioOnlyLadder)).toEqual([{ input: '/w/source', whitelist: 'file' }]);

@@ -15,7 +15,7 @@ const REPORT = `[Parsed_loudnorm_0 @ 0x1]
 
 describe('normalize_audio arguments', () => {
   it('measures the first audio stream only, at EBU R128 targets', () => {
-    const args = loudnessMeasureArgs('/work/source');
+    const args = loudnessMeasureArgs('/work/source', 40);
     expect(args.join(' ')).toContain('-vn -sn -map 0:a:0 -filter:a loudnorm=I=-23:TP=-1:LRA=11:print_format=json');
     expect(args.slice(-3)).toEqual(['-f', 'null', '-']);
   });

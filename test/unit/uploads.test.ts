@@ -156,12 +156,23 @@ describe('ListQuery', () => {
     expect(ListQuery.parse({})).toEqual({ limit: 25, page: 1 });
   });
 
+  it('accepts the deepest page and the longest cursor', () => {
+    expect(ListQuery.parse({ page: '10' })).toMatchObject({ page: 10 });
+    expect(ListQuery.parse({ cursor: 'x'.repeat(4096) })).toMatchObject({ cursor: 'x'.repeat(4096) });
+    expect(() => parseOrThrow(ListQuery, { cursor: 'x'.repeat(4097) }, 'query')).toThrow(
+      'cursor: must be at most 4096 characters',
+    );
+  });
+
   it.each([
     [{ limit: '101' }, 'limit: must be at most 100'],
     [{ limit: '0' }, 'limit: limit starts at 1'],
     [{ limit: 'ten' }, 'limit: must be a number'],
     [{ page: '2', cursor: 'abc' }, 'page: cannot be combined with cursor'],
     [{ order: 'asc' }, 'order: is not a known field'],
+    // Each page skipped is one more DynamoDB read: deeper pages are reached with the cursor.
+    [{ limit: '1', page: '1000000' }, 'page: must be at most 10; use cursor'],
+    [{ page: '11' }, 'page: must be at most 10; use cursor'],
   ])('rejects %j', (q, message) => {
     expect(() => parseOrThrow(ListQuery, q, 'query')).toThrow(message);
   });

@@ -1,8 +1,12 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import Mux from '@mux/mux-node';
 import type { SQSEvent } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { DynamoWebhookRepository } from '../../lambdas/core/adapters/dynamo-webhooks.js';
 import { HttpWebhookSender } from '../../lambdas/core/adapters/http-webhook-sender.js';
 import {
   retryDelaySeconds,
@@ -16,6 +20,7 @@ import {
   deliverWebhook,
   fanOutChange,
   listWebhookEndpoints,
+  MAX_WEBHOOK_ENDPOINTS,
   updateWebhookEndpoint,
 } from '../../lambdas/core/usecases/webhooks.js';
 import { createWebhookDeliverHandler } from '../../lambdas/handlers/webhook-deliver.js';
@@ -122,6 +127,41 @@ describe('webhook endpoints and fan-out', () => {
       });
     }
     expect(webhooks.endpoints.size).toBe(0);
+  });
+
+  it('refuses a 21st endpoint of an environment with a 400 naming the limit, also when creates race', async () => {
+    const webhooks = new InMemoryWebhooks();
+    const create = (env: string) =>
+      createWebhookEndpoint({ address: 'https://a.example/hook' }, { env, webhooks, resolve });
+    for (let i = 0; i < MAX_WEBHOOK_ENDPOINTS - 1; i++) await create('env1');
+    const racing = await Promise.allSettled([create('env1'), create('env1'), create('env1')]);
+    expect((await webhooks.listEndpoints('env1')).length).toBeLessThanOrEqual(MAX_WEBHOOK_ENDPOINTS);
+    expect(racing.filter((r) => r.status === 'rejected').length).toBeGreaterThanOrEqual(2);
+    while ((await webhooks.listEndpoints('env1')).length < MAX_WEBHOOK_ENDPOINTS) await create('env1');
+    await expect(create('env1')).rejects.toMatchObject({
+      name: 'ValidationError',
+      messages: [
+        'address: an environment has at most 20 webhooks; delete one (DELETE /system/v1/webhooks/{WEBHOOK_ID}) to add another',
+      ],
+    });
+    expect(await webhooks.listEndpoints('env1')).toHaveLength(MAX_WEBHOOK_ENDPOINTS);
+    await expect(create('env2')).resolves.toMatchObject({ address: 'https://a.example/hook' });
+  });
+
+  it('lists every endpoint from DynamoDB, following the pages of a query past 1 MB', async () => {
+    const doc = mockClient(DynamoDBDocumentClient);
+    const item = (id: string) => ({ id, env: 'env1', url: `https://a.example/${id}`, secret: 's', created_at: 1 });
+    doc
+      .on(QueryCommand)
+      .resolvesOnce({ Items: [item('e1')], LastEvaluatedKey: { pk: 'env#env1', sk: 'endpoint#e1' } })
+      .resolvesOnce({ Items: [item('e2')] });
+    const repo = new DynamoWebhookRepository(DynamoDBDocumentClient.from(new DynamoDBClient({})), 'webhooks');
+    expect((await repo.listEndpoints('env1')).map((e) => e.id)).toEqual(['e1', 'e2']);
+    expect(doc.commandCalls(QueryCommand)[1]?.args[0].input.ExclusiveStartKey).toEqual({
+      pk: 'env#env1',
+      sk: 'endpoint#e1',
+    });
+    doc.restore();
   });
 
   it('queues nothing for a change that implies no event', async () => {

@@ -10,7 +10,7 @@
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Chunk } from '../../../lambdas/core/domain/chunks.js';
-import type { AudioPlan, LadderPlan } from '../../../lambdas/core/domain/ladder.js';
+import type { LadderPlan } from '../../../lambdas/core/domain/ladder.js';
 import { renditionNames } from '../../../lambdas/core/domain/ladder.js';
 import { MASTER_PLAYLIST } from '../../../lambdas/core/domain/layout.js';
 import {
@@ -32,7 +32,6 @@ import {
   storyboardVtt,
 } from '../../../lambdas/core/domain/thumbnails.js';
 import {
-  audioArgs,
   type ChunkEncodeOptions,
   chunkFfmpegArgs,
   HLS_VERSION,
@@ -42,8 +41,9 @@ import {
   type SegmentType,
   type SideOutputs,
   sideOutputsFfmpegArgs,
+  wholeAudioFfmpegArgs,
 } from './ffmpeg/args.js';
-import { runFfmpeg } from './ffmpeg/run.js';
+import { ffmpegLimits, runFfmpeg } from './ffmpeg/run.js';
 
 export interface EncodeOptions extends SideOutputs {
   /** @default 'fmp4' */
@@ -63,7 +63,8 @@ export async function encodeHls(
   const side = sideOutputsOf(plan, options);
   const folders = [...renditionNames(plan), ...sideFolders(side)];
   await Promise.all(folders.map((name) => mkdir(join(outDir, name), { recursive: true })));
-  await runFfmpeg(ladderFfmpegArgs(input, plan, outDir, segmentType, side), options.onProgress);
+  const args = ladderFfmpegArgs(input, plan, outDir, segmentType, side);
+  await runFfmpeg(args, ffmpegLimits(plan.sourceSeconds), options.onProgress);
   await Promise.all(renditionNames(plan).map((name) => finishPlaylist(join(outDir, name, RENDITION_PLAYLIST))));
   const variants = await Promise.all(renditionNames(plan).map((name) => measuredVariant(plan, outDir, name)));
   await writeFile(join(outDir, MASTER_PLAYLIST), masterPlaylist(variants, HLS_VERSION[segmentType]));
@@ -78,7 +79,7 @@ export async function encodeImages(input: string, plan: LadderPlan, outDir: stri
   const wanted = sideOutputsOf(plan, side);
   if (!plan.video || sideFolders(wanted).length === 0) return;
   await Promise.all(sideFolders(wanted).map((name) => mkdir(join(outDir, name), { recursive: true })));
-  await runFfmpeg(sideOutputsFfmpegArgs(input, plan.video, outDir, wanted));
+  await runFfmpeg(sideOutputsFfmpegArgs(input, plan, outDir, wanted), ffmpegLimits(plan.sourceSeconds));
 }
 
 /** Side outputs need a picture: none for an audio-only plan. */
@@ -100,20 +101,22 @@ const sideFolders = (side: SideOutputs) => [
  */
 export async function encodeAudioSlices(
   input: string,
-  audio: AudioPlan,
+  plan: LadderPlan,
   chunks: readonly Chunk[],
   dir: string,
 ): Promise<string[]> {
   await mkdir(dir, { recursive: true });
   const whole = join(dir, 'audio.m4a');
-  await runFfmpeg([...QUIET, ...inputArgs(input), '-vn', '-map', '0:a:0', ...audioArgs(audio), whole]);
+  const limits = ffmpegLimits(plan.sourceSeconds);
+  await runFfmpeg(wholeAudioFfmpegArgs(input, plan, whole), limits);
   const last = chunks.length - 1;
   return Promise.all(
     chunks.map(async (chunk, i) => {
       const file = join(dir, `audio_${String(chunk.index).padStart(4, '0')}.nut`);
       const end = i === last ? [] : ['-to', String(chunk.startSeconds + chunk.durationSeconds)];
       // Output-side -ss/-to on a stream copy keep exactly the packets with start ≤ t < end: the slices partition it.
-      await runFfmpeg([...QUIET, ...inputArgs(whole), '-ss', String(chunk.startSeconds), ...end, '-c', 'copy', file]);
+      const cut = [...QUIET, ...inputArgs(whole), '-ss', String(chunk.startSeconds), ...end, '-c', 'copy', file];
+      await runFfmpeg(cut, limits);
       return file;
     }),
   );
@@ -135,7 +138,7 @@ export async function encodeHlsChunk(
 ): Promise<void> {
   const args = chunkFfmpegArgs(input, plan, outDir, chunk, options); // throws without a video plan
   await Promise.all((plan.video?.rungs ?? []).map((r) => mkdir(join(outDir, r.name), { recursive: true })));
-  await runFfmpeg(args);
+  await runFfmpeg(args, ffmpegLimits(chunk.durationSeconds));
 }
 
 /** The storyboard's WebVTT, one cue per still actually written (the sprite holds the same frames). */

@@ -15,8 +15,8 @@ import {
   type PreviewManifest,
   planPreviewFrames,
 } from '../../../lambdas/core/domain/thumbnails.js';
-import { inputArgs, previewFilter, previewOutputArgs, QUIET, type SideOutputs } from './ffmpeg/args.js';
-import { runFfmpeg } from './ffmpeg/run.js';
+import { previewFilter, previewOutputArgs, QUIET, type SideOutputs, wholeSourceInputArgs } from './ffmpeg/args.js';
+import { ffmpegLimits, runFfmpeg } from './ffmpeg/run.js';
 
 export type PreviewResult = { manifest: PreviewManifest } | { error: Error } | { skipped: 'no video' };
 
@@ -54,7 +54,8 @@ export async function cutPreviewFrames(input: string, outDir: string, source: So
     if (!previews) return { skipped: 'no video' };
     const dir = join(outDir, PREVIEW_DIR);
     await mkdir(dir, { recursive: true });
-    await runFfmpeg(previewFfmpegArgs(input, previews.plan, dir, previews.frameList));
+    const args = previewFfmpegArgs(input, source.durationSeconds, previews.plan, dir, previews.frameList);
+    await runFfmpeg(args, ffmpegLimits(source.durationSeconds));
     return await finishPreviewFrames(outDir, previews);
   } catch (error) {
     return { error: error as Error };
@@ -69,7 +70,14 @@ export function logPreviews(logger: Logger, preview: PreviewResult): void {
 }
 
 /** Decode, keep `fps` frames a second, scale, tile into sheets; a frame checksum list counts the frames cut. */
-export function previewFfmpegArgs(input: string, plan: PreviewManifest, dir: string, frameList: string): string[] {
+export function previewFfmpegArgs(
+  input: string,
+  sourceSeconds: number,
+  plan: PreviewManifest,
+  dir: string,
+  frameList: string,
+): string[] {
   const graph = previewFilter('[0:v:0]', plan);
-  return [...QUIET, ...inputArgs(input), '-filter_complex', graph, ...previewOutputArgs(dir, frameList)];
+  const read = wholeSourceInputArgs(input, sourceSeconds);
+  return [...QUIET, ...read, '-filter_complex', graph, ...previewOutputArgs(dir, frameList)];
 }

@@ -33,16 +33,24 @@ export class DynamoWebhookRepository implements WebhookRepository {
     return Item && endpointFrom(Item);
   }
 
+  /** Every endpoint of the environment: a query answers at most 1 MB, so this follows its pages to the end. */
   async listEndpoints(env: string): Promise<WebhookEndpoint[]> {
-    const { Items = [] } = await this.doc.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :endpoint)',
-        ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
-        ExpressionAttributeValues: { ':pk': `env#${env}`, ':endpoint': 'endpoint#' },
-      }),
-    );
-    return Items.map(endpointFrom);
+    const endpoints: WebhookEndpoint[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const { Items = [], LastEvaluatedKey } = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :endpoint)',
+          ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
+          ExpressionAttributeValues: { ':pk': `env#${env}`, ':endpoint': 'endpoint#' },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      endpoints.push(...Items.map(endpointFrom));
+      startKey = LastEvaluatedKey;
+    } while (startKey);
+    return endpoints;
   }
 
   async deleteEndpoint(env: string, id: string): Promise<void> {

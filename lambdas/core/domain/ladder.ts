@@ -101,6 +101,11 @@ export interface AudioPlan {
 }
 
 export interface LadderPlan {
+  /**
+   * The probed length of the source the plan covers: every encode of the whole source stops at it (plus a small
+   * margin) however much more media the file holds, so the work done is what the source policy checked.
+   */
+  sourceSeconds: number;
   segmentSeconds: number;
   /** Every rung has a keyframe at every multiple of this, so segments of all rungs line up. */
   keyframeSeconds: number;
@@ -146,6 +151,7 @@ export function isResolutionTier(value: string): value is ResolutionTier {
 
 export function planLadder(source: SourceProbe, options: LadderOptions = {}): LadderPlan {
   return {
+    sourceSeconds: source.durationSeconds,
     segmentSeconds: options.segmentSeconds ?? 6,
     keyframeSeconds: 2,
     ...(source.video && { video: planVideo(source.video, options.maxResolutionTier ?? '1080p') }),

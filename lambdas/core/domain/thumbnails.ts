@@ -365,16 +365,24 @@ export function fittedSize(source: Size, box: { width?: number; height?: number 
 }
 
 /**
- * Frames × pixels one animation may hold: 10 s of 640 × 360 at 15 fps. It bounds the function's work (a GIF's
- * palette search is per pixel) and the response (6 MB at most through a Function URL); past it the frame rate is
- * lowered, the window and size kept. 320 × 180 (the default size) fits at 30 fps for the whole 10 s.
+ * Frames × output pixels one animation may hold, per format, checked before any frame is cut, so a request past it
+ * costs nothing to refuse: the frame rate is lowered to fit, the window and size kept. Derived from the worst case,
+ * noise frames (measured on a loaded 2-core machine): a GIF costs about 1.3 bytes and 1.4 µs a pixel-frame, a WebP
+ * about 0.55 bytes and 0.3 µs. WebP: 7 M pixel-frames stays under the 4 MB response limit (MAX_IMAGE_BYTES, under
+ * the 6 MB a function response carries) and about 2 s of CPU. GIF: Mux's default animation (5 s of 320 × 180 at
+ * 15 fps, 4.32 M) must draw at its rate, which bounds the CPU to about 6 s; noise that large may still exceed the
+ * 4 MB and answer 413, but after seconds, not the 31 s a 640-wide 10 s GIF of noise took.
  */
-export const ANIMATED_MAX_PIXEL_FRAMES = 640 * 360 * 150;
+export const ANIMATED_MAX_PIXEL_FRAMES = { gif: 320 * 180 * 15 * 5, webp: 7_000_000 } as const;
 
 /** The frame rate an animation of `size` over `params`' window is drawn at: the asked one, or less past the budget. */
-export function animationFps(params: Pick<AnimatedParams, 'start' | 'end' | 'fps'>, size: Size): number {
+export function animationFps(
+  params: Pick<AnimatedParams, 'start' | 'end' | 'fps'>,
+  size: Size,
+  format: 'gif' | 'webp',
+): number {
   const pixelSeconds = size.width * size.height * (params.end - params.start);
-  return Math.min(params.fps, ANIMATED_MAX_PIXEL_FRAMES / pixelSeconds);
+  return Math.min(params.fps, ANIMATED_MAX_PIXEL_FRAMES[format] / pixelSeconds);
 }
 
 /** A size turned by `rotate` degrees. */

@@ -12,6 +12,7 @@
  */
 import { decodeJwt } from 'jose';
 import type { Sharp } from 'sharp';
+import { canonicalAnimatedQuery, canonicalThumbnailQuery } from '../domain/image-grid.js';
 import { assetOutputPrefix } from '../domain/layout.js';
 import type { AssetRecord } from '../domain/media.js';
 import type { TokenAudience } from '../domain/playback-token.js';
@@ -136,11 +137,11 @@ export async function resolveImage(
     folder: assetOutputPrefix(asset.id),
     cacheControl,
   };
+  const redirect = access.tokenExpiresAt === undefined ? canonicalRedirect(context, request, query) : undefined;
+  if (redirect) return redirect;
   switch (request.kind) {
     case 'thumbnail':
-      return access.tokenExpiresAt === undefined
-        ? (canonicalThumbnail(context, request, query) ?? thumbnail(context, params, request.format))
-        : thumbnail(context, params, request.format);
+      return thumbnail(context, params, request.format);
     case 'animated':
       return animated(context, params, request.format);
     case 'storyboard':
@@ -171,25 +172,28 @@ function claimParameters(claims: Record<string, unknown>): Record<string, string
 }
 
 /**
- * Every `time` between two stills draws the same still, so a public thumbnail whose `time` is not its still's own
- * is redirected there: equivalent requests share one cache entry, and a flood of `time=0.<n>` variants costs a
+ * A public image whose parameters are not on their grid (domain/image-grid.ts: a thumbnail's `time` is its still's
+ * own, animation windows in whole seconds, sizes and rates on a few steps) is redirected to the URL that is:
+ * equivalent requests share one cache entry, and a flood of `time=0.<n>` or `start=0.<n>` variants costs a
  * redirect each (no drawing). Signed ones are not redirected: their cache key holds the token anyway.
  */
-function canonicalThumbnail(
+function canonicalRedirect(
   context: DrawContext,
   request: ImageRequest,
   query: Readonly<Record<string, string | undefined>>,
 ): ImageResult | undefined {
-  if (query.time === undefined) return undefined;
-  const parsed = parseThumbnailParams(query);
-  if (!parsed.ok || parsed.value.time === undefined) return undefined;
-  const plan = planImages(context.asset.duration, context.video);
-  const canonical = String(stillIndexAt(plan, parsed.value.time) * plan.intervalSeconds);
-  if (query.time === canonical) return undefined;
+  let changes: Record<string, string> | undefined;
+  if (request.kind === 'thumbnail') {
+    const plan = planImages(context.asset.duration, context.video);
+    changes = canonicalThumbnailQuery(query, (time) => stillIndexAt(plan, time) * plan.intervalSeconds);
+  } else if (request.kind === 'animated') {
+    changes = canonicalAnimatedQuery(query, context.asset.duration);
+  }
+  if (changes === undefined) return undefined;
   const search = new URLSearchParams(
     Object.entries(query).filter((entry): entry is [string, string] => entry[1] !== undefined),
   );
-  search.set('time', canonical);
+  for (const [name, value] of Object.entries(changes)) search.set(name, value);
   return {
     status: 302,
     location: `/${request.playbackId}/${request.kind}.${request.format}?${search.toString()}`,
@@ -262,7 +266,7 @@ async function animated(
   if (manifestText === undefined) return { status: 404, message: 'The asset has no preview frames' };
   const manifest = JSON.parse(manifestText) as PreviewManifest;
   const size = fittedSize({ width: manifest.width, height: manifest.height }, parsed.value, 'preserve');
-  const params = { ...parsed.value, fps: animationFps(parsed.value, size) };
+  const params = { ...parsed.value, fps: animationFps(parsed.value, size, format) };
   const frames = previewFramesFor(manifest, params);
   const sheetIndexes = [...new Set(frames.map((f) => f.sheet))];
   const sheets = new Map(

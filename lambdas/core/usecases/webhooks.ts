@@ -11,6 +11,17 @@ import { SIGNATURE_HEADER, webhookSignature } from '../domain/webhook-signature.
 import type { WebhookEndpoint, WebhookJob, WebhookQueue, WebhookRepository, WebhookSender } from '../ports.js';
 import { type MediaChange, messagesFor } from './notify.js';
 
+/**
+ * Endpoints one environment may have. Every event is queued once per endpoint, so this bounds the fan-out; Mux
+ * documents no number, and 20 is far more than one environment's own systems need.
+ */
+export const MAX_WEBHOOK_ENDPOINTS = 20;
+
+const tooManyEndpoints = () =>
+  new ValidationError([
+    `address: an environment has at most ${MAX_WEBHOOK_ENDPOINTS} webhooks; delete one (DELETE /system/v1/webhooks/{WEBHOOK_ID}) to add another`,
+  ]);
+
 const Address = z.url({ protocol: /^https?$/, error: 'must be an http or https URL' }).max(2048);
 
 /** The body of `POST /system/v1/webhooks`. */
@@ -59,7 +70,13 @@ async function checkAddress(address: string, ctx: EndpointCheck): Promise<void> 
   if (refused) throw new ValidationError([`address: ${refused}`]);
 }
 
+/**
+ * Registers an endpoint, up to MAX_WEBHOOK_ENDPOINTS per environment. The count is checked before the write and
+ * again after it: of creates racing past the limit, each sees the others, takes its own endpoint back and is refused,
+ * so the environment never stays over it.
+ */
 export async function createWebhookEndpoint(input: CreateWebhookEndpointInput, ctx: WebhooksContext & EndpointCheck) {
+  if ((await ctx.webhooks.listEndpoints(ctx.env)).length >= MAX_WEBHOOK_ENDPOINTS) throw tooManyEndpoints();
   await checkAddress(input.address, ctx);
   const endpoint: WebhookEndpoint = {
     id: newId(),
@@ -69,6 +86,10 @@ export async function createWebhookEndpoint(input: CreateWebhookEndpointInput, c
     created_at: Math.floor((ctx.now ?? Date.now)() / 1000),
   };
   await ctx.webhooks.putEndpoint(endpoint);
+  if ((await ctx.webhooks.listEndpoints(ctx.env)).length > MAX_WEBHOOK_ENDPOINTS) {
+    await ctx.webhooks.deleteEndpoint(ctx.env, endpoint.id);
+    throw tooManyEndpoints();
+  }
   return { ...view(endpoint), signing_secret: endpoint.secret };
 }
 

@@ -43,6 +43,25 @@ export function inputArgs(input: string, options: readonly string[] = []): strin
 }
 
 /**
+ * How far past its probed length a whole-source read may go: streams of one file end a little apart (an audio
+ * frame, a last video frame), and the probe reports the longest, so a small margin loses nothing of a true file.
+ */
+export const SOURCE_MARGIN = { seconds: 1, share: 0.01 } as const;
+
+/** The seconds of a source an encode reads: its probed length plus the margin. */
+export function sourceBoundSeconds(probedSeconds: number): number {
+  return probedSeconds + Math.max(SOURCE_MARGIN.seconds, probedSeconds * SOURCE_MARGIN.share);
+}
+
+/**
+ * `-i input` read for at most the probed length plus the margin: a header can claim 5 seconds over hours of media
+ * (the probe falls back to the container's duration), and without the bound ffmpeg would decode all of it.
+ */
+export function wholeSourceInputArgs(input: string, probedSeconds: number): string[] {
+  return inputArgs(input, ['-t', String(sourceBoundSeconds(probedSeconds))]);
+}
+
+/**
  * What the ladder's decode also feeds besides the rungs, so the source is decoded once for everything: stills and
  * the storyboard (domain/thumbnails.ts), and the preview frames animated images are drawn from, whose frame list
  * (one line per frame, counted afterwards) goes outside the published folder.
@@ -63,7 +82,7 @@ export function ladderFfmpegArgs(
   segmentType: SegmentType,
   side: SideOutputs = {},
 ): string[] {
-  const head = [...QUIET, '-progress', 'pipe:1', ...inputArgs(input)];
+  const head = [...QUIET, '-progress', 'pipe:1', ...wholeSourceInputArgs(input, plan.sourceSeconds)];
   const audio = plan.audio ? ['-map', '0:a:0', ...audioArgs(plan.audio)] : [];
   const hls = (name: string) => hlsOutputArgs(plan, join(outDir, name), segmentType);
   const { video } = plan;
@@ -81,9 +100,11 @@ export function ladderFfmpegArgs(
 }
 
 /** The side outputs alone, from their own decode of the whole source (a chunked transcode's first task). */
-export function sideOutputsFfmpegArgs(input: string, video: VideoPlan, outDir: string, side: SideOutputs): string[] {
-  const graph = filterGraph({ ...video, rungs: [] }, side);
-  return [...QUIET, ...inputArgs(input), '-filter_complex', graph, ...sideOutputArgs(outDir, side)];
+export function sideOutputsFfmpegArgs(input: string, plan: LadderPlan, outDir: string, side: SideOutputs): string[] {
+  if (!plan.video) throw new Error('Side outputs need a video plan');
+  const graph = filterGraph({ ...plan.video, rungs: [] }, side);
+  const read = wholeSourceInputArgs(input, plan.sourceSeconds);
+  return [...QUIET, ...read, '-filter_complex', graph, ...sideOutputArgs(outDir, side)];
 }
 
 export interface ChunkEncodeOptions {
@@ -130,6 +151,13 @@ function sideOutputArgs(outDir: string, { images, previews }: SideOutputs): stri
     ...(images ? imageOutputArgs(outDir) : []),
     ...(previews ? previewOutputArgs(join(outDir, PREVIEW_DIR), previews.frameList) : []),
   ];
+}
+
+/** The audio of the whole source, encoded once (a chunked transcode cuts it into slices afterwards). */
+export function wholeAudioFfmpegArgs(input: string, plan: LadderPlan, output: string): string[] {
+  if (!plan.audio) throw new Error('The audio encode needs an audio plan');
+  const read = wholeSourceInputArgs(input, plan.sourceSeconds);
+  return [...QUIET, ...read, '-vn', '-map', '0:a:0', ...audioArgs(plan.audio), output];
 }
 
 /** Stills numbered from 0 (`thumbnails/0000.jpg` is at 0 s), and the one storyboard sprite. */

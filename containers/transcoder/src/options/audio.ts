@@ -6,8 +6,8 @@
  * rungs, a chunked transcode's audio). One pass without measurements would have to adapt its gain as it goes.
  */
 import type { LadderPlan } from '../../../../lambdas/core/domain/ladder.js';
-import { inputArgs } from '../ffmpeg/args.js';
-import { runFfmpegCapturing } from '../ffmpeg/run.js';
+import { wholeSourceInputArgs } from '../ffmpeg/args.js';
+import { ffmpegLimits, runFfmpegCapturing } from '../ffmpeg/run.js';
 
 /** EBU R128's target: integrated loudness (LUFS), the true-peak ceiling (dBTP), and the loudness range kept (LU). */
 export const LOUDNESS_TARGET = { integrated: -23, truePeak: -1, range: 11 } as const;
@@ -22,10 +22,13 @@ export interface LoudnessMeasurement {
 
 const TARGET = `I=${LOUDNESS_TARGET.integrated}:TP=${LOUDNESS_TARGET.truePeak}:LRA=${LOUDNESS_TARGET.range}`;
 
-/** The first pass: measure the source's first audio stream; the JSON is printed on stderr at `info` level. */
-export function loudnessMeasureArgs(input: string): string[] {
+/**
+ * The first pass: measure the source's first audio stream, up to its probed length (`sourceSeconds`); the JSON is
+ * printed on stderr at `info` level.
+ */
+export function loudnessMeasureArgs(input: string, sourceSeconds: number): string[] {
   return [
-    ...['-hide_banner', '-nostats', '-loglevel', 'info', ...inputArgs(input)],
+    ...['-hide_banner', '-nostats', '-loglevel', 'info', ...wholeSourceInputArgs(input, sourceSeconds)],
     ...['-vn', '-sn', '-map', '0:a:0', '-filter:a', `loudnorm=${TARGET}:print_format=json`, '-f', 'null', '-'],
   ];
 }
@@ -52,7 +55,10 @@ export function loudnormFilter(m: LoudnessMeasurement): string {
 /** `plan` with its audio normalised when `normalize` is set (a plan without audio, or silent audio, is kept). */
 export async function normalizeLoudness(input: string, plan: LadderPlan, normalize = false): Promise<LadderPlan> {
   if (!normalize || !plan.audio) return plan;
-  const stderr = await runFfmpegCapturing(loudnessMeasureArgs(input));
+  const stderr = await runFfmpegCapturing(
+    loudnessMeasureArgs(input, plan.sourceSeconds),
+    ffmpegLimits(plan.sourceSeconds),
+  );
   let measured: LoudnessMeasurement;
   try {
     measured = parseLoudness(stderr);

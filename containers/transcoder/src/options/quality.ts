@@ -22,7 +22,7 @@ import {
 } from '../../../../lambdas/core/domain/ladder.js';
 import type { VideoQuality } from '../../../../lambdas/core/domain/media.js';
 import { inputArgs, QUIET } from '../ffmpeg/args.js';
-import { runFfmpeg } from '../ffmpeg/run.js';
+import { ffmpegLimits, runFfmpeg } from '../ffmpeg/run.js';
 
 export interface QualityTier {
   preset: X264Preset;
@@ -108,7 +108,7 @@ export async function measureComplexity(input: string, probe: SourceProbe, workD
   const out = join(workDir, 'complexity.h264');
   const fps = Math.min(video.fps || 30, 60);
   const seconds = sampleWindows(probe.durationSeconds).reduce((sum, w) => sum + w.seconds, 0);
-  await runFfmpeg(complexityArgs(input, probe.durationSeconds, fps, out));
+  await runFfmpeg(complexityArgs(input, probe.durationSeconds, fps, out), ffmpegLimits(seconds));
   const { size } = await stat(out);
   const height = COMPLEXITY_PASS.height;
   const width = Math.round((video.width * height) / video.height / 2) * 2;

@@ -72,7 +72,7 @@ async function recordPlan(ctx: StrategyContext, source: PreparedSource, chunks: 
     timeOffsetSeconds: chunkTimeOffset(plan.video?.fps ?? 30),
   };
   if (plan.audio) {
-    const slices = await deps.chunkEncoders.audioSlices(source.file, plan.audio, chunks, join(ctx.workDir, 'audio'));
+    const slices = await deps.chunkEncoders.audioSlices(source.file, plan, chunks, join(ctx.workDir, 'audio'));
     await inParallel(chunks, UPLOAD_CONCURRENCY, (chunk) =>
       ctx.storage.putFile(
         job.outputBucket,

@@ -1,0 +1,60 @@
+/** Who may do what: access tokens, environments and playback signing keys. */
+import type { Permission } from '../domain/permissions.js';
+
+export interface AccessToken {
+  id: string;
+  env: string;
+  /** scrypt hash of the secret, `salt:hash` in hex. */
+  secret_hash: string;
+  name?: string;
+  created_at: number;
+  /** Absent on tokens stored before permissions existed: they have full access (LEGACY_PERMISSIONS). */
+  permissions?: Permission[];
+  /** Unix seconds after which the token no longer authenticates (absent: until revoked). */
+  expires_at?: number;
+}
+
+/** Access tokens by id. Revoking deletes the token, so the next lookup of its id finds nothing. */
+export interface TokenRepository {
+  get(id: string): Promise<AccessToken | undefined>;
+  /** AlreadyExistsError when the id is taken. */
+  put(token: AccessToken): Promise<void>;
+  /** The environment's tokens, oldest first. */
+  listByEnv(env: string): Promise<AccessToken[]>;
+  /** NotFoundError when the environment has no such token. */
+  delete(env: string, id: string): Promise<void>;
+}
+
+/** An environment of the deployment: assets, uploads, keys, webhooks and tokens belong to exactly one. */
+export interface Environment {
+  id: string;
+  name: string;
+  created_at: number;
+}
+
+export interface EnvironmentRepository {
+  get(id: string): Promise<Environment | undefined>;
+  /** Creates the environment unless one with its id exists; returns the stored one. */
+  putIfAbsent(environment: Environment): Promise<Environment>;
+  /** Oldest first. */
+  list(): Promise<Environment[]>;
+  /** NotFoundError when there is no such environment. */
+  rename(id: string, name: string): Promise<Environment>;
+}
+
+/** A signing key: Gamma keeps only the public half; the private key is returned once, at creation. */
+export interface SigningKey {
+  id: string;
+  env: string;
+  /** SPKI PEM. */
+  public_key: string;
+  created_at: number;
+}
+
+export interface SigningKeyRepository {
+  put(key: SigningKey): Promise<void>;
+  get(id: string): Promise<SigningKey | undefined>;
+  listByEnv(env: string): Promise<SigningKey[]>;
+  /** NotFoundError when the environment has no such key. */
+  delete(env: string, id: string): Promise<void>;
+}

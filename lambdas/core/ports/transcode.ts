@@ -1,0 +1,111 @@
+/** A transcode: the job, what starts it, and the bookkeeping on the asset while it runs. */
+import type { ChunkPlanRecord, ChunkState } from '../domain/chunks.js';
+import type { AssetRecord, MasterAccess, SourceObject, VideoQuality } from '../domain/media.js';
+import type { StaticRenditionOutcome, StaticResolution } from '../domain/static-renditions.js';
+
+/** One transcode of one asset. */
+export interface TranscodeJob {
+  assetId: string;
+  /** Read exactly this object: its version and ETag, when pinned (domain/media.ts `SourceObject`). */
+  source: SourceObject;
+  outputBucket: string;
+  maxResolutionTier?: string;
+  /** The static renditions (MP4/M4A downloads) to write after the ladder, e.g. ['highest', 'audio-only']. */
+  staticRenditions?: StaticResolution[];
+  /** One chunk of a chunked transcode (its plan is recorded on the asset, see ChunkLedger); absent: the whole job. */
+  chunk?: { index: number };
+  /** Mux's `video_quality` the asset was created with; absent means `basic` (today's ladder). */
+  videoQuality?: VideoQuality;
+  /** Mux's `normalize_audio`: loudness-normalise the audio (EBU R128). Absent means false. */
+  normalizeAudio?: boolean;
+  /** Mux's `master_access`: `temporary` also writes the full-quality master MP4. Absent means `none`. */
+  masterAccess?: MasterAccess;
+  /** Mux's test mode: at most 10 seconds, watermarked. Absent means false. */
+  test?: boolean;
+  /**
+   * What the task does. `transcode` (the default) is the whole pipeline; on an asset that is already `ready`,
+   * `static_renditions` only remuxes `staticRenditions` from the stored rungs (added after creation), and `master`
+   * only writes the master MP4 (`master_access` turned on after creation).
+   */
+  mode?: 'transcode' | 'static_renditions' | 'master';
+}
+
+/** Records what became of an asset's static renditions once the transcoder has written them. */
+export interface StaticRenditionsStore {
+  /**
+   * Applies the outcomes to the asset's `static_renditions` files (matched by resolution). Throws TransitionError
+   * when the asset is not `ready` (deleted meanwhile).
+   */
+  record(assetId: string, outcomes: readonly StaticRenditionOutcome[]): Promise<void>;
+}
+
+/** Starts a transcode somewhere (Fargate task or MediaConvert job); returns the job's id. */
+export interface TranscodeRunner {
+  start(job: TranscodeJob): Promise<{ jobId: string }>;
+}
+
+/** An asset still `preparing`, with the bookkeeping of its transcode attempts. */
+export interface PreparingAsset {
+  asset: AssetRecord;
+  /** The job (task ARN) of the current attempt; absent between a claim and the runner accepting the job. */
+  jobId?: string;
+  /** Attempts started so far (the first dispatch is attempt 1). */
+  attempts: number;
+  /** Unix seconds of the current dispatch claim, if one is held. */
+  claimedAt?: number;
+}
+
+/**
+ * The retry budget of transcodes, kept on the asset item: a crashed attempt is retried by exactly one caller, and
+ * never more than the budget allows.
+ */
+export interface TranscodeAttempts {
+  /**
+   * Claims the next attempt after `failedJobId` (or after a dispatch that never recorded a job, when undefined):
+   * succeeds for exactly one caller while the asset is preparing, that job is still its current one, and fewer
+   * than `maxAttempts` attempts were made. The claim removes the failed job id; record the new one with
+   * `MediaRepository.recordJob`.
+   */
+  claimRetry(
+    assetId: string,
+    failedJobId: string | undefined,
+    maxAttempts: number,
+    claimStaleAfterSeconds: number,
+  ): Promise<{ attempt: number } | { refused: 'not_current' | 'exhausted'; attempts: number }>;
+  /** Assets that have been preparing since before `createdBefore` (unix seconds). */
+  listPreparing(createdBefore: number): Promise<PreparingAsset[]>;
+}
+
+/**
+ * The bookkeeping of a chunked transcode, on the asset's item: the plan (written once), the task of each chunk, its
+ * attempts, and the set of chunks done. Every write is conditional, so a chunk that finishes twice counts once and
+ * exactly one caller learns that it completed the set.
+ */
+export interface ChunkLedger {
+  /**
+   * Records the plan on a preparing asset that has none; returns the stored plan — the first writer's, also when this
+   * call lost the race (a retried first task must encode the cut the chunk tasks already use).
+   * Throws TransitionError when the asset is no longer preparing.
+   */
+  recordPlan(assetId: string, plan: ChunkPlanRecord): Promise<ChunkPlanRecord>;
+  get(assetId: string): Promise<ChunkState | undefined>;
+  /** Records the task that runs chunk `index` (the current attempt). */
+  recordChunkJob(assetId: string, index: number, jobId: string): Promise<void>;
+  /**
+   * Adds chunk `index` to the done set while the asset is preparing. `counted` is false when it was already there (a
+   * chunk that finished twice) or the asset has left preparing; `complete` is true for exactly the call that made
+   * the set whole.
+   */
+  completeChunk(assetId: string, index: number): Promise<{ counted: boolean; complete: boolean; done: number }>;
+  /**
+   * Claims the next attempt of chunk `index` after its task `failedJobId` died: succeeds for one caller while the
+   * asset is preparing, the chunk is not done (or every chunk is, and the asset still waits for its playlists), that
+   * task is still the chunk's current one, and it has had fewer than `maxAttempts` attempts.
+   */
+  claimChunkRetry(
+    assetId: string,
+    index: number,
+    failedJobId: string,
+    maxAttempts: number,
+  ): Promise<{ attempt: number } | { refused: 'not_current' | 'done' | 'exhausted'; attempts: number }>;
+}
