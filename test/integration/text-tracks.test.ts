@@ -124,7 +124,9 @@ describe('text tracks', () => {
     expect(variants((await master('?redundant_streams=true')).text)).toHaveLength(all.length * 2);
     // 7 s, past the first segment's end (ffmpeg's segments last a few milliseconds over 6 s).
     const clipped = (await master('?asset_start_time=7')).text;
-    const rendition = clipped.split('\n').find((l) => l.includes('index.m3u8?asset_start_time=7')) ?? '';
+    // A video rendition's URI line (the SUBTITLES group's EXT-X-MEDIA tags carry the clip too, inside URI="…").
+    const rendition =
+      clipped.split('\n').find((l) => !l.startsWith('#') && l.includes('index.m3u8?asset_start_time=7')) ?? '';
     const trimmed = await (await fetch(new URL(rendition, `${config.streamUrl}/${playbackId}.m3u8`))).text();
     expect(trimmed).toContain('#EXT-X-MEDIA-SEQUENCE:1');
     const refused = await master('?max_resolution=4k&rendition_order=up');

@@ -23,9 +23,11 @@ export class GammaClient {
       method,
       headers: { authorization: this.auth, ...(body !== undefined && { 'content-type': 'application/json' }) },
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      // The API's own answer, a redirect included (the playback helpers' 302 to the stream URL).
+      redirect: 'manual',
     });
     const text = await res.text();
-    const json = text ? JSON.parse(text) : undefined;
+    const json = text && res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : undefined;
     if (method === 'POST' && path === '/system/v1/webhooks' && res.status === 201) {
       recordCreated('webhook-endpoint', json.data.id);
     }
