@@ -86,10 +86,10 @@ describe('webhooks', () => {
     expect(entries).toContainEqual(expect.objectContaining({ event_id: failed?.event_id, attempt: 2 }));
 
     expect((await client.request('DELETE', `/system/v1/webhooks/${endpointId}`)).status).toBe(204);
-    const refused = await client.request('POST', '/system/v1/webhooks', { url: 'ftp://example.com/x' });
+    const refused = await client.request('POST', '/system/v1/webhooks', { address: 'ftp://example.com/x' });
     expect(refused).toMatchObject({
       status: 400,
-      json: { error: { type: 'invalid_parameters', messages: [expect.stringMatching(/^url: /)] } },
+      json: { error: { type: 'invalid_parameters', messages: [expect.stringMatching(/^address: /)] } },
     });
   });
 });

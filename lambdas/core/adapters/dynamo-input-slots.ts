@@ -4,8 +4,12 @@ import type { InputSlots } from '../ports.js';
 import { inputSlotsKey, MEDIA_TABLE } from '../tables.js';
 import { isConditionalCheckFailed } from './dynamo-errors.js';
 
-/** How many times a claim re-reads after losing a race to another claim or release. */
-const CLAIM_TRIES = 5;
+/**
+ * How many times a claim re-reads after losing a race to another claim or release. Each round has one winner, so
+ * N requests at once need up to N rounds: enough tries for a burst well past the limit, with a jittered pause.
+ */
+const CLAIM_TRIES = 30;
+const pauseBeforeRetry = () => new Promise((r) => setTimeout(r, 5 + Math.random() * 25));
 
 /**
  * An environment's URL-input slots on one media-table item (`pk = input-slots#<env>`): `slots` maps asset id → lease
@@ -40,6 +44,7 @@ export class DynamoInputSlots implements InputSlots {
         return true;
       } catch (err) {
         if (!isConditionalCheckFailed(err)) throw err;
+        await pauseBeforeRetry();
       }
     }
     throw new Error(`Could not claim a URL-input slot for ${env}: ${CLAIM_TRIES} concurrent writes won`);
