@@ -153,8 +153,10 @@ export function assetsView(ctx: { config: DashboardConfig; store: AssetStore; qu
   const pendingUploads = () =>
     queue.items.filter((item) => {
       if (item.state === 'cancelled') return false;
-      const assetId = item.upload?.asset_id;
-      return !(assetId && store.find(assetId)) && !store.assets.some((a) => a.upload_id === item.upload?.id);
+      const upload = item.upload;
+      if (!upload) return true;
+      // An asset made from a URL has no upload_id: compare only once the upload exists.
+      return !(upload.asset_id && store.find(upload.asset_id)) && !store.assets.some((a) => a.upload_id === upload.id);
     });
 
   function matches(title: string, id: string, rowStatus: string) {
