@@ -23,7 +23,8 @@ import { needsPlatform } from '../support/target.js';
 const config = needsPlatform(
   'makes a second environment in the emulator the tests start and serves slow inputs on 127.0.0.1',
 );
-const noisy = new GammaClient(config);
+// Each neighbour has an environment of its own: other files' URL inputs in `dev` must not hold its slots.
+let noisy: GammaClient;
 let quiet: GammaClient;
 let dir: string;
 let trickle: Server;
@@ -54,6 +55,7 @@ async function apiP95(client: GammaClient, count: number): Promise<number> {
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'noisy-'));
   quiet = await envClient('quiet-neighbour');
+  noisy = await envClient('noisy-neighbour');
   // A server that sends a byte a second: the slow URL inputs the noisy environment starts.
   trickle = createServer((_req, res) => {
     res.writeHead(200, { 'content-type': 'video/mp4' });
