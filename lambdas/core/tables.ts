@@ -10,8 +10,9 @@
  *   playback  pk = playback#<id>  (not listed)            owner DynamoAssetRepository: a lookup item derived from
  *             its asset's playback_ids, written and removed with them
  *   search    pk = search#<asset id>#<field>#<value>  owner DynamoAssetSearch (dynamo-asset-search.ts), kept in step
- *             by withSearchIndex; GSI bySearch (keys only): gsi2pk = <env>#<first three characters of the value>,
- *             gsi2sk = <value>\u0001<asset id>
+ *             by withSearchIndex; GSI bySearch (keys only): gsi2pk = <env>#<first 3 characters of the value>#<bucket>,
+ *             gsi2sk = <value>\u0001<asset id>; GSI bySearchLong (keys only, sparse): gsi3pk = <env>#<first 8
+ *             characters>#<bucket> on values of 8 characters or more, same sort key (domain/search.ts)
  *   The transcoder task may touch only `asset#…` items (dynamodb:LeadingKeys, lib/constructs/transcode.ts).
  * signing keys: id; GSI byEnv: env, created_at (number)   owner DynamoSigningKeyRepository. A table of its own so
  *   that what may write the media table (the transcoder) cannot replace a public key that verifies playback tokens.
@@ -28,6 +29,8 @@ export const MEDIA_TABLE = {
   bySearchIndex: 'bySearch',
   bySearchPartitionKey: 'gsi2pk',
   bySearchSortKey: 'gsi2sk',
+  bySearchLongIndex: 'bySearchLong',
+  bySearchLongPartitionKey: 'gsi3pk',
 } as const;
 
 export const CONNECTIONS_TABLE = {
