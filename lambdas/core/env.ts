@@ -64,6 +64,8 @@ export const ENV = {
   ALLOW_LOOPBACK_URLS: 'ALLOW_LOOPBACK_URLS',
   /** Secrets Manager secret holding the PEM private key the stream distribution trusts (CloudFront signed URLs). */
   PLAYBACK_KEY_SECRET: 'PLAYBACK_KEY_SECRET',
+  /** Secrets Manager secret the deploy writes the first access token into (handlers/first-token.ts). */
+  FIRST_TOKEN_SECRET: 'FIRST_TOKEN_SECRET',
   /** CloudFront public key id of that key (the signed URLs' `Key-Pair-Id`). */
   PLAYBACK_KEY_PAIR_ID: 'PLAYBACK_KEY_PAIR_ID',
   /** SSM parameter holding the stream's public URL, which signatures name (set after the distribution exists). */
@@ -141,6 +143,8 @@ export const USES = {
   ],
   /** The deploy-time custom resource that makes the playback signing key (handlers/playback-key.ts). */
   playbackKey: ['PLAYBACK_KEY_SECRET'],
+  /** The deploy-time custom resource that makes the first access token (handlers/first-token.ts). */
+  firstToken: ['TOKENS_TABLE', 'FIRST_TOKEN_SECRET'],
   uploadTimeouts: ['MEDIA_TABLE', 'INGEST_BUCKET'],
   /** Fetches input URLs into the ingest bucket and dispatches, so it also reads the runner's variables. */
   urlFetch: ['MEDIA_TABLE', 'INGEST_BUCKET', 'OUTPUT_BUCKET', 'TRANSCODER', 'MAX_UPLOAD_BYTES'],

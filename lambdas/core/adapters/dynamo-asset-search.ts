@@ -16,7 +16,7 @@ import {
   shardOf,
   tierOf,
 } from '../domain/search.js';
-import type { AssetSearchIndex, Page } from '../ports.js';
+import type { AssetSearchIndex, Page, SearchHit } from '../ports.js';
 import { envIndexKey, MEDIA_TABLE, mediaKey, SEARCH_SEPARATOR, searchItemKey } from '../tables.js';
 import { assetFromItem, decodeKey, encodeCursor } from './media-items.js';
 import { MediaTable } from './media-table.js';
@@ -43,7 +43,7 @@ export function searchItem(asset: Pick<AssetRecord, 'id' | 'env'>, entry: Search
   };
   for (const tier of ['short', 'long'] as const) {
     const shard = shardOf(entry.value, tier);
-    if (shard !== undefined) item[TIERS[tier].key] = partitionOf(asset.env, shard, bucketOf(asset.id));
+    if (shard !== undefined) item[TIERS[tier].key] = partitionOf(asset.env, shard, bucketOf(asset.id, tier));
   }
   return item;
 }
@@ -86,37 +86,39 @@ export class DynamoAssetSearch implements AssetSearchIndex {
    * found: a common word stops in the first bucket, a rare value reads all of them. The cursor names the bucket to
    * go on with and, when that bucket was left part-way, the entry to start after.
    */
-  async find(env: string, query: string, limit: number, cursor?: string): Promise<Page<string>> {
+  async find(env: string, query: string, limit: number, cursor?: string): Promise<Page<SearchHit>> {
     const tier = tierOf(query);
     const shard = shardOf(query, tier) ?? query;
     const at = cursor === undefined ? { bucket: 0 } : decodeSearchCursor(cursor, env, shard, query, tier);
     if (!at) throw new ValidationError(['cursor: is not a cursor of this search']);
-    const ids: string[] = [];
+    const hits: SearchHit[] = [];
     let { bucket, after } = at as { bucket: number; after?: Item };
-    for (let wave = 1; bucket < SEARCH_BUCKETS; wave *= 2) {
-      const buckets = Array.from({ length: Math.min(wave, SEARCH_BUCKETS - bucket) }, (_, i) => bucket + i);
-      const want = limit - ids.length;
+    const buckets = SEARCH_BUCKETS[tier];
+    for (let wave = 1; bucket < buckets; wave *= 2) {
+      const reads = Array.from({ length: Math.min(wave, buckets - bucket) }, (_, i) => bucket + i);
+      const want = limit - hits.length;
       const pages = await Promise.all(
-        buckets.map((b, i) =>
+        reads.map((b, i) =>
           this.readBucket(tier, partitionOf(env, shard, b), query, want, i === 0 ? after : undefined),
         ),
       );
       for (const [i, page] of pages.entries()) {
-        const room = limit - ids.length;
+        const room = limit - hits.length;
         const taken = page.items.slice(0, room);
-        ids.push(...taken.map(idOf));
-        const last = taken.at(-1);
+        hits.push(
+          ...taken.map((item) => ({ id: idOf(item), after: encodeSearchCursor(bucket + i, keyOf(item, tier)) })),
+        );
         const bucketLeft = page.items.length > room || (page.items.length === room && page.more);
-        if (bucketLeft && last) return { items: ids, next: encodeSearchCursor(bucket + i, keyOf(last, tier)) };
-        if (ids.length >= limit) {
+        if (bucketLeft) return { items: hits, ...(hits.length > 0 && { next: hits.at(-1)?.after }) };
+        if (hits.length >= limit) {
           const nextBucket = bucket + i + 1;
-          return { items: ids, ...(nextBucket < SEARCH_BUCKETS && { next: encodeSearchCursor(nextBucket) }) };
+          return { items: hits, ...(nextBucket < buckets && { next: encodeSearchCursor(nextBucket) }) };
         }
       }
-      bucket += buckets.length;
+      bucket += reads.length;
       after = undefined;
     }
-    return { items: ids };
+    return { items: hits };
   }
 
   private async readBucket(tier: SearchTier, partition: string, query: string, limit: number, after?: Item) {
@@ -177,7 +179,7 @@ const encodeSearchCursor = (bucket: number, after?: Item) => encodeCursor({ buck
 function decodeSearchCursor(cursor: string, env: string, shard: string, query: string, tier: SearchTier) {
   const key = decodeKey(cursor, ['bucket']) ?? decodeKey(cursor, ['bucket', PK, TIERS[tier].key, SSK]);
   const bucket = Number(key?.bucket);
-  if (!key || !Number.isInteger(bucket) || bucket < 0 || bucket >= SEARCH_BUCKETS) return undefined;
+  if (!key || !Number.isInteger(bucket) || bucket < 0 || bucket >= SEARCH_BUCKETS[tier]) return undefined;
   const { bucket: _, ...after } = key;
   if (Object.keys(after).length === 0) return { bucket };
   const sameSearch = after[TIERS[tier].key] === partitionOf(env, shard, bucket) && after[SSK]?.startsWith(query);

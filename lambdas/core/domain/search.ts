@@ -6,9 +6,9 @@
  *
  * Index partitions stay small however common a word is: an entry is filed under its first three characters (the
  * short tier, for searches of 3 to 7 characters) and, when it has them, its first eight (the long tier), and in each
- * tier under one of SEARCH_BUCKETS buckets chosen by its asset id. A search reads the buckets of its tier one after
- * another, in widening waves, until its page is full: a common word fills it from the first bucket (a sixteenth of
- * the entries), a rare value reads every bucket, each nearly empty.
+ * tier under one of its SEARCH_BUCKETS buckets, chosen by the asset id. A search reads the buckets of its tier one
+ * after another, in widening waves, until its page is full: a common word fills it from the first bucket (a sixteenth
+ * of the entries), a rare value reads every bucket, each nearly empty.
  */
 import type { AssetRecord } from './media.js';
 
@@ -45,10 +45,14 @@ export function normalise(text: string): string {
 
 /** The long tier's prefix: searches this long or longer read entries filed under their first 8 characters. */
 export const LONG_SHARD_LENGTH = 8;
-/** Buckets per prefix: a partition holds about 1/16 of the entries sharing a prefix. */
-export const SEARCH_BUCKETS = 16;
-
 export type SearchTier = 'short' | 'long';
+
+/**
+ * Buckets per prefix in each tier: a partition holds about 1/16 (short) or 1/4 (long) of the entries sharing its
+ * prefix, and a search that finds little reads that many partitions. Three characters are shared by far more values
+ * than eight, so the short tier splits more.
+ */
+export const SEARCH_BUCKETS: Record<SearchTier, number> = { short: 16, long: 4 };
 
 const prefix = (normalised: string, length: number) => Array.from(normalised).slice(0, length).join('');
 
@@ -64,11 +68,11 @@ export function shardOf(normalised: string, tier: SearchTier): string | undefine
   return Array.from(normalised).length >= LONG_SHARD_LENGTH ? prefix(normalised, LONG_SHARD_LENGTH) : undefined;
 }
 
-/** The bucket of an asset's entries: a stable hash (FNV-1a) of its id, so every entry of an asset shares one. */
-export function bucketOf(assetId: string): number {
+/** The bucket of an asset's entries in a tier: a stable hash (FNV-1a) of its id, the same for all its entries. */
+export function bucketOf(assetId: string, tier: SearchTier): number {
   let hash = 0x811c9dc5;
   for (let i = 0; i < assetId.length; i++) hash = Math.imul(hash ^ assetId.charCodeAt(i), 0x01000193) >>> 0;
-  return hash % SEARCH_BUCKETS;
+  return hash % SEARCH_BUCKETS[tier];
 }
 
 /** Every entry of an asset's values, without duplicates. */
