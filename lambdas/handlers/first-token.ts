@@ -8,12 +8,12 @@
  */
 import { PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
+import { documentClient } from '../core/adapters/clients.js';
 import {
   answeringCloudFormation,
   type CustomResourceOutcome,
   type Respond,
 } from '../core/adapters/cloudformation-response.js';
-import { documentClient } from '../core/adapters/clients.js';
 import { DynamoEnvironmentRepository, DynamoTokenRepository } from '../core/adapters/dynamo-tokens.js';
 import { NotFoundError } from '../core/domain/errors.js';
 import { envFor } from '../core/env.js';
