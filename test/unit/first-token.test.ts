@@ -33,7 +33,7 @@ const base = {
   ResourceType: 'Custom::FirstAccessToken',
   ResourceProperties: { ServiceToken: 'arn:fn', EnvironmentId: 'production' },
 };
-const event = (extra: object) => ({ ...base, ...extra }) as CloudFormationCustomResourceEvent;
+const event = (extra: object) => ({ ...base, ...extra }) as unknown as CloudFormationCustomResourceEvent;
 const written = () => JSON.parse(String(secrets.commandCalls(PutSecretValueCommand)[0]?.args[0].input.SecretString));
 
 beforeEach(() => {
