@@ -31,8 +31,13 @@ describe('dashboard for a team: environments, tokens, search', () => {
   const asset = async (client: GammaClient, title: string, externalId: string) => {
     // Nothing listens on port 9: the asset exists at once and errors without a transcode.
     const body = { inputs: [{ url: 'http://127.0.0.1:9/none.mp4' }], meta: { title, external_id: externalId } };
-    const { status, json } = await client.request('POST', '/video/v1/assets', body);
-    if (status !== 201) throw new Error(`create asset: ${status} ${JSON.stringify(json)}`);
+    // An environment fetches at most 10 input URLs at once (429 until one is done): wait for a slot.
+    for (const deadline = Date.now() + 120_000; ; ) {
+      const { status, json } = await client.request('POST', '/video/v1/assets', body);
+      if (status === 201) return;
+      if (status !== 429 || Date.now() > deadline) throw new Error(`create asset: ${status} ${JSON.stringify(json)}`);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
   };
 
   beforeAll(async () => {

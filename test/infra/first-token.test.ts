@@ -25,7 +25,7 @@ describe('first access token', () => {
   });
 
   it('lets its handler write only that secret and the tokens table', () => {
-    const role = (handler?.Properties.Role as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0];
+    const role = String(handler?.Properties?.Role?.['Fn::GetAtt']?.[0]);
     const allowed = policiesOfRole(pipeline$, role);
     const secretWrite = allowed.find((s) => s.actions.includes('secretsmanager:PutSecretValue'));
     expect(secretWrite?.resources).toEqual([{ Ref: secretId }]);
