@@ -119,28 +119,22 @@ export function tokensView(ctx: { api: GammaApi; environmentName: string }) {
   });
 
   function showSecret(id: string, secret: string) {
+    const line = (label: string, elementId: string, value: string, copyLabel: string) =>
+      h(
+        'p',
+        null,
+        label,
+        ' ',
+        h('code', { id: elementId }, value),
+        ' ',
+        copyButton(() => value, copyLabel),
+      );
     replace(
       created,
       h('h2', null, t('tokens.createdTitle')),
       h('p', null, t('tokens.createdOnce')),
-      h(
-        'p',
-        null,
-        t('tokens.id'),
-        ' ',
-        h('code', { id: 'new-token-id' }, id),
-        ' ',
-        copyButton(() => id, t('tokens.copyId')),
-      ),
-      h(
-        'p',
-        null,
-        t('tokens.secret'),
-        ' ',
-        h('code', { id: 'new-token-secret' }, secret),
-        ' ',
-        copyButton(() => secret, t('tokens.copySecret')),
-      ),
+      line(t('tokens.id'), 'new-token-id', id, t('tokens.copyId')),
+      line(t('tokens.secret'), 'new-token-secret', secret, t('tokens.copySecret')),
     );
     created.hidden = false;
     created.focus();
