@@ -8,6 +8,7 @@ import { type ApiEvent, createApiHandler, handler } from '../../lambdas/handlers
 import {
   fakeResolve,
   InMemoryInputSlots,
+  InMemoryPlaybackRestrictions,
   InMemorySigningKeys,
   InMemoryWebhooks,
   RecordingInputQueue,
@@ -81,6 +82,7 @@ beforeEach(async () => {
     objects,
     webhooks,
     signingKeys: new InMemorySigningKeys(),
+    playbackRestrictions: new InMemoryPlaybackRestrictions(),
     inputs,
     inputSlots,
     ingestBucket: 'ingest',
