@@ -107,9 +107,9 @@ export const HIGH_RISK_AGENTS = [
   'headlesschrome',
 ] as const;
 
-const HIGH_RISK = new RegExp(`(?:^|[\\s(;])(?:${HIGH_RISK_AGENTS.map(escape).join('|')})(?:/|\\s|;|\\)|$)`, 'i');
+const HIGH_RISK = new RegExp(`(?:^|[\\s(;])(?:${HIGH_RISK_AGENTS.map(escapeRegExp).join('|')})(?:/|\\s|;|\\)|$)`, 'i');
 
-function escape(text: string): string {
+function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&');
 }
 
