@@ -63,6 +63,7 @@ let objects: InMemoryObjects;
 let inputs: RecordingInputQueue;
 let webhooks: InMemoryWebhooks;
 let inputSlots: InMemoryInputSlots;
+let playbackRestrictions: InMemoryPlaybackRestrictions;
 let api: ReturnType<typeof createApiHandler>;
 
 beforeEach(async () => {
@@ -72,6 +73,7 @@ beforeEach(async () => {
   inputs = new RecordingInputQueue();
   webhooks = new InMemoryWebhooks();
   inputSlots = new InMemoryInputSlots();
+  playbackRestrictions = new InMemoryPlaybackRestrictions();
   api = createApiHandler(() => ({
     media,
     tokens,
@@ -82,7 +84,7 @@ beforeEach(async () => {
     objects,
     webhooks,
     signingKeys: new InMemorySigningKeys(),
-    playbackRestrictions: new InMemoryPlaybackRestrictions(),
+    playbackRestrictions,
     inputs,
     inputSlots,
     ingestBucket: 'ingest',
@@ -430,6 +432,28 @@ describe("Mux's surface beyond assets and uploads", () => {
     expect(res.body.data).toMatchObject({ environment_id: 'env1', permissions: expect.any(Array) });
   });
 
+  it("video/v1/playback-restrictions: Mux's routes, envelope and statuses, one environment's only", async () => {
+    const body = '{"referrer":{"allowed_domains":["*.example.com"],"allow_no_referrer":true}}';
+    const created = await call(request('POST', '/video/v1/playback-restrictions', { ...asEnv1, body }));
+    expect(created.status).toBe(201);
+    const id = created.body.data.id;
+    const one = `/video/v1/playback-restrictions/${id}`;
+    const referrer = '{"allowed_domains":["example.com"]}';
+    const put = await call(request('PUT', `${one}/referrer`, { ...asEnv1, body: referrer }));
+    expect(put.body.data.referrer).toEqual({
+      allowed_domains: ['example.com'],
+      allow_no_referrer: false,
+    });
+    const agent = '{"allow_no_user_agent":false,"allow_high_risk_user_agent":false}';
+    const updated = await call(request('PUT', `${one}/user_agent`, { ...asEnv1, body: agent }));
+    expect(updated.body.data.user_agent).toEqual({ allow_no_user_agent: false, allow_high_risk_user_agent: false });
+    const listed = await call(request('GET', '/video/v1/playback-restrictions', { ...asEnv1, query: { limit: '1' } }));
+    expect(listed.body).toEqual({ data: [updated.body.data] });
+    expect((await call(request('GET', one, { as: 'env2' }))).status).toBe(404);
+    expect((await call(request('DELETE', one, asEnv1))).status).toBe(204);
+    expect((await call(request('GET', one, asEnv1))).status).toBe(404);
+  });
+
   it('system/v1/webhooks: create (address, secret once), retrieve, disable, list, delete', async () => {
     const created = await call(
       request('POST', '/system/v1/webhooks', { ...asEnv1, body: '{"address":"https://videos.example.com/hook"}' }),
@@ -463,7 +487,6 @@ describe("Mux's surface beyond assets and uploads", () => {
     ['POST', '/video/v1/assets/asset1/tracks/t1/generate-subtitles', 'generated subtitles'],
     ['PUT', '/video/v1/assets/asset1/master-access', 'changing master_access after creation'],
     ['POST', '/video/v1/assets/asset1/static-renditions', 'adding static renditions after creation'],
-    ['GET', '/video/v1/playback-restrictions', 'playback restrictions'],
     ['DELETE', '/video/v1/transcription-vocabularies/tv1', 'transcription vocabularies'],
   ])('%s %s is a clear 400, not an unknown path', async (method, path, what) => {
     const res = await call(request(method, path, asEnv1));
