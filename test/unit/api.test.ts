@@ -423,6 +423,9 @@ describe("Mux's surface beyond assets and uploads", () => {
     expect(thumb.headers?.location).toBe('https://stream.example/pb1/thumbnail.jpg?time=2');
     const vtt = await call(request('GET', '/pb1/storyboard.vtt', asEnv1));
     expect(vtt.headers?.location).toBe('https://stream.example/pb1/storyboard.vtt');
+    const track = await call(request('GET', '/pb1/text/track1.txt', { ...asEnv1, query: { token: 'jwt' } }));
+    expect(track.headers?.location).toBe('https://stream.example/pb1/text/track1.txt?token=jwt');
+    expect((await call(request('GET', '/pb1/text/../secrets.vtt', asEnv1))).status).toBe(404);
     expect((await call(request('GET', '/video/v1', asEnv1))).status).toBe(404);
     expect((await call(request('GET', '/pb1/secrets.txt', asEnv1))).status).toBe(404);
   });

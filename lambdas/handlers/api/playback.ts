@@ -17,6 +17,9 @@ const PassedQuery = z.record(z.string(), z.string());
 const PLAYBACK_FILE =
   /^(?:(?:thumbnail|storyboard)\.(?:jpg|png|webp)|animated\.(?:gif|webp)|storyboard\.(?:vtt|json)|[a-z0-9-]+\.(?:mp4|m4a))$/;
 
+/** A text track's file names under `/{playbackId}/text/` (usecases/playback.ts `textTrackFromPath`). */
+const TEXT_FILE = /^[A-Za-z0-9]{1,64}\.(?:vtt|txt)$/;
+
 const onStream = (streamUrl: string, path: string, query: Record<string, string>) => {
   const search = new URLSearchParams(query).toString();
   return `${streamUrl.replace(/\/+$/, '')}${path}${search ? `?${search}` : ''}`;
@@ -47,6 +50,20 @@ export const playbackRoutes: readonly Route[] = [
       // `/{a}/{b}` would match any two-segment path: only the stream's own file names are redirected.
       if (!PLAYBACK_FILE.test(req.params.FILE)) throw new NotFoundError('route', req.params.FILE);
       return onStream(req.deps.streamUrl, `/${req.params.PLAYBACK_ID}/${req.params.FILE}`, req.query);
+    },
+  }),
+  route({
+    method: 'GET',
+    permission: 'video:read',
+    path: '/{PLAYBACK_ID}/text/{FILE}',
+    summary: 'A text track as one file (`track`: `{TRACK_ID}.vtt`, `transcript`: `{TRACK_ID}.txt`)',
+    tag,
+    query: PassedQuery,
+    status: 302,
+    returns: '`{streamUrl}/{PLAYBACK_ID}/text/{FILE}` with the same query',
+    run: async (req) => {
+      if (!TEXT_FILE.test(req.params.FILE)) throw new NotFoundError('route', req.params.FILE);
+      return onStream(req.deps.streamUrl, `/${req.params.PLAYBACK_ID}/text/${req.params.FILE}`, req.query);
     },
   }),
 ];
