@@ -69,7 +69,7 @@ describe('the referrer rule', () => {
     expect(checkRestriction(rules({ allowed_domains: [], allow_no_referrer: true }), {})).toEqual({ ok: true });
     expect(checkRestriction(r, { referer: 'not a url' })).toEqual({
       ok: false,
-      reason: 'The Referer header is not a URL',
+      reason: 'The Referer header is not an http(s) URL',
     });
     expect(checkRestriction(rules({ allowed_domains: ['*'] }), { referer: 'android-app://com.example/' }).ok).toBe(
       false,

@@ -124,7 +124,7 @@ export function checkRestriction(rules: PlaybackRestrictionRules, viewer: Viewer
     }
   } else {
     const host = hostOf(referer);
-    if (host === undefined) return { ok: false, reason: 'The Referer header is not a URL' };
+    if (host === undefined) return { ok: false, reason: 'The Referer header is not an http(s) URL' };
     if (!hostAllowed(host, rules.referrer.allowed_domains)) {
       return { ok: false, reason: `The playback restriction does not allow playback on ${host}` };
     }
