@@ -28,6 +28,7 @@ import {
 } from '../../lambdas/core/usecases/playback-restrictions.js';
 import { createSigningKey } from '../../lambdas/core/usecases/signing-keys.js';
 import { parseOrThrow } from '../../lambdas/core/validation.js';
+import { createPlaybackHandler } from '../../lambdas/handlers/playback.js';
 import { InMemoryPlaybackRestrictions, InMemorySigningKeys } from './api-fakes.js';
 import { testSigner } from './cdn-keys.js';
 import { InMemoryMediaRepository, preparingAsset } from './fakes.js';
@@ -240,7 +241,7 @@ describe('enforcement on signed playback', () => {
     signingKeys = new InMemorySigningKeys();
     restrictions = new InMemoryPlaybackRestrictions();
     const playback_ids = [
-      { id: 'signed1', policy: 'signed' as const },
+      { id: 'signedplay1', policy: 'signed' as const },
       { id: 'public1', policy: 'public' as const },
     ];
     await media.createAsset(preparingAsset({ status: 'ready', playback_ids }));
@@ -258,7 +259,7 @@ describe('enforcement on signed playback', () => {
   });
 
   const sign = (params: Record<string, string> = { playback_restriction_id: restrictionId }) =>
-    mux.jwt.signPlaybackId('signed1', { keyId: key.id, keySecret: key.private_key, expiration: '60s', params });
+    mux.jwt.signPlaybackId('signedplay1', { keyId: key.id, keySecret: key.private_key, expiration: '60s', params });
   const play = async (
     playbackId: string,
     token: string | undefined,
@@ -272,7 +273,7 @@ describe('enforcement on signed playback', () => {
   const onSite = { referer: 'https://www.example.com/watch', userAgent: CHROME };
 
   it('plays for an allowed page and agent, and says the answer must not be stored', async () => {
-    const result = await play('signed1', await sign(), onSite);
+    const result = await play('signedplay1', await sign(), onSite);
     expect(result).toMatchObject({ status: 200, cacheControl: 'private, no-store' });
   });
 
@@ -281,13 +282,13 @@ describe('enforcement on signed playback', () => {
     ['no Referer', { userAgent: CHROME }],
     ['a download tool', { ...onSite, userAgent: 'curl/8.5.0' }],
   ])('refuses %s with 403', async (_, viewer) => {
-    expect(await play('signed1', await sign(), viewer)).toMatchObject({ status: 403 });
+    expect(await play('signedplay1', await sign(), viewer)).toMatchObject({ status: 403 });
   });
 
   it('refuses a token naming a deleted restriction, or one of another environment', async () => {
     const token = await sign();
     await deletePlaybackRestriction(restrictionId, { env: 'env1', restrictions });
-    expect(await play('signed1', token, onSite)).toMatchObject({
+    expect(await play('signedplay1', token, onSite)).toMatchObject({
       status: 403,
       message: 'The playback restriction the token names does not exist',
     });
@@ -295,23 +296,51 @@ describe('enforcement on signed playback', () => {
       parseOrThrow(CreatePlaybackRestrictionInput, { referrer: { allowed_domains: ['*'] } }),
       { env: 'env2', restrictions },
     );
-    expect(await play('signed1', await sign({ playback_restriction_id: other.id }), onSite)).toMatchObject({
+    expect(await play('signedplay1', await sign({ playback_restriction_id: other.id }), onSite)).toMatchObject({
       status: 403,
     });
   });
 
   it('applies a changed restriction on the next request', async () => {
     const token = await sign();
-    expect((await play('signed1', token, onSite)).status).toBe(200);
+    expect((await play('signedplay1', token, onSite)).status).toBe(200);
     await updateReferrer(restrictionId, parseOrThrow(ReferrerInput, { allowed_domains: ['other.org'] }), {
       env: 'env1',
       restrictions,
     });
-    expect((await play('signed1', token, onSite)).status).toBe(403);
+    expect((await play('signedplay1', token, onSite)).status).toBe(403);
+  });
+
+  it("the playback function reads the viewer's Referer and User-Agent and answers them uncacheable", async () => {
+    const handler = createPlaybackHandler(() => ({
+      media,
+      objects,
+      bytes: { getBytes: async () => undefined },
+      outputBucket: 'out',
+      signingKeys,
+      restrictions,
+      signer: testSigner(),
+    }));
+    const token = await sign();
+    const get = (headers: Record<string, string>) =>
+      handler({
+        rawPath: '/signedplay1.m3u8',
+        rawQueryString: `token=${token}`,
+        queryStringParameters: { token },
+        headers,
+        requestContext: { http: { method: 'GET' } },
+      } as never);
+    const viewer = { referer: 'https://www.example.com/watch', 'user-agent': CHROME };
+    expect(await get(viewer)).toMatchObject({ statusCode: 200, headers: { 'cache-control': 'private, no-store' } });
+    expect(await get({ ...viewer, referer: 'https://elsewhere.net/' })).toMatchObject({
+      statusCode: 403,
+      headers: { 'cache-control': 'no-store' },
+      body: 'The playback restriction does not allow playback on elsewhere.net',
+    });
   });
 
   it('leaves tokens without the claim, and public playback ids, unrestricted and cacheable', async () => {
-    expect(await play('signed1', await sign({}), { userAgent: 'curl/8.5.0' })).toMatchObject({
+    expect(await play('signedplay1', await sign({}), { userAgent: 'curl/8.5.0' })).toMatchObject({
       status: 200,
       cacheControl: 'public, max-age=10',
     });
