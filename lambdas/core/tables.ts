@@ -13,6 +13,8 @@
  *             by withSearchIndex; GSI bySearch (keys only): gsi2pk = <env>#<first 3 characters of the value>#<bucket>,
  *             gsi2sk = <value>\u0001<asset id>; GSI bySearchLong (keys only, sparse): gsi3pk = <env>#<first 8
  *             characters>#<bucket> on values of 8 characters or more, same sort key (domain/search.ts)
+ *   playback restriction  pk = playback-restriction#<id>  gsi1pk = <env>#playback-restriction
+ *             owner DynamoPlaybackRestrictionRepository (dynamo-playback-restrictions.ts); read by the playback function
  *   The transcoder task may touch only `asset#…` items (dynamodb:LeadingKeys, lib/constructs/transcode.ts).
  * signing keys: id; GSI byEnv: env, created_at (number)   owner DynamoSigningKeyRepository. A table of its own so
  *   that what may write the media table (the transcoder) cannot replace a public key that verifies playback tokens.
@@ -76,7 +78,10 @@ export const searchItemKey = (assetId: string, field: string, value: string) => 
 /** Separates an entry's value from its asset id in the bySearch sort key (normalised values hold no control characters). */
 export const SEARCH_SEPARATOR = '\u0001';
 
-export const envIndexKey = (env: string, kind: 'upload' | 'asset') => `${env}#${kind}`;
+/** The media table's item of a playback restriction (not a MediaKind: the media stream's consumers skip it). */
+export const playbackRestrictionKey = (id: string) => `playback-restriction#${id}`;
+
+export const envIndexKey = (env: string, kind: 'upload' | 'asset' | 'playback-restriction') => `${env}#${kind}`;
 export const envIndexSort = (createdAt: number, id: string) => `${String(createdAt).padStart(12, '0')}#${id}`;
 
 /**
