@@ -7,8 +7,15 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoAssetSearch } from '../../lambdas/core/adapters/dynamo-asset-search.js';
+import { DynamoMediaRepository } from '../../lambdas/core/adapters/dynamo-media.js';
+import { withSearchIndex } from '../../lambdas/core/adapters/search-indexed-media.js';
+import type { AssetRecord } from '../../lambdas/core/domain/media.js';
+import { emulator } from '../support/aws.js';
 import { GammaClient } from '../support/client.js';
 import { needsPlatform } from '../support/target.js';
 import { CHROMIUM_ARGS, SCREENSHOTS, seriousViolations } from './axe.js';
@@ -28,31 +35,38 @@ describe('dashboard for a team: environments, tokens, search', () => {
   const problems: string[] = [];
   let readOnly: { id: string; secret: string };
 
-  const asset = async (client: GammaClient, title: string, externalId: string) => {
-    // Nothing listens on port 9: the asset exists at once and errors without a transcode.
-    const body = { inputs: [{ url: 'http://127.0.0.1:9/none.mp4' }], meta: { title, external_id: externalId } };
-    // An environment fetches at most 10 input URLs at once (429 until one is done): wait for a slot.
-    for (const deadline = Date.now() + 120_000; ; ) {
-      const { status, json } = await client.request('POST', '/video/v1/assets', body);
-      if (status === 201) return;
-      if (status !== 429 || Date.now() > deadline) throw new Error(`create asset: ${status} ${JSON.stringify(json)}`);
-      await new Promise((r) => setTimeout(r, 1000));
-    }
+  /**
+   * Writes an asset the way the API's repository does (search entries included), so a page and a half of them exist
+   * in seconds: made through the API each would need an input fetch or a transcode.
+   */
+  const media = () => {
+    const doc = DynamoDBDocumentClient.from(new DynamoDBClient(emulator(config)), {
+      marshallOptions: { removeUndefinedValues: true },
+    });
+    const table = config.resources.MediaTableName as string;
+    return withSearchIndex(new DynamoMediaRepository(doc, table), new DynamoAssetSearch(doc, table));
   };
+  let created = 1_700_000_000;
+  const asset = (env: string, title: string, externalId: string): AssetRecord => ({
+    id: `${run}${(created - 1_700_000_000).toString().padStart(4, '0')}x${Math.random().toString(36).slice(2, 10)}`,
+    env,
+    status: 'preparing',
+    created_at: created++,
+    source: { bucket: 'ingest', key: `uploads/${run}-${created}` },
+    playback_ids: [],
+    meta: { title, external_id: externalId },
+  });
 
   beforeAll(async () => {
     const made = await dev.request('POST', '/system/v1/environments', { name: `Team ${run}` });
     environment = made.json.data;
-    const minted = await dev.request('POST', '/system/v1/access-tokens', {
-      environment_id: environment.id,
-      permissions: ['video:write'],
-      expires_in: 3600,
-    });
-    const team = new GammaClient({ ...config, tokenId: minted.json.data.id, tokenSecret: minted.json.data.secret });
+    const repository = media();
     // In order, so the first is the oldest: the last row of the environment's list.
-    await asset(team, `team oldest ${run}`, oldestExternalId);
-    for (let i = 1; i < ASSETS_IN_TEAM; i++) await asset(team, `team ${i} ${run}`, `EXT-${run}-${i}`);
-    await asset(dev, devTitle, `EXT-${run}-DEV`);
+    await repository.createAsset(asset(environment.id, `team oldest ${run}`, oldestExternalId));
+    for (let i = 1; i < ASSETS_IN_TEAM; i++) {
+      await repository.createAsset(asset(environment.id, `team ${i} ${run}`, `EXT-${run}-${i}`));
+    }
+    await repository.createAsset(asset('dev', devTitle, `EXT-${run}-DEV`));
 
     mkdirSync(SCREENSHOTS, { recursive: true });
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
