@@ -69,6 +69,8 @@ describe('video_quality encoder arguments', () => {
       expect(rung.maxrateKbps).toBe(Math.round(planned.videoKbps * HARD_CAP.maxrateFactor));
       expect(rung.maxrateKbps).toBeLessThan(planned.videoKbps);
       expect(rung.bufsizeKbps).toBe(Math.round(planned.videoKbps * HARD_CAP.bufferSeconds));
+      // What the provisional master announces as its average: the cap it will run at.
+      expect(rung.videoKbps).toBe(rung.maxrateKbps);
     });
     // Premium spends up to its raised cap on the same content: it is the higher-quality tier.
     rungsOf(fitPlan(basic, QUALITY_TIERS.premium, COMPLEX)).forEach((rung, i) => {

@@ -93,7 +93,9 @@ export function fitRung(rung: VideoRung, fps: number, tier: QualityTier, complex
   const maxrateKbps = Math.round(hard ? rung.videoKbps * HARD_CAP.maxrateFactor : rung.maxrateKbps * tier.capFactor);
   const bufsizeKbps = Math.round(hard ? rung.videoKbps * HARD_CAP.bufferSeconds : rung.bufsizeKbps * tier.capFactor);
   const level = h264Level(rung.width, rung.height, fps, maxrateKbps, bufsizeKbps);
-  return { ...rung, videoKbps: Math.round(aimKbps), maxrateKbps, bufsizeKbps, level, crf };
+  // The expected average (the provisional master's AVERAGE-BANDWIDTH until the measured one replaces it).
+  const expectedKbps = Math.min(maxrateKbps, predictKbps(complexity, rung.width, rung.height, crf));
+  return { ...rung, videoKbps: Math.round(expectedKbps), maxrateKbps, bufsizeKbps, level, crf };
 }
 
 /** `plan` with each rung's CRF and cap fitted to `complexity` for `tier`, one keyframe per segment (pure). */
