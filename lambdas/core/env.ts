@@ -94,6 +94,11 @@ export const ENV = {
   NORMALIZE_AUDIO: 'NORMALIZE_AUDIO',
   /** Optional per-task input (container override): `true` for a test asset (at most 10 s, watermarked). */
   TEST_ASSET: 'TEST_ASSET',
+  /**
+   * The role each transcoder job assumes with a session policy naming its asset (containers/transcoder/src/
+   * job-scope.ts); set on every deployment. Absent (unit tests), the job uses the task's own credentials.
+   */
+  JOB_ROLE_ARN: 'JOB_ROLE_ARN',
 } as const;
 
 export type EnvName = keyof typeof ENV;
@@ -168,6 +173,7 @@ export const OPTIONAL: Partial<Record<Component, readonly EnvName[]>> = {
     'VIDEO_QUALITY',
     'NORMALIZE_AUDIO',
     'TEST_ASSET',
+    'JOB_ROLE_ARN',
     'ECS_CLUSTER_ARN',
     'TASK_DEFINITION_ARN',
     'TASK_CONTAINER_NAME',
