@@ -92,6 +92,10 @@ export const ENV = {
   NORMALIZE_AUDIO: 'NORMALIZE_AUDIO',
   /** Optional per-task input (container override): `true` for a test asset (at most 10 s, watermarked). */
   TEST_ASSET: 'TEST_ASSET',
+  /** Optional per-task input (container override): a clip's window, `<start>,<end>` seconds (end may be empty). */
+  CLIP_WINDOW: 'CLIP_WINDOW',
+  /** Optional per-task input (container override): the watermark images, JSON `[{ bucket, key, settings }]`. */
+  OVERLAYS: 'OVERLAYS',
 } as const;
 
 export type EnvName = keyof typeof ENV;
@@ -164,6 +168,8 @@ export const OPTIONAL: Partial<Record<Component, readonly EnvName[]>> = {
     'VIDEO_QUALITY',
     'NORMALIZE_AUDIO',
     'TEST_ASSET',
+    'CLIP_WINDOW',
+    'OVERLAYS',
     'ECS_CLUSTER_ARN',
     'TASK_DEFINITION_ARN',
     'TASK_CONTAINER_NAME',

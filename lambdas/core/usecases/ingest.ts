@@ -105,6 +105,8 @@ export function transcodeJobFor(asset: AssetRecord, outputBucket: string): Trans
     ...(asset.normalize_audio && { normalizeAudio: true }),
     ...(asset.master_access === 'temporary' && { masterAccess: 'temporary' }),
     ...(asset.test && { test: true }),
+    ...(asset.clip && { clip: asset.clip }),
+    ...(asset.overlays?.length && { overlays: asset.overlays.map(({ bucket, key, settings }) => ({ bucket, key, settings })) }),
   };
 }
 
