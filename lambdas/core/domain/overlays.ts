@@ -72,6 +72,11 @@ export interface OverlayPlacement {
   opacity: number;
 }
 
+/** A watermark as an encode burns it: the image file on local disk, placed on the frame. */
+export interface OverlayPlan extends OverlayPlacement {
+  image: string;
+}
+
 interface Size {
   width: number;
   height: number;

@@ -84,10 +84,13 @@ export function sampleWindows(durationSeconds: number): { start: number; seconds
   }));
 }
 
-/** The complexity pass's command line: the windows, joined, scaled down, encoded at constant quality to `out`. */
-export function complexityArgs(input: string, durationSeconds: number, fps: number, out: string): string[] {
+/**
+ * The complexity pass's command line: the windows, joined, scaled down, encoded at constant quality to `out`; a clip
+ * (options/clip.ts) is sampled within its window, from `startSeconds`.
+ */
+export function complexityArgs(input: string, durationSeconds: number, fps: number, out: string, startSeconds = 0): string[] {
   const windows = sampleWindows(durationSeconds);
-  const inputs = windows.flatMap((w) => inputArgs(input, ['-ss', String(w.start), '-t', String(w.seconds)]));
+  const inputs = windows.flatMap((w) => inputArgs(input, ['-ss', String(startSeconds + w.start), '-t', String(w.seconds)]));
   const joined = windows.map((_, i) => `[${i}:v:0]`).join('');
   const graph = `${joined}concat=n=${windows.length}:v=1:a=0,fps=${fps},scale=-2:${COMPLEXITY_PASS.height},format=yuv420p[v]`;
   return [
@@ -101,14 +104,19 @@ export function complexityArgs(input: string, durationSeconds: number, fps: numb
 }
 
 /** Runs the complexity pass on `input` (in `workDir`). */
-export async function measureComplexity(input: string, probe: SourceProbe, workDir: string): Promise<Complexity> {
+export async function measureComplexity(
+  input: string,
+  probe: SourceProbe,
+  workDir: string,
+  startSeconds = 0,
+): Promise<Complexity> {
   const video = probe.video;
   if (!video) throw new Error('The complexity pass needs a video stream');
   await mkdir(workDir, { recursive: true });
   const out = join(workDir, 'complexity.h264');
   const fps = Math.min(video.fps || 30, 60);
   const seconds = sampleWindows(probe.durationSeconds).reduce((sum, w) => sum + w.seconds, 0);
-  await runFfmpeg(complexityArgs(input, probe.durationSeconds, fps, out), ffmpegLimits(seconds));
+  await runFfmpeg(complexityArgs(input, probe.durationSeconds, fps, out, startSeconds), ffmpegLimits(seconds));
   const { size } = await stat(out);
   const height = COMPLEXITY_PASS.height;
   const width = Math.round((video.width * height) / video.height / 2) * 2;
@@ -124,6 +132,6 @@ export async function fitQuality(
   workDir: string,
 ): Promise<{ plan: LadderPlan; complexity?: Complexity }> {
   if (quality === 'basic' || !plan.video) return { plan };
-  const complexity = await measureComplexity(input, probe, workDir);
+  const complexity = await measureComplexity(input, probe, workDir, plan.window?.startSeconds);
   return { plan: fitPlan(plan, QUALITY_TIERS[quality], complexity), complexity };
 }
