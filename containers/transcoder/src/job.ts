@@ -63,7 +63,8 @@ const ASSET_OPTIONS: Record<keyof AssetOptions, (env: NodeJS.ProcessEnv) => Part
     const value = optional('CLIP_WINDOW', env);
     if (value === undefined) return {};
     const clip = parseClipWindowVariable(value);
-    if (!clip) throw new Error(`${ENV.CLIP_WINDOW} must be <start>,<end> seconds (end after start, or empty), not "${value}"`);
+    if (!clip)
+      throw new Error(`${ENV.CLIP_WINDOW} must be <start>,<end> seconds (end after start, or empty), not "${value}"`);
     return { clip };
   },
   overlays: (env) => {

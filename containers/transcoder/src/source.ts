@@ -27,7 +27,10 @@ export async function prepareSource(ctx: StrategyContext): Promise<PreparedSourc
   checkSource(probed); // refuses 8K, sliver-thin pictures, over-long files before any encoding
   // A clip or a test asset is the window's part of the source, as data in the plan (options/clip.ts).
   const { probe, window } = windowSource(probed, job.options);
-  const planned = { ...planLadder(probe, { maxResolutionTier: job.options.maxResolutionTier }), ...(window && { window }) };
+  const planned = {
+    ...planLadder(probe, { maxResolutionTier: job.options.maxResolutionTier }),
+    ...(window && { window }),
+  };
   // video_quality: plus and premium fit the rungs to the content with a quick complexity pass (options/quality.ts).
   const quality = job.options.videoQuality;
   const fitted = await fitQuality(file, probe, planned, quality, join(ctx.workDir, 'complexity'));

@@ -84,7 +84,8 @@ export function checkInputList(list: readonly InputEntry[], field: string, ctx: 
       ctx.addIssue({ code: 'custom', path: [field, 0, 'overlay_settings'], message });
     }
     if (i > 0 && !entry.overlay_settings) {
-      const message = 'further inputs other than watermarks (overlay_settings) are not yet supported in this deployment';
+      const message =
+        'further inputs other than watermarks (overlay_settings) are not yet supported in this deployment';
       ctx.addIssue({ code: 'custom', path: [field, i], message });
     }
   });
@@ -118,7 +119,9 @@ export async function resolveInputs(
 ): Promise<ResolvedInputs> {
   const [video, ...images] = inputs;
   if (!video) throw new ValidationError(['inputs: is required']);
-  const refused = await Promise.all(inputs.map((e) => (isClipUrl(e.url) ? '' : refusedInputUrl(e.url, ctx.resolve, ctx.policy))));
+  const refused = await Promise.all(
+    inputs.map((e) => (isClipUrl(e.url) ? '' : refusedInputUrl(e.url, ctx.resolve, ctx.policy))),
+  );
   const problems = refused.flatMap((why, i) => (why ? [`inputs.${i}.url: ${why}`] : []));
   if (problems.length > 0) throw new ValidationError(problems);
   const overlays: OverlayRecord[] = images.map((image, i) => ({
@@ -137,7 +140,9 @@ export async function resolveInputs(
     throw new ValidationError([`inputs.0.url: there is no asset ${parentId} in this environment to clip`]);
   }
   if (parent.status !== 'ready' || parent.duration === undefined) {
-    throw new ValidationError([`inputs.0.url: asset ${parentId} is ${parent.status}; only a ready asset can be clipped`]);
+    throw new ValidationError([
+      `inputs.0.url: asset ${parentId} is ${parent.status}; only a ready asset can be clipped`,
+    ]);
   }
   const window = clipWindowProblems(video, parent.duration);
   if (window.length > 0) throw new ValidationError(window.map((problem) => `inputs.0.${problem}`));
@@ -148,7 +153,10 @@ export async function resolveInputs(
       source: parent.source,
       input_url: video.url,
       source_asset_id: parent.id,
-      clip: { startSeconds: video.start_time ?? 0, ...(video.end_time !== undefined && { endSeconds: video.end_time }) },
+      clip: {
+        startSeconds: video.start_time ?? 0,
+        ...(video.end_time !== undefined && { endSeconds: video.end_time }),
+      },
       ...(all.length > 0 && { overlays: all }),
     },
     parentIsTest: parent.test === true,

@@ -106,7 +106,9 @@ export function transcodeJobFor(asset: AssetRecord, outputBucket: string): Trans
     ...(asset.master_access === 'temporary' && { masterAccess: 'temporary' }),
     ...(asset.test && { test: true }),
     ...(asset.clip && { clip: asset.clip }),
-    ...(asset.overlays?.length && { overlays: asset.overlays.map(({ bucket, key, settings }) => ({ bucket, key, settings })) }),
+    ...(asset.overlays?.length && {
+      overlays: asset.overlays.map(({ bucket, key, settings }) => ({ bucket, key, settings })),
+    }),
   };
 }
 

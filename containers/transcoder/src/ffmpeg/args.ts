@@ -139,7 +139,12 @@ export function chunkFfmpegArgs(
     : { input: [], map: [] };
   return [
     ...QUIET,
-    ...inputArgs(input, ['-ss', String(chunk.startSeconds + (plan.window?.startSeconds ?? 0)), '-t', String(chunk.durationSeconds)]),
+    ...inputArgs(input, [
+      '-ss',
+      String(chunk.startSeconds + (plan.window?.startSeconds ?? 0)),
+      '-t',
+      String(chunk.durationSeconds),
+    ]),
     ...audio.input,
     ...['-filter_complex', filterGraph(video)],
     ...video.rungs.flatMap((rung, i) => [

@@ -29,7 +29,9 @@ export function windowSource(probe: SourceProbe, options: Pick<AssetOptions, 'cl
   if (!window) return { probe };
   const start = window.startSeconds;
   if (start >= probe.durationSeconds) {
-    throw new InvalidInputError(`The clip starts at ${start} s, at or past the end of its source (${probe.durationSeconds} s)`);
+    throw new InvalidInputError(
+      `The clip starts at ${start} s, at or past the end of its source (${probe.durationSeconds} s)`,
+    );
   }
   const end = Math.min(window.endSeconds ?? probe.durationSeconds, probe.durationSeconds);
   return { probe: { ...probe, durationSeconds: end - start }, window: { startSeconds: start } };

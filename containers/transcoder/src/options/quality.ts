@@ -88,9 +88,17 @@ export function sampleWindows(durationSeconds: number): { start: number; seconds
  * The complexity pass's command line: the windows, joined, scaled down, encoded at constant quality to `out`; a clip
  * (options/clip.ts) is sampled within its window, from `startSeconds`.
  */
-export function complexityArgs(input: string, durationSeconds: number, fps: number, out: string, startSeconds = 0): string[] {
+export function complexityArgs(
+  input: string,
+  durationSeconds: number,
+  fps: number,
+  out: string,
+  startSeconds = 0,
+): string[] {
   const windows = sampleWindows(durationSeconds);
-  const inputs = windows.flatMap((w) => inputArgs(input, ['-ss', String(startSeconds + w.start), '-t', String(w.seconds)]));
+  const inputs = windows.flatMap((w) =>
+    inputArgs(input, ['-ss', String(startSeconds + w.start), '-t', String(w.seconds)]),
+  );
   const joined = windows.map((_, i) => `[${i}:v:0]`).join('');
   const graph = `${joined}concat=n=${windows.length}:v=1:a=0,fps=${fps},scale=-2:${COMPLEXITY_PASS.height},format=yuv420p[v]`;
   return [

@@ -64,9 +64,23 @@ const BADGE = { width: 300, height: 120, unit: 12 } as const;
  */
 export function testBadgeArgs(out: string): string[] {
   const u = BADGE.unit;
-  const T = [[0, 0, 4, 1], [1.5, 0, 1, 7]];
-  const E = [[0, 0, 1, 7], [0, 0, 4, 1], [0, 3, 3, 1], [0, 6, 4, 1]];
-  const S = [[0, 0, 4, 1], [0, 0, 1, 4], [0, 3, 4, 1], [3, 3, 1, 4], [0, 6, 4, 1]];
+  const T = [
+    [0, 0, 4, 1],
+    [1.5, 0, 1, 7],
+  ];
+  const E = [
+    [0, 0, 1, 7],
+    [0, 0, 4, 1],
+    [0, 3, 3, 1],
+    [0, 6, 4, 1],
+  ];
+  const S = [
+    [0, 0, 4, 1],
+    [0, 0, 1, 4],
+    [0, 3, 4, 1],
+    [3, 3, 1, 4],
+    [0, 6, 4, 1],
+  ];
   const letters = [T, E, S, T];
   const boxes = letters.flatMap((boxes, i) =>
     boxes.map(([x = 0, y = 0, w = 0, h = 0]) => {
@@ -74,15 +88,25 @@ export function testBadgeArgs(out: string): string[] {
       return `drawbox=x=${left}:y=${1.5 * u + y * u}:w=${w * u}:h=${h * u}:color=white:t=fill`;
     }),
   );
-  const plate = `color=c=black@0.55:s=${BADGE.width}x${BADGE.height},format=rgba`;
-  return [...QUIET, '-f', 'lavfi', '-i', plate, '-vf', boxes.join(','), '-frames:v', '1', out];
+  // Letters on opaque black, then the alpha: opaque where a letter is, a 55% plate elsewhere (drawbox on an RGBA
+  // picture blends instead of replacing the alpha, and its `replace` option crashes ffmpeg 5.1 there).
+  const plate = `color=c=black:s=${BADGE.width}x${BADGE.height}`;
+  const alpha = "format=rgba,geq=r='r(X,Y)':g='g(X,Y)':b='b(X,Y)':a='if(gt(r(X,Y),128),255,140)'";
+  return [...QUIET, '-f', 'lavfi', '-i', plate, '-vf', [...boxes, alpha].join(','), '-frames:v', '1', out];
 }
 
 /** What ffprobe says of an image: its codec and size. */
 async function probeImage(file: string): Promise<{ codec: string; width: number; height: number } | undefined> {
   try {
     const args = ['-v', 'error', '-protocol_whitelist', 'file', '-select_streams', 'v:0'];
-    const { stdout } = await exec('ffprobe', [...args, '-show_entries', 'stream=codec_name,width,height', '-of', 'json', file]);
+    const { stdout } = await exec('ffprobe', [
+      ...args,
+      '-show_entries',
+      'stream=codec_name,width,height',
+      '-of',
+      'json',
+      file,
+    ]);
     const stream = (JSON.parse(stdout) as { streams?: { codec_name?: string; width?: number; height?: number }[] })
       .streams?.[0];
     if (!stream?.codec_name || !stream.width || !stream.height) return undefined;
@@ -117,7 +141,9 @@ export async function prepareOverlays(
       }
       if (probed.width > MAX_OVERLAY_PIXELS.width || probed.height > MAX_OVERLAY_PIXELS.height) {
         const max = `${MAX_OVERLAY_PIXELS.width}x${MAX_OVERLAY_PIXELS.height}`;
-        throw new InvalidInputError(`The watermark image of ${input} is ${probed.width}x${probed.height}; at most ${max}`);
+        throw new InvalidInputError(
+          `The watermark image of ${input} is ${probed.width}x${probed.height}; at most ${max}`,
+        );
       }
       return { image: file, ...placeOverlay(image.settings, probed, frame) };
     }),
