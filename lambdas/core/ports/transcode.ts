@@ -1,8 +1,8 @@
 /** A transcode: the job, what starts it, and the bookkeeping on the asset while it runs. */
 import type { ChunkPlanRecord, ChunkState } from '../domain/chunks.js';
 import type { ClipWindow } from '../domain/clips.js';
-import type { OverlayRecord } from '../domain/overlays.js';
 import type { AssetRecord, MasterAccess, SourceObject, VideoQuality } from '../domain/media.js';
+import type { OverlayRecord } from '../domain/overlays.js';
 import type { StaticRenditionOutcome, StaticResolution } from '../domain/static-renditions.js';
 
 /** One transcode of one asset. */

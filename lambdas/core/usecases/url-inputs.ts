@@ -4,7 +4,7 @@
  * transcode as ingest does for direct uploads.
  */
 import { z } from 'zod';
-import { InvalidInputError, TooManyRequestsError, TransitionError, ValidationError } from '../domain/errors.js';
+import { InvalidInputError, TooManyRequestsError, TransitionError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { type AssetRecord, type MuxAsset, toMuxAsset } from '../domain/media.js';
 import { MAX_OVERLAY_BYTES } from '../domain/overlays.js';

@@ -19,7 +19,7 @@ import {
   type OverlaySettings,
   placeOverlay,
 } from '../../../../lambdas/core/domain/overlays.js';
-import { inputArgs, QUIET } from '../ffmpeg/args.js';
+import { QUIET } from '../ffmpeg/args.js';
 import { ffmpegLimits, runFfmpeg } from '../ffmpeg/run.js';
 
 const exec = promisify(execFile);
