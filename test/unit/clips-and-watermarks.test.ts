@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { burnOverlays } from '../../containers/transcoder/src/options/overlay-filter.js';
 import { parseOverlaysVariable } from '../../containers/transcoder/src/options/watermark.js';
+import { MediaConvertRunner } from '../../lambdas/core/adapters/mediaconvert-runner.js';
 import {
   clipWindowProblems,
   clipWindowVariable,
@@ -17,7 +18,7 @@ import { ValidationError } from '../../lambdas/core/domain/errors.js';
 import type { AssetRecord } from '../../lambdas/core/domain/media.js';
 import { parseLength, parseOpacity, placeOverlay } from '../../lambdas/core/domain/overlays.js';
 import { deleteAsset } from '../../lambdas/core/usecases/assets.js';
-import { transcodeJobFor } from '../../lambdas/core/usecases/ingest.js';
+import { dispatchTranscode, transcodeJobFor } from '../../lambdas/core/usecases/ingest.js';
 import { deleteExpiredTestAssets } from '../../lambdas/core/usecases/test-assets.js';
 import { CreateAssetInput, createAssetFromUrl, fetchInput } from '../../lambdas/core/usecases/url-inputs.js';
 import { parseOrThrow } from '../../lambdas/core/validation.js';
@@ -296,6 +297,19 @@ describe('fetching and deleting', () => {
       `ingest/uploads/input-${own.id}`,
       `ingest/uploads/overlay-${own.id}-0`,
     ]);
+  });
+
+  it('MediaConvert mode refuses a clip (with its copied watermark) by name at dispatch: the asset is errored with the reason, not retried', async () => {
+    const { media, create } = platform();
+    await withParent(media);
+    const { stored } = await create({ inputs: [{ url: 'mux://assets/parent', end_time: 3 }] });
+    const send = async () => ({ Job: { Id: 'job1' } });
+    const runner = new MediaConvertRunner({ send } as never, { roleArn: 'arn:role' });
+    expect(await dispatchTranscode(stored, { media, runner, outputBucket: 'out' })).toBeUndefined();
+    expect((await media.getAsset(stored.id))?.errors).toEqual({
+      type: 'invalid_input',
+      messages: ['MediaConvert mode does not make clips, watermarks; the FFmpeg transcoder does'],
+    });
   });
 
   it('the sweep deletes test assets past 24 hours, and nothing else', async () => {
