@@ -184,7 +184,7 @@ describe('watermarks', () => {
         'csv=p=0',
         url,
       ]);
-      const [width = 0, height = 0] = stdout.trim().split(',').map(Number);
+      const [width = 0, height = 0] = (stdout.trim().split('\n')[0] ?? '').split(',').map(Number);
       // 25% wide at 2:1, 10% of the width from the right and of the height from the bottom: its centre is at
       // (77.5%, 90% − 6.25% of the width) of the frame.
       const inside = await pixel(url, Math.round(width * 0.775), Math.round(height * 0.9 - width * 0.0625));
