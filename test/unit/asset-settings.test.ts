@@ -149,6 +149,27 @@ describe('what the asset reports and its job carries', () => {
     );
     expect(runner.jobs[0]).toMatchObject({ videoQuality: 'plus', normalizeAudio: true });
   });
+
+  it.each([
+    ['the upload', { test: true }],
+    ['its new_asset_settings', { new_asset_settings: { test: true } }],
+  ])('test: true on %s makes a test asset, in the transcode job', async (_where, body) => {
+    const media = new InMemoryMediaRepository();
+    const runner = new RecordingRunner();
+    const upload = await createUpload(parseOrThrow(CreateUploadInput, body), {
+      ...{ env: 'env1', media, urls: { presignPut: async (key: string) => `https://ingest.test/${key}` } },
+      defaultTimeout: 3600,
+    });
+    await ingestObject(
+      { bucket: 'ingest', key: `uploads/${upload.id}` },
+      {
+        ...{ media, runner, ingestBucket: 'ingest', outputBucket: 'out', maxUploadBytes: 1e9 },
+        objects: { deleteObject: async () => {} },
+      },
+    );
+    expect(runner.jobs[0]).toMatchObject({ test: true });
+    expect([...media.assets.values()][0]?.asset.test).toBe(true);
+  });
 });
 
 describe('refused by name, never ignored', () => {
