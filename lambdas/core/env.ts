@@ -99,6 +99,10 @@ export const ENV = {
    * job-scope.ts); set on every deployment. Absent (unit tests), the job uses the task's own credentials.
    */
   JOB_ROLE_ARN: 'JOB_ROLE_ARN',
+  /** Optional per-task input (container override): a clip's window, `<start>,<end>` seconds (end may be empty). */
+  CLIP_WINDOW: 'CLIP_WINDOW',
+  /** Optional per-task input (container override): the watermark images, JSON `[{ bucket, key, settings }]`. */
+  OVERLAYS: 'OVERLAYS',
 } as const;
 
 export type EnvName = keyof typeof ENV;
@@ -174,6 +178,8 @@ export const OPTIONAL: Partial<Record<Component, readonly EnvName[]>> = {
     'NORMALIZE_AUDIO',
     'TEST_ASSET',
     'JOB_ROLE_ARN',
+    'CLIP_WINDOW',
+    'OVERLAYS',
     'ECS_CLUSTER_ARN',
     'TASK_DEFINITION_ARN',
     'TASK_CONTAINER_NAME',

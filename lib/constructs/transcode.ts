@@ -175,9 +175,13 @@ export class FargateTranscoder extends Construct implements Transcoder {
       components: ['sweeper', 'fargateRunner'],
       environment: retryEnvironment,
       timeout: Duration.minutes(5),
-      description: 'Resolves assets stuck in preparing (a lost dispatch or stop event)',
+      description: 'Resolves assets stuck in preparing (a lost dispatch or stop event); deletes expired test assets',
     });
     props.mediaTable.grantReadWriteData(sweeper);
+    // Expired test assets are deleted with their files: renditions, and the source and watermarks they fetched.
+    props.outputBucket.grantRead(sweeper, 'assets/*'); // listing the asset's folder
+    props.outputBucket.grantDelete(sweeper, 'assets/*');
+    props.ingestBucket.grantDelete(sweeper, 'uploads/*');
     this.grantStart(sweeper);
     new events.Rule(this, 'SweeperSchedule', {
       description: 'Sweeps assets stuck in preparing',

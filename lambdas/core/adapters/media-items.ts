@@ -53,6 +53,9 @@ const ASSET_FIELDS = {
   master_access: true,
   master: true,
   test: true,
+  source_asset_id: true,
+  clip: true,
+  overlays: true,
 } as const satisfies Record<keyof AssetRecord, true>;
 
 function pick<T>(source: object, fields: Record<keyof T, true>): T {

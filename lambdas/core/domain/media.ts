@@ -2,7 +2,9 @@
  * The upload and asset entities, their states and allowed transitions, and their Mux-shaped JSON.
  * Pure: no SDK, no I/O. Field names of the Mux shapes follow Mux's Video API reference.
  */
+import type { ClipWindow } from './clips.js';
 import type { InputFile, ResolutionTier } from './ladder.js';
+import type { OverlayRecord } from './overlays.js';
 import type { StaticRenditionFile, StaticRenditionRequest } from './static-renditions.js';
 import { type TextTrackMap, textTracksOf, toMuxTextTrack } from './text-tracks-asset.js';
 
@@ -177,6 +179,12 @@ export interface AssetRecord {
   master?: MasterFile;
   /** Made in test mode: at most 10 seconds, watermarked, deleted after 24 hours. */
   test?: boolean;
+  /** A clip's parent (Mux's `source_asset_id`): `source` is the parent's, read by the clip and never deleted with it. */
+  source_asset_id?: string;
+  /** The part of the source a clip is made from (domain/clips.ts). */
+  clip?: ClipWindow;
+  /** Watermark images burned into every rung (domain/overlays.ts). */
+  overlays?: OverlayRecord[];
 }
 
 /** The fields the transcoder reports when an asset becomes ready. */
@@ -235,7 +243,8 @@ export function toMuxAsset(a: AssetRecord) {
     mp4_support: 'none',
     master_access: a.master_access ?? 'none',
     ...(a.master && { master: a.master }),
-    ingest_type: a.upload_id ? 'on_demand_direct_upload' : 'on_demand_url',
+    ...(a.source_asset_id && { source_asset_id: a.source_asset_id }),
+    ingest_type: a.source_asset_id ? 'on_demand_clip' : a.upload_id ? 'on_demand_direct_upload' : 'on_demand_url',
     is_live: false,
     test: a.test ?? false,
   };

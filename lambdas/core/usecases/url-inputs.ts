@@ -4,35 +4,35 @@
  * transcode as ingest does for direct uploads.
  */
 import { z } from 'zod';
-import { InvalidInputError, TooManyRequestsError, TransitionError, ValidationError } from '../domain/errors.js';
+import { InvalidInputError, TooManyRequestsError, TransitionError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
-import { inputObjectKey } from '../domain/layout.js';
 import { type AssetRecord, type MuxAsset, toMuxAsset } from '../domain/media.js';
-import { type AddressPolicy, type Resolve, refusedInputUrl } from '../domain/url-safety.js';
+import { MAX_OVERLAY_BYTES } from '../domain/overlays.js';
+import type { AddressPolicy, Resolve } from '../domain/url-safety.js';
 import type { InputFetcher, InputJob, InputQueue, InputSlots, MediaRepository, TranscodeRunner } from '../ports.js';
 import { notYetSupported } from '../validation.js';
+import { ClipSeconds, checkInputList, OverlaySettingsInput, resolveInputs } from './asset-inputs.js';
 import { assetFieldsFrom, assetSettingsFields, normalizeSettings } from './asset-settings.js';
 import { dispatchTranscode } from './ingest.js';
 
 const Url = z.string().max(4096, { error: 'must be at most 4096 characters' });
 
 /**
- * One of Mux's `inputs`: the file's `url`. Everything else an input can be (a clip of another asset, a text or audio
- * track, an overlay, generated subtitles) is the tracks and clips work, refused by name until it is here.
+ * One of Mux's `inputs`: the file's `url`, or a clip of an existing asset (`mux://assets/{id}`, `start_time`,
+ * `end_time`), or a watermark image (`overlay_settings`); asset-inputs.ts checks how they combine. Tracks and
+ * generated subtitles are the tracks work, refused by name until it is here.
  */
 const InputEntry = z.strictObject({
-  url: Url.refine((url) => !url.startsWith('mux://'), {
-    error: 'mux://assets/ clip inputs are not yet supported in this deployment',
-  }),
+  url: Url,
   type: z
     .enum(['video', 'audio', 'text'], { error: 'must be video, audio or text' })
     .refine((type) => type === 'video', {
       error: 'audio and text track inputs are not yet supported in this deployment',
     })
     .optional(),
-  overlay_settings: notYetSupported('overlays'),
-  start_time: notYetSupported('clipping'),
-  end_time: notYetSupported('clipping'),
+  overlay_settings: OverlaySettingsInput.optional(),
+  start_time: ClipSeconds.optional(),
+  end_time: ClipSeconds.optional(),
   generated_subtitles: notYetSupported('generated subtitles'),
   language_code: notYetSupported('text and audio tracks'),
   name: notYetSupported('text and audio tracks'),
@@ -56,11 +56,16 @@ export const CreateAssetInput = z
     if (list.length === 0) {
       ctx.addIssue({ code: 'custom', path: ['inputs'], message: 'is required: [{ "url": <the file> }]' });
     }
-    if (list.length > 1) {
-      const message = 'further inputs (tracks, overlays) are not yet supported in this deployment';
-      ctx.addIssue({ code: 'custom', path: [inputs ? 'inputs' : 'input', 1], message });
-    }
-    return { inputs: list.map(({ url }) => ({ url })), ...normalizeSettings(settings, ctx) };
+    checkInputList(list, inputs ? 'inputs' : 'input', ctx);
+    const entries = list.map(({ url, overlay_settings, start_time, end_time }) => ({
+      url,
+      ...(overlay_settings && { overlay_settings }),
+      ...(start_time !== undefined && { start_time }),
+      ...(end_time !== undefined && { end_time }),
+    }));
+    // Mux's default: a clip copies its parent's overlays unless told not to.
+    const copyOverlays = settings.copy_overlays ?? true;
+    return { inputs: entries, copyOverlays, ...normalizeSettings(settings, ctx) };
   });
 export type CreateAssetInput = z.output<typeof CreateAssetInput>;
 
@@ -89,10 +94,8 @@ export async function createAssetFromUrl(
     now?: () => number;
   },
 ): Promise<MuxAsset> {
-  const url = input.inputs[0]?.url ?? '';
-  const refused = await refusedInputUrl(url, ctx.resolve, ctx.policy);
-  if (refused) throw new ValidationError([`inputs.0.url: ${refused}`]);
   const id = newId();
+  const { fields, parentIsTest } = await resolveInputs(input.inputs, input.copyOverlays, id, ctx);
   const now = Math.floor((ctx.now ?? Date.now)() / 1000);
   if (!(await ctx.slots.claim(ctx.env, id, MAX_URL_INPUTS_IN_FLIGHT, now + URL_INPUT_LEASE_SECONDS))) {
     throw new TooManyRequestsError(
@@ -104,14 +107,14 @@ export async function createAssetFromUrl(
     env: ctx.env,
     status: 'preparing',
     created_at: now,
-    source: { bucket: ctx.ingestBucket, key: inputObjectKey(id) },
-    input_url: url,
+    ...fields,
     playback_ids: (input.playback_policies ?? []).map((policy) => ({ id: newId(), policy })),
-    ...assetFieldsFrom(id, input),
+    ...assetFieldsFrom(id, input, parentIsTest),
   };
   try {
     await ctx.media.createAsset(asset);
-    await ctx.inputs.submit({ assetId: id, url });
+    // A clip has nothing of its own to fetch but its watermarks; it goes through the same queue, which dispatches.
+    await ctx.inputs.submit({ assetId: id, url: fields.input_url ?? '' });
   } catch (err) {
     await ctx.slots.release(ctx.env, id);
     throw err;
@@ -150,7 +153,11 @@ async function fetchAndDispatch(
 ): Promise<FetchOutcome> {
   if (asset.status !== 'preparing') return 'not_preparing';
   try {
-    await ctx.fetcher.fetchTo(job.url, asset.source.bucket, asset.source.key);
+    // A clip reads its parent's source; only its own watermark images are fetched (at most MAX_OVERLAY_BYTES each).
+    if (!asset.source_asset_id) await ctx.fetcher.fetchTo(job.url, asset.source.bucket, asset.source.key);
+    for (const overlay of asset.overlays ?? []) {
+      if (overlay.url) await ctx.fetcher.fetchTo(overlay.url, overlay.bucket, overlay.key, MAX_OVERLAY_BYTES);
+    }
   } catch (err) {
     if (!(err instanceof InvalidInputError)) throw err;
     try {
