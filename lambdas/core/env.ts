@@ -92,6 +92,11 @@ export const ENV = {
   NORMALIZE_AUDIO: 'NORMALIZE_AUDIO',
   /** Optional per-task input (container override): `true` for a test asset (at most 10 s, watermarked). */
   TEST_ASSET: 'TEST_ASSET',
+  /**
+   * Optional per-task input (container override): what a task does on an asset that is already ready, `tracks`
+   * (prepare its preparing tracks) or `shots` (detect its shots); unset, the whole transcode.
+   */
+  TASK_MODE: 'TASK_MODE',
 } as const;
 
 export type EnvName = keyof typeof ENV;
@@ -112,6 +117,8 @@ export const USES = {
     // Revoking a token closes its WebSocket connections.
     'CONNECTIONS_TABLE',
     'WEBSOCKET_CALLBACK_URL',
+    // Alternate audio tracks and shots start the transcoder on a ready asset; MediaConvert deployments refuse them.
+    'TRANSCODER',
   ],
   ingest: ['MEDIA_TABLE', 'INGEST_BUCKET', 'OUTPUT_BUCKET', 'TRANSCODER', 'MAX_UPLOAD_BYTES'],
   /** The TranscodeRunner adapters: the ingest function also reads the variables of the one it is configured with. */
@@ -164,6 +171,9 @@ export const OPTIONAL: Partial<Record<Component, readonly EnvName[]>> = {
     'VIDEO_QUALITY',
     'NORMALIZE_AUDIO',
     'TEST_ASSET',
+    'TASK_MODE',
+    // Text and audio tracks: their files are fetched under the input-URL address rules.
+    'ALLOW_LOOPBACK_URLS',
     'ECS_CLUSTER_ARN',
     'TASK_DEFINITION_ARN',
     'TASK_CONTAINER_NAME',

@@ -59,6 +59,11 @@ export interface FargateTranscoderProps {
    * is chunked only when it makes at least two. @default 60 seconds
    */
   readonly minChunkDuration?: Duration;
+  /**
+   * Let the task fetch track files (text and audio inputs) from loopback addresses: only for the local platform,
+   * whose tests serve files on 127.0.0.1. @default false
+   */
+  readonly allowLoopbackUrls?: boolean;
 }
 
 /**
@@ -125,6 +130,8 @@ export class FargateTranscoder extends Construct implements Transcoder {
     const { taskRole } = this.taskDefinition;
     props.ingestBucket.grantRead(taskRole, 'uploads/*');
     props.outputBucket.grantPut(taskRole, 'assets/*');
+    // Work on a ready asset reads what the ladder stored: tracks are cut along its playlists, shots read a rung.
+    props.outputBucket.grantRead(taskRole, 'assets/*');
     iam.Grant.addToPrincipal({
       grantee: taskRole,
       actions: TRANSCODER_TABLE_ACTIONS,
@@ -135,7 +142,6 @@ export class FargateTranscoder extends Construct implements Transcoder {
       // Chunk tasks: the first task starts the others (RunTask of this task definition, PassRole of its roles);
       // chunk tasks read the audio slices and manifests beside the output and the finisher removes them.
       this.grantStart(taskRole);
-      props.outputBucket.grantRead(taskRole, 'assets/*');
       props.outputBucket.grantDelete(taskRole, 'assets/*');
     }
 
@@ -190,7 +196,11 @@ export class FargateTranscoder extends Construct implements Transcoder {
 
   /** Variables baked into the task definition; the per-asset ones arrive as container overrides. */
   private staticEnvironment(props: FargateTranscoderProps): Record<string, string> {
-    const common = { MEDIA_TABLE: props.mediaTable.tableName, OUTPUT_BUCKET: props.outputBucket.bucketName };
+    const common = {
+      MEDIA_TABLE: props.mediaTable.tableName,
+      OUTPUT_BUCKET: props.outputBucket.bucketName,
+      ...(props.allowLoopbackUrls && { ALLOW_LOOPBACK_URLS: 'true' }),
+    };
     if ((props.chunkWorkers ?? 'tasks') === 'process') return environmentOf(common);
     const chunkTasks = props.chunkTasks ?? CHUNK_TASK_DEFAULTS.tasks;
     const minChunkSeconds = props.minChunkDuration?.toSeconds() ?? CHUNK_TASK_DEFAULTS.minChunkSeconds;

@@ -23,6 +23,7 @@ import {
   RecordingPusher,
   waitingUpload,
 } from './fakes.js';
+import { assetWorkDeps } from './asset-work-fakes.js';
 import { FakeMultipartUploads } from './multipart-fakes.js';
 import { InMemorySearch } from './search-fakes.js';
 import { FakeFiles, InMemoryTextStore, InMemoryTextTracks } from './track-fakes.js';
@@ -74,6 +75,7 @@ beforeEach(async () => {
   api = createApiHandler(() => ({
     media,
     tokens,
+    ...assetWorkDeps(media),
     environments: new InMemoryEnvironments(),
     connections: new InMemoryConnections(),
     pusher: new RecordingPusher(),

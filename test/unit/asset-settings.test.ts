@@ -18,7 +18,7 @@ async function createAsset(body: unknown) {
   const submitted: { assetId: string; url: string }[] = [];
   const input = parseOrThrow(CreateAssetInput, body);
   const asset = await createAssetFromUrl(input, {
-    ...{ env: 'env1', media, ingestBucket: 'ingest' },
+    ...{ env: 'env1', media, ingestBucket: 'ingest', transcoder: 'fargate' as const },
     inputs: { submit: async (job) => void submitted.push(job) },
     slots: new InMemoryInputSlots(),
     resolve: async () => [PUBLIC_ADDRESS],

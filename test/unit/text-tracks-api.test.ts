@@ -26,6 +26,7 @@ import {
   preparingAsset,
   RecordingPusher,
 } from './fakes.js';
+import { assetWorkDeps } from './asset-work-fakes.js';
 import { FakeMultipartUploads } from './multipart-fakes.js';
 import { InMemorySearch } from './search-fakes.js';
 import { FakeFiles, InMemoryTextStore, InMemoryTextTracks } from './track-fakes.js';
@@ -59,6 +60,7 @@ beforeEach(async () => {
   api = createApiHandler(() => ({
     media,
     tokens,
+    ...assetWorkDeps(media),
     objects,
     webhooks: new InMemoryWebhooks(),
     environments: new InMemoryEnvironments(),

@@ -30,6 +30,8 @@ export class FargateRunner implements TranscodeRunner {
       ...(job.videoQuality ? [{ name: ENV.VIDEO_QUALITY, value: job.videoQuality }] : []),
       ...(job.normalizeAudio ? [{ name: ENV.NORMALIZE_AUDIO, value: 'true' }] : []),
       ...(job.test ? [{ name: ENV.TEST_ASSET, value: 'true' }] : []),
+      // Work on a ready asset (tracks, shots): the task does only that.
+      ...(job.mode && job.mode !== 'transcode' ? [{ name: ENV.TASK_MODE, value: job.mode }] : []),
       // A chunk task: the plan it encodes a chunk of is recorded on the asset (ChunkLedger).
       ...(job.chunk ? [{ name: ENV.CHUNK_INDEX, value: String(job.chunk.index) }] : []),
     ];

@@ -10,36 +10,12 @@ import { inputObjectKey } from '../domain/layout.js';
 import { type AssetRecord, type MuxAsset, toMuxAsset } from '../domain/media.js';
 import { type AddressPolicy, type Resolve, refusedInputUrl } from '../domain/url-safety.js';
 import type { InputFetcher, InputJob, InputQueue, InputSlots, MediaRepository, TranscodeRunner } from '../ports.js';
-import { notYetSupported } from '../validation.js';
 import { assetFieldsFrom, assetSettingsFields, normalizeSettings } from './asset-settings.js';
+import type { TranscoderKind } from './asset-work.js';
 import { dispatchTranscode } from './ingest.js';
+import { InputEntry, inputTracks, trackFieldsFor } from './input-tracks.js';
 
 const Url = z.string().max(4096, { error: 'must be at most 4096 characters' });
-
-/**
- * One of Mux's `inputs`: the file's `url`. Everything else an input can be (a clip of another asset, a text or audio
- * track, an overlay, generated subtitles) is the tracks and clips work, refused by name until it is here.
- */
-const InputEntry = z.strictObject({
-  url: Url.refine((url) => !url.startsWith('mux://'), {
-    error: 'mux://assets/ clip inputs are not yet supported in this deployment',
-  }),
-  type: z
-    .enum(['video', 'audio', 'text'], { error: 'must be video, audio or text' })
-    .refine((type) => type === 'video', {
-      error: 'audio and text track inputs are not yet supported in this deployment',
-    })
-    .optional(),
-  overlay_settings: notYetSupported('overlays'),
-  start_time: notYetSupported('clipping'),
-  end_time: notYetSupported('clipping'),
-  generated_subtitles: notYetSupported('generated subtitles'),
-  language_code: notYetSupported('text and audio tracks'),
-  name: notYetSupported('text and audio tracks'),
-  closed_captions: notYetSupported('text and audio tracks'),
-  text_type: notYetSupported('text and audio tracks'),
-  passthrough: notYetSupported('text and audio tracks'),
-});
 
 const Inputs = z.array(InputEntry).min(1, { error: 'must name the file to make the asset from: [{ "url": … }]' });
 
@@ -56,11 +32,8 @@ export const CreateAssetInput = z
     if (list.length === 0) {
       ctx.addIssue({ code: 'custom', path: ['inputs'], message: 'is required: [{ "url": <the file> }]' });
     }
-    if (list.length > 1) {
-      const message = 'further inputs (tracks, overlays) are not yet supported in this deployment';
-      ctx.addIssue({ code: 'custom', path: [inputs ? 'inputs' : 'input', 1], message });
-    }
-    return { inputs: list.map(({ url }) => ({ url })), ...normalizeSettings(settings, ctx) };
+    const tracks = inputTracks(list, inputs ? 'inputs' : 'input', ctx);
+    return { inputs: list.slice(0, 1).map(({ url }) => ({ url })), tracks, ...normalizeSettings(settings, ctx) };
   });
 export type CreateAssetInput = z.output<typeof CreateAssetInput>;
 
@@ -86,14 +59,17 @@ export async function createAssetFromUrl(
     ingestBucket: string;
     resolve: Resolve;
     policy?: AddressPolicy;
+    transcoder: TranscoderKind;
     now?: () => number;
   },
 ): Promise<MuxAsset> {
   const url = input.inputs[0]?.url ?? '';
   const refused = await refusedInputUrl(url, ctx.resolve, ctx.policy);
   if (refused) throw new ValidationError([`inputs.0.url: ${refused}`]);
+  const nowMs = (ctx.now ?? Date.now)();
+  const tracks = await trackFieldsFor(input.tracks, { ...ctx, nowMs });
   const id = newId();
-  const now = Math.floor((ctx.now ?? Date.now)() / 1000);
+  const now = Math.floor(nowMs / 1000);
   if (!(await ctx.slots.claim(ctx.env, id, MAX_URL_INPUTS_IN_FLIGHT, now + URL_INPUT_LEASE_SECONDS))) {
     throw new TooManyRequestsError(
       `This environment already has ${MAX_URL_INPUTS_IN_FLIGHT} assets being fetched from input URLs; retry once one of them is fetched`,
@@ -108,6 +84,7 @@ export async function createAssetFromUrl(
     input_url: url,
     playback_ids: (input.playback_policies ?? []).map((policy) => ({ id: newId(), policy })),
     ...assetFieldsFrom(id, input),
+    ...tracks,
   };
   try {
     await ctx.media.createAsset(asset);

@@ -11,6 +11,7 @@ import { notSupportedRoutes } from './not-supported.js';
 import { playbackRoutes } from './playback.js';
 import { playbackIdRoutes } from './playback-ids.js';
 import type { Route } from './route.js';
+import { shotRoutes } from './shots.js';
 import { signingKeyRoutes } from './signing-keys.js';
 import { trackRoutes } from './tracks.js';
 import { uploadRoutes } from './uploads.js';
@@ -20,6 +21,7 @@ export const ROUTES: readonly Route[] = [
   ...uploadRoutes,
   ...assetRoutes,
   ...trackRoutes,
+  ...shotRoutes,
   ...playbackIdRoutes,
   ...signingKeyRoutes,
   ...webhookRoutes,
