@@ -547,6 +547,7 @@ describe('api handler wired from the environment', () => {
       STREAM_URL: 'https://stream.example',
       UPLOAD_TIMEOUT_SECONDS: '3600',
       MAX_UPLOAD_BYTES: String(512 * 1024 ** 3),
+      TRANSCODER: 'fargate',
       AWS_REGION: 'eu-west-1',
       AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
       AWS_SECRET_ACCESS_KEY: 'secret',

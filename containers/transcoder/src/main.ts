@@ -21,6 +21,7 @@ import { DynamoAssetRepository } from '../../../lambdas/core/adapters/dynamo-ass
 import { DynamoMediaRepository } from '../../../lambdas/core/adapters/dynamo-media.js';
 import { runnerFromEnv } from '../../../lambdas/core/adapters/runner-from-env.js';
 import { InvalidInputError, TransitionError } from '../../../lambdas/core/domain/errors.js';
+import type { AssetRecord } from '../../../lambdas/core/domain/media.js';
 import { encodeAudioSlices, encodeHls, encodeHlsChunk, encodeImages } from './encode.js';
 import { readJob, type TranscoderJob } from './job.js';
 import { afterTranscode, readyAssetDeps, runOnReadyAsset } from './options/ready-asset.js';
@@ -84,9 +85,11 @@ async function transcodeAndSettle(job: TranscoderJob, deps: TranscoderDeps, logg
   try {
     const outcome = await transcode(ctx);
     if ('finishedBy' in outcome) return 0; // a chunk counted; the task that completes the set marks the asset ready
-    if (!(await transition(logger, 'ready', () => deps.repo.markReady(job.assetId, outcome.ready)))) return 1;
+    let ready: AssetRecord | undefined;
+    const markReady = async () => (ready = await deps.repo.markReady(job.assetId, outcome.ready));
+    if (!(await transition(logger, 'ready', markReady))) return 1;
     await outcome.afterReady?.();
-    await afterTranscode(job, deps, deps.readyAsset ?? readyAssetDeps(job, deps), { workDir, logger });
+    if (ready) await afterTranscode(ready, job, () => deps.readyAsset ?? readyAssetDeps(job, deps), { workDir, logger });
     return 0;
   } catch (error) {
     if (!(error instanceof InvalidInputError)) throw error;

@@ -10,13 +10,14 @@ import { DynamoAssetRepository } from '../../../../lambdas/core/adapters/dynamo-
 import { DynamoAssetWork } from '../../../../lambdas/core/adapters/dynamo-asset-work.js';
 import { HttpFileFetcher } from '../../../../lambdas/core/adapters/http-input-fetcher.js';
 import { S3ObjectWriter, S3TextObjects } from '../../../../lambdas/core/adapters/s3-text-objects.js';
+import type { AssetRecord } from '../../../../lambdas/core/domain/media.js';
 import { ENV, optional } from '../../../../lambdas/core/env.js';
 import type { TranscoderJob } from '../job.js';
 import { bucketFiles } from '../static-renditions.js';
 import { S3Storage } from '../storage.js';
 import type { TranscoderDeps } from '../strategies/context.js';
 import { detectShots, type ShotsDeps } from './shots.js';
-import { prepareTracks, type TrackDeps } from './tracks.js';
+import { hasPreparingTracks, prepareTracks, type TrackDeps } from './tracks.js';
 
 /** What a task does: the whole transcode, or one piece of work on an asset that is already ready. */
 export type TaskMode = 'transcode' | 'tracks' | 'shots';
@@ -70,13 +71,16 @@ export async function runOnReadyAsset(
   return 0;
 }
 
-/** After a transcode: the tracks the asset's `inputs` asked for, now that it is ready. */
+/**
+ * After a transcode: the tracks the asset's `inputs` asked for, now that it is ready (`asset` as marking it ready
+ * returned it). The adapters are built only when there is a track to prepare.
+ */
 export async function afterTranscode(
+  asset: AssetRecord,
   job: TranscoderJob,
-  deps: Pick<TranscoderDeps, 'repo'>,
-  work: ReadyAssetDeps,
+  work: () => ReadyAssetDeps,
   ctx: { workDir: string; logger: Logger },
 ): Promise<void> {
-  const asset = await deps.repo.getAsset(job.assetId);
-  if (asset?.status === 'ready') await prepareTracks(asset, work, { outputBucket: job.outputBucket, ...ctx });
+  if (asset.status !== 'ready' || !hasPreparingTracks(asset)) return;
+  await prepareTracks(asset, work(), { outputBucket: job.outputBucket, ...ctx });
 }

@@ -39,14 +39,19 @@ async function segmentSecondsOf(asset: AssetRecord, objects: TextObjects, bucket
   return seconds ? Math.max(1, Math.round(seconds)) : 6;
 }
 
+const preparing = <T extends { status: string }>(tracks: T[]) => tracks.filter((t) => t.status === 'preparing');
+
+export const hasPreparingTracks = (asset: AssetRecord) =>
+  preparing(textTracksOf(asset)).length + preparing(audioTracksOf(asset)).length > 0;
+
 /** Prepares every `preparing` track of the (ready) asset, one after the other. */
 export async function prepareTracks(
   asset: AssetRecord,
   deps: TrackDeps,
   ctx: { outputBucket: string; workDir: string; logger: Logger },
 ): Promise<void> {
-  const text = textTracksOf(asset).filter((t) => t.status === 'preparing');
-  const audio = audioTracksOf(asset).filter((t) => t.status === 'preparing');
+  const text = preparing(textTracksOf(asset));
+  const audio = preparing(audioTracksOf(asset));
   if (text.length + audio.length === 0) return;
   const resolve = async (host: string) => (await lookup(host, { all: true })).map((a) => a.address);
   for (const track of text) {
