@@ -2,7 +2,7 @@
  * Tracks at creation and shots through the local platform, driven with Mux's SDK: one asset made from three
  * `inputs` (the video, whose audio is English; a French audio file; English subtitles) offers the French audio in
  * its master playlist's AUDIO group beside the primary, and that rendition plays (ffprobe); the subtitles become a
- * ready text track; and shots on a source of three colour scenes start where the scenes do.
+ * ready text track; and shots on a source of three scenes of different brightness start where the scenes do.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -22,11 +22,14 @@ const client = new GammaClient(config);
 const mux = new Mux({ tokenId: config.tokenId, tokenSecret: config.tokenSecret, baseURL: config.apiUrl });
 const work = mkdtempSync(join(tmpdir(), 'gamma-audio-shots-'));
 
-/** Three 3-second scenes (red, green, blue) with a 440 Hz tone: cuts at 3 s and 6 s. */
+/**
+ * Three 3-second scenes (black, white, red) with a 440 Hz tone: cuts at 3 s and 6 s. The scene score compares
+ * luma, so the scenes differ in brightness (pure red and green have nearly the same).
+ */
 async function scenes(file: string) {
   const colour = (c: string) => ['-f', 'lavfi', '-i', `color=c=${c}:size=640x360:rate=30:duration=3`];
   await exec('ffmpeg', [
-    ...['-loglevel', 'error', '-y', ...colour('red'), ...colour('green'), ...colour('blue')],
+    ...['-loglevel', 'error', '-y', ...colour('black'), ...colour('white'), ...colour('red')],
     ...['-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000:duration=9'],
     ...['-filter_complex', '[0:v][1:v][2:v]concat=n=3:v=1:a=0[v]', '-map', '[v]', '-map', '3:a'],
     ...['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', file],
@@ -124,7 +127,7 @@ describe('tracks from inputs', () => {
 });
 
 describe('shots', () => {
-  it('detects the cuts of three colour scenes at 0, 3 and 6 seconds', async () => {
+  it('detects the cuts of three scenes at 0, 3 and 6 seconds', async () => {
     expect(await mux.video.assets.generateShots(assetId)).toMatchObject({ status: 'pending' });
     const shots = await client.until(
       'the shots to complete',
