@@ -98,7 +98,13 @@ describe('tracks from inputs', () => {
     const tracks = await settledTracks();
     expect(tracks.filter((t) => t.type === 'audio')).toEqual([
       expect.objectContaining({ primary: true, language_code: 'en', name: 'English', status: 'ready' }),
-      expect.objectContaining({ primary: false, language_code: 'fr', name: 'French', status: 'ready', max_channels: 2 }),
+      expect.objectContaining({
+        primary: false,
+        language_code: 'fr',
+        name: 'French',
+        status: 'ready',
+        max_channels: 2,
+      }),
     ]);
     expect(tracks.find((t) => t.type === 'text')).toMatchObject({ status: 'ready', language_code: 'en' });
   });
@@ -120,7 +126,10 @@ describe('tracks from inputs', () => {
       ...['-v', 'error', '-show_entries', 'stream=codec_name,channels,sample_rate:format=duration', '-of', 'json'],
       `${config.streamUrl}/${uri}`,
     ]);
-    const probed = JSON.parse(stdout) as { streams: { codec_name: string; channels: number }[]; format: { duration: string } };
+    const probed = JSON.parse(stdout) as {
+      streams: { codec_name: string; channels: number }[];
+      format: { duration: string };
+    };
     expect(probed.streams).toEqual([expect.objectContaining({ codec_name: 'aac', channels: 2 })]);
     expect(Number(probed.format.duration)).toBeGreaterThan(8.5);
   });
@@ -141,7 +150,7 @@ describe('shots', () => {
     };
     const starts = manifest.shots.map((s) => s.startTime);
     expect(starts).toHaveLength(3);
-    [0, 3, 6].forEach((expected, i) => expect(starts[i]).toBeCloseTo(expected, 0));
+    for (const [i, expected] of [0, 3, 6].entries()) expect(starts[i]).toBeCloseTo(expected, 0);
     const image = await fetch(manifest.shots[1]?.imageUrl ?? '');
     expect(image.status).toBe(200);
     expect((await image.arrayBuffer()).byteLength).toBeGreaterThan(100);

@@ -57,7 +57,10 @@ async function audioStream(folder: string) {
     ...['-v', 'error', '-select_streams', 'a:0', '-show_entries', 'stream=codec_name,sample_rate,channels'],
     ...['-show_entries', 'format=duration', '-of', 'json', join(hls, folder, RENDITION_PLAYLIST)],
   ]);
-  return JSON.parse(stdout) as { streams: { codec_name: string; sample_rate: string; channels: number }[]; format: { duration: string } };
+  return JSON.parse(stdout) as {
+    streams: { codec_name: string; sample_rate: string; channels: number }[];
+    format: { duration: string };
+  };
 }
 
 describe('the alternate audio rendition', () => {
@@ -90,7 +93,15 @@ describe('the alternate audio rendition', () => {
       status: 'ready',
       primary_audio: { language_code: 'en', name: 'English' },
       audio_tracks: {
-        fr: { id: 'fr', type: 'audio', language_code: 'fr', name: 'Français', status: 'ready', created_at: 1, source_url: 'x' },
+        fr: {
+          id: 'fr',
+          type: 'audio',
+          language_code: 'fr',
+          name: 'Français',
+          status: 'ready',
+          created_at: 1,
+          source_url: 'x',
+        },
       },
     } as unknown as AssetRecord;
     const served = editMasterPlaylist(master, asset, { redundantStreams: false });

@@ -12,6 +12,7 @@ import {
   InMemoryWebhooks,
   RecordingInputQueue,
 } from './api-fakes.js';
+import { assetWorkDeps } from './asset-work-fakes.js';
 import {
   FakeUploadUrls,
   InMemoryConnections,
@@ -23,7 +24,6 @@ import {
   RecordingPusher,
   waitingUpload,
 } from './fakes.js';
-import { assetWorkDeps } from './asset-work-fakes.js';
 import { FakeMultipartUploads } from './multipart-fakes.js';
 import { InMemorySearch } from './search-fakes.js';
 import { FakeFiles, InMemoryTextStore, InMemoryTextTracks } from './track-fakes.js';

@@ -16,6 +16,7 @@ import {
   InMemoryWebhooks,
   RecordingInputQueue,
 } from './api-fakes.js';
+import { assetWorkDeps } from './asset-work-fakes.js';
 import {
   FakeUploadUrls,
   InMemoryConnections,
@@ -26,7 +27,6 @@ import {
   preparingAsset,
   RecordingPusher,
 } from './fakes.js';
-import { assetWorkDeps } from './asset-work-fakes.js';
 import { FakeMultipartUploads } from './multipart-fakes.js';
 import { InMemorySearch } from './search-fakes.js';
 import { FakeFiles, InMemoryTextStore, InMemoryTextTracks } from './track-fakes.js';

@@ -4,6 +4,7 @@
  * and MediaConvert deployments refusing them in words.
  */
 import { describe, expect, it } from 'vitest';
+import { readTaskMode } from '../../containers/transcoder/src/options/ready-asset.js';
 import type { AudioTrackRecord } from '../../lambdas/core/domain/audio-tracks.js';
 import { ValidationError } from '../../lambdas/core/domain/errors.js';
 import { type AssetRecord, toMuxAsset } from '../../lambdas/core/domain/media.js';
@@ -13,7 +14,6 @@ import { editMasterPlaylist } from '../../lambdas/core/usecases/playback.js';
 import { deleteShots, getShots, requestShots } from '../../lambdas/core/usecases/shots.js';
 import { CreateAssetInput, createAssetFromUrl } from '../../lambdas/core/usecases/url-inputs.js';
 import { parseOrThrow } from '../../lambdas/core/validation.js';
-import { readTaskMode } from '../../containers/transcoder/src/options/ready-asset.js';
 import { InMemoryInputSlots } from './api-fakes.js';
 import { FakeObjectUrls, InMemoryAssetWork } from './asset-work-fakes.js';
 import { InMemoryMediaRepository, InMemoryObjects, preparingAsset, RecordingRunner } from './fakes.js';
@@ -45,7 +45,13 @@ describe('tracks from inputs', () => {
   it('records each track preparing on the new asset, in order, with Mux’s fields and default names', async () => {
     const { asset, stored } = await create(withTracks);
     expect(asset.tracks).toEqual([
-      expect.objectContaining({ type: 'audio', primary: false, language_code: 'fr', name: 'French', passthrough: 'dub' }),
+      expect.objectContaining({
+        type: 'audio',
+        primary: false,
+        language_code: 'fr',
+        name: 'French',
+        passthrough: 'dub',
+      }),
       expect.objectContaining({ type: 'text', language_code: 'en-US', name: 'American English' }),
     ]);
     expect(asset.tracks?.map((t) => 'status' in t && t.status)).toEqual(['preparing', 'preparing']);
@@ -59,11 +65,16 @@ describe('tracks from inputs', () => {
       ...stored,
       tracks: [{ id: 'a', type: 'audio', max_channels: 2, duration: 9, primary: true }],
     });
-    expect(ready.tracks).toEqual([{ id: 'a', type: 'audio', max_channels: 2, duration: 9, primary: true, name: 'Default', status: 'ready' }]);
+    expect(ready.tracks).toEqual([
+      { id: 'a', type: 'audio', max_channels: 2, duration: 9, primary: true, name: 'Default', status: 'ready' },
+    ]);
   });
 
   it('refuses a track URL the platform may not fetch, and two audio tracks of one name', async () => {
-    const internal = { ...withTracks, inputs: [{ url }, { url: 'http://10.0.0.1/a.m4a', type: 'audio', language_code: 'fr' }] };
+    const internal = {
+      ...withTracks,
+      inputs: [{ url }, { url: 'http://10.0.0.1/a.m4a', type: 'audio', language_code: 'fr' }],
+    };
     await expect(create(internal)).rejects.toThrow(/^inputs: http:\/\/10\.0\.0\.1\/a\.m4a: /);
     const twice = { url: 'https://files.example.com/fr.m4a', type: 'audio', language_code: 'fr' };
     await expect(create({ inputs: [{ url }, twice, twice] })).rejects.toThrow(
@@ -119,7 +130,10 @@ describe('the AUDIO group of the master playlist', () => {
   });
 
   it('leaves the stored master alone while no alternate track is ready', () => {
-    const asset: AssetRecord = { ...preparingAsset({ status: 'ready' }), audio_tracks: { fr: audioTrack('fr', 'errored', 1) } };
+    const asset: AssetRecord = {
+      ...preparingAsset({ status: 'ready' }),
+      audio_tracks: { fr: audioTrack('fr', 'errored', 1) },
+    };
     expect(editMasterPlaylist(MASTER, asset, { redundantStreams: false })).toBe(MASTER);
   });
 });
@@ -145,7 +159,15 @@ function shotsWorld(transcoder: 'fargate' | 'mediaconvert' = 'fargate') {
     now: () => 1_700_000_100_000,
   };
   const video = { id: 'v', type: 'video' as const, max_width: 640, max_height: 360, max_frame_rate: 30, duration: 9 };
-  return { media, runner, store, objects, work, ctx, asset: { ...preparingAsset(), status: 'ready' as const, tracks: [video] } };
+  return {
+    media,
+    runner,
+    store,
+    objects,
+    work,
+    ctx,
+    asset: { ...preparingAsset(), status: 'ready' as const, tracks: [video] },
+  };
 }
 
 describe('shots', () => {
@@ -210,13 +232,23 @@ describe('alternate audio tracks added to a ready asset', () => {
     const { media, runner, ctx, asset } = shotsWorld();
     await media.createAsset(asset);
     const track = await addAudioTrack('asset1', { url: 'https://files.example.com/de.m4a', language_code: 'de' }, ctx);
-    expect(track).toMatchObject({ type: 'audio', primary: false, name: 'German', language_code: 'de', status: 'preparing' });
+    expect(track).toMatchObject({
+      type: 'audio',
+      primary: false,
+      name: 'German',
+      language_code: 'de',
+      status: 'preparing',
+    });
     expect(runner.jobs).toEqual([expect.objectContaining({ mode: 'tracks' })]);
     await expect(
       addAudioTrack('asset1', { url: 'https://files.example.com/x.m4a', language_code: 'de' }, ctx),
     ).rejects.toThrow('name: the asset already has an audio track named "German"');
     await expect(
-      addAudioTrack('asset1', { url: 'https://files.example.com/x.m4a', language_code: 'fr' }, { ...ctx, transcoder: 'mediaconvert' }),
+      addAudioTrack(
+        'asset1',
+        { url: 'https://files.example.com/x.m4a', language_code: 'fr' },
+        { ...ctx, transcoder: 'mediaconvert' },
+      ),
     ).rejects.toThrow(/^type: adding an audio track is not supported by this deployment/);
   });
 });

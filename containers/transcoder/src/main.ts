@@ -89,7 +89,8 @@ async function transcodeAndSettle(job: TranscoderJob, deps: TranscoderDeps, logg
     const markReady = async () => (ready = await deps.repo.markReady(job.assetId, outcome.ready));
     if (!(await transition(logger, 'ready', markReady))) return 1;
     await outcome.afterReady?.();
-    if (ready) await afterTranscode(ready, job, () => deps.readyAsset ?? readyAssetDeps(job, deps), { workDir, logger });
+    if (ready)
+      await afterTranscode(ready, job, () => deps.readyAsset ?? readyAssetDeps(job, deps), { workDir, logger });
     return 0;
   } catch (error) {
     if (!(error instanceof InvalidInputError)) throw error;

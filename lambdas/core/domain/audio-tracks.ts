@@ -88,7 +88,10 @@ export function toMuxAudioTrack(t: AudioTrackRecord) {
  * (no URI: it is the audio muxed into the variants; DEFAULT, so players start with it), then each ready track in
  * the order added. None when there is no ready alternate track: the master stays as the transcoder wrote it.
  */
-export function audioRenditions(asset: { audio_tracks?: AudioTrackMap; primary_audio?: PrimaryAudio }): AudioRendition[] {
+export function audioRenditions(asset: {
+  audio_tracks?: AudioTrackMap;
+  primary_audio?: PrimaryAudio;
+}): AudioRendition[] {
   const ready = audioTracksOf(asset).filter((t) => t.status === 'ready');
   if (ready.length === 0) return [];
   const primary = asset.primary_audio ?? { name: DEFAULT_AUDIO_NAME };

@@ -2,10 +2,17 @@
  * The upload and asset entities, their states and allowed transitions, and their Mux-shaped JSON.
  * Pure: no SDK, no I/O. Field names of the Mux shapes follow Mux's Video API reference.
  */
+
+import {
+  type AudioTrackMap,
+  audioTracksOf,
+  DEFAULT_AUDIO_NAME,
+  type PrimaryAudio,
+  toMuxAudioTrack,
+} from './audio-tracks.js';
 import type { InputFile, ResolutionTier } from './ladder.js';
-import type { StaticRenditionFile, StaticRenditionRequest } from './static-renditions.js';
-import { type AudioTrackMap, audioTracksOf, DEFAULT_AUDIO_NAME, type PrimaryAudio, toMuxAudioTrack } from './audio-tracks.js';
 import type { ShotsRecord } from './shots.js';
+import type { StaticRenditionFile, StaticRenditionRequest } from './static-renditions.js';
 import { type TextTrackMap, textTracksOf, toMuxTextTrack } from './text-tracks-asset.js';
 
 export const UPLOAD_STATUSES = ['waiting', 'asset_created', 'errored', 'cancelled', 'timed_out'] as const;

@@ -12,7 +12,8 @@ import type { TranscodeJob, TranscodeRunner } from '../ports.js';
 export type TranscoderKind = 'fargate' | 'mediaconvert';
 
 export function transcoderKind(value: string): TranscoderKind {
-  if (value !== 'fargate' && value !== 'mediaconvert') throw new Error(`TRANSCODER=${value} is not one of fargate, mediaconvert`);
+  if (value !== 'fargate' && value !== 'mediaconvert')
+    throw new Error(`TRANSCODER=${value} is not one of fargate, mediaconvert`);
   return value;
 }
 

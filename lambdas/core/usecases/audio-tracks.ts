@@ -5,8 +5,15 @@
  * rendition cut like the primary audio, and moves it to `ready` (or `errored` with the reason, nothing else
  * touched). The playback function then lists it in the master playlist's AUDIO group.
  */
+
+import {
+  AUDIO_TRACK_LIMITS,
+  type AudioTrackRecord,
+  audioTrackFolder,
+  audioTracksOf,
+  toMuxAudioTrack,
+} from '../domain/audio-tracks.js';
 import { NotFoundError, ValidationError } from '../domain/errors.js';
-import { AUDIO_TRACK_LIMITS, type AudioTrackRecord, audioTrackFolder, audioTracksOf, toMuxAudioTrack } from '../domain/audio-tracks.js';
 import { newId } from '../domain/ids.js';
 import { assetOutputPrefix } from '../domain/layout.js';
 import type { AssetRecord } from '../domain/media.js';
@@ -72,7 +79,9 @@ export async function addAudioTrack(assetId: string, input: AudioTrackInput, ctx
   }
   const existing = audioTracksOf(asset);
   if (existing.length >= AUDIO_TRACK_LIMITS.maxTracks) {
-    throw new ValidationError([`The asset already has ${AUDIO_TRACK_LIMITS.maxTracks} audio tracks, the most it may have`]);
+    throw new ValidationError([
+      `The asset already has ${AUDIO_TRACK_LIMITS.maxTracks} audio tracks, the most it may have`,
+    ]);
   }
   const refused = await refusedInputUrl(input.url, ctx.resolve, ctx.policy);
   if (refused) throw new ValidationError([`url: ${refused}`]);

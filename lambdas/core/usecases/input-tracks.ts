@@ -6,15 +6,20 @@
  * audio's, as Mux's multi-track audio has them.
  */
 import { z } from 'zod';
+import {
+  AUDIO_TRACK_LIMITS,
+  type AudioTrackMap,
+  DEFAULT_AUDIO_NAME,
+  type PrimaryAudio,
+} from '../domain/audio-tracks.js';
 import { ValidationError } from '../domain/errors.js';
-import { AUDIO_TRACK_LIMITS, type AudioTrackMap, DEFAULT_AUDIO_NAME, type PrimaryAudio } from '../domain/audio-tracks.js';
 import { newId } from '../domain/ids.js';
 import { canonicalLanguage } from '../domain/playback-modifiers.js';
 import { defaultTrackName, MAX_TEXT_TRACKS, type TextTrackMap } from '../domain/text-tracks-asset.js';
 import { type AddressPolicy, type Resolve, refusedInputUrl } from '../domain/url-safety.js';
 import { notYetSupported } from '../validation.js';
-import { Passthrough } from './assets.js';
 import { refuseUnderMediaConvert, type TranscoderKind } from './asset-work.js';
+import { Passthrough } from './assets.js';
 import { checkAudioNames, newAudioTrack } from './audio-tracks.js';
 
 const Url = z.string().max(4096, { error: 'must be at most 4096 characters' });
@@ -33,7 +38,11 @@ export const InputEntry = z.strictObject({
   end_time: notYetSupported('clipping'),
   generated_subtitles: notYetSupported('generated subtitles'),
   language_code: LanguageCode.optional(),
-  name: z.string().min(1, { error: 'must not be empty' }).max(255, { error: 'must be at most 255 characters' }).optional(),
+  name: z
+    .string()
+    .min(1, { error: 'must not be empty' })
+    .max(255, { error: 'must be at most 255 characters' })
+    .optional(),
   closed_captions: z.boolean({ error: 'must be a boolean' }).optional(),
   text_type: z.enum(['subtitles'], { error: 'must be "subtitles"' }).optional(),
   passthrough: Passthrough.optional(),

@@ -1,7 +1,7 @@
 import { decodeJwt } from 'jose';
+import { audioRenditions } from '../domain/audio-tracks.js';
 import type { SignatureCheck } from '../domain/cdn-signature.js';
 import { signatureQuery } from '../domain/cdn-signature.js';
-import { audioRenditions } from '../domain/audio-tracks.js';
 import { assetOutputPrefix, MASTER_PLAYLIST } from '../domain/layout.js';
 import type { AssetRecord } from '../domain/media.js';
 import {

@@ -9,9 +9,9 @@ import { NotFoundError, ValidationError } from '../domain/errors.js';
 import { assetOutputPrefix } from '../domain/layout.js';
 import type { AssetRecord } from '../domain/media.js';
 import {
+  SHOTS_FOLDER,
   SHOTS_LIMITS,
   SHOTS_MANIFEST,
-  SHOTS_FOLDER,
   SHOTS_RESTARTABLE,
   type ShotsRecord,
   shotsManifest,
@@ -67,7 +67,10 @@ export async function getShots(
     await Promise.all(
       (record.shots ?? []).map(
         async (s) =>
-          [s.image, await ctx.urls.presignGet(ctx.outputBucket, `${folder}/${s.image}`, SHOTS_LIMITS.urlSeconds)] as const,
+          [
+            s.image,
+            await ctx.urls.presignGet(ctx.outputBucket, `${folder}/${s.image}`, SHOTS_LIMITS.urlSeconds),
+          ] as const,
       ),
     ),
   );

@@ -50,7 +50,8 @@ export const CreateTrackInput = z
     if (input.type === 'audio') {
       // Refused rather than accepted and ignored: Mux's audio tracks have no such fields.
       for (const field of ['text_type', 'closed_captions'] as const) {
-        if (input[field] !== undefined) ctx.addIssue({ code: 'custom', path: [field], message: 'is for text tracks only' });
+        if (input[field] !== undefined)
+          ctx.addIssue({ code: 'custom', path: [field], message: 'is for text tracks only' });
       }
     } else if (input.text_type === undefined) {
       ctx.addIssue({ code: 'custom', path: ['text_type'], message: 'is required for text tracks' });

@@ -40,13 +40,13 @@ export const trackRoutes: readonly Route[] = [
             audio: req.deps.assetWork,
           })
         : addTextTrack(req.params.ASSET_ID, req.body, {
-        ...trackScope(req),
-        ...urlPolicy(req),
-        fetcher: req.deps.files,
-        objects: req.deps.textObjects,
-        writer: req.deps.writer,
-        outputBucket: req.deps.outputBucket,
-      }),
+            ...trackScope(req),
+            ...urlPolicy(req),
+            fetcher: req.deps.files,
+            objects: req.deps.textObjects,
+            writer: req.deps.writer,
+            outputBucket: req.deps.outputBucket,
+          }),
   }),
   route({
     method: 'PATCH',

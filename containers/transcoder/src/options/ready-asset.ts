@@ -6,8 +6,8 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { documentClient } from '../../../../lambdas/core/adapters/clients.js';
-import { DynamoAssetRepository } from '../../../../lambdas/core/adapters/dynamo-assets.js';
 import { DynamoAssetWork } from '../../../../lambdas/core/adapters/dynamo-asset-work.js';
+import { DynamoAssetRepository } from '../../../../lambdas/core/adapters/dynamo-assets.js';
 import { HttpFileFetcher } from '../../../../lambdas/core/adapters/http-input-fetcher.js';
 import { S3ObjectWriter, S3TextObjects } from '../../../../lambdas/core/adapters/s3-text-objects.js';
 import type { AssetRecord } from '../../../../lambdas/core/domain/media.js';

@@ -13,7 +13,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { assetOutputPrefix, MASTER_PLAYLIST } from '../../../../lambdas/core/domain/layout.js';
 import type { AssetRecord } from '../../../../lambdas/core/domain/media.js';
 import { parseMasterPlaylist } from '../../../../lambdas/core/domain/playlist.js';
-import { SHOTS_LIMITS, SHOTS_FOLDER, shotsFromShowinfo } from '../../../../lambdas/core/domain/shots.js';
+import { SHOTS_FOLDER, SHOTS_LIMITS, shotsFromShowinfo } from '../../../../lambdas/core/domain/shots.js';
 import type { ShotsRepository } from '../../../../lambdas/core/ports.js';
 import type { TextObjects } from '../../../../lambdas/core/usecases/playback.js';
 import { inputArgs } from '../ffmpeg/args.js';
@@ -78,7 +78,12 @@ export async function detectShots(
     ctx.logger.info('Detected the shots', { rung, shots: shots.length });
   } catch (error) {
     ctx.logger.error('Shot detection failed', error as Error);
-    const errors = { type: 'shot_detection_failed', messages: ['The shots could not be detected; delete them and ask again'] };
-    await deps.shots.settleShots(asset.id, { status: 'errored', created_at, errors }, ['pending']).catch(() => undefined);
+    const errors = {
+      type: 'shot_detection_failed',
+      messages: ['The shots could not be detected; delete them and ask again'],
+    };
+    await deps.shots
+      .settleShots(asset.id, { status: 'errored', created_at, errors }, ['pending'])
+      .catch(() => undefined);
   }
 }

@@ -12,7 +12,12 @@ import type { AssetRecord } from '../../../../lambdas/core/domain/media.js';
 import { parseMasterPlaylist, parseMediaPlaylist } from '../../../../lambdas/core/domain/playlist.js';
 import { textTracksOf } from '../../../../lambdas/core/domain/text-tracks-asset.js';
 import type { AddressPolicy } from '../../../../lambdas/core/domain/url-safety.js';
-import type { AudioTrackRepository, FileFetcher, ObjectWriter, TextTrackRepository } from '../../../../lambdas/core/ports.js';
+import type {
+  AudioTrackRepository,
+  FileFetcher,
+  ObjectWriter,
+  TextTrackRepository,
+} from '../../../../lambdas/core/ports.js';
 import type { TextObjects } from '../../../../lambdas/core/usecases/playback.js';
 import { prepareTextTrack } from '../../../../lambdas/core/usecases/text-tracks.js';
 import type { S3Storage } from '../storage.js';
@@ -67,7 +72,12 @@ export async function prepareTracks(
   }
   const segmentSeconds = audio.length > 0 ? await segmentSecondsOf(asset, deps.objects, ctx.outputBucket) : 6;
   for (const track of audio) {
-    await prepareAudioTrack(asset, track, { ...deps, outputBucket: ctx.outputBucket, workDir: ctx.workDir, segmentSeconds });
+    await prepareAudioTrack(asset, track, {
+      ...deps,
+      outputBucket: ctx.outputBucket,
+      workDir: ctx.workDir,
+      segmentSeconds,
+    });
   }
   ctx.logger.info('Prepared the tracks', { text: text.length, audio: audio.length });
 }
