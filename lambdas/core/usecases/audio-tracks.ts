@@ -13,7 +13,7 @@ import {
   audioTracksOf,
   toMuxAudioTrack,
 } from '../domain/audio-tracks.js';
-import { NotFoundError, ValidationError } from '../domain/errors.js';
+import { ValidationError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { assetOutputPrefix } from '../domain/layout.js';
 import type { AssetRecord } from '../domain/media.js';
@@ -22,6 +22,7 @@ import { defaultTrackName } from '../domain/text-tracks-asset.js';
 import { type AddressPolicy, type Resolve, refusedInputUrl } from '../domain/url-safety.js';
 import type { AudioTrackRepository, MediaObjects, MediaRepository } from '../ports.js';
 import { type AssetWorkContext, refuseUnderMediaConvert, startAssetWork } from './asset-work.js';
+import { ownAsset } from './assets.js';
 
 /** What an audio track is made from: an `inputs` entry or the body of `POST …/tracks`. */
 export interface AudioTrackInput {
@@ -62,12 +63,6 @@ export interface AudioTracksContext extends AssetWorkContext {
   resolve: Resolve;
   policy?: AddressPolicy;
   now?: () => number;
-}
-
-async function ownAsset(assetId: string, ctx: { env: string; media: Pick<MediaRepository, 'getAsset'> }) {
-  const asset = await ctx.media.getAsset(assetId);
-  if (!asset || asset.env !== ctx.env || asset.status === 'deleted') throw new NotFoundError('asset', assetId);
-  return asset;
 }
 
 /** `POST …/tracks` with `type: "audio"`: records the track on a ready asset and starts the task that encodes it. */

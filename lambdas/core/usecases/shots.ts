@@ -7,7 +7,6 @@
  */
 import { NotFoundError, ValidationError } from '../domain/errors.js';
 import { assetOutputPrefix } from '../domain/layout.js';
-import type { AssetRecord } from '../domain/media.js';
 import {
   SHOTS_FOLDER,
   SHOTS_LIMITS,
@@ -19,18 +18,13 @@ import {
 } from '../domain/shots.js';
 import type { MediaObjects, MediaRepository, ObjectUrls, ObjectWriter, ShotsRepository } from '../ports.js';
 import { type AssetWorkContext, refuseUnderMediaConvert, startAssetWork } from './asset-work.js';
+import { ownAsset } from './assets.js';
 
 export interface ShotsContext extends AssetWorkContext {
   env: string;
   media: Pick<MediaRepository, 'getAsset'>;
   shots: ShotsRepository;
   now?: () => number;
-}
-
-async function ownAsset(assetId: string, ctx: Pick<ShotsContext, 'env' | 'media'>): Promise<AssetRecord> {
-  const asset = await ctx.media.getAsset(assetId);
-  if (!asset || asset.env !== ctx.env || asset.status === 'deleted') throw new NotFoundError('asset', assetId);
-  return asset;
 }
 
 /** `POST …/shots`: `pending` until the task has run. A second request while pending or completed is a 400. */
