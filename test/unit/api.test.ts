@@ -13,6 +13,7 @@ import {
   InMemoryWebhooks,
   RecordingInputQueue,
 } from './api-fakes.js';
+import { assetWorkDeps } from './asset-work-fakes.js';
 import {
   FakeUploadUrls,
   InMemoryConnections,
@@ -77,6 +78,7 @@ beforeEach(async () => {
   api = createApiHandler(() => ({
     media,
     tokens,
+    ...assetWorkDeps(media),
     environments: new InMemoryEnvironments(),
     connections: new InMemoryConnections(),
     pusher: new RecordingPusher(),
@@ -573,6 +575,7 @@ describe('api handler wired from the environment', () => {
       STREAM_URL: 'https://stream.example',
       UPLOAD_TIMEOUT_SECONDS: '3600',
       MAX_UPLOAD_BYTES: String(512 * 1024 ** 3),
+      TRANSCODER: 'fargate',
       AWS_REGION: 'eu-west-1',
       AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
       AWS_SECRET_ACCESS_KEY: 'secret',

@@ -18,7 +18,7 @@ async function createAsset(body: unknown) {
   const submitted: { assetId: string; url: string }[] = [];
   const input = parseOrThrow(CreateAssetInput, body);
   const asset = await createAssetFromUrl(input, {
-    ...{ env: 'env1', media, ingestBucket: 'ingest' },
+    ...{ env: 'env1', media, ingestBucket: 'ingest', transcoder: 'fargate' as const },
     inputs: { submit: async (job) => void submitted.push(job) },
     slots: new InMemoryInputSlots(),
     resolve: async () => [PUBLIC_ADDRESS],
@@ -223,14 +223,16 @@ describe('refused by name, never ignored', () => {
       /^inputs\.1\.overlay_settings\.rotate: is not a known field/,
     ],
     [{ inputs: [{ url, generated_subtitles: [] }] }, /^inputs\.0\.generated_subtitles: is not yet supported/],
+    [{ inputs: [{ url }, { url, type: 'text' }] }, /^inputs\.1\.language_code: is required for text tracks/],
+    [{ inputs: [{ url }, { url, type: 'text', language_code: 'en' }] }, /^inputs\.1\.text_type: is required/],
+    [{ inputs: [{ url }, { url, type: 'audio' }] }, /^inputs\.1\.language_code: is required for audio tracks/],
     [
-      { inputs: [{ url }, { url, type: 'text' }] },
-      /^inputs\.1\.type: audio and text track inputs are not yet supported/,
+      { inputs: [{ url }, { url, type: 'audio', language_code: 'fr', closed_captions: true }] },
+      /^inputs\.1\.closed_captions: is for text tracks only/,
     ],
-    [
-      { inputs: [{ url }, { url }] },
-      /^inputs\.1: further inputs other than watermarks \(overlay_settings\) are not yet supported/,
-    ],
+    [{ inputs: [{ url }, { url }] }, /^inputs\.1\.type: further inputs are text or audio tracks/],
+    [{ inputs: [{ url, type: 'audio' }] }, /^inputs\.0\.type: the first input is the video/],
+    [{ inputs: [{ url, passthrough: 'p' }] }, /^inputs\.0\.passthrough: is for text and audio track inputs/],
     [{ inputs: [{ url }], input: url }, /^input: cannot be given with inputs/],
     [{ playback_policies: ['public'] }, /^inputs: is required/],
     [{ inputs: [{ url }], video_quality: 'high' }, /^video_quality: must be basic, plus or premium/],

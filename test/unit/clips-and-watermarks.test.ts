@@ -152,6 +152,7 @@ function platform() {
       inputs: { submit: async (job) => void submitted.push(job) },
       slots: new InMemoryInputSlots(),
       resolve: async () => [PUBLIC_ADDRESS],
+      transcoder: 'fargate',
     });
     const stored = await media.getAsset(asset.id);
     if (!stored) throw new Error('not stored');

@@ -10,6 +10,7 @@ import { type SourceObject, VIDEO_QUALITIES, type VideoQuality } from '../../../
 import { isStaticResolution, type StaticResolution } from '../../../lambdas/core/domain/static-renditions.js';
 import { ENV, envFor, optional } from '../../../lambdas/core/env.js';
 import type { TranscodeJob } from '../../../lambdas/core/ports.js';
+import { readTaskMode, type TaskMode } from './options/ready-asset.js';
 import { type OverlayJob, parseOverlaysVariable } from './options/watermark.js';
 
 /**
@@ -109,6 +110,8 @@ export interface TranscoderJob {
   chunking: Chunking;
   /** Set in a chunk task: the chunk of the asset's recorded plan it encodes. */
   chunkIndex?: number;
+  /** The whole transcode, or work on a ready asset (options/ready-asset.ts). */
+  mode: TaskMode;
 }
 
 function optionalPin(name: 'SOURCE_VERSION_ID' | 'SOURCE_ETAG', field: 'versionId' | 'etag', env: NodeJS.ProcessEnv) {
@@ -135,6 +138,7 @@ export function readJob(env: NodeJS.ProcessEnv): TranscoderJob {
     tableName: vars.MEDIA_TABLE,
     options: readOptions(env),
     chunking: readChunking(env),
+    mode: readTaskMode(env),
     ...(index !== undefined && { chunkIndex: Number(index) }),
   };
 }

@@ -2,9 +2,18 @@
  * The upload and asset entities, their states and allowed transitions, and their Mux-shaped JSON.
  * Pure: no SDK, no I/O. Field names of the Mux shapes follow Mux's Video API reference.
  */
+
+import {
+  type AudioTrackMap,
+  audioTracksOf,
+  DEFAULT_AUDIO_NAME,
+  type PrimaryAudio,
+  toMuxAudioTrack,
+} from './audio-tracks.js';
 import type { ClipWindow } from './clips.js';
 import type { InputFile, ResolutionTier } from './ladder.js';
 import type { OverlayRecord } from './overlays.js';
+import type { ShotsRecord } from './shots.js';
 import type { StaticRenditionFile, StaticRenditionRequest } from './static-renditions.js';
 import { type TextTrackMap, textTracksOf, toMuxTextTrack } from './text-tracks-asset.js';
 
@@ -168,6 +177,12 @@ export interface AssetRecord {
   static_renditions?: StaticRenditionFile[];
   /** Subtitles and captions added to the asset, by track id (text-tracks-asset.ts); listed in `tracks`. */
   text_tracks?: TextTrackMap;
+  /** Alternate audio tracks, by track id (audio-tracks.ts); listed in `tracks` after the primary audio. */
+  audio_tracks?: AudioTrackMap;
+  /** The primary audio's language and name, when the first input gave them (Mux's `inputs[0].language_code`). */
+  primary_audio?: PrimaryAudio;
+  /** Shot detection, once asked for (shots.ts). */
+  shots?: ShotsRecord;
   /** Mux's `video_quality` the asset is made with; absent means basic (assets from before it was recorded). */
   video_quality?: VideoQuality;
   /** As the request gave it (Mux reports it back). */
@@ -228,7 +243,7 @@ export function toMuxAsset(a: AssetRecord) {
     ...(a.max_stored_frame_rate !== undefined && { max_stored_frame_rate: a.max_stored_frame_rate }),
     ...(a.resolution_tier && { resolution_tier: a.resolution_tier }),
     ...(a.aspect_ratio && { aspect_ratio: a.aspect_ratio }),
-    ...((a.tracks || a.text_tracks) && { tracks: [...(a.tracks ?? []), ...textTracksOf(a).map(toMuxTextTrack)] }),
+    ...((a.tracks || a.text_tracks || a.audio_tracks) && { tracks: muxTracksOf(a) }),
     ...(a.errors && { errors: a.errors }),
     ...(a.upload_id && { upload_id: a.upload_id }),
     ...(a.passthrough !== undefined && { passthrough: a.passthrough }),
@@ -251,6 +266,18 @@ export function toMuxAsset(a: AssetRecord) {
 }
 
 export type MuxAsset = ReturnType<typeof toMuxAsset>;
+
+/**
+ * The asset's `tracks` as Mux lists them: video, the primary audio (with its language and name: "Default" when the
+ * input named none), the alternate audio tracks, then the text tracks.
+ */
+function muxTracksOf(a: AssetRecord) {
+  const primary = a.primary_audio ?? { name: DEFAULT_AUDIO_NAME };
+  const stored = (a.tracks ?? []).map((t) =>
+    t.type === 'audio' && t.primary ? { ...t, ...primary, status: 'ready' as const } : t,
+  );
+  return [...stored, ...audioTracksOf(a).map(toMuxAudioTrack), ...textTracksOf(a).map(toMuxTextTrack)];
+}
 
 /** Mux's input info of an asset: one entry per input, its settings and the file as probed (once it has been). */
 export function toMuxInputInfo(a: AssetRecord) {

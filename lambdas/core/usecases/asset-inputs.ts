@@ -64,7 +64,7 @@ interface InputEntry {
 
 /**
  * The rules between the entries of `inputs` (a path prefix `field` names the list): the first is the video (a URL or
- * a clip), each further one a watermark image. Issues go to `ctx`, each naming its field.
+ * a clip), a further one with `overlay_settings` a watermark image. Issues go to `ctx`, each naming its field.
  */
 export function checkInputList(list: readonly InputEntry[], field: string, ctx: z.RefinementCtx): void {
   list.forEach((entry, i) => {
@@ -83,13 +83,9 @@ export function checkInputList(list: readonly InputEntry[], field: string, ctx: 
       const message = 'the first input is the video; a watermark image is a further input';
       ctx.addIssue({ code: 'custom', path: [field, 0, 'overlay_settings'], message });
     }
-    if (i > 0 && !entry.overlay_settings) {
-      const message =
-        'further inputs other than watermarks (overlay_settings) are not yet supported in this deployment';
-      ctx.addIssue({ code: 'custom', path: [field, i], message });
-    }
+    // A further input without overlay_settings is a text or audio track: input-tracks.ts checks it.
   });
-  if (list.length - 1 > MAX_OVERLAYS) {
+  if (list.filter((entry) => entry.overlay_settings).length > MAX_OVERLAYS) {
     const message = `at most ${MAX_OVERLAYS} watermark images per asset`;
     ctx.addIssue({ code: 'custom', path: [field, MAX_OVERLAYS + 1], message });
   }

@@ -43,7 +43,10 @@ export interface AssetsContext {
 }
 
 /** The caller's asset, not deleted; NotFoundError otherwise. */
-async function ownAsset(id: string, ctx: AssetsContext): Promise<AssetRecord> {
+export async function ownAsset(
+  id: string,
+  ctx: { env: string; media: Pick<MediaRepository, 'getAsset'> },
+): Promise<AssetRecord> {
   const asset = await ctx.media.getAsset(id);
   if (!asset || asset.env !== ctx.env || asset.status === 'deleted') throw new NotFoundError('asset', id);
   return asset;

@@ -10,36 +10,13 @@ import { type AssetRecord, type MuxAsset, toMuxAsset } from '../domain/media.js'
 import { MAX_OVERLAY_BYTES } from '../domain/overlays.js';
 import type { AddressPolicy, Resolve } from '../domain/url-safety.js';
 import type { InputFetcher, InputJob, InputQueue, InputSlots, MediaRepository, TranscodeRunner } from '../ports.js';
-import { notYetSupported } from '../validation.js';
-import { ClipSeconds, checkInputList, OverlaySettingsInput, resolveInputs } from './asset-inputs.js';
+import { checkInputList, resolveInputs } from './asset-inputs.js';
 import { assetFieldsFrom, assetSettingsFields, normalizeSettings } from './asset-settings.js';
+import type { TranscoderKind } from './asset-work.js';
 import { dispatchTranscode } from './ingest.js';
+import { InputEntry, inputTracks, trackFieldsFor } from './input-tracks.js';
 
 const Url = z.string().max(4096, { error: 'must be at most 4096 characters' });
-
-/**
- * One of Mux's `inputs`: the file's `url`, or a clip of an existing asset (`mux://assets/{id}`, `start_time`,
- * `end_time`), or a watermark image (`overlay_settings`); asset-inputs.ts checks how they combine. Tracks and
- * generated subtitles are the tracks work, refused by name until it is here.
- */
-const InputEntry = z.strictObject({
-  url: Url,
-  type: z
-    .enum(['video', 'audio', 'text'], { error: 'must be video, audio or text' })
-    .refine((type) => type === 'video', {
-      error: 'audio and text track inputs are not yet supported in this deployment',
-    })
-    .optional(),
-  overlay_settings: OverlaySettingsInput.optional(),
-  start_time: ClipSeconds.optional(),
-  end_time: ClipSeconds.optional(),
-  generated_subtitles: notYetSupported('generated subtitles'),
-  language_code: notYetSupported('text and audio tracks'),
-  name: notYetSupported('text and audio tracks'),
-  closed_captions: notYetSupported('text and audio tracks'),
-  text_type: notYetSupported('text and audio tracks'),
-  passthrough: notYetSupported('text and audio tracks'),
-});
 
 const Inputs = z.array(InputEntry).min(1, { error: 'must name the file to make the asset from: [{ "url": … }]' });
 
@@ -56,16 +33,21 @@ export const CreateAssetInput = z
     if (list.length === 0) {
       ctx.addIssue({ code: 'custom', path: ['inputs'], message: 'is required: [{ "url": <the file> }]' });
     }
-    checkInputList(list, inputs ? 'inputs' : 'input', ctx);
-    const entries = list.map(({ url, overlay_settings, start_time, end_time }) => ({
-      url,
-      ...(overlay_settings && { overlay_settings }),
-      ...(start_time !== undefined && { start_time }),
-      ...(end_time !== undefined && { end_time }),
-    }));
+    const root = inputs ? 'inputs' : 'input';
+    checkInputList(list, root, ctx);
+    const tracks = inputTracks(list, root, ctx);
+    // The video (or clip) and its watermark images; the track inputs are recorded as tracks.
+    const entries = list
+      .filter((entry, i) => i === 0 || entry.overlay_settings)
+      .map(({ url, overlay_settings, start_time, end_time }) => ({
+        url,
+        ...(overlay_settings && { overlay_settings }),
+        ...(start_time !== undefined && { start_time }),
+        ...(end_time !== undefined && { end_time }),
+      }));
     // Mux's default: a clip copies its parent's overlays unless told not to.
     const copyOverlays = settings.copy_overlays ?? true;
-    return { inputs: entries, copyOverlays, ...normalizeSettings(settings, ctx) };
+    return { inputs: entries, copyOverlays, tracks, ...normalizeSettings(settings, ctx) };
   });
 export type CreateAssetInput = z.output<typeof CreateAssetInput>;
 
@@ -91,12 +73,15 @@ export async function createAssetFromUrl(
     ingestBucket: string;
     resolve: Resolve;
     policy?: AddressPolicy;
+    transcoder: TranscoderKind;
     now?: () => number;
   },
 ): Promise<MuxAsset> {
+  const nowMs = (ctx.now ?? Date.now)();
   const id = newId();
   const { fields, parentIsTest } = await resolveInputs(input.inputs, input.copyOverlays, id, ctx);
-  const now = Math.floor((ctx.now ?? Date.now)() / 1000);
+  const tracks = await trackFieldsFor(input.tracks, { ...ctx, nowMs });
+  const now = Math.floor(nowMs / 1000);
   if (!(await ctx.slots.claim(ctx.env, id, MAX_URL_INPUTS_IN_FLIGHT, now + URL_INPUT_LEASE_SECONDS))) {
     throw new TooManyRequestsError(
       `This environment already has ${MAX_URL_INPUTS_IN_FLIGHT} assets being fetched from input URLs; retry once one of them is fetched`,
@@ -110,6 +95,7 @@ export async function createAssetFromUrl(
     ...fields,
     playback_ids: (input.playback_policies ?? []).map((policy) => ({ id: newId(), policy })),
     ...assetFieldsFrom(id, input, parentIsTest),
+    ...tracks,
   };
   try {
     await ctx.media.createAsset(asset);

@@ -12,6 +12,7 @@ import { playbackRoutes } from './playback.js';
 import { playbackIdRoutes } from './playback-ids.js';
 import { playbackRestrictionRoutes } from './playback-restrictions.js';
 import type { Route } from './route.js';
+import { shotRoutes } from './shots.js';
 import { signingKeyRoutes } from './signing-keys.js';
 import { trackRoutes } from './tracks.js';
 import { uploadRoutes } from './uploads.js';
@@ -21,6 +22,7 @@ export const ROUTES: readonly Route[] = [
   ...uploadRoutes,
   ...assetRoutes,
   ...trackRoutes,
+  ...shotRoutes,
   ...playbackIdRoutes,
   ...playbackRestrictionRoutes,
   ...signingKeyRoutes,
