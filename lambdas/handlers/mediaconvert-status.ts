@@ -5,6 +5,7 @@
  */
 import type { Context, EventBridgeEvent } from 'aws-lambda';
 import { documentClient } from '../core/adapters/clients.js';
+import { DynamoAssetFiles } from '../core/adapters/dynamo-asset-files.js';
 import { DynamoMediaRepository } from '../core/adapters/dynamo-media.js';
 import { envFor } from '../core/env.js';
 import { logger, withKeys } from '../core/logger.js';
@@ -28,7 +29,10 @@ export function createMediaConvertStatusHandler(
 
 export const handler = createMediaConvertStatusHandler(
   once(() => {
-    const media = new DynamoMediaRepository(documentClient(), envFor('mediaconvertStatus').MEDIA_TABLE);
-    return { media, staticRenditions: media.assets };
+    const table = envFor('mediaconvertStatus').MEDIA_TABLE;
+    return {
+      media: new DynamoMediaRepository(documentClient(), table),
+      staticRenditions: new DynamoAssetFiles(documentClient(), table),
+    };
   }),
 );

@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { documentClient, s3Client } from '../../../lambdas/core/adapters/clients.js';
+import { DynamoAssetFiles } from '../../../lambdas/core/adapters/dynamo-asset-files.js';
 import { DynamoAssetRepository } from '../../../lambdas/core/adapters/dynamo-assets.js';
 import { DynamoMediaRepository } from '../../../lambdas/core/adapters/dynamo-media.js';
 import { runnerFromEnv } from '../../../lambdas/core/adapters/runner-from-env.js';
@@ -59,7 +60,8 @@ export async function run(overrides: Partial<TranscoderDeps> = {}): Promise<numb
       chunk: encodeHlsChunk,
       images: encodeImages,
     },
-    staticRenditions: overrides.staticRenditions ?? new DynamoAssetRepository(documentClient(), job.tableName),
+    staticRenditions: overrides.staticRenditions ?? new DynamoAssetFiles(documentClient(), job.tableName),
+    master: overrides.master ?? new DynamoAssetFiles(documentClient(), job.tableName),
   };
   try {
     return await transcodeAndSettle(job, deps, logger);

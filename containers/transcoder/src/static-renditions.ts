@@ -61,7 +61,7 @@ export interface StaticRenditionsJob {
   bucket: string;
   /** Scratch folder (removed by the caller). */
   workDir: string;
-  store: StaticRenditionsStore;
+  store: Pick<StaticRenditionsStore, 'record'>;
   logger: Logger;
 }
 

@@ -53,6 +53,7 @@ const ASSET_FIELDS = {
   master_access: true,
   master: true,
   test: true,
+  thumbnail_time: true,
 } as const satisfies Record<keyof AssetRecord, true>;
 
 function pick<T>(source: object, fields: Record<keyof T, true>): T {

@@ -76,23 +76,26 @@ export function staticFileName(resolution: StaticResolution): string {
 /** Every file name a static rendition can have (the playback paths that are downloads). */
 export const STATIC_FILE_NAMES: ReadonlySet<string> = new Set(STATIC_RESOLUTIONS.map(staticFileName));
 
-/** The `static_renditions` of a new asset: one `preparing` file per request, ids derived from the asset's id. */
+/** One requested file, `preparing`, its id derived from the asset's id and the resolution (one file each). */
+export function newStaticRenditionFile(assetId: string, r: StaticRenditionRequest): StaticRenditionFile {
+  return {
+    id: derivedId('static-rendition', `${assetId}:${r.resolution}`),
+    type: 'standard',
+    resolution: r.resolution,
+    name: staticFileName(r.resolution),
+    ext: r.resolution === 'audio-only' ? 'm4a' : 'mp4',
+    status: 'preparing',
+    ...(r.passthrough !== undefined && { passthrough: r.passthrough }),
+  };
+}
+
+/** The `static_renditions` of a new asset: one `preparing` file per request. */
 export function staticRenditionsFor(
   assetId: string,
   requests: readonly StaticRenditionRequest[] | undefined,
 ): { static_renditions?: StaticRenditionFile[] } {
   if (!requests?.length) return {};
-  return {
-    static_renditions: requests.map((r) => ({
-      id: derivedId('static-rendition', `${assetId}:${r.resolution}`),
-      type: 'standard',
-      resolution: r.resolution,
-      name: staticFileName(r.resolution),
-      ext: r.resolution === 'audio-only' ? 'm4a' : 'mp4',
-      status: 'preparing',
-      ...(r.passthrough !== undefined && { passthrough: r.passthrough }),
-    })),
-  };
+  return { static_renditions: requests.map((r) => newStaticRenditionFile(assetId, r)) };
 }
 
 /**

@@ -60,7 +60,7 @@ const AUDIO_CHANNELS = 2;
  */
 export async function mediaConvertJobChanged(
   job: JobStateChange,
-  ctx: { media: MediaRepository; staticRenditions?: StaticRenditionsStore },
+  ctx: { media: MediaRepository; staticRenditions?: Pick<StaticRenditionsStore, 'record'> },
 ): Promise<{ outcome: JobStateOutcome; assetId?: string }> {
   const assetId = job.userMetadata[JOB_METADATA.assetId];
   if (!assetId || (job.status !== 'COMPLETE' && job.status !== 'ERROR')) return { outcome: 'not_a_transcode' };

@@ -4,6 +4,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { ReadyPatch } from '../../../../lambdas/core/domain/media.js';
 import type {
   ChunkLedger,
+  MasterStore,
   MediaRepository,
   StaticRenditionsStore,
   TranscodeRunner,
@@ -27,7 +28,9 @@ export interface TranscoderDeps {
   runner: () => TranscodeRunner;
   chunkEncoders: ChunkEncoders;
   /** Where the static renditions' outcomes are recorded. */
-  staticRenditions: StaticRenditionsStore;
+  staticRenditions: Pick<StaticRenditionsStore, 'record'>;
+  /** Where the master MP4 is recorded (options/master.ts). */
+  master: Pick<MasterStore, 'settleMaster'>;
 }
 
 /** The ffmpeg steps of the chunk-task strategies (encode.ts); tests pass fakes. */
