@@ -112,6 +112,8 @@ export const USES = {
     // Revoking a token closes its WebSocket connections.
     'CONNECTIONS_TABLE',
     'WEBSOCKET_CALLBACK_URL',
+    // Static renditions and the master after creation start transcoder tasks, so it also reads the runner's variables.
+    'TRANSCODER',
   ],
   ingest: ['MEDIA_TABLE', 'INGEST_BUCKET', 'OUTPUT_BUCKET', 'TRANSCODER', 'MAX_UPLOAD_BYTES'],
   /** The TranscodeRunner adapters: the ingest function also reads the variables of the one it is configured with. */

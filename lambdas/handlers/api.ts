@@ -9,6 +9,7 @@ import { lookup } from 'node:dns/promises';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { documentClient, managementClient, s3Client } from '../core/adapters/clients.js';
+import { DynamoAssetFiles } from '../core/adapters/dynamo-asset-files.js';
 import { DynamoAssetSearch } from '../core/adapters/dynamo-asset-search.js';
 import { DynamoAssetRepository } from '../core/adapters/dynamo-assets.js';
 import { DynamoConnectionRepository } from '../core/adapters/dynamo-connections.js';
@@ -18,6 +19,7 @@ import { DynamoSigningKeyRepository } from '../core/adapters/dynamo-signing-keys
 import { DynamoEnvironmentRepository, DynamoTokenRepository } from '../core/adapters/dynamo-tokens.js';
 import { DynamoWebhookRepository } from '../core/adapters/dynamo-webhooks.js';
 import { HttpFileFetcher } from '../core/adapters/http-input-fetcher.js';
+import { runnerFromEnv } from '../core/adapters/runner-from-env.js';
 import { S3MediaObjects } from '../core/adapters/s3-media-objects.js';
 import { S3ObjectWriter, S3TextObjects } from '../core/adapters/s3-text-objects.js';
 import { S3MultipartUploads, S3UploadUrls } from '../core/adapters/s3-upload-urls.js';
@@ -161,6 +163,8 @@ export const handler = createApiHandler(
       textObjects: new S3TextObjects(s3),
       writer: new S3ObjectWriter(s3),
       streamUrl: env.STREAM_URL,
+      assetFiles: new DynamoAssetFiles(doc, env.MEDIA_TABLE),
+      runner: runnerFromEnv(env.TRANSCODER),
     };
   }),
 );

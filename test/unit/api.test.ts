@@ -12,6 +12,7 @@ import {
   InMemoryWebhooks,
   RecordingInputQueue,
 } from './api-fakes.js';
+import { InMemoryAssetFiles } from './asset-files-fakes.js';
 import {
   FakeUploadUrls,
   InMemoryConnections,
@@ -21,6 +22,7 @@ import {
   InMemoryTokens,
   preparingAsset,
   RecordingPusher,
+  RecordingRunner,
   waitingUpload,
 } from './fakes.js';
 import { FakeMultipartUploads } from './multipart-fakes.js';
@@ -73,6 +75,8 @@ beforeEach(async () => {
   inputSlots = new InMemoryInputSlots();
   api = createApiHandler(() => ({
     media,
+    assetFiles: new InMemoryAssetFiles(media),
+    runner: new RecordingRunner(),
     tokens,
     environments: new InMemoryEnvironments(),
     connections: new InMemoryConnections(),

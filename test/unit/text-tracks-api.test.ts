@@ -3,6 +3,7 @@
  * segmented rendition (or errors the track with the reason), `PATCH` and `DELETE` change and remove it, and the table
  * changes they make become Mux's `video.asset.track.*` events.
  */
+
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { AssetRecord } from '../../lambdas/core/domain/media.js';
 import { masterPlaylist } from '../../lambdas/core/domain/playlist.js';
@@ -16,6 +17,7 @@ import {
   InMemoryWebhooks,
   RecordingInputQueue,
 } from './api-fakes.js';
+import { InMemoryAssetFiles } from './asset-files-fakes.js';
 import {
   FakeUploadUrls,
   InMemoryConnections,
@@ -25,6 +27,7 @@ import {
   InMemoryTokens,
   preparingAsset,
   RecordingPusher,
+  RecordingRunner,
 } from './fakes.js';
 import { FakeMultipartUploads } from './multipart-fakes.js';
 import { InMemorySearch } from './search-fakes.js';
@@ -58,6 +61,8 @@ beforeEach(async () => {
   files.files.set(SUBS, SRT);
   api = createApiHandler(() => ({
     media,
+    assetFiles: new InMemoryAssetFiles(media),
+    runner: new RecordingRunner(),
     tokens,
     objects,
     webhooks: new InMemoryWebhooks(),

@@ -85,13 +85,20 @@ export class DynamoAssetRepository implements AssetRepository, TranscodeAttempts
     return assetFromItem(item);
   }
 
-  async updateAsset(id: string, patch: Pick<AssetRecord, 'passthrough' | 'meta'>): Promise<AssetRecord> {
-    if (patch.passthrough === undefined && patch.meta === undefined) {
+  async updateAsset(
+    id: string,
+    patch: Pick<AssetRecord, 'passthrough' | 'meta' | 'thumbnail_time'>,
+    unset: readonly 'thumbnail_time'[] = [],
+  ): Promise<AssetRecord> {
+    const set = Object.values(patch).some((v) => v !== undefined) ? setAttributes(patch) : undefined;
+    if (!set && unset.length === 0) {
       const asset = await this.getAsset(id);
       if (!asset || asset.status === 'deleted') throw new NotFoundError('asset', id);
       return asset;
     }
-    const written = await this.write(id, setAttributes(patch), and(when.exists, when.notDeleted));
+    const removed = unset.length > 0 ? `REMOVE ${unset.join(', ')}` : '';
+    const update = { ...set, text: [set?.text, removed].filter(Boolean).join(' ') };
+    const written = await this.write(id, update, and(when.exists, when.notDeleted));
     return assetFromItem(written);
   }
 

@@ -133,6 +133,25 @@ export function staticRenditionSource(
   return rung && { rendition: rung.name, streams: 'video+audio', rung };
 }
 
+/**
+ * The same choice for an asset that is already ready, from what it recorded (its renditions and tracks) rather than
+ * the plan: a file added after creation is remuxed from the rung stored then. Undefined: Mux's `skipped`.
+ */
+export function storedRenditionSource(
+  resolution: StaticResolution,
+  asset: { renditions?: string[]; tracks?: { type: string }[] },
+): { rendition: string; streams: 'video+audio' | 'audio' } | undefined {
+  const renditions = asset.renditions ?? [];
+  const has = (type: string) => (asset.tracks ?? []).some((t) => t.type === type);
+  if (resolution === 'audio-only') {
+    const lowest = renditions[0];
+    return has('audio') && lowest ? { rendition: lowest, streams: 'audio' } : undefined;
+  }
+  if (!has('video')) return undefined;
+  const rendition = resolution === 'highest' ? renditions.at(-1) : renditions.find((r) => r === resolution);
+  return rendition ? { rendition, streams: 'video+audio' } : undefined;
+}
+
 /** The stored files with the transcoder's outcomes applied (matched by resolution; others are left as they are). */
 export function settleFiles(
   files: readonly StaticRenditionFile[],

@@ -13,14 +13,17 @@ import type {
   FileFetcher,
   InputQueue,
   InputSlots,
+  MasterStore,
   MediaObjects,
   MediaRepository,
   MultipartUploads,
   ObjectWriter,
   Pusher,
   SigningKeyRepository,
+  StaticRenditionsStore,
   TextTrackRepository,
   TokenRepository,
+  TranscodeRunner,
   UploadUrls,
   WebhookRepository,
 } from '../../core/ports.js';
@@ -60,6 +63,9 @@ export interface ApiDeps {
   files: FileFetcher;
   textObjects: TextObjects;
   writer: ObjectWriter;
+  /** An asset's static renditions and master after creation, and the runner of the tasks that write them. */
+  assetFiles: StaticRenditionsStore & MasterStore;
+  runner: TranscodeRunner;
   /** Where playback is served (`{streamUrl}/{playbackId}.m3u8`): the SDK's playback helpers are redirected there. */
   streamUrl: string;
 }
