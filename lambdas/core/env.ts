@@ -92,6 +92,13 @@ export const ENV = {
   NORMALIZE_AUDIO: 'NORMALIZE_AUDIO',
   /** Optional per-task input (container override): `true` for a test asset (at most 10 s, watermarked). */
   TEST_ASSET: 'TEST_ASSET',
+  /** Optional per-task input (container override): Mux's `master_access`, `temporary` also writes the master MP4. */
+  MASTER_ACCESS: 'MASTER_ACCESS',
+  /**
+   * Optional per-task input (container override): what the task does to its asset (TranscodeJob `mode`):
+   * `transcode` (default), or on a ready asset `static_renditions` or `master` only.
+   */
+  TRANSCODE_MODE: 'TRANSCODE_MODE',
 } as const;
 
 export type EnvName = keyof typeof ENV;

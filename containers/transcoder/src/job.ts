@@ -9,6 +9,7 @@ import { type SourceObject, VIDEO_QUALITIES, type VideoQuality } from '../../../
 import { isStaticResolution, type StaticResolution } from '../../../lambdas/core/domain/static-renditions.js';
 import { ENV, envFor, optional } from '../../../lambdas/core/env.js';
 import type { TranscodeJob } from '../../../lambdas/core/ports.js';
+import { readMasterAccess } from './options/master.js';
 
 /**
  * Options of one asset, read by the strategies (and by chunk tasks again from their own environment). To add one:
@@ -26,6 +27,8 @@ export interface AssetOptions {
   normalizeAudio?: boolean;
   /** Mux's test mode: at most 10 seconds, watermarked (options/test-mode.ts). */
   test?: boolean;
+  /** Mux's `master_access`: `temporary` also writes the master MP4 once the asset is ready (options/master.ts). */
+  masterAccess?: 'temporary';
 }
 
 /** Each option's reader: its variable, checked, as the option's field (nothing when unset). */
@@ -53,6 +56,7 @@ const ASSET_OPTIONS: Record<keyof AssetOptions, (env: NodeJS.ProcessEnv) => Part
   },
   normalizeAudio: (env) => flag('NORMALIZE_AUDIO', env, 'normalizeAudio'),
   test: (env) => flag('TEST_ASSET', env, 'test'),
+  masterAccess: readMasterAccess,
 };
 
 /** A `true`/`false` variable as the option's field (nothing when unset or false). */
@@ -91,6 +95,8 @@ export interface TranscoderJob {
   chunking: Chunking;
   /** Set in a chunk task: the chunk of the asset's recorded plan it encodes. */
   chunkIndex?: number;
+  /** `transcode`, or a task for a ready asset that writes only its files (asset-edits.ts). */
+  mode: NonNullable<TranscodeJob['mode']>;
 }
 
 function optionalPin(name: 'SOURCE_VERSION_ID' | 'SOURCE_ETAG', field: 'versionId' | 'etag', env: NodeJS.ProcessEnv) {
@@ -118,7 +124,17 @@ export function readJob(env: NodeJS.ProcessEnv): TranscoderJob {
     options: readOptions(env),
     chunking: readChunking(env),
     ...(index !== undefined && { chunkIndex: Number(index) }),
+    mode: readMode(env),
   };
+}
+
+const MODES = ['transcode', 'static_renditions', 'master'] as const;
+
+function readMode(env: NodeJS.ProcessEnv): TranscoderJob['mode'] {
+  const mode = optional('TRANSCODE_MODE', env) ?? 'transcode';
+  const known = MODES.find((m) => m === mode);
+  if (!known) throw new Error(`${ENV.TRANSCODE_MODE} must be ${MODES.join(', ')}, not "${mode}"`);
+  return known;
 }
 
 function readOptions(env: NodeJS.ProcessEnv): AssetOptions {

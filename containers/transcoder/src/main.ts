@@ -22,6 +22,7 @@ import { DynamoAssetRepository } from '../../../lambdas/core/adapters/dynamo-ass
 import { DynamoMediaRepository } from '../../../lambdas/core/adapters/dynamo-media.js';
 import { runnerFromEnv } from '../../../lambdas/core/adapters/runner-from-env.js';
 import { InvalidInputError, TransitionError } from '../../../lambdas/core/domain/errors.js';
+import { editReadyAsset, masterUrlFromEnv } from './asset-edits.js';
 import { encodeAudioSlices, encodeHls, encodeHlsChunk, encodeImages } from './encode.js';
 import { readJob, type TranscoderJob } from './job.js';
 import { probe } from './probe.js';
@@ -62,9 +63,12 @@ export async function run(overrides: Partial<TranscoderDeps> = {}): Promise<numb
     },
     staticRenditions: overrides.staticRenditions ?? new DynamoAssetFiles(documentClient(), job.tableName),
     master: overrides.master ?? new DynamoAssetFiles(documentClient(), job.tableName),
+    masterUrl: overrides.masterUrl ?? masterUrlFromEnv(env),
   };
   try {
-    return await transcodeAndSettle(job, deps, logger);
+    return job.mode === 'transcode'
+      ? await transcodeAndSettle(job, deps, logger)
+      : await editInScratch(job, deps, logger);
   } catch (error) {
     logger.error('Transcode failed', error as Error);
     return 1;
@@ -92,6 +96,16 @@ async function transcodeAndSettle(job: TranscoderJob, deps: TranscoderDeps, logg
     const reason = { type: 'invalid_input', messages: [error.message] };
     await transition(logger, 'errored', () => deps.repo.markErrored(job.assetId, reason));
     return 1;
+  } finally {
+    await rm(workDir, { recursive: true, force: true });
+  }
+}
+
+/** A task for a ready asset: writes only the files it was started for (asset-edits.ts). */
+async function editInScratch(job: TranscoderJob, deps: TranscoderDeps, logger: Logger): Promise<number> {
+  const workDir = await mkdtemp(join(tmpdir(), 'gamma-edit-'));
+  try {
+    return await editReadyAsset({ job, deps, storage: new S3Storage(deps.s3), workDir, logger });
   } finally {
     await rm(workDir, { recursive: true, force: true });
   }

@@ -30,6 +30,8 @@ export class FargateRunner implements TranscodeRunner {
       ...(job.videoQuality ? [{ name: ENV.VIDEO_QUALITY, value: job.videoQuality }] : []),
       ...(job.normalizeAudio ? [{ name: ENV.NORMALIZE_AUDIO, value: 'true' }] : []),
       ...(job.test ? [{ name: ENV.TEST_ASSET, value: 'true' }] : []),
+      ...(job.masterAccess === 'temporary' ? [{ name: ENV.MASTER_ACCESS, value: 'temporary' }] : []),
+      ...(job.mode && job.mode !== 'transcode' ? [{ name: ENV.TRANSCODE_MODE, value: job.mode }] : []),
       // A chunk task: the plan it encodes a chunk of is recorded on the asset (ChunkLedger).
       ...(job.chunk ? [{ name: ENV.CHUNK_INDEX, value: String(job.chunk.index) }] : []),
     ];

@@ -6,6 +6,7 @@ import {
   type OutputGroup,
   type VideoDescription,
 } from '@aws-sdk/client-mediaconvert';
+import { ValidationError } from '../domain/errors.js';
 import {
   type AudioPlan,
   isResolutionTier,
@@ -185,6 +186,12 @@ export class MediaConvertRunner implements TranscodeRunner {
   ) {}
 
   async start(job: TranscodeJob): Promise<{ jobId: string }> {
+    // A job reads the source and writes the ladder in one go: nothing to remux from or into after the asset is ready.
+    if ((job.mode ?? 'transcode') !== 'transcode') {
+      throw new ValidationError([
+        `${job.mode}: is not supported by this deployment (the MediaConvert transcoder makes files only at creation)`,
+      ]);
+    }
     const plan = planLadder(assumedSource(job.maxResolutionTier), {
       ...(job.maxResolutionTier && isResolutionTier(job.maxResolutionTier)
         ? { maxResolutionTier: job.maxResolutionTier }

@@ -11,6 +11,7 @@ import type {
 } from '../../../../lambdas/core/ports.js';
 import type { encodeAudioSlices, encodeHls, encodeHlsChunk, encodeImages } from '../encode.js';
 import type { TranscoderJob } from '../job.js';
+import type { MasterUrlSigner } from '../options/master.js';
 import type { probe } from '../probe.js';
 import type { S3Storage } from '../storage.js';
 
@@ -29,8 +30,9 @@ export interface TranscoderDeps {
   chunkEncoders: ChunkEncoders;
   /** Where the static renditions' outcomes are recorded. */
   staticRenditions: Pick<StaticRenditionsStore, 'record'>;
-  /** Where the master MP4 is recorded (options/master.ts). */
+  /** Where the master MP4 is recorded, and what signs its URL (options/master.ts). */
   master: Pick<MasterStore, 'settleMaster'>;
+  masterUrl: MasterUrlSigner;
 }
 
 /** The ffmpeg steps of the chunk-task strategies (encode.ts); tests pass fakes. */
