@@ -14,9 +14,7 @@ import type { MediaRepository, StaticRenditionsStore } from '../core/ports.js';
 import { JOB_METADATA, JobStateChange, mediaConvertJobChanged } from '../core/usecases/mediaconvert-status.js';
 import { parseOrThrow } from '../core/validation.js';
 
-export function createMediaConvertStatusHandler(
-  deps: () => { media: MediaRepository; staticRenditions?: StaticRenditionsStore },
-) {
+export function createMediaConvertStatusHandler(deps: () => Parameters<typeof mediaConvertJobChanged>[1]) {
   return async (event: EventBridgeEvent<'MediaConvert Job State Change', unknown>, context?: Context) => {
     if (context) logger.addContext(context);
     const job = parseOrThrow(JobStateChange, event.detail, 'detail');
@@ -33,6 +31,7 @@ export const handler = createMediaConvertStatusHandler(
     return {
       media: new DynamoMediaRepository(documentClient(), table),
       staticRenditions: new DynamoAssetFiles(documentClient(), table),
+      master: new DynamoAssetFiles(documentClient(), table),
     };
   }),
 );

@@ -7,6 +7,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { GammaFunction } from './gamma-function.js';
 import type { StatusPush } from './status-push.js';
+import type { Transcoder } from './transcoder.js';
 import { DEFAULT_MAX_UPLOAD_SIZE } from './upload-limits.js';
 import type { UrlInputs } from './url-inputs.js';
 
@@ -25,6 +26,8 @@ export interface VideoApiProps {
   readonly urlInputs: UrlInputs;
   /** Renditions; deleting an asset deletes its objects here. */
   readonly outputBucket: s3.IBucket;
+  /** Starts the tasks that write an asset's static renditions and master after creation. */
+  readonly transcoder: Transcoder;
   /** Base URL playback ids are served under. */
   readonly streamUrl: string;
   /** Origins browsers may call the API from. @default ['*'] */
@@ -47,7 +50,7 @@ export class VideoApi extends Construct {
     super(scope, id);
     this.function = new GammaFunction(this, 'Function', {
       handler: 'api',
-      components: ['api'],
+      components: ['api', props.transcoder.runnerComponent],
       environment: {
         MEDIA_TABLE: props.mediaTable.tableName,
         TOKENS_TABLE: props.tokensTable.tableName,
@@ -60,6 +63,7 @@ export class VideoApi extends Construct {
         WEBHOOKS_TABLE: props.webhooksTable.tableName,
         ...props.urlInputs.environment(),
         ...props.statusPush.closeConnectionsEnvironment(),
+        ...props.transcoder.runnerEnvironment(),
       },
       description: 'Mux-compatible video API: uploads and assets',
     });
@@ -69,6 +73,7 @@ export class VideoApi extends Construct {
     props.signingKeysTable.grantReadWriteData(this.function);
     props.webhooksTable.grantReadWriteData(this.function);
     props.urlInputs.grantSubmit(this.function);
+    props.transcoder.grantStart(this.function);
     // Presigned direct-upload URLs are signed with this function's role.
     // (s3:PutObject also covers CreateMultipartUpload, UploadPart and CompleteMultipartUpload; s3:Abort* cancelling.)
     props.ingestBucket.grantPut(this.function, 'uploads/*');

@@ -23,6 +23,12 @@ export const TRANSCODER_CONTAINER_NAME = 'transcoder';
 /** What the task does to its asset's item (DynamoAssetRepository): read it, and conditional updates. */
 const TRANSCODER_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:UpdateItem'];
 
+/** A construct that hands out the wiring to sign stream URLs (Stream). */
+export interface UrlSigner {
+  signingEnvironment(): Partial<Record<EnvName, string>>;
+  grantSignUrls(grantee: iam.IGrantable): void;
+}
+
 export interface FargateTranscoderProps {
   readonly ingestBucket: s3.IBucket;
   readonly outputBucket: s3.IBucket;
@@ -39,6 +45,12 @@ export interface FargateTranscoderProps {
    * @default none
    */
   readonly extraStopEventSources?: string[];
+  /**
+   * What signs the master MP4's URL (Mux's `master_access: "temporary"`): the stream, whose CloudFront key the
+   * task may then read.
+   * @default none: every master is `errored`, saying no key is configured
+   */
+  readonly urlSigner?: UrlSigner;
   /** Record rejected VPC traffic in flow logs. @default true (the emulator has no flow logs) */
   readonly flowLogs?: boolean;
   /** @default 2 vCPU */
@@ -131,13 +143,13 @@ export class FargateTranscoder extends Construct implements Transcoder {
       resourceArns: [props.mediaTable.tableArn],
       conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [ASSET_KEYS_PATTERN] } },
     });
-    if ((props.chunkWorkers ?? 'tasks') === 'tasks') {
-      // Chunk tasks: the first task starts the others (RunTask of this task definition, PassRole of its roles);
-      // chunk tasks read the audio slices and manifests beside the output and the finisher removes them.
-      this.grantStart(taskRole);
-      props.outputBucket.grantRead(taskRole, 'assets/*');
-      props.outputBucket.grantDelete(taskRole, 'assets/*');
-    }
+    // Chunk tasks read the audio slices and manifests beside the output and the finisher removes them; a task for a
+    // ready asset remuxes static renditions from the stored rungs, and removes a master no longer wanted.
+    props.outputBucket.grantRead(taskRole, 'assets/*');
+    props.outputBucket.grantDelete(taskRole, 'assets/*');
+    // Chunk tasks: the first task starts the others (RunTask of this task definition, PassRole of its roles).
+    if ((props.chunkWorkers ?? 'tasks') === 'tasks') this.grantStart(taskRole);
+    props.urlSigner?.grantSignUrls(taskRole);
 
     // A task that dies is retried (bounded attempts on the asset) by the task-stopped function; the sweeper
     // catches assets whose stop event or dispatch was lost. Both start tasks, so both get the runner's wiring.
@@ -159,10 +171,12 @@ export class FargateTranscoder extends Construct implements Transcoder {
       components: ['sweeper', 'fargateRunner'],
       environment: retryEnvironment,
       timeout: Duration.minutes(5),
-      description: 'Resolves assets stuck in preparing (a lost dispatch or stop event)',
+      description: 'Resolves assets stuck in preparing (a lost dispatch or stop event); removes expired masters',
     });
     props.mediaTable.grantReadWriteData(sweeper);
     this.grantStart(sweeper);
+    // It also removes master MP4s past their 24 hours (usecases/asset-files.ts).
+    props.outputBucket.grantDelete(sweeper, 'assets/*');
     new events.Rule(this, 'SweeperSchedule', {
       description: 'Sweeps assets stuck in preparing',
       schedule: events.Schedule.rate(Duration.minutes(10)),
@@ -190,7 +204,11 @@ export class FargateTranscoder extends Construct implements Transcoder {
 
   /** Variables baked into the task definition; the per-asset ones arrive as container overrides. */
   private staticEnvironment(props: FargateTranscoderProps): Record<string, string> {
-    const common = { MEDIA_TABLE: props.mediaTable.tableName, OUTPUT_BUCKET: props.outputBucket.bucketName };
+    const common = {
+      MEDIA_TABLE: props.mediaTable.tableName,
+      OUTPUT_BUCKET: props.outputBucket.bucketName,
+      ...props.urlSigner?.signingEnvironment(),
+    };
     if ((props.chunkWorkers ?? 'tasks') === 'process') return environmentOf(common);
     const chunkTasks = props.chunkTasks ?? CHUNK_TASK_DEFAULTS.tasks;
     const minChunkSeconds = props.minChunkDuration?.toSeconds() ?? CHUNK_TASK_DEFAULTS.minChunkSeconds;
