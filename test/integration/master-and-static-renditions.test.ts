@@ -79,7 +79,7 @@ beforeAll(async () => {
     cors_origin: '*',
     new_asset_settings: { playback_policies: ['public'], master_access: 'temporary' },
   });
-  expect(await client.put(upload.url, clip)).toBe(200);
+  expect(await client.put(upload.url ?? '', clip)).toBe(200);
   const assetId = await client.assetOfUpload(upload.id);
   asset = await mux.video.assets.retrieve(assetId);
   asset = await assetWhen(
