@@ -463,14 +463,44 @@ describe("Mux's surface beyond assets and uploads", () => {
 
   it.each([
     ['POST', '/video/v1/assets/asset1/tracks/t1/generate-subtitles', 'generated subtitles'],
-    ['PUT', '/video/v1/assets/asset1/master-access', 'changing master_access after creation'],
-    ['POST', '/video/v1/assets/asset1/static-renditions', 'adding static renditions after creation'],
     ['GET', '/video/v1/playback-restrictions', 'playback restrictions'],
     ['DELETE', '/video/v1/transcription-vocabularies/tv1', 'transcription vocabularies'],
   ])('%s %s is a clear 400, not an unknown path', async (method, path, what) => {
     const res = await call(request(method, path, asEnv1));
     expect(res.status).toBe(400);
     expect(res.body.error.messages[0]).toContain(`${what} is not yet supported in this deployment`);
+  });
+});
+
+describe("an asset's files and thumbnail time after creation", () => {
+  it('are routed to their use cases: 201 with the file, 400 naming a bad field, 204 for thumbnail-time', async () => {
+    await media.createAsset(
+      preparingAsset({ status: 'ready', renditions: ['360p'], tracks: [], duration: 4, thumbnail_time: 1 }),
+    );
+    const added = await call(
+      request('POST', '/video/v1/assets/asset1/static-renditions', {
+        ...asEnv1,
+        body: JSON.stringify({ resolution: 'highest' }),
+      }),
+    );
+    // No video track recorded: the asset cannot have it.
+    expect(added).toMatchObject({ status: 201, body: { data: { name: 'highest.mp4', status: 'skipped' } } });
+    const bad = await call(
+      request('PUT', '/video/v1/assets/asset1/master-access', {
+        ...asEnv1,
+        body: JSON.stringify({ master_access: 'forever' }),
+      }),
+    );
+    expect(bad).toMatchObject({
+      status: 400,
+      body: { error: { messages: ['master_access: must be temporary or none'] } },
+    });
+    const late = await call(
+      request('PATCH', '/video/v1/assets/asset1', { ...asEnv1, body: JSON.stringify({ thumbnail_time: 9 }) }),
+    );
+    expect(late.body.error.messages).toEqual(["thumbnail_time: must be within the asset's 4 seconds"]);
+    expect((await call(request('DELETE', '/video/v1/assets/asset1/thumbnail-time', asEnv1))).status).toBe(204);
+    expect((await media.getAsset('asset1'))?.thumbnail_time).toBeUndefined();
   });
 });
 

@@ -51,7 +51,7 @@ export const assetSettingsFields = {
   /** Mux's older switch for per-title bit rates: what `plus` does. */
   per_title_encode: z.boolean().optional(),
   normalize_audio: z.boolean().optional(),
-  master_access: onlyOff(z.enum(MASTER_ACCESSES, { error: 'must be none or temporary' }), 'none', 'the master MP4'),
+  master_access: z.enum(MASTER_ACCESSES, { error: 'must be none or temporary' }).optional(),
   test: onlyOff(z.boolean(), false, 'test mode: 10 s, watermarked, deleted after a day'),
   /** Only a clip copies overlays; without a clip input (refused below) Mux ignores it too, so it is only checked. */
   copy_overlays: z.boolean().optional(),
