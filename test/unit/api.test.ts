@@ -475,10 +475,17 @@ describe("Mux's surface beyond assets and uploads", () => {
 describe("an asset's files and thumbnail time after creation", () => {
   it('are routed to their use cases: 201 with the file, 400 naming a bad field, 204 for thumbnail-time', async () => {
     await media.createAsset(
-      preparingAsset({ status: 'ready', renditions: ['360p'], tracks: [], duration: 4, thumbnail_time: 1 }),
+      preparingAsset({
+        id: 'asset9',
+        status: 'ready',
+        renditions: ['360p'],
+        tracks: [],
+        duration: 4,
+        thumbnail_time: 1,
+      }),
     );
     const added = await call(
-      request('POST', '/video/v1/assets/asset1/static-renditions', {
+      request('POST', '/video/v1/assets/asset9/static-renditions', {
         ...asEnv1,
         body: JSON.stringify({ resolution: 'highest' }),
       }),
@@ -486,7 +493,7 @@ describe("an asset's files and thumbnail time after creation", () => {
     // No video track recorded: the asset cannot have it.
     expect(added).toMatchObject({ status: 201, body: { data: { name: 'highest.mp4', status: 'skipped' } } });
     const bad = await call(
-      request('PUT', '/video/v1/assets/asset1/master-access', {
+      request('PUT', '/video/v1/assets/asset9/master-access', {
         ...asEnv1,
         body: JSON.stringify({ master_access: 'forever' }),
       }),
@@ -496,11 +503,11 @@ describe("an asset's files and thumbnail time after creation", () => {
       body: { error: { messages: ['master_access: must be temporary or none'] } },
     });
     const late = await call(
-      request('PATCH', '/video/v1/assets/asset1', { ...asEnv1, body: JSON.stringify({ thumbnail_time: 9 }) }),
+      request('PATCH', '/video/v1/assets/asset9', { ...asEnv1, body: JSON.stringify({ thumbnail_time: 9 }) }),
     );
     expect(late.body.error.messages).toEqual(["thumbnail_time: must be within the asset's 4 seconds"]);
-    expect((await call(request('DELETE', '/video/v1/assets/asset1/thumbnail-time', asEnv1))).status).toBe(204);
-    expect((await media.getAsset('asset1'))?.thumbnail_time).toBeUndefined();
+    expect((await call(request('DELETE', '/video/v1/assets/asset9/thumbnail-time', asEnv1))).status).toBe(204);
+    expect((await media.getAsset('asset9'))?.thumbnail_time).toBeUndefined();
   });
 });
 
@@ -577,6 +584,12 @@ describe('api handler wired from the environment', () => {
       CONNECTIONS_TABLE: 'connections-table',
       WEBSOCKET_CALLBACK_URL: 'https://ws.example/live',
       STREAM_URL: 'https://stream.example',
+      TRANSCODER: 'fargate',
+      ECS_CLUSTER_ARN: 'arn:aws:ecs:eu-west-1:1:cluster/c',
+      TASK_DEFINITION_ARN: 'arn:aws:ecs:eu-west-1:1:task-definition/t:1',
+      TASK_CONTAINER_NAME: 'transcoder',
+      TASK_SUBNETS: 'subnet-1',
+      TASK_SECURITY_GROUPS: 'sg-1',
       UPLOAD_TIMEOUT_SECONDS: '3600',
       MAX_UPLOAD_BYTES: String(512 * 1024 ** 3),
       AWS_REGION: 'eu-west-1',
