@@ -38,12 +38,10 @@ const assetWhen = (what: string, check: (a: Asset) => boolean) =>
 /** The events received for the asset so far, each verified as the SDK verifies them. */
 async function events(): Promise<{ type: string; data: Record<string, unknown> }[]> {
   const received = await receiver.received();
-  return received
-    .map(
-      (r) =>
-        mux.webhooks.unwrap(r.body, r.headers, secret) as unknown as { type: string; data: Record<string, unknown> },
-    )
-    .filter((e) => e.data.id === asset.id || e.data.asset_id === asset.id);
+  const unwrapped = await Promise.all(received.map((r) => mux.webhooks.unwrap(r.body, r.headers, secret)));
+  return (unwrapped as unknown as { type: string; data: Record<string, unknown> }[]).filter(
+    (e) => e.data.id === asset.id || e.data.asset_id === asset.id,
+  );
 }
 
 const waitForEvents = (types: string[]) =>
