@@ -29,32 +29,6 @@ export const notSupportedRoutes: readonly Route[] = [
   refused('GET', `${ASSET}/shots`, 'Assets', 'shots'),
   refused('POST', `${ASSET}/shots`, 'Assets', 'shots'),
   refused('DELETE', `${ASSET}/shots`, 'Assets', 'shots'),
-  refused('POST', '/video/v1/playback-restrictions', 'Playback restrictions', 'playback restrictions'),
-  refused('GET', '/video/v1/playback-restrictions', 'Playback restrictions', 'playback restrictions'),
-  refused(
-    'GET',
-    '/video/v1/playback-restrictions/{PLAYBACK_RESTRICTION_ID}',
-    'Playback restrictions',
-    'playback restrictions',
-  ),
-  refused(
-    'DELETE',
-    '/video/v1/playback-restrictions/{PLAYBACK_RESTRICTION_ID}',
-    'Playback restrictions',
-    'playback restrictions',
-  ),
-  refused(
-    'PUT',
-    '/video/v1/playback-restrictions/{PLAYBACK_RESTRICTION_ID}/referrer',
-    'Playback restrictions',
-    'playback restrictions',
-  ),
-  refused(
-    'PUT',
-    '/video/v1/playback-restrictions/{PLAYBACK_RESTRICTION_ID}/user_agent',
-    'Playback restrictions',
-    'playback restrictions',
-  ),
   refused('POST', '/video/v1/transcription-vocabularies', 'Transcription vocabularies', 'transcription vocabularies'),
   refused('GET', '/video/v1/transcription-vocabularies', 'Transcription vocabularies', 'transcription vocabularies'),
   ...(['GET', 'PUT', 'DELETE'] as const).map((method) =>
