@@ -9,6 +9,7 @@ import { lookup } from 'node:dns/promises';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { documentClient, managementClient, s3Client } from '../core/adapters/clients.js';
+import { DynamoAssetFiles } from '../core/adapters/dynamo-asset-files.js';
 import { DynamoAssetSearch } from '../core/adapters/dynamo-asset-search.js';
 import { DynamoAssetWork } from '../core/adapters/dynamo-asset-work.js';
 import { DynamoAssetRepository } from '../core/adapters/dynamo-assets.js';
@@ -171,6 +172,7 @@ export const handler = createApiHandler(
       runner: once(() => runnerFromEnv(env.TRANSCODER)),
       objectUrls: new S3ObjectUrls(s3),
       streamUrl: env.STREAM_URL,
+      assetFiles: new DynamoAssetFiles(doc, env.MEDIA_TABLE),
     };
   }),
 );

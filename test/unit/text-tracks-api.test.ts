@@ -3,6 +3,7 @@
  * segmented rendition (or errors the track with the reason), `PATCH` and `DELETE` change and remove it, and the table
  * changes they make become Mux's `video.asset.track.*` events.
  */
+
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { AssetRecord } from '../../lambdas/core/domain/media.js';
 import { masterPlaylist } from '../../lambdas/core/domain/playlist.js';
@@ -17,6 +18,7 @@ import {
   InMemoryWebhooks,
   RecordingInputQueue,
 } from './api-fakes.js';
+import { InMemoryAssetFiles } from './asset-files-fakes.js';
 import { assetWorkDeps } from './asset-work-fakes.js';
 import {
   FakeUploadUrls,
@@ -60,6 +62,7 @@ beforeEach(async () => {
   files.files.set(SUBS, SRT);
   api = createApiHandler(() => ({
     media,
+    assetFiles: new InMemoryAssetFiles(media),
     tokens,
     ...assetWorkDeps(media),
     objects,
