@@ -8,6 +8,7 @@ import { extname, join, relative } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { assetOutputPrefix, MASTER_PLAYLIST } from '../../../lambdas/core/domain/layout.js';
 import type { SourceObject } from '../../../lambdas/core/domain/media.js';
 
@@ -49,6 +50,22 @@ export class S3Storage {
     );
     if (!Body) throw new Error(`s3://${bucket}/${key} has no body`);
     await pipeline(Body as Readable, createWriteStream(file));
+  }
+
+  /**
+   * A presigned GET URL of exactly the pinned version, for ffmpeg to read with Range requests (a chunk seeks to its
+   * start and reads only its part). An ETag pin without a version cannot ride in a URL ffmpeg fetches (If-Match
+   * would be a signed header it does not send): undefined then, and the caller downloads with the check instead.
+   */
+  async presignedGet(
+    bucket: string,
+    key: string,
+    pin: Partial<SourceObject>,
+    expiresInSeconds: number,
+  ): Promise<string | undefined> {
+    if (pin.etag && !pin.versionId) return undefined;
+    const command = new GetObjectCommand({ Bucket: bucket, Key: key, VersionId: pin.versionId });
+    return getSignedUrl(this.s3, command, { expiresIn: expiresInSeconds });
   }
 
   /**
