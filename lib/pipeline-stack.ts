@@ -189,6 +189,7 @@ export class PipelineStack extends Stack {
     new CfnOutput(this, 'TokensTableName', { value: storage.tokensTable.tableName });
     new CfnOutput(this, 'SigningKeysTableName', { value: storage.signingKeysTable.tableName });
     new CfnOutput(this, 'IngestQueueUrl', { value: storage.ingestQueue.queueUrl });
+    new CfnOutput(this, 'IngestBucketName', { value: storage.ingestBucket.bucketName });
     new CfnOutput(this, 'WebhooksTableName', { value: webhooks.table.tableName });
     new CfnOutput(this, 'WebhookDeadLetterQueueUrl', { value: webhooks.deadLetterQueue.queueUrl });
     new CfnOutput(this, 'IngestDeadLetterQueueUrl', { value: storage.ingestDeadLetterQueue.queueUrl });

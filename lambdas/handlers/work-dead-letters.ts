@@ -26,7 +26,8 @@ export function createWorkDeadLettersHandler(deps: () => { media: MediaRepositor
           logger.warn('A transcode job was dead-lettered', { outcome, chunk: job.chunk?.index });
         });
       },
-      (record, err) => logger.error('Could not settle a dead job', { messageId: record.messageId, error: err as Error }),
+      (record, err) =>
+        logger.error('Could not settle a dead job', { messageId: record.messageId, error: err as Error }),
     );
   };
 }

@@ -70,7 +70,9 @@ export class TranscodeWorkers extends Construct {
       description: 'Marks errored the asset of a transcode job that failed on every receive',
     });
     props.mediaTable.grantReadWriteData(deadLetters);
-    deadLetters.addEventSource(new SqsEventSource(this.deadLetterQueue, { batchSize: 10, reportBatchItemFailures: true }));
+    deadLetters.addEventSource(
+      new SqsEventSource(this.deadLetterQueue, { batchSize: 10, reportBatchItemFailures: true }),
+    );
 
     const { taskRole } = props.taskDefinition;
     this.queue.grantConsumeMessages(taskRole);

@@ -56,7 +56,8 @@ export class LocalWorkerService {
   async stop(): Promise<void> {
     this.stopping = true;
     const exits = [...this.workers.values()].map(
-      ({ child }) => new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', () => resolve()))),
+      ({ child }) =>
+        new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', () => resolve()))),
     );
     for (const { child } of this.workers.values()) signalGroup(child, 'SIGKILL');
     await Promise.all(exits);
@@ -108,9 +109,16 @@ export class LocalWorkerService {
       return;
     }
     if (entry.message === 'Took a job' && entry.assetId) {
-      worker.job = { worker: worker.id, assetId: entry.assetId, chunk: entry.chunk ?? 0, receiveCount: entry.receiveCount ?? 1 };
+      worker.job = {
+        worker: worker.id,
+        assetId: entry.assetId,
+        chunk: entry.chunk ?? 0,
+        receiveCount: entry.receiveCount ?? 1,
+      };
       this.taken.push(worker.job);
-      this.log(`worker ${worker.id} took chunk ${worker.job.chunk} of ${entry.assetId} (receive ${worker.job.receiveCount})`);
+      this.log(
+        `worker ${worker.id} took chunk ${worker.job.chunk} of ${entry.assetId} (receive ${worker.job.receiveCount})`,
+      );
     } else if (entry.message === 'Finished a job' || entry.message === 'A job failed; it goes back on the queue') {
       worker.job = undefined;
     } else if (entry.level === 'ERROR') {

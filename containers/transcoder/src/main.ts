@@ -88,7 +88,8 @@ async function transcodeAndSettle(job: TranscoderJob, deps: TranscoderDeps, logg
   try {
     const outcome = await transcode(ctx);
     if ('finishedBy' in outcome) return 0; // a chunk counted; the task that completes the set marks the asset ready
-    if (!(await transition(logger, 'ready', () => deps.repo.markReady(job.assetId, outcome.ready)))) return EXIT.settled;
+    if (!(await transition(logger, 'ready', () => deps.repo.markReady(job.assetId, outcome.ready))))
+      return EXIT.settled;
     await outcome.afterReady?.();
     return 0;
   } catch (error) {

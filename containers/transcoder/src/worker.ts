@@ -8,6 +8,7 @@
  * receive limit it goes to the dead-letter queue, whose function errors the asset.
  */
 import { spawn } from 'node:child_process';
+import type { Logger } from '@aws-lambda-powertools/logger';
 import {
   ChangeMessageVisibilityCommand,
   DeleteMessageCommand,
@@ -15,7 +16,6 @@ import {
   ReceiveMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import type { Logger } from '@aws-lambda-powertools/logger';
 import { jobEnvironment } from '../../../lambdas/core/adapters/job-environment.js';
 import { ENV, optional, required } from '../../../lambdas/core/env.js';
 import type { TranscodeJob } from '../../../lambdas/core/ports.js';
@@ -61,7 +61,9 @@ async function handle(deps: WorkerDeps, queueUrl: string, visibility: number, me
   const receipt = message.ReceiptHandle as string;
   const job = parseJob(message.Body);
   const setVisibility = (seconds: number) =>
-    sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: receipt, VisibilityTimeout: seconds }));
+    sqs.send(
+      new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: receipt, VisibilityTimeout: seconds }),
+    );
   if (!job) {
     // Not a job: nothing can run it, so it goes to the dead-letter queue by its receive count, not at once.
     logger.error('A message on the work queue is not a transcode job', { messageId: message.MessageId });

@@ -42,11 +42,11 @@ export function planChunks(durationSeconds: number, options: ChunkOptions): Chun
   const segments = segmentCount(durationSeconds, segmentSeconds);
   const minSegments = Math.max(1, Math.ceil((options.minChunkSeconds ?? 12) / segmentSeconds));
   const first = options.firstChunkSegments;
-  if (first !== undefined && !(Number.isInteger(first) && first >= 1)) throw new Error('firstChunkSegments must be ≥ 1');
+  if (first !== undefined && !(Number.isInteger(first) && first >= 1))
+    throw new Error('firstChunkSegments must be ≥ 1');
   // A short first chunk: the rest of the source is shared by the other workers, each chunk at least minSegments.
   const rest = first === undefined ? 0 : segments - first;
-  const later =
-    first === undefined ? 0 : Math.min(Math.floor(options.workers) - 1, Math.floor(rest / minSegments));
+  const later = first === undefined ? 0 : Math.min(Math.floor(options.workers) - 1, Math.floor(rest / minSegments));
   const count =
     first === undefined
       ? Math.max(1, Math.min(Math.floor(options.workers), Math.floor(segments / minSegments)))

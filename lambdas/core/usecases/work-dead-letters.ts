@@ -20,10 +20,7 @@ export const DeadJob = z.object({
 });
 export type DeadJob = z.output<typeof DeadJob>;
 
-export async function failDeadJob(
-  job: DeadJob,
-  media: MediaRepository,
-): Promise<'marked_errored' | 'already_final'> {
+export async function failDeadJob(job: DeadJob, media: MediaRepository): Promise<'marked_errored' | 'already_final'> {
   const what = job.chunk ? `Chunk ${job.chunk.index} of the transcode` : 'The transcode';
   const error: MediaError = {
     type: 'transcode_failed',
