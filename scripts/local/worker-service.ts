@@ -7,6 +7,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { DescribeTaskDefinitionCommand, ECSClient } from '@aws-sdk/client-ecs';
+import { signalGroup } from './fargate-agent.js';
 
 export interface WorkerServiceOptions {
   /** The transcoder task definition (its container's environment names the work queue). */
@@ -128,15 +129,5 @@ export class LocalWorkerService {
 
   private log(line: string) {
     this.options.log?.(`[workers] ${line}`);
-  }
-}
-
-function signalGroup(child: ChildProcess, signal: NodeJS.Signals): boolean {
-  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return false;
-  try {
-    process.kill(-child.pid, signal);
-    return true;
-  } catch {
-    return false;
   }
 }
