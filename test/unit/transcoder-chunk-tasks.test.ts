@@ -123,7 +123,7 @@ function deps(assets: FakeAssets, ledger: InMemoryChunkLedger, runner: Recording
   const out: Partial<TranscoderDeps> = {
     env,
     repo: assets.repo,
-    s3: new S3Client({}),
+    s3: new S3Client({ region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } }), // chunk jobs presign their source URL
     probe: async () => SOURCE,
     chunks: ledger,
     runner: () => runner,
