@@ -44,7 +44,7 @@ describe('S3Storage.presignedGet', () => {
     answer('bytes 0-0/5');
     const url = await storage.presignedGet('ingest', 'uploads/u1', { versionId: 'v1', etag: '"e1"' }, 60);
     expect(url && new URL(url).searchParams.get('versionId')).toBe('v1');
-    expect(s3.commandCalls(GetObjectCommand)[0].args[0].input).toEqual({
+    expect(s3.commandCalls(GetObjectCommand)[0]?.args[0].input).toEqual({
       Bucket: 'ingest',
       Key: 'uploads/u1',
       VersionId: 'v1',
