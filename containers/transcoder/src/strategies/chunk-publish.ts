@@ -81,6 +81,7 @@ export async function encodeAndPublishChunk(
       ...(audio && { audio }),
       timeOffsetSeconds: plan.timeOffsetSeconds,
     });
+    await publisher?.drain();
   } finally {
     await publisher?.stop();
   }
