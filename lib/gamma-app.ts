@@ -25,8 +25,13 @@ export const CONTEXT = {
   localEndpoint: 'localEndpoint',
   /** With localEndpoint: where the local stream server serves playback. */
   localStreamUrl: 'localStreamUrl',
-  /** `tasks` (default on AWS): one Fargate task per chunk of a long source; `process` (default locally): one task. */
+  /**
+   * `queue` (default on AWS): a queue-driven worker service takes one job per chunk of a long source; `tasks`: one
+   * Fargate task per chunk; `process` (default locally): one task.
+   */
   chunkWorkers: 'chunkWorkers',
+  /** With `queue`: workers kept running at rest (about $58 a month each). @default 1 */
+  warmWorkers: 'warmWorkers',
 } as const;
 
 export interface GammaStacks {
@@ -57,6 +62,10 @@ export function defineGamma(app: App): GammaStacks {
   const chunkWorkers = ctx('chunkWorkers');
   if (chunkWorkers !== undefined && !isChunkWorkers(chunkWorkers)) {
     throw new Error(`-c chunkWorkers=${chunkWorkers}: use ${CHUNK_WORKER_KINDS.join(' or ')}`);
+  }
+  const warmWorkers = ctx('warmWorkers');
+  if (warmWorkers !== undefined && !/^\d+$/.test(warmWorkers)) {
+    throw new Error(`-c warmWorkers=${warmWorkers}: use a whole number of workers (0 or more)`);
   }
   const localEndpoint = ctx('localEndpoint');
   const local = localEndpoint ? { endpoint: localEndpoint, streamUrl: ctx('localStreamUrl') ?? '' } : undefined;
@@ -89,6 +98,7 @@ export function defineGamma(app: App): GammaStacks {
     corsOrigins,
     local,
     chunkWorkers,
+    ...(warmWorkers !== undefined && { warmWorkers: Number(warmWorkers) }),
   });
   Aspects.of(app).add(new GammaNagAcknowledgments());
   return { stateful, pipeline, edge };

@@ -39,9 +39,12 @@ export interface PipelineStackProps extends StackProps {
   readonly transcoderImage?: ecs.ContainerImage;
   /**
    * How long sources are encoded in chunks (FargateTranscoder `chunkWorkers`).
-   * @default 'tasks' on AWS (one task per chunk); 'process' locally (one task: the quicker choice on one machine)
+   * @default 'queue' on AWS (a queue-driven worker service, a job per chunk); 'process' locally (one task: the
+   * quicker choice on one machine)
    */
   readonly chunkWorkers?: ChunkWorkers;
+  /** With `queue` workers: workers kept running at rest (TranscodeWorkers `warmWorkers`). @default 1 */
+  readonly warmWorkers?: number;
   /**
    * Deploying into the local emulator instead of AWS: see README "On one machine".
    * @default undefined — a real AWS account
@@ -104,9 +107,17 @@ export class PipelineStack extends Stack {
             extraStopEventSources: local ? [LOCAL_ECS_EVENT_SOURCE] : undefined,
             flowLogs: !local,
             urlSigner: stream,
-            chunkWorkers: props.chunkWorkers ?? (local ? 'process' : 'tasks'),
-            // Locally, chunk tasks are for trying the AWS path on short clips: small chunks, a few tasks.
-            ...(local && { chunkTasks: 4, minChunkDuration: Duration.seconds(12), allowLoopbackUrls: true }),
+            chunkWorkers: props.chunkWorkers ?? (local ? 'process' : 'queue'),
+            ...(props.warmWorkers !== undefined && { workers: { warmWorkers: props.warmWorkers } }),
+            // Locally, chunks are for trying the AWS paths on short clips: small chunks, a few workers; the Fargate
+            // agent plays the worker service (no service autoscaling in the emulator), and a dead worker's job
+            // comes back after 10 s.
+            ...(local && {
+              chunkTasks: 4,
+              minChunkDuration: Duration.seconds(12),
+              allowLoopbackUrls: true,
+              workers: { service: false, maxWorkers: 4, visibilityTimeout: Duration.seconds(10) },
+            }),
           });
     if (local && transcoder instanceof MediaConvertTranscoder) {
       throw new Error('MediaConvert is not emulated: deploy into the emulator with -c transcoder=fargate');
@@ -179,6 +190,8 @@ export class PipelineStack extends Stack {
     new CfnOutput(this, 'WebSocketApiId', { value: push.webSocketApi.apiId });
     if (transcoder instanceof FargateTranscoder) {
       new CfnOutput(this, 'ClusterArn', { value: transcoder.cluster.clusterArn });
+      new CfnOutput(this, 'TaskDefinitionArn', { value: transcoder.taskDefinition.taskDefinitionArn });
+      if (transcoder.workers) new CfnOutput(this, 'WorkQueueUrl', { value: transcoder.workers.queue.queueUrl });
     }
     new CfnOutput(this, 'PlaybackFunctionName', { value: stream.playbackFunction.functionName });
     new CfnOutput(this, 'PlaybackKeyGroupId', { value: stream.signingKey.keyGroup.keyGroupId });
@@ -187,6 +200,7 @@ export class PipelineStack extends Stack {
     new CfnOutput(this, 'TokensTableName', { value: storage.tokensTable.tableName });
     new CfnOutput(this, 'SigningKeysTableName', { value: storage.signingKeysTable.tableName });
     new CfnOutput(this, 'IngestQueueUrl', { value: storage.ingestQueue.queueUrl });
+    new CfnOutput(this, 'IngestBucketName', { value: storage.ingestBucket.bucketName });
     new CfnOutput(this, 'WebhooksTableName', { value: webhooks.table.tableName });
     new CfnOutput(this, 'WebhookDeadLetterQueueUrl', { value: webhooks.deadLetterQueue.queueUrl });
     new CfnOutput(this, 'IngestDeadLetterQueueUrl', { value: storage.ingestDeadLetterQueue.queueUrl });

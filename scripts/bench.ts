@@ -21,20 +21,21 @@ import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { encodeAudioSlices, encodeHlsChunk } from '../containers/transcoder/src/encode.js';
-import { ladderFfmpegArgs } from '../containers/transcoder/src/ffmpeg/args.js';
+import { encodeAudioSlices, encodeHlsChunk, encodeImages } from '../containers/transcoder/src/encode.js';
+import { inputArgs, ladderFfmpegArgs } from '../containers/transcoder/src/ffmpeg/args.js';
 import { probe } from '../containers/transcoder/src/probe.js';
-import { chunkTimeOffset, planChunks } from '../lambdas/core/domain/chunks.js';
+import { type ChunkWorkers, chunkTimeOffset, isChunkWorkers, planChunks } from '../lambdas/core/domain/chunks.js';
 import { type LadderPlan, planLadder } from '../lambdas/core/domain/ladder.js';
 import { PREVIEW_DIR, planImages, planPreviewFrames, STILLS_DIR } from '../lambdas/core/domain/thumbnails.js';
 import { GammaClient } from '../test/support/client.js';
+import { serveCounting } from './bench-http-source.js';
 import {
   AWS,
   costPerSourceMinute,
   type Measured,
   type ModelRow,
   PRICES,
-  proposedModel,
+  queueModel,
   todayModel,
   warmWorkerUsdPerMonth,
 } from './bench-model.js';
@@ -48,9 +49,17 @@ const MODEL_WORKERS = [1, 4, 16, 32, 64, 256] as const;
 const MEASURED_CHUNKS_S = [6, 30] as const;
 
 const { values: flags } = parseArgs({
-  options: { seconds: { type: 'string', default: '60' }, 'no-platform': { type: 'boolean', default: false } },
+  options: {
+    seconds: { type: 'string', default: '60' },
+    'no-platform': { type: 'boolean', default: false },
+    // How the local platform is deployed: `queue` measures the fast path (chunk jobs on the local worker service).
+    'chunk-workers': { type: 'string', default: 'process' },
+  },
 });
 const sourceSeconds = Number(flags.seconds);
+const chunkWorkersFlag = flags['chunk-workers'] as string;
+if (!isChunkWorkers(chunkWorkersFlag)) throw new Error('--chunk-workers must be process, tasks or queue');
+const chunkWorkers: ChunkWorkers = chunkWorkersFlag;
 if (!(sourceSeconds >= 12)) throw new Error('--seconds must be at least 12');
 
 /** CPU seconds of every child process this process has waited for so far (Linux: /proc/self/stat). */
@@ -101,8 +110,9 @@ async function freshDir(parent: string, name: string, plan: LadderPlan): Promise
   return dir;
 }
 
-async function measureGamma(source: string) {
+async function measureGamma(source: string, workers: ChunkWorkers) {
   const platform = await startPlatform({
+    chunkWorkers: workers,
     logDir: join(STATE_DIR, 'bench-logs'),
     log: (line) => process.stderr.write(`${line}\n`),
   });
@@ -130,7 +140,9 @@ async function measureGamma(source: string) {
     }
     if (ready === undefined) throw new Error('The asset did not become ready in 30 minutes');
     // The task's CPU is counted once the agent has reaped its process.
-    while (platform.agent.runningTasks().length > 0) await new Promise((r) => setTimeout(r, 50));
+    while (platform.agent.runningTasks().length > 0 || (platform.workers?.running().length ?? 0) > 0) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
     return { firstPlayable: firstPlayable ?? ready, ready, cpu: (await childCpuSeconds()) - cpu0 };
   } finally {
     await platform.stop();
@@ -200,28 +212,22 @@ async function main() {
       if (plan.audio) await encodeAudioSlices(source, plan, sliceChunks, join(work, 'audio'));
     });
     const audioPerSourceSecond = audio.wall / sourceSeconds;
+    // A chunk's byte range as a chunk job reads it: ffmpeg seeking over HTTP with Range requests (S3 stood in for by
+    // a local server that counts what it sends), then the chunk's encode from that URL, its bytes counted.
+    const http = await serveCounting(source);
     const mid = String(Math.max(0, sourceSeconds / 2 - MEASURED_CHUNKS_S[1] / 2));
     const rangeRead = await timed(() =>
       ffmpeg([
-        '-v',
-        'error',
-        '-ss',
-        mid,
-        '-t',
-        String(MEASURED_CHUNKS_S[1]),
-        '-i',
-        source,
-        '-map',
-        '0',
-        '-c',
-        'copy',
-        '-f',
-        'null',
-        '-',
+        ...['-v', 'error', ...inputArgs(http.url, ['-ss', mid, '-t', String(MEASURED_CHUNKS_S[1])])],
+        ...['-map', '0', '-c', 'copy', '-f', 'null', '-'],
       ]),
     );
-    const chunkTimes: { seconds: number; wall: number }[] = [];
+    process.stderr.write("[bench] the whole source's images, their own decode\n");
+    const imagesDir = await freshDir(work, 'images', plan);
+    const images = await timed(() => encodeImages(source, plan, imagesDir, side));
+    const chunkTimes: { seconds: number; wall: number; bytes: number }[] = [];
     const timeOffsetSeconds = chunkTimeOffset(plan.video?.fps ?? 30);
+    const rangeBytes: number[] = [];
     for (const seconds of MEASURED_CHUNKS_S) {
       const dir = await freshDir(work, `chunk-${seconds}`, plan);
       const startSeconds = Math.max(0, Math.min(sourceSeconds - seconds, sourceSeconds / 2));
@@ -231,20 +237,26 @@ async function main() {
       const [slice] = plan.audio
         ? await encodeAudioSlices(source, plan, [chunk, next], join(work, `audio-${seconds}`))
         : [];
+      http.reset();
       const { wall } = await timed(() =>
-        encodeHlsChunk(source, plan, dir, chunk, { ...(slice && { audio: slice }), timeOffsetSeconds }),
+        encodeHlsChunk(http.url, plan, dir, chunk, { ...(slice && { audio: slice }), timeOffsetSeconds }),
       );
-      chunkTimes.push({ seconds, wall });
+      rangeBytes.push(http.sent() / (http.size * (seconds / sourceSeconds)));
+      chunkTimes.push({ seconds, wall, bytes: http.sent() });
     }
+    await http.close();
     const [short, long] = chunkTimes as [(typeof chunkTimes)[0], (typeof chunkTimes)[0]];
     const perSourceSecond = (long.wall - short.wall) / (long.seconds - short.seconds);
     const measured: Measured = {
       cores: availableParallelism(),
       chunkFixedS: Math.max(0, short.wall - perSourceSecond * short.seconds),
       chunkPerSourceS: perSourceSecond,
+      singlePassPerSourceS: ladder.wall / sourceSeconds,
       audioPerSourceS: audioPerSourceSecond,
+      imagesPerSourceS: images.wall / sourceSeconds,
       probeS: probeTime.wall,
       rangeReadS: rangeRead.wall,
+      rangeReadOverhead: Math.max(...rangeBytes),
       sourceBytesPerS: (await stat(source)).size / sourceSeconds,
       rungs: {
         sd: plan.video?.rungs.filter((r) => Math.min(r.width, r.height) < 720).length ?? 0,
@@ -257,14 +269,14 @@ async function main() {
         Object.fromEntries(
           MODEL_WORKERS.map((w) => [
             w,
-            { now: todayModel(measured, length, w), next: proposedModel(measured, length, w) },
+            { now: todayModel(measured, length, w), next: queueModel(measured, length, w) },
           ]),
         ),
       ]),
     );
     const cost = costPerSourceMinute(measured, 600, 32);
 
-    const gamma = flags['no-platform'] ? undefined : await measureGamma(source);
+    const gamma = flags['no-platform'] ? undefined : await measureGamma(source, chunkWorkers);
 
     const minutes = sourceSeconds / 60;
     const load = { before: round(loadBefore), after: round(loadavg()[0] ?? 0), cores: availableParallelism() };
@@ -282,6 +294,7 @@ async function main() {
       decode_s: round(decode.wall),
       ffmpeg_ladder_s: round(ladder.wall),
       naive_s: round(naive.wall),
+      gamma_chunk_workers: chunkWorkers,
       gamma_first_playable_s: gamma ? round(gamma.firstPlayable) : null,
       gamma_ready_s: gamma ? round(gamma.ready) : null,
       cpu_s_per_source_min: {
@@ -304,12 +317,15 @@ async function main() {
         Object.entries(measured).map(([k, v]) => [k, typeof v === 'number' ? round(v, 4) : v]),
       ),
       chunk_encode_s: Object.fromEntries(chunkTimes.map((c) => [String(c.seconds), round(c.wall)])),
+      // Bytes a chunk's encode read over HTTP, and that over the chunk's share of the file (1 = only its range).
+      chunk_bytes_read: Object.fromEntries(chunkTimes.map((c) => [String(c.seconds), c.bytes])),
+      source_bytes: (await stat(source)).size,
       model_constants: AWS,
       model_first_playable_s: byLength((r) => r.next.firstPlayableS),
       model_ready_s: byLength((r) => r.next.readyS),
       model_chunks: byLength((r) => r.next.chunks),
-      model_today_first_playable_s: byLength((r) => r.now.firstPlayableS),
-      model_today_ready_s: byLength((r) => r.now.readyS),
+      model_chunk_tasks_first_playable_s: byLength((r) => r.now.firstPlayableS),
+      model_chunk_tasks_ready_s: byLength((r) => r.now.readyS),
       cost_usd_per_source_min: Object.fromEntries(Object.entries(cost).map(([k, v]) => [k, round(v, 5)])),
       warm_worker_usd_per_month: round(warmWorkerUsdPerMonth()),
       prices: PRICES,
@@ -339,26 +355,38 @@ async function main() {
     if (gamma)
       console.log(`Gamma's CPU over the bare command's: ${(gamma.cpu / ladder.cpu).toFixed(2)}× (target ≤ 1.05×)`);
     console.log(
-      `\nAWS model (constants in scripts/bench-model.ts), measured here: chunk encode ≈ ${measured.chunkFixedS.toFixed(1)}s + ` +
-        `${perSourceSecond.toFixed(2)}s per source second on ${measured.cores} cores, audio ${audioPerSourceSecond.toFixed(3)}s/s, ` +
-        `probe ${probeTime.wall.toFixed(2)}s, a 30 s byte range read ${rangeRead.wall.toFixed(2)}s`,
+      `\nmeasured here: chunk encode ≈ ${measured.chunkFixedS.toFixed(1)}s + ${perSourceSecond.toFixed(2)}s per source ` +
+        `second on ${measured.cores} cores, audio ${audioPerSourceSecond.toFixed(3)}s/s, images ` +
+        `${measured.imagesPerSourceS.toFixed(3)}s/s, probe ${probeTime.wall.toFixed(2)}s, a 30 s range over HTTP ` +
+        `${rangeRead.wall.toFixed(2)}s; bytes read per chunk: ` +
+        chunkTimes
+          .map((c) => `${c.seconds}s chunk ${(c.bytes / 1e6).toFixed(1)} MB of ${(http.size / 1e6).toFixed(1)} MB`)
+          .join(', ') +
+        ` (${measured.rangeReadOverhead.toFixed(2)}× its share)`,
     );
+    const local = gamma
+      ? `local (${chunkWorkers}, ${sourceSeconds}s source): first playable ${gamma.firstPlayable.toFixed(1)}s, ready ${gamma.ready.toFixed(1)}s`
+      : 'local: not measured (--no-platform)';
+    console.log(`AWS model, queue workers (as built; constants in scripts/bench-model.ts). ${local}`);
     console.log(
-      `${'source'.padEnd(8)}${'workers'.padStart(8)}${'chunks'.padStart(8)}${'first playable s'.padStart(18)}${'ready s'.padStart(9)}   today: first playable / ready s`,
+      `${'source'.padEnd(8)}${'workers'.padStart(8)}${'chunks'.padStart(8)}${'first playable s'.padStart(18)}${'ready s'.padStart(9)}` +
+        `${'planned s'.padStart(11)}${'images s'.padStart(10)}   chunk tasks: first playable / ready s`,
     );
     for (const [length, rows] of Object.entries(model)) {
       for (const [w, { now, next }] of Object.entries(rows)) {
         console.log(
           `${`${Number(length) / 60} min`.padEnd(8)}${w.padStart(8)}${String(next.chunks).padStart(8)}${next.firstPlayableS.toFixed(1).padStart(18)}` +
-            `${next.readyS.toFixed(0).padStart(9)}   ${now.firstPlayableS.toFixed(0)} / ${now.readyS.toFixed(0)}`,
+            `${next.readyS.toFixed(0).padStart(9)}${next.plannedS.toFixed(1).padStart(11)}${next.imagesS.toFixed(1).padStart(10)}` +
+            `   ${now.firstPlayableS.toFixed(0)} / ${now.readyS.toFixed(0)}`,
         );
       }
     }
     const usd = (n: number) => `$${n.toFixed(4)}`;
     console.log(
-      `\n$ per source minute (10 min, 32 workers): Gamma today ${usd(cost.gamma_fargate_today)}, Gamma warm workers ` +
-        `${usd(cost.gamma_fargate_warm_workers)}, MediaConvert basic ${usd(cost.mediaconvert_basic)}; ` +
-        `one warm worker at rest ${usd(warmWorkerUsdPerMonth())}/month`,
+      `\n$ per source minute (10 min, 32 workers): queue workers busy ${usd(cost.gamma_queue_busy)}, with one warm ` +
+        `worker over ${AWS.monthlySourceMinutes} source min/month ${usd(cost.gamma_queue_one_warm_worker)}, chunk tasks ` +
+        `${usd(cost.gamma_chunk_tasks)}, MediaConvert basic ${usd(cost.mediaconvert_basic)}; one warm worker at rest ` +
+        `${usd(warmWorkerUsdPerMonth())}/month`,
     );
     console.log(JSON.stringify(figures));
   } finally {

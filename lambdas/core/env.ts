@@ -17,7 +17,7 @@ export const ENV = {
   OUTPUT_BUCKET: 'OUTPUT_BUCKET',
   /** Public base URL of playback (CloudFront, or the local stream server). */
   STREAM_URL: 'STREAM_URL',
-  /** `fargate` or `mediaconvert`: which TranscodeRunner the ingest handler uses. */
+  /** `fargate`, `queue` or `mediaconvert`: which TranscodeRunner the ingest handler uses. */
   TRANSCODER: 'TRANSCODER',
   /** ECS cluster ARN the Fargate transcoder tasks run in. */
   ECS_CLUSTER_ARN: 'ECS_CLUSTER_ARN',
@@ -76,13 +76,18 @@ export const ENV = {
   CHUNK_PARALLELISM: 'CHUNK_PARALLELISM',
   /**
    * Optional: `process` (default) encodes in one ffmpeg of one task; `tasks` gives each chunk of a long source its
-   * own task (CHUNK_PARALLELISM tasks at most), started by the first one through the runner's variables.
+   * own task (CHUNK_PARALLELISM tasks at most), started by the first one through the runner's variables; `queue`
+   * puts each chunk on the work queue for the running workers (CHUNK_PARALLELISM chunks at most).
    */
   CHUNK_WORKERS: 'CHUNK_WORKERS',
   /** Optional: the shortest chunk worth a worker, seconds (a source is chunked only if it makes two). Default 12. */
   CHUNK_MIN_SECONDS: 'CHUNK_MIN_SECONDS',
   /** Per-task input of a chunk task (container override): which chunk of the asset's recorded plan it encodes. */
   CHUNK_INDEX: 'CHUNK_INDEX',
+  /** SQS work queue of transcode and chunk jobs, taken by the queue workers (CHUNK_WORKERS=queue). */
+  WORK_QUEUE_URL: 'WORK_QUEUE_URL',
+  /** The work queue's visibility timeout, seconds: a worker extends a job's visibility by this while it runs it. */
+  WORK_VISIBILITY_SECONDS: 'WORK_VISIBILITY_SECONDS',
   /**
    * Optional per-task input (container override): comma-separated static renditions to write after the ladder,
    * e.g. `highest,audio-only` (domain/static-renditions.ts).
@@ -145,6 +150,9 @@ export const USES = {
     'TASK_SECURITY_GROUPS',
   ],
   mediaconvertRunner: ['MEDIACONVERT_ROLE_ARN'],
+  queueRunner: ['WORK_QUEUE_URL'],
+  /** Errors the asset of a job the work queue gave up on (its dead-letter queue). */
+  workDeadLetters: ['MEDIA_TABLE'],
   notify: ['MEDIA_TABLE', 'CONNECTIONS_TABLE', 'WEBSOCKET_CALLBACK_URL', 'STREAM_URL'],
   wsConnect: ['CONNECTIONS_TABLE', 'TOKENS_TABLE'],
   wsDisconnect: ['CONNECTIONS_TABLE'],
@@ -199,6 +207,8 @@ export const OPTIONAL: Partial<Record<Component, readonly EnvName[]>> = {
     'TASK_CONTAINER_NAME',
     'TASK_SUBNETS',
     'TASK_SECURITY_GROUPS',
+    'WORK_QUEUE_URL',
+    'WORK_VISIBILITY_SECONDS',
   ],
   api: ['ALLOW_LOOPBACK_URLS'],
   urlFetch: ['ALLOW_LOOPBACK_URLS'],

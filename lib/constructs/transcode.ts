@@ -13,10 +13,11 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { bundleTranscoderSync } from '../../containers/transcoder/build.mjs';
 import { JOB_TABLE_ACTIONS } from '../../containers/transcoder/src/job-scope.js';
-import { CHUNK_TASK_DEFAULTS, type ChunkWorkers } from '../../lambdas/core/domain/chunks.js';
+import { CHUNK_TASK_DEFAULTS, type ChunkWorkers, QUEUE_WORKER_DEFAULTS } from '../../lambdas/core/domain/chunks.js';
 import { type EnvName, environmentOf } from '../../lambdas/core/env.js';
 import { ASSET_KEYS_PATTERN } from '../../lambdas/core/tables.js';
 import { GammaFunction } from './gamma-function.js';
+import { TranscodeWorkers, type TranscodeWorkersProps } from './transcode-workers.js';
 import type { Transcoder } from './transcoder.js';
 
 const CONTAINER_DIR = path.join(import.meta.dirname, '..', '..', 'containers', 'transcoder');
@@ -57,12 +58,16 @@ export interface FargateTranscoderProps {
   /** @default 4096 MiB */
   readonly memoryLimitMiB?: number;
   /**
-   * How a long source is encoded in chunks. `tasks`: the first task plans the chunks, records the plan on the asset
-   * and starts one task per further chunk (RunTask from the task itself); the task that completes the chunks writes
-   * the playlists. `process`: one ffmpeg in one task, no chunks.
-   * @default 'tasks'
+   * How a long source is encoded in chunks. `queue`: every job goes on a work queue taken by a queue-driven worker
+   * service (TranscodeWorkers: a warm minimum, scaled on depth); the first job plans the chunks, records the plan on
+   * the asset, puts one job per further chunk on the queue and encodes a one-segment first chunk; the job that
+   * completes the chunks writes the playlists. `tasks`: the same with one RunTask per chunk (each pays Fargate's
+   * start-up). `process`: one ffmpeg in one task, no chunks.
+   * @default 'queue'
    */
   readonly chunkWorkers?: ChunkWorkers;
+  /** With `queue`: the worker service (warm minimum, maximum, visibility timeout). @default TranscodeWorkers' defaults */
+  readonly workers?: Pick<TranscodeWorkersProps, 'warmWorkers' | 'maxWorkers' | 'visibilityTimeout' | 'service'>;
   /** With `tasks`: chunk tasks per asset at most. @default 16 */
   readonly chunkTasks?: number;
   /**
@@ -85,17 +90,23 @@ export interface FargateTranscoderProps {
  * Tasks run in public subnets with a public IP and no inbound rule: no NAT gateway to pay for at rest.
  */
 export class FargateTranscoder extends Construct implements Transcoder {
-  readonly runnerComponent = 'fargateRunner';
+  readonly runnerComponent: 'fargateRunner' | 'queueRunner';
   readonly cluster: ecs.Cluster;
+  /** With `chunkWorkers: 'queue'`: the work queue and its worker service. */
+  readonly workers?: TranscodeWorkers;
   readonly taskDefinition: ecs.FargateTaskDefinition;
   readonly securityGroup: ec2.SecurityGroup;
   /** What each job's credentials are made from (scoped by a session policy to the job's asset). */
   readonly jobRole: iam.Role;
   readonly vpc: ec2.Vpc;
-  readonly taskStoppedFunction: GammaFunction;
+  /** Absent with queue workers: the work queue re-runs a dead worker's job (TranscodeWorkers). */
+  readonly taskStoppedFunction?: GammaFunction;
+  private readonly chunkWorkers: ChunkWorkers;
 
   constructor(scope: Construct, id: string, props: FargateTranscoderProps) {
     super(scope, id);
+    this.chunkWorkers = props.chunkWorkers ?? 'queue';
+    this.runnerComponent = this.chunkWorkers === 'queue' ? 'queueRunner' : 'fargateRunner';
     this.vpc = new ec2.Vpc(this, 'Vpc', {
       maxAzs: 2,
       natGateways: 0,
@@ -149,6 +160,15 @@ export class FargateTranscoder extends Construct implements Transcoder {
       description: 'Assumed by each transcoder job with a session policy naming its asset',
     });
     this.jobRole.grantAssumeRole(taskRole);
+    if (this.chunkWorkers === 'queue') {
+      this.workers = new TranscodeWorkers(this, 'Workers', {
+        ...props.workers,
+        cluster: this.cluster,
+        taskDefinition: this.taskDefinition,
+        securityGroup: this.securityGroup,
+        mediaTable: props.mediaTable,
+      });
+    }
     this.taskDefinition.addContainer(TRANSCODER_CONTAINER_NAME, {
       image: props.image ?? imageFromDockerfile(),
       essential: true,
@@ -169,32 +189,25 @@ export class FargateTranscoder extends Construct implements Transcoder {
       resourceArns: [props.mediaTable.tableArn],
       conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [ASSET_KEYS_PATTERN] } },
     });
-    // Chunk tasks read the audio slices and manifests beside the output and the finisher removes them; a task for a
+    // Chunk jobs read the audio slices and manifests beside the output and the finisher removes them; a task for a
     // ready asset remuxes static renditions from the stored rungs, and removes a master no longer wanted.
     props.outputBucket.grantDelete(this.jobRole, 'assets/*');
-    // Chunk tasks: the first task starts the others (RunTask of this task definition, PassRole of its roles).
-    if ((props.chunkWorkers ?? 'tasks') === 'tasks') this.grantStart(taskRole);
+    // Chunk jobs: the first job starts the others (RunTask of this task definition, PassRole of its roles; or a
+    // message on the work queue).
+    if (this.chunkWorkers !== 'process') this.grantStart(taskRole);
     // The master MP4's URL is signed with the stream's key (read with the task role's own credentials).
     props.urlSigner?.grantSignUrls(taskRole);
 
-    // A task that dies is retried (bounded attempts on the asset) by the task-stopped function; the sweeper
-    // catches assets whose stop event or dispatch was lost. Both start tasks, so both get the runner's wiring.
+    // The sweeper catches assets whose dispatch was lost (a claim taken, the job never started) or whose stop event
+    // was lost; it starts jobs, so it gets the runner's wiring.
     const retryEnvironment = {
       MEDIA_TABLE: props.mediaTable.tableName,
       OUTPUT_BUCKET: props.outputBucket.bucketName,
       ...this.runnerEnvironment(),
     };
-    this.taskStoppedFunction = new GammaFunction(this, 'TaskStoppedFunction', {
-      handler: 'task-stopped',
-      components: ['taskStopped', 'fargateRunner'],
-      environment: retryEnvironment,
-      description: 'Retries a transcoder task that stopped without finishing, then marks its asset errored',
-    });
-    props.mediaTable.grantReadWriteData(this.taskStoppedFunction);
-    this.grantStart(this.taskStoppedFunction);
     const sweeper = new GammaFunction(this, 'SweeperFunction', {
       handler: 'sweeper',
-      components: ['sweeper', 'fargateRunner'],
+      components: ['sweeper', this.runnerComponent],
       environment: retryEnvironment,
       timeout: Duration.minutes(5),
       description:
@@ -213,6 +226,21 @@ export class FargateTranscoder extends Construct implements Transcoder {
       schedule: events.Schedule.rate(Duration.minutes(10)),
       targets: [new targets.LambdaFunction(sweeper, { retryAttempts: 2 })],
     });
+    // With tasks, a task that dies is retried (bounded attempts on the asset) by the task-stopped function. Queue
+    // workers need none: the work queue's visibility timeout re-runs a dead worker's job, its dead-letter queue
+    // bounds the attempts (TranscodeWorkers).
+    if (this.chunkWorkers !== 'queue') this.taskStoppedFunction = this.taskStopped(props, retryEnvironment);
+  }
+
+  private taskStopped(props: FargateTranscoderProps, environment: Partial<Record<EnvName, string>>): GammaFunction {
+    const taskStopped = new GammaFunction(this, 'TaskStoppedFunction', {
+      handler: 'task-stopped',
+      components: ['taskStopped', 'fargateRunner'],
+      environment,
+      description: 'Retries a transcoder task that stopped without finishing, then marks its asset errored',
+    });
+    props.mediaTable.grantReadWriteData(taskStopped);
+    this.grantStart(taskStopped);
     new events.Rule(this, 'TaskStoppedRule', {
       description: 'Transcoder tasks that stopped',
       eventPattern: {
@@ -221,7 +249,7 @@ export class FargateTranscoder extends Construct implements Transcoder {
         detail: { clusterArn: [this.cluster.clusterArn], lastStatus: ['STOPPED'] },
       },
       targets: [
-        new targets.LambdaFunction(this.taskStoppedFunction, {
+        new targets.LambdaFunction(taskStopped, {
           retryAttempts: 4,
           maxEventAge: Duration.hours(2),
           deadLetterQueue: new sqs.Queue(this, 'TaskStoppedDLQ', {
@@ -231,6 +259,7 @@ export class FargateTranscoder extends Construct implements Transcoder {
         }),
       ],
     });
+    return taskStopped;
   }
 
   /** Variables baked into the task definition; the per-asset ones arrive as container overrides. */
@@ -242,7 +271,17 @@ export class FargateTranscoder extends Construct implements Transcoder {
       ...(props.allowLoopbackUrls && { ALLOW_LOOPBACK_URLS: 'true' }),
       ...props.urlSigner?.signingEnvironment(),
     };
-    if ((props.chunkWorkers ?? 'tasks') === 'process') return environmentOf(common);
+    if (this.chunkWorkers === 'process') return environmentOf(common);
+    if (this.workers) {
+      return environmentOf({
+        ...common,
+        CHUNK_WORKERS: 'queue',
+        CHUNK_PARALLELISM: String(props.workers?.maxWorkers ?? QUEUE_WORKER_DEFAULTS.maxWorkers),
+        CHUNK_MIN_SECONDS: String(props.minChunkDuration?.toSeconds() ?? QUEUE_WORKER_DEFAULTS.minChunkSeconds),
+        WORK_QUEUE_URL: this.workers.queue.queueUrl,
+        WORK_VISIBILITY_SECONDS: String(this.workers.visibilityTimeout.toSeconds()),
+      });
+    }
     const chunkTasks = props.chunkTasks ?? CHUNK_TASK_DEFAULTS.tasks;
     const minChunkSeconds = props.minChunkDuration?.toSeconds() ?? CHUNK_TASK_DEFAULTS.minChunkSeconds;
     if (!Number.isInteger(chunkTasks) || chunkTasks < 1) throw new Error(`chunkTasks must be a whole number ≥ 1`);
@@ -264,6 +303,7 @@ export class FargateTranscoder extends Construct implements Transcoder {
 
   /** Variables a dispatcher needs to start tasks (the `fargateRunner` entry of the registry). */
   runnerEnvironment(): Partial<Record<EnvName, string>> {
+    if (this.workers) return { TRANSCODER: 'queue', WORK_QUEUE_URL: this.workers.queue.queueUrl };
     return {
       TRANSCODER: 'fargate',
       ECS_CLUSTER_ARN: this.cluster.clusterArn,
@@ -274,9 +314,13 @@ export class FargateTranscoder extends Construct implements Transcoder {
     };
   }
 
-  /** Lets `grantee` start transcoder tasks (ecs:RunTask on this task definition and iam:PassRole on its roles). */
+  /**
+   * Lets `grantee` start transcodes: send to the work queue (queue workers), or ecs:RunTask on this task definition
+   * and iam:PassRole on its roles.
+   */
   grantStart(grantee: iam.IGrantable): void {
-    this.taskDefinition.grantRun(grantee);
+    if (this.workers) this.workers.queue.grantSendMessages(grantee);
+    else this.taskDefinition.grantRun(grantee);
   }
 }
 

@@ -284,7 +284,7 @@ export class FargateAgent {
 }
 
 /** Signals every process of a task (the group led by its entry point); false when it has already gone. */
-function signalGroup(child: ChildProcess, signal: NodeJS.Signals): boolean {
+export function signalGroup(child: ChildProcess, signal: NodeJS.Signals): boolean {
   if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return false;
   try {
     process.kill(-child.pid, signal);

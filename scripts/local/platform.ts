@@ -15,6 +15,7 @@ import { LOCAL_ECS_EVENT_SOURCE } from '../../lib/pipeline-stack.js';
 import { buildDashboard, startDashboardServer } from './dashboard-server.js';
 import { FargateAgent } from './fargate-agent.js';
 import { startStreamServer } from './stream-server.js';
+import { LocalWorkerService } from './worker-service.js';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 export const STATE_DIR = join(ROOT, '.gamma');
@@ -54,7 +55,8 @@ export interface PlatformOptions {
   persistState?: boolean;
   /**
    * How long sources are encoded in chunks: `tasks` deploys the AWS path (one task per chunk, started by the first
-   * task through RunTask, which the Fargate agent runs as processes). @default 'process' (one task per asset)
+   * task through RunTask, which the Fargate agent runs as processes); `queue` deploys the work queue and plays its
+   * worker service (`concurrency` worker processes). @default 'process' (one task per asset)
    */
   chunkWorkers?: ChunkWorkers;
   log?: (line: string) => void;
@@ -63,6 +65,8 @@ export interface PlatformOptions {
 export interface Platform {
   config: LocalConfig;
   agent: FargateAgent;
+  /** With `chunkWorkers: 'queue'`: the worker service the agent plays. */
+  workers?: LocalWorkerService;
   /** Environment for AWS SDK clients and CLIs that talk to the emulator. */
   awsEnv: Record<string, string>;
   /**
@@ -250,6 +254,19 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     });
     agent.start();
     cleanups.push(() => agent.stop());
+    let workers: LocalWorkerService | undefined;
+    if (outputs.WorkQueueUrl) {
+      const service = new LocalWorkerService({
+        taskDefinitionArn: out('TaskDefinitionArn'),
+        entryPoint: join(ROOT, 'containers', 'transcoder', 'dist', 'main.mjs'),
+        baseEnv: awsEnv,
+        count: options.concurrency,
+        log,
+      });
+      await service.start();
+      cleanups.push(() => service.stop());
+      workers = service;
+    }
 
     const stream = await startStreamServer({
       outputBucket: out('OutputBucketName'),
@@ -286,7 +303,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       endpoint,
       resources: outputs,
     };
-    return { config, agent, awsEnv, stop, restartEmulator };
+    return { config, agent, ...(workers && { workers }), awsEnv, stop, restartEmulator };
   } catch (err) {
     await stop();
     throw err;

@@ -174,7 +174,8 @@ describe('stateful stack', () => {
 });
 
 describe('fargate transcoder', () => {
-  const { pipeline$: t } = synthGamma();
+  // Chunk tasks (RunTask per chunk); the default, queue workers, is checked below.
+  const { pipeline$: t } = synthGamma({ chunkWorkers: 'tasks' });
   const taskRole = logicalId(t, 'AWS::IAM::Role', 'TaskDefinition/TaskRole');
   const jobRole = logicalId(t, 'AWS::IAM::Role', 'Transcode/JobRole');
   const ingestRole = logicalId(t, 'AWS::IAM::Role', 'Ingest/Function/ServiceRole');
@@ -234,6 +235,35 @@ describe('fargate transcoder', () => {
     const localTaskRole = logicalId(local, 'AWS::IAM::Role', 'TaskDefinition/TaskRole');
     expect(policiesOfRole(local, localTaskRole).some((s) => s.actions.includes('ecs:RunTask'))).toBe(false);
     expect(() => synthGamma({ chunkWorkers: 'threads' })).toThrow(/chunkWorkers=threads: use process or tasks/);
+  });
+
+  it('by default puts jobs on a work queue for a worker service with one warm worker, and has no task-stopped function', () => {
+    const { pipeline$: q } = synthGamma();
+    const queue = logicalId(q, 'AWS::SQS::Queue', 'Workers/Queue');
+    const dlq = logicalId(q, 'AWS::SQS::Queue', 'Workers/DeadLetterQueue');
+    q.hasResourceProperties('AWS::SQS::Queue', {
+      VisibilityTimeout: 60,
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [dlq, 'Arn'] }, maxReceiveCount: 3 },
+    });
+    q.hasResourceProperties('AWS::ECS::Service', { DesiredCount: 1, LaunchType: 'FARGATE' });
+    q.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', { MinCapacity: 1, MaxCapacity: 32 });
+    q.hasResourceProperties('AWS::Lambda::EventSourceMapping', { EventSourceArn: { 'Fn::GetAtt': [dlq, 'Arn'] } });
+    const [, def] = resources(q, 'AWS::ECS::TaskDefinition')[0] ?? [];
+    const env: { Name: string; Value: unknown }[] = def?.Properties.ContainerDefinitions[0].Environment ?? [];
+    const vars = Object.fromEntries(env.map((e) => [e.Name, e.Value]));
+    expect(vars).toMatchObject({ CHUNK_WORKERS: 'queue', CHUNK_PARALLELISM: '32', CHUNK_MIN_SECONDS: '12' });
+    expect(vars.WORK_QUEUE_URL).toEqual({ Ref: queue });
+    expect(vars.TASK_DEFINITION_ARN).toBeUndefined();
+    const ingest = policiesOfRole(q, logicalId(q, 'AWS::IAM::Role', 'Ingest/Function/ServiceRole'));
+    expect(ingest.some((s) => s.actions.includes('ecs:RunTask'))).toBe(false);
+    expect(ingest.find((s) => s.actions.includes('sqs:SendMessage'))?.resources).toEqual([
+      { 'Fn::GetAtt': [queue, 'Arn'] },
+    ]);
+    expect(Object.keys(q.findResources('AWS::Events::Rule')).some((id) => id.includes('TaskStopped'))).toBe(false);
+    // Locally the agent plays the service: no service, no autoscaling (the emulator has none).
+    const local = synthGamma({ ...LOCAL, chunkWorkers: 'queue' }).pipeline$;
+    expect(Object.keys(local.findResources('AWS::ECS::Service'))).toEqual([]);
+    local.hasResourceProperties('AWS::SQS::Queue', { VisibilityTimeout: 10 });
   });
 
   it('builds the image from containers/transcoder for ARM64 with the bundle in place', () => {

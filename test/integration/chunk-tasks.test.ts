@@ -7,26 +7,19 @@
  *
  * This file starts its own platform (the shared one runs chunks as processes of one task).
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { ECSClient, type Task } from '@aws-sdk/client-ecs';
-import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { probe } from '../../containers/transcoder/src/probe.js';
-import { planChunks } from '../../lambdas/core/domain/chunks.js';
-import { planLadder, renditionNames } from '../../lambdas/core/domain/ladder.js';
-import { parseMediaPlaylist } from '../../lambdas/core/domain/playlist.js';
 import { type Platform, STATE_DIR, startPlatform } from '../../scripts/local/platform.js';
 import { emulator, overrideOf, tasksOfAsset } from '../support/aws.js';
+import { expectSinglePassStructure } from '../support/chunked-output.js';
 import { GammaClient, makeClip } from '../support/client.js';
 import { needsPlatform } from '../support/target.js';
 
 needsPlatform('starts a platform deployed with chunkWorkers=tasks and kills a chunk task through the Fargate agent');
-const exec = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'gamma-chunk-tasks-'));
 /** 36 s at 6 s segments and 12 s chunks (the local deployment's minimum): three chunks of two segments. */
 const SECONDS = 36;
@@ -73,52 +66,14 @@ const settled = (assetId: string) =>
 
 const chunkOf = (task: Task) => overrideOf(task, 'CHUNK_INDEX');
 
-async function text(key: string): Promise<string> {
-  const bucket = platform.config.resources.OutputBucketName;
-  const { Body } = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-  return (await Body?.transformToString()) ?? '';
-}
-
-async function bytes(key: string): Promise<Buffer> {
-  const bucket = platform.config.resources.OutputBucketName;
-  const { Body } = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-  return Buffer.from((await Body?.transformToByteArray()) ?? []);
-}
-
-/** The asset's output as the single-task path writes it: every rendition whole, no work files left behind. */
-async function expectSingleTaskStructure(assetId: string) {
-  const source = await probe(clip);
-  const plan = planLadder(source);
-  const segments = planChunks(source.durationSeconds, { segmentSeconds: plan.segmentSeconds, workers: 1 })[0]
-    ?.segmentCount;
-  const master = await text(`assets/${assetId}/master.m3u8`);
-  expect(master.match(/#EXT-X-STREAM-INF/g)).toHaveLength(renditionNames(plan).length);
-  for (const name of renditionNames(plan)) {
-    const playlist = parseMediaPlaylist(await text(`assets/${assetId}/${name}/index.m3u8`));
-    expect(playlist.ended).toBe(true);
-    expect(playlist.segments.map((s) => s.uri)).toEqual(
-      Array.from({ length: segments ?? 0 }, (_, i) => `segment_${String(i).padStart(3, '0')}.m4s`),
-    );
-    // Played as a player plays it: the init segment, then every segment in order.
-    const file = join(dir, `${assetId}-${name}.mp4`);
-    const parts = await Promise.all(
-      [playlist.map ?? '', ...playlist.segments.map((s) => s.uri)].map((f) => bytes(`assets/${assetId}/${name}/${f}`)),
-    );
-    await writeFile(file, Buffer.concat(parts));
-    const { stdout } = await exec('ffprobe', [
-      ...['-v', 'error', '-of', 'json', '-select_streams', 'v:0', '-show_entries', 'packet=pts_time', file],
-    ]);
-    const pts = (JSON.parse(stdout).packets as { pts_time: string }[])
-      .map((p) => Number(p.pts_time))
-      .sort((a, b) => a - b);
-    expect(pts).toHaveLength(SECONDS * 30);
-    for (let i = 1; i < pts.length; i++) expect((pts[i] ?? 0) - (pts[i - 1] ?? 0)).toBeCloseTo(1 / 30, 3);
-  }
-  const { Contents = [] } = await s3.send(
-    new ListObjectsV2Command({ Bucket: platform.config.resources.OutputBucketName, Prefix: `assets/${assetId}/` }),
-  );
-  expect(Contents.map((o) => o.Key).filter((k) => k?.includes('/.chunks/'))).toEqual([]);
-}
+const output = () => ({
+  s3,
+  bucket: platform.config.resources.OutputBucketName as string,
+  clip,
+  seconds: SECONDS,
+  fps: 30,
+  dir,
+});
 
 describe('chunk tasks (chunkWorkers=tasks)', () => {
   it('encode a long clip in one task per chunk and end ready, with the single path’s structure', async () => {
@@ -131,7 +86,7 @@ describe('chunk tasks (chunkWorkers=tasks)', () => {
 
     const tasks = await tasksOfAsset(ecs, platform.config, assetId);
     expect(tasks.map(chunkOf)).toEqual([undefined, '1', '2']);
-    await expectSingleTaskStructure(assetId);
+    await expectSinglePassStructure(output(), assetId);
   });
 
   it('re-runs only a chunk task killed mid-encode, and the asset still ends ready', async () => {
@@ -151,6 +106,6 @@ describe('chunk tasks (chunkWorkers=tasks)', () => {
     const tasks = await tasksOfAsset(ecs, platform.config, assetId);
     expect(tasks.map(chunkOf).sort()).toEqual(['1', '2', '2', undefined].sort());
     expect(tasks.filter((t) => chunkOf(t) === '2').map((t) => t.taskArn)).toContain(task.taskArn);
-    await expectSingleTaskStructure(assetId);
+    await expectSinglePassStructure(output(), assetId);
   });
 });

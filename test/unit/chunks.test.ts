@@ -47,6 +47,25 @@ describe('planChunks', () => {
     ]);
   });
 
+  it('gives a short first chunk and shares the rest among the other workers, down to the minimum chunk', () => {
+    const sizes = (seconds: number, workers: number) =>
+      planChunks(seconds, { segmentSeconds: 6, workers, firstChunkSegments: 1 }).map((c) => c.segmentCount);
+    // 10 minutes, 32 workers: one segment, then 99 over 31 workers (six of 4 segments, 25 of 3).
+    expect(sizes(600, 32)).toEqual([1, ...Array(6).fill(4), ...Array(25).fill(3)]);
+    // 256 workers: the rest in chunks of the minimum (two segments), 49 of them, the first taking the odd one.
+    expect(sizes(600, 256)).toEqual([1, 3, ...Array(48).fill(2)]);
+    expect(sizes(36, 4)).toEqual([1, 3, 2]);
+    expect(sizes(600, 1)).toEqual([100]);
+    expect(sizes(12, 8)).toEqual([2]); // too short for a second chunk of the minimum
+    const chunks = planChunks(62.5, { segmentSeconds: 6, workers: 3, firstChunkSegments: 1 });
+    expect(chunks.map((c) => [c.startSeconds, c.durationSeconds])).toEqual([
+      [0, 6],
+      [6, 30],
+      [36, 26.5],
+    ]);
+    expect(() => planChunks(60, { segmentSeconds: 6, workers: 2, firstChunkSegments: 0 })).toThrow(/≥ 1/);
+  });
+
   it('refuses a source without duration', () => {
     expect(() => planChunks(0, { segmentSeconds: 6, workers: 2 })).toThrow(/positive/);
   });

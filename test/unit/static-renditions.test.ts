@@ -451,7 +451,7 @@ describe('the transcoder task', () => {
     run({
       env: { ...env, STATIC_RENDITIONS },
       repo,
-      s3: new S3Client({}),
+      s3: new S3Client({ region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } }), // chunk jobs presign their source URL
       probe: async () => ({ durationSeconds: 4, video: { width: 640, height: 360, fps: 30 }, audio: { channels: 2 } }),
       encode,
       staticRenditions: { record: async (_id, outcomes) => void events.push(JSON.stringify(outcomes)) },
@@ -525,7 +525,7 @@ describe('the transcoder with chunk tasks (CHUNK_WORKERS=tasks)', () => {
     const deps = (extra: Record<string, string> = {}): Partial<TranscoderDeps> => ({
       env: { ...env, ...extra },
       repo: { markReady: async () => void ready.push('ready'), markPlayable: async () => {} } as never,
-      s3: new S3Client({}),
+      s3: new S3Client({ region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } }), // chunk jobs presign their source URL
       probe: async () => ({ durationSeconds: 30, video: { width: 640, height: 360, fps: 30 }, audio: { channels: 2 } }),
       chunks: ledger,
       runner: () => runner,

@@ -123,7 +123,7 @@ function deps(assets: FakeAssets, ledger: InMemoryChunkLedger, runner: Recording
   const out: Partial<TranscoderDeps> = {
     env,
     repo: assets.repo,
-    s3: new S3Client({}),
+    s3: new S3Client({ region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } }), // chunk jobs presign their source URL
     probe: async () => SOURCE,
     chunks: ledger,
     runner: () => runner,
@@ -161,7 +161,11 @@ describe('transcoder run() with chunk tasks', () => {
     expect(state?.jobs).toEqual({ 1: `task/${ASSET_ID}/1`, 2: `task/${ASSET_ID}/2` });
     expect(encoded).toEqual([0]);
     expect(state?.done).toEqual([0]);
-    // Chunk 0's segments, init segments, audio slices and manifest; no master: another chunk finishes the asset.
+    // Fast start: marked playable once, though the fake encoder writes its playlist only as it ends (as ffmpeg does
+    // for a one-segment chunk).
+    expect(assets.playable).toBe(1);
+    // Chunk 0's segments, init segments, audio slices and manifest; the final master comes from the chunk that
+    // finishes the asset.
     expect(keys()).toContain(`assets/${ASSET_ID}/360p/segment_000.m4s`);
     expect(keys()).toContain(`assets/${ASSET_ID}/360p/init.mp4`);
     expect(keys()).toContain(`assets/${ASSET_ID}/.chunks/audio_0002.nut`);

@@ -260,13 +260,13 @@ describe('transcoder run()', () => {
     expect(plans.map((p) => renditionNames(p).at(-1))).toEqual(['1440p']);
   });
 
-  it('marks an unusable source errored with the reason, publishes nothing and exits 1', async () => {
+  it('marks an unusable source errored with the reason, publishes nothing and exits 2 (settled: no retry)', async () => {
     const assets = new FakeAssets();
     const probe = async (): Promise<SourceProbe> => {
       throw new InvalidInputError('The file could not be read as video or audio: Invalid data found');
     };
 
-    expect(await run(deps(assets, { probe }))).toBe(1);
+    expect(await run(deps(assets, { probe }))).toBe(2);
 
     expect(assets.errored).toEqual([
       { type: 'invalid_input', messages: ['The file could not be read as video or audio: Invalid data found'] },
@@ -288,10 +288,10 @@ describe('transcoder run()', () => {
     expect(putKeys()).toEqual([]);
   });
 
-  it('exits 1 without throwing when the asset was deleted before it could be marked ready', async () => {
+  it('exits 2 (settled) without throwing when the asset was deleted before it could be marked ready', async () => {
     const assets = new FakeAssets('deleted');
 
-    await expect(run(deps(assets))).resolves.toBe(1);
+    await expect(run(deps(assets))).resolves.toBe(2);
     expect(assets.ready).toEqual([]);
   });
 

@@ -29,3 +29,37 @@ describe('S3Storage.download', () => {
     expect(await readFile(join(dir, 'a'), 'utf8')).toBe('video');
   });
 });
+
+describe('S3Storage.presignedGet', () => {
+  const client = new S3Client({ region: 'eu-west-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
+  const s3 = mockClient(client);
+  const storage = new S3Storage(client);
+  const answer = (contentRange?: string) =>
+    s3
+      .on(GetObjectCommand)
+      .callsFake(() => ({ Body: Readable.from([Buffer.from('v')]) as never, ContentRange: contentRange }));
+  afterEach(() => s3.reset());
+
+  it('signs a URL of the pinned version when a ranged GET of it comes back partial', async () => {
+    answer('bytes 0-0/5');
+    const url = await storage.presignedGet('ingest', 'uploads/u1', { versionId: 'v1', etag: '"e1"' }, 60);
+    expect(url && new URL(url).searchParams.get('versionId')).toBe('v1');
+    expect(s3.commandCalls(GetObjectCommand)[0]?.args[0].input).toEqual({
+      Bucket: 'ingest',
+      Key: 'uploads/u1',
+      VersionId: 'v1',
+      Range: 'bytes=0-0',
+    });
+  });
+
+  it('gives no URL when the store answers the ranged GET with the whole object, so the caller downloads', async () => {
+    answer(undefined);
+    expect(await storage.presignedGet('ingest', 'uploads/u1', { versionId: 'v1', etag: '"e1"' }, 60)).toBeUndefined();
+  });
+
+  it('gives no URL for an ETag pin without a version, without asking the store', async () => {
+    answer('bytes 0-0/5');
+    expect(await storage.presignedGet('ingest', 'uploads/u1', { etag: '"e1"' }, 60)).toBeUndefined();
+    expect(s3.commandCalls(GetObjectCommand)).toHaveLength(0);
+  });
+});

@@ -3,7 +3,12 @@
  * options the dispatcher passed as container overrides, and how the deployment chunks long sources. Every variable
  * is checked here, before anything is touched; a bad one fails the task with the variable's name.
  */
-import { type ChunkWorkers, isChunkWorkers } from '../../../lambdas/core/domain/chunks.js';
+import {
+  CHUNK_WORKER_KINDS,
+  type ChunkWorkers,
+  isChunkWorkers,
+  QUEUE_WORKER_DEFAULTS,
+} from '../../../lambdas/core/domain/chunks.js';
 import { type ClipWindow, parseClipWindowVariable } from '../../../lambdas/core/domain/clips.js';
 import { isResolutionTier, type ResolutionTier } from '../../../lambdas/core/domain/ladder.js';
 import { type SourceObject, VIDEO_QUALITIES, type VideoQuality } from '../../../lambdas/core/domain/media.js';
@@ -96,12 +101,17 @@ function isVideoQuality(value: string): value is VideoQuality {
 
 /** How the deployment encodes a long source: the same for every asset (baked into the task definition). */
 export interface Chunking {
-  /** `tasks`: one task per chunk; `process` (the local default): one task, one ffmpeg, no chunks. */
+  /**
+   * `tasks`: one task per chunk; `queue`: one work-queue job per chunk for the running workers; `process` (the local
+   * default): one task, one ffmpeg, no chunks.
+   */
   workers: ChunkWorkers;
   /** Chunks per asset at most (tasks at once); 1 means no chunks. */
   maxChunks: number;
   /** The shortest chunk worth a worker. */
   minChunkSeconds: number;
+  /** Queue workers: the first chunk's segments, few so the asset plays within seconds (domain/chunks.ts). */
+  firstChunkSegments?: number;
 }
 
 export interface TranscoderJob {
@@ -157,10 +167,13 @@ function readChunking(env: NodeJS.ProcessEnv): Chunking {
     throw new Error(`${ENV.CHUNK_PARALLELISM} must be a whole number ≥ 1, not "${maxChunks}"`);
   }
   const workers = optional('CHUNK_WORKERS', env) ?? 'process';
-  if (!isChunkWorkers(workers)) throw new Error(`${ENV.CHUNK_WORKERS} must be process or tasks, not "${workers}"`);
+  if (!isChunkWorkers(workers)) {
+    throw new Error(`${ENV.CHUNK_WORKERS} must be ${CHUNK_WORKER_KINDS.join(', ')}, not "${workers}"`);
+  }
   const minChunkSeconds = Number(optional('CHUNK_MIN_SECONDS', env) ?? '12');
   if (!(minChunkSeconds > 0)) throw new Error(`${ENV.CHUNK_MIN_SECONDS} must be a positive number of seconds`);
-  return { workers, maxChunks: Number(maxChunks), minChunkSeconds };
+  const first = workers === 'queue' ? { firstChunkSegments: QUEUE_WORKER_DEFAULTS.firstChunkSegments } : {};
+  return { workers, maxChunks: Number(maxChunks), minChunkSeconds, ...first };
 }
 
 /** The job a chunk task is started with: this task's asset, source and options (those set), and its chunk. */

@@ -8,14 +8,18 @@
  *   tasks is fanned out (chunk-fan-out.ts) and any other is encoded in a single pass with fast start
  *   (single-pass.ts).
  *
- * Exit code 0 means the asset became ready (or this chunk was counted); anything else exits 1 (the task-stopped
- * handler takes it from there). Importing this module runs nothing: `run()` is called only when started directly.
+ * Exit code 0 means the asset became ready (or this chunk was counted); 2 that the asset was settled otherwise (errored
+ * for an unusable source, or no longer preparing), so a retry would change nothing; anything else exits 1 (the
+ * task-stopped handler, or the work queue's re-delivery, takes it from there). Started with WORK_QUEUE_URL and no
+ * ASSET_ID, the process is a queue worker (worker.ts) that runs each job it takes through this same entry point.
+ * Importing this module runs nothing: `run()` is called only when started directly.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Logger } from '@aws-lambda-powertools/logger';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { documentClient, s3Client } from '../../../lambdas/core/adapters/clients.js';
 import { DynamoAssetFiles } from '../../../lambdas/core/adapters/dynamo-asset-files.js';
 import { DynamoAssetRepository } from '../../../lambdas/core/adapters/dynamo-assets.js';
@@ -23,6 +27,7 @@ import { DynamoMediaRepository } from '../../../lambdas/core/adapters/dynamo-med
 import { runnerFromEnv } from '../../../lambdas/core/adapters/runner-from-env.js';
 import { InvalidInputError, TransitionError } from '../../../lambdas/core/domain/errors.js';
 import type { AssetRecord } from '../../../lambdas/core/domain/media.js';
+import { optional } from '../../../lambdas/core/env.js';
 import { editReadyAsset, masterUrlFromEnv } from './asset-edits.js';
 import { encodeAudioSlices, encodeHls, encodeHlsChunk, encodeImages } from './encode.js';
 import { readJob, type TranscoderJob } from './job.js';
@@ -35,6 +40,7 @@ import { chunkFanOut, fanOutChunks } from './strategies/chunk-fan-out.js';
 import { chunkTask } from './strategies/chunk-task.js';
 import type { Outcome, StrategyContext, TranscoderDeps } from './strategies/context.js';
 import { singlePass } from './strategies/single-pass.js';
+import { EXIT, work } from './worker.js';
 
 export type { ChunkEncoders, TranscoderDeps } from './strategies/context.js';
 
@@ -62,7 +68,8 @@ export async function run(overrides: Partial<TranscoderDeps> = {}): Promise<numb
     probe: overrides.probe ?? probe,
     encode: overrides.encode ?? encodeHls,
     chunks: overrides.chunks ?? new DynamoAssetRepository(documentClient(scoped), job.tableName),
-    runner: overrides.runner ?? (() => runnerFromEnv('fargate')),
+    // Chunk jobs go where this job came from: the work queue for a queue worker's job, RunTask for a task.
+    runner: overrides.runner ?? (() => runnerFromEnv(optional('WORK_QUEUE_URL', env) ? 'queue' : 'fargate')),
     chunkEncoders: overrides.chunkEncoders ?? {
       audioSlices: encodeAudioSlices,
       chunk: encodeHlsChunk,
@@ -97,7 +104,7 @@ async function transcodeAndSettle(job: TranscoderJob, deps: TranscoderDeps, logg
     if ('finishedBy' in outcome) return 0; // a chunk counted; the task that completes the set marks the asset ready
     let ready: AssetRecord | undefined;
     const markReady = async () => (ready = await deps.repo.markReady(job.assetId, outcome.ready));
-    if (!(await transition(logger, 'ready', markReady))) return 1;
+    if (!(await transition(logger, 'ready', markReady))) return EXIT.settled;
     await outcome.afterReady?.();
     if (ready)
       await afterTranscode(ready, job, () => deps.readyAsset ?? readyAssetDeps(job, deps), { workDir, logger });
@@ -107,7 +114,7 @@ async function transcodeAndSettle(job: TranscoderJob, deps: TranscoderDeps, logg
     logger.warn('The source is not usable', { reason: error.message });
     const reason = { type: 'invalid_input', messages: [error.message] };
     await transition(logger, 'errored', () => deps.repo.markErrored(job.assetId, reason));
-    return 1;
+    return EXIT.settled;
   } finally {
     await rm(workDir, { recursive: true, force: true });
   }
@@ -157,5 +164,16 @@ async function transition(logger: Logger, to: string, write: () => Promise<unkno
   }
 }
 
+/** A queue worker of the worker service, until SIGTERM (scale-in, replacement): it finishes the job it holds. */
+async function runWorker(): Promise<number> {
+  let stopping = false;
+  process.on('SIGTERM', () => {
+    stopping = true;
+  });
+  const logger = new Logger({ serviceName: `${SERVICE_NAME}-worker` });
+  return work({ sqs: new SQSClient({}), env: process.env, logger, stopping: () => stopping });
+}
+
 const startedDirectly = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
-if (startedDirectly) process.exit(await run());
+const isWorker = optional('WORK_QUEUE_URL') !== undefined && optional('ASSET_ID') === undefined;
+if (startedDirectly) process.exit(await (isWorker ? runWorker() : run()));

@@ -86,6 +86,16 @@ export class ProgressivePublisher {
     await this.loop;
   }
 
+  /**
+   * After the encoder is done, when the caller publishes the rest itself: stops, then one last pass, so segments
+   * written as ffmpeg ended (a one-segment chunk's playlist appears only then) are published and the asset is
+   * marked playable.
+   */
+  async drain(): Promise<void> {
+    await this.stop();
+    await this.tick();
+  }
+
   /** After the encoder is done: uploads what is left, the final media playlists, then the final master. */
   async finish(): Promise<string[]> {
     await this.stop();

@@ -8,6 +8,7 @@ import { extname, join, relative } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { assetOutputPrefix, MASTER_PLAYLIST } from '../../../lambdas/core/domain/layout.js';
 import type { SourceObject } from '../../../lambdas/core/domain/media.js';
 
@@ -49,6 +50,35 @@ export class S3Storage {
     );
     if (!Body) throw new Error(`s3://${bucket}/${key} has no body`);
     await pipeline(Body as Readable, createWriteStream(file));
+  }
+
+  /**
+   * A presigned GET URL of exactly the pinned version, for ffmpeg to read with Range requests (a chunk seeks to its
+   * start and reads only its part), or undefined when ffmpeg could not seek over it: the caller downloads the source
+   * with the pin check instead. Two cases: an ETag pin without a version cannot ride in a URL ffmpeg fetches
+   * (If-Match would be a signed header it does not send); and a store that answers a ranged GET of that version with
+   * the whole object (MiniStack ignores Range on a GET with a versionId) would hand ffmpeg byte 0 where it seeked to
+   * the moov atom at the end ("moov atom not found"). S3 answers 206, so there this costs one one-byte GET.
+   */
+  async presignedGet(
+    bucket: string,
+    key: string,
+    pin: Partial<SourceObject>,
+    expiresInSeconds: number,
+  ): Promise<string | undefined> {
+    if (pin.etag && !pin.versionId) return undefined;
+    if (!(await this.honoursRange(bucket, key, pin.versionId))) return undefined;
+    const command = new GetObjectCommand({ Bucket: bucket, Key: key, VersionId: pin.versionId });
+    return getSignedUrl(this.s3, command, { expiresIn: expiresInSeconds });
+  }
+
+  /** Whether a ranged GET of the object (that version) comes back partial; the body is dropped unread. */
+  private async honoursRange(bucket: string, key: string, versionId: string | undefined): Promise<boolean> {
+    const { Body, ContentRange } = await this.s3.send(
+      new GetObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId, Range: 'bytes=0-0' }),
+    );
+    (Body as Readable | undefined)?.destroy?.();
+    return ContentRange !== undefined;
   }
 
   /**

@@ -1,7 +1,6 @@
 import { type ECSClient, RunTaskCommand } from '@aws-sdk/client-ecs';
-import { clipWindowVariable } from '../domain/clips.js';
-import { ENV } from '../env.js';
 import type { TranscodeJob, TranscodeRunner } from '../ports.js';
+import { jobEnvironment } from './job-environment.js';
 
 export interface FargateRunnerConfig {
   cluster: string;
@@ -20,25 +19,7 @@ export class FargateRunner implements TranscodeRunner {
   ) {}
 
   async start(job: TranscodeJob): Promise<{ jobId: string }> {
-    const environment = [
-      { name: ENV.ASSET_ID, value: job.assetId },
-      { name: ENV.SOURCE_BUCKET, value: job.source.bucket },
-      { name: ENV.SOURCE_KEY, value: job.source.key },
-      ...(job.source.versionId ? [{ name: ENV.SOURCE_VERSION_ID, value: job.source.versionId }] : []),
-      ...(job.source.etag ? [{ name: ENV.SOURCE_ETAG, value: job.source.etag }] : []),
-      ...(job.maxResolutionTier ? [{ name: ENV.MAX_RESOLUTION_TIER, value: job.maxResolutionTier }] : []),
-      ...(job.staticRenditions?.length ? [{ name: ENV.STATIC_RENDITIONS, value: job.staticRenditions.join(',') }] : []),
-      ...(job.videoQuality ? [{ name: ENV.VIDEO_QUALITY, value: job.videoQuality }] : []),
-      ...(job.normalizeAudio ? [{ name: ENV.NORMALIZE_AUDIO, value: 'true' }] : []),
-      ...(job.test ? [{ name: ENV.TEST_ASSET, value: 'true' }] : []),
-      ...(job.clip ? [{ name: ENV.CLIP_WINDOW, value: clipWindowVariable(job.clip) }] : []),
-      ...(job.overlays?.length ? [{ name: ENV.OVERLAYS, value: JSON.stringify(job.overlays) }] : []),
-      // Work on a ready asset (tracks, shots, static renditions, the master): the task does only that.
-      ...(job.mode && job.mode !== 'transcode' ? [{ name: ENV.TASK_MODE, value: job.mode }] : []),
-      ...(job.masterAccess === 'temporary' ? [{ name: ENV.MASTER_ACCESS, value: 'temporary' }] : []),
-      // A chunk task: the plan it encodes a chunk of is recorded on the asset (ChunkLedger).
-      ...(job.chunk ? [{ name: ENV.CHUNK_INDEX, value: String(job.chunk.index) }] : []),
-    ];
+    const environment = jobEnvironment(job);
     const { tasks = [], failures = [] } = await this.ecs.send(
       new RunTaskCommand({
         cluster: this.config.cluster,

@@ -1,3 +1,4 @@
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { envFor } from '../env.js';
 import type { TranscodeRunner } from '../ports.js';
 import type { RetryContext } from '../usecases/task-stopped.js';
@@ -5,6 +6,7 @@ import { documentClient, ecsClient, mediaConvertClient } from './clients.js';
 import { DynamoMediaRepository } from './dynamo-media.js';
 import { FargateRunner } from './ecs-runner.js';
 import { MediaConvertRunner } from './mediaconvert-runner.js';
+import { SqsWorkQueueRunner } from './sqs-work-queue.js';
 
 /** The TranscodeRunner TRANSCODER names, configured from its own entry of the env registry. */
 export function runnerFromEnv(transcoder: string): TranscodeRunner {
@@ -13,7 +15,8 @@ export function runnerFromEnv(transcoder: string): TranscodeRunner {
       roleArn: envFor('mediaconvertRunner').MEDIACONVERT_ROLE_ARN,
     });
   }
-  if (transcoder !== 'fargate') throw new Error(`TRANSCODER=${transcoder} is not one of fargate, mediaconvert`);
+  if (transcoder === 'queue') return new SqsWorkQueueRunner(new SQSClient({}), envFor('queueRunner').WORK_QUEUE_URL);
+  if (transcoder !== 'fargate') throw new Error(`TRANSCODER=${transcoder} is not one of fargate, queue, mediaconvert`);
   const env = envFor('fargateRunner');
   const list = (value: string) =>
     value

@@ -21,6 +21,11 @@ export interface ChunkOptions {
   workers: number;
   /** Chunks shorter than this are not worth a worker's start-up. @default 12 */
   minChunkSeconds?: number;
+  /**
+   * Segments of the first chunk, when it is to be short (queue workers: the first segments of every rung exist within
+   * seconds, while the other chunks share the rest). @default as long as the others
+   */
+  firstChunkSegments?: number;
 }
 
 /** Segments of a source, the last one possibly short. */
@@ -36,11 +41,26 @@ export function planChunks(durationSeconds: number, options: ChunkOptions): Chun
   if (!(durationSeconds > 0) || !(segmentSeconds > 0)) throw new Error('Duration and segment length must be positive');
   const segments = segmentCount(durationSeconds, segmentSeconds);
   const minSegments = Math.max(1, Math.ceil((options.minChunkSeconds ?? 12) / segmentSeconds));
-  const count = Math.max(1, Math.min(Math.floor(options.workers), Math.floor(segments / minSegments)));
+  const first = options.firstChunkSegments;
+  if (first !== undefined && !(Number.isInteger(first) && first >= 1))
+    throw new Error('firstChunkSegments must be ≥ 1');
+  // A short first chunk: the rest of the source is shared by the other workers, each chunk at least minSegments.
+  const rest = first === undefined ? 0 : segments - first;
+  const later = first === undefined ? 0 : Math.min(Math.floor(options.workers) - 1, Math.floor(rest / minSegments));
+  const count =
+    first === undefined
+      ? Math.max(1, Math.min(Math.floor(options.workers), Math.floor(segments / minSegments)))
+      : 1 + Math.max(0, later);
+  const sizes = Array.from({ length: count }, (_, index) => {
+    if (first === undefined) return Math.floor(segments / count) + (index < segments % count ? 1 : 0);
+    if (count === 1) return segments;
+    const i = index - 1;
+    return index === 0 ? first : Math.floor(rest / later) + (i < rest % later ? 1 : 0);
+  });
   const chunks: Chunk[] = [];
   let firstSegment = 0;
   for (let index = 0; index < count; index++) {
-    const segmentsHere = Math.floor(segments / count) + (index < segments % count ? 1 : 0);
+    const segmentsHere = sizes[index] ?? 0;
     const startSeconds = firstSegment * segmentSeconds;
     const end = index === count - 1 ? durationSeconds : (firstSegment + segmentsHere) * segmentSeconds;
     chunks.push({ index, startSeconds, durationSeconds: end - startSeconds, firstSegment, segmentCount: segmentsHere });
@@ -51,19 +71,26 @@ export function planChunks(durationSeconds: number, options: ChunkOptions): Chun
 
 /**
  * How a long source is encoded: `process`, one ffmpeg in one task (no chunks, the local default); `tasks`, one task
- * per chunk, coordinated through the asset's item (ChunkLedger). Chunks as child processes of one task were
- * measured and removed (README, Decisions).
+ * per chunk, started by RunTask and coordinated through the asset's item (ChunkLedger); `queue`, jobs on a work queue
+ * taken by running workers (a queue-driven service with a warm minimum), a short first chunk, later chunks sized to
+ * the workers. Chunks as child processes of one task were measured and removed (README, Decisions).
  */
-export type ChunkWorkers = 'process' | 'tasks';
-export const CHUNK_WORKER_KINDS: readonly ChunkWorkers[] = ['process', 'tasks'];
+export type ChunkWorkers = 'process' | 'tasks' | 'queue';
+export const CHUNK_WORKER_KINDS: readonly ChunkWorkers[] = ['process', 'tasks', 'queue'];
 export const isChunkWorkers = (value: string): value is ChunkWorkers =>
   (CHUNK_WORKER_KINDS as readonly string[]).includes(value);
 
 /**
- * Chunk tasks on AWS by default (FargateTranscoder `chunkTasks`, `minChunkDuration`): at most 16 tasks per asset, and
- * no chunk shorter than a minute, as a Fargate task takes about 30 s to start.
+ * Chunk tasks on AWS (FargateTranscoder `chunkWorkers: 'tasks'`): at most 16 tasks per asset, and no chunk shorter
+ * than a minute, as a Fargate task takes about 30 s to start.
  */
 export const CHUNK_TASK_DEFAULTS = { tasks: 16, minChunkSeconds: 60 } as const;
+
+/**
+ * Queue workers (the default on AWS): they are already running, so a chunk is worth a worker down to two segments;
+ * the first chunk is one segment, so the first segments of every rung exist within seconds.
+ */
+export const QUEUE_WORKER_DEFAULTS = { maxWorkers: 32, minChunkSeconds: 12, firstChunkSegments: 1 } as const;
 
 /** The chunk the first task encodes itself (it also plans, cuts the audio and the images). */
 export const FIRST_CHUNK = 0;

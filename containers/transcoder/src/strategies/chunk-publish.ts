@@ -39,6 +39,7 @@ export const UPLOAD_CONCURRENCY = 8;
 export const workKey = (assetId: string, file: string) => `${assetOutputPrefix(assetId)}/${file}`;
 
 export interface ChunkInput {
+  /** The source: a local file, or a presigned URL of which ffmpeg reads only the chunk's byte range. */
   sourceFile: string;
   /** Chunk 0 only: the whole source's stills, storyboard and preview frames, cut beside its encode. */
   side?: SideOutputs;
@@ -76,16 +77,16 @@ export async function encodeAndPublishChunk(
   const encoders = ctx.deps.chunkEncoders;
   publisher?.start();
   try {
-    await Promise.all([
-      encoders.chunk(input.sourceFile, plan.ladder, dir, chunk, {
-        ...(audio && { audio }),
-        timeOffsetSeconds: plan.timeOffsetSeconds,
-      }),
-      side && encoders.images(input.sourceFile, plan.ladder, dir, side),
-    ]);
+    await encoders.chunk(input.sourceFile, plan.ladder, dir, chunk, {
+      ...(audio && { audio }),
+      timeOffsetSeconds: plan.timeOffsetSeconds,
+    });
+    await publisher?.drain();
   } finally {
     await publisher?.stop();
   }
+  // After the chunk, not beside it: the first segments (and the playable mark) do not share the CPU with this decode.
+  if (side) await encoders.images(input.sourceFile, plan.ladder, dir, side);
   if (side?.images) await writeStoryboardVtt(dir, side.images, plan.source.durationSeconds);
   if (side) logPreviews(logger, await finishPreviewFrames(dir, side.previews));
   logger.info('Encoded a chunk', { chunk: index, segments: chunk.segmentCount });

@@ -1,0 +1,118 @@
+/**
+ * The queue worker (CHUNK_WORKERS=queue): a long-running process of the worker service that takes one job at a time
+ * from the work queue (a whole transcode, or one chunk of one) and runs it as the transcoder task would — the same
+ * entry point, in a process of its own with the job as its environment — so a job that crashes takes only its own
+ * process with it. While the job runs its message stays invisible (the worker extends its visibility); it is deleted
+ * once the job has settled its asset or chunk. A job that fails is made visible again at once, and a worker that
+ * dies lets its job reappear after the visibility timeout: either way it is re-run alone, and after the queue's
+ * receive limit it goes to the dead-letter queue, whose function errors the asset.
+ */
+import { spawn } from 'node:child_process';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import {
+  ChangeMessageVisibilityCommand,
+  DeleteMessageCommand,
+  type Message,
+  ReceiveMessageCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import { jobEnvironment } from '../../../lambdas/core/adapters/job-environment.js';
+import { ENV, optional, required } from '../../../lambdas/core/env.js';
+import type { TranscodeJob } from '../../../lambdas/core/ports.js';
+
+/** What a job's process exits with: 0 done, SETTLED the asset is settled another way (errored, deleted), else failed. */
+export const EXIT = { done: 0, failed: 1, settled: 2 } as const;
+
+/** SQS's longest long poll: an idle worker makes one request every 20 s. */
+const WAIT_SECONDS = 20;
+
+export interface WorkerDeps {
+  sqs: SQSClient;
+  env: NodeJS.ProcessEnv;
+  logger: Logger;
+  /** Runs one job to its exit code (default: this entry point in a child process with the job's variables). */
+  runJob?: (job: TranscodeJob, env: NodeJS.ProcessEnv) => Promise<number>;
+  /** Stops taking jobs once true (SIGTERM: the service is scaling in or replacing the task). */
+  stopping: () => boolean;
+}
+
+/** Takes and runs jobs until `stopping()`; resolves to the exit code of the worker process. */
+export async function work(deps: WorkerDeps): Promise<number> {
+  const queueUrl = required('WORK_QUEUE_URL', deps.env);
+  const visibility = Number(optional('WORK_VISIBILITY_SECONDS', deps.env) ?? '60');
+  if (!(visibility >= 3)) throw new Error(`${ENV.WORK_VISIBILITY_SECONDS} must be at least 3 seconds`);
+  deps.logger.info('Worker ready', { queueUrl, visibility });
+  while (!deps.stopping()) {
+    const { Messages = [] } = await deps.sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: 1,
+        WaitTimeSeconds: WAIT_SECONDS,
+        MessageSystemAttributeNames: ['ApproximateReceiveCount'],
+      }),
+    );
+    for (const message of Messages) await handle(deps, queueUrl, visibility, message);
+  }
+  return 0;
+}
+
+async function handle(deps: WorkerDeps, queueUrl: string, visibility: number, message: Message): Promise<void> {
+  const { sqs, logger } = deps;
+  const receipt = message.ReceiptHandle as string;
+  const job = parseJob(message.Body);
+  const setVisibility = (seconds: number) =>
+    sqs.send(
+      new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: receipt, VisibilityTimeout: seconds }),
+    );
+  if (!job) {
+    // Not a job: nothing can run it, so it goes to the dead-letter queue by its receive count, not at once.
+    logger.error('A message on the work queue is not a transcode job', { messageId: message.MessageId });
+    return;
+  }
+  const keys = {
+    assetId: job.assetId,
+    chunk: job.chunk?.index ?? 0,
+    receiveCount: Number(message.Attributes?.ApproximateReceiveCount ?? 1),
+  };
+  logger.info('Took a job', keys);
+  // Keep the job invisible while it runs: extended every third of the timeout, so one missed beat loses nothing.
+  const heartbeat = setInterval(
+    () => void setVisibility(visibility).catch((e) => logger.warn('Could not extend the job', e as Error)),
+    (visibility * 1000) / 3,
+  );
+  let code: number;
+  try {
+    code = await (deps.runJob ?? runInChildProcess)(job, deps.env);
+  } finally {
+    clearInterval(heartbeat);
+  }
+  if (code === EXIT.done || code === EXIT.settled) {
+    await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: receipt }));
+    logger.info('Finished a job', { ...keys, code });
+  } else {
+    await setVisibility(0); // retried now, by whichever worker polls first
+    logger.warn('A job failed; it goes back on the queue', { ...keys, code });
+  }
+}
+
+function parseJob(body: string | undefined): TranscodeJob | undefined {
+  try {
+    const job = JSON.parse(body ?? '') as TranscodeJob;
+    return typeof job.assetId === 'string' && typeof job.source?.bucket === 'string' ? job : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** This entry point again, with the job's variables: a transcoder task's run in a process of its own. */
+function runInChildProcess(job: TranscodeJob, env: NodeJS.ProcessEnv): Promise<number> {
+  const jobEnv = Object.fromEntries(jobEnvironment(job).map(({ name, value }) => [name, value]));
+  const child = spawn(process.execPath, [...process.execArgv, process.argv[1] as string], {
+    env: { ...env, ...jobEnv },
+    stdio: 'inherit',
+  });
+  return new Promise((resolve) => {
+    child.on('error', () => resolve(EXIT.failed));
+    child.on('exit', (code) => resolve(code ?? EXIT.failed));
+  });
+}

@@ -1,0 +1,22 @@
+import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { TranscodeJob, TranscodeRunner } from '../ports.js';
+
+/**
+ * Starts a transcode (or one chunk of it) by putting the job on the work queue, where a running worker takes it
+ * within its long poll (containers/transcoder/src/worker.ts); the message id is the job id. The queue's visibility
+ * timeout re-delivers the job of a worker that dies, and its dead-letter queue takes a job that failed three times.
+ */
+export class SqsWorkQueueRunner implements TranscodeRunner {
+  constructor(
+    private readonly sqs: SQSClient,
+    private readonly queueUrl: string,
+  ) {}
+
+  async start(job: TranscodeJob): Promise<{ jobId: string }> {
+    const { MessageId } = await this.sqs.send(
+      new SendMessageCommand({ QueueUrl: this.queueUrl, MessageBody: JSON.stringify(job) }),
+    );
+    if (!MessageId) throw new Error(`The work queue did not accept the job of asset ${job.assetId}`);
+    return { jobId: MessageId };
+  }
+}

@@ -1,0 +1,133 @@
+/**
+ * Plays the queue-driven worker service (TranscodeWorkers) for the emulator, which runs no service autoscaling and
+ * no containers without Docker: it keeps `count` worker processes running — the container's entry point with the
+ * task definition's environment and no ASSET_ID, so each is a queue worker (containers/transcoder/src/worker.ts) —
+ * and starts a new one when one dies, as ECS keeps a service at its desired count. Each worker's log tells it which
+ * job it holds, so a test can kill the worker of a given chunk and see which jobs were taken, and how often.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { DescribeTaskDefinitionCommand, ECSClient } from '@aws-sdk/client-ecs';
+import { signalGroup } from './fargate-agent.js';
+
+export interface WorkerServiceOptions {
+  /** The transcoder task definition (its container's environment names the work queue). */
+  taskDefinitionArn: string;
+  entryPoint: string;
+  /** Environment every worker gets besides the task definition's (emulator endpoint and credentials). */
+  baseEnv: Record<string, string>;
+  /** Workers kept running. @default 2 */
+  count?: number;
+  log?: (line: string) => void;
+}
+
+/** A job a worker took: its asset and chunk (0 for a whole transcode or the first chunk), and the receive. */
+export interface TakenJob {
+  worker: number;
+  assetId: string;
+  chunk: number;
+  receiveCount: number;
+}
+
+interface Worker {
+  id: number;
+  child: ChildProcess;
+  job?: TakenJob;
+}
+
+export class LocalWorkerService {
+  private readonly workers = new Map<number, Worker>();
+  /** Every job taken, in order. */
+  readonly taken: TakenJob[] = [];
+  private nextId = 1;
+  private stopping = false;
+  private env: Record<string, string> = {};
+
+  constructor(private readonly options: WorkerServiceOptions) {}
+
+  async start(): Promise<void> {
+    const { taskDefinition } = await new ECSClient({}).send(
+      new DescribeTaskDefinitionCommand({ taskDefinition: this.options.taskDefinitionArn }),
+    );
+    this.env = Object.fromEntries(
+      (taskDefinition?.containerDefinitions?.[0]?.environment ?? []).map((kv) => [kv.name ?? '', kv.value ?? '']),
+    );
+    for (let i = 0; i < (this.options.count ?? 2); i++) this.launch();
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    const exits = [...this.workers.values()].map(
+      ({ child }) =>
+        new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', () => resolve()))),
+    );
+    for (const { child } of this.workers.values()) signalGroup(child, 'SIGKILL');
+    await Promise.all(exits);
+  }
+
+  /** The jobs running now, by worker. */
+  running(): TakenJob[] {
+    return [...this.workers.values()].flatMap((w) => (w.job ? [w.job] : []));
+  }
+
+  /** Kills a worker and its job's processes (a crashed container); the service starts another. */
+  kill(worker: number): boolean {
+    const w = this.workers.get(worker);
+    return w ? signalGroup(w.child, 'SIGKILL') : false;
+  }
+
+  private launch(): void {
+    const id = this.nextId++;
+    const child = spawn(process.execPath, ['--enable-source-maps', this.options.entryPoint], {
+      env: { ...process.env, ...this.options.baseEnv, ...this.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true, // its own process group, so a kill reaches the job's process and its ffmpeg too
+    });
+    const worker: Worker = { id, child };
+    this.workers.set(id, worker);
+    this.log(`worker ${id} started`);
+    let partial = '';
+    child.stdout?.on('data', (data: Buffer) => {
+      const lines = (partial + data.toString()).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) this.follow(worker, line);
+    });
+    child.stderr?.on('data', (data: Buffer) => {
+      for (const line of data.toString().split('\n')) if (line.trim()) this.log(`worker ${id}: ${line}`);
+    });
+    child.on('exit', (code, signal) => {
+      this.workers.delete(id);
+      this.log(`worker ${id} exited with ${signal ?? code}${worker.job ? ` holding chunk ${worker.job.chunk}` : ''}`);
+      if (!this.stopping) this.launch();
+    });
+  }
+
+  /** Reads the worker's structured log for the job it takes and settles. */
+  private follow(worker: Worker, line: string): void {
+    let entry: { message?: string; assetId?: string; chunk?: number; receiveCount?: number; level?: string };
+    try {
+      entry = JSON.parse(line);
+    } catch {
+      return;
+    }
+    if (entry.message === 'Took a job' && entry.assetId) {
+      worker.job = {
+        worker: worker.id,
+        assetId: entry.assetId,
+        chunk: entry.chunk ?? 0,
+        receiveCount: entry.receiveCount ?? 1,
+      };
+      this.taken.push(worker.job);
+      this.log(
+        `worker ${worker.id} took chunk ${worker.job.chunk} of ${entry.assetId} (receive ${worker.job.receiveCount})`,
+      );
+    } else if (entry.message === 'Finished a job' || entry.message === 'A job failed; it goes back on the queue') {
+      worker.job = undefined;
+    } else if (entry.level === 'ERROR') {
+      this.log(`worker ${worker.id}: ${line.slice(0, 400)}`);
+    }
+  }
+
+  private log(line: string) {
+    this.options.log?.(`[workers] ${line}`);
+  }
+}

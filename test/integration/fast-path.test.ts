@@ -1,0 +1,160 @@
+/**
+ * The fast path on this machine: a platform deployed with `-c chunkWorkers=queue`, where every transcode and chunk
+ * job goes on the work queue and running workers take them (the local worker service plays the Fargate service).
+ * The first job probes and plans, puts the later chunks on the queue and encodes a one-segment first chunk, so the
+ * asset plays before it is ready; chunk jobs read only their byte range of the source. A worker killed mid-chunk
+ * lets its job come back after the visibility timeout, re-run alone; a job that fails on every receive goes to the
+ * dead-letter queue and its asset is errored, never left preparing. Outputs match the single path's.
+ *
+ * This file starts its own platform (the shared one encodes in one task per asset).
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DeleteObjectCommand, ListObjectVersionsCommand, S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Platform, STATE_DIR, startPlatform } from '../../scripts/local/platform.js';
+import type { LocalWorkerService } from '../../scripts/local/worker-service.js';
+import { emulator } from '../support/aws.js';
+import { expectSinglePassStructure } from '../support/chunked-output.js';
+import { GammaClient, makeClip } from '../support/client.js';
+import { needsPlatform } from '../support/target.js';
+
+needsPlatform('starts a platform deployed with chunkWorkers=queue and kills a worker of its local worker service');
+const dir = mkdtempSync(join(tmpdir(), 'gamma-fast-path-'));
+/**
+ * 36 s at 6 s segments, 4 workers at most and 12 s chunks at least (the local deployment): a first chunk of one
+ * segment, then chunks of three and two segments.
+ */
+const SECONDS = 36;
+const CHUNKS = [0, 1, 2];
+const DEADLINE_MS = 8 * 60_000;
+
+let platform: Platform;
+let workers: LocalWorkerService;
+let client: GammaClient;
+let s3: S3Client;
+let clip: string;
+
+beforeAll(async () => {
+  [platform, clip] = await Promise.all([
+    startPlatform({
+      chunkWorkers: 'queue',
+      concurrency: 3,
+      logDir: join(STATE_DIR, 'test-logs', `fast-path-${process.pid}`),
+      log: (line) => process.stderr.write(`${line}\n`),
+    }),
+    makeClip(join(dir, 'long.mp4'), { width: 1280, height: 720, seconds: SECONDS }),
+  ]);
+  if (!platform.workers) throw new Error('The platform deployed with chunkWorkers=queue has no worker service');
+  workers = platform.workers;
+  client = new GammaClient(platform.config);
+  s3 = new S3Client({ ...emulator(platform.config), forcePathStyle: true });
+});
+
+afterAll(async () => {
+  await platform?.stop();
+});
+
+async function upload(): Promise<{ uploadId: string; assetId: string }> {
+  const created = await client.createUpload();
+  expect(await client.put(created.url, clip)).toBe(200);
+  return { uploadId: created.id, assetId: await client.assetOfUpload(created.id) };
+}
+
+const getAsset = async (assetId: string) => (await client.request('GET', `/video/v1/assets/${assetId}`)).json.data;
+
+const settled = (assetId: string) =>
+  client.until(
+    `asset ${assetId} to settle`,
+    () => getAsset(assetId),
+    (a) => a?.status === 'ready' || a?.status === 'errored',
+    DEADLINE_MS,
+  );
+
+/** The chunks workers took for an asset, in the order taken. */
+const takenChunks = (assetId: string) => workers.taken.filter((j) => j.assetId === assetId).map((j) => j.chunk);
+
+const output = () => ({
+  s3,
+  bucket: platform.config.resources.OutputBucketName as string,
+  clip,
+  seconds: SECONDS,
+  fps: 30,
+  dir,
+});
+
+/** True once the master playlist is served and its first rendition lists a segment (a player can start). */
+async function playable(playbackId: string): Promise<boolean> {
+  const master = await fetch(`${platform.config.streamUrl}/${playbackId}.m3u8`);
+  if (master.status !== 200) return false;
+  const variant = (await master.text()).split('\n').find((line) => line !== '' && !line.startsWith('#'));
+  if (!variant) return false;
+  const media = await fetch(`${platform.config.streamUrl}/${variant}`);
+  return media.status === 200 && (await media.text()).includes('#EXTINF');
+}
+
+describe('queue workers (chunkWorkers=queue)', () => {
+  it('play before ready, then end ready with the single path’s segment names and continuous timestamps', async () => {
+    const { assetId } = await upload();
+    const playbackId = (await getAsset(assetId)).playback_ids[0].id as string;
+    // Watched side by side: the first moment a player can start, and the moment the asset is ready.
+    let playableSeen: number | undefined;
+    const readySeen = await client.until(
+      `asset ${assetId} to be ready`,
+      async () => {
+        if (playableSeen === undefined && (await playable(playbackId))) playableSeen = Date.now();
+        const asset = await getAsset(assetId);
+        return asset?.status === 'preparing' ? undefined : { status: asset?.status, at: Date.now() };
+      },
+      (seen) => seen !== undefined,
+      DEADLINE_MS,
+    );
+    expect(readySeen?.status).toBe('ready');
+    expect(playableSeen, 'the asset never played while preparing').toBeDefined();
+    expect(playableSeen as number).toBeLessThan(readySeen?.at as number);
+    const asset = await getAsset(assetId);
+    expect(asset.playable_at).toBeDefined();
+    expect(asset.duration).toBeCloseTo(SECONDS, 0);
+    // One job per chunk, each taken once: the first job (chunk 0) and one per later chunk.
+    expect(takenChunks(assetId).sort()).toEqual(CHUNKS);
+    await expectSinglePassStructure(output(), assetId);
+  });
+
+  it('re-runs alone the chunk of a worker killed mid-encode, and the asset still ends ready', async () => {
+    const { assetId } = await upload();
+    const victim = await client.until(
+      'a worker to run chunk 2',
+      async () => workers.running().find((j) => j.assetId === assetId && j.chunk === 2),
+      (job) => job !== undefined,
+      DEADLINE_MS,
+    );
+    await new Promise((r) => setTimeout(r, 3000)); // ffmpeg is encoding the chunk
+    expect(workers.kill(victim?.worker as number)).toBe(true);
+
+    const asset = await settled(assetId);
+    expect(asset.status, JSON.stringify(asset.errors)).toBe('ready');
+    // Chunk 2 came back after the visibility timeout and ran again; no other chunk ran twice.
+    expect(takenChunks(assetId).sort()).toEqual([...CHUNKS, 2].sort());
+    const retried = workers.taken.filter((j) => j.assetId === assetId && j.chunk === 2);
+    expect(retried.map((j) => j.receiveCount)).toEqual([1, 2]);
+    await expectSinglePassStructure(output(), assetId);
+  });
+
+  it('errors, rather than leaves preparing, an asset whose jobs fail on every receive', async () => {
+    const { uploadId, assetId } = await upload();
+    // The source disappears under the transcode: every job that reads it fails, receive after receive.
+    const bucket = platform.config.resources.IngestBucketName as string;
+    const { Versions = [] } = await s3.send(
+      new ListObjectVersionsCommand({ Bucket: bucket, Prefix: `uploads/${uploadId}` }),
+    );
+    expect(Versions.length).toBeGreaterThan(0);
+    for (const v of Versions)
+      await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: v.Key, VersionId: v.VersionId }));
+
+    const asset = await settled(assetId);
+    expect(asset.status).toBe('errored');
+    expect(asset.errors?.type).toBe('transcode_failed');
+    expect(asset.errors?.messages.join(' ')).toMatch(/failed 3 time\(s\)/);
+  });
+});
