@@ -92,6 +92,11 @@ export const ENV = {
   NORMALIZE_AUDIO: 'NORMALIZE_AUDIO',
   /** Optional per-task input (container override): `true` for a test asset (at most 10 s, watermarked). */
   TEST_ASSET: 'TEST_ASSET',
+  /**
+   * Optional: `amazon-transcribe` gives generated subtitles a speech-to-text service (the GeneratedSubtitles
+   * construct sets it on AWS); absent, they are refused with a 400 (the local platform).
+   */
+  TRANSCRIBER: 'TRANSCRIBER',
 } as const;
 
 export type EnvName = keyof typeof ENV;
@@ -147,6 +152,8 @@ export const USES = {
   webhookFanout: ['WEBHOOKS_TABLE', 'WEBHOOK_QUEUE_URL'],
   webhookDeliver: ['WEBHOOKS_TABLE', 'WEBHOOK_QUEUE_URL', 'WEBHOOK_RETRY_BASE_SECONDS', 'WEBHOOK_RETRY_MAX_SECONDS'],
   transcoder: ['MEDIA_TABLE', 'OUTPUT_BUCKET', 'ASSET_ID', 'SOURCE_BUCKET', 'SOURCE_KEY'],
+  /** Amazon Transcribe's events about generated subtitles' jobs (handlers/transcription-events.ts). */
+  transcriptionEvents: ['MEDIA_TABLE', 'OUTPUT_BUCKET'],
 } as const satisfies Record<string, readonly EnvName[]>;
 
 export type Component = keyof typeof USES;
@@ -170,7 +177,7 @@ export const OPTIONAL: Partial<Record<Component, readonly EnvName[]>> = {
     'TASK_SUBNETS',
     'TASK_SECURITY_GROUPS',
   ],
-  api: ['ALLOW_LOOPBACK_URLS'],
+  api: ['ALLOW_LOOPBACK_URLS', 'TRANSCRIBER'],
   urlFetch: ['ALLOW_LOOPBACK_URLS'],
   webhookDeliver: ['ALLOW_LOOPBACK_URLS'],
 };

@@ -9,6 +9,8 @@
  *             also holds the transcode bookkeeping (asset-item.ts); the tombstone of a deleted asset has no gsi1 keys
  *   playback  pk = playback#<id>  (not listed)            owner DynamoAssetRepository: a lookup item derived from
  *             its asset's playback_ids, written and removed with them
+ *   vocabulary pk = vocabulary#<id> gsi1pk = <env>#vocabulary  owner DynamoVocabularyRepository
+ *             (dynamo-vocabularies.ts): a transcription vocabulary; not a stream change (no upload or asset)
  *   search    pk = search#<asset id>#<field>#<value>  owner DynamoAssetSearch (dynamo-asset-search.ts), kept in step
  *             by withSearchIndex; GSI bySearch (keys only): gsi2pk = <env>#<first three characters of the value>,
  *             gsi2sk = <value>\u0001<asset id>
@@ -55,7 +57,7 @@ export const SIGNING_KEYS_TABLE = {
   byEnvSortKey: 'created_at',
 } as const;
 
-export type MediaKind = 'upload' | 'asset' | 'playback';
+export type MediaKind = 'upload' | 'asset' | 'playback' | 'vocabulary';
 
 export const mediaKey = (kind: MediaKind, id: string) => `${kind}#${id}`;
 
@@ -73,7 +75,7 @@ export const searchItemKey = (assetId: string, field: string, value: string) => 
 /** Separates an entry's value from its asset id in the bySearch sort key (normalised values hold no control characters). */
 export const SEARCH_SEPARATOR = '\u0001';
 
-export const envIndexKey = (env: string, kind: 'upload' | 'asset') => `${env}#${kind}`;
+export const envIndexKey = (env: string, kind: 'upload' | 'asset' | 'vocabulary') => `${env}#${kind}`;
 export const envIndexSort = (createdAt: number, id: string) => `${String(createdAt).padStart(12, '0')}#${id}`;
 
 /**

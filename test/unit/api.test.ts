@@ -26,6 +26,7 @@ import {
 import { FakeMultipartUploads } from './multipart-fakes.js';
 import { InMemorySearch } from './search-fakes.js';
 import { FakeFiles, InMemoryTextStore, InMemoryTextTracks } from './track-fakes.js';
+import { InMemoryVocabularies } from './transcription-fakes.js';
 
 interface RequestOptions {
   body?: string;
@@ -100,6 +101,7 @@ beforeEach(async () => {
     files: new FakeFiles(),
     textObjects: new InMemoryTextStore(),
     writer: new InMemoryTextStore(),
+    vocabularies: new InMemoryVocabularies(),
   }));
   for (const env of ['env1', 'env2'] as const) {
     const { id, secret } = await createToken(env, undefined, { tokens });
@@ -458,11 +460,10 @@ describe("Mux's surface beyond assets and uploads", () => {
   });
 
   it.each([
-    ['POST', '/video/v1/assets/asset1/tracks/t1/generate-subtitles', 'generated subtitles'],
+    ['GET', '/video/v1/assets/asset1/shots', 'shots'],
     ['PUT', '/video/v1/assets/asset1/master-access', 'changing master_access after creation'],
     ['POST', '/video/v1/assets/asset1/static-renditions', 'adding static renditions after creation'],
     ['GET', '/video/v1/playback-restrictions', 'playback restrictions'],
-    ['DELETE', '/video/v1/transcription-vocabularies/tv1', 'transcription vocabularies'],
   ])('%s %s is a clear 400, not an unknown path', async (method, path, what) => {
     const res = await call(request(method, path, asEnv1));
     expect(res.status).toBe(400);

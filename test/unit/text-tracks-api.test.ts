@@ -29,6 +29,7 @@ import {
 import { FakeMultipartUploads } from './multipart-fakes.js';
 import { InMemorySearch } from './search-fakes.js';
 import { FakeFiles, InMemoryTextStore, InMemoryTextTracks } from './track-fakes.js';
+import { InMemoryVocabularies } from './transcription-fakes.js';
 
 const SUBS = 'https://subs.example.com/en.srt';
 const SRT = '1\n00:00:01,000 --> 00:00:02,500\nHello\n\n2\n00:00:07,000 --> 00:00:08,000\n<i>Again</i>\n';
@@ -81,6 +82,7 @@ beforeEach(async () => {
     files,
     textObjects: store,
     writer: store,
+    vocabularies: new InMemoryVocabularies(),
   }));
   const { id, secret } = await createToken('env1', undefined, { tokens });
   auth = `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;

@@ -8,6 +8,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { MediaConvertClient } from '@aws-sdk/client-mediaconvert';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { TranscribeClient } from '@aws-sdk/client-transcribe';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 export function documentClient(): DynamoDBDocumentClient {
@@ -37,4 +38,8 @@ export function mediaConvertClient(): MediaConvertClient {
 /** The @connections management API of a WebSocket stage (`https://{api}.execute-api.{region}.amazonaws.com/{stage}`). */
 export function managementClient(callbackUrl: string): ApiGatewayManagementApiClient {
   return new ApiGatewayManagementApiClient({ endpoint: callbackUrl });
+}
+
+export function transcribeClient(): TranscribeClient {
+  return new TranscribeClient({});
 }

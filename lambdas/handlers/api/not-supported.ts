@@ -26,7 +26,6 @@ const refused = (method: Method, path: string, tag: string, what: string): Route
 const ASSET = '/video/v1/assets/{ASSET_ID}';
 
 export const notSupportedRoutes: readonly Route[] = [
-  refused('POST', `${ASSET}/tracks/{TRACK_ID}/generate-subtitles`, 'Assets', 'generated subtitles'),
   refused('GET', `${ASSET}/shots`, 'Assets', 'shots'),
   refused('POST', `${ASSET}/shots`, 'Assets', 'shots'),
   refused('DELETE', `${ASSET}/shots`, 'Assets', 'shots'),
@@ -60,15 +59,5 @@ export const notSupportedRoutes: readonly Route[] = [
     '/video/v1/playback-restrictions/{PLAYBACK_RESTRICTION_ID}/user_agent',
     'Playback restrictions',
     'playback restrictions',
-  ),
-  refused('POST', '/video/v1/transcription-vocabularies', 'Transcription vocabularies', 'transcription vocabularies'),
-  refused('GET', '/video/v1/transcription-vocabularies', 'Transcription vocabularies', 'transcription vocabularies'),
-  ...(['GET', 'PUT', 'DELETE'] as const).map((method) =>
-    refused(
-      method,
-      '/video/v1/transcription-vocabularies/{TRANSCRIPTION_VOCABULARY_ID}',
-      'Transcription vocabularies',
-      'transcription vocabularies',
-    ),
   ),
 ];

@@ -21,7 +21,9 @@ import type {
   SigningKeyRepository,
   TextTrackRepository,
   TokenRepository,
+  Transcriber,
   UploadUrls,
+  VocabularyRepository,
   WebhookRepository,
 } from '../../core/ports.js';
 import type { TextObjects } from '../../core/usecases/playback.js';
@@ -60,6 +62,10 @@ export interface ApiDeps {
   files: FileFetcher;
   textObjects: TextObjects;
   writer: ObjectWriter;
+  /** Transcription vocabularies (media table items). */
+  vocabularies: VocabularyRepository;
+  /** Generated subtitles' speech-to-text service; absent where the deployment has none (they are refused). */
+  transcriber?: Transcriber;
   /** Where playback is served (`{streamUrl}/{playbackId}.m3u8`): the SDK's playback helpers are redirected there. */
   streamUrl: string;
 }

@@ -13,6 +13,7 @@ import { playbackIdRoutes } from './playback-ids.js';
 import type { Route } from './route.js';
 import { signingKeyRoutes } from './signing-keys.js';
 import { trackRoutes } from './tracks.js';
+import { vocabularyRoutes } from './transcription-vocabularies.js';
 import { uploadRoutes } from './uploads.js';
 import { webhookRoutes } from './webhooks.js';
 
@@ -20,6 +21,7 @@ export const ROUTES: readonly Route[] = [
   ...uploadRoutes,
   ...assetRoutes,
   ...trackRoutes,
+  ...vocabularyRoutes,
   ...playbackIdRoutes,
   ...signingKeyRoutes,
   ...webhookRoutes,

@@ -1,4 +1,8 @@
-/** An asset's tracks (`/video/v1/assets/{ASSET_ID}/tracks`): text tracks added from a URL, updated, deleted. */
+/**
+ * An asset's tracks (`/video/v1/assets/{ASSET_ID}/tracks`): text tracks added from a URL, updated, deleted, and
+ * generated from an audio track.
+ */
+import { GenerateSubtitlesInput, generateSubtitles } from '../../core/usecases/generated-subtitles.js';
 import {
   addTextTrack,
   CreateTrackInput,
@@ -34,6 +38,24 @@ export const trackRoutes: readonly Route[] = [
         objects: req.deps.textObjects,
         writer: req.deps.writer,
         outputBucket: req.deps.outputBucket,
+      }),
+  }),
+  route({
+    method: 'POST',
+    permission: 'video:write',
+    path: '/video/v1/assets/{ASSET_ID}/tracks/{TRACK_ID}/generate-subtitles',
+    summary:
+      'Generate subtitles from an audio track of a ready asset (speech to text: Amazon Transcribe on AWS; not available locally)',
+    tag,
+    body: GenerateSubtitlesInput,
+    status: 201,
+    returns: 'the new text tracks, preparing',
+    run: (req) =>
+      generateSubtitles(req.params.ASSET_ID, req.params.TRACK_ID, req.body, {
+        ...trackScope(req),
+        vocabularies: req.deps.vocabularies,
+        transcriber: req.deps.transcriber,
+        transcriptBucket: req.deps.ingestBucket,
       }),
   }),
   route({
