@@ -5,6 +5,7 @@ import type { Construct } from 'constructs';
 import type { ChunkWorkers } from '../lambdas/core/domain/chunks.js';
 import { VideoApi } from './constructs/api.js';
 import { Dashboard } from './constructs/dashboard.js';
+import { GeneratedSubtitles } from './constructs/generated-subtitles.js';
 import { Ingest } from './constructs/ingest.js';
 import type { MediaStorage } from './constructs/media-storage.js';
 import { MediaConvertTranscoder } from './constructs/mediaconvert.js';
@@ -140,6 +141,15 @@ export class PipelineStack extends Stack {
         : undefined,
     });
 
+    // Amazon Transcribe on AWS; the emulator's Transcribe has no speech recognition, so locally they are refused.
+    const generatedSubtitles = local
+      ? undefined
+      : new GeneratedSubtitles(this, 'GeneratedSubtitles', {
+          mediaTable: storage.mediaTable,
+          ingestBucket: storage.ingestBucket,
+          outputBucket: storage.outputBucket,
+        });
+
     const api = new VideoApi(this, 'Api', {
       mediaTable: storage.mediaTable,
       webhooksTable: webhooks.table,
@@ -152,6 +162,7 @@ export class PipelineStack extends Stack {
       streamUrl,
       corsOrigins: props.corsOrigins,
       maxUploadSize,
+      generatedSubtitles,
     });
 
     new Monitoring(this, 'Monitoring', { topic: props.alarmTopic });

@@ -109,10 +109,20 @@ describe('transcription vocabularies', () => {
 });
 
 describe('transcriptionPhrases', () => {
-  const vocabulary = (phrases: string[]): VocabularyRecord => ({ id: 'v', env: 'e', phrases, created_at: 0, updated_at: 0 });
+  const vocabulary = (phrases: string[]): VocabularyRecord => ({
+    id: 'v',
+    env: 'e',
+    phrases,
+    created_at: 0,
+    updated_at: 0,
+  });
 
   it('takes the phrases of the vocabularies in order, each once, and at most the first 1,000 (as Mux)', () => {
-    expect(transcriptionPhrases([vocabulary(['Mux', 'HLS']), vocabulary(['HLS', 'CMAF'])])).toEqual(['Mux', 'HLS', 'CMAF']);
+    expect(transcriptionPhrases([vocabulary(['Mux', 'HLS']), vocabulary(['HLS', 'CMAF'])])).toEqual([
+      'Mux',
+      'HLS',
+      'CMAF',
+    ]);
     const many = Array.from({ length: 700 }, (_, i) => `w${i}`);
     const more = Array.from({ length: 700 }, (_, i) => `x${i}`);
     const phrases = transcriptionPhrases([vocabulary(many), vocabulary(more)]);

@@ -9,11 +9,21 @@ import { MediaTable } from './media-table.js';
 
 type Item = Record<string, unknown>;
 
-const FIELDS = ['id', 'env', 'name', 'passthrough', 'phrases', 'created_at', 'updated_at'] as const satisfies readonly (keyof VocabularyRecord)[];
+const FIELDS = [
+  'id',
+  'env',
+  'name',
+  'passthrough',
+  'phrases',
+  'created_at',
+  'updated_at',
+] as const satisfies readonly (keyof VocabularyRecord)[];
 
 /** A record read through its field list, so keys and other storage attributes never reach it. */
 function fromItem(item: Item): VocabularyRecord {
-  return Object.fromEntries(FIELDS.filter((f) => item[f] !== undefined).map((f) => [f, item[f]])) as unknown as VocabularyRecord;
+  return Object.fromEntries(
+    FIELDS.filter((f) => item[f] !== undefined).map((f) => [f, item[f]]),
+  ) as unknown as VocabularyRecord;
 }
 
 function toItem(v: VocabularyRecord): Item {
@@ -72,7 +82,12 @@ export class DynamoVocabularyRepository implements VocabularyRepository {
     id: string,
     patch: Pick<VocabularyRecord, 'name' | 'passthrough' | 'phrases' | 'updated_at'>,
   ): Promise<VocabularyRecord> {
-    const set = setAttributes({ phrases: patch.phrases, updated_at: patch.updated_at, name: patch.name, passthrough: patch.passthrough });
+    const set = setAttributes({
+      phrases: patch.phrases,
+      updated_at: patch.updated_at,
+      name: patch.name,
+      passthrough: patch.passthrough,
+    });
     const removed = (['name', 'passthrough'] as const).filter((f) => patch[f] === undefined);
     const update =
       removed.length === 0

@@ -53,9 +53,11 @@ const muxLanguageOf = (code: string | undefined) =>
 /** Transcribe's list format joins the words of a phrase with hyphens ("Playback ID" → "Playback-ID"). */
 export const vocabularyPhrase = (phrase: string) => phrase.trim().split(/\s+/).join('-');
 
-const ignoring = (...errors: (abstract new (...args: never[]) => Error)[]) => (err: unknown) => {
-  if (!errors.some((e) => err instanceof e)) throw err;
-};
+const ignoring =
+  (...errors: (abstract new (...args: never[]) => Error)[]) =>
+  (err: unknown) => {
+    if (!errors.some((e) => err instanceof e)) throw err;
+  };
 
 /** The object key of an S3 URL Transcribe reports, path-style (`https://s3.<region>.amazonaws.com/<bucket>/<key>`) or virtual-hosted. */
 export function keyInBucket(uri: string, bucket: string): string | undefined {
@@ -96,7 +98,10 @@ export class TranscribeTranscriber implements Transcriber {
       });
     if (!vocabulary) return { status: 'failed', reason: 'the transcription job was not found' };
     if (vocabulary.VocabularyState === 'FAILED') {
-      return { status: 'failed', reason: `the transcription vocabulary was refused: ${vocabulary.FailureReason ?? 'no reason given'}` };
+      return {
+        status: 'failed',
+        reason: `the transcription vocabulary was refused: ${vocabulary.FailureReason ?? 'no reason given'}`,
+      };
     }
     if (vocabulary.VocabularyState === 'READY') await this.startJob(request, true);
     return { status: 'pending' };
@@ -132,7 +137,9 @@ export class TranscribeTranscriber implements Transcriber {
 
   private async job(name: string): Promise<TranscriptionJob | undefined> {
     try {
-      const { TranscriptionJob } = await this.client.send(new GetTranscriptionJobCommand({ TranscriptionJobName: name }));
+      const { TranscriptionJob } = await this.client.send(
+        new GetTranscriptionJobCommand({ TranscriptionJobName: name }),
+      );
       return TranscriptionJob;
     } catch (err) {
       ignoring(NotFoundException)(err);

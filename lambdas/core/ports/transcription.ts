@@ -10,7 +10,10 @@ export interface VocabularyRepository {
   /** How many the environment has (at most `upTo` are counted). */
   count(env: string, upTo: number): Promise<number>;
   /** Replaces name, passthrough and phrases of an existing vocabulary; NotFoundError when there is none. */
-  update(id: string, patch: Pick<VocabularyRecord, 'name' | 'passthrough' | 'phrases' | 'updated_at'>): Promise<VocabularyRecord>;
+  update(
+    id: string,
+    patch: Pick<VocabularyRecord, 'name' | 'passthrough' | 'phrases' | 'updated_at'>,
+  ): Promise<VocabularyRecord>;
   /** Missing is not an error. */
   delete(id: string): Promise<void>;
 }

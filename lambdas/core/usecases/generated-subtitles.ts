@@ -173,7 +173,13 @@ async function startTrack(
   await ctx.tracks.addTextTrack(asset.id, track);
   const generation = track.generation as NonNullable<TextTrackRecord['generation']>;
   try {
-    await ctx.transcriber?.start({ jobName: generation.job, media: generation.media, language, phrases, output: generation.output });
+    await ctx.transcriber?.start({
+      jobName: generation.job,
+      media: generation.media,
+      language,
+      phrases,
+      output: generation.output,
+    });
   } catch {
     const error = { type: 'retryable', messages: ['The speech-to-text service did not accept the job; ask again'] };
     await ctx.tracks.finishTextTrack(asset.id, id, 'errored', error);

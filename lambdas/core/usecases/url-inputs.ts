@@ -33,7 +33,9 @@ const InputEntry = z.strictObject({
   overlay_settings: notYetSupported('overlays'),
   start_time: notYetSupported('clipping'),
   end_time: notYetSupported('clipping'),
-  generated_subtitles: notYetSupported('generated subtitles'),
+  generated_subtitles: notYetSupported(
+    'generated subtitles on an input: once the asset is ready, POST /video/v1/assets/{ASSET_ID}/tracks/{AUDIO_TRACK_ID}/generate-subtitles',
+  ),
   language_code: notYetSupported('text and audio tracks'),
   name: notYetSupported('text and audio tracks'),
   closed_captions: notYetSupported('text and audio tracks'),

@@ -153,6 +153,25 @@ export const en = {
     '“{title}” and its playback IDs will stop working for every viewer. This cannot be undone.',
   'asset.deleted': 'Deleted “{title}”',
 
+  'tracks.title': 'Subtitles and captions',
+  'tracks.none': 'No text tracks yet.',
+  'tracks.delete': 'Delete',
+  'tracks.deleteNamed': 'Delete the text track {name}',
+  'tracks.deleteConfirmTitle': 'Delete this text track?',
+  'tracks.deleteConfirmBody': '“{name}” leaves the player at once, and its files are removed.',
+  'tracks.deleted': 'Deleted the text track “{name}”',
+  'tracks.closedCaptions': 'closed captions',
+  'tracks.generated': 'generated',
+  'tracks.add': 'Add text track',
+  'tracks.addForm': 'Add a text track',
+  'tracks.url': 'WebVTT or SRT file URL',
+  'tracks.urlHint': 'The file is fetched and checked now (4 MB at most).',
+  'tracks.language': 'Language code (BCP 47, e.g. en or fr-CA)',
+  'tracks.name': 'Name (optional: the language by default)',
+  'tracks.closedCaptionsChoice': 'Closed captions (describes sounds too, for deaf and hard-of-hearing viewers)',
+  'tracks.adding': 'Adding…',
+  'tracks.added': 'Added the text track “{name}”',
+
   'player.video': 'Video',
   'player.videoTitled': 'Video: {title}',
   'player.play': 'Play',
@@ -168,6 +187,11 @@ export const en = {
   'player.cannotPlay': 'The video could not be played ({details}).',
   'player.noHls': 'This browser cannot play HLS video.',
   'player.noPlaybackId': 'No valid playback_id was given.',
+  'player.captions': 'Captions',
+  'player.captionsOff': 'Captions off',
+  'player.captionsTrack': 'Captions {n}',
+  'player.audioTrack': 'Audio track',
+  'player.audioTrackN': 'Audio {n}',
 } as const;
 
 export type MessageKey = keyof typeof en;
