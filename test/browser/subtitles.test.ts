@@ -19,7 +19,7 @@ import { needsPlatform } from '../support/target.js';
 const SCREENSHOTS = join(import.meta.dirname, '..', '..', 'test-results', 'screenshots');
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'];
 const CUE = 'Hello from the subtitles';
-const SRT = `1\n00:00:00,200 --> 00:00:05,000\n${CUE}\n\n2\n00:00:06,000 --> 00:00:09,000\nSecond cue\n`;
+const SRT = `1\n00:00:00,200 --> 00:00:08,000\n${CUE}\n\n2\n00:00:08,500 --> 00:00:09,500\nSecond cue\n`;
 
 /** The text of the cues the browser is showing now, over every showing text track. */
 const showingCues = (page: Page) =>
@@ -89,7 +89,7 @@ describe('dashboard subtitles', () => {
     await card.getByLabel('WebVTT or SRT file URL').fill(`http://127.0.0.1:${port}/en.srt`);
     await card.getByLabel('Language code (BCP 47, e.g. en or fr-CA)').fill('en');
     await card.getByLabel('Name (optional: the language by default)').fill('English CC');
-    await card.getByLabel(/^Closed captions/).check();
+    await card.getByRole('checkbox').check();
     await card.getByRole('button', { name: 'Add text track' }).click();
     const row = card.locator('li.text-track').filter({ hasText: 'English CC' });
     await row.locator('[data-status="ready"]').waitFor({ timeout: 30_000 });

@@ -149,7 +149,7 @@ export function assetView(ctx: { config: DashboardConfig; api: GammaApi; id: str
         : [h('p', { class: 'muted' }, t('asset.noPlaybackIds'))]),
     );
 
-    const sections: HTMLElement[] = [details, playback, textTracksCard(a, api, update)];
+    const sections: HTMLElement[] = [details, playback, textTracksCard(a, api, tracksChanged)];
     const downloads = downloadsCard(config, a);
     if (downloads) sections.push(downloads);
     if (api.supports('updateAsset')) sections.push(editForm(a));
@@ -220,6 +220,13 @@ export function assetView(ctx: { config: DashboardConfig; api: GammaApi; id: str
       }
     });
     return card(t('asset.delete'), h('p', { class: 'muted small' }, t('asset.deleteHint')), remove, status);
+  }
+
+  /** After adding or deleting a track from its card (focus is in the side panel, which `update` leaves alone). */
+  function tracksChanged(next: Asset) {
+    update(next);
+    renderSide(next);
+    side.querySelector<HTMLElement>('.text-tracks-card h2')?.focus();
   }
 
   function update(next: Asset) {

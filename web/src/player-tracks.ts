@@ -9,11 +9,8 @@ import { t } from './i18n/index.js';
 
 const OFF = '-1';
 
-/** A track's label: its NAME, with its language when the name does not already say it. */
-function label(track: { name?: string; lang?: string }, fallback: string): string {
-  const name = track.name || fallback;
-  return track.lang && !name.toLowerCase().includes(track.lang.toLowerCase()) ? `${name} (${track.lang})` : name;
-}
+/** A track's label: its NAME (the master playlist's words for it), else its language. */
+const label = (track: { name?: string; lang?: string }, fallback: string) => track.name || track.lang || fallback;
 
 export function trackMenus(hls: Hls): { captions: HTMLSelectElement; audio: HTMLSelectElement } {
   const captions = h('select', { class: 'captions', 'aria-label': t('player.captions'), hidden: true });
