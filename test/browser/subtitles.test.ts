@@ -98,8 +98,12 @@ describe('dashboard subtitles', () => {
     const captions = page.getByLabel('Captions', { exact: true });
     await expect
       .poll(() => captions.locator('option').allTextContents(), { timeout: 30_000 })
-      .toEqual(['Captions off', 'English CC (en)']);
-    await captions.selectOption({ label: 'English CC (en)' });
+      .toEqual(['Captions off', 'English CC']);
+    await captions.selectOption({ label: 'English CC' });
+    // From 1 s, well inside the first cue (0.2–8 s), so the cue is showing however slowly the machine plays.
+    await page.locator('video').evaluate((v: HTMLVideoElement) => {
+      v.currentTime = 1;
+    });
     await page.getByRole('button', { name: 'Play', exact: true }).click();
     await expect.poll(() => showingCues(page), { timeout: 30_000 }).toContain(CUE);
     await page.locator('video').evaluate((v: HTMLVideoElement) => v.pause());

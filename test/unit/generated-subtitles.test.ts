@@ -6,7 +6,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { NotFoundError, ValidationError } from '../../lambdas/core/domain/errors.js';
 import type { AssetRecord } from '../../lambdas/core/domain/media.js';
-import { masterPlaylist } from '../../lambdas/core/domain/playlist.js';
 import {
   advanceTranscription,
   GenerateSubtitlesInput,
@@ -15,7 +14,7 @@ import {
 } from '../../lambdas/core/usecases/generated-subtitles.js';
 import { parseOrThrow } from '../../lambdas/core/validation.js';
 import { InMemoryMediaRepository, InMemoryObjects, preparingAsset } from './fakes.js';
-import { InMemoryTextStore, InMemoryTextTracks } from './track-fakes.js';
+import { InMemoryTextStore, InMemoryTextTracks, storeRenditions } from './track-fakes.js';
 import { FakeTranscriber, InMemoryVocabularies } from './transcription-fakes.js';
 
 const VTT = 'WEBVTT\n\n1\n00:00:00.500 --> 00:00:02.000\nHello there\n\n2\n00:00:07.000 --> 00:00:08.000\nAgain\n';
@@ -56,12 +55,7 @@ beforeEach(async () => {
   vocabularies = new InMemoryVocabularies();
   transcriber = new FakeTranscriber();
   await media.createAsset(ready());
-  const variant = { uri: '360p/index.m3u8', bandwidth: 1, averageBandwidth: 1, codecs: 'avc1.64001e' };
-  store.objects.set('output/assets/asset1/master.m3u8', masterPlaylist([variant], 7));
-  store.objects.set(
-    'output/assets/asset1/360p/index.m3u8',
-    '#EXTM3U\n#EXT-X-TARGETDURATION:6\n#EXTINF:6.000,\na.m4s\n#EXTINF:6.000,\nb.m4s\n#EXTINF:2.000,\nc.m4s\n#EXT-X-ENDLIST\n',
-  );
+  storeRenditions(store, 'asset1');
 });
 
 describe('generateSubtitles', () => {

@@ -5,7 +5,6 @@
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { AssetRecord } from '../../lambdas/core/domain/media.js';
-import { masterPlaylist } from '../../lambdas/core/domain/playlist.js';
 import { type MediaChange, messagesFor } from '../../lambdas/core/usecases/notify.js';
 import { createToken } from '../../lambdas/core/usecases/tokens.js';
 import { type ApiEvent, createApiHandler } from '../../lambdas/handlers/api.js';
@@ -28,7 +27,7 @@ import {
 } from './fakes.js';
 import { FakeMultipartUploads } from './multipart-fakes.js';
 import { InMemorySearch } from './search-fakes.js';
-import { FakeFiles, InMemoryTextStore, InMemoryTextTracks } from './track-fakes.js';
+import { FakeFiles, InMemoryTextStore, InMemoryTextTracks, storeRenditions } from './track-fakes.js';
 import { InMemoryVocabularies } from './transcription-fakes.js';
 
 const SUBS = 'https://subs.example.com/en.srt';
@@ -50,12 +49,7 @@ beforeEach(async () => {
   objects = new InMemoryObjects();
   const tokens = new InMemoryTokens();
   await media.createAsset(ready());
-  const variant = { uri: '360p/index.m3u8', bandwidth: 1, averageBandwidth: 1, codecs: 'avc1.64001e' };
-  store.objects.set('output/assets/asset1/master.m3u8', masterPlaylist([variant], 7));
-  store.objects.set(
-    'output/assets/asset1/360p/index.m3u8',
-    '#EXTM3U\n#EXT-X-TARGETDURATION:6\n#EXTINF:6.000,\na.m4s\n#EXTINF:6.000,\nb.m4s\n#EXTINF:2.000,\nc.m4s\n#EXT-X-ENDLIST\n',
-  );
+  storeRenditions(store, 'asset1');
   files.files.set(SUBS, SRT);
   api = createApiHandler(() => ({
     media,
