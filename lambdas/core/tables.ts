@@ -14,6 +14,8 @@
  *   search    pk = search#<asset id>#<field>#<value>  owner DynamoAssetSearch (dynamo-asset-search.ts), kept in step
  *             by withSearchIndex; GSI bySearch (keys only): gsi2pk = <env>#<first three characters of the value>,
  *             gsi2sk = <value>\u0001<asset id>
+ *   playback restriction  pk = playback-restriction#<id>  gsi1pk = <env>#playback-restriction
+ *             owner DynamoPlaybackRestrictionRepository (dynamo-playback-restrictions.ts); read by the playback function
  *   The transcoder task may touch only `asset#…` items (dynamodb:LeadingKeys, lib/constructs/transcode.ts).
  * signing keys: id; GSI byEnv: env, created_at (number)   owner DynamoSigningKeyRepository. A table of its own so
  *   that what may write the media table (the transcoder) cannot replace a public key that verifies playback tokens.
@@ -75,7 +77,11 @@ export const searchItemKey = (assetId: string, field: string, value: string) => 
 /** Separates an entry's value from its asset id in the bySearch sort key (normalised values hold no control characters). */
 export const SEARCH_SEPARATOR = '\u0001';
 
-export const envIndexKey = (env: string, kind: 'upload' | 'asset' | 'vocabulary') => `${env}#${kind}`;
+/** The media table's item of a playback restriction (not a MediaKind: the media stream's consumers skip it). */
+export const playbackRestrictionKey = (id: string) => `playback-restriction#${id}`;
+
+export const envIndexKey = (env: string, kind: 'upload' | 'asset' | 'playback-restriction' | 'vocabulary') =>
+  `${env}#${kind}`;
 export const envIndexSort = (createdAt: number, id: string) => `${String(createdAt).padStart(12, '0')}#${id}`;
 
 /**

@@ -14,6 +14,7 @@ import { DynamoAssetRepository } from '../core/adapters/dynamo-assets.js';
 import { DynamoConnectionRepository } from '../core/adapters/dynamo-connections.js';
 import { DynamoInputSlots } from '../core/adapters/dynamo-input-slots.js';
 import { DynamoMediaRepository } from '../core/adapters/dynamo-media.js';
+import { DynamoPlaybackRestrictionRepository } from '../core/adapters/dynamo-playback-restrictions.js';
 import { DynamoSigningKeyRepository } from '../core/adapters/dynamo-signing-keys.js';
 import { DynamoEnvironmentRepository, DynamoTokenRepository } from '../core/adapters/dynamo-tokens.js';
 import { DynamoVocabularyRepository } from '../core/adapters/dynamo-vocabularies.js';
@@ -151,6 +152,7 @@ export const handler = createApiHandler(
       objects: new S3MediaObjects(s3),
       webhooks: new DynamoWebhookRepository(doc, env.WEBHOOKS_TABLE),
       signingKeys: new DynamoSigningKeyRepository(doc, env.SIGNING_KEYS_TABLE),
+      playbackRestrictions: new DynamoPlaybackRestrictionRepository(doc, env.MEDIA_TABLE),
       inputs: new SqsInputQueue(new SQSClient({}), env.INPUT_QUEUE_URL),
       inputSlots: new DynamoInputSlots(doc, env.MEDIA_TABLE),
       ingestBucket: env.INGEST_BUCKET,

@@ -14,10 +14,12 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { CdnAssetSigner, cdnKeyFromAws } from '../core/adapters/cdn-signer.js';
 import { documentClient, s3Client } from '../core/adapters/clients.js';
 import { DynamoMediaRepository } from '../core/adapters/dynamo-media.js';
+import { DynamoPlaybackRestrictionRepository } from '../core/adapters/dynamo-playback-restrictions.js';
 import { DynamoSigningKeyRepository } from '../core/adapters/dynamo-signing-keys.js';
 import { S3ObjectBytes } from '../core/adapters/s3-object-bytes.js';
 import { S3TextObjects } from '../core/adapters/s3-text-objects.js';
 import { playbackIdFromPath } from '../core/domain/playback.js';
+import type { ViewerHeaders } from '../core/domain/playback-restrictions.js';
 import { staticRenditionFromPath } from '../core/domain/static-renditions.js';
 import { envFor } from '../core/env.js';
 import { logger } from '../core/logger.js';
@@ -46,6 +48,7 @@ export function createPlaybackHandler(deps: () => Deps) {
   return async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
     const method = event.requestContext.http.method;
     if (method !== 'GET' && method !== 'HEAD') return text(405, 'Method not allowed');
+    const viewer = viewerOf(event);
     if (event.rawPath.startsWith('/assets/')) {
       const result = await resolveRenditionPlaylist({ path: event.rawPath, rawQuery: event.rawQueryString }, deps());
       if (result.status !== 200) {
@@ -61,32 +64,42 @@ export function createPlaybackHandler(deps: () => Deps) {
     const download = staticRenditionFromPath(event.rawPath);
     if (download) {
       const token = event.queryStringParameters?.token;
-      return redirectResponse(await resolveStaticRendition({ ...download, ...(token && { token }) }, deps()));
+      return redirectResponse(await resolveStaticRendition({ ...download, ...(token && { token }), viewer }, deps()));
     }
     const textTrack = textTrackFromPath(event.rawPath);
     if (textTrack) {
       const token = event.queryStringParameters?.token;
-      const result = await resolveTextTrack({ ...textTrack, ...(token && { token }) }, deps());
+      const result = await resolveTextTrack({ ...textTrack, ...(token && { token }), viewer }, deps());
       if (result.status !== 200) return text(result.status, result.message);
       const headers = { 'content-type': result.contentType, 'cache-control': result.cacheControl };
       return { statusCode: 200, headers, body: result.body };
     }
     const image = imageRequestFromPath(event.rawPath);
-    if (image) return imageResponse(await resolveImage(image, event.queryStringParameters ?? {}, deps()));
+    if (image) return imageResponse(await resolveImage(image, event.queryStringParameters ?? {}, deps(), viewer));
     const playbackId = playbackIdFromPath(event.rawPath);
     if (!playbackId) return text(404, 'Not found');
     const query = event.queryStringParameters ?? {};
-    const result = await resolvePlayback(playbackId, deps(), { ...(query.token && { token: query.token }), query });
+    const token = query.token;
+    const result = await resolvePlayback(playbackId, deps(), { ...(token && { token }), query, viewer });
     if (result.status !== 200) {
       logger.info('Playback refused', { playbackId, status: result.status });
       return text(result.status, result.message);
     }
     return {
       statusCode: 200,
-      headers: { 'content-type': HLS, 'cache-control': 'public, max-age=10' },
+      headers: { 'content-type': HLS, 'cache-control': result.cacheControl },
       body: result.playlist,
     };
   };
+}
+
+/**
+ * The headers a playback restriction reads. The distribution forwards them to this function without keying its cache
+ * on them (lib/constructs/stream.ts `ViewerHeaders`); answers they decided are not cached (signing-keys.ts).
+ */
+function viewerOf(event: APIGatewayProxyEventV2): ViewerHeaders {
+  const { referer, 'user-agent': userAgent } = event.headers ?? {};
+  return { ...(referer && { referer }), ...(userAgent && { userAgent }) };
 }
 
 /** A static rendition (`/{playbackId}/highest.mp4`): a redirect to its signed URL under `/assets/`. */
@@ -116,6 +129,7 @@ export const handler = createPlaybackHandler(
     return {
       media: new DynamoMediaRepository(doc, env.MEDIA_TABLE),
       signingKeys: new DynamoSigningKeyRepository(doc, env.SIGNING_KEYS_TABLE),
+      restrictions: new DynamoPlaybackRestrictionRepository(doc, env.MEDIA_TABLE),
       objects: new S3TextObjects(s3Client()),
       bytes: new S3ObjectBytes(s3Client()),
       outputBucket: env.OUTPUT_BUCKET,

@@ -95,6 +95,15 @@ export class Stream extends Construct {
     );
     const playbackUrl = this.playbackFunction.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.AWS_IAM });
     const playbackOrigin = origins.FunctionUrlOrigin.withOriginAccessControl(playbackUrl);
+    // Playback restrictions (domain/playback-restrictions.ts) read the viewer's Referer and User-Agent: forwarded to
+    // the function but kept out of the cache key (a key per page URL and browser build would cache nothing). What a
+    // restriction allowed is answered `private, no-store`, so it is never served from the cache to another viewer.
+    const viewerHeaders = new cloudfront.OriginRequestPolicy(this, 'ViewerHeaders', {
+      comment: 'Referer and User-Agent for playback restrictions; not in the cache key',
+      headerBehavior: cloudfront.OriginRequestHeaderBehavior.allowList('Referer', 'User-Agent'),
+      queryStringBehavior: cloudfront.OriginRequestQueryStringBehavior.none(),
+      cookieBehavior: cloudfront.OriginRequestCookieBehavior.none(),
+    });
 
     // Images (usecases/images.ts): drawn by the function from immutable inputs, so cached long, keyed on Mux's
     // image parameters (and the token of a signed playback id, whose lifetime the function's max-age follows).
@@ -110,6 +119,7 @@ export class Stream extends Construct {
         queryStringBehavior: cloudfront.CacheQueryStringBehavior.allowList(...IMAGE_QUERY_PARAMETERS),
         enableAcceptEncodingGzip: true,
       }),
+      originRequestPolicy: viewerHeaders,
       responseHeadersPolicy: cloudfront.ResponseHeadersPolicy.CORS_ALLOW_ALL_ORIGINS,
     };
     const signed = {
@@ -135,6 +145,7 @@ export class Stream extends Construct {
           // The playback modifiers change the master playlist (domain/playback-modifiers.ts).
           queryStringBehavior: cloudfront.CacheQueryStringBehavior.allowList('token', 'time', ...PLAYBACK_MODIFIERS),
         }),
+        originRequestPolicy: viewerHeaders,
         responseHeadersPolicy: cloudfront.ResponseHeadersPolicy.CORS_ALLOW_ALL_ORIGINS,
       },
       // In this order: CloudFront takes the first pattern that matches (`assets/{id}/storyboard.jpg` is an object).

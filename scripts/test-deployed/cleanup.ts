@@ -22,6 +22,7 @@ export interface Leftovers {
   uploads: string[];
   webhookEndpoints: string[];
   signingKeys: string[];
+  playbackRestrictions: string[];
 }
 
 const isEmpty = (l: Leftovers) => Object.values(l).every((ids) => ids.length === 0);
@@ -46,6 +47,8 @@ export async function leftovers(api: Api): Promise<Leftovers> {
     uploads: ids(await listAll(api, '/video/v1/uploads')),
     webhookEndpoints: ids((await api.request('GET', '/system/v1/webhooks')).data ?? []),
     signingKeys: ids(await listAll(api, '/system/v1/signing-keys')),
+    // At most 100 per environment: one page of 100 holds them all (the list pages by number, not cursor).
+    playbackRestrictions: ids(await listAll(api, '/video/v1/playback-restrictions')),
   };
 }
 
@@ -82,6 +85,10 @@ export async function cleanUp(target: Target, deps: CleanupDeps): Promise<Leftov
   }
   for (const k of await listAll(api, '/system/v1/signing-keys')) {
     await attempt(`delete signing key ${k.id}`, api.request('DELETE', `/system/v1/signing-keys/${k.id}`));
+  }
+  for (const r of await listAll(api, '/video/v1/playback-restrictions')) {
+    const path = `/video/v1/playback-restrictions/${r.id}`;
+    await attempt(`delete playback restriction ${r.id}`, api.request('DELETE', path));
   }
   await deps.removeReceiver?.().catch((err) => deps.log(`[cleanup] receiver: ${(err as Error).message}`));
 

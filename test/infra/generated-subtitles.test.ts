@@ -10,7 +10,8 @@ import { LOCAL, logicalId, policiesOfRole, resources, synthGamma } from './app.j
 
 const roleOf = (t: ReturnType<typeof synthGamma>['pipeline$'], functionPath: string) => {
   const fn = t.findResources('AWS::Lambda::Function')[logicalId(t, 'AWS::Lambda::Function', functionPath)];
-  return (fn?.Properties.Role['Fn::GetAtt'] as string[])[0] ?? '';
+  const role = fn?.Properties.Role['Fn::GetAtt'] as string[] | undefined;
+  return role?.[0] ?? '';
 };
 
 describe('generated subtitles on AWS', () => {

@@ -46,6 +46,34 @@ describe('Stream distribution', () => {
     });
   });
 
+  it('forwards Referer and User-Agent to the playback function for playback restrictions, outside the cache key', () => {
+    const { stateful$ } = synthGamma();
+    const policies = resources(stateful$, 'AWS::CloudFront::OriginRequestPolicy');
+    expect(policies).toHaveLength(1);
+    const [[policyId, policy] = []] = policies;
+    expect(policy?.Properties.OriginRequestPolicyConfig.HeadersConfig).toEqual({
+      HeaderBehavior: 'whitelist',
+      Headers: ['Referer', 'User-Agent'],
+    });
+    // The master playlist (default behavior) and the images carry it; no cache policy keys on a header.
+    const [[, distribution] = []] = resources(stateful$, 'AWS::CloudFront::Distribution');
+    const config = distribution?.Properties.DistributionConfig;
+    const withPolicy = [config.DefaultCacheBehavior, ...config.CacheBehaviors].filter(
+      (b: { OriginRequestPolicyId?: unknown }) =>
+        JSON.stringify(b.OriginRequestPolicyId) === JSON.stringify({ Ref: policyId }),
+    );
+    expect(withPolicy.map((b: { PathPattern?: string }) => b.PathPattern ?? 'default')).toEqual([
+      'default',
+      '*/thumbnail.*',
+      '*/animated.*',
+      '*/storyboard.*',
+    ]);
+    for (const [, cachePolicy] of resources(stateful$, 'AWS::CloudFront::CachePolicy')) {
+      const headers = cachePolicy.Properties.CachePolicyConfig.ParametersInCacheKeyAndForwardedToOrigin.HeadersConfig;
+      expect(headers.HeaderBehavior).toBe('none');
+    }
+  });
+
   it('needs a signature of the deploy-time key group for rendition playlists and for every other asset file', () => {
     const { stateful$ } = synthGamma();
     const keyGroup = { 'Fn::GetAtt': [keyResourceId(stateful$), 'KeyGroupId'] };

@@ -132,27 +132,6 @@ describe('the SDK, method by method', () => {
     );
   });
 
-  it('video.playbackRestrictions: each method answers a 400 saying it is not supported here', async () => {
-    for (const call of [
-      () =>
-        mux.video.playbackRestrictions.create({
-          referrer: { allowed_domains: ['example.com'] },
-          user_agent: { allow_no_user_agent: true, allow_high_risk_user_agent: true },
-        }),
-      () => mux.video.playbackRestrictions.list(),
-      () => mux.video.playbackRestrictions.retrieve('r1'),
-      () => mux.video.playbackRestrictions.delete('r1'),
-      () => mux.video.playbackRestrictions.updateReferrer('r1', { allowed_domains: ['example.com'] }),
-      () =>
-        mux.video.playbackRestrictions.updateUserAgent('r1', {
-          allow_no_user_agent: true,
-          allow_high_risk_user_agent: true,
-        }),
-    ]) {
-      expect(await refusal(call)).toContain('playback restrictions is not yet supported in this deployment');
-    }
-  });
-
   it('video.playback helpers on the API host redirect to the stream', async () => {
     const res = await fetch(`${config.apiUrl}/nosuchid.m3u8?x=1`, {
       redirect: 'manual',

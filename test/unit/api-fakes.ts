@@ -1,9 +1,15 @@
-/** In-memory ports of the API's extensions: webhooks (endpoints, log, queue, a scripted receiver) and signing keys. */
+/**
+ * In-memory ports of the API's extensions: webhooks (endpoints, log, queue, a scripted receiver), signing keys and
+ * playback restrictions.
+ */
 import { NotFoundError } from '../../lambdas/core/domain/errors.js';
+import type { PlaybackRestrictionRules } from '../../lambdas/core/domain/playback-restrictions.js';
 import type {
   InputJob,
   InputQueue,
   InputSlots,
+  PlaybackRestriction,
+  PlaybackRestrictionRepository,
   SigningKey,
   SigningKeyRepository,
   WebhookDelivery,
@@ -93,6 +99,43 @@ export class InMemorySigningKeys implements SigningKeyRepository {
   async delete(env: string, id: string): Promise<void> {
     if (this.keys.get(id)?.env !== env) throw new NotFoundError('signing_key', id);
     this.keys.delete(id);
+  }
+}
+
+/** Playback restrictions as the DynamoDB adapter keeps them: by id, each of one environment, newest first. */
+export class InMemoryPlaybackRestrictions implements PlaybackRestrictionRepository {
+  readonly items = new Map<string, PlaybackRestriction>();
+
+  async put(restriction: PlaybackRestriction): Promise<void> {
+    this.items.set(restriction.id, structuredClone(restriction));
+  }
+
+  async get(id: string): Promise<PlaybackRestriction | undefined> {
+    const item = this.items.get(id);
+    return item && structuredClone(item);
+  }
+
+  async listByEnv(env: string): Promise<PlaybackRestriction[]> {
+    return [...this.items.values()].filter((r) => r.env === env).reverse();
+  }
+
+  async replaceRule<K extends keyof PlaybackRestrictionRules>(
+    env: string,
+    id: string,
+    rule: K,
+    value: PlaybackRestrictionRules[K],
+    updatedAt: number,
+  ): Promise<PlaybackRestriction> {
+    const item = this.items.get(id);
+    if (item?.env !== env) throw new NotFoundError('playback_restriction', id);
+    const updated = { ...item, [rule]: structuredClone(value), updated_at: updatedAt };
+    this.items.set(id, updated);
+    return structuredClone(updated);
+  }
+
+  async delete(env: string, id: string): Promise<void> {
+    if (this.items.get(id)?.env !== env) throw new NotFoundError('playback_restriction', id);
+    this.items.delete(id);
   }
 }
 

@@ -8,6 +8,7 @@ import { type ApiEvent, createApiHandler, handler } from '../../lambdas/handlers
 import {
   fakeResolve,
   InMemoryInputSlots,
+  InMemoryPlaybackRestrictions,
   InMemorySigningKeys,
   InMemoryWebhooks,
   RecordingInputQueue,
@@ -63,6 +64,7 @@ let objects: InMemoryObjects;
 let inputs: RecordingInputQueue;
 let webhooks: InMemoryWebhooks;
 let inputSlots: InMemoryInputSlots;
+let playbackRestrictions: InMemoryPlaybackRestrictions;
 let api: ReturnType<typeof createApiHandler>;
 
 beforeEach(async () => {
@@ -72,6 +74,7 @@ beforeEach(async () => {
   inputs = new RecordingInputQueue();
   webhooks = new InMemoryWebhooks();
   inputSlots = new InMemoryInputSlots();
+  playbackRestrictions = new InMemoryPlaybackRestrictions();
   api = createApiHandler(() => ({
     media,
     tokens,
@@ -82,6 +85,7 @@ beforeEach(async () => {
     objects,
     webhooks,
     signingKeys: new InMemorySigningKeys(),
+    playbackRestrictions,
     inputs,
     inputSlots,
     ingestBucket: 'ingest',
@@ -421,6 +425,9 @@ describe("Mux's surface beyond assets and uploads", () => {
     expect(thumb.headers?.location).toBe('https://stream.example/pb1/thumbnail.jpg?time=2');
     const vtt = await call(request('GET', '/pb1/storyboard.vtt', asEnv1));
     expect(vtt.headers?.location).toBe('https://stream.example/pb1/storyboard.vtt');
+    const track = await call(request('GET', '/pb1/text/track1.txt', { ...asEnv1, query: { token: 'jwt' } }));
+    expect(track.headers?.location).toBe('https://stream.example/pb1/text/track1.txt?token=jwt');
+    expect((await call(request('GET', '/pb1/text/../secrets.vtt', asEnv1))).status).toBe(404);
     expect((await call(request('GET', '/video/v1', asEnv1))).status).toBe(404);
     expect((await call(request('GET', '/pb1/secrets.txt', asEnv1))).status).toBe(404);
   });
@@ -428,6 +435,28 @@ describe("Mux's surface beyond assets and uploads", () => {
   it('whoami names the environment of the token', async () => {
     const res = await call(request('GET', '/system/v1/whoami', asEnv1));
     expect(res.body.data).toMatchObject({ environment_id: 'env1', permissions: expect.any(Array) });
+  });
+
+  it("video/v1/playback-restrictions: Mux's routes, envelope and statuses, one environment's only", async () => {
+    const body = '{"referrer":{"allowed_domains":["*.example.com"],"allow_no_referrer":true}}';
+    const created = await call(request('POST', '/video/v1/playback-restrictions', { ...asEnv1, body }));
+    expect(created.status).toBe(201);
+    const id = created.body.data.id;
+    const one = `/video/v1/playback-restrictions/${id}`;
+    const referrer = '{"allowed_domains":["example.com"]}';
+    const put = await call(request('PUT', `${one}/referrer`, { ...asEnv1, body: referrer }));
+    expect(put.body.data.referrer).toEqual({
+      allowed_domains: ['example.com'],
+      allow_no_referrer: false,
+    });
+    const agent = '{"allow_no_user_agent":false,"allow_high_risk_user_agent":false}';
+    const updated = await call(request('PUT', `${one}/user_agent`, { ...asEnv1, body: agent }));
+    expect(updated.body.data.user_agent).toEqual({ allow_no_user_agent: false, allow_high_risk_user_agent: false });
+    const listed = await call(request('GET', '/video/v1/playback-restrictions', { ...asEnv1, query: { limit: '1' } }));
+    expect(listed.body).toEqual({ data: [updated.body.data] });
+    expect((await call(request('GET', one, { as: 'env2' }))).status).toBe(404);
+    expect((await call(request('DELETE', one, asEnv1))).status).toBe(204);
+    expect((await call(request('GET', one, asEnv1))).status).toBe(404);
   });
 
   it('system/v1/webhooks: create (address, secret once), retrieve, disable, list, delete', async () => {
@@ -463,7 +492,6 @@ describe("Mux's surface beyond assets and uploads", () => {
     ['GET', '/video/v1/assets/asset1/shots', 'shots'],
     ['PUT', '/video/v1/assets/asset1/master-access', 'changing master_access after creation'],
     ['POST', '/video/v1/assets/asset1/static-renditions', 'adding static renditions after creation'],
-    ['GET', '/video/v1/playback-restrictions', 'playback restrictions'],
   ])('%s %s is a clear 400, not an unknown path', async (method, path, what) => {
     const res = await call(request(method, path, asEnv1));
     expect(res.status).toBe(400);

@@ -41,6 +41,7 @@ describe('cleanUp', () => {
     uploads: { id: string; status: string; asset_id?: string; url: string }[];
     hooks: string[];
     keys: string[];
+    restrictions: string[];
   };
   const calls: string[] = [];
 
@@ -56,6 +57,7 @@ describe('cleanUp', () => {
       ],
       hooks: ['w1'],
       keys: ['k1'],
+      restrictions: ['r1'],
     };
     vi.stubGlobal('fetch', async (url: string, init: RequestInit) => {
       const path = new URL(url).pathname;
@@ -69,9 +71,13 @@ describe('cleanUp', () => {
       if (method === 'GET' && path === '/video/v1/uploads') return json({ data: api.uploads });
       if (method === 'GET' && path === '/system/v1/webhooks') return json({ data: api.hooks.map((id) => ({ id })) });
       if (method === 'GET' && path === '/system/v1/signing-keys') return json({ data: api.keys.map((id) => ({ id })) });
+      if (method === 'GET' && path === '/video/v1/playback-restrictions') {
+        return json({ data: api.restrictions.map((id) => ({ id })) });
+      }
       if (method === 'DELETE' && path.startsWith('/video/v1/assets/')) api.assets = [];
       if (method === 'DELETE' && path.startsWith('/system/v1/webhooks/')) api.hooks = [];
       if (method === 'DELETE' && path.startsWith('/system/v1/signing-keys/')) api.keys = [];
+      if (method === 'DELETE' && path.startsWith('/video/v1/playback-restrictions/')) api.restrictions = [];
       return new Response(null, { status: 204 });
     });
     ddb.on(QueryCommand, { IndexName: 'byEnv' }).resolves({ Items: [{ id: 'u3' }] });
@@ -94,13 +100,14 @@ describe('cleanUp', () => {
       log: () => {},
     });
 
-    expect(left).toEqual({ assets: [], uploads: [], webhookEndpoints: [], signingKeys: [] });
+    expect(left).toEqual({ assets: [], uploads: [], webhookEndpoints: [], signingKeys: [], playbackRestrictions: [] });
     expect(calls).toEqual(
       expect.arrayContaining([
         'DELETE /video/v1/assets/a1',
         'PUT /video/v1/uploads/u2/cancel',
         'DELETE /system/v1/webhooks/w1',
         'DELETE /system/v1/signing-keys/k1',
+        'DELETE /video/v1/playback-restrictions/r1',
       ]),
     );
     expect(removeReceiver).toHaveBeenCalledOnce();

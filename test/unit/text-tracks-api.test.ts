@@ -11,6 +11,7 @@ import { type ApiEvent, createApiHandler } from '../../lambdas/handlers/api.js';
 import {
   fakeResolve,
   InMemoryInputSlots,
+  InMemoryPlaybackRestrictions,
   InMemorySigningKeys,
   InMemoryWebhooks,
   RecordingInputQueue,
@@ -63,6 +64,7 @@ beforeEach(async () => {
     inputSlots: new InMemoryInputSlots(),
     streamUrl: 'https://stream.example',
     signingKeys: new InMemorySigningKeys(),
+    playbackRestrictions: new InMemoryPlaybackRestrictions(),
     inputs: new RecordingInputQueue(),
     ingestBucket: 'ingest',
     resolve: fakeResolve({ 'subs.example.com': ['93.184.216.34'], 'internal.example.com': ['10.0.0.1'] }),

@@ -8,8 +8,11 @@ import { isPossibleId } from './ids.js';
 
 export type TokenAudience = 'v' | 't' | 'g' | 's';
 
-/** A valid token tells until when (`exp`, epoch seconds): what it grants must not outlive it. */
-export type TokenCheck = { ok: true; expiresAt: number } | { ok: false; reason: string };
+/**
+ * A valid token tells until when (`exp`, epoch seconds): what it grants must not outlive it; and the playback
+ * restriction its `playback_restriction_id` claim names, if any (domain/playback-restrictions.ts).
+ */
+export type TokenCheck = { ok: true; expiresAt: number; restrictionId?: string } | { ok: false; reason: string };
 
 /** Accepts `token` only if a known key signed it for `playbackId` and `audience` and it has not expired. */
 export async function verifyPlaybackToken(
@@ -41,7 +44,15 @@ export async function verifyPlaybackToken(
       requiredClaims: ['exp'],
       ...(expect.nowSeconds !== undefined && { currentDate: new Date(expect.nowSeconds * 1000) }),
     });
-    return { ok: true, expiresAt: payload.exp as number };
+    const restriction = payload.playback_restriction_id;
+    if (restriction !== undefined && (typeof restriction !== 'string' || !isPossibleId(restriction))) {
+      return { ok: false, reason: 'The token is not valid: playback_restriction_id must be a playback restriction id' };
+    }
+    return {
+      ok: true,
+      expiresAt: payload.exp as number,
+      ...(restriction !== undefined && { restrictionId: restriction }),
+    };
   } catch (err) {
     return { ok: false, reason: `The token is not valid: ${(err as Error).message}` };
   }

@@ -1,5 +1,6 @@
 /** Who may do what: access tokens, environments and playback signing keys. */
 import type { Permission } from '../domain/permissions.js';
+import type { PlaybackRestrictionRules } from '../domain/playback-restrictions.js';
 
 export interface AccessToken {
   id: string;
@@ -56,5 +57,31 @@ export interface SigningKeyRepository {
   get(id: string): Promise<SigningKey | undefined>;
   listByEnv(env: string): Promise<SigningKey[]>;
   /** NotFoundError when the environment has no such key. */
+  delete(env: string, id: string): Promise<void>;
+}
+
+/** A playback restriction (domain/playback-restrictions.ts) of an environment; created_at/updated_at in epoch seconds. */
+export interface PlaybackRestriction extends PlaybackRestrictionRules {
+  id: string;
+  env: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface PlaybackRestrictionRepository {
+  put(restriction: PlaybackRestriction): Promise<void>;
+  /** Read consistently: the playback function applies a changed restriction from the next request on. */
+  get(id: string): Promise<PlaybackRestriction | undefined>;
+  /** Every restriction of the environment (there are at most MAX_PLAYBACK_RESTRICTIONS), newest first. */
+  listByEnv(env: string): Promise<PlaybackRestriction[]>;
+  /** Replaces one rule; NotFoundError when the environment has no such restriction. */
+  replaceRule<K extends keyof PlaybackRestrictionRules>(
+    env: string,
+    id: string,
+    rule: K,
+    value: PlaybackRestrictionRules[K],
+    updatedAt: number,
+  ): Promise<PlaybackRestriction>;
+  /** NotFoundError when the environment has no such restriction. */
   delete(env: string, id: string): Promise<void>;
 }

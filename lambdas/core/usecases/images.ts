@@ -15,6 +15,7 @@ import type { Sharp } from 'sharp';
 import { canonicalAnimatedQuery, canonicalThumbnailQuery } from '../domain/image-grid.js';
 import { assetOutputPrefix } from '../domain/layout.js';
 import type { AssetRecord } from '../domain/media.js';
+import type { ViewerHeaders } from '../domain/playback-restrictions.js';
 import type { TokenAudience } from '../domain/playback-token.js';
 import {
   type AnimatedParams,
@@ -39,9 +40,9 @@ import {
   storyboardMetadata,
   type ThumbnailParams,
 } from '../domain/thumbnails.js';
-import type { MediaRepository, SigningKeyRepository } from '../ports.js';
+import type { MediaRepository, PlaybackRestrictionRepository, SigningKeyRepository } from '../ports.js';
 import type { TextObjects } from './playback.js';
-import { authorizePlayback } from './signing-keys.js';
+import { authorizePlayback, RESTRICTED_CACHE_CONTROL } from './signing-keys.js';
 
 const IMAGE_PATH = /^\/([A-Za-z0-9]{8,64})\/(thumbnail|animated|storyboard)\.(jpg|png|webp|gif|vtt|json)$/;
 
@@ -85,6 +86,8 @@ export interface ImageDeps {
   outputBucket: string;
   /** Public keys for `signed` playback ids; without it their images are never served. */
   signingKeys?: Pick<SigningKeyRepository, 'get'>;
+  /** The playback restrictions a token may name. */
+  restrictions?: Pick<PlaybackRestrictionRepository, 'get'>;
   nowSeconds?: () => number;
 }
 
@@ -110,12 +113,20 @@ export async function resolveImage(
   request: ImageRequest,
   query: Readonly<Record<string, string | undefined>>,
   deps: ImageDeps,
+  viewer: ViewerHeaders = {},
 ): Promise<ImageResult> {
-  const access = await authorizePlayback(request.playbackId, AUDIENCE[request.kind], query.token, {
-    media: deps.media,
-    ...(deps.signingKeys && { signingKeys: deps.signingKeys }),
-    ...(deps.nowSeconds && { nowSeconds: deps.nowSeconds() }),
-  });
+  const access = await authorizePlayback(
+    request.playbackId,
+    AUDIENCE[request.kind],
+    query.token,
+    {
+      media: deps.media,
+      ...(deps.signingKeys && { signingKeys: deps.signingKeys }),
+      ...(deps.restrictions && { restrictions: deps.restrictions }),
+      ...(deps.nowSeconds && { nowSeconds: deps.nowSeconds() }),
+    },
+    viewer,
+  );
   if (!access.ok) return { status: access.status, message: access.message };
   const { asset } = access;
   let params = query;
@@ -125,7 +136,9 @@ export async function resolveImage(
     params = { ...query, ...claimParameters(claims) };
     // Cached for as long as the token is valid (the cache key includes the token).
     const now = deps.nowSeconds?.() ?? Math.floor(Date.now() / 1000);
-    cacheControl = `public, max-age=${Math.max(0, (claims.exp ?? now) - now)}`;
+    cacheControl = access.restricted
+      ? RESTRICTED_CACHE_CONTROL
+      : `public, max-age=${Math.max(0, (claims.exp ?? now) - now)}`;
   }
   if (asset.status !== 'ready') return { status: 412, message: `The asset is ${asset.status}, not ready` };
   const video = asset.tracks?.find((t) => t.type === 'video');

@@ -21,12 +21,13 @@ import {
   type PlaybackModifiers,
   parsePlaybackModifiers,
 } from '../domain/playback-modifiers.js';
+import type { ViewerHeaders } from '../domain/playback-restrictions.js';
 import { composeMasterPlaylist, parseMasterPlaylist, trimMediaPlaylist } from '../domain/playlist.js';
 import { parseTextTrack, toTranscript } from '../domain/text-tracks.js';
 import { subtitleRenditions } from '../domain/text-tracks-asset.js';
 import { textTrackFile } from '../domain/text-tracks-hls.js';
-import type { MediaRepository, SigningKeyRepository } from '../ports.js';
-import { authorizePlayback } from './signing-keys.js';
+import type { MediaRepository, PlaybackRestrictionRepository, SigningKeyRepository } from '../ports.js';
+import { authorizePlayback, RESTRICTED_CACHE_CONTROL } from './signing-keys.js';
 
 /** Reads a text object; undefined when it does not exist. */
 export interface TextObjects {
@@ -47,7 +48,15 @@ export interface AssetUrlSigner {
   verify(path: string, rawQuery: string, nowSeconds?: number): Promise<SignatureCheck>;
 }
 
-export type PlaybackResult = { status: 200; playlist: string } | { status: 400 | 403 | 404 | 412; message: string };
+export type PlaybackResult =
+  | { status: 200; playlist: string; cacheControl: string }
+  | { status: 400 | 403 | 404 | 412; message: string };
+
+/**
+ * A master playlist is cached briefly (its signatures are valid for a day, rounded to the hour); one a playback
+ * restriction allowed is never stored (signing-keys.ts `RESTRICTED_CACHE_CONTROL`).
+ */
+const MASTER_CACHE_CONTROL = 'public, max-age=10';
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
@@ -68,14 +77,16 @@ export async function resolvePlayback(
     signer: Pick<AssetUrlSigner, 'sign'>;
     /** Public keys for `signed` playback ids; without it they never play. */
     signingKeys?: Pick<SigningKeyRepository, 'get'>;
+    /** The playback restrictions a token may name. */
+    restrictions?: Pick<PlaybackRestrictionRepository, 'get'>;
   },
   /**
    * The `?token=` a `signed` playback id needs (signing-keys.ts, playback-token.ts), and the rest of the query,
-   * where a `public` playback id's modifiers are (playback-modifiers.ts).
+   * where a `public` playback id's modifiers are (playback-modifiers.ts); the viewer's headers, for a restriction.
    */
-  request: { token?: string; query?: Readonly<Record<string, string | undefined>> } = {},
+  request: { token?: string; query?: Readonly<Record<string, string | undefined>>; viewer?: ViewerHeaders } = {},
 ): Promise<PlaybackResult> {
-  const access = await authorizePlayback(playbackId, 'v', request.token, deps);
+  const access = await authorizePlayback(playbackId, 'v', request.token, deps, request.viewer);
   if (!access.ok) return { status: access.status, message: access.message };
   const { asset, tokenExpiresAt } = access;
   const modifiers = modifiersOf(request, tokenExpiresAt !== undefined, asset);
@@ -94,7 +105,11 @@ export async function resolvePlayback(
   );
   const clip = clipQuery(modifiers.value.clip);
   const queryFor = (uri: string) => [clip, queries.get(renditionFiles(uri)) ?? ''].filter(Boolean).join('&');
-  return { status: 200, playlist: rewriteMasterPlaylist(edited, asset.id, queryFor) };
+  return {
+    status: 200,
+    playlist: rewriteMasterPlaylist(edited, asset.id, queryFor),
+    cacheControl: access.restricted ? RESTRICTED_CACHE_CONTROL : MASTER_CACHE_CONTROL,
+  };
 }
 
 /**
@@ -239,15 +254,16 @@ export type TextTrackResult =
  * stops being served within that.
  */
 export async function resolveTextTrack(
-  request: TextTrackRequest & { token?: string },
+  request: TextTrackRequest & { token?: string; viewer?: ViewerHeaders },
   deps: {
     media: Pick<MediaRepository, 'getPlaybackId' | 'getAsset'>;
     objects: TextObjects;
     outputBucket: string;
     signingKeys?: Pick<SigningKeyRepository, 'get'>;
+    restrictions?: Pick<PlaybackRestrictionRepository, 'get'>;
   },
 ): Promise<TextTrackResult> {
-  const access = await authorizePlayback(request.playbackId, 'v', request.token, deps);
+  const access = await authorizePlayback(request.playbackId, 'v', request.token, deps, request.viewer);
   if (!access.ok) return { status: access.status, message: access.message };
   const track = access.asset.text_tracks?.[request.trackId];
   if (!track) return { status: 404, message: 'The asset has no such text track' };

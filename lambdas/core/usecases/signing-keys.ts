@@ -4,8 +4,9 @@ import { promisify } from 'node:util';
 import { NotFoundError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import type { AssetRecord } from '../domain/media.js';
+import { checkRestriction, type ViewerHeaders } from '../domain/playback-restrictions.js';
 import { type TokenAudience, verifyPlaybackToken } from '../domain/playback-token.js';
-import type { MediaRepository, SigningKey, SigningKeyRepository } from '../ports.js';
+import type { MediaRepository, PlaybackRestrictionRepository, SigningKey, SigningKeyRepository } from '../ports.js';
 
 const generateRsa = promisify(generateKeyPair);
 
@@ -57,13 +58,33 @@ export function publicKeyLookup(env: string, signingKeys: Pick<SigningKeyReposit
 }
 
 export type PlaybackAccess =
-  | { ok: true; asset: AssetRecord /** A signed id's token expiry (epoch seconds). */; tokenExpiresAt?: number }
+  | {
+      ok: true;
+      asset: AssetRecord;
+      /** A signed id's token expiry (epoch seconds). */
+      tokenExpiresAt?: number;
+      /**
+       * The token names a playback restriction: the answer was decided on this viewer's Referer and User-Agent, so it
+       * must not be cached for anyone else (`RESTRICTED_CACHE_CONTROL`).
+       */
+      restricted?: true;
+    }
   | { ok: false; status: 403 | 404; message: string };
+
+/**
+ * The Cache-Control of every answer a playback restriction allowed. The distribution's cache key holds the token but
+ * not the Referer or User-Agent (a key per page URL and browser build would cache nothing), so a stored answer
+ * could reach a viewer the restriction refuses: such answers are never stored, and a changed or deleted restriction
+ * applies from the next request on.
+ */
+export const RESTRICTED_CACHE_CONTROL = 'private, no-store';
 
 /**
  * Who may use a playback id: an unknown one, or one of a deleted asset, is 404; a `signed` one needs `token`, a
  * playback token for `audience` (`v` video, `t` thumbnail, `g` animated, `s` storyboard) signed by a signing key of
- * the asset's environment, else 403. Returns the asset it plays.
+ * the asset's environment, else 403. A token naming a playback restriction plays only for a `viewer` the
+ * restriction allows, else 403 (a restriction deleted, or of another environment, refuses every viewer). Mux applies
+ * restrictions to signed playback only, so a `public` id reads none. Returns the asset it plays.
  */
 export async function authorizePlayback(
   playbackId: string,
@@ -73,8 +94,11 @@ export async function authorizePlayback(
     media: Pick<MediaRepository, 'getPlaybackId' | 'getAsset'>;
     /** Public keys for `signed` playback ids; without it they never play. */
     signingKeys?: Pick<SigningKeyRepository, 'get'>;
+    /** The restrictions tokens may name; without it a token naming one never plays. */
+    restrictions?: Pick<PlaybackRestrictionRepository, 'get'>;
     nowSeconds?: number;
   },
+  viewer: ViewerHeaders = {},
 ): Promise<PlaybackAccess> {
   const playback = await deps.media.getPlaybackId(playbackId);
   if (!playback) return { ok: false, status: 404, message: 'Playback ID not found' };
@@ -88,5 +112,12 @@ export async function authorizePlayback(
     ...(deps.nowSeconds !== undefined && { nowSeconds: deps.nowSeconds }),
   });
   if (!check.ok) return { ok: false, status: 403, message: check.reason };
-  return { ok: true, asset, tokenExpiresAt: check.expiresAt };
+  if (check.restrictionId === undefined) return { ok: true, asset, tokenExpiresAt: check.expiresAt };
+  const restriction = await deps.restrictions?.get(check.restrictionId);
+  if (!restriction || restriction.env !== asset.env) {
+    return { ok: false, status: 403, message: 'The playback restriction the token names does not exist' };
+  }
+  const allowed = checkRestriction(restriction, viewer);
+  if (!allowed.ok) return { ok: false, status: 403, message: allowed.reason };
+  return { ok: true, asset, tokenExpiresAt: check.expiresAt, restricted: true };
 }

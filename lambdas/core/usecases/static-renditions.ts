@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { assetOutputPrefix } from '../domain/layout.js';
 import { signatureExpiry } from '../domain/playback.js';
+import type { ViewerHeaders } from '../domain/playback-restrictions.js';
 import {
   MP4_SUPPORT_VALUES,
   type Mp4Support,
@@ -13,7 +14,7 @@ import {
   STATIC_RESOLUTIONS,
   type StaticRenditionRequest,
 } from '../domain/static-renditions.js';
-import type { MediaRepository, SigningKeyRepository } from '../ports.js';
+import type { MediaRepository, PlaybackRestrictionRepository, SigningKeyRepository } from '../ports.js';
 import { Passthrough } from './assets.js';
 import type { AssetUrlSigner } from './playback.js';
 import { authorizePlayback } from './signing-keys.js';
@@ -70,16 +71,17 @@ export type AssetFolderSigner = Pick<AssetUrlSigner, 'sign'>;
  * bytes, with range requests, straight from the output bucket.
  */
 export async function resolveStaticRendition(
-  request: { playbackId: string; name: string; token?: string },
+  request: { playbackId: string; name: string; token?: string; viewer?: ViewerHeaders },
   deps: {
     media: Pick<MediaRepository, 'getPlaybackId' | 'getAsset'>;
     signer: AssetFolderSigner;
     signingKeys?: Pick<SigningKeyRepository, 'get'>;
+    restrictions?: Pick<PlaybackRestrictionRepository, 'get'>;
     nowSeconds?: number;
   },
 ): Promise<StaticRenditionResult> {
   const { playbackId, name } = request;
-  const access = await authorizePlayback(playbackId, 'v', request.token, deps);
+  const access = await authorizePlayback(playbackId, 'v', request.token, deps, request.viewer);
   if (!access.ok) return { status: access.status, message: access.message };
   const { asset, tokenExpiresAt } = access;
   const file = asset.static_renditions?.find((f) => f.name === name);

@@ -34,30 +34,4 @@ export const notSupportedRoutes: readonly Route[] = [
   refused('DELETE', `${ASSET}/static-renditions/{STATIC_RENDITION_ID}`, 'Assets', 'deleting static renditions'),
   refused('PUT', `${ASSET}/mp4-support`, 'Assets', 'changing mp4_support after creation'),
   refused('PUT', `${ASSET}/master-access`, 'Assets', 'changing master_access after creation'),
-  refused('POST', '/video/v1/playback-restrictions', 'Playback restrictions', 'playback restrictions'),
-  refused('GET', '/video/v1/playback-restrictions', 'Playback restrictions', 'playback restrictions'),
-  refused(
-    'GET',
-    '/video/v1/playback-restrictions/{PLAYBACK_RESTRICTION_ID}',
-    'Playback restrictions',
-    'playback restrictions',
-  ),
-  refused(
-    'DELETE',
-    '/video/v1/playback-restrictions/{PLAYBACK_RESTRICTION_ID}',
-    'Playback restrictions',
-    'playback restrictions',
-  ),
-  refused(
-    'PUT',
-    '/video/v1/playback-restrictions/{PLAYBACK_RESTRICTION_ID}/referrer',
-    'Playback restrictions',
-    'playback restrictions',
-  ),
-  refused(
-    'PUT',
-    '/video/v1/playback-restrictions/{PLAYBACK_RESTRICTION_ID}/user_agent',
-    'Playback restrictions',
-    'playback restrictions',
-  ),
 ];

@@ -17,6 +17,9 @@ const PassedQuery = z.record(z.string(), z.string());
 const PLAYBACK_FILE =
   /^(?:(?:thumbnail|storyboard)\.(?:jpg|png|webp)|animated\.(?:gif|webp)|storyboard\.(?:vtt|json)|[a-z0-9-]+\.(?:mp4|m4a))$/;
 
+/** A text track's file names under `/{playbackId}/text/` (usecases/playback.ts `textTrackFromPath`). */
+const TEXT_FILE = /^[A-Za-z0-9]{1,64}\.(?:vtt|txt)$/;
+
 const onStream = (streamUrl: string, path: string, query: Record<string, string>) => {
   const search = new URLSearchParams(query).toString();
   return `${streamUrl.replace(/\/+$/, '')}${path}${search ? `?${search}` : ''}`;
@@ -34,19 +37,33 @@ export const playbackRoutes: readonly Route[] = [
     returns: '`{streamUrl}/{PLAYBACK_ID}.m3u8` with the same query',
     run: async (req) => onStream(req.deps.streamUrl, `/${req.params.PLAYBACK_ID}.m3u8`, req.query),
   }),
-  route({
+  // `/{a}/{b}` would match any two-segment path: only the stream's own file names are redirected.
+  fileRedirect(
+    '',
+    PLAYBACK_FILE,
+    'Images, storyboards and static renditions (`thumbnail`, `animated`, `storyboard`, `storyboardVtt`, …)',
+  ),
+  fileRedirect(
+    '/text',
+    TEXT_FILE,
+    'A text track as one file (`track`: `{TRACK_ID}.vtt`, `transcript`: `{TRACK_ID}.txt`)',
+  ),
+];
+
+/** `/{PLAYBACK_ID}{folder}/{FILE}` redirected to the stream when FILE is one of `files`; a 404 otherwise. */
+function fileRedirect(folder: '' | '/text', files: RegExp, summary: string): Route {
+  return route({
     method: 'GET',
     permission: 'video:read',
-    path: '/{PLAYBACK_ID}/{FILE}',
-    summary: 'Images, storyboards and static renditions (`thumbnail`, `animated`, `storyboard`, `storyboardVtt`, …)',
+    path: `/{PLAYBACK_ID}${folder}/{FILE}`,
+    summary,
     tag,
     query: PassedQuery,
     status: 302,
-    returns: '`{streamUrl}/{PLAYBACK_ID}/{FILE}` with the same query',
+    returns: `\`{streamUrl}/{PLAYBACK_ID}${folder}/{FILE}\` with the same query`,
     run: async (req) => {
-      // `/{a}/{b}` would match any two-segment path: only the stream's own file names are redirected.
-      if (!PLAYBACK_FILE.test(req.params.FILE)) throw new NotFoundError('route', req.params.FILE);
-      return onStream(req.deps.streamUrl, `/${req.params.PLAYBACK_ID}/${req.params.FILE}`, req.query);
+      if (!files.test(req.params.FILE)) throw new NotFoundError('route', req.params.FILE);
+      return onStream(req.deps.streamUrl, `/${req.params.PLAYBACK_ID}${folder}/${req.params.FILE}`, req.query);
     },
-  }),
-];
+  });
+}

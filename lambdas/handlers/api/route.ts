@@ -17,6 +17,7 @@ import type {
   MediaRepository,
   MultipartUploads,
   ObjectWriter,
+  PlaybackRestrictionRepository,
   Pusher,
   SigningKeyRepository,
   TextTrackRepository,
@@ -46,6 +47,7 @@ export interface ApiDeps {
   objects: MediaObjects;
   webhooks: WebhookRepository;
   signingKeys: SigningKeyRepository;
+  playbackRestrictions: PlaybackRestrictionRepository;
   /** Assets from an input URL are queued for fetching; input and webhook URLs are checked with `resolve`. */
   inputs: InputQueue;
   /** How many URL inputs each environment has in flight (bounded: usecases/url-inputs.ts). */
@@ -107,6 +109,10 @@ type Context = Pick<RouteRequest, 'caller' | 'deps'>;
 /** The scopes use cases take: the caller's environment and the one repository they work on. */
 export const mediaScope = ({ caller, deps }: Context) => ({ env: caller.env, media: deps.media });
 export const keyScope = ({ caller, deps }: Context) => ({ env: caller.env, signingKeys: deps.signingKeys });
+export const restrictionScope = ({ caller, deps }: Context) => ({
+  env: caller.env,
+  restrictions: deps.playbackRestrictions,
+});
 export const webhookScope = ({ caller, deps }: Context) => ({ env: caller.env, webhooks: deps.webhooks });
 export const accessScope = ({ deps }: Context) => ({
   tokens: deps.tokens,

@@ -10,6 +10,7 @@ import { environmentRoutes } from './environments.js';
 import { notSupportedRoutes } from './not-supported.js';
 import { playbackRoutes } from './playback.js';
 import { playbackIdRoutes } from './playback-ids.js';
+import { playbackRestrictionRoutes } from './playback-restrictions.js';
 import type { Route } from './route.js';
 import { signingKeyRoutes } from './signing-keys.js';
 import { trackRoutes } from './tracks.js';
@@ -23,6 +24,7 @@ export const ROUTES: readonly Route[] = [
   ...trackRoutes,
   ...vocabularyRoutes,
   ...playbackIdRoutes,
+  ...playbackRestrictionRoutes,
   ...signingKeyRoutes,
   ...webhookRoutes,
   ...accessTokenRoutes,
