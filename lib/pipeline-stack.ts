@@ -5,6 +5,7 @@ import type { Construct } from 'constructs';
 import type { ChunkWorkers } from '../lambdas/core/domain/chunks.js';
 import { VideoApi } from './constructs/api.js';
 import { Dashboard } from './constructs/dashboard.js';
+import { FirstAccessToken } from './constructs/first-token.js';
 import { GeneratedSubtitles } from './constructs/generated-subtitles.js';
 import { Ingest } from './constructs/ingest.js';
 import type { MediaStorage } from './constructs/media-storage.js';
@@ -171,6 +172,13 @@ export class PipelineStack extends Stack {
     if (!local) {
       const dashboard = new Dashboard(this, 'Dashboard', { apiUrl: api.url, websocketUrl: push.url, streamUrl });
       new CfnOutput(this, 'DashboardUrl', { value: dashboard.url, description: 'The dashboard' });
+      // Locally `npm start` makes its own token (scripts/local/platform.ts) and prints it.
+      const firstToken = new FirstAccessToken(this, 'FirstToken', { tokensTable: storage.tokensTable });
+      new CfnOutput(this, 'FirstTokenCommand', {
+        value: firstToken.readCommand,
+        description:
+          'Run once to read the first access token (every permission, environment "production"), keep it somewhere safe, then delete the secret',
+      });
     }
 
     new CfnOutput(this, 'ApiUrl', { value: api.url, description: 'Video API base URL (/video/v1/...)' });

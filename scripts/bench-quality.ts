@@ -129,7 +129,7 @@ export function qualityTable(rows: readonly QualityRow[]): string {
     const ratio = basic ? `${((r.ladderMBPerMin / basic.ladderMBPerMin) * 100).toFixed(0)}%` : '';
     return (
       `| ${r.content} | ${r.tier} | ${r.topCrf ?? 'ABR'} | ${r.ladderMBPerMin.toFixed(2)} | ` +
-      `${r.topMBPerMin.toFixed(2)} | ${ratio} | ${r.ssim.toFixed(4)} | ${r.psnr.toFixed(2)} | ${r.encodeSeconds.toFixed(1)} |`
+      `${r.topMBPerMin.toFixed(2)} | ${ratio} | ${r.ssim.toFixed(6)} | ${r.psnr.toFixed(2)} | ${r.encodeSeconds.toFixed(1)} |`
     );
   });
   return [head, '|---|---|---|---|---|---|---|---|---|', ...lines].join('\n');
@@ -149,9 +149,9 @@ export function qualityTargets(rows: readonly QualityRow[]): string[] {
   const met = (ok: boolean) => (ok ? 'met' : 'MISSED');
   return [
     `plus on slides: ${(saved * 100).toFixed(0)}% fewer bytes than basic (target ≥ 30%), SSIM ` +
-      `${slidesPlus.ssim.toFixed(4)} vs ${slidesBasic.ssim.toFixed(4)}: ` +
+      `${slidesPlus.ssim.toFixed(6)} vs ${slidesBasic.ssim.toFixed(6)}: ` +
       met(saved >= 0.3 && slidesPlus.ssim >= slidesBasic.ssim),
-    `plus on motion: SSIM ${motionPlus.ssim.toFixed(4)} vs basic ${motionBasic.ssim.toFixed(4)}: ` +
+    `plus on motion: SSIM ${motionPlus.ssim.toFixed(6)} vs basic ${motionBasic.ssim.toFixed(6)}: ` +
       met(motionPlus.ssim >= motionBasic.ssim),
   ];
 }

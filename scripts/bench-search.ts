@@ -193,6 +193,7 @@ function mediaTable() {
       s(MEDIA_TABLE.byEnvSortKey),
       s(MEDIA_TABLE.bySearchPartitionKey),
       s(MEDIA_TABLE.bySearchSortKey),
+      s(MEDIA_TABLE.bySearchLongPartitionKey),
     ],
     KeySchema: [{ AttributeName: MEDIA_TABLE.partitionKey, KeyType: 'HASH' }],
     GlobalSecondaryIndexes: [
@@ -204,6 +205,11 @@ function mediaTable() {
       {
         IndexName: MEDIA_TABLE.bySearchIndex,
         KeySchema: keys(MEDIA_TABLE.bySearchPartitionKey, MEDIA_TABLE.bySearchSortKey),
+        Projection: { ProjectionType: 'KEYS_ONLY' },
+      },
+      {
+        IndexName: MEDIA_TABLE.bySearchLongIndex,
+        KeySchema: keys(MEDIA_TABLE.bySearchLongPartitionKey, MEDIA_TABLE.bySearchSortKey),
         Projection: { ProjectionType: 'KEYS_ONLY' },
       },
     ],

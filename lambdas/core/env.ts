@@ -64,6 +64,8 @@ export const ENV = {
   ALLOW_LOOPBACK_URLS: 'ALLOW_LOOPBACK_URLS',
   /** Secrets Manager secret holding the PEM private key the stream distribution trusts (CloudFront signed URLs). */
   PLAYBACK_KEY_SECRET: 'PLAYBACK_KEY_SECRET',
+  /** Secrets Manager secret the deploy writes the first access token into (handlers/first-token.ts). */
+  FIRST_TOKEN_SECRET: 'FIRST_TOKEN_SECRET',
   /** CloudFront public key id of that key (the signed URLs' `Key-Pair-Id`). */
   PLAYBACK_KEY_PAIR_ID: 'PLAYBACK_KEY_PAIR_ID',
   /** SSM parameter holding the stream's public URL, which signatures name (set after the distribution exists). */
@@ -97,6 +99,11 @@ export const ENV = {
    * construct sets it on AWS); absent, they are refused with a 400 (the local platform).
    */
   TRANSCRIBER: 'TRANSCRIBER',
+  /**
+   * The role each transcoder job assumes with a session policy naming its asset (containers/transcoder/src/
+   * job-scope.ts); set on every deployment. Absent (unit tests), the job uses the task's own credentials.
+   */
+  JOB_ROLE_ARN: 'JOB_ROLE_ARN',
 } as const;
 
 export type EnvName = keyof typeof ENV;
@@ -146,6 +153,8 @@ export const USES = {
   ],
   /** The deploy-time custom resource that makes the playback signing key (handlers/playback-key.ts). */
   playbackKey: ['PLAYBACK_KEY_SECRET'],
+  /** The deploy-time custom resource that makes the first access token (handlers/first-token.ts). */
+  firstToken: ['TOKENS_TABLE', 'FIRST_TOKEN_SECRET'],
   uploadTimeouts: ['MEDIA_TABLE', 'INGEST_BUCKET'],
   /** Fetches input URLs into the ingest bucket and dispatches, so it also reads the runner's variables. */
   urlFetch: ['MEDIA_TABLE', 'INGEST_BUCKET', 'OUTPUT_BUCKET', 'TRANSCODER', 'MAX_UPLOAD_BYTES'],
@@ -171,6 +180,7 @@ export const OPTIONAL: Partial<Record<Component, readonly EnvName[]>> = {
     'VIDEO_QUALITY',
     'NORMALIZE_AUDIO',
     'TEST_ASSET',
+    'JOB_ROLE_ARN',
     'ECS_CLUSTER_ARN',
     'TASK_DEFINITION_ARN',
     'TASK_CONTAINER_NAME',

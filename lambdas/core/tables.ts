@@ -12,8 +12,9 @@
  *   vocabulary pk = vocabulary#<id> gsi1pk = <env>#vocabulary  owner DynamoVocabularyRepository
  *             (dynamo-vocabularies.ts): a transcription vocabulary; not a stream change (no upload or asset)
  *   search    pk = search#<asset id>#<field>#<value>  owner DynamoAssetSearch (dynamo-asset-search.ts), kept in step
- *             by withSearchIndex; GSI bySearch (keys only): gsi2pk = <env>#<first three characters of the value>,
- *             gsi2sk = <value>\u0001<asset id>
+ *             by withSearchIndex; GSI bySearch (keys only): gsi2pk = <env>#<first 3 characters of the value>#<bucket>,
+ *             gsi2sk = <value>\u0001<asset id>; GSI bySearchLong (keys only, sparse): gsi3pk = <env>#<first 8
+ *             characters>#<bucket> on values of 8 characters or more, same sort key (domain/search.ts)
  *   playback restriction  pk = playback-restriction#<id>  gsi1pk = <env>#playback-restriction
  *             owner DynamoPlaybackRestrictionRepository (dynamo-playback-restrictions.ts); read by the playback function
  *   The transcoder task may touch only `asset#…` items (dynamodb:LeadingKeys, lib/constructs/transcode.ts).
@@ -32,6 +33,8 @@ export const MEDIA_TABLE = {
   bySearchIndex: 'bySearch',
   bySearchPartitionKey: 'gsi2pk',
   bySearchSortKey: 'gsi2sk',
+  bySearchLongIndex: 'bySearchLong',
+  bySearchLongPartitionKey: 'gsi3pk',
 } as const;
 
 export const CONNECTIONS_TABLE = {

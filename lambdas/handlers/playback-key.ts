@@ -4,7 +4,7 @@
  * public key in a CloudFront key group; the template only ever holds the ids (`KeyGroupId`, `PublicKeyId`), never
  * a key. Updates keep the key; delete removes the key group and the public key (the distribution, which depends on
  * this resource, is gone by then), but only ones this resource made, by their names: IAM cannot scope CloudFront
- * key actions to resources, so the handler is what keeps a forged or stale physical id from deleting another key. It answers CloudFormation itself, with a PUT to the request's ResponseURL.
+ * key actions to resources, so the handler is what keeps a forged or stale physical id from deleting another key. It answers CloudFormation itself (adapters/cloudformation-response.ts).
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import {
@@ -18,6 +18,11 @@ import {
 } from '@aws-sdk/client-cloudfront';
 import { PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
+import {
+  answeringCloudFormation,
+  type CustomResourceOutcome,
+  type Respond,
+} from '../core/adapters/cloudformation-response.js';
 import { envFor } from '../core/env.js';
 import { logger } from '../core/logger.js';
 
@@ -26,36 +31,13 @@ export interface PlaybackKeyDeps {
   secrets: SecretsManagerClient;
   secretArn: string;
   /** Sends the response to CloudFormation. @default a PUT to event.ResponseURL */
-  respond?: (url: string, body: string) => Promise<void>;
+  respond?: Respond;
 }
 
-interface Outcome {
-  physicalId: string;
-  data?: { KeyGroupId: string; PublicKeyId: string };
-}
+export const createPlaybackKeyHandler = (deps: () => PlaybackKeyDeps) =>
+  answeringCloudFormation('Playback key', handle, deps);
 
-export function createPlaybackKeyHandler(deps: () => PlaybackKeyDeps) {
-  return async (event: CloudFormationCustomResourceEvent): Promise<void> => {
-    const d = deps();
-    const respond = d.respond ?? putResponse;
-    let body: Record<string, unknown>;
-    try {
-      const outcome = await handle(event, d);
-      body = { Status: 'SUCCESS', PhysicalResourceId: outcome.physicalId, ...(outcome.data && { Data: outcome.data }) };
-    } catch (err) {
-      logger.error('Playback key resource failed', { requestType: event.RequestType, error: err as Error });
-      body = {
-        Status: 'FAILED',
-        Reason: (err as Error).message,
-        PhysicalResourceId: 'PhysicalResourceId' in event ? event.PhysicalResourceId : event.RequestId,
-      };
-    }
-    const { StackId, RequestId, LogicalResourceId } = event;
-    await respond(event.ResponseURL, JSON.stringify({ ...body, StackId, RequestId, LogicalResourceId }));
-  };
-}
-
-async function handle(event: CloudFormationCustomResourceEvent, deps: PlaybackKeyDeps): Promise<Outcome> {
+async function handle(event: CloudFormationCustomResourceEvent, deps: PlaybackKeyDeps): Promise<CustomResourceOutcome> {
   switch (event.RequestType) {
     case 'Create':
       return create(event.StackId, event.LogicalResourceId, deps);
@@ -74,7 +56,7 @@ async function handle(event: CloudFormationCustomResourceEvent, deps: PlaybackKe
   }
 }
 
-async function create(stackId: string, logicalId: string, deps: PlaybackKeyDeps): Promise<Outcome> {
+async function create(stackId: string, logicalId: string, deps: PlaybackKeyDeps): Promise<CustomResourceOutcome> {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', {
     modulusLength: 2048,
     privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
@@ -141,12 +123,6 @@ async function ignoreMissing<T>(promise: Promise<T>): Promise<T | undefined> {
     if (/^NoSuch/.test((err as Error).name)) return undefined;
     throw err;
   }
-}
-
-/** CloudFormation's pre-signed response URL takes a PUT with no content type. */
-async function putResponse(url: string, body: string): Promise<void> {
-  const res = await fetch(url, { method: 'PUT', body, headers: { 'content-type': '' } });
-  if (!res.ok) throw new Error(`Responding to CloudFormation failed: ${res.status}`);
 }
 
 export const handler = createPlaybackKeyHandler(() => {

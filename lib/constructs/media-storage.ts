@@ -128,6 +128,12 @@ export class MediaStorage extends Construct {
       sortKey: { name: MEDIA_TABLE.bySearchSortKey, type: dynamodb.AttributeType.STRING },
       projectionType: dynamodb.ProjectionType.KEYS_ONLY,
     });
+    this.mediaTable.addGlobalSecondaryIndex({
+      indexName: MEDIA_TABLE.bySearchLongIndex,
+      partitionKey: { name: MEDIA_TABLE.bySearchLongPartitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: MEDIA_TABLE.bySearchSortKey, type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.KEYS_ONLY,
+    });
 
     this.connectionsTable = new dynamodb.Table(this, 'ConnectionsTable', {
       partitionKey: { name: CONNECTIONS_TABLE.partitionKey, type: dynamodb.AttributeType.STRING },

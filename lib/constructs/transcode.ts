@@ -12,6 +12,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { bundleTranscoderSync } from '../../containers/transcoder/build.mjs';
+import { JOB_TABLE_ACTIONS } from '../../containers/transcoder/src/job-scope.js';
 import { CHUNK_TASK_DEFAULTS, type ChunkWorkers } from '../../lambdas/core/domain/chunks.js';
 import { type EnvName, environmentOf } from '../../lambdas/core/env.js';
 import { ASSET_KEYS_PATTERN } from '../../lambdas/core/tables.js';
@@ -20,8 +21,6 @@ import type { Transcoder } from './transcoder.js';
 
 const CONTAINER_DIR = path.join(import.meta.dirname, '..', '..', 'containers', 'transcoder');
 export const TRANSCODER_CONTAINER_NAME = 'transcoder';
-/** What the task does to its asset's item (DynamoAssetRepository): read it, and conditional updates. */
-const TRANSCODER_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:UpdateItem'];
 
 export interface FargateTranscoderProps {
   readonly ingestBucket: s3.IBucket;
@@ -73,6 +72,8 @@ export class FargateTranscoder extends Construct implements Transcoder {
   readonly cluster: ecs.Cluster;
   readonly taskDefinition: ecs.FargateTaskDefinition;
   readonly securityGroup: ec2.SecurityGroup;
+  /** What each job's credentials are made from (scoped by a session policy to the job's asset). */
+  readonly jobRole: iam.Role;
   readonly vpc: ec2.Vpc;
   readonly taskStoppedFunction: GammaFunction;
 
@@ -84,6 +85,11 @@ export class FargateTranscoder extends Construct implements Transcoder {
       subnetConfiguration: [{ name: 'public', subnetType: ec2.SubnetType.PUBLIC }],
       restrictDefaultSecurityGroup: false,
       ...((props.flowLogs ?? true) && { flowLogs: { rejected: { trafficType: ec2.FlowLogTrafficType.REJECT } } }),
+      // Free gateway endpoints: the bulk of a task's traffic (sources, renditions, its item) stays off the internet.
+      gatewayEndpoints: {
+        S3: { service: ec2.GatewayVpcEndpointAwsService.S3 },
+        DynamoDB: { service: ec2.GatewayVpcEndpointAwsService.DYNAMODB },
+      },
     });
     if (props.flowLogs === false) {
       Validations.of(this.vpc).acknowledge({
@@ -91,11 +97,14 @@ export class FargateTranscoder extends Construct implements Transcoder {
         reason: 'Flow logs are turned off only where they do not exist (the local emulator)',
       });
     }
+    // HTTPS out and nothing else: every AWS API the task calls (S3, DynamoDB, STS, ECS, ECR, logs) is on 443 and
+    // sources are in S3, never fetched by ffmpeg. DNS goes to the VPC resolver, which security groups do not filter.
     this.securityGroup = new ec2.SecurityGroup(this, 'TaskSecurityGroup', {
       vpc: this.vpc,
-      description: 'Transcoder tasks: outbound only',
-      allowAllOutbound: true,
+      description: 'Transcoder tasks: HTTPS out only',
+      allowAllOutbound: false,
     });
+    this.securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'AWS APIs over HTTPS');
     this.cluster = new ecs.Cluster(this, 'Cluster', {
       vpc: this.vpc,
       containerInsightsV2: ecs.ContainerInsights.ENABLED,
@@ -110,6 +119,16 @@ export class FargateTranscoder extends Construct implements Transcoder {
         operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
       },
     });
+    // The task role may only assume the job role (and start chunk tasks); the job role holds the grants every job
+    // needs, and each job assumes it with a session policy naming its own asset (containers/transcoder/src/
+    // job-scope.ts), so its credentials reach its source, its `assets/<id>/` prefix and its `asset#<id>` item only.
+    // No other item kind and no other table either way (signing keys live apart).
+    const { taskRole } = this.taskDefinition;
+    this.jobRole = new iam.Role(this, 'JobRole', {
+      assumedBy: new iam.ArnPrincipal(taskRole.roleArn),
+      description: 'Assumed by each transcoder job with a session policy naming its asset',
+    });
+    this.jobRole.grantAssumeRole(taskRole);
     this.taskDefinition.addContainer(TRANSCODER_CONTAINER_NAME, {
       image: props.image ?? imageFromDockerfile(),
       essential: true,
@@ -120,14 +139,11 @@ export class FargateTranscoder extends Construct implements Transcoder {
       environment: this.staticEnvironment(props),
       readonlyRootFilesystem: false,
     });
-    // The task reads only uploaded sources, writes only rendition output, and records the result on asset items:
-    // no other item kind and no other table (signing keys live apart), so a compromised ffmpeg cannot swap a key.
-    const { taskRole } = this.taskDefinition;
-    props.ingestBucket.grantRead(taskRole, 'uploads/*');
-    props.outputBucket.grantPut(taskRole, 'assets/*');
+    props.ingestBucket.grantRead(this.jobRole, 'uploads/*');
+    props.outputBucket.grantPut(this.jobRole, 'assets/*');
     iam.Grant.addToPrincipal({
-      grantee: taskRole,
-      actions: TRANSCODER_TABLE_ACTIONS,
+      grantee: this.jobRole,
+      actions: [...JOB_TABLE_ACTIONS],
       resourceArns: [props.mediaTable.tableArn],
       conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [ASSET_KEYS_PATTERN] } },
     });
@@ -135,8 +151,8 @@ export class FargateTranscoder extends Construct implements Transcoder {
       // Chunk tasks: the first task starts the others (RunTask of this task definition, PassRole of its roles);
       // chunk tasks read the audio slices and manifests beside the output and the finisher removes them.
       this.grantStart(taskRole);
-      props.outputBucket.grantRead(taskRole, 'assets/*');
-      props.outputBucket.grantDelete(taskRole, 'assets/*');
+      props.outputBucket.grantRead(this.jobRole, 'assets/*');
+      props.outputBucket.grantDelete(this.jobRole, 'assets/*');
     }
 
     // A task that dies is retried (bounded attempts on the asset) by the task-stopped function; the sweeper
@@ -190,7 +206,11 @@ export class FargateTranscoder extends Construct implements Transcoder {
 
   /** Variables baked into the task definition; the per-asset ones arrive as container overrides. */
   private staticEnvironment(props: FargateTranscoderProps): Record<string, string> {
-    const common = { MEDIA_TABLE: props.mediaTable.tableName, OUTPUT_BUCKET: props.outputBucket.bucketName };
+    const common = {
+      MEDIA_TABLE: props.mediaTable.tableName,
+      OUTPUT_BUCKET: props.outputBucket.bucketName,
+      JOB_ROLE_ARN: this.jobRole.roleArn,
+    };
     if ((props.chunkWorkers ?? 'tasks') === 'process') return environmentOf(common);
     const chunkTasks = props.chunkTasks ?? CHUNK_TASK_DEFAULTS.tasks;
     const minChunkSeconds = props.minChunkDuration?.toSeconds() ?? CHUNK_TASK_DEFAULTS.minChunkSeconds;

@@ -13,12 +13,9 @@ import { type Browser, type BrowserContext, chromium, type Page, type Route } fr
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { en } from '../../web/src/i18n/en.js';
 import { fr } from '../../web/src/i18n/fr.js';
-import { seriousViolations } from '../support/axe.js';
 import { makeClip } from '../support/client.js';
 import { needsPlatform } from '../support/target.js';
-
-const SCREENSHOTS = join(import.meta.dirname, '..', '..', 'test-results', 'screenshots');
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'];
+import { CHROMIUM_ARGS, SCREENSHOTS, seriousViolations } from './axe.js';
 
 /**
  * The English words a French page must not show: each English message that French translates differently, cut at

@@ -12,12 +12,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seriousViolations } from '../support/axe.js';
 import { GammaClient, makeClip } from '../support/client.js';
 import { needsPlatform } from '../support/target.js';
+import { CHROMIUM_ARGS, SCREENSHOTS, seriousViolations } from './axe.js';
 
-const SCREENSHOTS = join(import.meta.dirname, '..', '..', 'test-results', 'screenshots');
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'];
 const CUE = 'Hello from the subtitles';
 const SRT = `1\n00:00:00,200 --> 00:00:08,000\n${CUE}\n\n2\n00:00:08,500 --> 00:00:09,500\nSecond cue\n`;
 

@@ -15,9 +15,10 @@ describe.each([
 ])('tables %s', (_mode, context) => {
   const { stateful$, pipeline$: t } = synthGamma(context);
   const taskRole = logicalId(t, 'AWS::IAM::Role', 'TaskDefinition/TaskRole');
-  const transcoderDynamo = policiesOfRole(t, taskRole).filter((s) => s.actions.some((a) => a.startsWith('dynamodb:')));
+  const jobRole = logicalId(t, 'AWS::IAM::Role', 'Transcode/JobRole');
+  const transcoderDynamo = policiesOfRole(t, jobRole).filter((s) => s.actions.some((a) => a.startsWith('dynamodb:')));
 
-  it('lets the transcoder task touch only asset items of the media table: LeadingKeys asset#*, no scan or query', () => {
+  it('lets transcoder jobs touch only asset items of the media table: LeadingKeys asset#*, no scan or query', () => {
     expect(transcoderDynamo.length).toBeGreaterThan(0);
     for (const s of transcoderDynamo) {
       expect(s.condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [ASSET_KEYS_PATTERN] } });
@@ -27,8 +28,10 @@ describe.each([
     }
   });
 
-  it('gives the transcoder task nothing on the signing-keys table', () => {
-    for (const s of policiesOfRole(t, taskRole)) expect(namesSigningKeys(s.resources), s.actions.join()).toBe(false);
+  it('gives the transcoder task and its jobs nothing on the signing-keys table', () => {
+    for (const role of [taskRole, jobRole]) {
+      for (const s of policiesOfRole(t, role)) expect(namesSigningKeys(s.resources), s.actions.join()).toBe(false);
+    }
   });
 
   it('keeps signing keys in their own table, reachable only by the API and the playback function', () => {

@@ -176,10 +176,11 @@ describe('stateful stack', () => {
 describe('fargate transcoder', () => {
   const { pipeline$: t } = synthGamma();
   const taskRole = logicalId(t, 'AWS::IAM::Role', 'TaskDefinition/TaskRole');
+  const jobRole = logicalId(t, 'AWS::IAM::Role', 'Transcode/JobRole');
   const ingestRole = logicalId(t, 'AWS::IAM::Role', 'Ingest/Function/ServiceRole');
 
-  it('lets the task write only under assets/ and read only under uploads/ and assets/', () => {
-    const s3 = policiesOfRole(t, taskRole).filter((s) => s.actions.some((a) => a.startsWith('s3:')));
+  it('lets jobs write only under assets/ and read only under uploads/ and assets/', () => {
+    const s3 = policiesOfRole(t, jobRole).filter((s) => s.actions.some((a) => a.startsWith('s3:')));
     const writes = s3.filter((s) => s.actions.some((a) => a.startsWith('s3:Put')));
     expect(writes.length).toBeGreaterThan(0);
     for (const w of writes) for (const r of w.resources) expect(JSON.stringify(r)).toMatch(/\/assets\/\*"/);
@@ -195,13 +196,13 @@ describe('fargate transcoder', () => {
     expect(pass?.resources).toHaveLength(2); // the task role and the execution role
   });
 
-  it('lets the task start its own chunk tasks (RunTask of its definition, PassRole of its roles) and count them', () => {
+  it('lets the task start its own chunk tasks (RunTask of its definition, PassRole of its roles); jobs count them', () => {
     const own = policiesOfRole(t, taskRole);
     const run = own.find((s) => s.actions.includes('ecs:RunTask'));
     expect(run?.resources).toEqual([{ Ref: logicalId(t, 'AWS::ECS::TaskDefinition', 'Transcode/TaskDefinition') }]);
     const pass = own.find((s) => s.actions.includes('iam:PassRole'));
     expect(pass?.resources).toHaveLength(2);
-    const table = own.find((s) => s.actions.includes('dynamodb:UpdateItem'));
+    const table = policiesOfRole(t, jobRole).find((s) => s.actions.includes('dynamodb:UpdateItem'));
     expect(JSON.stringify(table?.resources)).toMatch(/MediaTable/);
   });
 

@@ -1,6 +1,6 @@
 import type { AssetRecord } from '../../lambdas/core/domain/media.js';
 import { entriesDiff } from '../../lambdas/core/domain/search.js';
-import type { AssetSearchIndex, Page } from '../../lambdas/core/ports.js';
+import type { AssetSearchIndex, Page, SearchHit } from '../../lambdas/core/ports.js';
 import type { InMemoryMediaRepository } from './fakes.js';
 
 /** The index over an in-memory repository, kept by `sync` like the real one (sorted entries, prefix range). */
@@ -14,12 +14,12 @@ export class InMemorySearch implements AssetSearchIndex {
     for (const e of put)
       this.entries.set(`${asset.id}#${e.field}#${e.value}`, { env: asset.env, key: e.value, id: asset.id });
   }
-  async find(env: string, query: string, limit: number, cursor?: string): Promise<Page<string>> {
+  async find(env: string, query: string, limit: number, cursor?: string): Promise<Page<SearchHit>> {
     const all = [...this.entries.values()]
       .filter((e) => e.env === env && e.key.startsWith(query))
       .sort((a, b) => `${a.key}\u0001${a.id}`.localeCompare(`${b.key}\u0001${b.id}`));
     const start = cursor === undefined ? 0 : Number(cursor);
-    const items = all.slice(start, start + limit).map((e) => e.id);
+    const items = all.slice(start, start + limit).map((e, i) => ({ id: e.id, after: String(start + i + 1) }));
     return { items, ...(start + limit < all.length && { next: String(start + limit) }) };
   }
   async getAssets(ids: string[]) {

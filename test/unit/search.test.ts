@@ -1,10 +1,10 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { DynamoAssetSearch } from '../../lambdas/core/adapters/dynamo-asset-search.js';
+import { DynamoAssetSearch, searchItem } from '../../lambdas/core/adapters/dynamo-asset-search.js';
 import type { AssetRecord } from '../../lambdas/core/domain/media.js';
-import { entriesDiff, normalise, searchEntries } from '../../lambdas/core/domain/search.js';
+import { bucketOf, entriesDiff, normalise, SEARCH_BUCKETS, searchEntries } from '../../lambdas/core/domain/search.js';
 import { AssetListQuery, listAssets } from '../../lambdas/core/usecases/search.js';
 import { parseOrThrow } from '../../lambdas/core/validation.js';
 import { InMemoryMediaRepository, preparingAsset } from './fakes.js';
@@ -108,20 +108,50 @@ describe('DynamoAssetSearch', () => {
   const index = new DynamoAssetSearch(DynamoDBDocumentClient.from(new DynamoDBClient({})), 'media', async () => {});
   beforeEach(() => doc.reset());
 
+  /** Answers queries the way a DynamoDB index does: one partition, a begins_with range in key order, Limit. */
+  function serveIndex(items: Record<string, string>[]) {
+    doc.on(QueryCommand).callsFake((input: QueryCommandInput) => {
+      const attribute = input.ExpressionAttributeNames?.['#spk'] as string;
+      const { ':partition': partition, ':query': query } = input.ExpressionAttributeValues ?? {};
+      const rows = items
+        .filter((item) => item[attribute] === partition && item.gsi2sk?.startsWith(query))
+        .sort((a, b) => String(a.gsi2sk).localeCompare(String(b.gsi2sk)));
+      const start = input.ExclusiveStartKey
+        ? rows.findIndex((r) => r.gsi2sk === input.ExclusiveStartKey?.gsi2sk) + 1
+        : 0;
+      const page = rows.slice(start, start + (input.Limit ?? rows.length));
+      const last = page.at(-1);
+      const more = start + page.length < rows.length && last;
+      return {
+        Items: page,
+        ...(more && { LastEvaluatedKey: { pk: last.pk, [attribute]: last[attribute], gsi2sk: last.gsi2sk } }),
+      };
+    });
+  }
+  const entriesOf = (assets: AssetRecord[]) =>
+    assets.flatMap((a) => searchEntries(a).map((e) => searchItem(a, e) as Record<string, string>));
+
   it('writes new entries and deletes dropped ones in one batch, retrying what DynamoDB left unprocessed', async () => {
     const before = preparingAsset({ id: 'a1', meta: { external_id: 'old' } });
-    const after = preparingAsset({ id: 'a1', meta: { external_id: 'new' } });
-    const unprocessed = [{ PutRequest: { Item: { pk: 'search#a1#external_id#new' } } }];
+    const after = preparingAsset({ id: 'a1', meta: { external_id: 'new-value-42' } });
+    const unprocessed = [{ PutRequest: { Item: { pk: 'search#a1#external_id#new-value-42' } } }];
     doc
       .on(BatchWriteCommand)
       .resolvesOnce({ UnprocessedItems: { media: unprocessed } })
       .resolves({});
     await index.sync(before, after);
     const calls = doc.commandCalls(BatchWriteCommand).map((c) => c.args[0].input.RequestItems?.media);
+
     expect(calls[0]).toEqual([
       {
         PutRequest: {
-          Item: { pk: 'search#a1#external_id#new', kind: 'search', gsi2pk: 'env1#new', gsi2sk: 'new\u0001a1' },
+          Item: {
+            pk: 'search#a1#external_id#new-value-42',
+            kind: 'search',
+            gsi2pk: `env1#new#${bucketOf('a1', 'short')}`,
+            gsi3pk: `env1#new-valu#${bucketOf('a1', 'long')}`,
+            gsi2sk: 'new-value-42\u0001a1',
+          },
         },
       },
       { DeleteRequest: { Key: { pk: 'search#a1#external_id#old' } } },
@@ -129,17 +159,43 @@ describe('DynamoAssetSearch', () => {
     expect(calls[1]).toEqual(unprocessed);
   });
 
-  it('reads one shard of the environment with a prefix range and refuses a cursor of another search', async () => {
-    doc.on(QueryCommand).resolves({ Items: [{ gsi2sk: 'cat video\u0001a9' }] });
-    expect(await index.find('env1', 'cat', 10)).toEqual({ items: ['a9'] });
+  it('fills a page of a common word from the first bucket, and its cursor walks every match exactly once', async () => {
+    const assets = Array.from({ length: 400 }, (_, i) =>
+      preparingAsset({ id: `asset-${i}`, meta: { title: `Cat ${i}` } }),
+    );
+    serveIndex(entriesOf(assets));
+    const first = await index.find('env1', 'cat', 10);
+    expect(first.items).toHaveLength(10);
+    expect(doc.commandCalls(QueryCommand)).toHaveLength(1);
     expect(doc.commandCalls(QueryCommand)[0]?.args[0].input).toMatchObject({
       IndexName: 'bySearch',
-      KeyConditionExpression: '#spk = :partition AND begins_with(#ssk, :query)',
-      ExpressionAttributeValues: { ':partition': 'env1#cat', ':query': 'cat' },
+      ExpressionAttributeValues: { ':partition': 'env1#cat#0', ':query': 'cat' },
     });
-    const cursor = Buffer.from(JSON.stringify({ pk: 'x', gsi2pk: 'env2#cat', gsi2sk: 'cat\u0001a' })).toString(
-      'base64url',
+    const seen = first.items.map((h) => h.id);
+    for (let next = first.next; next; ) {
+      const page = await index.find('env1', 'cat', 10, next);
+      seen.push(...page.items.map((h) => h.id));
+      next = page.next;
+    }
+    expect(seen.sort()).toEqual(assets.map((a) => a.id).sort());
+  });
+
+  it('reads a long search from the long tier, every bucket in widening waves, to find one rare value', async () => {
+    const assets = Array.from({ length: 50 }, (_, i) =>
+      preparingAsset({ id: `a${i}`, meta: { external_id: `ext-${i}-abcdef` } }),
     );
-    await expect(index.find('env1', 'cat', 10, cursor)).rejects.toThrow(/cursor/);
+    serveIndex(entriesOf(assets));
+    expect((await index.find('env1', 'ext-37-abc', 25)).items.map((h) => h.id)).toEqual(['a37']);
+    const calls = doc.commandCalls(QueryCommand).map((c) => c.args[0].input);
+    expect(calls).toHaveLength(SEARCH_BUCKETS.long);
+    expect(new Set(calls.map((c) => c.IndexName))).toEqual(new Set(['bySearchLong']));
+  });
+
+  it('refuses a cursor of another search or a bucket out of range', async () => {
+    serveIndex([]);
+    const cursor = (key: object) => Buffer.from(JSON.stringify(key)).toString('base64url');
+    const other = cursor({ bucket: '2', pk: 'x', gsi2pk: 'env2#cat#2', gsi2sk: 'cat\u0001a' });
+    await expect(index.find('env1', 'cat', 10, other)).rejects.toThrow(/cursor/);
+    await expect(index.find('env1', 'cat', 10, cursor({ bucket: '16' }))).rejects.toThrow(/cursor/);
   });
 });

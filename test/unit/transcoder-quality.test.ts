@@ -10,6 +10,8 @@ import {
   COMPLEXITY_PASS,
   complexityArgs,
   fitPlan,
+  HARD_CAP,
+  predictKbps,
   QUALITY_TIERS,
   sampleWindows,
 } from '../../containers/transcoder/src/options/quality.js';
@@ -17,9 +19,10 @@ import { planLadder, type VideoRung } from '../../lambdas/core/domain/ladder.js'
 
 const SOURCE = { durationSeconds: 40, video: { width: 1920, height: 1080, fps: 30 }, audio: { channels: 2 } };
 const basic = planLadder(SOURCE);
-/** What the complexity pass would measure at 640x360 for a test card and for noisy motion. */
-const SIMPLE = { kbps: 40, width: 640, height: 360 };
-const COMPLEX = { kbps: 6000, width: 640, height: 360 };
+/** What the complexity pass would measure at 1920x1080 for a still test card, a talking head and noisy motion. */
+const SIMPLE = { kbps: 60, width: 1920, height: 1080 };
+const MIDDLE = { kbps: 1500, width: 1920, height: 1080 };
+const COMPLEX = { kbps: 30000, width: 1920, height: 1080 };
 
 /** The value after `flag` in `args`. */
 const argAfter = (args: string[], flag: string) => {
@@ -43,7 +46,7 @@ describe('video_quality encoder arguments', () => {
   });
 
   it('plus: each rung at a fitted CRF under the ladder cap, no target bit rate', () => {
-    const plus = fitPlan(basic, QUALITY_TIERS.plus, COMPLEX);
+    const plus = fitPlan(basic, QUALITY_TIERS.plus, MIDDLE);
     const args = ladderFfmpegArgs('/work/source', plus, '/out', 'fmp4');
     expect(args).not.toContain('-b:v');
     rungsOf(plus).forEach((rung, i) => {
@@ -54,23 +57,48 @@ describe('video_quality encoder arguments', () => {
     });
   });
 
-  it('plus: simple content gets the best CRF, complex the quality floor', () => {
+  it('plus: nearly still content gets the best CRF, content past the budget the floor', () => {
     const tier = QUALITY_TIERS.plus;
     expect(rungsOf(fitPlan(basic, tier, SIMPLE)).map((r) => r.crf)).toEqual(rungsOf(basic).map(() => tier.crf.best));
     expect(rungsOf(fitPlan(basic, tier, COMPLEX)).map((r) => r.crf)).toEqual(rungsOf(basic).map(() => tier.crf.worst));
   });
 
-  it('plus: content in between gets the CRF predicted to spend the rung target', () => {
-    // Measured exactly at the top rung's size: the fit aims its target bit rate at the pass's CRF.
+  it('plus: content past the budget at the floor CRF is capped under the basic target, so it costs no more', () => {
+    rungsOf(fitPlan(basic, QUALITY_TIERS.plus, COMPLEX)).forEach((rung, i) => {
+      const planned = rungsOf(basic)[i] as VideoRung;
+      expect(rung.maxrateKbps).toBe(Math.round(planned.videoKbps * HARD_CAP.maxrateFactor));
+      expect(rung.maxrateKbps).toBeLessThan(planned.videoKbps);
+      expect(rung.bufsizeKbps).toBe(Math.round(planned.videoKbps * HARD_CAP.bufferSeconds));
+      // What the provisional master announces as its average: the cap it will run at.
+      expect(rung.videoKbps).toBe(rung.maxrateKbps);
+    });
+    // Premium spends up to its raised cap on the same content: it is the higher-quality tier.
+    rungsOf(fitPlan(basic, QUALITY_TIERS.premium, COMPLEX)).forEach((rung, i) => {
+      expect(rung.maxrateKbps).toBeGreaterThan((rungsOf(basic)[i] as VideoRung).maxrateKbps);
+    });
+  });
+
+  it('plus: content in between gets the CRF predicted to spend its aim, a fraction of the rung target', () => {
+    // Measured exactly at the top rung's size at the rung's aim: the fit keeps the pass's CRF.
     const top = rungsOf(basic).at(-1) as VideoRung;
-    const matched = { kbps: top.videoKbps, width: top.width, height: top.height };
-    const crf = rungsOf(fitPlan(basic, QUALITY_TIERS.plus, matched)).at(-1)?.crf;
-    expect(crf).toBe(
-      Math.min(QUALITY_TIERS.plus.crf.worst, Math.max(QUALITY_TIERS.plus.crf.best, COMPLEXITY_PASS.crf)),
-    );
-    // Twice the bits needed at the pass's CRF: six CRF steps up, held at the floor.
-    const heavier = rungsOf(fitPlan(basic, QUALITY_TIERS.plus, { ...matched, kbps: 2 * top.videoKbps })).at(-1);
-    expect(heavier?.crf).toBe(QUALITY_TIERS.plus.crf.worst);
+    const aimKbps = top.videoKbps * QUALITY_TIERS.plus.aim;
+    const matched = { kbps: aimKbps, width: top.width, height: top.height };
+    const fitted = rungsOf(fitPlan(basic, QUALITY_TIERS.plus, matched)).at(-1);
+    expect(fitted?.crf).toBe(COMPLEXITY_PASS.crf);
+    expect(predictKbps(matched, top.width, top.height, fitted?.crf as number)).toBeCloseTo(aimKbps);
+    // A quarter of the bits at the pass's CRF: twelve CRF steps lower (better) spend the same.
+    const lighter = rungsOf(fitPlan(basic, QUALITY_TIERS.plus, { ...matched, kbps: aimKbps / 4 })).at(-1);
+    expect(lighter?.crf).toBe(COMPLEXITY_PASS.crf - 12);
+  });
+
+  it('fitted tiers put one keyframe per segment; basic keeps one every 2 s', () => {
+    expect(basic.keyframeSeconds).toBe(2);
+    for (const tier of Object.values(QUALITY_TIERS)) {
+      const fitted = fitPlan(basic, tier, MIDDLE);
+      expect(fitted.keyframeSeconds).toBe(basic.segmentSeconds);
+      const args = ladderFfmpegArgs('/work/source', fitted, '/out', 'fmp4');
+      expect(argAfter(args, '-g:v')).toBe(String(30 * basic.segmentSeconds));
+    }
   });
 
   it('premium: a slower preset, lower CRFs than plus, caps raised by half with a level that allows them', () => {
@@ -102,10 +130,12 @@ describe('the complexity pass', () => {
     expect(sampleWindows(5)).toEqual([{ start: 0, seconds: 5 }]);
   });
 
-  it('joins the windows, scales to 360 lines and encodes at the reference CRF', () => {
-    const args = complexityArgs('/work/source', 60, 30, '/work/complexity.h264');
+  it("joins the windows, scales to the top rung's size and encodes at the reference CRF", () => {
+    const frame = { width: 1920, height: 1080, fps: 30, keyframeSeconds: 6 };
+    const args = complexityArgs('/work/source', 60, frame, '/work/complexity.h264');
     expect(args.filter((a) => a === '-i')).toHaveLength(3);
-    expect(argAfter(args, '-filter_complex')).toContain(`concat=n=3:v=1:a=0,fps=30,scale=-2:${COMPLEXITY_PASS.height}`);
+    expect(argAfter(args, '-filter_complex')).toContain('concat=n=3:v=1:a=0,fps=30,scale=1920:1080');
+    expect(argAfter(args, '-g')).toBe('180');
     expect(argAfter(args, '-crf')).toBe(String(COMPLEXITY_PASS.crf));
     expect(args.at(-1)).toBe('/work/complexity.h264');
   });

@@ -17,8 +17,19 @@ export interface Page<T> {
   next_cursor?: string;
 }
 
-/** What the dashboard can do on this deployment; false once the API said the endpoint is not there. */
-export type Capability = 'deleteAsset' | 'updateAsset' | 'cancelUpload' | 'textTracks';
+/**
+ * What the dashboard can do: false once the API said the endpoint is not there, or when the token lacks the
+ * permission (a read-only token sees no write controls; the API would refuse them with 403 anyway).
+ */
+export type Capability = 'deleteAsset' | 'updateAsset' | 'cancelUpload' | 'upload' | 'textTracks';
+/** The permission each capability needs (lambdas/core/domain/permissions.ts). */
+const NEEDS: Record<Capability, string> = {
+  deleteAsset: 'video:write',
+  updateAsset: 'video:write',
+  cancelUpload: 'video:write',
+  upload: 'video:write',
+  textTracks: 'video:write',
+};
 
 export class ApiError extends Error {
   constructor(
@@ -35,13 +46,22 @@ export const tokenHeader = (id: string, secret: string) => `Basic ${btoa(`${id}:
 export class GammaApi {
   private readonly missing = new Set<Capability>();
 
+  /** The token's permissions, once known (`/system/v1/whoami`): until then every control shows. */
+  permissions?: readonly string[];
+
   constructor(
     private readonly baseUrl: string,
     private readonly authorization: string,
   ) {}
 
   supports(capability: Capability): boolean {
-    return !this.missing.has(capability);
+    return !this.missing.has(capability) && this.can(NEEDS[capability]);
+  }
+
+  /** Whether the token holds `permission` (a write permission includes its read). */
+  can(permission: string): boolean {
+    const [area] = permission.split(':');
+    return !this.permissions || this.permissions.includes(permission) || this.permissions.includes(`${area}:write`);
   }
 
   async request<T>(method: string, path: string, body?: unknown, capability?: Capability): Promise<T> {
@@ -71,12 +91,15 @@ export class GammaApi {
       this.missing.add(capability);
       throw new ApiError(t('api.unsupported'), res.status, 'unsupported');
     }
-    throw new ApiError(describe(res.status, err?.messages), res.status, err?.type);
+    throw new ApiError(describe(res.status, err?.messages, err?.type), res.status, err?.type);
   }
 
-  listAssets(query: { limit: number; cursor?: string }) {
+  /** `search` and `status` are Gamma's extensions of the list: every asset of the environment, not just a page. */
+  listAssets(query: { limit: number; cursor?: string; search?: string; status?: string }) {
     const params = new URLSearchParams({ limit: String(query.limit) });
     if (query.cursor) params.set('cursor', query.cursor);
+    if (query.search) params.set('search', query.search);
+    if (query.status) params.set('status', query.status);
     return this.request<Page<Asset>>('GET', `/video/v1/assets?${params}`);
   }
 
@@ -135,10 +158,11 @@ export class GammaApi {
   }
 }
 
-function describe(status: number, messages: string[] | undefined): string {
+function describe(status: number, messages: string[] | undefined, type?: string): string {
   const detail = messages?.filter(Boolean).join(' ');
-  // The authorizer answers 401 without a token and 403 for one it does not know.
-  if (status === 401 || status === 403) return t('api.unauthorized');
+  // The authorizer answers 401 without a token and 403 for one it does not know; a token lacking a permission gets
+  // 403 `forbidden`.
+  if (status === 401 || status === 403) return t(type === 'forbidden' ? 'api.forbidden' : 'api.unauthorized');
   if (status === 404) return t('api.notFound');
   if (status === 429) return t('api.tooMany');
   // The API's own messages (Mux's words, in English) say exactly what was wrong; they are shown as they are.

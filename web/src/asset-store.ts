@@ -20,6 +20,9 @@ export class AssetStore extends EventTarget {
   /** Cursors of the pages before this one; empty on the first page. */
   private previous: Array<string | undefined> = [];
   private cursor?: string;
+  /** The search (3+ characters) and status the API filters the whole environment by; none: the plain list. */
+  query: { search?: string; status?: string } = {};
+  private loads = 0;
 
   constructor(private readonly api: GammaApi) {
     super();
@@ -32,18 +35,31 @@ export class AssetStore extends EventTarget {
   async load(cursor = this.cursor): Promise<void> {
     this.loading = true;
     this.changed();
+    // A later load (another search typed meanwhile) wins over one still in flight.
+    const load = ++this.loads;
     try {
-      const page = await this.api.listAssets({ limit: PAGE_SIZE, cursor });
+      const page = await this.api.listAssets({ limit: PAGE_SIZE, cursor, ...this.query });
+      if (load !== this.loads) return;
       this.cursor = cursor;
       this.assets = page.data.filter((a) => a.status !== 'deleted');
       this.nextCursor = page.next_cursor;
       this.error = undefined;
     } catch (err) {
       this.error = (err as Error).message;
-      this.unauthorized = err instanceof ApiError && (err.status === 401 || err.status === 403);
+      this.unauthorized =
+        err instanceof ApiError && (err.status === 401 || err.status === 403) && err.type !== 'forbidden';
     }
     this.loading = false;
     this.changed();
+  }
+
+  /** Lists from the first page again, filtered by the API. */
+  setQuery(query: { search?: string; status?: string }) {
+    if (query.search === this.query.search && query.status === this.query.status) return;
+    this.query = query;
+    this.previous = [];
+    this.cursor = undefined;
+    void this.load();
   }
 
   next() {

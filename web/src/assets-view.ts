@@ -1,8 +1,11 @@
 /**
  * The asset list: uploads in flight at the top (waiting, with progress and cancel), then the assets of the page,
- * updated live from the WebSocket (preparing → ready / errored) without reloading. Search and the status filter
- * apply to the rows shown; pages follow the API's cursor.
+ * updated live from the WebSocket (preparing → ready / errored) without reloading. Search (3+ characters) and the
+ * status filter go to the API, over the whole environment; pages follow the API's cursor. A token without
+ * video:write sees no upload controls.
  */
+
+import type { Asset } from './api.js';
 import { type ListItem, listRow } from './asset-rows.js';
 import type { AssetStore } from './asset-store.js';
 import type { DashboardConfig } from './config.js';
@@ -14,13 +17,29 @@ import { MP4_DOWNLOAD_KEY, type UploadQueue, uploadSettings } from './upload.js'
 
 type Filter = 'all' | 'waiting' | 'preparing' | 'ready' | 'errored';
 
-export function assetsView(ctx: { config: DashboardConfig; store: AssetStore; queue: UploadQueue }): {
+/** The API searches from this many characters (lambdas/core/domain/search.ts MIN_SEARCH_LENGTH). */
+const MIN_SEARCH_LENGTH = 3;
+const SEARCH_DELAY_MS = 300;
+
+export function assetsView(ctx: {
+  config: DashboardConfig;
+  store: AssetStore;
+  queue: UploadQueue;
+  canUpload: boolean;
+}): {
   element: HTMLElement;
   dispose(): void;
 } {
   const { config, store, queue } = ctx;
-  let query = '';
-  let filter: Filter = 'all';
+  let query = store.query.search ?? '';
+  let filter: Filter = (store.query.status as Filter | undefined) ?? 'all';
+  let typing: ReturnType<typeof setTimeout> | undefined;
+  /** The whole environment is searched and filtered by the API; uploads in flight are matched here. */
+  const askApi = () =>
+    store.setQuery({
+      ...(query.length >= MIN_SEARCH_LENGTH && { search: query }),
+      ...(filter !== 'all' && filter !== 'waiting' && { status: filter }),
+    });
 
   const fileInput = h('input', {
     type: 'file',
@@ -49,9 +68,12 @@ export function assetsView(ctx: { config: DashboardConfig; store: AssetStore; qu
     placeholder: t('assets.searchPlaceholder'),
     autocomplete: 'off',
   });
+  search.value = query;
   search.addEventListener('input', () => {
     query = search.value.trim().toLowerCase();
     render();
+    clearTimeout(typing);
+    typing = setTimeout(askApi, SEARCH_DELAY_MS);
   });
   const status = h(
     'select',
@@ -60,9 +82,11 @@ export function assetsView(ctx: { config: DashboardConfig; store: AssetStore; qu
       h('option', { value }, value === 'all' ? t('assets.allStatuses') : t(`status.${value}`)),
     ),
   );
+  status.value = filter;
   status.addEventListener('change', () => {
     filter = status.value as Filter;
     render();
+    askApi();
   });
 
   const list = h('ul', { class: 'asset-list', 'aria-label': t('assets.title') });
@@ -100,9 +124,9 @@ export function assetsView(ctx: { config: DashboardConfig; store: AssetStore; qu
       'div',
       { class: 'view-header' },
       h('div', null, h('h1', null, t('assets.title')), summary),
-      h('div', { class: 'header-actions' }, fileInput, uploadButton),
+      ctx.canUpload && h('div', { class: 'header-actions' }, fileInput, uploadButton),
     ),
-    dropzone,
+    ctx.canUpload && dropzone,
     h(
       'div',
       { class: 'toolbar', role: 'search' },
@@ -144,7 +168,7 @@ export function assetsView(ctx: { config: DashboardConfig; store: AssetStore; qu
     dragDepth = 0;
     element.classList.remove('dragging');
     const files = Array.from(e.dataTransfer?.files ?? []);
-    if (files.length) queue.add(files);
+    if (files.length && ctx.canUpload) queue.add(files);
   });
 
   const rows = new KeyedList<ListItem>(list, (first) => listRow(config, queue, first));
@@ -163,6 +187,11 @@ export function assetsView(ctx: { config: DashboardConfig; store: AssetStore; qu
     if (filter !== 'all' && rowStatus !== filter) return false;
     return !query || title.toLowerCase().includes(query) || id.toLowerCase().includes(query);
   }
+  /** An asset row: the API already applied a search it was given (external ids, passthrough… match there). */
+  const assetMatches = (asset: Asset) =>
+    filter === 'all' || asset.status === filter
+      ? store.query.search !== undefined || matches(assetTitle(asset), asset.id, asset.status)
+      : false;
 
   function render() {
     const wanted: Array<[string, ListItem]> = [];
@@ -174,7 +203,7 @@ export function assetsView(ctx: { config: DashboardConfig; store: AssetStore; qu
       }
     }
     for (const asset of store.assets) {
-      if (!matches(assetTitle(asset), asset.id, asset.status)) continue;
+      if (!assetMatches(asset)) continue;
       wanted.push([`a:${asset.id}`, { kind: 'asset', asset }]);
     }
     rows.set(wanted);
@@ -220,6 +249,7 @@ export function assetsView(ctx: { config: DashboardConfig; store: AssetStore; qu
       store.removeEventListener('change', onChange);
       queue.removeEventListener('change', onChange);
       clearInterval(clock);
+      clearTimeout(typing);
     },
   };
 }

@@ -4,24 +4,23 @@
  * saves. Every word comes from the message catalogues (i18n/); switching language re-renders the page in place,
  * keeping uploads in flight and the live connection. Routes are hashes (`#/`, `#/assets/{id}`), so any static host serves it.
  */
+import { type Whoami, whoami } from './access-api.js';
 import { ApiError, type Asset, GammaApi, tokenHeader } from './api.js';
 import { AssetStore, reportUploadEvents } from './asset-store.js';
 import { assetView } from './asset-view.js';
 import { assetsView } from './assets-view.js';
 import { type DashboardConfig, loadConfig } from './config.js';
 import { h, replace } from './dom.js';
+import { environmentSwitch, forgetSwitch, type Session, switchedSession } from './environment-switch.js';
+import { environmentsView } from './environments-view.js';
 import { t, useLocale } from './i18n/index.js';
 import { connectLive, type LiveEvent, type LiveState } from './live.js';
+import { tokensView } from './tokens-view.js';
 import { announce, assetTitle, languageSelect, toast } from './ui.js';
 import { UploadQueue } from './upload.js';
 
 const TOKEN_KEY = 'gamma.token';
 const app = document.getElementById('app') as HTMLElement;
-
-interface Session {
-  id: string;
-  secret: string;
-}
 
 function storedSession(): Session | undefined {
   const [id, secret] = (sessionStorage.getItem(TOKEN_KEY) ?? '').split(':');
@@ -46,7 +45,7 @@ async function boot() {
     return;
   }
   const session = storedSession();
-  if (session) signedIn(config, session);
+  if (session) void signedIn(config, session);
   else signIn(config);
 }
 
@@ -119,7 +118,7 @@ function signIn(config: DashboardConfig, problem?: string) {
       // Any authenticated call proves the token; the first page of assets is needed next anyway.
       await new GammaApi(config.apiUrl, tokenHeader(session.id, session.secret)).listAssets({ limit: 1 });
       sessionStorage.setItem(TOKEN_KEY, `${session.id}:${session.secret}`);
-      signedIn(config, session);
+      await signedIn(config, session);
     } catch (err) {
       error.textContent = (err as Error).message;
       error.hidden = false;
@@ -131,8 +130,33 @@ function signIn(config: DashboardConfig, problem?: string) {
   (problem ? secret : id).focus();
 }
 
-function signedIn(config: DashboardConfig, session: Session) {
-  const api = new GammaApi(config.apiUrl, tokenHeader(session.id, session.secret));
+/**
+ * The signed-in dashboard. `home` is the token the person signed in with; after a switch of environment the page
+ * works with a short-lived token of the other environment (environment-switch.ts), so everything on screen — assets,
+ * uploads, tokens, the live connection — is that environment's. The token's permissions decide which controls show.
+ */
+async function signedIn(config: DashboardConfig, home: Session) {
+  const session = switchedSession() ?? home;
+  const homeApi = new GammaApi(config.apiUrl, tokenHeader(home.id, home.secret));
+  const api = session === home ? homeApi : new GammaApi(config.apiUrl, tokenHeader(session.id, session.secret));
+  let me: Whoami;
+  try {
+    [me, homeApi.permissions] = await Promise.all([
+      whoami(api),
+      session === home ? undefined : whoami(homeApi).then((w) => w.permissions),
+    ]);
+  } catch (err) {
+    // A switched-to token that expired or was revoked: back to the home environment.
+    if (session !== home) {
+      forgetSwitch();
+      return signedIn(config, home);
+    }
+    sessionStorage.removeItem(TOKEN_KEY);
+    signIn(config, (err as Error).message);
+    return;
+  }
+  api.permissions = me.permissions;
+  homeApi.permissions ??= me.permissions;
   const store = new AssetStore(api);
   const queue = new UploadQueue(api);
   const main = h('main', { id: 'main', tabIndex: -1 });
@@ -174,6 +198,14 @@ function signedIn(config: DashboardConfig, session: Session) {
         { class: 'topbar' },
         h('a', { class: 'brand', href: '#/' }, h('span', { class: 'logo', 'aria-hidden': 'true' }, 'γ'), 'Gamma'),
         h('span', { class: 'token muted small', title: t('chrome.tokenTitle') }, session.id),
+        environmentSwitch({ homeApi, home, current: me, onSwitched: restart }),
+        h(
+          'nav',
+          { class: 'sections', 'aria-label': t('chrome.sections') },
+          h('a', { href: '#/' }, t('assets.title')),
+          api.can('system:read') && h('a', { href: '#/tokens' }, t('tokens.title')),
+          h('a', { href: '#/environments' }, t('environments.title')),
+        ),
         h('div', { class: 'spacer' }),
         liveDot,
         language,
@@ -211,8 +243,14 @@ function signedIn(config: DashboardConfig, session: Session) {
     view?.dispose();
     window.removeEventListener('hashchange', route);
   };
+  /** Everything again, with the token of the environment now chosen. */
+  function restart() {
+    stopAll();
+    void signedIn(config, home);
+  }
   function leave() {
     sessionStorage.removeItem(TOKEN_KEY);
+    void forgetSwitch(homeApi);
     stopAll();
     location.hash = '';
     signIn(config);
@@ -240,9 +278,15 @@ function signedIn(config: DashboardConfig, session: Session) {
           location.hash = '#/';
         },
       });
+    } else if (location.hash === '#/tokens') {
+      document.title = t('app.pageTitle', { title: t('tokens.title') });
+      view = tokensView({ api, environmentName: me.environment_name });
+    } else if (location.hash === '#/environments') {
+      document.title = t('app.pageTitle', { title: t('environments.title') });
+      view = environmentsView({ api: homeApi, onChanged: chrome });
     } else {
       document.title = t('app.pageTitle', { title: t('assets.title') });
-      view = assetsView({ config, store, queue });
+      view = assetsView({ config, store, queue, canUpload: api.supports('upload') });
     }
     replace(main, view.element);
     window.scrollTo(0, 0);

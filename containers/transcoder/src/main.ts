@@ -23,6 +23,7 @@ import { runnerFromEnv } from '../../../lambdas/core/adapters/runner-from-env.js
 import { InvalidInputError, TransitionError } from '../../../lambdas/core/domain/errors.js';
 import { encodeAudioSlices, encodeHls, encodeHlsChunk, encodeImages } from './encode.js';
 import { readJob, type TranscoderJob } from './job.js';
+import { jobClientConfig } from './job-scope.js';
 import { probe } from './probe.js';
 import { prepareSource } from './source.js';
 import { S3Storage } from './storage.js';
@@ -39,8 +40,11 @@ const SERVICE_NAME = 'transcoder';
 export async function run(overrides: Partial<TranscoderDeps> = {}): Promise<number> {
   const env = overrides.env ?? process.env;
   let job: TranscoderJob;
+  let scoped: ReturnType<typeof jobClientConfig>;
   try {
     job = readJob(env);
+    // S3 and DynamoDB see only this job's asset (job-scope.ts); starting chunk tasks keeps the task's own role.
+    scoped = jobClientConfig(job, env);
   } catch (error) {
     new Logger({ serviceName: SERVICE_NAME }).error('Invalid configuration', error as Error);
     return 1;
@@ -48,18 +52,18 @@ export async function run(overrides: Partial<TranscoderDeps> = {}): Promise<numb
   const logger = new Logger({ serviceName: SERVICE_NAME, persistentKeys: { assetId: job.assetId } });
   const deps: TranscoderDeps = {
     env,
-    repo: overrides.repo ?? new DynamoMediaRepository(documentClient(), job.tableName),
-    s3: overrides.s3 ?? s3Client({}, env),
+    repo: overrides.repo ?? new DynamoMediaRepository(documentClient(scoped), job.tableName),
+    s3: overrides.s3 ?? s3Client(scoped, env),
     probe: overrides.probe ?? probe,
     encode: overrides.encode ?? encodeHls,
-    chunks: overrides.chunks ?? new DynamoAssetRepository(documentClient(), job.tableName),
+    chunks: overrides.chunks ?? new DynamoAssetRepository(documentClient(scoped), job.tableName),
     runner: overrides.runner ?? (() => runnerFromEnv('fargate')),
     chunkEncoders: overrides.chunkEncoders ?? {
       audioSlices: encodeAudioSlices,
       chunk: encodeHlsChunk,
       images: encodeImages,
     },
-    staticRenditions: overrides.staticRenditions ?? new DynamoAssetRepository(documentClient(), job.tableName),
+    staticRenditions: overrides.staticRenditions ?? new DynamoAssetRepository(documentClient(scoped), job.tableName),
   };
   try {
     return await transcodeAndSettle(job, deps, logger);

@@ -7,14 +7,27 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { ValidationError } from '../domain/errors.js';
 import type { AssetRecord } from '../domain/media.js';
-import { entriesDiff, type SearchEntry, shardOf } from '../domain/search.js';
-import type { AssetSearchIndex, Page } from '../ports.js';
+import {
+  bucketOf,
+  entriesDiff,
+  SEARCH_BUCKETS,
+  type SearchEntry,
+  type SearchTier,
+  shardOf,
+  tierOf,
+} from '../domain/search.js';
+import type { AssetSearchIndex, Page, SearchHit } from '../ports.js';
 import { envIndexKey, MEDIA_TABLE, mediaKey, SEARCH_SEPARATOR, searchItemKey } from '../tables.js';
 import { assetFromItem, decodeKey, encodeCursor } from './media-items.js';
 import { MediaTable } from './media-table.js';
 
 type Item = Record<string, unknown>;
-const { partitionKey: PK, bySearchPartitionKey: SPK, bySearchSortKey: SSK } = MEDIA_TABLE;
+const { partitionKey: PK, bySearchSortKey: SSK } = MEDIA_TABLE;
+/** Each tier's index and partition-key attribute. */
+const TIERS = {
+  short: { index: MEDIA_TABLE.bySearchIndex, key: MEDIA_TABLE.bySearchPartitionKey },
+  long: { index: MEDIA_TABLE.bySearchLongIndex, key: MEDIA_TABLE.bySearchLongPartitionKey },
+} as const satisfies Record<SearchTier, unknown>;
 /** DynamoDB's limits per BatchWriteItem and BatchGetItem call. */
 const WRITE_BATCH = 25;
 const GET_BATCH = 100;
@@ -23,13 +36,19 @@ const MAX_BATCH_RETRIES = 6;
 
 /** The search entry items of an asset, as stored (also what the search benchmark writes). */
 export function searchItem(asset: Pick<AssetRecord, 'id' | 'env'>, entry: SearchEntry): Item {
-  return {
+  const item: Item = {
     [PK]: searchItemKey(asset.id, entry.field, entry.value),
     kind: 'search',
-    [SPK]: `${asset.env}#${shardOf(entry.value)}`,
     [SSK]: `${entry.value}${SEARCH_SEPARATOR}${asset.id}`,
   };
+  for (const tier of ['short', 'long'] as const) {
+    const shard = shardOf(entry.value, tier);
+    if (shard !== undefined) item[TIERS[tier].key] = partitionOf(asset.env, shard, bucketOf(asset.id, tier));
+  }
+  return item;
 }
+
+const partitionOf = (env: string, shard: string, bucket: number) => `${env}#${shard}#${bucket}`;
 
 /** Search entries as items of the media table, read through its keys-only `bySearch` index. */
 export class DynamoAssetSearch implements AssetSearchIndex {
@@ -62,23 +81,59 @@ export class DynamoAssetSearch implements AssetSearchIndex {
     }
   }
 
-  async find(env: string, query: string, limit: number, cursor?: string): Promise<Page<string>> {
-    const partition = `${env}#${shardOf(query)}`;
-    const startKey = cursor === undefined ? undefined : decodeSearchCursor(cursor, partition, query);
-    if (cursor !== undefined && !startKey) throw new ValidationError(['cursor: is not a cursor of this search']);
+  /**
+   * Reads the query's tier bucket after bucket, in waves of 1, 2, 4… buckets read at once, until `limit` entries are
+   * found: a common word stops in the first bucket, a rare value reads all of them. The cursor names the bucket to
+   * go on with and, when that bucket was left part-way, the entry to start after.
+   */
+  async find(env: string, query: string, limit: number, cursor?: string): Promise<Page<SearchHit>> {
+    const tier = tierOf(query);
+    const shard = shardOf(query, tier) ?? query;
+    const at = cursor === undefined ? { bucket: 0 } : decodeSearchCursor(cursor, env, shard, query, tier);
+    if (!at) throw new ValidationError(['cursor: is not a cursor of this search']);
+    const hits: SearchHit[] = [];
+    let { bucket, after } = at as { bucket: number; after?: Item };
+    const buckets = SEARCH_BUCKETS[tier];
+    for (let wave = 1; bucket < buckets; wave *= 2) {
+      const reads = Array.from({ length: Math.min(wave, buckets - bucket) }, (_, i) => bucket + i);
+      const want = limit - hits.length;
+      const pages = await Promise.all(
+        reads.map((b, i) =>
+          this.readBucket(tier, partitionOf(env, shard, b), query, want, i === 0 ? after : undefined),
+        ),
+      );
+      for (const [i, page] of pages.entries()) {
+        const room = limit - hits.length;
+        const taken = page.items.slice(0, room);
+        hits.push(
+          ...taken.map((item) => ({ id: idOf(item), after: encodeSearchCursor(bucket + i, keyOf(item, tier)) })),
+        );
+        const bucketLeft = page.items.length > room || (page.items.length === room && page.more);
+        if (bucketLeft) return { items: hits, ...(hits.length > 0 && { next: hits.at(-1)?.after }) };
+        if (hits.length >= limit) {
+          const nextBucket = bucket + i + 1;
+          return { items: hits, ...(nextBucket < buckets && { next: encodeSearchCursor(nextBucket) }) };
+        }
+      }
+      bucket += reads.length;
+      after = undefined;
+    }
+    return { items: hits };
+  }
+
+  private async readBucket(tier: SearchTier, partition: string, query: string, limit: number, after?: Item) {
     const { Items = [], LastEvaluatedKey } = await this.doc.send(
       new QueryCommand({
         TableName: this.tableName,
-        IndexName: MEDIA_TABLE.bySearchIndex,
+        IndexName: TIERS[tier].index,
         KeyConditionExpression: '#spk = :partition AND begins_with(#ssk, :query)',
-        ExpressionAttributeNames: { '#spk': SPK, '#ssk': SSK },
+        ExpressionAttributeNames: { '#spk': TIERS[tier].key, '#ssk': SSK },
         ExpressionAttributeValues: { ':partition': partition, ':query': query },
         Limit: limit,
-        ExclusiveStartKey: startKey,
+        ExclusiveStartKey: after,
       }),
     );
-    const ids = Items.map((item) => String(item[SSK]).split(SEARCH_SEPARATOR).pop() ?? '');
-    return { items: ids, ...(LastEvaluatedKey && { next: encodeCursor(LastEvaluatedKey) }) };
+    return { items: Items, more: LastEvaluatedKey !== undefined };
   }
 
   async getAssets(ids: string[]): Promise<AssetRecord[]> {
@@ -110,8 +165,23 @@ export class DynamoAssetSearch implements AssetSearchIndex {
   }
 }
 
-/** A search cursor is the index's LastEvaluatedKey, valid only for the same partition and query. */
-function decodeSearchCursor(cursor: string, partition: string, query: string): Item | undefined {
-  const key = decodeKey(cursor, [PK, SPK, SSK]);
-  return key?.[SPK] === partition && key[SSK]?.startsWith(query) ? key : undefined;
+const idOf = (item: Item) => String(item[SSK]).split(SEARCH_SEPARATOR).pop() ?? '';
+/** An index item's key (table key + index keys): where a read of its bucket resumes. */
+const keyOf = (item: Item, tier: SearchTier): Item => ({
+  [PK]: item[PK],
+  [TIERS[tier].key]: item[TIERS[tier].key],
+  [SSK]: item[SSK],
+});
+
+const encodeSearchCursor = (bucket: number, after?: Item) => encodeCursor({ bucket: String(bucket), ...after });
+
+/** A search cursor names a bucket of the same tier and, if any, an entry of that bucket matching the same query. */
+function decodeSearchCursor(cursor: string, env: string, shard: string, query: string, tier: SearchTier) {
+  const key = decodeKey(cursor, ['bucket']) ?? decodeKey(cursor, ['bucket', PK, TIERS[tier].key, SSK]);
+  const bucket = Number(key?.bucket);
+  if (!key || !Number.isInteger(bucket) || bucket < 0 || bucket >= SEARCH_BUCKETS[tier]) return undefined;
+  const { bucket: _, ...after } = key;
+  if (Object.keys(after).length === 0) return { bucket };
+  const sameSearch = after[TIERS[tier].key] === partitionOf(env, shard, bucket) && after[SSK]?.startsWith(query);
+  return sameSearch ? { bucket, after } : undefined;
 }

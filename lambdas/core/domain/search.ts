@@ -2,8 +2,13 @@
  * Search over an environment's assets: prefix, case-insensitive, by id, title (`meta.title`), creator id, external
  * id and passthrough. Each asset is indexed under a few normalised "entries": the whole value of every field, and
  * for the free-text ones (title, passthrough) also every word onwards, so "cat" finds "My cat video". A search is a
- * range read of the entries that start with the normalised query; entries are sharded by their first three
- * characters so no index partition holds a whole environment.
+ * range read of the entries that start with the normalised query.
+ *
+ * Index partitions stay small however common a word is: an entry is filed under its first three characters (the
+ * short tier, for searches of 3 to 7 characters) and, when it has them, its first eight (the long tier), and in each
+ * tier under one of its SEARCH_BUCKETS buckets, chosen by the asset id. A search reads the buckets of its tier one
+ * after another, in widening waves, until its page is full: a common word fills it from the first bucket (a sixteenth
+ * of the entries), a rare value reads every bucket, each nearly empty.
  */
 import type { AssetRecord } from './media.js';
 
@@ -38,8 +43,37 @@ export function normalise(text: string): string {
   return Array.from(folded).slice(0, MAX_ENTRY_LENGTH).join('');
 }
 
-/** The index partition an entry (or a search) belongs to, within its environment. */
-export const shardOf = (normalised: string): string => Array.from(normalised).slice(0, MIN_SEARCH_LENGTH).join('');
+/** The long tier's prefix: searches this long or longer read entries filed under their first 8 characters. */
+export const LONG_SHARD_LENGTH = 8;
+export type SearchTier = 'short' | 'long';
+
+/**
+ * Buckets per prefix in each tier: a partition holds about 1/16 (short) or 1/4 (long) of the entries sharing its
+ * prefix, and a search that finds little reads that many partitions. Three characters are shared by far more values
+ * than eight, so the short tier splits more.
+ */
+export const SEARCH_BUCKETS: Record<SearchTier, number> = { short: 16, long: 4 };
+
+const prefix = (normalised: string, length: number) => Array.from(normalised).slice(0, length).join('');
+
+/** The tier a search reads: the long one once the query is long enough to name a long-tier prefix. */
+export const tierOf = (query: string): SearchTier => (Array.from(query).length >= LONG_SHARD_LENGTH ? 'long' : 'short');
+
+/**
+ * The prefix an entry (or a search) is filed under in a tier, or undefined when a value is too short for the long tier
+ * (no search long enough to read that tier could match it).
+ */
+export function shardOf(normalised: string, tier: SearchTier): string | undefined {
+  if (tier === 'short') return prefix(normalised, MIN_SEARCH_LENGTH);
+  return Array.from(normalised).length >= LONG_SHARD_LENGTH ? prefix(normalised, LONG_SHARD_LENGTH) : undefined;
+}
+
+/** The bucket of an asset's entries in a tier: a stable hash (FNV-1a) of its id, the same for all its entries. */
+export function bucketOf(assetId: string, tier: SearchTier): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < assetId.length; i++) hash = Math.imul(hash ^ assetId.charCodeAt(i), 0x01000193) >>> 0;
+  return hash % SEARCH_BUCKETS[tier];
+}
 
 /** Every entry of an asset's values, without duplicates. */
 export function searchEntries(asset: AssetRecord): SearchEntry[] {

@@ -78,11 +78,17 @@ export interface AssetRepository {
  * edited or deleted. A search reads entries, then the assets, and keeps only those that still match, so an entry
  * left behind can cost a read but never give a wrong result.
  */
+/** An asset an index read found, and the cursor that resumes the read right after it. */
+export interface SearchHit {
+  id: string;
+  after: string;
+}
+
 export interface AssetSearchIndex {
   /** Moves the asset's entries from what `before` had to what `after` has (absent or deleted: none). */
   sync(before: AssetRecord | undefined, after: AssetRecord | undefined): Promise<void>;
-  /** Ids of the environment's assets with an entry starting with `query` (normalised, 3+ characters), in entry order. */
-  find(env: string, query: string, limit: number, cursor?: string): Promise<Page<string>>;
+  /** The environment's assets with an entry starting with `query` (normalised, 3+ characters), in index order. */
+  find(env: string, query: string, limit: number, cursor?: string): Promise<Page<SearchHit>>;
   /** The assets with these ids that exist (any order). */
   getAssets(ids: string[]): Promise<AssetRecord[]>;
   /** The environment's assets in one status, newest first: a filtered read of its listing (pages may come short). */

@@ -13,6 +13,9 @@ import { LIST_FIELDS, listBody, pageOf, pageOrCursor } from './listing.js';
 
 /** Index reads one request may make before it answers with what it found and a cursor to carry on. */
 export const MAX_SEARCH_ROUNDS = 5;
+/** Entries read per result wanted when a status filter may drop most of them, at most MAX_SEARCH_READ a read. */
+export const SEARCH_READ_AHEAD = 4;
+export const MAX_SEARCH_READ = 100;
 
 export const AssetListQuery = z
   .strictObject({
@@ -55,8 +58,9 @@ export async function listAssets(query: AssetListQuery, ctx: SearchContext) {
 
 /**
  * One page of search results: entries from the index, then their assets, keeping those of the environment, not
- * deleted, in the status asked for and still matching (an entry may be a moment behind an edit). An asset found
- * through two of its fields appears once per page.
+ * deleted, in the status asked for and still matching (an entry may be a moment behind an edit). With a status filter
+ * it reads SEARCH_READ_AHEAD times the entries it needs (most may be dropped) and resumes after the last one it used.
+ * An asset found through two of its fields appears once per page.
  */
 function searchPage(
   query: string,
@@ -65,21 +69,27 @@ function searchPage(
   cursor: string | undefined,
   ctx: SearchContext,
 ): Promise<Page<AssetRecord>> {
+  const wanted = (a: AssetRecord | undefined): a is AssetRecord =>
+    a !== undefined &&
+    a.env === ctx.env &&
+    a.status !== 'deleted' &&
+    (status === undefined || a.status === status) &&
+    matches(a, query);
   return fill(
     async (want, from) => {
-      const page = await ctx.search.find(ctx.env, query, want, from);
-      const byId = new Map((await ctx.search.getAssets(page.items)).map((a) => [a.id, a]));
-      const kept = page.items
-        .map((id) => byId.get(id))
-        .filter(
-          (a): a is AssetRecord =>
-            a !== undefined &&
-            a.env === ctx.env &&
-            a.status !== 'deleted' &&
-            (status === undefined || a.status === status) &&
-            matches(a, query),
-        );
-      return { ...page, items: kept };
+      const read = status === undefined ? want : Math.min(want * SEARCH_READ_AHEAD, MAX_SEARCH_READ);
+      const page = await ctx.search.find(ctx.env, query, read, from);
+      const byId = new Map((await ctx.search.getAssets(page.items.map((h) => h.id))).map((a) => [a.id, a]));
+      const kept: AssetRecord[] = [];
+      for (const [i, hit] of page.items.entries()) {
+        const asset = byId.get(hit.id);
+        if (wanted(asset)) kept.push(asset);
+        if (kept.length === want) {
+          const rest = i < page.items.length - 1;
+          return { items: kept, ...((rest || page.next) && { next: rest ? hit.after : page.next }) };
+        }
+      }
+      return { items: kept, ...(page.next && { next: page.next }) };
     },
     limit,
     cursor,

@@ -1,8 +1,11 @@
-/** axe-core in a page under test: the serious and critical accessibility violations it finds. */
+/** What the browser tests share: where screenshots go, how Chromium starts, and axe-core's verdict on a page. */
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 
+export const SCREENSHOTS = join(import.meta.dirname, '..', '..', 'test-results', 'screenshots');
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'];
 
 interface AxeViolation {
   id: string;
@@ -11,7 +14,7 @@ interface AxeViolation {
   nodes: { target: unknown[] }[];
 }
 
-/** axe-core's serious and critical violations on the page as it is now (injected once per page). */
+/** axe-core's serious and critical violations on the page as it is now. */
 export async function seriousViolations(page: Page): Promise<string[]> {
   if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ path: AXE });
   const violations = await page.evaluate(async () => {

@@ -1,0 +1,181 @@
+/**
+ * The dashboard for a team, in a real browser against the local platform: the environment menu switches
+ * everything on screen to another environment's assets; search finds an asset of a later page by its external id;
+ * the access tokens page creates a read-only token (its secret shown once) and the environments page renames an
+ * environment; signed in with the read-only token, the dashboard shows no write control. axe-core finds no serious
+ * violation on the new views. Screenshots of each view go to test-results/screenshots/team-*.png.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoAssetSearch } from '../../lambdas/core/adapters/dynamo-asset-search.js';
+import { DynamoMediaRepository } from '../../lambdas/core/adapters/dynamo-media.js';
+import { withSearchIndex } from '../../lambdas/core/adapters/search-indexed-media.js';
+import type { AssetRecord } from '../../lambdas/core/domain/media.js';
+import { emulator } from '../support/aws.js';
+import { GammaClient } from '../support/client.js';
+import { needsPlatform } from '../support/target.js';
+import { CHROMIUM_ARGS, SCREENSHOTS, seriousViolations } from './axe.js';
+
+/** One more than a page of the dashboard's list (25), so the oldest asset is on page 2. */
+const ASSETS_IN_TEAM = 26;
+
+describe('dashboard for a team: environments, tokens, search', () => {
+  const config = needsPlatform('drives the dashboard the local platform serves with its development token');
+  const dev = new GammaClient(config);
+  const run = Date.now().toString(36);
+  const devTitle = `dev-only ${run}`;
+  const oldestExternalId = `EXT-${run}-OLDEST`;
+  let environment: { id: string; name: string };
+  let browser: Browser;
+  let page: Page;
+  const problems: string[] = [];
+  let readOnly: { id: string; secret: string };
+
+  /**
+   * Writes an asset the way the API's repository does (search entries included), so a page and a half of them exist
+   * in seconds: made through the API each would need an input fetch or a transcode.
+   */
+  const media = () => {
+    const doc = DynamoDBDocumentClient.from(new DynamoDBClient(emulator(config)), {
+      marshallOptions: { removeUndefinedValues: true },
+    });
+    const table = config.resources.MediaTableName as string;
+    return withSearchIndex(new DynamoMediaRepository(doc, table), new DynamoAssetSearch(doc, table));
+  };
+  let created = 1_700_000_000;
+  const asset = (env: string, title: string, externalId: string): AssetRecord => ({
+    id: `${run}${(created - 1_700_000_000).toString().padStart(4, '0')}x${Math.random().toString(36).slice(2, 10)}`,
+    env,
+    status: 'preparing',
+    created_at: created++,
+    source: { bucket: 'ingest', key: `uploads/${run}-${created}` },
+    playback_ids: [],
+    meta: { title, external_id: externalId },
+  });
+
+  beforeAll(async () => {
+    const made = await dev.request('POST', '/system/v1/environments', { name: `Team ${run}` });
+    environment = made.json.data;
+    const repository = media();
+    // In order, so the first is the oldest: the last row of the environment's list.
+    await repository.createAsset(asset(environment.id, `team oldest ${run}`, oldestExternalId));
+    for (let i = 1; i < ASSETS_IN_TEAM; i++) {
+      await repository.createAsset(asset(environment.id, `team ${i} ${run}`, `EXT-${run}-${i}`));
+    }
+    await repository.createAsset(asset('dev', devTitle, `EXT-${run}-DEV`));
+
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    page = await (await browser.newContext({ locale: 'en-GB', viewport: { width: 1280, height: 860 } })).newPage();
+    page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+  }, 300_000);
+
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  async function checkView(name: string, target: Page = page) {
+    await target.screenshot({ path: join(SCREENSHOTS, `team-${name}.png`), fullPage: true });
+    expect(await seriousViolations(target), `axe on the ${name} view`).toEqual([]);
+  }
+  const titles = () => page.locator('li[data-asset] .title').allTextContents();
+
+  it('switches environment and then lists only that environment’s assets', async () => {
+    await page.goto(config.dashboardUrl);
+    await page.getByRole('button', { name: 'Use the development token' }).click();
+    await page.getByRole('heading', { name: 'Assets' }).waitFor();
+    await page.locator('li[data-asset]').filter({ hasText: devTitle }).waitFor();
+    await checkView('assets-dev');
+
+    await page.getByLabel('Environment').selectOption(environment.id);
+    await expect.poll(() => page.getByLabel('Environment').inputValue(), { timeout: 30_000 }).toBe(environment.id);
+    await expect.poll(async () => await page.locator('li[data-asset]').count(), { timeout: 30_000 }).toBe(25);
+    const shown = (await titles()).join('\n');
+    expect(shown).toContain(`team ${ASSETS_IN_TEAM - 1} ${run}`);
+    expect(shown).not.toContain(devTitle);
+    expect(shown).not.toContain(`team oldest ${run}`); // on page 2
+    await checkView('assets-switched');
+  });
+
+  it('finds the asset of page 2 by its external id, ignoring case', async () => {
+    await page.getByRole('searchbox').fill(oldestExternalId.toLowerCase());
+    const row = page.locator('li[data-asset]').filter({ hasText: `team oldest ${run}` });
+    await row.waitFor({ timeout: 15_000 });
+    await expect.poll(() => page.locator('li[data-asset]').count()).toBe(1);
+    await checkView('search');
+    await page.getByRole('searchbox').fill('');
+  });
+
+  it('creates a read-only token on the access tokens page, showing its secret once', async () => {
+    await page.getByRole('link', { name: 'Access tokens' }).click();
+    await page.getByRole('heading', { name: 'Access tokens', level: 1 }).waitFor();
+    await page.getByLabel('Name', { exact: true }).fill(`read-only ${run}`);
+    await page.getByLabel('Mux Video (assets, uploads)').selectOption('read');
+    await page.getByLabel('System (signing keys, webhooks, tokens)').selectOption('none');
+    await page.getByRole('button', { name: 'Create a token' }).click();
+    await page.getByRole('heading', { name: 'Token created' }).waitFor();
+    readOnly = {
+      id: String(await page.locator('#new-token-id').textContent()),
+      secret: String(await page.locator('#new-token-secret').textContent()),
+    };
+    const listed = page.locator(`tr[data-token-id="${readOnly.id}"]`);
+    await listed.waitFor();
+    expect(await listed.textContent()).toContain('video:read');
+    await checkView('tokens');
+    // The token belongs to the environment on screen.
+    const whoami = await new GammaClient({ ...config, tokenId: readOnly.id, tokenSecret: readOnly.secret }).request(
+      'GET',
+      '/system/v1/whoami',
+    );
+    expect(whoami.json.data).toMatchObject({ environment_id: environment.id, permissions: ['video:read'] });
+  });
+
+  it('renames the environment on the environments page', async () => {
+    await page.getByRole('link', { name: 'Environments' }).click();
+    await page.getByRole('heading', { name: 'Environments', level: 1 }).waitFor();
+    const name = page.getByLabel(`Name of ${environment.id}`);
+    await name.fill(`Team ${run} renamed`);
+    await page.locator(`li[data-environment-id="${environment.id}"]`).getByRole('button', { name: 'Rename' }).click();
+    await expect
+      .poll(async () => (await dev.request('GET', `/system/v1/environments/${environment.id}`)).json.data.name)
+      .toBe(`Team ${run} renamed`);
+    await checkView('environments');
+  });
+
+  it('shows a read-only token no write control, and the API refuses its writes', async () => {
+    const context = await browser.newContext({ locale: 'en-GB', viewport: { width: 1280, height: 860 } });
+    const reader = await context.newPage();
+    reader.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+    await reader.goto(config.dashboardUrl);
+    await reader.getByLabel('Access token ID').fill(readOnly.id);
+    await reader.getByLabel('Secret key').fill(readOnly.secret);
+    await reader.getByRole('button', { name: 'Sign in' }).click();
+    await reader.getByRole('heading', { name: 'Assets' }).waitFor();
+    await reader.locator('li[data-asset]').first().waitFor();
+    expect(await reader.locator('label[for="file-input"]').count()).toBe(0);
+    expect(await reader.getByRole('link', { name: 'Access tokens' }).count()).toBe(0);
+    await checkView('read-only-assets', reader);
+
+    const first = reader.locator('li[data-asset] a.title').first();
+    const title = String(await first.textContent());
+    await first.click();
+    await reader.getByRole('heading', { name: title, level: 1 }).waitFor();
+    expect(await reader.getByRole('button', { name: 'Delete asset' }).count()).toBe(0);
+    expect(await reader.locator('form.edit-form').count()).toBe(0);
+    await checkView('read-only-asset', reader);
+
+    const refused = await new GammaClient({ ...config, tokenId: readOnly.id, tokenSecret: readOnly.secret }).request(
+      'POST',
+      '/video/v1/uploads',
+      { cors_origin: '*', new_asset_settings: { playback_policies: ['public'] } },
+    );
+    expect(refused.status).toBe(403);
+    expect(refused.json.error.type).toBe('forbidden');
+    await context.close();
+    expect(problems).toEqual([]);
+  });
+});

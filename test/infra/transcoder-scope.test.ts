@@ -1,0 +1,54 @@
+/**
+ * The transcoder's credentials (issue 13 finding 3): the task role may only assume the job role (and start chunk
+ * tasks); S3 and DynamoDB are the job role's, which each job assumes with a session policy naming its asset
+ * (containers/transcoder/src/job-scope.ts, test/unit/job-scope.test.ts); the task talks HTTPS and nothing else.
+ */
+import { describe, expect, it } from 'vitest';
+import { LOCAL, logicalId, policiesOfRole, resources, synthGamma } from './app.js';
+
+describe.each([
+  ['on AWS', {}],
+  ['in the emulator', LOCAL],
+])('transcoder credentials %s', (_mode, context) => {
+  const { pipeline$: t } = synthGamma(context);
+  const taskRole = logicalId(t, 'AWS::IAM::Role', 'TaskDefinition/TaskRole');
+  const jobRole = logicalId(t, 'AWS::IAM::Role', 'Transcode/JobRole');
+
+  it('gives the task role no S3 or DynamoDB action: only sts:AssumeRole of the job role, and starting tasks', () => {
+    const own = policiesOfRole(t, taskRole);
+    const actions = own.flatMap((s) => s.actions);
+    expect(actions.filter((a) => a.startsWith('s3:') || a.startsWith('dynamodb:'))).toEqual([]);
+    expect(new Set(actions)).toEqual(
+      new Set(['sts:AssumeRole', ...actions.filter((a) => a === 'ecs:RunTask' || a === 'iam:PassRole')]),
+    );
+    const assume = own.find((s) => s.actions.includes('sts:AssumeRole'));
+    expect(assume?.resources).toEqual([{ 'Fn::GetAtt': [jobRole, 'Arn'] }]);
+  });
+
+  it('lets only the task role assume the job role', () => {
+    const [, role] = resources(t, 'AWS::IAM::Role').find(([id]) => id === jobRole) ?? [];
+    const trust = role?.Properties.AssumeRolePolicyDocument.Statement as { Principal: unknown; Action: string }[];
+    expect(trust).toEqual([
+      expect.objectContaining({ Action: 'sts:AssumeRole', Principal: { AWS: { 'Fn::GetAtt': [taskRole, 'Arn'] } } }),
+    ]);
+  });
+
+  it('tells the task which role its jobs assume', () => {
+    const [, def] = resources(t, 'AWS::ECS::TaskDefinition')[0] ?? [];
+    const env: { Name: string; Value: unknown }[] = def?.Properties.ContainerDefinitions[0].Environment ?? [];
+    expect(env.find((e) => e.Name === 'JOB_ROLE_ARN')?.Value).toEqual({ 'Fn::GetAtt': [jobRole, 'Arn'] });
+  });
+
+  it('lets the task out on HTTPS only, with S3 and DynamoDB through gateway endpoints', () => {
+    const [, sg] = resources(t, 'AWS::EC2::SecurityGroup').find(([id]) => id.includes('TaskSecurityGroup')) ?? [];
+    expect(sg?.Properties.SecurityGroupEgress).toEqual([
+      expect.objectContaining({ CidrIp: '0.0.0.0/0', IpProtocol: 'tcp', FromPort: 443, ToPort: 443 }),
+    ]);
+    const endpoints = resources(t, 'AWS::EC2::VPCEndpoint').map(([, e]) => JSON.stringify(e.Properties.ServiceName));
+    expect(endpoints.some((n) => n.includes('.s3'))).toBe(true);
+    expect(endpoints.some((n) => n.includes('.dynamodb'))).toBe(true);
+    expect(resources(t, 'AWS::EC2::VPCEndpoint').every(([, e]) => e.Properties.VpcEndpointType === 'Gateway')).toBe(
+      true,
+    );
+  });
+});
