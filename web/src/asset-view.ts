@@ -42,16 +42,15 @@ export function assetView(ctx: { config: DashboardConfig; api: GammaApi; id: str
     const playbackId = publicPlaybackId(a);
     if (a.status === 'ready' && playbackId) {
       // A text track that turns ready or goes away changes the master playlist: the player loads it again.
-      const key = [
-        playbackId,
-        ...textTracksOf(a)
-          .filter((tt) => tt.status === 'ready')
-          .map((tt) => tt.id),
-      ].join(' ');
+      const ready = textTracksOf(a)
+        .filter((tt) => tt.status === 'ready')
+        .map((tt) => tt.id);
+      const key = [playbackId, ...ready].join(' ');
       if (playerFor === key) return;
       player?.destroy();
       player = createPlayer({
-        src: playbackUrl(config, playbackId),
+        // Keyed on the ready tracks, so the master is not the copy cached before the change (config.ts).
+        src: playbackUrl(config, playbackId, ready),
         storyboard: storyboardUrl(config, playbackId),
         poster: thumbnailUrl(config, playbackId, 1280),
         title: assetTitle(a),
