@@ -106,7 +106,7 @@ export class PipelineStack extends Stack {
             flowLogs: !local,
             chunkWorkers: props.chunkWorkers ?? (local ? 'process' : 'tasks'),
             // Locally, chunk tasks are for trying the AWS path on short clips: small chunks, a few tasks.
-            ...(local && { chunkTasks: 4, minChunkDuration: Duration.seconds(12) }),
+            ...(local && { chunkTasks: 4, minChunkDuration: Duration.seconds(12), allowLoopbackUrls: true }),
           });
     if (local && transcoder instanceof MediaConvertTranscoder) {
       throw new Error('MediaConvert is not emulated: deploy into the emulator with -c transcoder=fargate');
@@ -159,6 +159,7 @@ export class PipelineStack extends Stack {
       signingKeysTable: storage.signingKeysTable,
       ingestBucket: storage.ingestBucket,
       urlInputs,
+      transcoder,
       outputBucket: storage.outputBucket,
       streamUrl,
       corsOrigins: props.corsOrigins,

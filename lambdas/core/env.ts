@@ -104,6 +104,15 @@ export const ENV = {
    * job-scope.ts); set on every deployment. Absent (unit tests), the job uses the task's own credentials.
    */
   JOB_ROLE_ARN: 'JOB_ROLE_ARN',
+  /** Optional per-task input (container override): a clip's window, `<start>,<end>` seconds (end may be empty). */
+  CLIP_WINDOW: 'CLIP_WINDOW',
+  /** Optional per-task input (container override): the watermark images, JSON `[{ bucket, key, settings }]`. */
+  OVERLAYS: 'OVERLAYS',
+  /**
+   * Optional per-task input (container override): what a task does on an asset that is already ready, `tracks`
+   * (prepare its preparing tracks) or `shots` (detect its shots); unset, the whole transcode.
+   */
+  TASK_MODE: 'TASK_MODE',
 } as const;
 
 export type EnvName = keyof typeof ENV;
@@ -124,6 +133,8 @@ export const USES = {
     // Revoking a token closes its WebSocket connections.
     'CONNECTIONS_TABLE',
     'WEBSOCKET_CALLBACK_URL',
+    // Alternate audio tracks and shots start the transcoder on a ready asset; MediaConvert deployments refuse them.
+    'TRANSCODER',
   ],
   ingest: ['MEDIA_TABLE', 'INGEST_BUCKET', 'OUTPUT_BUCKET', 'TRANSCODER', 'MAX_UPLOAD_BYTES'],
   /** The TranscodeRunner adapters: the ingest function also reads the variables of the one it is configured with. */
@@ -181,6 +192,11 @@ export const OPTIONAL: Partial<Record<Component, readonly EnvName[]>> = {
     'NORMALIZE_AUDIO',
     'TEST_ASSET',
     'JOB_ROLE_ARN',
+    'CLIP_WINDOW',
+    'OVERLAYS',
+    'TASK_MODE',
+    // Text and audio tracks: their files are fetched under the input-URL address rules.
+    'ALLOW_LOOPBACK_URLS',
     'ECS_CLUSTER_ARN',
     'TASK_DEFINITION_ARN',
     'TASK_CONTAINER_NAME',

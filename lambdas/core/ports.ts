@@ -6,6 +6,7 @@
  */
 
 export type * from './ports/access.js';
+export type * from './ports/asset-work.js';
 export type * from './ports/delivery.js';
 export type * from './ports/inputs.js';
 export type * from './ports/media.js';

@@ -10,6 +10,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { documentClient, managementClient, s3Client, transcribeClient } from '../core/adapters/clients.js';
 import { DynamoAssetSearch } from '../core/adapters/dynamo-asset-search.js';
+import { DynamoAssetWork } from '../core/adapters/dynamo-asset-work.js';
 import { DynamoAssetRepository } from '../core/adapters/dynamo-assets.js';
 import { DynamoConnectionRepository } from '../core/adapters/dynamo-connections.js';
 import { DynamoInputSlots } from '../core/adapters/dynamo-input-slots.js';
@@ -20,7 +21,9 @@ import { DynamoEnvironmentRepository, DynamoTokenRepository } from '../core/adap
 import { DynamoVocabularyRepository } from '../core/adapters/dynamo-vocabularies.js';
 import { DynamoWebhookRepository } from '../core/adapters/dynamo-webhooks.js';
 import { HttpFileFetcher } from '../core/adapters/http-input-fetcher.js';
+import { runnerFromEnv } from '../core/adapters/runner-from-env.js';
 import { S3MediaObjects } from '../core/adapters/s3-media-objects.js';
+import { S3ObjectUrls } from '../core/adapters/s3-object-urls.js';
 import { S3ObjectWriter, S3TextObjects } from '../core/adapters/s3-text-objects.js';
 import { S3MultipartUploads, S3UploadUrls } from '../core/adapters/s3-upload-urls.js';
 import { withSearchIndex } from '../core/adapters/search-indexed-media.js';
@@ -39,6 +42,7 @@ import { envFor, optional } from '../core/env.js';
 import { logger } from '../core/logger.js';
 import { once } from '../core/once.js';
 import type { TokenRepository } from '../core/ports.js';
+import { transcoderKind } from '../core/usecases/asset-work.js';
 import { type Caller, cachingAuthenticator } from '../core/usecases/tokens.js';
 import { checkPathIds, parseOrThrow } from '../core/validation.js';
 import type { ApiDeps } from './api/route.js';
@@ -164,6 +168,10 @@ export const handler = createApiHandler(
       files: new HttpFileFetcher({ allowLoopback: optional('ALLOW_LOOPBACK_URLS') === 'true' }),
       textObjects: new S3TextObjects(s3),
       writer: new S3ObjectWriter(s3),
+      assetWork: new DynamoAssetWork(doc, env.MEDIA_TABLE),
+      transcoder: transcoderKind(env.TRANSCODER),
+      runner: once(() => runnerFromEnv(env.TRANSCODER)),
+      objectUrls: new S3ObjectUrls(s3),
       streamUrl: env.STREAM_URL,
       vocabularies: new DynamoVocabularyRepository(doc, env.MEDIA_TABLE),
       ...(optional('TRANSCRIBER') === 'amazon-transcribe' && {

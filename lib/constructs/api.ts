@@ -8,6 +8,7 @@ import { Construct } from 'constructs';
 import { GammaFunction } from './gamma-function.js';
 import type { GeneratedSubtitles } from './generated-subtitles.js';
 import type { StatusPush } from './status-push.js';
+import type { Transcoder } from './transcoder.js';
 import { DEFAULT_MAX_UPLOAD_SIZE } from './upload-limits.js';
 import type { UrlInputs } from './url-inputs.js';
 
@@ -24,6 +25,8 @@ export interface VideoApiProps {
   readonly ingestBucket: s3.IBucket;
   /** Where assets created from an input URL are queued for fetching. */
   readonly urlInputs: UrlInputs;
+  /** Alternate audio tracks and shots start the transcoder on a ready asset (refused when it is MediaConvert). */
+  readonly transcoder: Transcoder;
   /** Renditions; deleting an asset deletes its objects here. */
   readonly outputBucket: s3.IBucket;
   /** Base URL playback ids are served under. */
@@ -50,7 +53,7 @@ export class VideoApi extends Construct {
     super(scope, id);
     this.function = new GammaFunction(this, 'Function', {
       handler: 'api',
-      components: ['api'],
+      components: ['api', props.transcoder.runnerComponent],
       environment: {
         MEDIA_TABLE: props.mediaTable.tableName,
         TOKENS_TABLE: props.tokensTable.tableName,
@@ -64,6 +67,7 @@ export class VideoApi extends Construct {
         ...props.urlInputs.environment(),
         ...props.statusPush.closeConnectionsEnvironment(),
         ...props.generatedSubtitles?.environment(),
+        ...props.transcoder.runnerEnvironment(),
       },
       description: 'Mux-compatible video API: uploads and assets',
     });
@@ -74,6 +78,7 @@ export class VideoApi extends Construct {
     props.webhooksTable.grantReadWriteData(this.function);
     props.urlInputs.grantSubmit(this.function);
     props.generatedSubtitles?.grantStart(this.function);
+    props.transcoder.grantStart(this.function);
     // Presigned direct-upload URLs are signed with this function's role.
     // (s3:PutObject also covers CreateMultipartUpload, UploadPart and CompleteMultipartUpload; s3:Abort* cancelling.)
     props.ingestBucket.grantPut(this.function, 'uploads/*');

@@ -58,6 +58,11 @@ export interface FargateTranscoderProps {
    * is chunked only when it makes at least two. @default 60 seconds
    */
   readonly minChunkDuration?: Duration;
+  /**
+   * Let the task fetch track files (text and audio inputs) from loopback addresses: only for the local platform,
+   * whose tests serve files on 127.0.0.1. @default false
+   */
+  readonly allowLoopbackUrls?: boolean;
 }
 
 /**
@@ -97,14 +102,17 @@ export class FargateTranscoder extends Construct implements Transcoder {
         reason: 'Flow logs are turned off only where they do not exist (the local emulator)',
       });
     }
-    // HTTPS out and nothing else: every AWS API the task calls (S3, DynamoDB, STS, ECS, ECR, logs) is on 443 and
-    // sources are in S3, never fetched by ffmpeg. DNS goes to the VPC resolver, which security groups do not filter.
+    // HTTP(S) out and nothing else: every AWS API the task calls (S3, DynamoDB, STS, ECS, ECR, logs) is on 443 and
+    // sources are in S3, never fetched by ffmpeg; the only other fetches are a ready asset's text and audio track
+    // files (options/tracks.ts), on http or https, under the input-URL address rules (no private or metadata
+    // addresses). DNS goes to the VPC resolver, which security groups do not filter.
     this.securityGroup = new ec2.SecurityGroup(this, 'TaskSecurityGroup', {
       vpc: this.vpc,
-      description: 'Transcoder tasks: HTTPS out only',
+      description: 'Transcoder tasks: HTTP(S) out only',
       allowAllOutbound: false,
     });
-    this.securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'AWS APIs over HTTPS');
+    this.securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'AWS APIs and track files over HTTPS');
+    this.securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(80), 'Track files over plain HTTP');
     this.cluster = new ecs.Cluster(this, 'Cluster', {
       vpc: this.vpc,
       containerInsightsV2: ecs.ContainerInsights.ENABLED,
@@ -141,6 +149,8 @@ export class FargateTranscoder extends Construct implements Transcoder {
     });
     props.ingestBucket.grantRead(this.jobRole, 'uploads/*');
     props.outputBucket.grantPut(this.jobRole, 'assets/*');
+    // Work on a ready asset reads what the ladder stored: tracks are cut along its playlists, shots read a rung.
+    props.outputBucket.grantRead(this.jobRole, 'assets/*');
     iam.Grant.addToPrincipal({
       grantee: this.jobRole,
       actions: [...JOB_TABLE_ACTIONS],
@@ -151,7 +161,6 @@ export class FargateTranscoder extends Construct implements Transcoder {
       // Chunk tasks: the first task starts the others (RunTask of this task definition, PassRole of its roles);
       // chunk tasks read the audio slices and manifests beside the output and the finisher removes them.
       this.grantStart(taskRole);
-      props.outputBucket.grantRead(this.jobRole, 'assets/*');
       props.outputBucket.grantDelete(this.jobRole, 'assets/*');
     }
 
@@ -175,9 +184,13 @@ export class FargateTranscoder extends Construct implements Transcoder {
       components: ['sweeper', 'fargateRunner'],
       environment: retryEnvironment,
       timeout: Duration.minutes(5),
-      description: 'Resolves assets stuck in preparing (a lost dispatch or stop event)',
+      description: 'Resolves assets stuck in preparing (a lost dispatch or stop event); deletes expired test assets',
     });
     props.mediaTable.grantReadWriteData(sweeper);
+    // Expired test assets are deleted with their files: renditions, and the source and watermarks they fetched.
+    props.outputBucket.grantRead(sweeper, 'assets/*'); // listing the asset's folder
+    props.outputBucket.grantDelete(sweeper, 'assets/*');
+    props.ingestBucket.grantDelete(sweeper, 'uploads/*');
     this.grantStart(sweeper);
     new events.Rule(this, 'SweeperSchedule', {
       description: 'Sweeps assets stuck in preparing',
@@ -210,6 +223,7 @@ export class FargateTranscoder extends Construct implements Transcoder {
       MEDIA_TABLE: props.mediaTable.tableName,
       OUTPUT_BUCKET: props.outputBucket.bucketName,
       JOB_ROLE_ARN: this.jobRole.roleArn,
+      ...(props.allowLoopbackUrls && { ALLOW_LOOPBACK_URLS: 'true' }),
     };
     if ((props.chunkWorkers ?? 'tasks') === 'process') return environmentOf(common);
     const chunkTasks = props.chunkTasks ?? CHUNK_TASK_DEFAULTS.tasks;

@@ -39,10 +39,11 @@ describe.each([
     expect(env.find((e) => e.Name === 'JOB_ROLE_ARN')?.Value).toEqual({ 'Fn::GetAtt': [jobRole, 'Arn'] });
   });
 
-  it('lets the task out on HTTPS only, with S3 and DynamoDB through gateway endpoints', () => {
+  it('lets the task out on HTTP(S) only (track files may be http), with S3 and DynamoDB through gateway endpoints', () => {
     const [, sg] = resources(t, 'AWS::EC2::SecurityGroup').find(([id]) => id.includes('TaskSecurityGroup')) ?? [];
     expect(sg?.Properties.SecurityGroupEgress).toEqual([
       expect.objectContaining({ CidrIp: '0.0.0.0/0', IpProtocol: 'tcp', FromPort: 443, ToPort: 443 }),
+      expect.objectContaining({ CidrIp: '0.0.0.0/0', IpProtocol: 'tcp', FromPort: 80, ToPort: 80 }),
     ]);
     const endpoints = resources(t, 'AWS::EC2::VPCEndpoint').map(([, e]) => JSON.stringify(e.Properties.ServiceName));
     expect(endpoints.some((n) => n.includes('.s3'))).toBe(true);

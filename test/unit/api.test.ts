@@ -13,6 +13,7 @@ import {
   InMemoryWebhooks,
   RecordingInputQueue,
 } from './api-fakes.js';
+import { assetWorkDeps } from './asset-work-fakes.js';
 import {
   FakeUploadUrls,
   InMemoryConnections,
@@ -78,6 +79,7 @@ beforeEach(async () => {
   api = createApiHandler(() => ({
     media,
     tokens,
+    ...assetWorkDeps(media),
     environments: new InMemoryEnvironments(),
     connections: new InMemoryConnections(),
     pusher: new RecordingPusher(),
@@ -489,7 +491,6 @@ describe("Mux's surface beyond assets and uploads", () => {
   });
 
   it.each([
-    ['GET', '/video/v1/assets/asset1/shots', 'shots'],
     ['PUT', '/video/v1/assets/asset1/master-access', 'changing master_access after creation'],
     ['POST', '/video/v1/assets/asset1/static-renditions', 'adding static renditions after creation'],
   ])('%s %s is a clear 400, not an unknown path', async (method, path, what) => {
@@ -574,6 +575,7 @@ describe('api handler wired from the environment', () => {
       STREAM_URL: 'https://stream.example',
       UPLOAD_TIMEOUT_SECONDS: '3600',
       MAX_UPLOAD_BYTES: String(512 * 1024 ** 3),
+      TRANSCODER: 'fargate',
       AWS_REGION: 'eu-west-1',
       AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
       AWS_SECRET_ACCESS_KEY: 'secret',

@@ -18,7 +18,7 @@ async function createAsset(body: unknown) {
   const submitted: { assetId: string; url: string }[] = [];
   const input = parseOrThrow(CreateAssetInput, body);
   const asset = await createAssetFromUrl(input, {
-    ...{ env: 'env1', media, ingestBucket: 'ingest' },
+    ...{ env: 'env1', media, ingestBucket: 'ingest', transcoder: 'fargate' as const },
     inputs: { submit: async (job) => void submitted.push(job) },
     slots: new InMemoryInputSlots(),
     resolve: async () => [PUBLIC_ADDRESS],
@@ -110,13 +110,16 @@ describe('what the asset reports and its job carries', () => {
     expect(transcodeJobFor(stored, 'out')).toMatchObject({ videoQuality: 'premium', normalizeAudio: true });
   });
 
-  it('master_access temporary and test mode are refused by name until the transcoder makes them', async () => {
+  it('master_access temporary is refused by name until the transcoder makes it', async () => {
     await expect(
       createAsset({ inputs: [{ url: 'https://v.example.com/a.mp4' }], master_access: 'temporary' }),
     ).rejects.toThrow(/master_access: is not yet supported in this deployment/);
-    await expect(createAsset({ inputs: [{ url: 'https://v.example.com/a.mp4' }], test: true })).rejects.toThrow(
-      /test: is not yet supported in this deployment/,
-    );
+  });
+
+  it('test mode: recorded, reported as test: true, in the transcode job', async () => {
+    const { asset, stored } = await createAsset({ inputs: [{ url: 'https://v.example.com/a.mp4' }], test: true });
+    expect(asset.test).toBe(true);
+    expect(transcodeJobFor(stored, 'out')).toMatchObject({ test: true });
   });
 
   it('defaults: basic, no normalisation, no master, not a test; the job names none of them', async () => {
@@ -146,6 +149,27 @@ describe('what the asset reports and its job carries', () => {
     );
     expect(runner.jobs[0]).toMatchObject({ videoQuality: 'plus', normalizeAudio: true });
   });
+
+  it.each([
+    ['the upload', { test: true }],
+    ['its new_asset_settings', { new_asset_settings: { test: true } }],
+  ])('test: true on %s makes a test asset, in the transcode job', async (_where, body) => {
+    const media = new InMemoryMediaRepository();
+    const runner = new RecordingRunner();
+    const upload = await createUpload(parseOrThrow(CreateUploadInput, body), {
+      ...{ env: 'env1', media, urls: { presignPut: async (key: string) => `https://ingest.test/${key}` } },
+      defaultTimeout: 3600,
+    });
+    await ingestObject(
+      { bucket: 'ingest', key: `uploads/${upload.id}` },
+      {
+        ...{ media, runner, ingestBucket: 'ingest', outputBucket: 'out', maxUploadBytes: 1e9 },
+        objects: { deleteObject: async () => {} },
+      },
+    );
+    expect(runner.jobs[0]).toMatchObject({ test: true });
+    expect([...media.assets.values()][0]?.asset.test).toBe(true);
+  });
 });
 
 describe('refused by name, never ignored', () => {
@@ -169,18 +193,46 @@ describe('refused by name, never ignored', () => {
     ],
     [{ inputs: [{ url }], directives: [] }, /^directives: is not supported by this deployment/],
     [{ inputs: [{ url }], generate_shots: true }, /^generate_shots: is not yet supported in this deployment/],
-    [{ inputs: [{ url: 'mux://assets/abc' }] }, /^inputs\.0\.url: mux:\/\/assets\/ clip inputs are not yet supported/],
+    [{ inputs: [{ url: 'mux://assets/' }] }, /^inputs\.0\.url: must be mux:\/\/assets\/\{asset_id\}/],
+    [{ inputs: [{ url }, { url: 'mux://assets/abc' }] }, /^inputs\.1\.url: only the first input can be a clip/],
+    [{ inputs: [{ url, start_time: 1 }] }, /^inputs\.0\.start_time: applies only to a clip input/],
+    [{ inputs: [{ url: 'mux://assets/abc', end_time: -1 }] }, /^inputs\.0\.end_time: must be at least 0/],
+    [{ inputs: [{ url, overlay_settings: {} }] }, /^inputs\.0\.overlay_settings: the first input is the video/],
     [
-      { inputs: [{ url, start_time: 1 }] },
-      /^inputs\.0\.start_time: is not yet supported in this deployment \(clipping\)/,
+      { inputs: [{ url }, { url, overlay_settings: { width: '10' } }] },
+      /^inputs\.1\.overlay_settings\.width: must be a percent \("10%"\) or pixels \("100px"\)/,
     ],
-    [{ inputs: [{ url, overlay_settings: {} }] }, /^inputs\.0\.overlay_settings: is not yet supported/],
+    [
+      { inputs: [{ url }, { url, overlay_settings: { height: '0px' } }] },
+      /^inputs\.1\.overlay_settings\.height: must be greater than 0/,
+    ],
+    [
+      { inputs: [{ url }, { url, overlay_settings: { opacity: '120%' } }] },
+      /^inputs\.1\.overlay_settings\.opacity: must be a percent from 0% to 100%/,
+    ],
+    [
+      { inputs: [{ url }, { url, overlay_settings: { vertical_align: 'up' } }] },
+      /^inputs\.1\.overlay_settings\.vertical_align: must be top, middle or bottom/,
+    ],
+    [
+      { inputs: [{ url }, { url, overlay_settings: { horizontal_margin: '5000px' } }] },
+      /^inputs\.1\.overlay_settings\.horizontal_margin: must be at most 4096px/,
+    ],
+    [
+      { inputs: [{ url }, { url, overlay_settings: { rotate: 90 } }] },
+      /^inputs\.1\.overlay_settings\.rotate: is not a known field/,
+    ],
     [{ inputs: [{ url, generated_subtitles: [] }] }, /^inputs\.0\.generated_subtitles: is not yet supported/],
+    [{ inputs: [{ url }, { url, type: 'text' }] }, /^inputs\.1\.language_code: is required for text tracks/],
+    [{ inputs: [{ url }, { url, type: 'text', language_code: 'en' }] }, /^inputs\.1\.text_type: is required/],
+    [{ inputs: [{ url }, { url, type: 'audio' }] }, /^inputs\.1\.language_code: is required for audio tracks/],
     [
-      { inputs: [{ url }, { url, type: 'text' }] },
-      /^inputs\.1\.type: audio and text track inputs are not yet supported/,
+      { inputs: [{ url }, { url, type: 'audio', language_code: 'fr', closed_captions: true }] },
+      /^inputs\.1\.closed_captions: is for text tracks only/,
     ],
-    [{ inputs: [{ url }, { url }] }, /^inputs\.1: further inputs \(tracks, overlays\) are not yet supported/],
+    [{ inputs: [{ url }, { url }] }, /^inputs\.1\.type: further inputs are text or audio tracks/],
+    [{ inputs: [{ url, type: 'audio' }] }, /^inputs\.0\.type: the first input is the video/],
+    [{ inputs: [{ url, passthrough: 'p' }] }, /^inputs\.0\.passthrough: is for text and audio track inputs/],
     [{ inputs: [{ url }], input: url }, /^input: cannot be given with inputs/],
     [{ playback_policies: ['public'] }, /^inputs: is required/],
     [{ inputs: [{ url }], video_quality: 'high' }, /^video_quality: must be basic, plus or premium/],

@@ -64,6 +64,15 @@ describe("a job's session policy", () => {
     expect(allows(policy, 'dynamodb:UpdateItem', TABLE_ARN, ['asset#A1', 'asset#B2'])).toBe(false);
   });
 
+  it("reads its own watermark images, not another asset's", () => {
+    const overlays = [{ bucket: 'ingest', key: 'uploads/overlay-A1-0' }];
+    const withImages = jobSessionPolicy({ ...scopeOf('A1'), overlays });
+    expect(allows(withImages, 's3:GetObject', 'arn:aws:s3:::ingest/uploads/overlay-A1-0')).toBe(true);
+    expect(allows(withImages, 's3:GetObject', 'arn:aws:s3:::ingest/uploads/overlay-B2-0')).toBe(false);
+    expect(allows(withImages, 's3:PutObject', 'arn:aws:s3:::ingest/uploads/overlay-A1-0')).toBe(false);
+    expect(allows(policy, 's3:GetObject', 'arn:aws:s3:::ingest/uploads/overlay-A1-0')).toBe(false);
+  });
+
   it('denies what no job needs: other item kinds, other tables, writing sources, listing', () => {
     expect(allows(policy, 'dynamodb:UpdateItem', TABLE_ARN, ['playback#P1'])).toBe(false);
     expect(allows(policy, 'dynamodb:PutItem', TABLE_ARN, ['asset#A1'])).toBe(false);

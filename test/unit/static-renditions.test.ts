@@ -160,6 +160,7 @@ describe('the files on the asset and in its transcode', () => {
         inputs: { submit: async () => {} },
         slots: new InMemoryInputSlots(),
         ingestBucket: 'ingest',
+        transcoder: 'fargate' as const,
       },
       resolve: async () => ['93.184.216.34'],
     });

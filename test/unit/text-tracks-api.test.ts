@@ -16,6 +16,7 @@ import {
   InMemoryWebhooks,
   RecordingInputQueue,
 } from './api-fakes.js';
+import { assetWorkDeps } from './asset-work-fakes.js';
 import {
   FakeUploadUrls,
   InMemoryConnections,
@@ -55,6 +56,7 @@ beforeEach(async () => {
   api = createApiHandler(() => ({
     media,
     tokens,
+    ...assetWorkDeps(media),
     objects,
     webhooks: new InMemoryWebhooks(),
     environments: new InMemoryEnvironments(),
@@ -156,7 +158,7 @@ describe('POST /video/v1/assets/{ASSET_ID}/tracks', () => {
 
   it('refuses what it cannot take in Mux’s error shape, naming the field', async () => {
     const refusals = [
-      [{ type: 'audio' }, 'type: audio tracks are not supported by this deployment yet'],
+      [{ type: 'audio' }, 'text_type: is for text tracks only'],
       [{ text_type: undefined }, 'text_type: is required for text tracks'],
       [{ language_code: 'not a language' }, 'language_code: must be a BCP 47 language code, e.g. en or en-US'],
       [

@@ -29,6 +29,8 @@ export const JOB_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:UpdateItem'] as 
 export interface JobScope {
   assetId: string;
   source: Pick<SourceObject, 'bucket' | 'key'>;
+  /** The asset's watermark images (uploads/overlay-<id>-<n>), read like the source. */
+  overlays?: readonly Pick<SourceObject, 'bucket' | 'key'>[];
   outputBucket: string;
   tableName: string;
   /** @default 'aws' */
@@ -56,17 +58,29 @@ function plain(what: string, value: string): string {
   return value;
 }
 
-/** The session policy of one job: its source object, its asset's output prefix, its asset's item (pure). */
+/**
+ * The session policy of one job: its source object and watermark images, its asset's output prefix, its asset's item
+ * (pure).
+ */
 export function jobSessionPolicy(scope: JobScope): SessionPolicy {
   const p = scope.partition ?? 'aws';
   const assetId = plain('Asset id', scope.assetId);
   if (assetId.includes('/')) throw new Error(`Asset id "${assetId}" cannot be scoped in a policy`);
   const source = `arn:${p}:s3:::${plain('Bucket', scope.source.bucket)}/${plain('Source key', scope.source.key)}`;
   const output = `arn:${p}:s3:::${plain('Bucket', scope.outputBucket)}/${assetOutputPrefix(assetId)}/*`;
+  const watermarks = (scope.overlays ?? []).map(
+    (image, i): Statement => ({
+      Sid: `ItsWatermark${i}`,
+      Effect: 'Allow',
+      Action: JOB_SOURCE_ACTIONS,
+      Resource: `arn:${p}:s3:::${plain('Bucket', image.bucket)}/${plain('Watermark key', image.key)}`,
+    }),
+  );
   return {
     Version: '2012-10-17',
     Statement: [
       { Sid: 'ItsSource', Effect: 'Allow', Action: JOB_SOURCE_ACTIONS, Resource: source },
+      ...watermarks,
       { Sid: 'ItsRenditions', Effect: 'Allow', Action: JOB_OUTPUT_ACTIONS, Resource: output },
       {
         Sid: 'ItsAssetItem',

@@ -4,11 +4,14 @@
  * is checked here, before anything is touched; a bad one fails the task with the variable's name.
  */
 import { type ChunkWorkers, isChunkWorkers } from '../../../lambdas/core/domain/chunks.js';
+import { type ClipWindow, parseClipWindowVariable } from '../../../lambdas/core/domain/clips.js';
 import { isResolutionTier, type ResolutionTier } from '../../../lambdas/core/domain/ladder.js';
 import { type SourceObject, VIDEO_QUALITIES, type VideoQuality } from '../../../lambdas/core/domain/media.js';
 import { isStaticResolution, type StaticResolution } from '../../../lambdas/core/domain/static-renditions.js';
 import { ENV, envFor, optional } from '../../../lambdas/core/env.js';
 import type { TranscodeJob } from '../../../lambdas/core/ports.js';
+import { readTaskMode, type TaskMode } from './options/ready-asset.js';
+import { type OverlayJob, parseOverlaysVariable } from './options/watermark.js';
 
 /**
  * Options of one asset, read by the strategies (and by chunk tasks again from their own environment). To add one:
@@ -24,8 +27,12 @@ export interface AssetOptions {
   videoQuality?: VideoQuality;
   /** Mux's `normalize_audio`: EBU R128 loudness (options/audio.ts). */
   normalizeAudio?: boolean;
-  /** Mux's test mode: at most 10 seconds, watermarked (options/test-mode.ts). */
+  /** Mux's test mode: at most 10 seconds (options/clip.ts), watermarked (options/watermark.ts). */
   test?: boolean;
+  /** A clip: the part of the source encoded (options/clip.ts). */
+  clip?: ClipWindow;
+  /** Watermark images burned into every rung (options/watermark.ts). */
+  overlays?: OverlayJob[];
 }
 
 /** Each option's reader: its variable, checked, as the option's field (nothing when unset). */
@@ -53,6 +60,18 @@ const ASSET_OPTIONS: Record<keyof AssetOptions, (env: NodeJS.ProcessEnv) => Part
   },
   normalizeAudio: (env) => flag('NORMALIZE_AUDIO', env, 'normalizeAudio'),
   test: (env) => flag('TEST_ASSET', env, 'test'),
+  clip: (env) => {
+    const value = optional('CLIP_WINDOW', env);
+    if (value === undefined) return {};
+    const clip = parseClipWindowVariable(value);
+    if (!clip)
+      throw new Error(`${ENV.CLIP_WINDOW} must be <start>,<end> seconds (end after start, or empty), not "${value}"`);
+    return { clip };
+  },
+  overlays: (env) => {
+    const value = optional('OVERLAYS', env);
+    return value === undefined ? {} : { overlays: parseOverlaysVariable(value) };
+  },
 };
 
 /** A `true`/`false` variable as the option's field (nothing when unset or false). */
@@ -91,6 +110,8 @@ export interface TranscoderJob {
   chunking: Chunking;
   /** Set in a chunk task: the chunk of the asset's recorded plan it encodes. */
   chunkIndex?: number;
+  /** The whole transcode, or work on a ready asset (options/ready-asset.ts). */
+  mode: TaskMode;
 }
 
 function optionalPin(name: 'SOURCE_VERSION_ID' | 'SOURCE_ETAG', field: 'versionId' | 'etag', env: NodeJS.ProcessEnv) {
@@ -117,6 +138,7 @@ export function readJob(env: NodeJS.ProcessEnv): TranscoderJob {
     tableName: vars.MEDIA_TABLE,
     options: readOptions(env),
     chunking: readChunking(env),
+    mode: readTaskMode(env),
     ...(index !== undefined && { chunkIndex: Number(index) }),
   };
 }

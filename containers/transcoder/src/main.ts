@@ -21,9 +21,11 @@ import { DynamoAssetRepository } from '../../../lambdas/core/adapters/dynamo-ass
 import { DynamoMediaRepository } from '../../../lambdas/core/adapters/dynamo-media.js';
 import { runnerFromEnv } from '../../../lambdas/core/adapters/runner-from-env.js';
 import { InvalidInputError, TransitionError } from '../../../lambdas/core/domain/errors.js';
+import type { AssetRecord } from '../../../lambdas/core/domain/media.js';
 import { encodeAudioSlices, encodeHls, encodeHlsChunk, encodeImages } from './encode.js';
 import { readJob, type TranscoderJob } from './job.js';
 import { jobClientConfig } from './job-scope.js';
+import { afterTranscode, readyAssetDeps, runOnReadyAsset } from './options/ready-asset.js';
 import { probe } from './probe.js';
 import { prepareSource } from './source.js';
 import { S3Storage } from './storage.js';
@@ -64,8 +66,10 @@ export async function run(overrides: Partial<TranscoderDeps> = {}): Promise<numb
       images: encodeImages,
     },
     staticRenditions: overrides.staticRenditions ?? new DynamoAssetRepository(documentClient(scoped), job.tableName),
+    ...(overrides.readyAsset && { readyAsset: overrides.readyAsset }),
   };
   try {
+    if (job.mode !== 'transcode') return await onReadyAsset(job, deps, logger);
     return await transcodeAndSettle(job, deps, logger);
   } catch (error) {
     logger.error('Transcode failed', error as Error);
@@ -85,8 +89,12 @@ async function transcodeAndSettle(job: TranscoderJob, deps: TranscoderDeps, logg
   try {
     const outcome = await transcode(ctx);
     if ('finishedBy' in outcome) return 0; // a chunk counted; the task that completes the set marks the asset ready
-    if (!(await transition(logger, 'ready', () => deps.repo.markReady(job.assetId, outcome.ready)))) return 1;
+    let ready: AssetRecord | undefined;
+    const markReady = async () => (ready = await deps.repo.markReady(job.assetId, outcome.ready));
+    if (!(await transition(logger, 'ready', markReady))) return 1;
     await outcome.afterReady?.();
+    if (ready)
+      await afterTranscode(ready, job, () => deps.readyAsset ?? readyAssetDeps(job, deps), { workDir, logger });
     return 0;
   } catch (error) {
     if (!(error instanceof InvalidInputError)) throw error;
@@ -94,6 +102,16 @@ async function transcodeAndSettle(job: TranscoderJob, deps: TranscoderDeps, logg
     const reason = { type: 'invalid_input', messages: [error.message] };
     await transition(logger, 'errored', () => deps.repo.markErrored(job.assetId, reason));
     return 1;
+  } finally {
+    await rm(workDir, { recursive: true, force: true });
+  }
+}
+
+/** A task on a ready asset (TASK_MODE): its tracks or its shots, in a scratch folder. */
+async function onReadyAsset(job: TranscoderJob, deps: TranscoderDeps, logger: Logger): Promise<number> {
+  const workDir = await mkdtemp(join(tmpdir(), 'gamma-asset-work-'));
+  try {
+    return await runOnReadyAsset(job, deps, deps.readyAsset ?? readyAssetDeps(job, deps), { workDir, logger });
   } finally {
     await rm(workDir, { recursive: true, force: true });
   }

@@ -112,7 +112,7 @@ async function writeOne(job: StaticRenditionsJob, resolution: StaticResolution):
 }
 
 /** The rendition's init segment followed by its media segments, in playlist order: one fragmented MP4. */
-async function joinSegments(files: OutputFiles, rendition: string, file: string): Promise<void> {
+export async function joinSegments(files: OutputFiles, rendition: string, file: string): Promise<void> {
   const playlist = parseMediaPlaylist(await text(await files(`${rendition}/${RENDITION_PLAYLIST}`)));
   if (!playlist.map) throw new Error(`${rendition} has no fMP4 init segment (EXT-X-MAP)`);
   if (playlist.segments.length === 0) throw new Error(`${rendition} has no segments`);

@@ -8,6 +8,7 @@
  *   chunks_done                   the chunks finished (a number set)
  *   chunk_jobs, chunk_attempts    each chunk's current task and its attempts (maps keyed by the chunk index)
  *   text_tracks                   (a record field) the text tracks, a map keyed by track id, each written alone
+ *   audio_tracks, shots           (record fields) alternate audio tracks and shot detection (dynamo-asset-work.ts)
  */
 import type { ChunkPlanRecord, ChunkState } from '../domain/chunks.js';
 import type { PreparingAsset } from '../ports.js';
@@ -25,23 +26,31 @@ const statusIs = (value: string): Expr => ({
 });
 const chunk = (index: number) => ({ '#i': String(index) });
 const textTrack = (trackId: string) => ({ '#track': trackId });
+/** The item's maps of tracks, each keyed by track id. */
+type TrackMap = 'text_tracks' | 'audio_tracks';
 
 /** Conditions by what they guard; combine them with `and`. */
 export const when = {
   hasTextTracks: { text: 'attribute_exists(text_tracks)' },
-  textTrackAbsent: (trackId: string): Expr => ({
-    text: 'attribute_not_exists(text_tracks.#track)',
-    names: textTrack(trackId),
-  }),
-  textTrackExists: (trackId: string): Expr => ({
-    text: 'attribute_exists(text_tracks.#track)',
-    names: textTrack(trackId),
-  }),
+  textTrackAbsent: (trackId: string): Expr => when.trackAbsent(trackId, 'text_tracks'),
+  textTrackExists: (trackId: string): Expr => when.trackExists(trackId, 'text_tracks'),
   /** The track is in one of `from` (a guarded transition of the track, text-tracks-asset.ts). */
-  textTrackIn: (trackId: string, from: readonly string[]): Expr => {
+  textTrackIn: (trackId: string, from: readonly string[]): Expr => when.trackIn(trackId, from, 'text_tracks'),
+  /** A map of tracks (`text_tracks`, `audio_tracks`) not yet on the item. */
+  mapAbsent: (map: TrackMap): Expr => ({ text: `attribute_not_exists(${map})` }),
+  trackAbsent: (trackId: string, map: TrackMap): Expr => ({
+    text: `attribute_not_exists(${map}.#track)`,
+    names: textTrack(trackId),
+  }),
+  trackExists: (trackId: string, map: TrackMap): Expr => ({
+    text: `attribute_exists(${map}.#track)`,
+    names: textTrack(trackId),
+  }),
+  /** The track of `map` is in one of `from` (a guarded transition of the track). */
+  trackIn: (trackId: string, from: readonly string[], map: TrackMap): Expr => {
     const values = Object.fromEntries(from.map((value, i) => [`:trackFrom${i}`, value]));
     return {
-      text: `text_tracks.#track.#status IN (${Object.keys(values).join(', ')})`,
+      text: `${map}.#track.#status IN (${Object.keys(values).join(', ')})`,
       names: { ...textTrack(trackId), ...status },
       values,
     };

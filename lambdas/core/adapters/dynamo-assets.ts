@@ -16,6 +16,7 @@ import type {
   Page,
   PreparingAsset,
   StaticRenditionsStore,
+  TestAssetExpiry,
   TextTrackRepository,
   TranscodeAttempts,
 } from '../ports.js';
@@ -32,7 +33,13 @@ import { MediaTable } from './media-table.js';
  * returns the item as it was (ALL_OLD) instead of reading it again.
  */
 export class DynamoAssetRepository
-  implements AssetRepository, TranscodeAttempts, ChunkLedger, StaticRenditionsStore, TextTrackRepository
+  implements
+    AssetRepository,
+    TranscodeAttempts,
+    ChunkLedger,
+    StaticRenditionsStore,
+    TextTrackRepository,
+    TestAssetExpiry
 {
   private readonly table: MediaTable;
 
@@ -198,6 +205,17 @@ export class DynamoAssetRepository
       }),
     );
     return items.map(preparingFromItem);
+  }
+
+  async listExpiredTests(createdBefore: number): Promise<string[]> {
+    const items = await this.table.scan(
+      and({ text: 'kind = :asset', values: { ':asset': 'asset' } }, when.notDeleted, {
+        text: '#test = :true AND created_at < :before',
+        names: { '#test': 'test' },
+        values: { ':true': true, ':before': createdBefore },
+      }),
+    );
+    return items.map((item) => assetFromItem(item).id);
   }
 
   // The chunk ledger of a chunked transcode.

@@ -1,4 +1,5 @@
 import { type ECSClient, RunTaskCommand } from '@aws-sdk/client-ecs';
+import { clipWindowVariable } from '../domain/clips.js';
 import { ENV } from '../env.js';
 import type { TranscodeJob, TranscodeRunner } from '../ports.js';
 
@@ -30,6 +31,10 @@ export class FargateRunner implements TranscodeRunner {
       ...(job.videoQuality ? [{ name: ENV.VIDEO_QUALITY, value: job.videoQuality }] : []),
       ...(job.normalizeAudio ? [{ name: ENV.NORMALIZE_AUDIO, value: 'true' }] : []),
       ...(job.test ? [{ name: ENV.TEST_ASSET, value: 'true' }] : []),
+      ...(job.clip ? [{ name: ENV.CLIP_WINDOW, value: clipWindowVariable(job.clip) }] : []),
+      ...(job.overlays?.length ? [{ name: ENV.OVERLAYS, value: JSON.stringify(job.overlays) }] : []),
+      // Work on a ready asset (tracks, shots): the task does only that.
+      ...(job.mode && job.mode !== 'transcode' ? [{ name: ENV.TASK_MODE, value: job.mode }] : []),
       // A chunk task: the plan it encodes a chunk of is recorded on the asset (ChunkLedger).
       ...(job.chunk ? [{ name: ENV.CHUNK_INDEX, value: String(job.chunk.index) }] : []),
     ];

@@ -44,8 +44,9 @@ export class HttpInputFetcher implements InputFetcher {
     private readonly timeoutMs = 60_000,
   ) {}
 
-  async fetchTo(url: string, bucket: string, key: string): Promise<{ bytes: number }> {
-    const guard = new TransferGuard(this.limits);
+  async fetchTo(url: string, bucket: string, key: string, maxBytes?: number): Promise<{ bytes: number }> {
+    const limit = Math.min(this.limits.maxBytes, maxBytes ?? Number.POSITIVE_INFINITY);
+    const guard = new TransferGuard({ ...this.limits, maxBytes: limit });
     const res = await guardedGet(url, this.policy, this.timeoutMs, guard);
     pipeline(res, guard, () => undefined);
     try {

@@ -47,12 +47,18 @@ const ASSET_FIELDS = {
   playable_at: true,
   static_renditions: true,
   text_tracks: true,
+  audio_tracks: true,
+  primary_audio: true,
+  shots: true,
   video_quality: true,
   per_title_encode: true,
   normalize_audio: true,
   master_access: true,
   master: true,
   test: true,
+  source_asset_id: true,
+  clip: true,
+  overlays: true,
 } as const satisfies Record<keyof AssetRecord, true>;
 
 function pick<T>(source: object, fields: Record<keyof T, true>): T {

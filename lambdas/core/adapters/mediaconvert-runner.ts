@@ -6,6 +6,7 @@ import {
   type OutputGroup,
   type VideoDescription,
 } from '@aws-sdk/client-mediaconvert';
+import { InvalidInputError } from '../domain/errors.js';
 import {
   type AudioPlan,
   isResolutionTier,
@@ -185,6 +186,10 @@ export class MediaConvertRunner implements TranscodeRunner {
   ) {}
 
   async start(job: TranscodeJob): Promise<{ jobId: string }> {
+    // Its input clipping and image inserter need the source's frame rate and size, which this mode never probes.
+    const unsupported = [job.clip && 'clips', job.overlays?.length && 'watermarks', job.test && 'test assets'];
+    const named = unsupported.filter(Boolean).join(', ');
+    if (named) throw new InvalidInputError(`MediaConvert mode does not make ${named}; the FFmpeg transcoder does`);
     const plan = planLadder(assumedSource(job.maxResolutionTier), {
       ...(job.maxResolutionTier && isResolutionTier(job.maxResolutionTier)
         ? { maxResolutionTier: job.maxResolutionTier }

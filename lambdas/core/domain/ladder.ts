@@ -4,6 +4,8 @@
  * Rungs are named and chosen by the SHORT side, so a portrait 1080x1920 source gets 1080x1920, 720x1280, …
  * The ladder never upscales, and stops at the asset's `max_resolution_tier` (1080p unless asked, as Mux does).
  */
+import type { OverlayPlan } from './overlays.js';
+
 /** The ladder's cap, an asset's `max_resolution_tier`. */
 export type ResolutionTier = '1080p' | '1440p' | '2160p';
 
@@ -84,6 +86,8 @@ export interface VideoPlan {
   rungs: VideoRung[];
   /** x264's speed/quality trade-off. @default 'veryfast' */
   preset?: X264Preset;
+  /** Watermark images burned into the frames before they are split into rungs (domain/overlays.ts). */
+  overlays?: OverlayPlan[];
 }
 
 export type X264Preset = 'veryfast' | 'faster' | 'fast' | 'medium' | 'slow';
@@ -106,6 +110,11 @@ export interface LadderPlan {
    * margin) however much more media the file holds, so the work done is what the source policy checked.
    */
   sourceSeconds: number;
+  /**
+   * Set for a clip or a test asset: every encode reads the source from `startSeconds` for exactly `sourceSeconds`
+   * (the window's length), frame-accurately (containers/transcoder/src/options/clip.ts). Absent: the whole source.
+   */
+  window?: { startSeconds: number };
   segmentSeconds: number;
   /** Every rung has a keyframe at every multiple of this, so segments of all rungs line up. */
   keyframeSeconds: number;

@@ -2,7 +2,18 @@
  * The upload and asset entities, their states and allowed transitions, and their Mux-shaped JSON.
  * Pure: no SDK, no I/O. Field names of the Mux shapes follow Mux's Video API reference.
  */
+
+import {
+  type AudioTrackMap,
+  audioTracksOf,
+  DEFAULT_AUDIO_NAME,
+  type PrimaryAudio,
+  toMuxAudioTrack,
+} from './audio-tracks.js';
+import type { ClipWindow } from './clips.js';
 import type { InputFile, ResolutionTier } from './ladder.js';
+import type { OverlayRecord } from './overlays.js';
+import type { ShotsRecord } from './shots.js';
 import type { StaticRenditionFile, StaticRenditionRequest } from './static-renditions.js';
 import { type TextTrackMap, textTracksOf, toMuxTextTrack } from './text-tracks-asset.js';
 
@@ -166,6 +177,12 @@ export interface AssetRecord {
   static_renditions?: StaticRenditionFile[];
   /** Subtitles and captions added to the asset, by track id (text-tracks-asset.ts); listed in `tracks`. */
   text_tracks?: TextTrackMap;
+  /** Alternate audio tracks, by track id (audio-tracks.ts); listed in `tracks` after the primary audio. */
+  audio_tracks?: AudioTrackMap;
+  /** The primary audio's language and name, when the first input gave them (Mux's `inputs[0].language_code`). */
+  primary_audio?: PrimaryAudio;
+  /** Shot detection, once asked for (shots.ts). */
+  shots?: ShotsRecord;
   /** Mux's `video_quality` the asset is made with; absent means basic (assets from before it was recorded). */
   video_quality?: VideoQuality;
   /** As the request gave it (Mux reports it back). */
@@ -177,6 +194,12 @@ export interface AssetRecord {
   master?: MasterFile;
   /** Made in test mode: at most 10 seconds, watermarked, deleted after 24 hours. */
   test?: boolean;
+  /** A clip's parent (Mux's `source_asset_id`): `source` is the parent's, read by the clip and never deleted with it. */
+  source_asset_id?: string;
+  /** The part of the source a clip is made from (domain/clips.ts). */
+  clip?: ClipWindow;
+  /** Watermark images burned into every rung (domain/overlays.ts). */
+  overlays?: OverlayRecord[];
 }
 
 /** The fields the transcoder reports when an asset becomes ready. */
@@ -220,7 +243,7 @@ export function toMuxAsset(a: AssetRecord) {
     ...(a.max_stored_frame_rate !== undefined && { max_stored_frame_rate: a.max_stored_frame_rate }),
     ...(a.resolution_tier && { resolution_tier: a.resolution_tier }),
     ...(a.aspect_ratio && { aspect_ratio: a.aspect_ratio }),
-    ...((a.tracks || a.text_tracks) && { tracks: [...(a.tracks ?? []), ...textTracksOf(a).map(toMuxTextTrack)] }),
+    ...((a.tracks || a.text_tracks || a.audio_tracks) && { tracks: muxTracksOf(a) }),
     ...(a.errors && { errors: a.errors }),
     ...(a.upload_id && { upload_id: a.upload_id }),
     ...(a.passthrough !== undefined && { passthrough: a.passthrough }),
@@ -235,13 +258,26 @@ export function toMuxAsset(a: AssetRecord) {
     mp4_support: 'none',
     master_access: a.master_access ?? 'none',
     ...(a.master && { master: a.master }),
-    ingest_type: a.upload_id ? 'on_demand_direct_upload' : 'on_demand_url',
+    ...(a.source_asset_id && { source_asset_id: a.source_asset_id }),
+    ingest_type: a.source_asset_id ? 'on_demand_clip' : a.upload_id ? 'on_demand_direct_upload' : 'on_demand_url',
     is_live: false,
     test: a.test ?? false,
   };
 }
 
 export type MuxAsset = ReturnType<typeof toMuxAsset>;
+
+/**
+ * The asset's `tracks` as Mux lists them: video, the primary audio (with its language and name: "Default" when the
+ * input named none), the alternate audio tracks, then the text tracks.
+ */
+function muxTracksOf(a: AssetRecord) {
+  const primary = a.primary_audio ?? { name: DEFAULT_AUDIO_NAME };
+  const stored = (a.tracks ?? []).map((t) =>
+    t.type === 'audio' && t.primary ? { ...t, ...primary, status: 'ready' as const } : t,
+  );
+  return [...stored, ...audioTracksOf(a).map(toMuxAudioTrack), ...textTracksOf(a).map(toMuxTextTrack)];
+}
 
 /** Mux's input info of an asset: one entry per input, its settings and the file as probed (once it has been). */
 export function toMuxInputInfo(a: AssetRecord) {

@@ -28,7 +28,8 @@ export interface InputSlots {
  * address, 4xx, too many redirects) and other errors when a retry may succeed (5xx, network).
  */
 export interface InputFetcher {
-  fetchTo(url: string, bucket: string, key: string): Promise<{ bytes: number }>;
+  /** `maxBytes` lowers the fetcher's own size limit for this file (a watermark image). */
+  fetchTo(url: string, bucket: string, key: string, maxBytes?: number): Promise<{ bytes: number }>;
 }
 
 /**

@@ -96,6 +96,12 @@ export interface AssetSearchIndex {
 }
 
 /** Removes stored media objects (the asset's renditions, its source). Missing objects are not an error. */
+/** Test assets past their life (Mux deletes them after 24 hours): found by the sweeper, which deletes them. */
+export interface TestAssetExpiry {
+  /** Ids of test assets, not deleted, created before `createdBefore` (unix seconds). */
+  listExpiredTests(createdBefore: number): Promise<string[]>;
+}
+
 export interface MediaObjects {
   deletePrefix(bucket: string, prefix: string): Promise<number>;
   deleteObject(bucket: string, key: string): Promise<void>;

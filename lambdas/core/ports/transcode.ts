@@ -1,6 +1,8 @@
 /** A transcode: the job, what starts it, and the bookkeeping on the asset while it runs. */
 import type { ChunkPlanRecord, ChunkState } from '../domain/chunks.js';
+import type { ClipWindow } from '../domain/clips.js';
 import type { AssetRecord, MasterAccess, SourceObject, VideoQuality } from '../domain/media.js';
+import type { OverlayRecord } from '../domain/overlays.js';
 import type { StaticRenditionOutcome, StaticResolution } from '../domain/static-renditions.js';
 
 /** One transcode of one asset. */
@@ -22,12 +24,17 @@ export interface TranscodeJob {
   masterAccess?: MasterAccess;
   /** Mux's test mode: at most 10 seconds, watermarked. Absent means false. */
   test?: boolean;
+  /** A clip: the part of the source to encode (domain/clips.ts). Absent: the whole source. */
+  clip?: ClipWindow;
+  /** Watermark images (in the ingest bucket) burned into every rung (domain/overlays.ts). */
+  overlays?: Omit<OverlayRecord, 'url'>[];
   /**
    * What the task does. `transcode` (the default) is the whole pipeline; on an asset that is already `ready`,
    * `static_renditions` only remuxes `staticRenditions` from the stored rungs (added after creation), and `master`
-   * only writes the master MP4 (`master_access` turned on after creation).
+   * only writes the master MP4 (`master_access` turned on after creation), `tracks` only prepares the tracks still
+   * `preparing` (alternate audio added later), `shots` only detects the shots.
    */
-  mode?: 'transcode' | 'static_renditions' | 'master';
+  mode?: 'transcode' | 'static_renditions' | 'master' | 'tracks' | 'shots';
 }
 
 /** Records what became of an asset's static renditions once the transcoder has written them. */

@@ -52,8 +52,9 @@ export const assetSettingsFields = {
   per_title_encode: z.boolean().optional(),
   normalize_audio: z.boolean().optional(),
   master_access: onlyOff(z.enum(MASTER_ACCESSES, { error: 'must be none or temporary' }), 'none', 'the master MP4'),
-  test: onlyOff(z.boolean(), false, 'test mode: 10 s, watermarked, deleted after a day'),
-  /** Only a clip copies overlays; without a clip input (refused below) Mux ignores it too, so it is only checked. */
+  /** Test mode: at most 10 seconds, watermarked, deleted after 24 hours (domain/clips.ts). */
+  test: z.boolean().optional(),
+  /** Read by a clip input (asset-inputs.ts; Mux's default true); without a clip Mux ignores it too. */
   copy_overlays: z.boolean().optional(),
   ...staticRenditionFields,
   generate_shots: notYetSupported('shots'),
@@ -118,13 +119,13 @@ function videoQualityOf(
 }
 
 /**
- * The fields of a new asset that follow from its settings (and the upload's own `test` flag), shared by assets
- * created from a URL and by uploads.
+ * The fields of a new asset that follow from its settings (and the upload's or a clip's parent's `test` flag),
+ * shared by assets created from a URL and by uploads.
  */
 export function assetFieldsFrom(
   assetId: string,
   settings: NewAssetSettings,
-  uploadTest?: boolean,
+  otherTest?: boolean,
 ): Pick<
   AssetRecord,
   | 'passthrough'
@@ -138,7 +139,7 @@ export function assetFieldsFrom(
   | 'test'
   | 'master'
 > {
-  const test = uploadTest === true || settings.test === true;
+  const test = otherTest === true || settings.test === true;
   return {
     ...(settings.passthrough !== undefined && { passthrough: settings.passthrough }),
     ...(settings.meta && { meta: settings.meta }),

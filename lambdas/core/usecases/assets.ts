@@ -43,7 +43,10 @@ export interface AssetsContext {
 }
 
 /** The caller's asset, not deleted; NotFoundError otherwise. */
-async function ownAsset(id: string, ctx: AssetsContext): Promise<AssetRecord> {
+export async function ownAsset(
+  id: string,
+  ctx: { env: string; media: Pick<MediaRepository, 'getAsset'> },
+): Promise<AssetRecord> {
   const asset = await ctx.media.getAsset(id);
   if (!asset || asset.env !== ctx.env || asset.status === 'deleted') throw new NotFoundError('asset', id);
   return asset;
@@ -90,14 +93,22 @@ export async function updateAsset(id: string, input: UpdateAssetInput, ctx: Asse
 
 /**
  * Deletes an asset: marks it deleted (so it stops listing and playing, and a transcode still running cannot
- * mark it ready), removes its playback ids, then every stored object — the renditions under `assets/<id>/` and
- * the uploaded source.
+ * mark it ready), removes its playback ids, then every stored object — the renditions under `assets/<id>/`, the
+ * uploaded source and the watermark images.
  */
 export async function deleteAsset(
   id: string,
   ctx: AssetsContext & { objects: MediaObjects; outputBucket: string },
 ): Promise<void> {
   await ownAsset(id, ctx);
+  await deleteAssetAndFiles(id, ctx);
+}
+
+/** The deletion itself, for an asset already known to be the caller's (or the sweeper's, for expired test assets). */
+export async function deleteAssetAndFiles(
+  id: string,
+  ctx: { media: MediaRepository; objects: MediaObjects; outputBucket: string },
+): Promise<void> {
   let deleted: AssetRecord;
   try {
     deleted = await ctx.media.deleteAsset(id);
@@ -107,7 +118,9 @@ export async function deleteAsset(
     throw err;
   }
   await ctx.objects.deletePrefix(ctx.outputBucket, `${assetOutputPrefix(deleted.id)}/`);
-  await ctx.objects.deleteObject(deleted.source.bucket, deleted.source.key);
+  // A clip's source and copied watermarks are its parent's (no `url`: not fetched for it): they stay with the parent.
+  const own = [...(deleted.source_asset_id ? [] : [deleted.source]), ...(deleted.overlays ?? []).filter((o) => o.url)];
+  for (const object of own) await ctx.objects.deleteObject(object.bucket, object.key);
 }
 
 export async function createPlaybackId(

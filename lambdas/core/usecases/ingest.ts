@@ -1,4 +1,4 @@
-import { TransitionError } from '../domain/errors.js';
+import { InvalidInputError, TransitionError } from '../domain/errors.js';
 import { derivedId } from '../domain/ids.js';
 import { uploadIdFromKey } from '../domain/layout.js';
 import type { AssetRecord, SourceObject, UploadRecord } from '../domain/media.js';
@@ -71,12 +71,13 @@ export async function ingestObject(
 
 /**
  * Starts the transcode of a preparing asset once: claims the dispatch (guarded, so racing deliveries start one
- * job), starts the job, records it. Returns its job id, or undefined when another dispatch holds the claim.
+ * job), starts the job, records it. Returns its job id, or undefined when none was started: another dispatch holds
+ * the claim, or the runner refused the job as one it cannot make (the asset is then errored with its reason).
  */
 export async function dispatchTranscode(
   asset: AssetRecord,
   ctx: {
-    media: Pick<MediaRepository, 'claimDispatch' | 'releaseDispatch' | 'recordJob'>;
+    media: Pick<MediaRepository, 'claimDispatch' | 'releaseDispatch' | 'recordJob' | 'markErrored'>;
     runner: TranscodeRunner;
     outputBucket: string;
   },
@@ -87,6 +88,11 @@ export async function dispatchTranscode(
     ({ jobId } = await ctx.runner.start(transcodeJobFor(asset, ctx.outputBucket)));
   } catch (err) {
     await ctx.media.releaseDispatch(asset.id);
+    // A job this deployment's transcoder cannot make (MediaConvert mode and a clip, say): no retry can mend it.
+    if (err instanceof InvalidInputError) {
+      await ctx.media.markErrored(asset.id, { type: 'invalid_input', messages: [err.message] });
+      return undefined;
+    }
     throw err;
   }
   await ctx.media.recordJob(asset.id, jobId);
@@ -105,6 +111,10 @@ export function transcodeJobFor(asset: AssetRecord, outputBucket: string): Trans
     ...(asset.normalize_audio && { normalizeAudio: true }),
     ...(asset.master_access === 'temporary' && { masterAccess: 'temporary' }),
     ...(asset.test && { test: true }),
+    ...(asset.clip && { clip: asset.clip }),
+    ...(asset.overlays?.length && {
+      overlays: asset.overlays.map(({ bucket, key, settings }) => ({ bucket, key, settings })),
+    }),
   };
 }
 

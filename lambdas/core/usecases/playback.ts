@@ -1,4 +1,5 @@
 import { decodeJwt } from 'jose';
+import { audioRenditions } from '../domain/audio-tracks.js';
 import type { SignatureCheck } from '../domain/cdn-signature.js';
 import { signatureQuery } from '../domain/cdn-signature.js';
 import { assetOutputPrefix, MASTER_PLAYLIST } from '../domain/layout.js';
@@ -152,9 +153,11 @@ function modifiersOf(
 export function editMasterPlaylist(master: string, asset: AssetRecord, modifiers: PlaybackModifiers): string {
   const lang = modifiers.defaultSubtitlesLang;
   const subtitles = subtitleRenditions(asset, lang ? (code) => languageMatches(code, lang) : undefined);
+  const audio = audioRenditions(asset);
   const { clip: _clip, redundantStreams, ...filters } = modifiers;
   // Nothing to change: the stored master as written (a MediaConvert master keeps whatever else it carries).
-  if (subtitles.length === 0 && !redundantStreams && Object.keys(filters).length === 0) return master;
+  const extras = subtitles.length + audio.length;
+  if (extras === 0 && !redundantStreams && Object.keys(filters).length === 0) return master;
   const { version, variants } = parseMasterPlaylist(master);
   const short = (v: (typeof variants)[number]) =>
     v.resolution ? Math.min(v.resolution.width, v.resolution.height) : 0;
@@ -173,8 +176,7 @@ export function editMasterPlaylist(master: string, asset: AssetRecord, modifiers
     version,
     variants: kept,
     subtitles,
-    // Additional audio tracks need the transcoder's `type: "audio"` inputs, which are not built yet.
-    audio: [],
+    audio,
     ...(redundantStreams && { backupUri: (uri: string) => `${uri}?redundant=1` }),
   });
 }

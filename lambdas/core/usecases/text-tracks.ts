@@ -48,12 +48,11 @@ export const CreateTrackInput = z
   })
   .superRefine((input, ctx) => {
     if (input.type === 'audio') {
-      // Refused rather than accepted and dropped: an audio track is mixed into the renditions by the transcoder.
-      ctx.addIssue({
-        code: 'custom',
-        path: ['type'],
-        message: 'audio tracks are not supported by this deployment yet',
-      });
+      // Refused rather than accepted and ignored: Mux's audio tracks have no such fields.
+      for (const field of ['text_type', 'closed_captions'] as const) {
+        if (input[field] !== undefined)
+          ctx.addIssue({ code: 'custom', path: [field], message: 'is for text tracks only' });
+      }
     } else if (input.text_type === undefined) {
       ctx.addIssue({ code: 'custom', path: ['text_type'], message: 'is required for text tracks' });
     }
@@ -219,12 +218,18 @@ export async function updateTextTrack(
 export async function deleteTextTrack(
   assetId: string,
   trackId: string,
-  ctx: TracksContext & { objects: MediaObjects; outputBucket: string },
+  ctx: TracksContext & {
+    objects: MediaObjects;
+    outputBucket: string;
+    /** An alternate audio track's id: deleted by its own use case (audio-tracks.ts). */
+    deleteAudio?: (asset: AssetRecord, trackId: string) => Promise<void>;
+  },
 ): Promise<void> {
   const asset = await readyAsset(assetId, ctx);
   if (asset.tracks?.some((t) => t.id === trackId)) {
     throw new ValidationError(['The video track and the primary audio track cannot be deleted']);
   }
+  if (asset.audio_tracks?.[trackId] && ctx.deleteAudio) return ctx.deleteAudio(asset, trackId);
   if (!asset.text_tracks?.[trackId]) throw new NotFoundError('track', trackId);
   await ctx.tracks.removeTextTrack(asset.id, trackId);
   await ctx.objects.deletePrefix(ctx.outputBucket, `${assetOutputPrefix(asset.id)}/${textTrackFolder(trackId)}/`);

@@ -4,7 +4,7 @@ import { newId } from '../domain/ids.js';
 import { uploadObjectKey } from '../domain/layout.js';
 import { type MultipartState, type MuxUpload, toMuxUpload, type UploadRecord } from '../domain/media.js';
 import type { MediaRepository, MultipartUploads, UploadUrls } from '../ports.js';
-import { notYetSupported, onlyOff } from '../validation.js';
+import { notYetSupported } from '../validation.js';
 import { assetSettingsFields, normalizeSettings } from './asset-settings.js';
 import { type ListQuery, listBody, pageOf } from './listing.js';
 
@@ -46,7 +46,8 @@ export const CreateUploadInput = z.strictObject({
     .min(60, { error: 'must be between 60 and 604800 seconds' })
     .max(604800, { error: 'must be between 60 and 604800 seconds' })
     .optional(),
-  test: onlyOff(z.boolean(), false, 'test mode: 10 s, watermarked, deleted after a day'),
+  /** Test mode for the upload's asset (as `new_asset_settings.test`): 10 s, watermarked, deleted after a day. */
+  test: z.boolean().optional(),
 });
 export type CreateUploadInput = z.output<typeof CreateUploadInput>;
 

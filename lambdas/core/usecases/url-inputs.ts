@@ -4,44 +4,19 @@
  * transcode as ingest does for direct uploads.
  */
 import { z } from 'zod';
-import { InvalidInputError, TooManyRequestsError, TransitionError, ValidationError } from '../domain/errors.js';
+import { InvalidInputError, TooManyRequestsError, TransitionError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
-import { inputObjectKey } from '../domain/layout.js';
 import { type AssetRecord, type MuxAsset, toMuxAsset } from '../domain/media.js';
-import { type AddressPolicy, type Resolve, refusedInputUrl } from '../domain/url-safety.js';
+import { MAX_OVERLAY_BYTES } from '../domain/overlays.js';
+import type { AddressPolicy, Resolve } from '../domain/url-safety.js';
 import type { InputFetcher, InputJob, InputQueue, InputSlots, MediaRepository, TranscodeRunner } from '../ports.js';
-import { notYetSupported } from '../validation.js';
+import { checkInputList, resolveInputs } from './asset-inputs.js';
 import { assetFieldsFrom, assetSettingsFields, normalizeSettings } from './asset-settings.js';
+import type { TranscoderKind } from './asset-work.js';
 import { dispatchTranscode } from './ingest.js';
+import { InputEntry, inputTracks, trackFieldsFor } from './input-tracks.js';
 
 const Url = z.string().max(4096, { error: 'must be at most 4096 characters' });
-
-/**
- * One of Mux's `inputs`: the file's `url`. Everything else an input can be (a clip of another asset, a text or audio
- * track, an overlay, generated subtitles) is the tracks and clips work, refused by name until it is here.
- */
-const InputEntry = z.strictObject({
-  url: Url.refine((url) => !url.startsWith('mux://'), {
-    error: 'mux://assets/ clip inputs are not yet supported in this deployment',
-  }),
-  type: z
-    .enum(['video', 'audio', 'text'], { error: 'must be video, audio or text' })
-    .refine((type) => type === 'video', {
-      error: 'audio and text track inputs are not yet supported in this deployment',
-    })
-    .optional(),
-  overlay_settings: notYetSupported('overlays'),
-  start_time: notYetSupported('clipping'),
-  end_time: notYetSupported('clipping'),
-  generated_subtitles: notYetSupported(
-    'generated subtitles on an input: once the asset is ready, POST /video/v1/assets/{ASSET_ID}/tracks/{AUDIO_TRACK_ID}/generate-subtitles',
-  ),
-  language_code: notYetSupported('text and audio tracks'),
-  name: notYetSupported('text and audio tracks'),
-  closed_captions: notYetSupported('text and audio tracks'),
-  text_type: notYetSupported('text and audio tracks'),
-  passthrough: notYetSupported('text and audio tracks'),
-});
 
 const Inputs = z.array(InputEntry).min(1, { error: 'must name the file to make the asset from: [{ "url": … }]' });
 
@@ -58,11 +33,21 @@ export const CreateAssetInput = z
     if (list.length === 0) {
       ctx.addIssue({ code: 'custom', path: ['inputs'], message: 'is required: [{ "url": <the file> }]' });
     }
-    if (list.length > 1) {
-      const message = 'further inputs (tracks, overlays) are not yet supported in this deployment';
-      ctx.addIssue({ code: 'custom', path: [inputs ? 'inputs' : 'input', 1], message });
-    }
-    return { inputs: list.map(({ url }) => ({ url })), ...normalizeSettings(settings, ctx) };
+    const root = inputs ? 'inputs' : 'input';
+    checkInputList(list, root, ctx);
+    const tracks = inputTracks(list, root, ctx);
+    // The video (or clip) and its watermark images; the track inputs are recorded as tracks.
+    const entries = list
+      .filter((entry, i) => i === 0 || entry.overlay_settings)
+      .map(({ url, overlay_settings, start_time, end_time }) => ({
+        url,
+        ...(overlay_settings && { overlay_settings }),
+        ...(start_time !== undefined && { start_time }),
+        ...(end_time !== undefined && { end_time }),
+      }));
+    // Mux's default: a clip copies its parent's overlays unless told not to.
+    const copyOverlays = settings.copy_overlays ?? true;
+    return { inputs: entries, copyOverlays, tracks, ...normalizeSettings(settings, ctx) };
   });
 export type CreateAssetInput = z.output<typeof CreateAssetInput>;
 
@@ -88,14 +73,15 @@ export async function createAssetFromUrl(
     ingestBucket: string;
     resolve: Resolve;
     policy?: AddressPolicy;
+    transcoder: TranscoderKind;
     now?: () => number;
   },
 ): Promise<MuxAsset> {
-  const url = input.inputs[0]?.url ?? '';
-  const refused = await refusedInputUrl(url, ctx.resolve, ctx.policy);
-  if (refused) throw new ValidationError([`inputs.0.url: ${refused}`]);
+  const nowMs = (ctx.now ?? Date.now)();
   const id = newId();
-  const now = Math.floor((ctx.now ?? Date.now)() / 1000);
+  const { fields, parentIsTest } = await resolveInputs(input.inputs, input.copyOverlays, id, ctx);
+  const tracks = await trackFieldsFor(input.tracks, { ...ctx, nowMs });
+  const now = Math.floor(nowMs / 1000);
   if (!(await ctx.slots.claim(ctx.env, id, MAX_URL_INPUTS_IN_FLIGHT, now + URL_INPUT_LEASE_SECONDS))) {
     throw new TooManyRequestsError(
       `This environment already has ${MAX_URL_INPUTS_IN_FLIGHT} assets being fetched from input URLs; retry once one of them is fetched`,
@@ -106,14 +92,15 @@ export async function createAssetFromUrl(
     env: ctx.env,
     status: 'preparing',
     created_at: now,
-    source: { bucket: ctx.ingestBucket, key: inputObjectKey(id) },
-    input_url: url,
+    ...fields,
     playback_ids: (input.playback_policies ?? []).map((policy) => ({ id: newId(), policy })),
-    ...assetFieldsFrom(id, input),
+    ...assetFieldsFrom(id, input, parentIsTest),
+    ...tracks,
   };
   try {
     await ctx.media.createAsset(asset);
-    await ctx.inputs.submit({ assetId: id, url });
+    // A clip has nothing of its own to fetch but its watermarks; it goes through the same queue, which dispatches.
+    await ctx.inputs.submit({ assetId: id, url: fields.input_url ?? '' });
   } catch (err) {
     await ctx.slots.release(ctx.env, id);
     throw err;
@@ -152,7 +139,11 @@ async function fetchAndDispatch(
 ): Promise<FetchOutcome> {
   if (asset.status !== 'preparing') return 'not_preparing';
   try {
-    await ctx.fetcher.fetchTo(job.url, asset.source.bucket, asset.source.key);
+    // A clip reads its parent's source; only its own watermark images are fetched (at most MAX_OVERLAY_BYTES each).
+    if (!asset.source_asset_id) await ctx.fetcher.fetchTo(job.url, asset.source.bucket, asset.source.key);
+    for (const overlay of asset.overlays ?? []) {
+      if (overlay.url) await ctx.fetcher.fetchTo(overlay.url, overlay.bucket, overlay.key, MAX_OVERLAY_BYTES);
+    }
   } catch (err) {
     if (!(err instanceof InvalidInputError)) throw err;
     try {

@@ -23,6 +23,7 @@ export const assetRoutes: readonly Route[] = [
         inputs: req.deps.inputs,
         slots: req.deps.inputSlots,
         ingestBucket: req.deps.ingestBucket,
+        transcoder: req.deps.transcoder,
       }),
   }),
   route({

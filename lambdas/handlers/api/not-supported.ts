@@ -26,9 +26,6 @@ const refused = (method: Method, path: string, tag: string, what: string): Route
 const ASSET = '/video/v1/assets/{ASSET_ID}';
 
 export const notSupportedRoutes: readonly Route[] = [
-  refused('GET', `${ASSET}/shots`, 'Assets', 'shots'),
-  refused('POST', `${ASSET}/shots`, 'Assets', 'shots'),
-  refused('DELETE', `${ASSET}/shots`, 'Assets', 'shots'),
   refused('DELETE', `${ASSET}/thumbnail-time`, 'Assets', 'a default thumbnail time'),
   refused('POST', `${ASSET}/static-renditions`, 'Assets', 'adding static renditions after creation'),
   refused('DELETE', `${ASSET}/static-renditions/{STATIC_RENDITION_ID}`, 'Assets', 'deleting static renditions'),

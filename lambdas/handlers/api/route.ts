@@ -8,6 +8,7 @@ import type { Resolve } from '../../core/domain/url-safety.js';
 import type { Operation } from '../../core/openapi.js';
 import type {
   AssetSearchIndex,
+  AudioTrackRepository,
   ConnectionRepository,
   EnvironmentRepository,
   FileFetcher,
@@ -16,17 +17,21 @@ import type {
   MediaObjects,
   MediaRepository,
   MultipartUploads,
+  ObjectUrls,
   ObjectWriter,
   PlaybackRestrictionRepository,
   Pusher,
+  ShotsRepository,
   SigningKeyRepository,
   TextTrackRepository,
   TokenRepository,
+  TranscodeRunner,
   Transcriber,
   UploadUrls,
   VocabularyRepository,
   WebhookRepository,
 } from '../../core/ports.js';
+import type { TranscoderKind } from '../../core/usecases/asset-work.js';
 import type { TextObjects } from '../../core/usecases/playback.js';
 import type { Caller } from '../../core/usecases/tokens.js';
 
@@ -68,6 +73,12 @@ export interface ApiDeps {
   vocabularies: VocabularyRepository;
   /** Generated subtitles' speech-to-text service; absent where the deployment has none (they are refused). */
   transcriber?: Transcriber;
+  /** Work the transcoder does on a ready asset (alternate audio tracks, shots): its records and the task it runs. */
+  assetWork: AudioTrackRepository & ShotsRepository;
+  transcoder: TranscoderKind;
+  runner: () => TranscodeRunner;
+  /** Time-limited URLs of the shots manifest and stills. */
+  objectUrls: ObjectUrls;
   /** Where playback is served (`{streamUrl}/{playbackId}.m3u8`): the SDK's playback helpers are redirected there. */
   streamUrl: string;
 }
@@ -119,6 +130,12 @@ export const accessScope = ({ deps }: Context) => ({
   environments: deps.environments,
   connections: deps.connections,
   pusher: deps.pusher,
+});
+/** What starting the transcoder on a ready asset needs. */
+export const assetWorkScope = ({ deps }: Context) => ({
+  transcoder: deps.transcoder,
+  runner: deps.runner,
+  outputBucket: deps.outputBucket,
 });
 /** How URLs a caller hands over (inputs, webhook endpoints) are checked before anything fetches them. */
 export const urlPolicy = ({ deps }: Context) => ({

@@ -12,6 +12,7 @@ import { playbackRoutes } from './playback.js';
 import { playbackIdRoutes } from './playback-ids.js';
 import { playbackRestrictionRoutes } from './playback-restrictions.js';
 import type { Route } from './route.js';
+import { shotRoutes } from './shots.js';
 import { signingKeyRoutes } from './signing-keys.js';
 import { trackRoutes } from './tracks.js';
 import { vocabularyRoutes } from './transcription-vocabularies.js';
@@ -23,6 +24,7 @@ export const ROUTES: readonly Route[] = [
   ...assetRoutes,
   ...trackRoutes,
   ...vocabularyRoutes,
+  ...shotRoutes,
   ...playbackIdRoutes,
   ...playbackRestrictionRoutes,
   ...signingKeyRoutes,

@@ -1,7 +1,8 @@
 /**
  * An asset's tracks (`/video/v1/assets/{ASSET_ID}/tracks`): text tracks added from a URL, updated, deleted, and
- * generated from an audio track.
+ * generated from an audio track; alternate audio tracks added from a URL (encoded by the transcoder) and deleted.
  */
+import { addAudioTrack, deleteAudioTrack } from '../../core/usecases/audio-tracks.js';
 import { GenerateSubtitlesInput, generateSubtitles } from '../../core/usecases/generated-subtitles.js';
 import {
   addTextTrack,
@@ -10,7 +11,7 @@ import {
   UpdateTrackInput,
   updateTextTrack,
 } from '../../core/usecases/text-tracks.js';
-import { type Route, type RouteRequest, route, urlPolicy } from './route.js';
+import { assetWorkScope, type Route, type RouteRequest, route, urlPolicy } from './route.js';
 
 const tag = 'Assets';
 
@@ -25,20 +26,28 @@ export const trackRoutes: readonly Route[] = [
     method: 'POST',
     permission: 'video:write',
     path: '/video/v1/assets/{ASSET_ID}/tracks',
-    summary: 'Add a text track (subtitles or captions from a WebVTT or SRT URL) to a ready asset',
+    summary:
+      'Add a text track (subtitles or captions from a WebVTT or SRT URL) or an alternate audio track to a ready asset',
     tag,
     body: CreateTrackInput,
     status: 201,
     returns: 'the track, preparing',
     run: (req) =>
-      addTextTrack(req.params.ASSET_ID, req.body, {
-        ...trackScope(req),
-        ...urlPolicy(req),
-        fetcher: req.deps.files,
-        objects: req.deps.textObjects,
-        writer: req.deps.writer,
-        outputBucket: req.deps.outputBucket,
-      }),
+      req.body.type === 'audio'
+        ? addAudioTrack(req.params.ASSET_ID, req.body, {
+            ...trackScope(req),
+            ...urlPolicy(req),
+            ...assetWorkScope(req),
+            audio: req.deps.assetWork,
+          })
+        : addTextTrack(req.params.ASSET_ID, req.body, {
+            ...trackScope(req),
+            ...urlPolicy(req),
+            fetcher: req.deps.files,
+            objects: req.deps.textObjects,
+            writer: req.deps.writer,
+            outputBucket: req.deps.outputBucket,
+          }),
   }),
   route({
     method: 'POST',
@@ -73,7 +82,7 @@ export const trackRoutes: readonly Route[] = [
     method: 'DELETE',
     permission: 'video:write',
     path: '/video/v1/assets/{ASSET_ID}/tracks/{TRACK_ID}',
-    summary: 'Delete a text track',
+    summary: 'Delete a text track or an alternate audio track',
     tag,
     status: 204,
     run: (req) =>
@@ -81,6 +90,12 @@ export const trackRoutes: readonly Route[] = [
         ...trackScope(req),
         objects: req.deps.objects,
         outputBucket: req.deps.outputBucket,
+        deleteAudio: (asset, trackId) =>
+          deleteAudioTrack(asset, trackId, {
+            audio: req.deps.assetWork,
+            objects: req.deps.objects,
+            outputBucket: req.deps.outputBucket,
+          }),
       }),
   }),
 ];

@@ -15,6 +15,7 @@ import {
   STILLS_DIR,
   STORYBOARD_IMAGE,
 } from '../../../../lambdas/core/domain/thumbnails.js';
+import { burnOverlays } from '../options/overlay-filter.js';
 
 export type SegmentType = 'fmp4' | 'ts';
 
@@ -55,9 +56,11 @@ export function sourceBoundSeconds(probedSeconds: number): number {
 
 /**
  * `-i input` read for at most the probed length plus the margin: a header can claim 5 seconds over hours of media
- * (the probe falls back to the container's duration), and without the bound ffmpeg would decode all of it.
+ * (the probe falls back to the container's duration), and without the bound ffmpeg would decode all of it. With a
+ * `window` (a clip, test mode: options/clip.ts) the read starts at its start and lasts exactly `probedSeconds`.
  */
-export function wholeSourceInputArgs(input: string, probedSeconds: number): string[] {
+export function wholeSourceInputArgs(input: string, probedSeconds: number, window?: LadderPlan['window']): string[] {
+  if (window) return inputArgs(input, ['-ss', String(window.startSeconds), '-t', String(probedSeconds)]);
   return inputArgs(input, ['-t', String(sourceBoundSeconds(probedSeconds))]);
 }
 
@@ -82,7 +85,9 @@ export function ladderFfmpegArgs(
   segmentType: SegmentType,
   side: SideOutputs = {},
 ): string[] {
-  const head = [...QUIET, '-progress', 'pipe:1', ...wholeSourceInputArgs(input, plan.sourceSeconds)];
+  const read = wholeSourceInputArgs(input, plan.sourceSeconds, plan.window);
+  const images = (plan.video?.overlays ?? []).flatMap((o) => inputArgs(o.image)); // inputs 1…n, for burnOverlays
+  const head = [...QUIET, '-progress', 'pipe:1', ...read, ...images];
   const audio = plan.audio ? ['-map', '0:a:0', ...audioArgs(plan.audio)] : [];
   const hls = (name: string) => hlsOutputArgs(plan, join(outDir, name), segmentType);
   const { video } = plan;
@@ -103,7 +108,7 @@ export function ladderFfmpegArgs(
 export function sideOutputsFfmpegArgs(input: string, plan: LadderPlan, outDir: string, side: SideOutputs): string[] {
   if (!plan.video) throw new Error('Side outputs need a video plan');
   const graph = filterGraph({ ...plan.video, rungs: [] }, side);
-  const read = wholeSourceInputArgs(input, plan.sourceSeconds);
+  const read = wholeSourceInputArgs(input, plan.sourceSeconds, plan.window);
   return [...QUIET, ...read, '-filter_complex', graph, ...sideOutputArgs(outDir, side)];
 }
 
@@ -134,7 +139,12 @@ export function chunkFfmpegArgs(
     : { input: [], map: [] };
   return [
     ...QUIET,
-    ...inputArgs(input, ['-ss', String(chunk.startSeconds), '-t', String(chunk.durationSeconds)]),
+    ...inputArgs(input, [
+      '-ss',
+      String(chunk.startSeconds + (plan.window?.startSeconds ?? 0)),
+      '-t',
+      String(chunk.durationSeconds),
+    ]),
     ...audio.input,
     ...['-filter_complex', filterGraph(video)],
     ...video.rungs.flatMap((rung, i) => [
@@ -156,7 +166,7 @@ function sideOutputArgs(outDir: string, { images, previews }: SideOutputs): stri
 /** The audio of the whole source, encoded once (a chunked transcode cuts it into slices afterwards). */
 export function wholeAudioFfmpegArgs(input: string, plan: LadderPlan, output: string): string[] {
   if (!plan.audio) throw new Error('The audio encode needs an audio plan');
-  const read = wholeSourceInputArgs(input, plan.sourceSeconds);
+  const read = wholeSourceInputArgs(input, plan.sourceSeconds, plan.window);
   return [...QUIET, ...read, '-vn', '-map', '0:a:0', ...audioArgs(plan.audio), output];
 }
 
@@ -190,10 +200,12 @@ export function previewFilter(from: string, plan: PreviewManifest): string {
  * resample the frame rate if the plan says so, then split into one scaler per rung and one branch per side output.
  * ffmpeg's decoder-side autorotation has already turned the frames upright, so rung sizes are display sizes.
  */
-export function filterGraph({ fps, resampleFrameRate, rungs }: VideoPlan, side: SideOutputs = {}): string {
+export function filterGraph({ fps, resampleFrameRate, rungs, overlays }: VideoPlan, side: SideOutputs = {}): string {
   const { images, previews } = side;
   const outputs = rungs.length + (images ? 1 : 0) + (previews ? 1 : 0);
-  const common = [...(resampleFrameRate ? [`fps=${rationalRate(fps)}`] : []), 'format=yuv420p', `split=${outputs}`];
+  const common = [...(resampleFrameRate ? [`fps=${rationalRate(fps)}`] : []), 'format=yuv420p'];
+  // Watermarks are burned in before the split (options/watermark.ts), so every rung and image shows them.
+  const head = burnOverlays(`[0:v:0]${common.join(',')}`, overlays);
   const splits = Array.from({ length: outputs }, (_, i) => `[s${i}]`).join('');
   const branches = rungs.map((r, i) => `[s${i}]scale=${r.width}:${r.height},setsar=1[v${i}]`);
   let next = rungs.length;
@@ -208,7 +220,7 @@ export function filterGraph({ fps, resampleFrameRate, rungs }: VideoPlan, side: 
     );
   }
   if (previews) branches.push(previewFilter(`[s${next++}]`, previews.plan));
-  return [`[0:v:0]${common.join(',')}${splits}`, ...branches].join(';');
+  return [`${head},split=${outputs}${splits}`, ...branches].join(';');
 }
 
 /** A frame rate as ffmpeg reads it exactly: NTSC rates as n/1001 ("30000/1001"), others as they are. */

@@ -26,9 +26,9 @@ const TARGET = `I=${LOUDNESS_TARGET.integrated}:TP=${LOUDNESS_TARGET.truePeak}:L
  * The first pass: measure the source's first audio stream, up to its probed length (`sourceSeconds`); the JSON is
  * printed on stderr at `info` level.
  */
-export function loudnessMeasureArgs(input: string, sourceSeconds: number): string[] {
+export function loudnessMeasureArgs(input: string, sourceSeconds: number, window?: LadderPlan['window']): string[] {
   return [
-    ...['-hide_banner', '-nostats', '-loglevel', 'info', ...wholeSourceInputArgs(input, sourceSeconds)],
+    ...['-hide_banner', '-nostats', '-loglevel', 'info', ...wholeSourceInputArgs(input, sourceSeconds, window)],
     ...['-vn', '-sn', '-map', '0:a:0', '-filter:a', `loudnorm=${TARGET}:print_format=json`, '-f', 'null', '-'],
   ];
 }
@@ -56,7 +56,7 @@ export function loudnormFilter(m: LoudnessMeasurement): string {
 export async function normalizeLoudness(input: string, plan: LadderPlan, normalize = false): Promise<LadderPlan> {
   if (!normalize || !plan.audio) return plan;
   const stderr = await runFfmpegCapturing(
-    loudnessMeasureArgs(input, plan.sourceSeconds),
+    loudnessMeasureArgs(input, plan.sourceSeconds, plan.window),
     ffmpegLimits(plan.sourceSeconds),
   );
   let measured: LoudnessMeasurement;

@@ -128,11 +128,20 @@ export interface PassFrame {
 /**
  * The complexity pass's command line: the windows, joined, scaled to `frame`, encoded at constant quality to `out`.
  * Measured at the top rung's size, not smaller: scaling down averages grain and fine detail away, and the pass then
- * predicts a cheap source that the top rung finds expensive.
+ * predicts a cheap source that the top rung finds expensive. A clip (options/clip.ts) is sampled within its window,
+ * from `startSeconds`.
  */
-export function complexityArgs(input: string, durationSeconds: number, frame: PassFrame, out: string): string[] {
+export function complexityArgs(
+  input: string,
+  durationSeconds: number,
+  frame: PassFrame,
+  out: string,
+  startSeconds = 0,
+): string[] {
   const windows = sampleWindows(durationSeconds);
-  const inputs = windows.flatMap((w) => inputArgs(input, ['-ss', String(w.start), '-t', String(w.seconds)]));
+  const inputs = windows.flatMap((w) =>
+    inputArgs(input, ['-ss', String(startSeconds + w.start), '-t', String(w.seconds)]),
+  );
   const joined = windows.map((_, i) => `[${i}:v:0]`).join('');
   const scale = `scale=${frame.width}:${frame.height}`;
   const graph = `${joined}concat=n=${windows.length}:v=1:a=0,fps=${frame.fps},${scale},format=yuv420p[v]`;
@@ -146,7 +155,7 @@ export function complexityArgs(input: string, durationSeconds: number, frame: Pa
   ];
 }
 
-/** Runs the complexity pass on `input` (in `workDir`) at the top rung of `plan`. */
+/** Runs the complexity pass on `input` (in `workDir`) at the top rung of `plan`, within its clip window if any. */
 export async function measureComplexity(
   input: string,
   probe: SourceProbe,
@@ -159,7 +168,8 @@ export async function measureComplexity(
   const out = join(workDir, 'complexity.h264');
   const frame = { width: top.width, height: top.height, fps: plan.video.fps, keyframeSeconds: plan.segmentSeconds };
   const seconds = sampleWindows(probe.durationSeconds).reduce((sum, w) => sum + w.seconds, 0);
-  await runFfmpeg(complexityArgs(input, probe.durationSeconds, frame, out), ffmpegLimits(seconds));
+  const startSeconds = plan.window?.startSeconds ?? 0;
+  await runFfmpeg(complexityArgs(input, probe.durationSeconds, frame, out, startSeconds), ffmpegLimits(seconds));
   const { size } = await stat(out);
   return { kbps: (size * 8) / 1000 / seconds, width: top.width, height: top.height };
 }

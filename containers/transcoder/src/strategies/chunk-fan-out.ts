@@ -24,6 +24,8 @@ import type { Outcome, StrategyContext } from './context.js';
 /** The chunks a source is fanned out into, or undefined when it is encoded in a single pass. */
 export function fanOutChunks(chunking: Chunking, source: PreparedSource): Chunk[] | undefined {
   if (chunking.workers !== 'tasks' || chunking.maxChunks < 2 || !source.plan.video) return undefined;
+  // Chunk tasks do not fetch watermark images (their plan names this task's local files): one pass encodes them.
+  if (source.plan.video.overlays?.length) return undefined;
   const chunks = planChunks(source.probe.durationSeconds, {
     segmentSeconds: source.plan.segmentSeconds,
     workers: chunking.maxChunks,

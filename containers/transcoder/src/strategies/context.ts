@@ -10,6 +10,7 @@ import type {
 } from '../../../../lambdas/core/ports.js';
 import type { encodeAudioSlices, encodeHls, encodeHlsChunk, encodeImages } from '../encode.js';
 import type { TranscoderJob } from '../job.js';
+import type { ReadyAssetDeps } from '../options/ready-asset.js';
 import type { probe } from '../probe.js';
 import type { S3Storage } from '../storage.js';
 
@@ -28,6 +29,8 @@ export interface TranscoderDeps {
   chunkEncoders: ChunkEncoders;
   /** Where the static renditions' outcomes are recorded. */
   staticRenditions: StaticRenditionsStore;
+  /** Tracks and shots on a ready asset (options/ready-asset.ts); built from the job when absent. */
+  readyAsset?: ReadyAssetDeps;
 }
 
 /** The ffmpeg steps of the chunk-task strategies (encode.ts); tests pass fakes. */

@@ -1,0 +1,160 @@
+/**
+ * The inputs of `POST /video/v1/assets` beyond a plain URL: a clip of an existing asset (`mux://assets/{id}` with
+ * `start_time`/`end_time`) and watermark images (`overlay_settings`). The schemas check each field where it is
+ * written; `resolveInputs` turns the checked list into what the new asset records: its source (a URL to fetch, or
+ * the parent's file), its clip window and its overlays.
+ */
+import { z } from 'zod';
+import { clipParentId, clipWindowProblems, isClipUrl } from '../domain/clips.js';
+import { ValidationError } from '../domain/errors.js';
+import { inputObjectKey } from '../domain/layout.js';
+import type { AssetRecord } from '../domain/media.js';
+import {
+  HORIZONTAL_ALIGNS,
+  MAX_OVERLAYS,
+  type OverlayRecord,
+  type OverlaySettings,
+  parseLength,
+  parseOpacity,
+  VERTICAL_ALIGNS,
+} from '../domain/overlays.js';
+import { type AddressPolicy, type Resolve, refusedInputUrl } from '../domain/url-safety.js';
+import type { MediaRepository } from '../ports.js';
+
+/** The largest size or margin accepted: Mux's largest image side in pixels, or the whole frame and no more. */
+const MAX_LENGTH = { px: 4096, '%': 100 } as const;
+
+const Length = (positive: boolean) =>
+  z.string().superRefine((value, ctx) => {
+    const length = parseLength(value);
+    if (!length) return void ctx.addIssue({ code: 'custom', message: 'must be a percent ("10%") or pixels ("100px")' });
+    if (positive && length.value <= 0) ctx.addIssue({ code: 'custom', message: 'must be greater than 0' });
+    if (Math.abs(length.value) > MAX_LENGTH[length.unit]) {
+      ctx.addIssue({ code: 'custom', message: `must be at most ${MAX_LENGTH[length.unit]}${length.unit}` });
+    }
+  });
+
+/** Mux's `overlay_settings`: every field checked, none ignored. */
+export const OverlaySettingsInput = z.strictObject({
+  vertical_align: z.enum(VERTICAL_ALIGNS, { error: 'must be top, middle or bottom' }).optional(),
+  vertical_margin: Length(false).optional(),
+  horizontal_align: z.enum(HORIZONTAL_ALIGNS, { error: 'must be left, center or right' }).optional(),
+  horizontal_margin: Length(false).optional(),
+  width: Length(true).optional(),
+  height: Length(true).optional(),
+  opacity: z
+    .string()
+    .refine((v) => parseOpacity(v) !== undefined, { error: 'must be a percent from 0% to 100%' })
+    .optional(),
+});
+
+/** `start_time`/`end_time` of a clip input: seconds of the parent asset. */
+export const ClipSeconds = z
+  .number({ error: 'must be a number of seconds' })
+  .min(0, { error: 'must be at least 0' })
+  .refine(Number.isFinite, { error: 'must be a number of seconds' });
+
+/** One checked input entry, as far as this module reads it. */
+interface InputEntry {
+  url: string;
+  overlay_settings?: OverlaySettings | undefined;
+  start_time?: number | undefined;
+  end_time?: number | undefined;
+}
+
+/**
+ * The rules between the entries of `inputs` (a path prefix `field` names the list): the first is the video (a URL or
+ * a clip), a further one with `overlay_settings` a watermark image. Issues go to `ctx`, each naming its field.
+ */
+export function checkInputList(list: readonly InputEntry[], field: string, ctx: z.RefinementCtx): void {
+  list.forEach((entry, i) => {
+    const clip = isClipUrl(entry.url);
+    if (clip && (i > 0 || clipParentId(entry.url) === undefined)) {
+      const message = i > 0 ? 'only the first input can be a clip' : 'must be mux://assets/{asset_id}';
+      ctx.addIssue({ code: 'custom', path: [field, i, 'url'], message });
+    }
+    for (const time of ['start_time', 'end_time'] as const) {
+      if (entry[time] !== undefined && !clip) {
+        const message = 'applies only to a clip input (url mux://assets/{asset_id})';
+        ctx.addIssue({ code: 'custom', path: [field, i, time], message });
+      }
+    }
+    if (i === 0 && entry.overlay_settings) {
+      const message = 'the first input is the video; a watermark image is a further input';
+      ctx.addIssue({ code: 'custom', path: [field, 0, 'overlay_settings'], message });
+    }
+    // A further input without overlay_settings is a text or audio track: input-tracks.ts checks it.
+  });
+  if (list.filter((entry) => entry.overlay_settings).length > MAX_OVERLAYS) {
+    const message = `at most ${MAX_OVERLAYS} watermark images per asset`;
+    ctx.addIssue({ code: 'custom', path: [field, MAX_OVERLAYS + 1], message });
+  }
+}
+
+/** Ingest bucket key of an asset's `index`-th watermark image (under uploads/, which ingest does not act on). */
+export const overlayObjectKey = (assetId: string, index: number) => `uploads/overlay-${assetId}-${index}`;
+
+export interface ResolvedInputs {
+  /** The new asset's source and what it came from. */
+  fields: Pick<AssetRecord, 'source' | 'input_url' | 'source_asset_id' | 'clip' | 'overlays'>;
+  /** The parent's test flag: a clip of a test asset is a test asset too (it could otherwise outlive the limit). */
+  parentIsTest: boolean;
+}
+
+/**
+ * What the new asset `id` is made from. A clip's parent must be a ready asset of the caller's environment (anything
+ * else, missing included, is a 400 naming `inputs.0.url`, as Mux answers) and the window must lie within it; the
+ * clip reads the parent's source and, unless `copy_overlays` is false (Mux's default is true), its watermarks too.
+ * Every URL to fetch passes the address rules.
+ */
+export async function resolveInputs(
+  inputs: readonly InputEntry[],
+  copyOverlays: boolean,
+  id: string,
+  ctx: { env: string; media: MediaRepository; ingestBucket: string; resolve: Resolve; policy?: AddressPolicy },
+): Promise<ResolvedInputs> {
+  const [video, ...images] = inputs;
+  if (!video) throw new ValidationError(['inputs: is required']);
+  const refused = await Promise.all(
+    inputs.map((e) => (isClipUrl(e.url) ? '' : refusedInputUrl(e.url, ctx.resolve, ctx.policy))),
+  );
+  const problems = refused.flatMap((why, i) => (why ? [`inputs.${i}.url: ${why}`] : []));
+  if (problems.length > 0) throw new ValidationError(problems);
+  const overlays: OverlayRecord[] = images.map((image, i) => ({
+    url: image.url,
+    bucket: ctx.ingestBucket,
+    key: overlayObjectKey(id, i),
+    settings: image.overlay_settings ?? {},
+  }));
+  const parentId = clipParentId(video.url);
+  if (parentId === undefined) {
+    const source = { bucket: ctx.ingestBucket, key: inputObjectKey(id) };
+    return { fields: { source, input_url: video.url, ...(overlays.length > 0 && { overlays }) }, parentIsTest: false };
+  }
+  const parent = await ctx.media.getAsset(parentId);
+  if (!parent || parent.env !== ctx.env || parent.status === 'deleted') {
+    throw new ValidationError([`inputs.0.url: there is no asset ${parentId} in this environment to clip`]);
+  }
+  if (parent.status !== 'ready' || parent.duration === undefined) {
+    throw new ValidationError([
+      `inputs.0.url: asset ${parentId} is ${parent.status}; only a ready asset can be clipped`,
+    ]);
+  }
+  const window = clipWindowProblems(video, parent.duration);
+  if (window.length > 0) throw new ValidationError(window.map((problem) => `inputs.0.${problem}`));
+  const copied = copyOverlays ? (parent.overlays ?? []).map(({ url: _fetchedBy, ...kept }) => kept) : [];
+  const all = [...copied, ...overlays];
+  return {
+    fields: {
+      source: parent.source,
+      input_url: video.url,
+      source_asset_id: parent.id,
+      clip: {
+        startSeconds: video.start_time ?? 0,
+        ...(video.end_time !== undefined && { endSeconds: video.end_time }),
+      },
+      ...(all.length > 0 && { overlays: all }),
+    },
+    parentIsTest: parent.test === true,
+  };
+}

@@ -1,0 +1,160 @@
+/**
+ * Mux's `inputs` beyond the first: text tracks (`type: "text"`, subtitles or captions from a WebVTT or SRT URL) and
+ * alternate audio tracks (`type: "audio"`), each recorded `preparing` on the new asset and prepared by the
+ * transcoder once the asset is ready (options/tracks.ts there), as tracks added later are; a file that cannot be
+ * used errors its own track only. The first input is the video; its `language_code` and `name` are the primary
+ * audio's, as Mux's multi-track audio has them.
+ */
+import { z } from 'zod';
+import {
+  AUDIO_TRACK_LIMITS,
+  type AudioTrackMap,
+  DEFAULT_AUDIO_NAME,
+  type PrimaryAudio,
+} from '../domain/audio-tracks.js';
+import { ValidationError } from '../domain/errors.js';
+import { newId } from '../domain/ids.js';
+import { canonicalLanguage } from '../domain/playback-modifiers.js';
+import { defaultTrackName, MAX_TEXT_TRACKS, type TextTrackMap } from '../domain/text-tracks-asset.js';
+import { type AddressPolicy, type Resolve, refusedInputUrl } from '../domain/url-safety.js';
+import { notYetSupported } from '../validation.js';
+import { ClipSeconds, OverlaySettingsInput } from './asset-inputs.js';
+import { refuseUnderMediaConvert, type TranscoderKind } from './asset-work.js';
+import { Passthrough } from './assets.js';
+import { checkAudioNames, newAudioTrack } from './audio-tracks.js';
+
+const Url = z.string().max(4096, { error: 'must be at most 4096 characters' });
+const LanguageCode = z.string({ error: 'must be a string' }).refine((code) => canonicalLanguage(code) !== undefined, {
+  error: 'must be a BCP 47 language code, e.g. en or en-US',
+});
+
+/**
+ * One of Mux's `inputs` (InputSettings): the video (a URL or a clip, `mux://assets/{id}` with `start_time`/
+ * `end_time`), a watermark image (`overlay_settings`), or a text or audio track. asset-inputs.ts checks the video
+ * and the watermarks, `inputTracks` the tracks.
+ */
+export const InputEntry = z.strictObject({
+  url: Url,
+  type: z.enum(['video', 'audio', 'text'], { error: 'must be video, audio or text' }).optional(),
+  overlay_settings: OverlaySettingsInput.optional(),
+  start_time: ClipSeconds.optional(),
+  end_time: ClipSeconds.optional(),
+  generated_subtitles: notYetSupported(
+    'generated subtitles on an input: once the asset is ready, POST /video/v1/assets/{ASSET_ID}/tracks/{AUDIO_TRACK_ID}/generate-subtitles',
+  ),
+  language_code: LanguageCode.optional(),
+  name: z
+    .string()
+    .min(1, { error: 'must not be empty' })
+    .max(255, { error: 'must be at most 255 characters' })
+    .optional(),
+  closed_captions: z.boolean({ error: 'must be a boolean' }).optional(),
+  text_type: z.enum(['subtitles'], { error: 'must be "subtitles"' }).optional(),
+  passthrough: Passthrough.optional(),
+});
+type InputEntry = z.output<typeof InputEntry>;
+
+/** The new asset's tracks as its `inputs` describe them, before any record is made. */
+export interface InputTracks {
+  primaryAudio?: PrimaryAudio;
+  text: (InputEntry & { language_code: string })[];
+  audio: (InputEntry & { language_code: string })[];
+}
+
+/**
+ * Checks each entry for its position and type (adding an issue naming `inputs.<i>.<field>`) and sorts them. The
+ * first is the video (type `video` or none); every further one is a text or audio track with its language.
+ */
+export function inputTracks(list: readonly InputEntry[], root: string, ctx: z.RefinementCtx): InputTracks {
+  const issue = (i: number, field: string, message: string) =>
+    ctx.addIssue({ code: 'custom', path: [root, i, field], message });
+  const tracks: InputTracks = { text: [], audio: [] };
+  list.forEach((entry, i) => {
+    const { type = i === 0 ? 'video' : undefined } = entry;
+    if (i === 0) {
+      if (type !== 'video') issue(i, 'type', 'the first input is the video: "video" or none');
+      for (const field of ['closed_captions', 'text_type', 'passthrough'] as const) {
+        if (entry[field] !== undefined) issue(i, field, 'is for text and audio track inputs, not the video');
+      }
+      if (entry.language_code || entry.name) {
+        const language = entry.language_code && canonicalLanguage(entry.language_code);
+        tracks.primaryAudio = {
+          ...(language && { language_code: language }),
+          name: entry.name ?? (language ? defaultTrackName(language) : DEFAULT_AUDIO_NAME),
+        };
+      }
+      return;
+    }
+    if (entry.overlay_settings) {
+      if (entry.type !== undefined && entry.type !== 'video') issue(i, 'type', 'a watermark image has no track type');
+      return; // a watermark image: asset-inputs.ts checks it
+    }
+    if (type !== 'text' && type !== 'audio') {
+      issue(
+        i,
+        'type',
+        'further inputs are text or audio tracks ("text" or "audio") or watermark images (overlay_settings)',
+      );
+      return;
+    }
+    if (entry.language_code === undefined) issue(i, 'language_code', `is required for ${type} tracks`);
+    if (type === 'text' && entry.text_type === undefined) issue(i, 'text_type', 'is required for text tracks');
+    if (type === 'audio') {
+      for (const field of ['closed_captions', 'text_type'] as const) {
+        if (entry[field] !== undefined) issue(i, field, 'is for text tracks only');
+      }
+    }
+    if (entry.language_code !== undefined) tracks[type].push({ ...entry, language_code: entry.language_code });
+  });
+  return tracks;
+}
+
+/**
+ * The new asset's track records (`preparing`), after each track's URL passes the input-URL address rules and the
+ * limits hold. MediaConvert deployments refuse them: no task runs on the asset once it is ready.
+ */
+export async function trackFieldsFor(
+  tracks: InputTracks,
+  ctx: { transcoder: TranscoderKind; resolve: Resolve; policy?: AddressPolicy; nowMs: number },
+): Promise<{ text_tracks?: TextTrackMap; audio_tracks?: AudioTrackMap; primary_audio?: PrimaryAudio }> {
+  if (tracks.text.length + tracks.audio.length > 0) {
+    refuseUnderMediaConvert(ctx.transcoder, 'inputs', 'text and audio track inputs');
+  }
+  if (tracks.text.length > MAX_TEXT_TRACKS) {
+    throw new ValidationError([`inputs: at most ${MAX_TEXT_TRACKS} text tracks per asset`]);
+  }
+  if (tracks.audio.length > AUDIO_TRACK_LIMITS.maxTracks) {
+    throw new ValidationError([`inputs: at most ${AUDIO_TRACK_LIMITS.maxTracks} audio tracks per asset`]);
+  }
+  for (const entry of [...tracks.text, ...tracks.audio]) {
+    const refused = await refusedInputUrl(entry.url, ctx.resolve, ctx.policy);
+    if (refused) throw new ValidationError([`inputs: ${entry.url}: ${refused}`]);
+  }
+  // Tracks keep their order: created_at counts up from the request's time.
+  const audio = tracks.audio.map((entry, i) => newAudioTrack(entry, ctx.nowMs + i));
+  checkAudioNames([tracks.primaryAudio?.name ?? DEFAULT_AUDIO_NAME, ...audio.map((t) => t.name)], 'inputs');
+  const text = tracks.text.map((entry, i) => {
+    const language = canonicalLanguage(entry.language_code) ?? entry.language_code;
+    return {
+      id: newId(),
+      type: 'text' as const,
+      text_type: 'subtitles' as const,
+      text_source: 'uploaded' as const,
+      language_code: language,
+      name: entry.name ?? defaultTrackName(language),
+      closed_captions: entry.closed_captions ?? false,
+      ...(entry.passthrough !== undefined && { passthrough: entry.passthrough }),
+      status: 'preparing' as const,
+      created_at: ctx.nowMs + i,
+      source_url: entry.url,
+    };
+  });
+  const names = text.map((t) => t.name);
+  const repeated = names.find((name, i) => names.indexOf(name) !== i);
+  if (repeated) throw new ValidationError([`inputs: two text tracks are named "${repeated}"`]);
+  return {
+    ...(text.length > 0 && { text_tracks: Object.fromEntries(text.map((t) => [t.id, t])) }),
+    ...(audio.length > 0 && { audio_tracks: Object.fromEntries(audio.map((t) => [t.id, t])) }),
+    ...(tracks.primaryAudio && { primary_audio: tracks.primaryAudio }),
+  };
+}
