@@ -104,6 +104,7 @@ export class PipelineStack extends Stack {
             image: local ? ecs.ContainerImage.fromRegistry('gamma/transcoder:local') : props.transcoderImage,
             extraStopEventSources: local ? [LOCAL_ECS_EVENT_SOURCE] : undefined,
             flowLogs: !local,
+            urlSigner: stream,
             chunkWorkers: props.chunkWorkers ?? (local ? 'process' : 'tasks'),
             // Locally, chunk tasks are for trying the AWS path on short clips: small chunks, a few tasks.
             ...(local && { chunkTasks: 4, minChunkDuration: Duration.seconds(12), allowLoopbackUrls: true }),

@@ -109,10 +109,13 @@ export const ENV = {
   /** Optional per-task input (container override): the watermark images, JSON `[{ bucket, key, settings }]`. */
   OVERLAYS: 'OVERLAYS',
   /**
-   * Optional per-task input (container override): what a task does on an asset that is already ready, `tracks`
-   * (prepare its preparing tracks) or `shots` (detect its shots); unset, the whole transcode.
+   * Optional per-task input (container override): what a task does (TranscodeJob `mode`): unset, the whole
+   * transcode; on an asset that is already ready, `tracks` (prepare its preparing tracks), `shots` (detect its
+   * shots), `static_renditions` or `master` (write only those files).
    */
   TASK_MODE: 'TASK_MODE',
+  /** Optional per-task input (container override): Mux's `master_access`, `temporary` also writes the master MP4. */
+  MASTER_ACCESS: 'MASTER_ACCESS',
 } as const;
 
 export type EnvName = keyof typeof ENV;
@@ -133,7 +136,8 @@ export const USES = {
     // Revoking a token closes its WebSocket connections.
     'CONNECTIONS_TABLE',
     'WEBSOCKET_CALLBACK_URL',
-    // Alternate audio tracks and shots start the transcoder on a ready asset; MediaConvert deployments refuse them.
+    // Audio tracks, shots, static renditions and the master after creation start the transcoder on a ready asset;
+    // MediaConvert deployments refuse them.
     'TRANSCODER',
   ],
   ingest: ['MEDIA_TABLE', 'INGEST_BUCKET', 'OUTPUT_BUCKET', 'TRANSCODER', 'MAX_UPLOAD_BYTES'],

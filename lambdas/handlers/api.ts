@@ -9,6 +9,7 @@ import { lookup } from 'node:dns/promises';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { documentClient, managementClient, s3Client, transcribeClient } from '../core/adapters/clients.js';
+import { DynamoAssetFiles } from '../core/adapters/dynamo-asset-files.js';
 import { DynamoAssetSearch } from '../core/adapters/dynamo-asset-search.js';
 import { DynamoAssetWork } from '../core/adapters/dynamo-asset-work.js';
 import { DynamoAssetRepository } from '../core/adapters/dynamo-assets.js';
@@ -177,6 +178,7 @@ export const handler = createApiHandler(
       ...(optional('TRANSCRIBER') === 'amazon-transcribe' && {
         transcriber: new TranscribeTranscriber(transcribeClient()),
       }),
+      assetFiles: new DynamoAssetFiles(doc, env.MEDIA_TABLE),
     };
   }),
 );

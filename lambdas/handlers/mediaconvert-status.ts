@@ -5,17 +5,15 @@
  */
 import type { Context, EventBridgeEvent } from 'aws-lambda';
 import { documentClient } from '../core/adapters/clients.js';
+import { DynamoAssetFiles } from '../core/adapters/dynamo-asset-files.js';
 import { DynamoMediaRepository } from '../core/adapters/dynamo-media.js';
 import { envFor } from '../core/env.js';
 import { logger, withKeys } from '../core/logger.js';
 import { once } from '../core/once.js';
-import type { MediaRepository, StaticRenditionsStore } from '../core/ports.js';
 import { JOB_METADATA, JobStateChange, mediaConvertJobChanged } from '../core/usecases/mediaconvert-status.js';
 import { parseOrThrow } from '../core/validation.js';
 
-export function createMediaConvertStatusHandler(
-  deps: () => { media: MediaRepository; staticRenditions?: StaticRenditionsStore },
-) {
+export function createMediaConvertStatusHandler(deps: () => Parameters<typeof mediaConvertJobChanged>[1]) {
   return async (event: EventBridgeEvent<'MediaConvert Job State Change', unknown>, context?: Context) => {
     if (context) logger.addContext(context);
     const job = parseOrThrow(JobStateChange, event.detail, 'detail');
@@ -28,7 +26,11 @@ export function createMediaConvertStatusHandler(
 
 export const handler = createMediaConvertStatusHandler(
   once(() => {
-    const media = new DynamoMediaRepository(documentClient(), envFor('mediaconvertStatus').MEDIA_TABLE);
-    return { media, staticRenditions: media.assets };
+    const table = envFor('mediaconvertStatus').MEDIA_TABLE;
+    return {
+      media: new DynamoMediaRepository(documentClient(), table),
+      staticRenditions: new DynamoAssetFiles(documentClient(), table),
+      master: new DynamoAssetFiles(documentClient(), table),
+    };
   }),
 );

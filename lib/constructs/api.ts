@@ -25,7 +25,10 @@ export interface VideoApiProps {
   readonly ingestBucket: s3.IBucket;
   /** Where assets created from an input URL are queued for fetching. */
   readonly urlInputs: UrlInputs;
-  /** Alternate audio tracks and shots start the transcoder on a ready asset (refused when it is MediaConvert). */
+  /**
+   * Starts the transcoder on a ready asset: alternate audio tracks, shots, and static renditions and the master after
+   * creation (refused when it is MediaConvert).
+   */
   readonly transcoder: Transcoder;
   /** Renditions; deleting an asset deletes its objects here. */
   readonly outputBucket: s3.IBucket;

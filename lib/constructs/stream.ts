@@ -2,6 +2,7 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
@@ -13,6 +14,7 @@ import {
   TRACKS_VERSION_PARAMETER,
 } from '../../lambdas/core/domain/playback-modifiers.js';
 import { IMAGE_PARAMETERS } from '../../lambdas/core/domain/thumbnails.js';
+import type { EnvName } from '../../lambdas/core/env.js';
 import { GammaFunction } from './gamma-function.js';
 import { PlaybackSigningKey } from './playback-key.js';
 
@@ -66,6 +68,7 @@ export class Stream extends Construct {
   readonly distribution: cloudfront.Distribution;
   readonly playbackFunction: GammaFunction;
   readonly signingKey: PlaybackSigningKey;
+  private readonly streamUrlParameter: ssm.IStringParameter;
 
   constructor(scope: Construct, id: string, props: StreamProps) {
     super(scope, id);
@@ -73,6 +76,11 @@ export class Stream extends Construct {
     // The function signs for the distribution's URL, but the distribution is made after the function it routes to:
     // the URL reaches the function through a parameter of a fixed name, written once the distribution exists.
     const streamUrlParameterName = `/gamma/${Stack.of(this).stackName}/stream-url`;
+    this.streamUrlParameter = ssm.StringParameter.fromStringParameterName(
+      this,
+      'StreamUrlByName',
+      streamUrlParameterName,
+    );
     this.playbackFunction = new GammaFunction(this, 'PlaybackFunction', {
       handler: 'playback',
       components: ['playback'],
@@ -93,10 +101,7 @@ export class Stream extends Construct {
     props.mediaTable.grantReadData(this.playbackFunction);
     props.signingKeysTable.grantReadData(this.playbackFunction);
     props.outputBucket.grantRead(this.playbackFunction, 'assets/*');
-    this.signingKey.secret.grantRead(this.playbackFunction);
-    ssm.StringParameter.fromStringParameterName(this, 'StreamUrlByName', streamUrlParameterName).grantRead(
-      this.playbackFunction,
-    );
+    this.grantSignUrls(this.playbackFunction);
     const playbackUrl = this.playbackFunction.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.AWS_IAM });
     const playbackOrigin = origins.FunctionUrlOrigin.withOriginAccessControl(playbackUrl);
     // Playback restrictions (domain/playback-restrictions.ts) read the viewer's Referer and User-Agent: forwarded to
@@ -198,5 +203,20 @@ export class Stream extends Construct {
 
   get url(): string {
     return `https://${this.distribution.distributionDomainName}`;
+  }
+
+  /** The variables that let a component sign URLs of the stream (the master MP4's): the key and the URL's parameter. */
+  signingEnvironment(): Partial<Record<EnvName, string>> {
+    return {
+      PLAYBACK_KEY_SECRET: this.signingKey.secret.secretArn,
+      PLAYBACK_KEY_PAIR_ID: this.signingKey.keyPairId,
+      STREAM_URL_PARAMETER: this.streamUrlParameter.parameterName,
+    };
+  }
+
+  /** Lets `grantee` read the signing key and the stream URL it signs for. */
+  grantSignUrls(grantee: iam.IGrantable): void {
+    this.signingKey.secret.grantRead(grantee);
+    this.streamUrlParameter.grantRead(grantee);
   }
 }

@@ -22,6 +22,12 @@ import type { Transcoder } from './transcoder.js';
 const CONTAINER_DIR = path.join(import.meta.dirname, '..', '..', 'containers', 'transcoder');
 export const TRANSCODER_CONTAINER_NAME = 'transcoder';
 
+/** A construct that hands out the wiring to sign stream URLs (Stream). */
+export interface UrlSigner {
+  signingEnvironment(): Partial<Record<EnvName, string>>;
+  grantSignUrls(grantee: iam.IGrantable): void;
+}
+
 export interface FargateTranscoderProps {
   readonly ingestBucket: s3.IBucket;
   readonly outputBucket: s3.IBucket;
@@ -38,6 +44,12 @@ export interface FargateTranscoderProps {
    * @default none
    */
   readonly extraStopEventSources?: string[];
+  /**
+   * What signs the master MP4's URL (Mux's `master_access: "temporary"`): the stream, whose CloudFront key the
+   * task may then read.
+   * @default none: every master is `errored`, saying no key is configured
+   */
+  readonly urlSigner?: UrlSigner;
   /** Record rejected VPC traffic in flow logs. @default true (the emulator has no flow logs) */
   readonly flowLogs?: boolean;
   /** @default 2 vCPU */
@@ -157,12 +169,13 @@ export class FargateTranscoder extends Construct implements Transcoder {
       resourceArns: [props.mediaTable.tableArn],
       conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [ASSET_KEYS_PATTERN] } },
     });
-    if ((props.chunkWorkers ?? 'tasks') === 'tasks') {
-      // Chunk tasks: the first task starts the others (RunTask of this task definition, PassRole of its roles);
-      // chunk tasks read the audio slices and manifests beside the output and the finisher removes them.
-      this.grantStart(taskRole);
-      props.outputBucket.grantDelete(this.jobRole, 'assets/*');
-    }
+    // Chunk tasks read the audio slices and manifests beside the output and the finisher removes them; a task for a
+    // ready asset remuxes static renditions from the stored rungs, and removes a master no longer wanted.
+    props.outputBucket.grantDelete(this.jobRole, 'assets/*');
+    // Chunk tasks: the first task starts the others (RunTask of this task definition, PassRole of its roles).
+    if ((props.chunkWorkers ?? 'tasks') === 'tasks') this.grantStart(taskRole);
+    // The master MP4's URL is signed with the stream's key (read with the task role's own credentials).
+    props.urlSigner?.grantSignUrls(taskRole);
 
     // A task that dies is retried (bounded attempts on the asset) by the task-stopped function; the sweeper
     // catches assets whose stop event or dispatch was lost. Both start tasks, so both get the runner's wiring.
@@ -184,7 +197,8 @@ export class FargateTranscoder extends Construct implements Transcoder {
       components: ['sweeper', 'fargateRunner'],
       environment: retryEnvironment,
       timeout: Duration.minutes(5),
-      description: 'Resolves assets stuck in preparing (a lost dispatch or stop event); deletes expired test assets',
+      description:
+        'Resolves assets stuck in preparing (a lost dispatch or stop event); deletes expired test assets and masters',
     });
     props.mediaTable.grantReadWriteData(sweeper);
     // Expired test assets are deleted with their files: renditions, and the source and watermarks they fetched.
@@ -192,6 +206,8 @@ export class FargateTranscoder extends Construct implements Transcoder {
     props.outputBucket.grantDelete(sweeper, 'assets/*');
     props.ingestBucket.grantDelete(sweeper, 'uploads/*');
     this.grantStart(sweeper);
+    // It also removes master MP4s past their 24 hours (usecases/asset-files.ts).
+    props.outputBucket.grantDelete(sweeper, 'assets/*');
     new events.Rule(this, 'SweeperSchedule', {
       description: 'Sweeps assets stuck in preparing',
       schedule: events.Schedule.rate(Duration.minutes(10)),
@@ -224,6 +240,7 @@ export class FargateTranscoder extends Construct implements Transcoder {
       OUTPUT_BUCKET: props.outputBucket.bucketName,
       JOB_ROLE_ARN: this.jobRole.roleArn,
       ...(props.allowLoopbackUrls && { ALLOW_LOOPBACK_URLS: 'true' }),
+      ...props.urlSigner?.signingEnvironment(),
     };
     if ((props.chunkWorkers ?? 'tasks') === 'process') return environmentOf(common);
     const chunkTasks = props.chunkTasks ?? CHUNK_TASK_DEFAULTS.tasks;

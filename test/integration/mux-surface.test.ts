@@ -92,10 +92,6 @@ describe('the SDK, method by method', () => {
 
     for (const call of [
       () => mux.video.assets.create({ inputs: [{ url: clipUrl }], test: true }),
-      () => mux.video.assets.create({ inputs: [{ url: clipUrl }], master_access: 'temporary' }),
-      () => mux.video.assets.updateMasterAccess(asset.id, { master_access: 'temporary' }),
-      () => mux.video.assets.createStaticRendition(asset.id, { resolution: 'highest' }),
-      () => mux.video.assets.deleteThumbnailTime(asset.id),
       () => mux.video.assets.retrieveShots(asset.id),
     ]) {
       expect(await refusal(call)).toContain('not yet supported in this deployment');

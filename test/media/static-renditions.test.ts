@@ -16,7 +16,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeAudioSlices, encodeHls, encodeHlsChunk } from '../../containers/transcoder/src/encode.js';
 import { HLS_VERSION } from '../../containers/transcoder/src/ffmpeg/args.js';
 import { probe } from '../../containers/transcoder/src/probe.js';
-import { bucketFiles, localFiles, writeStaticRenditions } from '../../containers/transcoder/src/static-renditions.js';
+import {
+  bucketFiles,
+  fromPlan,
+  localFiles,
+  writeStaticRenditions,
+} from '../../containers/transcoder/src/static-renditions.js';
 import { type ChunkManifest, chunkTimeOffset, joinedPlaylist, planChunks } from '../../lambdas/core/domain/chunks.js';
 import { type LadderPlan, planLadder } from '../../lambdas/core/domain/ladder.js';
 import { parseMediaPlaylist, RENDITION_PLAYLIST } from '../../lambdas/core/domain/playlist.js';
@@ -104,7 +109,7 @@ async function run(name: string, clip: { width?: number; height?: number; audio?
   const outcomes = await writeStaticRenditions({
     assetId: 'ASSET',
     requested: requested as never,
-    plan,
+    source: fromPlan(plan),
     durationSeconds: probed.durationSeconds,
     files: localFiles(hls),
     s3,
@@ -194,7 +199,7 @@ describe('static renditions remuxed from the ladder', () => {
     const s3 = new S3Client({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
     mockClient(s3).on(PutObjectCommand).resolves({});
     const outcomes = await writeStaticRenditions({
-      ...{ assetId: 'ASSET', requested: ['highest'], plan, durationSeconds: probed.durationSeconds },
+      ...{ assetId: 'ASSET', requested: ['highest'], source: fromPlan(plan), durationSeconds: probed.durationSeconds },
       ...{ files: localFiles(hls), s3, bucket: 'out', workDir: join(work, 'broken-scratch') },
       store: { record: async () => {} },
       logger: new Logger({ serviceName: 'test', logLevel: 'SILENT' }),
@@ -241,7 +246,7 @@ describe('static renditions remuxed from the ladder', () => {
       return {};
     });
     const outcomes = await writeStaticRenditions({
-      ...{ assetId: 'ASSET', requested: ['highest'], plan, durationSeconds: probed.durationSeconds },
+      ...{ assetId: 'ASSET', requested: ['highest'], source: fromPlan(plan), durationSeconds: probed.durationSeconds },
       ...{ files: bucketFiles(s3, 'out', 'ASSET'), s3, bucket: 'out', workDir: join(work, 'chunked-scratch') },
       store: { record: async () => {} },
       logger: new Logger({ serviceName: 'test', logLevel: 'SILENT' }),

@@ -13,6 +13,7 @@ import {
   InMemoryWebhooks,
   RecordingInputQueue,
 } from './api-fakes.js';
+import { InMemoryAssetFiles } from './asset-files-fakes.js';
 import { assetWorkDeps } from './asset-work-fakes.js';
 import {
   FakeUploadUrls,
@@ -78,6 +79,7 @@ beforeEach(async () => {
   playbackRestrictions = new InMemoryPlaybackRestrictions();
   api = createApiHandler(() => ({
     media,
+    assetFiles: new InMemoryAssetFiles(media),
     tokens,
     ...assetWorkDeps(media),
     environments: new InMemoryEnvironments(),
@@ -489,14 +491,44 @@ describe("Mux's surface beyond assets and uploads", () => {
     const live = await call(request('GET', '/video/v1/assets', { ...asEnv1, query: { live_stream_id: 'ls1' } }));
     expect(live).toMatchObject({ status: 200, body: { data: [] } });
   });
+});
 
-  it.each([
-    ['PUT', '/video/v1/assets/asset1/master-access', 'changing master_access after creation'],
-    ['POST', '/video/v1/assets/asset1/static-renditions', 'adding static renditions after creation'],
-  ])('%s %s is a clear 400, not an unknown path', async (method, path, what) => {
-    const res = await call(request(method, path, asEnv1));
-    expect(res.status).toBe(400);
-    expect(res.body.error.messages[0]).toContain(`${what} is not yet supported in this deployment`);
+describe("an asset's files and thumbnail time after creation", () => {
+  it('are routed to their use cases: 201 with the file, 400 naming a bad field, 204 for thumbnail-time', async () => {
+    await media.createAsset(
+      preparingAsset({
+        id: 'asset9',
+        status: 'ready',
+        renditions: ['360p'],
+        tracks: [],
+        duration: 4,
+        thumbnail_time: 1,
+      }),
+    );
+    const added = await call(
+      request('POST', '/video/v1/assets/asset9/static-renditions', {
+        ...asEnv1,
+        body: JSON.stringify({ resolution: 'highest' }),
+      }),
+    );
+    // No video track recorded: the asset cannot have it.
+    expect(added).toMatchObject({ status: 201, body: { data: { name: 'highest.mp4', status: 'skipped' } } });
+    const bad = await call(
+      request('PUT', '/video/v1/assets/asset9/master-access', {
+        ...asEnv1,
+        body: JSON.stringify({ master_access: 'forever' }),
+      }),
+    );
+    expect(bad).toMatchObject({
+      status: 400,
+      body: { error: { messages: ['master_access: must be temporary or none'] } },
+    });
+    const late = await call(
+      request('PATCH', '/video/v1/assets/asset9', { ...asEnv1, body: JSON.stringify({ thumbnail_time: 9 }) }),
+    );
+    expect(late.body.error.messages).toEqual(["thumbnail_time: must be within the asset's 4 seconds"]);
+    expect((await call(request('DELETE', '/video/v1/assets/asset9/thumbnail-time', asEnv1))).status).toBe(204);
+    expect((await media.getAsset('asset9'))?.thumbnail_time).toBeUndefined();
   });
 });
 
@@ -573,9 +605,14 @@ describe('api handler wired from the environment', () => {
       CONNECTIONS_TABLE: 'connections-table',
       WEBSOCKET_CALLBACK_URL: 'https://ws.example/live',
       STREAM_URL: 'https://stream.example',
+      TRANSCODER: 'fargate',
+      ECS_CLUSTER_ARN: 'arn:aws:ecs:eu-west-1:1:cluster/c',
+      TASK_DEFINITION_ARN: 'arn:aws:ecs:eu-west-1:1:task-definition/t:1',
+      TASK_CONTAINER_NAME: 'transcoder',
+      TASK_SUBNETS: 'subnet-1',
+      TASK_SECURITY_GROUPS: 'sg-1',
       UPLOAD_TIMEOUT_SECONDS: '3600',
       MAX_UPLOAD_BYTES: String(512 * 1024 ** 3),
-      TRANSCODER: 'fargate',
       AWS_REGION: 'eu-west-1',
       AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
       AWS_SECRET_ACCESS_KEY: 'secret',

@@ -110,10 +110,13 @@ describe('what the asset reports and its job carries', () => {
     expect(transcodeJobFor(stored, 'out')).toMatchObject({ videoQuality: 'premium', normalizeAudio: true });
   });
 
-  it('master_access temporary is refused by name until the transcoder makes it', async () => {
-    await expect(
-      createAsset({ inputs: [{ url: 'https://v.example.com/a.mp4' }], master_access: 'temporary' }),
-    ).rejects.toThrow(/master_access: is not yet supported in this deployment/);
+  it('master_access temporary makes the master preparing and the job write it', async () => {
+    const { asset, stored } = await createAsset({
+      inputs: [{ url: 'https://v.example.com/a.mp4' }],
+      master_access: 'temporary',
+    });
+    expect(asset).toMatchObject({ master_access: 'temporary', master: { status: 'preparing' } });
+    expect(transcodeJobFor(stored, 'out')).toMatchObject({ masterAccess: 'temporary' });
   });
 
   it('test mode: recorded, reported as test: true, in the transcode job', async () => {

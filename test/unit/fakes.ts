@@ -167,11 +167,17 @@ export class InMemoryMediaRepository implements MediaRepository {
     return playback && copy(playback);
   }
 
-  async updateAsset(id: string, patch: Pick<AssetRecord, 'passthrough' | 'meta'>): Promise<AssetRecord> {
+  async updateAsset(
+    id: string,
+    patch: Pick<AssetRecord, 'passthrough' | 'meta' | 'thumbnail_time'>,
+    unset: readonly 'thumbnail_time'[] = [],
+  ): Promise<AssetRecord> {
     const stored = this.assets.get(id);
     if (!stored || stored.asset.status === 'deleted') throw new NotFoundError('asset', id);
     if (patch.passthrough !== undefined) stored.asset.passthrough = patch.passthrough;
     if (patch.meta !== undefined) stored.asset.meta = copy(patch.meta);
+    if (patch.thumbnail_time !== undefined) stored.asset.thumbnail_time = patch.thumbnail_time;
+    for (const field of unset) delete stored.asset[field];
     return copy(stored.asset);
   }
 

@@ -3,6 +3,7 @@
  * segmented rendition (or errors the track with the reason), `PATCH` and `DELETE` change and remove it, and the table
  * changes they make become Mux's `video.asset.track.*` events.
  */
+
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { AssetRecord } from '../../lambdas/core/domain/media.js';
 import { type MediaChange, messagesFor } from '../../lambdas/core/usecases/notify.js';
@@ -16,6 +17,7 @@ import {
   InMemoryWebhooks,
   RecordingInputQueue,
 } from './api-fakes.js';
+import { InMemoryAssetFiles } from './asset-files-fakes.js';
 import { assetWorkDeps } from './asset-work-fakes.js';
 import {
   FakeUploadUrls,
@@ -55,6 +57,7 @@ beforeEach(async () => {
   files.files.set(SUBS, SRT);
   api = createApiHandler(() => ({
     media,
+    assetFiles: new InMemoryAssetFiles(media),
     tokens,
     ...assetWorkDeps(media),
     objects,

@@ -257,6 +257,8 @@ describe('the task mode', () => {
   it('is the whole transcode unless TASK_MODE names work on a ready asset', () => {
     expect(readTaskMode({})).toBe('transcode');
     expect(readTaskMode({ TASK_MODE: 'shots' })).toBe('shots');
-    expect(() => readTaskMode({ TASK_MODE: 'everything' })).toThrow('TASK_MODE must be tracks or shots');
+    expect(() => readTaskMode({ TASK_MODE: 'everything' })).toThrow(
+      'TASK_MODE must be tracks, shots, static_renditions, master',
+    );
   });
 });

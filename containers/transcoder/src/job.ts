@@ -10,6 +10,7 @@ import { type SourceObject, VIDEO_QUALITIES, type VideoQuality } from '../../../
 import { isStaticResolution, type StaticResolution } from '../../../lambdas/core/domain/static-renditions.js';
 import { ENV, envFor, optional } from '../../../lambdas/core/env.js';
 import type { TranscodeJob } from '../../../lambdas/core/ports.js';
+import { readMasterAccess } from './options/master.js';
 import { readTaskMode, type TaskMode } from './options/ready-asset.js';
 import { type OverlayJob, parseOverlaysVariable } from './options/watermark.js';
 
@@ -33,6 +34,8 @@ export interface AssetOptions {
   clip?: ClipWindow;
   /** Watermark images burned into every rung (options/watermark.ts). */
   overlays?: OverlayJob[];
+  /** Mux's `master_access`: `temporary` also writes the master MP4 once the asset is ready (options/master.ts). */
+  masterAccess?: 'temporary';
 }
 
 /** Each option's reader: its variable, checked, as the option's field (nothing when unset). */
@@ -72,6 +75,7 @@ const ASSET_OPTIONS: Record<keyof AssetOptions, (env: NodeJS.ProcessEnv) => Part
     const value = optional('OVERLAYS', env);
     return value === undefined ? {} : { overlays: parseOverlaysVariable(value) };
   },
+  masterAccess: readMasterAccess,
 };
 
 /** A `true`/`false` variable as the option's field (nothing when unset or false). */

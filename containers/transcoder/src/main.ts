@@ -17,11 +17,13 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { documentClient, s3Client } from '../../../lambdas/core/adapters/clients.js';
+import { DynamoAssetFiles } from '../../../lambdas/core/adapters/dynamo-asset-files.js';
 import { DynamoAssetRepository } from '../../../lambdas/core/adapters/dynamo-assets.js';
 import { DynamoMediaRepository } from '../../../lambdas/core/adapters/dynamo-media.js';
 import { runnerFromEnv } from '../../../lambdas/core/adapters/runner-from-env.js';
 import { InvalidInputError, TransitionError } from '../../../lambdas/core/domain/errors.js';
 import type { AssetRecord } from '../../../lambdas/core/domain/media.js';
+import { editReadyAsset, masterUrlFromEnv } from './asset-edits.js';
 import { encodeAudioSlices, encodeHls, encodeHlsChunk, encodeImages } from './encode.js';
 import { readJob, type TranscoderJob } from './job.js';
 import { jobClientConfig } from './job-scope.js';
@@ -52,10 +54,11 @@ export async function run(overrides: Partial<TranscoderDeps> = {}): Promise<numb
     return 1;
   }
   const logger = new Logger({ serviceName: SERVICE_NAME, persistentKeys: { assetId: job.assetId } });
+  const s3 = overrides.s3 ?? s3Client(scoped, env);
   const deps: TranscoderDeps = {
     env,
     repo: overrides.repo ?? new DynamoMediaRepository(documentClient(scoped), job.tableName),
-    s3: overrides.s3 ?? s3Client(scoped, env),
+    s3,
     probe: overrides.probe ?? probe,
     encode: overrides.encode ?? encodeHls,
     chunks: overrides.chunks ?? new DynamoAssetRepository(documentClient(scoped), job.tableName),
@@ -65,12 +68,15 @@ export async function run(overrides: Partial<TranscoderDeps> = {}): Promise<numb
       chunk: encodeHlsChunk,
       images: encodeImages,
     },
-    staticRenditions: overrides.staticRenditions ?? new DynamoAssetRepository(documentClient(scoped), job.tableName),
-    ...(overrides.readyAsset && { readyAsset: overrides.readyAsset }),
+    staticRenditions: overrides.staticRenditions ?? new DynamoAssetFiles(documentClient(scoped), job.tableName),
+    master: overrides.master ?? new DynamoAssetFiles(documentClient(scoped), job.tableName),
+    masterUrl: overrides.masterUrl ?? masterUrlFromEnv(env),
+    readyAsset: overrides.readyAsset ?? readyAssetDeps(job, { env, s3 }, scoped),
   };
   try {
-    if (job.mode !== 'transcode') return await onReadyAsset(job, deps, logger);
-    return await transcodeAndSettle(job, deps, logger);
+    if (job.mode === 'transcode') return await transcodeAndSettle(job, deps, logger);
+    if (job.mode === 'tracks' || job.mode === 'shots') return await onReadyAsset(job, deps, logger);
+    return await editInScratch(job, deps, logger);
   } catch (error) {
     logger.error('Transcode failed', error as Error);
     return 1;
@@ -107,11 +113,21 @@ async function transcodeAndSettle(job: TranscoderJob, deps: TranscoderDeps, logg
   }
 }
 
-/** A task on a ready asset (TASK_MODE): its tracks or its shots, in a scratch folder. */
+/** A task on a ready asset (TASK_MODE `tracks` or `shots`), in a scratch folder. */
 async function onReadyAsset(job: TranscoderJob, deps: TranscoderDeps, logger: Logger): Promise<number> {
   const workDir = await mkdtemp(join(tmpdir(), 'gamma-asset-work-'));
   try {
     return await runOnReadyAsset(job, deps, deps.readyAsset ?? readyAssetDeps(job, deps), { workDir, logger });
+  } finally {
+    await rm(workDir, { recursive: true, force: true });
+  }
+}
+
+/** A task for a ready asset: writes only the files it was started for (asset-edits.ts). */
+async function editInScratch(job: TranscoderJob, deps: TranscoderDeps, logger: Logger): Promise<number> {
+  const workDir = await mkdtemp(join(tmpdir(), 'gamma-edit-'));
+  try {
+    return await editReadyAsset({ job, deps, storage: new S3Storage(deps.s3), workDir, logger });
   } finally {
     await rm(workDir, { recursive: true, force: true });
   }

@@ -7,7 +7,8 @@ import {
   type SourceProbe,
 } from '../../../lambdas/core/domain/ladder.js';
 import { aspectRatio, type ReadyPatch, storedResolution, type Track } from '../../../lambdas/core/domain/media.js';
-import { type OutputFiles, writeStaticRenditions } from './static-renditions.js';
+import { writeMasterFromSource } from './asset-edits.js';
+import { fromPlan, type OutputFiles, writeStaticRenditions } from './static-renditions.js';
 import type { StrategyContext } from './strategies/context.js';
 
 /** What the asset reports once ready (Mux's fields), from the source and the renditions actually stored. */
@@ -44,17 +45,33 @@ export function readyPatch(assetId: string, source: SourceProbe, plan: LadderPla
   };
 }
 
-/** The MP4/M4A downloads the asset asked for, remuxed from its stored renditions once it is ready (never rejects). */
+/**
+ * The MP4/M4A downloads the asset asked for, remuxed from its stored renditions once it is ready, then its master
+ * MP4 when `master_access` is temporary, from `sourceFile` when the strategy still has the source on disk (never
+ * rejects for a file: each outcome is recorded on the asset).
+ */
 export async function writeDownloads(
   ctx: StrategyContext,
   plan: LadderPlan,
   source: SourceProbe,
   files: OutputFiles,
+  sourceFile?: string,
 ): Promise<void> {
   const { job, deps } = ctx;
   await writeStaticRenditions({
-    ...{ assetId: job.assetId, requested: job.options.staticRenditions, plan, durationSeconds: source.durationSeconds },
+    ...{
+      assetId: job.assetId,
+      requested: job.options.staticRenditions,
+      source: fromPlan(plan),
+      durationSeconds: source.durationSeconds,
+    },
     ...{ files, s3: deps.s3, bucket: job.outputBucket, workDir: ctx.workDir, store: deps.staticRenditions },
     logger: ctx.logger,
   });
+  if (job.options.masterAccess === 'temporary') {
+    await writeMasterFromSource(
+      ctx,
+      sourceFile === undefined ? undefined : { file: sourceFile, inputFile: source.file },
+    );
+  }
 }

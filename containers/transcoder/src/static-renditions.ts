@@ -51,18 +51,31 @@ export const bucketFiles =
     return Body as Readable;
   };
 
+/** Which stored rendition a resolution is remuxed from (domain/static-renditions.ts), undefined: skipped. */
+export type RenditionChooser = (
+  resolution: StaticResolution,
+) => { rendition: string; streams: 'video+audio' | 'audio'; rung?: { width: number; height: number } } | undefined;
+
+/** The choice made from the ladder plan, while the transcode that wrote it runs. */
+export const fromPlan =
+  (plan: LadderPlan): RenditionChooser =>
+  (resolution) =>
+    staticRenditionSource(resolution, plan);
+
 export interface StaticRenditionsJob {
   assetId: string;
   requested: readonly StaticResolution[];
-  plan: LadderPlan;
+  source: RenditionChooser;
   durationSeconds: number;
   files: OutputFiles;
   s3: S3Client;
   bucket: string;
   /** Scratch folder (removed by the caller). */
   workDir: string;
-  store: StaticRenditionsStore;
+  store: Pick<StaticRenditionsStore, 'record'>;
   logger: Logger;
+  /** The picture size of a written file, when the chooser knows no rung (the probe). */
+  measure?: (file: string) => Promise<{ width: number; height: number } | undefined>;
 }
 
 /** Writes and records every requested rendition; never rejects (a failure is logged and recorded as `errored`). */
@@ -80,7 +93,7 @@ export async function writeStaticRenditions(job: StaticRenditionsJob): Promise<S
 }
 
 async function writeOne(job: StaticRenditionsJob, resolution: StaticResolution): Promise<StaticRenditionOutcome> {
-  const from = staticRenditionSource(resolution, job.plan);
+  const from = job.source(resolution);
   if (!from) {
     job.logger.info('Static rendition skipped: the asset has no such rendition', { resolution });
     return { resolution, status: 'skipped' };
@@ -96,10 +109,12 @@ async function writeOne(job: StaticRenditionsJob, resolution: StaticResolution):
     const { size } = await stat(out);
     await upload(job, name, out);
     job.logger.info('Wrote a static rendition', { name, from: from.rendition, bytes: size });
+    // A rung chosen from what a ready asset recorded has no plan behind it: the file says its own size.
+    const size2d = from.rung ?? (from.streams === 'audio' ? undefined : await job.measure?.(out));
     return {
       resolution,
       status: 'ready',
-      ...(from.rung && { width: from.rung.width, height: from.rung.height }),
+      ...(size2d && { width: size2d.width, height: size2d.height }),
       bitrate: Math.round((size * 8) / Math.max(job.durationSeconds, 0.001)),
       filesize: size,
     };

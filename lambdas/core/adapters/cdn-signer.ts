@@ -8,6 +8,7 @@ import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/clien
 import { GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { getSignedCookies } from '@aws-sdk/cloudfront-signer';
 import { cdnPolicy, type SignatureCheck, verifyCdnSignature } from '../domain/cdn-signature.js';
+import { assetOutputPrefix } from '../domain/layout.js';
 import { assetResource } from '../domain/playback.js';
 import type { AssetUrlSigner } from '../usecases/playback.js';
 
@@ -39,6 +40,12 @@ export class CdnAssetSigner implements AssetUrlSigner {
       'Key-Pair-Id': signed['CloudFront-Key-Pair-Id'],
       'Hash-Algorithm': 'SHA256',
     }).toString();
+  }
+
+  /** A whole signed URL of one of an asset's files, e.g. its master MP4: `{streamUrl}/assets/<id>/<file>?…`. */
+  async url(assetId: string, file: string, expiresAt: number): Promise<string> {
+    const { streamUrl } = await this.key();
+    return `${streamUrl}/${assetOutputPrefix(assetId)}/${file}?${await this.sign(assetId, file, expiresAt)}`;
   }
 
   async verify(path: string, rawQuery: string, nowSeconds?: number): Promise<SignatureCheck> {

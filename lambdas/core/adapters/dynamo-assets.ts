@@ -8,14 +8,12 @@ import {
   type PlaybackId,
   type ReadyPatch,
 } from '../domain/media.js';
-import { type StaticRenditionFile, type StaticRenditionOutcome, settleFiles } from '../domain/static-renditions.js';
 import { TEXT_TRACK_TRANSITIONS, type TextTrackRecord, type TextTrackStatus } from '../domain/text-tracks-asset.js';
 import type {
   AssetRepository,
   ChunkLedger,
   Page,
   PreparingAsset,
-  StaticRenditionsStore,
   TestAssetExpiry,
   TextTrackRepository,
   TranscodeAttempts,
@@ -28,18 +26,12 @@ import { MediaTable } from './media-table.js';
 
 /**
  * The one owner of the media table's asset items (`asset#<id>`) and the playback-id lookup items derived from them:
- * the record, its dispatch claim and transcode attempts, the chunk ledger of a chunked transcode and the static
- * renditions. Every write is one conditional UpdateItem with a named condition (asset-item.ts); a failed one
+ * the record, its dispatch claim and transcode attempts, the chunk ledger of a chunked transcode and the text
+ * tracks (its downloadable files, static renditions and master, are DynamoAssetFiles'). Every write is one conditional UpdateItem with a named condition (asset-item.ts); a failed one
  * returns the item as it was (ALL_OLD) instead of reading it again.
  */
 export class DynamoAssetRepository
-  implements
-    AssetRepository,
-    TranscodeAttempts,
-    ChunkLedger,
-    StaticRenditionsStore,
-    TextTrackRepository,
-    TestAssetExpiry
+  implements AssetRepository, TranscodeAttempts, ChunkLedger, TextTrackRepository, TestAssetExpiry
 {
   private readonly table: MediaTable;
 
@@ -96,13 +88,20 @@ export class DynamoAssetRepository
     return assetFromItem(item);
   }
 
-  async updateAsset(id: string, patch: Pick<AssetRecord, 'passthrough' | 'meta'>): Promise<AssetRecord> {
-    if (patch.passthrough === undefined && patch.meta === undefined) {
+  async updateAsset(
+    id: string,
+    patch: Pick<AssetRecord, 'passthrough' | 'meta' | 'thumbnail_time'>,
+    unset: readonly 'thumbnail_time'[] = [],
+  ): Promise<AssetRecord> {
+    const set = Object.values(patch).some((v) => v !== undefined) ? setAttributes(patch) : undefined;
+    if (!set && unset.length === 0) {
       const asset = await this.getAsset(id);
       if (!asset || asset.status === 'deleted') throw new NotFoundError('asset', id);
       return asset;
     }
-    const written = await this.write(id, setAttributes(patch), and(when.exists, when.notDeleted));
+    const removed = unset.length > 0 ? `REMOVE ${unset.join(', ')}` : '';
+    const update = { ...set, text: [set?.text, removed].filter(Boolean).join(' ') };
+    const written = await this.write(id, update, and(when.exists, when.notDeleted));
     return assetFromItem(written);
   }
 
@@ -289,17 +288,6 @@ export class DynamoAssetRepository
       ),
     );
     return written.ok ? { attempt } : { refused: 'not_current', attempts };
-  }
-
-  // Static renditions.
-
-  /** The transcoder (or MediaConvert's status function) is the list's only writer once the asset is ready. */
-  async record(assetId: string, outcomes: readonly StaticRenditionOutcome[]): Promise<void> {
-    const item = await this.table.get('asset', assetId);
-    const files = (item?.static_renditions ?? []) as StaticRenditionFile[];
-    const settled = { text: 'SET static_renditions = :files', values: { ':files': settleFiles(files, outcomes) } };
-    const written = await this.table.update('asset', assetId, settled, when.ready);
-    if (!written.ok) throw new TransitionError('asset', assetId, 'ready', ['ready']);
   }
 
   // Text tracks: one entry of the `text_tracks` map each, written only while the asset is ready.

@@ -35,7 +35,7 @@ export class DynamoMediaRepository implements MediaRepository {
   recordJob: MediaRepository['recordJob'] = (id, jobId) => this.assets.recordJob(id, jobId);
   releaseDispatch: MediaRepository['releaseDispatch'] = (id) => this.assets.releaseDispatch(id);
   getPlaybackId: MediaRepository['getPlaybackId'] = (id) => this.assets.getPlaybackId(id);
-  updateAsset: MediaRepository['updateAsset'] = (id, patch) => this.assets.updateAsset(id, patch);
+  updateAsset: MediaRepository['updateAsset'] = (id, patch, unset) => this.assets.updateAsset(id, patch, unset);
   deleteAsset: MediaRepository['deleteAsset'] = (id) => this.assets.deleteAsset(id);
   addPlaybackId: MediaRepository['addPlaybackId'] = (id, playback) => this.assets.addPlaybackId(id, playback);
   removePlaybackId: MediaRepository['removePlaybackId'] = (id, pid) => this.assets.removePlaybackId(id, pid);

@@ -33,8 +33,9 @@ export class FargateRunner implements TranscodeRunner {
       ...(job.test ? [{ name: ENV.TEST_ASSET, value: 'true' }] : []),
       ...(job.clip ? [{ name: ENV.CLIP_WINDOW, value: clipWindowVariable(job.clip) }] : []),
       ...(job.overlays?.length ? [{ name: ENV.OVERLAYS, value: JSON.stringify(job.overlays) }] : []),
-      // Work on a ready asset (tracks, shots): the task does only that.
+      // Work on a ready asset (tracks, shots, static renditions, the master): the task does only that.
       ...(job.mode && job.mode !== 'transcode' ? [{ name: ENV.TASK_MODE, value: job.mode }] : []),
+      ...(job.masterAccess === 'temporary' ? [{ name: ENV.MASTER_ACCESS, value: 'temporary' }] : []),
       // A chunk task: the plan it encodes a chunk of is recorded on the asset (ChunkLedger).
       ...(job.chunk ? [{ name: ENV.CHUNK_INDEX, value: String(job.chunk.index) }] : []),
     ];

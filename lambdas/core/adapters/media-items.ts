@@ -59,6 +59,7 @@ const ASSET_FIELDS = {
   source_asset_id: true,
   clip: true,
   overlays: true,
+  thumbnail_time: true,
 } as const satisfies Record<keyof AssetRecord, true>;
 
 function pick<T>(source: object, fields: Record<keyof T, true>): T {

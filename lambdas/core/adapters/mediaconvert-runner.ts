@@ -6,7 +6,7 @@ import {
   type OutputGroup,
   type VideoDescription,
 } from '@aws-sdk/client-mediaconvert';
-import { InvalidInputError } from '../domain/errors.js';
+import { InvalidInputError, ValidationError } from '../domain/errors.js';
 import {
   type AudioPlan,
   isResolutionTier,
@@ -186,6 +186,12 @@ export class MediaConvertRunner implements TranscodeRunner {
   ) {}
 
   async start(job: TranscodeJob): Promise<{ jobId: string }> {
+    // A job reads the source and writes the ladder in one go: nothing to remux from or into after the asset is ready.
+    if ((job.mode ?? 'transcode') !== 'transcode') {
+      throw new ValidationError([
+        `${job.mode}: is not supported by this deployment (the MediaConvert transcoder makes files only at creation)`,
+      ]);
+    }
     // Its input clipping and image inserter need the source's frame rate and size, which this mode never probes.
     const unsupported = [job.clip && 'clips', job.overlays?.length && 'watermarks', job.test && 'test assets'];
     const named = unsupported.filter(Boolean).join(', ');

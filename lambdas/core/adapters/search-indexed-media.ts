@@ -15,9 +15,9 @@ export function withSearchIndex(media: MediaRepository, search: AssetSearchIndex
       await search.sync(undefined, result.asset);
       return result;
     },
-    async updateAsset(id, patch) {
+    async updateAsset(id, patch, unset) {
       const before = await media.getAsset(id);
-      const after = await media.updateAsset(id, patch);
+      const after = await media.updateAsset(id, patch, unset);
       await search.sync(before, after);
       return after;
     },

@@ -46,11 +46,13 @@ export type VideoQuality = (typeof VIDEO_QUALITIES)[number];
 export const MASTER_ACCESSES = ['none', 'temporary'] as const;
 export type MasterAccess = (typeof MASTER_ACCESSES)[number];
 
-/** The asset's master MP4 (Mux's `master`), present while `master_access` is `temporary`. */
+/** The asset's master MP4 (Mux's `master`), present while `master_access` is `temporary` (domain/master.ts). */
 export interface MasterFile {
   status: 'preparing' | 'ready' | 'errored';
   /** A URL to the MP4, valid for 24 hours; set when ready. */
   url?: string;
+  /** Unix seconds when the URL expires and the master is removed (storage only: Mux does not report it). */
+  expires_at?: number;
 }
 
 export interface PlaybackId {
@@ -200,6 +202,8 @@ export interface AssetRecord {
   clip?: ClipWindow;
   /** Watermark images burned into every rung (domain/overlays.ts). */
   overlays?: OverlayRecord[];
+  /** Mux's `thumbnail_time`: the media time a thumbnail without `time` shows (set with the asset's update). */
+  thumbnail_time?: number;
 }
 
 /** The fields the transcoder reports when an asset becomes ready. */
@@ -257,11 +261,12 @@ export function toMuxAsset(a: AssetRecord) {
     normalize_audio: a.normalize_audio ?? false,
     mp4_support: 'none',
     master_access: a.master_access ?? 'none',
-    ...(a.master && { master: a.master }),
+    ...(a.master && { master: { status: a.master.status, ...(a.master.url && { url: a.master.url }) } }),
     ...(a.source_asset_id && { source_asset_id: a.source_asset_id }),
     ingest_type: a.source_asset_id ? 'on_demand_clip' : a.upload_id ? 'on_demand_direct_upload' : 'on_demand_url',
     is_live: false,
     test: a.test ?? false,
+    ...(a.thumbnail_time !== undefined && { thumbnail_time: a.thumbnail_time }),
   };
 }
 

@@ -76,23 +76,26 @@ export function staticFileName(resolution: StaticResolution): string {
 /** Every file name a static rendition can have (the playback paths that are downloads). */
 export const STATIC_FILE_NAMES: ReadonlySet<string> = new Set(STATIC_RESOLUTIONS.map(staticFileName));
 
-/** The `static_renditions` of a new asset: one `preparing` file per request, ids derived from the asset's id. */
+/** One requested file, `preparing`, its id derived from the asset's id and the resolution (one file each). */
+export function newStaticRenditionFile(assetId: string, r: StaticRenditionRequest): StaticRenditionFile {
+  return {
+    id: derivedId('static-rendition', `${assetId}:${r.resolution}`),
+    type: 'standard',
+    resolution: r.resolution,
+    name: staticFileName(r.resolution),
+    ext: r.resolution === 'audio-only' ? 'm4a' : 'mp4',
+    status: 'preparing',
+    ...(r.passthrough !== undefined && { passthrough: r.passthrough }),
+  };
+}
+
+/** The `static_renditions` of a new asset: one `preparing` file per request. */
 export function staticRenditionsFor(
   assetId: string,
   requests: readonly StaticRenditionRequest[] | undefined,
 ): { static_renditions?: StaticRenditionFile[] } {
   if (!requests?.length) return {};
-  return {
-    static_renditions: requests.map((r) => ({
-      id: derivedId('static-rendition', `${assetId}:${r.resolution}`),
-      type: 'standard',
-      resolution: r.resolution,
-      name: staticFileName(r.resolution),
-      ext: r.resolution === 'audio-only' ? 'm4a' : 'mp4',
-      status: 'preparing',
-      ...(r.passthrough !== undefined && { passthrough: r.passthrough }),
-    })),
-  };
+  return { static_renditions: requests.map((r) => newStaticRenditionFile(assetId, r)) };
 }
 
 /**
@@ -128,6 +131,25 @@ export function staticRenditionSource(
   }
   const rung = resolution === 'highest' ? rungs.at(-1) : rungs.find((r) => r.name === resolution);
   return rung && { rendition: rung.name, streams: 'video+audio', rung };
+}
+
+/**
+ * The same choice for an asset that is already ready, from what it recorded (its renditions and tracks) rather than
+ * the plan: a file added after creation is remuxed from the rung stored then. Undefined: Mux's `skipped`.
+ */
+export function storedRenditionSource(
+  resolution: StaticResolution,
+  asset: { renditions?: string[]; tracks?: { type: string }[] },
+): { rendition: string; streams: 'video+audio' | 'audio' } | undefined {
+  const renditions = asset.renditions ?? [];
+  const has = (type: string) => (asset.tracks ?? []).some((t) => t.type === type);
+  if (resolution === 'audio-only') {
+    const lowest = renditions[0];
+    return has('audio') && lowest ? { rendition: lowest, streams: 'audio' } : undefined;
+  }
+  if (!has('video')) return undefined;
+  const rendition = resolution === 'highest' ? renditions.at(-1) : renditions.find((r) => r === resolution);
+  return rendition ? { rendition, streams: 'video+audio' } : undefined;
 }
 
 /** The stored files with the transcoder's outcomes applied (matched by resolution; others are left as they are). */

@@ -59,8 +59,15 @@ export interface AssetRepository {
   /** Resolves a playback id to its asset id and policy. */
   getPlaybackId(playbackId: string): Promise<(PlaybackId & { asset_id: string }) | undefined>;
 
-  /** Sets `passthrough` and `meta` of an asset that is not deleted. NotFoundError otherwise. */
-  updateAsset(id: string, patch: Pick<AssetRecord, 'passthrough' | 'meta'>): Promise<AssetRecord>;
+  /**
+   * Sets `passthrough`, `meta` and `thumbnail_time` of an asset that is not deleted, and removes the fields `unset`
+   * names. NotFoundError otherwise.
+   */
+  updateAsset(
+    id: string,
+    patch: Pick<AssetRecord, 'passthrough' | 'meta' | 'thumbnail_time'>,
+    unset?: readonly 'thumbnail_time'[],
+  ): Promise<AssetRecord>;
   /**
    * any → deleted: the asset leaves its environment's listing and its playback-id items are removed (the item
    * itself stays as a tombstone, so a transcode still running can never mark it ready). Throws TransitionError

@@ -1,9 +1,9 @@
 /** A transcode: the job, what starts it, and the bookkeeping on the asset while it runs. */
 import type { ChunkPlanRecord, ChunkState } from '../domain/chunks.js';
 import type { ClipWindow } from '../domain/clips.js';
-import type { AssetRecord, MasterAccess, SourceObject, VideoQuality } from '../domain/media.js';
+import type { AssetRecord, MasterAccess, MasterFile, SourceObject, VideoQuality } from '../domain/media.js';
 import type { OverlayRecord } from '../domain/overlays.js';
-import type { StaticRenditionOutcome, StaticResolution } from '../domain/static-renditions.js';
+import type { StaticRenditionFile, StaticRenditionOutcome, StaticResolution } from '../domain/static-renditions.js';
 
 /** One transcode of one asset. */
 export interface TranscodeJob {
@@ -44,10 +44,36 @@ export interface StaticRenditionsStore {
    * when the asset is not `ready` (deleted meanwhile).
    */
   record(assetId: string, outcomes: readonly StaticRenditionOutcome[]): Promise<void>;
+  /**
+   * Adds files to a ready asset's `static_renditions` (after creation); returns the asset as written. Throws
+   * TransitionError when the asset is not ready, AlreadyExistsError when it has a file of that resolution.
+   */
+  addStaticRenditions(assetId: string, files: readonly StaticRenditionFile[]): Promise<AssetRecord>;
+  /** Removes files by id from a ready asset; returns the asset as written. Throws TransitionError when not ready. */
+  removeStaticRenditions(assetId: string, fileIds: readonly string[]): Promise<AssetRecord>;
+}
+
+/** The asset's master MP4 (domain/master.ts): requested, written, removed. */
+export interface MasterStore {
+  /**
+   * `master_access` → temporary and the master `preparing` on a ready asset that has no master (or an errored one);
+   * `started` is false when it already had one preparing or ready (nothing to do). TransitionError when not ready.
+   */
+  requestMaster(assetId: string): Promise<{ asset: AssetRecord; started: boolean }>;
+  /** A preparing master → ready (with its URL) or errored. TransitionError when it is no longer preparing. */
+  settleMaster(assetId: string, master: MasterFile): Promise<void>;
+  /**
+   * Removes the master and sets `master_access` back to `none`; with `expiresAt`, only if the master stored is the
+   * one that expires then (a newer one is kept). Returns the asset as written, or undefined when nothing was removed.
+   */
+  removeMaster(assetId: string, expiresAt?: number): Promise<AssetRecord | undefined>;
+  /** Assets of every environment whose master expired before `now` (unix seconds), for the sweep. */
+  listExpiredMasters(now: number): Promise<AssetRecord[]>;
 }
 
 /** Starts a transcode somewhere (Fargate task or MediaConvert job); returns the job's id. */
 export interface TranscodeRunner {
+  /** Throws ValidationError for a job this runner cannot do (MediaConvert has no `mode` but `transcode`). */
   start(job: TranscodeJob): Promise<{ jobId: string }>;
 }
 

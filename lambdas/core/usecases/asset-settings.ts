@@ -13,7 +13,7 @@ import {
   type VideoQuality,
 } from '../domain/media.js';
 import { staticRenditionsFor } from '../domain/static-renditions.js';
-import { notYetSupported, onlyOff, unsupported } from '../validation.js';
+import { notYetSupported, unsupported } from '../validation.js';
 import { AssetMetaInput, Passthrough, PlaybackPolicyInput } from './assets.js';
 import { staticRenditionFields, withStaticRenditions } from './static-renditions.js';
 
@@ -51,7 +51,7 @@ export const assetSettingsFields = {
   /** Mux's older switch for per-title bit rates: what `plus` does. */
   per_title_encode: z.boolean().optional(),
   normalize_audio: z.boolean().optional(),
-  master_access: onlyOff(z.enum(MASTER_ACCESSES, { error: 'must be none or temporary' }), 'none', 'the master MP4'),
+  master_access: z.enum(MASTER_ACCESSES, { error: 'must be none or temporary' }).optional(),
   /** Test mode: at most 10 seconds, watermarked, deleted after 24 hours (domain/clips.ts). */
   test: z.boolean().optional(),
   /** Read by a clip input (asset-inputs.ts; Mux's default true); without a clip Mux ignores it too. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { NotFoundError, TransitionError } from '../domain/errors.js';
+import { NotFoundError, TransitionError, ValidationError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { assetOutputPrefix } from '../domain/layout.js';
 import { type AssetRecord, type MuxAsset, type PlaybackId, toMuxAsset, toMuxInputInfo } from '../domain/media.js';
@@ -26,6 +26,8 @@ export const PlaybackPolicyInput = z
 export const UpdateAssetInput = z.strictObject({
   passthrough: Passthrough.optional(),
   meta: AssetMetaInput.optional(),
+  /** Mux's default thumbnail time: what `thumbnail.jpg` without `time` shows (within the asset: checked below). */
+  thumbnail_time: z.number({ error: 'must be a number of seconds' }).min(0, { error: 'must be at least 0' }).optional(),
 });
 export type UpdateAssetInput = z.output<typeof UpdateAssetInput>;
 
@@ -81,14 +83,28 @@ export async function listAssets(query: AssetListFilters, ctx: AssetsContext) {
   return listBody(page, toMuxAsset);
 }
 
-/** Sets `passthrough` and merges `meta` (fields not named keep their values), as Mux's update does. */
+/**
+ * Sets `passthrough` and `thumbnail_time` and merges `meta` (fields not named keep their values), as Mux's update
+ * does. A thumbnail time past the asset's end is refused once its duration is known.
+ */
 export async function updateAsset(id: string, input: UpdateAssetInput, ctx: AssetsContext): Promise<MuxAsset> {
   const asset = await ownAsset(id, ctx);
+  const time = input.thumbnail_time;
+  if (time !== undefined && asset.duration !== undefined && time > asset.duration) {
+    throw new ValidationError([`thumbnail_time: must be within the asset's ${asset.duration} seconds`]);
+  }
   const updated = await ctx.media.updateAsset(id, {
     ...(input.passthrough !== undefined && { passthrough: input.passthrough }),
     ...(input.meta && { meta: { ...asset.meta, ...input.meta } }),
+    ...(time !== undefined && { thumbnail_time: time }),
   });
   return toMuxAsset(updated);
+}
+
+/** `DELETE /video/v1/assets/{id}/thumbnail-time`: thumbnails without `time` show the middle again (Mux's default). */
+export async function deleteThumbnailTime(id: string, ctx: AssetsContext): Promise<void> {
+  await ownAsset(id, ctx);
+  await ctx.media.updateAsset(id, {}, ['thumbnail_time']);
 }
 
 /**

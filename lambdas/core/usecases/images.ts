@@ -99,6 +99,8 @@ export const MAX_IMAGE_BYTES = 4_000_000;
 
 /** Every input of an image is immutable once the asset is ready, so an image never changes. */
 const IMMUTABLE = 'public, max-age=31536000, immutable';
+/** A public thumbnail at the asset's default time: a change of `thumbnail_time` shows within a minute. */
+const DEFAULT_TIME_CACHE = 'public, max-age=60';
 
 const AUDIENCE: Record<ImageRequest['kind'], TokenAudience> = { thumbnail: 't', animated: 'g', storyboard: 's' };
 
@@ -224,11 +226,15 @@ async function thumbnail(
   const params = parsed.value;
   const { asset, video, deps, folder } = context;
   const plan = planImages(asset.duration, video);
-  const index = stillIndexAt(plan, params.time ?? asset.duration / 2);
+  // Without `time`: the asset's thumbnail_time (Mux), else the middle.
+  const index = stillIndexAt(plan, params.time ?? asset.thumbnail_time ?? asset.duration / 2);
   const still = await deps.bytes.getBytes(deps.outputBucket, `${folder}/${stillFile(index)}`);
   if (!still) return { status: 404, message: 'The asset has no thumbnails' };
   const body = await drawThumbnail(still, video, params, format, plan.still);
-  return imageOf(body, format, context.cacheControl);
+  // A public thumbnail without `time` follows thumbnail_time, which may change: cached briefly, not for a year.
+  const cacheControl =
+    params.time === undefined && context.cacheControl === IMMUTABLE ? DEFAULT_TIME_CACHE : context.cacheControl;
+  return imageOf(body, format, cacheControl);
 }
 
 async function storyboard(context: DrawContext, format: 'jpg' | 'png' | 'webp'): Promise<ImageResult> {

@@ -5,7 +5,7 @@ import { resolutionTier } from '../domain/ladder.js';
 import { MASTER_PLAYLIST } from '../domain/layout.js';
 import { type AssetRecord, aspectRatio, type ReadyPatch, storedResolution, type Track } from '../domain/media.js';
 import type { StaticRenditionOutcome } from '../domain/static-renditions.js';
-import type { MediaRepository, StaticRenditionsStore } from '../ports.js';
+import type { MasterStore, MediaRepository, StaticRenditionsStore } from '../ports.js';
 
 /**
  * Keys of the `UserMetadata` every Gamma MediaConvert job carries. MediaConvert echoes them in its job state change
@@ -60,7 +60,11 @@ const AUDIO_CHANNELS = 2;
  */
 export async function mediaConvertJobChanged(
   job: JobStateChange,
-  ctx: { media: MediaRepository; staticRenditions?: StaticRenditionsStore },
+  ctx: {
+    media: MediaRepository;
+    staticRenditions?: Pick<StaticRenditionsStore, 'record'>;
+    master?: Pick<MasterStore, 'settleMaster'>;
+  },
 ): Promise<{ outcome: JobStateOutcome; assetId?: string }> {
   const assetId = job.userMetadata[JOB_METADATA.assetId];
   if (!assetId || (job.status !== 'COMPLETE' && job.status !== 'ERROR')) return { outcome: 'not_a_transcode' };
@@ -69,6 +73,10 @@ export async function mediaConvertJobChanged(
       const asset = await ctx.media.markReady(assetId, readyPatch(assetId, job));
       if (asset.static_renditions?.length && ctx.staticRenditions) {
         await ctx.staticRenditions.record(assetId, staticRenditionOutcomes(asset, job));
+      }
+      // A MediaConvert job writes no master MP4 (it cannot stream-copy the source): the master says so at once.
+      if (asset.master?.status === 'preparing' && ctx.master) {
+        await ctx.master.settleMaster(assetId, { status: 'errored' });
       }
       return { outcome: 'marked_ready', assetId };
     }

@@ -1,4 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
+import { type MasterEventType, masterEvent } from '../domain/master.js';
 import {
   type AssetRecord,
   eventFor,
@@ -9,6 +10,11 @@ import {
   toMuxUpload,
   type UploadRecord,
 } from '../domain/media.js';
+import {
+  type StaticRenditionEventData,
+  type StaticRenditionEventType,
+  staticRenditionEvents,
+} from '../domain/static-rendition-events.js';
 import { type TrackEventData, type TrackEventType, trackEvents } from '../domain/text-tracks-asset.js';
 import type { ConnectionRecord, ConnectionRepository, Pusher } from '../ports.js';
 
@@ -20,13 +26,13 @@ export type MediaChange = { eventId: string; at: Date } & (
 
 /** Mux's webhook envelope; the same message goes over the WebSocket. */
 export interface MediaEventMessage {
-  type: MediaEventType | TrackEventType;
-  object: { type: 'upload' | 'asset' | 'track'; id: string };
+  type: MediaEventType | TrackEventType | StaticRenditionEventType | MasterEventType;
+  object: { type: 'upload' | 'asset' | 'track' | 'static_rendition'; id: string };
   /** The stream record's id: the same change always has the same event id, so clients can drop repeats. */
   id: string;
   created_at: string;
   environment: { id: string };
-  data: MuxUpload | MuxAsset | TrackEventData;
+  data: MuxUpload | MuxAsset | TrackEventData | StaticRenditionEventData;
 }
 
 /** One event a change implies; `ids[0]` is the upload or asset it belongs to (what orders its deliveries). */
@@ -34,35 +40,57 @@ export type MediaEvent = { message: MediaEventMessage; env: string; ids: string[
 
 /**
  * Every event a change implies: the upload's or asset's own, then one per text track that appeared, settled or went
- * (`video.asset.track.*`, text-tracks-asset.ts). A change to the text tracks alone is told by the track events, not
- * also as `video.asset.updated`.
+ * (`video.asset.track.*`, text-tracks-asset.ts), one per static rendition (`video.asset.static_rendition.*`) and the
+ * master's (`video.asset.master.*`). A change to these alone is told by their own events, not also as
+ * `video.asset.updated`.
  */
 export function messagesFor(change: MediaChange): MediaEvent[] {
   if (change.kind === 'upload') return [messageFor(change)].filter((e) => e !== undefined);
-  const { text_tracks: _before, ...before } = change.before ?? ({} as AssetRecord);
-  const { text_tracks: _after, ...after } = change.after ?? ({} as AssetRecord);
-  const onlyTracks =
-    change.before &&
-    change.after &&
-    isDeepStrictEqual(toMuxAsset(before as AssetRecord), toMuxAsset(after as AssetRecord));
-  const own = onlyTracks ? undefined : messageFor(change);
+  const own = ownEventOf(change);
   const record = change.after ?? change.before;
   if (!record) return own ? [own] : [];
-  const ids = [record.id, ...(record.upload_id ? [record.upload_id] : [])];
-  const tracks = trackEvents(change.before, change.after, record.id).map(({ type, track }) => ({
+  const event = (
+    type: MediaEventMessage['type'],
+    object: MediaEventMessage['object'],
+    data: MediaEventMessage['data'],
+  ) => ({
     env: record.env,
-    ids,
+    ids: [record.id, ...(record.upload_id ? [record.upload_id] : [])],
     message: {
       type,
-      object: { type: 'track' as const, id: track.id },
+      object,
       // One stream record can imply several events: each gets its own id, the same on every retry.
-      id: `${change.eventId}:${track.id}:${type.slice('video.asset.track.'.length)}`,
+      id: `${change.eventId}:${object.id}:${type.split('.').at(-1)}`,
       created_at: change.at.toISOString(),
       environment: { id: record.env },
-      data: track,
+      data,
     },
-  }));
-  return [...(own ? [own] : []), ...tracks];
+  });
+  const tracks = trackEvents(change.before, change.after, record.id).map(({ type, track }) =>
+    event(type, { type: 'track', id: track.id }, track),
+  );
+  const files = staticRenditionEvents(change.before, change.after, record.id).map(({ type, file }) =>
+    event(type, { type: 'static_rendition', id: file.id }, file),
+  );
+  const masterType = masterEvent(change.before, change.after);
+  const master =
+    masterType && change.after ? [event(masterType, { type: 'asset', id: record.id }, toMuxAsset(change.after))] : [];
+  return [...(own ? [own] : []), ...tracks, ...files, ...master];
+}
+
+/** The asset's own event, unless the change touched only what has events of its own (tracks, files, master). */
+function ownEventOf(change: MediaChange & { kind: 'asset' }): MediaEvent | undefined {
+  const { text_tracks: _t, static_renditions: _s, master: _m, ...before } = change.before ?? ({} as AssetRecord);
+  const { text_tracks: _t2, static_renditions: _s2, master: _m2, ...after } = change.after ?? ({} as AssetRecord);
+  const onlyTheirs =
+    change.before &&
+    change.after &&
+    change.before.status === change.after.status &&
+    isDeepStrictEqual(
+      { ...toMuxAsset(before as AssetRecord), master_access: undefined },
+      { ...toMuxAsset(after as AssetRecord), master_access: undefined },
+    );
+  return onlyTheirs ? undefined : messageFor(change);
 }
 
 /**

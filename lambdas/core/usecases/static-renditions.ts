@@ -19,7 +19,8 @@ import { Passthrough } from './assets.js';
 import type { AssetUrlSigner } from './playback.js';
 import { authorizePlayback } from './signing-keys.js';
 
-const StaticRenditionRequestInput = z.strictObject({
+/** One requested file (Mux's `CreateStaticRenditionRequest`): in `static_renditions`, and the body of `POST …/static-renditions`. */
+export const StaticRenditionRequestInput = z.strictObject({
   resolution: z.enum(STATIC_RESOLUTIONS, { error: `must be one of ${STATIC_RESOLUTIONS.join(', ')}` }),
   passthrough: Passthrough.optional(),
 });

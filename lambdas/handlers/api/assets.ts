@@ -1,5 +1,12 @@
 /** Assets (`/video/v1/assets`): created from an input URL or by an upload, read, updated, deleted. */
-import { deleteAsset, getAsset, getAssetInputInfo, UpdateAssetInput, updateAsset } from '../../core/usecases/assets.js';
+import {
+  deleteAsset,
+  deleteThumbnailTime,
+  getAsset,
+  getAssetInputInfo,
+  UpdateAssetInput,
+  updateAsset,
+} from '../../core/usecases/assets.js';
 import { AssetListQuery, listAssets } from '../../core/usecases/search.js';
 import { CreateAssetInput, createAssetFromUrl } from '../../core/usecases/url-inputs.js';
 import { mediaScope, type Route, route, urlPolicy } from './route.js';
@@ -65,12 +72,21 @@ export const assetRoutes: readonly Route[] = [
     method: 'PATCH',
     path: '/video/v1/assets/{ASSET_ID}',
     permission: 'video:write',
-    summary: 'Update passthrough and meta',
+    summary: 'Update passthrough, meta and thumbnail_time (the time a thumbnail without `time` shows)',
     tag,
     body: UpdateAssetInput,
     status: 200,
     returns: 'the asset',
     run: (req) => updateAsset(req.params.ASSET_ID, req.body, mediaScope(req)),
+  }),
+  route({
+    method: 'DELETE',
+    path: '/video/v1/assets/{ASSET_ID}/thumbnail-time',
+    permission: 'video:write',
+    summary: 'Unset thumbnail_time: thumbnails without `time` show the middle of the asset again',
+    tag,
+    status: 204,
+    run: (req) => deleteThumbnailTime(req.params.ASSET_ID, mediaScope(req)),
   }),
   route({
     method: 'DELETE',

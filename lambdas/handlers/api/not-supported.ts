@@ -1,15 +1,14 @@
 /**
  * Routes Mux documents for on-demand video that this deployment does not serve yet. They answer 400 in Mux's error
  * shape saying so, never 404 as unknown paths, so a Mux client learns what is missing rather than that it has the
- * wrong base URL. Each entry goes when its work lands (tracks and clips, static renditions after creation, master
- * access, playback restrictions).
+ * wrong base URL. Each entry goes when its work lands (tracks and clips, playback restrictions).
  */
 
 import { ValidationError } from '../../core/domain/errors.js';
 import type { Method } from '../../core/openapi.js';
 import { type Route, route } from './route.js';
 
-const refused = (method: Method, path: string, tag: string, what: string): Route =>
+export const refused = (method: Method, path: string, tag: string, what: string): Route =>
   route({
     method,
     path,
@@ -23,12 +22,5 @@ const refused = (method: Method, path: string, tag: string, what: string): Route
     },
   });
 
-const ASSET = '/video/v1/assets/{ASSET_ID}';
-
-export const notSupportedRoutes: readonly Route[] = [
-  refused('DELETE', `${ASSET}/thumbnail-time`, 'Assets', 'a default thumbnail time'),
-  refused('POST', `${ASSET}/static-renditions`, 'Assets', 'adding static renditions after creation'),
-  refused('DELETE', `${ASSET}/static-renditions/{STATIC_RENDITION_ID}`, 'Assets', 'deleting static renditions'),
-  refused('PUT', `${ASSET}/mp4-support`, 'Assets', 'changing mp4_support after creation'),
-  refused('PUT', `${ASSET}/master-access`, 'Assets', 'changing master_access after creation'),
-];
+/** None left: every on-demand route Mux documents is served now. A route not built yet goes here with `refused`. */
+export const notSupportedRoutes: readonly Route[] = [];

@@ -14,6 +14,7 @@ import type {
   FileFetcher,
   InputQueue,
   InputSlots,
+  MasterStore,
   MediaObjects,
   MediaRepository,
   MultipartUploads,
@@ -23,6 +24,7 @@ import type {
   Pusher,
   ShotsRepository,
   SigningKeyRepository,
+  StaticRenditionsStore,
   TextTrackRepository,
   TokenRepository,
   TranscodeRunner,
@@ -79,6 +81,8 @@ export interface ApiDeps {
   runner: () => TranscodeRunner;
   /** Time-limited URLs of the shots manifest and stills. */
   objectUrls: ObjectUrls;
+  /** An asset's static renditions and master after creation (their tasks are started by `runner`). */
+  assetFiles: StaticRenditionsStore & MasterStore;
   /** Where playback is served (`{streamUrl}/{playbackId}.m3u8`): the SDK's playback helpers are redirected there. */
   streamUrl: string;
 }

@@ -5,6 +5,7 @@
  */
 import { openApiDocument } from '../../core/openapi.js';
 import { accessTokenRoutes } from './access-tokens.js';
+import { assetFileRoutes } from './asset-files.js';
 import { assetRoutes } from './assets.js';
 import { environmentRoutes } from './environments.js';
 import { notSupportedRoutes } from './not-supported.js';
@@ -22,6 +23,7 @@ import { webhookRoutes } from './webhooks.js';
 export const ROUTES: readonly Route[] = [
   ...uploadRoutes,
   ...assetRoutes,
+  ...assetFileRoutes,
   ...trackRoutes,
   ...vocabularyRoutes,
   ...shotRoutes,

@@ -1,6 +1,7 @@
 /**
  * Work on a ready asset, the transcoder's entry points beside the transcode: a task started with `TASK_MODE`
- * (`tracks`: prepare the tracks still `preparing`; `shots`: detect the shots) does only that and leaves the ladder
+ * (`tracks`: prepare the tracks still `preparing`; `shots`: detect the shots; `static_renditions` and `master`:
+ * asset-edits.ts) does only that and leaves the ladder
  * alone; and every transcode, once its asset is ready, prepares the tracks its `inputs` asked for. Hooked into
  * main.ts (the mode) and read by job.ts (`readTaskMode`).
  */
@@ -12,6 +13,7 @@ import { HttpFileFetcher } from '../../../../lambdas/core/adapters/http-input-fe
 import { S3ObjectWriter, S3TextObjects } from '../../../../lambdas/core/adapters/s3-text-objects.js';
 import type { AssetRecord } from '../../../../lambdas/core/domain/media.js';
 import { ENV, optional } from '../../../../lambdas/core/env.js';
+import type { TranscodeJob } from '../../../../lambdas/core/ports.js';
 import type { TranscoderJob } from '../job.js';
 import { bucketFiles } from '../static-renditions.js';
 import { S3Storage } from '../storage.js';
@@ -20,21 +22,29 @@ import { detectShots, type ShotsDeps } from './shots.js';
 import { hasPreparingTracks, prepareTracks, type TrackDeps } from './tracks.js';
 
 /** What a task does: the whole transcode, or one piece of work on an asset that is already ready. */
-export type TaskMode = 'transcode' | 'tracks' | 'shots';
+export type TaskMode = NonNullable<TranscodeJob['mode']>;
+
+const TASK_MODES: readonly TaskMode[] = ['transcode', 'tracks', 'shots', 'static_renditions', 'master'];
 
 export function readTaskMode(env: NodeJS.ProcessEnv): TaskMode {
   const mode = optional('TASK_MODE', env) ?? 'transcode';
-  if (mode !== 'transcode' && mode !== 'tracks' && mode !== 'shots') {
-    throw new Error(`${ENV.TASK_MODE} must be tracks or shots (or unset), not "${mode}"`);
+  const known = TASK_MODES.find((m) => m === mode);
+  if (!known) {
+    throw new Error(`${ENV.TASK_MODE} must be ${TASK_MODES.slice(1).join(', ')} (or unset), not "${mode}"`);
   }
-  return mode;
+  return known;
 }
 
 /** The adapters of ready-asset work; tests pass fakes through TranscoderDeps.readyAsset. */
 export type ReadyAssetDeps = TrackDeps & Omit<ShotsDeps, 'storage' | 'objects'>;
 
-export function readyAssetDeps(job: TranscoderJob, deps: Pick<TranscoderDeps, 'env' | 's3'>): ReadyAssetDeps {
-  const doc = documentClient();
+export function readyAssetDeps(
+  job: TranscoderJob,
+  deps: Pick<TranscoderDeps, 'env' | 's3'>,
+  clientConfig: Parameters<typeof documentClient>[0] = {},
+): ReadyAssetDeps {
+  // With the job's asset-scoped credentials (job-scope.ts), as every other client of the task.
+  const doc = documentClient(clientConfig);
   const policy = { allowLoopback: optional('ALLOW_LOOPBACK_URLS', deps.env) === 'true' };
   const work = new DynamoAssetWork(doc, job.tableName);
   return {

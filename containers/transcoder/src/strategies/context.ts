@@ -4,12 +4,14 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { ReadyPatch } from '../../../../lambdas/core/domain/media.js';
 import type {
   ChunkLedger,
+  MasterStore,
   MediaRepository,
   StaticRenditionsStore,
   TranscodeRunner,
 } from '../../../../lambdas/core/ports.js';
 import type { encodeAudioSlices, encodeHls, encodeHlsChunk, encodeImages } from '../encode.js';
 import type { TranscoderJob } from '../job.js';
+import type { MasterUrlSigner } from '../options/master.js';
 import type { ReadyAssetDeps } from '../options/ready-asset.js';
 import type { probe } from '../probe.js';
 import type { S3Storage } from '../storage.js';
@@ -28,7 +30,10 @@ export interface TranscoderDeps {
   runner: () => TranscodeRunner;
   chunkEncoders: ChunkEncoders;
   /** Where the static renditions' outcomes are recorded. */
-  staticRenditions: StaticRenditionsStore;
+  staticRenditions: Pick<StaticRenditionsStore, 'record'>;
+  /** Where the master MP4 is recorded, and what signs its URL (options/master.ts). */
+  master: Pick<MasterStore, 'settleMaster'>;
+  masterUrl: MasterUrlSigner;
   /** Tracks and shots on a ready asset (options/ready-asset.ts); built from the job when absent. */
   readyAsset?: ReadyAssetDeps;
 }

@@ -49,7 +49,7 @@ export async function singlePass(ctx: StrategyContext, source: PreparedSource): 
   logger.info('Published', { objects: keys.length });
   return {
     ready: readyPatch(job.assetId, source.probe, plan),
-    afterReady: () => writeDownloads(ctx, plan, source.probe, localFiles(hlsDir)),
+    afterReady: () => writeDownloads(ctx, plan, source.probe, localFiles(hlsDir), source.file),
   };
 }
 

@@ -1,0 +1,217 @@
+/**
+ * An asset's files after creation (usecases/asset-files.ts): static renditions added and deleted, `mp4_support`
+ * translated, master access turned on and off, the expiry sweep; and the events those changes send.
+ */
+import { beforeEach, describe, expect, it } from 'vitest';
+import { ValidationError } from '../../lambdas/core/domain/errors.js';
+import type { AssetRecord } from '../../lambdas/core/domain/media.js';
+import {
+  type AssetFilesContext,
+  createStaticRendition,
+  deleteStaticRendition,
+  expireMasters,
+  UpdateMp4SupportInput,
+  updateMasterAccess,
+  updateMp4Support,
+} from '../../lambdas/core/usecases/asset-files.js';
+import { messagesFor } from '../../lambdas/core/usecases/notify.js';
+import { parseOrThrow } from '../../lambdas/core/validation.js';
+import { InMemoryAssetFiles } from './asset-files-fakes.js';
+import { InMemoryMediaRepository, InMemoryObjects, preparingAsset, RecordingRunner } from './fakes.js';
+
+/** A ready 640x360 asset with audio, as the transcoder leaves it. */
+const readyAsset = (overrides: Partial<AssetRecord> = {}): AssetRecord =>
+  preparingAsset({
+    status: 'ready',
+    duration: 4,
+    renditions: ['360p'],
+    tracks: [
+      { id: 'v', type: 'video', max_width: 640, max_height: 360, max_frame_rate: 30, duration: 4 },
+      { id: 'a', type: 'audio', max_channels: 2, duration: 4, primary: true },
+    ],
+    ...overrides,
+  });
+
+let media: InMemoryMediaRepository;
+let files: InMemoryAssetFiles;
+let runner: RecordingRunner;
+let objects: InMemoryObjects;
+let ctx: AssetFilesContext;
+
+async function seed(asset: AssetRecord) {
+  await media.createAsset(asset);
+}
+
+const stored = async () => (await media.getAsset('asset1')) as AssetRecord;
+
+beforeEach(() => {
+  media = new InMemoryMediaRepository();
+  files = new InMemoryAssetFiles(media);
+  runner = new RecordingRunner();
+  objects = new InMemoryObjects();
+  ctx = { env: 'env1', media, files, runner, objects, outputBucket: 'out' };
+});
+
+describe('static renditions after creation', () => {
+  it('records the file preparing and starts a task that remuxes it from the stored rung', async () => {
+    await seed(readyAsset());
+    const file = await createStaticRendition('asset1', { resolution: 'highest', passthrough: 'p' }, ctx);
+    expect(file).toMatchObject({ name: 'highest.mp4', ext: 'mp4', status: 'preparing', passthrough: 'p' });
+    expect((await stored()).static_renditions).toEqual([file]);
+    expect(runner.jobs).toEqual([
+      expect.objectContaining({ assetId: 'asset1', mode: 'static_renditions', staticRenditions: ['highest'] }),
+    ]);
+  });
+
+  it('records a resolution the asset has no rung for as skipped, and starts no task', async () => {
+    await seed(readyAsset());
+    expect((await createStaticRendition('asset1', { resolution: '1080p' }, ctx)).status).toBe('skipped');
+    await seed(readyAsset({ id: 'silent', tracks: [] }));
+    expect((await createStaticRendition('silent', { resolution: 'audio-only' }, ctx)).status).toBe('skipped');
+    expect(runner.jobs).toEqual([]);
+  });
+
+  it('refuses a second file of a resolution, and an asset that is not ready, by name', async () => {
+    await seed(readyAsset());
+    await createStaticRendition('asset1', { resolution: 'highest' }, ctx);
+    await expect(createStaticRendition('asset1', { resolution: 'highest' }, ctx)).rejects.toThrow(
+      'resolution: the asset already has a highest static rendition',
+    );
+    await seed(preparingAsset({ id: 'busy' }));
+    await expect(createStaticRendition('busy', { resolution: 'highest' }, ctx)).rejects.toThrow(
+      'the asset is preparing',
+    );
+    await expect(createStaticRendition('other', { resolution: 'highest' }, ctx)).rejects.toThrow('not found');
+  });
+
+  it('undoes the record when the runner cannot do such a task, and errors it when starting failed', async () => {
+    await seed(readyAsset());
+    runner.failWith = new ValidationError(['static_renditions: is not supported by this deployment']);
+    await expect(createStaticRendition('asset1', { resolution: 'highest' }, ctx)).rejects.toBeInstanceOf(
+      ValidationError,
+    );
+    expect((await stored()).static_renditions).toEqual([]);
+    runner.failWith = new Error('RunTask failed');
+    await expect(createStaticRendition('asset1', { resolution: 'highest' }, ctx)).rejects.toThrow('RunTask');
+    expect((await stored()).static_renditions?.map((f) => f.status)).toEqual(['errored']);
+  });
+
+  it('deletes a file and its object; an unknown id is not found', async () => {
+    await seed(readyAsset());
+    const file = await createStaticRendition('asset1', { resolution: 'highest' }, ctx);
+    await deleteStaticRendition('asset1', file.id, ctx);
+    expect((await stored()).static_renditions).toEqual([]);
+    expect(objects.deleted).toEqual(['out/assets/asset1/highest.mp4']);
+    await expect(deleteStaticRendition('asset1', file.id, ctx)).rejects.toThrow('not found');
+  });
+
+  it('PUT mp4-support adds what the value names, removes what it no longer names, and refuses standard', async () => {
+    await seed(readyAsset());
+    await createStaticRendition('asset1', { resolution: '360p' }, ctx);
+    await updateMp4Support('asset1', { mp4_support: 'audio-only,capped-1080p' }, ctx);
+    expect((await stored()).static_renditions?.map((f) => f.name)).toEqual(['360p.mp4', 'highest.mp4', 'audio.m4a']);
+    expect(runner.jobs.at(-1)?.staticRenditions).toEqual(['highest', 'audio-only']);
+
+    const asset = await updateMp4Support('asset1', { mp4_support: 'audio-only' }, ctx);
+    expect(asset.static_renditions?.files.map((f) => f.name)).toEqual(['360p.mp4', 'audio.m4a']);
+    expect(objects.deleted).toEqual(['out/assets/asset1/highest.mp4']);
+    // Only what mp4_support stands for is removed: a file asked for by resolution stays.
+    await updateMp4Support('asset1', { mp4_support: 'none' }, ctx);
+    expect((await stored()).static_renditions?.map((f) => f.name)).toEqual(['360p.mp4']);
+
+    expect(() => parseOrThrow(UpdateMp4SupportInput, { mp4_support: 'standard' })).toThrow(
+      'mp4_support: standard is deprecated by Mux and not offered here',
+    );
+  });
+});
+
+describe('master access', () => {
+  it('temporary makes the master preparing and starts one task; asking again while it is made starts none', async () => {
+    await seed(readyAsset());
+    const asset = await updateMasterAccess('asset1', { master_access: 'temporary' }, ctx);
+    expect(asset).toMatchObject({ master_access: 'temporary', master: { status: 'preparing' } });
+    expect(runner.jobs).toEqual([expect.objectContaining({ assetId: 'asset1', mode: 'master' })]);
+    await updateMasterAccess('asset1', { master_access: 'temporary' }, ctx);
+    expect(runner.jobs).toHaveLength(1);
+  });
+
+  it('none removes the master and its file; the asset reports none and no master', async () => {
+    await seed(readyAsset({ master_access: 'temporary', master: { status: 'ready', url: 'u', expires_at: 5 } }));
+    const asset = await updateMasterAccess('asset1', { master_access: 'none' }, ctx);
+    expect(asset.master_access).toBe('none');
+    expect(asset).not.toHaveProperty('master');
+    expect(objects.deleted).toEqual(['out/assets/asset1/master.mp4']);
+  });
+
+  it('a master that could not start is errored; one the runner cannot make is undone', async () => {
+    await seed(readyAsset());
+    runner.failWith = new Error('RunTask failed');
+    await expect(updateMasterAccess('asset1', { master_access: 'temporary' }, ctx)).rejects.toThrow('RunTask');
+    expect((await stored()).master).toEqual({ status: 'errored' });
+    runner.failWith = new ValidationError(['master: is not supported by this deployment']);
+    await expect(updateMasterAccess('asset1', { master_access: 'temporary' }, ctx)).rejects.toBeInstanceOf(
+      ValidationError,
+    );
+    expect(await stored()).toMatchObject({ master_access: 'none' });
+    expect((await stored()).master).toBeUndefined();
+  });
+
+  it('the sweep removes masters past their expiry, object and record, and keeps the others', async () => {
+    await seed(readyAsset({ master_access: 'temporary', master: { status: 'ready', url: 'u', expires_at: 100 } }));
+    await seed(readyAsset({ id: 'fresh', master_access: 'temporary', master: { status: 'ready', expires_at: 999 } }));
+    const expired = await expireMasters({ files, objects, outputBucket: 'out', now: () => 500_000 });
+    expect(expired).toEqual(['asset1']);
+    expect(await stored()).toMatchObject({ master_access: 'none' });
+    expect((await media.getAsset('fresh'))?.master?.status).toBe('ready');
+    expect(objects.deleted).toEqual(['out/assets/asset1/master.mp4']);
+  });
+});
+
+describe('their events', () => {
+  const change = (before: AssetRecord, after: AssetRecord) =>
+    messagesFor({ kind: 'asset', eventId: 'e1', at: new Date(0), before, after }).map((e) => ({
+      type: e.message.type,
+      object: e.message.object,
+      id: e.message.id,
+    }));
+
+  it('a static rendition is created, settles and goes, with its own object and no video.asset.updated', () => {
+    const file = {
+      id: 'sr1',
+      type: 'standard' as const,
+      resolution: 'highest' as const,
+      name: 'highest.mp4',
+      ext: 'mp4' as const,
+      status: 'preparing' as const,
+    };
+    const none = readyAsset();
+    const preparing = readyAsset({ static_renditions: [file] });
+    const ready = readyAsset({ static_renditions: [{ ...file, status: 'ready' }] });
+    expect(change(none, preparing)).toEqual([
+      {
+        type: 'video.asset.static_rendition.created',
+        object: { type: 'static_rendition', id: 'sr1' },
+        id: 'e1:sr1:created',
+      },
+    ]);
+    expect(change(preparing, ready).map((e) => e.type)).toEqual(['video.asset.static_rendition.ready']);
+    expect(change(ready, none).map((e) => e.type)).toEqual(['video.asset.static_rendition.deleted']);
+    // Deleting the asset tells that alone.
+    expect(change(ready, { ...ready, status: 'deleted' }).map((e) => e.type)).toEqual(['video.asset.deleted']);
+  });
+
+  it('the master goes preparing, ready and deleted, the asset as data', () => {
+    const none = readyAsset();
+    const preparing = readyAsset({ master_access: 'temporary', master: { status: 'preparing' } });
+    const ready = readyAsset({ master_access: 'temporary', master: { status: 'ready', url: 'u', expires_at: 9 } });
+    expect(change(none, preparing)).toEqual([
+      { type: 'video.asset.master.preparing', object: { type: 'asset', id: 'asset1' }, id: 'e1:asset1:preparing' },
+    ]);
+    expect(change(preparing, ready).map((e) => e.type)).toEqual(['video.asset.master.ready']);
+    expect(change(ready, none).map((e) => e.type)).toEqual(['video.asset.master.deleted']);
+    const [event] = messagesFor({ kind: 'asset', eventId: 'e1', at: new Date(0), before: preparing, after: ready });
+    // Mux's master has a status and a URL; when it expires is not part of it.
+    expect(event?.message.data).toMatchObject({ id: 'asset1', master: { status: 'ready', url: 'u' } });
+    expect(JSON.stringify(event?.message.data)).not.toContain('expires_at');
+  });
+});
