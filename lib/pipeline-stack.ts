@@ -6,6 +6,7 @@ import type { ChunkWorkers } from '../lambdas/core/domain/chunks.js';
 import { VideoApi } from './constructs/api.js';
 import { Dashboard } from './constructs/dashboard.js';
 import { FirstAccessToken } from './constructs/first-token.js';
+import { GeneratedSubtitles } from './constructs/generated-subtitles.js';
 import { Ingest } from './constructs/ingest.js';
 import type { MediaStorage } from './constructs/media-storage.js';
 import { MediaConvertTranscoder } from './constructs/mediaconvert.js';
@@ -153,6 +154,15 @@ export class PipelineStack extends Stack {
         : undefined,
     });
 
+    // Amazon Transcribe on AWS; the emulator's Transcribe has no speech recognition, so locally they are refused.
+    const generatedSubtitles = local
+      ? undefined
+      : new GeneratedSubtitles(this, 'GeneratedSubtitles', {
+          mediaTable: storage.mediaTable,
+          ingestBucket: storage.ingestBucket,
+          outputBucket: storage.outputBucket,
+        });
+
     const api = new VideoApi(this, 'Api', {
       mediaTable: storage.mediaTable,
       webhooksTable: webhooks.table,
@@ -166,6 +176,7 @@ export class PipelineStack extends Stack {
       streamUrl,
       corsOrigins: props.corsOrigins,
       maxUploadSize,
+      generatedSubtitles,
     });
 
     new Monitoring(this, 'Monitoring', { topic: props.alarmTopic });

@@ -100,6 +100,11 @@ export const ENV = {
   /** Optional per-task input (container override): `true` for a test asset (at most 10 s, watermarked). */
   TEST_ASSET: 'TEST_ASSET',
   /**
+   * Optional: `amazon-transcribe` gives generated subtitles a speech-to-text service (the GeneratedSubtitles
+   * construct sets it on AWS); absent, they are refused with a 400 (the local platform).
+   */
+  TRANSCRIBER: 'TRANSCRIBER',
+  /**
    * The role each transcoder job assumes with a session policy naming its asset (containers/transcoder/src/
    * job-scope.ts); set on every deployment. Absent (unit tests), the job uses the task's own credentials.
    */
@@ -179,6 +184,8 @@ export const USES = {
   webhookFanout: ['WEBHOOKS_TABLE', 'WEBHOOK_QUEUE_URL'],
   webhookDeliver: ['WEBHOOKS_TABLE', 'WEBHOOK_QUEUE_URL', 'WEBHOOK_RETRY_BASE_SECONDS', 'WEBHOOK_RETRY_MAX_SECONDS'],
   transcoder: ['MEDIA_TABLE', 'OUTPUT_BUCKET', 'ASSET_ID', 'SOURCE_BUCKET', 'SOURCE_KEY'],
+  /** Amazon Transcribe's events about generated subtitles' jobs (handlers/transcription-events.ts). */
+  transcriptionEvents: ['MEDIA_TABLE', 'OUTPUT_BUCKET'],
 } as const satisfies Record<string, readonly EnvName[]>;
 
 export type Component = keyof typeof USES;
@@ -210,7 +217,7 @@ export const OPTIONAL: Partial<Record<Component, readonly EnvName[]>> = {
     'WORK_QUEUE_URL',
     'WORK_VISIBILITY_SECONDS',
   ],
-  api: ['ALLOW_LOOPBACK_URLS'],
+  api: ['ALLOW_LOOPBACK_URLS', 'TRANSCRIBER'],
   urlFetch: ['ALLOW_LOOPBACK_URLS'],
   webhookDeliver: ['ALLOW_LOOPBACK_URLS'],
 };

@@ -11,3 +11,4 @@ export type * from './ports/delivery.js';
 export type * from './ports/inputs.js';
 export type * from './ports/media.js';
 export type * from './ports/transcode.js';
+export type * from './ports/transcription.js';

@@ -9,6 +9,8 @@
  *             also holds the transcode bookkeeping (asset-item.ts); the tombstone of a deleted asset has no gsi1 keys
  *   playback  pk = playback#<id>  (not listed)            owner DynamoAssetRepository: a lookup item derived from
  *             its asset's playback_ids, written and removed with them
+ *   vocabulary pk = vocabulary#<id> gsi1pk = <env>#vocabulary  owner DynamoVocabularyRepository
+ *             (dynamo-vocabularies.ts): a transcription vocabulary; not a stream change (no upload or asset)
  *   search    pk = search#<asset id>#<field>#<value>  owner DynamoAssetSearch (dynamo-asset-search.ts), kept in step
  *             by withSearchIndex; GSI bySearch (keys only): gsi2pk = <env>#<first 3 characters of the value>#<bucket>,
  *             gsi2sk = <value>\u0001<asset id>; GSI bySearchLong (keys only, sparse): gsi3pk = <env>#<first 8
@@ -60,7 +62,7 @@ export const SIGNING_KEYS_TABLE = {
   byEnvSortKey: 'created_at',
 } as const;
 
-export type MediaKind = 'upload' | 'asset' | 'playback';
+export type MediaKind = 'upload' | 'asset' | 'playback' | 'vocabulary';
 
 export const mediaKey = (kind: MediaKind, id: string) => `${kind}#${id}`;
 
@@ -81,7 +83,8 @@ export const SEARCH_SEPARATOR = '\u0001';
 /** The media table's item of a playback restriction (not a MediaKind: the media stream's consumers skip it). */
 export const playbackRestrictionKey = (id: string) => `playback-restriction#${id}`;
 
-export const envIndexKey = (env: string, kind: 'upload' | 'asset' | 'playback-restriction') => `${env}#${kind}`;
+export const envIndexKey = (env: string, kind: 'upload' | 'asset' | 'playback-restriction' | 'vocabulary') =>
+  `${env}#${kind}`;
 export const envIndexSort = (createdAt: number, id: string) => `${String(createdAt).padStart(12, '0')}#${id}`;
 
 /**

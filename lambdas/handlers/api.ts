@@ -8,7 +8,7 @@
 import { lookup } from 'node:dns/promises';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { documentClient, managementClient, s3Client } from '../core/adapters/clients.js';
+import { documentClient, managementClient, s3Client, transcribeClient } from '../core/adapters/clients.js';
 import { DynamoAssetFiles } from '../core/adapters/dynamo-asset-files.js';
 import { DynamoAssetSearch } from '../core/adapters/dynamo-asset-search.js';
 import { DynamoAssetWork } from '../core/adapters/dynamo-asset-work.js';
@@ -19,6 +19,7 @@ import { DynamoMediaRepository } from '../core/adapters/dynamo-media.js';
 import { DynamoPlaybackRestrictionRepository } from '../core/adapters/dynamo-playback-restrictions.js';
 import { DynamoSigningKeyRepository } from '../core/adapters/dynamo-signing-keys.js';
 import { DynamoEnvironmentRepository, DynamoTokenRepository } from '../core/adapters/dynamo-tokens.js';
+import { DynamoVocabularyRepository } from '../core/adapters/dynamo-vocabularies.js';
 import { DynamoWebhookRepository } from '../core/adapters/dynamo-webhooks.js';
 import { HttpFileFetcher } from '../core/adapters/http-input-fetcher.js';
 import { runnerFromEnv } from '../core/adapters/runner-from-env.js';
@@ -28,6 +29,7 @@ import { S3ObjectWriter, S3TextObjects } from '../core/adapters/s3-text-objects.
 import { S3MultipartUploads, S3UploadUrls } from '../core/adapters/s3-upload-urls.js';
 import { withSearchIndex } from '../core/adapters/search-indexed-media.js';
 import { SqsInputQueue } from '../core/adapters/sqs-input-queue.js';
+import { TranscribeTranscriber } from '../core/adapters/transcribe-transcriber.js';
 import { WebSocketPusher } from '../core/adapters/ws-pusher.js';
 import {
   NotFoundError,
@@ -172,6 +174,10 @@ export const handler = createApiHandler(
       runner: once(() => runnerFromEnv(env.TRANSCODER)),
       objectUrls: new S3ObjectUrls(s3),
       streamUrl: env.STREAM_URL,
+      vocabularies: new DynamoVocabularyRepository(doc, env.MEDIA_TABLE),
+      ...(optional('TRANSCRIBER') === 'amazon-transcribe' && {
+        transcriber: new TranscribeTranscriber(transcribeClient()),
+      }),
       assetFiles: new DynamoAssetFiles(doc, env.MEDIA_TABLE),
     };
   }),

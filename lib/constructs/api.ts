@@ -6,6 +6,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { GammaFunction } from './gamma-function.js';
+import type { GeneratedSubtitles } from './generated-subtitles.js';
 import type { StatusPush } from './status-push.js';
 import type { Transcoder } from './transcoder.js';
 import { DEFAULT_MAX_UPLOAD_SIZE } from './upload-limits.js';
@@ -42,6 +43,8 @@ export interface VideoApiProps {
    * issued only within the declared size. Give Ingest the same value. @default DEFAULT_MAX_UPLOAD_SIZE (512 GiB)
    */
   readonly maxUploadSize?: Size;
+  /** The speech-to-text service of generated subtitles. @default none: they are refused (400), saying so */
+  readonly generatedSubtitles?: GeneratedSubtitles;
 }
 
 /** The HTTPS API (`/video/v1/...` and `/system/v1/...`, Mux's paths): one function that checks access tokens. */
@@ -66,6 +69,7 @@ export class VideoApi extends Construct {
         WEBHOOKS_TABLE: props.webhooksTable.tableName,
         ...props.urlInputs.environment(),
         ...props.statusPush.closeConnectionsEnvironment(),
+        ...props.generatedSubtitles?.environment(),
         ...props.transcoder.runnerEnvironment(),
       },
       description: 'Mux-compatible video API: uploads and assets',
@@ -76,6 +80,7 @@ export class VideoApi extends Construct {
     props.signingKeysTable.grantReadWriteData(this.function);
     props.webhooksTable.grantReadWriteData(this.function);
     props.urlInputs.grantSubmit(this.function);
+    props.generatedSubtitles?.grantStart(this.function);
     props.transcoder.grantStart(this.function);
     // Presigned direct-upload URLs are signed with this function's role.
     // (s3:PutObject also covers CreateMultipartUpload, UploadPart and CompleteMultipartUpload; s3:Abort* cancelling.)

@@ -8,7 +8,11 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { SIGNATURE_PARAMS } from '../../lambdas/core/domain/cdn-signature.js';
-import { CLIP_PARAMETERS, PLAYBACK_MODIFIERS } from '../../lambdas/core/domain/playback-modifiers.js';
+import {
+  CLIP_PARAMETERS,
+  PLAYBACK_MODIFIERS,
+  TRACKS_VERSION_PARAMETER,
+} from '../../lambdas/core/domain/playback-modifiers.js';
 import { IMAGE_PARAMETERS } from '../../lambdas/core/domain/thumbnails.js';
 import type { EnvName } from '../../lambdas/core/env.js';
 import { GammaFunction } from './gamma-function.js';
@@ -147,8 +151,14 @@ export class Stream extends Construct {
           maxTtl: Duration.minutes(1),
           minTtl: Duration.seconds(0),
           // `time` picks the still of `/{playbackId}/thumbnail.jpg` (usecases/images.ts).
-          // The playback modifiers change the master playlist (domain/playback-modifiers.ts).
-          queryStringBehavior: cloudfront.CacheQueryStringBehavior.allowList('token', 'time', ...PLAYBACK_MODIFIERS),
+          // The playback modifiers change the master playlist (domain/playback-modifiers.ts); the dashboard's
+          // tracks version keeps a master fetched after a text track change apart from the one cached before it.
+          queryStringBehavior: cloudfront.CacheQueryStringBehavior.allowList(
+            'token',
+            'time',
+            ...PLAYBACK_MODIFIERS,
+            TRACKS_VERSION_PARAMETER,
+          ),
         }),
         originRequestPolicy: viewerHeaders,
         responseHeadersPolicy: cloudfront.ResponseHeadersPolicy.CORS_ALLOW_ALL_ORIGINS,

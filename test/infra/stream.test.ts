@@ -4,7 +4,11 @@
  */
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { CLIP_PARAMETERS, PLAYBACK_MODIFIERS } from '../../lambdas/core/domain/playback-modifiers.js';
+import {
+  CLIP_PARAMETERS,
+  PLAYBACK_MODIFIERS,
+  TRACKS_VERSION_PARAMETER,
+} from '../../lambdas/core/domain/playback-modifiers.js';
 import { LOCAL, resources, synthGamma } from './app.js';
 
 const behaviors = (t: ReturnType<typeof synthGamma>['stateful$']) => {
@@ -31,7 +35,7 @@ describe('Stream distribution', () => {
     expect(playback.map(([, f]) => f.Properties.ReservedConcurrentExecutions)).toEqual([100]);
   });
 
-  it("keys the playback function's cache on the signed-playback token, the thumbnail time and Mux's playback modifiers", () => {
+  it("keys the playback function's cache on the signed-playback token, the thumbnail time, Mux's playback modifiers and the dashboard's tracks version", () => {
     const { stateful$ } = synthGamma();
     stateful$.hasResourceProperties('AWS::CloudFront::CachePolicy', {
       CachePolicyConfig: Match.objectLike({
@@ -39,7 +43,7 @@ describe('Stream distribution', () => {
         ParametersInCacheKeyAndForwardedToOrigin: Match.objectLike({
           QueryStringsConfig: {
             QueryStringBehavior: 'whitelist',
-            QueryStrings: ['token', 'time', ...PLAYBACK_MODIFIERS],
+            QueryStrings: ['token', 'time', ...PLAYBACK_MODIFIERS, TRACKS_VERSION_PARAMETER],
           },
         }),
       }),

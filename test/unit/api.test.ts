@@ -29,6 +29,7 @@ import {
 import { FakeMultipartUploads } from './multipart-fakes.js';
 import { InMemorySearch } from './search-fakes.js';
 import { FakeFiles, InMemoryTextStore, InMemoryTextTracks } from './track-fakes.js';
+import { InMemoryVocabularies } from './transcription-fakes.js';
 
 interface RequestOptions {
   body?: string;
@@ -108,6 +109,7 @@ beforeEach(async () => {
     files: new FakeFiles(),
     textObjects: new InMemoryTextStore(),
     writer: new InMemoryTextStore(),
+    vocabularies: new InMemoryVocabularies(),
   }));
   for (const env of ['env1', 'env2'] as const) {
     const { id, secret } = await createToken(env, undefined, { tokens });
@@ -488,15 +490,6 @@ describe("Mux's surface beyond assets and uploads", () => {
     expect(theirs.body.data).toEqual([]);
     const live = await call(request('GET', '/video/v1/assets', { ...asEnv1, query: { live_stream_id: 'ls1' } }));
     expect(live).toMatchObject({ status: 200, body: { data: [] } });
-  });
-
-  it.each([
-    ['POST', '/video/v1/assets/asset1/tracks/t1/generate-subtitles', 'generated subtitles'],
-    ['DELETE', '/video/v1/transcription-vocabularies/tv1', 'transcription vocabularies'],
-  ])('%s %s is a clear 400, not an unknown path', async (method, path, what) => {
-    const res = await call(request(method, path, asEnv1));
-    expect(res.status).toBe(400);
-    expect(res.body.error.messages[0]).toContain(`${what} is not yet supported in this deployment`);
   });
 });
 

@@ -6,7 +6,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import type { AssetRecord } from '../../lambdas/core/domain/media.js';
-import { parsePlaybackModifiers } from '../../lambdas/core/domain/playback-modifiers.js';
+import { parsePlaybackModifiers, TRACKS_VERSION_PARAMETER } from '../../lambdas/core/domain/playback-modifiers.js';
 import { masterPlaylist, parseMasterPlaylist, trimMediaPlaylist } from '../../lambdas/core/domain/playlist.js';
 import type { TextTrackRecord } from '../../lambdas/core/domain/text-tracks-asset.js';
 import { planImages, storyboardMetadata, storyboardVtt } from '../../lambdas/core/domain/thumbnails.js';
@@ -17,6 +17,7 @@ import {
   type TextObjects,
   textTrackFromPath,
 } from '../../lambdas/core/usecases/playback.js';
+import { type DashboardConfig, playbackUrl } from '../../web/src/config.js';
 import { testSigner } from './cdn-keys.js';
 import { InMemoryMediaRepository } from './fakes.js';
 
@@ -126,6 +127,17 @@ describe('playback modifiers in the master playlist', () => {
     const french = await master(record, { default_subtitles_lang: 'fr' });
     expect(french).toContain('LANGUAGE="fr",DEFAULT=YES');
     expect(french).toContain('LANGUAGE="en",DEFAULT=NO');
+  });
+
+  it("serves the dashboard's tracks version the same master, under a URL that changes with the ready tracks", async () => {
+    const record = asset('public', [track('t1', 'en')]);
+    expect(await master(record, { [TRACKS_VERSION_PARAMETER]: 'abc' })).toBe(await master(record));
+    const config: DashboardConfig = { apiUrl: 'a', websocketUrl: 'w', streamUrl: 'https://stream' };
+    expect(playbackUrl(config, 'p1')).toBe('https://stream/p1.m3u8');
+    const one = playbackUrl(config, 'p1', ['t1']);
+    expect(one).toMatch(new RegExp(`^https://stream/p1\\.m3u8\\?${TRACKS_VERSION_PARAMETER}=[0-9a-z]+$`));
+    expect(playbackUrl(config, 'p1', ['t1'])).toBe(one);
+    expect(playbackUrl(config, 'p1', ['t1', 't2'])).not.toBe(one);
   });
 
   it('lists every variant twice with redundant_streams=true, the copy under its own URL', async () => {

@@ -6,7 +6,6 @@
 
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { AssetRecord } from '../../lambdas/core/domain/media.js';
-import { masterPlaylist } from '../../lambdas/core/domain/playlist.js';
 import { type MediaChange, messagesFor } from '../../lambdas/core/usecases/notify.js';
 import { createToken } from '../../lambdas/core/usecases/tokens.js';
 import { type ApiEvent, createApiHandler } from '../../lambdas/handlers/api.js';
@@ -32,7 +31,8 @@ import {
 } from './fakes.js';
 import { FakeMultipartUploads } from './multipart-fakes.js';
 import { InMemorySearch } from './search-fakes.js';
-import { FakeFiles, InMemoryTextStore, InMemoryTextTracks } from './track-fakes.js';
+import { FakeFiles, InMemoryTextStore, InMemoryTextTracks, storeRenditions } from './track-fakes.js';
+import { InMemoryVocabularies } from './transcription-fakes.js';
 
 const SUBS = 'https://subs.example.com/en.srt';
 const SRT = '1\n00:00:01,000 --> 00:00:02,500\nHello\n\n2\n00:00:07,000 --> 00:00:08,000\n<i>Again</i>\n';
@@ -53,12 +53,7 @@ beforeEach(async () => {
   objects = new InMemoryObjects();
   const tokens = new InMemoryTokens();
   await media.createAsset(ready());
-  const variant = { uri: '360p/index.m3u8', bandwidth: 1, averageBandwidth: 1, codecs: 'avc1.64001e' };
-  store.objects.set('output/assets/asset1/master.m3u8', masterPlaylist([variant], 7));
-  store.objects.set(
-    'output/assets/asset1/360p/index.m3u8',
-    '#EXTM3U\n#EXT-X-TARGETDURATION:6\n#EXTINF:6.000,\na.m4s\n#EXTINF:6.000,\nb.m4s\n#EXTINF:2.000,\nc.m4s\n#EXT-X-ENDLIST\n',
-  );
+  storeRenditions(store, 'asset1');
   files.files.set(SUBS, SRT);
   api = createApiHandler(() => ({
     media,
@@ -88,6 +83,7 @@ beforeEach(async () => {
     files,
     textObjects: store,
     writer: store,
+    vocabularies: new InMemoryVocabularies(),
   }));
   const { id, secret } = await createToken('env1', undefined, { tokens });
   auth = `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;

@@ -1,5 +1,6 @@
 /** Fakes for text tracks: the tracks on the in-memory assets, files served by URL, and an output bucket in memory. */
 import { InvalidInputError, NotFoundError, TransitionError } from '../../lambdas/core/domain/errors.js';
+import { masterPlaylist } from '../../lambdas/core/domain/playlist.js';
 import { TEXT_TRACK_TRANSITIONS, type TextTrackRecord } from '../../lambdas/core/domain/text-tracks-asset.js';
 import type { FileFetcher, ObjectWriter, TextTrackRepository } from '../../lambdas/core/ports.js';
 import type { TextObjects } from '../../lambdas/core/usecases/playback.js';
@@ -69,4 +70,14 @@ export class InMemoryTextStore implements TextObjects, ObjectWriter {
   async putText(bucket: string, key: string, body: string): Promise<void> {
     this.objects.set(`${bucket}/${key}`, body);
   }
+}
+
+/** A ready asset's stored playlists in the output bucket `output`: its master and one 14 s rendition of 6+6+2 s. */
+export function storeRenditions(store: InMemoryTextStore, assetId: string): void {
+  const variant = { uri: '360p/index.m3u8', bandwidth: 1, averageBandwidth: 1, codecs: 'avc1.64001e' };
+  store.objects.set(`output/assets/${assetId}/master.m3u8`, masterPlaylist([variant], 7));
+  store.objects.set(
+    `output/assets/${assetId}/360p/index.m3u8`,
+    '#EXTM3U\n#EXT-X-TARGETDURATION:6\n#EXTINF:6.000,\na.m4s\n#EXTINF:6.000,\nb.m4s\n#EXTINF:2.000,\nc.m4s\n#EXT-X-ENDLIST\n',
+  );
 }

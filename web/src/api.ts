@@ -21,13 +21,14 @@ export interface Page<T> {
  * What the dashboard can do: false once the API said the endpoint is not there, or when the token lacks the
  * permission (a read-only token sees no write controls; the API would refuse them with 403 anyway).
  */
-export type Capability = 'deleteAsset' | 'updateAsset' | 'cancelUpload' | 'upload';
+export type Capability = 'deleteAsset' | 'updateAsset' | 'cancelUpload' | 'upload' | 'textTracks';
 /** The permission each capability needs (lambdas/core/domain/permissions.ts). */
 const NEEDS: Record<Capability, string> = {
   deleteAsset: 'video:write',
   updateAsset: 'video:write',
   cancelUpload: 'video:write',
   upload: 'video:write',
+  textTracks: 'video:write',
 };
 
 export class ApiError extends Error {
@@ -115,6 +116,22 @@ export class GammaApi {
   /** Mux: `DELETE /video/v1/assets/{id}` → 204. */
   async deleteAsset(id: string) {
     await this.request<void>('DELETE', `/video/v1/assets/${encodeURIComponent(id)}`, undefined, 'deleteAsset');
+  }
+
+  /** Mux: `POST /video/v1/assets/{id}/tracks` (a subtitle file by URL) → the track. */
+  async addTextTrack(
+    assetId: string,
+    track: { url: string; language_code: string; name?: string; closed_captions: boolean },
+  ) {
+    const path = `/video/v1/assets/${encodeURIComponent(assetId)}/tracks`;
+    const body = { ...track, type: 'text', text_type: 'subtitles' };
+    return (await this.request<{ data: { id: string; name?: string } }>('POST', path, body, 'textTracks')).data;
+  }
+
+  /** Mux: `DELETE /video/v1/assets/{id}/tracks/{trackId}` → 204. */
+  async deleteTextTrack(assetId: string, trackId: string) {
+    const path = `/video/v1/assets/${encodeURIComponent(assetId)}/tracks/${encodeURIComponent(trackId)}`;
+    await this.request<void>('DELETE', path, undefined, 'textTracks');
   }
 
   /** Mux: `POST /video/v1/uploads` → a direct upload with a presigned `url`. */

@@ -8,6 +8,7 @@ import { h, ICONS, icon, replace } from './dom.js';
 import { bytes, createdAt, dateTime, number, spokenDuration } from './format.js';
 import { type MessageKey, t } from './i18n/index.js';
 import { createPlayer, type Player } from './player.js';
+import { textTracksCard, textTracksOf } from './text-tracks-card.js';
 import { assetTitle, confirmDialog, copyButton, publicPlaybackId, resolution, statusBadge, toast } from './ui.js';
 
 export function embedSnippet(playbackId: string): string {
@@ -40,15 +41,21 @@ export function assetView(ctx: { config: DashboardConfig; api: GammaApi; id: str
   function renderStage(a: Asset) {
     const playbackId = publicPlaybackId(a);
     if (a.status === 'ready' && playbackId) {
-      if (playerFor === playbackId) return;
+      // A text track that turns ready or goes away changes the master playlist: the player loads it again.
+      const ready = textTracksOf(a)
+        .filter((tt) => tt.status === 'ready')
+        .map((tt) => tt.id);
+      const key = [playbackId, ...ready].join(' ');
+      if (playerFor === key) return;
       player?.destroy();
       player = createPlayer({
-        src: playbackUrl(config, playbackId),
+        // Keyed on the ready tracks, so the master is not the copy cached before the change (config.ts).
+        src: playbackUrl(config, playbackId, ready),
         storyboard: storyboardUrl(config, playbackId),
         poster: thumbnailUrl(config, playbackId, 1280),
         title: assetTitle(a),
       });
-      playerFor = playbackId;
+      playerFor = key;
       replace(stage, player.element);
       return;
     }
@@ -141,7 +148,7 @@ export function assetView(ctx: { config: DashboardConfig; api: GammaApi; id: str
         : [h('p', { class: 'muted' }, t('asset.noPlaybackIds'))]),
     );
 
-    const sections: HTMLElement[] = [details, playback];
+    const sections: HTMLElement[] = [details, playback, textTracksCard(a, api, tracksChanged)];
     const downloads = downloadsCard(config, a);
     if (downloads) sections.push(downloads);
     if (api.supports('updateAsset')) sections.push(editForm(a));
@@ -212,6 +219,13 @@ export function assetView(ctx: { config: DashboardConfig; api: GammaApi; id: str
       }
     });
     return card(t('asset.delete'), h('p', { class: 'muted small' }, t('asset.deleteHint')), remove, status);
+  }
+
+  /** After adding or deleting a track from its card (focus is in the side panel, which `update` leaves alone). */
+  function tracksChanged(next: Asset) {
+    update(next);
+    renderSide(next);
+    side.querySelector<HTMLElement>('.text-tracks-card h2')?.focus();
   }
 
   function update(next: Asset) {

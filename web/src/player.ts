@@ -7,6 +7,7 @@ import Hls, { type ErrorData } from 'hls.js';
 import { h, ICONS, icon, replace } from './dom.js';
 import { duration as clock, number } from './format.js';
 import { t } from './i18n/index.js';
+import { trackMenus } from './player-tracks.js';
 
 export interface PlayerOptions {
   src: string;
@@ -65,17 +66,23 @@ export function createPlayer(options: PlayerOptions): Player {
   const previewTime = h('span', { class: 'preview-time' });
   const preview = h('div', { class: 'preview', hidden: true, 'aria-hidden': 'true' }, previewImage, previewTime);
   const message = h('div', { class: 'player-message', role: 'alert', hidden: true });
-  const element = h(
+  const controls = h(
     'div',
-    { class: 'player', tabIndex: -1 },
-    video,
-    message,
-    h('div', { class: 'controls' }, play, h('div', { class: 'seek-wrap' }, seek, preview), time, quality, mute, full),
+    { class: 'controls' },
+    play,
+    h('div', { class: 'seek-wrap' }, seek, preview),
+    time,
+    quality,
+    mute,
+    full,
   );
+  const element = h('div', { class: 'player', tabIndex: -1 }, video, message, controls);
 
   let hls: Hls | undefined;
   if (Hls.isSupported()) {
     hls = new Hls({ capLevelToPlayerSize: false });
+    const menus = trackMenus(hls);
+    quality.after(menus.captions, menus.audio);
     hls.on(Hls.Events.MANIFEST_PARSED, () => fillQualities());
     hls.on(Hls.Events.LEVEL_SWITCHED, () => fillQualities());
     let networkRetries = 0;

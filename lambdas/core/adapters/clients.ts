@@ -8,6 +8,7 @@ import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynam
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { MediaConvertClient } from '@aws-sdk/client-mediaconvert';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { TranscribeClient } from '@aws-sdk/client-transcribe';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 /** `config` carries other credentials where a caller has them (the transcoder's job-scoped session). */
@@ -38,4 +39,8 @@ export function mediaConvertClient(): MediaConvertClient {
 /** The @connections management API of a WebSocket stage (`https://{api}.execute-api.{region}.amazonaws.com/{stage}`). */
 export function managementClient(callbackUrl: string): ApiGatewayManagementApiClient {
   return new ApiGatewayManagementApiClient({ endpoint: callbackUrl });
+}
+
+export function transcribeClient(): TranscribeClient {
+  return new TranscribeClient({});
 }

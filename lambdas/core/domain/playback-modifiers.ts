@@ -11,6 +11,13 @@ const MIN_RESOLUTIONS = ['480p', '540p', '720p', '1080p', '1440p', '2160p'] as c
 /** Instant clipping: the rendition playlists trimmed to these asset times (seconds). */
 export const CLIP_PARAMETERS = ['asset_start_time', 'asset_end_time'] as const;
 
+/**
+ * Not a modifier: a version of the master playlist's text tracks the dashboard names (web/src/config.ts
+ * `playbackUrl`), so the player it rebuilds after a track change misses the browser's and the distribution's cached
+ * copy (`max-age=10`). The function ignores its value; the distribution keys its cache on it.
+ */
+export const TRACKS_VERSION_PARAMETER = 'tracks_version';
+
 /** Every modifier the playback function reads: the distribution's cache key for master playlists includes them. */
 export const PLAYBACK_MODIFIERS = [
   'max_resolution',

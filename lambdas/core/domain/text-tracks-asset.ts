@@ -23,7 +23,8 @@ export interface TextTrackRecord {
   id: string;
   type: 'text';
   text_type: 'subtitles';
-  text_source: 'uploaded';
+  /** `generated_vod`: transcribed from the asset's audio (generated-subtitles.ts). */
+  text_source: 'uploaded' | 'generated_vod';
   language_code: string;
   name: string;
   closed_captions: boolean;
@@ -33,8 +34,21 @@ export interface TextTrackRecord {
   error?: { type: string; messages: string[] };
   /** Unix milliseconds: tracks are listed in the order they were added. */
   created_at: number;
-  /** Where the file was fetched from (not part of Mux's shape). */
-  source_url: string;
+  /** Where the file was fetched from (an uploaded track; not part of Mux's shape). */
+  source_url?: string;
+  /** A generated track's transcription (not part of Mux's shape). */
+  generation?: TrackGeneration;
+}
+
+/** What a generated track's transcription was asked for, kept so its completion event can finish it. */
+export interface TrackGeneration {
+  job: string;
+  /** The language asked for: a Mux code, or `auto`. */
+  language: string;
+  media: { bucket: string; key: string };
+  output: { bucket: string; prefix: string };
+  /** The audio track transcribed (Mux's TRACK_ID of generate-subtitles; the primary one for an input's). */
+  audio_track_id?: string;
 }
 
 export type TextTrackMap = Record<string, TextTrackRecord>;

@@ -39,7 +39,9 @@ export const InputEntry = z.strictObject({
   overlay_settings: OverlaySettingsInput.optional(),
   start_time: ClipSeconds.optional(),
   end_time: ClipSeconds.optional(),
-  generated_subtitles: notYetSupported('generated subtitles'),
+  generated_subtitles: notYetSupported(
+    'generated subtitles on an input: once the asset is ready, POST /video/v1/assets/{ASSET_ID}/tracks/{AUDIO_TRACK_ID}/generate-subtitles',
+  ),
   language_code: LanguageCode.optional(),
   name: z
     .string()

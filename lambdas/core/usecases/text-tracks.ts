@@ -12,7 +12,7 @@ import { assetOutputPrefix, MASTER_PLAYLIST } from '../domain/layout.js';
 import type { AssetRecord } from '../domain/media.js';
 import { canonicalLanguage } from '../domain/playback-modifiers.js';
 import { parseMasterPlaylist, parseMediaPlaylist } from '../domain/playlist.js';
-import { parseTextTrack, TEXT_TRACK_LIMITS, toWebVtt } from '../domain/text-tracks.js';
+import { type Cue, parseTextTrack, TEXT_TRACK_LIMITS, toWebVtt } from '../domain/text-tracks.js';
 import {
   defaultTrackName,
   MAX_TEXT_TRACKS,
@@ -144,23 +144,10 @@ export async function prepareTextTrack(
   ctx: Pick<TracksContext, 'tracks'> & TrackFileContext,
 ): Promise<void> {
   try {
-    const bytes = await ctx.fetcher.fetchBytes(track.source_url, TEXT_TRACK_LIMITS.maxBytes);
+    const bytes = await ctx.fetcher.fetchBytes(track.source_url ?? '', TEXT_TRACK_LIMITS.maxBytes);
     const parsed = parseTextTrack(bytes);
     if (!parsed.ok) throw new InvalidInputError(parsed.reason);
-    const folder = assetOutputPrefix(asset.id);
-    const durations = await videoSegmentDurations(asset, ctx);
-    const { playlist, segments } = segmentTextTrack(parsed.cues, durations);
-    const put = (name: string, body: string, type: string) =>
-      ctx.writer.putText(ctx.outputBucket, `${folder}/${textTrackFolder(track.id)}/${name}`, body, type);
-    await Promise.all(segments.map((s) => put(s.name, s.body, 'text/vtt')));
-    await ctx.writer.putText(
-      ctx.outputBucket,
-      `${folder}/${textTrackFile(track.id)}`,
-      toWebVtt(parsed.cues),
-      'text/vtt',
-    );
-    // The playlist last: a rendition is listed only once every segment it names exists.
-    await put('index.m3u8', playlist, 'application/vnd.apple.mpegurl');
+    await writeTextTrack(asset, track.id, parsed.cues, ctx);
     await ctx.tracks.finishTextTrack(asset.id, track.id, 'ready');
   } catch (err) {
     const invalid = err instanceof InvalidInputError;
@@ -174,8 +161,31 @@ export async function prepareTextTrack(
   }
 }
 
+/**
+ * Writes a checked track as the asset's segmented WebVTT rendition (cut along its video segments), its whole file,
+ * and last its playlist: a rendition is listed only once every segment it names exists.
+ */
+export async function writeTextTrack(
+  asset: AssetRecord,
+  trackId: string,
+  cues: Cue[],
+  ctx: Pick<TrackFileContext, 'objects' | 'writer' | 'outputBucket'>,
+): Promise<void> {
+  const folder = assetOutputPrefix(asset.id);
+  const durations = await videoSegmentDurations(asset, ctx);
+  const { playlist, segments } = segmentTextTrack(cues, durations);
+  const put = (name: string, body: string, type: string) =>
+    ctx.writer.putText(ctx.outputBucket, `${folder}/${textTrackFolder(trackId)}/${name}`, body, type);
+  await Promise.all(segments.map((s) => put(s.name, s.body, 'text/vtt')));
+  await ctx.writer.putText(ctx.outputBucket, `${folder}/${textTrackFile(trackId)}`, toWebVtt(cues), 'text/vtt');
+  await put('index.m3u8', playlist, 'application/vnd.apple.mpegurl');
+}
+
 /** The asset's segment boundaries: the durations its first video rendition playlist lists. */
-async function videoSegmentDurations(asset: AssetRecord, ctx: TrackFileContext): Promise<number[]> {
+async function videoSegmentDurations(
+  asset: AssetRecord,
+  ctx: Pick<TrackFileContext, 'objects' | 'outputBucket'>,
+): Promise<number[]> {
   const folder = assetOutputPrefix(asset.id);
   const master = await ctx.objects.getText(ctx.outputBucket, `${folder}/${MASTER_PLAYLIST}`);
   const first = master && parseMasterPlaylist(master).variants[0]?.uri;

@@ -28,7 +28,9 @@ import type {
   TextTrackRepository,
   TokenRepository,
   TranscodeRunner,
+  Transcriber,
   UploadUrls,
+  VocabularyRepository,
   WebhookRepository,
 } from '../../core/ports.js';
 import type { TranscoderKind } from '../../core/usecases/asset-work.js';
@@ -69,6 +71,10 @@ export interface ApiDeps {
   files: FileFetcher;
   textObjects: TextObjects;
   writer: ObjectWriter;
+  /** Transcription vocabularies (media table items). */
+  vocabularies: VocabularyRepository;
+  /** Generated subtitles' speech-to-text service; absent where the deployment has none (they are refused). */
+  transcriber?: Transcriber;
   /** Work the transcoder does on a ready asset (alternate audio tracks, shots): its records and the task it runs. */
   assetWork: AudioTrackRepository & ShotsRepository;
   transcoder: TranscoderKind;

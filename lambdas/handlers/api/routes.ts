@@ -16,6 +16,7 @@ import type { Route } from './route.js';
 import { shotRoutes } from './shots.js';
 import { signingKeyRoutes } from './signing-keys.js';
 import { trackRoutes } from './tracks.js';
+import { vocabularyRoutes } from './transcription-vocabularies.js';
 import { uploadRoutes } from './uploads.js';
 import { webhookRoutes } from './webhooks.js';
 
@@ -24,6 +25,7 @@ export const ROUTES: readonly Route[] = [
   ...assetRoutes,
   ...assetFileRoutes,
   ...trackRoutes,
+  ...vocabularyRoutes,
   ...shotRoutes,
   ...playbackIdRoutes,
   ...playbackRestrictionRoutes,

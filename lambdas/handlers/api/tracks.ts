@@ -1,8 +1,9 @@
 /**
- * An asset's tracks (`/video/v1/assets/{ASSET_ID}/tracks`): text tracks added from a URL, updated, deleted;
- * alternate audio tracks added from a URL (encoded by the transcoder) and deleted.
+ * An asset's tracks (`/video/v1/assets/{ASSET_ID}/tracks`): text tracks added from a URL, updated, deleted, and
+ * generated from an audio track; alternate audio tracks added from a URL (encoded by the transcoder) and deleted.
  */
 import { addAudioTrack, deleteAudioTrack } from '../../core/usecases/audio-tracks.js';
+import { GenerateSubtitlesInput, generateSubtitles } from '../../core/usecases/generated-subtitles.js';
 import {
   addTextTrack,
   CreateTrackInput,
@@ -47,6 +48,24 @@ export const trackRoutes: readonly Route[] = [
             writer: req.deps.writer,
             outputBucket: req.deps.outputBucket,
           }),
+  }),
+  route({
+    method: 'POST',
+    permission: 'video:write',
+    path: '/video/v1/assets/{ASSET_ID}/tracks/{TRACK_ID}/generate-subtitles',
+    summary:
+      'Generate subtitles from an audio track of a ready asset (speech to text: Amazon Transcribe on AWS; not available locally)',
+    tag,
+    body: GenerateSubtitlesInput,
+    status: 201,
+    returns: 'the new text tracks, preparing',
+    run: (req) =>
+      generateSubtitles(req.params.ASSET_ID, req.params.TRACK_ID, req.body, {
+        ...trackScope(req),
+        vocabularies: req.deps.vocabularies,
+        transcriber: req.deps.transcriber,
+        transcriptBucket: req.deps.ingestBucket,
+      }),
   }),
   route({
     method: 'PATCH',
