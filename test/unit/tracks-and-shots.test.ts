@@ -4,7 +4,7 @@
  * and MediaConvert deployments refusing them in words.
  */
 import { describe, expect, it } from 'vitest';
-import { readTaskMode } from '../../containers/transcoder/src/options/ready-asset.js';
+import { readTaskMode } from '../../containers/transcoder/src/options/task-mode.js';
 import type { AudioTrackRecord } from '../../lambdas/core/domain/audio-tracks.js';
 import { ValidationError } from '../../lambdas/core/domain/errors.js';
 import { type AssetRecord, toMuxAsset } from '../../lambdas/core/domain/media.js';

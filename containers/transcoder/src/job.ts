@@ -16,7 +16,7 @@ import { isStaticResolution, type StaticResolution } from '../../../lambdas/core
 import { ENV, envFor, optional } from '../../../lambdas/core/env.js';
 import type { TranscodeJob } from '../../../lambdas/core/ports.js';
 import { readMasterAccess } from './options/master.js';
-import { readTaskMode, type TaskMode } from './options/ready-asset.js';
+import { readTaskMode, type TaskMode } from './options/task-mode.js';
 import { type OverlayJob, parseOverlaysVariable } from './options/watermark.js';
 
 /**

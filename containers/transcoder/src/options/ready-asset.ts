@@ -3,9 +3,10 @@
  * (`tracks`: prepare the tracks still `preparing`; `shots`: detect the shots; `static_renditions` and `master`:
  * asset-edits.ts) does only that and leaves the ladder
  * alone; and every transcode, once its asset is ready, prepares the tracks its `inputs` asked for. Hooked into
- * main.ts (the mode) and read by job.ts (`readTaskMode`).
+ * main.ts (the mode, read by job.ts with task-mode.ts).
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { documentClient } from '../../../../lambdas/core/adapters/clients.js';
 import { DynamoAssetWork } from '../../../../lambdas/core/adapters/dynamo-asset-work.js';
 import { DynamoAssetRepository } from '../../../../lambdas/core/adapters/dynamo-assets.js';
@@ -13,34 +14,19 @@ import { HttpFileFetcher } from '../../../../lambdas/core/adapters/http-input-fe
 import { S3ObjectWriter, S3TextObjects } from '../../../../lambdas/core/adapters/s3-text-objects.js';
 import type { AssetRecord } from '../../../../lambdas/core/domain/media.js';
 import { ENV, optional } from '../../../../lambdas/core/env.js';
-import type { TranscodeJob } from '../../../../lambdas/core/ports.js';
+import type { MediaRepository } from '../../../../lambdas/core/ports.js';
 import type { TranscoderJob } from '../job.js';
 import { bucketFiles } from '../static-renditions.js';
 import { S3Storage } from '../storage.js';
-import type { TranscoderDeps } from '../strategies/context.js';
 import { detectShots, type ShotsDeps } from './shots.js';
 import { hasPreparingTracks, prepareTracks, type TrackDeps } from './tracks.js';
-
-/** What a task does: the whole transcode, or one piece of work on an asset that is already ready. */
-export type TaskMode = NonNullable<TranscodeJob['mode']>;
-
-const TASK_MODES: readonly TaskMode[] = ['transcode', 'tracks', 'shots', 'static_renditions', 'master'];
-
-export function readTaskMode(env: NodeJS.ProcessEnv): TaskMode {
-  const mode = optional('TASK_MODE', env) ?? 'transcode';
-  const known = TASK_MODES.find((m) => m === mode);
-  if (!known) {
-    throw new Error(`${ENV.TASK_MODE} must be ${TASK_MODES.slice(1).join(', ')} (or unset), not "${mode}"`);
-  }
-  return known;
-}
 
 /** The adapters of ready-asset work; tests pass fakes through TranscoderDeps.readyAsset. */
 export type ReadyAssetDeps = TrackDeps & Omit<ShotsDeps, 'storage' | 'objects'>;
 
 export function readyAssetDeps(
   job: TranscoderJob,
-  deps: Pick<TranscoderDeps, 'env' | 's3'>,
+  deps: { env: NodeJS.ProcessEnv; s3: S3Client },
   clientConfig: Parameters<typeof documentClient>[0] = {},
 ): ReadyAssetDeps {
   // With the job's asset-scoped credentials (job-scope.ts), as every other client of the task.
@@ -66,7 +52,7 @@ export function readyAssetDeps(
  */
 export async function runOnReadyAsset(
   job: TranscoderJob,
-  deps: Pick<TranscoderDeps, 'repo'>,
+  deps: { repo: Pick<MediaRepository, 'getAsset'> },
   work: ReadyAssetDeps,
   ctx: { workDir: string; logger: Logger },
 ): Promise<number> {
