@@ -88,7 +88,8 @@ const muxShaped = (call: () => Promise<unknown>) =>
   call().then(
     () => 'accepted',
     (err: unknown) =>
-      err instanceof BadRequestError && /not (yet )?supported|not available in this deployment/.test(JSON.stringify(err.error))
+      err instanceof BadRequestError &&
+      /not (yet )?supported|not available in this deployment/.test(JSON.stringify(err.error))
         ? 'not supported'
         : `unexpected: ${String(err)}`,
   );

@@ -13,7 +13,7 @@ import { DynamoAssetRepository } from '../../../../lambdas/core/adapters/dynamo-
 import { HttpFileFetcher } from '../../../../lambdas/core/adapters/http-input-fetcher.js';
 import { S3ObjectWriter, S3TextObjects } from '../../../../lambdas/core/adapters/s3-text-objects.js';
 import type { AssetRecord } from '../../../../lambdas/core/domain/media.js';
-import { ENV, optional } from '../../../../lambdas/core/env.js';
+import { optional } from '../../../../lambdas/core/env.js';
 import type { MediaRepository } from '../../../../lambdas/core/ports.js';
 import type { TranscoderJob } from '../job.js';
 import { bucketFiles } from '../static-renditions.js';
