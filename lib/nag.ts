@@ -21,16 +21,28 @@ const GRANT_ACTIONS = new Set(['s3:GetObject*', 's3:GetBucket*', 's3:List*', 's3
 /** Resource wildcards that stand for "objects under this prefix" or "this table's indexes" or "any connection". */
 const SCOPED_RESOURCES: readonly [RegExp, string][] = [
   [
-    /\/(uploads|assets)\/\*$/,
-    'Objects under one key prefix of one bucket (uploads/ or assets/), as the layout defines',
+    /\/(uploads|assets|transcripts)\/\*$/,
+    'Objects under one key prefix of one bucket (uploads/, assets/ or transcripts/), as the layout defines',
   ],
   [/\/index\/\*$/, 'The indexes of one table, which the L2 grant includes for Query'],
   [/\/@connections\/\*$/, 'Posting to any connection of this one WebSocket API: connection ids are not known upfront'],
 ];
 /** The construct id of the function every AwsCustomResource of a stack shares (a SingletonFunction). */
 const AWS_CUSTOM_RESOURCE_FUNCTION = `AWS${AwsCustomResource.PROVIDER_FUNCTION_UUID.replaceAll('-', '')}`;
-/** Actions AWS only grants on `*`. */
-const RESOURCE_STAR_ACTIONS = new Set(['ecr:GetAuthorizationToken', 'dynamodb:ListStreams']);
+/**
+ * Actions granted on `*`: those AWS only grants there, and Amazon Transcribe's job and vocabulary actions, whose
+ * resources are named at call time (generated-subtitles.ts; scoping them to the `gamma-` name prefix is open).
+ */
+const RESOURCE_STAR_ACTIONS = new Set([
+  'ecr:GetAuthorizationToken',
+  'dynamodb:ListStreams',
+  'transcribe:StartTranscriptionJob',
+  'transcribe:CreateVocabulary',
+  'transcribe:GetTranscriptionJob',
+  'transcribe:GetVocabulary',
+  'transcribe:DeleteVocabulary',
+  'transcribe:DeleteTranscriptionJob',
+]);
 
 const asArray = <T>(value: T | T[] | undefined): T[] =>
   value === undefined ? [] : Array.isArray(value) ? value : [value];

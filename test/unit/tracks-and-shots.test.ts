@@ -9,6 +9,7 @@ import type { AudioTrackRecord } from '../../lambdas/core/domain/audio-tracks.js
 import { ValidationError } from '../../lambdas/core/domain/errors.js';
 import { type AssetRecord, toMuxAsset } from '../../lambdas/core/domain/media.js';
 import { shotsFromShowinfo } from '../../lambdas/core/domain/shots.js';
+import { transcoderKind } from '../../lambdas/core/usecases/asset-work.js';
 import { addAudioTrack } from '../../lambdas/core/usecases/audio-tracks.js';
 import { editMasterPlaylist } from '../../lambdas/core/usecases/playback.js';
 import { deleteShots, getShots, requestShots } from '../../lambdas/core/usecases/shots.js';
@@ -250,6 +251,15 @@ describe('alternate audio tracks added to a ready asset', () => {
         { ...ctx, transcoder: 'mediaconvert' },
       ),
     ).rejects.toThrow(/^type: adding an audio track is not supported by this deployment/);
+  });
+});
+
+describe('the transcoder kind', () => {
+  it('counts Fargate tasks and queue workers as the FFmpeg transcoder, and refuses anything else by name', () => {
+    expect(transcoderKind('fargate')).toBe('fargate');
+    expect(transcoderKind('queue')).toBe('fargate');
+    expect(transcoderKind('mediaconvert')).toBe('mediaconvert');
+    expect(() => transcoderKind('lambda')).toThrow('TRANSCODER=lambda is not one of fargate, queue, mediaconvert');
   });
 });
 

@@ -8,13 +8,14 @@ import { ValidationError } from '../domain/errors.js';
 import type { AssetRecord } from '../domain/media.js';
 import type { TranscodeJob, TranscodeRunner } from '../ports.js';
 
-/** Which transcoder the deployment runs (TRANSCODER). */
+/** Which transcoder the deployment runs: the FFmpeg container (`fargate`) or MediaConvert. */
 export type TranscoderKind = 'fargate' | 'mediaconvert';
 
+/** TRANSCODER as a kind: `fargate` (tasks) and `queue` (queue workers) both run the FFmpeg container. */
 export function transcoderKind(value: string): TranscoderKind {
-  if (value !== 'fargate' && value !== 'mediaconvert')
-    throw new Error(`TRANSCODER=${value} is not one of fargate, mediaconvert`);
-  return value;
+  if (value === 'fargate' || value === 'queue') return 'fargate';
+  if (value === 'mediaconvert') return 'mediaconvert';
+  throw new Error(`TRANSCODER=${value} is not one of fargate, queue, mediaconvert`);
 }
 
 export interface AssetWorkContext {
