@@ -40,6 +40,11 @@ export const ENV = {
   UPLOAD_TIMEOUT_SECONDS: 'UPLOAD_TIMEOUT_SECONDS',
   /** The largest uploaded file accepted, in bytes: refused at multipart start, errored at ingest if it arrives. */
   MAX_UPLOAD_BYTES: 'MAX_UPLOAD_BYTES',
+  /**
+   * `uid:gid` the transcoder starts ffmpeg, ffprobe and other media tools as (set by its image, where the entry point
+   * runs as root only to drop them to it); unset, they run as the entry point's own user (local platform, tests).
+   */
+  MEDIA_TOOL_USER: 'MEDIA_TOOL_USER',
   /** Per-task inputs (container overrides): the asset to transcode and where its source is. */
   ASSET_ID: 'ASSET_ID',
   SOURCE_BUCKET: 'SOURCE_BUCKET',

@@ -14,9 +14,7 @@
  * ASSET_ID, the process is a queue worker (worker.ts) that runs each job it takes through this same entry point.
  * Importing this module runs nothing: `run()` is called only when started directly.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -30,6 +28,7 @@ import type { AssetRecord } from '../../../lambdas/core/domain/media.js';
 import { optional } from '../../../lambdas/core/env.js';
 import { editReadyAsset, masterUrlFromEnv } from './asset-edits.js';
 import { encodeAudioSlices, encodeHls, encodeHlsChunk, encodeImages } from './encode.js';
+import { makeWorkDir, prepareToolProcess } from './ffmpeg/tools.js';
 import { readJob, type TranscoderJob } from './job.js';
 import { jobClientConfig } from './job-scope.js';
 import { afterTranscode, readyAssetDeps, runOnReadyAsset } from './options/ready-asset.js';
@@ -92,7 +91,7 @@ export async function run(overrides: Partial<TranscoderDeps> = {}): Promise<numb
 
 /** Transcodes in a scratch folder, then marks the asset ready, or errored if the source is unusable. */
 async function transcodeAndSettle(job: TranscoderJob, deps: TranscoderDeps, logger: Logger): Promise<number> {
-  const workDir = await mkdtemp(join(tmpdir(), 'gamma-transcode-'));
+  const workDir = await makeWorkDir('gamma-transcode-');
   const ctx: StrategyContext = {
     ...{ job, deps, storage: new S3Storage(deps.s3), workDir, logger },
     markPlayable: async () => {
@@ -122,7 +121,7 @@ async function transcodeAndSettle(job: TranscoderJob, deps: TranscoderDeps, logg
 
 /** A task on a ready asset (TASK_MODE `tracks` or `shots`), in a scratch folder. */
 async function onReadyAsset(job: TranscoderJob, deps: TranscoderDeps, logger: Logger): Promise<number> {
-  const workDir = await mkdtemp(join(tmpdir(), 'gamma-asset-work-'));
+  const workDir = await makeWorkDir('gamma-asset-work-');
   try {
     return await runOnReadyAsset(job, deps, deps.readyAsset ?? readyAssetDeps(job, deps), { workDir, logger });
   } finally {
@@ -132,7 +131,7 @@ async function onReadyAsset(job: TranscoderJob, deps: TranscoderDeps, logger: Lo
 
 /** A task for a ready asset: writes only the files it was started for (asset-edits.ts). */
 async function editInScratch(job: TranscoderJob, deps: TranscoderDeps, logger: Logger): Promise<number> {
-  const workDir = await mkdtemp(join(tmpdir(), 'gamma-edit-'));
+  const workDir = await makeWorkDir('gamma-edit-');
   try {
     return await editReadyAsset({ job, deps, storage: new S3Storage(deps.s3), workDir, logger });
   } finally {
@@ -176,4 +175,5 @@ async function runWorker(): Promise<number> {
 
 const startedDirectly = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
 const isWorker = optional('WORK_QUEUE_URL') !== undefined && optional('ASSET_ID') === undefined;
+if (startedDirectly) prepareToolProcess();
 if (startedDirectly) process.exit(await (isWorker ? runWorker() : run()));

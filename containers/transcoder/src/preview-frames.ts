@@ -4,8 +4,7 @@
  * says what was cut. They are a side output of the ladder's own decode (ffmpeg/args.ts `SideOutputs`): decoding the
  * source a second time for them cost about a tenth of the ladder's CPU. `cutPreviewFrames` still cuts them alone.
  */
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { SourceProbe } from '../../../lambdas/core/domain/ladder.js';
@@ -17,6 +16,7 @@ import {
 } from '../../../lambdas/core/domain/thumbnails.js';
 import { previewFilter, previewOutputArgs, QUIET, type SideOutputs, wholeSourceInputArgs } from './ffmpeg/args.js';
 import { ffmpegLimits, runFfmpeg } from './ffmpeg/run.js';
+import { makeWorkDir } from './ffmpeg/tools.js';
 
 export type PreviewResult = { manifest: PreviewManifest } | { error: Error } | { skipped: 'no video' };
 
@@ -48,7 +48,7 @@ export async function finishPreviewFrames(outDir: string, previews: SideOutputs[
 /** Cuts the preview frames of `input` by a decode of their own into `<outDir>/preview/`. Never rejects. */
 export async function cutPreviewFrames(input: string, outDir: string, source: SourceProbe): Promise<PreviewResult> {
   // The frame count goes beside, not into, the folder that is published.
-  const scratch = await mkdtemp(join(tmpdir(), 'gamma-preview-'));
+  const scratch = await makeWorkDir('gamma-preview-');
   const previews = planPreviews(source, scratch);
   try {
     if (!previews) return { skipped: 'no video' };

@@ -2,16 +2,12 @@
  * ffprobe, reduced to what ladder planning needs (duration, display size and frame rate, audio channels), then a
  * short decode of the streams it found: a header alone does not make a file media.
  */
-import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { InvalidInputError } from '../../../lambdas/core/domain/errors.js';
 import type { InputFile, InputTrack, SourceProbe } from '../../../lambdas/core/domain/ladder.js';
 import { inputArgs, inputProtocols } from './ffmpeg/args.js';
-
-const exec = promisify(execFile);
+import { makeWorkDir, runTool } from './ffmpeg/tools.js';
 
 /** The parts of `ffprobe -show_format -show_streams -print_format json` that are read. */
 interface FfprobeOutput {
@@ -51,7 +47,7 @@ async function ffprobe(file: string): Promise<FfprobeOutput> {
   const args = ['-v', 'error', '-protocol_whitelist', inputProtocols(file)];
   args.push('-print_format', 'json', '-show_format', '-show_streams', file);
   try {
-    const { stdout } = await exec('ffprobe', args, { maxBuffer: 16 * 1024 * 1024 });
+    const { stdout } = await runTool('ffprobe', args, { maxBuffer: 16 * 1024 * 1024 });
     return JSON.parse(stdout) as FfprobeOutput;
   } catch (error) {
     const reason = ffprobeReason(error, file);
@@ -193,7 +189,7 @@ async function decodeCheck(file: string, { video, audio }: { video?: FfprobeStre
   const used: UsedStream[] = [];
   if (video?.index !== undefined) used.push({ kind: 'video', stream: video });
   if (audio?.index !== undefined) used.push({ kind: 'audio', stream: audio });
-  const dir = await mkdtemp(join(tmpdir(), 'gamma-decode-check-'));
+  const dir = await makeWorkDir('gamma-decode-check-');
   // One output per stream (an output ends when any of its streams reaches its frame limit), each a "framecrc"
   // listing: one line per decoded frame.
   const listing = (n: number) => join(dir, `${n}.crc`);
@@ -206,7 +202,7 @@ async function decodeCheck(file: string, { video, audio }: { video?: FfprobeStre
     ]),
   ];
   try {
-    await exec('ffmpeg', args);
+    await runTool('ffmpeg', args);
     for (const [n, s] of used.entries()) {
       const frames = (await readFile(listing(n), 'utf8')).split('\n').filter((l) => l && !l.startsWith('#'));
       if (frames.length > 0) continue;

@@ -6,14 +6,12 @@
  * Each file goes to `assets/<assetId>/<name>` and its outcome onto the asset; a file that fails is `errored`, the
  * asset stays ready.
  */
-import { execFile } from 'node:child_process';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { pipeline } from 'node:stream/promises';
-import { promisify } from 'node:util';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
@@ -28,8 +26,7 @@ import {
 } from '../../../lambdas/core/domain/static-renditions.js';
 import type { StaticRenditionsStore } from '../../../lambdas/core/ports.js';
 import { inputArgs, QUIET } from './ffmpeg/args.js';
-
-const exec = promisify(execFile);
+import { runTool } from './ffmpeg/tools.js';
 
 /** Reads a file of the asset's HLS output by its path under the asset's folder, e.g. `720p/init.mp4`. */
 export type OutputFiles = (path: string) => Promise<Readable>;
@@ -147,7 +144,7 @@ export async function remux(input: string, output: string, streams: 'video+audio
   const format = streams === 'audio' ? 'ipod' : 'mp4';
   const args = [...QUIET, ...inputArgs(input), ...maps, '-c', 'copy'];
   args.push('-avoid_negative_ts', 'make_zero', '-movflags', '+faststart', '-f', format, output);
-  await exec('ffmpeg', args, { maxBuffer: 1024 * 1024 });
+  await runTool('ffmpeg', args, { maxBuffer: 1024 * 1024 });
 }
 
 /** Streams the file up in parts (an MP4 of a long asset is gigabytes): typed, cached as never changing. */

@@ -2,10 +2,11 @@
  * Runs ffmpeg as a child process: progress from `-progress pipe:1`, the tail of stderr in the error, and a watchdog
  * that kills it past a deadline derived from the media it was given.
  */
-import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { InvalidInputError } from '../../../../lambdas/core/domain/errors.js';
 import { TRANSCODE_DEADLINE_SECONDS } from '../../../../lambdas/core/usecases/sweep.js';
+import { spawnTool } from './tools.js';
 
 /** Lines of ffmpeg's stderr kept for the error message. */
 const STDERR_TAIL_LINES = 20;
@@ -61,7 +62,7 @@ export function runFfmpegCapturing(args: string[], limits: FfmpegLimits): Promis
   });
 }
 
-type Child = ReturnType<typeof spawn> & { stdout: NodeJS.ReadableStream; stderr: NodeJS.ReadableStream };
+type Child = ChildProcess & { stdout: NodeJS.ReadableStream; stderr: NodeJS.ReadableStream };
 
 /**
  * Spawns ffmpeg with the watchdog armed; `listen` attaches to its output and returns what it printed. Resolves to
@@ -70,7 +71,7 @@ type Child = ReturnType<typeof spawn> & { stdout: NodeJS.ReadableStream; stderr:
  */
 function supervised(args: string[], limits: FfmpegLimits, listen: (ffmpeg: Child) => () => string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const ffmpeg = spawn('ffmpeg', args, { stdio: ['ignore', 'pipe', 'pipe'] }) as Child;
+    const ffmpeg = spawnTool('ffmpeg', args, ['ignore', 'pipe', 'pipe']) as Child;
     const printed = listen(ffmpeg);
     let overran = false;
     const watchdog = setTimeout(() => {

@@ -5,10 +5,8 @@
  * switch language without a jump. At most the asset's length is encoded. The rendition goes to
  * `assets/<id>/audio/<trackId>/`, its playlist last; the track turns `ready`, or `errored` with the reason.
  */
-import { execFile } from 'node:child_process';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { HttpFileFetcher } from '../../../../lambdas/core/adapters/http-input-fetcher.js';
 import {
   AUDIO_TRACK_LIMITS,
@@ -22,9 +20,8 @@ import { parseMediaPlaylist, RENDITION_PLAYLIST } from '../../../../lambdas/core
 import type { AddressPolicy } from '../../../../lambdas/core/domain/url-safety.js';
 import type { AudioTrackRepository } from '../../../../lambdas/core/ports.js';
 import { inputArgs, QUIET } from '../ffmpeg/args.js';
+import { runTool } from '../ffmpeg/tools.js';
 import type { S3Storage } from '../storage.js';
-
-const exec = promisify(execFile);
 
 /** The primary audio's encoding (domain/ladder.ts plans 64 kbit/s per channel, at most stereo). */
 export const ALTERNATE_AUDIO = { codec: 'aac', kbps: 128, channels: 2, sampleRate: 48_000 } as const;
@@ -64,7 +61,7 @@ export async function prepareAudioTrack(asset: AssetRecord, track: AudioTrackRec
     await writeFile(source, await fetcher.fetchBytes(track.source_url, AUDIO_TRACK_LIMITS.maxBytes));
     const maxSeconds = asset.duration ?? 12 * 3600;
     try {
-      await exec('ffmpeg', audioTrackFfmpegArgs(source, dir, ctx.segmentSeconds, maxSeconds), {
+      await runTool('ffmpeg', audioTrackFfmpegArgs(source, dir, ctx.segmentSeconds, maxSeconds), {
         maxBuffer: 1024 * 1024,
       });
     } catch (err) {

@@ -6,11 +6,9 @@
  * URL that expires with it after 24 hours (the sweep then removes both), or `errored`. Never rejects: a master that
  * fails never fails the asset.
  */
-import { execFile } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { DeleteObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
@@ -25,8 +23,7 @@ import {
 import { ENV, optional } from '../../../../lambdas/core/env.js';
 import type { MasterStore } from '../../../../lambdas/core/ports.js';
 import { inputArgs, QUIET } from '../ffmpeg/args.js';
-
-const exec = promisify(execFile);
+import { runTool } from '../ffmpeg/tools.js';
 
 /** The option's reader (job.ts ASSET_OPTIONS): MASTER_ACCESS=temporary, or nothing. */
 export function readMasterAccess(env: NodeJS.ProcessEnv): { masterAccess?: 'temporary' } {
@@ -76,7 +73,7 @@ export async function writeMaster(job: MasterJob): Promise<'ready' | 'errored'> 
   const method = masterMethod(job.inputFile);
   let master: Parameters<MasterStore['settleMaster']>[1];
   try {
-    await exec('ffmpeg', masterArgs(job.sourceFile, out, job.inputFile), { maxBuffer: 1024 * 1024 });
+    await runTool('ffmpeg', masterArgs(job.sourceFile, out, job.inputFile), { maxBuffer: 1024 * 1024 });
     const { size } = await stat(out);
     await new Upload({
       client: job.s3,

@@ -5,10 +5,8 @@
  * (`showinfo`); the stills go to `assets/<id>/shots/` and the shots onto the asset as `completed`. A failure records
  * `errored` with the reason. Cost: one decode of the smallest rung, bounded by SHOTS_LIMITS.maxShots stills.
  */
-import { execFile } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { assetOutputPrefix, MASTER_PLAYLIST } from '../../../../lambdas/core/domain/layout.js';
 import type { AssetRecord } from '../../../../lambdas/core/domain/media.js';
@@ -17,10 +15,9 @@ import { SHOTS_FOLDER, SHOTS_LIMITS, shotsFromShowinfo } from '../../../../lambd
 import type { ShotsRepository } from '../../../../lambdas/core/ports.js';
 import type { TextObjects } from '../../../../lambdas/core/usecases/playback.js';
 import { inputArgs } from '../ffmpeg/args.js';
+import { runTool } from '../ffmpeg/tools.js';
 import { joinSegments, type OutputFiles } from '../static-renditions.js';
 import type { S3Storage } from '../storage.js';
-
-const exec = promisify(execFile);
 
 /**
  * ffmpeg's arguments: the first frame and each scene cut of `input` as numbered stills in `dir` (from 0), each
@@ -66,7 +63,7 @@ export async function detectShots(
     await joinSegments(deps.files, rung, joined);
     const dir = join(ctx.workDir, SHOTS_FOLDER);
     await mkdir(dir, { recursive: true });
-    const { stderr } = await exec('ffmpeg', shotsFfmpegArgs(joined, dir), { maxBuffer: 32 * 1024 * 1024 });
+    const { stderr } = await runTool('ffmpeg', shotsFfmpegArgs(joined, dir), { maxBuffer: 32 * 1024 * 1024 });
     const shots = shotsFromShowinfo(stderr);
     const folder = assetOutputPrefix(asset.id);
     await Promise.all(

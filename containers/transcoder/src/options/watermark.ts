@@ -8,9 +8,7 @@
  * by Mux's rules (domain/overlays.ts `placeOverlay`); the placements are data in the plan (`VideoPlan.overlays`).
  * The badge is drawn by ffmpeg from boxes (no font or downloaded image is needed).
  */
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { InvalidInputError } from '../../../../lambdas/core/domain/errors.js';
 import {
   MAX_OVERLAY_PIXELS,
@@ -21,8 +19,7 @@ import {
 } from '../../../../lambdas/core/domain/overlays.js';
 import { QUIET } from '../ffmpeg/args.js';
 import { ffmpegLimits, runFfmpeg } from '../ffmpeg/run.js';
-
-const exec = promisify(execFile);
+import { runTool } from '../ffmpeg/tools.js';
 
 /** A watermark image as the task is given it (OVERLAYS): where it is stored and how it is placed. */
 export type OverlayJob = Omit<OverlayRecord, 'url'>;
@@ -99,7 +96,7 @@ export function testBadgeArgs(out: string): string[] {
 async function probeImage(file: string): Promise<{ codec: string; width: number; height: number } | undefined> {
   try {
     const args = ['-v', 'error', '-protocol_whitelist', 'file', '-select_streams', 'v:0'];
-    const { stdout } = await exec('ffprobe', [
+    const { stdout } = await runTool('ffprobe', [
       ...args,
       '-show_entries',
       'stream=codec_name,width,height',
