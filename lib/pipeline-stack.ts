@@ -82,6 +82,7 @@ export class PipelineStack extends Stack {
 
     const webhooks = new Webhooks(this, 'Webhooks', {
       mediaTable: storage.mediaTable,
+      urlSigner: stream,
       // Locally, retries come quickly (tests watch them), receivers on 127.0.0.1 are allowed, and nothing is kept.
       ...(local && {
         retryBaseDelay: Duration.seconds(1),
@@ -107,7 +108,6 @@ export class PipelineStack extends Stack {
             image: local ? ecs.ContainerImage.fromRegistry('gamma/transcoder:local') : props.transcoderImage,
             extraStopEventSources: local ? [LOCAL_ECS_EVENT_SOURCE] : undefined,
             flowLogs: !local,
-            urlSigner: stream,
             chunkWorkers: props.chunkWorkers ?? (local ? 'process' : 'queue'),
             ...(props.warmWorkers !== undefined && { workers: { warmWorkers: props.warmWorkers } }),
             // Locally, chunks are for trying the AWS paths on short clips: small chunks, a few workers; the Fargate
@@ -177,6 +177,7 @@ export class PipelineStack extends Stack {
       corsOrigins: props.corsOrigins,
       maxUploadSize,
       generatedSubtitles,
+      urlSigner: stream,
     });
 
     new Monitoring(this, 'Monitoring', { topic: props.alarmTopic });

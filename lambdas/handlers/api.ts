@@ -8,6 +8,7 @@
 import { lookup } from 'node:dns/promises';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { masterUrlSignerFromEnv } from '../core/adapters/cdn-signer.js';
 import { documentClient, managementClient, s3Client, transcribeClient } from '../core/adapters/clients.js';
 import { DynamoAssetFiles } from '../core/adapters/dynamo-asset-files.js';
 import { DynamoAssetSearch } from '../core/adapters/dynamo-asset-search.js';
@@ -44,6 +45,7 @@ import { logger } from '../core/logger.js';
 import { once } from '../core/once.js';
 import type { TokenRepository } from '../core/ports.js';
 import { transcoderKind } from '../core/usecases/asset-work.js';
+import { withMasterUrls } from '../core/usecases/master-urls.js';
 import { type Caller, cachingAuthenticator } from '../core/usecases/tokens.js';
 import { checkPathIds, parseOrThrow } from '../core/validation.js';
 import type { ApiDeps } from './api/route.js';
@@ -70,6 +72,8 @@ export function createApiHandler(deps: () => ApiDeps) {
       const body = route.body && parseOrThrow(route.body, jsonBody(event));
       const query = route.query && parseOrThrow(route.query, event.queryStringParameters ?? {}, 'query');
       const result = await route.run({ params, body, query, caller, deps: deps() });
+      // A ready master's URL is signed as the asset is read (usecases/master-urls.ts), not stored by the transcoder.
+      await withMasterUrls(result, deps().masterUrl);
       if (route.status === 204) return { statusCode: 204, body: '' };
       if (route.status === 302) return { statusCode: 302, headers: { location: String(result) }, body: '' };
       return json(route.status, route.list ? result : { data: result });
@@ -172,6 +176,7 @@ export const handler = createApiHandler(
       assetWork: new DynamoAssetWork(doc, env.MEDIA_TABLE),
       transcoder: transcoderKind(env.TRANSCODER),
       runner: once(() => runnerFromEnv(env.TRANSCODER)),
+      masterUrl: masterUrlSignerFromEnv(process.env),
       objectUrls: new S3ObjectUrls(s3),
       streamUrl: env.STREAM_URL,
       vocabularies: new DynamoVocabularyRepository(doc, env.MEDIA_TABLE),

@@ -3,6 +3,7 @@
  * environment. Delivery happens elsewhere (webhook-deliver.ts), so a slow receiver never holds up the stream.
  */
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { masterUrlSignerFromEnv } from '../core/adapters/cdn-signer.js';
 import { documentClient } from '../core/adapters/clients.js';
 import { DynamoWebhookRepository } from '../core/adapters/dynamo-webhooks.js';
 import { mediaStreamConsumer } from '../core/adapters/media-stream.js';
@@ -11,9 +12,12 @@ import { envFor } from '../core/env.js';
 import { logger } from '../core/logger.js';
 import { once } from '../core/once.js';
 import type { WebhookQueue, WebhookRepository } from '../core/ports.js';
+import type { MasterUrlSigner } from '../core/usecases/master-urls.js';
 import { fanOutChange } from '../core/usecases/webhooks.js';
 
-export function createWebhookFanoutHandler(deps: () => { webhooks: WebhookRepository; queue: WebhookQueue }) {
+export function createWebhookFanoutHandler(
+  deps: () => { webhooks: WebhookRepository; queue: WebhookQueue; masterUrl?: MasterUrlSigner },
+) {
   return mediaStreamConsumer(async (change) => {
     const queued = await fanOutChange(change, deps());
     if (queued > 0) logger.info('Queued webhooks', { queued });
@@ -26,6 +30,7 @@ export const handler = createWebhookFanoutHandler(
     return {
       webhooks: new DynamoWebhookRepository(documentClient(), env.WEBHOOKS_TABLE),
       queue: new SqsWebhookQueue(new SQSClient({}), env.WEBHOOK_QUEUE_URL),
+      masterUrl: masterUrlSignerFromEnv(process.env),
     };
   }),
 );

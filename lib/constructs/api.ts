@@ -11,6 +11,7 @@ import type { StatusPush } from './status-push.js';
 import type { Transcoder } from './transcoder.js';
 import { DEFAULT_MAX_UPLOAD_SIZE } from './upload-limits.js';
 import type { UrlInputs } from './url-inputs.js';
+import type { UrlSigner } from './url-signer.js';
 
 export interface VideoApiProps {
   readonly mediaTable: dynamodb.ITable;
@@ -45,6 +46,11 @@ export interface VideoApiProps {
   readonly maxUploadSize?: Size;
   /** The speech-to-text service of generated subtitles. @default none: they are refused (400), saying so */
   readonly generatedSubtitles?: GeneratedSubtitles;
+  /**
+   * Signs the master MP4's URL when an asset is read (usecases/master-urls.ts): the function may read the stream's
+   * key. @default none: a ready master is shown without its URL
+   */
+  readonly urlSigner?: UrlSigner;
 }
 
 /** The HTTPS API (`/video/v1/...` and `/system/v1/...`, Mux's paths): one function that checks access tokens. */
@@ -71,6 +77,7 @@ export class VideoApi extends Construct {
         ...props.statusPush.closeConnectionsEnvironment(),
         ...props.generatedSubtitles?.environment(),
         ...props.transcoder.runnerEnvironment(),
+        ...props.urlSigner?.signingEnvironment(),
       },
       description: 'Mux-compatible video API: uploads and assets',
     });
@@ -78,6 +85,7 @@ export class VideoApi extends Construct {
     props.tokensTable.grantReadWriteData(this.function);
     props.statusPush.grantCloseConnections(this.function);
     props.signingKeysTable.grantReadWriteData(this.function);
+    props.urlSigner?.grantSignUrls(this.function);
     props.webhooksTable.grantReadWriteData(this.function);
     props.urlInputs.grantSubmit(this.function);
     props.generatedSubtitles?.grantStart(this.function);

@@ -23,12 +23,6 @@ import type { Transcoder } from './transcoder.js';
 const CONTAINER_DIR = path.join(import.meta.dirname, '..', '..', 'containers', 'transcoder');
 export const TRANSCODER_CONTAINER_NAME = 'transcoder';
 
-/** A construct that hands out the wiring to sign stream URLs (Stream). */
-export interface UrlSigner {
-  signingEnvironment(): Partial<Record<EnvName, string>>;
-  grantSignUrls(grantee: iam.IGrantable): void;
-}
-
 export interface FargateTranscoderProps {
   readonly ingestBucket: s3.IBucket;
   readonly outputBucket: s3.IBucket;
@@ -45,12 +39,6 @@ export interface FargateTranscoderProps {
    * @default none
    */
   readonly extraStopEventSources?: string[];
-  /**
-   * What signs the master MP4's URL (Mux's `master_access: "temporary"`): the stream, whose CloudFront key the
-   * task may then read.
-   * @default none: every master is `errored`, saying no key is configured
-   */
-  readonly urlSigner?: UrlSigner;
   /** Record rejected VPC traffic in flow logs. @default true (the emulator has no flow logs) */
   readonly flowLogs?: boolean;
   /** @default 2 vCPU */
@@ -195,8 +183,7 @@ export class FargateTranscoder extends Construct implements Transcoder {
     // Chunk jobs: the first job starts the others (RunTask of this task definition, PassRole of its roles; or a
     // message on the work queue).
     if (this.chunkWorkers !== 'process') this.grantStart(taskRole);
-    // The master MP4's URL is signed with the stream's key (read with the task role's own credentials).
-    props.urlSigner?.grantSignUrls(taskRole);
+    // No signing key: the master MP4's URL is signed by the API when the asset is read (usecases/master-urls.ts).
 
     // The sweeper catches assets whose dispatch was lost (a claim taken, the job never started) or whose stop event
     // was lost; it starts jobs, so it gets the runner's wiring.
@@ -269,7 +256,6 @@ export class FargateTranscoder extends Construct implements Transcoder {
       OUTPUT_BUCKET: props.outputBucket.bucketName,
       JOB_ROLE_ARN: this.jobRole.roleArn,
       ...(props.allowLoopbackUrls && { ALLOW_LOOPBACK_URLS: 'true' }),
-      ...props.urlSigner?.signingEnvironment(),
     };
     if (this.chunkWorkers === 'process') return environmentOf(common);
     if (this.workers) {

@@ -6,6 +6,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { WEBHOOKS_TABLE } from '../../lambdas/core/tables.js';
 import { GammaFunction } from './gamma-function.js';
+import type { UrlSigner } from './url-signer.js';
 
 export interface WebhooksProps {
   /** The media table, whose stream is the outbox every event comes from. */
@@ -27,6 +28,11 @@ export interface WebhooksProps {
    * @default false — private, loopback and link-local endpoints are refused
    */
   readonly allowLoopback?: boolean;
+  /**
+   * Signs the master MP4's URL in `video.asset.master.ready` and the other asset events (the fan-out may read the
+   * stream's key). @default none: a ready master is sent without its URL
+   */
+  readonly urlSigner?: UrlSigner;
 }
 
 /**
@@ -79,11 +85,16 @@ export class Webhooks extends Construct {
     this.fanoutFunction = new GammaFunction(this, 'FanoutFunction', {
       handler: 'webhook-fanout',
       components: ['webhookFanout'],
-      environment: { WEBHOOKS_TABLE: this.table.tableName, WEBHOOK_QUEUE_URL: this.queue.queueUrl },
+      environment: {
+        WEBHOOKS_TABLE: this.table.tableName,
+        WEBHOOK_QUEUE_URL: this.queue.queueUrl,
+        ...props.urlSigner?.signingEnvironment(),
+      },
       description: 'Queues each upload and asset event once per webhook endpoint of its environment',
     });
     this.table.grantReadData(this.fanoutFunction);
     this.queue.grantSendMessages(this.fanoutFunction);
+    props.urlSigner?.grantSignUrls(this.fanoutFunction);
     this.fanoutFunction.addEventSource(
       new DynamoEventSource(props.mediaTable, {
         startingPosition: lambda.StartingPosition.LATEST,

@@ -72,7 +72,6 @@ async function master(source: string, settle?: (assetId: string, m: MasterFile) 
     ...{ assetId: 'ASSET', sourceFile: source, inputFile: (await probe(source)).file },
     ...{ s3, bucket: 'out', workDir: await mkdtemp(join(work, 'scratch-')) },
     store: { settleMaster: settle ?? (async (_id, m) => void recorded.push(m)) },
-    signUrl: async (assetId, expiresAt) => `https://stream.example/assets/${assetId}/master.mp4?Expires=${expiresAt}`,
     logger: new Logger({ serviceName: 'test', logLevel: 'SILENT' }),
     nowSeconds: () => 1_000,
   });
@@ -84,9 +83,8 @@ describe('the master MP4', () => {
     const source = await makeClip(join(work, 'h264.mp4'), { width: 320, height: 240, seconds: 2 });
     const { outcome, recorded, uploaded } = await master(source);
     expect(outcome).toBe('ready');
-    expect(recorded).toEqual([
-      { status: 'ready', url: 'https://stream.example/assets/ASSET/master.mp4?Expires=87400', expires_at: 87_400 },
-    ]);
+    // No URL: the task holds no signing key; the API signs `master.url` when the asset is read.
+    expect(recorded).toEqual([{ status: 'ready', expires_at: 87_400 }]);
     expect(await codecs(uploaded)).toEqual(['aac', 'h264']);
     expect(await videoHash(uploaded)).toBe(await videoHash(source));
     // faststart: the index (moov) comes before the media (mdat).

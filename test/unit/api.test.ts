@@ -110,6 +110,7 @@ beforeEach(async () => {
     textObjects: new InMemoryTextStore(),
     writer: new InMemoryTextStore(),
     vocabularies: new InMemoryVocabularies(),
+    masterUrl: async (assetId, expiresAt) => `https://stream.example/assets/${assetId}/master.mp4?Expires=${expiresAt}`,
   }));
   for (const env of ['env1', 'env2'] as const) {
     const { id, secret } = await createToken(env, undefined, { tokens });
@@ -529,6 +530,26 @@ describe("an asset's files and thumbnail time after creation", () => {
     expect(late.body.error.messages).toEqual(["thumbnail_time: must be within the asset's 4 seconds"]);
     expect((await call(request('DELETE', '/video/v1/assets/asset9/thumbnail-time', asEnv1))).status).toBe(204);
     expect((await media.getAsset('asset9'))?.thumbnail_time).toBeUndefined();
+  });
+
+  it("signs a ready master's URL as the asset is read (the transcoder stores none), in Mux's `{ status, url }`", async () => {
+    const expires_at = Math.floor(Date.now() / 1000) + 3600;
+    await media.createAsset(
+      preparingAsset({
+        id: 'asset9',
+        status: 'ready',
+        master_access: 'temporary',
+        master: { status: 'ready', expires_at },
+      }),
+    );
+    const url = expect.stringMatching(/^https:\/\/stream\.example\/assets\/asset9\/master\.mp4\?Expires=\d+$/);
+    const one = await call(request('GET', '/video/v1/assets/asset9', asEnv1));
+    expect(one.body.data.master).toEqual({ status: 'ready', url });
+    const list = await call(request('GET', '/video/v1/assets', asEnv1));
+    expect(list.body.data.find((a: { id: string }) => a.id === 'asset9').master).toEqual({ status: 'ready', url });
+    // Nothing is signed for a master not ready.
+    const preparing = await call(request('GET', '/video/v1/assets/asset1', asEnv1));
+    expect(preparing.body.data.master).toBeUndefined();
   });
 });
 

@@ -10,14 +10,9 @@
  */
 import { join } from 'node:path';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SSMClient } from '@aws-sdk/client-ssm';
-import { CdnAssetSigner, cdnKeyFromAws } from '../../../lambdas/core/adapters/cdn-signer.js';
-import { MASTER_FILE } from '../../../lambdas/core/domain/master.js';
 import { storedRenditionSource } from '../../../lambdas/core/domain/static-renditions.js';
-import { ENV, optional } from '../../../lambdas/core/env.js';
 import type { TranscoderJob } from './job.js';
-import { type MasterUrlSigner, writeMaster } from './options/master.js';
+import { writeMaster } from './options/master.js';
 import { bucketFiles, writeStaticRenditions } from './static-renditions.js';
 import type { S3Storage } from './storage.js';
 import type { TranscoderDeps } from './strategies/context.js';
@@ -75,31 +70,5 @@ export async function writeMasterFromSource(
   await writeMaster({
     ...{ assetId: job.assetId, sourceFile: source.file, inputFile: source.inputFile },
     ...{ s3: deps.s3, bucket: job.outputBucket, workDir: ctx.workDir, store: deps.master, logger: ctx.logger },
-    signUrl: deps.masterUrl,
   });
-}
-
-/**
- * Signs master URLs with the stream's CloudFront key (the playback function's: Secrets Manager, and the stream URL
- * from SSM), read on first use. Without the key's variables every master errors, saying why.
- */
-export function masterUrlFromEnv(env: NodeJS.ProcessEnv): MasterUrlSigner {
-  const secretArn = optional('PLAYBACK_KEY_SECRET', env);
-  const keyPairId = optional('PLAYBACK_KEY_PAIR_ID', env);
-  const streamUrlParameter = optional('STREAM_URL_PARAMETER', env);
-  if (!secretArn || !keyPairId || !streamUrlParameter) {
-    return async () => {
-      throw new Error(`No playback signing key is configured for the transcoder (${ENV.PLAYBACK_KEY_SECRET})`);
-    };
-  }
-  const signer = new CdnAssetSigner(
-    cdnKeyFromAws({
-      secrets: new SecretsManagerClient({}),
-      ssm: new SSMClient({}),
-      secretArn,
-      streamUrlParameter,
-      keyPairId,
-    }),
-  );
-  return (assetId, expiresAt) => signer.url(assetId, MASTER_FILE, expiresAt);
 }

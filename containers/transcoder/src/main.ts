@@ -26,7 +26,7 @@ import { runnerFromEnv } from '../../../lambdas/core/adapters/runner-from-env.js
 import { InvalidInputError, TransitionError } from '../../../lambdas/core/domain/errors.js';
 import type { AssetRecord } from '../../../lambdas/core/domain/media.js';
 import { optional } from '../../../lambdas/core/env.js';
-import { editReadyAsset, masterUrlFromEnv } from './asset-edits.js';
+import { editReadyAsset } from './asset-edits.js';
 import { encodeAudioSlices, encodeHls, encodeHlsChunk, encodeImages } from './encode.js';
 import { makeWorkDir, prepareToolProcess } from './ffmpeg/tools.js';
 import { readJob, type TranscoderJob } from './job.js';
@@ -76,7 +76,6 @@ export async function run(overrides: Partial<TranscoderDeps> = {}): Promise<numb
     },
     staticRenditions: overrides.staticRenditions ?? new DynamoAssetFiles(documentClient(scoped), job.tableName),
     master: overrides.master ?? new DynamoAssetFiles(documentClient(scoped), job.tableName),
-    masterUrl: overrides.masterUrl ?? masterUrlFromEnv(env),
     readyAsset: overrides.readyAsset ?? readyAssetDeps(job, { env, s3 }, scoped),
   };
   try {

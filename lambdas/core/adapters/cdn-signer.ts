@@ -4,12 +4,15 @@
  * parameter, since the distribution is created after the function it routes to). Loaded once per container.
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { getSignedCookies } from '@aws-sdk/cloudfront-signer';
 import { cdnPolicy, type SignatureCheck, verifyCdnSignature } from '../domain/cdn-signature.js';
 import { assetOutputPrefix } from '../domain/layout.js';
+import { MASTER_FILE } from '../domain/master.js';
 import { assetResource } from '../domain/playback.js';
+import { optional } from '../env.js';
+import type { MasterUrlSigner } from '../usecases/master-urls.js';
 import type { AssetUrlSigner } from '../usecases/playback.js';
 
 export interface CdnKey {
@@ -84,4 +87,24 @@ export function cdnKeyFromAws(deps: {
     });
     return loading;
   };
+}
+
+/**
+ * Signs master URLs (usecases/master-urls.ts) with the stream's key, read on first use, for a function given the
+ * key's variables (`Stream.grantSignUrls`); undefined without them (then a ready master is shown without a URL).
+ */
+export function masterUrlSignerFromEnv(env: NodeJS.ProcessEnv): MasterUrlSigner | undefined {
+  const secretArn = optional('PLAYBACK_KEY_SECRET', env);
+  const keyPairId = optional('PLAYBACK_KEY_PAIR_ID', env);
+  const streamUrlParameter = optional('STREAM_URL_PARAMETER', env);
+  if (!secretArn || !keyPairId || !streamUrlParameter) return undefined;
+  const key = cdnKeyFromAws({
+    secrets: new SecretsManagerClient({}),
+    ssm: new SSMClient({}),
+    secretArn,
+    streamUrlParameter,
+    keyPairId,
+  });
+  const signer = new CdnAssetSigner(key);
+  return (assetId, expiresAt) => signer.url(assetId, MASTER_FILE, expiresAt);
 }

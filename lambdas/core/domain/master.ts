@@ -31,9 +31,12 @@ export function masterMethod(file: InputFile | undefined): MasterMethod {
   return copyable ? 'copy' : 'encode';
 }
 
-/** The master as the asset records it once written: ready with a URL that expires with it. */
-export function readyMaster(url: string, expiresAt: number): MasterFile {
-  return { status: 'ready', url, expires_at: expiresAt };
+/**
+ * The master as the asset records it once written: ready until `expiresAt`. Its URL is signed when the asset is
+ * read (usecases/master-urls.ts), not stored.
+ */
+export function readyMaster(expiresAt: number): MasterFile {
+  return { status: 'ready', expires_at: expiresAt };
 }
 
 export type MasterEventType =

@@ -9,6 +9,7 @@ import { newId } from '../domain/ids.js';
 import { type AddressPolicy, type Resolve, refusedInputUrl } from '../domain/url-safety.js';
 import { SIGNATURE_HEADER, webhookSignature } from '../domain/webhook-signature.js';
 import type { WebhookEndpoint, WebhookJob, WebhookQueue, WebhookRepository, WebhookSender } from '../ports.js';
+import { type MasterUrlSigner, withMasterUrls } from './master-urls.js';
 import { type MediaChange, messagesFor } from './notify.js';
 
 /**
@@ -141,7 +142,7 @@ export async function listWebhookDeliveries(id: string, limit: number, ctx: Webh
  */
 export async function fanOutChange(
   change: MediaChange,
-  ctx: { webhooks: WebhookRepository; queue: WebhookQueue },
+  ctx: { webhooks: WebhookRepository; queue: WebhookQueue; masterUrl?: MasterUrlSigner },
 ): Promise<number> {
   const events = messagesFor(change);
   const first = events[0];
@@ -156,7 +157,13 @@ export async function fanOutChange(
       event: { ...event.message },
     })),
   );
-  if (jobs.length > 0) await ctx.queue.enqueue(jobs);
+  if (jobs.length === 0) return 0;
+  // The master MP4's URL is signed here, as the API signs it when an asset is read (usecases/master-urls.ts).
+  await withMasterUrls(
+    jobs.map((j) => j.event),
+    ctx.masterUrl,
+  );
+  await ctx.queue.enqueue(jobs);
   return jobs.length;
 }
 

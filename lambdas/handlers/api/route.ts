@@ -34,11 +34,14 @@ import type {
   WebhookRepository,
 } from '../../core/ports.js';
 import type { TranscoderKind } from '../../core/usecases/asset-work.js';
+import type { MasterUrlSigner } from '../../core/usecases/master-urls.js';
 import type { TextObjects } from '../../core/usecases/playback.js';
 import type { Caller } from '../../core/usecases/tokens.js';
 
 export interface ApiDeps {
   media: MediaRepository;
+  /** Signs a ready master's URL as assets are read (usecases/master-urls.ts); absent, it is shown without one. */
+  masterUrl?: MasterUrlSigner;
   urls: UploadUrls;
   /** Multipart uploads of large files (Gamma's extension of direct uploads). */
   multipart: MultipartUploads;

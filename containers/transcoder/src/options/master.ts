@@ -2,8 +2,9 @@
  * Mux's `master_access: "temporary"`: the master MP4, written from the source once the asset is ready (or later, by
  * a task started for a ready asset: asset-edits.ts). The source's streams are copied into a faststart MP4 when MP4
  * carries them as players expect (H.264/HEVC, AAC; domain/master.ts `masterMethod`), else encoded once at high
- * quality. The file goes to `assets/<id>/master.mp4`; the asset's `master` turns `ready` with a CloudFront signed
- * URL that expires with it after 24 hours (the sweep then removes both), or `errored`. Never rejects: a master that
+ * quality. The file goes to `assets/<id>/master.mp4`; the asset's `master` turns `ready` with its expiry, 24 hours on (the sweep
+ * then removes it), or `errored`. The task signs no URL: the API signs `master.url` when the asset is read
+ * (usecases/master-urls.ts), so the task holds no key that opens other assets' files. Never rejects: a master that
  * fails never fails the asset.
  */
 import { createReadStream } from 'node:fs';
@@ -33,9 +34,6 @@ export function readMasterAccess(env: NodeJS.ProcessEnv): { masterAccess?: 'temp
   return { masterAccess: 'temporary' };
 }
 
-/** Signs `{streamUrl}/assets/<id>/master.mp4` until `expiresAt` (unix seconds). */
-export type MasterUrlSigner = (assetId: string, expiresAt: number) => Promise<string>;
-
 export interface MasterJob {
   assetId: string;
   /** The source on local disk, and what the probe read of it (its codecs pick copy or encode). */
@@ -45,7 +43,6 @@ export interface MasterJob {
   bucket: string;
   workDir: string;
   store: Pick<MasterStore, 'settleMaster'>;
-  signUrl: MasterUrlSigner;
   logger: Logger;
   nowSeconds?: () => number;
 }
@@ -80,7 +77,7 @@ export async function writeMaster(job: MasterJob): Promise<'ready' | 'errored'> 
       params: { Bucket: job.bucket, Key: key, Body: createReadStream(out), ContentType: 'video/mp4' },
     }).done();
     const expiresAt = Math.floor((job.nowSeconds ?? (() => Date.now() / 1000))()) + MASTER_LIFETIME_SECONDS;
-    master = readyMaster(await job.signUrl(job.assetId, expiresAt), expiresAt);
+    master = readyMaster(expiresAt);
     job.logger.info('Wrote the master', { method, bytes: size });
   } catch (error) {
     job.logger.error('The master failed', { method, error: error as Error });

@@ -11,7 +11,6 @@ import type {
 } from '../../../../lambdas/core/ports.js';
 import type { encodeAudioSlices, encodeHls, encodeHlsChunk, encodeImages } from '../encode.js';
 import type { TranscoderJob } from '../job.js';
-import type { MasterUrlSigner } from '../options/master.js';
 import type { ReadyAssetDeps } from '../options/ready-asset.js';
 import type { probe } from '../probe.js';
 import type { S3Storage } from '../storage.js';
@@ -31,9 +30,8 @@ export interface TranscoderDeps {
   chunkEncoders: ChunkEncoders;
   /** Where the static renditions' outcomes are recorded. */
   staticRenditions: Pick<StaticRenditionsStore, 'record'>;
-  /** Where the master MP4 is recorded, and what signs its URL (options/master.ts). */
+  /** Where the master MP4 is recorded (options/master.ts). */
   master: Pick<MasterStore, 'settleMaster'>;
-  masterUrl: MasterUrlSigner;
   /** Tracks and shots on a ready asset (options/ready-asset.ts); built from the job when absent. */
   readyAsset?: ReadyAssetDeps;
 }
