@@ -19,6 +19,7 @@ import {
 import { jobEnvironment } from '../../../lambdas/core/adapters/job-environment.js';
 import { ENV, optional, required } from '../../../lambdas/core/env.js';
 import type { TranscodeJob } from '../../../lambdas/core/ports.js';
+import { checkJob } from './job-check.js';
 
 /** What a job's process exits with: 0 done, SETTLED the asset is settled another way (errored, deleted), else failed. */
 export const EXIT = { done: 0, failed: 1, settled: 2 } as const;
@@ -32,6 +33,8 @@ export interface WorkerDeps {
   logger: Logger;
   /** Runs one job to its exit code (default: this entry point in a child process with the job's variables). */
   runJob?: (job: TranscodeJob, env: NodeJS.ProcessEnv) => Promise<number>;
+  /** Why a job must not run, read from the asset it names (default: job-check.ts `checkJob`). */
+  checkJob?: (job: TranscodeJob, env: NodeJS.ProcessEnv) => Promise<string | undefined>;
   /** Stops taking jobs once true (SIGTERM: the service is scaling in or replacing the task). */
   stopping: () => boolean;
 }
@@ -75,6 +78,21 @@ async function handle(deps: WorkerDeps, queueUrl: string, visibility: number, me
     receiveCount: Number(message.Attributes?.ApproximateReceiveCount ?? 1),
   };
   logger.info('Took a job', keys);
+  // A message is a claim (issue 13): the asset it names must agree before anything runs (job-check.ts).
+  let refusal: string | undefined;
+  try {
+    refusal = await (deps.checkJob ?? checkJob)(job, deps.env);
+  } catch (error) {
+    logger.warn('Could not check a job; it goes back on the queue', { ...keys, error: error as Error });
+    await setVisibility(0);
+    return;
+  }
+  if (refusal) {
+    // Nothing about it will change: deleted rather than retried into the dead-letter queue (which errors assets).
+    logger.error('Refused a job its asset does not agree with', { ...keys, refusal });
+    await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: receipt }));
+    return;
+  }
   // Keep the job invisible while it runs: extended every third of the timeout, so one missed beat loses nothing.
   const heartbeat = setInterval(
     () => void setVisibility(visibility).catch((e) => logger.warn('Could not extend the job', e as Error)),
