@@ -107,6 +107,9 @@ describe('master access', () => {
     expect(probed.duration).toBeGreaterThan(SECONDS - 0.5);
     expect(probed.duration).toBeLessThan(SECONDS + 0.5);
     await waitForEvents(['video.asset.master.preparing', 'video.asset.master.ready']);
+    // Signed by the webhook fan-out, as the API signs it on read: the transcoder holds no signing key.
+    const readyEvent = (await events()).find((e) => e.type === 'video.asset.master.ready');
+    expect(readyEvent?.data.master).toEqual({ status: 'ready', url: expect.stringMatching(/\/master\.mp4\?/) });
   });
 
   it('turns off (the master and its file go) and on again for the ready asset', async () => {
