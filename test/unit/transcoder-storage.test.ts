@@ -1,9 +1,9 @@
 /** The transcoder reads its source exactly as ingest pinned it: that version, refused if the ETag differs. */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { S3Storage } from '../../containers/transcoder/src/storage.js';
@@ -61,5 +61,28 @@ describe('S3Storage.presignedGet', () => {
     answer('bytes 0-0/5');
     expect(await storage.presignedGet('ingest', 'uploads/u1', { etag: '"e1"' }, 60)).toBeUndefined();
     expect(s3.commandCalls(GetObjectCommand)).toHaveLength(0);
+  });
+});
+
+describe('S3Storage.putFile', () => {
+  it('publishes a regular file, and refuses a symlink planted where an output is expected', async () => {
+    const client = new S3Client({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+    const s3 = mockClient(client);
+    s3.on(PutObjectCommand).resolves({});
+    const storage = new S3Storage(client);
+    const dir = await mkdtemp(join(tmpdir(), 'gamma-put-'));
+    try {
+      await writeFile(join(dir, 'segment_000.m4s'), 'media');
+      await symlink('/proc/self/environ', join(dir, 'segment_001.m4s'));
+      await storage.putFile('out', 'assets/a/720p/segment_000.m4s', join(dir, 'segment_000.m4s'));
+      await expect(
+        storage.putFile('out', 'assets/a/720p/segment_001.m4s', join(dir, 'segment_001.m4s')),
+      ).rejects.toThrow(/ELOOP|symbolic link/);
+      expect(s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input.Key)).toEqual([
+        'assets/a/720p/segment_000.m4s',
+      ]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -2,8 +2,8 @@
  * The transcoder's S3 I/O: fetch the source to a local file, publish an asset's HLS folder. Takes its client from
  * the caller (`s3Client()` from the shared adapters: path-style when AWS_ENDPOINT_URL points at an emulator).
  */
-import { createWriteStream } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { constants, createWriteStream } from 'node:fs';
+import { open, readdir } from 'node:fs/promises';
 import { extname, join, relative } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -111,7 +111,7 @@ export class S3Storage {
   }
 
   async putFile(bucket: string, key: string, file: string): Promise<string> {
-    return this.putBody(bucket, key, await readFile(file));
+    return this.putBody(bucket, key, await readOutput(file));
   }
 
   /** Writes `body` to `key`, typed and cached by the key's extension. */
@@ -142,4 +142,19 @@ export async function inParallel<T, R>(
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   return results;
+}
+
+/**
+ * Reads a file a media tool wrote, refusing a symlink in its place: in the image this process is root and ffmpeg
+ * another user (ffmpeg/tools.ts), and a compromised ffmpeg could otherwise point an output at what only root may
+ * read (this process's own /proc/self/environ) and have it published into the asset's folder.
+ */
+async function readOutput(file: string): Promise<Buffer> {
+  const handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW);
+  try {
+    if (!(await handle.stat()).isFile()) throw new Error(`${file} is not a regular file`);
+    return await handle.readFile();
+  } finally {
+    await handle.close();
+  }
 }
