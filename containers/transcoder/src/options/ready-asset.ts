@@ -1,10 +1,14 @@
 /**
- * Work on a ready asset, the transcoder's entry points beside the transcode: a task started with `TASK_MODE`
- * (`tracks`: prepare the tracks still `preparing`; `shots`: detect the shots; `static_renditions` and `master`:
- * asset-edits.ts) does only that and leaves the ladder
- * alone; and every transcode, once its asset is ready, prepares the tracks its `inputs` asked for. Hooked into
- * main.ts (the mode, read by job.ts with task-mode.ts).
+ * Work on an asset that is already ready: the task modes beside the transcode (main.ts's TASKS table names each
+ * with its handler) run through `onReadyAsset`, which checks the asset is still ready, gives the handler a scratch
+ * folder and the adapters it may need, and turns the outcome into the exit code. The handlers leave the ladder
+ * alone and record each outcome on the asset (a track or a file that failed is recorded as such, not a task
+ * failure). Every transcode also prepares the tracks its `inputs` asked for once the asset is ready
+ * (`afterTranscode`).
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { documentClient } from '../../../../lambdas/core/adapters/clients.js';
@@ -14,11 +18,12 @@ import { HttpFileFetcher } from '../../../../lambdas/core/adapters/http-input-fe
 import { S3ObjectWriter, S3TextObjects } from '../../../../lambdas/core/adapters/s3-text-objects.js';
 import type { AssetRecord } from '../../../../lambdas/core/domain/media.js';
 import { optional } from '../../../../lambdas/core/env.js';
-import type { MediaRepository } from '../../../../lambdas/core/ports.js';
 import type { TranscoderJob } from '../job.js';
 import { bucketFiles } from '../static-renditions.js';
 import { S3Storage } from '../storage.js';
-import { detectShots, type ShotsDeps } from './shots.js';
+import type { TranscoderDeps } from '../strategies/context.js';
+import { EXIT } from '../worker.js';
+import type { ShotsDeps } from './shots.js';
 import { hasPreparingTracks, prepareTracks, type TrackDeps } from './tracks.js';
 
 /** The adapters of ready-asset work; tests pass fakes through TranscoderDeps.readyAsset. */
@@ -46,25 +51,46 @@ export function readyAssetDeps(
   };
 }
 
+/** What a handler of work on a ready asset is given. */
+export interface ReadyAssetContext {
+  job: TranscoderJob;
+  deps: TranscoderDeps;
+  /** The adapters of tracks and shots. */
+  work: ReadyAssetDeps;
+  storage: S3Storage;
+  outputBucket: string;
+  /** Scratch folder, removed whatever happens. */
+  workDir: string;
+  logger: Logger;
+}
+
+/** One piece of work on the (ready) asset; records its own outcome on the asset. */
+export type ReadyAssetTask = (asset: AssetRecord, ctx: ReadyAssetContext) => Promise<void>;
+
+/** What main.ts runs for a task mode: the job to the process exit code. */
+export type Task = (job: TranscoderJob, deps: TranscoderDeps, logger: Logger) => Promise<number>;
+
 /**
- * Runs the task's mode on its asset; 0 when done (a track or shots that failed is recorded as such, not a task
- * failure), 1 when the asset is not ready (deleted meanwhile: nothing to do, nothing retried).
+ * Runs `task` on the job's asset in a scratch folder: exit 0 once done; EXIT.settled, running nothing, when the
+ * asset is no longer ready (deleted meanwhile), since running the task again would change nothing.
  */
-export async function runOnReadyAsset(
-  job: TranscoderJob,
-  deps: { repo: Pick<MediaRepository, 'getAsset'> },
-  work: ReadyAssetDeps,
-  ctx: { workDir: string; logger: Logger },
-): Promise<number> {
-  const asset = await deps.repo.getAsset(job.assetId);
-  if (asset?.status !== 'ready') {
-    ctx.logger.warn('The asset is not ready: nothing to do', { mode: job.mode, status: asset?.status });
-    return 1;
-  }
-  const scope = { outputBucket: job.outputBucket, ...ctx };
-  if (job.mode === 'shots') await detectShots(asset, work, scope);
-  else await prepareTracks(asset, work, scope);
-  return 0;
+export function onReadyAsset(task: ReadyAssetTask): Task {
+  return async (job, deps, logger) => {
+    const asset = await deps.repo.getAsset(job.assetId);
+    if (asset?.status !== 'ready') {
+      logger.warn('The asset is not ready: nothing to do', { mode: job.mode, status: asset?.status });
+      return EXIT.settled;
+    }
+    const workDir = await mkdtemp(join(tmpdir(), `gamma-${job.mode}-`));
+    try {
+      const work = deps.readyAsset ?? readyAssetDeps(job, deps);
+      const storage = new S3Storage(deps.s3);
+      await task(asset, { job, deps, work, storage, outputBucket: job.outputBucket, workDir, logger });
+      return EXIT.done;
+    } finally {
+      await rm(workDir, { recursive: true, force: true });
+    }
+  };
 }
 
 /**
