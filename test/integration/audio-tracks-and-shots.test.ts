@@ -2,7 +2,8 @@
  * Tracks at creation and shots through the local platform, driven with Mux's SDK: one asset made from three
  * `inputs` (the video, whose audio is English; a French audio file; English subtitles) offers the French audio in
  * its master playlist's AUDIO group beside the primary, and that rendition plays (ffprobe); the subtitles become a
- * ready text track; and shots on a source of three scenes of different brightness start where the scenes do.
+ * ready text track; the French track sends Mux's `video.asset.track.*` webhooks, is renamed by PATCH and deleted; and
+ * shots on a source of three scenes of different brightness start where the scenes do.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -14,6 +15,7 @@ import { promisify } from 'node:util';
 import Mux from '@mux/mux-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GammaClient } from '../support/client.js';
+import { type Receiver, startReceiver } from '../support/receiver.js';
 import { needsLocalDeployment } from '../support/target.js';
 
 const exec = promisify(execFile);
@@ -46,6 +48,8 @@ async function tone(file: string) {
 const SUBTITLES = 'WEBVTT\n\n00:00:00.500 --> 00:00:02.000\nRouge\n\n00:00:03.500 --> 00:00:05.000\nVert\n';
 
 let server: Server;
+let receiver: Receiver;
+let webhook: { id: string; secret: string };
 let base: string;
 let assetId: string;
 let playbackId: string;
@@ -65,6 +69,9 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  receiver = await startReceiver(config);
+  const hook = await mux.system.webhooks.create({ address: receiver.url });
+  webhook = { id: hook.id, secret: hook.signing_secret ?? '' };
   const created = await mux.video.assets.create({
     inputs: [
       { url: `${base}/scenes.mp4`, language_code: 'en', name: 'English' },
@@ -83,7 +90,20 @@ beforeAll(async () => {
   playbackId = (asset.playback_ids as { id: string }[])[0]?.id ?? '';
 }, 300_000);
 
-afterAll(() => server.close());
+afterAll(async () => {
+  server.close();
+  if (webhook) await mux.system.webhooks.delete(webhook.id).catch(() => undefined);
+  await receiver?.close();
+});
+
+/** The track events received for the asset so far, each verified as the SDK verifies them. */
+async function trackEvents() {
+  const received = await receiver.received();
+  const events = await Promise.all(received.map((r) => mux.webhooks.unwrap(r.body, r.headers, webhook.secret)));
+  return (events as unknown as { type: string; data: { asset_id?: string; id: string; status: string } }[]).filter(
+    (e) => e.type.startsWith('video.asset.track.') && e.data.asset_id === assetId,
+  );
+}
 
 const settledTracks = () =>
   client.until(
@@ -132,6 +152,38 @@ describe('tracks from inputs', () => {
     };
     expect(probed.streams).toEqual([expect.objectContaining({ codec_name: 'aac', channels: 2 })]);
     expect(Number(probed.format.duration)).toBeGreaterThan(8.5);
+  });
+});
+
+describe('an alternate audio track after creation', () => {
+  it('sends Mux’s track webhooks, takes a new name and language by PATCH, and goes by DELETE', async () => {
+    const french = (await settledTracks()).find((t) => t.type === 'audio' && !t.primary);
+    const id = french?.id ?? '';
+    const seen = (types: string[]) =>
+      client.until(
+        `the webhooks ${types.join(', ')} of the audio track`,
+        trackEvents,
+        (events) => types.every((t) => events.some((e) => e.type === t && e.data.id === id)),
+        60_000,
+      );
+    const settled = await seen(['video.asset.track.created', 'video.asset.track.ready']);
+    expect(settled.find((e) => e.type === 'video.asset.track.ready' && e.data.id === id)?.data).toMatchObject({
+      type: 'audio',
+      primary: false,
+      language_code: 'fr',
+      status: 'ready',
+    });
+
+    const renamed = await mux.video.assets.updateTrack(assetId, id, { name: 'Français', language_code: 'fr-CA' });
+    expect(renamed).toMatchObject({ id, type: 'audio', name: 'Français', language_code: 'fr-CA', status: 'ready' });
+    const master = await (await fetch(`${config.streamUrl}/${playbackId}.m3u8`)).text();
+    expect(master).toMatch(/TYPE=AUDIO,.*NAME="Français",LANGUAGE="fr-CA"/);
+
+    await mux.video.assets.deleteTrack(assetId, id);
+    const gone = await seen(['video.asset.track.deleted']);
+    expect(gone.find((e) => e.type === 'video.asset.track.deleted')?.data).toMatchObject({ id, status: 'deleted' });
+    const after = await (await fetch(`${config.streamUrl}/${playbackId}.m3u8`)).text();
+    expect(after).not.toContain('TYPE=AUDIO');
   });
 });
 
