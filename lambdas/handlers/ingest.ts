@@ -3,12 +3,14 @@
  * parsed and ingested on its own; failed ones are reported as batch item failures (retried, then dead-lettered).
  */
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
 import { documentClient, s3Client } from '../core/adapters/clients.js';
 import { DynamoAssetSearch } from '../core/adapters/dynamo-asset-search.js';
 import { DynamoMediaRepository } from '../core/adapters/dynamo-media.js';
 import { runnerFromEnv } from '../core/adapters/runner-from-env.js';
 import { S3MediaObjects } from '../core/adapters/s3-media-objects.js';
+import { SqsInputQueue } from '../core/adapters/sqs-input-queue.js';
 import { withSearchIndex } from '../core/adapters/search-indexed-media.js';
 import { uploadIdFromKey } from '../core/domain/layout.js';
 import { envFor } from '../core/env.js';
@@ -99,6 +101,8 @@ export const handler = createIngestHandler(
       outputBucket: env.OUTPUT_BUCKET,
       maxUploadBytes: Number(env.MAX_UPLOAD_BYTES),
       objects: new S3MediaObjects(s3Client()),
+      // An upload whose settings name watermark images has them fetched there first.
+      inputs: new SqsInputQueue(new SQSClient({}), env.INPUT_QUEUE_URL),
     };
   }),
 );

@@ -2,11 +2,17 @@
  * The transcoder's task modes (main.ts TASKS): each mode on a ready asset reaches its own handler, which records
  * its outcome on the asset; on an asset that is no longer ready every mode settles (exit 2) without touching it.
  */
+
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Logger } from '@aws-lambda-powertools/logger';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { TranscoderJob } from '../../containers/transcoder/src/job.js';
 import { run, type TranscoderDeps } from '../../containers/transcoder/src/main.js';
-import type { ReadyAssetDeps } from '../../containers/transcoder/src/options/ready-asset.js';
+import { afterTranscode, type ReadyAssetDeps } from '../../containers/transcoder/src/options/ready-asset.js';
 import { S3Storage } from '../../containers/transcoder/src/storage.js';
 import type { AssetRecord } from '../../lambdas/core/domain/media.js';
 import type { MediaRepository } from '../../lambdas/core/ports.js';
@@ -41,7 +47,13 @@ function recorder(asset: Partial<AssetRecord>) {
   const readyAsset = {
     text: { finishTextTrack: rec('text.finish') },
     audio: { finishAudioTrack: rec('audio.finish') },
-    shots: { settleShots: rec('shots.settle') },
+    shots: {
+      settleShots: rec('shots.settle'),
+      requestShots: async (...args: unknown[]) => {
+        calls.push({ port: 'shots.request', args });
+        return true;
+      },
+    },
     fetcher: { fetchBytes: async () => Promise.reject(new Error('not here')) },
     objects: { getText: async () => undefined },
     writer: { putText: rec('writer.put') },
@@ -58,7 +70,7 @@ function recorder(asset: Partial<AssetRecord>) {
     masterUrl: async () => 'https://example.com/master.mp4',
     readyAsset,
   });
-  return { calls, deps };
+  return { calls, deps, readyAsset };
 }
 
 const preparingAudio = {
@@ -89,4 +101,28 @@ describe('the transcoder’s task modes', () => {
       expect(s3.calls()).toEqual([]);
     },
   );
+});
+
+describe('after a transcode', () => {
+  const video = { id: 'v', type: 'video', max_width: 640, max_height: 360, max_frame_rate: 30, duration: 9 };
+  const audio = { id: 'a', type: 'audio', max_channels: 2, duration: 9, primary: true };
+  const workAfter = async (asset: Partial<AssetRecord>) => {
+    const { calls, readyAsset } = recorder(asset);
+    const workDir = await mkdtemp(join(tmpdir(), 'gamma-after-'));
+    const logger = new Logger({ serviceName: 'test' });
+    const job = { outputBucket: 'output' } as TranscoderJob;
+    await afterTranscode({ id: ASSET_ID, ...asset } as AssetRecord, job, () => readyAsset, { workDir, logger });
+    await rm(workDir, { recursive: true, force: true });
+    return calls.map((c) => [c.port, (c.args[1] as { status?: string }).status]);
+  };
+
+  it('asks for the shots generate_shots wanted, then detects them (a video asset only)', async () => {
+    const ready = { status: 'ready' as const, generate_shots: true, tracks: [video, audio] } as Partial<AssetRecord>;
+    expect(await workAfter(ready)).toEqual([
+      ['shots.request', 'pending'],
+      ['shots.settle', 'errored'], // the fake bucket holds no rendition to read
+    ]);
+    expect(await workAfter({ ...ready, tracks: [audio] } as Partial<AssetRecord>)).toEqual([]);
+    expect(await workAfter({ ...ready, generate_shots: undefined })).toEqual([]);
+  });
 });

@@ -17,13 +17,14 @@ import { DynamoAssetRepository } from '../../../../lambdas/core/adapters/dynamo-
 import { HttpFileFetcher } from '../../../../lambdas/core/adapters/http-input-fetcher.js';
 import { S3ObjectWriter, S3TextObjects } from '../../../../lambdas/core/adapters/s3-text-objects.js';
 import type { AssetRecord } from '../../../../lambdas/core/domain/media.js';
+import { SHOTS_RESTARTABLE, type ShotsRecord } from '../../../../lambdas/core/domain/shots.js';
 import { optional } from '../../../../lambdas/core/env.js';
 import type { TranscoderJob } from '../job.js';
 import { bucketFiles } from '../static-renditions.js';
 import { S3Storage } from '../storage.js';
 import type { TranscoderDeps } from '../strategies/context.js';
 import { EXIT } from '../worker.js';
-import type { ShotsDeps } from './shots.js';
+import { detectShots, type ShotsDeps } from './shots.js';
 import { hasPreparingTracks, prepareTracks, type TrackDeps } from './tracks.js';
 
 /** The adapters of ready-asset work; tests pass fakes through TranscoderDeps.readyAsset. */
@@ -94,15 +95,25 @@ export function onReadyAsset(task: ReadyAssetTask): Task {
 }
 
 /**
- * After a transcode: the tracks the asset's `inputs` asked for, now that it is ready (`asset` as marking it ready
- * returned it). The adapters are built only when there is a track to prepare.
+ * After a transcode, now that the asset is ready (`asset` as marking it ready returned it): the tracks its `inputs`
+ * asked for, then the shots `generate_shots` asked for (recorded `pending` first, as a request after creation is;
+ * none for an asset without video, as Mux makes none for audio-only assets). The adapters are built only when there
+ * is work to do.
  */
 export async function afterTranscode(
   asset: AssetRecord,
   job: TranscoderJob,
   work: () => ReadyAssetDeps,
-  ctx: { workDir: string; logger: Logger },
+  ctx: { workDir: string; logger: Logger; now?: () => number },
 ): Promise<void> {
-  if (asset.status !== 'ready' || !hasPreparingTracks(asset)) return;
-  await prepareTracks(asset, work(), { outputBucket: job.outputBucket, ...ctx });
+  if (asset.status !== 'ready') return;
+  const scope = { outputBucket: job.outputBucket, ...ctx };
+  if (hasPreparingTracks(asset)) await prepareTracks(asset, work(), scope);
+  if (!asset.generate_shots || asset.shots || !asset.tracks?.some((t) => t.type === 'video')) return;
+  const deps = work();
+  const shots: ShotsRecord = { status: 'pending', created_at: Math.floor((ctx.now ?? Date.now)() / 1000) };
+  // False when a request made meanwhile (POST …/shots) holds them: its own task detects them.
+  if (await deps.shots.requestShots(asset.id, shots, SHOTS_RESTARTABLE)) {
+    await detectShots({ ...asset, shots }, deps, scope);
+  }
 }
