@@ -2,16 +2,17 @@
  * SQS consumer of the ingest queue: each message is an S3 event notification for the ingest bucket. Every record is
  * parsed and ingested on its own; failed ones are reported as batch item failures (retried, then dead-lettered).
  */
-import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+
 import { SQSClient } from '@aws-sdk/client-sqs';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
 import { documentClient, s3Client } from '../core/adapters/clients.js';
 import { DynamoAssetSearch } from '../core/adapters/dynamo-asset-search.js';
 import { DynamoMediaRepository } from '../core/adapters/dynamo-media.js';
 import { runnerFromEnv } from '../core/adapters/runner-from-env.js';
 import { S3MediaObjects } from '../core/adapters/s3-media-objects.js';
-import { SqsInputQueue } from '../core/adapters/sqs-input-queue.js';
 import { withSearchIndex } from '../core/adapters/search-indexed-media.js';
+import { SqsInputQueue } from '../core/adapters/sqs-input-queue.js';
 import { uploadIdFromKey } from '../core/domain/layout.js';
 import { envFor } from '../core/env.js';
 import { logger, withKeys } from '../core/logger.js';

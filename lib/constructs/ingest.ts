@@ -6,8 +6,8 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { GammaFunction } from './gamma-function.js';
 import type { Transcoder } from './transcoder.js';
-import type { UrlInputs } from './url-inputs.js';
 import { DEFAULT_MAX_UPLOAD_SIZE } from './upload-limits.js';
+import type { UrlInputs } from './url-inputs.js';
 
 export interface IngestProps {
   readonly queue: sqs.IQueue;
