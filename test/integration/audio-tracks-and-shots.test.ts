@@ -3,7 +3,8 @@
  * `inputs` (the video, whose audio is English; a French audio file; English subtitles) offers the French audio in
  * its master playlist's AUDIO group beside the primary, and that rendition plays (ffprobe); the subtitles become a
  * ready text track; the French track sends Mux's `video.asset.track.*` webhooks, is renamed by PATCH and deleted; and
- * shots on a source of three scenes of different brightness start where the scenes do.
+ * shots on a source of three scenes of different brightness (asked for by `generate_shots` at creation, and again by
+ * `generateShots` once deleted) start where the scenes do.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -79,7 +80,9 @@ beforeAll(async () => {
       { url: `${base}/en.vtt`, type: 'text', text_type: 'subtitles', language_code: 'en' },
     ],
     playback_policies: ['public'],
+    generate_shots: true,
   });
+  expect(created.generate_shots).toBe(true);
   expect(created.tracks?.map((t) => [t.type, t.status])).toEqual([
     ['audio', 'preparing'],
     ['text', 'preparing'],
@@ -188,8 +191,7 @@ describe('an alternate audio track after creation', () => {
 });
 
 describe('shots', () => {
-  it('detects the cuts of three scenes at 0, 3 and 6 seconds', async () => {
-    expect(await mux.video.assets.generateShots(assetId)).toMatchObject({ status: 'pending' });
+  const completedShots = async () => {
     const shots = await client.until(
       'the shots to complete',
       () => mux.video.assets.retrieveShots(assetId),
@@ -197,17 +199,25 @@ describe('shots', () => {
       120_000,
     );
     expect(shots.status, JSON.stringify(shots.errors)).toBe('completed');
-    const manifest = (await (await fetch(shots.shots_manifest_url ?? '')).json()) as {
+    return (await (await fetch(shots.shots_manifest_url ?? '')).json()) as {
       shots: { startTime: number; imageUrl: string }[];
     };
+  };
+
+  it('generate_shots at creation detects the cuts of three scenes at 0, 3 and 6 seconds', async () => {
+    const manifest = await completedShots();
     const starts = manifest.shots.map((s) => s.startTime);
     expect(starts).toHaveLength(3);
     for (const [i, expected] of [0, 3, 6].entries()) expect(starts[i]).toBeCloseTo(expected, 0);
     const image = await fetch(manifest.shots[1]?.imageUrl ?? '');
     expect(image.status).toBe(200);
     expect((await image.arrayBuffer()).byteLength).toBeGreaterThan(100);
+  });
 
+  it('deleted, they are made again on request', async () => {
     await mux.video.assets.deleteShots(assetId);
     expect(await mux.video.assets.retrieveShots(assetId)).toMatchObject({ status: 'deleted' });
+    expect(await mux.video.assets.generateShots(assetId)).toMatchObject({ status: 'pending' });
+    expect((await completedShots()).shots).toHaveLength(3);
   });
 });
