@@ -74,7 +74,7 @@ describe('new_asset_settings.inputs of a direct upload', () => {
         settings: { vertical_align: 'bottom', width: '10%' },
       },
     ]);
-    expect(inputs.jobs).toEqual([{ assetId: asset.id, url: '' }]);
+    expect(inputs.jobs).toEqual([{ assetId: asset.id, url: `s3://ingest/uploads/${upload.id}` }]);
     expect(runner.jobs).toEqual([]);
 
     // The fetch function takes the watermark only (the upload's file is in place), then dispatches with it.

@@ -74,7 +74,8 @@ export async function ingestObject(
   if (asset.overlays?.some((o) => o.url)) {
     // Its watermark images are fetched first, by the function that fetches input URLs, which then dispatches.
     if (!ctx.inputs) throw new Error('This upload names watermark images, but ingest has no input queue to fetch them');
-    await ctx.inputs.submit({ assetId: asset.id, url: '' });
+    // The message names the uploaded object for the log; the fetch function leaves an upload's source in place.
+    await ctx.inputs.submit({ assetId: asset.id, url: `s3://${asset.source.bucket}/${asset.source.key}` });
     return { outcome: 'fetching_inputs' };
   }
 
