@@ -125,15 +125,6 @@ export class PipelineStack extends Stack {
     }
 
     const maxUploadSize = props.maxUploadSize ?? (local ? Size.mebibytes(100) : DEFAULT_MAX_UPLOAD_SIZE);
-    new Ingest(this, 'Ingest', {
-      maxUploadSize,
-      queue: storage.ingestQueue,
-      ingestBucket: storage.ingestBucket,
-      outputBucket: storage.outputBucket,
-      mediaTable: storage.mediaTable,
-      transcoder,
-    });
-
     const urlInputs = new UrlInputs(this, 'UrlInputs', {
       ingestBucket: storage.ingestBucket,
       outputBucket: storage.outputBucket,
@@ -142,6 +133,16 @@ export class PipelineStack extends Stack {
       maxUploadSize,
       // The local platform's tests serve input files on 127.0.0.1; on AWS every internal address is refused.
       allowLoopback: Boolean(local),
+    });
+
+    new Ingest(this, 'Ingest', {
+      maxUploadSize,
+      queue: storage.ingestQueue,
+      ingestBucket: storage.ingestBucket,
+      outputBucket: storage.outputBucket,
+      mediaTable: storage.mediaTable,
+      transcoder,
+      urlInputs,
     });
 
     const push = new StatusPush(this, 'StatusPush', {

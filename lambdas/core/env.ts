@@ -150,7 +150,8 @@ export const USES = {
     // MediaConvert deployments refuse them.
     'TRANSCODER',
   ],
-  ingest: ['MEDIA_TABLE', 'INGEST_BUCKET', 'OUTPUT_BUCKET', 'TRANSCODER', 'MAX_UPLOAD_BYTES'],
+  // INPUT_QUEUE_URL: an upload whose settings name watermark images has them fetched by the URL-input function.
+  ingest: ['MEDIA_TABLE', 'INGEST_BUCKET', 'OUTPUT_BUCKET', 'TRANSCODER', 'MAX_UPLOAD_BYTES', 'INPUT_QUEUE_URL'],
   /** The TranscodeRunner adapters: the ingest function also reads the variables of the one it is configured with. */
   fargateRunner: [
     'ECS_CLUSTER_ARN',

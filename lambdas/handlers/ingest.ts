@@ -2,6 +2,8 @@
  * SQS consumer of the ingest queue: each message is an S3 event notification for the ingest bucket. Every record is
  * parsed and ingested on its own; failed ones are reported as batch item failures (retried, then dead-lettered).
  */
+
+import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
 import { documentClient, s3Client } from '../core/adapters/clients.js';
@@ -10,6 +12,7 @@ import { DynamoMediaRepository } from '../core/adapters/dynamo-media.js';
 import { runnerFromEnv } from '../core/adapters/runner-from-env.js';
 import { S3MediaObjects } from '../core/adapters/s3-media-objects.js';
 import { withSearchIndex } from '../core/adapters/search-indexed-media.js';
+import { SqsInputQueue } from '../core/adapters/sqs-input-queue.js';
 import { uploadIdFromKey } from '../core/domain/layout.js';
 import { envFor } from '../core/env.js';
 import { logger, withKeys } from '../core/logger.js';
@@ -99,6 +102,8 @@ export const handler = createIngestHandler(
       outputBucket: env.OUTPUT_BUCKET,
       maxUploadBytes: Number(env.MAX_UPLOAD_BYTES),
       objects: new S3MediaObjects(s3Client()),
+      // An upload whose settings name watermark images has them fetched there first.
+      inputs: new SqsInputQueue(new SQSClient({}), env.INPUT_QUEUE_URL),
     };
   }),
 );

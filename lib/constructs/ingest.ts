@@ -7,6 +7,7 @@ import { Construct } from 'constructs';
 import { GammaFunction } from './gamma-function.js';
 import type { Transcoder } from './transcoder.js';
 import { DEFAULT_MAX_UPLOAD_SIZE } from './upload-limits.js';
+import type { UrlInputs } from './url-inputs.js';
 
 export interface IngestProps {
   readonly queue: sqs.IQueue;
@@ -14,6 +15,8 @@ export interface IngestProps {
   readonly outputBucket: s3.IBucket;
   readonly mediaTable: dynamodb.ITable;
   readonly transcoder: Transcoder;
+  /** Where an upload's watermark images are fetched before its transcode (its settings' `inputs`). */
+  readonly urlInputs: UrlInputs;
   /** A file larger than this errors its upload and is deleted. @default DEFAULT_MAX_UPLOAD_SIZE (upload-limits.ts) */
   readonly maxUploadSize?: Size;
 }
@@ -36,6 +39,7 @@ export class Ingest extends Construct {
         OUTPUT_BUCKET: props.outputBucket.bucketName,
         MAX_UPLOAD_BYTES: String((props.maxUploadSize ?? DEFAULT_MAX_UPLOAD_SIZE).toBytes()),
         ...props.transcoder.runnerEnvironment(),
+        INPUT_QUEUE_URL: props.urlInputs.environment().INPUT_QUEUE_URL,
       },
       timeout: Duration.seconds(30),
       description: 'Creates the asset of each uploaded file and starts its transcode',
@@ -44,6 +48,7 @@ export class Ingest extends Construct {
     // A file over the size limit is deleted.
     props.ingestBucket.grantDelete(this.function, 'uploads/*');
     props.transcoder.grantStart(this.function);
+    props.urlInputs.grantSubmit(this.function);
     this.function.addEventSource(
       new SqsEventSource(props.queue, {
         batchSize: 10,

@@ -2,7 +2,9 @@
  * Tracks at creation and shots through the local platform, driven with Mux's SDK: one asset made from three
  * `inputs` (the video, whose audio is English; a French audio file; English subtitles) offers the French audio in
  * its master playlist's AUDIO group beside the primary, and that rendition plays (ffprobe); the subtitles become a
- * ready text track; and shots on a source of three scenes of different brightness start where the scenes do.
+ * ready text track; the French track sends Mux's `video.asset.track.*` webhooks, is renamed by PATCH and deleted; and
+ * shots on a source of three scenes of different brightness (asked for by `generate_shots` at creation, and again by
+ * `generateShots` once deleted) start where the scenes do.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -14,6 +16,7 @@ import { promisify } from 'node:util';
 import Mux from '@mux/mux-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GammaClient } from '../support/client.js';
+import { type Receiver, startReceiver } from '../support/receiver.js';
 import { needsLocalDeployment } from '../support/target.js';
 
 const exec = promisify(execFile);
@@ -46,6 +49,8 @@ async function tone(file: string) {
 const SUBTITLES = 'WEBVTT\n\n00:00:00.500 --> 00:00:02.000\nRouge\n\n00:00:03.500 --> 00:00:05.000\nVert\n';
 
 let server: Server;
+let receiver: Receiver;
+let webhook: { id: string; secret: string };
 let base: string;
 let assetId: string;
 let playbackId: string;
@@ -65,6 +70,9 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  receiver = await startReceiver(config);
+  const hook = await mux.system.webhooks.create({ address: receiver.url });
+  webhook = { id: hook.id, secret: hook.signing_secret ?? '' };
   const created = await mux.video.assets.create({
     inputs: [
       { url: `${base}/scenes.mp4`, language_code: 'en', name: 'English' },
@@ -72,7 +80,9 @@ beforeAll(async () => {
       { url: `${base}/en.vtt`, type: 'text', text_type: 'subtitles', language_code: 'en' },
     ],
     playback_policies: ['public'],
+    generate_shots: true,
   });
+  expect(created.generate_shots).toBe(true);
   expect(created.tracks?.map((t) => [t.type, t.status])).toEqual([
     ['audio', 'preparing'],
     ['text', 'preparing'],
@@ -83,7 +93,20 @@ beforeAll(async () => {
   playbackId = (asset.playback_ids as { id: string }[])[0]?.id ?? '';
 }, 300_000);
 
-afterAll(() => server.close());
+afterAll(async () => {
+  server.close();
+  if (webhook) await mux.system.webhooks.delete(webhook.id).catch(() => undefined);
+  await receiver?.close();
+});
+
+/** The track events received for the asset so far, each verified as the SDK verifies them. */
+async function trackEvents() {
+  const received = await receiver.received();
+  const events = await Promise.all(received.map((r) => mux.webhooks.unwrap(r.body, r.headers, webhook.secret)));
+  return (events as unknown as { type: string; data: { asset_id?: string; id: string; status: string } }[]).filter(
+    (e) => e.type.startsWith('video.asset.track.') && e.data.asset_id === assetId,
+  );
+}
 
 const settledTracks = () =>
   client.until(
@@ -135,9 +158,40 @@ describe('tracks from inputs', () => {
   });
 });
 
+describe('an alternate audio track after creation', () => {
+  it('sends Mux’s track webhooks, takes a new name and language by PATCH, and goes by DELETE', async () => {
+    const french = (await settledTracks()).find((t) => t.type === 'audio' && !t.primary);
+    const id = french?.id ?? '';
+    const seen = (types: string[]) =>
+      client.until(
+        `the webhooks ${types.join(', ')} of the audio track`,
+        trackEvents,
+        (events) => types.every((t) => events.some((e) => e.type === t && e.data.id === id)),
+        60_000,
+      );
+    const settled = await seen(['video.asset.track.created', 'video.asset.track.ready']);
+    expect(settled.find((e) => e.type === 'video.asset.track.ready' && e.data.id === id)?.data).toMatchObject({
+      type: 'audio',
+      primary: false,
+      language_code: 'fr',
+      status: 'ready',
+    });
+
+    const renamed = await mux.video.assets.updateTrack(assetId, id, { name: 'Français', language_code: 'fr-CA' });
+    expect(renamed).toMatchObject({ id, type: 'audio', name: 'Français', language_code: 'fr-CA', status: 'ready' });
+    const master = await (await fetch(`${config.streamUrl}/${playbackId}.m3u8`)).text();
+    expect(master).toMatch(/TYPE=AUDIO,.*NAME="Français",LANGUAGE="fr-CA"/);
+
+    await mux.video.assets.deleteTrack(assetId, id);
+    const gone = await seen(['video.asset.track.deleted']);
+    expect(gone.find((e) => e.type === 'video.asset.track.deleted')?.data).toMatchObject({ id, status: 'deleted' });
+    const after = await (await fetch(`${config.streamUrl}/${playbackId}.m3u8`)).text();
+    expect(after).not.toContain('TYPE=AUDIO');
+  });
+});
+
 describe('shots', () => {
-  it('detects the cuts of three scenes at 0, 3 and 6 seconds', async () => {
-    expect(await mux.video.assets.generateShots(assetId)).toMatchObject({ status: 'pending' });
+  const completedShots = async () => {
     const shots = await client.until(
       'the shots to complete',
       () => mux.video.assets.retrieveShots(assetId),
@@ -145,17 +199,25 @@ describe('shots', () => {
       120_000,
     );
     expect(shots.status, JSON.stringify(shots.errors)).toBe('completed');
-    const manifest = (await (await fetch(shots.shots_manifest_url ?? '')).json()) as {
+    return (await (await fetch(shots.shots_manifest_url ?? '')).json()) as {
       shots: { startTime: number; imageUrl: string }[];
     };
+  };
+
+  it('generate_shots at creation detects the cuts of three scenes at 0, 3 and 6 seconds', async () => {
+    const manifest = await completedShots();
     const starts = manifest.shots.map((s) => s.startTime);
     expect(starts).toHaveLength(3);
     for (const [i, expected] of [0, 3, 6].entries()) expect(starts[i]).toBeCloseTo(expected, 0);
     const image = await fetch(manifest.shots[1]?.imageUrl ?? '');
     expect(image.status).toBe(200);
     expect((await image.arrayBuffer()).byteLength).toBeGreaterThan(100);
+  });
 
+  it('deleted, they are made again on request', async () => {
     await mux.video.assets.deleteShots(assetId);
     expect(await mux.video.assets.retrieveShots(assetId)).toMatchObject({ status: 'deleted' });
+    expect(await mux.video.assets.generateShots(assetId)).toMatchObject({ status: 'pending' });
+    expect((await completedShots()).shots).toHaveLength(3);
   });
 });

@@ -2,10 +2,13 @@
  * Clips, watermarks and test mode through the local platform, driven with Mux's SDK: a clip of seconds 2–6 of a
  * ready asset becomes a ready 4 s asset (ffprobe) whose first frame is the parent's frame at 2 s (PSNR) and reports
  * `source_asset_id`; a watermark served on 127.0.0.1 is burned into every rung at its place (pixel check); a test
- * asset is at most 10 s and reports `test: true`; bad clip times and a missing parent are 400s naming the field.
+ * asset is at most 10 s and reports `test: true`; bad clip times and a missing parent are 400s naming the field; a
+ * direct upload whose `new_asset_settings.inputs` name subtitles and a watermark gets the track ready and the
+ * watermark in every rung.
  */
 import { execFile } from 'node:child_process';
 import { createReadStream, mkdtempSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -14,6 +17,13 @@ import { promisify } from 'node:util';
 import Mux, { BadRequestError } from '@mux/mux-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ffprobeDuration, GammaClient, makeClip } from '../support/client.js';
+import {
+  CORNER_WATERMARK,
+  expectSubtitleSegments,
+  expectWatermarkInEveryRung,
+  pixel,
+  renditionUrls,
+} from '../support/media-checks.js';
 import { needsLocalDeployment } from '../support/target.js';
 
 const exec = promisify(execFile);
@@ -51,6 +61,8 @@ beforeAll(async () => {
     '1',
     files['/logo.png'],
   ]);
+  files['/en.vtt'] = join(work, 'en.vtt');
+  await writeFile(files['/en.vtt'], 'WEBVTT\n\n00:00:00.500 --> 00:00:03.000\nUnder the watermark\n');
   server = createServer((req, res) => {
     const file = files[req.url ?? ''];
     if (!file) return void res.writeHead(404).end();
@@ -78,29 +90,8 @@ async function readyAsset(id: string) {
 }
 
 /** Each rendition's URL, from the master playlist of the asset's public playback id (lowest first). */
-async function renditions(asset: { playback_ids: { id: string }[] }): Promise<string[]> {
-  const masterUrl = `${config.streamUrl}/${asset.playback_ids[0]?.id}.m3u8`;
-  const master = await (await fetch(masterUrl)).text();
-  return master
-    .split('\n')
-    .filter((line) => line && !line.startsWith('#'))
-    .map((uri) => new URL(uri, masterUrl).href);
-}
-
-/** The RGB of pixel (x, y) of the first frame of `url`. */
-async function pixel(url: string, x: number, y: number): Promise<number[]> {
-  const { stdout } = await exec(
-    'ffmpeg',
-    [
-      ...['-v', 'error', ...HTTP, '-i', url, '-vf', `format=rgb24,crop=1:1:${x}:${y}`, '-frames:v', '1'],
-      '-f',
-      'rawvideo',
-      '-',
-    ],
-    { encoding: 'buffer' },
-  );
-  return [...stdout];
-}
+const renditions = (asset: { playback_ids: { id: string }[] }) =>
+  renditionUrls(config.streamUrl, asset.playback_ids[0]?.id ?? '');
 
 const refusal = (call: Promise<unknown>) =>
   call.then(
@@ -154,45 +145,52 @@ describe('clips', () => {
 describe('watermarks', () => {
   it('an overlay_settings image is burned into every rung at its place', async () => {
     const created = await mux.video.assets.create({
-      inputs: [
-        { url: `${base}/gray.mp4` },
-        {
-          url: `${base}/logo.png`,
-          overlay_settings: {
-            vertical_align: 'bottom',
-            vertical_margin: '10%',
-            horizontal_align: 'right',
-            horizontal_margin: '10%',
-            width: '25%',
-          },
-        },
-      ],
+      inputs: [{ url: `${base}/gray.mp4` }, { url: `${base}/logo.png`, overlay_settings: CORNER_WATERMARK }],
       playback_policies: ['public'],
     });
-    const urls = await renditions(await readyAsset(created.id));
-    expect(urls.length).toBeGreaterThan(1);
-    for (const url of urls) {
-      const { stdout } = await exec('ffprobe', [
-        '-v',
-        'error',
-        ...HTTP,
-        '-select_streams',
-        'v:0',
-        '-show_entries',
-        'stream=width,height',
-        '-of',
-        'csv=p=0',
-        url,
-      ]);
-      const [width = 0, height = 0] = (stdout.trim().split('\n')[0] ?? '').split(',').map(Number);
-      // 25% wide at 2:1, 10% of the width from the right and of the height from the bottom: its centre is at
-      // (77.5%, 90% − 6.25% of the width) of the frame.
-      const inside = await pixel(url, Math.round(width * 0.775), Math.round(height * 0.9 - width * 0.0625));
-      const outside = await pixel(url, Math.round(width * 0.2), Math.round(height * 0.2));
-      expect(inside[0], `${width}x${height}: red inside`).toBeGreaterThan(200);
-      expect(inside[1], `${width}x${height}: not green inside`).toBeLessThan(60);
-      expect(Math.abs((outside[0] ?? 0) - (outside[1] ?? 0)), `${width}x${height}: gray outside`).toBeLessThan(12);
-    }
+    const asset = await readyAsset(created.id);
+    await expectWatermarkInEveryRung(config.streamUrl, asset.playback_ids[0]?.id ?? '');
+  });
+
+  it('a direct upload whose new_asset_settings.inputs name subtitles and a watermark gets both', async () => {
+    const upload = await mux.video.uploads.create({
+      cors_origin: '*',
+      new_asset_settings: {
+        playback_policies: ['public'],
+        inputs: [
+          {}, // the uploaded file: no url
+          { url: `${base}/en.vtt`, type: 'text', text_type: 'subtitles', language_code: 'en', closed_captions: true },
+          { url: `${base}/logo.png`, overlay_settings: CORNER_WATERMARK },
+        ],
+      },
+    });
+    expect(upload.new_asset_settings?.inputs).toHaveLength(3);
+    expect(await client.put(upload.url ?? '', files['/gray.mp4'] ?? '')).toBe(200);
+    const asset = await readyAsset(await client.assetOfUpload(upload.id));
+    const playbackId = asset.playback_ids[0]?.id ?? '';
+    await expectWatermarkInEveryRung(config.streamUrl, playbackId);
+    const tracks = await client.until(
+      'the subtitle track to settle',
+      async () => (await mux.video.assets.retrieve(asset.id)).tracks ?? [],
+      (t) => t.every((track) => track.status !== 'preparing'),
+      60_000,
+    );
+    expect(tracks.find((t) => t.type === 'text')).toMatchObject({
+      status: 'ready',
+      language_code: 'en',
+      closed_captions: true,
+    });
+    await expectSubtitleSegments(config.streamUrl, playbackId, 'Under the watermark', 1);
+  });
+
+  it('an upload’s inputs are checked as an asset’s: a further input without url is a 400 naming it', async () => {
+    const refused = await refusal(
+      mux.video.uploads.create({
+        cors_origin: '*',
+        new_asset_settings: { inputs: [{}, { type: 'text', text_type: 'subtitles', language_code: 'en' }] },
+      }),
+    );
+    expect(refused).toContain('new_asset_settings.inputs.1.url: is required');
   });
 });
 

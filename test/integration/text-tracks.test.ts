@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import Mux from '@mux/mux-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GammaClient, makeClip } from '../support/client.js';
+import { expectSubtitleSegments } from '../support/media-checks.js';
 import { target } from '../support/target.js';
 
 const config = target();
@@ -83,18 +84,7 @@ describe('text tracks', () => {
   });
 
   it('its WebVTT segments play through the stream URL, and the whole file and transcript download', async () => {
-    const { text } = await master();
-    const uri = /URI="([^"]+)"/.exec(text)?.[1] ?? '';
-    const playlistUrl = new URL(uri, `${config.streamUrl}/${playbackId}.m3u8`);
-    const playlist = await fetch(playlistUrl);
-    expect(playlist.status).toBe(200);
-    const segments = (await playlist.text()).split('\n').filter((l) => l.startsWith('seg_'));
-    expect(segments.length).toBeGreaterThanOrEqual(2);
-    const first = await fetch(new URL(segments[0] ?? '', playlistUrl));
-    expect(first.status).toBe(200);
-    const body = await first.text();
-    expect(body).toMatch(/^WEBVTT\nX-TIMESTAMP-MAP=MPEGTS:0,LOCAL:00:00:00.000\n/);
-    expect(body).toContain('Hello from the subtitles');
+    await expectSubtitleSegments(config.streamUrl, playbackId, 'Hello from the subtitles');
     const vtt = await fetch(`${config.streamUrl}/${playbackId}/text/${trackId}.vtt`);
     expect(await vtt.text()).toContain('00:00:07.000 --> 00:00:09.000\nSecond cue');
     const txt = await fetch(`${config.streamUrl}/${playbackId}/text/${trackId}.txt`);

@@ -58,6 +58,8 @@ describe("Mux's getting-started bodies, verbatim", () => {
       env: 'env1',
       media,
       urls: { presignPut: async (key) => `https://ingest.test/${key}` },
+      transcoder: 'fargate',
+      resolve: async () => [],
       defaultTimeout: 3600,
     });
     expect(upload.new_asset_settings).toEqual({ playback_policies: ['public'], video_quality: 'basic' });
@@ -141,7 +143,15 @@ describe('what the asset reports and its job carries', () => {
       parseOrThrow(CreateUploadInput, {
         new_asset_settings: { video_quality: 'plus', normalize_audio: true },
       }),
-      { env: 'env1', media, urls: { presignPut: async (key) => `https://ingest.test/${key}` }, defaultTimeout: 3600 },
+      {
+        ...{
+          env: 'env1',
+          media,
+          urls: { presignPut: async (key) => `https://ingest.test/${key}` },
+          defaultTimeout: 3600,
+        },
+        ...{ transcoder: 'fargate' as const, resolve: async () => [] },
+      },
     );
     await ingestObject(
       { bucket: 'ingest', key: `uploads/${upload.id}` },
@@ -161,7 +171,7 @@ describe('what the asset reports and its job carries', () => {
     const runner = new RecordingRunner();
     const upload = await createUpload(parseOrThrow(CreateUploadInput, body), {
       ...{ env: 'env1', media, urls: { presignPut: async (key: string) => `https://ingest.test/${key}` } },
-      defaultTimeout: 3600,
+      ...{ defaultTimeout: 3600, transcoder: 'fargate' as const, resolve: async () => [] },
     });
     await ingestObject(
       { bucket: 'ingest', key: `uploads/${upload.id}` },
@@ -195,7 +205,8 @@ describe('refused by name, never ignored', () => {
       /^advanced_playback_policies\.0\.policy: drm is not supported/,
     ],
     [{ inputs: [{ url }], directives: [] }, /^directives: is not supported by this deployment/],
-    [{ inputs: [{ url }], generate_shots: true }, /^generate_shots: is not yet supported in this deployment/],
+    [{ inputs: [{ url }], generate_shots: 1 }, /^generate_shots: must be a boolean/],
+    [{ inputs: [{ language_code: 'en' }] }, /^inputs\.0\.url: is required/],
     [{ inputs: [{ url: 'mux://assets/' }] }, /^inputs\.0\.url: must be mux:\/\/assets\/\{asset_id\}/],
     [{ inputs: [{ url }, { url: 'mux://assets/abc' }] }, /^inputs\.1\.url: only the first input can be a clip/],
     [{ inputs: [{ url, start_time: 1 }] }, /^inputs\.0\.start_time: applies only to a clip input/],

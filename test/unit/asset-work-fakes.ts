@@ -2,7 +2,7 @@
 import { AUDIO_TRACK_TRANSITIONS, type AudioTrackRecord } from '../../lambdas/core/domain/audio-tracks.js';
 import { TransitionError } from '../../lambdas/core/domain/errors.js';
 import type { ShotsRecord } from '../../lambdas/core/domain/shots.js';
-import type { AudioTrackRepository, ObjectUrls, ShotsRepository } from '../../lambdas/core/ports.js';
+import type { AudioTrackPatch, AudioTrackRepository, ObjectUrls, ShotsRepository } from '../../lambdas/core/ports.js';
 import { type InMemoryMediaRepository, RecordingRunner } from './fakes.js';
 
 /** The same guards as DynamoAssetWork: the asset ready, the track or shots in the state named. */
@@ -33,6 +33,12 @@ export class InMemoryAssetWork implements AudioTrackRepository, ShotsRepository 
       throw new TransitionError('track', trackId, to, AUDIO_TRACK_TRANSITIONS[to]);
     }
     Object.assign(track, { status: to }, structuredClone(outcome));
+  }
+
+  async updateAudioTrack(assetId: string, trackId: string, patch: AudioTrackPatch): Promise<AudioTrackRecord> {
+    const track = this.ready(assetId).audio_tracks?.[trackId];
+    if (!track) throw new TransitionError('track', trackId, 'updated', ['on a ready asset']);
+    return structuredClone(Object.assign(track, structuredClone(patch)));
   }
 
   async removeAudioTrack(assetId: string, trackId: string): Promise<void> {

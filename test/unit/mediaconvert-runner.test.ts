@@ -88,4 +88,21 @@ describe('MediaConvertRunner', () => {
     mediaConvert.on(CreateJobCommand).resolves({});
     await expect(runner.start(job)).rejects.toThrow('CreateJob for asset asset1 returned no job');
   });
+
+  it.each([
+    [{ clip: { startSeconds: 2, endSeconds: 6 } }, 'clips'],
+    [{ overlays: [{ bucket: 'ingest', key: 'uploads/overlay-a-0', settings: {} }] }, 'watermarks'],
+    [{ test: true }, 'test assets'],
+  ] as [Partial<TranscodeJob>, string][])('refuses %j by name, creating no job', async (extra, what) => {
+    await expect(runner.start({ ...job, ...extra })).rejects.toThrow(
+      `MediaConvert mode does not make ${what}; the FFmpeg transcoder does`,
+    );
+    expect(mediaConvert.commandCalls(CreateJobCommand)).toHaveLength(0);
+  });
+
+  it('refuses every task on a ready asset by its mode', async () => {
+    await expect(runner.start({ ...job, mode: 'tracks' })).rejects.toThrow(
+      'tracks: is not supported by this deployment (the MediaConvert transcoder makes files only at creation)',
+    );
+  });
 });

@@ -213,6 +213,38 @@ describe('PATCH and DELETE /video/v1/assets/{ASSET_ID}/tracks/{TRACK_ID}', () =>
     expect((await call('DELETE', '/video/v1/assets/asset1/tracks/v1')).body.error.messages).toEqual([
       'The video track and the primary audio track cannot be deleted',
     ]);
+    expect((await call('PATCH', '/video/v1/assets/asset1/tracks/v1', { name: 'x' })).body.error.messages).toEqual([
+      'The video track and the primary audio track cannot be updated',
+    ]);
+  });
+
+  it('updates an alternate audio track’s name, language and passthrough; closed_captions and a taken name are refused', async () => {
+    const audio = { url: SUBS, type: 'audio', language_code: 'fr' };
+    const id = (await call('POST', '/video/v1/assets/asset1/tracks', audio)).body.data.id as string;
+    await call('POST', '/video/v1/assets/asset1/tracks', { ...audio, language_code: 'de' });
+    const patched = await call('PATCH', `/video/v1/assets/asset1/tracks/${id}`, {
+      name: 'Commentary',
+      language_code: 'fr-ca',
+      passthrough: 'director',
+    });
+    expect(patched.status).toBe(200);
+    expect(patched.body.data).toMatchObject({
+      id,
+      type: 'audio',
+      primary: false,
+      name: 'Commentary',
+      language_code: 'fr-CA',
+      passthrough: 'director',
+      status: 'preparing',
+    });
+    expect((await stored()).audio_tracks?.[id]).toMatchObject({ name: 'Commentary', language_code: 'fr-CA' });
+    const refused = async (body: unknown) =>
+      (await call('PATCH', `/video/v1/assets/asset1/tracks/${id}`, body)).body.error.messages;
+    expect(await refused({ closed_captions: true })).toEqual([
+      'closed_captions: is for text tracks only; this is an audio track',
+    ]);
+    expect(await refused({ name: 'German' })).toEqual(['name: the asset already has an audio track named "German"']);
+    expect(await refused({ name: 'Default' })).toEqual(['name: the asset already has an audio track named "Default"']);
   });
 });
 
@@ -243,6 +275,33 @@ describe('track events from the table stream', () => {
     const deleted = messagesFor(change(after, removed));
     expect(deleted.map((e) => [e.message.type, (e.message.data as { status: string }).status])).toEqual([
       ['video.asset.track.deleted', 'deleted'],
+    ]);
+    // An alternate audio track's changes are track events too, with the track as the asset's `tracks` show it.
+    const audio = { url: SUBS, type: 'audio', language_code: 'fr' };
+    const audioId = (await call('POST', '/video/v1/assets/asset1/tracks', audio)).body.data.id as string;
+    const withAudio = await stored();
+    const audioCreated = messagesFor(change(after, withAudio));
+    expect(audioCreated.map((e) => e.message.type)).toEqual(['video.asset.track.created']);
+    expect(audioCreated[0]?.message).toMatchObject({
+      object: { type: 'track', id: audioId },
+      data: { id: audioId, asset_id: 'asset1', type: 'audio', primary: false, name: 'French', status: 'preparing' },
+    });
+    const audioReady = structuredClone(withAudio);
+    Object.assign(audioReady.audio_tracks?.[audioId] ?? {}, { status: 'ready', duration: 14, max_channels: 2 });
+    expect(messagesFor(change(withAudio, audioReady)).map((e) => [e.message.type, e.message.data])).toEqual([
+      ['video.asset.track.ready', expect.objectContaining({ id: audioId, status: 'ready', max_channels: 2 })],
+    ]);
+    const audioErrored = structuredClone(withAudio);
+    Object.assign(audioErrored.audio_tracks?.[audioId] ?? {}, {
+      status: 'errored',
+      error: { type: 'invalid_input', messages: ['no audio'] },
+    });
+    expect(messagesFor(change(withAudio, audioErrored)).map((e) => e.message.type)).toEqual([
+      'video.asset.track.errored',
+    ]);
+    const audioGone = { ...audioReady, audio_tracks: {} };
+    expect(messagesFor(change(audioReady, audioGone)).map((e) => [e.message.type, e.message.data])).toEqual([
+      ['video.asset.track.deleted', expect.objectContaining({ id: audioId, type: 'audio', status: 'deleted' })],
     ]);
     // A change of the asset itself is still its own event.
     const renamed = { ...after, passthrough: 'new' };

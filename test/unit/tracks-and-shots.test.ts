@@ -87,8 +87,18 @@ describe('tracks from inputs', () => {
     await expect(create(withTracks, 'mediaconvert')).rejects.toThrow(
       /^inputs: text and audio track inputs is not supported by this deployment \(it transcodes with MediaConvert/,
     );
+    await expect(create({ inputs: [{ url }], generate_shots: true }, 'mediaconvert')).rejects.toThrow(
+      /^generate_shots: shot detection is not supported by this deployment \(it transcodes with MediaConvert/,
+    );
     // A plain asset is still made.
     expect((await create({ inputs: [{ url }] }, 'mediaconvert')).asset.status).toBe('preparing');
+  });
+
+  it('records generate_shots on the asset, which reports it as Mux does', async () => {
+    const { asset, stored } = await create({ inputs: [{ url }], generate_shots: true });
+    expect(stored.generate_shots).toBe(true);
+    expect(asset).toMatchObject({ generate_shots: true });
+    expect((await create({ inputs: [{ url }] })).asset).not.toHaveProperty('generate_shots');
   });
 });
 

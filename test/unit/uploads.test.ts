@@ -28,6 +28,8 @@ const create = async (body: unknown) =>
     env: 'env1',
     media,
     urls,
+    transcoder: 'fargate',
+    resolve: async () => ['93.184.216.34'],
     defaultTimeout: 3600,
     now: () => 1_700_000_000_000,
   });
@@ -96,9 +98,9 @@ describe('createUpload', () => {
     ],
     [
       { new_asset_settings: { inputs: [{ url: 'https://x.test/a.vtt' }] } },
-      'new_asset_settings.inputs: is not yet supported',
+      'new_asset_settings.inputs.0.type: further inputs are text or audio tracks',
     ],
-    [{ new_asset_settings: { generate_shots: true } }, 'new_asset_settings.generate_shots: is not yet supported'],
+    [{ new_asset_settings: { generate_shots: 'yes' } }, 'new_asset_settings.generate_shots: must be a boolean'],
     [{ new_asset_settings: { playback_policies: ['private'] } }, 'new_asset_settings.playback_policies.0: '],
     [{ new_asset_settings: { max_resolution_tier: '720p' } }, 'new_asset_settings.max_resolution_tier: '],
     [{ cors_origin: 'example.com' }, 'cors_origin: must be "*" or an origin'],

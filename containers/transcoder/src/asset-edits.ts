@@ -1,18 +1,19 @@
 /**
- * Tasks started for an asset that is already ready (TranscodeJob `mode`, set by the API's usecases/asset-files.ts):
+ * The files of an asset that is already ready, added after creation (TranscodeJob `mode`, set by the API's
+ * usecases/asset-files.ts; main.ts's TASKS table runs each through options/ready-asset.ts `onReadyAsset`):
  *
  * - `static_renditions`: the files added after creation, remuxed by stream copy from the rungs the asset stored
  *   (read from the bucket), as at creation;
  * - `master`: the master MP4 from the source (options/master.ts).
  *
- * Neither touches the asset's status. Exit code 0 when the work was done or is no longer wanted (the asset was
- * deleted meanwhile); the outcome of each file is on the asset.
+ * Neither touches the asset's status; the outcome of each file is on the asset.
  */
 import { join } from 'node:path';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { storedRenditionSource } from '../../../lambdas/core/domain/static-renditions.js';
 import type { TranscoderJob } from './job.js';
 import { writeMaster } from './options/master.js';
+import type { ReadyAssetTask } from './options/ready-asset.js';
 import { bucketFiles, writeStaticRenditions } from './static-renditions.js';
 import type { S3Storage } from './storage.js';
 import type { TranscoderDeps } from './strategies/context.js';
@@ -25,26 +26,19 @@ export interface EditContext {
   logger: Logger;
 }
 
-export async function editReadyAsset(ctx: EditContext): Promise<number> {
-  const { job, deps, logger } = ctx;
-  const asset = await deps.repo.getAsset(job.assetId);
-  if (asset?.status !== 'ready') {
-    logger.warn('The asset is not ready: nothing to do', { status: asset?.status, mode: job.mode });
-    return 0;
-  }
-  if (job.mode === 'static_renditions') {
-    await writeStaticRenditions({
-      ...{ assetId: job.assetId, requested: job.options.staticRenditions, durationSeconds: asset.duration ?? 0 },
-      source: (resolution) => storedRenditionSource(resolution, asset),
-      files: bucketFiles(deps.s3, job.outputBucket, job.assetId),
-      ...{ s3: deps.s3, bucket: job.outputBucket, workDir: ctx.workDir, store: deps.staticRenditions, logger },
-      measure: async (file) => (await deps.probe(file)).video,
-    });
-    return 0;
-  }
-  await writeMasterFromSource(ctx);
-  return 0;
-}
+/** `static_renditions`: the files the job names, from the rungs stored in the bucket. */
+export const addStaticRenditions: ReadyAssetTask = async (asset, { job, deps, workDir, logger }) => {
+  await writeStaticRenditions({
+    ...{ assetId: job.assetId, requested: job.options.staticRenditions, durationSeconds: asset.duration ?? 0 },
+    source: (resolution) => storedRenditionSource(resolution, asset),
+    files: bucketFiles(deps.s3, job.outputBucket, job.assetId),
+    ...{ s3: deps.s3, bucket: job.outputBucket, workDir, store: deps.staticRenditions, logger },
+    measure: async (file) => (await deps.probe(file)).video,
+  });
+};
+
+/** `master`: the master MP4, from the source downloaded again. */
+export const addMaster: ReadyAssetTask = (_asset, ctx) => writeMasterFromSource(ctx);
 
 /**
  * The master from the source: `sourceFile` when the caller has it on disk (the single pass), else downloaded from

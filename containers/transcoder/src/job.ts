@@ -124,7 +124,7 @@ export interface TranscoderJob {
   chunking: Chunking;
   /** Set in a chunk task: the chunk of the asset's recorded plan it encodes. */
   chunkIndex?: number;
-  /** The whole transcode, or work on a ready asset (options/ready-asset.ts). */
+  /** The whole transcode, or work on a ready asset (main.ts TASKS). */
   mode: TaskMode;
 }
 

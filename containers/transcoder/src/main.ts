@@ -26,12 +26,15 @@ import { runnerFromEnv } from '../../../lambdas/core/adapters/runner-from-env.js
 import { InvalidInputError, TransitionError } from '../../../lambdas/core/domain/errors.js';
 import type { AssetRecord } from '../../../lambdas/core/domain/media.js';
 import { optional } from '../../../lambdas/core/env.js';
-import { editReadyAsset } from './asset-edits.js';
+import { addMaster, addStaticRenditions } from './asset-edits.js';
 import { encodeAudioSlices, encodeHls, encodeHlsChunk, encodeImages } from './encode.js';
 import { makeWorkDir, prepareToolProcess } from './ffmpeg/tools.js';
 import { readJob, type TranscoderJob } from './job.js';
 import { jobClientConfig } from './job-scope.js';
-import { afterTranscode, readyAssetDeps, runOnReadyAsset } from './options/ready-asset.js';
+import { afterTranscode, onReadyAsset, readyAssetDeps, type Task } from './options/ready-asset.js';
+import { detectShots } from './options/shots.js';
+import type { TaskMode } from './options/task-mode.js';
+import { prepareTracks } from './options/tracks.js';
 import { probe } from './probe.js';
 import { prepareSource } from './source.js';
 import { S3Storage } from './storage.js';
@@ -79,14 +82,30 @@ export async function run(overrides: Partial<TranscoderDeps> = {}): Promise<numb
     readyAsset: overrides.readyAsset ?? readyAssetDeps(job, { env, s3 }, scoped),
   };
   try {
-    if (job.mode === 'transcode') return await transcodeAndSettle(job, deps, logger);
-    if (job.mode === 'tracks' || job.mode === 'shots') return await onReadyAsset(job, deps, logger);
-    return await editInScratch(job, deps, logger);
+    return await TASKS[job.mode](job, deps, logger);
   } catch (error) {
     logger.error('Transcode failed', error as Error);
     return 1;
   }
 }
+
+/**
+ * What a task does, by its TASK_MODE (options/task-mode.ts reads it; the API's usecases set it): the whole
+ * transcode, or one piece of work on an asset that is already ready, run by `onReadyAsset` (options/ready-asset.ts),
+ * which checks the asset is still ready and gives the handler a scratch folder. A new mode is its name in
+ * TranscodeJob['mode'] and task-mode.ts, and its line here.
+ */
+const TASKS: Record<TaskMode, Task> = {
+  transcode: transcodeAndSettle,
+  // The tracks still `preparing`: alternate audio or text added to the ready asset (options/tracks.ts).
+  tracks: onReadyAsset((asset, ctx) => prepareTracks(asset, ctx.work, ctx)),
+  // Scene cuts of the smallest stored rung, for …/shots (options/shots.ts).
+  shots: onReadyAsset((asset, ctx) => detectShots(asset, ctx.work, ctx)),
+  // MP4/M4A downloads added after creation, remuxed from the stored rungs (asset-edits.ts).
+  static_renditions: onReadyAsset(addStaticRenditions),
+  // The master MP4 from the source, for master_access set after creation (asset-edits.ts).
+  master: onReadyAsset(addMaster),
+};
 
 /** Transcodes in a scratch folder, then marks the asset ready, or errored if the source is unusable. */
 async function transcodeAndSettle(job: TranscoderJob, deps: TranscoderDeps, logger: Logger): Promise<number> {
@@ -113,26 +132,6 @@ async function transcodeAndSettle(job: TranscoderJob, deps: TranscoderDeps, logg
     const reason = { type: 'invalid_input', messages: [error.message] };
     await transition(logger, 'errored', () => deps.repo.markErrored(job.assetId, reason));
     return EXIT.settled;
-  } finally {
-    await rm(workDir, { recursive: true, force: true });
-  }
-}
-
-/** A task on a ready asset (TASK_MODE `tracks` or `shots`), in a scratch folder. */
-async function onReadyAsset(job: TranscoderJob, deps: TranscoderDeps, logger: Logger): Promise<number> {
-  const workDir = await makeWorkDir('gamma-asset-work-');
-  try {
-    return await runOnReadyAsset(job, deps, deps.readyAsset ?? readyAssetDeps(job, deps), { workDir, logger });
-  } finally {
-    await rm(workDir, { recursive: true, force: true });
-  }
-}
-
-/** A task for a ready asset: writes only the files it was started for (asset-edits.ts). */
-async function editInScratch(job: TranscoderJob, deps: TranscoderDeps, logger: Logger): Promise<number> {
-  const workDir = await makeWorkDir('gamma-edit-');
-  try {
-    return await editReadyAsset({ job, deps, storage: new S3Storage(deps.s3), workDir, logger });
   } finally {
     await rm(workDir, { recursive: true, force: true });
   }

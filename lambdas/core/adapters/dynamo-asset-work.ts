@@ -7,7 +7,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { AUDIO_TRACK_TRANSITIONS, type AudioTrackRecord, type AudioTrackStatus } from '../domain/audio-tracks.js';
 import { TransitionError } from '../domain/errors.js';
 import type { ShotsRecord } from '../domain/shots.js';
-import type { AudioTrackRepository, ShotsRepository } from '../ports.js';
+import type { AudioTrackPatch, AudioTrackRepository, ShotsRepository } from '../ports.js';
 import { when } from './asset-item.js';
 import { and, type Expr, oneOf } from './dynamo-expressions.js';
 import { MediaTable } from './media-table.js';
@@ -37,14 +37,17 @@ export class DynamoAssetWork implements AudioTrackRepository, ShotsRepository {
     to: Exclude<AudioTrackStatus, 'preparing'>,
     outcome: Pick<AudioTrackRecord, 'error' | 'duration' | 'max_channels'>,
   ): Promise<void> {
-    const fields = Object.entries({ status: to, ...outcome }).filter(([, v]) => v !== undefined);
-    const settle = {
-      text: `SET ${fields.map((_, i) => `${AUDIO}.#track.#f${i} = :v${i}`).join(', ')}`,
-      names: { '#track': trackId, ...Object.fromEntries(fields.map(([name], i) => [`#f${i}`, name])) },
-      values: Object.fromEntries(fields.map(([, value], i) => [`:v${i}`, value])),
-    };
     const from = AUDIO_TRACK_TRANSITIONS[to];
+    const settle = setTrackFields(trackId, { status: to, ...outcome });
     await this.trackWrite(assetId, trackId, to, settle, and(when.ready, when.trackIn(trackId, from, AUDIO)));
+  }
+
+  async updateAudioTrack(assetId: string, trackId: string, patch: AudioTrackPatch): Promise<AudioTrackRecord> {
+    const condition = and(when.ready, when.trackExists(trackId, AUDIO));
+    const item = await this.trackWrite(assetId, trackId, 'updated', setTrackFields(trackId, patch), condition);
+    const track = (item[AUDIO] as Record<string, AudioTrackRecord> | undefined)?.[trackId];
+    if (!track) throw new TransitionError('track', trackId, 'updated', ['on a ready asset']);
+    return track;
   }
 
   async removeAudioTrack(assetId: string, trackId: string): Promise<void> {
@@ -71,5 +74,16 @@ export class DynamoAssetWork implements AudioTrackRepository, ShotsRepository {
   private async trackWrite(assetId: string, trackId: string, to: string, update: Expr, condition: Expr) {
     const written = await this.table.update('asset', assetId, update, condition);
     if (!written.ok) throw new TransitionError('track', trackId, to, ['on a ready asset']);
+    return written.item;
   }
+}
+
+/** `SET audio_tracks.<trackId>.<field> = …` for each defined field. */
+function setTrackFields(trackId: string, fields: Record<string, unknown>): Expr {
+  const defined = Object.entries(fields).filter(([, v]) => v !== undefined);
+  return {
+    text: `SET ${defined.map((_, i) => `${AUDIO}.#track.#f${i} = :v${i}`).join(', ')}`,
+    names: { '#track': trackId, ...Object.fromEntries(defined.map(([name], i) => [`#f${i}`, name])) },
+    values: Object.fromEntries(defined.map(([, value], i) => [`:v${i}`, value])),
+  };
 }

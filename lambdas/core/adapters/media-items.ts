@@ -60,6 +60,7 @@ const ASSET_FIELDS = {
   clip: true,
   overlays: true,
   thumbnail_time: true,
+  generate_shots: true,
 } as const satisfies Record<keyof AssetRecord, true>;
 
 function pick<T>(source: object, fields: Record<keyof T, true>): T {

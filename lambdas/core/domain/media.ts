@@ -72,6 +72,13 @@ export interface NewAssetSettings {
   normalize_audio?: boolean;
   master_access?: MasterAccess;
   test?: boolean;
+  /** Mux's `generate_shots`: shot detection once the asset is ready. */
+  generate_shots?: boolean;
+  /**
+   * A direct upload's `inputs` as given (its watermark images and text and audio tracks; the first entry without a
+   * URL is the uploaded file): checked when the upload is made, applied when its asset is (usecases/upload-inputs.ts).
+   */
+  inputs?: Record<string, unknown>[];
 }
 
 export interface AssetMeta {
@@ -185,6 +192,8 @@ export interface AssetRecord {
   primary_audio?: PrimaryAudio;
   /** Shot detection, once asked for (shots.ts). */
   shots?: ShotsRecord;
+  /** Mux's `generate_shots` at creation: the transcoder asks for shots as it marks the asset ready. */
+  generate_shots?: boolean;
   /** Mux's `video_quality` the asset is made with; absent means basic (assets from before it was recorded). */
   video_quality?: VideoQuality;
   /** As the request gave it (Mux reports it back). */
@@ -266,6 +275,7 @@ export function toMuxAsset(a: AssetRecord) {
     ingest_type: a.source_asset_id ? 'on_demand_clip' : a.upload_id ? 'on_demand_direct_upload' : 'on_demand_url',
     is_live: false,
     test: a.test ?? false,
+    ...(a.generate_shots && { generate_shots: true }),
     ...(a.thumbnail_time !== undefined && { thumbnail_time: a.thumbnail_time }),
   };
 }

@@ -1,7 +1,7 @@
 /**
  * Text tracks on an asset: the stored record, its states and transitions, its Mux shape (an entry of the asset's
- * `tracks`), the subtitle renditions the master playlist lists, and the `video.asset.track.*` events a change
- * implies. Stored as a map keyed by track id on the asset's item (`text_tracks`), so each track is written on its
+ * `tracks`) and the subtitle renditions the master playlist lists (its `video.asset.track.*` events: track-events.ts).
+ * Stored as a map keyed by track id on the asset's item (`text_tracks`), so each track is written on its
  * own with a guarded condition and never by rewriting a list another writer may be changing. Pure.
  */
 import type { SubtitleRendition } from './playlist.js';
@@ -102,42 +102,4 @@ export function subtitleRenditions(
     default: t === chosen,
     closedCaptions: t.closed_captions,
   }));
-}
-
-export type TrackEventData = Omit<MuxTextTrack, 'status'> & { status: TextTrackStatus | 'deleted'; asset_id: string };
-
-export type TrackEventType =
-  | 'video.asset.track.created'
-  | 'video.asset.track.ready'
-  | 'video.asset.track.errored'
-  | 'video.asset.track.deleted';
-
-/**
- * The track events one stored change of an asset implies, in a stable order: a track that appears is `created`
- * (and `ready`/`errored` too if it arrived so), one that moves to `ready`/`errored` says so, one that disappears
- * (or whose asset is deleted) is `deleted`. The data is the track with its `asset_id`, as Mux sends it.
- */
-export function trackEvents(
-  before: { text_tracks?: TextTrackMap } | undefined,
-  after: { text_tracks?: TextTrackMap } | undefined,
-  assetId: string,
-): { type: TrackEventType; track: TrackEventData }[] {
-  const old = before?.text_tracks ?? {};
-  const now = after?.text_tracks ?? {};
-  const events: ReturnType<typeof trackEvents> = [];
-  const data = (t: TextTrackRecord, status?: 'deleted'): TrackEventData => ({
-    ...toMuxTextTrack(t),
-    ...(status && { status }),
-    asset_id: assetId,
-  });
-  for (const t of textTracksOf({ text_tracks: now })) {
-    const previous = old[t.id];
-    if (!previous) events.push({ type: 'video.asset.track.created', track: data(t) });
-    if (previous?.status === t.status || t.status === 'preparing') continue;
-    events.push({ type: `video.asset.track.${t.status}`, track: data(t) });
-  }
-  for (const t of textTracksOf({ text_tracks: old })) {
-    if (!now[t.id]) events.push({ type: 'video.asset.track.deleted', track: data(t, 'deleted') });
-  }
-  return events;
 }

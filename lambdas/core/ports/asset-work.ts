@@ -16,8 +16,13 @@ export interface AudioTrackRepository {
     to: Exclude<AudioTrackStatus, 'preparing'>,
     outcome: Pick<AudioTrackRecord, 'error' | 'duration' | 'max_channels'>,
   ): Promise<void>;
+  /** Sets the track's name, language or passthrough (PATCH); returns the track as written. */
+  updateAudioTrack(assetId: string, trackId: string, patch: AudioTrackPatch): Promise<AudioTrackRecord>;
   removeAudioTrack(assetId: string, trackId: string): Promise<void>;
 }
+
+/** What `PATCH …/tracks/{TRACK_ID}` may change of an alternate audio track. */
+export type AudioTrackPatch = Partial<Pick<AudioTrackRecord, 'name' | 'language_code' | 'passthrough'>>;
 
 /** The shot detection state of an asset (`shots` on its item, shots.ts). */
 export interface ShotsRepository {

@@ -54,40 +54,43 @@ export const ClipSeconds = z
   .min(0, { error: 'must be at least 0' })
   .refine(Number.isFinite, { error: 'must be a number of seconds' });
 
-/** One checked input entry, as far as this module reads it. */
+/** One checked input entry, as far as this module reads it (no `url`: a direct upload's own file). */
 interface InputEntry {
-  url: string;
+  url?: string | undefined;
   overlay_settings?: OverlaySettings | undefined;
   start_time?: number | undefined;
   end_time?: number | undefined;
 }
 
 /**
- * The rules between the entries of `inputs` (a path prefix `field` names the list): the first is the video (a URL or
- * a clip), a further one with `overlay_settings` a watermark image. Issues go to `ctx`, each naming its field.
+ * The rules between the entries of `inputs` (a path prefix `field` names the list; `offset` is added to each index
+ * named, for a list whose first entry the caller implied): the first is the video (a URL, a clip, or a direct
+ * upload's file: no URL), a further one with `overlay_settings` a watermark image. Issues go to `ctx`, each naming
+ * its field.
  */
-export function checkInputList(list: readonly InputEntry[], field: string, ctx: z.RefinementCtx): void {
+export function checkInputList(list: readonly InputEntry[], field: string, ctx: z.RefinementCtx, offset = 0): void {
   list.forEach((entry, i) => {
-    const clip = isClipUrl(entry.url);
-    if (clip && (i > 0 || clipParentId(entry.url) === undefined)) {
+    const at = (name: string) => [field, i + offset, name];
+    const clip = entry.url !== undefined && isClipUrl(entry.url);
+    if (clip && (i > 0 || clipParentId(entry.url ?? '') === undefined)) {
       const message = i > 0 ? 'only the first input can be a clip' : 'must be mux://assets/{asset_id}';
-      ctx.addIssue({ code: 'custom', path: [field, i, 'url'], message });
+      ctx.addIssue({ code: 'custom', path: at('url'), message });
     }
     for (const time of ['start_time', 'end_time'] as const) {
       if (entry[time] !== undefined && !clip) {
         const message = 'applies only to a clip input (url mux://assets/{asset_id})';
-        ctx.addIssue({ code: 'custom', path: [field, i, time], message });
+        ctx.addIssue({ code: 'custom', path: at(time), message });
       }
     }
     if (i === 0 && entry.overlay_settings) {
       const message = 'the first input is the video; a watermark image is a further input';
-      ctx.addIssue({ code: 'custom', path: [field, 0, 'overlay_settings'], message });
+      ctx.addIssue({ code: 'custom', path: at('overlay_settings'), message });
     }
     // A further input without overlay_settings is a text or audio track: input-tracks.ts checks it.
   });
   if (list.filter((entry) => entry.overlay_settings).length > MAX_OVERLAYS) {
     const message = `at most ${MAX_OVERLAYS} watermark images per asset`;
-    ctx.addIssue({ code: 'custom', path: [field, MAX_OVERLAYS + 1], message });
+    ctx.addIssue({ code: 'custom', path: [field, MAX_OVERLAYS + 1 + offset], message });
   }
 }
 
@@ -102,30 +105,55 @@ export interface ResolvedInputs {
 }
 
 /**
+ * The new asset's watermark records: each image fetched (by the input fetch function) into the ingest bucket under
+ * the asset's key for it before the transcode starts.
+ */
+export function overlayRecords(
+  images: readonly { url: string; overlay_settings?: OverlaySettings | undefined }[],
+  assetId: string,
+  ingestBucket: string,
+): OverlayRecord[] {
+  return images.map((image, i) => ({
+    url: image.url,
+    bucket: ingestBucket,
+    key: overlayObjectKey(assetId, i),
+    settings: image.overlay_settings ?? {},
+  }));
+}
+
+/**
+ * Every URL the entries name (a clip's own excepted) checked against the address rules; the problems, each naming
+ * `<field>.<i>.url`.
+ */
+export async function refusedInputUrls(
+  inputs: readonly { url?: string | undefined }[],
+  field: string,
+  ctx: { resolve: Resolve; policy?: AddressPolicy },
+  offset = 0,
+): Promise<string[]> {
+  const refused = await Promise.all(
+    inputs.map((e) => (e.url === undefined || isClipUrl(e.url) ? '' : refusedInputUrl(e.url, ctx.resolve, ctx.policy))),
+  );
+  return refused.flatMap((why, i) => (why ? [`${field}.${i + offset}.url: ${why}`] : []));
+}
+
+/**
  * What the new asset `id` is made from. A clip's parent must be a ready asset of the caller's environment (anything
  * else, missing included, is a 400 naming `inputs.0.url`, as Mux answers) and the window must lie within it; the
  * clip reads the parent's source and, unless `copy_overlays` is false (Mux's default is true), its watermarks too.
  * Every URL to fetch passes the address rules.
  */
 export async function resolveInputs(
-  inputs: readonly InputEntry[],
+  inputs: readonly (InputEntry & { url: string })[],
   copyOverlays: boolean,
   id: string,
   ctx: { env: string; media: MediaRepository; ingestBucket: string; resolve: Resolve; policy?: AddressPolicy },
 ): Promise<ResolvedInputs> {
   const [video, ...images] = inputs;
   if (!video) throw new ValidationError(['inputs: is required']);
-  const refused = await Promise.all(
-    inputs.map((e) => (isClipUrl(e.url) ? '' : refusedInputUrl(e.url, ctx.resolve, ctx.policy))),
-  );
-  const problems = refused.flatMap((why, i) => (why ? [`inputs.${i}.url: ${why}`] : []));
+  const problems = await refusedInputUrls(inputs, 'inputs', ctx);
   if (problems.length > 0) throw new ValidationError(problems);
-  const overlays: OverlayRecord[] = images.map((image, i) => ({
-    url: image.url,
-    bucket: ctx.ingestBucket,
-    key: overlayObjectKey(id, i),
-    settings: image.overlay_settings ?? {},
-  }));
+  const overlays = overlayRecords(images, id, ctx.ingestBucket);
   const parentId = clipParentId(video.url);
   if (parentId === undefined) {
     const source = { bucket: ctx.ingestBucket, key: inputObjectKey(id) };

@@ -13,7 +13,7 @@ import {
   type VideoQuality,
 } from '../domain/media.js';
 import { staticRenditionsFor } from '../domain/static-renditions.js';
-import { notYetSupported, unsupported } from '../validation.js';
+import { unsupported } from '../validation.js';
 import { AssetMetaInput, Passthrough, PlaybackPolicyInput } from './assets.js';
 import { staticRenditionFields, withStaticRenditions } from './static-renditions.js';
 
@@ -57,7 +57,8 @@ export const assetSettingsFields = {
   /** Read by a clip input (asset-inputs.ts; Mux's default true); without a clip Mux ignores it too. */
   copy_overlays: z.boolean().optional(),
   ...staticRenditionFields,
-  generate_shots: notYetSupported('shots'),
+  /** Shot detection once the asset is ready (the transcoder starts it as it marks the asset ready). */
+  generate_shots: z.boolean({ error: 'must be a boolean' }).optional(),
   directives: unsupported('no Mux Robots directives'),
 };
 
@@ -77,8 +78,7 @@ export function normalizeSettings<T extends SettingsFields>(input: T, ctx: z.Ref
     per_title_encode,
     video_quality,
     copy_overlays: _onlyForClips,
-    generate_shots: _refused,
-    directives: _alsoRefused,
+    directives: _refused,
     ...rest
   } = withStaticRenditions(input, ctx);
   const policies = [
@@ -138,6 +138,7 @@ export function assetFieldsFrom(
   | 'master_access'
   | 'test'
   | 'master'
+  | 'generate_shots'
 > {
   const test = otherTest === true || settings.test === true;
   return {
@@ -153,5 +154,6 @@ export function assetFieldsFrom(
       master: { status: 'preparing' as const },
     }),
     ...(test && { test: true }),
+    ...(settings.generate_shots && { generate_shots: true }),
   };
 }

@@ -11,16 +11,17 @@ import {
   type AudioTrackRecord,
   audioTrackFolder,
   audioTracksOf,
+  DEFAULT_AUDIO_NAME,
   toMuxAudioTrack,
 } from '../domain/audio-tracks.js';
-import { ValidationError } from '../domain/errors.js';
+import { NotFoundError, ValidationError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { assetOutputPrefix } from '../domain/layout.js';
 import type { AssetRecord } from '../domain/media.js';
 import { canonicalLanguage } from '../domain/playback-modifiers.js';
 import { defaultTrackName } from '../domain/text-tracks-asset.js';
 import { type AddressPolicy, type Resolve, refusedInputUrl } from '../domain/url-safety.js';
-import type { AudioTrackRepository, MediaObjects, MediaRepository } from '../ports.js';
+import type { AudioTrackPatch, AudioTrackRepository, MediaObjects, MediaRepository } from '../ports.js';
 import { type AssetWorkContext, refuseUnderMediaConvert, startAssetWork } from './asset-work.js';
 import { ownAsset } from './assets.js';
 
@@ -81,10 +82,50 @@ export async function addAudioTrack(assetId: string, input: AudioTrackInput, ctx
   const refused = await refusedInputUrl(input.url, ctx.resolve, ctx.policy);
   if (refused) throw new ValidationError([`url: ${refused}`]);
   const track = newAudioTrack(input, (ctx.now ?? Date.now)());
-  checkAudioNames([asset.primary_audio?.name ?? 'Default', ...existing.map((t) => t.name), track.name], 'name');
+  checkAudioNames(
+    [asset.primary_audio?.name ?? DEFAULT_AUDIO_NAME, ...existing.map((t) => t.name), track.name],
+    'name',
+  );
   await ctx.audio.addAudioTrack(asset.id, track);
   await startAssetWork(asset, 'tracks', ctx);
   return toMuxAudioTrack(track);
+}
+
+/**
+ * `PATCH …/tracks/{TRACK_ID}` of an alternate audio track: its name (unique among the asset's audio, the primary's
+ * included), language and passthrough, as Mux's AssetUpdateTrackParams; the master playlist's AUDIO group shows the
+ * change on its next request. `closed_captions` is a text track's flag: refused, not ignored.
+ */
+export async function updateAudioTrack(
+  asset: AssetRecord,
+  trackId: string,
+  input: {
+    name?: string | undefined;
+    language_code?: string | undefined;
+    passthrough?: string | undefined;
+    closed_captions?: boolean | undefined;
+  },
+  ctx: { audio: AudioTrackRepository },
+) {
+  const track = asset.audio_tracks?.[trackId];
+  if (!track) throw new NotFoundError('track', trackId);
+  if (input.closed_captions !== undefined) {
+    throw new ValidationError(['closed_captions: is for text tracks only; this is an audio track']);
+  }
+  if (input.name !== undefined) {
+    const others = audioTracksOf(asset)
+      .filter((t) => t.id !== trackId)
+      .map((t) => t.name);
+    checkAudioNames([asset.primary_audio?.name ?? DEFAULT_AUDIO_NAME, ...others, input.name], 'name');
+  }
+  const language = input.language_code && (canonicalLanguage(input.language_code) ?? input.language_code);
+  const patch: AudioTrackPatch = {
+    ...(input.name !== undefined && { name: input.name }),
+    ...(language && { language_code: language }),
+    ...(input.passthrough !== undefined && { passthrough: input.passthrough }),
+  };
+  if (Object.keys(patch).length === 0) return toMuxAudioTrack(track);
+  return toMuxAudioTrack(await ctx.audio.updateAudioTrack(asset.id, trackId, patch));
 }
 
 /** `DELETE …/tracks/{TRACK_ID}` of an alternate audio track: out of the master playlist at once, then its files. */

@@ -2,8 +2,9 @@ import { InvalidInputError, TransitionError } from '../domain/errors.js';
 import { derivedId } from '../domain/ids.js';
 import { uploadIdFromKey } from '../domain/layout.js';
 import type { AssetRecord, SourceObject, UploadRecord } from '../domain/media.js';
-import type { MediaObjects, MediaRepository, TranscodeJob, TranscodeRunner } from '../ports.js';
+import type { InputQueue, MediaObjects, MediaRepository, TranscodeJob, TranscodeRunner } from '../ports.js';
 import { assetFieldsFrom } from './asset-settings.js';
+import { uploadInputFields } from './upload-inputs.js';
 
 /**
  * A dispatch claim older than this was taken by an invocation that died before starting the job (no Lambda runs
@@ -24,6 +25,11 @@ export interface IngestContext {
   maxUploadBytes: number;
   /** Deletes a refused file. */
   objects: Pick<MediaObjects, 'deleteObject'>;
+  /**
+   * The input fetch function's queue: an asset whose upload named watermark images goes there to fetch them, and
+   * is dispatched from there (url-inputs.ts `fetchInput`).
+   */
+  inputs?: InputQueue;
   now?: () => number;
 }
 
@@ -34,6 +40,7 @@ export type IngestOutcome =
   | 'source_pinned' // the upload's asset is made from an earlier object: a later PUT to its URL changes nothing
   | 'asset_finished' // the asset is already ready, errored or deleted
   | 'already_dispatched' // another attempt holds the dispatch claim or has started the job
+  | 'fetching_inputs' // its upload's watermark images are being fetched; the fetch function dispatches
   | 'dispatched';
 
 /**
@@ -61,9 +68,16 @@ export async function ingestObject(
   }
   if (upload.status !== 'waiting' && upload.status !== 'asset_created') return { outcome: 'upload_closed' };
 
-  const { asset } = await ctx.media.createAsset(newAsset(upload, object, (ctx.now ?? Date.now)()));
+  const { asset } = await ctx.media.createAsset(newAsset(upload, object, ctx.ingestBucket, (ctx.now ?? Date.now)()));
   await linkUpload(upload, asset.id, ctx.media);
   if (asset.status !== 'preparing') return { outcome: 'asset_finished' };
+  if (asset.overlays?.some((o) => o.url)) {
+    // Its watermark images are fetched first, by the function that fetches input URLs, which then dispatches.
+    if (!ctx.inputs) throw new Error('This upload names watermark images, but ingest has no input queue to fetch them');
+    // The message names the uploaded object for the log; the fetch function leaves an upload's source in place.
+    await ctx.inputs.submit({ assetId: asset.id, url: `s3://${asset.source.bucket}/${asset.source.key}` });
+    return { outcome: 'fetching_inputs' };
+  }
 
   const jobId = await dispatchTranscode(asset, ctx);
   return jobId === undefined ? { outcome: 'already_dispatched' } : { outcome: 'dispatched', jobId };
@@ -128,7 +142,7 @@ function sameObject(pinned: SourceObject, object: SourceObject): boolean {
   return true;
 }
 
-function newAsset(upload: UploadRecord, source: SourceObject, nowMs: number): AssetRecord {
+function newAsset(upload: UploadRecord, source: SourceObject, ingestBucket: string, nowMs: number): AssetRecord {
   const id = assetIdForUpload(upload.id);
   const settings = upload.new_asset_settings;
   return {
@@ -148,6 +162,7 @@ function newAsset(upload: UploadRecord, source: SourceObject, nowMs: number): As
       policy,
     })),
     ...assetFieldsFrom(id, settings, upload.test),
+    ...uploadInputFields(settings, id, ingestBucket, nowMs),
   };
 }
 

@@ -14,11 +14,12 @@ import {
 } from '../domain/audio-tracks.js';
 import { ValidationError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
+import type { OverlaySettings } from '../domain/overlays.js';
 import { canonicalLanguage } from '../domain/playback-modifiers.js';
 import { defaultTrackName, MAX_TEXT_TRACKS, type TextTrackMap } from '../domain/text-tracks-asset.js';
 import { type AddressPolicy, type Resolve, refusedInputUrl } from '../domain/url-safety.js';
 import { notYetSupported } from '../validation.js';
-import { ClipSeconds, OverlaySettingsInput } from './asset-inputs.js';
+import { ClipSeconds, checkInputList, OverlaySettingsInput } from './asset-inputs.js';
 import { refuseUnderMediaConvert, type TranscoderKind } from './asset-work.js';
 import { Passthrough } from './assets.js';
 import { checkAudioNames, newAudioTrack } from './audio-tracks.js';
@@ -34,7 +35,8 @@ const LanguageCode = z.string({ error: 'must be a string' }).refine((code) => ca
  * and the watermarks, `inputTracks` the tracks.
  */
 export const InputEntry = z.strictObject({
-  url: Url,
+  /** Absent only on a direct upload's first input, which is the uploaded file (checkedInputs). */
+  url: Url.optional(),
   type: z.enum(['video', 'audio', 'text'], { error: 'must be video, audio or text' }).optional(),
   overlay_settings: OverlaySettingsInput.optional(),
   start_time: ClipSeconds.optional(),
@@ -54,20 +56,77 @@ export const InputEntry = z.strictObject({
 });
 type InputEntry = z.output<typeof InputEntry>;
 
+/** A track input, once checked: its file and language are known. */
+type TrackInput = InputEntry & { url: string; language_code: string };
+
 /** The new asset's tracks as its `inputs` describe them, before any record is made. */
 export interface InputTracks {
   primaryAudio?: PrimaryAudio;
-  text: (InputEntry & { language_code: string })[];
-  audio: (InputEntry & { language_code: string })[];
+  text: TrackInput[];
+  audio: TrackInput[];
+}
+
+/** The video (or clip, or the upload's own file) and its watermark images, as asset-inputs.ts reads them. */
+export interface PrimaryInputs<U> {
+  entries: { url: U; overlay_settings?: OverlaySettings; start_time?: number; end_time?: number }[];
+  tracks: InputTracks;
+}
+
+/**
+ * Mux's `inputs`, checked the one way for `POST /video/v1/assets` (`primary: 'url'`: the first entry names the
+ * video's URL or a clip) and for a direct upload's `new_asset_settings` (`primary: 'upload'`: the uploaded file is
+ * the first input — an entry without `url` stands for it and carries its `language_code`/`name`; when the first
+ * entry has a URL, the file is implied before it). Every further entry is a watermark image or a text or audio track
+ * with its URL. Issues name the field as the caller wrote it. The entries are the primary and its watermarks; the
+ * track inputs are sorted out as tracks.
+ */
+export function checkedInputs(
+  list: readonly InputEntry[],
+  root: string,
+  ctx: z.RefinementCtx,
+  primary: 'url',
+): PrimaryInputs<string>;
+export function checkedInputs(
+  list: readonly InputEntry[],
+  root: string,
+  ctx: z.RefinementCtx,
+  primary: 'upload',
+): PrimaryInputs<string | undefined>;
+export function checkedInputs(
+  list: readonly InputEntry[],
+  root: string,
+  ctx: z.RefinementCtx,
+  primary: 'url' | 'upload',
+): PrimaryInputs<string | undefined> {
+  const implied = primary === 'upload' && list[0]?.url !== undefined;
+  const all: InputEntry[] = implied ? [{}, ...list] : [...list];
+  const offset = implied ? -1 : 0;
+  all.forEach((entry, i) => {
+    if (entry.url !== undefined || (i === 0 && primary === 'upload')) return;
+    const message =
+      primary === 'upload' ? 'is required (only the first input, the uploaded file, has none)' : 'is required';
+    ctx.addIssue({ code: 'custom', path: [root, i + offset, 'url'], message });
+  });
+  checkInputList(all, root, ctx, offset);
+  const tracks = inputTracks(all, root, ctx, offset);
+  const entries = all
+    .filter((entry, i) => i === 0 || entry.overlay_settings)
+    .map(({ url, overlay_settings, start_time, end_time }) => ({
+      url,
+      ...(overlay_settings && { overlay_settings }),
+      ...(start_time !== undefined && { start_time }),
+      ...(end_time !== undefined && { end_time }),
+    }));
+  return { entries, tracks };
 }
 
 /**
  * Checks each entry for its position and type (adding an issue naming `inputs.<i>.<field>`) and sorts them. The
  * first is the video (type `video` or none); every further one is a text or audio track with its language.
  */
-export function inputTracks(list: readonly InputEntry[], root: string, ctx: z.RefinementCtx): InputTracks {
+export function inputTracks(list: readonly InputEntry[], root: string, ctx: z.RefinementCtx, offset = 0): InputTracks {
   const issue = (i: number, field: string, message: string) =>
-    ctx.addIssue({ code: 'custom', path: [root, i, field], message });
+    ctx.addIssue({ code: 'custom', path: [root, i + offset, field], message });
   const tracks: InputTracks = { text: [], audio: [] };
   list.forEach((entry, i) => {
     const { type = i === 0 ? 'video' : undefined } = entry;
@@ -104,19 +163,34 @@ export function inputTracks(list: readonly InputEntry[], root: string, ctx: z.Re
         if (entry[field] !== undefined) issue(i, field, 'is for text tracks only');
       }
     }
-    if (entry.language_code !== undefined) tracks[type].push({ ...entry, language_code: entry.language_code });
+    if (entry.language_code !== undefined && entry.url !== undefined)
+      tracks[type].push({ ...entry, url: entry.url, language_code: entry.language_code });
   });
   return tracks;
 }
 
 /**
  * The new asset's track records (`preparing`), after each track's URL passes the input-URL address rules and the
- * limits hold. MediaConvert deployments refuse them: no task runs on the asset once it is ready.
+ * limits hold (`checkTrackInputs`).
  */
 export async function trackFieldsFor(
   tracks: InputTracks,
   ctx: { transcoder: TranscoderKind; resolve: Resolve; policy?: AddressPolicy; nowMs: number },
-): Promise<{ text_tracks?: TextTrackMap; audio_tracks?: AudioTrackMap; primary_audio?: PrimaryAudio }> {
+): Promise<TrackFields> {
+  await checkTrackInputs(tracks, ctx);
+  return trackRecordsFor(tracks, ctx.nowMs);
+}
+
+type TrackFields = { text_tracks?: TextTrackMap; audio_tracks?: AudioTrackMap; primary_audio?: PrimaryAudio };
+
+/**
+ * The checks of track inputs beyond their fields: the limits, each URL under the address rules, and the
+ * deployment's transcoder (MediaConvert deployments refuse them: no task runs on the asset once it is ready).
+ */
+export async function checkTrackInputs(
+  tracks: InputTracks,
+  ctx: { transcoder: TranscoderKind; resolve: Resolve; policy?: AddressPolicy },
+): Promise<void> {
   if (tracks.text.length + tracks.audio.length > 0) {
     refuseUnderMediaConvert(ctx.transcoder, 'inputs', 'text and audio track inputs');
   }
@@ -130,8 +204,12 @@ export async function trackFieldsFor(
     const refused = await refusedInputUrl(entry.url, ctx.resolve, ctx.policy);
     if (refused) throw new ValidationError([`inputs: ${entry.url}: ${refused}`]);
   }
-  // Tracks keep their order: created_at counts up from the request's time.
-  const audio = tracks.audio.map((entry, i) => newAudioTrack(entry, ctx.nowMs + i));
+  trackRecordsFor(tracks, 0); // the names, refused here rather than when the asset is made
+}
+
+/** The records of checked track inputs; `nowMs` orders them (created_at counts up from it). */
+export function trackRecordsFor(tracks: InputTracks, nowMs: number): TrackFields {
+  const audio = tracks.audio.map((entry, i) => newAudioTrack(entry, nowMs + i));
   checkAudioNames([tracks.primaryAudio?.name ?? DEFAULT_AUDIO_NAME, ...audio.map((t) => t.name)], 'inputs');
   const text = tracks.text.map((entry, i) => {
     const language = canonicalLanguage(entry.language_code) ?? entry.language_code;
@@ -145,7 +223,7 @@ export async function trackFieldsFor(
       closed_captions: entry.closed_captions ?? false,
       ...(entry.passthrough !== undefined && { passthrough: entry.passthrough }),
       status: 'preparing' as const,
-      created_at: ctx.nowMs + i,
+      created_at: nowMs + i,
       source_url: entry.url,
     };
   });

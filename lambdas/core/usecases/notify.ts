@@ -15,7 +15,7 @@ import {
   type StaticRenditionEventType,
   staticRenditionEvents,
 } from '../domain/static-rendition-events.js';
-import { type TrackEventData, type TrackEventType, trackEvents } from '../domain/text-tracks-asset.js';
+import { type TrackEventData, type TrackEventType, trackEvents } from '../domain/track-events.js';
 import type { ConnectionRecord, ConnectionRepository, Pusher } from '../ports.js';
 
 /** One stored change of an upload or asset, as the table's stream reports it. */
@@ -39,8 +39,8 @@ export interface MediaEventMessage {
 export type MediaEvent = { message: MediaEventMessage; env: string; ids: string[] };
 
 /**
- * Every event a change implies: the upload's or asset's own, then one per text track that appeared, settled or went
- * (`video.asset.track.*`, text-tracks-asset.ts), one per static rendition (`video.asset.static_rendition.*`) and the
+ * Every event a change implies: the upload's or asset's own, then one per text or alternate audio track that
+ * appeared, settled or went (`video.asset.track.*`, track-events.ts), one per static rendition (`video.asset.static_rendition.*`) and the
  * master's (`video.asset.master.*`). A change to these alone is told by their own events, not also as
  * `video.asset.updated`.
  */
@@ -80,8 +80,20 @@ export function messagesFor(change: MediaChange): MediaEvent[] {
 
 /** The asset's own event, unless the change touched only what has events of its own (tracks, files, master). */
 function ownEventOf(change: MediaChange & { kind: 'asset' }): MediaEvent | undefined {
-  const { text_tracks: _t, static_renditions: _s, master: _m, ...before } = change.before ?? ({} as AssetRecord);
-  const { text_tracks: _t2, static_renditions: _s2, master: _m2, ...after } = change.after ?? ({} as AssetRecord);
+  const {
+    text_tracks: _t,
+    audio_tracks: _a,
+    static_renditions: _s,
+    master: _m,
+    ...before
+  } = change.before ?? ({} as AssetRecord);
+  const {
+    text_tracks: _t2,
+    audio_tracks: _a2,
+    static_renditions: _s2,
+    master: _m2,
+    ...after
+  } = change.after ?? ({} as AssetRecord);
   const onlyTheirs =
     change.before &&
     change.after &&

@@ -195,14 +195,22 @@ async function videoSegmentDurations(
   return durations;
 }
 
-/** `PATCH …/tracks/{TRACK_ID}`: name, language, closed captions and passthrough of a text track. */
-export async function updateTextTrack(
+/**
+ * `PATCH …/tracks/{TRACK_ID}`: name, language, closed captions and passthrough of a text track; an alternate audio
+ * track's go to its own use case (audio-tracks.ts). The video track and the primary audio are the asset's own (the
+ * primary's name and language come from its first input), so they are refused by name.
+ */
+export async function updateTextTrack<A>(
   assetId: string,
   trackId: string,
   input: UpdateTrackInput,
-  ctx: TracksContext,
-): Promise<MuxTextTrack> {
+  ctx: TracksContext & { updateAudio?: (asset: AssetRecord, trackId: string, input: UpdateTrackInput) => Promise<A> },
+): Promise<MuxTextTrack | A> {
   const asset = await readyAsset(assetId, ctx);
+  if (asset.tracks?.some((t) => t.id === trackId)) {
+    throw new ValidationError(['The video track and the primary audio track cannot be updated']);
+  }
+  if (asset.audio_tracks?.[trackId] && ctx.updateAudio) return ctx.updateAudio(asset, trackId, input);
   if (!asset.text_tracks?.[trackId]) throw new NotFoundError('track', trackId);
   if (input.name !== undefined) checkNameFree(asset, input.name, trackId);
   const language = input.language_code && canonicalLanguage(input.language_code);

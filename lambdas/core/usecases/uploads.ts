@@ -2,23 +2,38 @@ import { z } from 'zod';
 import { NotFoundError, TransitionError, ValidationError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { uploadObjectKey } from '../domain/layout.js';
-import { type MultipartState, type MuxUpload, toMuxUpload, type UploadRecord } from '../domain/media.js';
+import {
+  type MultipartState,
+  type MuxUpload,
+  type NewAssetSettings,
+  toMuxUpload,
+  type UploadRecord,
+} from '../domain/media.js';
+import type { AddressPolicy, Resolve } from '../domain/url-safety.js';
 import type { MediaRepository, MultipartUploads, UploadUrls } from '../ports.js';
-import { notYetSupported } from '../validation.js';
 import { assetSettingsFields, normalizeSettings } from './asset-settings.js';
+import { refuseUnderMediaConvert, type TranscoderKind } from './asset-work.js';
+import { checkedInputs } from './input-tracks.js';
 import { type ListQuery, listBody, pageOf } from './listing.js';
+import { checkUploadInputs, UploadInputList } from './upload-inputs.js';
 
 /**
- * Mux's `new_asset_settings` (asset-settings.ts). Its `inputs` carry only the extra tracks and overlays of the
- * uploaded file, which this deployment does not have yet.
+ * Mux's `new_asset_settings` (asset-settings.ts). Its `inputs` (or older `input`) are the uploaded file's settings
+ * and its watermark images and text and audio tracks, checked as an asset's inputs are (upload-inputs.ts).
  */
 export const NewAssetSettingsInput = z
   .strictObject({
     ...assetSettingsFields,
-    input: notYetSupported('inputs of an upload are its text, audio and overlay tracks'),
-    inputs: notYetSupported('inputs of an upload are its text, audio and overlay tracks'),
+    input: UploadInputList.optional(),
+    inputs: UploadInputList.optional(),
   })
-  .transform(({ input: _input, inputs: _inputs, ...settings }, ctx) => normalizeSettings(settings, ctx));
+  .transform(({ input, inputs, ...settings }, ctx) => {
+    if (input && inputs) ctx.addIssue({ code: 'custom', path: ['input'], message: 'cannot be given with inputs' });
+    const list = inputs ?? input;
+    if (list) checkedInputs(list, inputs ? 'inputs' : 'input', ctx, 'upload');
+    const normalized: NewAssetSettings = normalizeSettings(settings, ctx);
+    return { ...normalized, ...(list?.length && { inputs: list }) };
+  });
 
 /** `*`, or the origin (scheme, host, port; no path) of the page that will upload, as browsers send it. */
 const CorsOrigin = z
@@ -60,8 +75,19 @@ export interface UploadsContext {
 /** Creates a direct upload: a presigned PUT URL valid for `timeout` seconds, and the upload waiting for it. */
 export async function createUpload(
   input: CreateUploadInput,
-  ctx: UploadsContext & { urls: UploadUrls; defaultTimeout: number; now?: () => number },
+  ctx: UploadsContext & {
+    urls: UploadUrls;
+    defaultTimeout: number;
+    transcoder: TranscoderKind;
+    resolve: Resolve;
+    policy?: AddressPolicy;
+    now?: () => number;
+  },
 ): Promise<MuxUpload> {
+  if (input.new_asset_settings.generate_shots) {
+    refuseUnderMediaConvert(ctx.transcoder, 'new_asset_settings.generate_shots', 'shot detection');
+  }
+  await checkUploadInputs(input.new_asset_settings, ctx);
   const id = newId();
   const timeout = input.timeout ?? ctx.defaultTimeout;
   const upload: UploadRecord = {

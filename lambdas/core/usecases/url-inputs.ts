@@ -10,11 +10,11 @@ import { type AssetRecord, type MuxAsset, toMuxAsset } from '../domain/media.js'
 import { MAX_OVERLAY_BYTES } from '../domain/overlays.js';
 import type { AddressPolicy, Resolve } from '../domain/url-safety.js';
 import type { InputFetcher, InputJob, InputQueue, InputSlots, MediaRepository, TranscodeRunner } from '../ports.js';
-import { checkInputList, resolveInputs } from './asset-inputs.js';
+import { resolveInputs } from './asset-inputs.js';
 import { assetFieldsFrom, assetSettingsFields, normalizeSettings } from './asset-settings.js';
-import type { TranscoderKind } from './asset-work.js';
+import { refuseUnderMediaConvert, type TranscoderKind } from './asset-work.js';
 import { dispatchTranscode } from './ingest.js';
-import { InputEntry, inputTracks, trackFieldsFor } from './input-tracks.js';
+import { checkedInputs, InputEntry, trackFieldsFor } from './input-tracks.js';
 
 const Url = z.string().max(4096, { error: 'must be at most 4096 characters' });
 
@@ -24,7 +24,7 @@ const Inputs = z.array(InputEntry).min(1, { error: 'must name the file to make t
 export const CreateAssetInput = z
   .strictObject({
     inputs: Inputs.optional(),
-    input: z.union([Url.transform((url) => [{ url }]).pipe(Inputs), Inputs]).optional(),
+    input: z.union([Url.transform((url): z.input<typeof Inputs> => [{ url }]).pipe(Inputs), Inputs]).optional(),
     ...assetSettingsFields,
   })
   .transform(({ input, inputs, ...settings }, ctx) => {
@@ -33,21 +33,11 @@ export const CreateAssetInput = z
     if (list.length === 0) {
       ctx.addIssue({ code: 'custom', path: ['inputs'], message: 'is required: [{ "url": <the file> }]' });
     }
-    const root = inputs ? 'inputs' : 'input';
-    checkInputList(list, root, ctx);
-    const tracks = inputTracks(list, root, ctx);
     // The video (or clip) and its watermark images; the track inputs are recorded as tracks.
-    const entries = list
-      .filter((entry, i) => i === 0 || entry.overlay_settings)
-      .map(({ url, overlay_settings, start_time, end_time }) => ({
-        url,
-        ...(overlay_settings && { overlay_settings }),
-        ...(start_time !== undefined && { start_time }),
-        ...(end_time !== undefined && { end_time }),
-      }));
+    const { entries, tracks } = checkedInputs(list, inputs ? 'inputs' : 'input', ctx, 'url');
     // Mux's default: a clip copies its parent's overlays unless told not to.
     const copyOverlays = settings.copy_overlays ?? true;
-    return { inputs: entries, copyOverlays, tracks, ...normalizeSettings(settings, ctx) };
+    return { ...normalizeSettings(settings, ctx), inputs: entries, copyOverlays, tracks };
   });
 export type CreateAssetInput = z.output<typeof CreateAssetInput>;
 
@@ -77,6 +67,7 @@ export async function createAssetFromUrl(
     now?: () => number;
   },
 ): Promise<MuxAsset> {
+  if (input.generate_shots) refuseUnderMediaConvert(ctx.transcoder, 'generate_shots', 'shot detection');
   const nowMs = (ctx.now ?? Date.now)();
   const id = newId();
   const { fields, parentIsTest } = await resolveInputs(input.inputs, input.copyOverlays, id, ctx);
@@ -139,8 +130,11 @@ async function fetchAndDispatch(
 ): Promise<FetchOutcome> {
   if (asset.status !== 'preparing') return 'not_preparing';
   try {
-    // A clip reads its parent's source; only its own watermark images are fetched (at most MAX_OVERLAY_BYTES each).
-    if (!asset.source_asset_id) await ctx.fetcher.fetchTo(job.url, asset.source.bucket, asset.source.key);
+    // A clip reads its parent's source and an upload's file is in place: only their own watermark images are
+    // fetched (at most MAX_OVERLAY_BYTES each).
+    if (!asset.source_asset_id && !asset.upload_id) {
+      await ctx.fetcher.fetchTo(job.url, asset.source.bucket, asset.source.key);
+    }
     for (const overlay of asset.overlays ?? []) {
       if (overlay.url) await ctx.fetcher.fetchTo(overlay.url, overlay.bucket, overlay.key, MAX_OVERLAY_BYTES);
     }

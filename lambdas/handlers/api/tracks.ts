@@ -1,8 +1,9 @@
 /**
  * An asset's tracks (`/video/v1/assets/{ASSET_ID}/tracks`): text tracks added from a URL, updated, deleted, and
- * generated from an audio track; alternate audio tracks added from a URL (encoded by the transcoder) and deleted.
+ * generated from an audio track; alternate audio tracks added from a URL (encoded by the transcoder), updated and
+ * deleted.
  */
-import { addAudioTrack, deleteAudioTrack } from '../../core/usecases/audio-tracks.js';
+import { addAudioTrack, deleteAudioTrack, updateAudioTrack } from '../../core/usecases/audio-tracks.js';
 import { GenerateSubtitlesInput, generateSubtitles } from '../../core/usecases/generated-subtitles.js';
 import {
   addTextTrack,
@@ -71,12 +72,17 @@ export const trackRoutes: readonly Route[] = [
     method: 'PATCH',
     permission: 'video:write',
     path: '/video/v1/assets/{ASSET_ID}/tracks/{TRACK_ID}',
-    summary: "Update a text track's name, language, closed captions or passthrough",
+    summary:
+      "Update a text track's name, language, closed captions or passthrough, or an alternate audio track's name, language or passthrough",
     tag,
     body: UpdateTrackInput,
     status: 200,
     returns: 'the track',
-    run: (req) => updateTextTrack(req.params.ASSET_ID, req.params.TRACK_ID, req.body, trackScope(req)),
+    run: (req) =>
+      updateTextTrack(req.params.ASSET_ID, req.params.TRACK_ID, req.body, {
+        ...trackScope(req),
+        updateAudio: (asset, trackId, input) => updateAudioTrack(asset, trackId, input, { audio: req.deps.assetWork }),
+      }),
   }),
   route({
     method: 'DELETE',

@@ -11,7 +11,7 @@ import {
   StartMultipartInput,
   startMultipart,
 } from '../../core/usecases/uploads.js';
-import { mediaScope, type Route, route } from './route.js';
+import { mediaScope, type Route, route, urlPolicy } from './route.js';
 
 const tag = 'Direct uploads';
 
@@ -28,6 +28,8 @@ export const uploadRoutes: readonly Route[] = [
     run: (req) =>
       createUpload(req.body, {
         ...mediaScope(req),
+        ...urlPolicy(req),
+        transcoder: req.deps.transcoder,
         urls: req.deps.urls,
         defaultTimeout: req.deps.defaultUploadTimeout,
       }),

@@ -1,6 +1,7 @@
 /**
  * What a transcoder task does (`TASK_MODE`): the whole transcode, or one piece of work on an asset that is already
- * ready (ready-asset.ts: tracks, shots; asset-edits.ts: static renditions, the master).
+ * ready. main.ts's TASKS table names each mode's handler; this module only reads the name (job.ts imports it, so it
+ * imports no handler).
  */
 import { ENV, optional } from '../../../../lambdas/core/env.js';
 import type { TranscodeJob } from '../../../../lambdas/core/ports.js';
