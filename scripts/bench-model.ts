@@ -24,9 +24,10 @@ export interface Measured {
   /** The ranged probe: ffprobe over HTTP (local part), and the HTTP requests it made (each an S3 first byte). */
   probeS: number;
   probeRequests: number;
-  /** Seeking to a chunk over HTTP and reading its packets (demux, no decode): the local part of a range read. */
-  rangeReadS: number;
-  /** HTTP requests a chunk's encode made (each an S3 first byte), and its bytes over its share of the file. */
+  /**
+   * HTTP requests a chunk's encode made (each an S3 first byte), and its bytes over its share of the file. (The
+   * local part of reading the range is inside the chunk's measured encode, which reads from a local HTTP server.)
+   */
   rangeRequests: number;
   rangeReadOverhead: number;
   /** The source's bytes per second of media, and the ladder's output bytes per source second (uploaded). */
@@ -125,7 +126,7 @@ export const queueChunks = (c: Constants, sourceS: number, workers: number): Chu
  */
 export function chunkJobSeconds(m: Measured, c: Constants, seconds: number, vcpu = c.vcpu): number {
   const read = s3Read(c, seconds * m.sourceBytesPerS * m.rangeReadOverhead, m.rangeRequests, vcpu);
-  const encode = scaled(m, m.chunkFixedS + m.chunkPerSourceS * seconds + m.rangeReadS, vcpu);
+  const encode = scaled(m, m.chunkFixedS + m.chunkPerSourceS * seconds, vcpu);
   const lastUpload = (Math.min(seconds, c.segmentS) * m.outputBytesPerS) / (c.s3BytesPerSPerVcpu * vcpu);
   return c.warmPickupS + scaled(m, m.jobStartS, vcpu) + read + encode + lastUpload + 3 * c.writeS;
 }

@@ -108,7 +108,7 @@ export function printAll(r: BenchResults): void {
       ` per source s (ladder, audio ${d.audio_s_per_source_s.toFixed(3)}/s with ${1} s pre-roll, images ` +
       `${d.images_s_per_source_s.toFixed(3)}/s); first segment ${steps.measured.firstSegmentS.toFixed(2)} (ladder), ` +
       `${steps.firstSegmentRungS.toFixed(2)} (top rung); ranged probe ${m.probeS.toFixed(2)} (${m.probeRequests} requests, ` +
-      `${(d.probe_bytes_read / 1e6).toFixed(2)} MB); 30 s range read ${m.rangeReadS.toFixed(2)} (${m.rangeRequests} requests ` +
+      `${(d.probe_bytes_read / 1e6).toFixed(2)} MB); ${d.range_read_seconds_of_source} s range read ${d.range_read_s.toFixed(2)} (${m.rangeRequests} requests ` +
       `per chunk, ${m.rangeReadOverhead.toFixed(2)}× its share of bytes); job process start ${m.jobStartS.toFixed(2)}; ` +
       `single pass ${m.singlePassPerSourceS.toFixed(3)} per source s`,
   );

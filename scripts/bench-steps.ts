@@ -16,8 +16,14 @@ import { run, timed } from './bench-cpu.js';
 import { serveCounting } from './bench-http-source.js';
 import type { Measured } from './bench-model.js';
 
-/** Chunk lengths the per-chunk cost is fitted from, and the range read's length. */
+/** Chunk lengths the per-chunk cost is fitted from (the longer one, and the range read, fit in the source). */
 export const MEASURED_CHUNKS_S = [6, 30] as const;
+const measuredChunks = (sourceSeconds: number, segmentSeconds: number) => {
+  const [short, long] = MEASURED_CHUNKS_S;
+  const fits = Math.floor((sourceSeconds - short) / segmentSeconds) * segmentSeconds;
+  if (fits <= short) throw new Error(`The source must be longer than ${2 * short + segmentSeconds} s`);
+  return [short, Math.min(long, fits)] as const;
+};
 /** Seconds of audio a chunk encodes before its start, so its first AAC frames join the previous chunk's (stated). */
 export const AUDIO_PREROLL_S = 1;
 
@@ -43,6 +49,7 @@ const bytesUnder = async (dir: string): Promise<number> => {
 export async function measureSteps(input: StepInputs) {
   const { source, sourceSeconds, plan, work } = input;
   const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
+  const lengths = measuredChunks(sourceSeconds, plan.segmentSeconds);
   const http = await serveCounting(source);
   try {
     log('a job process loading the transcoder (best of 3)');
@@ -57,12 +64,12 @@ export async function measureSteps(input: StepInputs) {
     const probeRequests = http.requests();
     const probeBytes = http.sent();
 
-    log('a 30 s byte range over HTTP');
-    const mid = String(Math.max(0, sourceSeconds / 2 - MEASURED_CHUNKS_S[1] / 2));
+    log(`a ${lengths[1]} s byte range over HTTP`);
+    const mid = String(Math.max(0, sourceSeconds / 2 - lengths[1] / 2));
     http.reset();
     const rangeRead = await timed(() =>
       run('ffmpeg', [
-        ...['-v', 'error', ...inputArgs(http.url, ['-ss', mid, '-t', String(MEASURED_CHUNKS_S[1])])],
+        ...['-v', 'error', ...inputArgs(http.url, ['-ss', mid, '-t', String(lengths[1])])],
         ...['-map', '0', '-c', 'copy', '-f', 'null', '-'],
       ]),
     );
@@ -100,7 +107,7 @@ export async function measureSteps(input: StepInputs) {
     };
     log('chunk jobs of two lengths, and the first segment (the ladder, and the top rung alone)');
     const chunks = [];
-    for (const seconds of MEASURED_CHUNKS_S) {
+    for (const seconds of lengths) {
       const startSeconds = Math.max(0, Math.min(sourceSeconds - seconds, sourceSeconds / 2));
       const chunk = { index: 1, startSeconds, durationSeconds: seconds, firstSegment: 0, segmentCount: 1 };
       chunks.push(await chunkJob(`chunk-${seconds}`, chunk, plan));
@@ -122,7 +129,6 @@ export async function measureSteps(input: StepInputs) {
       firstSegmentS: firstLadder.wall,
       probeS: probeTime.wall,
       probeRequests,
-      rangeReadS: rangeRead.wall,
       rangeRequests: Math.max(short.requests, long.requests),
       rangeReadOverhead: Math.max(...chunks.map((c) => c.bytes / (sourceBytes * (c.seconds / sourceSeconds)))),
       sourceBytesPerS: sourceBytes / sourceSeconds,
@@ -141,6 +147,8 @@ export async function measureSteps(input: StepInputs) {
         chunk_encode_s: Object.fromEntries(chunks.map((c) => [String(c.seconds), c.wall])),
         chunk_bytes_read: Object.fromEntries(chunks.map((c) => [String(c.seconds), c.bytes])),
         probe_bytes_read: probeBytes,
+        range_read_s: rangeRead.wall,
+        range_read_seconds_of_source: lengths[1],
         audio_s_per_source_s: audioPerS,
         images_s_per_source_s: imagesPerS,
         source_bytes: sourceBytes,
