@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --seconds 300] [-- --no-platform] [-- --workers 2]`: how fast the transcoder is, against the
+ * `npm run bench [-- --seconds 300] [-- --no-platform] [-- --workers 2] [-- --no-quality]`: how fast the transcoder is, against the
  * bare ffmpeg lower bound and a naive baseline, on a generated 1080p30 source. Not a test: it measures and prints.
  *
  * 1. bare ffmpeg: decode only; the ONE ffmpeg command that makes every output Gamma makes (ladder, stills,
@@ -40,6 +40,8 @@ const { values: flags } = parseArgs({
     // How the local platform is deployed: `queue` (the default on AWS) runs the jobs on the local worker service.
     'chunk-workers': { type: 'string', default: 'queue' },
     workers: { type: 'string', default: '2' },
+    // The video_quality tiers' bench (about 7 minutes here) is skipped: for iterating on the rest.
+    'no-quality': { type: 'boolean', default: false },
   },
 });
 const sourceSeconds = Number(flags.seconds);
@@ -183,6 +185,6 @@ async function main() {
 }
 
 // The video_quality tiers' bytes and quality first (scripts/bench-quality.ts), so this bench's JSON is the last line.
-await runQualityBench();
+if (!flags['no-quality']) await runQualityBench();
 await main();
 process.exit(0);
