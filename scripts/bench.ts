@@ -21,7 +21,7 @@ import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { encodeAudioSlices, encodeHlsChunk, encodeImages } from '../containers/transcoder/src/encode.js';
+import { encodeChunkAudio, encodeHlsChunk } from '../containers/transcoder/src/encode.js';
 import { inputArgs, ladderFfmpegArgs } from '../containers/transcoder/src/ffmpeg/args.js';
 import { probe } from '../containers/transcoder/src/probe.js';
 import { type ChunkWorkers, chunkTimeOffset, isChunkWorkers, planChunks } from '../lambdas/core/domain/chunks.js';
@@ -209,7 +209,10 @@ async function main() {
     process.stderr.write('[bench] chunk tasks: the audio, a byte range, chunks of two lengths\n');
     const sliceChunks = planChunks(sourceSeconds, { segmentSeconds: plan.segmentSeconds, workers: 4 });
     const audio = await timed(async () => {
-      if (plan.audio) await encodeAudioSlices(source, plan, sliceChunks, join(work, 'audio'));
+      for (const [i, chunk] of sliceChunks.entries()) {
+        const last = i === sliceChunks.length - 1;
+        if (plan.audio) await encodeChunkAudio(source, plan, chunk, { last }, join(work, 'audio'));
+      }
     });
     const audioPerSourceSecond = audio.wall / sourceSeconds;
     // A chunk's byte range as a chunk job reads it: ffmpeg seeking over HTTP with Range requests (S3 stood in for by
@@ -224,7 +227,18 @@ async function main() {
     );
     process.stderr.write("[bench] the whole source's images, their own decode\n");
     const imagesDir = await freshDir(work, 'images', plan);
-    const images = await timed(() => encodeImages(source, plan, imagesDir, side));
+    // No longer a step of the platform (each chunk cuts its own images); kept as the cost of one images-only decode.
+    const images = await timed(() =>
+      ffmpeg(
+        ladderFfmpegArgs(
+          source,
+          { ...plan, video: { ...(plan.video as NonNullable<LadderPlan['video']>), rungs: [] } },
+          imagesDir,
+          'fmp4',
+          side,
+        ),
+      ),
+    );
     const chunkTimes: { seconds: number; wall: number; bytes: number }[] = [];
     const timeOffsetSeconds = chunkTimeOffset(plan.video?.fps ?? 30);
     const rangeBytes: number[] = [];
@@ -232,11 +246,10 @@ async function main() {
       const dir = await freshDir(work, `chunk-${seconds}`, plan);
       const startSeconds = Math.max(0, Math.min(sourceSeconds - seconds, sourceSeconds / 2));
       const chunk = { index: 0, startSeconds, durationSeconds: seconds, firstSegment: 0, segmentCount: 1 };
-      // Its slice of the audio (a chunk after it ends the slice where the chunk ends).
-      const next = { ...chunk, index: 1, startSeconds: startSeconds + seconds };
-      const [slice] = plan.audio
-        ? await encodeAudioSlices(source, plan, [chunk, next], join(work, `audio-${seconds}`))
-        : [];
+      // Its own slice of the audio, as a chunk that is not the last encodes it.
+      const slice = plan.audio
+        ? await encodeChunkAudio(source, plan, chunk, { last: false }, join(work, `audio-${seconds}`))
+        : undefined;
       http.reset();
       const { wall } = await timed(() =>
         encodeHlsChunk(http.url, plan, dir, chunk, { ...(slice && { audio: slice }), timeOffsetSeconds }),
