@@ -46,6 +46,11 @@ const SOURCE: SourceProbe = {
 
 /** The bucket: what was put, readable again; the source for any other key. */
 const objects = new Map<string, Buffer>();
+/** GETs of the source: `whole` or the Range asked for; whether the store serves ranges (S3) or not (MiniStack). */
+const sourceReads: string[] = [];
+const store = { honoursRange: true };
+/** What the probe was given: a presigned URL or a local file. */
+const probed: string[] = [];
 const s3 = mockClient(S3Client);
 const body = (bytes: Buffer) =>
   Object.assign(Readable.from([bytes]), {
@@ -60,9 +65,14 @@ beforeEach(() => {
     objects.set(input.Key, Buffer.from(input.Body as Buffer | string));
     return {};
   });
-  s3.on(GetObjectCommand).callsFake(async (input) => ({
-    Body: body(objects.get(input.Key) ?? Buffer.from('pretend this is a video')),
-  }));
+  sourceReads.length = 0;
+  s3.on(GetObjectCommand).callsFake(async (input) => {
+    const stored = objects.get(input.Key);
+    if (!stored) sourceReads.push(input.Range ?? 'whole');
+    // S3 answers a ranged GET with 206 and Content-Range; MiniStack ignores Range on a versioned GET.
+    if (input.Range && store.honoursRange) return { Body: body(Buffer.from('p')), ContentRange: 'bytes 0-0/23' };
+    return { Body: body(stored ?? Buffer.from('pretend this is a video')) };
+  });
   s3.on(DeleteObjectsCommand).callsFake(async (input) => {
     for (const o of input.Delete.Objects) objects.delete(o.Key);
     return {};
@@ -95,15 +105,14 @@ async function write(file: string, text = file) {
 
 /** Writes what ffmpeg writes for one chunk: per rendition the init segment, its segments, its EVENT playlist. */
 const encoded: number[] = [];
+const audioEncoded: number[] = [];
 const fakeEncoders: ChunkEncoders = {
-  audioSlices: async (_input, _audio, chunks, dir) =>
-    Promise.all(
-      chunks.map(async (c) => {
-        const file = join(dir, `audio_${c.index}.nut`);
-        await write(file);
-        return file;
-      }),
-    ),
+  audio: async (_input, _plan, chunk, _at, dir) => {
+    audioEncoded.push(chunk.index);
+    const file = join(dir, `audio_${chunk.index}.nut`);
+    await write(file);
+    return file;
+  },
   chunk: async (_input, plan: LadderPlan, outDir, chunk: Chunk) => {
     encoded.push(chunk.index);
     for (const name of renditionNames(plan)) {
@@ -116,7 +125,7 @@ const fakeEncoders: ChunkEncoders = {
       await write(join(outDir, name, 'index.m3u8'), lines.join('\n'));
     }
   },
-  images: async () => {},
+  storyboard: async () => {},
 };
 
 function deps(assets: FakeAssets, ledger: InMemoryChunkLedger, runner: RecordingRunner, env = ENV) {
@@ -124,7 +133,10 @@ function deps(assets: FakeAssets, ledger: InMemoryChunkLedger, runner: Recording
     env,
     repo: assets.repo,
     s3: new S3Client({ region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } }), // chunk jobs presign their source URL
-    probe: async () => SOURCE,
+    probe: async (file) => {
+      probed.push(file);
+      return SOURCE;
+    },
     chunks: ledger,
     runner: () => runner,
     chunkEncoders: fakeEncoders,
@@ -140,6 +152,17 @@ const keys = () => [...objects.keys()].filter((k) => k.startsWith(`assets/${ASSE
 describe('transcoder run() with chunk tasks', () => {
   beforeEach(() => {
     encoded.length = 0;
+    audioEncoded.length = 0;
+    probed.length = 0;
+    store.honoursRange = true;
+  });
+
+  it('downloads the source to plan it where the store ignores Range on the pinned version (MiniStack)', async () => {
+    store.honoursRange = false;
+    expect(await run(deps(new FakeAssets(), new InMemoryChunkLedger(), new RecordingRunner()))).toBe(0);
+    expect(probed.at(-1)).not.toMatch(/^https?:/);
+    expect(sourceReads).toEqual(['bytes=0-0', 'whole']);
+    expect(encoded).toEqual([0]);
   });
 
   it('plans, records the plan, starts a task per further chunk, encodes chunk 0 and counts it', async () => {
@@ -168,8 +191,13 @@ describe('transcoder run() with chunk tasks', () => {
     // finishes the asset.
     expect(keys()).toContain(`assets/${ASSET_ID}/360p/segment_000.m4s`);
     expect(keys()).toContain(`assets/${ASSET_ID}/360p/init.mp4`);
-    expect(keys()).toContain(`assets/${ASSET_ID}/.chunks/audio_0002.nut`);
     expect(keys()).toContain(`assets/${ASSET_ID}/${chunkManifestFile(0)}`);
+    // Planned without the download: probed over a presigned URL, the source read only by one 1-byte range check;
+    // no audio encoded for the other chunks (each encodes its own).
+    expect(probed.at(-1)).toMatch(/^https:\/\/.*uploads\/up1/);
+    expect(sourceReads).toEqual(['bytes=0-0']);
+    expect(audioEncoded).toEqual([0]);
+    expect(keys().filter((k) => k.includes('audio'))).toEqual([]);
     expect(keys()).not.toContain(`assets/${ASSET_ID}/360p/segment_003.m4s`);
     expect(assets.ready).toEqual([]);
   });
