@@ -65,11 +65,7 @@ export function modelTable(m: Measured, c: Constants = AWS) {
 export function printAll(r: BenchResults): void {
   const { sourceSeconds, gamma, steps } = r;
   const minutes = sourceSeconds / 60;
-  // The first segment's job as the path is built: the whole ladder, or the slowest rung alone.
-  const m: Measured = {
-    ...steps.measured,
-    firstSegmentS: AWS.firstSegmentSplit === 'rung' ? steps.firstSegmentRungS : steps.measured.firstSegmentS,
-  };
+  const m: Measured = steps.measured;
   const rungs = r.plan.video?.rungs.map((x) => x.name) ?? [];
   const overhead = gamma ? gamma.cpu / r.ladder.cpu : null;
 
@@ -103,20 +99,26 @@ export function printAll(r: BenchResults): void {
     );
   }
   const d = steps.details;
+  const w = steps.wall;
+  const utilisation = r.ladder.cpu / (r.ladder.wall * r.load.cores);
+  const pair = (cpu: number, wall: number) => `${cpu.toFixed(2)} CPU-s (${wall.toFixed(2)} s)`;
   console.log(
-    `\nmeasured here (wall s on ${m.cores} cores): chunk job ≈ ${m.chunkFixedS.toFixed(2)} + ${m.chunkPerSourceS.toFixed(3)}` +
-      ` per source s (ladder, audio ${d.audio_s_per_source_s.toFixed(3)}/s with ${1} s pre-roll, images ` +
-      `${d.images_s_per_source_s.toFixed(3)}/s); first segment ${steps.measured.firstSegmentS.toFixed(2)} (ladder), ` +
-      `${steps.firstSegmentRungS.toFixed(2)} (top rung); ranged probe ${m.probeS.toFixed(2)} (${m.probeRequests} requests, ` +
-      `${(d.probe_bytes_read / 1e6).toFixed(2)} MB); ${d.range_read_seconds_of_source} s range read ${d.range_read_s.toFixed(2)} (${m.rangeRequests} requests ` +
-      `per chunk, ${m.rangeReadOverhead.toFixed(2)}× its share of bytes); job process start ${m.jobStartS.toFixed(2)}; ` +
-      `single pass ${m.singlePassPerSourceS.toFixed(3)} per source s`,
+    `\nmeasured here, CPU seconds (wall seconds on ${r.load.cores} loaded cores): chunk job ≈ ` +
+      `${pair(m.chunkFixedCpuS, w.chunk_fixed_s)} + ${pair(m.chunkPerSourceCpuS, w.chunk_per_source_s)} per source s ` +
+      `(its audio with pre-roll, ladder, stills, preview frames); chunk 0 (first segment) ` +
+      `${pair(m.firstSegmentCpuS, w.first_segment_s)}; ranged probe ${pair(m.probeCpuS, w.probe_s)}, ` +
+      `${m.probeRequests} requests, ${(d.probe_bytes_read / 1e6).toFixed(2)} MB; a chunk's range: ${m.rangeRequests} ` +
+      `requests, ${m.rangeReadOverhead.toFixed(2)}× its share of bytes; job process start ` +
+      `${pair(m.jobStartCpuS, w.job_start_s)}; storyboard from ${d.storyboard_stills} stills ` +
+      `${pair(m.storyboardCpuPerStillS * d.storyboard_stills, w.storyboard_s)}; single pass ` +
+      `${m.singlePassCpuPerSourceS.toFixed(3)} CPU-s per source s, ${utilisation.toFixed(2)} CPU-s per wall second ` +
+      `per core (the model states ${AWS.parallelEfficiency})`,
   );
 
   const table = modelTable(m);
   console.log(
-    `\nAWS model (scripts/bench-model.ts; ${AWS.vcpu}-vCPU workers, first job on ${AWS.firstJobVcpu} vCPU, first segment per ` +
-      `${AWS.firstSegmentSplit}, all workers running). Measured locally: ` +
+    `\nAWS model (scripts/bench-model.ts; ${AWS.vcpu}-vCPU workers, all of them running; chunk tasks on ` +
+      `${AWS.taskVcpu} vCPU). Measured locally: ` +
       (gamma
         ? `${sourceSeconds}s source on ${gamma.workers} local workers (${r.chunkWorkers}): first playable ` +
           `${gamma.firstPlayable.toFixed(1)} s, ready ${gamma.ready.toFixed(1)} s`
@@ -193,7 +195,8 @@ export function printAll(r: BenchResults): void {
       }),
     },
     measured: Object.fromEntries(Object.entries(m).map(([k, v]) => [k, typeof v === 'number' ? round(v, 4) : v])),
-    first_segment_rung_s: round(steps.firstSegmentRungS),
+    measured_wall_s: Object.fromEntries(Object.entries(w).map(([k, v]) => [k, round(v, 3)])),
+    single_pass_cpu_per_wall_core: round(utilisation, 3),
     ...Object.fromEntries(Object.entries(d).map(([k, v]) => [k, typeof v === 'number' ? round(v, 4) : v])),
     model_constants: AWS,
     model_first_playable_s: byLength((q) => q.firstPlayableS),

@@ -1,40 +1,36 @@
 /**
  * The figures the AWS model (scripts/bench-model.ts) is built from, measured one step at a time on this machine, as
- * the queue path's jobs run them: the ranged probe over HTTP (S3 stood in for by a local server that answers Range
- * requests and counts requests and bytes), a byte range read, chunk jobs of two lengths and the first segment
- * (per ladder and for the top rung alone) read from that server, and a job's process start.
+ * the queue path's jobs run them, in CPU seconds (and wall seconds, printed): the ranged probe over HTTP (S3 stood in
+ * for by a local server that answers Range requests and counts requests and bytes), chunk jobs of two lengths and
+ * chunk 0 (the first segment) read from that server with their own audio and images, the finisher's storyboard,
+ * and a job's process start.
  */
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { encodeAudioSlices, encodeHlsChunk } from '../containers/transcoder/src/encode.js';
-import { inputArgs, wholeAudioFfmpegArgs } from '../containers/transcoder/src/ffmpeg/args.js';
+import { encodeChunkAudio, encodeHlsChunk, encodeStoryboard } from '../containers/transcoder/src/encode.js';
+import { inputArgs } from '../containers/transcoder/src/ffmpeg/args.js';
 import { probe } from '../containers/transcoder/src/probe.js';
-import { type Chunk, chunkTimeOffset } from '../lambdas/core/domain/chunks.js';
-import type { LadderPlan } from '../lambdas/core/domain/ladder.js';
-import { run, timed } from './bench-cpu.js';
+import { chunkSide } from '../containers/transcoder/src/strategies/chunk-publish.js';
+import { type Chunk, type ChunkPlanRecord, chunkTimeOffset } from '../lambdas/core/domain/chunks.js';
+import type { LadderPlan, SourceProbe } from '../lambdas/core/domain/ladder.js';
+import { planImages, STILLS_DIR } from '../lambdas/core/domain/thumbnails.js';
+import { run, type Timing, timed } from './bench-cpu.js';
 import { serveCounting } from './bench-http-source.js';
 import type { Measured } from './bench-model.js';
 
-/** Chunk lengths the per-chunk cost is fitted from (the longer one, and the range read, fit in the source). */
+/** Chunk lengths the per-chunk cost is fitted from (the longer one fits in the source after two short ones). */
 export const MEASURED_CHUNKS_S = [6, 30] as const;
-const measuredChunks = (sourceSeconds: number, segmentSeconds: number) => {
-  const [short, long] = MEASURED_CHUNKS_S;
-  const fits = Math.floor((sourceSeconds - short) / segmentSeconds) * segmentSeconds;
-  if (fits <= short) throw new Error(`The source must be longer than ${2 * short + segmentSeconds} s`);
-  return [short, Math.min(long, fits)] as const;
-};
-/** Seconds of audio a chunk encodes before its start, so its first AAC frames join the previous chunk's (stated). */
-export const AUDIO_PREROLL_S = 1;
 
 export interface StepInputs {
   source: string;
   sourceSeconds: number;
   plan: LadderPlan;
+  probed: SourceProbe;
   work: string;
-  /** The bare single pass (ladder and images) and the bare ladder alone: the images' share of the single pass. */
-  singlePass: { wall: number; cpu: number };
-  ladderOnly: { wall: number; cpu: number };
+  /** The bare single pass's output (its stills feed the storyboard step). */
+  singlePassDir: string;
+  /** The bare single pass (ladder and images). */
+  singlePass: Timing;
   entryModule: string;
 }
 
@@ -46,17 +42,38 @@ const bytesUnder = async (dir: string): Promise<number> => {
   return total;
 };
 
+const add = (a: Timing, b: Timing): Timing => ({ wall: a.wall + b.wall, cpu: a.cpu + b.cpu });
+
 export async function measureSteps(input: StepInputs) {
   const { source, sourceSeconds, plan, work } = input;
   const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
-  const lengths = measuredChunks(sourceSeconds, plan.segmentSeconds);
+  const segment = plan.segmentSeconds;
+  const long = Math.min(MEASURED_CHUNKS_S[1], Math.floor((sourceSeconds - 2 * segment) / segment) * segment);
+  if (long <= MEASURED_CHUNKS_S[0]) throw new Error(`The source must be at least ${4 * segment} s`);
+  // The bench's chunk plan: chunk 0 (one segment), a short chunk, a long one, the rest (none if it fits exactly).
+  const bounds = [0, segment, 2 * segment, 2 * segment + long, sourceSeconds].filter(
+    (t, i, all) => i === 0 || t > (all[i - 1] as number),
+  );
+  const chunks: Chunk[] = bounds.slice(0, -1).map((start, index) => ({
+    index,
+    startSeconds: start,
+    durationSeconds: (bounds[index + 1] as number) - start,
+    firstSegment: start / segment,
+    segmentCount: Math.ceil(((bounds[index + 1] as number) - start) / segment - 1e-9),
+  }));
+  const record: ChunkPlanRecord = {
+    chunks,
+    ladder: plan,
+    source: input.probed,
+    timeOffsetSeconds: chunkTimeOffset(plan.video?.fps ?? 30),
+  };
   const http = await serveCounting(source);
   try {
     log('a job process loading the transcoder (best of 3)');
-    const starts: number[] = [];
+    const starts: Timing[] = [];
     for (let i = 0; i < 3; i++) {
       const importIt = `await import(${JSON.stringify(`file://${input.entryModule}`)})`;
-      starts.push((await timed(() => run(process.execPath, ['--input-type=module', '-e', importIt]))).wall);
+      starts.push(await timed(() => run(process.execPath, ['--input-type=module', '-e', importIt])));
     }
     log('the ranged probe over HTTP');
     http.reset();
@@ -64,93 +81,89 @@ export async function measureSteps(input: StepInputs) {
     const probeRequests = http.requests();
     const probeBytes = http.sent();
 
-    log(`a ${lengths[1]} s byte range over HTTP`);
-    const mid = String(Math.max(0, sourceSeconds / 2 - lengths[1] / 2));
-    http.reset();
-    const rangeRead = await timed(() =>
-      run('ffmpeg', [
-        ...['-v', 'error', ...inputArgs(http.url, ['-ss', mid, '-t', String(lengths[1])])],
-        ...['-map', '0', '-c', 'copy', '-f', 'null', '-'],
-      ]),
-    );
-    log("the source's audio");
-    const audio = plan.audio
-      ? await timed(() => run('ffmpeg', wholeAudioFfmpegArgs(source, plan, join(work, 'audio-only.m4a'))))
-      : { wall: 0, cpu: 0 };
-    const audioPerS = audio.wall / sourceSeconds;
-    // The images' share of the single pass: its CPU over the ladder alone's, in the single pass's wall time.
-    const { singlePass, ladderOnly } = input;
-    const imagesPerS =
-      (Math.max(0, singlePass.cpu - ladderOnly.cpu) / singlePass.cpu) * (singlePass.wall / sourceSeconds);
-
-    /** A chunk job's encode: its ladder from the URL with an audio slice muxed, plus its own audio and images. */
-    const chunkJob = async (name: string, chunk: Chunk, chunkPlan: LadderPlan) => {
-      const dir = join(work, name);
+    /** A chunk job's encode from the URL, as chunk-publish.ts runs it: its audio, then its ladder and images. */
+    const chunkJob = async (chunk: Chunk) => {
+      const dir = join(work, `chunk-${chunk.index}`);
       await rm(dir, { recursive: true, force: true });
-      await mkdir(dir, { recursive: true });
-      const next = { ...chunk, index: chunk.index + 1, startSeconds: chunk.startSeconds + chunk.durationSeconds };
-      const [slice] = plan.audio ? await encodeAudioSlices(source, plan, [chunk, next], join(work, `${name}-a`)) : [];
-      const timeOffsetSeconds = chunkTimeOffset(plan.video?.fps ?? 30);
+      const side = chunkSide(record, chunk.index, dir);
+      for (const folder of ['thumbnails', 'preview']) await mkdir(join(dir, folder), { recursive: true });
       http.reset();
-      const { wall, cpu } = await timed(() =>
-        encodeHlsChunk(http.url, chunkPlan, dir, chunk, { ...(slice && { audio: slice }), timeOffsetSeconds }),
+      const last = chunk.index === chunks.length - 1;
+      let slice: string | undefined;
+      const audio = await timed(async () => {
+        const at = { last, sourceSampleRate: input.probed.audio?.sampleRate };
+        if (plan.audio) slice = await encodeChunkAudio(http.url, plan, chunk, at, join(dir, 'audio'));
+      });
+      const video = await timed(() =>
+        encodeHlsChunk(http.url, plan, dir, chunk, {
+          ...(slice && { audio: slice }),
+          timeOffsetSeconds: record.timeOffsetSeconds,
+          side,
+        }),
       );
-      const preroll = chunk.startSeconds > 0 ? AUDIO_PREROLL_S : 0;
+      await rm(join(dir, 'audio'), { recursive: true, force: true });
       return {
         seconds: chunk.durationSeconds,
-        wall: wall + audioPerS * (chunk.durationSeconds + preroll) + imagesPerS * chunk.durationSeconds,
-        cpu,
+        audio,
+        total: add(audio, video),
         bytes: http.sent(),
         requests: http.requests(),
         outputBytes: await bytesUnder(dir),
       };
     };
-    log('chunk jobs of two lengths, and the first segment (the ladder, and the top rung alone)');
-    const chunks = [];
-    for (const seconds of lengths) {
-      const startSeconds = Math.max(0, Math.min(sourceSeconds - seconds, sourceSeconds / 2));
-      const chunk = { index: 1, startSeconds, durationSeconds: seconds, firstSegment: 0, segmentCount: 1 };
-      chunks.push(await chunkJob(`chunk-${seconds}`, chunk, plan));
-    }
-    const first = { index: 0, startSeconds: 0, durationSeconds: plan.segmentSeconds, firstSegment: 0, segmentCount: 1 };
-    const firstLadder = await chunkJob('first-ladder', first, plan);
-    const video = plan.video as NonNullable<LadderPlan['video']>;
-    const top = { ...plan, video: { ...video, rungs: video.rungs.slice(-1) } };
-    const firstRung = await chunkJob('first-rung', first, top);
+    log(`chunk 0 (the first segment), chunks of ${segment} and ${long} s`);
+    const first = await chunkJob(chunks[0] as Chunk);
+    const short = await chunkJob(chunks[1] as Chunk);
+    const longer = await chunkJob(chunks[2] as Chunk);
+    const perS = (longer.total.cpu - short.total.cpu) / (longer.seconds - short.seconds);
+    const perSWall = (longer.total.wall - short.total.wall) / (longer.seconds - short.seconds);
 
-    const [short, long] = chunks as [(typeof chunks)[0], (typeof chunks)[0]];
-    const perS = (long.wall - short.wall) / (long.seconds - short.seconds);
+    log("the finisher's storyboard from the single pass's stills");
+    const images = planImages(sourceSeconds, input.probed.video as NonNullable<SourceProbe['video']>);
+    const stills = (await readdir(join(input.singlePassDir, STILLS_DIR))).length;
+    const storyboard = await timed(() => encodeStoryboard(input.singlePassDir, images, sourceSeconds));
+
     const sourceBytes = (await stat(source)).size;
+    const video = plan.video as NonNullable<LadderPlan['video']>;
+    const best = (ts: Timing[]) => ts.reduce((a, b) => (b.cpu < a.cpu ? b : a));
     const measured: Measured = {
-      cores: availableParallelism(),
-      chunkFixedS: Math.max(0, short.wall - perS * short.seconds),
-      chunkPerSourceS: perS,
-      singlePassPerSourceS: singlePass.wall / sourceSeconds,
-      firstSegmentS: firstLadder.wall,
-      probeS: probeTime.wall,
+      chunkFixedCpuS: Math.max(0, short.total.cpu - perS * short.seconds),
+      chunkPerSourceCpuS: perS,
+      singlePassCpuPerSourceS: input.singlePass.cpu / sourceSeconds,
+      firstSegmentCpuS: first.total.cpu,
+      probeCpuS: probeTime.cpu,
       probeRequests,
-      rangeRequests: Math.max(short.requests, long.requests),
-      rangeReadOverhead: Math.max(...chunks.map((c) => c.bytes / (sourceBytes * (c.seconds / sourceSeconds)))),
+      rangeRequests: Math.max(short.requests, longer.requests),
+      rangeReadOverhead: Math.max(...[short, longer].map((c) => c.bytes / (sourceBytes * (c.seconds / sourceSeconds)))),
       sourceBytesPerS: sourceBytes / sourceSeconds,
-      outputBytesPerS: long.outputBytes / long.seconds,
-      jobStartS: Math.min(...starts),
+      outputBytesPerS: longer.outputBytes / longer.seconds,
+      jobStartCpuS: best(starts).cpu,
+      storyboardCpuPerStillS: storyboard.cpu / Math.max(1, stills),
       rungs: {
         sd: video.rungs.filter((r) => Math.min(r.width, r.height) < 720).length,
         hd: video.rungs.filter((r) => Math.min(r.width, r.height) >= 720).length,
       },
     };
+    const wall = {
+      chunk_fixed_s: Math.max(0, short.total.wall - perSWall * short.seconds),
+      chunk_per_source_s: perSWall,
+      first_segment_s: first.total.wall,
+      probe_s: probeTime.wall,
+      job_start_s: best(starts).wall,
+      storyboard_s: storyboard.wall,
+      single_pass_per_source_s: input.singlePass.wall / sourceSeconds,
+    };
     return {
       measured,
-      /** The first segment's job when it is split per rung: the top rung's (the slowest). */
-      firstSegmentRungS: firstRung.wall,
+      wall,
       details: {
-        chunk_encode_s: Object.fromEntries(chunks.map((c) => [String(c.seconds), c.wall])),
-        chunk_bytes_read: Object.fromEntries(chunks.map((c) => [String(c.seconds), c.bytes])),
+        chunk_cpu_s: Object.fromEntries([first, short, longer].map((c, i) => [`${i}:${c.seconds}s`, c.total.cpu])),
+        chunk_audio_cpu_s: Object.fromEntries(
+          [first, short, longer].map((c, i) => [`${i}:${c.seconds}s`, c.audio.cpu]),
+        ),
+        chunk_bytes_read: Object.fromEntries([short, longer].map((c) => [`${c.seconds}s`, c.bytes])),
         probe_bytes_read: probeBytes,
-        range_read_s: rangeRead.wall,
-        range_read_seconds_of_source: lengths[1],
-        audio_s_per_source_s: audioPerS,
-        images_s_per_source_s: imagesPerS,
+        storyboard_stills: stills,
         source_bytes: sourceBytes,
       },
     };

@@ -170,9 +170,10 @@ async function main() {
       source,
       sourceSeconds,
       plan,
+      probed,
       work,
+      singlePassDir: ladderDir,
       singlePass: ladder,
-      ladderOnly,
       entryModule: join(ROOT, 'containers', 'transcoder', 'dist', 'main.mjs'),
     });
 

@@ -8,60 +8,60 @@ import {
   fargateUsdPerSecond,
   type Measured,
   mediaconvertUsdPerSourceMinute,
+  onWorker,
   queueChunks,
   queueModel,
   warmWorkersUsdPerMonth,
 } from '../../scripts/bench-model.js';
 
-/** Round figures of the order the bench measures on 2 cores. */
+/** Round figures of the order the bench measures (CPU seconds). */
 const measured: Measured = {
-  cores: 2,
-  chunkFixedS: 1,
-  chunkPerSourceS: 0.8,
-  singlePassPerSourceS: 0.78,
-  firstSegmentS: 2,
-  probeS: 0.2,
+  chunkFixedCpuS: 1.5,
+  chunkPerSourceCpuS: 1.2,
+  singlePassCpuPerSourceS: 1.2,
+  firstSegmentCpuS: 7.5,
+  probeCpuS: 0.2,
   probeRequests: 2,
   rangeRequests: 3,
-  rangeReadOverhead: 1.1,
+  rangeReadOverhead: 1,
   sourceBytesPerS: 1e6,
   outputBytesPerS: 1e6,
-  jobStartS: 0.3,
+  jobStartCpuS: 0.3,
+  storyboardCpuPerStillS: 0.001,
   rungs: { sd: 2, hd: 2 },
 };
 const WORKERS = [1, 4, 16, 32, 64, 256];
+/** 4 vCPU at 0.75: 3 CPU seconds a second; S3 at 100 MB/s. */
+const RATE = 4 * 0.75;
 
 describe('the queue path', () => {
   it("plays after the same time whatever the source's length: nothing before the first segment reads the whole source", () => {
     for (const w of WORKERS) {
-      // At most the sends of more chunk jobs (256 jobs: 26 batches, 3 rounds of 10 at once; 50 jobs: 1 round).
-      const longer = queueModel(measured, 7200, w).firstPlayableS - queueModel(measured, 600, w).firstPlayableS;
-      expect(longer).toBeGreaterThanOrEqual(0);
-      expect(longer).toBeLessThanOrEqual(2 * AWS.writeS + 1e-9);
+      expect(queueModel(measured, 7200, w).firstPlayableS).toBeCloseTo(queueModel(measured, 600, w).firstPlayableS, 9);
     }
-    expect(queueModel(measured, 7200, 32).firstPlayableS).toBeCloseTo(queueModel(measured, 600, 32).firstPlayableS, 9);
   });
 
   it('plays after the dispatch, a pick-up, the ranged probe, the plan and the first segment, worked by hand', () => {
     const row = queueModel(measured, 600, 32);
-    // 1 + 0.1 + 0.3 (job start) + 0.2 + 2 × 0.05 (probe) + 0.03 (plan) + 0.03 (32 jobs: 4 batches sent at once)
-    expect(row.plannedS).toBeCloseTo(1 + 0.1 + 0.3 + 0.2 + 0.1 + 0.03 + 0.03, 6);
-    // + 3 first bytes + 6.6 MB at 50 MB/s + the segment's 2 s + 6 MB up at 50 MB/s + 2 writes
-    expect(row.firstPlayableS).toBeCloseTo(row.plannedS + 0.15 + 0.132 + 2 + 0.12 + 0.06, 6);
+    // 1 + 0.1 + 0.3 / 0.75 (job start, one thread) + 0.2 / 0.75 + 2 × 0.05 (probe) + 0.03 (plan write)
+    expect(row.plannedS).toBeCloseTo(1 + 0.1 + 0.4 + 0.2 / 0.75 + 0.1 + 0.03, 6);
+    // + 3 first bytes + 6 MB at 100 MB/s + 7.5 CPU-s on 4 vCPU + 6 MB up + 2 writes (the sends overlap the encode)
+    expect(row.firstPlayableS).toBeCloseTo(row.plannedS + 0.15 + 0.06 + 7.5 / RATE + 0.06 + 0.06, 6);
   });
 
   it('is ready sooner with more workers, until the chunks reach their floor', () => {
     for (const source of [600, 7200]) {
       const ready = WORKERS.map((w) => queueModel(measured, source, w).readyS);
-      for (let i = 1; i < ready.length; i++) expect(ready[i]).toBeLessThanOrEqual((ready[i - 1] as number) + 1e-9);
+      for (let i = 1; i < ready.length; i++) expect(ready[i]).toBeLessThan((ready[i - 1] as number) + 1e-9);
     }
     // 600 s: one 6 s chunk and the rest in chunks of at least 12 s, so 50 chunks at most: 64 and 256 workers alike.
     const at64 = queueModel(measured, 600, 64);
-    const at256 = queueModel(measured, 600, 256);
     expect(at64.chunks).toBe(50);
-    expect(at256).toEqual(at64);
+    expect(queueModel(measured, 600, 256)).toEqual(at64);
     expect(at64.chunkS).toBeLessThanOrEqual(AWS.minChunkS + AWS.segmentS);
     expect(queueModel(measured, 600, 32).readyS).toBeGreaterThan(at64.readyS);
+    // 2 h on 256 workers: chunks of about half a minute.
+    expect(queueModel(measured, 7200, 256).chunkS).toBe(30);
   });
 
   it('cuts the source as the first job does (planChunks with the queue defaults)', () => {
@@ -76,33 +76,30 @@ describe('the queue path', () => {
     const row = queueModel(measured, 600, 32);
     expect(row.chunkJobS).toBeCloseTo(chunkJobSeconds(measured, AWS, row.chunkS), 9);
     expect(row.readyS).toBeCloseTo(row.plannedS + row.chunkJobS + row.publishS, 9);
+    // The finisher: 32 manifests in one round of GETs, 100 stills into the storyboard, 4 playlists + 3 writes.
+    expect(row.publishS).toBeCloseTo(0.05 + 0.1 / 0.75 + 7 * 0.03, 9);
   });
 
   it('prices a chunk job as pick-up, job start, range read, encode, last upload and three writes', () => {
-    // 18 s: 0.1 + 0.3 + (3 × 0.05 + 19.8 MB / 50 MB/s) + (1 + 14.4) + 6 MB / 50 MB/s + 0.09
-    expect(chunkJobSeconds(measured, AWS, 18)).toBeCloseTo(0.1 + 0.3 + 0.15 + 0.396 + 15.4 + 0.12 + 0.09, 6);
-    // Twice the vCPUs: the encode and the transfers take half as long.
-    expect(chunkJobSeconds(measured, AWS, 18, 4)).toBeLessThan(chunkJobSeconds(measured, AWS, 18) / 1.8);
+    // 18 s: 0.1 + 0.4 + (3 × 0.05 + 18 MB at 100 MB/s) + (1.5 + 21.6) / 3 + 6 MB at 100 MB/s + 0.09
+    expect(chunkJobSeconds(measured, AWS, 18)).toBeCloseTo(0.1 + 0.4 + 0.15 + 0.18 + 23.1 / RATE + 0.06 + 0.09, 6);
   });
 
   it('on one worker encodes the whole source in one pass', () => {
     const row = queueModel(measured, 600, 1);
     expect(row.chunks).toBe(1);
-    expect(row.readyS).toBeCloseTo(row.plannedS + 0.78 * 600 + row.publishS, 6);
+    expect(row.readyS).toBeCloseTo(row.plannedS + (1.2 * 600) / RATE + 0.06, 6);
   });
 
-  it('splits the first segment per rung: it waits for a pick-up on another worker, and each rung is a job', () => {
-    const perRung = { ...AWS, firstSegmentSplit: 'rung' as const };
-    const ladder = queueModel(measured, 600, 32);
-    const split = queueModel({ ...measured, firstSegmentS: 0.5 }, 600, 32, perRung);
-    expect(split.firstPlayableS).toBeLessThan(ladder.firstPlayableS);
-    const third = split.busy[2];
-    expect(third?.seconds).toBeGreaterThan(4 * (0.1 + 0.3 + 0.5));
+  it('turns CPU seconds into seconds on a worker by its vCPUs and the stated efficiency, one thread by one', () => {
+    expect(onWorker(AWS, 6, 4)).toBeCloseTo(2, 9);
+    expect(onWorker(AWS, 6, 2)).toBeCloseTo(4, 9);
+    expect(onWorker(AWS, 0.75, 4, 1)).toBeCloseTo(1, 9);
   });
 
-  it('gives a bigger first-job worker its share of the speed', () => {
-    const big = queueModel(measured, 600, 32, { ...AWS, firstJobVcpu: 8 });
-    expect(big.firstPlayableS).toBeLessThan(queueModel(measured, 600, 32).firstPlayableS);
+  it('plays sooner on a bigger worker', () => {
+    const bigger = queueModel(measured, 600, 32, { ...AWS, vcpu: 8 });
+    expect(bigger.firstPlayableS).toBeLessThan(queueModel(measured, 600, 32).firstPlayableS);
   });
 });
 
@@ -117,8 +114,8 @@ describe('chunk tasks', () => {
 
 describe('cost', () => {
   it('prices Fargate ARM per second at list price (2 GB per vCPU)', () => {
-    expect(fargateUsdPerSecond(2) * 3600).toBeCloseTo(2 * 0.03238 + 4 * 0.00356, 9);
-    expect(warmWorkersUsdPerMonth()).toBeCloseTo(730 * (2 * 0.03238 + 4 * 0.00356), 6);
+    expect(fargateUsdPerSecond(4) * 3600).toBeCloseTo(4 * 0.03238 + 8 * 0.00356, 9);
+    expect(warmWorkersUsdPerMonth()).toBeCloseTo(730 * (4 * 0.03238 + 8 * 0.00356), 6);
   });
 
   it("prices MediaConvert's basic tier by output class: two SD and two HD rungs", () => {
@@ -128,18 +125,17 @@ describe('cost', () => {
   it("counts every job's busy seconds, and the warm workers' idle time over the stated volume", () => {
     const cost = costPerSourceMinute(measured, 600, 32);
     const row = queueModel(measured, 600, 32);
-    const busy = row.busy.reduce((s, b) => s + b.seconds * fargateUsdPerSecond(b.vcpu), 0);
-    expect(cost.gamma_queue_busy).toBeCloseTo(busy / 10, 12);
+    expect(cost.gamma_queue_busy).toBeCloseTo((row.busyS * fargateUsdPerSecond(4)) / 10, 12);
     expect(cost.gamma_queue_with_warm_idle - cost.gamma_queue_busy).toBeCloseTo(
       warmWorkersUsdPerMonth() / AWS.monthlySourceMinutes,
       12,
     );
-    // The busy time is at least the encode of every chunk.
-    expect(busy).toBeGreaterThan(600 * 0.8 * fargateUsdPerSecond(2));
+    // The busy time is at least the encode of every chunk, and every job's start.
+    expect(row.busyS).toBeGreaterThan((600 * 1.2) / RATE + 32 * 0.1);
   });
 
   it("charges a chunk task at least Fargate's minute", () => {
-    const short = costPerSourceMinute({ ...measured, chunkPerSourceS: 0.01, chunkFixedS: 0 }, 120, 2);
+    const short = costPerSourceMinute({ ...measured, chunkPerSourceCpuS: 0.01, chunkFixedCpuS: 0 }, 120, 2);
     expect(short.gamma_chunk_tasks).toBeCloseTo((2 * 60 * fargateUsdPerSecond(2)) / 2, 9);
   });
 });
