@@ -148,13 +148,17 @@ export function printAll(r: BenchResults): void {
 
   const cost = costPerSourceMinute(m, 600, 32);
   const ratio = cost.gamma_queue_with_warm_idle / cost.mediaconvert_basic;
+  // The monthly volume from which the warm workers' idle time keeps the default path within the cost target.
+  const headroom = TARGETS.costRatio * cost.mediaconvert_basic - cost.gamma_queue_busy;
+  const breakEven = headroom > 0 ? warmWorkersUsdPerMonth() / headroom : Number.POSITIVE_INFINITY;
   const usd = (n: number) => `$${n.toFixed(4)}`;
   console.log(
     `\n$ per source minute (10 min source, 32 workers; list prices of ${PRICES.date}): queue workers busy ` +
       `${usd(cost.gamma_queue_busy)}; with ${AWS.warmWorkers} warm worker(s) idle over ${AWS.monthlySourceMinutes} ` +
       `source min/month ${usd(cost.gamma_queue_with_warm_idle)}; chunk tasks ${usd(cost.gamma_chunk_tasks)}; ` +
       `MediaConvert basic ${usd(cost.mediaconvert_basic)}. Default path / MediaConvert: ${ratio.toFixed(3)} ` +
-      `(target ≤ ${TARGETS.costRatio}); warm workers at rest ${usd(warmWorkersUsdPerMonth())}/month`,
+      `(target ≤ ${TARGETS.costRatio}, met from ${Math.ceil(breakEven)} source min/month); warm workers at rest ` +
+      `${usd(warmWorkersUsdPerMonth())}/month`,
   );
 
   const byLength = (pick: (q: ReturnType<typeof queueModel>) => number) =>
@@ -206,6 +210,7 @@ export function printAll(r: BenchResults): void {
     model_chunk_tasks_ready_s: byLengthTasks((x) => x.readyS),
     cost_usd_per_source_min: Object.fromEntries(Object.entries(cost).map(([k, v]) => [k, round(v, 5)])),
     cost_ratio_default_to_mediaconvert: round(ratio, 4),
+    cost_target_met_from_source_min_per_month: Number.isFinite(breakEven) ? Math.ceil(breakEven) : null,
     warm_workers_usd_per_month: round(warmWorkersUsdPerMonth()),
     prices: PRICES,
   };

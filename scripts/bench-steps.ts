@@ -8,7 +8,6 @@
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { encodeChunkAudio, encodeHlsChunk, encodeStoryboard } from '../containers/transcoder/src/encode.js';
-import { inputArgs } from '../containers/transcoder/src/ffmpeg/args.js';
 import { probe } from '../containers/transcoder/src/probe.js';
 import { chunkSide } from '../containers/transcoder/src/strategies/chunk-publish.js';
 import { type Chunk, type ChunkPlanRecord, chunkTimeOffset } from '../lambdas/core/domain/chunks.js';
