@@ -4,7 +4,7 @@
  * writes the playlists and the master and marks the asset ready. ffmpeg is faked (files named as it names them),
  * S3 is an in-memory bucket behind aws-sdk-client-mock.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import {
@@ -22,6 +22,7 @@ import { type Chunk, chunkManifestFile } from '../../lambdas/core/domain/chunks.
 import { type LadderPlan, planLadder, renditionNames, type SourceProbe } from '../../lambdas/core/domain/ladder.js';
 import type { AssetRecord, ReadyPatch } from '../../lambdas/core/domain/media.js';
 import { parseMediaPlaylist } from '../../lambdas/core/domain/playlist.js';
+import { previewSheetFile, stillFile } from '../../lambdas/core/domain/thumbnails.js';
 import type { MediaRepository } from '../../lambdas/core/ports.js';
 import { InMemoryChunkLedger } from './chunk-fakes.js';
 import { RecordingRunner } from './fakes.js';
@@ -113,8 +114,18 @@ const fakeEncoders: ChunkEncoders = {
     await write(file);
     return file;
   },
-  chunk: async (_input, plan: LadderPlan, outDir, chunk: Chunk) => {
+  chunk: async (_input, plan: LadderPlan, outDir, chunk: Chunk, options) => {
     encoded.push(chunk.index);
+    // Its stills, numbered from its first, and its preview frames, one listing line each.
+    const { images, previews } = options.side ?? {};
+    for (let i = 0; i < (images?.stills ?? 0); i++) await write(join(outDir, stillFile((images?.firstStill ?? 0) + i)));
+    if (previews) {
+      await write(join(outDir, previewSheetFile(previews.firstSheet)));
+      await write(
+        previews.frameList,
+        Array.from({ length: previews.frames }, (_, i) => `0, ${i}, ${i}, 1, 1, 0x0`).join('\n'),
+      );
+    }
     for (const name of renditionNames(plan)) {
       const uris = Array.from({ length: chunk.segmentCount }, (_, i) => {
         return `segment_${String(chunk.firstSegment + i).padStart(3, '0')}.m4s`;
@@ -125,7 +136,11 @@ const fakeEncoders: ChunkEncoders = {
       await write(join(outDir, name, 'index.m3u8'), lines.join('\n'));
     }
   },
-  storyboard: async () => {},
+  storyboard: async (dir, images) => {
+    const stills = await readdir(join(dir, 'thumbnails'));
+    await write(join(dir, 'storyboard.jpg'), `sprite of ${stills.length} / ${images.count}`);
+    await write(join(dir, 'storyboard.vtt'), 'WEBVTT');
+  },
 };
 
 function deps(assets: FakeAssets, ledger: InMemoryChunkLedger, runner: RecordingRunner, env = ENV) {
@@ -227,6 +242,18 @@ describe('transcoder run() with chunk tasks', () => {
     expect(master.match(/#EXT-X-STREAM-INF/g)).toHaveLength(names.length);
     // The work files are gone once the asset is ready.
     expect(keys().filter((k) => k.includes('/.chunks/'))).toEqual([]);
+    // Each chunk cut its own stills (40 s: one a second) and preview frames (30 fps, 6 s segments: 540, 360, 300
+    // frames on sheets from 0, 18 and 30); the finisher drew the storyboard from all 40 and listed the three runs.
+    expect(keys().filter((k) => k.includes('/thumbnails/'))).toHaveLength(40);
+    expect(objects.get(`assets/${ASSET_ID}/storyboard.jpg`)?.toString()).toBe('sprite of 40 / 40');
+    expect(objects.has(`assets/${ASSET_ID}/storyboard.vtt`)).toBe(true);
+    const previews = JSON.parse(objects.get(`assets/${ASSET_ID}/preview/index.json`)?.toString() ?? '{}');
+    expect(previews).toMatchObject({ fps: 30, frames: 1200 });
+    expect(previews.parts).toEqual([
+      { frame: 0, frames: 540, sheet: 0 },
+      { frame: 540, frames: 360, sheet: 18 },
+      { frame: 900, frames: 300, sheet: 30 },
+    ]);
   });
 
   it('counts a chunk that finishes twice once, and does not encode a chunk already done again', async () => {
