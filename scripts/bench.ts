@@ -177,7 +177,14 @@ async function main() {
       entryModule: join(ROOT, 'containers', 'transcoder', 'dist', 'main.mjs'),
     });
 
-    const gamma = flags['no-platform'] ? undefined : await measureGamma(source, chunkWorkers);
+    // A platform that fails still leaves the measured steps and the model printed (with the failure on stderr).
+    const gamma = flags['no-platform']
+      ? undefined
+      : await measureGamma(source, chunkWorkers).catch((error: unknown) => {
+          log(`the platform run failed: ${error instanceof Error ? error.stack : String(error)}`);
+          process.exitCode = 1;
+          return undefined;
+        });
     const load = { before: loadBefore, after: loadavg()[0] ?? 0, cores: availableParallelism() };
     printAll({ sourceSeconds, plan, load, decode, ladder, ladderOnly, naive, steps, gamma, chunkWorkers });
   } finally {
@@ -188,4 +195,4 @@ async function main() {
 // The video_quality tiers' bytes and quality first (scripts/bench-quality.ts), so this bench's JSON is the last line.
 if (!flags['no-quality']) await runQualityBench();
 await main();
-process.exit(0);
+process.exit(process.exitCode ?? 0);

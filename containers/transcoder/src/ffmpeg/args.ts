@@ -212,7 +212,16 @@ export function chunkAudioCutArgs(encoded: string, window: ChunkAudioWindow, out
   const end = window.keepToSeconds === undefined ? [] : ['-to', String(window.keepToSeconds)];
   return [
     ...[...QUIET, ...inputArgs(encoded), '-ss', String(window.keepFromSeconds), ...end],
-    ...['-output_ts_offset', String(window.shiftSeconds), '-c', 'copy', '-f', 'nut', output],
+    // To the microsecond: a shift of zero computed as -4e-16 (a chunk at 12 s of 48 kHz audio) is refused by ffmpeg.
+    ...[
+      '-output_ts_offset',
+      String(Math.round(window.shiftSeconds * 1e6) / 1e6 || 0),
+      '-c',
+      'copy',
+      '-f',
+      'nut',
+      output,
+    ],
   ];
 }
 
