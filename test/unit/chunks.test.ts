@@ -179,6 +179,10 @@ describe('chunkAudioWindow', () => {
     expect(w.shiftSeconds).toBeCloseTo(w.keepFromSeconds - (6 - w.readFromSeconds), 9);
   });
 
+  it('shifts by exactly nothing where the keep point falls on the chunk start (12 s at 48 kHz: packet 562.5 + ½)', () => {
+    expect(chunkAudioWindow({ startSeconds: 12, durationSeconds: 12 }, false, at48k).shiftSeconds).toBe(0);
+  });
+
   it('partitions the grid: a chunk keeps up to where the next one starts keeping', () => {
     const chunks = planChunks(127.3, { segmentSeconds: 6, workers: 7, minChunkSeconds: 12 });
     for (const [i, c] of chunks.entries()) {

@@ -242,11 +242,9 @@ export function chunkAudioWindow(
   const readFromSeconds = (from * frame) / rate;
   const keepAt = (packet: number) => Math.max(0, ((packet - from) * frame - frame / 2) / rate);
   const keepFromSeconds = first === 0 ? 0 : keepAt(first);
-  const window: ChunkAudioWindow = {
-    readFromSeconds,
-    keepFromSeconds,
-    shiftSeconds: keepFromSeconds - (chunk.startSeconds - readFromSeconds),
-  };
+  // In samples, so a shift of nothing is 0, not a rounding error of the seconds.
+  const shift = first === 0 ? 0 : first * frame - frame / 2 - Math.round(chunk.startSeconds * rate);
+  const window: ChunkAudioWindow = { readFromSeconds, keepFromSeconds, shiftSeconds: shift / rate };
   if (last) return window;
   const end = packetAt(chunk.startSeconds + chunk.durationSeconds);
   return {

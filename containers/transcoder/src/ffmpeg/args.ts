@@ -202,27 +202,27 @@ export function chunkAudioFfmpegArgs(
   const seconds = Math.min(window.readSeconds ?? Number.POSITIVE_INFINITY, until - window.readFromSeconds);
   // No seek at the source's start: even `-ss 0` re-times the first decoded frames, and the encoder's state takes
   // seconds to forget that; without it the first chunk's audio is the single pass's, bit for bit.
-  const seek = start > 0 ? ['-ss', String(start)] : [];
-  const read = inputArgs(input, [...seek, '-t', String(Math.max(0, seconds))]);
+  const seek = start > 0 ? ['-ss', decimalSeconds(start)] : [];
+  const read = inputArgs(input, [...seek, '-t', decimalSeconds(Math.max(0, seconds))]);
   return [...QUIET, ...read, '-vn', '-map', '0:a:0', ...audioArgs(plan.audio), '-f', 'nut', output];
 }
 
 /** Keeps the chunk's own packets of its audio encode by stream copy, timed from the chunk's start. */
 export function chunkAudioCutArgs(encoded: string, window: ChunkAudioWindow, output: string): string[] {
-  const end = window.keepToSeconds === undefined ? [] : ['-to', String(window.keepToSeconds)];
+  const end = window.keepToSeconds === undefined ? [] : ['-to', decimalSeconds(window.keepToSeconds)];
   return [
-    ...[...QUIET, ...inputArgs(encoded), '-ss', String(window.keepFromSeconds), ...end],
-    // To the microsecond: a shift of zero computed as -4e-16 (a chunk at 12 s of 48 kHz audio) is refused by ffmpeg.
-    ...[
-      '-output_ts_offset',
-      String(Math.round(window.shiftSeconds * 1e6) / 1e6 || 0),
-      '-c',
-      'copy',
-      '-f',
-      'nut',
-      output,
-    ],
+    ...[...QUIET, ...inputArgs(encoded), '-ss', decimalSeconds(window.keepFromSeconds), ...end],
+    ...['-output_ts_offset', decimalSeconds(window.shiftSeconds), '-c', 'copy', '-f', 'nut', output],
   ];
+}
+
+/**
+ * Seconds as ffmpeg parses them: plain decimals to the microsecond (its time base), never exponent notation
+ * (`String(-4.4e-16)` is "-4.440892098500626e-16", which ffmpeg refuses).
+ */
+export function decimalSeconds(seconds: number): string {
+  const fixed = seconds.toFixed(6);
+  return Number(fixed) === 0 ? '0' : fixed;
 }
 
 function sideOutputArgs(outDir: string, { images, previews }: SideOutputs): string[] {

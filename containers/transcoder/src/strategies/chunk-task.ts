@@ -1,9 +1,10 @@
 /**
- * A chunk task (CHUNK_INDEX ≥ 1), started by the fan-out: encode its chunk of the plan recorded on the asset (its
- * ladder, its own audio slice, its stills and preview frames, from one read of its byte range) and publish it, count it, and finish the asset if its count completes the set. A chunk already counted (a task re-run
- * after it published) is not encoded again. The source is read through a presigned URL, so ffmpeg fetches only the
- * chunk's byte range (from the seek point to the chunk's end), never the whole file; where the store cannot serve the
- * pinned source that way (storage.ts `presignedGet`), the chunk downloads it, checked against the pin.
+ * A chunk task or chunk job (CHUNK_INDEX ≥ 1), started by the fan-out: encode its chunk of the plan recorded on the
+ * asset (its ladder, its own audio slice, its stills and preview frames, from one read of its byte range) and publish
+ * it, count it, and finish the asset if its count completes the set. A chunk already counted (a task re-run after it
+ * published) is not encoded again. The source is read through a presigned URL, so ffmpeg fetches only the chunk's
+ * byte range (from the seek point to the chunk's end), never the whole file; where the store cannot serve the pinned
+ * source that way (storage.ts `presignedGet`), the chunk downloads it, checked against the pin.
  */
 import { openSource } from '../source.js';
 import { countChunk, encodeAndPublishChunk } from './chunk-publish.js';
