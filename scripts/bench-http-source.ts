@@ -10,8 +10,9 @@ import type { AddressInfo } from 'node:net';
 export interface CountingSource {
   url: string;
   size: number;
-  /** Bytes sent since the last reset. */
+  /** Bytes sent, and requests answered, since the last reset (each request is an S3 first byte on AWS). */
   sent(): number;
+  requests(): number;
   reset(): void;
   close(): Promise<void>;
 }
@@ -19,7 +20,9 @@ export interface CountingSource {
 export async function serveCounting(file: string): Promise<CountingSource> {
   const { size } = await stat(file);
   let sent = 0;
+  let requests = 0;
   const server = createServer((req, res) => {
+    requests++;
     const range = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '');
     const start = range ? Number(range[1]) : 0;
     const end = range?.[2] ? Math.min(Number(range[2]), size - 1) : size - 1;
@@ -50,8 +53,10 @@ export async function serveCounting(file: string): Promise<CountingSource> {
     url: `http://127.0.0.1:${port}/source.mp4`,
     size,
     sent: () => sent,
+    requests: () => requests,
     reset: () => {
       sent = 0;
+      requests = 0;
     },
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };

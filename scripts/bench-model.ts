@@ -1,63 +1,83 @@
 /**
  * The AWS model of `npm run bench`: first playable and ready times for a source on N workers, and dollars per source
  * minute per path, from figures measured on this machine (`Measured`) plus the stated constants below, each with
- * its source (README, "How fast"). Pure: no I/O, so the figures can be checked by hand.
+ * its source (README, "How fast"). Pure: no I/O, so the figures can be checked by hand and are unit-tested
+ * (test/unit/bench-model.test.ts).
  */
+import { type Chunk, planChunks, QUEUE_WORKER_DEFAULTS } from '../lambdas/core/domain/chunks.js';
 
-/** Figures measured on this machine by the bench. */
+/**
+ * Figures measured on this machine by the bench, in CPU seconds (child processes' user + system time): unlike wall
+ * times they hardly move with what else the machine runs. The model turns them into seconds on a worker of N vCPUs
+ * by N × `parallelEfficiency` (a single-threaded step: by 1).
+ */
 export interface Measured {
-  /** Cores the measurements ran on (encode times scale by cores / worker vCPU). */
-  cores: number;
-  /** One chunk's ladder encode: fixed seconds (ffmpeg start, seek, first GOP) + seconds per source second. */
-  chunkFixedS: number;
-  chunkPerSourceS: number;
-  /** The single pass (one ffmpeg: ladder, audio, stills, storyboard, preview frames), per source second. */
-  singlePassPerSourceS: number;
-  /** The audio of the whole source, encoded once and cut into slices, per source second. */
-  audioPerSourceS: number;
-  /** The stills, storyboard and preview frames of the whole source (their own decode), per source second. */
-  imagesPerSourceS: number;
-  /** ffprobe plus the decode check of the source's start. */
-  probeS: number;
-  /** Seeking to a chunk over HTTP and reading its packets (demux, no decode), per chunk: the local part of a range. */
-  rangeReadS: number;
-  /** The share of the source's bytes a chunk's encode read over HTTP, over the chunk's share of its length. */
+  /**
+   * One chunk job's encode, as a chunk job runs it from its byte range over HTTP: its own audio (3 s of pre-roll,
+   * encode and cut), then one decode for every rung, its stills and its preview frames. Fixed CPU seconds (ffmpeg
+   * starts, seek, pre-roll, first GOP) + CPU seconds per source second, fitted from chunks of two lengths.
+   */
+  chunkFixedCpuS: number;
+  chunkPerSourceCpuS: number;
+  /** The single pass (one worker: one ffmpeg for the ladder, audio, stills, storyboard, preview frames). */
+  singlePassCpuPerSourceS: number;
+  /** Chunk 0, the first segment: its audio slice, every rung, its stills and preview frames. */
+  firstSegmentCpuS: number;
+  /** The ranged probe (ffprobe and the decode check over HTTP), and the HTTP requests it made (S3 first bytes). */
+  probeCpuS: number;
+  probeRequests: number;
+  /** HTTP requests a chunk's encode made (each an S3 first byte), and its bytes over its share of the file. */
+  rangeRequests: number;
   rangeReadOverhead: number;
-  /** The source's bytes per second of media. */
+  /** The source's bytes per second of media, and the ladder's output bytes per source second (uploaded). */
   sourceBytesPerS: number;
+  outputBytesPerS: number;
+  /** The platform's per-job overhead: a job's process loading the transcoder's entry module (node, SDK clients). */
+  jobStartCpuS: number;
+  /** The finisher's storyboard sprite drawn from the stills, per still (at most 100 stills: domain/thumbnails.ts). */
+  storyboardCpuPerStillS: number;
   /** Rungs of the ladder by pricing class (MediaConvert bills SD and HD outputs differently). */
   rungs: { sd: number; hd: number };
 }
 
 /** Stated constants (README: where each comes from). */
 export const AWS = {
-  /** Upload complete → S3 event → ingest function → job on the queue (or RunTask called). */
+  /** Upload complete → S3 event → ingest function → job on the queue. */
   dispatchS: 1,
-  /** RunTask → the container's code running on Fargate (image pull, ENI); today's path pays it per task. */
+  /** RunTask → the container's code running on Fargate (image pull, ENI): chunk tasks pay it per task. */
   coldStartS: 30,
-  /** A running worker's long poll returns a new message (the proposed queue-driven service). */
+  /** A running worker's long poll returns a new message. */
   warmPickupS: 0.1,
-  /** S3 GET first byte, and one task's throughput from S3. */
+  /** S3 GET first byte; one S3 PUT, DynamoDB write or SQS send. */
   s3FirstByteS: 0.05,
-  s3BytesPerS: 50e6,
-  /** One S3 PUT or DynamoDB write. */
   writeS: 0.03,
-  /** Worker size: the construct's default task (2 vCPU, 4 GB), the same for every job. */
-  vcpu: 2,
-  memoryGb: 4,
-  /** Segment length; the first chunk and the shortest later chunk, in segments (QUEUE_WORKER_DEFAULTS). */
+  /** S3 throughput of a task, per vCPU (Fargate's network bandwidth grows with the task's size). */
+  s3BytesPerSPerVcpu: 25e6,
+  /** Queue workers' vCPUs (2 GB of memory per vCPU: TranscodeWorkers' default 4 vCPU / 8 GB); chunk tasks'. */
+  vcpu: 4,
+  taskVcpu: 2,
+  /** CPU seconds per wall second per vCPU that ffmpeg keeps busy (stated: see README; the bench prints its own). */
+  parallelEfficiency: 0.75,
+  /** Segment length; the first chunk and the shortest later chunk (QUEUE_WORKER_DEFAULTS). */
   segmentS: 6,
-  firstChunkSegments: 1,
-  minChunkSegments: 2,
-  /** Monthly source minutes over which a warm worker's idle time is spread in the cost per source minute (stated). */
+  firstChunkSegments: QUEUE_WORKER_DEFAULTS.firstChunkSegments,
+  minChunkS: QUEUE_WORKER_DEFAULTS.minChunkSeconds,
+  /** Sends the first job keeps in flight (strategies/chunk-fan-out.ts), 10 jobs per SendMessageBatch at most. */
+  sendConcurrency: 16,
+  /** Parallel GETs the finisher reads the chunks' manifests with; the storyboard's stills at most. */
+  publishConcurrency: 32,
+  maxStills: 100,
+  /** Workers kept running at rest (`warmWorkers`), and the monthly volume their idle time is spread over. */
+  warmWorkers: 1,
   monthlySourceMinutes: 10_000,
-  /** Today's chunk tasks: at least 60 s, at most 16 (CHUNK_TASK_DEFAULTS). */
-  todayMinChunkS: 60,
-  todayMaxTasks: 16,
-} as const;
+  /** Chunk tasks (`chunkWorkers: 'tasks'`): at least 60 s, at most 16 (CHUNK_TASK_DEFAULTS). */
+  taskMinChunkS: 60,
+  taskMaxTasks: 16,
+};
 
 /** us-east-1 list prices, read 2026-12-02 (README: sources). */
 export const PRICES = {
+  date: '2026-12-02',
   fargateArmVcpuHour: 0.03238,
   fargateArmGbHour: 0.00356,
   /** Fargate bills at least a minute per task. */
@@ -67,116 +87,138 @@ export const PRICES = {
   mediaconvertBasicHdMinute: 0.015,
 } as const;
 
+export type Constants = typeof AWS;
+
 export interface ModelRow {
   chunks: number;
   firstPlayableS: number;
   readyS: number;
 }
 
-const ceilTo = (x: number, step: number) => Math.ceil(x / step - 1e-9) * step;
-const scaled = (m: Measured, seconds: number, vcpu: number) => (seconds * m.cores) / vcpu;
-const download = (m: Measured, sourceS: number) => AWS.s3FirstByteS + (sourceS * m.sourceBytesPerS) / AWS.s3BytesPerS;
-
-/** One later chunk on a worker: read its byte range of the source, encode its ladder with its audio slice, publish. */
-function chunkSeconds(m: Measured, seconds: number): number {
-  const bytes = seconds * m.sourceBytesPerS * m.rangeReadOverhead;
-  const read = AWS.s3FirstByteS * 2 + m.rangeReadS + bytes / AWS.s3BytesPerS; // the source range and the audio slice
-  const encode = scaled(m, m.chunkFixedS + m.chunkPerSourceS * seconds, AWS.vcpu);
-  return AWS.warmPickupS + read + encode + 3 * AWS.writeS; // manifest PUT, ledger ADD, its read-back
-}
-
 /** Where the time of the queue path goes, for one source on N workers (each figure in seconds). */
 export interface QueueModelRow extends ModelRow {
-  /** Upload → the first job's plan recorded and the later chunks on the queue (download, probe, audio). */
+  /** Upload → the plan recorded (ranged probe, plan write); the chunk jobs are sent while chunk 0 encodes. */
   plannedS: number;
-  /** The first job's stills, storyboard and preview frames of the whole source, after its first chunk. */
-  imagesS: number;
-  /** Later chunks: their length and the waves the other workers take them in. */
+  /** The longest later chunk, and one later chunk job's time on its worker (pick-up to ledger write). */
   chunkS: number;
-  waves: number;
+  chunkJobS: number;
+  /** The last chunk's ledger write → ready (manifests read, storyboard, playlists and master, status). */
+  publishS: number;
+  /** Worker-seconds of every job (pick-up to its last write), for the cost. */
+  busyS: number;
+}
+
+/** Seconds on a worker of `vcpu` vCPUs for `cpuS` CPU seconds measured here (`threads` 1: single-threaded). */
+export const onWorker = (c: Constants, cpuS: number, vcpu: number, threads = vcpu) =>
+  cpuS / (Math.min(threads, vcpu) * c.parallelEfficiency);
+const s3Read = (c: Constants, bytes: number, requests: number, vcpu: number) =>
+  requests * c.s3FirstByteS + bytes / (c.s3BytesPerSPerVcpu * vcpu);
+
+/** The chunk plan the queue path makes for a source on N workers (the same function the first job runs). */
+export const queueChunks = (c: Constants, sourceS: number, workers: number): Chunk[] =>
+  planChunks(sourceS, {
+    segmentSeconds: c.segmentS,
+    workers,
+    minChunkSeconds: c.minChunkS,
+    firstChunkSegments: c.firstChunkSegments,
+  });
+
+/** A job's start on a warm worker: its long poll returns, its process starts (single-threaded). */
+const jobStart = (m: Measured, c: Constants) => c.warmPickupS + onWorker(c, m.jobStartCpuS, c.vcpu, 1);
+
+/**
+ * One chunk job on a worker: pick-up and process start, its byte range read, its encode (audio, ladder, images),
+ * the upload left after the encode (its last segment of every rung), its manifest and its ledger entry (read back).
+ */
+export function chunkJobSeconds(m: Measured, c: Constants, seconds: number): number {
+  const read = s3Read(c, seconds * m.sourceBytesPerS * m.rangeReadOverhead, m.rangeRequests, c.vcpu);
+  const encode = onWorker(c, m.chunkFixedCpuS + m.chunkPerSourceCpuS * seconds, c.vcpu);
+  const lastUpload = (Math.min(seconds, c.segmentS) * m.outputBytesPerS) / (c.s3BytesPerSPerVcpu * c.vcpu);
+  return jobStart(m, c) + read + encode + lastUpload + 3 * c.writeS;
 }
 
 /**
- * The queue path as built (chunkWorkers=queue): a warm worker takes the first job within its long poll; it
- * downloads and probes the source, encodes the whole source's audio once and cuts it into slices, records the plan,
- * puts one job per later chunk on the queue, then encodes the one-segment first chunk (playable) and the whole
- * source's images. Later chunks, on the other workers, read only their byte range.
+ * The queue path (strategies/chunk-fan-out.ts): the first job probes over the source's URL (no download), records
+ * the plan, and sends every chunk job while it encodes chunk 0 (one segment, fast start: playable when its segments
+ * and the master are written); the later chunks run on the other workers, each reading only its byte range; the job
+ * that completes the ledger reads the manifests, draws the storyboard, writes the playlists and marks it ready.
  */
-export function queueModel(m: Measured, sourceS: number, workers: number): QueueModelRow {
-  const start = AWS.dispatchS + AWS.warmPickupS + download(m, sourceS) + scaled(m, m.probeS, AWS.vcpu);
-  const firstS = AWS.firstChunkSegments * AWS.segmentS;
-  const first = scaled(m, m.chunkFixedS + m.chunkPerSourceS * firstS, AWS.vcpu) + 3 * AWS.writeS;
-  const imagesS = scaled(m, m.imagesPerSourceS * sourceS, AWS.vcpu);
-  if (workers === 1) {
-    // One worker: the single pass, one ffmpeg for the ladder and the images, published as it goes.
-    const all = scaled(m, m.singlePassPerSourceS * sourceS, AWS.vcpu);
-    return {
-      chunks: 1,
-      firstPlayableS: start + first,
-      readyS: start + all,
-      plannedS: start,
-      imagesS: 0,
-      chunkS: 0,
-      waves: 0,
-    };
-  }
-  const plannedS = start + scaled(m, m.audioPerSourceS * sourceS, AWS.vcpu) + 2 * AWS.writeS;
-  const rest = Math.max(0, sourceS - firstS);
-  const minS = AWS.minChunkSegments * AWS.segmentS;
-  const later = Math.max(1, Math.min(workers - 1, Math.floor(rest / minS + 1e-9)));
-  const chunkS = rest / later;
-  const waves = Math.ceil(later / (workers - 1));
-  const firstPlayableS = plannedS + first;
-  const readyS = Math.max(firstPlayableS + imagesS, plannedS + waves * chunkSeconds(m, chunkS)) + 2 * AWS.writeS;
-  return { chunks: 1 + later, firstPlayableS, readyS, plannedS, imagesS, chunkS, waves };
+export function queueModel(m: Measured, sourceS: number, workers: number, c: Constants = AWS): QueueModelRow {
+  const chunks = queueChunks(c, sourceS, workers);
+  const rungs = m.rungs.sd + m.rungs.hd;
+  const probe = onWorker(c, m.probeCpuS, c.vcpu, 1) + m.probeRequests * c.s3FirstByteS;
+  const plannedS = c.dispatchS + jobStart(m, c) + probe + c.writeS;
+  const sends = Math.ceil(Math.ceil((chunks.length - 1) / 10) / c.sendConcurrency) * c.writeS;
+  const firstRead = s3Read(c, c.segmentS * m.sourceBytesPerS * m.rangeReadOverhead, m.rangeRequests, c.vcpu);
+  const firstUpload = (c.segmentS * m.outputBytesPerS) / (c.s3BytesPerSPerVcpu * c.vcpu);
+  const firstEncode = Math.max(sends, firstRead + onWorker(c, m.firstSegmentCpuS, c.vcpu));
+  const firstPlayableS = plannedS + firstEncode + firstUpload + 2 * c.writeS; // playlists and master, playable_at
+  const later = chunks.slice(1);
+  const chunkS = Math.max(0, ...later.map((k) => k.durationSeconds));
+  const chunkJobS = later.length ? chunkJobSeconds(m, c, chunkS) : 0;
+  const stills = Math.min(c.maxStills, Math.ceil(sourceS));
+  const publishS =
+    Math.ceil(chunks.length / c.publishConcurrency) * c.s3FirstByteS +
+    onWorker(c, m.storyboardCpuPerStillS * stills, c.vcpu, 1) +
+    (rungs + 3) * c.writeS; // playlists, master, storyboard, status
+  // One worker: chunk 0 is the whole source, one pass with fast start.
+  const whole = onWorker(c, m.singlePassCpuPerSourceS * sourceS, c.vcpu);
+  const encodedS = later.length ? plannedS + chunkJobS : plannedS + whole;
+  const readyS = Math.max(firstPlayableS, encodedS) + (later.length ? publishS : 2 * c.writeS);
+  const busyS =
+    plannedS -
+    c.dispatchS +
+    (later.length ? firstEncode + firstUpload : whole) +
+    later.reduce((sum, k) => sum + chunkJobSeconds(m, c, k.durationSeconds), 0) +
+    (later.length ? publishS : 0);
+  return { chunks: chunks.length, firstPlayableS, readyS, plannedS, chunkS, chunkJobS, publishS, busyS };
 }
 
 /**
- * Today's path: one Fargate task per chunk started by RunTask (cold start each), chunks of at least 60 s and at
- * most 16, each task downloading the whole source, the audio encoded once before the fan-out.
+ * Chunk tasks (`chunkWorkers: 'tasks'`): one Fargate task per chunk started by RunTask (cold start each), chunks of
+ * at least 60 s and at most 16, each reading its range. Kept beside the queue path for comparison.
  */
-export function todayModel(m: Measured, sourceS: number, workers: number): ModelRow {
-  const fetch = download(m, sourceS);
-  const tasks = Math.max(1, Math.min(workers, AWS.todayMaxTasks, Math.floor(sourceS / AWS.todayMinChunkS)));
-  const chunkS = ceilTo(sourceS / tasks, AWS.segmentS);
-  const encode = (s: number) => scaled(m, m.chunkFixedS + m.chunkPerSourceS * s, AWS.vcpu);
-  const start = AWS.dispatchS + AWS.coldStartS + fetch + scaled(m, m.probeS, AWS.vcpu);
-  const audio = tasks > 1 ? scaled(m, m.audioPerSourceS * sourceS, AWS.vcpu) : 0;
-  const firstPlayableS = start + audio + encode(AWS.segmentS);
-  const others = tasks > 1 ? AWS.coldStartS + fetch + encode(chunkS) : 0;
-  const images = scaled(m, m.imagesPerSourceS * sourceS, AWS.vcpu);
-  const readyS = start + audio + Math.max(encode(chunkS) + images, others);
-  return { chunks: tasks, firstPlayableS, readyS };
+export function chunkTasksModel(m: Measured, sourceS: number, workers: number, c: Constants = AWS): ModelRow {
+  const tasks = Math.max(1, Math.min(workers, c.taskMaxTasks, Math.floor(sourceS / c.taskMinChunkS)));
+  const chunkS = Math.ceil(sourceS / tasks / c.segmentS - 1e-9) * c.segmentS;
+  const v = c.taskVcpu;
+  const encode = (s: number) => onWorker(c, m.chunkFixedCpuS + m.chunkPerSourceCpuS * s, v);
+  const read = (s: number) => s3Read(c, s * m.sourceBytesPerS * m.rangeReadOverhead, m.rangeRequests, v);
+  const start = c.dispatchS + c.coldStartS + onWorker(c, m.jobStartCpuS + m.probeCpuS, v, 1);
+  const firstPlayableS = start + read(c.segmentS) + encode(c.segmentS);
+  const others = tasks > 1 ? c.coldStartS + read(chunkS) + encode(chunkS) : 0;
+  return { chunks: tasks, firstPlayableS, readyS: start + Math.max(read(chunkS) + encode(chunkS), others) };
 }
 
-const rate = (vcpu: number) => (vcpu * PRICES.fargateArmVcpuHour + AWS.memoryGb * PRICES.fargateArmGbHour) / 3600;
+/** Fargate's price of one second of a task of `vcpu` vCPUs (memory 2 GB per vCPU, as the workers). */
+export const fargateUsdPerSecond = (vcpu: number, memoryGb = 2 * vcpu) =>
+  (vcpu * PRICES.fargateArmVcpuHour + memoryGb * PRICES.fargateArmGbHour) / 3600;
 
-/** What one warm worker costs a month at rest (730 hours). */
-export const warmWorkerUsdPerMonth = () => 730 * 3600 * rate(AWS.vcpu);
+/** What the warm workers cost a month at rest (730 hours). */
+export const warmWorkersUsdPerMonth = (c: Constants = AWS) => 730 * 3600 * c.warmWorkers * fargateUsdPerSecond(c.vcpu);
+
+/** MediaConvert's basic tier for the same ladder, per source minute (each output minute billed by its class). */
+export const mediaconvertUsdPerSourceMinute = (m: Measured) =>
+  m.rungs.sd * PRICES.mediaconvertBasicSdMinute + m.rungs.hd * PRICES.mediaconvertBasicHdMinute;
 
 /**
- * Dollars per source minute on each path. The queue path's busy time is every job's (the first job's download,
- * probe, audio, first chunk and images; each later chunk's range read and encode); its warm worker's idle time is
- * added spread over `AWS.monthlySourceMinutes`. Chunk tasks pay each task's start-up, whole-source download and the
- * one-minute minimum.
+ * Dollars per source minute on each path. The queue path's busy time is every job's (pick-up to its last write);
+ * its warm workers' idle time is added spread over `monthlySourceMinutes`. Chunk tasks pay each task's start-up,
+ * probe and Fargate's one-minute minimum.
  */
-export function costPerSourceMinute(m: Measured, sourceS: number, workers: number) {
+export function costPerSourceMinute(m: Measured, sourceS: number, workers: number, c: Constants = AWS) {
   const minutes = sourceS / 60;
-  const q = queueModel(m, sourceS, workers);
-  const firstJob = q.plannedS - AWS.dispatchS + scaled(m, m.chunkPerSourceS * AWS.segmentS, AWS.vcpu) + q.imagesS;
-  const queueBusy = firstJob + (q.chunks - 1) * chunkSeconds(m, q.chunkS);
-  const queueUsd = (queueBusy * rate(AWS.vcpu)) / minutes;
-  const today = todayModel(m, sourceS, workers);
-  const perTask = (busyS: number) =>
-    Math.max(PRICES.fargateMinimumS, AWS.coldStartS + download(m, sourceS) + busyS) * rate(AWS.vcpu);
-  const chunkBusy = scaled(m, m.chunkFixedS + m.chunkPerSourceS * (sourceS / today.chunks), AWS.vcpu);
-  const extras = scaled(m, (m.audioPerSourceS + m.imagesPerSourceS) * sourceS, AWS.vcpu) * rate(AWS.vcpu);
-  const todayUsd = today.chunks * perTask(chunkBusy) + extras;
-  const mediaconvert = m.rungs.sd * PRICES.mediaconvertBasicSdMinute + m.rungs.hd * PRICES.mediaconvertBasicHdMinute;
+  const q = queueModel(m, sourceS, workers, c);
+  const queueBusy = (q.busyS * fargateUsdPerSecond(c.vcpu)) / minutes;
+  const tasks = chunkTasksModel(m, sourceS, workers, c);
+  const v = c.taskVcpu;
+  const taskStart = c.coldStartS + onWorker(c, m.jobStartCpuS + m.probeCpuS, v, 1);
+  const taskEncode = onWorker(c, m.chunkFixedCpuS + (m.chunkPerSourceCpuS * sourceS) / tasks.chunks, v);
+  const perTask = Math.max(PRICES.fargateMinimumS, taskStart + taskEncode);
   return {
-    gamma_queue_busy: queueUsd,
-    gamma_queue_one_warm_worker: queueUsd + warmWorkerUsdPerMonth() / AWS.monthlySourceMinutes,
-    gamma_chunk_tasks: todayUsd / minutes,
-    mediaconvert_basic: mediaconvert,
+    gamma_queue_busy: queueBusy,
+    gamma_queue_with_warm_idle: queueBusy + warmWorkersUsdPerMonth(c) / c.monthlySourceMinutes,
+    gamma_chunk_tasks: (tasks.chunks * perTask * fargateUsdPerSecond(v)) / minutes,
+    mediaconvert_basic: mediaconvertUsdPerSourceMinute(m),
   };
 }

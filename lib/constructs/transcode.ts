@@ -41,9 +41,14 @@ export interface FargateTranscoderProps {
   readonly extraStopEventSources?: string[];
   /** Record rejected VPC traffic in flow logs. @default true (the emulator has no flow logs) */
   readonly flowLogs?: boolean;
-  /** @default 2 vCPU */
+  /**
+   * vCPU units of a task or worker. Queue workers default to 4 vCPU: a worker encodes the first segment of every
+   * rung (the first job's one-segment chunk 0) right after planning, and with 4 vCPU that takes about 2 s of the 5 s
+   * from upload to playable (README, Decisions); the busy cost per source minute is the same at any size.
+   * @default 4096 (4 vCPU) with `chunkWorkers: 'queue'`, else 2048
+   */
   readonly cpu?: number;
-  /** @default 4096 MiB */
+  /** @default 8192 MiB with `chunkWorkers: 'queue'`, else 4096 */
   readonly memoryLimitMiB?: number;
   /**
    * How a long source is encoded in chunks. `queue`: every job goes on a work queue taken by a queue-driven worker
@@ -130,8 +135,8 @@ export class FargateTranscoder extends Construct implements Transcoder {
     });
 
     this.taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
-      cpu: props.cpu ?? 2048,
-      memoryLimitMiB: props.memoryLimitMiB ?? 4096,
+      cpu: props.cpu ?? (this.chunkWorkers === 'queue' ? 4096 : 2048),
+      memoryLimitMiB: props.memoryLimitMiB ?? (this.chunkWorkers === 'queue' ? 8192 : 4096),
       ephemeralStorageGiB: 50,
       runtimePlatform: {
         cpuArchitecture: ecs.CpuArchitecture.ARM64,

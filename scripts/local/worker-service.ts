@@ -69,6 +69,11 @@ export class LocalWorkerService {
     return [...this.workers.values()].flatMap((w) => (w.job ? [w.job] : []));
   }
 
+  /** The workers' process ids (the bench reads their CPU, and their jobs', from /proc). */
+  pids(): number[] {
+    return [...this.workers.values()].flatMap(({ child }) => (child.pid === undefined ? [] : [child.pid]));
+  }
+
   /** Kills a worker and its job's processes (a crashed container); the service starts another. */
   kill(worker: number): boolean {
     const w = this.workers.get(worker);

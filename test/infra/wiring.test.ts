@@ -254,6 +254,10 @@ describe('fargate transcoder', () => {
     expect(vars).toMatchObject({ CHUNK_WORKERS: 'queue', CHUNK_PARALLELISM: '32', CHUNK_MIN_SECONDS: '12' });
     expect(vars.WORK_QUEUE_URL).toEqual({ Ref: queue });
     expect(vars.TASK_DEFINITION_ARN).toBeUndefined();
+    // Workers of 4 vCPU: the first job's one-segment chunk 0 (the whole ladder) encodes within the 5 s to playable.
+    expect(def?.Properties).toMatchObject({ Cpu: '4096', Memory: '8192' });
+    const [, taskDef] = resources(t, 'AWS::ECS::TaskDefinition')[0] ?? [];
+    expect(taskDef?.Properties).toMatchObject({ Cpu: '2048', Memory: '4096' });
     const ingest = policiesOfRole(q, logicalId(q, 'AWS::IAM::Role', 'Ingest/Function/ServiceRole'));
     expect(ingest.some((s) => s.actions.includes('ecs:RunTask'))).toBe(false);
     expect(ingest.find((s) => s.actions.includes('sqs:SendMessage'))?.resources).toEqual([

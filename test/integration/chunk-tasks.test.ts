@@ -15,7 +15,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Platform, STATE_DIR, startPlatform } from '../../scripts/local/platform.js';
 import { emulator, overrideOf, tasksOfAsset } from '../support/aws.js';
-import { expectSinglePassStructure } from '../support/chunked-output.js';
+import { expectSinglePassStructure, outputCheck } from '../support/chunked-output.js';
 import { GammaClient, makeClip } from '../support/client.js';
 import { needsPlatform } from '../support/target.js';
 
@@ -66,14 +66,7 @@ const settled = (assetId: string) =>
 
 const chunkOf = (task: Task) => overrideOf(task, 'CHUNK_INDEX');
 
-const output = () => ({
-  s3,
-  bucket: platform.config.resources.OutputBucketName as string,
-  clip,
-  seconds: SECONDS,
-  fps: 30,
-  dir,
-});
+const output = () => outputCheck(platform, s3, clip, SECONDS, dir);
 
 describe('chunk tasks (chunkWorkers=tasks)', () => {
   it('encode a long clip in one task per chunk and end ready, with the single path’s structure', async () => {

@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Platform, STATE_DIR, startPlatform } from '../../scripts/local/platform.js';
 import type { LocalWorkerService } from '../../scripts/local/worker-service.js';
 import { emulator } from '../support/aws.js';
-import { expectSinglePassStructure } from '../support/chunked-output.js';
+import { expectSinglePassStructure, outputCheck } from '../support/chunked-output.js';
 import { GammaClient, makeClip } from '../support/client.js';
 import { needsPlatform } from '../support/target.js';
 
@@ -75,14 +75,7 @@ const settled = (assetId: string) =>
 /** The chunks workers took for an asset, in the order taken. */
 const takenChunks = (assetId: string) => workers.taken.filter((j) => j.assetId === assetId).map((j) => j.chunk);
 
-const output = () => ({
-  s3,
-  bucket: platform.config.resources.OutputBucketName as string,
-  clip,
-  seconds: SECONDS,
-  fps: 30,
-  dir,
-});
+const output = () => outputCheck(platform, s3, clip, SECONDS, dir);
 
 /** True once the master playlist is served and its first rendition lists a segment (a player can start). */
 async function playable(playbackId: string): Promise<boolean> {

@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { probe } from '../../containers/transcoder/src/probe.js';
 import { InvalidInputError } from '../../lambdas/core/domain/errors.js';
+import { serveCounting } from '../../scripts/bench-http-source.js';
 
 const exec = promisify(execFile);
 let work: string;
@@ -36,6 +37,32 @@ async function clip(name: string, seconds: number, format = 'mp4'): Promise<stri
   );
   return file;
 }
+
+describe('probe over a ranged URL (the first job plans without downloading the source)', () => {
+  it('reads the headers and the first seconds of a long file, not the file, and still refuses what does not decode', async () => {
+    // 120 s with the index (moov) at the end, as cameras write it: the probe must seek for it.
+    const source = await clip('long.mp4', 120);
+    const http = await serveCounting(source);
+    try {
+      const probed = await probe(http.url);
+      expect(probed.durationSeconds).toBeCloseTo(120, 0);
+      expect(probed.video).toMatchObject({ width: 640, height: 360 });
+      expect(probed.audio).toEqual({ channels: 1, sampleRate: 48000 });
+      // Headers plus the decode check's first seconds (at most 10 of 120) and the read-ahead of dropped requests.
+      expect(http.sent() / http.size).toBeLessThan(0.3);
+    } finally {
+      await http.close();
+    }
+    const text = join(work, 'notes-remote.mp4');
+    await writeFile(text, `#!AMR\n${'These are meeting notes, not audio. '.repeat(200)}\n`);
+    const notes = await serveCounting(text);
+    try {
+      await expect(probe(notes.url)).rejects.toThrow(/could not be decoded/);
+    } finally {
+      await notes.close();
+    }
+  });
+});
 
 describe('probe: decode check', () => {
   it('refuses a text file that starts with the AMR magic number, naming the stream and the cause', async () => {

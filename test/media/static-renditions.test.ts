@@ -13,7 +13,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeAudioSlices, encodeHls, encodeHlsChunk } from '../../containers/transcoder/src/encode.js';
+import { encodeChunkAudio, encodeHls, encodeHlsChunk } from '../../containers/transcoder/src/encode.js';
 import { HLS_VERSION } from '../../containers/transcoder/src/ffmpeg/args.js';
 import { probe } from '../../containers/transcoder/src/probe.js';
 import {
@@ -214,14 +214,17 @@ describe('static renditions remuxed from the ladder', () => {
     const chunks = planChunks(probed.durationSeconds, { segmentSeconds: 2, workers: 2, minChunkSeconds: 4 });
     expect(chunks.length).toBe(2);
     const timeOffsetSeconds = chunkTimeOffset(30);
-    const slices = plan.audio ? await encodeAudioSlices(source, plan, chunks, join(work, 'chunked-audio')) : [];
     // The bucket as the finishing task leaves it: chunk 0's init, every chunk's segments, the joined playlist.
     const bucket = join(work, 'bucket', 'assets', 'ASSET', '360p');
     await mkdir(bucket, { recursive: true });
     const parts: ChunkManifest['renditions'][string][] = [];
     for (const chunk of chunks) {
       const dir = join(work, `chunked-${chunk.index}`);
-      await encodeHlsChunk(source, plan, dir, chunk, { audio: slices[chunk.index], timeOffsetSeconds });
+      const last = chunk.index === chunks.length - 1;
+      const audio = plan.audio
+        ? await encodeChunkAudio(source, plan, chunk, { last }, join(work, 'chunked-audio'))
+        : undefined;
+      await encodeHlsChunk(source, plan, dir, chunk, { ...(audio && { audio }), timeOffsetSeconds });
       const playlist = parseMediaPlaylist(await readFile(join(dir, '360p', RENDITION_PLAYLIST), 'utf8'));
       parts.push({
         targetDuration: playlist.targetDuration,

@@ -1,8 +1,8 @@
 /**
  * What a chunked transcode must leave behind, checked as a player and the single-pass path see it: the master lists
  * every rendition, each rendition's VOD playlist has the single path's segment names, and its init segment followed
- * by every segment plays as one stream whose frames follow each other at the frame rate (no gap, no overlap at the
- * joins); no work files are left under `.chunks/`.
+ * by every segment plays as one stream whose frames and audio packets follow each other (no gap, no overlap at the
+ * joins); every still, the storyboard and the preview frames' manifest exist; no work files are left under `.chunks/`.
  */
 import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
@@ -14,6 +14,7 @@ import { probe } from '../../containers/transcoder/src/probe.js';
 import { planChunks } from '../../lambdas/core/domain/chunks.js';
 import { planLadder, renditionNames } from '../../lambdas/core/domain/ladder.js';
 import { parseMediaPlaylist } from '../../lambdas/core/domain/playlist.js';
+import { type PreviewManifest, planImages, planPreviewFrames } from '../../lambdas/core/domain/thumbnails.js';
 
 const exec = promisify(execFile);
 
@@ -26,6 +27,17 @@ export interface ChunkedOutputCheck {
   fps: number;
   /** Scratch folder for the joined streams. */
   dir: string;
+}
+
+/** The check of a platform's output bucket for a clip of `seconds` at 30 fps (the integration tests' fixture). */
+export function outputCheck(
+  platform: { config: { resources: Record<string, unknown> } },
+  s3: S3Client,
+  clip: string,
+  seconds: number,
+  dir: string,
+): ChunkedOutputCheck {
+  return { s3, bucket: platform.config.resources.OutputBucketName as string, clip, seconds, fps: 30, dir };
 }
 
 export async function expectSinglePassStructure(check: ChunkedOutputCheck, assetId: string): Promise<void> {
@@ -59,6 +71,34 @@ export async function expectSinglePassStructure(check: ChunkedOutputCheck, asset
       .sort((a, b) => a - b);
     expect(pts).toHaveLength(check.seconds * check.fps);
     for (let i = 1; i < pts.length; i++) expect((pts[i] ?? 0) - (pts[i - 1] ?? 0)).toBeCloseTo(1 / check.fps, 3);
+    // The audio: one AAC frame after another across the chunks' joins (each chunk encoded its own slice).
+    if (source.audio) {
+      const { stdout: a } = await exec('ffprobe', [
+        ...['-v', 'error', '-of', 'json', '-select_streams', 'a:0', '-show_entries', 'packet=pts_time', file],
+      ]);
+      const audio = (JSON.parse(a).packets as { pts_time: string }[])
+        .map((p) => Number(p.pts_time))
+        .sort((x, y) => x - y);
+      expect(audio.length).toBeGreaterThan(check.seconds * 46);
+      for (let i = 1; i < audio.length; i++) expect((audio[i] ?? 0) - (audio[i - 1] ?? 0)).toBeCloseTo(1024 / 48000, 4);
+    }
+  }
+  // The images the single pass cuts, here cut by each chunk from its own decode: every still, the storyboard (sprite
+  // and one VTT cue per still) and the preview frames' manifest covering the whole source.
+  if (source.video) {
+    const images = planImages(source.durationSeconds, source.video);
+    const { Contents: stills = [] } = await s3.send(
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: `assets/${assetId}/thumbnails/` }),
+    );
+    expect(stills.map((o) => o.Key?.split('/').pop()).sort()).toEqual(
+      Array.from({ length: images.count }, (_, i) => `${String(i).padStart(4, '0')}.jpg`),
+    );
+    expect((await bytes(`assets/${assetId}/storyboard.jpg`)).length).toBeGreaterThan(1000);
+    const vtt = await text(`assets/${assetId}/storyboard.vtt`);
+    expect(vtt.match(/#xywh=/g)).toHaveLength(images.count);
+    const previews = JSON.parse(await text(`assets/${assetId}/preview/index.json`)) as PreviewManifest;
+    const planned = planPreviewFrames(source.durationSeconds, source.video);
+    expect(Math.abs(previews.frames - planned.frames)).toBeLessThanOrEqual(2);
   }
   const { Contents = [] } = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `assets/${assetId}/` }));
   expect(Contents.map((o) => o.Key).filter((k) => k?.includes('/.chunks/'))).toEqual([]);

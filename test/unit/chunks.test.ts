@@ -1,8 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
+  AUDIO_POSTROLL_FRAMES,
+  AUDIO_PREROLL_SECONDS,
   type ChunkManifest,
   type ChunkPlanRecord,
   checkManifests,
+  chunkAudioWindow,
+  chunkImages,
   chunkTimeOffset,
   joinedPlaylist,
   planChunks,
@@ -157,5 +161,85 @@ describe('checkManifests', () => {
       /Chunk 0 wrote 2 360p segments, planned 3/,
     );
     expect(() => checkManifests(plan, [manifest(0, 0, 3), manifest(1, 3, 2)], ['360p', '480p'])).toThrow(/480p/);
+  });
+});
+
+describe('chunkAudioWindow', () => {
+  const at48k = { output: 48000 };
+  it('starts the encode 3 s before the chunk on the 1024-sample grid and keeps exactly the packets of its chunk', () => {
+    const w = chunkAudioWindow({ startSeconds: 6, durationSeconds: 4 }, false, at48k);
+    // The first packet at or after 6 s is 282 (6 × 48000 / 1024 = 281.25); 141 frames (3 s) of pre-roll.
+    expect(w.readFromSeconds).toBeCloseTo((141 * 1024) / 48000, 9);
+    expect((w.readFromSeconds * 48000) / 1024).toBeCloseTo(141, 9);
+    expect(w.keepFromSeconds).toBeCloseTo(((282 - 141) * 1024 - 512) / 48000, 9);
+    // The next chunk's first packet (at 10 s: 469) is where this one stops keeping; 8 frames of post-roll read.
+    expect(w.keepToSeconds).toBeCloseTo(((469 - 141) * 1024 - 512) / 48000, 9);
+    expect((w.readFromSeconds + (w.readSeconds ?? 0)) * 48000).toBeCloseTo((469 + AUDIO_POSTROLL_FRAMES) * 1024, 3);
+    // The slice's times count from the chunk's start, as the chunk's mux reads them.
+    expect(w.shiftSeconds).toBeCloseTo(w.keepFromSeconds - (6 - w.readFromSeconds), 9);
+  });
+
+  it('shifts by exactly nothing where the keep point falls on the chunk start (12 s at 48 kHz: packet 562.5 + ½)', () => {
+    expect(chunkAudioWindow({ startSeconds: 12, durationSeconds: 12 }, false, at48k).shiftSeconds).toBe(0);
+  });
+
+  it('partitions the grid: a chunk keeps up to where the next one starts keeping', () => {
+    const chunks = planChunks(127.3, { segmentSeconds: 6, workers: 7, minChunkSeconds: 12 });
+    for (const [i, c] of chunks.entries()) {
+      const next = chunks[i + 1];
+      const w = chunkAudioWindow(c, next === undefined, at48k);
+      if (!next) {
+        expect(w.keepToSeconds).toBeUndefined();
+        continue;
+      }
+      const n = chunkAudioWindow(next, false, at48k);
+      expect(w.readFromSeconds + (w.keepToSeconds ?? 0)).toBeCloseTo(n.readFromSeconds + n.keepFromSeconds, 9);
+    }
+  });
+
+  it('the first chunk keeps everything from the start; a resampled source starts on a whole input sample', () => {
+    expect(chunkAudioWindow({ startSeconds: 0, durationSeconds: 6 }, false, at48k)).toMatchObject({
+      readFromSeconds: 0,
+      keepFromSeconds: 0,
+      shiftSeconds: 0,
+    });
+    const w = chunkAudioWindow({ startSeconds: 30, durationSeconds: 6 }, false, { output: 48000, source: 44100 });
+    const inputSamples = w.readFromSeconds * 44100;
+    expect(Math.abs(inputSamples - Math.round(inputSamples))).toBeLessThan(1e-6);
+    expect(w.readFromSeconds).toBeLessThanOrEqual(30 - AUDIO_PREROLL_SECONDS);
+  });
+});
+
+describe('chunkImages', () => {
+  const chunks = planChunks(40, { segmentSeconds: 6, workers: 4, minChunkSeconds: 6, firstChunkSegments: 1 });
+  const plan = { stillIntervalSeconds: 1, stillCount: 40, previewFps: 15, previewFrames: 600, sheetFrames: 30 };
+  it('gives every still and preview frame to exactly one chunk, each chunk on sheets of its own', () => {
+    const shares = chunks.map((c) => chunkImages(chunks, c.index, plan));
+    expect(shares.reduce((n, s) => n + s.stills, 0)).toBe(40);
+    expect(shares.reduce((n, s) => n + s.previewFrames, 0)).toBe(600);
+    for (const [i, s] of shares.entries()) {
+      const next = shares[i + 1];
+      if (!next) continue;
+      expect(next.firstStill).toBe(s.firstStill + s.stills);
+      expect(next.firstPreviewFrame).toBe(s.firstPreviewFrame + s.previewFrames);
+      expect(next.firstPreviewSheet).toBe(s.firstPreviewSheet + Math.ceil(s.previewFrames / 30));
+    }
+    // Chunk 0 is one 6 s segment: stills 0–5, frames 0–89 on sheets 0–2.
+    expect(shares[0]).toEqual({
+      firstStill: 0,
+      stills: 6,
+      firstPreviewFrame: 0,
+      previewFrames: 90,
+      firstPreviewSheet: 0,
+    });
+  });
+
+  it('a long source: stills every few seconds, owned by the chunk their moment falls in', () => {
+    const long = planChunks(700, { segmentSeconds: 6, workers: 32, minChunkSeconds: 12, firstChunkSegments: 1 });
+    const p = { stillIntervalSeconds: 7, stillCount: 100, previewFps: 25, previewFrames: 17500, sheetFrames: 30 };
+    const shares = long.map((c) => chunkImages(long, c.index, p));
+    expect(shares.reduce((n, s) => n + s.stills, 0)).toBe(100);
+    expect(shares[0]).toMatchObject({ firstStill: 0, stills: 1 }); // 0 s; 7 s is past the first segment
+    expect(shares[1]?.firstStill).toBe(1);
   });
 });

@@ -498,11 +498,10 @@ describe('the transcoder with chunk tasks (CHUNK_WORKERS=tasks)', () => {
 
   /** Writes one chunk as ffmpeg names its files (the bytes are not media, so the remux fails). */
   const encoders: ChunkEncoders = {
-    audioSlices: async (_input, _audio, chunks, dir) => {
+    audio: async (_input, _plan, chunk, _at, dir) => {
       await mkdir(dir, { recursive: true });
-      return Promise.all(
-        chunks.map(async (c) => writeFile(join(dir, `a${c.index}`), 'a').then(() => join(dir, `a${c.index}`))),
-      );
+      await writeFile(join(dir, `a${chunk.index}`), 'a');
+      return join(dir, `a${chunk.index}`);
     },
     chunk: async (_input, plan, outDir, chunk) => {
       for (const name of renditionNames(plan)) {
@@ -514,7 +513,7 @@ describe('the transcoder with chunk tasks (CHUNK_WORKERS=tasks)', () => {
         await writeFile(join(outDir, name, 'index.m3u8'), lines.join('\n'));
       }
     },
-    images: async () => {},
+    storyboard: async () => {},
   };
 
   it('the chunk tasks are started with them, and the task that finishes the asset writes them from the bucket', async () => {

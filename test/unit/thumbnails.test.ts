@@ -194,6 +194,19 @@ describe('preview frames', () => {
     const last = previewFramesFor({ ...manifest, frames: 31 }, { start: 0.9, end: 1.9, fps: 30 });
     expect(last.at(-1)).toEqual({ sheet: 1, left: 0, top: 0 });
   });
+
+  it('finds a chunked transcode’s frames in the run of sheets of the chunk that cut them', () => {
+    const manifest = planPreviewFrames(60, { width: 1920, height: 1080, fps: 15 });
+    // Chunk 0: 6 s = 90 frames on sheets 0–2; chunk 1 from frame 90 on sheet 3 (it cut one frame fewer).
+    const parts = [
+      { frame: 0, frames: 90, sheet: 0 },
+      { frame: 90, frames: 809, sheet: 3 },
+    ];
+    const frames = previewFramesFor({ ...manifest, frames: 899, parts }, { start: 5.8, end: 9, fps: 15 });
+    expect(frames[0]).toEqual({ sheet: 2, left: 320 * 3, top: 180 * 4 }); // frame 87: sheet 2, slot 27
+    expect(frames[3]).toEqual({ sheet: 3, left: 0, top: 0 }); // frame 90: the first of chunk 1's sheets
+    expect(frames[33]).toEqual({ sheet: 4, left: 0, top: 0 }); // frame 120: slot 30 of chunk 1's run
+  });
 });
 
 describe('resolveImage', () => {

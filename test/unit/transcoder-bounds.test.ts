@@ -8,9 +8,7 @@ import {
   chunkFfmpegArgs,
   ladderFfmpegArgs,
   SOURCE_MARGIN,
-  sideOutputsFfmpegArgs,
   sourceBoundSeconds,
-  wholeAudioFfmpegArgs,
 } from '../../containers/transcoder/src/ffmpeg/args.js';
 import { ffmpegLimits, runFfmpeg, runFfmpegCapturing, WATCHDOG } from '../../containers/transcoder/src/ffmpeg/run.js';
 import { loudnessMeasureArgs } from '../../containers/transcoder/src/options/audio.js';
@@ -46,8 +44,6 @@ describe('encode duration bounds', () => {
     const commands = {
       ladder: ladderFfmpegArgs('/w/source', plan, '/w/hls', 'fmp4', { images, previews }),
       audioOnlyLadder: ladderFfmpegArgs('/w/source', audioOnly, '/w', 'fmp4'),
-      sideOutputs: sideOutputsFfmpegArgs('/w/source', plan, '/w/c', { images, previews }),
-      wholeAudio: wholeAudioFfmpegArgs('/w/source', plan, '/w/audio.m4a'),
       preview: previewFfmpegArgs('/w/source', 5, previews.plan, '/w/p', '/w/p.crc'),
       loudness: loudnessMeasureArgs('/w/source', 5),
     };

@@ -4,7 +4,7 @@
  * writes the playlists and the master and marks the asset ready. ffmpeg is faked (files named as it names them),
  * S3 is an in-memory bucket behind aws-sdk-client-mock.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import {
@@ -22,6 +22,7 @@ import { type Chunk, chunkManifestFile } from '../../lambdas/core/domain/chunks.
 import { type LadderPlan, planLadder, renditionNames, type SourceProbe } from '../../lambdas/core/domain/ladder.js';
 import type { AssetRecord, ReadyPatch } from '../../lambdas/core/domain/media.js';
 import { parseMediaPlaylist } from '../../lambdas/core/domain/playlist.js';
+import { previewSheetFile, stillFile } from '../../lambdas/core/domain/thumbnails.js';
 import type { MediaRepository } from '../../lambdas/core/ports.js';
 import { InMemoryChunkLedger } from './chunk-fakes.js';
 import { RecordingRunner } from './fakes.js';
@@ -46,6 +47,11 @@ const SOURCE: SourceProbe = {
 
 /** The bucket: what was put, readable again; the source for any other key. */
 const objects = new Map<string, Buffer>();
+/** GETs of the source: `whole` or the Range asked for; whether the store serves ranges (S3) or not (MiniStack). */
+const sourceReads: string[] = [];
+const store = { honoursRange: true };
+/** What the probe was given: a presigned URL or a local file. */
+const probed: string[] = [];
 const s3 = mockClient(S3Client);
 const body = (bytes: Buffer) =>
   Object.assign(Readable.from([bytes]), {
@@ -60,9 +66,14 @@ beforeEach(() => {
     objects.set(input.Key, Buffer.from(input.Body as Buffer | string));
     return {};
   });
-  s3.on(GetObjectCommand).callsFake(async (input) => ({
-    Body: body(objects.get(input.Key) ?? Buffer.from('pretend this is a video')),
-  }));
+  sourceReads.length = 0;
+  s3.on(GetObjectCommand).callsFake(async (input) => {
+    const stored = objects.get(input.Key);
+    if (!stored) sourceReads.push(input.Range ?? 'whole');
+    // S3 answers a ranged GET with 206 and Content-Range; MiniStack ignores Range on a versioned GET.
+    if (input.Range && store.honoursRange) return { Body: body(Buffer.from('p')), ContentRange: 'bytes 0-0/23' };
+    return { Body: body(stored ?? Buffer.from('pretend this is a video')) };
+  });
   s3.on(DeleteObjectsCommand).callsFake(async (input) => {
     for (const o of input.Delete.Objects) objects.delete(o.Key);
     return {};
@@ -95,17 +106,26 @@ async function write(file: string, text = file) {
 
 /** Writes what ffmpeg writes for one chunk: per rendition the init segment, its segments, its EVENT playlist. */
 const encoded: number[] = [];
+const audioEncoded: number[] = [];
 const fakeEncoders: ChunkEncoders = {
-  audioSlices: async (_input, _audio, chunks, dir) =>
-    Promise.all(
-      chunks.map(async (c) => {
-        const file = join(dir, `audio_${c.index}.nut`);
-        await write(file);
-        return file;
-      }),
-    ),
-  chunk: async (_input, plan: LadderPlan, outDir, chunk: Chunk) => {
+  audio: async (_input, _plan, chunk, _at, dir) => {
+    audioEncoded.push(chunk.index);
+    const file = join(dir, `audio_${chunk.index}.nut`);
+    await write(file);
+    return file;
+  },
+  chunk: async (_input, plan: LadderPlan, outDir, chunk: Chunk, options) => {
     encoded.push(chunk.index);
+    // Its stills, numbered from its first, and its preview frames, one listing line each.
+    const { images, previews } = options.side ?? {};
+    for (let i = 0; i < (images?.stills ?? 0); i++) await write(join(outDir, stillFile((images?.firstStill ?? 0) + i)));
+    if (previews) {
+      await write(join(outDir, previewSheetFile(previews.firstSheet)));
+      await write(
+        previews.frameList,
+        Array.from({ length: previews.frames }, (_, i) => `0, ${i}, ${i}, 1, 1, 0x0`).join('\n'),
+      );
+    }
     for (const name of renditionNames(plan)) {
       const uris = Array.from({ length: chunk.segmentCount }, (_, i) => {
         return `segment_${String(chunk.firstSegment + i).padStart(3, '0')}.m4s`;
@@ -116,7 +136,11 @@ const fakeEncoders: ChunkEncoders = {
       await write(join(outDir, name, 'index.m3u8'), lines.join('\n'));
     }
   },
-  images: async () => {},
+  storyboard: async (dir, images) => {
+    const stills = await readdir(join(dir, 'thumbnails'));
+    await write(join(dir, 'storyboard.jpg'), `sprite of ${stills.length} / ${images.count}`);
+    await write(join(dir, 'storyboard.vtt'), 'WEBVTT');
+  },
 };
 
 function deps(assets: FakeAssets, ledger: InMemoryChunkLedger, runner: RecordingRunner, env = ENV) {
@@ -124,7 +148,10 @@ function deps(assets: FakeAssets, ledger: InMemoryChunkLedger, runner: Recording
     env,
     repo: assets.repo,
     s3: new S3Client({ region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } }), // chunk jobs presign their source URL
-    probe: async () => SOURCE,
+    probe: async (file) => {
+      probed.push(file);
+      return SOURCE;
+    },
     chunks: ledger,
     runner: () => runner,
     chunkEncoders: fakeEncoders,
@@ -140,6 +167,17 @@ const keys = () => [...objects.keys()].filter((k) => k.startsWith(`assets/${ASSE
 describe('transcoder run() with chunk tasks', () => {
   beforeEach(() => {
     encoded.length = 0;
+    audioEncoded.length = 0;
+    probed.length = 0;
+    store.honoursRange = true;
+  });
+
+  it('downloads the source to plan it where the store ignores Range on the pinned version (MiniStack)', async () => {
+    store.honoursRange = false;
+    expect(await run(deps(new FakeAssets(), new InMemoryChunkLedger(), new RecordingRunner()))).toBe(0);
+    expect(probed.at(-1)).not.toMatch(/^https?:/);
+    expect(sourceReads).toEqual(['bytes=0-0', 'whole']);
+    expect(encoded).toEqual([0]);
   });
 
   it('plans, records the plan, starts a task per further chunk, encodes chunk 0 and counts it', async () => {
@@ -168,8 +206,13 @@ describe('transcoder run() with chunk tasks', () => {
     // finishes the asset.
     expect(keys()).toContain(`assets/${ASSET_ID}/360p/segment_000.m4s`);
     expect(keys()).toContain(`assets/${ASSET_ID}/360p/init.mp4`);
-    expect(keys()).toContain(`assets/${ASSET_ID}/.chunks/audio_0002.nut`);
     expect(keys()).toContain(`assets/${ASSET_ID}/${chunkManifestFile(0)}`);
+    // Planned without the download: probed over a presigned URL, the source read only by one 1-byte range check;
+    // no audio encoded for the other chunks (each encodes its own).
+    expect(probed.at(-1)).toMatch(/^https:\/\/.*uploads\/up1/);
+    expect(sourceReads).toEqual(['bytes=0-0']);
+    expect(audioEncoded).toEqual([0]);
+    expect(keys().filter((k) => k.includes('audio'))).toEqual([]);
     expect(keys()).not.toContain(`assets/${ASSET_ID}/360p/segment_003.m4s`);
     expect(assets.ready).toEqual([]);
   });
@@ -199,6 +242,18 @@ describe('transcoder run() with chunk tasks', () => {
     expect(master.match(/#EXT-X-STREAM-INF/g)).toHaveLength(names.length);
     // The work files are gone once the asset is ready.
     expect(keys().filter((k) => k.includes('/.chunks/'))).toEqual([]);
+    // Each chunk cut its own stills (40 s: one a second) and preview frames (30 fps, 6 s segments: 540, 360, 300
+    // frames on sheets from 0, 18 and 30); the finisher drew the storyboard from all 40 and listed the three runs.
+    expect(keys().filter((k) => k.includes('/thumbnails/'))).toHaveLength(40);
+    expect(objects.get(`assets/${ASSET_ID}/storyboard.jpg`)?.toString()).toBe('sprite of 40 / 40');
+    expect(objects.has(`assets/${ASSET_ID}/storyboard.vtt`)).toBe(true);
+    const previews = JSON.parse(objects.get(`assets/${ASSET_ID}/preview/index.json`)?.toString() ?? '{}');
+    expect(previews).toMatchObject({ fps: 30, frames: 1200 });
+    expect(previews.parts).toEqual([
+      { frame: 0, frames: 540, sheet: 0 },
+      { frame: 540, frames: 360, sheet: 18 },
+      { frame: 900, frames: 300, sheet: 30 },
+    ]);
   });
 
   it('counts a chunk that finishes twice once, and does not encode a chunk already done again', async () => {

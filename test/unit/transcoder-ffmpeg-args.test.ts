@@ -4,12 +4,16 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
+  chunkAudioCutArgs,
+  chunkAudioFfmpegArgs,
   chunkFfmpegArgs,
+  decimalSeconds,
   inputArgs,
   inputProtocols,
   ladderFfmpegArgs,
 } from '../../containers/transcoder/src/ffmpeg/args.js';
 import { previewFfmpegArgs } from '../../containers/transcoder/src/preview-frames.js';
+import { chunkAudioWindow } from '../../lambdas/core/domain/chunks.js';
 import { planLadder } from '../../lambdas/core/domain/ladder.js';
 import { planImages, planPreviewFrames } from '../../lambdas/core/domain/thumbnails.js';
 
@@ -81,5 +85,32 @@ describe('ffmpeg protocol whitelist', () => {
     ]);
     expect(inputsOf(commands.chunkFromUrl)).toEqual([{ input: 'https://s3/x?sig', whitelist: 'https,tls,tcp' }]);
     expect(inputsOf(commands.preview)).toEqual([{ input: '/w/source', whitelist: 'file' }]);
+  });
+});
+
+describe('decimalSeconds', () => {
+  it('writes seconds as ffmpeg parses them, never in exponent notation', () => {
+    expect(decimalSeconds(-4.440892098500626e-16)).toBe('0');
+    expect(decimalSeconds(1e-7)).toBe('0');
+    expect(decimalSeconds(2.9546666666666668)).toBe('2.954667');
+    expect(decimalSeconds(-0.0053333)).toBe('-0.005333');
+  });
+
+  it('is how a chunk’s audio encode and cut name their times; the encode reads the URL over https only', () => {
+    const window = chunkAudioWindow({ startSeconds: 12, durationSeconds: 12 }, false, { output: 48000 });
+    const encode = chunkAudioFfmpegArgs('https://bucket.s3/source?X-Amz-Signature=1', plan, window, '/w/a.nut');
+    const cut = chunkAudioCutArgs('/w/a.nut', window, '/w/b.nut');
+    for (const args of [encode, cut]) {
+      expect(args.filter((a) => /e[-+]\d/.test(a) && /^-?[\d.]+e/.test(a))).toEqual([]);
+    }
+    expect(encode.slice(encode.indexOf('-protocol_whitelist'), encode.indexOf('-protocol_whitelist') + 2)).toEqual([
+      '-protocol_whitelist',
+      'https,tls,tcp',
+    ]);
+    expect(encode).toContain(decimalSeconds(window.readFromSeconds));
+    expect(cut.slice(cut.indexOf('-output_ts_offset'), cut.indexOf('-output_ts_offset') + 2)).toEqual([
+      '-output_ts_offset',
+      decimalSeconds(window.shiftSeconds),
+    ]);
   });
 });

@@ -5,11 +5,11 @@
  *   to one H.264 encoder and one HLS muxer per rung; every encoder gets the same frames and forced keyframes at the
  *   same timestamps (scene-cut keyframes off), so every rung is cut into identical segments. Writes
  *   `<outDir>/<rendition>/index.m3u8` plus its segments, then `<outDir>/master.m3u8`, last.
- * - `encodeHlsChunk`, `encodeAudioSlices`, `encodeImages`: the steps of a chunked transcode (strategies/chunk-*.ts).
+ * - `encodeHlsChunk`, `encodeChunkAudio`, `encodeStoryboard`: the steps of a chunked transcode (strategies/chunk-*.ts).
  */
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Chunk } from '../../../lambdas/core/domain/chunks.js';
+import { type Chunk, chunkAudioWindow } from '../../../lambdas/core/domain/chunks.js';
 import type { LadderPlan } from '../../../lambdas/core/domain/ladder.js';
 import { renditionNames } from '../../../lambdas/core/domain/ladder.js';
 import { MASTER_PLAYLIST } from '../../../lambdas/core/domain/layout.js';
@@ -33,6 +33,8 @@ import {
 } from '../../../lambdas/core/domain/thumbnails.js';
 import {
   type ChunkEncodeOptions,
+  chunkAudioCutArgs,
+  chunkAudioFfmpegArgs,
   chunkFfmpegArgs,
   HLS_VERSION,
   inputArgs,
@@ -40,8 +42,6 @@ import {
   QUIET,
   type SegmentType,
   type SideOutputs,
-  sideOutputsFfmpegArgs,
-  wholeAudioFfmpegArgs,
 } from './ffmpeg/args.js';
 import { ffmpegLimits, runFfmpeg } from './ffmpeg/run.js';
 
@@ -71,17 +71,6 @@ export async function encodeHls(
   return variants;
 }
 
-/**
- * Cuts the side outputs (stills, storyboard, preview frames) of the whole of `input` into `outDir`, from one decode
- * of their own: a chunked transcode's first task, whose ladder encode covers only its chunk.
- */
-export async function encodeImages(input: string, plan: LadderPlan, outDir: string, side: SideOutputs): Promise<void> {
-  const wanted = sideOutputsOf(plan, side);
-  if (!plan.video || sideFolders(wanted).length === 0) return;
-  await Promise.all(sideFolders(wanted).map((name) => mkdir(join(outDir, name), { recursive: true })));
-  await runFfmpeg(sideOutputsFfmpegArgs(input, plan, outDir, wanted), ffmpegLimits(plan.sourceSeconds));
-}
-
 /** Side outputs need a picture: none for an audio-only plan. */
 function sideOutputsOf(plan: LadderPlan, { images, previews }: SideOutputs): SideOutputs {
   if (!plan.video) return {};
@@ -94,32 +83,46 @@ const sideFolders = (side: SideOutputs) => [
 ];
 
 /**
- * The audio of a chunked transcode: encoded ONCE for the whole source (an AAC frame is 1024 samples, and chunk
- * boundaries fall between frames, so per-chunk encodes could not join without a glitch), then cut by stream copy
- * into one slice per chunk — the packets whose time falls in the chunk, with their exact source timestamps (NUT
- * keeps them in the stream's own time base). Returns the slice files in chunk order.
+ * The audio of ONE chunk, encoded by the chunk itself from its part of the source (domain/chunks.ts
+ * `chunkAudioWindow`): a few AAC frames of pre-roll before the chunk and past its end, dropped by a stream copy, so
+ * the packets kept are on the whole source's frame grid and decode across the joins as one encode does. Returns the
+ * slice (NUT: the packets' times as they are, counted from the chunk's start).
  */
-export async function encodeAudioSlices(
+export async function encodeChunkAudio(
   input: string,
   plan: LadderPlan,
-  chunks: readonly Chunk[],
+  chunk: Chunk,
+  at: { last: boolean; sourceSampleRate?: number | undefined },
   dir: string,
-): Promise<string[]> {
+): Promise<string> {
+  if (!plan.audio) throw new Error('The audio encode needs an audio plan');
   await mkdir(dir, { recursive: true });
-  const whole = join(dir, 'audio.m4a');
-  const limits = ffmpegLimits(plan.sourceSeconds);
-  await runFfmpeg(wholeAudioFfmpegArgs(input, plan, whole), limits);
-  const last = chunks.length - 1;
-  return Promise.all(
-    chunks.map(async (chunk, i) => {
-      const file = join(dir, `audio_${String(chunk.index).padStart(4, '0')}.nut`);
-      const end = i === last ? [] : ['-to', String(chunk.startSeconds + chunk.durationSeconds)];
-      // Output-side -ss/-to on a stream copy keep exactly the packets with start ≤ t < end: the slices partition it.
-      const cut = [...QUIET, ...inputArgs(whole), '-ss', String(chunk.startSeconds), ...end, '-c', 'copy', file];
-      await runFfmpeg(cut, limits);
-      return file;
-    }),
+  const rates = { output: plan.audio.sampleRate, ...(at.sourceSampleRate && { source: at.sourceSampleRate }) };
+  const window = chunkAudioWindow(chunk, at.last, rates);
+  const encoded = join(dir, `audio-${chunk.index}-encoded.nut`);
+  const slice = join(dir, `audio-${chunk.index}.nut`);
+  const limits = ffmpegLimits(chunk.durationSeconds);
+  await runFfmpeg(chunkAudioFfmpegArgs(input, plan, window, encoded), limits);
+  await runFfmpeg(chunkAudioCutArgs(encoded, window, slice), limits);
+  return slice;
+}
+
+/**
+ * The storyboard sprite from the stills (a chunked transcode's finisher: each chunk cut its stills from its own
+ * decode), scaled to tiles and laid out as the single pass lays them, with its WebVTT.
+ */
+export async function encodeStoryboard(dir: string, images: ImagePlan, durationSeconds: number): Promise<void> {
+  const stills = join(dir, STILLS_DIR, '%04d.jpg');
+  const { tile, columns, rows } = images;
+  const graph = `scale=${tile.width}:${tile.height},setsar=1,tile=${columns}x${rows}`;
+  await runFfmpeg(
+    [
+      ...[...QUIET, ...inputArgs(stills, ['-f', 'image2', '-framerate', '1', '-start_number', '0'])],
+      ...['-vf', graph, '-frames:v', '1', '-q:v', '5', '-update', '1', join(dir, STORYBOARD_IMAGE)],
+    ],
+    ffmpegLimits(images.count),
   );
+  await writeStoryboardVtt(dir, images, durationSeconds);
 }
 
 /**

@@ -16,7 +16,7 @@ import type { TranscoderJob } from './job.js';
 
 /** Reading the source (a pinned source is read by version). */
 export const JOB_SOURCE_ACTIONS = ['s3:GetObject', 's3:GetObjectVersion'] as const;
-/** Writing renditions; reading and removing the chunk manifests and audio slices beside them. */
+/** Writing renditions; reading and removing the chunk manifests beside them, reading the stills back (storyboard). */
 export const JOB_OUTPUT_ACTIONS = [
   's3:PutObject',
   's3:AbortMultipartUpload',

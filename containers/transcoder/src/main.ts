@@ -27,7 +27,7 @@ import { InvalidInputError, TransitionError } from '../../../lambdas/core/domain
 import type { AssetRecord } from '../../../lambdas/core/domain/media.js';
 import { optional } from '../../../lambdas/core/env.js';
 import { addMaster, addStaticRenditions } from './asset-edits.js';
-import { encodeAudioSlices, encodeHls, encodeHlsChunk, encodeImages } from './encode.js';
+import { encodeChunkAudio, encodeHls, encodeHlsChunk, encodeStoryboard } from './encode.js';
 import { makeWorkDir, prepareToolProcess } from './ffmpeg/tools.js';
 import { readJob, type TranscoderJob } from './job.js';
 import { jobClientConfig } from './job-scope.js';
@@ -36,9 +36,9 @@ import { detectShots } from './options/shots.js';
 import type { TaskMode } from './options/task-mode.js';
 import { prepareTracks } from './options/tracks.js';
 import { probe } from './probe.js';
-import { prepareSource } from './source.js';
+import { localSource, prepareSource } from './source.js';
 import { S3Storage } from './storage.js';
-import { chunkFanOut, fanOutChunks } from './strategies/chunk-fan-out.js';
+import { chunkFanOut, fanOutChunks, mayFanOut } from './strategies/chunk-fan-out.js';
 import { chunkTask } from './strategies/chunk-task.js';
 import type { Outcome, StrategyContext, TranscoderDeps } from './strategies/context.js';
 import { singlePass } from './strategies/single-pass.js';
@@ -73,9 +73,9 @@ export async function run(overrides: Partial<TranscoderDeps> = {}): Promise<numb
     // Chunk jobs go where this job came from: the work queue for a queue worker's job, RunTask for a task.
     runner: overrides.runner ?? (() => runnerFromEnv(optional('WORK_QUEUE_URL', env) ? 'queue' : 'fargate')),
     chunkEncoders: overrides.chunkEncoders ?? {
-      audioSlices: encodeAudioSlices,
+      audio: encodeChunkAudio,
       chunk: encodeHlsChunk,
-      images: encodeImages,
+      storyboard: encodeStoryboard,
     },
     staticRenditions: overrides.staticRenditions ?? new DynamoAssetFiles(documentClient(scoped), job.tableName),
     master: overrides.master ?? new DynamoAssetFiles(documentClient(scoped), job.tableName),
@@ -140,9 +140,10 @@ async function transcodeAndSettle(job: TranscoderJob, deps: TranscoderDeps, logg
 /** Picks the strategy. */
 async function transcode(ctx: StrategyContext): Promise<Outcome> {
   if (ctx.job.chunkIndex !== undefined) return chunkTask(ctx, ctx.job.chunkIndex);
-  const source = await prepareSource(ctx);
+  // Probed over a ranged URL where the deployment may fan out: planning a long source never downloads it.
+  const source = await prepareSource(ctx, { remote: mayFanOut(ctx.job.chunking) });
   const chunks = fanOutChunks(ctx.job.chunking, source);
-  return chunks ? chunkFanOut(ctx, source, chunks) : singlePass(ctx, source);
+  return chunks ? chunkFanOut(ctx, source, chunks) : singlePass(ctx, await localSource(ctx, source));
 }
 
 /**

@@ -89,7 +89,12 @@ function toSourceProbe(output: FfprobeOutput): SourceProbe {
         ...(isVariableRate(video) && { variableFrameRate: true }),
       },
     }),
-    ...(audio && { audio: { channels: audio.channels ?? 2 } }),
+    ...(audio && {
+      audio: {
+        channels: audio.channels ?? 2,
+        ...(Number(audio.sample_rate) > 0 && { sampleRate: Number(audio.sample_rate) }),
+      },
+    }),
     file: inputFile(output),
   };
 }

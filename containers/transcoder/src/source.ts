@@ -3,13 +3,14 @@ import { join } from 'node:path';
 import { type LadderPlan, planLadder, renditionNames, type SourceProbe } from '../../../lambdas/core/domain/ladder.js';
 import { checkSource } from '../../../lambdas/core/domain/source-policy.js';
 import { type ImagePlan, planImages } from '../../../lambdas/core/domain/thumbnails.js';
+import { inputProtocols } from './ffmpeg/args.js';
 import { normalizeLoudness } from './options/audio.js';
 import { windowSource } from './options/clip.js';
 import { fitQuality } from './options/quality.js';
 import { prepareOverlays } from './options/watermark.js';
 import type { StrategyContext } from './strategies/context.js';
 
-/** A probed and planned source, on local disk. */
+/** A probed and planned source: a local file, or a presigned URL ffmpeg reads with Range requests. */
 export interface PreparedSource {
   file: string;
   probe: SourceProbe;
@@ -18,11 +19,40 @@ export interface PreparedSource {
   images?: ImagePlan;
 }
 
-/** Throws InvalidInputError when the source is not usable media or is out of bounds. */
-export async function prepareSource(ctx: StrategyContext): Promise<PreparedSource> {
-  const { job, deps, logger } = ctx;
+/**
+ * How long a presigned source URL is valid: ffmpeg opens a new ranged request when it seeks, so the URL must outlive
+ * the longest encode that reads it (the watchdog stops any ffmpeg long before this).
+ */
+const SOURCE_URL_SECONDS = 6 * 3600;
+
+/**
+ * The source for ffmpeg: with `remote`, a presigned URL of the pinned version, so ffmpeg and ffprobe read only the
+ * byte ranges they seek to (a chunk's part, a probe's headers and first seconds); otherwise, or where the store
+ * cannot serve that version by range (storage.ts `presignedGet`: MiniStack), the whole file downloaded and checked
+ * against the pin.
+ */
+export async function openSource(ctx: StrategyContext, remote: boolean): Promise<string> {
+  const { bucket, key } = ctx.job.source;
+  const url = remote ? await ctx.storage.presignedGet(bucket, key, ctx.job.source, SOURCE_URL_SECONDS) : undefined;
+  if (url) return url;
   const file = join(ctx.workDir, 'source');
-  await ctx.storage.download(job.source.bucket, job.source.key, file, job.source);
+  await ctx.storage.download(bucket, key, file, ctx.job.source);
+  return file;
+}
+
+/** The source as a local file (a single pass reads all of it, and remuxes downloads from it): downloaded if remote. */
+export async function localSource(ctx: StrategyContext, source: PreparedSource): Promise<PreparedSource> {
+  if (inputProtocols(source.file) === 'file') return source;
+  return { ...source, file: await openSource(ctx, false) };
+}
+
+/**
+ * Throws InvalidInputError when the source is not usable media or is out of bounds. With `remote` the source is
+ * probed and planned over its URL, so planning costs the same whatever the source's length.
+ */
+export async function prepareSource(ctx: StrategyContext, { remote = false } = {}): Promise<PreparedSource> {
+  const { job, deps, logger } = ctx;
+  const file = await openSource(ctx, remote);
   const probed = await deps.probe(file);
   checkSource(probed); // refuses 8K, sliver-thin pictures, over-long files before any encoding
   // A clip or a test asset is the window's part of the source, as data in the plan (options/clip.ts).

@@ -129,13 +129,19 @@ export function chunkTimeOffset(fps: number): number {
 
 /** Work files of a chunked transcode, beside its output (removed by the task that finishes it). */
 export const CHUNK_WORK_DIR = '.chunks';
-export const chunkAudioFile = (index: number) => `${CHUNK_WORK_DIR}/audio_${String(index).padStart(4, '0')}.nut`;
 export const chunkManifestFile = (index: number) => `${CHUNK_WORK_DIR}/${String(index).padStart(4, '0')}.json`;
 
-/** What one chunk task wrote, per rendition: its segments (final names) with their durations and sizes. */
+/**
+ * What one chunk task wrote, per rendition: its segments (final names) with their durations and sizes; and the
+ * images it cut from its own decode: its stills (numbered on the whole source's grid) and its preview frames.
+ */
 export interface ChunkManifest {
   index: number;
   renditions: Record<string, { targetDuration: number; map?: string; segments: ManifestSegment[] }>;
+  /** Stills written (files `thumbnails/<first…>.jpg`); absent for a chunk that cut none. */
+  stills?: number;
+  /** Preview frames cut, on sheets of their own starting at the chunk's first sheet (`chunkImages`). */
+  previewFrames?: number;
 }
 export interface ManifestSegment {
   uri: string;
@@ -187,4 +193,119 @@ export function checkManifests(
       }
     }
   }
+}
+
+/** Samples in one AAC frame: the audio's packet grid. */
+export const AAC_FRAME_SAMPLES = 1024;
+/**
+ * How far before its start a chunk's own audio encode begins, and how many AAC frames past its end it runs, all
+ * dropped afterwards. Past the end, a few frames hold the MDCT's overlap with the next frame. Before the start the
+ * encoder's priming falls in the pre-roll, and so does most of its adaptive state (psychoacoustic model, bit
+ * reservoir), which forgets its start slowly: on a tone + chirp at 128 kbit/s an encode started elsewhere agreed
+ * with the whole-source encode to 33 dB in its first second, 62 dB in the second, 76 dB in the third and 95 dB in
+ * the fourth (the codec's own error against the source there: ~40 dB). Three seconds of audio cost a chunk about
+ * 0.03 CPU-s to encode and the demuxing of three more seconds of its source.
+ */
+export const AUDIO_PREROLL_SECONDS = 3;
+export const AUDIO_POSTROLL_FRAMES = 8;
+
+/**
+ * How a chunk encodes its own slice of the audio so that the slices join as one stream. The whole source's encode
+ * puts packet k at k × 1024 samples (of the output rate) on the timeline its slices are cut on; a chunk keeps the
+ * packets from the first at or after its start to the first at or after its end (the next chunk's first), so the
+ * slices partition that grid. It reads the source from `readFromSeconds`, a grid point AUDIO_PREROLL_SECONDS earlier (and on a whole input sample, so a resampler starts in the same phase), for `readSeconds` (absent: to
+ * the end), encodes it, and keeps by stream copy the packets between `keepFromSeconds` and `keepToSeconds` of that
+ * encode's own timeline (half a frame before each packet, so no rounding decides), shifted by `shiftSeconds` so the
+ * slice's times count from the chunk's start as the chunk's mux expects.
+ */
+export interface ChunkAudioWindow {
+  readFromSeconds: number;
+  readSeconds?: number;
+  keepFromSeconds: number;
+  keepToSeconds?: number;
+  shiftSeconds: number;
+}
+
+export function chunkAudioWindow(
+  chunk: Pick<Chunk, 'startSeconds' | 'durationSeconds'>,
+  last: boolean,
+  rates: { output: number; source?: number },
+): ChunkAudioWindow {
+  const rate = rates.output;
+  const frame = AAC_FRAME_SAMPLES;
+  const packetAt = (seconds: number) => Math.ceil((seconds * rate) / frame - 1e-9);
+  const first = packetAt(chunk.startSeconds);
+  // Grid points that are also whole input samples: every `step` frames (44.1 kHz → 48 kHz: every 5th frame).
+  const step = rates.source && rates.source !== rate ? rate / gcd(frame * rates.source, rate) : 1;
+  const preroll = Math.ceil((AUDIO_PREROLL_SECONDS * rate) / frame);
+  const from = Math.max(0, Math.floor((first - preroll) / step) * step);
+  const readFromSeconds = (from * frame) / rate;
+  const keepAt = (packet: number) => Math.max(0, ((packet - from) * frame - frame / 2) / rate);
+  const keepFromSeconds = first === 0 ? 0 : keepAt(first);
+  // In samples, so a shift of nothing is 0, not a rounding error of the seconds.
+  const shift = first === 0 ? 0 : first * frame - frame / 2 - Math.round(chunk.startSeconds * rate);
+  const window: ChunkAudioWindow = { readFromSeconds, keepFromSeconds, shiftSeconds: shift / rate };
+  if (last) return window;
+  const end = packetAt(chunk.startSeconds + chunk.durationSeconds);
+  return {
+    ...window,
+    readSeconds: ((end + AUDIO_POSTROLL_FRAMES) * frame) / rate - readFromSeconds,
+    keepToSeconds: keepAt(end),
+  };
+}
+
+function gcd(a: number, b: number): number {
+  return b === 0 ? a : gcd(b, a % b);
+}
+
+/**
+ * The images a chunk cuts from its own decode, on the whole source's numbering: the stills whose moment
+ * (k × interval) falls in the chunk (the first frame at or after it is in the chunk too: chunk edges and moments are
+ * whole seconds, frames at least one a second), and its preview frames from frame start × fps, tiled on sheets of
+ * its own so chunks never share a sheet (the preview manifest's `parts` say where each chunk's frames are).
+ */
+export interface ChunkImages {
+  firstStill: number;
+  stills: number;
+  firstPreviewFrame: number;
+  /** Preview frames planned for the chunk: the encode cuts at most these. */
+  previewFrames: number;
+  firstPreviewSheet: number;
+}
+
+export function chunkImages(
+  chunks: readonly Pick<Chunk, 'index' | 'startSeconds' | 'durationSeconds'>[],
+  index: number,
+  plan: {
+    stillIntervalSeconds: number;
+    stillCount: number;
+    previewFps: number;
+    previewFrames: number;
+    sheetFrames: number;
+  },
+): ChunkImages {
+  const stillAt = (seconds: number) =>
+    Math.max(0, Math.min(plan.stillCount, Math.ceil(seconds / plan.stillIntervalSeconds - 1e-9)));
+  const frameAt = (seconds: number) => Math.round(seconds * plan.previewFps);
+  let firstPreviewSheet = 0;
+  for (const c of chunks) {
+    if (c.index >= index) break;
+    firstPreviewSheet += Math.ceil(
+      (frameAt(c.startSeconds + c.durationSeconds) - frameAt(c.startSeconds)) / plan.sheetFrames,
+    );
+  }
+  const chunk = chunks.find((c) => c.index === index);
+  if (!chunk) throw new Error(`No chunk ${index}`);
+  const last = chunks[chunks.length - 1]?.index === index;
+  const firstStill = stillAt(chunk.startSeconds);
+  const endStill = last ? plan.stillCount : stillAt(chunk.startSeconds + chunk.durationSeconds);
+  const firstPreviewFrame = frameAt(chunk.startSeconds);
+  const endFrame = last ? plan.previewFrames : frameAt(chunk.startSeconds + chunk.durationSeconds);
+  return {
+    firstStill,
+    stills: endStill - firstStill,
+    firstPreviewFrame,
+    previewFrames: endFrame - firstPreviewFrame,
+    firstPreviewSheet,
+  };
 }

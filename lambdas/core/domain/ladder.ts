@@ -50,7 +50,8 @@ export interface SourceProbe {
    */
   video?: { width: number; height: number; fps: number; variableFrameRate?: boolean };
   /** Absent for video-only sources. */
-  audio?: { channels: number };
+  /** `sampleRate`: the source's own (a chunk's audio starts on a whole source sample: domain/chunks.ts). */
+  audio?: { channels: number; sampleRate?: number };
   /** The file as a whole, for the asset's input info (`GET …/input-info`). */
   file?: InputFile;
 }

@@ -140,6 +140,18 @@ export interface PreviewManifest {
   height: number;
   columns: number;
   rows: number;
+  /**
+   * A chunked transcode's frames: each chunk's run of frames on sheets of its own, in order (absent: one run from
+   * frame 0 on sheet 0). A frame between two runs (a chunk that cut fewer than planned) shows its run's last.
+   */
+  parts?: PreviewPart[];
+}
+
+export interface PreviewPart {
+  /** The run's first frame (frame k shows k / fps), its frames, and the sheet it starts on. */
+  frame: number;
+  frames: number;
+  sheet: number;
 }
 
 export const previewSheetFile = (index: number) => `${PREVIEW_DIR}/${String(index).padStart(5, '0')}.jpg`;
@@ -185,9 +197,12 @@ export function previewFramesFor(
   const perSheet = manifest.columns * manifest.rows;
   return Array.from({ length: count }, (_, i) => {
     const stored = Math.min(manifest.frames - 1, Math.round((window.start + i / window.fps) * manifest.fps));
-    const slot = stored % perSheet;
+    const parts = manifest.parts ?? [{ frame: 0, frames: manifest.frames, sheet: 0 }];
+    const part = parts.findLast((p) => p.frame <= stored) ?? parts[0] ?? { frame: 0, frames: 1, sheet: 0 };
+    const inPart = Math.max(0, Math.min(stored - part.frame, part.frames - 1));
+    const slot = inPart % perSheet;
     return {
-      sheet: Math.floor(stored / perSheet),
+      sheet: part.sheet + Math.floor(inPart / perSheet),
       left: (slot % manifest.columns) * manifest.width,
       top: Math.floor(slot / manifest.columns) * manifest.height,
     };

@@ -4,7 +4,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import type { Chunk } from '../../../../lambdas/core/domain/chunks.js';
+import type { Chunk, ChunkAudioWindow } from '../../../../lambdas/core/domain/chunks.js';
 import type { AudioPlan, LadderPlan, VideoPlan, VideoRung } from '../../../../lambdas/core/domain/ladder.js';
 import { AUDIO_ONLY_RENDITION } from '../../../../lambdas/core/domain/ladder.js';
 import { RENDITION_PLAYLIST } from '../../../../lambdas/core/domain/playlist.js';
@@ -104,19 +104,19 @@ export function ladderFfmpegArgs(
   ];
 }
 
-/** The side outputs alone, from their own decode of the whole source (a chunked transcode's first task). */
-export function sideOutputsFfmpegArgs(input: string, plan: LadderPlan, outDir: string, side: SideOutputs): string[] {
-  if (!plan.video) throw new Error('Side outputs need a video plan');
-  const graph = filterGraph({ ...plan.video, rungs: [] }, side);
-  const read = wholeSourceInputArgs(input, plan.sourceSeconds, plan.window);
-  return [...QUIET, ...read, '-filter_complex', graph, ...sideOutputArgs(outDir, side)];
-}
-
 export interface ChunkEncodeOptions {
-  /** The chunk's slice of the source's audio (encode.ts `encodeAudioSlices`); absent for a source without audio. */
+  /** The chunk's slice of the source's audio (encode.ts `encodeChunkAudio`); absent for a source without audio. */
   audio?: string;
   /** The chunked transcode's constant time offset (domain/chunks.ts `chunkTimeOffset`). */
   timeOffsetSeconds: number;
+  /** The chunk's share of the stills and preview frames, cut from the same decode (domain/chunks.ts `chunkImages`). */
+  side?: ChunkSideOutputs;
+}
+
+/** A chunk's images: stills numbered from `firstStill`, preview sheets from `firstSheet`, at most `frames` frames. */
+export interface ChunkSideOutputs {
+  images?: { plan: ImagePlan; firstStill: number; stills: number };
+  previews?: { plan: PreviewManifest; frameList: string; firstSheet: number; frames: number };
 }
 
 /**
@@ -137,6 +137,7 @@ export function chunkFfmpegArgs(
     ? // Read the slice's timestamps as stored (no shift to zero), so they stay on the source's timeline.
       { input: inputArgs(options.audio, ['-seek_timestamp', '1', '-ss', '0']), map: ['-map', '1:a:0', '-c:a', 'copy'] }
     : { input: [], map: [] };
+  const side = options.side ?? {};
   return [
     ...QUIET,
     ...inputArgs(input, [
@@ -146,7 +147,8 @@ export function chunkFfmpegArgs(
       String(chunk.durationSeconds),
     ]),
     ...audio.input,
-    ...['-filter_complex', filterGraph(video)],
+    ...['-filter_complex', chunkFilterGraph(video, chunk.startSeconds, side)],
+    ...chunkSideOutputArgs(outDir, side),
     ...video.rungs.flatMap((rung, i) => [
       ...['-map', `[v${i}]`, ...videoArgs(rung, video, plan.keyframeSeconds), ...audio.map],
       ...['-output_ts_offset', offset, '-start_number', String(chunk.firstSegment)],
@@ -156,18 +158,78 @@ export function chunkFfmpegArgs(
   ];
 }
 
+/** A chunk's filter graph: the rungs and its share of the images, on the source's clock (`filterGraph`). */
+function chunkFilterGraph(video: VideoPlan, startSeconds: number, { images, previews }: ChunkSideOutputs): string {
+  return filterGraph(
+    video,
+    { ...(images && { images: images.plan }), ...(previews && { previews }) },
+    { startSeconds, ...(images && { firstStill: images.firstStill }), ...(previews && { frames: previews.frames }) },
+  );
+}
+
+function chunkSideOutputArgs(outDir: string, { images, previews }: ChunkSideOutputs): string[] {
+  return [
+    ...(images
+      ? [
+          ...['-map', '[stills]', '-fps_mode', 'passthrough', '-q:v', '3'],
+          ...['-frames:v', String(images.stills), '-start_number', String(images.firstStill)],
+          join(outDir, STILLS_DIR, '%04d.jpg'),
+        ]
+      : []),
+    ...(previews
+      ? [
+          ...['-map', '[sheets]', '-q:v', '5', '-start_number', String(previews.firstSheet)],
+          join(outDir, PREVIEW_DIR, '%05d.jpg'),
+          ...['-map', '[count]', '-f', 'framecrc', previews.frameList],
+        ]
+      : []),
+  ];
+}
+
+/**
+ * The audio of one chunk, encoded on its own (domain/chunks.ts `chunkAudioWindow`): the source from a grid point
+ * a few frames before the chunk, to a few frames past its end, into `output`.
+ */
+export function chunkAudioFfmpegArgs(
+  input: string,
+  plan: LadderPlan,
+  window: ChunkAudioWindow,
+  output: string,
+): string[] {
+  if (!plan.audio) throw new Error('The audio encode needs an audio plan');
+  const start = window.readFromSeconds + (plan.window?.startSeconds ?? 0);
+  const until = plan.window ? plan.sourceSeconds : sourceBoundSeconds(plan.sourceSeconds);
+  const seconds = Math.min(window.readSeconds ?? Number.POSITIVE_INFINITY, until - window.readFromSeconds);
+  // No seek at the source's start: even `-ss 0` re-times the first decoded frames, and the encoder's state takes
+  // seconds to forget that; without it the first chunk's audio is the single pass's, bit for bit.
+  const seek = start > 0 ? ['-ss', decimalSeconds(start)] : [];
+  const read = inputArgs(input, [...seek, '-t', decimalSeconds(Math.max(0, seconds))]);
+  return [...QUIET, ...read, '-vn', '-map', '0:a:0', ...audioArgs(plan.audio), '-f', 'nut', output];
+}
+
+/** Keeps the chunk's own packets of its audio encode by stream copy, timed from the chunk's start. */
+export function chunkAudioCutArgs(encoded: string, window: ChunkAudioWindow, output: string): string[] {
+  const end = window.keepToSeconds === undefined ? [] : ['-to', decimalSeconds(window.keepToSeconds)];
+  return [
+    ...[...QUIET, ...inputArgs(encoded), '-ss', decimalSeconds(window.keepFromSeconds), ...end],
+    ...['-output_ts_offset', decimalSeconds(window.shiftSeconds), '-c', 'copy', '-f', 'nut', output],
+  ];
+}
+
+/**
+ * Seconds as ffmpeg parses them: plain decimals to the microsecond (its time base), never exponent notation
+ * (`String(-4.4e-16)` is "-4.440892098500626e-16", which ffmpeg refuses).
+ */
+export function decimalSeconds(seconds: number): string {
+  const fixed = seconds.toFixed(6);
+  return Number(fixed) === 0 ? '0' : fixed;
+}
+
 function sideOutputArgs(outDir: string, { images, previews }: SideOutputs): string[] {
   return [
     ...(images ? imageOutputArgs(outDir) : []),
     ...(previews ? previewOutputArgs(join(outDir, PREVIEW_DIR), previews.frameList) : []),
   ];
-}
-
-/** The audio of the whole source, encoded once (a chunked transcode cuts it into slices afterwards). */
-export function wholeAudioFfmpegArgs(input: string, plan: LadderPlan, output: string): string[] {
-  if (!plan.audio) throw new Error('The audio encode needs an audio plan');
-  const read = wholeSourceInputArgs(input, plan.sourceSeconds, plan.window);
-  return [...QUIET, ...read, '-vn', '-map', '0:a:0', ...audioArgs(plan.audio), output];
 }
 
 /** Stills numbered from 0 (`thumbnails/0000.jpg` is at 0 s), and the one storyboard sprite. */
@@ -187,12 +249,27 @@ export function previewOutputArgs(dir: string, frameList: string): string[] {
   ];
 }
 
-/** The preview frames' branch of a filter graph, from the pad `from`: `fps` frames a second, scaled, tiled. */
-export function previewFilter(from: string, plan: PreviewManifest): string {
+/**
+ * The preview frames' branch of a filter graph, from the pad `from`: `fps` frames a second (at most `frames`: a
+ * chunk's share), scaled, tiled.
+ */
+export function previewFilter(from: string, plan: PreviewManifest, frames?: number): string {
+  const cap = frames === undefined ? '' : `trim=end_frame=${frames},`;
   return (
-    `${from}fps=${plan.fps},scale=${plan.width}:${plan.height},setsar=1,format=yuvj420p,split=2[frames][count];` +
+    `${from}fps=${plan.fps},${cap}scale=${plan.width}:${plan.height},setsar=1,format=yuvj420p,split=2[frames][count];` +
     `[frames]tile=${plan.columns}x${plan.rows}[sheets]`
   );
+}
+
+/**
+ * Where a chunk's decode sits in the source (chunkFfmpegArgs): its clock starts at `startSeconds` of the source's,
+ * it owns the stills from `firstStill` and cuts at most `frames` preview frames; its storyboard is assembled from
+ * every chunk's stills by the task that finishes the asset.
+ */
+interface ChunkPosition {
+  startSeconds: number;
+  firstStill?: number;
+  frames?: number;
 }
 
 /**
@@ -200,7 +277,11 @@ export function previewFilter(from: string, plan: PreviewManifest): string {
  * resample the frame rate if the plan says so, then split into one scaler per rung and one branch per side output.
  * ffmpeg's decoder-side autorotation has already turned the frames upright, so rung sizes are display sizes.
  */
-export function filterGraph({ fps, resampleFrameRate, rungs, overlays }: VideoPlan, side: SideOutputs = {}): string {
+export function filterGraph(
+  { fps, resampleFrameRate, rungs, overlays }: VideoPlan,
+  side: SideOutputs = {},
+  chunk?: ChunkPosition,
+): string {
   const { images, previews } = side;
   const outputs = rungs.length + (images ? 1 : 0) + (previews ? 1 : 0);
   const common = [...(resampleFrameRate ? [`fps=${rationalRate(fps)}`] : []), 'format=yuv420p'];
@@ -210,16 +291,22 @@ export function filterGraph({ fps, resampleFrameRate, rungs, overlays }: VideoPl
   const branches = rungs.map((r, i) => `[s${i}]scale=${r.width}:${r.height},setsar=1[v${i}]`);
   let next = rungs.length;
   if (images) {
-    const { intervalSeconds, still, tile, columns, rows } = images;
-    branches.push(
-      // The first frame at or after each multiple of the interval (the fps filter would take the last one before
-      // the next), so still k shows the moment k × interval.
-      `[s${next++}]select='isnan(prev_selected_t)+gt(floor(t/${intervalSeconds}),floor(prev_selected_t/${intervalSeconds}))',` +
-        `scale=${still.width}:${still.height},setsar=1,split=2[stills][tiles]`,
-      `[tiles]scale=${tile.width}:${tile.height},tile=${columns}x${rows}[storyboard]`,
-    );
+    const { intervalSeconds: i, still, tile, columns, rows } = images;
+    // The first frame at or after each multiple of the interval (the fps filter would take the last one before
+    // the next), so still k shows the moment k × interval; a chunk counts on the source's clock from its first.
+    const t = (v: string) => (chunk ? `(${v}+${chunk.startSeconds})` : v);
+    const newMoment = `isnan(prev_selected_t)+gt(floor(${t('t')}/${i}),floor(${t('prev_selected_t')}/${i}))`;
+    const owned = chunk ? `gte(${t('t')},${(chunk.firstStill ?? 0) * i})*(${newMoment})` : newMoment;
+    const select = `select='${owned}'`;
+    const scaled = `[s${next++}]${select},scale=${still.width}:${still.height},setsar=1`;
+    if (chunk) branches.push(`${scaled}[stills]`);
+    else
+      branches.push(
+        `${scaled},split=2[stills][tiles]`,
+        `[tiles]scale=${tile.width}:${tile.height},tile=${columns}x${rows}[storyboard]`,
+      );
   }
-  if (previews) branches.push(previewFilter(`[s${next++}]`, previews.plan));
+  if (previews) branches.push(previewFilter(`[s${next++}]`, previews.plan, chunk?.frames));
   return [`${head},split=${outputs}${splits}`, ...branches].join(';');
 }
 

@@ -1,29 +1,45 @@
 /**
- * Chunk-task fan-out, run by the first task of a long source (the only one that has probed it): cut the audio once
- * into per-chunk slices, record the chunk plan on the asset (guarded: a retried first task reuses the recorded one),
- * start one task per further chunk through the TranscodeRunner, and encode chunk 0 itself with fast start, beside
- * the whole source's stills, storyboard and preview frames (one more decode). The task whose chunk completes the set finishes the
- * asset (chunk-publish.ts).
+ * The fan-out, run by the first job of a long source (the only one that has probed it). Its cost does not grow with
+ * the source's length: it probes over the source's presigned URL (headers and the first seconds, by Range), records
+ * the chunk plan on the asset (guarded: a retried first job reuses the recorded one), queues every further chunk at
+ * once through the TranscodeRunner and, meanwhile, encodes chunk 0 itself with fast start. Every chunk (this one
+ * included) encodes its own audio slice and cuts its own stills and preview frames from its one decode; the job whose
+ * chunk completes the set finishes the asset (chunk-publish.ts).
+ *
+ * The job graph (queue workers; chunk tasks alike, with RunTask for the queue):
+ * - transcode job (first, from ingest): reads the source's headers and first seconds (probe, decode check; plus
+ *   quality fit windows or a loudness pass if asked); writes the chunk plan (asset item), one message per chunk
+ *   ≥ 1, chunk 0's files (below) with the playable mark as its first segments land.
+ * - chunk job i (from the work queue): reads its byte range of the source (presigned URL; MiniStack: the whole file)
+ *   and the plan; writes its segments of every rung under their final names, its stills (`thumbnails/NNNN.jpg`, the
+ *   whole source's numbering), its preview sheets (from its own first sheet), `.chunks/NNNN.json` (segments, sizes,
+ *   still and preview-frame counts), then adds i to the ledger (`chunks_done`, counted once).
+ * - the chunk job whose count completes the set also: reads every manifest and the stills; writes every rendition's
+ *   VOD playlist, the master (measured bit rates), the storyboard sprite and VTT, `preview/index.json`, marks the
+ *   asset ready, then the static renditions and removes `.chunks/`.
  */
-import { join } from 'node:path';
 import {
   type Chunk,
   type ChunkPlanRecord,
-  chunkAudioFile,
   chunkTimeOffset,
   FIRST_CHUNK,
   planChunks,
 } from '../../../../lambdas/core/domain/chunks.js';
 import { type Chunking, chunkTaskJob } from '../job.js';
-import { planPreviews } from '../preview-frames.js';
 import type { PreparedSource } from '../source.js';
 import { inParallel } from '../storage.js';
-import { countChunk, encodeAndPublishChunk, UPLOAD_CONCURRENCY, workKey } from './chunk-publish.js';
+import { countChunk, encodeAndPublishChunk } from './chunk-publish.js';
 import type { Outcome, StrategyContext } from './context.js';
+
+/** Chunk jobs queued at once (each a SendMessage or RunTask, then a write to the ledger). */
+const QUEUE_CONCURRENCY = 16;
+
+/** Whether the deployment may fan a source out: then the first job plans it over its URL, without downloading it. */
+export const mayFanOut = (chunking: Chunking) => chunking.workers !== 'process' && chunking.maxChunks >= 2;
 
 /** The chunks a source is fanned out into, or undefined when it is encoded in a single pass. */
 export function fanOutChunks(chunking: Chunking, source: PreparedSource): Chunk[] | undefined {
-  if (chunking.workers === 'process' || chunking.maxChunks < 2 || !source.plan.video) return undefined;
+  if (!mayFanOut(chunking) || !source.plan.video) return undefined;
   // Chunk tasks do not fetch watermark images (their plan names this task's local files): one pass encodes them.
   if (source.plan.video.overlays?.length) return undefined;
   const chunks = planChunks(source.probe.durationSeconds, {
@@ -38,52 +54,35 @@ export function fanOutChunks(chunking: Chunking, source: PreparedSource): Chunk[
 export async function chunkFanOut(ctx: StrategyContext, source: PreparedSource, chunks: Chunk[]): Promise<Outcome> {
   const { job, logger } = ctx;
   const ledger = ctx.deps.chunks;
-  logger.info('Encoding in chunk tasks', { chunks: chunks.length });
+  logger.info('Encoding in chunks', { chunks: chunks.length });
   let state = await ledger.get(job.assetId);
   if (!state) {
-    await recordPlan(ctx, source, chunks);
+    const record: ChunkPlanRecord = {
+      chunks,
+      ladder: source.plan,
+      source: source.probe,
+      timeOffsetSeconds: chunkTimeOffset(source.plan.video?.fps ?? 30),
+    };
+    await ledger.recordPlan(job.assetId, record);
+    logger.info('Recorded the chunk plan', { chunks: chunks.length });
     state = await ledger.get(job.assetId);
     if (!state) throw new Error('The chunk plan was recorded but cannot be read back');
   } else {
     logger.info('Resuming the recorded chunk plan', { chunks: state.plan.chunks.length, done: state.done });
   }
-  const { plan } = state;
-  for (const chunk of plan.chunks) {
-    if (chunk.index === FIRST_CHUNK || state.done.includes(chunk.index) || state.jobs[chunk.index]) continue;
+  const { plan, done, jobs } = state;
+  const later = plan.chunks.filter((c) => c.index !== FIRST_CHUNK && !done.includes(c.index) && !jobs[c.index]);
+  const queue = inParallel(later, QUEUE_CONCURRENCY, async (chunk) => {
     const { jobId } = await ctx.deps.runner().start(chunkTaskJob(job, chunk.index));
     await ledger.recordChunkJob(job.assetId, chunk.index, jobId);
-    logger.info('Started a chunk task', { chunk: chunk.index, jobId });
-  }
-  if (!state.done.includes(FIRST_CHUNK)) {
-    // The whole source's stills, storyboard and preview frames are cut beside chunk 0 and published with it.
-    const { images } = source;
-    const previews = planPreviews(source.probe, ctx.workDir);
-    const side = { ...(images && { images }), ...(previews && { previews }) };
-    await encodeAndPublishChunk(ctx, plan, FIRST_CHUNK, { sourceFile: source.file, side });
-  }
+  });
+  // Chunk 0 encodes while the others are queued: the first segments do not wait for the messages.
+  const first = done.includes(FIRST_CHUNK)
+    ? Promise.resolve()
+    : encodeAndPublishChunk(ctx, plan, FIRST_CHUNK, { sourceFile: source.file });
+  const [queued, encoded] = await Promise.allSettled([queue, first]);
+  if (queued.status === 'rejected') throw queued.reason;
+  if (encoded.status === 'rejected') throw encoded.reason;
+  logger.info('Queued the chunks', { chunks: later.length });
   return countChunk(ctx, plan, FIRST_CHUNK);
-}
-
-/** Cuts and uploads the audio slices, then records the plan: a chunk task that can read the plan finds its slice. */
-async function recordPlan(ctx: StrategyContext, source: PreparedSource, chunks: Chunk[]): Promise<void> {
-  const { job, deps } = ctx;
-  const { plan } = source;
-  const record: ChunkPlanRecord = {
-    chunks,
-    ladder: plan,
-    source: source.probe,
-    timeOffsetSeconds: chunkTimeOffset(plan.video?.fps ?? 30),
-  };
-  if (plan.audio) {
-    const slices = await deps.chunkEncoders.audioSlices(source.file, plan, chunks, join(ctx.workDir, 'audio'));
-    await inParallel(chunks, UPLOAD_CONCURRENCY, (chunk) =>
-      ctx.storage.putFile(
-        job.outputBucket,
-        workKey(job.assetId, chunkAudioFile(chunk.index)),
-        slices[chunk.index] ?? '',
-      ),
-    );
-  }
-  await deps.chunks.recordPlan(job.assetId, record);
-  ctx.logger.info('Recorded the chunk plan', { chunks: chunks.length });
 }

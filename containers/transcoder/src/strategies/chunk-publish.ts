@@ -3,7 +3,7 @@
  * final names plus a small manifest), count it in the asset's chunk ledger, and — in the task whose count completes
  * the set — write every rendition's playlist and the master from the manifests.
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join, relative } from 'node:path';
 import { DeleteObjectsCommand, GetObjectCommand } from '@aws-sdk/client-s3';
 import {
@@ -11,7 +11,7 @@ import {
   type ChunkManifest,
   type ChunkPlanRecord,
   checkManifests,
-  chunkAudioFile,
+  chunkImages,
   chunkManifestFile,
   FIRST_CHUNK,
   joinedPlaylist,
@@ -24,9 +24,19 @@ import {
   RENDITION_PLAYLIST,
   variantUri,
 } from '../../../../lambdas/core/domain/playlist.js';
-import { variantOf, writeStoryboardVtt } from '../encode.js';
-import { HLS_VERSION, type SideOutputs } from '../ffmpeg/args.js';
-import { finishPreviewFrames, logPreviews } from '../preview-frames.js';
+import {
+  PREVIEW_DIR,
+  PREVIEW_MANIFEST,
+  type PreviewManifest,
+  planImages,
+  STILLS_DIR,
+  STORYBOARD_IMAGE,
+  STORYBOARD_VTT,
+  stillFile,
+} from '../../../../lambdas/core/domain/thumbnails.js';
+import { variantOf } from '../encode.js';
+import { type ChunkSideOutputs, HLS_VERSION } from '../ffmpeg/args.js';
+import { planPreviews } from '../preview-frames.js';
 import { ProgressivePublisher } from '../progressive.js';
 import { readyPatch, writeDownloads } from '../ready.js';
 import { bucketFiles } from '../static-renditions.js';
@@ -39,13 +49,14 @@ export const UPLOAD_CONCURRENCY = 8;
 export const workKey = (assetId: string, file: string) => `${assetOutputPrefix(assetId)}/${file}`;
 
 export interface ChunkInput {
-  /** The source: a local file, or a presigned URL of which ffmpeg reads only the chunk's byte range. */
+  /** The source: a presigned URL of which ffmpeg reads only the chunk's byte range, or a local file. */
   sourceFile: string;
-  /** Chunk 0 only: the whole source's stills, storyboard and preview frames, cut beside its encode. */
-  side?: SideOutputs;
 }
 
-/** Encodes chunk `index` of the plan and publishes its files and manifest. */
+/**
+ * Encodes chunk `index` of the plan and publishes its files and manifest: its audio slice first (its own encode,
+ * encode.ts `encodeChunkAudio`), then one ffmpeg for every rung, its stills and its preview frames.
+ */
 export async function encodeAndPublishChunk(
   ctx: StrategyContext,
   plan: ChunkPlanRecord,
@@ -54,12 +65,19 @@ export async function encodeAndPublishChunk(
 ): Promise<void> {
   const { job, storage, logger } = ctx;
   const chunk = plan.chunks.find((c) => c.index === index) as Chunk;
+  const last = plan.chunks.at(-1)?.index === index;
   const dir = join(ctx.workDir, `chunk-${index}`);
-  let audio: string | undefined;
-  if (plan.ladder.audio) {
-    audio = join(ctx.workDir, `audio-${index}.nut`);
-    await storage.download(job.outputBucket, workKey(job.assetId, chunkAudioFile(index)), audio);
-  }
+  const encoders = ctx.deps.chunkEncoders;
+  const audio = plan.ladder.audio
+    ? await encoders.audio(
+        input.sourceFile,
+        plan.ladder,
+        chunk,
+        { last, sourceSampleRate: plan.source.audio?.sampleRate },
+        join(ctx.workDir, 'audio'),
+      )
+    : undefined;
+  const side = chunkSide(plan, index, ctx.workDir);
   // Chunk 0 is the start of the asset: published while it encodes, so the asset plays early (fast start).
   const publisher =
     index === FIRST_CHUNK
@@ -73,23 +91,21 @@ export async function encodeAndPublishChunk(
           onPlayable: ctx.markPlayable,
         })
       : undefined;
-  const { side } = input;
-  const encoders = ctx.deps.chunkEncoders;
+  await Promise.all(sideFolders(side).map((f) => mkdir(join(dir, f), { recursive: true })));
   publisher?.start();
   try {
     await encoders.chunk(input.sourceFile, plan.ladder, dir, chunk, {
       ...(audio && { audio }),
       timeOffsetSeconds: plan.timeOffsetSeconds,
+      side,
     });
     await publisher?.drain();
   } finally {
     await publisher?.stop();
   }
-  // After the chunk, not beside it: the first segments (and the playable mark) do not share the CPU with this decode.
-  if (side) await encoders.images(input.sourceFile, plan.ladder, dir, side);
-  if (side?.images) await writeStoryboardVtt(dir, side.images, plan.source.durationSeconds);
-  if (side) logPreviews(logger, await finishPreviewFrames(dir, side.previews));
-  logger.info('Encoded a chunk', { chunk: index, segments: chunk.segmentCount });
+  const stills = side.images ? (await readdir(join(dir, STILLS_DIR))).length : undefined;
+  const previewFrames = side.previews ? await countedFrames(side.previews.frameList) : undefined;
+  logger.info('Encoded a chunk', { chunk: index, segments: chunk.segmentCount, stills, previewFrames });
 
   // Every file but the playlists (the finisher writes those); the init segments only once, from chunk 0.
   const files = (await readdir(dir, { recursive: true, withFileTypes: true }))
@@ -98,7 +114,12 @@ export async function encodeAndPublishChunk(
     .filter((f) => extname(f) !== '.m3u8' && (index === FIRST_CHUNK || extname(f) !== '.mp4'));
   const prefix = assetOutputPrefix(job.assetId);
   await inParallel(files, UPLOAD_CONCURRENCY, (f) => storage.putFile(job.outputBucket, `${prefix}/${f}`, join(dir, f)));
-  const manifest: ChunkManifest = { index, renditions: {} };
+  const manifest: ChunkManifest = {
+    index,
+    renditions: {},
+    ...(stills !== undefined && { stills }),
+    ...(previewFrames !== undefined && { previewFrames }),
+  };
   for (const name of renditionNames(plan.ladder)) {
     const playlist = parseMediaPlaylist(await readFile(join(dir, name, RENDITION_PLAYLIST), 'utf8'));
     const segments = await Promise.all(
@@ -114,6 +135,39 @@ export async function encodeAndPublishChunk(
   logger.info('Published a chunk', { chunk: index, objects: files.length });
 }
 
+/** The chunk's share of the stills and preview frames (domain/chunks.ts `chunkImages`); none without video. */
+export function chunkSide(plan: ChunkPlanRecord, index: number, workDir: string): ChunkSideOutputs {
+  const video = plan.source.video;
+  if (!plan.ladder.video || !video) return {};
+  const images = planImages(plan.source.durationSeconds, video);
+  const previews = planPreviews(plan.source, workDir) as NonNullable<ReturnType<typeof planPreviews>>;
+  previews.frameList = join(workDir, `previews-${index}.crc`);
+  const share = chunkImages(plan.chunks, index, {
+    stillIntervalSeconds: images.intervalSeconds,
+    stillCount: images.count,
+    previewFps: previews.plan.fps,
+    previewFrames: previews.plan.frames,
+    sheetFrames: previews.plan.columns * previews.plan.rows,
+  });
+  return {
+    ...(share.stills > 0 && { images: { plan: images, firstStill: share.firstStill, stills: share.stills } }),
+    ...(share.previewFrames > 0 && {
+      previews: { ...previews, firstSheet: share.firstPreviewSheet, frames: share.previewFrames },
+    }),
+  };
+}
+
+const sideFolders = (side: ChunkSideOutputs) => [
+  ...(side.images ? [STILLS_DIR] : []),
+  ...(side.previews ? [PREVIEW_DIR] : []),
+];
+
+/** Frames listed by a framecrc output (one line per frame; comments start with '#'); 0 if it is missing. */
+async function countedFrames(frameList: string): Promise<number> {
+  const list = await readFile(frameList, 'utf8').catch(() => '');
+  return list.split('\n').filter((l) => l && !l.startsWith('#')).length;
+}
+
 /**
  * Counts the chunk done. The call that completes the set (or finds it complete: a re-run finisher) writes the
  * playlists and hands back what the asset becomes ready with; any other leaves the asset to another chunk task.
@@ -122,7 +176,8 @@ export async function countChunk(ctx: StrategyContext, plan: ChunkPlanRecord, in
   const { counted, complete, done } = await ctx.deps.chunks.completeChunk(ctx.job.assetId, index);
   ctx.logger.info('Counted the chunk', { chunk: index, counted, done, of: plan.chunks.length });
   if (!complete && !(!counted && done === plan.chunks.length)) return { finishedBy: 'another chunk task' };
-  await publishPlaylists(ctx, plan);
+  const manifests = await publishPlaylists(ctx, plan);
+  await publishImages(ctx, plan, manifests);
   const { job, deps } = ctx;
   return {
     ready: readyPatch(job.assetId, plan.source, plan.ladder),
@@ -135,7 +190,7 @@ export async function countChunk(ctx: StrategyContext, plan: ChunkPlanRecord, in
 }
 
 /** Writes every rendition's VOD playlist from the chunks' manifests, then the master (measured bit rates). */
-async function publishPlaylists(ctx: StrategyContext, plan: ChunkPlanRecord): Promise<void> {
+async function publishPlaylists(ctx: StrategyContext, plan: ChunkPlanRecord): Promise<ChunkManifest[]> {
   const { job, storage } = ctx;
   const manifests = await Promise.all(
     plan.chunks.map(async (c) => JSON.parse(await getText(ctx, chunkManifestFile(c.index))) as ChunkManifest),
@@ -154,14 +209,64 @@ async function publishPlaylists(ctx: StrategyContext, plan: ChunkPlanRecord): Pr
   }
   await storage.putBody(job.outputBucket, `${prefix}/${MASTER_PLAYLIST}`, masterPlaylist(variants, HLS_VERSION.fmp4));
   ctx.logger.info('Published the playlists of the chunks', { renditions: names.length });
+  return manifests;
 }
 
 /**
- * Removes the audio slices and manifests once the asset is ready (not before: a finisher that dies before marking
+ * What needs every chunk's images: the storyboard sprite and its VTT, drawn from the stills the chunks wrote (at
+ * most 100 of them), and the preview manifest listing each chunk's run of frames. Neither fails the asset: without
+ * them the storyboard or animated previews answer 404, as when the single pass cannot cut them.
+ */
+async function publishImages(ctx: StrategyContext, plan: ChunkPlanRecord, manifests: ChunkManifest[]): Promise<void> {
+  const { job, storage, logger } = ctx;
+  const video = plan.source.video;
+  if (!plan.ladder.video || !video) return;
+  const prefix = assetOutputPrefix(job.assetId);
+  const dir = join(ctx.workDir, 'images');
+  try {
+    const images = planImages(plan.source.durationSeconds, video);
+    const stills = manifests.reduce((n, m) => n + (m.stills ?? 0), 0);
+    await mkdir(join(dir, STILLS_DIR), { recursive: true });
+    const files = Array.from({ length: stills }, (_, i) => stillFile(i));
+    await inParallel(files, UPLOAD_CONCURRENCY, (f) =>
+      storage.download(job.outputBucket, `${prefix}/${f}`, join(dir, f)),
+    );
+    await ctx.deps.chunkEncoders.storyboard(dir, images, plan.source.durationSeconds);
+    for (const f of [STORYBOARD_IMAGE, STORYBOARD_VTT])
+      await storage.putFile(job.outputBucket, `${prefix}/${f}`, join(dir, f));
+  } catch (error) {
+    logger.warn('No storyboard: it will answer 404', error as Error);
+  }
+  const previews = planPreviews(plan.source, dir);
+  if (!previews) return;
+  const sheetFrames = previews.plan.columns * previews.plan.rows;
+  const parts = plan.chunks.flatMap((c) => {
+    const frames = manifests.find((m) => m.index === c.index)?.previewFrames ?? 0;
+    if (frames === 0) return [];
+    const share = chunkImages(plan.chunks, c.index, {
+      stillIntervalSeconds: 1,
+      stillCount: 0,
+      previewFps: previews.plan.fps,
+      previewFrames: previews.plan.frames,
+      sheetFrames,
+    });
+    return [{ frame: share.firstPreviewFrame, frames, sheet: share.firstPreviewSheet }];
+  });
+  const end = parts.at(-1);
+  if (!end) {
+    logger.warn('No preview frames: animated images will answer 404');
+    return;
+  }
+  const manifest: PreviewManifest = { ...previews.plan, frames: end.frame + end.frames, parts };
+  await storage.putBody(job.outputBucket, `${prefix}/${PREVIEW_MANIFEST}`, JSON.stringify(manifest));
+}
+
+/**
+ * Removes the manifests once the asset is ready (not before: a finisher that dies before marking
  * it ready is re-run, and needs them to write the playlists again).
  */
 async function removeChunkWork({ deps, job }: StrategyContext, plan: ChunkPlanRecord): Promise<void> {
-  const work = plan.chunks.flatMap((c) => [chunkManifestFile(c.index), chunkAudioFile(c.index)]);
+  const work = plan.chunks.map((c) => chunkManifestFile(c.index));
   await deps.s3.send(
     new DeleteObjectsCommand({
       Bucket: job.outputBucket,

@@ -1,19 +1,14 @@
 /**
- * A chunk task (CHUNK_INDEX ≥ 1), started by the fan-out: encode its chunk of the plan recorded on the asset and
- * publish it, count it, and finish the asset if its count completes the set. A chunk already counted (a task re-run
- * after it published) is not encoded again. The source is read through a presigned URL, so ffmpeg fetches only the
- * chunk's byte range (from the seek point to the chunk's end), never the whole file; where the store cannot serve the
- * pinned source that way (storage.ts `presignedGet`), the chunk downloads it, checked against the pin.
+ * A chunk task or chunk job (CHUNK_INDEX ≥ 1), started by the fan-out: encode its chunk of the plan recorded on the
+ * asset (its ladder, its own audio slice, its stills and preview frames, from one read of its byte range) and publish
+ * it, count it, and finish the asset if its count completes the set. A chunk already counted (a task re-run after it
+ * published) is not encoded again. The source is read through a presigned URL, so ffmpeg fetches only the chunk's
+ * byte range (from the seek point to the chunk's end), never the whole file; where the store cannot serve the pinned
+ * source that way (storage.ts `presignedGet`), the chunk downloads it, checked against the pin.
  */
-import { join } from 'node:path';
+import { openSource } from '../source.js';
 import { countChunk, encodeAndPublishChunk } from './chunk-publish.js';
 import type { Outcome, StrategyContext } from './context.js';
-
-/**
- * How long the source URL is valid: ffmpeg opens a new ranged request when it seeks, so the URL must outlive the
- * chunk's encode (a chunk of minutes; the watchdog stops any ffmpeg long before this).
- */
-const SOURCE_URL_SECONDS = 6 * 3600;
 
 export async function chunkTask(ctx: StrategyContext, index: number): Promise<Outcome> {
   const { job } = ctx;
@@ -21,13 +16,7 @@ export async function chunkTask(ctx: StrategyContext, index: number): Promise<Ou
   if (!state) throw new Error(`Asset ${job.assetId} has no chunk plan`);
   if (!state.plan.chunks.some((c) => c.index === index)) throw new Error(`The chunk plan has no chunk ${index}`);
   if (!state.done.includes(index)) {
-    const { bucket, key } = job.source;
-    let sourceFile = await ctx.storage.presignedGet(bucket, key, job.source, SOURCE_URL_SECONDS);
-    if (!sourceFile) {
-      sourceFile = join(ctx.workDir, 'source');
-      await ctx.storage.download(bucket, key, sourceFile, job.source);
-    }
-    await encodeAndPublishChunk(ctx, state.plan, index, { sourceFile });
+    await encodeAndPublishChunk(ctx, state.plan, index, { sourceFile: await openSource(ctx, true) });
   }
   return countChunk(ctx, state.plan, index);
 }

@@ -9,7 +9,7 @@ import type {
   StaticRenditionsStore,
   TranscodeRunner,
 } from '../../../../lambdas/core/ports.js';
-import type { encodeAudioSlices, encodeHls, encodeHlsChunk, encodeImages } from '../encode.js';
+import type { encodeChunkAudio, encodeHls, encodeHlsChunk, encodeStoryboard } from '../encode.js';
 import type { TranscoderJob } from '../job.js';
 import type { ReadyAssetDeps } from '../options/ready-asset.js';
 import type { probe } from '../probe.js';
@@ -38,9 +38,9 @@ export interface TranscoderDeps {
 
 /** The ffmpeg steps of the chunk-task strategies (encode.ts); tests pass fakes. */
 export interface ChunkEncoders {
-  audioSlices: typeof encodeAudioSlices;
+  audio: typeof encodeChunkAudio;
   chunk: typeof encodeHlsChunk;
-  images: typeof encodeImages;
+  storyboard: typeof encodeStoryboard;
 }
 
 export interface StrategyContext {

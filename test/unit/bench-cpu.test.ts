@@ -1,0 +1,61 @@
+/** The bench's CPU meter (scripts/bench-cpu.ts): a long-lived child's CPU counts while it still runs. */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { describe, expect, it } from 'vitest';
+import { childCpuSeconds, cpuMeter, processCpuSeconds } from '../../scripts/bench-cpu.js';
+
+/** A child that waits for a line, burns about 0.3 s of CPU, says `done` and idles (a queue worker after a job). */
+function worker(): { child: ChildProcess; burn: () => Promise<void> } {
+  const script = `process.stdin.once('data', () => {
+    let x = 0; const t = process.cpuUsage(); while ((process.cpuUsage(t).user + process.cpuUsage(t).system) < 300000) x++;
+    process.stdout.write('done\\n');
+  }); setInterval(() => {}, 1000);`;
+  const child = spawn(process.execPath, ['-e', script], { stdio: ['pipe', 'pipe', 'ignore'] });
+  return {
+    child,
+    burn: async () => {
+      child.stdin?.write('go\n');
+      await once(child.stdout as NodeJS.ReadableStream, 'data');
+    },
+  };
+}
+
+const stop = async (child: ChildProcess) => {
+  const exited = once(child, 'exit');
+  child.kill('SIGKILL');
+  await exited;
+};
+
+// Burning 0.3 CPU-s takes many wall seconds on a loaded machine.
+const SLOW = 60_000;
+
+describe('cpuMeter', () => {
+  it(
+    "counts a running child's CPU from its own /proc figures, which the reaped children's total misses",
+    async () => {
+      const { child, burn } = worker();
+      const pid = child.pid as number;
+      const meter = await cpuMeter(() => [pid]);
+      const reaped0 = await childCpuSeconds();
+      await burn();
+      expect((await childCpuSeconds()) - reaped0).toBe(0);
+      expect(await meter()).toBeGreaterThanOrEqual(0.25);
+      await stop(child);
+    },
+    SLOW,
+  );
+
+  it(
+    'counts a child reaped meanwhile once, without its CPU from before the start',
+    async () => {
+      const { child, burn } = worker();
+      const pid = child.pid as number;
+      await burn();
+      expect(await processCpuSeconds(pid)).toBeGreaterThanOrEqual(0.25);
+      const meter = await cpuMeter(() => (child.exitCode === null && child.signalCode === null ? [pid] : []));
+      await stop(child);
+      expect(Math.abs(await meter())).toBeLessThan(0.05);
+    },
+    SLOW,
+  );
+});

@@ -1,0 +1,141 @@
+/** The bench's AWS model (scripts/bench-model.ts): pure functions, checked against figures worked by hand. */
+import { describe, expect, it } from 'vitest';
+import {
+  AWS,
+  chunkJobSeconds,
+  chunkTasksModel,
+  costPerSourceMinute,
+  fargateUsdPerSecond,
+  type Measured,
+  mediaconvertUsdPerSourceMinute,
+  onWorker,
+  queueChunks,
+  queueModel,
+  warmWorkersUsdPerMonth,
+} from '../../scripts/bench-model.js';
+
+/** Round figures of the order the bench measures (CPU seconds). */
+const measured: Measured = {
+  chunkFixedCpuS: 1.5,
+  chunkPerSourceCpuS: 1.2,
+  singlePassCpuPerSourceS: 1.2,
+  firstSegmentCpuS: 7.5,
+  probeCpuS: 0.2,
+  probeRequests: 2,
+  rangeRequests: 3,
+  rangeReadOverhead: 1,
+  sourceBytesPerS: 1e6,
+  outputBytesPerS: 1e6,
+  jobStartCpuS: 0.3,
+  storyboardCpuPerStillS: 0.001,
+  rungs: { sd: 2, hd: 2 },
+};
+const WORKERS = [1, 4, 16, 32, 64, 256];
+/** 4 vCPU at 0.75: 3 CPU seconds a second; S3 at 100 MB/s. */
+const RATE = 4 * 0.75;
+
+describe('the queue path', () => {
+  it("plays after the same time whatever the source's length: nothing before the first segment reads the whole source", () => {
+    for (const w of WORKERS) {
+      expect(queueModel(measured, 7200, w).firstPlayableS).toBeCloseTo(queueModel(measured, 600, w).firstPlayableS, 9);
+    }
+  });
+
+  it('plays after the dispatch, a pick-up, the ranged probe, the plan and the first segment, worked by hand', () => {
+    const row = queueModel(measured, 600, 32);
+    // 1 + 0.1 + 0.3 / 0.75 (job start, one thread) + 0.2 / 0.75 + 2 × 0.05 (probe) + 0.03 (plan write)
+    expect(row.plannedS).toBeCloseTo(1 + 0.1 + 0.4 + 0.2 / 0.75 + 0.1 + 0.03, 6);
+    // + 3 first bytes + 6 MB at 100 MB/s + 7.5 CPU-s on 4 vCPU + 6 MB up + 2 writes (the sends overlap the encode)
+    expect(row.firstPlayableS).toBeCloseTo(row.plannedS + 0.15 + 0.06 + 7.5 / RATE + 0.06 + 0.06, 6);
+  });
+
+  it('is ready sooner with more workers, until the chunks reach their floor', () => {
+    for (const source of [600, 7200]) {
+      const ready = WORKERS.map((w) => queueModel(measured, source, w).readyS);
+      for (let i = 1; i < ready.length; i++) expect(ready[i]).toBeLessThan((ready[i - 1] as number) + 1e-9);
+    }
+    // 600 s: one 6 s chunk and the rest in chunks of at least 12 s, so 50 chunks at most: 64 and 256 workers alike.
+    const at64 = queueModel(measured, 600, 64);
+    expect(at64.chunks).toBe(50);
+    expect(queueModel(measured, 600, 256)).toEqual(at64);
+    expect(at64.chunkS).toBeLessThanOrEqual(AWS.minChunkS + AWS.segmentS);
+    expect(queueModel(measured, 600, 32).readyS).toBeGreaterThan(at64.readyS);
+    // 2 h on 256 workers: chunks of about half a minute.
+    expect(queueModel(measured, 7200, 256).chunkS).toBe(30);
+  });
+
+  it('cuts the source as the first job does (planChunks with the queue defaults)', () => {
+    const chunks = queueChunks(AWS, 600, 32);
+    expect(chunks).toHaveLength(32);
+    expect(chunks[0]?.durationSeconds).toBe(6);
+    expect(chunks.reduce((s, k) => s + k.durationSeconds, 0)).toBeCloseTo(600, 6);
+    expect(queueModel(measured, 600, 32).chunkS).toBe(Math.max(...chunks.slice(1).map((k) => k.durationSeconds)));
+  });
+
+  it("is ready when the longest later chunk's job and the publish are done", () => {
+    const row = queueModel(measured, 600, 32);
+    expect(row.chunkJobS).toBeCloseTo(chunkJobSeconds(measured, AWS, row.chunkS), 9);
+    expect(row.readyS).toBeCloseTo(row.plannedS + row.chunkJobS + row.publishS, 9);
+    // The finisher: 32 manifests in one round of GETs, 100 stills into the storyboard, 4 playlists + 3 writes.
+    expect(row.publishS).toBeCloseTo(0.05 + 0.1 / 0.75 + 7 * 0.03, 9);
+  });
+
+  it('prices a chunk job as pick-up, job start, range read, encode, last upload and three writes', () => {
+    // 18 s: 0.1 + 0.4 + (3 × 0.05 + 18 MB at 100 MB/s) + (1.5 + 21.6) / 3 + 6 MB at 100 MB/s + 0.09
+    expect(chunkJobSeconds(measured, AWS, 18)).toBeCloseTo(0.1 + 0.4 + 0.15 + 0.18 + 23.1 / RATE + 0.06 + 0.09, 6);
+  });
+
+  it('on one worker encodes the whole source in one pass', () => {
+    const row = queueModel(measured, 600, 1);
+    expect(row.chunks).toBe(1);
+    expect(row.readyS).toBeCloseTo(row.plannedS + (1.2 * 600) / RATE + 0.06, 6);
+  });
+
+  it('turns CPU seconds into seconds on a worker by its vCPUs and the stated efficiency, one thread by one', () => {
+    expect(onWorker(AWS, 6, 4)).toBeCloseTo(2, 9);
+    expect(onWorker(AWS, 6, 2)).toBeCloseTo(4, 9);
+    expect(onWorker(AWS, 0.75, 4, 1)).toBeCloseTo(1, 9);
+  });
+
+  it('plays sooner on a bigger worker', () => {
+    const bigger = queueModel(measured, 600, 32, { ...AWS, vcpu: 8 });
+    expect(bigger.firstPlayableS).toBeLessThan(queueModel(measured, 600, 32).firstPlayableS);
+  });
+});
+
+describe('chunk tasks', () => {
+  it('pay the cold start before the first segment and at most 16 tasks of at least a minute', () => {
+    const row = chunkTasksModel(measured, 600, 64);
+    expect(row.chunks).toBe(10);
+    expect(row.firstPlayableS).toBeGreaterThan(AWS.coldStartS);
+    expect(chunkTasksModel(measured, 7200, 64).chunks).toBe(16);
+  });
+});
+
+describe('cost', () => {
+  it('prices Fargate ARM per second at list price (2 GB per vCPU)', () => {
+    expect(fargateUsdPerSecond(4) * 3600).toBeCloseTo(4 * 0.03238 + 8 * 0.00356, 9);
+    expect(warmWorkersUsdPerMonth()).toBeCloseTo(730 * (4 * 0.03238 + 8 * 0.00356), 6);
+  });
+
+  it("prices MediaConvert's basic tier by output class: two SD and two HD rungs", () => {
+    expect(mediaconvertUsdPerSourceMinute(measured)).toBeCloseTo(2 * 0.0075 + 2 * 0.015, 9);
+  });
+
+  it("counts every job's busy seconds, and the warm workers' idle time over the stated volume", () => {
+    const cost = costPerSourceMinute(measured, 600, 32);
+    const row = queueModel(measured, 600, 32);
+    expect(cost.gamma_queue_busy).toBeCloseTo((row.busyS * fargateUsdPerSecond(4)) / 10, 12);
+    expect(cost.gamma_queue_with_warm_idle - cost.gamma_queue_busy).toBeCloseTo(
+      warmWorkersUsdPerMonth() / AWS.monthlySourceMinutes,
+      12,
+    );
+    // The busy time is at least the encode of every chunk, and every job's start.
+    expect(row.busyS).toBeGreaterThan((600 * 1.2) / RATE + 32 * 0.1);
+  });
+
+  it("charges a chunk task at least Fargate's minute", () => {
+    const short = costPerSourceMinute({ ...measured, chunkPerSourceCpuS: 0.01, chunkFixedCpuS: 0 }, 120, 2);
+    expect(short.gamma_chunk_tasks).toBeCloseTo((2 * 60 * fargateUsdPerSecond(2)) / 2, 9);
+  });
+});
