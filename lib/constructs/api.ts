@@ -6,7 +6,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { GammaFunction } from './gamma-function.js';
-import type { GeneratedSubtitles } from './generated-subtitles.js';
+import type { SpeechToText } from './generated-subtitles.js';
 import type { StatusPush } from './status-push.js';
 import type { Transcoder } from './transcoder.js';
 import { DEFAULT_MAX_UPLOAD_SIZE } from './upload-limits.js';
@@ -43,8 +43,11 @@ export interface VideoApiProps {
    * issued only within the declared size. Give Ingest the same value. @default DEFAULT_MAX_UPLOAD_SIZE (512 GiB)
    */
   readonly maxUploadSize?: Size;
-  /** The speech-to-text service of generated subtitles. @default none: they are refused (400), saying so */
-  readonly generatedSubtitles?: GeneratedSubtitles;
+  /**
+   * The speech-to-text service of generated subtitles: Amazon Transcribe (GeneratedSubtitles) or pocketsphinx in
+   * the transcoder's task (IN_TASK_TRANSCRIPTION). @default none: they are refused (400), saying so
+   */
+  readonly generatedSubtitles?: SpeechToText;
 }
 
 /** The HTTPS API (`/video/v1/...` and `/system/v1/...`, Mux's paths): one function that checks access tokens. */

@@ -6,8 +6,25 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { TRANSCRIPTION_JOB_PREFIX } from '../../lambdas/core/domain/generated-subtitles.js';
+import { TRANSCRIPTION_JOB_PREFIX, type TranscriberKind } from '../../lambdas/core/domain/generated-subtitles.js';
 import { GammaFunction } from './gamma-function.js';
+
+/** What the API needs of the deployment's speech-to-text service (`-c transcriber`). */
+export interface SpeechToText {
+  /** TRANSCRIBER, which gives the API its transcriber. */
+  environment(): { TRANSCRIBER: TranscriberKind };
+  /** Lets `grantee` start transcriptions. */
+  grantStart(grantee: GammaFunction): void;
+}
+
+/**
+ * pocketsphinx in the transcoder's task (`-c transcriber=pocketsphinx`, FargateTranscoder `transcribeInTask`): the
+ * API starts `subtitles` tasks, which its grant to start transcoder work covers already.
+ */
+export const IN_TASK_TRANSCRIPTION: SpeechToText = {
+  environment: () => ({ TRANSCRIBER: 'pocketsphinx' }),
+  grantStart: () => undefined,
+};
 
 export interface GeneratedSubtitlesProps {
   readonly mediaTable: dynamodb.ITable;
@@ -24,7 +41,7 @@ export interface GeneratedSubtitlesProps {
  * within seconds. Events are delivered at least once and best effort, so each step is safe to repeat; an event that
  * keeps failing goes to a dead-letter queue.
  */
-export class GeneratedSubtitles extends Construct {
+export class GeneratedSubtitles extends Construct implements SpeechToText {
   readonly eventsFunction: GammaFunction;
   private readonly props: GeneratedSubtitlesProps;
 
@@ -87,7 +104,7 @@ export class GeneratedSubtitles extends Construct {
   }
 
   /** The variable that gives the API its Transcriber. */
-  environment(): { TRANSCRIBER: 'amazon-transcribe' } {
+  environment(): { TRANSCRIBER: TranscriberKind } {
     return { TRANSCRIBER: 'amazon-transcribe' };
   }
 }

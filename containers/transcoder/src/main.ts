@@ -82,7 +82,9 @@ export async function run(overrides: Partial<TranscoderDeps> = {}): Promise<numb
   };
   try {
     if (job.mode === 'transcode') return await transcodeAndSettle(job, deps, logger);
-    if (job.mode === 'tracks' || job.mode === 'shots') return await onReadyAsset(job, deps, logger);
+    if (job.mode === 'tracks' || job.mode === 'shots' || job.mode === 'subtitles') {
+      return await onReadyAsset(job, deps, logger);
+    }
     return await editInScratch(job, deps, logger);
   } catch (error) {
     logger.error('Transcode failed', error as Error);
@@ -107,7 +109,11 @@ async function transcodeAndSettle(job: TranscoderJob, deps: TranscoderDeps, logg
     if (!(await transition(logger, 'ready', markReady))) return EXIT.settled;
     await outcome.afterReady?.();
     if (ready)
-      await afterTranscode(ready, job, () => deps.readyAsset ?? readyAssetDeps(job, deps), { workDir, logger });
+      await afterTranscode(ready, job, () => deps.readyAsset ?? readyAssetDeps(job, deps), {
+        workDir,
+        logger,
+        env: deps.env,
+      });
     return 0;
   } catch (error) {
     if (!(error instanceof InvalidInputError)) throw error;
@@ -120,7 +126,7 @@ async function transcodeAndSettle(job: TranscoderJob, deps: TranscoderDeps, logg
   }
 }
 
-/** A task on a ready asset (TASK_MODE `tracks` or `shots`), in a scratch folder. */
+/** A task on a ready asset (TASK_MODE `tracks`, `shots` or `subtitles`), in a scratch folder. */
 async function onReadyAsset(job: TranscoderJob, deps: TranscoderDeps, logger: Logger): Promise<number> {
   const workDir = await mkdtemp(join(tmpdir(), 'gamma-asset-work-'));
   try {

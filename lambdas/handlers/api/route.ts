@@ -25,6 +25,7 @@ import type {
   ShotsRepository,
   SigningKeyRepository,
   StaticRenditionsStore,
+  TaskTranscription,
   TextTrackRepository,
   TokenRepository,
   TranscodeRunner,
@@ -75,6 +76,8 @@ export interface ApiDeps {
   vocabularies: VocabularyRepository;
   /** Generated subtitles' speech-to-text service; absent where the deployment has none (they are refused). */
   transcriber?: Transcriber;
+  /** pocketsphinx in a transcoder task (TRANSCRIBER=pocketsphinx); neither it nor `transcriber`: none. */
+  inTask?: TaskTranscription;
   /** Work the transcoder does on a ready asset (alternate audio tracks, shots): its records and the task it runs. */
   assetWork: AudioTrackRepository & ShotsRepository;
   transcoder: TranscoderKind;

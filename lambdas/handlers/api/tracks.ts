@@ -54,7 +54,7 @@ export const trackRoutes: readonly Route[] = [
     permission: 'video:write',
     path: '/video/v1/assets/{ASSET_ID}/tracks/{TRACK_ID}/generate-subtitles',
     summary:
-      'Generate subtitles from an audio track of a ready asset (speech to text: Amazon Transcribe on AWS; not available locally)',
+      'Generate subtitles from an audio track of a ready asset (speech to text: Amazon Transcribe on AWS, pocketsphinx in the transcoder locally)',
     tag,
     body: GenerateSubtitlesInput,
     status: 201,
@@ -64,6 +64,7 @@ export const trackRoutes: readonly Route[] = [
         ...trackScope(req),
         vocabularies: req.deps.vocabularies,
         transcriber: req.deps.transcriber,
+        inTask: req.deps.inTask,
         transcriptBucket: req.deps.ingestBucket,
       }),
   }),

@@ -1,9 +1,9 @@
 /**
  * Work on a ready asset, the transcoder's entry points beside the transcode: a task started with `TASK_MODE`
- * (`tracks`: prepare the tracks still `preparing`; `shots`: detect the shots; `static_renditions` and `master`:
- * asset-edits.ts) does only that and leaves the ladder
- * alone; and every transcode, once its asset is ready, prepares the tracks its `inputs` asked for. Hooked into
- * main.ts (the mode, read by job.ts with task-mode.ts).
+ * (`tracks`: prepare the tracks still `preparing`; `shots`: detect the shots; `subtitles`: transcribe the generated
+ * tracks with pocketsphinx; `static_renditions` and `master`: asset-edits.ts) does only that and leaves the ladder
+ * alone; and every transcode, once its asset is ready, prepares the tracks its `inputs` asked for (generated ones
+ * too, when this deployment transcribes in the task). Hooked into main.ts (the mode, read by job.ts with task-mode.ts).
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -18,6 +18,7 @@ import type { MediaRepository } from '../../../../lambdas/core/ports.js';
 import type { TranscoderJob } from '../job.js';
 import { bucketFiles } from '../static-renditions.js';
 import { S3Storage } from '../storage.js';
+import { preparingGenerated, transcribeGeneratedTracks, transcribesInTask } from './generated-subtitles.js';
 import { detectShots, type ShotsDeps } from './shots.js';
 import { hasPreparingTracks, prepareTracks, type TrackDeps } from './tracks.js';
 
@@ -52,7 +53,7 @@ export function readyAssetDeps(
  */
 export async function runOnReadyAsset(
   job: TranscoderJob,
-  deps: { repo: Pick<MediaRepository, 'getAsset'> },
+  deps: { repo: Pick<MediaRepository, 'getAsset'>; env: NodeJS.ProcessEnv },
   work: ReadyAssetDeps,
   ctx: { workDir: string; logger: Logger },
 ): Promise<number> {
@@ -63,6 +64,7 @@ export async function runOnReadyAsset(
   }
   const scope = { outputBucket: job.outputBucket, ...ctx };
   if (job.mode === 'shots') await detectShots(asset, work, scope);
+  else if (job.mode === 'subtitles') await transcribeGeneratedTracks(asset, work, { ...scope, env: deps.env });
   else await prepareTracks(asset, work, scope);
   return 0;
 }
@@ -75,8 +77,13 @@ export async function afterTranscode(
   asset: AssetRecord,
   job: TranscoderJob,
   work: () => ReadyAssetDeps,
-  ctx: { workDir: string; logger: Logger },
+  ctx: { workDir: string; logger: Logger; env: NodeJS.ProcessEnv },
 ): Promise<void> {
-  if (asset.status !== 'ready' || !hasPreparingTracks(asset)) return;
-  await prepareTracks(asset, work(), { outputBucket: job.outputBucket, ...ctx });
+  if (asset.status !== 'ready') return;
+  const scope = { outputBucket: job.outputBucket, ...ctx };
+  if (hasPreparingTracks(asset)) await prepareTracks(asset, work(), scope);
+  // With Amazon Transcribe, the GeneratedSubtitles construct starts the jobs when the asset turns ready.
+  if (transcribesInTask(ctx.env) && preparingGenerated(asset).length > 0) {
+    await transcribeGeneratedTracks(asset, work(), scope);
+  }
 }

@@ -1,13 +1,13 @@
 /**
  * What a transcoder task does (`TASK_MODE`): the whole transcode, or one piece of work on an asset that is already
- * ready (ready-asset.ts: tracks, shots; asset-edits.ts: static renditions, the master).
+ * ready (ready-asset.ts: tracks, shots, subtitles; asset-edits.ts: static renditions, the master).
  */
 import { ENV, optional } from '../../../../lambdas/core/env.js';
 import type { TranscodeJob } from '../../../../lambdas/core/ports.js';
 
 export type TaskMode = NonNullable<TranscodeJob['mode']>;
 
-const TASK_MODES: readonly TaskMode[] = ['transcode', 'tracks', 'shots', 'static_renditions', 'master'];
+const TASK_MODES: readonly TaskMode[] = ['transcode', 'tracks', 'shots', 'static_renditions', 'master', 'subtitles'];
 
 export function readTaskMode(env: NodeJS.ProcessEnv): TaskMode {
   const mode = optional('TASK_MODE', env) ?? 'transcode';
