@@ -14,7 +14,7 @@ import { checkInputList, resolveInputs } from './asset-inputs.js';
 import { assetFieldsFrom, assetSettingsFields, normalizeSettings } from './asset-settings.js';
 import type { TranscoderKind } from './asset-work.js';
 import { dispatchTranscode } from './ingest.js';
-import { InputEntry, inputTracks, trackFieldsFor } from './input-tracks.js';
+import { InputEntry, type InputGenerationContext, inputTracks, trackFieldsFor } from './input-tracks.js';
 
 const Url = z.string().max(4096, { error: 'must be at most 4096 characters' });
 
@@ -75,12 +75,20 @@ export async function createAssetFromUrl(
     policy?: AddressPolicy;
     transcoder: TranscoderKind;
     now?: () => number;
+    /** Generated subtitles (`inputs[0].generated_subtitles`): the vocabularies and the speech-to-text service. */
+    generation?: Omit<InputGenerationContext, 'asset' | 'env' | 'transcriptBucket'>;
   },
 ): Promise<MuxAsset> {
   const nowMs = (ctx.now ?? Date.now)();
   const id = newId();
   const { fields, parentIsTest } = await resolveInputs(input.inputs, input.copyOverlays, id, ctx);
-  const tracks = await trackFieldsFor(input.tracks, { ...ctx, nowMs });
+  const generation = ctx.generation && {
+    ...ctx.generation,
+    env: ctx.env,
+    transcriptBucket: ctx.ingestBucket,
+    asset: { id, source: fields.source },
+  };
+  const tracks = await trackFieldsFor(input.tracks, { ...ctx, nowMs, generation });
   const now = Math.floor(nowMs / 1000);
   if (!(await ctx.slots.claim(ctx.env, id, MAX_URL_INPUTS_IN_FLIGHT, now + URL_INPUT_LEASE_SECONDS))) {
     throw new TooManyRequestsError(

@@ -144,6 +144,12 @@ export const assetWorkScope = ({ deps }: Context) => ({
   runner: deps.runner,
   outputBucket: deps.outputBucket,
 });
+/** Generated subtitles' service and vocabularies (generate-subtitles, and `generated_subtitles` on an input). */
+export const speechScope = ({ deps }: Context) => ({
+  vocabularies: deps.vocabularies,
+  transcriber: deps.transcriber,
+  inTask: deps.inTask,
+});
 /** How URLs a caller hands over (inputs, webhook endpoints) are checked before anything fetches them. */
 export const urlPolicy = ({ deps }: Context) => ({
   resolve: deps.resolve,

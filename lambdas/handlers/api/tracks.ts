@@ -11,7 +11,7 @@ import {
   UpdateTrackInput,
   updateTextTrack,
 } from '../../core/usecases/text-tracks.js';
-import { assetWorkScope, type Route, type RouteRequest, route, urlPolicy } from './route.js';
+import { assetWorkScope, type Route, type RouteRequest, route, speechScope, urlPolicy } from './route.js';
 
 const tag = 'Assets';
 
@@ -62,9 +62,7 @@ export const trackRoutes: readonly Route[] = [
     run: (req) =>
       generateSubtitles(req.params.ASSET_ID, req.params.TRACK_ID, req.body, {
         ...trackScope(req),
-        vocabularies: req.deps.vocabularies,
-        transcriber: req.deps.transcriber,
-        inTask: req.deps.inTask,
+        ...speechScope(req),
         transcriptBucket: req.deps.ingestBucket,
       }),
   }),
