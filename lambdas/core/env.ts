@@ -192,6 +192,8 @@ export const USES = {
   transcoder: ['MEDIA_TABLE', 'OUTPUT_BUCKET', 'ASSET_ID', 'SOURCE_BUCKET', 'SOURCE_KEY'],
   /** Amazon Transcribe's events about generated subtitles' jobs (handlers/transcription-events.ts). */
   transcriptionEvents: ['MEDIA_TABLE', 'OUTPUT_BUCKET'],
+  /** Starts them for assets created with `generated_subtitles` once ready (handlers/transcription-start.ts). */
+  transcriptionStart: ['MEDIA_TABLE'],
 } as const satisfies Record<string, readonly EnvName[]>;
 
 export type Component = keyof typeof USES;

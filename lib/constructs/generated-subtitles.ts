@@ -3,6 +3,8 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -43,6 +45,8 @@ export interface GeneratedSubtitlesProps {
  */
 export class GeneratedSubtitles extends Construct implements SpeechToText {
   readonly eventsFunction: GammaFunction;
+  /** Starts the jobs of assets created with `generated_subtitles` once the stream shows them turn ready. */
+  readonly startFunction: GammaFunction;
   private readonly props: GeneratedSubtitlesProps;
 
   constructor(scope: Construct, id: string, props: GeneratedSubtitlesProps) {
@@ -91,6 +95,46 @@ export class GeneratedSubtitles extends Construct implements SpeechToText {
         }),
       ],
     });
+    this.startFunction = this.startOnReady(props);
+  }
+
+  /**
+   * An asset created with `generated_subtitles` has nothing to transcribe until it is ready: the media table's
+   * stream, filtered to assets going from preparing to ready, invokes a function that starts their jobs. The filter
+   * keeps every other change from invoking it; a failing record is retried, then dead-lettered.
+   */
+  private startOnReady(props: GeneratedSubtitlesProps): GammaFunction {
+    const fn = new GammaFunction(this, 'StartFunction', {
+      handler: 'transcription-start',
+      components: ['transcriptionStart'],
+      environment: { MEDIA_TABLE: props.mediaTable.tableName },
+      description: 'Starts the Amazon Transcribe jobs of generated subtitle tracks when their asset turns ready',
+    });
+    props.mediaTable.grantReadWriteData(fn);
+    this.grantStart(fn);
+    fn.addEventSource(
+      new DynamoEventSource(props.mediaTable, {
+        startingPosition: lambda.StartingPosition.LATEST,
+        batchSize: 20,
+        reportBatchItemFailures: true,
+        bisectBatchOnError: true,
+        retryAttempts: 10,
+        maxRecordAge: Duration.hours(6),
+        filters: [
+          lambda.FilterCriteria.filter({
+            eventName: lambda.FilterRule.isEqual('MODIFY'),
+            dynamodb: {
+              OldImage: { status: { S: lambda.FilterRule.isEqual('preparing') } },
+              NewImage: { status: { S: lambda.FilterRule.isEqual('ready') } },
+            },
+          }),
+        ],
+        onFailure: new SqsDlq(
+          new sqs.Queue(this, 'StartDLQ', { enforceSSL: true, retentionPeriod: Duration.days(14) }),
+        ),
+      }),
+    );
+    return fn;
   }
 
   /**

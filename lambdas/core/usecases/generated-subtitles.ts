@@ -9,7 +9,7 @@
  * 400 naming the field.
  */
 import { z } from 'zod';
-import { NotFoundError, ValidationError } from '../domain/errors.js';
+import { NotFoundError, TransitionError, ValidationError } from '../domain/errors.js';
 import {
   AUTO_LANGUAGE,
   GENERATED_LANGUAGE_CODES,
@@ -293,6 +293,62 @@ export async function generatedTracksAtCreation(
     return track;
   });
   return Object.fromEntries(tracks.map((t) => [t.id, t]));
+}
+
+/**
+ * Amazon Transcribe, for an asset created with `generated_subtitles`: once the table's stream shows it turn `ready`
+ * (`before` preparing), each generated track still `preparing` gets its transcription started, with the phrases of
+ * the vocabularies its input named (one deleted since is that track's error). A track the service would not take is
+ * `errored` (ask again); a throw means "retry the stream record", and starting a job again is not an error.
+ * Returns how many were started.
+ */
+export async function startGeneratedOnReady(
+  change: { before?: AssetRecord; after?: AssetRecord },
+  ctx: { tracks: TextTrackRepository; vocabularies: VocabularyRepository; transcriber: Transcriber },
+): Promise<number> {
+  const { before, after: asset } = change;
+  if (asset?.status !== 'ready' || before?.status !== 'preparing') return 0;
+  let started = 0;
+  for (const track of textTracksOf(asset)) {
+    const generation = track.generation;
+    if (track.status !== 'preparing' || track.text_source !== 'generated_vod' || !generation) continue;
+    const ids = generation.vocabulary_ids ?? [];
+    const found = await Promise.all(ids.map((id) => ctx.vocabularies.get(id)));
+    const missing = ids.find((_, i) => found[i]?.env !== asset.env);
+    if (missing) {
+      await settleQuietly(ctx.tracks, asset.id, track.id, {
+        type: 'invalid_input',
+        messages: [
+          `Transcription vocabulary ${missing} was deleted before the asset was ready; generate the subtitles again`,
+        ],
+      });
+      continue;
+    }
+    const phrases = transcriptionPhrases(found.filter((v) => v !== undefined));
+    const { job, media, language, output } = generation;
+    try {
+      await ctx.transcriber.start({ jobName: job, media, language, phrases, output });
+      started++;
+    } catch {
+      await settleQuietly(ctx.tracks, asset.id, track.id, {
+        type: 'retryable',
+        messages: ['The speech-to-text service did not accept the job; generate the subtitles again'],
+      });
+    }
+  }
+  return started;
+}
+
+/** Errors a track; one deleted or settled meanwhile is left as it is. */
+async function settleQuietly(
+  tracks: TextTrackRepository,
+  assetId: string,
+  trackId: string,
+  error: TextTrackRecord['error'],
+) {
+  await tracks.finishTextTrack(assetId, trackId, 'errored', error).catch((err) => {
+    if (!(err instanceof TransitionError)) throw err;
+  });
 }
 
 /** What the service made of one generated track: its WebVTT (read by the caller), or why it could not. */
