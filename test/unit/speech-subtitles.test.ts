@@ -13,6 +13,7 @@ import {
   GenerateSubtitlesInput,
   generateSubtitles,
   settleGeneratedTrack,
+  startGeneratedOnReady,
 } from '../../lambdas/core/usecases/generated-subtitles.js';
 import { CreateAssetInput, createAssetFromUrl } from '../../lambdas/core/usecases/url-inputs.js';
 import { parseOrThrow } from '../../lambdas/core/validation.js';
@@ -240,5 +241,72 @@ describe('generated_subtitles on a new asset’s input', () => {
     await expect(create(body, { transcriber: new FakeTranscriber() })).rejects.toThrow(
       /^inputs\.0\.generated_subtitles\.0\.transcription_vocabulary_ids: transcription vocabulary v9 does not exist/,
     );
+  });
+});
+
+describe('startGeneratedOnReady (Amazon Transcribe, assets created with generated_subtitles)', () => {
+  const setup = async () => {
+    const media = new InMemoryMediaRepository();
+    const vocabularies = new InMemoryVocabularies();
+    const vocabulary = (id: string, phrases: string[]) => ({ id, env: 'env1', phrases, created_at: 1, updated_at: 1 });
+    await vocabularies.put(vocabulary('v1', ['Gamma', 'Playback ID']));
+    await vocabularies.put(vocabulary('v2', ['HLS']));
+    const asset = await createAssetFromUrl(
+      parseOrThrow(CreateAssetInput, {
+        inputs: [
+          {
+            url: 'https://example.com/video.mp4',
+            generated_subtitles: [
+              { language_code: 'de', transcription_vocabulary_ids: ['v1'] },
+              { language_code: 'en', name: 'Gone', transcription_vocabulary_ids: ['v2'] },
+            ],
+          },
+        ],
+      }),
+      {
+        ...{ env: 'env1', media, ingestBucket: 'ingest', transcoder: 'fargate' as const },
+        inputs: { submit: async () => undefined },
+        slots: new InMemoryInputSlots(),
+        resolve: async () => ['93.184.216.34'],
+        generation: { vocabularies, transcriber: new FakeTranscriber() },
+      },
+    );
+    // v2 is deleted after the asset was created, before it is ready.
+    await vocabularies.delete('v2');
+    const preparing = structuredClone((await media.getAsset(asset.id)) as AssetRecord);
+    const stored = media.assets.get(asset.id);
+    if (stored) stored.asset.status = 'ready';
+    const readyRecord = structuredClone((await media.getAsset(asset.id)) as AssetRecord);
+    return { media, vocabularies, preparing, readyRecord };
+  };
+
+  it('starts each generated track’s job with its vocabularies’ phrases once, when the asset turns ready', async () => {
+    const { media, vocabularies, preparing, readyRecord } = await setup();
+    const transcriber = new FakeTranscriber();
+    const ctx = { tracks: new InMemoryTextTracks(media), vocabularies, transcriber };
+    // Not yet ready, or ready before this change: nothing to start.
+    expect(await startGeneratedOnReady({ before: preparing, after: preparing }, ctx)).toBe(0);
+    expect(await startGeneratedOnReady({ before: readyRecord, after: readyRecord }, ctx)).toBe(0);
+
+    expect(await startGeneratedOnReady({ before: preparing, after: readyRecord }, ctx)).toBe(1);
+    const [de, gone] = Object.values(readyRecord.text_tracks ?? {}).sort((a, b) => a.created_at - b.created_at);
+    expect(transcriber.started).toEqual([
+      expect.objectContaining({ jobName: de?.generation?.job, language: 'de', phrases: ['Gamma', 'Playback ID'] }),
+    ]);
+    // v2 was deleted after the asset was created: that track says so.
+    expect((await media.getAsset(readyRecord.id))?.text_tracks?.[gone?.id ?? '']).toMatchObject({
+      status: 'errored',
+      error: { messages: [expect.stringContaining('Transcription vocabulary v2 was deleted')] },
+    });
+  });
+
+  it('errors a track whose job the service would not take', async () => {
+    const { media, vocabularies, preparing, readyRecord } = await setup();
+    const transcriber = new FakeTranscriber();
+    transcriber.refuseStart = true;
+    const ctx = { tracks: new InMemoryTextTracks(media), vocabularies, transcriber };
+    expect(await startGeneratedOnReady({ before: preparing, after: readyRecord }, ctx)).toBe(0);
+    const statuses = Object.values((await media.getAsset(readyRecord.id))?.text_tracks ?? {}).map((t) => t.status);
+    expect(statuses).toEqual(['errored', 'errored']);
   });
 });
