@@ -11,7 +11,7 @@ import { TranscribeTranscriber } from '../core/adapters/transcribe-transcriber.j
 import { envFor } from '../core/env.js';
 import { logger } from '../core/logger.js';
 import { once } from '../core/once.js';
-import { startGeneratedOnReady } from '../core/usecases/generated-subtitles.js';
+import { startGeneratedOnReady } from '../core/usecases/generated-at-creation.js';
 
 export function createTranscriptionStartHandler(deps: () => Parameters<typeof startGeneratedOnReady>[1]) {
   return mediaStreamConsumer(async (change) => {

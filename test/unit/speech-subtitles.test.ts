@@ -9,11 +9,11 @@ import { GENERATED_LANGUAGE_CODES, refusedByTranscriber } from '../../lambdas/co
 import type { AssetRecord } from '../../lambdas/core/domain/media.js';
 import { CUE_RULES, cuesFromWords, type TimedWord } from '../../lambdas/core/domain/speech-cues.js';
 import { parseTextTrack } from '../../lambdas/core/domain/text-tracks.js';
+import { startGeneratedOnReady } from '../../lambdas/core/usecases/generated-at-creation.js';
 import {
   GenerateSubtitlesInput,
   generateSubtitles,
   settleGeneratedTrack,
-  startGeneratedOnReady,
 } from '../../lambdas/core/usecases/generated-subtitles.js';
 import { CreateAssetInput, createAssetFromUrl } from '../../lambdas/core/usecases/url-inputs.js';
 import { parseOrThrow } from '../../lambdas/core/validation.js';

@@ -9,13 +9,12 @@
  * 400 naming the field.
  */
 import { z } from 'zod';
-import { NotFoundError, TransitionError, ValidationError } from '../domain/errors.js';
+import { NotFoundError, ValidationError } from '../domain/errors.js';
 import {
   AUTO_LANGUAGE,
   GENERATED_LANGUAGE_CODES,
   GENERATED_LIMITS,
   generatedTrackName,
-  ONLY_LANGUAGE,
   parseTranscriptionJobName,
   refusedByTranscriber,
   type TranscriberKind,
@@ -29,7 +28,6 @@ import {
   defaultTrackName,
   MAX_TEXT_TRACKS,
   type MuxTextTrack,
-  type TextTrackMap,
   type TextTrackRecord,
   textTracksOf,
   toMuxTextTrack,
@@ -113,7 +111,11 @@ export const transcriberKindOf = (
 ): TranscriberKind | undefined => (ctx.transcriber ? 'amazon-transcribe' : ctx.inTask ? 'pocketsphinx' : undefined);
 
 /** Refuses, naming each field under `path`, what the deployment's service cannot do of the entries. */
-function checkEntries(kind: TranscriberKind | undefined, entries: readonly GeneratedSubtitleSettings[], path: string) {
+export function checkEntries(
+  kind: TranscriberKind | undefined,
+  entries: readonly GeneratedSubtitleSettings[],
+  path: string,
+) {
   if (!kind) throw new ValidationError([`${path}: ${NOT_AVAILABLE}`]);
   const refused = entries.flatMap((entry, i) => refusedByTranscriber(kind, entry, `${path}.${i}`));
   if (refused.length > 0) throw new ValidationError(refused);
@@ -158,7 +160,7 @@ export async function generateSubtitles(
 }
 
 /** The phrases of the vocabularies an entry names; a missing one (or another environment's) is a 400 naming it. */
-async function phrasesOf(
+export async function phrasesOf(
   entry: GeneratedSubtitleSettings,
   path: string,
   ctx: Pick<GenerationContext, 'env' | 'vocabularies'>,
@@ -270,87 +272,6 @@ async function startInTask(
   return records.map(toMuxTextTrack);
 }
 
-/**
- * The generated tracks of a new asset (Mux's `inputs[0].generated_subtitles`), `preparing`: checked against the
- * deployment's service and the environment's vocabularies (a 400 naming `path`), transcribed once the asset is
- * ready. The vocabularies are named on the track and read when its transcription starts.
- */
-export async function generatedTracksAtCreation(
-  entries: readonly GeneratedSubtitleSettings[],
-  asset: Pick<AssetRecord, 'id' | 'source'>,
-  path: string,
-  ctx: Pick<GenerationContext, 'env' | 'vocabularies' | 'transcriber' | 'inTask' | 'transcriptBucket'> & {
-    kind?: TranscriberKind;
-    nowMs: number;
-  },
-): Promise<TextTrackMap> {
-  checkEntries(ctx.kind ?? transcriberKindOf(ctx), entries, path);
-  await Promise.all(entries.map((entry, i) => phrasesOf(entry, `${path}.${i}`, ctx)));
-  const tracks = entries.map((entry, i) => {
-    const track = newGeneratedTrack(asset, entry, { transcriptBucket: ctx.transcriptBucket, createdAt: ctx.nowMs + i });
-    const ids = entry.transcription_vocabulary_ids ?? [];
-    if (ids.length > 0 && track.generation) track.generation.vocabulary_ids = [...ids];
-    return track;
-  });
-  return Object.fromEntries(tracks.map((t) => [t.id, t]));
-}
-
-/**
- * Amazon Transcribe, for an asset created with `generated_subtitles`: once the table's stream shows it turn `ready`
- * (`before` preparing), each generated track still `preparing` gets its transcription started, with the phrases of
- * the vocabularies its input named (one deleted since is that track's error). A track the service would not take is
- * `errored` (ask again); a throw means "retry the stream record", and starting a job again is not an error.
- * Returns how many were started.
- */
-export async function startGeneratedOnReady(
-  change: { before?: AssetRecord; after?: AssetRecord },
-  ctx: { tracks: TextTrackRepository; vocabularies: VocabularyRepository; transcriber: Transcriber },
-): Promise<number> {
-  const { before, after: asset } = change;
-  if (asset?.status !== 'ready' || before?.status !== 'preparing') return 0;
-  let started = 0;
-  for (const track of textTracksOf(asset)) {
-    const generation = track.generation;
-    if (track.status !== 'preparing' || track.text_source !== 'generated_vod' || !generation) continue;
-    const ids = generation.vocabulary_ids ?? [];
-    const found = await Promise.all(ids.map((id) => ctx.vocabularies.get(id)));
-    const missing = ids.find((_, i) => found[i]?.env !== asset.env);
-    if (missing) {
-      await settleQuietly(ctx.tracks, asset.id, track.id, {
-        type: 'invalid_input',
-        messages: [
-          `Transcription vocabulary ${missing} was deleted before the asset was ready; generate the subtitles again`,
-        ],
-      });
-      continue;
-    }
-    const phrases = transcriptionPhrases(found.filter((v) => v !== undefined));
-    const { job, media, language, output } = generation;
-    try {
-      await ctx.transcriber.start({ jobName: job, media, language, phrases, output });
-      started++;
-    } catch {
-      await settleQuietly(ctx.tracks, asset.id, track.id, {
-        type: 'retryable',
-        messages: ['The speech-to-text service did not accept the job; generate the subtitles again'],
-      });
-    }
-  }
-  return started;
-}
-
-/** Errors a track; one deleted or settled meanwhile is left as it is. */
-async function settleQuietly(
-  tracks: TextTrackRepository,
-  assetId: string,
-  trackId: string,
-  error: TextTrackRecord['error'],
-) {
-  await tracks.finishTextTrack(assetId, trackId, 'errored', error).catch((err) => {
-    if (!(err instanceof TransitionError)) throw err;
-  });
-}
-
 /** What the service made of one generated track: its WebVTT (read by the caller), or why it could not. */
 export type TranscriptionResult =
   | { status: 'completed'; language: string; vtt: string | undefined }
@@ -390,10 +311,6 @@ export async function settleGeneratedTrack(
   await ctx.tracks.finishTextTrack(asset.id, track.id, 'ready');
   return 'ready';
 }
-
-/** The language a service that identifies none reports for `auto` (pocketsphinx: en). */
-export const languageTranscribed = (kind: TranscriberKind, asked: string) =>
-  asked === AUTO_LANGUAGE ? (ONLY_LANGUAGE[kind] ?? asked) : asked;
 
 export type TranscriptionStep = 'not_ours' | 'stale' | 'pending' | 'ready' | 'errored';
 

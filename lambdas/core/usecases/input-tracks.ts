@@ -21,11 +21,11 @@ import { ClipSeconds, OverlaySettingsInput } from './asset-inputs.js';
 import { refuseUnderMediaConvert, type TranscoderKind } from './asset-work.js';
 import { Passthrough } from './assets.js';
 import { checkAudioNames, newAudioTrack } from './audio-tracks.js';
+import { generatedTracksAtCreation } from './generated-at-creation.js';
 import {
   type GeneratedSubtitleSettings,
   GeneratedSubtitlesList,
   type GenerationContext,
-  generatedTracksAtCreation,
   NOT_AVAILABLE,
 } from './generated-subtitles.js';
 
