@@ -4,6 +4,7 @@
  *
  * Context (`-c name=value`, see CONTEXT in lib/gamma-app.ts and the README's "Deploy to AWS"):
  *   transcoder      fargate (default) or mediaconvert
+ *   transcriber     transcribe (Amazon Transcribe, default) or pocketsphinx (in the transcoder's task) for generated subtitles
  *   retainData      true (default) keeps buckets and tables on stack deletion; false removes them
  *   corsOrigins     comma-separated origins allowed to call the API and upload from a browser (default *)
  *   alarmEmail      an address subscribed to the alarm topic

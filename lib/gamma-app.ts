@@ -3,13 +3,24 @@ import { CHUNK_WORKER_KINDS, isChunkWorkers } from '../lambdas/core/domain/chunk
 import { EDGE_RATE_LIMIT_RANGE } from './constructs/edge-rate-limit.js';
 import { EdgeStack } from './edge-stack.js';
 import { GammaNagAcknowledgments } from './nag.js';
-import { PipelineStack, TRANSCODER_KINDS, type TranscoderKind } from './pipeline-stack.js';
+import {
+  PipelineStack,
+  TRANSCODER_KINDS,
+  TRANSCRIBER_CHOICES,
+  type TranscoderKind,
+  type TranscriberChoice,
+} from './pipeline-stack.js';
 import { StatefulStack } from './stateful-stack.js';
 
 /** The context flags `bin/gamma.ts` reads (`-c name=value`); see the README's "Deploy to AWS". */
 export const CONTEXT = {
   /** `fargate` (default) or `mediaconvert`. */
   transcoder: 'transcoder',
+  /**
+   * The speech-to-text service of generated subtitles: `transcribe` (Amazon Transcribe, default on AWS) or
+   * `pocketsphinx` (in the FFmpeg transcoder's task, US English only; default and only choice locally).
+   */
+  transcriber: 'transcriber',
   /** `true` (default) keeps buckets and tables on stack deletion; `false` removes them with the stacks. */
   retainData: 'retainData',
   /** Comma-separated origins allowed to call the API and upload from a browser. @default * */
@@ -55,6 +66,10 @@ export function defineGamma(app: App): GammaStacks {
   if (!TRANSCODER_KINDS.includes(transcoder as TranscoderKind)) {
     throw new Error(`Unknown transcoder "${transcoder}": use -c transcoder=${TRANSCODER_KINDS.join(' or ')}`);
   }
+  const transcriber = ctx('transcriber');
+  if (transcriber !== undefined && !TRANSCRIBER_CHOICES.includes(transcriber as TranscriberChoice)) {
+    throw new Error(`-c transcriber=${transcriber}: use ${TRANSCRIBER_CHOICES.join(' or ')}`);
+  }
   const retainData = ctx('retainData');
   if (retainData !== undefined && retainData !== 'true' && retainData !== 'false') {
     throw new Error(`-c retainData=${retainData}: use true or false`);
@@ -95,6 +110,7 @@ export function defineGamma(app: App): GammaStacks {
     stream: stateful.stream,
     alarmTopic: stateful.monitoring.topic,
     transcoder: transcoder as TranscoderKind,
+    ...(transcriber !== undefined && { transcriber: transcriber as TranscriberChoice }),
     corsOrigins,
     local,
     chunkWorkers,

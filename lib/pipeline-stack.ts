@@ -6,7 +6,7 @@ import type { ChunkWorkers } from '../lambdas/core/domain/chunks.js';
 import { VideoApi } from './constructs/api.js';
 import { Dashboard } from './constructs/dashboard.js';
 import { FirstAccessToken } from './constructs/first-token.js';
-import { GeneratedSubtitles } from './constructs/generated-subtitles.js';
+import { GeneratedSubtitles, IN_TASK_TRANSCRIPTION } from './constructs/generated-subtitles.js';
 import { Ingest } from './constructs/ingest.js';
 import type { MediaStorage } from './constructs/media-storage.js';
 import { MediaConvertTranscoder } from './constructs/mediaconvert.js';
@@ -29,6 +29,12 @@ export interface PipelineStackProps extends StackProps {
    * @default 'fargate'
    */
   readonly transcoder?: TranscoderKind;
+  /**
+   * The speech-to-text service of generated subtitles: Amazon Transcribe, or pocketsphinx in the FFmpeg
+   * transcoder's task (US English only, much less accurate; see README "Generated subtitles").
+   * @default 'transcribe' on AWS; 'pocketsphinx' locally (the emulator's Transcribe recognises no speech)
+   */
+  readonly transcriber?: TranscriberChoice;
   /** Origins browsers may call the API from. @default ['*'] */
   readonly corsOrigins?: string[];
   /**
@@ -54,6 +60,8 @@ export interface PipelineStackProps extends StackProps {
 }
 
 export type TranscoderKind = 'fargate' | 'mediaconvert';
+export type TranscriberChoice = 'transcribe' | 'pocketsphinx';
+export const TRANSCRIBER_CHOICES: readonly TranscriberChoice[] = ['transcribe', 'pocketsphinx'];
 export const TRANSCODER_KINDS: readonly TranscoderKind[] = ['fargate', 'mediaconvert'];
 
 export interface LocalOptions {
@@ -94,6 +102,18 @@ export class PipelineStack extends Stack {
 
     new UploadTimeouts(this, 'UploadTimeouts', { mediaTable: storage.mediaTable, ingestBucket: storage.ingestBucket });
 
+    const transcriber = props.transcriber ?? (local ? 'pocketsphinx' : 'transcribe');
+    // (Locally MediaConvert is refused below for a reason of its own.)
+    if (transcriber === 'pocketsphinx' && props.transcoder === 'mediaconvert' && !local) {
+      throw new Error(
+        "pocketsphinx runs in the FFmpeg transcoder's task: use -c transcriber=transcribe with MediaConvert",
+      );
+    }
+    if (transcriber === 'transcribe' && local) {
+      throw new Error(
+        "The emulator's Transcribe recognises no speech: deploy locally with -c transcriber=pocketsphinx",
+      );
+    }
     const transcoder =
       (props.transcoder ?? 'fargate') === 'mediaconvert'
         ? new MediaConvertTranscoder(this, 'Transcode', {
@@ -108,6 +128,7 @@ export class PipelineStack extends Stack {
             image: local ? ecs.ContainerImage.fromRegistry('gamma/transcoder:local') : props.transcoderImage,
             extraStopEventSources: local ? [LOCAL_ECS_EVENT_SOURCE] : undefined,
             flowLogs: !local,
+            transcribeInTask: transcriber === 'pocketsphinx',
             chunkWorkers: props.chunkWorkers ?? (local ? 'process' : 'queue'),
             ...(props.warmWorkers !== undefined && { workers: { warmWorkers: props.warmWorkers } }),
             // Locally, chunks are for trying the AWS paths on short clips: small chunks, a few workers; the Fargate
@@ -155,14 +176,15 @@ export class PipelineStack extends Stack {
         : undefined,
     });
 
-    // Amazon Transcribe on AWS; the emulator's Transcribe has no speech recognition, so locally they are refused.
-    const generatedSubtitles = local
-      ? undefined
-      : new GeneratedSubtitles(this, 'GeneratedSubtitles', {
-          mediaTable: storage.mediaTable,
-          ingestBucket: storage.ingestBucket,
-          outputBucket: storage.outputBucket,
-        });
+    // Amazon Transcribe (the AWS default), or pocketsphinx in the transcoder's task (the local default).
+    const generatedSubtitles =
+      transcriber === 'pocketsphinx'
+        ? IN_TASK_TRANSCRIPTION
+        : new GeneratedSubtitles(this, 'GeneratedSubtitles', {
+            mediaTable: storage.mediaTable,
+            ingestBucket: storage.ingestBucket,
+            outputBucket: storage.outputBucket,
+          });
 
     const api = new VideoApi(this, 'Api', {
       mediaTable: storage.mediaTable,

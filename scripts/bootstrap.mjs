@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Installs whatever `npm start` / `npm test` need and this machine lacks: node modules, ffmpeg (Debian), the
-// AWS emulator in a project-local virtualenv, and (for tests) Chromium. Idempotent and quick when all is there.
+// AWS emulator and the speech recogniser (pocketsphinx) in a project-local virtualenv, and for tests Chromium and
+// flite (a Debian text-to-speech voice the generated-subtitle tests speak with). Idempotent and quick when all is there.
 // Plain Node with no dependencies: it runs before node_modules exists.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -55,28 +56,40 @@ function systemPackages() {
   const wanted = [];
   if (!has('ffmpeg') || !has('ffprobe')) wanted.push('ffmpeg');
   if (forTests && !existsSync('/usr/bin/chromium')) wanted.push('chromium');
+  if (forTests && !has('flite')) wanted.push('flite');
   if (!has('python3')) wanted.push('python3', 'python3-venv');
   if (wanted.length > 0) aptInstall(wanted);
 }
 
+function makeVenv() {
+  if (existsSync(join(venv, 'bin', 'python'))) return;
+  try {
+    run('python3', ['-m', 'venv', venv]);
+  } catch {
+    aptInstall(['python3-venv']);
+    run('python3', ['-m', 'venv', venv]);
+  }
+}
+
+const pipInstall = (requirements) =>
+  run(join(venv, 'bin', 'pip'), ['install', '-q', '--disable-pip-version-check', '-r', requirements]);
+
 function emulator() {
   stamped('venv', digest('scripts/emulator-requirements.txt'), () => {
     say('installing the AWS emulator (MiniStack) into .gamma/venv');
-    if (!existsSync(join(venv, 'bin', 'python'))) {
-      try {
-        run('python3', ['-m', 'venv', venv]);
-      } catch {
-        aptInstall(['python3-venv']);
-        run('python3', ['-m', 'venv', venv]);
-      }
-    }
-    run(join(venv, 'bin', 'pip'), [
-      'install',
-      '-q',
-      '--disable-pip-version-check',
-      '-r',
-      'scripts/emulator-requirements.txt',
-    ]);
+    makeVenv();
+    pipInstall('scripts/emulator-requirements.txt');
+  });
+}
+
+// The transcoder's speech recogniser on this machine (the image installs the same pin): its own stamp, so a change
+// of its pin reinstalls it, and a change of the emulator's leaves it alone.
+const SPEECH_REQUIREMENTS = 'containers/transcoder/speech/requirements.txt';
+function speech() {
+  stamped('speech', digest(SPEECH_REQUIREMENTS), () => {
+    say('installing the speech recogniser (pocketsphinx) into .gamma/venv');
+    makeVenv();
+    pipInstall(SPEECH_REQUIREMENTS);
   });
 }
 
@@ -84,6 +97,7 @@ try {
   nodeModules();
   systemPackages();
   emulator();
+  speech();
 } catch (err) {
   console.error(`[bootstrap] ${err.message}`);
   process.exit(1);

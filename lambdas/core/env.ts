@@ -105,10 +105,16 @@ export const ENV = {
   /** Optional per-task input (container override): `true` for a test asset (at most 10 s, watermarked). */
   TEST_ASSET: 'TEST_ASSET',
   /**
-   * Optional: `amazon-transcribe` gives generated subtitles a speech-to-text service (the GeneratedSubtitles
-   * construct sets it on AWS); absent, they are refused with a 400 (the local platform).
+   * Optional: the speech-to-text service of generated subtitles (`-c transcriber`): `amazon-transcribe` (the
+   * GeneratedSubtitles construct sets it on AWS) or `pocketsphinx` (in the transcoder's task: the API starts a
+   * `subtitles` task, the transcoder transcribes); absent, they are refused with a 400.
    */
   TRANSCRIBER: 'TRANSCRIBER',
+  /**
+   * Optional, transcoder: the Python interpreter that has pocketsphinx (containers/transcoder/speech/). @default
+   * python3 (the image's); the local platform points it at .gamma/venv.
+   */
+  SPEECH_PYTHON: 'SPEECH_PYTHON',
   /**
    * The role each transcoder job assumes with a session policy naming its asset (containers/transcoder/src/
    * job-scope.ts); set on every deployment. Absent (unit tests), the job uses the task's own credentials.
@@ -192,6 +198,8 @@ export const USES = {
   transcoder: ['MEDIA_TABLE', 'OUTPUT_BUCKET', 'ASSET_ID', 'SOURCE_BUCKET', 'SOURCE_KEY'],
   /** Amazon Transcribe's events about generated subtitles' jobs (handlers/transcription-events.ts). */
   transcriptionEvents: ['MEDIA_TABLE', 'OUTPUT_BUCKET'],
+  /** Starts them for assets created with `generated_subtitles` once ready (handlers/transcription-start.ts). */
+  transcriptionStart: ['MEDIA_TABLE'],
 } as const satisfies Record<string, readonly EnvName[]>;
 
 export type Component = keyof typeof USES;
@@ -213,6 +221,8 @@ export const OPTIONAL: Partial<Record<Component, readonly EnvName[]>> = {
     'CLIP_WINDOW',
     'OVERLAYS',
     'TASK_MODE',
+    'TRANSCRIBER',
+    'SPEECH_PYTHON',
     // Text and audio tracks: their files are fetched under the input-URL address rules.
     'ALLOW_LOOPBACK_URLS',
     'ECS_CLUSTER_ARN',

@@ -30,6 +30,7 @@ import { S3ObjectWriter, S3TextObjects } from '../core/adapters/s3-text-objects.
 import { S3MultipartUploads, S3UploadUrls } from '../core/adapters/s3-upload-urls.js';
 import { withSearchIndex } from '../core/adapters/search-indexed-media.js';
 import { SqsInputQueue } from '../core/adapters/sqs-input-queue.js';
+import { TranscoderTaskTranscription } from '../core/adapters/task-transcription.js';
 import { TranscribeTranscriber } from '../core/adapters/transcribe-transcriber.js';
 import { WebSocketPusher } from '../core/adapters/ws-pusher.js';
 import {
@@ -148,6 +149,7 @@ export const handler = createApiHandler(
     const doc = documentClient();
     const s3 = s3Client();
     const search = new DynamoAssetSearch(doc, env.MEDIA_TABLE);
+    const runner = once(() => runnerFromEnv(env.TRANSCODER));
     return {
       media: withSearchIndex(new DynamoMediaRepository(doc, env.MEDIA_TABLE), search),
       urls: new S3UploadUrls(s3, env.INGEST_BUCKET),
@@ -175,13 +177,16 @@ export const handler = createApiHandler(
       writer: new S3ObjectWriter(s3),
       assetWork: new DynamoAssetWork(doc, env.MEDIA_TABLE),
       transcoder: transcoderKind(env.TRANSCODER),
-      runner: once(() => runnerFromEnv(env.TRANSCODER)),
+      runner,
       masterUrl: masterUrlSignerFromEnv(process.env),
       objectUrls: new S3ObjectUrls(s3),
       streamUrl: env.STREAM_URL,
       vocabularies: new DynamoVocabularyRepository(doc, env.MEDIA_TABLE),
       ...(optional('TRANSCRIBER') === 'amazon-transcribe' && {
         transcriber: new TranscribeTranscriber(transcribeClient()),
+      }),
+      ...(optional('TRANSCRIBER') === 'pocketsphinx' && {
+        inTask: new TranscoderTaskTranscription(runner, env.OUTPUT_BUCKET),
       }),
       assetFiles: new DynamoAssetFiles(doc, env.MEDIA_TABLE),
     };

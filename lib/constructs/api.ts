@@ -6,7 +6,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { GammaFunction } from './gamma-function.js';
-import type { GeneratedSubtitles } from './generated-subtitles.js';
+import type { SpeechToText } from './generated-subtitles.js';
 import type { StatusPush } from './status-push.js';
 import type { Transcoder } from './transcoder.js';
 import { DEFAULT_MAX_UPLOAD_SIZE } from './upload-limits.js';
@@ -44,8 +44,11 @@ export interface VideoApiProps {
    * issued only within the declared size. Give Ingest the same value. @default DEFAULT_MAX_UPLOAD_SIZE (512 GiB)
    */
   readonly maxUploadSize?: Size;
-  /** The speech-to-text service of generated subtitles. @default none: they are refused (400), saying so */
-  readonly generatedSubtitles?: GeneratedSubtitles;
+  /**
+   * The speech-to-text service of generated subtitles: Amazon Transcribe (GeneratedSubtitles) or pocketsphinx in
+   * the transcoder's task (IN_TASK_TRANSCRIPTION). @default none: they are refused (400), saying so
+   */
+  readonly generatedSubtitles?: SpeechToText;
   /**
    * Signs the master MP4's URL when an asset is read (usecases/master-urls.ts): the function may read the stream's
    * key. @default none: a ready master is shown without its URL

@@ -3,11 +3,30 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { TRANSCRIPTION_JOB_PREFIX } from '../../lambdas/core/domain/generated-subtitles.js';
+import { TRANSCRIPTION_JOB_PREFIX, type TranscriberKind } from '../../lambdas/core/domain/generated-subtitles.js';
 import { GammaFunction } from './gamma-function.js';
+
+/** What the API needs of the deployment's speech-to-text service (`-c transcriber`). */
+export interface SpeechToText {
+  /** TRANSCRIBER, which gives the API its transcriber. */
+  environment(): { TRANSCRIBER: TranscriberKind };
+  /** Lets `grantee` start transcriptions. */
+  grantStart(grantee: GammaFunction): void;
+}
+
+/**
+ * pocketsphinx in the transcoder's task (`-c transcriber=pocketsphinx`, FargateTranscoder `transcribeInTask`): the
+ * API starts `subtitles` tasks, which its grant to start transcoder work covers already.
+ */
+export const IN_TASK_TRANSCRIPTION: SpeechToText = {
+  environment: () => ({ TRANSCRIBER: 'pocketsphinx' }),
+  grantStart: () => undefined,
+};
 
 export interface GeneratedSubtitlesProps {
   readonly mediaTable: dynamodb.ITable;
@@ -24,8 +43,10 @@ export interface GeneratedSubtitlesProps {
  * within seconds. Events are delivered at least once and best effort, so each step is safe to repeat; an event that
  * keeps failing goes to a dead-letter queue.
  */
-export class GeneratedSubtitles extends Construct {
+export class GeneratedSubtitles extends Construct implements SpeechToText {
   readonly eventsFunction: GammaFunction;
+  /** Starts the jobs of assets created with `generated_subtitles` once the stream shows them turn ready. */
+  readonly startFunction: GammaFunction;
   private readonly props: GeneratedSubtitlesProps;
 
   constructor(scope: Construct, id: string, props: GeneratedSubtitlesProps) {
@@ -74,6 +95,46 @@ export class GeneratedSubtitles extends Construct {
         }),
       ],
     });
+    this.startFunction = this.startOnReady(props);
+  }
+
+  /**
+   * An asset created with `generated_subtitles` has nothing to transcribe until it is ready: the media table's
+   * stream, filtered to assets going from preparing to ready, invokes a function that starts their jobs. The filter
+   * keeps every other change from invoking it; a failing record is retried, then dead-lettered.
+   */
+  private startOnReady(props: GeneratedSubtitlesProps): GammaFunction {
+    const fn = new GammaFunction(this, 'StartFunction', {
+      handler: 'transcription-start',
+      components: ['transcriptionStart'],
+      environment: { MEDIA_TABLE: props.mediaTable.tableName },
+      description: 'Starts the Amazon Transcribe jobs of generated subtitle tracks when their asset turns ready',
+    });
+    props.mediaTable.grantReadWriteData(fn);
+    this.grantStart(fn);
+    fn.addEventSource(
+      new DynamoEventSource(props.mediaTable, {
+        startingPosition: lambda.StartingPosition.LATEST,
+        batchSize: 20,
+        reportBatchItemFailures: true,
+        bisectBatchOnError: true,
+        retryAttempts: 10,
+        maxRecordAge: Duration.hours(6),
+        filters: [
+          lambda.FilterCriteria.filter({
+            eventName: lambda.FilterRule.isEqual('MODIFY'),
+            dynamodb: {
+              OldImage: { status: { S: lambda.FilterRule.isEqual('preparing') } },
+              NewImage: { status: { S: lambda.FilterRule.isEqual('ready') } },
+            },
+          }),
+        ],
+        onFailure: new SqsDlq(
+          new sqs.Queue(this, 'StartDLQ', { enforceSSL: true, retentionPeriod: Duration.days(14) }),
+        ),
+      }),
+    );
+    return fn;
   }
 
   /**
@@ -87,7 +148,7 @@ export class GeneratedSubtitles extends Construct {
   }
 
   /** The variable that gives the API its Transcriber. */
-  environment(): { TRANSCRIBER: 'amazon-transcribe' } {
+  environment(): { TRANSCRIBER: TranscriberKind } {
     return { TRANSCRIBER: 'amazon-transcribe' };
   }
 }

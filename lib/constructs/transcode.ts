@@ -73,6 +73,12 @@ export interface FargateTranscoderProps {
    * whose tests serve files on 127.0.0.1. @default false
    */
   readonly allowLoopbackUrls?: boolean;
+  /**
+   * Transcribe generated subtitles in the task with pocketsphinx (`-c transcriber=pocketsphinx`): the image gets
+   * pocketsphinx, the task TRANSCRIBER=pocketsphinx (a `subtitles` task, or the transcode's own once the asset is
+   * ready, transcribes the generated tracks). @default false (Amazon Transcribe, the GeneratedSubtitles construct)
+   */
+  readonly transcribeInTask?: boolean;
 }
 
 /**
@@ -163,7 +169,7 @@ export class FargateTranscoder extends Construct implements Transcoder {
       });
     }
     this.taskDefinition.addContainer(TRANSCODER_CONTAINER_NAME, {
-      image: props.image ?? imageFromDockerfile(),
+      image: props.image ?? imageFromDockerfile(props.transcribeInTask ? 'pocketsphinx' : 'amazon-transcribe'),
       essential: true,
       logging: ecs.LogDrivers.awsLogs({
         streamPrefix: 'transcoder',
@@ -261,6 +267,7 @@ export class FargateTranscoder extends Construct implements Transcoder {
       OUTPUT_BUCKET: props.outputBucket.bucketName,
       JOB_ROLE_ARN: this.jobRole.roleArn,
       ...(props.allowLoopbackUrls && { ALLOW_LOOPBACK_URLS: 'true' }),
+      ...(props.transcribeInTask && { TRANSCRIBER: 'pocketsphinx' }),
     };
     if (this.chunkWorkers === 'process') return environmentOf(common);
     if (this.workers) {
@@ -316,7 +323,11 @@ export class FargateTranscoder extends Construct implements Transcoder {
 }
 
 /** The image built from containers/transcoder, whose Dockerfile copies the bundle: build the bundle first. */
-function imageFromDockerfile(): ecs.ContainerImage {
+function imageFromDockerfile(transcriber: 'amazon-transcribe' | 'pocketsphinx'): ecs.ContainerImage {
   bundleTranscoderSync();
-  return ecs.ContainerImage.fromAsset(CONTAINER_DIR, { platform: Platform.LINUX_ARM64 });
+  // The Dockerfile installs pocketsphinx only when the deployment transcribes in the task.
+  return ecs.ContainerImage.fromAsset(CONTAINER_DIR, {
+    platform: Platform.LINUX_ARM64,
+    buildArgs: { TRANSCRIBER: transcriber },
+  });
 }

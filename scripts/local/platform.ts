@@ -244,10 +244,12 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     };
 
     await run(process.execPath, [join(ROOT, 'containers', 'transcoder', 'build.mjs')], process.env, deployLog);
+    // The task's speech recogniser (pocketsphinx, installed into the project's virtualenv by bootstrap).
+    const taskEnv = { ...awsEnv, SPEECH_PYTHON: join(ROOT, '.gamma', 'venv', 'bin', 'python') };
     const agent = new FargateAgent({
       clusterArn: out('ClusterArn'),
       entryPoint: join(ROOT, 'containers', 'transcoder', 'dist', 'main.mjs'),
-      baseEnv: awsEnv,
+      baseEnv: taskEnv,
       stopEventSource: LOCAL_ECS_EVENT_SOURCE,
       concurrency: options.concurrency,
       log,
@@ -259,7 +261,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       const service = new LocalWorkerService({
         taskDefinitionArn: out('TaskDefinitionArn'),
         entryPoint: join(ROOT, 'containers', 'transcoder', 'dist', 'main.mjs'),
-        baseEnv: awsEnv,
+        baseEnv: taskEnv,
         count: options.concurrency,
         log,
       });

@@ -236,7 +236,14 @@ describe('refused by name, never ignored', () => {
       { inputs: [{ url }, { url, overlay_settings: { rotate: 90 } }] },
       /^inputs\.1\.overlay_settings\.rotate: is not a known field/,
     ],
-    [{ inputs: [{ url, generated_subtitles: [] }] }, /^inputs\.0\.generated_subtitles: is not yet supported/],
+    [
+      { inputs: [{ url, generated_subtitles: [] }] },
+      /^inputs\.0\.generated_subtitles: must ask for at least one track/,
+    ],
+    [
+      { inputs: [{ url }, { url, type: 'text', generated_subtitles: [{}] }] },
+      /^inputs\.1\.generated_subtitles: is for the video input \(the first\)/,
+    ],
     [{ inputs: [{ url }, { url, type: 'text' }] }, /^inputs\.1\.language_code: is required for text tracks/],
     [{ inputs: [{ url }, { url, type: 'text', language_code: 'en' }] }, /^inputs\.1\.text_type: is required/],
     [{ inputs: [{ url }, { url, type: 'audio' }] }, /^inputs\.1\.language_code: is required for audio tracks/],

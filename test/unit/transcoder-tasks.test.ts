@@ -110,7 +110,11 @@ describe('after a transcode', () => {
     const workDir = await mkdtemp(join(tmpdir(), 'gamma-after-'));
     const logger = new Logger({ serviceName: 'test' });
     const job = { outputBucket: 'output' } as TranscoderJob;
-    await afterTranscode({ id: ASSET_ID, ...asset } as AssetRecord, job, () => readyAsset, { workDir, logger });
+    await afterTranscode({ id: ASSET_ID, ...asset } as AssetRecord, job, () => readyAsset, {
+      workDir,
+      logger,
+      env: {},
+    });
     await rm(workDir, { recursive: true, force: true });
     return calls.map((c) => [c.port, (c.args[1] as { status?: string }).status]);
   };

@@ -119,6 +119,9 @@ describe('new_asset_settings.inputs of a direct upload', () => {
     expect(await refusal(create({ inputs: [{ ...subtitles, language_code: undefined }] }))).toEqual([
       'new_asset_settings.inputs.0.language_code: is required for text tracks',
     ]);
+    expect(await refusal(create({ inputs: [{ generated_subtitles: [{ language_code: 'en' }] }] }))).toEqual([
+      'new_asset_settings.inputs.0.generated_subtitles: is not yet supported in this deployment on direct uploads (use …/tracks/{id}/generate-subtitles)',
+    ]);
     expect(await refusal(create({ inputs: [{}, { url: LOGO }] }))).toEqual([
       'new_asset_settings.inputs.1.type: further inputs are text or audio tracks ("text" or "audio") or watermark images (overlay_settings)',
     ]);

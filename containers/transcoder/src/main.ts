@@ -31,6 +31,7 @@ import { encodeChunkAudio, encodeHls, encodeHlsChunk, encodeStoryboard } from '.
 import { makeWorkDir, prepareToolProcess } from './ffmpeg/tools.js';
 import { readJob, type TranscoderJob } from './job.js';
 import { jobClientConfig } from './job-scope.js';
+import { transcribeGeneratedTracks } from './options/generated-subtitles.js';
 import { afterTranscode, onReadyAsset, readyAssetDeps, type Task } from './options/ready-asset.js';
 import { detectShots } from './options/shots.js';
 import type { TaskMode } from './options/task-mode.js';
@@ -105,6 +106,10 @@ const TASKS: Record<TaskMode, Task> = {
   static_renditions: onReadyAsset(addStaticRenditions),
   // The master MP4 from the source, for master_access set after creation (asset-edits.ts).
   master: onReadyAsset(addMaster),
+  // Generated subtitles transcribed in the task with pocketsphinx (options/generated-subtitles.ts).
+  subtitles: onReadyAsset((asset, ctx) =>
+    transcribeGeneratedTracks(asset, ctx.work, { ...ctx, outputBucket: ctx.outputBucket, env: ctx.deps.env }),
+  ),
 };
 
 /** Transcodes in a scratch folder, then marks the asset ready, or errored if the source is unusable. */
@@ -124,7 +129,11 @@ async function transcodeAndSettle(job: TranscoderJob, deps: TranscoderDeps, logg
     if (!(await transition(logger, 'ready', markReady))) return EXIT.settled;
     await outcome.afterReady?.();
     if (ready)
-      await afterTranscode(ready, job, () => deps.readyAsset ?? readyAssetDeps(job, deps), { workDir, logger });
+      await afterTranscode(ready, job, () => deps.readyAsset ?? readyAssetDeps(job, deps), {
+        workDir,
+        logger,
+        env: deps.env,
+      });
     return 0;
   } catch (error) {
     if (!(error instanceof InvalidInputError)) throw error;

@@ -49,6 +49,8 @@ export interface TrackGeneration {
   output: { bucket: string; prefix: string };
   /** The audio track transcribed (Mux's TRACK_ID of generate-subtitles; the primary one for an input's). */
   audio_track_id?: string;
+  /** An input's `transcription_vocabulary_ids`: read when the transcription starts, once the asset is ready. */
+  vocabulary_ids?: string[];
 }
 
 export type TextTrackMap = Record<string, TextTrackRecord>;

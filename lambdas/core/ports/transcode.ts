@@ -32,9 +32,10 @@ export interface TranscodeJob {
    * What the task does. `transcode` (the default) is the whole pipeline; on an asset that is already `ready`,
    * `static_renditions` only remuxes `staticRenditions` from the stored rungs (added after creation), and `master`
    * only writes the master MP4 (`master_access` turned on after creation), `tracks` only prepares the tracks still
-   * `preparing` (alternate audio added later), `shots` only detects the shots.
+   * `preparing` (alternate audio added later), `shots` only detects the shots, `subtitles` only transcribes the
+   * generated text tracks still `preparing` (with `TRANSCRIBER=pocketsphinx`).
    */
-  mode?: 'transcode' | 'static_renditions' | 'master' | 'tracks' | 'shots';
+  mode?: 'transcode' | 'static_renditions' | 'master' | 'tracks' | 'shots' | 'subtitles';
 }
 
 /** Records what became of an asset's static renditions once the transcoder has written them. */

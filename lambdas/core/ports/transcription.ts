@@ -55,3 +55,13 @@ export interface Transcriber {
   advance(request: Omit<TranscriptionRequest, 'phrases'>): Promise<TranscriptionProgress>;
   cleanUp(jobName: string): Promise<void>;
 }
+
+/**
+ * Speech to text that runs in the transcoder's own task (`TRANSCRIBER=pocketsphinx`). Contract: `start` returns
+ * once a task has been started on the (ready) asset; the task transcribes every generated track of the asset still
+ * `preparing` and settles each (`ready` with its WebVTT, or `errored`), so one start covers every track a request
+ * added. Nothing reports back to the API.
+ */
+export interface TaskTranscription {
+  start(asset: { id: string; source: { bucket: string; key: string } }): Promise<void>;
+}

@@ -14,7 +14,7 @@ import { resolveInputs } from './asset-inputs.js';
 import { assetFieldsFrom, assetSettingsFields, normalizeSettings } from './asset-settings.js';
 import { refuseUnderMediaConvert, type TranscoderKind } from './asset-work.js';
 import { dispatchTranscode } from './ingest.js';
-import { checkedInputs, InputEntry, trackFieldsFor } from './input-tracks.js';
+import { checkedInputs, InputEntry, type InputGenerationContext, trackFieldsFor } from './input-tracks.js';
 
 const Url = z.string().max(4096, { error: 'must be at most 4096 characters' });
 
@@ -65,13 +65,21 @@ export async function createAssetFromUrl(
     policy?: AddressPolicy;
     transcoder: TranscoderKind;
     now?: () => number;
+    /** Generated subtitles (`inputs[0].generated_subtitles`): the vocabularies and the speech-to-text service. */
+    generation?: Omit<InputGenerationContext, 'asset' | 'env' | 'transcriptBucket'>;
   },
 ): Promise<MuxAsset> {
   if (input.generate_shots) refuseUnderMediaConvert(ctx.transcoder, 'generate_shots', 'shot detection');
   const nowMs = (ctx.now ?? Date.now)();
   const id = newId();
   const { fields, parentIsTest } = await resolveInputs(input.inputs, input.copyOverlays, id, ctx);
-  const tracks = await trackFieldsFor(input.tracks, { ...ctx, nowMs });
+  const generation = ctx.generation && {
+    ...ctx.generation,
+    env: ctx.env,
+    transcriptBucket: ctx.ingestBucket,
+    asset: { id, source: fields.source },
+  };
+  const tracks = await trackFieldsFor(input.tracks, { ...ctx, nowMs, generation });
   const now = Math.floor(nowMs / 1000);
   if (!(await ctx.slots.claim(ctx.env, id, MAX_URL_INPUTS_IN_FLIGHT, now + URL_INPUT_LEASE_SECONDS))) {
     throw new TooManyRequestsError(

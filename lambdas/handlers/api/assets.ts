@@ -9,7 +9,7 @@ import {
 } from '../../core/usecases/assets.js';
 import { AssetListQuery, listAssets } from '../../core/usecases/search.js';
 import { CreateAssetInput, createAssetFromUrl } from '../../core/usecases/url-inputs.js';
-import { mediaScope, type Route, route, urlPolicy } from './route.js';
+import { mediaScope, type Route, route, speechScope, urlPolicy } from './route.js';
 
 const tag = 'Assets';
 
@@ -31,6 +31,7 @@ export const assetRoutes: readonly Route[] = [
         slots: req.deps.inputSlots,
         ingestBucket: req.deps.ingestBucket,
         transcoder: req.deps.transcoder,
+        generation: speechScope(req),
       }),
   }),
   route({

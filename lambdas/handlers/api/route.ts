@@ -25,6 +25,7 @@ import type {
   ShotsRepository,
   SigningKeyRepository,
   StaticRenditionsStore,
+  TaskTranscription,
   TextTrackRepository,
   TokenRepository,
   TranscodeRunner,
@@ -78,6 +79,8 @@ export interface ApiDeps {
   vocabularies: VocabularyRepository;
   /** Generated subtitles' speech-to-text service; absent where the deployment has none (they are refused). */
   transcriber?: Transcriber;
+  /** pocketsphinx in a transcoder task (TRANSCRIBER=pocketsphinx); neither it nor `transcriber`: none. */
+  inTask?: TaskTranscription;
   /** Work the transcoder does on a ready asset (alternate audio tracks, shots): its records and the task it runs. */
   assetWork: AudioTrackRepository & ShotsRepository;
   transcoder: TranscoderKind;
@@ -143,6 +146,12 @@ export const assetWorkScope = ({ deps }: Context) => ({
   transcoder: deps.transcoder,
   runner: deps.runner,
   outputBucket: deps.outputBucket,
+});
+/** Generated subtitles' service and vocabularies (generate-subtitles, and `generated_subtitles` on an input). */
+export const speechScope = ({ deps }: Context) => ({
+  vocabularies: deps.vocabularies,
+  transcriber: deps.transcriber,
+  inTask: deps.inTask,
 });
 /** How URLs a caller hands over (inputs, webhook endpoints) are checked before anything fetches them. */
 export const urlPolicy = ({ deps }: Context) => ({

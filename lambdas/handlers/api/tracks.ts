@@ -12,7 +12,7 @@ import {
   UpdateTrackInput,
   updateTextTrack,
 } from '../../core/usecases/text-tracks.js';
-import { assetWorkScope, type Route, type RouteRequest, route, urlPolicy } from './route.js';
+import { assetWorkScope, type Route, type RouteRequest, route, speechScope, urlPolicy } from './route.js';
 
 const tag = 'Assets';
 
@@ -55,7 +55,7 @@ export const trackRoutes: readonly Route[] = [
     permission: 'video:write',
     path: '/video/v1/assets/{ASSET_ID}/tracks/{TRACK_ID}/generate-subtitles',
     summary:
-      'Generate subtitles from an audio track of a ready asset (speech to text: Amazon Transcribe on AWS; not available locally)',
+      'Generate subtitles from an audio track of a ready asset (speech to text: Amazon Transcribe on AWS, pocketsphinx in the transcoder locally)',
     tag,
     body: GenerateSubtitlesInput,
     status: 201,
@@ -63,8 +63,7 @@ export const trackRoutes: readonly Route[] = [
     run: (req) =>
       generateSubtitles(req.params.ASSET_ID, req.params.TRACK_ID, req.body, {
         ...trackScope(req),
-        vocabularies: req.deps.vocabularies,
-        transcriber: req.deps.transcriber,
+        ...speechScope(req),
         transcriptBucket: req.deps.ingestBucket,
       }),
   }),

@@ -74,6 +74,8 @@ export function toolSpawnOptions(
 export interface ToolRunOptions {
   maxBuffer?: number;
   env?: Record<string, string>;
+  /** Killed (SIGKILL) after this many milliseconds. @default none */
+  timeoutMs?: number;
 }
 
 const exec = promisify(execFile);
@@ -85,7 +87,12 @@ export function runTool(
   options: ToolRunOptions = {},
 ): Promise<{ stdout: string; stderr: string }> {
   const spawnOptions = toolSpawnOptions(process.env, process.getuid?.(), options.env);
-  return exec(program, [...args], { ...spawnOptions, maxBuffer: options.maxBuffer ?? 1024 * 1024, encoding: 'utf8' });
+  return exec(program, [...args], {
+    ...spawnOptions,
+    maxBuffer: options.maxBuffer ?? 1024 * 1024,
+    encoding: 'utf8',
+    ...(options.timeoutMs !== undefined && { timeout: options.timeoutMs, killSignal: 'SIGKILL' as const }),
+  });
 }
 
 /** Starts a tool for its streams (ffmpeg's `-progress`, a watchdog): the caller owns the child. */

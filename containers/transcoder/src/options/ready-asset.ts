@@ -23,6 +23,7 @@ import { bucketFiles } from '../static-renditions.js';
 import { S3Storage } from '../storage.js';
 import type { TranscoderDeps } from '../strategies/context.js';
 import { EXIT } from '../worker.js';
+import { preparingGenerated, transcribeGeneratedTracks, transcribesInTask } from './generated-subtitles.js';
 import { detectShots, type ShotsDeps } from './shots.js';
 import { hasPreparingTracks, prepareTracks, type TrackDeps } from './tracks.js';
 
@@ -103,11 +104,15 @@ export async function afterTranscode(
   asset: AssetRecord,
   job: TranscoderJob,
   work: () => ReadyAssetDeps,
-  ctx: { workDir: string; logger: Logger; now?: () => number },
+  ctx: { workDir: string; logger: Logger; env: NodeJS.ProcessEnv; now?: () => number },
 ): Promise<void> {
   if (asset.status !== 'ready') return;
   const scope = { outputBucket: job.outputBucket, ...ctx };
   if (hasPreparingTracks(asset)) await prepareTracks(asset, work(), scope);
+  // With Amazon Transcribe, the GeneratedSubtitles construct starts the jobs when the asset turns ready.
+  if (transcribesInTask(ctx.env) && preparingGenerated(asset).length > 0) {
+    await transcribeGeneratedTracks(asset, work(), scope);
+  }
   if (!asset.generate_shots || asset.shots || !asset.tracks?.some((t) => t.type === 'video')) return;
   const deps = work();
   const shots: ShotsRecord = { status: 'pending', created_at: Math.floor((ctx.now ?? Date.now)() / 1000) };

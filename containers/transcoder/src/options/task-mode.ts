@@ -8,7 +8,7 @@ import type { TranscodeJob } from '../../../../lambdas/core/ports.js';
 
 export type TaskMode = NonNullable<TranscodeJob['mode']>;
 
-const TASK_MODES: readonly TaskMode[] = ['transcode', 'tracks', 'shots', 'static_renditions', 'master'];
+const TASK_MODES: readonly TaskMode[] = ['transcode', 'tracks', 'shots', 'static_renditions', 'master', 'subtitles'];
 
 export function readTaskMode(env: NodeJS.ProcessEnv): TaskMode {
   const mode = optional('TASK_MODE', env) ?? 'transcode';

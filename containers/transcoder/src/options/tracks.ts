@@ -45,9 +45,11 @@ async function segmentSecondsOf(asset: AssetRecord, objects: TextObjects, bucket
 }
 
 const preparing = <T extends { status: string }>(tracks: T[]) => tracks.filter((t) => t.status === 'preparing');
+/** Text tracks from a file: generated ones are transcribed (generated-subtitles.ts, or Amazon Transcribe). */
+const fromFiles = (asset: AssetRecord) => textTracksOf(asset).filter((t) => t.text_source !== 'generated_vod');
 
 export const hasPreparingTracks = (asset: AssetRecord) =>
-  preparing(textTracksOf(asset)).length + preparing(audioTracksOf(asset)).length > 0;
+  preparing(fromFiles(asset)).length + preparing(audioTracksOf(asset)).length > 0;
 
 /** Prepares every `preparing` track of the (ready) asset, one after the other. */
 export async function prepareTracks(
@@ -55,7 +57,7 @@ export async function prepareTracks(
   deps: TrackDeps,
   ctx: { outputBucket: string; workDir: string; logger: Logger },
 ): Promise<void> {
-  const text = preparing(textTracksOf(asset));
+  const text = preparing(fromFiles(asset));
   const audio = preparing(audioTracksOf(asset));
   if (text.length + audio.length === 0) return;
   const resolve = async (host: string) => (await lookup(host, { all: true })).map((a) => a.address);
