@@ -10,24 +10,25 @@ import type { AssetRecord } from '../domain/media.js';
 import {
   bucketOf,
   entriesDiff,
-  SEARCH_BUCKETS,
+  nextWave,
+  SEARCH_TIERS,
   type SearchEntry,
   type SearchTier,
   shardOf,
+  TIER_NAMES,
   tierOf,
 } from '../domain/search.js';
 import type { AssetSearchIndex, Page, SearchHit } from '../ports.js';
-import { envIndexKey, MEDIA_TABLE, mediaKey, SEARCH_SEPARATOR, searchItemKey } from '../tables.js';
+import { envIndexKey, MEDIA_TABLE, mediaKey, SEARCH_SEPARATOR, SEARCH_TIER_INDEXES, searchItemKey } from '../tables.js';
 import { assetFromItem, decodeKey, encodeCursor } from './media-items.js';
 import { MediaTable } from './media-table.js';
 
 type Item = Record<string, unknown>;
 const { partitionKey: PK, bySearchSortKey: SSK } = MEDIA_TABLE;
 /** Each tier's index and partition-key attribute. */
-const TIERS = {
-  short: { index: MEDIA_TABLE.bySearchIndex, key: MEDIA_TABLE.bySearchPartitionKey },
-  long: { index: MEDIA_TABLE.bySearchLongIndex, key: MEDIA_TABLE.bySearchLongPartitionKey },
-} as const satisfies Record<SearchTier, unknown>;
+const TIERS = Object.fromEntries(
+  Object.entries(SEARCH_TIER_INDEXES).map(([tier, { index, partitionKey }]) => [tier, { index, key: partitionKey }]),
+) as Record<SearchTier, { index: string; key: string }>;
 /** DynamoDB's limits per BatchWriteItem and BatchGetItem call. */
 const WRITE_BATCH = 25;
 const GET_BATCH = 100;
@@ -41,7 +42,7 @@ export function searchItem(asset: Pick<AssetRecord, 'id' | 'env'>, entry: Search
     kind: 'search',
     [SSK]: `${entry.value}${SEARCH_SEPARATOR}${asset.id}`,
   };
-  for (const tier of ['short', 'long'] as const) {
+  for (const tier of TIER_NAMES) {
     const shard = shardOf(entry.value, tier);
     if (shard !== undefined) item[TIERS[tier].key] = partitionOf(asset.env, shard, bucketOf(asset.id, tier));
   }
@@ -82,8 +83,8 @@ export class DynamoAssetSearch implements AssetSearchIndex {
   }
 
   /**
-   * Reads the query's tier bucket after bucket, in waves of 1, 2, 4… buckets read at once, until `limit` entries are
-   * found: a common word stops in the first bucket, a rare value reads all of them. The cursor names the bucket to
+   * Reads the buckets of the query's tier in waves (domain `nextWave`: one bucket, then as many as the matches so far
+   * suggest, or all that are left when none matched), until `limit` entries are found. The cursor names the bucket to
    * go on with and, when that bucket was left part-way, the entry to start after.
    */
   async find(env: string, query: string, limit: number, cursor?: string): Promise<Page<SearchHit>> {
@@ -93,9 +94,10 @@ export class DynamoAssetSearch implements AssetSearchIndex {
     if (!at) throw new ValidationError(['cursor: is not a cursor of this search']);
     const hits: SearchHit[] = [];
     let { bucket, after } = at as { bucket: number; after?: Item };
-    const buckets = SEARCH_BUCKETS[tier];
-    for (let wave = 1; bucket < buckets; wave *= 2) {
-      const reads = Array.from({ length: Math.min(wave, buckets - bucket) }, (_, i) => bucket + i);
+    const { buckets } = SEARCH_TIERS[tier];
+    for (let read = 0; bucket < buckets; ) {
+      const wave = nextWave(tier, read, hits.length, limit, buckets - at.bucket);
+      const reads = Array.from({ length: wave }, (_, i) => bucket + i);
       const want = limit - hits.length;
       const pages = await Promise.all(
         reads.map((b, i) =>
@@ -115,7 +117,8 @@ export class DynamoAssetSearch implements AssetSearchIndex {
           return { items: hits, ...(nextBucket < buckets && { next: encodeSearchCursor(nextBucket) }) };
         }
       }
-      bucket += reads.length;
+      bucket += wave;
+      read += wave;
       after = undefined;
     }
     return { items: hits };
@@ -179,7 +182,7 @@ const encodeSearchCursor = (bucket: number, after?: Item) => encodeCursor({ buck
 function decodeSearchCursor(cursor: string, env: string, shard: string, query: string, tier: SearchTier) {
   const key = decodeKey(cursor, ['bucket']) ?? decodeKey(cursor, ['bucket', PK, TIERS[tier].key, SSK]);
   const bucket = Number(key?.bucket);
-  if (!key || !Number.isInteger(bucket) || bucket < 0 || bucket >= SEARCH_BUCKETS[tier]) return undefined;
+  if (!key || !Number.isInteger(bucket) || bucket < 0 || bucket >= SEARCH_TIERS[tier].buckets) return undefined;
   const { bucket: _, ...after } = key;
   if (Object.keys(after).length === 0) return { bucket };
   const sameSearch = after[TIERS[tier].key] === partitionOf(env, shard, bucket) && after[SSK]?.startsWith(query);
