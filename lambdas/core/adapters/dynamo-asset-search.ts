@@ -25,10 +25,8 @@ import { MediaTable } from './media-table.js';
 
 type Item = Record<string, unknown>;
 const { partitionKey: PK, bySearchSortKey: SSK } = MEDIA_TABLE;
-/** Each tier's index and partition-key attribute. */
-const TIERS = Object.fromEntries(
-  Object.entries(SEARCH_TIER_INDEXES).map(([tier, { index, partitionKey }]) => [tier, { index, key: partitionKey }]),
-) as Record<SearchTier, { index: string; key: string }>;
+/** Each tier's index and partition-key attribute (typed here so that a tier without an index fails to compile). */
+const TIERS: Record<SearchTier, { index: string; partitionKey: string }> = SEARCH_TIER_INDEXES;
 /** DynamoDB's limits per BatchWriteItem and BatchGetItem call. */
 const WRITE_BATCH = 25;
 const GET_BATCH = 100;
@@ -44,14 +42,14 @@ export function searchItem(asset: Pick<AssetRecord, 'id' | 'env'>, entry: Search
   };
   for (const tier of TIER_NAMES) {
     const shard = shardOf(entry.value, tier);
-    if (shard !== undefined) item[TIERS[tier].key] = partitionOf(asset.env, shard, bucketOf(asset.id, tier));
+    if (shard !== undefined) item[TIERS[tier].partitionKey] = partitionOf(asset.env, shard, bucketOf(asset.id, tier));
   }
   return item;
 }
 
 const partitionOf = (env: string, shard: string, bucket: number) => `${env}#${shard}#${bucket}`;
 
-/** Search entries as items of the media table, read through its keys-only `bySearch` index. */
+/** Search entries as items of the media table, read through its keys-only search indexes, one per tier. */
 export class DynamoAssetSearch implements AssetSearchIndex {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
@@ -130,7 +128,7 @@ export class DynamoAssetSearch implements AssetSearchIndex {
         TableName: this.tableName,
         IndexName: TIERS[tier].index,
         KeyConditionExpression: '#spk = :partition AND begins_with(#ssk, :query)',
-        ExpressionAttributeNames: { '#spk': TIERS[tier].key, '#ssk': SSK },
+        ExpressionAttributeNames: { '#spk': TIERS[tier].partitionKey, '#ssk': SSK },
         ExpressionAttributeValues: { ':partition': partition, ':query': query },
         Limit: limit,
         ExclusiveStartKey: after,
@@ -172,7 +170,7 @@ const idOf = (item: Item) => String(item[SSK]).split(SEARCH_SEPARATOR).pop() ?? 
 /** An index item's key (table key + index keys): where a read of its bucket resumes. */
 const keyOf = (item: Item, tier: SearchTier): Item => ({
   [PK]: item[PK],
-  [TIERS[tier].key]: item[TIERS[tier].key],
+  [TIERS[tier].partitionKey]: item[TIERS[tier].partitionKey],
   [SSK]: item[SSK],
 });
 
@@ -180,11 +178,12 @@ const encodeSearchCursor = (bucket: number, after?: Item) => encodeCursor({ buck
 
 /** A search cursor names a bucket of the same tier and, if any, an entry of that bucket matching the same query. */
 function decodeSearchCursor(cursor: string, env: string, shard: string, query: string, tier: SearchTier) {
-  const key = decodeKey(cursor, ['bucket']) ?? decodeKey(cursor, ['bucket', PK, TIERS[tier].key, SSK]);
+  const key = decodeKey(cursor, ['bucket']) ?? decodeKey(cursor, ['bucket', PK, TIERS[tier].partitionKey, SSK]);
   const bucket = Number(key?.bucket);
   if (!key || !Number.isInteger(bucket) || bucket < 0 || bucket >= SEARCH_TIERS[tier].buckets) return undefined;
   const { bucket: _, ...after } = key;
   if (Object.keys(after).length === 0) return { bucket };
-  const sameSearch = after[TIERS[tier].key] === partitionOf(env, shard, bucket) && after[SSK]?.startsWith(query);
+  const sameSearch =
+    after[TIERS[tier].partitionKey] === partitionOf(env, shard, bucket) && after[SSK]?.startsWith(query);
   return sameSearch ? { bucket, after } : undefined;
 }
