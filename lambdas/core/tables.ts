@@ -13,8 +13,9 @@
  *             (dynamo-vocabularies.ts): a transcription vocabulary; not a stream change (no upload or asset)
  *   search    pk = search#<asset id>#<field>#<value>  owner DynamoAssetSearch (dynamo-asset-search.ts), kept in step
  *             by withSearchIndex; GSI bySearch (keys only): gsi2pk = <env>#<first 3 characters of the value>#<bucket>,
- *             gsi2sk = <value>\u0001<asset id>; GSI bySearchLong (keys only, sparse): gsi3pk = <env>#<first 8
- *             characters>#<bucket> on values of 8 characters or more, same sort key (domain/search.ts)
+ *             gsi2sk = <value>\u0001<asset id>; GSIs bySearchMid, bySearchLong, bySearchLongest (keys only, sparse):
+ *             gsi4pk / gsi3pk / gsi5pk = <env>#<first 5 / 8 / 12 characters>#<bucket> on values that long, same sort
+ *             key (domain/search.ts SEARCH_TIERS)
  *   playback restriction  pk = playback-restriction#<id>  gsi1pk = <env>#playback-restriction
  *             owner DynamoPlaybackRestrictionRepository (dynamo-playback-restrictions.ts); read by the playback function
  *   The transcoder task may touch only `asset#…` items (dynamodb:LeadingKeys, lib/constructs/transcode.ts).
@@ -35,6 +36,18 @@ export const MEDIA_TABLE = {
   bySearchSortKey: 'gsi2sk',
   bySearchLongIndex: 'bySearchLong',
   bySearchLongPartitionKey: 'gsi3pk',
+  bySearchMidIndex: 'bySearchMid',
+  bySearchMidPartitionKey: 'gsi4pk',
+  bySearchLongestIndex: 'bySearchLongest',
+  bySearchLongestPartitionKey: 'gsi5pk',
+} as const;
+
+/** The search index of each tier of domain/search.ts SEARCH_TIERS, shortest first: its GSI and partition-key attribute. */
+export const SEARCH_TIER_INDEXES = {
+  short: { index: MEDIA_TABLE.bySearchIndex, partitionKey: MEDIA_TABLE.bySearchPartitionKey },
+  mid: { index: MEDIA_TABLE.bySearchMidIndex, partitionKey: MEDIA_TABLE.bySearchMidPartitionKey },
+  long: { index: MEDIA_TABLE.bySearchLongIndex, partitionKey: MEDIA_TABLE.bySearchLongPartitionKey },
+  longest: { index: MEDIA_TABLE.bySearchLongestIndex, partitionKey: MEDIA_TABLE.bySearchLongestPartitionKey },
 } as const;
 
 export const CONNECTIONS_TABLE = {

@@ -4,7 +4,13 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { CONNECTIONS_TABLE, MEDIA_TABLE, SIGNING_KEYS_TABLE, TOKENS_TABLE } from '../../lambdas/core/tables.js';
+import {
+  CONNECTIONS_TABLE,
+  MEDIA_TABLE,
+  SEARCH_TIER_INDEXES,
+  SIGNING_KEYS_TABLE,
+  TOKENS_TABLE,
+} from '../../lambdas/core/tables.js';
 
 export interface MediaStorageProps {
   /**
@@ -121,19 +127,15 @@ export class MediaStorage extends Construct {
       partitionKey: { name: MEDIA_TABLE.byEnvPartitionKey, type: dynamodb.AttributeType.STRING },
       sortKey: { name: MEDIA_TABLE.byEnvSortKey, type: dynamodb.AttributeType.STRING },
     });
-    // Asset search (domain/search.ts): keys only, so the index stores no more than each entry's key.
-    this.mediaTable.addGlobalSecondaryIndex({
-      indexName: MEDIA_TABLE.bySearchIndex,
-      partitionKey: { name: MEDIA_TABLE.bySearchPartitionKey, type: dynamodb.AttributeType.STRING },
-      sortKey: { name: MEDIA_TABLE.bySearchSortKey, type: dynamodb.AttributeType.STRING },
-      projectionType: dynamodb.ProjectionType.KEYS_ONLY,
-    });
-    this.mediaTable.addGlobalSecondaryIndex({
-      indexName: MEDIA_TABLE.bySearchLongIndex,
-      partitionKey: { name: MEDIA_TABLE.bySearchLongPartitionKey, type: dynamodb.AttributeType.STRING },
-      sortKey: { name: MEDIA_TABLE.bySearchSortKey, type: dynamodb.AttributeType.STRING },
-      projectionType: dynamodb.ProjectionType.KEYS_ONLY,
-    });
+    // Asset search (domain/search.ts): one GSI per tier, keys only, so an index stores no more than each entry's key.
+    for (const { index, partitionKey } of Object.values(SEARCH_TIER_INDEXES)) {
+      this.mediaTable.addGlobalSecondaryIndex({
+        indexName: index,
+        partitionKey: { name: partitionKey, type: dynamodb.AttributeType.STRING },
+        sortKey: { name: MEDIA_TABLE.bySearchSortKey, type: dynamodb.AttributeType.STRING },
+        projectionType: dynamodb.ProjectionType.KEYS_ONLY,
+      });
+    }
 
     this.connectionsTable = new dynamodb.Table(this, 'ConnectionsTable', {
       partitionKey: { name: CONNECTIONS_TABLE.partitionKey, type: dynamodb.AttributeType.STRING },

@@ -140,7 +140,8 @@ export function startEmulator(port: number, logFile: string, stateDir?: string, 
   return child;
 }
 
-export function stopProcessGroup(child: ChildProcess): Promise<void> {
+/** SIGTERM, then SIGKILL after `graceMs` (an emulator persisting a large state needs longer to write it). */
+export function stopProcessGroup(child: ChildProcess, graceMs = 5000): Promise<void> {
   const pid = child.pid;
   if (child.exitCode !== null || pid === undefined) return Promise.resolve();
   return new Promise((resolve) => {
@@ -154,7 +155,7 @@ export function stopProcessGroup(child: ChildProcess): Promise<void> {
       try {
         process.kill(-pid, 'SIGKILL');
       } catch {}
-    }, 5000).unref();
+    }, graceMs).unref();
   });
 }
 

@@ -4,7 +4,8 @@
  * task may read and update asset items of the media table only.
  */
 import { describe, expect, it } from 'vitest';
-import { ASSET_KEYS_PATTERN } from '../../lambdas/core/tables.js';
+import { SEARCH_TIERS } from '../../lambdas/core/domain/search.js';
+import { ASSET_KEYS_PATTERN, MEDIA_TABLE, SEARCH_TIER_INDEXES } from '../../lambdas/core/tables.js';
 import { LOCAL, logicalId, policiesOfRole, statements, synthGamma } from './app.js';
 
 const namesSigningKeys = (resources: unknown[]) => JSON.stringify(resources).includes('SigningKeysTable');
@@ -47,5 +48,23 @@ describe.each([
     expect(new Set(roles.map((r) => r.replace(/[0-9A-F]{8}$/, '')))).toEqual(
       new Set([expect.stringMatching(/^ApiFunction/), expect.stringMatching(/PlaybackFunction/)]),
     );
+  });
+
+  it('gives the media table one keys-only search index per tier of domain/search.ts, sharing the sort key', () => {
+    const [media] = Object.entries(stateful$.findResources('AWS::DynamoDB::Table')).filter(([id]) =>
+      id.includes('MediaTable'),
+    );
+    type Gsi = { IndexName: string; KeySchema: { AttributeName: string }[]; Projection: { ProjectionType: string } };
+    const indexes = (media?.[1].Properties.GlobalSecondaryIndexes ?? []) as Gsi[];
+    const search = indexes.filter((gsi) => gsi.IndexName !== MEDIA_TABLE.byEnvIndex);
+    expect(search.map((gsi) => gsi.IndexName).sort()).toEqual(
+      Object.keys(SEARCH_TIERS)
+        .map((tier) => SEARCH_TIER_INDEXES[tier as keyof typeof SEARCH_TIERS].index)
+        .sort(),
+    );
+    for (const gsi of search) {
+      expect(gsi.Projection.ProjectionType).toBe('KEYS_ONLY');
+      expect(gsi.KeySchema.map((k) => k.AttributeName)[1]).toBe(MEDIA_TABLE.bySearchSortKey);
+    }
   });
 });

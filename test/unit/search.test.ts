@@ -4,7 +4,16 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DynamoAssetSearch, searchItem } from '../../lambdas/core/adapters/dynamo-asset-search.js';
 import type { AssetRecord } from '../../lambdas/core/domain/media.js';
-import { bucketOf, entriesDiff, normalise, SEARCH_BUCKETS, searchEntries } from '../../lambdas/core/domain/search.js';
+import {
+  bucketOf,
+  entriesDiff,
+  nextWave,
+  normalise,
+  SEARCH_TIERS,
+  searchEntries,
+  shardOf,
+  tierOf,
+} from '../../lambdas/core/domain/search.js';
 import { AssetListQuery, listAssets } from '../../lambdas/core/usecases/search.js';
 import { parseOrThrow } from '../../lambdas/core/validation.js';
 import { InMemoryMediaRepository, preparingAsset } from './fakes.js';
@@ -41,6 +50,57 @@ describe('search entries', () => {
     const { put, remove } = entriesDiff(before, after);
     expect(put.map((e) => e.value)).toEqual(['good news']);
     expect(remove.map((e) => e.value)).toEqual(['old news']);
+  });
+});
+
+describe('index tiers', () => {
+  it('reads the longest tier a search is long enough for: 3-4 characters short, 5-7 mid, 8-11 long, 12+ longest', () => {
+    const tiers = ['abc', 'abcd', 'abcde', 'abcdefg', 'abcdefgh', 'abcdefghijk', 'abcdefghijkl', 'a'.repeat(40)].map(
+      tierOf,
+    );
+    expect(tiers).toEqual(['short', 'short', 'mid', 'mid', 'long', 'long', 'longest', 'longest']);
+    expect(tierOf('日本語のタイトル')).toBe('long');
+  });
+
+  it('files a value under its first characters in each tier it is long enough for, and in no other', () => {
+    expect(shardOf('highlights-123', 'short')).toBe('hig');
+    expect(shardOf('highlights-123', 'mid')).toBe('highl');
+    expect(shardOf('highlights-123', 'long')).toBe('highligh');
+    expect(shardOf('highlights-123', 'longest')).toBe('highlights-1');
+    expect(shardOf('demo-7', 'long')).toBeUndefined();
+    expect(shardOf('ab', 'short')).toBeUndefined();
+    expect(shardOf('🎬🎬🎬🎬🎬', 'mid')).toBe('🎬🎬🎬🎬🎬');
+  });
+
+  it("puts all of an asset's entries of a tier in one of its buckets, spreading assets over every bucket", () => {
+    for (const [tier, { buckets }] of Object.entries(SEARCH_TIERS) as [
+      keyof typeof SEARCH_TIERS,
+      { buckets: number },
+    ][]) {
+      const used = new Set(Array.from({ length: 2000 }, (_, i) => bucketOf(`asset-${i}`, tier)));
+      expect(used).toEqual(new Set(Array.from({ length: buckets }, (_, b) => b)));
+    }
+    expect(bucketOf('a1', 'short')).toBe(bucketOf('a1', 'short'));
+  });
+
+  it('reads one bucket first, then as many as the matches so far need, or every bucket left when none matched', () => {
+    expect(nextWave('short', 0, 0, 25, 32)).toBe(1);
+    expect(nextWave('short', 1, 0, 25, 32)).toBe(31);
+    expect(nextWave('short', 1, 5, 25, 32)).toBe(4);
+    expect(nextWave('short', 3, 24, 25, 32)).toBe(1);
+    expect(nextWave('mid', 4, 2, 100, 16)).toBe(12);
+    expect(nextWave('longest', 0, 0, 25, SEARCH_TIERS.longest.buckets)).toBe(SEARCH_TIERS.longest.buckets);
+    expect(nextWave('short', 0, 0, 25, 5)).toBe(1);
+  });
+
+  it('gives an entry item one index key per tier its value is long enough for', () => {
+    const asset = preparingAsset({ id: 'a1' });
+    const keys = (value: string) =>
+      Object.keys(searchItem(asset, { field: 'title', value })).filter((k) => /^gsi\dpk$/.test(k));
+    expect(keys('cat')).toEqual(['gsi2pk']);
+    expect(keys('cat v')).toEqual(['gsi2pk', 'gsi4pk']);
+    expect(keys('cat vide')).toEqual(['gsi2pk', 'gsi4pk', 'gsi3pk']);
+    expect(keys('cat video 12')).toEqual(['gsi2pk', 'gsi4pk', 'gsi3pk', 'gsi5pk']);
   });
 });
 
@@ -149,7 +209,9 @@ describe('DynamoAssetSearch', () => {
             pk: 'search#a1#external_id#new-value-42',
             kind: 'search',
             gsi2pk: `env1#new#${bucketOf('a1', 'short')}`,
+            gsi4pk: `env1#new-v#${bucketOf('a1', 'mid')}`,
             gsi3pk: `env1#new-valu#${bucketOf('a1', 'long')}`,
+            gsi5pk: `env1#new-value-42#${bucketOf('a1', 'longest')}`,
             gsi2sk: 'new-value-42\u0001a1',
           },
         },
@@ -180,15 +242,46 @@ describe('DynamoAssetSearch', () => {
     expect(seen.sort()).toEqual(assets.map((a) => a.id).sort());
   });
 
-  it('reads a long search from the long tier, every bucket in widening waves, to find one rare value', async () => {
+  it('reads a long search from the long tier: one bucket, then every other bucket at once, to find one rare value', async () => {
     const assets = Array.from({ length: 50 }, (_, i) =>
       preparingAsset({ id: `a${i}`, meta: { external_id: `ext-${i}-abcdef` } }),
     );
     serveIndex(entriesOf(assets));
-    expect((await index.find('env1', 'ext-37-abc', 25)).items.map((h) => h.id)).toEqual(['a37']);
+    const hit = assets.find((a) => bucketOf(a.id, 'long') !== 0);
+    const query = normalise(hit?.meta?.external_id ?? '').slice(0, 10);
+    expect((await index.find('env1', query, 25)).items.map((h) => h.id)).toEqual([hit?.id]);
     const calls = doc.commandCalls(QueryCommand).map((c) => c.args[0].input);
-    expect(calls).toHaveLength(SEARCH_BUCKETS.long);
+    expect(calls).toHaveLength(SEARCH_TIERS.long.buckets);
     expect(new Set(calls.map((c) => c.IndexName))).toEqual(new Set(['bySearchLong']));
+  });
+
+  it('reads a search of 12 characters or more from the longest tier, every bucket in its first wave', async () => {
+    const assets = Array.from({ length: 50 }, (_, i) =>
+      preparingAsset({ id: `a${i}`, meta: { external_id: `EXT-${i}-abcdefgh` } }),
+    );
+    serveIndex(entriesOf(assets));
+    const started: number[] = [];
+    let inFlight = 0;
+    doc.on(QueryCommand).callsFake(async () => {
+      started.push(++inFlight);
+      await new Promise((r) => setTimeout(r, 1));
+      inFlight--;
+      return { Items: [] };
+    });
+    await index.find('env1', 'ext-37-abcdefgh', 25);
+    expect(started).toHaveLength(SEARCH_TIERS.longest.buckets);
+    expect(Math.max(...started)).toBe(SEARCH_TIERS.longest.buckets);
+    expect(new Set(doc.commandCalls(QueryCommand).map((c) => c.args[0].input.IndexName))).toEqual(
+      new Set(['bySearchLongest']),
+    );
+  });
+
+  it('finds an entry written under the buckets of an older layout (fewer buckets): it lies in a bucket still read', async () => {
+    const asset = preparingAsset({ id: 'old-1', meta: { external_id: 'legacy-value' } });
+    const item = searchItem(asset, { field: 'external_id', value: 'legacy-value' }) as Record<string, string>;
+    item.gsi2pk = 'env1#leg#3';
+    serveIndex([item]);
+    expect((await index.find('env1', 'leg', 25)).items.map((h) => h.id)).toEqual(['old-1']);
   });
 
   it('refuses a cursor of another search or a bucket out of range', async () => {
@@ -196,6 +289,8 @@ describe('DynamoAssetSearch', () => {
     const cursor = (key: object) => Buffer.from(JSON.stringify(key)).toString('base64url');
     const other = cursor({ bucket: '2', pk: 'x', gsi2pk: 'env2#cat#2', gsi2sk: 'cat\u0001a' });
     await expect(index.find('env1', 'cat', 10, other)).rejects.toThrow(/cursor/);
-    await expect(index.find('env1', 'cat', 10, cursor({ bucket: '16' }))).rejects.toThrow(/cursor/);
+    await expect(index.find('env1', 'cat', 10, cursor({ bucket: String(SEARCH_TIERS.short.buckets) }))).rejects.toThrow(
+      /cursor/,
+    );
   });
 });

@@ -10,24 +10,23 @@ import type { AssetRecord } from '../domain/media.js';
 import {
   bucketOf,
   entriesDiff,
-  SEARCH_BUCKETS,
+  nextWave,
+  SEARCH_TIERS,
   type SearchEntry,
   type SearchTier,
   shardOf,
+  TIER_NAMES,
   tierOf,
 } from '../domain/search.js';
 import type { AssetSearchIndex, Page, SearchHit } from '../ports.js';
-import { envIndexKey, MEDIA_TABLE, mediaKey, SEARCH_SEPARATOR, searchItemKey } from '../tables.js';
+import { envIndexKey, MEDIA_TABLE, mediaKey, SEARCH_SEPARATOR, SEARCH_TIER_INDEXES, searchItemKey } from '../tables.js';
 import { assetFromItem, decodeKey, encodeCursor } from './media-items.js';
 import { MediaTable } from './media-table.js';
 
 type Item = Record<string, unknown>;
 const { partitionKey: PK, bySearchSortKey: SSK } = MEDIA_TABLE;
-/** Each tier's index and partition-key attribute. */
-const TIERS = {
-  short: { index: MEDIA_TABLE.bySearchIndex, key: MEDIA_TABLE.bySearchPartitionKey },
-  long: { index: MEDIA_TABLE.bySearchLongIndex, key: MEDIA_TABLE.bySearchLongPartitionKey },
-} as const satisfies Record<SearchTier, unknown>;
+/** Each tier's index and partition-key attribute (typed here so that a tier without an index fails to compile). */
+const TIERS: Record<SearchTier, { index: string; partitionKey: string }> = SEARCH_TIER_INDEXES;
 /** DynamoDB's limits per BatchWriteItem and BatchGetItem call. */
 const WRITE_BATCH = 25;
 const GET_BATCH = 100;
@@ -41,16 +40,16 @@ export function searchItem(asset: Pick<AssetRecord, 'id' | 'env'>, entry: Search
     kind: 'search',
     [SSK]: `${entry.value}${SEARCH_SEPARATOR}${asset.id}`,
   };
-  for (const tier of ['short', 'long'] as const) {
+  for (const tier of TIER_NAMES) {
     const shard = shardOf(entry.value, tier);
-    if (shard !== undefined) item[TIERS[tier].key] = partitionOf(asset.env, shard, bucketOf(asset.id, tier));
+    if (shard !== undefined) item[TIERS[tier].partitionKey] = partitionOf(asset.env, shard, bucketOf(asset.id, tier));
   }
   return item;
 }
 
 const partitionOf = (env: string, shard: string, bucket: number) => `${env}#${shard}#${bucket}`;
 
-/** Search entries as items of the media table, read through its keys-only `bySearch` index. */
+/** Search entries as items of the media table, read through its keys-only search indexes, one per tier. */
 export class DynamoAssetSearch implements AssetSearchIndex {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
@@ -82,8 +81,8 @@ export class DynamoAssetSearch implements AssetSearchIndex {
   }
 
   /**
-   * Reads the query's tier bucket after bucket, in waves of 1, 2, 4… buckets read at once, until `limit` entries are
-   * found: a common word stops in the first bucket, a rare value reads all of them. The cursor names the bucket to
+   * Reads the buckets of the query's tier in waves (domain `nextWave`: one bucket, then as many as the matches so far
+   * suggest, or all that are left when none matched), until `limit` entries are found. The cursor names the bucket to
    * go on with and, when that bucket was left part-way, the entry to start after.
    */
   async find(env: string, query: string, limit: number, cursor?: string): Promise<Page<SearchHit>> {
@@ -93,9 +92,10 @@ export class DynamoAssetSearch implements AssetSearchIndex {
     if (!at) throw new ValidationError(['cursor: is not a cursor of this search']);
     const hits: SearchHit[] = [];
     let { bucket, after } = at as { bucket: number; after?: Item };
-    const buckets = SEARCH_BUCKETS[tier];
-    for (let wave = 1; bucket < buckets; wave *= 2) {
-      const reads = Array.from({ length: Math.min(wave, buckets - bucket) }, (_, i) => bucket + i);
+    const { buckets } = SEARCH_TIERS[tier];
+    for (let read = 0; bucket < buckets; ) {
+      const wave = nextWave(tier, read, hits.length, limit, buckets - at.bucket);
+      const reads = Array.from({ length: wave }, (_, i) => bucket + i);
       const want = limit - hits.length;
       const pages = await Promise.all(
         reads.map((b, i) =>
@@ -115,7 +115,8 @@ export class DynamoAssetSearch implements AssetSearchIndex {
           return { items: hits, ...(nextBucket < buckets && { next: encodeSearchCursor(nextBucket) }) };
         }
       }
-      bucket += reads.length;
+      bucket += wave;
+      read += wave;
       after = undefined;
     }
     return { items: hits };
@@ -127,7 +128,7 @@ export class DynamoAssetSearch implements AssetSearchIndex {
         TableName: this.tableName,
         IndexName: TIERS[tier].index,
         KeyConditionExpression: '#spk = :partition AND begins_with(#ssk, :query)',
-        ExpressionAttributeNames: { '#spk': TIERS[tier].key, '#ssk': SSK },
+        ExpressionAttributeNames: { '#spk': TIERS[tier].partitionKey, '#ssk': SSK },
         ExpressionAttributeValues: { ':partition': partition, ':query': query },
         Limit: limit,
         ExclusiveStartKey: after,
@@ -169,7 +170,7 @@ const idOf = (item: Item) => String(item[SSK]).split(SEARCH_SEPARATOR).pop() ?? 
 /** An index item's key (table key + index keys): where a read of its bucket resumes. */
 const keyOf = (item: Item, tier: SearchTier): Item => ({
   [PK]: item[PK],
-  [TIERS[tier].key]: item[TIERS[tier].key],
+  [TIERS[tier].partitionKey]: item[TIERS[tier].partitionKey],
   [SSK]: item[SSK],
 });
 
@@ -177,11 +178,12 @@ const encodeSearchCursor = (bucket: number, after?: Item) => encodeCursor({ buck
 
 /** A search cursor names a bucket of the same tier and, if any, an entry of that bucket matching the same query. */
 function decodeSearchCursor(cursor: string, env: string, shard: string, query: string, tier: SearchTier) {
-  const key = decodeKey(cursor, ['bucket']) ?? decodeKey(cursor, ['bucket', PK, TIERS[tier].key, SSK]);
+  const key = decodeKey(cursor, ['bucket']) ?? decodeKey(cursor, ['bucket', PK, TIERS[tier].partitionKey, SSK]);
   const bucket = Number(key?.bucket);
-  if (!key || !Number.isInteger(bucket) || bucket < 0 || bucket >= SEARCH_BUCKETS[tier]) return undefined;
+  if (!key || !Number.isInteger(bucket) || bucket < 0 || bucket >= SEARCH_TIERS[tier].buckets) return undefined;
   const { bucket: _, ...after } = key;
   if (Object.keys(after).length === 0) return { bucket };
-  const sameSearch = after[TIERS[tier].key] === partitionOf(env, shard, bucket) && after[SSK]?.startsWith(query);
+  const sameSearch =
+    after[TIERS[tier].partitionKey] === partitionOf(env, shard, bucket) && after[SSK]?.startsWith(query);
   return sameSearch ? { bucket, after } : undefined;
 }

@@ -4,11 +4,10 @@
  * for the free-text ones (title, passthrough) also every word onwards, so "cat" finds "My cat video". A search is a
  * range read of the entries that start with the normalised query.
  *
- * Index partitions stay small however common a word is: an entry is filed under its first three characters (the
- * short tier, for searches of 3 to 7 characters) and, when it has them, its first eight (the long tier), and in each
- * tier under one of its SEARCH_BUCKETS buckets, chosen by the asset id. A search reads the buckets of its tier one
- * after another, in widening waves, until its page is full: a common word fills it from the first bucket (a sixteenth
- * of the entries), a rare value reads every bucket, each nearly empty.
+ * Index partitions stay small however common a word is: an entry is filed under its first 3, 5, 8 and 12 characters
+ * (SEARCH_TIERS, as far as it is long enough) and in each tier under one of a few buckets, chosen by the asset id. A
+ * search reads the buckets of the longest tier it is long enough for, in waves, until its page is full: a common
+ * word fills it from the first bucket, a rare value reads every bucket at once, each nearly empty.
  */
 import type { AssetRecord } from './media.js';
 
@@ -43,36 +42,63 @@ export function normalise(text: string): string {
   return Array.from(folded).slice(0, MAX_ENTRY_LENGTH).join('');
 }
 
-/** The long tier's prefix: searches this long or longer read entries filed under their first 8 characters. */
-export const LONG_SHARD_LENGTH = 8;
-export type SearchTier = 'short' | 'long';
-
 /**
- * Buckets per prefix in each tier: a partition holds about 1/16 (short) or 1/4 (long) of the entries sharing its
- * prefix, and a search that finds little reads that many partitions. Three characters are shared by far more values
- * than eight, so the short tier splits more.
+ * The index tiers, shortest first. An entry is filed in every tier it is long enough for, under its first `length`
+ * characters and one of `buckets` buckets chosen by its asset id; a search reads the longest tier it is long enough
+ * for. Why four lengths: a partition holds every entry sharing the tier's prefix, so a search pays for the entries of
+ * the prefix that do not start with the whole query (DynamoDB skips them in a range read, the emulator tests each
+ * one). A passthrough like "highlights-123" read at 8 characters shares its partitions with every title holding
+ * "highlights"; at 12 only with its own kind. Why these buckets: a common prefix fills a page from one bucket of about
+ * 1/buckets of its entries; a rare value reads every bucket, each nearly empty, in one parallel wave. Short prefixes
+ * are shared most, so they split most; values of 12 characters or more are nearly always rare (ids, external ids,
+ * numbered passthrough), so that tier reads all its buckets in its first wave (`firstWave`).
  */
-export const SEARCH_BUCKETS: Record<SearchTier, number> = { short: 16, long: 4 };
+export const SEARCH_TIERS = {
+  short: { length: MIN_SEARCH_LENGTH, buckets: 32, firstWave: 1 },
+  mid: { length: 5, buckets: 16, firstWave: 1 },
+  long: { length: 8, buckets: 8, firstWave: 1 },
+  longest: { length: 12, buckets: 4, firstWave: 4 },
+} as const;
+export type SearchTier = keyof typeof SEARCH_TIERS;
+/** The tiers, shortest first. */
+export const TIER_NAMES = Object.keys(SEARCH_TIERS) as SearchTier[];
 
-const prefix = (normalised: string, length: number) => Array.from(normalised).slice(0, length).join('');
+const codePoints = (text: string) => Array.from(text);
 
-/** The tier a search reads: the long one once the query is long enough to name a long-tier prefix. */
-export const tierOf = (query: string): SearchTier => (Array.from(query).length >= LONG_SHARD_LENGTH ? 'long' : 'short');
+/** The tier a search reads: the longest one whose prefix the query is long enough to name. */
+export function tierOf(query: string): SearchTier {
+  const length = codePoints(query).length;
+  return TIER_NAMES.filter((tier) => SEARCH_TIERS[tier].length <= length).at(-1) ?? 'short';
+}
 
 /**
- * The prefix an entry (or a search) is filed under in a tier, or undefined when a value is too short for the long tier
+ * The prefix an entry (or a search) is filed under in a tier, or undefined when the value is too short for the tier
  * (no search long enough to read that tier could match it).
  */
 export function shardOf(normalised: string, tier: SearchTier): string | undefined {
-  if (tier === 'short') return prefix(normalised, MIN_SEARCH_LENGTH);
-  return Array.from(normalised).length >= LONG_SHARD_LENGTH ? prefix(normalised, LONG_SHARD_LENGTH) : undefined;
+  const points = codePoints(normalised);
+  const { length } = SEARCH_TIERS[tier];
+  return points.length >= length ? points.slice(0, length).join('') : undefined;
 }
 
 /** The bucket of an asset's entries in a tier: a stable hash (FNV-1a) of its id, the same for all its entries. */
 export function bucketOf(assetId: string, tier: SearchTier): number {
   let hash = 0x811c9dc5;
   for (let i = 0; i < assetId.length; i++) hash = Math.imul(hash ^ assetId.charCodeAt(i), 0x01000193) >>> 0;
-  return hash % SEARCH_BUCKETS[tier];
+  return hash % SEARCH_TIERS[tier].buckets;
+}
+
+/**
+ * How many buckets a search of `tier` reads at once next, having read `read` of the `left` buckets it may read and
+ * found `found` of the `wanted` matches: first the tier's first wave (one bucket: a common prefix fills its page
+ * there), then as many as the matches per bucket so far suggest are needed, and every bucket left when none matched
+ * (a rare value: one wave of nearly empty reads instead of many rounds).
+ */
+export function nextWave(tier: SearchTier, read: number, found: number, wanted: number, left: number): number {
+  const remaining = left - read;
+  if (read === 0) return Math.min(SEARCH_TIERS[tier].firstWave, remaining);
+  if (found === 0) return remaining;
+  return Math.min(remaining, Math.max(1, Math.ceil(((wanted - found) * read) / found)));
 }
 
 /** Every entry of an asset's values, without duplicates. */
