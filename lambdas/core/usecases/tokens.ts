@@ -199,7 +199,12 @@ export async function verifyCredentials(
       throw new UnauthorizedError('Invalid access token');
     verified?.remember(memo, token.secret_hash);
   }
-  return { env: token.env, tokenId: token.id, permissions: expand(token.permissions ?? LEGACY_PERMISSIONS) };
+  return {
+    env: token.env,
+    tokenId: token.id,
+    permissions: expand(token.permissions ?? LEGACY_PERMISSIONS),
+    ...(token.expires_at !== undefined && { expiresAt: token.expires_at }),
+  };
 }
 
 /** Digests of id:secret pairs that passed scrypt, with the hash they matched; bounded, cleared when full. */
