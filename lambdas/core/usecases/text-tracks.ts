@@ -230,7 +230,13 @@ export async function deleteTextTrack(
     throw new ValidationError(['The video track and the primary audio track cannot be deleted']);
   }
   if (asset.audio_tracks?.[trackId] && ctx.deleteAudio) return ctx.deleteAudio(asset, trackId);
-  if (!asset.text_tracks?.[trackId]) throw new NotFoundError('track', trackId);
+  const track = asset.text_tracks?.[trackId];
+  if (!track) throw new NotFoundError('track', trackId);
+  // A generated track's transcription job runs until it settles: deleting it then asking again would start job
+  // after job (speech-to-text is paid by the minute, and the account's concurrent jobs are shared by everyone).
+  if (track.text_source === 'generated_vod' && track.status === 'preparing') {
+    throw new ValidationError(['The track is still being generated; delete it once it is ready or errored']);
+  }
   await ctx.tracks.removeTextTrack(asset.id, trackId);
   await ctx.objects.deletePrefix(ctx.outputBucket, `${assetOutputPrefix(asset.id)}/${textTrackFolder(trackId)}/`);
 }
