@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { NotFoundError, TooManyRequestsError, UnauthorizedError } from '../../lambdas/core/domain/errors.js';
+import { ForbiddenError } from '../../lambdas/core/domain/permissions.js';
 import {
   connect,
   disconnect,
@@ -54,6 +55,16 @@ describe('WebSocket connections', () => {
     await expect(subscribe('c1', { action: 'subscribe', ids: ['a1'] }, { connections })).rejects.toBeInstanceOf(
       NotFoundError,
     );
+  });
+
+  it('refuses a token without video:read: the events carry assets, uploads and their playback ids', async () => {
+    const { id, secret } = await createToken('env1', 'system only', { tokens }, { permissions: ['system:write'] });
+    await expect(
+      connect({ connectionId: 'sys', token: `${id}:${secret}` }, { tokens, connections }),
+    ).rejects.toBeInstanceOf(ForbiddenError);
+    expect(connections.connections.has('sys')).toBe(false);
+    const reader = await createToken('env1', 'reader', { tokens }, { permissions: ['video:read'] });
+    await connect({ connectionId: 'r', token: `${reader.id}:${reader.secret}` }, { tokens, connections });
   });
 
   it('records when an expiring token stops working, so its socket stops with it', async () => {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseCredentials } from '../auth.js';
 import { TooManyRequestsError } from '../domain/errors.js';
+import { requirePermission } from '../domain/permissions.js';
 import type { ConnectionRepository, TokenRepository } from '../ports.js';
 import { verifyCredentials } from './tokens.js';
 
@@ -27,8 +28,8 @@ const tooManyConnections = () =>
   );
 
 /**
- * Accepts a connection that presents a valid `<id>:<secret>` token (any permission: events carry what
- * `video:read` can read, and every token can read something) and binds it to the token's environment;
+ * Accepts a connection that presents a valid `<id>:<secret>` token with `video:read` (events carry what it reads;
+ * ForbiddenError otherwise) and binds it to the token's environment;
  * until it subscribes it receives every event of that environment. Throws UnauthorizedError.
  */
 export async function connect(
@@ -36,6 +37,8 @@ export async function connect(
   ctx: { tokens: TokenRepository; connections: ConnectionRepository; now?: () => number },
 ): Promise<{ env: string }> {
   const caller = await verifyCredentials(input.token ? parseCredentials(input.token) : undefined, ctx);
+  // Events carry assets and uploads (passthrough, playback ids): what video:read reads, which a system token lacks.
+  requirePermission(caller.permissions, 'video:read');
   const { env } = caller;
   const full = async () => (await ctx.connections.listByEnv(env)).length >= MAX_CONNECTIONS_PER_ENVIRONMENT;
   if (await full()) throw tooManyConnections();
