@@ -127,7 +127,7 @@ describe('text track fetches in flight', () => {
       return new Promise((_resolve, reject) => stalls.push(() => reject(new Error('deadline'))));
     };
     const held = Array.from({ length: MAX_TEXT_TRACK_FETCHES }, (_, i) => addTrack({ name: `held ${i}` }));
-    await new Promise((r) => setTimeout(r, 20));
+    while (fetches < MAX_TEXT_TRACK_FETCHES) await new Promise((r) => setTimeout(r, 5));
     const over = await addTrack({ name: 'one more' });
     expect(over.status).toBe(429);
     expect(over.body.error.type).toBe('too_many_requests');
