@@ -1,12 +1,14 @@
 /**
  * WebSocket `$connect`: browsers cannot set headers on a WebSocket, so the access token comes as the query
- * parameter `token=<id>:<secret>`. A connection without a valid token is refused with 401.
+ * parameter `token=<id>:<secret>`. A connection without a valid token is refused with 401, one whose token lacks
+ * video:read with 403, one past the environment's limit of open connections with 429.
  */
 import type { APIGatewayProxyStructuredResultV2, APIGatewayProxyWebsocketEventV2, Context } from 'aws-lambda';
 import { documentClient } from '../core/adapters/clients.js';
 import { DynamoConnectionRepository } from '../core/adapters/dynamo-connections.js';
 import { DynamoTokenRepository } from '../core/adapters/dynamo-tokens.js';
-import { UnauthorizedError } from '../core/domain/errors.js';
+import { TooManyRequestsError, UnauthorizedError } from '../core/domain/errors.js';
+import { ForbiddenError } from '../core/domain/permissions.js';
 import { envFor } from '../core/env.js';
 import { logger } from '../core/logger.js';
 import { once } from '../core/once.js';
@@ -28,6 +30,8 @@ export function createConnectHandler(deps: () => { tokens: TokenRepository; conn
       return { statusCode: 200 };
     } catch (err) {
       if (err instanceof UnauthorizedError) return { statusCode: 401 };
+      if (err instanceof TooManyRequestsError) return { statusCode: 429 };
+      if (err instanceof ForbiddenError) return { statusCode: 403 };
       throw err;
     }
   };

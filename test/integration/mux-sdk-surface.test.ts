@@ -280,6 +280,13 @@ describe('the SDK surface', () => {
     let renditionId: string | undefined;
     answers.createStaticRendition = await muxShaped(async () => {
       renditionId = (await mux.video.assets.createStaticRendition(assetId, { resolution: 'audio-only' })).id;
+      // A file still being made cannot be deleted (its task runs): wait for it to settle.
+      await client.until(
+        'the static rendition to settle',
+        () => mux.video.assets.retrieve(assetId),
+        (a) => !a.static_renditions?.files?.some((f) => f.id === renditionId && f.status === 'preparing'),
+        120_000,
+      );
     });
     // Deleting needs a rendition to delete: one made above, or none (then it must be refused the same way).
     answers.deleteStaticRendition = await muxShaped(() =>

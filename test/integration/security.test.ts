@@ -116,6 +116,21 @@ describe('WebSocket $connect', () => {
     expect(await connect('garbage')).toBe('refused');
     expect(await connect(`${config.tokenId}:${config.tokenSecret}`)).toBe('open');
   });
+
+  it('refuses a token without video:read (its events would carry the assets that token may not read)', async () => {
+    const client = new GammaClient(config);
+    const minted = await client.request('POST', '/system/v1/access-tokens', {
+      name: 'system only',
+      permissions: ['system:write'],
+    });
+    expect(minted.status, JSON.stringify(minted.json)).toBe(201);
+    const { id, secret } = minted.json.data;
+    try {
+      expect(await connect(`${id}:${secret}`)).toBe('refused');
+    } finally {
+      await client.request('DELETE', `/system/v1/access-tokens/${id}`);
+    }
+  });
 });
 
 describe('logs', () => {

@@ -5,8 +5,9 @@ import {
   type StaticRenditionFile,
   type StaticRenditionOutcome,
   settleFiles,
+  withoutFiles,
 } from '../../lambdas/core/domain/static-renditions.js';
-import type { MasterStore, StaticRenditionsStore } from '../../lambdas/core/ports.js';
+import type { MasterRemoval, MasterStore, StaticRenditionsStore } from '../../lambdas/core/ports.js';
 import type { InMemoryMediaRepository } from './fakes.js';
 
 export class InMemoryAssetFiles implements StaticRenditionsStore, MasterStore {
@@ -37,8 +38,8 @@ export class InMemoryAssetFiles implements StaticRenditionsStore, MasterStore {
     });
   }
 
-  async removeStaticRenditions(assetId: string, fileIds: readonly string[]): Promise<AssetRecord> {
-    return this.rewrite(assetId, (stored) => stored.filter((f) => !fileIds.includes(f.id)));
+  async removeStaticRenditions(assetId: string, fileIds: readonly string[], settledOnly = false): Promise<AssetRecord> {
+    return this.rewrite(assetId, (stored) => withoutFiles(stored, fileIds, settledOnly));
   }
 
   async requestMaster(assetId: string): Promise<{ asset: AssetRecord; started: boolean }> {
@@ -55,10 +56,11 @@ export class InMemoryAssetFiles implements StaticRenditionsStore, MasterStore {
     asset.master = master;
   }
 
-  async removeMaster(assetId: string, expiresAt?: number): Promise<AssetRecord | undefined> {
+  async removeMaster(assetId: string, which: MasterRemoval = 'any'): Promise<AssetRecord | undefined> {
     const asset = this.media.assets.get(assetId)?.asset;
     if (!asset?.master || asset.status === 'deleted') return undefined;
-    if (expiresAt !== undefined && asset.master.expires_at !== expiresAt) return undefined;
+    if (which === 'settled' && asset.master.status === 'preparing') return undefined;
+    if (typeof which === 'object' && asset.master.expires_at !== which.expiresAt) return undefined;
     delete asset.master;
     asset.master_access = 'none';
     return structuredClone(asset);

@@ -99,10 +99,28 @@ describe('static renditions after creation', () => {
   it('deletes a file and its object; an unknown id is not found', async () => {
     await seed(readyAsset());
     const file = await createStaticRendition('asset1', { resolution: 'highest' }, ctx);
+    await files.record('asset1', [{ resolution: 'highest', status: 'ready' }]);
     await deleteStaticRendition('asset1', file.id, ctx);
     expect((await stored()).static_renditions).toEqual([]);
     expect(objects.deleted).toEqual(['out/assets/asset1/highest.mp4']);
     await expect(deleteStaticRendition('asset1', file.id, ctx)).rejects.toThrow('not found');
+  });
+
+  it('refuses to delete a file still being written, so create/delete in a loop cannot start task after task', async () => {
+    await seed(readyAsset());
+    const file = await createStaticRendition('asset1', { resolution: 'highest' }, ctx);
+    await expect(deleteStaticRendition('asset1', file.id, ctx)).rejects.toThrow(
+      'static rendition: highest.mp4 is still being prepared; delete it once it is ready or errored',
+    );
+    await expect(updateMp4Support('asset1', { mp4_support: 'none' }, ctx)).rejects.toBeInstanceOf(ValidationError);
+    await expect(createStaticRendition('asset1', { resolution: 'highest' }, ctx)).rejects.toThrow('already has');
+    expect(runner.jobs).toHaveLength(1);
+    expect((await stored()).static_renditions?.map((f) => f.status)).toEqual(['preparing']);
+    expect(objects.deleted).toEqual([]);
+    // Once settled it goes as before.
+    await files.record('asset1', [{ resolution: 'highest', status: 'ready' }]);
+    await deleteStaticRendition('asset1', file.id, ctx);
+    expect((await stored()).static_renditions).toEqual([]);
   });
 
   it('PUT mp4-support adds what the value names, removes what it no longer names, and refuses standard', async () => {
@@ -111,11 +129,13 @@ describe('static renditions after creation', () => {
     await updateMp4Support('asset1', { mp4_support: 'audio-only,capped-1080p' }, ctx);
     expect((await stored()).static_renditions?.map((f) => f.name)).toEqual(['360p.mp4', 'highest.mp4', 'audio.m4a']);
     expect(runner.jobs.at(-1)?.staticRenditions).toEqual(['highest', 'audio-only']);
+    await files.record('asset1', [{ resolution: 'highest', status: 'ready' }]);
 
     const asset = await updateMp4Support('asset1', { mp4_support: 'audio-only' }, ctx);
     expect(asset.static_renditions?.files.map((f) => f.name)).toEqual(['360p.mp4', 'audio.m4a']);
     expect(objects.deleted).toEqual(['out/assets/asset1/highest.mp4']);
     // Only what mp4_support stands for is removed: a file asked for by resolution stays.
+    await files.record('asset1', [{ resolution: 'audio-only', status: 'ready' }]);
     await updateMp4Support('asset1', { mp4_support: 'none' }, ctx);
     expect((await stored()).static_renditions?.map((f) => f.name)).toEqual(['360p.mp4']);
 
@@ -141,6 +161,19 @@ describe('master access', () => {
     expect(asset.master_access).toBe('none');
     expect(asset).not.toHaveProperty('master');
     expect(objects.deleted).toEqual(['out/assets/asset1/master.mp4']);
+  });
+
+  it('none is refused while the master is being made, so temporary/none in a loop starts one task, not many', async () => {
+    await seed(readyAsset());
+    for (let i = 0; i < 3; i++) {
+      await updateMasterAccess('asset1', { master_access: 'temporary' }, ctx);
+      await expect(updateMasterAccess('asset1', { master_access: 'none' }, ctx)).rejects.toThrow(
+        'master_access: the master is still being prepared; set none once it is ready or errored',
+      );
+    }
+    expect(runner.jobs).toHaveLength(1);
+    expect((await stored()).master).toEqual({ status: 'preparing' });
+    expect(objects.deleted).toEqual([]);
   });
 
   it('a master that could not start is errored; one the runner cannot make is undone', async () => {

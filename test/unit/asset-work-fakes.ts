@@ -1,5 +1,9 @@
 /** Fakes for work on a ready asset: audio tracks and shots on the in-memory assets, and presigned URLs. */
-import { AUDIO_TRACK_TRANSITIONS, type AudioTrackRecord } from '../../lambdas/core/domain/audio-tracks.js';
+import {
+  AUDIO_TRACK_DELETABLE,
+  AUDIO_TRACK_TRANSITIONS,
+  type AudioTrackRecord,
+} from '../../lambdas/core/domain/audio-tracks.js';
 import { TransitionError } from '../../lambdas/core/domain/errors.js';
 import type { ShotsRecord } from '../../lambdas/core/domain/shots.js';
 import type { AudioTrackPatch, AudioTrackRepository, ObjectUrls, ShotsRepository } from '../../lambdas/core/ports.js';
@@ -43,7 +47,9 @@ export class InMemoryAssetWork implements AudioTrackRepository, ShotsRepository 
 
   async removeAudioTrack(assetId: string, trackId: string): Promise<void> {
     const tracks = this.ready(assetId).audio_tracks ?? {};
-    if (!tracks[trackId]) throw new TransitionError('track', trackId, 'deleted', ['on a ready asset']);
+    if (!tracks[trackId] || !AUDIO_TRACK_DELETABLE.includes(tracks[trackId].status)) {
+      throw new TransitionError('track', trackId, 'deleted', AUDIO_TRACK_DELETABLE);
+    }
     delete tracks[trackId];
   }
 

@@ -29,6 +29,9 @@ describe('DynamoConnectionRepository', () => {
       TableName: 'connections',
       Item: { connectionId: 'c1', env: 'env1', connected_at: 7 },
     });
+    // An expiring token's connection keeps its expiry (the notify function closes it then).
+    await repo.put({ connectionId: 'c2', env: 'env1', connected_at: 7, expires_at: 60 });
+    expect(doc.commandCalls(PutCommand)[1]?.args[0].input.Item).toMatchObject({ expires_at: 60 });
   });
 
   it('adds subscriptions to a string set of an existing connection', async () => {
@@ -50,11 +53,11 @@ describe('DynamoConnectionRepository', () => {
         Items: [{ connectionId: 'c1', env: 'env1', connected_at: 1, subscriptions: new Set(['a1']) }],
         LastEvaluatedKey: { connectionId: 'c1', env: 'env1' },
       })
-      .resolvesOnce({ Items: [{ connectionId: 'c2', env: 'env1', connected_at: 2 }] });
+      .resolvesOnce({ Items: [{ connectionId: 'c2', env: 'env1', connected_at: 2, expires_at: 99 }] });
 
     expect(await repo.listByEnv('env1')).toEqual([
       { connectionId: 'c1', env: 'env1', connected_at: 1, subscriptions: ['a1'] },
-      { connectionId: 'c2', env: 'env1', connected_at: 2, subscriptions: [] },
+      { connectionId: 'c2', env: 'env1', connected_at: 2, expires_at: 99, subscriptions: [] },
     ]);
     const [first, second] = doc.commandCalls(QueryCommand).map((c) => c.args[0].input);
     expect(first).toMatchObject({ IndexName: 'byEnv', ExpressionAttributeValues: { ':env': 'env1' } });

@@ -12,6 +12,7 @@ import {
   generateSubtitles,
   NOT_AVAILABLE,
 } from '../../lambdas/core/usecases/generated-subtitles.js';
+import { deleteTextTrack } from '../../lambdas/core/usecases/text-tracks.js';
 import { parseOrThrow } from '../../lambdas/core/validation.js';
 import { InMemoryMediaRepository, InMemoryObjects, preparingAsset } from './fakes.js';
 import { InMemoryTextStore, InMemoryTextTracks, storeRenditions } from './track-fakes.js';
@@ -124,6 +125,20 @@ describe('generateSubtitles', () => {
     transcriber.refuseStart = true;
     const [track] = await generateSubtitles('asset1', 'audio1', body([{}]), ctx());
     expect(track).toMatchObject({ status: 'errored', error: { type: 'retryable' } });
+  });
+
+  it('a track still being transcribed cannot be deleted, so generate/delete in a loop cannot start job after job', async () => {
+    const deleting = { ...ctx(), objects, outputBucket: 'output' };
+    const [track] = await generateSubtitles('asset1', 'audio1', body([{ language_code: 'en' }]), ctx());
+    await expect(deleteTextTrack('asset1', track?.id ?? '', deleting)).rejects.toThrow(
+      'The track is still being generated; delete it once it is ready or errored',
+    );
+    expect((await media.getAsset('asset1'))?.text_tracks?.[track?.id ?? '']?.status).toBe('preparing');
+    expect(transcriber.started).toHaveLength(1);
+    // Once it has settled it goes as any track.
+    await deleting.tracks.finishTextTrack('asset1', track?.id ?? '', 'errored', { type: 'retryable', messages: [] });
+    await deleteTextTrack('asset1', track?.id ?? '', deleting);
+    expect((await media.getAsset('asset1'))?.text_tracks?.[track?.id ?? '']).toBeUndefined();
   });
 
   it.each([

@@ -69,6 +69,16 @@ describe('notifyChange', () => {
     expect([...connections.connections.keys()].sort()).toEqual(['all', 'itsUpload', 'otherAsset', 'otherEnv']);
   });
 
+  it('closes and forgets a connection whose token has expired instead of sending to it', async () => {
+    await connections.put({ connectionId: 'expired', env: 'env1', connected_at: 1, expires_at: 100 });
+    await connections.put({ connectionId: 'later', env: 'env1', connected_at: 1, expires_at: 10_000 });
+    const result = await notifyChange(assetReady, { connections, pusher, now: () => 5_000_000 });
+    expect(pusher.posted.map((p) => p.connectionId).sort()).toEqual(['all', 'itsUpload', 'later', 'thisAsset']);
+    expect(pusher.closed).toEqual(['expired']);
+    expect(connections.connections.has('expired')).toBe(false);
+    expect(result).toMatchObject({ sent: 4, gone: 1 });
+  });
+
   it('sends nothing for a change that implies no event', async () => {
     const unchanged: MediaChange = {
       eventId: 'e',

@@ -4,7 +4,12 @@ import Mux from '@mux/mux-node';
 import { SignJWT } from 'jose';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { resolvePlayback, type TextObjects } from '../../lambdas/core/usecases/playback.js';
-import { createSigningKey, deleteSigningKey, getSigningKey } from '../../lambdas/core/usecases/signing-keys.js';
+import {
+  createSigningKey,
+  deleteSigningKey,
+  getSigningKey,
+  MAX_SIGNING_KEYS,
+} from '../../lambdas/core/usecases/signing-keys.js';
 import { InMemorySigningKeys } from './api-fakes.js';
 import { grantOf, testSigner } from './cdn-keys.js';
 import { InMemoryMediaRepository, preparingAsset } from './fakes.js';
@@ -90,6 +95,22 @@ describe('signed playback', () => {
       created_at: key.created_at,
     });
     expect(JSON.stringify([...signingKeys.keys.values()])).not.toContain('PRIVATE');
+  });
+
+  it(`keeps at most ${MAX_SIGNING_KEYS} keys per environment, refusing the next before making a key pair`, async () => {
+    for (let i = signingKeys.keys.size; i < MAX_SIGNING_KEYS; i++) {
+      await signingKeys.put({ id: `k${i}`, env: 'env1', public_key: 'pem', created_at: 1 });
+    }
+    const started = performance.now();
+    await expect(createSigningKey({ env: 'env1', signingKeys })).rejects.toThrow(
+      `an environment has at most ${MAX_SIGNING_KEYS} signing keys`,
+    );
+    expect(performance.now() - started).toBeLessThan(20);
+    expect(signingKeys.keys.size).toBe(MAX_SIGNING_KEYS);
+    // Another environment has its own.
+    await createSigningKey({ env: 'env2', signingKeys });
+    await deleteSigningKey('k1', { env: 'env1', signingKeys });
+    await createSigningKey({ env: 'env1', signingKeys });
   });
 
   it('refuses a token whose kid no key can have (over 2 KB) with 403, without looking it up', async () => {

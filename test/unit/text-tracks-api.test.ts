@@ -7,6 +7,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { AssetRecord } from '../../lambdas/core/domain/media.js';
 import { type MediaChange, messagesFor } from '../../lambdas/core/usecases/notify.js';
+import { MAX_TEXT_TRACK_FETCHES } from '../../lambdas/core/usecases/text-tracks.js';
 import { createToken } from '../../lambdas/core/usecases/tokens.js';
 import { type ApiEvent, createApiHandler } from '../../lambdas/handlers/api.js';
 import {
@@ -43,6 +44,7 @@ let store: InMemoryTextStore;
 let objects: InMemoryObjects;
 let auth: string;
 let api: ReturnType<typeof createApiHandler>;
+let slots: InMemoryInputSlots;
 
 const ready = (): AssetRecord => ({ ...preparingAsset({ id: 'asset1', env: 'env1' }), status: 'ready', duration: 14 });
 
@@ -52,6 +54,7 @@ beforeEach(async () => {
   store = new InMemoryTextStore();
   objects = new InMemoryObjects();
   const tokens = new InMemoryTokens();
+  slots = new InMemoryInputSlots();
   await media.createAsset(ready());
   storeRenditions(store, 'asset1');
   files.files.set(SUBS, SRT);
@@ -66,7 +69,7 @@ beforeEach(async () => {
     connections: new InMemoryConnections(),
     pusher: new RecordingPusher(),
     search: new InMemorySearch(media),
-    inputSlots: new InMemoryInputSlots(),
+    inputSlots: slots,
     streamUrl: 'https://stream.example',
     signingKeys: new InMemorySigningKeys(),
     playbackRestrictions: new InMemoryPlaybackRestrictions(),
@@ -113,6 +116,29 @@ const addTrack = (body: Record<string, unknown> = {}) =>
   });
 
 const stored = async () => (await media.getAsset('asset1')) as AssetRecord;
+
+describe('text track fetches in flight', () => {
+  it(`are at most ${MAX_TEXT_TRACK_FETCHES} per environment: each holds an API function up to its deadline`, async () => {
+    // A file server that never finishes answering: every POST holds an API function until the fetch deadline.
+    let fetches = 0;
+    const stalls: (() => void)[] = [];
+    files.fetchBytes = () => {
+      fetches++;
+      return new Promise((_resolve, reject) => stalls.push(() => reject(new Error('deadline'))));
+    };
+    const held = Array.from({ length: MAX_TEXT_TRACK_FETCHES }, (_, i) => addTrack({ name: `held ${i}` }));
+    while (fetches < MAX_TEXT_TRACK_FETCHES) await new Promise((r) => setTimeout(r, 5));
+    const over = await addTrack({ name: 'one more' });
+    expect(over.status).toBe(429);
+    expect(over.body.error.type).toBe('too_many_requests');
+    expect(fetches).toBe(MAX_TEXT_TRACK_FETCHES);
+    for (const stall of stalls) stall();
+    expect((await Promise.all(held)).map((r) => r.status)).toEqual(held.map(() => 201));
+    // Each fetch gave its place back: the next one runs.
+    files.fetchBytes = FakeFiles.prototype.fetchBytes.bind(files);
+    expect((await addTrack({ name: 'after' })).status).toBe(201);
+  });
+});
 
 describe('POST /video/v1/assets/{ASSET_ID}/tracks', () => {
   it('answers the track preparing, then writes its segmented rendition and marks it ready', async () => {

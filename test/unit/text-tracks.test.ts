@@ -200,6 +200,28 @@ describe('segmentTextTrack', () => {
     for (const s of segments.filter((x) => x.body.includes('-->'))) expect(parse(s.body).ok).toBe(true);
   });
 
+  it('refuses a file whose cues, repeated in every segment they span, would come to far more than the file', () => {
+    // A 4 MB file of 4,000 cues of 1,000 characters, each from 0 to 12 hours, on a 12-hour asset of 2-second
+    // segments: 21,600 segments of 4 MB each (86 GB) built in the API function's memory and PUT one by one.
+    const long: Cue[] = Array.from({ length: 4000 }, (_, i) => ({ start: 0, end: 43_200, text: `${i}`.padEnd(1000) }));
+    const segments = Array.from({ length: 21_600 }, () => 2);
+    const started = performance.now();
+    expect(() => segmentTextTrack(long, segments)).toThrow(
+      /the cues, repeated in each video segment they span, come to more than 16777216 bytes/,
+    );
+    expect(performance.now() - started).toBeLessThan(2000);
+    // A long film's ordinary subtitles (20,000 short cues over 12 hours) are cut as before, each cue once or twice.
+    const ordinary: Cue[] = Array.from({ length: 20_000 }, (_, i) => ({
+      start: i * 2.1,
+      end: i * 2.1 + 2,
+      text: 'a line of dialogue',
+    }));
+    const cut = segmentTextTrack(ordinary, segments);
+    expect(cut.segments).toHaveLength(21_600);
+    expect(cut.segments.reduce((n, seg) => n + (seg.body.match(/-->/g)?.length ?? 0), 0)).toBeLessThan(2 * 20_000);
+    expect(cut.segments[1]?.body).toContain('00:00:02.100 --> 00:00:04.100');
+  });
+
   it('refuses to cut along no segments', () => {
     expect(() => segmentTextTrack(cues, [])).toThrow(/at least one/);
     expect(textTrackPlaylist('t1')).toBe('text/t1/index.m3u8');

@@ -11,6 +11,7 @@ import {
   createToken,
   getAccessToken,
   listAccessTokens,
+  MAX_ACCESS_TOKENS,
   revokeAccessToken,
 } from '../../lambdas/core/usecases/tokens.js';
 import { parseOrThrow } from '../../lambdas/core/validation.js';
@@ -151,6 +152,26 @@ describe('the access-token API', () => {
     const { data } = await listAccessTokens({}, caller(['system:read']), ctx());
     expect(data).toEqual([expect.objectContaining({ id: created.id, permissions: ['video:read'] })]);
     expect(JSON.stringify(data)).not.toContain(created.secret);
+  });
+
+  it(`keeps at most ${MAX_ACCESS_TOKENS} live tokens per environment; expired ones (removed by TTL) do not count`, async () => {
+    const now = Math.floor(Date.now() / 1000);
+    for (let i = 0; i < MAX_ACCESS_TOKENS; i++) {
+      await tokens.put({ id: `t${i}`, env: 'env1', secret_hash: 'x:y', created_at: 1, permissions: ['video:read'] });
+    }
+    await tokens.put({ id: 'old', env: 'env1', secret_hash: 'x:y', created_at: 1, expires_at: now - 10 });
+    const body = input({ permissions: ['video:read'] });
+    const started = performance.now();
+    await expect(createAccessToken(body, caller(['video:write', 'system:write']), ctx())).rejects.toThrow(
+      `an environment has at most ${MAX_ACCESS_TOKENS} access tokens`,
+    );
+    expect(performance.now() - started).toBeLessThan(50); // refused before any scrypt
+    expect((await tokens.listByEnv('env1')).length).toBe(MAX_ACCESS_TOKENS + 1);
+    // Another environment has its own; a revoked token frees a place.
+    const org = caller(['video:write', 'system:write', 'organization:write']);
+    await createAccessToken(input({ permissions: ['video:read'], environment_id: 'env2' }), org, ctx());
+    await tokens.delete('env1', 't0');
+    await createAccessToken(body, caller(['video:write', 'system:write']), ctx());
   });
 
   it('never grants a permission the creator lacks', async () => {

@@ -10,7 +10,7 @@ import { ValidationError } from '../../lambdas/core/domain/errors.js';
 import { type AssetRecord, toMuxAsset } from '../../lambdas/core/domain/media.js';
 import { shotsFromShowinfo } from '../../lambdas/core/domain/shots.js';
 import { transcoderKind } from '../../lambdas/core/usecases/asset-work.js';
-import { addAudioTrack } from '../../lambdas/core/usecases/audio-tracks.js';
+import { addAudioTrack, deleteAudioTrack } from '../../lambdas/core/usecases/audio-tracks.js';
 import { editMasterPlaylist } from '../../lambdas/core/usecases/playback.js';
 import { deleteShots, getShots, requestShots } from '../../lambdas/core/usecases/shots.js';
 import { CreateAssetInput, createAssetFromUrl } from '../../lambdas/core/usecases/url-inputs.js';
@@ -261,6 +261,26 @@ describe('alternate audio tracks added to a ready asset', () => {
         { ...ctx, transcoder: 'mediaconvert' },
       ),
     ).rejects.toThrow(/^type: adding an audio track is not supported by this deployment/);
+  });
+});
+
+describe('alternate audio tracks deleted', () => {
+  it('refuses a track still being encoded, so add/delete in a loop cannot start task after task', async () => {
+    const { media, runner, ctx, asset } = shotsWorld();
+    await media.createAsset(asset);
+    const deps = { ...ctx, objects: new InMemoryObjects() };
+    const track = await addAudioTrack('asset1', { url: 'https://files.example.com/de.m4a', language_code: 'de' }, ctx);
+    const fresh = async () => (await media.getAsset('asset1')) as AssetRecord;
+    await expect(deleteAudioTrack(await fresh(), track.id, deps)).rejects.toThrow(
+      'The audio track is still being prepared; delete it once it is ready or errored',
+    );
+    // The record read before the track was added does not get round the guard.
+    await expect(deleteAudioTrack(asset, track.id, deps)).rejects.toThrow();
+    expect(runner.jobs).toHaveLength(1);
+    expect((await media.getAsset('asset1'))?.audio_tracks?.[track.id]?.status).toBe('preparing');
+    await ctx.audio.finishAudioTrack('asset1', track.id, 'ready', {});
+    await deleteAudioTrack(await fresh(), track.id, deps);
+    expect((await fresh()).audio_tracks?.[track.id]).toBeUndefined();
   });
 });
 

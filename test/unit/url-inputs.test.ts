@@ -36,6 +36,9 @@ describe('address policy', () => {
     ['2002:5db8:d822::1', undefined],
     ['::169.254.169.254', 'IPv4-compatible'],
     ['::a00:1', 'IPv4-compatible, hex'],
+    ['fec0::1', 'site-local (deprecated, still routed inside some networks)'],
+    ['192.88.99.1', 'the 6to4 relay anycast prefix (relayed on into IPv6)'],
+    ['2002:c058:6301::', '6to4 around the relay anycast prefix'],
   ])('%s → %s', (address, refused) => {
     const reason = refusedAddress(address);
     if (refused) expect(reason).toMatch(/private, loopback or link-local/);

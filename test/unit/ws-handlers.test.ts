@@ -1,5 +1,6 @@
 import type { APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { MAX_CONNECTIONS_PER_ENVIRONMENT } from '../../lambdas/core/usecases/connections.js';
 import { createToken } from '../../lambdas/core/usecases/tokens.js';
 import { createConnectHandler } from '../../lambdas/handlers/ws-connect.js';
 import { createDisconnectHandler } from '../../lambdas/handlers/ws-disconnect.js';
@@ -42,6 +43,18 @@ describe('WebSocket handlers', () => {
     const wrong = { token: `${credentials.id}:wrong` };
     expect(await connect(wsEvent('c1', { queryStringParameters: wrong }))).toEqual({ statusCode: 401 });
     expect(connections.connections.size).toBe(0);
+  });
+
+  it("answers 403 to a token without video:read and 429 past the environment's open connections", async () => {
+    const system = await createToken('env1', 'system', { tokens }, { permissions: ['system:write'] });
+    const token = `${system.id}:${system.secret}`;
+    expect(await connect(wsEvent('s1', { queryStringParameters: { token } }))).toEqual({ statusCode: 403 });
+    for (let i = 0; i < MAX_CONNECTIONS_PER_ENVIRONMENT; i++) {
+      await connections.put({ connectionId: `c${i}`, env: 'env1', connected_at: 1 });
+    }
+    const full = { token: `${credentials.id}:${credentials.secret}` };
+    expect(await connect(wsEvent('over', { queryStringParameters: full }))).toEqual({ statusCode: 429 });
+    expect(connections.connections.has('s1') || connections.connections.has('over')).toBe(false);
   });
 
   it('answers 400 to a malformed subscribe message and 410 for a closed connection', async () => {

@@ -9,8 +9,13 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { AlreadyExistsError, NotFoundError, TransitionError } from '../domain/errors.js';
 import type { AssetRecord, MasterFile } from '../domain/media.js';
-import { type StaticRenditionFile, type StaticRenditionOutcome, settleFiles } from '../domain/static-renditions.js';
-import type { MasterStore, StaticRenditionsStore } from '../ports.js';
+import {
+  type StaticRenditionFile,
+  type StaticRenditionOutcome,
+  settleFiles,
+  withoutFiles,
+} from '../domain/static-renditions.js';
+import type { MasterRemoval, MasterStore, StaticRenditionsStore } from '../ports.js';
 import { when } from './asset-item.js';
 import { and, type Expr } from './dynamo-expressions.js';
 import { assetFromItem } from './media-items.js';
@@ -51,8 +56,8 @@ export class DynamoAssetFiles implements StaticRenditionsStore, MasterStore {
     });
   }
 
-  async removeStaticRenditions(assetId: string, fileIds: readonly string[]): Promise<AssetRecord> {
-    return this.rewriteList(assetId, (stored) => stored.filter((f) => !fileIds.includes(f.id)));
+  async removeStaticRenditions(assetId: string, fileIds: readonly string[], settledOnly = false): Promise<AssetRecord> {
+    return this.rewriteList(assetId, (stored) => withoutFiles(stored, fileIds, settledOnly));
   }
 
   async requestMaster(assetId: string): Promise<{ asset: AssetRecord; started: boolean }> {
@@ -84,11 +89,17 @@ export class DynamoAssetFiles implements StaticRenditionsStore, MasterStore {
     if (!written.ok) throw new TransitionError('asset', assetId, `master ${master.status}`, ['master preparing']);
   }
 
-  async removeMaster(assetId: string, expiresAt?: number): Promise<AssetRecord | undefined> {
+  async removeMaster(assetId: string, which: MasterRemoval = 'any'): Promise<AssetRecord | undefined> {
     const stillThatOne: Expr =
-      expiresAt === undefined
+      which === 'any'
         ? { text: 'attribute_exists(master)' }
-        : { text: 'master.expires_at = :expiresAt', values: { ':expiresAt': expiresAt } };
+        : which === 'settled'
+          ? {
+              text: 'attribute_exists(master) AND master.#masterStatus <> :preparing',
+              names: { '#masterStatus': 'status' },
+              values: { ':preparing': 'preparing' },
+            }
+          : { text: 'master.expires_at = :expiresAt', values: { ':expiresAt': which.expiresAt } };
     const written = await this.table.update(
       'asset',
       assetId,

@@ -4,7 +4,12 @@
  * DynamoAssetRepository, which owns the rest of the item, rather than in it, so each file stays about one concern.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { AUDIO_TRACK_TRANSITIONS, type AudioTrackRecord, type AudioTrackStatus } from '../domain/audio-tracks.js';
+import {
+  AUDIO_TRACK_DELETABLE,
+  AUDIO_TRACK_TRANSITIONS,
+  type AudioTrackRecord,
+  type AudioTrackStatus,
+} from '../domain/audio-tracks.js';
 import { TransitionError } from '../domain/errors.js';
 import type { ShotsRecord } from '../domain/shots.js';
 import type { AudioTrackPatch, AudioTrackRepository, ShotsRepository } from '../ports.js';
@@ -52,7 +57,8 @@ export class DynamoAssetWork implements AudioTrackRepository, ShotsRepository {
 
   async removeAudioTrack(assetId: string, trackId: string): Promise<void> {
     const remove = { text: `REMOVE ${AUDIO}.#track`, names: { '#track': trackId } };
-    await this.trackWrite(assetId, trackId, 'deleted', remove, and(when.ready, when.trackExists(trackId, AUDIO)));
+    const settled = when.trackIn(trackId, AUDIO_TRACK_DELETABLE, AUDIO);
+    await this.trackWrite(assetId, trackId, 'deleted', remove, and(when.ready, settled));
   }
 
   async requestShots(assetId: string, record: ShotsRecord, from: readonly string[]): Promise<boolean> {

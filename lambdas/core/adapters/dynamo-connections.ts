@@ -27,6 +27,7 @@ export class DynamoConnectionRepository implements ConnectionRepository {
           [CONNECTIONS_TABLE.byEnvPartitionKey]: connection.env,
           connected_at: connection.connected_at,
           ...(connection.token_id !== undefined && { token_id: connection.token_id }),
+          ...(connection.expires_at !== undefined && { expires_at: connection.expires_at }),
           // DynamoDB has no empty sets: no attribute means "every event of the environment".
           ...(ids.length > 0 && { subscriptions: new Set(ids) }),
         },
@@ -96,6 +97,7 @@ function fromItem(item: Record<string, unknown>): ConnectionRecord {
     connectionId: String(item[CONNECTIONS_TABLE.partitionKey]),
     env: String(item[CONNECTIONS_TABLE.byEnvPartitionKey]),
     ...(typeof item.token_id === 'string' && { token_id: item.token_id }),
+    ...(typeof item.expires_at === 'number' && { expires_at: item.expires_at }),
     connected_at: Number(item.connected_at),
     subscriptions,
   };

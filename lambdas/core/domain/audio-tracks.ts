@@ -16,6 +16,12 @@ export const AUDIO_TRACK_TRANSITIONS: Record<Exclude<AudioTrackStatus, 'preparin
   errored: ['preparing'],
 };
 
+/**
+ * What a client may delete: a settled track. One still `preparing` has its task running; deleting it would let
+ * add/delete in a loop start any number of tasks on one asset (the track limit counts only the tracks kept).
+ */
+export const AUDIO_TRACK_DELETABLE: readonly AudioTrackStatus[] = ['ready', 'errored'];
+
 /** Every limit on the work one audio track can cause. */
 export const AUDIO_TRACK_LIMITS = {
   /** Alternate tracks per asset: each is a rendition every viewer's master playlist lists. */

@@ -27,6 +27,8 @@ export interface Caller {
   env: string;
   tokenId: string;
   permissions: readonly Permission[];
+  /** When the token stops working (unix seconds), if it expires: what lives beyond the request (a socket) ends then. */
+  expiresAt?: number;
 }
 
 /** The read permission a write permission includes. */

@@ -6,6 +6,7 @@
  * `new_asset_settings`); the asset's `static_renditions.files` then lists one file per request, each with its own
  * `status` (preparing → ready | skipped | errored). The deprecated `mp4_support` is accepted and translated.
  */
+import { ValidationError } from './errors.js';
 import { derivedId } from './ids.js';
 import type { LadderPlan, VideoRung } from './ladder.js';
 import { AUDIO_ONLY_RENDITION, resolutionTier } from './ladder.js';
@@ -173,6 +174,25 @@ export function settleFiles(
       ...(outcome.filesize !== undefined && { filesize: String(outcome.filesize) }),
     };
   });
+}
+
+/**
+ * The stored files without `fileIds`. With `settledOnly` (a client's delete) a file still `preparing` is refused:
+ * its task is running, and a delete that let a new request for the same resolution start another task would let
+ * create/delete in a loop run any number of tasks on one asset. The transcoder's own undo passes false.
+ */
+export function withoutFiles(
+  files: readonly StaticRenditionFile[],
+  fileIds: readonly string[],
+  settledOnly: boolean,
+): StaticRenditionFile[] {
+  const busy = settledOnly && files.find((f) => fileIds.includes(f.id) && f.status === 'preparing');
+  if (busy) {
+    throw new ValidationError([
+      `static rendition: ${busy.name} is still being prepared; delete it once it is ready or errored`,
+    ]);
+  }
+  return files.filter((f) => !fileIds.includes(f.id));
 }
 
 /** `/{playbackId}/{name}` for a static rendition's name, e.g. `/abc123/highest.mp4`. */

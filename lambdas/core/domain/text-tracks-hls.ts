@@ -4,7 +4,8 @@
  * subtitles of exactly the stretch it is playing, and so an instant clip (which trims every rendition playlist to
  * the same segments) trims the subtitles too. Where the files live in the asset's folder is here as well. Pure.
  */
-import { type Cue, cueBlock, formatTimestamp } from './text-tracks.js';
+import { InvalidInputError } from './errors.js';
+import { type Cue, cueBlock, formatTimestamp, TEXT_TRACK_LIMITS } from './text-tracks.js';
 
 /** The rendition's folder, relative to the asset's folder: `text/{trackId}/`. */
 export const textTrackFolder = (trackId: string) => `text/${trackId}`;
@@ -43,19 +44,11 @@ export function segmentTextTrack(
   }
   const mpegts = Math.round((options.mediaStartSeconds ?? 0) * TICKS_PER_SECOND);
   const header = `WEBVTT\nX-TIMESTAMP-MAP=MPEGTS:${mpegts},LOCAL:${formatTimestamp(0)}\n`;
-  const segments: SegmentedTextTrack['segments'] = [];
-  let start = 0;
-  segmentDurations.forEach((duration, index) => {
-    const last = index === segmentDurations.length - 1;
-    const end = start + duration;
-    // The last segment also carries cues after the media ends (a file a little longer than the video): nothing lost.
-    const inside = cues.filter((c) => c.start < (last ? Number.POSITIVE_INFINITY : end) && c.end > start);
-    segments.push({
-      name: textSegmentName(index),
-      body: `${header}${inside.map((c) => `\n${cueBlock(c)}\n`).join('')}`,
-    });
-    start = end;
-  });
+  const inside = cuesBySegment(cues, segmentDurations);
+  const segments = inside.map((blocks, index) => ({
+    name: textSegmentName(index),
+    body: `${header}${blocks.map((b) => `\n${b}\n`).join('')}`,
+  }));
   const targetDuration = Math.max(...segmentDurations.map((d) => Math.ceil(d - 1e-3)));
   const playlist = [
     '#EXTM3U',
@@ -68,4 +61,53 @@ export function segmentTextTrack(
     '',
   ].join('\n');
   return { playlist, segments };
+}
+
+/**
+ * Each segment's cue blocks, in file order. A cue goes into every segment it overlaps, the last segment also
+ * taking cues after the media ends (a file a little longer than the video: nothing lost). Found by binary search
+ * per cue, and the repeats counted before any string is built: a hostile file of long cues that each span the
+ * whole asset would otherwise be copied into every segment (4 MB × 21,600 segments of a 12-hour asset), so the
+ * repeated text is held to SEGMENTED_BYTES and the file refused past it.
+ */
+function cuesBySegment(cues: readonly Cue[], durations: readonly number[]): string[][] {
+  const starts: number[] = [];
+  let t = 0;
+  for (const d of durations) {
+    starts.push(t);
+    t += d;
+  }
+  const ends = starts.map((s, i) => (i === starts.length - 1 ? Number.POSITIVE_INFINITY : s + (durations[i] ?? 0)));
+  // First segment whose end is after `time`; last segment whose start is before `time`.
+  const firstEndingAfter = (time: number) => search(ends.length, (i) => (ends[i] ?? 0) > time);
+  const lastStartingBefore = (time: number) => search(starts.length, (i) => (starts[i] ?? 0) >= time) - 1;
+  const spans = cues.map((c) => ({
+    block: cueBlock(c),
+    from: firstEndingAfter(c.start),
+    to: lastStartingBefore(c.end),
+  }));
+  const bytes = spans.reduce((n, s) => n + Math.max(0, s.to - s.from + 1) * (s.block.length + 2), 0);
+  if (bytes > SEGMENTED_BYTES) {
+    throw new InvalidInputError(
+      `The file cannot be cut into segments: the cues, repeated in each video segment they span, come to more than ${SEGMENTED_BYTES} bytes`,
+    );
+  }
+  const out: string[][] = durations.map(() => []);
+  for (const { block, from, to } of spans) for (let i = from; i <= to; i++) out[i]?.push(block);
+  return out;
+}
+
+/** The most cue text all segments together may repeat: four times the largest file accepted. */
+export const SEGMENTED_BYTES = 4 * TEXT_TRACK_LIMITS.maxBytes;
+
+/** The first index in [0, n) where `pred` holds (`pred` false then true along the range), or n. */
+function search(n: number, pred: (i: number) => boolean): number {
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (pred(mid)) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
 }

@@ -15,6 +15,8 @@ for (const [prefix, bits] of [
   ['169.254.0.0', 16],
   ['172.16.0.0', 12],
   ['192.0.0.0', 24],
+  // The 6to4 relay anycast prefix (RFC 3068, deprecated): a relay passes what it is sent on into IPv6.
+  ['192.88.99.0', 24],
   ['192.168.0.0', 16],
   ['198.18.0.0', 15],
   ['224.0.0.0', 3],
@@ -26,6 +28,8 @@ for (const [prefix, bits] of [
   ['::1', 128],
   ['fc00::', 7],
   ['fe80::', 10],
+  // Site-local (RFC 3879 deprecated it, but some networks still route it inside themselves).
+  ['fec0::', 10],
   ['ff00::', 8],
 ] as const) {
   refused.addSubnet(prefix, bits, 'ipv6');

@@ -6,6 +6,8 @@ export interface ConnectionRecord {
   /** The access token the connection was opened with (absent on connections opened before tokens were recorded). */
   token_id?: string;
   connected_at: number;
+  /** When the token it was opened with expires (unix seconds): the notify function closes it then. */
+  expires_at?: number;
   /** Asset/upload ids the client asked for; empty means every event of the environment. */
   subscriptions?: string[];
 }

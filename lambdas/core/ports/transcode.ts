@@ -50,9 +50,15 @@ export interface StaticRenditionsStore {
    * TransitionError when the asset is not ready, AlreadyExistsError when it has a file of that resolution.
    */
   addStaticRenditions(assetId: string, files: readonly StaticRenditionFile[]): Promise<AssetRecord>;
-  /** Removes files by id from a ready asset; returns the asset as written. Throws TransitionError when not ready. */
-  removeStaticRenditions(assetId: string, fileIds: readonly string[]): Promise<AssetRecord>;
+  /**
+   * Removes files by id from a ready asset; returns the asset as written. Throws TransitionError when not ready;
+   * with `settledOnly`, ValidationError when one of them is still preparing (domain `withoutFiles`).
+   */
+  removeStaticRenditions(assetId: string, fileIds: readonly string[], settledOnly?: boolean): Promise<AssetRecord>;
 }
+
+/** Which master `removeMaster` may remove. */
+export type MasterRemoval = 'any' | 'settled' | { expiresAt: number };
 
 /** The asset's master MP4 (domain/master.ts): requested, written, removed. */
 export interface MasterStore {
@@ -64,10 +70,12 @@ export interface MasterStore {
   /** A preparing master → ready (with its URL) or errored. TransitionError when it is no longer preparing. */
   settleMaster(assetId: string, master: MasterFile): Promise<void>;
   /**
-   * Removes the master and sets `master_access` back to `none`; with `expiresAt`, only if the master stored is the
-   * one that expires then (a newer one is kept). Returns the asset as written, or undefined when nothing was removed.
+   * Removes the master and sets `master_access` back to `none`: `any` master (the undo of a task that could not
+   * start), a `settled` one (not preparing: a client's `none` may not free the way for a second task while one runs),
+   * or only the one that expires at `expiresAt` (a newer one is kept). Returns the asset as written, or undefined
+   * when nothing was removed.
    */
-  removeMaster(assetId: string, expiresAt?: number): Promise<AssetRecord | undefined>;
+  removeMaster(assetId: string, which?: MasterRemoval): Promise<AssetRecord | undefined>;
   /** Assets of every environment whose master expired before `now` (unix seconds), for the sweep. */
   listExpiredMasters(now: number): Promise<AssetRecord[]>;
 }

@@ -107,9 +107,16 @@ export async function updateMasterAccess(
 ): Promise<MuxAsset> {
   const asset = await readyAsset(assetId, ctx, 'master_access');
   if (input.master_access === 'none') {
-    const removed = await ctx.files.removeMaster(assetId);
+    // Not while its task runs: `none` then `temporary` would start a second full-quality task, and so on in a loop.
+    const removed = await ctx.files.removeMaster(assetId, 'settled');
+    const now = removed ?? (await ctx.media.getAsset(assetId)) ?? asset;
+    if (now.master?.status === 'preparing') {
+      throw new ValidationError([
+        'master_access: the master is still being prepared; set none once it is ready or errored',
+      ]);
+    }
     await ctx.objects.deleteObject(ctx.outputBucket, `${assetOutputPrefix(assetId)}/${MASTER_FILE}`);
-    return toMuxAsset(removed ?? asset);
+    return toMuxAsset(now);
   }
   const requested = await ctx.files.requestMaster(assetId);
   if (requested.started) {
@@ -159,9 +166,11 @@ async function addFiles(
 }
 
 async function removeFiles(asset: AssetRecord, files: StaticRenditionFile[], ctx: AssetFilesContext): Promise<void> {
+  // A file still preparing is refused: its task runs, and a new request for it would start another.
   await ctx.files.removeStaticRenditions(
     asset.id,
     files.map((f) => f.id),
+    true,
   );
   for (const file of files) {
     await ctx.objects.deleteObject(ctx.outputBucket, `${assetOutputPrefix(asset.id)}/${file.name}`);
@@ -201,7 +210,7 @@ export async function expireMasters(ctx: {
   const expired: string[] = [];
   for (const asset of await ctx.files.listExpiredMasters(now)) {
     const expiresAt = asset.master?.expires_at;
-    if (expiresAt === undefined || !(await ctx.files.removeMaster(asset.id, expiresAt))) continue;
+    if (expiresAt === undefined || !(await ctx.files.removeMaster(asset.id, { expiresAt }))) continue;
     await ctx.objects.deleteObject(ctx.outputBucket, `${assetOutputPrefix(asset.id)}/${MASTER_FILE}`);
     expired.push(asset.id);
   }

@@ -134,6 +134,10 @@ export async function deleteAudioTrack(
   trackId: string,
   ctx: { audio: AudioTrackRepository; objects: MediaObjects; outputBucket: string },
 ): Promise<void> {
+  // Refused while its task runs (AUDIO_TRACK_DELETABLE); the write's condition holds the same line against a race.
+  if (asset.audio_tracks?.[trackId]?.status === 'preparing') {
+    throw new ValidationError(['The audio track is still being prepared; delete it once it is ready or errored']);
+  }
   await ctx.audio.removeAudioTrack(asset.id, trackId);
   await ctx.objects.deletePrefix(ctx.outputBucket, `${assetOutputPrefix(asset.id)}/${audioTrackFolder(trackId)}/`);
 }

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { parseCredentials } from '../auth.js';
+import { TooManyRequestsError } from '../domain/errors.js';
+import { requirePermission } from '../domain/permissions.js';
 import type { ConnectionRepository, TokenRepository } from '../ports.js';
 import { verifyCredentials } from './tokens.js';
 
@@ -14,23 +16,46 @@ export const SubscribeMessage = z.strictObject({
 export type SubscribeMessage = z.output<typeof SubscribeMessage>;
 
 /**
- * Accepts a connection that presents a valid `<id>:<secret>` token (any permission: events carry what
- * `video:read` can read, and every token can read something) and binds it to the token's environment;
+ * Open WebSocket connections per environment. Every change of an environment is posted to each of them by the one
+ * notify function reading the media table's stream, whose shards carry every environment's changes in order: one
+ * environment with thousands of sockets would slow (and time out) the pushes of all. A dashboard holds one per tab.
+ */
+export const MAX_CONNECTIONS_PER_ENVIRONMENT = 100;
+
+const tooManyConnections = () =>
+  new TooManyRequestsError(
+    `An environment may have at most ${MAX_CONNECTIONS_PER_ENVIRONMENT} open WebSocket connections; close one to open another`,
+  );
+
+/**
+ * Accepts a connection that presents a valid `<id>:<secret>` token with `video:read` (events carry what it reads;
+ * ForbiddenError otherwise) and binds it to the token's environment;
  * until it subscribes it receives every event of that environment. Throws UnauthorizedError.
  */
 export async function connect(
   input: { connectionId: string; token: string | undefined },
   ctx: { tokens: TokenRepository; connections: ConnectionRepository; now?: () => number },
 ): Promise<{ env: string }> {
-  const { env, tokenId } = await verifyCredentials(input.token ? parseCredentials(input.token) : undefined, ctx);
+  const caller = await verifyCredentials(input.token ? parseCredentials(input.token) : undefined, ctx);
+  // Events carry assets and uploads (passthrough, playback ids): what video:read reads, which a system token lacks.
+  requirePermission(caller.permissions, 'video:read');
+  const { env } = caller;
+  const full = async () => (await ctx.connections.listByEnv(env)).length >= MAX_CONNECTIONS_PER_ENVIRONMENT;
+  if (await full()) throw tooManyConnections();
   await ctx.connections.put({
     connectionId: input.connectionId,
     env,
-    // Revoking the token closes this connection (tokens.ts revokeAccessToken).
-    token_id: tokenId,
+    // Revoking the token closes this connection (tokens.ts revokeAccessToken); its expiry does too (notify.ts).
+    token_id: caller.tokenId,
+    ...(caller.expiresAt !== undefined && { expires_at: caller.expiresAt }),
     connected_at: Math.floor((ctx.now ?? Date.now)() / 1000),
     subscriptions: [],
   });
+  // Counted again after the write: of connects racing past the limit, each sees the others and takes its own back.
+  if ((await ctx.connections.listByEnv(env)).length > MAX_CONNECTIONS_PER_ENVIRONMENT) {
+    await ctx.connections.delete(input.connectionId);
+    throw tooManyConnections();
+  }
   return { env };
 }
 

@@ -151,13 +151,23 @@ export interface NotifyResult {
 /** Pushes the events a change implies to every connection of its environment that wants them, in order. */
 export async function notifyChange(
   change: MediaChange,
-  ctx: { connections: ConnectionRepository; pusher: Pusher },
+  ctx: { connections: ConnectionRepository; pusher: Pusher; now?: () => number },
 ): Promise<NotifyResult> {
   const events = messagesFor(change);
   const first = events[0];
   if (!first) return { types: [], sent: 0, gone: 0, failed: 0 };
-  const connections = await ctx.connections.listByEnv(first.env);
-  const results: PromiseSettledResult<'sent' | 'gone'>[] = [];
+  const now = (ctx.now ?? Date.now)() / 1000;
+  const open = await ctx.connections.listByEnv(first.env);
+  // A socket whose token has expired is closed, not told: an expired token stops working on the socket as in the API.
+  const expired = open.filter((c) => c.expires_at !== undefined && c.expires_at <= now);
+  const connections = open.filter((c) => !expired.includes(c));
+  const results: PromiseSettledResult<'sent' | 'gone'>[] = await Promise.allSettled(
+    expired.map(async ({ connectionId }) => {
+      await ctx.pusher.close(connectionId);
+      await ctx.connections.delete(connectionId);
+      return 'gone' as const;
+    }),
+  );
   for (const event of events) {
     const targets = connections.filter((c) => wants(c, event.ids));
     results.push(

@@ -1,7 +1,7 @@
 /** Signing keys for signed playback (`/system/v1/signing-keys`, as Mux): RSA 2048, the private half shown once. */
 import { generateKeyPair } from 'node:crypto';
 import { promisify } from 'node:util';
-import { NotFoundError } from '../domain/errors.js';
+import { NotFoundError, ValidationError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import type { AssetRecord } from '../domain/media.js';
 import { checkRestriction, type ViewerHeaders } from '../domain/playback-restrictions.js';
@@ -18,8 +18,25 @@ export interface SigningKeysContext {
 
 const view = (key: SigningKey) => ({ id: key.id, created_at: String(key.created_at) });
 
-/** Creates a key pair, stores the public key, and returns the private key as Mux does: base64 of a PKCS#1 PEM. */
+/**
+ * Signing keys per environment. Each is an item the environment's listing reads whole, and each create spends an
+ * RSA key generation in the API function: without a bound a loop of creates grows both without end. Rotation needs
+ * two or three; a key per signer still fits.
+ */
+export const MAX_SIGNING_KEYS = 100;
+
+const tooManyKeys = () =>
+  new ValidationError([
+    `body: an environment has at most ${MAX_SIGNING_KEYS} signing keys; delete one (DELETE /system/v1/signing-keys/{SIGNING_KEY_ID}) to add another`,
+  ]);
+
+/**
+ * Creates a key pair, stores the public key, and returns the private key as Mux does: base64 of a PKCS#1 PEM. Up to
+ * MAX_SIGNING_KEYS per environment, counted before the key pair is made and again after the write (of creates racing
+ * past the limit, each takes its own back).
+ */
 export async function createSigningKey(ctx: SigningKeysContext) {
+  if ((await ctx.signingKeys.listByEnv(ctx.env)).length >= MAX_SIGNING_KEYS) throw tooManyKeys();
   const { publicKey, privateKey } = await generateRsa('rsa', {
     modulusLength: 2048,
     publicKeyEncoding: { type: 'spki', format: 'pem' },
@@ -32,6 +49,10 @@ export async function createSigningKey(ctx: SigningKeysContext) {
     created_at: Math.floor((ctx.now ?? Date.now)() / 1000),
   };
   await ctx.signingKeys.put(key);
+  if ((await ctx.signingKeys.listByEnv(ctx.env)).length > MAX_SIGNING_KEYS) {
+    await ctx.signingKeys.delete(ctx.env, key.id);
+    throw tooManyKeys();
+  }
   return { ...view(key), private_key: Buffer.from(privateKey).toString('base64') };
 }
 

@@ -6,7 +6,7 @@
  * asset and its other tracks untouched. The table stream turns each step into Mux's `video.asset.track.*` webhook.
  */
 import { z } from 'zod';
-import { InvalidInputError, NotFoundError, ValidationError } from '../domain/errors.js';
+import { InvalidInputError, NotFoundError, TooManyRequestsError, ValidationError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { assetOutputPrefix, MASTER_PLAYLIST } from '../domain/layout.js';
 import type { AssetRecord } from '../domain/media.js';
@@ -23,7 +23,14 @@ import {
 } from '../domain/text-tracks-asset.js';
 import { segmentTextTrack, textTrackFile, textTrackFolder } from '../domain/text-tracks-hls.js';
 import { type AddressPolicy, type Resolve, refusedInputUrl } from '../domain/url-safety.js';
-import type { FileFetcher, MediaObjects, MediaRepository, ObjectWriter, TextTrackRepository } from '../ports.js';
+import type {
+  FileFetcher,
+  InputSlots,
+  MediaObjects,
+  MediaRepository,
+  ObjectWriter,
+  TextTrackRepository,
+} from '../ports.js';
 import { Passthrough } from './assets.js';
 import type { TextObjects } from './playback.js';
 
@@ -99,10 +106,27 @@ function checkNameFree(asset: AssetRecord, name: string, except?: string) {
 }
 
 /**
- * Adds a text track to a ready asset and prepares it: returns the track as recorded (`preparing`, as Mux answers);
- * it is `ready` or `errored` once `prepareTextTrack` has run.
+ * Text track files an environment may have being fetched by the API at once. Each POST holds an API function until
+ * its file has come (up to the fetcher's 20 s deadline, where an ordinary request takes milliseconds): without a
+ * bound, one environment pointing many POSTs at a server that trickles could hold the account's Lambda concurrency
+ * the API shares with every environment. Places are leases on the environment's own slots item (`TEXT_TRACK_POOL`).
  */
-export async function addTextTrack(assetId: string, input: CreateTrackInput, ctx: TracksContext & TrackFileContext) {
+export const MAX_TEXT_TRACK_FETCHES = 5;
+/** A place lapses after this, if its request died before giving it back (the API function's 30 s, and more). */
+const TEXT_TRACK_LEASE_SECONDS = 60;
+/** The slots item text track fetches count on: the environment's own, apart from its URL inputs'. */
+export const textTrackPool = (env: string) => `${env}#text-tracks`;
+
+/**
+ * Adds a text track to a ready asset and prepares it: returns the track as recorded (`preparing`, as Mux answers);
+ * it is `ready` or `errored` once `prepareTextTrack` has run. Past MAX_TEXT_TRACK_FETCHES in flight: 429, nothing
+ * recorded.
+ */
+export async function addTextTrack(
+  assetId: string,
+  input: CreateTrackInput,
+  ctx: TracksContext & TrackFileContext & { slots: InputSlots },
+) {
   const asset = await readyAsset(assetId, ctx);
   if (asset.status !== 'ready') {
     throw new ValidationError([`The asset is ${asset.status}: tracks can be added once it is ready`]);
@@ -128,8 +152,19 @@ export async function addTextTrack(assetId: string, input: CreateTrackInput, ctx
     created_at: (ctx.now ?? Date.now)(),
     source_url: input.url,
   };
-  await ctx.tracks.addTextTrack(asset.id, track);
-  await prepareTextTrack(asset, track, ctx);
+  const pool = textTrackPool(ctx.env);
+  const now = Math.floor((ctx.now ?? Date.now)() / 1000);
+  if (!(await ctx.slots.claim(pool, track.id, MAX_TEXT_TRACK_FETCHES, now + TEXT_TRACK_LEASE_SECONDS))) {
+    throw new TooManyRequestsError(
+      `The environment has ${MAX_TEXT_TRACK_FETCHES} text track files being fetched already; retry once one is done`,
+    );
+  }
+  try {
+    await ctx.tracks.addTextTrack(asset.id, track);
+    await prepareTextTrack(asset, track, ctx);
+  } finally {
+    await ctx.slots.release(pool, track.id);
+  }
   return toMuxTextTrack(track);
 }
 
@@ -238,7 +273,13 @@ export async function deleteTextTrack(
     throw new ValidationError(['The video track and the primary audio track cannot be deleted']);
   }
   if (asset.audio_tracks?.[trackId] && ctx.deleteAudio) return ctx.deleteAudio(asset, trackId);
-  if (!asset.text_tracks?.[trackId]) throw new NotFoundError('track', trackId);
+  const track = asset.text_tracks?.[trackId];
+  if (!track) throw new NotFoundError('track', trackId);
+  // A generated track's transcription job runs until it settles: deleting it then asking again would start job
+  // after job (speech-to-text is paid by the minute, and the account's concurrent jobs are shared by everyone).
+  if (track.text_source === 'generated_vod' && track.status === 'preparing') {
+    throw new ValidationError(['The track is still being generated; delete it once it is ready or errored']);
+  }
   await ctx.tracks.removeTextTrack(asset.id, trackId);
   await ctx.objects.deletePrefix(ctx.outputBucket, `${assetOutputPrefix(asset.id)}/${textTrackFolder(trackId)}/`);
 }

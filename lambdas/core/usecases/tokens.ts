@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { type Credentials, hashSecret, parseBasicAuthorization, verifySecret } from '../auth.js';
-import { NotFoundError, UnauthorizedError } from '../domain/errors.js';
+import { NotFoundError, UnauthorizedError, ValidationError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import {
   allows,
@@ -115,7 +115,23 @@ async function targetEnvironment(
   return environmentId;
 }
 
-/** `POST /system/v1/access-tokens`: a token never gets a permission its creator lacks. */
+/**
+ * Live access tokens per environment. Each create spends a scrypt hash in the API function and adds an item the
+ * environment's listing (and the dashboard's tokens view) reads whole: without a bound a loop of creates grows both
+ * without end. Expired tokens do not count (the table's TTL removes them).
+ */
+export const MAX_ACCESS_TOKENS = 1000;
+
+const tooManyTokens = () =>
+  new ValidationError([
+    `body: an environment has at most ${MAX_ACCESS_TOKENS} access tokens; revoke one (DELETE /system/v1/access-tokens/{ACCESS_TOKEN_ID}) to add another`,
+  ]);
+
+/**
+ * `POST /system/v1/access-tokens`: a token never gets a permission its creator lacks. Up to MAX_ACCESS_TOKENS live
+ * tokens per environment, counted before the secret is hashed and again after the write (of creates racing past
+ * the limit, each takes its own back).
+ */
 export async function createAccessToken(
   input: CreateAccessTokenInput,
   caller: Caller,
@@ -126,10 +142,19 @@ export async function createAccessToken(
   if (beyond.length > 0) {
     throw new ForbiddenError(`A token cannot grant permissions it does not have: ${beyond.join(', ')}`);
   }
+  const live = async () => {
+    const now = (ctx.now ?? Date.now)() / 1000;
+    return (await ctx.tokens.listByEnv(env)).filter((t) => t.expires_at === undefined || t.expires_at > now).length;
+  };
+  if ((await live()) >= MAX_ACCESS_TOKENS) throw tooManyTokens();
   const { secret, token } = await createToken(env, input.name, ctx, {
     permissions: [...new Set(input.permissions)],
     expiresIn: input.expires_in,
   });
+  if ((await live()) > MAX_ACCESS_TOKENS) {
+    await ctx.tokens.delete(env, token.id);
+    throw tooManyTokens();
+  }
   return { ...toMuxAccessToken(token), secret };
 }
 
@@ -199,7 +224,12 @@ export async function verifyCredentials(
       throw new UnauthorizedError('Invalid access token');
     verified?.remember(memo, token.secret_hash);
   }
-  return { env: token.env, tokenId: token.id, permissions: expand(token.permissions ?? LEGACY_PERMISSIONS) };
+  return {
+    env: token.env,
+    tokenId: token.id,
+    permissions: expand(token.permissions ?? LEGACY_PERMISSIONS),
+    ...(token.expires_at !== undefined && { expiresAt: token.expires_at }),
+  };
 }
 
 /** Digests of id:secret pairs that passed scrypt, with the hash they matched; bounded, cleared when full. */

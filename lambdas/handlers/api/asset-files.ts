@@ -44,7 +44,7 @@ export const assetFileRoutes: readonly Route[] = [
     method: 'DELETE',
     path: `${ASSET}/static-renditions/{STATIC_RENDITION_ID}`,
     permission: 'video:write',
-    summary: 'Delete a static rendition and its file',
+    summary: 'Delete a static rendition and its file (refused while it is being made)',
     tag,
     status: 204,
     run: (req) => deleteStaticRendition(req.params.ASSET_ID, req.params.STATIC_RENDITION_ID, filesScope(req)),
@@ -68,7 +68,7 @@ export const assetFileRoutes: readonly Route[] = [
     permission: 'video:write',
     summary:
       '`temporary`: a full-quality master MP4 (stream copy of the source when H.264/HEVC and AAC, else a CRF 18 ' +
-      'encode), its URL valid 24 hours, then removed; `none` removes it now',
+      'encode), its URL valid 24 hours, then removed; `none` removes it now (refused while it is being made)',
     tag,
     body: UpdateMasterAccessInput,
     status: 200,

@@ -45,6 +45,7 @@ export const trackRoutes: readonly Route[] = [
             ...trackScope(req),
             ...urlPolicy(req),
             fetcher: req.deps.files,
+            slots: req.deps.inputSlots,
             objects: req.deps.textObjects,
             writer: req.deps.writer,
             outputBucket: req.deps.outputBucket,
