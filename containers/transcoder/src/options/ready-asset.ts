@@ -21,14 +21,14 @@ import { makeWorkDir } from '../ffmpeg/tools.js';
 import type { TranscoderJob } from '../job.js';
 import { bucketFiles } from '../static-renditions.js';
 import { S3Storage } from '../storage.js';
-import type { TranscoderDeps } from '../strategies/context.js';
+import type { ReadyAssetDeps, TranscoderDeps } from '../strategies/context.js';
 import { EXIT } from '../worker.js';
 import { preparingGenerated, transcribeGeneratedTracks, transcribesInTask } from './generated-subtitles.js';
 import { detectShots, type ShotsDeps } from './shots.js';
 import { hasPreparingTracks, prepareTracks, type TrackDeps } from './tracks.js';
 
 /** The adapters of ready-asset work; tests pass fakes through TranscoderDeps.readyAsset. */
-export type ReadyAssetDeps = TrackDeps & Omit<ShotsDeps, 'storage' | 'objects'>;
+export type { ReadyAssetDeps };
 
 export function readyAssetDeps(
   job: TranscoderJob,

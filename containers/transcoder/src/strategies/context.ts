@@ -11,11 +11,15 @@ import type {
 } from '../../../../lambdas/core/ports.js';
 import type { encodeChunkAudio, encodeHls, encodeHlsChunk, encodeStoryboard } from '../encode.js';
 import type { TranscoderJob } from '../job.js';
-import type { ReadyAssetDeps } from '../options/ready-asset.js';
+import type { ShotsDeps } from '../options/shots.js';
+import type { TrackDeps } from '../options/tracks.js';
 import type { probe } from '../probe.js';
 import type { S3Storage } from '../storage.js';
 
 /** Everything the transcoder talks to; main.ts defaults each to the real thing, tests pass fakes. */
+/** The adapters of work on a ready asset (options/ready-asset.ts builds them): tracks and shots. */
+export type ReadyAssetDeps = TrackDeps & Omit<ShotsDeps, 'storage' | 'objects'>;
+
 export interface TranscoderDeps {
   env: NodeJS.ProcessEnv;
   repo: MediaRepository;
