@@ -330,3 +330,13 @@ export function preparingAsset(overrides: Partial<AssetRecord> = {}): AssetRecor
     ...overrides,
   };
 }
+
+/** The environment a transcoder task starts with for one asset (the transcoder's unit tests). */
+export const TASK_ASSET_ID = 'asset123';
+export const TASK_ENV = {
+  MEDIA_TABLE: 'media',
+  OUTPUT_BUCKET: 'output',
+  ASSET_ID: TASK_ASSET_ID,
+  SOURCE_BUCKET: 'ingest',
+  SOURCE_KEY: 'uploads/up1',
+};

@@ -25,15 +25,11 @@ import { parseMediaPlaylist } from '../../lambdas/core/domain/playlist.js';
 import { previewSheetFile, stillFile } from '../../lambdas/core/domain/thumbnails.js';
 import type { MediaRepository } from '../../lambdas/core/ports.js';
 import { InMemoryChunkLedger } from './chunk-fakes.js';
-import { RecordingRunner } from './fakes.js';
+import { RecordingRunner, TASK_ASSET_ID, TASK_ENV } from './fakes.js';
 
-const ASSET_ID = 'asset123';
+const ASSET_ID = TASK_ASSET_ID;
 const ENV = {
-  MEDIA_TABLE: 'media',
-  OUTPUT_BUCKET: 'output',
-  ASSET_ID,
-  SOURCE_BUCKET: 'ingest',
-  SOURCE_KEY: 'uploads/up1',
+  ...TASK_ENV,
   CHUNK_WORKERS: 'tasks',
   CHUNK_PARALLELISM: '3',
   CHUNK_MIN_SECONDS: '12',

@@ -11,15 +11,13 @@ import { type LadderPlan, renditionNames, type SourceProbe } from '../../lambdas
 import type { AssetRecord, MediaError, ReadyPatch } from '../../lambdas/core/domain/media.js';
 import type { MediaRepository } from '../../lambdas/core/ports.js';
 
-const ASSET_ID = 'asset123';
+import { TASK_ASSET_ID, TASK_ENV } from './fakes.js';
+
+const ASSET_ID = TASK_ASSET_ID;
 const SOURCE_BYTES = Buffer.from('pretend this is a video');
 
 const ENV = {
-  MEDIA_TABLE: 'media',
-  OUTPUT_BUCKET: 'output',
-  ASSET_ID,
-  SOURCE_BUCKET: 'ingest',
-  SOURCE_KEY: 'uploads/up1',
+  ...TASK_ENV,
 };
 
 const HD_SOURCE: SourceProbe = {

@@ -17,13 +17,11 @@ import { S3Storage } from '../../containers/transcoder/src/storage.js';
 import type { AssetRecord } from '../../lambdas/core/domain/media.js';
 import type { MediaRepository } from '../../lambdas/core/ports.js';
 
-const ASSET_ID = 'asset123';
+import { TASK_ASSET_ID, TASK_ENV } from './fakes.js';
+
+const ASSET_ID = TASK_ASSET_ID;
 const ENV = {
-  MEDIA_TABLE: 'media',
-  OUTPUT_BUCKET: 'output',
-  ASSET_ID,
-  SOURCE_BUCKET: 'ingest',
-  SOURCE_KEY: 'uploads/up1',
+  ...TASK_ENV,
 };
 
 const s3 = mockClient(S3Client);
