@@ -3,6 +3,7 @@ import { parseCredentials } from '../auth.js';
 import { TooManyRequestsError } from '../domain/errors.js';
 import { requirePermission } from '../domain/permissions.js';
 import type { ConnectionRepository, TokenRepository } from '../ports.js';
+import { createWithinLimit } from './limits.js';
 import { verifyCredentials } from './tokens.js';
 
 /** A client's `{"action":"subscribe","ids":[...]}`: narrow the connection to these assets and uploads. */
@@ -40,22 +41,22 @@ export async function connect(
   // Events carry assets and uploads (passthrough, playback ids): what video:read reads, which a system token lacks.
   requirePermission(caller.permissions, 'video:read');
   const { env } = caller;
-  const full = async () => (await ctx.connections.listByEnv(env)).length >= MAX_CONNECTIONS_PER_ENVIRONMENT;
-  if (await full()) throw tooManyConnections();
-  await ctx.connections.put({
-    connectionId: input.connectionId,
-    env,
-    // Revoking the token closes this connection (tokens.ts revokeAccessToken); its expiry does too (notify.ts).
-    token_id: caller.tokenId,
-    ...(caller.expiresAt !== undefined && { expires_at: caller.expiresAt }),
-    connected_at: Math.floor((ctx.now ?? Date.now)() / 1000),
-    subscriptions: [],
+  await createWithinLimit({
+    limit: MAX_CONNECTIONS_PER_ENVIRONMENT,
+    count: async () => (await ctx.connections.listByEnv(env)).length,
+    create: () =>
+      ctx.connections.put({
+        connectionId: input.connectionId,
+        env,
+        // Revoking the token closes this connection (tokens.ts revokeAccessToken); its expiry does too (notify.ts).
+        token_id: caller.tokenId,
+        ...(caller.expiresAt !== undefined && { expires_at: caller.expiresAt }),
+        connected_at: Math.floor((ctx.now ?? Date.now)() / 1000),
+        subscriptions: [],
+      }),
+    undo: () => ctx.connections.delete(input.connectionId),
+    refusal: tooManyConnections,
   });
-  // Counted again after the write: of connects racing past the limit, each sees the others and takes its own back.
-  if ((await ctx.connections.listByEnv(env)).length > MAX_CONNECTIONS_PER_ENVIRONMENT) {
-    await ctx.connections.delete(input.connectionId);
-    throw tooManyConnections();
-  }
   return { env };
 }
 

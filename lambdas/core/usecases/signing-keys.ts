@@ -7,6 +7,7 @@ import type { AssetRecord } from '../domain/media.js';
 import { checkRestriction, type ViewerHeaders } from '../domain/playback-restrictions.js';
 import { type TokenAudience, verifyPlaybackToken } from '../domain/playback-token.js';
 import type { MediaRepository, PlaybackRestrictionRepository, SigningKey, SigningKeyRepository } from '../ports.js';
+import { createWithinLimit } from './limits.js';
 
 const generateRsa = promisify(generateKeyPair);
 
@@ -36,23 +37,27 @@ const tooManyKeys = () =>
  * past the limit, each takes its own back).
  */
 export async function createSigningKey(ctx: SigningKeysContext) {
-  if ((await ctx.signingKeys.listByEnv(ctx.env)).length >= MAX_SIGNING_KEYS) throw tooManyKeys();
-  const { publicKey, privateKey } = await generateRsa('rsa', {
-    modulusLength: 2048,
-    publicKeyEncoding: { type: 'spki', format: 'pem' },
-    privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
+  const { key, privateKey } = await createWithinLimit({
+    limit: MAX_SIGNING_KEYS,
+    count: async () => (await ctx.signingKeys.listByEnv(ctx.env)).length,
+    create: async () => {
+      const { publicKey, privateKey } = await generateRsa('rsa', {
+        modulusLength: 2048,
+        publicKeyEncoding: { type: 'spki', format: 'pem' },
+        privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
+      });
+      const key: SigningKey = {
+        id: newId(),
+        env: ctx.env,
+        public_key: publicKey,
+        created_at: Math.floor((ctx.now ?? Date.now)() / 1000),
+      };
+      await ctx.signingKeys.put(key);
+      return { key, privateKey };
+    },
+    undo: ({ key }) => ctx.signingKeys.delete(ctx.env, key.id),
+    refusal: tooManyKeys,
   });
-  const key: SigningKey = {
-    id: newId(),
-    env: ctx.env,
-    public_key: publicKey,
-    created_at: Math.floor((ctx.now ?? Date.now)() / 1000),
-  };
-  await ctx.signingKeys.put(key);
-  if ((await ctx.signingKeys.listByEnv(ctx.env)).length > MAX_SIGNING_KEYS) {
-    await ctx.signingKeys.delete(ctx.env, key.id);
-    throw tooManyKeys();
-  }
   return { ...view(key), private_key: Buffer.from(privateKey).toString('base64') };
 }
 

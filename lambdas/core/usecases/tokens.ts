@@ -15,6 +15,7 @@ import {
 } from '../domain/permissions.js';
 import type { AccessToken, ConnectionRepository, EnvironmentRepository, Pusher, TokenRepository } from '../ports.js';
 import { ensureEnvironment } from './environments.js';
+import { createWithinLimit } from './limits.js';
 
 export type { Caller } from '../domain/permissions.js';
 
@@ -146,15 +147,17 @@ export async function createAccessToken(
     const now = (ctx.now ?? Date.now)() / 1000;
     return (await ctx.tokens.listByEnv(env)).filter((t) => t.expires_at === undefined || t.expires_at > now).length;
   };
-  if ((await live()) >= MAX_ACCESS_TOKENS) throw tooManyTokens();
-  const { secret, token } = await createToken(env, input.name, ctx, {
-    permissions: [...new Set(input.permissions)],
-    expiresIn: input.expires_in,
+  const { secret, token } = await createWithinLimit({
+    limit: MAX_ACCESS_TOKENS,
+    count: live,
+    create: () =>
+      createToken(env, input.name, ctx, {
+        permissions: [...new Set(input.permissions)],
+        expiresIn: input.expires_in,
+      }),
+    undo: ({ token }) => ctx.tokens.delete(env, token.id),
+    refusal: tooManyTokens,
   });
-  if ((await live()) > MAX_ACCESS_TOKENS) {
-    await ctx.tokens.delete(env, token.id);
-    throw tooManyTokens();
-  }
   return { ...toMuxAccessToken(token), secret };
 }
 
