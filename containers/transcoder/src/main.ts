@@ -178,7 +178,10 @@ async function runWorker(): Promise<number> {
     stopping = true;
   });
   const logger = new Logger({ serviceName: `${SERVICE_NAME}-worker` });
-  return work({ sqs: new SQSClient({}), env: process.env, logger, stopping: () => stopping });
+  // The endpoint the SDK resolves (the region's, or AWS_ENDPOINT_URL locally), not the queue URL's host: the
+  // emulator names its queues `localhost` while the platform reaches it at 127.0.0.1, and the SDK warned on every call.
+  const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
+  return work({ sqs, env: process.env, logger, stopping: () => stopping });
 }
 
 const startedDirectly = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;

@@ -15,7 +15,11 @@ export function runnerFromEnv(transcoder: string): TranscodeRunner {
       roleArn: envFor('mediaconvertRunner').MEDIACONVERT_ROLE_ARN,
     });
   }
-  if (transcoder === 'queue') return new SqsWorkQueueRunner(new SQSClient({}), envFor('queueRunner').WORK_QUEUE_URL);
+  if (transcoder === 'queue') {
+    // The resolved endpoint, not the queue URL's host (the worker's client says why).
+    const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
+    return new SqsWorkQueueRunner(sqs, envFor('queueRunner').WORK_QUEUE_URL);
+  }
   if (transcoder !== 'fargate') throw new Error(`TRANSCODER=${transcoder} is not one of fargate, queue, mediaconvert`);
   const env = envFor('fargateRunner');
   const list = (value: string) =>
