@@ -4,35 +4,17 @@
  * jobs they run (each a process of its own with its ffmpeg) count only through the workers' own figures.
  */
 import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
-
-/** Clock ticks per second of /proc's CPU fields (USER_HZ, 100 on Linux). */
-const TICKS = 100;
-
-/** The CPU fields of /proc/<pid>/stat: utime, stime, cutime, cstime, in seconds; undefined once it is gone. */
-async function cpuFields(pid: number | 'self'): Promise<[number, number, number, number] | undefined> {
-  let stat: string;
-  try {
-    stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return undefined;
-  }
-  // After the command name (which may hold spaces), field 3 (state) is index 0: utime is field 14.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const at = (field: number) => Number(fields[field - 3]) / TICKS;
-  return [at(14), at(15), at(16), at(17)];
-}
+import { processCpu } from '../containers/transcoder/src/process-cpu.js';
 
 /** CPU seconds of every child process this process has waited for so far. */
 export async function childCpuSeconds(): Promise<number> {
-  const [, , cutime, cstime] = (await cpuFields('self')) ?? [0, 0, 0, 0];
-  return cutime + cstime;
+  return (await processCpu('self'))?.children ?? 0;
 }
 
 /** A running process's CPU seconds: its own and its waited-for descendants'; undefined once it is gone. */
 export async function processCpuSeconds(pid: number): Promise<number | undefined> {
-  const fields = await cpuFields(pid);
-  return fields?.reduce((sum, s) => sum + s, 0);
+  const cpu = await processCpu(pid);
+  return cpu && cpu.own + cpu.children;
 }
 
 /**

@@ -30,6 +30,11 @@ export interface LocalRun {
   cpu: number;
   jobs: number;
   workers: number;
+  /**
+   * Where `cpu` went: the jobs' ffmpeg and ffprobe, the job processes themselves (start, SDK, uploads), and the rest
+   * (the workers' polling and spawning); undefined where the jobs' logs did not say (chunk tasks).
+   */
+  split?: { tools: number; jobProcesses: number; workers: number };
 }
 
 export interface BenchResults {
@@ -97,6 +102,14 @@ export function printAll(r: BenchResults): void {
       `Gamma's CPU over the bare command's (overhead_cpu_ratio): ${overhead.toFixed(3)}× (target ≤ ${TARGETS.overhead}×), ` +
         `${gamma.jobs} job(s) on ${gamma.workers} local worker(s)`,
     );
+    const split = gamma.split;
+    if (split) {
+      const share = (cpu: number) => `${cpu.toFixed(1)} CPU-s (${(cpu / r.ladder.cpu).toFixed(3)}×)`;
+      console.log(
+        `  of which ffmpeg and ffprobe ${share(split.tools)}, the job processes themselves ${share(split.jobProcesses)}, ` +
+          `the workers' polling and spawning ${share(split.workers)}`,
+      );
+    }
   }
   const d = steps.details;
   const w = steps.wall;
@@ -190,6 +203,13 @@ export function printAll(r: BenchResults): void {
       ...(gamma && { gamma: round(gamma.cpu / minutes) }),
     },
     overhead_cpu_ratio: overhead === null ? null : round(overhead, 3),
+    gamma_cpu_s_split: gamma?.split
+      ? {
+          tools: round(gamma.split.tools),
+          job_processes: round(gamma.split.jobProcesses),
+          workers: round(gamma.split.workers),
+        }
+      : null,
     ratios_to_ffmpeg_ladder: {
       decode: round(r.decode.wall / r.ladder.wall),
       naive: round(r.naive.wall / r.ladder.wall),

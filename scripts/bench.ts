@@ -32,6 +32,7 @@ import { type LocalRun, printAll } from './bench-print.js';
 import { runQualityBench } from './bench-quality.js';
 import { measureSteps } from './bench-steps.js';
 import { ROOT, STATE_DIR, startPlatform } from './local/platform.js';
+import type { TakenJob } from './local/worker-service.js';
 
 const { values: flags } = parseArgs({
   options: {
@@ -104,11 +105,23 @@ async function measureGamma(source: string, workers: ChunkWorkers): Promise<Loca
     while (platform.agent.runningTasks().length > 0 || (platform.workers?.running().length ?? 0) > 0) {
       await new Promise((r) => setTimeout(r, 50));
     }
-    const jobs = platform.workers?.taken.filter((j) => j.assetId === assetId).length ?? 1;
-    return { firstPlayable: firstPlayable ?? ready, ready, cpu: await cpu(), jobs, workers: localWorkers };
+    const taken = platform.workers?.taken.filter((j) => j.assetId === assetId) ?? [];
+    const total = await cpu();
+    return {
+      ...{ firstPlayable: firstPlayable ?? ready, ready, cpu: total, jobs: taken.length || 1, workers: localWorkers },
+      split: cpuSplit(taken, total),
+    };
   } finally {
     await platform.stop();
   }
+}
+
+/** The platform's CPU by where it went, from the jobs' 'Job CPU' lines; undefined unless every job said. */
+function cpuSplit(taken: TakenJob[], total: number): LocalRun['split'] {
+  if (taken.length === 0 || taken.some((j) => !j.cpu)) return undefined;
+  const tools = taken.reduce((sum, j) => sum + (j.cpu?.tools ?? 0), 0);
+  const jobProcesses = taken.reduce((sum, j) => sum + (j.cpu?.own ?? 0), 0);
+  return { tools, jobProcesses, workers: total - tools - jobProcesses };
 }
 
 /** True once the master playlist is served and its first variant lists at least one segment. */

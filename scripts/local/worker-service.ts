@@ -26,6 +26,8 @@ export interface TakenJob {
   assetId: string;
   chunk: number;
   receiveCount: number;
+  /** Where the job's process spent its CPU (its 'Job CPU' log line), once it has ended. */
+  cpu?: { own: number; tools: number };
 }
 
 interface Worker {
@@ -108,7 +110,15 @@ export class LocalWorkerService {
 
   /** Reads the worker's structured log for the job it takes and settles. */
   private follow(worker: Worker, line: string): void {
-    let entry: { message?: string; assetId?: string; chunk?: number; receiveCount?: number; level?: string };
+    let entry: {
+      message?: string;
+      assetId?: string;
+      chunk?: number;
+      receiveCount?: number;
+      level?: string;
+      ownCpuSeconds?: number;
+      toolsCpuSeconds?: number;
+    };
     try {
       entry = JSON.parse(line);
     } catch {
@@ -125,6 +135,8 @@ export class LocalWorkerService {
       this.log(
         `worker ${worker.id} took chunk ${worker.job.chunk} of ${entry.assetId} (receive ${worker.job.receiveCount})`,
       );
+    } else if (entry.message === 'Job CPU' && worker.job) {
+      worker.job.cpu = { own: entry.ownCpuSeconds ?? 0, tools: entry.toolsCpuSeconds ?? 0 };
     } else if (entry.message === 'Finished a job' || entry.message === 'A job failed; it goes back on the queue') {
       worker.job = undefined;
     } else if (entry.level === 'ERROR') {

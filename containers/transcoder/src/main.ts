@@ -22,7 +22,7 @@ import { documentClient, s3Client } from '../../../lambdas/core/adapters/clients
 import { DynamoAssetFiles } from '../../../lambdas/core/adapters/dynamo-asset-files.js';
 import { DynamoAssetRepository } from '../../../lambdas/core/adapters/dynamo-assets.js';
 import { DynamoMediaRepository } from '../../../lambdas/core/adapters/dynamo-media.js';
-import { runnerFromEnv } from '../../../lambdas/core/adapters/runner-from-env.js';
+import { taskRunnerFromEnv } from '../../../lambdas/core/adapters/task-runner-from-env.js';
 import { InvalidInputError, TransitionError } from '../../../lambdas/core/domain/errors.js';
 import type { AssetRecord } from '../../../lambdas/core/domain/media.js';
 import { optional } from '../../../lambdas/core/env.js';
@@ -37,6 +37,7 @@ import { detectShots } from './options/shots.js';
 import type { TaskMode } from './options/task-mode.js';
 import { prepareTracks } from './options/tracks.js';
 import { probe } from './probe.js';
+import { processCpu } from './process-cpu.js';
 import { localSource, prepareSource } from './source.js';
 import { S3Storage } from './storage.js';
 import { chunkFanOut, fanOutChunks, mayFanOut } from './strategies/chunk-fan-out.js';
@@ -72,7 +73,7 @@ export async function run(overrides: Partial<TranscoderDeps> = {}): Promise<numb
     encode: overrides.encode ?? encodeHls,
     chunks: overrides.chunks ?? new DynamoAssetRepository(documentClient(scoped), job.tableName),
     // Chunk jobs go where this job came from: the work queue for a queue worker's job, RunTask for a task.
-    runner: overrides.runner ?? (() => runnerFromEnv(optional('WORK_QUEUE_URL', env) ? 'queue' : 'fargate')),
+    runner: overrides.runner ?? (() => taskRunnerFromEnv(optional('WORK_QUEUE_URL', env) ? 'queue' : 'fargate')),
     chunkEncoders: overrides.chunkEncoders ?? {
       audio: encodeChunkAudio,
       chunk: encodeHlsChunk,
@@ -178,13 +179,30 @@ async function runWorker(): Promise<number> {
     stopping = true;
   });
   const logger = new Logger({ serviceName: `${SERVICE_NAME}-worker` });
-  // The endpoint the SDK resolves (the region's, or AWS_ENDPOINT_URL locally), not the queue URL's host: the
-  // emulator names its queues `localhost` while the platform reaches it at 127.0.0.1, and the SDK warned on every call.
+  // The resolved endpoint, not the queue URL's host (task-runner-from-env.ts says why).
   const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
   return work({ sqs, env: process.env, logger, stopping: () => stopping });
+}
+
+/**
+ * A job run as a process of its own (by a worker, or as a task): its log ends with where its CPU went — this process
+ * (its start, the SDK, uploads) and its ffmpeg and ffprobe — so `npm run bench` can say what the overhead is made of.
+ */
+async function runJobProcess(): Promise<number> {
+  const code = await run();
+  const cpu = await processCpu();
+  if (cpu) {
+    const chunk = Number(optional('CHUNK_INDEX') ?? 0);
+    const seconds = (n: number) => Math.round(n * 100) / 100;
+    new Logger({ serviceName: SERVICE_NAME }).info('Job CPU', {
+      ...{ assetId: optional('ASSET_ID'), chunk, code },
+      ...{ ownCpuSeconds: seconds(cpu.own), toolsCpuSeconds: seconds(cpu.children) },
+    });
+  }
+  return code;
 }
 
 const startedDirectly = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
 const isWorker = optional('WORK_QUEUE_URL') !== undefined && optional('ASSET_ID') === undefined;
 if (startedDirectly) prepareToolProcess();
-if (startedDirectly) process.exit(await (isWorker ? runWorker() : run()));
+if (startedDirectly) process.exit(await (isWorker ? runWorker() : runJobProcess()));

@@ -24,8 +24,8 @@ import { S3Storage } from '../storage.js';
 import type { ReadyAssetDeps, TranscoderDeps } from '../strategies/context.js';
 import { EXIT } from '../worker.js';
 import { preparingGenerated, transcribeGeneratedTracks, transcribesInTask } from './generated-subtitles.js';
-import { detectShots, type ShotsDeps } from './shots.js';
-import { hasPreparingTracks, prepareTracks, type TrackDeps } from './tracks.js';
+import { detectShots } from './shots.js';
+import { hasPreparingTracks, prepareTracks } from './tracks.js';
 
 /** The adapters of ready-asset work; tests pass fakes through TranscoderDeps.readyAsset. */
 export type { ReadyAssetDeps };
