@@ -14,6 +14,7 @@ import { createToken } from '../../lambdas/core/usecases/tokens.js';
 import { LOCAL_ECS_EVENT_SOURCE } from '../../lib/pipeline-stack.js';
 import { buildDashboard, startDashboardServer } from './dashboard-server.js';
 import { FargateAgent } from './fargate-agent.js';
+import { startS3RangeShim } from './s3-range-shim.js';
 import { startStreamServer } from './stream-server.js';
 import { LocalWorkerService } from './worker-service.js';
 
@@ -245,8 +246,16 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     };
 
     await run(process.execPath, [join(ROOT, 'containers', 'transcoder', 'build.mjs')], process.env, deployLog);
-    // The task's speech recogniser (pocketsphinx, installed into the project's virtualenv by bootstrap).
-    const taskEnv = { ...awsEnv, SPEECH_PYTHON: join(ROOT, '.gamma', 'venv', 'bin', 'python') };
+    // The transcoder reaches S3 through the range shim, so chunk jobs read their byte range of the pinned version
+    // as on S3 (MiniStack ignores Range on a versioned GET: s3-range-shim.ts).
+    const rangeShim = await startS3RangeShim(endpoint);
+    cleanups.push(() => new Promise<void>((resolve) => rangeShim.server.close(() => resolve())));
+    const taskEnv = {
+      ...awsEnv,
+      AWS_ENDPOINT_URL_S3: rangeShim.url,
+      // The task's speech recogniser (pocketsphinx, installed into the project's virtualenv by bootstrap).
+      SPEECH_PYTHON: join(ROOT, '.gamma', 'venv', 'bin', 'python'),
+    };
     const agent = new FargateAgent({
       clusterArn: out('ClusterArn'),
       entryPoint: join(ROOT, 'containers', 'transcoder', 'dist', 'main.mjs'),

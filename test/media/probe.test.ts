@@ -5,6 +5,8 @@
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -62,6 +64,32 @@ describe('probe over a ranged URL (the first job plans without downloading the s
       await notes.close();
     }
   });
+});
+
+describe('probe over a URL the store does not serve', () => {
+  it.each([404, 403, 503])(
+    'fails (to be retried) on HTTP %i rather than blaming the file, and keeps the URL out',
+    async (status) => {
+      const server = createServer((_req, res) => {
+        res.writeHead(status, { 'content-type': 'application/xml' });
+        res.end('<Error><Code>NoSuchVersion</Code></Error>');
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/ingest/u1?versionId=v1&X-Amz-Signature=secret`;
+      try {
+        const error = await probe(url).then(
+          () => undefined,
+          (e: unknown) => e as Error,
+        );
+        expect(error).toBeInstanceOf(Error);
+        expect(error).not.toBeInstanceOf(InvalidInputError);
+        expect(error?.message).toMatch(/could not be fetched/);
+        expect(error?.message).not.toContain('secret');
+      } finally {
+        await new Promise((resolve) => server.close(resolve));
+      }
+    },
+  );
 });
 
 describe('probe: decode check', () => {

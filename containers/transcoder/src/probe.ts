@@ -51,8 +51,24 @@ async function ffprobe(file: string): Promise<FfprobeOutput> {
     return JSON.parse(stdout) as FfprobeOutput;
   } catch (error) {
     const reason = ffprobeReason(error, file);
-    throw new InvalidInputError(`The file could not be read as video or audio: ${reason}`);
+    throw (
+      fetchFailure(reason, file) ?? new InvalidInputError(`The file could not be read as video or audio: ${reason}`)
+    );
   }
+}
+
+/** How ffmpeg and ffprobe report a remote input they could not fetch (an HTTP error, a lost connection). */
+const FETCH_FAILED = /Server returned|HTTP error|Connection refused|Connection reset|Connection timed out|I\/O error/i;
+
+/**
+ * A source read over its presigned URL that the store did not serve (gone, refused, a 5xx, the connection lost) is
+ * the store's failure, not the file's: a plain error, so the job fails and is retried (and after its receives the
+ * asset is errored `transcode_failed`), rather than an InvalidInputError that would blame the upload.
+ */
+function fetchFailure(reason: string, file: string): Error | undefined {
+  if (inputProtocols(file) === 'file' || !FETCH_FAILED.test(reason)) return undefined;
+  // The URL is presigned: its signature stays out of the message.
+  return new Error(`The source could not be fetched: ${reason.replaceAll(file, '<source URL>')}`);
 }
 
 /** ffprobe's own last message, without the file name it starts with ("<file>: Invalid data found …"). */
@@ -218,7 +234,8 @@ async function decodeCheck(file: string, { video, audio }: { video?: FfprobeStre
     }
   } catch (error) {
     if (error instanceof InvalidInputError) throw error;
-    throw new InvalidInputError(`The file could not be decoded: ${decodeReason(error, used)}`);
+    const reason = decodeReason(error, used);
+    throw fetchFailure(reason, file) ?? new InvalidInputError(`The file could not be decoded: ${reason}`);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
