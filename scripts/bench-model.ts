@@ -23,9 +23,15 @@ export interface Measured {
   singlePassCpuPerSourceS: number;
   /** Chunk 0, the first segment: its audio slice, every rung, its stills and preview frames. */
   firstSegmentCpuS: number;
-  /** The ranged probe (ffprobe and the decode check over HTTP), and the HTTP requests it made (S3 first bytes). */
+  /** The ranged probe (ffprobe over HTTP), and the HTTP requests it made (S3 first bytes). */
   probeCpuS: number;
   probeRequests: number;
+  /**
+   * The probe's decode check (the first seconds of every stream decoded over HTTP) and its requests: the first job
+   * runs it beside chunk 0's encode, and records the plan once it has passed.
+   */
+  decodeCheckCpuS: number;
+  decodeCheckRequests: number;
   /** HTTP requests a chunk's encode made (each an S3 first byte), and its bytes over its share of the file. */
   rangeRequests: number;
   rangeReadOverhead: number;
@@ -97,7 +103,10 @@ export interface ModelRow {
 
 /** Where the time of the queue path goes, for one source on N workers (each figure in seconds). */
 export interface QueueModelRow extends ModelRow {
-  /** Upload → the plan recorded (ranged probe, plan write); the chunk jobs are sent while chunk 0 encodes. */
+  /**
+   * Upload → the plan recorded (ffprobe, then the decode check beside chunk 0's encode, the plan's write and read
+   * back); the chunk jobs are sent after it, while chunk 0 encodes.
+   */
   plannedS: number;
   /** The longest later chunk, and one later chunk job's time on its worker (pick-up to ledger write). */
   chunkS: number;
@@ -138,8 +147,9 @@ export function chunkJobSeconds(m: Measured, c: Constants, seconds: number): num
 }
 
 /**
- * The queue path (strategies/chunk-fan-out.ts): the first job probes over the source's URL (no download), records
- * the plan, and sends every chunk job while it encodes chunk 0 (one segment, fast start: playable when its segments
+ * The queue path (strategies/chunk-fan-out.ts): the first job probes over the source's URL (no download), starts
+ * chunk 0 beside the decode check, records the plan once the check has passed, and sends every chunk job while it
+ * encodes chunk 0 (one segment, fast start: playable when its segments
  * and the master are written); the later chunks run on the other workers, each reading only its byte range; the job
  * that completes the ledger reads the manifests, draws the storyboard, writes the playlists and marks it ready.
  */
@@ -147,12 +157,18 @@ export function queueModel(m: Measured, sourceS: number, workers: number, c: Con
   const chunks = queueChunks(c, sourceS, workers);
   const rungs = m.rungs.sd + m.rungs.hd;
   const probe = onWorker(c, m.probeCpuS, c.vcpu, 1) + m.probeRequests * c.s3FirstByteS;
-  const plannedS = c.dispatchS + jobStart(m, c) + probe + c.writeS;
+  const check = onWorker(c, m.decodeCheckCpuS, c.vcpu, 1) + m.decodeCheckRequests * c.s3FirstByteS;
+  // Chunk 0 starts once ffprobe has answered; the decode check runs beside it, then the plan is written and read
+  // back, and only then is anything of chunk 0 published (strategies/chunk-fan-out.ts).
+  const probedS = c.dispatchS + jobStart(m, c) + probe;
+  const plannedS = probedS + check + 2 * c.writeS;
   const sends = Math.ceil(Math.ceil((chunks.length - 1) / 10) / c.sendConcurrency) * c.writeS;
   const firstRead = s3Read(c, c.segmentS * m.sourceBytesPerS * m.rangeReadOverhead, m.rangeRequests, c.vcpu);
   const firstUpload = (c.segmentS * m.outputBytesPerS) / (c.s3BytesPerSPerVcpu * c.vcpu);
-  const firstEncode = Math.max(sends, firstRead + onWorker(c, m.firstSegmentCpuS, c.vcpu));
-  const firstPlayableS = plannedS + firstEncode + firstUpload + 2 * c.writeS; // playlists and master, playable_at
+  // The check's CPU is taken from chunk 0's worker while both run.
+  const encodeFirst = firstRead + onWorker(c, m.firstSegmentCpuS + m.decodeCheckCpuS, c.vcpu);
+  const firstEncode = Math.max(plannedS - probedS + sends, encodeFirst);
+  const firstPlayableS = probedS + firstEncode + firstUpload + 2 * c.writeS; // playlists and master, playable_at
   const later = chunks.slice(1);
   const chunkS = Math.max(0, ...later.map((k) => k.durationSeconds));
   const chunkJobS = later.length ? chunkJobSeconds(m, c, chunkS) : 0;
@@ -166,9 +182,9 @@ export function queueModel(m: Measured, sourceS: number, workers: number, c: Con
   const encodedS = later.length ? plannedS + chunkJobS : plannedS + whole;
   const readyS = Math.max(firstPlayableS, encodedS) + (later.length ? publishS : 2 * c.writeS);
   const busyS =
-    plannedS -
+    probedS -
     c.dispatchS +
-    (later.length ? firstEncode + firstUpload : whole) +
+    (later.length ? firstEncode + firstUpload : plannedS - probedS + whole) +
     later.reduce((sum, k) => sum + chunkJobSeconds(m, c, k.durationSeconds), 0) +
     (later.length ? publishS : 0);
   return { chunks: chunks.length, firstPlayableS, readyS, plannedS, chunkS, chunkJobS, publishS, busyS };
@@ -184,7 +200,7 @@ export function chunkTasksModel(m: Measured, sourceS: number, workers: number, c
   const v = c.taskVcpu;
   const encode = (s: number) => onWorker(c, m.chunkFixedCpuS + m.chunkPerSourceCpuS * s, v);
   const read = (s: number) => s3Read(c, s * m.sourceBytesPerS * m.rangeReadOverhead, m.rangeRequests, v);
-  const start = c.dispatchS + c.coldStartS + onWorker(c, m.jobStartCpuS + m.probeCpuS, v, 1);
+  const start = c.dispatchS + c.coldStartS + onWorker(c, m.jobStartCpuS + m.probeCpuS + m.decodeCheckCpuS, v, 1);
   const firstPlayableS = start + read(c.segmentS) + encode(c.segmentS);
   const others = tasks > 1 ? c.coldStartS + read(chunkS) + encode(chunkS) : 0;
   return { chunks: tasks, firstPlayableS, readyS: start + Math.max(read(chunkS) + encode(chunkS), others) };
@@ -212,7 +228,7 @@ export function costPerSourceMinute(m: Measured, sourceS: number, workers: numbe
   const queueBusy = (q.busyS * fargateUsdPerSecond(c.vcpu)) / minutes;
   const tasks = chunkTasksModel(m, sourceS, workers, c);
   const v = c.taskVcpu;
-  const taskStart = c.coldStartS + onWorker(c, m.jobStartCpuS + m.probeCpuS, v, 1);
+  const taskStart = c.coldStartS + onWorker(c, m.jobStartCpuS + m.probeCpuS + m.decodeCheckCpuS, v, 1);
   const taskEncode = onWorker(c, m.chunkFixedCpuS + (m.chunkPerSourceCpuS * sourceS) / tasks.chunks, v);
   const perTask = Math.max(PRICES.fargateMinimumS, taskStart + taskEncode);
   return {

@@ -120,7 +120,8 @@ export function printAll(r: BenchResults): void {
       `${pair(m.chunkFixedCpuS, w.chunk_fixed_s)} + ${pair(m.chunkPerSourceCpuS, w.chunk_per_source_s)} per source s ` +
       `(its audio with pre-roll, ladder, stills, preview frames); chunk 0 (first segment) ` +
       `${pair(m.firstSegmentCpuS, w.first_segment_s)}; ranged probe ${pair(m.probeCpuS, w.probe_s)}, ` +
-      `${m.probeRequests} requests, ${(d.probe_bytes_read / 1e6).toFixed(2)} MB; a chunk's range: ${m.rangeRequests} ` +
+      `${m.probeRequests} requests, then its decode check ${pair(m.decodeCheckCpuS, w.decode_check_s)}, ` +
+      `${m.decodeCheckRequests} requests (${(d.probe_bytes_read / 1e6).toFixed(2)} MB together); a chunk's range: ${m.rangeRequests} ` +
       `requests, ${m.rangeReadOverhead.toFixed(2)}× its share of bytes; job process start ` +
       `${pair(m.jobStartCpuS, w.job_start_s)}; storyboard from ${d.storyboard_stills} stills ` +
       `${pair(m.storyboardCpuPerStillS * d.storyboard_stills, w.storyboard_s)}; single pass ` +

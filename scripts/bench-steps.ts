@@ -74,10 +74,13 @@ export async function measureSteps(input: StepInputs) {
       const importIt = `await import(${JSON.stringify(`file://${input.entryModule}`)})`;
       starts.push(await timed(() => run(process.execPath, ['--input-type=module', '-e', importIt])));
     }
-    log('the ranged probe over HTTP');
+    log('the ranged probe over HTTP (ffprobe, then the decode check the first job runs beside chunk 0)');
     http.reset();
-    const probeTime = await timed(() => probe(http.url));
+    let decodes: Promise<void> = Promise.resolve();
+    const probeTime = await timed(() => probe(http.url, { deferDecodeCheck: (check) => (decodes = check) }));
     const probeRequests = http.requests();
+    const checkTime = await timed(() => decodes);
+    const decodeCheckRequests = http.requests() - probeRequests;
     const probeBytes = http.sent();
 
     /** A chunk job's encode from the URL, as chunk-publish.ts runs it: its audio, then its ladder and images. */
@@ -132,6 +135,8 @@ export async function measureSteps(input: StepInputs) {
       firstSegmentCpuS: first.total.cpu,
       probeCpuS: probeTime.cpu,
       probeRequests,
+      decodeCheckCpuS: checkTime.cpu,
+      decodeCheckRequests,
       rangeRequests: Math.max(short.requests, longer.requests),
       rangeReadOverhead: Math.max(...[short, longer].map((c) => c.bytes / (sourceBytes * (c.seconds / sourceSeconds)))),
       sourceBytesPerS: sourceBytes / sourceSeconds,
@@ -148,6 +153,7 @@ export async function measureSteps(input: StepInputs) {
       chunk_per_source_s: perSWall,
       first_segment_s: first.total.wall,
       probe_s: probeTime.wall,
+      decode_check_s: checkTime.wall,
       job_start_s: best(starts).wall,
       storyboard_s: storyboard.wall,
       single_pass_per_source_s: input.singlePass.wall / sourceSeconds,

@@ -22,6 +22,8 @@ const measured: Measured = {
   firstSegmentCpuS: 7.5,
   probeCpuS: 0.2,
   probeRequests: 2,
+  decodeCheckCpuS: 0.15,
+  decodeCheckRequests: 3,
   rangeRequests: 3,
   rangeReadOverhead: 1,
   sourceBytesPerS: 1e6,
@@ -41,12 +43,23 @@ describe('the queue path', () => {
     }
   });
 
-  it('plays after the dispatch, a pick-up, the ranged probe, the plan and the first segment, worked by hand', () => {
+  it('plays after the dispatch, a pick-up, ffprobe and the first segment, the decode check beside it, worked by hand', () => {
     const row = queueModel(measured, 600, 32);
-    // 1 + 0.1 + 0.3 / 0.75 (job start, one thread) + 0.2 / 0.75 + 2 × 0.05 (probe) + 0.03 (plan write)
-    expect(row.plannedS).toBeCloseTo(1 + 0.1 + 0.4 + 0.2 / 0.75 + 0.1 + 0.03, 6);
-    // + 3 first bytes + 6 MB at 100 MB/s + 7.5 CPU-s on 4 vCPU + 6 MB up + 2 writes (the sends overlap the encode)
-    expect(row.firstPlayableS).toBeCloseTo(row.plannedS + 0.15 + 0.06 + 7.5 / RATE + 0.06 + 0.06, 6);
+    // 1 + 0.1 + 0.3 / 0.75 (job start, one thread) + 0.2 / 0.75 + 2 × 0.05 (ffprobe): chunk 0 starts here.
+    const probed = 1 + 0.1 + 0.4 + 0.2 / 0.75 + 0.1;
+    // + the decode check (0.15 / 0.75 + 3 × 0.05) + the plan's write and read back.
+    expect(row.plannedS).toBeCloseTo(probed + 0.15 / 0.75 + 0.15 + 0.06, 6);
+    // + 3 first bytes + 6 MB at 100 MB/s + 7.5 CPU-s of chunk 0 and the check's 0.15 on 4 vCPU + 6 MB up + 2 writes
+    // (the check, the plan's record and the sends finish while chunk 0 encodes)
+    expect(row.firstPlayableS).toBeCloseTo(probed + 0.15 + 0.06 + 7.65 / RATE + 0.06 + 0.06, 6);
+  });
+
+  it('waits for the decode check and the plan before publishing chunk 0 when the check is the longer', () => {
+    const slowCheck = { ...measured, decodeCheckCpuS: 9, firstSegmentCpuS: 0.3 };
+    const row = queueModel(slowCheck, 600, 32);
+    const probed = 1 + 0.1 + 0.4 + 0.2 / 0.75 + 0.1;
+    expect(row.firstPlayableS).toBeCloseTo(row.plannedS + 0.03 + 0.06 + 0.06, 6); // + the sends, upload, 2 writes
+    expect(row.plannedS).toBeCloseTo(probed + 9 / 0.75 + 0.15 + 0.06, 6);
   });
 
   it('is ready sooner with more workers, until the chunks reach their floor', () => {

@@ -18,7 +18,9 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ChunkEncoders } from '../../containers/transcoder/src/main.js';
 import { run, type TranscoderDeps } from '../../containers/transcoder/src/main.js';
+import type { ProbeOptions } from '../../containers/transcoder/src/probe.js';
 import { type Chunk, chunkManifestFile } from '../../lambdas/core/domain/chunks.js';
+import { InvalidInputError } from '../../lambdas/core/domain/errors.js';
 import { type LadderPlan, planLadder, renditionNames, type SourceProbe } from '../../lambdas/core/domain/ladder.js';
 import type { AssetRecord, ReadyPatch } from '../../lambdas/core/domain/media.js';
 import { parseMediaPlaylist } from '../../lambdas/core/domain/playlist.js';
@@ -294,6 +296,70 @@ describe('transcoder run() with chunk tasks', () => {
     expect(runner.jobs).toEqual([]);
     expect(await ledger.get(ASSET_ID)).toBeUndefined();
     expect(assets.ready).toHaveLength(1);
+  });
+
+  it('encodes chunk 0 beside the decode check, and records, queues and publishes nothing before it passes', async () => {
+    const assets = new FakeAssets();
+    const ledger = new InMemoryChunkLedger();
+    const runner = new RecordingRunner();
+    let pass: () => void = () => {};
+    const check = new Promise<void>((resolve) => {
+      pass = resolve;
+    });
+    const seenAtEncode: { plans: boolean; jobs: number; published: number }[] = [];
+    const chunk: ChunkEncoders['chunk'] = async (...args) => {
+      const state = await ledger.get(ASSET_ID);
+      seenAtEncode.push({ plans: state !== undefined, jobs: runner.jobs.length, published: keys().length });
+      await fakeEncoders.chunk(...args);
+      await new Promise((r) => setTimeout(r, 50)); // the check is still running as chunk 0's segments appear
+      expect(keys()).toEqual([]);
+      pass();
+    };
+    const d = {
+      ...deps(assets, ledger, runner),
+      probe: async (_file: string, options?: ProbeOptions) => {
+        options?.deferDecodeCheck?.(check);
+        return SOURCE;
+      },
+      chunkEncoders: { ...fakeEncoders, chunk },
+    };
+    expect(await run(d)).toBe(0);
+    expect(seenAtEncode).toEqual([{ plans: false, jobs: 0, published: 0 }]);
+    expect(runner.jobs.map((j) => j.chunk)).toEqual([{ index: 1 }, { index: 2 }]);
+    expect((await ledger.get(ASSET_ID))?.done).toEqual([0]);
+    expect(assets.playable).toBe(1);
+  });
+
+  it('errors as invalid_input a file the decode check refuses while chunk 0 encodes, leaving nothing behind', async () => {
+    const assets = new FakeAssets();
+    const errored: unknown[] = [];
+    assets.repo.markErrored = async (_id, reason) => {
+      errored.push(reason);
+      return { id: ASSET_ID } as AssetRecord;
+    };
+    const ledger = new InMemoryChunkLedger();
+    const runner = new RecordingRunner();
+    const refusal = new InvalidInputError('The file could not be decoded: its video (h264) stream gives no picture');
+    const d = {
+      ...deps(assets, ledger, runner),
+      probe: async (_file: string, options?: ProbeOptions) => {
+        options?.deferDecodeCheck?.(Promise.reject(refusal));
+        return SOURCE;
+      },
+      // ffmpeg fails on such a file in its own words; the check's reason is the one the asset gets.
+      chunkEncoders: {
+        ...fakeEncoders,
+        chunk: async () => {
+          throw new Error('ffmpeg failed (exit code 1): Invalid data found when processing input');
+        },
+      },
+    };
+    expect(await run(d)).toBe(2);
+    expect(errored).toEqual([{ type: 'invalid_input', messages: [refusal.message] }]);
+    expect(await ledger.get(ASSET_ID)).toBeUndefined();
+    expect(runner.jobs).toEqual([]);
+    expect(keys()).toEqual([]);
+    expect(assets.playable).toBe(0);
   });
 
   it('fails a chunk task whose asset has no recorded plan', async () => {

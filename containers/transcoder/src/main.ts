@@ -153,7 +153,9 @@ async function transcode(ctx: StrategyContext): Promise<Outcome> {
   // Probed over a ranged URL where the deployment may fan out: planning a long source never downloads it.
   const source = await prepareSource(ctx, { remote: mayFanOut(ctx.job.chunking) });
   const chunks = fanOutChunks(ctx.job.chunking, source);
-  return chunks ? chunkFanOut(ctx, source, chunks) : singlePass(ctx, await localSource(ctx, source));
+  if (chunks) return chunkFanOut(ctx, source, chunks);
+  await source.decodes; // the single pass publishes from its first segment: nothing before the file has decoded
+  return singlePass(ctx, await localSource(ctx, source));
 }
 
 /**

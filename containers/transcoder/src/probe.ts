@@ -35,11 +35,27 @@ interface FfprobeStream {
   side_data_list?: { rotation?: number }[];
 }
 
-/** Probes a local file. Throws InvalidInputError when it is not readable video or audio. */
-export async function probe(file: string): Promise<SourceProbe> {
+export interface ProbeOptions {
+  /**
+   * Given, the decode check is started but not awaited: its promise (settled once the start of the streams has
+   * decoded, rejected with the InvalidInputError that refuses the file) is handed here, so the first job can start
+   * encoding chunk 0 while it runs (strategies/chunk-fan-out.ts); the caller must await it before anything is
+   * published or recorded.
+   */
+  deferDecodeCheck?: (check: Promise<void>) => void;
+}
+
+/** Probes a file or URL. Throws InvalidInputError when it is not readable video or audio. */
+export async function probe(file: string, options: ProbeOptions = {}): Promise<SourceProbe> {
   const output = await ffprobe(file);
   const source = toSourceProbe(output);
-  await decodeCheck(file, usedStreams(output));
+  const check = decodeCheck(file, usedStreams(output));
+  if (!options.deferDecodeCheck) {
+    await check;
+    return source;
+  }
+  check.catch(() => {}); // handled by whoever awaits it; never an unhandled rejection if they fail first
+  options.deferDecodeCheck(check);
   return source;
 }
 

@@ -34,6 +34,11 @@ export interface ProgressiveOptions {
   onPlayable: () => Promise<void>;
   /** @default 500 */
   intervalMs?: number;
+  /**
+   * Nothing is published before this settles, and nothing at all if it rejects (each pass then fails with its
+   * reason): chunk 0 encodes while the probe's decode check and the plan's record finish (strategies/chunk-fan-out.ts).
+   */
+  publishAfter?: Promise<unknown>;
 }
 
 const UPLOAD_CONCURRENCY = 8;
@@ -109,6 +114,7 @@ export class ProgressivePublisher {
   }
 
   private async tick(): Promise<void> {
+    await this.options.publishAfter;
     const { plan, firstSegments = 1 } = this.options;
     const counts = await Promise.all(renditionNames(plan).map((name) => this.publishRendition(name)));
     if (!this.playable && counts.every((count) => count >= firstSegments)) {

@@ -17,6 +17,12 @@ export interface PreparedSource {
   plan: LadderPlan;
   /** Stills and storyboard to cut (video sources only). */
   images?: ImagePlan;
+  /**
+   * The probe's decode check (probe.ts): settled once the start of the streams has decoded, rejected with the
+   * InvalidInputError that refuses the file. Planned over a URL it is still running when the source is returned, so
+   * chunk 0 can encode meanwhile; nothing is published, recorded or queued before it has passed.
+   */
+  decodes: Promise<void>;
 }
 
 /**
@@ -53,25 +59,42 @@ export async function localSource(ctx: StrategyContext, source: PreparedSource):
 export async function prepareSource(ctx: StrategyContext, { remote = false } = {}): Promise<PreparedSource> {
   const { job, deps, logger } = ctx;
   const file = await openSource(ctx, remote);
-  const probed = await deps.probe(file);
-  checkSource(probed); // refuses 8K, sliver-thin pictures, over-long files before any encoding
-  // A clip or a test asset is the window's part of the source, as data in the plan (options/clip.ts).
-  const { probe, window } = windowSource(probed, job.options);
-  const planned = {
-    ...planLadder(probe, { maxResolutionTier: job.options.maxResolutionTier }),
-    ...(window && { window }),
-  };
-  // video_quality: plus and premium fit the rungs to the content with a quick complexity pass (options/quality.ts).
-  const quality = job.options.videoQuality;
-  const fitted = await fitQuality(file, probe, planned, quality, join(ctx.workDir, 'complexity'));
-  const { complexity } = fitted;
-  // normalize_audio: EBU R128 loudness, measured first (options/audio.ts).
-  const normalized = await normalizeLoudness(file, fitted.plan, job.options.normalizeAudio);
-  // Watermarks and test mode's badge, placed on the picture before it is split into rungs (options/watermark.ts).
-  const plan = await withOverlays(normalized, probe, ctx);
-  logger.info('Planned the ladder', { source: probe, renditions: renditionNames(plan), quality, complexity });
-  const images = probe.video && planImages(probe.durationSeconds, probe.video);
-  return { file, probe, plan, ...(images && { images }) };
+  let decodes = Promise.resolve();
+  // Over a URL (the first job of a deployment that may fan out) the decode check runs beside what follows.
+  const probed = await deps.probe(file, remote ? { deferDecodeCheck: (check) => (decodes = check) } : {});
+  return refusedFirst(decodes, async () => {
+    checkSource(probed); // refuses 8K, sliver-thin pictures, over-long files before any encoding
+    // A clip or a test asset is the window's part of the source, as data in the plan (options/clip.ts).
+    const { probe, window } = windowSource(probed, job.options);
+    const planned = {
+      ...planLadder(probe, { maxResolutionTier: job.options.maxResolutionTier }),
+      ...(window && { window }),
+    };
+    // video_quality: plus and premium fit the rungs to the content with a quick complexity pass (options/quality.ts).
+    const quality = job.options.videoQuality;
+    const fitted = await fitQuality(file, probe, planned, quality, join(ctx.workDir, 'complexity'));
+    const { complexity } = fitted;
+    // normalize_audio: EBU R128 loudness, measured first (options/audio.ts).
+    const normalized = await normalizeLoudness(file, fitted.plan, job.options.normalizeAudio);
+    // Watermarks and test mode's badge, placed on the picture before it is split into rungs (options/watermark.ts).
+    const plan = await withOverlays(normalized, probe, ctx);
+    logger.info('Planned the ladder', { source: probe, renditions: renditionNames(plan), quality, complexity });
+    const images = probe.video && planImages(probe.durationSeconds, probe.video);
+    return { file, probe, plan, ...(images && { images }), decodes };
+  });
+}
+
+/**
+ * Runs `work` on a source whose decode check may still be running; should the work fail, the check's refusal (if it
+ * refuses) is the error thrown: a file that does not decode is the reason, not whatever ffmpeg said about it.
+ */
+export async function refusedFirst<T>(decodes: Promise<void>, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    await decodes;
+    throw error;
+  }
 }
 
 async function withOverlays(plan: LadderPlan, probe: SourceProbe, ctx: StrategyContext): Promise<LadderPlan> {

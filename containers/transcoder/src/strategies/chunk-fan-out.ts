@@ -55,34 +55,41 @@ export async function chunkFanOut(ctx: StrategyContext, source: PreparedSource, 
   const { job, logger } = ctx;
   const ledger = ctx.deps.chunks;
   logger.info('Encoding in chunks', { chunks: chunks.length });
-  let state = await ledger.get(job.assetId);
-  if (!state) {
-    const record: ChunkPlanRecord = {
-      chunks,
-      ladder: source.plan,
-      source: source.probe,
-      timeOffsetSeconds: chunkTimeOffset(source.plan.video?.fps ?? 30),
-    };
-    await ledger.recordPlan(job.assetId, record);
-    logger.info('Recorded the chunk plan', { chunks: chunks.length });
-    state = await ledger.get(job.assetId);
+  const resumed = await ledger.get(job.assetId);
+  if (resumed)
+    logger.info('Resuming the recorded chunk plan', { chunks: resumed.plan.chunks.length, done: resumed.done });
+  const plan: ChunkPlanRecord = resumed?.plan ?? {
+    chunks,
+    ladder: source.plan,
+    source: source.probe,
+    timeOffsetSeconds: chunkTimeOffset(source.plan.video?.fps ?? 30),
+  };
+  // Chunk 0 starts encoding at once, beside the probe's decode check: the plan is recorded, the other chunks are
+  // queued and anything of chunk 0 is published only once the check has passed (a file that does not decode leaves
+  // nothing behind but chunk 0's scratch files).
+  const recorded = source.decodes.then(async () => {
+    if (resumed) return resumed;
+    await ledger.recordPlan(job.assetId, plan);
+    logger.info('Recorded the chunk plan', { chunks: plan.chunks.length });
+    const state = await ledger.get(job.assetId);
     if (!state) throw new Error('The chunk plan was recorded but cannot be read back');
-  } else {
-    logger.info('Resuming the recorded chunk plan', { chunks: state.plan.chunks.length, done: state.done });
-  }
-  const { plan, done, jobs } = state;
-  const later = plan.chunks.filter((c) => c.index !== FIRST_CHUNK && !done.includes(c.index) && !jobs[c.index]);
-  const queue = inParallel(later, QUEUE_CONCURRENCY, async (chunk) => {
-    const { jobId } = await ctx.deps.runner().start(chunkTaskJob(job, chunk.index));
-    await ledger.recordChunkJob(job.assetId, chunk.index, jobId);
+    return state;
   });
-  // Chunk 0 encodes while the others are queued: the first segments do not wait for the messages.
-  const first = done.includes(FIRST_CHUNK)
+  const queue = recorded.then(({ plan, done, jobs }) => {
+    const later = plan.chunks.filter((c) => c.index !== FIRST_CHUNK && !done.includes(c.index) && !jobs[c.index]);
+    return inParallel(later, QUEUE_CONCURRENCY, async (chunk) => {
+      const { jobId } = await ctx.deps.runner().start(chunkTaskJob(job, chunk.index));
+      await ledger.recordChunkJob(job.assetId, chunk.index, jobId);
+    });
+  });
+  const first = resumed?.done.includes(FIRST_CHUNK)
     ? Promise.resolve()
-    : encodeAndPublishChunk(ctx, plan, FIRST_CHUNK, { sourceFile: source.file });
+    : encodeAndPublishChunk(ctx, plan, FIRST_CHUNK, { sourceFile: source.file, publishAfter: recorded });
   const [queued, encoded] = await Promise.allSettled([queue, first]);
+  // The decode check's refusal first: it is why a file that does not decode failed anything else.
+  await source.decodes;
   if (queued.status === 'rejected') throw queued.reason;
   if (encoded.status === 'rejected') throw encoded.reason;
-  logger.info('Queued the chunks', { chunks: later.length });
+  logger.info('Queued the chunks', { chunks: queued.value.length });
   return countChunk(ctx, plan, FIRST_CHUNK);
 }

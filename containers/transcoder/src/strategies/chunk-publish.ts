@@ -51,6 +51,8 @@ export const workKey = (assetId: string, file: string) => `${assetOutputPrefix(a
 export interface ChunkInput {
   /** The source: a presigned URL of which ffmpeg reads only the chunk's byte range, or a local file. */
   sourceFile: string;
+  /** Chunk 0 only: nothing of it is published before this settles (the decode check, the plan's record). */
+  publishAfter?: Promise<unknown>;
 }
 
 /**
@@ -89,6 +91,7 @@ export async function encodeAndPublishChunk(
           plan: plan.ladder,
           hlsVersion: HLS_VERSION.fmp4,
           onPlayable: ctx.markPlayable,
+          ...(input.publishAfter && { publishAfter: input.publishAfter }),
         })
       : undefined;
   await Promise.all(sideFolders(side).map((f) => mkdir(join(dir, f), { recursive: true })));
