@@ -8,10 +8,11 @@
  *
  * This file starts its own platform (the shared one encodes in one task per asset).
  */
-import { mkdtempSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DeleteObjectCommand, ListObjectVersionsCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, ListObjectsV2Command, ListObjectVersionsCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Platform, STATE_DIR, startPlatform } from '../../scripts/local/platform.js';
 import type { LocalWorkerService } from '../../scripts/local/worker-service.js';
@@ -56,9 +57,9 @@ afterAll(async () => {
   await platform?.stop();
 });
 
-async function upload(): Promise<{ uploadId: string; assetId: string }> {
+async function upload(file = clip): Promise<{ uploadId: string; assetId: string }> {
   const created = await client.createUpload();
-  expect(await client.put(created.url, clip)).toBe(200);
+  expect(await client.put(created.url, file)).toBe(200);
   return { uploadId: created.id, assetId: await client.assetOfUpload(created.id) };
 }
 
@@ -132,6 +133,25 @@ describe('queue workers (chunkWorkers=queue)', () => {
     const retried = workers.taken.filter((j) => j.assetId === assetId && j.chunk === 2);
     expect(retried.map((j) => j.receiveCount)).toEqual([1, 2]);
     await expectSinglePassStructure(output(), assetId);
+  });
+
+  it('errors as invalid_input a long file whose headers probe but whose media does not decode, queueing nothing', async () => {
+    // The clip with its media data replaced by noise: ffprobe reads the index, the decode check refuses it while
+    // chunk 0 starts encoding beside it.
+    const bytes = readFileSync(clip);
+    const mdat = bytes.indexOf('mdat');
+    randomBytes(bytes.readUInt32BE(mdat - 4) - 8).copy(bytes, mdat + 4);
+    const noise = join(dir, 'noise.mp4');
+    writeFileSync(noise, bytes);
+    const { assetId } = await upload(noise);
+    const asset = await settled(assetId);
+    expect(asset.status).toBe('errored');
+    expect(asset.errors).toMatchObject({ type: 'invalid_input' });
+    expect(asset.errors.messages.join(' ')).toMatch(/could not be decoded/);
+    expect(takenChunks(assetId)).toEqual([0]); // no chunk job was queued
+    const bucket = platform.config.resources.OutputBucketName as string;
+    const { KeyCount } = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `assets/${assetId}/` }));
+    expect(KeyCount ?? 0).toBe(0);
   });
 
   it('errors, rather than leaves preparing, an asset whose jobs fail on every receive', async () => {
