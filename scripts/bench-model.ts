@@ -162,12 +162,12 @@ export function queueModel(m: Measured, sourceS: number, workers: number, c: Con
   // back, and only then is anything of chunk 0 published (strategies/chunk-fan-out.ts).
   const probedS = c.dispatchS + jobStart(m, c) + probe;
   const plannedS = probedS + check + 2 * c.writeS;
-  const sends = Math.ceil(Math.ceil((chunks.length - 1) / 10) / c.sendConcurrency) * c.writeS;
   const firstRead = s3Read(c, c.segmentS * m.sourceBytesPerS * m.rangeReadOverhead, m.rangeRequests, c.vcpu);
   const firstUpload = (c.segmentS * m.outputBytesPerS) / (c.s3BytesPerSPerVcpu * c.vcpu);
   // The check's CPU is taken from chunk 0's worker while both run.
   const encodeFirst = firstRead + onWorker(c, m.firstSegmentCpuS + m.decodeCheckCpuS, c.vcpu);
-  const firstEncode = Math.max(plannedS - probedS + sends, encodeFirst);
+  // Chunk 0 is published once the plan is recorded (the sends go on meanwhile).
+  const firstEncode = Math.max(plannedS - probedS, encodeFirst);
   const firstPlayableS = probedS + firstEncode + firstUpload + 2 * c.writeS; // playlists and master, playable_at
   const later = chunks.slice(1);
   const chunkS = Math.max(0, ...later.map((k) => k.durationSeconds));
@@ -179,7 +179,9 @@ export function queueModel(m: Measured, sourceS: number, workers: number, c: Con
     (rungs + 3) * c.writeS; // playlists, master, storyboard, status
   // One worker: chunk 0 is the whole source, one pass with fast start.
   const whole = onWorker(c, m.singlePassCpuPerSourceS * sourceS, c.vcpu);
-  const encodedS = later.length ? plannedS + chunkJobS : plannedS + whole;
+  // The chunk jobs are sent once the plan is recorded, 10 to a batch, `sendConcurrency` batches at a time.
+  const sends = Math.ceil(Math.ceil(later.length / 10) / c.sendConcurrency) * c.writeS;
+  const encodedS = later.length ? plannedS + sends + chunkJobS : plannedS + whole;
   const readyS = Math.max(firstPlayableS, encodedS) + (later.length ? publishS : 2 * c.writeS);
   const busyS =
     probedS -
@@ -200,6 +202,7 @@ export function chunkTasksModel(m: Measured, sourceS: number, workers: number, c
   const v = c.taskVcpu;
   const encode = (s: number) => onWorker(c, m.chunkFixedCpuS + m.chunkPerSourceCpuS * s, v);
   const read = (s: number) => s3Read(c, s * m.sourceBytesPerS * m.rangeReadOverhead, m.rangeRequests, v);
+  // Conservative: the decode check counted before chunk 0, though the first task also runs it beside chunk 0.
   const start = c.dispatchS + c.coldStartS + onWorker(c, m.jobStartCpuS + m.probeCpuS + m.decodeCheckCpuS, v, 1);
   const firstPlayableS = start + read(c.segmentS) + encode(c.segmentS);
   const others = tasks > 1 ? c.coldStartS + read(chunkS) + encode(chunkS) : 0;

@@ -9,6 +9,7 @@
  */
 import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { pipeline } from 'node:stream/promises';
 
 export interface S3RangeShim {
   url: string;
@@ -28,27 +29,33 @@ function forward(upstream: URL, req: IncomingMessage, res: ServerResponse): void
   const out = request(
     { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
     (answer) => {
+      // The emulator dropping mid-body, or the client going away, ends the other side too: no one waits forever.
+      answer.on('aborted', () => {
+        if (!res.writableEnded) res.destroy(); // not when the shim itself closed it, the slice sent
+      });
+      res.on('close', () => answer.destroy());
       const slice =
         range && answer.statusCode === 200 ? byteRange(range, Number(answer.headers['content-length'])) : undefined;
       if (slice === 'unsatisfiable') {
-        answer.destroy();
         res.writeHead(416, { 'content-type': 'application/xml' });
         res.end('<Error><Code>InvalidRange</Code><Message>The requested range is not satisfiable</Message></Error>');
+        answer.destroy();
         return;
       }
       if (!slice) {
         res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
+        pipeline(answer, res).catch(() => res.destroy());
         return;
       }
       sendSlice(answer, res, slice);
     },
   );
   out.on('error', (error) => {
-    if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
+    if (res.headersSent) return void res.destroy(); // mid-body: a cut answer, never text appended to it
+    res.writeHead(502, { 'content-type': 'text/plain' });
     res.end(`S3 range shim: ${error.message}`);
   });
-  req.pipe(out);
+  pipeline(req, out).catch(() => out.destroy());
 }
 
 const isVersioned = (url: string | undefined) => new URL(url ?? '/', 'http://x').searchParams.has('versionId');
@@ -93,10 +100,12 @@ function sendSlice(answer: IncomingMessage, res: ServerResponse, { start, end, t
       res.once('drain', () => answer.resume());
     }
     if (offset > end) {
-      answer.destroy();
       res.end();
+      answer.destroy();
     }
   });
   answer.on('end', () => res.end());
-  res.on('close', () => answer.destroy());
+  answer.on('error', () => {
+    if (!res.writableEnded) res.destroy();
+  });
 }

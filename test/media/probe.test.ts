@@ -66,9 +66,9 @@ describe('probe over a ranged URL (the first job plans without downloading the s
   });
 });
 
-describe('probe over a URL the store does not serve', () => {
+describe('probe over a URL that answers an error', () => {
   it.each([404, 403, 503])(
-    'fails (to be retried) on HTTP %i rather than blaming the file, and keeps the URL out',
+    'refuses on HTTP %i with a reason that names no URL (transcoder asks the store whose fault it is)',
     async (status) => {
       const server = createServer((_req, res) => {
         res.writeHead(status, { 'content-type': 'application/xml' });
@@ -81,10 +81,9 @@ describe('probe over a URL the store does not serve', () => {
           () => undefined,
           (e: unknown) => e as Error,
         );
-        expect(error).toBeInstanceOf(Error);
-        expect(error).not.toBeInstanceOf(InvalidInputError);
-        expect(error?.message).toMatch(/could not be fetched/);
-        expect(error?.message).not.toContain('secret');
+        expect(error).toBeInstanceOf(InvalidInputError);
+        expect(error?.message).toMatch(/could not be read/);
+        expect(error?.message).not.toMatch(/secret|127\.0\.0\.1/);
       } finally {
         await new Promise((resolve) => server.close(resolve));
       }

@@ -23,6 +23,11 @@ beforeAll(async () => {
         return;
       }
       res.writeHead(200, { 'content-length': String(OBJECT.length), etag: '"e1"', 'x-amz-version-id': 'v1' });
+      if (req.url?.startsWith('/drop')) {
+        res.write(OBJECT.subarray(0, 1000)); // then the emulator goes away mid-body
+        setTimeout(() => res.socket?.destroy(), 20);
+        return;
+      }
       res.end(OBJECT);
     });
   });
@@ -60,6 +65,16 @@ describe('the S3 range shim (local platform)', () => {
     const many = await get('/ingest/uploads/u1?versionId=v1', 'bytes=0-1,4-5');
     expect(many.status).toBe(200);
     expect((await many.arrayBuffer()).byteLength).toBe(OBJECT.length);
+  });
+
+  it('cuts the answer when the emulator drops mid-body, sliced or passed through, rather than leaving it hanging', async () => {
+    for (const [path, range] of [
+      ['/drop/u1?versionId=v1', 'bytes=500-150000'],
+      ['/drop/u1', undefined],
+    ] as const) {
+      const read = get(path, range).then((r) => r.arrayBuffer());
+      await expect(read).rejects.toThrow();
+    }
   });
 
   it('passes everything else through untouched, with the Host the request was signed for', async () => {

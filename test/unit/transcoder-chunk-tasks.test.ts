@@ -11,6 +11,7 @@ import {
   DeleteObjectsCommand,
   GetObjectCommand,
   type GetObjectCommandOutput,
+  HeadObjectCommand,
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
@@ -360,6 +361,29 @@ describe('transcoder run() with chunk tasks', () => {
     expect(runner.jobs).toEqual([]);
     expect(keys()).toEqual([]);
     expect(assets.playable).toBe(0);
+  });
+
+  it.each([
+    ['serves the source: the file is refused', true, 2, 1],
+    ['does not serve it: the job fails, to be retried', false, 1, 0],
+  ])('a read of the source over its URL that fails, when the store %s', async (_, served, code, refusals) => {
+    if (served) s3.on(HeadObjectCommand).resolves({});
+    else s3.on(HeadObjectCommand).rejects(Object.assign(new Error('Not Found'), { name: 'NotFound' }));
+    const assets = new FakeAssets();
+    const errored: unknown[] = [];
+    assets.repo.markErrored = async (_id, reason) => {
+      errored.push(reason);
+      return { id: ASSET_ID } as AssetRecord;
+    };
+    const d = {
+      ...deps(assets, new InMemoryChunkLedger(), new RecordingRunner()),
+      probe: async () => {
+        throw new InvalidInputError('The file could not be read as video or audio: Server returned 404 Not Found');
+      },
+    };
+    expect(await run(d)).toBe(code);
+    expect(errored).toHaveLength(refusals);
+    expect(s3.commandCalls(HeadObjectCommand)[0]?.args[0].input).toMatchObject({ Key: 'uploads/up1' });
   });
 
   it('fails a chunk task whose asset has no recorded plan', async () => {

@@ -152,10 +152,14 @@ async function transcode(ctx: StrategyContext): Promise<Outcome> {
   if (ctx.job.chunkIndex !== undefined) return chunkTask(ctx, ctx.job.chunkIndex);
   // Probed over a ranged URL where the deployment may fan out: planning a long source never downloads it.
   const source = await prepareSource(ctx, { remote: mayFanOut(ctx.job.chunking) });
-  const chunks = fanOutChunks(ctx.job.chunking, source);
-  if (chunks) return chunkFanOut(ctx, source, chunks);
-  await source.decodes; // the single pass publishes from its first segment: nothing before the file has decoded
-  return singlePass(ctx, await localSource(ctx, source));
+  try {
+    const chunks = fanOutChunks(ctx.job.chunking, source);
+    if (chunks) return await chunkFanOut(ctx, source, chunks);
+    await source.decodes; // the single pass publishes from its first segment: nothing before the file has decoded
+    return await singlePass(ctx, await localSource(ctx, source));
+  } finally {
+    await source.decodes.catch(() => {}); // its ffmpeg ends, and its scratch folder goes, before the process does
+  }
 }
 
 /**

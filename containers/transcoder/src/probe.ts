@@ -66,25 +66,17 @@ async function ffprobe(file: string): Promise<FfprobeOutput> {
     const { stdout } = await runTool('ffprobe', args, { maxBuffer: 16 * 1024 * 1024 });
     return JSON.parse(stdout) as FfprobeOutput;
   } catch (error) {
-    const reason = ffprobeReason(error, file);
-    throw (
-      fetchFailure(reason, file) ?? new InvalidInputError(`The file could not be read as video or audio: ${reason}`)
-    );
+    const reason = withoutUrls(ffprobeReason(error, file), file);
+    throw new InvalidInputError(`The file could not be read as video or audio: ${reason}`);
   }
 }
 
-/** How ffmpeg and ffprobe report a remote input they could not fetch (an HTTP error, a lost connection). */
-const FETCH_FAILED = /Server returned|HTTP error|Connection refused|Connection reset|Connection timed out|I\/O error/i;
-
 /**
- * A source read over its presigned URL that the store did not serve (gone, refused, a 5xx, the connection lost) is
- * the store's failure, not the file's: a plain error, so the job fails and is retried (and after its receives the
- * asset is errored `transcode_failed`), rather than an InvalidInputError that would blame the upload.
+ * A reason as the asset's error may show it: a presigned URL carries a signature and the job's session token, so it
+ * (and any other URL ffmpeg printed, such as one a playlist inside the upload pointed at) is left out.
  */
-function fetchFailure(reason: string, file: string): Error | undefined {
-  if (inputProtocols(file) === 'file' || !FETCH_FAILED.test(reason)) return undefined;
-  // The URL is presigned: its signature stays out of the message.
-  return new Error(`The source could not be fetched: ${reason.replaceAll(file, '<source URL>')}`);
+function withoutUrls(reason: string, file: string): string {
+  return reason.replaceAll(file, 'the source').replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s'"]+/gi, '<URL>');
 }
 
 /** ffprobe's own last message, without the file name it starts with ("<file>: Invalid data found …"). */
@@ -250,8 +242,7 @@ async function decodeCheck(file: string, { video, audio }: { video?: FfprobeStre
     }
   } catch (error) {
     if (error instanceof InvalidInputError) throw error;
-    const reason = decodeReason(error, used);
-    throw fetchFailure(reason, file) ?? new InvalidInputError(`The file could not be decoded: ${reason}`);
+    throw new InvalidInputError(`The file could not be decoded: ${withoutUrls(decodeReason(error, used), file)}`);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

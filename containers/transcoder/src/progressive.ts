@@ -98,7 +98,7 @@ export class ProgressivePublisher {
    */
   async drain(): Promise<void> {
     await this.stop();
-    await this.tick();
+    await this.tick(true);
   }
 
   /** After the encoder is done: uploads what is left, the final media playlists, then the final master. */
@@ -113,8 +113,10 @@ export class ProgressivePublisher {
     return this.failure;
   }
 
-  private async tick(): Promise<void> {
+  /** One pass; `last` is drain's, after the encoder is done (a pass of the loop stopped meanwhile publishes nothing). */
+  private async tick(last = false): Promise<void> {
     await this.options.publishAfter;
+    if (this.stopped && !last) return; // stopped while waiting: the encode failed, or drain() makes the last pass
     const { plan, firstSegments = 1 } = this.options;
     const counts = await Promise.all(renditionNames(plan).map((name) => this.publishRendition(name)));
     if (!this.playable && counts.every((count) => count >= firstSegments)) {

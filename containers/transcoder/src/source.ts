@@ -1,5 +1,6 @@
 /** The steps before any strategy: fetch the source, probe it, refuse what is out of bounds, plan the outputs. */
 import { join } from 'node:path';
+import { InvalidInputError } from '../../../lambdas/core/domain/errors.js';
 import { type LadderPlan, planLadder, renditionNames, type SourceProbe } from '../../../lambdas/core/domain/ladder.js';
 import { checkSource } from '../../../lambdas/core/domain/source-policy.js';
 import { type ImagePlan, planImages } from '../../../lambdas/core/domain/thumbnails.js';
@@ -61,7 +62,13 @@ export async function prepareSource(ctx: StrategyContext, { remote = false } = {
   const file = await openSource(ctx, remote);
   let decodes = Promise.resolve();
   // Over a URL (the first job of a deployment that may fan out) the decode check runs beside what follows.
-  const probed = await deps.probe(file, remote ? { deferDecodeCheck: (check) => (decodes = check) } : {});
+  const deferDecodeCheck = (check: Promise<void>) => {
+    decodes = check.catch((error: unknown) => blameTheStore(ctx, file, error));
+    decodes.catch(() => {}); // awaited later; never an unhandled rejection if something else fails first
+  };
+  const probed = await deps
+    .probe(file, remote ? { deferDecodeCheck } : {})
+    .catch((error: unknown) => blameTheStore(ctx, file, error));
   return refusedFirst(decodes, async () => {
     checkSource(probed); // refuses 8K, sliver-thin pictures, over-long files before any encoding
     // A clip or a test asset is the window's part of the source, as data in the plan (options/clip.ts).
@@ -86,15 +93,32 @@ export async function prepareSource(ctx: StrategyContext, { remote = false } = {
 
 /**
  * Runs `work` on a source whose decode check may still be running; should the work fail, the check's refusal (if it
- * refuses) is the error thrown: a file that does not decode is the reason, not whatever ffmpeg said about it.
+ * refuses) is the error thrown: a file that does not decode is the reason, not whatever ffmpeg said about it. A check
+ * that failed otherwise (the store) does not replace the work's own refusal (an 8K source).
  */
 export async function refusedFirst<T>(decodes: Promise<void>, work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
-    await decodes;
+    const checked = await decodes.then(
+      () => undefined,
+      (failure: unknown) => failure,
+    );
+    if (checked instanceof InvalidInputError || (checked && !(error instanceof InvalidInputError))) throw checked;
     throw error;
   }
+}
+
+/**
+ * A refusal of a source read over its URL stands only if the store serves that source: when it does not (deleted,
+ * refused, failing), the failure is the store's, and a plain error lets the job be retried (after its receives the
+ * asset is errored `transcode_failed`) rather than blaming the upload.
+ */
+async function blameTheStore(ctx: StrategyContext, file: string, error: unknown): Promise<never> {
+  if (!(error instanceof InvalidInputError) || inputProtocols(file) === 'file') throw error;
+  const { bucket, key } = ctx.job.source;
+  if (await ctx.storage.serves(bucket, key, ctx.job.source)) throw error;
+  throw new Error(`The source could not be read from the store: ${error.message}`);
 }
 
 async function withOverlays(plan: LadderPlan, probe: SourceProbe, ctx: StrategyContext): Promise<LadderPlan> {

@@ -7,7 +7,7 @@ import { open, readdir } from 'node:fs/promises';
 import { extname, join, relative } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { assetOutputPrefix, MASTER_PLAYLIST } from '../../../lambdas/core/domain/layout.js';
 import type { SourceObject } from '../../../lambdas/core/domain/media.js';
@@ -70,6 +70,23 @@ export class S3Storage {
     if (!(await this.honoursRange(bucket, key, pin.versionId))) return undefined;
     const command = new GetObjectCommand({ Bucket: bucket, Key: key, VersionId: pin.versionId });
     return getSignedUrl(this.s3, command, { expiresIn: expiresInSeconds });
+  }
+
+  /**
+   * Whether the store serves the pinned source now (a HEAD of that version, or of the ETag): false when it is gone,
+   * refused or the store failed. Asked when a read of the source over its URL failed, to tell the store's failure
+   * (retried) from the file's (refused): ffmpeg's words cannot, since a playlist inside an upload can make a 404 too.
+   */
+  async serves(bucket: string, key: string, pin: Partial<SourceObject>): Promise<boolean> {
+    const ifMatch = pin.etag && `"${pin.etag.replace(/"/g, '')}"`;
+    try {
+      await this.s3.send(
+        new HeadObjectCommand({ Bucket: bucket, Key: key, VersionId: pin.versionId, IfMatch: ifMatch }),
+      );
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** Whether a ranged GET of the object (that version) comes back partial; the body is dropped unread. */

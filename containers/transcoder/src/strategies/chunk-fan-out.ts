@@ -26,7 +26,7 @@ import {
   planChunks,
 } from '../../../../lambdas/core/domain/chunks.js';
 import { type Chunking, chunkTaskJob } from '../job.js';
-import type { PreparedSource } from '../source.js';
+import { type PreparedSource, refusedFirst } from '../source.js';
 import { inParallel } from '../storage.js';
 import { countChunk, encodeAndPublishChunk } from './chunk-publish.js';
 import type { Outcome, StrategyContext } from './context.js';
@@ -87,9 +87,8 @@ export async function chunkFanOut(ctx: StrategyContext, source: PreparedSource, 
     : encodeAndPublishChunk(ctx, plan, FIRST_CHUNK, { sourceFile: source.file, publishAfter: recorded });
   const [queued, encoded] = await Promise.allSettled([queue, first]);
   // The decode check's refusal first: it is why a file that does not decode failed anything else.
-  await source.decodes;
-  if (queued.status === 'rejected') throw queued.reason;
-  if (encoded.status === 'rejected') throw encoded.reason;
-  logger.info('Queued the chunks', { chunks: queued.value.length });
+  const failed = [queued, encoded].find((r) => r.status === 'rejected');
+  if (failed) await refusedFirst(source.decodes, () => Promise.reject(failed.reason));
+  logger.info('Queued the chunks', { chunks: queued.status === 'fulfilled' ? queued.value.length : 0 });
   return countChunk(ctx, plan, FIRST_CHUNK);
 }
