@@ -34,6 +34,9 @@ const cacheControlFor = (file: string) =>
 /** Concurrent PUTs while publishing a folder. */
 const UPLOAD_CONCURRENCY = 8;
 
+/** The pinned ETag as an If-Match condition (quoted, as S3 compares it); none without one. */
+const ifMatch = (pin: Partial<SourceObject>) => pin.etag && `"${pin.etag.replace(/"/g, '')}"`;
+
 const contentTypeFor = (file: string) => CONTENT_TYPES[extname(file)] ?? 'application/octet-stream';
 
 export class S3Storage {
@@ -44,9 +47,8 @@ export class S3Storage {
    * version, refused if its ETag differs, so a later PUT to an upload URL cannot change what is encoded.
    */
   async download(bucket: string, key: string, file: string, pin: Partial<SourceObject> = {}): Promise<void> {
-    const ifMatch = pin.etag && `"${pin.etag.replace(/"/g, '')}"`;
     const { Body } = await this.s3.send(
-      new GetObjectCommand({ Bucket: bucket, Key: key, VersionId: pin.versionId, IfMatch: ifMatch }),
+      new GetObjectCommand({ Bucket: bucket, Key: key, VersionId: pin.versionId, IfMatch: ifMatch(pin) }),
     );
     if (!Body) throw new Error(`s3://${bucket}/${key} has no body`);
     await pipeline(Body as Readable, createWriteStream(file));
@@ -78,10 +80,9 @@ export class S3Storage {
    * (retried) from the file's (refused): ffmpeg's words cannot, since a playlist inside an upload can make a 404 too.
    */
   async serves(bucket: string, key: string, pin: Partial<SourceObject>): Promise<boolean> {
-    const ifMatch = pin.etag && `"${pin.etag.replace(/"/g, '')}"`;
     try {
       await this.s3.send(
-        new HeadObjectCommand({ Bucket: bucket, Key: key, VersionId: pin.versionId, IfMatch: ifMatch }),
+        new HeadObjectCommand({ Bucket: bucket, Key: key, VersionId: pin.versionId, IfMatch: ifMatch(pin) }),
       );
       return true;
     } catch {

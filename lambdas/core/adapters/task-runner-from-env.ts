@@ -10,8 +10,8 @@ export type TaskRunnerKind = 'fargate' | 'queue';
 
 /**
  * The TranscodeRunner of a kind the transcoder itself uses, configured from its own entry of the env registry. Apart
- * from runner-from-env.ts so the transcoder's bundle leaves out the MediaConvert client and the use cases it brings:
- * every job is a process of its own, and loading them was a tenth of a job process's CPU (README, How fast).
+ * from runner-from-env.ts so the transcoder's bundle leaves out the MediaConvert client and the use cases it brings,
+ * which no job uses (an infra test holds it).
  */
 export function taskRunnerFromEnv(kind: TaskRunnerKind): TranscodeRunner {
   if (kind === 'queue') {
