@@ -9,7 +9,16 @@ import { bytes, createdAt, dateTime, number, spokenDuration } from './format.js'
 import { type MessageKey, t } from './i18n/index.js';
 import { createPlayer, type Player } from './player.js';
 import { textTracksCard, textTracksOf } from './text-tracks-card.js';
-import { assetTitle, confirmDialog, copyButton, publicPlaybackId, resolution, statusBadge, toast } from './ui.js';
+import {
+  assetTitle,
+  confirmDialog,
+  copyButton,
+  hasVideo,
+  publicPlaybackId,
+  resolution,
+  statusBadge,
+  toast,
+} from './ui.js';
 
 export function embedSnippet(playbackId: string): string {
   const src = new URL(`embed.html?playback_id=${playbackId}`, location.href.split('#')[0]).href;
@@ -51,8 +60,11 @@ export function assetView(ctx: { config: DashboardConfig; api: GammaApi; id: str
       player = createPlayer({
         // Keyed on the ready tracks, so the master is not the copy cached before the change (config.ts).
         src: playbackUrl(config, playbackId, ready),
-        storyboard: storyboardUrl(config, playbackId),
-        poster: thumbnailUrl(config, playbackId, 1280),
+        // Pictures only of a video: an audio-only asset's storyboard and thumbnail answer 404 (ui.ts `hasVideo`).
+        ...(hasVideo(a) && {
+          storyboard: storyboardUrl(config, playbackId),
+          poster: thumbnailUrl(config, playbackId, 1280),
+        }),
         title: assetTitle(a),
       });
       playerFor = key;

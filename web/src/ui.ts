@@ -14,6 +14,12 @@ export const assetTitle = (asset: Asset) => asset.meta?.title?.trim() || t('ui.u
 /** The public playback id, the one the dashboard can play and show. */
 export const publicPlaybackId = (asset: Asset) => asset.playback_ids?.find((p) => p.policy === 'public')?.id;
 
+/**
+ * Whether the asset has pictures: thumbnails, storyboard and poster exist only for a video track. An audio-only
+ * asset's image URLs answer 404, so the dashboard does not ask for them (the browser would log each as an error).
+ */
+export const hasVideo = (asset: Asset) => asset.tracks?.some((t) => t.type === 'video') ?? false;
+
 /** "1080p · HD · 1920×1080": what a person wants to know about resolution. */
 export function resolution(asset: Asset): string {
   const video = asset.tracks?.find((t) => t.type === 'video');
@@ -22,10 +28,13 @@ export function resolution(asset: Asset): string {
   return asset.resolution_tier ?? asset.max_stored_resolution ?? '—';
 }
 
-/** A thumbnail that falls back to a neutral tile when the image is not there (yet, or at all). */
+/**
+ * A thumbnail that falls back to a neutral tile when the image is not there (yet, or at all). Only a ready asset
+ * with video has one: the image is not asked for otherwise.
+ */
 export function thumbnail(config: DashboardConfig, asset: Asset | undefined, width = 320): HTMLElement {
   const frame = h('div', { class: 'thumb', 'aria-hidden': 'true' }, icon(ICONS.film));
-  const playbackId = asset && asset.status === 'ready' ? publicPlaybackId(asset) : undefined;
+  const playbackId = asset && asset.status === 'ready' && hasVideo(asset) ? publicPlaybackId(asset) : undefined;
   if (playbackId) {
     const img = h('img', { alt: '', loading: 'lazy', decoding: 'async', src: thumbnailUrl(config, playbackId, width) });
     img.addEventListener('load', () => frame.classList.add('has-image'));
