@@ -88,7 +88,9 @@ describe('signed asset files', () => {
       'init segment without signature': `${config.streamUrl}/assets/${assetId}/360p/init.mp4`,
       'master playlist file without signature': `${config.streamUrl}/assets/${assetId}/master.m3u8`,
       'forged signature': forged.href,
-      'another asset': unsigned(segment).replace(assetId, `${assetId.slice(0, -1)}x`) + query,
+      // Another id: its last character changed (to "y" where it already is "x").
+      'another asset':
+        unsigned(segment).replace(assetId, `${assetId.slice(0, -1)}${assetId.endsWith('x') ? 'y' : 'x'}`) + query,
     };
     const statuses = Object.fromEntries(
       await Promise.all(Object.entries(attempts).map(async ([what, url]) => [what, (await fetch(url)).status])),
