@@ -5,6 +5,7 @@
  * (test/unit/bench-model.test.ts).
  */
 import { type Chunk, planChunks, QUEUE_WORKER_DEFAULTS } from '../lambdas/core/domain/chunks.js';
+import { FIRST_SEGMENT_SECONDS } from '../lambdas/core/domain/ladder.js';
 
 /**
  * Figures measured on this machine by the bench, in CPU seconds (child processes' user + system time): unlike wall
@@ -64,8 +65,9 @@ export const AWS = {
   taskVcpu: 2,
   /** CPU seconds per wall second per vCPU that ffmpeg keeps busy (stated: see README; the bench prints its own). */
   parallelEfficiency: 0.75,
-  /** Segment length; the first chunk and the shortest later chunk (QUEUE_WORKER_DEFAULTS). */
+  /** Segment length, the first segment's (planLadder's defaults); the first chunk and the shortest later chunk. */
   segmentS: 6,
+  firstSegmentS: FIRST_SEGMENT_SECONDS,
   firstChunkSegments: QUEUE_WORKER_DEFAULTS.firstChunkSegments,
   minChunkS: QUEUE_WORKER_DEFAULTS.minChunkSeconds,
   /** Sends the first job keeps in flight (strategies/chunk-fan-out.ts), 10 jobs per SendMessageBatch at most. */
@@ -127,6 +129,7 @@ const s3Read = (c: Constants, bytes: number, requests: number, vcpu: number) =>
 export const queueChunks = (c: Constants, sourceS: number, workers: number): Chunk[] =>
   planChunks(sourceS, {
     segmentSeconds: c.segmentS,
+    firstSegmentSeconds: c.firstSegmentS,
     workers,
     minChunkSeconds: c.minChunkS,
     firstChunkSegments: c.firstChunkSegments,
@@ -162,8 +165,9 @@ export function queueModel(m: Measured, sourceS: number, workers: number, c: Con
   // back, and only then is anything of chunk 0 published (strategies/chunk-fan-out.ts).
   const probedS = c.dispatchS + jobStart(m, c) + probe;
   const plannedS = probedS + check + 2 * c.writeS;
-  const firstRead = s3Read(c, c.segmentS * m.sourceBytesPerS * m.rangeReadOverhead, m.rangeRequests, c.vcpu);
-  const firstUpload = (c.segmentS * m.outputBytesPerS) / (c.s3BytesPerSPerVcpu * c.vcpu);
+  const firstS = c.firstSegmentS;
+  const firstRead = s3Read(c, firstS * m.sourceBytesPerS * m.rangeReadOverhead, m.rangeRequests, c.vcpu);
+  const firstUpload = (firstS * m.outputBytesPerS) / (c.s3BytesPerSPerVcpu * c.vcpu);
   // The check's CPU is taken from chunk 0's worker while both run.
   const encodeFirst = firstRead + onWorker(c, m.firstSegmentCpuS + m.decodeCheckCpuS, c.vcpu);
   // Chunk 0 is published once the plan is recorded (the sends go on meanwhile).
@@ -204,7 +208,7 @@ export function chunkTasksModel(m: Measured, sourceS: number, workers: number, c
   const read = (s: number) => s3Read(c, s * m.sourceBytesPerS * m.rangeReadOverhead, m.rangeRequests, v);
   // Conservative: the decode check counted before chunk 0, though the first task also runs it beside chunk 0.
   const start = c.dispatchS + c.coldStartS + onWorker(c, m.jobStartCpuS + m.probeCpuS + m.decodeCheckCpuS, v, 1);
-  const firstPlayableS = start + read(c.segmentS) + encode(c.segmentS);
+  const firstPlayableS = start + read(c.firstSegmentS) + encode(c.firstSegmentS);
   const others = tasks > 1 ? c.coldStartS + read(chunkS) + encode(chunkS) : 0;
   return { chunks: tasks, firstPlayableS, readyS: start + Math.max(read(chunkS) + encode(chunkS), others) };
 }

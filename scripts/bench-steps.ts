@@ -11,7 +11,13 @@ import { encodeChunkAudio, encodeHlsChunk, encodeStoryboard } from '../container
 import { probe } from '../containers/transcoder/src/probe.js';
 import { chunkSide } from '../containers/transcoder/src/strategies/chunk-publish.js';
 import { type Chunk, type ChunkPlanRecord, chunkTimeOffset } from '../lambdas/core/domain/chunks.js';
-import type { LadderPlan, SourceProbe } from '../lambdas/core/domain/ladder.js';
+import {
+  type LadderPlan,
+  type SourceProbe,
+  segmentAt,
+  segmentCount,
+  segmentStartSeconds,
+} from '../lambdas/core/domain/ladder.js';
 import { planImages, STILLS_DIR } from '../lambdas/core/domain/thumbnails.js';
 import { run, type Timing, timed } from './bench-cpu.js';
 import { serveCounting } from './bench-http-source.js';
@@ -47,19 +53,25 @@ export async function measureSteps(input: StepInputs) {
   const { source, sourceSeconds, plan, work } = input;
   const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
   const segment = plan.segmentSeconds;
-  const long = Math.min(MEASURED_CHUNKS_S[1], Math.floor((sourceSeconds - 2 * segment) / segment) * segment);
-  if (long <= MEASURED_CHUNKS_S[0]) throw new Error(`The source must be at least ${4 * segment} s`);
-  // The bench's chunk plan: chunk 0 (one segment), a short chunk, a long one, the rest (none if it fits exactly).
-  const bounds = [0, segment, 2 * segment, 2 * segment + long, sourceSeconds].filter(
+  const firstS = segmentStartSeconds(plan, 1);
+  const long = Math.min(MEASURED_CHUNKS_S[1], Math.floor((sourceSeconds - firstS - segment) / segment) * segment);
+  if (long <= MEASURED_CHUNKS_S[0]) throw new Error(`The source must be at least ${firstS + 3 * segment} s`);
+  // The bench's chunk plan: chunk 0 (the first segment), a short chunk, a long one, the rest (none if it fits).
+  const bounds = [0, firstS, firstS + segment, firstS + segment + long, sourceSeconds].filter(
     (t, i, all) => i === 0 || t > (all[i - 1] as number),
   );
-  const chunks: Chunk[] = bounds.slice(0, -1).map((start, index) => ({
-    index,
-    startSeconds: start,
-    durationSeconds: (bounds[index + 1] as number) - start,
-    firstSegment: start / segment,
-    segmentCount: Math.ceil(((bounds[index + 1] as number) - start) / segment - 1e-9),
-  }));
+  const chunks: Chunk[] = bounds.slice(0, -1).map((start, index) => {
+    const firstSegment = segmentAt(plan, start).index;
+    const end = bounds[index + 1] as number;
+    const segments = index === bounds.length - 2 ? segmentCount(end, plan) : segmentAt(plan, end).index;
+    return {
+      index,
+      startSeconds: start,
+      durationSeconds: end - start,
+      firstSegment,
+      segmentCount: segments - firstSegment,
+    };
+  });
   const record: ChunkPlanRecord = {
     chunks,
     ladder: plan,
@@ -113,7 +125,7 @@ export async function measureSteps(input: StepInputs) {
         outputBytes: await bytesUnder(dir),
       };
     };
-    log(`chunk 0 (the first segment), chunks of ${segment} and ${long} s`);
+    log(`chunk 0 (the first segment, ${firstS} s), chunks of ${segment} and ${long} s`);
     const first = await chunkJob(chunks[0] as Chunk);
     const short = await chunkJob(chunks[1] as Chunk);
     const longer = await chunkJob(chunks[2] as Chunk);

@@ -21,7 +21,10 @@ import { needsPlatform } from '../support/target.js';
 
 needsPlatform('starts a platform deployed with chunkWorkers=tasks and kills a chunk task through the Fargate agent');
 const dir = mkdtempSync(join(tmpdir(), 'gamma-chunk-tasks-'));
-/** 36 s at 6 s segments and 12 s chunks (the local deployment's minimum): three chunks of two segments. */
+/**
+ * 36 s in segments of 2 s, then 6 s, and 12 s chunks (the local deployment's minimum): three chunks of three, two
+ * and two segments (0–14 s, 14–26 s, 26–36 s).
+ */
 const SECONDS = 36;
 const DEADLINE_MS = 8 * 60_000;
 

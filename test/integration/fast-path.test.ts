@@ -24,10 +24,10 @@ import { needsPlatform } from '../support/target.js';
 needsPlatform('starts a platform deployed with chunkWorkers=queue and kills a worker of its local worker service');
 const dir = mkdtempSync(join(tmpdir(), 'gamma-fast-path-'));
 /**
- * 36 s at 6 s segments, 4 workers at most and 12 s chunks at least (the local deployment): a first chunk of one
- * segment, then chunks of three and two segments.
+ * 32 s in segments of 2 s, then 6 s, 4 workers at most and 12 s chunks at least (the local deployment): a first
+ * chunk of the 2 s segment, then chunks of three and two segments (2–20 s, 20–32 s).
  */
-const SECONDS = 36;
+const SECONDS = 32;
 const CHUNKS = [0, 1, 2];
 const DEADLINE_MS = 8 * 60_000;
 

@@ -2,7 +2,7 @@
  * An alternate audio track against the real ffmpeg: a clip (English tone) is encoded into its HLS ladder as the
  * transcoder does, a second language (another tone, at another sample rate and in mono) is encoded as the
  * transcoder's alternate audio rendition, and the two are compared: every segment starts at the same time in both
- * (within one AAC frame), and ffprobe reads each rendition as AAC, 48 kHz stereo for the alternate. The master
+ * (within one AAC frame; the video's first segment is shorter than the others), and ffprobe reads each rendition as AAC, 48 kHz stereo for the alternate. The master
  * playlist the playback function serves offers both in one AUDIO group that every variant names.
  */
 import { execFile } from 'node:child_process';
@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeHls } from '../../containers/transcoder/src/encode.js';
-import { audioTrackFfmpegArgs } from '../../containers/transcoder/src/options/audio-tracks.js';
+import { encodeAudioTrack } from '../../containers/transcoder/src/options/audio-tracks.js';
 import { probe } from '../../containers/transcoder/src/probe.js';
 import { planLadder } from '../../lambdas/core/domain/ladder.js';
 import type { AssetRecord } from '../../lambdas/core/domain/media.js';
@@ -42,7 +42,13 @@ beforeAll(async () => {
   ]);
   const dir = join(hls, 'audio', 'fr');
   await mkdir(dir, { recursive: true });
-  await exec('ffmpeg', audioTrackFfmpegArgs(french, dir, plan.segmentSeconds, SECONDS));
+  const video = parseMediaPlaylist(await readFile(join(hls, rung, RENDITION_PLAYLIST), 'utf8')).segments;
+  await encodeAudioTrack(
+    french,
+    dir,
+    video.map((s) => s.duration),
+    SECONDS,
+  );
 }, 240_000);
 
 afterAll(async () => {

@@ -11,8 +11,7 @@ import { promisify } from 'node:util';
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { expect } from 'vitest';
 import { probe } from '../../containers/transcoder/src/probe.js';
-import { planChunks } from '../../lambdas/core/domain/chunks.js';
-import { planLadder, renditionNames } from '../../lambdas/core/domain/ladder.js';
+import { planLadder, renditionNames, segmentCount } from '../../lambdas/core/domain/ladder.js';
 import { parseMediaPlaylist } from '../../lambdas/core/domain/playlist.js';
 import { type PreviewManifest, planImages, planPreviewFrames } from '../../lambdas/core/domain/thumbnails.js';
 
@@ -47,8 +46,7 @@ export async function expectSinglePassStructure(check: ChunkedOutputCheck, asset
   const bytes = async (key: string) => Buffer.from((await (await get(key))?.transformToByteArray()) ?? []);
   const source = await probe(check.clip);
   const plan = planLadder(source);
-  const segments = planChunks(source.durationSeconds, { segmentSeconds: plan.segmentSeconds, workers: 1 })[0]
-    ?.segmentCount;
+  const segments = segmentCount(source.durationSeconds, plan);
   const master = await text(`assets/${assetId}/master.m3u8`);
   expect(master.match(/#EXT-X-STREAM-INF/g)).toHaveLength(renditionNames(plan).length);
   for (const name of renditionNames(plan)) {

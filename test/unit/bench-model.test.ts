@@ -49,16 +49,16 @@ describe('the queue path', () => {
     const probed = 1 + 0.1 + 0.4 + 0.2 / 0.75 + 0.1;
     // + the decode check (0.15 / 0.75 + 3 × 0.05) + the plan's write and read back.
     expect(row.plannedS).toBeCloseTo(probed + 0.15 / 0.75 + 0.15 + 0.06, 6);
-    // + 3 first bytes + 6 MB at 100 MB/s + 7.5 CPU-s of chunk 0 and the check's 0.15 on 4 vCPU + 6 MB up + 2 writes
-    // (the check and the plan's record finish while chunk 0 encodes)
-    expect(row.firstPlayableS).toBeCloseTo(probed + 0.15 + 0.06 + 7.65 / RATE + 0.06 + 0.06, 6);
+    // + 3 first bytes + the first segment's 2 MB at 100 MB/s + 7.5 CPU-s of chunk 0 and the check's 0.15 on 4 vCPU
+    // + 2 MB up + 2 writes (the check and the plan's record finish while chunk 0 encodes)
+    expect(row.firstPlayableS).toBeCloseTo(probed + 0.15 + 0.02 + 7.65 / RATE + 0.02 + 0.06, 6);
   });
 
   it('waits for the decode check and the plan before publishing chunk 0 when the check is the longer', () => {
     const slowCheck = { ...measured, decodeCheckCpuS: 9, firstSegmentCpuS: 0.3 };
     const row = queueModel(slowCheck, 600, 32);
     const probed = 1 + 0.1 + 0.4 + 0.2 / 0.75 + 0.1;
-    expect(row.firstPlayableS).toBeCloseTo(row.plannedS + 0.06 + 0.06, 6); // + chunk 0's upload and 2 writes
+    expect(row.firstPlayableS).toBeCloseTo(row.plannedS + 0.02 + 0.06, 6); // + chunk 0's upload and 2 writes
     expect(row.plannedS).toBeCloseTo(probed + 9 / 0.75 + 0.15 + 0.06, 6);
   });
 
@@ -67,9 +67,9 @@ describe('the queue path', () => {
       const ready = WORKERS.map((w) => queueModel(measured, source, w).readyS);
       for (let i = 1; i < ready.length; i++) expect(ready[i]).toBeLessThan((ready[i - 1] as number) + 1e-9);
     }
-    // 600 s: one 6 s chunk and the rest in chunks of at least 12 s, so 50 chunks at most: 64 and 256 workers alike.
+    // 600 s: one 2 s chunk and the rest in chunks of at least 12 s, so 51 chunks at most: 64 and 256 workers alike.
     const at64 = queueModel(measured, 600, 64);
-    expect(at64.chunks).toBe(50);
+    expect(at64.chunks).toBe(51);
     expect(queueModel(measured, 600, 256)).toEqual(at64);
     expect(at64.chunkS).toBeLessThanOrEqual(AWS.minChunkS + AWS.segmentS);
     expect(queueModel(measured, 600, 32).readyS).toBeGreaterThan(at64.readyS);
@@ -80,7 +80,7 @@ describe('the queue path', () => {
   it('cuts the source as the first job does (planChunks with the queue defaults)', () => {
     const chunks = queueChunks(AWS, 600, 32);
     expect(chunks).toHaveLength(32);
-    expect(chunks[0]?.durationSeconds).toBe(6);
+    expect(chunks[0]?.durationSeconds).toBe(AWS.firstSegmentS);
     expect(chunks.reduce((s, k) => s + k.durationSeconds, 0)).toBeCloseTo(600, 6);
     expect(queueModel(measured, 600, 32).chunkS).toBe(Math.max(...chunks.slice(1).map((k) => k.durationSeconds)));
   });

@@ -8,12 +8,22 @@ import {
   chunkAudioWindow,
   chunkImages,
   chunkTimeOffset,
+  framesOnEveryCut,
   joinedPlaylist,
   planChunks,
-  segmentCount,
 } from '../../lambdas/core/domain/chunks.js';
-import { planLadder } from '../../lambdas/core/domain/ladder.js';
+import { planLadder, segmentCount } from '../../lambdas/core/domain/ladder.js';
 import { parseMediaPlaylist } from '../../lambdas/core/domain/playlist.js';
+
+describe('framesOnEveryCut', () => {
+  it('holds where a frame falls on every segment start, so a chunk starts and ends on frames', () => {
+    const at = (fps: number) =>
+      framesOnEveryCut(planLadder({ durationSeconds: 60, video: { width: 1280, height: 720, fps } }));
+    expect([24, 25, 30, 50, 60].map(at)).toEqual([true, true, true, true, true]);
+    expect([24000 / 1001, 30000 / 1001, 60000 / 1001].map(at)).toEqual([false, false, false]);
+    expect(framesOnEveryCut(planLadder({ durationSeconds: 60, audio: { channels: 2 } }))).toBe(false);
+  });
+});
 
 describe('planChunks', () => {
   it('cuts on segment boundaries into at most one chunk per worker, as even as whole segments allow', () => {
@@ -32,12 +42,31 @@ describe('planChunks', () => {
 
   it('lets the last chunk run to the end of the source, short segment included', () => {
     const chunks = planChunks(62.5, { segmentSeconds: 6, workers: 4 });
-    expect(segmentCount(62.5, 6)).toBe(11);
+    expect(segmentCount(62.5, { segmentSeconds: 6 })).toBe(11);
     expect(chunks.map((c) => [c.startSeconds, c.durationSeconds, c.segmentCount])).toEqual([
       [0, 18, 3],
       [18, 18, 3],
       [36, 18, 3],
       [54, 8.5, 2],
+    ]);
+  });
+
+  it('cuts on the grid of a short first segment: chunk 0 is that segment, later chunks start a segment apart', () => {
+    const grid = { segmentSeconds: 6, firstSegmentSeconds: 2 };
+    expect(segmentCount(62.5, grid)).toBe(12); // 2, then ten of 6, then 0.5
+    expect(segmentCount(2, grid)).toBe(1);
+    expect(segmentCount(2.5, grid)).toBe(2);
+    const chunks = planChunks(62.5, { ...grid, workers: 4, minChunkSeconds: 12, firstChunkSegments: 1 });
+    expect(chunks.map((c) => [c.startSeconds, c.durationSeconds, c.firstSegment, c.segmentCount])).toEqual([
+      [0, 2, 0, 1],
+      [2, 24, 1, 4],
+      [26, 24, 5, 4],
+      [50, 12.5, 9, 3],
+    ]);
+    // Without a short first chunk, chunk 0 holds the short segment and the ones after it.
+    expect(planChunks(62.5, { ...grid, workers: 2 }).map((c) => [c.startSeconds, c.segmentCount])).toEqual([
+      [0, 6],
+      [32, 6],
     ]);
   });
 

@@ -5,6 +5,8 @@ import {
   planLadder,
   renditionNames,
   type SourceProbe,
+  segmentAt,
+  segmentStartSeconds,
 } from '../../lambdas/core/domain/ladder.js';
 
 const video = (width: number, height: number, fps = 30): SourceProbe => ({
@@ -84,10 +86,29 @@ describe('planLadder', () => {
     expect(planLadder(vfr(30)).video).toMatchObject({ fps: 30, resampleFrameRate: true });
   });
 
-  it('segments every 6 s with a keyframe every 2 s by default', () => {
+  it('segments every 6 s after a first segment of 2 s, a keyframe every 2 s, by default; audio alone in even segments', () => {
     const plan = planLadder(video(1280, 720));
-    expect(plan).toMatchObject({ segmentSeconds: 6, keyframeSeconds: 2 });
-    expect(planLadder(video(1280, 720), { segmentSeconds: 4 }).segmentSeconds).toBe(4);
+    expect(plan).toMatchObject({ segmentSeconds: 6, firstSegmentSeconds: 2, keyframeSeconds: 2 });
+    expect(planLadder(video(1280, 720), { segmentSeconds: 4 })).toMatchObject({
+      segmentSeconds: 4,
+      keyframeSeconds: 2,
+    });
+    // The first segment is never longer than the others; keyframes 2 s apart only where they fall on the cuts.
+    expect(planLadder(video(1280, 720), { segmentSeconds: 1 })).toMatchObject({
+      firstSegmentSeconds: 1,
+      keyframeSeconds: 1,
+    });
+    expect(planLadder(video(1280, 720), { segmentSeconds: 5 })).toMatchObject({
+      firstSegmentSeconds: 2,
+      keyframeSeconds: 5,
+    });
+    expect(planLadder({ durationSeconds: 30, audio: { channels: 2 } }).firstSegmentSeconds).toBeUndefined();
+    expect([0, 1, 2, 3].map((i) => segmentStartSeconds(plan, i))).toEqual([0, 2, 8, 14]);
+    expect(segmentAt(plan, 0)).toEqual({ index: 0, firstCutSeconds: 2 });
+    expect(segmentAt(plan, 14)).toEqual({ index: 3, firstCutSeconds: 6 });
+    expect(() => segmentAt(plan, 6)).toThrow(/No segment starts at 6 s/);
+    // A plan recorded before the first segment was short: every segment the same.
+    expect(segmentStartSeconds({ segmentSeconds: 6 }, 2)).toBe(12);
   });
 
   it('plans stereo AAC for multichannel sources and mono for mono ones', () => {

@@ -4,6 +4,7 @@
  * and MediaConvert deployments refusing them in words.
  */
 import { describe, expect, it } from 'vitest';
+import { videoGrid } from '../../containers/transcoder/src/options/audio-tracks.js';
 import { readTaskMode } from '../../containers/transcoder/src/options/task-mode.js';
 import type { AudioTrackRecord } from '../../lambdas/core/domain/audio-tracks.js';
 import { ValidationError } from '../../lambdas/core/domain/errors.js';
@@ -237,6 +238,16 @@ const SHOWINFO = [
   '[Parsed_showinfo_1 @ 0x55] n:   1 pts:  46080 pts_time:3       duration:    512 fmt:yuv420p',
   '[Parsed_showinfo_1 @ 0x55] n:   2 pts:  92672 pts_time:6.03333 duration:    512 fmt:yuv420p',
 ].join('\n');
+
+describe("an alternate audio track's segments", () => {
+  it("are cut on the video's grid, read from its segment durations", () => {
+    // 29.97 fps: 2.002 s, then 6.006 s; an asset cut before the short first segment: 6 s throughout.
+    expect(videoGrid([2.002, 6.006, 6.006, 4.9])).toEqual({ firstCutSeconds: 2, segmentSeconds: 6 });
+    expect(videoGrid([6, 6, 3])).toEqual({ firstCutSeconds: 6, segmentSeconds: 6 });
+    expect(videoGrid([4.5])).toEqual({ firstCutSeconds: 5, segmentSeconds: 5 });
+    expect(videoGrid([])).toEqual({ firstCutSeconds: 6, segmentSeconds: 6 });
+  });
+});
 
 describe('alternate audio tracks added to a ready asset', () => {
   it('is recorded preparing and starts the transcoder in tracks mode', async () => {

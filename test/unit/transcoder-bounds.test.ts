@@ -53,11 +53,11 @@ describe('encode duration bounds', () => {
   });
 
   it('reads a chunk for the chunk only', () => {
-    const chunk = { index: 1, startSeconds: 24, durationSeconds: 16, firstSegment: 4, segmentCount: 3 };
+    const chunk = { index: 1, startSeconds: 20, durationSeconds: 18, firstSegment: 4, segmentCount: 3 };
     const args = chunkFfmpegArgs('/w/source', planLadder({ ...SOURCE, durationSeconds: 40 }), '/w/c', chunk, {
       timeOffsetSeconds: 1,
     });
-    expect(inputOptions(args)).toEqual([['-ss', '24', '-t', '16']]);
+    expect(inputOptions(args)).toEqual([['-ss', '20', '-t', '18']]);
   });
 });
 

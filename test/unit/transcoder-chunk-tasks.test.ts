@@ -37,7 +37,7 @@ const ENV = {
   CHUNK_PARALLELISM: '3',
   CHUNK_MIN_SECONDS: '12',
 };
-/** 40 s at 6 s segments: 7 segments, cut 3 + 2 + 2 into three chunks of at least 12 s. */
+/** 40 s in segments of 2 s, then 6 s: 8 segments, cut 3 + 3 + 2 into three chunks of at least 12 s. */
 const SOURCE: SourceProbe = {
   durationSeconds: 40,
   video: { width: 640, height: 360, fps: 30 },
@@ -161,6 +161,18 @@ function deps(assets: FakeAssets, ledger: InMemoryChunkLedger, runner: Recording
   return out;
 }
 
+/** A single-pass encoder that writes only the playlists and the master, calling `onEncode` each time it runs. */
+const playlistsOnly =
+  (onEncode: () => void): TranscoderDeps['encode'] =>
+  async (_input, plan, outDir) => {
+    onEncode();
+    for (const name of renditionNames(plan)) {
+      await write(join(outDir, name, 'index.m3u8'), '#EXTM3U\n#EXT-X-ENDLIST\n');
+    }
+    await write(join(outDir, 'master.m3u8'));
+    return [];
+  };
+
 const keys = () => [...objects.keys()].filter((k) => k.startsWith(`assets/${ASSET_ID}/`));
 
 describe('transcoder run() with chunk tasks', () => {
@@ -189,8 +201,8 @@ describe('transcoder run() with chunk tasks', () => {
     const state = await ledger.get(ASSET_ID);
     expect(state?.plan.chunks.map((c) => [c.firstSegment, c.segmentCount])).toEqual([
       [0, 3],
-      [3, 2],
-      [5, 2],
+      [3, 3],
+      [6, 2],
     ]);
     expect(state?.plan.timeOffsetSeconds).toBe(1);
     expect(runner.jobs.map((j) => j.chunk)).toEqual([{ index: 1 }, { index: 2 }]);
@@ -235,24 +247,25 @@ describe('transcoder run() with chunk tasks', () => {
       const playlist = objects.get(`assets/${ASSET_ID}/${name}/index.m3u8`)?.toString() ?? '';
       expect(playlist).toContain('#EXT-X-PLAYLIST-TYPE:VOD');
       expect(parseMediaPlaylist(playlist).segments.map((s) => s.uri)).toEqual(
-        Array.from({ length: 7 }, (_, i) => `segment_00${i}.m4s`),
+        Array.from({ length: 8 }, (_, i) => `segment_00${i}.m4s`),
       );
     }
     const master = objects.get(`assets/${ASSET_ID}/master.m3u8`)?.toString() ?? '';
     expect(master.match(/#EXT-X-STREAM-INF/g)).toHaveLength(names.length);
     // The work files are gone once the asset is ready.
     expect(keys().filter((k) => k.includes('/.chunks/'))).toEqual([]);
-    // Each chunk cut its own stills (40 s: one a second) and preview frames (30 fps, 6 s segments: 540, 360, 300
-    // frames on sheets from 0, 18 and 30); the finisher drew the storyboard from all 40 and listed the three runs.
+    // Each chunk cut its own stills (40 s: one a second) and preview frames (30 fps; chunks of 14, 18 and 8 s: 420,
+    // 540 and 240 frames on sheets from 0, 14 and 32); the finisher drew the storyboard from all 40 and listed the
+    // three runs.
     expect(keys().filter((k) => k.includes('/thumbnails/'))).toHaveLength(40);
     expect(objects.get(`assets/${ASSET_ID}/storyboard.jpg`)?.toString()).toBe('sprite of 40 / 40');
     expect(objects.has(`assets/${ASSET_ID}/storyboard.vtt`)).toBe(true);
     const previews = JSON.parse(objects.get(`assets/${ASSET_ID}/preview/index.json`)?.toString() ?? '{}');
     expect(previews).toMatchObject({ fps: 30, frames: 1200 });
     expect(previews.parts).toEqual([
-      { frame: 0, frames: 540, sheet: 0 },
-      { frame: 540, frames: 360, sheet: 18 },
-      { frame: 900, frames: 300, sheet: 30 },
+      { frame: 0, frames: 420, sheet: 0 },
+      { frame: 420, frames: 540, sheet: 14 },
+      { frame: 960, frames: 240, sheet: 32 },
     ]);
   });
 
@@ -281,18 +294,32 @@ describe('transcoder run() with chunk tasks', () => {
     expect(encoded).toEqual([0]);
   });
 
+  it('resumes a recorded plan even where this version would encode the source in one pass (29.97 fps)', async () => {
+    const assets = new FakeAssets();
+    const ledger = new InMemoryChunkLedger();
+    const runner = new RecordingRunner();
+    expect(await run(deps(assets, ledger, runner))).toBe(0);
+    const before = await ledger.get(ASSET_ID);
+    let singlePass = 0;
+    const probe = async () => ({ ...SOURCE, video: { width: 640, height: 360, fps: 30000 / 1001 } });
+    const encode = playlistsOnly(() => singlePass++);
+    expect(await run({ ...deps(assets, ledger, runner), probe, encode })).toBe(0);
+    expect(singlePass).toBe(0);
+    expect(await ledger.get(ASSET_ID)).toEqual(before);
+    expect(runner.jobs).toHaveLength(2);
+    // A new asset at that rate is encoded in one pass, nothing planned.
+    const fresh = new InMemoryChunkLedger();
+    expect(await run({ ...deps(new FakeAssets(), fresh, new RecordingRunner()), probe, encode })).toBe(0);
+    expect(singlePass).toBe(1);
+    expect(await fresh.get(ASSET_ID)).toBeUndefined();
+  });
+
   it('encodes a source too short for two chunks in one task, as without chunk tasks', async () => {
     const assets = new FakeAssets();
     const ledger = new InMemoryChunkLedger();
     const runner = new RecordingRunner();
-    const encode: TranscoderDeps['encode'] = async (_input, plan, outDir) => {
-      for (const name of renditionNames(plan)) {
-        await write(join(outDir, name, 'index.m3u8'), '#EXTM3U\n#EXT-X-ENDLIST\n');
-      }
-      await write(join(outDir, 'master.m3u8'));
-      return [];
-    };
-    const short = { ...deps(assets, ledger, runner), probe: async () => ({ ...SOURCE, durationSeconds: 15 }), encode };
+    const encode = playlistsOnly(() => {});
+    const short = { ...deps(assets, ledger, runner), probe: async () => ({ ...SOURCE, durationSeconds: 13 }), encode };
     expect(await run(short)).toBe(0);
     expect(runner.jobs).toEqual([]);
     expect(await ledger.get(ASSET_ID)).toBeUndefined();

@@ -59,7 +59,7 @@ describe('ffmpeg protocol whitelist', () => {
   });
 
   it('is given for every input of the ladder, chunk and preview command lines', () => {
-    const chunk = { index: 1, startSeconds: 24, durationSeconds: 16, firstSegment: 4, segmentCount: 3 };
+    const chunk = { index: 1, startSeconds: 20, durationSeconds: 18, firstSegment: 4, segmentCount: 3 };
     const images = planImages(40, SOURCE.video);
     const previews = { plan: planPreviewFrames(40, SOURCE.video), frameList: '/w/previews.crc' };
     const commands = {
@@ -85,6 +85,41 @@ describe('ffmpeg protocol whitelist', () => {
     ]);
     expect(inputsOf(commands.chunkFromUrl)).toEqual([{ input: 'https://s3/x?sig', whitelist: 'https,tls,tcp' }]);
     expect(inputsOf(commands.preview)).toEqual([{ input: '/w/source', whitelist: 'file' }]);
+  });
+});
+
+describe('segment cuts', () => {
+  /** Each rung's `-force_key_frames` and `-hls_time`, in order. */
+  const cutsOf = (args: string[]) =>
+    args.flatMap((a, i) => (a === '-force_key_frames:v' || a === '-hls_time' ? [args[i + 1]] : []));
+  const onePerSegment = { ...plan, keyframeSeconds: plan.segmentSeconds }; // the fitted tiers' plan
+  const chunkAt = (p: typeof plan, startSeconds: number, firstSegment: number) =>
+    chunkFfmpegArgs(
+      '/w/source',
+      p,
+      '/w/c',
+      { index: 1, startSeconds, durationSeconds: 12, firstSegment, segmentCount: 2 },
+      { timeOffsetSeconds: 1 },
+    );
+
+  it('put a keyframe every 2 s (basic), on the cuts too, and cut pieces at every keyframe (half the interval)', () => {
+    const every2 = ['expr:gte(t,n_forced*2)', '1'];
+    expect(cutsOf(ladderFfmpegArgs('/w/source', plan, '/w/hls', 'fmp4'))).toEqual([...every2, ...every2, ...every2]);
+    expect(cutsOf(chunkAt(plan, 8, 2)).slice(0, 2)).toEqual(every2);
+  });
+
+  it('put one keyframe per segment after the short first one (fitted tiers): pieces are then the segments', () => {
+    const first = ['expr:gte(t,max(0,2+(n_forced-1)*6))', '1'];
+    expect(cutsOf(ladderFfmpegArgs('/w/source', onePerSegment, '/w/hls', 'fmp4')).slice(0, 2)).toEqual(first);
+    expect(cutsOf(chunkAt(onePerSegment, 0, 0)).slice(0, 2)).toEqual(first);
+    // A later chunk starts on a segment start: its cuts are a whole segment apart from its first frame.
+    expect(cutsOf(chunkAt(onePerSegment, 8, 2)).slice(0, 2)).toEqual(['expr:gte(t,n_forced*6)', '3']);
+    expect(() => chunkAt(plan, 6, 1)).toThrow(/No segment starts at 6 s/);
+  });
+
+  it('cut audio alone into pieces of exactly the interval (by time), later joined into whole segments', () => {
+    const audioOnly = planLadder({ durationSeconds: 5, audio: { channels: 2 } });
+    expect(cutsOf(ladderFfmpegArgs('/w/source', audioOnly, '/w', 'fmp4'))).toEqual(['2']);
   });
 });
 

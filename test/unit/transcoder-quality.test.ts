@@ -38,7 +38,7 @@ function rungsOf(plan: ReturnType<typeof planLadder>): VideoRung[] {
 describe('video_quality encoder arguments', () => {
   it('basic: the constrained bit rate at the rung target, x264 veryfast, no CRF', () => {
     const rung = rungsOf(basic)[0] as VideoRung;
-    const args = videoArgs(rung, { fps: 30 }, 2);
+    const args = videoArgs(rung, { fps: 30 }, { firstCutSeconds: 2, segmentSeconds: 6, keyframeSeconds: 2 });
     expect(argAfter(args, '-b:v')).toBe(`${rung.videoKbps}k`);
     expect(argAfter(args, '-maxrate:v')).toBe(`${rung.maxrateKbps}k`);
     expect(argAfter(args, '-preset')).toBe('veryfast');

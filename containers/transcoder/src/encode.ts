@@ -7,7 +7,7 @@
  *   `<outDir>/<rendition>/index.m3u8` plus its segments, then `<outDir>/master.m3u8`, last.
  * - `encodeHlsChunk`, `encodeChunkAudio`, `encodeStoryboard`: the steps of a chunked transcode (strategies/chunk-*.ts).
  */
-import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Chunk, chunkAudioWindow } from '../../../lambdas/core/domain/chunks.js';
 import type { LadderPlan } from '../../../lambdas/core/domain/ladder.js';
@@ -42,8 +42,10 @@ import {
   QUIET,
   type SegmentType,
   type SideOutputs,
+  segmentCuts,
 } from './ffmpeg/args.js';
 import { ffmpegLimits, runFfmpeg } from './ffmpeg/run.js';
+import { joinPieces } from './segment-join.js';
 
 export interface EncodeOptions extends SideOutputs {
   /** @default 'fmp4' */
@@ -65,6 +67,8 @@ export async function encodeHls(
   await Promise.all(folders.map((name) => mkdir(join(outDir, name), { recursive: true })));
   const args = ladderFfmpegArgs(input, plan, outDir, segmentType, side);
   await runFfmpeg(args, ffmpegLimits(plan.sourceSeconds), options.onProgress);
+  const whole = { cuts: segmentCuts(plan, 0), firstSegment: 0, final: true };
+  await Promise.all(renditionNames(plan).map((name) => joinPieces(join(outDir, name), whole)));
   await Promise.all(renditionNames(plan).map((name) => finishPlaylist(join(outDir, name, RENDITION_PLAYLIST))));
   const variants = await Promise.all(renditionNames(plan).map((name) => measuredVariant(plan, outDir, name)));
   await writeFile(join(outDir, MASTER_PLAYLIST), masterPlaylist(variants, HLS_VERSION[segmentType]));
@@ -140,8 +144,11 @@ export async function encodeHlsChunk(
   options: ChunkEncodeOptions,
 ): Promise<void> {
   const args = chunkFfmpegArgs(input, plan, outDir, chunk, options); // throws without a video plan
-  await Promise.all((plan.video?.rungs ?? []).map((r) => mkdir(join(outDir, r.name), { recursive: true })));
+  const rungs = plan.video?.rungs ?? [];
+  await Promise.all(rungs.map((r) => mkdir(join(outDir, r.name), { recursive: true })));
   await runFfmpeg(args, ffmpegLimits(chunk.durationSeconds));
+  const pieces = { cuts: segmentCuts(plan, chunk.startSeconds), firstSegment: chunk.firstSegment, final: true };
+  await Promise.all(rungs.map((r) => joinPieces(join(outDir, r.name), pieces)));
 }
 
 /** The storyboard's WebVTT, one cue per still actually written (the sprite holds the same frames). */
@@ -150,8 +157,10 @@ export async function writeStoryboardVtt(dir: string, images: ImagePlan, duratio
   await writeFile(join(dir, STORYBOARD_VTT), storyboardVtt(images, stills.length, durationSeconds, STORYBOARD_IMAGE));
 }
 
+/** Marks the playlist VOD, in one rename: the fast-start publisher may be reading it. */
 async function finishPlaylist(file: string): Promise<void> {
-  await writeFile(file, vodPlaylist(await readFile(file, 'utf8')));
+  await writeFile(`${file}.part`, vodPlaylist(await readFile(file, 'utf8')));
+  await rename(`${file}.part`, file);
 }
 
 /** A rendition's variant entry, with bit rates measured from the segments ffmpeg actually wrote. */

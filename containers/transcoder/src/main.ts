@@ -40,7 +40,7 @@ import { probe } from './probe.js';
 import { processCpu } from './process-cpu.js';
 import { localSource, prepareSource } from './source.js';
 import { S3Storage } from './storage.js';
-import { chunkFanOut, fanOutChunks, mayFanOut } from './strategies/chunk-fan-out.js';
+import { chunkFanOut, fanOutChunks, mayFanOut, recordedChunks } from './strategies/chunk-fan-out.js';
 import { chunkTask } from './strategies/chunk-task.js';
 import type { Outcome, StrategyContext, TranscoderDeps } from './strategies/context.js';
 import { singlePass } from './strategies/single-pass.js';
@@ -153,7 +153,7 @@ async function transcode(ctx: StrategyContext): Promise<Outcome> {
   // Probed over a ranged URL where the deployment may fan out: planning a long source never downloads it.
   const source = await prepareSource(ctx, { remote: mayFanOut(ctx.job.chunking) });
   try {
-    const chunks = fanOutChunks(ctx.job.chunking, source);
+    const chunks = fanOutChunks(ctx.job.chunking, source) ?? (await recordedChunks(ctx));
     if (chunks) return await chunkFanOut(ctx, source, chunks);
     await source.decodes; // the single pass publishes from its first segment: nothing before the file has decoded
     return await singlePass(ctx, await localSource(ctx, source));

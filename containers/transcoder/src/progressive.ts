@@ -17,6 +17,8 @@ import {
   provisionalPlaylist,
   RENDITION_PLAYLIST,
 } from '../../../lambdas/core/domain/playlist.js';
+import { segmentCuts } from './ffmpeg/args.js';
+import { joinPieces } from './segment-join.js';
 import { inParallel, type S3Storage } from './storage.js';
 
 export interface ProgressiveOptions {
@@ -129,6 +131,9 @@ export class ProgressivePublisher {
 
   /** Uploads a rendition's new segments, then its playlist; returns how many segments it has published. */
   private async publishRendition(name: string): Promise<number> {
+    // ffmpeg writes pieces; the segments whole so far are joined from them (segment-join.ts).
+    const cuts = segmentCuts(this.options.plan, 0);
+    await joinPieces(join(this.options.dir, name), { cuts, firstSegment: 0, final: false });
     const text = await readFile(join(this.options.dir, name, RENDITION_PLAYLIST), 'utf8').catch(() => undefined);
     if (text === undefined) return 0;
     const playlist = parseMediaPlaylist(text);

@@ -74,6 +74,8 @@ export function jobSettings(job: TranscodeJob, plan: LadderPlan): JobSettings {
           Type: 'HLS_GROUP_SETTINGS',
           HlsGroupSettings: {
             Destination: `s3://${job.outputBucket}/${assetOutputPrefix(job.assetId)}/${MASTER_BASENAME}`,
+            // Every segment `segmentSeconds`, the first too (`firstSegmentSeconds` is the ffmpeg path's fast start:
+            // MediaConvert has no shorter first segment, and nothing of its output plays before its job completes).
             SegmentLength: plan.segmentSeconds,
             SegmentLengthControl: 'GOP_MULTIPLE',
             MinSegmentLength: 0,

@@ -2,11 +2,11 @@
  * Chunk-parallel encoding plan: a long source is cut into chunks on segment boundaries, so each chunk can be
  * encoded by its own worker and its segments written under their final names. Pure: no SDK, no I/O.
  */
-import type { LadderPlan, SourceProbe } from './ladder.js';
+import { type LadderPlan, type SegmentGrid, type SourceProbe, segmentCount, segmentStartSeconds } from './ladder.js';
 
 export interface Chunk {
   index: number;
-  /** Source time the chunk starts at, seconds (a multiple of the segment duration). */
+  /** Source time the chunk starts at, seconds (a segment start: domain/ladder.ts `segmentStartSeconds`). */
   startSeconds: number;
   /** Seconds of source the chunk covers; the last chunk runs to the end of the source. */
   durationSeconds: number;
@@ -15,8 +15,7 @@ export interface Chunk {
   segmentCount: number;
 }
 
-export interface ChunkOptions {
-  segmentSeconds: number;
+export interface ChunkOptions extends SegmentGrid {
   /** Workers available: the plan has at most this many chunks. */
   workers: number;
   /** Chunks shorter than this are not worth a worker's start-up. @default 12 */
@@ -28,10 +27,6 @@ export interface ChunkOptions {
   firstChunkSegments?: number;
 }
 
-/** Segments of a source, the last one possibly short. */
-export const segmentCount = (durationSeconds: number, segmentSeconds: number) =>
-  Math.max(1, Math.ceil(durationSeconds / segmentSeconds - 1e-6));
-
 /**
  * Splits a source into at most `workers` chunks of whole segments, as even as whole segments allow (earlier chunks
  * take the extra segment) and none shorter than `minChunkSeconds` unless the source itself is.
@@ -39,7 +34,7 @@ export const segmentCount = (durationSeconds: number, segmentSeconds: number) =>
 export function planChunks(durationSeconds: number, options: ChunkOptions): Chunk[] {
   const { segmentSeconds } = options;
   if (!(durationSeconds > 0) || !(segmentSeconds > 0)) throw new Error('Duration and segment length must be positive');
-  const segments = segmentCount(durationSeconds, segmentSeconds);
+  const segments = segmentCount(durationSeconds, options);
   const minSegments = Math.max(1, Math.ceil((options.minChunkSeconds ?? 12) / segmentSeconds));
   const first = options.firstChunkSegments;
   if (first !== undefined && !(Number.isInteger(first) && first >= 1))
@@ -61,12 +56,25 @@ export function planChunks(durationSeconds: number, options: ChunkOptions): Chun
   let firstSegment = 0;
   for (let index = 0; index < count; index++) {
     const segmentsHere = sizes[index] ?? 0;
-    const startSeconds = firstSegment * segmentSeconds;
-    const end = index === count - 1 ? durationSeconds : (firstSegment + segmentsHere) * segmentSeconds;
+    const startSeconds = segmentStartSeconds(options, firstSegment);
+    const end = index === count - 1 ? durationSeconds : segmentStartSeconds(options, firstSegment + segmentsHere);
     chunks.push({ index, startSeconds, durationSeconds: end - startSeconds, firstSegment, segmentCount: segmentsHere });
     firstSegment += segmentsHere;
   }
   return chunks;
+}
+
+/**
+ * Whether every segment start of the plan falls on a frame (a whole number of frames in the first segment and in
+ * every later one: 24, 25, 30, 50, 60 fps, not 29.97). A chunk's read is timed from its first frame, so a chunk
+ * starting between two frames would take a frame of the next one and be written up to a frame early (README, Known
+ * limit): until chunks keep the source's timestamps, a plan that fails this is encoded in a single pass.
+ */
+export function framesOnEveryCut(plan: Pick<LadderPlan, 'video' | 'segmentSeconds' | 'firstSegmentSeconds'>): boolean {
+  const fps = plan.video?.fps;
+  if (!fps) return false;
+  const whole = (seconds: number) => Math.abs(seconds * fps - Math.round(seconds * fps)) < 1e-6;
+  return whole(plan.segmentSeconds) && whole(plan.firstSegmentSeconds ?? plan.segmentSeconds);
 }
 
 /**
@@ -254,7 +262,8 @@ export function chunkAudioWindow(
   };
 }
 
-function gcd(a: number, b: number): number {
+/** Greatest common divisor of two whole numbers. */
+export function gcd(a: number, b: number): number {
   return b === 0 ? a : gcd(b, a % b);
 }
 

@@ -116,8 +116,19 @@ export interface LadderPlan {
    * (the window's length), frame-accurately (containers/transcoder/src/options/clip.ts). Absent: the whole source.
    */
   window?: { startSeconds: number };
+  /** Every segment's length but the first's (EXT-X-TARGETDURATION). */
   segmentSeconds: number;
-  /** Every rung has a keyframe at every multiple of this, so segments of all rungs line up. */
+  /**
+   * The first segment's length, at most `segmentSeconds`: shorter with video, so the first segment of every rung
+   * exists within seconds of the upload (fast start) and so does the first chunk of a chunked transcode. Absent in
+   * plans recorded before it existed: `segmentSeconds`.
+   */
+  firstSegmentSeconds?: number;
+  /**
+   * Every rung has a keyframe at each segment start (`segmentStartSeconds`) and every `keyframeSeconds` after it
+   * within the segment, at the same times in every rung, so segments of all rungs line up and each starts with one.
+   * Either `segmentSeconds` (one per segment) or a length that divides both segment lengths.
+   */
   keyframeSeconds: number;
   /** Absent for audio-only sources. */
   video?: VideoPlan;
@@ -130,6 +141,48 @@ export interface LadderOptions {
   maxResolutionTier?: ResolutionTier;
   /** @default 6 */
   segmentSeconds?: number;
+  /** With video; an audio-only plan's segments are all `segmentSeconds`. @default 2, at most `segmentSeconds` */
+  firstSegmentSeconds?: number;
+}
+
+/**
+ * The first segment of a source with video: the first job encodes it for every rung before the asset plays, and
+ * two seconds cost about a third of six (README, How fast).
+ */
+export const FIRST_SEGMENT_SECONDS = 2;
+
+/** `basic`'s keyframe interval, after Apple's HLS authoring guidelines; the fitted tiers put one per segment. */
+const BASIC_KEYFRAME_SECONDS = 2;
+/** Whether `length` is a whole number of `step`s (to rounding). */
+export const divides = (step: number, length: number) => Math.abs(length / step - Math.round(length / step)) < 1e-9;
+
+/** Where segments start and how long they are: the first `firstSegmentSeconds`, every later one `segmentSeconds`. */
+export type SegmentGrid = Pick<LadderPlan, 'segmentSeconds' | 'firstSegmentSeconds'>;
+
+const firstOf = (grid: SegmentGrid) => grid.firstSegmentSeconds ?? grid.segmentSeconds;
+
+/** Source time segment `index` starts at (plan time: a clip's window starts at 0). */
+export function segmentStartSeconds(grid: SegmentGrid, index: number): number {
+  return index === 0 ? 0 : firstOf(grid) + (index - 1) * grid.segmentSeconds;
+}
+
+/** Segments of a source of `durationSeconds`, the last one possibly short. */
+export function segmentCount(durationSeconds: number, grid: SegmentGrid): number {
+  const first = firstOf(grid);
+  if (durationSeconds <= first + 1e-6) return 1;
+  return 1 + Math.ceil((durationSeconds - first) / grid.segmentSeconds - 1e-6);
+}
+
+/**
+ * The segment that starts at `seconds`, which must be a segment start. A keyframe-placing encode that begins there
+ * cuts its first segment `firstCutSeconds` in (the first segment's length at the source's start, a whole segment
+ * later on) and the others a segment apart.
+ */
+export function segmentAt(grid: SegmentGrid, seconds: number): { index: number; firstCutSeconds: number } {
+  if (seconds <= 1e-6) return { index: 0, firstCutSeconds: firstOf(grid) };
+  const index = 1 + Math.round((seconds - firstOf(grid)) / grid.segmentSeconds);
+  if (Math.abs(segmentStartSeconds(grid, index) - seconds) > 1e-6) throw new Error(`No segment starts at ${seconds} s`);
+  return { index, firstCutSeconds: grid.segmentSeconds };
 }
 
 /** The single rendition of an audio-only source. */
@@ -160,10 +213,18 @@ export function isResolutionTier(value: string): value is ResolutionTier {
 }
 
 export function planLadder(source: SourceProbe, options: LadderOptions = {}): LadderPlan {
+  const segmentSeconds = options.segmentSeconds ?? 6;
+  const first = Math.min(options.firstSegmentSeconds ?? FIRST_SEGMENT_SECONDS, segmentSeconds);
+  if (!(first > 0)) throw new Error('firstSegmentSeconds must be positive');
   return {
     sourceSeconds: source.durationSeconds,
-    segmentSeconds: options.segmentSeconds ?? 6,
-    keyframeSeconds: 2,
+    segmentSeconds,
+    keyframeSeconds:
+      divides(BASIC_KEYFRAME_SECONDS, first) && divides(BASIC_KEYFRAME_SECONDS, segmentSeconds)
+        ? BASIC_KEYFRAME_SECONDS
+        : segmentSeconds,
+    // An audio-only plan is cut by time alone, which ffmpeg's HLS muxer can only do evenly.
+    ...(source.video && { firstSegmentSeconds: first }),
     ...(source.video && { video: planVideo(source.video, options.maxResolutionTier ?? '1080p') }),
     ...(source.audio && { audio: planAudio(source.audio.channels) }),
   };

@@ -86,8 +86,12 @@ export function parseMediaPlaylist(text: string): MediaPlaylist {
  * published for fast start: players are told to start at the beginning, not at the live edge.
  */
 export function provisionalPlaylist(text: string): string {
-  if (text.includes('#EXT-X-START:')) return text;
-  return text.replace(/^#EXT-X-PLAYLIST-TYPE:EVENT$/m, '$&\n#EXT-X-START:TIME-OFFSET=0,PRECISE=YES');
+  // More is to come (the rest of the encode, or the later chunks): a player that saw the end mark would stop here.
+  // A finished (VOD) playlist keeps it: it is the final one.
+  const event = /^#EXT-X-PLAYLIST-TYPE:EVENT$/m.test(text);
+  const open = event ? text.replace(/^#EXT-X-ENDLIST\n?/m, '') : text;
+  if (open.includes('#EXT-X-START:')) return open;
+  return open.replace(/^#EXT-X-PLAYLIST-TYPE:EVENT$/m, '$&\n#EXT-X-START:TIME-OFFSET=0,PRECISE=YES');
 }
 
 /** The finished playlist as a VOD playlist: same segments, marked as never changing again. */

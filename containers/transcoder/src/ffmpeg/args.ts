@@ -5,9 +5,15 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { Chunk, ChunkAudioWindow } from '../../../../lambdas/core/domain/chunks.js';
-import type { AudioPlan, LadderPlan, VideoPlan, VideoRung } from '../../../../lambdas/core/domain/ladder.js';
-import { AUDIO_ONLY_RENDITION } from '../../../../lambdas/core/domain/ladder.js';
-import { RENDITION_PLAYLIST } from '../../../../lambdas/core/domain/playlist.js';
+import {
+  AUDIO_ONLY_RENDITION,
+  type AudioPlan,
+  divides,
+  type LadderPlan,
+  segmentAt,
+  type VideoPlan,
+  type VideoRung,
+} from '../../../../lambdas/core/domain/ladder.js';
 import {
   type ImagePlan,
   PREVIEW_DIR,
@@ -22,6 +28,10 @@ export type SegmentType = 'fmp4' | 'ts';
 /** The EXT-X-VERSION ffmpeg writes for each segment type; the master playlist declares the same. */
 export const HLS_VERSION: Record<SegmentType, number> = { fmp4: 7, ts: 3 };
 const SEGMENT_EXTENSION: Record<SegmentType, string> = { fmp4: 'm4s', ts: 'ts' };
+
+/** ffmpeg's own playlist and pieces, beside the segments joined from them (segment-join.ts); never published. */
+export const PIECES_PLAYLIST = 'pieces.m3u8';
+const PIECE_PREFIX = 'piece_';
 
 /** Every invocation: no banner, errors only, no progress on stderr, overwrite outputs. */
 export const QUIET = ['-hide_banner', '-loglevel', 'error', '-nostats', '-y'] as const;
@@ -89,14 +99,15 @@ export function ladderFfmpegArgs(
   const images = (plan.video?.overlays ?? []).flatMap((o) => inputArgs(o.image)); // inputs 1…n, for burnOverlays
   const head = [...QUIET, '-progress', 'pipe:1', ...read, ...images];
   const audio = plan.audio ? ['-map', '0:a:0', ...audioArgs(plan.audio)] : [];
-  const hls = (name: string) => hlsOutputArgs(plan, join(outDir, name), segmentType);
+  const cuts = segmentCuts(plan, 0);
+  const hls = (name: string) => hlsOutputArgs(pieceSeconds(cuts, !!plan.video), join(outDir, name), segmentType);
   const { video } = plan;
   if (!video) return [...head, ...audio, ...hls(AUDIO_ONLY_RENDITION)];
   return [
     ...head,
     ...['-filter_complex', filterGraph(video, side)],
     ...video.rungs.flatMap((rung, i) => [
-      ...['-map', `[v${i}]`, ...videoArgs(rung, video, plan.keyframeSeconds)],
+      ...['-map', `[v${i}]`, ...videoArgs(rung, video, cuts)],
       ...audio,
       ...hls(rung.name),
     ]),
@@ -133,6 +144,7 @@ export function chunkFfmpegArgs(
   const { video } = plan;
   if (!video) throw new Error('Chunked encoding needs a video plan');
   const offset = String(chunk.startSeconds + options.timeOffsetSeconds);
+  const cuts = segmentCuts(plan, chunk.startSeconds);
   const audio = options.audio
     ? // Read the slice's timestamps as stored (no shift to zero), so they stay on the source's timeline.
       { input: inputArgs(options.audio, ['-seek_timestamp', '1', '-ss', '0']), map: ['-map', '1:a:0', '-c:a', 'copy'] }
@@ -150,10 +162,10 @@ export function chunkFfmpegArgs(
     ...['-filter_complex', chunkFilterGraph(video, chunk.startSeconds, side)],
     ...chunkSideOutputArgs(outDir, side),
     ...video.rungs.flatMap((rung, i) => [
-      ...['-map', `[v${i}]`, ...videoArgs(rung, video, plan.keyframeSeconds), ...audio.map],
-      ...['-output_ts_offset', offset, '-start_number', String(chunk.firstSegment)],
+      ...['-map', `[v${i}]`, ...videoArgs(rung, video, cuts), ...audio.map],
+      ...['-output_ts_offset', offset],
       ...['-hls_segment_options', 'movflags=+frag_discont'],
-      ...hlsOutputArgs(plan, join(outDir, rung.name), 'fmp4'),
+      ...hlsOutputArgs(pieceSeconds(cuts, true), join(outDir, rung.name), 'fmp4'),
     ]),
   ];
 }
@@ -317,16 +329,46 @@ function rationalRate(fps: number): string {
 }
 
 /**
- * One rung's H.264 encoder: constrained bit rate at the rung's target (`basic`), or constant quality at the rung's
- * fitted CRF (`plus`, `premium`), both capped by its VBV; a keyframe every `keyframeSeconds` at the same times in
- * every rung.
+ * Where an encode's segments are cut, from its first frame: `firstCutSeconds` in, then every `segmentSeconds`
+ * (domain/ladder.ts `segmentAt`); and a keyframe every `keyframeSeconds` within a segment.
  */
-export function videoArgs(
-  rung: VideoRung,
-  video: Pick<VideoPlan, 'fps' | 'preset'>,
-  keyframeSeconds: number,
-): string[] {
-  const gop = String(Math.round(video.fps * keyframeSeconds));
+export interface SegmentCuts {
+  firstCutSeconds: number;
+  segmentSeconds: number;
+  keyframeSeconds: number;
+}
+
+/** The cuts of an encode of `plan` that starts at `startSeconds` (a segment start). */
+export function segmentCuts(plan: LadderPlan, startSeconds: number): SegmentCuts {
+  const { firstCutSeconds } = segmentAt(plan, startSeconds);
+  return { firstCutSeconds, segmentSeconds: plan.segmentSeconds, keyframeSeconds: plan.keyframeSeconds };
+}
+
+/**
+ * ffmpeg's `-hls_time` for pieces cut at every keyframe (segment-join.ts joins them into segments). Its HLS muxer
+ * cuts at the first keyframe at least n × `-hls_time` past the output's first packet, so it cannot cut a short first
+ * segment and longer ones after it while keyframes fall between the cuts; at every keyframe it can. With video, half
+ * the keyframe interval: the first packet can come a frame after the encoder's zero, where keyframes are forced, and
+ * a keyframe just past a cut would otherwise seem to come too soon and be skipped. Audio alone is cut by time, at
+ * exactly the interval.
+ */
+export const pieceSeconds = (cuts: SegmentCuts, video: boolean) =>
+  Math.min(cuts.keyframeSeconds, cuts.firstCutSeconds) / (video ? 2 : 1);
+
+/**
+ * One rung's H.264 encoder: constrained bit rate at the rung's target (`basic`), or constant quality at the rung's
+ * fitted CRF (`plus`, `premium`), both capped by its VBV; a keyframe at each cut and every `keyframeSeconds` between
+ * (one per segment when that is the segment's length), at the same times in every rung, scene cuts off.
+ */
+export function videoArgs(rung: VideoRung, video: Pick<VideoPlan, 'fps' | 'preset'>, cuts: SegmentCuts): string[] {
+  const every = Math.min(cuts.keyframeSeconds, cuts.segmentSeconds);
+  const gop = String(Math.round(video.fps * every));
+  // Keyframes a whole number of intervals from the start land on every cut when the interval divides the first cut;
+  // otherwise (one keyframe per segment, a short first segment) n_forced counts the first frame, the first cut, then
+  // one a segment apart. x264's own interval is the same, so after each forced keyframe it falls on the next.
+  const cut = divides(every, cuts.firstCutSeconds)
+    ? `n_forced*${every}`
+    : `max(0,${cuts.firstCutSeconds}+(n_forced-1)*${cuts.segmentSeconds})`;
   const rate = rung.crf === undefined ? ['-b:v', `${rung.videoKbps}k`] : ['-crf:v', String(rung.crf)];
   return [
     ...['-c:v', 'libx264', '-preset', video.preset ?? 'veryfast'],
@@ -334,7 +376,7 @@ export function videoArgs(
     ...rate,
     ...['-maxrate:v', `${rung.maxrateKbps}k`, '-bufsize:v', `${rung.bufsizeKbps}k`],
     ...['-g:v', gop, '-keyint_min:v', gop, '-sc_threshold:v', '0'],
-    ...['-force_key_frames:v', `expr:gte(t,n_forced*${keyframeSeconds})`],
+    ...['-force_key_frames:v', `expr:gte(t,${cut})`],
     // ffmpeg 5 calls every encoder from one thread; x264's own threads are what use the cores.
     ...['-threads:v', String(availableParallelism())],
   ];
@@ -348,15 +390,19 @@ export function audioArgs(audio: AudioPlan): string[] {
   ];
 }
 
-export function hlsOutputArgs(plan: LadderPlan, dir: string, segmentType: SegmentType): string[] {
+/**
+ * An HLS output cut into pieces (`pieceSeconds`): `pieces.m3u8` and `piece_00000.<ext>`…, which segment-join.ts
+ * joins into the plan's segments.
+ */
+export function hlsOutputArgs(pieceSeconds: number, dir: string, segmentType: SegmentType): string[] {
   return [
-    ...['-f', 'hls', '-hls_time', String(plan.segmentSeconds)],
+    ...['-f', 'hls', '-hls_time', String(pieceSeconds), '-start_number', '0'],
     // EVENT: ffmpeg rewrites the playlist as each segment ends, so it can be published while encoding (fast
     // start); the encoder marks it VOD once ffmpeg is done.
     ...['-hls_playlist_type', 'event', '-hls_flags', 'independent_segments'],
     ...['-hls_segment_type', segmentType === 'fmp4' ? 'fmp4' : 'mpegts'],
     // The fMP4 init segment goes next to the segments.
-    ...['-hls_segment_filename', join(dir, `segment_%03d.${SEGMENT_EXTENSION[segmentType]}`)],
-    join(dir, RENDITION_PLAYLIST),
+    ...['-hls_segment_filename', join(dir, `${PIECE_PREFIX}%05d.${SEGMENT_EXTENSION[segmentType]}`)],
+    join(dir, PIECES_PLAYLIST),
   ];
 }

@@ -34,14 +34,13 @@ export interface TrackDeps {
   policy: AddressPolicy;
 }
 
-/** The segment length the asset was cut with: its first video rendition's first segment, whole seconds. */
-async function segmentSecondsOf(asset: AssetRecord, objects: TextObjects, bucket: string): Promise<number> {
+/** How the asset was cut: its first video rendition's segment durations, in order ([] if it has none). */
+async function videoSegmentsOf(asset: AssetRecord, objects: TextObjects, bucket: string): Promise<number[]> {
   const folder = assetOutputPrefix(asset.id);
   const master = await objects.getText(bucket, `${folder}/${MASTER_PLAYLIST}`);
   const first = master && parseMasterPlaylist(master).variants[0]?.uri;
   const rendition = first ? await objects.getText(bucket, `${folder}/${first}`) : undefined;
-  const seconds = rendition && parseMediaPlaylist(rendition).segments[0]?.duration;
-  return seconds ? Math.max(1, Math.round(seconds)) : 6;
+  return rendition ? parseMediaPlaylist(rendition).segments.map((s) => s.duration) : [];
 }
 
 const preparing = <T extends { status: string }>(tracks: T[]) => tracks.filter((t) => t.status === 'preparing');
@@ -72,13 +71,13 @@ export async function prepareTracks(
       policy: deps.policy,
     });
   }
-  const segmentSeconds = audio.length > 0 ? await segmentSecondsOf(asset, deps.objects, ctx.outputBucket) : 6;
+  const videoSegments = audio.length > 0 ? await videoSegmentsOf(asset, deps.objects, ctx.outputBucket) : [];
   for (const track of audio) {
     await prepareAudioTrack(asset, track, {
       ...deps,
       outputBucket: ctx.outputBucket,
       workDir: ctx.workDir,
-      segmentSeconds,
+      videoSegments,
     });
   }
   ctx.logger.info('Prepared the tracks', { text: text.length, audio: audio.length });
