@@ -112,6 +112,7 @@ export async function measureSteps(input: StepInputs) {
         encodeHlsChunk(http.url, plan, dir, chunk, {
           ...(slice && { audio: slice }),
           timeOffsetSeconds: record.timeOffsetSeconds,
+          sourceStartSeconds: input.probed.startSeconds ?? 0,
           side,
         }),
       );

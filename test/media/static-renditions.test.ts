@@ -224,7 +224,11 @@ describe('static renditions remuxed from the ladder', () => {
       const audio = plan.audio
         ? await encodeChunkAudio(source, plan, chunk, { last }, join(work, 'chunked-audio'))
         : undefined;
-      await encodeHlsChunk(source, plan, dir, chunk, { ...(audio && { audio }), timeOffsetSeconds });
+      await encodeHlsChunk(source, plan, dir, chunk, {
+        ...(audio && { audio }),
+        timeOffsetSeconds,
+        sourceStartSeconds: probed.startSeconds ?? 0,
+      });
       const playlist = parseMediaPlaylist(await readFile(join(dir, '360p', RENDITION_PLAYLIST), 'utf8'));
       parts.push({
         targetDuration: playlist.targetDuration,

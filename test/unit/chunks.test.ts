@@ -8,20 +8,21 @@ import {
   chunkAudioWindow,
   chunkImages,
   chunkTimeOffset,
-  framesOnEveryCut,
   joinedPlaylist,
   planChunks,
+  seeksByIndex,
 } from '../../lambdas/core/domain/chunks.js';
 import { planLadder, segmentCount } from '../../lambdas/core/domain/ladder.js';
 import { parseMediaPlaylist } from '../../lambdas/core/domain/playlist.js';
 
-describe('framesOnEveryCut', () => {
-  it('holds where a frame falls on every segment start, so a chunk starts and ends on frames', () => {
-    const at = (fps: number) =>
-      framesOnEveryCut(planLadder({ durationSeconds: 60, video: { width: 1280, height: 720, fps } }));
-    expect([24, 25, 30, 50, 60].map(at)).toEqual([true, true, true, true, true]);
-    expect([24000 / 1001, 30000 / 1001, 60000 / 1001].map(at)).toEqual([false, false, false]);
-    expect(framesOnEveryCut(planLadder({ durationSeconds: 60, audio: { channels: 2 } }))).toBe(false);
+describe('seeksByIndex', () => {
+  it('holds for indexed containers, not for MPEG transport or program streams (a seek there can land a GOP late)', () => {
+    const file = (container_format: string) => ({ file: { container_format, tracks: [] } });
+    expect(seeksByIndex(file('mov,mp4,m4a,3gp,3g2,mj2'))).toBe(true);
+    expect(seeksByIndex(file('matroska,webm'))).toBe(true);
+    expect(seeksByIndex({})).toBe(true);
+    expect(seeksByIndex(file('mpegts'))).toBe(false);
+    expect(seeksByIndex(file('mpeg'))).toBe(false);
   });
 });
 

@@ -56,8 +56,11 @@ describe('encode duration bounds', () => {
     const chunk = { index: 1, startSeconds: 20, durationSeconds: 18, firstSegment: 4, segmentCount: 3 };
     const args = chunkFfmpegArgs('/w/source', planLadder({ ...SOURCE, durationSeconds: 40 }), '/w/c', chunk, {
       timeOffsetSeconds: 1,
+      sourceStartSeconds: 0,
     });
-    expect(inputOptions(args)).toEqual([['-ss', '20', '-t', '18']]);
+    // From a second before its start (the pre-roll it decodes and drops) to a second past its end: the trim cuts.
+    expect(inputOptions(args)).toEqual([['-ss', '19.000000', '-t', '20.000000']]);
+    expect(args.join(' ')).toMatch(/trim=start=20\.000000,.*trim=end=38\.000000,/);
   });
 });
 

@@ -269,6 +269,31 @@ describe('transcoder run() with chunk tasks', () => {
     ]);
   });
 
+  it('hands every chunk the file’s start time from the recorded plan, so each takes the same amount away', async () => {
+    const assets = new FakeAssets();
+    const ledger = new InMemoryChunkLedger();
+    const runner = new RecordingRunner();
+    const starts: number[] = [];
+    const recording: ChunkEncoders = {
+      ...fakeEncoders,
+      chunk: async (...args) => {
+        starts.push(args[4].sourceStartSeconds);
+        await fakeEncoders.chunk(...args);
+      },
+    };
+    const offset = {
+      ...deps(assets, ledger, runner),
+      chunkEncoders: recording,
+      probe: async () => ({ ...SOURCE, startSeconds: 1.4 }),
+    };
+    expect(await run(offset)).toBe(0);
+    // The chunk job's own probe is not asked: the plan recorded by the first job says where the file's clock starts.
+    expect(await run({ ...offset, env: { ...ENV, CHUNK_INDEX: '1' } as typeof ENV, probe: async () => SOURCE })).toBe(
+      0,
+    );
+    expect(starts).toEqual([1.4, 1.4]);
+  });
+
   it('counts a chunk that finishes twice once, and does not encode a chunk already done again', async () => {
     const assets = new FakeAssets();
     const ledger = new InMemoryChunkLedger();
@@ -294,20 +319,20 @@ describe('transcoder run() with chunk tasks', () => {
     expect(encoded).toEqual([0]);
   });
 
-  it('resumes a recorded plan even where this version would encode the source in one pass (29.97 fps)', async () => {
+  it('resumes a recorded plan even where this version would encode the source in one pass (MPEG-TS)', async () => {
     const assets = new FakeAssets();
     const ledger = new InMemoryChunkLedger();
     const runner = new RecordingRunner();
     expect(await run(deps(assets, ledger, runner))).toBe(0);
     const before = await ledger.get(ASSET_ID);
     let singlePass = 0;
-    const probe = async () => ({ ...SOURCE, video: { width: 640, height: 360, fps: 30000 / 1001 } });
+    const probe = async () => ({ ...SOURCE, file: { container_format: 'mpegts', tracks: [] } });
     const encode = playlistsOnly(() => singlePass++);
     expect(await run({ ...deps(assets, ledger, runner), probe, encode })).toBe(0);
     expect(singlePass).toBe(0);
     expect(await ledger.get(ASSET_ID)).toEqual(before);
     expect(runner.jobs).toHaveLength(2);
-    // A new asset at that rate is encoded in one pass, nothing planned.
+    // A new asset in that container is encoded in one pass, nothing planned.
     const fresh = new InMemoryChunkLedger();
     expect(await run({ ...deps(new FakeAssets(), fresh, new RecordingRunner()), probe, encode })).toBe(0);
     expect(singlePass).toBe(1);

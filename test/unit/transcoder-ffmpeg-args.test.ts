@@ -73,8 +73,12 @@ describe('ffmpeg protocol whitelist', () => {
       chunkFromFile: chunkFfmpegArgs('/w/source', plan, '/w/c', chunk, {
         audio: '/w/a.nut',
         timeOffsetSeconds: 1,
+        sourceStartSeconds: 0,
       }),
-      chunkFromUrl: chunkFfmpegArgs('https://s3/x?sig', plan, '/w/c', chunk, { timeOffsetSeconds: 1 }),
+      chunkFromUrl: chunkFfmpegArgs('https://s3/x?sig', plan, '/w/c', chunk, {
+        timeOffsetSeconds: 1,
+        sourceStartSeconds: 0,
+      }),
       preview: previewFfmpegArgs('/w/source', 40, planPreviewFrames(40, SOURCE.video), '/w/p', '/w/p.crc'),
     };
     expect(inputsOf(commands.ladder)).toEqual([{ input: '/w/source', whitelist: 'file' }]);
@@ -99,22 +103,57 @@ describe('segment cuts', () => {
       p,
       '/w/c',
       { index: 1, startSeconds, durationSeconds: 12, firstSegment, segmentCount: 2 },
-      { timeOffsetSeconds: 1 },
+      { timeOffsetSeconds: 1, sourceStartSeconds: 0 },
     );
 
   it('put a keyframe every 2 s (basic), on the cuts too, and cut pieces at every keyframe (half the interval)', () => {
     const every2 = ['expr:gte(t,n_forced*2)', '1'];
     expect(cutsOf(ladderFfmpegArgs('/w/source', plan, '/w/hls', 'fmp4'))).toEqual([...every2, ...every2, ...every2]);
-    expect(cutsOf(chunkAt(plan, 8, 2)).slice(0, 2)).toEqual(every2);
+    // A later chunk keeps the source's clock: its keyframes count from its start.
+    expect(cutsOf(chunkAt(plan, 8, 2)).slice(0, 2)).toEqual(['expr:gte(t,8+n_forced*2)', '1']);
   });
 
   it('put one keyframe per segment after the short first one (fitted tiers): pieces are then the segments', () => {
     const first = ['expr:gte(t,max(0,2+(n_forced-1)*6))', '1'];
     expect(cutsOf(ladderFfmpegArgs('/w/source', onePerSegment, '/w/hls', 'fmp4')).slice(0, 2)).toEqual(first);
     expect(cutsOf(chunkAt(onePerSegment, 0, 0)).slice(0, 2)).toEqual(first);
-    // A later chunk starts on a segment start: its cuts are a whole segment apart from its first frame.
-    expect(cutsOf(chunkAt(onePerSegment, 8, 2)).slice(0, 2)).toEqual(['expr:gte(t,n_forced*6)', '3']);
+    // A later chunk starts on a segment start: its cuts are a whole segment apart from it, on the source's clock.
+    expect(cutsOf(chunkAt(onePerSegment, 8, 2)).slice(0, 2)).toEqual(['expr:gte(t,8+n_forced*6)', '3']);
     expect(() => chunkAt(plan, 6, 1)).toThrow(/No segment starts at 6 s/);
+  });
+
+  it('keep a chunk on the asset’s clock: the file’s timestamps less its start (and a clip’s), trimmed to the chunk', () => {
+    const chunk = { index: 1, startSeconds: 8, durationSeconds: 12, firstSegment: 2, segmentCount: 2 };
+    const args = (p: typeof plan, sourceStartSeconds = 0) =>
+      chunkFfmpegArgs('/w/source', p, '/w/c', chunk, { audio: '/w/a.nut', timeOffsetSeconds: 0.2, sourceStartSeconds });
+    const plain = args(plan);
+    const graph = (a: string[]) => a[a.indexOf('-filter_complex') + 1] ?? '';
+    expect(plain).toContain('-copyts');
+    expect(graph(plain)).toMatch(/^\[0:v:0\]trim=start=8\.000000,format=yuv420p,split=3/);
+    // Each rung ends at the chunk's end.
+    expect(graph(plain).match(/\[s\d\]trim=end=20\.000000,scale=/g)).toHaveLength(3);
+    // The audio slice is timed from the chunk's start; every output is moved by the constant offset only.
+    expect(plain.slice(plain.indexOf('-itsoffset'), plain.indexOf('-itsoffset') + 4)).toEqual([
+      ...['-itsoffset', '8.000000', '-i'],
+      '/w/a.nut',
+    ]);
+    expect(plain.filter((_, i) => plain[i - 1] === '-output_ts_offset')).toEqual(['0.200000', '0.200000', '0.200000']);
+    // A file that starts at 1.4 s (MPEG-TS) and a clip from 10 s: the same shift in every chunk, and the seek is
+    // the clip's (ffmpeg adds the file's start itself).
+    const clip = { ...plan, window: { startSeconds: 10 }, sourceSeconds: 30 };
+    const moved = args(clip, 1.4);
+    expect(graph(moved)).toMatch(/^\[0:v:0\]setpts=PTS-\(11\.400000\)\/TB,trim=start=8\.000000,/);
+    expect(moved.slice(moved.indexOf('-ss'), moved.indexOf('-ss') + 2)).toEqual(['-ss', '17.000000']);
+    // A resampled rate is resampled before the trim, so the trim keeps the resampled frames the single pass has.
+    const vfr = { ...plan, video: { ...(plan.video as NonNullable<typeof plan.video>), resampleFrameRate: true } };
+    expect(graph(args(vfr))).toMatch(/^\[0:v:0\]fps=30,trim=start=8\.000000,/);
+    // The last chunk of a whole file reads on to the end, as the single pass does.
+    const toTheEnd = { ...chunk, durationSeconds: plan.sourceSeconds - 8 };
+    const last = chunkFfmpegArgs('/w/source', plan, '/w/c', toTheEnd, {
+      timeOffsetSeconds: 0.2,
+      sourceStartSeconds: 0,
+    });
+    expect(graph(last)).not.toContain('trim=end');
   });
 
   it('cut audio alone into pieces of exactly the interval (by time), later joined into whole segments', () => {

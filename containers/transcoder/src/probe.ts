@@ -11,7 +11,7 @@ import { makeWorkDir, runTool } from './ffmpeg/tools.js';
 
 /** The parts of `ffprobe -show_format -show_streams -print_format json` that are read. */
 interface FfprobeOutput {
-  format?: { duration?: string; format_name?: string };
+  format?: { duration?: string; format_name?: string; start_time?: string };
   streams?: FfprobeStream[];
 }
 
@@ -104,8 +104,10 @@ function toSourceProbe(output: FfprobeOutput): SourceProbe {
   if (!video && !audio) throw new InvalidInputError('The file contains no video or audio stream');
   const durationSeconds = duration(output, [video, audio]);
   if (!(durationSeconds > 0)) throw new InvalidInputError('The file has no duration');
+  const startSeconds = Number(output.format?.start_time);
   return {
     durationSeconds,
+    ...(Number.isFinite(startSeconds) && startSeconds !== 0 && { startSeconds }),
     ...(video && {
       video: {
         ...displaySize(video),

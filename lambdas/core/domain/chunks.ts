@@ -65,16 +65,16 @@ export function planChunks(durationSeconds: number, options: ChunkOptions): Chun
 }
 
 /**
- * Whether every segment start of the plan falls on a frame (a whole number of frames in the first segment and in
- * every later one: 24, 25, 30, 50, 60 fps, not 29.97). A chunk's read is timed from its first frame, so a chunk
- * starting between two frames would take a frame of the next one and be written up to a frame early (README, Known
- * limit): until chunks keep the source's timestamps, a plan that fails this is encoded in a single pass.
+ * Containers ffmpeg seeks in by guessing a byte offset from the bit rate (MPEG transport and program streams, which
+ * carry no index): with keyframes far apart its seek there can land past the chunk's start, losing frames, so such a
+ * source is encoded in a single pass. Every indexed container (MP4, QuickTime, Matroska, WebM…) is chunked.
  */
-export function framesOnEveryCut(plan: Pick<LadderPlan, 'video' | 'segmentSeconds' | 'firstSegmentSeconds'>): boolean {
-  const fps = plan.video?.fps;
-  if (!fps) return false;
-  const whole = (seconds: number) => Math.abs(seconds * fps - Math.round(seconds * fps)) < 1e-6;
-  return whole(plan.segmentSeconds) && whole(plan.firstSegmentSeconds ?? plan.segmentSeconds);
+const UNINDEXED_CONTAINERS = ['mpegts', 'mpeg'];
+
+/** Whether chunks can read their part of `source` by seeking (`UNINDEXED_CONTAINERS`). */
+export function seeksByIndex(source: Pick<SourceProbe, 'file'>): boolean {
+  const names = source.file?.container_format.split(',') ?? [];
+  return !names.some((name) => UNINDEXED_CONTAINERS.includes(name));
 }
 
 /**

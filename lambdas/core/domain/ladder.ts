@@ -45,6 +45,11 @@ export function resolutionTier(width: number, height: number): string | undefine
 export interface SourceProbe {
   durationSeconds: number;
   /**
+   * The file's start time as ffmpeg reports it (`format.start_time`; absent when 0): ffmpeg counts a read's
+   * timestamps from it, so a chunk that keeps the file's own timestamps takes it away (ffmpeg/args.ts `chunkFfmpegArgs`).
+   */
+  startSeconds?: number;
+  /**
    * Absent for audio-only sources. `fps` is the average rate, 0 when the source does not say; `variableFrameRate`
    * is set when frames are not evenly spaced (phones, screen recordings).
    */

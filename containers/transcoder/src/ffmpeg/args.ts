@@ -120,6 +120,8 @@ export interface ChunkEncodeOptions {
   audio?: string;
   /** The chunked transcode's constant time offset (domain/chunks.ts `chunkTimeOffset`). */
   timeOffsetSeconds: number;
+  /** The source file's start time (SourceProbe `startSeconds`, 0 when absent): the chunk's read keeps it. */
+  sourceStartSeconds: number;
   /** The chunk's share of the stills and preview frames, cut from the same decode (domain/chunks.ts `chunkImages`). */
   side?: ChunkSideOutputs;
 }
@@ -131,8 +133,21 @@ export interface ChunkSideOutputs {
 }
 
 /**
+ * Seconds of source a chunk decodes before its start and drops: a frame-rate resample (`fps`) at the chunk's start
+ * then sees the frames the single pass saw there, so it keeps the same ones.
+ */
+const CHUNK_PREROLL_SECONDS = 1;
+
+/**
  * The command line that encodes ONE chunk of `plan` (encode.ts `encodeHlsChunk`): the chunk's part of the source,
  * decoded once, every rung with segments numbered from the chunk's first and timestamps on the source's timeline.
+ *
+ * The read keeps the file's own timestamps (`-copyts`), moved onto the asset's clock (the one the single pass counts
+ * from: the file's start, or a clip's) by the same amount in every chunk, and a trim on that clock keeps the frames
+ * at or after the chunk's start and before its end. So a chunk that starts between two frames (29.97 fps and every
+ * other rate whose frames miss the segment starts) has the frames the single pass has there, at the same times: timed
+ * from its own first frame instead, the encoder's constant-rate clock wrote them up to a frame early and a length
+ * counted from that frame could take the next chunk's first.
  */
 export function chunkFfmpegArgs(
   input: string,
@@ -143,40 +158,47 @@ export function chunkFfmpegArgs(
 ): string[] {
   const { video } = plan;
   if (!video) throw new Error('Chunked encoding needs a video plan');
-  const offset = String(chunk.startSeconds + options.timeOffsetSeconds);
-  const cuts = segmentCuts(plan, chunk.startSeconds);
+  const clip = plan.window?.startSeconds ?? 0;
+  const start = chunk.startSeconds;
+  // The last chunk of a whole file reads to the end as the single pass does (the streams may run a little past the
+  // probed length); any other chunk, or a clip's last, ends where it is planned to.
+  const last = start + chunk.durationSeconds >= plan.sourceSeconds - 1e-6;
+  const end = last && !plan.window ? undefined : start + chunk.durationSeconds;
+  const readFrom = Math.max(0, start - CHUNK_PREROLL_SECONDS);
+  const readUntil = end ?? sourceBoundSeconds(plan.sourceSeconds);
+  const cuts = segmentCuts(plan, start);
   const audio = options.audio
-    ? // Read the slice's timestamps as stored (no shift to zero), so they stay on the source's timeline.
-      { input: inputArgs(options.audio, ['-seek_timestamp', '1', '-ss', '0']), map: ['-map', '1:a:0', '-c:a', 'copy'] }
+    ? // The slice's packets are timed from the chunk's start: moved to it, on the asset's clock.
+      { input: inputArgs(options.audio, ['-itsoffset', decimalSeconds(start)]), map: ['-map', '1:a:0', '-c:a', 'copy'] }
     : { input: [], map: [] };
   const side = options.side ?? {};
+  const position: ChunkPosition = {
+    originSeconds: options.sourceStartSeconds + clip,
+    startSeconds: start,
+    ...(end !== undefined && { endSeconds: end }),
+    ...(side.images && { firstStill: side.images.firstStill }),
+    ...(side.previews && { frames: side.previews.frames }),
+  };
   return [
     ...QUIET,
-    ...inputArgs(input, [
-      '-ss',
-      String(chunk.startSeconds + (plan.window?.startSeconds ?? 0)),
-      '-t',
-      String(chunk.durationSeconds),
-    ]),
+    '-copyts',
+    // ffmpeg adds the file's start time to the seek point itself. The length read is a bound: the trim cuts.
+    ...inputArgs(input, ['-ss', decimalSeconds(readFrom + clip), '-t', decimalSeconds(readUntil - readFrom + 1)]),
     ...audio.input,
-    ...['-filter_complex', chunkFilterGraph(video, chunk.startSeconds, side)],
+    ...['-filter_complex', chunkFilterGraph(video, position, side)],
     ...chunkSideOutputArgs(outDir, side),
     ...video.rungs.flatMap((rung, i) => [
-      ...['-map', `[v${i}]`, ...videoArgs(rung, video, cuts), ...audio.map],
-      ...['-output_ts_offset', offset],
+      ...['-map', `[v${i}]`, ...videoArgs(rung, video, cuts, start), ...audio.map],
+      ...['-output_ts_offset', decimalSeconds(options.timeOffsetSeconds)],
       ...['-hls_segment_options', 'movflags=+frag_discont'],
       ...hlsOutputArgs(pieceSeconds(cuts, true), join(outDir, rung.name), 'fmp4'),
     ]),
   ];
 }
 
-/** A chunk's filter graph: the rungs and its share of the images, on the source's clock (`filterGraph`). */
-function chunkFilterGraph(video: VideoPlan, startSeconds: number, { images, previews }: ChunkSideOutputs): string {
-  return filterGraph(
-    video,
-    { ...(images && { images: images.plan }), ...(previews && { previews }) },
-    { startSeconds, ...(images && { firstStill: images.firstStill }), ...(previews && { frames: previews.frames }) },
-  );
+/** A chunk's filter graph: the rungs and its share of the images, on the asset's clock (`filterGraph`). */
+function chunkFilterGraph(video: VideoPlan, position: ChunkPosition, { images, previews }: ChunkSideOutputs): string {
+  return filterGraph(video, { ...(images && { images: images.plan }), ...(previews && { previews }) }, position);
 }
 
 function chunkSideOutputArgs(outDir: string, { images, previews }: ChunkSideOutputs): string[] {
@@ -274,12 +296,15 @@ export function previewFilter(from: string, plan: PreviewManifest, frames?: numb
 }
 
 /**
- * Where a chunk's decode sits in the source (chunkFfmpegArgs): its clock starts at `startSeconds` of the source's,
- * it owns the stills from `firstStill` and cuts at most `frames` preview frames; its storyboard is assembled from
- * every chunk's stills by the task that finishes the asset.
+ * Where a chunk's decode sits in the source (chunkFfmpegArgs): its frames keep the file's timestamps, which read
+ * `originSeconds` at the asset's start; it owns the frames from `startSeconds` to `endSeconds` (to the end without),
+ * the stills from `firstStill` and at most `frames` preview frames; its storyboard is assembled from every chunk's
+ * stills by the task that finishes the asset.
  */
 interface ChunkPosition {
+  originSeconds: number;
   startSeconds: number;
+  endSeconds?: number;
   firstStill?: number;
   frames?: number;
 }
@@ -296,19 +321,22 @@ export function filterGraph(
 ): string {
   const { images, previews } = side;
   const outputs = rungs.length + (images ? 1 : 0) + (previews ? 1 : 0);
-  const common = [...(resampleFrameRate ? [`fps=${rationalRate(fps)}`] : []), 'format=yuv420p'];
+  const rate = resampleFrameRate ? [`fps=${rationalRate(fps)}`] : [];
+  const common = chunk ? [...onAssetClock(chunk, rate), 'format=yuv420p'] : [...rate, 'format=yuv420p'];
   // Watermarks are burned in before the split (options/watermark.ts), so every rung and image shows them.
   const head = burnOverlays(`[0:v:0]${common.join(',')}`, overlays);
   const splits = Array.from({ length: outputs }, (_, i) => `[s${i}]`).join('');
-  const branches = rungs.map((r, i) => `[s${i}]scale=${r.width}:${r.height},setsar=1[v${i}]`);
+  // A chunk's rungs end at its end; its images run on past it, each to its own count (chunkSideOutputArgs,
+  // previewFilter), so a resample at the chunk's end sees the next frame as the single pass's does.
+  const until = chunk?.endSeconds === undefined ? '' : `trim=end=${decimalSeconds(chunk.endSeconds)},`;
+  const branches = rungs.map((r, i) => `[s${i}]${until}scale=${r.width}:${r.height},setsar=1[v${i}]`);
   let next = rungs.length;
   if (images) {
     const { intervalSeconds: i, still, tile, columns, rows } = images;
     // The first frame at or after each multiple of the interval (the fps filter would take the last one before
-    // the next), so still k shows the moment k × interval; a chunk counts on the source's clock from its first.
-    const t = (v: string) => (chunk ? `(${v}+${chunk.startSeconds})` : v);
-    const newMoment = `isnan(prev_selected_t)+gt(floor(${t('t')}/${i}),floor(${t('prev_selected_t')}/${i}))`;
-    const owned = chunk ? `gte(${t('t')},${(chunk.firstStill ?? 0) * i})*(${newMoment})` : newMoment;
+    // the next), so still k shows the moment k × interval; a chunk's frames are on the asset's clock too.
+    const newMoment = `isnan(prev_selected_t)+gt(floor(t/${i}),floor(prev_selected_t/${i}))`;
+    const owned = chunk ? `gte(t,${(chunk.firstStill ?? 0) * i})*(${newMoment})` : newMoment;
     const select = `select='${owned}'`;
     const scaled = `[s${next++}]${select},scale=${still.width}:${still.height},setsar=1`;
     if (chunk) branches.push(`${scaled}[stills]`);
@@ -320,6 +348,15 @@ export function filterGraph(
   }
   if (previews) branches.push(previewFilter(`[s${next++}]`, previews.plan, chunk?.frames));
   return [`${head},split=${outputs}${splits}`, ...branches].join(';');
+}
+
+/**
+ * A chunk's frames on the asset's clock: the file's timestamps less the origin (the same in every chunk), resampled
+ * as the plan says, then trimmed to those from the chunk's start (after the resample: it may move a frame across).
+ */
+function onAssetClock(chunk: ChunkPosition, rate: readonly string[]): string[] {
+  const origin = chunk.originSeconds ? [`setpts=PTS-(${decimalSeconds(chunk.originSeconds)})/TB`] : [];
+  return [...origin, ...rate, `trim=start=${decimalSeconds(chunk.startSeconds)}`];
 }
 
 /** A frame rate as ffmpeg reads it exactly: NTSC rates as n/1001 ("30000/1001"), others as they are. */
@@ -360,15 +397,22 @@ export const pieceSeconds = (cuts: SegmentCuts, video: boolean) =>
  * fitted CRF (`plus`, `premium`), both capped by its VBV; a keyframe at each cut and every `keyframeSeconds` between
  * (one per segment when that is the segment's length), at the same times in every rung, scene cuts off.
  */
-export function videoArgs(rung: VideoRung, video: Pick<VideoPlan, 'fps' | 'preset'>, cuts: SegmentCuts): string[] {
+export function videoArgs(
+  rung: VideoRung,
+  video: Pick<VideoPlan, 'fps' | 'preset'>,
+  cuts: SegmentCuts,
+  startSeconds = 0,
+): string[] {
   const every = Math.min(cuts.keyframeSeconds, cuts.segmentSeconds);
   const gop = String(Math.round(video.fps * every));
   // Keyframes a whole number of intervals from the start land on every cut when the interval divides the first cut;
   // otherwise (one keyframe per segment, a short first segment) n_forced counts the first frame, the first cut, then
-  // one a segment apart. x264's own interval is the same, so after each forced keyframe it falls on the next.
+  // one a segment apart. x264's own interval is the same, so after each forced keyframe it falls on the next. A
+  // chunk's clock reads `startSeconds` at its start (chunkFfmpegArgs).
+  const from = (expr: string) => (startSeconds ? `${startSeconds}+${expr}` : expr);
   const cut = divides(every, cuts.firstCutSeconds)
-    ? `n_forced*${every}`
-    : `max(0,${cuts.firstCutSeconds}+(n_forced-1)*${cuts.segmentSeconds})`;
+    ? from(`n_forced*${every}`)
+    : `max(${startSeconds},${from(`${cuts.firstCutSeconds}+(n_forced-1)*${cuts.segmentSeconds}`)})`;
   const rate = rung.crf === undefined ? ['-b:v', `${rung.videoKbps}k`] : ['-crf:v', String(rung.crf)];
   return [
     ...['-c:v', 'libx264', '-preset', video.preset ?? 'veryfast'],

@@ -23,8 +23,8 @@ import {
   type ChunkPlanRecord,
   chunkTimeOffset,
   FIRST_CHUNK,
-  framesOnEveryCut,
   planChunks,
+  seeksByIndex,
 } from '../../../../lambdas/core/domain/chunks.js';
 import { type Chunking, chunkTaskJob } from '../job.js';
 import { type PreparedSource, refusedFirst } from '../source.js';
@@ -43,8 +43,8 @@ export function fanOutChunks(chunking: Chunking, source: PreparedSource): Chunk[
   if (!mayFanOut(chunking) || !source.plan.video) return undefined;
   // Chunk tasks do not fetch watermark images (their plan names this task's local files): one pass encodes them.
   if (source.plan.video.overlays?.length) return undefined;
-  // Chunks of a frame rate whose frames miss the segment starts would be cut a frame off (domain/chunks.ts).
-  if (!framesOnEveryCut(source.plan)) return undefined;
+  // A chunk could not seek to its start in a file without an index (domain/chunks.ts).
+  if (!seeksByIndex(source.probe)) return undefined;
   const chunks = planChunks(source.probe.durationSeconds, {
     segmentSeconds: source.plan.segmentSeconds,
     ...(source.plan.firstSegmentSeconds && { firstSegmentSeconds: source.plan.firstSegmentSeconds }),
@@ -57,8 +57,8 @@ export function fanOutChunks(chunking: Chunking, source: PreparedSource): Chunk[
 
 /**
  * The chunks of a plan already recorded for the asset (a retried first job), where the deployment chunks at all: it
- * is resumed even where this version would not chunk the source (a plan recorded before `framesOnEveryCut`), since
- * its chunk jobs are queued and would otherwise write beside a single pass.
+ * is resumed even where this version would not chunk the source (a plan recorded by another version), since its
+ * chunk jobs are queued and would otherwise write beside a single pass.
  */
 export async function recordedChunks(ctx: StrategyContext): Promise<Chunk[] | undefined> {
   if (!mayFanOut(ctx.job.chunking)) return undefined;

@@ -100,6 +100,7 @@ export async function encodeAndPublishChunk(
     await encoders.chunk(input.sourceFile, plan.ladder, dir, chunk, {
       ...(audio && { audio }),
       timeOffsetSeconds: plan.timeOffsetSeconds,
+      sourceStartSeconds: plan.source.startSeconds ?? 0,
       side,
     });
     await publisher?.drain();
