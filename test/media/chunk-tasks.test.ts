@@ -107,14 +107,18 @@ describe('chunk tasks with real ffmpeg', () => {
   // At 30 fps every segment start is on a frame; at 29.97 none after the first is, so each chunk's first frame comes
   // after its start, by a different share of a frame (the chunk that starts at 26 s a frame later than the one at
   // 34 s: a read timed from its first frame took frame 1019, 34.0006 s, from the next chunk). A file whose clock
-  // starts at 1.4 s, as a recorder may leave it: every chunk takes that away as the single pass does.
+  // starts at 1.4 s, as a recorder may leave it: every chunk takes that away as the single pass does. A variable-rate
+  // file (30 fps with every seventh frame missing, the one at 2 s among them: 25.7 on average) is resampled to 25 fps,
+  // in each chunk from a second before its start, so each keeps the resampled frames the single pass has (read from
+  // its start, the chunk at 2 s had no frame for its first moment and took a later one).
   it.each([
     { rate: '30', fps: 30, seconds: 13, workers: 3, starts: [0, 2, 10], file: 'source.mp4' },
     { rate: '30000/1001', fps: 30000 / 1001, seconds: 40, workers: 5, starts: [0, 2, 14, 26, 34], file: 'source.mp4' },
     { rate: '25', fps: 25, seconds: 13, workers: 3, starts: [0, 2, 10], file: 'offset.mp4', startsAt: 1.4 },
+    { rate: '30', fps: 25, seconds: 13, workers: 3, starts: [0, 2, 10], file: 'variable.mp4', drop: 7 },
   ])(
     'give the single-process output at $rate fps ($file): same frames at the same times, segments, keyframes, the same audio across the joins, stills and previews',
-    async ({ rate, fps, seconds, workers, starts, file, startsAt }) => {
+    async ({ rate, fps, seconds, workers, starts, file, startsAt, drop }) => {
       const work = await mkdtemp(join(root, 'case-'));
       const source = join(work, file);
       // A tone, a rising chirp and a high tone: a join that clicks or drifts shows in the decoded samples.
@@ -124,6 +128,7 @@ describe('chunk tasks with real ffmpeg', () => {
         ...['-f', 'lavfi', '-i', audioSource],
         ...['-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac', '-b:a', '192k'],
         ...(startsAt ? ['-output_ts_offset', String(startsAt)] : []),
+        ...(drop ? ['-vf', `select='not(eq(mod(n,${drop}),4))'`, '-fps_mode', 'vfr'] : []),
         source,
       ]);
       const probed = await probe(source);
@@ -272,11 +277,17 @@ describe('chunk tasks with real ffmpeg', () => {
         const singleVideo = await packetTimes(join(single, name), 'v:0');
         const fromFirst = (packets: { pts: number }[]) =>
           packets.map((p) => (p.pts - (packets[0]?.pts ?? 0)).toFixed(4));
-        // Every frame of the source once. (Where the file's first frame is off the output's frame grid, as in the
-        // offset file here, ffmpeg's constant-rate output repeats the single pass's last frame: one more there.)
-        expect(video).toHaveLength(sourceFrames);
-        expect(fromFirst(video)).toEqual(fromFirst(singleVideo).slice(0, sourceFrames));
-        expect(singleVideo.length - sourceFrames).toBe(startsAt ? 1 : 0);
+        // Every frame of the source once (resampled: the single pass's frames). (Where the file's first frame is off
+        // the output's frame grid, as in the offset file here, ffmpeg's constant-rate output repeats the single
+        // pass's last frame: one more there.)
+        if (drop) {
+          expect(plan.video?.resampleFrameRate).toBe(true);
+          expect(fromFirst(video)).toEqual(fromFirst(singleVideo));
+        } else {
+          expect(video).toHaveLength(sourceFrames);
+          expect(fromFirst(video)).toEqual(fromFirst(singleVideo).slice(0, sourceFrames));
+          expect(singleVideo.length - sourceFrames).toBe(startsAt ? 1 : 0);
+        }
         for (let i = 1; i < video.length; i++)
           expect((video[i]?.pts ?? 0) - (video[i - 1]?.pts ?? 0)).toBeCloseTo(1 / fps, 3);
         const first = video[0]?.pts ?? 0;

@@ -58,8 +58,8 @@ describe('encode duration bounds', () => {
       timeOffsetSeconds: 1,
       sourceStartSeconds: 0,
     });
-    // From a second before its start (the pre-roll it decodes and drops) to a second past its end: the trim cuts.
-    expect(inputOptions(args)).toEqual([['-ss', '19.000000', '-t', '20.000000']]);
+    // From its start to a second past its end: the trim cuts.
+    expect(inputOptions(args)).toEqual([['-ss', '20.000000', '-t', '19.000000']]);
     expect(args.join(' ')).toMatch(/trim=start=20\.000000,.*trim=end=38\.000000,/);
   });
 });

@@ -143,10 +143,12 @@ describe('segment cuts', () => {
     const clip = { ...plan, window: { startSeconds: 10 }, sourceSeconds: 30 };
     const moved = args(clip, 1.4);
     expect(graph(moved)).toMatch(/^\[0:v:0\]setpts=PTS-\(11\.400000\)\/TB,trim=start=8\.000000,/);
-    expect(moved.slice(moved.indexOf('-ss'), moved.indexOf('-ss') + 2)).toEqual(['-ss', '17.000000']);
-    // A resampled rate is resampled before the trim, so the trim keeps the resampled frames the single pass has.
+    expect(moved.slice(moved.indexOf('-ss'), moved.indexOf('-ss') + 2)).toEqual(['-ss', '18.000000']);
+    // A resampled rate is resampled before the trim, from a second before the chunk's start, so the trim keeps the
+    // resampled frames the single pass has.
     const vfr = { ...plan, video: { ...(plan.video as NonNullable<typeof plan.video>), resampleFrameRate: true } };
     expect(graph(args(vfr))).toMatch(/^\[0:v:0\]fps=30,trim=start=8\.000000,/);
+    expect(args(vfr).slice(args(vfr).indexOf('-ss'), args(vfr).indexOf('-ss') + 2)).toEqual(['-ss', '7.000000']);
     // The last chunk of a whole file reads on to the end, as the single pass does.
     const toTheEnd = { ...chunk, durationSeconds: plan.sourceSeconds - 8 };
     const last = chunkFfmpegArgs('/w/source', plan, '/w/c', toTheEnd, {

@@ -133,8 +133,9 @@ export interface ChunkSideOutputs {
 }
 
 /**
- * Seconds of source a chunk decodes before its start and drops: a frame-rate resample (`fps`) at the chunk's start
- * then sees the frames the single pass saw there, so it keeps the same ones.
+ * Seconds of source a chunk with a frame-rate resample (`fps`) decodes before its start and drops: the resample at
+ * the chunk's start then sees the frames the single pass saw there, so it keeps the same ones. Without a resample a
+ * chunk reads from its start (the seek decodes from the keyframe before it either way).
  */
 const CHUNK_PREROLL_SECONDS = 1;
 
@@ -164,7 +165,7 @@ export function chunkFfmpegArgs(
   // probed length); any other chunk, or a clip's last, ends where it is planned to.
   const last = start + chunk.durationSeconds >= plan.sourceSeconds - 1e-6;
   const end = last && !plan.window ? undefined : start + chunk.durationSeconds;
-  const readFrom = Math.max(0, start - CHUNK_PREROLL_SECONDS);
+  const readFrom = Math.max(0, start - (video.resampleFrameRate ? CHUNK_PREROLL_SECONDS : 0));
   const readUntil = end ?? sourceBoundSeconds(plan.sourceSeconds);
   const cuts = segmentCuts(plan, start);
   const audio = options.audio
