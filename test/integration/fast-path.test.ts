@@ -25,9 +25,12 @@ needsPlatform('starts a platform deployed with chunkWorkers=queue and kills a wo
 const dir = mkdtempSync(join(tmpdir(), 'gamma-fast-path-'));
 /**
  * 32 s in segments of 2 s, then 6 s, 4 workers at most and 12 s chunks at least (the local deployment): a first
- * chunk of the 2 s segment, then chunks of three and two segments (2–20 s, 20–32 s).
+ * chunk of the 2 s segment, then chunks of three and two segments (2–20 s, 20–32 s). At 29.97 fps, as phones record:
+ * no frame falls on those starts (the first at or after 20 s is 0.6 of a frame later), so each chunk keeps the
+ * source's timestamps to have the single pass's frames (ffmpeg/args.ts `chunkFfmpegArgs`).
  */
 const SECONDS = 32;
+const FPS = 30000 / 1001;
 const CHUNKS = [0, 1, 2];
 const DEADLINE_MS = 8 * 60_000;
 
@@ -45,7 +48,7 @@ beforeAll(async () => {
       logDir: join(STATE_DIR, 'test-logs', `fast-path-${process.pid}`),
       log: (line) => process.stderr.write(`${line}\n`),
     }),
-    makeClip(join(dir, 'long.mp4'), { width: 1280, height: 720, seconds: SECONDS }),
+    makeClip(join(dir, 'long.mp4'), { width: 1280, height: 720, seconds: SECONDS, fps: FPS }),
   ]);
   if (!platform.workers) throw new Error('The platform deployed with chunkWorkers=queue has no worker service');
   workers = platform.workers;
@@ -76,7 +79,7 @@ const settled = (assetId: string) =>
 /** The chunks workers took for an asset, in the order taken. */
 const takenChunks = (assetId: string) => workers.taken.filter((j) => j.assetId === assetId).map((j) => j.chunk);
 
-const output = () => outputCheck(platform, s3, clip, SECONDS, dir);
+const output = () => outputCheck(platform, s3, clip, SECONDS, dir, FPS);
 
 /** True once the master playlist is served and its first rendition lists a segment (a player can start). */
 async function playable(playbackId: string): Promise<boolean> {

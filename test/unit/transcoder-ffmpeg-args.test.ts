@@ -7,10 +7,12 @@ import {
   chunkAudioCutArgs,
   chunkAudioFfmpegArgs,
   chunkFfmpegArgs,
+  chunkKeyframes,
   decimalSeconds,
   inputArgs,
   inputProtocols,
   ladderFfmpegArgs,
+  sourceBoundSeconds,
 } from '../../containers/transcoder/src/ffmpeg/args.js';
 import { previewFfmpegArgs } from '../../containers/transcoder/src/preview-frames.js';
 import { chunkAudioWindow } from '../../lambdas/core/domain/chunks.js';
@@ -109,17 +111,33 @@ describe('segment cuts', () => {
   it('put a keyframe every 2 s (basic), on the cuts too, and cut pieces at every keyframe (half the interval)', () => {
     const every2 = ['expr:gte(t,n_forced*2)', '1'];
     expect(cutsOf(ladderFfmpegArgs('/w/source', plan, '/w/hls', 'fmp4'))).toEqual([...every2, ...every2, ...every2]);
-    // A later chunk keeps the source's clock: its keyframes count from its start.
-    expect(cutsOf(chunkAt(plan, 8, 2)).slice(0, 2)).toEqual(['expr:gte(t,8+n_forced*2)', '1']);
+    // A chunk lists its keyframes on the source's clock, each just short of half a frame past its time (ffmpeg
+    // rounds a listed time to the nearest frame): the first frame at or after it.
+    const listed = ['8.016633,10.016633,12.016633,14.016633,16.016633,18.016633', '1'];
+    expect(cutsOf(chunkAt(plan, 8, 2)).slice(0, 2)).toEqual(listed);
   });
 
   it('put one keyframe per segment after the short first one (fitted tiers): pieces are then the segments', () => {
     const first = ['expr:gte(t,max(0,2+(n_forced-1)*6))', '1'];
     expect(cutsOf(ladderFfmpegArgs('/w/source', onePerSegment, '/w/hls', 'fmp4')).slice(0, 2)).toEqual(first);
-    expect(cutsOf(chunkAt(onePerSegment, 0, 0)).slice(0, 2)).toEqual(first);
-    // A later chunk starts on a segment start: its cuts are a whole segment apart from it, on the source's clock.
-    expect(cutsOf(chunkAt(onePerSegment, 8, 2)).slice(0, 2)).toEqual(['expr:gte(t,8+n_forced*6)', '3']);
+    // Chunk 0 cuts its short first segment, then a whole one; a later chunk a whole segment apart from its start.
+    expect(cutsOf(chunkAt(onePerSegment, 0, 0)).slice(0, 2)).toEqual(['0.016633,2.016633,8.016633', '1']);
+    expect(cutsOf(chunkAt(onePerSegment, 8, 2)).slice(0, 2)).toEqual(['8.016633,14.016633', '3']);
     expect(() => chunkAt(plan, 6, 1)).toThrow(/No segment starts at 6 s/);
+  });
+
+  it('list a 29.97 fps chunk’s keyframes on the frames the single pass keys: the first at or after each time', () => {
+    const ntsc = 30000 / 1001;
+    const cuts = { firstCutSeconds: 6, segmentSeconds: 6, keyframeSeconds: 2 };
+    const times = chunkKeyframes(cuts, ntsc, 14, 20).split(',').map(Number);
+    // 14 s is frame 419.58, so frame 420; 16 s frame 479.52, so 480; 18 s frame 539.46, so 540 (not 539, 17.985 s).
+    expect(times.map((t) => Math.round(t * ntsc))).toEqual([420, 480, 540]);
+    // A time on a frame (30 fps) is that frame.
+    expect(
+      chunkKeyframes(cuts, 30, 14, 18)
+        .split(',')
+        .map((t) => Math.round(Number(t) * 30)),
+    ).toEqual([420, 480]);
   });
 
   it('keep a chunk on the asset’s clock: the file’s timestamps less its start (and a clip’s), trimmed to the chunk', () => {
@@ -128,34 +146,37 @@ describe('segment cuts', () => {
       chunkFfmpegArgs('/w/source', p, '/w/c', chunk, { audio: '/w/a.nut', timeOffsetSeconds: 0.2, sourceStartSeconds });
     const plain = args(plan);
     const graph = (a: string[]) => a[a.indexOf('-filter_complex') + 1] ?? '';
+    // Every frame from the keyframe before the start, on the file's clock; none later than a second past the end.
     expect(plain).toContain('-copyts');
-    expect(graph(plain)).toMatch(/^\[0:v:0\]trim=start=8\.000000,format=yuv420p,split=3/);
-    // Each rung ends at the chunk's end.
-    expect(graph(plain).match(/\[s\d\]trim=end=20\.000000,scale=/g)).toHaveLength(3);
+    expect(plain.slice(plain.indexOf('-noaccurate_seek'), plain.indexOf('-noaccurate_seek') + 3)).toEqual([
+      ...['-noaccurate_seek', '-ss', '8.000000'],
+    ]);
+    expect(graph(plain)).toMatch(/^\[0:v:0\]settb=AVTB,trim=end=21\.000000,format=yuv420p,split=1\[rungs\];/);
+    // The rungs keep the chunk's own frames, on the rate's frame grid (where the encoder writes them).
+    expect(graph(plain)).toContain('[rungs]fps=30,settb=AVTB,trim=start=8.000000:end=20.000000,split=3[r0][r1][r2]');
     // The audio slice is timed from the chunk's start; every output is moved by the constant offset only.
     expect(plain.slice(plain.indexOf('-itsoffset'), plain.indexOf('-itsoffset') + 4)).toEqual([
       ...['-itsoffset', '8.000000', '-i'],
       '/w/a.nut',
     ]);
     expect(plain.filter((_, i) => plain[i - 1] === '-output_ts_offset')).toEqual(['0.200000', '0.200000', '0.200000']);
-    // A file that starts at 1.4 s (MPEG-TS) and a clip from 10 s: the same shift in every chunk, and the seek is
-    // the clip's (ffmpeg adds the file's start itself).
+    // A file whose clock starts at 1.4 s, and a clip from 10 s: the same shift in every chunk, and the seek is the
+    // clip's (ffmpeg adds the file's start itself).
     const clip = { ...plan, window: { startSeconds: 10 }, sourceSeconds: 30 };
     const moved = args(clip, 1.4);
-    expect(graph(moved)).toMatch(/^\[0:v:0\]setpts=PTS-\(11\.400000\)\/TB,trim=start=8\.000000,/);
+    expect(graph(moved)).toMatch(/^\[0:v:0\]setpts=round\(PTS-\(11\.400000\)\/TB\),settb=AVTB,trim=end=21\.000000,/);
     expect(moved.slice(moved.indexOf('-ss'), moved.indexOf('-ss') + 2)).toEqual(['-ss', '18.000000']);
-    // A resampled rate is resampled before the trim, from a second before the chunk's start, so the trim keeps the
-    // resampled frames the single pass has.
+    // A resampled rate is resampled before the rungs' trims, so they keep the resampled frames the single pass has.
     const vfr = { ...plan, video: { ...(plan.video as NonNullable<typeof plan.video>), resampleFrameRate: true } };
-    expect(graph(args(vfr))).toMatch(/^\[0:v:0\]fps=30,trim=start=8\.000000,/);
-    expect(args(vfr).slice(args(vfr).indexOf('-ss'), args(vfr).indexOf('-ss') + 2)).toEqual(['-ss', '7.000000']);
-    // The last chunk of a whole file reads on to the end, as the single pass does.
+    expect(graph(args(vfr))).toMatch(/^\[0:v:0\]fps=30,settb=AVTB,trim=end=21\.000000,/);
+    expect(graph(args(vfr))).toContain('[rungs]trim=start=8.000000:end=20.000000,split=3');
+    // The last chunk of a whole file reads as far as the single pass does.
     const toTheEnd = { ...chunk, durationSeconds: plan.sourceSeconds - 8 };
     const last = chunkFfmpegArgs('/w/source', plan, '/w/c', toTheEnd, {
       timeOffsetSeconds: 0.2,
       sourceStartSeconds: 0,
     });
-    expect(graph(last)).not.toContain('trim=end');
+    expect(graph(last)).toContain(`trim=start=8.000000:end=${decimalSeconds(sourceBoundSeconds(plan.sourceSeconds))},`);
   });
 
   it('cut audio alone into pieces of exactly the interval (by time), later joined into whole segments', () => {

@@ -133,22 +133,24 @@ export interface ChunkSideOutputs {
 }
 
 /**
- * Seconds of source a chunk with a frame-rate resample (`fps`) decodes before its start and drops: the resample at
- * the chunk's start then sees the frames the single pass saw there, so it keeps the same ones. Without a resample a
- * chunk reads from its start (the seek decodes from the keyframe before it either way).
+ * Seconds a chunk decodes past its end for its images: a preview frame or still at the chunk's last moments may be
+ * the next source frame, as in the single pass (each image branch stops at its own count).
  */
-const CHUNK_PREROLL_SECONDS = 1;
+const CHUNK_LOOKAHEAD_SECONDS = 1;
 
 /**
  * The command line that encodes ONE chunk of `plan` (encode.ts `encodeHlsChunk`): the chunk's part of the source,
  * decoded once, every rung with segments numbered from the chunk's first and timestamps on the source's timeline.
  *
  * The read keeps the file's own timestamps (`-copyts`), moved onto the asset's clock (the one the single pass counts
- * from: the file's start, or a clip's) by the same amount in every chunk, and a trim on that clock keeps the frames
- * at or after the chunk's start and before its end. So a chunk that starts between two frames (29.97 fps and every
- * other rate whose frames miss the segment starts) has the frames the single pass has there, at the same times: timed
- * from its own first frame instead, the encoder's constant-rate clock wrote them up to a frame early and a length
- * counted from that frame could take the next chunk's first.
+ * from: the file's start, or a clip's) by the same amount in every chunk, and trims on that clock keep the frames
+ * each output owns: the rungs those at or after the chunk's start and before its end. So a chunk that starts between
+ * two frames (29.97 fps and every other rate whose frames miss the segment starts) has the frames the single pass
+ * has there, at the same times: timed from its own first frame instead, the encoder's constant-rate clock wrote them
+ * up to a frame early and a length counted from that frame could take the next chunk's first. The seek hands over
+ * every frame from the keyframe before the start (`-noaccurate_seek`), so a frame-rate resample, and the preview
+ * frames, see the frames before the start the single pass saw, however far back the last one is (a screen
+ * recording's still picture).
  */
 export function chunkFfmpegArgs(
   input: string,
@@ -161,12 +163,10 @@ export function chunkFfmpegArgs(
   if (!video) throw new Error('Chunked encoding needs a video plan');
   const clip = plan.window?.startSeconds ?? 0;
   const start = chunk.startSeconds;
-  // The last chunk of a whole file reads to the end as the single pass does (the streams may run a little past the
+  // The last chunk of a whole file reads as far as the single pass does (the streams may run a little past the
   // probed length); any other chunk, or a clip's last, ends where it is planned to.
   const last = start + chunk.durationSeconds >= plan.sourceSeconds - 1e-6;
-  const end = last && !plan.window ? undefined : start + chunk.durationSeconds;
-  const readFrom = Math.max(0, start - (video.resampleFrameRate ? CHUNK_PREROLL_SECONDS : 0));
-  const readUntil = end ?? sourceBoundSeconds(plan.sourceSeconds);
+  const end = last && !plan.window ? sourceBoundSeconds(plan.sourceSeconds) : start + chunk.durationSeconds;
   const cuts = segmentCuts(plan, start);
   const audio = options.audio
     ? // The slice's packets are timed from the chunk's start: moved to it, on the asset's clock.
@@ -176,25 +176,46 @@ export function chunkFfmpegArgs(
   const position: ChunkPosition = {
     originSeconds: options.sourceStartSeconds + clip,
     startSeconds: start,
-    ...(end !== undefined && { endSeconds: end }),
+    endSeconds: end,
     ...(side.images && { firstStill: side.images.firstStill }),
     ...(side.previews && { frames: side.previews.frames }),
   };
+  const keyframes = chunkKeyframes(cuts, video.fps, start, end);
   return [
     ...QUIET,
     '-copyts',
-    // ffmpeg adds the file's start time to the seek point itself. The length read is a bound: the trim cuts.
-    ...inputArgs(input, ['-ss', decimalSeconds(readFrom + clip), '-t', decimalSeconds(readUntil - readFrom + 1)]),
+    // ffmpeg adds the file's start time to the seek point itself. No length: the graph's trims end every output.
+    ...inputArgs(input, ['-noaccurate_seek', '-ss', decimalSeconds(start + clip)]),
     ...audio.input,
     ...['-filter_complex', chunkFilterGraph(video, position, side)],
     ...chunkSideOutputArgs(outDir, side),
     ...video.rungs.flatMap((rung, i) => [
-      ...['-map', `[v${i}]`, ...videoArgs(rung, video, cuts, start), ...audio.map],
+      ...['-map', `[v${i}]`, ...videoArgs(rung, video, cuts, keyframes), ...audio.map],
       ...['-output_ts_offset', decimalSeconds(options.timeOffsetSeconds)],
       ...['-hls_segment_options', 'movflags=+frag_discont'],
       ...hlsOutputArgs(pieceSeconds(cuts, true), join(outDir, rung.name), 'fmp4'),
     ]),
   ];
+}
+
+/**
+ * A chunk's keyframe times on the asset's clock, from its start to its end: at each cut and every keyframe interval
+ * between, as `videoArgs` forces them. ffmpeg compares a listed time with each frame's own time (its expression's
+ * `t` counts from the first frame the encoder got instead, which in a chunk is not the asset's), and rounds it to the
+ * nearest frame: each time is put just short of half a frame past the cut, so the keyframe is the first frame at or
+ * after it, the one the single pass's expression picks.
+ */
+export function chunkKeyframes(cuts: SegmentCuts, fps: number, startSeconds: number, endSeconds: number): string {
+  const every = Math.min(cuts.keyframeSeconds, cuts.segmentSeconds);
+  const times: number[] = [];
+  if (divides(every, cuts.firstCutSeconds)) {
+    for (let k = 0; startSeconds + k * every < endSeconds - 1e-6; k++) times.push(startSeconds + k * every);
+  } else {
+    times.push(startSeconds);
+    for (let at = startSeconds + cuts.firstCutSeconds; at < endSeconds - 1e-6; at += cuts.segmentSeconds)
+      times.push(at);
+  }
+  return times.map((t) => decimalSeconds(t + 0.499 / fps)).join(',');
 }
 
 /** A chunk's filter graph: the rungs and its share of the images, on the asset's clock (`filterGraph`). */
@@ -285,27 +306,35 @@ export function previewOutputArgs(dir: string, frameList: string): string[] {
 }
 
 /**
- * The preview frames' branch of a filter graph, from the pad `from`: `fps` frames a second (at most `frames`: a
- * chunk's share), scaled, tiled.
+ * The preview frames' branch of a filter graph, from the pad `from`: `fps` frames a second (a chunk's: from its start,
+ * at most its share), scaled, tiled.
  */
-export function previewFilter(from: string, plan: PreviewManifest, frames?: number): string {
-  const cap = frames === undefined ? '' : `trim=end_frame=${frames},`;
+export function previewFilter(
+  from: string,
+  plan: PreviewManifest,
+  chunk?: Pick<ChunkPosition, 'startSeconds' | 'frames'>,
+): string {
+  // From the asset's start, preview frame 0 is at 0 s even where the first frame is nearer the second time, so frame
+  // k is at k / fps in the single pass and in every chunk (a later chunk starts at a keyframe before its own start).
+  const fromZero = !chunk || chunk.startSeconds === 0 ? ':start_time=0' : '';
+  const start = chunk ? `trim=start=${decimalSeconds(chunk.startSeconds)},` : '';
+  const cap = chunk?.frames === undefined ? '' : `trim=end_frame=${chunk.frames},`;
   return (
-    `${from}fps=${plan.fps},${cap}scale=${plan.width}:${plan.height},setsar=1,format=yuvj420p,split=2[frames][count];` +
+    `${from}fps=${plan.fps}${fromZero},${start}${cap}scale=${plan.width}:${plan.height},setsar=1,format=yuvj420p,split=2[frames][count];` +
     `[frames]tile=${plan.columns}x${plan.rows}[sheets]`
   );
 }
 
 /**
  * Where a chunk's decode sits in the source (chunkFfmpegArgs): its frames keep the file's timestamps, which read
- * `originSeconds` at the asset's start; it owns the frames from `startSeconds` to `endSeconds` (to the end without),
+ * `originSeconds` at the asset's start; it owns the frames from `startSeconds` to `endSeconds`,
  * the stills from `firstStill` and at most `frames` preview frames; its storyboard is assembled from every chunk's
  * stills by the task that finishes the asset.
  */
 interface ChunkPosition {
   originSeconds: number;
   startSeconds: number;
-  endSeconds?: number;
+  endSeconds: number;
   firstStill?: number;
   frames?: number;
 }
@@ -321,25 +350,23 @@ export function filterGraph(
   chunk?: ChunkPosition,
 ): string {
   const { images, previews } = side;
-  const outputs = rungs.length + (images ? 1 : 0) + (previews ? 1 : 0);
   const rate = resampleFrameRate ? [`fps=${rationalRate(fps)}`] : [];
-  const common = chunk ? [...onAssetClock(chunk, rate), 'format=yuv420p'] : [...rate, 'format=yuv420p'];
+  const common = [...(chunk ? onAssetClock(chunk, rate) : rate), 'format=yuv420p'];
   // Watermarks are burned in before the split (options/watermark.ts), so every rung and image shows them.
   const head = burnOverlays(`[0:v:0]${common.join(',')}`, overlays);
-  const splits = Array.from({ length: outputs }, (_, i) => `[s${i}]`).join('');
-  // A chunk's rungs end at its end; its images run on past it, each to its own count (chunkSideOutputArgs,
-  // previewFilter), so a resample at the chunk's end sees the next frame as the single pass's does.
-  const until = chunk?.endSeconds === undefined ? '' : `trim=end=${decimalSeconds(chunk.endSeconds)},`;
-  const branches = rungs.map((r, i) => `[s${i}]${until}scale=${r.width}:${r.height},setsar=1[v${i}]`);
-  let next = rungs.length;
+  const rungPads = rungs.map((_, i) => `[r${i}]`).join('');
+  const branches = rungs.map((r, i) => `[r${i}]scale=${r.width}:${r.height},setsar=1[v${i}]`);
+  // A chunk's images keep the frames from its start, each branch to its own count (chunkSideOutputArgs).
+  const from = chunk ? `trim=start=${decimalSeconds(chunk.startSeconds)},` : '';
+  const sidePads: string[] = [];
   if (images) {
     const { intervalSeconds: i, still, tile, columns, rows } = images;
     // The first frame at or after each multiple of the interval (the fps filter would take the last one before
     // the next), so still k shows the moment k × interval; a chunk's frames are on the asset's clock too.
     const newMoment = `isnan(prev_selected_t)+gt(floor(t/${i}),floor(prev_selected_t/${i}))`;
-    const owned = chunk ? `gte(t,${(chunk.firstStill ?? 0) * i})*(${newMoment})` : newMoment;
-    const select = `select='${owned}'`;
-    const scaled = `[s${next++}]${select},scale=${still.width}:${still.height},setsar=1`;
+    const mine = chunk ? `gte(t,${(chunk.firstStill ?? 0) * i})*(${newMoment})` : newMoment;
+    const scaled = `[images]${from}select='${mine}',scale=${still.width}:${still.height},setsar=1`;
+    sidePads.push('[images]');
     if (chunk) branches.push(`${scaled}[stills]`);
     else
       branches.push(
@@ -347,17 +374,45 @@ export function filterGraph(
         `[tiles]scale=${tile.width}:${tile.height},tile=${columns}x${rows}[storyboard]`,
       );
   }
-  if (previews) branches.push(previewFilter(`[s${next++}]`, previews.plan, chunk?.frames));
-  return [`${head},split=${outputs}${splits}`, ...branches].join(';');
+  if (previews) {
+    sidePads.push('[previews]');
+    // A chunk's preview frames are resampled before its start is trimmed: the first may show the frame before it.
+    branches.push(previewFilter('[previews]', previews.plan, chunk));
+  }
+  if (!chunk)
+    return [`${head},split=${rungs.length + sidePads.length}${rungPads}${sidePads.join('')}`, ...branches].join(';');
+  return [
+    `${head},split=${1 + sidePads.length}[rungs]${sidePads.join('')}`,
+    `[rungs]${chunkRungFrames(chunk, fps, resampleFrameRate)},split=${rungs.length}${rungPads}`,
+    ...branches,
+  ].join(';');
 }
 
 /**
- * A chunk's frames on the asset's clock: the file's timestamps less the origin (the same in every chunk), resampled
- * as the plan says, then trimmed to those from the chunk's start (after the resample: it may move a frame across).
+ * A chunk's frames on the asset's clock: the file's timestamps less the origin (the same in every chunk, rounded to
+ * the nearest tick: truncating could put a frame on a chunk's start a tick before it), resampled as the plan says,
+ * and none later than a second past its end (`CHUNK_LOOKAHEAD_SECONDS`), which ends the read. In microseconds from
+ * the resample on: a trim converts its times to the frames' time base, rounded, and in the rate's own (1001/30000 s)
+ * 26 s is frame 779.22, rounded to 779, which a trim would then drop as the end.
  */
 function onAssetClock(chunk: ChunkPosition, rate: readonly string[]): string[] {
-  const origin = chunk.originSeconds ? [`setpts=PTS-(${decimalSeconds(chunk.originSeconds)})/TB`] : [];
-  return [...origin, ...rate, `trim=start=${decimalSeconds(chunk.startSeconds)}`];
+  const origin = chunk.originSeconds ? [`setpts=round(PTS-(${decimalSeconds(chunk.originSeconds)})/TB)`] : [];
+  return [...origin, ...rate, 'settb=AVTB', `trim=end=${decimalSeconds(chunk.endSeconds + CHUNK_LOOKAHEAD_SECONDS)}`];
+}
+
+/**
+ * The frames a chunk's rungs encode: those at or after its start and before its end, on the rate's frame grid. The
+ * encoder writes each frame at its nearest grid time, which for a file whose frames sit between grid times (its start
+ * off the grid) can be past the chunk's start or end where the frame itself is not: on the grid first (a no-op for a
+ * frame already on it), the trim keeps the frames the encoder writes there. The images, like the single pass's, see
+ * the frames at their own times.
+ */
+function chunkRungFrames(chunk: ChunkPosition, fps: number, resampled: boolean): string {
+  // From the asset's start, the grid's first time has a frame as in the single pass (whose encoder repeats the
+  // first frame there when that frame is nearer the second time).
+  const fromZero = chunk.startSeconds === 0 ? ':start_time=0' : '';
+  const grid = resampled ? '' : `fps=${rationalRate(fps)}${fromZero},settb=AVTB,`;
+  return `${grid}trim=start=${decimalSeconds(chunk.startSeconds)}:end=${decimalSeconds(chunk.endSeconds)}`;
 }
 
 /** A frame rate as ffmpeg reads it exactly: NTSC rates as n/1001 ("30000/1001"), others as they are. */
@@ -402,18 +457,17 @@ export function videoArgs(
   rung: VideoRung,
   video: Pick<VideoPlan, 'fps' | 'preset'>,
   cuts: SegmentCuts,
-  startSeconds = 0,
+  chunkKeyframeList?: string,
 ): string[] {
   const every = Math.min(cuts.keyframeSeconds, cuts.segmentSeconds);
   const gop = String(Math.round(video.fps * every));
   // Keyframes a whole number of intervals from the start land on every cut when the interval divides the first cut;
   // otherwise (one keyframe per segment, a short first segment) n_forced counts the first frame, the first cut, then
   // one a segment apart. x264's own interval is the same, so after each forced keyframe it falls on the next. A
-  // chunk's clock reads `startSeconds` at its start (chunkFfmpegArgs).
-  const from = (expr: string) => (startSeconds ? `${startSeconds}+${expr}` : expr);
+  // chunk lists its times instead (`chunkKeyframes`).
   const cut = divides(every, cuts.firstCutSeconds)
-    ? from(`n_forced*${every}`)
-    : `max(${startSeconds},${from(`${cuts.firstCutSeconds}+(n_forced-1)*${cuts.segmentSeconds}`)})`;
+    ? `n_forced*${every}`
+    : `max(0,${cuts.firstCutSeconds}+(n_forced-1)*${cuts.segmentSeconds})`;
   const rate = rung.crf === undefined ? ['-b:v', `${rung.videoKbps}k`] : ['-crf:v', String(rung.crf)];
   return [
     ...['-c:v', 'libx264', '-preset', video.preset ?? 'veryfast'],
@@ -421,7 +475,7 @@ export function videoArgs(
     ...rate,
     ...['-maxrate:v', `${rung.maxrateKbps}k`, '-bufsize:v', `${rung.bufsizeKbps}k`],
     ...['-g:v', gop, '-keyint_min:v', gop, '-sc_threshold:v', '0'],
-    ...['-force_key_frames:v', `expr:gte(t,${cut})`],
+    ...['-force_key_frames:v', chunkKeyframeList ?? `expr:gte(t,${cut})`],
     // ffmpeg 5 calls every encoder from one thread; x264's own threads are what use the cores.
     ...['-threads:v', String(availableParallelism())],
   ];
