@@ -116,7 +116,28 @@ describe('chunk tasks with real ffmpeg', () => {
     { rate: '30', fps: 30, seconds: 13, workers: 3, starts: [0, 2, 10], file: 'source.mp4' },
     { rate: '30000/1001', fps: 30000 / 1001, seconds: 40, workers: 5, starts: [0, 2, 14, 26, 34], file: 'source.mp4' },
     { rate: '25', fps: 25, seconds: 13, workers: 3, starts: [0, 2, 10], file: 'offset.mp4', startsAt: 1.4 },
-    { rate: '30', fps: 25, seconds: 13, workers: 3, starts: [0, 2, 10], file: 'variable.mp4', drop: 7 },
+    {
+      rate: '30',
+      fps: 25,
+      seconds: 13,
+      workers: 3,
+      starts: [0, 2, 10],
+      file: 'variable.mp4',
+      drop: 7,
+      resampled: true,
+    },
+    // Every 150th frame missing: 29.77 on average, within 1% of its base rate, so not resampled: encoded at 30 fps,
+    // the frame before each gap shown twice, in the single pass and in the chunks alike.
+    {
+      rate: '30',
+      fps: 30,
+      seconds: 13,
+      workers: 3,
+      starts: [0, 2, 10],
+      file: 'dropped.mp4',
+      drop: 150,
+      resampled: false,
+    },
     // The fitted tiers' one keyframe per segment, at 29.97: each chunk's keyframes on the source's clock.
     {
       rate: '30000/1001',
@@ -129,7 +150,7 @@ describe('chunk tasks with real ffmpeg', () => {
     },
   ])(
     'give the single-process output at $rate fps ($file): same frames at the same times, segments, keyframes, the same audio across the joins, stills and previews',
-    async ({ rate, fps, seconds, workers, starts, file, startsAt, drop, fitted }) => {
+    async ({ rate, fps, seconds, workers, starts, file, startsAt, drop, resampled, fitted }) => {
       const work = await mkdtemp(join(root, 'case-'));
       const source = join(work, file);
       // A tone, a rising chirp and a high tone: a join that clicks or drifts shows in the decoded samples.
@@ -302,7 +323,9 @@ describe('chunk tasks with real ffmpeg', () => {
         // the file's frames sit between the output's frame times, as in the offset file here, ffmpeg's constant-rate
         // output has one frame more than the source: both paths put the frames on the same grid.)
         expect(fromFirst(video)).toEqual(fromFirst(singleVideo));
-        if (drop) expect(plan.video?.resampleFrameRate).toBe(true);
+        // The rate planned is the rate written (the base rate, not the dropped file's 29.77 average).
+        expect(plan.video?.fps).toBeCloseTo(fps, 6);
+        if (drop) expect(plan.video?.resampleFrameRate).toBe(resampled);
         else expect(video.length - sourceFrames).toBe(startsAt ? 1 : 0);
         for (let i = 1; i < video.length; i++)
           expect((video[i]?.pts ?? 0) - (video[i - 1]?.pts ?? 0)).toBeCloseTo(1 / fps, 3);

@@ -60,7 +60,9 @@ describe('encode duration bounds', () => {
     });
     // From the keyframe before its start (no length: the graph's trims end the read a second past its end).
     expect(inputOptions(args)).toEqual([['-noaccurate_seek', '-ss', '20.000000']]);
-    expect(args.join(' ')).toMatch(/\[0:v:0\]settb=AVTB,trim=end=39\.000000,.*trim=start=20\.000000:end=38\.000000,/);
+    expect(args.join(' ')).toMatch(
+      /\[0:v:0\]trim=start=0,settb=AVTB,trim=end=39\.000000,.*trim=start=20\.000000:end=38\.000000,/,
+    );
   });
 });
 

@@ -151,9 +151,12 @@ describe('segment cuts', () => {
     expect(plain.slice(plain.indexOf('-noaccurate_seek'), plain.indexOf('-noaccurate_seek') + 3)).toEqual([
       ...['-noaccurate_seek', '-ss', '8.000000'],
     ]);
-    expect(graph(plain)).toMatch(/^\[0:v:0\]settb=AVTB,trim=end=21\.000000,format=yuv420p,split=1\[rungs\];/);
-    // The rungs keep the chunk's own frames, on the rate's frame grid (where the encoder writes them).
-    expect(graph(plain)).toContain('[rungs]fps=30,settb=AVTB,trim=start=8.000000:end=20.000000,split=3[r0][r1][r2]');
+    expect(graph(plain)).toMatch(
+      /^\[0:v:0\]trim=start=0,settb=AVTB,trim=end=21\.000000,format=yuv420p,split=1\[rungs\];/,
+    );
+    // The rungs keep the chunk's own frames, on the encoder's frame grid (where it writes them).
+    const rungs = '[rungs]fps=source_fps,settb=AVTB,trim=start=8.000000:end=20.000000,split=3[r0][r1][r2]';
+    expect(graph(plain)).toContain(rungs);
     // The audio slice is timed from the chunk's start; every output is moved by the constant offset only.
     expect(plain.slice(plain.indexOf('-itsoffset'), plain.indexOf('-itsoffset') + 4)).toEqual([
       ...['-itsoffset', '8.000000', '-i'],
@@ -164,12 +167,14 @@ describe('segment cuts', () => {
     // clip's (ffmpeg adds the file's start itself).
     const clip = { ...plan, window: { startSeconds: 10 }, sourceSeconds: 30 };
     const moved = args(clip, 1.4);
-    expect(graph(moved)).toMatch(/^\[0:v:0\]setpts=round\(PTS-\(11\.400000\)\/TB\),settb=AVTB,trim=end=21\.000000,/);
+    expect(graph(moved)).toMatch(
+      /^\[0:v:0\]setpts=round\(PTS-\(11\.400000\)\/TB\),trim=start=0,settb=AVTB,trim=end=21\.000000,/,
+    );
     expect(moved.slice(moved.indexOf('-ss'), moved.indexOf('-ss') + 2)).toEqual(['-ss', '18.000000']);
     // A resampled rate is resampled before the rungs' trims, so they keep the resampled frames the single pass has.
     const vfr = { ...plan, video: { ...(plan.video as NonNullable<typeof plan.video>), resampleFrameRate: true } };
-    expect(graph(args(vfr))).toMatch(/^\[0:v:0\]fps=30,settb=AVTB,trim=end=21\.000000,/);
-    expect(graph(args(vfr))).toContain('[rungs]trim=start=8.000000:end=20.000000,split=3');
+    expect(graph(args(vfr))).toMatch(/^\[0:v:0\]trim=start=0,fps=30,settb=AVTB,trim=end=21\.000000,/);
+    expect(graph(args(vfr))).toContain(rungs);
     // The last chunk of a whole file reads as far as the single pass does.
     const toTheEnd = { ...chunk, durationSeconds: plan.sourceSeconds - 8 };
     const last = chunkFfmpegArgs('/w/source', plan, '/w/c', toTheEnd, {

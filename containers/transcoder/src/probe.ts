@@ -111,7 +111,7 @@ function toSourceProbe(output: FfprobeOutput): SourceProbe {
     ...(video && {
       video: {
         ...displaySize(video),
-        fps: frameRate(video),
+        fps: planningRate(video),
         ...(isVariableRate(video) && { variableFrameRate: true }),
       },
     }),
@@ -175,6 +175,17 @@ const isQuarterTurn = (degrees: number) => Math.abs(degrees) % 180 === 90;
 /** Frames per second, or 0 when the source does not say. */
 function frameRate(stream: FfprobeStream): number {
   return ratio(stream.avg_frame_rate, '/') || ratio(stream.r_frame_rate, '/');
+}
+
+/**
+ * The rate a ladder is planned at: where frames are evenly spaced, the stream's base rate (`r_frame_rate`), which is
+ * the rate ffmpeg encodes it at (a dropped frame shown twice), so the plan's keyframe interval, the playlist's
+ * FRAME-RATE and a chunk's frame grid are those of the output; where they are not, the average rate (the plan then
+ * resamples to the nearest common rate: domain/ladder.ts).
+ */
+function planningRate(stream: FfprobeStream): number {
+  const base = ratio(stream.r_frame_rate, '/');
+  return !isVariableRate(stream) && base > 0 ? base : frameRate(stream);
 }
 
 /**

@@ -50,8 +50,9 @@ export interface SourceProbe {
    */
   startSeconds?: number;
   /**
-   * Absent for audio-only sources. `fps` is the average rate, 0 when the source does not say; `variableFrameRate`
-   * is set when frames are not evenly spaced (phones, screen recordings).
+   * Absent for audio-only sources. `fps` is the rate the source is encoded at: its base rate where frames are evenly
+   * spaced, the average where they are not; 0 when the source does not say. `variableFrameRate` is set when frames
+   * are not evenly spaced (phones, screen recordings).
    */
   video?: { width: number; height: number; fps: number; variableFrameRate?: boolean };
   /** Absent for video-only sources. */

@@ -383,36 +383,39 @@ export function filterGraph(
     return [`${head},split=${rungs.length + sidePads.length}${rungPads}${sidePads.join('')}`, ...branches].join(';');
   return [
     `${head},split=${1 + sidePads.length}[rungs]${sidePads.join('')}`,
-    `[rungs]${chunkRungFrames(chunk, fps, resampleFrameRate)},split=${rungs.length}${rungPads}`,
+    `[rungs]${chunkRungFrames(chunk)},split=${rungs.length}${rungPads}`,
     ...branches,
   ].join(';');
 }
 
 /**
  * A chunk's frames on the asset's clock: the file's timestamps less the origin (the same in every chunk, rounded to
- * the nearest tick: truncating could put a frame on a chunk's start a tick before it), resampled as the plan says,
- * and none later than a second past its end (`CHUNK_LOOKAHEAD_SECONDS`), which ends the read. In microseconds from
- * the resample on: a trim converts its times to the frames' time base, rounded, and in the rate's own (1001/30000 s)
- * 26 s is frame 779.22, rounded to 779, which a trim would then drop as the end.
+ * the nearest tick: truncating could put a frame on a chunk's start a tick before it), none before the asset's start
+ * (a clip's: the seek hands over frames from the keyframe before it, which the single pass's exact seek drops),
+ * resampled as the plan says, and none later than a second past the chunk's end (`CHUNK_LOOKAHEAD_SECONDS`), which
+ * ends the read. In microseconds from the resample on: a trim converts its times to the frames' time base, rounded,
+ * and in the rate's own (1001/30000 s) 26 s is frame 779.22, rounded to 779, which a trim would then drop as the end.
  */
 function onAssetClock(chunk: ChunkPosition, rate: readonly string[]): string[] {
   const origin = chunk.originSeconds ? [`setpts=round(PTS-(${decimalSeconds(chunk.originSeconds)})/TB)`] : [];
-  return [...origin, ...rate, 'settb=AVTB', `trim=end=${decimalSeconds(chunk.endSeconds + CHUNK_LOOKAHEAD_SECONDS)}`];
+  const end = decimalSeconds(chunk.endSeconds + CHUNK_LOOKAHEAD_SECONDS);
+  return [...origin, 'trim=start=0', ...rate, 'settb=AVTB', `trim=end=${end}`];
 }
 
 /**
- * The frames a chunk's rungs encode: those at or after its start and before its end, on the rate's frame grid. The
- * encoder writes each frame at its nearest grid time, which for a file whose frames sit between grid times (its start
- * off the grid) can be past the chunk's start or end where the frame itself is not: on the grid first (a no-op for a
- * frame already on it), the trim keeps the frames the encoder writes there. The images, like the single pass's, see
- * the frames at their own times.
+ * The frames a chunk's rungs encode: those at or after its start and before its end, each at its nearest time on the
+ * grid of the rate the encoder runs at (`source_fps`: the stream's, or the resample's), as the single pass's encoder
+ * writes a file whose frames sit between grid times (its start off the grid); on the grid first, the trim keeps the
+ * frames the encoder writes there. From the asset's start the grid's first time has a frame, as in the single pass
+ * (whose encoder repeats the first frame there when it is nearer the second time). A frame more than half a frame
+ * late is dropped for the next one and the one before it shown twice, where the single pass's encoder would show it
+ * and shift the frames after it (README, Transcoding). The images, like the single pass's, see the frames at their
+ * own times.
  */
-function chunkRungFrames(chunk: ChunkPosition, fps: number, resampled: boolean): string {
-  // From the asset's start, the grid's first time has a frame as in the single pass (whose encoder repeats the
-  // first frame there when that frame is nearer the second time).
+function chunkRungFrames(chunk: ChunkPosition): string {
   const fromZero = chunk.startSeconds === 0 ? ':start_time=0' : '';
-  const grid = resampled ? '' : `fps=${rationalRate(fps)}${fromZero},settb=AVTB,`;
-  return `${grid}trim=start=${decimalSeconds(chunk.startSeconds)}:end=${decimalSeconds(chunk.endSeconds)}`;
+  const keep = `trim=start=${decimalSeconds(chunk.startSeconds)}:end=${decimalSeconds(chunk.endSeconds)}`;
+  return `fps=source_fps${fromZero},settb=AVTB,${keep}`;
 }
 
 /** A frame rate as ffmpeg reads it exactly: NTSC rates as n/1001 ("30000/1001"), others as they are. */
