@@ -56,26 +56,17 @@ async function packetTimes(dir: string, stream: 'v:0' | 'a:0'): Promise<{ pts: n
   return packets.map((p) => ({ pts: Number(p.pts_time), key: p.flags.startsWith('K') })).sort((a, b) => a.pts - b.pts);
 }
 
+/** A file's first audio stream decoded to mono 16-bit samples, by way of `pcm`. */
+async function monoSamples(file: string, pcm: string): Promise<Int16Array> {
+  await exec('ffmpeg', ['-v', 'error', '-y', '-i', file, '-map', '0:a:0', '-ac', '1', '-f', 's16le', pcm]);
+  const bytes = await readFile(pcm);
+  return new Int16Array(bytes.buffer, bytes.byteOffset, bytes.length / 2);
+}
+
 /** A rendition's audio as a player decodes it (init segment, then every segment): mono 16-bit samples. */
 async function decodedAudio(dir: string): Promise<Int16Array> {
   await packetTimes(dir, 'a:0'); // writes joined.mp4
-  const pcm = join(dir, 'audio.pcm');
-  await exec('ffmpeg', [
-    '-v',
-    'error',
-    '-y',
-    '-i',
-    join(dir, 'joined.mp4'),
-    '-map',
-    '0:a:0',
-    '-ac',
-    '1',
-    '-f',
-    's16le',
-    pcm,
-  ]);
-  const bytes = await readFile(pcm);
-  return new Int16Array(bytes.buffer, bytes.byteOffset, bytes.length / 2);
+  return monoSamples(join(dir, 'joined.mp4'), join(dir, 'audio.pcm'));
 }
 
 /** PSNR in dB of `b` against `a` over samples [from, to). */
@@ -171,23 +162,7 @@ describe('chunk tasks with real ffmpeg', () => {
         ...['-show_entries', 'stream=nb_read_packets', '-of', 'csv=p=0', source],
       ]);
       const sourceFrames = Number(counted.trim());
-      const referencePcm = join(work, 'source.pcm');
-      await exec('ffmpeg', [
-        '-v',
-        'error',
-        '-y',
-        '-i',
-        source,
-        '-map',
-        '0:a:0',
-        '-ac',
-        '1',
-        '-f',
-        's16le',
-        referencePcm,
-      ]);
-      const referenceBytes = await readFile(referencePcm);
-      const reference = new Int16Array(referenceBytes.buffer, referenceBytes.byteOffset, referenceBytes.length / 2);
+      const reference = await monoSamples(source, join(work, 'source.pcm'));
       // Segments of 4 s after a first of 2 s: chunk 0 is the short first segment (queue workers), the others on the
       // grid after it.
       const ladder = planLadder(probed, { segmentSeconds: 4, firstSegmentSeconds: 2 });
