@@ -105,14 +105,15 @@ function toSourceProbe(output: FfprobeOutput): SourceProbe {
   const durationSeconds = duration(output, [video, audio]);
   if (!(durationSeconds > 0)) throw new InvalidInputError('The file has no duration');
   const startSeconds = Number(output.format?.start_time);
+  const variable = video !== undefined && isVariableRate(video);
   return {
     durationSeconds,
     ...(Number.isFinite(startSeconds) && startSeconds !== 0 && { startSeconds }),
     ...(video && {
       video: {
         ...displaySize(video),
-        fps: planningRate(video),
-        ...(isVariableRate(video) && { variableFrameRate: true }),
+        fps: variable ? frameRate(video) : planningRate(video),
+        ...(variable && { variableFrameRate: true }),
       },
     }),
     ...(audio && {
@@ -178,14 +179,13 @@ function frameRate(stream: FfprobeStream): number {
 }
 
 /**
- * The rate a ladder is planned at: where frames are evenly spaced, the stream's base rate (`r_frame_rate`), which is
+ * The rate a ladder is planned at where frames are evenly spaced: the stream's base rate (`r_frame_rate`), which is
  * the rate ffmpeg encodes it at (a dropped frame shown twice), so the plan's keyframe interval, the playlist's
- * FRAME-RATE and a chunk's frame grid are those of the output; where they are not, the average rate (the plan then
- * resamples to the nearest common rate: domain/ladder.ts).
+ * FRAME-RATE and a chunk's frame grid are those of the output. Where they are not, the average rate is planned (and
+ * resampled to the nearest common rate: domain/ladder.ts).
  */
 function planningRate(stream: FfprobeStream): number {
-  const base = ratio(stream.r_frame_rate, '/');
-  return !isVariableRate(stream) && base > 0 ? base : frameRate(stream);
+  return ratio(stream.r_frame_rate, '/') || frameRate(stream);
 }
 
 /**

@@ -180,7 +180,6 @@ export function chunkFfmpegArgs(
     ...(side.images && { firstStill: side.images.firstStill }),
     ...(side.previews && { frames: side.previews.frames }),
   };
-  const keyframes = chunkKeyframes(cuts, video.fps, start, end);
   return [
     ...QUIET,
     '-copyts',
@@ -190,7 +189,7 @@ export function chunkFfmpegArgs(
     ...['-filter_complex', chunkFilterGraph(video, position, side)],
     ...chunkSideOutputArgs(outDir, side),
     ...video.rungs.flatMap((rung, i) => [
-      ...['-map', `[v${i}]`, ...videoArgs(rung, video, cuts, keyframes), ...audio.map],
+      ...['-map', `[v${i}]`, ...videoArgs(rung, video, cuts, { startSeconds: start, endSeconds: end }), ...audio.map],
       ...['-output_ts_offset', decimalSeconds(options.timeOffsetSeconds)],
       ...['-hls_segment_options', 'movflags=+frag_discont'],
       ...hlsOutputArgs(pieceSeconds(cuts, true), join(outDir, rung.name), 'fmp4'),
@@ -206,7 +205,7 @@ export function chunkFfmpegArgs(
  * after it, the one the single pass's expression picks.
  */
 export function chunkKeyframes(cuts: SegmentCuts, fps: number, startSeconds: number, endSeconds: number): string {
-  const every = Math.min(cuts.keyframeSeconds, cuts.segmentSeconds);
+  const every = keyframeInterval(cuts);
   const times: number[] = [];
   if (divides(every, cuts.firstCutSeconds)) {
     for (let k = 0; startSeconds + k * every < endSeconds - 1e-6; k++) times.push(startSeconds + k * every);
@@ -440,6 +439,9 @@ export function segmentCuts(plan: LadderPlan, startSeconds: number): SegmentCuts
   return { firstCutSeconds, segmentSeconds: plan.segmentSeconds, keyframeSeconds: plan.keyframeSeconds };
 }
 
+/** Seconds between keyframes: the plan's interval, at most a segment. */
+const keyframeInterval = (cuts: SegmentCuts) => Math.min(cuts.keyframeSeconds, cuts.segmentSeconds);
+
 /**
  * ffmpeg's `-hls_time` for pieces cut at every keyframe (segment-join.ts joins them into segments). Its HLS muxer
  * cuts at the first keyframe at least n × `-hls_time` past the output's first packet, so it cannot cut a short first
@@ -460,9 +462,9 @@ export function videoArgs(
   rung: VideoRung,
   video: Pick<VideoPlan, 'fps' | 'preset'>,
   cuts: SegmentCuts,
-  chunkKeyframeList?: string,
+  chunk?: Pick<ChunkPosition, 'startSeconds' | 'endSeconds'>,
 ): string[] {
-  const every = Math.min(cuts.keyframeSeconds, cuts.segmentSeconds);
+  const every = keyframeInterval(cuts);
   const gop = String(Math.round(video.fps * every));
   // Keyframes a whole number of intervals from the start land on every cut when the interval divides the first cut;
   // otherwise (one keyframe per segment, a short first segment) n_forced counts the first frame, the first cut, then
@@ -471,6 +473,7 @@ export function videoArgs(
   const cut = divides(every, cuts.firstCutSeconds)
     ? `n_forced*${every}`
     : `max(0,${cuts.firstCutSeconds}+(n_forced-1)*${cuts.segmentSeconds})`;
+  const forced = chunk ? chunkKeyframes(cuts, video.fps, chunk.startSeconds, chunk.endSeconds) : `expr:gte(t,${cut})`;
   const rate = rung.crf === undefined ? ['-b:v', `${rung.videoKbps}k`] : ['-crf:v', String(rung.crf)];
   return [
     ...['-c:v', 'libx264', '-preset', video.preset ?? 'veryfast'],
@@ -478,7 +481,7 @@ export function videoArgs(
     ...rate,
     ...['-maxrate:v', `${rung.maxrateKbps}k`, '-bufsize:v', `${rung.bufsizeKbps}k`],
     ...['-g:v', gop, '-keyint_min:v', gop, '-sc_threshold:v', '0'],
-    ...['-force_key_frames:v', chunkKeyframeList ?? `expr:gte(t,${cut})`],
+    ...['-force_key_frames:v', forced],
     // ffmpeg 5 calls every encoder from one thread; x264's own threads are what use the cores.
     ...['-threads:v', String(availableParallelism())],
   ];
