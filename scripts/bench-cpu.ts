@@ -64,3 +64,10 @@ export function run(command: string, args: string[]): Promise<void> {
     child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${command} exited ${code}: ${stderr}`))));
   });
 }
+
+/** The item whose `value` is the median (of an even count, the lower of the two middle ones, so it is one measured). */
+export function medianBy<T>(items: readonly T[], value: (item: T) => number): T {
+  if (items.length === 0) throw new Error('medianBy needs at least one item');
+  const sorted = [...items].sort((a, b) => value(a) - value(b));
+  return sorted[Math.floor((sorted.length - 1) / 2)] as T;
+}

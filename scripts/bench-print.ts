@@ -4,7 +4,7 @@
  */
 import type { ChunkWorkers } from '../lambdas/core/domain/chunks.js';
 import type { LadderPlan } from '../lambdas/core/domain/ladder.js';
-import type { Timing } from './bench-cpu.js';
+import { medianBy, type Timing } from './bench-cpu.js';
 import {
   AWS,
   type Constants,
@@ -37,6 +37,12 @@ export interface LocalRun {
   split?: { tools: number; jobProcesses: number; workers: number };
 }
 
+/** A run of the bare command (its CPU seconds) and the Gamma run right after it. */
+export interface OverheadPair {
+  bare: number;
+  gamma: LocalRun;
+}
+
 export interface BenchResults {
   sourceSeconds: number;
   plan: LadderPlan;
@@ -46,7 +52,8 @@ export interface BenchResults {
   ladderOnly: Timing;
   naive: Timing;
   steps: Awaited<ReturnType<typeof measureSteps>>;
-  gamma: LocalRun | undefined;
+  /** Bare, then Gamma, `--repeat` times on one platform; undefined with --no-platform or when the platform failed. */
+  pairs: OverheadPair[] | undefined;
   chunkWorkers: ChunkWorkers;
 }
 
@@ -68,11 +75,15 @@ export function modelTable(m: Measured, c: Constants = AWS) {
 }
 
 export function printAll(r: BenchResults): void {
-  const { sourceSeconds, gamma, steps } = r;
+  const { sourceSeconds, pairs, steps } = r;
   const minutes = sourceSeconds / 60;
   const m: Measured = steps.measured;
   const rungs = r.plan.video?.rungs.map((x) => x.name) ?? [];
-  const overhead = gamma ? gamma.cpu / r.ladder.cpu : null;
+  const ratioOf = (p: OverheadPair) => p.gamma.cpu / p.bare;
+  // The pair with the median ratio stands for Gamma: its times, CPU and split are the ones printed.
+  const median = pairs?.length ? medianBy(pairs, ratioOf) : undefined;
+  const gamma = median?.gamma;
+  const overhead = median ? ratioOf(median) : null;
 
   console.log(
     `\nsource: ${sourceSeconds}s 1080p30 H.264+AAC; ladder ${rungs.join(' ')}; ${r.plan.segmentSeconds}s segments`,
@@ -97,14 +108,16 @@ export function printAll(r: BenchResults): void {
       `${name.padEnd(40)}${cell(wall, 9)}${ratio.padStart(10)}${cell(cpu, 9)}${cell(cpu === null ? null : cpu / minutes, 15)}`,
     );
   }
-  if (gamma && overhead !== null) {
+  if (pairs && median && gamma && overhead !== null) {
+    const each = pairs.map((p) => `${p.gamma.cpu.toFixed(1)} / ${p.bare.toFixed(1)} = ${ratioOf(p).toFixed(3)}`);
     console.log(
-      `Gamma's CPU over the bare command's (overhead_cpu_ratio): ${overhead.toFixed(3)}× (target ≤ ${TARGETS.overhead}×), ` +
-        `${gamma.jobs} job(s) on ${gamma.workers} local worker(s)`,
+      `Gamma's CPU over the bare command's run just before it (overhead_cpu_ratio, the median of ${pairs.length}): ` +
+        `${overhead.toFixed(3)}× (target ≤ ${TARGETS.overhead}×), ${gamma.jobs} job(s) on ${gamma.workers} local ` +
+        `worker(s); Gamma / bare CPU-s: ${each.join('; ')}`,
     );
     const split = gamma.split;
     if (split) {
-      const share = (cpu: number) => `${cpu.toFixed(1)} CPU-s (${(cpu / r.ladder.cpu).toFixed(3)}×)`;
+      const share = (cpu: number) => `${cpu.toFixed(1)} CPU-s (${(cpu / median.bare).toFixed(3)}×)`;
       console.log(
         `  of which ffmpeg and ffprobe ${share(split.tools)}, the job processes themselves ${share(split.jobProcesses)}, ` +
           `the workers' polling and spawning ${share(split.workers)}`,
@@ -204,6 +217,8 @@ export function printAll(r: BenchResults): void {
       ...(gamma && { gamma: round(gamma.cpu / minutes) }),
     },
     overhead_cpu_ratio: overhead === null ? null : round(overhead, 3),
+    overhead_cpu_pairs:
+      pairs?.map((p) => ({ bare_cpu_s: round(p.bare, 1), gamma_cpu_s: round(p.gamma.cpu, 1) })) ?? null,
     gamma_cpu_s_split: gamma?.split
       ? {
           tools: round(gamma.split.tools),

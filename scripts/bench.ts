@@ -1,6 +1,7 @@
 /**
- * `npm run bench [-- --seconds 300] [-- --no-platform] [-- --workers 2] [-- --no-quality]`: how fast the transcoder is, against the
- * bare ffmpeg lower bound and a naive baseline, on a generated 1080p30 source. Not a test: it measures and prints.
+ * `npm run bench [-- --seconds 300] [-- --no-platform] [-- --workers 2] [-- --repeat 3] [-- --no-quality]`: how fast the
+ * transcoder is, against the bare ffmpeg lower bound and a naive baseline, on a generated 1080p30 source. Not a test:
+ * it measures and prints.
  *
  * 1. bare ffmpeg: decode only; the ONE ffmpeg command that makes every output Gamma makes (ladder, stills,
  *    storyboard, preview frames; the same arguments the single pass runs, without any platform around it); the
@@ -9,7 +10,7 @@
  * 3. the steps of the queue path, one at a time, as its jobs run them (scripts/bench-steps.ts);
  * 4. Gamma: the local platform (emulator + CDK app + the local worker service, `--workers` of them), from the
  *    upload's PUT completing to the first playable playlist and to `ready`, and its CPU over the bare command's
- *    (`overhead_cpu_ratio`);
+ *    run just before it, `--repeat` times (`overhead_cpu_ratio`: the median);
  * 5. the AWS model (scripts/bench-model.ts) for 10-minute and 2-hour sources on 1–256 workers, and dollars per
  *    source minute per path (scripts/bench-print.ts).
  *
@@ -21,17 +22,17 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ladderFfmpegArgs } from '../containers/transcoder/src/ffmpeg/args.js';
+import { ladderFfmpegArgs } from '../containers/transcoder/src/ffmpeg/encode-args.js';
 import { probe } from '../containers/transcoder/src/probe.js';
 import { type ChunkWorkers, isChunkWorkers } from '../lambdas/core/domain/chunks.js';
 import { type LadderPlan, planLadder } from '../lambdas/core/domain/ladder.js';
 import { PREVIEW_DIR, planImages, planPreviewFrames, STILLS_DIR } from '../lambdas/core/domain/thumbnails.js';
 import { GammaClient } from '../test/support/client.js';
-import { cpuMeter, run, timed } from './bench-cpu.js';
-import { type LocalRun, printAll } from './bench-print.js';
+import { cpuMeter, run, type Timing, timed } from './bench-cpu.js';
+import { type LocalRun, type OverheadPair, printAll } from './bench-print.js';
 import { runQualityBench } from './bench-quality.js';
 import { measureSteps } from './bench-steps.js';
-import { ROOT, STATE_DIR, startPlatform } from './local/platform.js';
+import { type Platform, ROOT, STATE_DIR, startPlatform } from './local/platform.js';
 import type { TakenJob } from './local/worker-service.js';
 
 const { values: flags } = parseArgs({
@@ -41,17 +42,21 @@ const { values: flags } = parseArgs({
     // How the local platform is deployed: `queue` (the default on AWS) runs the jobs on the local worker service.
     'chunk-workers': { type: 'string', default: 'queue' },
     workers: { type: 'string', default: '2' },
+    // How many times the bare command and Gamma are measured one after the other (overhead_cpu_ratio is the median).
+    repeat: { type: 'string', default: '3' },
     // The video_quality tiers' bench (about 7 minutes here) is skipped: for iterating on the rest.
     'no-quality': { type: 'boolean', default: false },
   },
 });
 const sourceSeconds = Number(flags.seconds);
 const localWorkers = Number(flags.workers);
+const repeat = Number(flags.repeat);
 const chunkWorkersFlag = flags['chunk-workers'] as string;
 if (!isChunkWorkers(chunkWorkersFlag)) throw new Error('--chunk-workers must be process, tasks or queue');
 const chunkWorkers: ChunkWorkers = chunkWorkersFlag;
 if (!(sourceSeconds >= 12)) throw new Error('--seconds must be at least 12');
 if (!(Number.isInteger(localWorkers) && localWorkers >= 1)) throw new Error('--workers must be a whole number ≥ 1');
+if (!(Number.isInteger(repeat) && repeat >= 1)) throw new Error('--repeat must be a whole number ≥ 1');
 
 /** A 1080p30 test pattern with a tone, encoded as a camera or an editor would hand it over (H.264 High + AAC). */
 async function makeSource(file: string, seconds: number): Promise<void> {
@@ -69,8 +74,18 @@ async function freshDir(parent: string, name: string, plan: LadderPlan): Promise
   return dir;
 }
 
-/** The source through the local platform: upload PUT done → first playable, → ready; the CPU of every job. */
-async function measureGamma(source: string, workers: ChunkWorkers): Promise<LocalRun> {
+/**
+ * Gamma beside the bare command, `repeat` times on one platform: the bare command, then the source through the
+ * platform (upload PUT done → first playable, → ready; the CPU of every job), then again. The machine's speed drifts
+ * over minutes (the same bare command measured 89–139 CPU-s in different runs), so each Gamma run is compared with
+ * the bare run just before it, not with one measured minutes earlier.
+ */
+async function measurePairs(
+  source: string,
+  workers: ChunkWorkers,
+  bare: () => Promise<Timing>,
+  repeat: number,
+): Promise<OverheadPair[]> {
   const platform = await startPlatform({
     chunkWorkers: workers,
     concurrency: localWorkers,
@@ -78,42 +93,52 @@ async function measureGamma(source: string, workers: ChunkWorkers): Promise<Loca
     log: (line) => process.stderr.write(`${line}\n`),
   });
   try {
-    const client = new GammaClient(platform.config);
-    const upload = await client.createUpload();
-    // The queue workers live on: their jobs' CPU is read from their own /proc figures, not this process's.
-    const cpu = await cpuMeter(() => platform.workers?.pids() ?? []);
-    await client.put(upload.url, source);
-    const t0 = performance.now();
-    const since = () => (performance.now() - t0) / 1000;
-    const assetId = await client.assetOfUpload(upload.id);
-    const asset = (await client.request('GET', `/video/v1/assets/${assetId}`)).json.data;
-    const playbackId = asset.playback_ids[0].id as string;
-    const masterUrl = `${platform.config.streamUrl}/${playbackId}.m3u8`;
-    let firstPlayable: number | undefined;
-    let ready: number | undefined;
-    while (ready === undefined && since() < 1800) {
-      if (firstPlayable === undefined && (await playable(masterUrl, platform.config.streamUrl))) {
-        firstPlayable = since();
-      }
-      const status = (await client.request('GET', `/video/v1/assets/${assetId}`)).json.data.status;
-      if (status === 'errored') throw new Error(`The asset errored; see ${join(STATE_DIR, 'bench-logs')}`);
-      if (status === 'ready') ready = since();
-      else await new Promise((r) => setTimeout(r, 100));
+    const pairs: OverheadPair[] = [];
+    for (let i = 1; i <= repeat; i++) {
+      process.stderr.write(`[bench] pair ${i} of ${repeat}: the bare command, then the source through Gamma\n`);
+      pairs.push({ bare: (await bare()).cpu, gamma: await measureGamma(platform, source) });
     }
-    if (ready === undefined) throw new Error('The asset did not become ready in 30 minutes');
-    // A job's CPU is counted once its process (and its ffmpeg) has been reaped.
-    while (platform.agent.runningTasks().length > 0 || (platform.workers?.running().length ?? 0) > 0) {
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    const taken = platform.workers?.taken.filter((j) => j.assetId === assetId) ?? [];
-    const total = await cpu();
-    return {
-      ...{ firstPlayable: firstPlayable ?? ready, ready, cpu: total, jobs: taken.length || 1, workers: localWorkers },
-      split: cpuSplit(taken, total),
-    };
+    return pairs;
   } finally {
     await platform.stop();
   }
+}
+
+/** The source through the running platform: upload PUT done → first playable, → ready; the CPU of every job. */
+async function measureGamma(platform: Platform, source: string): Promise<LocalRun> {
+  const client = new GammaClient(platform.config);
+  const upload = await client.createUpload();
+  // The queue workers live on: their jobs' CPU is read from their own /proc figures, not this process's.
+  const cpu = await cpuMeter(() => platform.workers?.pids() ?? []);
+  await client.put(upload.url, source);
+  const t0 = performance.now();
+  const since = () => (performance.now() - t0) / 1000;
+  const assetId = await client.assetOfUpload(upload.id);
+  const asset = (await client.request('GET', `/video/v1/assets/${assetId}`)).json.data;
+  const playbackId = asset.playback_ids[0].id as string;
+  const masterUrl = `${platform.config.streamUrl}/${playbackId}.m3u8`;
+  let firstPlayable: number | undefined;
+  let ready: number | undefined;
+  while (ready === undefined && since() < 1800) {
+    if (firstPlayable === undefined && (await playable(masterUrl, platform.config.streamUrl))) {
+      firstPlayable = since();
+    }
+    const status = (await client.request('GET', `/video/v1/assets/${assetId}`)).json.data.status;
+    if (status === 'errored') throw new Error(`The asset errored; see ${join(STATE_DIR, 'bench-logs')}`);
+    if (status === 'ready') ready = since();
+    else await new Promise((r) => setTimeout(r, 100));
+  }
+  if (ready === undefined) throw new Error('The asset did not become ready in 30 minutes');
+  // A job's CPU is counted once its process (and its ffmpeg) has been reaped.
+  while (platform.agent.runningTasks().length > 0 || (platform.workers?.running().length ?? 0) > 0) {
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const taken = platform.workers?.taken.filter((j) => j.assetId === assetId) ?? [];
+  const total = await cpu();
+  return {
+    ...{ firstPlayable: firstPlayable ?? ready, ready, cpu: total, jobs: taken.length || 1, workers: localWorkers },
+    split: cpuSplit(taken, total),
+  };
 }
 
 /** The platform's CPU by where it went, from the jobs' 'Job CPU' lines; undefined unless every job said. */
@@ -160,7 +185,8 @@ async function main() {
       images: planImages(sourceSeconds, video),
       previews: { plan: planPreviewFrames(sourceSeconds, video), frameList: join(work, 'previews.crc') },
     };
-    const ladder = await timed(() => run('ffmpeg', ladderFfmpegArgs(source, plan, ladderDir, 'fmp4', side)));
+    const bareCommand = () => timed(() => run('ffmpeg', ladderFfmpegArgs(source, plan, ladderDir, 'fmp4', side)));
+    const ladder = await bareCommand();
     log('bare ffmpeg: the ladder alone');
     const ladderOnly = await timed(async () =>
       run('ffmpeg', ladderFfmpegArgs(source, plan, await freshDir(work, 'ladder-only', plan), 'fmp4')),
@@ -191,15 +217,15 @@ async function main() {
     });
 
     // A platform that fails still leaves the measured steps and the model printed (with the failure on stderr).
-    const gamma = flags['no-platform']
+    const pairs = flags['no-platform']
       ? undefined
-      : await measureGamma(source, chunkWorkers).catch((error: unknown) => {
+      : await measurePairs(source, chunkWorkers, bareCommand, repeat).catch((error: unknown) => {
           log(`the platform run failed: ${error instanceof Error ? error.stack : String(error)}`);
           process.exitCode = 1;
           return undefined;
         });
     const load = { before: loadBefore, after: loadavg()[0] ?? 0, cores: availableParallelism() };
-    printAll({ sourceSeconds, plan, load, decode, ladder, ladderOnly, naive, steps, gamma, chunkWorkers });
+    printAll({ sourceSeconds, plan, load, decode, ladder, ladderOnly, naive, steps, pairs, chunkWorkers });
   } finally {
     await rm(work, { recursive: true, force: true });
   }

@@ -1,8 +1,11 @@
-/** The bench's CPU meter (scripts/bench-cpu.ts): a long-lived child's CPU counts while it still runs. */
+/**
+ * The bench's CPU meter (scripts/bench-cpu.ts): a long-lived child's CPU counts while it still runs; the overhead is
+ * the median of the pairs measured.
+ */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { childCpuSeconds, cpuMeter, processCpuSeconds } from '../../scripts/bench-cpu.js';
+import { childCpuSeconds, cpuMeter, medianBy, processCpuSeconds } from '../../scripts/bench-cpu.js';
 
 /** A child that waits for a line, burns about 0.3 s of CPU, says `done` and idles (a queue worker after a job). */
 function worker(): { child: ChildProcess; burn: () => Promise<void> } {
@@ -58,4 +61,25 @@ describe('cpuMeter', () => {
     },
     SLOW,
   );
+});
+
+describe('medianBy', () => {
+  const ratio = (p: { gamma: number; bare: number }) => p.gamma / p.bare;
+
+  it('picks the pair with the middle ratio, whatever the order', () => {
+    const pairs = [
+      { gamma: 120, bare: 100 },
+      { gamma: 105, bare: 100 },
+      { gamma: 140, bare: 135 },
+    ];
+    expect(medianBy(pairs, ratio)).toBe(pairs[1]); // 1.037, 1.05, 1.2
+  });
+
+  it('picks the lower middle of an even count, and the one of one', () => {
+    const high = { gamma: 110, bare: 100 };
+    const low = { gamma: 100, bare: 100 };
+    expect(medianBy([high, low], ratio)).toBe(low);
+    expect(medianBy([high], ratio)).toBe(high);
+    expect(() => medianBy([], ratio)).toThrow(/at least one/);
+  });
 });
