@@ -14,7 +14,7 @@ import { FIRST_SEGMENT_SECONDS } from '../lambdas/core/domain/ladder.js';
  */
 export interface Measured {
   /**
-   * One chunk job's encode, as a chunk job runs it from its byte range over HTTP: its own audio (3 s of pre-roll,
+   * One chunk job's encode, as a chunk job runs it from its byte range over HTTP: its own audio (5 s of pre-roll,
    * encode and cut), then one decode for every rung, its stills and its preview frames. Fixed CPU seconds (ffmpeg
    * starts, seek, pre-roll, first GOP) + CPU seconds per source second, fitted from chunks of two lengths.
    */

@@ -27,7 +27,7 @@ const dir = mkdtempSync(join(tmpdir(), 'gamma-fast-path-'));
  * 32 s in segments of 2 s, then 6 s, 4 workers at most and 12 s chunks at least (the local deployment): a first
  * chunk of the 2 s segment, then chunks of three and two segments (2–20 s, 20–32 s). At 29.97 fps, as phones record:
  * no frame falls on those starts (the first at or after 20 s is 0.6 of a frame later), so each chunk keeps the
- * source's timestamps to have the single pass's frames (ffmpeg/args.ts `chunkFfmpegArgs`).
+ * source's timestamps to have the single pass's frames (ffmpeg/encode-args.ts `chunkFfmpegArgs`).
  */
 const SECONDS = 32;
 const FPS = 30000 / 1001;

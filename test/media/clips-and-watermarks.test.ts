@@ -122,6 +122,24 @@ describe('clips', () => {
     expect(atTwo).toBeGreaterThan(after + 3);
   });
 
+  it('keeps exactly the frames from start_time to before end_time when the clip starts between frames', async () => {
+    // 2.02 s falls between frames 60 and 61 (2.033 s); 6 s is frame 180, the first one past the clip. A length counted
+    // from the first frame kept (2.033 + 3.98 s) would keep frame 180 too.
+    const file = await source('between-frames.mp4', 8);
+    const plan = await planFor(file, { clip: { startSeconds: 2.02, endSeconds: 6 } });
+    const out = join(work, 'between');
+    await encodeHls(file, plan, out);
+    const top = plan.video?.rungs.at(-1);
+    if (!top) throw new Error('no video rung');
+    const rendition = join(out, top.name, 'index.m3u8');
+    const { stdout } = await exec('ffprobe', [
+      ...['-v', 'error', '-count_frames', '-select_streams', 'v:0'],
+      ...['-show_entries', 'stream=nb_read_frames', '-of', 'csv=p=0', rendition],
+    ]);
+    // The playlist's program lists the stream again: the first line is the stream's count.
+    expect(Number(stdout.trim().split('\n')[0])).toBe(180 - 61);
+  });
+
   it('refuses a window that starts past the source', async () => {
     const file = await source('short.mp4', 3);
     await expect(planFor(file, { clip: { startSeconds: 5 } })).rejects.toThrow(/starts at 5 s, at or past the end/);

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   AUDIO_POSTROLL_FRAMES,
   AUDIO_PREROLL_SECONDS,
+  AUDIO_PRIME_FRAMES,
   type ChunkManifest,
   type ChunkPlanRecord,
   checkManifests,
@@ -196,17 +197,19 @@ describe('checkManifests', () => {
 
 describe('chunkAudioWindow', () => {
   const at48k = { output: 48000 };
-  it('starts the encode 3 s before the chunk on the 1024-sample grid and keeps exactly the packets of its chunk', () => {
+  it('starts the encode 5 s before the chunk on the 1024-sample grid and keeps exactly the packets of its chunk', () => {
     const w = chunkAudioWindow({ startSeconds: 6, durationSeconds: 4 }, false, at48k);
-    // The first packet at or after 6 s is 282 (6 × 48000 / 1024 = 281.25); 141 frames (3 s) of pre-roll.
-    expect(w.readFromSeconds).toBeCloseTo((141 * 1024) / 48000, 9);
-    expect((w.readFromSeconds * 48000) / 1024).toBeCloseTo(141, 9);
-    expect(w.keepFromSeconds).toBeCloseTo(((282 - 141) * 1024 - 512) / 48000, 9);
+    // The first packet at or after 6 s is 282 (6 × 48000 / 1024 = 281.25); 235 frames (5 s) of pre-roll.
+    expect(w.readFromSeconds).toBeCloseTo((47 * 1024) / 48000, 9);
+    expect((w.readFromSeconds * 48000) / 1024).toBeCloseTo(47, 9);
+    expect(w.keepFromSeconds).toBeCloseTo(((282 - 47) * 1024 - 512) / 48000, 9);
     // The next chunk's first packet (at 10 s: 469) is where this one stops keeping; 8 frames of post-roll read.
-    expect(w.keepToSeconds).toBeCloseTo(((469 - 141) * 1024 - 512) / 48000, 9);
+    expect(w.keepToSeconds).toBeCloseTo(((469 - 47) * 1024 - 512) / 48000, 9);
     expect((w.readFromSeconds + (w.readSeconds ?? 0)) * 48000).toBeCloseTo((469 + AUDIO_POSTROLL_FRAMES) * 1024, 3);
     // The slice's times count from the chunk's start, as the chunk's mux reads them.
     expect(w.shiftSeconds).toBeCloseTo(w.keepFromSeconds - (6 - w.readFromSeconds), 9);
+    // The seek's first decoded frame is wrong: two frames are decoded before the read and dropped.
+    expect(w.primeSeconds).toBeCloseTo((AUDIO_PRIME_FRAMES * 1024) / 48000, 9);
   });
 
   it('shifts by exactly nothing where the keep point falls on the chunk start (12 s at 48 kHz: packet 562.5 + ½)', () => {
@@ -230,12 +233,18 @@ describe('chunkAudioWindow', () => {
   it('the first chunk keeps everything from the start; a resampled source starts on a whole input sample', () => {
     expect(chunkAudioWindow({ startSeconds: 0, durationSeconds: 6 }, false, at48k)).toMatchObject({
       readFromSeconds: 0,
+      primeSeconds: 0,
       keepFromSeconds: 0,
       shiftSeconds: 0,
     });
     const w = chunkAudioWindow({ startSeconds: 30, durationSeconds: 6 }, false, { output: 48000, source: 44100 });
-    const inputSamples = w.readFromSeconds * 44100;
-    expect(Math.abs(inputSamples - Math.round(inputSamples))).toBeLessThan(1e-6);
+    // Both where the decode starts and where the kept samples start are whole input samples (44.1 → 48 kHz: every
+    // fifth frame), so the resampler is in the same phase.
+    for (const at of [w.readFromSeconds, w.readFromSeconds - w.primeSeconds]) {
+      const inputSamples = at * 44100;
+      expect(Math.abs(inputSamples - Math.round(inputSamples))).toBeLessThan(1e-6);
+    }
+    expect(w.primeSeconds).toBeCloseTo((5 * 1024) / 48000, 9);
     expect(w.readFromSeconds).toBeLessThanOrEqual(30 - AUDIO_PREROLL_SECONDS);
   });
 });

@@ -4,12 +4,8 @@
  * kills any ffmpeg that runs past a deadline derived from the media it was given.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  chunkFfmpegArgs,
-  ladderFfmpegArgs,
-  SOURCE_MARGIN,
-  sourceBoundSeconds,
-} from '../../containers/transcoder/src/ffmpeg/args.js';
+import { SOURCE_MARGIN, sourceBoundSeconds } from '../../containers/transcoder/src/ffmpeg/args.js';
+import { chunkFfmpegArgs, ladderFfmpegArgs } from '../../containers/transcoder/src/ffmpeg/encode-args.js';
 import { ffmpegLimits, runFfmpeg, runFfmpegCapturing, WATCHDOG } from '../../containers/transcoder/src/ffmpeg/run.js';
 import { loudnessMeasureArgs } from '../../containers/transcoder/src/options/audio.js';
 import { previewFfmpegArgs } from '../../containers/transcoder/src/preview-frames.js';

@@ -4,7 +4,8 @@
  * and the other per-asset switches from the task's variables.
  */
 import { describe, expect, it } from 'vitest';
-import { ladderFfmpegArgs, videoArgs } from '../../containers/transcoder/src/ffmpeg/args.js';
+import { videoArgs } from '../../containers/transcoder/src/ffmpeg/args.js';
+import { ladderFfmpegArgs } from '../../containers/transcoder/src/ffmpeg/encode-args.js';
 import { readJob } from '../../containers/transcoder/src/job.js';
 import {
   COMPLEXITY_PASS,

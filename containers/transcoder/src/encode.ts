@@ -1,5 +1,5 @@
 /**
- * The encoders: each runs ffmpeg (command lines from ffmpeg/args.ts) and leaves its outputs in a folder.
+ * The encoders: each runs ffmpeg (command lines from ffmpeg/encode-args.ts and ffmpeg/args.ts) and leaves its outputs in a folder.
  *
  * - `encodeHls`: the whole ladder in ONE ffmpeg process. The source is decoded once, split, scaled per rung and fed
  *   to one H.264 encoder and one HLS muxer per rung; every encoder gets the same frames and forced keyframes at the
@@ -31,19 +31,15 @@ import {
   STORYBOARD_VTT,
   storyboardVtt,
 } from '../../../lambdas/core/domain/thumbnails.js';
+import { HLS_VERSION, inputArgs, QUIET, type SegmentType, segmentCuts } from './ffmpeg/args.js';
 import {
   type ChunkEncodeOptions,
   chunkAudioCutArgs,
   chunkAudioFfmpegArgs,
   chunkFfmpegArgs,
-  HLS_VERSION,
-  inputArgs,
   ladderFfmpegArgs,
-  QUIET,
-  type SegmentType,
-  type SideOutputs,
-  segmentCuts,
-} from './ffmpeg/args.js';
+} from './ffmpeg/encode-args.js';
+import type { SideOutputs } from './ffmpeg/filter-graph.js';
 import { ffmpegLimits, runFfmpeg } from './ffmpeg/run.js';
 import { joinPieces } from './segment-join.js';
 

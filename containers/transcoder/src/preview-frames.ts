@@ -1,7 +1,7 @@
 /**
  * The preview frames animated GIF/WebP previews are assembled from (domain/thumbnails.ts `planPreviewFrames`): `fps`
  * frames a second at the preview size, tiled into JPEG sheets under `<outDir>/preview/`, with the manifest that
- * says what was cut. They are a side output of the ladder's own decode (ffmpeg/args.ts `SideOutputs`): decoding the
+ * says what was cut. They are a side output of the ladder's own decode (ffmpeg/filter-graph.ts `SideOutputs`): decoding the
  * source a second time for them cost about a tenth of the ladder's CPU. `cutPreviewFrames` still cuts them alone.
  */
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -14,7 +14,8 @@ import {
   type PreviewManifest,
   planPreviewFrames,
 } from '../../../lambdas/core/domain/thumbnails.js';
-import { previewFilter, previewOutputArgs, QUIET, type SideOutputs, wholeSourceInputArgs } from './ffmpeg/args.js';
+import { previewOutputArgs, QUIET, wholeSourceInputArgs } from './ffmpeg/args.js';
+import { previewFilter, type SideOutputs } from './ffmpeg/filter-graph.js';
 import { ffmpegLimits, runFfmpeg } from './ffmpeg/run.js';
 import { makeWorkDir } from './ffmpeg/tools.js';
 

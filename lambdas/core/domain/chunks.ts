@@ -211,11 +211,20 @@ export const AAC_FRAME_SAMPLES = 1024;
  * encoder's priming falls in the pre-roll, and so does most of its adaptive state (psychoacoustic model, bit
  * reservoir), which forgets its start slowly: on a tone + chirp at 128 kbit/s an encode started elsewhere agreed
  * with the whole-source encode to 33 dB in its first second, 62 dB in the second, 76 dB in the third and 95 dB in
- * the fourth (the codec's own error against the source there: ~40 dB). Three seconds of audio cost a chunk about
- * 0.03 CPU-s to encode and the demuxing of three more seconds of its source.
+ * the fourth (the codec's own error against the source there: ~40 dB), though not on every signal: with 3 s the
+ * media test's chunks (chunk-tasks) had 15 dB more error than the single pass in the half second after one join,
+ * on the chirp's high notes, and 6 dB more around a clip's; with 4 s up to 4 dB; with 5 s at most 1.2 dB at every
+ * join. Five seconds of audio cost a chunk about 0.05 CPU-s to encode and the demuxing of five more seconds.
  */
-export const AUDIO_PREROLL_SECONDS = 3;
+export const AUDIO_PREROLL_SECONDS = 5;
 export const AUDIO_POSTROLL_FRAMES = 8;
+/**
+ * AAC frames a chunk decodes before its read and does not encode: after a seek the decoder's first frame lacks the
+ * overlap of the frame before it (14–29 dB from the whole decode's samples there, measured on the media test's tone
+ * and chirp), and the encoder would carry that into its state up to the join; decoded from two frames earlier, the
+ * samples are the whole decode's, bit for bit.
+ */
+export const AUDIO_PRIME_FRAMES = 2;
 
 /**
  * How a chunk encodes its own slice of the audio so that the slices join as one stream. The whole source's encode
@@ -224,10 +233,12 @@ export const AUDIO_POSTROLL_FRAMES = 8;
  * slices partition that grid. It reads the source from `readFromSeconds`, a grid point AUDIO_PREROLL_SECONDS earlier (and on a whole input sample, so a resampler starts in the same phase), for `readSeconds` (absent: to
  * the end), encodes it, and keeps by stream copy the packets between `keepFromSeconds` and `keepToSeconds` of that
  * encode's own timeline (half a frame before each packet, so no rounding decides), shifted by `shiftSeconds` so the
- * slice's times count from the chunk's start as the chunk's mux expects.
+ * slice's times count from the chunk's start as the chunk's mux expects. Where the read seeks, it decodes from
+ * `primeSeconds` earlier and drops those samples before the encoder (AUDIO_PRIME_FRAMES).
  */
 export interface ChunkAudioWindow {
   readFromSeconds: number;
+  primeSeconds: number;
   readSeconds?: number;
   keepFromSeconds: number;
   keepToSeconds?: number;
@@ -248,11 +259,13 @@ export function chunkAudioWindow(
   const preroll = Math.ceil((AUDIO_PREROLL_SECONDS * rate) / frame);
   const from = Math.max(0, Math.floor((first - preroll) / step) * step);
   const readFromSeconds = (from * frame) / rate;
+  // Whole steps, so the resampler still starts in phase; none from the start (no seek: nothing to prime).
+  const primeSeconds = (Math.min(from, Math.ceil(AUDIO_PRIME_FRAMES / step) * step) * frame) / rate;
   const keepAt = (packet: number) => Math.max(0, ((packet - from) * frame - frame / 2) / rate);
   const keepFromSeconds = first === 0 ? 0 : keepAt(first);
   // In samples, so a shift of nothing is 0, not a rounding error of the seconds.
   const shift = first === 0 ? 0 : first * frame - frame / 2 - Math.round(chunk.startSeconds * rate);
-  const window: ChunkAudioWindow = { readFromSeconds, keepFromSeconds, shiftSeconds: shift / rate };
+  const window: ChunkAudioWindow = { readFromSeconds, primeSeconds, keepFromSeconds, shiftSeconds: shift / rate };
   if (last) return window;
   const end = packetAt(chunk.startSeconds + chunk.durationSeconds);
   return {

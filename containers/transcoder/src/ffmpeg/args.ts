@@ -1,12 +1,11 @@
 /**
- * ffmpeg's command lines, built in one place: the quiet prefix every invocation starts with, inputs read through
- * only the protocols they need, and the video, audio, HLS and image arguments the encoders share. Pure: no I/O.
+ * The parts of ffmpeg's command lines every encoder shares, built in one place: the quiet prefix every invocation
+ * starts with, inputs read through only the protocols they need, and the video, audio, HLS and image output
+ * arguments. The ladder's own command lines are in encode-args.ts, its filter graph in filter-graph.ts. Pure: no I/O.
  */
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import type { Chunk, ChunkAudioWindow } from '../../../../lambdas/core/domain/chunks.js';
 import {
-  AUDIO_ONLY_RENDITION,
   type AudioPlan,
   divides,
   type LadderPlan,
@@ -14,14 +13,6 @@ import {
   type VideoPlan,
   type VideoRung,
 } from '../../../../lambdas/core/domain/ladder.js';
-import {
-  type ImagePlan,
-  PREVIEW_DIR,
-  type PreviewManifest,
-  STILLS_DIR,
-  STORYBOARD_IMAGE,
-} from '../../../../lambdas/core/domain/thumbnails.js';
-import { burnOverlays } from '../options/overlay-filter.js';
 
 export type SegmentType = 'fmp4' | 'ts';
 
@@ -75,129 +66,6 @@ export function wholeSourceInputArgs(input: string, probedSeconds: number, windo
 }
 
 /**
- * What the ladder's decode also feeds besides the rungs, so the source is decoded once for everything: stills and
- * the storyboard (domain/thumbnails.ts), and the preview frames animated images are drawn from, whose frame list
- * (one line per frame, counted afterwards) goes outside the published folder.
- */
-export interface SideOutputs {
-  images?: ImagePlan;
-  previews?: { plan: PreviewManifest; frameList: string };
-}
-
-/**
- * The whole ffmpeg command line (without the program name) that encodes `plan` under `outDir`: one process, one
- * decode, every rung and every side output. Exported for the benchmark, which runs it bare as the lower bound.
- */
-export function ladderFfmpegArgs(
-  input: string,
-  plan: LadderPlan,
-  outDir: string,
-  segmentType: SegmentType,
-  side: SideOutputs = {},
-): string[] {
-  const read = wholeSourceInputArgs(input, plan.sourceSeconds, plan.window);
-  const images = (plan.video?.overlays ?? []).flatMap((o) => inputArgs(o.image)); // inputs 1…n, for burnOverlays
-  const head = [...QUIET, '-progress', 'pipe:1', ...read, ...images];
-  const audio = plan.audio ? ['-map', '0:a:0', ...audioArgs(plan.audio)] : [];
-  const cuts = segmentCuts(plan, 0);
-  const hls = (name: string) => hlsOutputArgs(pieceSeconds(cuts, !!plan.video), join(outDir, name), segmentType);
-  const { video } = plan;
-  if (!video) return [...head, ...audio, ...hls(AUDIO_ONLY_RENDITION)];
-  return [
-    ...head,
-    ...['-filter_complex', filterGraph(video, side)],
-    ...video.rungs.flatMap((rung, i) => [
-      ...['-map', `[v${i}]`, ...videoArgs(rung, video, cuts)],
-      ...audio,
-      ...hls(rung.name),
-    ]),
-    ...sideOutputArgs(outDir, side),
-  ];
-}
-
-export interface ChunkEncodeOptions {
-  /** The chunk's slice of the source's audio (encode.ts `encodeChunkAudio`); absent for a source without audio. */
-  audio?: string;
-  /** The chunked transcode's constant time offset (domain/chunks.ts `chunkTimeOffset`). */
-  timeOffsetSeconds: number;
-  /** The source file's start time (SourceProbe `startSeconds`, 0 when absent): the chunk's read keeps it. */
-  sourceStartSeconds: number;
-  /** The chunk's share of the stills and preview frames, cut from the same decode (domain/chunks.ts `chunkImages`). */
-  side?: ChunkSideOutputs;
-}
-
-/** A chunk's images: stills numbered from `firstStill`, preview sheets from `firstSheet`, at most `frames` frames. */
-export interface ChunkSideOutputs {
-  images?: { plan: ImagePlan; firstStill: number; stills: number };
-  previews?: { plan: PreviewManifest; frameList: string; firstSheet: number; frames: number };
-}
-
-/**
- * Seconds a chunk decodes past its end for its images: a preview frame or still at the chunk's last moments may be
- * the next source frame, as in the single pass (each image branch stops at its own count).
- */
-const CHUNK_LOOKAHEAD_SECONDS = 1;
-
-/**
- * The command line that encodes ONE chunk of `plan` (encode.ts `encodeHlsChunk`): the chunk's part of the source,
- * decoded once, every rung with segments numbered from the chunk's first and timestamps on the source's timeline.
- *
- * The read keeps the file's own timestamps (`-copyts`), moved onto the asset's clock (the one the single pass counts
- * from: the file's start, or a clip's) by the same amount in every chunk, and trims on that clock keep the frames
- * each output owns: the rungs those at or after the chunk's start and before its end. So a chunk that starts between
- * two frames (29.97 fps and every other rate whose frames miss the segment starts) has the frames the single pass
- * has there, at the same times: timed from its own first frame instead, the encoder's constant-rate clock wrote them
- * up to a frame early and a length counted from that frame could take the next chunk's first. The seek hands over
- * every frame from the keyframe before the start (`-noaccurate_seek`), so a frame-rate resample, and the preview
- * frames, see the frames before the start the single pass saw, however far back the last one is (a screen
- * recording's still picture).
- */
-export function chunkFfmpegArgs(
-  input: string,
-  plan: LadderPlan,
-  outDir: string,
-  chunk: Chunk,
-  options: ChunkEncodeOptions,
-): string[] {
-  const { video } = plan;
-  if (!video) throw new Error('Chunked encoding needs a video plan');
-  const clip = plan.window?.startSeconds ?? 0;
-  const start = chunk.startSeconds;
-  // The last chunk of a whole file reads as far as the single pass does (the streams may run a little past the
-  // probed length); any other chunk, or a clip's last, ends where it is planned to.
-  const last = start + chunk.durationSeconds >= plan.sourceSeconds - 1e-6;
-  const end = last && !plan.window ? sourceBoundSeconds(plan.sourceSeconds) : start + chunk.durationSeconds;
-  const cuts = segmentCuts(plan, start);
-  const audio = options.audio
-    ? // The slice's packets are timed from the chunk's start: moved to it, on the asset's clock.
-      { input: inputArgs(options.audio, ['-itsoffset', decimalSeconds(start)]), map: ['-map', '1:a:0', '-c:a', 'copy'] }
-    : { input: [], map: [] };
-  const side = options.side ?? {};
-  const position: ChunkPosition = {
-    originSeconds: options.sourceStartSeconds + clip,
-    startSeconds: start,
-    endSeconds: end,
-    ...(side.images && { firstStill: side.images.firstStill }),
-    ...(side.previews && { frames: side.previews.frames }),
-  };
-  return [
-    ...QUIET,
-    '-copyts',
-    // ffmpeg adds the file's start time to the seek point itself. No length: the graph's trims end every output.
-    ...inputArgs(input, ['-noaccurate_seek', '-ss', decimalSeconds(start + clip)]),
-    ...audio.input,
-    ...['-filter_complex', chunkFilterGraph(video, position, side)],
-    ...chunkSideOutputArgs(outDir, side),
-    ...video.rungs.flatMap((rung, i) => [
-      ...['-map', `[v${i}]`, ...videoArgs(rung, video, cuts, { startSeconds: start, endSeconds: end }), ...audio.map],
-      ...['-output_ts_offset', decimalSeconds(options.timeOffsetSeconds)],
-      ...['-hls_segment_options', 'movflags=+frag_discont'],
-      ...hlsOutputArgs(pieceSeconds(cuts, true), join(outDir, rung.name), 'fmp4'),
-    ]),
-  ];
-}
-
-/**
  * A chunk's keyframe times on the asset's clock, from its start to its end: at each cut and every keyframe interval
  * between, as `videoArgs` forces them. ffmpeg compares a listed time with each frame's own time (its expression's
  * `t` counts from the first frame the encoder got instead, which in a chunk is not the asset's), and rounds it to the
@@ -217,60 +85,6 @@ export function chunkKeyframes(cuts: SegmentCuts, fps: number, startSeconds: num
   return times.map((t) => decimalSeconds(t + 0.499 / fps)).join(',');
 }
 
-/** A chunk's filter graph: the rungs and its share of the images, on the asset's clock (`filterGraph`). */
-function chunkFilterGraph(video: VideoPlan, position: ChunkPosition, { images, previews }: ChunkSideOutputs): string {
-  return filterGraph(video, { ...(images && { images: images.plan }), ...(previews && { previews }) }, position);
-}
-
-function chunkSideOutputArgs(outDir: string, { images, previews }: ChunkSideOutputs): string[] {
-  return [
-    ...(images
-      ? [
-          ...['-map', '[stills]', '-fps_mode', 'passthrough', '-q:v', '3'],
-          ...['-frames:v', String(images.stills), '-start_number', String(images.firstStill)],
-          join(outDir, STILLS_DIR, '%04d.jpg'),
-        ]
-      : []),
-    ...(previews
-      ? [
-          ...['-map', '[sheets]', '-q:v', '5', '-start_number', String(previews.firstSheet)],
-          join(outDir, PREVIEW_DIR, '%05d.jpg'),
-          ...['-map', '[count]', '-f', 'framecrc', previews.frameList],
-        ]
-      : []),
-  ];
-}
-
-/**
- * The audio of one chunk, encoded on its own (domain/chunks.ts `chunkAudioWindow`): the source from a grid point
- * a few frames before the chunk, to a few frames past its end, into `output`.
- */
-export function chunkAudioFfmpegArgs(
-  input: string,
-  plan: LadderPlan,
-  window: ChunkAudioWindow,
-  output: string,
-): string[] {
-  if (!plan.audio) throw new Error('The audio encode needs an audio plan');
-  const start = window.readFromSeconds + (plan.window?.startSeconds ?? 0);
-  const until = plan.window ? plan.sourceSeconds : sourceBoundSeconds(plan.sourceSeconds);
-  const seconds = Math.min(window.readSeconds ?? Number.POSITIVE_INFINITY, until - window.readFromSeconds);
-  // No seek at the source's start: even `-ss 0` re-times the first decoded frames, and the encoder's state takes
-  // seconds to forget that; without it the first chunk's audio is the single pass's, bit for bit.
-  const seek = start > 0 ? ['-ss', decimalSeconds(start)] : [];
-  const read = inputArgs(input, [...seek, '-t', decimalSeconds(Math.max(0, seconds))]);
-  return [...QUIET, ...read, '-vn', '-map', '0:a:0', ...audioArgs(plan.audio), '-f', 'nut', output];
-}
-
-/** Keeps the chunk's own packets of its audio encode by stream copy, timed from the chunk's start. */
-export function chunkAudioCutArgs(encoded: string, window: ChunkAudioWindow, output: string): string[] {
-  const end = window.keepToSeconds === undefined ? [] : ['-to', decimalSeconds(window.keepToSeconds)];
-  return [
-    ...[...QUIET, ...inputArgs(encoded), '-ss', decimalSeconds(window.keepFromSeconds), ...end],
-    ...['-output_ts_offset', decimalSeconds(window.shiftSeconds), '-c', 'copy', '-f', 'nut', output],
-  ];
-}
-
 /**
  * Seconds as ffmpeg parses them: plain decimals to the microsecond (its time base), never exponent notation
  * (`String(-4.4e-16)` is "-4.440892098500626e-16", which ffmpeg refuses).
@@ -280,147 +94,12 @@ export function decimalSeconds(seconds: number): string {
   return Number(fixed) === 0 ? '0' : fixed;
 }
 
-function sideOutputArgs(outDir: string, { images, previews }: SideOutputs): string[] {
-  return [
-    ...(images ? imageOutputArgs(outDir) : []),
-    ...(previews ? previewOutputArgs(join(outDir, PREVIEW_DIR), previews.frameList) : []),
-  ];
-}
-
-/** Stills numbered from 0 (`thumbnails/0000.jpg` is at 0 s), and the one storyboard sprite. */
-function imageOutputArgs(outDir: string): string[] {
-  return [
-    ...['-map', '[stills]', '-fps_mode', 'passthrough', '-q:v', '3', '-start_number', '0'],
-    join(outDir, STILLS_DIR, '%04d.jpg'),
-    ...['-map', '[storyboard]', '-frames:v', '1', '-q:v', '5', '-update', '1', join(outDir, STORYBOARD_IMAGE)],
-  ];
-}
-
 /** Preview sheets numbered from 0 into `dir`, and the frame list that counts the frames cut. */
 export function previewOutputArgs(dir: string, frameList: string): string[] {
   return [
     ...['-map', '[sheets]', '-q:v', '5', '-start_number', '0', join(dir, '%05d.jpg')],
     ...['-map', '[count]', '-f', 'framecrc', frameList],
   ];
-}
-
-/**
- * The preview frames' branch of a filter graph, from the pad `from`: `fps` frames a second (a chunk's: from its start,
- * at most its share), scaled, tiled.
- */
-export function previewFilter(
-  from: string,
-  plan: PreviewManifest,
-  chunk?: Pick<ChunkPosition, 'startSeconds' | 'frames'>,
-): string {
-  // From the asset's start, preview frame 0 is at 0 s even where the first frame is nearer the second time, so frame
-  // k is at k / fps in the single pass and in every chunk (a later chunk starts at a keyframe before its own start).
-  const fromZero = !chunk || chunk.startSeconds === 0 ? ':start_time=0' : '';
-  const start = chunk ? `trim=start=${decimalSeconds(chunk.startSeconds)},` : '';
-  const cap = chunk?.frames === undefined ? '' : `trim=end_frame=${chunk.frames},`;
-  return (
-    `${from}fps=${plan.fps}${fromZero},${start}${cap}scale=${plan.width}:${plan.height},setsar=1,format=yuvj420p,split=2[frames][count];` +
-    `[frames]tile=${plan.columns}x${plan.rows}[sheets]`
-  );
-}
-
-/**
- * Where a chunk's decode sits in the source (chunkFfmpegArgs): its frames keep the file's timestamps, which read
- * `originSeconds` at the asset's start; it owns the frames from `startSeconds` to `endSeconds`,
- * the stills from `firstStill` and at most `frames` preview frames; its storyboard is assembled from every chunk's
- * stills by the task that finishes the asset.
- */
-interface ChunkPosition {
-  originSeconds: number;
-  startSeconds: number;
-  endSeconds: number;
-  firstStill?: number;
-  frames?: number;
-}
-
-/**
- * Decode once, convert to 8-bit 4:2:0 (what High profile and every player expect, even from 10-bit phone video),
- * resample the frame rate if the plan says so, then split into one scaler per rung and one branch per side output.
- * ffmpeg's decoder-side autorotation has already turned the frames upright, so rung sizes are display sizes.
- */
-export function filterGraph(
-  { fps, resampleFrameRate, rungs, overlays }: VideoPlan,
-  side: SideOutputs = {},
-  chunk?: ChunkPosition,
-): string {
-  const { images, previews } = side;
-  const rate = resampleFrameRate ? [`fps=${rationalRate(fps)}`] : [];
-  const common = [...(chunk ? onAssetClock(chunk, rate) : rate), 'format=yuv420p'];
-  // Watermarks are burned in before the split (options/watermark.ts), so every rung and image shows them.
-  const head = burnOverlays(`[0:v:0]${common.join(',')}`, overlays);
-  const rungPads = rungs.map((_, i) => `[r${i}]`).join('');
-  const branches = rungs.map((r, i) => `[r${i}]scale=${r.width}:${r.height},setsar=1[v${i}]`);
-  // A chunk's images keep the frames from its start, each branch to its own count (chunkSideOutputArgs).
-  const from = chunk ? `trim=start=${decimalSeconds(chunk.startSeconds)},` : '';
-  const sidePads: string[] = [];
-  if (images) {
-    const { intervalSeconds: i, still, tile, columns, rows } = images;
-    // The first frame at or after each multiple of the interval (the fps filter would take the last one before
-    // the next), so still k shows the moment k × interval; a chunk's frames are on the asset's clock too.
-    const newMoment = `isnan(prev_selected_t)+gt(floor(t/${i}),floor(prev_selected_t/${i}))`;
-    const mine = chunk ? `gte(t,${(chunk.firstStill ?? 0) * i})*(${newMoment})` : newMoment;
-    const scaled = `[images]${from}select='${mine}',scale=${still.width}:${still.height},setsar=1`;
-    sidePads.push('[images]');
-    if (chunk) branches.push(`${scaled}[stills]`);
-    else
-      branches.push(
-        `${scaled},split=2[stills][tiles]`,
-        `[tiles]scale=${tile.width}:${tile.height},tile=${columns}x${rows}[storyboard]`,
-      );
-  }
-  if (previews) {
-    sidePads.push('[previews]');
-    // A chunk's preview frames are resampled before its start is trimmed: the first may show the frame before it.
-    branches.push(previewFilter('[previews]', previews.plan, chunk));
-  }
-  if (!chunk)
-    return [`${head},split=${rungs.length + sidePads.length}${rungPads}${sidePads.join('')}`, ...branches].join(';');
-  return [
-    `${head},split=${1 + sidePads.length}[rungs]${sidePads.join('')}`,
-    `[rungs]${chunkRungFrames(chunk)},split=${rungs.length}${rungPads}`,
-    ...branches,
-  ].join(';');
-}
-
-/**
- * A chunk's frames on the asset's clock: the file's timestamps less the origin (the same in every chunk, rounded to
- * the nearest tick: truncating could put a frame on a chunk's start a tick before it), none before the asset's start
- * (a clip's: the seek hands over frames from the keyframe before it, which the single pass's exact seek drops),
- * resampled as the plan says, and none later than a second past the chunk's end (`CHUNK_LOOKAHEAD_SECONDS`), which
- * ends the read. In microseconds from the resample on: a trim converts its times to the frames' time base, rounded,
- * and in the rate's own (1001/30000 s) 26 s is frame 779.22, rounded to 779, which a trim would then drop as the end.
- */
-function onAssetClock(chunk: ChunkPosition, rate: readonly string[]): string[] {
-  const origin = chunk.originSeconds ? [`setpts=round(PTS-(${decimalSeconds(chunk.originSeconds)})/TB)`] : [];
-  const end = decimalSeconds(chunk.endSeconds + CHUNK_LOOKAHEAD_SECONDS);
-  return [...origin, 'trim=start=0', ...rate, 'settb=AVTB', `trim=end=${end}`];
-}
-
-/**
- * The frames a chunk's rungs encode: those at or after its start and before its end, each at its nearest time on the
- * grid of the rate the encoder runs at (`source_fps`: the stream's, or the resample's), as the single pass's encoder
- * writes a file whose frames sit between grid times (its start off the grid); on the grid first, the trim keeps the
- * frames the encoder writes there. From the asset's start the grid's first time has a frame, as in the single pass
- * (whose encoder repeats the first frame there when it is nearer the second time). A frame more than half a frame
- * late is dropped for the next one and the one before it shown twice, where the single pass's encoder would show it
- * and shift the frames after it (README, Transcoding). The images, like the single pass's, see the frames at their
- * own times.
- */
-function chunkRungFrames(chunk: ChunkPosition): string {
-  const fromZero = chunk.startSeconds === 0 ? ':start_time=0' : '';
-  const keep = `trim=start=${decimalSeconds(chunk.startSeconds)}:end=${decimalSeconds(chunk.endSeconds)}`;
-  return `fps=source_fps${fromZero},settb=AVTB,${keep}`;
-}
-
-/** A frame rate as ffmpeg reads it exactly: NTSC rates as n/1001 ("30000/1001"), others as they are. */
-function rationalRate(fps: number): string {
-  const ntsc = Math.round(fps * 1.001);
-  return Math.abs(fps - ntsc / 1.001) < 1e-6 && Math.abs(fps - ntsc) > 1e-6 ? `${ntsc * 1000}/1001` : String(fps);
 }
 
 /**
@@ -462,7 +141,7 @@ export function videoArgs(
   rung: VideoRung,
   video: Pick<VideoPlan, 'fps' | 'preset'>,
   cuts: SegmentCuts,
-  chunk?: Pick<ChunkPosition, 'startSeconds' | 'endSeconds'>,
+  chunk?: { startSeconds: number; endSeconds: number },
 ): string[] {
   const every = keyframeInterval(cuts);
   const gop = String(Math.round(video.fps * every));

@@ -35,7 +35,8 @@ import {
   stillFile,
 } from '../../../../lambdas/core/domain/thumbnails.js';
 import { variantOf } from '../encode.js';
-import { type ChunkSideOutputs, HLS_VERSION } from '../ffmpeg/args.js';
+import { HLS_VERSION } from '../ffmpeg/args.js';
+import type { ChunkSideOutputs } from '../ffmpeg/encode-args.js';
 import { planPreviews } from '../preview-frames.js';
 import { ProgressivePublisher } from '../progressive.js';
 import { readyPatch, writeDownloads } from '../ready.js';
