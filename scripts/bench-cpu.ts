@@ -65,9 +65,12 @@ export function run(command: string, args: string[]): Promise<void> {
   });
 }
 
-/** The item whose `value` is the median (of an even count, the lower of the two middle ones, so it is one measured). */
+/**
+ * The item whose `value` is the median: of an even count, the higher of the two middle ones (one that was measured,
+ * and never the more flattering of the two).
+ */
 export function medianBy<T>(items: readonly T[], value: (item: T) => number): T {
   if (items.length === 0) throw new Error('medianBy needs at least one item');
   const sorted = [...items].sort((a, b) => value(a) - value(b));
-  return sorted[Math.floor((sorted.length - 1) / 2)] as T;
+  return sorted[Math.floor(sorted.length / 2)] as T;
 }

@@ -75,10 +75,10 @@ describe('medianBy', () => {
     expect(medianBy(pairs, ratio)).toBe(pairs[1]); // 1.037, 1.05, 1.2
   });
 
-  it('picks the lower middle of an even count, and the one of one', () => {
+  it('picks the higher middle of an even count (never the more flattering), and the one of one', () => {
     const high = { gamma: 110, bare: 100 };
     const low = { gamma: 100, bare: 100 };
-    expect(medianBy([high, low], ratio)).toBe(low);
+    expect(medianBy([low, high], ratio)).toBe(high);
     expect(medianBy([high], ratio)).toBe(high);
     expect(() => medianBy([], ratio)).toThrow(/at least one/);
   });

@@ -186,6 +186,24 @@ describe('segment cuts', () => {
     expect(graph(last)).toContain(`trim=start=8.000000:end=${decimalSeconds(sourceBoundSeconds(plan.sourceSeconds))},`);
   });
 
+  it('keep a single-pass clip’s frames before its end, in microseconds (a resample’s own time base would round it)', () => {
+    const graph = (a: string[]) => a[a.indexOf('-filter_complex') + 1] ?? '';
+    const video = plan.video as NonNullable<typeof plan.video>;
+    const clip = { ...plan, window: { startSeconds: 10 }, sourceSeconds: 1.37 };
+    const read = ladderFfmpegArgs('/w/source', clip, '/w', 'fmp4');
+    expect(read.slice(read.indexOf('-ss'), read.indexOf('-ss') + 4)).toEqual(['-ss', '10', '-t', '1.37']);
+    expect(graph(read)).toMatch(
+      /^\[0:v:0\]format=yuv420p,split=1\[rungs\];\[rungs\]settb=AVTB,trim=end=1\.370000,split=3/,
+    );
+    // At 30 fps, 1.37 s is frame 41.1: in the rate's own base the trim's end would round to frame 41 and drop it.
+    const vfr = { ...clip, video: { ...video, resampleFrameRate: true } };
+    expect(graph(ladderFfmpegArgs('/w/source', vfr, '/w', 'fmp4'))).toContain(
+      '[0:v:0]fps=30,format=yuv420p,split=1[rungs];[rungs]settb=AVTB,trim=end=1.370000,',
+    );
+    // A whole source keeps every frame it reads: no trim.
+    expect(graph(ladderFfmpegArgs('/w/source', plan, '/w', 'fmp4'))).not.toContain('trim');
+  });
+
   it('cut audio alone into pieces of exactly the interval (by time), later joined into whole segments', () => {
     const audioOnly = planLadder({ durationSeconds: 5, audio: { channels: 2 } });
     expect(cutsOf(ladderFfmpegArgs('/w/source', audioOnly, '/w', 'fmp4'))).toEqual(['2']);

@@ -219,12 +219,13 @@ export const AAC_FRAME_SAMPLES = 1024;
 export const AUDIO_PREROLL_SECONDS = 5;
 export const AUDIO_POSTROLL_FRAMES = 8;
 /**
- * AAC frames a chunk decodes before its read and does not encode: after a seek the decoder's first frame lacks the
- * overlap of the frame before it (14–29 dB from the whole decode's samples there, measured on the media test's tone
- * and chirp), and the encoder would carry that into its state up to the join; decoded from two frames earlier, the
- * samples are the whole decode's, bit for bit.
+ * Seconds a chunk decodes before its read and does not encode (at least; a whole number of grid steps): after a seek
+ * a decoder's first output is wrong — AAC's first frame lacks the overlap of the one before it (14–29 dB from the
+ * whole decode's samples there, measured on the media test's tone and chirp; decoded from two frames earlier they
+ * are the whole decode's, bit for bit), Opus needs 80 ms, MP3 may need frames its bit reservoir spans — and the
+ * encoder would carry that into its state up to the join.
  */
-export const AUDIO_PRIME_FRAMES = 2;
+export const AUDIO_PRIME_SECONDS = 0.1;
 
 /**
  * How a chunk encodes its own slice of the audio so that the slices join as one stream. The whole source's encode
@@ -234,7 +235,7 @@ export const AUDIO_PRIME_FRAMES = 2;
  * the end), encodes it, and keeps by stream copy the packets between `keepFromSeconds` and `keepToSeconds` of that
  * encode's own timeline (half a frame before each packet, so no rounding decides), shifted by `shiftSeconds` so the
  * slice's times count from the chunk's start as the chunk's mux expects. Where the read seeks, it decodes from
- * `primeSeconds` earlier and drops those samples before the encoder (AUDIO_PRIME_FRAMES).
+ * `primeSeconds` earlier and drops those samples before the encoder (AUDIO_PRIME_SECONDS).
  */
 export interface ChunkAudioWindow {
   readFromSeconds: number;
@@ -260,7 +261,8 @@ export function chunkAudioWindow(
   const from = Math.max(0, Math.floor((first - preroll) / step) * step);
   const readFromSeconds = (from * frame) / rate;
   // Whole steps, so the resampler still starts in phase; none from the start (no seek: nothing to prime).
-  const primeSeconds = (Math.min(from, Math.ceil(AUDIO_PRIME_FRAMES / step) * step) * frame) / rate;
+  const primeFrames = Math.ceil((AUDIO_PRIME_SECONDS * rate) / frame / step) * step;
+  const primeSeconds = (Math.min(from, primeFrames) * frame) / rate;
   const keepAt = (packet: number) => Math.max(0, ((packet - from) * frame - frame / 2) / rate);
   const keepFromSeconds = first === 0 ? 0 : keepAt(first);
   // In samples, so a shift of nothing is 0, not a rounding error of the seconds.

@@ -102,8 +102,10 @@ export function filterGraph(
   }
   // The frames the rungs keep: a chunk's own; a clip's before its end, on the clock the read starts at the clip's
   // start (the read's `-t` counts from the first frame, which the exact seek may put up to a frame after that start,
-  // so it alone can keep a frame past the clip's end).
-  const keep = chunk ? chunkRungFrames(chunk) : clipSeconds !== undefined && `trim=end=${decimalSeconds(clipSeconds)}`;
+  // so it alone can keep a frame past the clip's end). In microseconds, as a chunk's trims (`onAssetClock`): after a
+  // resample the frames' time base is the rate's, in which the end would be rounded to the nearest frame.
+  const clipEnd = clipSeconds !== undefined && `settb=AVTB,trim=end=${decimalSeconds(clipSeconds)}`;
+  const keep = chunk ? chunkRungFrames(chunk) : clipEnd;
   if (!keep)
     return [`${head},split=${rungs.length + sidePads.length}${rungPads}${sidePads.join('')}`, ...branches].join(';');
   return [

@@ -5,8 +5,10 @@
  * `wholeSourceInputArgs`), so the probe's duration, the ladder, the images and the chunks all describe the clip.
  *
  * Accuracy: `-ss` before `-i` on a decoded input seeks to the keyframe before the start and drops the decoded frames
- * before it (ffmpeg's accurate seek), so the clip's first frame is the first source frame at or after `start_time`
- * and its last the last one before `end_time`: frame-accurate for video, sample-accurate for audio. A source whose
+ * before it (ffmpeg's accurate seek), so the clip's first frame is the first source frame at or after `start_time`;
+ * the rungs' frames are trimmed at the clip's length from there (ffmpeg/filter-graph.ts: `-t` alone counts from the
+ * first frame kept), so its last is the last one before `end_time`: frame-accurate for video, sample-accurate for
+ * audio. A source whose
  * timestamps are broken (no index, negative or jumping times) seeks as precisely as its timestamps allow.
  */
 import { encodeWindow } from '../../../../lambdas/core/domain/clips.js';
