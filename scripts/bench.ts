@@ -26,7 +26,8 @@ import { ladderFfmpegArgs } from '../containers/transcoder/src/ffmpeg/encode-arg
 import { probe } from '../containers/transcoder/src/probe.js';
 import { type ChunkWorkers, isChunkWorkers } from '../lambdas/core/domain/chunks.js';
 import { type LadderPlan, planLadder } from '../lambdas/core/domain/ladder.js';
-import { PREVIEW_DIR, planImages, planPreviewFrames, STILLS_DIR } from '../lambdas/core/domain/thumbnails.js';
+import { PREVIEW_DIR, planPreviewFrames } from '../lambdas/core/domain/preview-frames.js';
+import { planImages, STILLS_DIR } from '../lambdas/core/domain/thumbnails.js';
 import { GammaClient } from '../test/support/client.js';
 import { cpuMeter, run, type Timing, timed } from './bench-cpu.js';
 import { type LocalRun, type OverheadPair, printAll } from './bench-print.js';

@@ -8,12 +8,12 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { SIGNATURE_PARAMS } from '../../lambdas/core/domain/cdn-signature.js';
+import { IMAGE_PARAMETERS } from '../../lambdas/core/domain/image-params.js';
 import {
   CLIP_PARAMETERS,
   PLAYBACK_MODIFIERS,
   TRACKS_VERSION_PARAMETER,
 } from '../../lambdas/core/domain/playback-modifiers.js';
-import { IMAGE_PARAMETERS } from '../../lambdas/core/domain/thumbnails.js';
 import type { EnvName } from '../../lambdas/core/env.js';
 import { GammaFunction } from './gamma-function.js';
 import { PlaybackSigningKey } from './playback-key.js';

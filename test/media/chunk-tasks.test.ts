@@ -30,7 +30,8 @@ import {
 } from '../../lambdas/core/domain/chunks.js';
 import { planLadder, renditionNames } from '../../lambdas/core/domain/ladder.js';
 import { parseMediaPlaylist, RENDITION_PLAYLIST } from '../../lambdas/core/domain/playlist.js';
-import { PREVIEW_DIR, planImages, STILLS_DIR, STORYBOARD_IMAGE } from '../../lambdas/core/domain/thumbnails.js';
+import { PREVIEW_DIR } from '../../lambdas/core/domain/preview-frames.js';
+import { planImages, STILLS_DIR, STORYBOARD_IMAGE } from '../../lambdas/core/domain/thumbnails.js';
 
 const exec = promisify(execFile);
 let root: string;

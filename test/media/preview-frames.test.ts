@@ -20,7 +20,7 @@ import {
   PREVIEW_MANIFEST,
   previewFramesFor,
   previewSheetFile,
-} from '../../lambdas/core/domain/thumbnails.js';
+} from '../../lambdas/core/domain/preview-frames.js';
 import { makeClip } from '../support/client.js';
 
 const exec = promisify(execFile);

@@ -13,7 +13,8 @@ import { expect } from 'vitest';
 import { probe } from '../../containers/transcoder/src/probe.js';
 import { planLadder, renditionNames, segmentCount } from '../../lambdas/core/domain/ladder.js';
 import { parseMediaPlaylist } from '../../lambdas/core/domain/playlist.js';
-import { type PreviewManifest, planImages, planPreviewFrames } from '../../lambdas/core/domain/thumbnails.js';
+import { type PreviewManifest, planPreviewFrames } from '../../lambdas/core/domain/preview-frames.js';
+import { planImages } from '../../lambdas/core/domain/thumbnails.js';
 
 const exec = promisify(execFile);
 

@@ -5,14 +5,18 @@ import {
   ANIMATED_MAX_PIXEL_FRAMES,
   animationFps,
   fittedSize,
-  PREVIEW_MANIFEST,
-  type PreviewManifest,
   parseAnimatedParams,
   parseThumbnailParams,
-  planImages,
+} from '../../lambdas/core/domain/image-params.js';
+import {
+  PREVIEW_MANIFEST,
+  type PreviewManifest,
   planPreviewFrames,
   previewFramesFor,
   previewSheetFile,
+} from '../../lambdas/core/domain/preview-frames.js';
+import {
+  planImages,
   STORYBOARD_IMAGE,
   stillFile,
   stillIndexAt,

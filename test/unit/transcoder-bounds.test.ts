@@ -11,7 +11,8 @@ import { loudnessMeasureArgs } from '../../containers/transcoder/src/options/aud
 import { previewFfmpegArgs } from '../../containers/transcoder/src/preview-frames.js';
 import { InvalidInputError } from '../../lambdas/core/domain/errors.js';
 import { planLadder } from '../../lambdas/core/domain/ladder.js';
-import { planImages, planPreviewFrames } from '../../lambdas/core/domain/thumbnails.js';
+import { planPreviewFrames } from '../../lambdas/core/domain/preview-frames.js';
+import { planImages } from '../../lambdas/core/domain/thumbnails.js';
 import { TRANSCODE_DEADLINE_SECONDS } from '../../lambdas/core/usecases/sweep.js';
 
 const SOURCE = { durationSeconds: 5, video: { width: 1280, height: 720, fps: 30 }, audio: { channels: 2 } };

@@ -19,7 +19,8 @@ import {
 import { previewFfmpegArgs } from '../../containers/transcoder/src/preview-frames.js';
 import { chunkAudioWindow } from '../../lambdas/core/domain/chunks.js';
 import { planLadder } from '../../lambdas/core/domain/ladder.js';
-import { planImages, planPreviewFrames } from '../../lambdas/core/domain/thumbnails.js';
+import { planPreviewFrames } from '../../lambdas/core/domain/preview-frames.js';
+import { planImages } from '../../lambdas/core/domain/thumbnails.js';
 
 const SOURCE = { durationSeconds: 40, video: { width: 1280, height: 720, fps: 30 }, audio: { channels: 2 } };
 const plan = planLadder(SOURCE);

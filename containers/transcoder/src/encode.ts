@@ -23,9 +23,9 @@ import {
   variantUri,
   vodPlaylist,
 } from '../../../lambdas/core/domain/playlist.js';
+import { PREVIEW_DIR } from '../../../lambdas/core/domain/preview-frames.js';
 import {
   type ImagePlan,
-  PREVIEW_DIR,
   STILLS_DIR,
   STORYBOARD_IMAGE,
   STORYBOARD_VTT,

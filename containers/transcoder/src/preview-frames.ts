@@ -1,5 +1,5 @@
 /**
- * The preview frames animated GIF/WebP previews are assembled from (domain/thumbnails.ts `planPreviewFrames`): `fps`
+ * The preview frames animated GIF/WebP previews are assembled from (domain/preview-frames.ts `planPreviewFrames`): `fps`
  * frames a second at the preview size, tiled into JPEG sheets under `<outDir>/preview/`, with the manifest that
  * says what was cut. They are a side output of the ladder's own decode (ffmpeg/filter-graph.ts `SideOutputs`): decoding the
  * source a second time for them cost about a tenth of the ladder's CPU. `cutPreviewFrames` still cuts them alone.
@@ -13,7 +13,7 @@ import {
   PREVIEW_MANIFEST,
   type PreviewManifest,
   planPreviewFrames,
-} from '../../../lambdas/core/domain/thumbnails.js';
+} from '../../../lambdas/core/domain/preview-frames.js';
 import { previewOutputArgs, QUIET, wholeSourceInputArgs } from './ffmpeg/args.js';
 import { previewFilter, type SideOutputs } from './ffmpeg/filter-graph.js';
 import { ffmpegLimits, runFfmpeg } from './ffmpeg/run.js';

@@ -11,7 +11,7 @@ import {
   MAX_THUMBNAIL_SIDE,
   parseAnimatedParams,
   parseThumbnailParams,
-} from './thumbnails.js';
+} from './image-params.js';
 
 /** Width and height are multiples of this (a 32-pixel step is invisible in a preview, and 640 = 20 × 32). */
 export const IMAGE_SIZE_STEP = 32;

@@ -1,6 +1,7 @@
 /**
  * Mux's image URLs of a playback id (https://docs.mux.com/guides/get-images-from-a-video), drawn by the playback
- * function from what the transcoder cut (domain/thumbnails.ts) and returned as bytes:
+ * function from what the transcoder cut (domain/thumbnails.ts, domain/preview-frames.ts), with the parameters
+ * domain/image-params.ts checks, and returned as bytes:
  * - `/{playbackId}/thumbnail.{jpg,png,webp}` — `time`, `width`, `height`, `fit_mode`, `rotate`, `flip_v`, `flip_h`,
  *   from the still nearest `time` (default: the middle);
  * - `/{playbackId}/animated.{gif,webp}` — `start`, `end`, `width`, `height`, `fps`, from the preview frames;
@@ -13,10 +14,6 @@
 import { decodeJwt } from 'jose';
 import type { Sharp } from 'sharp';
 import { canonicalAnimatedQuery, canonicalThumbnailQuery } from '../domain/image-grid.js';
-import { assetOutputPrefix } from '../domain/layout.js';
-import type { AssetRecord } from '../domain/media.js';
-import type { ViewerHeaders } from '../domain/playback-restrictions.js';
-import type { TokenAudience } from '../domain/playback-token.js';
 import {
   type AnimatedParams,
   animationFps,
@@ -24,21 +21,29 @@ import {
   type FitMode,
   fittedSize,
   IMAGE_PARAMETERS,
-  PREVIEW_MANIFEST,
-  type PreviewManifest,
   parseAnimatedParams,
   parseThumbnailParams,
-  planImages,
-  previewFramesFor,
-  previewSheetFile,
   rotatedSize,
   type Size,
+  type ThumbnailParams,
+} from '../domain/image-params.js';
+import { assetOutputPrefix } from '../domain/layout.js';
+import type { AssetRecord } from '../domain/media.js';
+import type { ViewerHeaders } from '../domain/playback-restrictions.js';
+import type { TokenAudience } from '../domain/playback-token.js';
+import {
+  PREVIEW_MANIFEST,
+  type PreviewManifest,
+  previewFramesFor,
+  previewSheetFile,
+} from '../domain/preview-frames.js';
+import {
+  planImages,
   STORYBOARD_IMAGE,
   STORYBOARD_VTT,
   stillFile,
   stillIndexAt,
   storyboardMetadata,
-  type ThumbnailParams,
 } from '../domain/thumbnails.js';
 import type { MediaRepository, PlaybackRestrictionRepository, SigningKeyRepository } from '../ports.js';
 import type { TextObjects } from './playback.js';

@@ -5,13 +5,8 @@
 import { join } from 'node:path';
 import type { Chunk, ChunkAudioWindow } from '../../../../lambdas/core/domain/chunks.js';
 import { AUDIO_ONLY_RENDITION, type LadderPlan, type VideoPlan } from '../../../../lambdas/core/domain/ladder.js';
-import {
-  type ImagePlan,
-  PREVIEW_DIR,
-  type PreviewManifest,
-  STILLS_DIR,
-  STORYBOARD_IMAGE,
-} from '../../../../lambdas/core/domain/thumbnails.js';
+import { PREVIEW_DIR, type PreviewManifest } from '../../../../lambdas/core/domain/preview-frames.js';
+import { type ImagePlan, STILLS_DIR, STORYBOARD_IMAGE } from '../../../../lambdas/core/domain/thumbnails.js';
 import {
   audioArgs,
   decimalSeconds,

@@ -4,7 +4,8 @@
  */
 
 import type { VideoPlan } from '../../../../lambdas/core/domain/ladder.js';
-import type { ImagePlan, PreviewManifest } from '../../../../lambdas/core/domain/thumbnails.js';
+import type { PreviewManifest } from '../../../../lambdas/core/domain/preview-frames.js';
+import type { ImagePlan } from '../../../../lambdas/core/domain/thumbnails.js';
 import { burnOverlays } from '../options/overlay-filter.js';
 import { decimalSeconds } from './args.js';
 

@@ -24,10 +24,8 @@ import {
   RENDITION_PLAYLIST,
   variantUri,
 } from '../../../../lambdas/core/domain/playlist.js';
+import { PREVIEW_DIR, PREVIEW_MANIFEST, type PreviewManifest } from '../../../../lambdas/core/domain/preview-frames.js';
 import {
-  PREVIEW_DIR,
-  PREVIEW_MANIFEST,
-  type PreviewManifest,
   planImages,
   STILLS_DIR,
   STORYBOARD_IMAGE,
