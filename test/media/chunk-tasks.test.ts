@@ -364,9 +364,9 @@ describe('chunk tasks with real ffmpeg', () => {
           const around = (pcm: Int16Array) => psnr(reference, primed(pcm), at - 2048, at + 2048);
           // And the half second after it, where an encoder whose state has not caught up differs most (with 3 s of
           // pre-roll: 15 dB worse than the single pass after the join at 26 s).
-          const after = (pcm: Int16Array) => psnr(reference, primed(pcm), at + 4096, at + 24000);
+          const justAfter = (pcm: Int16Array) => psnr(reference, primed(pcm), at + 4096, at + 24000);
           expect(around(ourPcm), `join at ${c.startSeconds}s`).toBeGreaterThan(around(theirPcm) - 3);
-          expect(after(ourPcm), `after the join at ${c.startSeconds}s`).toBeGreaterThan(after(theirPcm) - 3);
+          expect(justAfter(ourPcm), `after the join at ${c.startSeconds}s`).toBeGreaterThan(justAfter(theirPcm) - 3);
         }
       }
     },
