@@ -2,7 +2,6 @@
  * The ladder's filter graph: one decode feeding every rung and every image output, for the single pass and, on the
  * asset's clock, for a chunk. Pure: no I/O.
  */
-
 import type { VideoPlan } from '../../../../lambdas/core/domain/ladder.js';
 import type { PreviewManifest } from '../../../../lambdas/core/domain/preview-frames.js';
 import type { ImagePlan } from '../../../../lambdas/core/domain/thumbnails.js';
