@@ -189,19 +189,15 @@ export function chunkAudioCutArgs(encoded: string, window: ChunkAudioWindow, out
 
 function sideOutputArgs(outDir: string, { images, previews }: SideOutputs): string[] {
   return [
-    ...(images ? imageOutputArgs(outDir, images) : []),
+    ...(images ? imageOutputArgs(outDir) : []),
     ...(previews ? previewOutputArgs(join(outDir, PREVIEW_DIR), previews.frameList) : []),
   ];
 }
 
-/**
- * Stills numbered from 0 (`thumbnails/0000.jpg` is at 0 s), at most the plan's count as a chunk's are (a clip's read
- * may hand over a frame past its end, which could start one more interval), and the one storyboard sprite.
- */
-function imageOutputArgs(outDir: string, images: ImagePlan): string[] {
+/** Stills numbered from 0 (`thumbnails/0000.jpg` is at 0 s), and the one storyboard sprite. */
+function imageOutputArgs(outDir: string): string[] {
   return [
-    ...['-map', '[stills]', '-fps_mode', 'passthrough', '-q:v', '3', '-frames:v', String(images.count)],
-    ...['-start_number', '0'],
+    ...['-map', '[stills]', '-fps_mode', 'passthrough', '-q:v', '3', '-start_number', '0'],
     join(outDir, STILLS_DIR, '%04d.jpg'),
     ...['-map', '[storyboard]', '-frames:v', '1', '-q:v', '5', '-update', '1', join(outDir, STORYBOARD_IMAGE)],
   ];

@@ -81,12 +81,15 @@ export function filterGraph(
   const from = chunk ? `trim=start=${decimalSeconds(chunk.startSeconds)},` : '';
   const sidePads: string[] = [];
   if (images) {
-    const { intervalSeconds: i, still, tile, columns, rows } = images;
+    const { intervalSeconds: i, still, tile, columns, rows, count } = images;
     // The first frame at or after each multiple of the interval (the fps filter would take the last one before
     // the next), so still k shows the moment k × interval; a chunk's frames are on the asset's clock too.
     const newMoment = `isnan(prev_selected_t)+gt(floor(t/${i}),floor(prev_selected_t/${i}))`;
     const mine = chunk ? `gte(t,${(chunk.firstStill ?? 0) * i})*(${newMoment})` : newMoment;
-    const scaled = `[images]${from}select='${mine}',scale=${still.width}:${still.height},setsar=1`;
+    // At most the planned stills, as a chunk's output caps its own: a clip's read can hand over a frame past its end,
+    // which could start one more interval (and an unplanned still, and tile).
+    const planned = chunk ? '' : `trim=end_frame=${count},`;
+    const scaled = `[images]${from}select='${mine}',${planned}scale=${still.width}:${still.height},setsar=1`;
     sidePads.push('[images]');
     if (chunk) branches.push(`${scaled}[stills]`);
     else
