@@ -1,7 +1,7 @@
 /**
- * `npm run bench [-- --seconds 300] [-- --no-platform] [-- --workers 2] [-- --repeat 3] [-- --no-quality]`: how fast the
- * transcoder is, against the bare ffmpeg lower bound and a naive baseline, on a generated 1080p30 source. Not a test:
- * it measures and prints.
+ * `npm run bench [-- --seconds 300] [-- --no-platform] [-- --workers 2] [-- --repeat 3] [-- --no-quality]`: how
+ * fast the transcoder is, against the bare ffmpeg lower bound and a naive baseline, on a generated 1080p30 source.
+ * Not a test: it measures and prints.
  *
  * 1. bare ffmpeg: decode only; the ONE ffmpeg command that makes every output Gamma makes (ladder, stills,
  *    storyboard, preview frames; the same arguments the single pass runs, without any platform around it); the

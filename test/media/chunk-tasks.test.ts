@@ -176,7 +176,7 @@ describe('chunk tasks with real ffmpeg', () => {
         ...['-show_entries', 'stream=nb_read_packets', '-of', 'csv=p=0', source],
       ]);
       const sourceFrames = Number(counted.trim());
-      // The asset is the clip where there is one (options/clip.ts), and its audio reference the source's from its start.
+      // The asset is the clip where there is one (options/clip.ts); its audio reference, the source's from its start.
       const { probe: asset, window } = windowSource(probed, clip ? { clip } : {});
       const sourcePcm = await monoSamples(source, join(work, 'source.pcm'));
       const reference = clip ? sourcePcm.subarray(Math.round(clip.startSeconds * 48000)) : sourcePcm;
@@ -351,8 +351,8 @@ describe('chunk tasks with real ffmpeg', () => {
         // Decoded: the chunks' audio is the single pass's (the first chunk bit for bit; later ones from encoders that
         // started 5 s earlier, whose state differs a little: about as far from the codec's own error on this signal,
         // ~43 dB against the source), and no join clicks — around each, the error against the source is within 3 dB
-        // of the single pass's there (a click, or the encoder's fresh start, costs 5–15 dB). fMP4 segments keep the encoder's priming: decoded sample i + 1024 is
-        // source sample i.
+        // of the single pass's there (a click, or the encoder's fresh start, costs 5–15 dB). fMP4 segments keep the
+        // encoder's priming: decoded sample i + 1024 is source sample i.
         const ourPcm = await decodedAudio(out);
         const theirPcm = await decodedAudio(join(single, name));
         const primed = (pcm: Int16Array) => pcm.subarray(1024);

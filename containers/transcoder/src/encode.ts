@@ -1,5 +1,6 @@
 /**
- * The encoders: each runs ffmpeg (command lines from ffmpeg/encode-args.ts and ffmpeg/args.ts) and leaves its outputs in a folder.
+ * The encoders: each runs ffmpeg (command lines from ffmpeg/encode-args.ts and ffmpeg/args.ts) and leaves its
+ * outputs in a folder.
  *
  * - `encodeHls`: the whole ladder in ONE ffmpeg process. The source is decoded once, split, scaled per rung and fed
  *   to one H.264 encoder and one HLS muxer per rung; every encoder gets the same frames and forced keyframes at the

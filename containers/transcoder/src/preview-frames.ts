@@ -1,8 +1,9 @@
 /**
- * The preview frames animated GIF/WebP previews are assembled from (domain/preview-frames.ts `planPreviewFrames`): `fps`
- * frames a second at the preview size, tiled into JPEG sheets under `<outDir>/preview/`, with the manifest that
- * says what was cut. They are a side output of the ladder's own decode (ffmpeg/filter-graph.ts `SideOutputs`): decoding the
- * source a second time for them cost about a tenth of the ladder's CPU. `cutPreviewFrames` still cuts them alone.
+ * The preview frames animated GIF/WebP previews are assembled from (domain/preview-frames.ts
+ * `planPreviewFrames`): `fps` frames a second at the preview size, tiled into JPEG sheets under `<outDir>/preview/`,
+ * with the manifest that says what was cut. They are a side output of the ladder's own decode
+ * (ffmpeg/filter-graph.ts `SideOutputs`): decoding the source a second time for them cost about a tenth of the
+ * ladder's CPU. `cutPreviewFrames` still cuts them alone.
  */
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';

@@ -231,8 +231,9 @@ export const AUDIO_PRIME_SECONDS = 0.1;
  * How a chunk encodes its own slice of the audio so that the slices join as one stream. The whole source's encode
  * puts packet k at k × 1024 samples (of the output rate) on the timeline its slices are cut on; a chunk keeps the
  * packets from the first at or after its start to the first at or after its end (the next chunk's first), so the
- * slices partition that grid. It reads the source from `readFromSeconds`, a grid point AUDIO_PREROLL_SECONDS earlier (and on a whole input sample, so a resampler starts in the same phase), for `readSeconds` (absent: to
- * the end), encodes it, and keeps by stream copy the packets between `keepFromSeconds` and `keepToSeconds` of that
+ * slices partition that grid. It reads the source from `readFromSeconds`, a grid point AUDIO_PREROLL_SECONDS
+ * earlier (and on a whole input sample, so a resampler starts in the same phase), for `readSeconds` (absent: to the
+ * end), encodes it, and keeps by stream copy the packets between `keepFromSeconds` and `keepToSeconds` of that
  * encode's own timeline (half a frame before each packet, so no rounding decides), shifted by `shiftSeconds` so the
  * slice's times count from the chunk's start as the chunk's mux expects. Where the read seeks, it decodes from
  * `primeSeconds` earlier and drops those samples before the encoder (AUDIO_PRIME_SECONDS).

@@ -46,7 +46,8 @@ export interface SourceProbe {
   durationSeconds: number;
   /**
    * The file's start time as ffmpeg reports it (`format.start_time`; absent when 0): ffmpeg counts a read's
-   * timestamps from it, so a chunk that keeps the file's own timestamps takes it away (ffmpeg/encode-args.ts `chunkFfmpegArgs`).
+   * timestamps from it, so a chunk that keeps the file's own timestamps takes it away (ffmpeg/encode-args.ts
+   * `chunkFfmpegArgs`).
    */
   startSeconds?: number;
   /**

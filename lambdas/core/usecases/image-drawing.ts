@@ -36,7 +36,8 @@ const SHARP_FIT: Record<FitMode, { fit: 'fill' | 'cover' | 'contain'; position?:
 
 /**
  * Rotate the still, fit it into the requested box (sized from the video's own size, as Mux does: the stills are
- * stored at most 720p, and nothing is drawn larger than the still), then flip. sharp flips before it rotates, so for a quarter turn the axes swap.
+ * stored at most 720p, and nothing is drawn larger than the still), then flip. sharp flips before it rotates, so for
+ * a quarter turn the axes swap.
  */
 export async function drawThumbnail(
   still: Uint8Array,

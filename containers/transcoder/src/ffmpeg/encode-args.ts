@@ -110,7 +110,7 @@ export function chunkFfmpegArgs(
     originSeconds: options.sourceStartSeconds + clip,
     startSeconds: start,
     endSeconds: end,
-    ...(side.images && { firstStill: side.images.firstStill }),
+    ...(side.images && { firstStill: side.images.firstStill, stills: side.images.stills }),
     ...(side.previews && { frames: side.previews.frames }),
   };
   return [
@@ -140,7 +140,7 @@ function chunkSideOutputArgs(outDir: string, { images, previews }: ChunkSideOutp
     ...(images
       ? [
           ...['-map', '[stills]', '-fps_mode', 'passthrough', '-q:v', '3'],
-          ...['-frames:v', String(images.stills), '-start_number', String(images.firstStill)],
+          ...['-start_number', String(images.firstStill)],
           join(outDir, STILLS_DIR, '%04d.jpg'),
         ]
       : []),

@@ -46,15 +46,16 @@ export function previewFilter(
 
 /**
  * Where a chunk's decode sits in the source (chunkFfmpegArgs): its frames keep the file's timestamps, which read
- * `originSeconds` at the asset's start; it owns the frames from `startSeconds` to `endSeconds`,
- * the stills from `firstStill` and at most `frames` preview frames; its storyboard is assembled from every chunk's
- * stills by the task that finishes the asset.
+ * `originSeconds` at the asset's start; it owns the frames from `startSeconds` to `endSeconds`, `stills` stills from
+ * `firstStill` and at most `frames` preview frames; its storyboard is assembled from every chunk's stills by the
+ * task that finishes the asset.
  */
 export interface ChunkPosition {
   originSeconds: number;
   startSeconds: number;
   endSeconds: number;
   firstStill?: number;
+  stills?: number;
   frames?: number;
 }
 
@@ -77,7 +78,7 @@ export function filterGraph(
   const head = burnOverlays(`[0:v:0]${common.join(',')}`, overlays);
   const rungPads = rungs.map((_, i) => `[r${i}]`).join('');
   const branches = rungs.map((r, i) => `[r${i}]scale=${r.width}:${r.height},setsar=1[v${i}]`);
-  // A chunk's images keep the frames from its start, each branch to its own count (chunkSideOutputArgs).
+  // A chunk's images keep the frames from its start, each branch to its own count.
   const from = chunk ? `trim=start=${decimalSeconds(chunk.startSeconds)},` : '';
   const sidePads: string[] = [];
   if (images) {
@@ -86,10 +87,10 @@ export function filterGraph(
     // the next), so still k shows the moment k × interval; a chunk's frames are on the asset's clock too.
     const newMoment = `isnan(prev_selected_t)+gt(floor(t/${i}),floor(prev_selected_t/${i}))`;
     const mine = chunk ? `gte(t,${(chunk.firstStill ?? 0) * i})*(${newMoment})` : newMoment;
-    // At most the planned stills, as a chunk's output caps its own: a clip's read can hand over a frame past its end,
-    // which could start one more interval (and an unplanned still, and tile).
-    const planned = chunk ? '' : `trim=end_frame=${count},`;
-    const scaled = `[images]${from}select='${mine}',${planned}scale=${still.width}:${still.height},setsar=1`;
+    // At most the planned stills (a chunk's share, or all): a read past the end — a chunk's lookahead, a clip's frame
+    // after its end — could start one more interval (and an unplanned still, and tile).
+    const planned = `trim=end_frame=${chunk?.stills ?? count}`;
+    const scaled = `[images]${from}select='${mine}',${planned},scale=${still.width}:${still.height},setsar=1`;
     sidePads.push('[images]');
     if (chunk) branches.push(`${scaled}[stills]`);
     else

@@ -1,6 +1,7 @@
 /**
- * The filter-graph part of watermarks (options/watermark.ts prepares them): pure, and imported by ffmpeg/filter-graph.ts;
- * the command line (ffmpeg/encode-args.ts) adds each image as an input after the source (input k + 1 is `overlays[k]`).
+ * The filter-graph part of watermarks (options/watermark.ts prepares them): pure, and imported by
+ * ffmpeg/filter-graph.ts; the command line (ffmpeg/encode-args.ts) adds each image as an input after the source
+ * (input k + 1 is `overlays[k]`).
  */
 import type { OverlayPlan } from '../../../../lambdas/core/domain/overlays.js';
 
