@@ -1,14 +1,37 @@
 /**
  * CPU seconds for `npm run bench` (Linux /proc): of the child processes this process has waited for, and of a
- * running process with the children IT has waited for — the local worker service's workers are long-lived, so the
- * jobs they run (each a process of its own with its ffmpeg) count only through the workers' own figures.
+ * running process with the children IT has waited for — the local worker service's workers are long-lived, and so
+ * are their job processes (job-process.ts), so the jobs they run count through those processes' own figures.
  */
 import { spawn } from 'node:child_process';
+import { readdir, readFile } from 'node:fs/promises';
 import { processCpu } from '../containers/transcoder/src/process-cpu.js';
 
 /** CPU seconds of every child process this process has waited for so far. */
 export async function childCpuSeconds(): Promise<number> {
   return (await processCpu('self'))?.children ?? 0;
+}
+
+/** `roots` and every live process descended from them (a worker's job process, its ffmpeg), from /proc. */
+export async function withDescendants(roots: readonly number[]): Promise<number[]> {
+  const parents = new Map<number, number>();
+  for (const name of await readdir('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const stat = await readFile(`/proc/${name}/stat`, 'utf8').catch(() => undefined);
+    // After the command name (which may hold spaces): state, then the parent's pid.
+    const ppid = stat && Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    if (ppid) parents.set(Number(name), ppid);
+  }
+  const found = new Set(roots);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const [pid, ppid] of parents)
+      if (found.has(ppid) && !found.has(pid)) {
+        found.add(pid);
+        grew = true;
+      }
+  }
+  return [...found];
 }
 
 /** A running process's CPU seconds: its own and its waited-for descendants'; undefined once it is gone. */
@@ -22,13 +45,13 @@ export async function processCpuSeconds(pid: number): Promise<number | undefined
  * their pids when asked). A child alive at the start and reaped since counts in `childCpuSeconds`, its CPU before
  * the start taken off.
  */
-export async function cpuMeter(live: () => number[]): Promise<() => Promise<number>> {
+export async function cpuMeter(live: () => Promise<number[]>): Promise<() => Promise<number>> {
   const reaped0 = await childCpuSeconds();
   const before = new Map<number, number>();
-  for (const pid of live()) before.set(pid, (await processCpuSeconds(pid)) ?? 0);
+  for (const pid of await live()) before.set(pid, (await processCpuSeconds(pid)) ?? 0);
   return async () => {
     const now = new Map<number, number>();
-    for (const pid of live()) {
+    for (const pid of await live()) {
       const cpu = await processCpuSeconds(pid);
       if (cpu !== undefined) now.set(pid, cpu);
     }

@@ -39,7 +39,10 @@ export interface Measured {
   /** The source's bytes per second of media, and the ladder's output bytes per source second (uploaded). */
   sourceBytesPerS: number;
   outputBytesPerS: number;
-  /** The platform's per-job overhead: a job's process loading the transcoder's entry module (node, SDK clients). */
+  /**
+   * A process loading the transcoder's entry module (node, SDK clients): paid by each chunk task, and by a queue
+   * worker's job process once, before its first job (job-process.ts).
+   */
   jobStartCpuS: number;
   /** The finisher's storyboard sprite drawn from the stills, per still (at most 100 stills: domain/thumbnails.ts). */
   storyboardCpuPerStillS: number;
@@ -135,8 +138,11 @@ export const queueChunks = (c: Constants, sourceS: number, workers: number): Chu
     firstChunkSegments: c.firstChunkSegments,
   });
 
-/** A job's start on a warm worker: its long poll returns, its process starts (single-threaded). */
-const jobStart = (m: Measured, c: Constants) => c.warmPickupS + onWorker(c, m.jobStartCpuS, c.vcpu, 1);
+/**
+ * A job's start on a warm worker: its long poll returns and the job goes to the worker's job process, which was
+ * loaded before it came (job-process.ts). A chunk task's start pays the load (`jobStartCpuS`) after Fargate's.
+ */
+const jobStart = (c: Constants) => c.warmPickupS;
 
 /**
  * One chunk job on a worker: pick-up and process start, its byte range read, its encode (audio, ladder, images),
@@ -146,7 +152,7 @@ export function chunkJobSeconds(m: Measured, c: Constants, seconds: number): num
   const read = s3Read(c, seconds * m.sourceBytesPerS * m.rangeReadOverhead, m.rangeRequests, c.vcpu);
   const encode = onWorker(c, m.chunkFixedCpuS + m.chunkPerSourceCpuS * seconds, c.vcpu);
   const lastUpload = (Math.min(seconds, c.segmentS) * m.outputBytesPerS) / (c.s3BytesPerSPerVcpu * c.vcpu);
-  return jobStart(m, c) + read + encode + lastUpload + 3 * c.writeS;
+  return jobStart(c) + read + encode + lastUpload + 3 * c.writeS;
 }
 
 /**
@@ -163,7 +169,7 @@ export function queueModel(m: Measured, sourceS: number, workers: number, c: Con
   const check = onWorker(c, m.decodeCheckCpuS, c.vcpu, 1) + m.decodeCheckRequests * c.s3FirstByteS;
   // Chunk 0 starts once ffprobe has answered; the decode check runs beside it, then the plan is written and read
   // back, and only then is anything of chunk 0 published (strategies/chunk-fan-out.ts).
-  const probedS = c.dispatchS + jobStart(m, c) + probe;
+  const probedS = c.dispatchS + jobStart(c) + probe;
   const plannedS = probedS + check + 2 * c.writeS;
   const firstS = c.firstSegmentS;
   const firstRead = s3Read(c, firstS * m.sourceBytesPerS * m.rangeReadOverhead, m.rangeRequests, c.vcpu);

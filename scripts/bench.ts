@@ -29,7 +29,7 @@ import { type LadderPlan, planLadder } from '../lambdas/core/domain/ladder.js';
 import { PREVIEW_DIR, planPreviewFrames } from '../lambdas/core/domain/preview-frames.js';
 import { planImages, STILLS_DIR } from '../lambdas/core/domain/thumbnails.js';
 import { GammaClient } from '../test/support/client.js';
-import { cpuMeter, run, type Timing, timed } from './bench-cpu.js';
+import { cpuMeter, run, type Timing, timed, withDescendants } from './bench-cpu.js';
 import { type LocalRun, type OverheadPair, printAll } from './bench-print.js';
 import { runQualityBench } from './bench-quality.js';
 import { measureSteps } from './bench-steps.js';
@@ -109,8 +109,8 @@ async function measurePairs(
 async function measureGamma(platform: Platform, source: string): Promise<LocalRun> {
   const client = new GammaClient(platform.config);
   const upload = await client.createUpload();
-  // The queue workers live on: their jobs' CPU is read from their own /proc figures, not this process's.
-  const cpu = await cpuMeter(() => platform.workers?.pids() ?? []);
+  // The queue workers and their job processes live on: their CPU is read from their own /proc figures.
+  const cpu = await cpuMeter(() => withDescendants(platform.workers?.pids() ?? []));
   await client.put(upload.url, source);
   const t0 = performance.now();
   const since = () => (performance.now() - t0) / 1000;

@@ -5,7 +5,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { childCpuSeconds, cpuMeter, medianBy, processCpuSeconds } from '../../scripts/bench-cpu.js';
+import { childCpuSeconds, cpuMeter, medianBy, processCpuSeconds, withDescendants } from '../../scripts/bench-cpu.js';
 
 /** A child that waits for a line, burns about 0.3 s of CPU, says `done` and idles (a queue worker after a job). */
 function worker(): { child: ChildProcess; burn: () => Promise<void> } {
@@ -38,7 +38,7 @@ describe('cpuMeter', () => {
     async () => {
       const { child, burn } = worker();
       const pid = child.pid as number;
-      const meter = await cpuMeter(() => [pid]);
+      const meter = await cpuMeter(async () => [pid]);
       const reaped0 = await childCpuSeconds();
       await burn();
       expect((await childCpuSeconds()) - reaped0).toBe(0);
@@ -55,12 +55,35 @@ describe('cpuMeter', () => {
       const pid = child.pid as number;
       await burn();
       expect(await processCpuSeconds(pid)).toBeGreaterThanOrEqual(0.25);
-      const meter = await cpuMeter(() => (child.exitCode === null && child.signalCode === null ? [pid] : []));
+      const meter = await cpuMeter(async () => (child.exitCode === null && child.signalCode === null ? [pid] : []));
       await stop(child);
       expect(Math.abs(await meter())).toBeLessThan(0.05);
     },
     SLOW,
   );
+});
+
+describe('withDescendants', () => {
+  it("finds a worker's job process and the job process's own child, and nothing else", async () => {
+    // A worker whose child (its job process) starts one of its own (its ffmpeg), then says the grandchild's pid.
+    const script = `const { spawn } = require('node:child_process');
+      const c = spawn(process.execPath, ['-e', "require('node:child_process').spawn('sleep', ['30'], { stdio: 'ignore' }); setInterval(() => {}, 1000)"], { stdio: 'ignore' });
+      process.stdout.write(String(c.pid) + '\\n'); setInterval(() => {}, 1000);`;
+    const worker = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'ignore'], detached: true });
+    const jobPid = Number(String(await once(worker.stdout as NodeJS.ReadableStream, 'data')).trim());
+    try {
+      let found: number[] = [];
+      for (let i = 0; i < 100 && found.length < 3; i++) {
+        found = await withDescendants([worker.pid as number]);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(found).toHaveLength(3); // the worker, its job process, and that one's child
+      expect(found).toContain(jobPid);
+      expect(found).not.toContain(process.pid);
+    } finally {
+      process.kill(-(worker.pid as number), 'SIGKILL');
+    }
+  });
 });
 
 describe('medianBy', () => {

@@ -45,8 +45,9 @@ describe('the queue path', () => {
 
   it('plays after the dispatch, a pick-up, ffprobe and the first segment, the decode check beside it, worked by hand', () => {
     const row = queueModel(measured, 600, 32);
-    // 1 + 0.1 + 0.3 / 0.75 (job start, one thread) + 0.2 / 0.75 + 2 × 0.05 (ffprobe): chunk 0 starts here.
-    const probed = 1 + 0.1 + 0.4 + 0.2 / 0.75 + 0.1;
+    // 1 + 0.1 (pick-up: the worker's job process is already loaded) + 0.2 / 0.75 + 2 × 0.05 (ffprobe): chunk 0
+    // starts here.
+    const probed = 1 + 0.1 + 0.2 / 0.75 + 0.1;
     // + the decode check (0.15 / 0.75 + 3 × 0.05) + the plan's write and read back.
     expect(row.plannedS).toBeCloseTo(probed + 0.15 / 0.75 + 0.15 + 0.06, 6);
     // + 3 first bytes + the first segment's 2 MB at 100 MB/s + 7.5 CPU-s of chunk 0 and the check's 0.15 on 4 vCPU
@@ -57,7 +58,7 @@ describe('the queue path', () => {
   it('waits for the decode check and the plan before publishing chunk 0 when the check is the longer', () => {
     const slowCheck = { ...measured, decodeCheckCpuS: 9, firstSegmentCpuS: 0.3 };
     const row = queueModel(slowCheck, 600, 32);
-    const probed = 1 + 0.1 + 0.4 + 0.2 / 0.75 + 0.1;
+    const probed = 1 + 0.1 + 0.2 / 0.75 + 0.1;
     expect(row.firstPlayableS).toBeCloseTo(row.plannedS + 0.02 + 0.06, 6); // + chunk 0's upload and 2 writes
     expect(row.plannedS).toBeCloseTo(probed + 9 / 0.75 + 0.15 + 0.06, 6);
   });
@@ -94,9 +95,9 @@ describe('the queue path', () => {
     expect(row.publishS).toBeCloseTo(0.05 + 0.1 / 0.75 + 7 * 0.03, 9);
   });
 
-  it('prices a chunk job as pick-up, job start, range read, encode, last upload and three writes', () => {
-    // 18 s: 0.1 + 0.4 + (3 × 0.05 + 18 MB at 100 MB/s) + (1.5 + 21.6) / 3 + 6 MB at 100 MB/s + 0.09
-    expect(chunkJobSeconds(measured, AWS, 18)).toBeCloseTo(0.1 + 0.4 + 0.15 + 0.18 + 23.1 / RATE + 0.06 + 0.09, 6);
+  it('prices a chunk job as pick-up, range read, encode, last upload and three writes (no process start)', () => {
+    // 18 s: 0.1 + (3 × 0.05 + 18 MB at 100 MB/s) + (1.5 + 21.6) / 3 + 6 MB at 100 MB/s + 0.09
+    expect(chunkJobSeconds(measured, AWS, 18)).toBeCloseTo(0.1 + 0.15 + 0.18 + 23.1 / RATE + 0.06 + 0.09, 6);
   });
 
   it('on one worker encodes the whole source in one pass', () => {

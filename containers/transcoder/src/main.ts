@@ -11,8 +11,9 @@
  * Exit code 0 means the asset became ready (or this chunk was counted); 2 that the asset was settled otherwise (errored
  * for an unusable source, or no longer preparing), so a retry would change nothing; anything else exits 1 (the
  * task-stopped handler, or the work queue's re-delivery, takes it from there). Started with WORK_QUEUE_URL and no
- * ASSET_ID, the process is a queue worker (worker.ts) that runs each job it takes through this same entry point.
- * Importing this module runs nothing: `run()` is called only when started directly.
+ * ASSET_ID, the process is a queue worker (worker.ts) that runs each job it takes through `run()` in its job process
+ * (job-process.ts: this entry point started with JOB_PROCESS_FLAG, kept from job to job). Importing this module runs
+ * nothing: `run()` is called only when started directly.
  */
 import { rm } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
@@ -30,6 +31,7 @@ import { addMaster, addStaticRenditions } from './asset-edits.js';
 import { encodeChunkAudio, encodeHls, encodeHlsChunk, encodeStoryboard } from './encode.js';
 import { makeWorkDir, prepareToolProcess } from './ffmpeg/tools.js';
 import { readJob, type TranscoderJob } from './job.js';
+import { EXIT, JOB_PROCESS_FLAG, serveJobs } from './job-process.js';
 import { jobClientConfig } from './job-scope.js';
 import { transcribeGeneratedTracks } from './options/generated-subtitles.js';
 import { afterTranscode, onReadyAsset, readyAssetDeps, type Task } from './options/ready-asset.js';
@@ -37,14 +39,14 @@ import { detectShots } from './options/shots.js';
 import type { TaskMode } from './options/task-mode.js';
 import { prepareTracks } from './options/tracks.js';
 import { probe } from './probe.js';
-import { processCpu } from './process-cpu.js';
+import { type ProcessCpu, processCpu } from './process-cpu.js';
 import { localSource, prepareSource } from './source.js';
 import { S3Storage } from './storage.js';
 import { chunkFanOut, fanOutChunks, mayFanOut, recordedChunks } from './strategies/chunk-fan-out.js';
 import { chunkTask } from './strategies/chunk-task.js';
 import type { Outcome, StrategyContext, TranscoderDeps } from './strategies/context.js';
 import { singlePass } from './strategies/single-pass.js';
-import { EXIT, work } from './worker.js';
+import { work } from './worker.js';
 
 export type { ChunkEncoders, TranscoderDeps } from './strategies/context.js';
 
@@ -191,24 +193,31 @@ async function runWorker(): Promise<number> {
 }
 
 /**
- * A job run as a process of its own (by a worker, or as a task): its log ends with where its CPU went — this process
- * (its start, the SDK, uploads) and its ffmpeg and ffprobe — so `npm run bench` can say what the overhead is made of.
+ * Runs a job and logs where its CPU went — this process (its start, the SDK, uploads) and its ffmpeg and ffprobe — so
+ * `npm run bench` can say what the overhead is made of. A task's job is its whole process, counted from its start; a
+ * worker's job process counts each job from `since`, the process's figures when the job came.
  */
-async function runJobProcess(): Promise<number> {
-  const code = await run();
+async function runCounted(env: NodeJS.ProcessEnv, since?: ProcessCpu): Promise<number> {
+  const code = await run({ env });
   const cpu = await processCpu();
   if (cpu) {
-    const chunk = Number(optional('CHUNK_INDEX') ?? 0);
     const seconds = (n: number) => Math.round(n * 100) / 100;
     new Logger({ serviceName: SERVICE_NAME }).info('Job CPU', {
-      ...{ assetId: optional('ASSET_ID'), chunk, code },
-      ...{ ownCpuSeconds: seconds(cpu.own), toolsCpuSeconds: seconds(cpu.children) },
+      ...{ assetId: optional('ASSET_ID', env), chunk: Number(optional('CHUNK_INDEX', env) ?? 0), code },
+      ownCpuSeconds: seconds(cpu.own - (since?.own ?? 0)),
+      toolsCpuSeconds: seconds(cpu.children - (since?.children ?? 0)),
     });
   }
   return code;
 }
 
+/** How the entry point was started: a worker's job process, a queue worker, or one job (a task). */
+function main(): Promise<number> {
+  if (process.argv.includes(JOB_PROCESS_FLAG)) return serveJobs(async (env) => runCounted(env, await processCpu()));
+  const isWorker = optional('WORK_QUEUE_URL') !== undefined && optional('ASSET_ID') === undefined;
+  return isWorker ? runWorker() : runCounted(process.env);
+}
+
 const startedDirectly = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
-const isWorker = optional('WORK_QUEUE_URL') !== undefined && optional('ASSET_ID') === undefined;
 if (startedDirectly) prepareToolProcess();
-if (startedDirectly) process.exit(await (isWorker ? runWorker() : runJobProcess()));
+if (startedDirectly) process.exit(await main());

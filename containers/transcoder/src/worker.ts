@@ -1,13 +1,12 @@
 /**
  * The queue worker (CHUNK_WORKERS=queue): a long-running process of the worker service that takes one job at a time
  * from the work queue (a whole transcode, or one chunk of one) and runs it as the transcoder task would — the same
- * entry point, in a process of its own with the job as its environment — so a job that crashes takes only its own
- * process with it. While the job runs its message stays invisible (the worker extends its visibility); it is deleted
+ * entry point, with the job as its environment — in its job process (job-process.ts), a child kept from one job to
+ * the next, so a job that crashes takes only that process with it. While the job runs its message stays invisible (the worker extends its visibility); it is deleted
  * once the job has settled its asset or chunk. A job that fails is made visible again at once, and a worker that
  * dies lets its job reappear after the visibility timeout: either way it is re-run alone, and after the queue's
  * receive limit it goes to the dead-letter queue, whose function errors the asset.
  */
-import { spawn } from 'node:child_process';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import {
   ChangeMessageVisibilityCommand,
@@ -20,9 +19,7 @@ import { jobEnvironment } from '../../../lambdas/core/adapters/job-environment.j
 import { ENV, optional, required } from '../../../lambdas/core/env.js';
 import type { TranscodeJob } from '../../../lambdas/core/ports.js';
 import { checkJob } from './job-check.js';
-
-/** What a job's process exits with: 0 done, SETTLED the asset is settled another way (errored, deleted), else failed. */
-export const EXIT = { done: 0, failed: 1, settled: 2 } as const;
+import { EXIT, JobProcess } from './job-process.js';
 
 /** SQS's longest long poll: an idle worker makes one request every 20 s. */
 const WAIT_SECONDS = 20;
@@ -31,8 +28,8 @@ export interface WorkerDeps {
   sqs: SQSClient;
   env: NodeJS.ProcessEnv;
   logger: Logger;
-  /** Runs one job to its exit code (default: this entry point in a child process with the job's variables). */
-  runJob?: (job: TranscodeJob, env: NodeJS.ProcessEnv) => Promise<number>;
+  /** Runs one job to its exit code (default: in the worker's job process, job-process.ts, with the job's variables). */
+  runJob?: (job: TranscodeJob) => Promise<number>;
   /** Why a job must not run, read from the asset it names (default: job-check.ts `checkJob`). */
   checkJob?: (job: TranscodeJob, env: NodeJS.ProcessEnv) => Promise<string | undefined>;
   /** Stops taking jobs once true (SIGTERM: the service is scaling in or replacing the task). */
@@ -44,22 +41,38 @@ export async function work(deps: WorkerDeps): Promise<number> {
   const queueUrl = required('WORK_QUEUE_URL', deps.env);
   const visibility = Number(optional('WORK_VISIBILITY_SECONDS', deps.env) ?? '60');
   if (!(visibility >= 3)) throw new Error(`${ENV.WORK_VISIBILITY_SECONDS} must be at least 3 seconds`);
+  // Started now, so the first job finds it loaded; its own environment is the worker's, a job's comes with the job.
+  const jobProcess = deps.runJob ? undefined : new JobProcess({ entryPoint: process.argv[1] as string, env: deps.env });
+  jobProcess?.prepare();
+  const runJob = deps.runJob ?? ((job: TranscodeJob) => (jobProcess as JobProcess).run(jobVariables(job)));
   deps.logger.info('Worker ready', { queueUrl, visibility });
-  while (!deps.stopping()) {
-    const { Messages = [] } = await deps.sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: queueUrl,
-        MaxNumberOfMessages: 1,
-        WaitTimeSeconds: WAIT_SECONDS,
-        MessageSystemAttributeNames: ['ApproximateReceiveCount'],
-      }),
-    );
-    for (const message of Messages) await handle(deps, queueUrl, visibility, message);
+  try {
+    while (!deps.stopping()) {
+      const { Messages = [] } = await deps.sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: queueUrl,
+          MaxNumberOfMessages: 1,
+          WaitTimeSeconds: WAIT_SECONDS,
+          MessageSystemAttributeNames: ['ApproximateReceiveCount'],
+        }),
+      );
+      for (const message of Messages) await handle({ ...deps, runJob }, queueUrl, visibility, message);
+    }
+  } finally {
+    jobProcess?.close();
   }
   return 0;
 }
 
-async function handle(deps: WorkerDeps, queueUrl: string, visibility: number, message: Message): Promise<void> {
+const jobVariables = (job: TranscodeJob) =>
+  Object.fromEntries(jobEnvironment(job).map(({ name, value }) => [name, value]));
+
+async function handle(
+  deps: WorkerDeps & Required<Pick<WorkerDeps, 'runJob'>>,
+  queueUrl: string,
+  visibility: number,
+  message: Message,
+): Promise<void> {
   const { sqs, logger } = deps;
   const receipt = message.ReceiptHandle as string;
   const job = parseJob(message.Body);
@@ -100,7 +113,7 @@ async function handle(deps: WorkerDeps, queueUrl: string, visibility: number, me
   );
   let code: number;
   try {
-    code = await (deps.runJob ?? runInChildProcess)(job, deps.env);
+    code = await deps.runJob(job);
   } finally {
     clearInterval(heartbeat);
   }
@@ -120,17 +133,4 @@ function parseJob(body: string | undefined): TranscodeJob | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** This entry point again, with the job's variables: a transcoder task's run in a process of its own. */
-function runInChildProcess(job: TranscodeJob, env: NodeJS.ProcessEnv): Promise<number> {
-  const jobEnv = Object.fromEntries(jobEnvironment(job).map(({ name, value }) => [name, value]));
-  const child = spawn(process.execPath, [...process.execArgv, process.argv[1] as string], {
-    env: { ...env, ...jobEnv },
-    stdio: 'inherit',
-  });
-  return new Promise((resolve) => {
-    child.on('error', () => resolve(EXIT.failed));
-    child.on('exit', (code) => resolve(code ?? EXIT.failed));
-  });
 }

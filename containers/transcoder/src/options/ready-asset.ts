@@ -19,10 +19,10 @@ import { SHOTS_RESTARTABLE, type ShotsRecord } from '../../../../lambdas/core/do
 import { optional } from '../../../../lambdas/core/env.js';
 import { makeWorkDir } from '../ffmpeg/tools.js';
 import type { TranscoderJob } from '../job.js';
+import { EXIT } from '../job-process.js';
 import { bucketFiles } from '../static-renditions.js';
 import { S3Storage } from '../storage.js';
 import type { ReadyAssetDeps, TranscoderDeps } from '../strategies/context.js';
-import { EXIT } from '../worker.js';
 import { preparingGenerated, transcribeGeneratedTracks, transcribesInTask } from './generated-subtitles.js';
 import { detectShots } from './shots.js';
 import { hasPreparingTracks, prepareTracks } from './tracks.js';

@@ -1,0 +1,120 @@
+/**
+ * The process a queue worker runs its jobs in: one child of the worker, started before the first job and kept for
+ * the next, so a job does not pay node's start and the bundle's load (≈ 0.25 CPU-s) nor run the SDK's code cold — the
+ * price of a process per job was ≈ 0.8 CPU-s a job, 3% of a minute's encode cut into four jobs (README, How fast).
+ *
+ * A job that crashes still takes only this process with it, never the worker: the worker reports the job failed (it
+ * goes back on the queue) and starts another process. Jobs run one at a time, and what one job leaves behind cannot
+ * reach the next through the environment — each job's variables are passed to `run()` as its own `env`, never set on
+ * the process. What it could leave in memory goes with the process: after a job that did not end cleanly, and once
+ * the process has grown past `RECYCLE_RSS_BYTES`, it is replaced.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+
+/** Exits of a job: 0 done, 2 its asset was settled another way (errored, deleted), anything else failed. */
+export const EXIT = { done: 0, failed: 1, settled: 2 } as const;
+
+/** The flag that starts the entry point as a job process (main.ts). */
+export const JOB_PROCESS_FLAG = '--jobs-from-parent';
+
+export interface JobProcessProps {
+  /** The transcoder's entry module, started with `JOB_PROCESS_FLAG`. */
+  readonly entryPoint: string;
+  /** The process's environment: the worker's own, without any job's variables (those come with each job). */
+  readonly env: NodeJS.ProcessEnv;
+  /** node's options for it. @default the worker's own (`process.execArgv`) */
+  readonly execArgv?: readonly string[];
+  /** Past this resident size after a job, the process is replaced before the next. @default 1 GiB */
+  readonly recycleRssBytes?: number;
+}
+
+/** The worker's message: one job's variables. */
+interface JobMessage {
+  env: Record<string, string>;
+}
+
+/** The job process's reply: how the job ended, and how big the process is now. */
+interface JobReply {
+  code: number;
+  rss: number;
+}
+
+/** The worker's side: runs each job in the one job process, starting (or replacing) it when needed. */
+export class JobProcess {
+  private child?: ChildProcess;
+
+  constructor(private readonly props: JobProcessProps) {}
+
+  /** Starts the process ahead of the first job, so that job does not wait for the bundle to load. */
+  prepare(): void {
+    this.child ??= this.start();
+  }
+
+  /** Runs one job with `jobEnv` over the process's environment; resolves to its exit code and never rejects. */
+  run(jobEnv: Record<string, string>): Promise<number> {
+    const child = this.child ?? this.start();
+    this.child = child;
+    return new Promise((resolve) => {
+      const settle = (code: number, keep: boolean) => {
+        child.off('message', onReply);
+        child.off('exit', onExit);
+        if (!keep) this.retire(child);
+        resolve(code);
+      };
+      const onReply = (reply: JobReply) =>
+        settle(
+          reply.code,
+          (reply.code === EXIT.done || reply.code === EXIT.settled) &&
+            reply.rss < (this.props.recycleRssBytes ?? 1024 ** 3),
+        );
+      // Died mid-job (a crash, the out-of-memory killer): the job failed, whatever the exit code says.
+      const onExit = (code: number | null) => settle(code && code !== EXIT.done ? code : EXIT.failed, false);
+      child.on('message', onReply);
+      child.on('exit', onExit);
+      const message: JobMessage = { env: jobEnv };
+      child.send(message, (error) => {
+        if (!error) return;
+        child.kill('SIGKILL');
+        settle(EXIT.failed, false);
+      });
+    });
+  }
+
+  /** Lets the process end (it exits once disconnected, between jobs). */
+  close(): void {
+    if (this.child) this.retire(this.child);
+  }
+
+  private start(): ChildProcess {
+    const { entryPoint, env, execArgv = process.execArgv } = this.props;
+    const child = spawn(process.execPath, [...execArgv, entryPoint, JOB_PROCESS_FLAG], {
+      env,
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    child.on('error', () => this.retire(child));
+    // One that dies between jobs is replaced at the next job, not sent it.
+    child.on('exit', () => this.retire(child));
+    return child;
+  }
+
+  /** Lets go of the process: between jobs it exits once disconnected (`serveJobs`). */
+  private retire(child: ChildProcess): void {
+    if (this.child === child) this.child = undefined;
+    if (child.connected) child.disconnect();
+  }
+}
+
+/**
+ * The job process's side: runs each job the worker sends with `run`, replies with its code, and ends when the worker
+ * lets go of it (or dies).
+ */
+export function serveJobs(run: (env: NodeJS.ProcessEnv) => Promise<number>): Promise<number> {
+  return new Promise((resolve) => {
+    process.on('message', async (message: JobMessage) => {
+      const code = await run({ ...process.env, ...message.env });
+      const reply: JobReply = { code, rss: process.memoryUsage().rss };
+      process.send?.(reply);
+    });
+    process.once('disconnect', () => resolve(0));
+  });
+}
