@@ -100,8 +100,8 @@ describe('every media tool goes through the runner', () => {
     readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
       e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
     );
-  // worker.ts starts this entry point again (a job's own Node process, which needs the job's credentials).
-  const allowed = new Set(['ffmpeg/tools.ts', 'worker.ts']);
+  // job-process.ts starts this entry point again (a worker's job process, which needs the jobs' credentials).
+  const allowed = new Set(['ffmpeg/tools.ts', 'job-process.ts']);
 
   it('no other transcoder module starts processes', () => {
     const spawning = files(root)

@@ -44,7 +44,7 @@ export function ladderFfmpegArgs(
   if (!video) return [...head, ...audio, ...hls(AUDIO_ONLY_RENDITION)];
   return [
     ...head,
-    ...['-filter_complex', filterGraph(video, side, undefined, plan.window && plan.sourceSeconds)],
+    ...['-filter_complex', filterGraph(video, side, plan.window && { clipSeconds: plan.sourceSeconds })],
     ...video.rungs.flatMap((rung, i) => [
       ...['-map', `[v${i}]`, ...videoArgs(rung, video, cuts)],
       ...audio,
@@ -132,7 +132,7 @@ export function chunkFfmpegArgs(
 
 /** A chunk's filter graph: the rungs and its share of the images, on the asset's clock (`filterGraph`). */
 function chunkFilterGraph(video: VideoPlan, position: ChunkPosition, { images, previews }: ChunkSideOutputs): string {
-  return filterGraph(video, { ...(images && { images: images.plan }), ...(previews && { previews }) }, position);
+  return filterGraph(video, { ...(images && { images: images.plan }), ...(previews && { previews }) }, { chunk: position });
 }
 
 function chunkSideOutputArgs(outDir: string, { images, previews }: ChunkSideOutputs): string[] {

@@ -60,17 +60,24 @@ export interface ChunkPosition {
 }
 
 /**
+ * The frames an encode keeps when it is not the whole read: a chunk's own, or a single pass over a clip those of the
+ * clip's length (the read starts at the clip's start).
+ */
+export type EncodeSpan = { chunk: ChunkPosition } | { clipSeconds: number };
+
+/**
  * Decode once, convert to 8-bit 4:2:0 (what High profile and every player expect, even from 10-bit phone video),
  * resample the frame rate if the plan says so, then split into one scaler per rung and one branch per side output.
- * ffmpeg's decoder-side autorotation has already turned the frames upright, so rung sizes are display sizes. A chunk's
- * graph keeps its own frames (`chunk`); a single pass over a clip keeps those of its `clipSeconds`.
+ * ffmpeg's decoder-side autorotation has already turned the frames upright, so rung sizes are display sizes. `span`
+ * says which frames the encode keeps (a chunk's, a clip's) when not every frame read.
  */
 export function filterGraph(
   { fps, resampleFrameRate, rungs, overlays }: VideoPlan,
   side: SideOutputs = {},
-  chunk?: ChunkPosition,
-  clipSeconds?: number,
+  span?: EncodeSpan,
 ): string {
+  const chunk = span && 'chunk' in span ? span.chunk : undefined;
+  const clipSeconds = span && 'clipSeconds' in span ? span.clipSeconds : undefined;
   const { images, previews } = side;
   const rate = resampleFrameRate ? [`fps=${rationalRate(fps)}`] : [];
   const common = [...(chunk ? onAssetClock(chunk, rate) : rate), 'format=yuv420p'];
