@@ -118,6 +118,7 @@ export class LocalWorkerService {
       level?: string;
       ownCpuSeconds?: number;
       toolsCpuSeconds?: number;
+      residentMegabytes?: number;
     };
     try {
       entry = JSON.parse(line);
@@ -137,6 +138,10 @@ export class LocalWorkerService {
       );
     } else if (entry.message === 'Job CPU' && worker.job) {
       worker.job.cpu = { own: entry.ownCpuSeconds ?? 0, tools: entry.toolsCpuSeconds ?? 0 };
+      this.log(
+        `worker ${worker.id} chunk ${worker.job.chunk}: ${entry.ownCpuSeconds} CPU-s its own, ` +
+          `${entry.toolsCpuSeconds} ffmpeg's; its process holds ${entry.residentMegabytes} MB`,
+      );
     } else if (entry.message === 'Finished a job' || entry.message === 'A job failed; it goes back on the queue') {
       worker.job = undefined;
     } else if (entry.level === 'ERROR') {

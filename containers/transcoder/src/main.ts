@@ -206,6 +206,8 @@ async function runCounted(env: NodeJS.ProcessEnv, since?: ProcessCpu): Promise<n
       ...{ assetId: optional('ASSET_ID', env), chunk: Number(optional('CHUNK_INDEX', env) ?? 0), code },
       ownCpuSeconds: seconds(cpu.own - (since?.own ?? 0)),
       toolsCpuSeconds: seconds(cpu.children - (since?.children ?? 0)),
+      // What the process holds after the job: a worker's job process is replaced past 1 GiB (job-process.ts).
+      residentMegabytes: Math.round(process.memoryUsage().rss / 2 ** 20),
     });
   }
   return code;

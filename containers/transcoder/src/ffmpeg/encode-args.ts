@@ -132,7 +132,11 @@ export function chunkFfmpegArgs(
 
 /** A chunk's filter graph: the rungs and its share of the images, on the asset's clock (`filterGraph`). */
 function chunkFilterGraph(video: VideoPlan, position: ChunkPosition, { images, previews }: ChunkSideOutputs): string {
-  return filterGraph(video, { ...(images && { images: images.plan }), ...(previews && { previews }) }, { chunk: position });
+  return filterGraph(
+    video,
+    { ...(images && { images: images.plan }), ...(previews && { previews }) },
+    { chunk: position },
+  );
 }
 
 function chunkSideOutputArgs(outDir: string, { images, previews }: ChunkSideOutputs): string[] {
