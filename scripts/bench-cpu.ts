@@ -47,19 +47,33 @@ export async function processCpuSeconds(pid: number): Promise<number | undefined
  */
 export async function cpuMeter(live: () => Promise<number[]>): Promise<() => Promise<number>> {
   const reaped0 = await childCpuSeconds();
-  const before = new Map<number, number>();
-  for (const pid of await live()) before.set(pid, (await processCpuSeconds(pid)) ?? 0);
+  const before = await snapshot(live);
   return async () => {
-    const now = new Map<number, number>();
-    for (const pid of await live()) {
-      const cpu = await processCpuSeconds(pid);
-      if (cpu !== undefined) now.set(pid, cpu);
-    }
+    const now = await snapshot(live);
     let total = (await childCpuSeconds()) - reaped0;
     for (const [pid, cpu] of now) total += cpu - (before.get(pid) ?? 0);
     for (const [pid, cpu] of before) if (!now.has(pid)) total -= cpu;
     return total;
   };
+}
+
+/**
+ * The CPU figures of every live process, read while none of them ended: one reaped by its parent between the two
+ * reads would be counted nowhere (read after it was gone) or twice (read, then again in its parent's), so the reads
+ * are taken again until the processes are the same after them as before.
+ */
+async function snapshot(live: () => Promise<number[]>): Promise<Map<number, number>> {
+  for (let pids = await live(); ; ) {
+    const figures = new Map<number, number>();
+    for (const pid of pids) {
+      const cpu = await processCpuSeconds(pid);
+      if (cpu !== undefined) figures.set(pid, cpu);
+    }
+    const after = await live();
+    if (figures.size === pids.length && after.length === pids.length && after.every((pid) => figures.has(pid)))
+      return figures;
+    pids = after;
+  }
 }
 
 export interface Timing {

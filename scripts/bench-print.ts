@@ -31,8 +31,8 @@ export interface LocalRun {
   jobs: number;
   workers: number;
   /**
-   * Where `cpu` went: the jobs' ffmpeg and ffprobe, the job processes themselves (start, SDK, uploads), and the rest
-   * (the workers' polling and spawning); undefined where the jobs' logs did not say (chunk tasks).
+   * Where `cpu` went: the jobs' ffmpeg and ffprobe, the jobs' own (SDK, joining pieces, uploads), and the rest (the
+   * workers' polling, their job processes' start); undefined where the jobs' logs did not say (chunk tasks).
    */
   split?: { tools: number; jobProcesses: number; workers: number };
 }
@@ -119,8 +119,8 @@ export function printAll(r: BenchResults): void {
     if (split) {
       const share = (cpu: number) => `${cpu.toFixed(1)} CPU-s (${(cpu / median.bare).toFixed(3)}×)`;
       console.log(
-        `  of which ffmpeg and ffprobe ${share(split.tools)}, the job processes themselves ${share(split.jobProcesses)}, ` +
-          `the workers' polling and spawning ${share(split.workers)}`,
+        `  of which ffmpeg and ffprobe ${share(split.tools)}, the jobs' own ${share(split.jobProcesses)}, ` +
+          `the workers (polling, their job processes' start) ${share(split.workers)}`,
       );
     }
   }
@@ -135,7 +135,8 @@ export function printAll(r: BenchResults): void {
       `${pair(m.firstSegmentCpuS, w.first_segment_s)}; ranged probe ${pair(m.probeCpuS, w.probe_s)}, ` +
       `${m.probeRequests} requests, then its decode check ${pair(m.decodeCheckCpuS, w.decode_check_s)}, ` +
       `${m.decodeCheckRequests} requests (${(d.probe_bytes_read / 1e6).toFixed(2)} MB together); a chunk's range: ${m.rangeRequests} ` +
-      `requests, ${m.rangeReadOverhead.toFixed(2)}× its share of bytes; job process start ` +
+      `requests, ${m.rangeReadOverhead.toFixed(2)}× its share of bytes; a process's start (each chunk task's, a ` +
+      `worker's job process's once) ` +
       `${pair(m.jobStartCpuS, w.job_start_s)}; storyboard from ${d.storyboard_stills} stills ` +
       `${pair(m.storyboardCpuPerStillS * d.storyboard_stills, w.storyboard_s)}; single pass ` +
       `${m.singlePassCpuPerSourceS.toFixed(3)} CPU-s per source s, ${utilisation.toFixed(2)} CPU-s per wall second ` +

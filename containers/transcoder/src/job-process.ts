@@ -58,7 +58,10 @@ export class JobProcess {
       const settle = (code: number, keep: boolean) => {
         child.off('message', onReply);
         child.off('exit', onExit);
-        if (!keep) this.retire(child);
+        if (!keep) {
+          this.retire(child);
+          this.prepare(); // the next job finds its replacement loaded
+        }
         resolve(code);
       };
       const onReply = (reply: JobReply) =>
@@ -69,14 +72,16 @@ export class JobProcess {
         );
       // Died mid-job (a crash, the out-of-memory killer): the job failed, whatever the exit code says.
       const onExit = (code: number | null) => settle(code && code !== EXIT.done ? code : EXIT.failed, false);
+      const unusable = () => {
+        child.kill('SIGKILL');
+        settle(EXIT.failed, false);
+      };
+      // A process that could not start (no IPC channel: out of file descriptors, say) cannot take the job.
+      if (!child.connected) return unusable();
       child.on('message', onReply);
       child.on('exit', onExit);
       const message: JobMessage = { env: jobEnv };
-      child.send(message, (error) => {
-        if (!error) return;
-        child.kill('SIGKILL');
-        settle(EXIT.failed, false);
-      });
+      child.send(message, (error) => error && unusable());
     });
   }
 
