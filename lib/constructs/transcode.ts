@@ -177,6 +177,10 @@ export class FargateTranscoder extends Construct implements Transcoder {
       }),
       environment: this.staticEnvironment(props),
       readonlyRootFilesystem: false,
+      // An init process as PID 1 (tini): it reaps an ffmpeg left running by a job process that died, once it ends
+      // (it would otherwise stay a zombie of node, which reaps only its own children), and node, no longer PID 1,
+      // keeps the default action for signals it does not handle (a single job's SIGTERM ends it).
+      linuxParameters: new ecs.LinuxParameters(this, 'Linux', { initProcessEnabled: true }),
     });
     props.ingestBucket.grantRead(this.jobRole, 'uploads/*');
     props.outputBucket.grantPut(this.jobRole, 'assets/*');

@@ -256,6 +256,8 @@ describe('fargate transcoder', () => {
     expect(vars.TASK_DEFINITION_ARN).toBeUndefined();
     // Workers of 4 vCPU: the first job's one-segment chunk 0 (the whole ladder) encodes within the 5 s to playable.
     expect(def?.Properties).toMatchObject({ Cpu: '4096', Memory: '8192' });
+    // tini as PID 1: a job process's orphaned ffmpeg is reaped, and signals keep their default action.
+    expect(def?.Properties.ContainerDefinitions[0].LinuxParameters).toMatchObject({ InitProcessEnabled: true });
     const [, taskDef] = resources(t, 'AWS::ECS::TaskDefinition')[0] ?? [];
     expect(taskDef?.Properties).toMatchObject({ Cpu: '2048', Memory: '4096' });
     const ingest = policiesOfRole(q, logicalId(q, 'AWS::IAM::Role', 'Ingest/Function/ServiceRole'));
