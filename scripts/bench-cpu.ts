@@ -4,8 +4,8 @@
  * are their job processes (job-process.ts), so the jobs they run count through those processes' own figures.
  */
 import { spawn } from 'node:child_process';
-import { readdir, readFile } from 'node:fs/promises';
-import { processCpu } from '../containers/transcoder/src/process-cpu.js';
+import { readdir } from 'node:fs/promises';
+import { processCpu, procStat } from '../containers/transcoder/src/process-cpu.js';
 
 /** CPU seconds of every child process this process has waited for so far. */
 export async function childCpuSeconds(): Promise<number> {
@@ -17,9 +17,7 @@ export async function withDescendants(roots: readonly number[]): Promise<number[
   const parents = new Map<number, number>();
   for (const name of await readdir('/proc')) {
     if (!/^\d+$/.test(name)) continue;
-    const stat = await readFile(`/proc/${name}/stat`, 'utf8').catch(() => undefined);
-    // After the command name (which may hold spaces): state, then the parent's pid.
-    const ppid = stat && Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    const ppid = Number((await procStat(Number(name)))?.[1]);
     if (ppid) parents.set(Number(name), ppid);
   }
   const found = new Set(roots);

@@ -7,7 +7,7 @@
  * goes back on the queue) and starts another process. Jobs run one at a time, and what one job leaves behind cannot
  * reach the next through the environment — each job's variables are passed to `run()` as its own `env`, never set on
  * the process. What it could leave in memory goes with the process: after a job that did not end cleanly, and once
- * the process has grown past `RECYCLE_RSS_BYTES`, it is replaced.
+ * the process has grown past `recycleRssBytes`, it is replaced.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 
@@ -28,6 +28,8 @@ export interface JobProcessProps {
   readonly recycleRssBytes?: number;
 }
 
+const DEFAULT_RECYCLE_RSS_BYTES = 1024 ** 3;
+
 /** The worker's message: one job's variables. */
 interface JobMessage {
   env: Record<string, string>;
@@ -46,14 +48,15 @@ export class JobProcess {
   constructor(private readonly props: JobProcessProps) {}
 
   /** Starts the process ahead of the first job, so that job does not wait for the bundle to load. */
-  prepare(): void {
+  prepare(): ChildProcess {
     this.child ??= this.start();
+    return this.child;
   }
 
   /** Runs one job with `jobEnv` over the process's environment; resolves to its exit code and never rejects. */
   run(jobEnv: Record<string, string>): Promise<number> {
-    const child = this.child ?? this.start();
-    this.child = child;
+    const child = this.prepare();
+    const { recycleRssBytes = DEFAULT_RECYCLE_RSS_BYTES } = this.props;
     return new Promise((resolve) => {
       const settle = (code: number, keep: boolean) => {
         child.off('message', onReply);
@@ -65,11 +68,7 @@ export class JobProcess {
         resolve(code);
       };
       const onReply = (reply: JobReply) =>
-        settle(
-          reply.code,
-          (reply.code === EXIT.done || reply.code === EXIT.settled) &&
-            reply.rss < (this.props.recycleRssBytes ?? 1024 ** 3),
-        );
+        settle(reply.code, (reply.code === EXIT.done || reply.code === EXIT.settled) && reply.rss < recycleRssBytes);
       // Died mid-job (a crash, the out-of-memory killer): the job failed, whatever the exit code says.
       const onExit = (code: number | null) => settle(code && code !== EXIT.done ? code : EXIT.failed, false);
       const unusable = () => {

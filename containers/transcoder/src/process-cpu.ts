@@ -15,16 +15,20 @@ export interface ProcessCpu {
   children: number;
 }
 
+/**
+ * The fields of /proc/<pid>/stat after the command name (which may hold spaces): field 3 (state) is index 0, the
+ * parent's pid (4) index 1. Undefined where there is no /proc (not Linux) or once the process is gone.
+ */
+export async function procStat(pid: number | 'self'): Promise<string[] | undefined> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
+  return stat?.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
 /** Undefined where there is no /proc (not Linux) or once the process is gone. */
 export async function processCpu(pid: number | 'self' = 'self'): Promise<ProcessCpu | undefined> {
-  let stat: string;
-  try {
-    stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return undefined;
-  }
-  // After the command name (which may hold spaces), field 3 (state) is index 0: utime is field 14.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const fields = await procStat(pid);
+  if (!fields) return undefined;
+  // utime is field 14.
   const at = (field: number) => Number(fields[field - 3]) / TICKS;
   return { own: at(14) + at(15), children: at(16) + at(17) };
 }
