@@ -7,6 +7,8 @@ import { defineConfig } from 'vitest/config';
  */
 export default defineConfig({
   test: {
+    // One temp folder for the run, removed at its end (test/global-setup.ts).
+    globalSetup: ['test/global-setup.ts'],
     projects: [
       { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
       { extends: true, test: { name: 'media', include: ['test/media/**/*.test.ts'], testTimeout: 180_000 } },

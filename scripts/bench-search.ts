@@ -107,7 +107,11 @@ async function main() {
     AWS_REGION: 'us-east-1',
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   });
-  const emulator = startEmulator(port, join(STATE_DIR, 'logs', 'bench-search-ministack.log'), BENCH_STATE);
+  const emulator = startEmulator({
+    port,
+    logFile: join(STATE_DIR, 'logs', 'bench-search-ministack.log'),
+    stateDir: BENCH_STATE,
+  });
   let filled = false;
   try {
     for (let tries = 0; ; tries++) {

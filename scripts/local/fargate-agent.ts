@@ -18,6 +18,7 @@ import {
   type Task,
 } from '@aws-sdk/client-ecs';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import type { Scratch } from './scratch.js';
 
 export interface FargateAgentOptions {
   clusterArn: string;
@@ -27,6 +28,8 @@ export interface FargateAgentOptions {
   baseEnv: Record<string, string>;
   /** EventBridge source of the stop events (the stack's task-stopped rule matches it). */
   stopEventSource: string;
+  /** Where each task gets its own /tmp, removed when the task ends as a Fargate task's ephemeral storage is. */
+  scratch: Scratch;
   /** Tasks run at once; the rest wait, as on a capacity-limited cluster. @default 2 */
   concurrency?: number;
   /** Between SIGTERM and SIGKILL when a task is stopped (ECS's stopTimeout). @default 30 s, as on Fargate */
@@ -160,13 +163,19 @@ export class FargateAgent {
 
   private async launch(task: Task) {
     const taskArn = task.taskArn as string;
-    const env = { ...process.env, ...this.options.baseEnv, ...(await this.environmentOf(task)) };
+    const id = taskArn.split('/').pop() as string;
+    const tmp = this.options.scratch.tmp('tasks', id);
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      ...this.options.baseEnv,
+      ...(await this.environmentOf(task)),
+      TMPDIR: tmp.dir,
+    };
     const child = spawn(process.execPath, ['--enable-source-maps', this.options.entryPoint], {
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true, // its own process group, so a stop reaches ffmpeg too
     });
-    const id = taskArn.split('/').pop();
     this.log(`task ${id} started (asset ${env.ASSET_ID ?? '?'})`);
     const tail: string[] = [];
     const keep = (chunk: Buffer) => {
@@ -183,6 +192,7 @@ export class FargateAgent {
         if (exitCode !== 0) for (const line of tail.slice(-5)) this.log(`  ${id}: ${line}`);
         const { stoppedBy } = this.running.get(taskArn) ?? {};
         this.running.delete(taskArn);
+        tmp.remove();
         void this.reportStopped(task, exitCode, signal, stoppedBy).finally(resolve);
       });
     });

@@ -15,6 +15,7 @@ import { LOCAL_ECS_EVENT_SOURCE } from '../../lib/pipeline-stack.js';
 import { buildDashboard, startDashboardServer } from './dashboard-server.js';
 import { FargateAgent } from './fargate-agent.js';
 import { startS3RangeShim } from './s3-range-shim.js';
+import { Scratch } from './scratch.js';
 import { startStreamServer } from './stream-server.js';
 import { LocalWorkerService } from './worker-service.js';
 
@@ -112,8 +113,19 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, logFile: strin
   });
 }
 
+export interface EmulatorOptions {
+  port: number;
+  logFile: string;
+  /** Persist the emulator's state here, so that a restart brings it back. @default nothing persisted */
+  stateDir?: string;
+  /** Append to `logFile` (a restart) rather than start it anew. @default false */
+  append?: boolean;
+  /** The emulator's temp folder (its Lambda code caches, ≈ 0.1 GB a deploy). @default the OS temp folder */
+  tmpDir?: string;
+}
+
 /** Starts MiniStack with a clean environment: its Lambda workers inherit it, and must see only what AWS sets. */
-export function startEmulator(port: number, logFile: string, stateDir?: string, append = false): ChildProcess {
+export function startEmulator({ port, logFile, stateDir, append = false, tmpDir }: EmulatorOptions): ChildProcess {
   const bin = join(VENV_BIN, 'ministack');
   if (!existsSync(bin)) throw new Error(`${bin} is missing: run  node scripts/bootstrap.mjs`);
   const out = createWriteStream(logFile, { flags: append ? 'a' : 'w' });
@@ -121,6 +133,7 @@ export function startEmulator(port: number, logFile: string, stateDir?: string, 
     env: {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
+      ...(tmpDir && { TMPDIR: tmpDir }),
       GATEWAY_PORT: String(port),
       BIND_HOST: '127.0.0.1',
       IOT_MTLS_ENABLED: '0',
@@ -185,12 +198,16 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
   const stop = async () => {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
   };
+  // Removed last, once every process that writes into it has stopped.
+  const scratch = Scratch.create();
+  cleanups.push(async () => scratch.remove());
   try {
     log(`[gamma] starting the AWS emulator (MiniStack) on ${endpoint}`);
     const emulatorLog = join(logDir, 'ministack.log');
     const stateDir = options.persistState ? join(logDir, 'emulator-state') : undefined;
     if (stateDir) rmSync(stateDir, { recursive: true, force: true });
-    let emulator = startEmulator(emulatorPort, emulatorLog, stateDir);
+    const emulatorOptions = { port: emulatorPort, logFile: emulatorLog, stateDir, tmpDir: scratch.dir('emulator') };
+    let emulator = startEmulator(emulatorOptions);
     cleanups.push(() => stopProcessGroup(emulator));
     const emulatorUp = () =>
       waitFor('the emulator', async () => (await fetch(`${endpoint}/_ministack/health`)).ok, 30_000);
@@ -199,7 +216,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       log(`[gamma] restarting the emulator (down for ${downMs / 1000}s)`);
       await stopProcessGroup(emulator);
       await new Promise((r) => setTimeout(r, downMs));
-      emulator = startEmulator(emulatorPort, emulatorLog, stateDir, true);
+      emulator = startEmulator({ ...emulatorOptions, append: true });
       await emulatorUp();
     };
 
@@ -212,7 +229,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       CDK_DEFAULT_REGION: REGION,
     };
     const cdk = join(ROOT, 'node_modules', '.bin', 'cdk');
-    const common = ['--no-notices', '--no-version-reporting', '--output', join(STATE_DIR, `cdk.out-${emulatorPort}`)];
+    const common = ['--no-notices', '--no-version-reporting', '--output', scratch.dir('cdk.out')];
     const deployLog = join(logDir, 'deploy.log');
     writeFileSync(deployLog, '');
     log('[gamma] deploying the CDK app into the emulator (cdk bootstrap + cdk deploy --all)');
@@ -261,6 +278,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       entryPoint: join(ROOT, 'containers', 'transcoder', 'dist', 'main.mjs'),
       baseEnv: taskEnv,
       stopEventSource: LOCAL_ECS_EVENT_SOURCE,
+      scratch,
       concurrency: options.concurrency,
       log,
     });
@@ -272,6 +290,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
         taskDefinitionArn: out('TaskDefinitionArn'),
         entryPoint: join(ROOT, 'containers', 'transcoder', 'dist', 'main.mjs'),
         baseEnv: taskEnv,
+        scratch,
         count: options.concurrency,
         log,
       });

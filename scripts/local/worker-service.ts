@@ -8,6 +8,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { DescribeTaskDefinitionCommand, ECSClient } from '@aws-sdk/client-ecs';
 import { signalGroup } from './fargate-agent.js';
+import type { Scratch } from './scratch.js';
 
 export interface WorkerServiceOptions {
   /** The transcoder task definition (its container's environment names the work queue). */
@@ -15,6 +16,8 @@ export interface WorkerServiceOptions {
   entryPoint: string;
   /** Environment every worker gets besides the task definition's (emulator endpoint and credentials). */
   baseEnv: Record<string, string>;
+  /** Where each worker gets its own /tmp, removed when the worker ends (a task's ephemeral storage). */
+  scratch: Scratch;
   /** Workers kept running. @default 2 */
   count?: number;
   log?: (line: string) => void;
@@ -84,8 +87,9 @@ export class LocalWorkerService {
 
   private launch(): void {
     const id = this.nextId++;
+    const tmp = this.options.scratch.tmp('workers', String(id));
     const child = spawn(process.execPath, ['--enable-source-maps', this.options.entryPoint], {
-      env: { ...process.env, ...this.options.baseEnv, ...this.env },
+      env: { ...process.env, ...this.options.baseEnv, ...this.env, TMPDIR: tmp.dir },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true, // its own process group, so a kill reaches the job's process and its ffmpeg too
     });
@@ -103,6 +107,7 @@ export class LocalWorkerService {
     });
     child.on('exit', (code, signal) => {
       this.workers.delete(id);
+      tmp.remove();
       this.log(`worker ${id} exited with ${signal ?? code}${worker.job ? ` holding chunk ${worker.job.chunk}` : ''}`);
       if (!this.stopping) this.launch();
     });

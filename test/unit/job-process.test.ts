@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -18,7 +18,7 @@ function jobProcess(props: Partial<JobProcessProps> = {}): JobProcess {
 async function job(p: JobProcess, vars: Record<string, string> = {}) {
   const out = join(dir, `${++jobs}.json`);
   const code = await p.run({ OUT: out, ...vars });
-  const seen = JSON.parse(readFileSync(out, 'utf8')) as { pid: number; leftover: string | null };
+  const seen = JSON.parse(readFileSync(out, 'utf8')) as { pid: number; leftover: string | null; tmp: string };
   return { code, ...seen };
 }
 
@@ -54,6 +54,18 @@ describe('JobProcess', () => {
     const next = await job(p);
     expect(next.code).toBe(EXIT.done);
     expect(next.pid).not.toBe(crashed.pid);
+  });
+
+  it('gives each process its own temp folder, removed when the process ends, however it ended', async () => {
+    const p = jobProcess();
+    const crashed = await job(p, { DO: 'crash' });
+    expect(crashed.tmp.startsWith(join(tmpdir(), 'gamma-job-'))).toBe(true);
+    const next = await job(p);
+    expect(next.tmp).not.toBe(crashed.tmp);
+    await expect.poll(() => existsSync(crashed.tmp)).toBe(false);
+    expect(existsSync(next.tmp)).toBe(true); // the kept process's, with the work its job left
+    p.close();
+    await expect.poll(() => existsSync(next.tmp)).toBe(false);
   });
 
   it('replaces a process that has grown past the limit once its job is done', async () => {

@@ -7,9 +7,14 @@
  * goes back on the queue) and starts another process. Jobs run one at a time, and what one job leaves behind cannot
  * reach the next through the environment — each job's variables are passed to `run()` as its own `env`, never set on
  * the process. What it could leave in memory goes with the process: after a job that did not end cleanly, and once
- * the process has grown past `recycleRssBytes`, it is replaced.
+ * the process has grown past `recycleRssBytes`, it is replaced. What it leaves on disk goes with it too: each process
+ * has its own temp folder (TMPDIR), removed when it ends — a job that dies mid-encode skips its own clean-up, and a
+ * worker is a task kept for days, whose ephemeral storage would fill with the segments of every such job.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /** Exits of a job: 0 done, 2 its asset was settled another way (errored, deleted), anything else failed. */
 export const EXIT = { done: 0, failed: 1, settled: 2 } as const;
@@ -91,13 +96,22 @@ export class JobProcess {
 
   private start(): ChildProcess {
     const { entryPoint, env, execArgv = process.execArgv } = this.props;
+    const tmp = mkdtempSync(join(tmpdir(), 'gamma-job-'));
+    chmodSync(tmp, 0o1777); // as /tmp: the media tools' user (MEDIA_TOOL_USER) makes its work folders in it
     const child = spawn(process.execPath, [...execArgv, entryPoint, JOB_PROCESS_FLAG], {
-      env,
+      env: { ...env, TMPDIR: tmp },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
-    child.on('error', () => this.retire(child));
+    const removeTmp = () => rmSync(tmp, { recursive: true, force: true });
+    child.on('error', () => {
+      this.retire(child);
+      if (child.pid === undefined) removeTmp(); // never started, so no exit will come
+    });
     // One that dies between jobs is replaced at the next job, not sent it.
-    child.on('exit', () => this.retire(child));
+    child.on('exit', () => {
+      this.retire(child);
+      removeTmp();
+    });
     return child;
   }
 
