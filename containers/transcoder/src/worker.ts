@@ -41,10 +41,7 @@ export async function work(deps: WorkerDeps): Promise<number> {
   const queueUrl = required('WORK_QUEUE_URL', deps.env);
   const visibility = Number(optional('WORK_VISIBILITY_SECONDS', deps.env) ?? '60');
   if (!(visibility >= 3)) throw new Error(`${ENV.WORK_VISIBILITY_SECONDS} must be at least 3 seconds`);
-  // Started now, so the first job finds it loaded; its own environment is the worker's, a job's comes with the job.
-  const jobProcess = deps.runJob ? undefined : new JobProcess({ entryPoint: process.argv[1] as string, env: deps.env });
-  jobProcess?.prepare();
-  const runJob = deps.runJob ?? ((job: TranscodeJob) => (jobProcess as JobProcess).run(jobVariables(job)));
+  const { runJob, close } = jobRunner(deps);
   deps.logger.info('Worker ready', { queueUrl, visibility });
   try {
     while (!deps.stopping()) {
@@ -59,9 +56,20 @@ export async function work(deps: WorkerDeps): Promise<number> {
       for (const message of Messages) await handle({ ...deps, runJob }, queueUrl, visibility, message);
     }
   } finally {
-    jobProcess?.close();
+    close();
   }
   return 0;
+}
+
+/**
+ * How the worker runs its jobs: as `deps.runJob` says, or in its job process, started now so the first job finds it
+ * loaded (its own environment is the worker's; a job's variables come with the job).
+ */
+function jobRunner(deps: WorkerDeps): { runJob: (job: TranscodeJob) => Promise<number>; close: () => void } {
+  if (deps.runJob) return { runJob: deps.runJob, close: () => {} };
+  const jobProcess = new JobProcess({ entryPoint: process.argv[1] as string, env: deps.env });
+  jobProcess.prepare();
+  return { runJob: (job) => jobProcess.run(jobVariables(job)), close: () => jobProcess.close() };
 }
 
 const jobVariables = (job: TranscodeJob) =>
