@@ -114,7 +114,7 @@ export class FargateAgent {
     }
     await this.honourStops();
     await this.reportNeverStarted();
-    while (this.queue.length > 0 && this.running.size < (this.options.concurrency ?? 2)) {
+    while (!this.stopped && this.queue.length > 0 && this.running.size < (this.options.concurrency ?? 2)) {
       const task = this.queue.shift() as Task;
       await this.launch(task);
     }
@@ -164,13 +164,9 @@ export class FargateAgent {
   private async launch(task: Task) {
     const taskArn = task.taskArn as string;
     const id = taskArn.split('/').pop() as string;
+    const taskEnv = await this.environmentOf(task);
     const tmp = this.options.scratch.tmp('tasks', id);
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      ...this.options.baseEnv,
-      ...(await this.environmentOf(task)),
-      TMPDIR: tmp.dir,
-    };
+    const env: NodeJS.ProcessEnv = { ...process.env, ...this.options.baseEnv, ...taskEnv, TMPDIR: tmp.dir };
     const child = spawn(process.execPath, ['--enable-source-maps', this.options.entryPoint], {
       env,
       stdio: ['ignore', 'pipe', 'pipe'],

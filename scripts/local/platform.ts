@@ -200,7 +200,9 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
   };
   // Removed last, once every process that writes into it has stopped.
   const scratch = Scratch.create();
-  cleanups.push(async () => scratch.remove());
+  cleanups.push(async () => {
+    scratch.remove();
+  });
   try {
     log(`[gamma] starting the AWS emulator (MiniStack) on ${endpoint}`);
     const emulatorLog = join(logDir, 'ministack.log');

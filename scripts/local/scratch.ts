@@ -44,22 +44,37 @@ export class Scratch {
   tmp(...path: string[]): { dir: string; remove: () => void } {
     const dir = this.dir(...path);
     chmodSync(dir, 0o1777);
-    return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+    return { dir, remove: () => removeFolder(dir) };
   }
 
-  remove(): void {
-    rmSync(this.root, { recursive: true, force: true });
+  remove(): boolean {
+    return removeFolder(this.root);
   }
 }
 
-/** Removes the scratch folders under `parent` named `<prefix><pid>-…` whose process no longer runs. */
+/**
+ * Removes a folder, retrying while something still writes into it (an ffmpeg that outlives its task's node by a
+ * moment makes a removal fail with ENOTEMPTY); false, not an error, when it cannot: what is left is swept later.
+ */
+export function removeFolder(dir: string): boolean {
+  try {
+    rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Removes the scratch folders under `parent` named `<prefix><pid>-…` whose process no longer runs; one it cannot
+ * remove (another user's, or one a killed run's emulator still writes into) is left for a later sweep.
+ */
 export function removeAbandoned(parent: string, prefix: string): string[] {
   const removed: string[] = [];
   for (const name of readdirSync(parent)) {
     const pid = name.startsWith(prefix) ? Number(name.slice(prefix.length).split('-')[0]) : Number.NaN;
     if (!Number.isInteger(pid) || pid <= 0 || isAlive(pid)) continue;
-    rmSync(join(parent, name), { recursive: true, force: true });
-    removed.push(name);
+    if (removeFolder(join(parent, name))) removed.push(name);
   }
   return removed;
 }

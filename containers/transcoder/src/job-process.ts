@@ -49,6 +49,8 @@ interface JobReply {
 /** The worker's side: runs each job in the one job process, starting (or replacing) it when needed. */
 export class JobProcess {
   private child?: ChildProcess;
+  /** Temp folders of ended processes not yet removed (something still wrote into them), retried at each start. */
+  private readonly leftovers = new Set<string>();
 
   constructor(private readonly props: JobProcessProps) {}
 
@@ -96,13 +98,14 @@ export class JobProcess {
 
   private start(): ChildProcess {
     const { entryPoint, env, execArgv = process.execArgv } = this.props;
+    for (const dir of this.leftovers) this.removeTmp(dir);
     const tmp = mkdtempSync(join(tmpdir(), 'gamma-job-'));
     chmodSync(tmp, 0o1777); // as /tmp: the media tools' user (MEDIA_TOOL_USER) makes its work folders in it
     const child = spawn(process.execPath, [...execArgv, entryPoint, JOB_PROCESS_FLAG], {
       env: { ...env, TMPDIR: tmp },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
-    const removeTmp = () => rmSync(tmp, { recursive: true, force: true });
+    const removeTmp = () => this.removeTmp(tmp);
     child.on('error', () => {
       this.retire(child);
       if (child.pid === undefined) removeTmp(); // never started, so no exit will come
@@ -113,6 +116,19 @@ export class JobProcess {
       removeTmp();
     });
     return child;
+  }
+
+  /**
+   * Removes an ended process's temp folder, never throwing: an ffmpeg of a process that died can still be writing
+   * into it (it runs on until the init reaps it), and what is left is retried when the next process starts.
+   */
+  private removeTmp(dir: string): void {
+    try {
+      rmSync(dir, { recursive: true, force: true, maxRetries: 3, retryDelay: 100 });
+      this.leftovers.delete(dir);
+    } catch {
+      this.leftovers.add(dir);
+    }
   }
 
   /** Lets go of the process: between jobs it exits once disconnected (`serveJobs`). */
