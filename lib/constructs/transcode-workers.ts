@@ -15,8 +15,8 @@ export interface TranscodeWorkersProps {
   readonly securityGroup: ec2.ISecurityGroup;
   readonly mediaTable: dynamodb.ITable;
   /**
-   * Workers kept running when the queue is empty, so a new upload's first chunk starts at once (about $58 a month
-   * each for the default 2 vCPU / 4 GB ARM task, README Decisions). 0 scales to nothing at rest, and a job then
+   * Workers kept running when the queue is empty, so a new upload's first chunk starts at once (about $115 a month
+   * each for the default 4 vCPU / 8 GB ARM task, README Decisions). 0 scales to nothing at rest, and a job then
    * waits for a scaling alarm and a Fargate start-up (minutes).
    * @default 1
    */
