@@ -1,8 +1,9 @@
 /**
  * The dashboard in its second language, and its accessibility, in a real browser (Debian's Chromium through
  * playwright-core) against the local platform. The browser says it prefers French (`navigator.languages`), so
- * the dashboard starts in French; on each main view (sign-in, an upload in progress, the asset list, the asset
- * page with its player, and the list on a phone) the page shows no English message of the catalogue and axe-core
+ * the dashboard starts in French; on each main view (sign-in, an upload in progress, the asset list, an errored
+ * asset, the asset page with its player, and the list on a phone) the page shows no English message of the catalogue
+ * (the API's own words, marked `lang="en"`, aside) and axe-core
  * finds no serious or critical violation. Then the language menu switches to English and back, remembered across a
  * reload. Screenshots of each view go to test-results/screenshots/*-fr.png.
  */
@@ -13,6 +14,7 @@ import { type Browser, type BrowserContext, chromium, type Page, type Route } fr
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { en } from '../../web/src/i18n/en.js';
 import { fr } from '../../web/src/i18n/fr.js';
+import { mediaRepository } from '../support/aws.js';
 import { makeClip } from '../support/client.js';
 import { needsPlatform } from '../support/target.js';
 import { CHROMIUM_ARGS, SCREENSHOTS, seriousViolations } from './axe.js';
@@ -39,12 +41,23 @@ function literalFragments(message: string): string[] {
 /** Everything a person reads or hears on the page: its text, title and the labels assistive technology speaks. */
 const spokenText = (page: Page) =>
   page.evaluate(() => {
-    const attributes = ['aria-label', 'title', 'placeholder', 'alt', 'aria-valuetext'];
-    const labels = [...document.querySelectorAll('*')].flatMap((el) =>
-      attributes.map((name) => el.getAttribute(name) ?? ''),
+    // Text marked as another language is not the page's to translate: the API's own messages, in English
+    // (web/src/i18n `API_TEXT_LANGUAGE`). Left out of the read, then shown again.
+    const foreign = [...document.body.querySelectorAll<HTMLElement>('[lang]')].filter(
+      (el) => el.lang !== document.documentElement.lang,
     );
+    const display = foreign.map((el) => el.style.display);
+    for (const el of foreign) el.style.display = 'none';
+    const attributes = ['aria-label', 'title', 'placeholder', 'alt', 'aria-valuetext'];
+    const labels = [...document.querySelectorAll('*')]
+      .filter((el) => !foreign.some((f) => f.contains(el)))
+      .flatMap((el) => attributes.map((name) => el.getAttribute(name) ?? ''));
     // biome-ignore lint/performance/useDomNodeTextContent: the rendered text (hidden elements left out) is the point
-    return [document.title, document.body.innerText, ...labels].join('\n');
+    const text = [document.title, document.body.innerText, ...labels].join('\n');
+    foreign.forEach((el, i) => {
+      el.style.display = display[i] ?? '';
+    });
+    return text;
   });
 
 async function untranslated(page: Page): Promise<string[]> {
@@ -131,6 +144,33 @@ describe('dashboard in French, accessible', () => {
     };
     await expect.poll(summary).toBe(true);
     await checkView('assets-list');
+  });
+
+  it("shows an errored asset's reason in the API's words, marked as English, the rest in French", async () => {
+    const reason = 'The file could not be read as video or audio: Invalid data found when processing input';
+    const id = `fr${Date.now().toString(36)}x${Math.random().toString(36).slice(2, 10)}`;
+    const repository = mediaRepository(config);
+    await repository.createAsset({
+      id,
+      env: 'dev',
+      status: 'errored',
+      created_at: Math.floor(Date.now() / 1000),
+      source: { bucket: 'ingest', key: `uploads/${id}` },
+      playback_ids: [],
+      errors: { type: 'invalid_input', messages: [reason] },
+      meta: { title: `illisible ${Date.now().toString(36)}` }, // French words only, as the title above
+    });
+    try {
+      await page.reload();
+      const row = page.locator(`li[data-asset="${id}"]`);
+      await row.waitFor();
+      expect(await row.locator('.badge').textContent()).toBe('En erreur');
+      const shown = row.getByText(reason);
+      expect(await shown.getAttribute('lang')).toBe('en');
+      await checkView('assets-list-errored');
+    } finally {
+      await repository.deleteAsset(id);
+    }
   });
 
   it('shows the asset page with its player in French', async () => {

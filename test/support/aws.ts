@@ -1,5 +1,10 @@
 /** SDK clients for tests that reach past the API into the emulator (fault injection, raw queue messages). */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DescribeTasksCommand, type ECSClient, ListTasksCommand, type Task } from '@aws-sdk/client-ecs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoAssetSearch } from '../../lambdas/core/adapters/dynamo-asset-search.js';
+import { DynamoMediaRepository } from '../../lambdas/core/adapters/dynamo-media.js';
+import { withSearchIndex } from '../../lambdas/core/adapters/search-indexed-media.js';
 import type { LocalConfig } from '../../scripts/local/platform.js';
 
 /** Client options for the emulator of a running local platform. */
@@ -38,4 +43,16 @@ export async function tasksOfAsset(ecs: ECSClient, config: LocalConfig, assetId:
     tasks.push(...page.filter((t) => overrideOf(t, 'ASSET_ID') === assetId));
   }
   return tasks.sort((a, b) => (a.createdAt?.getTime() ?? 0) - (b.createdAt?.getTime() ?? 0));
+}
+
+/**
+ * The media table's repository as the API uses it (search entries included), for a test that writes assets the way
+ * the API would — many of them in seconds, or in a state no request reaches at once (errored) — without transcodes.
+ */
+export function mediaRepository(config: LocalConfig) {
+  const doc = DynamoDBDocumentClient.from(new DynamoDBClient(emulator(config)), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+  const table = config.resources.MediaTableName as string;
+  return withSearchIndex(new DynamoMediaRepository(doc, table), new DynamoAssetSearch(doc, table));
 }

@@ -6,7 +6,7 @@ import type { Asset } from './api.js';
 import type { DashboardConfig } from './config.js';
 import { h, ICONS, icon, type KeyedRow, replace, setText } from './dom.js';
 import { ago, bytes, createdAt, dateTime, duration, percent } from './format.js';
-import { t } from './i18n/index.js';
+import { API_TEXT_LANGUAGE, t } from './i18n/index.js';
 import { assetTitle, publicPlaybackId, resolution, statusBadge, thumbnail } from './ui.js';
 import type { UploadItem, UploadQueue } from './upload.js';
 
@@ -135,7 +135,9 @@ function assetRow(config: DashboardConfig, first: Asset): KeyedRow<Asset> {
     asset = next;
     setText(title, assetTitle(next));
     problem.hidden = next.status !== 'errored';
-    setText(problem, next.status === 'errored' ? (next.errors?.messages?.[0] ?? t('assets.processingFailed')) : '');
+    const reason = next.status === 'errored' ? next.errors?.messages?.[0] : undefined;
+    problem.lang = reason ? API_TEXT_LANGUAGE : '';
+    setText(problem, next.status === 'errored' ? (reason ?? t('assets.processingFailed')) : '');
     setText(length, duration(next.duration));
     setText(size, next.status === 'ready' ? resolution(next) : '—');
     if (el.dataset.status !== next.status) {

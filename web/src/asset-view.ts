@@ -6,7 +6,7 @@ import { ApiError, type Asset, type GammaApi } from './api.js';
 import { type DashboardConfig, playbackUrl, storyboardUrl, thumbnailUrl } from './config.js';
 import { h, ICONS, icon, replace } from './dom.js';
 import { bytes, createdAt, dateTime, number, spokenDuration } from './format.js';
-import { type MessageKey, t } from './i18n/index.js';
+import { API_TEXT_LANGUAGE, type MessageKey, t } from './i18n/index.js';
 import { createPlayer, type Player } from './player.js';
 import { textTracksCard, textTracksOf } from './text-tracks-card.js';
 import {
@@ -81,7 +81,9 @@ export function assetView(ctx: { config: DashboardConfig; api: GammaApi; id: str
           'div',
           { class: 'stage-message errored', role: 'alert' },
           h('h2', null, t('asset.cannotProcess')),
-          ...(a.errors?.messages?.length ? a.errors.messages : [t('asset.noReason')]).map((m) => h('p', null, m)),
+          ...(a.errors?.messages?.length
+            ? a.errors.messages.map((m) => h('p', { lang: API_TEXT_LANGUAGE }, m))
+            : [h('p', null, t('asset.noReason'))]),
           a.errors?.type && h('p', { class: 'muted small' }, t('asset.errorType', { type: a.errors.type })),
         ),
       );

@@ -6,7 +6,7 @@
  */
 import type { Asset, GammaApi } from './api.js';
 import { h } from './dom.js';
-import { t } from './i18n/index.js';
+import { API_TEXT_LANGUAGE, t } from './i18n/index.js';
 import { confirmDialog, statusBadge, toast } from './ui.js';
 
 interface TextTrack {
@@ -69,7 +69,7 @@ function trackRow(a: Asset, track: TextTrack, api: GammaApi, changed: (asset: As
     h('div', { class: 'text-track-line' }, h('strong', null, name), statusBadge(track.status), remove),
     h('span', { class: 'muted small' }, facts.join(' · ')),
     ...(track.status === 'errored'
-      ? (track.error?.messages ?? []).map((m) => h('p', { class: 'error-text small' }, m))
+      ? (track.error?.messages ?? []).map((m) => h('p', { class: 'error-text small', lang: API_TEXT_LANGUAGE }, m))
       : []),
   );
 }

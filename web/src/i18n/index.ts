@@ -40,6 +40,12 @@ export async function useLocale(locale?: Locale): Promise<void> {
 
 export const locale = (): Locale => current.locale;
 
+/**
+ * The language of what the API says in its own words (an asset's or a track's error messages: Mux's, in English),
+ * shown as it is: set as the `lang` of the element holding it, so a screen reader on a French page reads it in English.
+ */
+export const API_TEXT_LANGUAGE = 'en';
+
 /** A message of the current language, its arguments filled in. */
 export function t(key: MessageKey, values?: Values): string {
   return formatMessage(current.messages[key], values, current.locale);
