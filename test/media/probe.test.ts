@@ -91,6 +91,48 @@ describe('probe over a URL that answers an error', () => {
   );
 });
 
+describe('probe: sources that name other files', () => {
+  const playlist = (segment: string) => `#EXTM3U\n#EXT-X-TARGETDURATION:5\n#EXTINF:4.0,\n${segment}\n#EXT-X-ENDLIST\n`;
+  const refusal = (source: string) =>
+    probe(source).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+
+  it("refuses an HLS playlist of the worker's own files, naming why", async () => {
+    const secret = await clip('secret.ts', 2, 'mpegts');
+    const source = join(work, 'source');
+    await writeFile(source, playlist(`file://${secret}`));
+    const error = await refusal(source);
+    expect(error).toBeInstanceOf(InvalidInputError);
+    expect(error?.message).toMatch(/its format \(hls\) is not accepted: upload the video or audio file itself/);
+  });
+
+  it('refuses an HLS playlist read over a URL without fetching the segment it names', async () => {
+    const requested: string[] = [];
+    const server = createServer((req, res) => {
+      requested.push(req.url ?? '');
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      res.end(req.url?.startsWith('/source') ? playlist(`http://127.0.0.1:${port()}/elsewhere.ts`) : '');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = () => (server.address() as AddressInfo).port;
+    try {
+      const error = await refusal(`http://127.0.0.1:${port()}/source?X-Amz-Signature=secret`);
+      expect(error?.message).toMatch(/its format \(hls\) is not accepted/);
+      expect(requested.every((url) => url.startsWith('/source'))).toBe(true);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('refuses an ffconcat list the same way', async () => {
+    const source = join(work, 'concat-source');
+    await writeFile(source, `ffconcat version 1.0\nfile ${await clip('part.mp4', 1)}\n`);
+    expect((await refusal(source))?.message).toMatch(/its format \(concat\) is not accepted/);
+  });
+});
+
 describe('probe: decode check', () => {
   it('refuses a text file that starts with the AMR magic number, naming the stream and the cause', async () => {
     const text = join(work, 'notes.mp4');

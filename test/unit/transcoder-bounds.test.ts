@@ -22,7 +22,8 @@ const plan = planLadder(SOURCE);
 function inputOptions(args: string[]): string[][] {
   return args.flatMap((arg, i) => {
     if (arg !== '-i') return [];
-    const start = args.lastIndexOf('-protocol_whitelist', i) + 2;
+    // After the whitelists (protocols, formats) that precede every input.
+    const start = args.lastIndexOf('-format_whitelist', i) + 2;
     return [args.slice(start, i)];
   });
 }

@@ -8,6 +8,7 @@ import {
   decimalSeconds,
   inputArgs,
   inputProtocols,
+  MEDIA_FORMATS,
   sourceBoundSeconds,
 } from '../../containers/transcoder/src/ffmpeg/args.js';
 import {
@@ -44,6 +45,8 @@ describe('ffmpeg protocol whitelist', () => {
     expect(inputArgs('/work/source', ['-ss', '6'])).toEqual([
       '-protocol_whitelist',
       'file',
+      '-format_whitelist',
+      MEDIA_FORMATS,
       '-ss',
       '6',
       '-i',

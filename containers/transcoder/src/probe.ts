@@ -6,7 +6,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidInputError } from '../../../lambdas/core/domain/errors.js';
 import type { InputFile, InputTrack, SourceProbe } from '../../../lambdas/core/domain/ladder.js';
-import { inputArgs, inputProtocols } from './ffmpeg/args.js';
+import { FORMAT_REFUSED, inputArgs, inputProtocols, MEDIA_FORMATS } from './ffmpeg/args.js';
 import { makeWorkDir, runTool } from './ffmpeg/tools.js';
 
 /** The parts of `ffprobe -show_format -show_streams -print_format json` that are read. */
@@ -60,7 +60,7 @@ export async function probe(file: string, options: ProbeOptions = {}): Promise<S
 }
 
 async function ffprobe(file: string): Promise<FfprobeOutput> {
-  const args = ['-v', 'error', '-protocol_whitelist', inputProtocols(file)];
+  const args = ['-v', 'error', '-protocol_whitelist', inputProtocols(file), '-format_whitelist', MEDIA_FORMATS];
   args.push('-print_format', 'json', '-show_format', '-show_streams', file);
   try {
     const { stdout } = await runTool('ffprobe', args, { maxBuffer: 16 * 1024 * 1024 });
@@ -82,6 +82,11 @@ function withoutUrls(reason: string, file: string): string {
 /** ffprobe's own last message, without the file name it starts with ("<file>: Invalid data found …"). */
 function ffprobeReason(error: unknown, file: string): string {
   const stderr = (error as { stderr?: string }).stderr ?? '';
+  // "[hls @ 0x…] Format not on whitelist 'mov,…'": a playlist or another format that reads further files.
+  const refused = new RegExp(`\\[(\\w+) @ [^\\]]*\\] ${FORMAT_REFUSED}`).exec(stderr);
+  if (refused) {
+    return `its format (${refused[1]}) is not accepted: upload the video or audio file itself, not a playlist, a list of other files or a stream description`;
+  }
   const last = stderr.trim().split('\n').at(-1)?.trim() ?? '';
   const message = last.startsWith(`${file}: `) ? last.slice(file.length + 2) : last;
   return message || 'ffprobe failed';

@@ -39,9 +39,31 @@ export function inputProtocols(input: string): string {
   return 'file';
 }
 
-/** `-i input` preceded by its protocol whitelist and any input options (seeking, duration). */
+/**
+ * The demuxers ffmpeg and ffprobe may read an input with: video and audio containers and raw streams, the images a
+ * watermark comes as, and the formats of Gamma's own intermediate files (NUT pieces, numbered stills). Left out are
+ * those that open further files or URLs named inside the input — HLS and DASH playlists, concat lists, IMF packages,
+ * SDP and RTSP sessions — and the capture devices: an upload that is a playlist of `file:///…` segments was
+ * read off the worker's own disk into the uploader's asset, and one of `https://…` segments made the worker fetch
+ * them; the protocol whitelist cannot tell a playlist's own read from its segments'. Such a file is refused at the
+ * probe (`FORMAT_REFUSED`).
+ */
+export const MEDIA_FORMATS = [
+  ...['mov', 'matroska', 'avi', 'flv', 'live_flv', 'mpegts', 'mpegtsraw', 'mpeg', 'mpegvideo', 'm4v', 'asf', 'wtv'],
+  ...['mxf', 'gxf', 'lxf', 'dv', 'nut', 'nuv', 'rm', 'ogg', 'r3d', 'cine', 'bink', 'smk', 'thp', 'swf', 'ivf', 'obu'],
+  ...['h264', 'hevc', 'h261', 'h263', 'vc1', 'dirac', 'dnxhd', 'av1', 'mjpeg', 'mjpeg_2000', 'yuv4mpegpipe'],
+  ...['wav', 'w64', 'aiff', 'caf', 'mp3', 'aac', 'ac3', 'eac3', 'dts', 'dtshd', 'truehd', 'mlp', 'flac', 'wv'],
+  ...['ape', 'tta', 'tak', 'amr', 'amrnb', 'amrwb', 'au', 'voc', 'gsm', 'g722', 'g723_1', 'g729', 'mpc', 'mpc8'],
+  ...['oma', 'qcp', 'shn', 'dsf', 'loas', 'spdif', 's337m', 'xwma', 'wsaud'],
+  ...['gif', 'gif_pipe', 'apng', 'png_pipe', 'jpeg_pipe', 'webp_pipe', 'bmp_pipe', 'tiff_pipe', 'image2'],
+].join(',');
+
+/** What ffmpeg and ffprobe say of an input whose format is not among `MEDIA_FORMATS`. */
+export const FORMAT_REFUSED = 'Format not on whitelist';
+
+/** `-i input` preceded by its protocol and format whitelists and any input options (seeking, duration). */
 export function inputArgs(input: string, options: readonly string[] = []): string[] {
-  return ['-protocol_whitelist', inputProtocols(input), ...options, '-i', input];
+  return ['-protocol_whitelist', inputProtocols(input), '-format_whitelist', MEDIA_FORMATS, ...options, '-i', input];
 }
 
 /**

@@ -95,7 +95,9 @@ export function testBadgeArgs(out: string): string[] {
 /** What ffprobe says of an image: its codec and size. */
 async function probeImage(file: string): Promise<{ codec: string; width: number; height: number } | undefined> {
   try {
-    const args = ['-v', 'error', '-protocol_whitelist', 'file', '-select_streams', 'v:0'];
+    // Only image formats: an "image" that is a playlist must not open the files it names (ffmpeg/args.ts).
+    const formats = ['-format_whitelist', 'png_pipe,jpeg_pipe'];
+    const args = ['-v', 'error', '-protocol_whitelist', 'file', ...formats, '-select_streams', 'v:0'];
     const { stdout } = await runTool('ffprobe', [
       ...args,
       '-show_entries',
