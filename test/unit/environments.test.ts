@@ -63,5 +63,8 @@ describe('environments', () => {
       environment_name: 'dev',
       permissions: ['video:read'],
     });
+    // And, for a token that expires, when (a token it makes may not outlive it).
+    const expiring = { ...caller(['video:read'], 'dev', id), expiresAt: 1_900_000_000 };
+    expect(await whoami(expiring, { tokens, environments })).toMatchObject({ expires_at: '1900000000' });
   });
 });

@@ -180,6 +180,27 @@ describe('the access-token API', () => {
     ).rejects.toThrow(new ForbiddenError('A token cannot grant permissions it does not have: video:write'));
   });
 
+  it('never makes a token that outlives its creator: without expires_in it ends with it, past it is refused', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const expiring = { ...caller(['video:write', 'system:write']), expiresAt: now + 600 };
+    const child = await createAccessToken(input({ permissions: ['video:read'] }), expiring, ctx());
+    const ends = Number(child.expires_at);
+    expect(ends).toBeGreaterThan(now + 590);
+    expect(ends).toBeLessThanOrEqual(now + 600);
+    const shorter = await createAccessToken(input({ permissions: ['video:read'], expires_in: 120 }), expiring, ctx());
+    expect(Number(shorter.expires_at)).toBeLessThanOrEqual(now + 121);
+    await expect(
+      createAccessToken(input({ permissions: ['video:read'], expires_in: 3600 }), expiring, ctx()),
+    ).rejects.toThrow(/expires_in: must be at most \d+ seconds, when the token making it expires/);
+    // A creator that never expires makes tokens that never do, unless asked.
+    const forever = await createAccessToken(
+      input({ permissions: ['video:read'] }),
+      caller(['video:read', 'system:write']),
+      ctx(),
+    );
+    expect(forever).not.toHaveProperty('expires_at');
+  });
+
   it('mints tokens for another environment only with organization:write', async () => {
     const body = input({ permissions: ['video:read'], environment_id: 'env2' });
     await expect(createAccessToken(body, caller(['video:write', 'system:write']), ctx())).rejects.toBeInstanceOf(

@@ -9,6 +9,8 @@ export interface Whoami {
   environment_id: string;
   environment_name: string;
   permissions: string[];
+  /** Gamma's: when a token that expires stops working (unix seconds, as a string). */
+  expires_at?: string;
 }
 
 export interface Environment {

@@ -62,14 +62,16 @@ export function environmentSwitch(ctx: {
     select.disabled = true;
     try {
       const target = select.value;
-      const homeEnvironment = (await whoami(homeApi)).environment_id;
-      if (target === homeEnvironment) await forgetSwitch(homeApi);
+      const home = await whoami(homeApi);
+      if (target === home.environment_id) await forgetSwitch(homeApi);
       else {
+        // No longer than the signed-in token lives: the API refuses a token that would outlive its creator.
+        const left = home.expires_at ? Number(home.expires_at) - Math.floor(Date.now() / 1000) : SWITCH_SECONDS;
         const token = await createToken(homeApi, {
           name: SWITCH_TOKEN_NAME,
           environment_id: target,
           permissions: [...(homeApi.permissions ?? [])],
-          expires_in: SWITCH_SECONDS,
+          expires_in: Math.min(SWITCH_SECONDS, left),
         });
         const previous = switchedSession();
         sessionStorage.setItem(SWITCH_KEY, JSON.stringify({ id: token.id, secret: token.secret, env: target }));

@@ -89,17 +89,25 @@ export async function renameEnvironment(
 /**
  * `GET /system/v1/whoami` (Mux's): the token's name, environment and permissions; every token may call it. Gamma has
  * one organisation per deployment and no environment types, so Mux's organization and environment_type fields are
- * not returned.
+ * not returned; it adds `expires_at` for a token that expires.
  */
 export async function whoami(
   caller: Caller,
   ctx: EnvironmentsContext & { tokens: TokenRepository },
-): Promise<{ access_token_name?: string; environment_id: string; environment_name: string; permissions: string[] }> {
+): Promise<{
+  access_token_name?: string;
+  environment_id: string;
+  environment_name: string;
+  permissions: string[];
+  expires_at?: string;
+}> {
   const [token, environment] = await Promise.all([ctx.tokens.get(caller.tokenId), ensureEnvironment(caller.env, ctx)]);
   return {
     ...(token?.name !== undefined && { access_token_name: token.name }),
     environment_id: environment.id,
     environment_name: environment.name,
     permissions: [...caller.permissions],
+    // Gamma's: when the token stops working (a token it makes may not outlive it: tokens.ts `lifetimeWithin`).
+    ...(caller.expiresAt !== undefined && { expires_at: String(caller.expiresAt) }),
   };
 }

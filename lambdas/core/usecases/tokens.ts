@@ -143,6 +143,7 @@ export async function createAccessToken(
   if (beyond.length > 0) {
     throw new ForbiddenError(`A token cannot grant permissions it does not have: ${beyond.join(', ')}`);
   }
+  const expiresIn = lifetimeWithin(input.expires_in, caller, (ctx.now ?? Date.now)() / 1000);
   const live = async () => {
     const now = (ctx.now ?? Date.now)() / 1000;
     return (await ctx.tokens.listByEnv(env)).filter((t) => t.expires_at === undefined || t.expires_at > now).length;
@@ -153,12 +154,29 @@ export async function createAccessToken(
     create: () =>
       createToken(env, input.name, ctx, {
         permissions: [...new Set(input.permissions)],
-        expiresIn: input.expires_in,
+        expiresIn,
       }),
     undo: ({ token }) => ctx.tokens.delete(env, token.id),
     refusal: tooManyTokens,
   });
   return { ...toMuxAccessToken(token), secret };
+}
+
+/**
+ * A new token's lifetime: never past its creator's. A token that expires (the dashboard's 12-hour sign-in token, one
+ * made with `expires_in`) could otherwise mint a permanent one and outlive its own expiry and revocation; without
+ * `expires_in` the new token ends when its creator does, and an `expires_in` past that is refused.
+ */
+function lifetimeWithin(expiresIn: number | undefined, caller: Caller, now: number): number | undefined {
+  if (caller.expiresAt === undefined) return expiresIn;
+  const left = Math.max(1, Math.floor(caller.expiresAt - now));
+  if (expiresIn === undefined) return left;
+  if (expiresIn > left) {
+    throw new ValidationError([
+      `expires_in: must be at most ${left} seconds, when the token making it expires (a token cannot outlive its creator)`,
+    ]);
+  }
+  return expiresIn;
 }
 
 export async function listAccessTokens(
