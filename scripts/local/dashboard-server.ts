@@ -86,6 +86,12 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
   const distDir = options.distDir ?? DIST_DIR;
   let origin = '';
   const server = createServer((req, res) => {
+    // Only under this machine's own names: `config.json` holds the development token, and a web page on another
+    // name that resolves here (DNS rebinding) would otherwise read it as same-origin.
+    if (!isLoopbackHost(req.headers.host)) {
+      res.writeHead(421, { 'content-type': 'text/plain' }).end('The dashboard answers on localhost or 127.0.0.1 only');
+      return;
+    }
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     const handle = path === '/api' || path.startsWith('/api/') ? proxy : path === '/config.json' ? config : file;
     handle(req, res, path).catch((err: Error) => {
@@ -151,4 +157,10 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
   const { port } = server.address() as AddressInfo;
   origin = `http://127.0.0.1:${port}`;
   return { url: origin, server };
+}
+
+/** A Host header naming this machine's loopback: localhost, 127.0.0.1 or [::1], with any port. */
+export function isLoopbackHost(host: string | undefined): boolean {
+  const name = host?.replace(/:\d+$/, '').toLowerCase();
+  return name === 'localhost' || name === '127.0.0.1' || name === '[::1]';
 }
