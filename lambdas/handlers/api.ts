@@ -50,7 +50,7 @@ import { withMasterUrls } from '../core/usecases/master-urls.js';
 import { type Caller, cachingAuthenticator } from '../core/usecases/tokens.js';
 import { checkPathIds, parseOrThrow } from '../core/validation.js';
 import type { ApiDeps } from './api/route.js';
-import { createRouter, MethodNotAllowed } from './api/router.js';
+import { createRouter, MethodNotAllowed, notOffered } from './api/router.js';
 import { apiDocument, ROUTES } from './api/routes.js';
 
 export type { ApiDeps } from './api/route.js';
@@ -119,6 +119,8 @@ function errorResponse(err: unknown): Result {
   if (err instanceof UnauthorizedError) return muxError(401, 'unauthorized', ['Unauthorized request']);
   if (err instanceof ForbiddenError) return muxError(403, 'forbidden', [err.message]);
   if (err instanceof NotFoundError) {
+    const reason = err.entity === 'route' ? notOffered(err.id) : undefined;
+    if (reason) return muxError(404, 'not_found', [`${err.id}: ${reason}`]);
     return muxError(404, 'not_found', ["The requested resource either doesn't exist or you don't have access to it."]);
   }
   if (err instanceof TransitionError) return muxError(409, 'conflict', [err.message]);

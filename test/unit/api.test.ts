@@ -311,7 +311,21 @@ describe('api handler', () => {
         () => request('GET', '/video/v1/uploads/theirs', asEnv1),
       ],
       ['a missing asset', 404, 'not_found', "doesn't exist", () => request('GET', '/video/v1/assets/nope', asEnv1)],
-      ['an unknown path', 404, 'not_found', "doesn't exist", () => request('GET', '/video/v1/live-streams', asEnv1)],
+      ['an unknown path', 404, 'not_found', "doesn't exist", () => request('GET', '/video/v1/nothing-here', asEnv1)],
+      [
+        "a part of Mux's API Gamma does not offer",
+        404,
+        'not_found',
+        '/video/v1/live-streams: Gamma is on-demand video only: it has no live streams',
+        () => request('GET', '/video/v1/live-streams', asEnv1),
+      ],
+      [
+        'one of its items',
+        404,
+        'not_found',
+        'Gamma offers no DRM',
+        () => request('GET', '/video/v1/drm-configurations/abc', asEnv1),
+      ],
       [
         'a method the path lacks',
         405,

@@ -7,6 +7,23 @@ import { NotFoundError } from '../../core/domain/errors.js';
 import { PATH_PARAM } from '../../core/openapi.js';
 import type { Route } from './route.js';
 
+/**
+ * Parts of Mux's API Gamma does not offer, and why: a request for them is a 404 that says so, not the
+ * "doesn't exist" of an unknown path, so a client switching from Mux learns at once what is missing.
+ */
+const NOT_OFFERED: readonly { prefix: string; reason: string }[] = [
+  { prefix: '/video/v1/live-streams', reason: 'Gamma is on-demand video only: it has no live streams' },
+  { prefix: '/video/v1/drm-configurations', reason: 'Gamma offers no DRM: use signed playback ids' },
+  { prefix: '/video/v1/web-inputs', reason: 'Gamma has no live streams, so no web inputs' },
+  { prefix: '/video/v1/spaces', reason: 'Gamma has no live streams, so no spaces' },
+  { prefix: '/data/v1', reason: 'Gamma has no Mux Data (viewer analytics)' },
+];
+
+/** The reason a path is one of Mux's that Gamma does not offer, if it is. */
+export function notOffered(path: string): string | undefined {
+  return NOT_OFFERED.find(({ prefix }) => path === prefix || path.startsWith(`${prefix}/`))?.reason;
+}
+
 export class MethodNotAllowed extends Error {
   constructor(readonly allowed: string[]) {
     super('Method not allowed');
