@@ -161,16 +161,20 @@ describe('static renditions after creation', () => {
     ]);
   });
 
-  it('PUT mp4-support adds the MP4 and the M4A, and none removes them', async () => {
-    await mux.video.assets.updateMP4Support(asset.id, { mp4_support: 'audio-only,capped-1080p' });
-    const made = await assetWhen('the mp4_support files', (a) =>
-      (a.static_renditions?.files ?? []).every((f) => f.status !== 'preparing'),
-    );
+  it('PUT mp4-support adds the MP4 and the M4A, reported the Mux way (the value, one status, capped-1080p.mp4), and none removes them', async () => {
+    const asked = await mux.video.assets.updateMP4Support(asset.id, { mp4_support: 'audio-only,capped-1080p' });
+    expect(asked.mp4_support).toBe('audio-only,capped-1080p');
+    const made = await assetWhen('the mp4_support files', (a) => a.static_renditions?.status === 'ready');
     const byName = Object.fromEntries((made.static_renditions?.files ?? []).map((f) => [f.name, f.status]));
     expect(byName).toEqual({ '1080p.mp4': 'skipped', 'highest.mp4': 'ready', 'audio.m4a': 'ready' });
+    const capped = await fetch(`${config.streamUrl}/${playbackId()}/capped-1080p.mp4`);
+    expect(capped.status).toBe(200);
+    expect(Number(capped.headers.get('content-length'))).toBeGreaterThan(1000);
 
     const none = await mux.video.assets.updateMP4Support(asset.id, { mp4_support: 'none' });
+    expect(none.mp4_support).toBe('none');
     expect(none.static_renditions?.files?.map((f) => f.name)).toEqual(['1080p.mp4']);
+    expect(none.static_renditions).not.toHaveProperty('status');
   });
 });
 

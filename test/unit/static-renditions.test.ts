@@ -68,14 +68,36 @@ describe('the request fields', () => {
   });
 
   it.each([
-    ['capped-1080p', [{ resolution: 'highest' }]],
-    ['audio-only', [{ resolution: 'audio-only' }]],
-    ['audio-only,capped-1080p', [{ resolution: 'highest' }, { resolution: 'audio-only' }]],
-    ['none', undefined],
-  ])('translate the deprecated mp4_support %s', (mp4_support, expected) => {
-    const settings = settingsOf({ new_asset_settings: { mp4_support } });
-    expect(settings.static_renditions).toEqual(expected);
-    expect(settings).not.toHaveProperty('mp4_support');
+    ['capped-1080p', ['highest']],
+    ['audio-only', ['audio-only']],
+    ['audio-only,capped-1080p', ['highest', 'audio-only']],
+    ['none', []],
+  ])('keep the deprecated mp4_support %s as given, and make its files, reported back the Mux way', (value, made) => {
+    const settings = settingsOf({ new_asset_settings: { mp4_support: value } });
+    expect(settings.static_renditions).toBeUndefined();
+    if (value === 'none') expect(settings).not.toHaveProperty('mp4_support');
+    else expect(settings.mp4_support).toBe(value);
+    const fields = staticRenditionsFor('asset1', settings);
+    const files = fields.static_renditions ?? [];
+    expect(files.map((f) => f.resolution)).toEqual(made);
+    const muxAsset = toMuxAsset(preparingAsset(fields));
+    expect(muxAsset.mp4_support).toBe(value);
+    if (made.length === 0) return expect(muxAsset).not.toHaveProperty('static_renditions');
+    // One aggregate status over them (Mux: renditions made by mp4_support share it); no mark of Gamma's shown.
+    expect(muxAsset.static_renditions).toEqual({ status: 'preparing', files: expect.any(Array) });
+    expect(JSON.stringify(muxAsset)).not.toContain('fromMp4Support');
+    const settled = (status: StaticRenditionFile['status']) =>
+      toMuxAsset(
+        preparingAsset({ static_renditions: files.map((f, i) => ({ ...f, status: i === 0 ? status : 'ready' })) }),
+      ).static_renditions?.status;
+    expect([settled('ready'), settled('skipped'), settled('errored')]).toEqual(['ready', 'ready', 'errored']);
+  });
+
+  it('report no aggregate status and mp4_support none for files asked through the Static Renditions API', () => {
+    const files = staticRenditionsFor('asset1', { static_renditions: [{ resolution: 'highest' }] }).static_renditions;
+    const muxAsset = toMuxAsset(preparingAsset({ static_renditions: files }));
+    expect(muxAsset.mp4_support).toBe('none');
+    expect(muxAsset.static_renditions).not.toHaveProperty('status');
   });
 
   it('refuse unknown resolutions, repeats, mp4_support standard, and both fields at once, naming the field', () => {
@@ -170,9 +192,14 @@ describe('the files on the asset and in its transcode', () => {
   });
 
   it('file ids are derived from the asset and the resolution (a re-created asset gets the same ones)', () => {
-    const a = staticRenditionsFor('asset1', [{ resolution: 'highest' }]).static_renditions?.[0]?.id;
-    expect(a).toBe(staticRenditionsFor('asset1', [{ resolution: 'highest' }]).static_renditions?.[0]?.id);
-    expect(a).not.toBe(staticRenditionsFor('asset2', [{ resolution: 'highest' }]).static_renditions?.[0]?.id);
+    const a = staticRenditionsFor('asset1', { static_renditions: [{ resolution: 'highest' }] }).static_renditions?.[0]
+      ?.id;
+    expect(a).toBe(
+      staticRenditionsFor('asset1', { static_renditions: [{ resolution: 'highest' }] }).static_renditions?.[0]?.id,
+    );
+    expect(a).not.toBe(
+      staticRenditionsFor('asset2', { static_renditions: [{ resolution: 'highest' }] }).static_renditions?.[0]?.id,
+    );
   });
 
   it('the Fargate runner passes them to the task as STATIC_RENDITIONS', async () => {
@@ -212,11 +239,13 @@ describe('which stored rendition a file is remuxed from', () => {
 });
 
 describe('recording the outcomes', () => {
-  const files = staticRenditionsFor('asset1', [
-    { resolution: 'highest', passthrough: 'p' },
-    { resolution: 'audio-only' },
-    { resolution: '2160p' },
-  ]).static_renditions as StaticRenditionFile[];
+  const files = staticRenditionsFor('asset1', {
+    static_renditions: [
+      { resolution: 'highest', passthrough: 'p' },
+      { resolution: 'audio-only' },
+      { resolution: '2160p' },
+    ],
+  }).static_renditions as StaticRenditionFile[];
 
   it("applies each outcome to its file in Mux's shape (filesize a string, tier from the size)", () => {
     const settled = settleFiles(files, [
@@ -263,7 +292,9 @@ describe('GET /{playbackId}/{name}', () => {
   let signingKeys: InMemorySigningKeys;
 
   const ready = (status: StaticRenditionFile['status'] = 'ready') =>
-    (staticRenditionsFor('asset1', [{ resolution: 'highest' }]).static_renditions ?? []).map((f) => ({ ...f, status }));
+    (staticRenditionsFor('asset1', { static_renditions: [{ resolution: 'highest' }] }).static_renditions ?? []).map(
+      (f) => ({ ...f, status }),
+    );
 
   beforeEach(async () => {
     media = new InMemoryMediaRepository();
@@ -288,6 +319,29 @@ describe('GET /{playbackId}/{name}', () => {
       { playbackId, name, ...(token && { token }) },
       { media, signer, signingKeys, nowSeconds: 1000 },
     );
+
+  it("answers Mux's name capped-1080p.mp4 for the MP4 mp4_support made, and only for that one", async () => {
+    const files = (mp4: boolean) =>
+      (
+        staticRenditionsFor(
+          'asset1',
+          mp4 ? { mp4_support: 'capped-1080p' } : { static_renditions: [{ resolution: 'highest' }] },
+        ).static_renditions ?? []
+      ).map((f) => ({ ...f, status: 'ready' as const }));
+    await withAsset({ static_renditions: files(true) });
+    expect(await get('public1', 'capped-1080p.mp4')).toMatchObject({
+      status: 302,
+      location: expect.stringMatching(/^\/assets\/asset1\/highest\.mp4\?/),
+    });
+    expect(await get('public1', 'highest.mp4')).toMatchObject({ status: 302 });
+    media = new InMemoryMediaRepository();
+    await withAsset({ static_renditions: files(false) });
+    expect(await get('public1', 'capped-1080p.mp4')).toMatchObject({ status: 404 });
+    expect(staticRenditionFromPath('/public1/capped-1080p.mp4')).toEqual({
+      playbackId: 'public1',
+      name: 'capped-1080p.mp4',
+    });
+  });
 
   it('the playback function answers the redirect (HEAD too), and a refusal in words', async () => {
     await withAsset({ static_renditions: ready() });
@@ -389,7 +443,7 @@ describe('MediaConvert mode', () => {
   it('records the files the job wrote as ready with their size, and the one it could not write as skipped', async () => {
     const media = new InMemoryMediaRepository();
     const requested = [{ resolution: 'highest' }, { resolution: 'audio-only' }, { resolution: '2160p' }] as const;
-    await media.createAsset(preparingAsset(staticRenditionsFor('asset1', [...requested])));
+    await media.createAsset(preparingAsset(staticRenditionsFor('asset1', { static_renditions: [...requested] })));
     const recorded: unknown[] = [];
     const file = (name: string, video?: { widthInPx: number; heightInPx: number }) => ({
       outputFilePaths: [`s3://out/assets/asset1/${name}`],

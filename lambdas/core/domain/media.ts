@@ -14,7 +14,13 @@ import type { ClipWindow } from './clips.js';
 import type { InputFile, ResolutionTier } from './ladder.js';
 import type { OverlayRecord } from './overlays.js';
 import type { ShotsRecord } from './shots.js';
-import type { StaticRenditionFile, StaticRenditionRequest } from './static-renditions.js';
+import {
+  type Mp4Support,
+  mp4SupportOf,
+  type StaticRenditionFile,
+  type StaticRenditionRequest,
+  toMuxStaticRenditions,
+} from './static-renditions.js';
 import { type TextTrackMap, textTracksOf, toMuxTextTrack } from './text-tracks-asset.js';
 
 export const UPLOAD_STATUSES = ['waiting', 'asset_created', 'errored', 'cancelled', 'timed_out'] as const;
@@ -66,6 +72,8 @@ export interface NewAssetSettings {
   max_resolution_tier?: ResolutionTier;
   meta?: AssetMeta;
   static_renditions?: StaticRenditionRequest[];
+  /** Mux's deprecated spelling of some static renditions, as given (never with `static_renditions`). */
+  mp4_support?: Mp4Support;
   video_quality?: VideoQuality;
   /** As given (Mux's older switch); true without a `video_quality` means `plus`. */
   per_title_encode?: boolean;
@@ -244,12 +252,23 @@ const ENCODING_TIER_OF = { basic: 'baseline', plus: 'smart', premium: 'premium' 
   string
 >;
 
+/**
+ * Mux's `progress`, from the status: Gamma transcodes every input the same way, so it reports what Mux reports for a
+ * standard input — `ingesting` at 0 until ready (no percentage while preparing), `completed` at 100, `errored` at -1.
+ */
+function progressOf(status: AssetStatus): { state: 'ingesting' | 'completed' | 'errored'; progress: number } {
+  if (status === 'ready') return { state: 'completed', progress: 100 };
+  if (status === 'errored') return { state: 'errored', progress: -1 };
+  return { state: 'ingesting', progress: 0 };
+}
+
 /** The asset as Mux's API returns it. */
 export function toMuxAsset(a: AssetRecord) {
   return {
     id: a.id,
     created_at: unix(a.created_at),
     status: a.status,
+    progress: progressOf(a.status),
     playback_ids: a.playback_ids,
     ...(a.duration !== undefined && { duration: a.duration }),
     ...(a.max_stored_resolution && { max_stored_resolution: a.max_stored_resolution }),
@@ -262,13 +281,13 @@ export function toMuxAsset(a: AssetRecord) {
     ...(a.passthrough !== undefined && { passthrough: a.passthrough }),
     ...(a.meta && { meta: a.meta }),
     ...(a.playable_at !== undefined && { playable_at: unix(a.playable_at) }),
-    ...(a.static_renditions && { static_renditions: { files: a.static_renditions } }),
+    ...(a.static_renditions && { static_renditions: toMuxStaticRenditions(a.static_renditions) }),
     max_resolution_tier: a.max_resolution_tier ?? '1080p',
     video_quality: a.video_quality ?? 'basic',
     encoding_tier: ENCODING_TIER_OF[a.video_quality ?? 'basic'],
     ...(a.per_title_encode !== undefined && { per_title_encode: a.per_title_encode }),
     normalize_audio: a.normalize_audio ?? false,
-    mp4_support: 'none',
+    mp4_support: mp4SupportOf(a.static_renditions),
     master_access: a.master_access ?? 'none',
     ...(a.master && { master: { status: a.master.status, ...(a.master.url && { url: a.master.url }) } }),
     ...(a.source_asset_id && { source_asset_id: a.source_asset_id }),

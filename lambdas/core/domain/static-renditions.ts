@@ -4,7 +4,9 @@
  *
  * Mux's Static Renditions API: `static_renditions: [{ resolution, passthrough? }]` on the asset (or an upload's
  * `new_asset_settings`); the asset's `static_renditions.files` then lists one file per request, each with its own
- * `status` (preparing → ready | skipped | errored). The deprecated `mp4_support` is accepted and translated.
+ * `status` (preparing → ready | skipped | errored). The deprecated `mp4_support` makes the same files, marked as its
+ * own: the asset then reports the value back and, as Mux does for it, one aggregate `status` over them, and the
+ * 1080p-capped MP4 also answers to Mux's name for it, `capped-1080p.mp4`.
  */
 import { ValidationError } from './errors.js';
 import { derivedId } from './ids.js';
@@ -53,6 +55,8 @@ export interface StaticRenditionFile {
   bitrate?: number;
   /** Bytes, as a string (Mux's type). */
   filesize?: string;
+  /** Made for the deprecated `mp4_support` (not reported: the asset's `mp4_support` says it). */
+  fromMp4Support?: true;
 }
 
 /** What the transcoder learned about one rendition. */
@@ -74,11 +78,32 @@ export function staticFileName(resolution: StaticResolution): string {
   return `${resolution}.mp4`;
 }
 
+/** Mux's name for the MP4 that `mp4_support: capped-1080p` makes: Gamma's `highest.mp4` (its ladder stops at 1080p). */
+export const CAPPED_1080P_FILE_NAME = 'capped-1080p.mp4';
+
 /** Every file name a static rendition can have (the playback paths that are downloads). */
-export const STATIC_FILE_NAMES: ReadonlySet<string> = new Set(STATIC_RESOLUTIONS.map(staticFileName));
+export const STATIC_FILE_NAMES: ReadonlySet<string> = new Set([
+  ...STATIC_RESOLUTIONS.map(staticFileName),
+  CAPPED_1080P_FILE_NAME,
+]);
+
+/** The file a download path names: by its own name, or by Mux's `capped-1080p.mp4` when `mp4_support` made it. */
+export function staticFileNamed(
+  files: readonly StaticRenditionFile[] | undefined,
+  name: string,
+): StaticRenditionFile | undefined {
+  return files?.find(
+    (f) =>
+      f.name === name || (name === CAPPED_1080P_FILE_NAME && f.fromMp4Support === true && f.resolution === 'highest'),
+  );
+}
 
 /** One requested file, `preparing`, its id derived from the asset's id and the resolution (one file each). */
-export function newStaticRenditionFile(assetId: string, r: StaticRenditionRequest): StaticRenditionFile {
+export function newStaticRenditionFile(
+  assetId: string,
+  r: StaticRenditionRequest,
+  fromMp4Support = false,
+): StaticRenditionFile {
   return {
     id: derivedId('static-rendition', `${assetId}:${r.resolution}`),
     type: 'standard',
@@ -87,16 +112,46 @@ export function newStaticRenditionFile(assetId: string, r: StaticRenditionReques
     ext: r.resolution === 'audio-only' ? 'm4a' : 'mp4',
     status: 'preparing',
     ...(r.passthrough !== undefined && { passthrough: r.passthrough }),
+    ...(fromMp4Support && { fromMp4Support: true as const }),
   };
 }
 
-/** The `static_renditions` of a new asset: one `preparing` file per request. */
+/**
+ * The `static_renditions` of a new asset: one `preparing` file per request of the Static Renditions API, or those
+ * `mp4_support` stands for.
+ */
 export function staticRenditionsFor(
   assetId: string,
-  requests: readonly StaticRenditionRequest[] | undefined,
+  settings: { static_renditions?: readonly StaticRenditionRequest[]; mp4_support?: Mp4Support },
 ): { static_renditions?: StaticRenditionFile[] } {
+  const fromMp4Support = settings.mp4_support !== undefined;
+  const requests = settings.mp4_support ? requestsForMp4Support(settings.mp4_support) : settings.static_renditions;
   if (!requests?.length) return {};
-  return { static_renditions: requests.map((r) => newStaticRenditionFile(assetId, r)) };
+  return { static_renditions: requests.map((r) => newStaticRenditionFile(assetId, r, fromMp4Support)) };
+}
+
+/** The asset's `mp4_support`: what its files made for it stand for (`none` when it has none). */
+export function mp4SupportOf(files: readonly StaticRenditionFile[] = []): Mp4Support {
+  const made = new Set(files.filter((f) => f.fromMp4Support).map((f) => f.resolution));
+  const parts = [made.has('audio-only') && 'audio-only', made.has('highest') && 'capped-1080p'].filter(Boolean);
+  return parts.length > 0 ? (parts.join(',') as Mp4Support) : 'none';
+}
+
+/**
+ * The asset's `static_renditions` as Mux reports them: the files (without Gamma's marks) and, when `mp4_support` made
+ * some, their one aggregate `status` — preparing while one is, errored when one failed, otherwise ready.
+ */
+export function toMuxStaticRenditions(files: readonly StaticRenditionFile[]) {
+  const ofMp4Support = files.filter((f) => f.fromMp4Support);
+  const status = ofMp4Support.some((f) => f.status === 'preparing')
+    ? 'preparing'
+    : ofMp4Support.some((f) => f.status === 'errored')
+      ? 'errored'
+      : 'ready';
+  return {
+    ...(ofMp4Support.length > 0 && { status }),
+    files: files.map(({ fromMp4Support: _internal, ...file }) => file),
+  };
 }
 
 /**

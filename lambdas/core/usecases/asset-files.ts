@@ -96,7 +96,7 @@ export async function updateMp4Support(
   );
   const missing = wanted.filter((w) => !stored.some((f) => f.resolution === w.resolution));
   if (unwanted.length > 0) await removeFiles(asset, unwanted, ctx);
-  if (missing.length > 0) await addFiles(asset, missing, ctx);
+  if (missing.length > 0) await addFiles(asset, missing, ctx, true);
   return toMuxAsset((await ctx.media.getAsset(assetId)) ?? asset);
 }
 
@@ -134,9 +134,11 @@ async function addFiles(
   asset: AssetRecord,
   requests: { resolution: StaticResolution; passthrough?: string | undefined }[],
   ctx: AssetFilesContext,
+  fromMp4Support = false,
 ): Promise<StaticRenditionFile[]> {
   const files = requests.map(({ resolution, passthrough }) => {
-    const file = newStaticRenditionFile(asset.id, { resolution, ...(passthrough !== undefined && { passthrough }) });
+    const request = { resolution, ...(passthrough !== undefined && { passthrough }) };
+    const file = newStaticRenditionFile(asset.id, request, fromMp4Support);
     return storedRenditionSource(resolution, asset) ? file : { ...file, status: 'skipped' as const };
   });
   try {

@@ -67,7 +67,7 @@ type SettingsFields = z.output<z.ZodObject<typeof assetSettingsFields>>;
 /**
  * Folds the older spellings into one `NewAssetSettings`: `playback_policy` and `advanced_playback_policies` into
  * `playback_policies`, `encoding_tier` and `per_title_encode` into `video_quality` (refused when they disagree),
- * `mp4_support` into `static_renditions`.
+ * and keeps `mp4_support` or `static_renditions` (not both) as given.
  */
 export function normalizeSettings<T extends SettingsFields>(input: T, ctx: z.RefinementCtx) {
   const {
@@ -145,7 +145,7 @@ export function assetFieldsFrom(
     ...(settings.passthrough !== undefined && { passthrough: settings.passthrough }),
     ...(settings.meta && { meta: settings.meta }),
     ...(settings.max_resolution_tier && { max_resolution_tier: settings.max_resolution_tier }),
-    ...staticRenditionsFor(assetId, settings.static_renditions),
+    ...staticRenditionsFor(assetId, settings),
     ...(settings.video_quality && { video_quality: settings.video_quality }),
     ...(settings.per_title_encode !== undefined && { per_title_encode: settings.per_title_encode }),
     ...(settings.normalize_audio && { normalize_audio: true }),

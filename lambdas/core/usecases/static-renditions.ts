@@ -10,9 +10,9 @@ import type { ViewerHeaders } from '../domain/playback-restrictions.js';
 import {
   MP4_SUPPORT_VALUES,
   type Mp4Support,
-  requestsForMp4Support,
   STATIC_RESOLUTIONS,
   type StaticRenditionRequest,
+  staticFileNamed,
 } from '../domain/static-renditions.js';
 import type { MediaRepository, PlaybackRestrictionRepository, SigningKeyRepository } from '../ports.js';
 import { Passthrough } from './assets.js';
@@ -43,19 +43,18 @@ export const staticRenditionFields = {
 };
 
 /**
- * Folds the deprecated `mp4_support` into `static_renditions` (the files are then named and reported the Static
- * Renditions way). Giving both is refused, as Mux does.
+ * The deprecated `mp4_support` or `static_renditions`, not both (refused, as Mux does); `none` is the same as leaving
+ * it out. The asset's files follow from either (domain `staticRenditionsFor`).
  */
 export function withStaticRenditions<
   T extends { static_renditions?: StaticRenditionRequest[] | undefined; mp4_support?: Mp4Support | undefined },
->({ mp4_support, ...rest }: T, ctx: z.RefinementCtx): Omit<T, 'mp4_support'> {
-  if (mp4_support === undefined) return rest;
+>({ mp4_support, ...rest }: T, ctx: z.RefinementCtx): Omit<T, 'mp4_support'> & { mp4_support?: Mp4Support } {
+  if (mp4_support === undefined || mp4_support === 'none') return rest;
   if (rest.static_renditions !== undefined) {
     ctx.addIssue({ code: 'custom', path: ['mp4_support'], message: 'cannot be given with static_renditions' });
     return rest;
   }
-  const requests = requestsForMp4Support(mp4_support);
-  return { ...rest, ...(requests.length > 0 && { static_renditions: requests }) };
+  return { ...rest, mp4_support };
 }
 
 export type StaticRenditionResult =
@@ -85,16 +84,17 @@ export async function resolveStaticRendition(
   const access = await authorizePlayback(playbackId, 'v', request.token, deps, request.viewer);
   if (!access.ok) return { status: access.status, message: access.message };
   const { asset, tokenExpiresAt } = access;
-  const file = asset.static_renditions?.find((f) => f.name === name);
+  const file = staticFileNamed(asset.static_renditions, name);
   if (!file) return { status: 404, message: `The asset has no static rendition ${name}` };
   if (file.status !== 'ready') return { status: 412, message: `The static rendition ${name} is ${file.status}` };
   const now = deps.nowSeconds ?? Math.floor(Date.now() / 1000);
   const expiresAt = signatureExpiry(now, tokenExpiresAt);
   // Signed for this file alone: a `v` token opens its downloads, not the asset's images.
-  const query = await deps.signer.sign(asset.id, name, expiresAt);
+  // The file's own name: Mux's `capped-1080p.mp4` is Gamma's `highest.mp4`.
+  const query = await deps.signer.sign(asset.id, file.name, expiresAt);
   return {
     status: 302,
-    location: `/${assetOutputPrefix(asset.id)}/${name}?${query}`,
+    location: `/${assetOutputPrefix(asset.id)}/${file.name}?${query}`,
     // The redirect may be reused while its signature is valid, but no longer than its token allows.
     cacheControl: tokenExpiresAt === undefined ? 'public, max-age=3600' : 'private, no-store',
   };
