@@ -95,6 +95,37 @@ describe('dashboard for a team: environments, tokens, search', () => {
     await checkView('assets-switched');
   });
 
+  it('switches environment when signed in with a token that expires within the hour', async () => {
+    // A token cannot outlive its creator: the switch token asks no lifetime and ends with the sign-in token.
+    const made = await dev.request('POST', '/system/v1/access-tokens', {
+      name: `hour ${run}`,
+      permissions: ['video:write', 'system:write', 'organization:write'],
+      expires_in: 3600,
+    });
+    expect(made.status).toBe(201);
+    const hour = made.json.data as { id: string; secret: string; expires_at: string };
+    const context = await browser.newContext({ locale: 'en-GB', viewport: { width: 1280, height: 860 } });
+    const signedIn = await context.newPage();
+    signedIn.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+    try {
+      await signedIn.goto(config.dashboardUrl);
+      await signedIn.getByLabel('Access token ID').fill(hour.id);
+      await signedIn.getByLabel('Secret key').fill(hour.secret);
+      await signedIn.getByRole('button', { name: 'Sign in' }).click();
+      await signedIn.getByRole('heading', { name: 'Assets' }).waitFor();
+      await signedIn.getByLabel('Environment').selectOption(environment.id);
+      const rows = () => signedIn.locator('li[data-asset]').count();
+      await expect.poll(rows, { timeout: 30_000 }).toBe(25);
+      // The switch token this session holds (web/src/environment-switch.ts keeps it in sessionStorage).
+      const held = await signedIn.evaluate(() => JSON.parse(sessionStorage.getItem('gamma.switched') ?? '{}').id);
+      const { json } = await dev.request('GET', `/system/v1/access-tokens/${held}`);
+      expect(Number(json.data.expires_at)).toBeLessThanOrEqual(Number(hour.expires_at));
+    } finally {
+      await context.close();
+      await dev.request('DELETE', `/system/v1/access-tokens/${hour.id}`);
+    }
+  });
+
   it('finds the asset of page 2 by its external id, ignoring case', async () => {
     await page.getByRole('searchbox').fill(oldestExternalId.toLowerCase());
     const row = page.locator('li[data-asset]').filter({ hasText: `team oldest ${run}` });

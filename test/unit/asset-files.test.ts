@@ -126,12 +126,14 @@ describe('static renditions after creation', () => {
   it('PUT mp4-support adds what the value names, removes what it no longer names, and refuses standard', async () => {
     await seed(readyAsset());
     await createStaticRendition('asset1', { resolution: '360p' }, ctx);
-    await updateMp4Support('asset1', { mp4_support: 'audio-only,capped-1080p' }, ctx);
+    const asked = await updateMp4Support('asset1', { mp4_support: 'audio-only,capped-1080p' }, ctx);
+    expect(asked).toMatchObject({ mp4_support: 'audio-only,capped-1080p', static_renditions: { status: 'preparing' } });
     expect((await stored()).static_renditions?.map((f) => f.name)).toEqual(['360p.mp4', 'highest.mp4', 'audio.m4a']);
     expect(runner.jobs.at(-1)?.staticRenditions).toEqual(['highest', 'audio-only']);
     await files.record('asset1', [{ resolution: 'highest', status: 'ready' }]);
 
     const asset = await updateMp4Support('asset1', { mp4_support: 'audio-only' }, ctx);
+    expect(asset.mp4_support).toBe('audio-only');
     expect(asset.static_renditions?.files.map((f) => f.name)).toEqual(['360p.mp4', 'audio.m4a']);
     expect(objects.deleted).toEqual(['out/assets/asset1/highest.mp4']);
     // Only what mp4_support stands for is removed: a file asked for by resolution stays.
@@ -231,6 +233,23 @@ describe('their events', () => {
     expect(change(ready, none).map((e) => e.type)).toEqual(['video.asset.static_rendition.deleted']);
     // Deleting the asset tells that alone.
     expect(change(ready, { ...ready, status: 'deleted' }).map((e) => e.type)).toEqual(['video.asset.deleted']);
+  });
+
+  it("carries the file as Mux shows it: a file made by mp4_support has no mark of Gamma's in its event", () => {
+    const file = {
+      ...{ id: 'sr1', type: 'standard' as const, resolution: 'highest' as const, name: 'highest.mp4' },
+      ...{ ext: 'mp4' as const, status: 'ready' as const, fromMp4Support: true as const },
+    };
+    const events = messagesFor({
+      ...{ kind: 'asset', eventId: 'e1', at: new Date(0) },
+      ...{ before: readyAsset(), after: readyAsset({ static_renditions: [file] }) },
+    });
+    expect(events.map((e) => e.message.type)).toEqual([
+      'video.asset.static_rendition.created',
+      'video.asset.static_rendition.ready',
+    ]);
+    expect(JSON.stringify(events)).not.toContain('fromMp4Support');
+    expect(events[0]?.message.data).toMatchObject({ id: 'sr1', name: 'highest.mp4', asset_id: 'asset1' });
   });
 
   it('the master goes preparing, ready and deleted, the asset as data', () => {

@@ -65,13 +65,16 @@ export function environmentSwitch(ctx: {
       const home = await whoami(homeApi);
       if (target === home.environment_id) await forgetSwitch(homeApi);
       else {
-        // No longer than the signed-in token lives: the API refuses a token that would outlive its creator.
-        const left = home.expires_at ? Number(home.expires_at) - Math.floor(Date.now() / 1000) : SWITCH_SECONDS;
+        // No longer than the signed-in token lives: for one that ends sooner, no `expires_in`, and the API ends the
+        // new token with it (a token cannot outlive its creator; the browser's clock cannot tell the API's limit).
+        // (A minute's margin for the two clocks.)
+        const endsSooner =
+          home.expires_at !== undefined && Number(home.expires_at) * 1000 < Date.now() + (SWITCH_SECONDS + 60) * 1000;
         const token = await createToken(homeApi, {
           name: SWITCH_TOKEN_NAME,
           environment_id: target,
           permissions: [...(homeApi.permissions ?? [])],
-          expires_in: Math.min(SWITCH_SECONDS, left),
+          ...(!endsSooner && { expires_in: SWITCH_SECONDS }),
         });
         const previous = switchedSession();
         sessionStorage.setItem(SWITCH_KEY, JSON.stringify({ id: token.id, secret: token.secret, env: target }));

@@ -3,7 +3,7 @@
  * webhook types): a file that appears is `created` (and `ready`/`skipped`/`errored` too if it arrived so), one that
  * settles says how, one that goes is `deleted`. The data is the file with its `asset_id`, as Mux sends it. Pure.
  */
-import type { StaticRenditionFile } from './static-renditions.js';
+import { type StaticRenditionFile, toMuxStaticRenditionFile } from './static-renditions.js';
 
 export type StaticRenditionEventType =
   | 'video.asset.static_rendition.created'
@@ -12,7 +12,7 @@ export type StaticRenditionEventType =
   | 'video.asset.static_rendition.errored'
   | 'video.asset.static_rendition.deleted';
 
-export type StaticRenditionEventData = StaticRenditionFile & { asset_id: string };
+export type StaticRenditionEventData = ReturnType<typeof toMuxStaticRenditionFile> & { asset_id: string };
 
 export function staticRenditionEvents(
   before: { static_renditions?: StaticRenditionFile[] } | undefined,
@@ -22,7 +22,10 @@ export function staticRenditionEvents(
   const old = new Map((before?.static_renditions ?? []).map((f) => [f.id, f]));
   // A deleted asset's files go with it; Mux tells that by `video.asset.deleted` alone.
   const now = after?.status === 'deleted' ? [] : (after?.static_renditions ?? []);
-  const data = (file: StaticRenditionFile): StaticRenditionEventData => ({ ...file, asset_id: assetId });
+  const data = (file: StaticRenditionFile): StaticRenditionEventData => ({
+    ...toMuxStaticRenditionFile(file),
+    asset_id: assetId,
+  });
   const events: ReturnType<typeof staticRenditionEvents> = [];
   for (const file of now) {
     const previous = old.get(file.id);

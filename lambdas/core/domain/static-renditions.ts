@@ -148,10 +148,12 @@ export function toMuxStaticRenditions(files: readonly StaticRenditionFile[]) {
     : ofMp4Support.some((f) => f.status === 'errored')
       ? 'errored'
       : 'ready';
-  return {
-    ...(ofMp4Support.length > 0 && { status }),
-    files: files.map(({ fromMp4Support: _internal, ...file }) => file),
-  };
+  return { ...(ofMp4Support.length > 0 && { status }), files: files.map(toMuxStaticRenditionFile) };
+}
+
+/** One file as Mux reports it (in the asset and in its events): without Gamma's own mark. */
+export function toMuxStaticRenditionFile({ fromMp4Support: _internal, ...file }: StaticRenditionFile) {
+  return file;
 }
 
 /**
