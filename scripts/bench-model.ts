@@ -91,6 +91,11 @@ export const PRICES = {
   date: '2026-12-02',
   fargateArmVcpuHour: 0.03238,
   fargateArmGbHour: 0.00356,
+  /**
+   * Every public IPv4 address, a task's included, per hour since 2024-02-01 (Amazon VPC pricing): each worker and
+   * task has one (public subnets, no NAT gateway: README Decisions).
+   */
+  publicIpv4Hour: 0.005,
   /** Fargate bills at least a minute per task. */
   fargateMinimumS: 60,
   lambdaArmGbSecond: 0.0000133334,
@@ -219,9 +224,9 @@ export function chunkTasksModel(m: Measured, sourceS: number, workers: number, c
   return { chunks: tasks, firstPlayableS, readyS: start + Math.max(read(chunkS) + encode(chunkS), others) };
 }
 
-/** Fargate's price of one second of a task of `vcpu` vCPUs (memory 2 GB per vCPU, as the workers). */
+/** The price of one second of a Fargate task of `vcpu` vCPUs (memory 2 GB per vCPU, as the workers), its public IPv4 address included. */
 export const fargateUsdPerSecond = (vcpu: number, memoryGb = 2 * vcpu) =>
-  (vcpu * PRICES.fargateArmVcpuHour + memoryGb * PRICES.fargateArmGbHour) / 3600;
+  (vcpu * PRICES.fargateArmVcpuHour + memoryGb * PRICES.fargateArmGbHour + PRICES.publicIpv4Hour) / 3600;
 
 /** What the warm workers cost a month at rest (730 hours). */
 export const warmWorkersUsdPerMonth = (c: Constants = AWS) => 730 * 3600 * c.warmWorkers * fargateUsdPerSecond(c.vcpu);

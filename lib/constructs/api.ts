@@ -132,6 +132,9 @@ export class VideoApi extends Construct {
       ...this.httpApi.addRoutes({ path: '/video/v1/{proxy+}', methods, integration }),
       ...this.httpApi.addRoutes({ path: '/system/v1/{proxy+}', methods, integration }),
       ...this.httpApi.addRoutes({ path: '/openapi.json', methods: [apigw.HttpMethod.GET], integration }),
+      // Mux Data is not offered: every method gets the 404 naming why (handlers/api/router.ts `notOffered`), not
+      // API Gateway's bare one.
+      ...this.httpApi.addRoutes({ path: '/data/v1/{proxy+}', methods, integration }),
       // The SDK's playback helpers with a custom baseURL (`/{playbackId}.m3u8`, `/{playbackId}/thumbnail.jpg`):
       // redirected to the stream URL by handlers/api/playback.ts.
       ...this.httpApi.addRoutes({ path: '/{proxy+}', methods: [apigw.HttpMethod.GET], integration }),

@@ -15,7 +15,7 @@ export interface TranscodeWorkersProps {
   readonly securityGroup: ec2.ISecurityGroup;
   readonly mediaTable: dynamodb.ITable;
   /**
-   * Workers kept running when the queue is empty, so a new upload's first chunk starts at once (about $115 a month
+   * Workers kept running when the queue is empty, so a new upload's first chunk starts at once (about $119 a month
    * each for the default 4 vCPU / 8 GB ARM task, README Decisions). 0 scales to nothing at rest, and a job then
    * waits for a scaling alarm and a Fargate start-up (minutes).
    * @default 1

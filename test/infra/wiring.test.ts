@@ -97,6 +97,12 @@ describe.each(MODES)('%s', (_mode, context) => {
     for (const output of ['ApiUrl', 'WebSocketUrl', 'StreamUrl']) gamma.pipeline$.hasOutput(output, {});
   });
 
+  it("sends every method of Mux Data's paths to the API function, which answers why they are not offered", () => {
+    for (const method of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE']) {
+      gamma.pipeline$.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: `${method} /data/v1/{proxy+}` });
+    }
+  });
+
   it('consumes the ingest queue with partial batch failures and the media table stream in notify', () => {
     gamma.pipeline$.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       EventSourceArn: Match.objectLike({ 'Fn::ImportValue': Match.stringLikeRegexp('IngestQueue') }),

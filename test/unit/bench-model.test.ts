@@ -129,8 +129,9 @@ describe('chunk tasks', () => {
 
 describe('cost', () => {
   it('prices Fargate ARM per second at list price (2 GB per vCPU)', () => {
-    expect(fargateUsdPerSecond(4) * 3600).toBeCloseTo(4 * 0.03238 + 8 * 0.00356, 9);
-    expect(warmWorkersUsdPerMonth()).toBeCloseTo(730 * (4 * 0.03238 + 8 * 0.00356), 6);
+    // vCPU, memory and the task's public IPv4 address
+    expect(fargateUsdPerSecond(4) * 3600).toBeCloseTo(4 * 0.03238 + 8 * 0.00356 + 0.005, 9);
+    expect(warmWorkersUsdPerMonth()).toBeCloseTo(730 * (4 * 0.03238 + 8 * 0.00356 + 0.005), 6);
   });
 
   it("prices MediaConvert's basic tier by output class: two SD and two HD rungs", () => {
