@@ -92,7 +92,7 @@ export class GammaClient {
 /** Makes a test clip with ffmpeg's lavfi sources. */
 export async function makeClip(
   file: string,
-  { width = 1280, height = 720, seconds = 4, fps = 30, audio = true } = {},
+  { width = 1280, height = 720, seconds = 4, fps = 30, audio = true, audioCodec = 'aac' } = {},
 ): Promise<string> {
   await exec('ffmpeg', [
     '-loglevel',
@@ -111,7 +111,7 @@ export async function makeClip(
     'ultrafast',
     '-pix_fmt',
     'yuv420p',
-    ...(audio ? ['-c:a', 'aac'] : []),
+    ...(audio ? ['-c:a', audioCodec] : []),
     file,
   ]);
   return file;
