@@ -6,7 +6,7 @@
  */
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import {
   DeleteObjectsCommand,
   GetObjectCommand,
@@ -106,8 +106,6 @@ async function write(file: string, text = file) {
 
 /** Writes what ffmpeg writes for one chunk: per rendition the init segment, its segments, its EVENT playlist. */
 const encoded: number[] = [];
-/** How each chunk read the source: a presigned URL or a local file, and whether by seeking or from its start. */
-const chunkReads: { index: number; remote: boolean; readFromStart: boolean }[] = [];
 const audioEncoded: number[] = [];
 const fakeEncoders: ChunkEncoders = {
   audio: async (_input, _plan, chunk, _at, dir) => {
@@ -116,9 +114,8 @@ const fakeEncoders: ChunkEncoders = {
     await write(file);
     return file;
   },
-  chunk: async (input, plan: LadderPlan, outDir, chunk: Chunk, options) => {
+  chunk: async (_input, plan: LadderPlan, outDir, chunk: Chunk, options) => {
     encoded.push(chunk.index);
-    chunkReads.push({ index: chunk.index, remote: /^https?:/.test(input), readFromStart: !!options.readFromStart });
     // Its stills, numbered from its first, and its preview frames, one listing line each.
     const { images, previews } = options.side ?? {};
     for (let i = 0; i < (images?.stills ?? 0); i++) await write(join(outDir, stillFile((images?.firstStill ?? 0) + i)));
@@ -182,7 +179,6 @@ const keys = () => [...objects.keys()].filter((k) => k.startsWith(`assets/${ASSE
 describe('transcoder run() with chunk tasks', () => {
   beforeEach(() => {
     encoded.length = 0;
-    chunkReads.length = 0;
     audioEncoded.length = 0;
     probed.length = 0;
     store.honoursRange = true;
@@ -344,42 +340,35 @@ describe('transcoder run() with chunk tasks', () => {
     expect(await fresh.get(ASSET_ID)).toBeUndefined();
   });
 
-  it('cuts an MPEG-TS in two with queue workers: the first segment at once, the rest from the start of the file', async () => {
+  it('encodes an MPEG-TS with queue workers as it downloads: ffmpeg fed from the growing file, not after it', async () => {
     const assets = new FakeAssets();
-    const ledger = new InMemoryChunkLedger();
-    const runner = new RecordingRunner();
     const transportStream = { ...SOURCE, file: { container_format: 'mpegts', tracks: [] } };
+    const fed: { input: string; bytes: string }[] = [];
+    const encode: TranscoderDeps['encode'] = async (input, plan, outDir, options) => {
+      const stdin = new PassThrough();
+      const parts: Buffer[] = [];
+      stdin.on('data', (d: Buffer) => parts.push(d));
+      await options?.feed?.(stdin);
+      fed.push({ input, bytes: Buffer.concat(parts).toString() });
+      return playlistsOnly(() => {})(input, plan, outDir);
+    };
     const queueEnv = { ...ENV, CHUNK_WORKERS: 'queue' };
-    const queued = { ...deps(assets, ledger, runner, queueEnv), probe: async () => transportStream };
-    expect(await run(queued)).toBe(0);
-    // Two chunks, whatever the workers: the 2 s first segment, then the other seven (no seek could find their start).
-    const state = await ledger.get(ASSET_ID);
-    expect(state?.plan.chunks.map((c) => [c.firstSegment, c.segmentCount])).toEqual([
-      [0, 1],
-      [1, 7],
-    ]);
-    expect(runner.jobs.map((j) => j.chunk)).toEqual([{ index: 1 }]);
-    expect(assets.playable).toBe(1);
-    // Chunk 0 reads the first seconds over the URL; chunk 1 downloads the file and decodes it from its start.
-    const chunkOne = { ...queued, env: { ...queueEnv, CHUNK_INDEX: '1' } };
-    expect(await run(chunkOne)).toBe(0);
-    expect(chunkReads).toEqual([
-      { index: 0, remote: true, readFromStart: true },
-      { index: 1, remote: false, readFromStart: true },
-    ]);
-    expect(sourceReads).toContain('whole');
+    const queued = { ...deps(assets, new InMemoryChunkLedger(), new RecordingRunner(), queueEnv), encode };
+    const probeAs = (found: SourceProbe) => async (file: string) => {
+      probed.push(file);
+      return found;
+    };
+    expect(await run({ ...queued, probe: probeAs(transportStream) })).toBe(0);
+    // Probed over its URL (no index to chunk by), then read from ffmpeg's standard input as the download writes it.
+    expect(probed.at(-1)).toMatch(/^https?:/);
+    expect(fed).toEqual([{ input: 'pipe:0', bytes: 'pretend this is a video' }]);
     expect(assets.ready).toHaveLength(1);
-    // Not for a clip (its start would be a seek), nor for chunk tasks (no short first chunk): one pass, as before.
-    let singlePass = 0;
-    const encode = playlistsOnly(() => singlePass++);
-    const clipped = { ...queueEnv, CLIP_WINDOW: '5,30' };
-    for (const env of [clipped, ENV]) {
-      const fresh = new InMemoryChunkLedger();
-      const once = { ...deps(new FakeAssets(), fresh, new RecordingRunner(), env), probe: queued.probe, encode };
-      expect(await run(once)).toBe(0);
-      expect(await fresh.get(ASSET_ID)).toBeUndefined();
-    }
-    expect(singlePass).toBe(2);
+    // An MP4 in one pass (too short to chunk: a 2 s first chunk and 5 s left) is read once downloaded: its index may
+    // be at its end.
+    fed.length = 0;
+    const short = { ...SOURCE, durationSeconds: 7 };
+    expect(await run({ ...queued, probe: probeAs(short) })).toBe(0);
+    expect(fed).toEqual([{ input: expect.not.stringMatching(/^pipe:|^https?:/), bytes: '' }]);
   });
 
   it('encodes a source too short for two chunks in one task, as without chunk tasks', async () => {

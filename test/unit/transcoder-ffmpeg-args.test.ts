@@ -188,16 +188,6 @@ describe('segment cuts', () => {
       sourceStartSeconds: 0,
     });
     expect(graph(last)).toContain(`trim=start=8.000000:end=${decimalSeconds(sourceBoundSeconds(plan.sourceSeconds))},`);
-    // A file without an index is read from its start, not sought: the same trims keep the chunk's frames.
-    const fromStart = chunkFfmpegArgs('/w/source', plan, '/w/c', chunk, {
-      audio: '/w/a.nut',
-      timeOffsetSeconds: 0.2,
-      sourceStartSeconds: 0,
-      readFromStart: true,
-    });
-    expect(fromStart).not.toContain('-ss');
-    expect(fromStart).not.toContain('-noaccurate_seek');
-    expect(graph(fromStart)).toBe(graph(plain));
   });
 
   it('keep a single-pass clip’s frames before its end, in microseconds (a resample’s own time base would round it)', () => {

@@ -41,7 +41,7 @@ import {
   ladderFfmpegArgs,
 } from './ffmpeg/encode-args.js';
 import type { SideOutputs } from './ffmpeg/filter-graph.js';
-import { ffmpegLimits, runFfmpeg } from './ffmpeg/run.js';
+import { ffmpegLimits, runFfmpeg, type StdinFeed } from './ffmpeg/run.js';
 import { joinPieces } from './segment-join.js';
 
 export interface EncodeOptions extends SideOutputs {
@@ -49,6 +49,8 @@ export interface EncodeOptions extends SideOutputs {
   segmentType?: SegmentType;
   /** Called as ffmpeg reports progress, with the seconds of output written so far. */
   onProgress?: (seconds: number) => void;
+  /** Writes the source into ffmpeg's standard input, when `input` is `STDIN_INPUT` (follow-file.ts). */
+  feed?: StdinFeed;
 }
 
 /** Encodes `input` into HLS under `outDir` and writes the master playlist; returns its variants. */
@@ -63,7 +65,7 @@ export async function encodeHls(
   const folders = [...renditionNames(plan), ...sideFolders(side)];
   await Promise.all(folders.map((name) => mkdir(join(outDir, name), { recursive: true })));
   const args = ladderFfmpegArgs(input, plan, outDir, segmentType, side);
-  await runFfmpeg(args, ffmpegLimits(plan.sourceSeconds), options.onProgress);
+  await runFfmpeg(args, ffmpegLimits(plan.sourceSeconds), options.onProgress, options.feed);
   const whole = { cuts: segmentCuts(plan, 0), firstSegment: 0, final: true };
   await Promise.all(renditionNames(plan).map((name) => joinPieces(join(outDir, name), whole)));
   await Promise.all(renditionNames(plan).map((name) => finishPlaylist(join(outDir, name, RENDITION_PLAYLIST))));

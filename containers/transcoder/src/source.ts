@@ -1,5 +1,7 @@
 /** The steps before any strategy: fetch the source, probe it, refuse what is out of bounds, plan the outputs. */
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { seeksByIndex } from '../../../lambdas/core/domain/chunks.js';
 import { InvalidInputError } from '../../../lambdas/core/domain/errors.js';
 import { type LadderPlan, planLadder, renditionNames, type SourceProbe } from '../../../lambdas/core/domain/ladder.js';
 import { checkSource } from '../../../lambdas/core/domain/source-policy.js';
@@ -24,6 +26,8 @@ export interface PreparedSource {
    * chunk 0 can encode meanwhile; nothing is published, recorded or queued before it has passed.
    */
   decodes: Promise<void>;
+  /** Set while `file` is still downloading (`localSource`): settled once all of it is there, or the download failed. */
+  downloading?: Promise<void>;
 }
 
 /**
@@ -47,10 +51,22 @@ export async function openSource(ctx: StrategyContext, remote: boolean): Promise
   return file;
 }
 
-/** The source as a local file (a single pass reads all of it, and remuxes downloads from it): downloaded if remote. */
+/**
+ * The source as a local file (a single pass reads all of it, and remuxes downloads from it): downloaded if remote.
+ * A file read front to back, with no index to seek by (an MPEG transport or program stream: domain/chunks.ts
+ * `seeksByIndex`), is read while it downloads: `downloading` is set, and the single pass feeds ffmpeg from the
+ * growing file (follow-file.ts), so its first segments do not wait for the last byte. Any other container may keep
+ * what ffmpeg needs first at its end (an MP4's index), so it is read once downloaded.
+ */
 export async function localSource(ctx: StrategyContext, source: PreparedSource): Promise<PreparedSource> {
   if (inputProtocols(source.file) === 'file') return source;
-  return { ...source, file: await openSource(ctx, false) };
+  if (seeksByIndex(source.probe)) return { ...source, file: await openSource(ctx, false) };
+  const { bucket, key } = ctx.job.source;
+  const file = join(ctx.workDir, 'source');
+  await writeFile(file, ''); // there to be followed from the start, before the download's first byte
+  const downloading = ctx.storage.download(bucket, key, file, ctx.job.source);
+  downloading.catch(() => {}); // awaited by the single pass; never unhandled if the encode fails first
+  return { ...source, file, downloading };
 }
 
 /**

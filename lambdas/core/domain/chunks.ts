@@ -66,10 +66,8 @@ export function planChunks(durationSeconds: number, options: ChunkOptions): Chun
 
 /**
  * Containers ffmpeg seeks in by guessing a byte offset from the bit rate (MPEG transport and program streams, which
- * carry no index): with keyframes far apart its seek there can land past the chunk's start, losing frames, so a chunk
- * of such a source reads it from its start instead of seeking. Queue workers cut it in two (the short first chunk,
- * so it plays within seconds, then the rest in one chunk); otherwise it is encoded in a single pass. Every indexed
- * container (MP4, QuickTime, Matroska, WebM…) is chunked as the workers allow.
+ * carry no index): with keyframes far apart its seek there can land past the chunk's start, losing frames, so such a
+ * source is encoded in a single pass. Every indexed container (MP4, QuickTime, Matroska, WebM…) is chunked.
  */
 const UNINDEXED_CONTAINERS = ['mpegts', 'mpeg'];
 

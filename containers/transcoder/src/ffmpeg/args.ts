@@ -27,12 +27,16 @@ const PIECE_PREFIX = 'piece_';
 /** Every invocation: no banner, errors only, no progress on stderr, overwrite outputs. */
 export const QUIET = ['-hide_banner', '-loglevel', 'error', '-nostats', '-y'] as const;
 
+/** ffmpeg's standard input as its input: a source fed to it as it downloads (follow-file.ts). */
+export const STDIN_INPUT = 'pipe:0';
+
 /**
  * The protocols ffmpeg may open for an input, and nothing else: a source is untrusted, and a playlist or concat
  * list inside it could otherwise make ffmpeg fetch other URLs or files through any protocol it knows (issue 13).
- * A local file needs `file`; a presigned URL needs its scheme and what carries it.
+ * A local file needs `file`; a presigned URL needs its scheme and what carries it; standard input, `pipe`.
  */
 export function inputProtocols(input: string): string {
+  if (input === STDIN_INPUT) return 'pipe';
   if (input.startsWith('https://')) return 'https,tls,tcp';
   if (input.startsWith('http://')) return 'http,tcp';
   if (/^[a-z][a-z0-9+.-]*:/i.test(input)) throw new Error(`ffmpeg reads local files or HTTP(S) URLs, not ${input}`);

@@ -63,12 +63,6 @@ export interface ChunkEncodeOptions {
   sourceStartSeconds: number;
   /** The chunk's share of the stills and preview frames, cut from the same decode (domain/chunks.ts `chunkImages`). */
   side?: ChunkSideOutputs;
-  /**
-   * Read the source from its start rather than seek to the chunk: a file without an index (domain/chunks.ts
-   * `seeksByIndex`), whose seek could land past the chunk's start. The trims keep the chunk's frames as they do
-   * after a seek, from a decode that begins at the file's first frame. @default false
-   */
-  readFromStart?: boolean;
 }
 
 /** A chunk's images: stills numbered from `firstStill`, preview sheets from `firstSheet`, at most `frames` frames. */
@@ -123,7 +117,7 @@ export function chunkFfmpegArgs(
     ...QUIET,
     '-copyts',
     // ffmpeg adds the file's start time to the seek point itself. No length: the graph's trims end every output.
-    ...inputArgs(input, options.readFromStart ? [] : ['-noaccurate_seek', '-ss', decimalSeconds(start + clip)]),
+    ...inputArgs(input, ['-noaccurate_seek', '-ss', decimalSeconds(start + clip)]),
     ...audio.input,
     ...['-filter_complex', chunkFilterGraph(video, position, side)],
     ...chunkSideOutputArgs(outDir, side),

@@ -4,6 +4,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import type { Writable } from 'node:stream';
 import { InvalidInputError } from '../../../../lambdas/core/domain/errors.js';
 import { TRANSCODE_DEADLINE_SECONDS } from '../../../../lambdas/core/usecases/sweep.js';
 import { spawnTool } from './tools.js';
@@ -35,9 +36,24 @@ export function ffmpegLimits(mediaSeconds: number): FfmpegLimits {
   return { mediaSeconds, deadlineSeconds };
 }
 
-/** Runs ffmpeg, reporting `-progress` output; rejects with the tail of its stderr when it fails. */
-export function runFfmpeg(args: string[], limits: FfmpegLimits, onProgress?: (seconds: number) => void): Promise<void> {
-  return supervised(args, limits, (ffmpeg) => {
+/**
+ * Writes ffmpeg's standard input (its input `pipe:0`): resolves once it has written all it had, or once ffmpeg stopped
+ * reading; rejects when what it feeds from failed (the source's download).
+ */
+export type StdinFeed = (stdin: Writable) => Promise<void>;
+
+/**
+ * Runs ffmpeg, reporting `-progress` output; rejects with the tail of its stderr when it fails. With `feed`, its
+ * standard input is written by it, and a feed that fails fails the run even where ffmpeg ended well (it saw the end
+ * of a source cut short).
+ */
+export function runFfmpeg(
+  args: string[],
+  limits: FfmpegLimits,
+  onProgress?: (seconds: number) => void,
+  feed?: StdinFeed,
+): Promise<void> {
+  return supervised(args, limits, feed, (ffmpeg) => {
     createInterface({ input: ffmpeg.stdout }).on('line', (line) => {
       const seconds = progressSeconds(line);
       if (seconds !== undefined) onProgress?.(seconds);
@@ -53,7 +69,7 @@ export function runFfmpeg(args: string[], limits: FfmpegLimits, onProgress?: (se
 
 /** Runs ffmpeg to the end for what it prints on stderr (an analysis filter's report); rejects when it fails. */
 export function runFfmpegCapturing(args: string[], limits: FfmpegLimits): Promise<string> {
-  return supervised(args, limits, (ffmpeg) => {
+  return supervised(args, limits, undefined, (ffmpeg) => {
     let stderr = '';
     ffmpeg.stderr.on('data', (d) => {
       stderr += d;
@@ -62,31 +78,50 @@ export function runFfmpegCapturing(args: string[], limits: FfmpegLimits): Promis
   });
 }
 
-type Child = ChildProcess & { stdout: NodeJS.ReadableStream; stderr: NodeJS.ReadableStream };
+type Child = ChildProcess & { stdout: NodeJS.ReadableStream; stderr: NodeJS.ReadableStream; stdin: Writable | null };
 
 /**
  * Spawns ffmpeg with the watchdog armed; `listen` attaches to its output and returns what it printed. Resolves to
  * that output on exit 0. A run killed by the watchdog rejects with an InvalidInputError naming the deadline, so the
  * asset is errored with it rather than retried into the same wall.
  */
-function supervised(args: string[], limits: FfmpegLimits, listen: (ffmpeg: Child) => () => string): Promise<string> {
+function supervised(
+  args: string[],
+  limits: FfmpegLimits,
+  feed: StdinFeed | undefined,
+  listen: (ffmpeg: Child) => () => string,
+): Promise<string> {
   return new Promise((resolve, reject) => {
-    const ffmpeg = spawnTool('ffmpeg', args, ['ignore', 'pipe', 'pipe']) as Child;
+    const ffmpeg = spawnTool('ffmpeg', args, [feed ? 'pipe' : 'ignore', 'pipe', 'pipe']) as Child;
     const printed = listen(ffmpeg);
     let overran = false;
     const watchdog = setTimeout(() => {
       overran = true;
       ffmpeg.kill('SIGKILL');
     }, limits.deadlineSeconds * 1000);
+    // A feed that fails stops ffmpeg at once: what it encoded so far is of a source cut short.
+    let fed: Promise<{ failed?: unknown }> = Promise.resolve({});
+    if (feed && ffmpeg.stdin) {
+      fed = feed(ffmpeg.stdin).then(
+        () => ({}),
+        (failed: unknown) => {
+          ffmpeg.kill('SIGKILL');
+          return { failed };
+        },
+      );
+    }
     ffmpeg.on('error', (error) => {
       clearTimeout(watchdog);
       reject(error);
     });
     ffmpeg.on('close', (code, signal) => {
       clearTimeout(watchdog);
-      if (overran) reject(new InvalidInputError(overrunReason(limits)));
-      else if (code === 0) resolve(printed());
-      else reject(new Error(`ffmpeg failed (${signal ?? `exit code ${code}`}): ${printed().slice(-4000)}`));
+      void fed.then(({ failed }) => {
+        if (overran) reject(new InvalidInputError(overrunReason(limits)));
+        else if (failed) reject(failed);
+        else if (code === 0) resolve(printed());
+        else reject(new Error(`ffmpeg failed (${signal ?? `exit code ${code}`}): ${printed().slice(-4000)}`));
+      });
     });
   });
 }

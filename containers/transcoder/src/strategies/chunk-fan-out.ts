@@ -43,15 +43,12 @@ export function fanOutChunks(chunking: Chunking, source: PreparedSource): Chunk[
   if (!mayFanOut(chunking) || !source.plan.video) return undefined;
   // Chunk tasks do not fetch watermark images (their plan names this task's local files): one pass encodes them.
   if (source.plan.video.overlays?.length) return undefined;
-  // A chunk could not seek to its start in a file without an index (domain/chunks.ts): such a file is read from its
-  // start by every chunk, so it is cut in two only where the first chunk is short (queue workers: it plays within
-  // seconds, and the rest is one chunk, one decode), and never for a clip, whose start would be a seek.
-  const indexed = seeksByIndex(source.probe);
-  if (!indexed && (!chunking.firstChunkSegments || source.plan.window)) return undefined;
+  // A chunk could not seek to its start in a file without an index (domain/chunks.ts).
+  if (!seeksByIndex(source.probe)) return undefined;
   const chunks = planChunks(source.probe.durationSeconds, {
     segmentSeconds: source.plan.segmentSeconds,
     ...(source.plan.firstSegmentSeconds && { firstSegmentSeconds: source.plan.firstSegmentSeconds }),
-    workers: indexed ? chunking.maxChunks : 2,
+    workers: chunking.maxChunks,
     minChunkSeconds: chunking.minChunkSeconds,
     ...(chunking.firstChunkSegments && { firstChunkSegments: chunking.firstChunkSegments }),
   });

@@ -15,7 +15,6 @@ import {
   chunkManifestFile,
   FIRST_CHUNK,
   joinedPlaylist,
-  seeksByIndex,
 } from '../../../../lambdas/core/domain/chunks.js';
 import { renditionNames } from '../../../../lambdas/core/domain/ladder.js';
 import { assetOutputPrefix, MASTER_PLAYLIST } from '../../../../lambdas/core/domain/layout.js';
@@ -102,7 +101,6 @@ export async function encodeAndPublishChunk(
       timeOffsetSeconds: plan.timeOffsetSeconds,
       sourceStartSeconds: plan.source.startSeconds ?? 0,
       side,
-      readFromStart: !seeksByIndex(plan.source),
     });
     await publisher?.drain();
   } finally {

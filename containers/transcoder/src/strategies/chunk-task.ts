@@ -4,10 +4,8 @@
  * it, count it, and finish the asset if its count completes the set. A chunk already counted (a task re-run after it
  * published) is not encoded again. The source is read through a presigned URL, so ffmpeg fetches only the chunk's
  * byte range (from the seek point to the chunk's end), never the whole file; where the store cannot serve the pinned
- * source that way (storage.ts `presignedGet`), or the file has no index to seek by, the chunk downloads it, checked
- * against the pin.
+ * source that way (storage.ts `presignedGet`), the chunk downloads it, checked against the pin.
  */
-import { seeksByIndex } from '../../../../lambdas/core/domain/chunks.js';
 import { openSource } from '../source.js';
 import { countChunk, encodeAndPublishChunk } from './chunk-publish.js';
 import type { Outcome, StrategyContext } from './context.js';
@@ -18,10 +16,7 @@ export async function chunkTask(ctx: StrategyContext, index: number): Promise<Ou
   if (!state) throw new Error(`Asset ${job.assetId} has no chunk plan`);
   if (!state.plan.chunks.some((c) => c.index === index)) throw new Error(`The chunk plan has no chunk ${index}`);
   if (!state.done.includes(index)) {
-    // A file without an index is read from its start (ffmpeg/encode-args.ts `readFromStart`): downloaded, as the
-    // single pass reads it, rather than streamed for as long as the chunk encodes.
-    const remote = seeksByIndex(state.plan.source);
-    await encodeAndPublishChunk(ctx, state.plan, index, { sourceFile: await openSource(ctx, remote) });
+    await encodeAndPublishChunk(ctx, state.plan, index, { sourceFile: await openSource(ctx, true) });
   }
   return countChunk(ctx, state.plan, index);
 }

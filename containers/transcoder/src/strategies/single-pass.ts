@@ -6,7 +6,8 @@
  */
 import { join } from 'node:path';
 import { writeStoryboardVtt } from '../encode.js';
-import { HLS_VERSION } from '../ffmpeg/args.js';
+import { HLS_VERSION, STDIN_INPUT } from '../ffmpeg/args.js';
+import { followFile } from '../follow-file.js';
 import { finishPreviewFrames, logPreviews, planPreviews } from '../preview-frames.js';
 import { ProgressivePublisher } from '../progressive.js';
 import { readyPatch, writeDownloads } from '../ready.js';
@@ -30,14 +31,18 @@ export async function singlePass(ctx: StrategyContext, source: PreparedSource): 
   // Frames for animated previews, from the ladder's decode (preview-frames.ts); listed outside the published folder.
   const previews = planPreviews(source.probe, ctx.workDir);
   publisher.start();
+  // A source still downloading is fed to ffmpeg as it arrives (source.ts `localSource`).
+  const { downloading } = source;
   let variants: Awaited<ReturnType<typeof deps.encode>>;
   try {
-    variants = await deps.encode(source.file, plan, hlsDir, {
+    variants = await deps.encode(downloading ? STDIN_INPUT : source.file, plan, hlsDir, {
       segmentType: 'fmp4',
       onProgress: progressLogger(ctx, source.probe.durationSeconds),
       ...(images && { images }),
       ...(previews && { previews }),
+      ...(downloading && { feed: (stdin) => followFile(source.file, downloading, stdin) }),
     });
+    await downloading; // all of it, for the downloads made from the file once ready
   } finally {
     await publisher.stop();
   }

@@ -1,0 +1,85 @@
+import { appendFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough, Writable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { followFile } from '../../containers/transcoder/src/follow-file.js';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'gamma-follow-'));
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+/** A deferred promise: the download's completion, settled by the test. */
+function written() {
+  let resolve!: () => void;
+  let reject!: (error: Error) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+/** Everything `out` received, and whether it was ended. */
+function collector() {
+  const out = new PassThrough();
+  const parts: Buffer[] = [];
+  out.on('data', (d: Buffer) => parts.push(d));
+  return { out, bytes: () => Buffer.concat(parts), ended: () => out.writableEnded };
+}
+
+describe('followFile', () => {
+  it('streams a file as it grows, every byte in order, and ends once the writing has finished', async () => {
+    const file = join(dir, 'growing');
+    await writeFile(file, 'first ');
+    const done = written();
+    const { out, bytes, ended } = collector();
+    const following = followFile(file, done.promise, out, 5);
+    await sleep(30);
+    expect(bytes().toString()).toBe('first ');
+    expect(ended()).toBe(false); // at the end of what is there, waiting for more
+    await appendFile(file, 'second ');
+    await sleep(30);
+    await appendFile(file, Buffer.alloc(3 * 1024 * 1024, 7)); // more than one read
+    await appendFile(file, 'last');
+    done.resolve();
+    await following;
+    expect(ended()).toBe(true);
+    const all = bytes();
+    expect(all.subarray(0, 13).toString()).toBe('first second ');
+    expect(all.length).toBe(13 + 3 * 1024 * 1024 + 4);
+    expect(all.subarray(-4).toString()).toBe('last');
+  });
+
+  it('rejects with the writing’s failure and leaves the reader’s input unended (a source cut short is no end)', async () => {
+    const file = join(dir, 'cut');
+    await writeFile(file, 'part of it');
+    const done = written();
+    const { out, ended } = collector();
+    const following = followFile(file, done.promise, out, 5);
+    await sleep(20);
+    done.reject(new Error('the download failed'));
+    await expect(following).rejects.toThrow('the download failed');
+    expect(ended()).toBe(false);
+  });
+
+  it('stops quietly when the reader stops taking data (ffmpeg read all it wanted and exited)', async () => {
+    const file = join(dir, 'big');
+    await writeFile(file, Buffer.alloc(4 * 1024 * 1024));
+    let taken = 0;
+    const reader = new Writable({
+      highWaterMark: 1024,
+      write(chunk: Buffer, _encoding, callback) {
+        taken += chunk.length;
+        // Takes one piece, then goes away as an exiting process's pipe does.
+        setImmediate(() => reader.destroy(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' })));
+        callback();
+      },
+    });
+    await expect(followFile(file, new Promise(() => {}), reader, 5)).resolves.toBeUndefined();
+    expect(taken).toBeLessThan(4 * 1024 * 1024);
+  });
+});
