@@ -26,6 +26,10 @@ const SCOPED_RESOURCES: readonly [RegExp, string][] = [
   ],
   [/\/index\/\*$/, 'The indexes of one table, which the L2 grant includes for Query'],
   [/\/@connections\/\*$/, 'Posting to any connection of this one WebSocket API: connection ids are not known upfront'],
+  [
+    /:(task|service)\/[^/*]+\/\*$/,
+    "The tasks and services of the transcoder's one cluster: a queue worker reads its own task's service and grows it",
+  ],
 ];
 /** The construct id of the function every AwsCustomResource of a stack shares (a SingletonFunction). */
 const AWS_CUSTOM_RESOURCE_FUNCTION = `AWS${AwsCustomResource.PROVIDER_FUNCTION_UUID.replaceAll('-', '')}`;

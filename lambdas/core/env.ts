@@ -94,6 +94,11 @@ export const ENV = {
   /** The work queue's visibility timeout, seconds: a worker extends a job's visibility by this while it runs it. */
   WORK_VISIBILITY_SECONDS: 'WORK_VISIBILITY_SECONDS',
   /**
+   * Set by ECS in every container of a task (Fargate platform 1.4.0+), never by Gamma: the task metadata endpoint, where
+   * a queue worker learns its service to grow it (containers/transcoder/src/fleet.ts).
+   */
+  ECS_CONTAINER_METADATA_URI_V4: 'ECS_CONTAINER_METADATA_URI_V4',
+  /**
    * Optional per-task input (container override): comma-separated static renditions to write after the ladder,
    * e.g. `highest,audio-only` (domain/static-renditions.ts).
    */

@@ -1,8 +1,9 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -79,6 +80,19 @@ export class TranscodeWorkers extends Construct {
     this.queue.grantSendMessages(taskRole); // the first job puts the chunk jobs on the queue
 
     if (props.service === false) return;
+    // A worker grows its own service as it takes jobs (containers/transcoder/src/fleet.ts): it reads its task's group
+    // (`service:<name>`) and the service's desired count, and raises it. This cluster's tasks and services only.
+    const inCluster = (resource: 'task' | 'service') =>
+      Stack.of(this).formatArn({ service: 'ecs', resource, resourceName: `${props.cluster.clusterName}/*` });
+    taskRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['ecs:DescribeTasks'], resources: [inCluster('task')] }),
+    );
+    taskRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['ecs:DescribeServices', 'ecs:UpdateService'],
+        resources: [inCluster('service')],
+      }),
+    );
     this.service = new ecs.FargateService(this, 'Service', {
       cluster: props.cluster,
       taskDefinition: props.taskDefinition,
@@ -89,7 +103,8 @@ export class TranscodeWorkers extends Construct {
       circuitBreaker: { rollback: true },
     });
     const scaling = this.service.autoScaleTaskCount({ minCapacity: warm, maxCapacity: max });
-    // Jobs waiting, not jobs running: a worker holds one job, so every waiting job wants another worker.
+    // Jobs waiting, not jobs running: a worker holds one job, so every waiting job wants another worker. The workers
+    // themselves ask for as many within seconds of taking a job (fleet.ts); these alarms are the floor under that.
     scaling.scaleOnMetric('QueueDepth', {
       metric: this.queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }),
       scalingSteps: [

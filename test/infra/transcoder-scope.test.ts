@@ -28,9 +28,23 @@ describe.each([
       'sqs:GetQueueAttributes',
       'sqs:SendMessage',
     ];
-    expect(actions).toEqual(new Set(['sts:AssumeRole', ...(context === LOCAL ? [] : queue)]));
+    // On AWS a worker also grows its own service as it takes jobs (containers/transcoder/src/fleet.ts).
+    const fleet = ['ecs:DescribeTasks', 'ecs:DescribeServices', 'ecs:UpdateService'];
+    expect(actions).toEqual(new Set(['sts:AssumeRole', ...(context === LOCAL ? [] : [...queue, ...fleet])]));
     const assume = own.find((s) => s.actions.includes('sts:AssumeRole'));
     expect(assume?.resources).toEqual([{ 'Fn::GetAtt': [jobRole, 'Arn'] }]);
+    if (context === LOCAL) return;
+    // Only the tasks and services of the transcoder's own cluster.
+    const cluster = logicalId(t, 'AWS::ECS::Cluster', 'Transcode/Cluster');
+    for (const [action, kind] of [
+      ['ecs:DescribeTasks', 'task'],
+      ['ecs:UpdateService', 'service'],
+    ] as const) {
+      const resource = JSON.stringify(own.find((s) => s.actions.includes(action))?.resources);
+      expect(resource).toContain(`:${kind}/`);
+      expect(resource).toContain(`{"Ref":"${cluster}"}`);
+      expect(resource).toMatch(/\/\*"\]\]\}\]$/);
+    }
   });
 
   it('lets only the task role assume the job role', () => {

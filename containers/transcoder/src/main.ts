@@ -18,6 +18,7 @@
 import { rm } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import { Logger } from '@aws-lambda-powertools/logger';
+import { ECSClient } from '@aws-sdk/client-ecs';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { documentClient, s3Client } from '../../../lambdas/core/adapters/clients.js';
 import { DynamoAssetFiles } from '../../../lambdas/core/adapters/dynamo-asset-files.js';
@@ -26,10 +27,11 @@ import { DynamoMediaRepository } from '../../../lambdas/core/adapters/dynamo-med
 import { taskRunnerFromEnv } from '../../../lambdas/core/adapters/task-runner-from-env.js';
 import { InvalidInputError, TransitionError } from '../../../lambdas/core/domain/errors.js';
 import type { AssetRecord } from '../../../lambdas/core/domain/media.js';
-import { optional } from '../../../lambdas/core/env.js';
+import { optional, required } from '../../../lambdas/core/env.js';
 import { addMaster, addStaticRenditions } from './asset-edits.js';
 import { encodeChunkAudio, encodeHls, encodeHlsChunk, encodeStoryboard } from './encode.js';
 import { makeWorkDir, prepareToolProcess } from './ffmpeg/tools.js';
+import { Fleet } from './fleet.js';
 import { readJob, type TranscoderJob } from './job.js';
 import { EXIT, JOB_PROCESS_FLAG, serveJobs } from './job-process.js';
 import { jobClientConfig } from './job-scope.js';
@@ -189,7 +191,19 @@ async function runWorker(): Promise<number> {
   const logger = new Logger({ serviceName: `${SERVICE_NAME}-worker` });
   // The resolved endpoint, not the queue URL's host (task-runner-from-env.ts says why).
   const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
-  return work({ sqs, env: process.env, logger, stopping: () => stopping });
+  // On ECS the worker grows its service as it takes jobs (fleet.ts); the local worker service has no metadata.
+  const metadataUri = optional('ECS_CONTAINER_METADATA_URI_V4');
+  const fleet =
+    metadataUri &&
+    new Fleet({
+      ecs: new ECSClient({}),
+      sqs,
+      queueUrl: required('WORK_QUEUE_URL'),
+      maxWorkers: Number(required('CHUNK_PARALLELISM')),
+      metadataUri,
+      logger,
+    });
+  return work({ sqs, env: process.env, logger, stopping: () => stopping, ...(fleet && { fleet }) });
 }
 
 /**

@@ -18,6 +18,7 @@ import {
 import { jobEnvironment } from '../../../lambdas/core/adapters/job-environment.js';
 import { ENV, optional, required } from '../../../lambdas/core/env.js';
 import type { TranscodeJob } from '../../../lambdas/core/ports.js';
+import type { Fleet } from './fleet.js';
 import { checkJob } from './job-check.js';
 import { EXIT, JobProcess } from './job-process.js';
 
@@ -34,6 +35,8 @@ export interface WorkerDeps {
   checkJob?: (job: TranscodeJob, env: NodeJS.ProcessEnv) => Promise<string | undefined>;
   /** Stops taking jobs once true (SIGTERM: the service is scaling in or replacing the task). */
   stopping: () => boolean;
+  /** The worker service, asked for a worker per job as jobs are taken (fleet.ts); absent outside a service. */
+  fleet?: Pick<Fleet, 'grow'>;
 }
 
 /** Takes and runs jobs until `stopping()`; resolves to the exit code of the worker process. */
@@ -99,6 +102,7 @@ async function handle(
     receiveCount: Number(message.Attributes?.ApproximateReceiveCount ?? 1),
   };
   logger.info('Took a job', keys);
+  void deps.fleet?.grow(); // beside the job, never in its way (it never throws)
   // A message is a claim (issue 13): the asset it names must agree before anything runs (job-check.ts).
   let refusal: string | undefined;
   try {
