@@ -4,7 +4,13 @@
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ValidationError } from '../../lambdas/core/domain/errors.js';
-import type { AssetRecord } from '../../lambdas/core/domain/media.js';
+import { type AssetRecord, toMuxAsset } from '../../lambdas/core/domain/media.js';
+import {
+  newStaticRenditionFile,
+  type StaticRenditionFile,
+  staticFileNamed,
+  staticRenditionsFor,
+} from '../../lambdas/core/domain/static-renditions.js';
 import {
   type AssetFilesContext,
   createStaticRendition,
@@ -112,6 +118,11 @@ describe('static renditions after creation', () => {
     await expect(deleteStaticRendition('asset1', file.id, ctx)).rejects.toThrow(
       'static rendition: highest.mp4 is still being prepared; delete it once it is ready or errored',
     );
+    // mp4_support adopts it (no second task) and then cannot remove it while it is written either.
+    expect(await updateMp4Support('asset1', { mp4_support: 'capped-1080p' }, ctx)).toMatchObject({
+      mp4_support: 'capped-1080p',
+      static_renditions: { status: 'preparing' },
+    });
     await expect(updateMp4Support('asset1', { mp4_support: 'none' }, ctx)).rejects.toBeInstanceOf(ValidationError);
     await expect(createStaticRendition('asset1', { resolution: 'highest' }, ctx)).rejects.toThrow('already has');
     expect(runner.jobs).toHaveLength(1);
@@ -144,6 +155,106 @@ describe('static renditions after creation', () => {
     expect(() => parseOrThrow(UpdateMp4SupportInput, { mp4_support: 'standard' })).toThrow(
       'mp4_support: standard is deprecated by Mux and not offered here',
     );
+  });
+});
+
+describe('PUT mp4-support capped-1080p', () => {
+  /** A ready asset made with max_resolution_tier 2160p from a source of the given top rung. */
+  const tiered = (renditions: string[], overrides: Partial<AssetRecord> = {}) =>
+    readyAsset({ max_resolution_tier: '2160p', renditions, ...overrides });
+  const fourK = ['360p', '480p', '720p', '1080p', '1440p', '2160p'];
+
+  it('on a ladder above 1080p makes the 1080p file, served as capped-1080p.mp4, not highest', async () => {
+    await seed(tiered(fourK));
+    const asset = await updateMp4Support('asset1', { mp4_support: 'capped-1080p' }, ctx);
+    expect(asset).toMatchObject({ mp4_support: 'capped-1080p', static_renditions: { status: 'preparing' } });
+    expect(asset.static_renditions?.files.map((f) => [f.name, f.resolution])).toEqual([['1080p.mp4', '1080p']]);
+    expect(runner.jobs).toEqual([expect.objectContaining({ mode: 'static_renditions', staticRenditions: ['1080p'] })]);
+    expect(staticFileNamed((await stored()).static_renditions, 'capped-1080p.mp4')?.name).toBe('1080p.mp4');
+    expect(JSON.stringify(asset)).not.toContain('fromMp4Support');
+    // Settled, the aggregate status is the file's; none removes it.
+    await files.record('asset1', [{ resolution: '1080p', status: 'ready', width: 1920, height: 1080 }]);
+    expect(toMuxAsset(await stored()).static_renditions?.status).toBe('ready');
+    expect(await updateMp4Support('asset1', { mp4_support: 'none' }, ctx)).toMatchObject({ mp4_support: 'none' });
+    expect(objects.deleted).toEqual(['out/assets/asset1/1080p.mp4']);
+  });
+
+  it("follows the asset's stored ladder, not max_resolution_tier alone: a 720p source made with 2160p gets highest", async () => {
+    await seed(tiered(['360p', '480p', '720p']));
+    const asset = await updateMp4Support('asset1', { mp4_support: 'capped-1080p' }, ctx);
+    expect(asset.static_renditions?.files.map((f) => f.name)).toEqual(['highest.mp4']);
+    expect(runner.jobs.at(-1)?.staticRenditions).toEqual(['highest']);
+  });
+
+  it('adopts a file of that resolution made through the Static Renditions API instead of making a second', async () => {
+    await seed(readyAsset());
+    const made = await createStaticRendition('asset1', { resolution: 'highest', passthrough: 'mine' }, ctx);
+    await files.record('asset1', [{ resolution: 'highest', status: 'ready', width: 640, height: 360 }]);
+    expect(toMuxAsset(await stored()).mp4_support).toBe('none');
+
+    const asset = await updateMp4Support('asset1', { mp4_support: 'capped-1080p' }, ctx);
+    expect(asset).toMatchObject({ mp4_support: 'capped-1080p', static_renditions: { status: 'ready' } });
+    expect(asset.static_renditions?.files).toEqual([
+      expect.objectContaining({ id: made.id, name: 'highest.mp4', passthrough: 'mine', status: 'ready' }),
+    ]);
+    expect(runner.jobs).toHaveLength(1); // the create's task alone
+    expect(staticFileNamed((await stored()).static_renditions, 'capped-1080p.mp4')?.id).toBe(made.id);
+    // Asking again changes nothing.
+    expect(await updateMp4Support('asset1', { mp4_support: 'capped-1080p' }, ctx)).toEqual(asset);
+
+    // Adopted, it is mp4_support's MP4: none deletes it, as Mux documents none (the object too).
+    const none = await updateMp4Support('asset1', { mp4_support: 'none' }, ctx);
+    expect(none.mp4_support).toBe('none');
+    expect(none).not.toHaveProperty('static_renditions.files.0');
+    expect(objects.deleted).toEqual(['out/assets/asset1/highest.mp4']);
+  });
+
+  it('adopts the 1080p file, not the highest, of a ladder above 1080p; and audio.m4a for audio-only', async () => {
+    await seed(tiered(fourK));
+    for (const resolution of ['highest', '1080p', 'audio-only'] as const) {
+      await createStaticRendition('asset1', { resolution }, ctx);
+    }
+    await files.record('asset1', [
+      { resolution: 'highest', status: 'ready' },
+      { resolution: '1080p', status: 'ready' },
+      { resolution: 'audio-only', status: 'ready' },
+    ]);
+    const asset = await updateMp4Support('asset1', { mp4_support: 'audio-only,capped-1080p' }, ctx);
+    expect(asset.mp4_support).toBe('audio-only,capped-1080p');
+    expect((await stored()).static_renditions?.map((f) => [f.resolution, f.fromMp4Support ?? false])).toEqual([
+      ['highest', false],
+      ['1080p', true],
+      ['audio-only', true],
+    ]);
+    expect(runner.jobs).toHaveLength(3);
+  });
+
+  it('none leaves the files it never made or adopted (the Static Renditions API) alone', async () => {
+    await seed(readyAsset());
+    await createStaticRendition('asset1', { resolution: 'highest' }, ctx);
+    await files.record('asset1', [{ resolution: 'highest', status: 'ready' }]);
+    const asset = await updateMp4Support('asset1', { mp4_support: 'none' }, ctx);
+    expect(asset.static_renditions?.files.map((f) => f.name)).toEqual(['highest.mp4']);
+    expect(objects.deleted).toEqual([]);
+  });
+
+  it("a capped MP4 the asset's transcode still writes is the one asked for, whichever rung it was recorded at", async () => {
+    // Made with 2160p: recorded as 1080p until the task, which found a 720p source, settles it as highest.
+    const [capped] = staticRenditionsFor('asset1', { mp4_support: 'capped-1080p', max_resolution_tier: '2160p' })
+      .static_renditions as StaticRenditionFile[];
+    await seed(tiered(['360p', '480p', '720p'], { static_renditions: [capped as StaticRenditionFile] }));
+    const asset = await updateMp4Support('asset1', { mp4_support: 'capped-1080p' }, ctx);
+    expect(asset.static_renditions?.files.map((f) => [f.name, f.status])).toEqual([['1080p.mp4', 'preparing']]);
+    expect(runner.jobs).toEqual([]);
+  });
+
+  it('replaces a settled capped MP4 at a rung above 1080p (recorded before this rule) with the 1080p file', async () => {
+    const old = { ...newStaticRenditionFile('asset1', { resolution: 'highest' }, true), status: 'ready' as const };
+    await seed(tiered(fourK, { static_renditions: [old] }));
+    const asset = await updateMp4Support('asset1', { mp4_support: 'capped-1080p' }, ctx);
+    expect(asset.static_renditions?.files.map((f) => f.name)).toEqual(['1080p.mp4']);
+    expect(objects.deleted).toEqual(['out/assets/asset1/highest.mp4']);
+    expect(runner.jobs.at(-1)?.staticRenditions).toEqual(['1080p']);
   });
 });
 

@@ -18,6 +18,7 @@ import { work } from '../../containers/transcoder/src/worker.js';
 import { jobEnvironment } from '../../lambdas/core/adapters/job-environment.js';
 import type { ChunkState } from '../../lambdas/core/domain/chunks.js';
 import type { AssetRecord } from '../../lambdas/core/domain/media.js';
+import { staticRenditionsFor } from '../../lambdas/core/domain/static-renditions.js';
 import type { TranscodeJob } from '../../lambdas/core/ports.js';
 import { transcodeJobFor } from '../../lambdas/core/usecases/ingest.js';
 import { preparingAsset } from './fakes.js';
@@ -74,6 +75,24 @@ describe('jobRefusal', () => {
       { ...honest, outputBucket: 'elsewhere' },
     ];
     for (const job of forged) expect(jobRefusal(job, state, OUTPUT)).toMatch(/does not match/);
+  });
+
+  it("carries mp4_support's capped-1080p through the task's environment, and refuses it for a ready asset", () => {
+    const capped = preparingAsset({
+      max_resolution_tier: '2160p',
+      ...staticRenditionsFor('asset1', { mp4_support: 'capped-1080p', max_resolution_tier: '2160p' }),
+    });
+    expect(transcodeJobFor(capped, OUTPUT).staticRenditions).toEqual(['capped-1080p']);
+    const chunk = sentChunkJob(capped, 1);
+    expect(chunk.staticRenditions).toEqual(['capped-1080p']);
+    expect(jobRefusal(chunk, { asset: capped, chunks: chunks([0]) }, OUTPUT)).toBeUndefined();
+    // A task for a ready asset is sent the rung the API chose; the key alone is not a file it waits for.
+    const ready: AssetRecord = { ...capped, status: 'ready' };
+    const base = { assetId: 'asset1', source: capped.source, outputBucket: OUTPUT, mode: 'static_renditions' as const };
+    expect(jobRefusal({ ...base, staticRenditions: ['capped-1080p'] }, { asset: ready }, OUTPUT)).toMatch(
+      /not waiting/,
+    );
+    expect(jobRefusal({ ...base, staticRenditions: ['1080p'] }, { asset: ready }, OUTPUT)).toBeUndefined();
   });
 
   it('refuses work for a ready asset that does not wait for it', () => {

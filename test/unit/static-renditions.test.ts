@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECSClient, RunTaskCommand } from '@aws-sdk/client-ecs';
+import { CreateJobCommand, MediaConvertClient } from '@aws-sdk/client-mediaconvert';
 import { DeleteObjectsCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import Mux from '@mux/mux-node';
@@ -15,16 +16,21 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ChunkEncoders } from '../../containers/transcoder/src/main.js';
 import { run, type TranscoderDeps } from '../../containers/transcoder/src/main.js';
+import { fromPlan } from '../../containers/transcoder/src/static-renditions.js';
 import { DynamoAssetFiles } from '../../lambdas/core/adapters/dynamo-asset-files.js';
 import { FargateRunner } from '../../lambdas/core/adapters/ecs-runner.js';
-import { assumedSource, jobSettings } from '../../lambdas/core/adapters/mediaconvert-runner.js';
+import { assumedSource, jobSettings, MediaConvertRunner } from '../../lambdas/core/adapters/mediaconvert-runner.js';
 import { TransitionError } from '../../lambdas/core/domain/errors.js';
-import { planLadder, renditionNames } from '../../lambdas/core/domain/ladder.js';
+import { planLadder, type ResolutionTier, renditionNames } from '../../lambdas/core/domain/ladder.js';
 import { type AssetRecord, toMuxAsset } from '../../lambdas/core/domain/media.js';
 import {
+  cappedResolution,
+  mp4SupportOf,
+  newStaticRenditionFile,
   type StaticRenditionFile,
   type StaticRenditionOutcome,
   settleFiles,
+  staticFileNamed,
   staticRenditionFromPath,
   staticRenditionSource,
   staticRenditionsFor,
@@ -75,8 +81,8 @@ describe('the request fields', () => {
   ])('keep the deprecated mp4_support %s as given, and make its files, reported back the Mux way', (value, made) => {
     const settings = settingsOf({ new_asset_settings: { mp4_support: value } });
     expect(settings.static_renditions).toBeUndefined();
-    if (value === 'none') expect(settings).not.toHaveProperty('mp4_support');
-    else expect(settings.mp4_support).toBe(value);
+    // `none` too: the upload echoes the settings as given (uploads.test.ts); it makes no file.
+    expect(settings.mp4_support).toBe(value);
     const fields = staticRenditionsFor('asset1', settings);
     const files = fields.static_renditions ?? [];
     expect(files.map((f) => f.resolution)).toEqual(made);
@@ -91,6 +97,16 @@ describe('the request fields', () => {
         preparingAsset({ static_renditions: files.map((f, i) => ({ ...f, status: i === 0 ? status : 'ready' })) }),
       ).static_renditions?.status;
     expect([settled('ready'), settled('skipped'), settled('errored')]).toEqual(['ready', 'ready', 'errored']);
+  });
+
+  it('take mp4_support none with static_renditions (it enables nothing), the files being those asked for', () => {
+    const settings = settingsOf({
+      new_asset_settings: { mp4_support: 'none', static_renditions: [{ resolution: '720p' }] },
+    });
+    expect(settings).toMatchObject({ mp4_support: 'none', static_renditions: [{ resolution: '720p' }] });
+    const files = staticRenditionsFor('asset1', settings).static_renditions;
+    expect(files?.map((f) => [f.name, f.fromMp4Support])).toEqual([['720p.mp4', undefined]]);
+    expect(toMuxAsset(preparingAsset({ static_renditions: files })).mp4_support).toBe('none');
   });
 
   it('report no aggregate status and mp4_support none for files asked through the Static Renditions API', () => {
@@ -238,6 +254,106 @@ describe('which stored rendition a file is remuxed from', () => {
   });
 });
 
+describe("mp4_support's capped-1080p MP4 is at most 1080p", () => {
+  const planFor = (width: number, height: number, maxResolutionTier?: ResolutionTier) =>
+    planLadder(
+      { durationSeconds: 10, video: { width, height, fps: 30 }, audio: { channels: 2 } },
+      maxResolutionTier ? { maxResolutionTier } : {},
+    );
+
+  it.each([
+    ['a 2160p source, default tier', [3840, 2160, undefined], 'highest', [1920, 1080]],
+    ['a 1080p source, 2160p tier', [1920, 1080, '2160p'], 'highest', [1920, 1080]],
+    ['a 720p source, 2160p tier', [1280, 720, '2160p'], 'highest', [1280, 720]],
+    ['a source under every tier, 2160p tier', [320, 180, '2160p'], 'highest', [320, 180]],
+    ['a 1440p source, 1440p tier', [2560, 1440, '1440p'], '1080p', [1920, 1080]],
+    ['a 2160p source, 2160p tier', [3840, 2160, '2160p'], '1080p', [1920, 1080]],
+    ['a portrait 2160p source, 2160p tier', [2160, 3840, '2160p'], '1080p', [1080, 1920]],
+  ] as const)('%s: the file is %s, remuxed from a rung of %j', (_case, [width, height, tier], resolution, size) => {
+    const plan = planFor(width, height, tier);
+    const names = renditionNames(plan);
+    expect(cappedResolution(names)).toBe(resolution);
+    // The task's choice: a stored rung, never above 1080p on its short side (no second encode).
+    expect(fromPlan(plan)('capped-1080p')).toMatchObject({
+      resolution,
+      from: { streams: 'video+audio', rung: { width: size[0], height: size[1] } },
+    });
+    // The Static Renditions API's `highest` stays the top rung.
+    expect(fromPlan(plan)('highest').from?.rendition).toBe(names.at(-1));
+  });
+
+  it('an audio-only asset has none to make (skipped, as highest is)', () => {
+    const plan = planLadder({ durationSeconds: 10, audio: { channels: 2 } });
+    expect(fromPlan(plan)('capped-1080p')).toEqual({ resolution: 'highest', from: undefined });
+  });
+
+  it('a new asset made with 1440p or 2160p records it as 1080p, and its transcode names it capped-1080p', () => {
+    const settings = settingsOf({
+      new_asset_settings: { mp4_support: 'audio-only,capped-1080p', max_resolution_tier: '2160p' },
+    });
+    const files = staticRenditionsFor('asset1', settings).static_renditions ?? [];
+    expect(files.map((f) => [f.resolution, f.name, f.status])).toEqual([
+      ['1080p', '1080p.mp4', 'preparing'],
+      ['audio-only', 'audio.m4a', 'preparing'],
+    ]);
+    const asset = preparingAsset({ max_resolution_tier: '2160p', static_renditions: files });
+    expect(transcodeJobFor(asset, 'out').staticRenditions).toEqual(['capped-1080p', 'audio-only']);
+    const muxAsset = toMuxAsset(asset);
+    expect(muxAsset).toMatchObject({
+      mp4_support: 'audio-only,capped-1080p',
+      static_renditions: { status: 'preparing' },
+    });
+    expect(JSON.stringify(muxAsset)).not.toContain('fromMp4Support');
+    // Its id is its own, not the one a 1080p or highest file of the Static Renditions API gets.
+    const apiIds = (['1080p', 'highest'] as const).map(
+      (resolution) => staticRenditionsFor('asset1', { static_renditions: [{ resolution }] }).static_renditions?.[0]?.id,
+    );
+    expect(apiIds).not.toContain(files[0]?.id);
+    // With the default tier (or 1080p) the ladder cannot pass 1080p: it is highest.mp4, as before.
+    for (const tier of [undefined, '1080p'] as const) {
+      const plain = staticRenditionsFor('asset1', { mp4_support: 'capped-1080p', max_resolution_tier: tier });
+      expect(plain.static_renditions?.map((f) => f.name)).toEqual(['highest.mp4']);
+    }
+  });
+
+  it('the outcome gives the recorded file the rung the task chose, keeping its id and its mark', () => {
+    const [capped] = staticRenditionsFor('asset1', { mp4_support: 'capped-1080p', max_resolution_tier: '2160p' })
+      .static_renditions as StaticRenditionFile[];
+    const small = settleFiles(
+      [capped as StaticRenditionFile],
+      [{ resolution: 'highest', status: 'ready', cappedMp4: true, width: 1280, height: 720, filesize: 10 }],
+    );
+    expect(small).toEqual([
+      {
+        ...capped,
+        ...{ resolution: 'highest', name: 'highest.mp4', status: 'ready', resolution_tier: '720p' },
+        ...{ width: 1280, height: 720, filesize: '10' },
+      },
+    ]);
+    expect(mp4SupportOf(small)).toBe('capped-1080p');
+    expect(staticFileNamed(small, 'capped-1080p.mp4')?.name).toBe('highest.mp4');
+    const big = settleFiles(
+      [capped as StaticRenditionFile],
+      [{ resolution: '1080p', status: 'ready', cappedMp4: true, width: 1920, height: 1080 }],
+    );
+    expect(big).toMatchObject([{ id: capped?.id, resolution: '1080p', name: '1080p.mp4', resolution_tier: '1080p' }]);
+    // An outcome of the Static Renditions API's highest is not the capped MP4's.
+    expect(settleFiles(big, [{ resolution: 'highest', status: 'errored' }])).toEqual(big);
+  });
+
+  it('a file of that resolution asked for while the task wrote it is kept once, as the capped MP4', () => {
+    const [capped] = staticRenditionsFor('asset1', { mp4_support: 'capped-1080p', max_resolution_tier: '2160p' })
+      .static_renditions as StaticRenditionFile[];
+    const asked = newStaticRenditionFile('asset1', { resolution: 'highest', passthrough: 'p' });
+    const settled = settleFiles(
+      [capped as StaticRenditionFile, asked],
+      [{ resolution: 'highest', status: 'ready', cappedMp4: true }],
+    );
+    expect(settled).toEqual([{ ...asked, fromMp4Support: true }]);
+    expect(mp4SupportOf(settled)).toBe('capped-1080p');
+  });
+});
+
 describe('recording the outcomes', () => {
   const files = staticRenditionsFor('asset1', {
     static_renditions: [
@@ -343,6 +459,22 @@ describe('GET /{playbackId}/{name}', () => {
     });
   });
 
+  it('capped-1080p.mp4 is the 1080p file of a ladder above 1080p, not its highest.mp4', async () => {
+    const top = { ...newStaticRenditionFile('asset1', { resolution: 'highest' }), status: 'ready' as const };
+    const capped = { ...newStaticRenditionFile('asset1', { resolution: '1080p' }, true), status: 'ready' as const };
+    await withAsset({ max_resolution_tier: '2160p', renditions: ['1080p', '2160p'], static_renditions: [top, capped] });
+    expect(await get('public1', 'capped-1080p.mp4')).toMatchObject({
+      status: 302,
+      location: expect.stringMatching(/^\/assets\/asset1\/1080p\.mp4\?Policy=asset1\/1080p\.mp4&/),
+    });
+    expect(await get('public1', 'highest.mp4')).toMatchObject({
+      location: expect.stringMatching(/^\/assets\/asset1\/highest\.mp4\?/),
+    });
+    const muxAsset = toMuxAsset((await media.getAsset('asset1')) as AssetRecord);
+    expect(muxAsset).toMatchObject({ mp4_support: 'capped-1080p', static_renditions: { status: 'ready' } });
+    expect(JSON.stringify(muxAsset)).not.toContain('fromMp4Support');
+  });
+
   it('the playback function answers the redirect (HEAD too), and a refusal in words', async () => {
     await withAsset({ static_renditions: ready() });
     const handler = createPlaybackHandler(() => ({ media, signer, signingKeys }) as never);
@@ -440,6 +572,29 @@ describe('MediaConvert mode', () => {
     expect(jobSettings(transcodeJobFor(preparingAsset(), 'out'), plan).OutputGroups).toHaveLength(1);
   });
 
+  it.each([
+    ['2160p', '1080p'],
+    ['1440p', '1080p'],
+    [undefined, 'highest'],
+  ] as const)(
+    'writes capped-1080p with max_resolution_tier %s as the file the asset recorded, %s.mp4',
+    async (tier, name) => {
+      const asset = preparingAsset({
+        ...(tier && { max_resolution_tier: tier }),
+        ...staticRenditionsFor('asset1', { mp4_support: 'capped-1080p', max_resolution_tier: tier }),
+      });
+      expect(asset.static_renditions?.map((f) => f.name)).toEqual([`${name}.mp4`]);
+      const mediaConvert = mockClient(MediaConvertClient);
+      mediaConvert.on(CreateJobCommand).resolves({ Job: { Id: 'job1', Role: 'r', Settings: {} } });
+      const runner = new MediaConvertRunner(new MediaConvertClient({ region: 'eu-west-1' }), { roleArn: 'role' });
+      await runner.start(transcodeJobFor(asset, 'out'));
+      const groups = mediaConvert.commandCalls(CreateJobCommand)[0]?.args[0].input.Settings?.OutputGroups ?? [];
+      mediaConvert.restore();
+      expect(groups[1]?.OutputGroupSettings?.FileGroupSettings?.Destination).toBe(`s3://out/assets/asset1/${name}`);
+      expect(groups[1]?.Outputs?.[0]?.VideoDescription).toMatchObject({ Width: 1920, Height: 1080 });
+    },
+  );
+
   it('records the files the job wrote as ready with their size, and the one it could not write as skipped', async () => {
     const media = new InMemoryMediaRepository();
     const requested = [{ resolution: 'highest' }, { resolution: 'audio-only' }, { resolution: '2160p' }] as const;
@@ -520,6 +675,24 @@ describe('the transcoder task', () => {
         { resolution: '2160p', status: 'skipped' },
       ]),
     ]);
+  });
+
+  it.each([
+    [{ width: 3840, height: 2160 }, '1080p'],
+    [{ width: 1280, height: 720 }, 'highest'],
+  ])('writes capped-1080p of a 2160p-tier asset from a %j source as %s', async (size, resolution) => {
+    const outcomes: StaticRenditionOutcome[][] = [];
+    const code = await run({
+      env: { ...env, STATIC_RENDITIONS: 'capped-1080p', MAX_RESOLUTION_TIER: '2160p' },
+      repo,
+      s3: new S3Client({ region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } }),
+      probe: async () => ({ durationSeconds: 4, video: { ...size, fps: 30 }, audio: { channels: 2 } }),
+      encode,
+      staticRenditions: { record: async (_id, written) => void outcomes.push([...written]) },
+    });
+    expect(code).toBe(0);
+    // The rung the file is made of is read (the stand-in bytes fail the remux, so it is errored), under its name.
+    expect(outcomes).toEqual([[{ resolution, status: 'errored', cappedMp4: true }]]);
   });
 
   it('refuses a STATIC_RENDITIONS naming an unknown resolution', async () => {

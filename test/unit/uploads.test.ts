@@ -1,5 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { NotFoundError, TransitionError, ValidationError } from '../../lambdas/core/domain/errors.js';
+import { toMuxAsset } from '../../lambdas/core/domain/media.js';
+import { assetFieldsFrom } from '../../lambdas/core/usecases/asset-settings.js';
 import { getAsset, listAssets } from '../../lambdas/core/usecases/assets.js';
 import { ListQuery } from '../../lambdas/core/usecases/listing.js';
 import {
@@ -70,6 +72,19 @@ describe('createUpload', () => {
       expect(await create({ cors_origin: origin })).toMatchObject({ cors_origin: origin });
     },
   );
+
+  it("echoes new_asset_settings as Mux does: mp4_support none as sent, playback_policy under today's name", async () => {
+    // Mux's reference (create-direct-upload): `new_asset_settings: { playback_policy: ['public'] }` is answered with
+    // `playback_policies: ['public']`; every other field comes back as sent.
+    const upload = await create({ new_asset_settings: { playback_policy: 'public', mp4_support: 'none' } });
+    const echoed = { playback_policies: ['public'], mp4_support: 'none' };
+    expect(upload.new_asset_settings).toEqual(echoed);
+    expect((await getUpload(upload.id, { env: 'env1', media })).new_asset_settings).toEqual(echoed);
+    // none makes no file: the asset made from it has no static renditions and reports none.
+    const asset = preparingAsset(assetFieldsFrom('asset1', upload.new_asset_settings));
+    expect(toMuxAsset(asset)).toMatchObject({ mp4_support: 'none' });
+    expect(toMuxAsset(asset)).not.toHaveProperty('static_renditions');
+  });
 
   it('uses the configured timeout and empty settings when the body names none', async () => {
     const upload = await create({});

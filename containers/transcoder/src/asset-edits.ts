@@ -10,11 +10,10 @@
  */
 import { join } from 'node:path';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { storedRenditionSource } from '../../../lambdas/core/domain/static-renditions.js';
 import type { TranscoderJob } from './job.js';
 import { writeMaster } from './options/master.js';
 import type { ReadyAssetTask } from './options/ready-asset.js';
-import { bucketFiles, writeStaticRenditions } from './static-renditions.js';
+import { bucketFiles, fromStored, writeStaticRenditions } from './static-renditions.js';
 import type { S3Storage } from './storage.js';
 import type { TranscoderDeps } from './strategies/context.js';
 
@@ -30,7 +29,7 @@ export interface EditContext {
 export const addStaticRenditions: ReadyAssetTask = async (asset, { job, deps, workDir, logger }) => {
   await writeStaticRenditions({
     ...{ assetId: job.assetId, requested: job.options.staticRenditions, durationSeconds: asset.duration ?? 0 },
-    source: (resolution) => storedRenditionSource(resolution, asset),
+    source: fromStored(asset),
     files: bucketFiles(deps.s3, job.outputBucket, job.assetId),
     ...{ s3: deps.s3, bucket: job.outputBucket, workDir, store: deps.staticRenditions, logger },
     measure: async (file) => (await deps.probe(file)).video,

@@ -41,7 +41,8 @@ export function jobRefusal(job: TranscodeJob, facts: JobFacts, outputBucket: str
   if (asset.status !== 'ready') return `Asset ${asset.id} is ${asset.status}: a ${mode} job needs it ready`;
   if (mode === 'master' && asset.master?.status !== 'preparing') return `Asset ${asset.id} is not making a master`;
   if (mode === 'static_renditions') {
-    const waiting = new Set(
+    // By resolution: a task for a ready asset is never sent `capped-1080p` (the API chose its rung already).
+    const waiting = new Set<string>(
       (asset.static_renditions ?? []).filter((f) => f.status === 'preparing').map((f) => f.resolution),
     );
     if (!(job.staticRenditions ?? []).every((r) => waiting.has(r)) || (job.staticRenditions ?? []).length === 0) {

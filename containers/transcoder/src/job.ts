@@ -12,7 +12,7 @@ import {
 import { type ClipWindow, parseClipWindowVariable } from '../../../lambdas/core/domain/clips.js';
 import { isResolutionTier, type ResolutionTier } from '../../../lambdas/core/domain/ladder.js';
 import { type SourceObject, VIDEO_QUALITIES, type VideoQuality } from '../../../lambdas/core/domain/media.js';
-import { isStaticResolution, type StaticResolution } from '../../../lambdas/core/domain/static-renditions.js';
+import { isStaticRenditionKey, type StaticRenditionKey } from '../../../lambdas/core/domain/static-renditions.js';
 import { ENV, envFor, optional } from '../../../lambdas/core/env.js';
 import type { TranscodeJob } from '../../../lambdas/core/ports.js';
 import { readMasterAccess } from './options/master.js';
@@ -28,7 +28,7 @@ export interface AssetOptions {
   /** The ladder's top tier. @default 1080p (domain/ladder.ts) */
   maxResolutionTier?: ResolutionTier;
   /** MP4/M4A downloads written once the asset is ready (static-renditions.ts). */
-  staticRenditions: StaticResolution[];
+  staticRenditions: StaticRenditionKey[];
   /** Mux's `video_quality` (options/quality.ts). @default 'basic' */
   videoQuality?: VideoQuality;
   /** Mux's `normalize_audio`: EBU R128 loudness (options/audio.ts). */
@@ -54,10 +54,10 @@ const ASSET_OPTIONS: Record<keyof AssetOptions, (env: NodeJS.ProcessEnv) => Part
   },
   staticRenditions: (env) => {
     const renditions = optional('STATIC_RENDITIONS', env)?.split(',') ?? [];
-    const unknown = renditions.filter((r) => !isStaticResolution(r));
+    const unknown = renditions.filter((r) => !isStaticRenditionKey(r));
     if (unknown.length > 0)
       throw new Error(`${ENV.STATIC_RENDITIONS} names unknown resolutions: ${unknown.join(', ')}`);
-    return { staticRenditions: renditions.filter(isStaticResolution) };
+    return { staticRenditions: renditions.filter(isStaticRenditionKey) };
   },
   videoQuality: (env) => {
     const quality = optional('VIDEO_QUALITY', env);

@@ -2,7 +2,8 @@
  * Static renditions (MP4/M4A downloads), written once the asset is ready and costing no encode: the fMP4 init
  * segment and media segments of a stored HLS rendition are joined into one fragmented MP4 and remuxed by stream copy
  * into a progressive file with its index first (`-movflags +faststart`), so players start it before it has loaded.
- * `highest.mp4` (or `720p.mp4`, …) keeps the rung's video and audio, `audio.m4a` the audio of the smallest rung.
+ * `highest.mp4` (or `720p.mp4`, …) keeps the rung's video and audio, `audio.m4a` the audio of the smallest rung;
+ * `mp4_support`'s `capped-1080p` is `highest.mp4`, or `1080p.mp4` when the ladder goes above 1080p.
  * Each file goes to `assets/<assetId>/<name>` and its outcome onto the asset; a file that fails is `errored`, the
  * asset stays ready.
  */
@@ -15,14 +16,19 @@ import { pipeline } from 'node:stream/promises';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import type { LadderPlan } from '../../../lambdas/core/domain/ladder.js';
+import { type LadderPlan, renditionNames } from '../../../lambdas/core/domain/ladder.js';
 import { assetOutputPrefix } from '../../../lambdas/core/domain/layout.js';
+import type { AssetRecord } from '../../../lambdas/core/domain/media.js';
 import { parseMediaPlaylist, RENDITION_PLAYLIST } from '../../../lambdas/core/domain/playlist.js';
 import {
+  CAPPED_1080P,
+  resolveStaticRenditionKey,
+  type StaticRenditionKey,
   type StaticRenditionOutcome,
   type StaticResolution,
   staticFileName,
   staticRenditionSource,
+  storedRenditionSource,
 } from '../../../lambdas/core/domain/static-renditions.js';
 import type { StaticRenditionsStore } from '../../../lambdas/core/ports.js';
 import { inputArgs, QUIET } from './ffmpeg/args.js';
@@ -48,20 +54,34 @@ export const bucketFiles =
     return Body as Readable;
   };
 
-/** Which stored rendition a resolution is remuxed from (domain/static-renditions.ts), undefined: skipped. */
-export type RenditionChooser = (
-  resolution: StaticResolution,
-) => { rendition: string; streams: 'video+audio' | 'audio'; rung?: { width: number; height: number } } | undefined;
+/**
+ * The file a job's key makes (`capped-1080p` resolved against the ladder: domain `cappedResolution`) and the stored
+ * rendition it is remuxed from (domain/static-renditions.ts); `from` undefined: skipped.
+ */
+export type RenditionChooser = (key: StaticRenditionKey) => {
+  resolution: StaticResolution;
+  from: { rendition: string; streams: 'video+audio' | 'audio'; rung?: { width: number; height: number } } | undefined;
+};
 
 /** The choice made from the ladder plan, while the transcode that wrote it runs. */
 export const fromPlan =
   (plan: LadderPlan): RenditionChooser =>
-  (resolution) =>
-    staticRenditionSource(resolution, plan);
+  (key) => {
+    const resolution = resolveStaticRenditionKey(key, renditionNames(plan));
+    return { resolution, from: staticRenditionSource(resolution, plan) };
+  };
+
+/** The choice made from what a ready asset recorded (its renditions and tracks): files added after creation. */
+export const fromStored =
+  (asset: Pick<AssetRecord, 'renditions' | 'tracks'>): RenditionChooser =>
+  (key) => {
+    const resolution = resolveStaticRenditionKey(key, asset.renditions ?? []);
+    return { resolution, from: storedRenditionSource(resolution, asset) };
+  };
 
 export interface StaticRenditionsJob {
   assetId: string;
-  requested: readonly StaticResolution[];
+  requested: readonly StaticRenditionKey[];
   source: RenditionChooser;
   durationSeconds: number;
   files: OutputFiles;
@@ -79,7 +99,7 @@ export interface StaticRenditionsJob {
 export async function writeStaticRenditions(job: StaticRenditionsJob): Promise<StaticRenditionOutcome[]> {
   if (job.requested.length === 0) return [];
   const outcomes: StaticRenditionOutcome[] = [];
-  for (const resolution of job.requested) outcomes.push(await writeOne(job, resolution));
+  for (const key of job.requested) outcomes.push(await writeOne(job, key));
   try {
     await job.store.record(job.assetId, outcomes);
     job.logger.info('Recorded the static renditions', { outcomes });
@@ -89,11 +109,13 @@ export async function writeStaticRenditions(job: StaticRenditionsJob): Promise<S
   return outcomes;
 }
 
-async function writeOne(job: StaticRenditionsJob, resolution: StaticResolution): Promise<StaticRenditionOutcome> {
-  const from = job.source(resolution);
+async function writeOne(job: StaticRenditionsJob, key: StaticRenditionKey): Promise<StaticRenditionOutcome> {
+  const { resolution, from } = job.source(key);
+  // The capped MP4's outcome names the file it became, for the record that was waiting for it under the key.
+  const capped = key === CAPPED_1080P ? { cappedMp4: true as const } : {};
   if (!from) {
     job.logger.info('Static rendition skipped: the asset has no such rendition', { resolution });
-    return { resolution, status: 'skipped' };
+    return { resolution, status: 'skipped', ...capped };
   }
   const name = staticFileName(resolution);
   const dir = join(job.workDir, `static-${resolution}`);
@@ -111,13 +133,14 @@ async function writeOne(job: StaticRenditionsJob, resolution: StaticResolution):
     return {
       resolution,
       status: 'ready',
+      ...capped,
       ...(size2d && { width: size2d.width, height: size2d.height }),
       bitrate: Math.round((size * 8) / Math.max(job.durationSeconds, 0.001)),
       filesize: size,
     };
   } catch (error) {
     job.logger.error('Static rendition failed', { name, error: error as Error });
-    return { resolution, status: 'errored' };
+    return { resolution, status: 'errored', ...capped };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -13,11 +13,12 @@ import {
   type LadderPlan,
   planLadder,
   type ResolutionTier,
+  renditionNames,
   type SourceProbe,
   type VideoRung,
 } from '../domain/ladder.js';
 import { assetOutputPrefix } from '../domain/layout.js';
-import { staticFileName, staticRenditionSource } from '../domain/static-renditions.js';
+import { resolveStaticRenditionKey, staticFileName, staticRenditionSource } from '../domain/static-renditions.js';
 import type { TranscodeJob, TranscodeRunner } from '../ports.js';
 import { JOB_METADATA, MASTER_BASENAME, renditionNameModifier } from '../usecases/mediaconvert-status.js';
 
@@ -110,7 +111,9 @@ export function jobSettings(job: TranscodeJob, plan: LadderPlan): JobSettings {
  * index first (progressive download). A rendition the planned ladder lacks is not encoded (it is reported skipped).
  */
 function staticRenditionGroups(job: TranscodeJob, plan: LadderPlan, audio: AudioPlan): OutputGroup[] {
-  return (job.staticRenditions ?? []).flatMap((resolution): OutputGroup[] => {
+  return (job.staticRenditions ?? []).flatMap((key): OutputGroup[] => {
+    // The planned ladder is the cap's (assumedSource), so `capped-1080p` is the file the asset recorded for it.
+    const resolution = resolveStaticRenditionKey(key, renditionNames(plan));
     const from = staticRenditionSource(resolution, plan);
     if (!from) return [];
     const name = staticFileName(resolution);

@@ -72,7 +72,7 @@ export interface NewAssetSettings {
   max_resolution_tier?: ResolutionTier;
   meta?: AssetMeta;
   static_renditions?: StaticRenditionRequest[];
-  /** Mux's deprecated spelling of some static renditions, as given (never with `static_renditions`). */
+  /** Mux's deprecated spelling of some static renditions, as given (`none` aside, never with `static_renditions`). */
   mp4_support?: Mp4Support;
   video_quality?: VideoQuality;
   /** As given (Mux's older switch); true without a `video_quality` means `plus`. */

@@ -6,11 +6,12 @@
  * `new_asset_settings`); the asset's `static_renditions.files` then lists one file per request, each with its own
  * `status` (preparing → ready | skipped | errored). The deprecated `mp4_support` makes the same files, marked as its
  * own: the asset then reports the value back and, as Mux does for it, one aggregate `status` over them, and the
- * 1080p-capped MP4 also answers to Mux's name for it, `capped-1080p.mp4`.
+ * 1080p-capped MP4 also answers to Mux's name for it, `capped-1080p.mp4`. That MP4 is the `highest` file when the
+ * ladder stops at 1080p or below, and the `1080p` file when it goes above (`cappedResolution`).
  */
 import { ValidationError } from './errors.js';
 import { derivedId } from './ids.js';
-import type { LadderPlan, VideoRung } from './ladder.js';
+import type { LadderPlan, ResolutionTier, VideoRung } from './ladder.js';
 import { AUDIO_ONLY_RENDITION, resolutionTier } from './ladder.js';
 
 export const STATIC_RESOLUTIONS = [
@@ -59,8 +60,11 @@ export interface StaticRenditionFile {
   fromMp4Support?: true;
 }
 
-/** What the transcoder learned about one rendition. */
-export type StaticRenditionOutcome =
+/**
+ * What the transcoder learned about one rendition. `cappedMp4`: it is the job's `capped-1080p`, written as
+ * `resolution` (the file it applies to is the asset's capped MP4, whatever resolution it was recorded with).
+ */
+export type StaticRenditionOutcome = { cappedMp4?: true } & (
   | {
       resolution: StaticResolution;
       status: 'ready';
@@ -70,7 +74,8 @@ export type StaticRenditionOutcome =
       bitrate?: number;
       filesize?: number;
     }
-  | { resolution: StaticResolution; status: 'skipped' | 'errored' };
+  | { resolution: StaticResolution; status: 'skipped' | 'errored' }
+);
 
 /** Mux's file name of a resolution: `highest.mp4`, `audio.m4a`, `720p.mp4`. */
 export function staticFileName(resolution: StaticResolution): string {
@@ -78,8 +83,53 @@ export function staticFileName(resolution: StaticResolution): string {
   return `${resolution}.mp4`;
 }
 
-/** Mux's name for the MP4 that `mp4_support: capped-1080p` makes: Gamma's `highest.mp4` (its ladder stops at 1080p). */
+/** Mux's name for the MP4 that `mp4_support: capped-1080p` makes (Gamma's `highest.mp4` or `1080p.mp4`). */
 export const CAPPED_1080P_FILE_NAME = 'capped-1080p.mp4';
+
+/**
+ * How a transcode job names the MP4 of `mp4_support: capped-1080p` (TranscodeJob `staticRenditions`, the task's
+ * `STATIC_RENDITIONS`): its rung is chosen from the ladder the task plans (`cappedResolution`), which a new asset does
+ * not know yet. Never a file's `resolution` (not one of Mux's), never accepted from a client.
+ */
+export const CAPPED_1080P = 'capped-1080p';
+
+/** What a job asks the transcoder to write: a resolution, or the capped MP4 whose resolution the ladder decides. */
+export type StaticRenditionKey = StaticResolution | typeof CAPPED_1080P;
+
+export const isStaticRenditionKey = (value: string): value is StaticRenditionKey =>
+  value === CAPPED_1080P || isStaticResolution(value);
+
+/** The short side a rendition is named by (`1080p` → 1080); undefined for the audio-only rendition. */
+const shortSideOf = (rendition: string): number | undefined => {
+  const m = /^(\d+)p$/.exec(rendition);
+  return m ? Number(m[1]) : undefined;
+};
+
+const CAPPED_SHORT_SIDE = 1080;
+
+/**
+ * Which of Gamma's files is Mux's `capped-1080p.mp4`, given the asset's renditions (lowest first: the names the plan
+ * makes, or those a ready asset recorded). `highest` while the top rung is 1080p or less (always with the default
+ * `max_resolution_tier`). Above it (`1440p`/`2160p` and a source that big) the highest rung at or below 1080p: the
+ * ladder has every standard tier up to the source's, so that is the `1080p` rung, remuxed by stream copy like any
+ * static rendition (no second encode at a capped size).
+ */
+export function cappedResolution(renditions: readonly string[]): StaticResolution {
+  const top = renditions.at(-1);
+  const topSide = top === undefined ? undefined : shortSideOf(top);
+  if (topSide === undefined || topSide <= CAPPED_SHORT_SIDE) return 'highest';
+  const capped = renditions.findLast((r) => (shortSideOf(r) ?? Number.POSITIVE_INFINITY) <= CAPPED_SHORT_SIDE);
+  return capped !== undefined && isStaticResolution(capped) ? capped : '1080p';
+}
+
+/** The file a job's key stands for, against the asset's renditions (lowest first). */
+export function resolveStaticRenditionKey(key: StaticRenditionKey, renditions: readonly string[]): StaticResolution {
+  return key === CAPPED_1080P ? cappedResolution(renditions) : key;
+}
+
+/** Whether a file is the MP4 that `mp4_support: capped-1080p` made (or adopted): it answers to `capped-1080p.mp4`. */
+export const isCappedMp4 = (file: StaticRenditionFile): boolean =>
+  file.fromMp4Support === true && file.resolution !== 'audio-only';
 
 /** Every file name a static rendition can have (the playback paths that are downloads). */
 export const STATIC_FILE_NAMES: ReadonlySet<string> = new Set([
@@ -92,20 +142,23 @@ export function staticFileNamed(
   files: readonly StaticRenditionFile[] | undefined,
   name: string,
 ): StaticRenditionFile | undefined {
-  return files?.find(
-    (f) =>
-      f.name === name || (name === CAPPED_1080P_FILE_NAME && f.fromMp4Support === true && f.resolution === 'highest'),
-  );
+  return files?.find((f) => f.name === name || (name === CAPPED_1080P_FILE_NAME && isCappedMp4(f)));
 }
 
-/** One requested file, `preparing`, its id derived from the asset's id and the resolution (one file each). */
+/**
+ * One requested file, `preparing`, its id derived from the asset's id and the resolution (one file each). The capped
+ * MP4 `mp4_support` makes is derived from `capped-1080p` instead: its resolution may still change once the ladder is
+ * known (a new asset's `1080p` that the transcoder makes `highest`), and its id must not be the one a later file of
+ * the Static Renditions API derives from that resolution.
+ */
 export function newStaticRenditionFile(
   assetId: string,
   r: StaticRenditionRequest,
   fromMp4Support = false,
 ): StaticRenditionFile {
+  const idOf = fromMp4Support && r.resolution !== 'audio-only' ? CAPPED_1080P : r.resolution;
   return {
-    id: derivedId('static-rendition', `${assetId}:${r.resolution}`),
+    id: derivedId('static-rendition', `${assetId}:${idOf}`),
     type: 'standard',
     resolution: r.resolution,
     name: staticFileName(r.resolution),
@@ -118,23 +171,43 @@ export function newStaticRenditionFile(
 
 /**
  * The `static_renditions` of a new asset: one `preparing` file per request of the Static Renditions API, or those
- * `mp4_support` stands for.
+ * `mp4_support` stands for (`none` stands for none). The capped MP4 follows the `max_resolution_tier` the asset is
+ * made with: by default its ladder cannot pass 1080p, so `highest` is capped. With `1440p`/`2160p` the ladder is not
+ * known before the transcoder plans it: the file is recorded as `1080p`, the job names it `capped-1080p`
+ * (`transcodeJobKey`), and `settleFiles` gives it the resolution the task chose (`highest` for a source of 1080p or
+ * less).
  */
 export function staticRenditionsFor(
   assetId: string,
-  settings: { static_renditions?: readonly StaticRenditionRequest[]; mp4_support?: Mp4Support },
+  settings: {
+    static_renditions?: readonly StaticRenditionRequest[];
+    mp4_support?: Mp4Support;
+    max_resolution_tier?: ResolutionTier;
+  },
 ): { static_renditions?: StaticRenditionFile[] } {
-  const fromMp4Support = settings.mp4_support !== undefined;
-  const requests = settings.mp4_support ? requestsForMp4Support(settings.mp4_support) : settings.static_renditions;
+  const legacy = settings.mp4_support === 'none' ? undefined : settings.mp4_support;
+  const capped: StaticResolution = (settings.max_resolution_tier ?? '1080p') === '1080p' ? 'highest' : '1080p';
+  const requests = legacy ? requestsForMp4Support(legacy, capped) : settings.static_renditions;
   if (!requests?.length) return {};
-  return { static_renditions: requests.map((r) => newStaticRenditionFile(assetId, r, fromMp4Support)) };
+  return { static_renditions: requests.map((r) => newStaticRenditionFile(assetId, r, legacy !== undefined)) };
 }
 
 /** The asset's `mp4_support`: what its files made for it stand for (`none` when it has none). */
 export function mp4SupportOf(files: readonly StaticRenditionFile[] = []): Mp4Support {
-  const made = new Set(files.filter((f) => f.fromMp4Support).map((f) => f.resolution));
-  const parts = [made.has('audio-only') && 'audio-only', made.has('highest') && 'capped-1080p'].filter(Boolean);
+  const ofMp4Support = files.filter((f) => f.fromMp4Support);
+  const parts = [
+    ofMp4Support.some((f) => f.resolution === 'audio-only') && 'audio-only',
+    ofMp4Support.some(isCappedMp4) && 'capped-1080p',
+  ].filter(Boolean);
   return parts.length > 0 ? (parts.join(',') as Mp4Support) : 'none';
+}
+
+/**
+ * The key a transcode job names a file by: its resolution, or `capped-1080p` for the capped MP4 of `mp4_support`,
+ * whose rung the task picks from the ladder it plans.
+ */
+export function transcodeJobKey(file: StaticRenditionFile): StaticRenditionKey {
+  return isCappedMp4(file) ? CAPPED_1080P : file.resolution;
 }
 
 /**
@@ -157,16 +230,17 @@ export function toMuxStaticRenditionFile({ fromMp4Support: _internal, ...file }:
 }
 
 /**
- * Mux's deprecated `mp4_support` as static renditions: `capped-1080p` is the highest stored rendition (Gamma's ladder
- * is capped at the asset's `max_resolution_tier`, 1080p by default), `audio-only` the M4A. `standard` (deprecated by
- * Mux in 2024) is not offered.
+ * Mux's deprecated `mp4_support` as static renditions: `capped-1080p` is an MP4 of at most 1080p — the file of the
+ * resolution `cappedResolution` picks, `highest` unless the ladder goes above 1080p — and `audio-only` the M4A.
+ * `standard` (deprecated by Mux in 2024) is not offered.
  */
 export const MP4_SUPPORT_VALUES = ['none', 'capped-1080p', 'audio-only', 'audio-only,capped-1080p'] as const;
 export type Mp4Support = (typeof MP4_SUPPORT_VALUES)[number];
 
-export function requestsForMp4Support(value: Mp4Support): StaticRenditionRequest[] {
+/** The files a value stands for; `capped` is the resolution of its capped MP4 (`cappedResolution`). */
+export function requestsForMp4Support(value: Mp4Support, capped: StaticResolution): StaticRenditionRequest[] {
   const out: StaticRenditionRequest[] = [];
-  if (value.includes('capped-1080p')) out.push({ resolution: 'highest' });
+  if (value.includes('capped-1080p')) out.push({ resolution: capped });
   if (value.includes('audio-only')) out.push({ resolution: 'audio-only' });
   return out;
 }
@@ -210,27 +284,50 @@ export function storedRenditionSource(
   return rendition ? { rendition, streams: 'video+audio' } : undefined;
 }
 
-/** The stored files with the transcoder's outcomes applied (matched by resolution; others are left as they are). */
+/**
+ * The stored files with the transcoder's outcomes applied (matched by resolution; others are left as they are). The
+ * outcome of a job's `capped-1080p` applies to the capped MP4 and gives it the resolution the ladder settled (a new
+ * asset's `1080p` becomes `highest` when its source stops at 1080p). Had a file of that resolution been asked for
+ * meanwhile (the Static Renditions API, while the task wrote it), it is the same file: that one is kept, marked as
+ * `mp4_support`'s, and the capped record goes, so no resolution is listed twice.
+ */
 export function settleFiles(
   files: readonly StaticRenditionFile[],
   outcomes: readonly StaticRenditionOutcome[],
 ): StaticRenditionFile[] {
-  return files.map((file) => {
-    const outcome = outcomes.find((o) => o.resolution === file.resolution);
+  const settled = files.map((file) => {
+    const outcome = outcomes.find((o) => (o.cappedMp4 ? isCappedMp4(file) : o.resolution === file.resolution));
     if (!outcome) return file;
-    if (outcome.status !== 'ready') return { ...file, status: outcome.status };
-    const tier =
-      outcome.width && outcome.height ? resolutionTier(outcome.width, outcome.height) : ('audio-only' as const);
-    return {
-      ...file,
-      status: 'ready',
-      ...(tier && { resolution_tier: tier }),
-      ...(outcome.width !== undefined && { width: outcome.width }),
-      ...(outcome.height !== undefined && { height: outcome.height }),
-      ...(outcome.bitrate !== undefined && { bitrate: outcome.bitrate }),
-      ...(outcome.filesize !== undefined && { filesize: String(outcome.filesize) }),
-    };
+    const moved =
+      outcome.resolution === file.resolution
+        ? file
+        : { ...file, resolution: outcome.resolution, name: staticFileName(outcome.resolution) };
+    return withOutcome(moved, outcome);
   });
+  const capped = outcomes.some((o) => o.cappedMp4) ? settled.find(isCappedMp4) : undefined;
+  const twin = capped && settled.find((f) => f !== capped && f.resolution === capped.resolution);
+  if (!capped || !twin) return settled;
+  return settled.filter((f) => f !== capped).map((f) => (f === twin ? { ...f, fromMp4Support: true as const } : f));
+}
+
+function withOutcome(file: StaticRenditionFile, outcome: StaticRenditionOutcome): StaticRenditionFile {
+  if (outcome.status !== 'ready') return { ...file, status: outcome.status };
+  const tier =
+    outcome.width && outcome.height ? resolutionTier(outcome.width, outcome.height) : ('audio-only' as const);
+  return {
+    ...file,
+    status: 'ready',
+    ...(tier && { resolution_tier: tier }),
+    ...(outcome.width !== undefined && { width: outcome.width }),
+    ...(outcome.height !== undefined && { height: outcome.height }),
+    ...(outcome.bitrate !== undefined && { bitrate: outcome.bitrate }),
+    ...(outcome.filesize !== undefined && { filesize: String(outcome.filesize) }),
+  };
+}
+
+/** The stored files with `fileIds` marked as `mp4_support`'s (adopted by a later `PUT …/mp4-support`). */
+export function adoptedFiles(files: readonly StaticRenditionFile[], fileIds: readonly string[]): StaticRenditionFile[] {
+  return files.map((f) => (fileIds.includes(f.id) ? { ...f, fromMp4Support: true as const } : f));
 }
 
 /**

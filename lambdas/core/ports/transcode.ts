@@ -3,7 +3,7 @@ import type { ChunkPlanRecord, ChunkState } from '../domain/chunks.js';
 import type { ClipWindow } from '../domain/clips.js';
 import type { AssetRecord, MasterAccess, MasterFile, SourceObject, VideoQuality } from '../domain/media.js';
 import type { OverlayRecord } from '../domain/overlays.js';
-import type { StaticRenditionFile, StaticRenditionOutcome, StaticResolution } from '../domain/static-renditions.js';
+import type { StaticRenditionFile, StaticRenditionKey, StaticRenditionOutcome } from '../domain/static-renditions.js';
 
 /** One transcode of one asset. */
 export interface TranscodeJob {
@@ -12,8 +12,11 @@ export interface TranscodeJob {
   source: SourceObject;
   outputBucket: string;
   maxResolutionTier?: string;
-  /** The static renditions (MP4/M4A downloads) to write after the ladder, e.g. ['highest', 'audio-only']. */
-  staticRenditions?: StaticResolution[];
+  /**
+   * The static renditions (MP4/M4A downloads) to write after the ladder, e.g. ['highest', 'audio-only'];
+   * `capped-1080p` is `mp4_support`'s capped MP4, whose rung the task picks from its ladder (domain `cappedResolution`).
+   */
+  staticRenditions?: StaticRenditionKey[];
   /** One chunk of a chunked transcode (its plan is recorded on the asset, see ChunkLedger); absent: the whole job. */
   chunk?: { index: number };
   /** Mux's `video_quality` the asset was created with; absent means `basic` (today's ladder). */
@@ -55,6 +58,11 @@ export interface StaticRenditionsStore {
    * with `settledOnly`, ValidationError when one of them is still preparing (domain `withoutFiles`).
    */
   removeStaticRenditions(assetId: string, fileIds: readonly string[], settledOnly?: boolean): Promise<AssetRecord>;
+  /**
+   * Marks files of a ready asset as `mp4_support`'s (domain `adoptedFiles`): files asked for through the Static
+   * Renditions API that a later `mp4_support` names. Returns the asset as written; TransitionError when not ready.
+   */
+  adoptStaticRenditions(assetId: string, fileIds: readonly string[]): Promise<AssetRecord>;
 }
 
 /** Which master `removeMaster` may remove. */

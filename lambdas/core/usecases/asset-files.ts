@@ -3,7 +3,8 @@
  *
  * - `POST /video/v1/assets/{id}/static-renditions` (`{ resolution, passthrough }`) and
  *   `DELETE …/static-renditions/{STATIC_RENDITION_ID}`; `PUT …/mp4-support`, Mux's deprecated switch, translated
- *   into the same files as at creation (`capped-1080p` → `highest`, `audio-only` → the M4A, `none` removes both);
+ *   into the same files as at creation (`capped-1080p` → `highest`, or `1080p` above a 1080p ladder; `audio-only` →
+ *   the M4A; `none` removes the files `mp4_support` stands for);
  * - `PUT …/master-access` (`temporary` | `none`): the master MP4 (domain/master.ts), and its expiry after 24 hours.
  *
  * A file is recorded `preparing` and a transcoder task for the ready asset is started to write it (TranscodeJob
@@ -16,6 +17,8 @@ import { assetOutputPrefix } from '../domain/layout.js';
 import { MASTER_FILE } from '../domain/master.js';
 import { type AssetRecord, MASTER_ACCESSES, type MuxAsset, toMuxAsset } from '../domain/media.js';
 import {
+  cappedResolution,
+  isCappedMp4,
   MP4_SUPPORT_VALUES,
   newStaticRenditionFile,
   requestsForMp4Support,
@@ -41,9 +44,6 @@ export const UpdateMp4SupportInput = z.strictObject({
 export const UpdateMasterAccessInput = z.strictObject({
   master_access: z.enum(MASTER_ACCESSES, { error: 'must be temporary or none' }),
 });
-
-/** The files `mp4_support` stands for (creation translates it the same way). */
-const MP4_SUPPORT_RESOLUTIONS: readonly StaticResolution[] = ['highest', 'audio-only'];
 
 export interface AssetFilesContext {
   env: string;
@@ -83,19 +83,43 @@ export async function deleteStaticRendition(assetId: string, fileId: string, ctx
   await removeFiles(asset, [file], ctx);
 }
 
+/**
+ * `PUT …/mp4-support`: the asset's `mp4_support` files become the ones the value stands for (domain
+ * `requestsForMp4Support`), the capped MP4 at the rung the asset's stored ladder gives (`cappedResolution`: the
+ * renditions it recorded, not `max_resolution_tier` alone — a 720p source made with `2160p` stops at 720p).
+ *
+ * - A file the value names that the asset already has through the Static Renditions API (same resolution, unmarked)
+ *   is adopted: marked as `mp4_support`'s, so the asset reports the value, with no second file and no task.
+ * - `none` (or a value that no longer names it) removes each file marked as `mp4_support`'s, object and record —
+ *   an adopted one too: Mux documents `none` as deleting the asset's MP4s, and once adopted the file is the
+ *   `capped-1080p.mp4` (or `audio.m4a`) the asset reports. The result depends on the asset's state, not on how a
+ *   file got there. Files the value never named (the Static Renditions API's, unmarked) are left alone.
+ * - A capped MP4 the asset's own transcode is still writing counts as the one asked for: it was recorded before the
+ *   ladder was known, and the task gives it the rung `cappedResolution` gives here.
+ */
 export async function updateMp4Support(
   assetId: string,
   input: z.output<typeof UpdateMp4SupportInput>,
   ctx: AssetFilesContext,
 ): Promise<MuxAsset> {
   const asset = await readyAsset(assetId, ctx, 'mp4_support');
-  const wanted = requestsForMp4Support(input.mp4_support);
+  const value = input.mp4_support;
+  const wanted = requestsForMp4Support(value, cappedResolution(asset.renditions ?? []));
   const stored = asset.static_renditions ?? [];
-  const unwanted = stored.filter(
-    (f) => MP4_SUPPORT_RESOLUTIONS.includes(f.resolution) && !wanted.some((w) => w.resolution === f.resolution),
-  );
-  const missing = wanted.filter((w) => !stored.some((f) => f.resolution === w.resolution));
+  const keeps = (f: StaticRenditionFile) =>
+    wanted.some((w) => w.resolution === f.resolution) ||
+    (value.includes('capped-1080p') && isCappedMp4(f) && f.status === 'preparing');
+  const ours = stored.filter((f) => f.fromMp4Support);
+  const unwanted = ours.filter((f) => !keeps(f));
+  // What is asked for is there when a file of mp4_support's that stays is it (the capped MP4, at whichever rung).
+  const isThere = (w: { resolution: StaticResolution }) =>
+    ours.some((f) => keeps(f) && (f.resolution === w.resolution || (w.resolution !== 'audio-only' && isCappedMp4(f))));
+  const open = wanted.filter((w) => !isThere(w));
+  const adopted = stored.filter((f) => !f.fromMp4Support && open.some((w) => w.resolution === f.resolution));
+  const missing = open.filter((w) => !adopted.some((f) => f.resolution === w.resolution));
   if (unwanted.length > 0) await removeFiles(asset, unwanted, ctx);
+  const adoptedIds = adopted.map((f) => f.id);
+  if (adoptedIds.length > 0) await ctx.files.adoptStaticRenditions(asset.id, adoptedIds);
   if (missing.length > 0) await addFiles(asset, missing, ctx, true);
   return toMuxAsset((await ctx.media.getAsset(assetId)) ?? asset);
 }

@@ -2,6 +2,7 @@ import { InvalidInputError, TransitionError } from '../domain/errors.js';
 import { derivedId } from '../domain/ids.js';
 import { uploadIdFromKey } from '../domain/layout.js';
 import type { AssetRecord, SourceObject, UploadRecord } from '../domain/media.js';
+import { transcodeJobKey } from '../domain/static-renditions.js';
 import type { InputQueue, MediaObjects, MediaRepository, TranscodeJob, TranscodeRunner } from '../ports.js';
 import { assetFieldsFrom } from './asset-settings.js';
 import { uploadInputFields } from './upload-inputs.js';
@@ -120,7 +121,7 @@ export function transcodeJobFor(asset: AssetRecord, outputBucket: string): Trans
     source: asset.source,
     outputBucket,
     ...(asset.max_resolution_tier && { maxResolutionTier: asset.max_resolution_tier }),
-    ...(asset.static_renditions?.length && { staticRenditions: asset.static_renditions.map((f) => f.resolution) }),
+    ...(asset.static_renditions?.length && { staticRenditions: asset.static_renditions.map(transcodeJobKey) }),
     ...(asset.video_quality && { videoQuality: asset.video_quality }),
     ...(asset.normalize_audio && { normalizeAudio: true }),
     ...(asset.master_access === 'temporary' && { masterAccess: 'temporary' }),

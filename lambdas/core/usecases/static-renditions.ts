@@ -43,14 +43,17 @@ export const staticRenditionFields = {
 };
 
 /**
- * The deprecated `mp4_support` or `static_renditions`, not both (refused, as Mux does); `none` is the same as leaving
- * it out. The asset's files follow from either (domain `staticRenditionsFor`).
+ * The deprecated `mp4_support` or `static_renditions`, not both (refused, as Mux does: "you may not enable both").
+ * `none` enables nothing, so it goes with either. It is kept as given: an upload's `new_asset_settings` echo the
+ * settings sent (Mux's reference answers a create with them, the deprecated `playback_policy` under its current name
+ * `playback_policies`), and `none` is one of the values Mux documents there; it makes no file (domain
+ * `staticRenditionsFor`).
  */
 export function withStaticRenditions<
   T extends { static_renditions?: StaticRenditionRequest[] | undefined; mp4_support?: Mp4Support | undefined },
 >({ mp4_support, ...rest }: T, ctx: z.RefinementCtx): Omit<T, 'mp4_support'> & { mp4_support?: Mp4Support } {
-  if (mp4_support === undefined || mp4_support === 'none') return rest;
-  if (rest.static_renditions !== undefined) {
+  if (mp4_support === undefined) return rest;
+  if (mp4_support !== 'none' && rest.static_renditions !== undefined) {
     ctx.addIssue({ code: 'custom', path: ['mp4_support'], message: 'cannot be given with static_renditions' });
     return rest;
   }

@@ -54,8 +54,10 @@ export const assetFileRoutes: readonly Route[] = [
     path: `${ASSET}/mp4-support`,
     permission: 'video:write',
     summary:
-      "Mux's deprecated `mp4_support`, as static renditions: `capped-1080p` is `highest.mp4`, `audio-only` is " +
-      '`audio.m4a`, `none` removes both (`standard` is refused)',
+      "Mux's deprecated `mp4_support`, as static renditions: `capped-1080p` is an MP4 of at most 1080p " +
+      '(`highest.mp4`, or `1080p.mp4` above a 1080p ladder; also served as `capped-1080p.mp4`), `audio-only` is ' +
+      '`audio.m4a`; a file of that resolution made through the Static Renditions API is adopted; `none` removes ' +
+      'the files mp4_support made or adopted (`standard` is refused)',
     tag,
     body: UpdateMp4SupportInput,
     status: 200,
