@@ -371,6 +371,23 @@ describe('transcoder run() with chunk tasks', () => {
     expect(fed).toEqual([{ input: expect.not.stringMatching(/^pipe:|^https?:/), bytes: '' }]);
   });
 
+  it('stops the download of an MPEG-TS whose encode failed, rather than let it run on in the worker', async () => {
+    const transportStream = { ...SOURCE, file: { container_format: 'mpegts', tracks: [] } };
+    const endless = new PassThrough(); // a long source still arriving
+    endless.write('the first bytes');
+    s3.on(GetObjectCommand).callsFake(async (input) => {
+      if (input.Range) return { Body: body(Buffer.from('p')), ContentRange: 'bytes 0-0/23' };
+      return { Body: endless as unknown as GetObjectCommandOutput['Body'] };
+    });
+    const encode: TranscoderDeps['encode'] = async () => {
+      throw new Error('ffmpeg failed (exit code 1): Invalid data found when processing input');
+    };
+    const queueEnv = { ...ENV, CHUNK_WORKERS: 'queue' };
+    const failing = { ...deps(new FakeAssets(), new InMemoryChunkLedger(), new RecordingRunner(), queueEnv), encode };
+    expect(await run({ ...failing, probe: async () => transportStream })).not.toBe(0);
+    expect(endless.destroyed).toBe(true);
+  });
+
   it('encodes a source too short for two chunks in one task, as without chunk tasks', async () => {
     const assets = new FakeAssets();
     const ledger = new InMemoryChunkLedger();

@@ -26,8 +26,11 @@ export interface PreparedSource {
    * chunk 0 can encode meanwhile; nothing is published, recorded or queued before it has passed.
    */
   decodes: Promise<void>;
-  /** Set while `file` is still downloading (`localSource`): settled once all of it is there, or the download failed. */
-  downloading?: Promise<void>;
+  /**
+   * Set while `file` is still downloading (`localSource`): `written` settles once all of it is there, or the download
+   * failed; `abort` stops it (the encode reading it failed).
+   */
+  downloading?: { written: Promise<void>; abort: () => void };
 }
 
 /**
@@ -64,9 +67,10 @@ export async function localSource(ctx: StrategyContext, source: PreparedSource):
   const { bucket, key } = ctx.job.source;
   const file = join(ctx.workDir, 'source');
   await writeFile(file, ''); // there to be followed from the start, before the download's first byte
-  const downloading = ctx.storage.download(bucket, key, file, ctx.job.source);
-  downloading.catch(() => {}); // awaited by the single pass; never unhandled if the encode fails first
-  return { ...source, file, downloading };
+  const controller = new AbortController();
+  const written = ctx.storage.download(bucket, key, file, ctx.job.source, controller.signal);
+  written.catch(() => {}); // awaited by the single pass; never unhandled if the encode fails first
+  return { ...source, file, downloading: { written, abort: () => controller.abort() } };
 }
 
 /**

@@ -44,14 +44,22 @@ export class S3Storage {
 
   /**
    * Downloads an object to `file`; with `pin` (a source pinned at ingest, domain/media.ts `SourceObject`) exactly that
-   * version, refused if its ETag differs, so a later PUT to an upload URL cannot change what is encoded.
+   * version, refused if its ETag differs, so a later PUT to an upload URL cannot change what is encoded. `signal`
+   * stops it (a single pass that failed while the source was still downloading).
    */
-  async download(bucket: string, key: string, file: string, pin: Partial<SourceObject> = {}): Promise<void> {
+  async download(
+    bucket: string,
+    key: string,
+    file: string,
+    pin: Partial<SourceObject> = {},
+    signal?: AbortSignal,
+  ): Promise<void> {
     const { Body } = await this.s3.send(
       new GetObjectCommand({ Bucket: bucket, Key: key, VersionId: pin.versionId, IfMatch: ifMatch(pin) }),
+      { abortSignal: signal },
     );
     if (!Body) throw new Error(`s3://${bucket}/${key} has no body`);
-    await pipeline(Body as Readable, createWriteStream(file));
+    await pipeline(Body as Readable, createWriteStream(file), { signal });
   }
 
   /**

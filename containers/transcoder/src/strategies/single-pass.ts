@@ -31,7 +31,7 @@ export async function singlePass(ctx: StrategyContext, source: PreparedSource): 
   // Frames for animated previews, from the ladder's decode (preview-frames.ts); listed outside the published folder.
   const previews = planPreviews(source.probe, ctx.workDir);
   publisher.start();
-  // A source still downloading is fed to ffmpeg as it arrives (source.ts `localSource`).
+  // A source still downloading is fed to ffmpeg as it arrives (source.ts `localSource`); stopped if the encode fails.
   const { downloading } = source;
   let variants: Awaited<ReturnType<typeof deps.encode>>;
   try {
@@ -40,9 +40,12 @@ export async function singlePass(ctx: StrategyContext, source: PreparedSource): 
       onProgress: progressLogger(ctx, source.probe.durationSeconds),
       ...(images && { images }),
       ...(previews && { previews }),
-      ...(downloading && { feed: (stdin) => followFile(source.file, downloading, stdin) }),
+      ...(downloading && { feed: (stdin) => followFile(source.file, downloading.written, stdin) }),
     });
-    await downloading; // all of it, for the downloads made from the file once ready
+    await downloading?.written; // all of it, for the downloads made from the file once ready
+  } catch (error) {
+    downloading?.abort();
+    throw error;
   } finally {
     await publisher.stop();
   }
