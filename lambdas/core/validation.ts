@@ -4,9 +4,54 @@ import { isPossibleId } from './domain/ids.js';
 
 /** Parses `input` or throws a ValidationError whose messages each name the field: "timeout: must be …". */
 export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, root = 'body'): z.output<S> {
-  const result = schema.safeParse(input);
+  const result = schema.safeParse(input, { error: apiMessage });
   if (result.success) return result.data;
   throw new ValidationError(result.error.issues.flatMap((issue) => describe(issue, root)));
+}
+
+const article = (noun: string) => (/^[aeiou]/.test(noun) ? `an ${noun}` : `a ${noun}`);
+
+/** What zod's own types are called in a message. */
+const TYPE_NAMES: Record<string, string> = {
+  array: 'list',
+  boolean: 'true or false',
+  int: 'whole number',
+  object: 'object',
+  record: 'object',
+};
+
+/**
+ * The message of an issue whose schema gave none, worded as the API's own are ("must be a string", "is required")
+ * rather than zod's ("Invalid input: expected string, received number"). A schema's own message wins over this;
+ * undefined leaves zod's.
+ */
+export function apiMessage(issue: z.core.$ZodRawIssue): string | undefined {
+  switch (issue.code) {
+    case 'invalid_type': {
+      if (issue.input === undefined) return 'is required';
+      const name = TYPE_NAMES[issue.expected] ?? issue.expected;
+      return name === 'true or false' ? `must be ${name}` : `must be ${article(name)}`;
+    }
+    case 'invalid_value':
+      return `must be ${issue.values.length === 1 ? '' : 'one of '}${issue.values.map((v) => (typeof v === 'string' ? JSON.stringify(v) : String(v))).join(', ')}`;
+    case 'too_big':
+    case 'too_small': {
+      const limit = issue.code === 'too_big' ? issue.maximum : issue.minimum;
+      const bound = issue.code === 'too_big' ? 'most' : 'least';
+      if (issue.origin === 'string') {
+        return issue.code === 'too_small' && Number(limit) === 1
+          ? 'must not be empty'
+          : `must be at ${bound} ${limit} characters`;
+      }
+      if (issue.origin === 'array' || issue.origin === 'set') return `must have at ${bound} ${limit} entries`;
+      if (issue.inclusive === false) return `must be ${issue.code === 'too_big' ? 'less' : 'greater'} than ${limit}`;
+      return `must be at ${bound} ${limit}`;
+    }
+    case 'invalid_format':
+      return issue.format === 'url' ? 'must be a URL' : `must be a valid ${issue.format}`;
+    default:
+      return undefined;
+  }
 }
 
 function describe(issue: z.core.$ZodIssue, root: string): string[] {

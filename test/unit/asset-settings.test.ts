@@ -216,6 +216,18 @@ describe('refused by name, never ignored', () => {
       { inputs: [{ url }, { url, overlay_settings: { width: '10' } }] },
       /^inputs\.1\.overlay_settings\.width: must be a percent \("10%"\) or pixels \("100px"\)/,
     ],
+    // The validator's own wording ("Invalid input: expected string, received number") never reaches the caller.
+    [
+      { inputs: [{ url }, { url, overlay_settings: { width: 100 } }] },
+      /^inputs\.1\.overlay_settings\.width: must be a string: a percent \("10%"\) or pixels \("100px"\)$/,
+    ],
+    [{ inputs: [{ url }, { url, overlay_settings: 'top' }] }, /^inputs\.1\.overlay_settings: must be an object$/],
+    [
+      { inputs: [{ url }, { url, overlay_settings: { opacity: 0.5 } }] },
+      /^inputs\.1\.overlay_settings\.opacity: must be a string/,
+    ],
+    [{ inputs: [{ url, name: 7 }] }, /^inputs\.0\.name: must be a string$/],
+    [{ inputs: [{ url }], meta: [] }, /^meta: must be an object$/],
     [
       { inputs: [{ url }, { url, overlay_settings: { height: '0px' } }] },
       /^inputs\.1\.overlay_settings\.height: must be greater than 0/,

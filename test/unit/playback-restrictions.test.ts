@@ -174,7 +174,7 @@ describe('the API', () => {
         return (err as ValidationError).messages;
       }
     };
-    expect(messages({})).toEqual(['referrer: Invalid input: expected object, received undefined']);
+    expect(messages({})).toEqual(['referrer: is required']);
     expect(messages({ referrer: { allowed_domains: ['a.com'], colour: 1 } })).toEqual([
       'referrer.colour: is not a known field',
     ]);

@@ -190,6 +190,14 @@ describe('POST /video/v1/assets/{ASSET_ID}/tracks', () => {
       [{ type: 'audio' }, 'text_type: is for text tracks only'],
       [{ text_type: undefined }, 'text_type: is required for text tracks'],
       [{ language_code: 'not a language' }, 'language_code: must be a BCP 47 language code, e.g. en or en-US'],
+      // Mux requires it for text and audio tracks alike: left out, it is missing, not of the wrong type.
+      [{ language_code: undefined }, 'language_code: is required for text and audio tracks'],
+      [
+        { type: 'audio', text_type: undefined, language_code: undefined },
+        'language_code: is required for text and audio tracks',
+      ],
+      [{ language_code: 5 }, 'language_code: must be a string'],
+      [{ name: 5 }, 'name: must be a string'],
       [
         { url: 'https://internal.example.com/x.vtt' },
         'url: is refused: 10.0.0.1 is a private, loopback or link-local address',
@@ -332,5 +340,35 @@ describe('track events from the table stream', () => {
     // A change of the asset itself is still its own event.
     const renamed = { ...after, passthrough: 'new' };
     expect(messagesFor(change(after, renamed)).map((e) => e.message.type)).toEqual(['video.asset.updated']);
+  });
+
+  it('tells each track of a deleted asset deleted with it, and nothing of them after', async () => {
+    const textId = (await addTrack()).body.data.id as string;
+    const audio = { url: SUBS, type: 'audio', language_code: 'fr' };
+    const audioId = (await call('POST', '/video/v1/assets/asset1/tracks', audio)).body.data.id as string;
+    const before = await stored();
+    expect((await call('DELETE', '/video/v1/assets/asset1')).status).toBe(204);
+    const tombstone = (await media.getAsset('asset1')) as AssetRecord;
+    // The tombstone keeps its tracks in the item: the stream's change shows them on both sides.
+    expect(Object.keys(tombstone.text_tracks ?? {})).toEqual([textId]);
+    const change = (b: AssetRecord, a: AssetRecord): MediaChange => ({
+      ...{ eventId: 'ev', at: new Date(0), kind: 'asset' },
+      ...{ before: b, after: a },
+    });
+    const events = messagesFor(change(before, tombstone)).map((e) => e.message);
+    expect(events.map((m) => [m.type, m.object])).toEqual([
+      ['video.asset.deleted', { type: 'asset', id: 'asset1' }],
+      ['video.asset.track.deleted', { type: 'track', id: textId }],
+      ['video.asset.track.deleted', { type: 'track', id: audioId }],
+    ]);
+    expect(events[1]?.data).toMatchObject({ id: textId, type: 'text', asset_id: 'asset1', status: 'deleted' });
+    expect(events[2]?.data).toMatchObject({
+      ...{ id: audioId, type: 'audio', primary: false, language_code: 'fr', name: 'French' },
+      ...{ asset_id: 'asset1', status: 'deleted' },
+    });
+    // A later write to the tombstone (a transcoder settling a track) tells nothing more of its tracks.
+    const settled = structuredClone(tombstone);
+    Object.assign(settled.audio_tracks?.[audioId] ?? {}, { status: 'ready', duration: 14, max_channels: 1 });
+    expect(messagesFor(change(tombstone, settled))).toEqual([]);
   });
 });

@@ -4,7 +4,7 @@
  * and MediaConvert deployments refusing them in words.
  */
 import { describe, expect, it } from 'vitest';
-import { videoGrid } from '../../containers/transcoder/src/options/audio-tracks.js';
+import { audioFileReason, readyAudioTrack, videoGrid } from '../../containers/transcoder/src/options/audio-tracks.js';
 import { readTaskMode } from '../../containers/transcoder/src/options/task-mode.js';
 import type { AudioTrackRecord } from '../../lambdas/core/domain/audio-tracks.js';
 import { ValidationError } from '../../lambdas/core/domain/errors.js';
@@ -246,6 +246,45 @@ describe("an alternate audio track's segments", () => {
     expect(videoGrid([6, 6, 3])).toEqual({ firstCutSeconds: 6, segmentSeconds: 6 });
     expect(videoGrid([4.5])).toEqual({ firstCutSeconds: 5, segmentSeconds: 5 });
     expect(videoGrid([])).toEqual({ firstCutSeconds: 6, segmentSeconds: 6 });
+  });
+});
+
+describe("an alternate audio track's outcome", () => {
+  const file = '/tmp/gamma-run-23893-x1/tasks/t1/gamma-tracks-y2/audio-13qLz.source';
+  const whitelist = "Format not on whitelist 'mov,matroska,mp3,aac'";
+
+  it('says what is wrong with the file, never where the worker kept it', () => {
+    const reasons = [
+      // ffmpeg 5 (Debian 12), as it answers a subtitle file, a text file, and a read failure.
+      audioFileReason(`[webvtt @ 0x55a56585dd00] ${whitelist}\n${file}: Invalid argument\n`, file),
+      audioFileReason(`${file}: Invalid data found when processing input\n`, file),
+      audioFileReason(`${file}: Permission denied\n`, file),
+      // Later ffmpeg: the path on a line of its own, the reason last.
+      audioFileReason(
+        `[in#0 @ 0x1] Error opening input: Invalid data found when processing input\nError opening input file ${file}.\nError opening input files: Invalid data found when processing input\n`,
+        file,
+      ),
+      audioFileReason(
+        `[aac @ 0x2] Error reading ${file} at /tmp/other/x.m4s from https://h.example/a?X-Amz-Signature=s`,
+        file,
+      ),
+    ];
+    expect(reasons).toEqual([
+      'its format (webvtt) is not accepted: give the audio or video file itself, not subtitles, a playlist or a list of other files',
+      'it is not a media file ffmpeg can read (invalid data found when processing it)',
+      'ffmpeg could not open it (Permission denied)',
+      'it is not a media file ffmpeg can read (invalid data found when processing it)',
+      'Error reading the file at <path> from <URL>',
+    ]);
+    for (const reason of reasons) expect(reason).not.toMatch(/\/tmp|gamma-|\.source|X-Amz/);
+  });
+
+  it('reports the file’s channels, as the primary audio does, and at most the asset’s duration', () => {
+    // A mono file of 6.000 s on a 6 s asset: its stereo rendition's AAC frames run to 6.037 s.
+    expect(readyAudioTrack([2.005333, 4.031999], 1, 6)).toEqual({ duration: 6, max_channels: 1 });
+    // A shorter file reports its own length; 5.1 is carried (and reported) as stereo, as the primary's is.
+    expect(readyAudioTrack([2.005333, 1.5], 6, 6)).toEqual({ duration: 3.505, max_channels: 2 });
+    expect(readyAudioTrack([6.037333], 2, undefined)).toEqual({ duration: 6.037, max_channels: 2 });
   });
 });
 

@@ -44,7 +44,10 @@ export interface AudioTrackRecord {
   status: AudioTrackStatus;
   /** Why the file could not be used (Mux's track `error`). */
   error?: { type: string; messages: string[] };
-  /** Set once encoded: seconds and channels of the rendition. */
+  /**
+   * Set once encoded, as the primary audio reports them: seconds of the rendition (at most the asset's) and the
+   * channels of the file's audio (at most 2; a mono file is 1, though its rendition is stereo).
+   */
   duration?: number;
   max_channels?: number;
   /** Unix milliseconds: tracks are listed (and offered) in the order they were added. */

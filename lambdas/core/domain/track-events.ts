@@ -2,8 +2,9 @@
  * The `video.asset.track.*` events one stored change of an asset implies, for its text tracks and its alternate
  * audio tracks alike (Mux sends them for both; the video track and the primary audio come and go with the asset,
  * told by `video.asset.*`). A track that appears is `created` (and `ready`/`errored` too if it arrived so), one that
- * moves to `ready`/`errored` says so, one that disappears (or whose asset item goes) is `deleted`. The data is the
- * track as the asset's `tracks` show it, with its `asset_id` (the SDK's WebhookAssetTrack). Pure.
+ * moves to `ready`/`errored` says so, one that disappears (or whose asset goes: notify.ts passes a deleted asset's
+ * tombstone as no tracks) is `deleted`. The data is the track as the asset's `tracks` show it, with its `asset_id`
+ * (the SDK's WebhookAssetTrack). Pure.
  */
 import { type AudioTrackMap, audioTracksOf, toMuxAudioTrack } from './audio-tracks.js';
 import { type MuxTextTrack, type TextTrackMap, textTracksOf, toMuxTextTrack } from './text-tracks-asset.js';

@@ -24,10 +24,12 @@ import type { MediaRepository } from '../ports.js';
 /** The largest size or margin accepted: Mux's largest image side in pixels, or the whole frame and no more. */
 const MAX_LENGTH = { px: 4096, '%': 100 } as const;
 
+const LENGTH_FORMAT = 'a percent ("10%") or pixels ("100px")';
+
 const Length = (positive: boolean) =>
-  z.string().superRefine((value, ctx) => {
+  z.string({ error: `must be a string: ${LENGTH_FORMAT}` }).superRefine((value, ctx) => {
     const length = parseLength(value);
-    if (!length) return void ctx.addIssue({ code: 'custom', message: 'must be a percent ("10%") or pixels ("100px")' });
+    if (!length) return void ctx.addIssue({ code: 'custom', message: `must be ${LENGTH_FORMAT}` });
     if (positive && length.value <= 0) ctx.addIssue({ code: 'custom', message: 'must be greater than 0' });
     if (Math.abs(length.value) > MAX_LENGTH[length.unit]) {
       ctx.addIssue({ code: 'custom', message: `must be at most ${MAX_LENGTH[length.unit]}${length.unit}` });
@@ -43,7 +45,7 @@ export const OverlaySettingsInput = z.strictObject({
   width: Length(true).optional(),
   height: Length(true).optional(),
   opacity: z
-    .string()
+    .string({ error: 'must be a string: a percent ("50%")' })
     .refine((v) => parseOpacity(v) !== undefined, { error: 'must be a percent from 0% to 100%' })
     .optional(),
 });

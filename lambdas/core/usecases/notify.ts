@@ -40,9 +40,9 @@ export type MediaEvent = { message: MediaEventMessage; env: string; ids: string[
 
 /**
  * Every event a change implies: the upload's or asset's own, then one per text or alternate audio track that
- * appeared, settled or went (`video.asset.track.*`, track-events.ts), one per static rendition (`video.asset.static_rendition.*`) and the
- * master's (`video.asset.master.*`). A change to these alone is told by their own events, not also as
- * `video.asset.updated`.
+ * appeared, settled or went (`video.asset.track.*`, track-events.ts; every track goes when the asset is deleted),
+ * one per static rendition (`video.asset.static_rendition.*`) and the master's (`video.asset.master.*`). A change
+ * to these alone is told by their own events, not also as `video.asset.updated`.
  */
 export function messagesFor(change: MediaChange): MediaEvent[] {
   if (change.kind === 'upload') return [messageFor(change)].filter((e) => e !== undefined);
@@ -66,7 +66,10 @@ export function messagesFor(change: MediaChange): MediaEvent[] {
       data,
     },
   });
-  const tracks = trackEvents(change.before, change.after, record.id).map(({ type, track }) =>
+  // A deleted asset's tracks go with it (Mux sends `video.asset.track.deleted` for each): the tombstone keeps them
+  // in its item, so they are read as gone from the change that deletes it, and never told again after.
+  const live = (asset?: AssetRecord) => (asset?.status === 'deleted' ? undefined : asset);
+  const tracks = trackEvents(live(change.before), live(change.after), record.id).map(({ type, track }) =>
     event(type, { type: 'track', id: track.id }, track),
   );
   const files = staticRenditionEvents(change.before, change.after, record.id).map(({ type, file }) =>

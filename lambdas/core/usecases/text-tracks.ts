@@ -34,9 +34,14 @@ import type {
 import { Passthrough } from './assets.js';
 import type { TextObjects } from './playback.js';
 
-const LanguageCode = z.string({ error: 'must be a string' }).refine((code) => canonicalLanguage(code) !== undefined, {
-  error: 'must be a BCP 47 language code, e.g. en or en-US',
-});
+const LanguageCode = z
+  // Left out, it is missing rather than of the wrong type: Mux requires it for text and audio tracks alike.
+  .string({
+    error: (issue) => (issue.input === undefined ? 'is required for text and audio tracks' : 'must be a string'),
+  })
+  .refine((code) => canonicalLanguage(code) !== undefined, {
+    error: 'must be a BCP 47 language code, e.g. en or en-US',
+  });
 const TrackName = z
   .string()
   .min(1, { error: 'must not be empty' })

@@ -1,9 +1,10 @@
 /**
  * Alternate audio tracks as HLS renditions: the file fetched (input-URL address rules, AUDIO_TRACK_LIMITS), its
- * first audio stream encoded to AAC as the primary audio is (48 kHz stereo, 128 kbit/s) into fMP4 segments cut where
- * the asset's video segments start (within one AAC frame, 21 ms), so players switch language without a jump. At
- * most the asset's length is encoded. The rendition goes to `assets/<id>/audio/<trackId>/`, its playlist last; the
- * track turns `ready`, or `errored` with the reason.
+ * first audio stream encoded to AAC as a stereo primary audio is (48 kHz stereo, 128 kbit/s; a mono file is played
+ * as stereo too) into fMP4 segments cut where the asset's video segments start (within one AAC frame, 21 ms), so
+ * players switch language without a jump. At most the asset's length is encoded. The rendition goes to
+ * `assets/<id>/audio/<trackId>/`, its playlist last; the track turns `ready` (reporting the file's channels and at
+ * most the asset's duration, as the primary audio does), or `errored` saying what is wrong with the file.
  */
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -20,7 +21,7 @@ import type { AssetRecord } from '../../../../lambdas/core/domain/media.js';
 import { parseMediaPlaylist, RENDITION_PLAYLIST, vodPlaylist } from '../../../../lambdas/core/domain/playlist.js';
 import type { AddressPolicy } from '../../../../lambdas/core/domain/url-safety.js';
 import type { AudioTrackRepository } from '../../../../lambdas/core/ports.js';
-import { hlsOutputArgs, inputArgs, QUIET, type SegmentCuts } from '../ffmpeg/args.js';
+import { FORMAT_REFUSED, hlsOutputArgs, inputArgs, QUIET, type SegmentCuts } from '../ffmpeg/args.js';
 import { runTool } from '../ffmpeg/tools.js';
 import { joinPieces } from '../segment-join.js';
 import type { S3Storage } from '../storage.js';
@@ -50,18 +51,74 @@ export function videoGrid(videoSegments: readonly number[]): Omit<SegmentCuts, '
   return { firstCutSeconds: first, segmentSeconds: later };
 }
 
+const NO_AUDIO = 'The file contains no audio stream';
+
+/**
+ * Why ffprobe or ffmpeg gave up on `file`, as the track's error may show it: what is wrong with the file, never
+ * where the worker kept it (a temp path naming the run and the task) nor a URL it named — as probe.ts words a
+ * source's. Pure.
+ */
+export function audioFileReason(stderr: string, file: string): string {
+  // "[webvtt @ 0x…] Format not on whitelist '…'", then "<file>: Invalid argument".
+  const refused = new RegExp(`\\[(\\w+) @ [^\\]]*\\] ${FORMAT_REFUSED}`).exec(stderr);
+  if (refused) {
+    return `its format (${refused[1]}) is not accepted: give the audio or video file itself, not subtitles, a playlist or a list of other files`;
+  }
+  const lines = stderr
+    .trim()
+    .split('\n')
+    .map((line) => line.replace(/^\[[^\]]*\]\s*/, '').trim())
+    .filter(Boolean);
+  // ffmpeg 5 ends with "<file>: <why>"; later ones with "Error opening input files: <why>".
+  const last = lines.at(-1) ?? '';
+  const opened = last.startsWith(`${file}: `);
+  if (/Invalid data found when processing input/i.test(last)) {
+    return 'it is not a media file ffmpeg can read (invalid data found when processing it)';
+  }
+  const cause = (opened ? last.slice(file.length + 2) : last)
+    .replaceAll(file, 'the file')
+    .replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s'"]+/gi, '<URL>')
+    .replace(/(^|[\s'"(=])\/[^\s'",:)]+/g, '$1<path>');
+  if (!cause) return 'ffmpeg failed';
+  return opened ? `ffmpeg could not open it (${cause})` : cause;
+}
+
+const stderrOf = (err: unknown) => String((err as { stderr?: unknown }).stderr ?? '');
+
+/** The channels of the file's first audio stream, read by ffprobe; throws `InvalidInputError` for a file without. */
+async function audioChannels(source: string): Promise<number> {
+  const args = ['-v', 'error', ...inputArgs(source)];
+  args.push('-select_streams', 'a:0', '-show_entries', 'stream=channels', '-of', 'json');
+  let stdout: string;
+  try {
+    ({ stdout } = await runTool('ffprobe', args, { maxBuffer: 1024 * 1024 }));
+  } catch (err) {
+    throw new InvalidInputError(`The file is not audio: ${audioFileReason(stderrOf(err), source)}`);
+  }
+  const [stream] = (JSON.parse(stdout) as { streams?: { channels?: number }[] }).streams ?? [];
+  if (!stream) throw new InvalidInputError(NO_AUDIO);
+  // As ladder.ts plans the primary audio when ffprobe names no count.
+  return stream.channels ?? ALTERNATE_AUDIO.channels;
+}
+
+/** The file's audio as encoded: the channels of its first audio stream (the rendition itself is stereo). */
+export interface EncodedAudioTrack {
+  sourceChannels: number;
+}
+
 /**
  * Encodes the file's audio into `dir` as a VOD HLS rendition whose segments start where `videoSegments` (the
  * asset's video segment durations) do: ffmpeg cuts audio only evenly, so it cuts pieces of a length that divides
  * both segment lengths and they are joined into the video's segments (segment-join.ts). Throws `InvalidInputError`
- * for a file that is not audio.
+ * for a file that is not audio, saying why.
  */
 export async function encodeAudioTrack(
   source: string,
   dir: string,
   videoSegments: readonly number[],
   maxSeconds: number,
-): Promise<void> {
+): Promise<EncodedAudioTrack> {
+  const sourceChannels = await audioChannels(source);
   const grid = videoGrid(videoSegments);
   const cuts = { ...grid, keyframeSeconds: gcd(grid.firstCutSeconds, grid.segmentSeconds) };
   try {
@@ -69,13 +126,35 @@ export async function encodeAudioTrack(
       maxBuffer: 1024 * 1024,
     });
   } catch (err) {
-    const stderr = String((err as { stderr?: unknown }).stderr ?? '').trim();
-    throw new InvalidInputError(`The file is not audio ffmpeg can decode: ${stderr.split('\n').pop() ?? ''}`);
+    const stderr = stderrOf(err);
+    if (/Stream map '0:a:0' matches no streams/.test(stderr)) throw new InvalidInputError(NO_AUDIO);
+    throw new InvalidInputError(`The file's audio could not be decoded: ${audioFileReason(stderr, source)}`);
   }
   const last = videoSegments.length > 0 ? { maxSegments: videoSegments.length } : {};
   await joinPieces(dir, { cuts, firstSegment: 0, final: true, ...last });
   const playlist = join(dir, RENDITION_PLAYLIST);
   await writeFile(playlist, vodPlaylist(await readFile(playlist, 'utf8')));
+  return { sourceChannels };
+}
+
+/**
+ * What a ready track reports, as the primary audio does (ready.ts): `max_channels` the channels of the file's audio
+ * as a rendition of Gamma carries them (at most stereo, as ladder.ts plans the primary's) — a mono file is 1 though
+ * it is played as stereo: Mux's field is the audio channels the track has, and one channel copied into two is
+ * still one —, and `duration` the rendition's, at most the asset's (AAC frames end up to 21 ms past a cut, and
+ * the priming frame before it). Pure.
+ */
+export function readyAudioTrack(
+  segmentSeconds: readonly number[],
+  sourceChannels: number,
+  assetDuration: number | undefined,
+): { duration: number; max_channels: number } {
+  const encoded = segmentSeconds.reduce((sum, s) => sum + s, 0);
+  const duration = assetDuration === undefined ? encoded : Math.min(encoded, assetDuration);
+  return {
+    duration: Math.round(duration * 1000) / 1000,
+    max_channels: Math.min(Math.max(Math.round(sourceChannels), 1), ALTERNATE_AUDIO.channels),
+  };
 }
 
 export interface AudioTrackContext {
@@ -97,18 +176,20 @@ export async function prepareAudioTrack(asset: AssetRecord, track: AudioTrackRec
     const source = join(ctx.workDir, `audio-${track.id}.source`);
     await writeFile(source, await fetcher.fetchBytes(track.source_url, AUDIO_TRACK_LIMITS.maxBytes));
     const maxSeconds = asset.duration ?? 12 * 3600;
-    await encodeAudioTrack(source, dir, ctx.videoSegments, maxSeconds);
+    const { sourceChannels } = await encodeAudioTrack(source, dir, ctx.videoSegments, maxSeconds);
     const playlist = await readFile(join(dir, RENDITION_PLAYLIST), 'utf8');
-    const duration = parseMediaPlaylist(playlist).segments.reduce((sum, s) => sum + s.duration, 0);
+    const segments = parseMediaPlaylist(playlist).segments.map((s) => s.duration);
     const folder = `${assetOutputPrefix(asset.id)}/${audioTrackFolder(track.id)}`;
     const files = (await readdir(dir)).filter((f) => f !== RENDITION_PLAYLIST);
     await Promise.all(files.map((f) => ctx.storage.putFile(ctx.outputBucket, `${folder}/${f}`, join(dir, f))));
     // The playlist last: a rendition is listed only once every segment it names exists.
     await ctx.storage.putFile(ctx.outputBucket, `${folder}/${RENDITION_PLAYLIST}`, join(dir, RENDITION_PLAYLIST));
-    await ctx.audio.finishAudioTrack(asset.id, track.id, 'ready', {
-      duration: Math.round(duration * 1000) / 1000,
-      max_channels: ALTERNATE_AUDIO.channels,
-    });
+    await ctx.audio.finishAudioTrack(
+      asset.id,
+      track.id,
+      'ready',
+      readyAudioTrack(segments, sourceChannels, asset.duration),
+    );
   } catch (err) {
     const invalid = err instanceof InvalidInputError;
     const message = invalid ? (err as Error).message : 'The file could not be fetched or stored; add the track again';
