@@ -230,6 +230,44 @@ describe('the access-token API', () => {
     await expect(authenticate(basic(`${id}:${secret}`), { tokens })).rejects.toBeInstanceOf(UnauthorizedError);
   });
 
+  it('revokes with a token every token it created, and theirs, in any environment (connections closed)', async () => {
+    const root = await createToken('env1', 'sign-in', { tokens });
+    const asRoot: Caller = {
+      env: 'env1',
+      tokenId: root.id,
+      permissions: expand(['video:write', 'system:write', 'organization:write']),
+    };
+    const child = await createAccessToken(input({ permissions: ['video:read', 'system:write'] }), asRoot, ctx());
+    const asChild: Caller = { env: 'env1', tokenId: child.id, permissions: expand(['video:read', 'system:write']) };
+    const grandchild = await createAccessToken(input({ permissions: ['video:read'] }), asChild, ctx());
+    const elsewhere = await createAccessToken(
+      input({ permissions: ['video:read'], environment_id: 'env2' }),
+      asRoot,
+      ctx(),
+    );
+    const unrelated = await createToken('env1', 'other', { tokens });
+    await connections.put({ connectionId: 'c-grandchild', env: 'env1', token_id: grandchild.id, connected_at: 1 });
+    const auth = (t: { id: string; secret: string }) => authenticate(basic(`${t.id}:${t.secret}`), { tokens });
+    for (const t of [child, grandchild, elsewhere]) await expect(auth(t)).resolves.toMatchObject({ tokenId: t.id });
+
+    expect(await revokeAccessToken(root.id, caller(['system:write']), ctx())).toEqual({ closedConnections: 1 });
+    for (const t of [root, child, grandchild, elsewhere]) {
+      await expect(auth(t)).rejects.toBeInstanceOf(UnauthorizedError);
+      expect(tokens.tokens.has(t.id)).toBe(false);
+    }
+    expect(pusher.closed).toEqual(['c-grandchild']);
+    await expect(auth(unrelated)).resolves.toMatchObject({ tokenId: unrelated.id });
+  });
+
+  it('stops a token whose creator is gone even where the sweep missed it (created during the revocation)', async () => {
+    const root = await createToken('env1', 'sign-in', { tokens });
+    const late = await createToken('env1', 'made meanwhile', { tokens }, { createdBy: root.id });
+    const auth = () => authenticate(basic(`${late.id}:${late.secret}`), { tokens });
+    await expect(auth()).resolves.toMatchObject({ tokenId: late.id });
+    await tokens.delete('env1', root.id); // revoked, and this one not swept
+    await expect(auth()).rejects.toBeInstanceOf(UnauthorizedError);
+  });
+
   it("hides another environment's tokens unless the caller has the organization permission", async () => {
     const { id } = await createToken('env2', undefined, { tokens });
     await expect(getAccessToken(id, caller(['system:write']), ctx())).rejects.toBeInstanceOf(NotFoundError);

@@ -45,6 +45,7 @@ export class DynamoTokenRepository implements TokenRepository {
             created_at: token.created_at,
             ...(token.permissions && { permissions: token.permissions }),
             ...(token.expires_at !== undefined && { [TOKENS_TABLE.timeToLive]: token.expires_at }),
+            ...(token.created_by !== undefined && { created_by: token.created_by }),
           },
           ConditionExpression: 'attribute_not_exists(#id)',
           ExpressionAttributeNames: { '#id': ID },
@@ -182,6 +183,7 @@ function tokenFromItem(item: Item): AccessToken {
     created_at: Number(item.created_at),
     ...(permissions && { permissions }),
     ...(typeof expiresAt === 'number' && { expires_at: expiresAt }),
+    ...(typeof item.created_by === 'string' && { created_by: item.created_by }),
   };
 }
 

@@ -13,6 +13,12 @@ export interface AccessToken {
   permissions?: Permission[];
   /** Unix seconds after which the token no longer authenticates (absent: until revoked). */
   expires_at?: number;
+  /**
+   * The token that created it through the API (`POST /system/v1/access-tokens`): it authenticates only while that one
+   * does, so revoking a token revokes what it made, and what they made. Absent on a token made at deploy time, by
+   * the dashboard's sign-in or before this was recorded.
+   */
+  created_by?: string;
 }
 
 /** Access tokens by id. Revoking deletes the token, so the next lookup of its id finds nothing. */

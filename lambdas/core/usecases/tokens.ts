@@ -75,7 +75,7 @@ export async function createToken(
   env: string,
   name: string | undefined,
   ctx: { tokens: TokenRepository; environments?: EnvironmentRepository; now?: () => number },
-  options: { permissions?: Permission[]; expiresIn?: number } = {},
+  options: { permissions?: Permission[]; expiresIn?: number; createdBy?: string } = {},
 ): Promise<Credentials & { token: AccessToken }> {
   const now = Math.floor((ctx.now ?? Date.now)() / 1000);
   if (ctx.environments) await ensureEnvironment(env, { environments: ctx.environments, now: ctx.now });
@@ -89,6 +89,7 @@ export async function createToken(
     created_at: now,
     permissions: [...(options.permissions ?? PERMISSIONS)],
     ...(options.expiresIn !== undefined && { expires_at: now + options.expiresIn }),
+    ...(options.createdBy !== undefined && { created_by: options.createdBy }),
   };
   await ctx.tokens.put(token);
   return { id, secret, token };
@@ -155,6 +156,7 @@ export async function createAccessToken(
       createToken(env, input.name, ctx, {
         permissions: [...new Set(input.permissions)],
         expiresIn,
+        createdBy: caller.tokenId,
       }),
     undo: ({ token }) => ctx.tokens.delete(env, token.id),
     refusal: tooManyTokens,
@@ -204,7 +206,8 @@ export async function getAccessToken(id: string, caller: Caller, ctx: TokensCont
 
 /**
  * `DELETE /system/v1/access-tokens/{id}`: the token stops authenticating at once (the API reads the token on every
- * request) and its open WebSocket connections are closed.
+ * request), and so do the tokens it created and theirs, in any environment (each authenticates only while its
+ * creator does: `verifyCredentials`); all of them are deleted and their open WebSocket connections closed.
  */
 export async function revokeAccessToken(
   id: string,
@@ -213,14 +216,61 @@ export async function revokeAccessToken(
 ): Promise<{ closedConnections: number }> {
   const token = await visibleToken(id, caller, ctx, true);
   await ctx.tokens.delete(token.env, token.id);
-  const open = await ctx.connections.listByToken(token.env, token.id);
-  await Promise.all(
-    open.map(async ({ connectionId }) => {
-      await ctx.pusher.close(connectionId);
-      await ctx.connections.delete(connectionId);
-    }),
-  );
-  return { closedConnections: open.length };
+  const revoked = [token, ...(await madeBy(token, ctx))];
+  for (const made of revoked.slice(1)) {
+    await ctx.tokens.delete(made.env, made.id).catch((error: unknown) => {
+      if (!(error instanceof NotFoundError)) throw error; // revoked meanwhile
+    });
+  }
+  let closedConnections = 0;
+  for (const { env, id: tokenId } of revoked) {
+    const open = await ctx.connections.listByToken(env, tokenId);
+    await Promise.all(
+      open.map(async ({ connectionId }) => {
+        await ctx.pusher.close(connectionId);
+        await ctx.connections.delete(connectionId);
+      }),
+    );
+    closedConnections += open.length;
+  }
+  return { closedConnections };
+}
+
+/** The tokens `token` created, and theirs, in every environment (a revocation: a handful of environments of at most 1,000 tokens each). */
+async function madeBy(token: AccessToken, ctx: TokensContext): Promise<AccessToken[]> {
+  const envs = new Set([token.env, ...(await ctx.environments.list()).map((e) => e.id)]);
+  const all = (await Promise.all([...envs].map((env) => ctx.tokens.listByEnv(env)))).flat();
+  const found: AccessToken[] = [];
+  const creators = new Set([token.id]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const t of all) {
+      if (t.created_by !== undefined && creators.has(t.created_by) && !creators.has(t.id)) {
+        creators.add(t.id);
+        found.push(t);
+        grew = true;
+      }
+    }
+  }
+  return found;
+}
+
+/** How many creators up a token's standing is checked: its own creator and theirs (the dashboard's chain is 2). */
+const MAX_CREATOR_DEPTH = 8;
+
+/**
+ * Whether the token's creators still stand: each is there and unexpired, up the chain. A token created while its
+ * creator was being revoked (missed by `revokeAccessToken`'s sweep) stops here too.
+ */
+async function creatorsStand(token: AccessToken, ctx: { tokens: TokenRepository }, now: number): Promise<boolean> {
+  let creator = token.created_by;
+  for (let depth = 0; creator !== undefined; depth++) {
+    if (depth === MAX_CREATOR_DEPTH) return false;
+    const found = await ctx.tokens.get(creator);
+    if (!found || (found.expires_at !== undefined && found.expires_at <= now)) return false;
+    creator = found.created_by;
+  }
+  return true;
 }
 
 /**
@@ -236,7 +286,11 @@ export async function verifyCredentials(
   if (!credentials) throw new UnauthorizedError('Missing or malformed access token');
   const token = await ctx.tokens.get(credentials.id);
   const now = (ctx.now ?? Date.now)() / 1000;
-  if (!token || (token.expires_at !== undefined && token.expires_at <= now)) {
+  if (
+    !token ||
+    (token.expires_at !== undefined && token.expires_at <= now) ||
+    !(await creatorsStand(token, ctx, now))
+  ) {
     throw new UnauthorizedError('Invalid access token');
   }
   const memo = createHash('sha256').update(`${credentials.id}:${credentials.secret}`).digest('base64');
