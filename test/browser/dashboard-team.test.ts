@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AssetRecord } from '../../lambdas/core/domain/media.js';
-import { mediaRepository } from '../support/aws.js';
+import { mediaRepository, tokenRepository } from '../support/aws.js';
 import { GammaClient } from '../support/client.js';
 import { needsPlatform } from '../support/target.js';
 import { CHROMIUM_ARGS, SCREENSHOTS, seriousViolations } from './axe.js';
@@ -132,6 +132,10 @@ describe('dashboard for a team: environments, tokens, search', () => {
     await row.waitFor({ timeout: 15_000 });
     await expect.poll(() => page.locator('li[data-asset]').count()).toBe(1);
     await checkView('search');
+    // A search the API finds nothing for says so, not that the environment has no videos yet.
+    await page.getByRole('searchbox').fill(`nothing-${run}`);
+    await page.getByText('Nothing matches this search or filter.').waitFor({ timeout: 15_000 });
+    expect(await page.getByText('No videos yet').count()).toBe(0);
     await page.getByRole('searchbox').fill('');
   });
 
@@ -157,6 +161,8 @@ describe('dashboard for a team: environments, tokens, search', () => {
       '/system/v1/whoami',
     );
     expect(whoami.json.data).toMatchObject({ environment_id: environment.id, permissions: ['video:read'] });
+    // Made by the signed-in token, not the switch's own (revoked on the way back, and with it what it made).
+    expect((await tokenRepository(config).get(readOnly.id))?.created_by).toBe(config.tokenId);
   });
 
   it('renames the environment on the environments page', async () => {

@@ -4,6 +4,7 @@ import { DescribeTasksCommand, type ECSClient, ListTasksCommand, type Task } fro
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoAssetSearch } from '../../lambdas/core/adapters/dynamo-asset-search.js';
 import { DynamoMediaRepository } from '../../lambdas/core/adapters/dynamo-media.js';
+import { DynamoTokenRepository } from '../../lambdas/core/adapters/dynamo-tokens.js';
 import { withSearchIndex } from '../../lambdas/core/adapters/search-indexed-media.js';
 import type { LocalConfig } from '../../scripts/local/platform.js';
 
@@ -49,6 +50,12 @@ export async function tasksOfAsset(ecs: ECSClient, config: LocalConfig, assetId:
  * The media table's repository as the API uses it (search entries included), for a test that writes assets the way
  * the API would — many of them in seconds, or in a state no request reaches at once (errored) — without transcodes.
  */
+/** The platform's access tokens, as the API stores them. */
+export function tokenRepository(config: LocalConfig) {
+  const doc = DynamoDBDocumentClient.from(new DynamoDBClient(emulator(config)));
+  return new DynamoTokenRepository(doc, config.resources.TokensTableName as string);
+}
+
 export function mediaRepository(config: LocalConfig) {
   const doc = DynamoDBDocumentClient.from(new DynamoDBClient(emulator(config)), {
     marshallOptions: { removeUndefinedValues: true },

@@ -125,9 +125,13 @@ describe('new_asset_settings.inputs of a direct upload', () => {
     expect(await refusal(create({ inputs: [{}, { url: LOGO }] }))).toEqual([
       'new_asset_settings.inputs.1.type: further inputs are text or audio tracks ("text" or "audio") or watermark images (overlay_settings)',
     ]);
-    expect(await refusal(create({ inputs: [{}, { url: 'mux://assets/abc' }] }))).toContain(
-      'new_asset_settings.inputs.1.url: only the first input can be a clip',
-    );
+    // A clip is an asset made from another: not an upload, whether the upload's file is listed or implied.
+    for (const inputs of [[{}, { url: 'mux://assets/abc' }], [{ url: 'mux://assets/abc' }]]) {
+      const index = inputs.length - 1;
+      expect(await refusal(create({ inputs }))).toContain(
+        `new_asset_settings.inputs.${index}.url: a direct upload's video is its file: a clip is made with POST /video/v1/assets`,
+      );
+    }
     expect(await refusal(create({ inputs: [{}], input: [{}] }))).toEqual([
       'new_asset_settings.input: cannot be given with inputs',
     ]);

@@ -57,10 +57,16 @@ describe('formatMessage', () => {
     expect(formatMessage(fr['asset.channels'], { count: 6 }, 'fr')).toBe('6 canaux');
     expect(formatMessage(fr['assets.summary'], { count: 0 }, 'fr')).toBe('Aucune vidéo sur cette page');
     expect(formatMessage(fr['assets.summary'], { count: 1200 }, 'fr')).toBe('1\u202f200 vidéos sur cette page');
+    expect(formatMessage(fr['assets.summaryFiltered'], { count: 5, shown: 0 }, 'fr')).toBe(
+      '5 vidéos sur cette page, 0 affichée',
+    );
+    expect(formatMessage(fr['assets.summaryFiltered'], { count: 5, shown: 2 }, 'fr')).toBe(
+      '5 vidéos sur cette page, 2 affichées',
+    );
   });
 
   it('lists arguments, including those inside plural branches', () => {
-    expect(argumentsOf(en['assets.summaryFiltered'])).toEqual(['count:plural', 'shown:text']);
+    expect(argumentsOf(en['assets.summaryFiltered'])).toEqual(['count:plural', 'shown:plural']);
     expect(argumentsOf('{n, plural, one {# of {total}} other {# of {total}}}')).toEqual(['n:plural', 'total:text']);
   });
 

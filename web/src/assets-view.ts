@@ -211,7 +211,9 @@ export function assetsView(ctx: {
     const total = store.assets.length;
     const shown = wanted.length;
     empty.hidden = shown > 0 || store.loading;
-    const nothing = total === 0 && queue.items.length === 0 && store.page === 1 ? 'none-yet' : 'no-match';
+    // Nothing yet only where nothing was asked for: a search the API answered with no asset matches nothing.
+    const unfiltered = !query && filter === 'all';
+    const nothing = unfiltered && total === 0 && queue.items.length === 0 && store.page === 1 ? 'none-yet' : 'no-match';
     if (!empty.hidden && empty.dataset.kind !== nothing) {
       empty.dataset.kind = nothing;
       replace(

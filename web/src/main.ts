@@ -4,7 +4,7 @@
  * saves. Every word comes from the message catalogues (i18n/); switching language re-renders the page in place,
  * keeping uploads in flight and the live connection. Routes are hashes (`#/`, `#/assets/{id}`), so any static host serves it.
  */
-import { type Whoami, whoami } from './access-api.js';
+import { createToken, type Whoami, whoami } from './access-api.js';
 import { ApiError, type Asset, GammaApi, tokenHeader } from './api.js';
 import { AssetStore, reportUploadEvents } from './asset-store.js';
 import { assetView } from './asset-view.js';
@@ -280,7 +280,12 @@ async function signedIn(config: DashboardConfig, home: Session) {
       });
     } else if (location.hash === '#/tokens') {
       document.title = t('app.pageTitle', { title: t('tokens.title') });
-      view = tokensView({ api, environmentName: me.environment_name });
+      const switched = session !== home;
+      view = tokensView({
+        api,
+        environmentName: me.environment_name,
+        ...(switched && { mint: (body) => createToken(homeApi, { ...body, environment_id: me.environment_id }) }),
+      });
     } else if (location.hash === '#/environments') {
       document.title = t('app.pageTitle', { title: t('environments.title') });
       view = environmentsView({ api: homeApi, onChanged: chrome });

@@ -13,8 +13,18 @@ import { confirmDialog, copyButton, toast } from './ui.js';
 type Level = 'none' | 'read' | 'write';
 const AREAS = ['video', 'system'] as const;
 
-export function tokensView(ctx: { api: GammaApi; environmentName: string }) {
+export function tokensView(ctx: {
+  api: GammaApi;
+  environmentName: string;
+  /**
+   * Makes a token for this environment. In an environment switched to, the signed-in token makes it
+   * (`environment_id`): a token lives only while its creator does, and the switch's own token is revoked on the way
+   * back. @default `api` makes it
+   */
+  mint?: (body: { name?: string; permissions: string[] }) => ReturnType<typeof createToken>;
+}) {
   const { api } = ctx;
+  const mint = ctx.mint ?? ((body) => createToken(api, body));
   const canWrite = api.can('system:write');
   const rows = h('tbody');
   const status = h('p', { class: 'muted summary', 'aria-live': 'polite' }, t('app.loading'));
@@ -107,7 +117,7 @@ export function tokensView(ctx: { api: GammaApi; environmentName: string }) {
       return;
     }
     try {
-      const token = await createToken(api, { ...(name.value.trim() && { name: name.value.trim() }), permissions });
+      const token = await mint({ ...(name.value.trim() && { name: name.value.trim() }), permissions });
       formStatus.textContent = '';
       name.value = '';
       showSecret(token.id, token.secret);

@@ -66,16 +66,27 @@ interface InputEntry {
 
 /**
  * The rules between the entries of `inputs` (a path prefix `field` names the list; `offset` is added to each index
- * named, for a list whose first entry the caller implied): the first is the video (a URL, a clip, or a direct
- * upload's file: no URL), a further one with `overlay_settings` a watermark image. Issues go to `ctx`, each naming
+ * named, for a list whose first entry the caller implied; `upload`: a direct upload's, whose video is its file): the
+ * first is the video (a URL, a clip, or a direct upload's file: no URL), a further one with `overlay_settings` a watermark image. Issues go to `ctx`, each naming
  * its field.
  */
-export function checkInputList(list: readonly InputEntry[], field: string, ctx: z.RefinementCtx, offset = 0): void {
+export function checkInputList(
+  list: readonly InputEntry[],
+  field: string,
+  ctx: z.RefinementCtx,
+  offset = 0,
+  upload = false,
+): void {
   list.forEach((entry, i) => {
     const at = (name: string) => [field, i + offset, name];
     const clip = entry.url !== undefined && isClipUrl(entry.url);
     if (clip && (i > 0 || clipParentId(entry.url ?? '') === undefined)) {
-      const message = i > 0 ? 'only the first input can be a clip' : 'must be mux://assets/{asset_id}';
+      const message =
+        i === 0
+          ? 'must be mux://assets/{asset_id}'
+          : upload
+            ? "a direct upload's video is its file: a clip is made with POST /video/v1/assets"
+            : 'only the first input can be a clip';
       ctx.addIssue({ code: 'custom', path: at('url'), message });
     }
     for (const time of ['start_time', 'end_time'] as const) {

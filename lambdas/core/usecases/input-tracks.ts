@@ -113,7 +113,7 @@ export function checkedInputs(
       primary === 'upload' ? 'is required (only the first input, the uploaded file, has none)' : 'is required';
     ctx.addIssue({ code: 'custom', path: [root, i + offset, 'url'], message });
   });
-  checkInputList(all, root, ctx, offset);
+  checkInputList(all, root, ctx, offset, primary === 'upload');
   const tracks = inputTracks(all, root, ctx, offset);
   if (primary === 'upload' && tracks.generated) {
     // Not wired through ingest yet: refused rather than dropped (…/generate-subtitles works once the asset is ready).

@@ -74,7 +74,8 @@ export const en = {
   'assets.emptyBody': 'Upload a file and it will appear here, then play as soon as it is ready.',
   'assets.noMatch': 'Nothing matches this search or filter.',
   'assets.summary': '{count, plural, one {# asset} other {# assets}} on this page',
-  'assets.summaryFiltered': '{count, plural, one {# asset} other {# assets}} on this page, {shown} shown',
+  'assets.summaryFiltered':
+    '{count, plural, one {# asset} other {# assets}} on this page, {shown, plural, other {# shown}}',
   'assets.pages': 'Pages',
   'assets.previous': 'Previous',
   'assets.next': 'Next',

@@ -75,7 +75,7 @@ export const fr: Catalogue = {
   'assets.noMatch': 'Rien ne correspond à cette recherche ou à ce filtre.',
   'assets.summary': '{count, plural, =0 {Aucune vidéo} one {# vidéo} other {# vidéos}} sur cette page',
   'assets.summaryFiltered':
-    '{count, plural, =0 {Aucune vidéo} one {# vidéo} other {# vidéos}} sur cette page, {shown} affichée(s)',
+    '{count, plural, =0 {Aucune vidéo} one {# vidéo} other {# vidéos}} sur cette page, {shown, plural, one {# affichée} other {# affichées}}',
   'assets.pages': 'Pages',
   'assets.previous': 'Précédente',
   'assets.next': 'Suivante',
