@@ -103,15 +103,14 @@ export class TranscodeWorkers extends Construct {
       circuitBreaker: { rollback: true },
     });
     const scaling = this.service.autoScaleTaskCount({ minCapacity: warm, maxCapacity: max });
-    // Jobs waiting, not jobs running: a worker holds one job, so every waiting job wants another worker. The workers
-    // themselves ask for as many within seconds of taking a job (fleet.ts); these alarms are the floor under that.
+    // The workers size the service themselves, a worker per job waiting or running, within seconds (fleet.ts). This
+    // alarm only wakes a first one when jobs wait and none runs (warmWorkers 0, or the warm one gone): a worker a
+    // minute, not steps on top of what the workers asked for, which would leave idle workers until the idle rule.
     scaling.scaleOnMetric('QueueDepth', {
       metric: this.queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }),
       scalingSteps: [
         { upper: 0, change: 0 },
         { lower: 1, change: +1 },
-        { lower: 4, change: +4 },
-        { lower: 16, change: +16 },
       ],
       adjustmentType: appscaling.AdjustmentType.CHANGE_IN_CAPACITY,
       cooldown: Duration.minutes(1),

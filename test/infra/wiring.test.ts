@@ -253,6 +253,13 @@ describe('fargate transcoder', () => {
     });
     q.hasResourceProperties('AWS::ECS::Service', { DesiredCount: 1, LaunchType: 'FARGATE' });
     q.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', { MinCapacity: 1, MaxCapacity: 32 });
+    // The workers size the service (fleet.ts): the depth alarm adds one worker a minute, never a step on top of theirs.
+    const steps = resources(q, 'AWS::ApplicationAutoScaling::ScalingPolicy')
+      .map(([, p]) => p.Properties.StepScalingPolicyConfiguration)
+      .filter((c) => c?.StepAdjustments.some((a: { ScalingAdjustment: number }) => a.ScalingAdjustment > 0));
+    expect(
+      steps.flatMap((c) => c.StepAdjustments.map((a: { ScalingAdjustment: number }) => a.ScalingAdjustment)),
+    ).toEqual([1]);
     q.hasResourceProperties('AWS::Lambda::EventSourceMapping', { EventSourceArn: { 'Fn::GetAtt': [dlq, 'Arn'] } });
     const [, def] = resources(q, 'AWS::ECS::TaskDefinition')[0] ?? [];
     const env: { Name: string; Value: unknown }[] = def?.Properties.ContainerDefinitions[0].Environment ?? [];

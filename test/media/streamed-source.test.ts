@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeHls } from '../../containers/transcoder/src/encode.js';
 import { STDIN_INPUT } from '../../containers/transcoder/src/ffmpeg/args.js';
-import { followFile } from '../../containers/transcoder/src/follow-file.js';
+import { followFile, StalledError } from '../../containers/transcoder/src/follow-file.js';
 import { probe } from '../../containers/transcoder/src/probe.js';
 import { planLadder } from '../../lambdas/core/domain/ladder.js';
 import { parseMediaPlaylist, RENDITION_PLAYLIST } from '../../lambdas/core/domain/playlist.js';
@@ -61,7 +61,9 @@ describe('a transport stream encoded while it downloads', () => {
     await writeFile(growing, '');
     const downloading = download(growing);
     const streamed = join(dir, 'streamed');
-    await encodeHls(STDIN_INPUT, plan, streamed, { feed: (stdin) => followFile(growing, downloading, stdin) });
+    await encodeHls(STDIN_INPUT, plan, streamed, {
+      feed: (stdin, exited) => followFile(growing, downloading, stdin, { stop: exited }),
+    });
     for (const rung of (plan.video?.rungs ?? []).map((r) => r.name)) {
       expect(await segments(streamed, rung)).toEqual(await segments(whole, rung));
     }
@@ -83,8 +85,29 @@ describe('a transport stream encoded while it downloads', () => {
     const downloading = download(growing, 3);
     downloading.catch(() => {});
     const encoding = encodeHls(STDIN_INPUT, plan, join(dir, 'cut'), {
-      feed: (stdin) => followFile(growing, downloading, stdin),
+      feed: (stdin, exited) => followFile(growing, downloading, stdin, { stop: exited }),
     });
     await expect(encoding).rejects.toThrow('the connection was reset');
+  });
+
+  it('fails with ffmpeg, at once, when ffmpeg gives up while the rest of the download is stalled', async () => {
+    const plan = planLadder(await probe(source));
+    const playlist = join(dir, 'playlist.ts');
+    await writeFile(playlist, `#EXTM3U\n#EXT-X-TARGETDURATION:6\n#EXTINF:6,\nfile:///etc/passwd\n${' '.repeat(4096)}`);
+    const stalled = new Promise<void>(() => {}); // the rest never comes
+    const encoding = encodeHls(STDIN_INPUT, plan, join(dir, 'playlist'), {
+      feed: (stdin, exited) => followFile(playlist, stalled, stdin, { stop: exited }),
+    });
+    await expect(encoding).rejects.toThrow(/ffmpeg failed/);
+  });
+
+  it('fails as the store’s fault, not the file’s, when the download stalls', async () => {
+    const plan = planLadder(await probe(source));
+    const half = join(dir, 'half.ts');
+    await writeFile(half, (await readFile(source)).subarray(0, 200 * 1024));
+    const encoding = encodeHls(STDIN_INPUT, plan, join(dir, 'half'), {
+      feed: (stdin, exited) => followFile(half, new Promise(() => {}), stdin, { stop: exited, stallMs: 1000 }),
+    });
+    await expect(encoding).rejects.toBeInstanceOf(StalledError);
   });
 });

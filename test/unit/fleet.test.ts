@@ -2,7 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { DescribeServicesCommand, DescribeTasksCommand, ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { Fleet, type FleetProps } from '../../containers/transcoder/src/fleet.js';
 import { work } from '../../containers/transcoder/src/worker.js';
 
@@ -76,6 +76,22 @@ describe('Fleet', () => {
     expect(ecsMock.commandCalls(DescribeTasksCommand)).toHaveLength(1); // its service is learnt once
   });
 
+  it('asks again after a failed lookup of its own service, rather than give up for the worker’s life', async () => {
+    given({ waiting: 10, running: 1, desired: 1 });
+    let calls = 0;
+    const flaky = (async (url: string) => {
+      calls++;
+      if (calls === 1) return new Response('', { status: 500 });
+      return metadata(url);
+    }) as typeof fetch;
+    const one = fleet({ fetch: flaky });
+    await one.grow();
+    expect(updates()).toEqual([]);
+    clock += 6_000;
+    await one.grow();
+    expect(updates()).toEqual([{ cluster: CLUSTER, service: 'gamma-workers', desiredCount: 11 }]);
+  });
+
   it('leaves alone a task that is not a service’s, and never throws', async () => {
     given({ waiting: 10, group: 'family:gamma-transcoder' });
     await fleet().grow();
@@ -87,7 +103,8 @@ describe('Fleet', () => {
     await expect(fleet({ fetch: down }).grow()).resolves.toBeUndefined();
   });
 
-  it('is asked by the worker when it takes a job', async () => {
+  it('is asked by the worker when it takes a job, and every 5 s while the job runs (its fan-out queues more)', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
     let asked = 0;
     let polls = 0;
     sqsMock.on(ReceiveMessageCommand).callsFake(async () => {
@@ -99,8 +116,11 @@ describe('Fleet', () => {
       sqs,
       env: { WORK_QUEUE_URL: 'https://sqs.example/work' },
       logger,
-      checkJob: async () => 'refused, so nothing runs',
-      runJob: async () => 0,
+      checkJob: async () => undefined,
+      runJob: async () => {
+        vi.advanceTimersByTime(11_000); // a job of 11 s
+        return 0;
+      },
       stopping: () => polls >= 1,
       fleet: {
         grow: async () => {
@@ -108,6 +128,7 @@ describe('Fleet', () => {
         },
       },
     });
-    expect(asked).toBe(1);
+    vi.useRealTimers();
+    expect(asked).toBe(3); // at the take, then at 5 and 10 s
   });
 });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { followFile } from '../../containers/transcoder/src/follow-file.js';
+import { followFile, StalledError } from '../../containers/transcoder/src/follow-file.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -37,7 +37,7 @@ describe('followFile', () => {
     await writeFile(file, 'first ');
     const done = written();
     const { out, bytes, ended } = collector();
-    const following = followFile(file, done.promise, out, 5);
+    const following = followFile(file, done.promise, out, { pollMs: 5 });
     await sleep(30);
     expect(bytes().toString()).toBe('first ');
     expect(ended()).toBe(false); // at the end of what is there, waiting for more
@@ -59,11 +59,33 @@ describe('followFile', () => {
     await writeFile(file, 'part of it');
     const done = written();
     const { out, ended } = collector();
-    const following = followFile(file, done.promise, out, 5);
+    const following = followFile(file, done.promise, out, { pollMs: 5 });
     await sleep(20);
     done.reject(new Error('the download failed'));
     await expect(following).rejects.toThrow('the download failed');
     expect(ended()).toBe(false);
+  });
+
+  it('stops quietly when told ffmpeg ended, though the file is still being written and nothing drains', async () => {
+    const file = join(dir, 'stalled');
+    await writeFile(file, 'the start of a download that stalls');
+    const exited = new AbortController();
+    const { out, bytes, ended } = collector();
+    const following = followFile(file, new Promise(() => {}), out, { stop: exited.signal, pollMs: 5 });
+    await sleep(30);
+    expect(bytes().toString()).toBe('the start of a download that stalls');
+    exited.abort();
+    await expect(following).resolves.toBeUndefined();
+    expect(ended()).toBe(false);
+  });
+
+  it('fails when the file stops growing for too long (a download whose connection hangs)', async () => {
+    const file = join(dir, 'hung');
+    await writeFile(file, 'a little');
+    const { out } = collector();
+    await expect(followFile(file, new Promise(() => {}), out, { pollMs: 5, stallMs: 50 })).rejects.toBeInstanceOf(
+      StalledError,
+    );
   });
 
   it('stops quietly when the reader stops taking data (ffmpeg read all it wanted and exited)', async () => {
@@ -79,7 +101,7 @@ describe('followFile', () => {
         callback();
       },
     });
-    await expect(followFile(file, new Promise(() => {}), reader, 5)).resolves.toBeUndefined();
+    await expect(followFile(file, new Promise(() => {}), reader, { pollMs: 5 })).resolves.toBeUndefined();
     expect(taken).toBeLessThan(4 * 1024 * 1024);
   });
 });

@@ -348,7 +348,7 @@ describe('transcoder run() with chunk tasks', () => {
       const stdin = new PassThrough();
       const parts: Buffer[] = [];
       stdin.on('data', (d: Buffer) => parts.push(d));
-      await options?.feed?.(stdin);
+      await options?.feed?.(stdin, new AbortController().signal);
       fed.push({ input, bytes: Buffer.concat(parts).toString() });
       return playlistsOnly(() => {})(input, plan, outDir);
     };

@@ -1,9 +1,10 @@
 /**
- * The worker service grown to the jobs it has, by its own workers: a worker that takes a job asks for a worker per
- * job waiting or running (up to the most the service may have), so a fan-out's chunk jobs get their workers seconds
- * after they are queued. The service's queue-depth alarm alone waits for a one-minute metric and its alarm before
- * the first worker is asked for, then adds them in steps a minute apart (lib/constructs/transcode-workers.ts); it
- * stays, with the idle rule that brings the service back to its warm minimum. This only ever grows the service.
+ * The worker service grown to the jobs it has, by its own workers: a worker, as it takes a job and every few seconds
+ * while it runs one, asks for a worker per job waiting or running (up to the most the service may have), so a
+ * fan-out's chunk jobs get their workers seconds after they are queued — the first job's own worker asks once they
+ * are. The service's queue-depth alarm waits for a one-minute metric; it only wakes a first worker when none runs
+ * (lib/constructs/transcode-workers.ts), and the idle rule brings the service back to its warm minimum. This only
+ * ever grows the service.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import {
@@ -51,7 +52,11 @@ export class Fleet {
     if (now - this.lastAsk < ASK_INTERVAL_MS) return;
     this.lastAsk = now;
     try {
-      this.service ??= this.ownService();
+      // Learnt once; a failed lookup (the metadata endpoint or DescribeTasks refusing once) is asked again next time.
+      this.service ??= this.ownService().catch((error: unknown) => {
+        this.service = undefined;
+        throw error;
+      });
       const service = await this.service;
       if (service) await this.growTo(service, await this.jobs());
     } catch (error) {

@@ -8,17 +8,32 @@ import { open } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-/** How much is read from the file at a time, and how long to wait at its current end for more. */
+/** How much is read from the file at a time. */
 const READ_BYTES = 1024 * 1024;
-const POLL_MS = 50;
+
+export interface FollowOptions {
+  /** Aborted when the reader is gone (ffmpeg exited: it read all it wanted, failed, or was stopped). */
+  stop?: AbortSignal;
+  /** How long to wait at the file's current end before looking again. @default 50 ms */
+  pollMs?: number;
+  /**
+   * How long the file may stop growing before the writing is taken to have stalled (a download whose connection
+   * hangs): ffmpeg would wait on its input until its watchdog, and blame the file. @default 60 s
+   */
+  stallMs?: number;
+}
+
+/** The writing of the followed file stopped without finishing or failing. */
+export class StalledError extends Error {}
 
 /**
  * Writes `file` into `out` from its first byte, following what is appended, and ends `out` once `written` has
- * resolved and everything before it is written. Resolves early, quietly, when `out` stops taking data (ffmpeg read
- * all it wanted and exited); rejects with `written`'s error when the writing of the file failed, without ending
- * `out`. The file must exist when called.
+ * resolved and everything before it is written. Resolves early, quietly, when `out` stops taking data or `stop` is
+ * aborted, however much is still to be written. Rejects, without ending `out`, with `written`'s error when the
+ * writing failed, or a StalledError when the file has not grown for `stallMs`. The file must exist when called.
  */
-export async function followFile(file: string, written: Promise<unknown>, out: Writable, pollMs = POLL_MS) {
+export async function followFile(file: string, written: Promise<unknown>, out: Writable, options: FollowOptions = {}) {
+  const { stop, pollMs = 50, stallMs = 60_000 } = options;
   let finished = false;
   let failure: { error: unknown } | undefined;
   written.then(
@@ -33,19 +48,24 @@ export async function followFile(file: string, written: Promise<unknown>, out: W
   const handle = await open(file, 'r');
   try {
     let position = 0;
+    let grew = Date.now();
     for (;;) {
       if (failure) throw failure.error;
+      if (stop?.aborted || out.destroyed) return;
       const complete = finished; // read before the read, so nothing written before completion is missed
       const buffer = Buffer.allocUnsafe(READ_BYTES); // a new one each time: `out` may hold the last until it drains
       const { bytesRead } = await handle.read(buffer, 0, READ_BYTES, position);
       if (bytesRead > 0) {
         position += bytesRead;
-        if (!(await write(out, buffer.subarray(0, bytesRead)))) return;
+        grew = Date.now();
+        if (!(await write(out, buffer.subarray(0, bytesRead), stop))) return;
       } else if (complete) {
         out.end();
         return;
+      } else if (Date.now() - grew > stallMs) {
+        throw new StalledError(`The source stopped arriving: nothing new for ${Math.round(stallMs / 1000)} s`);
       } else {
-        await sleep(pollMs);
+        await sleep(pollMs, undefined, { signal: stop }).catch(() => {}); // an abort ends the wait: checked above
       }
     }
   } finally {
@@ -53,11 +73,11 @@ export async function followFile(file: string, written: Promise<unknown>, out: W
   }
 }
 
-/** Writes one piece, waiting for `out` to drain; false once `out` no longer takes data. */
-async function write(out: Writable, piece: Buffer): Promise<boolean> {
-  if (out.destroyed || out.writableEnded) return false;
+/** Writes one piece, waiting for `out` to drain; false once `out` no longer takes data or `stop` is aborted. */
+async function write(out: Writable, piece: Buffer, stop?: AbortSignal): Promise<boolean> {
+  if (out.destroyed || out.writableEnded || stop?.aborted) return false;
   if (out.write(piece)) return true;
-  const drained = once(out, 'drain').then(() => true);
-  const closed = once(out, 'close').then(() => false);
+  const drained = once(out, 'drain', { signal: stop }).then(() => true);
+  const closed = once(out, 'close', { signal: stop }).then(() => false);
   return Promise.race([drained, closed]).catch(() => false);
 }

@@ -24,6 +24,8 @@ import { EXIT, JobProcess } from './job-process.js';
 
 /** SQS's longest long poll: an idle worker makes one request every 20 s. */
 const WAIT_SECONDS = 20;
+/** How often a busy worker asks its fleet to grow to the jobs (fleet.ts asks the APIs at most every 5 s). */
+const FLEET_ASK_MS = 5_000;
 
 export interface WorkerDeps {
   sqs: SQSClient;
@@ -123,11 +125,14 @@ async function handle(
     () => void setVisibility(visibility).catch((e) => logger.warn('Could not extend the job', e as Error)),
     (visibility * 1000) / 3,
   );
+  // The jobs this one queues (a fan-out's chunks) want workers now: asked for while it runs, not at the next take.
+  const growing = deps.fleet && setInterval(() => void deps.fleet?.grow(), FLEET_ASK_MS);
   let code: number;
   try {
     code = await deps.runJob(job);
   } finally {
     clearInterval(heartbeat);
+    if (growing) clearInterval(growing);
   }
   if (code === EXIT.done || code === EXIT.settled) {
     await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: receipt }));

@@ -38,9 +38,10 @@ export function ffmpegLimits(mediaSeconds: number): FfmpegLimits {
 
 /**
  * Writes ffmpeg's standard input (its input `pipe:0`): resolves once it has written all it had, or once ffmpeg stopped
- * reading; rejects when what it feeds from failed (the source's download).
+ * reading or `exited` is aborted (ffmpeg ended, whatever is still to come); rejects when what it feeds from failed
+ * (the source's download).
  */
-export type StdinFeed = (stdin: Writable) => Promise<void>;
+export type StdinFeed = (stdin: Writable, exited: AbortSignal) => Promise<void>;
 
 /**
  * Runs ffmpeg, reporting `-progress` output; rejects with the tail of its stderr when it fails. With `feed`, its
@@ -99,10 +100,12 @@ function supervised(
       overran = true;
       ffmpeg.kill('SIGKILL');
     }, limits.deadlineSeconds * 1000);
-    // A feed that fails stops ffmpeg at once: what it encoded so far is of a source cut short.
+    // A feed that fails stops ffmpeg at once: what it encoded so far is of a source cut short. One that is waiting
+    // for more of its source is stopped when ffmpeg ends (the watchdog's kill included), so nothing waits on it.
+    const exited = new AbortController();
     let fed: Promise<{ failed?: unknown }> = Promise.resolve({});
     if (feed && ffmpeg.stdin) {
-      fed = feed(ffmpeg.stdin).then(
+      fed = feed(ffmpeg.stdin, exited.signal).then(
         () => ({}),
         (failed: unknown) => {
           ffmpeg.kill('SIGKILL');
@@ -112,10 +115,12 @@ function supervised(
     }
     ffmpeg.on('error', (error) => {
       clearTimeout(watchdog);
+      exited.abort();
       reject(error);
     });
     ffmpeg.on('close', (code, signal) => {
       clearTimeout(watchdog);
+      exited.abort();
       void fed.then(({ failed }) => {
         if (overran) reject(new InvalidInputError(overrunReason(limits)));
         else if (failed) reject(failed);

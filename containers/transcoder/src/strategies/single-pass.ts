@@ -40,7 +40,9 @@ export async function singlePass(ctx: StrategyContext, source: PreparedSource): 
       onProgress: progressLogger(ctx, source.probe.durationSeconds),
       ...(images && { images }),
       ...(previews && { previews }),
-      ...(downloading && { feed: (stdin) => followFile(source.file, downloading.written, stdin) }),
+      ...(downloading && {
+        feed: (stdin, exited) => followFile(source.file, downloading.written, stdin, { stop: exited }),
+      }),
     });
     await downloading?.written; // all of it, for the downloads made from the file once ready
   } catch (error) {
