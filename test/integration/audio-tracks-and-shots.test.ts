@@ -126,7 +126,8 @@ describe('tracks from inputs', () => {
         language_code: 'fr',
         name: 'French',
         status: 'ready',
-        max_channels: 2,
+        // The file's channels (a mono sine), as the primary reports its own; its rendition is stereo (below).
+        max_channels: 1,
       }),
     ]);
     expect(tracks.find((t) => t.type === 'text')).toMatchObject({ status: 'ready', language_code: 'en' });
