@@ -6,7 +6,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidInputError } from '../../../lambdas/core/domain/errors.js';
 import type { InputFile, InputTrack, SourceProbe } from '../../../lambdas/core/domain/ladder.js';
-import { FORMAT_REFUSED, inputArgs, inputProtocols, MEDIA_FORMATS } from './ffmpeg/args.js';
+import { inputArgs, inputProtocols, MEDIA_FORMATS, refusedFormat, withoutLocations } from './ffmpeg/args.js';
 import { makeWorkDir, runTool } from './ffmpeg/tools.js';
 
 /** The parts of `ffprobe -show_format -show_streams -print_format json` that are read. */
@@ -66,26 +66,18 @@ async function ffprobe(file: string): Promise<FfprobeOutput> {
     const { stdout } = await runTool('ffprobe', args, { maxBuffer: 16 * 1024 * 1024 });
     return JSON.parse(stdout) as FfprobeOutput;
   } catch (error) {
-    const reason = withoutUrls(ffprobeReason(error, file), file);
+    const reason = withoutLocations(ffprobeReason(error, file), file, 'the source');
     throw new InvalidInputError(`The file could not be read as video or audio: ${reason}`);
   }
-}
-
-/**
- * A reason as the asset's error may show it: a presigned URL carries a signature and the job's session token, so it
- * (and any other URL ffmpeg printed, such as one a playlist inside the upload pointed at) is left out.
- */
-function withoutUrls(reason: string, file: string): string {
-  return reason.replaceAll(file, 'the source').replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s'"]+/gi, '<URL>');
 }
 
 /** ffprobe's own last message, without the file name it starts with ("<file>: Invalid data found …"). */
 function ffprobeReason(error: unknown, file: string): string {
   const stderr = (error as { stderr?: string }).stderr ?? '';
-  // "[hls @ 0x…] Format not on whitelist 'mov,…'": a playlist or another format that reads further files.
-  const refused = new RegExp(`\\[(\\w+) @ [^\\]]*\\] ${FORMAT_REFUSED}`).exec(stderr);
+  // A playlist or another format that reads further files.
+  const refused = refusedFormat(stderr);
   if (refused) {
-    return `its format (${refused[1]}) is not accepted: upload the video or audio file itself, not a playlist, a list of other files or a stream description`;
+    return `its format (${refused}) is not accepted: upload the video or audio file itself, not a playlist, a list of other files or a stream description`;
   }
   const last = stderr.trim().split('\n').at(-1)?.trim() ?? '';
   const message = last.startsWith(`${file}: `) ? last.slice(file.length + 2) : last;
@@ -260,7 +252,9 @@ async function decodeCheck(file: string, { video, audio }: { video?: FfprobeStre
     }
   } catch (error) {
     if (error instanceof InvalidInputError) throw error;
-    throw new InvalidInputError(`The file could not be decoded: ${withoutUrls(decodeReason(error, used), file)}`);
+    throw new InvalidInputError(
+      `The file could not be decoded: ${withoutLocations(decodeReason(error, used), file, 'the source')}`,
+    );
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

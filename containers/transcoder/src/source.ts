@@ -13,6 +13,12 @@ import { fitQuality } from './options/quality.js';
 import { prepareOverlays } from './options/watermark.js';
 import type { StrategyContext } from './strategies/context.js';
 
+/** A download under way: `written` settles once all of it is there, or it failed; `abort` stops it. */
+export interface Download {
+  written: Promise<void>;
+  abort: () => void;
+}
+
 /** A probed and planned source: a local file, or a presigned URL ffmpeg reads with Range requests. */
 export interface PreparedSource {
   file: string;
@@ -26,11 +32,8 @@ export interface PreparedSource {
    * chunk 0 can encode meanwhile; nothing is published, recorded or queued before it has passed.
    */
   decodes: Promise<void>;
-  /**
-   * Set while `file` is still downloading (`localSource`): `written` settles once all of it is there, or the download
-   * failed; `abort` stops it (the encode reading it failed).
-   */
-  downloading?: { written: Promise<void>; abort: () => void };
+  /** Set while `file` is still downloading (`localSource`). */
+  downloading?: Download;
 }
 
 /**
@@ -49,9 +52,22 @@ export async function openSource(ctx: StrategyContext, remote: boolean): Promise
   const { bucket, key } = ctx.job.source;
   const url = remote ? await ctx.storage.presignedGet(bucket, key, ctx.job.source, SOURCE_URL_SECONDS) : undefined;
   if (url) return url;
-  const file = join(ctx.workDir, 'source');
-  await ctx.storage.download(bucket, key, file, ctx.job.source);
+  const { file, download } = await startDownload(ctx);
+  await download.written;
   return file;
+}
+
+/**
+ * Starts downloading the pinned source (checked against the pin) to the job's folder; the file exists, empty, before
+ * the download's first byte, so it can be followed from the start.
+ */
+async function startDownload(ctx: StrategyContext): Promise<{ file: string; download: Download }> {
+  const { bucket, key } = ctx.job.source;
+  const file = join(ctx.workDir, 'source');
+  await writeFile(file, '');
+  const controller = new AbortController();
+  const written = ctx.storage.download(bucket, key, file, ctx.job.source, controller.signal);
+  return { file, download: { written, abort: () => controller.abort() } };
 }
 
 /**
@@ -64,13 +80,9 @@ export async function openSource(ctx: StrategyContext, remote: boolean): Promise
 export async function localSource(ctx: StrategyContext, source: PreparedSource): Promise<PreparedSource> {
   if (inputProtocols(source.file) === 'file') return source;
   if (seeksByIndex(source.probe)) return { ...source, file: await openSource(ctx, false) };
-  const { bucket, key } = ctx.job.source;
-  const file = join(ctx.workDir, 'source');
-  await writeFile(file, ''); // there to be followed from the start, before the download's first byte
-  const controller = new AbortController();
-  const written = ctx.storage.download(bucket, key, file, ctx.job.source, controller.signal);
-  written.catch(() => {}); // awaited by the single pass; never unhandled if the encode fails first
-  return { ...source, file, downloading: { written, abort: () => controller.abort() } };
+  const { file, download } = await startDownload(ctx);
+  download.written.catch(() => {}); // awaited by the single pass; never unhandled if the encode fails first
+  return { ...source, file, downloading: download };
 }
 
 /**

@@ -65,6 +65,19 @@ export const MEDIA_FORMATS = [
 /** What ffmpeg and ffprobe say of an input whose format is not among `MEDIA_FORMATS`. */
 export const FORMAT_REFUSED = 'Format not on whitelist';
 
+/** The demuxer a media tool refused by `MEDIA_FORMATS` ("[hls @ 0x…] Format not on whitelist '…'"), if it did. */
+export function refusedFormat(stderr: string): string | undefined {
+  return new RegExp(`\\[(\\w+) @ [^\\]]*\\] ${FORMAT_REFUSED}`).exec(stderr)?.[1];
+}
+
+/**
+ * A tool's words as an asset's or track's error may show them: `input` named `as`, and every URL left out (a
+ * presigned one carries a signature and the job's session token; a playlist inside an upload can name others).
+ */
+export function withoutLocations(text: string, input: string, as: string): string {
+  return text.replaceAll(input, as).replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s'"]+/gi, '<URL>');
+}
+
 /** `-i input` preceded by its protocol and format whitelists and any input options (seeking, duration). */
 export function inputArgs(input: string, options: readonly string[] = []): string[] {
   return ['-protocol_whitelist', inputProtocols(input), '-format_whitelist', MEDIA_FORMATS, ...options, '-i', input];

@@ -21,7 +21,7 @@ import type { AssetRecord } from '../../../../lambdas/core/domain/media.js';
 import { parseMediaPlaylist, RENDITION_PLAYLIST, vodPlaylist } from '../../../../lambdas/core/domain/playlist.js';
 import type { AddressPolicy } from '../../../../lambdas/core/domain/url-safety.js';
 import type { AudioTrackRepository } from '../../../../lambdas/core/ports.js';
-import { FORMAT_REFUSED, hlsOutputArgs, inputArgs, QUIET, type SegmentCuts } from '../ffmpeg/args.js';
+import { hlsOutputArgs, inputArgs, QUIET, refusedFormat, type SegmentCuts, withoutLocations } from '../ffmpeg/args.js';
 import { runTool } from '../ffmpeg/tools.js';
 import { joinPieces } from '../segment-join.js';
 import type { S3Storage } from '../storage.js';
@@ -60,9 +60,9 @@ const NO_AUDIO = 'The file contains no audio stream';
  */
 export function audioFileReason(stderr: string, file: string): string {
   // "[webvtt @ 0x…] Format not on whitelist '…'", then "<file>: Invalid argument".
-  const refused = new RegExp(`\\[(\\w+) @ [^\\]]*\\] ${FORMAT_REFUSED}`).exec(stderr);
+  const refused = refusedFormat(stderr);
   if (refused) {
-    return `its format (${refused[1]}) is not accepted: give the audio or video file itself, not subtitles, a playlist or a list of other files`;
+    return `its format (${refused}) is not accepted: give the audio or video file itself, not subtitles, a playlist or a list of other files`;
   }
   const lines = stderr
     .trim()
@@ -75,10 +75,10 @@ export function audioFileReason(stderr: string, file: string): string {
   if (/Invalid data found when processing input/i.test(last)) {
     return 'it is not a media file ffmpeg can read (invalid data found when processing it)';
   }
-  const cause = (opened ? last.slice(file.length + 2) : last)
-    .replaceAll(file, 'the file')
-    .replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s'"]+/gi, '<URL>')
-    .replace(/(^|[\s'"(=])\/[^\s'",:)]+/g, '$1<path>');
+  const cause = withoutLocations(opened ? last.slice(file.length + 2) : last, file, 'the file').replace(
+    /(^|[\s'"(=])\/[^\s'",:)]+/g,
+    '$1<path>',
+  );
   if (!cause) return 'ffmpeg failed';
   return opened ? `ffmpeg could not open it (${cause})` : cause;
 }
