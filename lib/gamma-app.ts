@@ -1,6 +1,7 @@
 import { type App, Aspects, Duration } from 'aws-cdk-lib';
 import { CHUNK_WORKER_KINDS, isChunkWorkers } from '../lambdas/core/domain/chunks.js';
 import { EDGE_RATE_LIMIT_RANGE } from './constructs/edge-rate-limit.js';
+import { JOB_RUNTIMES, type JobRuntime } from './constructs/transcode.js';
 import { EdgeStack } from './edge-stack.js';
 import { GammaNagAcknowledgments } from './nag.js';
 import {
@@ -41,7 +42,14 @@ export const CONTEXT = {
    * Fargate task per chunk; `process` (default locally): one task.
    */
   chunkWorkers: 'chunkWorkers',
-  /** With `queue`: workers kept running at rest (about $58 a month each). @default 1 */
+  /**
+   * With `queue`: `lambda` (default) runs the jobs in the transcode function, handing the ones longer than 15 minutes
+   * allow to the worker service; `fargate`: the worker service runs them all.
+   */
+  jobRuntime: 'jobRuntime',
+  /**
+   * With `queue`: workers kept running at rest (about $119 a month each). @default 0 with jobRuntime lambda, else 1
+   */
   warmWorkers: 'warmWorkers',
 } as const;
 
@@ -77,6 +85,10 @@ export function defineGamma(app: App): GammaStacks {
   const chunkWorkers = ctx('chunkWorkers');
   if (chunkWorkers !== undefined && !isChunkWorkers(chunkWorkers)) {
     throw new Error(`-c chunkWorkers=${chunkWorkers}: use ${CHUNK_WORKER_KINDS.join(' or ')}`);
+  }
+  const jobRuntime = ctx('jobRuntime');
+  if (jobRuntime !== undefined && !JOB_RUNTIMES.includes(jobRuntime as JobRuntime)) {
+    throw new Error(`-c jobRuntime=${jobRuntime}: use ${JOB_RUNTIMES.join(' or ')}`);
   }
   const warmWorkers = ctx('warmWorkers');
   if (warmWorkers !== undefined && !/^\d+$/.test(warmWorkers)) {
@@ -114,6 +126,7 @@ export function defineGamma(app: App): GammaStacks {
     corsOrigins,
     local,
     chunkWorkers,
+    ...(jobRuntime !== undefined && { jobRuntime: jobRuntime as JobRuntime }),
     ...(warmWorkers !== undefined && { warmWorkers: Number(warmWorkers) }),
   });
   Aspects.of(app).add(new GammaNagAcknowledgments());

@@ -8,6 +8,7 @@ import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsCustomResource } from 'aws-cdk-lib/custom-resources';
 import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference.js';
@@ -53,7 +54,13 @@ const asArray = <T>(value: T | T[] | undefined): T[] =>
 
 export class GammaNagAcknowledgments implements IAspect {
   visit(node: IConstruct): void {
-    if (node instanceof GammaFunction) {
+    if (node instanceof lambda.DockerImageFunction) {
+      ack(
+        node.role ?? node,
+        'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        'The AWS-managed basic execution policy only lets the transcode function write its own logs',
+      );
+    } else if (node instanceof GammaFunction) {
       ack(node, 'AwsSolutions-L1', 'Node.js 22 on purpose: the bundles and the transcoder image target Node 22');
       ack(
         node.role ?? node,

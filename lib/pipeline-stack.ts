@@ -1,5 +1,7 @@
 import { CfnOutput, Duration, RemovalPolicy, Size, Stack, type StackProps } from 'aws-cdk-lib';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import type { ChunkWorkers } from '../lambdas/core/domain/chunks.js';
@@ -13,7 +15,7 @@ import { MediaConvertTranscoder } from './constructs/mediaconvert.js';
 import { Monitoring } from './constructs/monitoring.js';
 import { StatusPush } from './constructs/status-push.js';
 import type { Stream } from './constructs/stream.js';
-import { FargateTranscoder } from './constructs/transcode.js';
+import { FargateTranscoder, type JobRuntime } from './constructs/transcode.js';
 import { DEFAULT_MAX_UPLOAD_SIZE } from './constructs/upload-limits.js';
 import { UploadTimeouts } from './constructs/upload-timeouts.js';
 import { UrlInputs } from './constructs/url-inputs.js';
@@ -50,7 +52,12 @@ export interface PipelineStackProps extends StackProps {
    * quicker choice on one machine)
    */
   readonly chunkWorkers?: ChunkWorkers;
-  /** With `queue` workers: workers kept running at rest (TranscodeWorkers `warmWorkers`). @default 1 */
+  /** With `queue` workers: where the jobs run (FargateTranscoder `jobRuntime`). @default 'lambda' */
+  readonly jobRuntime?: JobRuntime;
+  /**
+   * With `queue` workers: workers kept running at rest (TranscodeWorkers `warmWorkers`).
+   * @default 0 with jobRuntime 'lambda', else 1
+   */
   readonly warmWorkers?: number;
   /**
    * Deploying into the local emulator instead of AWS: see README "On one machine".
@@ -130,6 +137,7 @@ export class PipelineStack extends Stack {
             flowLogs: !local,
             transcribeInTask: transcriber === 'pocketsphinx',
             chunkWorkers: props.chunkWorkers ?? (local ? 'process' : 'queue'),
+            ...(props.jobRuntime && { jobRuntime: props.jobRuntime }),
             ...(props.warmWorkers !== undefined && { workers: { warmWorkers: props.warmWorkers } }),
             // Locally, chunks are for trying the AWS paths on short clips: small chunks, a few workers; the Fargate
             // agent plays the worker service (no service autoscaling in the emulator), and a dead worker's job
@@ -139,6 +147,20 @@ export class PipelineStack extends Stack {
               minChunkDuration: Duration.seconds(12),
               allowLoopbackUrls: true,
               workers: { service: false, maxWorkers: 4, visibilityTimeout: Duration.seconds(10) },
+              // The Lambda agent plays the function and its event source (scripts/local/lambda-agent.ts) with the
+              // bundle; the image it names is never pulled. Local sources are short: over 30 s, handed off.
+              functionCode: lambda.DockerImageCode.fromEcr(
+                ecr.Repository.fromRepositoryName(this, 'LocalTranscoderRepository', 'gamma/transcoder'),
+                { tagOrDigest: 'local' },
+              ),
+              // Its queue's visibility is the workers' 10 s: the agent extends it while an invocation runs, as the
+              // queue's 16 minutes hold it on AWS, so a killed sandbox's job comes back as soon as a worker's.
+              jobFunction: {
+                eventSource: false,
+                maxConcurrency: 4,
+                handoffAfter: Duration.seconds(30),
+                visibilityTimeout: Duration.seconds(10),
+              },
             }),
           });
     if (local && transcoder instanceof MediaConvertTranscoder) {
@@ -227,6 +249,9 @@ export class PipelineStack extends Stack {
       new CfnOutput(this, 'ClusterArn', { value: transcoder.cluster.clusterArn });
       new CfnOutput(this, 'TaskDefinitionArn', { value: transcoder.taskDefinition.taskDefinitionArn });
       if (transcoder.workers) new CfnOutput(this, 'WorkQueueUrl', { value: transcoder.workers.queue.queueUrl });
+      if (transcoder.jobFunction) {
+        new CfnOutput(this, 'TranscodeFunctionName', { value: transcoder.jobFunction.function.functionName });
+      }
     }
     new CfnOutput(this, 'PlaybackFunctionName', { value: stream.playbackFunction.functionName });
     new CfnOutput(this, 'PlaybackKeyGroupId', { value: stream.signingKey.keyGroup.keyGroupId });

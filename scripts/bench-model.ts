@@ -81,6 +81,29 @@ export const AWS = {
   /** Workers kept running at rest (`warmWorkers`), and the monthly volume their idle time is spread over. */
   warmWorkers: 1,
   monthlySourceMinutes: 10_000,
+  /**
+   * The transcode function (jobRuntime 'lambda', the default): 10,240 MB, so 6 vCPU (Lambda gives a vCPU per
+   * 1,769 MB). Its SQS event source long-polls the queue; a message reaches an idle sandbox in about `pickupS`.
+   */
+  lambdaVcpu: 6,
+  lambdaMemoryGb: 10,
+  lambdaPickupS: 0.2,
+  /**
+   * A new sandbox's start before the runtime runs (the image's lazily loaded layers, the sandbox): stated, as it
+   * cannot be measured here; container images start from a cache of their chunks since 2023 (Brooker et al.,
+   * "On-demand container loading in AWS Lambda", USENIX ATC '23). The runtime's and its job process's loads of the
+   * bundle are added from `jobStartCpuS`.
+   */
+  lambdaColdStartS: 3,
+  /**
+   * How an SQS event source scales (Lambda developer guide, "Configuring scaling behavior for SQS event source
+   * mappings"): five concurrent invocations at first, then up to 300 more a minute.
+   */
+  lambdaStartConcurrency: 5,
+  lambdaScalePerMinute: 300,
+  /** The keep-warm schedule's pings a month (one each 5 minutes), each billed for about 10 ms. */
+  keepWarmPingsPerMonth: 8640,
+  keepWarmPingS: 0.01,
   /** Chunk tasks (`chunkWorkers: 'tasks'`): at least 60 s, at most 16 (CHUNK_TASK_DEFAULTS). */
   taskMinChunkS: 60,
   taskMaxTasks: 16,
@@ -99,6 +122,8 @@ export const PRICES = {
   /** Fargate bills at least a minute per task. */
   fargateMinimumS: 60,
   lambdaArmGbSecond: 0.0000133334,
+  /** Lambda's requests, $0.20 per million. */
+  lambdaRequest: 0.0000002,
   mediaconvertBasicSdMinute: 0.0075,
   mediaconvertBasicHdMinute: 0.015,
 } as const;
@@ -207,6 +232,56 @@ export function queueModel(m: Measured, sourceS: number, workers: number, c: Con
   return { chunks: chunks.length, firstPlayableS, readyS, plannedS, chunkS, chunkJobS, publishS, busyS };
 }
 
+/** The transcode function's row: the queue path's, with when each sandbox exists and what a cold one costs. */
+export interface FunctionModelRow extends QueueModelRow {
+  /** First playable when the keep-warm ping's sandbox is gone and the first job starts one (a cold start). */
+  firstPlayableColdS: number;
+  /** Sandboxes started cold for the chunk jobs. */
+  coldStarts: number;
+}
+
+/** Constants as the function's runtime sees them: its vCPUs and its pick-up in place of a worker's. */
+const asFunction = (c: Constants): Constants => ({ ...c, vcpu: c.lambdaVcpu, warmPickupS: c.lambdaPickupS });
+
+/** A new sandbox's start: Lambda's part (stated), then the runtime's and the job process's loads of the bundle. */
+const sandboxStartS = (m: Measured, c: Constants) => c.lambdaColdStartS + onWorker(c, 2 * m.jobStartCpuS, 1, 1);
+
+/**
+ * The transcode function (jobRuntime 'lambda', the default on AWS): the queue path's jobs on 6-vCPU sandboxes. The
+ * first job finds the sandbox the keep-warm ping keeps (`firstPlayableColdS`: when it does not). The chunk jobs need
+ * a sandbox each: the event source opens five at once and five more a second (300 a minute) up to `workers` (its
+ * maximum concurrency, which the plan's chunk count follows), each new one started cold; a chunk job waits for the
+ * first sandbox free.
+ */
+export function functionModel(m: Measured, sourceS: number, workers: number, c: Constants = AWS): FunctionModelRow {
+  const f = asFunction(c);
+  const q = queueModel(m, sourceS, workers, f);
+  const chunks = queueChunks(f, sourceS, workers);
+  const later = chunks.slice(1);
+  const cold = sandboxStartS(m, c);
+  const firstPlayableColdS = q.firstPlayableS + cold;
+  if (later.length === 0) return { ...q, firstPlayableColdS, coldStarts: 0 };
+  const perS = c.lambdaScalePerMinute / 60;
+  // Sandbox j (0: the first job's, kept warm) may be opened this long after the first message reached the queue.
+  const opensAt = (j: number) => c.dispatchS + Math.max(0, (j - (c.lambdaStartConcurrency - 1)) / perS);
+  const sends = Math.ceil(Math.ceil(later.length / 10) / c.sendConcurrency) * c.writeS;
+  const sentS = q.plannedS + sends;
+  // Each sandbox free from: the first once chunk 0 is published; the others once opened and started.
+  const slots = Math.min(workers, chunks.length);
+  const freeAt = Array.from({ length: slots }, (_, j) => (j === 0 ? q.firstPlayableS : opensAt(j) + cold));
+  let encodedS = 0;
+  for (const chunk of later) {
+    const j = freeAt.indexOf(Math.min(...freeAt));
+    const start = Math.max(sentS, freeAt[j] as number);
+    freeAt[j] = start + chunkJobSeconds(m, f, chunk.durationSeconds);
+    encodedS = Math.max(encodedS, freeAt[j] as number);
+  }
+  const coldStarts = Math.min(later.length, slots - 1);
+  const readyS = Math.max(q.firstPlayableS, encodedS) + q.publishS;
+  // Every cold start is billed (Lambda bills the INIT phase), counted in the busy time.
+  return { ...q, readyS, firstPlayableColdS, coldStarts, busyS: q.busyS + coldStarts * cold };
+}
+
 /**
  * Chunk tasks (`chunkWorkers: 'tasks'`): one Fargate task per chunk started by RunTask (cold start each), chunks of
  * at least 60 s and at most 16, each reading its range. Kept beside the queue path for comparison.
@@ -235,13 +310,23 @@ export const warmWorkersUsdPerMonth = (c: Constants = AWS) => 730 * 3600 * c.war
 export const mediaconvertUsdPerSourceMinute = (m: Measured) =>
   m.rungs.sd * PRICES.mediaconvertBasicSdMinute + m.rungs.hd * PRICES.mediaconvertBasicHdMinute;
 
+/** One second of the transcode function (its memory at the ARM GB-second price). */
+export const functionUsdPerSecond = (c: Constants = AWS) => c.lambdaMemoryGb * PRICES.lambdaArmGbSecond;
+
+/** What the transcode function costs a month at rest: the keep-warm pings. */
+export const functionAtRestUsdPerMonth = (c: Constants = AWS) =>
+  c.keepWarmPingsPerMonth * (c.keepWarmPingS * functionUsdPerSecond(c) + PRICES.lambdaRequest);
+
 /**
- * Dollars per source minute on each path. The queue path's busy time is every job's (pick-up to its last write);
- * its warm workers' idle time is added spread over `monthlySourceMinutes`. Chunk tasks pay each task's start-up,
- * probe and Fargate's one-minute minimum.
+ * Dollars per source minute on each path. The function's busy time is every job's (pick-up to its last write, and
+ * each cold start), plus a request per job and its keep-warm pings spread over `monthlySourceMinutes`: the default.
+ * The queue workers' busy time likewise, and their warm workers' idle time spread the same way. Chunk tasks pay
+ * each task's start-up, probe and Fargate's one-minute minimum.
  */
 export function costPerSourceMinute(m: Measured, sourceS: number, workers: number, c: Constants = AWS) {
   const minutes = sourceS / 60;
+  const fn = functionModel(m, sourceS, workers, c);
+  const functionBusy = (fn.busyS * functionUsdPerSecond(c) + fn.chunks * PRICES.lambdaRequest) / minutes;
   const q = queueModel(m, sourceS, workers, c);
   const queueBusy = (q.busyS * fargateUsdPerSecond(c.vcpu)) / minutes;
   const tasks = chunkTasksModel(m, sourceS, workers, c);
@@ -250,6 +335,8 @@ export function costPerSourceMinute(m: Measured, sourceS: number, workers: numbe
   const taskEncode = onWorker(c, m.chunkFixedCpuS + (m.chunkPerSourceCpuS * sourceS) / tasks.chunks, v);
   const perTask = Math.max(PRICES.fargateMinimumS, taskStart + taskEncode);
   return {
+    gamma_function_busy: functionBusy,
+    gamma_function: functionBusy + functionAtRestUsdPerMonth(c) / c.monthlySourceMinutes,
     gamma_queue_busy: queueBusy,
     gamma_queue_with_warm_idle: queueBusy + warmWorkersUsdPerMonth(c) / c.monthlySourceMinutes,
     gamma_chunk_tasks: (tasks.chunks * perTask * fargateUsdPerSecond(v)) / minutes,

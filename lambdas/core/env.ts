@@ -94,6 +94,24 @@ export const ENV = {
   /** The work queue's visibility timeout, seconds: a worker extends a job's visibility by this while it runs it. */
   WORK_VISIBILITY_SECONDS: 'WORK_VISIBILITY_SECONDS',
   /**
+   * Set on the transcode function (jobRuntime 'lambda'), whose jobs must end within Lambda's 15 minutes: the most
+   * source seconds one job there takes on. A longer single pass (or master, or generated subtitles) is handed off to
+   * HANDOFF_QUEUE_URL; chunks are planned no longer than this.
+   */
+  HANDOFF_AFTER_SECONDS: 'HANDOFF_AFTER_SECONDS',
+  /** With HANDOFF_AFTER_SECONDS: the Fargate workers' queue, where the function forwards a job it hands off. */
+  HANDOFF_QUEUE_URL: 'HANDOFF_QUEUE_URL',
+  /**
+   * Set by Lambda in a function's sandbox, never by Gamma: the Runtime API's host and port, where the transcoder's
+   * entry point takes invocations when it runs as the transcode function (containers/transcoder/src/lambda-runtime.ts).
+   */
+  AWS_LAMBDA_RUNTIME_API: 'AWS_LAMBDA_RUNTIME_API',
+  /**
+   * Set by the local stand-in of the transcode function (scripts/local/lambda-agent.ts), never on AWS: the function
+   * is not alone under its user there, so between invocations it kills only its own descendants (sandbox.ts).
+   */
+  LOCAL_SANDBOX: 'LOCAL_SANDBOX',
+  /**
    * Set by ECS in every container of a task (Fargate platform 1.4.0+), never by Gamma: the task metadata endpoint, where
    * a queue worker learns its service to grow it (containers/transcoder/src/fleet.ts).
    */
@@ -237,6 +255,7 @@ export const OPTIONAL: Partial<Record<Component, readonly EnvName[]>> = {
     'TASK_SECURITY_GROUPS',
     'WORK_QUEUE_URL',
     'WORK_VISIBILITY_SECONDS',
+    'HANDOFF_AFTER_SECONDS',
   ],
   api: ['ALLOW_LOOPBACK_URLS', 'TRANSCRIBER'],
   urlFetch: ['ALLOW_LOOPBACK_URLS'],

@@ -7,6 +7,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -17,11 +18,16 @@ import { CHUNK_TASK_DEFAULTS, type ChunkWorkers, QUEUE_WORKER_DEFAULTS } from '.
 import { type EnvName, environmentOf } from '../../lambdas/core/env.js';
 import { ASSET_KEYS_PATTERN } from '../../lambdas/core/tables.js';
 import { GammaFunction } from './gamma-function.js';
+import { TranscodeFunction, type TranscodeFunctionProps } from './transcode-function.js';
 import { TranscodeWorkers, type TranscodeWorkersProps } from './transcode-workers.js';
 import type { Transcoder } from './transcoder.js';
 
 const CONTAINER_DIR = path.join(import.meta.dirname, '..', '..', 'containers', 'transcoder');
 export const TRANSCODER_CONTAINER_NAME = 'transcoder';
+
+/** Where queue jobs run (FargateTranscoder `jobRuntime`). */
+export type JobRuntime = 'lambda' | 'fargate';
+export const JOB_RUNTIMES: readonly JobRuntime[] = ['lambda', 'fargate'];
 
 export interface FargateTranscoderProps {
   readonly ingestBucket: s3.IBucket;
@@ -59,6 +65,23 @@ export interface FargateTranscoderProps {
    * @default 'queue'
    */
   readonly chunkWorkers?: ChunkWorkers;
+  /**
+   * With `queue`: where the work queue's jobs run. `lambda`: the transcode function (TranscodeFunction: the same
+   * image, nothing at rest, a job started within a second or two), which hands the jobs it cannot end in Lambda's
+   * 15 minutes to the worker service (then 0 warm workers by default). `fargate`: the worker service takes them all.
+   * @default 'lambda'
+   */
+  readonly jobRuntime?: JobRuntime;
+  /** With `jobRuntime: 'lambda'`: the function's settings. @default TranscodeFunction's defaults */
+  readonly jobFunction?: Pick<
+    TranscodeFunctionProps,
+    'memorySize' | 'maxConcurrency' | 'handoffAfter' | 'eventSource' | 'visibilityTimeout'
+  >;
+  /**
+   * With `jobRuntime: 'lambda'`: the function's image.
+   * @default the Dockerfile in containers/transcoder, as the tasks' (one image asset for both)
+   */
+  readonly functionCode?: lambda.DockerImageCode;
   /** With `queue`: the worker service (warm minimum, maximum, visibility timeout). @default TranscodeWorkers' defaults */
   readonly workers?: Pick<TranscodeWorkersProps, 'warmWorkers' | 'maxWorkers' | 'visibilityTimeout' | 'service'>;
   /** With `tasks`: chunk tasks per asset at most. @default 16 */
@@ -93,6 +116,8 @@ export class FargateTranscoder extends Construct implements Transcoder {
   readonly cluster: ecs.Cluster;
   /** With `chunkWorkers: 'queue'`: the work queue and its worker service. */
   readonly workers?: TranscodeWorkers;
+  /** With `jobRuntime: 'lambda'`: the transcode function and its queue, where every job goes first. */
+  readonly jobFunction?: TranscodeFunction;
   readonly taskDefinition: ecs.FargateTaskDefinition;
   readonly securityGroup: ec2.SecurityGroup;
   /** What each job's credentials are made from (scoped by a session policy to the job's asset). */
@@ -159,8 +184,11 @@ export class FargateTranscoder extends Construct implements Transcoder {
       description: 'Assumed by each transcoder job with a session policy naming its asset',
     });
     this.jobRole.grantAssumeRole(taskRole);
+    const onLambda = this.chunkWorkers === 'queue' && (props.jobRuntime ?? 'lambda') === 'lambda';
     if (this.chunkWorkers === 'queue') {
       this.workers = new TranscodeWorkers(this, 'Workers', {
+        // With the function, workers take only the jobs it hands off, which may wait a start-up: none at rest.
+        ...(onLambda && { warmWorkers: 0 }),
         ...props.workers,
         cluster: this.cluster,
         taskDefinition: this.taskDefinition,
@@ -182,6 +210,18 @@ export class FargateTranscoder extends Construct implements Transcoder {
       // keeps the default action for signals it does not handle (a single job's SIGTERM ends it).
       linuxParameters: new ecs.LinuxParameters(this, 'Linux', { initProcessEnabled: true }),
     });
+    if (onLambda && this.workers) {
+      this.jobFunction = new TranscodeFunction(this, 'Function', {
+        ...props.jobFunction,
+        code:
+          props.functionCode ??
+          functionCodeFromDockerfile(props.transcribeInTask ? 'pocketsphinx' : 'amazon-transcribe'),
+        environment: this.staticEnvironment(props),
+        handoffQueue: this.workers.queue,
+        deadLetterQueue: this.workers.deadLetterQueue,
+        jobRole: this.jobRole,
+      });
+    }
     props.ingestBucket.grantRead(this.jobRole, 'uploads/*');
     props.outputBucket.grantPut(this.jobRole, 'assets/*');
     // Work on a ready asset reads what the ladder stored: tracks are cut along its playlists, shots read a rung.
@@ -305,7 +345,8 @@ export class FargateTranscoder extends Construct implements Transcoder {
 
   /** Variables a dispatcher needs to start tasks (the `fargateRunner` entry of the registry). */
   runnerEnvironment(): Partial<Record<EnvName, string>> {
-    if (this.workers) return { TRANSCODER: 'queue', WORK_QUEUE_URL: this.workers.queue.queueUrl };
+    const queue = this.jobFunction?.queue ?? this.workers?.queue;
+    if (queue) return { TRANSCODER: 'queue', WORK_QUEUE_URL: queue.queueUrl };
     return {
       TRANSCODER: 'fargate',
       ECS_CLUSTER_ARN: this.cluster.clusterArn,
@@ -321,17 +362,28 @@ export class FargateTranscoder extends Construct implements Transcoder {
    * and iam:PassRole on its roles.
    */
   grantStart(grantee: iam.IGrantable): void {
-    if (this.workers) this.workers.queue.grantSendMessages(grantee);
+    const queue = this.jobFunction?.queue ?? this.workers?.queue;
+    if (queue) queue.grantSendMessages(grantee);
     else this.taskDefinition.grantRun(grantee);
   }
 }
 
+type TranscriberBuild = 'amazon-transcribe' | 'pocketsphinx';
+
 /** The image built from containers/transcoder, whose Dockerfile copies the bundle: build the bundle first. */
-function imageFromDockerfile(transcriber: 'amazon-transcribe' | 'pocketsphinx'): ecs.ContainerImage {
+function imageFromDockerfile(transcriber: TranscriberBuild): ecs.ContainerImage {
   bundleTranscoderSync();
-  // The Dockerfile installs pocketsphinx only when the deployment transcribes in the task.
-  return ecs.ContainerImage.fromAsset(CONTAINER_DIR, {
-    platform: Platform.LINUX_ARM64,
-    buildArgs: { TRANSCRIBER: transcriber },
-  });
+  return ecs.ContainerImage.fromAsset(CONTAINER_DIR, imageAssetOptions(transcriber));
 }
+
+/** The same image for the transcode function: the same options make the same asset, built and pushed once. */
+function functionCodeFromDockerfile(transcriber: TranscriberBuild): lambda.DockerImageCode {
+  bundleTranscoderSync();
+  return lambda.DockerImageCode.fromImageAsset(CONTAINER_DIR, imageAssetOptions(transcriber));
+}
+
+// The Dockerfile installs pocketsphinx only when the deployment transcribes in the task.
+const imageAssetOptions = (transcriber: TranscriberBuild) => ({
+  platform: Platform.LINUX_ARM64,
+  buildArgs: { TRANSCRIBER: transcriber },
+});

@@ -11,9 +11,11 @@ import { documentClient, s3Client } from '../../lambdas/core/adapters/clients.js
 import { DynamoTokenRepository } from '../../lambdas/core/adapters/dynamo-tokens.js';
 import type { ChunkWorkers } from '../../lambdas/core/domain/chunks.js';
 import { createToken } from '../../lambdas/core/usecases/tokens.js';
+import type { JobRuntime } from '../../lib/constructs/transcode.js';
 import { LOCAL_ECS_EVENT_SOURCE } from '../../lib/pipeline-stack.js';
 import { buildDashboard, startDashboardServer } from './dashboard-server.js';
 import { FargateAgent } from './fargate-agent.js';
+import { LocalTranscodeFunction } from './lambda-agent.js';
 import { startS3RangeShim } from './s3-range-shim.js';
 import { Scratch } from './scratch.js';
 import { startStreamServer } from './stream-server.js';
@@ -61,6 +63,12 @@ export interface PlatformOptions {
    * worker service (`concurrency` worker processes). @default 'process' (one task per asset)
    */
   chunkWorkers?: ChunkWorkers;
+  /**
+   * With `queue`: where its jobs run. `lambda` plays the transcode function (`concurrency` sandboxes) beside the
+   * worker service, which takes the jobs the function hands off; `fargate`, the worker service alone.
+   * @default 'lambda', as on AWS
+   */
+  jobRuntime?: JobRuntime;
   log?: (line: string) => void;
 }
 
@@ -69,6 +77,8 @@ export interface Platform {
   agent: FargateAgent;
   /** With `chunkWorkers: 'queue'`: the worker service the agent plays. */
   workers?: LocalWorkerService;
+  /** With `chunkWorkers: 'queue'` and `jobRuntime: 'lambda'`: the transcode function the Lambda agent plays. */
+  transcodeFunction?: LocalTranscodeFunction;
   /** Environment for AWS SDK clients and CLIs that talk to the emulator. */
   awsEnv: Record<string, string>;
   /**
@@ -252,6 +262,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
         '-c',
         `localStreamUrl=${streamUrl}`,
         ...(options.chunkWorkers ? ['-c', `chunkWorkers=${options.chunkWorkers}`] : []),
+        ...(options.jobRuntime ? ['-c', `jobRuntime=${options.jobRuntime}`] : []),
       ],
       cdkEnv,
       deployLog,
@@ -300,6 +311,20 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       cleanups.push(() => service.stop());
       workers = service;
     }
+    let transcodeFunction: LocalTranscodeFunction | undefined;
+    if (outputs.TranscodeFunctionName) {
+      const fn = new LocalTranscodeFunction({
+        functionName: out('TranscodeFunctionName'),
+        entryPoint: join(ROOT, 'containers', 'transcoder', 'dist', 'main.mjs'),
+        baseEnv: taskEnv,
+        scratch,
+        concurrency: options.concurrency,
+        log,
+      });
+      await fn.start();
+      cleanups.push(() => fn.stop());
+      transcodeFunction = fn;
+    }
 
     const stream = await startStreamServer({
       outputBucket: out('OutputBucketName'),
@@ -336,7 +361,11 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       endpoint,
       resources: outputs,
     };
-    return { config, agent, ...(workers && { workers }), awsEnv, stop, restartEmulator };
+    return {
+      ...{ config, agent, awsEnv, stop, restartEmulator },
+      ...(workers && { workers }),
+      ...(transcodeFunction && { transcodeFunction }),
+    };
   } catch (err) {
     await stop();
     throw err;

@@ -31,12 +31,12 @@ export interface TakenJob {
   receiveCount: number;
   /** Where the job's process spent its CPU (its 'Job CPU' log line), once it has ended. */
   cpu?: { own: number; tools: number };
+  /** Set once the job was handed off (a function's job longer than it takes on, for the workers). */
+  handedOff?: boolean;
 }
 
-interface Worker {
-  id: number;
+interface Worker extends JobHolder {
   child: ChildProcess;
-  job?: TakenJob;
 }
 
 export class LocalWorkerService {
@@ -115,46 +115,63 @@ export class LocalWorkerService {
 
   /** Reads the worker's structured log for the job it takes and settles. */
   private follow(worker: Worker, line: string): void {
-    let entry: {
-      message?: string;
-      assetId?: string;
-      chunk?: number;
-      receiveCount?: number;
-      level?: string;
-      ownCpuSeconds?: number;
-      toolsCpuSeconds?: number;
-      residentMegabytes?: number;
-    };
-    try {
-      entry = JSON.parse(line);
-    } catch {
-      return;
-    }
-    if (entry.message === 'Took a job' && entry.assetId) {
-      worker.job = {
-        worker: worker.id,
-        assetId: entry.assetId,
-        chunk: entry.chunk ?? 0,
-        receiveCount: entry.receiveCount ?? 1,
-      };
-      this.taken.push(worker.job);
-      this.log(
-        `worker ${worker.id} took chunk ${worker.job.chunk} of ${entry.assetId} (receive ${worker.job.receiveCount})`,
-      );
-    } else if (entry.message === 'Job CPU' && worker.job) {
-      worker.job.cpu = { own: entry.ownCpuSeconds ?? 0, tools: entry.toolsCpuSeconds ?? 0 };
-      this.log(
-        `worker ${worker.id} chunk ${worker.job.chunk}: ${entry.ownCpuSeconds} CPU-s its own, ` +
-          `${entry.toolsCpuSeconds} ffmpeg's; its process holds ${entry.residentMegabytes} MB`,
-      );
-    } else if (entry.message === 'Finished a job' || entry.message === 'A job failed; it goes back on the queue') {
-      worker.job = undefined;
-    } else if (entry.level === 'ERROR') {
-      this.log(`worker ${worker.id}: ${line.slice(0, 400)}`);
-    }
+    followJobLog(worker, line, this.taken, (text) => this.log(`worker ${worker.id}${text}`));
   }
 
   private log(line: string) {
     this.options.log?.(`[workers] ${line}`);
   }
 }
+
+/** What runs jobs and says which (a worker, a function's sandbox): its id and the job it holds. */
+export interface JobHolder {
+  id: number;
+  job?: TakenJob;
+}
+
+/**
+ * Reads one line of a job runner's structured log (worker.ts `runTaken`, main.ts's 'Job CPU'): the job it took
+ * (added to `taken`), where that job's CPU went, and that it let the job go. `log` gets what is worth a line.
+ */
+export function followJobLog(holder: JobHolder, line: string, taken: TakenJob[], log: (text: string) => void): void {
+  let entry: {
+    message?: string;
+    assetId?: string;
+    chunk?: number;
+    receiveCount?: number;
+    level?: string;
+    ownCpuSeconds?: number;
+    toolsCpuSeconds?: number;
+    residentMegabytes?: number;
+  };
+  try {
+    entry = JSON.parse(line);
+  } catch {
+    return;
+  }
+  if (entry.message === 'Took a job' && entry.assetId) {
+    holder.job = {
+      worker: holder.id,
+      assetId: entry.assetId,
+      chunk: entry.chunk ?? 0,
+      receiveCount: entry.receiveCount ?? 1,
+    };
+    taken.push(holder.job);
+    log(` took chunk ${holder.job.chunk} of ${entry.assetId} (receive ${holder.job.receiveCount})`);
+  } else if (entry.message === 'Job CPU' && holder.job) {
+    holder.job.cpu = { own: entry.ownCpuSeconds ?? 0, tools: entry.toolsCpuSeconds ?? 0 };
+    log(
+      ` chunk ${holder.job.chunk}: ${entry.ownCpuSeconds} CPU-s its own, ` +
+        `${entry.toolsCpuSeconds} ffmpeg's; its process holds ${entry.residentMegabytes} MB`,
+    );
+  } else if (entry.message && LET_GO.has(entry.message)) {
+    if (holder.job) holder.job.handedOff = entry.message === HANDED_OFF;
+    holder.job = undefined;
+  } else if (entry.level === 'ERROR') {
+    log(`: ${line.slice(0, 400)}`);
+  }
+}
+
+const HANDED_OFF = 'A job is longer than this runtime takes; it goes to the workers';
+/** worker.ts `runTaken`'s lines for a job that ended, either way. */
+const LET_GO = new Set(['Finished a job', 'A job failed; it goes back on the queue', HANDED_OFF]);

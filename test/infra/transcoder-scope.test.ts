@@ -47,13 +47,46 @@ describe.each([
     }
   });
 
-  it('lets only the task role assume the job role', () => {
+  it('lets only the task role, and on AWS the transcode function, assume the job role', () => {
     const [, role] = resources(t, 'AWS::IAM::Role').find(([id]) => id === jobRole) ?? [];
     const trust = role?.Properties.AssumeRolePolicyDocument.Statement as { Principal: unknown; Action: string }[];
-    expect(trust).toEqual([
-      expect.objectContaining({ Action: 'sts:AssumeRole', Principal: { AWS: { 'Fn::GetAtt': [taskRole, 'Arn'] } } }),
-    ]);
+    const principal = (id: string) =>
+      expect.objectContaining({ Action: 'sts:AssumeRole', Principal: { AWS: { 'Fn::GetAtt': [id, 'Arn'] } } });
+    if (context === LOCAL) {
+      expect(trust).toEqual([principal(taskRole)]);
+      return;
+    }
+    const functionRole = logicalId(t, 'AWS::IAM::Role', 'Transcode/Function/Function/ServiceRole');
+    expect(trust).toEqual([principal(taskRole), principal(functionRole)]);
   });
+
+  it.skipIf(context === LOCAL)(
+    'gives the function exactly: the job role, its queue, and the workers’ queue to hand off to',
+    () => {
+      const functionRole = logicalId(t, 'AWS::IAM::Role', 'Transcode/Function/Function/ServiceRole');
+      const own = policiesOfRole(t, functionRole);
+      const queue = logicalId(t, 'AWS::SQS::Queue', 'Transcode/Function/Queue');
+      const workers = logicalId(t, 'AWS::SQS::Queue', 'Workers/Queue');
+      const on = (action: string) =>
+        own.filter((s) => s.actions.includes(action)).flatMap((s) => s.resources.map((r) => JSON.stringify(r)));
+      expect(new Set(own.flatMap((s) => s.actions))).toEqual(
+        new Set([
+          'sts:AssumeRole',
+          'sqs:ReceiveMessage',
+          'sqs:ChangeMessageVisibility',
+          'sqs:GetQueueUrl',
+          'sqs:DeleteMessage',
+          'sqs:GetQueueAttributes',
+          'sqs:SendMessage',
+        ]),
+      );
+      expect(on('sts:AssumeRole')).toEqual([JSON.stringify({ 'Fn::GetAtt': [jobRole, 'Arn'] })]);
+      expect(on('sqs:ReceiveMessage')).toEqual([JSON.stringify({ 'Fn::GetAtt': [queue, 'Arn'] })]);
+      expect(new Set(on('sqs:SendMessage'))).toEqual(
+        new Set([queue, workers].map((id) => JSON.stringify({ 'Fn::GetAtt': [id, 'Arn'] }))),
+      );
+    },
+  );
 
   it('tells the task which role its jobs assume', () => {
     const [, def] = resources(t, 'AWS::ECS::TaskDefinition')[0] ?? [];

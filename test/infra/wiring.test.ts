@@ -243,8 +243,8 @@ describe('fargate transcoder', () => {
     expect(() => synthGamma({ chunkWorkers: 'threads' })).toThrow(/chunkWorkers=threads: use process or tasks/);
   });
 
-  it('by default puts jobs on a work queue for a worker service with one warm worker, and has no task-stopped function', () => {
-    const { pipeline$: q } = synthGamma();
+  it('with jobRuntime fargate puts jobs on a work queue for a worker service with one warm worker, and has no task-stopped function', () => {
+    const { pipeline$: q } = synthGamma({ jobRuntime: 'fargate' });
     const queue = logicalId(q, 'AWS::SQS::Queue', 'Workers/Queue');
     const dlq = logicalId(q, 'AWS::SQS::Queue', 'Workers/DeadLetterQueue');
     q.hasResourceProperties('AWS::SQS::Queue', {
@@ -283,6 +283,70 @@ describe('fargate transcoder', () => {
     const local = synthGamma({ ...LOCAL, chunkWorkers: 'queue' }).pipeline$;
     expect(Object.keys(local.findResources('AWS::ECS::Service'))).toEqual([]);
     local.hasResourceProperties('AWS::SQS::Queue', { VisibilityTimeout: 10 });
+  });
+
+  it('by default runs jobs in the transcode function, one message an invocation, and hands long ones to workers', () => {
+    const { pipeline$: p } = synthGamma();
+    const queue = logicalId(p, 'AWS::SQS::Queue', 'Function/Queue');
+    const workQueue = logicalId(p, 'AWS::SQS::Queue', 'Workers/Queue');
+    const dlq = logicalId(p, 'AWS::SQS::Queue', 'Workers/DeadLetterQueue');
+    const fn = logicalId(p, 'AWS::Lambda::Function', 'Transcode/Function/Function');
+    // The visibility covers Lambda's 15 minutes (it refuses the mapping otherwise); failures share the workers' DLQ.
+    p.hasResourceProperties('AWS::SQS::Queue', {
+      VisibilityTimeout: 960,
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [dlq, 'Arn'] }, maxReceiveCount: 3 },
+    });
+    p.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [queue, 'Arn'] },
+      FunctionName: { Ref: fn },
+      BatchSize: 1,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: 64 },
+    });
+    const [, fnDef] = resources(p, 'AWS::Lambda::Function').find(([id]) => id === fn) ?? [];
+    expect(fnDef?.Properties).toMatchObject({
+      PackageType: 'Image',
+      Architectures: ['arm64'],
+      MemorySize: 10240,
+      Timeout: 900,
+      EphemeralStorage: { Size: 10240 },
+    });
+    const vars = fnDef?.Properties.Environment.Variables;
+    expect(vars).toMatchObject({
+      WORK_QUEUE_URL: { Ref: queue },
+      HANDOFF_QUEUE_URL: { Ref: workQueue },
+      HANDOFF_AFTER_SECONDS: '600',
+      CHUNK_WORKERS: 'queue',
+      CHUNK_PARALLELISM: '64',
+      MEDIA_TOOL_USER: '',
+    });
+    // One image for the function and the tasks: the same asset, built and pushed once.
+    const [, taskDef] = resources(p, 'AWS::ECS::TaskDefinition')[0] ?? [];
+    const imageOf = (value: unknown) => JSON.stringify(value).match(/[0-9a-f]{64}/)?.[0];
+    expect(imageOf(fnDef?.Properties.Code.ImageUri)).toBeDefined();
+    expect(imageOf(fnDef?.Properties.Code.ImageUri)).toBe(imageOf(taskDef?.Properties.ContainerDefinitions[0].Image));
+    // A sandbox kept started for the next upload's first job.
+    p.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(5 minutes)',
+      Targets: [{ Arn: { 'Fn::GetAtt': [fn, 'Arn'] }, Input: '{"keepWarm":true}' }],
+    });
+    // The workers take only what the function hands off: none at rest.
+    p.hasResourceProperties('AWS::ECS::Service', { DesiredCount: 0 });
+    const taskEnv: { Name: string; Value: unknown }[] = taskDef?.Properties.ContainerDefinitions[0].Environment ?? [];
+    const taskVars = Object.fromEntries(taskEnv.map((e) => [e.Name, e.Value]));
+    expect(taskVars.WORK_QUEUE_URL).toEqual({ Ref: workQueue });
+    expect(taskVars.HANDOFF_QUEUE_URL).toBeUndefined();
+    // Dispatchers send to the function's queue.
+    const ingest = policiesOfRole(p, logicalId(p, 'AWS::IAM::Role', 'Ingest/Function/ServiceRole'));
+    expect(ingest.find((s) => s.actions.includes('sqs:SendMessage'))?.resources).toEqual([
+      { 'Fn::GetAtt': [queue, 'Arn'] },
+    ]);
+    // Locally the Lambda agent plays the mapping.
+    const local = synthGamma({ ...LOCAL, chunkWorkers: 'queue' }).pipeline$;
+    const localFn = logicalId(local, 'AWS::Lambda::Function', 'Transcode/Function/Function');
+    const mappings = resources(local, 'AWS::Lambda::EventSourceMapping');
+    expect(mappings.some(([, m]) => JSON.stringify(m.Properties.FunctionName).includes(localFn))).toBe(false);
+    expect(() => synthGamma({ jobRuntime: 'ec2' })).toThrow(/jobRuntime=ec2: use lambda or fargate/);
   });
 
   it('builds the image from containers/transcoder for ARM64 with the bundle in place', () => {

@@ -1,8 +1,10 @@
 /**
  * The fast path on this machine: a platform deployed with `-c chunkWorkers=queue`, where every transcode and chunk
- * job goes on the work queue and running workers take them (the local worker service plays the Fargate service).
+ * job goes on the work queue and the transcode function takes them (the Lambda agent plays the function and its
+ * event source, scripts/local/lambda-agent.ts), handing a job longer than it takes on to the workers (the local
+ * worker service plays the Fargate service).
  * The first job probes and plans, puts the later chunks on the queue and encodes a one-segment first chunk, so the
- * asset plays before it is ready; chunk jobs read only their byte range of the source. A worker killed mid-chunk
+ * asset plays before it is ready; chunk jobs read only their byte range of the source. A sandbox killed mid-chunk
  * lets its job come back after the visibility timeout, re-run alone; a job that fails on every receive goes to the
  * dead-letter queue and its asset is errored, never left preparing. Outputs match the single path's.
  *
@@ -14,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeleteObjectCommand, ListObjectsV2Command, ListObjectVersionsCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalTranscodeFunction } from '../../scripts/local/lambda-agent.js';
 import { type Platform, STATE_DIR, startPlatform } from '../../scripts/local/platform.js';
 import type { LocalWorkerService } from '../../scripts/local/worker-service.js';
 import { emulator } from '../support/aws.js';
@@ -21,7 +24,7 @@ import { expectSinglePassStructure, outputCheck } from '../support/chunked-outpu
 import { GammaClient, makeClip } from '../support/client.js';
 import { needsPlatform } from '../support/target.js';
 
-needsPlatform('starts a platform deployed with chunkWorkers=queue and kills a worker of its local worker service');
+needsPlatform('starts a platform deployed with chunkWorkers=queue and kills a sandbox of its local transcode function');
 const dir = mkdtempSync(join(tmpdir(), 'gamma-fast-path-'));
 /**
  * 32 s in segments of 2 s, then 6 s, 4 workers at most and 12 s chunks at least (the local deployment): a first
@@ -35,6 +38,8 @@ const CHUNKS = [0, 1, 2];
 const DEADLINE_MS = 8 * 60_000;
 
 let platform: Platform;
+/** What runs the jobs: the transcode function's sandboxes (jobRuntime lambda, the default). */
+let runners: LocalTranscodeFunction;
 let workers: LocalWorkerService;
 let client: GammaClient;
 let s3: S3Client;
@@ -50,8 +55,11 @@ beforeAll(async () => {
     }),
     makeClip(join(dir, 'long.mp4'), { width: 1280, height: 720, seconds: SECONDS, fps: FPS }),
   ]);
-  if (!platform.workers) throw new Error('The platform deployed with chunkWorkers=queue has no worker service');
+  if (!platform.workers || !platform.transcodeFunction) {
+    throw new Error('The platform deployed with chunkWorkers=queue has no worker service or transcode function');
+  }
   workers = platform.workers;
+  runners = platform.transcodeFunction;
   client = new GammaClient(platform.config);
   s3 = new S3Client({ ...emulator(platform.config), forcePathStyle: true });
 });
@@ -76,8 +84,8 @@ const settled = (assetId: string) =>
     DEADLINE_MS,
   );
 
-/** The chunks workers took for an asset, in the order taken. */
-const takenChunks = (assetId: string) => workers.taken.filter((j) => j.assetId === assetId).map((j) => j.chunk);
+/** The chunks the function's sandboxes took for an asset, in the order taken. */
+const takenChunks = (assetId: string) => runners.taken.filter((j) => j.assetId === assetId).map((j) => j.chunk);
 
 const output = () => outputCheck(platform, s3, clip, SECONDS, dir, FPS);
 
@@ -113,7 +121,7 @@ async function expectPlayableBeforeReady(assetId: string, seconds: number): Prom
   expect(asset.duration).toBeCloseTo(seconds, 0);
 }
 
-describe('queue workers (chunkWorkers=queue)', () => {
+describe('the transcode function (chunkWorkers=queue, jobRuntime lambda)', () => {
   it('play before ready, then end ready with the single path’s segment names and continuous timestamps', async () => {
     const { assetId } = await upload();
     await expectPlayableBeforeReady(assetId, SECONDS);
@@ -131,25 +139,39 @@ describe('queue workers (chunkWorkers=queue)', () => {
     await expectPlayableBeforeReady(assetId, seconds);
     // One job: not chunked (domain/chunks.ts `seeksByIndex`), encoded from the download as it grows (source.ts).
     expect(takenChunks(assetId)).toEqual([0]);
+    expect(workers.taken.filter((j) => j.assetId === assetId)).toEqual([]);
     await expectSinglePassStructure(outputCheck(platform, s3, ts, seconds, dir, 30), assetId);
   });
 
-  it('re-runs alone the chunk of a worker killed mid-encode, and the asset still ends ready', async () => {
+  it('hands a single pass longer than the function takes on to the workers, which make it ready', async () => {
+    // 40 s of MPEG-TS: not chunked, and over the local function's 30 s (on AWS, 10 minutes).
+    const seconds = 40;
+    const ts = await makeClip(join(dir, 'longer.ts'), { width: 320, height: 240, seconds, fps: 30, audioCodec: 'mp2' });
+    const { assetId } = await upload(ts);
+    const asset = await settled(assetId);
+    expect(asset.status, JSON.stringify(asset.errors)).toBe('ready');
+    expect(asset.duration).toBeCloseTo(seconds, 0);
+    // The function probed it and handed it off, writing nothing; one worker encoded it.
+    expect(runners.taken.filter((j) => j.assetId === assetId).map((j) => j.handedOff)).toEqual([true]);
+    expect(workers.taken.filter((j) => j.assetId === assetId).map((j) => j.chunk)).toEqual([0]);
+  });
+
+  it('re-runs alone the chunk of a sandbox killed mid-encode, and the asset still ends ready', async () => {
     const { assetId } = await upload();
     const victim = await client.until(
-      'a worker to run chunk 2',
-      async () => workers.running().find((j) => j.assetId === assetId && j.chunk === 2),
+      'a sandbox to run chunk 2',
+      async () => runners.running().find((j) => j.assetId === assetId && j.chunk === 2),
       (job) => job !== undefined,
       DEADLINE_MS,
     );
     await new Promise((r) => setTimeout(r, 3000)); // ffmpeg is encoding the chunk
-    expect(workers.kill(victim?.worker as number)).toBe(true);
+    expect(runners.kill(victim?.worker as number)).toBe(true);
 
     const asset = await settled(assetId);
     expect(asset.status, JSON.stringify(asset.errors)).toBe('ready');
     // Chunk 2 came back after the visibility timeout and ran again; no other chunk ran twice.
     expect(takenChunks(assetId).sort()).toEqual([...CHUNKS, 2].sort());
-    const retried = workers.taken.filter((j) => j.assetId === assetId && j.chunk === 2);
+    const retried = runners.taken.filter((j) => j.assetId === assetId && j.chunk === 2);
     expect(retried.map((j) => j.receiveCount)).toEqual([1, 2]);
     await expectSinglePassStructure(output(), assetId);
   });

@@ -16,8 +16,15 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** Exits of a job: 0 done, 2 its asset was settled another way (errored, deleted), anything else failed. */
-export const EXIT = { done: 0, failed: 1, settled: 2 } as const;
+/**
+ * Exits of a job: 0 done, 2 its asset was settled another way (errored, deleted), 3 handed off (longer than the
+ * runtime takes: a Lambda function's job, for the Fargate workers; nothing written), anything else failed.
+ */
+export const EXIT = { done: 0, failed: 1, settled: 2, handoff: 3 } as const;
+
+/** A job that ended as it meant to, so its process may take the next: done, settled, or handed off. */
+export const endedCleanly = (code: number): boolean =>
+  code === EXIT.done || code === EXIT.settled || code === EXIT.handoff;
 
 /** The flag that starts the entry point as a job process (main.ts). */
 export const JOB_PROCESS_FLAG = '--jobs-from-parent';
@@ -49,6 +56,8 @@ interface JobReply {
 /** The worker's side: runs each job in the one job process, starting (or replacing) it when needed. */
 export class JobProcess {
   private child?: ChildProcess;
+  /** The running process's temp folder (its TMPDIR). */
+  private tmp?: string;
   /** Temp folders of ended processes not yet removed (something still wrote into them), retried at each start. */
   private readonly leftovers = new Set<string>();
 
@@ -74,8 +83,7 @@ export class JobProcess {
         }
         resolve(code);
       };
-      const onReply = (reply: JobReply) =>
-        settle(reply.code, (reply.code === EXIT.done || reply.code === EXIT.settled) && reply.rss < recycleRssBytes);
+      const onReply = (reply: JobReply) => settle(reply.code, endedCleanly(reply.code) && reply.rss < recycleRssBytes);
       // Died mid-job (a crash, the out-of-memory killer): the job failed, whatever the exit code says.
       const onExit = (code: number | null) => settle(code && code !== EXIT.done ? code : EXIT.failed, false);
       const unusable = () => {
@@ -91,6 +99,12 @@ export class JobProcess {
     });
   }
 
+  /** The process kept for the next job, and its temp folder, if one runs (a function's sandbox spares both). */
+  current(): { pid: number; tmp: string } | undefined {
+    const pid = this.child?.pid;
+    return pid !== undefined && this.tmp !== undefined ? { pid, tmp: this.tmp } : undefined;
+  }
+
   /** Lets the process end (it exits once disconnected, between jobs). */
   close(): void {
     if (this.child) this.retire(this.child);
@@ -101,6 +115,7 @@ export class JobProcess {
     for (const dir of this.leftovers) this.removeTmp(dir);
     const tmp = mkdtempSync(join(tmpdir(), 'gamma-job-'));
     chmodSync(tmp, 0o1777); // as /tmp: the media tools' user (MEDIA_TOOL_USER) makes its work folders in it
+    this.tmp = tmp;
     const child = spawn(process.execPath, [...execArgv, entryPoint, JOB_PROCESS_FLAG], {
       env: { ...env, TMPDIR: tmp },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

@@ -126,6 +126,11 @@ export interface TranscoderJob {
   chunkIndex?: number;
   /** The whole transcode, or work on a ready asset (main.ts TASKS). */
   mode: TaskMode;
+  /**
+   * Set in the transcode function (HANDOFF_AFTER_SECONDS): the most source seconds a job takes on there. A longer
+   * single pass is handed off to the Fargate workers (EXIT.handoff); chunks are planned no longer than this.
+   */
+  handoffAfterSeconds?: number;
 }
 
 function optionalPin(name: 'SOURCE_VERSION_ID' | 'SOURCE_ETAG', field: 'versionId' | 'etag', env: NodeJS.ProcessEnv) {
@@ -154,7 +159,16 @@ export function readJob(env: NodeJS.ProcessEnv): TranscoderJob {
     chunking: readChunking(env),
     mode: readTaskMode(env),
     ...(index !== undefined && { chunkIndex: Number(index) }),
+    ...readHandoff(env),
   };
+}
+
+function readHandoff(env: NodeJS.ProcessEnv): Pick<TranscoderJob, 'handoffAfterSeconds'> {
+  const value = optional('HANDOFF_AFTER_SECONDS', env);
+  if (value === undefined) return {};
+  const seconds = Number(value);
+  if (!(seconds >= 10)) throw new Error(`${ENV.HANDOFF_AFTER_SECONDS} must be at least 10 seconds, not "${value}"`);
+  return { handoffAfterSeconds: seconds };
 }
 
 function readOptions(env: NodeJS.ProcessEnv): AssetOptions {

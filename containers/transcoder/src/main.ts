@@ -16,10 +16,11 @@
  * nothing: `run()` is called only when started directly.
  */
 import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { ECSClient } from '@aws-sdk/client-ecs';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { documentClient, s3Client } from '../../../lambdas/core/adapters/clients.js';
 import { DynamoAssetFiles } from '../../../lambdas/core/adapters/dynamo-asset-files.js';
 import { DynamoAssetRepository } from '../../../lambdas/core/adapters/dynamo-assets.js';
@@ -35,6 +36,7 @@ import { Fleet } from './fleet.js';
 import { readJob, type TranscoderJob } from './job.js';
 import { EXIT, JOB_PROCESS_FLAG, serveJobs } from './job-process.js';
 import { jobClientConfig } from './job-scope.js';
+import { serveInvocations } from './lambda-runtime.js';
 import { transcribeGeneratedTracks } from './options/generated-subtitles.js';
 import { afterTranscode, onReadyAsset, readyAssetDeps, type Task } from './options/ready-asset.js';
 import { detectShots } from './options/shots.js';
@@ -42,13 +44,14 @@ import type { TaskMode } from './options/task-mode.js';
 import { prepareTracks } from './options/tracks.js';
 import { probe } from './probe.js';
 import { type ProcessCpu, processCpu } from './process-cpu.js';
+import { clearSandbox } from './sandbox.js';
 import { localSource, prepareSource } from './source.js';
 import { S3Storage } from './storage.js';
 import { chunkFanOut, fanOutChunks, mayFanOut, recordedChunks } from './strategies/chunk-fan-out.js';
 import { chunkTask } from './strategies/chunk-task.js';
 import type { Outcome, StrategyContext, TranscoderDeps } from './strategies/context.js';
 import { singlePass } from './strategies/single-pass.js';
-import { work } from './worker.js';
+import { jobRunner, runTaken, work } from './worker.js';
 
 export type { ChunkEncoders, TranscoderDeps } from './strategies/context.js';
 
@@ -87,6 +90,10 @@ export async function run(overrides: Partial<TranscoderDeps> = {}): Promise<numb
     master: overrides.master ?? new DynamoAssetFiles(documentClient(scoped), job.tableName),
     readyAsset: overrides.readyAsset ?? readyAssetDeps(job, { env, s3 }, scoped),
   };
+  if (job.handoffAfterSeconds !== undefined && HANDED_OFF_MODES.has(job.mode)) {
+    logger.info('Handing the job off to the workers', { mode: job.mode });
+    return EXIT.handoff;
+  }
   try {
     return await TASKS[job.mode](job, deps, logger);
   } catch (error) {
@@ -117,6 +124,12 @@ const TASKS: Record<TaskMode, Task> = {
   ),
 };
 
+/**
+ * Work the transcode function never takes on (it has 15 minutes): generated subtitles run pocketsphinx over the whole
+ * asset at about its length, and the master copies the whole source, which may not fit its /tmp.
+ */
+const HANDED_OFF_MODES: ReadonlySet<TaskMode> = new Set(['subtitles', 'master']);
+
 /** Transcodes in a scratch folder, then marks the asset ready, or errored if the source is unusable. */
 async function transcodeAndSettle(job: TranscoderJob, deps: TranscoderDeps, logger: Logger): Promise<number> {
   const workDir = await makeWorkDir('gamma-transcode-');
@@ -129,6 +142,10 @@ async function transcodeAndSettle(job: TranscoderJob, deps: TranscoderDeps, logg
   try {
     const outcome = await transcode(ctx);
     if ('finishedBy' in outcome) return 0; // a chunk counted; the task that completes the set marks the asset ready
+    if ('handoff' in outcome) {
+      logger.info('Handing the job off to the workers', { reason: outcome.handoff });
+      return EXIT.handoff;
+    }
     let ready: AssetRecord | undefined;
     const markReady = async () => (ready = await deps.repo.markReady(job.assetId, outcome.ready));
     if (!(await transition(logger, 'ready', markReady))) return EXIT.settled;
@@ -157,8 +174,12 @@ async function transcode(ctx: StrategyContext): Promise<Outcome> {
   // Probed over a ranged URL where the deployment may fan out: planning a long source never downloads it.
   const source = await prepareSource(ctx, { remote: mayFanOut(ctx.job.chunking) });
   try {
-    const chunks = fanOutChunks(ctx.job.chunking, source) ?? (await recordedChunks(ctx));
+    const chunks = fanOutChunks(ctx.job.chunking, source, ctx.job.handoffAfterSeconds) ?? (await recordedChunks(ctx));
     if (chunks) return await chunkFanOut(ctx, source, chunks);
+    const limit = ctx.job.handoffAfterSeconds;
+    if (limit !== undefined && source.probe.durationSeconds > limit) {
+      return { handoff: `a single pass of ${Math.round(source.probe.durationSeconds)} s is over ${limit} s` };
+    }
     await source.decodes; // the single pass publishes from its first segment: nothing before the file has decoded
     return await singlePass(ctx, await localSource(ctx, source));
   } finally {
@@ -207,6 +228,57 @@ async function runWorker(): Promise<number> {
 }
 
 /**
+ * The transcode function (jobRuntime 'lambda', lambda-runtime.ts): takes the work queue's jobs as Lambda invokes it,
+ * in a job process as a worker does; hands a job too long for it to the Fargate workers' queue; clears the sandbox
+ * after each invocation. The local stand-in (scripts/local/lambda-agent.ts) is not alone under its user, so there
+ * only this process's descendants are swept.
+ */
+async function runFunction(runtimeApi: string): Promise<number> {
+  const logger = new Logger({ serviceName: `${SERVICE_NAME}-function` });
+  const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
+  const queueUrl = required('WORK_QUEUE_URL');
+  const handoffQueueUrl = required('HANDOFF_QUEUE_URL');
+  const { runJob, close, jobProcess } = jobRunner({ env: process.env });
+  const kept = () => jobProcess?.current();
+  try {
+    return await serveInvocations({
+      runtimeApi,
+      logger,
+      runRecord: (record) =>
+        runTaken(
+          { env: process.env, logger, runJob },
+          {
+            id: record.messageId,
+            body: record.body,
+            receiveCount: Number(record.attributes?.ApproximateReceiveCount ?? 1),
+          },
+        ),
+      retryNow: async (record) => {
+        await sqs.send(
+          new ChangeMessageVisibilityCommand({
+            ...{ QueueUrl: queueUrl, ReceiptHandle: record.receiptHandle, VisibilityTimeout: 0 },
+          }),
+        );
+      },
+      handOff: async (record) => {
+        await sqs.send(new SendMessageCommand({ QueueUrl: handoffQueueUrl, MessageBody: record.body }));
+      },
+      between: async () => {
+        const { killed } = await clearSandbox({
+          tmp: tmpdir(),
+          keepPids: () => [kept()?.pid ?? []].flat(),
+          keepDirs: () => [kept()?.tmp ?? []].flat(),
+          scope: optional('LOCAL_SANDBOX') ? 'descendants' : 'uid',
+        });
+        if (killed.length) logger.warn('Killed processes the last job left running', { killed });
+      },
+    });
+  } finally {
+    close();
+  }
+}
+
+/**
  * Runs a job and logs where its CPU went — this process (its start, the SDK, uploads) and its ffmpeg and ffprobe — so
  * `npm run bench` can say what the overhead is made of. A task's job is its whole process, counted from its start; a
  * worker's job process counts each job from `since`, the process's figures when the job came.
@@ -227,9 +299,11 @@ async function runCounted(env: NodeJS.ProcessEnv, since?: ProcessCpu): Promise<n
   return code;
 }
 
-/** How the entry point was started: a worker's job process, a queue worker, or one job (a task). */
+/** How the entry point was started: a worker's job process, the transcode function, a queue worker, or one job (a task). */
 function main(): Promise<number> {
   if (process.argv.includes(JOB_PROCESS_FLAG)) return serveJobs(async (env) => runCounted(env, await processCpu()));
+  const runtimeApi = optional('AWS_LAMBDA_RUNTIME_API');
+  if (runtimeApi) return runFunction(runtimeApi);
   const isWorker = optional('WORK_QUEUE_URL') !== undefined && optional('ASSET_ID') === undefined;
   return isWorker ? runWorker() : runCounted(process.env);
 }

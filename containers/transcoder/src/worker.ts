@@ -70,11 +70,15 @@ export async function work(deps: WorkerDeps): Promise<number> {
  * How the worker runs its jobs: as `deps.runJob` says, or in its job process, started now so the first job finds it
  * loaded (its own environment is the worker's; a job's variables come with the job).
  */
-function jobRunner(deps: WorkerDeps): { runJob: (job: TranscodeJob) => Promise<number>; close: () => void } {
+export function jobRunner(deps: Pick<WorkerDeps, 'runJob' | 'env'>): {
+  runJob: (job: TranscodeJob) => Promise<number>;
+  close: () => void;
+  jobProcess?: JobProcess;
+} {
   if (deps.runJob) return { runJob: deps.runJob, close: () => {} };
   const jobProcess = new JobProcess({ entryPoint: process.argv[1] as string, env: deps.env });
   jobProcess.prepare();
-  return { runJob: (job) => jobProcess.run(jobVariables(job)), close: () => jobProcess.close() };
+  return { runJob: (job) => jobProcess.run(jobVariables(job)), close: () => jobProcess.close(), jobProcess };
 }
 
 const jobVariables = (job: TranscodeJob) =>
@@ -88,21 +92,61 @@ async function handle(
 ): Promise<void> {
   const { sqs, logger } = deps;
   const receipt = message.ReceiptHandle as string;
-  const job = parseJob(message.Body);
   const setVisibility = (seconds: number) =>
     sqs.send(
       new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: receipt, VisibilityTimeout: seconds }),
     );
+  // Keep the job invisible while it runs: extended every third of the timeout, so one missed beat loses nothing.
+  const heartbeat = setInterval(
+    () => void setVisibility(visibility).catch((e) => logger.warn('Could not extend the job', e as Error)),
+    (visibility * 1000) / 3,
+  );
+  // The jobs this one queues (a fan-out's chunks) want workers now: asked for while it runs, not at the next take.
+  const growing = deps.fleet && setInterval(() => void deps.fleet?.grow(), FLEET_ASK_MS);
+  let verdict: Verdict;
+  try {
+    verdict = await runTaken(deps, {
+      id: message.MessageId,
+      body: message.Body,
+      receiveCount: Number(message.Attributes?.ApproximateReceiveCount ?? 1),
+    });
+  } finally {
+    clearInterval(heartbeat);
+    if (growing) clearInterval(growing);
+  }
+  if (verdict === 'delete') await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: receipt }));
+  // A worker is where jobs are handed off to: one that asks for it anyway is retried here, by whichever polls first.
+  else if (verdict === 'retry' || verdict === 'handoff') await setVisibility(0);
+}
+
+/**
+ * What becomes of a taken message once its job ran (or could not): `delete` it (done, or settled another way, or
+ * refused for good); `retry` it now (visible again at once); `leave` it to its visibility timeout, so the queue's
+ * receive limit sends what nothing can run to the dead-letter queue; `handoff`: the job is longer than this runtime
+ * takes (a Lambda function's, lambda-runtime.ts), for the queue of the Fargate workers.
+ */
+export type Verdict = 'delete' | 'retry' | 'leave' | 'handoff';
+
+/** A message as a worker or a function's event gives it. */
+export interface TakenMessage {
+  id?: string;
+  body?: string;
+  receiveCount: number;
+}
+
+/** Checks and runs the job a message carries: the worker's and the function's one way to take a job. */
+export async function runTaken(
+  deps: Pick<WorkerDeps, 'env' | 'logger' | 'checkJob' | 'fleet'> & Required<Pick<WorkerDeps, 'runJob'>>,
+  message: TakenMessage,
+): Promise<Verdict> {
+  const { logger } = deps;
+  const job = parseJob(message.body);
   if (!job) {
     // Not a job: nothing can run it, so it goes to the dead-letter queue by its receive count, not at once.
-    logger.error('A message on the work queue is not a transcode job', { messageId: message.MessageId });
-    return;
+    logger.error('A message on the work queue is not a transcode job', { messageId: message.id });
+    return 'leave';
   }
-  const keys = {
-    assetId: job.assetId,
-    chunk: job.chunk?.index ?? 0,
-    receiveCount: Number(message.Attributes?.ApproximateReceiveCount ?? 1),
-  };
+  const keys = { assetId: job.assetId, chunk: job.chunk?.index ?? 0, receiveCount: message.receiveCount };
   logger.info('Took a job', keys);
   void deps.fleet?.grow(); // beside the job, never in its way (it never throws)
   // A message is a claim (issue 13): the asset it names must agree before anything runs (job-check.ts).
@@ -111,36 +155,24 @@ async function handle(
     refusal = await (deps.checkJob ?? checkJob)(job, deps.env);
   } catch (error) {
     logger.warn('Could not check a job; it goes back on the queue', { ...keys, error: error as Error });
-    await setVisibility(0);
-    return;
+    return 'retry';
   }
   if (refusal) {
     // Nothing about it will change: deleted rather than retried into the dead-letter queue (which errors assets).
     logger.error('Refused a job its asset does not agree with', { ...keys, refusal });
-    await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: receipt }));
-    return;
+    return 'delete';
   }
-  // Keep the job invisible while it runs: extended every third of the timeout, so one missed beat loses nothing.
-  const heartbeat = setInterval(
-    () => void setVisibility(visibility).catch((e) => logger.warn('Could not extend the job', e as Error)),
-    (visibility * 1000) / 3,
-  );
-  // The jobs this one queues (a fan-out's chunks) want workers now: asked for while it runs, not at the next take.
-  const growing = deps.fleet && setInterval(() => void deps.fleet?.grow(), FLEET_ASK_MS);
-  let code: number;
-  try {
-    code = await deps.runJob(job);
-  } finally {
-    clearInterval(heartbeat);
-    if (growing) clearInterval(growing);
-  }
+  const code = await deps.runJob(job);
   if (code === EXIT.done || code === EXIT.settled) {
-    await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: receipt }));
     logger.info('Finished a job', { ...keys, code });
-  } else {
-    await setVisibility(0); // retried now, by whichever worker polls first
-    logger.warn('A job failed; it goes back on the queue', { ...keys, code });
+    return 'delete';
   }
+  if (code === EXIT.handoff) {
+    logger.info('A job is longer than this runtime takes; it goes to the workers', keys);
+    return 'handoff';
+  }
+  logger.warn('A job failed; it goes back on the queue', { ...keys, code });
+  return 'retry';
 }
 
 function parseJob(body: string | undefined): TranscodeJob | undefined {

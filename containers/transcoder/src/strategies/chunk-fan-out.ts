@@ -39,7 +39,11 @@ const QUEUE_CONCURRENCY = 16;
 export const mayFanOut = (chunking: Chunking) => chunking.workers !== 'process' && chunking.maxChunks >= 2;
 
 /** The chunks a source is fanned out into, or undefined when it is encoded in a single pass. */
-export function fanOutChunks(chunking: Chunking, source: PreparedSource): Chunk[] | undefined {
+export function fanOutChunks(
+  chunking: Chunking,
+  source: PreparedSource,
+  maxChunkSeconds?: number,
+): Chunk[] | undefined {
   if (!mayFanOut(chunking) || !source.plan.video) return undefined;
   // Chunk tasks do not fetch watermark images (their plan names this task's local files): one pass encodes them.
   if (source.plan.video.overlays?.length) return undefined;
@@ -48,11 +52,21 @@ export function fanOutChunks(chunking: Chunking, source: PreparedSource): Chunk[
   const chunks = planChunks(source.probe.durationSeconds, {
     segmentSeconds: source.plan.segmentSeconds,
     ...(source.plan.firstSegmentSeconds && { firstSegmentSeconds: source.plan.firstSegmentSeconds }),
-    workers: chunking.maxChunks,
+    workers: Math.max(chunking.maxChunks, chunksWithin(source, maxChunkSeconds)),
     minChunkSeconds: chunking.minChunkSeconds,
     ...(chunking.firstChunkSegments && { firstChunkSegments: chunking.firstChunkSegments }),
   });
   return chunks.length > 1 ? chunks : undefined;
+}
+
+/**
+ * As many chunks as workers, and more where one would be longer than its runtime takes on (a function's 15 minutes):
+ * whole segments spread over all but the short first chunk are at most one segment over an even share.
+ */
+function chunksWithin(source: PreparedSource, maxChunkSeconds: number | undefined): number {
+  if (maxChunkSeconds === undefined) return 0;
+  const share = maxChunkSeconds - source.plan.segmentSeconds;
+  return Math.ceil(source.probe.durationSeconds / share) + 1;
 }
 
 /**

@@ -62,4 +62,8 @@ export interface StrategyContext {
  * What a strategy returns: what the asset becomes ready with (main.ts writes it), and what to do once it is ready
  * (the downloads, cleaning up); or that another task finishes the asset (a chunk that did not complete the set).
  */
-export type Outcome = { ready: ReadyPatch; afterReady?: () => Promise<void> } | { finishedBy: 'another chunk task' };
+export type Outcome =
+  | { ready: ReadyPatch; afterReady?: () => Promise<void> }
+  | { finishedBy: 'another chunk task' }
+  /** Longer than the transcode function takes on (job.ts `handoffAfterSeconds`): nothing written, for a worker. */
+  | { handoff: string };

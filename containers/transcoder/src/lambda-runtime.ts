@@ -1,0 +1,159 @@
+/**
+ * The transcode function (jobRuntime 'lambda'): the transcoder's image run by Lambda, taking the work queue's jobs
+ * through an SQS event source mapping (one message an invocation). This is the image's side of Lambda's Runtime API
+ * (https://docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html): ask for the next invocation, run its jobs as a
+ * queue worker does (worker.ts `runTaken`, in the same kind of job process), answer with the messages that failed
+ * (`batchItemFailures`, so the event source mapping deletes the rest), and ask again. Between invocations Lambda
+ * freezes the sandbox, so everything a job may leave is cleared before the answer (sandbox.ts): another tenant's job
+ * may be the next one here.
+ *
+ * A scheduled ping (`KEEP_WARM_EVENT`) is answered at once: it keeps a sandbox started, so an upload's first job
+ * does not wait for the image's cold start.
+ *
+ * What a verdict becomes: `delete` is a success; `retry` a failure made visible at once (as a worker does);
+ * `leave` a failure left to the queue's visibility timeout and receive limit; `handoff` (a job longer than the
+ * function takes on) is forwarded, as it came, to the Fargate workers' queue and then deleted as a success.
+ */
+import { request } from 'node:http';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Verdict } from './worker.js';
+
+const API_VERSION = '2018-06-01';
+
+/** One SQS message as the event source mapping delivers it. */
+export interface SqsRecord {
+  messageId: string;
+  receiptHandle: string;
+  body: string;
+  attributes?: { ApproximateReceiveCount?: string };
+}
+
+export interface FunctionDeps {
+  /** AWS_LAMBDA_RUNTIME_API: host:port of the Runtime API. */
+  runtimeApi: string;
+  logger: Logger;
+  /** Runs the job a record carries to its verdict (worker.ts `runTaken`); never rejects. */
+  runRecord: (record: SqsRecord) => Promise<Verdict>;
+  /** Makes a failed record visible again now (ChangeMessageVisibility 0). */
+  retryNow: (record: SqsRecord) => Promise<void>;
+  /** Sends a record's body, as it came, to the Fargate workers' queue. */
+  handOff: (record: SqsRecord) => Promise<void>;
+  /** Clears what the invocation's jobs may have left (sandbox.ts), before the answer freezes the sandbox. */
+  between: () => Promise<void>;
+  /** Stops asking for invocations once true (tests; Lambda itself ends a sandbox with SIGKILL). */
+  stopping?: () => boolean;
+}
+
+/** Takes invocations until `stopping()`; resolves to the process's exit code. */
+export async function serveInvocations(deps: FunctionDeps): Promise<number> {
+  const { logger } = deps;
+  logger.info('Function ready', { runtimeApi: deps.runtimeApi });
+  while (!deps.stopping?.()) {
+    const next = await call(deps.runtimeApi, 'GET', `/${API_VERSION}/runtime/invocation/next`);
+    const requestId = next.headers['lambda-runtime-aws-request-id'];
+    if (typeof requestId !== 'string') throw new Error('The Runtime API gave an invocation without a request id');
+    const path = `/${API_VERSION}/runtime/invocation/${requestId}`;
+    let answer: { batchItemFailures: { itemIdentifier: string }[] } | Record<string, never>;
+    try {
+      // The keep-warm schedule's ping (TranscodeFunction): answered at once, so a sandbox is ready for an upload.
+      answer = isKeepWarm(next.body) ? {} : await invoke(deps, recordsOf(next.body));
+    } catch (error) {
+      // Not an SQS event, or the sandbox could not be cleared: the invocation fails, and its messages come back.
+      logger.error('The invocation failed', error as Error);
+      const err = error as Error;
+      await call(deps.runtimeApi, 'POST', `${path}/error`, {
+        body: JSON.stringify({ errorMessage: err.message, errorType: err.name }),
+        headers: { 'Lambda-Runtime-Function-Error-Type': 'Unhandled' },
+      });
+      continue;
+    }
+    await call(deps.runtimeApi, 'POST', `${path}/response`, { body: JSON.stringify(answer) });
+  }
+  return 0;
+}
+
+async function invoke(deps: FunctionDeps, records: SqsRecord[]) {
+  const failed: string[] = [];
+  try {
+    for (const record of records) {
+      if (!(await settle(deps, record, await deps.runRecord(record)))) failed.push(record.messageId);
+    }
+  } finally {
+    await deps.between();
+  }
+  return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
+}
+
+/** Applies a verdict; true when the message may be deleted. */
+async function settle(deps: FunctionDeps, record: SqsRecord, verdict: Verdict): Promise<boolean> {
+  const warn = (what: string) => (error: unknown) =>
+    deps.logger.warn(what, { messageId: record.messageId, error: error as Error });
+  if (verdict === 'delete') return true;
+  if (verdict === 'handoff') {
+    try {
+      await deps.handOff(record);
+      return true;
+    } catch (error) {
+      warn('Could not hand a job off; it goes back on the queue')(error);
+      verdict = 'retry';
+    }
+  }
+  if (verdict === 'retry') await deps.retryNow(record).catch(warn('Could not make a failed job visible again'));
+  return false;
+}
+
+/** The event the keep-warm schedule sends (TranscodeFunction `KEEP_WARM_EVENT`). */
+export const KEEP_WARM_EVENT = { keepWarm: true } as const;
+
+function isKeepWarm(body: string): boolean {
+  try {
+    return (JSON.parse(body) as { keepWarm?: unknown }).keepWarm === true;
+  } catch {
+    return false;
+  }
+}
+
+function recordsOf(body: string): SqsRecord[] {
+  const event = JSON.parse(body) as { Records?: unknown };
+  const records = Array.isArray(event.Records) ? (event.Records as Partial<SqsRecord>[]) : undefined;
+  if (!records?.every((r) => typeof r.messageId === 'string' && typeof r.receiptHandle === 'string')) {
+    throw new TypeError('The transcode function takes only SQS events from its work queue');
+  }
+  return records as SqsRecord[];
+}
+
+interface Reply {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+/**
+ * One request to the Runtime API over node:http, with no timeout: `next` is answered only when an invocation comes,
+ * which may be long after it was asked (fetch's 5-minute header timeout would end the wait).
+ */
+function call(
+  api: string,
+  method: 'GET' | 'POST',
+  path: string,
+  options: { body?: string; headers?: Record<string, string> } = {},
+): Promise<Reply> {
+  const [host, port] = api.split(':');
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { host, port: Number(port ?? 80), method, path, headers: { ...options.headers }, agent: false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('error', reject);
+        res.on('end', () => {
+          const reply = { status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() };
+          if (reply.status >= 300) reject(new Error(`Runtime API ${method} ${path} answered ${reply.status}`));
+          else resolve(reply);
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}

@@ -1,0 +1,153 @@
+import { Duration, RemovalPolicy, Size } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { KEEP_WARM_EVENT } from '../../containers/transcoder/src/lambda-runtime.js';
+import { environmentOf } from '../../lambdas/core/env.js';
+import { WORK_MAX_RECEIVES } from '../../lambdas/core/usecases/work-dead-letters.js';
+
+/** Lambda's longest run: a job that cannot end within it is handed off to the workers (HANDOFF_AFTER_SECONDS). */
+const FUNCTION_TIMEOUT = Duration.minutes(15);
+
+export interface TranscodeFunctionProps {
+  /** The transcoder's image, from the same Dockerfile as the workers' tasks. */
+  readonly code: lambda.DockerImageCode;
+  /** The task definition's own variables (table, bucket, job role, chunking); the queues are set here. */
+  readonly environment: Record<string, string>;
+  /** The Fargate workers' queue: jobs longer than the function takes on are forwarded there. */
+  readonly handoffQueue: sqs.IQueue;
+  /** Where a job that failed on every receive goes (the workers' dead-letter queue, whose function errors it). */
+  readonly deadLetterQueue: sqs.IQueue;
+  /** The role each job assumes with a session policy naming its asset (FargateTranscoder `jobRole`). */
+  readonly jobRole: iam.Role;
+  /**
+   * The function's memory; Lambda gives a vCPU per 1,769 MB, so 10,240 MB is its 6 vCPU.
+   * @default 10240
+   */
+  readonly memorySize?: number;
+  /**
+   * Jobs run at once at most (the event source's maximum concurrency), and the chunks a long source is cut into.
+   * @default 64
+   */
+  readonly maxConcurrency?: number;
+  /**
+   * The longest source one job takes on in the function: a longer single pass goes to the workers, and chunks are
+   * planned no longer. 10 minutes of 1080p is about 3 minutes' encode on 6 vCPU and 4K about 4 times that, inside
+   * the 15 minutes.
+   * @default 10 minutes
+   */
+  readonly handoffAfter?: Duration;
+  /**
+   * How long a taken job stays invisible. Lambda refuses a mapping whose queue's is shorter than the function's
+   * timeout; a shorter one is for a queue the local agent takes, which extends it while an invocation runs.
+   * @default the function's timeout and a minute
+   */
+  readonly visibilityTimeout?: Duration;
+  /**
+   * How often a scheduled ping keeps a sandbox started, so an upload's first job does not pay the image's cold
+   * start (a few seconds): 8,640 invocations of a few milliseconds a month, a few cents. `false`: none.
+   * @default 5 minutes (Lambda keeps an idle sandbox for minutes, not hours)
+   */
+  readonly keepWarm?: Duration | false;
+  /**
+   * Let Lambda take the queue (an SQS event source mapping). The emulator runs no image functions without Docker:
+   * locally the Lambda agent plays the mapping and the function (scripts/local/lambda-agent.ts).
+   * @default true
+   */
+  readonly eventSource?: boolean;
+}
+
+/**
+ * The transcode function (jobRuntime 'lambda'): the work queue every transcode and chunk job goes on, taken by a
+ * Lambda function running the transcoder's image (containers/transcoder/src/lambda-runtime.ts) — nothing at rest,
+ * a job started within a second or two of its message. Jobs it cannot end within Lambda's 15 minutes (a long
+ * source it cannot cut into chunks, a master, generated subtitles) are forwarded to the Fargate workers' queue.
+ * A job that failed is made visible again at once; one whose sandbox died comes back after the visibility timeout
+ * (which must cover the function's timeout); after WORK_MAX_RECEIVES receives it goes to the dead-letter queue.
+ */
+export class TranscodeFunction extends Construct {
+  readonly queue: sqs.Queue;
+  readonly function: lambda.DockerImageFunction;
+  readonly maxConcurrency: number;
+
+  constructor(scope: Construct, id: string, props: TranscodeFunctionProps) {
+    super(scope, id);
+    const memorySize = props.memorySize ?? 10_240;
+    this.maxConcurrency = props.maxConcurrency ?? 64;
+    const handoffAfter = props.handoffAfter ?? Duration.minutes(10);
+    if (!Number.isInteger(this.maxConcurrency) || this.maxConcurrency < 2 || this.maxConcurrency > 1000) {
+      throw new Error(
+        'maxConcurrency must be a whole number from 2 to 1000 (an SQS event source’s maximum concurrency)',
+      );
+    }
+    if (handoffAfter.toSeconds() < 10) throw new Error('handoffAfter must be at least 10 seconds');
+    const visibilityTimeout = props.visibilityTimeout ?? FUNCTION_TIMEOUT.plus(Duration.minutes(1));
+    if (props.eventSource !== false && visibilityTimeout.toSeconds() < FUNCTION_TIMEOUT.toSeconds()) {
+      throw new Error('visibilityTimeout must cover the function’s 15 minutes when Lambda takes the queue');
+    }
+    this.queue = new sqs.Queue(this, 'Queue', {
+      enforceSSL: true,
+      // At least the function's timeout (Lambda refuses the mapping otherwise): a sandbox that died mid-job lets
+      // its message come back after it.
+      visibilityTimeout,
+      deadLetterQueue: { queue: props.deadLetterQueue, maxReceiveCount: WORK_MAX_RECEIVES },
+    });
+    this.function = new lambda.DockerImageFunction(this, 'Function', {
+      code: props.code,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize,
+      ephemeralStorageSize: Size.mebibytes(10_240),
+      timeout: FUNCTION_TIMEOUT,
+      description: 'Runs transcode and chunk jobs from the work queue; hands longer ones to the Fargate workers',
+      loggingFormat: lambda.LoggingFormat.JSON,
+      logGroup: new logs.LogGroup(this, 'Logs', {
+        retention: logs.RetentionDays.ONE_MONTH,
+        removalPolicy: RemovalPolicy.DESTROY,
+      }),
+      environment: environmentOf({
+        ...props.environment,
+        WORK_QUEUE_URL: this.queue.queueUrl,
+        HANDOFF_QUEUE_URL: props.handoffQueue.queueUrl,
+        HANDOFF_AFTER_SECONDS: String(handoffAfter.toSeconds()),
+        CHUNK_PARALLELISM: String(this.maxConcurrency),
+        // Lambda runs the function as one user that cannot start a process as another: the image's tool user is
+        // off here, and node's execute-only install keeps the tools out of its environment (sandbox.ts).
+        MEDIA_TOOL_USER: '',
+      }),
+    });
+    const role = this.function.role as iam.IRole;
+    // The runtime makes each job's credentials from the job role, as a worker's task role does.
+    props.jobRole.assumeRolePolicy?.addStatements(
+      new iam.PolicyStatement({ actions: ['sts:AssumeRole'], principals: [new iam.ArnPrincipal(role.roleArn)] }),
+    );
+    props.jobRole.grantAssumeRole(role);
+    this.queue.grantConsumeMessages(role); // and ChangeMessageVisibility: a failed job is retried at once
+    this.queue.grantSendMessages(role); // the first job puts the chunk jobs on the queue
+    props.handoffQueue.grantSendMessages(role);
+    if (props.eventSource === false) return;
+    if (props.keepWarm !== false) {
+      new events.Rule(this, 'KeepWarm', {
+        description: 'Keeps a transcode function sandbox started for the next upload',
+        schedule: events.Schedule.rate(props.keepWarm ?? Duration.minutes(5)),
+        targets: [
+          new targets.LambdaFunction(this.function, {
+            event: events.RuleTargetInput.fromObject(KEEP_WARM_EVENT),
+            retryAttempts: 0,
+          }),
+        ],
+      });
+    }
+    this.function.addEventSource(
+      new SqsEventSource(this.queue, {
+        batchSize: 1,
+        reportBatchItemFailures: true,
+        maxConcurrency: this.maxConcurrency,
+      }),
+    );
+  }
+}

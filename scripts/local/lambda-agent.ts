@@ -1,0 +1,290 @@
+/**
+ * Plays the transcode function (TranscodeFunction, jobRuntime 'lambda') for the emulator, which runs no
+ * container-image function without Docker: it is Lambda's SQS event source mapping and Lambda's sandboxes at once.
+ * Each sandbox is the container's entry point (the bundle the Dockerfile copies) started as a local process with the
+ * function's configured environment and AWS_LAMBDA_RUNTIME_API pointing at a Runtime API served here, so the image's
+ * own loop (containers/transcoder/src/lambda-runtime.ts) takes the invocations. The mapping's part: take one message
+ * at a time from the function's queue, invoke an idle sandbox with it as an SQS event, delete what the answer does
+ * not list in `batchItemFailures`, and leave the rest to the queue. A sandbox that dies (or passes the function's
+ * timeout, and is killed as Lambda kills it) fails its invocation; the next invocation starts a new one.
+ *
+ * One difference, said where it is made: on AWS the queue's visibility covers the function's 15 minutes; locally it
+ * is the workers' 10 s, extended here while an invocation runs, so a killed sandbox's job comes back as soon as a
+ * killed worker's does.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import {
+  ChangeMessageVisibilityCommand,
+  DeleteMessageCommand,
+  GetQueueAttributesCommand,
+  type Message,
+  ReceiveMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import { signalGroup } from './fargate-agent.js';
+import type { Scratch } from './scratch.js';
+import { followJobLog, type JobHolder, type TakenJob } from './worker-service.js';
+
+export interface LambdaAgentOptions {
+  /** The transcode function (the stack's TranscodeFunctionName output). */
+  functionName: string;
+  /** The bundled container entry point (containers/transcoder/dist/main.mjs). */
+  entryPoint: string;
+  /** Environment every sandbox gets besides the function's (emulator endpoint and credentials). */
+  baseEnv: Record<string, string>;
+  /** Where each sandbox gets its own /tmp, removed when it ends. */
+  scratch: Scratch;
+  /** Sandboxes at once (the mapping's maximum concurrency on this machine). @default 2 */
+  concurrency?: number;
+  log?: (line: string) => void;
+}
+
+/** The outcome of one invocation, as the mapping sees it. */
+type Outcome = { answer: 'response'; failed: Set<string> } | { answer: 'error' | 'died' };
+
+interface Invocation {
+  requestId: string;
+  finish: (outcome: Outcome) => void;
+}
+
+interface Sandbox extends JobHolder {
+  child: ChildProcess;
+  server: Server;
+  /** The runtime's pending `next`, once it asked. */
+  next?: ServerResponse;
+  ready: Promise<void>;
+  markReady: () => void;
+  invocation?: Invocation;
+  exited: boolean;
+}
+
+export class LocalTranscodeFunction {
+  private readonly lambda = new LambdaClient({ requestHandler: { requestTimeout: 10_000 } });
+  private readonly sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
+  private readonly sandboxes = new Map<number, Sandbox>();
+  /** Every job a sandbox took, in order. */
+  readonly taken: TakenJob[] = [];
+  private nextId = 1;
+  private stopping = false;
+  private env: Record<string, string> = {};
+  private timeoutMs = 900_000;
+  private queueUrl = '';
+  private visibility = 10;
+  private loops: Promise<void>[] = [];
+
+  constructor(private readonly options: LambdaAgentOptions) {}
+
+  async start(): Promise<void> {
+    const config = await this.lambda.send(
+      new GetFunctionConfigurationCommand({ FunctionName: this.options.functionName }),
+    );
+    this.env = { ...(config.Environment?.Variables ?? {}) };
+    this.timeoutMs = (config.Timeout ?? 900) * 1000;
+    const queueUrl = this.env.WORK_QUEUE_URL;
+    if (!queueUrl) throw new Error(`The function ${this.options.functionName} names no WORK_QUEUE_URL`);
+    this.queueUrl = queueUrl;
+    const { Attributes } = await this.sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['VisibilityTimeout'] }),
+    );
+    this.visibility = Number(Attributes?.VisibilityTimeout ?? 30);
+    for (let slot = 0; slot < (this.options.concurrency ?? 2); slot++) this.loops.push(this.serve());
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    const exits = [...this.sandboxes.values()].map(
+      (s) => new Promise<void>((resolve) => (s.exited ? resolve() : s.child.once('exit', () => resolve()))),
+    );
+    for (const sandbox of this.sandboxes.values()) signalGroup(sandbox.child, 'SIGKILL');
+    await Promise.all(exits);
+    await Promise.allSettled(this.loops);
+    this.sqs.destroy();
+  }
+
+  /** The jobs running now, by sandbox. */
+  running(): TakenJob[] {
+    return [...this.sandboxes.values()].flatMap((s) => (s.job ? [s.job] : []));
+  }
+
+  /** The sandboxes' runtime process ids (the bench reads their CPU, and their jobs', from /proc). */
+  pids(): number[] {
+    return [...this.sandboxes.values()].flatMap(({ child }) => (child.pid === undefined ? [] : [child.pid]));
+  }
+
+  /** Kills a sandbox, its job process and its ffmpeg (a crashed sandbox); its invocation fails. */
+  kill(sandbox: number): boolean {
+    const s = this.sandboxes.get(sandbox);
+    return s ? signalGroup(s.child, 'SIGKILL') : false;
+  }
+
+  /** One slot of the mapping: a sandbox, fed one message at a time. */
+  private async serve(): Promise<void> {
+    let sandbox: Sandbox | undefined;
+    while (!this.stopping) {
+      try {
+        if (!sandbox || sandbox.exited) sandbox = await this.launch();
+        await sandbox.ready;
+        if (sandbox.exited || !sandbox.next) continue; // died before its first `next`: a new one
+        const { Messages = [] } = await this.sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: this.queueUrl,
+            MaxNumberOfMessages: 1,
+            WaitTimeSeconds: 2,
+            MessageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp'],
+          }),
+        );
+        if (Messages.length > 0 && !this.stopping) await this.invoke(sandbox, Messages);
+      } catch (error) {
+        if (!this.stopping) this.log(`mapping: ${(error as Error).message}`);
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+  }
+
+  private async invoke(sandbox: Sandbox, messages: Message[]): Promise<void> {
+    const requestId = randomUUID();
+    const outcome = new Promise<Outcome>((finish) => (sandbox.invocation = { requestId, finish }));
+    const next = sandbox.next as ServerResponse;
+    sandbox.next = undefined;
+    sandbox.ready = new Promise((resolve) => (sandbox.markReady = resolve));
+    const deadline = Date.now() + this.timeoutMs;
+    next
+      .writeHead(200, {
+        'Content-Type': 'application/json',
+        'Lambda-Runtime-Aws-Request-Id': requestId,
+        'Lambda-Runtime-Deadline-Ms': String(deadline),
+        'Lambda-Runtime-Invoked-Function-Arn': `arn:aws:lambda:local:000000000000:function:${this.options.functionName}`,
+      })
+      .end(JSON.stringify({ Records: messages.map((m) => this.record(m)) }));
+    // Held while it runs (the queue's 16 minutes on AWS), and the function's timeout kills it as Lambda would.
+    const extend = () =>
+      Promise.all(
+        messages.map((m) =>
+          this.sqs.send(
+            new ChangeMessageVisibilityCommand({
+              ...{ QueueUrl: this.queueUrl, ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: this.visibility },
+            }),
+          ),
+        ),
+      ).catch(() => {});
+    const heartbeat = setInterval(extend, (this.visibility * 1000) / 3);
+    const timeout = setTimeout(() => {
+      this.log(`sandbox ${sandbox.id} timed out after ${this.timeoutMs / 1000} s`);
+      signalGroup(sandbox.child, 'SIGKILL');
+    }, this.timeoutMs);
+    let result: Outcome;
+    try {
+      result = await outcome;
+    } finally {
+      clearInterval(heartbeat);
+      clearTimeout(timeout);
+      sandbox.invocation = undefined;
+    }
+    if (result.answer !== 'response') return; // the messages come back after their visibility timeout
+    for (const m of messages) {
+      if (result.failed.has(m.MessageId ?? '')) continue;
+      await this.sqs.send(new DeleteMessageCommand({ QueueUrl: this.queueUrl, ReceiptHandle: m.ReceiptHandle }));
+    }
+  }
+
+  /** A message as the SQS event source mapping puts it in the event. */
+  private record(m: Message) {
+    return {
+      messageId: m.MessageId,
+      receiptHandle: m.ReceiptHandle,
+      body: m.Body,
+      attributes: m.Attributes ?? {},
+      messageAttributes: {},
+      eventSource: 'aws:sqs',
+      awsRegion: process.env.AWS_REGION ?? 'us-east-1',
+    };
+  }
+
+  /** A new sandbox: its Runtime API, then the runtime (a cold start). */
+  private async launch(): Promise<Sandbox> {
+    const id = this.nextId++;
+    const tmp = this.options.scratch.tmp('function', String(id));
+    const server = createServer((req, res) => this.handle(sandbox, req, res));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const child = spawn(process.execPath, ['--enable-source-maps', this.options.entryPoint], {
+      env: {
+        ...process.env,
+        ...this.options.baseEnv,
+        ...this.env,
+        AWS_LAMBDA_RUNTIME_API: `127.0.0.1:${(server.address() as AddressInfo).port}`,
+        AWS_LAMBDA_FUNCTION_NAME: this.options.functionName,
+        LOCAL_SANDBOX: 'true',
+        TMPDIR: tmp.dir,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true, // its own process group: a kill reaches its job process and ffmpeg too
+    });
+    let markReady = () => {};
+    const ready = new Promise<void>((resolve) => (markReady = resolve));
+    const sandbox: Sandbox = { id, child, server, ready, markReady, exited: false };
+    this.sandboxes.set(id, sandbox);
+    this.log(`sandbox ${id} started`);
+    let partial = '';
+    child.stdout?.on('data', (data: Buffer) => {
+      const lines = (partial + data.toString()).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) followJobLog(sandbox, line, this.taken, (text) => this.log(`sandbox ${id}${text}`));
+    });
+    child.stderr?.on('data', (data: Buffer) => {
+      for (const line of data.toString().split('\n')) if (line.trim()) this.log(`sandbox ${id}: ${line}`);
+    });
+    child.on('exit', (code, signal) => {
+      sandbox.exited = true;
+      this.sandboxes.delete(id);
+      sandbox.next?.destroy();
+      server.closeAllConnections();
+      server.close();
+      tmp.remove();
+      this.log(
+        `sandbox ${id} exited with ${signal ?? code}${sandbox.job ? ` holding chunk ${sandbox.job.chunk}` : ''}`,
+      );
+      sandbox.invocation?.finish({ answer: 'died' });
+      sandbox.markReady(); // its slot moves on, to a new sandbox
+    });
+    return sandbox;
+  }
+
+  /** The Runtime API the sandbox's runtime calls: `next`, and the answer to the invocation it holds. */
+  private handle(sandbox: Sandbox, req: IncomingMessage, res: ServerResponse): void {
+    const url = req.url ?? '';
+    if (req.method === 'GET' && url === '/2018-06-01/runtime/invocation/next') {
+      sandbox.next = res;
+      sandbox.markReady();
+      return;
+    }
+    const match = /^\/2018-06-01\/runtime\/invocation\/([^/]+)\/(response|error)$/.exec(url);
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    req.on('end', () => {
+      const invocation = sandbox.invocation;
+      if (!match || req.method !== 'POST' || !invocation || invocation.requestId !== match[1]) {
+        res.writeHead(404).end();
+        return;
+      }
+      res.writeHead(202).end();
+      if (match[2] === 'error') {
+        this.log(`sandbox ${sandbox.id}: invocation failed: ${body.slice(0, 400)}`);
+        invocation.finish({ answer: 'error' });
+        return;
+      }
+      const answer = JSON.parse(body || '{}') as { batchItemFailures?: { itemIdentifier: string }[] };
+      invocation.finish({
+        answer: 'response',
+        failed: new Set((answer.batchItemFailures ?? []).map((f) => f.itemIdentifier)),
+      });
+    });
+  }
+
+  private log(line: string) {
+    this.options.log?.(`[function] ${line}`);
+  }
+}

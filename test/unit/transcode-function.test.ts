@@ -1,0 +1,306 @@
+/**
+ * The transcode function (jobRuntime 'lambda'): the image's Runtime API loop (containers/transcoder/src/
+ * lambda-runtime.ts) against a Runtime API played here, the verdicts a taken job gets (worker.ts `runTaken`), the
+ * sandbox cleared between invocations (sandbox.ts), and the chunk plan kept within what a function takes on.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { afterEach, describe, expect, it } from 'vitest';
+import { EXIT } from '../../containers/transcoder/src/job-process.js';
+import { type SqsRecord, serveInvocations } from '../../containers/transcoder/src/lambda-runtime.js';
+import { clearSandbox } from '../../containers/transcoder/src/sandbox.js';
+import type { PreparedSource } from '../../containers/transcoder/src/source.js';
+import { fanOutChunks } from '../../containers/transcoder/src/strategies/chunk-fan-out.js';
+import { runTaken, type Verdict } from '../../containers/transcoder/src/worker.js';
+import type { TranscodeJob } from '../../lambdas/core/ports.js';
+
+const logger = new Logger({ serviceName: 'test', logLevel: 'SILENT' });
+const job = (assetId: string): TranscodeJob => ({
+  assetId,
+  source: { bucket: 'ingest', key: `uploads/${assetId}` },
+  outputBucket: 'output',
+});
+const record = (id: string, body: string): SqsRecord => ({
+  messageId: id,
+  receiptHandle: `r-${id}`,
+  body,
+  attributes: { ApproximateReceiveCount: '1' },
+});
+
+describe('a taken job’s verdict (runTaken, shared by the worker and the function)', () => {
+  const verdict = (code: number | Error, body = JSON.stringify(job('a1')), refusal?: string) =>
+    runTaken(
+      {
+        env: {},
+        logger,
+        checkJob: async () => {
+          if (code instanceof Error) throw code;
+          return refusal;
+        },
+        runJob: async () => code as number,
+      },
+      { id: 'm1', body, receiveCount: 1 },
+    );
+
+  it('deletes what ended or was settled, retries what failed, hands off what was too long', async () => {
+    expect(await verdict(EXIT.done)).toBe('delete');
+    expect(await verdict(EXIT.settled)).toBe('delete');
+    expect(await verdict(EXIT.failed)).toBe('retry');
+    expect(await verdict(137)).toBe('retry');
+    expect(await verdict(EXIT.handoff)).toBe('handoff');
+  });
+
+  it('leaves what is not a job to the receive limit, retries an unchecked job and deletes a refused one', async () => {
+    expect(await verdict(EXIT.done, 'not json')).toBe('leave');
+    expect(await verdict(EXIT.done, JSON.stringify({ assetId: 'a1' }))).toBe('leave');
+    expect(await verdict(new Error('table unreachable'))).toBe('retry');
+    expect(await verdict(EXIT.done, undefined, 'The asset is ready')).toBe('delete');
+  });
+});
+
+/** A Runtime API: hands out the queued events one `next` at a time, and records what the function answers. */
+class RuntimeApi {
+  readonly answers: { id: string; kind: 'response' | 'error'; body: unknown }[] = [];
+  private readonly events: string[] = [];
+  private waiting?: ServerResponse;
+  private server?: Server;
+  private served = 0;
+
+  async start(): Promise<string> {
+    this.server = createServer((req, res) => this.handle(req, res));
+    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
+    return `127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  push(event: unknown): void {
+    this.events.push(JSON.stringify(event));
+    this.deliver();
+  }
+
+  async stop(): Promise<void> {
+    this.waiting?.destroy();
+    this.server?.closeAllConnections();
+    await new Promise((resolve) => this.server?.close(resolve));
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse): void {
+    if (req.method === 'GET' && req.url === '/2018-06-01/runtime/invocation/next') {
+      this.waiting = res;
+      this.deliver();
+      return;
+    }
+    const match = /^\/2018-06-01\/runtime\/invocation\/([^/]+)\/(response|error)$/.exec(req.url ?? '');
+    let body = '';
+    req.on('data', (chunk) => (body += chunk));
+    req.on('end', () => {
+      if (!match) res.writeHead(404).end();
+      else {
+        this.answers.push({ id: match[1] as string, kind: match[2] as 'response' | 'error', body: JSON.parse(body) });
+        res.writeHead(202).end();
+      }
+    });
+  }
+
+  private deliver(): void {
+    const event = this.waiting && this.events.shift();
+    if (!event || !this.waiting) return;
+    this.waiting.writeHead(200, { 'Lambda-Runtime-Aws-Request-Id': `req-${++this.served}` }).end(event);
+    this.waiting = undefined;
+  }
+}
+
+describe('the Runtime API loop (serveInvocations)', () => {
+  let api: RuntimeApi;
+  afterEach(async () => api?.stop());
+
+  async function serve(events: unknown[], verdicts: Record<string, Verdict>, opts: { handOffFails?: boolean } = {}) {
+    api = new RuntimeApi();
+    const runtimeApi = await api.start();
+    const log: string[] = [];
+    for (const event of events) api.push(event);
+    const stopping = () => api.answers.length >= events.length;
+    await serveInvocations({
+      runtimeApi,
+      logger,
+      runRecord: async (r) => {
+        log.push(`run ${r.messageId}`);
+        return verdicts[r.messageId] ?? 'delete';
+      },
+      retryNow: async (r) => void log.push(`retry ${r.receiptHandle}`),
+      handOff: async (r) => {
+        if (opts.handOffFails) throw new Error('queue unreachable');
+        log.push(`handoff ${r.body}`);
+      },
+      between: async () => void log.push('between'),
+      stopping,
+    });
+    return log;
+  }
+
+  it('answers each invocation with the messages that failed, after clearing the sandbox', async () => {
+    const event = {
+      Records: [record('ok', '{}'), record('bad', '{}'), record('long', '{"assetId":"x"}'), record('junk', '{}')],
+    };
+    const log = await serve([event, { Records: [record('next', '{}')] }], {
+      bad: 'retry',
+      long: 'handoff',
+      junk: 'leave',
+    });
+    expect(api.answers).toEqual([
+      {
+        id: 'req-1',
+        kind: 'response',
+        body: { batchItemFailures: [{ itemIdentifier: 'bad' }, { itemIdentifier: 'junk' }] },
+      },
+      { id: 'req-2', kind: 'response', body: { batchItemFailures: [] } },
+    ]);
+    // The failed job is visible again at once; the long one goes to the workers as it came; `leave` changes nothing.
+    expect(log).toEqual([
+      'run ok',
+      'run bad',
+      'retry r-bad',
+      'run long',
+      'handoff {"assetId":"x"}',
+      'run junk',
+      'between',
+      'run next',
+      'between',
+    ]);
+  });
+
+  it('fails a job it could not hand off, so it comes back', async () => {
+    const log = await serve([{ Records: [record('long', '{}')] }], { long: 'handoff' }, { handOffFails: true });
+    expect(api.answers[0]?.body).toEqual({ batchItemFailures: [{ itemIdentifier: 'long' }] });
+    expect(log).toContain('retry r-long');
+  });
+
+  it('answers the keep-warm ping at once, running nothing', async () => {
+    const log = await serve([{ keepWarm: true }], {});
+    expect(api.answers).toEqual([{ id: 'req-1', kind: 'response', body: {} }]);
+    expect(log).toEqual([]);
+  });
+
+  it('reports an event that is not from its queue as the invocation’s error, and takes the next', async () => {
+    const log = await serve([{ hello: 'world' }, { Records: [record('ok', '{}')] }], {});
+    expect(api.answers.map((a) => a.kind)).toEqual(['error', 'response']);
+    expect(api.answers[0]?.body).toMatchObject({ errorMessage: expect.stringMatching(/only SQS events/) });
+    expect(log).toEqual(['run ok', 'between']); // nothing ran for the first: nothing to clear
+  });
+});
+
+describe('clearing the sandbox between invocations (clearSandbox)', () => {
+  const made: string[] = [];
+  const children: ChildProcess[] = [];
+  afterEach(() => {
+    for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+    for (const child of children.splice(0)) child.kill('SIGKILL');
+  });
+  const folder = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sandbox-test-'));
+    made.push(dir);
+    return dir;
+  };
+
+  /** A /proc of `[pid, ppid, uid]` rows. */
+  function fakeProc(rows: [number, number, number][]): string {
+    const root = folder();
+    for (const [pid, ppid, uid] of rows) {
+      mkdirSync(join(root, String(pid)));
+      writeFileSync(
+        join(root, String(pid), 'status'),
+        `Name:\tx\nPPid:\t${ppid}\nUid:\t${uid}\t${uid}\t${uid}\t${uid}\n`,
+      );
+    }
+    mkdirSync(join(root, 'self')); // not a pid: skipped
+    return root;
+  }
+
+  it('kills every process of its user but itself, its ancestors and the job process; empties /tmp', async () => {
+    // 1 init (root) → 7 Lambda's init (user 993) → 10 the runtime → 11 job process, 12 an ffmpeg it left;
+    // 20 an orphan of a crashed job (reparented to 7); 30 another user's process.
+    const procRoot = fakeProc([
+      [1, 0, 0],
+      [7, 1, 993],
+      [10, 7, 993],
+      [11, 10, 993],
+      [12, 11, 993],
+      [20, 7, 993],
+      [30, 1, 994],
+    ]);
+    const tmp = folder();
+    const jobTmp = join(tmp, 'gamma-job-1');
+    mkdirSync(join(jobTmp, 'work'), { recursive: true });
+    writeFileSync(join(jobTmp, 'work', 'segment.ts'), 'x');
+    writeFileSync(join(tmp, 'left-by-ffmpeg.bin'), 'x');
+    mkdirSync(join(tmp, 'gamma-transcode-abc'));
+    const signalled: number[] = [];
+    const { killed } = await clearSandbox({
+      procRoot,
+      self: 10,
+      kill: (pid) => void signalled.push(pid),
+      keepPids: () => [11],
+      tmp,
+      keepDirs: () => [jobTmp],
+    });
+    expect(killed.sort()).toEqual([12, 20]);
+    expect(signalled.sort()).toEqual([12, 20]);
+    expect(readdirSync(tmp)).toEqual(['gamma-job-1']);
+    expect(readdirSync(jobTmp)).toEqual([]);
+  });
+
+  it('with scope descendants (the local stand-in), spares what is not its own', async () => {
+    const procRoot = fakeProc([
+      [7, 1, 0],
+      [10, 7, 0],
+      [11, 10, 0],
+      [12, 11, 0],
+      [20, 7, 0],
+    ]);
+    const { killed } = await clearSandbox({
+      procRoot,
+      self: 10,
+      kill: () => {},
+      keepPids: () => [11],
+      tmp: folder(),
+      scope: 'descendants',
+    });
+    expect(killed).toEqual([12]);
+  });
+
+  it('kills a real process a job left behind, and spares the kept one', async () => {
+    const left = spawn('sleep', ['30'], { stdio: 'ignore' });
+    const kept = spawn('sleep', ['30'], { stdio: 'ignore' });
+    children.push(left, kept);
+    const exited = new Promise((resolve) => left.on('exit', (_code, signal) => resolve(signal)));
+    const tmp = folder();
+    writeFileSync(join(tmp, 'x'), 'x');
+    const { killed } = await clearSandbox({ keepPids: () => [kept.pid as number], tmp, scope: 'descendants' });
+    expect(killed).toContain(left.pid);
+    expect(killed).not.toContain(kept.pid);
+    expect(await exited).toBe('SIGKILL');
+    expect(kept.exitCode).toBeNull();
+    expect(existsSync(join(tmp, 'x'))).toBe(false);
+  });
+});
+
+describe('chunks in a function', () => {
+  const source = (durationSeconds: number) =>
+    ({
+      probe: { durationSeconds, file: { container_format: 'mov,mp4,m4a,3gp,3g2,mj2' } },
+      plan: { video: {}, segmentSeconds: 6 },
+    }) as unknown as PreparedSource;
+  const chunking = { workers: 'queue', maxChunks: 32, minChunkSeconds: 12, firstChunkSegments: 1 } as const;
+
+  it('plans no chunk longer than the function takes on, whatever the worker count', () => {
+    const chunks = fanOutChunks(chunking, source(12 * 3600), 600) ?? [];
+    expect(chunks.length).toBeGreaterThan(32);
+    expect(Math.max(...chunks.map((c) => c.durationSeconds))).toBeLessThanOrEqual(600);
+    // Without the limit (Fargate workers), as many chunks as workers.
+    expect(fanOutChunks(chunking, source(12 * 3600))).toHaveLength(32);
+  });
+});
