@@ -270,13 +270,16 @@ export function functionModel(m: Measured, sourceS: number, workers: number, c: 
   const slots = Math.min(workers, chunks.length);
   const freeAt = Array.from({ length: slots }, (_, j) => (j === 0 ? q.firstPlayableS : opensAt(j) + cold));
   let encodedS = 0;
+  const used = new Set<number>();
   for (const chunk of later) {
     const j = freeAt.indexOf(Math.min(...freeAt));
     const start = Math.max(sentS, freeAt[j] as number);
     freeAt[j] = start + chunkJobSeconds(m, f, chunk.durationSeconds);
     encodedS = Math.max(encodedS, freeAt[j] as number);
+    if (j > 0) used.add(j);
   }
-  const coldStarts = Math.min(later.length, slots - 1);
+  // A sandbox that finished its chunk takes the next one warm: only the sandboxes used were started.
+  const coldStarts = used.size;
   const readyS = Math.max(q.firstPlayableS, encodedS) + q.publishS;
   // Every cold start is billed (Lambda bills the INIT phase), counted in the busy time.
   return { ...q, readyS, firstPlayableColdS, coldStarts, busyS: q.busyS + coldStarts * cold };

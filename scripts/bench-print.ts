@@ -10,6 +10,8 @@ import {
   type Constants,
   chunkTasksModel,
   costPerSourceMinute,
+  functionAtRestUsdPerMonth,
+  functionModel,
   type Measured,
   PRICES,
   queueModel,
@@ -68,6 +70,7 @@ export function modelTable(m: Measured, c: Constants = AWS) {
     sourceS,
     rows: MODEL_WORKERS.map((workers) => ({
       workers,
+      fn: functionModel(m, sourceS, workers, c),
       queue: queueModel(m, sourceS, workers, c),
       tasks: chunkTasksModel(m, sourceS, workers, c),
     })),
@@ -145,51 +148,65 @@ export function printAll(r: BenchResults): void {
 
   const table = modelTable(m);
   console.log(
-    `\nAWS model (scripts/bench-model.ts; ${AWS.vcpu}-vCPU workers, all of them running; chunk tasks on ` +
-      `${AWS.taskVcpu} vCPU). Measured locally: ` +
+    `\nAWS model (scripts/bench-model.ts). The default: the transcode function (${AWS.lambdaVcpu} vCPU sandboxes; ` +
+      `"workers" is its maximum concurrency; a cold start ${AWS.lambdaColdStartS} s stated). Beside it: Fargate queue ` +
+      `workers (${AWS.vcpu} vCPU, all running) and chunk tasks (${AWS.taskVcpu} vCPU). Measured locally: ` +
       (gamma
-        ? `${sourceSeconds}s source on ${gamma.workers} local workers (${r.chunkWorkers}): first playable ` +
+        ? `${sourceSeconds}s source on ${gamma.workers} local sandboxes/workers (${r.chunkWorkers}): first playable ` +
           `${gamma.firstPlayable.toFixed(1)} s, ready ${gamma.ready.toFixed(1)} s`
         : 'not run (--no-platform)'),
   );
   console.log(
-    `${'source'.padEnd(8)}${'workers'.padStart(8)}${'chunks'.padStart(8)}${'first playable s'.padStart(18)}${'ready s'.padStart(9)}` +
-      `${'planned s'.padStart(11)}${'chunk s'.padStart(9)}${'chunk job s'.padStart(13)}   chunk tasks: playable / ready s`,
+    `${'source'.padEnd(8)}${'workers'.padStart(8)}${'chunks'.padStart(8)}${'first playable s'.padStart(18)}` +
+      `${'(cold)'.padStart(8)}${'ready s'.padStart(9)}${'planned s'.padStart(11)}${'chunk s'.padStart(9)}` +
+      `${'chunk job s'.padStart(13)}   queue workers: playable / ready s   chunk tasks: playable / ready s`,
   );
   for (const { sourceS, rows: modelRows } of table) {
-    for (const { workers, queue: q, tasks } of modelRows) {
+    for (const { workers, fn: f, queue: q, tasks } of modelRows) {
       console.log(
-        `${`${sourceS / 60} min`.padEnd(8)}${String(workers).padStart(8)}${String(q.chunks).padStart(8)}` +
-          `${cell(q.firstPlayableS, 18)}${cell(q.readyS, 9, 0)}${cell(q.plannedS, 11)}${cell(q.chunkS, 9, 0)}` +
-          `${cell(q.chunkJobS, 13)}   ${tasks.firstPlayableS.toFixed(0)} / ${tasks.readyS.toFixed(0)}`,
+        `${`${sourceS / 60} min`.padEnd(8)}${String(workers).padStart(8)}${String(f.chunks).padStart(8)}` +
+          `${cell(f.firstPlayableS, 18)}${cell(f.firstPlayableColdS, 8)}${cell(f.readyS, 9, 0)}` +
+          `${cell(f.plannedS, 11)}${cell(f.chunkS, 9, 0)}${cell(f.chunkJobS, 13)}` +
+          `   ${`${q.firstPlayableS.toFixed(1)} / ${q.readyS.toFixed(0)}`.padStart(31)}` +
+          `   ${tasks.firstPlayableS.toFixed(0)} / ${tasks.readyS.toFixed(0)}`,
       );
     }
   }
   const at = (sourceS: number, workers: number) =>
-    table.find((t) => t.sourceS === sourceS)?.rows.find((x) => x.workers === workers)?.queue;
-  const worstFirst = Math.max(...table.flatMap((t) => t.rows.map((x) => x.queue.firstPlayableS)));
+    table.find((t) => t.sourceS === sourceS)?.rows.find((x) => x.workers === workers)?.fn;
+  const worstFirst = Math.max(...table.flatMap((t) => t.rows.map((x) => x.fn.firstPlayableS)));
+  const worstCold = Math.max(...table.flatMap((t) => t.rows.map((x) => x.fn.firstPlayableColdS)));
   console.log(
-    `targets: first playable ≤ ${TARGETS.firstPlayableS} s for any length: worst ${worstFirst.toFixed(1)} s; 10 min ready ≤ ` +
+    `targets: first playable ≤ ${TARGETS.firstPlayableS} s for any length: worst ${worstFirst.toFixed(1)} s ` +
+      `(${worstCold.toFixed(1)} s when the keep-warm sandbox is gone); 10 min ready ≤ ` +
       `${TARGETS.ready10minAt32S} s on 32: ${at(600, 32)?.readyS.toFixed(0)} s; 2 h ready ≤ ${TARGETS.ready2hAt256S} s on 256: ` +
       `${at(7200, 256)?.readyS.toFixed(0)} s`,
   );
 
   const cost = costPerSourceMinute(m, 600, 32);
-  const ratio = cost.gamma_queue_with_warm_idle / cost.mediaconvert_basic;
-  // The monthly volume from which the warm workers' idle time keeps the default path within the cost target.
-  const headroom = TARGETS.costRatio * cost.mediaconvert_basic - cost.gamma_queue_busy;
-  const breakEven = headroom > 0 ? warmWorkersUsdPerMonth() / headroom : Number.POSITIVE_INFINITY;
+  const ratio = cost.gamma_function / cost.mediaconvert_basic;
+  // The monthly volume from which what the default path costs at rest (its keep-warm pings) keeps it within target.
+  const headroom = TARGETS.costRatio * cost.mediaconvert_basic - cost.gamma_function_busy;
+  const breakEven = headroom > 0 ? functionAtRestUsdPerMonth() / headroom : Number.POSITIVE_INFINITY;
   const usd = (n: number) => `$${n.toFixed(4)}`;
   console.log(
-    `\n$ per source minute (10 min source, 32 workers; list prices of ${PRICES.date}): queue workers busy ` +
-      `${usd(cost.gamma_queue_busy)}; with ${AWS.warmWorkers} warm worker(s) idle over ${AWS.monthlySourceMinutes} ` +
-      `source min/month ${usd(cost.gamma_queue_with_warm_idle)}; chunk tasks ${usd(cost.gamma_chunk_tasks)}; ` +
-      `MediaConvert basic ${usd(cost.mediaconvert_basic)}. Default path / MediaConvert: ${ratio.toFixed(3)} ` +
-      `(target ≤ ${TARGETS.costRatio}, met from ${Math.ceil(breakEven)} source min/month); warm workers at rest ` +
-      `${usd(warmWorkersUsdPerMonth())}/month`,
+    `\n$ per source minute (10 min source, 32 workers; list prices of ${PRICES.date}): transcode function ` +
+      `${usd(cost.gamma_function_busy)} busy, ${usd(cost.gamma_function)} with its keep-warm pings over ` +
+      `${AWS.monthlySourceMinutes} source min/month (${usd(functionAtRestUsdPerMonth())}/month at rest); queue ` +
+      `workers busy ${usd(cost.gamma_queue_busy)}, with ${AWS.warmWorkers} warm worker(s) idle ` +
+      `${usd(cost.gamma_queue_with_warm_idle)} (${usd(warmWorkersUsdPerMonth())}/month at rest); chunk tasks ` +
+      `${usd(cost.gamma_chunk_tasks)}; MediaConvert basic ${usd(cost.mediaconvert_basic)}. Default path / ` +
+      `MediaConvert: ${ratio.toFixed(3)} (target ≤ ${TARGETS.costRatio}` +
+      (Number.isFinite(breakEven)
+        ? `, met from ${Math.ceil(breakEven)} source min/month)`
+        : ', not met at any volume)'),
   );
 
-  const byLength = (pick: (q: ReturnType<typeof queueModel>) => number) =>
+  const byLength = (pick: (f: ReturnType<typeof functionModel>) => number) =>
+    Object.fromEntries(
+      table.map((t) => [keyOf(t.sourceS), Object.fromEntries(t.rows.map((x) => [x.workers, round(pick(x.fn), 1)]))]),
+    );
+  const byLengthQueue = (pick: (q: ReturnType<typeof queueModel>) => number) =>
     Object.fromEntries(
       table.map((t) => [keyOf(t.sourceS), Object.fromEntries(t.rows.map((x) => [x.workers, round(pick(x.queue), 1)]))]),
     );
@@ -240,14 +257,18 @@ export function printAll(r: BenchResults): void {
     single_pass_cpu_per_wall_core: round(utilisation, 3),
     ...Object.fromEntries(Object.entries(d).map(([k, v]) => [k, typeof v === 'number' ? round(v, 4) : v])),
     model_constants: AWS,
-    model_first_playable_s: byLength((q) => q.firstPlayableS),
-    model_ready_s: byLength((q) => q.readyS),
-    model_chunks: byLength((q) => q.chunks),
+    model_first_playable_s: byLength((f) => f.firstPlayableS),
+    model_first_playable_cold_s: byLength((f) => f.firstPlayableColdS),
+    model_ready_s: byLength((f) => f.readyS),
+    model_chunks: byLength((f) => f.chunks),
+    model_queue_workers_first_playable_s: byLengthQueue((q) => q.firstPlayableS),
+    model_queue_workers_ready_s: byLengthQueue((q) => q.readyS),
     model_chunk_tasks_first_playable_s: byLengthTasks((x) => x.firstPlayableS),
     model_chunk_tasks_ready_s: byLengthTasks((x) => x.readyS),
     cost_usd_per_source_min: Object.fromEntries(Object.entries(cost).map(([k, v]) => [k, round(v, 5)])),
     cost_ratio_default_to_mediaconvert: round(ratio, 4),
     cost_target_met_from_source_min_per_month: Number.isFinite(breakEven) ? Math.ceil(breakEven) : null,
+    function_at_rest_usd_per_month: round(functionAtRestUsdPerMonth(), 4),
     warm_workers_usd_per_month: round(warmWorkersUsdPerMonth()),
     prices: PRICES,
   };

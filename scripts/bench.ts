@@ -109,8 +109,10 @@ async function measurePairs(
 async function measureGamma(platform: Platform, source: string): Promise<LocalRun> {
   const client = new GammaClient(platform.config);
   const upload = await client.createUpload();
-  // The queue workers and their job processes live on: their CPU is read from their own /proc figures.
-  const cpu = await cpuMeter(() => withDescendants(platform.workers?.pids() ?? []));
+  // The function's sandboxes, the queue workers and their job processes live on: their CPU is read from their own
+  // /proc figures.
+  const runners = [platform.transcodeFunction, platform.workers].flatMap((r) => (r ? [r] : []));
+  const cpu = await cpuMeter(() => withDescendants(runners.flatMap((r) => r.pids())));
   await client.put(upload.url, source);
   const t0 = performance.now();
   const since = () => (performance.now() - t0) / 1000;
@@ -131,10 +133,11 @@ async function measureGamma(platform: Platform, source: string): Promise<LocalRu
   }
   if (ready === undefined) throw new Error('The asset did not become ready in 30 minutes');
   // A job's CPU is counted once its process (and its ffmpeg) has been reaped.
-  while (platform.agent.runningTasks().length > 0 || (platform.workers?.running().length ?? 0) > 0) {
+  while (platform.agent.runningTasks().length > 0 || runners.some((r) => r.running().length > 0)) {
     await new Promise((r) => setTimeout(r, 50));
   }
-  const taken = platform.workers?.taken.filter((j) => j.assetId === assetId) ?? [];
+  // A job handed off ran again on a worker: its CPU is in both lines, counted once each.
+  const taken = runners.flatMap((r) => r.taken.filter((j) => j.assetId === assetId));
   const total = await cpu();
   return {
     ...{ firstPlayable: firstPlayable ?? ready, ready, cpu: total, jobs: taken.length || 1, workers: localWorkers },

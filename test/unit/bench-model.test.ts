@@ -6,9 +6,12 @@ import {
   chunkTasksModel,
   costPerSourceMinute,
   fargateUsdPerSecond,
+  functionAtRestUsdPerMonth,
+  functionModel,
   type Measured,
   mediaconvertUsdPerSourceMinute,
   onWorker,
+  PRICES,
   queueChunks,
   queueModel,
   warmWorkersUsdPerMonth,
@@ -124,6 +127,56 @@ describe('chunk tasks', () => {
     expect(row.chunks).toBe(10);
     expect(row.firstPlayableS).toBeGreaterThan(AWS.coldStartS);
     expect(chunkTasksModel(measured, 7200, 64).chunks).toBe(16);
+  });
+});
+
+describe('the transcode function (the default)', () => {
+  /** A new sandbox: the stated start, then two loads of the bundle (the runtime's, its job process's) on one vCPU. */
+  const cold = AWS.lambdaColdStartS + (2 * measured.jobStartCpuS) / AWS.parallelEfficiency;
+
+  it('plays after the same time whatever the length, and a cold sandbox adds its start', () => {
+    for (const w of WORKERS) {
+      const row = functionModel(measured, 7200, w);
+      expect(row.firstPlayableS).toBeCloseTo(functionModel(measured, 600, w).firstPlayableS, 9);
+      expect(row.firstPlayableColdS - row.firstPlayableS).toBeCloseTo(cold, 9);
+    }
+    // On 6 vCPU its chunk 0 is quicker than a 4-vCPU worker's, and its pick-up is the event source's.
+    const worker = queueModel(measured, 600, 32);
+    expect(functionModel(measured, 600, 32).firstPlayableS).toBeLessThan(worker.firstPlayableS);
+  });
+
+  it('starts the chunk jobs as the event source opens sandboxes: five at once, then five a second', () => {
+    const row = functionModel(measured, 7200, 256);
+    // Later than if every sandbox were open and started at once (the queue path's figure on 6 vCPU)...
+    const allOpen = queueModel(measured, 7200, 256, { ...AWS, vcpu: 6, warmPickupS: AWS.lambdaPickupS });
+    expect(row.readyS).toBeGreaterThan(allOpen.readyS + cold);
+    // ...but a sandbox that finished its chunk takes another before the last ones open (255 − 4) / 5 s in.
+    expect(row.coldStarts).toBeGreaterThan(AWS.lambdaStartConcurrency);
+    expect(row.coldStarts).toBeLessThan(255);
+    // Where the sandboxes are not the limit (4 of them), the chunks wait for one another instead.
+    const few = functionModel(measured, 600, 4);
+    expect(few.readyS).toBeGreaterThan((600 * 1.2) / (AWS.lambdaVcpu * AWS.parallelEfficiency) / 4);
+    // The first job's sandbox is free again before new ones have started: it takes chunk 1, two more start cold.
+    expect(few.coldStarts).toBe(2);
+    // One chunk: the whole source in one job, nothing cold but (perhaps) the first.
+    expect(functionModel(measured, 600, 1).coldStarts).toBe(0);
+  });
+
+  it('prices its busy seconds, each cold start, a request per job and its keep-warm pings', () => {
+    const cost = costPerSourceMinute(measured, 600, 32);
+    const row = functionModel(measured, 600, 32);
+    const perSecond = AWS.lambdaMemoryGb * PRICES.lambdaArmGbSecond;
+    expect(row.busyS).toBeCloseTo(
+      queueModel(measured, 600, 32, { ...AWS, vcpu: 6, warmPickupS: AWS.lambdaPickupS }).busyS + row.coldStarts * cold,
+      9,
+    );
+    expect(row.coldStarts).toBeGreaterThan(0);
+    expect(cost.gamma_function_busy).toBeCloseTo((row.busyS * perSecond + row.chunks * 2e-7) / 10, 12);
+    expect(functionAtRestUsdPerMonth()).toBeCloseTo(8640 * (0.01 * perSecond + 2e-7), 9);
+    expect(cost.gamma_function - cost.gamma_function_busy).toBeCloseTo(
+      functionAtRestUsdPerMonth() / AWS.monthlySourceMinutes,
+      12,
+    );
   });
 });
 

@@ -3,8 +3,17 @@
  * lambda-runtime.ts) against a Runtime API played here, the verdicts a taken job gets (worker.ts `runTaken`), the
  * sandbox cleared between invocations (sandbox.ts), and the chunk plan kept within what a function takes on.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -285,6 +294,37 @@ describe('clearing the sandbox between invocations (clearSandbox)', () => {
     expect(await exited).toBe('SIGKILL');
     expect(kept.exitCode).toBeNull();
     expect(existsSync(join(tmp, 'x'))).toBe(false);
+  });
+});
+
+describe('node installed execute-only (the Dockerfile), as the function runs it: one user for node and ffmpeg', () => {
+  // Needs root to install the copies as root's and to run them as another user (`nobody`), as Lambda runs the image.
+  it.skipIf(process.getuid?.() !== 0)('keeps a same-user child out of the runtime’s environment', () => {
+    const dir = mkdtempSync('/tmp/gamma-node-mode-');
+    try {
+      chmodSync(dir, 0o755);
+      // The child reads its parent's environment, as a hostile ffmpeg would try to.
+      const script = `const { spawnSync } = require('node:child_process');
+        const r = spawnSync('cat', ['/proc/' + process.pid + '/environ']);
+        console.log(r.status === 0 ? String(r.stdout.includes('GAMMA_SECRET_MARK')) : 'denied');`;
+      const readWith = (mode: number) => {
+        const node = join(dir, `node-${mode.toString(8)}`);
+        copyFileSync(process.execPath, node);
+        chmodSync(node, mode);
+        const run = spawnSync(node, ['-e', script], {
+          uid: 65534,
+          gid: 65534,
+          cwd: dir,
+          env: { GAMMA_SECRET_MARK: 'credentials', PATH: process.env.PATH },
+          encoding: 'utf8',
+        });
+        return run.stdout.trim();
+      };
+      expect(readWith(0o755)).toBe('true'); // a readable node leaks it
+      expect(readWith(0o711)).toBe('denied'); // execute-only: non-dumpable, its environ is root's
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
