@@ -4,7 +4,7 @@
  * its source (README, "How fast"). Pure: no I/O, so the figures can be checked by hand and are unit-tested
  * (test/unit/bench-model.test.ts).
  */
-import { type Chunk, planChunks, QUEUE_WORKER_DEFAULTS } from '../lambdas/core/domain/chunks.js';
+import { type Chunk, chunksWithin, planChunks, QUEUE_WORKER_DEFAULTS } from '../lambdas/core/domain/chunks.js';
 import { FIRST_SEGMENT_SECONDS } from '../lambdas/core/domain/ladder.js';
 
 /**
@@ -87,6 +87,8 @@ export const AWS = {
    */
   lambdaVcpu: 6,
   lambdaMemoryGb: 10,
+  /** The most source one job there takes on (TranscodeFunction `handoffAfter`): chunks are planned no longer. */
+  lambdaHandoffAfterS: 600,
   lambdaPickupS: 0.2,
   /**
    * A new sandbox's start before the runtime runs (the image's lazily loaded layers, the sandbox): stated, as it
@@ -255,8 +257,10 @@ const sandboxStartS = (m: Measured, c: Constants) => c.lambdaColdStartS + onWork
  */
 export function functionModel(m: Measured, sourceS: number, workers: number, c: Constants = AWS): FunctionModelRow {
   const f = asFunction(c);
-  const q = queueModel(m, sourceS, workers, f);
-  const chunks = queueChunks(f, sourceS, workers);
+  // Planned as the first job plans it there: a chunk per sandbox, and more where one would pass the limit.
+  const planned = Math.max(workers, chunksWithin(sourceS, c.segmentS, c.lambdaHandoffAfterS));
+  const q = queueModel(m, sourceS, planned, f);
+  const chunks = queueChunks(f, sourceS, planned);
   const later = chunks.slice(1);
   const cold = sandboxStartS(m, c);
   const firstPlayableColdS = q.firstPlayableS + cold;

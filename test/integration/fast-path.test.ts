@@ -143,17 +143,32 @@ describe('the transcode function (chunkWorkers=queue, jobRuntime lambda)', () =>
     await expectSinglePassStructure(outputCheck(platform, s3, ts, seconds, dir, 30), assetId);
   });
 
-  it('hands a single pass longer than the function takes on to the workers, which make it ready', async () => {
+  it('hands a single pass longer than the function takes on to the workers; a worker killed mid-encode re-runs it', async () => {
     // 40 s of MPEG-TS: not chunked, and over the local function's 30 s (on AWS, 10 minutes).
     const seconds = 40;
-    const ts = await makeClip(join(dir, 'longer.ts'), { width: 320, height: 240, seconds, fps: 30, audioCodec: 'mp2' });
+    const ts = await makeClip(join(dir, 'longer.ts'), {
+      width: 1280,
+      height: 720,
+      seconds,
+      fps: 30,
+      audioCodec: 'mp2',
+    });
     const { assetId } = await upload(ts);
+    const victim = await client.until(
+      'a worker to run the handed-off job',
+      async () => workers.running().find((j) => j.assetId === assetId),
+      (job) => job !== undefined,
+      DEADLINE_MS,
+    );
+    await new Promise((r) => setTimeout(r, 3000)); // ffmpeg is encoding
+    expect(workers.kill(victim?.worker as number)).toBe(true);
     const asset = await settled(assetId);
     expect(asset.status, JSON.stringify(asset.errors)).toBe('ready');
     expect(asset.duration).toBeCloseTo(seconds, 0);
-    // The function probed it and handed it off, writing nothing; one worker encoded it.
+    // The function probed it and handed it off, writing nothing; a worker took it, died, and another ran it again.
     expect(runners.taken.filter((j) => j.assetId === assetId).map((j) => j.handedOff)).toEqual([true]);
-    expect(workers.taken.filter((j) => j.assetId === assetId).map((j) => j.chunk)).toEqual([0]);
+    expect(workers.taken.filter((j) => j.assetId === assetId).map((j) => j.receiveCount)).toEqual([1, 2]);
+    await expectSinglePassStructure(outputCheck(platform, s3, ts, seconds, dir, 30), assetId);
   });
 
   it('re-runs alone the chunk of a sandbox killed mid-encode, and the asset still ends ready', async () => {

@@ -158,8 +158,11 @@ describe('the transcode function (the default)', () => {
     expect(few.readyS).toBeGreaterThan((600 * 1.2) / (AWS.lambdaVcpu * AWS.parallelEfficiency) / 4);
     // The first job's sandbox is free again before new ones have started: it takes chunk 1, two more start cold.
     expect(few.coldStarts).toBe(2);
-    // One chunk: the whole source in one job, nothing cold but (perhaps) the first.
-    expect(functionModel(measured, 600, 1).coldStarts).toBe(0);
+    // One sandbox: its chunks one after another, none longer than the function takes on (10 minutes).
+    const one = functionModel(measured, 7200, 1);
+    expect(one.coldStarts).toBe(0);
+    expect(one.chunks).toBe(14);
+    expect(one.chunkS).toBeLessThanOrEqual(AWS.lambdaHandoffAfterS);
   });
 
   it('prices its busy seconds, each cold start, a request per job and its keep-warm pings', () => {

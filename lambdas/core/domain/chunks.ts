@@ -65,6 +65,15 @@ export function planChunks(durationSeconds: number, options: ChunkOptions): Chun
 }
 
 /**
+ * The chunks that keep every one within `maxChunkSeconds` (a runtime's limit, the transcode function's): whole
+ * segments spread over all but a short first chunk are at most one segment over an even share, so an even share of a
+ * segment less than the limit does. The plan takes at least this many chunks, more where there are more workers.
+ */
+export function chunksWithin(durationSeconds: number, segmentSeconds: number, maxChunkSeconds: number): number {
+  return Math.ceil(durationSeconds / (maxChunkSeconds - segmentSeconds)) + 1;
+}
+
+/**
  * Containers ffmpeg seeks in by guessing a byte offset from the bit rate (MPEG transport and program streams, which
  * carry no index): with keyframes far apart its seek there can land past the chunk's start, losing frames, so such a
  * source is encoded in a single pass. Every indexed container (MP4, QuickTime, Matroska, WebM…) is chunked.

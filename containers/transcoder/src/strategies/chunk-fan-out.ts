@@ -21,6 +21,7 @@
 import {
   type Chunk,
   type ChunkPlanRecord,
+  chunksWithin,
   chunkTimeOffset,
   FIRST_CHUNK,
   planChunks,
@@ -52,21 +53,17 @@ export function fanOutChunks(
   const chunks = planChunks(source.probe.durationSeconds, {
     segmentSeconds: source.plan.segmentSeconds,
     ...(source.plan.firstSegmentSeconds && { firstSegmentSeconds: source.plan.firstSegmentSeconds }),
-    workers: Math.max(chunking.maxChunks, chunksWithin(source, maxChunkSeconds)),
+    // As many chunks as workers, and more where one would be longer than its runtime takes on (a function's).
+    workers: Math.max(
+      chunking.maxChunks,
+      maxChunkSeconds === undefined
+        ? 0
+        : chunksWithin(source.probe.durationSeconds, source.plan.segmentSeconds, maxChunkSeconds),
+    ),
     minChunkSeconds: chunking.minChunkSeconds,
     ...(chunking.firstChunkSegments && { firstChunkSegments: chunking.firstChunkSegments }),
   });
   return chunks.length > 1 ? chunks : undefined;
-}
-
-/**
- * As many chunks as workers, and more where one would be longer than its runtime takes on (a function's 15 minutes):
- * whole segments spread over all but the short first chunk are at most one segment over an even share.
- */
-function chunksWithin(source: PreparedSource, maxChunkSeconds: number | undefined): number {
-  if (maxChunkSeconds === undefined) return 0;
-  const share = maxChunkSeconds - source.plan.segmentSeconds;
-  return Math.ceil(source.probe.durationSeconds / share) + 1;
 }
 
 /**
