@@ -153,8 +153,8 @@ export class PipelineStack extends Stack {
                 ecr.Repository.fromRepositoryName(this, 'LocalTranscoderRepository', 'gamma/transcoder'),
                 { tagOrDigest: 'local' },
               ),
-              // Its queue's visibility is the workers' 10 s: the agent extends it while an invocation runs, as the
-              // queue's 16 minutes hold it on AWS, so a killed sandbox's job comes back as soon as a worker's.
+              // Its queue's visibility is the workers' 10 s (the runtime extends it while a job runs), so a killed
+              // sandbox's job comes back as soon as a worker's; on AWS Lambda requires the function's 15 minutes.
               jobFunction: {
                 eventSource: false,
                 maxConcurrency: 4,

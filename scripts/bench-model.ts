@@ -252,8 +252,8 @@ const sandboxStartS = (m: Measured, c: Constants) => c.lambdaColdStartS + onWork
  * The transcode function (jobRuntime 'lambda', the default on AWS): the queue path's jobs on 6-vCPU sandboxes. The
  * first job finds the sandbox the keep-warm ping keeps (`firstPlayableColdS`: when it does not). The chunk jobs need
  * a sandbox each: the event source opens five at once and five more a second (300 a minute) up to `workers` (its
- * maximum concurrency, which the plan's chunk count follows), each new one started cold; a chunk job waits for the
- * first sandbox free.
+ * maximum concurrency, which the plan's chunk count follows), counted from when the chunk jobs are sent, each new one
+ * started cold; a chunk job takes the first sandbox free (a new one, or one that finished its chunk).
  */
 export function functionModel(m: Measured, sourceS: number, workers: number, c: Constants = AWS): FunctionModelRow {
   const f = asFunction(c);
@@ -266,10 +266,11 @@ export function functionModel(m: Measured, sourceS: number, workers: number, c: 
   const firstPlayableColdS = q.firstPlayableS + cold;
   if (later.length === 0) return { ...q, firstPlayableColdS, coldStarts: 0 };
   const perS = c.lambdaScalePerMinute / 60;
-  // Sandbox j (0: the first job's, kept warm) may be opened this long after the first message reached the queue.
-  const opensAt = (j: number) => c.dispatchS + Math.max(0, (j - (c.lambdaStartConcurrency - 1)) / perS);
   const sends = Math.ceil(Math.ceil(later.length / 10) / c.sendConcurrency) * c.writeS;
   const sentS = q.plannedS + sends;
+  // Sandbox j (0: the first job's, kept warm) opens this long after the upload: the event source scales on the
+  // backlog, which the chunk jobs make once sent.
+  const opensAt = (j: number) => sentS + Math.max(0, (j - (c.lambdaStartConcurrency - 1)) / perS);
   // Each sandbox free from: the first once chunk 0 is published; the others once opened and started.
   const slots = Math.min(workers, chunks.length);
   const freeAt = Array.from({ length: slots }, (_, j) => (j === 0 ? q.firstPlayableS : opensAt(j) + cold));

@@ -8,23 +8,16 @@
  * not list in `batchItemFailures`, and leave the rest to the queue. A sandbox that dies (or passes the function's
  * timeout, and is killed as Lambda kills it) fails its invocation; the next invocation starts a new one.
  *
- * One difference, said where it is made: on AWS the queue's visibility covers the function's 15 minutes; locally it
- * is the workers' 10 s, extended here while an invocation runs, so a killed sandbox's job comes back as soon as a
- * killed worker's does.
+ * Locally the queue's visibility is the workers' 10 s (on AWS 16 minutes, which Lambda requires of a mapping's queue):
+ * the runtime extends it while a job runs, as on AWS, so a killed sandbox's job comes back as soon as a killed
+ * worker's does.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import {
-  ChangeMessageVisibilityCommand,
-  DeleteMessageCommand,
-  GetQueueAttributesCommand,
-  type Message,
-  ReceiveMessageCommand,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
+import { DeleteMessageCommand, type Message, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { signalGroup } from './fargate-agent.js';
 import type { Scratch } from './scratch.js';
 import { followJobLog, type JobHolder, type TakenJob } from './worker-service.js';
@@ -73,7 +66,6 @@ export class LocalTranscodeFunction {
   private env: Record<string, string> = {};
   private timeoutMs = 900_000;
   private queueUrl = '';
-  private visibility = 10;
   private loops: Promise<void>[] = [];
 
   constructor(private readonly options: LambdaAgentOptions) {}
@@ -87,10 +79,6 @@ export class LocalTranscodeFunction {
     const queueUrl = this.env.WORK_QUEUE_URL;
     if (!queueUrl) throw new Error(`The function ${this.options.functionName} names no WORK_QUEUE_URL`);
     this.queueUrl = queueUrl;
-    const { Attributes } = await this.sqs.send(
-      new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['VisibilityTimeout'] }),
-    );
-    this.visibility = Number(Attributes?.VisibilityTimeout ?? 30);
     for (let slot = 0; slot < (this.options.concurrency ?? 2); slot++) this.loops.push(this.serve());
   }
 
@@ -128,7 +116,10 @@ export class LocalTranscodeFunction {
       try {
         if (!sandbox || sandbox.exited) sandbox = await this.launch();
         await sandbox.ready;
-        if (sandbox.exited || !sandbox.next) continue; // died before its first `next`: a new one
+        if (sandbox.exited || !sandbox.next) {
+          await new Promise((r) => setTimeout(r, 500)); // died before its first `next`: a new one, not at once
+          continue;
+        }
         const { Messages = [] } = await this.sqs.send(
           new ReceiveMessageCommand({
             QueueUrl: this.queueUrl,
@@ -160,18 +151,7 @@ export class LocalTranscodeFunction {
         'Lambda-Runtime-Invoked-Function-Arn': `arn:aws:lambda:local:000000000000:function:${this.options.functionName}`,
       })
       .end(JSON.stringify({ Records: messages.map((m) => this.record(m)) }));
-    // Held while it runs (the queue's 16 minutes on AWS), and the function's timeout kills it as Lambda would.
-    const extend = () =>
-      Promise.all(
-        messages.map((m) =>
-          this.sqs.send(
-            new ChangeMessageVisibilityCommand({
-              ...{ QueueUrl: this.queueUrl, ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: this.visibility },
-            }),
-          ),
-        ),
-      ).catch(() => {});
-    const heartbeat = setInterval(extend, (this.visibility * 1000) / 3);
+    // The function's timeout kills it as Lambda would (the runtime holds its messages meanwhile, as on AWS).
     const timeout = setTimeout(() => {
       this.log(`sandbox ${sandbox.id} timed out after ${this.timeoutMs / 1000} s`);
       signalGroup(sandbox.child, 'SIGKILL');
@@ -180,7 +160,6 @@ export class LocalTranscodeFunction {
     try {
       result = await outcome;
     } finally {
-      clearInterval(heartbeat);
       clearTimeout(timeout);
       sandbox.invocation = undefined;
     }

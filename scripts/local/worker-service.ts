@@ -173,5 +173,11 @@ export function followJobLog(holder: JobHolder, line: string, taken: TakenJob[],
 }
 
 const HANDED_OFF = 'A job is longer than this runtime takes; it goes to the workers';
-/** worker.ts `runTaken`'s lines for a job that ended, either way. */
-const LET_GO = new Set(['Finished a job', 'A job failed; it goes back on the queue', HANDED_OFF]);
+/** worker.ts `runTaken`'s lines for a job it let go: ended either way, handed off, refused or not checked. */
+const LET_GO = new Set([
+  'Finished a job',
+  'A job failed; it goes back on the queue',
+  HANDED_OFF,
+  'Refused a job its asset does not agree with',
+  'Could not check a job; it goes back on the queue',
+]);

@@ -301,7 +301,7 @@ describe('fargate transcoder', () => {
       FunctionName: { Ref: fn },
       BatchSize: 1,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
-      ScalingConfig: { MaximumConcurrency: 64 },
+      ScalingConfig: { MaximumConcurrency: 32 },
     });
     const [, fnDef] = resources(p, 'AWS::Lambda::Function').find(([id]) => id === fn) ?? [];
     expect(fnDef?.Properties).toMatchObject({
@@ -317,7 +317,7 @@ describe('fargate transcoder', () => {
       HANDOFF_QUEUE_URL: { Ref: workQueue },
       HANDOFF_AFTER_SECONDS: '600',
       CHUNK_WORKERS: 'queue',
-      CHUNK_PARALLELISM: '64',
+      CHUNK_PARALLELISM: '32',
       MEDIA_TOOL_USER: '',
     });
     // One image for the function and the tasks: the same asset, built and pushed once.

@@ -75,6 +75,9 @@ describe('a taken job’s verdict (runTaken, shared by the worker and the functi
 /** A Runtime API: hands out the queued events one `next` at a time, and records what the function answers. */
 class RuntimeApi {
   readonly answers: { id: string; kind: 'response' | 'error'; body: unknown }[] = [];
+
+  /** `deadlineInMs`: each invocation's deadline (Lambda-Runtime-Deadline-Ms) that far from its delivery. */
+  constructor(private readonly deadlineInMs = 900_000) {}
   private readonly events: string[] = [];
   private waiting?: ServerResponse;
   private server?: Server;
@@ -118,7 +121,12 @@ class RuntimeApi {
   private deliver(): void {
     const event = this.waiting && this.events.shift();
     if (!event || !this.waiting) return;
-    this.waiting.writeHead(200, { 'Lambda-Runtime-Aws-Request-Id': `req-${++this.served}` }).end(event);
+    this.waiting
+      .writeHead(200, {
+        'Lambda-Runtime-Aws-Request-Id': `req-${++this.served}`,
+        'Lambda-Runtime-Deadline-Ms': String(Date.now() + this.deadlineInMs),
+      })
+      .end(event);
     this.waiting = undefined;
   }
 }
@@ -127,20 +135,38 @@ describe('the Runtime API loop (serveInvocations)', () => {
   let api: RuntimeApi;
   afterEach(async () => api?.stop());
 
-  async function serve(events: unknown[], verdicts: Record<string, Verdict>, opts: { handOffFails?: boolean } = {}) {
-    api = new RuntimeApi();
+  async function serve(
+    events: unknown[],
+    verdicts: Record<string, Verdict>,
+    opts: { handOffFails?: boolean; deadlineInMs?: number; runMs?: number } = {},
+  ) {
+    api = new RuntimeApi(opts.deadlineInMs);
     const runtimeApi = await api.start();
     const log: string[] = [];
     for (const event of events) api.push(event);
     const stopping = () => api.answers.length >= events.length;
+    let stop: (() => void) | undefined;
     await serveInvocations({
       runtimeApi,
       logger,
       runRecord: async (r) => {
         log.push(`run ${r.messageId}`);
+        // A job that runs until it is stopped (or for runMs): what the deadline guard and the heartbeat see.
+        if (opts.runMs !== undefined) {
+          await new Promise<void>((resolve) => {
+            stop = resolve;
+            setTimeout(resolve, opts.runMs);
+          });
+        }
         return verdicts[r.messageId] ?? 'delete';
       },
       retryNow: async (r) => void log.push(`retry ${r.receiptHandle}`),
+      extend: async (r) => void log.push(`extend ${r.receiptHandle}`),
+      heartbeatMs: 40,
+      stopJob: () => {
+        log.push('stop job');
+        stop?.();
+      },
       handOff: async (r) => {
         if (opts.handOffFails) throw new Error('queue unreachable');
         log.push(`handoff ${r.body}`);
@@ -168,8 +194,10 @@ describe('the Runtime API loop (serveInvocations)', () => {
       },
       { id: 'req-2', kind: 'response', body: { batchItemFailures: [] } },
     ]);
-    // The failed job is visible again at once; the long one goes to the workers as it came; `leave` changes nothing.
+    // Cleared at start and after each answer; the failed job is visible again at once; the long one goes to the
+    // workers as it came; `leave` changes nothing.
     expect(log).toEqual([
+      'between',
       'run ok',
       'run bad',
       'retry r-bad',
@@ -191,14 +219,32 @@ describe('the Runtime API loop (serveInvocations)', () => {
   it('answers the keep-warm ping at once, running nothing', async () => {
     const log = await serve([{ keepWarm: true }], {});
     expect(api.answers).toEqual([{ id: 'req-1', kind: 'response', body: {} }]);
-    expect(log).toEqual([]);
+    expect(log).toEqual(['between']);
+  });
+
+  it('keeps a running job invisible, and stops and hands off one that runs into the deadline', async () => {
+    // Lambda's deadline 60.2 s away: the guard (a minute before it) fires after 0.2 s; the job would run 5 s.
+    const log = await serve(
+      [{ Records: [record('slow', '{"assetId":"x"}')] }],
+      {},
+      { deadlineInMs: 60_200, runMs: 5000 },
+    );
+    expect(log.filter((l) => l.startsWith('extend')).length).toBeGreaterThanOrEqual(3);
+    expect(log.filter((l) => !l.startsWith('extend'))).toEqual([
+      'between',
+      'run slow',
+      'stop job',
+      'handoff {"assetId":"x"}',
+      'between',
+    ]);
+    expect(api.answers[0]?.body).toEqual({ batchItemFailures: [] });
   });
 
   it('reports an event that is not from its queue as the invocation’s error, and takes the next', async () => {
     const log = await serve([{ hello: 'world' }, { Records: [record('ok', '{}')] }], {});
     expect(api.answers.map((a) => a.kind)).toEqual(['error', 'response']);
     expect(api.answers[0]?.body).toMatchObject({ errorMessage: expect.stringMatching(/only SQS events/) });
-    expect(log).toEqual(['run ok', 'between']); // nothing ran for the first: nothing to clear
+    expect(log).toEqual(['between', 'run ok', 'between']); // nothing ran for the first: nothing to clear
   });
 });
 
@@ -247,17 +293,21 @@ describe('clearing the sandbox between invocations (clearSandbox)', () => {
     writeFileSync(join(jobTmp, 'work', 'segment.ts'), 'x');
     writeFileSync(join(tmp, 'left-by-ffmpeg.bin'), 'x');
     mkdirSync(join(tmp, 'gamma-transcode-abc'));
-    const signalled: number[] = [];
+    const signalled: string[] = [];
     const { killed } = await clearSandbox({
       procRoot,
       self: 10,
-      kill: (pid) => void signalled.push(pid),
+      kill: (pid, signal) => {
+        signalled.push(`${pid} ${signal}`);
+        if (signal === 'SIGKILL') rmSync(join(procRoot, String(pid)), { recursive: true });
+      },
       keepPids: () => [11],
       tmp,
       keepDirs: () => [jobTmp],
     });
     expect(killed.sort()).toEqual([12, 20]);
-    expect(signalled.sort()).toEqual([12, 20]);
+    // Each stopped first (a stopped process forks no more), then killed.
+    expect(signalled).toEqual(['12 SIGSTOP', '20 SIGSTOP', '12 SIGKILL', '20 SIGKILL']);
     expect(readdirSync(tmp)).toEqual(['gamma-job-1']);
     expect(readdirSync(jobTmp)).toEqual([]);
   });
@@ -273,12 +323,34 @@ describe('clearing the sandbox between invocations (clearSandbox)', () => {
     const { killed } = await clearSandbox({
       procRoot,
       self: 10,
-      kill: () => {},
+      kill: (pid, signal) => signal === 'SIGKILL' && rmSync(join(procRoot, String(pid)), { recursive: true }),
       keepPids: () => [11],
       tmp: folder(),
       scope: 'descendants',
     });
     expect(killed).toEqual([12]);
+  });
+
+  it('fails, rather than leave it, a stray that will not die', async () => {
+    const procRoot = fakeProc([
+      [7, 1, 993],
+      [10, 7, 993],
+      [12, 10, 993],
+    ]);
+    const clearing = clearSandbox({ procRoot, self: 10, kill: () => {}, keepPids: () => [], tmp: folder() });
+    await expect(clearing).rejects.toThrow(/kept coming back/);
+  });
+
+  it('kills a process that keeps forking, and every child it made', async () => {
+    // A shell that starts a sleeping child every 10 ms, as a hostile tool might to outrun one snapshot.
+    const forker = spawn('sh', ['-c', 'while :; do sleep 30 & sleep 0.01; done'], { stdio: 'ignore' });
+    children.push(forker);
+    await new Promise((r) => setTimeout(r, 300));
+    const { killed } = await clearSandbox({ keepPids: () => [], tmp: folder(), scope: 'descendants' });
+    expect(killed).toContain(forker.pid);
+    expect(killed.length).toBeGreaterThan(5);
+    const { killed: after } = await clearSandbox({ keepPids: () => [], tmp: folder(), scope: 'descendants' });
+    expect(after).toEqual([]);
   });
 
   it('kills a real process a job left behind, and spares the kept one', async () => {

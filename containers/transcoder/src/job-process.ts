@@ -105,6 +105,11 @@ export class JobProcess {
     return pid !== undefined && this.tmp !== undefined ? { pid, tmp: this.tmp } : undefined;
   }
 
+  /** Kills the process mid-job (SIGKILL): its job resolves as failed, and the next job gets a new process. */
+  kill(): void {
+    this.child?.kill('SIGKILL');
+  }
+
   /** Lets the process end (it exits once disconnected, between jobs). */
   close(): void {
     if (this.child) this.retire(this.child);

@@ -3,9 +3,9 @@
  * through an SQS event source mapping (one message an invocation). This is the image's side of Lambda's Runtime API
  * (https://docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html): ask for the next invocation, run its jobs as a
  * queue worker does (worker.ts `runTaken`, in the same kind of job process), answer with the messages that failed
- * (`batchItemFailures`, so the event source mapping deletes the rest), and ask again. Between invocations Lambda
- * freezes the sandbox, so everything a job may leave is cleared before the answer (sandbox.ts): another tenant's job
- * may be the next one here.
+ * (`batchItemFailures`, so the event source mapping deletes the rest), clear the sandbox (sandbox.ts: another
+ * tenant's job may be the next one here), and ask again. A job still running a minute before Lambda's deadline is
+ * stopped and handed off.
  *
  * A scheduled ping (`KEEP_WARM_EVENT`) is answered at once: it keeps a sandbox started, so an upload's first job
  * does not wait for the image's cold start.
@@ -38,27 +38,42 @@ export interface FunctionDeps {
   retryNow: (record: SqsRecord) => Promise<void>;
   /** Sends a record's body, as it came, to the Fargate workers' queue. */
   handOff: (record: SqsRecord) => Promise<void>;
-  /** Clears what the invocation's jobs may have left (sandbox.ts), before the answer freezes the sandbox. */
+  /** Clears what jobs may have left (sandbox.ts): at start, and after each answer, before the next `next`. */
   between: () => Promise<void>;
+  /** Stops the running job at once (its job process killed): the invocation's deadline is near. */
+  stopJob: () => void;
+  /** Extends a running record's visibility (ChangeMessageVisibility), every `heartbeatMs`. */
+  extend: (record: SqsRecord) => Promise<void>;
+  heartbeatMs: number;
   /** Stops asking for invocations once true (tests; Lambda itself ends a sandbox with SIGKILL). */
   stopping?: () => boolean;
 }
 
-/** Takes invocations until `stopping()`; resolves to the process's exit code. */
+/**
+ * Takes invocations until `stopping()`; resolves to the process's exit code. The sandbox is cleared before the first
+ * `next` (Lambda keeps /tmp across a sandbox's reset after a timeout or crash) and after each answer: Lambda freezes
+ * the sandbox when the runtime asks for the next invocation, not when it answers, so the answer goes first.
+ */
 export async function serveInvocations(deps: FunctionDeps): Promise<number> {
   const { logger } = deps;
+  await deps.between();
   logger.info('Function ready', { runtimeApi: deps.runtimeApi });
   while (!deps.stopping?.()) {
     const next = await call(deps.runtimeApi, 'GET', `/${API_VERSION}/runtime/invocation/next`);
     const requestId = next.headers['lambda-runtime-aws-request-id'];
     if (typeof requestId !== 'string') throw new Error('The Runtime API gave an invocation without a request id');
+    const deadline = Number(next.headers['lambda-runtime-deadline-ms']);
     const path = `/${API_VERSION}/runtime/invocation/${requestId}`;
     let answer: { batchItemFailures: { itemIdentifier: string }[] } | Record<string, never>;
     try {
       // The keep-warm schedule's ping (TranscodeFunction): answered at once, so a sandbox is ready for an upload.
-      answer = isKeepWarm(next.body) ? {} : await invoke(deps, recordsOf(next.body));
+      if (isKeepWarm(next.body)) {
+        await call(deps.runtimeApi, 'POST', `${path}/response`, { body: '{}' });
+        continue;
+      }
+      answer = await invoke(deps, recordsOf(next.body), Number.isFinite(deadline) ? deadline : undefined);
     } catch (error) {
-      // Not an SQS event, or the sandbox could not be cleared: the invocation fails, and its messages come back.
+      // Not an SQS event: the invocation fails, and its messages come back.
       logger.error('The invocation failed', error as Error);
       const err = error as Error;
       await call(deps.runtimeApi, 'POST', `${path}/error`, {
@@ -68,18 +83,46 @@ export async function serveInvocations(deps: FunctionDeps): Promise<number> {
       continue;
     }
     await call(deps.runtimeApi, 'POST', `${path}/response`, { body: JSON.stringify(answer) });
+    // A sandbox that cannot be cleared must not take another job: the process ends, and Lambda starts a new one.
+    await deps.between();
   }
   return 0;
 }
 
-async function invoke(deps: FunctionDeps, records: SqsRecord[]) {
+/**
+ * Before Lambda's deadline, a job still running is stopped and handed off to the workers, which have no 15 minutes:
+ * time to forward it, answer and clear the sandbox.
+ */
+const DEADLINE_MARGIN_MS = 60_000;
+
+async function invoke(deps: FunctionDeps, records: SqsRecord[], deadline: number | undefined) {
   const failed: string[] = [];
-  try {
-    for (const record of records) {
-      if (!(await settle(deps, record, await deps.runRecord(record)))) failed.push(record.messageId);
+  for (const record of records) {
+    let overtime = false;
+    const guard =
+      deadline === undefined
+        ? undefined
+        : setTimeout(
+            () => {
+              overtime = true;
+              deps.logger.warn('A job ran into the deadline; it is stopped and handed off', {
+                messageId: record.messageId,
+              });
+              deps.stopJob();
+            },
+            Math.max(0, deadline - Date.now() - DEADLINE_MARGIN_MS),
+          );
+    // Held while it runs (the workers do the same): a job is never visible to another sandbox meanwhile.
+    const heartbeat = setInterval(() => void deps.extend(record).catch(() => {}), deps.heartbeatMs);
+    let verdict: Verdict;
+    try {
+      verdict = await deps.runRecord(record);
+    } finally {
+      clearTimeout(guard);
+      clearInterval(heartbeat);
     }
-  } finally {
-    await deps.between();
+    if (overtime) verdict = 'handoff';
+    if (!(await settle(deps, record, verdict))) failed.push(record.messageId);
   }
   return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
 }

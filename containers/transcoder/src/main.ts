@@ -15,6 +15,7 @@
  * (job-process.ts: this entry point started with JOB_PROCESS_FLAG, kept from job to job). Importing this module runs
  * nothing: `run()` is called only when started directly.
  */
+import { statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { pathToFileURL } from 'node:url';
@@ -36,7 +37,7 @@ import { Fleet } from './fleet.js';
 import { readJob, type TranscoderJob } from './job.js';
 import { EXIT, JOB_PROCESS_FLAG, serveJobs } from './job-process.js';
 import { jobClientConfig } from './job-scope.js';
-import { serveInvocations } from './lambda-runtime.js';
+import { type SqsRecord, serveInvocations } from './lambda-runtime.js';
 import { transcribeGeneratedTracks } from './options/generated-subtitles.js';
 import { afterTranscode, onReadyAsset, readyAssetDeps, type Task } from './options/ready-asset.js';
 import { detectShots } from './options/shots.js';
@@ -155,6 +156,10 @@ async function transcodeAndSettle(job: TranscoderJob, deps: TranscoderDeps, logg
         workDir,
         logger,
         env: deps.env,
+        queue: (mode) =>
+          deps
+            .runner()
+            .start({ ...{ assetId: job.assetId, source: job.source }, outputBucket: job.outputBucket, mode }),
       });
     return 0;
   } catch (error) {
@@ -235,31 +240,38 @@ async function runWorker(): Promise<number> {
  */
 async function runFunction(runtimeApi: string): Promise<number> {
   const logger = new Logger({ serviceName: `${SERVICE_NAME}-function` });
+  refuseDumpableRuntime();
   const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
   const queueUrl = required('WORK_QUEUE_URL');
   const handoffQueueUrl = required('HANDOFF_QUEUE_URL');
-  const { runJob, close, jobProcess } = jobRunner({ env: process.env });
+  const visibility = Number(required('WORK_VISIBILITY_SECONDS'));
+  // One user for everything here: the tools cannot be started as another (the image's MEDIA_TOOL_USER is for tasks).
+  const env = { ...process.env, MEDIA_TOOL_USER: '' };
+  const { runJob, close, jobProcess } = jobRunner({ env });
   const kept = () => jobProcess?.current();
+  const setVisibility = (record: SqsRecord, seconds: number) =>
+    sqs.send(
+      new ChangeMessageVisibilityCommand({
+        ...{ QueueUrl: queueUrl, ReceiptHandle: record.receiptHandle, VisibilityTimeout: seconds },
+      }),
+    );
   try {
     return await serveInvocations({
       runtimeApi,
       logger,
       runRecord: (record) =>
         runTaken(
-          { env: process.env, logger, runJob },
+          { env, logger, runJob },
           {
             id: record.messageId,
             body: record.body,
             receiveCount: Number(record.attributes?.ApproximateReceiveCount ?? 1),
           },
         ),
-      retryNow: async (record) => {
-        await sqs.send(
-          new ChangeMessageVisibilityCommand({
-            ...{ QueueUrl: queueUrl, ReceiptHandle: record.receiptHandle, VisibilityTimeout: 0 },
-          }),
-        );
-      },
+      retryNow: async (record) => void (await setVisibility(record, 0)),
+      extend: async (record) => void (await setVisibility(record, visibility)),
+      heartbeatMs: (visibility * 1000) / 3,
+      stopJob: () => jobProcess?.kill(),
       handOff: async (record) => {
         await sqs.send(new SendMessageCommand({ QueueUrl: handoffQueueUrl, MessageBody: record.body }));
       },
@@ -275,6 +287,22 @@ async function runFunction(runtimeApi: string): Promise<number> {
     });
   } finally {
     close();
+  }
+}
+
+/**
+ * The function's credentials are in this process's environment, and ffmpeg runs as the same user: only a
+ * non-dumpable node (installed execute-only, Dockerfile) keeps /proc/<pid>/environ from it. The kernel gives a
+ * non-dumpable process's /proc files to root, so where they are this user's, the image is wrong: refuse to run.
+ */
+function refuseDumpableRuntime(): void {
+  const uid = process.getuid?.();
+  if (uid === undefined || uid === 0) return; // root (the local stand-in) reads every environ anyway
+  if (statSync('/proc/self/environ').uid !== 0) {
+    throw new Error(
+      'node is readable by the function user, so ffmpeg could read the credentials in its environment: ' +
+        'install it execute-only (chmod 0711, as containers/transcoder/Dockerfile does)',
+    );
   }
 }
 

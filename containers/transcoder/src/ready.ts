@@ -68,7 +68,13 @@ export async function writeDownloads(
     ...{ files, s3: deps.s3, bucket: job.outputBucket, workDir: ctx.workDir, store: deps.staticRenditions },
     logger: ctx.logger,
   });
-  if (job.options.masterAccess === 'temporary') {
+  if (job.options.masterAccess === 'temporary' && job.handoffAfterSeconds !== undefined) {
+    // In the transcode function the master (a copy of the whole source, which may not fit its /tmp or its 15
+    // minutes) is its own job, which the function hands to the workers (main.ts HANDED_OFF_MODES).
+    await deps
+      .runner()
+      .start({ assetId: job.assetId, source: job.source, outputBucket: job.outputBucket, mode: 'master' });
+  } else if (job.options.masterAccess === 'temporary') {
     await writeMasterFromSource(
       ctx,
       sourceFile === undefined ? undefined : { file: sourceFile, inputFile: source.file },

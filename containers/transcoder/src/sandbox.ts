@@ -14,7 +14,7 @@
  * execute-only in the image (Dockerfile), so the kernel makes its processes non-dumpable and gives their
  * /proc/<pid>/environ and mem to root only (README, Decisions).
  */
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { chmod, lstat, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export interface SandboxProps {
@@ -38,9 +38,14 @@ interface ProcessInfo {
   pid: number;
   ppid: number;
   uid: number;
+  /** Dead, not yet collected by its parent: nothing left to kill. */
+  zombie: boolean;
 }
 
-/** Kills what the last jobs left running and empties the temp folder; returns what it killed. */
+/**
+ * Kills what the last jobs left running and empties the temp folder; returns what it killed. Throws where it cannot
+ * (the runtime then ends: a sandbox not cleared takes no other job).
+ */
 export async function clearSandbox(props: SandboxProps): Promise<{ killed: number[] }> {
   const killed = await killStrays(props);
   const kept = new Set((props.keepDirs?.() ?? []).map((dir) => join(dir)));
@@ -49,9 +54,36 @@ export async function clearSandbox(props: SandboxProps): Promise<{ killed: numbe
   return { killed };
 }
 
+/**
+ * Stops every stray, then kills it, and looks again, until a pass finds none: a stray that forks between the snapshot
+ * and its signal leaves a child the next pass finds (a stopped process forks no more). One that never settles fails
+ * the clearing, and the runtime ends rather than take another job.
+ */
 async function killStrays(props: SandboxProps): Promise<number[]> {
-  const { procRoot = '/proc', self = process.pid, kill = process.kill.bind(process) } = props;
-  const table = await processes(procRoot);
+  const killed = new Set<number>();
+  for (let pass = 0; pass < MAX_PASSES; pass++) {
+    const strays = await findStrays(props);
+    if (strays.length === 0) return [...killed];
+    for (const signal of ['SIGSTOP', 'SIGKILL'] as const) {
+      for (const pid of strays) {
+        try {
+          (props.kill ?? process.kill.bind(process))(pid, signal);
+        } catch {
+          // gone meanwhile
+        }
+      }
+    }
+    for (const pid of strays) killed.add(pid);
+    await new Promise((r) => setTimeout(r, 20)); // the kernel reaps them (their parent, or init, collects)
+  }
+  throw new Error(`Processes left by a job kept coming back after ${MAX_PASSES} passes`);
+}
+
+const MAX_PASSES = 10;
+
+async function findStrays(props: SandboxProps): Promise<number[]> {
+  const { procRoot = '/proc', self = process.pid } = props;
+  const table = (await processes(procRoot)).filter((p) => !p.zombie);
   const byPid = new Map(table.map((p) => [p.pid, p]));
   const me = byPid.get(self);
   if (!me) throw new Error(`No process ${self} under ${procRoot}`);
@@ -61,17 +93,9 @@ async function killStrays(props: SandboxProps): Promise<number[]> {
     for (let up = byPid.get(p.ppid); up; up = byPid.get(up.ppid)) if (up.pid === self) return true;
     return false;
   };
-  const strays = table.filter(
-    (p) => !spared.has(p.pid) && p.uid === me.uid && ((props.scope ?? 'uid') === 'uid' || descends(p)),
-  );
-  for (const { pid } of strays) {
-    try {
-      kill(pid, 'SIGKILL');
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return strays.map((p) => p.pid);
+  return table
+    .filter((p) => !spared.has(p.pid) && p.uid === me.uid && ((props.scope ?? 'uid') === 'uid' || descends(p)))
+    .map((p) => p.pid);
 }
 
 /** Every process's pid, parent and real uid, from /proc/<pid>/status (one that ends while read is left out). */
@@ -83,7 +107,8 @@ async function processes(procRoot: string): Promise<ProcessInfo[]> {
         const status = await readFile(join(procRoot, pid, 'status'), 'utf8');
         const ppid = /^PPid:\s+(\d+)/m.exec(status)?.[1];
         const uid = /^Uid:\s+(\d+)/m.exec(status)?.[1];
-        return ppid && uid ? [{ pid: Number(pid), ppid: Number(ppid), uid: Number(uid) }] : [];
+        const zombie = /^State:\s+[ZX]/m.test(status);
+        return ppid && uid ? [{ pid: Number(pid), ppid: Number(ppid), uid: Number(uid), zombie }] : [];
       } catch {
         return [];
       }
@@ -103,6 +128,24 @@ async function emptyFolder(dir: string, keep: ReadonlySet<string>): Promise<void
     names
       .map((name) => join(dir, name))
       .filter((path) => !keep.has(path))
-      .map((path) => rm(path, { recursive: true, force: true, maxRetries: 3, retryDelay: 50 })),
+      .map((path) => removeAll(path)),
   );
+}
+
+/** Removes a file or folder, making folders a job locked (mode 000) its own user's again first. */
+async function removeAll(path: string): Promise<void> {
+  try {
+    await rm(path, { recursive: true, force: true, maxRetries: 3, retryDelay: 50 });
+  } catch (error) {
+    if (!['EACCES', 'EPERM'].includes((error as NodeJS.ErrnoException).code ?? '')) throw error;
+    await unlock(path);
+    await rm(path, { recursive: true, force: true });
+  }
+}
+
+async function unlock(path: string): Promise<void> {
+  const stats = await lstat(path);
+  if (!stats.isDirectory()) return;
+  await chmod(path, 0o700);
+  for (const name of await readdir(path)) await unlock(join(path, name));
 }

@@ -104,14 +104,23 @@ export async function afterTranscode(
   asset: AssetRecord,
   job: TranscoderJob,
   work: () => ReadyAssetDeps,
-  ctx: { workDir: string; logger: Logger; env: NodeJS.ProcessEnv; now?: () => number },
+  ctx: {
+    workDir: string;
+    logger: Logger;
+    env: NodeJS.ProcessEnv;
+    now?: () => number;
+    /** Queues work on the ready asset as its own job (the transcode function's way to hand it off). */
+    queue?: (mode: 'subtitles') => Promise<unknown>;
+  },
 ): Promise<void> {
   if (asset.status !== 'ready') return;
   const scope = { outputBucket: job.outputBucket, ...ctx };
   if (hasPreparingTracks(asset)) await prepareTracks(asset, work(), scope);
-  // With Amazon Transcribe, the GeneratedSubtitles construct starts the jobs when the asset turns ready.
+  // With Amazon Transcribe, the GeneratedSubtitles construct starts the jobs when the asset turns ready. In the
+  // transcode function, pocketsphinx over the whole asset is a `subtitles` job of its own, for the workers.
   if (transcribesInTask(ctx.env) && preparingGenerated(asset).length > 0) {
-    await transcribeGeneratedTracks(asset, work(), scope);
+    if (job.handoffAfterSeconds !== undefined && ctx.queue) await ctx.queue('subtitles');
+    else await transcribeGeneratedTracks(asset, work(), scope);
   }
   if (!asset.generate_shots || asset.shots || !asset.tracks?.some((t) => t.type === 'video')) return;
   const deps = work();
