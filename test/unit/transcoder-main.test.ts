@@ -5,11 +5,12 @@ import { Readable } from 'node:stream';
 import { GetObjectCommand, type GetObjectCommandOutput, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { EXIT } from '../../containers/transcoder/src/job-process.js';
 import { run, type TranscoderDeps } from '../../containers/transcoder/src/main.js';
 import { InvalidInputError, TransitionError } from '../../lambdas/core/domain/errors.js';
 import { type LadderPlan, renditionNames, type SourceProbe } from '../../lambdas/core/domain/ladder.js';
 import type { AssetRecord, MediaError, ReadyPatch } from '../../lambdas/core/domain/media.js';
-import type { MediaRepository } from '../../lambdas/core/ports.js';
+import type { MediaRepository, TranscodeJob } from '../../lambdas/core/ports.js';
 
 import { TASK_ASSET_ID, TASK_ENV } from './fakes.js';
 
@@ -328,5 +329,42 @@ describe('transcoder run()', () => {
 
     expect(folders).toHaveLength(2);
     for (const folder of folders) expect(existsSync(dirname(folder))).toBe(false);
+  });
+});
+
+describe('transcoder run() in the transcode function (HANDOFF_AFTER_SECONDS)', () => {
+  const started: TranscodeJob[] = [];
+  const runner = () => ({
+    start: async (job: TranscodeJob) => {
+      started.push(job);
+      return { jobId: 'm1' };
+    },
+  });
+  beforeEach(() => {
+    started.length = 0;
+  });
+
+  it('hands off, writing nothing, a single pass longer than it takes on', async () => {
+    const assets = new FakeAssets();
+    const code = await run({ ...deps(assets), env: { ...ENV, HANDOFF_AFTER_SECONDS: '10' }, runner });
+    expect(code).toBe(EXIT.handoff);
+    expect(assets.ready).toEqual([]);
+    expect(putKeys()).toEqual([]);
+  });
+
+  it('runs one within it, and queues a master asked at creation as its own job rather than copying the source', async () => {
+    const assets = new FakeAssets();
+    const env = { ...ENV, HANDOFF_AFTER_SECONDS: '600', MASTER_ACCESS: 'temporary' };
+    expect(await run({ ...deps(assets), env, runner })).toBe(0);
+    expect(assets.ready).toHaveLength(1);
+    expect(started).toEqual([expect.objectContaining({ assetId: ASSET_ID, mode: 'master' })]);
+    expect(putKeys().some((key) => key?.endsWith('.mp4') && !key.endsWith('init.mp4'))).toBe(false); // no master MP4 copied here
+  });
+
+  it('hands off at once the modes it never takes on', async () => {
+    for (const mode of ['master', 'subtitles']) {
+      const env = { ...ENV, HANDOFF_AFTER_SECONDS: '600', TASK_MODE: mode };
+      expect(await run({ ...deps(new FakeAssets('ready')), env, runner })).toBe(EXIT.handoff);
+    }
   });
 });
