@@ -20,7 +20,7 @@ import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-l
 import { DeleteMessageCommand, type Message, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { signalGroup } from './fargate-agent.js';
 import type { Scratch } from './scratch.js';
-import { followJobLog, type JobHolder, type TakenJob } from './worker-service.js';
+import { followJobLog, type JobHolder, LocalJobRunners } from './worker-service.js';
 
 export interface LambdaAgentOptions {
   /** The transcode function (the stack's TranscodeFunctionName output). */
@@ -55,12 +55,9 @@ interface Sandbox extends JobHolder {
   exited: boolean;
 }
 
-export class LocalTranscodeFunction {
+export class LocalTranscodeFunction extends LocalJobRunners<Sandbox> {
   private readonly lambda = new LambdaClient({ requestHandler: { requestTimeout: 10_000 } });
   private readonly sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
-  private readonly sandboxes = new Map<number, Sandbox>();
-  /** Every job a sandbox took, in order. */
-  readonly taken: TakenJob[] = [];
   private nextId = 1;
   private stopping = false;
   private env: Record<string, string> = {};
@@ -68,7 +65,9 @@ export class LocalTranscodeFunction {
   private queueUrl = '';
   private loops: Promise<void>[] = [];
 
-  constructor(private readonly options: LambdaAgentOptions) {}
+  constructor(private readonly options: LambdaAgentOptions) {
+    super();
+  }
 
   async start(): Promise<void> {
     const config = await this.lambda.send(
@@ -84,29 +83,9 @@ export class LocalTranscodeFunction {
 
   async stop(): Promise<void> {
     this.stopping = true;
-    const exits = [...this.sandboxes.values()].map(
-      (s) => new Promise<void>((resolve) => (s.exited ? resolve() : s.child.once('exit', () => resolve()))),
-    );
-    for (const sandbox of this.sandboxes.values()) signalGroup(sandbox.child, 'SIGKILL');
-    await Promise.all(exits);
+    await this.killAll();
     await Promise.allSettled(this.loops);
     this.sqs.destroy();
-  }
-
-  /** The jobs running now, by sandbox. */
-  running(): TakenJob[] {
-    return [...this.sandboxes.values()].flatMap((s) => (s.job ? [s.job] : []));
-  }
-
-  /** The sandboxes' runtime process ids (the bench reads their CPU, and their jobs', from /proc). */
-  pids(): number[] {
-    return [...this.sandboxes.values()].flatMap(({ child }) => (child.pid === undefined ? [] : [child.pid]));
-  }
-
-  /** Kills a sandbox, its job process and its ffmpeg (a crashed sandbox); its invocation fails. */
-  kill(sandbox: number): boolean {
-    const s = this.sandboxes.get(sandbox);
-    return s ? signalGroup(s.child, 'SIGKILL') : false;
   }
 
   /** One slot of the mapping: a sandbox, fed one message at a time. */
@@ -205,7 +184,7 @@ export class LocalTranscodeFunction {
     let markReady = () => {};
     const ready = new Promise<void>((resolve) => (markReady = resolve));
     const sandbox: Sandbox = { id, child, server, ready, markReady, exited: false };
-    this.sandboxes.set(id, sandbox);
+    this.holders.set(id, sandbox);
     this.log(`sandbox ${id} started`);
     let partial = '';
     child.stdout?.on('data', (data: Buffer) => {
@@ -218,7 +197,7 @@ export class LocalTranscodeFunction {
     });
     child.on('exit', (code, signal) => {
       sandbox.exited = true;
-      this.sandboxes.delete(id);
+      this.holders.delete(id);
       sandbox.next?.destroy();
       server.closeAllConnections();
       server.close();

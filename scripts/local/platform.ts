@@ -286,9 +286,11 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       // The task's speech recogniser (pocketsphinx, installed into the project's virtualenv by bootstrap).
       SPEECH_PYTHON: join(ROOT, '.gamma', 'venv', 'bin', 'python'),
     };
+    // The container's entry point, as the Dockerfile copies it: Fargate's tasks, the workers and the function run it.
+    const entryPoint = join(ROOT, 'containers', 'transcoder', 'dist', 'main.mjs');
     const agent = new FargateAgent({
       clusterArn: out('ClusterArn'),
-      entryPoint: join(ROOT, 'containers', 'transcoder', 'dist', 'main.mjs'),
+      entryPoint,
       baseEnv: taskEnv,
       stopEventSource: LOCAL_ECS_EVENT_SOURCE,
       scratch,
@@ -301,7 +303,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     if (outputs.WorkQueueUrl) {
       const service = new LocalWorkerService({
         taskDefinitionArn: out('TaskDefinitionArn'),
-        entryPoint: join(ROOT, 'containers', 'transcoder', 'dist', 'main.mjs'),
+        entryPoint,
         baseEnv: taskEnv,
         scratch,
         count: options.concurrency,
@@ -315,7 +317,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     if (outputs.TranscodeFunctionName) {
       const fn = new LocalTranscodeFunction({
         functionName: out('TranscodeFunctionName'),
-        entryPoint: join(ROOT, 'containers', 'transcoder', 'dist', 'main.mjs'),
+        entryPoint,
         baseEnv: taskEnv,
         scratch,
         concurrency: options.concurrency,

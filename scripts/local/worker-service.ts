@@ -23,6 +23,44 @@ export interface WorkerServiceOptions {
   log?: (line: string) => void;
 }
 
+/**
+ * Local processes that run jobs and say which (the worker service's workers, the transcode function's sandboxes),
+ * each in its own process group: what a test or the bench asks of either.
+ */
+export abstract class LocalJobRunners<H extends JobHolder & { child: ChildProcess }> {
+  protected readonly holders = new Map<number, H>();
+  /** Every job taken, in order. */
+  readonly taken: TakenJob[] = [];
+
+  /** The jobs running now, by runner. */
+  running(): TakenJob[] {
+    return [...this.holders.values()].flatMap((h) => (h.job ? [h.job] : []));
+  }
+
+  /** The runners' process ids (the bench reads their CPU, and their jobs', from /proc). */
+  pids(): number[] {
+    return [...this.holders.values()].flatMap(({ child }) => (child.pid === undefined ? [] : [child.pid]));
+  }
+
+  /** Kills a runner, its job process and its ffmpeg (a crashed container or sandbox); a new one takes its place. */
+  kill(id: number): boolean {
+    const holder = this.holders.get(id);
+    return holder ? signalGroup(holder.child, 'SIGKILL') : false;
+  }
+
+  /** Ends every runner at once (SIGKILL to each process group) and waits for their exits. */
+  protected async killAll(): Promise<void> {
+    const exits = [...this.holders.values()].map(
+      ({ child }) =>
+        new Promise<void>((resolve) =>
+          child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve()),
+        ),
+    );
+    for (const { child } of this.holders.values()) signalGroup(child, 'SIGKILL');
+    await Promise.all(exits);
+  }
+}
+
 /** A job a worker took: its asset and chunk (0 for a whole transcode or the first chunk), and the receive. */
 export interface TakenJob {
   worker: number;
@@ -39,15 +77,14 @@ interface Worker extends JobHolder {
   child: ChildProcess;
 }
 
-export class LocalWorkerService {
-  private readonly workers = new Map<number, Worker>();
-  /** Every job taken, in order. */
-  readonly taken: TakenJob[] = [];
+export class LocalWorkerService extends LocalJobRunners<Worker> {
   private nextId = 1;
   private stopping = false;
   private env: Record<string, string> = {};
 
-  constructor(private readonly options: WorkerServiceOptions) {}
+  constructor(private readonly options: WorkerServiceOptions) {
+    super();
+  }
 
   async start(): Promise<void> {
     const { taskDefinition } = await new ECSClient({}).send(
@@ -61,28 +98,7 @@ export class LocalWorkerService {
 
   async stop(): Promise<void> {
     this.stopping = true;
-    const exits = [...this.workers.values()].map(
-      ({ child }) =>
-        new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', () => resolve()))),
-    );
-    for (const { child } of this.workers.values()) signalGroup(child, 'SIGKILL');
-    await Promise.all(exits);
-  }
-
-  /** The jobs running now, by worker. */
-  running(): TakenJob[] {
-    return [...this.workers.values()].flatMap((w) => (w.job ? [w.job] : []));
-  }
-
-  /** The workers' process ids (the bench reads their CPU, and their jobs', from /proc). */
-  pids(): number[] {
-    return [...this.workers.values()].flatMap(({ child }) => (child.pid === undefined ? [] : [child.pid]));
-  }
-
-  /** Kills a worker and its job's processes (a crashed container); the service starts another. */
-  kill(worker: number): boolean {
-    const w = this.workers.get(worker);
-    return w ? signalGroup(w.child, 'SIGKILL') : false;
+    await this.killAll();
   }
 
   private launch(): void {
@@ -94,7 +110,7 @@ export class LocalWorkerService {
       detached: true, // its own process group, so a kill reaches the job's process and its ffmpeg too
     });
     const worker: Worker = { id, child };
-    this.workers.set(id, worker);
+    this.holders.set(id, worker);
     this.log(`worker ${id} started`);
     let partial = '';
     child.stdout?.on('data', (data: Buffer) => {
@@ -106,7 +122,7 @@ export class LocalWorkerService {
       for (const line of data.toString().split('\n')) if (line.trim()) this.log(`worker ${id}: ${line}`);
     });
     child.on('exit', (code, signal) => {
-      this.workers.delete(id);
+      this.holders.delete(id);
       tmp.remove();
       this.log(`worker ${id} exited with ${signal ?? code}${worker.job ? ` holding chunk ${worker.job.chunk}` : ''}`);
       if (!this.stopping) this.launch();
