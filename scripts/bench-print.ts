@@ -116,14 +116,15 @@ export function printAll(r: BenchResults): void {
     console.log(
       `Gamma's CPU over the bare command's run just before it (overhead_cpu_ratio, the median of ${pairs.length}): ` +
         `${overhead.toFixed(3)}× (target ≤ ${TARGETS.overhead}×), ${gamma.jobs} job(s) on ${gamma.workers} local ` +
-        `worker(s); Gamma / bare CPU-s: ${each.join('; ')}`,
+        `sandboxes or workers; Gamma / bare CPU-s: ${each.join('; ')}`,
     );
     const split = gamma.split;
     if (split) {
       const share = (cpu: number) => `${cpu.toFixed(1)} CPU-s (${(cpu / median.bare).toFixed(3)}×)`;
       console.log(
         `  of which ffmpeg and ffprobe ${share(split.tools)}, the jobs' own ${share(split.jobProcesses)}, ` +
-          `the workers (polling, their job processes' start) ${share(split.workers)}`,
+          `the runtimes (the function's loop and sweep or the workers' polling, their job processes' start) ` +
+          share(split.workers),
       );
     }
   }
