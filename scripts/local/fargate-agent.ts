@@ -43,6 +43,8 @@ interface Running {
   done: Promise<void>;
   /** Set once the task was stopped through ECS (StopTask): the stop is reported as the user's, not an exit. */
   stoppedBy?: { stopCode: string; reason: string };
+  /** Set once the emulator lost the task in a restart and the agent killed it (`lostByEmulator`). */
+  lost?: boolean;
 }
 
 export class FargateAgent {
@@ -99,17 +101,7 @@ export class FargateAgent {
       for (const task of await this.describe(fresh)) {
         if (!task.taskArn) continue;
         this.seen.add(task.taskArn);
-        if (task.lastStatus !== 'STOPPED') {
-          this.queue.push(task);
-          continue;
-        }
-        // Stopped before it ran: an emulator restart stops every task it held (MiniStack's persisted state keeps
-        // them as STOPPED, still desired RUNNING). ECS reports every stop, so the agent does too.
-        this.log(`task ${task.taskArn.split('/').pop()} stopped before it started (the emulator lost it)`);
-        await this.reportStopped(task, undefined, null, {
-          stopCode: 'TaskFailedToStart',
-          reason: task.stoppedReason || 'Task stopped by the emulator before it started',
-        });
+        this.queue.push(task); // one the emulator lost meanwhile is reported, not started, by honourStops
       }
     }
     await this.honourStops();
@@ -197,13 +189,18 @@ export class FargateAgent {
 
   /**
    * Tasks stopped through ECS while running or queued: DescribeTasks of every task the agent holds, as the ECS
-   * agent learns of a stop from the desired status.
+   * agent learns of a stop from the desired status; and tasks the emulator lost (`lostByEmulator`).
    */
   private async honourStops() {
     const held = [...this.running.keys(), ...this.queue.map((t) => t.taskArn as string)];
     if (held.length > 0) {
       for (const task of await this.describe(held)) {
-        if (task.desiredStatus !== 'STOPPED' || !task.taskArn) continue;
+        if (!task.taskArn) continue;
+        if (task.desiredStatus !== 'STOPPED' && task.lastStatus === 'STOPPED') {
+          await this.lostByEmulator(task);
+          continue;
+        }
+        if (task.desiredStatus !== 'STOPPED') continue;
         const stoppedBy = { stopCode: task.stopCode || 'UserInitiated', reason: task.stoppedReason || 'Task stopped' };
         const running = this.running.get(task.taskArn);
         if (running && !running.stoppedBy) {
@@ -219,6 +216,32 @@ export class FargateAgent {
         }
       }
     }
+  }
+
+  /**
+   * A task the emulator lost in a restart (MiniStack's persisted state brings every task back STOPPED, still desired
+   * RUNNING: its container went with the emulator). What it held is not run any longer, as its container would be
+   * gone: a queued one is reported as never started, a running one is killed and reported as its container's exit.
+   */
+  private async lostByEmulator(task: Task) {
+    const arn = task.taskArn as string;
+    const id = arn.split('/').pop();
+    const running = this.running.get(arn);
+    if (running) {
+      if (running.lost) return;
+      running.lost = true;
+      this.log(`task ${id} was lost by the emulator's restart: SIGKILL, as its container went with it`);
+      signalGroup(running.child, 'SIGKILL');
+      return;
+    }
+    const queued = this.queue.findIndex((t) => t.taskArn === arn);
+    const [never] = queued >= 0 ? this.queue.splice(queued, 1) : [];
+    if (!never) return;
+    this.log(`task ${id} stopped before it started (the emulator lost it)`);
+    await this.reportStopped(never, undefined, null, {
+      stopCode: 'TaskFailedToStart',
+      reason: task.stoppedReason || 'Task stopped by the emulator before it started',
+    });
   }
 
   /**
