@@ -116,9 +116,11 @@ export class LocalTranscodeFunction extends LocalJobRunners<Sandbox> {
   }
 
   private async invoke(sandbox: Sandbox, messages: Message[]): Promise<void> {
+    // It may have died idle while the receive waited: the messages come back after their visibility timeout.
+    const next = sandbox.next;
+    if (sandbox.exited || !next) return;
     const requestId = randomUUID();
     const outcome = new Promise<Outcome>((finish) => (sandbox.invocation = { requestId, finish }));
-    const next = sandbox.next as ServerResponse;
     sandbox.next = undefined;
     sandbox.ready = new Promise((resolve) => (sandbox.markReady = resolve));
     const deadline = Date.now() + this.timeoutMs;
@@ -199,6 +201,7 @@ export class LocalTranscodeFunction extends LocalJobRunners<Sandbox> {
       sandbox.exited = true;
       this.holders.delete(id);
       sandbox.next?.destroy();
+      sandbox.next = undefined;
       server.closeAllConnections();
       server.close();
       tmp.remove();

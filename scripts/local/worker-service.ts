@@ -159,6 +159,10 @@ export function followJobLog(holder: JobHolder, line: string, taken: TakenJob[],
     ownCpuSeconds?: number;
     toolsCpuSeconds?: number;
     residentMegabytes?: number;
+    /** worker.ts `runTaken`'s lines that let a job go name what becomes of its message. */
+    verdict?: string;
+    /** lambda-runtime.ts's line for a job stopped at the function's deadline. */
+    overtime?: boolean;
   };
   try {
     entry = JSON.parse(line);
@@ -180,20 +184,13 @@ export function followJobLog(holder: JobHolder, line: string, taken: TakenJob[],
       ` chunk ${holder.job.chunk}: ${entry.ownCpuSeconds} CPU-s its own, ` +
         `${entry.toolsCpuSeconds} ffmpeg's; its process holds ${entry.residentMegabytes} MB`,
     );
-  } else if (entry.message && LET_GO.has(entry.message)) {
-    if (holder.job) holder.job.handedOff = entry.message === HANDED_OFF;
+  } else if (entry.overtime && holder.job) {
+    holder.job.handedOff = true; // the function stops it at its deadline and hands it off, whatever the job says
+  } else if (entry.verdict) {
+    if (holder.job) holder.job.handedOff ||= entry.verdict === 'handoff';
     holder.job = undefined;
+    if (entry.level === 'ERROR') log(`: ${line.slice(0, 400)}`);
   } else if (entry.level === 'ERROR') {
     log(`: ${line.slice(0, 400)}`);
   }
 }
-
-const HANDED_OFF = 'A job is longer than this runtime takes; it goes to the workers';
-/** worker.ts `runTaken`'s lines for a job it let go: ended either way, handed off, refused or not checked. */
-const LET_GO = new Set([
-  'Finished a job',
-  'A job failed; it goes back on the queue',
-  HANDED_OFF,
-  'Refused a job its asset does not agree with',
-  'Could not check a job; it goes back on the queue',
-]);

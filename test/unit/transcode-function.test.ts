@@ -19,7 +19,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { EXIT } from '../../containers/transcoder/src/job-process.js';
 import { type SqsRecord, serveInvocations } from '../../containers/transcoder/src/lambda-runtime.js';
 import { clearSandbox } from '../../containers/transcoder/src/sandbox.js';
@@ -27,6 +27,7 @@ import type { PreparedSource } from '../../containers/transcoder/src/source.js';
 import { fanOutChunks } from '../../containers/transcoder/src/strategies/chunk-fan-out.js';
 import { runTaken, type Verdict } from '../../containers/transcoder/src/worker.js';
 import type { TranscodeJob } from '../../lambdas/core/ports.js';
+import { followJobLog, type TakenJob } from '../../scripts/local/worker-service.js';
 
 const logger = new Logger({ serviceName: 'test', logLevel: 'SILENT' });
 const job = (assetId: string): TranscodeJob => ({
@@ -69,6 +70,71 @@ describe('a taken job’s verdict (runTaken, shared by the worker and the functi
     expect(await verdict(EXIT.done, JSON.stringify({ assetId: 'a1' }))).toBe('leave');
     expect(await verdict(new Error('table unreachable'))).toBe('retry');
     expect(await verdict(EXIT.done, undefined, 'The asset is ready')).toBe('delete');
+  });
+
+  it('retries a job that could not start', async () => {
+    const taken = runTaken(
+      {
+        ...{ env: {}, logger, checkJob: async () => undefined },
+        runJob: () => Promise.reject(new Error('spawn ENOMEM')),
+      },
+      { id: 'm1', body: JSON.stringify(job('a1')), receiveCount: 1 },
+    );
+    expect(await taken).toBe('retry');
+  });
+});
+
+describe('the local stand-ins follow a runner by its log (followJobLog)', () => {
+  /** The lines a real `runTaken` writes for a job that exits with `code`, and the runtime's `extra` lines. */
+  async function linesOf(code: number, extra: object[] = []): Promise<string[]> {
+    const written: string[] = [];
+    const spies = [process.stdout, process.stderr].map((stream) =>
+      vi.spyOn(stream, 'write').mockImplementation((chunk) => {
+        written.push(String(chunk));
+        return true;
+      }),
+    );
+    try {
+      const loud = new Logger({ serviceName: 'test', logLevel: 'INFO' });
+      await runTaken(
+        { env: {}, logger: loud, checkJob: async () => undefined, runJob: async () => code },
+        { id: 'm1', body: JSON.stringify(job('a1')), receiveCount: 2 },
+      );
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
+    const lines = written.join('').split('\n').filter(Boolean);
+    return [lines[0] as string, ...extra.map((e) => JSON.stringify(e)), ...lines.slice(1)];
+  }
+  const follow = (lines: string[]) => {
+    const taken: TakenJob[] = [];
+    const holder: { id: number; job?: TakenJob } = { id: 1 };
+    for (const line of lines) followJobLog(holder, line, taken, () => {});
+    return { taken, holder };
+  };
+
+  it('records the job taken and lets it go on the line that names its verdict', async () => {
+    const { taken, holder } = follow(await linesOf(EXIT.done));
+    expect(taken).toEqual([{ worker: 1, assetId: 'a1', chunk: 0, receiveCount: 2, handedOff: false }]);
+    expect(holder.job).toBeUndefined();
+    expect(follow(await linesOf(EXIT.handoff)).taken[0]?.handedOff).toBe(true);
+  });
+
+  it('counts a job stopped at the function’s deadline as handed off, though the job itself failed', async () => {
+    const overtime = {
+      level: 'WARN',
+      message: 'A job ran into the deadline; it is stopped and handed off',
+      overtime: true,
+    };
+    const lines = await linesOf(137, [overtime]);
+    expect(lines.map((l) => JSON.parse(l).message)).toEqual([
+      'Took a job',
+      overtime.message,
+      'A job failed; it goes back on the queue',
+    ]);
+    const { taken, holder } = follow(lines);
+    expect(taken[0]?.handedOff).toBe(true);
+    expect(holder.job).toBeUndefined();
   });
 });
 
@@ -138,7 +204,7 @@ describe('the Runtime API loop (serveInvocations)', () => {
   async function serve(
     events: unknown[],
     verdicts: Record<string, Verdict>,
-    opts: { handOffFails?: boolean; deadlineInMs?: number; runMs?: number } = {},
+    opts: { handOffFails?: boolean; deadlineInMs?: number; runMs?: number; extendMs?: number } = {},
   ) {
     api = new RuntimeApi(opts.deadlineInMs);
     const runtimeApi = await api.start();
@@ -161,7 +227,12 @@ describe('the Runtime API loop (serveInvocations)', () => {
         return verdicts[r.messageId] ?? 'delete';
       },
       retryNow: async (r) => void log.push(`retry ${r.receiptHandle}`),
-      extend: async (r) => void log.push(`extend ${r.receiptHandle}`),
+      extend: async (r) => {
+        log.push(`extend ${r.receiptHandle}`);
+        if (opts.extendMs === undefined) return;
+        await new Promise((resolve) => setTimeout(resolve, opts.extendMs));
+        log.push(`extended ${r.receiptHandle}`);
+      },
       heartbeatMs: 40,
       stopJob: () => {
         log.push('stop job');
@@ -240,6 +311,15 @@ describe('the Runtime API loop (serveInvocations)', () => {
     expect(api.answers[0]?.body).toEqual({ batchItemFailures: [] });
   });
 
+  it('makes a failed job visible again only after an extension in flight, and leaves no timer behind', async () => {
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const before = timers();
+    // The beat at 40 ms extends until 190 ms; the job fails at 60 ms.
+    const log = await serve([{ Records: [record('bad', '{}')] }], { bad: 'retry' }, { runMs: 60, extendMs: 150 });
+    expect(log).toEqual(['between', 'run bad', 'extend r-bad', 'extended r-bad', 'retry r-bad', 'between']);
+    expect(timers()).toBeLessThanOrEqual(before); // the heartbeat, the guard: none left running
+  });
+
   it('reports an event that is not from its queue as the invocation’s error, and takes the next', async () => {
     const log = await serve([{ hello: 'world' }, { Records: [record('ok', '{}')] }], {});
     expect(api.answers.map((a) => a.kind)).toEqual(['error', 'response']);
@@ -261,14 +341,14 @@ describe('clearing the sandbox between invocations (clearSandbox)', () => {
     return dir;
   };
 
-  /** A /proc of `[pid, ppid, uid]` rows. */
-  function fakeProc(rows: [number, number, number][]): string {
+  /** A /proc of `[pid, ppid, uid, pgid?]` rows. */
+  function fakeProc(rows: [number, number, number, number?][]): string {
     const root = folder();
-    for (const [pid, ppid, uid] of rows) {
+    for (const [pid, ppid, uid, pgid] of rows) {
       mkdirSync(join(root, String(pid)));
       writeFileSync(
         join(root, String(pid), 'status'),
-        `Name:\tx\nPPid:\t${ppid}\nUid:\t${uid}\t${uid}\t${uid}\t${uid}\n`,
+        `Name:\tx\nPPid:\t${ppid}\nUid:\t${uid}\t${uid}\t${uid}\t${uid}\n${pgid ? `NSpgid:\t${pgid}\n` : ''}`,
       );
     }
     mkdirSync(join(root, 'self')); // not a pid: skipped
@@ -312,7 +392,7 @@ describe('clearing the sandbox between invocations (clearSandbox)', () => {
     expect(readdirSync(jobTmp)).toEqual([]);
   });
 
-  it('with scope descendants (the local stand-in), spares what is not its own', async () => {
+  it('with scope own (the local stand-in), spares what is not its own', async () => {
     const procRoot = fakeProc([
       [7, 1, 0],
       [10, 7, 0],
@@ -326,9 +406,27 @@ describe('clearing the sandbox between invocations (clearSandbox)', () => {
       kill: (pid, signal) => signal === 'SIGKILL' && rmSync(join(procRoot, String(pid)), { recursive: true }),
       keepPids: () => [11],
       tmp: folder(),
-      scope: 'descendants',
+      scope: 'own',
     });
     expect(killed).toEqual([12]);
+  });
+
+  it('with scope own, also kills an orphan left in the process group it leads, and only where it leads one', async () => {
+    // 10 leads group 10 (the stand-in starts each sandbox so); 20 an ffmpeg orphaned to init, still in group 10;
+    // 30 another process of init's in its own group.
+    const rows = (leader: number): [number, number, number, number][] => [
+      [1, 0, 0, 1],
+      [10, 1, 0, leader],
+      [20, 1, 0, 10],
+      [30, 1, 0, 30],
+    ];
+    const sweep = (procRoot: string) =>
+      clearSandbox({
+        ...{ procRoot, self: 10, keepPids: () => [], tmp: folder(), scope: 'own' },
+        kill: (pid, signal) => signal === 'SIGKILL' && rmSync(join(procRoot, String(pid)), { recursive: true }),
+      });
+    expect((await sweep(fakeProc(rows(10)))).killed).toEqual([20]);
+    expect((await sweep(fakeProc(rows(1)))).killed).toEqual([]);
   });
 
   it('fails, rather than leave it, a stray that will not die', async () => {
@@ -337,8 +435,37 @@ describe('clearing the sandbox between invocations (clearSandbox)', () => {
       [10, 7, 993],
       [12, 10, 993],
     ]);
-    const clearing = clearSandbox({ procRoot, self: 10, kill: () => {}, keepPids: () => [], tmp: folder() });
-    await expect(clearing).rejects.toThrow(/kept coming back/);
+    const kills: number[] = [];
+    const clearing = clearSandbox({
+      ...{ procRoot, self: 10, keepPids: () => [], tmp: folder(), dyingMs: 200 },
+      kill: (pid, signal) => signal === 'SIGKILL' && kills.push(pid),
+    });
+    await expect(clearing).rejects.toThrow(/did not die: 12/);
+    expect(kills).toEqual([12]); // killed once, then given its time
+  });
+
+  it('fails when new strays still appear after ten passes', async () => {
+    const procRoot = fakeProc([
+      [7, 1, 993],
+      [10, 7, 993],
+    ]);
+    let next = 100;
+    const spawnOne = () => {
+      const pid = next++;
+      mkdirSync(join(procRoot, String(pid)));
+      writeFileSync(join(procRoot, String(pid), 'status'), `PPid:\t10\nUid:\t993\t993\t993\t993\n`);
+    };
+    spawnOne();
+    // Each kill removes the process and a new one takes its place.
+    const clearing = clearSandbox({
+      ...{ procRoot, self: 10, keepPids: () => [], tmp: folder() },
+      kill: (pid, signal) => {
+        if (signal !== 'SIGKILL') return;
+        rmSync(join(procRoot, String(pid)), { recursive: true });
+        spawnOne();
+      },
+    });
+    await expect(clearing).rejects.toThrow(/kept coming back after 10 passes/);
   });
 
   it('kills a process that keeps forking, and every child it made', async () => {
@@ -346,10 +473,10 @@ describe('clearing the sandbox between invocations (clearSandbox)', () => {
     const forker = spawn('sh', ['-c', 'while :; do sleep 30 & sleep 0.01; done'], { stdio: 'ignore' });
     children.push(forker);
     await new Promise((r) => setTimeout(r, 300));
-    const { killed } = await clearSandbox({ keepPids: () => [], tmp: folder(), scope: 'descendants' });
+    const { killed } = await clearSandbox({ keepPids: () => [], tmp: folder(), scope: 'own' });
     expect(killed).toContain(forker.pid);
     expect(killed.length).toBeGreaterThan(5);
-    const { killed: after } = await clearSandbox({ keepPids: () => [], tmp: folder(), scope: 'descendants' });
+    const { killed: after } = await clearSandbox({ keepPids: () => [], tmp: folder(), scope: 'own' });
     expect(after).toEqual([]);
   });
 
@@ -360,7 +487,7 @@ describe('clearing the sandbox between invocations (clearSandbox)', () => {
     const exited = new Promise((resolve) => left.on('exit', (_code, signal) => resolve(signal)));
     const tmp = folder();
     writeFileSync(join(tmp, 'x'), 'x');
-    const { killed } = await clearSandbox({ keepPids: () => [kept.pid as number], tmp, scope: 'descendants' });
+    const { killed } = await clearSandbox({ keepPids: () => [kept.pid as number], tmp, scope: 'own' });
     expect(killed).toContain(left.pid);
     expect(killed).not.toContain(kept.pid);
     expect(await exited).toBe('SIGKILL');

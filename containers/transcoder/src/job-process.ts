@@ -69,7 +69,10 @@ export class JobProcess {
     return this.child;
   }
 
-  /** Runs one job with `jobEnv` over the process's environment; resolves to its exit code and never rejects. */
+  /**
+   * Runs one job with `jobEnv` over the process's environment; resolves to its exit code and never rejects once the
+   * job was sent. Throws when no process can be started for it (no temp folder, no spawn).
+   */
   run(jobEnv: Record<string, string>): Promise<number> {
     const child = this.prepare();
     const { recycleRssBytes = DEFAULT_RECYCLE_RSS_BYTES } = this.props;
@@ -79,7 +82,7 @@ export class JobProcess {
         child.off('exit', onExit);
         if (!keep) {
           this.retire(child);
-          this.prepare(); // the next job finds its replacement loaded
+          this.startNextQuietly();
         }
         resolve(code);
       };
@@ -97,6 +100,18 @@ export class JobProcess {
       const message: JobMessage = { env: jobEnv };
       child.send(message, (error) => error && unusable());
     });
+  }
+
+  /**
+   * Starts the next job's process now, so it finds it loaded; one that cannot start now is tried again (and its error
+   * thrown) by the next `run`.
+   */
+  private startNextQuietly(): void {
+    try {
+      this.prepare();
+    } catch {
+      // the next run says why
+    }
   }
 
   /** The process kept for the next job, and its temp folder, if one runs (a function's sandbox spares both). */

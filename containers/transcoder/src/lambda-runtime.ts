@@ -16,7 +16,7 @@
  */
 import { request } from 'node:http';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { Verdict } from './worker.js';
+import { holdMessage, type Verdict } from './worker.js';
 
 const API_VERSION = '2018-06-01';
 
@@ -106,20 +106,24 @@ async function invoke(deps: FunctionDeps, records: SqsRecord[], deadline: number
             () => {
               overtime = true;
               deps.logger.warn('A job ran into the deadline; it is stopped and handed off', {
-                messageId: record.messageId,
+                ...{ messageId: record.messageId, overtime: true },
               });
               deps.stopJob();
             },
             Math.max(0, deadline - Date.now() - DEADLINE_MARGIN_MS),
           );
     // Held while it runs (the workers do the same): a job is never visible to another sandbox meanwhile.
-    const heartbeat = setInterval(() => void deps.extend(record).catch(() => {}), deps.heartbeatMs);
+    const hold = holdMessage(
+      () => deps.extend(record),
+      deps.heartbeatMs,
+      (error) => deps.logger.warn('Could not extend a job', { messageId: record.messageId, error: error as Error }),
+    );
     let verdict: Verdict;
     try {
       verdict = await deps.runRecord(record);
     } finally {
       clearTimeout(guard);
-      clearInterval(heartbeat);
+      await hold.release();
     }
     if (overtime) verdict = 'handoff';
     if (!(await settle(deps, record, verdict))) failed.push(record.messageId);

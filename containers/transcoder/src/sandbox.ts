@@ -6,7 +6,8 @@
  * - Processes: every process of this user but this one, its ancestors (Lambda's init) and the ones kept (the job
  *   process, between jobs idle) is killed — an ffmpeg a crashed job process left, or anything a hostile file made
  *   a tool start. Where the runtime is not alone under its user (the local stand-in, scripts/local/lambda-agent.ts),
- *   `scope: 'descendants'` limits it to this process's own descendants.
+ *   `scope: 'own'` limits it to this process's descendants and, where it leads its process group (the stand-in
+ *   starts each sandbox as one), every process of that group: an ffmpeg orphaned by a crashed job process keeps it.
  * - Files: the temp folder (/tmp, the only writable place in a function) is emptied; a kept folder (the job
  *   process's own TMPDIR) stays, emptied.
  *
@@ -24,12 +25,14 @@ export interface SandboxProps {
   readonly tmp: string;
   /** Folders directly in `tmp` kept, emptied (the job process's TMPDIR). */
   readonly keepDirs?: () => readonly string[];
-  /** `uid`: every process of this user (in a function); `descendants`: only this process's. @default 'uid' */
-  readonly scope?: 'uid' | 'descendants';
+  /** `uid`: every process of this user (in a function); `own`: only this process's (module comment). @default 'uid' */
+  readonly scope?: 'uid' | 'own';
   /** @default '/proc' */
   readonly procRoot?: string;
   /** @default process.pid */
   readonly self?: number;
+  /** How long a killed process may take to go before the clearing fails. @default 2000 */
+  readonly dyingMs?: number;
   /** @default process.kill */
   readonly kill?: (pid: number, signal: NodeJS.Signals) => void;
 }
@@ -37,6 +40,8 @@ export interface SandboxProps {
 interface ProcessInfo {
   pid: number;
   ppid: number;
+  /** Its process group (NSpgid as this /proc sees it), where the kernel says. */
+  pgid?: number;
   uid: number;
   /** Dead, not yet collected by its parent: nothing left to kill. */
   zombie: boolean;
@@ -56,27 +61,36 @@ export async function clearSandbox(props: SandboxProps): Promise<{ killed: numbe
 
 /**
  * Stops every stray, then kills it, and looks again, until a pass finds none: a stray that forks between the snapshot
- * and its signal leaves a child the next pass finds (a stopped process forks no more). One that never settles fails
- * the clearing, and the runtime ends rather than take another job.
+ * and its signal leaves a child the next pass finds (a stopped process forks no more). A killed one may take a while
+ * to go (one in an uninterruptible read): it has `dyingMs`. One that outlives that, or new ones still appearing after
+ * MAX_PASSES, fail the clearing, and the runtime ends rather than take another job.
  */
 async function killStrays(props: SandboxProps): Promise<number[]> {
   const killed = new Set<number>();
-  for (let pass = 0; pass < MAX_PASSES; pass++) {
+  const kill = props.kill ?? process.kill.bind(process);
+  const dyingBy = Date.now() + (props.dyingMs ?? 2_000);
+  for (let passesWithNew = 0; ; ) {
     const strays = await findStrays(props);
     if (strays.length === 0) return [...killed];
+    const fresh = strays.filter((pid) => !killed.has(pid));
+    if (fresh.length === 0 && Date.now() > dyingBy) {
+      throw new Error(`Processes left by a job did not die: ${strays.join(', ')}`);
+    }
+    if (fresh.length > 0 && ++passesWithNew > MAX_PASSES) {
+      throw new Error(`Processes left by a job kept coming back after ${MAX_PASSES} passes`);
+    }
     for (const signal of ['SIGSTOP', 'SIGKILL'] as const) {
-      for (const pid of strays) {
+      for (const pid of fresh) {
         try {
-          (props.kill ?? process.kill.bind(process))(pid, signal);
+          kill(pid, signal);
         } catch {
           // gone meanwhile
         }
       }
     }
-    for (const pid of strays) killed.add(pid);
+    for (const pid of fresh) killed.add(pid);
     await new Promise((r) => setTimeout(r, 20)); // the kernel reaps them (their parent, or init, collects)
   }
-  throw new Error(`Processes left by a job kept coming back after ${MAX_PASSES} passes`);
 }
 
 const MAX_PASSES = 10;
@@ -89,16 +103,18 @@ async function findStrays(props: SandboxProps): Promise<number[]> {
   if (!me) throw new Error(`No process ${self} under ${procRoot}`);
   const spared = new Set([self, ...props.keepPids()]);
   for (let p = byPid.get(me.ppid); p && !spared.has(p.pid); p = byPid.get(p.ppid)) spared.add(p.pid);
-  const descends = (p: ProcessInfo): boolean => {
+  const leadsGroup = me.pgid === self;
+  const own = (p: ProcessInfo): boolean => {
+    if (leadsGroup && p.pgid === self) return true;
     for (let up = byPid.get(p.ppid); up; up = byPid.get(up.ppid)) if (up.pid === self) return true;
     return false;
   };
   return table
-    .filter((p) => !spared.has(p.pid) && p.uid === me.uid && ((props.scope ?? 'uid') === 'uid' || descends(p)))
+    .filter((p) => !spared.has(p.pid) && p.uid === me.uid && ((props.scope ?? 'uid') === 'uid' || own(p)))
     .map((p) => p.pid);
 }
 
-/** Every process's pid, parent and real uid, from /proc/<pid>/status (one that ends while read is left out). */
+/** Every process's pid, parent, group and real uid, from /proc/<pid>/status (one that ends while read is left out). */
 async function processes(procRoot: string): Promise<ProcessInfo[]> {
   const pids = (await readdir(procRoot)).filter((name) => /^\d+$/.test(name));
   const read = await Promise.all(
@@ -107,8 +123,12 @@ async function processes(procRoot: string): Promise<ProcessInfo[]> {
         const status = await readFile(join(procRoot, pid, 'status'), 'utf8');
         const ppid = /^PPid:\s+(\d+)/m.exec(status)?.[1];
         const uid = /^Uid:\s+(\d+)/m.exec(status)?.[1];
+        const pgid = /^NSpgid:\s+(\d+)/m.exec(status)?.[1];
         const zombie = /^State:\s+[ZX]/m.test(status);
-        return ppid && uid ? [{ pid: Number(pid), ppid: Number(ppid), uid: Number(uid), zombie }] : [];
+        if (!ppid || !uid) return [];
+        return [
+          { pid: Number(pid), ppid: Number(ppid), uid: Number(uid), zombie, ...(pgid && { pgid: Number(pgid) }) },
+        ];
       } catch {
         return [];
       }

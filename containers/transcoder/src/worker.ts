@@ -96,10 +96,10 @@ async function handle(
     sqs.send(
       new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: receipt, VisibilityTimeout: seconds }),
     );
-  // Keep the job invisible while it runs: extended every third of the timeout, so one missed beat loses nothing.
-  const heartbeat = setInterval(
-    () => void setVisibility(visibility).catch((e) => logger.warn('Could not extend the job', e as Error)),
+  const hold = holdMessage(
+    () => setVisibility(visibility),
     (visibility * 1000) / 3,
+    (e) => logger.warn('Could not extend the job', e as Error),
   );
   // The jobs this one queues (a fan-out's chunks) want workers now: asked for while it runs, not at the next take.
   const growing = deps.fleet && setInterval(() => void deps.fleet?.grow(), FLEET_ASK_MS);
@@ -111,12 +111,34 @@ async function handle(
       receiveCount: Number(message.Attributes?.ApproximateReceiveCount ?? 1),
     });
   } finally {
-    clearInterval(heartbeat);
     if (growing) clearInterval(growing);
+    await hold.release();
   }
   if (verdict === 'delete') await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: receipt }));
   // A worker is where jobs are handed off to: one that asks for it anyway is retried here, by whichever polls first.
   else if (verdict === 'retry' || verdict === 'handoff') await setVisibility(0);
+}
+
+/**
+ * Keeps a taken message invisible while its job runs: `extend` every `everyMs` (a third of the visibility timeout, so
+ * one missed beat loses nothing). `release` stops it and waits for an extension in flight, so none lands after the
+ * message was made visible again for a retry.
+ */
+export function holdMessage(
+  extend: () => Promise<unknown>,
+  everyMs: number,
+  onError: (error: unknown) => void,
+): { release: () => Promise<void> } {
+  let inFlight: Promise<unknown> = Promise.resolve();
+  const timer = setInterval(() => {
+    inFlight = extend().catch(onError);
+  }, everyMs);
+  return {
+    release: async () => {
+      clearInterval(timer);
+      await inFlight;
+    },
+  };
 }
 
 /**
@@ -147,6 +169,7 @@ export async function runTaken(
     return 'leave';
   }
   const keys = { assetId: job.assetId, chunk: job.chunk?.index ?? 0, receiveCount: message.receiveCount };
+  // Each line that lets the job go names its verdict (the local stand-ins follow the log by it).
   logger.info('Took a job', keys);
   void deps.fleet?.grow(); // beside the job, never in its way (it never throws)
   // A message is a claim (issue 13): the asset it names must agree before anything runs (job-check.ts).
@@ -154,24 +177,39 @@ export async function runTaken(
   try {
     refusal = await (deps.checkJob ?? checkJob)(job, deps.env);
   } catch (error) {
-    logger.warn('Could not check a job; it goes back on the queue', { ...keys, error: error as Error });
+    logger.warn('Could not check a job; it goes back on the queue', {
+      ...keys,
+      verdict: 'retry',
+      error: error as Error,
+    });
     return 'retry';
   }
   if (refusal) {
     // Nothing about it will change: deleted rather than retried into the dead-letter queue (which errors assets).
-    logger.error('Refused a job its asset does not agree with', { ...keys, refusal });
+    logger.error('Refused a job its asset does not agree with', { ...keys, verdict: 'delete', refusal });
     return 'delete';
   }
-  const code = await deps.runJob(job);
+  let code: number;
+  try {
+    code = await deps.runJob(job);
+  } catch (error) {
+    // It could not start (a job process that would not spawn, variables it could not build): another take may.
+    logger.error('Could not run a job; it goes back on the queue', {
+      ...keys,
+      verdict: 'retry',
+      error: error as Error,
+    });
+    return 'retry';
+  }
   if (code === EXIT.done || code === EXIT.settled) {
-    logger.info('Finished a job', { ...keys, code });
+    logger.info('Finished a job', { ...keys, verdict: 'delete', code });
     return 'delete';
   }
   if (code === EXIT.handoff) {
-    logger.info('A job is longer than this runtime takes; it goes to the workers', keys);
+    logger.info('A job is longer than this runtime takes; it goes to the workers', { ...keys, verdict: 'handoff' });
     return 'handoff';
   }
-  logger.warn('A job failed; it goes back on the queue', { ...keys, code });
+  logger.warn('A job failed; it goes back on the queue', { ...keys, verdict: 'retry', code });
   return 'retry';
 }
 
