@@ -19,6 +19,7 @@ import { logger, withKeys } from '../core/logger.js';
 import { once } from '../core/once.js';
 import { assetIdForUpload, type IngestContext, ingestObject } from '../core/usecases/ingest.js';
 import { parseOrThrow } from '../core/validation.js';
+import { claimTimeOf } from './invocation.js';
 import { eachRecord } from './sqs-batch.js';
 
 /** An S3 event notification, or the `s3:TestEvent` S3 sends when the notification is configured. */
@@ -50,7 +51,7 @@ export function createIngestHandler(deps: () => IngestContext) {
     if (context) logger.addContext(context);
     return eachRecord(
       event.Records,
-      (record) => ingestRecord(record, deps),
+      (record) => ingestRecord(record, () => ({ ...deps(), ...claimTimeOf(context) })),
       (record, err) =>
         logger.error('Ingest failed; the message will be retried', {
           messageId: record.messageId,

@@ -15,6 +15,7 @@ import { once } from '../core/once.js';
 import { expireMasters } from '../core/usecases/asset-files.js';
 import { type SweepContext, type SweepReport, sweepStuckAssets } from '../core/usecases/sweep.js';
 import { deleteExpiredTestAssets, type TestAssetSweepContext } from '../core/usecases/test-assets.js';
+import { claimTimeOf } from './invocation.js';
 
 type SweeperDeps = SweepContext & TestAssetSweepContext & Parameters<typeof expireMasters>[0];
 
@@ -24,7 +25,7 @@ export function createSweeperHandler(deps: () => SweeperDeps) {
     context?: Context,
   ): Promise<SweepReport & { expiredTests: string[]; expiredMasters: string[] }> => {
     if (context) logger.addContext(context);
-    const report = await sweepStuckAssets(deps());
+    const report = await sweepStuckAssets({ ...deps(), ...claimTimeOf(context) });
     logger.info('Swept assets stuck in preparing', { ...report });
     const expiredTests = await deleteExpiredTestAssets(deps());
     if (expiredTests.length > 0) logger.info('Deleted expired test assets', { expiredTests });

@@ -10,12 +10,13 @@ import { logger, withKeys } from '../core/logger.js';
 import { once } from '../core/once.js';
 import { type RetryContext, TaskStateChange, taskStopped } from '../core/usecases/task-stopped.js';
 import { parseOrThrow } from '../core/validation.js';
+import { claimTimeOf } from './invocation.js';
 
 export function createTaskStoppedHandler(deps: () => RetryContext) {
   return async (event: EventBridgeEvent<'ECS Task State Change', unknown>, context?: Context): Promise<void> => {
     if (context) logger.addContext(context);
     const task = parseOrThrow(TaskStateChange, event.detail, 'detail');
-    const { outcome, assetId, attempt } = await taskStopped(task, deps());
+    const { outcome, assetId, attempt } = await taskStopped(task, { ...deps(), ...claimTimeOf(context) });
     await withKeys({ assetId }, async () => {
       logger.info('Transcoder task stopped', { outcome, attempt, stopCode: task.stopCode, taskArn: task.taskArn });
     });

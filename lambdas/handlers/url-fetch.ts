@@ -13,6 +13,7 @@ import { envFor, optional } from '../core/env.js';
 import { logger, withKeys } from '../core/logger.js';
 import { once } from '../core/once.js';
 import { fetchInput } from '../core/usecases/url-inputs.js';
+import { claimTimeOf } from './invocation.js';
 import { eachRecord } from './sqs-batch.js';
 
 const InputJobMessage = z.object({ assetId: z.string().min(1), url: z.string().min(1) });
@@ -24,7 +25,7 @@ export function createUrlFetchHandler(deps: () => Deps) {
     if (context) logger.addContext(context);
     return eachRecord(
       event.Records,
-      (record) => fetchRecord(record, deps),
+      (record) => fetchRecord(record, () => ({ ...deps(), ...claimTimeOf(context) })),
       (record, err) =>
         logger.warn('Fetching the input failed; it will be retried', {
           messageId: record.messageId,

@@ -42,7 +42,9 @@ describe('DynamoMediaRepository', () => {
   });
 
   it('reads records without their storage attributes', async () => {
-    doc.on(GetCommand).resolves({ Item: { ...assetToItem(preparingAsset()), dispatch_claimed_at: 5, job_id: 'task' } });
+    doc
+      .on(GetCommand)
+      .resolves({ Item: { ...assetToItem(preparingAsset()), dispatch_claimed_until: 5, job_id: 'task' } });
 
     expect(await repo.getAsset('asset1')).toEqual(preparingAsset());
     expect(doc.commandCalls(GetCommand)[0]?.args[0].input).toMatchObject({
@@ -157,10 +159,11 @@ describe('DynamoMediaRepository', () => {
     const input = doc.commandCalls(UpdateCommand)[0]?.args[0].input;
     expect(input?.ConditionExpression).toBe(
       'attribute_exists(#pk) AND #status = :preparing AND attribute_not_exists(job_id) AND ' +
-        '(attribute_not_exists(dispatch_claimed_at) OR dispatch_claimed_at < :stale)',
+        '(attribute_not_exists(dispatch_claimed_until) OR dispatch_claimed_until < :now)',
     );
-    const values = input?.ExpressionAttributeValues as { ':now': number; ':stale': number };
-    expect(values[':now'] - values[':stale']).toBe(900);
+    // Held for the caller's time, taken over once that has passed.
+    const values = input?.ExpressionAttributeValues as { ':now': number; ':until': number };
+    expect(values[':until'] - values[':now']).toBe(900);
   });
 
   it('records the job and releases the claim on the asset item', async () => {
@@ -173,7 +176,7 @@ describe('DynamoMediaRepository', () => {
       UpdateExpression: 'SET job_id = :job',
       ExpressionAttributeValues: { ':job': 'arn:task' },
     });
-    expect(release).toMatchObject({ Key: { pk: 'asset#asset1' }, UpdateExpression: 'REMOVE dispatch_claimed_at' });
+    expect(release).toMatchObject({ Key: { pk: 'asset#asset1' }, UpdateExpression: 'REMOVE dispatch_claimed_until' });
   });
 
   it('lists an environment newest first and pages with an opaque cursor', async () => {

@@ -49,7 +49,7 @@ function page<T extends { env: string; created_at: number; id: string }>(
 
 interface StoredAsset {
   asset: AssetRecord;
-  claimedAt?: number;
+  claimedUntil?: number;
   jobId?: string;
 }
 
@@ -141,12 +141,12 @@ export class InMemoryMediaRepository implements MediaRepository {
     return copy(stored.asset);
   }
 
-  async claimDispatch(id: string, staleAfterSeconds: number): Promise<boolean> {
+  async claimDispatch(id: string, holdSeconds: number): Promise<boolean> {
     const stored = this.assets.get(id);
     if (!stored) throw new NotFoundError('asset', id);
-    const free = stored.claimedAt === undefined || stored.claimedAt < this.clock - staleAfterSeconds;
+    const free = stored.claimedUntil === undefined || stored.claimedUntil < this.clock;
     if (stored.asset.status !== 'preparing' || stored.jobId !== undefined || !free) return false;
-    stored.claimedAt = this.clock;
+    stored.claimedUntil = this.clock + holdSeconds;
     return true;
   }
 
@@ -159,7 +159,7 @@ export class InMemoryMediaRepository implements MediaRepository {
   async releaseDispatch(id: string): Promise<void> {
     const stored = this.assets.get(id);
     if (!stored) throw new NotFoundError('asset', id);
-    stored.claimedAt = undefined;
+    stored.claimedUntil = undefined;
   }
 
   async getPlaybackId(playbackId: string): Promise<(PlaybackId & { asset_id: string }) | undefined> {

@@ -1,4 +1,4 @@
-import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { logger } from '../../lambdas/core/logger.js';
 import { assetIdForUpload, type IngestContext } from '../../lambdas/core/usecases/ingest.js';
@@ -37,6 +37,13 @@ beforeEach(async () => {
 afterEach(() => vi.restoreAllMocks());
 
 describe('ingest handler', () => {
+  it('holds its dispatch claims for the time its invocation has left', async () => {
+    const claim = vi.spyOn(media, 'claimDispatch');
+    const context = { getRemainingTimeInMillis: () => 29_500 } as Context;
+    await ingest(batch(sqsRecord('m1', s3Event('uploads/good1'))), context);
+    expect(claim.mock.calls).toEqual([[assetIdForUpload('good1'), 30]]);
+  });
+
   it('refuses a file the event reports over the size limit: upload errored, file deleted, no asset', async () => {
     const event = s3Event('uploads/good1', 'ingest', 'ObjectCreated:CompleteMultipartUpload', 1_000_001);
     expect(await ingest(batch(sqsRecord('big', event)))).toEqual({ batchItemFailures: [] });

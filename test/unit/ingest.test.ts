@@ -1,4 +1,5 @@
 import { ECSClient, RunTaskCommand } from '@aws-sdk/client-ecs';
+import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { FargateRunner } from '../../lambdas/core/adapters/ecs-runner.js';
@@ -9,7 +10,11 @@ import {
   type IngestContext,
   ingestObject,
 } from '../../lambdas/core/usecases/ingest.js';
+import { claimTimeOf } from '../../lambdas/handlers/invocation.js';
 import { InMemoryMediaRepository, InMemoryObjects, preparingAsset, RecordingRunner, waitingUpload } from './fakes.js';
+
+/** A Lambda context with `ms` left. */
+const invocation = (ms: number) => ({ getRemainingTimeInMillis: () => ms }) as unknown as Context;
 
 const object = { bucket: 'ingest', key: 'uploads/upload1' };
 const assetId = assetIdForUpload('upload1');
@@ -90,7 +95,7 @@ describe('ingestObject', () => {
   it('releases the claim and rethrows when the runner refuses, so the retried message dispatches', async () => {
     runner.failWith = new Error('RunTask failed: RESOURCE:MEMORY');
     await expect(ingestObject(object, ctx)).rejects.toThrow('RESOURCE:MEMORY');
-    expect(media.assets.get(assetId)?.claimedAt).toBeUndefined();
+    expect(media.assets.get(assetId)?.claimedUntil).toBeUndefined();
 
     runner.failWith = undefined;
     expect((await ingestObject(object, ctx)).outcome).toBe('dispatched');
@@ -105,6 +110,19 @@ describe('ingestObject', () => {
     media.clock += DISPATCH_CLAIM_STALE_SECONDS + 1;
     expect((await ingestObject(object, ctx)).outcome).toBe('dispatched');
     expect(runner.jobs).toHaveLength(1);
+  });
+
+  it('holds a claim only as long as its holder could run, so the next delivery takes over a dead one', async () => {
+    await media.createAsset(preparingAsset({ id: assetId, source: object }));
+    // An ingest invocation with 30 s left claimed, then died before starting the job.
+    await media.claimDispatch(assetId, claimTimeOf(invocation(30_000)).claimSeconds as number);
+    media.clock += 30;
+    expect((await ingestObject(object, { ...ctx, claimSeconds: 30 })).outcome).toBe('already_dispatched');
+    media.clock += 1;
+    expect((await ingestObject(object, { ...ctx, claimSeconds: 30 })).outcome).toBe('dispatched');
+    expect(runner.jobs).toHaveLength(1);
+    expect(claimTimeOf(invocation(1_200))).toEqual({ claimSeconds: 2 });
+    expect(claimTimeOf(undefined)).toEqual({}); // no context: the 15 minutes any Lambda may run
   });
 
   it('does not dispatch an asset that has already finished', async () => {

@@ -51,7 +51,7 @@ describe('notify handler', () => {
       Records: [
         streamRecord('1', undefined, uploadToItem(waitingUpload())),
         streamRecord('2', undefined, { pk: 'playback#play1', kind: 'playback', id: 'play1', asset_id: 'asset1' }),
-        streamRecord('3', { ...assetToItem(preparingAsset()) }, { ...assetToItem(ready), dispatch_claimed_at: 5 }),
+        streamRecord('3', { ...assetToItem(preparingAsset()) }, { ...assetToItem(ready), dispatch_claimed_until: 5 }),
       ],
     };
 
@@ -66,7 +66,7 @@ describe('notify handler', () => {
       created_at: '2025-01-01T00:00:00.000Z',
       data: { id: 'asset1', status: 'ready', duration: 3 },
     });
-    expect(JSON.stringify(pusher.posted)).not.toContain('dispatch_claimed_at');
+    expect(JSON.stringify(pusher.posted)).not.toContain('dispatch_claimed_until');
     expect([...connections.connections.keys()]).toEqual(['c1']);
   });
 

@@ -13,20 +13,19 @@ class InMemoryAttempts implements TranscodeAttempts {
   readonly attempts = new Map<string, number>();
   constructor(private readonly media: InMemoryMediaRepository) {}
 
-  async claimRetry(assetId: string, failedJobId: string | undefined, max: number, staleAfter: number) {
+  async claimRetry(assetId: string, failedJobId: string | undefined, max: number, holdSeconds: number) {
     const stored = this.media.assets.get(assetId);
     const attempts = this.attempts.get(assetId) ?? 1;
     if (stored?.asset.status !== 'preparing') return { refused: 'not_current' as const, attempts };
     const current =
       failedJobId === undefined
-        ? stored.jobId === undefined &&
-          (stored.claimedAt === undefined || stored.claimedAt < this.media.clock - staleAfter)
+        ? stored.jobId === undefined && (stored.claimedUntil === undefined || stored.claimedUntil < this.media.clock)
         : stored.jobId === failedJobId;
     if (!current) return { refused: 'not_current' as const, attempts };
     if (attempts >= max) return { refused: 'exhausted' as const, attempts };
     this.attempts.set(assetId, attempts + 1);
     stored.jobId = undefined;
-    stored.claimedAt = this.media.clock;
+    stored.claimedUntil = this.media.clock + holdSeconds;
     return { attempt: attempts + 1 };
   }
 
@@ -37,7 +36,7 @@ class InMemoryAttempts implements TranscodeAttempts {
         asset: s.asset,
         attempts: this.attempts.get(s.asset.id) ?? 1,
         ...(s.jobId !== undefined && { jobId: s.jobId }),
-        ...(s.claimedAt !== undefined && { claimedAt: s.claimedAt }),
+        ...(s.claimedUntil !== undefined && { claimedUntil: s.claimedUntil }),
       }));
   }
 }
@@ -135,7 +134,7 @@ describe('taskStopped', () => {
   it('releases the claim and throws when the runner refuses the retry, so the event is retried', async () => {
     runner.failWith = new Error('RunTask throttled');
     await expect(taskStopped(stopped(), ctx)).rejects.toThrow('RunTask throttled');
-    expect(media.assets.get('asset1')?.claimedAt).toBeUndefined();
+    expect(media.assets.get('asset1')?.claimedUntil).toBeUndefined();
     runner.failWith = undefined;
     // The redelivered event finds the job gone but no claim held: the retry goes ahead.
     expect(await taskStopped(stopped(), ctx)).toMatchObject({ outcome: 'stale_event' });

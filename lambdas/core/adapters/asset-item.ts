@@ -2,7 +2,8 @@
  * The asset item's storage-only attributes and the named conditions its writes are guarded by. The record fields
  * are mapped in media-items.ts; DynamoAssetRepository (dynamo-assets.ts) is the only writer of the item.
  *
- *   job_id, dispatch_claimed_at   the current transcode job and the dispatch claim that precedes it
+ *   job_id, dispatch_claimed_until   the current transcode job, and the dispatch claim that precedes it (held until
+ *                                    its holder's invocation must have ended)
  *   attempts                      transcodes started (absent = 1, the first dispatch)
  *   chunk_plan                    the plan of a chunked transcode (a map, written once)
  *   chunks_done                   the chunks finished (a number set)
@@ -63,10 +64,10 @@ export const when = {
   /** No job recorded: between a claim and the runner accepting the job, or never dispatched. */
   noJob: { text: 'attribute_not_exists(job_id)' },
   jobIs: (jobId: string): Expr => ({ text: 'job_id = :failed', values: { ':failed': jobId } }),
-  /** Nobody holds the dispatch claim, or its holder took it before `staleBefore` and is taken to have died. */
-  claimFree: (staleBefore: number): Expr => ({
-    text: '(attribute_not_exists(dispatch_claimed_at) OR dispatch_claimed_at < :stale)',
-    values: { ':stale': staleBefore },
+  /** Nobody holds the dispatch claim, or its holder's time ran out before `now` (it died before starting the job). */
+  claimFree: (now: number): Expr => ({
+    text: '(attribute_not_exists(dispatch_claimed_until) OR dispatch_claimed_until < :now)',
+    values: { ':now': now },
   }),
   /** The attempts counter still reads as it did (absent while on the first attempt). */
   attemptsAre: (stored: number | undefined): Expr =>
@@ -102,7 +103,7 @@ export function preparingFromItem(item: Item): PreparingAsset {
     asset: assetFromItem(item),
     attempts: storedAttempts(item),
     ...(typeof item.job_id === 'string' && { jobId: item.job_id }),
-    ...(typeof item.dispatch_claimed_at === 'number' && { claimedAt: item.dispatch_claimed_at }),
+    ...(typeof item.dispatch_claimed_until === 'number' && { claimedUntil: item.dispatch_claimed_until }),
   };
 }
 

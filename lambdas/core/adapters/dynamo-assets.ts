@@ -142,13 +142,13 @@ export class DynamoAssetRepository
 
   // The dispatch claim and the transcode attempts.
 
-  async claimDispatch(id: string, staleAfterSeconds: number): Promise<boolean> {
+  async claimDispatch(id: string, holdSeconds: number): Promise<boolean> {
     const now = this.nowSeconds();
     const written = await this.table.update(
       'asset',
       id,
-      { text: 'SET dispatch_claimed_at = :now', values: { ':now': now } },
-      and(when.exists, when.preparing, when.noJob, when.claimFree(now - staleAfterSeconds)),
+      { text: 'SET dispatch_claimed_until = :until', values: { ':until': now + holdSeconds } },
+      and(when.exists, when.preparing, when.noJob, when.claimFree(now)),
     );
     if (!written.ok && !written.old) throw new NotFoundError('asset', id);
     return written.ok;
@@ -159,22 +159,22 @@ export class DynamoAssetRepository
   }
 
   async releaseDispatch(id: string): Promise<void> {
-    await this.write(id, { text: 'REMOVE dispatch_claimed_at' }, when.exists);
+    await this.write(id, { text: 'REMOVE dispatch_claimed_until' }, when.exists);
   }
 
   async claimRetry(
     assetId: string,
     failedJobId: string | undefined,
     maxAttempts: number,
-    claimStaleAfterSeconds: number,
+    holdSeconds: number,
   ): Promise<{ attempt: number } | { refused: 'not_current' | 'exhausted'; attempts: number }> {
     const item = await this.table.get('asset', assetId);
     if (item?.status !== 'preparing') return { refused: 'not_current', attempts: storedAttempts(item) };
     const current = preparingFromItem(item);
-    const staleBefore = this.nowSeconds() - claimStaleAfterSeconds;
+    const now = this.nowSeconds();
     const isCurrent =
       failedJobId === undefined
-        ? current.jobId === undefined && (current.claimedAt === undefined || current.claimedAt < staleBefore)
+        ? current.jobId === undefined && (current.claimedUntil === undefined || current.claimedUntil < now)
         : current.jobId === failedJobId;
     if (!isCurrent) return { refused: 'not_current', attempts: current.attempts };
     if (current.attempts >= maxAttempts) return { refused: 'exhausted', attempts: current.attempts };
@@ -184,13 +184,13 @@ export class DynamoAssetRepository
       'asset',
       assetId,
       {
-        text: 'SET attempts = :next, dispatch_claimed_at = :now REMOVE job_id',
-        values: { ':next': attempt, ':now': this.nowSeconds() },
+        text: 'SET attempts = :next, dispatch_claimed_until = :until REMOVE job_id',
+        values: { ':next': attempt, ':until': now + holdSeconds },
       },
       and(
         when.preparing,
         when.attemptsAre(item.attempts === undefined ? undefined : current.attempts),
-        ...(failedJobId === undefined ? [when.noJob, when.claimFree(staleBefore)] : [when.jobIs(failedJobId)]),
+        ...(failedJobId === undefined ? [when.noJob, when.claimFree(now)] : [when.jobIs(failedJobId)]),
       ),
     );
     return written.ok ? { attempt } : { refused: 'not_current', attempts: current.attempts };

@@ -48,10 +48,11 @@ export interface AssetRepository {
   /** preparing → errored with a readable reason. Throws TransitionError. */
   markErrored(id: string, error: MediaError): Promise<AssetRecord>;
   /**
-   * Claims the right to start the transcode of an asset: succeeds for exactly one caller, unless an earlier
-   * claim is older than `staleAfterSeconds` (its holder died before starting the job). Returns false if claimed.
+   * Claims the right to start the transcode of an asset for `holdSeconds`, no longer than its caller can still run
+   * (its invocation's remaining time): succeeds for exactly one caller, unless the earlier claim's time has run out
+   * (its holder died before starting the job). Returns false if claimed.
    */
-  claimDispatch(id: string, staleAfterSeconds: number): Promise<boolean>;
+  claimDispatch(id: string, holdSeconds: number): Promise<boolean>;
   /** Records the started job on the asset (the claim holder calls this after the runner accepted the job). */
   recordJob(id: string, jobId: string): Promise<void>;
   /** Drops a claim so a retry can dispatch again (the runner refused the job). */

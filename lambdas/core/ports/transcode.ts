@@ -101,8 +101,8 @@ export interface PreparingAsset {
   jobId?: string;
   /** Attempts started so far (the first dispatch is attempt 1). */
   attempts: number;
-  /** Unix seconds of the current dispatch claim, if one is held. */
-  claimedAt?: number;
+  /** Unix seconds until which the current dispatch claim is held, if one is. */
+  claimedUntil?: number;
 }
 
 /**
@@ -113,14 +113,14 @@ export interface TranscodeAttempts {
   /**
    * Claims the next attempt after `failedJobId` (or after a dispatch that never recorded a job, when undefined):
    * succeeds for exactly one caller while the asset is preparing, that job is still its current one, and fewer
-   * than `maxAttempts` attempts were made. The claim removes the failed job id; record the new one with
-   * `MediaRepository.recordJob`.
+   * than `maxAttempts` attempts were made. The claim removes the failed job id and is held for `holdSeconds` (as
+   * `MediaRepository.claimDispatch`); record the new job with `MediaRepository.recordJob`.
    */
   claimRetry(
     assetId: string,
     failedJobId: string | undefined,
     maxAttempts: number,
-    claimStaleAfterSeconds: number,
+    holdSeconds: number,
   ): Promise<{ attempt: number } | { refused: 'not_current' | 'exhausted'; attempts: number }>;
   /** Assets that have been preparing since before `createdBefore` (unix seconds). */
   listPreparing(createdBefore: number): Promise<PreparingAsset[]>;

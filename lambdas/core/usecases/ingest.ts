@@ -8,15 +8,24 @@ import { assetFieldsFrom } from './asset-settings.js';
 import { uploadInputFields } from './upload-inputs.js';
 
 /**
- * A dispatch claim older than this was taken by an invocation that died before starting the job (no Lambda runs
- * longer than 15 minutes), so a retry may take it over.
+ * The longest a dispatch claim is held (no Lambda runs longer than 15 minutes): where the caller does not say how
+ * long it can still run (`ClaimTime`), and how long an asset preparing without a job waits for the sweeper.
  */
 export const DISPATCH_CLAIM_STALE_SECONDS = 15 * 60;
+
+/**
+ * How long a dispatch claim taken here is held: the time the caller's invocation has left (its handler reads it from
+ * the Lambda context), so a claim whose holder died is taken over by the next delivery rather than after 15 minutes.
+ */
+export interface ClaimTime {
+  /** @default DISPATCH_CLAIM_STALE_SECONDS */
+  claimSeconds?: number;
+}
 
 /** The asset of a direct upload: derived from the upload id, so every attempt finds the same one. */
 export const assetIdForUpload = (uploadId: string) => derivedId('asset', uploadId);
 
-export interface IngestContext {
+export interface IngestContext extends ClaimTime {
   media: MediaRepository;
   runner: TranscodeRunner;
   /** Direct uploads arrive here; an event about any other bucket is not ours to act on. */
@@ -91,13 +100,13 @@ export async function ingestObject(
  */
 export async function dispatchTranscode(
   asset: AssetRecord,
-  ctx: {
+  ctx: ClaimTime & {
     media: Pick<MediaRepository, 'claimDispatch' | 'releaseDispatch' | 'recordJob' | 'markErrored'>;
     runner: TranscodeRunner;
     outputBucket: string;
   },
 ): Promise<string | undefined> {
-  if (!(await ctx.media.claimDispatch(asset.id, DISPATCH_CLAIM_STALE_SECONDS))) return undefined;
+  if (!(await ctx.media.claimDispatch(asset.id, ctx.claimSeconds ?? DISPATCH_CLAIM_STALE_SECONDS))) return undefined;
   let jobId: string;
   try {
     ({ jobId } = await ctx.runner.start(transcodeJobFor(asset, ctx.outputBucket)));

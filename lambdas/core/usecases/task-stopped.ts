@@ -3,7 +3,7 @@ import { TransitionError } from '../domain/errors.js';
 import type { MediaError } from '../domain/media.js';
 import { ENV } from '../env.js';
 import type { ChunkLedger, MediaRepository, TranscodeAttempts, TranscodeRunner } from '../ports.js';
-import { DISPATCH_CLAIM_STALE_SECONDS, transcodeJobFor } from './ingest.js';
+import { type ClaimTime, DISPATCH_CLAIM_STALE_SECONDS, transcodeJobFor } from './ingest.js';
 
 /** Attempts a transcode gets (the first dispatch included) before its asset is marked errored. */
 export const MAX_TRANSCODE_ATTEMPTS = 3;
@@ -40,7 +40,7 @@ export type TaskStoppedOutcome =
   | 'stale_event' // a duplicate event, or one about an attempt that is no longer the asset's current one
   | 'already_final'; // the asset had left `preparing` (the transcoder recorded its own, better, error)
 
-export interface RetryContext {
+export interface RetryContext extends ClaimTime {
   media: MediaRepository;
   attempts: TranscodeAttempts;
   runner: TranscodeRunner;
@@ -136,7 +136,12 @@ export async function retryOrFail(
   const asset = await ctx.media.getAsset(assetId);
   if (asset?.status !== 'preparing') return { outcome: 'already_final' };
   const max = ctx.maxAttempts ?? MAX_TRANSCODE_ATTEMPTS;
-  const claim = await ctx.attempts.claimRetry(assetId, failedJobId, max, DISPATCH_CLAIM_STALE_SECONDS);
+  const claim = await ctx.attempts.claimRetry(
+    assetId,
+    failedJobId,
+    max,
+    ctx.claimSeconds ?? DISPATCH_CLAIM_STALE_SECONDS,
+  );
   if ('refused' in claim) {
     if (claim.refused === 'not_current') return { outcome: 'stale_event' };
     return markFailed(assetId, `The transcode failed ${claim.attempts} time(s), the most allowed`, reason, ctx);

@@ -13,7 +13,7 @@ import type { InputFetcher, InputJob, InputQueue, InputSlots, MediaRepository, T
 import { resolveInputs } from './asset-inputs.js';
 import { assetFieldsFrom, assetSettingsFields, normalizeSettings } from './asset-settings.js';
 import { refuseUnderMediaConvert, type TranscoderKind } from './asset-work.js';
-import { dispatchTranscode } from './ingest.js';
+import { type ClaimTime, dispatchTranscode } from './ingest.js';
 import { checkedInputs, InputEntry, type InputGenerationContext, trackFieldsFor } from './input-tracks.js';
 
 const Url = z.string().max(4096, { error: 'must be at most 4096 characters' });
@@ -116,7 +116,7 @@ export type FetchOutcome = 'dispatched' | 'not_preparing' | 'already_dispatched'
  */
 export async function fetchInput(
   job: InputJob,
-  ctx: {
+  ctx: ClaimTime & {
     media: MediaRepository;
     fetcher: InputFetcher;
     runner: TranscodeRunner;
@@ -134,7 +134,7 @@ export async function fetchInput(
 async function fetchAndDispatch(
   job: InputJob,
   asset: AssetRecord,
-  ctx: { media: MediaRepository; fetcher: InputFetcher; runner: TranscodeRunner; outputBucket: string },
+  ctx: ClaimTime & { media: MediaRepository; fetcher: InputFetcher; runner: TranscodeRunner; outputBucket: string },
 ): Promise<FetchOutcome> {
   if (asset.status !== 'preparing') return 'not_preparing';
   try {
