@@ -121,8 +121,9 @@ describe('emulator restart mid-run', () => {
       expect(ofUpload.map((a) => a.id)).toEqual([assetIds[i]]);
     }
 
-    // Nothing stuck: every asset has a task that exited 0 and none is still running; the one that was running during
-    // the restart either finished (its process outlived the emulator) or was retried by a later task.
+    // Nothing stuck: every asset has a task that exited 0 and none is still running. A task the emulator held across
+    // the restart comes back STOPPED, so the agent runs it no longer (it kills a running one, as its container would
+    // have gone with the emulator, and reports a queued one as never started): a later task retried it.
     const tasks = await Promise.all(assetIds.map((id) => tasksOfAsset(ecs, platform.config, id)));
     for (const [i, ofAsset] of tasks.entries()) {
       expect(ofAsset.length, `tasks of ${assetIds[i]}`).toBeGreaterThan(0);
