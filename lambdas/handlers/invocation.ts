@@ -5,11 +5,18 @@ import type { Context } from 'aws-lambda';
 import type { ClaimTime } from '../core/usecases/ingest.js';
 
 /**
- * The invocation's remaining time, rounded up, as the hold of a claim taken in it: a claim cannot outlive the
- * invocation that took it, so once that time has passed its holder died, and the next delivery takes it over.
- * Without a Lambda context (tests, scripts), the use case's default applies.
+ * Added to an invocation's remaining time: the next claimant's clock is another host's, and a Lambda killed at its
+ * deadline may take a moment to stop. Well under the ingest queue's 3 minutes, so a redelivery still takes over.
+ */
+const CLAIM_MARGIN_SECONDS = 30;
+
+/**
+ * The hold of a claim taken in this invocation: its remaining time and a margin. A claim cannot outlive the
+ * invocation that took it, so once that has passed its holder died, and the next delivery takes it over. Without a
+ * Lambda context (tests, scripts), the use case's default applies.
  */
 export function claimTimeOf(context: Context | undefined): ClaimTime {
   const ms = context?.getRemainingTimeInMillis?.();
-  return ms !== undefined && Number.isFinite(ms) && ms > 0 ? { claimSeconds: Math.ceil(ms / 1000) } : {};
+  if (ms === undefined || !Number.isFinite(ms)) return {};
+  return { claimSeconds: Math.ceil(Math.max(0, ms) / 1000) + CLAIM_MARGIN_SECONDS };
 }

@@ -6,7 +6,7 @@ import { FargateRunner } from '../../lambdas/core/adapters/ecs-runner.js';
 import { derivedId } from '../../lambdas/core/domain/ids.js';
 import {
   assetIdForUpload,
-  DISPATCH_CLAIM_STALE_SECONDS,
+  DISPATCH_CLAIM_MAX_SECONDS,
   type IngestContext,
   ingestObject,
 } from '../../lambdas/core/usecases/ingest.js';
@@ -104,24 +104,27 @@ describe('ingestObject', () => {
 
   it('takes over a claim whose holder died before starting the job once it is stale', async () => {
     await media.createAsset(preparingAsset({ id: assetId, source: object }));
-    await media.claimDispatch(assetId, DISPATCH_CLAIM_STALE_SECONDS); // its holder then died
+    await media.claimDispatch(assetId, DISPATCH_CLAIM_MAX_SECONDS); // its holder then died
 
     expect((await ingestObject(object, ctx)).outcome).toBe('already_dispatched');
-    media.clock += DISPATCH_CLAIM_STALE_SECONDS + 1;
+    media.clock += DISPATCH_CLAIM_MAX_SECONDS + 1;
     expect((await ingestObject(object, ctx)).outcome).toBe('dispatched');
     expect(runner.jobs).toHaveLength(1);
   });
 
   it('holds a claim only as long as its holder could run, so the next delivery takes over a dead one', async () => {
     await media.createAsset(preparingAsset({ id: assetId, source: object }));
-    // An ingest invocation with 30 s left claimed, then died before starting the job.
-    await media.claimDispatch(assetId, claimTimeOf(invocation(30_000)).claimSeconds as number);
-    media.clock += 30;
-    expect((await ingestObject(object, { ...ctx, claimSeconds: 30 })).outcome).toBe('already_dispatched');
+    // An ingest invocation with 30 s left claimed (held 30 s and a 30 s margin), then died before starting the job.
+    const { claimSeconds } = claimTimeOf(invocation(30_000));
+    expect(claimSeconds).toBe(60);
+    await media.claimDispatch(assetId, claimSeconds as number);
+    media.clock += 60;
+    expect((await ingestObject(object, { ...ctx, claimSeconds: 60 })).outcome).toBe('already_dispatched');
     media.clock += 1;
-    expect((await ingestObject(object, { ...ctx, claimSeconds: 30 })).outcome).toBe('dispatched');
+    expect((await ingestObject(object, { ...ctx, claimSeconds: 60 })).outcome).toBe('dispatched');
     expect(runner.jobs).toHaveLength(1);
-    expect(claimTimeOf(invocation(1_200))).toEqual({ claimSeconds: 2 });
+    expect(claimTimeOf(invocation(1_200))).toEqual({ claimSeconds: 32 });
+    expect(claimTimeOf(invocation(-5))).toEqual({ claimSeconds: 30 }); // past its deadline: the margin alone
     expect(claimTimeOf(undefined)).toEqual({}); // no context: the 15 minutes any Lambda may run
   });
 

@@ -14,7 +14,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
 import { chunkTaskJob, readJob } from '../../containers/transcoder/src/job.js';
 import { jobRefusal } from '../../containers/transcoder/src/job-check.js';
-import { work } from '../../containers/transcoder/src/worker.js';
+import { RunnerBroken, work } from '../../containers/transcoder/src/worker.js';
 import { jobEnvironment } from '../../lambdas/core/adapters/job-environment.js';
 import type { ChunkState } from '../../lambdas/core/domain/chunks.js';
 import type { AssetRecord } from '../../lambdas/core/domain/media.js';
@@ -158,5 +158,26 @@ describe('the queue worker', () => {
       stopping: () => polls >= 1,
     });
     expect(ran.map((j) => j.chunk)).toEqual([{ index: 1 }]);
+  });
+
+  it('ends when no job can start in it, leaving the message to its visibility timeout', async () => {
+    const sqs = new SQSClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+    const mock = mockClient(sqs);
+    mock.on(ReceiveMessageCommand).resolves({
+      Messages: [{ MessageId: 'm1', ReceiptHandle: 'r1', Body: JSON.stringify(sentChunkJob(asset, 1)) }],
+    });
+    const working = work({
+      sqs,
+      env: { WORK_QUEUE_URL: 'https://sqs.example/work' },
+      logger: new Logger({ serviceName: 'test', logLevel: 'SILENT' }),
+      checkJob: async () => undefined,
+      runJob: () => Promise.reject(new Error('ENOSPC: mkdtemp')),
+      stopping: () => false,
+    });
+    await expect(working).rejects.toThrow(RunnerBroken);
+    // Taken once, neither deleted nor made visible at once: no quick loop of every job into the dead-letter queue.
+    expect(mock.commandCalls(ReceiveMessageCommand)).toHaveLength(1);
+    expect(mock.commandCalls(DeleteMessageCommand)).toHaveLength(0);
+    expect(mock.commandCalls(ChangeMessageVisibilityCommand)).toHaveLength(0);
   });
 });

@@ -25,7 +25,7 @@ import { type SqsRecord, serveInvocations } from '../../containers/transcoder/sr
 import { clearSandbox } from '../../containers/transcoder/src/sandbox.js';
 import type { PreparedSource } from '../../containers/transcoder/src/source.js';
 import { fanOutChunks } from '../../containers/transcoder/src/strategies/chunk-fan-out.js';
-import { runTaken, type Verdict } from '../../containers/transcoder/src/worker.js';
+import { holdMessage, RunnerBroken, runTaken, type Verdict } from '../../containers/transcoder/src/worker.js';
 import type { TranscodeJob } from '../../lambdas/core/ports.js';
 import { followJobLog, type TakenJob } from '../../scripts/local/worker-service.js';
 
@@ -72,15 +72,19 @@ describe('a taken job’s verdict (runTaken, shared by the worker and the functi
     expect(await verdict(EXIT.done, undefined, 'The asset is ready')).toBe('delete');
   });
 
-  it('retries a job that could not start', async () => {
-    const taken = runTaken(
-      {
-        ...{ env: {}, logger, checkJob: async () => undefined },
-        runJob: () => Promise.reject(new Error('spawn ENOMEM')),
-      },
-      { id: 'm1', body: JSON.stringify(job('a1')), receiveCount: 1 },
-    );
-    expect(await taken).toBe('retry');
+  it('ends the runner when no job can start in it, leaving the message to come back', async () => {
+    const take = (runJob: () => Promise<number>) =>
+      runTaken(
+        { env: {}, logger, checkJob: async () => undefined, runJob },
+        { id: 'm1', body: JSON.stringify(job('a1')), receiveCount: 1 },
+      );
+    // Rejected, or thrown before a promise exists (JobProcess.run when no process can be started).
+    await expect(take(() => Promise.reject(new Error('spawn ENOMEM')))).rejects.toThrow(RunnerBroken);
+    await expect(
+      take(() => {
+        throw new Error('ENOSPC: mkdtemp');
+      }),
+    ).rejects.toThrow(/No job can start in this runner: ENOSPC/);
   });
 });
 
@@ -204,7 +208,7 @@ describe('the Runtime API loop (serveInvocations)', () => {
   async function serve(
     events: unknown[],
     verdicts: Record<string, Verdict>,
-    opts: { handOffFails?: boolean; deadlineInMs?: number; runMs?: number; extendMs?: number } = {},
+    opts: { handOffFails?: boolean; deadlineInMs?: number; runMs?: number; extendMs?: number; broken?: boolean } = {},
   ) {
     api = new RuntimeApi(opts.deadlineInMs);
     const runtimeApi = await api.start();
@@ -217,6 +221,7 @@ describe('the Runtime API loop (serveInvocations)', () => {
       logger,
       runRecord: async (r) => {
         log.push(`run ${r.messageId}`);
+        if (opts.broken) throw new RunnerBroken(new Error('spawn EAGAIN'));
         // A job that runs until it is stopped (or for runMs): what the deadline guard and the heartbeat see.
         if (opts.runMs !== undefined) {
           await new Promise<void>((resolve) => {
@@ -312,12 +317,25 @@ describe('the Runtime API loop (serveInvocations)', () => {
   });
 
   it('makes a failed job visible again only after an extension in flight, and leaves no timer behind', async () => {
-    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
-    const before = timers();
-    // The beat at 40 ms extends until 190 ms; the job fails at 60 ms.
+    const set = vi.spyOn(globalThis, 'setInterval');
+    const cleared = vi.spyOn(globalThis, 'clearInterval');
+    // The beat at 40 ms extends until 190 ms (the beats meanwhile are skipped); the job fails at 60 ms.
     const log = await serve([{ Records: [record('bad', '{}')] }], { bad: 'retry' }, { runMs: 60, extendMs: 150 });
     expect(log).toEqual(['between', 'run bad', 'extend r-bad', 'extended r-bad', 'retry r-bad', 'between']);
-    expect(timers()).toBeLessThanOrEqual(before); // the heartbeat, the guard: none left running
+    // Every interval it started (the heartbeat) was cleared.
+    const started = set.mock.results.map((r) => r.value);
+    expect(started.length).toBeGreaterThan(0);
+    for (const timer of started) expect(cleared.mock.calls.map(([t]) => t)).toContain(timer);
+    set.mockRestore();
+    cleared.mockRestore();
+  });
+
+  it('ends when no job can start in its sandbox, failing the invocation so its messages come back', async () => {
+    const served = serve([{ Records: [record('a', '{}')] }], {}, { broken: true });
+    await expect(served).rejects.toThrow(RunnerBroken);
+    expect(api.answers).toEqual([
+      { id: 'req-1', kind: 'error', body: expect.objectContaining({ errorType: 'RunnerBroken' }) },
+    ]);
   });
 
   it('reports an event that is not from its queue as the invocation’s error, and takes the next', async () => {
@@ -541,5 +559,29 @@ describe('chunks in a function', () => {
     expect(Math.max(...chunks.map((c) => c.durationSeconds))).toBeLessThanOrEqual(600);
     // Without the limit (Fargate workers), as many chunks as workers.
     expect(fanOutChunks(chunking, source(12 * 3600))).toHaveLength(32);
+  });
+});
+
+describe('holding a taken message while its job runs (holdMessage)', () => {
+  it('extends one at a time, skipping beats while an extension is in flight, and waits for it on release', async () => {
+    let calls = 0;
+    let running = 0;
+    let most = 0;
+    const hold = holdMessage(
+      async () => {
+        calls++;
+        most = Math.max(most, ++running);
+        await new Promise((r) => setTimeout(r, 100));
+        running--;
+      },
+      20,
+      () => {},
+    );
+    await new Promise((r) => setTimeout(r, 250));
+    await hold.release();
+    expect(most).toBe(1);
+    expect(calls).toBeGreaterThanOrEqual(2);
+    expect(calls).toBeLessThanOrEqual(3); // not the twelve beats of 250 ms
+    expect(running).toBe(0); // released only once the last one ended
   });
 });

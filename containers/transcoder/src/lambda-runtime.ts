@@ -16,7 +16,7 @@
  */
 import { request } from 'node:http';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { holdMessage, type Verdict } from './worker.js';
+import { holdMessage, RunnerBroken, type Verdict } from './worker.js';
 
 const API_VERSION = '2018-06-01';
 
@@ -73,13 +73,14 @@ export async function serveInvocations(deps: FunctionDeps): Promise<number> {
       }
       answer = await invoke(deps, recordsOf(next.body), Number.isFinite(deadline) ? deadline : undefined);
     } catch (error) {
-      // Not an SQS event: the invocation fails, and its messages come back.
+      // Not an SQS event, or a sandbox where no job can start: the invocation fails, and its messages come back.
       logger.error('The invocation failed', error as Error);
       const err = error as Error;
       await call(deps.runtimeApi, 'POST', `${path}/error`, {
         body: JSON.stringify({ errorMessage: err.message, errorType: err.name }),
         headers: { 'Lambda-Runtime-Function-Error-Type': 'Unhandled' },
       });
+      if (error instanceof RunnerBroken) throw error; // the process ends, and Lambda starts a new sandbox
       continue;
     }
     await call(deps.runtimeApi, 'POST', `${path}/response`, { body: JSON.stringify(answer) });

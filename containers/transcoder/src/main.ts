@@ -208,6 +208,14 @@ async function transition(logger: Logger, to: string, write: () => Promise<unkno
   }
 }
 
+/**
+ * The work queue's client: the resolved endpoint, not the queue URL's host (task-runner-from-env.ts says why); a
+ * request that hangs fails rather than holding a job's heartbeat (worker.ts `holdMessage`) — longer than the
+ * worker's 20 s long poll.
+ */
+const queueClient = () =>
+  new SQSClient({ useQueueUrlAsEndpoint: false, requestHandler: { requestTimeout: 30_000, connectionTimeout: 3_000 } });
+
 /** A queue worker of the worker service, until SIGTERM (scale-in, replacement): it finishes the job it holds. */
 async function runWorker(): Promise<number> {
   let stopping = false;
@@ -215,8 +223,7 @@ async function runWorker(): Promise<number> {
     stopping = true;
   });
   const logger = new Logger({ serviceName: `${SERVICE_NAME}-worker` });
-  // The resolved endpoint, not the queue URL's host (task-runner-from-env.ts says why).
-  const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
+  const sqs = queueClient();
   // On ECS the worker grows its service as it takes jobs (fleet.ts); the local worker service has no metadata.
   const metadataUri = optional('ECS_CONTAINER_METADATA_URI_V4');
   const fleet =
@@ -241,7 +248,7 @@ async function runWorker(): Promise<number> {
 async function runFunction(runtimeApi: string): Promise<number> {
   const logger = new Logger({ serviceName: `${SERVICE_NAME}-function` });
   refuseDumpableRuntime();
-  const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
+  const sqs = queueClient();
   const queueUrl = required('WORK_QUEUE_URL');
   const handoffQueueUrl = required('HANDOFF_QUEUE_URL');
   const visibility = Number(required('WORK_VISIBILITY_SECONDS'));

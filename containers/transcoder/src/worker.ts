@@ -121,17 +121,21 @@ async function handle(
 
 /**
  * Keeps a taken message invisible while its job runs: `extend` every `everyMs` (a third of the visibility timeout, so
- * one missed beat loses nothing). `release` stops it and waits for an extension in flight, so none lands after the
- * message was made visible again for a retry.
+ * one missed beat loses nothing), one at a time (a beat is skipped while the last is in flight). `release` stops it
+ * and waits for the one in flight, so none lands after the message was made visible again for a retry.
  */
 export function holdMessage(
   extend: () => Promise<unknown>,
   everyMs: number,
   onError: (error: unknown) => void,
 ): { release: () => Promise<void> } {
-  let inFlight: Promise<unknown> = Promise.resolve();
+  let inFlight: Promise<void> | undefined;
   const timer = setInterval(() => {
-    inFlight = extend().catch(onError);
+    inFlight ??= extend()
+      .then(() => {}, onError)
+      .finally(() => {
+        inFlight = undefined;
+      });
   }, everyMs);
   return {
     release: async () => {
@@ -139,6 +143,14 @@ export function holdMessage(
       await inFlight;
     },
   };
+}
+
+/** A runner that cannot start jobs (`runTaken`): it ends, and the service or Lambda starts a fresh one. */
+export class RunnerBroken extends Error {
+  constructor(cause: unknown) {
+    super(`No job can start in this runner: ${(cause as Error)?.message ?? String(cause)}`, { cause });
+    this.name = 'RunnerBroken';
+  }
 }
 
 /**
@@ -193,13 +205,10 @@ export async function runTaken(
   try {
     code = await deps.runJob(job);
   } catch (error) {
-    // It could not start (a job process that would not spawn, variables it could not build): another take may.
-    logger.error('Could not run a job; it goes back on the queue', {
-      ...keys,
-      verdict: 'retry',
-      error: error as Error,
-    });
-    return 'retry';
+    // No job can start here (no temp folder, no process): this runner ends and a fresh one replaces it, rather than
+    // fail every job it takes into the dead-letter queue. The message comes back after its visibility timeout.
+    logger.error('Could not run a job; this runner ends', { ...keys, verdict: 'leave', error: error as Error });
+    throw new RunnerBroken(error);
   }
   if (code === EXIT.done || code === EXIT.settled) {
     logger.info('Finished a job', { ...keys, verdict: 'delete', code });

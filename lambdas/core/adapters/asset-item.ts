@@ -2,8 +2,8 @@
  * The asset item's storage-only attributes and the named conditions its writes are guarded by. The record fields
  * are mapped in media-items.ts; DynamoAssetRepository (dynamo-assets.ts) is the only writer of the item.
  *
- *   job_id, dispatch_claimed_until   the current transcode job, and the dispatch claim that precedes it (held until
- *                                    its holder's invocation must have ended)
+ *   job_id                        the current transcode job
+ *   dispatch_claimed_until        the dispatch claim that precedes it, held until its holder's invocation has ended
  *   attempts                      transcodes started (absent = 1, the first dispatch)
  *   chunk_plan                    the plan of a chunked transcode (a map, written once)
  *   chunks_done                   the chunks finished (a number set)

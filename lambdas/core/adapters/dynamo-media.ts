@@ -31,7 +31,7 @@ export class DynamoMediaRepository implements MediaRepository {
   markReady: MediaRepository['markReady'] = (id, patch) => this.assets.markReady(id, patch);
   markPlayable: MediaRepository['markPlayable'] = (id) => this.assets.markPlayable(id);
   markErrored: MediaRepository['markErrored'] = (id, error) => this.assets.markErrored(id, error);
-  claimDispatch: MediaRepository['claimDispatch'] = (id, stale) => this.assets.claimDispatch(id, stale);
+  claimDispatch: MediaRepository['claimDispatch'] = (id, hold) => this.assets.claimDispatch(id, hold);
   recordJob: MediaRepository['recordJob'] = (id, jobId) => this.assets.recordJob(id, jobId);
   releaseDispatch: MediaRepository['releaseDispatch'] = (id) => this.assets.releaseDispatch(id);
   getPlaybackId: MediaRepository['getPlaybackId'] = (id) => this.assets.getPlaybackId(id);

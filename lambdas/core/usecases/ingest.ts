@@ -11,14 +11,14 @@ import { uploadInputFields } from './upload-inputs.js';
  * The longest a dispatch claim is held (no Lambda runs longer than 15 minutes): where the caller does not say how
  * long it can still run (`ClaimTime`), and how long an asset preparing without a job waits for the sweeper.
  */
-export const DISPATCH_CLAIM_STALE_SECONDS = 15 * 60;
+export const DISPATCH_CLAIM_MAX_SECONDS = 15 * 60;
 
 /**
  * How long a dispatch claim taken here is held: the time the caller's invocation has left (its handler reads it from
  * the Lambda context), so a claim whose holder died is taken over by the next delivery rather than after 15 minutes.
  */
 export interface ClaimTime {
-  /** @default DISPATCH_CLAIM_STALE_SECONDS */
+  /** @default DISPATCH_CLAIM_MAX_SECONDS */
   claimSeconds?: number;
 }
 
@@ -106,7 +106,7 @@ export async function dispatchTranscode(
     outputBucket: string;
   },
 ): Promise<string | undefined> {
-  if (!(await ctx.media.claimDispatch(asset.id, ctx.claimSeconds ?? DISPATCH_CLAIM_STALE_SECONDS))) return undefined;
+  if (!(await ctx.media.claimDispatch(asset.id, ctx.claimSeconds ?? DISPATCH_CLAIM_MAX_SECONDS))) return undefined;
   let jobId: string;
   try {
     ({ jobId } = await ctx.runner.start(transcodeJobFor(asset, ctx.outputBucket)));

@@ -1,5 +1,5 @@
 import { TransitionError } from '../domain/errors.js';
-import { DISPATCH_CLAIM_STALE_SECONDS } from './ingest.js';
+import { DISPATCH_CLAIM_MAX_SECONDS } from './ingest.js';
 import { type RetryContext, retryOrFail } from './task-stopped.js';
 
 /**
@@ -10,7 +10,7 @@ export const TRANSCODE_DEADLINE_SECONDS = 12 * 60 * 60;
 
 export interface SweepContext extends RetryContext {
   now?: () => number;
-  /** @default DISPATCH_CLAIM_STALE_SECONDS */
+  /** @default DISPATCH_CLAIM_MAX_SECONDS */
   dispatchStaleSeconds?: number;
   /** @default TRANSCODE_DEADLINE_SECONDS */
   deadlineSeconds?: number;
@@ -32,7 +32,7 @@ export interface SweepReport {
  */
 export async function sweepStuckAssets(ctx: SweepContext): Promise<SweepReport> {
   const now = Math.floor((ctx.now ?? Date.now)() / 1000);
-  const staleAfter = ctx.dispatchStaleSeconds ?? DISPATCH_CLAIM_STALE_SECONDS;
+  const staleAfter = ctx.dispatchStaleSeconds ?? DISPATCH_CLAIM_MAX_SECONDS;
   const deadline = ctx.deadlineSeconds ?? TRANSCODE_DEADLINE_SECONDS;
   const report: SweepReport = { checked: 0, redispatched: [], errored: [] };
   for (const stuck of await ctx.attempts.listPreparing(now - staleAfter)) {

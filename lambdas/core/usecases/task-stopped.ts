@@ -3,7 +3,7 @@ import { TransitionError } from '../domain/errors.js';
 import type { MediaError } from '../domain/media.js';
 import { ENV } from '../env.js';
 import type { ChunkLedger, MediaRepository, TranscodeAttempts, TranscodeRunner } from '../ports.js';
-import { type ClaimTime, DISPATCH_CLAIM_STALE_SECONDS, transcodeJobFor } from './ingest.js';
+import { type ClaimTime, DISPATCH_CLAIM_MAX_SECONDS, transcodeJobFor } from './ingest.js';
 
 /** Attempts a transcode gets (the first dispatch included) before its asset is marked errored. */
 export const MAX_TRANSCODE_ATTEMPTS = 3;
@@ -140,7 +140,7 @@ export async function retryOrFail(
     assetId,
     failedJobId,
     max,
-    ctx.claimSeconds ?? DISPATCH_CLAIM_STALE_SECONDS,
+    ctx.claimSeconds ?? DISPATCH_CLAIM_MAX_SECONDS,
   );
   if ('refused' in claim) {
     if (claim.refused === 'not_current') return { outcome: 'stale_event' };
