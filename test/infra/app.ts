@@ -1,4 +1,8 @@
-/** Synthesizes the Gamma app the way `cdk synth` does (lib/gamma-app.ts), once per set of context flags. */
+/**
+ * Synthesizes the Gamma app the way `cdk synth` does (lib/gamma-app.ts), once per set of context flags. Without
+ * `bundle`, the functions' code is not bundled (`aws:cdk:bundling-stacks` empty, as the CDK CLI leaves stacks it is not
+ * deploying unbundled): bundling every function took most of each synth, and only a test that reads a bundle needs it.
+ */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,13 +22,17 @@ export interface SynthesizedGamma extends GammaStacks {
 
 const cache = new Map<string, SynthesizedGamma>();
 
-export function synthGamma(context: Record<string, string> = {}): SynthesizedGamma {
-  const key = JSON.stringify(context);
+export function synthGamma(context: Record<string, string> = {}, { bundle = false } = {}): SynthesizedGamma {
+  const key = JSON.stringify({ context, bundle });
   const hit = cache.get(key);
   if (hit) return hit;
   // Resource paths in the template's metadata, as the CDK CLI enables them.
   const app = new App({
-    context: { 'aws:cdk:enable-path-metadata': true, ...context },
+    context: {
+      'aws:cdk:enable-path-metadata': true,
+      ...(!bundle && { 'aws:cdk:bundling-stacks': [] }),
+      ...context,
+    },
     outdir: mkdtempSync(join(tmpdir(), 'gamma-infra-')),
   });
   const stacks = defineGamma(app);
