@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeHls } from '../../containers/transcoder/src/encode.js';
+import { encodeHls, fillMissingStills } from '../../containers/transcoder/src/encode.js';
 import type { SegmentType } from '../../containers/transcoder/src/ffmpeg/args.js';
 import { probe } from '../../containers/transcoder/src/probe.js';
 import { InvalidInputError } from '../../lambdas/core/domain/errors.js';
@@ -228,6 +228,27 @@ describe('probe, plan and encode with real ffmpeg', () => {
     expect(same - other).toBeGreaterThan(5);
     // The renditions are what they are without images.
     await expectWellFormedVideoHls(out);
+  });
+
+  it('cuts no still past the video when the audio runs on; the missing ones repeat the last cut', async () => {
+    const source = join(work, 'short-video.mp4');
+    await exec('ffmpeg', [
+      ...['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=30:duration=3'],
+      ...['-f', 'lavfi', '-i', 'sine=frequency=440:duration=8', '-c:v', 'libx264', '-preset', 'ultrafast', source],
+    ]);
+    const out = await transcode(source, { segmentSeconds: 2 }, 'fmp4', true);
+    const images = planImages(out.sourceSeconds, { width: 640, height: 360 });
+    expect(images).toMatchObject({ intervalSeconds: 1, count: 8 });
+    const cut = (await readdir(join(out.outDir, STILLS_DIR))).length;
+    expect(cut).toBeLessThan(5);
+
+    expect(await fillMissingStills(out.outDir, images.count)).toBe(images.count - cut);
+    const stills = (await readdir(join(out.outDir, STILLS_DIR))).sort();
+    expect(stills).toEqual(Array.from({ length: 8 }, (_, i) => stillFile(i).slice(STILLS_DIR.length + 1)));
+    const bytes = (i: number) => readFile(join(out.outDir, stillFile(i)));
+    expect(await bytes(7)).toEqual(await bytes(cut - 1));
+    expect(await bytes(cut - 1)).not.toEqual(await bytes(0));
+    expect(await fillMissingStills(out.outDir, images.count)).toBe(0);
   });
 
   it('keeps portrait video portrait', async () => {

@@ -270,6 +270,36 @@ describe('transcoder run() with chunk tasks', () => {
     ]);
   });
 
+  it('repeats the last still over the tail where the video ends before the audio, past a chunk that cut none', async () => {
+    const assets = new FakeAssets();
+    const ledger = new InMemoryChunkLedger();
+    const runner = new RecordingRunner();
+    // The video's last frame is at 20 s of 40: ffmpeg cuts no still past it (chunk 1 stops at 0019, chunk 2 cuts none).
+    const videoEnd: ChunkEncoders = {
+      ...fakeEncoders,
+      chunk: async (input, plan, outDir, chunk, options) => {
+        const images = options.side?.images;
+        const stills = images && Math.max(0, Math.min(images.stills, 20 - images.firstStill));
+        const side = { ...options.side, ...(images && { images: { ...images, stills: stills ?? 0 } }) };
+        await fakeEncoders.chunk(input, plan, outDir, chunk, { ...options, side });
+      },
+    };
+    const run_ = (index?: string) =>
+      run({
+        ...deps(assets, ledger, runner, { ...ENV, ...(index && { CHUNK_INDEX: index }) } as typeof ENV),
+        chunkEncoders: videoEnd,
+      });
+    for (const index of [undefined, '1', '2']) expect(await run_(index)).toBe(0);
+
+    expect(assets.ready).toHaveLength(1);
+    const still = (i: number) => objects.get(`assets/${ASSET_ID}/${stillFile(i)}`)?.toString();
+    expect(keys().filter((k) => k.includes('/thumbnails/'))).toHaveLength(40);
+    expect(still(19)).toMatch(/0019\.jpg$/);
+    for (const i of [20, 33, 39]) expect(still(i)).toBe(still(19));
+    // The storyboard's tiles are the stills cut.
+    expect(objects.get(`assets/${ASSET_ID}/storyboard.jpg`)?.toString()).toBe('sprite of 20 / 40');
+  });
+
   it('hands every chunk the file’s start time from the recorded plan, so each takes the same amount away', async () => {
     const assets = new FakeAssets();
     const ledger = new InMemoryChunkLedger();

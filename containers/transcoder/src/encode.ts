@@ -8,7 +8,7 @@
  *   `<outDir>/<rendition>/index.m3u8` plus its segments, then `<outDir>/master.m3u8`, last.
  * - `encodeHlsChunk`, `encodeChunkAudio`, `encodeStoryboard`: the steps of a chunked transcode (strategies/chunk-*.ts).
  */
-import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Chunk, chunkAudioWindow } from '../../../lambdas/core/domain/chunks.js';
 import type { LadderPlan } from '../../../lambdas/core/domain/ladder.js';
@@ -30,6 +30,7 @@ import {
   STILLS_DIR,
   STORYBOARD_IMAGE,
   STORYBOARD_VTT,
+  stillFile,
   storyboardVtt,
 } from '../../../lambdas/core/domain/thumbnails.js';
 import { HLS_VERSION, inputArgs, QUIET, type SegmentType, segmentCuts } from './ffmpeg/args.js';
@@ -154,6 +155,29 @@ export async function encodeHlsChunk(
 export async function writeStoryboardVtt(dir: string, images: ImagePlan, durationSeconds: number): Promise<void> {
   const stills = await readdir(join(dir, STILLS_DIR)).catch(() => []);
   await writeFile(join(dir, STORYBOARD_VTT), storyboardVtt(images, stills.length, durationSeconds, STORYBOARD_IMAGE));
+}
+
+/**
+ * Gives every planned still a file: each one ffmpeg did not cut is a copy of the nearest earlier one (the first cut,
+ * before it). The stills are planned over the asset's duration, and a thumbnail URL may ask for any time in it, but
+ * ffmpeg cuts none past the video's last frame: a video track that ends before the audio would leave the thumbnails
+ * of the tail (and `thumbnail_time` = the middle, when the audio runs twice as long) answering 404. Call it after
+ * the storyboard, whose tiles stay the stills actually cut. Returns how many were filled; none without any still.
+ */
+export async function fillMissingStills(dir: string, count: number): Promise<number> {
+  const cut = new Set(await readdir(join(dir, STILLS_DIR)).catch(() => []));
+  const present = (i: number) => cut.has(stillFile(i).slice(STILLS_DIR.length + 1));
+  let from = Array.from({ length: count }, (_, i) => i).find(present);
+  if (from === undefined) return 0;
+  let filled = 0;
+  for (let i = 0; i < count; i++) {
+    if (present(i)) from = i;
+    else {
+      await copyFile(join(dir, stillFile(from)), join(dir, stillFile(i)));
+      filled++;
+    }
+  }
+  return filled;
 }
 
 /** Marks the playlist VOD, in one rename: the fast-start publisher may be reading it. */

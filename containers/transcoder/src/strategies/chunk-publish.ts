@@ -26,13 +26,14 @@ import {
 } from '../../../../lambdas/core/domain/playlist.js';
 import { PREVIEW_DIR, PREVIEW_MANIFEST, type PreviewManifest } from '../../../../lambdas/core/domain/preview-frames.js';
 import {
+  type ImagePlan,
   planImages,
   STILLS_DIR,
   STORYBOARD_IMAGE,
   STORYBOARD_VTT,
   stillFile,
 } from '../../../../lambdas/core/domain/thumbnails.js';
-import { variantOf } from '../encode.js';
+import { fillMissingStills, variantOf } from '../encode.js';
 import { HLS_VERSION } from '../ffmpeg/args.js';
 import type { ChunkSideOutputs } from '../ffmpeg/encode-args.js';
 import { planPreviews } from '../preview-frames.js';
@@ -228,15 +229,22 @@ async function publishImages(ctx: StrategyContext, plan: ChunkPlanRecord, manife
   const dir = join(ctx.workDir, 'images');
   try {
     const images = planImages(plan.source.durationSeconds, video);
-    const stills = manifests.reduce((n, m) => n + (m.stills ?? 0), 0);
     await mkdir(join(dir, STILLS_DIR), { recursive: true });
-    const files = Array.from({ length: stills }, (_, i) => stillFile(i));
-    await inParallel(files, UPLOAD_CONCURRENCY, (f) =>
+    const cut = stillsCut(plan, images, manifests).map(stillFile);
+    await inParallel(cut, UPLOAD_CONCURRENCY, (f) =>
       storage.download(job.outputBucket, `${prefix}/${f}`, join(dir, f)),
     );
     await ctx.deps.chunkEncoders.storyboard(dir, images, plan.source.durationSeconds);
     for (const f of [STORYBOARD_IMAGE, STORYBOARD_VTT])
       await storage.putFile(job.outputBucket, `${prefix}/${f}`, join(dir, f));
+    if ((await fillMissingStills(dir, images.count)) > 0) {
+      const filled = new Set(cut);
+      const copies = Array.from({ length: images.count }, (_, i) => stillFile(i)).filter((f) => !filled.has(f));
+      await inParallel(copies, UPLOAD_CONCURRENCY, (f) =>
+        storage.putFile(job.outputBucket, `${prefix}/${f}`, join(dir, f)),
+      );
+      logger.info('The video ends before the audio: its last stills repeat', { filled: copies.length });
+    }
   } catch (error) {
     logger.warn('No storyboard: it will answer 404', error as Error);
   }
@@ -262,6 +270,21 @@ async function publishImages(ctx: StrategyContext, plan: ChunkPlanRecord, manife
   }
   const manifest: PreviewManifest = { ...previews.plan, frames: end.frame + end.frames, parts };
   await storage.putBody(job.outputBucket, `${prefix}/${PREVIEW_MANIFEST}`, JSON.stringify(manifest));
+}
+
+/** The stills the chunks cut, on the whole source's numbering: each chunk's run starts at its share's first. */
+function stillsCut(plan: ChunkPlanRecord, images: ImagePlan, manifests: ChunkManifest[]): number[] {
+  return plan.chunks.flatMap((c) => {
+    const cut = manifests.find((m) => m.index === c.index)?.stills ?? 0;
+    const { firstStill } = chunkImages(plan.chunks, c.index, {
+      stillIntervalSeconds: images.intervalSeconds,
+      stillCount: images.count,
+      previewFps: 1,
+      previewFrames: 0,
+      sheetFrames: 1,
+    });
+    return Array.from({ length: cut }, (_, i) => firstStill + i);
+  });
 }
 
 /**

@@ -5,7 +5,7 @@
  * playlists are published, the master last.
  */
 import { join } from 'node:path';
-import { writeStoryboardVtt } from '../encode.js';
+import { fillMissingStills, writeStoryboardVtt } from '../encode.js';
 import { HLS_VERSION, STDIN_INPUT } from '../ffmpeg/args.js';
 import { followFile } from '../follow-file.js';
 import { finishPreviewFrames, logPreviews, planPreviews } from '../preview-frames.js';
@@ -51,7 +51,11 @@ export async function singlePass(ctx: StrategyContext, source: PreparedSource): 
   } finally {
     await publisher.stop();
   }
-  if (images) await writeStoryboardVtt(hlsDir, images, source.probe.durationSeconds);
+  if (images) {
+    await writeStoryboardVtt(hlsDir, images, source.probe.durationSeconds);
+    const filled = await fillMissingStills(hlsDir, images.count);
+    if (filled > 0) logger.info('The video ends before the audio: its last stills repeat', { filled });
+  }
   logPreviews(logger, await finishPreviewFrames(hlsDir, previews));
   logger.info('Encoded', { variants, publishedEarly: publisher.isPlayable });
   if (publisher.lastFailure) logger.warn('An early upload failed; publishing it now', publisher.lastFailure as Error);
