@@ -4,7 +4,14 @@
  * its source (README, "How fast"). Pure: no I/O, so the figures can be checked by hand and are unit-tested
  * (test/unit/bench-model.test.ts).
  */
-import { type Chunk, chunksWithin, planChunks, QUEUE_WORKER_DEFAULTS } from '../lambdas/core/domain/chunks.js';
+import {
+  type Chunk,
+  chunksWithin,
+  keyframeLookupShape,
+  keyframeProbeTimes,
+  planChunks,
+  QUEUE_WORKER_DEFAULTS,
+} from '../lambdas/core/domain/chunks.js';
 import { FIRST_SEGMENT_SECONDS } from '../lambdas/core/domain/ladder.js';
 
 /**
@@ -33,6 +40,14 @@ export interface Measured {
    */
   decodeCheckCpuS: number;
   decodeCheckRequests: number;
+  /**
+   * One ffprobe looking up the keyframes at the bench plan's candidate boundaries (beside the decode check: the plan
+   * is recorded once both are done), its CPU and HTTP requests (the headers again, then a read per time), and the
+   * times it was asked.
+   */
+  keyframeLookupCpuS: number;
+  keyframeLookupRequests: number;
+  keyframeLookupTimes: number;
   /** HTTP requests a chunk's encode made (each an S3 first byte), and its bytes over its share of the file. */
   rangeRequests: number;
   rangeReadOverhead: number;
@@ -188,6 +203,22 @@ export function chunkJobSeconds(m: Measured, c: Constants, seconds: number): num
 }
 
 /**
+ * The keyframe lookup at the plan's candidate boundaries (domain/chunks.ts `keyframeProbeTimes`): its processes run
+ * at once, each reading the headers again (the probe's requests) and then one range per time, one after another.
+ */
+function keyframeLookupS(m: Measured, c: Constants, chunks: Chunk[], sourceS: number): number {
+  const times = keyframeProbeTimes(
+    chunks,
+    { segmentSeconds: c.segmentS, firstSegmentSeconds: c.firstSegmentS },
+    sourceS,
+  );
+  const { processes, timesEach } = keyframeLookupShape(times.length);
+  if (processes === 0) return 0;
+  // Each process's CPU is mostly its start and the headers: taken as measured, whatever its number of seeks.
+  return (m.probeRequests + timesEach) * c.s3FirstByteS + onWorker(c, m.keyframeLookupCpuS * processes, c.vcpu);
+}
+
+/**
  * The queue path (strategies/chunk-fan-out.ts): the first job probes over the source's URL (no download), starts
  * chunk 0 beside the decode check, records the plan once the check has passed, and sends every chunk job while it
  * encodes chunk 0 (one segment, fast start: playable when its segments
@@ -202,7 +233,7 @@ export function queueModel(m: Measured, sourceS: number, workers: number, c: Con
   // Chunk 0 starts once ffprobe has answered; the decode check runs beside it, then the plan is written and read
   // back, and only then is anything of chunk 0 published (strategies/chunk-fan-out.ts).
   const probedS = c.dispatchS + jobStart(c) + probe;
-  const plannedS = probedS + check + 2 * c.writeS;
+  const plannedS = probedS + Math.max(check, keyframeLookupS(m, c, chunks, sourceS)) + 2 * c.writeS;
   const firstS = c.firstSegmentS;
   const firstRead = s3Read(c, firstS * m.sourceBytesPerS * m.rangeReadOverhead, m.rangeRequests, c.vcpu);
   const firstUpload = (firstS * m.outputBytesPerS) / (c.s3BytesPerSPerVcpu * c.vcpu);
@@ -212,7 +243,9 @@ export function queueModel(m: Measured, sourceS: number, workers: number, c: Con
   const firstEncode = Math.max(plannedS - probedS, encodeFirst);
   const firstPlayableS = probedS + firstEncode + firstUpload + 2 * c.writeS; // playlists and master, playable_at
   const later = chunks.slice(1);
-  const chunkS = Math.max(0, ...later.map((k) => k.durationSeconds));
+  // Keyframe alignment may give a chunk of a long-GOP source a segment more (two at most, where both its ends move).
+  const aligned = later.length > 1 ? c.segmentS : 0;
+  const chunkS = Math.max(0, ...later.map((k) => k.durationSeconds)) + aligned;
   const chunkJobS = later.length ? chunkJobSeconds(m, c, chunkS) : 0;
   const stills = Math.min(c.maxStills, Math.ceil(sourceS));
   const publishS =

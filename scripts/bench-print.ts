@@ -138,7 +138,9 @@ export function printAll(r: BenchResults): void {
       `(its audio with pre-roll, ladder, stills, preview frames); chunk 0 (first segment) ` +
       `${pair(m.firstSegmentCpuS, w.first_segment_s)}; ranged probe ${pair(m.probeCpuS, w.probe_s)}, ` +
       `${m.probeRequests} requests, then its decode check ${pair(m.decodeCheckCpuS, w.decode_check_s)}, ` +
-      `${m.decodeCheckRequests} requests (${(d.probe_bytes_read / 1e6).toFixed(2)} MB together); a chunk's range: ${m.rangeRequests} ` +
+      `${m.decodeCheckRequests} requests (${(d.probe_bytes_read / 1e6).toFixed(2)} MB together); the keyframes at ` +
+      `${m.keyframeLookupTimes} candidate boundaries ${pair(m.keyframeLookupCpuS, w.keyframe_lookup_s)}, ` +
+      `${m.keyframeLookupRequests} requests; a chunk's range: ${m.rangeRequests} ` +
       `requests, ${m.rangeReadOverhead.toFixed(2)}× its share of bytes; a process's start (each chunk task's, a ` +
       `worker's job process's once) ` +
       `${pair(m.jobStartCpuS, w.job_start_s)}; storyboard from ${d.storyboard_stills} stills ` +

@@ -8,9 +8,16 @@
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { encodeChunkAudio, encodeHlsChunk, encodeStoryboard } from '../containers/transcoder/src/encode.js';
-import { probe } from '../containers/transcoder/src/probe.js';
+import { keyframesBefore, probe } from '../containers/transcoder/src/probe.js';
 import { chunkSide } from '../containers/transcoder/src/strategies/chunk-publish.js';
-import { type Chunk, type ChunkPlanRecord, chunkTimeOffset } from '../lambdas/core/domain/chunks.js';
+import {
+  type Chunk,
+  type ChunkPlanRecord,
+  chunkTimeOffset,
+  keyframeProbeTimes,
+  planChunks,
+  QUEUE_WORKER_DEFAULTS,
+} from '../lambdas/core/domain/chunks.js';
 import {
   type LadderPlan,
   type SourceProbe,
@@ -94,6 +101,13 @@ export async function measureSteps(input: StepInputs) {
     const checkTime = await timed(() => decodes);
     const decodeCheckRequests = http.requests() - probeRequests;
     const probeBytes = http.sent();
+    // The keyframe lookup at the candidate boundaries of the plan the queue path makes of this source.
+    const queuePlan = planChunks(sourceSeconds, { ...plan, workers: 4, ...QUEUE_WORKER_DEFAULTS });
+    const keyframeTimes = keyframeProbeTimes(queuePlan, plan, sourceSeconds);
+    log(`the keyframe lookup at ${keyframeTimes.length} candidate boundaries`);
+    http.reset();
+    const lookup = await timed(() => keyframesBefore(http.url, keyframeTimes, input.probed.startSeconds ?? 0));
+    const keyframeLookupRequests = http.requests();
 
     /** A chunk job's encode from the URL, as chunk-publish.ts runs it: its audio, then its ladder and images. */
     const chunkJob = async (chunk: Chunk) => {
@@ -150,6 +164,9 @@ export async function measureSteps(input: StepInputs) {
       probeRequests,
       decodeCheckCpuS: checkTime.cpu,
       decodeCheckRequests,
+      keyframeLookupCpuS: lookup.cpu,
+      keyframeLookupRequests,
+      keyframeLookupTimes: keyframeTimes.length,
       rangeRequests: Math.max(short.requests, longer.requests),
       rangeReadOverhead: Math.max(...[short, longer].map((c) => c.bytes / (sourceBytes * (c.seconds / sourceSeconds)))),
       sourceBytesPerS: sourceBytes / sourceSeconds,
@@ -167,6 +184,7 @@ export async function measureSteps(input: StepInputs) {
       first_segment_s: first.total.wall,
       probe_s: probeTime.wall,
       decode_check_s: checkTime.wall,
+      keyframe_lookup_s: lookup.wall,
       job_start_s: best(starts).wall,
       storyboard_s: storyboard.wall,
       single_pass_per_source_s: input.singlePass.wall / sourceSeconds,

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { probe } from '../../containers/transcoder/src/probe.js';
+import { keyframesBefore, probe } from '../../containers/transcoder/src/probe.js';
 import { InvalidInputError } from '../../lambdas/core/domain/errors.js';
 import { serveCounting } from '../../scripts/bench-http-source.js';
 
@@ -40,6 +40,40 @@ async function clip(name: string, seconds: number, format = 'mp4', bitrate?: str
   );
   return file;
 }
+
+describe('keyframesBefore (where chunk boundaries make cheap seeks)', () => {
+  it('finds the keyframe at or before each time over a ranged URL, on the clock the chunks use', async () => {
+    const source = await clip('gop.mp4', 30); // a keyframe every 60 frames: every 2 s
+    const http = await serveCounting(source);
+    try {
+      const found = await keyframesBefore(http.url, [3, 9.5, 20, 27.9], 0);
+      expect([...found]).toEqual([
+        [3, 2],
+        [9.5, 8],
+        [20, 20],
+        [27.9, 26],
+      ]);
+      // A clip from 1 s: times and keyframes from there.
+      expect([...(await keyframesBefore(http.url, [3, 6], 1))]).toEqual([
+        [3, 3],
+        [6, 5],
+      ]);
+      // More times than one process takes: split among several, each answer still under its own time.
+      const many = Array.from({ length: 20 }, (_, i) => 1 + i * 1.4);
+      const all = await keyframesBefore(http.url, many, 0);
+      expect([...all.keys()]).toEqual(many);
+      for (const [t, k] of all) expect(k).toBe(Math.floor(t / 2) * 2);
+    } finally {
+      await http.close();
+    }
+  });
+
+  it('knows nothing, and does not throw, where ffprobe cannot answer', async () => {
+    const text = join(work, 'not-media.mp4');
+    await writeFile(text, 'not a video');
+    expect((await keyframesBefore(text, [2, 4], 0)).size).toBe(0);
+  });
+});
 
 describe('probe over a ranged URL (the first job plans without downloading the source)', () => {
   it('reads the headers and the first seconds of a long file, not the file, and still refuses what does not decode', async () => {

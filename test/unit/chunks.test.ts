@@ -3,6 +3,7 @@ import {
   AUDIO_POSTROLL_FRAMES,
   AUDIO_PREROLL_SECONDS,
   AUDIO_PRIME_SECONDS,
+  alignToKeyframes,
   type ChunkManifest,
   type ChunkPlanRecord,
   checkManifests,
@@ -10,6 +11,7 @@ import {
   chunkImages,
   chunkTimeOffset,
   joinedPlaylist,
+  keyframeProbeTimes,
   planChunks,
   seeksByIndex,
 } from '../../lambdas/core/domain/chunks.js';
@@ -24,6 +26,54 @@ describe('seeksByIndex', () => {
     expect(seeksByIndex({})).toBe(true);
     expect(seeksByIndex(file('mpegts'))).toBe(false);
     expect(seeksByIndex(file('mpeg'))).toBe(false);
+  });
+});
+
+describe('alignToKeyframes', () => {
+  // The bench's plan: 60 s in a 2 s first segment then 6 s ones; chunk 0 the first segment, then 24, 18 and 16 s.
+  const grid = { segmentSeconds: 6, firstSegmentSeconds: 2 };
+  const plan = planChunks(60, { ...grid, workers: 4, minChunkSeconds: 12, firstChunkSegments: 1 });
+  const starts = (chunks: { startSeconds: number }[]) => chunks.map((c) => c.startSeconds);
+  /** Keyframes every `gop` seconds from 0. */
+  const every = (gop: number) => (t: number) => Math.floor(t / gop + 1e-9) * gop;
+
+  it('asks for the keyframes at each later boundary and a segment either side, never at chunk 1’s start', () => {
+    expect(starts(plan)).toEqual([0, 2, 26, 44]);
+    expect(keyframeProbeTimes(plan, grid, 60)).toEqual([20, 26, 32, 38, 44, 50]);
+    expect(keyframeProbeTimes(plan.slice(0, 2), grid, 60)).toEqual([]);
+  });
+
+  it('moves a boundary a segment to a keyframe when that saves at least a second of decode', () => {
+    // x264's default 250-frame GOP at 30 fps: 44 s is 2.3 s past the keyframe at 41.7, 50 s is on one.
+    const aligned = alignToKeyframes(plan, grid, 60, every(250 / 30));
+    expect(starts(aligned)).toEqual([0, 2, 26, 50]);
+    expect(aligned.map((c) => [c.firstSegment, c.segmentCount, c.durationSeconds])).toEqual([
+      [0, 1, 2],
+      [1, 4, 24],
+      [5, 4, 24],
+      [9, 2, 10],
+    ]);
+    expect(aligned.reduce((n, c) => n + c.segmentCount, 0)).toBe(segmentCount(60, grid));
+  });
+
+  it('leaves the plan as it is for short GOPs, unknown keyframes or savings under a second', () => {
+    expect(alignToKeyframes(plan, grid, 60, every(1))).toEqual(plan);
+    expect(alignToKeyframes(plan, grid, 60, () => undefined)).toEqual(plan);
+    // 44 s is 0.9 s past a keyframe, 50 s on one: not worth a longer chunk.
+    const near = (t: number) => (t >= 50 ? 50 : t >= 43.1 ? 43.1 : every(250 / 30)(t));
+    expect(starts(alignToKeyframes(plan, grid, 60, near))).toEqual([0, 2, 26, 44]);
+    // A keyframe reported after the time asked is not believed.
+    expect(alignToKeyframes(plan, grid, 60, (t) => t + 1)).toEqual(plan);
+  });
+
+  it('never empties a chunk: a boundary stays after the one before it and before the one after it', () => {
+    const tight = planChunks(26, { ...grid, workers: 4, minChunkSeconds: 6, firstChunkSegments: 1 });
+    expect(tight.map((c) => c.segmentCount)).toEqual([1, 2, 1, 1]);
+    // Keyframes only at 0 and 20: the boundary at 14 s cannot take 20 (the next one's), so it takes 8 (8 s of decode
+    // rather than 14).
+    const aligned = alignToKeyframes(tight, grid, 26, (t) => (t >= 20 ? 20 : 0));
+    expect(starts(aligned)).toEqual([0, 2, 8, 20]);
+    expect(aligned.map((c) => c.segmentCount)).toEqual([1, 1, 2, 1]);
   });
 });
 

@@ -152,6 +152,7 @@ function deps(assets: FakeAssets, ledger: InMemoryChunkLedger, runner: Recording
       probed.push(file);
       return SOURCE;
     },
+    keyframes: async () => new Map(),
     chunks: ledger,
     runner: () => runner,
     chunkEncoders: fakeEncoders,
@@ -298,6 +299,38 @@ describe('transcoder run() with chunk tasks', () => {
     for (const i of [20, 33, 39]) expect(still(i)).toBe(still(19));
     // The storyboard's tiles are the stills cut.
     expect(objects.get(`assets/${ASSET_ID}/storyboard.jpg`)?.toString()).toBe('sprite of 20 / 40');
+  });
+
+  it('records the later boundaries on the source’s keyframes, and the chunks encode and join as recorded', async () => {
+    const assets = new FakeAssets();
+    const ledger = new InMemoryChunkLedger();
+    const runner = new RecordingRunner();
+    const asked: number[][] = [];
+    // Keyframes at 0 and 25 s: the boundary at 32 s (7 s past one) moves to 26 (1 s past it).
+    const keyframes: TranscoderDeps['keyframes'] = async (_file, times, origin) => {
+      asked.push([...times, origin]);
+      return new Map(times.map((t) => [t, t >= 25 ? 25 : 0]));
+    };
+    const withKeyframes = (env = ENV) => ({ ...deps(assets, ledger, runner, env), keyframes });
+    expect(await run({ ...withKeyframes(), probe: async () => ({ ...SOURCE, startSeconds: 1.4 }) })).toBe(0);
+
+    expect(asked).toEqual([[26, 32, 38, 1.4]]);
+    const recorded = (await ledger.get(ASSET_ID))?.plan.chunks;
+    expect(recorded?.map((c) => [c.startSeconds, c.durationSeconds, c.firstSegment, c.segmentCount])).toEqual([
+      [0, 14, 0, 3],
+      [14, 12, 3, 2],
+      [26, 14, 5, 3],
+    ]);
+    for (const index of ['2', '1']) {
+      expect(await run(withKeyframes({ ...ENV, CHUNK_INDEX: index } as typeof ENV))).toBe(0);
+    }
+    expect(asked).toHaveLength(1); // chunk jobs read the recorded plan
+    expect(assets.ready).toHaveLength(1);
+    const playlist = objects.get(`assets/${ASSET_ID}/${renditionNames(planLadder(SOURCE))[0]}/index.m3u8`);
+    expect(parseMediaPlaylist(playlist?.toString() ?? '').segments.map((s) => s.uri)).toEqual(
+      Array.from({ length: 8 }, (_, i) => `segment_00${i}.m4s`),
+    );
+    expect(keys().filter((k) => k.includes('/thumbnails/'))).toHaveLength(40);
   });
 
   it('hands every chunk the file’s start time from the recorded plan, so each takes the same amount away', async () => {

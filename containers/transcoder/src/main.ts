@@ -43,7 +43,7 @@ import { afterTranscode, onReadyAsset, readyAssetDeps, type Task } from './optio
 import { detectShots } from './options/shots.js';
 import type { TaskMode } from './options/task-mode.js';
 import { prepareTracks } from './options/tracks.js';
-import { probe } from './probe.js';
+import { keyframesBefore, probe } from './probe.js';
 import { type ProcessCpu, processCpu } from './process-cpu.js';
 import { clearSandbox } from './sandbox.js';
 import { localSource, prepareSource } from './source.js';
@@ -78,6 +78,7 @@ export async function run(overrides: Partial<TranscoderDeps> = {}): Promise<numb
     repo: overrides.repo ?? new DynamoMediaRepository(documentClient(scoped), job.tableName),
     s3,
     probe: overrides.probe ?? probe,
+    keyframes: overrides.keyframes ?? keyframesBefore,
     encode: overrides.encode ?? encodeHls,
     chunks: overrides.chunks ?? new DynamoAssetRepository(documentClient(scoped), job.tableName),
     // Chunk jobs go where this job came from: the work queue for a queue worker's job, RunTask for a task.

@@ -4,6 +4,7 @@
  */
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { keyframeLookupShape } from '../../../lambdas/core/domain/chunks.js';
 import { InvalidInputError } from '../../../lambdas/core/domain/errors.js';
 import type { InputFile, InputTrack, SourceProbe } from '../../../lambdas/core/domain/ladder.js';
 import { inputArgs, inputProtocols, MEDIA_FORMATS, refusedFormat, withoutLocations } from './ffmpeg/args.js';
@@ -57,6 +58,46 @@ export async function probe(file: string, options: ProbeOptions = {}): Promise<S
   check.catch(() => {}); // handled by whoever awaits it; never an unhandled rejection if they fail first
   options.deferDecodeCheck(check);
   return source;
+}
+
+/** A keyframe lookup that has not answered in this long tells nothing (the chunk plan stays as planned). */
+const KEYFRAME_LOOKUP_TIMEOUT_MS = 60_000;
+
+/**
+ * The video's last keyframe at or before each of `times` (seconds from the file's start, `originSeconds` on its
+ * clock: its start time, plus a clip's start), keyed by the time asked: ffprobe seeks to each (`-read_intervals
+ * t%+#1`, through the file's index, one ranged read each over a URL) and reports the first video packet it reads
+ * there. A process whose answers do not all look right (a keyframe each, at or before its time, in order) tells
+ * nothing, nor one that fails. Never throws: the chunk plan only leans on it (domain/chunks.ts `alignToKeyframes`).
+ */
+export async function keyframesBefore(
+  file: string,
+  times: readonly number[],
+  originSeconds: number,
+): Promise<Map<number, number>> {
+  const groups: number[][] = [];
+  const { timesEach } = keyframeLookupShape(times.length);
+  for (let i = 0; i < times.length; i += timesEach) groups.push(times.slice(i, i + timesEach));
+  const answers = await Promise.all(
+    groups.map(async (group): Promise<[number, number][]> => {
+      const intervals = group.map((t) => `${(originSeconds + t).toFixed(6)}%+#1`).join(',');
+      const args = ['-v', 'error', '-protocol_whitelist', inputProtocols(file), '-format_whitelist', MEDIA_FORMATS];
+      args.push('-select_streams', 'V:0', '-read_intervals', intervals);
+      args.push('-show_entries', 'packet=pts_time,flags', '-of', 'csv=p=0', file);
+      const output = await runTool('ffprobe', args, { timeoutMs: KEYFRAME_LOOKUP_TIMEOUT_MS }).catch(() => undefined);
+      const lines = output?.stdout.trim().split('\n') ?? [];
+      if (lines.length !== group.length) return []; // a seek that read nothing: which answer is whose is unknown
+      const keyframes = lines.map((line, i) => {
+        const [pts, flags] = line.split(',');
+        const keyframe = Number(pts) - originSeconds;
+        const fits = flags?.startsWith('K') && Number.isFinite(keyframe) && keyframe <= (group[i] as number) + 1e-3;
+        return fits ? keyframe : Number.NaN;
+      });
+      if (keyframes.some((k, i) => !(k >= (keyframes[i - 1] ?? -Infinity)))) return [];
+      return keyframes.map((k, i) => [group[i] as number, k]);
+    }),
+  );
+  return new Map(answers.flat());
 }
 
 async function ffprobe(file: string): Promise<FfprobeOutput> {

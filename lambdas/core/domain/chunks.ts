@@ -65,6 +65,90 @@ export function planChunks(durationSeconds: number, options: ChunkOptions): Chun
 }
 
 /**
+ * How the keyframes are looked up (transcoder probe.ts `keyframesBefore`): one ffprobe per `timesPerProcess` times,
+ * at most `processes` at once (each re-reads the headers), each seek one ranged read; for the first `maxBoundaries`
+ * boundaries only, so the lookup takes about as long as the decode check beside it whatever the source's length
+ * (the plan is recorded, and chunk 0 published, once both are done). Later boundaries stay where they are planned.
+ */
+export const KEYFRAME_LOOKUP = { timesPerProcess: 12, processes: 8, maxBoundaries: 32 } as const;
+
+/** The ffprobe processes looking up `times` keyframes, and the most times one of them seeks to. */
+export function keyframeLookupShape(times: number): { processes: number; timesEach: number } {
+  if (times === 0) return { processes: 0, timesEach: 0 };
+  const timesEach = Math.max(KEYFRAME_LOOKUP.timesPerProcess, Math.ceil(times / KEYFRAME_LOOKUP.processes));
+  return { processes: Math.ceil(times / timesEach), timesEach };
+}
+
+/** A boundary moves only for at least this much less decode: about 0.5 CPU-s of 1080p here (README, How fast). */
+export const MIN_SEEK_SAVING_SECONDS = 1;
+
+/**
+ * The source times whose keyframes `alignToKeyframes` weighs: each boundary after chunk 1's start (the first
+ * `KEYFRAME_LOOKUP.maxBoundaries`), a segment either side of it, and itself (those after chunk 1's start and before
+ * the last segment's start).
+ */
+export function keyframeProbeTimes(chunks: readonly Chunk[], grid: SegmentGrid, durationSeconds: number): number[] {
+  const segments = segmentCount(durationSeconds, grid);
+  const floor = chunks[1]?.firstSegment ?? segments;
+  const boundaries = chunks.slice(2, 2 + KEYFRAME_LOOKUP.maxBoundaries);
+  const indices = boundaries.flatMap((c) => [c.firstSegment - 1, c.firstSegment, c.firstSegment + 1]);
+  return [...new Set(indices.filter((i) => i > floor && i < segments))]
+    .sort((a, b) => a - b)
+    .map((i) => segmentStartSeconds(grid, i));
+}
+
+/**
+ * Moves the boundaries between chunks to where the source's keyframes make their seeks cheap. A chunk seeks to its
+ * start, which ffmpeg can only do from the keyframe at or before it: every frame from there is decoded and thrown
+ * away, up to a whole GOP (x264's default is 250 frames, 8.3 s at 30 fps; phones write 1–2 s), each second about
+ * 0.5 CPU-s of 1080p here. Each boundary after chunk 1's start may move one segment either way, to the candidate whose
+ * keyframe is nearest before it, when that saves at least `MIN_SEEK_SAVING_SECONDS`; chunk 0 and chunk 1's start
+ * stay (chunk 0 encodes while the keyframes are looked up), every chunk keeps at least one segment, and a chunk grows
+ * by at most two segments. `keyframeBefore(t)` is the last keyframe at or before source time t, undefined when unknown
+ * (a boundary whose own keyframe is unknown stays).
+ */
+export function alignToKeyframes(
+  chunks: readonly Chunk[],
+  grid: SegmentGrid,
+  durationSeconds: number,
+  keyframeBefore: (seconds: number) => number | undefined,
+): Chunk[] {
+  const segments = segmentCount(durationSeconds, grid);
+  const starts = chunks.map((c) => c.firstSegment);
+  const waste = (segment: number) => {
+    const at = segmentStartSeconds(grid, segment);
+    const keyframe = keyframeBefore(at);
+    return keyframe === undefined || keyframe > at + 1e-6 ? undefined : at - keyframe;
+  };
+  for (let j = 2; j < starts.length; j++) {
+    const own = starts[j] as number;
+    const stays = waste(own);
+    if (stays === undefined) continue;
+    const previous = starts[j - 1] as number;
+    const next = starts[j + 1] ?? segments;
+    let best = { segment: own, waste: stays };
+    for (const segment of [own - 1, own + 1]) {
+      if (segment <= previous || segment >= next) continue;
+      const w = waste(segment);
+      if (w !== undefined && w < best.waste) best = { segment, waste: w };
+    }
+    if (stays - best.waste >= MIN_SEEK_SAVING_SECONDS) starts[j] = best.segment;
+  }
+  return starts.map((firstSegment, index) => {
+    const endSegment = starts[index + 1] ?? segments;
+    const startSeconds = segmentStartSeconds(grid, firstSegment);
+    const end = index === starts.length - 1 ? durationSeconds : segmentStartSeconds(grid, endSegment);
+    return {
+      index,
+      startSeconds,
+      durationSeconds: end - startSeconds,
+      firstSegment,
+      segmentCount: endSegment - firstSegment,
+    };
+  });
+}
+
+/**
  * The chunks that keep every one within `maxChunkSeconds` (a runtime's limit, the transcode function's): whole
  * segments spread over all but a short first chunk are at most one segment over an even share, so an even share of a
  * segment less than the limit does. The plan takes at least this many chunks, more where there are more workers.

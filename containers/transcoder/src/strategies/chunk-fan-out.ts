@@ -19,11 +19,13 @@
  *   asset ready, then the static renditions and removes `.chunks/`.
  */
 import {
+  alignToKeyframes,
   type Chunk,
   type ChunkPlanRecord,
   chunksWithin,
   chunkTimeOffset,
   FIRST_CHUNK,
+  keyframeProbeTimes,
   planChunks,
   seeksByIndex,
 } from '../../../../lambdas/core/domain/chunks.js';
@@ -92,7 +94,10 @@ export async function chunkFanOut(ctx: StrategyContext, source: PreparedSource, 
   // Chunk 0 starts encoding at once, beside the probe's decode check: the plan is recorded, the other chunks are
   // queued and anything of chunk 0 is published only once the check has passed (a file that does not decode leaves
   // nothing behind but chunk 0's scratch files).
-  const recorded = source.decodes.then(async () => {
+  // Meanwhile the later boundaries move to where the source's keyframes make the chunks' seeks cheap (chunk 0 and
+  // chunk 1's start stay put, so chunk 0 encodes as planned).
+  const aligned = resumed ? Promise.resolve(plan) : alignedPlan(ctx, source, plan);
+  const recorded = Promise.all([source.decodes, aligned]).then(async ([, plan]) => {
     if (resumed) return resumed;
     await ledger.recordPlan(job.assetId, plan);
     logger.info('Recorded the chunk plan', { chunks: plan.chunks.length });
@@ -115,5 +120,26 @@ export async function chunkFanOut(ctx: StrategyContext, source: PreparedSource, 
   const failed = [queued, encoded].find((r) => r.status === 'rejected');
   if (failed) await refusedFirst(source.decodes, () => Promise.reject(failed.reason));
   logger.info('Queued the chunks', { chunks: queued.status === 'fulfilled' ? queued.value.length : 0 });
-  return countChunk(ctx, plan, FIRST_CHUNK);
+  return countChunk(ctx, (await recorded).plan, FIRST_CHUNK);
+}
+
+/** The plan with its later boundaries on the source's keyframes (domain/chunks.ts `alignToKeyframes`). */
+async function alignedPlan(
+  ctx: StrategyContext,
+  source: PreparedSource,
+  plan: ChunkPlanRecord,
+): Promise<ChunkPlanRecord> {
+  const { durationSeconds } = source.probe;
+  const times = keyframeProbeTimes(plan.chunks, plan.ladder, durationSeconds);
+  if (times.length === 0) return plan;
+  const origin = (source.probe.startSeconds ?? 0) + (plan.ladder.window?.startSeconds ?? 0);
+  const keyframes = await ctx.deps.keyframes(source.file, times, origin);
+  const chunks = alignToKeyframes(plan.chunks, plan.ladder, durationSeconds, (t) => keyframes.get(t));
+  const moved = chunks.filter((c, i) => c.firstSegment !== plan.chunks[i]?.firstSegment);
+  ctx.logger.info('Looked up the keyframes at the chunk boundaries', {
+    asked: times.length,
+    found: keyframes.size,
+    moved: moved.map((c) => c.startSeconds),
+  });
+  return { ...plan, chunks };
 }

@@ -13,7 +13,7 @@ import type { encodeChunkAudio, encodeHls, encodeHlsChunk, encodeStoryboard } fr
 import type { TranscoderJob } from '../job.js';
 import type { ShotsDeps } from '../options/shots.js';
 import type { TrackDeps } from '../options/tracks.js';
-import type { probe } from '../probe.js';
+import type { keyframesBefore, probe } from '../probe.js';
 import type { S3Storage } from '../storage.js';
 
 /** Everything the transcoder talks to; main.ts defaults each to the real thing, tests pass fakes. */
@@ -25,6 +25,8 @@ export interface TranscoderDeps {
   repo: MediaRepository;
   s3: S3Client;
   probe: typeof probe;
+  /** Looks up the source's keyframes at candidate chunk boundaries (probe.ts). */
+  keyframes: typeof keyframesBefore;
   /** The single pass's encoder. */
   encode: typeof encodeHls;
   /** The chunk bookkeeping on the asset (chunk tasks). */
