@@ -75,6 +75,12 @@ describe('alignToKeyframes', () => {
     expect(starts(aligned)).toEqual([0, 2, 8, 20]);
     expect(aligned.map((c) => c.segmentCount)).toEqual([1, 1, 2, 1]);
   });
+
+  it('never makes a chunk longer than the runtime takes on', () => {
+    // Moving 44 s to 50 would make the chunk from 26 s 24 s long: over a 20 s limit, so it stays.
+    expect(starts(alignToKeyframes(plan, grid, 60, every(250 / 30), 20))).toEqual([0, 2, 26, 44]);
+    expect(starts(alignToKeyframes(plan, grid, 60, every(250 / 30), 24))).toEqual([0, 2, 26, 50]);
+  });
 });
 
 describe('planChunks', () => {

@@ -104,17 +104,20 @@ export function keyframeProbeTimes(chunks: readonly Chunk[], grid: SegmentGrid, 
  * 0.5 CPU-s of 1080p here. Each boundary after chunk 1's start may move one segment either way, to the candidate whose
  * keyframe is nearest before it, when that saves at least `MIN_SEEK_SAVING_SECONDS`; chunk 0 and chunk 1's start
  * stay (chunk 0 encodes while the keyframes are looked up), every chunk keeps at least one segment, and a chunk grows
- * by at most two segments. `keyframeBefore(t)` is the last keyframe at or before source time t, undefined when unknown
- * (a boundary whose own keyframe is unknown stays).
+ * by at most two segments and never past `maxChunkSeconds` (the transcode function's `handoffAfter`).
+ * `keyframeBefore(t)` is the last keyframe at or before source time t, undefined when unknown (a boundary whose own
+ * keyframe is unknown stays).
  */
 export function alignToKeyframes(
   chunks: readonly Chunk[],
   grid: SegmentGrid,
   durationSeconds: number,
   keyframeBefore: (seconds: number) => number | undefined,
+  maxChunkSeconds = Number.POSITIVE_INFINITY,
 ): Chunk[] {
   const segments = segmentCount(durationSeconds, grid);
   const starts = chunks.map((c) => c.firstSegment);
+  const at = (segment: number) => (segment >= segments ? durationSeconds : segmentStartSeconds(grid, segment));
   const waste = (segment: number) => {
     const at = segmentStartSeconds(grid, segment);
     const keyframe = keyframeBefore(at);
@@ -129,6 +132,7 @@ export function alignToKeyframes(
     let best = { segment: own, waste: stays };
     for (const segment of [own - 1, own + 1]) {
       if (segment <= previous || segment >= next) continue;
+      if (Math.max(at(segment) - at(previous), at(next) - at(segment)) > maxChunkSeconds + 1e-6) continue;
       const w = waste(segment);
       if (w !== undefined && w < best.waste) best = { segment, waste: w };
     }

@@ -135,7 +135,8 @@ async function alignedPlan(
   if (times.length === 0) return plan;
   const origin = (source.probe.startSeconds ?? 0) + (plan.ladder.window?.startSeconds ?? 0);
   const keyframes = await ctx.deps.keyframes(source.file, times, origin);
-  const chunks = alignToKeyframes(plan.chunks, plan.ladder, durationSeconds, (t) => keyframes.get(t));
+  const keyframe = (t: number) => keyframes.get(t);
+  const chunks = alignToKeyframes(plan.chunks, plan.ladder, durationSeconds, keyframe, ctx.job.handoffAfterSeconds);
   const moved = chunks.filter((c, i) => c.firstSegment !== plan.chunks[i]?.firstSegment);
   ctx.logger.info('Looked up the keyframes at the chunk boundaries', {
     asked: times.length,
