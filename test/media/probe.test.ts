@@ -68,6 +68,23 @@ describe('keyframesBefore (where chunk boundaries make cheap seeks)', () => {
     }
   });
 
+  it('asks early by the lead where ffmpeg seeks early (Matroska with B-frames), so it finds where the seek lands', async () => {
+    const mkv = join(work, 'bframes.mkv');
+    await ffmpeg(
+      ...['-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=30', '-t', '12', '-c:v', 'libx264', '-preset', 'veryfast'],
+      ...['-g', '60', '-bf', '2', '-pix_fmt', 'yuv420p', mkv],
+    );
+    // A keyframe every 2 s: ffmpeg's own `-ss 4` in this file starts decoding at 2, 3/23 s early.
+    expect([...(await keyframesBefore(mkv, [4], 0, 3 / 23))]).toEqual([[4, 2]]);
+    expect([...(await keyframesBefore(mkv, [4], 0))]).toEqual([[4, 4]]);
+    // Where a chunk's seek (`-noaccurate_seek -ss`, ffmpeg/encode-args.ts) decodes its first frame from.
+    const { stderr } = await exec('ffmpeg', [
+      ...['-hide_banner', '-noaccurate_seek', '-ss', '4', '-i', mkv, '-copyts', '-frames:v', '1'],
+      ...['-vf', 'showinfo', '-f', 'null', '-'],
+    ]);
+    expect(Number(/pts_time:([\d.]+)/.exec(stderr)?.[1])).toBe(2);
+  });
+
   it('knows nothing, and does not throw, where ffprobe cannot answer', async () => {
     const text = join(work, 'not-media.mp4');
     await writeFile(text, 'not a video');

@@ -13,7 +13,9 @@ import {
   joinedPlaylist,
   keyframeProbeTimes,
   planChunks,
+  seekLeadSeconds,
   seeksByIndex,
+  videoRunsToEnd,
 } from '../../lambdas/core/domain/chunks.js';
 import { planLadder, segmentCount } from '../../lambdas/core/domain/ladder.js';
 import { parseMediaPlaylist } from '../../lambdas/core/domain/playlist.js';
@@ -80,6 +82,32 @@ describe('alignToKeyframes', () => {
     // Moving 44 s to 50 would make the chunk from 26 s 24 s long: over a 20 s limit, so it stays.
     expect(starts(alignToKeyframes(plan, grid, 60, every(250 / 30), 20))).toEqual([0, 2, 26, 44]);
     expect(starts(alignToKeyframes(plan, grid, 60, every(250 / 30), 24))).toEqual([0, 2, 26, 50]);
+  });
+});
+
+describe('where chunks can cut', () => {
+  const file = (container_format: string, tracks: { type: 'video' | 'audio'; duration?: number }[] = []) => ({
+    file: { container_format, tracks },
+  });
+
+  it('looks up keyframes 3/23 s early where ffmpeg seeks that early (no seeking by presentation time)', () => {
+    expect(seekLeadSeconds(file('mov,mp4,m4a,3gp,3g2,mj2'))).toBe(0);
+    expect(seekLeadSeconds(file('matroska,webm'))).toBeCloseTo(3 / 23, 9);
+  });
+
+  it('chunks only a source whose video runs to within a segment of its end (or whose track lengths are unknown)', () => {
+    const grid = { segmentSeconds: 6 };
+    const source = (video?: number) => ({
+      durationSeconds: 40,
+      ...file('matroska,webm', [{ type: 'video', ...(video !== undefined && { duration: video }) }]),
+    });
+    expect(videoRunsToEnd(source(40), grid)).toBe(true);
+    expect(videoRunsToEnd(source(35), grid)).toBe(true);
+    expect(videoRunsToEnd(source(33), grid)).toBe(false);
+    expect(videoRunsToEnd(source(), grid)).toBe(true);
+    // A clip from 10 s for 20 s needs the video to 24 s at least.
+    expect(videoRunsToEnd({ ...source(25), durationSeconds: 20 }, grid, 10)).toBe(true);
+    expect(videoRunsToEnd({ ...source(23), durationSeconds: 20 }, grid, 10)).toBe(false);
   });
 });
 

@@ -548,7 +548,7 @@ describe('node installed execute-only (the Dockerfile), as the function runs it:
 describe('chunks in a function', () => {
   const source = (durationSeconds: number) =>
     ({
-      probe: { durationSeconds, file: { container_format: 'mov,mp4,m4a,3gp,3g2,mj2' } },
+      probe: { durationSeconds, file: { container_format: 'mov,mp4,m4a,3gp,3g2,mj2', tracks: [] } },
       plan: { video: {}, segmentSeconds: 6 },
     }) as unknown as PreparedSource;
   const chunking = { workers: 'queue', maxChunks: 32, minChunkSeconds: 12, firstChunkSegments: 1 } as const;
@@ -559,6 +559,19 @@ describe('chunks in a function', () => {
     expect(Math.max(...chunks.map((c) => c.durationSeconds))).toBeLessThanOrEqual(600);
     // Without the limit (Fargate workers), as many chunks as workers.
     expect(fanOutChunks(chunking, source(12 * 3600))).toHaveLength(32);
+  });
+
+  it('encodes in one pass a source whose video ends well before its audio (a later chunk would have no video)', () => {
+    const tracks = (video: number) => [
+      { type: 'video', duration: video },
+      { type: 'audio', duration: 600 },
+    ];
+    const withTracks = (video: number) => {
+      const s = source(600);
+      return { ...s, probe: { ...s.probe, file: { ...s.probe.file, tracks: tracks(video) } } } as PreparedSource;
+    };
+    expect(fanOutChunks(chunking, withTracks(599.9))).toHaveLength(32);
+    expect(fanOutChunks(chunking, withTracks(120))).toBeUndefined();
   });
 });
 

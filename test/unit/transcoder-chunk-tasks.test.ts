@@ -271,16 +271,17 @@ describe('transcoder run() with chunk tasks', () => {
     ]);
   });
 
-  it('repeats the last still over the tail where the video ends before the audio, past a chunk that cut none', async () => {
+  it('repeats the last still over the tail where the video ends before the audio, within the last chunk', async () => {
     const assets = new FakeAssets();
     const ledger = new InMemoryChunkLedger();
     const runner = new RecordingRunner();
-    // The video's last frame is at 20 s of 40: ffmpeg cuts no still past it (chunk 1 stops at 0019, chunk 2 cuts none).
+    // The video's last frame is at 36 s of 40, in the last chunk (32–40 s): ffmpeg cuts no still past it (chunk 2
+    // stops at 0035). (A video that ends before the last chunk is encoded in one pass: fan-out `videoRunsToEnd`.)
     const videoEnd: ChunkEncoders = {
       ...fakeEncoders,
       chunk: async (input, plan, outDir, chunk, options) => {
         const images = options.side?.images;
-        const stills = images && Math.max(0, Math.min(images.stills, 20 - images.firstStill));
+        const stills = images && Math.max(0, Math.min(images.stills, 36 - images.firstStill));
         const side = { ...options.side, ...(images && { images: { ...images, stills: stills ?? 0 } }) };
         await fakeEncoders.chunk(input, plan, outDir, chunk, { ...options, side });
       },
@@ -295,10 +296,11 @@ describe('transcoder run() with chunk tasks', () => {
     expect(assets.ready).toHaveLength(1);
     const still = (i: number) => objects.get(`assets/${ASSET_ID}/${stillFile(i)}`)?.toString();
     expect(keys().filter((k) => k.includes('/thumbnails/'))).toHaveLength(40);
-    expect(still(19)).toMatch(/0019\.jpg$/);
-    for (const i of [20, 33, 39]) expect(still(i)).toBe(still(19));
+    expect(still(35)).toMatch(/0035\.jpg$/);
+    expect(still(34)).toMatch(/0034\.jpg$/);
+    for (const i of [36, 39]) expect(still(i)).toBe(still(35));
     // The storyboard's tiles are the stills cut.
-    expect(objects.get(`assets/${ASSET_ID}/storyboard.jpg`)?.toString()).toBe('sprite of 20 / 40');
+    expect(objects.get(`assets/${ASSET_ID}/storyboard.jpg`)?.toString()).toBe('sprite of 36 / 40');
   });
 
   it('records the later boundaries on the source’s keyframes, and the chunks encode and join as recorded', async () => {

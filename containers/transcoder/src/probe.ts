@@ -60,12 +60,16 @@ export async function probe(file: string, options: ProbeOptions = {}): Promise<S
   return source;
 }
 
-/** A keyframe lookup that has not answered in this long tells nothing (the chunk plan stays as planned). */
-const KEYFRAME_LOOKUP_TIMEOUT_MS = 60_000;
+/**
+ * A keyframe lookup that has not answered in this long tells nothing (the chunk plan stays as planned): it holds
+ * back the plan's record, so a stalled range read must not hold it long (on S3 the lookup takes about a second).
+ */
+const KEYFRAME_LOOKUP_TIMEOUT_MS = 10_000;
 
 /**
- * The video's last keyframe at or before each of `times` (seconds from the file's start, `originSeconds` on its
- * clock: its start time, plus a clip's start), keyed by the time asked: ffprobe seeks to each (`-read_intervals
+ * The video's last keyframe at or before each of `times` less `leadSeconds` (domain/chunks.ts `seekLeadSeconds`:
+ * where ffmpeg's own seek to the time lands), times in seconds from the file's start (`originSeconds` on its clock:
+ * its start time, plus a clip's start), keyed by the time asked: ffprobe seeks to each (`-read_intervals
  * t%+#1`, through the file's index, one ranged read each over a URL) and reports the first video packet it reads
  * there. A process whose answers do not all look right (a keyframe each, at or before its time, in order) tells
  * nothing, nor one that fails. Never throws: the chunk plan only leans on it (domain/chunks.ts `alignToKeyframes`).
@@ -74,13 +78,14 @@ export async function keyframesBefore(
   file: string,
   times: readonly number[],
   originSeconds: number,
+  leadSeconds = 0,
 ): Promise<Map<number, number>> {
   const groups: number[][] = [];
   const { timesEach } = keyframeLookupShape(times.length);
   for (let i = 0; i < times.length; i += timesEach) groups.push(times.slice(i, i + timesEach));
   const answers = await Promise.all(
     groups.map(async (group): Promise<[number, number][]> => {
-      const intervals = group.map((t) => `${(originSeconds + t).toFixed(6)}%+#1`).join(',');
+      const intervals = group.map((t) => `${(originSeconds + t - leadSeconds).toFixed(6)}%+#1`).join(',');
       const args = ['-v', 'error', '-protocol_whitelist', inputProtocols(file), '-format_whitelist', MEDIA_FORMATS];
       args.push('-select_streams', 'V:0', '-read_intervals', intervals);
       args.push('-show_entries', 'packet=pts_time,flags', '-of', 'csv=p=0', file);
@@ -90,7 +95,8 @@ export async function keyframesBefore(
       const keyframes = lines.map((line, i) => {
         const [pts, flags] = line.split(',');
         const keyframe = Number(pts) - originSeconds;
-        const fits = flags?.startsWith('K') && Number.isFinite(keyframe) && keyframe <= (group[i] as number) + 1e-3;
+        const asked = (group[i] as number) - leadSeconds;
+        const fits = flags?.startsWith('K') && Number.isFinite(keyframe) && keyframe <= asked + 1e-3;
         return fits ? keyframe : Number.NaN;
       });
       if (keyframes.some((k, i) => !(k >= (keyframes[i - 1] ?? -Infinity)))) return [];

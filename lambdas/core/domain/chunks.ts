@@ -168,6 +168,31 @@ export function chunksWithin(durationSeconds: number, segmentSeconds: number, ma
  */
 const UNINDEXED_CONTAINERS = ['mpegts', 'mpeg'];
 
+/**
+ * How much earlier than asked ffmpeg's `-ss` seeks in `source`: in a container that cannot seek by presentation time
+ * (all but MP4/QuickTime here: Matroska, WebM…) it seeks 3/23 s early when a stream has B-frames (fftools). The
+ * keyframe lookup asks that much earlier too, so it finds the keyframe the chunk's seek will land on; where there
+ * are no B-frames it is only cautious.
+ */
+export function seekLeadSeconds(source: Pick<SourceProbe, 'file'>): number {
+  const names = source.file?.container_format.split(',') ?? [];
+  return names.includes('mov') || names.includes('mp4') ? 0 : 3 / 23;
+}
+
+/**
+ * Whether the video runs (within a segment) to the end of the part of `source` to encode: the chunks can only join
+ * into the planned segments where every chunk has video to encode, so a video track that ends well before the
+ * audio is encoded in one pass. Unknown track lengths count as whole.
+ */
+export function videoRunsToEnd(
+  source: Pick<SourceProbe, 'file' | 'durationSeconds'>,
+  grid: SegmentGrid,
+  fromSeconds = 0,
+): boolean {
+  const video = source.file?.tracks.find((t) => t.type === 'video')?.duration;
+  return video === undefined || video >= fromSeconds + source.durationSeconds - grid.segmentSeconds;
+}
+
 /** Whether chunks can read their part of `source` by seeking (`UNINDEXED_CONTAINERS`). */
 export function seeksByIndex(source: Pick<SourceProbe, 'file'>): boolean {
   const names = source.file?.container_format.split(',') ?? [];

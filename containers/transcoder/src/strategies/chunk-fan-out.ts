@@ -28,7 +28,9 @@ import {
   FIRST_CHUNK,
   keyframeProbeTimes,
   planChunks,
+  seekLeadSeconds,
   seeksByIndex,
+  videoRunsToEnd,
 } from '../../../../lambdas/core/domain/chunks.js';
 import { type Chunking, chunkTaskJob } from '../job.js';
 import { type PreparedSource, refusedFirst } from '../source.js';
@@ -53,6 +55,8 @@ export function fanOutChunks(
   if (source.plan.video.overlays?.length) return undefined;
   // A chunk could not seek to its start in a file without an index (domain/chunks.ts).
   if (!seeksByIndex(source.probe)) return undefined;
+  // A chunk past the video's end would have no segments to write (domain/chunks.ts `videoRunsToEnd`).
+  if (!videoRunsToEnd(source.probe, source.plan, source.plan.window?.startSeconds)) return undefined;
   const chunks = planChunks(source.probe.durationSeconds, {
     segmentSeconds: source.plan.segmentSeconds,
     ...(source.plan.firstSegmentSeconds && { firstSegmentSeconds: source.plan.firstSegmentSeconds }),
@@ -134,7 +138,7 @@ async function alignedPlan(
   const times = keyframeProbeTimes(plan.chunks, plan.ladder, durationSeconds);
   if (times.length === 0) return plan;
   const origin = (source.probe.startSeconds ?? 0) + (plan.ladder.window?.startSeconds ?? 0);
-  const keyframes = await ctx.deps.keyframes(source.file, times, origin);
+  const keyframes = await ctx.deps.keyframes(source.file, times, origin, seekLeadSeconds(source.probe));
   const keyframe = (t: number) => keyframes.get(t);
   const chunks = alignToKeyframes(plan.chunks, plan.ladder, durationSeconds, keyframe, ctx.job.handoffAfterSeconds);
   const moved = chunks.filter((c, i) => c.firstSegment !== plan.chunks[i]?.firstSegment);

@@ -237,17 +237,12 @@ async function publishImages(ctx: StrategyContext, plan: ChunkPlanRecord, manife
     await ctx.deps.chunkEncoders.storyboard(dir, images, plan.source.durationSeconds);
     for (const f of [STORYBOARD_IMAGE, STORYBOARD_VTT])
       await storage.putFile(job.outputBucket, `${prefix}/${f}`, join(dir, f));
-    if ((await fillMissingStills(dir, images.count)) > 0) {
-      const filled = new Set(cut);
-      const copies = Array.from({ length: images.count }, (_, i) => stillFile(i)).filter((f) => !filled.has(f));
-      await inParallel(copies, UPLOAD_CONCURRENCY, (f) =>
-        storage.putFile(job.outputBucket, `${prefix}/${f}`, join(dir, f)),
-      );
-      logger.info('The video ends before the audio: its last stills repeat', { filled: copies.length });
-    }
   } catch (error) {
     logger.warn('No storyboard: it will answer 404', error as Error);
   }
+  await repeatLastStills(ctx, plan, manifests, dir).catch((error) =>
+    logger.warn('The stills past the video’s end were not filled: their thumbnails will answer 404', error as Error),
+  );
   const previews = planPreviews(plan.source, dir);
   if (!previews) return;
   const sheetFrames = previews.plan.columns * previews.plan.rows;
@@ -270,6 +265,29 @@ async function publishImages(ctx: StrategyContext, plan: ChunkPlanRecord, manife
   }
   const manifest: PreviewManifest = { ...previews.plan, frames: end.frame + end.frames, parts };
   await storage.putBody(job.outputBucket, `${prefix}/${PREVIEW_MANIFEST}`, JSON.stringify(manifest));
+}
+
+/**
+ * The stills past the video's end, where the audio runs on (encode.ts `fillMissingStills`), from the stills
+ * downloaded for the storyboard; the video ends in the last chunk (the fan-out checks `videoRunsToEnd`).
+ */
+async function repeatLastStills(
+  ctx: StrategyContext,
+  plan: ChunkPlanRecord,
+  manifests: ChunkManifest[],
+  dir: string,
+): Promise<void> {
+  const video = plan.source.video;
+  if (!plan.ladder.video || !video) return;
+  const images = planImages(plan.source.durationSeconds, video);
+  if ((await fillMissingStills(dir, images.count)) === 0) return;
+  const cut = new Set(stillsCut(plan, images, manifests));
+  const copies = Array.from({ length: images.count }, (_, i) => i).filter((i) => !cut.has(i));
+  const prefix = assetOutputPrefix(ctx.job.assetId);
+  await inParallel(copies.map(stillFile), UPLOAD_CONCURRENCY, (f) =>
+    ctx.storage.putFile(ctx.job.outputBucket, `${prefix}/${f}`, join(dir, f)),
+  );
+  ctx.logger.info('The video ends before the audio: its last stills repeat', { filled: copies.length });
 }
 
 /** The stills the chunks cut, on the whole source's numbering: each chunk's run starts at its share's first. */
