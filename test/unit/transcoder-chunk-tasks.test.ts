@@ -465,6 +465,23 @@ describe('transcoder run() with chunk tasks', () => {
     expect(assets.ready).toHaveLength(1);
   });
 
+  it('in one pass too, repeats the last still ffmpeg cut over the planned ones past the video’s end', async () => {
+    const assets = new FakeAssets();
+    // 13 s planned a still a second; the video's last frame is at 4 s, so ffmpeg cuts stills 0–4 only.
+    const encode: TranscoderDeps['encode'] = async (input, plan, outDir, options) => {
+      for (let i = 0; i < 5; i++) await write(join(outDir, stillFile(i)));
+      return playlistsOnly(() => {})(input, plan, outDir, options);
+    };
+    const short = { ...deps(assets, new InMemoryChunkLedger(), new RecordingRunner()), encode };
+    expect(await run({ ...short, probe: async () => ({ ...SOURCE, durationSeconds: 13 }) })).toBe(0);
+
+    expect(assets.ready).toHaveLength(1);
+    const still = (i: number) => objects.get(`assets/${ASSET_ID}/${stillFile(i)}`)?.toString();
+    expect(keys().filter((k) => k.includes('/thumbnails/'))).toHaveLength(13);
+    expect(still(4)).toMatch(/0004\.jpg$/);
+    for (const i of [5, 12]) expect(still(i)).toBe(still(4));
+  });
+
   it('encodes chunk 0 beside the decode check, and records, queues and publishes nothing before it passes', async () => {
     const assets = new FakeAssets();
     const ledger = new InMemoryChunkLedger();
