@@ -9,7 +9,7 @@
  * - `encodeHlsChunk`, `encodeChunkAudio`, `encodeStoryboard`: the steps of a chunked transcode (strategies/chunk-*.ts).
  */
 import { copyFile, mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { type Chunk, chunkAudioWindow } from '../../../lambdas/core/domain/chunks.js';
 import type { LadderPlan } from '../../../lambdas/core/domain/ladder.js';
 import { renditionNames } from '../../../lambdas/core/domain/ladder.js';
@@ -166,7 +166,7 @@ export async function writeStoryboardVtt(dir: string, images: ImagePlan, duratio
  */
 export async function fillMissingStills(dir: string, count: number): Promise<number> {
   const cut = new Set(await readdir(join(dir, STILLS_DIR)).catch(() => []));
-  const present = (i: number) => cut.has(stillFile(i).slice(STILLS_DIR.length + 1));
+  const present = (i: number) => cut.has(basename(stillFile(i)));
   let from = Array.from({ length: count }, (_, i) => i).find(present);
   if (from === undefined) return 0;
   let filled = 0;

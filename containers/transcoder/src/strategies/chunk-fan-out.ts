@@ -9,8 +9,8 @@
  * The job graph (queue workers; chunk tasks alike, with RunTask for the queue):
  * - transcode job (first, from ingest): reads the source's headers and first seconds (probe, decode check; plus
  *   quality fit windows or a loudness pass if asked) and one small range at each candidate boundary (the keyframe
- *   lookup, at most 96, so the later boundaries sit where the chunks' seeks are cheap); writes the chunk plan (asset item), one message per chunk
- *   ≥ 1, chunk 0's files (below) with the playable mark as its first segments land.
+ *   lookup, at most 96, so the later boundaries sit where the chunks' seeks are cheap); writes the chunk plan (asset
+ *   item), one message per chunk ≥ 1, chunk 0's files (below) with the playable mark as its first segments land.
  * - chunk job i (from the work queue): reads its byte range of the source (presigned URL)
  *   and the plan; writes its segments of every rung under their final names, its stills (`thumbnails/NNNN.jpg`, the
  *   whole source's numbering), its preview sheets (from its own first sheet), `.chunks/NNNN.json` (segments, sizes,

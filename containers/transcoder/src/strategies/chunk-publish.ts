@@ -227,11 +227,11 @@ async function publishImages(ctx: StrategyContext, plan: ChunkPlanRecord, manife
   if (!plan.ladder.video || !video) return;
   const prefix = assetOutputPrefix(job.assetId);
   const dir = join(ctx.workDir, 'images');
+  const images = planImages(plan.source.durationSeconds, video);
+  const cut = stillsCut(plan, images, manifests);
   try {
-    const images = planImages(plan.source.durationSeconds, video);
     await mkdir(join(dir, STILLS_DIR), { recursive: true });
-    const cut = stillsCut(plan, images, manifests).map(stillFile);
-    await inParallel(cut, UPLOAD_CONCURRENCY, (f) =>
+    await inParallel(cut.map(stillFile), UPLOAD_CONCURRENCY, (f) =>
       storage.download(job.outputBucket, `${prefix}/${f}`, join(dir, f)),
     );
     await ctx.deps.chunkEncoders.storyboard(dir, images, plan.source.durationSeconds);
@@ -240,7 +240,7 @@ async function publishImages(ctx: StrategyContext, plan: ChunkPlanRecord, manife
   } catch (error) {
     logger.warn('No storyboard: it will answer 404', error as Error);
   }
-  await repeatLastStills(ctx, plan, manifests, dir).catch((error) =>
+  await repeatLastStills(ctx, images, cut, dir).catch((error) =>
     logger.warn('The stills past the video’s end were not filled: their thumbnails will answer 404', error as Error),
   );
   const previews = planPreviews(plan.source, dir);
@@ -271,18 +271,10 @@ async function publishImages(ctx: StrategyContext, plan: ChunkPlanRecord, manife
  * The stills past the video's end, where the audio runs on (encode.ts `fillMissingStills`), from the stills
  * downloaded for the storyboard; the video ends in the last chunk (the fan-out checks `videoRunsToEnd`).
  */
-async function repeatLastStills(
-  ctx: StrategyContext,
-  plan: ChunkPlanRecord,
-  manifests: ChunkManifest[],
-  dir: string,
-): Promise<void> {
-  const video = plan.source.video;
-  if (!plan.ladder.video || !video) return;
-  const images = planImages(plan.source.durationSeconds, video);
+async function repeatLastStills(ctx: StrategyContext, images: ImagePlan, cut: number[], dir: string): Promise<void> {
   if ((await fillMissingStills(dir, images.count)) === 0) return;
-  const cut = new Set(stillsCut(plan, images, manifests));
-  const copies = Array.from({ length: images.count }, (_, i) => i).filter((i) => !cut.has(i));
+  const kept = new Set(cut);
+  const copies = Array.from({ length: images.count }, (_, i) => i).filter((i) => !kept.has(i));
   const prefix = assetOutputPrefix(ctx.job.assetId);
   await inParallel(copies.map(stillFile), UPLOAD_CONCURRENCY, (f) =>
     ctx.storage.putFile(ctx.job.outputBucket, `${prefix}/${f}`, join(dir, f)),
