@@ -90,6 +90,23 @@ describe('keyframesBefore (where chunk boundaries make cheap seeks)', () => {
     await writeFile(text, 'not a video');
     expect((await keyframesBefore(text, [2, 4], 0)).size).toBe(0);
   });
+
+  it('stops its ffprobes when told, without waiting out their timeout on a source that does not answer', async () => {
+    const stalled = createServer(() => {}); // takes each request and never answers
+    await new Promise<void>((resolve) => stalled.listen(0, '127.0.0.1', resolve));
+    const { port } = stalled.address() as AddressInfo;
+    try {
+      const stop = new AbortController();
+      const lookup = keyframesBefore(`http://127.0.0.1:${port}/source.mp4`, [2, 4], 0, 0, stop.signal);
+      setTimeout(() => stop.abort(), 300);
+      // The lookup's own timeout is 10 s: an answer within 5 is the stop's.
+      const timedOut = new Promise<'timed out'>((resolve) => setTimeout(() => resolve('timed out'), 5_000).unref());
+      expect(await Promise.race([lookup.then((found) => found.size), timedOut])).toBe(0);
+    } finally {
+      stalled.closeAllConnections();
+      stalled.close();
+    }
+  });
 });
 
 describe('probe over a ranged URL (the first job plans without downloading the source)', () => {

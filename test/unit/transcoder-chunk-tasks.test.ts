@@ -524,12 +524,21 @@ describe('transcoder run() with chunk tasks', () => {
     const ledger = new InMemoryChunkLedger();
     const runner = new RecordingRunner();
     const refusal = new InvalidInputError('The file could not be decoded: its video (h264) stream gives no picture');
+    // The keyframe lookup answers only when stopped: the refusal stops it.
+    let stopped = false;
     const d = {
       ...deps(assets, ledger, runner),
       probe: async (_file: string, options?: ProbeOptions) => {
         options?.deferDecodeCheck?.(Promise.reject(refusal));
         return SOURCE;
       },
+      keyframes: (...[, , , , signal]: Parameters<TranscoderDeps['keyframes']>) =>
+        new Promise<Map<number, number>>((resolve) => {
+          signal?.addEventListener('abort', () => {
+            stopped = true;
+            resolve(new Map());
+          });
+        }),
       // ffmpeg fails on such a file in its own words; the check's reason is the one the asset gets.
       chunkEncoders: {
         ...fakeEncoders,
@@ -540,6 +549,7 @@ describe('transcoder run() with chunk tasks', () => {
     };
     expect(await run(d)).toBe(2);
     expect(errored).toEqual([{ type: 'invalid_input', messages: [refusal.message] }]);
+    expect(stopped).toBe(true);
     expect(await ledger.get(ASSET_ID)).toBeUndefined();
     expect(runner.jobs).toEqual([]);
     expect(keys()).toEqual([]);

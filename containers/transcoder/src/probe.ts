@@ -72,13 +72,15 @@ const KEYFRAME_LOOKUP_TIMEOUT_MS = 10_000;
  * its start time, plus a clip's start), keyed by the time asked: ffprobe seeks to each (`-read_intervals
  * t%+#1`, through the file's index, one ranged read each over a URL) and reports the first video packet it reads
  * there. A process whose answers do not all look right (a keyframe each, at or before its time, in order) tells
- * nothing, nor one that fails. Never throws: the chunk plan only leans on it (domain/chunks.ts `alignToKeyframes`).
+ * nothing, nor one that fails or is stopped by `signal`. Never throws: the chunk plan only leans on it (domain/chunks.ts
+ * `alignToKeyframes`).
  */
 export async function keyframesBefore(
   file: string,
   times: readonly number[],
   originSeconds: number,
   leadSeconds = 0,
+  signal?: AbortSignal,
 ): Promise<Map<number, number>> {
   const groups: number[][] = [];
   const { timesEach } = keyframeLookupShape(times.length);
@@ -89,7 +91,10 @@ export async function keyframesBefore(
       const args = ['-v', 'error', '-protocol_whitelist', inputProtocols(file), '-format_whitelist', MEDIA_FORMATS];
       args.push('-select_streams', 'V:0', '-read_intervals', intervals);
       args.push('-show_entries', 'packet=pts_time,flags', '-of', 'csv=p=0', file);
-      const output = await runTool('ffprobe', args, { timeoutMs: KEYFRAME_LOOKUP_TIMEOUT_MS }).catch(() => undefined);
+      const output = await runTool('ffprobe', args, {
+        timeoutMs: KEYFRAME_LOOKUP_TIMEOUT_MS,
+        ...(signal && { signal }),
+      }).catch(() => undefined);
       const lines = output?.stdout.trim().split('\n') ?? [];
       if (lines.length !== group.length) return []; // a seek that read nothing: which answer is whose is unknown
       const keyframes = lines.map((line, i) => {

@@ -76,6 +76,8 @@ export interface ToolRunOptions {
   env?: Record<string, string>;
   /** Killed (SIGKILL) after this many milliseconds. @default none */
   timeoutMs?: number;
+  /** Killed (SIGKILL) when this aborts; the run then rejects. @default none */
+  signal?: AbortSignal;
 }
 
 const exec = promisify(execFile);
@@ -91,7 +93,9 @@ export function runTool(
     ...spawnOptions,
     maxBuffer: options.maxBuffer ?? 1024 * 1024,
     encoding: 'utf8',
-    ...(options.timeoutMs !== undefined && { timeout: options.timeoutMs, killSignal: 'SIGKILL' as const }),
+    ...((options.timeoutMs !== undefined || options.signal) && { killSignal: 'SIGKILL' as const }),
+    ...(options.timeoutMs !== undefined && { timeout: options.timeoutMs }),
+    ...(options.signal && { signal: options.signal }),
   });
 }
 

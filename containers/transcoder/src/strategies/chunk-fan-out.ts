@@ -138,7 +138,11 @@ async function alignedPlan(
   const times = keyframeProbeTimes(plan.chunks, plan.ladder, durationSeconds);
   if (times.length === 0) return plan;
   const origin = (source.probe.startSeconds ?? 0) + (plan.ladder.window?.startSeconds ?? 0);
-  const keyframes = await ctx.deps.keyframes(source.file, times, origin, seekLeadSeconds(source.probe));
+  // A file that does not decode is refused whatever its keyframes: its lookups stop there rather than run on.
+  const stop = new AbortController();
+  source.decodes.catch(() => stop.abort());
+  const lead = seekLeadSeconds(source.probe);
+  const keyframes = await ctx.deps.keyframes(source.file, times, origin, lead, stop.signal);
   const keyframe = (t: number) => keyframes.get(t);
   const chunks = alignToKeyframes(plan.chunks, plan.ladder, durationSeconds, keyframe, ctx.job.handoffAfterSeconds);
   const moved = chunks.filter((c, i) => c.firstSegment !== plan.chunks[i]?.firstSegment);
