@@ -11,17 +11,14 @@
  * Exit code 0 means the asset became ready (or this chunk was counted); 2 that the asset was settled otherwise (errored
  * for an unusable source, or no longer preparing), so a retry would change nothing; anything else exits 1 (the
  * task-stopped handler, or the work queue's re-delivery, takes it from there). Started with WORK_QUEUE_URL and no
- * ASSET_ID, the process is a queue worker (worker.ts) that runs each job it takes through `run()` in its job process
- * (job-process.ts: this entry point started with JOB_PROCESS_FLAG, kept from job to job). Importing this module runs
- * nothing: `run()` is called only when started directly.
+ * ASSET_ID, the process is a queue worker (worker.ts `runWorker`), and with AWS_LAMBDA_RUNTIME_API the transcode
+ * function (function.ts): each runs the jobs it takes through `run()` in its job process (job-process.ts: this entry
+ * point started with JOB_PROCESS_FLAG, kept from job to job). Importing this module runs nothing: `run()` is called
+ * only when started directly.
  */
-import { statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { ECSClient } from '@aws-sdk/client-ecs';
-import { ChangeMessageVisibilityCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { documentClient, s3Client } from '../../../lambdas/core/adapters/clients.js';
 import { DynamoAssetFiles } from '../../../lambdas/core/adapters/dynamo-asset-files.js';
 import { DynamoAssetRepository } from '../../../lambdas/core/adapters/dynamo-assets.js';
@@ -29,15 +26,14 @@ import { DynamoMediaRepository } from '../../../lambdas/core/adapters/dynamo-med
 import { taskRunnerFromEnv } from '../../../lambdas/core/adapters/task-runner-from-env.js';
 import { InvalidInputError, TransitionError } from '../../../lambdas/core/domain/errors.js';
 import type { AssetRecord } from '../../../lambdas/core/domain/media.js';
-import { optional, required } from '../../../lambdas/core/env.js';
+import { optional } from '../../../lambdas/core/env.js';
 import { addMaster, addStaticRenditions } from './asset-edits.js';
 import { encodeChunkAudio, encodeHls, encodeHlsChunk, encodeStoryboard } from './encode.js';
 import { makeWorkDir, prepareToolProcess } from './ffmpeg/tools.js';
-import { Fleet } from './fleet.js';
+import { runFunction } from './function.js';
 import { readJob, type TranscoderJob } from './job.js';
 import { EXIT, JOB_PROCESS_FLAG, serveJobs } from './job-process.js';
 import { jobClientConfig } from './job-scope.js';
-import { type SqsRecord, serveInvocations } from './lambda-runtime.js';
 import { transcribeGeneratedTracks } from './options/generated-subtitles.js';
 import { afterTranscode, onReadyAsset, readyAssetDeps, type Task } from './options/ready-asset.js';
 import { detectShots } from './options/shots.js';
@@ -45,14 +41,13 @@ import type { TaskMode } from './options/task-mode.js';
 import { prepareTracks } from './options/tracks.js';
 import { keyframesBefore, probe } from './probe.js';
 import { type ProcessCpu, processCpu } from './process-cpu.js';
-import { clearSandbox } from './sandbox.js';
 import { localSource, prepareSource } from './source.js';
 import { S3Storage } from './storage.js';
 import { chunkFanOut, fanOutChunks, mayFanOut, recordedChunks } from './strategies/chunk-fan-out.js';
 import { chunkTask } from './strategies/chunk-task.js';
 import type { Outcome, StrategyContext, TranscoderDeps } from './strategies/context.js';
 import { singlePass } from './strategies/single-pass.js';
-import { jobRunner, runTaken, work } from './worker.js';
+import { runWorker } from './worker.js';
 
 export type { ChunkEncoders, TranscoderDeps } from './strategies/context.js';
 
@@ -210,113 +205,6 @@ async function transition(logger: Logger, to: string, write: () => Promise<unkno
 }
 
 /**
- * The work queue's client: the resolved endpoint, not the queue URL's host (task-runner-from-env.ts says why); a
- * request that hangs fails rather than holding a job's heartbeat (worker.ts `holdMessage`) — longer than the
- * worker's 20 s long poll.
- */
-const queueClient = () =>
-  new SQSClient({ useQueueUrlAsEndpoint: false, requestHandler: { requestTimeout: 30_000, connectionTimeout: 3_000 } });
-
-/** A queue worker of the worker service, until SIGTERM (scale-in, replacement): it finishes the job it holds. */
-async function runWorker(): Promise<number> {
-  let stopping = false;
-  process.on('SIGTERM', () => {
-    stopping = true;
-  });
-  const logger = new Logger({ serviceName: `${SERVICE_NAME}-worker` });
-  const sqs = queueClient();
-  // On ECS the worker grows its service as it takes jobs (fleet.ts); the local worker service has no metadata.
-  const metadataUri = optional('ECS_CONTAINER_METADATA_URI_V4');
-  const fleet =
-    metadataUri &&
-    new Fleet({
-      ecs: new ECSClient({}),
-      sqs,
-      queueUrl: required('WORK_QUEUE_URL'),
-      maxWorkers: Number(required('CHUNK_PARALLELISM')),
-      metadataUri,
-      logger,
-    });
-  return work({ sqs, env: process.env, logger, stopping: () => stopping, ...(fleet && { fleet }) });
-}
-
-/**
- * The transcode function (jobRuntime 'lambda', lambda-runtime.ts): takes the work queue's jobs as Lambda invokes it,
- * in a job process as a worker does; hands a job too long for it to the Fargate workers' queue; clears the sandbox
- * after each invocation. The local stand-in (scripts/local/lambda-agent.ts) is not alone under its user, so there
- * only this process's own are swept (its descendants and its process group).
- */
-async function runFunction(runtimeApi: string): Promise<number> {
-  const logger = new Logger({ serviceName: `${SERVICE_NAME}-function` });
-  refuseDumpableRuntime();
-  const sqs = queueClient();
-  const queueUrl = required('WORK_QUEUE_URL');
-  const handoffQueueUrl = required('HANDOFF_QUEUE_URL');
-  const visibility = Number(required('WORK_VISIBILITY_SECONDS'));
-  // One user for everything here: the tools cannot be started as another (the image's MEDIA_TOOL_USER is for tasks).
-  const env = { ...process.env, MEDIA_TOOL_USER: '' };
-  const { runJob, close, jobProcess } = jobRunner({ env });
-  const kept = () => jobProcess?.current();
-  const setVisibility = (record: SqsRecord, seconds: number) =>
-    sqs.send(
-      new ChangeMessageVisibilityCommand({
-        ...{ QueueUrl: queueUrl, ReceiptHandle: record.receiptHandle, VisibilityTimeout: seconds },
-      }),
-    );
-  try {
-    return await serveInvocations({
-      runtimeApi,
-      logger,
-      runRecord: (record) =>
-        runTaken(
-          { env, logger, runJob },
-          {
-            id: record.messageId,
-            body: record.body,
-            receiveCount: Number(record.attributes?.ApproximateReceiveCount ?? 1),
-          },
-        ),
-      retryNow: async (record) => void (await setVisibility(record, 0)),
-      extend: async (record) => void (await setVisibility(record, visibility)),
-      heartbeatMs: (visibility * 1000) / 3,
-      stopJob: () => jobProcess?.kill(),
-      handOff: async (record) => {
-        await sqs.send(new SendMessageCommand({ QueueUrl: handoffQueueUrl, MessageBody: record.body }));
-      },
-      between: async () => {
-        const { killed } = await clearSandbox({
-          tmp: tmpdir(),
-          keepPids: () => [kept()?.pid ?? []].flat(),
-          keepDirs: () => [kept()?.tmp ?? []].flat(),
-          scope: optional('LOCAL_SANDBOX') ? 'own' : 'uid',
-        });
-        if (killed.length) logger.warn('Killed processes the last job left running', { killed });
-      },
-    });
-  } finally {
-    close();
-  }
-}
-
-/**
- * The function's credentials are in this process's environment, and ffmpeg runs as the same user: only a
- * non-dumpable node (installed execute-only, Dockerfile) keeps /proc/<pid>/environ from it. The kernel gives a
- * non-dumpable process's /proc files to root, so where they are this user's, the image is wrong: refuse to run.
- */
-function refuseDumpableRuntime(): void {
-  // The local stand-in runs the developer's node, not the image's, as whoever runs the platform.
-  if (optional('LOCAL_SANDBOX')) return;
-  const uid = process.getuid?.();
-  if (uid === undefined || uid === 0) return; // root reads every environ anyway
-  if (statSync('/proc/self/environ').uid === uid) {
-    throw new Error(
-      'node is readable by the function user, so ffmpeg could read the credentials in its environment: ' +
-        'install it execute-only (chmod 0711, as containers/transcoder/Dockerfile does)',
-    );
-  }
-}
-
-/**
  * Runs a job and logs where its CPU went — this process (its start, the SDK, uploads) and its ffmpeg and ffprobe — so
  * `npm run bench` can say what the overhead is made of. A task's job is its whole process, counted from its start; a
  * worker's job process counts each job from `since`, the process's figures when the job came.
@@ -341,9 +229,9 @@ async function runCounted(env: NodeJS.ProcessEnv, since?: ProcessCpu): Promise<n
 function main(): Promise<number> {
   if (process.argv.includes(JOB_PROCESS_FLAG)) return serveJobs(async (env) => runCounted(env, await processCpu()));
   const runtimeApi = optional('AWS_LAMBDA_RUNTIME_API');
-  if (runtimeApi) return runFunction(runtimeApi);
+  if (runtimeApi) return runFunction(runtimeApi, `${SERVICE_NAME}-function`);
   const isWorker = optional('WORK_QUEUE_URL') !== undefined && optional('ASSET_ID') === undefined;
-  return isWorker ? runWorker() : runCounted(process.env);
+  return isWorker ? runWorker(`${SERVICE_NAME}-worker`) : runCounted(process.env);
 }
 
 const startedDirectly = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;

@@ -7,18 +7,19 @@
  * dies lets its job reappear after the visibility timeout: either way it is re-run alone, and after the queue's
  * receive limit it goes to the dead-letter queue, whose function errors the asset.
  */
-import type { Logger } from '@aws-lambda-powertools/logger';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { ECSClient } from '@aws-sdk/client-ecs';
 import {
   ChangeMessageVisibilityCommand,
   DeleteMessageCommand,
   type Message,
   ReceiveMessageCommand,
-  type SQSClient,
+  SQSClient,
 } from '@aws-sdk/client-sqs';
 import { jobEnvironment } from '../../../lambdas/core/adapters/job-environment.js';
 import { ENV, optional, required } from '../../../lambdas/core/env.js';
 import type { TranscodeJob } from '../../../lambdas/core/ports.js';
-import type { Fleet } from './fleet.js';
+import { Fleet } from './fleet.js';
 import { checkJob } from './job-check.js';
 import { EXIT, JobProcess } from './job-process.js';
 
@@ -26,6 +27,37 @@ import { EXIT, JobProcess } from './job-process.js';
 const WAIT_SECONDS = 20;
 /** How often a busy worker asks its fleet to grow to the jobs (fleet.ts asks the APIs at most every 5 s). */
 const FLEET_ASK_MS = 5_000;
+
+/**
+ * The work queue's client: the resolved endpoint, not the queue URL's host (task-runner-from-env.ts says why); a
+ * request that hangs fails rather than holding a job's heartbeat (`holdMessage`) — longer than the
+ * worker's 20 s long poll.
+ */
+export const queueClient = () =>
+  new SQSClient({ useQueueUrlAsEndpoint: false, requestHandler: { requestTimeout: 30_000, connectionTimeout: 3_000 } });
+
+/** A queue worker of the worker service, until SIGTERM (scale-in, replacement): it finishes the job it holds. */
+export async function runWorker(serviceName: string): Promise<number> {
+  let stopping = false;
+  process.on('SIGTERM', () => {
+    stopping = true;
+  });
+  const logger = new Logger({ serviceName });
+  const sqs = queueClient();
+  // On ECS the worker grows its service as it takes jobs (fleet.ts); the local worker service has no metadata.
+  const metadataUri = optional('ECS_CONTAINER_METADATA_URI_V4');
+  const fleet =
+    metadataUri &&
+    new Fleet({
+      ecs: new ECSClient({}),
+      sqs,
+      queueUrl: required('WORK_QUEUE_URL'),
+      maxWorkers: Number(required('CHUNK_PARALLELISM')),
+      metadataUri,
+      logger,
+    });
+  return work({ sqs, env: process.env, logger, stopping: () => stopping, ...(fleet && { fleet }) });
+}
 
 export interface WorkerDeps {
   sqs: SQSClient;
