@@ -17,6 +17,7 @@ import {
   keyframeProbeTimes,
   planChunks,
   QUEUE_WORKER_DEFAULTS,
+  seekLeadSeconds,
 } from '../lambdas/core/domain/chunks.js';
 import {
   type LadderPlan,
@@ -63,27 +64,22 @@ export async function measureSteps(input: StepInputs) {
   const firstS = segmentStartSeconds(plan, 1);
   const long = Math.min(MEASURED_CHUNKS_S[1], Math.floor((sourceSeconds - firstS - segment) / segment) * segment);
   if (long <= MEASURED_CHUNKS_S[0]) throw new Error(`The source must be at least ${firstS + 3 * segment} s`);
-  // The bench's chunk plan: chunk 0 (the first segment), a short chunk, a long one, the rest (none if it fits).
-  const bounds = [0, firstS, firstS + segment, firstS + segment + long, sourceSeconds].filter(
-    (t, i, all) => i === 0 || t > (all[i - 1] as number),
-  );
-  const chunks: Chunk[] = bounds.slice(0, -1).map((start, index) => {
-    const firstSegment = segmentAt(plan, start).index;
-    const end = bounds[index + 1] as number;
-    const segments = index === bounds.length - 2 ? segmentCount(end, plan) : segmentAt(plan, end).index;
-    return {
-      index,
-      startSeconds: start,
-      durationSeconds: end - start,
-      firstSegment,
-      segmentCount: segments - firstSegment,
-    };
-  });
-  const record: ChunkPlanRecord = {
-    chunks,
-    ladder: plan,
-    source: input.probed,
-    timeOffsetSeconds: chunkTimeOffset(plan.video?.fps ?? 30),
+  /** A chunk plan cut at `bounds` (after 0, before the source's end), as the ledger records one. */
+  const cutAt = (...bounds: number[]): ChunkPlanRecord => {
+    const all = [0, ...bounds, sourceSeconds].filter((t, i, ts) => i === 0 || t > (ts[i - 1] as number));
+    const chunks = all.slice(0, -1).map((start, index): Chunk => {
+      const firstSegment = segmentAt(plan, start).index;
+      const end = all[index + 1] as number;
+      const segments = index === all.length - 2 ? segmentCount(end, plan) : segmentAt(plan, end).index;
+      return {
+        index,
+        startSeconds: start,
+        durationSeconds: end - start,
+        firstSegment,
+        segmentCount: segments - firstSegment,
+      };
+    });
+    return { chunks, ladder: plan, source: input.probed, timeOffsetSeconds: chunkTimeOffset(plan.video?.fps ?? 30) };
   };
   const http = await serveCounting(source);
   try {
@@ -109,14 +105,28 @@ export async function measureSteps(input: StepInputs) {
     const lookup = await timed(() => keyframesBefore(http.url, keyframeTimes, input.probed.startSeconds ?? 0));
     const keyframeLookupRequests = http.requests();
 
+    // The short and the long chunk start at the same boundary, so the decode their seek throws away (from the
+    // keyframe before it) is the same in both and the per-second fit holds none of it. The boundary is the one
+    // nearest after a keyframe, as the plan aligns them; the fixed cost keeps what is left of that waste, as the
+    // chunks' do.
+    const cuts = Array.from({ length: segmentCount(sourceSeconds, plan) }, (_, i) => segmentStartSeconds(plan, i));
+    const candidates = cuts.filter((t) => t >= firstS && t + long <= sourceSeconds);
+    const lead = seekLeadSeconds(input.probed);
+    const before = await keyframesBefore(http.url, candidates, input.probed.startSeconds ?? 0, lead);
+    const waste = (t: number) => t - (before.get(t) ?? 0);
+    const start = candidates.reduce((a, b) => (waste(b) < waste(a) ? b : a), firstS);
+    const shortPlan = cutAt(firstS, start, start + segment);
+    const longPlan = cutAt(firstS, start, start + long);
+    const chunkAt = (record: ChunkPlanRecord, t: number) => record.chunks.find((c) => c.startSeconds === t) as Chunk;
+
     /** A chunk job's encode from the URL, as chunk-publish.ts runs it: its audio, then its ladder and images. */
-    const chunkJob = async (chunk: Chunk) => {
+    const chunkJob = async (record: ChunkPlanRecord, chunk: Chunk) => {
       const dir = join(work, `chunk-${chunk.index}`);
       await rm(dir, { recursive: true, force: true });
       const side = chunkSide(record, chunk.index, dir);
       for (const folder of ['thumbnails', 'preview']) await mkdir(join(dir, folder), { recursive: true });
       http.reset();
-      const last = chunk.index === chunks.length - 1;
+      const last = chunk.index === record.chunks.length - 1;
       let slice: string | undefined;
       const audio = await timed(async () => {
         const at = { last, sourceSampleRate: input.probed.audio?.sampleRate };
@@ -140,10 +150,10 @@ export async function measureSteps(input: StepInputs) {
         outputBytes: await bytesUnder(dir),
       };
     };
-    log(`chunk 0 (the first segment, ${firstS} s), chunks of ${segment} and ${long} s`);
-    const first = await chunkJob(chunks[0] as Chunk);
-    const short = await chunkJob(chunks[1] as Chunk);
-    const longer = await chunkJob(chunks[2] as Chunk);
+    log(`chunk 0 (the first segment, ${firstS} s), chunks of ${segment} and ${long} s from ${start} s`);
+    const first = await chunkJob(shortPlan, chunkAt(shortPlan, 0));
+    const short = await chunkJob(shortPlan, chunkAt(shortPlan, start));
+    const longer = await chunkJob(longPlan, chunkAt(longPlan, start));
     const perS = (longer.total.cpu - short.total.cpu) / (longer.seconds - short.seconds);
     const perSWall = (longer.total.wall - short.total.wall) / (longer.seconds - short.seconds);
 
@@ -197,6 +207,7 @@ export async function measureSteps(input: StepInputs) {
         chunk_audio_cpu_s: Object.fromEntries(
           [first, short, longer].map((c, i) => [`${i}:${c.seconds}s`, c.audio.cpu]),
         ),
+        chunk_seek_waste_s: waste(start),
         chunk_bytes_read: Object.fromEntries([short, longer].map((c) => [`${c.seconds}s`, c.bytes])),
         probe_bytes_read: probeBytes,
         storyboard_stills: stills,

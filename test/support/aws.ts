@@ -38,9 +38,11 @@ export async function tasksOfAsset(ecs: ECSClient, config: LocalConfig, assetId:
       nextToken = page.nextToken;
     } while (nextToken);
   }
+  // A task that stops between the two listings is in both: each task once.
+  const unique = [...new Set(arns)];
   const tasks: Task[] = [];
-  for (let i = 0; i < arns.length; i += 100) {
-    const { tasks: page = [] } = await ecs.send(new DescribeTasksCommand({ cluster, tasks: arns.slice(i, i + 100) }));
+  for (let i = 0; i < unique.length; i += 100) {
+    const { tasks: page = [] } = await ecs.send(new DescribeTasksCommand({ cluster, tasks: unique.slice(i, i + 100) }));
     tasks.push(...page.filter((t) => overrideOf(t, 'ASSET_ID') === assetId));
   }
   return tasks.sort((a, b) => (a.createdAt?.getTime() ?? 0) - (b.createdAt?.getTime() ?? 0));
