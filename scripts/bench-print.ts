@@ -135,7 +135,8 @@ export function printAll(r: BenchResults): void {
   console.log(
     `\nmeasured here, CPU seconds (wall seconds on ${r.load.cores} loaded cores): chunk job ≈ ` +
       `${pair(m.chunkFixedCpuS, w.chunk_fixed_s)} + ${pair(m.chunkPerSourceCpuS, w.chunk_per_source_s)} per source s ` +
-      `(its audio with pre-roll, ladder, stills, preview frames); chunk 0 (first segment) ` +
+      `(its audio with pre-roll, ladder, stills, preview frames; fitted from chunks starting ` +
+      `${d.chunk_seek_waste_s.toFixed(2)} s past a keyframe); chunk 0 (first segment) ` +
       `${pair(m.firstSegmentCpuS, w.first_segment_s)}; ranged probe ${pair(m.probeCpuS, w.probe_s)}, ` +
       `${m.probeRequests} requests, then its decode check ${pair(m.decodeCheckCpuS, w.decode_check_s)}, ` +
       `${m.decodeCheckRequests} requests (${(d.probe_bytes_read / 1e6).toFixed(2)} MB together); the keyframes at ` +
