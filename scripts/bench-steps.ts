@@ -13,6 +13,7 @@ import { chunkSide } from '../containers/transcoder/src/strategies/chunk-publish
 import {
   type Chunk,
   type ChunkPlanRecord,
+  chunksFrom,
   chunkTimeOffset,
   keyframeProbeTimes,
   planChunks,
@@ -64,21 +65,11 @@ export async function measureSteps(input: StepInputs) {
   const firstS = segmentStartSeconds(plan, 1);
   const long = Math.min(MEASURED_CHUNKS_S[1], Math.floor((sourceSeconds - firstS - segment) / segment) * segment);
   if (long <= MEASURED_CHUNKS_S[0]) throw new Error(`The source must be at least ${firstS + 3 * segment} s`);
-  /** A chunk plan cut at `bounds` (after 0, before the source's end), as the ledger records one. */
+  /** A chunk plan cut at `bounds` (segment starts, ascending; none past the end), as the ledger records one. */
   const cutAt = (...bounds: number[]): ChunkPlanRecord => {
-    const all = [0, ...bounds, sourceSeconds].filter((t, i, ts) => i === 0 || t > (ts[i - 1] as number));
-    const chunks = all.slice(0, -1).map((start, index): Chunk => {
-      const firstSegment = segmentAt(plan, start).index;
-      const end = all[index + 1] as number;
-      const segments = index === all.length - 2 ? segmentCount(end, plan) : segmentAt(plan, end).index;
-      return {
-        index,
-        startSeconds: start,
-        durationSeconds: end - start,
-        firstSegment,
-        segmentCount: segments - firstSegment,
-      };
-    });
+    const inside = [0, ...bounds].filter((t) => t < sourceSeconds);
+    const starts = [...new Set(inside.map((t) => segmentAt(plan, t).index))];
+    const chunks = chunksFrom(starts, plan, sourceSeconds);
     return { chunks, ladder: plan, source: input.probed, timeOffsetSeconds: chunkTimeOffset(plan.video?.fps ?? 30) };
   };
   const http = await serveCounting(source);

@@ -52,16 +52,33 @@ export function planChunks(durationSeconds: number, options: ChunkOptions): Chun
     const i = index - 1;
     return index === 0 ? first : Math.floor(rest / later) + (i < rest % later ? 1 : 0);
   });
-  const chunks: Chunk[] = [];
-  let firstSegment = 0;
-  for (let index = 0; index < count; index++) {
-    const segmentsHere = sizes[index] ?? 0;
-    const startSeconds = segmentStartSeconds(options, firstSegment);
-    const end = index === count - 1 ? durationSeconds : segmentStartSeconds(options, firstSegment + segmentsHere);
-    chunks.push({ index, startSeconds, durationSeconds: end - startSeconds, firstSegment, segmentCount: segmentsHere });
-    firstSegment += segmentsHere;
-  }
-  return chunks;
+  let next = 0;
+  const starts = sizes.map((size) => {
+    const start = next;
+    next += size;
+    return start;
+  });
+  return chunksFrom(starts, options, durationSeconds);
+}
+
+/**
+ * The chunks that start at the segments `firstSegments` (ascending, the first 0): each runs to the next one's start,
+ * the last to the source's end.
+ */
+export function chunksFrom(firstSegments: readonly number[], grid: SegmentGrid, durationSeconds: number): Chunk[] {
+  const segments = segmentCount(durationSeconds, grid);
+  return firstSegments.map((firstSegment, index) => {
+    const endSegment = firstSegments[index + 1] ?? segments;
+    const startSeconds = segmentStartSeconds(grid, firstSegment);
+    const end = index === firstSegments.length - 1 ? durationSeconds : segmentStartSeconds(grid, endSegment);
+    return {
+      index,
+      startSeconds,
+      durationSeconds: end - startSeconds,
+      firstSegment,
+      segmentCount: endSegment - firstSegment,
+    };
+  });
 }
 
 /**
@@ -138,18 +155,7 @@ export function alignToKeyframes(
     }
     if (stays - best.waste >= MIN_SEEK_SAVING_SECONDS) starts[j] = best.segment;
   }
-  return starts.map((firstSegment, index) => {
-    const endSegment = starts[index + 1] ?? segments;
-    const startSeconds = segmentStartSeconds(grid, firstSegment);
-    const end = index === starts.length - 1 ? durationSeconds : segmentStartSeconds(grid, endSegment);
-    return {
-      index,
-      startSeconds,
-      durationSeconds: end - startSeconds,
-      firstSegment,
-      segmentCount: endSegment - firstSegment,
-    };
-  });
+  return chunksFrom(starts, grid, durationSeconds);
 }
 
 /**
