@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -40,6 +42,30 @@ export interface GammaFunctionProps {
 /** The CDK context flag that marks a deployment into a local emulator (lib/gamma-app.ts sets it). */
 const LOCAL_ENDPOINT_CONTEXT = 'localEndpoint';
 
+const ROOT = path.join(import.meta.dirname, '..', '..');
+
+let sources: string | undefined;
+/**
+ * A hash of everything a bundle is built from: the code under lambdas/, the lockfile (the bundled packages, the
+ * native modules' versions, esbuild's own), the tsconfig esbuild reads, and this file (the bundling options).
+ * Read once per synthesis: about a megabyte.
+ */
+function bundleSourcesHash(): string {
+  if (sources) return sources;
+  const hash = createHash('sha256');
+  const files = [
+    ...readdirSync(path.join(ROOT, 'lambdas'), { recursive: true, withFileTypes: true })
+      .filter((entry) => entry.isFile())
+      .map((entry) => path.join(entry.parentPath, entry.name)),
+    path.join(ROOT, 'package-lock.json'),
+    path.join(ROOT, 'tsconfig.json'),
+    import.meta.filename,
+  ].sort();
+  for (const file of files) hash.update(path.relative(ROOT, file)).update('\0').update(readFileSync(file)).update('\0');
+  sources = hash.digest('hex');
+  return sources;
+}
+
 /**
  * The one place function defaults live: Node 22 on ARM64, ESM bundles with source maps, structured JSON logs
  * with a retention period, and environment variables checked against the registry.
@@ -56,6 +82,7 @@ export class GammaFunction extends NodejsFunction {
       );
     }
     const environment = { NODE_OPTIONS: '--enable-source-maps', ...environmentOf(props.environment) };
+    const local = Boolean(scope.node.tryGetContext(LOCAL_ENDPOINT_CONTEXT));
     const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
       retention: logs.RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.DESTROY,
@@ -82,12 +109,17 @@ export class GammaFunction extends NodejsFunction {
         // The runtime ships an SDK v3 of its own; bundling ours pins the version the tests exercise.
         bundleAwsSDK: true,
         forceDockerBundling: false,
+        // Into the local emulator, a bundle is named by its sources instead of by its output, so a synthesis can
+        // tell before bundling that a bundle it finds in the cloud assembly is current and skip esbuild: the local
+        // platform brings the last deployment's bundles (scripts/local/asset-cache.ts), which saves ~20 s a start.
+        // On AWS the output names it, so a deploy updates only the functions whose bundle changed.
+        ...(local && { assetHash: `${bundleSourcesHash()}:${props.handler}:${process.arch}` }),
         ...(props.nativeModules && {
           nodeModules: [...props.nativeModules],
           // npm picks a package's platform builds (sharp's libvips) by these, not by the machine that deploys.
           environment: {
             npm_config_os: 'linux',
-            npm_config_cpu: scope.node.tryGetContext(LOCAL_ENDPOINT_CONTEXT) ? process.arch : 'arm64',
+            npm_config_cpu: local ? process.arch : 'arm64',
             npm_config_libc: 'glibc',
             npm_config_prefer_offline: 'true',
           },

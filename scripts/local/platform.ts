@@ -13,6 +13,7 @@ import type { ChunkWorkers } from '../../lambdas/core/domain/chunks.js';
 import { createToken } from '../../lambdas/core/usecases/tokens.js';
 import type { JobRuntime } from '../../lib/constructs/transcode.js';
 import { LOCAL_ECS_EVENT_SOURCE } from '../../lib/pipeline-stack.js';
+import { AssetCache } from './asset-cache.js';
 import { buildDashboard, startDashboardServer } from './dashboard-server.js';
 import { FargateAgent } from './fargate-agent.js';
 import { LocalTranscodeFunction } from './lambda-agent.js';
@@ -241,10 +242,15 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       CDK_DEFAULT_REGION: REGION,
     };
     const cdk = join(ROOT, 'node_modules', '.bin', 'cdk');
-    const common = ['--no-notices', '--no-version-reporting', '--output', scratch.dir('cdk.out')];
+    const cdkOut = scratch.dir('cdk.out');
+    const common = ['--no-notices', '--no-version-reporting', '--output', cdkOut];
     const deployLog = join(logDir, 'deploy.log');
     writeFileSync(deployLog, '');
-    log('[gamma] deploying the CDK app into the emulator (cdk bootstrap + cdk deploy --all)');
+    const assets = new AssetCache(join(STATE_DIR, 'cache', 'cdk-assets'));
+    const reused = assets.restore(cdkOut);
+    log(
+      `[gamma] deploying the CDK app into the emulator (cdk bootstrap + cdk deploy --all)${reused ? `, ${reused} assets built before` : ''}`,
+    );
     const started = Date.now();
     await run(cdk, ['bootstrap', `aws://${ACCOUNT}/${REGION}`, ...common], cdkEnv, deployLog);
     await run(
@@ -268,6 +274,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       deployLog,
     );
     log(`[gamma] deployed in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+    assets.keep(cdkOut);
     const outputs = JSON.parse(readFileSync(outputsFile, 'utf8')).GammaPipeline as Record<string, string>;
     const out = (name: string) => {
       const value = outputs[name];

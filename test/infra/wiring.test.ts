@@ -1,9 +1,12 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Match, type Template } from 'aws-cdk-lib/assertions';
-import { describe, expect, it } from 'vitest';
+import { App, AssetStaging } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { describe, expect, it, vi } from 'vitest';
 import { ENV, USES } from '../../lambdas/core/env.js';
 import { HANDLER_METADATA, HANDLERS_DIR } from '../../lib/constructs/gamma-function.js';
+import { defineGamma } from '../../lib/gamma-app.js';
 import { LOCAL, logicalId, policiesOfRole, resources, statements, synthGamma } from './app.js';
 
 const MODES = [
@@ -410,6 +413,34 @@ describe('the emulator (-c localEndpoint)', () => {
       EventPattern: Match.objectLike({ source: ['aws.ecs', 'gamma.local.ecs'] }),
     });
     t.resourceCountIs('AWS::EC2::FlowLog', 0);
+  });
+
+  it("names each function's bundle by its sources, so a synthesis skips the bundles the last one built", () => {
+    // As the local platform does (scripts/local/asset-cache.ts): the next synthesis finds the bundles in its
+    // cloud assembly. Only the stateful stack is bundled: two functions, a few seconds.
+    const outdir = mkdtempSync(join(tmpdir(), 'gamma-infra-bundles-'));
+    const synth = () => {
+      const app = new App({ outdir, context: { ...LOCAL, 'aws:cdk:bundling-stacks': ['GammaStateful'] } });
+      return resources(Template.fromStack(defineGamma(app).stateful), 'AWS::Lambda::Function')
+        .filter(([, r]) => r.Metadata?.[HANDLER_METADATA])
+        .map(([, r]) => r.Properties.Code.S3Key as string);
+    };
+    // CDK says so on stderr each time it bundles an asset, bundler and all.
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const bundled = () => stderr.mock.calls.filter(([text]) => String(text).startsWith('Bundling asset')).length;
+    try {
+      const first = synth();
+      expect(first.length).toBeGreaterThan(0);
+      expect(bundled()).toBe(first.length);
+      stderr.mockClear();
+      // A new process, as the next start is: CDK also keeps what it staged in memory.
+      AssetStaging.clearAssetHashCache();
+      expect(synth()).toEqual(first);
+      expect(bundled()).toBe(0);
+    } finally {
+      stderr.mockRestore();
+      rmSync(outdir, { recursive: true, force: true });
+    }
   });
 
   it('refuses MediaConvert, which no emulator runs', () => {
