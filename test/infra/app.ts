@@ -1,7 +1,8 @@
 /**
- * Synthesizes the Gamma app the way `cdk synth` does (lib/gamma-app.ts), once per set of context flags. Without
- * `bundle`, the functions' code is not bundled (`aws:cdk:bundling-stacks` empty, as the CDK CLI leaves stacks it is not
- * deploying unbundled): bundling every function took most of each synth, and only a test that reads a bundle needs it.
+ * Synthesizes the Gamma app the way `cdk synth` does (lib/gamma-app.ts), once per set of context flags. Only the
+ * stacks named in `bundle` get their functions' code bundled (`aws:cdk:bundling-stacks`, as the CDK CLI leaves stacks
+ * it is not deploying unbundled): bundling every function took most of each synth, and a test that reads a bundle
+ * needs only its own stack's.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,7 +23,10 @@ export interface SynthesizedGamma extends GammaStacks {
 
 const cache = new Map<string, SynthesizedGamma>();
 
-export function synthGamma(context: Record<string, string> = {}, { bundle = false } = {}): SynthesizedGamma {
+export function synthGamma(
+  context: Record<string, string> = {},
+  { bundle = [] }: { bundle?: readonly ('GammaStateful' | 'GammaPipeline')[] } = {},
+): SynthesizedGamma {
   const key = JSON.stringify({ context, bundle });
   const hit = cache.get(key);
   if (hit) return hit;
@@ -30,7 +34,7 @@ export function synthGamma(context: Record<string, string> = {}, { bundle = fals
   const app = new App({
     context: {
       'aws:cdk:enable-path-metadata': true,
-      ...(!bundle && { 'aws:cdk:bundling-stacks': [] }),
+      'aws:cdk:bundling-stacks': bundle,
       ...context,
     },
     outdir: mkdtempSync(join(tmpdir(), 'gamma-infra-')),

@@ -11,7 +11,7 @@ import { HANDLER_METADATA } from '../../lib/constructs/gamma-function.js';
 import { LOCAL, resources, synthGamma } from './app.js';
 
 function playbackBundle(context: Record<string, string>) {
-  const gamma = synthGamma(context, { bundle: true });
+  const gamma = synthGamma(context, { bundle: ['GammaStateful'] });
   const found = resources(gamma.stateful$, 'AWS::Lambda::Function').find(
     ([, fn]) => fn.Metadata?.[HANDLER_METADATA] === 'playback',
   );
