@@ -6,9 +6,9 @@ import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
+import { PROJECT_ROOT, sourcesHash } from './sources-hash.js';
 
-const ROOT = join(import.meta.dirname, '..', '..');
-const WEB_DIR = join(ROOT, 'web');
+const WEB_DIR = join(PROJECT_ROOT, 'web');
 
 export interface DashboardProps {
   /** The video API's base URL (`{apiUrl}/video/v1/...`). */
@@ -62,6 +62,13 @@ export class Dashboard extends Construct {
       sources: [
         s3deploy.Source.asset(WEB_DIR, {
           exclude: ['dist', 'node_modules'],
+          // Named by its sources, the lockfile (Vite, React: the root's packages) and the tsconfig Vite reads:
+          // CDK's default hashes web/ alone, so a dependency update gave the same name and was never deployed.
+          assetHash: sourcesHash(
+            this,
+            [WEB_DIR, ...['package-lock.json', 'tsconfig.json'].map((file) => join(PROJECT_ROOT, file))],
+            ['dist', 'node_modules'],
+          ),
           bundling: {
             // Without Docker too: Vite runs here, as esbuild does for the functions.
             image: DockerImage.fromRegistry('public.ecr.aws/docker/library/node:22'),
@@ -69,7 +76,7 @@ export class Dashboard extends Construct {
             local: {
               tryBundle(outputDir) {
                 execFileSync(
-                  join(ROOT, 'node_modules', '.bin', 'vite'),
+                  join(PROJECT_ROOT, 'node_modules', '.bin', 'vite'),
                   ['build', '--config', join(WEB_DIR, 'vite.config.ts'), '--outDir', outputDir, '--emptyOutDir'],
                   { cwd: WEB_DIR, stdio: ['ignore', 'ignore', 'inherit'] },
                 );

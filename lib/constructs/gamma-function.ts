@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -7,6 +5,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { type Component, type EnvName, environmentOf, USES } from '../../lambdas/core/env.js';
+import { PROJECT_ROOT, sourcesHash } from './sources-hash.js';
 
 /** Template metadata key naming the handler file of a function. */
 export const HANDLER_METADATA = 'gamma:handler';
@@ -42,29 +41,16 @@ export interface GammaFunctionProps {
 /** The CDK context flag that marks a deployment into a local emulator (lib/gamma-app.ts sets it). */
 const LOCAL_ENDPOINT_CONTEXT = 'localEndpoint';
 
-const ROOT = path.join(import.meta.dirname, '..', '..');
-
-let sources: string | undefined;
 /**
- * A hash of everything a bundle is built from: the code under lambdas/, the lockfile (the bundled packages, the
- * native modules' versions, esbuild's own), the tsconfig esbuild reads, and this file (the bundling options).
- * Read once per synthesis: about a megabyte.
+ * What a function's bundle is built from: the code under lambdas/, the lockfile (the bundled packages, the native
+ * modules' versions, esbuild's own), the tsconfig esbuild reads, and this file (the bundling options).
  */
-function bundleSourcesHash(): string {
-  if (sources) return sources;
-  const hash = createHash('sha256');
-  const files = [
-    ...readdirSync(path.join(ROOT, 'lambdas'), { recursive: true, withFileTypes: true })
-      .filter((entry) => entry.isFile())
-      .map((entry) => path.join(entry.parentPath, entry.name)),
-    path.join(ROOT, 'package-lock.json'),
-    path.join(ROOT, 'tsconfig.json'),
-    import.meta.filename,
-  ].sort();
-  for (const file of files) hash.update(path.relative(ROOT, file)).update('\0').update(readFileSync(file)).update('\0');
-  sources = hash.digest('hex');
-  return sources;
-}
+const BUNDLE_SOURCES = [
+  path.join(PROJECT_ROOT, 'lambdas'),
+  path.join(PROJECT_ROOT, 'package-lock.json'),
+  path.join(PROJECT_ROOT, 'tsconfig.json'),
+  import.meta.filename,
+];
 
 /**
  * The one place function defaults live: Node 22 on ARM64, ESM bundles with source maps, structured JSON logs
@@ -111,9 +97,9 @@ export class GammaFunction extends NodejsFunction {
         forceDockerBundling: false,
         // Into the local emulator, a bundle is named by its sources instead of by its output, so a synthesis can
         // tell before bundling that a bundle it finds in the cloud assembly is current and skip esbuild: the local
-        // platform brings the last deployment's bundles (scripts/local/asset-cache.ts), which saves ~20 s a start.
+        // platform brings the last deployment's bundles (scripts/local/asset-cache.ts), which saves ~30 s a start.
         // On AWS the output names it, so a deploy updates only the functions whose bundle changed.
-        ...(local && { assetHash: `${bundleSourcesHash()}:${props.handler}:${process.arch}` }),
+        ...(local && { assetHash: `${sourcesHash(scope, BUNDLE_SOURCES)}:${props.handler}:${process.arch}` }),
         ...(props.nativeModules && {
           nodeModules: [...props.nativeModules],
           // npm picks a package's platform builds (sharp's libvips) by these, not by the machine that deploys.

@@ -2,8 +2,8 @@
  * The cloud assembly's assets kept between local deployments, so a synthesis does not build again what the last one
  * built. Each platform synthesizes into its own scratch folder; CDK skips bundling an asset whose folder
  * (`asset.<hash>`) it already finds there, when the hash is known before bundling: function bundles deployed into the
- * emulator are named by their sources (GammaFunction), the dashboard's build by its folder, as CDK does by default.
- * Without this every start ran esbuild for each function and Vite for the dashboard, ~20 s of a ~60 s deploy.
+ * emulator are named by their sources (GammaFunction). Without this every start ran esbuild for each function and
+ * npm for the playback function's sharp, ~30 s of a ~90 s deploy.
  *
  * Platforms that start at once share the cache: an entry appears under its name only when complete (copied to a
  * temporary name, then renamed), and an entry another platform may still be copying is not pruned.
