@@ -6,7 +6,7 @@ import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
-import { PROJECT_ROOT, sourcesHash } from './sources-hash.js';
+import { PACKAGES, PROJECT_ROOT, sourcesHash } from './sources-hash.js';
 
 const WEB_DIR = join(PROJECT_ROOT, 'web');
 
@@ -62,11 +62,11 @@ export class Dashboard extends Construct {
       sources: [
         s3deploy.Source.asset(WEB_DIR, {
           exclude: ['dist', 'node_modules'],
-          // Named by its sources, the lockfile (Vite, React: the root's packages) and the tsconfig Vite reads:
-          // CDK's default hashes web/ alone, so a dependency update gave the same name and was never deployed.
+          // Named by its sources, the packages (Vite, React: the root's) and the tsconfig Vite reads: CDK's
+          // default hashes web/ alone, so a dependency update gave the same name and was never deployed.
           assetHash: sourcesHash(
             this,
-            [WEB_DIR, ...['package-lock.json', 'tsconfig.json'].map((file) => join(PROJECT_ROOT, file))],
+            [WEB_DIR, ...PACKAGES, join(PROJECT_ROOT, 'tsconfig.json')],
             ['dist', 'node_modules'],
           ),
           bundling: {

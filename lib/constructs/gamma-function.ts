@@ -5,7 +5,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { type Component, type EnvName, environmentOf, USES } from '../../lambdas/core/env.js';
-import { PROJECT_ROOT, sourcesHash } from './sources-hash.js';
+import { PACKAGES, PROJECT_ROOT, sourcesHash } from './sources-hash.js';
 
 /** Template metadata key naming the handler file of a function. */
 export const HANDLER_METADATA = 'gamma:handler';
@@ -42,12 +42,13 @@ export interface GammaFunctionProps {
 const LOCAL_ENDPOINT_CONTEXT = 'localEndpoint';
 
 /**
- * What a function's bundle is built from: the code under lambdas/, the lockfile (the bundled packages, the native
- * modules' versions, esbuild's own), the tsconfig esbuild reads, and this file (the bundling options).
+ * What a function's bundle is built from: the code under lambdas/, the packages (package.json and the lockfile, and
+ * npm's record of what node_modules holds, which esbuild reads, in case it differs), the tsconfig esbuild reads, and
+ * this file (the bundling options; CDK hashes its own props into a custom hash as well).
  */
 const BUNDLE_SOURCES = [
   path.join(PROJECT_ROOT, 'lambdas'),
-  path.join(PROJECT_ROOT, 'package-lock.json'),
+  ...PACKAGES,
   path.join(PROJECT_ROOT, 'tsconfig.json'),
   import.meta.filename,
 ];

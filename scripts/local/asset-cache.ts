@@ -6,9 +6,20 @@
  * npm for the playback function's sharp, ~30 s of a ~90 s deploy.
  *
  * Platforms that start at once share the cache: an entry appears under its name only when complete (copied to a
- * temporary name, then renamed), and an entry another platform may still be copying is not pruned.
+ * temporary name, then renamed), and leaves it at once (renamed away, then removed), so a copy never takes half of
+ * one; one that fails is not used.
  */
-import { cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, utimesSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  utimesSync,
+} from 'node:fs';
 import { join } from 'node:path';
 
 /** Entries no deployment used for this long are removed: long enough for the platforms of one test run. */
@@ -30,22 +41,30 @@ export class AssetCache {
   }
 
   /**
-   * After a deployment: keeps the assets of the cloud assembly `cdkOut` not yet cached, marks them used, and removes
-   * the cached ones no deployment used for an hour (a changed function leaves its old bundle behind).
+   * After a deployment: keeps the assets its stacks use (their `*.assets.json`; what `restore` brought and nothing
+   * used is not counted), marks them used, and removes the cached ones no deployment used for an hour (a changed
+   * function leaves its old bundle behind).
    */
   keep(cdkOut: string): void {
     mkdirSync(this.dir, { recursive: true });
     const now = new Date();
-    const used = new Set(readdirSync(cdkOut).filter((n) => ASSET.test(n)));
+    const used = usedAssets(cdkOut);
     for (const name of used) {
       const cached = join(this.dir, name);
-      if (existsSync(cached) || copyWhole(join(cdkOut, name), cached)) utimesSync(cached, now, now);
+      try {
+        utimesSync(cached, now, now);
+      } catch {
+        copyWhole(join(cdkOut, name), cached);
+      }
     }
     for (const name of readdirSync(this.dir)) {
       if (used.has(name)) continue;
       const path = join(this.dir, name);
       try {
-        if (now.getTime() - statSync(path).mtimeMs > UNUSED_MS) rmSync(path, { recursive: true, force: true });
+        if (now.getTime() - statSync(path).mtimeMs <= UNUSED_MS) continue;
+        const leaving = `${path}.removed-${process.pid}`;
+        renameSync(path, leaving);
+        rmSync(leaving, { recursive: true, force: true });
       } catch {
         // Removed by another platform's keep meanwhile.
       }
@@ -53,7 +72,21 @@ export class AssetCache {
   }
 }
 
-/** Copies a folder so that `to` appears only complete; false if another process put it there first. */
+/** The asset folders the cloud assembly's stacks publish, from their asset manifests. */
+function usedAssets(cdkOut: string): Set<string> {
+  const used = new Set<string>();
+  for (const manifest of readdirSync(cdkOut).filter((n) => n.endsWith('.assets.json'))) {
+    const { files = {} } = JSON.parse(readFileSync(join(cdkOut, manifest), 'utf8')) as {
+      files?: Record<string, { source?: { path?: string } }>;
+    };
+    for (const { source } of Object.values(files)) {
+      if (source?.path && ASSET.test(source.path) && existsSync(join(cdkOut, source.path))) used.add(source.path);
+    }
+  }
+  return used;
+}
+
+/** Copies a folder so that `to` appears only complete; false if it could not (or another process was first). */
 function copyWhole(from: string, to: string): boolean {
   const partial = `${to}.partial-${process.pid}`;
   try {

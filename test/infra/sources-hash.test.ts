@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
@@ -31,6 +31,14 @@ describe('sourcesHash', () => {
     rmSync(join(dir, 'src'), { recursive: true });
     write('lib/a.ts', 'two');
     expect(hash(['dist'])).not.toBe(edited);
+  });
+
+  it('leaves out links (an editor’s dangling lock link) and takes a missing path as nothing', () => {
+    write('src/c.ts', 'code');
+    const before = hash();
+    symlinkSync(join(dir, 'nowhere'), join(dir, 'src', '.#c.ts'));
+    expect(hash()).toBe(before);
+    expect(sourcesHash(new App(), [dir, join(dir, 'missing.json')])).toBe(before);
   });
 
   it('reads the files once per app', () => {

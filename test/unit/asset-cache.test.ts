@@ -29,6 +29,15 @@ const asset = (parent: string, assetName: string, content: string) => {
   mkdirSync(join(parent, assetName), { recursive: true });
   writeFileSync(join(parent, assetName, 'index.mjs'), content);
 };
+/** A cloud assembly whose stack publishes `assets` (name → content), as its asset manifest says. */
+const assembly = (assets: Record<string, string>, out = folder()) => {
+  for (const [assetName, content] of Object.entries(assets)) asset(out, assetName, content);
+  const files = Object.fromEntries(
+    [...Object.keys(assets), 'Stack.template.json'].map((path) => [path, { source: { path, packaging: 'zip' } }]),
+  );
+  writeFileSync(join(out, 'Stack.assets.json'), JSON.stringify({ version: '48.0.0', files, dockerImages: {} }));
+  return out;
+};
 const HOUR = 60 * 60 * 1000;
 const age = (path: string, ms: number) => {
   const then = new Date(Date.now() - ms);
@@ -38,10 +47,7 @@ const age = (path: string, ms: number) => {
 describe('AssetCache', () => {
   it('keeps the assets of a deployment and brings them into the next cloud assembly', () => {
     const cache = new AssetCache(join(folder(), 'cache'));
-    const first = folder();
-    asset(first, name('a'), 'bundle a');
-    asset(first, name('b'), 'bundle b');
-    writeFileSync(join(first, 'manifest.json'), '{}');
+    const first = assembly({ [name('a')]: 'bundle a', [name('b')]: 'bundle b' });
     expect(cache.restore(first)).toBe(0);
     cache.keep(first);
 
@@ -49,40 +55,33 @@ describe('AssetCache', () => {
     asset(next, name('b'), 'built by this synthesis');
     expect(cache.restore(next)).toBe(1);
     expect(readFileSync(join(next, name('a'), 'index.mjs'), 'utf8')).toBe('bundle a');
-    // What the cloud assembly has already is left as it is; files that are not assets stay out of the cache.
+    // What the cloud assembly has already is left as it is; what is not an asset stays out of the cache.
     expect(readFileSync(join(next, name('b'), 'index.mjs'), 'utf8')).toBe('built by this synthesis');
     expect(readdirSync(cache.dir).sort()).toEqual([name('a'), name('b')]);
   });
 
   it('removes what no deployment used for an hour, and keeps what another platform may still want', () => {
     const cache = new AssetCache(join(folder(), 'cache'));
-    const old = folder();
-    asset(old, name('a'), 'old bundle');
-    asset(old, name('b'), 'recent bundle');
-    cache.keep(old);
+    cache.keep(assembly({ [name('a')]: 'old bundle', [name('b')]: 'recent bundle' }));
     age(join(cache.dir, name('a')), HOUR + 60_000);
     age(join(cache.dir, name('b')), HOUR - 60_000);
     mkdirSync(join(cache.dir, `${name('c')}.partial-1`));
     age(join(cache.dir, `${name('c')}.partial-1`), 2 * HOUR);
 
-    const now = folder();
-    asset(now, name('d'), 'new bundle');
-    cache.keep(now);
+    cache.keep(assembly({ [name('d')]: 'new bundle' }));
     expect(readdirSync(cache.dir).sort()).toEqual([name('b'), name('d')]);
   });
 
-  it('marks an asset used again as recent, so it outlives the hour', () => {
+  it('counts as used what the deployment published, not what it was given', () => {
     const cache = new AssetCache(join(folder(), 'cache'));
-    const first = folder();
-    asset(first, name('a'), 'bundle');
-    cache.keep(first);
+    cache.keep(assembly({ [name('a')]: 'bundle of a function since changed', [name('b')]: 'bundle' }));
     age(join(cache.dir, name('a')), 2 * HOUR);
-    const again = folder();
-    cache.restore(again);
-    cache.keep(again);
-    expect(existsSync(join(cache.dir, name('a')))).toBe(true);
-    cache.keep(folder());
-    expect(existsSync(join(cache.dir, name('a')))).toBe(true);
+    age(join(cache.dir, name('b')), 2 * HOUR);
+    // The next synthesis is given both, and its stack uses b only.
+    const next = folder();
+    cache.restore(next);
+    cache.keep(assembly({ [name('b')]: 'bundle' }, next));
+    expect(readdirSync(cache.dir)).toEqual([name('b')]);
   });
 
   it('never brings a half-copied asset', () => {
@@ -91,5 +90,14 @@ describe('AssetCache', () => {
     const out = folder();
     expect(cache.restore(out)).toBe(0);
     expect(readdirSync(out)).toEqual([]);
+  });
+
+  it('copies an asset again when it was removed between the deployment and its keep', () => {
+    const cache = new AssetCache(join(folder(), 'cache'));
+    const out = assembly({ [name('a')]: 'bundle' });
+    cache.keep(out);
+    rmSync(join(cache.dir, name('a')), { recursive: true });
+    cache.keep(out);
+    expect(existsSync(join(cache.dir, name('a'), 'index.mjs'))).toBe(true);
   });
 });
