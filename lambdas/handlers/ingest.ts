@@ -17,7 +17,7 @@ import { uploadIdFromKey } from '../core/domain/layout.js';
 import { envFor } from '../core/env.js';
 import { logger, withKeys } from '../core/logger.js';
 import { once } from '../core/once.js';
-import { assetIdForUpload, type IngestContext, ingestObject } from '../core/usecases/ingest.js';
+import { assetIdForUpload, DispatchPendingError, type IngestContext, ingestObject } from '../core/usecases/ingest.js';
 import { parseOrThrow } from '../core/validation.js';
 import { claimTimeOf } from './invocation.js';
 import { eachRecord } from './sqs-batch.js';
@@ -53,10 +53,16 @@ export function createIngestHandler(deps: () => IngestContext) {
       event.Records,
       (record) => ingestRecord(record, () => ({ ...deps(), ...claimTimeOf(context) })),
       (record, err) =>
-        logger.error('Ingest failed; the message will be retried', {
-          messageId: record.messageId,
-          error: err as Error,
-        }),
+        // A claim held without a job is another delivery's dispatch (or a dead one's): expected, not a failure.
+        err instanceof DispatchPendingError
+          ? logger.info('Dispatch claimed by another delivery; the message will come back', {
+              messageId: record.messageId,
+              assetId: err.assetId,
+            })
+          : logger.error('Ingest failed; the message will be retried', {
+              messageId: record.messageId,
+              error: err as Error,
+            }),
     );
   };
 }

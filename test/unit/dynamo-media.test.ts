@@ -166,6 +166,21 @@ describe('DynamoMediaRepository', () => {
     expect(values[':until'] - values[':now']).toBe(900);
   });
 
+  it('reads a preparing asset with its job and claim, and nothing for one past preparing', async () => {
+    const item = { ...assetToItem(preparingAsset()), job_id: 'arn:task', dispatch_claimed_until: 1_700_000_900 };
+    doc
+      .on(GetCommand)
+      .resolvesOnce({ Item: item })
+      .resolvesOnce({ Item: { ...item, status: 'ready' } });
+
+    expect(await repo.getPreparing('asset1')).toMatchObject({
+      asset: { id: 'asset1', status: 'preparing' },
+      jobId: 'arn:task',
+      claimedUntil: 1_700_000_900,
+    });
+    expect(await repo.getPreparing('asset1')).toBeUndefined();
+  });
+
   it('records the job and releases the claim on the asset item', async () => {
     doc.on(UpdateCommand).resolves({});
     await repo.recordJob('asset1', 'arn:task');

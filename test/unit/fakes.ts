@@ -24,6 +24,7 @@ import type {
   MediaObjects,
   MediaRepository,
   Page,
+  PreparingAsset,
   Pusher,
   TranscodeJob,
   TranscodeRunner,
@@ -160,6 +161,13 @@ export class InMemoryMediaRepository implements MediaRepository {
     const stored = this.assets.get(id);
     if (!stored) throw new NotFoundError('asset', id);
     stored.claimedUntil = undefined;
+  }
+
+  async getPreparing(id: string): Promise<PreparingAsset | undefined> {
+    const stored = this.assets.get(id);
+    if (stored?.asset.status !== 'preparing') return undefined;
+    const { asset, jobId, claimedUntil } = stored;
+    return { asset: copy(asset), attempts: 1, ...(jobId && { jobId }), ...(claimedUntil && { claimedUntil }) };
   }
 
   async getPlaybackId(playbackId: string): Promise<(PlaybackId & { asset_id: string }) | undefined> {

@@ -7,6 +7,7 @@ import { derivedId } from '../../lambdas/core/domain/ids.js';
 import {
   assetIdForUpload,
   DISPATCH_CLAIM_MAX_SECONDS,
+  DispatchPendingError,
   type IngestContext,
   ingestObject,
 } from '../../lambdas/core/usecases/ingest.js';
@@ -102,11 +103,28 @@ describe('ingestObject', () => {
     expect(runner.jobs).toHaveLength(1);
   });
 
+  it('leaves the message to come back when the claim holder died with its job refused and its claim unreleased', async () => {
+    // The emulator went down mid-dispatch: RunTask failed, and so did the release of the claim.
+    runner.failWith = new Error('connect ECONNREFUSED');
+    media.releaseDispatch = async () => {
+      throw new Error('connect ECONNREFUSED');
+    };
+    await expect(ingestObject(object, ctx)).rejects.toThrow('ECONNREFUSED');
+    runner.failWith = undefined;
+    // Redelivered at once (the batch failed): the claim still holds, no job is recorded, so not consumed.
+    await expect(ingestObject(object, ctx)).rejects.toThrow(/has started no job yet/);
+    // Redelivered after the visibility timeout (3 min), past the claim.
+    media.clock += DISPATCH_CLAIM_MAX_SECONDS + 1;
+    expect((await ingestObject(object, ctx)).outcome).toBe('dispatched');
+    expect(runner.jobs).toHaveLength(1);
+  });
+
   it('takes over a claim whose holder died before starting the job once it is stale', async () => {
     await media.createAsset(preparingAsset({ id: assetId, source: object }));
     await media.claimDispatch(assetId, DISPATCH_CLAIM_MAX_SECONDS); // its holder then died
 
-    expect((await ingestObject(object, ctx)).outcome).toBe('already_dispatched');
+    // While the claim holds, the delivery is not consumed: it comes back after the visibility timeout.
+    await expect(ingestObject(object, ctx)).rejects.toBeInstanceOf(DispatchPendingError);
     media.clock += DISPATCH_CLAIM_MAX_SECONDS + 1;
     expect((await ingestObject(object, ctx)).outcome).toBe('dispatched');
     expect(runner.jobs).toHaveLength(1);
@@ -119,7 +137,7 @@ describe('ingestObject', () => {
     expect(claimSeconds).toBe(60);
     await media.claimDispatch(assetId, claimSeconds as number);
     media.clock += 60;
-    expect((await ingestObject(object, { ...ctx, claimSeconds: 60 })).outcome).toBe('already_dispatched');
+    await expect(ingestObject(object, { ...ctx, claimSeconds: 60 })).rejects.toBeInstanceOf(DispatchPendingError);
     media.clock += 1;
     expect((await ingestObject(object, { ...ctx, claimSeconds: 60 })).outcome).toBe('dispatched');
     expect(runner.jobs).toHaveLength(1);

@@ -57,6 +57,11 @@ export class DynamoAssetRepository
     return item && assetFromItem(item);
   }
 
+  async getPreparing(id: string): Promise<PreparingAsset | undefined> {
+    const item = await this.table.get('asset', id);
+    return item?.status === 'preparing' ? preparingFromItem(item) : undefined;
+  }
+
   async listAssets(env: string, limit: number, cursor?: string): Promise<Page<AssetRecord>> {
     const page = await this.table.list(envIndexKey(env, 'asset'), limit, cursor);
     return { ...page, items: page.items.map(assetFromItem) };

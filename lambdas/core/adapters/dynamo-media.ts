@@ -34,6 +34,7 @@ export class DynamoMediaRepository implements MediaRepository {
   claimDispatch: MediaRepository['claimDispatch'] = (id, hold) => this.assets.claimDispatch(id, hold);
   recordJob: MediaRepository['recordJob'] = (id, jobId) => this.assets.recordJob(id, jobId);
   releaseDispatch: MediaRepository['releaseDispatch'] = (id) => this.assets.releaseDispatch(id);
+  getPreparing: MediaRepository['getPreparing'] = (id) => this.assets.getPreparing(id);
   getPlaybackId: MediaRepository['getPlaybackId'] = (id) => this.assets.getPlaybackId(id);
   updateAsset: MediaRepository['updateAsset'] = (id, patch, unset) => this.assets.updateAsset(id, patch, unset);
   deleteAsset: MediaRepository['deleteAsset'] = (id) => this.assets.deleteAsset(id);

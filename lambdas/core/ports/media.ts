@@ -1,5 +1,6 @@
 /** Uploads, assets and their objects: the media table and the buckets as the use cases see them. */
 import type { AssetRecord, MediaError, MultipartState, PlaybackId, ReadyPatch, UploadRecord } from '../domain/media.js';
+import type { PreparingAsset } from './transcode.js';
 
 export interface Page<T> {
   items: T[];
@@ -57,6 +58,8 @@ export interface AssetRepository {
   recordJob(id: string, jobId: string): Promise<void>;
   /** Drops a claim so a retry can dispatch again (the runner refused the job). */
   releaseDispatch(id: string): Promise<void>;
+  /** The asset with its dispatch bookkeeping (job, claim, attempts) while it is `preparing`; undefined otherwise. */
+  getPreparing(id: string): Promise<PreparingAsset | undefined>;
   /** Resolves a playback id to its asset id and policy. */
   getPlaybackId(playbackId: string): Promise<(PlaybackId & { asset_id: string }) | undefined>;
 

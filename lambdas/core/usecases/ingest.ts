@@ -49,7 +49,7 @@ export type IngestOutcome =
   | 'too_large' // the file is over the size limit: its upload is errored and the file deleted
   | 'source_pinned' // the upload's asset is made from an earlier object: a later PUT to its URL changes nothing
   | 'asset_finished' // the asset is already ready, errored or deleted
-  | 'already_dispatched' // another attempt holds the dispatch claim or has started the job
+  | 'already_dispatched' // another attempt has started the job (one that holds the claim without a job: retried)
   | 'fetching_inputs' // its upload's watermark images are being fetched; the fetch function dispatches
   | 'dispatched';
 
@@ -90,7 +90,25 @@ export async function ingestObject(
   }
 
   const jobId = await dispatchTranscode(asset, ctx);
-  return jobId === undefined ? { outcome: 'already_dispatched' } : { outcome: 'dispatched', jobId };
+  if (jobId !== undefined) return { outcome: 'dispatched', jobId };
+  const pending = await ctx.media.getPreparing(asset.id);
+  if (pending && pending.jobId === undefined) throw new DispatchPendingError(asset.id);
+  return { outcome: 'already_dispatched' };
+}
+
+/**
+ * Another delivery holds the asset's dispatch claim and no job is recorded: it may be starting the job, or it may
+ * have died holding the claim (its RunTask failed while DynamoDB was down too, so the claim could not be released;
+ * an emulator restart did exactly that). Thrown so that the message comes back after the queue's visibility timeout
+ * (3 minutes, longer than any claim the ingest function takes): by then a live holder has recorded its job
+ * (`already_dispatched`) and a dead one's claim has expired (this delivery dispatches). Consuming the message left
+ * the asset to the sweeper, 10 minutes and more.
+ */
+export class DispatchPendingError extends Error {
+  constructor(readonly assetId: string) {
+    super(`Asset ${assetId}: another delivery holds the dispatch claim and has started no job yet; retried later`);
+    this.name = 'DispatchPendingError';
+  }
 }
 
 /**
