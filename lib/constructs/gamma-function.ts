@@ -10,7 +10,7 @@ import { PACKAGES, PROJECT_ROOT, sourcesHash } from './sources-hash.js';
 /** Template metadata key naming the handler file of a function. */
 export const HANDLER_METADATA = 'gamma:handler';
 
-export const HANDLERS_DIR = path.join(import.meta.dirname, '..', '..', 'lambdas', 'handlers');
+export const HANDLERS_DIR = path.join(PROJECT_ROOT, 'lambdas', 'handlers');
 
 export interface GammaFunctionProps {
   /** File name (without .ts) under lambdas/handlers; the module exports `handler`. */

@@ -18,11 +18,12 @@ import { CHUNK_TASK_DEFAULTS, type ChunkWorkers, QUEUE_WORKER_DEFAULTS } from '.
 import { type EnvName, environmentOf } from '../../lambdas/core/env.js';
 import { ASSET_KEYS_PATTERN } from '../../lambdas/core/tables.js';
 import { GammaFunction } from './gamma-function.js';
+import { PROJECT_ROOT } from './sources-hash.js';
 import { TranscodeFunction, type TranscodeFunctionProps } from './transcode-function.js';
 import { TranscodeWorkers, type TranscodeWorkersProps } from './transcode-workers.js';
 import type { Transcoder } from './transcoder.js';
 
-const CONTAINER_DIR = path.join(import.meta.dirname, '..', '..', 'containers', 'transcoder');
+const CONTAINER_DIR = path.join(PROJECT_ROOT, 'containers', 'transcoder');
 export const TRANSCODER_CONTAINER_NAME = 'transcoder';
 
 /** Where queue jobs run (FargateTranscoder `jobRuntime`). */
