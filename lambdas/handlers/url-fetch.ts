@@ -12,6 +12,7 @@ import { runnerFromEnv } from '../core/adapters/runner-from-env.js';
 import { envFor, optional } from '../core/env.js';
 import { logger, withKeys } from '../core/logger.js';
 import { once } from '../core/once.js';
+import { DispatchPendingError } from '../core/usecases/ingest.js';
 import { fetchInput } from '../core/usecases/url-inputs.js';
 import { claimTimeOf } from './invocation.js';
 import { eachRecord } from './sqs-batch.js';
@@ -27,10 +28,16 @@ export function createUrlFetchHandler(deps: () => Deps) {
       event.Records,
       (record) => fetchRecord(record, () => ({ ...deps(), ...claimTimeOf(context) })),
       (record, err) =>
-        logger.warn('Fetching the input failed; it will be retried', {
-          messageId: record.messageId,
-          error: err as Error,
-        }),
+        // A claim held without a job is another delivery's dispatch (or a dead one's): expected, not a failure.
+        err instanceof DispatchPendingError
+          ? logger.info('Dispatch claimed by another delivery; the message will come back', {
+              messageId: record.messageId,
+              assetId: err.assetId,
+            })
+          : logger.warn('Fetching the input failed; it will be retried', {
+              messageId: record.messageId,
+              error: err as Error,
+            }),
     );
   };
 }

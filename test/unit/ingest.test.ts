@@ -282,7 +282,11 @@ describe('ingestObject with the Fargate runner', () => {
     await ingestObject(object, withFargate);
     await media.putUpload(waitingUpload({ id: 'upload2' }));
     const second = { bucket: 'ingest', key: 'uploads/upload2' };
-    await Promise.all([ingestObject(second, withFargate), ingestObject(second, withFargate)]);
+    const racing = await Promise.allSettled([ingestObject(second, withFargate), ingestObject(second, withFargate)]);
+    // The loser finds the claim held: consumed if the winner has recorded its job, else it comes back later.
+    const loser = racing.find((r) => r.status === 'rejected' || r.value.outcome !== 'dispatched');
+    if (loser?.status === 'rejected') expect(loser.reason).toBeInstanceOf(DispatchPendingError);
+    else expect(loser?.value.outcome).toBe('already_dispatched');
 
     expect(ecs.commandCalls(RunTaskCommand)).toHaveLength(2);
     expect(media.assets.size).toBe(2);

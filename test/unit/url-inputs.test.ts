@@ -7,6 +7,7 @@ import { HttpInputFetcher } from '../../lambdas/core/adapters/http-input-fetcher
 import { InvalidInputError } from '../../lambdas/core/domain/errors.js';
 import { refusedAddress, refusedInputUrl } from '../../lambdas/core/domain/url-safety.js';
 import type { InputFetcher } from '../../lambdas/core/ports.js';
+import { DISPATCH_CLAIM_MAX_SECONDS, DispatchPendingError } from '../../lambdas/core/usecases/ingest.js';
 import { fetchInput } from '../../lambdas/core/usecases/url-inputs.js';
 import { InMemoryInputSlots } from './api-fakes.js';
 import { InMemoryMediaRepository, preparingAsset, RecordingRunner } from './fakes.js';
@@ -222,5 +223,18 @@ describe('fetchInput', () => {
     expect(slots.held.get('env1')?.size, 'a fetch to be retried keeps its slot').toBe(1);
     await media.deleteAsset('asset1');
     expect(await fetchInput({ assetId: 'asset1', url: 'https://v.example/a.mp4' }, ctx)).toBe('not_preparing');
+  });
+
+  it('comes back later, keeping its slot, when another delivery holds the dispatch claim and started no job', async () => {
+    const { media, runner, slots, ctx } = await ready({ fetchTo: async () => ({ bytes: 1 }) });
+    await media.claimDispatch('asset1', DISPATCH_CLAIM_MAX_SECONDS); // its holder then died before RunTask
+    const job = { assetId: 'asset1', url: 'https://v.example/a.mp4' };
+    await expect(fetchInput(job, ctx)).rejects.toBeInstanceOf(DispatchPendingError);
+    expect(slots.held.get('env1')?.size, 'a fetch to be retried keeps its slot').toBe(1);
+    // Redelivered after the input queue's visibility timeout (16 min), past the claim.
+    media.clock += DISPATCH_CLAIM_MAX_SECONDS + 1;
+    expect(await fetchInput(job, ctx)).toBe('dispatched');
+    expect(runner.jobs).toHaveLength(1);
+    expect(slots.held.get('env1')?.size).toBe(0);
   });
 });

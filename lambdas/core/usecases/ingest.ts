@@ -90,17 +90,14 @@ export async function ingestObject(
   }
 
   const jobId = await dispatchTranscode(asset, ctx);
-  if (jobId !== undefined) return { outcome: 'dispatched', jobId };
-  const pending = await ctx.media.getPreparing(asset.id);
-  if (pending && pending.jobId === undefined) throw new DispatchPendingError(asset.id);
-  return { outcome: 'already_dispatched' };
+  return jobId === undefined ? { outcome: 'already_dispatched' } : { outcome: 'dispatched', jobId };
 }
 
 /**
  * Another delivery holds the asset's dispatch claim and no job is recorded: it may be starting the job, or it may
  * have died holding the claim (its RunTask failed while DynamoDB was down too, so the claim could not be released;
- * an emulator restart did exactly that). Thrown so that the message comes back after the queue's visibility timeout
- * (3 minutes, longer than any claim the ingest function takes): by then a live holder has recorded its job
+ * an emulator restart did exactly that). Thrown so that the message comes back after its queue's visibility timeout
+ * (ingest 3 minutes, input fetch 16: each longer than any claim its function takes): by then a live holder has recorded its job
  * (`already_dispatched`) and a dead one's claim has expired (this delivery dispatches). Consuming the message left
  * the asset to the sweeper, 10 minutes and more.
  */
@@ -113,18 +110,23 @@ export class DispatchPendingError extends Error {
 
 /**
  * Starts the transcode of a preparing asset once: claims the dispatch (guarded, so racing deliveries start one
- * job), starts the job, records it. Returns its job id, or undefined when none was started: another dispatch holds
- * the claim, or the runner refused the job as one it cannot make (the asset is then errored with its reason).
+ * job), starts the job, records it. Returns its job id, or undefined when none was started: another dispatch has
+ * started the job, or the runner refused the job as one it cannot make (the asset is then errored with its reason).
+ * Throws `DispatchPendingError` when another dispatch holds the claim and has recorded no job yet.
  */
 export async function dispatchTranscode(
   asset: AssetRecord,
   ctx: ClaimTime & {
-    media: Pick<MediaRepository, 'claimDispatch' | 'releaseDispatch' | 'recordJob' | 'markErrored'>;
+    media: Pick<MediaRepository, 'claimDispatch' | 'releaseDispatch' | 'recordJob' | 'markErrored' | 'getPreparing'>;
     runner: TranscodeRunner;
     outputBucket: string;
   },
 ): Promise<string | undefined> {
-  if (!(await ctx.media.claimDispatch(asset.id, ctx.claimSeconds ?? DISPATCH_CLAIM_MAX_SECONDS))) return undefined;
+  if (!(await ctx.media.claimDispatch(asset.id, ctx.claimSeconds ?? DISPATCH_CLAIM_MAX_SECONDS))) {
+    const pending = await ctx.media.getPreparing(asset.id);
+    if (pending && pending.jobId === undefined) throw new DispatchPendingError(asset.id);
+    return undefined;
+  }
   let jobId: string;
   try {
     ({ jobId } = await ctx.runner.start(transcodeJobFor(asset, ctx.outputBucket)));
