@@ -62,6 +62,8 @@ export const ENV = {
   WEBHOOK_RETRY_MAX_SECONDS: 'WEBHOOK_RETRY_MAX_SECONDS',
   /** SQS queue of assets to create from an input URL (the fetch function consumes it). */
   INPUT_QUEUE_URL: 'INPUT_QUEUE_URL',
+  /** SQS queue of the ingest bucket's ObjectCreated events (the ingest function consumes it). */
+  INGEST_QUEUE_URL: 'INGEST_QUEUE_URL',
   /**
    * `true` lets outbound URLs (input fetches, webhook deliveries) point at loopback addresses: set only in the local
    * platform, whose tests serve and receive on 127.0.0.1; never on AWS.
@@ -180,7 +182,16 @@ export const USES = {
     'TRANSCODER',
   ],
   // INPUT_QUEUE_URL: an upload whose settings name watermark images has them fetched by the URL-input function.
-  ingest: ['MEDIA_TABLE', 'INGEST_BUCKET', 'OUTPUT_BUCKET', 'TRANSCODER', 'MAX_UPLOAD_BYTES', 'INPUT_QUEUE_URL'],
+  // INGEST_QUEUE_URL: its own queue, whose deliveries that find the dispatch claim held come back when it ends.
+  ingest: [
+    'MEDIA_TABLE',
+    'INGEST_BUCKET',
+    'OUTPUT_BUCKET',
+    'TRANSCODER',
+    'MAX_UPLOAD_BYTES',
+    'INPUT_QUEUE_URL',
+    'INGEST_QUEUE_URL',
+  ],
   /** The TranscodeRunner adapters: the ingest function also reads the variables of the one it is configured with. */
   fargateRunner: [
     'ECS_CLUSTER_ARN',
@@ -215,7 +226,7 @@ export const USES = {
   firstToken: ['TOKENS_TABLE', 'FIRST_TOKEN_SECRET'],
   uploadTimeouts: ['MEDIA_TABLE', 'INGEST_BUCKET'],
   /** Fetches input URLs into the ingest bucket and dispatches, so it also reads the runner's variables. */
-  urlFetch: ['MEDIA_TABLE', 'INGEST_BUCKET', 'OUTPUT_BUCKET', 'TRANSCODER', 'MAX_UPLOAD_BYTES'],
+  urlFetch: ['MEDIA_TABLE', 'INGEST_BUCKET', 'OUTPUT_BUCKET', 'TRANSCODER', 'MAX_UPLOAD_BYTES', 'INPUT_QUEUE_URL'],
   webhookFanout: ['WEBHOOKS_TABLE', 'WEBHOOK_QUEUE_URL'],
   webhookDeliver: ['WEBHOOKS_TABLE', 'WEBHOOK_QUEUE_URL', 'WEBHOOK_RETRY_BASE_SECONDS', 'WEBHOOK_RETRY_MAX_SECONDS'],
   transcoder: ['MEDIA_TABLE', 'OUTPUT_BUCKET', 'ASSET_ID', 'SOURCE_BUCKET', 'SOURCE_KEY'],

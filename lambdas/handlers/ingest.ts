@@ -17,8 +17,11 @@ import { uploadIdFromKey } from '../core/domain/layout.js';
 import { envFor } from '../core/env.js';
 import { logger, withKeys } from '../core/logger.js';
 import { once } from '../core/once.js';
-import { assetIdForUpload, DispatchPendingError, type IngestContext, ingestObject } from '../core/usecases/ingest.js';
+import { SqsRedelivery } from '../core/adapters/sqs-redelivery.js';
+import type { Redelivery } from '../core/ports.js';
+import { assetIdForUpload, type IngestContext, ingestObject } from '../core/usecases/ingest.js';
 import { parseOrThrow } from '../core/validation.js';
+import { onDispatchFailure } from './dispatch-pending.js';
 import { claimTimeOf } from './invocation.js';
 import { eachRecord } from './sqs-batch.js';
 
@@ -46,23 +49,22 @@ const S3Message = z.union([
 /** Keys in S3 notifications are URL-encoded with `+` for spaces. */
 const decodeKey = (key: string) => decodeURIComponent(key.replace(/\+/g, ' '));
 
-export function createIngestHandler(deps: () => IngestContext) {
+/** `redelivery`: the ingest queue's, so a delivery that finds the dispatch claim held comes back when it ends. */
+export function createIngestHandler(deps: () => IngestContext & { redelivery?: Redelivery }) {
   return async (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> => {
     if (context) logger.addContext(context);
     return eachRecord(
       event.Records,
       (record) => ingestRecord(record, () => ({ ...deps(), ...claimTimeOf(context) })),
-      (record, err) =>
-        // A claim held without a job is another delivery's dispatch (or a dead one's): expected, not a failure.
-        err instanceof DispatchPendingError
-          ? logger.info('Dispatch claimed by another delivery; the message will come back', {
-              messageId: record.messageId,
-              assetId: err.assetId,
-            })
-          : logger.error('Ingest failed; the message will be retried', {
-              messageId: record.messageId,
-              error: err as Error,
-            }),
+      onDispatchFailure(
+        deps().redelivery,
+        (record, err) =>
+          logger.error('Ingest failed; the message will be retried', {
+            messageId: record.messageId,
+            error: err as Error,
+          }),
+        deps().now,
+      ),
     );
   };
 }
@@ -111,6 +113,7 @@ export const handler = createIngestHandler(
       objects: new S3MediaObjects(s3Client()),
       // An upload whose settings name watermark images has them fetched there first.
       inputs: new SqsInputQueue(new SQSClient({}), env.INPUT_QUEUE_URL),
+      redelivery: new SqsRedelivery(new SQSClient({}), env.INGEST_QUEUE_URL),
     };
   }),
 );

@@ -11,12 +11,12 @@ import type { ClaimTime } from '../core/usecases/ingest.js';
 const CLAIM_MARGIN_SECONDS = 30;
 
 /**
- * The hold of a claim taken in this invocation: its remaining time and a margin. A claim cannot outlive the
- * invocation that took it, so once that has passed its holder died, and the next delivery takes it over. Without a
- * Lambda context (tests, scripts), the use case's default applies.
+ * The hold of a claim taken in this invocation: its remaining time when the claim is taken, and a margin. A claim
+ * cannot outlive the invocation that took it, so once that has passed its holder died, and the next delivery takes
+ * it over. Without a Lambda context (tests, scripts), the use case's default applies.
  */
 export function claimTimeOf(context: Context | undefined): ClaimTime {
-  const ms = context?.getRemainingTimeInMillis?.();
-  if (ms === undefined || !Number.isFinite(ms)) return {};
-  return { claimSeconds: Math.ceil(Math.max(0, ms) / 1000) + CLAIM_MARGIN_SECONDS };
+  if (!context || !Number.isFinite(context.getRemainingTimeInMillis?.())) return {};
+  const left = () => Math.max(0, context.getRemainingTimeInMillis());
+  return { claimSeconds: () => Math.ceil(left() / 1000) + CLAIM_MARGIN_SECONDS };
 }

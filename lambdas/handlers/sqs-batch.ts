@@ -10,19 +10,19 @@ export type RecordHandler = (record: SQSRecord) => Promise<void>;
 
 /**
  * Standard queue: every record on its own, one after another (so the keys a handler puts on the shared logger are
- * that record's). `onFailure` logs why a record will come back.
+ * that record's). `onFailure` logs why a record will come back (and may set when: `Redelivery`).
  */
 export async function eachRecord(
   records: readonly SQSRecord[],
   handle: RecordHandler,
-  onFailure: (record: SQSRecord, error: unknown) => void,
+  onFailure: (record: SQSRecord, error: unknown) => void | Promise<void>,
 ): Promise<SQSBatchResponse> {
   const failed: SQSRecord[] = [];
   for (const record of records) {
     try {
       await handle(record);
     } catch (err) {
-      onFailure(record, err);
+      await onFailure(record, err);
       failed.push(record);
     }
   }

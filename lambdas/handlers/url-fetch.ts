@@ -2,6 +2,7 @@
  * Consumer of the input queue: fetches each asset's input URL into the ingest bucket and starts its transcode.
  * Reports partial batch failures, so a URL that is slow or down is retried without holding back the others.
  */
+import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
 import { documentClient, s3Client } from '../core/adapters/clients.js';
@@ -12,8 +13,10 @@ import { runnerFromEnv } from '../core/adapters/runner-from-env.js';
 import { envFor, optional } from '../core/env.js';
 import { logger, withKeys } from '../core/logger.js';
 import { once } from '../core/once.js';
-import { DispatchPendingError } from '../core/usecases/ingest.js';
+import { SqsRedelivery } from '../core/adapters/sqs-redelivery.js';
+import type { Redelivery } from '../core/ports.js';
 import { fetchInput } from '../core/usecases/url-inputs.js';
+import { onDispatchFailure } from './dispatch-pending.js';
 import { claimTimeOf } from './invocation.js';
 import { eachRecord } from './sqs-batch.js';
 
@@ -21,23 +24,19 @@ const InputJobMessage = z.object({ assetId: z.string().min(1), url: z.string().m
 
 type Deps = Parameters<typeof fetchInput>[1];
 
-export function createUrlFetchHandler(deps: () => Deps) {
+/** `redelivery`: the input queue's, so a delivery that finds the dispatch claim held comes back when it ends. */
+export function createUrlFetchHandler(deps: () => Deps & { redelivery?: Redelivery }) {
   return async (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> => {
     if (context) logger.addContext(context);
     return eachRecord(
       event.Records,
       (record) => fetchRecord(record, () => ({ ...deps(), ...claimTimeOf(context) })),
-      (record, err) =>
-        // A claim held without a job is another delivery's dispatch (or a dead one's): expected, not a failure.
-        err instanceof DispatchPendingError
-          ? logger.info('Dispatch claimed by another delivery; the message will come back', {
-              messageId: record.messageId,
-              assetId: err.assetId,
-            })
-          : logger.warn('Fetching the input failed; it will be retried', {
-              messageId: record.messageId,
-              error: err as Error,
-            }),
+      onDispatchFailure(deps().redelivery, (record, err) =>
+        logger.warn('Fetching the input failed; it will be retried', {
+          messageId: record.messageId,
+          error: err as Error,
+        }),
+      ),
     );
   };
 }
@@ -70,6 +69,7 @@ export const handler = createUrlFetchHandler(
       runner: runnerFromEnv(env.TRANSCODER),
       slots: new DynamoInputSlots(documentClient(), env.MEDIA_TABLE),
       outputBucket: env.OUTPUT_BUCKET,
+      redelivery: new SqsRedelivery(new SQSClient({}), env.INPUT_QUEUE_URL),
     };
   }),
 );

@@ -40,6 +40,7 @@ export class Ingest extends Construct {
         MAX_UPLOAD_BYTES: String((props.maxUploadSize ?? DEFAULT_MAX_UPLOAD_SIZE).toBytes()),
         ...props.transcoder.runnerEnvironment(),
         INPUT_QUEUE_URL: props.urlInputs.environment().INPUT_QUEUE_URL,
+        INGEST_QUEUE_URL: props.queue.queueUrl,
       },
       timeout: Duration.seconds(30),
       description: 'Creates the asset of each uploaded file and starts its transcode',

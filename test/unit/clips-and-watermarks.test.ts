@@ -306,7 +306,7 @@ describe('fetching and deleting', () => {
     const { stored } = await create({ inputs: [{ url: 'mux://assets/parent', end_time: 3 }] });
     const send = async () => ({ Job: { Id: 'job1' } });
     const runner = new MediaConvertRunner({ send } as never, { roleArn: 'arn:role' });
-    expect(await dispatchTranscode(stored, { media, runner, outputBucket: 'out' })).toBeUndefined();
+    expect(await dispatchTranscode(stored, { media, runner, outputBucket: 'out' })).toEqual({ outcome: 'refused' });
     expect((await media.getAsset(stored.id))?.errors).toEqual({
       type: 'invalid_input',
       messages: ['MediaConvert mode does not make clips, watermarks; the FFmpeg transcoder does'],

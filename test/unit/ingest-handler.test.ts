@@ -44,6 +44,38 @@ describe('ingest handler', () => {
     expect(claim.mock.calls).toEqual([[assetIdForUpload('good1'), 30 + 30]]); // and a margin
   });
 
+  it('sends a delivery that finds the claim held with no job back when the claim ends, logged at info', async () => {
+    const comeBack: [string, number][] = [];
+    const handler = createIngestHandler(() => ({
+      media,
+      runner,
+      ingestBucket: 'ingest',
+      outputBucket: 'output',
+      maxUploadBytes: 1_000_000,
+      objects,
+      now: () => media.clock * 1000,
+      redelivery: { after: async (receipt, seconds) => void comeBack.push([receipt, seconds]) },
+    }));
+    runner.start = async () => {
+      throw new Error('RunTask failed');
+    };
+    expect(await handler(batch(sqsRecord('m1', s3Event('uploads/good1'))))).toEqual({
+      batchItemFailures: [{ itemIdentifier: 'm1' }],
+    });
+    const assetId = assetIdForUpload('good1');
+    await media.claimDispatch(assetId, 60); // another delivery's claim, its job not started (or it died)
+    const redelivered = { ...sqsRecord('m2', s3Event('uploads/good1')), receiptHandle: 'r2' };
+    vi.mocked(logger.error).mockClear();
+
+    expect(await handler(batch(redelivered))).toEqual({ batchItemFailures: [{ itemIdentifier: 'm2' }] });
+    expect(comeBack).toEqual([['r2', 60 + 2]]);
+    expect(logger.error).not.toHaveBeenCalled();
+    expect(logger.info).toHaveBeenCalledWith(
+      'Dispatch claimed by another delivery; the message comes back when the claim ends',
+      expect.objectContaining({ messageId: 'm2', assetId, inSeconds: 62 }),
+    );
+  });
+
   it('refuses a file the event reports over the size limit: upload errored, file deleted, no asset', async () => {
     const event = s3Event('uploads/good1', 'ingest', 'ObjectCreated:CompleteMultipartUpload', 1_000_001);
     expect(await ingest(batch(sqsRecord('big', event)))).toEqual({ batchItemFailures: [] });

@@ -18,6 +18,18 @@ import { InMemoryMediaRepository, InMemoryObjects, preparingAsset, RecordingRunn
 const invocation = (ms: number) => ({ getRemainingTimeInMillis: () => ms }) as unknown as Context;
 
 const object = { bucket: 'ingest', key: 'uploads/upload1' };
+
+/**
+ * Two racing deliveries: one dispatches; the other finds the claim held, and is consumed if the winner has recorded
+ * its job by then, or comes back later (DispatchPendingError) if not. Both are correct.
+ */
+function expectOneDispatched(racing: PromiseSettledResult<Awaited<ReturnType<typeof ingestObject>>>[]): void {
+  const won = racing.filter((r) => r.status === 'fulfilled' && r.value.outcome === 'dispatched');
+  expect(won).toHaveLength(1);
+  const lost = racing.find((r) => !won.includes(r));
+  if (lost?.status === 'rejected') expect(lost.reason).toBeInstanceOf(DispatchPendingError);
+  else expect(lost?.value.outcome).toBe('already_dispatched');
+}
 const assetId = assetIdForUpload('upload1');
 
 let media: InMemoryMediaRepository;
@@ -86,9 +98,7 @@ describe('ingestObject', () => {
   });
 
   it('starts one job when two deliveries race', async () => {
-    const outcomes = await Promise.all([ingestObject(object, ctx), ingestObject(object, ctx)]);
-
-    expect(outcomes.map((o) => o.outcome).sort()).toEqual(['already_dispatched', 'dispatched']);
+    expectOneDispatched(await Promise.allSettled([ingestObject(object, ctx), ingestObject(object, ctx)]));
     expect(media.assets.size).toBe(1);
     expect(runner.jobs).toHaveLength(1);
   });
@@ -133,17 +143,28 @@ describe('ingestObject', () => {
   it('holds a claim only as long as its holder could run, so the next delivery takes over a dead one', async () => {
     await media.createAsset(preparingAsset({ id: assetId, source: object }));
     // An ingest invocation with 30 s left claimed (held 30 s and a 30 s margin), then died before starting the job.
-    const { claimSeconds } = claimTimeOf(invocation(30_000));
-    expect(claimSeconds).toBe(60);
-    await media.claimDispatch(assetId, claimSeconds as number);
+    const hold = claimTimeOf(invocation(30_000));
+    expect(hold.claimSeconds?.()).toBe(60);
+    await media.claimDispatch(assetId, hold.claimSeconds?.() as number);
     media.clock += 60;
-    await expect(ingestObject(object, { ...ctx, claimSeconds: 60 })).rejects.toBeInstanceOf(DispatchPendingError);
+    const pending = ingestObject(object, { ...ctx, ...hold });
+    await expect(pending).rejects.toBeInstanceOf(DispatchPendingError);
+    await expect(pending).rejects.toMatchObject({ claimedUntil: media.clock }); // it comes back just after
     media.clock += 1;
-    expect((await ingestObject(object, { ...ctx, claimSeconds: 60 })).outcome).toBe('dispatched');
+    expect((await ingestObject(object, { ...ctx, ...hold })).outcome).toBe('dispatched');
     expect(runner.jobs).toHaveLength(1);
-    expect(claimTimeOf(invocation(1_200))).toEqual({ claimSeconds: 32 });
-    expect(claimTimeOf(invocation(-5))).toEqual({ claimSeconds: 30 }); // past its deadline: the margin alone
+    expect(claimTimeOf(invocation(1_200)).claimSeconds?.()).toBe(32);
+    expect(claimTimeOf(invocation(-5)).claimSeconds?.()).toBe(30); // past its deadline: the margin alone
     expect(claimTimeOf(undefined)).toEqual({}); // no context: the 15 minutes any Lambda may run
+  });
+
+  it('reads the hold when the claim is taken, not when the invocation began', async () => {
+    await media.createAsset(preparingAsset({ id: assetId, source: object }));
+    let left = 900_000;
+    const hold = claimTimeOf({ getRemainingTimeInMillis: () => left } as unknown as Context);
+    left = 60_000; // 14 minutes spent before the claim (an input URL's download)
+    await ingestObject(object, { ...ctx, ...hold });
+    expect((await media.getPreparing(assetId))?.claimedUntil).toBe(media.clock + 60 + 30);
   });
 
   it('does not dispatch an asset that has already finished', async () => {
@@ -282,11 +303,9 @@ describe('ingestObject with the Fargate runner', () => {
     await ingestObject(object, withFargate);
     await media.putUpload(waitingUpload({ id: 'upload2' }));
     const second = { bucket: 'ingest', key: 'uploads/upload2' };
-    const racing = await Promise.allSettled([ingestObject(second, withFargate), ingestObject(second, withFargate)]);
-    // The loser finds the claim held: consumed if the winner has recorded its job, else it comes back later.
-    const loser = racing.find((r) => r.status === 'rejected' || r.value.outcome !== 'dispatched');
-    if (loser?.status === 'rejected') expect(loser.reason).toBeInstanceOf(DispatchPendingError);
-    else expect(loser?.value.outcome).toBe('already_dispatched');
+    expectOneDispatched(
+      await Promise.allSettled([ingestObject(second, withFargate), ingestObject(second, withFargate)]),
+    );
 
     expect(ecs.commandCalls(RunTaskCommand)).toHaveLength(2);
     expect(media.assets.size).toBe(2);

@@ -20,7 +20,9 @@ describe('eachRecord (standard queue)', () => {
         handled.push(r.messageId);
         await failing('2')(r);
       },
-      (r, err) => logged.push(`${r.messageId}: ${(err as Error).message}`),
+      (r, err) => {
+        logged.push(`${r.messageId}: ${(err as Error).message}`);
+      },
     );
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: '2' }]);
     expect(handled).toEqual(['1', '2', '3']);

@@ -226,15 +226,50 @@ describe('fetchInput', () => {
   });
 
   it('comes back later, keeping its slot, when another delivery holds the dispatch claim and started no job', async () => {
-    const { media, runner, slots, ctx } = await ready({ fetchTo: async () => ({ bytes: 1 }) });
-    await media.claimDispatch('asset1', DISPATCH_CLAIM_MAX_SECONDS); // its holder then died before RunTask
+    let fetched = 0;
+    const { media, runner, slots, ctx } = await ready({ fetchTo: async () => ({ bytes: ++fetched }) });
+    await media.claimDispatch('asset1', DISPATCH_CLAIM_MAX_SECONDS); // its holder is downloading, or died
     const job = { assetId: 'asset1', url: 'https://v.example/a.mp4' };
     await expect(fetchInput(job, ctx)).rejects.toBeInstanceOf(DispatchPendingError);
+    expect(fetched, 'only the holder of the claim downloads').toBe(0);
     expect(slots.held.get('env1')?.size, 'a fetch to be retried keeps its slot').toBe(1);
     // Redelivered after the input queue's visibility timeout (16 min), past the claim.
     media.clock += DISPATCH_CLAIM_MAX_SECONDS + 1;
     expect(await fetchInput(job, ctx)).toBe('dispatched');
+    expect(fetched).toBe(1);
     expect(runner.jobs).toHaveLength(1);
     expect(slots.held.get('env1')?.size).toBe(0);
+  });
+
+  it('does not download again, nor error the asset, when its job has started (a URL that now answers 403)', async () => {
+    let answers = 200;
+    const { media, runner, ctx } = await ready({
+      fetchTo: async () => {
+        if (answers !== 200) throw new InvalidInputError(`The input URL answered ${answers}`);
+        return { bytes: 1 };
+      },
+    });
+    const job = { assetId: 'asset1', url: 'https://v.example/a.mp4?X-Amz-Expires=60' };
+    expect(await fetchInput(job, ctx)).toBe('dispatched');
+    answers = 403; // a presigned URL that has expired by the redelivery
+    expect(await fetchInput(job, ctx)).toBe('already_dispatched');
+    expect((await media.getAsset('asset1'))?.status).toBe('preparing');
+    expect(runner.jobs).toHaveLength(1);
+  });
+
+  it('gives the claim back when the download fails for now, so the retry fetches', async () => {
+    let fails = true;
+    const { media, runner, ctx } = await ready({
+      fetchTo: async () => {
+        if (fails) throw new Error('The input URL answered 503');
+        return { bytes: 1 };
+      },
+    });
+    const job = { assetId: 'asset1', url: 'https://v.example/a.mp4' };
+    await expect(fetchInput(job, ctx)).rejects.toThrow('503');
+    expect((await media.getPreparing('asset1'))?.claimedUntil).toBeUndefined();
+    fails = false;
+    expect(await fetchInput(job, ctx)).toBe('dispatched');
+    expect(runner.jobs).toHaveLength(1);
   });
 });

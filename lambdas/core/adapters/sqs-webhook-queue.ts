@@ -1,5 +1,6 @@
-import { ChangeMessageVisibilityCommand, SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { WebhookJob, WebhookQueue } from '../ports.js';
+import { SqsRedelivery } from './sqs-redelivery.js';
 
 /**
  * The webhook queue, FIFO: one message per (event, endpoint), grouped by the job's order key, so SQS hands out a
@@ -32,13 +33,7 @@ export class SqsWebhookQueue implements WebhookQueue {
     }
   }
 
-  async retryLater(receiptHandle: string, delaySeconds: number): Promise<void> {
-    await this.sqs.send(
-      new ChangeMessageVisibilityCommand({
-        QueueUrl: this.queueUrl,
-        ReceiptHandle: receiptHandle,
-        VisibilityTimeout: delaySeconds,
-      }),
-    );
+  retryLater(receiptHandle: string, delaySeconds: number): Promise<void> {
+    return new SqsRedelivery(this.sqs, this.queueUrl).after(receiptHandle, delaySeconds);
   }
 }

@@ -11,6 +11,12 @@ export interface InputQueue {
   submit(job: InputJob): Promise<void>;
 }
 
+/** When a message received from a queue comes back (its visibility timeout). */
+export interface Redelivery {
+  /** Keeps the message hidden for `seconds` from now (0: back at once); its next receive comes after that. */
+  after(receiptHandle: string, seconds: number): Promise<void>;
+}
+
 /**
  * The URL inputs each environment has in flight (queued or fetching), bounded so one environment cannot fill the
  * fetch queue and hold every fetch function: a slot is claimed when the asset is created and released when its fetch

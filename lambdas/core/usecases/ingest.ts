@@ -18,9 +18,15 @@ export const DISPATCH_CLAIM_MAX_SECONDS = 15 * 60;
  * the Lambda context), so a claim whose holder died is taken over by the next delivery rather than after 15 minutes.
  */
 export interface ClaimTime {
-  /** @default DISPATCH_CLAIM_MAX_SECONDS */
-  claimSeconds?: number;
+  /**
+   * The hold of a claim taken now, asked when it is taken: the invocation may have spent minutes before (an input
+   * URL's download), and its claim must still end with it. @default DISPATCH_CLAIM_MAX_SECONDS
+   */
+  claimSeconds?: () => number;
 }
+
+/** The hold of a dispatch claim taken now (`ClaimTime`). */
+export const claimHold = (ctx: ClaimTime) => ctx.claimSeconds?.() ?? DISPATCH_CLAIM_MAX_SECONDS;
 
 /** The asset of a direct upload: derived from the upload id, so every attempt finds the same one. */
 export const assetIdForUpload = (uploadId: string) => derivedId('asset', uploadId);
@@ -51,6 +57,7 @@ export type IngestOutcome =
   | 'asset_finished' // the asset is already ready, errored or deleted
   | 'already_dispatched' // another attempt has started the job (one that holds the claim without a job: retried)
   | 'fetching_inputs' // its upload's watermark images are being fetched; the fetch function dispatches
+  | 'job_refused' // the runner refused the job as one it cannot make: the asset is errored with the reason
   | 'dispatched';
 
 /**
@@ -89,8 +96,8 @@ export async function ingestObject(
     return { outcome: 'fetching_inputs' };
   }
 
-  const jobId = await dispatchTranscode(asset, ctx);
-  return jobId === undefined ? { outcome: 'already_dispatched' } : { outcome: 'dispatched', jobId };
+  const dispatch = await dispatchTranscode(asset, ctx);
+  return dispatch.outcome === 'refused' ? { outcome: 'job_refused' } : dispatch;
 }
 
 /**
@@ -102,16 +109,27 @@ export async function ingestObject(
  * the asset to the sweeper, 10 minutes and more.
  */
 export class DispatchPendingError extends Error {
-  constructor(readonly assetId: string) {
+  /** @param claimedUntil Unix seconds when the claim ends: the message should come back just after. */
+  constructor(
+    readonly assetId: string,
+    readonly claimedUntil?: number,
+  ) {
     super(`Asset ${assetId}: another delivery holds the dispatch claim and has started no job yet; retried later`);
     this.name = 'DispatchPendingError';
   }
 }
 
+export type DispatchResult =
+  | { outcome: 'dispatched'; jobId: string }
+  | { outcome: 'already_dispatched' } // another dispatch has started the job
+  | { outcome: 'refused' }; // the input or the job refused as invalid: the asset is errored with the reason
+
 /**
  * Starts the transcode of a preparing asset once: claims the dispatch (guarded, so racing deliveries start one
- * job), starts the job, records it. Returns its job id, or undefined when none was started: another dispatch has
- * started the job, or the runner refused the job as one it cannot make (the asset is then errored with its reason).
+ * job), runs `prepare` under the claim (an input URL's fetch: one delivery downloads it, and a redelivery finds the
+ * claim before downloading again), starts the job, records it. An `InvalidInputError` from either (a URL that gives
+ * no file; a job this deployment's transcoder cannot make, such as a clip under MediaConvert) errors the asset with
+ * its reason, since no retry can mend it; any other failure releases the claim and throws, to be retried.
  * Throws `DispatchPendingError` when another dispatch holds the claim and has recorded no job yet.
  */
 export async function dispatchTranscode(
@@ -121,26 +139,29 @@ export async function dispatchTranscode(
     runner: TranscodeRunner;
     outputBucket: string;
   },
-): Promise<string | undefined> {
-  if (!(await ctx.media.claimDispatch(asset.id, ctx.claimSeconds ?? DISPATCH_CLAIM_MAX_SECONDS))) {
+  prepare?: () => Promise<void>,
+): Promise<DispatchResult> {
+  if (!(await ctx.media.claimDispatch(asset.id, claimHold(ctx)))) {
     const pending = await ctx.media.getPreparing(asset.id);
-    if (pending && pending.jobId === undefined) throw new DispatchPendingError(asset.id);
-    return undefined;
+    if (pending && pending.jobId === undefined) throw new DispatchPendingError(asset.id, pending.claimedUntil);
+    return { outcome: 'already_dispatched' };
   }
   let jobId: string;
   try {
+    await prepare?.();
     ({ jobId } = await ctx.runner.start(transcodeJobFor(asset, ctx.outputBucket)));
   } catch (err) {
     await ctx.media.releaseDispatch(asset.id);
-    // A job this deployment's transcoder cannot make (MediaConvert mode and a clip, say): no retry can mend it.
-    if (err instanceof InvalidInputError) {
+    if (!(err instanceof InvalidInputError)) throw err;
+    try {
       await ctx.media.markErrored(asset.id, { type: 'invalid_input', messages: [err.message] });
-      return undefined;
+    } catch (transition) {
+      if (!(transition instanceof TransitionError)) throw transition; // deleted meanwhile
     }
-    throw err;
+    return { outcome: 'refused' };
   }
   await ctx.media.recordJob(asset.id, jobId);
-  return jobId;
+  return { outcome: 'dispatched', jobId };
 }
 
 /** The transcode of an asset, as every dispatch (the first, and each retry) starts it. */

@@ -3,7 +3,7 @@ import { TransitionError } from '../domain/errors.js';
 import type { MediaError } from '../domain/media.js';
 import { ENV } from '../env.js';
 import type { ChunkLedger, MediaRepository, TranscodeAttempts, TranscodeRunner } from '../ports.js';
-import { type ClaimTime, DISPATCH_CLAIM_MAX_SECONDS, transcodeJobFor } from './ingest.js';
+import { type ClaimTime, claimHold, transcodeJobFor } from './ingest.js';
 
 /** Attempts a transcode gets (the first dispatch included) before its asset is marked errored. */
 export const MAX_TRANSCODE_ATTEMPTS = 3;
@@ -136,12 +136,7 @@ export async function retryOrFail(
   const asset = await ctx.media.getAsset(assetId);
   if (asset?.status !== 'preparing') return { outcome: 'already_final' };
   const max = ctx.maxAttempts ?? MAX_TRANSCODE_ATTEMPTS;
-  const claim = await ctx.attempts.claimRetry(
-    assetId,
-    failedJobId,
-    max,
-    ctx.claimSeconds ?? DISPATCH_CLAIM_MAX_SECONDS,
-  );
+  const claim = await ctx.attempts.claimRetry(assetId, failedJobId, max, claimHold(ctx));
   if ('refused' in claim) {
     if (claim.refused === 'not_current') return { outcome: 'stale_event' };
     return markFailed(assetId, `The transcode failed ${claim.attempts} time(s), the most allowed`, reason, ctx);

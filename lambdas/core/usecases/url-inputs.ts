@@ -4,7 +4,7 @@
  * transcode as ingest does for direct uploads.
  */
 import { z } from 'zod';
-import { InvalidInputError, TooManyRequestsError, TransitionError } from '../domain/errors.js';
+import { TooManyRequestsError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { type AssetRecord, type MuxAsset, toMuxAsset } from '../domain/media.js';
 import { MAX_OVERLAY_BYTES } from '../domain/overlays.js';
@@ -110,9 +110,10 @@ export async function createAssetFromUrl(
 export type FetchOutcome = 'dispatched' | 'not_preparing' | 'already_dispatched' | 'input_refused';
 
 /**
- * Fetches an asset's input into its source key and starts its transcode. Safe to repeat: the copy overwrites,
- * and only the holder of the dispatch claim starts a job. A URL that cannot give a file marks the asset errored;
- * other failures throw, so the message is retried. Every outcome but a retry gives the environment's slot back.
+ * Fetches an asset's input into its source key and starts its transcode, both under the dispatch claim: a
+ * redelivery finds the claim (or the job) before downloading again. Safe to repeat: the copy overwrites, and only
+ * the holder of the claim fetches and starts a job. A URL that cannot give a file marks the asset errored; other
+ * failures throw, so the message is retried. Every outcome but a retry gives the environment's slot back.
  */
 export async function fetchInput(
   job: InputJob,
@@ -126,7 +127,7 @@ export async function fetchInput(
 ): Promise<FetchOutcome> {
   const asset = await ctx.media.getAsset(job.assetId);
   if (!asset) return 'not_preparing';
-  const outcome = await fetchAndDispatch(job, asset, ctx);
+  const outcome = asset.status === 'preparing' ? await fetchAndDispatch(job, asset, ctx) : 'not_preparing';
   await ctx.slots.release(asset.env, asset.id);
   return outcome;
 }
@@ -136,8 +137,7 @@ async function fetchAndDispatch(
   asset: AssetRecord,
   ctx: ClaimTime & { media: MediaRepository; fetcher: InputFetcher; runner: TranscodeRunner; outputBucket: string },
 ): Promise<FetchOutcome> {
-  if (asset.status !== 'preparing') return 'not_preparing';
-  try {
+  const dispatch = await dispatchTranscode(asset, ctx, async () => {
     // A clip reads its parent's source and an upload's file is in place: only their own watermark images are
     // fetched (at most MAX_OVERLAY_BYTES each).
     if (!asset.source_asset_id && !asset.upload_id) {
@@ -146,14 +146,6 @@ async function fetchAndDispatch(
     for (const overlay of asset.overlays ?? []) {
       if (overlay.url) await ctx.fetcher.fetchTo(overlay.url, overlay.bucket, overlay.key, MAX_OVERLAY_BYTES);
     }
-  } catch (err) {
-    if (!(err instanceof InvalidInputError)) throw err;
-    try {
-      await ctx.media.markErrored(asset.id, { type: 'invalid_input', messages: [err.message] });
-    } catch (transition) {
-      if (!(transition instanceof TransitionError)) throw transition;
-    }
-    return 'input_refused';
-  }
-  return (await dispatchTranscode(asset, ctx)) === undefined ? 'already_dispatched' : 'dispatched';
+  });
+  return dispatch.outcome === 'refused' ? 'input_refused' : dispatch.outcome;
 }
