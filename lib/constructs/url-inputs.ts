@@ -6,6 +6,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { EnvName } from '../../lambdas/core/env.js';
+import { INPUT_QUEUE } from '../../lambdas/core/usecases/url-inputs.js';
 import { GammaFunction } from './gamma-function.js';
 import type { Transcoder } from './transcoder.js';
 import { DEFAULT_MAX_UPLOAD_SIZE } from './upload-limits.js';
@@ -41,8 +42,8 @@ export class UrlInputs extends Construct {
     this.deadLetterQueue = new sqs.Queue(this, 'DLQ', { enforceSSL: true, retentionPeriod: Duration.days(14) });
     this.queue = new sqs.Queue(this, 'Queue', {
       enforceSSL: true,
-      visibilityTimeout: Duration.minutes(16),
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: 3 },
+      visibilityTimeout: Duration.seconds(INPUT_QUEUE.visibilitySeconds),
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: INPUT_QUEUE.maxReceives },
     });
     this.function = new GammaFunction(this, 'Function', {
       handler: 'url-fetch',

@@ -384,3 +384,10 @@ export function eventFor(
       return 'video.asset.updated';
   }
 }
+
+/**
+ * Whether the input fetch function dispatches the asset's transcode, not ingest: an input URL's, a clip's (it goes
+ * through the same queue) and a direct upload's whose watermark images are fetched first.
+ */
+export const dispatchedByInputFetch = (asset: AssetRecord): boolean =>
+  !asset.upload_id || Boolean(asset.overlays?.some((o) => o.url));

@@ -1,7 +1,7 @@
 import { InvalidInputError, TransitionError } from '../domain/errors.js';
 import { derivedId } from '../domain/ids.js';
 import { uploadIdFromKey } from '../domain/layout.js';
-import type { AssetRecord, SourceObject, UploadRecord } from '../domain/media.js';
+import { type AssetRecord, dispatchedByInputFetch, type SourceObject, type UploadRecord } from '../domain/media.js';
 import { transcodeJobKey } from '../domain/static-renditions.js';
 import type { InputQueue, MediaObjects, MediaRepository, TranscodeJob, TranscodeRunner } from '../ports.js';
 import { assetFieldsFrom } from './asset-settings.js';
@@ -88,7 +88,7 @@ export async function ingestObject(
   const { asset } = await ctx.media.createAsset(newAsset(upload, object, ctx.ingestBucket, (ctx.now ?? Date.now)()));
   await linkUpload(upload, asset.id, ctx.media);
   if (asset.status !== 'preparing') return { outcome: 'asset_finished' };
-  if (asset.overlays?.some((o) => o.url)) {
+  if (dispatchedByInputFetch(asset)) {
     // Its watermark images are fetched first, by the function that fetches input URLs, which then dispatches.
     if (!ctx.inputs) throw new Error('This upload names watermark images, but ingest has no input queue to fetch them');
     // The message names the uploaded object for the log; the fetch function leaves an upload's source in place.

@@ -1,6 +1,8 @@
 import { TransitionError } from '../domain/errors.js';
+import { dispatchedByInputFetch } from '../domain/media.js';
 import { DISPATCH_CLAIM_MAX_SECONDS } from './ingest.js';
 import { type RetryContext, retryOrFail } from './task-stopped.js';
+import { URL_INPUT_LEASE_SECONDS } from './url-inputs.js';
 
 /**
  * How long a transcode may run before the sweeper gives up on it. Fargate tasks have no time limit, so this is the
@@ -12,6 +14,8 @@ export interface SweepContext extends RetryContext {
   now?: () => number;
   /** @default DISPATCH_CLAIM_MAX_SECONDS */
   dispatchStaleSeconds?: number;
+  /** For an asset the input fetch function dispatches. @default URL_INPUT_LEASE_SECONDS */
+  fetchStaleSeconds?: number;
   /** @default TRANSCODE_DEADLINE_SECONDS */
   deadlineSeconds?: number;
 }
@@ -34,11 +38,15 @@ export async function sweepStuckAssets(ctx: SweepContext): Promise<SweepReport> 
   const now = Math.floor((ctx.now ?? Date.now)() / 1000);
   const staleAfter = ctx.dispatchStaleSeconds ?? DISPATCH_CLAIM_MAX_SECONDS;
   const deadline = ctx.deadlineSeconds ?? TRANSCODE_DEADLINE_SECONDS;
+  const fetchStaleAfter = Math.max(staleAfter, ctx.fetchStaleSeconds ?? URL_INPUT_LEASE_SECONDS);
   const report: SweepReport = { checked: 0, redispatched: [], errored: [] };
   for (const stuck of await ctx.attempts.listPreparing(now - staleAfter)) {
     report.checked++;
     const { asset } = stuck;
     if (stuck.jobId === undefined) {
+      // A fetch that failed for now waits 16 minutes for its next receive, with no claim: not stuck until the input
+      // queue has given up on it (a redispatch before then would find no source, and error the asset).
+      if (dispatchedByInputFetch(asset) && asset.created_at >= now - fetchStaleAfter) continue;
       const { outcome } = await retryOrFail(asset.id, undefined, 'the dispatch of the transcode did not complete', ctx);
       if (outcome === 'retried') report.redispatched.push(asset.id);
       if (outcome === 'marked_errored') report.errored.push(asset.id);

@@ -48,8 +48,15 @@ export type CreateAssetInput = z.output<typeof CreateAssetInput>;
 export const MAX_URL_INPUTS_IN_FLIGHT = 10;
 
 /**
+ * The input queue (lib/constructs/url-inputs.ts): a receive is hidden longer than the fetch function's 15 minutes,
+ * and a fetch that keeps failing is given up on (dead-lettered) after 3 receives.
+ */
+export const INPUT_QUEUE = { visibilitySeconds: 16 * 60, maxReceives: 3 } as const;
+
+/**
  * How long a slot is held at most: the input queue's 3 receives of 16 minutes each, with room to spare. A fetch
- * that ends releases its slot sooner; one whose message went to the dead-letter queue lapses.
+ * that ends releases its slot sooner; one whose message went to the dead-letter queue lapses. Until then, an asset
+ * the fetch function dispatches is not stuck without a job: its fetch may be waiting for its next receive.
  */
 export const URL_INPUT_LEASE_SECONDS = 3600;
 
