@@ -63,6 +63,8 @@ export class UrlInputs extends Construct {
     });
     props.mediaTable.grantReadWriteData(this.function);
     props.ingestBucket.grantPut(this.function, 'uploads/*');
+    // HeadObject: what an earlier delivery stored is not fetched again (a 404, not a 403, needs the bucket's list).
+    props.ingestBucket.grantRead(this.function, 'uploads/*');
     props.transcoder.grantStart(this.function);
     this.function.addEventSource(new SqsEventSource(this.queue, { batchSize: 1, reportBatchItemFailures: true }));
   }

@@ -4,13 +4,13 @@
  * still becomes ready. The files are generated here with ffmpeg's lavfi sources and node.
  */
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { GammaClient, makeClip } from '../support/client.js';
+import { junkBytes } from '../support/media-checks.js';
 import { target } from '../support/target.js';
 
 const exec = promisify(execFile);
@@ -54,7 +54,7 @@ const cases: Case[] = [
   },
   {
     name: 'random bytes',
-    make: async () => written('random.mp4', randomBytes(200_000)),
+    make: async () => written('random.mp4', junkBytes(200_000)),
     expect: { status: 'errored', message: /could not be read as video or audio/ },
   },
   {

@@ -3,7 +3,6 @@
  * presigned URL, and the platform takes it through SQS → ingest → Fargate (local agent) → FFmpeg → HLS in S3 →
  * `ready`, pushing status over the WebSocket; the result plays through the stream URL.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { probe } from '../../containers/transcoder/src/probe.js';
 import { planLadder, renditionNames } from '../../lambdas/core/domain/ladder.js';
 import { ffprobeDuration, GammaClient, makeClip } from '../support/client.js';
+import { junkBytes } from '../support/media-checks.js';
 import { target } from '../support/target.js';
 
 const config = target();
@@ -73,7 +73,7 @@ describe('upload → HLS → live status', () => {
 
   it('marks a corrupt upload errored with a reason, and the next good upload still becomes ready', async () => {
     const corrupt = join(dir, 'corrupt.mp4');
-    writeFileSync(corrupt, randomBytes(256 * 1024));
+    writeFileSync(corrupt, junkBytes(256 * 1024));
     const bad = await uploadFile(corrupt);
     const good = await uploadFile(clip);
 

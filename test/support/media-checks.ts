@@ -3,6 +3,7 @@
  * burned into every rung (by pixel), and a text track's WebVTT segments through the stream URL.
  */
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { expect } from 'vitest';
 
@@ -89,4 +90,15 @@ export async function expectSubtitleSegments(
   const body = await first.text();
   expect(body).toMatch(/^WEBVTT\nX-TIMESTAMP-MAP=MPEGTS:0,LOCAL:00:00:00.000\n/);
   expect(body).toContain(firstCue);
+}
+
+/**
+ * `length` bytes that are no media file, the same in every run: random bytes are now and then taken for a container
+ * (an MPEG stream found by its sync bytes) and refused in other words ("The file has no duration"), failing a test
+ * that expects "could not be read" once in a few dozen runs.
+ */
+export function junkBytes(length: number): Buffer {
+  const blocks: Buffer[] = [];
+  for (let i = 0; blocks.length * 32 < length; i++) blocks.push(createHash('sha256').update(String(i)).digest());
+  return Buffer.concat(blocks).subarray(0, length);
 }

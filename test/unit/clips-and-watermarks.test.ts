@@ -266,6 +266,7 @@ describe('fetching and deleting', () => {
         outputBucket: 'out',
         slots: new InMemoryInputSlots(),
         fetcher: {
+          stored: async () => false,
           fetchTo: async (url, bucket, key, maxBytes) => {
             copied.push(`${url} → ${bucket}/${key} (${maxBytes})`);
             return { bytes: 1 };

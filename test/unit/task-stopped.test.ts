@@ -3,8 +3,8 @@ import { planChunks } from '../../lambdas/core/domain/chunks.js';
 import { planLadder, type SourceProbe } from '../../lambdas/core/domain/ladder.js';
 import type { PreparingAsset, TranscodeAttempts } from '../../lambdas/core/ports.js';
 import { sweepStuckAssets } from '../../lambdas/core/usecases/sweep.js';
-import { URL_INPUT_LEASE_SECONDS } from '../../lambdas/core/usecases/url-inputs.js';
 import { type TaskStateChange, taskStopped } from '../../lambdas/core/usecases/task-stopped.js';
+import { URL_INPUT_LEASE_SECONDS } from '../../lambdas/core/usecases/url-inputs.js';
 import { createTaskStoppedHandler } from '../../lambdas/handlers/task-stopped.js';
 import { InMemoryChunkLedger } from './chunk-fakes.js';
 import { InMemoryMediaRepository, preparingAsset, RecordingRunner } from './fakes.js';
@@ -191,11 +191,14 @@ describe('sweepStuckAssets', () => {
     // Its fetch failed for now (a 503) and gave its claim back: the message comes back after 16 minutes.
     await media.createAsset(preparingAsset({ id: 'fetched', upload_id: undefined }));
     await media.createAsset(preparingAsset({ id: 'uploaded', upload_id: 'upload2' }));
-    expect((await sweepStuckAssets({ ...ctx, now: later(20 * 60) })).redispatched).toEqual(['uploaded']);
+    // And one whose job had started (it has its source): its retry failed to start, leaving no job.
+    await media.createAsset(preparingAsset({ id: 'retried', upload_id: undefined }));
+    attempts.attempts.set('retried', 2);
+    expect((await sweepStuckAssets({ ...ctx, now: later(20 * 60) })).redispatched).toEqual(['uploaded', 'retried']);
     expect((await sweepStuckAssets({ ...ctx, now: later(URL_INPUT_LEASE_SECONDS + 1) })).redispatched).toEqual([
       'fetched',
     ]);
-    expect(runner.jobs.map((j) => j.assetId)).toEqual(['uploaded', 'fetched']);
+    expect(runner.jobs.map((j) => j.assetId)).toEqual(['uploaded', 'retried', 'fetched']);
   });
 
   it('marks an asset errored when its transcode runs past the deadline', async () => {

@@ -82,6 +82,7 @@ describe('new_asset_settings.inputs of a direct upload', () => {
     const fetched = await fetchInput(inputs.jobs[0] ?? { assetId: '', url: '' }, {
       ...{ media, runner, outputBucket: 'out', slots: new InMemoryInputSlots() },
       fetcher: {
+        stored: async () => false,
         fetchTo: async (url, bucket, key) => {
           copied.push(`${url} → ${bucket}/${key}`);
           return { bytes: 1 };

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpInputFetcher } from '../../lambdas/core/adapters/http-input-fetcher.js';
@@ -112,6 +112,18 @@ describe('HttpInputFetcher', () => {
     return { client, mock };
   };
 
+  it('tells a stored object (HeadObject) from a missing one (404), and throws on anything else', async () => {
+    const { client, mock } = s3();
+    const fetcher = new HttpInputFetcher(client, {}, LIMITS);
+    const status = (code: number) => Object.assign(new Error(`${code}`), { $metadata: { httpStatusCode: code } });
+    mock.on(HeadObjectCommand, { Key: 'there' }).resolves({ ContentLength: 1 });
+    mock.on(HeadObjectCommand, { Key: 'missing' }).rejects(status(404));
+    mock.on(HeadObjectCommand, { Key: 'forbidden' }).rejects(status(403));
+    expect(await fetcher.stored('b', 'there')).toBe(true);
+    expect(await fetcher.stored('b', 'missing')).toBe(false);
+    await expect(fetcher.stored('b', 'forbidden')).rejects.toThrow('403');
+  });
+
   it('refuses a loopback host unless allowed (the check is on the address connected to)', async () => {
     const { client } = s3();
     await expect(new HttpInputFetcher(client, {}, LIMITS).fetchTo(`${base}/clip.mp4`, 'b', 'k')).rejects.toBeInstanceOf(
@@ -172,7 +184,17 @@ describe('HttpInputFetcher', () => {
 });
 
 describe('fetchInput', () => {
-  const ready = async (fetcher: InputFetcher) => {
+  /** The fetcher given, and the store it writes to: what a fetch stored is there for the next delivery. */
+  const ready = async (given: Pick<InputFetcher, 'fetchTo'>) => {
+    const objects = new Set<string>();
+    const fetcher: InputFetcher = {
+      stored: async (bucket, key) => objects.has(`${bucket}/${key}`),
+      fetchTo: async (url, bucket, key, maxBytes) => {
+        const fetched = await given.fetchTo(url, bucket, key, maxBytes);
+        objects.add(`${bucket}/${key}`);
+        return fetched;
+      },
+    };
     const media = new InMemoryMediaRepository();
     await media.createAsset(
       preparingAsset({ upload_id: undefined, source: { bucket: 'in', key: 'uploads/input-asset1' } }),
@@ -233,7 +255,7 @@ describe('fetchInput', () => {
     await expect(fetchInput(job, ctx)).rejects.toBeInstanceOf(DispatchPendingError);
     expect(fetched, 'only the holder of the claim downloads').toBe(0);
     expect(slots.held.get('env1')?.size, 'a fetch to be retried keeps its slot').toBe(1);
-    // Redelivered after the input queue's visibility timeout (16 min), past the claim.
+    // Redelivered when the claim ends (handlers/dispatch-pending.ts).
     media.clock += DISPATCH_CLAIM_MAX_SECONDS + 1;
     expect(await fetchInput(job, ctx)).toBe('dispatched');
     expect(fetched).toBe(1);
@@ -254,6 +276,28 @@ describe('fetchInput', () => {
     answers = 403; // a presigned URL that has expired by the redelivery
     expect(await fetchInput(job, ctx)).toBe('already_dispatched');
     expect((await media.getAsset('asset1'))?.status).toBe('preparing');
+    expect(runner.jobs).toHaveLength(1);
+  });
+
+  it('does not download again what an earlier delivery stored before its job failed to start', async () => {
+    let answers = 200;
+    let fetched = 0;
+    const { runner, ctx } = await ready({
+      fetchTo: async () => {
+        if (answers !== 200) throw new InvalidInputError(`The input URL answered ${answers}`);
+        return { bytes: ++fetched };
+      },
+    });
+    const start = runner.start.bind(runner);
+    runner.start = async () => {
+      throw new Error('RunTask failed');
+    };
+    const job = { assetId: 'asset1', url: 'https://v.example/a.mp4?X-Amz-Expires=60' };
+    await expect(fetchInput(job, ctx)).rejects.toThrow('RunTask failed');
+    runner.start = start;
+    answers = 403; // expired by the retry, 16 minutes later
+    expect(await fetchInput(job, ctx)).toBe('dispatched');
+    expect(fetched).toBe(1);
     expect(runner.jobs).toHaveLength(1);
   });
 

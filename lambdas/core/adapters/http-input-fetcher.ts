@@ -3,7 +3,7 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { pipeline } from 'node:stream';
-import type { S3Client } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { InvalidInputError } from '../domain/errors.js';
 import { type AddressPolicy, refusedAddress, refusedInputUrl } from '../domain/url-safety.js';
@@ -55,6 +55,16 @@ export class HttpInputFetcher implements InputFetcher {
       throw guard.failure ?? err;
     }
     return { bytes: guard.bytes };
+  }
+
+  async stored(bucket: string, key: string): Promise<boolean> {
+    try {
+      await this.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+      return true;
+    } catch (err) {
+      if ((err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return false;
+      throw err;
+    }
   }
 }
 

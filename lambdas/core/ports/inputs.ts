@@ -36,6 +36,8 @@ export interface InputSlots {
 export interface InputFetcher {
   /** `maxBytes` lowers the fetcher's own size limit for this file (a watermark image). */
   fetchTo(url: string, bucket: string, key: string, maxBytes?: number): Promise<{ bytes: number }>;
+  /** Whether an earlier fetch stored the object (a write is whole or nothing, so it is complete). */
+  stored(bucket: string, key: string): Promise<boolean>;
 }
 
 /**

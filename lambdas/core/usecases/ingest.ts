@@ -103,10 +103,10 @@ export async function ingestObject(
 /**
  * Another delivery holds the asset's dispatch claim and no job is recorded: it may be starting the job, or it may
  * have died holding the claim (its RunTask failed while DynamoDB was down too, so the claim could not be released;
- * an emulator restart did exactly that). Thrown so that the message comes back after its queue's visibility timeout
- * (ingest 3 minutes, input fetch 16: each longer than any claim its function takes): by then a live holder has recorded its job
- * (`already_dispatched`) and a dead one's claim has expired (this delivery dispatches). Consuming the message left
- * the asset to the sweeper, 10 minutes and more.
+ * an emulator restart did exactly that). Thrown so that the message comes back once the claim has ended (the handler
+ * sets when: handlers/dispatch-pending.ts): by then a live holder has recorded its job (`already_dispatched`) and a
+ * dead one's claim is free (this delivery dispatches). Consuming the message left the asset to the sweeper, 10
+ * minutes and more.
  */
 export class DispatchPendingError extends Error {
   /** @param claimedUntil Unix seconds when the claim ends: the message should come back just after. */

@@ -45,8 +45,10 @@ export async function sweepStuckAssets(ctx: SweepContext): Promise<SweepReport> 
     const { asset } = stuck;
     if (stuck.jobId === undefined) {
       // A fetch that failed for now waits 16 minutes for its next receive, with no claim: not stuck until the input
-      // queue has given up on it (a redispatch before then would find no source, and error the asset).
-      if (dispatchedByInputFetch(asset) && asset.created_at >= now - fetchStaleAfter) continue;
+      // queue has given up on it (a redispatch before then would find no source, and error the asset). A retry of a
+      // job that had started (attempt 2 on) has its source: stuck as any other.
+      const fetching = dispatchedByInputFetch(asset) && stuck.attempts <= 1;
+      if (fetching && asset.created_at >= now - fetchStaleAfter) continue;
       const { outcome } = await retryOrFail(asset.id, undefined, 'the dispatch of the transcode did not complete', ctx);
       if (outcome === 'retried') report.redispatched.push(asset.id);
       if (outcome === 'marked_errored') report.errored.push(asset.id);

@@ -144,14 +144,17 @@ async function fetchAndDispatch(
   asset: AssetRecord,
   ctx: ClaimTime & { media: MediaRepository; fetcher: InputFetcher; runner: TranscodeRunner; outputBucket: string },
 ): Promise<FetchOutcome> {
+  // What an earlier delivery stored is not fetched again: its job may have failed to start after the download,
+  // and by the retry a presigned URL has often expired (its 403 would error an asset whose file is in place).
+  const fetchOnce = async (url: string, bucket: string, key: string, maxBytes?: number) => {
+    if (!(await ctx.fetcher.stored(bucket, key))) await ctx.fetcher.fetchTo(url, bucket, key, maxBytes);
+  };
   const dispatch = await dispatchTranscode(asset, ctx, async () => {
     // A clip reads its parent's source and an upload's file is in place: only their own watermark images are
     // fetched (at most MAX_OVERLAY_BYTES each).
-    if (!asset.source_asset_id && !asset.upload_id) {
-      await ctx.fetcher.fetchTo(job.url, asset.source.bucket, asset.source.key);
-    }
+    if (!asset.source_asset_id && !asset.upload_id) await fetchOnce(job.url, asset.source.bucket, asset.source.key);
     for (const overlay of asset.overlays ?? []) {
-      if (overlay.url) await ctx.fetcher.fetchTo(overlay.url, overlay.bucket, overlay.key, MAX_OVERLAY_BYTES);
+      if (overlay.url) await fetchOnce(overlay.url, overlay.bucket, overlay.key, MAX_OVERLAY_BYTES);
     }
   });
   return dispatch.outcome === 'refused' ? 'input_refused' : dispatch.outcome;
