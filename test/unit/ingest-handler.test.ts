@@ -15,12 +15,13 @@ let media: InMemoryMediaRepository;
 let runner: RecordingRunner;
 let ingest: ReturnType<typeof createIngestHandler>;
 let objects: InMemoryObjects;
+let ctx: IngestContext;
 
 beforeEach(async () => {
   media = new InMemoryMediaRepository();
   runner = new RecordingRunner();
   objects = new InMemoryObjects();
-  const ctx: IngestContext = {
+  ctx = {
     media,
     runner,
     ingestBucket: 'ingest',
@@ -47,12 +48,7 @@ describe('ingest handler', () => {
   it('sends a delivery that finds the claim held with no job back when the claim ends, logged at info', async () => {
     const comeBack: [string, number][] = [];
     const handler = createIngestHandler(() => ({
-      media,
-      runner,
-      ingestBucket: 'ingest',
-      outputBucket: 'output',
-      maxUploadBytes: 1_000_000,
-      objects,
+      ...ctx,
       now: () => media.clock * 1000,
       redelivery: { after: async (receipt, seconds) => void comeBack.push([receipt, seconds]) },
     }));
