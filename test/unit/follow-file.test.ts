@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { appendFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,6 +33,39 @@ function collector() {
 }
 
 describe('followFile', () => {
+  it('leaves no listener behind on its reader or its stop signal, however often it waits for a drain', async () => {
+    const file = join(dir, 'many-waits');
+    await writeFile(file, Buffer.alloc(24 * 1024 * 1024, 1)); // 24 reads of 1 MiB, each a wait
+    const out = new Writable({
+      highWaterMark: 1024,
+      write: (_chunk, _encoding, next) => setImmediate(next),
+    });
+    const stop = new AbortController();
+    const counts = () => ({
+      drain: out.listenerCount('drain'),
+      close: out.listenerCount('close'),
+      error: out.listenerCount('error'),
+    });
+    const before = counts();
+    let most = 0;
+    out.on('drain', () => {
+      most = Math.max(most, out.listenerCount('close') - before.close);
+    });
+    const warnings: Error[] = [];
+    const warned = (w: Error) => warnings.push(w);
+    process.on('warning', warned);
+    try {
+      await followFile(file, Promise.resolve(), out, { stop: stop.signal, pollMs: 1 });
+      await sleep(10);
+    } finally {
+      process.off('warning', warned);
+    }
+    expect(most, 'one wait at a time listens for close').toBeLessThanOrEqual(1);
+    expect(counts()).toEqual({ ...before, error: before.error + 1, drain: 1 }); // followFile's EPIPE guard; the probe above
+    expect(getEventListeners(stop.signal, 'abort')).toEqual([]);
+    expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning')).toEqual([]);
+  });
+
   it('streams a file as it grows, every byte in order, and ends once the writing has finished', async () => {
     const file = join(dir, 'growing');
     await writeFile(file, 'first ');
