@@ -8,10 +8,14 @@ import { SqsRedelivery } from './sqs-redelivery.js';
  * the group waiting behind it. The deduplication id (endpoint and stream event) makes a re-run fan-out a no-op.
  */
 export class SqsWebhookQueue implements WebhookQueue {
+  private readonly redelivery: SqsRedelivery;
+
   constructor(
     private readonly sqs: SQSClient,
     private readonly queueUrl: string,
-  ) {}
+  ) {
+    this.redelivery = new SqsRedelivery(sqs, queueUrl);
+  }
 
   async enqueue(jobs: WebhookJob[]): Promise<void> {
     for (let i = 0; i < jobs.length; i += 10) {
@@ -34,6 +38,6 @@ export class SqsWebhookQueue implements WebhookQueue {
   }
 
   retryLater(receiptHandle: string, delaySeconds: number): Promise<void> {
-    return new SqsRedelivery(this.sqs, this.queueUrl).after(receiptHandle, delaySeconds);
+    return this.redelivery.after(receiptHandle, delaySeconds);
   }
 }
