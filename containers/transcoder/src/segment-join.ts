@@ -9,9 +9,10 @@
  * or ffmpeg has ended: `final`) and not yet joined, and removes their pieces; the fast-start publisher calls
  * it on every pass while ffmpeg runs, the encoders once when it is done. Calls on one folder run one at a time.
  */
-import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { parseMediaPlaylist, RENDITION_PLAYLIST } from '../../../lambdas/core/domain/playlist.js';
+import { outputBuffers } from './buffer-pool.js';
 import { PIECES_PLAYLIST, type SegmentCuts } from './ffmpeg/args.js';
 
 export interface JoinOptions {
@@ -95,8 +96,10 @@ async function joinNow(dir: string, { cuts, firstSegment, final, maxSegments }: 
     segments.push({ uri, duration: parts.reduce((sum, p) => sum + p.duration, 0) });
     if (g < done) continue;
     if (!(await exists(join(dir, uri)))) {
-      const bytes = Buffer.concat(await Promise.all(parts.map((p) => readFile(join(dir, p.uri)))));
-      await writeFile(join(dir, `${uri}.part`), bytes);
+      await concatenate(
+        parts.map((p) => join(dir, p.uri)),
+        join(dir, `${uri}.part`),
+      );
       await rename(join(dir, `${uri}.part`), join(dir, uri));
     }
     await Promise.all(parts.map((p) => rm(join(dir, p.uri), { force: true })));
@@ -109,6 +112,23 @@ async function joinNow(dir: string, { cuts, firstSegment, final, maxSegments }: 
   if (final) {
     await rm(join(dir, PIECES_PLAYLIST), { force: true });
     joined.delete(dir);
+  }
+}
+
+/** Writes the bytes of `files` in order to `to`, a file at a time through the process's reused buffers. */
+async function concatenate(files: readonly string[], to: string): Promise<void> {
+  const out = await open(to, 'w');
+  try {
+    for (const file of files) {
+      const piece = await open(file, 'r');
+      try {
+        await outputBuffers.withContents(piece, (bytes) => out.writeFile(bytes));
+      } finally {
+        await piece.close();
+      }
+    }
+  } finally {
+    await out.close();
   }
 }
 

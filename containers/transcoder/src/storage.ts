@@ -3,7 +3,7 @@
  * the caller (`s3Client()` from the shared adapters: path-style when AWS_ENDPOINT_URL points at an emulator).
  */
 import { constants, createWriteStream } from 'node:fs';
-import { open, readdir } from 'node:fs/promises';
+import { type FileHandle, open, readdir } from 'node:fs/promises';
 import { extname, join, relative } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -11,6 +11,7 @@ import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } 
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { assetOutputPrefix, MASTER_PLAYLIST } from '../../../lambdas/core/domain/layout.js';
 import type { SourceObject } from '../../../lambdas/core/domain/media.js';
+import { outputBuffers } from './buffer-pool.js';
 
 const CONTENT_TYPES: Record<string, string> = {
   '.m3u8': 'application/vnd.apple.mpegurl',
@@ -136,8 +137,14 @@ export class S3Storage {
     return keys;
   }
 
+  /** PUTs a file a media tool wrote (see `openOutput`), read into one of the process's reused buffers. */
   async putFile(bucket: string, key: string, file: string): Promise<string> {
-    return this.putBody(bucket, key, await readOutput(file));
+    const handle = await openOutput(file);
+    try {
+      return await outputBuffers.withContents(handle, (bytes) => this.putBody(bucket, key, bytes));
+    } finally {
+      await handle.close();
+    }
   }
 
   /** Writes `body` to `key`, typed and cached by the key's extension. */
@@ -171,16 +178,15 @@ export async function inParallel<T, R>(
 }
 
 /**
- * Reads a file a media tool wrote, refusing a symlink in its place: in the image this process is root and ffmpeg
+ * Opens a file a media tool wrote, refusing a symlink in its place: in the image this process is root and ffmpeg
  * another user (ffmpeg/tools.ts), and a compromised ffmpeg could otherwise point an output at what only root may
  * read (this process's own /proc/self/environ) and have it published into the asset's folder.
  */
-async function readOutput(file: string): Promise<Buffer> {
+async function openOutput(file: string): Promise<FileHandle> {
   const handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW);
-  try {
-    if (!(await handle.stat()).isFile()) throw new Error(`${file} is not a regular file`);
-    return await handle.readFile();
-  } finally {
+  if (!(await handle.stat()).isFile()) {
     await handle.close();
+    throw new Error(`${file} is not a regular file`);
   }
+  return handle;
 }
