@@ -66,12 +66,18 @@ async function write(file: string) {
 }
 
 const s3 = mockClient(S3Client);
+/** Each PUT's body as it was sent: a file's bytes may sit in a buffer reused for the next file (buffer-pool.ts). */
+const putBodies: { key: string | undefined; body: string }[] = [];
 
 beforeEach(() => {
   vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
   s3.reset();
   s3.on(GetObjectCommand).resolves({ Body: Readable.from([SOURCE_BYTES]) as GetObjectCommandOutput['Body'] });
-  s3.on(PutObjectCommand).resolves({});
+  putBodies.length = 0;
+  s3.on(PutObjectCommand).callsFake(async (input) => {
+    putBodies.push({ key: input.Key, body: String(input.Body) });
+    return {};
+  });
 });
 
 afterEach(() => {
@@ -177,7 +183,7 @@ describe('transcoder run()', () => {
       );
     }
     const puts = s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input);
-    const bodies = (key: string) => puts.filter((p) => p.Key === key).map((p) => String(p.Body));
+    const bodies = (key: string) => putBodies.filter((p) => p.key === key).map((p) => p.body);
     const provisional = bodies(`assets/${ASSET_ID}/360p/index.m3u8`)[0];
     expect(provisional).toContain('#EXT-X-START:TIME-OFFSET=0');
     expect(bodies(`assets/${ASSET_ID}/360p/index.m3u8`).at(-1)).toContain('#EXT-X-ENDLIST');

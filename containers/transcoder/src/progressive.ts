@@ -19,7 +19,7 @@ import {
 } from '../../../lambdas/core/domain/playlist.js';
 import { segmentCuts } from './ffmpeg/args.js';
 import { joinPieces } from './segment-join.js';
-import { inParallel, type S3Storage } from './storage.js';
+import { inParallel, type S3Storage, UPLOAD_CONCURRENCY } from './storage.js';
 
 export interface ProgressiveOptions {
   storage: S3Storage;
@@ -42,8 +42,6 @@ export interface ProgressiveOptions {
    */
   publishAfter?: Promise<unknown>;
 }
-
-const UPLOAD_CONCURRENCY = 8;
 
 export class ProgressivePublisher {
   /** Relative paths of segments already uploaded: they never change, so `finish()` skips them. */

@@ -12,7 +12,7 @@
 import { open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { parseMediaPlaylist, RENDITION_PLAYLIST } from '../../../lambdas/core/domain/playlist.js';
-import { outputBuffers } from './buffer-pool.js';
+import { withOutputFile } from './buffer-pool.js';
 import { PIECES_PLAYLIST, type SegmentCuts } from './ffmpeg/args.js';
 
 export interface JoinOptions {
@@ -115,17 +115,12 @@ async function joinNow(dir: string, { cuts, firstSegment, final, maxSegments }: 
   }
 }
 
-/** Writes the bytes of `files` in order to `to`, a file at a time through the process's reused buffers. */
+/** Writes the bytes of ffmpeg's `files` in order to `to`, a file at a time (buffer-pool.ts `withOutputFile`). */
 async function concatenate(files: readonly string[], to: string): Promise<void> {
   const out = await open(to, 'w');
   try {
     for (const file of files) {
-      const piece = await open(file, 'r');
-      try {
-        await outputBuffers.withContents(piece, (bytes) => out.writeFile(bytes));
-      } finally {
-        await piece.close();
-      }
+      await withOutputFile(file, (bytes) => out.writeFile(bytes));
     }
   } finally {
     await out.close();

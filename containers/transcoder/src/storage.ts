@@ -3,7 +3,7 @@
  * the caller (`s3Client()` from the shared adapters: path-style when AWS_ENDPOINT_URL points at an emulator).
  */
 import { constants, createWriteStream } from 'node:fs';
-import { type FileHandle, open, readdir } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { extname, join, relative } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -11,7 +11,7 @@ import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } 
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { assetOutputPrefix, MASTER_PLAYLIST } from '../../../lambdas/core/domain/layout.js';
 import type { SourceObject } from '../../../lambdas/core/domain/media.js';
-import { outputBuffers } from './buffer-pool.js';
+import { withOutputFile } from './buffer-pool.js';
 
 const CONTENT_TYPES: Record<string, string> = {
   '.m3u8': 'application/vnd.apple.mpegurl',
@@ -32,8 +32,8 @@ const CONTENT_TYPES: Record<string, string> = {
 const cacheControlFor = (file: string) =>
   extname(file) === '.m3u8' ? 'public, max-age=2' : 'public, max-age=31536000, immutable';
 
-/** Concurrent PUTs while publishing a folder. */
-const UPLOAD_CONCURRENCY = 8;
+/** Concurrent PUTs of one job's files (`inParallel`). */
+export const UPLOAD_CONCURRENCY = 8;
 
 /** The pinned ETag as an If-Match condition (quoted, as S3 compares it); none without one. */
 const ifMatch = (pin: Partial<SourceObject>) => pin.etag && `"${pin.etag.replace(/"/g, '')}"`;
@@ -137,14 +137,9 @@ export class S3Storage {
     return keys;
   }
 
-  /** PUTs a file a media tool wrote (see `openOutput`), read into one of the process's reused buffers. */
+  /** PUTs a file a media tool wrote (buffer-pool.ts `withOutputFile`: no symlink, read into a reused buffer). */
   async putFile(bucket: string, key: string, file: string): Promise<string> {
-    const handle = await openOutput(file);
-    try {
-      return await outputBuffers.withContents(handle, (bytes) => this.putBody(bucket, key, bytes));
-    } finally {
-      await handle.close();
-    }
+    return withOutputFile(file, (bytes) => this.putBody(bucket, key, bytes));
   }
 
   /** Writes `body` to `key`, typed and cached by the key's extension. */
@@ -175,18 +170,4 @@ export async function inParallel<T, R>(
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   return results;
-}
-
-/**
- * Opens a file a media tool wrote, refusing a symlink in its place: in the image this process is root and ffmpeg
- * another user (ffmpeg/tools.ts), and a compromised ffmpeg could otherwise point an output at what only root may
- * read (this process's own /proc/self/environ) and have it published into the asset's folder.
- */
-async function openOutput(file: string): Promise<FileHandle> {
-  const handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW);
-  if (!(await handle.stat()).isFile()) {
-    await handle.close();
-    throw new Error(`${file} is not a regular file`);
-  }
-  return handle;
 }

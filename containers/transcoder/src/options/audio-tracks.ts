@@ -24,7 +24,7 @@ import type { AudioTrackRepository } from '../../../../lambdas/core/ports.js';
 import { hlsOutputArgs, inputArgs, QUIET, refusedFormat, type SegmentCuts, withoutLocations } from '../ffmpeg/args.js';
 import { runTool } from '../ffmpeg/tools.js';
 import { joinPieces } from '../segment-join.js';
-import type { S3Storage } from '../storage.js';
+import { inParallel, type S3Storage, UPLOAD_CONCURRENCY } from '../storage.js';
 
 /** The primary audio's encoding (domain/ladder.ts plans 64 kbit/s per channel, at most stereo). */
 export const ALTERNATE_AUDIO = { codec: 'aac', kbps: 128, channels: 2, sampleRate: 48_000 } as const;
@@ -181,7 +181,9 @@ export async function prepareAudioTrack(asset: AssetRecord, track: AudioTrackRec
     const segments = parseMediaPlaylist(playlist).segments.map((s) => s.duration);
     const folder = `${assetOutputPrefix(asset.id)}/${audioTrackFolder(track.id)}`;
     const files = (await readdir(dir)).filter((f) => f !== RENDITION_PLAYLIST);
-    await Promise.all(files.map((f) => ctx.storage.putFile(ctx.outputBucket, `${folder}/${f}`, join(dir, f))));
+    await inParallel(files, UPLOAD_CONCURRENCY, (f) =>
+      ctx.storage.putFile(ctx.outputBucket, `${folder}/${f}`, join(dir, f)),
+    );
     // The playlist last: a rendition is listed only once every segment it names exists.
     await ctx.storage.putFile(ctx.outputBucket, `${folder}/${RENDITION_PLAYLIST}`, join(dir, RENDITION_PLAYLIST));
     await ctx.audio.finishAudioTrack(

@@ -17,7 +17,7 @@ import type { TextObjects } from '../../../../lambdas/core/usecases/playback.js'
 import { inputArgs } from '../ffmpeg/args.js';
 import { runTool } from '../ffmpeg/tools.js';
 import { joinSegments, type OutputFiles } from '../static-renditions.js';
-import type { S3Storage } from '../storage.js';
+import { inParallel, type S3Storage, UPLOAD_CONCURRENCY } from '../storage.js';
 
 /**
  * ffmpeg's arguments: the first frame and each scene cut of `input` as numbered stills in `dir` (from 0), each
@@ -66,10 +66,8 @@ export async function detectShots(
     const { stderr } = await runTool('ffmpeg', shotsFfmpegArgs(joined, dir), { maxBuffer: 32 * 1024 * 1024 });
     const shots = shotsFromShowinfo(stderr);
     const folder = assetOutputPrefix(asset.id);
-    await Promise.all(
-      shots.map((s, i) =>
-        deps.storage.putFile(ctx.outputBucket, `${folder}/${s.image}`, join(dir, `${String(i).padStart(4, '0')}.jpg`)),
-      ),
+    await inParallel([...shots.entries()], UPLOAD_CONCURRENCY, ([i, s]) =>
+      deps.storage.putFile(ctx.outputBucket, `${folder}/${s.image}`, join(dir, `${String(i).padStart(4, '0')}.jpg`)),
     );
     await deps.shots.settleShots(asset.id, { status: 'completed', created_at, shots }, ['pending']);
     ctx.logger.info('Detected the shots', { rung, shots: shots.length });

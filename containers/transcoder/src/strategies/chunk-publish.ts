@@ -40,10 +40,8 @@ import { planPreviews } from '../preview-frames.js';
 import { ProgressivePublisher } from '../progressive.js';
 import { readyPatch, writeDownloads } from '../ready.js';
 import { bucketFiles } from '../static-renditions.js';
-import { inParallel } from '../storage.js';
+import { inParallel, UPLOAD_CONCURRENCY } from '../storage.js';
 import type { Outcome, StrategyContext } from './context.js';
-
-export const UPLOAD_CONCURRENCY = 8;
 
 /** A work file of the chunked transcode (`.chunks/…`), beside the asset's outputs. */
 export const workKey = (assetId: string, file: string) => `${assetOutputPrefix(assetId)}/${file}`;
