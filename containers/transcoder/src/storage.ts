@@ -2,7 +2,7 @@
  * The transcoder's S3 I/O: fetch the source to a local file, publish an asset's HLS folder. Takes its client from
  * the caller (`s3Client()` from the shared adapters: path-style when AWS_ENDPOINT_URL points at an emulator).
  */
-import { constants, createWriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { extname, join, relative } from 'node:path';
 import type { Readable } from 'node:stream';
