@@ -34,7 +34,7 @@ async function read(
 ): Promise<{ copy: Buffer; memory: ArrayBufferLike }> {
   const handle = await open(path, 'r');
   try {
-    return await pool.withContents(handle, async (bytes) => {
+    return await pool.withContents(handle, (await handle.stat()).size, async (bytes) => {
       await until;
       return { copy: Buffer.from(bytes), memory: bytes.buffer };
     });
@@ -94,7 +94,7 @@ describe('BufferPool', () => {
     expect(pool.slabs).toEqual({ made: 2, kept: 2 });
 
     const handle = await open(files[0]?.path as string, 'r');
-    const failing = pool.withContents(handle, async () => {
+    const failing = pool.withContents(handle, (await handle.stat()).size, async () => {
       throw new Error('the PUT failed');
     });
     await expect(failing).rejects.toThrow('the PUT failed');

@@ -30,10 +30,10 @@ export class BufferPool {
   /**
    * Reads the whole file behind `handle` and runs `use` on its bytes; the bytes are valid only until `use` settles
    * (a pooled buffer then goes back for the next file), so `use` must not keep them. Every slab in use, or a file
-   * outside the pool's sizes, gets a buffer of its own, as `readFile` would.
+   * outside the pool's sizes, gets a buffer of its own, as `readFile` would. `size` is the file's size as the caller
+   * last saw it (its fstat); a file that has shrunk since yields what is there.
    */
-  async withContents<T>(handle: FileHandle, use: (bytes: Buffer) => Promise<T>): Promise<T> {
-    const { size } = await handle.stat();
+  async withContents<T>(handle: FileHandle, size: number, use: (bytes: Buffer) => Promise<T>): Promise<T> {
     const slab = this.take(size);
     const buffer = slab ?? Buffer.allocUnsafe(size);
     try {
@@ -76,8 +76,9 @@ export const outputBuffers = new BufferPool();
 export async function withOutputFile<T>(file: string, use: (bytes: Buffer) => Promise<T>): Promise<T> {
   const handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW);
   try {
-    if (!(await handle.stat()).isFile()) throw new Error(`${file} is not a regular file`);
-    return await outputBuffers.withContents(handle, use);
+    const stat = await handle.stat();
+    if (!stat.isFile()) throw new Error(`${file} is not a regular file`);
+    return await outputBuffers.withContents(handle, stat.size, use);
   } finally {
     await handle.close();
   }
