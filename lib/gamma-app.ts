@@ -51,6 +51,11 @@ export const CONTEXT = {
    * With `queue`: workers kept running at rest (about $119 a month each). @default 0 with jobRuntime lambda, else 1
    */
   warmWorkers: 'warmWorkers',
+  /**
+   * With the transcode function: sandboxes Lambda keeps initialised at all times (about $88 a month each), so that
+   * many uploads at once never wait for a cold start. @default 0
+   */
+  provisionedConcurrency: 'provisionedConcurrency',
 } as const;
 
 export interface GammaStacks {
@@ -94,6 +99,10 @@ export function defineGamma(app: App): GammaStacks {
   if (warmWorkers !== undefined && !/^\d+$/.test(warmWorkers)) {
     throw new Error(`-c warmWorkers=${warmWorkers}: use a whole number of workers (0 or more)`);
   }
+  const provisionedConcurrency = ctx('provisionedConcurrency');
+  if (provisionedConcurrency !== undefined && !/^\d+$/.test(provisionedConcurrency)) {
+    throw new Error(`-c provisionedConcurrency=${provisionedConcurrency}: use a whole number of sandboxes (0 or more)`);
+  }
   const localEndpoint = ctx('localEndpoint');
   const local = localEndpoint ? { endpoint: localEndpoint, streamUrl: ctx('localStreamUrl') ?? '' } : undefined;
   if (local && !local.streamUrl) throw new Error('-c localEndpoint needs -c localStreamUrl as well');
@@ -128,6 +137,7 @@ export function defineGamma(app: App): GammaStacks {
     chunkWorkers,
     ...(jobRuntime !== undefined && { jobRuntime: jobRuntime as JobRuntime }),
     ...(warmWorkers !== undefined && { warmWorkers: Number(warmWorkers) }),
+    ...(provisionedConcurrency !== undefined && { provisionedConcurrency: Number(provisionedConcurrency) }),
   });
   Aspects.of(app).add(new GammaNagAcknowledgments());
   return { stateful, pipeline, edge };

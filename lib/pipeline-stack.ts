@@ -60,6 +60,12 @@ export interface PipelineStackProps extends StackProps {
    */
   readonly warmWorkers?: number;
   /**
+   * With the transcode function (`queue` workers, jobRuntime 'lambda'): sandboxes kept initialised at all times
+   * (TranscodeFunction `provisionedConcurrency`, about $88 a month each).
+   * @default 0
+   */
+  readonly provisionedConcurrency?: number;
+  /**
    * Deploying into the local emulator instead of AWS: see README "On one machine".
    * @default undefined — a real AWS account
    */
@@ -121,6 +127,11 @@ export class PipelineStack extends Stack {
         "The emulator's Transcribe recognises no speech: deploy locally with -c transcriber=pocketsphinx",
       );
     }
+    if (props.provisionedConcurrency && local) {
+      throw new Error(
+        'provisionedConcurrency is for Lambda on AWS: locally the Lambda agent keeps its sandboxes started itself',
+      );
+    }
     const transcoder =
       (props.transcoder ?? 'fargate') === 'mediaconvert'
         ? new MediaConvertTranscoder(this, 'Transcode', {
@@ -139,6 +150,9 @@ export class PipelineStack extends Stack {
             chunkWorkers: props.chunkWorkers ?? (local ? 'process' : 'queue'),
             ...(props.jobRuntime && { jobRuntime: props.jobRuntime }),
             ...(props.warmWorkers !== undefined && { workers: { warmWorkers: props.warmWorkers } }),
+            ...(props.provisionedConcurrency !== undefined && {
+              jobFunction: { provisionedConcurrency: props.provisionedConcurrency },
+            }),
             // Locally, chunks are for trying the AWS paths on short clips: small chunks, a few workers; the Fargate
             // agent plays the worker service (no service autoscaling in the emulator), and a dead worker's job
             // comes back after 10 s.
@@ -163,6 +177,12 @@ export class PipelineStack extends Stack {
               },
             }),
           });
+    if (props.provisionedConcurrency && !(transcoder instanceof FargateTranscoder && transcoder.jobFunction)) {
+      throw new Error(
+        'provisionedConcurrency is for the transcode function: deploy with -c transcoder=fargate, ' +
+          '-c chunkWorkers=queue and -c jobRuntime=lambda (the defaults)',
+      );
+    }
     if (local && transcoder instanceof MediaConvertTranscoder) {
       throw new Error('MediaConvert is not emulated: deploy into the emulator with -c transcoder=fargate');
     }

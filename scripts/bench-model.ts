@@ -102,6 +102,8 @@ export const AWS = {
    */
   lambdaVcpu: 6,
   lambdaMemoryGb: 10,
+  /** Its /tmp (TranscodeFunction `ephemeralStorageSize`: 10,240 MB, for a chunk's files): billed above 512 MB. */
+  lambdaEphemeralGb: 10,
   /** The most source one job there takes on (TranscodeFunction `handoffAfter`): chunks are planned no longer. */
   lambdaHandoffAfterS: 600,
   lambdaPickupS: 0.2,
@@ -139,6 +141,13 @@ export const PRICES = {
   /** Fargate bills at least a minute per task. */
   fargateMinimumS: 60,
   lambdaArmGbSecond: 0.0000133334,
+  /**
+   * A provisioned sandbox (`provisionedConcurrency`): its memory every second it is kept, used or not; a job on it
+   * pays a lower duration rate (0.0000077778), which the model does not take (its busy cost is an upper bound).
+   */
+  lambdaArmProvisionedGbSecond: 0.0000033334,
+  /** /tmp above the 512 MB every function has, per GB-second of duration (the same on x86 and ARM). */
+  lambdaEphemeralGbSecond: 0.0000000309,
   /** Lambda's requests, $0.20 per million. */
   lambdaRequest: 0.0000002,
   mediaconvertBasicSdMinute: 0.0075,
@@ -351,8 +360,13 @@ export const warmWorkersUsdPerMonth = (c: Constants = AWS) => 730 * 3600 * c.war
 export const mediaconvertUsdPerSourceMinute = (m: Measured) =>
   m.rungs.sd * PRICES.mediaconvertBasicSdMinute + m.rungs.hd * PRICES.mediaconvertBasicHdMinute;
 
-/** One second of the transcode function (its memory at the ARM GB-second price). */
-export const functionUsdPerSecond = (c: Constants = AWS) => c.lambdaMemoryGb * PRICES.lambdaArmGbSecond;
+/** One second of the transcode function: its memory at the ARM GB-second price, and its /tmp above 512 MB. */
+export const functionUsdPerSecond = (c: Constants = AWS) =>
+  c.lambdaMemoryGb * PRICES.lambdaArmGbSecond + (c.lambdaEphemeralGb - 0.5) * PRICES.lambdaEphemeralGbSecond;
+
+/** What one provisioned sandbox costs a month (730 hours) at rest: its memory at the provisioned rate. */
+export const provisionedSandboxUsdPerMonth = (c: Constants = AWS) =>
+  730 * 3600 * c.lambdaMemoryGb * PRICES.lambdaArmProvisionedGbSecond;
 
 /** What the transcode function costs a month at rest: the keep-warm pings. */
 export const functionAtRestUsdPerMonth = (c: Constants = AWS) =>
@@ -361,8 +375,9 @@ export const functionAtRestUsdPerMonth = (c: Constants = AWS) =>
 /**
  * Dollars per source minute on each path. The function's busy time is every job's (pick-up to its last write, and
  * each cold start), plus a request per job and its keep-warm pings spread over `monthlySourceMinutes`: the default.
- * The queue workers' busy time likewise, and their warm workers' idle time spread the same way. Chunk tasks pay
- * each task's start-up, probe and Fargate's one-minute minimum.
+ * With one provisioned sandbox in place of the pings (`gamma_function_provisioned_1`: no cold first job), its
+ * month spread the same way. The queue workers' busy time likewise, and their warm workers' idle time spread the
+ * same way. Chunk tasks pay each task's start-up, probe and Fargate's one-minute minimum.
  */
 export function costPerSourceMinute(m: Measured, sourceS: number, workers: number, c: Constants = AWS) {
   const minutes = sourceS / 60;
@@ -378,6 +393,7 @@ export function costPerSourceMinute(m: Measured, sourceS: number, workers: numbe
   return {
     gamma_function_busy: functionBusy,
     gamma_function: functionBusy + functionAtRestUsdPerMonth(c) / c.monthlySourceMinutes,
+    gamma_function_provisioned_1: functionBusy + provisionedSandboxUsdPerMonth(c) / c.monthlySourceMinutes,
     gamma_queue_busy: queueBusy,
     gamma_queue_with_warm_idle: queueBusy + warmWorkersUsdPerMonth(c) / c.monthlySourceMinutes,
     gamma_chunk_tasks: (tasks.chunks * perTask * fargateUsdPerSecond(v)) / minutes,

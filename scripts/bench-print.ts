@@ -14,6 +14,7 @@ import {
   functionModel,
   type Measured,
   PRICES,
+  provisionedSandboxUsdPerMonth,
   queueModel,
   warmWorkersUsdPerMonth,
 } from './bench-model.js';
@@ -182,7 +183,8 @@ export function printAll(r: BenchResults): void {
   const worstCold = Math.max(...table.flatMap((t) => t.rows.map((x) => x.fn.firstPlayableColdS)));
   console.log(
     `targets: first playable ≤ ${TARGETS.firstPlayableS} s for any length: worst ${worstFirst.toFixed(1)} s ` +
-      `(${worstCold.toFixed(1)} s when the keep-warm sandbox is gone); 10 min ready ≤ ` +
+      `(${worstCold.toFixed(1)} s when the keep-warm sandbox is gone; never with provisionedConcurrency at least ` +
+      `the uploads at once, $${provisionedSandboxUsdPerMonth().toFixed(2)}/month a sandbox); 10 min ready ≤ ` +
       `${TARGETS.ready10minAt32S} s on 32: ${at(600, 32)?.readyS.toFixed(0)} s; 2 h ready ≤ ${TARGETS.ready2hAt256S} s on 256: ` +
       `${at(7200, 256)?.readyS.toFixed(0)} s`,
   );
@@ -196,7 +198,8 @@ export function printAll(r: BenchResults): void {
   console.log(
     `\n$ per source minute (10 min source, 32 workers; list prices of ${PRICES.date}): transcode function ` +
       `${usd(cost.gamma_function_busy)} busy, ${usd(cost.gamma_function)} with its keep-warm pings over ` +
-      `${AWS.monthlySourceMinutes} source min/month (${usd(functionAtRestUsdPerMonth())}/month at rest); queue ` +
+      `${AWS.monthlySourceMinutes} source min/month (${usd(functionAtRestUsdPerMonth())}/month at rest), ` +
+      `${usd(cost.gamma_function_provisioned_1)} with one provisioned sandbox instead; queue ` +
       `workers busy ${usd(cost.gamma_queue_busy)}, with ${AWS.warmWorkers} warm worker(s) idle ` +
       `${usd(cost.gamma_queue_with_warm_idle)} (${usd(warmWorkersUsdPerMonth())}/month at rest); chunk tasks ` +
       `${usd(cost.gamma_chunk_tasks)}; MediaConvert basic ${usd(cost.mediaconvert_basic)}. Default path / ` +
@@ -273,6 +276,7 @@ export function printAll(r: BenchResults): void {
     cost_ratio_default_to_mediaconvert: round(ratio, 4),
     cost_target_met_from_source_min_per_month: Number.isFinite(breakEven) ? Math.ceil(breakEven) : null,
     function_at_rest_usd_per_month: round(functionAtRestUsdPerMonth(), 4),
+    provisioned_sandbox_usd_per_month: round(provisionedSandboxUsdPerMonth(), 2),
     warm_workers_usd_per_month: round(warmWorkersUsdPerMonth()),
     prices: PRICES,
   };

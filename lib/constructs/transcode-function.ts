@@ -57,6 +57,16 @@ export interface TranscodeFunctionProps {
    */
   readonly keepWarm?: Duration | false;
   /**
+   * Sandboxes Lambda keeps initialised at all times: provisioned concurrency on the function's `live` alias, which
+   * the event source then invokes. That many uploads at once start their first job warm however long the function
+   * sat idle, so first playable never pays the image's cold start (README, How fast). Each costs its memory around
+   * the clock at the provisioned rate, about $88 a month at 10,240 MB on ARM; the keep-warm ping is then not
+   * scheduled (it would start a sandbox beside them). Needs the event source: locally the Lambda agent keeps its own
+   * sandboxes started.
+   * @default 0 (none: the keep-warm ping keeps one sandbox started while Lambda lets it)
+   */
+  readonly provisionedConcurrency?: number;
+  /**
    * Let Lambda take the queue (an SQS event source mapping). The emulator runs no image functions without Docker:
    * locally the Lambda agent plays the mapping and the function (scripts/local/lambda-agent.ts).
    * @default true
@@ -75,6 +85,8 @@ export interface TranscodeFunctionProps {
 export class TranscodeFunction extends Construct {
   readonly queue: sqs.Queue;
   readonly function: lambda.DockerImageFunction;
+  /** With `provisionedConcurrency`: the alias the event source invokes, holding the provisioned sandboxes. */
+  readonly alias?: lambda.Alias;
   readonly maxConcurrency: number;
 
   constructor(scope: Construct, id: string, props: TranscodeFunctionProps) {
@@ -85,6 +97,18 @@ export class TranscodeFunction extends Construct {
     if (!Number.isInteger(this.maxConcurrency) || this.maxConcurrency < 2 || this.maxConcurrency > 1000) {
       throw new Error(
         'maxConcurrency must be a whole number from 2 to 1000 (an SQS event source’s maximum concurrency)',
+      );
+    }
+    const provisioned = props.provisionedConcurrency ?? 0;
+    if (!Number.isInteger(provisioned) || provisioned < 0 || provisioned > this.maxConcurrency) {
+      throw new Error(
+        `provisionedConcurrency must be a whole number from 0 to maxConcurrency (${this.maxConcurrency}): ` +
+          'a sandbox the event source may never invoke is paid for nothing',
+      );
+    }
+    if (provisioned > 0 && props.eventSource === false) {
+      throw new Error(
+        'provisionedConcurrency needs the event source (eventSource: true): nothing else invokes the alias',
       );
     }
     if (handoffAfter.toSeconds() < 10) throw new Error('handoffAfter must be at least 10 seconds');
@@ -134,7 +158,17 @@ export class TranscodeFunction extends Construct {
     this.queue.grantSendMessages(role); // the first job puts the chunk jobs on the queue
     props.handoffQueue.grantSendMessages(role);
     if (props.eventSource === false) return;
-    if (props.keepWarm !== false) {
+    // Provisioned sandboxes are held by a version, so the event source invokes it through an alias; a new image or
+    // setting publishes a new version, and the alias moves once its sandboxes are initialised.
+    this.alias =
+      provisioned > 0
+        ? new lambda.Alias(this, 'Live', {
+            aliasName: 'live',
+            version: this.function.currentVersion,
+            provisionedConcurrentExecutions: provisioned,
+          })
+        : undefined;
+    if (props.keepWarm !== false && provisioned === 0) {
       new events.Rule(this, 'KeepWarm', {
         description: 'Keeps a transcode function sandbox started for the next upload',
         schedule: events.Schedule.rate(props.keepWarm ?? Duration.minutes(5)),
@@ -146,7 +180,7 @@ export class TranscodeFunction extends Construct {
         ],
       });
     }
-    this.function.addEventSource(
+    (this.alias ?? this.function).addEventSource(
       new SqsEventSource(this.queue, {
         batchSize: 1,
         reportBatchItemFailures: true,

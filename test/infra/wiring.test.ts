@@ -352,6 +352,46 @@ describe('fargate transcoder', () => {
     expect(() => synthGamma({ jobRuntime: 'ec2' })).toThrow(/jobRuntime=ec2: use lambda or fargate/);
   });
 
+  it('keeps provisioned sandboxes on a live alias the event source invokes, with no keep-warm ping beside them', () => {
+    const { pipeline$: p } = synthGamma({ provisionedConcurrency: '2' });
+    const fn = logicalId(p, 'AWS::Lambda::Function', 'Transcode/Function/Function');
+    const queue = logicalId(p, 'AWS::SQS::Queue', 'Function/Queue');
+    const aliases = resources(p, 'AWS::Lambda::Alias');
+    expect(aliases).toHaveLength(1);
+    const [aliasId, alias] = aliases[0] ?? [];
+    expect(alias?.Properties).toMatchObject({
+      FunctionName: { Ref: fn },
+      Name: 'live',
+      ProvisionedConcurrencyConfig: { ProvisionedConcurrentExecutions: 2 },
+    });
+    const versionId = resources(p, 'AWS::Lambda::Version')[0]?.[0];
+    expect(alias?.Properties.FunctionVersion).toEqual({ 'Fn::GetAtt': [versionId, 'Version'] });
+    // Only the alias is invoked by the queue: an invocation of the function itself would find no provisioned sandbox.
+    const mappings = resources(p, 'AWS::Lambda::EventSourceMapping').filter(([, m]) =>
+      JSON.stringify(m.Properties.EventSourceArn).includes(queue),
+    );
+    expect(mappings).toHaveLength(1);
+    const mapped = JSON.stringify(mappings[0]?.[1].Properties.FunctionName);
+    expect(mapped).toContain(JSON.stringify({ Ref: aliasId }));
+    expect(mapped).not.toContain(JSON.stringify({ Ref: fn }));
+    const pings = (t: typeof p) =>
+      resources(t, 'AWS::Events::Rule').filter(([, r]) => JSON.stringify(r.Properties.Targets).includes('keepWarm'));
+    expect(pings(p)).toEqual([]);
+    // Without the flag: no alias, the function itself is mapped (the test above), and the ping is kept.
+    expect(resources(synthGamma().pipeline$, 'AWS::Lambda::Alias')).toEqual([]);
+    expect(pings(synthGamma().pipeline$)).toHaveLength(1);
+
+    expect(() => synthGamma({ provisionedConcurrency: 'two' })).toThrow(/use a whole number of sandboxes/);
+    expect(() => synthGamma({ provisionedConcurrency: '33' })).toThrow(/from 0 to maxConcurrency \(32\)/);
+    expect(() => synthGamma({ provisionedConcurrency: '1', jobRuntime: 'fargate' })).toThrow(
+      /provisionedConcurrency is for the transcode function/,
+    );
+    expect(() => synthGamma({ provisionedConcurrency: '1', transcoder: 'mediaconvert' })).toThrow(
+      /provisionedConcurrency is for the transcode function/,
+    );
+    expect(() => synthGamma({ ...LOCAL, provisionedConcurrency: '1' })).toThrow(/locally the Lambda agent/);
+  });
+
   it('builds the image from containers/transcoder for ARM64 with the bundle in place', () => {
     const asset = JSON.stringify(t.findResources('AWS::ECS::TaskDefinition'));
     expect(asset).toContain('cdk-hnb659fds-container-assets');

@@ -11,7 +11,7 @@ import {
   type Measured,
   mediaconvertUsdPerSourceMinute,
   onWorker,
-  PRICES,
+  provisionedSandboxUsdPerMonth,
   queueChunks,
   queueModel,
   warmWorkersUsdPerMonth,
@@ -175,7 +175,8 @@ describe('the transcode function (the default)', () => {
   it('prices its busy seconds, each cold start, a request per job and its keep-warm pings', () => {
     const cost = costPerSourceMinute(measured, 600, 32);
     const row = functionModel(measured, 600, 32);
-    const perSecond = AWS.lambdaMemoryGb * PRICES.lambdaArmGbSecond;
+    // 10 GB of memory, and 9.5 GB of /tmp above the 512 MB every function has.
+    const perSecond = 10 * 0.0000133334 + 9.5 * 0.0000000309;
     expect(row.busyS).toBeCloseTo(
       queueModel(measured, 600, 32, { ...AWS, vcpu: 6, warmPickupS: AWS.lambdaPickupS }).busyS + row.coldStarts * cold,
       9,
@@ -185,6 +186,12 @@ describe('the transcode function (the default)', () => {
     expect(functionAtRestUsdPerMonth()).toBeCloseTo(8640 * (0.01 * perSecond + 2e-7), 9);
     expect(cost.gamma_function - cost.gamma_function_busy).toBeCloseTo(
       functionAtRestUsdPerMonth() / AWS.monthlySourceMinutes,
+      12,
+    );
+    // A provisioned sandbox in place of the pings: 10 GB kept 730 hours at the provisioned rate (≈ $88 a month).
+    expect(provisionedSandboxUsdPerMonth()).toBeCloseTo(730 * 3600 * 10 * 0.0000033334, 6);
+    expect(cost.gamma_function_provisioned_1 - cost.gamma_function_busy).toBeCloseTo(
+      provisionedSandboxUsdPerMonth() / AWS.monthlySourceMinutes,
       12,
     );
   });
