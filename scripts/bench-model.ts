@@ -278,7 +278,10 @@ export function queueModel(m: Measured, sourceS: number, workers: number, c: Con
 
 /** The transcode function's row: the queue path's, with when each sandbox exists and what a cold one costs. */
 export interface FunctionModelRow extends QueueModelRow {
-  /** First playable when the keep-warm ping's sandbox is gone and the first job starts one (a cold start). */
+  /**
+   * First playable when the first job finds no sandbox started: the one its upload's creation asked for is not up
+   * yet (a file sent in less than a cold start) and the keep-warm ping's is gone or busy.
+   */
   firstPlayableColdS: number;
   /** Sandboxes started cold for the chunk jobs. */
   coldStarts: number;
@@ -306,7 +309,10 @@ export function functionModel(m: Measured, sourceS: number, workers: number, c: 
   const later = chunks.slice(1);
   const cold = sandboxStartS(m, c);
   const firstPlayableColdS = q.firstPlayableS + cold;
-  if (later.length === 0) return { ...q, firstPlayableColdS, coldStarts: 0 };
+  // The sandbox the upload's creation starts for the first job (SandboxWarmer): billed in full where none was idle,
+  // as if every upload found none (the keep-warm ping's sandbox, when idle, takes the ping in milliseconds).
+  const firstSandbox = cold;
+  if (later.length === 0) return { ...q, firstPlayableColdS, coldStarts: 0, busyS: q.busyS + firstSandbox };
   const perS = c.lambdaScalePerMinute / 60;
   const sends = Math.ceil(Math.ceil(later.length / 10) / c.sendConcurrency) * c.writeS;
   const sentS = q.plannedS + sends;
@@ -329,7 +335,7 @@ export function functionModel(m: Measured, sourceS: number, workers: number, c: 
   const coldStarts = used.size;
   const readyS = Math.max(q.firstPlayableS, encodedS) + q.publishS;
   // Every cold start is billed (Lambda bills the INIT phase), counted in the busy time.
-  return { ...q, readyS, firstPlayableColdS, coldStarts, busyS: q.busyS + coldStarts * cold };
+  return { ...q, readyS, firstPlayableColdS, coldStarts, busyS: q.busyS + firstSandbox + coldStarts * cold };
 }
 
 /**

@@ -93,6 +93,11 @@ export const ENV = {
   CHUNK_INDEX: 'CHUNK_INDEX',
   /** SQS work queue of transcode and chunk jobs, taken by the queue workers (CHUNK_WORKERS=queue). */
   WORK_QUEUE_URL: 'WORK_QUEUE_URL',
+  /**
+   * The transcode function's name, where a job's sandbox would start cold (no provisioned ones): the API invokes it
+   * with the keep-warm ping when an upload or input URL is created, so the job that follows finds a sandbox started.
+   */
+  TRANSCODE_FUNCTION_NAME: 'TRANSCODE_FUNCTION_NAME',
   /** The work queue's visibility timeout, seconds: a worker extends a job's visibility by this while it runs it. */
   WORK_VISIBILITY_SECONDS: 'WORK_VISIBILITY_SECONDS',
   /**
@@ -268,7 +273,7 @@ export const OPTIONAL: Partial<Record<Component, readonly EnvName[]>> = {
     'WORK_VISIBILITY_SECONDS',
     'HANDOFF_AFTER_SECONDS',
   ],
-  api: ['ALLOW_LOOPBACK_URLS', 'TRANSCRIBER'],
+  api: ['ALLOW_LOOPBACK_URLS', 'TRANSCRIBER', 'TRANSCODE_FUNCTION_NAME'],
   urlFetch: ['ALLOW_LOOPBACK_URLS'],
   webhookDeliver: ['ALLOW_LOOPBACK_URLS'],
 };

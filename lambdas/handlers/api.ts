@@ -6,6 +6,7 @@
  */
 
 import { lookup } from 'node:dns/promises';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { masterUrlSignerFromEnv } from '../core/adapters/cdn-signer.js';
@@ -23,6 +24,7 @@ import { DynamoEnvironmentRepository, DynamoTokenRepository } from '../core/adap
 import { DynamoVocabularyRepository } from '../core/adapters/dynamo-vocabularies.js';
 import { DynamoWebhookRepository } from '../core/adapters/dynamo-webhooks.js';
 import { HttpFileFetcher } from '../core/adapters/http-input-fetcher.js';
+import { LambdaSandboxWarmer } from '../core/adapters/lambda-sandbox-warmer.js';
 import { runnerFromEnv } from '../core/adapters/runner-from-env.js';
 import { S3MediaObjects } from '../core/adapters/s3-media-objects.js';
 import { S3ObjectUrls } from '../core/adapters/s3-object-urls.js';
@@ -152,6 +154,7 @@ export const handler = createApiHandler(
     const s3 = s3Client();
     const search = new DynamoAssetSearch(doc, env.MEDIA_TABLE);
     const runner = once(() => runnerFromEnv(env.TRANSCODER));
+    const transcodeFunction = optional('TRANSCODE_FUNCTION_NAME');
     return {
       media: withSearchIndex(new DynamoMediaRepository(doc, env.MEDIA_TABLE), search),
       urls: new S3UploadUrls(s3, env.INGEST_BUCKET),
@@ -180,6 +183,7 @@ export const handler = createApiHandler(
       assetWork: new DynamoAssetWork(doc, env.MEDIA_TABLE),
       transcoder: transcoderKind(env.TRANSCODER),
       runner,
+      ...(transcodeFunction && { warmer: new LambdaSandboxWarmer(new LambdaClient({}), transcodeFunction) }),
       masterUrl: masterUrlSignerFromEnv(process.env),
       objectUrls: new S3ObjectUrls(s3),
       streamUrl: env.STREAM_URL,

@@ -80,6 +80,8 @@ export class VideoApi extends Construct {
         ...props.statusPush.closeConnectionsEnvironment(),
         ...props.generatedSubtitles?.environment(),
         ...props.transcoder.runnerEnvironment(),
+        // A direct upload or input URL created starts a transcode sandbox for the job that follows.
+        ...props.transcoder.warmUpEnvironment(),
         ...props.urlSigner?.signingEnvironment(),
       },
       description: 'Mux-compatible video API: uploads and assets',
@@ -93,6 +95,7 @@ export class VideoApi extends Construct {
     props.urlInputs.grantSubmit(this.function);
     props.generatedSubtitles?.grantStart(this.function);
     props.transcoder.grantStart(this.function);
+    props.transcoder.grantWarmUp(this.function);
     // Presigned direct-upload URLs are signed with this function's role.
     // (s3:PutObject also covers CreateMultipartUpload, UploadPart and CompleteMultipartUpload; s3:Abort* cancelling.)
     props.ingestBucket.grantPut(this.function, 'uploads/*');

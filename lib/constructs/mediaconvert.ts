@@ -78,6 +78,13 @@ export class MediaConvertTranscoder extends Construct implements Transcoder {
     return { TRANSCODER: 'mediaconvert', MEDIACONVERT_ROLE_ARN: this.jobRole.roleArn };
   }
 
+  /** MediaConvert has no sandboxes to start ahead of a job. */
+  warmUpEnvironment(): Partial<Record<EnvName, string>> {
+    return {};
+  }
+
+  grantWarmUp(_grantee: iam.IGrantable): void {}
+
   /** Lets `grantee` create jobs in the queue (mediaconvert:CreateJob) and hand MediaConvert the job role. */
   grantStart(grantee: iam.IGrantable): void {
     iam.Grant.addToPrincipal({ grantee, actions: ['mediaconvert:CreateJob'], resourceArns: [this.queueArn] });

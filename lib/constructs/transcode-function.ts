@@ -7,8 +7,8 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { KEEP_WARM_EVENT } from '../../containers/transcoder/src/lambda-runtime.js';
-import { environmentOf } from '../../lambdas/core/env.js';
+import { type EnvName, environmentOf } from '../../lambdas/core/env.js';
+import { KEEP_WARM_EVENT } from '../../lambdas/core/ports/transcode.js';
 import { WORK_MAX_RECEIVES } from '../../lambdas/core/usecases/work-dead-letters.js';
 
 /** Lambda's longest run: a job that cannot end within it is handed off to the workers (HANDOFF_AFTER_SECONDS). */
@@ -89,6 +89,11 @@ export class TranscodeFunction extends Construct {
   /** With `provisionedConcurrency`: the alias the event source invokes, holding the provisioned sandboxes. */
   readonly alias?: lambda.Alias;
   readonly maxConcurrency: number;
+  /**
+   * Whether a job's sandbox may start cold, so that starting one ahead of it helps (`warmUpEnvironment`): with the
+   * event source and no provisioned sandboxes.
+   */
+  readonly warmable: boolean;
 
   constructor(scope: Construct, id: string, props: TranscodeFunctionProps) {
     super(scope, id);
@@ -101,6 +106,7 @@ export class TranscodeFunction extends Construct {
       );
     }
     const provisioned = props.provisionedConcurrency ?? 0;
+    this.warmable = props.eventSource !== false && provisioned === 0;
     if (!Number.isInteger(provisioned) || provisioned < 0 || provisioned > this.maxConcurrency) {
       throw new Error(
         `provisionedConcurrency must be a whole number from 0 to maxConcurrency (${this.maxConcurrency}): ` +
@@ -188,5 +194,25 @@ export class TranscodeFunction extends Construct {
         maxConcurrency: this.maxConcurrency,
       }),
     );
+  }
+
+  /**
+   * What lets a function start a sandbox ahead of a job (SandboxWarmer, usecases/warm-up.ts): this function's name,
+   * where a job's sandbox may start cold. Empty otherwise (provisioned sandboxes are always started; locally the
+   * Lambda agent keeps its own).
+   */
+  warmUpEnvironment(): Partial<Record<EnvName, string>> {
+    return this.warmable ? { TRANSCODE_FUNCTION_NAME: this.function.functionName } : {};
+  }
+
+  /** Lets `grantee` invoke this function (with the keep-warm ping) where `warmUpEnvironment` names it. */
+  grantWarmUp(grantee: iam.IGrantable): void {
+    if (!this.warmable) return;
+    // The function itself, unqualified: not `grantInvoke`, which adds every version and alias (`:*`).
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['lambda:InvokeFunction'],
+      resourceArns: [this.function.functionArn],
+    });
   }
 }

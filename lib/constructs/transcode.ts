@@ -345,6 +345,15 @@ export class FargateTranscoder extends Construct implements Transcoder {
   }
 
   /** Variables a dispatcher needs to start tasks (the `fargateRunner` entry of the registry). */
+  /** The transcode function's, where it runs the jobs (TranscodeFunction `warmUpEnvironment`); else none. */
+  warmUpEnvironment(): Partial<Record<EnvName, string>> {
+    return this.jobFunction?.warmUpEnvironment() ?? {};
+  }
+
+  grantWarmUp(grantee: iam.IGrantable): void {
+    this.jobFunction?.grantWarmUp(grantee);
+  }
+
   runnerEnvironment(): Partial<Record<EnvName, string>> {
     const queue = this.jobFunction?.queue ?? this.workers?.queue;
     if (queue) return { TRANSCODER: 'queue', WORK_QUEUE_URL: queue.queueUrl };

@@ -9,4 +9,11 @@ export interface Transcoder {
   runnerEnvironment(): Partial<Record<EnvName, string>>;
   /** Lets `grantee` start jobs, and nothing more. */
   grantStart(grantee: iam.IGrantable): void;
+  /**
+   * What lets a function start a transcode sandbox ahead of a job that is coming (SandboxWarmer): the transcode
+   * function's name where its jobs' sandboxes may start cold; empty where nothing does (MediaConvert, the workers).
+   */
+  warmUpEnvironment(): Partial<Record<EnvName, string>>;
+  /** Lets `grantee` do so where `warmUpEnvironment` names a function. */
+  grantWarmUp(grantee: iam.IGrantable): void;
 }

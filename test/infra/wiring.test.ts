@@ -344,6 +344,14 @@ describe('fargate transcoder', () => {
     expect(ingest.find((s) => s.actions.includes('sqs:SendMessage'))?.resources).toEqual([
       { 'Fn::GetAtt': [queue, 'Arn'] },
     ]);
+    // The API starts a sandbox when an upload or input URL is created: the function's name, and leave to invoke it.
+    const apiFn = logicalId(p, 'AWS::Lambda::Function', 'Api/Function');
+    const [, apiDef] = resources(p, 'AWS::Lambda::Function').find(([id]) => id === apiFn) ?? [];
+    expect(apiDef?.Properties.Environment.Variables.TRANSCODE_FUNCTION_NAME).toEqual({ Ref: fn });
+    const api = policiesOfRole(p, logicalId(p, 'AWS::IAM::Role', 'Api/Function/ServiceRole'));
+    expect(api.find((st) => st.actions.includes('lambda:InvokeFunction'))?.resources).toEqual([
+      { 'Fn::GetAtt': [fn, 'Arn'] },
+    ]);
     // Locally the Lambda agent plays the mapping.
     const local = synthGamma({ ...LOCAL, chunkWorkers: 'queue' }).pipeline$;
     const localFn = logicalId(local, 'AWS::Lambda::Function', 'Transcode/Function/Function');
@@ -380,6 +388,10 @@ describe('fargate transcoder', () => {
     // Without the flag: no alias, the function itself is mapped (the test above), and the ping is kept.
     expect(resources(synthGamma().pipeline$, 'AWS::Lambda::Alias')).toEqual([]);
     expect(pings(synthGamma().pipeline$)).toHaveLength(1);
+    // Its sandboxes are always started: the API does not start one per upload.
+    const apiFn = logicalId(p, 'AWS::Lambda::Function', 'Api/Function');
+    const [, apiDef] = resources(p, 'AWS::Lambda::Function').find(([id]) => id === apiFn) ?? [];
+    expect(apiDef?.Properties.Environment.Variables.TRANSCODE_FUNCTION_NAME).toBeUndefined();
 
     expect(() => synthGamma({ provisionedConcurrency: 'two' })).toThrow(/use a whole number of sandboxes/);
     expect(() => synthGamma({ provisionedConcurrency: '33' })).toThrow(/from 0 to maxConcurrency \(32\)/);

@@ -7,8 +7,8 @@
  * tenant's job may be the next one here), and ask again. A job still running a minute before Lambda's deadline is
  * stopped and handed off.
  *
- * A scheduled ping (`KEEP_WARM_EVENT`) is answered at once: it keeps a sandbox started, so an upload's first job
- * does not wait for the image's cold start.
+ * A ping (`KEEP_WARM_EVENT`: the schedule's every 5 minutes, the API's when an upload is created) is answered at
+ * once: it starts or keeps a sandbox, so an upload's first job does not wait for the image's cold start.
  *
  * What a verdict becomes: `delete` is a success; `retry` a failure made visible at once (as a worker does);
  * `leave` a failure left to the queue's visibility timeout and receive limit; `handoff` (a job longer than the
@@ -149,9 +149,6 @@ async function settle(deps: FunctionDeps, record: SqsRecord, verdict: Verdict): 
   if (verdict === 'retry') await deps.retryNow(record).catch(warn('Could not make a failed job visible again'));
   return false;
 }
-
-/** The event the keep-warm schedule sends (TranscodeFunction `KEEP_WARM_EVENT`). */
-export const KEEP_WARM_EVENT = { keepWarm: true } as const;
 
 function isKeepWarm(body: string): boolean {
   try {

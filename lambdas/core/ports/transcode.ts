@@ -41,6 +41,19 @@ export interface TranscodeJob {
   mode?: 'transcode' | 'static_renditions' | 'master' | 'tracks' | 'shots' | 'subtitles';
 }
 
+/**
+ * Starts a sandbox of the transcode function ahead of a job that is coming (a direct upload created, its file still
+ * to be sent; an input URL still to be fetched), so the job's first segment does not wait for the image's cold
+ * start (README, How fast). Resolves once the request is accepted, not when the sandbox has started. Best effort:
+ * never throws, since a ping that fails only leaves that job its cold start.
+ */
+export interface SandboxWarmer {
+  warm(): Promise<void>;
+}
+
+/** What the transcode function is invoked with to start (or keep) a sandbox: answered at once, no job run. */
+export const KEEP_WARM_EVENT = { keepWarm: true } as const;
+
 /** Records what became of an asset's static renditions once the transcoder has written them. */
 export interface StaticRenditionsStore {
   /**

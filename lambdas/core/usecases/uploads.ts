@@ -10,7 +10,7 @@ import {
   type UploadRecord,
 } from '../domain/media.js';
 import type { AddressPolicy, Resolve } from '../domain/url-safety.js';
-import type { MediaRepository, MultipartUploads, UploadUrls } from '../ports.js';
+import type { MediaRepository, MultipartUploads, SandboxWarmer, UploadUrls } from '../ports.js';
 import { assetSettingsFields, normalizeSettings } from './asset-settings.js';
 import { refuseUnderMediaConvert, type TranscoderKind } from './asset-work.js';
 import { checkedInputs } from './input-tracks.js';
@@ -82,6 +82,8 @@ export async function createUpload(
     resolve: Resolve;
     policy?: AddressPolicy;
     now?: () => number;
+    /** Starts a transcode sandbox while the file is sent (absent where none would start cold). */
+    warmer?: SandboxWarmer;
   },
 ): Promise<MuxUpload> {
   if (input.new_asset_settings.generate_shots) {
@@ -101,7 +103,7 @@ export async function createUpload(
     new_asset_settings: input.new_asset_settings,
     ...(input.test !== undefined && { test: input.test }),
   };
-  await ctx.media.putUpload(upload);
+  await Promise.all([ctx.media.putUpload(upload), ctx.warmer?.warm()]);
   return toMuxUpload(upload);
 }
 

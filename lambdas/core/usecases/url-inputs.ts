@@ -9,7 +9,15 @@ import { newId } from '../domain/ids.js';
 import { type AssetRecord, type MuxAsset, toMuxAsset } from '../domain/media.js';
 import { MAX_OVERLAY_BYTES } from '../domain/overlays.js';
 import type { AddressPolicy, Resolve } from '../domain/url-safety.js';
-import type { InputFetcher, InputJob, InputQueue, InputSlots, MediaRepository, TranscodeRunner } from '../ports.js';
+import type {
+  InputFetcher,
+  InputJob,
+  InputQueue,
+  InputSlots,
+  MediaRepository,
+  SandboxWarmer,
+  TranscodeRunner,
+} from '../ports.js';
 import { resolveInputs } from './asset-inputs.js';
 import { assetFieldsFrom, assetSettingsFields, normalizeSettings } from './asset-settings.js';
 import { refuseUnderMediaConvert, type TranscoderKind } from './asset-work.js';
@@ -72,6 +80,8 @@ export async function createAssetFromUrl(
     policy?: AddressPolicy;
     transcoder: TranscoderKind;
     now?: () => number;
+    /** Starts a transcode sandbox while the input is fetched (absent where none would start cold). */
+    warmer?: SandboxWarmer;
     /** Generated subtitles (`inputs[0].generated_subtitles`): the vocabularies and the speech-to-text service. */
     generation?: Omit<InputGenerationContext, 'asset' | 'env' | 'transcriptBucket'>;
   },
@@ -106,7 +116,7 @@ export async function createAssetFromUrl(
   try {
     await ctx.media.createAsset(asset);
     // A clip has nothing of its own to fetch but its watermarks; it goes through the same queue, which dispatches.
-    await ctx.inputs.submit({ assetId: id, url: fields.input_url ?? '' });
+    await Promise.all([ctx.inputs.submit({ assetId: id, url: fields.input_url ?? '' }), ctx.warmer?.warm()]);
   } catch (err) {
     await ctx.slots.release(ctx.env, id);
     throw err;

@@ -31,6 +31,7 @@ export const assetRoutes: readonly Route[] = [
         slots: req.deps.inputSlots,
         ingestBucket: req.deps.ingestBucket,
         transcoder: req.deps.transcoder,
+        warmer: req.deps.warmer,
         generation: speechScope(req),
       }),
   }),

@@ -22,6 +22,7 @@ import type {
   ObjectWriter,
   PlaybackRestrictionRepository,
   Pusher,
+  SandboxWarmer,
   ShotsRepository,
   SigningKeyRepository,
   StaticRenditionsStore,
@@ -85,6 +86,8 @@ export interface ApiDeps {
   assetWork: AudioTrackRepository & ShotsRepository;
   transcoder: TranscoderKind;
   runner: () => TranscodeRunner;
+  /** Starts a transcode sandbox when an upload or input URL is created; absent where none would start cold. */
+  warmer?: SandboxWarmer;
   /** Time-limited URLs of the shots manifest and stills. */
   objectUrls: ObjectUrls;
   /** An asset's static renditions and master after creation (their tasks are started by `runner`). */

@@ -32,6 +32,7 @@ export const uploadRoutes: readonly Route[] = [
         transcoder: req.deps.transcoder,
         urls: req.deps.urls,
         defaultTimeout: req.deps.defaultUploadTimeout,
+        warmer: req.deps.warmer,
       }),
   }),
   route({
