@@ -285,6 +285,11 @@ export interface FunctionModelRow extends QueueModelRow {
   firstPlayableColdS: number;
   /** Sandboxes started cold for the chunk jobs. */
   coldStarts: number;
+  /**
+   * The first job's sandbox's start, which the upload's creation asks for (SandboxWarmer), in `busyS`: billed in
+   * full, as if every upload found no sandbox idle. None with a provisioned sandbox free.
+   */
+  firstSandboxS: number;
 }
 
 /** Constants as the function's runtime sees them: its vCPUs and its pick-up in place of a worker's. */
@@ -309,10 +314,12 @@ export function functionModel(m: Measured, sourceS: number, workers: number, c: 
   const later = chunks.slice(1);
   const cold = sandboxStartS(m, c);
   const firstPlayableColdS = q.firstPlayableS + cold;
-  // The sandbox the upload's creation starts for the first job (SandboxWarmer): billed in full where none was idle,
-  // as if every upload found none (the keep-warm ping's sandbox, when idle, takes the ping in milliseconds).
-  const firstSandbox = cold;
-  if (later.length === 0) return { ...q, firstPlayableColdS, coldStarts: 0, busyS: q.busyS + firstSandbox };
+  // The sandbox the upload's creation starts for the first job: the keep-warm ping's, when idle, takes the ping in
+  // milliseconds instead.
+  const firstSandboxS = cold;
+  if (later.length === 0) {
+    return { ...q, firstPlayableColdS, coldStarts: 0, firstSandboxS, busyS: q.busyS + firstSandboxS };
+  }
   const perS = c.lambdaScalePerMinute / 60;
   const sends = Math.ceil(Math.ceil(later.length / 10) / c.sendConcurrency) * c.writeS;
   const sentS = q.plannedS + sends;
@@ -335,7 +342,8 @@ export function functionModel(m: Measured, sourceS: number, workers: number, c: 
   const coldStarts = used.size;
   const readyS = Math.max(q.firstPlayableS, encodedS) + q.publishS;
   // Every cold start is billed (Lambda bills the INIT phase), counted in the busy time.
-  return { ...q, readyS, firstPlayableColdS, coldStarts, busyS: q.busyS + firstSandbox + coldStarts * cold };
+  const busyS = q.busyS + firstSandboxS + coldStarts * cold;
+  return { ...q, readyS, firstPlayableColdS, coldStarts, firstSandboxS, busyS };
 }
 
 /**
@@ -360,7 +368,11 @@ export const fargateUsdPerSecond = (vcpu: number, memoryGb = 2 * vcpu) =>
   (vcpu * PRICES.fargateArmVcpuHour + memoryGb * PRICES.fargateArmGbHour + PRICES.publicIpv4Hour) / 3600;
 
 /** What the warm workers cost a month at rest (730 hours). */
-export const warmWorkersUsdPerMonth = (c: Constants = AWS) => 730 * 3600 * c.warmWorkers * fargateUsdPerSecond(c.vcpu);
+/** A month as AWS prices what runs around the clock: 730 hours. */
+const SECONDS_PER_MONTH = 730 * 3600;
+
+export const warmWorkersUsdPerMonth = (c: Constants = AWS) =>
+  SECONDS_PER_MONTH * c.warmWorkers * fargateUsdPerSecond(c.vcpu);
 
 /** MediaConvert's basic tier for the same ladder, per source minute (each output minute billed by its class). */
 export const mediaconvertUsdPerSourceMinute = (m: Measured) =>
@@ -372,7 +384,7 @@ export const functionUsdPerSecond = (c: Constants = AWS) =>
 
 /** What one provisioned sandbox costs a month (730 hours) at rest: its memory at the provisioned rate. */
 export const provisionedSandboxUsdPerMonth = (c: Constants = AWS) =>
-  730 * 3600 * c.lambdaMemoryGb * PRICES.lambdaArmProvisionedGbSecond;
+  SECONDS_PER_MONTH * c.lambdaMemoryGb * PRICES.lambdaArmProvisionedGbSecond;
 
 /** What the transcode function costs a month at rest: the keep-warm pings. */
 export const functionAtRestUsdPerMonth = (c: Constants = AWS) =>
@@ -381,7 +393,7 @@ export const functionAtRestUsdPerMonth = (c: Constants = AWS) =>
 /**
  * Dollars per source minute on each path. The function's busy time is every job's (pick-up to its last write, and
  * each cold start), plus a request per job and its keep-warm pings spread over `monthlySourceMinutes`: the default.
- * With one provisioned sandbox in place of the pings (`gamma_function_provisioned_1`: no cold first job), its
+ * With one provisioned sandbox in place of the pings (`gamma_function_provisioned_1`: the first job's on it), its
  * month spread the same way. The queue workers' busy time likewise, and their warm workers' idle time spread the
  * same way. Chunk tasks pay each task's start-up, probe and Fargate's one-minute minimum.
  */
@@ -399,7 +411,10 @@ export function costPerSourceMinute(m: Measured, sourceS: number, workers: numbe
   return {
     gamma_function_busy: functionBusy,
     gamma_function: functionBusy + functionAtRestUsdPerMonth(c) / c.monthlySourceMinutes,
-    gamma_function_provisioned_1: functionBusy + provisionedSandboxUsdPerMonth(c) / c.monthlySourceMinutes,
+    gamma_function_provisioned_1:
+      functionBusy -
+      (fn.firstSandboxS * functionUsdPerSecond(c)) / minutes +
+      provisionedSandboxUsdPerMonth(c) / c.monthlySourceMinutes,
     gamma_queue_busy: queueBusy,
     gamma_queue_with_warm_idle: queueBusy + warmWorkersUsdPerMonth(c) / c.monthlySourceMinutes,
     gamma_chunk_tasks: (tasks.chunks * perTask * fargateUsdPerSecond(v)) / minutes,

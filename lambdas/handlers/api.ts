@@ -6,11 +6,16 @@
  */
 
 import { lookup } from 'node:dns/promises';
-import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { masterUrlSignerFromEnv } from '../core/adapters/cdn-signer.js';
-import { documentClient, managementClient, s3Client, transcribeClient } from '../core/adapters/clients.js';
+import {
+  documentClient,
+  managementClient,
+  s3Client,
+  transcribeClient,
+  warmUpLambdaClient,
+} from '../core/adapters/clients.js';
 import { DynamoAssetFiles } from '../core/adapters/dynamo-asset-files.js';
 import { DynamoAssetSearch } from '../core/adapters/dynamo-asset-search.js';
 import { DynamoAssetWork } from '../core/adapters/dynamo-asset-work.js';
@@ -183,7 +188,7 @@ export const handler = createApiHandler(
       assetWork: new DynamoAssetWork(doc, env.MEDIA_TABLE),
       transcoder: transcoderKind(env.TRANSCODER),
       runner,
-      ...(transcodeFunction && { warmer: new LambdaSandboxWarmer(new LambdaClient({}), transcodeFunction) }),
+      ...(transcodeFunction && { warmer: new LambdaSandboxWarmer(warmUpLambdaClient(), transcodeFunction) }),
       masterUrl: masterUrlSignerFromEnv(process.env),
       objectUrls: new S3ObjectUrls(s3),
       streamUrl: env.STREAM_URL,

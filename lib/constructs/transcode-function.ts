@@ -61,9 +61,11 @@ export interface TranscodeFunctionProps {
    * Sandboxes Lambda keeps initialised at all times: provisioned concurrency on the function's `live` alias, which
    * the event source then invokes. That many uploads at once start their first job warm however long the function
    * sat idle, so first playable never pays the image's cold start (README, How fast). Each costs its memory around
-   * the clock at the provisioned rate, about $88 a month at 10,240 MB on ARM; the keep-warm ping is then not
-   * scheduled (it would start a sandbox beside them). Needs the event source: locally the Lambda agent keeps its own
-   * sandboxes started.
+   * the clock at the provisioned rate, about $88 a month at 10,240 MB on ARM; the keep-warm schedule is then not
+   * created (they need no ping), and the API's ping at an upload's creation goes to the alias, where it takes an idle
+   * provisioned sandbox or, with all of them busy, starts one more. Lambda keeps 100 of the account's concurrency
+   * unreserved, so a new account's low quota may refuse the deploy. Needs the event source: locally the Lambda agent
+   * keeps its own sandboxes started.
    * @default 0 (none: the keep-warm ping keeps one sandbox started while Lambda lets it)
    */
   readonly provisionedConcurrency?: number;
@@ -88,12 +90,9 @@ export class TranscodeFunction extends Construct {
   readonly function: lambda.DockerImageFunction;
   /** With `provisionedConcurrency`: the alias the event source invokes, holding the provisioned sandboxes. */
   readonly alias?: lambda.Alias;
+  /** What the event source invokes (the alias, else the function); absent without it. */
+  private readonly invoked?: lambda.IFunction;
   readonly maxConcurrency: number;
-  /**
-   * Whether a job's sandbox may start cold, so that starting one ahead of it helps (`warmUpEnvironment`): with the
-   * event source and no provisioned sandboxes.
-   */
-  readonly warmable: boolean;
 
   constructor(scope: Construct, id: string, props: TranscodeFunctionProps) {
     super(scope, id);
@@ -106,11 +105,15 @@ export class TranscodeFunction extends Construct {
       );
     }
     const provisioned = props.provisionedConcurrency ?? 0;
-    this.warmable = props.eventSource !== false && provisioned === 0;
     if (!Number.isInteger(provisioned) || provisioned < 0 || provisioned > this.maxConcurrency) {
       throw new Error(
         `provisionedConcurrency must be a whole number from 0 to maxConcurrency (${this.maxConcurrency}): ` +
           'a sandbox the event source may never invoke is paid for nothing',
+      );
+    }
+    if (provisioned > 0 && props.keepWarm !== undefined && props.keepWarm !== false) {
+      throw new Error(
+        'keepWarm schedules a ping provisioned sandboxes do not need: leave it unset (or false) with them',
       );
     }
     if (provisioned > 0 && props.eventSource === false) {
@@ -187,7 +190,11 @@ export class TranscodeFunction extends Construct {
         ],
       });
     }
-    (this.alias ?? this.function).addEventSource(
+    this.invoked = this.alias ?? this.function;
+    // A ping that failed is not retried, and one Lambda could not start within a minute is dropped: it is only worth
+    // its sandbox while the upload it was sent for is under way (the schedule's target has no retries either).
+    this.invoked.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.minutes(1) });
+    this.invoked.addEventSource(
       new SqsEventSource(this.queue, {
         batchSize: 1,
         reportBatchItemFailures: true,
@@ -197,22 +204,17 @@ export class TranscodeFunction extends Construct {
   }
 
   /**
-   * What lets a function start a sandbox ahead of a job (SandboxWarmer, usecases/warm-up.ts): this function's name,
-   * where a job's sandbox may start cold. Empty otherwise (provisioned sandboxes are always started; locally the
-   * Lambda agent keeps its own).
+   * What lets a function start a sandbox ahead of a job (SandboxWarmer): what the event source invokes, this function
+   * or its `live` alias. Empty without the event source (locally the Lambda agent keeps its own sandboxes).
    */
   warmUpEnvironment(): Partial<Record<EnvName, string>> {
-    return this.warmable ? { TRANSCODE_FUNCTION_NAME: this.function.functionName } : {};
+    return this.invoked ? { TRANSCODE_FUNCTION_NAME: this.invoked.functionArn } : {};
   }
 
-  /** Lets `grantee` invoke this function (with the keep-warm ping) where `warmUpEnvironment` names it. */
+  /** Lets `grantee` invoke what `warmUpEnvironment` names (with the keep-warm ping), and nothing else. */
   grantWarmUp(grantee: iam.IGrantable): void {
-    if (!this.warmable) return;
-    // The function itself, unqualified: not `grantInvoke`, which adds every version and alias (`:*`).
-    iam.Grant.addToPrincipal({
-      grantee,
-      actions: ['lambda:InvokeFunction'],
-      resourceArns: [this.function.functionArn],
-    });
+    if (!this.invoked) return;
+    // Exactly that ARN: not `grantInvoke`, which adds every version and alias (`:*`).
+    iam.Grant.addToPrincipal({ grantee, actions: ['lambda:InvokeFunction'], resourceArns: [this.invoked.functionArn] });
   }
 }

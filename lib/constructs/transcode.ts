@@ -186,6 +186,11 @@ export class FargateTranscoder extends Construct implements Transcoder {
     });
     this.jobRole.grantAssumeRole(taskRole);
     const onLambda = this.chunkWorkers === 'queue' && (props.jobRuntime ?? 'lambda') === 'lambda';
+    if (props.jobFunction?.provisionedConcurrency && !onLambda) {
+      throw new Error(
+        "jobFunction.provisionedConcurrency is for the transcode function: use chunkWorkers 'queue' with jobRuntime 'lambda'",
+      );
+    }
     if (this.chunkWorkers === 'queue') {
       this.workers = new TranscodeWorkers(this, 'Workers', {
         // With the function, workers take only the jobs it hands off, which may wait a start-up: none at rest.
@@ -344,7 +349,6 @@ export class FargateTranscoder extends Construct implements Transcoder {
     });
   }
 
-  /** Variables a dispatcher needs to start tasks (the `fargateRunner` entry of the registry). */
   /** The transcode function's, where it runs the jobs (TranscodeFunction `warmUpEnvironment`); else none. */
   warmUpEnvironment(): Partial<Record<EnvName, string>> {
     return this.jobFunction?.warmUpEnvironment() ?? {};
@@ -354,6 +358,7 @@ export class FargateTranscoder extends Construct implements Transcoder {
     this.jobFunction?.grantWarmUp(grantee);
   }
 
+  /** Variables a dispatcher needs to start tasks (the `fargateRunner` entry of the registry). */
   runnerEnvironment(): Partial<Record<EnvName, string>> {
     const queue = this.jobFunction?.queue ?? this.workers?.queue;
     if (queue) return { TRANSCODER: 'queue', WORK_QUEUE_URL: queue.queueUrl };

@@ -347,11 +347,18 @@ describe('fargate transcoder', () => {
     // The API starts a sandbox when an upload or input URL is created: the function's name, and leave to invoke it.
     const apiFn = logicalId(p, 'AWS::Lambda::Function', 'Api/Function');
     const [, apiDef] = resources(p, 'AWS::Lambda::Function').find(([id]) => id === apiFn) ?? [];
-    expect(apiDef?.Properties.Environment.Variables.TRANSCODE_FUNCTION_NAME).toEqual({ Ref: fn });
+    expect(apiDef?.Properties.Environment.Variables.TRANSCODE_FUNCTION_NAME).toEqual({ 'Fn::GetAtt': [fn, 'Arn'] });
     const api = policiesOfRole(p, logicalId(p, 'AWS::IAM::Role', 'Api/Function/ServiceRole'));
     expect(api.find((st) => st.actions.includes('lambda:InvokeFunction'))?.resources).toEqual([
       { 'Fn::GetAtt': [fn, 'Arn'] },
     ]);
+    // A ping is worth its sandbox only while its upload is under way: never retried, dropped after a minute.
+    p.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: fn },
+      Qualifier: '$LATEST',
+      MaximumRetryAttempts: 0,
+      MaximumEventAgeInSeconds: 60,
+    });
     // Locally the Lambda agent plays the mapping.
     const local = synthGamma({ ...LOCAL, chunkWorkers: 'queue' }).pipeline$;
     const localFn = logicalId(local, 'AWS::Lambda::Function', 'Transcode/Function/Function');
@@ -388,10 +395,18 @@ describe('fargate transcoder', () => {
     // Without the flag: no alias, the function itself is mapped (the test above), and the ping is kept.
     expect(resources(synthGamma().pipeline$, 'AWS::Lambda::Alias')).toEqual([]);
     expect(pings(synthGamma().pipeline$)).toHaveLength(1);
-    // Its sandboxes are always started: the API does not start one per upload.
+    // The API's ping at an upload's creation goes to the alias: an idle provisioned sandbox takes it, or, with all
+    // of them busy, it starts one more of the same version.
     const apiFn = logicalId(p, 'AWS::Lambda::Function', 'Api/Function');
     const [, apiDef] = resources(p, 'AWS::Lambda::Function').find(([id]) => id === apiFn) ?? [];
-    expect(apiDef?.Properties.Environment.Variables.TRANSCODE_FUNCTION_NAME).toBeUndefined();
+    expect(apiDef?.Properties.Environment.Variables.TRANSCODE_FUNCTION_NAME).toEqual({ Ref: aliasId });
+    const api = policiesOfRole(p, logicalId(p, 'AWS::IAM::Role', 'Api/Function/ServiceRole'));
+    expect(api.find((st) => st.actions.includes('lambda:InvokeFunction'))?.resources).toEqual([{ Ref: aliasId }]);
+    const invokeConfigs = resources(p, 'AWS::Lambda::EventInvokeConfig');
+    expect(invokeConfigs).toHaveLength(1);
+    const invokeConfig = invokeConfigs[0]?.[1];
+    expect(JSON.stringify(invokeConfig?.Properties.Qualifier)).toContain(aliasId);
+    expect(invokeConfig?.Properties).toMatchObject({ MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 });
 
     expect(() => synthGamma({ provisionedConcurrency: 'two' })).toThrow(/use a whole number of sandboxes/);
     expect(() => synthGamma({ provisionedConcurrency: '33' })).toThrow(/from 0 to maxConcurrency \(32\)/);

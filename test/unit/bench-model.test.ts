@@ -192,8 +192,10 @@ describe('the transcode function (the default)', () => {
     );
     // A provisioned sandbox in place of the pings: 10 GB kept 730 hours at the provisioned rate (≈ $88 a month).
     expect(provisionedSandboxUsdPerMonth()).toBeCloseTo(730 * 3600 * 10 * 0.0000033334, 6);
+    // Its month over the stated volume, and no start of the first job's sandbox, which is the provisioned one.
+    expect(row.firstSandboxS).toBe(cold);
     expect(cost.gamma_function_provisioned_1 - cost.gamma_function_busy).toBeCloseTo(
-      provisionedSandboxUsdPerMonth() / AWS.monthlySourceMinutes,
+      provisionedSandboxUsdPerMonth() / AWS.monthlySourceMinutes - (cold * perSecond) / 10,
       12,
     );
   });

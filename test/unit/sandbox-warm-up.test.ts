@@ -5,6 +5,7 @@
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { warmUpLambdaClient } from '../../lambdas/core/adapters/clients.js';
 import { LambdaSandboxWarmer } from '../../lambdas/core/adapters/lambda-sandbox-warmer.js';
 import { ValidationError } from '../../lambdas/core/domain/errors.js';
 import type { SandboxWarmer } from '../../lambdas/core/ports.js';
@@ -88,5 +89,11 @@ describe('LambdaSandboxWarmer', () => {
     lambda.on(InvokeCommand).rejects(new Error('TooManyRequestsException'));
     await expect(new LambdaSandboxWarmer(new LambdaClient({}), 'gamma-transcode').warm()).resolves.toBeUndefined();
     expect(lambda.commandCalls(InvokeCommand)).toHaveLength(1);
+  });
+});
+
+describe('the client the API pings with', () => {
+  it('makes one attempt: a lost ping costs a cold start, a retried one the request’s time', async () => {
+    expect(await warmUpLambdaClient().config.maxAttempts()).toBe(1);
   });
 });

@@ -16,6 +16,7 @@
  */
 import { request } from 'node:http';
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { KEEP_WARM_EVENT } from '../../../lambdas/core/ports/transcode.js';
 import { holdMessage, RunnerBroken, type Verdict } from './worker.js';
 
 const API_VERSION = '2018-06-01';
@@ -152,7 +153,7 @@ async function settle(deps: FunctionDeps, record: SqsRecord, verdict: Verdict): 
 
 function isKeepWarm(body: string): boolean {
   try {
-    return (JSON.parse(body) as { keepWarm?: unknown }).keepWarm === true;
+    return (JSON.parse(body) as { keepWarm?: unknown }).keepWarm === KEEP_WARM_EVENT.keepWarm;
   } catch {
     return false;
   }

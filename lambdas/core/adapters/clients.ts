@@ -6,6 +6,7 @@
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { ECSClient } from '@aws-sdk/client-ecs';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { MediaConvertClient } from '@aws-sdk/client-mediaconvert';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { TranscribeClient } from '@aws-sdk/client-transcribe';
@@ -39,6 +40,14 @@ export function mediaConvertClient(): MediaConvertClient {
 /** The @connections management API of a WebSocket stage (`https://{api}.execute-api.{region}.amazonaws.com/{stage}`). */
 export function managementClient(callbackUrl: string): ApiGatewayManagementApiClient {
   return new ApiGatewayManagementApiClient({ endpoint: callbackUrl });
+}
+
+/**
+ * For the API's ping to the transcode function (LambdaSandboxWarmer): one attempt, answered within a second or given
+ * up, since the request it rides along with must not wait for it (a lost ping costs only a cold start).
+ */
+export function warmUpLambdaClient(): LambdaClient {
+  return new LambdaClient({ maxAttempts: 1, requestHandler: { connectionTimeout: 1000, requestTimeout: 1000 } });
 }
 
 export function transcribeClient(): TranscribeClient {

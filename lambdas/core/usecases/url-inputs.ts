@@ -116,11 +116,12 @@ export async function createAssetFromUrl(
   try {
     await ctx.media.createAsset(asset);
     // A clip has nothing of its own to fetch but its watermarks; it goes through the same queue, which dispatches.
-    await Promise.all([ctx.inputs.submit({ assetId: id, url: fields.input_url ?? '' }), ctx.warmer?.warm()]);
+    await ctx.inputs.submit({ assetId: id, url: fields.input_url ?? '' });
   } catch (err) {
     await ctx.slots.release(ctx.env, id);
     throw err;
   }
+  await ctx.warmer?.warm();
   return toMuxAsset(asset);
 }
 
