@@ -6,7 +6,7 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { warmUpLambdaClient } from '../../lambdas/core/adapters/clients.js';
-import { LambdaSandboxWarmer } from '../../lambdas/core/adapters/lambda-sandbox-warmer.js';
+import { LambdaSandboxWarmer, MIN_PING_INTERVAL_MS } from '../../lambdas/core/adapters/lambda-sandbox-warmer.js';
 import { ValidationError } from '../../lambdas/core/domain/errors.js';
 import type { SandboxWarmer } from '../../lambdas/core/ports.js';
 import { CreateUploadInput, createUpload } from '../../lambdas/core/usecases/uploads.js';
@@ -83,6 +83,20 @@ describe('LambdaSandboxWarmer', () => {
     expect(sent?.FunctionName).toBe('gamma-transcode');
     expect(sent?.InvocationType).toBe('Event');
     expect(JSON.parse(new TextDecoder().decode(sent?.Payload as Uint8Array))).toEqual({ keepWarm: true });
+  });
+
+  it('pings at most once per interval from one API sandbox, so a flood of uploads cannot open sandboxes by the hundred', async () => {
+    lambda.on(InvokeCommand).resolves({ StatusCode: 202 });
+    let now = 1_000_000;
+    const warmer = new LambdaSandboxWarmer(new LambdaClient({}), 'gamma-transcode', () => now);
+    for (let n = 0; n < 50; n++) await warmer.warm();
+    expect(lambda.commandCalls(InvokeCommand)).toHaveLength(1);
+    now += MIN_PING_INTERVAL_MS - 1;
+    await warmer.warm();
+    expect(lambda.commandCalls(InvokeCommand)).toHaveLength(1);
+    now += 1;
+    await warmer.warm();
+    expect(lambda.commandCalls(InvokeCommand)).toHaveLength(2);
   });
 
   it('lets a failed ping cost only the cold start: the request that asked goes on', async () => {
