@@ -132,6 +132,13 @@ export class PipelineStack extends Stack {
         'provisionedConcurrency is for Lambda on AWS: locally the Lambda agent keeps its sandboxes started itself',
       );
     }
+    // (FargateTranscoder refuses it off the function: with jobRuntime fargate, or chunks not on the queue.)
+    if (props.provisionedConcurrency && props.transcoder === 'mediaconvert') {
+      throw new Error(
+        'provisionedConcurrency is for the transcode function: deploy with -c transcoder=fargate, ' +
+          '-c chunkWorkers=queue and -c jobRuntime=lambda (the defaults)',
+      );
+    }
     const transcoder =
       (props.transcoder ?? 'fargate') === 'mediaconvert'
         ? new MediaConvertTranscoder(this, 'Transcode', {
@@ -177,12 +184,6 @@ export class PipelineStack extends Stack {
               },
             }),
           });
-    if (props.provisionedConcurrency && !(transcoder instanceof FargateTranscoder && transcoder.jobFunction)) {
-      throw new Error(
-        'provisionedConcurrency is for the transcode function: deploy with -c transcoder=fargate, ' +
-          '-c chunkWorkers=queue and -c jobRuntime=lambda (the defaults)',
-      );
-    }
     if (local && transcoder instanceof MediaConvertTranscoder) {
       throw new Error('MediaConvert is not emulated: deploy into the emulator with -c transcoder=fargate');
     }

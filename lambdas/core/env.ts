@@ -94,8 +94,9 @@ export const ENV = {
   /** SQS work queue of transcode and chunk jobs, taken by the queue workers (CHUNK_WORKERS=queue). */
   WORK_QUEUE_URL: 'WORK_QUEUE_URL',
   /**
-   * The transcode function's name, where a job's sandbox would start cold (no provisioned ones): the API invokes it
-   * with the keep-warm ping when an upload or input URL is created, so the job that follows finds a sandbox started.
+   * What the transcode function's event source invokes (its ARN, or its `live` alias's with provisioned sandboxes):
+   * the API invokes it with the keep-warm ping when an upload or input URL is created, so the job that follows finds
+   * a sandbox started.
    */
   TRANSCODE_FUNCTION_NAME: 'TRANSCODE_FUNCTION_NAME',
   /** The work queue's visibility timeout, seconds: a worker extends a job's visibility by this while it runs it. */
