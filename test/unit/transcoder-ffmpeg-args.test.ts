@@ -161,7 +161,7 @@ describe('segment cuts', () => {
       /^\[0:v:0\]trim=start=0,settb=AVTB,trim=end=21\.000000,format=yuv420p,split=1\[rungs\];/,
     );
     // The rungs keep the chunk's own frames, on the encoder's frame grid (where it writes them).
-    const rungs = '[rungs]fps=source_fps,settb=AVTB,trim=start=8.000000:end=20.000000,split=3[r0][r1][r2]';
+    const rungs = '[rungs]fps=source_fps,settb=AVTB,trim=start=8.000000:end=20.000000,split=1[r2]';
     expect(graph(plain)).toContain(rungs);
     // The audio slice is timed from the chunk's start; every output is moved by the constant offset only.
     expect(plain.slice(plain.indexOf('-itsoffset'), plain.indexOf('-itsoffset') + 4)).toEqual([
@@ -197,7 +197,7 @@ describe('segment cuts', () => {
     const read = ladderFfmpegArgs('/w/source', clip, '/w', 'fmp4');
     expect(read.slice(read.indexOf('-ss'), read.indexOf('-ss') + 4)).toEqual(['-ss', '10', '-t', '1.37']);
     expect(graph(read)).toMatch(
-      /^\[0:v:0\]format=yuv420p,split=1\[rungs\];\[rungs\]settb=AVTB,trim=end=1\.370000,split=3/,
+      /^\[0:v:0\]format=yuv420p,split=1\[rungs\];\[rungs\]settb=AVTB,trim=end=1\.370000,split=1\[r2\]/,
     );
     // At 30 fps, 1.37 s is frame 41.1: in the rate's own base the trim's end would round to frame 41 and drop it.
     const vfr = { ...clip, video: { ...video, resampleFrameRate: true } };
@@ -220,6 +220,60 @@ describe('segment cuts', () => {
   it('cut audio alone into pieces of exactly the interval (by time), later joined into whole segments', () => {
     const audioOnly = planLadder({ durationSeconds: 5, audio: { channels: 2 } });
     expect(cutsOf(ladderFfmpegArgs('/w/source', audioOnly, '/w', 'fmp4'))).toEqual(['2']);
+  });
+});
+
+describe('rung scalers', () => {
+  const graph = (a: string[]) => a[a.indexOf('-filter_complex') + 1] ?? '';
+  /** Each rung's size and the pad its scaler reads: the decode's split, or the rung it is scaled from. */
+  function scaledFrom(source: { width: number; height: number }, maxResolutionTier?: '2160p') {
+    const ladder = planLadder({ durationSeconds: 40, video: { ...source, fps: 30 } }, { maxResolutionTier });
+    const g = graph(ladderFfmpegArgs('/w/source', ladder, '/w', 'fmp4'));
+    const rungs = (ladder.video as NonNullable<typeof ladder.video>).rungs;
+    const producer = (pad: string) => {
+      const owner = rungs.findIndex((_, i) =>
+        new RegExp(`\\[v${i}\\](\\[r\\d\\])*\\${pad.replace(']', '\\]')}`).test(g),
+      );
+      return owner === -1 ? 'decode' : rungs[owner]?.name;
+    };
+    return Object.fromEntries(
+      rungs.map((r, i) => {
+        expect(g).toContain(`[r${i}]scale=${r.width}:${r.height},setsar=1`);
+        return [r.name, producer(`[r${i}]`)];
+      }),
+    );
+  }
+
+  it('scale each rung from the smallest rung at least 1.5× its size, the largest from the decoded frames', () => {
+    expect(scaledFrom({ width: 1920, height: 1080 })).toEqual({
+      '360p': '720p',
+      '480p': '720p',
+      '720p': '1080p',
+      '1080p': 'decode',
+    });
+    // 1080p is 1.33× under 1440p: from 2160p, as 1440p is.
+    expect(scaledFrom({ width: 3840, height: 2160 }, '2160p')).toEqual({
+      '360p': '720p',
+      '480p': '720p',
+      '720p': '1080p',
+      '1080p': '2160p',
+      '1440p': '2160p',
+      '2160p': 'decode',
+    });
+    // Portrait: the short side is the width.
+    expect(scaledFrom({ width: 1080, height: 1920 })).toEqual(scaledFrom({ width: 1920, height: 1080 }));
+    expect(scaledFrom({ width: 320, height: 240 })).toEqual({ '240p': 'decode' });
+  });
+
+  it('give every rung one encoder pad and every scaled pad one reader (ffmpeg refuses an unconnected pad)', () => {
+    const g = graph(ladderFfmpegArgs('/w/source', plan, '/w', 'fmp4'));
+    for (const pad of g.match(/\[(v|r)\d\]/g) ?? []) {
+      const uses = g.split(pad).length - 1;
+      expect(uses, pad).toBe(pad.startsWith('[r') ? 2 : 1);
+    }
+    // The [v<i>] pads are what the outputs map, one per rung.
+    const maps = ladderFfmpegArgs('/w/source', plan, '/w', 'fmp4').filter((a) => /^\[v\d\]$/.test(a));
+    expect(maps).toEqual(['[v0]', '[v1]', '[v2]']);
   });
 });
 
