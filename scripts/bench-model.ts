@@ -48,9 +48,16 @@ export interface Measured {
   keyframeLookupCpuS: number;
   keyframeLookupRequests: number;
   keyframeLookupTimes: number;
-  /** HTTP requests a chunk's encode made (each an S3 first byte), and its bytes over its share of the file. */
+  /**
+   * HTTP requests a chunk's encode made (each an S3 first byte), and the bytes it read: fixed (the file's index, the
+   * keyframe interval before its start, what each request had sent when ffmpeg moved on) + per source second (its
+   * audio and its ladder each read the range), fitted from chunks of two lengths as its CPU is.
+   */
   rangeRequests: number;
-  rangeReadOverhead: number;
+  rangeFixedBytes: number;
+  rangeBytesPerSourceS: number;
+  /** The bytes chunk 0 read (from the file's start: no keyframe interval before it). */
+  firstSegmentBytes: number;
   /** The source's bytes per second of media, and the ladder's output bytes per source second (uploaded). */
   sourceBytesPerS: number;
   outputBytesPerS: number;
@@ -184,6 +191,9 @@ export const onWorker = (c: Constants, cpuS: number, vcpu: number, threads = vcp
 const s3Read = (c: Constants, bytes: number, requests: number, vcpu: number) =>
   requests * c.s3FirstByteS + bytes / (c.s3BytesPerSPerVcpu * vcpu);
 
+/** The bytes a later chunk of `seconds` reads from the source. */
+const rangeBytes = (m: Measured, seconds: number) => m.rangeFixedBytes + m.rangeBytesPerSourceS * seconds;
+
 /** The chunk plan the queue path makes for a source on N workers (the same function the first job runs). */
 export const queueChunks = (c: Constants, sourceS: number, workers: number): Chunk[] =>
   planChunks(sourceS, {
@@ -205,7 +215,7 @@ const jobStart = (c: Constants) => c.warmPickupS;
  * the upload left after the encode (its last segment of every rung), its manifest and its ledger entry (read back).
  */
 export function chunkJobSeconds(m: Measured, c: Constants, seconds: number): number {
-  const read = s3Read(c, seconds * m.sourceBytesPerS * m.rangeReadOverhead, m.rangeRequests, c.vcpu);
+  const read = s3Read(c, rangeBytes(m, seconds), m.rangeRequests, c.vcpu);
   const encode = onWorker(c, m.chunkFixedCpuS + m.chunkPerSourceCpuS * seconds, c.vcpu);
   const lastUpload = (Math.min(seconds, c.segmentS) * m.outputBytesPerS) / (c.s3BytesPerSPerVcpu * c.vcpu);
   return jobStart(c) + read + encode + lastUpload + 3 * c.writeS;
@@ -244,7 +254,7 @@ export function queueModel(m: Measured, sourceS: number, workers: number, c: Con
   const probedS = c.dispatchS + jobStart(c) + probe;
   const plannedS = probedS + Math.max(check, keyframeLookupS(m, c, chunks, sourceS)) + 2 * c.writeS;
   const firstS = c.firstSegmentS;
-  const firstRead = s3Read(c, firstS * m.sourceBytesPerS * m.rangeReadOverhead, m.rangeRequests, c.vcpu);
+  const firstRead = s3Read(c, m.firstSegmentBytes, m.rangeRequests, c.vcpu);
   const firstUpload = (firstS * m.outputBytesPerS) / (c.s3BytesPerSPerVcpu * c.vcpu);
   // The check's CPU is taken from chunk 0's worker while both run.
   const encodeFirst = firstRead + onWorker(c, m.firstSegmentCpuS + m.decodeCheckCpuS, c.vcpu);
@@ -355,10 +365,10 @@ export function chunkTasksModel(m: Measured, sourceS: number, workers: number, c
   const chunkS = Math.ceil(sourceS / tasks / c.segmentS - 1e-9) * c.segmentS;
   const v = c.taskVcpu;
   const encode = (s: number) => onWorker(c, m.chunkFixedCpuS + m.chunkPerSourceCpuS * s, v);
-  const read = (s: number) => s3Read(c, s * m.sourceBytesPerS * m.rangeReadOverhead, m.rangeRequests, v);
+  const read = (s: number) => s3Read(c, rangeBytes(m, s), m.rangeRequests, v);
   // Conservative: the decode check counted before chunk 0, though the first task also runs it beside chunk 0.
   const start = c.dispatchS + c.coldStartS + onWorker(c, m.jobStartCpuS + m.probeCpuS + m.decodeCheckCpuS, v, 1);
-  const firstPlayableS = start + read(c.firstSegmentS) + encode(c.firstSegmentS);
+  const firstPlayableS = start + s3Read(c, m.firstSegmentBytes, m.rangeRequests, v) + encode(c.firstSegmentS);
   const others = tasks > 1 ? c.coldStartS + read(chunkS) + encode(chunkS) : 0;
   return { chunks: tasks, firstPlayableS, readyS: start + Math.max(read(chunkS) + encode(chunkS), others) };
 }

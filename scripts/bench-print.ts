@@ -143,7 +143,8 @@ export function printAll(r: BenchResults): void {
       `${m.decodeCheckRequests} requests (${(d.probe_bytes_read / 1e6).toFixed(2)} MB together); the keyframes at ` +
       `${m.keyframeLookupTimes} candidate boundaries ${pair(m.keyframeLookupCpuS, w.keyframe_lookup_s)}, ` +
       `${m.keyframeLookupRequests} requests; a chunk's range: ${m.rangeRequests} ` +
-      `requests, ${m.rangeReadOverhead.toFixed(2)}× its share of bytes; a process's start (each chunk task's, a ` +
+      `requests, ${(m.rangeFixedBytes / 1e6).toFixed(1)} MB + ` +
+      `${(m.rangeBytesPerSourceS / m.sourceBytesPerS).toFixed(2)}× its share of bytes; a process's start (each chunk task's, a ` +
       `worker's job process's once) ` +
       `${pair(m.jobStartCpuS, w.job_start_s)}; storyboard from ${d.storyboard_stills} stills ` +
       `${pair(m.storyboardCpuPerStillS * d.storyboard_stills, w.storyboard_s)}; single pass ` +

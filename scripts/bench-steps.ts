@@ -154,6 +154,11 @@ export async function measureSteps(input: StepInputs) {
     const storyboard = await timed(() => encodeStoryboard(input.singlePassDir, images, sourceSeconds));
 
     const sourceBytes = (await stat(source)).size;
+    // A chunk reads at least its share of the file.
+    const bytesPerS = Math.max(
+      sourceBytes / sourceSeconds,
+      (longer.bytes - short.bytes) / (longer.seconds - short.seconds),
+    );
     const video = plan.video as NonNullable<LadderPlan['video']>;
     const best = (ts: Timing[]) => ts.reduce((a, b) => (b.cpu < a.cpu ? b : a));
     const measured: Measured = {
@@ -169,7 +174,9 @@ export async function measureSteps(input: StepInputs) {
       keyframeLookupRequests,
       keyframeLookupTimes: keyframeTimes.length,
       rangeRequests: Math.max(short.requests, longer.requests),
-      rangeReadOverhead: Math.max(...[short, longer].map((c) => c.bytes / (sourceBytes * (c.seconds / sourceSeconds)))),
+      rangeFixedBytes: Math.max(0, short.bytes - bytesPerS * short.seconds),
+      rangeBytesPerSourceS: bytesPerS,
+      firstSegmentBytes: first.bytes,
       sourceBytesPerS: sourceBytes / sourceSeconds,
       outputBytesPerS: longer.outputBytes / longer.seconds,
       jobStartCpuS: best(starts).cpu,
