@@ -56,6 +56,11 @@ export const CONTEXT = {
    * many uploads at once never wait for a cold start. @default 0
    */
   provisionedConcurrency: 'provisionedConcurrency',
+  /**
+   * With the transcode function: its sandboxes at once at most, and so a long source's chunks. More is ready sooner
+   * and costs more (each sandbox's start is billed). @default 16
+   */
+  maxConcurrency: 'maxConcurrency',
 } as const;
 
 export interface GammaStacks {
@@ -103,6 +108,10 @@ export function defineGamma(app: App): GammaStacks {
   if (provisionedConcurrency !== undefined && !/^\d+$/.test(provisionedConcurrency)) {
     throw new Error(`-c provisionedConcurrency=${provisionedConcurrency}: use a whole number of sandboxes (0 or more)`);
   }
+  const maxConcurrency = ctx('maxConcurrency');
+  if (maxConcurrency !== undefined && !/^\d+$/.test(maxConcurrency)) {
+    throw new Error(`-c maxConcurrency=${maxConcurrency}: use a whole number of sandboxes (2 to 1000)`);
+  }
   const localEndpoint = ctx('localEndpoint');
   const local = localEndpoint ? { endpoint: localEndpoint, streamUrl: ctx('localStreamUrl') ?? '' } : undefined;
   if (local && !local.streamUrl) throw new Error('-c localEndpoint needs -c localStreamUrl as well');
@@ -138,6 +147,7 @@ export function defineGamma(app: App): GammaStacks {
     ...(jobRuntime !== undefined && { jobRuntime: jobRuntime as JobRuntime }),
     ...(warmWorkers !== undefined && { warmWorkers: Number(warmWorkers) }),
     ...(provisionedConcurrency !== undefined && { provisionedConcurrency: Number(provisionedConcurrency) }),
+    ...(maxConcurrency !== undefined && { maxConcurrency: Number(maxConcurrency) }),
   });
   Aspects.of(app).add(new GammaNagAcknowledgments());
   return { stateful, pipeline, edge };

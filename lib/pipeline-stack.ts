@@ -66,6 +66,12 @@ export interface PipelineStackProps extends StackProps {
    */
   readonly provisionedConcurrency?: number;
   /**
+   * With the transcode function: its sandboxes at once at most, which a long source's chunk count follows
+   * (TranscodeFunction `maxConcurrency`).
+   * @default FUNCTION_DEFAULTS.maxConcurrency (16)
+   */
+  readonly maxConcurrency?: number;
+  /**
    * Deploying into the local emulator instead of AWS: see README "On one machine".
    * @default undefined — a real AWS account
    */
@@ -127,17 +133,32 @@ export class PipelineStack extends Stack {
         "The emulator's Transcribe recognises no speech: deploy locally with -c transcriber=pocketsphinx",
       );
     }
-    if (props.provisionedConcurrency && local) {
-      throw new Error(
-        'provisionedConcurrency is for Lambda on AWS: locally the Lambda agent keeps its sandboxes started itself',
-      );
-    }
-    // (FargateTranscoder refuses it off the function: with jobRuntime fargate, or chunks not on the queue.)
-    if (props.provisionedConcurrency && props.transcoder === 'mediaconvert') {
-      throw new Error(
-        'provisionedConcurrency is for the transcode function: deploy with -c transcoder=fargate, ' +
-          '-c chunkWorkers=queue and -c jobRuntime=lambda (the defaults)',
-      );
+    // The transcode function's own settings, refused where no function takes them. (FargateTranscoder refuses
+    // provisionedConcurrency off the function itself: with jobRuntime fargate, or chunks not on the queue.)
+    const onFunction =
+      props.transcoder !== 'mediaconvert' &&
+      (props.chunkWorkers ?? 'queue') === 'queue' &&
+      (props.jobRuntime ?? 'lambda') === 'lambda';
+    const functionSettings = {
+      provisionedConcurrency: {
+        set: Boolean(props.provisionedConcurrency),
+        locally: 'the Lambda agent keeps its sandboxes started itself',
+        offFunction: props.transcoder === 'mediaconvert',
+      },
+      maxConcurrency: {
+        set: props.maxConcurrency !== undefined,
+        locally: 'the Lambda agent runs 4 sandboxes at most, for the machine’s cores',
+        offFunction: !onFunction,
+      },
+    };
+    for (const [name, setting] of Object.entries(functionSettings)) {
+      if (setting.set && local) throw new Error(`${name} is for Lambda on AWS: locally ${setting.locally}`);
+      if (setting.set && setting.offFunction) {
+        throw new Error(
+          `${name} is for the transcode function: deploy with -c transcoder=fargate, ` +
+            '-c chunkWorkers=queue and -c jobRuntime=lambda (the defaults)',
+        );
+      }
     }
     const transcoder =
       (props.transcoder ?? 'fargate') === 'mediaconvert'
@@ -157,9 +178,12 @@ export class PipelineStack extends Stack {
             chunkWorkers: props.chunkWorkers ?? (local ? 'process' : 'queue'),
             ...(props.jobRuntime && { jobRuntime: props.jobRuntime }),
             ...(props.warmWorkers !== undefined && { workers: { warmWorkers: props.warmWorkers } }),
-            ...(props.provisionedConcurrency !== undefined && {
-              jobFunction: { provisionedConcurrency: props.provisionedConcurrency },
-            }),
+            jobFunction: {
+              ...(props.provisionedConcurrency !== undefined && {
+                provisionedConcurrency: props.provisionedConcurrency,
+              }),
+              ...(props.maxConcurrency !== undefined && { maxConcurrency: props.maxConcurrency }),
+            },
             // Locally, chunks are for trying the AWS paths on short clips: small chunks, a few workers; the Fargate
             // agent plays the worker service (no service autoscaling in the emulator), and a dead worker's job
             // comes back after 10 s.

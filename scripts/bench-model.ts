@@ -7,6 +7,7 @@
 import {
   type Chunk,
   chunksWithin,
+  FUNCTION_DEFAULTS,
   keyframeLookupShape,
   keyframeProbeTimes,
   planChunks,
@@ -112,7 +113,9 @@ export const AWS = {
   /** Its /tmp (TranscodeFunction `ephemeralStorageSize`: 10,240 MB, for a chunk's files): billed above 512 MB. */
   lambdaEphemeralGb: 10,
   /** The most source one job there takes on (TranscodeFunction `handoffAfter`): chunks are planned no longer. */
-  lambdaHandoffAfterS: 600,
+  lambdaHandoffAfterS: FUNCTION_DEFAULTS.handoffAfterSeconds,
+  /** Its maximum concurrency (TranscodeFunction `maxConcurrency`): the default path's cost is priced on it. */
+  lambdaMaxConcurrency: FUNCTION_DEFAULTS.maxConcurrency,
   lambdaPickupS: 0.2,
   /**
    * A new sandbox's start before the runtime runs (the image's lazily loaded layers, the sandbox): stated, as it

@@ -192,14 +192,23 @@ export function printAll(r: BenchResults): void {
       `${at(7200, 256)?.readyS.toFixed(0)} s`,
   );
 
-  const cost = costPerSourceMinute(m, 600, 32);
+  // The default path's cost: the function at its default maximum concurrency, which a 10-minute source's chunks
+  // follow; beside it the ratio on the table's other sandbox counts, a deployment's `-c maxConcurrency`.
+  const defaultWorkers = AWS.lambdaMaxConcurrency;
+  const cost = costPerSourceMinute(m, 600, defaultWorkers);
   const ratio = cost.gamma_function / cost.mediaconvert_basic;
+  const ratioOn = (workers: number) => {
+    const c = costPerSourceMinute(m, 600, workers);
+    return c.gamma_function / c.mediaconvert_basic;
+  };
+  const ratios = Object.fromEntries(MODEL_WORKERS.filter((n) => n >= 4).map((n) => [n, round(ratioOn(n), 4)]));
   // The monthly volume from which what the default path costs at rest (its keep-warm pings) keeps it within target.
   const headroom = TARGETS.costRatio * cost.mediaconvert_basic - cost.gamma_function_busy;
   const breakEven = headroom > 0 ? functionAtRestUsdPerMonth() / headroom : Number.POSITIVE_INFINITY;
   const usd = (n: number) => `$${n.toFixed(4)}`;
   console.log(
-    `\n$ per source minute (10 min source, 32 workers; list prices of ${PRICES.date}): transcode function ` +
+    `\n$ per source minute (10 min source, ${defaultWorkers} workers: the function's default maximum concurrency; ` +
+      `list prices of ${PRICES.date}): transcode function ` +
       `${usd(cost.gamma_function_busy)} busy, ${usd(cost.gamma_function)} with its keep-warm pings over ` +
       `${AWS.monthlySourceMinutes} source min/month (${usd(functionAtRestUsdPerMonth())}/month at rest), ` +
       `${usd(cost.gamma_function_provisioned_1)} with one provisioned sandbox instead; queue ` +
@@ -209,7 +218,10 @@ export function printAll(r: BenchResults): void {
       `MediaConvert: ${ratio.toFixed(3)} (target ≤ ${TARGETS.costRatio}` +
       (Number.isFinite(breakEven)
         ? `, met from ${Math.ceil(breakEven)} source min/month)`
-        : ', not met at any volume)'),
+        : ', not met at any volume)') +
+      `; with the maximum concurrency at ${Object.entries(ratios)
+        .map(([n, x]) => `${n}: ${x.toFixed(3)} (ready ${at(600, Number(n))?.readyS.toFixed(0)} s)`)
+        .join(', ')}`,
   );
 
   const byLength = (pick: (f: ReturnType<typeof functionModel>) => number) =>
@@ -277,6 +289,7 @@ export function printAll(r: BenchResults): void {
     model_chunk_tasks_ready_s: byLengthTasks((x) => x.readyS),
     cost_usd_per_source_min: Object.fromEntries(Object.entries(cost).map(([k, v]) => [k, round(v, 5)])),
     cost_ratio_default_to_mediaconvert: round(ratio, 4),
+    cost_ratio_by_max_concurrency: ratios,
     cost_target_met_from_source_min_per_month: Number.isFinite(breakEven) ? Math.ceil(breakEven) : null,
     function_at_rest_usd_per_month: round(functionAtRestUsdPerMonth(), 4),
     provisioned_sandbox_usd_per_month: round(provisionedSandboxUsdPerMonth(), 2),

@@ -7,6 +7,7 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { FUNCTION_DEFAULTS } from '../../lambdas/core/domain/chunks.js';
 import { type EnvName, environmentOf } from '../../lambdas/core/env.js';
 import { KEEP_WARM_EVENT } from '../../lambdas/core/ports/transcode.js';
 import { WORK_MAX_RECEIVES } from '../../lambdas/core/usecases/work-dead-letters.js';
@@ -33,9 +34,8 @@ export interface TranscodeFunctionProps {
   /**
    * Jobs run at once at most (the event source's maximum concurrency), and the chunks a long source is cut into.
    * More makes a long source ready sooner and costs more: each chunk's sandbox starts cold, and a start is billed
-   * (README, How fast: on the 2026-12-04 figures 32 keeps a 10-minute source within a tenth of MediaConvert's
-   * price and 64 does not; on a machine 1.4× slower per CPU-second neither does).
-   * @default 32
+   * (FUNCTION_DEFAULTS; README, How fast).
+   * @default 16
    */
   readonly maxConcurrency?: number;
   /**
@@ -97,8 +97,8 @@ export class TranscodeFunction extends Construct {
   constructor(scope: Construct, id: string, props: TranscodeFunctionProps) {
     super(scope, id);
     const memorySize = props.memorySize ?? 10_240;
-    this.maxConcurrency = props.maxConcurrency ?? 32;
-    const handoffAfter = props.handoffAfter ?? Duration.minutes(10);
+    this.maxConcurrency = props.maxConcurrency ?? FUNCTION_DEFAULTS.maxConcurrency;
+    const handoffAfter = props.handoffAfter ?? Duration.seconds(FUNCTION_DEFAULTS.handoffAfterSeconds);
     if (!Number.isInteger(this.maxConcurrency) || this.maxConcurrency < 2 || this.maxConcurrency > 1000) {
       throw new Error(
         'maxConcurrency must be a whole number from 2 to 1000 (an SQS event source’s maximum concurrency)',

@@ -304,7 +304,7 @@ describe('fargate transcoder', () => {
       FunctionName: { Ref: fn },
       BatchSize: 1,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
-      ScalingConfig: { MaximumConcurrency: 32 },
+      ScalingConfig: { MaximumConcurrency: 16 },
     });
     const [, fnDef] = resources(p, 'AWS::Lambda::Function').find(([id]) => id === fn) ?? [];
     expect(fnDef?.Properties).toMatchObject({
@@ -320,7 +320,7 @@ describe('fargate transcoder', () => {
       HANDOFF_QUEUE_URL: { Ref: workQueue },
       HANDOFF_AFTER_SECONDS: '600',
       CHUNK_WORKERS: 'queue',
-      CHUNK_PARALLELISM: '32',
+      CHUNK_PARALLELISM: '16',
       MEDIA_TOOL_USER: '',
     });
     // One image for the function and the tasks: the same asset, built and pushed once.
@@ -409,7 +409,8 @@ describe('fargate transcoder', () => {
     expect(invokeConfig?.Properties).toMatchObject({ MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 });
 
     expect(() => synthGamma({ provisionedConcurrency: 'two' })).toThrow(/use a whole number of sandboxes/);
-    expect(() => synthGamma({ provisionedConcurrency: '33' })).toThrow(/from 0 to maxConcurrency \(32\)/);
+    expect(() => synthGamma({ provisionedConcurrency: '17' })).toThrow(/from 0 to maxConcurrency \(16\)/);
+    expect(() => synthGamma({ provisionedConcurrency: '20', maxConcurrency: '24' })).not.toThrow();
     expect(() => synthGamma({ provisionedConcurrency: '1', jobRuntime: 'fargate' })).toThrow(
       /provisionedConcurrency is for the transcode function/,
     );
@@ -417,6 +418,27 @@ describe('fargate transcoder', () => {
       /provisionedConcurrency is for the transcode function/,
     );
     expect(() => synthGamma({ ...LOCAL, provisionedConcurrency: '1' })).toThrow(/locally the Lambda agent/);
+  });
+
+  it('sets the function’s sandboxes at once, which the chunk plan follows, with -c maxConcurrency', () => {
+    const { pipeline$: p } = synthGamma({ maxConcurrency: '48' });
+    const queue = logicalId(p, 'AWS::SQS::Queue', 'Function/Queue');
+    p.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [queue, 'Arn'] },
+      ScalingConfig: { MaximumConcurrency: 48 },
+    });
+    const fn = logicalId(p, 'AWS::Lambda::Function', 'Transcode/Function/Function');
+    const [, fnDef] = resources(p, 'AWS::Lambda::Function').find(([id]) => id === fn) ?? [];
+    expect(fnDef?.Properties.Environment.Variables.CHUNK_PARALLELISM).toBe('48');
+
+    expect(() => synthGamma({ maxConcurrency: 'many' })).toThrow(/maxConcurrency=many: use a whole number/);
+    expect(() => synthGamma({ maxConcurrency: '1' })).toThrow(/maxConcurrency must be a whole number from 2 to 1000/);
+    for (const elsewhere of [{ jobRuntime: 'fargate' }, { chunkWorkers: 'tasks' }, { transcoder: 'mediaconvert' }]) {
+      expect(() => synthGamma({ maxConcurrency: '8', ...elsewhere })).toThrow(
+        /maxConcurrency is for the transcode function: deploy with -c transcoder=fargate/,
+      );
+    }
+    expect(() => synthGamma({ ...LOCAL, maxConcurrency: '8' })).toThrow(/maxConcurrency is for Lambda on AWS/);
   });
 
   it('builds the image from containers/transcoder for ARM64 with the bundle in place', () => {
