@@ -433,8 +433,13 @@ describe('fargate transcoder', () => {
 
     expect(() => synthGamma({ maxConcurrency: 'many' })).toThrow(/maxConcurrency=many: use a whole number/);
     expect(() => synthGamma({ maxConcurrency: '1' })).toThrow(/maxConcurrency must be a whole number from 2 to 1000/);
-    for (const elsewhere of [{ jobRuntime: 'fargate' }, { chunkWorkers: 'tasks' }, { transcoder: 'mediaconvert' }]) {
-      expect(() => synthGamma({ maxConcurrency: '8', ...elsewhere })).toThrow(
+    const elsewhere: Record<string, string>[] = [
+      { jobRuntime: 'fargate' },
+      { chunkWorkers: 'tasks' },
+      { transcoder: 'mediaconvert' },
+    ];
+    for (const other of elsewhere) {
+      expect(() => synthGamma({ maxConcurrency: '8', ...other })).toThrow(
         /maxConcurrency is for the transcode function: deploy with -c transcoder=fargate/,
       );
     }

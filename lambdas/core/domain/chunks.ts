@@ -231,9 +231,9 @@ export const QUEUE_WORKER_DEFAULTS = { maxWorkers: 32, minChunkSeconds: 12, firs
 /**
  * The transcode function (queue jobs on Lambda, the default on AWS): sandboxes at once at most, which the chunk plan
  * follows (a chunk per sandbox), and the most source one job takes on. Every sandbox a source opens starts cold and
- * Lambda bills the start, so more sandboxes make a source ready sooner for more: in the model on the 2026-12-06
- * figures, a 10-minute source on 16 is ready in 26 s for 0.094× MediaConvert's basic price, on 32 in 21 s for 0.118×
- * (README, How fast). `-c maxConcurrency` sets it.
+ * Lambda bills the start, so more sandboxes make a source ready sooner for more: in the model on the bench run of
+ * 2026-12-06, a 10-minute source on 16 is ready in 25 s for 0.088× MediaConvert's basic price, on 32 in 20 s for
+ * 0.111× (README, How fast). `-c maxConcurrency` sets it.
  */
 export const FUNCTION_DEFAULTS = { maxConcurrency: 16, handoffAfterSeconds: 600 } as const;
 
