@@ -108,7 +108,7 @@ export class TranscodeFunction extends Construct {
     if (!Number.isInteger(provisioned) || provisioned < 0 || provisioned > this.maxConcurrency) {
       throw new Error(
         `provisionedConcurrency must be a whole number from 0 to maxConcurrency (${this.maxConcurrency}): ` +
-          'a sandbox the event source may never invoke is paid for nothing',
+          'a sandbox the event source may never invoke is paid for nothing (raise it with -c maxConcurrency=N)',
       );
     }
     if (provisioned > 0 && props.keepWarm !== undefined && props.keepWarm !== false) {

@@ -409,7 +409,9 @@ describe('fargate transcoder', () => {
     expect(invokeConfig?.Properties).toMatchObject({ MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 });
 
     expect(() => synthGamma({ provisionedConcurrency: 'two' })).toThrow(/use a whole number of sandboxes/);
-    expect(() => synthGamma({ provisionedConcurrency: '17' })).toThrow(/from 0 to maxConcurrency \(16\)/);
+    expect(() => synthGamma({ provisionedConcurrency: '17' })).toThrow(
+      /from 0 to maxConcurrency \(16\).*-c maxConcurrency=N/,
+    );
     expect(() => synthGamma({ provisionedConcurrency: '20', maxConcurrency: '24' })).not.toThrow();
     expect(() => synthGamma({ provisionedConcurrency: '1', jobRuntime: 'fargate' })).toThrow(
       /provisionedConcurrency is for the transcode function/,
@@ -436,6 +438,7 @@ describe('fargate transcoder', () => {
     const elsewhere: Record<string, string>[] = [
       { jobRuntime: 'fargate' },
       { chunkWorkers: 'tasks' },
+      { chunkWorkers: 'process' },
       { transcoder: 'mediaconvert' },
     ];
     for (const other of elsewhere) {

@@ -110,6 +110,18 @@ describe('the queue path', () => {
   it('prices a chunk job as pick-up, range read, encode, last upload and three writes (no process start)', () => {
     // 18 s: 0.1 + (3 × 0.05 + 18 MB at 100 MB/s) + (1.5 + 21.6) / 3 + 6 MB at 100 MB/s + 0.09
     expect(chunkJobSeconds(measured, AWS, 18)).toBeCloseTo(0.1 + 0.15 + 0.18 + 23.1 / RATE + 0.06 + 0.09, 6);
+    // A chunk's fixed bytes (its seek's, once per chunk) are read at the same 100 MB/s whatever its length.
+    const withFixed = { ...measured, rangeFixedBytes: 30e6 };
+    for (const seconds of [6, 18]) {
+      expect(chunkJobSeconds(withFixed, AWS, seconds) - chunkJobSeconds(measured, AWS, seconds)).toBeCloseTo(0.3, 6);
+    }
+  });
+
+  it("reads chunk 0's own measured bytes before its encode, not a later chunk's fixed part", () => {
+    const more = { ...measured, firstSegmentBytes: measured.firstSegmentBytes + 10e6 };
+    expect(queueModel(more, 600, 32).firstPlayableS - queueModel(measured, 600, 32).firstPlayableS).toBeCloseTo(0.1, 6);
+    const seek = { ...measured, rangeFixedBytes: 30e6 };
+    expect(queueModel(seek, 600, 32).firstPlayableS).toBeCloseTo(queueModel(measured, 600, 32).firstPlayableS, 6);
   });
 
   it('on one worker encodes the whole source in one pass', () => {

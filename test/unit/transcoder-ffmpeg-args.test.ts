@@ -266,10 +266,19 @@ describe('rung scalers', () => {
   });
 
   it('give every rung one encoder pad and every scaled pad one reader (ffmpeg refuses an unconnected pad)', () => {
-    const g = graph(ladderFfmpegArgs('/w/source', plan, '/w', 'fmp4'));
-    for (const pad of g.match(/\[(v|r)\d\]/g) ?? []) {
-      const uses = g.split(pad).length - 1;
-      expect(uses, pad).toBe(pad.startsWith('[r') ? 2 : 1);
+    const images = planImages(SOURCE.durationSeconds, SOURCE.video);
+    const previews = { plan: planPreviewFrames(SOURCE.durationSeconds, SOURCE.video), frameList: '/w/frames.txt' };
+    const chunk = { index: 1, startSeconds: 8, durationSeconds: 12, firstSegment: 2, segmentCount: 2 };
+    const graphs = [
+      graph(ladderFfmpegArgs('/w/source', plan, '/w', 'fmp4')),
+      graph(ladderFfmpegArgs('/w/source', plan, '/w', 'fmp4', { images, previews })),
+      graph(chunkFfmpegArgs('/w/source', plan, '/w/c', chunk, { timeOffsetSeconds: 0, sourceStartSeconds: 0 })),
+    ];
+    for (const g of graphs) {
+      for (const pad of new Set(g.match(/\[(v|r)\d\]/g) ?? [])) {
+        const uses = g.split(pad).length - 1;
+        expect(uses, `${pad} in ${g}`).toBe(pad.startsWith('[r') ? 2 : 1);
+      }
     }
     // The [v<i>] pads are what the outputs map, one per rung.
     const maps = ladderFfmpegArgs('/w/source', plan, '/w', 'fmp4').filter((a) => /^\[v\d\]$/.test(a));
