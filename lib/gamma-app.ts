@@ -100,18 +100,16 @@ export function defineGamma(app: App): GammaStacks {
   if (jobRuntime !== undefined && !JOB_RUNTIMES.includes(jobRuntime as JobRuntime)) {
     throw new Error(`-c jobRuntime=${jobRuntime}: use ${JOB_RUNTIMES.join(' or ')}`);
   }
-  const warmWorkers = ctx('warmWorkers');
-  if (warmWorkers !== undefined && !/^\d+$/.test(warmWorkers)) {
-    throw new Error(`-c warmWorkers=${warmWorkers}: use a whole number of workers (0 or more)`);
-  }
-  const provisionedConcurrency = ctx('provisionedConcurrency');
-  if (provisionedConcurrency !== undefined && !/^\d+$/.test(provisionedConcurrency)) {
-    throw new Error(`-c provisionedConcurrency=${provisionedConcurrency}: use a whole number of sandboxes (0 or more)`);
-  }
-  const maxConcurrency = ctx('maxConcurrency');
-  if (maxConcurrency !== undefined && !/^\d+$/.test(maxConcurrency)) {
-    throw new Error(`-c maxConcurrency=${maxConcurrency}: use a whole number of sandboxes (2 to 1000)`);
-  }
+  // A count flag: digits only (the constructs check its range and say why).
+  const count = (name: keyof typeof CONTEXT, what: string): number | undefined => {
+    const value = ctx(name);
+    if (value !== undefined && !/^\d+$/.test(value))
+      throw new Error(`-c ${name}=${value}: use a whole number of ${what}`);
+    return value === undefined ? undefined : Number(value);
+  };
+  const warmWorkers = count('warmWorkers', 'workers (0 or more)');
+  const provisionedConcurrency = count('provisionedConcurrency', 'sandboxes (0 or more)');
+  const maxConcurrency = count('maxConcurrency', 'sandboxes (2 to 1000)');
   const localEndpoint = ctx('localEndpoint');
   const local = localEndpoint ? { endpoint: localEndpoint, streamUrl: ctx('localStreamUrl') ?? '' } : undefined;
   if (local && !local.streamUrl) throw new Error('-c localEndpoint needs -c localStreamUrl as well');
@@ -145,9 +143,9 @@ export function defineGamma(app: App): GammaStacks {
     local,
     chunkWorkers,
     ...(jobRuntime !== undefined && { jobRuntime: jobRuntime as JobRuntime }),
-    ...(warmWorkers !== undefined && { warmWorkers: Number(warmWorkers) }),
-    ...(provisionedConcurrency !== undefined && { provisionedConcurrency: Number(provisionedConcurrency) }),
-    ...(maxConcurrency !== undefined && { maxConcurrency: Number(maxConcurrency) }),
+    ...(warmWorkers !== undefined && { warmWorkers }),
+    ...(provisionedConcurrency !== undefined && { provisionedConcurrency }),
+    ...(maxConcurrency !== undefined && { maxConcurrency }),
   });
   Aspects.of(app).add(new GammaNagAcknowledgments());
   return { stateful, pipeline, edge };

@@ -380,10 +380,10 @@ export function chunkTasksModel(m: Measured, sourceS: number, workers: number, c
 export const fargateUsdPerSecond = (vcpu: number, memoryGb = 2 * vcpu) =>
   (vcpu * PRICES.fargateArmVcpuHour + memoryGb * PRICES.fargateArmGbHour + PRICES.publicIpv4Hour) / 3600;
 
-/** What the warm workers cost a month at rest (730 hours). */
 /** A month as AWS prices what runs around the clock: 730 hours. */
 const SECONDS_PER_MONTH = 730 * 3600;
 
+/** What the warm workers cost a month at rest. */
 export const warmWorkersUsdPerMonth = (c: Constants = AWS) =>
   SECONDS_PER_MONTH * c.warmWorkers * fargateUsdPerSecond(c.vcpu);
 

@@ -196,13 +196,12 @@ export function printAll(r: BenchResults): void {
   // The default path's cost: the function at its default maximum concurrency, which a 10-minute source's chunks
   // follow; beside it the ratio on the table's other sandbox counts, a deployment's `-c maxConcurrency`.
   const defaultWorkers = AWS.lambdaMaxConcurrency;
+  const toMediaConvert = (c: ReturnType<typeof costPerSourceMinute>) => c.gamma_function / c.mediaconvert_basic;
   const cost = costPerSourceMinute(m, 600, defaultWorkers);
-  const ratio = cost.gamma_function / cost.mediaconvert_basic;
-  const ratioOn = (workers: number) => {
-    const c = costPerSourceMinute(m, 600, workers);
-    return c.gamma_function / c.mediaconvert_basic;
-  };
-  const ratios = Object.fromEntries(MODEL_WORKERS.filter((n) => n >= 4).map((n) => [n, round(ratioOn(n), 4)]));
+  const ratio = toMediaConvert(cost);
+  const ratios = Object.fromEntries(
+    MODEL_WORKERS.filter((n) => n >= 4).map((n) => [n, round(toMediaConvert(costPerSourceMinute(m, 600, n)), 4)]),
+  );
   // The monthly volume from which what the default path costs at rest (its keep-warm pings) keeps it within target.
   const headroom = TARGETS.costRatio * cost.mediaconvert_basic - cost.gamma_function_busy;
   const breakEven = headroom > 0 ? functionAtRestUsdPerMonth() / headroom : Number.POSITIVE_INFINITY;
