@@ -57,10 +57,14 @@ export const CONTEXT = {
    */
   provisionedConcurrency: 'provisionedConcurrency',
   /**
-   * With the transcode function: its sandboxes at once at most, and so a long source's chunks. More is ready sooner
-   * and costs more (each sandbox's start is billed). @default 16
+   * With the transcode function: chunk jobs' sandboxes at once at most, and so a long source's chunks. More is ready
+   * sooner and costs more (each sandbox's start is billed). @default 16
    */
   maxConcurrency: 'maxConcurrency',
+  /**
+   * With the transcode function: uploads' first jobs at once at most, beside the chunks (nothing at rest). @default 16
+   */
+  uploadConcurrency: 'uploadConcurrency',
 } as const;
 
 export interface GammaStacks {
@@ -110,6 +114,7 @@ export function defineGamma(app: App): GammaStacks {
   const warmWorkers = count('warmWorkers', 'workers (0 or more)');
   const provisionedConcurrency = count('provisionedConcurrency', 'sandboxes (0 or more)');
   const maxConcurrency = count('maxConcurrency', 'sandboxes (2 to 1000)');
+  const uploadConcurrency = count('uploadConcurrency', 'sandboxes (2 to 1000)');
   const localEndpoint = ctx('localEndpoint');
   const local = localEndpoint ? { endpoint: localEndpoint, streamUrl: ctx('localStreamUrl') ?? '' } : undefined;
   if (local && !local.streamUrl) throw new Error('-c localEndpoint needs -c localStreamUrl as well');
@@ -146,6 +151,7 @@ export function defineGamma(app: App): GammaStacks {
     ...(warmWorkers !== undefined && { warmWorkers }),
     ...(provisionedConcurrency !== undefined && { provisionedConcurrency }),
     ...(maxConcurrency !== undefined && { maxConcurrency }),
+    ...(uploadConcurrency !== undefined && { uploadConcurrency }),
   });
   Aspects.of(app).add(new GammaNagAcknowledgments());
   return { stateful, pipeline, edge };

@@ -66,11 +66,17 @@ export interface PipelineStackProps extends StackProps {
    */
   readonly provisionedConcurrency?: number;
   /**
-   * With the transcode function: its sandboxes at once at most, which a long source's chunk count follows
+   * With the transcode function: chunk jobs' sandboxes at once at most, which a long source's chunk count follows
    * (TranscodeFunction `maxConcurrency`).
    * @default FUNCTION_DEFAULTS.maxConcurrency (16)
    */
   readonly maxConcurrency?: number;
+  /**
+   * With the transcode function: uploads' first jobs at once at most, on an event source of their own
+   * (TranscodeFunction `uploadConcurrency`).
+   * @default FUNCTION_DEFAULTS.uploadConcurrency (16)
+   */
+  readonly uploadConcurrency?: number;
   /**
    * Deploying into the local emulator instead of AWS: see README "On one machine".
    * @default undefined — a real AWS account
@@ -147,7 +153,12 @@ export class PipelineStack extends Stack {
       },
       maxConcurrency: {
         set: props.maxConcurrency !== undefined,
-        locally: 'the Lambda agent runs 4 sandboxes at most, for the machine’s cores',
+        locally: 'chunks are 4 at most and the Lambda agent runs its own sandboxes, for the machine’s cores',
+        offFunction: !onFunction,
+      },
+      uploadConcurrency: {
+        set: props.uploadConcurrency !== undefined,
+        locally: 'the Lambda agent runs its own sandboxes for each queue, for the machine’s cores',
         offFunction: !onFunction,
       },
     };
@@ -183,6 +194,7 @@ export class PipelineStack extends Stack {
                 provisionedConcurrency: props.provisionedConcurrency,
               }),
               ...(props.maxConcurrency !== undefined && { maxConcurrency: props.maxConcurrency }),
+              ...(props.uploadConcurrency !== undefined && { uploadConcurrency: props.uploadConcurrency }),
             },
             // Locally, chunks are for trying the AWS paths on short clips: small chunks, a few workers; the Fargate
             // agent plays the worker service (no service autoscaling in the emulator), and a dead worker's job

@@ -94,6 +94,12 @@ export const ENV = {
   /** SQS work queue of transcode and chunk jobs, taken by the queue workers (CHUNK_WORKERS=queue). */
   WORK_QUEUE_URL: 'WORK_QUEUE_URL',
   /**
+   * Set on the transcode function only: the queue its jobs put their chunk jobs on, which Lambda takes with an event
+   * source of its own, so a long source's chunks never hold every sandbox an upload's first job needs (README, How
+   * fast). Absent (the workers): chunk jobs go on WORK_QUEUE_URL with the rest.
+   */
+  CHUNK_QUEUE_URL: 'CHUNK_QUEUE_URL',
+  /**
    * What the transcode function's event source invokes (its ARN, or its `live` alias's with provisioned sandboxes):
    * the API invokes it with the keep-warm ping when an upload or input URL is created, so the job that follows finds
    * a sandbox started.
@@ -271,9 +277,11 @@ export const OPTIONAL: Partial<Record<Component, readonly EnvName[]>> = {
     'TASK_SUBNETS',
     'TASK_SECURITY_GROUPS',
     'WORK_QUEUE_URL',
+    'CHUNK_QUEUE_URL',
     'WORK_VISIBILITY_SECONDS',
     'HANDOFF_AFTER_SECONDS',
   ],
+  queueRunner: ['CHUNK_QUEUE_URL'],
   api: ['ALLOW_LOOPBACK_URLS', 'TRANSCRIBER', 'TRANSCODE_FUNCTION_NAME'],
   urlFetch: ['ALLOW_LOOPBACK_URLS'],
   webhookDeliver: ['ALLOW_LOOPBACK_URLS'],

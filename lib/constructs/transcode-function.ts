@@ -32,12 +32,19 @@ export interface TranscodeFunctionProps {
    */
   readonly memorySize?: number;
   /**
-   * Jobs run at once at most (the event source's maximum concurrency), and the chunks a long source is cut into.
-   * More makes a long source ready sooner and costs more: each chunk's sandbox starts cold, and a start is billed
-   * (FUNCTION_DEFAULTS; README, How fast).
+   * Chunk jobs run at once at most (the chunk queue's event source's maximum concurrency), and the chunks a long
+   * source is cut into. More makes a long source ready sooner and costs more: each chunk's sandbox starts cold, and
+   * a start is billed (FUNCTION_DEFAULTS; README, How fast).
    * @default 16
    */
   readonly maxConcurrency?: number;
+  /**
+   * Jobs from the work queue run at once at most (its event source's maximum concurrency): uploads' first jobs,
+   * which make an asset playable, and work on ready assets (tracks, static renditions). Apart from `maxConcurrency`
+   * so that a long source's chunks, however many, never keep a new upload waiting for a sandbox. Nothing at rest.
+   * @default 16
+   */
+  readonly uploadConcurrency?: number;
   /**
    * The longest source one job takes on in the function: a longer single pass goes to the workers, and chunks are
    * planned no longer. 10 minutes of 1080p is about 3 minutes' encode on 6 vCPU and 4K about 4 times that, inside
@@ -63,7 +70,8 @@ export interface TranscodeFunctionProps {
    * sat idle, so first playable never pays the image's cold start (README, How fast). Each costs its memory around
    * the clock at the provisioned rate, about $88 a month at 10,240 MB on ARM; the keep-warm schedule is then not
    * created (they need no ping), and the API's ping at an upload's creation goes to the alias, where it takes an idle
-   * provisioned sandbox or, with all of them busy, starts one more. Lambda keeps 100 of the account's concurrency
+   * provisioned sandbox or, with all of them busy, starts one more. At most `uploadConcurrency` and `maxConcurrency`
+   * together, all the sandboxes both event sources invoke. Lambda keeps 100 of the account's concurrency
    * unreserved, so a new account's low quota may refuse the deploy. Needs the event source: locally the Lambda agent
    * keeps its own sandboxes started.
    * @default 0 (none: the keep-warm ping keeps one sandbox started while Lambda lets it)
@@ -78,37 +86,49 @@ export interface TranscodeFunctionProps {
 }
 
 /**
- * The transcode function (jobRuntime 'lambda'): the work queue every transcode and chunk job goes on, taken by a
- * Lambda function running the transcoder's image (containers/transcoder/src/lambda-runtime.ts) — nothing at rest,
- * a job started within a second or two of its message. Jobs it cannot end within Lambda's 15 minutes (a long
+ * The transcode function (jobRuntime 'lambda'): the work queue every transcode job goes on and the chunk queue its
+ * jobs put their chunk jobs on, taken by a Lambda function running the transcoder's image (containers/transcoder/
+ * src/lambda-runtime.ts) — nothing at rest, a job started within a second or two of its message. Each queue has its
+ * own event source and maximum concurrency, so an upload's first job finds a sandbox while another source's chunks
+ * take all theirs. Jobs it cannot end within Lambda's 15 minutes (a long
  * source it cannot cut into chunks, a master, generated subtitles) are forwarded to the Fargate workers' queue.
  * A job that failed is made visible again at once; one whose sandbox died comes back after the visibility timeout
  * (which must cover the function's timeout); after WORK_MAX_RECEIVES receives it goes to the dead-letter queue.
  */
 export class TranscodeFunction extends Construct {
+  /** Where transcode jobs are started: uploads' first jobs, and work on ready assets. */
   readonly queue: sqs.Queue;
+  /** Where the function's jobs put their chunk jobs. */
+  readonly chunkQueue: sqs.Queue;
   readonly function: lambda.DockerImageFunction;
   /** With `provisionedConcurrency`: the alias the event source invokes, holding the provisioned sandboxes. */
   readonly alias?: lambda.Alias;
   /** What the event source invokes (the alias, else the function); absent without it. */
   private readonly invoked?: lambda.IFunction;
   readonly maxConcurrency: number;
+  readonly uploadConcurrency: number;
 
   constructor(scope: Construct, id: string, props: TranscodeFunctionProps) {
     super(scope, id);
     const memorySize = props.memorySize ?? 10_240;
     this.maxConcurrency = props.maxConcurrency ?? FUNCTION_DEFAULTS.maxConcurrency;
+    this.uploadConcurrency = props.uploadConcurrency ?? FUNCTION_DEFAULTS.uploadConcurrency;
     const handoffAfter = props.handoffAfter ?? Duration.seconds(FUNCTION_DEFAULTS.handoffAfterSeconds);
-    if (!Number.isInteger(this.maxConcurrency) || this.maxConcurrency < 2 || this.maxConcurrency > 1000) {
-      throw new Error(
-        'maxConcurrency must be a whole number from 2 to 1000 (an SQS event source’s maximum concurrency)',
-      );
+    for (const [name, value] of Object.entries({
+      maxConcurrency: this.maxConcurrency,
+      uploadConcurrency: this.uploadConcurrency,
+    })) {
+      if (!Number.isInteger(value) || value < 2 || value > 1000) {
+        throw new Error(`${name} must be a whole number from 2 to 1000 (an SQS event source’s maximum concurrency)`);
+      }
     }
     const provisioned = props.provisionedConcurrency ?? 0;
-    if (!Number.isInteger(provisioned) || provisioned < 0 || provisioned > this.maxConcurrency) {
+    const invocable = this.uploadConcurrency + this.maxConcurrency;
+    if (!Number.isInteger(provisioned) || provisioned < 0 || provisioned > invocable) {
       throw new Error(
-        `provisionedConcurrency must be a whole number from 0 to maxConcurrency (${this.maxConcurrency}): ` +
-          'a sandbox the event source may never invoke is paid for nothing (raise it with -c maxConcurrency=N)',
+        `provisionedConcurrency must be a whole number from 0 to uploadConcurrency + maxConcurrency (${invocable}): ` +
+          'a sandbox the event sources may never invoke is paid for nothing (raise them with -c uploadConcurrency=N ' +
+          'or -c maxConcurrency=N)',
       );
     }
     if (provisioned > 0 && props.keepWarm !== undefined && props.keepWarm !== false) {
@@ -126,13 +146,16 @@ export class TranscodeFunction extends Construct {
     if (props.eventSource !== false && visibilityTimeout.toSeconds() < FUNCTION_TIMEOUT.toSeconds()) {
       throw new Error('visibilityTimeout must cover the function’s 15 minutes when Lambda takes the queue');
     }
-    this.queue = new sqs.Queue(this, 'Queue', {
-      enforceSSL: true,
-      // At least the function's timeout (Lambda refuses the mapping otherwise): a sandbox that died mid-job lets
-      // its message come back after it.
-      visibilityTimeout,
-      deadLetterQueue: { queue: props.deadLetterQueue, maxReceiveCount: WORK_MAX_RECEIVES },
-    });
+    const jobQueue = (id: string) =>
+      new sqs.Queue(this, id, {
+        enforceSSL: true,
+        // At least the function's timeout (Lambda refuses the mapping otherwise): a sandbox that died mid-job lets
+        // its message come back after it.
+        visibilityTimeout,
+        deadLetterQueue: { queue: props.deadLetterQueue, maxReceiveCount: WORK_MAX_RECEIVES },
+      });
+    this.queue = jobQueue('Queue');
+    this.chunkQueue = jobQueue('ChunkQueue');
     this.function = new lambda.DockerImageFunction(this, 'Function', {
       code: props.code,
       architecture: lambda.Architecture.ARM_64,
@@ -148,6 +171,7 @@ export class TranscodeFunction extends Construct {
       environment: environmentOf({
         ...props.environment,
         WORK_QUEUE_URL: this.queue.queueUrl,
+        CHUNK_QUEUE_URL: this.chunkQueue.queueUrl,
         HANDOFF_QUEUE_URL: props.handoffQueue.queueUrl,
         HANDOFF_AFTER_SECONDS: String(handoffAfter.toSeconds()),
         CHUNK_PARALLELISM: String(this.maxConcurrency),
@@ -164,8 +188,11 @@ export class TranscodeFunction extends Construct {
       new iam.PolicyStatement({ actions: ['sts:AssumeRole'], principals: [new iam.ArnPrincipal(role.roleArn)] }),
     );
     props.jobRole.grantAssumeRole(role);
-    this.queue.grantConsumeMessages(role); // and ChangeMessageVisibility: a failed job is retried at once
-    this.queue.grantSendMessages(role); // the first job puts the chunk jobs on the queue
+    for (const queue of [this.queue, this.chunkQueue]) {
+      queue.grantConsumeMessages(role); // and ChangeMessageVisibility: a failed job is retried at once
+      // A first job puts its chunk jobs on the chunk queue, and a job may start further work on the work queue.
+      queue.grantSendMessages(role);
+    }
     props.handoffQueue.grantSendMessages(role);
     if (props.eventSource === false) return;
     // Provisioned sandboxes are held by a version, so the event source invokes it through an alias; a new image or
@@ -194,13 +221,14 @@ export class TranscodeFunction extends Construct {
     // A ping that failed is not retried, and one Lambda could not start within a minute is dropped: it is only worth
     // its sandbox while the upload it was sent for is under way (the schedule's target has no retries either).
     this.invoked.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.minutes(1) });
-    this.invoked.addEventSource(
-      new SqsEventSource(this.queue, {
-        batchSize: 1,
-        reportBatchItemFailures: true,
-        maxConcurrency: this.maxConcurrency,
-      }),
-    );
+    for (const [queue, maxConcurrency] of [
+      [this.queue, this.uploadConcurrency],
+      [this.chunkQueue, this.maxConcurrency],
+    ] as const) {
+      this.invoked.addEventSource(
+        new SqsEventSource(queue, { batchSize: 1, reportBatchItemFailures: true, maxConcurrency }),
+      );
+    }
   }
 
   /**

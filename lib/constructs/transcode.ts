@@ -76,7 +76,13 @@ export interface FargateTranscoderProps {
   /** With `jobRuntime: 'lambda'`: the function's settings. @default TranscodeFunction's defaults */
   readonly jobFunction?: Pick<
     TranscodeFunctionProps,
-    'memorySize' | 'maxConcurrency' | 'handoffAfter' | 'eventSource' | 'visibilityTimeout' | 'provisionedConcurrency'
+    | 'memorySize'
+    | 'maxConcurrency'
+    | 'uploadConcurrency'
+    | 'handoffAfter'
+    | 'eventSource'
+    | 'visibilityTimeout'
+    | 'provisionedConcurrency'
   >;
   /**
    * With `jobRuntime: 'lambda'`: the function's image.

@@ -3,9 +3,10 @@
  * container-image function without Docker: it is Lambda's SQS event source mapping and Lambda's sandboxes at once.
  * Each sandbox is the container's entry point (the bundle the Dockerfile copies) started as a local process with the
  * function's configured environment and AWS_LAMBDA_RUNTIME_API pointing at a Runtime API served here, so the image's
- * own loop (containers/transcoder/src/lambda-runtime.ts) takes the invocations. The mapping's part: take one message
- * at a time from the function's queue, invoke an idle sandbox with it as an SQS event, delete what the answer does
- * not list in `batchItemFailures`, and leave the rest to the queue. A sandbox that dies (or passes the function's
+ * own loop (containers/transcoder/src/lambda-runtime.ts) takes the invocations. The mappings' part, one for each of
+ * the function's queues (its work queue and its chunk queue, `concurrency` sandboxes each): take one message at a
+ * time, invoke an idle sandbox with it as an SQS event, delete what the answer does not list in `batchItemFailures`,
+ * and leave the rest to the queue. A sandbox that dies (or passes the function's
  * timeout, and is killed as Lambda kills it) fails its invocation; the next invocation starts a new one.
  *
  * Locally the queue's visibility is the workers' 10 s (on AWS 16 minutes, which Lambda requires of a mapping's queue):
@@ -31,9 +32,18 @@ export interface LambdaAgentOptions {
   baseEnv: Record<string, string>;
   /** Where each sandbox gets its own /tmp, removed when it ends. */
   scratch: Scratch;
-  /** Sandboxes at once (the mapping's maximum concurrency on this machine). @default 2 */
+  /** Sandboxes at once for each queue (each mapping's maximum concurrency on this machine). @default 2 */
   concurrency?: number;
   log?: (line: string) => void;
+}
+
+/** The function's queues, each taken by a mapping of its own (TranscodeFunction): what the agent reads them from. */
+const FUNCTION_QUEUES = { work: 'WORK_QUEUE_URL', chunk: 'CHUNK_QUEUE_URL' } as const;
+
+/** One mapping: the queue it takes (as `TakenJob.queue` names it) and its URL. */
+interface EventSource {
+  queue: string;
+  url: string;
 }
 
 /** The outcome of one invocation, as the mapping sees it. */
@@ -62,7 +72,6 @@ export class LocalTranscodeFunction extends LocalJobRunners<Sandbox> {
   private stopping = false;
   private env: Record<string, string> = {};
   private timeoutMs = 900_000;
-  private queueUrl = '';
   private loops: Promise<void>[] = [];
 
   constructor(private readonly options: LambdaAgentOptions) {
@@ -75,10 +84,11 @@ export class LocalTranscodeFunction extends LocalJobRunners<Sandbox> {
     );
     this.env = { ...(config.Environment?.Variables ?? {}) };
     this.timeoutMs = (config.Timeout ?? 900) * 1000;
-    const queueUrl = this.env.WORK_QUEUE_URL;
-    if (!queueUrl) throw new Error(`The function ${this.options.functionName} names no WORK_QUEUE_URL`);
-    this.queueUrl = queueUrl;
-    for (let slot = 0; slot < (this.options.concurrency ?? 2); slot++) this.loops.push(this.serve());
+    for (const [queue, name] of Object.entries(FUNCTION_QUEUES)) {
+      const url = this.env[name];
+      if (!url) throw new Error(`The function ${this.options.functionName} names no ${name}`);
+      for (let slot = 0; slot < (this.options.concurrency ?? 2); slot++) this.loops.push(this.serve({ queue, url }));
+    }
   }
 
   async stop(): Promise<void> {
@@ -88,8 +98,8 @@ export class LocalTranscodeFunction extends LocalJobRunners<Sandbox> {
     this.sqs.destroy();
   }
 
-  /** One slot of the mapping: a sandbox, fed one message at a time. */
-  private async serve(): Promise<void> {
+  /** One slot of a queue's mapping: a sandbox, fed one message at a time. */
+  private async serve(source: EventSource): Promise<void> {
     let sandbox: Sandbox | undefined;
     while (!this.stopping) {
       try {
@@ -101,13 +111,13 @@ export class LocalTranscodeFunction extends LocalJobRunners<Sandbox> {
         }
         const { Messages = [] } = await this.sqs.send(
           new ReceiveMessageCommand({
-            QueueUrl: this.queueUrl,
+            QueueUrl: source.url,
             MaxNumberOfMessages: 1,
             WaitTimeSeconds: 2,
             MessageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp'],
           }),
         );
-        if (Messages.length > 0 && !this.stopping) await this.invoke(sandbox, Messages);
+        if (Messages.length > 0 && !this.stopping) await this.invoke(sandbox, source, Messages);
       } catch (error) {
         if (!this.stopping) this.log(`mapping: ${(error as Error).message}`);
         await new Promise((r) => setTimeout(r, 500));
@@ -115,13 +125,14 @@ export class LocalTranscodeFunction extends LocalJobRunners<Sandbox> {
     }
   }
 
-  private async invoke(sandbox: Sandbox, messages: Message[]): Promise<void> {
+  private async invoke(sandbox: Sandbox, source: EventSource, messages: Message[]): Promise<void> {
     // It may have died idle while the receive waited: the messages come back after their visibility timeout.
     const next = sandbox.next;
     if (sandbox.exited || !next) return;
     const requestId = randomUUID();
     const outcome = new Promise<Outcome>((finish) => (sandbox.invocation = { requestId, finish }));
     sandbox.next = undefined;
+    sandbox.queue = source.queue;
     sandbox.ready = new Promise((resolve) => (sandbox.markReady = resolve));
     const deadline = Date.now() + this.timeoutMs;
     next
@@ -131,7 +142,7 @@ export class LocalTranscodeFunction extends LocalJobRunners<Sandbox> {
         'Lambda-Runtime-Deadline-Ms': String(deadline),
         'Lambda-Runtime-Invoked-Function-Arn': `arn:aws:lambda:local:000000000000:function:${this.options.functionName}`,
       })
-      .end(JSON.stringify({ Records: messages.map((m) => this.record(m)) }));
+      .end(JSON.stringify({ Records: messages.map((m) => this.record(source.url, m)) }));
     // The function's timeout kills it as Lambda would (the runtime holds its messages meanwhile, as on AWS).
     const timeout = setTimeout(() => {
       this.log(`sandbox ${sandbox.id} timed out after ${this.timeoutMs / 1000} s`);
@@ -147,12 +158,13 @@ export class LocalTranscodeFunction extends LocalJobRunners<Sandbox> {
     if (result.answer !== 'response') return; // the messages come back after their visibility timeout
     for (const m of messages) {
       if (result.failed.has(m.MessageId ?? '')) continue;
-      await this.sqs.send(new DeleteMessageCommand({ QueueUrl: this.queueUrl, ReceiptHandle: m.ReceiptHandle }));
+      await this.sqs.send(new DeleteMessageCommand({ QueueUrl: source.url, ReceiptHandle: m.ReceiptHandle }));
     }
   }
 
-  /** A message as the SQS event source mapping puts it in the event. */
-  private record(m: Message) {
+  /** A message as the SQS event source mapping puts it in the event (the ARN's account is the emulator's). */
+  private record(queueUrl: string, m: Message) {
+    const region = process.env.AWS_REGION ?? 'us-east-1';
     return {
       messageId: m.MessageId,
       receiptHandle: m.ReceiptHandle,
@@ -160,7 +172,8 @@ export class LocalTranscodeFunction extends LocalJobRunners<Sandbox> {
       attributes: m.Attributes ?? {},
       messageAttributes: {},
       eventSource: 'aws:sqs',
-      awsRegion: process.env.AWS_REGION ?? 'us-east-1',
+      eventSourceARN: `arn:aws:sqs:${region}:000000000000:${queueUrl.split('/').pop()}`,
+      awsRegion: region,
     };
   }
 

@@ -71,6 +71,8 @@ export interface TakenJob {
   cpu?: { own: number; tools: number };
   /** Set once the job was handed off (a function's job longer than it takes on, for the workers). */
   handedOff?: boolean;
+  /** The queue it came from, where a runner takes more than one (the function's `work` and `chunk` queues). */
+  queue?: string;
 }
 
 interface Worker extends JobHolder {
@@ -143,6 +145,8 @@ export class LocalWorkerService extends LocalJobRunners<Worker> {
 export interface JobHolder {
   id: number;
   job?: TakenJob;
+  /** The queue of the message it runs now, where a runner takes more than one. */
+  queue?: string;
 }
 
 /**
@@ -175,6 +179,7 @@ export function followJobLog(holder: JobHolder, line: string, taken: TakenJob[],
       assetId: entry.assetId,
       chunk: entry.chunk ?? 0,
       receiveCount: entry.receiveCount ?? 1,
+      ...(holder.queue && { queue: holder.queue }),
     };
     taken.push(holder.job);
     log(` took chunk ${holder.job.chunk} of ${entry.assetId} (receive ${holder.job.receiveCount})`);

@@ -61,11 +61,13 @@ describe.each([
   });
 
   it.skipIf(context === LOCAL)(
-    'gives the function exactly: the job role, its queue, and the workers’ queue to hand off to',
+    'gives the function exactly: the job role, its two queues, and the workers’ queue to hand off to',
     () => {
       const functionRole = logicalId(t, 'AWS::IAM::Role', 'Transcode/Function/Function/ServiceRole');
       const own = policiesOfRole(t, functionRole);
       const queue = logicalId(t, 'AWS::SQS::Queue', 'Transcode/Function/Queue');
+      const chunkQueue = logicalId(t, 'AWS::SQS::Queue', 'Transcode/Function/ChunkQueue');
+      const arns = (...ids: string[]) => new Set(ids.map((id) => JSON.stringify({ 'Fn::GetAtt': [id, 'Arn'] })));
       const workers = logicalId(t, 'AWS::SQS::Queue', 'Workers/Queue');
       const on = (action: string) =>
         own.filter((s) => s.actions.includes(action)).flatMap((s) => s.resources.map((r) => JSON.stringify(r)));
@@ -81,10 +83,10 @@ describe.each([
         ]),
       );
       expect(on('sts:AssumeRole')).toEqual([JSON.stringify({ 'Fn::GetAtt': [jobRole, 'Arn'] })]);
-      expect(on('sqs:ReceiveMessage')).toEqual([JSON.stringify({ 'Fn::GetAtt': [queue, 'Arn'] })]);
-      expect(new Set(on('sqs:SendMessage'))).toEqual(
-        new Set([queue, workers].map((id) => JSON.stringify({ 'Fn::GetAtt': [id, 'Arn'] }))),
-      );
+      expect(new Set(on('sqs:ReceiveMessage'))).toEqual(arns(queue, chunkQueue));
+      expect(new Set(on('sqs:ChangeMessageVisibility'))).toEqual(arns(queue, chunkQueue));
+      // Chunk jobs on the chunk queue, further work on the work queue, what it cannot take on to the workers'.
+      expect(new Set(on('sqs:SendMessage'))).toEqual(arns(queue, chunkQueue, workers));
     },
   );
 

@@ -291,21 +291,25 @@ describe('fargate transcoder', () => {
   it('by default runs jobs in the transcode function, one message an invocation, and hands long ones to workers', () => {
     const { pipeline$: p } = synthGamma();
     const queue = logicalId(p, 'AWS::SQS::Queue', 'Function/Queue');
+    const chunkQueue = logicalId(p, 'AWS::SQS::Queue', 'Function/ChunkQueue');
     const workQueue = logicalId(p, 'AWS::SQS::Queue', 'Workers/Queue');
     const dlq = logicalId(p, 'AWS::SQS::Queue', 'Workers/DeadLetterQueue');
     const fn = logicalId(p, 'AWS::Lambda::Function', 'Transcode/Function/Function');
     // The visibility covers Lambda's 15 minutes (it refuses the mapping otherwise); failures share the workers' DLQ.
-    p.hasResourceProperties('AWS::SQS::Queue', {
-      VisibilityTimeout: 960,
-      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [dlq, 'Arn'] }, maxReceiveCount: 3 },
-    });
-    p.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
-      EventSourceArn: { 'Fn::GetAtt': [queue, 'Arn'] },
-      FunctionName: { Ref: fn },
-      BatchSize: 1,
-      FunctionResponseTypes: ['ReportBatchItemFailures'],
-      ScalingConfig: { MaximumConcurrency: 16 },
-    });
+    for (const id of [queue, chunkQueue]) {
+      expect(resources(p, 'AWS::SQS::Queue').find(([q]) => q === id)?.[1].Properties).toMatchObject({
+        VisibilityTimeout: 960,
+        RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [dlq, 'Arn'] }, maxReceiveCount: 3 },
+      });
+      // Each queue its own mapping and maximum concurrency: chunks never take every sandbox from first jobs.
+      p.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        EventSourceArn: { 'Fn::GetAtt': [id, 'Arn'] },
+        FunctionName: { Ref: fn },
+        BatchSize: 1,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        ScalingConfig: { MaximumConcurrency: 16 },
+      });
+    }
     const [, fnDef] = resources(p, 'AWS::Lambda::Function').find(([id]) => id === fn) ?? [];
     expect(fnDef?.Properties).toMatchObject({
       PackageType: 'Image',
@@ -317,6 +321,7 @@ describe('fargate transcoder', () => {
     const vars = fnDef?.Properties.Environment.Variables;
     expect(vars).toMatchObject({
       WORK_QUEUE_URL: { Ref: queue },
+      CHUNK_QUEUE_URL: { Ref: chunkQueue },
       HANDOFF_QUEUE_URL: { Ref: workQueue },
       HANDOFF_AFTER_SECONDS: '600',
       CHUNK_WORKERS: 'queue',
@@ -339,6 +344,7 @@ describe('fargate transcoder', () => {
     const taskVars = Object.fromEntries(taskEnv.map((e) => [e.Name, e.Value]));
     expect(taskVars.WORK_QUEUE_URL).toEqual({ Ref: workQueue });
     expect(taskVars.HANDOFF_QUEUE_URL).toBeUndefined();
+    expect(taskVars.CHUNK_QUEUE_URL).toBeUndefined(); // a worker's chunk jobs go on the workers' one queue
     // Dispatchers send to the function's queue.
     const ingest = policiesOfRole(p, logicalId(p, 'AWS::IAM::Role', 'Ingest/Function/ServiceRole'));
     expect(ingest.find((s) => s.actions.includes('sqs:SendMessage'))?.resources).toEqual([
@@ -370,7 +376,7 @@ describe('fargate transcoder', () => {
   it('keeps provisioned sandboxes on a live alias the event source invokes, with no keep-warm ping beside them', () => {
     const { pipeline$: p } = synthGamma({ provisionedConcurrency: '2' });
     const fn = logicalId(p, 'AWS::Lambda::Function', 'Transcode/Function/Function');
-    const queue = logicalId(p, 'AWS::SQS::Queue', 'Function/Queue');
+    const queues = ['Function/Queue', 'Function/ChunkQueue'].map((path) => logicalId(p, 'AWS::SQS::Queue', path));
     const aliases = resources(p, 'AWS::Lambda::Alias');
     expect(aliases).toHaveLength(1);
     const [aliasId, alias] = aliases[0] ?? [];
@@ -381,14 +387,16 @@ describe('fargate transcoder', () => {
     });
     const versionId = resources(p, 'AWS::Lambda::Version')[0]?.[0];
     expect(alias?.Properties.FunctionVersion).toEqual({ 'Fn::GetAtt': [versionId, 'Version'] });
-    // Only the alias is invoked by the queue: an invocation of the function itself would find no provisioned sandbox.
-    const mappings = resources(p, 'AWS::Lambda::EventSourceMapping').filter(([, m]) =>
-      JSON.stringify(m.Properties.EventSourceArn).includes(queue),
-    );
-    expect(mappings).toHaveLength(1);
-    const mapped = JSON.stringify(mappings[0]?.[1].Properties.FunctionName);
-    expect(mapped).toContain(JSON.stringify({ Ref: aliasId }));
-    expect(mapped).not.toContain(JSON.stringify({ Ref: fn }));
+    // Only the alias is invoked by the queues: an invocation of the function itself would find no provisioned sandbox.
+    for (const queue of queues) {
+      const mappings = resources(p, 'AWS::Lambda::EventSourceMapping').filter(([, m]) =>
+        JSON.stringify(m.Properties.EventSourceArn).includes(queue),
+      );
+      expect(mappings).toHaveLength(1);
+      const mapped = JSON.stringify(mappings[0]?.[1].Properties.FunctionName);
+      expect(mapped).toContain(JSON.stringify({ Ref: aliasId }));
+      expect(mapped).not.toContain(JSON.stringify({ Ref: fn }));
+    }
     const pings = (t: typeof p) =>
       resources(t, 'AWS::Events::Rule').filter(([, r]) => JSON.stringify(r.Properties.Targets).includes('keepWarm'));
     expect(pings(p)).toEqual([]);
@@ -409,10 +417,11 @@ describe('fargate transcoder', () => {
     expect(invokeConfig?.Properties).toMatchObject({ MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 });
 
     expect(() => synthGamma({ provisionedConcurrency: 'two' })).toThrow(/use a whole number of sandboxes/);
-    expect(() => synthGamma({ provisionedConcurrency: '17' })).toThrow(
-      /from 0 to maxConcurrency \(16\).*-c maxConcurrency=N/,
+    // At most the sandboxes both mappings may invoke.
+    expect(() => synthGamma({ provisionedConcurrency: '33' })).toThrow(
+      /from 0 to uploadConcurrency \+ maxConcurrency \(32\).*-c uploadConcurrency=N or -c maxConcurrency=N/,
     );
-    expect(() => synthGamma({ provisionedConcurrency: '20', maxConcurrency: '24' })).not.toThrow();
+    expect(() => synthGamma({ provisionedConcurrency: '40', maxConcurrency: '24' })).not.toThrow();
     expect(() => synthGamma({ provisionedConcurrency: '1', jobRuntime: 'fargate' })).toThrow(
       /provisionedConcurrency is for the transcode function/,
     );
@@ -422,31 +431,39 @@ describe('fargate transcoder', () => {
     expect(() => synthGamma({ ...LOCAL, provisionedConcurrency: '1' })).toThrow(/locally the Lambda agent/);
   });
 
-  it('sets the function’s sandboxes at once, which the chunk plan follows, with -c maxConcurrency', () => {
-    const { pipeline$: p } = synthGamma({ maxConcurrency: '48' });
-    const queue = logicalId(p, 'AWS::SQS::Queue', 'Function/Queue');
-    p.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
-      EventSourceArn: { 'Fn::GetAtt': [queue, 'Arn'] },
-      ScalingConfig: { MaximumConcurrency: 48 },
-    });
+  it('sets the chunks’ and the first jobs’ sandboxes at once apart, with -c maxConcurrency and -c uploadConcurrency', () => {
+    const { pipeline$: p } = synthGamma({ maxConcurrency: '48', uploadConcurrency: '24' });
+    const concurrencyOf = (path: string) => {
+      const queue = logicalId(p, 'AWS::SQS::Queue', path);
+      const [, mapping] =
+        resources(p, 'AWS::Lambda::EventSourceMapping').find(([, m]) =>
+          JSON.stringify(m.Properties.EventSourceArn).includes(queue),
+        ) ?? [];
+      return mapping?.Properties.ScalingConfig.MaximumConcurrency;
+    };
+    expect(concurrencyOf('Function/ChunkQueue')).toBe(48);
+    expect(concurrencyOf('Function/Queue')).toBe(24);
+    // The chunk plan follows the chunks' sandboxes, not the first jobs'.
     const fn = logicalId(p, 'AWS::Lambda::Function', 'Transcode/Function/Function');
     const [, fnDef] = resources(p, 'AWS::Lambda::Function').find(([id]) => id === fn) ?? [];
     expect(fnDef?.Properties.Environment.Variables.CHUNK_PARALLELISM).toBe('48');
 
-    expect(() => synthGamma({ maxConcurrency: 'many' })).toThrow(/maxConcurrency=many: use a whole number/);
-    expect(() => synthGamma({ maxConcurrency: '1' })).toThrow(/maxConcurrency must be a whole number from 2 to 1000/);
-    const elsewhere: Record<string, string>[] = [
-      { jobRuntime: 'fargate' },
-      { chunkWorkers: 'tasks' },
-      { chunkWorkers: 'process' },
-      { transcoder: 'mediaconvert' },
-    ];
-    for (const other of elsewhere) {
-      expect(() => synthGamma({ maxConcurrency: '8', ...other })).toThrow(
-        /maxConcurrency is for the transcode function: deploy with -c transcoder=fargate/,
-      );
+    for (const flag of ['maxConcurrency', 'uploadConcurrency']) {
+      expect(() => synthGamma({ [flag]: 'many' })).toThrow(new RegExp(`${flag}=many: use a whole number`));
+      expect(() => synthGamma({ [flag]: '1' })).toThrow(new RegExp(`^${flag} must be a whole number from 2 to 1000`));
+      const elsewhere: Record<string, string>[] = [
+        { jobRuntime: 'fargate' },
+        { chunkWorkers: 'tasks' },
+        { chunkWorkers: 'process' },
+        { transcoder: 'mediaconvert' },
+      ];
+      for (const other of elsewhere) {
+        expect(() => synthGamma({ [flag]: '8', ...other })).toThrow(
+          new RegExp(`${flag} is for the transcode function: deploy with -c transcoder=fargate`),
+        );
+      }
+      expect(() => synthGamma({ ...LOCAL, [flag]: '8' })).toThrow(new RegExp(`${flag} is for Lambda on AWS`));
     }
-    expect(() => synthGamma({ ...LOCAL, maxConcurrency: '8' })).toThrow(/maxConcurrency is for Lambda on AWS/);
   });
 
   it('builds the image from containers/transcoder for ARM64 with the bundle in place', () => {

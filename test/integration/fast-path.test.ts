@@ -1,9 +1,9 @@
 /**
- * The fast path on this machine: a platform deployed with `-c chunkWorkers=queue`, where every transcode and chunk
- * job goes on the work queue and the transcode function takes them (the Lambda agent plays the function and its
- * event source, scripts/local/lambda-agent.ts), handing a job longer than it takes on to the workers (the local
- * worker service plays the Fargate service).
- * The first job probes and plans, puts the later chunks on the queue and encodes a one-segment first chunk, so the
+ * The fast path on this machine: a platform deployed with `-c chunkWorkers=queue`, where every transcode job goes on
+ * the work queue and every chunk job on the chunk queue, and the transcode function takes both (the Lambda agent
+ * plays the function and its event sources, scripts/local/lambda-agent.ts), handing a job longer than it takes on to
+ * the workers (the local worker service plays the Fargate service).
+ * The first job probes and plans, puts the later chunks on the chunk queue and encodes a one-segment first chunk, so the
  * asset plays before it is ready; chunk jobs read only their byte range of the source. A sandbox killed mid-chunk
  * lets its job come back after the visibility timeout, re-run alone; a job that fails on every receive goes to the
  * dead-letter queue and its asset is errored, never left preparing. Outputs match the single path's.
@@ -125,8 +125,11 @@ describe('the transcode function (chunkWorkers=queue, jobRuntime lambda)', () =>
   it('play before ready, then end ready with the single path’s segment names and continuous timestamps', async () => {
     const { assetId } = await upload();
     await expectPlayableBeforeReady(assetId, SECONDS);
-    // One job per chunk, each taken once: the first job (chunk 0) and one per later chunk.
+    // One job per chunk, each taken once: the first job (chunk 0) and one per later chunk. The first job came from
+    // the work queue and the chunk jobs from the chunk queue, whose own mapping keeps them from new uploads' sandboxes.
     expect(takenChunks(assetId).sort()).toEqual(CHUNKS);
+    const taken = runners.taken.filter((j) => j.assetId === assetId).sort((a, b) => a.chunk - b.chunk);
+    expect(taken.map((j) => j.queue)).toEqual(['work', 'chunk', 'chunk']);
     await expectSinglePassStructure(output(), assetId);
   });
 

@@ -19,13 +19,15 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
+import type { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { EXIT } from '../../containers/transcoder/src/job-process.js';
-import { type SqsRecord, serveInvocations } from '../../containers/transcoder/src/lambda-runtime.js';
+import { queueUrlOf, type SqsRecord, serveInvocations } from '../../containers/transcoder/src/lambda-runtime.js';
 import { clearSandbox } from '../../containers/transcoder/src/sandbox.js';
 import type { PreparedSource } from '../../containers/transcoder/src/source.js';
 import { fanOutChunks } from '../../containers/transcoder/src/strategies/chunk-fan-out.js';
 import { holdMessage, RunnerBroken, runTaken, type Verdict } from '../../containers/transcoder/src/worker.js';
+import { SqsWorkQueueRunner } from '../../lambdas/core/adapters/sqs-work-queue.js';
 import type { TranscodeJob } from '../../lambdas/core/ports.js';
 import { followJobLog, type TakenJob } from '../../scripts/local/worker-service.js';
 
@@ -542,6 +544,45 @@ describe('node installed execute-only (the Dockerfile), as the function runs it:
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('the function’s two queues: uploads’ first jobs apart from chunk jobs', () => {
+  const WORK = 'https://sqs.us-east-1.amazonaws.com/123456789012/Gamma-Work';
+  const CHUNKS = 'https://sqs.us-east-1.amazonaws.com/123456789012/Gamma-Chunks';
+
+  it('puts chunk jobs on the chunk queue and every other job on the work queue', async () => {
+    const sent: { QueueUrl?: string; MessageBody?: string }[] = [];
+    const sqs = {
+      send: async (command: SendMessageCommand) => {
+        sent.push(command.input);
+        return { MessageId: `m${sent.length}` };
+      },
+    };
+    const runner = new SqsWorkQueueRunner(sqs as unknown as SQSClient, WORK, CHUNKS);
+    await runner.start({ ...job('a1'), chunk: { index: 2 } });
+    await runner.start(job('a1'));
+    await runner.start({ ...job('a1'), mode: 'master' });
+    expect(sent.map((m) => [m.QueueUrl, JSON.parse(m.MessageBody ?? '{}').chunk?.index])).toEqual([
+      [CHUNKS, 2],
+      [WORK, undefined],
+      [WORK, undefined],
+    ]);
+    // Without a chunk queue (the Fargate workers), chunk jobs go on the work queue with the rest.
+    sent.length = 0;
+    await new SqsWorkQueueRunner(sqs as unknown as SQSClient, WORK).start({ ...job('a1'), chunk: { index: 1 } });
+    expect(sent.map((m) => m.QueueUrl)).toEqual([WORK]);
+  });
+
+  it('changes a message’s visibility on the queue it came from, and refuses one from neither', () => {
+    const from = (arn?: string) => ({ ...record('m1', '{}'), eventSourceARN: arn });
+    expect(queueUrlOf(from('arn:aws:sqs:us-east-1:123456789012:Gamma-Chunks'), [WORK, CHUNKS])).toBe(CHUNKS);
+    expect(queueUrlOf(from('arn:aws:sqs:us-east-1:123456789012:Gamma-Work'), [WORK, CHUNKS])).toBe(WORK);
+    // A queue whose name only ends like one of them is another queue.
+    expect(() => queueUrlOf(from('arn:aws:sqs:us-east-1:123456789012:Other-Gamma-Work'), [WORK, CHUNKS])).toThrow(
+      /came from arn:aws:sqs:.*Other-Gamma-Work: not one of/,
+    );
+    expect(() => queueUrlOf(from(undefined), [WORK, CHUNKS])).toThrow(/came from no queue named/);
   });
 });
 

@@ -8,21 +8,22 @@ import { tmpdir } from 'node:os';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { ChangeMessageVisibilityCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { optional, required } from '../../../lambdas/core/env.js';
-import { type SqsRecord, serveInvocations } from './lambda-runtime.js';
+import { queueUrlOf, type SqsRecord, serveInvocations } from './lambda-runtime.js';
 import { clearSandbox } from './sandbox.js';
 import { jobRunner, queueClient, runTaken } from './worker.js';
 
 /**
- * The transcode function (jobRuntime 'lambda', lambda-runtime.ts): takes the work queue's jobs as Lambda invokes it,
- * in a job process as a worker does; hands a job too long for it to the Fargate workers' queue; clears the sandbox
- * after each invocation. The local stand-in (scripts/local/lambda-agent.ts) is not alone under its user, so there
+ * The transcode function (jobRuntime 'lambda', lambda-runtime.ts): takes the work and chunk queues' jobs as Lambda
+ * invokes it, in a job process as a worker does; hands a job too long for it to the Fargate workers' queue; clears
+ * the sandbox after each invocation. The local stand-in (scripts/local/lambda-agent.ts) is not alone under its user, so there
  * only this process's own are swept (its descendants and its process group).
  */
 export async function runFunction(runtimeApi: string, serviceName: string): Promise<number> {
   const logger = new Logger({ serviceName });
   refuseDumpableRuntime();
   const sqs = queueClient();
-  const queueUrl = required('WORK_QUEUE_URL');
+  // Uploads' first jobs and work on ready assets come from the work queue, chunk jobs from the chunk queue.
+  const queueUrls = [required('WORK_QUEUE_URL'), required('CHUNK_QUEUE_URL')];
   const handoffQueueUrl = required('HANDOFF_QUEUE_URL');
   const visibility = Number(required('WORK_VISIBILITY_SECONDS'));
   // One user for everything here: the tools cannot be started as another (the image's MEDIA_TOOL_USER is for tasks).
@@ -32,7 +33,7 @@ export async function runFunction(runtimeApi: string, serviceName: string): Prom
   const setVisibility = (record: SqsRecord, seconds: number) =>
     sqs.send(
       new ChangeMessageVisibilityCommand({
-        ...{ QueueUrl: queueUrl, ReceiptHandle: record.receiptHandle, VisibilityTimeout: seconds },
+        ...{ QueueUrl: queueUrlOf(record, queueUrls), ReceiptHandle: record.receiptHandle, VisibilityTimeout: seconds },
       }),
     );
   try {

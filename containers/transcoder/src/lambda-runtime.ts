@@ -27,6 +27,24 @@ export interface SqsRecord {
   receiptHandle: string;
   body: string;
   attributes?: { ApproximateReceiveCount?: string };
+  /** The queue's ARN: the function takes two (its work queue and its chunk queue), each with its own event source. */
+  eventSourceARN?: string;
+}
+
+/**
+ * The URL of the queue `record` came from, among `queueUrls`: the one whose name ends its ARN (a queue's URL and ARN
+ * both end with its name). Its receipt handle is only good on that queue, so one from neither is refused, not tried
+ * on the first.
+ */
+export function queueUrlOf(record: SqsRecord, queueUrls: readonly string[]): string {
+  const name = record.eventSourceARN?.split(':').pop();
+  const url = queueUrls.find((u) => name !== undefined && u.split('/').pop() === name);
+  if (!url) {
+    throw new Error(
+      `Message ${record.messageId} came from ${record.eventSourceARN ?? 'no queue named'}: not one of ${queueUrls.join(', ')}`,
+    );
+  }
+  return url;
 }
 
 export interface FunctionDeps {

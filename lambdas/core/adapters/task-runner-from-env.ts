@@ -1,5 +1,5 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { envFor } from '../env.js';
+import { envFor, optional } from '../env.js';
 import type { TranscodeRunner } from '../ports.js';
 import { ecsClient } from './clients.js';
 import { FargateRunner } from './ecs-runner.js';
@@ -18,7 +18,7 @@ export function taskRunnerFromEnv(kind: TaskRunnerKind): TranscodeRunner {
     // The resolved endpoint (the region's, or AWS_ENDPOINT_URL locally), not the queue URL's host: the emulator
     // names its queues `localhost` while the platform reaches it at 127.0.0.1, and the SDK warned on every call.
     const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
-    return new SqsWorkQueueRunner(sqs, envFor('queueRunner').WORK_QUEUE_URL);
+    return new SqsWorkQueueRunner(sqs, envFor('queueRunner').WORK_QUEUE_URL, optional('CHUNK_QUEUE_URL'));
   }
   const env = envFor('fargateRunner');
   const list = (value: string) =>

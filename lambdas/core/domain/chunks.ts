@@ -229,13 +229,15 @@ export const CHUNK_TASK_DEFAULTS = { tasks: 16, minChunkSeconds: 60 } as const;
 export const QUEUE_WORKER_DEFAULTS = { maxWorkers: 32, minChunkSeconds: 12, firstChunkSegments: 1 } as const;
 
 /**
- * The transcode function (queue jobs on Lambda, the default on AWS): sandboxes at once at most, which the chunk plan
- * follows (a chunk per sandbox), and the most source one job takes on. Every sandbox a source opens starts cold and
- * Lambda bills the start, so more sandboxes make a source ready sooner for more: in the model on the bench run of
- * 2026-12-06, a 10-minute source on 16 is ready in 25 s for 0.088× MediaConvert's basic price, on 32 in 20 s for
- * 0.111× (README, How fast). `-c maxConcurrency` sets it.
+ * The transcode function (queue jobs on Lambda, the default on AWS): chunk jobs at once at most, which the chunk plan
+ * follows (a chunk per sandbox); the uploads' first jobs (and work on ready assets) at once at most, on an event
+ * source of their own so a long source's chunks never hold every sandbox a new upload needs; and the most source one
+ * job takes on. Every sandbox a source opens starts cold and Lambda bills the start, so more chunk sandboxes make a
+ * source ready sooner for more: in the model on the bench run of 2026-12-06, a 10-minute source on 16 is ready in
+ * 25 s for 0.088× MediaConvert's basic price, on 32 in 20 s for 0.111× (README, How fast). `-c maxConcurrency` and
+ * `-c uploadConcurrency` set them.
  */
-export const FUNCTION_DEFAULTS = { maxConcurrency: 16, handoffAfterSeconds: 600 } as const;
+export const FUNCTION_DEFAULTS = { maxConcurrency: 16, uploadConcurrency: 16, handoffAfterSeconds: 600 } as const;
 
 /** The chunk the first task encodes itself (it also plans, cuts the audio and the images). */
 export const FIRST_CHUNK = 0;
