@@ -314,9 +314,11 @@ const sandboxStartS = (m: Measured, c: Constants) => c.lambdaColdStartS + onWork
 /**
  * The transcode function (jobRuntime 'lambda', the default on AWS): the queue path's jobs on 6-vCPU sandboxes. The
  * first job finds the sandbox the keep-warm ping keeps (`firstPlayableColdS`: when it does not). The chunk jobs need
- * a sandbox each: the event source opens five at once and five more a second (300 a minute) up to `workers` (its
- * maximum concurrency, which the plan's chunk count follows), counted from when the chunk jobs are sent, each new one
- * started cold; a chunk job takes the first sandbox free (a new one, or one that finished its chunk).
+ * a sandbox each: the chunk queue's event source (its own, beside the first jobs') opens five at once and five more a
+ * second (300 a minute) up to `workers` (its maximum concurrency, which the plan's chunk count follows), counted from
+ * when the chunk jobs are sent, each new one started cold, except that its first invocation takes the first job's
+ * sandbox warm where that is free sooner (Lambda gives an invocation an idle sandbox of the function, whichever event
+ * source sends it); a chunk job takes the first sandbox free (a new one, or one that finished its chunk).
  */
 export function functionModel(m: Measured, sourceS: number, workers: number, c: Constants = AWS): FunctionModelRow {
   const f = asFunction(c);
@@ -336,12 +338,13 @@ export function functionModel(m: Measured, sourceS: number, workers: number, c: 
   const perS = c.lambdaScalePerMinute / 60;
   const sends = Math.ceil(Math.ceil(later.length / 10) / c.sendConcurrency) * c.writeS;
   const sentS = q.plannedS + sends;
-  // Sandbox j (0: the first job's, kept warm) opens this long after the upload: the event source scales on the
-  // backlog, which the chunk jobs make once sent.
-  const opensAt = (j: number) => sentS + Math.max(0, (j - (c.lambdaStartConcurrency - 1)) / perS);
-  // Each sandbox free from: the first once chunk 0 is published; the others once opened and started.
-  const slots = Math.min(workers, chunks.length);
-  const freeAt = Array.from({ length: slots }, (_, j) => (j === 0 ? q.firstPlayableS : opensAt(j) + cold));
+  // The chunk queue's sandbox j opens this long after the upload: its event source scales on the backlog, which the
+  // chunk jobs make once sent.
+  const opensAt = (j: number) => sentS + Math.max(0, (j - c.lambdaStartConcurrency + 1) / perS);
+  // Each free from once opened and started; the first may be the first job's, warm once chunk 0 is published.
+  const slots = Math.min(workers, later.length);
+  const firstWarm = q.firstPlayableS < opensAt(0) + cold;
+  const freeAt = Array.from({ length: slots }, (_, j) => (j === 0 && firstWarm ? q.firstPlayableS : opensAt(j) + cold));
   let encodedS = 0;
   const used = new Set<number>();
   for (const chunk of later) {
@@ -349,7 +352,7 @@ export function functionModel(m: Measured, sourceS: number, workers: number, c: 
     const start = Math.max(sentS, freeAt[j] as number);
     freeAt[j] = start + chunkJobSeconds(m, f, chunk.durationSeconds);
     encodedS = Math.max(encodedS, freeAt[j] as number);
-    if (j > 0) used.add(j);
+    if (j > 0 || !firstWarm) used.add(j);
   }
   // A sandbox that finished its chunk takes the next one warm: only the sandboxes used were started.
   const coldStarts = used.size;

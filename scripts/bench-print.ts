@@ -117,7 +117,7 @@ export function printAll(r: BenchResults): void {
     console.log(
       `Gamma's CPU over the bare command's run just before it (overhead_cpu_ratio, the median of ${pairs.length}): ` +
         `${overhead.toFixed(3)}× (target ≤ ${TARGETS.overhead}×), ${gamma.jobs} job(s) on ${gamma.workers} local ` +
-        `sandboxes or workers; Gamma / bare CPU-s: ${each.join('; ')}`,
+        `workers or chunk sandboxes; Gamma / bare CPU-s: ${each.join('; ')}`,
     );
     const split = gamma.split;
     if (split) {
@@ -158,7 +158,7 @@ export function printAll(r: BenchResults): void {
       `"workers" is its maximum concurrency; a cold start ${AWS.lambdaColdStartS} s stated). Beside it: Fargate queue ` +
       `workers (${AWS.vcpu} vCPU, all running) and chunk tasks (${AWS.taskVcpu} vCPU). Measured locally: ` +
       (gamma
-        ? `${sourceSeconds}s source on ${gamma.workers} local sandboxes/workers (${r.chunkWorkers}): first playable ` +
+        ? `${sourceSeconds}s source on ${gamma.workers} local workers or chunk sandboxes (${r.chunkWorkers}): first playable ` +
           `${gamma.firstPlayable.toFixed(1)} s, ready ${gamma.ready.toFixed(1)} s`
         : 'not run (--no-platform)'),
   );

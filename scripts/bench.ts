@@ -42,6 +42,7 @@ const { values: flags } = parseArgs({
     'no-platform': { type: 'boolean', default: false },
     // How the local platform is deployed: `queue` (the default on AWS) runs the jobs on the local worker service.
     'chunk-workers': { type: 'string', default: 'queue' },
+    // Local queue workers, or the transcode function's sandboxes for chunks (one more takes the first jobs).
     workers: { type: 'string', default: '2' },
     // How many times the bare command and Gamma are measured one after the other (overhead_cpu_ratio is the median).
     repeat: { type: 'string', default: '3' },

@@ -91,7 +91,10 @@ export const ENV = {
   CHUNK_MIN_SECONDS: 'CHUNK_MIN_SECONDS',
   /** Per-task input of a chunk task (container override): which chunk of the asset's recorded plan it encodes. */
   CHUNK_INDEX: 'CHUNK_INDEX',
-  /** SQS work queue of transcode and chunk jobs, taken by the queue workers (CHUNK_WORKERS=queue). */
+  /**
+   * SQS work queue of transcode jobs, taken by the queue workers (CHUNK_WORKERS=queue) or the transcode function; the
+   * workers' holds their chunk jobs too (the function's go on CHUNK_QUEUE_URL).
+   */
   WORK_QUEUE_URL: 'WORK_QUEUE_URL',
   /**
    * Set on the transcode function only: the queue its jobs put their chunk jobs on, which Lambda takes with an event

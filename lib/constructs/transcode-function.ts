@@ -162,7 +162,7 @@ export class TranscodeFunction extends Construct {
       memorySize,
       ephemeralStorageSize: Size.mebibytes(10_240),
       timeout: FUNCTION_TIMEOUT,
-      description: 'Runs transcode and chunk jobs from the work queue; hands longer ones to the Fargate workers',
+      description: 'Runs transcode jobs and chunk jobs from its two queues; hands longer ones to the Fargate workers',
       loggingFormat: lambda.LoggingFormat.JSON,
       logGroup: new logs.LogGroup(this, 'Logs', {
         retention: logs.RetentionDays.ONE_MONTH,

@@ -4,8 +4,8 @@
  * Each sandbox is the container's entry point (the bundle the Dockerfile copies) started as a local process with the
  * function's configured environment and AWS_LAMBDA_RUNTIME_API pointing at a Runtime API served here, so the image's
  * own loop (containers/transcoder/src/lambda-runtime.ts) takes the invocations. The mappings' part, one for each of
- * the function's queues (its work queue and its chunk queue, `concurrency` sandboxes each): take one message at a
- * time, invoke an idle sandbox with it as an SQS event, delete what the answer does not list in `batchItemFailures`,
+ * the function's queues (its work queue, `uploadConcurrency` sandboxes, and its chunk queue, `concurrency`): take one
+ * message at a time, invoke an idle sandbox with it as an SQS event, delete what the answer does not list in `batchItemFailures`,
  * and leave the rest to the queue. A sandbox that dies (or passes the function's
  * timeout, and is killed as Lambda kills it) fails its invocation; the next invocation starts a new one.
  *
@@ -32,13 +32,15 @@ export interface LambdaAgentOptions {
   baseEnv: Record<string, string>;
   /** Where each sandbox gets its own /tmp, removed when it ends. */
   scratch: Scratch;
-  /** Sandboxes at once for each queue (each mapping's maximum concurrency on this machine). @default 2 */
+  /** Sandboxes at once for chunk jobs (the chunk queue's mapping's maximum concurrency on this machine). @default 2 */
   concurrency?: number;
+  /**
+   * Sandboxes at once for the work queue's jobs (uploads' first jobs). One: on this machine's cores a second would
+   * only share them, and a first job is short (its first segment, or a short source whole). @default 1
+   */
+  uploadConcurrency?: number;
   log?: (line: string) => void;
 }
-
-/** The function's queues, each taken by a mapping of its own (TranscodeFunction): what the agent reads them from. */
-const FUNCTION_QUEUES = { work: 'WORK_QUEUE_URL', chunk: 'CHUNK_QUEUE_URL' } as const;
 
 /** One mapping: the queue it takes (as `TakenJob.queue` names it) and its URL. */
 interface EventSource {
@@ -84,10 +86,15 @@ export class LocalTranscodeFunction extends LocalJobRunners<Sandbox> {
     );
     this.env = { ...(config.Environment?.Variables ?? {}) };
     this.timeoutMs = (config.Timeout ?? 900) * 1000;
-    for (const [queue, name] of Object.entries(FUNCTION_QUEUES)) {
-      const url = this.env[name];
-      if (!url) throw new Error(`The function ${this.options.functionName} names no ${name}`);
-      for (let slot = 0; slot < (this.options.concurrency ?? 2); slot++) this.loops.push(this.serve({ queue, url }));
+    // The function's queues, each taken by a mapping of its own (TranscodeFunction).
+    const mappings = [
+      { queue: 'work', variable: 'WORK_QUEUE_URL', slots: this.options.uploadConcurrency ?? 1 },
+      { queue: 'chunk', variable: 'CHUNK_QUEUE_URL', slots: this.options.concurrency ?? 2 },
+    ];
+    for (const { queue, variable, slots } of mappings) {
+      const url = this.env[variable];
+      if (!url) throw new Error(`The function ${this.options.functionName} names no ${variable}`);
+      for (let slot = 0; slot < slots; slot++) this.loops.push(this.serve({ queue, url }));
     }
   }
 
@@ -172,7 +179,7 @@ export class LocalTranscodeFunction extends LocalJobRunners<Sandbox> {
       attributes: m.Attributes ?? {},
       messageAttributes: {},
       eventSource: 'aws:sqs',
-      eventSourceARN: `arn:aws:sqs:${region}:000000000000:${queueUrl.split('/').pop()}`,
+      eventSourceARN: `arn:aws:sqs:${region}:000000000000:${queueUrl.replace(/\/+$/, '').split('/').pop()}`,
       awsRegion: region,
     };
   }

@@ -65,8 +65,9 @@ export interface PlatformOptions {
    */
   chunkWorkers?: ChunkWorkers;
   /**
-   * With `queue`: where its jobs run. `lambda` plays the transcode function (`concurrency` sandboxes) beside the
-   * worker service, which takes the jobs the function hands off; `fargate`, the worker service alone.
+   * With `queue`: where its jobs run. `lambda` plays the transcode function (`concurrency` sandboxes for chunks, one
+   * for uploads' first jobs) beside the worker service, which takes the jobs the function hands off; `fargate`, the
+   * worker service alone.
    * @default 'lambda', as on AWS
    */
   jobRuntime?: JobRuntime;

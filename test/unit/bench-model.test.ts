@@ -179,6 +179,13 @@ describe('the transcode function (the default)', () => {
     expect(few.readyS).toBeGreaterThan((600 * 1.2) / (AWS.lambdaVcpu * AWS.parallelEfficiency) / 4);
     // The first job's sandbox is free again before new ones have started: it takes chunk 1, two more start cold.
     expect(few.coldStarts).toBe(2);
+    // The chunks have their own event source: with more chunks than sandboxes (2 h on 4), four chunk jobs run at
+    // once beside the first job, the first job's sandbox taking a chunk once free; a first segment slow enough that
+    // new sandboxes are up before it leaves them all cold (four), never more than the chunk queue's maximum.
+    expect(functionModel(measured, 7200, 4).coldStarts).toBe(3);
+    const slowFirst = { ...measured, firstSegmentCpuS: 60 };
+    expect(functionModel(slowFirst, 7200, 4).coldStarts).toBe(4);
+    expect(functionModel(slowFirst, 600, 4).coldStarts).toBe(3); // three later chunks, three sandboxes
     // One sandbox: its chunks one after another, none longer than the function takes on (10 minutes).
     const one = functionModel(measured, 7200, 1);
     expect(one.coldStarts).toBe(0);

@@ -37,12 +37,18 @@ const job = (assetId: string): TranscodeJob => ({
   source: { bucket: 'ingest', key: `uploads/${assetId}` },
   outputBucket: 'output',
 });
-const record = (id: string, body: string): SqsRecord => ({
+/** The function's two queues, as its environment names them. */
+const WORK = 'https://sqs.us-east-1.amazonaws.com/123456789012/Gamma-Work';
+const CHUNKS = 'https://sqs.us-east-1.amazonaws.com/123456789012/Gamma-Chunks';
+const record = (id: string, body: string, queue = 'Gamma-Work'): SqsRecord => ({
   messageId: id,
   receiptHandle: `r-${id}`,
   body,
   attributes: { ApproximateReceiveCount: '1' },
+  eventSourceARN: `arn:aws:sqs:us-east-1:123456789012:${queue}`,
 });
+/** The queue a visibility change went to, by its name. */
+const on = (queueUrl: string) => `on ${queueUrl.split('/').pop()}`;
 
 describe('a taken job’s verdict (runTaken, shared by the worker and the function)', () => {
   const verdict = (code: number | Error, body = JSON.stringify(job('a1')), refusal?: string) =>
@@ -233,9 +239,10 @@ describe('the Runtime API loop (serveInvocations)', () => {
         }
         return verdicts[r.messageId] ?? 'delete';
       },
-      retryNow: async (r) => void log.push(`retry ${r.receiptHandle}`),
-      extend: async (r) => {
-        log.push(`extend ${r.receiptHandle}`);
+      queueUrls: [WORK, CHUNKS],
+      retryNow: async (r, queueUrl) => void log.push(`retry ${r.receiptHandle} ${on(queueUrl)}`),
+      extend: async (r, queueUrl) => {
+        log.push(`extend ${r.receiptHandle} ${on(queueUrl)}`);
         if (opts.extendMs === undefined) return;
         await new Promise((resolve) => setTimeout(resolve, opts.extendMs));
         log.push(`extended ${r.receiptHandle}`);
@@ -278,7 +285,7 @@ describe('the Runtime API loop (serveInvocations)', () => {
       'between',
       'run ok',
       'run bad',
-      'retry r-bad',
+      'retry r-bad on Gamma-Work',
       'run long',
       'handoff {"assetId":"x"}',
       'run junk',
@@ -291,7 +298,7 @@ describe('the Runtime API loop (serveInvocations)', () => {
   it('fails a job it could not hand off, so it comes back', async () => {
     const log = await serve([{ Records: [record('long', '{}')] }], { long: 'handoff' }, { handOffFails: true });
     expect(api.answers[0]?.body).toEqual({ batchItemFailures: [{ itemIdentifier: 'long' }] });
-    expect(log).toContain('retry r-long');
+    expect(log).toContain('retry r-long on Gamma-Work');
   });
 
   it('answers the keep-warm ping at once, running nothing', async () => {
@@ -323,7 +330,14 @@ describe('the Runtime API loop (serveInvocations)', () => {
     const cleared = vi.spyOn(globalThis, 'clearInterval');
     // The beat at 40 ms extends until 190 ms (the beats meanwhile are skipped); the job fails at 60 ms.
     const log = await serve([{ Records: [record('bad', '{}')] }], { bad: 'retry' }, { runMs: 60, extendMs: 150 });
-    expect(log).toEqual(['between', 'run bad', 'extend r-bad', 'extended r-bad', 'retry r-bad', 'between']);
+    expect(log).toEqual([
+      'between',
+      'run bad',
+      'extend r-bad on Gamma-Work',
+      'extended r-bad',
+      'retry r-bad on Gamma-Work',
+      'between',
+    ]);
     // Every interval it started (the heartbeat) was cleared.
     const started = set.mock.results.map((r) => r.value);
     expect(started.length).toBeGreaterThan(0);
@@ -338,6 +352,21 @@ describe('the Runtime API loop (serveInvocations)', () => {
     expect(api.answers).toEqual([
       { id: 'req-1', kind: 'error', body: expect.objectContaining({ errorType: 'RunnerBroken' }) },
     ]);
+  });
+
+  it('holds and retries a chunk job on the chunk queue it came from', async () => {
+    const log = await serve([{ Records: [record('c1', '{}', 'Gamma-Chunks')] }], { c1: 'retry' }, { runMs: 60 });
+    expect(log).toEqual(['between', 'run c1', 'extend r-c1 on Gamma-Chunks', 'retry r-c1 on Gamma-Chunks', 'between']);
+  });
+
+  it('fails, running nothing, an invocation with a record from neither of its queues', async () => {
+    const event = { Records: [record('ok', '{}'), record('stray', '{}', 'Other')] };
+    const log = await serve([event, { Records: [record('next', '{}')] }], {});
+    expect(api.answers.map((a) => a.kind)).toEqual(['error', 'response']);
+    expect(api.answers[0]?.body).toMatchObject({
+      errorMessage: expect.stringMatching(/stray came from arn:aws:sqs:.*:Other: the transcode function takes/),
+    });
+    expect(log).toEqual(['between', 'run next', 'between']);
   });
 
   it('reports an event that is not from its queue as the invocation’s error, and takes the next', async () => {
@@ -548,9 +577,6 @@ describe('node installed execute-only (the Dockerfile), as the function runs it:
 });
 
 describe('the function’s two queues: uploads’ first jobs apart from chunk jobs', () => {
-  const WORK = 'https://sqs.us-east-1.amazonaws.com/123456789012/Gamma-Work';
-  const CHUNKS = 'https://sqs.us-east-1.amazonaws.com/123456789012/Gamma-Chunks';
-
   it('puts chunk jobs on the chunk queue and every other job on the work queue', async () => {
     const sent: { QueueUrl?: string; MessageBody?: string }[] = [];
     const sqs = {
@@ -580,9 +606,15 @@ describe('the function’s two queues: uploads’ first jobs apart from chunk jo
     expect(queueUrlOf(from('arn:aws:sqs:us-east-1:123456789012:Gamma-Work'), [WORK, CHUNKS])).toBe(WORK);
     // A queue whose name only ends like one of them is another queue.
     expect(() => queueUrlOf(from('arn:aws:sqs:us-east-1:123456789012:Other-Gamma-Work'), [WORK, CHUNKS])).toThrow(
-      /came from arn:aws:sqs:.*Other-Gamma-Work: not one of/,
+      /came from arn:aws:sqs:.*Other-Gamma-Work: the transcode function takes/,
     );
     expect(() => queueUrlOf(from(undefined), [WORK, CHUNKS])).toThrow(/came from no queue named/);
+    // The emulator's URLs (the local agent's records name the queue as on AWS), with or without a trailing slash.
+    const local = ['http://localhost:4566/000000000000/Gamma-Work/', 'http://localhost:4566/000000000000/Gamma-Chunks'];
+    expect(queueUrlOf(from('arn:aws:sqs:us-east-1:000000000000:Gamma-Work'), local)).toBe(local[0]);
+    expect(queueUrlOf(from('arn:aws:sqs:us-east-1:000000000000:Gamma-Chunks'), local)).toBe(local[1]);
+    // An ARN with no name matches no queue, not the first whose URL ends with a slash.
+    expect(() => queueUrlOf(from('arn:aws:sqs:us-east-1:000000000000:'), local)).toThrow(/came from arn/);
   });
 });
 

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { ChangeMessageVisibilityCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { optional, required } from '../../../lambdas/core/env.js';
-import { queueUrlOf, type SqsRecord, serveInvocations } from './lambda-runtime.js';
+import { type SqsRecord, serveInvocations } from './lambda-runtime.js';
 import { clearSandbox } from './sandbox.js';
 import { jobRunner, queueClient, runTaken } from './worker.js';
 
@@ -30,10 +30,10 @@ export async function runFunction(runtimeApi: string, serviceName: string): Prom
   const env = { ...process.env, MEDIA_TOOL_USER: '' };
   const { runJob, close, jobProcess } = jobRunner({ env });
   const kept = () => jobProcess?.current();
-  const setVisibility = (record: SqsRecord, seconds: number) =>
+  const setVisibility = (record: SqsRecord, queueUrl: string, seconds: number) =>
     sqs.send(
       new ChangeMessageVisibilityCommand({
-        ...{ QueueUrl: queueUrlOf(record, queueUrls), ReceiptHandle: record.receiptHandle, VisibilityTimeout: seconds },
+        ...{ QueueUrl: queueUrl, ReceiptHandle: record.receiptHandle, VisibilityTimeout: seconds },
       }),
     );
   try {
@@ -49,8 +49,9 @@ export async function runFunction(runtimeApi: string, serviceName: string): Prom
             receiveCount: Number(record.attributes?.ApproximateReceiveCount ?? 1),
           },
         ),
-      retryNow: async (record) => void (await setVisibility(record, 0)),
-      extend: async (record) => void (await setVisibility(record, visibility)),
+      queueUrls,
+      retryNow: async (record, queueUrl) => void (await setVisibility(record, queueUrl, 0)),
+      extend: async (record, queueUrl) => void (await setVisibility(record, queueUrl, visibility)),
       heartbeatMs: (visibility * 1000) / 3,
       stopJob: () => jobProcess?.kill(),
       handOff: async (record) => {

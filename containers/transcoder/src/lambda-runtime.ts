@@ -38,10 +38,11 @@ export interface SqsRecord {
  */
 export function queueUrlOf(record: SqsRecord, queueUrls: readonly string[]): string {
   const name = record.eventSourceARN?.split(':').pop();
-  const url = queueUrls.find((u) => name !== undefined && u.split('/').pop() === name);
+  const url = name ? queueUrls.find((u) => u.replace(/\/+$/, '').split('/').pop() === name) : undefined;
   if (!url) {
-    throw new Error(
-      `Message ${record.messageId} came from ${record.eventSourceARN ?? 'no queue named'}: not one of ${queueUrls.join(', ')}`,
+    throw new TypeError(
+      `Message ${record.messageId} came from ${record.eventSourceARN || 'no queue named'}: ` +
+        `the transcode function takes ${queueUrls.join(' and ')}`,
     );
   }
   return url;
@@ -53,16 +54,18 @@ export interface FunctionDeps {
   logger: Logger;
   /** Runs the job a record carries to its verdict (worker.ts `runTaken`); never rejects. */
   runRecord: (record: SqsRecord) => Promise<Verdict>;
-  /** Makes a failed record visible again now (ChangeMessageVisibility 0). */
-  retryNow: (record: SqsRecord) => Promise<void>;
+  /** The queues its event sources take (the work queue, the chunk queue): each record must name one of them. */
+  queueUrls: readonly string[];
+  /** Makes a failed record visible again now (ChangeMessageVisibility 0 on `queueUrl`, the record's). */
+  retryNow: (record: SqsRecord, queueUrl: string) => Promise<void>;
   /** Sends a record's body, as it came, to the Fargate workers' queue. */
   handOff: (record: SqsRecord) => Promise<void>;
   /** Clears what jobs may have left (sandbox.ts): at start, and after each answer, before the next `next`. */
   between: () => Promise<void>;
   /** Stops the running job at once (its job process killed): the invocation's deadline is near. */
   stopJob: () => void;
-  /** Extends a running record's visibility (ChangeMessageVisibility), every `heartbeatMs`. */
-  extend: (record: SqsRecord) => Promise<void>;
+  /** Extends a running record's visibility (ChangeMessageVisibility on `queueUrl`), every `heartbeatMs`. */
+  extend: (record: SqsRecord, queueUrl: string) => Promise<void>;
   heartbeatMs: number;
   /** Stops asking for invocations once true (tests; Lambda itself ends a sandbox with SIGKILL). */
   stopping?: () => boolean;
@@ -116,8 +119,10 @@ export async function serveInvocations(deps: FunctionDeps): Promise<number> {
 const DEADLINE_MARGIN_MS = 60_000;
 
 async function invoke(deps: FunctionDeps, records: SqsRecord[], deadline: number | undefined) {
+  // Every record's queue first: one from neither fails the invocation before any job runs without its heartbeat.
+  const taken = records.map((record) => ({ record, queueUrl: queueUrlOf(record, deps.queueUrls) }));
   const failed: string[] = [];
-  for (const record of records) {
+  for (const { record, queueUrl } of taken) {
     let overtime = false;
     const guard =
       deadline === undefined
@@ -134,7 +139,7 @@ async function invoke(deps: FunctionDeps, records: SqsRecord[], deadline: number
           );
     // Held while it runs (the workers do the same): a job is never visible to another sandbox meanwhile.
     const hold = holdMessage(
-      () => deps.extend(record),
+      () => deps.extend(record, queueUrl),
       deps.heartbeatMs,
       (error) => deps.logger.warn('Could not extend a job', { messageId: record.messageId, error: error as Error }),
     );
@@ -146,13 +151,13 @@ async function invoke(deps: FunctionDeps, records: SqsRecord[], deadline: number
       await hold.release();
     }
     if (overtime) verdict = 'handoff';
-    if (!(await settle(deps, record, verdict))) failed.push(record.messageId);
+    if (!(await settle(deps, record, queueUrl, verdict))) failed.push(record.messageId);
   }
   return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
 }
 
 /** Applies a verdict; true when the message may be deleted. */
-async function settle(deps: FunctionDeps, record: SqsRecord, verdict: Verdict): Promise<boolean> {
+async function settle(deps: FunctionDeps, record: SqsRecord, queueUrl: string, verdict: Verdict): Promise<boolean> {
   const warn = (what: string) => (error: unknown) =>
     deps.logger.warn(what, { messageId: record.messageId, error: error as Error });
   if (verdict === 'delete') return true;
@@ -165,7 +170,8 @@ async function settle(deps: FunctionDeps, record: SqsRecord, verdict: Verdict): 
       verdict = 'retry';
     }
   }
-  if (verdict === 'retry') await deps.retryNow(record).catch(warn('Could not make a failed job visible again'));
+  if (verdict === 'retry')
+    await deps.retryNow(record, queueUrl).catch(warn('Could not make a failed job visible again'));
   return false;
 }
 
@@ -181,7 +187,7 @@ function recordsOf(body: string): SqsRecord[] {
   const event = JSON.parse(body) as { Records?: unknown };
   const records = Array.isArray(event.Records) ? (event.Records as Partial<SqsRecord>[]) : undefined;
   if (!records?.every((r) => typeof r.messageId === 'string' && typeof r.receiptHandle === 'string')) {
-    throw new TypeError('The transcode function takes only SQS events from its work queue');
+    throw new TypeError('The transcode function takes only SQS events from its work and chunk queues');
   }
   return records as SqsRecord[];
 }
