@@ -40,9 +40,13 @@ export interface LocalRun {
   split?: { tools: number; jobProcesses: number; workers: number };
 }
 
-/** A run of the bare command (its CPU seconds) and the Gamma run right after it. */
+/**
+ * A Gamma run and the bare command's runs just before and after it (their CPU seconds): `bare` is their mean, so a
+ * machine whose speed drifts between commands weighs on both sides alike.
+ */
 export interface OverheadPair {
   bare: number;
+  bareRuns: [before: number, after: number];
   gamma: LocalRun;
 }
 
@@ -55,7 +59,7 @@ export interface BenchResults {
   ladderOnly: Timing;
   naive: Timing;
   steps: Awaited<ReturnType<typeof measureSteps>>;
-  /** Bare, then Gamma, `--repeat` times on one platform; undefined with --no-platform or when the platform failed. */
+  /** Gamma `--repeat` times on one platform, each between two bare runs; undefined with --no-platform or a failure. */
   pairs: OverheadPair[] | undefined;
   chunkWorkers: ChunkWorkers;
 }
@@ -113,11 +117,16 @@ export function printAll(r: BenchResults): void {
     );
   }
   if (pairs && median && gamma && overhead !== null) {
-    const each = pairs.map((p) => `${p.gamma.cpu.toFixed(1)} / ${p.bare.toFixed(1)} = ${ratioOf(p).toFixed(3)}`);
+    const each = pairs.map(
+      (p) =>
+        `${p.gamma.cpu.toFixed(1)} / ${p.bare.toFixed(1)} (${p.bareRuns.map((b) => b.toFixed(1)).join(', ')}) = ` +
+        ratioOf(p).toFixed(3),
+    );
     console.log(
-      `Gamma's CPU over the bare command's run just before it (overhead_cpu_ratio, the median of ${pairs.length}): ` +
+      `Gamma's CPU over the mean of the bare command's runs just before and after it (overhead_cpu_ratio, the ` +
+        `median of ${pairs.length}): ` +
         `${overhead.toFixed(3)}× (target ≤ ${TARGETS.overhead}×), ${gamma.jobs} job(s) on ${gamma.workers} local ` +
-        `workers or chunk sandboxes; Gamma / bare CPU-s: ${each.join('; ')}`,
+        `workers or chunk sandboxes; Gamma / bare CPU-s (before, after): ${each.join('; ')}`,
     );
     const split = gamma.split;
     if (split) {
@@ -258,7 +267,11 @@ export function printAll(r: BenchResults): void {
     },
     overhead_cpu_ratio: overhead === null ? null : round(overhead, 3),
     overhead_cpu_pairs:
-      pairs?.map((p) => ({ bare_cpu_s: round(p.bare, 1), gamma_cpu_s: round(p.gamma.cpu, 1) })) ?? null,
+      pairs?.map((p) => ({
+        bare_cpu_s: round(p.bare, 1),
+        bare_runs_cpu_s: p.bareRuns.map((b) => round(b, 1)),
+        gamma_cpu_s: round(p.gamma.cpu, 1),
+      })) ?? null,
     gamma_cpu_s_split: gamma?.split
       ? {
           tools: round(gamma.split.tools),

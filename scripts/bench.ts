@@ -9,8 +9,8 @@
  * 2. naive: one ffmpeg process per rung, one after another, each decoding the source itself;
  * 3. the steps of the queue path, one at a time, as its jobs run them (scripts/bench-steps.ts);
  * 4. Gamma: the local platform (emulator + CDK app + the local worker service, `--workers` of them), from the
- *    upload's PUT completing to the first playable playlist and to `ready`, and its CPU over the bare command's
- *    run just before it, `--repeat` times (`overhead_cpu_ratio`: the median);
+ *    upload's PUT completing to the first playable playlist and to `ready`, and its CPU over the mean of the bare
+ *    command's runs just before and after it, `--repeat` times (`overhead_cpu_ratio`: the median);
  * 5. the AWS model (scripts/bench-model.ts) for 10-minute and 2-hour sources on 1–256 workers, and dollars per
  *    source minute per path (scripts/bench-print.ts).
  *
@@ -44,7 +44,7 @@ const { values: flags } = parseArgs({
     'chunk-workers': { type: 'string', default: 'queue' },
     // Local queue workers, or the transcode function's sandboxes for chunks (one more takes the first jobs).
     workers: { type: 'string', default: '2' },
-    // How many times the bare command and Gamma are measured one after the other (overhead_cpu_ratio is the median).
+    // How many Gamma runs, each between two of the bare command (overhead_cpu_ratio is the median).
     repeat: { type: 'string', default: '3' },
     // The video_quality tiers' bench (about 7 minutes here) is skipped: for iterating on the rest.
     'no-quality': { type: 'boolean', default: false },
@@ -95,10 +95,16 @@ async function measurePairs(
     log: (line) => process.stderr.write(`${line}\n`),
   });
   try {
+    // Bare, Gamma, bare, Gamma, …, bare: each Gamma run against the mean of the bare runs on either side of it.
     const pairs: OverheadPair[] = [];
+    process.stderr.write('[bench] the bare command, before the first Gamma run\n');
+    let before = (await bare()).cpu;
     for (let i = 1; i <= repeat; i++) {
-      process.stderr.write(`[bench] pair ${i} of ${repeat}: the bare command, then the source through Gamma\n`);
-      pairs.push({ bare: (await bare()).cpu, gamma: await measureGamma(platform, source) });
+      process.stderr.write(`[bench] run ${i} of ${repeat}: the source through Gamma, then the bare command\n`);
+      const gamma = await measureGamma(platform, source);
+      const after = (await bare()).cpu;
+      pairs.push({ bare: (before + after) / 2, bareRuns: [before, after], gamma });
+      before = after;
     }
     return pairs;
   } finally {

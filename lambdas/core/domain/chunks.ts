@@ -234,7 +234,7 @@ export const QUEUE_WORKER_DEFAULTS = { maxWorkers: 32, minChunkSeconds: 12, firs
  * source of their own so a long source's chunks never hold every sandbox a new upload needs; and the most source one
  * job takes on. Every sandbox a source opens starts cold and Lambda bills the start, so more chunk sandboxes make a
  * source ready sooner for more: in the model on the bench run of 2026-12-06, a 10-minute source on 16 is ready in
- * 25 s for 0.088× MediaConvert's basic price, on 32 in 20 s for 0.111× (README, How fast). `-c maxConcurrency` and
+ * 25 s for 0.091× MediaConvert's basic price, on 32 in 20 s for 0.113× (README, How fast). `-c maxConcurrency` and
  * `-c uploadConcurrency` set them.
  */
 export const FUNCTION_DEFAULTS = { maxConcurrency: 16, uploadConcurrency: 16, handoffAfterSeconds: 600 } as const;
