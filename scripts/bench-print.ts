@@ -164,7 +164,7 @@ export function printAll(r: BenchResults): void {
   const table = modelTable(m);
   console.log(
     `\nAWS model (scripts/bench-model.ts). The default: the transcode function (${AWS.lambdaVcpu} vCPU sandboxes; ` +
-      `"workers" is its maximum concurrency; a cold start ${AWS.lambdaColdStartS} s stated). Beside it: Fargate queue ` +
+      `"workers" is its chunk queue's maximum concurrency; a cold start ${AWS.lambdaColdStartS} s stated). Beside it: Fargate queue ` +
       `workers (${AWS.vcpu} vCPU, all running) and chunk tasks (${AWS.taskVcpu} vCPU). Measured locally: ` +
       (gamma
         ? `${sourceSeconds}s source on ${gamma.workers} local workers or chunk sandboxes (${r.chunkWorkers}): first playable ` +

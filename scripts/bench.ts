@@ -78,9 +78,9 @@ async function freshDir(parent: string, name: string, plan: LadderPlan): Promise
 
 /**
  * Gamma beside the bare command, `repeat` times on one platform: the bare command, then the source through the
- * platform (upload PUT done → first playable, → ready; the CPU of every job), then again. The machine's speed drifts
- * over minutes (the same bare command measured 89–139 CPU-s in different runs), so each Gamma run is compared with
- * the bare run just before it, not with one measured minutes earlier.
+ * platform (upload PUT done → first playable, → ready; the CPU of every job) and the bare command again, and so on.
+ * The machine's speed drifts over minutes (the same bare command measured 74–211 CPU-s in different runs), so each
+ * Gamma run is compared with the mean of the bare runs on either side of it, not with one measured minutes earlier.
  */
 async function measurePairs(
   source: string,

@@ -66,19 +66,20 @@ export interface TranscodeFunctionProps {
   readonly keepWarm?: Duration | false;
   /**
    * Sandboxes Lambda keeps initialised at all times: provisioned concurrency on the function's `live` alias, which
-   * the event source then invokes. That many uploads at once start their first job warm however long the function
-   * sat idle, so first playable never pays the image's cold start (README, How fast). Each costs its memory around
+   * both event sources then invoke. That many uploads at once (fewer while chunk jobs hold some) start their first
+   * job warm however long the function sat idle, so first playable never pays the image's cold start (README, How
+   * fast). Each costs its memory around
    * the clock at the provisioned rate, about $88 a month at 10,240 MB on ARM; the keep-warm schedule is then not
    * created (they need no ping), and the API's ping at an upload's creation goes to the alias, where it takes an idle
    * provisioned sandbox or, with all of them busy, starts one more. At most `uploadConcurrency` and `maxConcurrency`
    * together, all the sandboxes both event sources invoke. Lambda keeps 100 of the account's concurrency
-   * unreserved, so a new account's low quota may refuse the deploy. Needs the event source: locally the Lambda agent
+   * unreserved, so a new account's low quota may refuse the deploy. Needs the event sources: locally the Lambda agent
    * keeps its own sandboxes started.
    * @default 0 (none: the keep-warm ping keeps one sandbox started while Lambda lets it)
    */
   readonly provisionedConcurrency?: number;
   /**
-   * Let Lambda take the queue (an SQS event source mapping). The emulator runs no image functions without Docker:
+   * Let Lambda take the queues (an SQS event source mapping each). The emulator runs no image functions without Docker:
    * locally the Lambda agent plays the mapping and the function (scripts/local/lambda-agent.ts).
    * @default true
    */
@@ -101,9 +102,9 @@ export class TranscodeFunction extends Construct {
   /** Where the function's jobs put their chunk jobs. */
   readonly chunkQueue: sqs.Queue;
   readonly function: lambda.DockerImageFunction;
-  /** With `provisionedConcurrency`: the alias the event source invokes, holding the provisioned sandboxes. */
+  /** With `provisionedConcurrency`: the alias the event sources invoke, holding the provisioned sandboxes. */
   readonly alias?: lambda.Alias;
-  /** What the event source invokes (the alias, else the function); absent without it. */
+  /** What the event sources invoke (the alias, else the function); absent without them. */
   private readonly invoked?: lambda.IFunction;
   readonly maxConcurrency: number;
   readonly uploadConcurrency: number;
@@ -138,13 +139,13 @@ export class TranscodeFunction extends Construct {
     }
     if (provisioned > 0 && props.eventSource === false) {
       throw new Error(
-        'provisionedConcurrency needs the event source (eventSource: true): nothing else invokes the alias',
+        'provisionedConcurrency needs the event sources (eventSource: true): nothing else invokes the alias',
       );
     }
     if (handoffAfter.toSeconds() < 10) throw new Error('handoffAfter must be at least 10 seconds');
     const visibilityTimeout = props.visibilityTimeout ?? FUNCTION_TIMEOUT.plus(Duration.minutes(1));
     if (props.eventSource !== false && visibilityTimeout.toSeconds() < FUNCTION_TIMEOUT.toSeconds()) {
-      throw new Error('visibilityTimeout must cover the function’s 15 minutes when Lambda takes the queue');
+      throw new Error('visibilityTimeout must cover the function’s 15 minutes when Lambda takes the queues');
     }
     const jobQueue = (id: string) =>
       new sqs.Queue(this, id, {
@@ -195,7 +196,7 @@ export class TranscodeFunction extends Construct {
     }
     props.handoffQueue.grantSendMessages(role);
     if (props.eventSource === false) return;
-    // Provisioned sandboxes are held by a version, so the event source invokes it through an alias; a new image or
+    // Provisioned sandboxes are held by a version, so the event sources invoke it through an alias; a new image or
     // setting publishes a new version, and the alias moves once its sandboxes are initialised.
     this.alias =
       provisioned > 0
@@ -232,8 +233,8 @@ export class TranscodeFunction extends Construct {
   }
 
   /**
-   * What lets a function start a sandbox ahead of a job (SandboxWarmer): what the event source invokes, this function
-   * or its `live` alias. Empty without the event source (locally the Lambda agent keeps its own sandboxes).
+   * What lets a function start a sandbox ahead of a job (SandboxWarmer): what the event sources invoke, this function
+   * or its `live` alias. Empty without them (locally the Lambda agent keeps its own sandboxes).
    */
   warmUpEnvironment(): Partial<Record<EnvName, string>> {
     return this.invoked ? { TRANSCODE_FUNCTION_NAME: this.invoked.functionArn } : {};

@@ -60,7 +60,8 @@ export interface FargateTranscoderProps {
   /**
    * How a long source is encoded in chunks. `queue`: every job goes on a work queue taken by a queue-driven worker
    * service (TranscodeWorkers: a warm minimum, scaled on depth); the first job plans the chunks, records the plan on
-   * the asset, puts one job per further chunk on the queue and encodes a one-segment first chunk; the job that
+   * the asset, puts one job per further chunk on the queue (the transcode function's own chunk queue with `jobRuntime:
+   * 'lambda'`) and encodes a one-segment first chunk; the job that
    * completes the chunks writes the playlists. `tasks`: the same with one RunTask per chunk (each pays Fargate's
    * start-up). `process`: one ffmpeg in one task, no chunks.
    * @default 'queue'

@@ -1,15 +1,15 @@
 /**
  * Plays the transcode function (TranscodeFunction, jobRuntime 'lambda') for the emulator, which runs no
- * container-image function without Docker: it is Lambda's SQS event source mapping and Lambda's sandboxes at once.
+ * container-image function without Docker: it is Lambda's SQS event source mappings and Lambda's sandboxes at once.
  * Each sandbox is the container's entry point (the bundle the Dockerfile copies) started as a local process with the
  * function's configured environment and AWS_LAMBDA_RUNTIME_API pointing at a Runtime API served here, so the image's
  * own loop (containers/transcoder/src/lambda-runtime.ts) takes the invocations. The mappings' part, one for each of
  * the function's queues (its work queue, `uploadConcurrency` sandboxes, and its chunk queue, `concurrency`): take one
- * message at a time, invoke an idle sandbox with it as an SQS event, delete what the answer does not list in `batchItemFailures`,
- * and leave the rest to the queue. A sandbox that dies (or passes the function's
- * timeout, and is killed as Lambda kills it) fails its invocation; the next invocation starts a new one.
+ * message at a time, invoke an idle sandbox with it as an SQS event, delete what the answer does not list in
+ * `batchItemFailures`, and leave the rest to the queue. A sandbox that dies (or passes the function's timeout, and is
+ * killed as Lambda kills it) fails its invocation; the next invocation starts a new one.
  *
- * Locally the queue's visibility is the workers' 10 s (on AWS 16 minutes, which Lambda requires of a mapping's queue):
+ * Locally the queues' visibility is the workers' 10 s (on AWS 16 minutes, which Lambda requires of a mapping's queue):
  * the runtime extends it while a job runs, as on AWS, so a killed sandbox's job comes back as soon as a killed
  * worker's does.
  */
