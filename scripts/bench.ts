@@ -8,7 +8,8 @@
  *    ladder alone (so the images' share is known);
  * 2. naive: one ffmpeg process per rung, one after another, each decoding the source itself;
  * 3. the steps of the queue path, one at a time, as its jobs run them (scripts/bench-steps.ts);
- * 4. Gamma: the local platform (emulator + CDK app + the local worker service, `--workers` of them), from the
+ * 4. Gamma: the local platform (emulator + CDK app + the transcode function's stand-in, `--workers` sandboxes for
+ *    chunks and one for first jobs), from the
  *    upload's PUT completing to the first playable playlist and to `ready`, and its CPU over the mean of the bare
  *    command's runs just before and after it, `--repeat` times (`overhead_cpu_ratio`: the median);
  * 5. the AWS model (scripts/bench-model.ts) for 10-minute and 2-hour sources on 1–256 workers, and dollars per

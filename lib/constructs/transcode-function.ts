@@ -68,19 +68,18 @@ export interface TranscodeFunctionProps {
    * Sandboxes Lambda keeps initialised at all times: provisioned concurrency on the function's `live` alias, which
    * both event sources then invoke. That many uploads at once (fewer while chunk jobs hold some) start their first
    * job warm however long the function sat idle, so first playable never pays the image's cold start (README, How
-   * fast). Each costs its memory around
-   * the clock at the provisioned rate, about $88 a month at 10,240 MB on ARM; the keep-warm schedule is then not
-   * created (they need no ping), and the API's ping at an upload's creation goes to the alias, where it takes an idle
-   * provisioned sandbox or, with all of them busy, starts one more. At most `uploadConcurrency` and `maxConcurrency`
-   * together, all the sandboxes both event sources invoke. Lambda keeps 100 of the account's concurrency
-   * unreserved, so a new account's low quota may refuse the deploy. Needs the event sources: locally the Lambda agent
+   * fast). Each costs its memory around the clock at the provisioned rate, about $88 a month at 10,240 MB on ARM; the
+   * keep-warm schedule is then not created (they need no ping), and the API's ping at an upload's creation goes to
+   * the alias, where it takes an idle provisioned sandbox or, with all of them busy, starts one more. At most
+   * `uploadConcurrency` and `maxConcurrency` together, all the sandboxes both event sources invoke. Lambda keeps 100
+   * of the account's concurrency unreserved, so a new account's low quota may refuse the deploy. Needs the event sources: locally the Lambda agent
    * keeps its own sandboxes started.
    * @default 0 (none: the keep-warm ping keeps one sandbox started while Lambda lets it)
    */
   readonly provisionedConcurrency?: number;
   /**
-   * Let Lambda take the queues (an SQS event source mapping each). The emulator runs no image functions without Docker:
-   * locally the Lambda agent plays the mapping and the function (scripts/local/lambda-agent.ts).
+   * Let Lambda take the queues (an SQS event source mapping each). The emulator runs no image functions without
+   * Docker: locally the Lambda agent plays the mappings and the function (scripts/local/lambda-agent.ts).
    * @default true
    */
   readonly eventSource?: boolean;
@@ -91,8 +90,8 @@ export interface TranscodeFunctionProps {
  * jobs put their chunk jobs on, taken by a Lambda function running the transcoder's image (containers/transcoder/
  * src/lambda-runtime.ts) — nothing at rest, a job started within a second or two of its message. Each queue has its
  * own event source and maximum concurrency, so an upload's first job finds a sandbox while another source's chunks
- * take all theirs. Jobs it cannot end within Lambda's 15 minutes (a long
- * source it cannot cut into chunks, a master, generated subtitles) are forwarded to the Fargate workers' queue.
+ * take all theirs. Jobs it cannot end within Lambda's 15 minutes (a long source it cannot cut into chunks, a master,
+ * generated subtitles) are forwarded to the Fargate workers' queue.
  * A job that failed is made visible again at once; one whose sandbox died comes back after the visibility timeout
  * (which must cover the function's timeout); after WORK_MAX_RECEIVES receives it goes to the dead-letter queue.
  */

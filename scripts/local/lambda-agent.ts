@@ -19,6 +19,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { DeleteMessageCommand, type Message, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { queueNameOf } from '../../lambdas/core/adapters/sqs-work-queue.js';
 import { signalGroup } from './fargate-agent.js';
 import type { Scratch } from './scratch.js';
 import { followJobLog, type JobHolder, LocalJobRunners } from './worker-service.js';
@@ -179,7 +180,7 @@ export class LocalTranscodeFunction extends LocalJobRunners<Sandbox> {
       attributes: m.Attributes ?? {},
       messageAttributes: {},
       eventSource: 'aws:sqs',
-      eventSourceARN: `arn:aws:sqs:${region}:000000000000:${queueUrl.replace(/\/+$/, '').split('/').pop()}`,
+      eventSourceARN: `arn:aws:sqs:${region}:000000000000:${queueNameOf(queueUrl)}`,
       awsRegion: region,
     };
   }

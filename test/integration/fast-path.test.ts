@@ -3,8 +3,8 @@
  * the work queue and every chunk job on the chunk queue, and the transcode function takes both (the Lambda agent
  * plays the function and its event sources, scripts/local/lambda-agent.ts), handing a job longer than it takes on to
  * the workers (the local worker service plays the Fargate service).
- * The first job probes and plans, puts the later chunks on the chunk queue and encodes a one-segment first chunk, so the
- * asset plays before it is ready; chunk jobs read only their byte range of the source. A sandbox killed mid-chunk
+ * The first job probes and plans, puts the later chunks on the chunk queue and encodes a one-segment first chunk, so
+ * the asset plays before it is ready; chunk jobs read only their byte range of the source. A sandbox killed mid-chunk
  * lets its job come back after the visibility timeout, re-run alone; a job that fails on every receive goes to the
  * dead-letter queue and its asset is errored, never left preparing. Outputs match the single path's.
  *

@@ -15,8 +15,8 @@ import { jobRunner, queueClient, runTaken } from './worker.js';
 /**
  * The transcode function (jobRuntime 'lambda', lambda-runtime.ts): takes the work and chunk queues' jobs as Lambda
  * invokes it, in a job process as a worker does; hands a job too long for it to the Fargate workers' queue; clears
- * the sandbox after each invocation. The local stand-in (scripts/local/lambda-agent.ts) is not alone under its user, so there
- * only this process's own are swept (its descendants and its process group).
+ * the sandbox after each invocation. The local stand-in (scripts/local/lambda-agent.ts) is not alone under its user,
+ * so there only this process's own are swept (its descendants and its process group).
  */
 export async function runFunction(runtimeApi: string, serviceName: string): Promise<number> {
   const logger = new Logger({ serviceName });

@@ -16,6 +16,7 @@
  */
 import { request } from 'node:http';
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { queueNameOf } from '../../../lambdas/core/adapters/sqs-work-queue.js';
 import { KEEP_WARM_EVENT } from '../../../lambdas/core/ports/transcode.js';
 import { holdMessage, RunnerBroken, type Verdict } from './worker.js';
 
@@ -38,7 +39,7 @@ export interface SqsRecord {
  */
 export function queueUrlOf(record: SqsRecord, queueUrls: readonly string[]): string {
   const name = record.eventSourceARN?.split(':').pop();
-  const url = name ? queueUrls.find((u) => u.replace(/\/+$/, '').split('/').pop() === name) : undefined;
+  const url = name ? queueUrls.find((u) => queueNameOf(u) === name) : undefined;
   if (!url) {
     throw new TypeError(
       `Message ${record.messageId} came from ${record.eventSourceARN || 'no queue named'}: ` +

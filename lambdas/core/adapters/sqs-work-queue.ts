@@ -1,6 +1,9 @@
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { TranscodeJob, TranscodeRunner } from '../ports.js';
 
+/** A queue's name: the last part of its URL (a trailing slash aside), as of its ARN. */
+export const queueNameOf = (queueUrl: string): string => queueUrl.replace(/\/+$/, '').split('/').pop() ?? '';
+
 /**
  * Starts a transcode (or one chunk of it) by putting the job on the work queue, where a running worker takes it
  * within its long poll (containers/transcoder/src/worker.ts); the message id is the job id. The queue's visibility
