@@ -115,6 +115,7 @@ export class PipelineStack extends Stack {
 
     const webhooks = new Webhooks(this, 'Webhooks', {
       mediaTable: storage.mediaTable,
+      tokensTable: storage.tokensTable,
       urlSigner: stream,
       // Locally, retries come quickly (tests watch them), receivers on 127.0.0.1 are allowed, and nothing is kept.
       ...(local && {

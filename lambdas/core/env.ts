@@ -242,7 +242,8 @@ export const USES = {
   uploadTimeouts: ['MEDIA_TABLE', 'INGEST_BUCKET'],
   /** Fetches input URLs into the ingest bucket and dispatches, so it also reads the runner's variables. */
   urlFetch: ['MEDIA_TABLE', 'INGEST_BUCKET', 'OUTPUT_BUCKET', 'TRANSCODER', 'MAX_UPLOAD_BYTES', 'INPUT_QUEUE_URL'],
-  webhookFanout: ['WEBHOOKS_TABLE', 'WEBHOOK_QUEUE_URL'],
+  /** Reads environments' names from the tokens table for the envelope's `environment.name`. */
+  webhookFanout: ['WEBHOOKS_TABLE', 'WEBHOOK_QUEUE_URL', 'TOKENS_TABLE'],
   webhookDeliver: ['WEBHOOKS_TABLE', 'WEBHOOK_QUEUE_URL', 'WEBHOOK_RETRY_BASE_SECONDS', 'WEBHOOK_RETRY_MAX_SECONDS'],
   transcoder: ['MEDIA_TABLE', 'OUTPUT_BUCKET', 'ASSET_ID', 'SOURCE_BUCKET', 'SOURCE_KEY'],
   /** Amazon Transcribe's events about generated subtitles' jobs (handlers/transcription-events.ts). */

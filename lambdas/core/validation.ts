@@ -77,6 +77,43 @@ export const notYetSupported = (what: string) =>
 export const onlyOff = <T extends z.ZodType>(schema: T, off: z.output<T>, what: string) =>
   schema.refine((v) => v === off, { error: `is not yet supported in this deployment (${what})` }).optional();
 
+/** The most ill-formed strings one refusal names: a body of a million of them gets a short answer. */
+const MAX_TEXT_PROBLEMS = 10;
+
+/**
+ * Throws a ValidationError naming each string of a parsed JSON body, field name or value at any depth, that is not
+ * well-formed Unicode. JSON's `\ud800` escape makes a lone UTF-16 surrogate, which UTF-8 cannot encode: DynamoDB
+ * refuses the write (a 500 after the work) where this refuses the request (a 400 naming the field, as zod's issues
+ * are named: `new_asset_settings.passthrough`, `inputs.0.url`). Iterative, so no nesting depth overflows the stack.
+ */
+export function refuseIllFormedText(value: unknown, root = 'body'): void {
+  type Path = { key: string; parent?: Path } | undefined;
+  const field = (path: Path) => {
+    const keys: string[] = [];
+    for (let at = path; at; at = at.parent) keys.push(at.key);
+    return keys.length > 0 ? keys.reverse().join('.') : root;
+  };
+  const problems: string[] = [];
+  const pending: { value: unknown; path: Path }[] = [{ value, path: undefined }];
+  for (let next = pending.pop(); next && problems.length < MAX_TEXT_PROBLEMS; next = pending.pop()) {
+    const { value: v, path } = next;
+    if (typeof v === 'string') {
+      if (!v.isWellFormed()) problems.push(`${field(path)}: must be valid Unicode text (it has an unpaired surrogate)`);
+    } else if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) pending.push({ value: v[i], path: { key: String(i), parent: path } });
+    } else if (v !== null && typeof v === 'object') {
+      for (const [key, item] of Object.entries(v).reverse()) {
+        const at = { key: key.toWellFormed(), parent: path };
+        if (!key.isWellFormed()) {
+          problems.push(`${field(at)}: the field name must be valid Unicode text (it has an unpaired surrogate)`);
+        }
+        pending.push({ value: item, path: at });
+      }
+    }
+  }
+  if (problems.length > 0) throw new ValidationError(problems.slice(0, MAX_TEXT_PROBLEMS));
+}
+
 /** Throws NotFoundError for an id in a request path that no record can have (over MAX_ID_LENGTH): a 404, not a 500. */
 export function checkPathIds(path: string, ids: readonly string[]): void {
   if (!ids.every(isPossibleId)) throw new NotFoundError('resource', path.slice(0, 100));

@@ -55,7 +55,7 @@ import type { TokenRepository } from '../core/ports.js';
 import { transcoderKind } from '../core/usecases/asset-work.js';
 import { withMasterUrls } from '../core/usecases/master-urls.js';
 import { type Caller, cachingAuthenticator } from '../core/usecases/tokens.js';
-import { checkPathIds, parseOrThrow } from '../core/validation.js';
+import { checkPathIds, parseOrThrow, refuseIllFormedText } from '../core/validation.js';
 import type { ApiDeps } from './api/route.js';
 import { createRouter, MethodNotAllowed, notOffered } from './api/router.js';
 import { apiDocument, ROUTES } from './api/routes.js';
@@ -110,14 +110,18 @@ function authenticators(deps: ApiDeps) {
   return authenticate;
 }
 
+/** The request's JSON body; one whose text holds an unpaired surrogate (`"\ud800"`) is refused here, naming where. */
 function jsonBody(event: ApiEvent): unknown {
   if (!event.body) return {};
   const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  let body: unknown;
   try {
-    return JSON.parse(text);
+    body = JSON.parse(text);
   } catch {
     throw new ValidationError(['body: is not valid JSON']);
   }
+  refuseIllFormedText(body);
+  return body;
 }
 
 /** The one place errors become responses, in Mux's error shape. */

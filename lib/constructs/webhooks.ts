@@ -1,16 +1,19 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { WEBHOOKS_TABLE } from '../../lambdas/core/tables.js';
+import { environmentKey, WEBHOOKS_TABLE } from '../../lambdas/core/tables.js';
 import { GammaFunction } from './gamma-function.js';
 import type { UrlSigner } from './url-signer.js';
 
 export interface WebhooksProps {
   /** The media table, whose stream is the outbox every event comes from. */
   readonly mediaTable: dynamodb.ITable;
+  /** The tokens table, where environments are kept: each event names its environment (`environment.name`). */
+  readonly tokensTable: dynamodb.ITable;
   /** Delay before the second delivery attempt; each later one waits twice as long (less up to 20%). @default 30 s */
   readonly retryBaseDelay?: Duration;
   /** The longest wait between two attempts: the doubling stops here (at most 12 hours). @default 1 hour */
@@ -88,11 +91,19 @@ export class Webhooks extends Construct {
       environment: {
         WEBHOOKS_TABLE: this.table.tableName,
         WEBHOOK_QUEUE_URL: this.queue.queueUrl,
+        TOKENS_TABLE: props.tokensTable.tableName,
         ...props.urlSigner?.signingEnvironment(),
       },
       description: 'Queues each upload and asset event once per webhook endpoint of its environment',
     });
     this.table.grantReadData(this.fanoutFunction);
+    // Only the environments' items of the tokens table: the tokens' hashes beside them are none of its business.
+    iam.Grant.addToPrincipal({
+      grantee: this.fanoutFunction,
+      actions: ['dynamodb:GetItem'],
+      resourceArns: [props.tokensTable.tableArn],
+      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [environmentKey('*')] } },
+    });
     this.queue.grantSendMessages(this.fanoutFunction);
     props.urlSigner?.grantSignUrls(this.fanoutFunction);
     this.fanoutFunction.addEventSource(

@@ -52,6 +52,13 @@ export class InMemoryWebhooks implements WebhookRepository {
       .sort((a, b) => b.attempted_at - a.attempted_at)
       .slice(0, limit);
   }
+
+  async listFailedAttempts(endpointId: string, eventId: string): Promise<WebhookDelivery[]> {
+    return this.deliveries
+      .filter((d) => d.endpoint_id === endpointId && d.event_id === eventId && d.outcome === 'failed')
+      .sort((a, b) => a.attempt - b.attempt)
+      .map((d) => structuredClone(d));
+  }
 }
 
 export class RecordingQueue implements WebhookQueue {

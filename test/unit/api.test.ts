@@ -1,4 +1,5 @@
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import Mux from '@mux/mux-node';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { logger } from '../../lambdas/core/logger.js';
@@ -67,6 +68,7 @@ let inputs: RecordingInputQueue;
 let webhooks: InMemoryWebhooks;
 let inputSlots: InMemoryInputSlots;
 let playbackRestrictions: InMemoryPlaybackRestrictions;
+let signingKeys: InMemorySigningKeys;
 let api: ReturnType<typeof createApiHandler>;
 
 beforeEach(async () => {
@@ -77,6 +79,7 @@ beforeEach(async () => {
   webhooks = new InMemoryWebhooks();
   inputSlots = new InMemoryInputSlots();
   playbackRestrictions = new InMemoryPlaybackRestrictions();
+  signingKeys = new InMemorySigningKeys();
   api = createApiHandler(() => ({
     media,
     assetFiles: new InMemoryAssetFiles(media),
@@ -88,7 +91,7 @@ beforeEach(async () => {
     search: new InMemorySearch(media),
     objects,
     webhooks,
-    signingKeys: new InMemorySigningKeys(),
+    signingKeys,
     playbackRestrictions,
     inputs,
     inputSlots,
@@ -400,7 +403,7 @@ describe('api handler', () => {
         'a page too deep to walk',
         400,
         'invalid_parameters',
-        'page: must be at most 10; use cursor',
+        'page: must be at most 10000 items deep',
         () => request('GET', '/video/v1/uploads', { ...asEnv1, query: { limit: '1', page: '1000000' } }),
       ],
       [
@@ -538,10 +541,20 @@ describe("an asset's files and thumbnail time after creation", () => {
       status: 400,
       body: { error: { messages: ['master_access: must be temporary or none'] } },
     });
-    const late = await call(
-      request('PATCH', '/video/v1/assets/asset9', { ...asEnv1, body: JSON.stringify({ thumbnail_time: 9 }) }),
-    );
-    expect(late.body.error.messages).toEqual(["thumbnail_time: must be within the asset's 4 seconds"]);
+    // As Mux: before the end (at it is refused too), on a ready asset only.
+    const thumbnailAt = (asset: string, time: number) =>
+      call(
+        request('PATCH', `/video/v1/assets/${asset}`, { ...asEnv1, body: JSON.stringify({ thumbnail_time: time }) }),
+      );
+    for (const time of [9, 4]) {
+      expect((await thumbnailAt('asset9', time)).body.error.messages).toEqual([
+        "thumbnail_time: must be less than the asset's duration (4 seconds)",
+      ]);
+    }
+    expect((await thumbnailAt('asset9', 3.9)).body.data.thumbnail_time).toBe(3.9);
+    expect((await thumbnailAt('asset1', 0)).body.error.messages).toEqual([
+      'thumbnail_time: can be set only on a ready asset (this one is preparing)',
+    ]);
     expect((await call(request('DELETE', '/video/v1/assets/asset9/thumbnail-time', asEnv1))).status).toBe(204);
     expect((await media.getAsset('asset9'))?.thumbnail_time).toBeUndefined();
   });
@@ -673,5 +686,190 @@ describe('api handler wired from the environment', () => {
     expect(url.searchParams.get('X-Amz-Expires')).toBe('3600');
     expect([...url.searchParams.keys()].filter((k) => /checksum/i.test(k))).toEqual([]);
     expect(doc.commandCalls(PutCommand)[0]?.args[0].input.TableName).toBe('media-table');
+  });
+});
+
+describe("the Mux SDK's auto-pagination through the API", () => {
+  /** The official SDK, its requests answered by the API handler as env1. */
+  const sdk = () => {
+    const [tokenId, tokenSecret] = Buffer.from(basicAuth.env1.slice('Basic '.length), 'base64').toString().split(':');
+    const fetch = async (input: string | URL | Request, init?: RequestInit) => {
+      const url = new URL(input instanceof Request ? input.url : input);
+      const res = await api(
+        request(init?.method ?? 'GET', url.pathname, {
+          as: 'env1',
+          query: Object.fromEntries(url.searchParams),
+          ...(typeof init?.body === 'string' && { body: init.body }),
+        }),
+      );
+      return new Response(res.body, { status: res.statusCode, headers: { 'content-type': 'application/json' } });
+    };
+    return new Mux({ tokenId, tokenSecret, baseURL: 'https://api.example', fetch, maxRetries: 0 });
+  };
+  const all = async <T extends { id: string }>(items: AsyncIterable<T>) => {
+    const ids: string[] = [];
+    for await (const item of items) {
+      ids.push(item.id);
+      if (ids.length > 50) throw new Error('the pages never end');
+    }
+    return ids;
+  };
+
+  it('walks every list to its end, each item once (page numbers for uploads, keys, restrictions; cursors for assets)', async () => {
+    const mux = sdk();
+    // Twelve uploads a page each: past page 10, where page numbers stopped before.
+    const uploads = ['upload1'];
+    for (let n = 2; n <= 12; n++) {
+      await media.putUpload(waitingUpload({ id: `up${n}`, created_at: 1_700_000_000 + n }));
+      uploads.push(`up${n}`);
+    }
+    for (const n of [2, 3, 4]) await media.createAsset(preparingAsset({ id: `asset${n}` }));
+    const keys = [];
+    for (let i = 0; i < 3; i++) keys.push((await mux.system.signingKeys.create()).id);
+    const body = {
+      referrer: { allowed_domains: ['example.com'] },
+      user_agent: { allow_no_user_agent: true, allow_high_risk_user_agent: true },
+    };
+    const restrictions = [];
+    for (let i = 0; i < 3; i++) restrictions.push((await mux.video.playbackRestrictions.create(body)).id);
+
+    expect((await all(mux.video.uploads.list({ limit: 1 }))).sort()).toEqual(uploads.sort());
+    expect((await all(mux.video.assets.list({ limit: 2 }))).sort()).toEqual(['asset1', 'asset2', 'asset3', 'asset4']);
+    expect((await all(mux.system.signingKeys.list({ limit: 2 }))).sort()).toEqual(keys.sort());
+    expect((await all(mux.video.playbackRestrictions.list({ limit: 2 }))).sort()).toEqual(restrictions.sort());
+    const hooks = [];
+    for (let i = 0; i < 3; i++) {
+      hooks.push((await mux.system.webhooks.create({ address: `https://videos.example.com/hooks/${i}` })).id);
+    }
+    expect((await all(mux.system.webhooks.list({ limit: 2 }))).sort()).toEqual(hooks.sort());
+  });
+});
+
+describe('security review fixes', () => {
+  /** Mints a token of env1 through the API (as env1's full-access token) and returns its request options. */
+  const mint = async (permissions: string[]) => {
+    const res = await call(
+      request('POST', '/system/v1/access-tokens', { ...asEnv1, body: JSON.stringify({ permissions }) }),
+    );
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    const { id, secret } = res.body.data;
+    return { id, headers: { authorization: `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}` } };
+  };
+  const rootId = () => Buffer.from(basicAuth.env1.slice('Basic '.length), 'base64').toString().split(':')[0];
+
+  describe('revoking access tokens', () => {
+    it("refuses a system:write token the organization administrator's token of its environment (403), which keeps working", async () => {
+      const system = await mint(['system:read', 'system:write']);
+      expect((await call(request('GET', `/system/v1/access-tokens/${rootId()}`, system))).status).toBe(200);
+      const refused = await call(request('DELETE', `/system/v1/access-tokens/${rootId()}`, system));
+      expect(refused).toMatchObject({
+        status: 403,
+        body: {
+          error: { type: 'forbidden', messages: [expect.stringMatching(/organization:read, organization:write$/)] },
+        },
+      });
+      expect((await call(request('GET', '/video/v1/assets', asEnv1))).status).toBe(200);
+      expect((await call(request('GET', '/system/v1/whoami', system))).status).toBe(200);
+    });
+
+    it('answers 404 for a token the caller cannot see, as GET does, and revokes with organization:write', async () => {
+      const admin = await mint(['video:write', 'system:write', 'organization:write']);
+      const system = await mint(['system:write']);
+      // env2's token: another environment's, which the system token may neither see nor revoke.
+      const env2Id = Buffer.from(basicAuth.env2.slice('Basic '.length), 'base64').toString().split(':')[0];
+      const elsewhere = { as: 'env2' } as const;
+      const get = await call(request('GET', `/system/v1/access-tokens/${env2Id}`, system));
+      const del = await call(request('DELETE', `/system/v1/access-tokens/${env2Id}`, system));
+      expect([get.status, del.status]).toEqual([404, 404]);
+      expect(del.body).toEqual(get.body);
+      expect((await call(request('GET', '/video/v1/assets', elsewhere))).status).toBe(200);
+
+      expect((await call(request('DELETE', `/system/v1/access-tokens/${env2Id}`, admin))).status).toBe(204);
+      expect((await call(request('GET', '/video/v1/assets', elsewhere))).status).toBe(401);
+    });
+  });
+
+  describe("an upload's presigned url", () => {
+    it('is left out for a video:read token, in a get and a list, and shown with video:write', async () => {
+      const reader = await mint(['video:read']);
+      const one = await call(request('GET', '/video/v1/uploads/upload1', reader));
+      expect(one.status).toBe(200);
+      expect(one.body.data).toMatchObject({ id: 'upload1', status: 'waiting' });
+      expect(one.body.data).not.toHaveProperty('url');
+      const list = await call(request('GET', '/video/v1/uploads', reader));
+      expect(list.body.data.map((u: { id: string }) => u.id)).toEqual(['upload1']);
+      expect(list.body.data[0]).not.toHaveProperty('url');
+
+      const writer = await mint(['video:write']);
+      for (const path of ['/video/v1/uploads/upload1', '/video/v1/uploads']) {
+        const res = await call(request('GET', path, writer));
+        expect(JSON.stringify(res.body)).toContain('"url":"https://ingest.example/uploads/upload1"');
+      }
+    });
+  });
+
+  describe('text that is not valid Unicode', () => {
+    const bad = (field: string) => `${field}: must be valid Unicode text (it has an unpaired surrogate)`;
+
+    it.each([
+      ['PATCH', '/video/v1/assets/asset1', '{"passthrough":"\\ud800"}', [bad('passthrough')]],
+      [
+        'POST',
+        '/video/v1/uploads',
+        '{"new_asset_settings":{"passthrough":"\\ud800"}}',
+        [bad('new_asset_settings.passthrough')],
+      ],
+      [
+        'POST',
+        '/video/v1/uploads',
+        '{"new_asset_settings":{"meta":{"title":"a\\udfffb"}}}',
+        [bad('new_asset_settings.meta.title')],
+      ],
+      [
+        'POST',
+        '/video/v1/assets',
+        '{"inputs":[{"url":"https://videos.example.com/a.mp4"},{"url":"https://videos.example.com/\\udc00"}]}',
+        [bad('inputs.1.url')],
+      ],
+      [
+        'PATCH',
+        '/video/v1/assets/asset1',
+        '{"meta":{"x\\ud800":"y"},"passthrough":"\\ud83d"}',
+        ['meta.x\ufffd: the field name must be valid Unicode text (it has an unpaired surrogate)', bad('passthrough')],
+      ],
+    ])('refuses %s %s %s with a 400 naming the field', async (method, path, body, messages) => {
+      const before = await media.getAsset('asset1');
+      const res = await call(request(method, path, { ...asEnv1, body }));
+      expect(res).toMatchObject({ status: 400, body: { error: { type: 'invalid_parameters', messages } } });
+      expect(await media.getAsset('asset1')).toEqual(before);
+    });
+
+    it('refuses it in a base64-encoded body too, and takes a surrogate pair (an emoji) as the character it is', async () => {
+      const body = Buffer.from('{"passthrough":"\\udbff"}').toString('base64');
+      const res = await call(request('PATCH', '/video/v1/assets/asset1', { ...asEnv1, body, isBase64Encoded: true }));
+      expect(res.body.error.messages).toEqual([bad('passthrough')]);
+      const ok = await call(
+        request('PATCH', '/video/v1/assets/asset1', { ...asEnv1, body: '{"passthrough":"\\ud83d\\ude00"}' }),
+      );
+      expect(ok).toMatchObject({ status: 200, body: { data: { passthrough: '😀' } } });
+    });
+
+    it('names at most 10 of them', async () => {
+      const body = JSON.stringify({ meta: { title: 't' } }).replace(
+        '"t"',
+        `[${Array(50).fill('"\\ud800"').join(',')}]`,
+      );
+      const res = await call(request('PATCH', '/video/v1/assets/asset1', { ...asEnv1, body }));
+      expect(res.body.error.messages).toHaveLength(10);
+      expect(res.body.error.messages[9]).toBe(bad('meta.title.9'));
+    });
+
+    it('walks a deeply nested body without overflowing the stack', async () => {
+      const depth = 200_000;
+      const body = `{"passthrough":${'['.repeat(depth)}"\\ud800"${']'.repeat(depth)}}`;
+      const res = await call(request('PATCH', '/video/v1/assets/asset1', { ...asEnv1, body }));
+      expect(res.status).toBe(400);
+      expect(res.body.error.messages[0]).toMatch(/^passthrough\.0\.0\.0.*: must be valid Unicode text/);
+    });
   });
 });

@@ -2,7 +2,6 @@
 import { AlreadyExistsError, NotFoundError, TransitionError } from '../../lambdas/core/domain/errors.js';
 import type { AssetRecord, MasterFile } from '../../lambdas/core/domain/media.js';
 import {
-  adoptedFiles,
   type StaticRenditionFile,
   type StaticRenditionOutcome,
   settleFiles,
@@ -41,10 +40,6 @@ export class InMemoryAssetFiles implements StaticRenditionsStore, MasterStore {
 
   async removeStaticRenditions(assetId: string, fileIds: readonly string[], settledOnly = false): Promise<AssetRecord> {
     return this.rewrite(assetId, (stored) => withoutFiles(stored, fileIds, settledOnly));
-  }
-
-  async adoptStaticRenditions(assetId: string, fileIds: readonly string[]): Promise<AssetRecord> {
-    return this.rewrite(assetId, (stored) => adoptedFiles(stored, fileIds));
   }
 
   async requestMaster(assetId: string): Promise<{ asset: AssetRecord; started: boolean }> {

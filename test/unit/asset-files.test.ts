@@ -118,12 +118,6 @@ describe('static renditions after creation', () => {
     await expect(deleteStaticRendition('asset1', file.id, ctx)).rejects.toThrow(
       'static rendition: highest.mp4 is still being prepared; delete it once it is ready or errored',
     );
-    // mp4_support adopts it (no second task) and then cannot remove it while it is written either.
-    expect(await updateMp4Support('asset1', { mp4_support: 'capped-1080p' }, ctx)).toMatchObject({
-      mp4_support: 'capped-1080p',
-      static_renditions: { status: 'preparing' },
-    });
-    await expect(updateMp4Support('asset1', { mp4_support: 'none' }, ctx)).rejects.toBeInstanceOf(ValidationError);
     await expect(createStaticRendition('asset1', { resolution: 'highest' }, ctx)).rejects.toThrow('already has');
     expect(runner.jobs).toHaveLength(1);
     expect((await stored()).static_renditions?.map((f) => f.status)).toEqual(['preparing']);
@@ -136,21 +130,22 @@ describe('static renditions after creation', () => {
 
   it('PUT mp4-support adds what the value names, removes what it no longer names, and refuses standard', async () => {
     await seed(readyAsset());
-    await createStaticRendition('asset1', { resolution: '360p' }, ctx);
     const asked = await updateMp4Support('asset1', { mp4_support: 'audio-only,capped-1080p' }, ctx);
-    expect(asked).toMatchObject({ mp4_support: 'audio-only,capped-1080p', static_renditions: { status: 'preparing' } });
-    expect((await stored()).static_renditions?.map((f) => f.name)).toEqual(['360p.mp4', 'highest.mp4', 'audio.m4a']);
+    expect(asked).toMatchObject({
+      mp4_support: 'audio-only,capped-1080p',
+      static_renditions: { status: 'preparing', files: [] },
+    });
+    expect((await stored()).static_renditions?.map((f) => f.name)).toEqual(['highest.mp4', 'audio.m4a']);
     expect(runner.jobs.at(-1)?.staticRenditions).toEqual(['highest', 'audio-only']);
     await files.record('asset1', [{ resolution: 'highest', status: 'ready' }]);
 
     const asset = await updateMp4Support('asset1', { mp4_support: 'audio-only' }, ctx);
     expect(asset.mp4_support).toBe('audio-only');
-    expect(asset.static_renditions?.files.map((f) => f.name)).toEqual(['360p.mp4', 'audio.m4a']);
+    expect((await stored()).static_renditions?.map((f) => f.name)).toEqual(['audio.m4a']);
     expect(objects.deleted).toEqual(['out/assets/asset1/highest.mp4']);
-    // Only what mp4_support stands for is removed: a file asked for by resolution stays.
     await files.record('asset1', [{ resolution: 'audio-only', status: 'ready' }]);
-    await updateMp4Support('asset1', { mp4_support: 'none' }, ctx);
-    expect((await stored()).static_renditions?.map((f) => f.name)).toEqual(['360p.mp4']);
+    expect((await updateMp4Support('asset1', { mp4_support: 'none' }, ctx)).mp4_support).toBe('none');
+    expect((await stored()).static_renditions).toEqual([]);
 
     expect(() => parseOrThrow(UpdateMp4SupportInput, { mp4_support: 'standard' })).toThrow(
       'mp4_support: standard is deprecated by Mux and not offered here',
@@ -167,69 +162,50 @@ describe('PUT mp4-support capped-1080p', () => {
   it('on a ladder above 1080p makes the 1080p file, served as capped-1080p.mp4, not highest', async () => {
     await seed(tiered(fourK));
     const asset = await updateMp4Support('asset1', { mp4_support: 'capped-1080p' }, ctx);
-    expect(asset).toMatchObject({ mp4_support: 'capped-1080p', static_renditions: { status: 'preparing' } });
-    expect(asset.static_renditions?.files.map((f) => [f.name, f.resolution])).toEqual([['1080p.mp4', '1080p']]);
+    expect(asset).toMatchObject({ mp4_support: 'capped-1080p', static_renditions: { status: 'preparing', files: [] } });
+    expect((await stored()).static_renditions?.map((f) => [f.name, f.resolution])).toEqual([['1080p.mp4', '1080p']]);
     expect(runner.jobs).toEqual([expect.objectContaining({ mode: 'static_renditions', staticRenditions: ['1080p'] })]);
     expect(staticFileNamed((await stored()).static_renditions, 'capped-1080p.mp4')?.name).toBe('1080p.mp4');
     expect(JSON.stringify(asset)).not.toContain('fromMp4Support');
-    // Settled, the aggregate status is the file's; none removes it.
+    // Settled, the aggregate status is the file's, listed by Mux's name; none removes it.
     await files.record('asset1', [{ resolution: '1080p', status: 'ready', width: 1920, height: 1080 }]);
-    expect(toMuxAsset(await stored()).static_renditions?.status).toBe('ready');
+    expect(toMuxAsset(await stored()).static_renditions).toEqual({
+      status: 'ready',
+      files: [{ name: 'capped-1080p.mp4', ext: 'mp4', width: 1920, height: 1080 }],
+    });
     expect(await updateMp4Support('asset1', { mp4_support: 'none' }, ctx)).toMatchObject({ mp4_support: 'none' });
     expect(objects.deleted).toEqual(['out/assets/asset1/1080p.mp4']);
   });
 
   it("follows the asset's stored ladder, not max_resolution_tier alone: a 720p source made with 2160p gets highest", async () => {
     await seed(tiered(['360p', '480p', '720p']));
-    const asset = await updateMp4Support('asset1', { mp4_support: 'capped-1080p' }, ctx);
-    expect(asset.static_renditions?.files.map((f) => f.name)).toEqual(['highest.mp4']);
+    await updateMp4Support('asset1', { mp4_support: 'capped-1080p' }, ctx);
+    expect((await stored()).static_renditions?.map((f) => f.name)).toEqual(['highest.mp4']);
     expect(runner.jobs.at(-1)?.staticRenditions).toEqual(['highest']);
   });
 
-  it('adopts a file of that resolution made through the Static Renditions API instead of making a second', async () => {
+  it('refuses mp4_support on an asset with files of the Static Renditions API, and those on one with its files', async () => {
+    // Mux: "You may not enable both static_renditions and the deprecated mp4_support".
     await seed(readyAsset());
-    const made = await createStaticRendition('asset1', { resolution: 'highest', passthrough: 'mine' }, ctx);
-    await files.record('asset1', [{ resolution: 'highest', status: 'ready', width: 640, height: 360 }]);
-    expect(toMuxAsset(await stored()).mp4_support).toBe('none');
-
-    const asset = await updateMp4Support('asset1', { mp4_support: 'capped-1080p' }, ctx);
-    expect(asset).toMatchObject({ mp4_support: 'capped-1080p', static_renditions: { status: 'ready' } });
-    expect(asset.static_renditions?.files).toEqual([
-      expect.objectContaining({ id: made.id, name: 'highest.mp4', passthrough: 'mine', status: 'ready' }),
-    ]);
+    await createStaticRendition('asset1', { resolution: 'highest', passthrough: 'mine' }, ctx);
+    await files.record('asset1', [{ resolution: 'highest', status: 'ready' }]);
+    await expect(updateMp4Support('asset1', { mp4_support: 'capped-1080p' }, ctx)).rejects.toThrow(
+      'mp4_support: the asset has static renditions made with the Static Renditions API',
+    );
+    expect((await stored()).static_renditions?.map((f) => [f.name, f.passthrough])).toEqual([['highest.mp4', 'mine']]);
     expect(runner.jobs).toHaveLength(1); // the create's task alone
-    expect(staticFileNamed((await stored()).static_renditions, 'capped-1080p.mp4')?.id).toBe(made.id);
-    // Asking again changes nothing.
-    expect(await updateMp4Support('asset1', { mp4_support: 'capped-1080p' }, ctx)).toEqual(asset);
 
-    // Adopted, it is mp4_support's MP4: none deletes it, as Mux documents none (the object too).
-    const none = await updateMp4Support('asset1', { mp4_support: 'none' }, ctx);
-    expect(none.mp4_support).toBe('none');
-    expect(none).not.toHaveProperty('static_renditions.files.0');
-    expect(objects.deleted).toEqual(['out/assets/asset1/highest.mp4']);
+    await seed(readyAsset({ id: 'asset2' }));
+    await updateMp4Support('asset2', { mp4_support: 'audio-only' }, ctx);
+    await expect(createStaticRendition('asset2', { resolution: 'highest' }, ctx)).rejects.toThrow(
+      'resolution: the asset has MP4s made by mp4_support',
+    );
+    await files.record('asset2', [{ resolution: 'audio-only', status: 'ready' }]);
+    await updateMp4Support('asset2', { mp4_support: 'none' }, ctx);
+    expect((await createStaticRendition('asset2', { resolution: 'highest' }, ctx)).name).toBe('highest.mp4');
   });
 
-  it('adopts the 1080p file, not the highest, of a ladder above 1080p; and audio.m4a for audio-only', async () => {
-    await seed(tiered(fourK));
-    for (const resolution of ['highest', '1080p', 'audio-only'] as const) {
-      await createStaticRendition('asset1', { resolution }, ctx);
-    }
-    await files.record('asset1', [
-      { resolution: 'highest', status: 'ready' },
-      { resolution: '1080p', status: 'ready' },
-      { resolution: 'audio-only', status: 'ready' },
-    ]);
-    const asset = await updateMp4Support('asset1', { mp4_support: 'audio-only,capped-1080p' }, ctx);
-    expect(asset.mp4_support).toBe('audio-only,capped-1080p');
-    expect((await stored()).static_renditions?.map((f) => [f.resolution, f.fromMp4Support ?? false])).toEqual([
-      ['highest', false],
-      ['1080p', true],
-      ['audio-only', true],
-    ]);
-    expect(runner.jobs).toHaveLength(3);
-  });
-
-  it('none leaves the files it never made or adopted (the Static Renditions API) alone', async () => {
+  it('none leaves the files it never made (the Static Renditions API) alone', async () => {
     await seed(readyAsset());
     await createStaticRendition('asset1', { resolution: 'highest' }, ctx);
     await files.record('asset1', [{ resolution: 'highest', status: 'ready' }]);
@@ -243,16 +219,16 @@ describe('PUT mp4-support capped-1080p', () => {
     const [capped] = staticRenditionsFor('asset1', { mp4_support: 'capped-1080p', max_resolution_tier: '2160p' })
       .static_renditions as StaticRenditionFile[];
     await seed(tiered(['360p', '480p', '720p'], { static_renditions: [capped as StaticRenditionFile] }));
-    const asset = await updateMp4Support('asset1', { mp4_support: 'capped-1080p' }, ctx);
-    expect(asset.static_renditions?.files.map((f) => [f.name, f.status])).toEqual([['1080p.mp4', 'preparing']]);
+    await updateMp4Support('asset1', { mp4_support: 'capped-1080p' }, ctx);
+    expect((await stored()).static_renditions?.map((f) => [f.name, f.status])).toEqual([['1080p.mp4', 'preparing']]);
     expect(runner.jobs).toEqual([]);
   });
 
   it('replaces a settled capped MP4 at a rung above 1080p (recorded before this rule) with the 1080p file', async () => {
     const old = { ...newStaticRenditionFile('asset1', { resolution: 'highest' }, true), status: 'ready' as const };
     await seed(tiered(fourK, { static_renditions: [old] }));
-    const asset = await updateMp4Support('asset1', { mp4_support: 'capped-1080p' }, ctx);
-    expect(asset.static_renditions?.files.map((f) => f.name)).toEqual(['1080p.mp4']);
+    await updateMp4Support('asset1', { mp4_support: 'capped-1080p' }, ctx);
+    expect((await stored()).static_renditions?.map((f) => f.name)).toEqual(['1080p.mp4']);
     expect(objects.deleted).toEqual(['out/assets/asset1/highest.mp4']);
     expect(runner.jobs.at(-1)?.staticRenditions).toEqual(['1080p']);
   });
@@ -346,21 +322,40 @@ describe('their events', () => {
     expect(change(ready, { ...ready, status: 'deleted' }).map((e) => e.type)).toEqual(['video.asset.deleted']);
   });
 
-  it("carries the file as Mux shows it: a file made by mp4_support has no mark of Gamma's in its event", () => {
+  it("mp4_support's files have no events of their own: its aggregate status has static_renditions.*, the asset as data", () => {
     const file = {
       ...{ id: 'sr1', type: 'standard' as const, resolution: 'highest' as const, name: 'highest.mp4' },
-      ...{ ext: 'mp4' as const, status: 'ready' as const, fromMp4Support: true as const },
+      ...{ ext: 'mp4' as const, status: 'preparing' as const, fromMp4Support: true as const },
     };
-    const events = messagesFor({
-      ...{ kind: 'asset', eventId: 'e1', at: new Date(0) },
-      ...{ before: readyAsset(), after: readyAsset({ static_renditions: [file] }) },
+    const audio = { ...file, id: 'sr2', resolution: 'audio-only' as const, name: 'audio.m4a', ext: 'm4a' as const };
+    const none = readyAsset();
+    const preparing = readyAsset({ static_renditions: [file, audio] });
+    const oneReady = readyAsset({ static_renditions: [{ ...file, status: 'ready' }, audio] });
+    const ready = readyAsset({
+      static_renditions: [
+        { ...file, status: 'ready' },
+        { ...audio, status: 'ready' },
+      ],
     });
-    expect(events.map((e) => e.message.type)).toEqual([
-      'video.asset.static_rendition.created',
-      'video.asset.static_rendition.ready',
+    expect(change(none, preparing)).toEqual([
+      {
+        type: 'video.asset.static_renditions.preparing',
+        object: { type: 'asset', id: 'asset1' },
+        id: 'e1:asset1:preparing',
+      },
     ]);
-    expect(JSON.stringify(events)).not.toContain('fromMp4Support');
-    expect(events[0]?.message.data).toMatchObject({ id: 'sr1', name: 'highest.mp4', asset_id: 'asset1' });
+    // One file ready while the other is not: still preparing, nothing to tell.
+    expect(change(preparing, oneReady)).toEqual([]);
+    expect(change(oneReady, ready).map((e) => e.type)).toEqual(['video.asset.static_renditions.ready']);
+    expect(change(ready, none).map((e) => e.type)).toEqual(['video.asset.static_renditions.deleted']);
+    expect(change(ready, { ...ready, status: 'deleted' }).map((e) => e.type)).toEqual(['video.asset.deleted']);
+    const [event] = messagesFor({ kind: 'asset', eventId: 'e1', at: new Date(0), before: oneReady, after: ready });
+    expect(event?.message.data).toMatchObject({
+      id: 'asset1',
+      mp4_support: 'audio-only,capped-1080p',
+      static_renditions: { status: 'ready', files: [{ name: 'capped-1080p.mp4' }, { name: 'audio.m4a' }] },
+    });
+    expect(JSON.stringify(event)).not.toContain('fromMp4Support');
   });
 
   it('the master goes preparing, ready and deleted, the asset as data', () => {

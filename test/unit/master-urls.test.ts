@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { masterUrlExpiry, withMasterUrls } from '../../lambdas/core/usecases/master-urls.js';
 import type { MediaChange } from '../../lambdas/core/usecases/notify.js';
 import { createWebhookEndpoint, fanOutChange } from '../../lambdas/core/usecases/webhooks.js';
+import { InMemoryEnvironments } from './access-fakes.js';
 import { fakeResolve, InMemoryWebhooks, RecordingQueue } from './api-fakes.js';
 import { preparingAsset } from './fakes.js';
 
@@ -58,7 +59,9 @@ describe('the webhook fan-out', () => {
       after: { ...ready, master: { status: 'ready', expires_at: 1_800_000_000 } },
     };
     const queue = new RecordingQueue();
-    expect(await fanOutChange(change, { webhooks, queue, masterUrl: sign })).toBe(1);
+    expect(
+      await fanOutChange(change, { webhooks, queue, environments: new InMemoryEnvironments(), masterUrl: sign }),
+    ).toBe(1);
     expect(queue.jobs[0]?.event).toMatchObject({
       type: 'video.asset.master.ready',
       data: {

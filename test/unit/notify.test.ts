@@ -79,6 +79,16 @@ describe('notifyChange', () => {
     expect(result).toMatchObject({ sent: 4, gone: 1 });
   });
 
+  it("leaves an upload's presigned url out of the push (a socket needs only video:read), not out of the event", async () => {
+    const created: MediaChange = { eventId: 'e', at, kind: 'upload', after: waitingUpload() };
+    await notifyChange(created, { connections, pusher });
+    const pushed = pusher.posted.find((p) => p.connectionId === 'itsUpload')?.message;
+    const { url: _url, ...withoutUrl } = toMuxUpload(waitingUpload());
+    expect(pushed).toMatchObject({ type: 'video.upload.created', data: withoutUrl });
+    expect(pushed).not.toHaveProperty('data.url');
+    expect(messageFor(created)?.message.data).toHaveProperty('url', waitingUpload().url);
+  });
+
   it('sends nothing for a change that implies no event', async () => {
     const unchanged: MediaChange = {
       eventId: 'e',

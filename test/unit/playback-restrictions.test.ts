@@ -12,6 +12,7 @@ import {
   isHighRiskAgent,
   type PlaybackRestrictionRules,
 } from '../../lambdas/core/domain/playback-restrictions.js';
+import { WholeListQuery } from '../../lambdas/core/usecases/listing.js';
 import { resolvePlayback, type TextObjects } from '../../lambdas/core/usecases/playback.js';
 import {
   CreatePlaybackRestrictionInput,
@@ -20,7 +21,6 @@ import {
   getPlaybackRestriction,
   listPlaybackRestrictions,
   MAX_PLAYBACK_RESTRICTIONS,
-  PlaybackRestrictionListQuery,
   ReferrerInput,
   UserAgentInput,
   updateReferrer,
@@ -211,15 +211,13 @@ describe('the API', () => {
     for (let i = 0; i < 5; i++) await create({ referrer: { allowed_domains: [`s${i}.example.com`] } });
     await create({ referrer: { allowed_domains: ['other.example.com'] } }, 'env2');
     const page = async (query: unknown) =>
-      (await listPlaybackRestrictions(parseOrThrow(PlaybackRestrictionListQuery, query, 'query'), ctx())).data.map(
+      (await listPlaybackRestrictions(parseOrThrow(WholeListQuery, query, 'query'), ctx())).data.map(
         (r) => r.referrer.allowed_domains[0],
       );
     expect(await page({ limit: '2' })).toEqual(['s4.example.com', 's3.example.com']);
     expect(await page({ limit: '2', page: '3' })).toEqual(['s0.example.com']);
     expect(await page({ limit: '2', page: '4' })).toEqual([]);
-    expect(() => parseOrThrow(PlaybackRestrictionListQuery, { cursor: 'x' }, 'query')).toThrow(
-      'cursor: is not a known field',
-    );
+    expect(() => parseOrThrow(WholeListQuery, { cursor: 'x' }, 'query')).toThrow('cursor: is not a known field');
     for (let i = 5; i < MAX_PLAYBACK_RESTRICTIONS; i++) await create({ referrer: { allowed_domains: ['a.com'] } });
     await expect(create({ referrer: { allowed_domains: ['a.com'] } })).rejects.toThrow(
       `an environment has at most ${MAX_PLAYBACK_RESTRICTIONS} playback restrictions`,

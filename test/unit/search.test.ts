@@ -155,10 +155,18 @@ describe('listing assets with search and status (Gamma extension)', () => {
 
   it('refuses a page deeper than 10 (each one walked costs up to 5 index reads) and an overlong cursor', () => {
     expect(() => parseOrThrow(AssetListQuery, { search: 'clip', limit: '1', page: '11' }, 'query')).toThrow(
-      /page: must be at most 10; use cursor/,
+      /page: must be at most 10 with search or status; use cursor/,
     );
     expect(() => parseOrThrow(AssetListQuery, { search: 'clip', cursor: 'A'.repeat(4097) }, 'query')).toThrow(
       /cursor: must be at most 4096/,
+    );
+  });
+
+  it('lets the plain list skip up to 10,000 items by page number, a status filter 10 pages', () => {
+    expect(parseOrThrow(AssetListQuery, { page: '401' }, 'query')).toMatchObject({ page: 401 });
+    expect(() => parseOrThrow(AssetListQuery, { page: '402' }, 'query')).toThrow(/page: must be at most 10000 items/);
+    expect(() => parseOrThrow(AssetListQuery, { status: 'ready', page: '11' }, 'query')).toThrow(
+      /page: must be at most 10 with search or status/,
     );
   });
 });

@@ -34,6 +34,7 @@ import {
   staticRenditionFromPath,
   staticRenditionSource,
   staticRenditionsFor,
+  toMuxStaticRenditions,
 } from '../../lambdas/core/domain/static-renditions.js';
 import type { MediaRepository } from '../../lambdas/core/ports.js';
 import { assetIdForUpload, ingestObject, transcodeJobFor } from '../../lambdas/core/usecases/ingest.js';
@@ -202,8 +203,10 @@ describe('the files on the asset and in its transcode', () => {
       },
       resolve: async () => ['93.184.216.34'],
     });
-    expect(created.static_renditions?.files.map((f) => [f.name, f.ext, f.status])).toEqual([
-      ['audio.m4a', 'm4a', 'preparing'],
+    // Mux lists mp4_support's files once ready, under the one aggregate status.
+    expect(created.static_renditions).toEqual({ status: 'preparing', files: [] });
+    expect((await media.getAsset(created.id))?.static_renditions?.map((f) => [f.name, f.status])).toEqual([
+      ['audio.m4a', 'preparing'],
     ]);
   });
 
@@ -341,16 +344,24 @@ describe("mp4_support's capped-1080p MP4 is at most 1080p", () => {
     expect(settleFiles(big, [{ resolution: 'highest', status: 'errored' }])).toEqual(big);
   });
 
-  it('a file of that resolution asked for while the task wrote it is kept once, as the capped MP4', () => {
-    const [capped] = staticRenditionsFor('asset1', { mp4_support: 'capped-1080p', max_resolution_tier: '2160p' })
+  it("reports mp4_support's files as Mux does: by name once ready, without the Static Renditions API's fields", () => {
+    const [capped, audio] = staticRenditionsFor('asset1', { mp4_support: 'audio-only,capped-1080p' })
       .static_renditions as StaticRenditionFile[];
-    const asked = newStaticRenditionFile('asset1', { resolution: 'highest', passthrough: 'p' });
-    const settled = settleFiles(
-      [capped as StaticRenditionFile, asked],
-      [{ resolution: 'highest', status: 'ready', cappedMp4: true }],
-    );
-    expect(settled).toEqual([{ ...asked, fromMp4Support: true }]);
-    expect(mp4SupportOf(settled)).toBe('capped-1080p');
+    const preparing = [capped, audio] as StaticRenditionFile[];
+    expect(toMuxStaticRenditions(preparing)).toEqual({ status: 'preparing', files: [] });
+    const settled = settleFiles(preparing, [
+      { resolution: 'highest', status: 'ready', cappedMp4: true, width: 1920, height: 1080, bitrate: 5e6, filesize: 9 },
+      { resolution: 'audio-only', status: 'errored' },
+    ]);
+    expect(toMuxStaticRenditions(settled)).toEqual({
+      status: 'errored',
+      files: [{ name: 'capped-1080p.mp4', ext: 'mp4', width: 1920, height: 1080, bitrate: 5e6, filesize: '9' }],
+    });
+    // The Static Renditions API's files keep their own fields and status, and no aggregate one.
+    const own = staticRenditionsFor('asset1', { static_renditions: [{ resolution: 'highest' }] }).static_renditions;
+    expect(toMuxStaticRenditions(own ?? [])).toEqual({
+      files: [expect.objectContaining({ id: expect.any(String), name: 'highest.mp4', status: 'preparing' })],
+    });
   });
 });
 

@@ -220,7 +220,7 @@ describe('the access-token API', () => {
   });
 
   it('revokes a token: it stops authenticating and its WebSocket connections are closed', async () => {
-    const { id, secret } = await createToken('env1', 'victim', { tokens });
+    const { id, secret } = await createToken('env1', 'victim', { tokens }, { permissions: ['video:read'] });
     await connections.put({ connectionId: 'c1', env: 'env1', token_id: id, connected_at: 1 });
     await connections.put({ connectionId: 'c2', env: 'env1', token_id: 'other', connected_at: 1 });
 
@@ -250,7 +250,7 @@ describe('the access-token API', () => {
     const auth = (t: { id: string; secret: string }) => authenticate(basic(`${t.id}:${t.secret}`), { tokens });
     for (const t of [child, grandchild, elsewhere]) await expect(auth(t)).resolves.toMatchObject({ tokenId: t.id });
 
-    expect(await revokeAccessToken(root.id, caller(['system:write']), ctx())).toEqual({ closedConnections: 1 });
+    expect(await revokeAccessToken(root.id, caller(['organization:write']), ctx())).toEqual({ closedConnections: 1 });
     for (const t of [root, child, grandchild, elsewhere]) {
       await expect(auth(t)).rejects.toBeInstanceOf(UnauthorizedError);
       expect(tokens.tokens.has(t.id)).toBe(false);
@@ -275,5 +275,94 @@ describe('the access-token API', () => {
     expect(await getAccessToken(id, caller(['organization:read']), ctx())).toMatchObject({ environment_id: 'env2' });
     await revokeAccessToken(id, caller(['organization:write']), ctx());
     expect(tokens.tokens.has(id)).toBe(false);
+  });
+
+  describe('revokes only what the caller could have made', () => {
+    const auth = (t: { id: string; secret: string }) => authenticate(basic(`${t.id}:${t.secret}`), { tokens });
+    const as = (t: { id: string }, permissions: Permission[], env = 'env1'): Caller => ({
+      env,
+      tokenId: t.id,
+      permissions: expand(permissions),
+    });
+
+    it("refuses a system:write token an administrator's token of its environment, and what that one made elsewhere", async () => {
+      // The review's reproduction: T1 {video:write, system:write, organization:write} in env1 makes T2 {video:read} in
+      // env2; S2 {system:read, system:write} of env1, not made by T1, tries to revoke T1.
+      const admin = await createToken('env1', 'admin', { tokens });
+      const t1Permissions: Permission[] = ['video:write', 'system:write', 'organization:write'];
+      const t1 = await createAccessToken(input({ permissions: t1Permissions }), as(admin, t1Permissions), ctx());
+      const t2 = await createAccessToken(
+        input({ permissions: ['video:read'], environment_id: 'env2' }),
+        as(t1, t1Permissions),
+        ctx(),
+      );
+      const s2 = await createAccessToken(
+        input({ permissions: ['system:read', 'system:write'] }),
+        as(admin, t1Permissions),
+        ctx(),
+      );
+      const asS2 = as(s2, ['system:read', 'system:write']);
+
+      // S2 sees T1 (same environment) but may not end it: 403 naming what it lacks, nothing deleted.
+      expect(await getAccessToken(t1.id, asS2, ctx())).toMatchObject({ id: t1.id });
+      const refused = revokeAccessToken(t1.id, asS2, ctx());
+      await expect(refused).rejects.toBeInstanceOf(ForbiddenError);
+      await expect(refused).rejects.toThrow(/permissions it does not have: organization:read, organization:write$/);
+      for (const t of [t1, t2]) await expect(auth(t)).resolves.toMatchObject({ tokenId: t.id });
+      // T2 lives in another environment: S2 cannot see it (404, as GET answers), let alone revoke it.
+      await expect(getAccessToken(t2.id, asS2, ctx())).rejects.toBeInstanceOf(NotFoundError);
+      await expect(revokeAccessToken(t2.id, asS2, ctx())).rejects.toBeInstanceOf(NotFoundError);
+      await expect(auth(t2)).resolves.toMatchObject({ tokenId: t2.id });
+
+      // An organization:write caller still revokes T1, and T2 with it.
+      await revokeAccessToken(t1.id, as(admin, t1Permissions), ctx());
+      for (const t of [t1, t2]) await expect(auth(t)).rejects.toBeInstanceOf(UnauthorizedError);
+      await expect(auth(s2)).resolves.toMatchObject({ tokenId: s2.id });
+    });
+
+    it('refuses, without the organization permissions it holds, a token with them (legacy full-access ones too)', async () => {
+      const admin = await createToken('env1', 'admin', { tokens }, { permissions: ['organization:write'] });
+      const orgReader = await createToken('env1', 'org', { tokens }, { permissions: ['organization:read'] });
+      const legacy = await createToken('env1', 'legacy', { tokens });
+      delete tokens.tokens.get(legacy.id)?.permissions;
+      const system = caller(['system:write']);
+      for (const t of [admin, orgReader, legacy]) {
+        await expect(revokeAccessToken(t.id, system, ctx())).rejects.toThrow(/does not have: organization:read/);
+        expect(tokens.tokens.has(t.id)).toBe(true);
+      }
+      // The environment's other tokens are system:write's to manage, more video permissions than its own or not.
+      const writer = await createToken('env1', 'writer', { tokens }, { permissions: ['video:write'] });
+      await revokeAccessToken(writer.id, system, ctx());
+      expect(tokens.tokens.has(writer.id)).toBe(false);
+      // organization:read revokes a token that holds it (as it could have made one), not organization:write's.
+      const orgRead = caller(['system:write', 'organization:read']);
+      await revokeAccessToken(orgReader.id, orgRead, ctx());
+      expect(tokens.tokens.has(orgReader.id)).toBe(false);
+      await expect(revokeAccessToken(admin.id, orgRead, ctx())).rejects.toThrow(/does not have: organization:write$/);
+      await revokeAccessToken(legacy.id, caller(['system:write', 'organization:write']), ctx());
+      expect(tokens.tokens.has(legacy.id)).toBe(false);
+    });
+
+    it('refuses, without organization:write, a token whose revocation would end tokens in another environment', async () => {
+      // A within-permissions token that made one elsewhere (as a token stored with created_by could have).
+      const parent = await createToken('env1', 'parent', { tokens }, { permissions: ['video:read'] });
+      const away = await createToken('env2', 'away', { tokens }, { permissions: ['video:read'], createdBy: parent.id });
+      const near = await createToken('env1', 'near', { tokens }, { permissions: ['video:read'], createdBy: parent.id });
+      const refused = revokeAccessToken(parent.id, caller(['video:write', 'system:write']), ctx());
+      await expect(refused).rejects.toThrow(/other environments.*organization:write/);
+      for (const t of [parent, away, near]) await expect(auth(t)).resolves.toMatchObject({ tokenId: t.id });
+
+      // Children only in the caller's environment go with their parent.
+      await tokens.delete('env2', away.id);
+      await revokeAccessToken(parent.id, caller(['video:write', 'system:write']), ctx());
+      for (const t of [parent, near]) expect(tokens.tokens.has(t.id)).toBe(false);
+    });
+
+    it('lets a token revoke itself and what it made', async () => {
+      const self = await createToken('env1', 'self', { tokens }, { permissions: ['video:read', 'system:write'] });
+      const child = await createToken('env1', 'child', { tokens }, { permissions: ['video:read'], createdBy: self.id });
+      await revokeAccessToken(self.id, as(self, ['video:read', 'system:write']), ctx());
+      for (const t of [self, child]) expect(tokens.tokens.has(t.id)).toBe(false);
+    });
   });
 });

@@ -3,7 +3,7 @@ import { NotFoundError, TransitionError, ValidationError } from '../../lambdas/c
 import { toMuxAsset } from '../../lambdas/core/domain/media.js';
 import { assetFieldsFrom } from '../../lambdas/core/usecases/asset-settings.js';
 import { getAsset, listAssets } from '../../lambdas/core/usecases/assets.js';
-import { ListQuery } from '../../lambdas/core/usecases/listing.js';
+import { ListQuery, pageOf, SKIP_READ } from '../../lambdas/core/usecases/listing.js';
 import {
   CompleteMultipartInput,
   CreateUploadInput,
@@ -168,13 +168,48 @@ describe('reading uploads and assets', () => {
   });
 });
 
+describe('pageOf', () => {
+  // Items 0..n-1; a cursor is the index to start at. `cap` plays DynamoDB's 1 MB: a read returns at most that many.
+  const list = (n: number, cap = Number.POSITIVE_INFINITY) => {
+    const reads: number[] = [];
+    const fetch = async (limit: number, cursor?: string) => {
+      reads.push(limit);
+      const start = cursor === undefined ? 0 : Number(cursor);
+      const items = Array.from({ length: Math.max(0, Math.min(limit, cap, n - start)) }, (_, i) => start + i);
+      const end = start + items.length;
+      return { items, ...(end < n && { next: String(end) }) };
+    };
+    return { fetch, reads };
+  };
+  const q = (limit: number, page: number) => ({ limit, page });
+
+  it('skips (page - 1) × limit items in reads of up to SKIP_READ, then reads the page', async () => {
+    const { fetch, reads } = list(3000);
+    expect((await pageOf(fetch, q(100, 13))).items).toEqual(Array.from({ length: 100 }, (_, i) => 1200 + i));
+    expect(reads).toEqual([SKIP_READ, 200, 100]);
+  });
+
+  it('counts what each read returned, however few (a read stops at 1 MB)', async () => {
+    const { fetch } = list(100, 7);
+    expect((await pageOf(fetch, q(5, 4))).items).toEqual([15, 16, 17, 18, 19]);
+  });
+
+  it('returns nothing past the last item, also where the last page is exactly full', async () => {
+    expect((await pageOf(list(20).fetch, q(5, 5))).items).toEqual([]);
+    expect((await pageOf(list(20).fetch, q(5, 4))).items).toEqual([15, 16, 17, 18, 19]);
+    expect((await pageOf(list(21).fetch, q(5, 5))).items).toEqual([20]);
+  });
+});
+
 describe('ListQuery', () => {
   it('defaults to 25 per page, first page', () => {
     expect(ListQuery.parse({})).toEqual({ limit: 25, page: 1 });
   });
 
   it('accepts the deepest page and the longest cursor', () => {
-    expect(ListQuery.parse({ page: '10' })).toMatchObject({ page: 10 });
+    // (page - 1) × limit at most 10,000 items skipped: page 401 at the default 25, 101 at 100.
+    expect(ListQuery.parse({ page: '401' })).toMatchObject({ page: 401 });
+    expect(ListQuery.parse({ limit: '100', page: '101' })).toMatchObject({ page: 101 });
     expect(ListQuery.parse({ cursor: 'x'.repeat(4096) })).toMatchObject({ cursor: 'x'.repeat(4096) });
     expect(() => parseOrThrow(ListQuery, { cursor: 'x'.repeat(4097) }, 'query')).toThrow(
       'cursor: must be at most 4096 characters',
@@ -187,9 +222,10 @@ describe('ListQuery', () => {
     [{ limit: 'ten' }, 'limit: must be a number'],
     [{ page: '2', cursor: 'abc' }, 'page: cannot be combined with cursor'],
     [{ order: 'asc' }, 'order: is not a known field'],
-    // Each page skipped is one more DynamoDB read: deeper pages are reached with the cursor.
-    [{ limit: '1', page: '1000000' }, 'page: must be at most 10; use cursor'],
-    [{ page: '11' }, 'page: must be at most 10; use cursor'],
+    // Every item before a numbered page is read to reach it: deeper pages are reached with the cursor.
+    [{ limit: '1', page: '1000000' }, 'page: must be at most 10000 items deep ((page - 1) × limit); use cursor'],
+    [{ page: '402' }, 'page: must be at most 10000 items deep'],
+    [{ limit: '100', page: '102' }, 'page: must be at most 10000 items deep'],
   ])('rejects %j', (q, message) => {
     expect(() => parseOrThrow(ListQuery, q, 'query')).toThrow(message);
   });
@@ -403,5 +439,33 @@ describe('multipart uploads', () => {
     expect(await sweep(clock + 3600 + 121)).toEqual(['upload1']);
     // Its parts are dropped at once, not left to the bucket's 7-day lifecycle rule.
     expect(parts.aborted).toEqual(['mpu-1']);
+  });
+});
+
+describe("an upload's presigned url, shown only to a caller that may upload", () => {
+  beforeEach(async () => {
+    await media.putUpload(waitingUpload({ id: 'up1', created_at: 1 }));
+    await media.putUpload(waitingUpload({ id: 'up2', created_at: 2, status: 'asset_created', asset_id: 'a1' }));
+  });
+  const query = parseOrThrow(ListQuery, {}, 'query');
+
+  it('leaves the url out for a caller without video:write (the default), in a get and a list', async () => {
+    const reader = { env: 'env1', media };
+    const one = await getUpload('up1', reader);
+    expect(one).toMatchObject({ id: 'up1', status: 'waiting', timeout: 3600, cors_origin: '*' });
+    expect(one).not.toHaveProperty('url');
+    for (const upload of (await listUploads(query, { ...reader, mayUpload: false })).data) {
+      expect(upload).not.toHaveProperty('url');
+    }
+  });
+
+  it('shows it to a caller with video:write, on uploads that still wait and, as Mux, on those that moved on', async () => {
+    const writer = { env: 'env1', media, mayUpload: true };
+    expect(await getUpload('up1', writer)).toMatchObject({ url: 'https://ingest.example/uploads/upload1' });
+    const listed = (await listUploads(query, writer)).data;
+    expect(listed.map((u) => [u.id, u.url])).toEqual([
+      ['up2', 'https://ingest.example/uploads/upload1'],
+      ['up1', 'https://ingest.example/uploads/upload1'],
+    ]);
   });
 });

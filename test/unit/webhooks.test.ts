@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import Mux from '@mux/mux-node';
 import type { SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -24,6 +24,7 @@ import {
   updateWebhookEndpoint,
 } from '../../lambdas/core/usecases/webhooks.js';
 import { createWebhookDeliverHandler } from '../../lambdas/handlers/webhook-deliver.js';
+import { InMemoryEnvironments } from './access-fakes.js';
 import { fakeResolve, InMemoryWebhooks, RecordingQueue, ScriptedReceiver } from './api-fakes.js';
 import { preparingAsset } from './fakes.js';
 
@@ -38,6 +39,13 @@ const resolve = fakeResolve({
 });
 
 const mux = new Mux({ tokenId: 'x', tokenSecret: 'y' });
+
+/** env1 is recorded under a name; env2 predates environment records. */
+const environments = () => {
+  const recorded = new InMemoryEnvironments();
+  recorded.environments.set('env1', { id: 'env1', name: 'Production', created_at: 1_700_000_000 });
+  return recorded;
+};
 
 const readyChange: MediaChange = {
   kind: 'asset',
@@ -92,15 +100,19 @@ describe('webhook endpoints and fan-out', () => {
     await createWebhookEndpoint({ address: 'https://b.example/hook' }, { env: 'env1', webhooks, resolve });
     await createWebhookEndpoint({ address: 'https://other.example/hook' }, { env: 'env2', webhooks, resolve });
     expect(created.signing_secret).toMatch(/^[0-9a-f]{64}$/);
-    expect(JSON.stringify(await listWebhookEndpoints({ env: 'env1', webhooks }))).not.toContain('secret');
+    expect(JSON.stringify(await listWebhookEndpoints({ limit: 25, page: 1 }, { env: 'env1', webhooks }))).not.toContain(
+      'secret',
+    );
 
     const queue = new RecordingQueue();
-    expect(await fanOutChange(readyChange, { webhooks, queue })).toBe(2);
+    expect(await fanOutChange(readyChange, { webhooks, queue, environments: environments() })).toBe(2);
 
     // A disabled endpoint (PATCH enabled: false) gets nothing until it is enabled again.
     const off = await updateWebhookEndpoint(created.id, { enabled: false }, { env: 'env1', webhooks, resolve });
     expect(off).toMatchObject({ id: created.id, address: 'https://a.example/hook', enabled: false });
-    expect(await fanOutChange(readyChange, { webhooks, queue: new RecordingQueue() })).toBe(1);
+    expect(
+      await fanOutChange(readyChange, { webhooks, queue: new RecordingQueue(), environments: environments() }),
+    ).toBe(1);
     await updateWebhookEndpoint(created.id, { enabled: true }, { env: 'env1', webhooks, resolve });
     expect(queue.jobs.map((j) => j.env)).toEqual(['env1', 'env1']);
     // One order key per endpoint and object: each endpoint gets an asset's events in order, independently.
@@ -110,7 +122,7 @@ describe('webhook endpoints and fan-out', () => {
       type: 'video.asset.ready',
       id: 'evt1',
       object: { type: 'asset', id: 'asset1' },
-      environment: { id: 'env1' },
+      environment: { id: 'env1', name: 'Production' },
       data: { id: 'asset1', status: 'ready' },
     });
   });
@@ -131,8 +143,9 @@ describe('webhook endpoints and fan-out', () => {
 
   it('refuses a 21st endpoint of an environment with a 400 naming the limit, also when creates race', async () => {
     const webhooks = new InMemoryWebhooks();
+    let n = 0;
     const create = (env: string) =>
-      createWebhookEndpoint({ address: 'https://a.example/hook' }, { env, webhooks, resolve });
+      createWebhookEndpoint({ address: `https://a.example/hook/${n++}` }, { env, webhooks, resolve });
     for (let i = 0; i < MAX_WEBHOOK_ENDPOINTS - 1; i++) await create('env1');
     const racing = await Promise.allSettled([create('env1'), create('env1'), create('env1')]);
     expect((await webhooks.listEndpoints('env1')).length).toBeLessThanOrEqual(MAX_WEBHOOK_ENDPOINTS);
@@ -145,7 +158,9 @@ describe('webhook endpoints and fan-out', () => {
       ],
     });
     expect(await webhooks.listEndpoints('env1')).toHaveLength(MAX_WEBHOOK_ENDPOINTS);
-    await expect(create('env2')).resolves.toMatchObject({ address: 'https://a.example/hook' });
+    await expect(create('env2')).resolves.toMatchObject({
+      address: expect.stringMatching(/^https:\/\/a\.example\/hook\/\d+$/),
+    });
   });
 
   it('lists every endpoint from DynamoDB, following the pages of a query past 1 MB', async () => {
@@ -164,12 +179,112 @@ describe('webhook endpoints and fan-out', () => {
     doc.restore();
   });
 
+  it('refuses an address the environment already has (POST and PATCH) with a 400 naming the field', async () => {
+    const webhooks = new InMemoryWebhooks();
+    const ctx = { env: 'env1', webhooks, resolve };
+    const first = await createWebhookEndpoint({ address: 'https://a.example/hook' }, ctx);
+    const refused = {
+      name: 'ValidationError',
+      messages: [`address: the environment already has a webhook with this address (${first.id})`],
+    };
+    await expect(createWebhookEndpoint({ address: 'https://a.example/hook' }, ctx)).rejects.toMatchObject(refused);
+    // Compared as the exact string: another spelling is another address; another environment may have the same one.
+    await expect(createWebhookEndpoint({ address: 'https://a.example/hook/' }, ctx)).resolves.toBeDefined();
+    await expect(
+      createWebhookEndpoint({ address: 'https://a.example/hook' }, { ...ctx, env: 'env2' }),
+    ).resolves.toBeDefined();
+    expect(await webhooks.listEndpoints('env1')).toHaveLength(2);
+
+    const second = await createWebhookEndpoint({ address: 'https://b.example/hook' }, ctx);
+    await expect(updateWebhookEndpoint(second.id, { address: 'https://a.example/hook' }, ctx)).rejects.toMatchObject(
+      refused,
+    );
+    expect((await webhooks.getEndpoint('env1', second.id))?.url).toBe('https://b.example/hook');
+    // Its own address again, or another change with it, is no duplicate.
+    await expect(
+      updateWebhookEndpoint(second.id, { address: 'https://b.example/hook', enabled: false }, ctx),
+    ).resolves.toMatchObject({ address: 'https://b.example/hook', enabled: false });
+    // Deleting an endpoint frees its address.
+    await webhooks.deleteEndpoint('env1', first.id);
+    await expect(updateWebhookEndpoint(second.id, { address: 'https://a.example/hook' }, ctx)).resolves.toMatchObject({
+      address: 'https://a.example/hook',
+    });
+  });
+
+  it('never leaves an address twice when creates and updates race for it', async () => {
+    const webhooks = new InMemoryWebhooks();
+    const ctx = { env: 'env1', webhooks, resolve };
+    const racing = await Promise.allSettled([
+      createWebhookEndpoint({ address: 'https://a.example/hook' }, ctx),
+      createWebhookEndpoint({ address: 'https://a.example/hook' }, ctx),
+      createWebhookEndpoint({ address: 'https://a.example/hook' }, ctx),
+    ]);
+    const urls = async () => (await webhooks.listEndpoints('env1')).map((e) => e.url);
+    expect((await urls()).filter((u) => u === 'https://a.example/hook').length).toBeLessThanOrEqual(1);
+    expect(racing.filter((r) => r.status === 'rejected').length).toBeGreaterThanOrEqual(2);
+
+    const b = await createWebhookEndpoint({ address: 'https://b.example/hook' }, ctx);
+    const c = await createWebhookEndpoint({ address: 'https://other.example/hook' }, ctx);
+    await Promise.allSettled([
+      updateWebhookEndpoint(b.id, { address: 'https://b.example/new' }, ctx),
+      updateWebhookEndpoint(c.id, { address: 'https://b.example/new' }, ctx),
+    ]);
+    expect((await urls()).filter((u) => u === 'https://b.example/new').length).toBeLessThanOrEqual(1);
+    expect(new Set(await urls()).size).toBe((await urls()).length);
+  });
+
+  it("names the event's environment as Mux does, reading the name once per change and only for endpoints", async () => {
+    const webhooks = new InMemoryWebhooks();
+    const recorded = environments();
+    const reads = vi.spyOn(recorded, 'get');
+    // No endpoint: nothing queued, nothing read.
+    expect(await fanOutChange(readyChange, { webhooks, queue: new RecordingQueue(), environments: recorded })).toBe(0);
+    expect(reads).not.toHaveBeenCalled();
+
+    for (const host of ['a', 'b', 'other'])
+      await createWebhookEndpoint({ address: `https://${host}.example/hook` }, { env: 'env1', webhooks, resolve });
+    // A change that implies two events (the asset's own and a text track's) for three endpoints: one read.
+    const track = {
+      id: 'track1',
+      type: 'text',
+      text_type: 'subtitles',
+      text_source: 'uploaded',
+      language_code: 'en',
+      name: 'English',
+      closed_captions: false,
+      status: 'ready',
+      created_at: 1_700_000_000_000,
+    } as const;
+    const withTrack: MediaChange = {
+      ...readyChange,
+      after: { ...preparingAsset(), status: 'ready', text_tracks: { track1: track } },
+    };
+    const queue = new RecordingQueue();
+    const queued = await fanOutChange(withTrack, { webhooks, queue, environments: recorded });
+    expect(queued).toBeGreaterThan(3);
+    expect(reads).toHaveBeenCalledTimes(1);
+    expect(new Set(queue.jobs.map((j) => JSON.stringify(j.event.environment)))).toEqual(
+      new Set([JSON.stringify({ id: 'env1', name: 'Production' })]),
+    );
+
+    // An environment made before environments were recorded is named by its id, as the API lists it.
+    await createWebhookEndpoint({ address: 'https://a.example/hook' }, { env: 'env2', webhooks, resolve });
+    const env2Change: MediaChange = {
+      ...readyChange,
+      before: { ...preparingAsset(), env: 'env2' },
+      after: { ...preparingAsset(), env: 'env2', status: 'ready' },
+    };
+    const queue2 = new RecordingQueue();
+    await fanOutChange(env2Change, { webhooks, queue: queue2, environments: recorded });
+    expect(queue2.jobs[0]?.event.environment).toEqual({ id: 'env2', name: 'env2' });
+  });
+
   it('queues nothing for a change that implies no event', async () => {
     const webhooks = new InMemoryWebhooks();
     await createWebhookEndpoint({ address: 'https://a.example/hook' }, { env: 'env1', webhooks, resolve });
     const queue = new RecordingQueue();
     const same: MediaChange = { ...readyChange, before: readyChange.after };
-    expect(await fanOutChange(same, { webhooks, queue })).toBe(0);
+    expect(await fanOutChange(same, { webhooks, queue, environments: environments() })).toBe(0);
   });
 });
 
@@ -181,7 +296,7 @@ describe('webhook delivery', () => {
       { env: 'env1', webhooks, resolve },
     );
     const queue = new RecordingQueue();
-    await fanOutChange(readyChange, { webhooks, queue });
+    await fanOutChange(readyChange, { webhooks, queue, environments: environments() });
     const job = queue.jobs[0];
     if (!job) throw new Error('no job');
     return { webhooks, endpoint, job, sender: new ScriptedReceiver(script) };
@@ -193,7 +308,16 @@ describe('webhook delivery', () => {
     const [post] = sender.received;
     expect(post?.url).toBe('https://a.example/hook');
     const event = await mux.webhooks.unwrap(post?.body ?? '', post?.headers ?? {}, endpoint.signing_secret);
-    expect(event).toMatchObject({ type: 'video.asset.ready', data: { id: 'asset1' } });
+    // Mux's whole envelope (the SDK's BaseWebhookEvent): the first attempt lists no earlier one.
+    expect(event).toMatchObject({
+      type: 'video.asset.ready',
+      id: 'evt1',
+      object: { type: 'asset', id: 'asset1' },
+      created_at: '2026-01-01T00:00:00.000Z',
+      environment: { id: 'env1', name: 'Production' },
+      attempts: [],
+      data: { id: 'asset1' },
+    });
     expect(webhooks.deliveries).toMatchObject([
       { endpoint_id: endpoint.id, event_id: 'evt1', attempt: 1, outcome: 'delivered', response_status: 204 },
     ]);
@@ -207,6 +331,98 @@ describe('webhook delivery', () => {
     await webhooks.deleteEndpoint('env1', endpoint.id);
     expect(await deliverWebhook(job, 3, { webhooks, sender })).toBe('endpoint_gone');
     expect(sender.received).toHaveLength(2);
+  });
+
+  it("lists this event's earlier failed attempts at this endpoint in `attempts`, oldest first", async () => {
+    const { webhooks, endpoint, job, sender } = await setup([500, new Error('connect ECONNREFUSED'), 204]);
+    const other = await createWebhookEndpoint(
+      { address: 'https://b.example/hook' },
+      { env: 'env1', webhooks, resolve },
+    );
+    // Another endpoint's failure, and another event's at this endpoint, are not this event's attempts here.
+    const failure = {
+      event_type: 'video.asset.ready',
+      attempt: 1,
+      attempted_at: 1,
+      outcome: 'failed',
+      response_status: 503,
+      duration_ms: 1,
+    } as const;
+    await webhooks.recordDelivery({ ...failure, endpoint_id: other.id, event_id: 'evt1' });
+    await webhooks.recordDelivery({ ...failure, endpoint_id: endpoint.id, event_id: 'evt0' });
+    const reads = vi.spyOn(webhooks, 'listFailedAttempts');
+    // Near the real time: the SDK refuses a signature more than 5 minutes old.
+    const t0 = Date.now() - 120_000;
+    let clock = t0;
+    const now = () => clock;
+
+    expect(await deliverWebhook(job, 1, { webhooks, sender, now })).toBe('failed');
+    // The first receive reads nothing: there can be no earlier attempt.
+    expect(reads).not.toHaveBeenCalled();
+    clock += 30_000;
+    expect(await deliverWebhook(job, 2, { webhooks, sender, now })).toBe('failed');
+    // The endpoint moves meanwhile: each attempt shows the address it went to.
+    await updateWebhookEndpoint(
+      endpoint.id,
+      { address: 'https://a.example/moved' },
+      { env: 'env1', webhooks, resolve },
+    );
+    clock += 60_000;
+    expect(await deliverWebhook(job, 3, { webhooks, sender, now })).toBe('delivered');
+
+    const bodies = await Promise.all(
+      sender.received.map((r) => mux.webhooks.unwrap(r.body, r.headers, endpoint.signing_secret)),
+    );
+    expect(bodies.map((b) => b.attempts.length)).toEqual([0, 1, 2]);
+    const [first, second] = webhooks.deliveries.filter((d) => d.endpoint_id === endpoint.id && d.event_id === 'evt1');
+    expect(bodies[2]?.attempts).toEqual([
+      {
+        id: first?.id,
+        address: 'https://a.example/hook',
+        created_at: new Date(t0).toISOString(),
+        response_status_code: 500,
+      },
+      // No answer (connection refused): no status code.
+      { id: second?.id, address: 'https://a.example/hook', created_at: new Date(t0 + 30_000).toISOString() },
+    ]);
+    expect(first?.id).toMatch(/^\w+$/);
+    expect(first?.id).not.toBe(second?.id);
+    expect(sender.received[2]?.url).toBe('https://a.example/moved');
+    // The delivery log shows each attempt's id and address too.
+    expect(webhooks.deliveries.at(-1)).toMatchObject({ address: 'https://a.example/moved', outcome: 'delivered' });
+  });
+
+  it('DynamoDB: keeps a failed attempt under its event as well as in the log, and lists them by event', async () => {
+    const doc = mockClient(DynamoDBDocumentClient);
+    doc.on(PutCommand).resolves({});
+    const stored = {
+      id: 'att1',
+      endpoint_id: 'e1',
+      address: 'https://a.example/hook',
+      event_id: 'evt1',
+      event_type: 'video.asset.ready',
+      attempt: 1,
+      attempted_at: 1_767_225_610_000,
+      outcome: 'failed',
+      response_status: 500,
+      duration_ms: 12,
+    } as const;
+    doc.on(QueryCommand).resolves({ Items: [{ pk: 'attempts#e1#evt1', sk: '000001', ...stored, expires_at: 1 }] });
+    const repo = new DynamoWebhookRepository(DynamoDBDocumentClient.from(new DynamoDBClient({})), 'webhooks');
+
+    await repo.recordDelivery(stored);
+    const items = doc.commandCalls(PutCommand).map((c) => c.args[0].input.Item);
+    expect(items.map((i) => i?.pk).sort()).toEqual(['attempts#e1#evt1', 'deliveries#e1']);
+    expect(items.every((i) => typeof i?.expires_at === 'number')).toBe(true);
+    doc.resetHistory();
+    await repo.recordDelivery({ ...stored, attempt: 2, outcome: 'delivered', response_status: 200 });
+    expect(doc.commandCalls(PutCommand).map((c) => c.args[0].input.Item?.pk)).toEqual(['deliveries#e1']);
+
+    expect(await repo.listFailedAttempts('e1', 'evt1')).toEqual([stored]);
+    expect(doc.commandCalls(QueryCommand)[0]?.args[0].input.ExpressionAttributeValues).toEqual({
+      ':pk': 'attempts#e1#evt1',
+    });
+    doc.restore();
   });
 
   const record = (messageId: string, receiveCount: number, body: string, group?: string) => ({

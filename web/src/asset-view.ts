@@ -286,10 +286,12 @@ function downloadsCard(config: DashboardConfig, a: Asset) {
       { class: 'downloads' },
       ...files.map((f) => {
         const size = f.filesize ? ` · ${bytes(Number(f.filesize))}` : '';
-        const status = t(`asset.download.${f.status}` satisfies MessageKey);
+        // A file of mp4_support has no status of its own (Mux lists those once ready, under one aggregate status).
+        const fileStatus = f.status ?? 'ready';
+        const status = t(`asset.download.${fileStatus}` satisfies MessageKey);
         const dims = f.width && f.height ? ` · ${f.width}×${f.height}` : '';
         const label =
-          f.status === 'ready' && publicId
+          fileStatus === 'ready' && publicId
             ? h('a', { href: `${config.streamUrl}/${publicId}/${f.name}`, download: f.name }, f.name)
             : h('code', null, f.name);
         return h('li', null, label, h('span', { class: 'muted small' }, ` ${status}${dims}${size}`));

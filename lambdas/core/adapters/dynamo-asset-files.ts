@@ -10,7 +10,6 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { AlreadyExistsError, NotFoundError, TransitionError } from '../domain/errors.js';
 import type { AssetRecord, MasterFile } from '../domain/media.js';
 import {
-  adoptedFiles,
   type StaticRenditionFile,
   type StaticRenditionOutcome,
   settleFiles,
@@ -59,10 +58,6 @@ export class DynamoAssetFiles implements StaticRenditionsStore, MasterStore {
 
   async removeStaticRenditions(assetId: string, fileIds: readonly string[], settledOnly = false): Promise<AssetRecord> {
     return this.rewriteList(assetId, (stored) => withoutFiles(stored, fileIds, settledOnly));
-  }
-
-  async adoptStaticRenditions(assetId: string, fileIds: readonly string[]): Promise<AssetRecord> {
-    return this.rewriteList(assetId, (stored) => adoptedFiles(stored, fileIds));
   }
 
   async requestMaster(assetId: string): Promise<{ asset: AssetRecord; started: boolean }> {

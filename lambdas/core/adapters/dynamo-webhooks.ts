@@ -12,6 +12,8 @@ import { isConditionalCheckFailed } from './dynamo-errors.js';
 
 const { partitionKey: PK, sortKey: SK } = WEBHOOKS_TABLE;
 const endpointKey = (env: string, id: string) => ({ [PK]: `env#${env}`, [SK]: `endpoint#${id}` });
+/** The partition of one event's failed attempts at one endpoint, sorted by attempt number. */
+const attemptsKey = (endpointId: string, eventId: string) => ({ [PK]: `attempts#${endpointId}#${eventId}` });
 /** Delivery log entries are kept this long. */
 const DELIVERY_LOG_DAYS = 30;
 
@@ -70,17 +72,44 @@ export class DynamoWebhookRepository implements WebhookRepository {
   }
 
   async recordDelivery(delivery: WebhookDelivery): Promise<void> {
-    await this.doc.send(
+    const expires = {
+      [WEBHOOKS_TABLE.timeToLive]: Math.floor(delivery.attempted_at / 1000) + DELIVERY_LOG_DAYS * 86_400,
+    };
+    const log = new PutCommand({
+      TableName: this.tableName,
+      Item: {
+        [PK]: `deliveries#${delivery.endpoint_id}`,
+        [SK]: `${String(delivery.attempted_at).padStart(15, '0')}#${delivery.event_id}#${delivery.attempt}`,
+        ...delivery,
+        ...expires,
+      },
+    });
+    // A failed attempt is also kept under its event, so the next attempt lists it with one query of its own
+    // partition rather than a scan of the endpoint's log. A delivered one is not: nothing comes after it.
+    const failed =
+      delivery.outcome === 'failed' &&
       new PutCommand({
         TableName: this.tableName,
         Item: {
-          [PK]: `deliveries#${delivery.endpoint_id}`,
-          [SK]: `${String(delivery.attempted_at).padStart(15, '0')}#${delivery.event_id}#${delivery.attempt}`,
+          ...attemptsKey(delivery.endpoint_id, delivery.event_id),
+          [SK]: String(delivery.attempt).padStart(6, '0'),
           ...delivery,
-          [WEBHOOKS_TABLE.timeToLive]: Math.floor(delivery.attempted_at / 1000) + DELIVERY_LOG_DAYS * 86_400,
+          ...expires,
         },
+      });
+    await Promise.all([this.doc.send(log), ...(failed ? [this.doc.send(failed)] : [])]);
+  }
+
+  async listFailedAttempts(endpointId: string, eventId: string): Promise<WebhookDelivery[]> {
+    const { Items = [] } = await this.doc.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: '#pk = :pk',
+        ExpressionAttributeNames: { '#pk': PK },
+        ExpressionAttributeValues: { ':pk': attemptsKey(endpointId, eventId)[PK] },
       }),
     );
+    return Items.map(deliveryFrom);
   }
 
   async listDeliveries(endpointId: string, limit: number): Promise<WebhookDelivery[]> {
@@ -111,7 +140,9 @@ function endpointFrom(item: Record<string, unknown>): WebhookEndpoint {
 
 function deliveryFrom(item: Record<string, unknown>): WebhookDelivery {
   return {
+    ...(typeof item.id === 'string' && { id: item.id }),
     endpoint_id: String(item.endpoint_id),
+    ...(typeof item.address === 'string' && { address: item.address }),
     event_id: String(item.event_id),
     event_type: String(item.event_type),
     attempt: Number(item.attempt),

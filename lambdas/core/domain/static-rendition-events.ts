@@ -1,9 +1,11 @@
 /**
- * The `video.asset.static_rendition.*` events one stored change of an asset implies (Mux's names, from the SDK's
- * webhook types): a file that appears is `created` (and `ready`/`skipped`/`errored` too if it arrived so), one that
- * settles says how, one that goes is `deleted`. The data is the file with its `asset_id`, as Mux sends it. Pure.
+ * The static rendition events one stored change of an asset implies (Mux's names, from the SDK's webhook types).
+ * A file of the Static Renditions API has its own, `video.asset.static_rendition.*`: a file that appears is
+ * `created` (and `ready`/`skipped`/`errored` too if it arrived so), one that settles says how, one that goes is
+ * `deleted`, with the file and its `asset_id` as data. The files of the deprecated `mp4_support` have none of their
+ * own (no id, no status): their aggregate status has `video.asset.static_renditions.*`, with the asset as data. Pure.
  */
-import { type StaticRenditionFile, toMuxStaticRenditionFile } from './static-renditions.js';
+import { mp4SupportStatus, type StaticRenditionFile, toMuxStaticRenditionFile } from './static-renditions.js';
 
 export type StaticRenditionEventType =
   | 'video.asset.static_rendition.created'
@@ -14,14 +16,23 @@ export type StaticRenditionEventType =
 
 export type StaticRenditionEventData = ReturnType<typeof toMuxStaticRenditionFile> & { asset_id: string };
 
+export type Mp4SupportEventType =
+  | 'video.asset.static_renditions.preparing'
+  | 'video.asset.static_renditions.ready'
+  | 'video.asset.static_renditions.errored'
+  | 'video.asset.static_renditions.deleted';
+
+const ownFiles = (asset: { static_renditions?: StaticRenditionFile[] } | undefined) =>
+  (asset?.static_renditions ?? []).filter((f) => !f.fromMp4Support);
+
 export function staticRenditionEvents(
   before: { static_renditions?: StaticRenditionFile[] } | undefined,
   after: { static_renditions?: StaticRenditionFile[]; status?: string } | undefined,
   assetId: string,
 ): { type: StaticRenditionEventType; file: StaticRenditionEventData }[] {
-  const old = new Map((before?.static_renditions ?? []).map((f) => [f.id, f]));
+  const old = new Map(ownFiles(before).map((f) => [f.id, f]));
   // A deleted asset's files go with it; Mux tells that by `video.asset.deleted` alone.
-  const now = after?.status === 'deleted' ? [] : (after?.static_renditions ?? []);
+  const now = after?.status === 'deleted' ? [] : ownFiles(after);
   const data = (file: StaticRenditionFile): StaticRenditionEventData => ({
     ...toMuxStaticRenditionFile(file),
     asset_id: assetId,
@@ -39,4 +50,19 @@ export function staticRenditionEvents(
     if (!kept.has(file.id)) events.push({ type: 'video.asset.static_rendition.deleted', file: data(file) });
   }
   return events;
+}
+
+/**
+ * The `video.asset.static_renditions.*` event of a change, if any: `mp4_support`'s aggregate status moved (to
+ * `preparing`, `ready` or `errored`), or its files went (`deleted`: `none`). Nothing for a deleted asset.
+ */
+export function mp4SupportEvent(
+  before: { static_renditions?: StaticRenditionFile[] } | undefined,
+  after: { static_renditions?: StaticRenditionFile[]; status?: string } | undefined,
+): Mp4SupportEventType | undefined {
+  if (after?.status === 'deleted') return undefined;
+  const was = mp4SupportStatus(before?.static_renditions);
+  const now = mp4SupportStatus(after?.static_renditions);
+  if (now === was) return undefined;
+  return now === undefined ? 'video.asset.static_renditions.deleted' : `video.asset.static_renditions.${now}`;
 }

@@ -211,22 +211,63 @@ export function transcodeJobKey(file: StaticRenditionFile): StaticRenditionKey {
 }
 
 /**
- * The asset's `static_renditions` as Mux reports them: the files (without Gamma's marks) and, when `mp4_support` made
- * some, their one aggregate `status` — preparing while one is, errored when one failed, otherwise ready.
+ * The one status Mux reports for the files `mp4_support` made (`static_renditions.status`): preparing while one is,
+ * errored when one failed, otherwise ready; undefined when it made none (a file it could not make is `skipped` and
+ * simply not made, as Mux makes only the MP4 of a video without audio).
  */
-export function toMuxStaticRenditions(files: readonly StaticRenditionFile[]) {
+export function mp4SupportStatus(
+  files: readonly StaticRenditionFile[] = [],
+): 'preparing' | 'ready' | 'errored' | undefined {
   const ofMp4Support = files.filter((f) => f.fromMp4Support);
-  const status = ofMp4Support.some((f) => f.status === 'preparing')
-    ? 'preparing'
-    : ofMp4Support.some((f) => f.status === 'errored')
-      ? 'errored'
-      : 'ready';
-  return { ...(ofMp4Support.length > 0 && { status }), files: files.map(toMuxStaticRenditionFile) };
+  if (ofMp4Support.length === 0) return undefined;
+  if (ofMp4Support.some((f) => f.status === 'preparing')) return 'preparing';
+  return ofMp4Support.some((f) => f.status === 'errored') ? 'errored' : 'ready';
 }
 
-/** One file as Mux reports it (in the asset and in its events): without Gamma's own mark. */
+/**
+ * The asset's `static_renditions` as Mux reports them: the Static Renditions API's files, each with its id, resolution
+ * and status; and, when `mp4_support` made some, their one aggregate `status` and each made file by the name Mux
+ * gives it (`capped-1080p.mp4`, `audio.m4a`) without the per-rendition fields (the SDK's `StaticRendition`: "Not set
+ * for renditions created with the deprecated `mp4_support` option").
+ */
+export function toMuxStaticRenditions(files: readonly StaticRenditionFile[]) {
+  const status = mp4SupportStatus(files);
+  const made = files.filter((f) => f.fromMp4Support && f.status === 'ready').map(toMuxMp4SupportFile);
+  const own = files.filter((f) => !f.fromMp4Support).map(toMuxStaticRenditionFile);
+  return { ...(status && { status }), files: [...own, ...made] };
+}
+
+/** A file of the Static Renditions API as Mux reports it (in the asset and in its events): without Gamma's mark. */
 export function toMuxStaticRenditionFile({ fromMp4Support: _internal, ...file }: StaticRenditionFile) {
   return file;
+}
+
+/**
+ * A ready file of `mp4_support` as Mux lists it: its name, extension and what it measured; none of the Static
+ * Renditions API's per-file fields (typed `never`, so a reader of `files[]` can tell the two apart by them).
+ */
+export interface MuxMp4SupportFile {
+  name: string;
+  ext: 'mp4' | 'm4a';
+  width?: number;
+  height?: number;
+  bitrate?: number;
+  filesize?: string;
+  id?: never;
+  status?: never;
+  resolution?: never;
+}
+
+function toMuxMp4SupportFile(file: StaticRenditionFile): MuxMp4SupportFile {
+  const { ext, width, height, bitrate, filesize } = file;
+  return {
+    name: isCappedMp4(file) ? CAPPED_1080P_FILE_NAME : file.name,
+    ext,
+    ...(width !== undefined && { width }),
+    ...(height !== undefined && { height }),
+    ...(bitrate !== undefined && { bitrate }),
+    ...(filesize !== undefined && { filesize }),
+  };
 }
 
 /**
@@ -287,15 +328,14 @@ export function storedRenditionSource(
 /**
  * The stored files with the transcoder's outcomes applied (matched by resolution; others are left as they are). The
  * outcome of a job's `capped-1080p` applies to the capped MP4 and gives it the resolution the ladder settled (a new
- * asset's `1080p` becomes `highest` when its source stops at 1080p). Had a file of that resolution been asked for
- * meanwhile (the Static Renditions API, while the task wrote it), it is the same file: that one is kept, marked as
- * `mp4_support`'s, and the capped record goes, so no resolution is listed twice.
+ * asset's `1080p` becomes `highest` when its source stops at 1080p). No other file can share it: an asset has the
+ * files of `mp4_support` or of the Static Renditions API, never both (usecases/asset-files.ts).
  */
 export function settleFiles(
   files: readonly StaticRenditionFile[],
   outcomes: readonly StaticRenditionOutcome[],
 ): StaticRenditionFile[] {
-  const settled = files.map((file) => {
+  return files.map((file) => {
     const outcome = outcomes.find((o) => (o.cappedMp4 ? isCappedMp4(file) : o.resolution === file.resolution));
     if (!outcome) return file;
     const moved =
@@ -304,10 +344,6 @@ export function settleFiles(
         : { ...file, resolution: outcome.resolution, name: staticFileName(outcome.resolution) };
     return withOutcome(moved, outcome);
   });
-  const capped = outcomes.some((o) => o.cappedMp4) ? settled.find(isCappedMp4) : undefined;
-  const twin = capped && settled.find((f) => f !== capped && f.resolution === capped.resolution);
-  if (!capped || !twin) return settled;
-  return settled.filter((f) => f !== capped).map((f) => (f === twin ? { ...f, fromMp4Support: true as const } : f));
 }
 
 function withOutcome(file: StaticRenditionFile, outcome: StaticRenditionOutcome): StaticRenditionFile {
@@ -323,11 +359,6 @@ function withOutcome(file: StaticRenditionFile, outcome: StaticRenditionOutcome)
     ...(outcome.bitrate !== undefined && { bitrate: outcome.bitrate }),
     ...(outcome.filesize !== undefined && { filesize: String(outcome.filesize) }),
   };
-}
-
-/** The stored files with `fileIds` marked as `mp4_support`'s (adopted by a later `PUT …/mp4-support`). */
-export function adoptedFiles(files: readonly StaticRenditionFile[], fileIds: readonly string[]): StaticRenditionFile[] {
-  return files.map((f) => (fileIds.includes(f.id) ? { ...f, fromMp4Support: true as const } : f));
 }
 
 /**

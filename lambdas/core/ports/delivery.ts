@@ -41,7 +41,11 @@ export interface WebhookEndpoint {
 
 /** One attempt to deliver one event to one endpoint. */
 export interface WebhookDelivery {
+  /** The attempt's own id (Mux's `attempts[].id`); absent in entries logged before attempts had one. */
+  id?: string;
   endpoint_id: string;
+  /** The URL the attempt went to (the endpoint's address may change later); absent in older entries. */
+  address?: string;
   event_id: string;
   event_type: string;
   attempt: number;
@@ -61,9 +65,12 @@ export interface WebhookRepository {
   listEndpoints(env: string): Promise<WebhookEndpoint[]>;
   /** NotFoundError when the environment has no such endpoint. */
   deleteEndpoint(env: string, id: string): Promise<void>;
+  /** Logs an attempt; a failed one is also kept with its event, for `listFailedAttempts`. */
   recordDelivery(delivery: WebhookDelivery): Promise<void>;
   /** Newest first. */
   listDeliveries(endpointId: string, limit: number): Promise<WebhookDelivery[]>;
+  /** The failed attempts logged of one event at one endpoint, oldest first (the event's `attempts` on a retry). */
+  listFailedAttempts(endpointId: string, eventId: string): Promise<WebhookDelivery[]>;
 }
 
 /** One event on its way to one endpoint: the webhook queue's message. */
@@ -72,7 +79,10 @@ export interface WebhookJob {
   env: string;
   /** Jobs with the same key (one endpoint, one upload or asset) are delivered one at a time, in the order queued. */
   order_key: string;
-  /** The Mux envelope (notify.ts `MediaEventMessage`), posted as is. */
+  /**
+   * The Mux envelope (notify.ts `MediaEventMessage`, with the environment's name added by the fan-out), posted with
+   * the `attempts` of this delivery added (usecases/webhooks.ts `deliverWebhook`).
+   */
   event: { id: string; type: string } & Record<string, unknown>;
 }
 

@@ -71,11 +71,6 @@ export interface StaticRenditionsStore {
    * with `settledOnly`, ValidationError when one of them is still preparing (domain `withoutFiles`).
    */
   removeStaticRenditions(assetId: string, fileIds: readonly string[], settledOnly?: boolean): Promise<AssetRecord>;
-  /**
-   * Marks files of a ready asset as `mp4_support`'s (domain `adoptedFiles`): files asked for through the Static
-   * Renditions API that a later `mp4_support` names. Returns the asset as written; TransitionError when not ready.
-   */
-  adoptStaticRenditions(assetId: string, fileIds: readonly string[]): Promise<AssetRecord>;
 }
 
 /** Which master `removeMaster` may remove. */

@@ -4,7 +4,7 @@
  * - `POST /video/v1/assets/{id}/static-renditions` (`{ resolution, passthrough }`) and
  *   `DELETE …/static-renditions/{STATIC_RENDITION_ID}`; `PUT …/mp4-support`, Mux's deprecated switch, translated
  *   into the same files as at creation (`capped-1080p` → `highest`, or `1080p` above a 1080p ladder; `audio-only` →
- *   the M4A; `none` removes the files `mp4_support` stands for);
+ *   the M4A; `none` removes the files `mp4_support` stands for); an asset has one kind of files or the other;
  * - `PUT …/master-access` (`temporary` | `none`): the master MP4 (domain/master.ts), and its expiry after 24 hours.
  *
  * A file is recorded `preparing` and a transcoder task for the ready asset is started to write it (TranscodeJob
@@ -71,6 +71,12 @@ export async function createStaticRendition(
   ctx: AssetFilesContext,
 ): Promise<StaticRenditionFile> {
   const asset = await readyAsset(assetId, ctx, 'resolution');
+  if (asset.static_renditions?.some((f) => f.fromMp4Support)) {
+    throw new ValidationError([
+      'resolution: the asset has MP4s made by mp4_support, and Mux does not let an asset have both: set ' +
+        'mp4_support to none first (PUT …/mp4-support), or keep using it',
+    ]);
+  }
   const [file] = await addFiles(asset, [input], ctx);
   if (!file) throw new Error(`asset ${assetId}: the static rendition was not added`);
   return file;
@@ -86,16 +92,16 @@ export async function deleteStaticRendition(assetId: string, fileId: string, ctx
 /**
  * `PUT …/mp4-support`: the asset's `mp4_support` files become the ones the value stands for (domain
  * `requestsForMp4Support`), the capped MP4 at the rung the asset's stored ladder gives (`cappedResolution`: the
- * renditions it recorded, not `max_resolution_tier` alone — a 720p source made with `2160p` stops at 720p).
+ * renditions it recorded, not `max_resolution_tier` alone — a 720p source made with `2160p` stops at 720p); `none`
+ * (or a value that no longer names one) removes each file it made, object and record.
  *
- * - A file the value names that the asset already has through the Static Renditions API (same resolution, unmarked)
- *   is adopted: marked as `mp4_support`'s, so the asset reports the value, with no second file and no task.
- * - `none` (or a value that no longer names it) removes each file marked as `mp4_support`'s, object and record —
- *   an adopted one too: Mux documents `none` as deleting the asset's MP4s, and once adopted the file is the
- *   `capped-1080p.mp4` (or `audio.m4a`) the asset reports. The result depends on the asset's state, not on how a
- *   file got there. Files the value never named (the Static Renditions API's, unmarked) are left alone.
- * - A capped MP4 the asset's own transcode is still writing counts as the one asked for: it was recorded before the
- *   ladder was known, and the task gives it the rung `cappedResolution` gives here.
+ * An asset has the files of `mp4_support` or of the Static Renditions API, never both: Mux refuses both at creation
+ * ("You may not enable both `static_renditions` and the deprecated `mp4_support`"), and here after it, both ways. A
+ * file of each kind of the same resolution would be one object with two owners (a `none` deleting the other API's
+ * file, a DELETE by id the capped MP4).
+ *
+ * A capped MP4 the asset's own transcode is still writing counts as the one asked for: it was recorded before the
+ * ladder was known, and the task gives it the rung `cappedResolution` gives here.
  */
 export async function updateMp4Support(
   assetId: string,
@@ -104,8 +110,14 @@ export async function updateMp4Support(
 ): Promise<MuxAsset> {
   const asset = await readyAsset(assetId, ctx, 'mp4_support');
   const value = input.mp4_support;
-  const wanted = requestsForMp4Support(value, cappedResolution(asset.renditions ?? []));
   const stored = asset.static_renditions ?? [];
+  if (value !== 'none' && stored.some((f) => !f.fromMp4Support)) {
+    throw new ValidationError([
+      'mp4_support: the asset has static renditions made with the Static Renditions API, and Mux does not let an ' +
+        'asset have both: keep adding files there, or delete them first',
+    ]);
+  }
+  const wanted = requestsForMp4Support(value, cappedResolution(asset.renditions ?? []));
   const keeps = (f: StaticRenditionFile) =>
     wanted.some((w) => w.resolution === f.resolution) ||
     (value.includes('capped-1080p') && isCappedMp4(f) && f.status === 'preparing');
@@ -114,12 +126,8 @@ export async function updateMp4Support(
   // What is asked for is there when a file of mp4_support's that stays is it (the capped MP4, at whichever rung).
   const isThere = (w: { resolution: StaticResolution }) =>
     ours.some((f) => keeps(f) && (f.resolution === w.resolution || (w.resolution !== 'audio-only' && isCappedMp4(f))));
-  const open = wanted.filter((w) => !isThere(w));
-  const adopted = stored.filter((f) => !f.fromMp4Support && open.some((w) => w.resolution === f.resolution));
-  const missing = open.filter((w) => !adopted.some((f) => f.resolution === w.resolution));
+  const missing = wanted.filter((w) => !isThere(w));
   if (unwanted.length > 0) await removeFiles(asset, unwanted, ctx);
-  const adoptedIds = adopted.map((f) => f.id);
-  if (adoptedIds.length > 0) await ctx.files.adoptStaticRenditions(asset.id, adoptedIds);
   if (missing.length > 0) await addFiles(asset, missing, ctx, true);
   return toMuxAsset((await ctx.media.getAsset(assetId)) ?? asset);
 }

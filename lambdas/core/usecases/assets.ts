@@ -85,13 +85,17 @@ export async function listAssets(query: AssetListFilters, ctx: AssetsContext) {
 
 /**
  * Sets `passthrough` and `thumbnail_time` and merges `meta` (fields not named keep their values), as Mux's update
- * does. A thumbnail time past the asset's end is refused once its duration is known.
+ * does. As Mux, a thumbnail time needs a ready asset (its duration known) and is before its end: at or past it, or
+ * on an asset not ready, a 400 ("Set a default thumbnail").
  */
 export async function updateAsset(id: string, input: UpdateAssetInput, ctx: AssetsContext): Promise<MuxAsset> {
   const asset = await ownAsset(id, ctx);
   const time = input.thumbnail_time;
-  if (time !== undefined && asset.duration !== undefined && time > asset.duration) {
-    throw new ValidationError([`thumbnail_time: must be within the asset's ${asset.duration} seconds`]);
+  if (time !== undefined && (asset.status !== 'ready' || asset.duration === undefined)) {
+    throw new ValidationError([`thumbnail_time: can be set only on a ready asset (this one is ${asset.status})`]);
+  }
+  if (time !== undefined && asset.duration !== undefined && time >= asset.duration) {
+    throw new ValidationError([`thumbnail_time: must be less than the asset's duration (${asset.duration} seconds)`]);
   }
   const updated = await ctx.media.updateAsset(id, {
     ...(input.passthrough !== undefined && { passthrough: input.passthrough }),

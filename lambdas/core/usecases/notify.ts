@@ -11,6 +11,8 @@ import {
   type UploadRecord,
 } from '../domain/media.js';
 import {
+  type Mp4SupportEventType,
+  mp4SupportEvent,
   type StaticRenditionEventData,
   type StaticRenditionEventType,
   staticRenditionEvents,
@@ -26,7 +28,7 @@ export type MediaChange = { eventId: string; at: Date } & (
 
 /** Mux's webhook envelope; the same message goes over the WebSocket. */
 export interface MediaEventMessage {
-  type: MediaEventType | TrackEventType | StaticRenditionEventType | MasterEventType;
+  type: MediaEventType | TrackEventType | StaticRenditionEventType | Mp4SupportEventType | MasterEventType;
   object: { type: 'upload' | 'asset' | 'track' | 'static_rendition'; id: string };
   /** The stream record's id: the same change always has the same event id, so clients can drop repeats. */
   id: string;
@@ -41,8 +43,9 @@ export type MediaEvent = { message: MediaEventMessage; env: string; ids: string[
 /**
  * Every event a change implies: the upload's or asset's own, then one per text or alternate audio track that
  * appeared, settled or went (`video.asset.track.*`, track-events.ts; every track goes when the asset is deleted),
- * one per static rendition (`video.asset.static_rendition.*`) and the master's (`video.asset.master.*`). A change
- * to these alone is told by their own events, not also as `video.asset.updated`.
+ * one per static rendition of the Static Renditions API (`video.asset.static_rendition.*`), mp4_support's
+ * (`video.asset.static_renditions.*`) and the master's (`video.asset.master.*`). A change to these alone is told by
+ * their own events, not also as `video.asset.updated`.
  */
 export function messagesFor(change: MediaChange): MediaEvent[] {
   if (change.kind === 'upload') return [messageFor(change)].filter((e) => e !== undefined);
@@ -75,10 +78,12 @@ export function messagesFor(change: MediaChange): MediaEvent[] {
   const files = staticRenditionEvents(change.before, change.after, record.id).map(({ type, file }) =>
     event(type, { type: 'static_rendition', id: file.id }, file),
   );
-  const masterType = masterEvent(change.before, change.after);
-  const master =
-    masterType && change.after ? [event(masterType, { type: 'asset', id: record.id }, toMuxAsset(change.after))] : [];
-  return [...(own ? [own] : []), ...tracks, ...files, ...master];
+  // The master's and mp4_support's events carry the asset, as Mux's do.
+  const ofAsset = (type: MasterEventType | Mp4SupportEventType | undefined) =>
+    type && change.after ? [event(type, { type: 'asset', id: record.id }, toMuxAsset(change.after))] : [];
+  const mp4Support = ofAsset(mp4SupportEvent(change.before, change.after));
+  const master = ofAsset(masterEvent(change.before, change.after));
+  return [...(own ? [own] : []), ...tracks, ...files, ...mp4Support, ...master];
 }
 
 /** The asset's own event, unless the change touched only what has events of its own (tracks, files, master). */
@@ -139,6 +144,17 @@ export function messageFor(change: MediaChange): MediaEvent | undefined {
   };
 }
 
+/**
+ * A message as a WebSocket gets it: an upload without its presigned `url`. A socket needs only video:read, and the
+ * url is a capability to create an asset, which needs video:write (so the API shows it only to such a caller:
+ * `uploadView`); the client that made the upload has it from the API. Webhooks carry it, as Mux's do.
+ */
+function forSocket(message: MediaEventMessage) {
+  if (message.object.type !== 'upload' || !('url' in message.data)) return message;
+  const { url: _url, ...data } = message.data;
+  return { ...message, data };
+}
+
 const wants = (connection: ConnectionRecord, ids: string[]) =>
   !connection.subscriptions?.length || ids.some((id) => connection.subscriptions?.includes(id));
 
@@ -173,10 +189,11 @@ export async function notifyChange(
   );
   for (const event of events) {
     const targets = connections.filter((c) => wants(c, event.ids));
+    const message = forSocket(event.message);
     results.push(
       ...(await Promise.allSettled(
         targets.map(async ({ connectionId }) => {
-          const outcome = await ctx.pusher.post(connectionId, event.message);
+          const outcome = await ctx.pusher.post(connectionId, message);
           if (outcome === 'gone') await ctx.connections.delete(connectionId);
           return outcome;
         }),

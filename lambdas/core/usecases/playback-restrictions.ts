@@ -8,7 +8,7 @@ import { NotFoundError, ValidationError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { allowedDomainsProblems, MAX_ALLOWED_DOMAINS } from '../domain/playback-restrictions.js';
 import type { PlaybackRestriction, PlaybackRestrictionRepository } from '../ports.js';
-import { LIST_FIELDS } from './listing.js';
+import { pageOfWhole, type WholeListQuery } from './listing.js';
 
 /**
  * At most this many restrictions per environment (Mux documents no number): a restriction is usually one per site
@@ -39,16 +39,6 @@ export const CreatePlaybackRestrictionInput = z.strictObject({
   user_agent: UserAgentInput.optional(),
 });
 export type CreatePlaybackRestrictionInput = z.output<typeof CreatePlaybackRestrictionInput>;
-
-/**
- * Mux's list query: `limit` and `page` (no cursor: the SDK pages this list by number until a page comes back
- * empty). The environment's list is read whole, so any page costs one query.
- */
-export const PlaybackRestrictionListQuery = z.strictObject({
-  limit: LIST_FIELDS.limit,
-  page: z.coerce.number({ error: 'must be a number' }).int({ error: 'must be an integer' }).min(1).default(1),
-});
-export type PlaybackRestrictionListQuery = z.output<typeof PlaybackRestrictionListQuery>;
 
 export interface PlaybackRestrictionsContext {
   env: string;
@@ -98,10 +88,8 @@ export async function createPlaybackRestriction(
   return view(restriction);
 }
 
-export async function listPlaybackRestrictions(query: PlaybackRestrictionListQuery, ctx: PlaybackRestrictionsContext) {
-  const all = await ctx.restrictions.listByEnv(ctx.env);
-  const start = (query.page - 1) * query.limit;
-  return { data: all.slice(start, start + query.limit).map(view) };
+export async function listPlaybackRestrictions(query: WholeListQuery, ctx: PlaybackRestrictionsContext) {
+  return { data: pageOfWhole(await ctx.restrictions.listByEnv(ctx.env), query).map(view) };
 }
 
 export async function getPlaybackRestriction(id: string, ctx: PlaybackRestrictionsContext) {

@@ -9,7 +9,7 @@ import { type AssetRecord, toMuxAsset } from '../domain/media.js';
 import { MIN_SEARCH_LENGTH, matches, normalise } from '../domain/search.js';
 import type { AssetSearchIndex, MediaRepository, Page } from '../ports.js';
 import { listAssets as listAllAssets } from './assets.js';
-import { LIST_FIELDS, listBody, pageOf, pageOrCursor } from './listing.js';
+import { LIST_FIELDS, listBody, MAX_WALKED_PAGE, pageOrCursor, pageWithinReach, walkedPageOf } from './listing.js';
 
 /** Index reads one request may make before it answers with what it found and a cursor to carry on. */
 export const MAX_SEARCH_ROUNDS = 5;
@@ -32,7 +32,12 @@ export const AssetListQuery = z
     // No live streams here: Mux's filter is accepted and lists nothing.
     live_stream_id: z.string().min(1, { error: 'must not be empty' }).optional(),
   })
-  .refine(pageOrCursor.check, pageOrCursor.message);
+  .refine(pageOrCursor.check, pageOrCursor.message)
+  .refine((q) => (q.search ?? q.status) !== undefined || pageWithinReach.check(q), pageWithinReach.message)
+  .refine((q) => (q.search ?? q.status) === undefined || q.page <= MAX_WALKED_PAGE, {
+    error: `must be at most ${MAX_WALKED_PAGE} with search or status; use cursor (the next_cursor of a list) for deeper pages`,
+    path: ['page'],
+  });
 export type AssetListQuery = z.output<typeof AssetListQuery>;
 
 export interface SearchContext {
@@ -53,7 +58,7 @@ export async function listAssets(query: AssetListQuery, ctx: SearchContext) {
   else if (status !== undefined) {
     fetch = (limit, cursor) => fill((l, c) => ctx.search.listByStatus(ctx.env, status, l, c), limit, cursor);
   } else return listAllAssets(query, ctx);
-  return listBody(await pageOf(fetch, query), toMuxAsset);
+  return listBody(await walkedPageOf(fetch, query), toMuxAsset);
 }
 
 /**

@@ -8,6 +8,7 @@ import { checkRestriction, type ViewerHeaders } from '../domain/playback-restric
 import { type TokenAudience, verifyPlaybackToken } from '../domain/playback-token.js';
 import type { MediaRepository, PlaybackRestrictionRepository, SigningKey, SigningKeyRepository } from '../ports.js';
 import { createWithinLimit } from './limits.js';
+import { pageOfWhole, type WholeListQuery } from './listing.js';
 
 const generateRsa = promisify(generateKeyPair);
 
@@ -61,8 +62,8 @@ export async function createSigningKey(ctx: SigningKeysContext) {
   return { ...view(key), private_key: Buffer.from(privateKey).toString('base64') };
 }
 
-export async function listSigningKeys(ctx: SigningKeysContext) {
-  return { data: (await ctx.signingKeys.listByEnv(ctx.env)).map(view) };
+export async function listSigningKeys(query: WholeListQuery, ctx: SigningKeysContext) {
+  return { data: pageOfWhole(await ctx.signingKeys.listByEnv(ctx.env), query).map(view) };
 }
 
 export async function getSigningKey(id: string, ctx: SigningKeysContext) {

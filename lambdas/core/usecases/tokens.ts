@@ -208,6 +208,7 @@ export async function getAccessToken(id: string, caller: Caller, ctx: TokensCont
  * `DELETE /system/v1/access-tokens/{id}`: the token stops authenticating at once (the API reads the token on every
  * request), and so do the tokens it created and theirs, in any environment (each authenticates only while its
  * creator does: `verifyCredentials`); all of them are deleted and their open WebSocket connections closed.
+ * A caller revokes only what it could have made (`mayRevoke`); a token it cannot see is not found, as for GET.
  */
 export async function revokeAccessToken(
   id: string,
@@ -215,8 +216,10 @@ export async function revokeAccessToken(
   ctx: TokensContext & { connections: ConnectionRepository; pusher: Pusher },
 ): Promise<{ closedConnections: number }> {
   const token = await visibleToken(id, caller, ctx, true);
+  const descendants = await madeBy(token, ctx);
+  mayRevoke(token, descendants, caller);
   await ctx.tokens.delete(token.env, token.id);
-  const revoked = [token, ...(await madeBy(token, ctx))];
+  const revoked = [token, ...descendants];
   for (const made of revoked.slice(1)) {
     await ctx.tokens.delete(made.env, made.id).catch((error: unknown) => {
       if (!(error instanceof NotFoundError)) throw error; // revoked meanwhile
@@ -234,6 +237,27 @@ export async function revokeAccessToken(
     closedConnections += open.length;
   }
   return { closedConnections };
+}
+
+/**
+ * Throws ForbiddenError unless `caller` could have made `token` and what it made. The environment's tokens are
+ * system:write's to manage (the route's permission), but a token holding an organization permission the caller lacks
+ * is not (an organization administrator's, or the dashboard's sign-in token), nor one whose revocation would end
+ * tokens in another environment: only organization:write mints there. Without this a `system:write` token could end
+ * an administrator's token of its environment, and with it every token that one made elsewhere.
+ */
+function mayRevoke(token: AccessToken, descendants: readonly AccessToken[], caller: Caller): void {
+  const beyond = expand(token.permissions ?? LEGACY_PERMISSIONS).filter(
+    (p) => p.startsWith('organization:') && !allows(caller.permissions, p),
+  );
+  if (beyond.length > 0) {
+    throw new ForbiddenError(`A token cannot revoke a token with permissions it does not have: ${beyond.join(', ')}`);
+  }
+  if (descendants.some((t) => t.env !== caller.env) && !allows(caller.permissions, 'organization:write')) {
+    throw new ForbiddenError(
+      'Revoking this token would also revoke the tokens it made in other environments: that needs the organization:write permission',
+    );
+  }
 }
 
 /** The tokens `token` created, and theirs, in every environment (a revocation: a handful of environments of at most 1,000 tokens each). */

@@ -70,6 +70,21 @@ export interface UploadsContext {
   /** The caller's environment: every read and write is scoped to it. */
   env: string;
   media: MediaRepository;
+  /** Whether the caller holds video:write: only then does an upload it reads show its `url` (`uploadView`). */
+  mayUpload?: boolean;
+}
+
+/** An upload as a read shows it: Mux's Upload, whose `url` is optional. */
+export type UploadView = Omit<MuxUpload, 'url'> & Partial<Pick<MuxUpload, 'url'>>;
+
+/**
+ * The upload for a caller who reads it. Its presigned PUT `url` is a capability to create an asset (the file it
+ * takes becomes one), which needs video:write: a caller without it (a `video:read` token) sees the upload without
+ * its `url`, as it could not have created it. The `url` stays on uploads that no longer wait, as Mux's do.
+ */
+export function uploadView(upload: UploadRecord, mayUpload: boolean): UploadView {
+  const { url: _url, ...withoutUrl } = toMuxUpload(upload);
+  return mayUpload ? toMuxUpload(upload) : withoutUrl;
 }
 
 /** Creates a direct upload: a presigned PUT URL valid for `timeout` seconds, and the upload waiting for it. */
@@ -107,15 +122,19 @@ export async function createUpload(
   return toMuxUpload(upload);
 }
 
-export async function getUpload(id: string, ctx: UploadsContext): Promise<MuxUpload> {
-  const upload = await ctx.media.getUpload(id);
-  if (!upload || upload.env !== ctx.env) throw new NotFoundError('upload', id);
-  return toMuxUpload(upload);
+export async function getUpload(id: string, ctx: UploadsContext): Promise<UploadView> {
+  return uploadView(await uploadOf(id, ctx), ctx.mayUpload === true);
 }
 
 export async function listUploads(query: ListQuery, ctx: UploadsContext) {
   const page = await pageOf((limit, cursor) => ctx.media.listUploads(ctx.env, limit, cursor), query);
-  return listBody(page, toMuxUpload);
+  return listBody(page, (upload) => uploadView(upload, ctx.mayUpload === true));
+}
+
+async function uploadOf(id: string, ctx: UploadsContext): Promise<UploadRecord> {
+  const upload = await ctx.media.getUpload(id);
+  if (!upload || upload.env !== ctx.env) throw new NotFoundError('upload', id);
+  return upload;
 }
 
 /**
@@ -126,7 +145,7 @@ export async function cancelUpload(
   id: string,
   ctx: UploadsContext & { multipart: MultipartUploads },
 ): Promise<MuxUpload> {
-  await getUpload(id, ctx);
+  await uploadOf(id, ctx);
   const cancelled = await ctx.media.transitionUpload(id, 'cancelled');
   if (cancelled.multipart) await ctx.multipart.abort(uploadObjectKey(id), cancelled.multipart.upload_id);
   return toMuxUpload(cancelled);

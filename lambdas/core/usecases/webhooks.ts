@@ -8,7 +8,16 @@ import { NotFoundError, ValidationError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { type AddressPolicy, type Resolve, refusedInputUrl } from '../domain/url-safety.js';
 import { SIGNATURE_HEADER, webhookSignature } from '../domain/webhook-signature.js';
-import type { WebhookEndpoint, WebhookJob, WebhookQueue, WebhookRepository, WebhookSender } from '../ports.js';
+import type {
+  EnvironmentRepository,
+  WebhookDelivery,
+  WebhookEndpoint,
+  WebhookJob,
+  WebhookQueue,
+  WebhookRepository,
+  WebhookSender,
+} from '../ports.js';
+import { pageOfWhole, type WholeListQuery } from './listing.js';
 import { type MasterUrlSigner, withMasterUrls } from './master-urls.js';
 import { type MediaChange, messagesFor } from './notify.js';
 
@@ -22,6 +31,18 @@ const tooManyEndpoints = () =>
   new ValidationError([
     `address: an environment has at most ${MAX_WEBHOOK_ENDPOINTS} webhooks; delete one (DELETE /system/v1/webhooks/{WEBHOOK_ID}) to add another`,
   ]);
+
+/**
+ * Mux: the address "must be unique among the environment's webhooks" (the SDK's `WebhookCreateParams.address` and
+ * `WebhookUpdateParams.address`); a second endpoint with it would get every event twice. Addresses are compared as
+ * the exact strings given (zod's `z.url()` keeps them as sent): Mux documents no normalisation, and two spellings of
+ * a URL (`https://a.example/hook` and `https://a.example/hook/`, another case of path) may well be two receivers.
+ */
+const sameAddress = (endpoints: WebhookEndpoint[], address: string, except?: string) =>
+  endpoints.find((e) => e.url === address && e.id !== except);
+
+const duplicateAddress = (existing: WebhookEndpoint) =>
+  new ValidationError([`address: the environment already has a webhook with this address (${existing.id})`]);
 
 const Address = z.url({ protocol: /^https?$/, error: 'must be an http or https URL' }).max(2048);
 
@@ -72,12 +93,16 @@ async function checkAddress(address: string, ctx: EndpointCheck): Promise<void> 
 }
 
 /**
- * Registers an endpoint, up to MAX_WEBHOOK_ENDPOINTS per environment. The count is checked before the write and
- * again after it: of creates racing past the limit, each sees the others, takes its own endpoint back and is refused,
- * so the environment never stays over it.
+ * Registers an endpoint, up to MAX_WEBHOOK_ENDPOINTS per environment, each with an address of its own. The count and
+ * the address are checked before the write and again after it: of creates racing past the limit or with one address,
+ * each sees the others, takes its own endpoint back and is refused, so the environment never stays over the limit
+ * nor has an address twice.
  */
 export async function createWebhookEndpoint(input: CreateWebhookEndpointInput, ctx: WebhooksContext & EndpointCheck) {
-  if ((await ctx.webhooks.listEndpoints(ctx.env)).length >= MAX_WEBHOOK_ENDPOINTS) throw tooManyEndpoints();
+  const existing = await ctx.webhooks.listEndpoints(ctx.env);
+  if (existing.length >= MAX_WEBHOOK_ENDPOINTS) throw tooManyEndpoints();
+  const taken = sameAddress(existing, input.address);
+  if (taken) throw duplicateAddress(taken);
   await checkAddress(input.address, ctx);
   const endpoint: WebhookEndpoint = {
     id: newId(),
@@ -87,15 +112,17 @@ export async function createWebhookEndpoint(input: CreateWebhookEndpointInput, c
     created_at: Math.floor((ctx.now ?? Date.now)() / 1000),
   };
   await ctx.webhooks.putEndpoint(endpoint);
-  if ((await ctx.webhooks.listEndpoints(ctx.env)).length > MAX_WEBHOOK_ENDPOINTS) {
+  const after = await ctx.webhooks.listEndpoints(ctx.env);
+  const twin = sameAddress(after, endpoint.url, endpoint.id);
+  if (after.length > MAX_WEBHOOK_ENDPOINTS || twin) {
     await ctx.webhooks.deleteEndpoint(ctx.env, endpoint.id);
-    throw tooManyEndpoints();
+    throw twin ? duplicateAddress(twin) : tooManyEndpoints();
   }
   return { ...view(endpoint), signing_secret: endpoint.secret };
 }
 
-export async function listWebhookEndpoints(ctx: WebhooksContext) {
-  return { data: (await ctx.webhooks.listEndpoints(ctx.env)).map(view) };
+export async function listWebhookEndpoints(query: WholeListQuery, ctx: WebhooksContext) {
+  return { data: pageOfWhole(await ctx.webhooks.listEndpoints(ctx.env), query).map(view) };
 }
 
 async function ownEndpoint(id: string, ctx: WebhooksContext): Promise<WebhookEndpoint> {
@@ -108,14 +135,22 @@ export async function getWebhookEndpoint(id: string, ctx: WebhooksContext) {
   return view(await ownEndpoint(id, ctx));
 }
 
-/** Changes the address (checked as at creation) or turns delivery off and on; the signing secret stays. */
+/**
+ * Changes the address (checked as at creation, also for being another endpoint's: before the write and after it, when
+ * a racing create or update that took it meanwhile makes this one put the endpoint back) or turns delivery off and
+ * on; the signing secret stays.
+ */
 export async function updateWebhookEndpoint(
   id: string,
   input: UpdateWebhookEndpointInput,
   ctx: WebhooksContext & EndpointCheck,
 ) {
   const endpoint = await ownEndpoint(id, ctx);
-  if (input.address !== undefined) await checkAddress(input.address, ctx);
+  if (input.address !== undefined) {
+    const taken = sameAddress(await ctx.webhooks.listEndpoints(ctx.env), input.address, id);
+    if (taken) throw duplicateAddress(taken);
+    await checkAddress(input.address, ctx);
+  }
   const { enabled: _was, ...rest } = endpoint;
   const updated: WebhookEndpoint = {
     ...rest,
@@ -123,6 +158,12 @@ export async function updateWebhookEndpoint(
     ...((input.enabled ?? endpoint.enabled) === false && { enabled: false }),
   };
   await ctx.webhooks.putEndpoint(updated);
+  const twin =
+    input.address === undefined ? undefined : sameAddress(await ctx.webhooks.listEndpoints(ctx.env), updated.url, id);
+  if (twin) {
+    await ctx.webhooks.putEndpoint(endpoint);
+    throw duplicateAddress(twin);
+  }
   return view(updated);
 }
 
@@ -139,22 +180,34 @@ export async function listWebhookDeliveries(id: string, limit: number, ctx: Webh
  * Queues the event a change implies once for every endpoint of its environment; returns how many were queued.
  * An endpoint gets one object's events in the order they happened (`video.asset.created` before
  * `video.asset.ready`), however long an earlier one takes to get through: they share an order key.
+ *
+ * The envelope's `environment` is Mux's `{ id, name }` (the SDK's `BaseWebhookEvent.Environment`): the name is read
+ * once per change, whatever the number of its events and endpoints, and only when there is an endpoint to tell. An
+ * environment made before environments were recorded is named by its id, as the API shows it until renamed.
  */
 export async function fanOutChange(
   change: MediaChange,
-  ctx: { webhooks: WebhookRepository; queue: WebhookQueue; masterUrl?: MasterUrlSigner },
+  ctx: {
+    webhooks: WebhookRepository;
+    queue: WebhookQueue;
+    environments: Pick<EnvironmentRepository, 'get'>;
+    masterUrl?: MasterUrlSigner;
+  },
 ): Promise<number> {
   const events = messagesFor(change);
   const first = events[0];
   if (!first) return 0;
   const endpoints = (await ctx.webhooks.listEndpoints(first.env)).filter((e) => e.enabled !== false);
+  if (endpoints.length === 0) return 0;
+  // Every event of one change belongs to the environment of its one record.
+  const environment = { id: first.env, name: (await ctx.environments.get(first.env))?.name ?? first.env };
   // A track's events share the order key of its asset: an endpoint gets them in order with the asset's own.
   const jobs: WebhookJob[] = events.flatMap((event) =>
     endpoints.map((e) => ({
       endpoint_id: e.id,
       env: event.env,
       order_key: `${e.id}:${event.ids[0]}`,
-      event: { ...event.message },
+      event: { ...event.message, environment },
     })),
   );
   if (jobs.length === 0) return 0;
@@ -170,8 +223,26 @@ export async function fanOutChange(
 export type DeliveryOutcome = 'delivered' | 'failed' | 'endpoint_gone';
 
 /**
+ * An earlier attempt as the envelope's `attempts` lists it (the SDK's `BaseWebhookEvent.Attempt`, every field of
+ * which is optional). Gamma keeps no response headers or body, so `response_headers` and `response_body` are left
+ * out, as are `max_attempts` (the queue's, not known to the function) and `webhook_id` (a number in Mux; Gamma's
+ * webhook ids are strings).
+ */
+const attemptView = (d: WebhookDelivery) => ({
+  ...(d.id !== undefined && { id: d.id }),
+  ...(d.address !== undefined && { address: d.address }),
+  created_at: new Date(d.attempted_at).toISOString(),
+  ...(d.response_status !== undefined && { response_status_code: d.response_status }),
+});
+
+/**
  * POSTs one event to one endpoint with a fresh `mux-signature`, and logs the attempt. A 2xx answer is delivered;
  * anything else (or no answer) failed, and the caller retries later. An endpoint deleted meanwhile gets nothing.
+ *
+ * The envelope's `attempts` ("Attempts for sending out the webhook event", the SDK's `BaseWebhookEvent.attempts`)
+ * lists this event's earlier failed attempts at this endpoint, oldest first: each Attempt carries the answer it got
+ * (`response_status_code`), which only an attempt already made has, so the one being made is not among them and the
+ * first attempt sends `[]`. They are read only from the second receive on (one query then).
  */
 export async function deliverWebhook(
   job: WebhookJob,
@@ -181,8 +252,9 @@ export async function deliverWebhook(
   const endpoint = await ctx.webhooks.getEndpoint(job.env, job.endpoint_id);
   if (!endpoint) return 'endpoint_gone';
   const now = ctx.now ?? Date.now;
+  const earlier = attempt > 1 ? await ctx.webhooks.listFailedAttempts(endpoint.id, job.event.id) : [];
   const started = now();
-  const body = JSON.stringify(job.event);
+  const body = JSON.stringify({ ...job.event, attempts: earlier.map(attemptView) });
   let status: number | undefined;
   let error: string | undefined;
   try {
@@ -196,7 +268,9 @@ export async function deliverWebhook(
   }
   const outcome = status !== undefined && status >= 200 && status < 300 ? 'delivered' : 'failed';
   await ctx.webhooks.recordDelivery({
+    id: newId(),
     endpoint_id: endpoint.id,
+    address: endpoint.url,
     event_id: job.event.id,
     event_type: job.event.type,
     attempt,

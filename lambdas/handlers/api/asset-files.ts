@@ -33,7 +33,7 @@ export const assetFileRoutes: readonly Route[] = [
     permission: 'video:write',
     summary:
       'Add a static rendition (MP4/M4A download) to a ready asset: remuxed from the stored rung by stream copy; ' +
-      '`skipped` at once when the asset has no such rung',
+      '`skipped` at once when the asset has no such rung; refused on an asset with mp4_support files',
     tag,
     body: CreateStaticRenditionInput,
     status: 201,
@@ -56,8 +56,8 @@ export const assetFileRoutes: readonly Route[] = [
     summary:
       "Mux's deprecated `mp4_support`, as static renditions: `capped-1080p` is an MP4 of at most 1080p " +
       '(`highest.mp4`, or `1080p.mp4` above a 1080p ladder; also served as `capped-1080p.mp4`), `audio-only` is ' +
-      '`audio.m4a`; a file of that resolution made through the Static Renditions API is adopted; `none` removes ' +
-      'the files mp4_support made or adopted (`standard` is refused)',
+      '`audio.m4a`; `none` removes the files mp4_support made (`standard` is refused). Refused on an asset with ' +
+      'files of the Static Renditions API: an asset has one kind or the other, as Mux allows',
     tag,
     body: UpdateMp4SupportInput,
     status: 200,

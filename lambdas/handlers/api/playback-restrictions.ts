@@ -1,11 +1,11 @@
 /** Playback restrictions (`/video/v1/playback-restrictions`, Mux's paths): which pages and agents may play. */
+import { WholeListQuery } from '../../core/usecases/listing.js';
 import {
   CreatePlaybackRestrictionInput,
   createPlaybackRestriction,
   deletePlaybackRestriction,
   getPlaybackRestriction,
   listPlaybackRestrictions,
-  PlaybackRestrictionListQuery,
   ReferrerInput,
   UserAgentInput,
   updateReferrer,
@@ -35,7 +35,7 @@ export const playbackRestrictionRoutes: readonly Route[] = [
     permission: 'video:read',
     summary: 'List playback restrictions, newest first',
     tag,
-    query: PlaybackRestrictionListQuery,
+    query: WholeListQuery,
     status: 200,
     list: true,
     returns: 'a page of playback restrictions (`limit`, `page`)',

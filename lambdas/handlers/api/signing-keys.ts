@@ -1,4 +1,6 @@
 /** Signing keys (`/system/v1/signing-keys`) for signed playback. */
+
+import { WholeListQuery } from '../../core/usecases/listing.js';
 import {
   createSigningKey,
   deleteSigningKey,
@@ -29,7 +31,8 @@ export const signingKeyRoutes: readonly Route[] = [
     status: 200,
     list: true,
     returns: 'the keys (ids and creation times)',
-    run: (req) => listSigningKeys(keyScope(req)),
+    query: WholeListQuery,
+    run: (req) => listSigningKeys(req.query, keyScope(req)),
   }),
   route({
     method: 'GET',

@@ -1,4 +1,5 @@
 /** Direct uploads (`/video/v1/uploads`), with Gamma's multipart extension for large files. */
+import { allows } from '../../core/domain/permissions.js';
 import { ListQuery } from '../../core/usecases/listing.js';
 import {
   CompleteMultipartInput,
@@ -14,6 +15,12 @@ import {
 import { mediaScope, type Route, route, urlPolicy } from './route.js';
 
 const tag = 'Direct uploads';
+
+/** What reading uploads is scoped to: the presigned `url` shows only to a caller that may upload (`uploadView`). */
+const readScope = (req: Parameters<typeof mediaScope>[0]) => ({
+  ...mediaScope(req),
+  mayUpload: allows(req.caller.permissions, 'video:write'),
+});
 
 export const uploadRoutes: readonly Route[] = [
   route({
@@ -44,8 +51,8 @@ export const uploadRoutes: readonly Route[] = [
     query: ListQuery,
     status: 200,
     list: true,
-    returns: 'uploads, newest first',
-    run: (req) => listUploads(req.query, mediaScope(req)),
+    returns: 'uploads, newest first (`url` only to a token with video:write)',
+    run: (req) => listUploads(req.query, readScope(req)),
   }),
   route({
     method: 'GET',
@@ -54,8 +61,8 @@ export const uploadRoutes: readonly Route[] = [
     summary: 'Retrieve a direct upload',
     tag,
     status: 200,
-    returns: 'the upload',
-    run: (req) => getUpload(req.params.UPLOAD_ID, mediaScope(req)),
+    returns: 'the upload (`url` only to a token with video:write)',
+    run: (req) => getUpload(req.params.UPLOAD_ID, readScope(req)),
   }),
   route({
     method: 'PUT',

@@ -2,6 +2,8 @@
  * Webhooks (`/system/v1/webhooks`, Mux's path and shape: `address`, `enabled`, `signing_secret` once), and Gamma's
  * delivery log of each endpoint.
  */
+
+import { WholeListQuery } from '../../core/usecases/listing.js';
 import {
   CreateWebhookEndpointInput,
   createWebhookEndpoint,
@@ -38,7 +40,8 @@ export const webhookRoutes: readonly Route[] = [
     status: 200,
     list: true,
     returns: 'the webhooks',
-    run: (req) => listWebhookEndpoints(webhookScope(req)),
+    query: WholeListQuery,
+    run: (req) => listWebhookEndpoints(req.query, webhookScope(req)),
   }),
   route({
     method: 'GET',
