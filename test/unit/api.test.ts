@@ -269,6 +269,8 @@ describe('api handler', () => {
     );
     expect(res.status).toBe(201);
     expect(res.body.data).toMatchObject({ status: 'preparing', passthrough: 'p1', ingest_type: 'on_demand_url' });
+    // Mux adds is_live only to an asset made from a live stream.
+    expect(res.body.data).not.toHaveProperty('is_live');
     expect(res.body.data.playback_ids).toHaveLength(1);
     expect(inputs.jobs).toEqual([{ assetId: res.body.data.id, url: 'https://videos.example.com/a.mp4' }]);
     expect((await media.getAsset(res.body.data.id))?.source).toEqual({

@@ -292,7 +292,7 @@ export function toMuxAsset(a: AssetRecord) {
     ...(a.master && { master: { status: a.master.status, ...(a.master.url && { url: a.master.url }) } }),
     ...(a.source_asset_id && { source_asset_id: a.source_asset_id }),
     ingest_type: a.source_asset_id ? 'on_demand_clip' : a.upload_id ? 'on_demand_direct_upload' : 'on_demand_url',
-    is_live: false,
+    // No `is_live`: Mux adds it only to an asset made from a live stream, and there are none here.
     test: a.test ?? false,
     ...(a.generate_shots && { generate_shots: true }),
     ...(a.thumbnail_time !== undefined && { thumbnail_time: a.thumbnail_time }),
