@@ -79,6 +79,8 @@ export const onlyOff = <T extends z.ZodType>(schema: T, off: z.output<T>, what: 
 
 /** The most ill-formed strings one refusal names: a body of a million of them gets a short answer. */
 const MAX_TEXT_PROBLEMS = 10;
+/** The longest field path a refusal prints. */
+const MAX_FIELD_NAME = 200;
 
 /**
  * Throws a ValidationError naming each string of a parsed JSON body, field name or value at any depth, that is not
@@ -91,7 +93,9 @@ export function refuseIllFormedText(value: unknown, root = 'body'): void {
   const field = (path: Path) => {
     const keys: string[] = [];
     for (let at = path; at; at = at.parent) keys.push(at.key);
-    return keys.length > 0 ? keys.reverse().join('.') : root;
+    const name = keys.length > 0 ? keys.reverse().join('.') : root;
+    // A body nested 200,000 deep has a path of 400 KB: the message names its start.
+    return name.length > MAX_FIELD_NAME ? `${name.slice(0, MAX_FIELD_NAME)}…` : name;
   };
   const problems: string[] = [];
   const pending: { value: unknown; path: Path }[] = [{ value, path: undefined }];

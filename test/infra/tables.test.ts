@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { SEARCH_TIERS } from '../../lambdas/core/domain/search.js';
-import { ASSET_KEYS_PATTERN, MEDIA_TABLE, SEARCH_TIER_INDEXES } from '../../lambdas/core/tables.js';
+import { ASSET_KEYS_PATTERN, environmentKey, MEDIA_TABLE, SEARCH_TIER_INDEXES } from '../../lambdas/core/tables.js';
 import { LOCAL, logicalId, policiesOfRole, statements, synthGamma } from './app.js';
 
 const namesSigningKeys = (resources: unknown[]) => JSON.stringify(resources).includes('SigningKeysTable');
@@ -27,6 +27,16 @@ describe.each([
       expect(JSON.stringify(s.resources)).not.toMatch(/index/);
       expect(s.actions.filter((a) => !['dynamodb:GetItem', 'dynamodb:UpdateItem'].includes(a))).toEqual([]);
     }
+  });
+
+  it("lets the webhook fan-out read only environments' items of the tokens table (for their names), not tokens", () => {
+    const fanout = logicalId(t, 'AWS::IAM::Role', 'Webhooks/FanoutFunction/ServiceRole');
+    const onTokens = policiesOfRole(t, fanout).filter((s) => JSON.stringify(s.resources).includes('TokensTable'));
+    expect(onTokens).toHaveLength(1);
+    expect(onTokens[0]?.actions).toEqual(['dynamodb:GetItem']);
+    expect(onTokens[0]?.condition).toEqual({
+      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [environmentKey('*')] },
+    });
   });
 
   it('gives the transcoder task and its jobs nothing on the signing-keys table', () => {

@@ -245,6 +245,14 @@ describe('the SDK surface', () => {
         });
         if (res.status === 400) throw new BadRequestError(400, res.json, undefined, new Headers());
         if (res.status !== 200) throw new Error(`${res.status} ${JSON.stringify(res.json)}`);
+        // An asset has mp4_support's files or the Static Renditions API's (below), as Mux allows: settle, then none.
+        await client.until(
+          'the mp4_support file to settle',
+          () => mux.video.assets.retrieve(assetId),
+          (a) => a.static_renditions?.status !== 'preparing',
+          120_000,
+        );
+        await mux.video.assets.updateMP4Support(assetId, { mp4_support: 'none' });
       }),
       deleteThumbnailTime: await muxShaped(() => mux.video.assets.deleteThumbnailTime(assetId)),
       generateShots: await muxShaped(() => mux.video.assets.generateShots(assetId)),

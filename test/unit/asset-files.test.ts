@@ -3,7 +3,7 @@
  * translated, master access turned on and off, the expiry sweep; and the events those changes send.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
-import { ValidationError } from '../../lambdas/core/domain/errors.js';
+import { NotFoundError, ValidationError } from '../../lambdas/core/domain/errors.js';
 import { type AssetRecord, toMuxAsset } from '../../lambdas/core/domain/media.js';
 import {
   newStaticRenditionFile,
@@ -201,6 +201,9 @@ describe('PUT mp4-support capped-1080p', () => {
       'resolution: the asset has MP4s made by mp4_support',
     );
     await files.record('asset2', [{ resolution: 'audio-only', status: 'ready' }]);
+    // Its files are not the Static Renditions API's to delete by id (Mux gives them none): none removes them.
+    const made = (await media.getAsset('asset2'))?.static_renditions?.[0];
+    await expect(deleteStaticRendition('asset2', made?.id ?? '', ctx)).rejects.toBeInstanceOf(NotFoundError);
     await updateMp4Support('asset2', { mp4_support: 'none' }, ctx);
     expect((await createStaticRendition('asset2', { resolution: 'highest' }, ctx)).name).toBe('highest.mp4');
   });
@@ -313,7 +316,7 @@ describe('their events', () => {
       {
         type: 'video.asset.static_rendition.created',
         object: { type: 'static_rendition', id: 'sr1' },
-        id: 'e1:sr1:created',
+        id: 'e1:sr1:static_rendition.created',
       },
     ]);
     expect(change(preparing, ready).map((e) => e.type)).toEqual(['video.asset.static_rendition.ready']);
@@ -341,7 +344,7 @@ describe('their events', () => {
       {
         type: 'video.asset.static_renditions.preparing',
         object: { type: 'asset', id: 'asset1' },
-        id: 'e1:asset1:preparing',
+        id: 'e1:asset1:static_renditions.preparing',
       },
     ]);
     // One file ready while the other is not: still preparing, nothing to tell.
@@ -358,12 +361,44 @@ describe('their events', () => {
     expect(JSON.stringify(event)).not.toContain('fromMp4Support');
   });
 
+  it('an asset that fails settles its mp4_support files errored, told by static_renditions.errored', () => {
+    const file = newStaticRenditionFile('asset1', { resolution: 'highest' }, true);
+    const preparing = readyAsset({ status: 'preparing', static_renditions: [file] });
+    const errored = { ...preparing, status: 'errored' as const };
+    expect(change(preparing, errored).map((e) => e.type)).toEqual([
+      'video.asset.errored',
+      'video.asset.static_renditions.errored',
+    ]);
+    expect(toMuxAsset(errored).static_renditions).toEqual({ status: 'errored', files: [] });
+  });
+
+  it('gives every event of one change its own id, the master and mp4_support both preparing at creation', () => {
+    const file = newStaticRenditionFile('asset1', { resolution: 'highest' }, true);
+    const created = readyAsset({
+      status: 'preparing',
+      master_access: 'temporary',
+      master: { status: 'preparing' },
+      static_renditions: [file],
+    });
+    const events = messagesFor({ kind: 'asset', eventId: 'e1', at: new Date(0), after: created });
+    expect(events.map((e) => e.message.type)).toEqual([
+      'video.asset.created',
+      'video.asset.static_renditions.preparing',
+      'video.asset.master.preparing',
+    ]);
+    expect(new Set(events.map((e) => e.message.id)).size).toBe(events.length);
+  });
+
   it('the master goes preparing, ready and deleted, the asset as data', () => {
     const none = readyAsset();
     const preparing = readyAsset({ master_access: 'temporary', master: { status: 'preparing' } });
     const ready = readyAsset({ master_access: 'temporary', master: { status: 'ready', url: 'u', expires_at: 9 } });
     expect(change(none, preparing)).toEqual([
-      { type: 'video.asset.master.preparing', object: { type: 'asset', id: 'asset1' }, id: 'e1:asset1:preparing' },
+      {
+        type: 'video.asset.master.preparing',
+        object: { type: 'asset', id: 'asset1' },
+        id: 'e1:asset1:master.preparing',
+      },
     ]);
     expect(change(preparing, ready).map((e) => e.type)).toEqual(['video.asset.master.ready']);
     expect(change(ready, none).map((e) => e.type)).toEqual(['video.asset.master.deleted']);

@@ -299,7 +299,7 @@ describe('track events from the table stream', () => {
     const created = messagesFor(change(before, preparing));
     expect(created.map((e) => e.message.type)).toEqual(['video.asset.track.created']);
     expect(created[0]?.message).toMatchObject({
-      id: `ev:${id}:created`,
+      id: `ev:${id}:track.created`,
       object: { type: 'track', id },
       data: { id, asset_id: 'asset1', status: 'preparing', language_code: 'en' },
     });

@@ -35,7 +35,10 @@ export class DynamoWebhookRepository implements WebhookRepository {
     return Item && endpointFrom(Item);
   }
 
-  /** Every endpoint of the environment: a query answers at most 1 MB, so this follows its pages to the end. */
+  /**
+   * Every endpoint of the environment: a query answers at most 1 MB, so this follows its pages to the end. Strongly
+   * consistent: the limit and the unique address are checked again after a write, which must see the racing ones.
+   */
   async listEndpoints(env: string): Promise<WebhookEndpoint[]> {
     const endpoints: WebhookEndpoint[] = [];
     let startKey: Record<string, unknown> | undefined;
@@ -46,6 +49,7 @@ export class DynamoWebhookRepository implements WebhookRepository {
           KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :endpoint)',
           ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
           ExpressionAttributeValues: { ':pk': `env#${env}`, ':endpoint': 'endpoint#' },
+          ConsistentRead: true,
           ExclusiveStartKey: startKey,
         }),
       );

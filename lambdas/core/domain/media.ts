@@ -281,7 +281,7 @@ export function toMuxAsset(a: AssetRecord) {
     ...(a.passthrough !== undefined && { passthrough: a.passthrough }),
     ...(a.meta && { meta: a.meta }),
     ...(a.playable_at !== undefined && { playable_at: unix(a.playable_at) }),
-    ...(a.static_renditions && { static_renditions: toMuxStaticRenditions(a.static_renditions) }),
+    ...(a.static_renditions && { static_renditions: toMuxStaticRenditions(a.static_renditions, a.status) }),
     max_resolution_tier: a.max_resolution_tier ?? '1080p',
     video_quality: a.video_quality ?? 'basic',
     encoding_tier: ENCODING_TIER_OF[a.video_quality ?? 'basic'],

@@ -54,15 +54,16 @@ export function staticRenditionEvents(
 
 /**
  * The `video.asset.static_renditions.*` event of a change, if any: `mp4_support`'s aggregate status moved (to
- * `preparing`, `ready` or `errored`), or its files went (`deleted`: `none`). Nothing for a deleted asset.
+ * `preparing`, `ready` or `errored`, the asset's failure included), or its files went (`deleted`: `none`). Nothing
+ * for a deleted asset.
  */
 export function mp4SupportEvent(
-  before: { static_renditions?: StaticRenditionFile[] } | undefined,
+  before: { static_renditions?: StaticRenditionFile[]; status?: string } | undefined,
   after: { static_renditions?: StaticRenditionFile[]; status?: string } | undefined,
 ): Mp4SupportEventType | undefined {
   if (after?.status === 'deleted') return undefined;
-  const was = mp4SupportStatus(before?.static_renditions);
-  const now = mp4SupportStatus(after?.static_renditions);
+  const was = mp4SupportStatus(before?.static_renditions, before?.status);
+  const now = mp4SupportStatus(after?.static_renditions, after?.status);
   if (now === was) return undefined;
   return now === undefined ? 'video.asset.static_renditions.deleted' : `video.asset.static_renditions.${now}`;
 }

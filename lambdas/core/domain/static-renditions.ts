@@ -127,7 +127,7 @@ export function resolveStaticRenditionKey(key: StaticRenditionKey, renditions: r
   return key === CAPPED_1080P ? cappedResolution(renditions) : key;
 }
 
-/** Whether a file is the MP4 that `mp4_support: capped-1080p` made (or adopted): it answers to `capped-1080p.mp4`. */
+/** Whether a file is the MP4 that `mp4_support: capped-1080p` made: it answers to `capped-1080p.mp4`. */
 export const isCappedMp4 = (file: StaticRenditionFile): boolean =>
   file.fromMp4Support === true && file.resolution !== 'audio-only';
 
@@ -211,16 +211,18 @@ export function transcodeJobKey(file: StaticRenditionFile): StaticRenditionKey {
 }
 
 /**
- * The one status Mux reports for the files `mp4_support` made (`static_renditions.status`): preparing while one is,
- * errored when one failed, otherwise ready; undefined when it made none (a file it could not make is `skipped` and
- * simply not made, as Mux makes only the MP4 of a video without audio).
+ * The one status Mux reports for the files `mp4_support` made (`static_renditions.status`), undefined when it made
+ * none: preparing while one is (errored once the asset itself has failed: it will make none of them), errored when
+ * one failed, otherwise ready. A file the asset cannot have is `skipped` and not counted: Mux makes only what the
+ * asset has (only the MP4 of a video without audio), so a value none of whose files applies is ready with no files.
  */
 export function mp4SupportStatus(
   files: readonly StaticRenditionFile[] = [],
+  assetStatus?: string,
 ): 'preparing' | 'ready' | 'errored' | undefined {
   const ofMp4Support = files.filter((f) => f.fromMp4Support);
   if (ofMp4Support.length === 0) return undefined;
-  if (ofMp4Support.some((f) => f.status === 'preparing')) return 'preparing';
+  if (ofMp4Support.some((f) => f.status === 'preparing')) return assetStatus === 'errored' ? 'errored' : 'preparing';
   return ofMp4Support.some((f) => f.status === 'errored') ? 'errored' : 'ready';
 }
 
@@ -230,8 +232,8 @@ export function mp4SupportStatus(
  * gives it (`capped-1080p.mp4`, `audio.m4a`) without the per-rendition fields (the SDK's `StaticRendition`: "Not set
  * for renditions created with the deprecated `mp4_support` option").
  */
-export function toMuxStaticRenditions(files: readonly StaticRenditionFile[]) {
-  const status = mp4SupportStatus(files);
+export function toMuxStaticRenditions(files: readonly StaticRenditionFile[], assetStatus?: string) {
+  const status = mp4SupportStatus(files, assetStatus);
   const made = files.filter((f) => f.fromMp4Support && f.status === 'ready').map(toMuxMp4SupportFile);
   const own = files.filter((f) => !f.fromMp4Support).map(toMuxStaticRenditionFile);
   return { ...(status && { status }), files: [...own, ...made] };

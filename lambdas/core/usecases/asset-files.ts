@@ -84,7 +84,8 @@ export async function createStaticRendition(
 
 export async function deleteStaticRendition(assetId: string, fileId: string, ctx: AssetFilesContext): Promise<void> {
   const asset = await readyAsset(assetId, ctx, 'static rendition');
-  const file = asset.static_renditions?.find((f) => f.id === fileId);
+  // mp4_support's files are not the Static Renditions API's to delete (Mux gives them no id): its `none` removes them.
+  const file = asset.static_renditions?.find((f) => f.id === fileId && !f.fromMp4Support);
   if (!file) throw new NotFoundError('static_rendition', fileId);
   await removeFiles(asset, [file], ctx);
 }
@@ -127,6 +128,8 @@ export async function updateMp4Support(
   const isThere = (w: { resolution: StaticResolution }) =>
     ours.some((f) => keeps(f) && (f.resolution === w.resolution || (w.resolution !== 'audio-only' && isCappedMp4(f))));
   const missing = wanted.filter((w) => !isThere(w));
+  // Removed first: a capped MP4 replaced at another rung keeps its id (derived from `capped-1080p`). So a switch
+  // (capped-1080p to audio-only) tells `static_renditions.deleted`, then `preparing` for the new file.
   if (unwanted.length > 0) await removeFiles(asset, unwanted, ctx);
   if (missing.length > 0) await addFiles(asset, missing, ctx, true);
   return toMuxAsset((await ctx.media.getAsset(assetId)) ?? asset);

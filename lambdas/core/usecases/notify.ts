@@ -26,7 +26,10 @@ export type MediaChange = { eventId: string; at: Date } & (
   | { kind: 'asset'; before?: AssetRecord; after?: AssetRecord }
 );
 
-/** Mux's webhook envelope; the same message goes over the WebSocket. */
+/**
+ * Mux's webhook envelope, as the stream implies it; the fan-out adds the environment's name and each delivery its
+ * `attempts`, and the WebSocket gets it without an upload's `url` (`forSocket`).
+ */
 export interface MediaEventMessage {
   type: MediaEventType | TrackEventType | StaticRenditionEventType | Mp4SupportEventType | MasterEventType;
   object: { type: 'upload' | 'asset' | 'track' | 'static_rendition'; id: string };
@@ -62,8 +65,10 @@ export function messagesFor(change: MediaChange): MediaEvent[] {
     message: {
       type,
       object,
-      // One stream record can imply several events: each gets its own id, the same on every retry.
-      id: `${change.eventId}:${object.id}:${type.split('.').at(-1)}`,
+      // One stream record can imply several events: each gets its own id, the same on every retry. The type is
+      // whole in it (less `video.asset.`): the master's and mp4_support's events share the asset as their object
+      // and their last word (`preparing`), and one id for two events would have the FIFO queue drop one.
+      id: `${change.eventId}:${object.id}:${type.replace(/^video\.asset\./, '')}`,
       created_at: change.at.toISOString(),
       environment: { id: record.env },
       data,

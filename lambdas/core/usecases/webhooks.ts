@@ -121,8 +121,12 @@ export async function createWebhookEndpoint(input: CreateWebhookEndpointInput, c
   return { ...view(endpoint), signing_secret: endpoint.secret };
 }
 
+/** The environment's webhooks, most recently created first (the SDK's `list`), a page of them. */
 export async function listWebhookEndpoints(query: WholeListQuery, ctx: WebhooksContext) {
-  return { data: pageOfWhole(await ctx.webhooks.listEndpoints(ctx.env), query).map(view) };
+  const newestFirst = (await ctx.webhooks.listEndpoints(ctx.env)).sort(
+    (a, b) => b.created_at - a.created_at || a.id.localeCompare(b.id),
+  );
+  return { data: pageOfWhole(newestFirst, query).map(view) };
 }
 
 async function ownEndpoint(id: string, ctx: WebhooksContext): Promise<WebhookEndpoint> {
