@@ -1,10 +1,11 @@
 /** An in-memory DynamoAssetFiles over the fake media repository's assets (same guards: ready asset, master states). */
-import { AlreadyExistsError, NotFoundError, TransitionError } from '../../lambdas/core/domain/errors.js';
+import { NotFoundError, TransitionError } from '../../lambdas/core/domain/errors.js';
 import type { AssetRecord, MasterFile } from '../../lambdas/core/domain/media.js';
 import {
   type StaticRenditionFile,
   type StaticRenditionOutcome,
   settleFiles,
+  withAddedFiles,
   withoutFiles,
 } from '../../lambdas/core/domain/static-renditions.js';
 import type { MasterRemoval, MasterStore, StaticRenditionsStore } from '../../lambdas/core/ports.js';
@@ -31,11 +32,7 @@ export class InMemoryAssetFiles implements StaticRenditionsStore, MasterStore {
   }
 
   async addStaticRenditions(assetId: string, files: readonly StaticRenditionFile[]): Promise<AssetRecord> {
-    return this.rewrite(assetId, (stored) => {
-      const taken = files.find((f) => stored.some((s) => s.resolution === f.resolution));
-      if (taken) throw new AlreadyExistsError('static rendition', taken.resolution);
-      return [...stored, ...files];
-    });
+    return this.rewrite(assetId, (stored) => withAddedFiles(stored, files));
   }
 
   async removeStaticRenditions(assetId: string, fileIds: readonly string[], settledOnly = false): Promise<AssetRecord> {

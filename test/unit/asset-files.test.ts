@@ -3,13 +3,14 @@
  * translated, master access turned on and off, the expiry sweep; and the events those changes send.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
-import { NotFoundError, ValidationError } from '../../lambdas/core/domain/errors.js';
+import { AlreadyExistsError, NotFoundError, ValidationError } from '../../lambdas/core/domain/errors.js';
 import { type AssetRecord, toMuxAsset } from '../../lambdas/core/domain/media.js';
 import {
   newStaticRenditionFile,
   type StaticRenditionFile,
   staticFileNamed,
   staticRenditionsFor,
+  withAddedFiles,
 } from '../../lambdas/core/domain/static-renditions.js';
 import {
   type AssetFilesContext,
@@ -206,6 +207,15 @@ describe('PUT mp4-support capped-1080p', () => {
     await expect(deleteStaticRendition('asset2', made?.id ?? '', ctx)).rejects.toBeInstanceOf(NotFoundError);
     await updateMp4Support('asset2', { mp4_support: 'none' }, ctx);
     expect((await createStaticRendition('asset2', { resolution: 'highest' }, ctx)).name).toBe('highest.mp4');
+  });
+
+  it('keeps one kind of files in the versioned rewrite itself, so two requests racing cannot mix them', () => {
+    const api = newStaticRenditionFile('asset1', { resolution: '360p' });
+    const capped = newStaticRenditionFile('asset1', { resolution: 'highest' }, true);
+    expect(() => withAddedFiles([api], [capped])).toThrow('mp4_support: the asset has static renditions');
+    expect(() => withAddedFiles([capped], [api])).toThrow('resolution: the asset has MP4s made by mp4_support');
+    expect(() => withAddedFiles([api], [api])).toThrow(AlreadyExistsError);
+    expect(withAddedFiles([api], [newStaticRenditionFile('asset1', { resolution: 'audio-only' })])).toHaveLength(2);
   });
 
   it('none leaves the files it never made (the Static Renditions API) alone', async () => {

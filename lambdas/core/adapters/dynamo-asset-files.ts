@@ -7,12 +7,13 @@
  * these writes move: two writers that read the same list cannot both write it, and the loser reads again.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { AlreadyExistsError, NotFoundError, TransitionError } from '../domain/errors.js';
+import { NotFoundError, TransitionError } from '../domain/errors.js';
 import type { AssetRecord, MasterFile } from '../domain/media.js';
 import {
   type StaticRenditionFile,
   type StaticRenditionOutcome,
   settleFiles,
+  withAddedFiles,
   withoutFiles,
 } from '../domain/static-renditions.js';
 import type { MasterRemoval, MasterStore, StaticRenditionsStore } from '../ports.js';
@@ -49,11 +50,7 @@ export class DynamoAssetFiles implements StaticRenditionsStore, MasterStore {
   }
 
   async addStaticRenditions(assetId: string, files: readonly StaticRenditionFile[]): Promise<AssetRecord> {
-    return this.rewriteList(assetId, (stored) => {
-      const taken = files.find((f) => stored.some((s) => s.resolution === f.resolution));
-      if (taken) throw new AlreadyExistsError('static rendition', taken.resolution);
-      return [...stored, ...files];
-    });
+    return this.rewriteList(assetId, (stored) => withAddedFiles(stored, files));
   }
 
   async removeStaticRenditions(assetId: string, fileIds: readonly string[], settledOnly = false): Promise<AssetRecord> {

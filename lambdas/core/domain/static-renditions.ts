@@ -9,7 +9,7 @@
  * 1080p-capped MP4 also answers to Mux's name for it, `capped-1080p.mp4`. That MP4 is the `highest` file when the
  * ladder stops at 1080p or below, and the `1080p` file when it goes above (`cappedResolution`).
  */
-import { ValidationError } from './errors.js';
+import { AlreadyExistsError, ValidationError } from './errors.js';
 import { derivedId } from './ids.js';
 import type { LadderPlan, ResolutionTier, VideoRung } from './ladder.js';
 import { AUDIO_ONLY_RENDITION, resolutionTier } from './ladder.js';
@@ -361,6 +361,36 @@ function withOutcome(file: StaticRenditionFile, outcome: StaticRenditionOutcome)
     ...(outcome.bitrate !== undefined && { bitrate: outcome.bitrate }),
     ...(outcome.filesize !== undefined && { filesize: String(outcome.filesize) }),
   };
+}
+
+/** Why an asset with mp4_support's files takes none of the Static Renditions API's, and the other way round. */
+export const ONE_KIND_OF_FILES = {
+  mp4Support:
+    'mp4_support: the asset has static renditions made with the Static Renditions API, and Mux does not let an ' +
+    'asset have both: keep adding files there, or delete them first',
+  staticRenditions:
+    'resolution: the asset has MP4s made by mp4_support, and Mux does not let an asset have both: set ' +
+    'mp4_support to none first (PUT …/mp4-support), or keep using it',
+} as const;
+
+/**
+ * The stored files with `files` added: AlreadyExistsError for a resolution the asset has, ValidationError for files
+ * of the other kind than the asset's (`ONE_KIND_OF_FILES`). Applied inside the list's versioned rewrite, so two
+ * requests racing cannot leave either.
+ */
+export function withAddedFiles(
+  stored: readonly StaticRenditionFile[],
+  files: readonly StaticRenditionFile[],
+): StaticRenditionFile[] {
+  const taken = files.find((f) => stored.some((s) => s.resolution === f.resolution));
+  if (taken) throw new AlreadyExistsError('static rendition', taken.resolution);
+  const otherKind = files.find((f) => stored.some((s) => !s.fromMp4Support !== !f.fromMp4Support));
+  if (otherKind) {
+    throw new ValidationError([
+      otherKind.fromMp4Support ? ONE_KIND_OF_FILES.mp4Support : ONE_KIND_OF_FILES.staticRenditions,
+    ]);
+  }
+  return [...stored, ...files];
 }
 
 /**

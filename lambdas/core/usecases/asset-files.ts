@@ -21,6 +21,7 @@ import {
   isCappedMp4,
   MP4_SUPPORT_VALUES,
   newStaticRenditionFile,
+  ONE_KIND_OF_FILES,
   requestsForMp4Support,
   type StaticRenditionFile,
   type StaticResolution,
@@ -72,10 +73,7 @@ export async function createStaticRendition(
 ): Promise<StaticRenditionFile> {
   const asset = await readyAsset(assetId, ctx, 'resolution');
   if (asset.static_renditions?.some((f) => f.fromMp4Support)) {
-    throw new ValidationError([
-      'resolution: the asset has MP4s made by mp4_support, and Mux does not let an asset have both: set ' +
-        'mp4_support to none first (PUT …/mp4-support), or keep using it',
-    ]);
+    throw new ValidationError([ONE_KIND_OF_FILES.staticRenditions]);
   }
   const [file] = await addFiles(asset, [input], ctx);
   if (!file) throw new Error(`asset ${assetId}: the static rendition was not added`);
@@ -113,10 +111,7 @@ export async function updateMp4Support(
   const value = input.mp4_support;
   const stored = asset.static_renditions ?? [];
   if (value !== 'none' && stored.some((f) => !f.fromMp4Support)) {
-    throw new ValidationError([
-      'mp4_support: the asset has static renditions made with the Static Renditions API, and Mux does not let an ' +
-        'asset have both: keep adding files there, or delete them first',
-    ]);
+    throw new ValidationError([ONE_KIND_OF_FILES.mp4Support]);
   }
   const wanted = requestsForMp4Support(value, cappedResolution(asset.renditions ?? []));
   const keeps = (f: StaticRenditionFile) =>
