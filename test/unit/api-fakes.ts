@@ -24,8 +24,10 @@ export class InMemoryWebhooks implements WebhookRepository {
   readonly endpoints = new Map<string, WebhookEndpoint>();
   readonly deliveries: WebhookDelivery[] = [];
 
-  async putEndpoint(endpoint: WebhookEndpoint): Promise<void> {
+  async putEndpoint(endpoint: WebhookEndpoint, whileUrl?: string): Promise<boolean> {
+    if (whileUrl !== undefined && this.endpoints.get(endpoint.id)?.url !== whileUrl) return false;
     this.endpoints.set(endpoint.id, structuredClone(endpoint));
+    return true;
   }
 
   async getEndpoint(env: string, id: string): Promise<WebhookEndpoint | undefined> {

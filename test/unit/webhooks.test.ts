@@ -14,9 +14,11 @@ import {
   webhookSignature,
 } from '../../lambdas/core/domain/webhook-signature.js';
 import { logger } from '../../lambdas/core/logger.js';
+import type { WebhookEndpoint } from '../../lambdas/core/ports.js';
 import type { MediaChange } from '../../lambdas/core/usecases/notify.js';
 import {
   createWebhookEndpoint,
+  deleteWebhookEndpoint,
   deliverWebhook,
   fanOutChange,
   listWebhookEndpoints,
@@ -26,6 +28,7 @@ import {
 import { createWebhookDeliverHandler } from '../../lambdas/handlers/webhook-deliver.js';
 import { InMemoryEnvironments } from './access-fakes.js';
 import { fakeResolve, InMemoryWebhooks, RecordingQueue, ScriptedReceiver } from './api-fakes.js';
+import { conditionFailed } from './dynamo-condition.js';
 import { preparingAsset } from './fakes.js';
 
 afterEach(() => vi.restoreAllMocks());
@@ -163,6 +166,21 @@ describe('webhook endpoints and fan-out', () => {
     });
   });
 
+  it("puts an endpoint back in DynamoDB only while it still has the address written over (an update's undo)", async () => {
+    const doc = mockClient(DynamoDBDocumentClient);
+    const endpoint = { id: 'e1', env: 'env1', url: 'https://a.example/old', secret: 's', created_at: 1 };
+    doc.on(PutCommand).rejectsOnce(conditionFailed()).resolves({});
+    const repo = new DynamoWebhookRepository(DynamoDBDocumentClient.from(new DynamoDBClient({})), 'webhooks');
+    expect(await repo.putEndpoint(endpoint, 'https://a.example/new')).toBe(false);
+    expect(doc.commandCalls(PutCommand)[0]?.args[0].input).toMatchObject({
+      ConditionExpression: 'attribute_exists(#pk) AND #url = :url',
+      ExpressionAttributeValues: { ':url': 'https://a.example/new' },
+    });
+    expect(await repo.putEndpoint(endpoint)).toBe(true);
+    expect(doc.commandCalls(PutCommand)[1]?.args[0].input).not.toHaveProperty('ConditionExpression');
+    doc.restore();
+  });
+
   it('lists every endpoint from DynamoDB, following the pages of a query past 1 MB', async () => {
     const doc = mockClient(DynamoDBDocumentClient);
     const item = (id: string) => ({ id, env: 'env1', url: `https://a.example/${id}`, secret: 's', created_at: 1 });
@@ -231,6 +249,29 @@ describe('webhook endpoints and fan-out', () => {
     ]);
     expect((await urls()).filter((u) => u === 'https://b.example/new').length).toBeLessThanOrEqual(1);
     expect(new Set(await urls()).size).toBe((await urls()).length);
+  });
+
+  it('does not bring back an endpoint deleted while its refused PATCH was undone', async () => {
+    const webhooks = new InMemoryWebhooks();
+    const ctx = { env: 'env1', webhooks, resolve };
+    await createWebhookEndpoint({ address: 'https://a.example/hook' }, ctx);
+    const b = await createWebhookEndpoint({ address: 'https://b.example/hook' }, ctx);
+    // The PATCH's write lands while another endpoint takes that address, and a DELETE of b runs before its undo.
+    const listEndpoints = webhooks.listEndpoints.bind(webhooks);
+    let reads = 0;
+    vi.spyOn(webhooks, 'listEndpoints').mockImplementation(async (env) => {
+      reads += 1;
+      if (reads === 2) {
+        const stored = (await webhooks.getEndpoint('env1', b.id)) as WebhookEndpoint;
+        await webhooks.putEndpoint({ ...stored, id: 'twin', url: 'https://other.example/new' });
+        await deleteWebhookEndpoint(b.id, ctx);
+      }
+      return listEndpoints(env);
+    });
+    await expect(updateWebhookEndpoint(b.id, { address: 'https://other.example/new' }, ctx)).rejects.toMatchObject({
+      messages: [expect.stringContaining('address: the environment already has a webhook with this address')],
+    });
+    expect(await webhooks.getEndpoint('env1', b.id)).toBeUndefined();
   });
 
   it("names the event's environment as Mux does, reading the name once per change and only for endpoints", async () => {

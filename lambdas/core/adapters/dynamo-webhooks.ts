@@ -24,10 +24,20 @@ export class DynamoWebhookRepository implements WebhookRepository {
     private readonly tableName: string,
   ) {}
 
-  async putEndpoint(endpoint: WebhookEndpoint): Promise<void> {
-    await this.doc.send(
-      new PutCommand({ TableName: this.tableName, Item: { ...endpointKey(endpoint.env, endpoint.id), ...endpoint } }),
-    );
+  async putEndpoint(endpoint: WebhookEndpoint, whileUrl?: string): Promise<boolean> {
+    const item = { ...endpointKey(endpoint.env, endpoint.id), ...endpoint };
+    const condition = whileUrl !== undefined && {
+      ConditionExpression: 'attribute_exists(#pk) AND #url = :url',
+      ExpressionAttributeNames: { '#pk': PK, '#url': 'url' },
+      ExpressionAttributeValues: { ':url': whileUrl },
+    };
+    try {
+      await this.doc.send(new PutCommand({ TableName: this.tableName, Item: item, ...condition }));
+      return true;
+    } catch (error) {
+      if (whileUrl !== undefined && isConditionalCheckFailed(error)) return false;
+      throw error;
+    }
   }
 
   async getEndpoint(env: string, id: string): Promise<WebhookEndpoint | undefined> {

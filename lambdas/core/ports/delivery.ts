@@ -59,8 +59,12 @@ export interface WebhookDelivery {
 }
 
 export interface WebhookRepository {
-  /** Creates the endpoint, or replaces it whole (an update). */
-  putEndpoint(endpoint: WebhookEndpoint): Promise<void>;
+  /**
+   * Creates the endpoint, or replaces it whole (an update). With `whileUrl`, only while the stored endpoint exists
+   * and still has that address (an update's undo: not over a delete or another update that came meanwhile);
+   * resolves false where it did not write.
+   */
+  putEndpoint(endpoint: WebhookEndpoint, whileUrl?: string): Promise<boolean>;
   getEndpoint(env: string, id: string): Promise<WebhookEndpoint | undefined>;
   listEndpoints(env: string): Promise<WebhookEndpoint[]>;
   /** NotFoundError when the environment has no such endpoint. */

@@ -165,7 +165,8 @@ export async function updateWebhookEndpoint(
   const twin =
     input.address === undefined ? undefined : sameAddress(await ctx.webhooks.listEndpoints(ctx.env), updated.url, id);
   if (twin) {
-    await ctx.webhooks.putEndpoint(endpoint);
+    // Put back as it was, unless it was deleted or changed again meanwhile (that write stands).
+    await ctx.webhooks.putEndpoint(endpoint, updated.url);
     throw duplicateAddress(twin);
   }
   return view(updated);
