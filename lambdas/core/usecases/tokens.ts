@@ -216,10 +216,10 @@ export async function revokeAccessToken(
   ctx: TokensContext & { connections: ConnectionRepository; pusher: Pusher },
 ): Promise<{ closedConnections: number }> {
   const token = await visibleToken(id, caller, ctx, true);
-  const descendants = await madeBy(token, ctx);
-  mayRevoke(token, descendants, caller);
+  mayRevoke(token, await madeBy(token, ctx), caller);
   await ctx.tokens.delete(token.env, token.id);
-  const revoked = [token, ...descendants];
+  // Read again once it is gone: a token it made between the check and the delete is revoked too (none after it).
+  const revoked = [token, ...(await madeBy(token, ctx))];
   for (const made of revoked.slice(1)) {
     await ctx.tokens.delete(made.env, made.id).catch((error: unknown) => {
       if (!(error instanceof NotFoundError)) throw error; // revoked meanwhile
