@@ -72,9 +72,7 @@ export async function createStaticRendition(
   ctx: AssetFilesContext,
 ): Promise<StaticRenditionFile> {
   const asset = await readyAsset(assetId, ctx, 'resolution');
-  if (asset.static_renditions?.some((f) => f.fromMp4Support)) {
-    throw new ValidationError([ONE_KIND_OF_FILES.staticRenditions]);
-  }
+  // An asset with mp4_support's files is refused by the list's rewrite (domain withAddedFiles), before any task.
   const [file] = await addFiles(asset, [input], ctx);
   if (!file) throw new Error(`asset ${assetId}: the static rendition was not added`);
   return file;

@@ -83,8 +83,10 @@ export type UploadView = Omit<MuxUpload, 'url'> & Partial<Pick<MuxUpload, 'url'>
  * its `url`, as it could not have created it. The `url` stays on uploads that no longer wait, as Mux's do.
  */
 export function uploadView(upload: UploadRecord, mayUpload: boolean): UploadView {
-  const { url: _url, ...withoutUrl } = toMuxUpload(upload);
-  return mayUpload ? toMuxUpload(upload) : withoutUrl;
+  const view = toMuxUpload(upload);
+  if (mayUpload) return view;
+  const { url: _url, ...withoutUrl } = view;
+  return withoutUrl;
 }
 
 /** Creates a direct upload: a presigned PUT URL valid for `timeout` seconds, and the upload waiting for it. */
