@@ -214,6 +214,9 @@ describe('PUT mp4-support capped-1080p', () => {
     const capped = newStaticRenditionFile('asset1', { resolution: 'highest' }, true);
     expect(() => withAddedFiles([api], [capped])).toThrow('mp4_support: the asset has static renditions');
     expect(() => withAddedFiles([capped], [api])).toThrow('resolution: the asset has MP4s made by mp4_support');
+    // Of the other kind at the same resolution too: what to do, not only that it exists.
+    const apiHighest = newStaticRenditionFile('asset1', { resolution: 'highest' });
+    expect(() => withAddedFiles([capped], [apiHighest])).toThrow('resolution: the asset has MP4s made by mp4_support');
     expect(() => withAddedFiles([api], [api])).toThrow(AlreadyExistsError);
     expect(withAddedFiles([api], [newStaticRenditionFile('asset1', { resolution: 'audio-only' })])).toHaveLength(2);
   });

@@ -374,22 +374,22 @@ export const ONE_KIND_OF_FILES = {
 } as const;
 
 /**
- * The stored files with `files` added: AlreadyExistsError for a resolution the asset has, ValidationError for files
- * of the other kind than the asset's (`ONE_KIND_OF_FILES`). Applied inside the list's versioned rewrite, so two
+ * The stored files with `files` added: ValidationError for files of the other kind than the asset's
+ * (`ONE_KIND_OF_FILES`, first: it says what to do), AlreadyExistsError for a resolution the asset has. Applied inside the list's versioned rewrite, so two
  * requests racing cannot leave either.
  */
 export function withAddedFiles(
   stored: readonly StaticRenditionFile[],
   files: readonly StaticRenditionFile[],
 ): StaticRenditionFile[] {
-  const taken = files.find((f) => stored.some((s) => s.resolution === f.resolution));
-  if (taken) throw new AlreadyExistsError('static rendition', taken.resolution);
   const otherKind = files.find((f) => stored.some((s) => !s.fromMp4Support !== !f.fromMp4Support));
   if (otherKind) {
     throw new ValidationError([
       otherKind.fromMp4Support ? ONE_KIND_OF_FILES.mp4Support : ONE_KIND_OF_FILES.staticRenditions,
     ]);
   }
+  const taken = files.find((f) => stored.some((s) => s.resolution === f.resolution));
+  if (taken) throw new AlreadyExistsError('static rendition', taken.resolution);
   return [...stored, ...files];
 }
 
